@@ -1,0 +1,69 @@
+/* bridge.h - wrapper pairs and references from the DOM heap into the script
+ * heap. The only module that knows both heaps.
+ *
+ * A wrappable DOM object gets its script wrapper lazily, at most one
+ * (bridge_wrap). The wrapper points to the DOM object through its embedder
+ * field; the DOM object points to the wrapper through a script reference kept
+ * in its wrappable slot.
+ *
+ * A *script reference* (bridge_script_ref) is how any DOM object refers to a
+ * script object (a listener to its closure, an element to its wrapper):
+ *  - BRIDGE_MODE_UNIFIED: a traced reference, an ordinary marking edge that
+ *    the holder's trace function reports (bridge_trace_script_ref), so cycles
+ *    through both heaps are collected;
+ *  - BRIDGE_MODE_BASELINE: a strong global handle, a root, as in the
+ *    reference-counting era: every such cycle leaks. It exists to show, in
+ *    tests and the demo, what cross-component tracing buys.
+ *
+ * Legal call order:
+ *   bridge *b = bridge_new(collector, script, dom, BRIDGE_MODE_UNIFIED);
+ *   v8ish_local w = bridge_wrap(b, element);          any time after
+ *   bridge_script_ref *r = bridge_script_ref_new(b, closure);
+ *     (store r in a DOM object; its trace reports it; its finalizer frees it)
+ *   bridge_free(b);             after the last collection, before the heaps
+ */
+#ifndef BRIDGE_H
+#define BRIDGE_H
+
+#include "blinkish.h"
+#include "ccgc.h"
+#include "v8ish.h"
+
+typedef enum bridge_mode {
+  BRIDGE_MODE_UNIFIED,
+  BRIDGE_MODE_BASELINE,
+} bridge_mode;
+
+typedef struct bridge bridge;
+typedef struct bridge_script_ref bridge_script_ref;
+
+bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
+                   blinkish_heap *dom, bridge_mode mode);
+void bridge_free(bridge *bridge);
+bridge_mode bridge_get_mode(const bridge *bridge);
+const char *bridge_mode_name(bridge_mode mode);
+
+/* The wrapper of a wrappable DOM object, created on first use with the DOM
+ * type's name as its class name. Empty local + error for a foreign pointer or
+ * a type that is not wrappable. */
+v8ish_local bridge_wrap(bridge *bridge, void *dom_object);
+/* The wrapper if one exists, else an empty local. */
+v8ish_local bridge_wrapper_of(bridge *bridge, void *dom_object);
+/* Associates an existing wrapper object (v8ish_wrapper_new) with a DOM object.
+ * CCGC_E_WRAPPER_CONFLICT if either side is already paired with another. */
+ccgc_status bridge_attach_wrapper(bridge *bridge, void *dom_object,
+                                  v8ish_local wrapper);
+/* The DOM object of a wrapper, or NULL. */
+void *bridge_unwrap(bridge *bridge, v8ish_local wrapper);
+
+bridge_script_ref *bridge_script_ref_new(bridge *bridge, v8ish_local value);
+void bridge_script_ref_set(bridge *bridge, bridge_script_ref *ref,
+                           v8ish_local value);
+v8ish_local bridge_script_ref_get(bridge *bridge, const bridge_script_ref *ref);
+void bridge_script_ref_free(bridge *bridge, bridge_script_ref *ref);
+/* For a DOM trace callback: reports the reference as a CCGC_EDGE_TRACED edge
+ * (unified mode); does nothing in baseline mode, where it is a root. */
+void bridge_trace_script_ref(ccgc_visitor *visitor,
+                             const bridge_script_ref *ref, const char *name);
+
+#endif /* BRIDGE_H */

@@ -1,0 +1,78 @@
+/* ccgc-error.h - status codes and API-misuse reporting shared by every module.
+ *
+ * Two kinds of failure reach the host:
+ *  - recoverable conditions (heap limit, size overflow, foreign pointer passed
+ *    to a call that can return a status): the call returns NULL / a status and
+ *    records the error, which the host reads with ccgc_error_last();
+ *  - misuse that leaves no sensible return value (a handle used after its scope
+ *    closed, a store into a dead object): the call reports through the
+ *    collector's error handler. The default handler prints the message to
+ *    stderr and aborts (documented in docs/errors.md). A host that installs its
+ *    own handler gets control back and the call returns a neutral value without
+ *    touching the heap.
+ *
+ * Every message names the API call and the problem, e.g.
+ *   "v8ish_handle_get: handle used after its scope closed".
+ */
+#ifndef CCGC_ERROR_H
+#define CCGC_ERROR_H
+
+#include <stdarg.h>
+
+typedef enum ccgc_status {
+  CCGC_OK = 0,
+  CCGC_E_INVALID_ARGUMENT,  /* NULL where an object is required, bad option  */
+  CCGC_E_FOREIGN_POINTER,   /* a pointer that no heap of this collector owns */
+  CCGC_E_DEAD_HANDLE,       /* a handle used after its scope/global died     */
+  CCGC_E_DEAD_OBJECT,       /* a store into / read of a reclaimed object     */
+  CCGC_E_WRAPPER_CONFLICT,  /* a second, different wrapper for a DOM object  */
+  CCGC_E_SIZE_OVERFLOW,     /* a requested size overflows                    */
+  CCGC_E_HEAP_LIMIT,        /* the heap reached its configured limit         */
+  CCGC_E_OUT_OF_MEMORY,     /* the operating system refused memory           */
+  CCGC_E_WRONG_TYPE,        /* an object of the wrong kind for this call     */
+  CCGC_E_IN_COLLECTION,     /* a call that is illegal during a collection    */
+  CCGC_E_PARSE,             /* malformed input file                          */
+  CCGC_E_IO,                /* input file unreadable                         */
+  CCGC_STATUS_COUNT
+} ccgc_status;
+
+#define CCGC_ERROR_MESSAGE_MAX 256
+
+typedef struct ccgc_error {
+  ccgc_status code;
+  char message[CCGC_ERROR_MESSAGE_MAX];
+} ccgc_error;
+
+/* A handler receives every reported error. It may return (the failing call
+ * then returns its neutral value) or not return (abort, longjmp). */
+typedef void (*ccgc_error_handler)(const ccgc_error *error, void *data);
+
+/* The sink an error goes to: one per collector, shared by its heaps. */
+typedef struct ccgc_error_sink {
+  ccgc_error last;
+  ccgc_error_handler handler; /* NULL: record only (recoverable errors) */
+  void *handler_data;
+  unsigned long count;        /* errors reported since creation */
+} ccgc_error_sink;
+
+const char *ccgc_status_name(ccgc_status status);
+
+/* Records a recoverable error: stored in sink->last, returned code. Does not
+ * call the handler. */
+ccgc_status ccgc_error_set(ccgc_error_sink *sink, ccgc_status code,
+                           const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Reports API misuse: records it and calls the handler (default: print and
+ * abort). Returns the code if the handler returned. */
+ccgc_status ccgc_error_misuse(ccgc_error_sink *sink, ccgc_status code,
+                              const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+void ccgc_error_sink_init(ccgc_error_sink *sink);
+void ccgc_error_clear(ccgc_error_sink *sink);
+
+/* The default handler: prints "ccgc: <message>" to stderr and aborts. */
+void ccgc_error_abort_handler(const ccgc_error *error, void *data);
+
+#endif /* CCGC_ERROR_H */

@@ -1,0 +1,111 @@
+/* ccgc-heap.h - the heap interface: what a heap (a "policy": v8ish, blinkish)
+ * gives the collector, and what the collector gives a heap. Internal to the
+ * library; hosts use ccgc.h and the heaps' own public headers.
+ *
+ * Call order of one full collection (docs/collection.md):
+ *
+ *   for each heap: prepare          clear mark tables, seal allocation areas
+ *   for each heap: trace_roots      roots into the marker's visitor
+ *   drain: for each grey object     trace_object of the heap that owns it
+ *   ephemeron fixed point           (drain again after each round)
+ *   clear recorded weak slots whose target is white
+ *   for each heap: process_weakness clear the heap's own weak references
+ *   [verifier, when enabled]
+ *   for each heap: pre_reclaim      pre-finalizers (dead neighbours readable)
+ *   for each heap: reclaim          sweep / compact, run finalizers
+ *   for each heap: after_collection callbacks that must run outside the GC
+ *
+ * No heap is called re-entrantly, and no heap may allocate from its own
+ * callbacks except after_collection.
+ */
+#ifndef CCGC_HEAP_H
+#define CCGC_HEAP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ccgc.h"
+#include "ccgc-page.h"
+#include "ccgc-visitor.h"
+
+typedef struct ccgc_heap_ops {
+  const char *name; /* "script" / "dom": used in trace lines and tools */
+
+  void (*prepare)(void *heap);
+  void (*trace_roots)(void *heap, ccgc_visitor *visitor);
+  /* Reports every outgoing reference of one live object of this heap. Must
+   * not allocate, must not recurse into other objects. */
+  void (*trace_object)(void *heap, void *object, ccgc_visitor *visitor);
+  /* After marking: clear weak references to dead objects (liveness:
+   * ccgc_is_marked). Optional. */
+  void (*process_weakness)(void *heap);
+  void (*pre_reclaim)(void *heap);      /* optional */
+  void (*reclaim)(void *heap);          /* required */
+  void (*after_collection)(void *heap); /* optional */
+
+  /* Introspection for the verifier, stats and tools. */
+  size_t (*object_size)(void *heap, const void *object);
+  const char *(*type_name)(void *heap, const void *object);
+  /* Calls fn for every allocated (not free) object of the heap. */
+  void (*for_each_object)(void *heap, void (*fn)(void *object, void *data),
+                          void *data);
+  void (*stats)(void *heap, ccgc_heap_stats *out);
+} ccgc_heap_ops;
+
+/* Attaches a heap to the collector; returns its heap id (stored in each of its
+ * pages) or -1 with an error recorded if the collector is full. */
+int ccgc_collector_attach_heap(ccgc_collector *collector,
+                               const ccgc_heap_ops *ops, void *heap);
+void ccgc_collector_detach_heap(ccgc_collector *collector, int heap_id);
+
+/* Page registry: every page of every heap is registered while it lives, so an
+ * arbitrary pointer can be validated (.inv.registered-pages). Lookups are two
+ * loads from a radix table, lock-free; registration takes a lock. */
+ccgc_status ccgc_collector_register_page(ccgc_collector *collector,
+                                         ccgc_page *page);
+void ccgc_collector_unregister_page(ccgc_collector *collector, ccgc_page *page);
+/* The live page that contains address as an object start, or NULL. Safe on
+ * any pointer value. */
+ccgc_page *ccgc_collector_find_page(const ccgc_collector *collector,
+                                    const void *address);
+
+ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector);
+
+/* --- The write barrier -------------------------------------------------
+ * One Dijkstra insertion barrier for both heaps (.inv.no-black-to-white).
+ * Each heap caches the collector's barrier pointer and calls
+ * ccgc_barrier_write(barrier, target) after every store of a reference to
+ * target (an object address). Fast path with marking off: one load, one
+ * branch. */
+typedef struct ccgc_barrier {
+  _Atomic int marking; /* nonzero while a marking cycle runs */
+  ccgc_collector *collector;
+} ccgc_barrier;
+
+ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector);
+void ccgc_barrier_slow(ccgc_barrier *barrier, void *target);
+
+static inline void ccgc_barrier_write(ccgc_barrier *barrier, void *target) {
+  if (__builtin_expect(
+          atomic_load_explicit(&barrier->marking, memory_order_relaxed) != 0,
+          0) &&
+      target)
+    ccgc_barrier_slow(barrier, target);
+}
+
+/* Heaps call this for every new object: black while marking runs
+ * (.inv.allocate-black), white otherwise. */
+static inline void ccgc_barrier_on_allocate(ccgc_barrier *barrier,
+                                            void *object) {
+  ccgc_mark_set(object,
+                atomic_load_explicit(&barrier->marking, memory_order_relaxed)
+                    ? CCGC_BLACK
+                    : CCGC_WHITE);
+}
+
+static inline bool ccgc_barrier_marking(ccgc_barrier *barrier) {
+  return atomic_load_explicit(&barrier->marking, memory_order_relaxed) != 0;
+}
+
+#endif /* CCGC_HEAP_H */

@@ -1,0 +1,114 @@
+/* ccgc-page.h - the page header every heap page starts with, the mark-state
+ * table, and tri-color transitions. Shared by the heaps (which lay out their
+ * own pages after this common prefix) and the marker (which reads only this
+ * prefix). Internal to the library: hosts never include it.
+ *
+ * Address to heap: every page is CCGC_PAGE_SIZE-aligned, so masking an object
+ * address gives its page header (.inv.page-aligned). Large objects live alone
+ * on a large page whose first CCGC_PAGE_SIZE chunk holds the header and the
+ * object start, so masking works for them too.
+ *
+ *   page (CCGC_PAGE_SIZE aligned)
+ *   +------------------+--------------------------+-------------------------+
+ *   | ccgc_page prefix | heap-specific page fields | mark table | objects ... |
+ *   +------------------+--------------------------+-------------------------+
+ *
+ * Mark states live in a side table, one atomic byte per 16-byte granule of
+ * the page, indexed by (address - page) >> mark_shift. A large page has a
+ * single mark byte and mark_shift 63, so every address maps to index 0 without
+ * a branch. Each object owns the byte of the granule its address falls in
+ * (.inv.one-byte-per-object: objects are at least one granule apart).
+ *
+ * Colors: white (not reached), grey (reached, on a worklist), black (its
+ * references were visited). Transitions are compare-and-swap so that the same
+ * code serves the stop-the-world, incremental and concurrent markers:
+ * white -> grey by whoever discovers the object first, grey -> black by
+ * whoever visits it (.inv.color-monotonic: during a cycle a color only grows).
+ */
+#ifndef CCGC_PAGE_H
+#define CCGC_PAGE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CCGC_PAGE_SHIFT 18u
+#define CCGC_PAGE_SIZE ((size_t)1 << CCGC_PAGE_SHIFT) /* 256 KiB */
+#define CCGC_GRANULE_SHIFT 4u
+#define CCGC_GRANULE ((size_t)1 << CCGC_GRANULE_SHIFT) /* 16 bytes */
+#define CCGC_MARK_TABLE_BYTES (CCGC_PAGE_SIZE >> CCGC_GRANULE_SHIFT)
+#define CCGC_LARGE_MARK_SHIFT 63u
+
+#define CCGC_PAGE_MAGIC 0x43434750u /* "CCGP": live page (.sig) */
+#define CCGC_PAGE_DEAD 0x44454144u /* "DEAD": wiped on release */
+
+enum { CCGC_PAGE_LARGE = 1u << 0 };
+
+typedef enum ccgc_color {
+  CCGC_WHITE = 0,
+  CCGC_GREY = 1,
+  CCGC_BLACK = 2,
+} ccgc_color;
+
+typedef struct ccgc_page {
+  uint32_t magic;          /* CCGC_PAGE_MAGIC while live                  */
+  uint16_t heap_id;        /* owner's index in the collector              */
+  uint16_t flags;          /* CCGC_PAGE_LARGE                             */
+  uint32_t mark_shift;     /* CCGC_GRANULE_SHIFT or CCGC_LARGE_MARK_SHIFT */
+  uint32_t reserved;
+  _Atomic uint8_t *marks;  /* the mark table of this page                 */
+  size_t reservation;      /* bytes mapped for this page, header included */
+  void *owner;             /* the heap-specific space or heap (opaque)    */
+} ccgc_page;
+
+static inline ccgc_page *ccgc_page_of(const void *address) {
+  return (ccgc_page *)((uintptr_t)address & ~(uintptr_t)(CCGC_PAGE_SIZE - 1));
+}
+
+static inline _Atomic uint8_t *ccgc_mark_byte(const void *address) {
+  ccgc_page *page = ccgc_page_of(address);
+  return &page->marks[((uintptr_t)address - (uintptr_t)page) >>
+                      page->mark_shift];
+}
+
+static inline ccgc_color ccgc_color_of(const void *address) {
+  return (ccgc_color)atomic_load_explicit(ccgc_mark_byte(address),
+                                          memory_order_relaxed);
+}
+
+static inline bool ccgc_is_marked(const void *address) {
+  return ccgc_color_of(address) != CCGC_WHITE;
+}
+
+/* white -> grey. True if this caller won and must push the object. */
+static inline bool ccgc_mark_white_to_grey(const void *address) {
+  uint8_t expected = CCGC_WHITE;
+  return atomic_compare_exchange_strong_explicit(
+      ccgc_mark_byte(address), &expected, (uint8_t)CCGC_GREY,
+      memory_order_relaxed, memory_order_relaxed);
+}
+
+/* grey -> black. True if this caller won and must visit the object. The
+ * acq_rel order pairs the snapshot a concurrent marker took before the CAS with
+ * a mutator's unsafe shape change after its own CAS (.inv.snapshot-before-cas). */
+static inline bool ccgc_mark_grey_to_black(const void *address) {
+  uint8_t expected = CCGC_GREY;
+  return atomic_compare_exchange_strong_explicit(
+      ccgc_mark_byte(address), &expected, (uint8_t)CCGC_BLACK,
+      memory_order_acq_rel, memory_order_acquire);
+}
+
+/* Sets a color unconditionally: allocation-black, or clearing for a new cycle. */
+static inline void ccgc_mark_set(const void *address, ccgc_color color) {
+  atomic_store_explicit(ccgc_mark_byte(address), (uint8_t)color,
+                        memory_order_relaxed);
+}
+
+/* Page memory: CCGC_PAGE_SIZE-aligned, zero-filled, returned to the OS on
+ * release. size is rounded up to a multiple of CCGC_PAGE_SIZE. Returns NULL if
+ * the OS refuses. */
+void *ccgc_page_memory_map(size_t size);
+void ccgc_page_memory_unmap(void *base, size_t size);
+
+#endif /* CCGC_PAGE_H */

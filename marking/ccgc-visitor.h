@@ -1,0 +1,85 @@
+/* ccgc-visitor.h - how a heap hands the references of one object to whoever
+ * is looking: the marker, the verifier, the graph walkers of tools/.
+ *
+ * A heap's trace functions call the visitor once per outgoing reference,
+ * naming the edge. The marker ignores the names; the verifier, Graphviz
+ * dumps, heap snapshots and retaining paths use them.
+ *
+ * All targets are *object addresses* as the owning heap defines them (never
+ * tagged words): for the script heap the untagged object start, for the DOM
+ * heap the payload pointer the host holds. A target of NULL is ignored.
+ *
+ * Names passed in an edge are valid only for the duration of the callback.
+ */
+#ifndef CCGC_VISITOR_H
+#define CCGC_VISITOR_H
+
+#include <stddef.h>
+
+typedef enum ccgc_edge_kind {
+  CCGC_EDGE_ROOT,      /* from a root set (name: "handle scope", "persistent") */
+  CCGC_EDGE_FIELD,     /* a named in-object field or member                     */
+  CCGC_EDGE_PROPERTY,  /* a named script property                               */
+  CCGC_EDGE_ELEMENT,   /* an indexed element (array, vector, context slot)      */
+  CCGC_EDGE_INTERNAL,  /* hidden class, backing store, context chain            */
+  CCGC_EDGE_WRAPPER,   /* script wrapper -> its DOM object (embedder field)     */
+  CCGC_EDGE_TRACED,    /* DOM object -> script object (traced reference)        */
+  CCGC_EDGE_EPHEMERON, /* ephemeron: key keeps value alive                      */
+  CCGC_EDGE_WEAK,      /* a weak slot: does not keep its target alive           */
+  CCGC_EDGE_KIND_COUNT
+} ccgc_edge_kind;
+
+typedef struct ccgc_edge {
+  ccgc_edge_kind kind;
+  const char *name; /* field/property/root-set name, or NULL */
+  size_t index;     /* element index for CCGC_EDGE_ELEMENT  */
+} ccgc_edge;
+
+static inline ccgc_edge ccgc_edge_named(ccgc_edge_kind kind, const char *name) {
+  ccgc_edge edge = {kind, name, 0};
+  return edge;
+}
+
+static inline ccgc_edge ccgc_edge_indexed(size_t index) {
+  ccgc_edge edge = {CCGC_EDGE_ELEMENT, NULL, index};
+  return edge;
+}
+
+const char *ccgc_edge_kind_name(ccgc_edge_kind kind);
+
+typedef struct ccgc_visitor ccgc_visitor;
+
+typedef struct ccgc_visitor_ops {
+  /* A strong reference: keeps target alive. */
+  void (*strong)(ccgc_visitor *visitor, void *target, ccgc_edge edge);
+  /* A weak slot holding a raw object address (or NULL). The marker records
+   * the slot and clears it (stores NULL) after marking if its target died.
+   * The slot must stay valid until the end of the collection (it lives in a
+   * non-moving object or a node owned by a heap). */
+  void (*weak)(ccgc_visitor *visitor, void **slot, ccgc_edge edge);
+  /* An ephemeron: value is kept alive by the marker only while key is alive.
+   * key and value are object addresses in any heap. */
+  void (*ephemeron)(ccgc_visitor *visitor, void *key, void *value,
+                    ccgc_edge edge);
+} ccgc_visitor_ops;
+
+struct ccgc_visitor {
+  const ccgc_visitor_ops *ops;
+};
+
+static inline void ccgc_visit_strong(ccgc_visitor *visitor, void *target,
+                                     ccgc_edge edge) {
+  if (target) visitor->ops->strong(visitor, target, edge);
+}
+
+static inline void ccgc_visit_weak(ccgc_visitor *visitor, void **slot,
+                                   ccgc_edge edge) {
+  visitor->ops->weak(visitor, slot, edge);
+}
+
+static inline void ccgc_visit_ephemeron(ccgc_visitor *visitor, void *key,
+                                        void *value, ccgc_edge edge) {
+  if (key && value) visitor->ops->ephemeron(visitor, key, value, edge);
+}
+
+#endif /* CCGC_VISITOR_H */

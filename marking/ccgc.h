@@ -1,0 +1,162 @@
+/* ccgc.h - the unified collector, as the host sees it.
+ *
+ * Legal call order:
+ *
+ *   ccgc_collector *c = ccgc_collector_new(&options);
+ *   v8ish_heap *script = v8ish_heap_new(c, ...);      (attach heaps)
+ *   blinkish_heap *dom = blinkish_heap_new(c, ...);
+ *   bridge *b = bridge_new(c, script, dom, mode);      (optional)
+ *   ... allocate, store, ...
+ *   ccgc_collect(c, CCGC_REASON_...);                  (any time outside a GC)
+ *   ccgc_collector_safepoint(c);                       (runs a requested GC)
+ *   bridge_free(b); blinkish_heap_free(dom); v8ish_heap_free(script);
+ *   ccgc_collector_free(c);                            (heaps first)
+ *
+ * Collections run only inside ccgc_collect / ccgc_collector_safepoint, never
+ * inside an allocation: a heap that crosses its soft limit *requests* a
+ * collection (ccgc_collector_gc_requested), and one that reaches its hard limit
+ * fails the allocation with CCGC_E_HEAP_LIMIT, heap intact. So the host may
+ * hold raw DOM pointers on its stack between safepoints (docs/collection.md).
+ */
+#ifndef CCGC_H
+#define CCGC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ccgc-error.h"
+#include "ccgc-visitor.h"
+
+typedef struct ccgc_collector ccgc_collector;
+
+#define CCGC_MAX_HEAPS 4
+
+typedef enum ccgc_gc_reason {
+  CCGC_REASON_TESTING,
+  CCGC_REASON_ALLOCATION_LIMIT,
+  CCGC_REASON_HOST_REQUEST,
+  CCGC_REASON_IDLE,
+  CCGC_REASON_MEMORY_PRESSURE,
+  CCGC_REASON_TEARDOWN,
+  CCGC_REASON_COUNT
+} ccgc_gc_reason;
+
+const char *ccgc_gc_reason_name(ccgc_gc_reason reason);
+
+typedef struct ccgc_collector_options {
+  bool verify;        /* run the marking verifier in every collection   */
+  FILE *trace_gc;     /* V8-style trace line per collection, or NULL    */
+  bool trace_gc_verbose; /* per-heap detail lines after each trace line */
+} ccgc_collector_options;
+
+typedef struct ccgc_heap_stats {
+  size_t used_bytes;      /* bytes in allocated objects           */
+  size_t committed_bytes; /* bytes in pages mapped from the OS    */
+  size_t object_count;
+  size_t page_count;
+  size_t limit_bytes;     /* hard limit, 0 if none                */
+} ccgc_heap_stats;
+
+typedef struct ccgc_cycle_heap_stats {
+  const char *name;
+  ccgc_heap_stats before, after;
+  size_t marked_objects;
+  size_t marked_bytes;
+} ccgc_cycle_heap_stats;
+
+typedef struct ccgc_cycle_stats {
+  unsigned long cycle;       /* 1-based count of collections             */
+  ccgc_gc_reason reason;
+  double start_ms;           /* since the collector was created          */
+  double total_ms;           /* wall time of the whole collection        */
+  double mark_ms, weak_ms, verify_ms, reclaim_ms;
+  size_t ephemeron_rounds;
+  size_t weak_slots_cleared;
+  int heap_count;
+  ccgc_cycle_heap_stats heaps[CCGC_MAX_HEAPS];
+} ccgc_cycle_stats;
+
+ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options);
+/* Frees the collector. All heaps must have been freed (detached) first. */
+void ccgc_collector_free(ccgc_collector *collector);
+
+/* Runs one full stop-the-world collection of every attached heap. Returns
+ * CCGC_E_IN_COLLECTION if called from inside a collection callback. */
+ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason);
+
+/* A heap crossed its soft limit: the next safepoint collects. */
+void ccgc_collector_request_gc(ccgc_collector *collector, ccgc_gc_reason reason);
+bool ccgc_collector_gc_requested(const ccgc_collector *collector);
+/* Runs a requested collection, if any. Returns true if one ran. */
+bool ccgc_collector_safepoint(ccgc_collector *collector);
+
+bool ccgc_collector_in_collection(const ccgc_collector *collector);
+const ccgc_cycle_stats *ccgc_collector_last_cycle(const ccgc_collector *c);
+unsigned long ccgc_collector_cycle_count(const ccgc_collector *collector);
+
+void ccgc_collector_set_verify(ccgc_collector *collector, bool verify);
+void ccgc_collector_set_trace_gc(ccgc_collector *collector, FILE *out,
+                                 bool verbose);
+/* Formats the V8-style trace line of a cycle into buf (no newline). */
+size_t ccgc_format_trace_line(const ccgc_collector *collector,
+                              const ccgc_cycle_stats *stats, char *buf,
+                              size_t size);
+
+/* Errors: the last recoverable error, and the handler for misuse. */
+const ccgc_error *ccgc_collector_last_error(const ccgc_collector *collector);
+void ccgc_collector_clear_error(ccgc_collector *collector);
+void ccgc_collector_set_error_handler(ccgc_collector *collector,
+                                      ccgc_error_handler handler, void *data);
+
+/* --- Verification --------------------------------------------------- */
+typedef struct ccgc_verify_report {
+  size_t reachable_objects;
+  size_t errors;
+  char first_error[256];
+} ccgc_verify_report;
+
+/* Checks the heap between collections: every object reachable from the roots
+ * is an allocated object of a registered page (.inv.reachable-allocated) and
+ * every weak slot is NULL or points to an allocated object. Returns true when
+ * nothing is wrong. */
+bool ccgc_collector_verify_heap(ccgc_collector *collector,
+                                ccgc_verify_report *report);
+/* The result of the marking verifier of the last collection (run when
+ * verification is on): reachable => black, no black -> white edge. */
+const ccgc_verify_report *ccgc_collector_last_verify(const ccgc_collector *c);
+
+/* --- Walking the graph (tools, tests) ----------------------------------
+ * Public, heap-agnostic view of both heaps. Must not be called during a
+ * collection; the callbacks must not allocate or store. */
+typedef struct ccgc_object_info {
+  void *address;
+  int heap_id;
+  const char *heap_name; /* "script" / "dom" */
+  const char *type_name;
+  size_t size;
+  int color;             /* ccgc_color: meaningful mid-cycle or after one */
+} ccgc_object_info;
+
+typedef struct ccgc_walk_callbacks {
+  /* Every allocated object of every heap, first, in heap order. */
+  void (*object)(const ccgc_object_info *info, void *data);
+  /* Then every edge: from NULL for a root (edge.kind CCGC_EDGE_ROOT),
+   * otherwise from an allocated object. */
+  void (*edge)(void *from, void *to, ccgc_edge edge, void *data);
+  void *data;
+} ccgc_walk_callbacks;
+
+ccgc_status ccgc_collector_walk(ccgc_collector *collector,
+                                const ccgc_walk_callbacks *callbacks);
+/* Information on one object, or CCGC_E_FOREIGN_POINTER. */
+ccgc_status ccgc_collector_object_info(ccgc_collector *collector,
+                                       const void *address,
+                                       ccgc_object_info *info);
+int ccgc_collector_heap_count(const ccgc_collector *collector);
+const char *ccgc_collector_heap_name(const ccgc_collector *collector, int id);
+void ccgc_collector_heap_stats(ccgc_collector *collector, int heap_id,
+                               ccgc_heap_stats *out);
+
+#endif /* CCGC_H */

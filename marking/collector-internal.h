@@ -1,0 +1,68 @@
+/* collector-internal.h - the collector's state, shared by the files of
+ * marking/ (collector, marker, verifier, walker, trace output). */
+#ifndef CCGC_COLLECTOR_INTERNAL_H
+#define CCGC_COLLECTOR_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "ccgc-heap.h"
+#include "ccgc.h"
+#include "page-registry.h"
+#include "worklist.h"
+
+#define CCGC_COLLECTOR_SIG 0x43434743u /* "CCGC": live collector (.sig) */
+
+typedef struct ccgc_heap_slot {
+  const ccgc_heap_ops *ops;
+  void *heap; /* NULL: slot free */
+} ccgc_heap_slot;
+
+struct ccgc_collector {
+  uint32_t sig;
+  ccgc_error_sink errors;
+  ccgc_barrier barrier;
+  ccgc_page_registry registry;
+
+  ccgc_heap_slot heaps[CCGC_MAX_HEAPS];
+  int heap_count; /* highest attached id + 1 */
+
+  /* One worklist per heap: "continue in the component where there is work".
+   * The mutator's barrier pushes through mutator_locals under barrier_lock. */
+  ccgc_worklist worklists[CCGC_MAX_HEAPS];
+  ccgc_worklist_local mutator_locals[CCGC_MAX_HEAPS];
+  pthread_mutex_t barrier_lock;
+
+  bool in_collection;
+  _Atomic bool gc_requested;
+  ccgc_gc_reason requested_reason;
+
+  bool verify;
+  FILE *trace_gc;
+  bool trace_gc_verbose;
+
+  double created_ms;     /* monotonic clock at creation        */
+  double gc_total_ms;    /* sum of all collection times        */
+  double last_gc_end_ms; /* monotonic clock at the end of the last GC */
+  unsigned long cycles;
+  ccgc_cycle_stats last;
+  ccgc_verify_report last_verify;
+};
+
+double ccgc_now_ms(void);
+
+/* marker.c: the marking phase of a full collection, from roots to the
+ * ephemeron fixed point and weak-slot clearing. */
+void ccgc_marker_run(ccgc_collector *collector, ccgc_cycle_stats *stats);
+
+/* verifier.c */
+void ccgc_verify_marking(ccgc_collector *collector, ccgc_verify_report *report);
+
+/* trace-gc.c */
+void ccgc_trace_gc_emit(ccgc_collector *collector, const ccgc_cycle_stats *stats);
+
+static inline bool ccgc_collector_valid(const ccgc_collector *collector) {
+  return collector && collector->sig == CCGC_COLLECTOR_SIG;
+}
+
+#endif /* CCGC_COLLECTOR_INTERNAL_H */

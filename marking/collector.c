@@ -1,0 +1,314 @@
+/* collector.c - the unified collector: attached heaps, the page registry, the
+ * call order of one full collection (ccgc-heap.h), requests and safepoints. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "collector-internal.h"
+
+double ccgc_now_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6;
+}
+
+static const char *const reason_names[CCGC_REASON_COUNT] = {
+    [CCGC_REASON_TESTING] = "testing",
+    [CCGC_REASON_ALLOCATION_LIMIT] = "allocation limit",
+    [CCGC_REASON_HOST_REQUEST] = "host request",
+    [CCGC_REASON_IDLE] = "idle",
+    [CCGC_REASON_MEMORY_PRESSURE] = "memory pressure",
+    [CCGC_REASON_TEARDOWN] = "teardown",
+};
+
+const char *ccgc_gc_reason_name(ccgc_gc_reason reason) {
+  if ((unsigned)reason >= CCGC_REASON_COUNT) return "unknown";
+  return reason_names[reason];
+}
+
+ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
+  ccgc_collector *collector = calloc(1, sizeof *collector);
+  if (!collector) return NULL;
+  if (ccgc_page_registry_init(&collector->registry) != 0) {
+    free(collector);
+    return NULL;
+  }
+  collector->sig = CCGC_COLLECTOR_SIG;
+  ccgc_error_sink_init(&collector->errors);
+  atomic_init(&collector->barrier.marking, 0);
+  collector->barrier.collector = collector;
+  pthread_mutex_init(&collector->barrier_lock, NULL);
+  for (int i = 0; i < CCGC_MAX_HEAPS; i++) {
+    ccgc_worklist_init(&collector->worklists[i]);
+    ccgc_worklist_local_init(&collector->mutator_locals[i],
+                             &collector->worklists[i]);
+  }
+  atomic_init(&collector->gc_requested, false);
+  if (options) {
+    collector->verify = options->verify;
+    collector->trace_gc = options->trace_gc;
+    collector->trace_gc_verbose = options->trace_gc_verbose;
+  }
+  collector->created_ms = ccgc_now_ms();
+  collector->last_gc_end_ms = collector->created_ms;
+  return collector;
+}
+
+void ccgc_collector_free(ccgc_collector *collector) {
+  if (!ccgc_collector_valid(collector)) return;
+  for (int i = 0; i < collector->heap_count; i++) {
+    if (collector->heaps[i].heap) {
+      /* Freeing the collector under a live heap would leave the heap with
+       * dangling registry and barrier pointers. */
+      ccgc_error_misuse(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                        "ccgc_collector_free: heap '%s' is still attached; "
+                        "free the heaps first",
+                        collector->heaps[i].ops->name);
+      return;
+    }
+  }
+  for (int i = 0; i < CCGC_MAX_HEAPS; i++) {
+    ccgc_worklist_local_destroy(&collector->mutator_locals[i]);
+    ccgc_worklist_destroy(&collector->worklists[i]);
+  }
+  pthread_mutex_destroy(&collector->barrier_lock);
+  ccgc_page_registry_destroy(&collector->registry);
+  collector->sig = 0; /* .sig: wiped on finish */
+  free(collector);
+}
+
+int ccgc_collector_attach_heap(ccgc_collector *collector,
+                               const ccgc_heap_ops *ops, void *heap) {
+  if (!ccgc_collector_valid(collector) || !ops || !heap || !ops->trace_object ||
+      !ops->reclaim || !ops->trace_roots || !ops->for_each_object) {
+    if (ccgc_collector_valid(collector))
+      ccgc_error_set(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                     "ccgc_collector_attach_heap: incomplete heap operations");
+    return -1;
+  }
+  for (int i = 0; i < CCGC_MAX_HEAPS; i++) {
+    if (collector->heaps[i].heap) continue;
+    collector->heaps[i].ops = ops;
+    collector->heaps[i].heap = heap;
+    if (i + 1 > collector->heap_count) collector->heap_count = i + 1;
+    return i;
+  }
+  ccgc_error_set(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                 "ccgc_collector_attach_heap: more than %d heaps",
+                 CCGC_MAX_HEAPS);
+  return -1;
+}
+
+void ccgc_collector_detach_heap(ccgc_collector *collector, int heap_id) {
+  if (!ccgc_collector_valid(collector) || heap_id < 0 ||
+      heap_id >= CCGC_MAX_HEAPS)
+    return;
+  collector->heaps[heap_id].heap = NULL;
+  collector->heaps[heap_id].ops = NULL;
+  while (collector->heap_count > 0 &&
+         !collector->heaps[collector->heap_count - 1].heap)
+    collector->heap_count--;
+}
+
+ccgc_status ccgc_collector_register_page(ccgc_collector *collector,
+                                         ccgc_page *page) {
+  if (ccgc_page_registry_add(&collector->registry, page) != 0)
+    return ccgc_error_set(&collector->errors, CCGC_E_OUT_OF_MEMORY,
+                          "ccgc_collector_register_page: cannot register "
+                          "page %p",
+                          (void *)page);
+  return CCGC_OK;
+}
+
+void ccgc_collector_unregister_page(ccgc_collector *collector,
+                                    ccgc_page *page) {
+  ccgc_page_registry_remove(&collector->registry, page);
+}
+
+ccgc_page *ccgc_collector_find_page(const ccgc_collector *collector,
+                                    const void *address) {
+  return ccgc_page_registry_find(&collector->registry, address);
+}
+
+ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector) {
+  return &collector->errors;
+}
+
+ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector) {
+  return &collector->barrier;
+}
+
+const ccgc_error *ccgc_collector_last_error(const ccgc_collector *collector) {
+  return &collector->errors.last;
+}
+
+void ccgc_collector_clear_error(ccgc_collector *collector) {
+  ccgc_error_clear(&collector->errors);
+}
+
+void ccgc_collector_set_error_handler(ccgc_collector *collector,
+                                      ccgc_error_handler handler, void *data) {
+  collector->errors.handler = handler ? handler : ccgc_error_abort_handler;
+  collector->errors.handler_data = data;
+}
+
+void ccgc_collector_set_verify(ccgc_collector *collector, bool verify) {
+  collector->verify = verify;
+}
+
+void ccgc_collector_set_trace_gc(ccgc_collector *collector, FILE *out,
+                                 bool verbose) {
+  collector->trace_gc = out;
+  collector->trace_gc_verbose = verbose;
+}
+
+bool ccgc_collector_in_collection(const ccgc_collector *collector) {
+  return collector->in_collection;
+}
+
+const ccgc_cycle_stats *ccgc_collector_last_cycle(const ccgc_collector *c) {
+  return c->cycles ? &c->last : NULL;
+}
+
+unsigned long ccgc_collector_cycle_count(const ccgc_collector *collector) {
+  return collector->cycles;
+}
+
+const ccgc_verify_report *ccgc_collector_last_verify(const ccgc_collector *c) {
+  return &c->last_verify;
+}
+
+int ccgc_collector_heap_count(const ccgc_collector *collector) {
+  return collector->heap_count;
+}
+
+const char *ccgc_collector_heap_name(const ccgc_collector *collector, int id) {
+  if (id < 0 || id >= collector->heap_count || !collector->heaps[id].heap)
+    return NULL;
+  return collector->heaps[id].ops->name;
+}
+
+void ccgc_collector_heap_stats(ccgc_collector *collector, int heap_id,
+                               ccgc_heap_stats *out) {
+  memset(out, 0, sizeof *out);
+  if (heap_id < 0 || heap_id >= collector->heap_count) return;
+  ccgc_heap_slot *slot = &collector->heaps[heap_id];
+  if (slot->heap && slot->ops->stats) slot->ops->stats(slot->heap, out);
+}
+
+void ccgc_collector_request_gc(ccgc_collector *collector,
+                               ccgc_gc_reason reason) {
+  if (!atomic_exchange(&collector->gc_requested, true))
+    collector->requested_reason = reason;
+}
+
+bool ccgc_collector_gc_requested(const ccgc_collector *collector) {
+  return atomic_load(&collector->gc_requested);
+}
+
+bool ccgc_collector_safepoint(ccgc_collector *collector) {
+  if (!atomic_load(&collector->gc_requested) || collector->in_collection)
+    return false;
+  return ccgc_collect(collector, collector->requested_reason) == CCGC_OK;
+}
+
+static void snapshot_stats(ccgc_collector *collector, bool before,
+                           ccgc_cycle_stats *stats) {
+  stats->heap_count = collector->heap_count;
+  for (int i = 0; i < collector->heap_count; i++) {
+    ccgc_cycle_heap_stats *heap_stats = &stats->heaps[i];
+    ccgc_heap_slot *slot = &collector->heaps[i];
+    heap_stats->name = slot->heap ? slot->ops->name : NULL;
+    ccgc_heap_stats *out = before ? &heap_stats->before : &heap_stats->after;
+    memset(out, 0, sizeof *out);
+    if (slot->heap && slot->ops->stats) slot->ops->stats(slot->heap, out);
+  }
+}
+
+typedef void (*heap_phase_fn)(void *heap);
+
+/* Calls one optional phase of every attached heap, in heap order; the phase
+ * is named by its offset in ccgc_heap_ops. */
+static void call_phase(ccgc_collector *collector, size_t phase_offset) {
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_slot *slot = &collector->heaps[id];
+    if (!slot->heap) continue;
+    heap_phase_fn phase;
+    memcpy(&phase, (const char *)slot->ops + phase_offset, sizeof phase);
+    if (phase) phase(slot->heap);
+  }
+}
+
+#define PHASE(member) offsetof(ccgc_heap_ops, member)
+
+ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason) {
+  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
+  if (collector->in_collection)
+    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                          "ccgc_collect: called during a collection (from a "
+                          "finalizer or heap callback)");
+  collector->in_collection = true;
+  ccgc_cycle_stats stats;
+  memset(&stats, 0, sizeof stats);
+  stats.cycle = collector->cycles + 1;
+  stats.reason = reason;
+  double start = ccgc_now_ms();
+  stats.start_ms = start - collector->created_ms;
+  snapshot_stats(collector, true, &stats);
+
+  call_phase(collector, PHASE(prepare));
+  ccgc_marker_run(collector, &stats); /* roots .. weak slots cleared */
+  double weak_start = ccgc_now_ms();
+  call_phase(collector, PHASE(process_weakness)); /* .inv.weak-before-finalizers */
+  double weak_end = ccgc_now_ms();
+  stats.weak_ms += weak_end - weak_start;
+
+  if (collector->verify) {
+    ccgc_verify_marking(collector, &collector->last_verify);
+    stats.verify_ms = ccgc_now_ms() - weak_end;
+  }
+
+  double reclaim_start = ccgc_now_ms();
+  call_phase(collector, PHASE(pre_reclaim));
+  call_phase(collector, PHASE(reclaim));
+  double end = ccgc_now_ms();
+  stats.reclaim_ms = end - reclaim_start;
+  stats.total_ms = end - start;
+  snapshot_stats(collector, false, &stats);
+  for (int i = 0; i < stats.heap_count; i++)
+    stats.heaps[i].marked_bytes = stats.heaps[i].after.used_bytes;
+
+  collector->in_collection = false;
+  atomic_store(&collector->gc_requested, false);
+  collector->cycles++;
+  collector->gc_total_ms += stats.total_ms;
+  collector->last = stats;
+  ccgc_trace_gc_emit(collector, &stats);
+  collector->last_gc_end_ms = end;
+
+  /* Outside the collection: callbacks that may allocate. */
+  call_phase(collector, PHASE(after_collection));
+  return CCGC_OK;
+}
+
+ccgc_status ccgc_collector_object_info(ccgc_collector *collector,
+                                       const void *address,
+                                       ccgc_object_info *info) {
+  ccgc_page *page = ccgc_collector_find_page(collector, address);
+  if (!page || page->heap_id >= collector->heap_count ||
+      !collector->heaps[page->heap_id].heap)
+    return ccgc_error_set(&collector->errors, CCGC_E_FOREIGN_POINTER,
+                          "ccgc_collector_object_info: %p is not in any heap",
+                          address);
+  ccgc_heap_slot *slot = &collector->heaps[page->heap_id];
+  info->address = (void *)address;
+  info->heap_id = page->heap_id;
+  info->heap_name = slot->ops->name;
+  info->type_name =
+      slot->ops->type_name ? slot->ops->type_name(slot->heap, address) : "?";
+  info->size =
+      slot->ops->object_size ? slot->ops->object_size(slot->heap, address) : 0;
+  info->color = ccgc_color_of(address);
+  return CCGC_OK;
+}

@@ -1,0 +1,43 @@
+/* object-graph.h - an independent traversal of both heaps, with its own
+ * visited set and stack (never the mark tables), shared by the verifiers and
+ * the walker. */
+#ifndef CCGC_OBJECT_GRAPH_H
+#define CCGC_OBJECT_GRAPH_H
+
+#include <glib.h>
+
+#include "collector-internal.h"
+
+/* The set of every allocated object of every heap: address -> heap id + 1. */
+GHashTable *ccgc_object_set_new(ccgc_collector *collector);
+
+typedef struct ccgc_traversal ccgc_traversal;
+/* Called for every edge the traversal follows (root edges: from == NULL).
+ * Return false to not follow the edge's target. */
+typedef bool (*ccgc_traversal_edge_fn)(ccgc_traversal *traversal, void *from,
+                                       void *to, ccgc_edge edge);
+
+struct ccgc_traversal {
+  ccgc_visitor base;
+  ccgc_collector *collector;
+  GHashTable *objects;  /* all allocated objects (ccgc_object_set_new) */
+  GHashTable *visited;
+  GArray *stack;
+  GArray *pending_ephemerons; /* (key, value, from) whose key is unvisited */
+  void *current;              /* object being traced, NULL for roots */
+  ccgc_traversal_edge_fn on_edge;
+  void *data;
+};
+
+void ccgc_traversal_init(ccgc_traversal *traversal, ccgc_collector *collector,
+                         GHashTable *objects, ccgc_traversal_edge_fn on_edge,
+                         void *data);
+/* Visits everything reachable from the roots, ephemerons included (a value is
+ * reached once its key is). */
+void ccgc_traversal_run(ccgc_traversal *traversal);
+void ccgc_traversal_destroy(ccgc_traversal *traversal);
+/* Traces one object of the object set with an arbitrary visitor. */
+void ccgc_trace_one(ccgc_collector *collector, GHashTable *objects,
+                    void *object, ccgc_visitor *visitor);
+
+#endif /* CCGC_OBJECT_GRAPH_H */

@@ -1,0 +1,83 @@
+/* page-registry.c - the radix table of live pages (page-registry.h). */
+#include "page-registry.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+static size_t level1_index(uintptr_t page_number) {
+  return page_number >> CCGC_REGISTRY_LEVEL_BITS;
+}
+static size_t level2_index(uintptr_t page_number) {
+  return page_number & (CCGC_REGISTRY_FANOUT - 1);
+}
+
+int ccgc_page_registry_init(ccgc_page_registry *registry) {
+  registry->roots = calloc(CCGC_REGISTRY_FANOUT, sizeof *registry->roots);
+  if (!registry->roots) return -1;
+  pthread_mutex_init(&registry->lock, NULL);
+  registry->page_count = 0;
+  return 0;
+}
+
+void ccgc_page_registry_destroy(ccgc_page_registry *registry) {
+  if (!registry->roots) return;
+  for (size_t i = 0; i < CCGC_REGISTRY_FANOUT; i++)
+    free((void *)atomic_load_explicit(&registry->roots[i], memory_order_relaxed));
+  free((void *)registry->roots);
+  registry->roots = NULL;
+  pthread_mutex_destroy(&registry->lock);
+}
+
+int ccgc_page_registry_add(ccgc_page_registry *registry, ccgc_page *page) {
+  uintptr_t address = (uintptr_t)page;
+  if ((address >> CCGC_REGISTRY_ADDRESS_BITS) != 0 ||
+      (address & (CCGC_PAGE_SIZE - 1)) != 0) /* .inv.page-aligned */
+    return -1;
+  uintptr_t number = address >> CCGC_PAGE_SHIFT;
+  pthread_mutex_lock(&registry->lock);
+  ccgc_page *_Atomic *table = atomic_load_explicit(
+      &registry->roots[level1_index(number)], memory_order_acquire);
+  if (!table) {
+    table = calloc(CCGC_REGISTRY_FANOUT, sizeof *table);
+    if (!table) {
+      pthread_mutex_unlock(&registry->lock);
+      return -1;
+    }
+    atomic_store_explicit(&registry->roots[level1_index(number)], table,
+                          memory_order_release);
+  }
+  atomic_store_explicit(&table[level2_index(number)], page,
+                        memory_order_release);
+  registry->page_count++;
+  pthread_mutex_unlock(&registry->lock);
+  return 0;
+}
+
+void ccgc_page_registry_remove(ccgc_page_registry *registry, ccgc_page *page) {
+  uintptr_t number = (uintptr_t)page >> CCGC_PAGE_SHIFT;
+  if (((uintptr_t)page >> CCGC_REGISTRY_ADDRESS_BITS) != 0) return;
+  pthread_mutex_lock(&registry->lock);
+  ccgc_page *_Atomic *table = atomic_load_explicit(
+      &registry->roots[level1_index(number)], memory_order_acquire);
+  if (table && atomic_load_explicit(&table[level2_index(number)],
+                                    memory_order_relaxed) == page) {
+    atomic_store_explicit(&table[level2_index(number)], NULL,
+                          memory_order_release);
+    registry->page_count--;
+  }
+  pthread_mutex_unlock(&registry->lock);
+}
+
+ccgc_page *ccgc_page_registry_find(const ccgc_page_registry *registry,
+                                   const void *address) {
+  uintptr_t value = (uintptr_t)address;
+  if ((value >> CCGC_REGISTRY_ADDRESS_BITS) != 0) return NULL;
+  uintptr_t number = value >> CCGC_PAGE_SHIFT;
+  ccgc_page *_Atomic *table = atomic_load_explicit(
+      &registry->roots[level1_index(number)], memory_order_acquire);
+  if (!table) return NULL;
+  ccgc_page *page =
+      atomic_load_explicit(&table[level2_index(number)], memory_order_acquire);
+  if (!page || page->magic != CCGC_PAGE_MAGIC) return NULL; /* .inv.registered-pages */
+  return page;
+}

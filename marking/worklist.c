@@ -1,0 +1,116 @@
+/* worklist.c - slow paths of the segmented worklist (worklist.h). */
+#include "worklist.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static ccgc_segment *segment_new(void) {
+  ccgc_segment *segment = malloc(sizeof *segment);
+  if (!segment) {
+    /* Marking cannot continue without room for grey objects, and dropping one
+     * would free a live object: fail loudly rather than corrupt the heap. */
+    fprintf(stderr, "ccgc: out of memory for a marking worklist segment\n");
+    abort();
+  }
+  segment->next = NULL;
+  segment->count = 0;
+  return segment;
+}
+
+void ccgc_worklist_init(ccgc_worklist *worklist) {
+  pthread_mutex_init(&worklist->lock, NULL);
+  worklist->head = NULL;
+  atomic_init(&worklist->segments, 0);
+}
+
+void ccgc_worklist_clear(ccgc_worklist *worklist) {
+  pthread_mutex_lock(&worklist->lock);
+  ccgc_segment *segment = worklist->head;
+  worklist->head = NULL;
+  atomic_store_explicit(&worklist->segments, 0, memory_order_relaxed);
+  pthread_mutex_unlock(&worklist->lock);
+  while (segment) {
+    ccgc_segment *next = segment->next;
+    free(segment);
+    segment = next;
+  }
+}
+
+void ccgc_worklist_destroy(ccgc_worklist *worklist) {
+  ccgc_worklist_clear(worklist);
+  pthread_mutex_destroy(&worklist->lock);
+}
+
+bool ccgc_worklist_is_empty(ccgc_worklist *worklist) {
+  return atomic_load_explicit(&worklist->segments, memory_order_acquire) == 0;
+}
+
+static void publish_segment(ccgc_worklist *worklist, ccgc_segment *segment) {
+  pthread_mutex_lock(&worklist->lock);
+  segment->next = worklist->head;
+  worklist->head = segment;
+  atomic_fetch_add_explicit(&worklist->segments, 1, memory_order_release);
+  pthread_mutex_unlock(&worklist->lock);
+}
+
+static ccgc_segment *steal_segment(ccgc_worklist *worklist) {
+  if (ccgc_worklist_is_empty(worklist)) return NULL;
+  pthread_mutex_lock(&worklist->lock);
+  ccgc_segment *segment = worklist->head;
+  if (segment) {
+    worklist->head = segment->next;
+    atomic_fetch_sub_explicit(&worklist->segments, 1, memory_order_release);
+  }
+  pthread_mutex_unlock(&worklist->lock);
+  return segment;
+}
+
+void ccgc_worklist_local_init(ccgc_worklist_local *local,
+                              ccgc_worklist *shared) {
+  local->shared = shared;
+  local->push_segment = segment_new();
+  local->pop_segment = segment_new();
+}
+
+void ccgc_worklist_local_destroy(ccgc_worklist_local *local) {
+  free(local->push_segment);
+  free(local->pop_segment);
+  local->push_segment = local->pop_segment = NULL;
+}
+
+void ccgc_worklist_local_clear(ccgc_worklist_local *local) {
+  local->push_segment->count = 0;
+  local->pop_segment->count = 0;
+}
+
+void ccgc_worklist_local_publish(ccgc_worklist_local *local) {
+  if (local->push_segment->count == 0) return;
+  publish_segment(local->shared, local->push_segment);
+  local->push_segment = segment_new();
+}
+
+bool ccgc_worklist_local_is_empty(const ccgc_worklist_local *local) {
+  return local->push_segment->count == 0 && local->pop_segment->count == 0;
+}
+
+void ccgc_worklist_push_slow(ccgc_worklist_local *local, void *entry) {
+  publish_segment(local->shared, local->push_segment);
+  local->push_segment = segment_new();
+  local->push_segment->entries[local->push_segment->count++] = entry;
+}
+
+bool ccgc_worklist_pop_slow(ccgc_worklist_local *local, void **entry) {
+  if (local->push_segment->count > 0) {
+    /* Swap: the (empty) pop segment becomes the push segment. */
+    ccgc_segment *empty = local->pop_segment;
+    local->pop_segment = local->push_segment;
+    local->push_segment = empty;
+  } else {
+    ccgc_segment *stolen = steal_segment(local->shared);
+    if (!stolen) return false;
+    free(local->pop_segment);
+    local->pop_segment = stolen;
+  }
+  *entry = local->pop_segment->entries[--local->pop_segment->count];
+  return true;
+}

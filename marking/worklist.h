@@ -1,0 +1,83 @@
+/* worklist.h - segmented marking worklists.
+ *
+ * A worklist is a shared pool of full segments (each a fixed array of object
+ * addresses) plus, per thread, a *local view* holding a push segment and a pop
+ * segment. Push and pop touch only the local view; a full push segment is
+ * published to the pool, an empty pop segment is refilled from the local push
+ * segment or stolen from the pool. So threads synchronize once per segment,
+ * not per object. Entries are object addresses (.inv.worklist-objects).
+ *
+ * Legal call order:
+ *   ccgc_worklist_init(&shared);
+ *   ccgc_worklist_local_init(&local, &shared);       one per thread
+ *   ccgc_worklist_push(&local, obj); ccgc_worklist_pop(&local, &obj);
+ *   ccgc_worklist_local_publish(&local);              make local work stealable
+ *   ccgc_worklist_local_destroy(&local);              local must be empty
+ *   ccgc_worklist_destroy(&shared);
+ */
+#ifndef CCGC_WORKLIST_H
+#define CCGC_WORKLIST_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CCGC_SEGMENT_CAPACITY 510u /* a segment is 4 KiB */
+
+typedef struct ccgc_segment {
+  struct ccgc_segment *next;
+  size_t count;
+  void *entries[CCGC_SEGMENT_CAPACITY];
+} ccgc_segment;
+
+typedef struct ccgc_worklist {
+  pthread_mutex_t lock;
+  ccgc_segment *head;       /* published segments */
+  _Atomic size_t segments;  /* how many are published (racy hint when read) */
+} ccgc_worklist;
+
+typedef struct ccgc_worklist_local {
+  ccgc_worklist *shared;
+  ccgc_segment *push_segment;
+  ccgc_segment *pop_segment;
+} ccgc_worklist_local;
+
+void ccgc_worklist_init(ccgc_worklist *worklist);
+void ccgc_worklist_destroy(ccgc_worklist *worklist);
+bool ccgc_worklist_is_empty(ccgc_worklist *worklist);
+/* Drops every published entry (abandoned cycle). */
+void ccgc_worklist_clear(ccgc_worklist *worklist);
+
+void ccgc_worklist_local_init(ccgc_worklist_local *local,
+                              ccgc_worklist *shared);
+void ccgc_worklist_local_destroy(ccgc_worklist_local *local);
+void ccgc_worklist_local_publish(ccgc_worklist_local *local);
+bool ccgc_worklist_local_is_empty(const ccgc_worklist_local *local);
+void ccgc_worklist_local_clear(ccgc_worklist_local *local);
+
+/* Slow paths. */
+void ccgc_worklist_push_slow(ccgc_worklist_local *local, void *entry);
+bool ccgc_worklist_pop_slow(ccgc_worklist_local *local, void **entry);
+
+static inline void ccgc_worklist_push(ccgc_worklist_local *local,
+                                      void *entry) {
+  ccgc_segment *segment = local->push_segment;
+  if (__builtin_expect(segment->count < CCGC_SEGMENT_CAPACITY, 1)) {
+    segment->entries[segment->count++] = entry;
+    return;
+  }
+  ccgc_worklist_push_slow(local, entry);
+}
+
+static inline bool ccgc_worklist_pop(ccgc_worklist_local *local,
+                                     void **entry) {
+  ccgc_segment *segment = local->pop_segment;
+  if (__builtin_expect(segment->count > 0, 1)) {
+    *entry = segment->entries[--segment->count];
+    return true;
+  }
+  return ccgc_worklist_pop_slow(local, entry);
+}
+
+#endif /* CCGC_WORKLIST_H */

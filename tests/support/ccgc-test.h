@@ -1,0 +1,26 @@
+/* ccgc-test.h - helpers shared by the check suites. */
+#ifndef CCGC_TEST_H
+#define CCGC_TEST_H
+
+#include <check.h>
+
+#include "ccgc.h"
+
+/* An error handler that records instead of aborting. */
+typedef struct ccgc_test_errors {
+  unsigned count;
+  ccgc_status last_code;
+  char last_message[CCGC_ERROR_MESSAGE_MAX];
+} ccgc_test_errors;
+
+void ccgc_test_capture_errors(ccgc_collector *collector,
+                              ccgc_test_errors *errors);
+
+/* Collects with the verifier on and fails the test if it finds anything; also
+ * runs the heap verifier afterwards. */
+void ccgc_test_collect_verified(ccgc_collector *collector);
+
+/* Runs a suite with CK_ENV-controlled output; returns the process exit code. */
+int ccgc_test_run(Suite *suite);
+
+#endif

@@ -1,0 +1,210 @@
+/* v8ish.h - the script heap (V8-like), as the host sees it.
+ *
+ * The host never holds a raw script object: it holds *handles*, slots owned by
+ * the heap that a moving collection updates. Local handles live in handle
+ * scopes (LIFO); global handles live until freed; traced references are
+ * slots for other heaps' objects (see bridge/), traced as ordinary edges.
+ *
+ * Legal call order:
+ *   v8ish_heap *h = v8ish_heap_new(collector, &options);
+ *   v8ish_handle_scope scope; v8ish_handle_scope_open(h, &scope);
+ *     v8ish_local o = v8ish_object_new(h);           ... locals valid here
+ *     v8ish_global g = v8ish_global_new(h, o, false); outlives the scope
+ *   v8ish_handle_scope_close(&scope);                  o is dead now
+ *   v8ish_global_free(h, g);
+ *   v8ish_heap_free(h);                                before the collector
+ *
+ * Values are tagged words (v8ish_value): low bit 1 = reference to a heap
+ * object, low bit 0 = small integer (value << 1). Every object starts with a
+ * tagged reference to its hidden class. Layouts: docs/script-heap.md.
+ *
+ * Errors: calls that allocate return an empty local and record
+ * CCGC_E_HEAP_LIMIT / CCGC_E_SIZE_OVERFLOW (ccgc_collector_last_error).
+ * Misuse (a dead handle, an object of the wrong kind) goes to the collector's
+ * error handler (default: message and abort) and the call returns a neutral
+ * value (empty local, 0, CCGC_E_...).
+ */
+#ifndef V8ISH_H
+#define V8ISH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccgc.h"
+
+typedef struct v8ish_heap v8ish_heap;
+typedef uintptr_t v8ish_value;
+
+/* A local handle: index of a slot in the handle area, and the serial of the
+ * scope that created it (checked on every use). index 0 = empty. */
+typedef struct v8ish_local {
+  uint32_t index;
+  uint32_t scope_serial;
+} v8ish_local;
+
+/* A global handle: index in the global table and its generation. */
+typedef struct v8ish_global {
+  uint32_t index;
+  uint32_t generation;
+} v8ish_global;
+
+typedef struct v8ish_handle_scope {
+  v8ish_heap *heap;
+  uint32_t serial;
+  uint32_t depth;
+  uint32_t saved_top;
+} v8ish_handle_scope;
+
+/* A traced reference: a slot owned by the script heap, held by a DOM object.
+ * Not a root: the holder's trace function reports it. */
+typedef struct v8ish_traced v8ish_traced;
+
+typedef enum v8ish_instance_type {
+  V8ISH_TYPE_META_CLASS,   /* the class of hidden classes          */
+  V8ISH_TYPE_HIDDEN_CLASS,
+  V8ISH_TYPE_FILLER,       /* free space inside a page             */
+  V8ISH_TYPE_HEAP_NUMBER,  /* a boxed double                       */
+  V8ISH_TYPE_STRING,
+  V8ISH_TYPE_FIXED_ARRAY,  /* tagged elements                      */
+  V8ISH_TYPE_DOUBLE_ARRAY, /* raw doubles                          */
+  V8ISH_TYPE_OBJECT,       /* plain object                         */
+  V8ISH_TYPE_ARRAY,        /* object with a growable elements store */
+  V8ISH_TYPE_CONTEXT,      /* captured variables of a closure      */
+  V8ISH_TYPE_CLOSURE,
+  V8ISH_TYPE_WRAPPER,      /* object with an embedder field        */
+  V8ISH_TYPE_COUNT
+} v8ish_instance_type;
+
+typedef struct v8ish_heap_options {
+  size_t limit_bytes;     /* hard limit on committed bytes; 0 = none   */
+  size_t soft_limit_bytes; /* request a GC above this; 0 = automatic   */
+} v8ish_heap_options;
+
+v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
+                           const v8ish_heap_options *options);
+void v8ish_heap_free(v8ish_heap *heap);
+ccgc_collector *v8ish_heap_collector(v8ish_heap *heap);
+void v8ish_heap_stats(v8ish_heap *heap, ccgc_heap_stats *out);
+
+/* --- Handles ------------------------------------------------------------ */
+void v8ish_handle_scope_open(v8ish_heap *heap, v8ish_handle_scope *scope);
+void v8ish_handle_scope_close(v8ish_handle_scope *scope);
+/* Copies value into the scope enclosing `scope` (which must be the innermost
+ * open scope) and returns the new handle. */
+v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
+                                      v8ish_local value);
+
+static inline bool v8ish_local_is_empty(v8ish_local local) {
+  return local.index == 0;
+}
+static inline v8ish_local v8ish_local_empty(void) {
+  v8ish_local local = {0, 0};
+  return local;
+}
+/* The tagged value behind a handle (0 for an empty one). Valid until the next
+ * collection: never keep it across a safepoint. */
+v8ish_value v8ish_local_value(v8ish_heap *heap, v8ish_local local);
+bool v8ish_same(v8ish_heap *heap, v8ish_local a, v8ish_local b);
+
+v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak);
+v8ish_local v8ish_global_get(v8ish_heap *heap, v8ish_global global);
+void v8ish_global_set(v8ish_heap *heap, v8ish_global global, v8ish_local value);
+void v8ish_global_free(v8ish_heap *heap, v8ish_global global);
+bool v8ish_global_is_empty_slot(v8ish_heap *heap, v8ish_global global);
+static inline bool v8ish_global_is_null(v8ish_global global) {
+  return global.index == 0;
+}
+
+v8ish_traced *v8ish_traced_new(v8ish_heap *heap, v8ish_local value);
+void v8ish_traced_set(v8ish_heap *heap, v8ish_traced *traced,
+                      v8ish_local value);
+v8ish_local v8ish_traced_get(v8ish_heap *heap, const v8ish_traced *traced);
+/* The untagged object address the traced reference holds, or NULL: for a
+ * holder's trace function to pass to the visitor. */
+void *v8ish_traced_target(const v8ish_traced *traced);
+void v8ish_traced_free(v8ish_heap *heap, v8ish_traced *traced);
+
+/* --- Values ------------------------------------------------------------- */
+v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value); /* small int */
+bool v8ish_is_integer(v8ish_heap *heap, v8ish_local value);
+intptr_t v8ish_integer_value(v8ish_heap *heap, v8ish_local value);
+v8ish_local v8ish_number_new(v8ish_heap *heap, double value); /* boxed */
+double v8ish_number_value(v8ish_heap *heap, v8ish_local value);
+v8ish_local v8ish_string_new(v8ish_heap *heap, const char *bytes, size_t len);
+/* Copies up to size-1 bytes and a NUL into buf; returns the string length. */
+size_t v8ish_string_copy(v8ish_heap *heap, v8ish_local string, char *buf,
+                         size_t size);
+v8ish_instance_type v8ish_type_of(v8ish_heap *heap, v8ish_local value);
+
+/* --- Objects and properties -------------------------------------------- */
+v8ish_local v8ish_object_new(v8ish_heap *heap);
+/* Adds or overwrites a named property. Adding follows (or creates) a hidden
+ * class transition: a safe shape change. In-object slots first, then the
+ * out-of-object property store. */
+ccgc_status v8ish_object_set(v8ish_heap *heap, v8ish_local object,
+                             const char *name, v8ish_local value);
+v8ish_local v8ish_object_get(v8ish_heap *heap, v8ish_local object,
+                             const char *name);
+bool v8ish_object_has(v8ish_heap *heap, v8ish_local object, const char *name);
+size_t v8ish_object_property_count(v8ish_heap *heap, v8ish_local object);
+v8ish_local v8ish_object_class(v8ish_heap *heap, v8ish_local object);
+
+/* --- Arrays -------------------------------------------------------------- */
+v8ish_local v8ish_fixed_array_new(v8ish_heap *heap, size_t length);
+v8ish_local v8ish_array_new(v8ish_heap *heap); /* growable, like JS Array */
+size_t v8ish_array_length(v8ish_heap *heap, v8ish_local array);
+v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local array, size_t i);
+ccgc_status v8ish_array_set(v8ish_heap *heap, v8ish_local array, size_t i,
+                            v8ish_local value);
+ccgc_status v8ish_array_push(v8ish_heap *heap, v8ish_local array,
+                             v8ish_local value);
+v8ish_local v8ish_double_array_new(v8ish_heap *heap, size_t length);
+double v8ish_double_array_get(v8ish_heap *heap, v8ish_local array, size_t i);
+ccgc_status v8ish_double_array_set(v8ish_heap *heap, v8ish_local array,
+                                   size_t i, double value);
+
+/* --- Closures -------------------------------------------------------------- */
+v8ish_local v8ish_context_new(v8ish_heap *heap, v8ish_local parent,
+                              size_t slot_count);
+v8ish_local v8ish_context_get(v8ish_heap *heap, v8ish_local context, size_t i);
+ccgc_status v8ish_context_set(v8ish_heap *heap, v8ish_local context, size_t i,
+                              v8ish_local value);
+v8ish_local v8ish_closure_new(v8ish_heap *heap, v8ish_local context,
+                              const char *name);
+v8ish_local v8ish_closure_context(v8ish_heap *heap, v8ish_local closure);
+
+/* --- Wrappers ---------------------------------------------------------------
+ * A wrapper is an object with one embedder field: the address of an object
+ * of another heap (a DOM object), traced as a CCGC_EDGE_WRAPPER edge. The
+ * field is validated against the collector's page registry on store. */
+v8ish_local v8ish_wrapper_new(v8ish_heap *heap, const char *class_name);
+ccgc_status v8ish_wrapper_set_embedder(v8ish_heap *heap, v8ish_local wrapper,
+                                       void *object);
+void *v8ish_wrapper_embedder(v8ish_heap *heap, v8ish_local wrapper);
+
+/* --- Shape changes (docs/shape-changes.md) ---------------------------------
+ * Safe: adding a property (v8ish_object_set). Unsafe for a concurrent marker,
+ * each changes an object's layout in place: */
+/* The property `name` holds a boxed number: store the raw double in the
+ * in-object field itself and flip the field to raw in a new hidden class. */
+ccgc_status v8ish_object_unbox_double(v8ish_heap *heap, v8ish_local object,
+                                      const char *name);
+double v8ish_object_get_double(v8ish_heap *heap, v8ish_local object,
+                               const char *name);
+/* Removes the first n elements of a fixed array (or an array's store) by
+ * moving the object start forward in place; the freed prefix becomes filler.
+ * Handles to the array follow it. */
+ccgc_status v8ish_array_left_trim(v8ish_heap *heap, v8ish_local array,
+                                  size_t n);
+/* Ends slack tracking: the object's unused in-object slots are cut off, the
+ * instance size shrinks, the tail becomes filler. */
+ccgc_status v8ish_object_shrink_slack(v8ish_heap *heap, v8ish_local object);
+
+/* --- Introspection ------------------------------------------------------------ */
+const char *v8ish_type_name(v8ish_heap *heap, v8ish_local value);
+/* The untagged object address behind a handle, or NULL for an integer: for
+ * probes and tools that key on addresses. Valid until the next collection. */
+void *v8ish_object_address(v8ish_heap *heap, v8ish_local value);
+
+#endif /* V8ISH_H */
