@@ -20,7 +20,9 @@
  *   v8ish_local w = bridge_wrap(b, element);          any time after
  *   bridge_script_ref *r = bridge_script_ref_new(b, closure);
  *     (store r in a DOM object; its trace reports it; its finalizer frees it)
- *   bridge_free(b);             after the last collection, before the heaps
+ *   blinkish_heap_free(dom);    releases the DOM objects' script references
+ *   bridge_free(b);             after the DOM heap, before the script heap
+ *   v8ish_heap_free(script);
  */
 #ifndef BRIDGE_H
 #define BRIDGE_H

@@ -17,18 +17,14 @@
 #include <string.h>
 
 #include "collector-internal.h"
-
-typedef struct ephemeron_pair {
-  void *key;
-  void *value;
-} ephemeron_pair;
+#include "ephemeron-table.h"
 
 typedef struct ccgc_marker {
   ccgc_visitor base; /* first: the visitor is the marker */
   ccgc_collector *collector;
   ccgc_worklist_local locals[CCGC_MAX_HEAPS];
   GArray *weak_slots;  /* void ** */
-  GArray *ephemerons;  /* pending ephemeron_pair, key not yet marked */
+  ccgc_ephemeron_table ephemerons; /* pairs whose key is not yet marked */
   size_t marked[CCGC_MAX_HEAPS];
 } ccgc_marker;
 
@@ -76,8 +72,7 @@ static void marker_ephemeron(ccgc_visitor *visitor, void *key, void *value,
     mark_and_push(marker, value, edge);
     return;
   }
-  ephemeron_pair pair = {key, value};
-  g_array_append_val(marker->ephemerons, pair);
+  ccgc_ephemeron_table_add(&marker->ephemerons, key, value);
 }
 
 static const ccgc_visitor_ops marker_ops = {
@@ -85,6 +80,10 @@ static const ccgc_visitor_ops marker_ops = {
     .weak = marker_weak,
     .ephemeron = marker_ephemeron,
 };
+
+static void release_value(void *value, void *data) {
+  mark_and_push(data, value, ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
+}
 
 /* Empties every worklist: local segments first, then the shared pools (where
  * the mutator's barrier publishes). Returns the number of objects visited. */
@@ -104,31 +103,15 @@ static size_t drain(ccgc_marker *marker) {
          * someone else (a mutator running the snapshot protocol). */
         if (!ccgc_mark_grey_to_black(object)) continue;
         slot->ops->trace_object(slot->heap, object, &marker->base);
+        if (marker->ephemerons.indexed) /* a marked key releases its values */
+          ccgc_ephemeron_table_key_marked(&marker->ephemerons, object,
+                                          release_value, marker);
         marker->marked[id]++;
         visited++;
       }
     }
   } while (progress);
   return visited;
-}
-
-/* One round over the pending ephemerons: releases the values of pairs whose
- * key is marked. Returns how many were released. */
-static size_t release_ephemerons(ccgc_marker *marker) {
-  GArray *pending = marker->ephemerons;
-  size_t kept = 0, released = 0;
-  for (size_t i = 0; i < pending->len; i++) {
-    ephemeron_pair pair = g_array_index(pending, ephemeron_pair, i);
-    if (ccgc_is_marked(pair.key)) {
-      mark_and_push(marker, pair.value,
-                    ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
-      released++;
-    } else {
-      g_array_index(pending, ephemeron_pair, kept++) = pair;
-    }
-  }
-  g_array_set_size(pending, kept);
-  return released;
 }
 
 static size_t clear_dead_weak_slots(ccgc_marker *marker) {
@@ -149,7 +132,7 @@ void ccgc_marker_run(ccgc_collector *collector, ccgc_cycle_stats *stats) {
   marker.base.ops = &marker_ops;
   marker.collector = collector;
   marker.weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
-  marker.ephemerons = g_array_new(FALSE, FALSE, sizeof(ephemeron_pair));
+  ccgc_ephemeron_table_init(&marker.ephemerons);
   for (int id = 0; id < CCGC_MAX_HEAPS; id++)
     ccgc_worklist_local_init(&marker.locals[id], &collector->worklists[id]);
 
@@ -165,13 +148,13 @@ void ccgc_marker_run(ccgc_collector *collector, ccgc_cycle_stats *stats) {
     if (slot->heap) slot->ops->trace_roots(slot->heap, &marker.base);
   }
   drain(&marker);
-  size_t rounds = 0;
-  while (marker.ephemerons->len > 0) {
-    rounds++;
-    if (release_ephemerons(&marker) == 0) break;
+  /* The ephemeron fixed point: drain, release, drain, ... until a round
+   * releases nothing. */
+  while (!ccgc_ephemeron_table_is_empty(&marker.ephemerons) &&
+         ccgc_ephemeron_table_round(&marker.ephemerons, release_value,
+                                    &marker) > 0)
     drain(&marker);
-  }
-  stats->ephemeron_rounds = rounds;
+  stats->ephemeron_rounds = marker.ephemerons.rounds;
   double mark_end = ccgc_now_ms();
   stats->mark_ms = mark_end - start;
 
@@ -183,7 +166,7 @@ void ccgc_marker_run(ccgc_collector *collector, ccgc_cycle_stats *stats) {
   for (int id = 0; id < CCGC_MAX_HEAPS; id++)
     ccgc_worklist_local_destroy(&marker.locals[id]);
   g_array_free(marker.weak_slots, TRUE);
-  g_array_free(marker.ephemerons, TRUE);
+  ccgc_ephemeron_table_destroy(&marker.ephemerons);
 }
 
 void ccgc_barrier_slow(ccgc_barrier *barrier, void *target) {

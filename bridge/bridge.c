@@ -1,0 +1,210 @@
+/* bridge.c - wrapper pairs and script references (bridge.h). */
+#include "bridge.h"
+
+#include <stdlib.h>
+
+#include "ccgc-heap.h"
+
+#define BRIDGE_SIG 0x42524447u /* "BRDG" (.sig) */
+
+struct bridge {
+  uint32_t sig;
+  ccgc_collector *collector;
+  v8ish_heap *script;
+  blinkish_heap *dom;
+  bridge_mode mode;
+};
+
+struct bridge_script_ref {
+  bridge_mode mode;
+  v8ish_heap *script;
+  v8ish_traced *traced; /* unified: an edge, not a root */
+  v8ish_global global;  /* baseline: a strong root     */
+};
+
+static ccgc_error_sink *errors_of(bridge *bridge) {
+  return ccgc_collector_error_sink(bridge->collector);
+}
+
+/* DOM heap hook: a wrappable object's trace reports its wrapper. */
+static void trace_wrapper_slot(ccgc_visitor *visitor, void *object,
+                               void *slot_value, void *data) {
+  (void)object, (void)data;
+  if (slot_value) bridge_trace_script_ref(visitor, slot_value, "wrapper");
+}
+
+/* DOM heap hook: a dead wrappable object releases its script reference. The
+ * wrapper itself is dead too: it kept the DOM object alive through its
+ * embedder field, so a live wrapper implies a live DOM object. */
+static void release_wrapper_slot(void *object, void *slot_value, void *data) {
+  (void)object;
+  if (slot_value) bridge_script_ref_free(data, slot_value);
+}
+
+bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
+                   blinkish_heap *dom, bridge_mode mode) {
+  if (!collector || !script || !dom ||
+      v8ish_heap_collector(script) != collector ||
+      blinkish_heap_collector(dom) != collector) {
+    if (collector)
+      ccgc_error_set(ccgc_collector_error_sink(collector),
+                     CCGC_E_INVALID_ARGUMENT,
+                     "bridge_new: both heaps must belong to this collector");
+    return NULL;
+  }
+  bridge *result = calloc(1, sizeof *result);
+  if (!result) return NULL;
+  result->sig = BRIDGE_SIG;
+  result->collector = collector;
+  result->script = script;
+  result->dom = dom;
+  result->mode = mode;
+  blinkish_heap_set_wrappable_hooks(dom, trace_wrapper_slot,
+                                    release_wrapper_slot, result);
+  return result;
+}
+
+void bridge_free(bridge *bridge) {
+  if (!bridge || bridge->sig != BRIDGE_SIG) return;
+  bridge->sig = 0;
+  free(bridge);
+}
+
+bridge_mode bridge_get_mode(const bridge *bridge) { return bridge->mode; }
+
+const char *bridge_mode_name(bridge_mode mode) {
+  return mode == BRIDGE_MODE_BASELINE ? "baseline" : "unified";
+}
+
+/* The wrappable slot of a live DOM object, with the caller's name in the
+ * message when the pointer is not one. */
+static void **checked_slot(bridge *bridge, void *dom_object, const char *call) {
+  if (!blinkish_is_object(bridge->dom, dom_object)) {
+    ccgc_error_misuse(errors_of(bridge), CCGC_E_FOREIGN_POINTER,
+                      "%s: %p is not a live object of the DOM heap", call,
+                      dom_object);
+    return NULL;
+  }
+  return blinkish_wrappable_slot(bridge->dom, dom_object);
+}
+
+v8ish_local bridge_wrapper_of(bridge *bridge, void *dom_object) {
+  void **slot = checked_slot(bridge, dom_object, "bridge_wrapper_of");
+  if (!slot || !*slot) return v8ish_local_empty();
+  return bridge_script_ref_get(bridge, *slot);
+}
+
+static ccgc_status pair(bridge *bridge, void *dom_object, void **slot,
+                        v8ish_local wrapper) {
+  ccgc_status status =
+      v8ish_wrapper_set_embedder(bridge->script, wrapper, dom_object);
+  if (status != CCGC_OK) return status;
+  bridge_script_ref *ref = bridge_script_ref_new(bridge, wrapper);
+  if (!ref) {
+    v8ish_wrapper_set_embedder(bridge->script, wrapper, NULL);
+    return ccgc_error_set(errors_of(bridge), CCGC_E_OUT_OF_MEMORY,
+                          "bridge_wrap: no memory for the wrapper reference");
+  }
+  *slot = ref; /* the ref's own store ran the barrier on the wrapper */
+  return CCGC_OK;
+}
+
+v8ish_local bridge_wrap(bridge *bridge, void *dom_object) {
+  void **slot = checked_slot(bridge, dom_object, "bridge_wrap");
+  if (!slot) return v8ish_local_empty();
+  if (*slot) return bridge_script_ref_get(bridge, *slot); /* .inv.wrapper-unique */
+  v8ish_local wrapper = v8ish_wrapper_new(
+      bridge->script, blinkish_type_name(bridge->dom, dom_object));
+  if (v8ish_local_is_empty(wrapper)) return wrapper; /* heap limit recorded */
+  if (pair(bridge, dom_object, slot, wrapper) != CCGC_OK)
+    return v8ish_local_empty();
+  return wrapper;
+}
+
+ccgc_status bridge_attach_wrapper(bridge *bridge, void *dom_object,
+                                  v8ish_local wrapper) {
+  void **slot = checked_slot(bridge, dom_object, "bridge_attach_wrapper");
+  if (!slot) return CCGC_E_FOREIGN_POINTER;
+  if (v8ish_type_of(bridge->script, wrapper) != V8ISH_TYPE_WRAPPER)
+    return ccgc_error_misuse(errors_of(bridge), CCGC_E_WRONG_TYPE,
+                             "bridge_attach_wrapper: the script value is a %s, "
+                             "not a wrapper object",
+                             v8ish_type_name(bridge->script, wrapper));
+  void *current = v8ish_wrapper_embedder(bridge->script, wrapper);
+  if (*slot) {
+    /* .inv.wrapper-unique: asking again with the same pair is fine. */
+    if (current == dom_object &&
+        v8ish_same(bridge->script, bridge_script_ref_get(bridge, *slot),
+                   wrapper))
+      return CCGC_OK;
+    return ccgc_error_misuse(errors_of(bridge), CCGC_E_WRAPPER_CONFLICT,
+                             "bridge_attach_wrapper: %s %p already has "
+                             "another wrapper",
+                             blinkish_type_name(bridge->dom, dom_object),
+                             dom_object);
+  }
+  if (current)
+    return ccgc_error_misuse(errors_of(bridge), CCGC_E_WRAPPER_CONFLICT,
+                             "bridge_attach_wrapper: the wrapper already wraps "
+                             "another DOM object (%p)",
+                             current);
+  return pair(bridge, dom_object, slot, wrapper);
+}
+
+void *bridge_unwrap(bridge *bridge, v8ish_local wrapper) {
+  if (v8ish_type_of(bridge->script, wrapper) != V8ISH_TYPE_WRAPPER) return NULL;
+  return v8ish_wrapper_embedder(bridge->script, wrapper);
+}
+
+bridge_script_ref *bridge_script_ref_new(bridge *bridge, v8ish_local value) {
+  bridge_script_ref *ref = calloc(1, sizeof *ref);
+  if (!ref) return NULL;
+  ref->mode = bridge->mode;
+  ref->script = bridge->script;
+  if (bridge->mode == BRIDGE_MODE_UNIFIED) {
+    ref->traced = v8ish_traced_new(bridge->script, value);
+    if (!ref->traced) {
+      free(ref);
+      return NULL;
+    }
+  } else {
+    ref->global = v8ish_global_new(bridge->script, value, false);
+  }
+  return ref;
+}
+
+void bridge_script_ref_set(bridge *bridge, bridge_script_ref *ref,
+                           v8ish_local value) {
+  (void)bridge;
+  if (ref->mode == BRIDGE_MODE_UNIFIED)
+    v8ish_traced_set(ref->script, ref->traced, value);
+  else
+    v8ish_global_set(ref->script, ref->global, value);
+}
+
+v8ish_local bridge_script_ref_get(bridge *bridge, const bridge_script_ref *ref) {
+  (void)bridge;
+  if (ref->mode == BRIDGE_MODE_UNIFIED)
+    return v8ish_traced_get(ref->script, ref->traced);
+  return v8ish_global_get(ref->script, ref->global);
+}
+
+void bridge_script_ref_free(bridge *bridge, bridge_script_ref *ref) {
+  (void)bridge;
+  if (!ref) return;
+  if (ref->mode == BRIDGE_MODE_UNIFIED)
+    v8ish_traced_free(ref->script, ref->traced);
+  else
+    v8ish_global_free(ref->script, ref->global);
+  free(ref);
+}
+
+void bridge_trace_script_ref(ccgc_visitor *visitor,
+                             const bridge_script_ref *ref, const char *name) {
+  /* Baseline: the global handle is a root of the script heap; reporting it
+   * here too would change nothing, and the point of the mode is that the
+   * DOM side cannot release it. */
+  if (!ref || ref->mode != BRIDGE_MODE_UNIFIED) return;
+  ccgc_visit_strong(visitor, v8ish_traced_target(ref->traced),
+                    ccgc_edge_named(CCGC_EDGE_TRACED, name));
+}

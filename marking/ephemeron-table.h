@@ -1,0 +1,60 @@
+/* ephemeron-table.h - the marker's pending ephemerons and the fixed point.
+ *
+ * Pairs whose key is not yet marked wait here. Two strategies, switched
+ * automatically:
+ *  - rounds: after each drain, scan every pending pair and release the
+ *    values whose key got marked. Cheap while most pairs resolve early, but
+ *    quadratic on a chain discovered in the worst order (one release per
+ *    round).
+ *  - indexed: once a round releases less than 1/CCGC_EPHEMERON_SWITCH_RATIO
+ *    of the pending pairs, the pairs are indexed by key; from then on the
+ *    marker asks the table about every object it visits, and marking a key
+ *    releases its values directly. Linear in the number of pairs.
+ * Lua's convergeephemerons is the model for the first; V8's
+ * "linear ephemeron marking" for the second.
+ */
+#ifndef CCGC_EPHEMERON_TABLE_H
+#define CCGC_EPHEMERON_TABLE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifndef CCGC_EPHEMERON_SWITCH_RATIO
+#define CCGC_EPHEMERON_SWITCH_RATIO 8
+#endif
+
+typedef struct ccgc_ephemeron_pair {
+  void *key;
+  void *value;
+} ccgc_ephemeron_pair;
+
+typedef struct ccgc_ephemeron_table {
+  GArray *pending;    /* ccgc_ephemeron_pair, used in round mode           */
+  bool indexed;
+  GHashTable *heads;  /* key -> 1 + index of its first node, indexed mode  */
+  GArray *nodes;      /* {value, next}: values chained per key            */
+  size_t indexed_count;
+  size_t rounds;
+} ccgc_ephemeron_table;
+
+typedef void (*ccgc_ephemeron_release_fn)(void *value, void *data);
+
+void ccgc_ephemeron_table_init(ccgc_ephemeron_table *table);
+void ccgc_ephemeron_table_destroy(ccgc_ephemeron_table *table);
+/* Adds a pair whose key is not marked. */
+void ccgc_ephemeron_table_add(ccgc_ephemeron_table *table, void *key,
+                              void *value);
+bool ccgc_ephemeron_table_is_empty(const ccgc_ephemeron_table *table);
+/* Indexed mode only: object was just marked; release the values it keys. */
+void ccgc_ephemeron_table_key_marked(ccgc_ephemeron_table *table, void *key,
+                                     ccgc_ephemeron_release_fn release,
+                                     void *data);
+/* One round after a drain: releases the values of every pending pair whose key
+ * is marked; switches to indexed mode when rounds stop paying off. Returns
+ * the number of values released. */
+size_t ccgc_ephemeron_table_round(ccgc_ephemeron_table *table,
+                                  ccgc_ephemeron_release_fn release,
+                                  void *data);
+
+#endif /* CCGC_EPHEMERON_TABLE_H */
