@@ -72,6 +72,13 @@ ccgc_page *ccgc_collector_find_page(const ccgc_collector *collector,
 
 ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector);
 
+/* Heaps call this from their allocation slow path (not the inline fast path)
+ * with the bytes handed out since the last call: while incremental marking
+ * runs, enough allocation triggers a marking step. Marking steps never free
+ * anything, so this is safe inside an allocation (.inv.no-gc-in-allocation). */
+void ccgc_collector_notify_allocation(ccgc_collector *collector, size_t bytes);
+
+
 /* --- The write barrier -------------------------------------------------
  * One Dijkstra insertion barrier for both heaps (.inv.no-black-to-white).
  * Each heap caches the collector's barrier pointer and calls
@@ -81,6 +88,7 @@ ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector);
 typedef struct ccgc_barrier {
   _Atomic int marking; /* nonzero while a marking cycle runs */
   ccgc_collector *collector;
+  bool disabled;       /* testing only: ccgc_collector_disable_barrier */
 } ccgc_barrier;
 
 ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector);
@@ -107,5 +115,12 @@ static inline void ccgc_barrier_on_allocate(ccgc_barrier *barrier,
 static inline bool ccgc_barrier_marking(ccgc_barrier *barrier) {
   return atomic_load_explicit(&barrier->marking, memory_order_relaxed) != 0;
 }
+
+/* The unsafe-shape-change protocol (docs/shape-changes.md): a heap calls this
+ * before changing an object's layout in place while marking may run. If the
+ * object is white or grey, the caller makes it black and visits it with the
+ * marker first, so no marker ever visits it again with its old layout
+ * (.inv.snapshot-before-cas). No-op while marking is off. */
+void ccgc_barrier_before_unsafe_change(ccgc_barrier *barrier, void *object);
 
 #endif /* CCGC_HEAP_H */

@@ -45,8 +45,22 @@ typedef enum ccgc_gc_reason {
 
 const char *ccgc_gc_reason_name(ccgc_gc_reason reason);
 
+typedef enum ccgc_gc_state {
+  CCGC_STATE_IDLE,         /* no cycle in progress                         */
+  CCGC_STATE_MARKING,      /* incremental marking interleaved with the host */
+  CCGC_STATE_ATOMIC_PAUSE, /* finishing marking, weakness                  */
+  CCGC_STATE_SWEEPING,     /* heaps reclaim                                */
+} ccgc_gc_state;
+
+const char *ccgc_gc_state_name(ccgc_gc_state state);
+
 typedef struct ccgc_collector_options {
   bool verify;        /* run the marking verifier in every collection   */
+  /* Incremental marking: a step runs for every incremental_step_bytes the
+   * heaps allocate (default 256 KiB), bounded by incremental_step_ms
+   * (default 1 ms). */
+  size_t incremental_step_bytes;
+  double incremental_step_ms;
   FILE *trace_gc;     /* V8-style trace line per collection, or NULL    */
   bool trace_gc_verbose; /* per-heap detail lines after each trace line */
 } ccgc_collector_options;
@@ -69,8 +83,13 @@ typedef struct ccgc_cycle_heap_stats {
 typedef struct ccgc_cycle_stats {
   unsigned long cycle;       /* 1-based count of collections             */
   ccgc_gc_reason reason;
+  bool incremental;          /* marked in steps before the atomic pause  */
+  size_t steps;              /* incremental steps (host, idle, allocation) */
+  double incremental_ms;     /* time in those steps                      */
+  double max_step_ms;
+  double marking_wall_ms;    /* from start of marking to end of the pause */
   double start_ms;           /* since the collector was created          */
-  double total_ms;           /* wall time of the whole collection        */
+  double total_ms;           /* the final (atomic) pause: wall time      */
   double mark_ms, weak_ms, verify_ms, reclaim_ms;
   size_t ephemeron_rounds;
   size_t weak_slots_cleared;
@@ -85,6 +104,35 @@ void ccgc_collector_free(ccgc_collector *collector);
 /* Runs one full stop-the-world collection of every attached heap. Returns
  * CCGC_E_IN_COLLECTION if called from inside a collection callback. */
 ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason);
+
+/* --- Incremental marking ------------------------------------------------
+ *   ccgc_incremental_start(c, reason);        roots marked, barrier on
+ *   while (!ccgc_incremental_step(c, 1.0))    host work in between; the
+ *     ... host runs ...                       heaps also step on allocation
+ *   ccgc_incremental_finish(c);               the atomic pause: rescans the
+ *                                             roots, drains, ephemerons, weak
+ *                                             processing, reclamation
+ * ccgc_collect during marking finishes the cycle. */
+ccgc_status ccgc_incremental_start(ccgc_collector *collector,
+                                   ccgc_gc_reason reason);
+/* Marks for at most budget_ms. Returns true when no marking work is left (the
+ * host should finish soon). False when no cycle runs. */
+bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms);
+ccgc_status ccgc_incremental_finish(ccgc_collector *collector);
+/* The host is idle for idle_ms: mark until then; finish the cycle if marking
+ * is done and the estimated pause fits. Returns true if a cycle finished. */
+bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms);
+ccgc_gc_state ccgc_collector_state(const ccgc_collector *collector);
+/* Durations (ms) of the incremental steps of the last finished cycle. */
+const double *ccgc_collector_last_steps(const ccgc_collector *collector,
+                                        size_t *count);
+/* The collector's monotonic clock, in milliseconds. */
+double ccgc_time_ms(void);
+
+/* TESTING ONLY: turns the write barrier's slow path into a no-op, so that
+ * incremental marking loses objects. The stress tests use it to show that
+ * they can fail. */
+void ccgc_collector_disable_barrier(ccgc_collector *collector, bool disabled);
 
 /* A heap crossed its soft limit: the next safepoint collects. */
 void ccgc_collector_request_gc(ccgc_collector *collector, ccgc_gc_reason reason);

@@ -8,6 +8,7 @@
 
 #include "ccgc-heap.h"
 #include "ccgc.h"
+#include "marker.h"
 #include "page-registry.h"
 #include "worklist.h"
 
@@ -33,6 +34,15 @@ struct ccgc_collector {
   ccgc_worklist_local mutator_locals[CCGC_MAX_HEAPS];
   pthread_mutex_t barrier_lock;
 
+  /* The cycle in progress (cycle.c). */
+  ccgc_marker marker;
+  ccgc_gc_state state;
+  ccgc_cycle_stats current;       /* stats of the cycle in progress    */
+  double cycle_start_ms;          /* when marking started              */
+  double allocated_since_step;    /* bytes, for allocation-driven steps */
+  size_t step_bytes;              /* options.incremental_step_bytes    */
+  double step_ms;                 /* options.incremental_step_ms       */
+  GArray *steps, *last_steps;     /* step durations (double ms)        */
   bool in_collection;
   _Atomic bool gc_requested;
   ccgc_gc_reason requested_reason;
@@ -51,9 +61,10 @@ struct ccgc_collector {
 
 double ccgc_now_ms(void);
 
-/* marker.c: the marking phase of a full collection, from roots to the
- * ephemeron fixed point and weak-slot clearing. */
-void ccgc_marker_run(ccgc_collector *collector, ccgc_cycle_stats *stats);
+/* collector.c */
+void ccgc_collector_call_phase(ccgc_collector *collector, size_t phase_offset);
+void ccgc_collector_snapshot_stats(ccgc_collector *collector, bool before,
+                                   ccgc_cycle_stats *stats);
 
 /* verifier.c */
 void ccgc_verify_marking(ccgc_collector *collector, ccgc_verify_report *report);

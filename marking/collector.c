@@ -49,7 +49,12 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
     collector->verify = options->verify;
     collector->trace_gc = options->trace_gc;
     collector->trace_gc_verbose = options->trace_gc_verbose;
+    collector->step_bytes = options->incremental_step_bytes;
+    collector->step_ms = options->incremental_step_ms;
   }
+  collector->steps = g_array_new(FALSE, FALSE, sizeof(double));
+  collector->last_steps = g_array_new(FALSE, FALSE, sizeof(double));
+  collector->state = CCGC_STATE_IDLE;
   collector->created_ms = ccgc_now_ms();
   collector->last_gc_end_ms = collector->created_ms;
   return collector;
@@ -57,6 +62,12 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
 
 void ccgc_collector_free(ccgc_collector *collector) {
   if (!ccgc_collector_valid(collector)) return;
+  if (collector->state == CCGC_STATE_MARKING) {
+    /* Abandon the cycle: nothing is freed by marking. */
+    ccgc_marker_end(&collector->marker);
+    atomic_store(&collector->barrier.marking, 0);
+    collector->state = CCGC_STATE_IDLE;
+  }
   for (int i = 0; i < collector->heap_count; i++) {
     if (collector->heaps[i].heap) {
       /* Freeing the collector under a live heap would leave the heap with
@@ -73,6 +84,8 @@ void ccgc_collector_free(ccgc_collector *collector) {
     ccgc_worklist_destroy(&collector->worklists[i]);
   }
   pthread_mutex_destroy(&collector->barrier_lock);
+  g_array_free(collector->steps, TRUE);
+  g_array_free(collector->last_steps, TRUE);
   ccgc_page_registry_destroy(&collector->registry);
   collector->sig = 0; /* .sig: wiped on finish */
   free(collector);
@@ -213,8 +226,8 @@ bool ccgc_collector_safepoint(ccgc_collector *collector) {
   return ccgc_collect(collector, collector->requested_reason) == CCGC_OK;
 }
 
-static void snapshot_stats(ccgc_collector *collector, bool before,
-                           ccgc_cycle_stats *stats) {
+void ccgc_collector_snapshot_stats(ccgc_collector *collector, bool before,
+                                   ccgc_cycle_stats *stats) {
   stats->heap_count = collector->heap_count;
   for (int i = 0; i < collector->heap_count; i++) {
     ccgc_cycle_heap_stats *heap_stats = &stats->heaps[i];
@@ -230,7 +243,7 @@ typedef void (*heap_phase_fn)(void *heap);
 
 /* Calls one optional phase of every attached heap, in heap order; the phase
  * is named by its offset in ccgc_heap_ops. */
-static void call_phase(ccgc_collector *collector, size_t phase_offset) {
+void ccgc_collector_call_phase(ccgc_collector *collector, size_t phase_offset) {
   for (int id = 0; id < collector->heap_count; id++) {
     ccgc_heap_slot *slot = &collector->heaps[id];
     if (!slot->heap) continue;
@@ -238,58 +251,6 @@ static void call_phase(ccgc_collector *collector, size_t phase_offset) {
     memcpy(&phase, (const char *)slot->ops + phase_offset, sizeof phase);
     if (phase) phase(slot->heap);
   }
-}
-
-#define PHASE(member) offsetof(ccgc_heap_ops, member)
-
-ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason) {
-  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
-  if (collector->in_collection)
-    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                          "ccgc_collect: called during a collection (from a "
-                          "finalizer or heap callback)");
-  collector->in_collection = true;
-  ccgc_cycle_stats stats;
-  memset(&stats, 0, sizeof stats);
-  stats.cycle = collector->cycles + 1;
-  stats.reason = reason;
-  double start = ccgc_now_ms();
-  stats.start_ms = start - collector->created_ms;
-  snapshot_stats(collector, true, &stats);
-
-  call_phase(collector, PHASE(prepare));
-  ccgc_marker_run(collector, &stats); /* roots .. weak slots cleared */
-  double weak_start = ccgc_now_ms();
-  call_phase(collector, PHASE(process_weakness)); /* .inv.weak-before-finalizers */
-  double weak_end = ccgc_now_ms();
-  stats.weak_ms += weak_end - weak_start;
-
-  if (collector->verify) {
-    ccgc_verify_marking(collector, &collector->last_verify);
-    stats.verify_ms = ccgc_now_ms() - weak_end;
-  }
-
-  double reclaim_start = ccgc_now_ms();
-  call_phase(collector, PHASE(pre_reclaim));
-  call_phase(collector, PHASE(reclaim));
-  double end = ccgc_now_ms();
-  stats.reclaim_ms = end - reclaim_start;
-  stats.total_ms = end - start;
-  snapshot_stats(collector, false, &stats);
-  for (int i = 0; i < stats.heap_count; i++)
-    stats.heaps[i].marked_bytes = stats.heaps[i].after.used_bytes;
-
-  collector->in_collection = false;
-  atomic_store(&collector->gc_requested, false);
-  collector->cycles++;
-  collector->gc_total_ms += stats.total_ms;
-  collector->last = stats;
-  ccgc_trace_gc_emit(collector, &stats);
-  collector->last_gc_end_ms = end;
-
-  /* Outside the collection: callbacks that may allocate. */
-  call_phase(collector, PHASE(after_collection));
-  return CCGC_OK;
 }
 
 ccgc_status ccgc_collector_object_info(ccgc_collector *collector,

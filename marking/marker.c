@@ -1,4 +1,4 @@
-/* marker.c - the unified tri-color marker.
+/* marker.c - the unified tri-color marker (marker.h).
  *
  * Starts at the roots of every heap, then drains: each grey object is
  * delegated to the heap that owns it (page header -> heap id), whose
@@ -7,26 +7,17 @@
  * "continues in the component where there is work". Iterative: no recursion
  * on the C stack, whatever the length of a chain.
  *
- * After the worklists run dry, the ephemeron fixed point: a pending pair whose
- * key has become marked releases its value; drain again; repeat until a round
- * releases nothing. Then every recorded weak slot whose target stayed white is
- * cleared (.inv.weak-before-finalizers: before any heap reclaims).
+ * After the worklists run dry, the ephemeron fixed point (ephemeron-table.h).
+ * Then every recorded weak slot whose target stayed white is cleared
+ * (.inv.weak-before-finalizers: before any heap reclaims).
  */
-#include <glib.h>
-#include <stdlib.h>
+#include "marker.h"
+
 #include <string.h>
 
 #include "collector-internal.h"
-#include "ephemeron-table.h"
 
-typedef struct ccgc_marker {
-  ccgc_visitor base; /* first: the visitor is the marker */
-  ccgc_collector *collector;
-  ccgc_worklist_local locals[CCGC_MAX_HEAPS];
-  GArray *weak_slots;  /* void ** */
-  ccgc_ephemeron_table ephemerons; /* pairs whose key is not yet marked */
-  size_t marked[CCGC_MAX_HEAPS];
-} ccgc_marker;
+#define DEADLINE_CHECK_INTERVAL 256u
 
 #ifdef CCGC_DEBUG
 static void report_foreign(ccgc_marker *marker, const void *target,
@@ -85,12 +76,57 @@ static void release_value(void *value, void *data) {
   mark_and_push(data, value, ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
 }
 
-/* Empties every worklist: local segments first, then the shared pools (where
- * the mutator's barrier publishes). Returns the number of objects visited. */
-static size_t drain(ccgc_marker *marker) {
+void ccgc_marker_begin(ccgc_marker *marker, ccgc_collector *collector) {
+  memset(marker, 0, sizeof *marker);
+  marker->base.ops = &marker_ops;
+  marker->collector = collector;
+  marker->active = true;
+  marker->weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
+  ccgc_ephemeron_table_init(&marker->ephemerons);
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+    ccgc_worklist_local_init(&marker->locals[id], &collector->worklists[id]);
+}
+
+void ccgc_marker_end(ccgc_marker *marker) {
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
+    ccgc_worklist_local_destroy(&marker->locals[id]);
+    ccgc_worklist_clear(&marker->collector->worklists[id]);
+  }
+  g_array_free(marker->weak_slots, TRUE);
+  ccgc_ephemeron_table_destroy(&marker->ephemerons);
+  marker->active = false;
+}
+
+void ccgc_marker_trace_roots(ccgc_marker *marker) {
+  ccgc_collector *collector = marker->collector;
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_slot *slot = &collector->heaps[id];
+    if (slot->heap) slot->ops->trace_roots(slot->heap, &marker->base);
+  }
+}
+
+/* Work the mutator's barrier left joins the shared pools. */
+static void take_mutator_work(ccgc_collector *collector) {
+  pthread_mutex_lock(&collector->barrier_lock);
+  for (int id = 0; id < collector->heap_count; id++)
+    ccgc_worklist_local_publish(&collector->mutator_locals[id]);
+  pthread_mutex_unlock(&collector->barrier_lock);
+}
+
+static inline void visit(ccgc_marker *marker, ccgc_heap_slot *slot, int id,
+                         void *object) {
+  slot->ops->trace_object(slot->heap, object, &marker->base);
+  marker->marked[id]++;
+  if (marker->ephemerons.indexed) /* a marked key releases its values */
+    ccgc_ephemeron_table_key_marked(&marker->ephemerons, object, release_value,
+                                    marker);
+}
+
+size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms) {
   ccgc_collector *collector = marker->collector;
   size_t visited = 0;
   bool progress;
+  take_mutator_work(collector);
   do {
     progress = false;
     for (int id = 0; id < collector->heap_count; id++) {
@@ -100,21 +136,47 @@ static size_t drain(ccgc_marker *marker) {
       while (ccgc_worklist_pop(local, &object)) {
         progress = true;
         /* Whoever wins grey -> black visits; a loser's object was visited by
-         * someone else (a mutator running the snapshot protocol). */
+         * someone else (a mutator running the unsafe-change protocol). */
         if (!ccgc_mark_grey_to_black(object)) continue;
-        slot->ops->trace_object(slot->heap, object, &marker->base);
-        if (marker->ephemerons.indexed) /* a marked key releases its values */
-          ccgc_ephemeron_table_key_marked(&marker->ephemerons, object,
-                                          release_value, marker);
-        marker->marked[id]++;
-        visited++;
+        visit(marker, slot, id, object);
+        if (++visited % DEADLINE_CHECK_INTERVAL == 0 && deadline_ms > 0 &&
+            ccgc_now_ms() >= deadline_ms) {
+          /* Leave the rest stealable for the next step (or another thread). */
+          ccgc_worklist_local_publish(local);
+          return visited;
+        }
       }
+    }
+    if (!progress) {
+      take_mutator_work(collector);
+      for (int id = 0; id < collector->heap_count && !progress; id++)
+        progress = !ccgc_worklist_is_empty(&collector->worklists[id]);
     }
   } while (progress);
   return visited;
 }
 
-static size_t clear_dead_weak_slots(ccgc_marker *marker) {
+bool ccgc_marker_has_no_work(ccgc_marker *marker) {
+  ccgc_collector *collector = marker->collector;
+  take_mutator_work(collector);
+  for (int id = 0; id < collector->heap_count; id++) {
+    if (!ccgc_worklist_local_is_empty(&marker->locals[id]) ||
+        !ccgc_worklist_is_empty(&collector->worklists[id]))
+      return false;
+  }
+  return true;
+}
+
+void ccgc_marker_fixed_point(ccgc_marker *marker) {
+  ccgc_marker_drain(marker, 0);
+  /* Drain, release, drain, ... until a round releases nothing. */
+  while (!ccgc_ephemeron_table_is_empty(&marker->ephemerons) &&
+         ccgc_ephemeron_table_round(&marker->ephemerons, release_value,
+                                    marker) > 0)
+    ccgc_marker_drain(marker, 0);
+}
+
+size_t ccgc_marker_clear_weak_slots(ccgc_marker *marker) {
   size_t cleared = 0;
   for (size_t i = 0; i < marker->weak_slots->len; i++) {
     void **slot = g_array_index(marker->weak_slots, void **, i);
@@ -126,51 +188,19 @@ static size_t clear_dead_weak_slots(ccgc_marker *marker) {
   return cleared;
 }
 
-void ccgc_marker_run(ccgc_collector *collector, ccgc_cycle_stats *stats) {
-  ccgc_marker marker;
-  memset(&marker, 0, sizeof marker);
-  marker.base.ops = &marker_ops;
-  marker.collector = collector;
-  marker.weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
-  ccgc_ephemeron_table_init(&marker.ephemerons);
-  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
-    ccgc_worklist_local_init(&marker.locals[id], &collector->worklists[id]);
-
-  double start = ccgc_now_ms();
-  /* Work the mutator's barrier left (incremental cycles) joins the pools. */
-  pthread_mutex_lock(&collector->barrier_lock);
-  for (int id = 0; id < collector->heap_count; id++)
-    ccgc_worklist_local_publish(&collector->mutator_locals[id]);
-  pthread_mutex_unlock(&collector->barrier_lock);
-
-  for (int id = 0; id < collector->heap_count; id++) {
-    ccgc_heap_slot *slot = &collector->heaps[id];
-    if (slot->heap) slot->ops->trace_roots(slot->heap, &marker.base);
-  }
-  drain(&marker);
-  /* The ephemeron fixed point: drain, release, drain, ... until a round
-   * releases nothing. */
-  while (!ccgc_ephemeron_table_is_empty(&marker.ephemerons) &&
-         ccgc_ephemeron_table_round(&marker.ephemerons, release_value,
-                                    &marker) > 0)
-    drain(&marker);
-  stats->ephemeron_rounds = marker.ephemerons.rounds;
-  double mark_end = ccgc_now_ms();
-  stats->mark_ms = mark_end - start;
-
-  stats->weak_slots_cleared = clear_dead_weak_slots(&marker);
-  stats->weak_ms = ccgc_now_ms() - mark_end;
-  for (int id = 0; id < collector->heap_count; id++)
-    stats->heaps[id].marked_objects = marker.marked[id];
-
-  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
-    ccgc_worklist_local_destroy(&marker.locals[id]);
-  g_array_free(marker.weak_slots, TRUE);
-  ccgc_ephemeron_table_destroy(&marker.ephemerons);
+void ccgc_marker_visit_now(ccgc_marker *marker, void *object) {
+  ccgc_page *page = ccgc_page_of(object);
+  ccgc_heap_slot *slot = &marker->collector->heaps[page->heap_id];
+  visit(marker, slot, page->heap_id, object);
+  /* Targets went to the marker's local views: publish them so the next step
+   * (or a concurrent marker) finds them. */
+  for (int id = 0; id < marker->collector->heap_count; id++)
+    ccgc_worklist_local_publish(&marker->locals[id]);
 }
 
 void ccgc_barrier_slow(ccgc_barrier *barrier, void *target) {
   ccgc_collector *collector = barrier->collector;
+  if (barrier->disabled) return; /* testing only */
   ccgc_page *page = ccgc_collector_find_page(collector, target);
   if (!page) { /* heaps validate before storing; this is a heap bug */
     ccgc_error_misuse(&collector->errors, CCGC_E_FOREIGN_POINTER,

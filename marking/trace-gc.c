@@ -5,7 +5,8 @@
  *   current mu = 0.990) testing;
  *
  * (one line; wrapped here). Per heap: used (committed) before -> after in MB;
- * then the pause and the time spent in incremental steps; then the mutator
+ * then the pause and the time spent in incremental steps (for an incremental
+ * cycle, V8's parenthesis with step count, biggest step and wall time); then the mutator
  * utilization since creation and since the previous collection. With
  * --trace-gc-verbose, one line per heap follows, as V8 prints per space. */
 #include <stdarg.h>
@@ -51,10 +52,17 @@ size_t ccgc_format_trace_line(const ccgc_collector *collector,
                   mb(heap->before.committed_bytes), mb(heap->after.used_bytes),
                   mb(heap->after.committed_bytes));
   }
+  used = append(buf, size, used, ", %.2f / %.2f ms ", stats->total_ms,
+                stats->incremental_ms);
+  if (stats->incremental)
+    used = append(buf, size, used,
+                  "(+ %.1f ms in %zu steps since start of marking, biggest "
+                  "step %.1f ms, walltime since start of marking %.0f ms) ",
+                  stats->incremental_ms, stats->steps, stats->max_step_ms,
+                  stats->marking_wall_ms);
   used = append(buf, size, used,
-                ", %.2f / %.2f ms (average mu = %.3f, current mu = %.3f) %s;",
-                stats->total_ms, 0.0, average_mu, current_mu,
-                ccgc_gc_reason_name(stats->reason));
+                "(average mu = %.3f, current mu = %.3f) %s;", average_mu,
+                current_mu, ccgc_gc_reason_name(stats->reason));
   return used;
 }
 

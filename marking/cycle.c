@@ -1,0 +1,232 @@
+/* cycle.c - the phases of one collection cycle, stop-the-world or
+ * incremental (docs/collection.md):
+ *
+ *   start:   prepare heaps, begin the marker, barrier on, mark roots
+ *   steps:   bounded drains interleaved with the host (host, idle, allocation)
+ *   finish:  the atomic pause: rescan the roots that are not barriered
+ *            (handle scopes, persistents), drain, ephemeron fixed point,
+ *            barrier off, clear weak slots, process weakness, verify,
+ *            pre_reclaim + reclaim in every heap, after_collection.
+ *
+ * ccgc_collect is start + finish with no steps in between.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "collector-internal.h"
+
+#define PHASE(member) offsetof(ccgc_heap_ops, member)
+#define DEFAULT_STEP_BYTES ((size_t)256 * 1024)
+#define DEFAULT_STEP_MS 1.0
+
+static const char *const state_names[] = {
+    [CCGC_STATE_IDLE] = "idle",
+    [CCGC_STATE_MARKING] = "marking",
+    [CCGC_STATE_ATOMIC_PAUSE] = "atomic pause",
+    [CCGC_STATE_SWEEPING] = "sweeping",
+};
+
+const char *ccgc_gc_state_name(ccgc_gc_state state) {
+  if ((unsigned)state > CCGC_STATE_SWEEPING) return "unknown";
+  return state_names[state];
+}
+
+double ccgc_time_ms(void) { return ccgc_now_ms(); }
+
+ccgc_gc_state ccgc_collector_state(const ccgc_collector *collector) {
+  return collector->state;
+}
+
+const double *ccgc_collector_last_steps(const ccgc_collector *collector,
+                                        size_t *count) {
+  *count = collector->last_steps ? collector->last_steps->len : 0;
+  return collector->last_steps ? (const double *)collector->last_steps->data
+                               : NULL;
+}
+
+static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
+                        bool incremental) {
+  collector->in_collection = true; /* heaps' prepare/trace_roots run now */
+  ccgc_cycle_stats *stats = &collector->current;
+  memset(stats, 0, sizeof *stats);
+  stats->cycle = collector->cycles + 1;
+  stats->reason = reason;
+  stats->incremental = incremental;
+  collector->cycle_start_ms = ccgc_now_ms();
+  ccgc_collector_snapshot_stats(collector, true, stats);
+  g_array_set_size(collector->steps, 0);
+
+  ccgc_collector_call_phase(collector, PHASE(prepare));
+  ccgc_marker_begin(&collector->marker, collector);
+  /* Barrier on before the roots are read: a store racing with root marking
+   * is shaded (.inv.no-black-to-white). Allocation is black from now on
+   * (.inv.allocate-black). */
+  atomic_store(&collector->barrier.marking, 1);
+  ccgc_marker_trace_roots(&collector->marker);
+  collector->state = CCGC_STATE_MARKING;
+  collector->allocated_since_step = 0;
+  collector->in_collection = false;
+}
+
+ccgc_status ccgc_incremental_start(ccgc_collector *collector,
+                                   ccgc_gc_reason reason) {
+  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
+  if (collector->in_collection || collector->state != CCGC_STATE_IDLE)
+    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                          "ccgc_incremental_start: a cycle is already in "
+                          "progress (state: %s)",
+                          ccgc_gc_state_name(collector->state));
+  start_cycle(collector, reason, true);
+  return CCGC_OK;
+}
+
+static double step_budget(const ccgc_collector *collector) {
+  return collector->step_ms > 0 ? collector->step_ms : DEFAULT_STEP_MS;
+}
+
+bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
+  if (!ccgc_collector_valid(collector) ||
+      collector->state != CCGC_STATE_MARKING || collector->in_collection)
+    return false;
+  collector->in_collection = true;
+  double start = ccgc_now_ms();
+  ccgc_marker_drain(&collector->marker, start + budget_ms);
+  bool done = ccgc_marker_has_no_work(&collector->marker);
+  double took = ccgc_now_ms() - start;
+  ccgc_cycle_stats *stats = &collector->current;
+  stats->steps++;
+  stats->incremental_ms += took;
+  if (took > stats->max_step_ms) stats->max_step_ms = took;
+  g_array_append_val(collector->steps, took);
+  collector->allocated_since_step = 0;
+  collector->in_collection = false;
+  return done;
+}
+
+void ccgc_collector_notify_allocation(ccgc_collector *collector,
+                                      size_t bytes) {
+  if (collector->state != CCGC_STATE_MARKING || collector->in_collection)
+    return;
+  collector->allocated_since_step += (double)bytes;
+  size_t step_bytes =
+      collector->step_bytes ? collector->step_bytes : DEFAULT_STEP_BYTES;
+  if (collector->allocated_since_step >= (double)step_bytes)
+    ccgc_incremental_step(collector, step_budget(collector));
+}
+
+static void finish_cycle(ccgc_collector *collector) {
+  collector->in_collection = true;
+  collector->state = CCGC_STATE_ATOMIC_PAUSE;
+  ccgc_cycle_stats *stats = &collector->current;
+  double start = ccgc_now_ms();
+
+  /* Roots that are not barriered (handle scopes, persistents made or changed
+   * while marking) are scanned again; marked ones cost a CAS each. */
+  ccgc_marker_trace_roots(&collector->marker);
+  ccgc_marker_fixed_point(&collector->marker);
+  atomic_store(&collector->barrier.marking, 0);
+  double mark_end = ccgc_now_ms();
+  stats->mark_ms = mark_end - start;
+  stats->ephemeron_rounds = collector->marker.ephemerons.rounds;
+  for (int id = 0; id < collector->heap_count; id++)
+    stats->heaps[id].marked_objects = collector->marker.marked[id];
+
+  /* .inv.weak-before-finalizers: weak slots and the heaps' own weak
+   * references are cleared before any heap runs a finalizer. */
+  stats->weak_slots_cleared =
+      ccgc_marker_clear_weak_slots(&collector->marker);
+  ccgc_collector_call_phase(collector, PHASE(process_weakness));
+  double weak_end = ccgc_now_ms();
+  stats->weak_ms = weak_end - mark_end;
+
+  if (collector->verify) {
+    ccgc_verify_marking(collector, &collector->last_verify);
+    stats->verify_ms = ccgc_now_ms() - weak_end;
+  }
+  ccgc_marker_end(&collector->marker);
+
+  collector->state = CCGC_STATE_SWEEPING;
+  double reclaim_start = ccgc_now_ms();
+  ccgc_collector_call_phase(collector, PHASE(pre_reclaim));
+  ccgc_collector_call_phase(collector, PHASE(reclaim));
+  double end = ccgc_now_ms();
+  stats->reclaim_ms = end - reclaim_start;
+  stats->total_ms = end - start;
+  stats->marking_wall_ms = end - collector->cycle_start_ms;
+  stats->start_ms = start - collector->created_ms;
+  ccgc_collector_snapshot_stats(collector, false, stats);
+  for (int i = 0; i < stats->heap_count; i++)
+    stats->heaps[i].marked_bytes = stats->heaps[i].after.used_bytes;
+
+  collector->state = CCGC_STATE_IDLE;
+  collector->in_collection = false;
+  atomic_store(&collector->gc_requested, false);
+  collector->cycles++;
+  collector->gc_total_ms += stats->total_ms + stats->incremental_ms;
+  collector->last = *stats;
+  GArray *swap = collector->last_steps;
+  collector->last_steps = collector->steps;
+  collector->steps = swap;
+  ccgc_trace_gc_emit(collector, stats);
+  collector->last_gc_end_ms = end;
+
+  /* Outside the collection: callbacks that may allocate. */
+  ccgc_collector_call_phase(collector, PHASE(after_collection));
+}
+
+ccgc_status ccgc_incremental_finish(ccgc_collector *collector) {
+  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
+  if (collector->in_collection || collector->state != CCGC_STATE_MARKING)
+    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                          "ccgc_incremental_finish: no incremental marking in "
+                          "progress (state: %s)",
+                          ccgc_gc_state_name(collector->state));
+  finish_cycle(collector);
+  return CCGC_OK;
+}
+
+ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason) {
+  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
+  if (collector->in_collection)
+    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                          "ccgc_collect: called during a collection (from a "
+                          "finalizer or heap callback)");
+  if (collector->state == CCGC_STATE_IDLE) start_cycle(collector, reason, false);
+  finish_cycle(collector);
+  return CCGC_OK;
+}
+
+bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
+  if (!ccgc_collector_valid(collector) || collector->in_collection)
+    return false;
+  double deadline = ccgc_now_ms() + idle_ms;
+  if (collector->state == CCGC_STATE_IDLE) {
+    if (!atomic_load(&collector->gc_requested)) return false;
+    start_cycle(collector, CCGC_REASON_IDLE, true);
+  }
+  bool done = ccgc_incremental_step(collector, deadline - ccgc_now_ms());
+  /* Finish only when marking is complete and the last pause fits in what is
+   * left of the idle period (the first time, finish anyway). */
+  double remaining = deadline - ccgc_now_ms();
+  double estimate = collector->cycles ? collector->last.total_ms : 0;
+  if (done && remaining >= estimate) {
+    finish_cycle(collector);
+    return true;
+  }
+  return false;
+}
+
+void ccgc_barrier_before_unsafe_change(ccgc_barrier *barrier, void *object) {
+  if (!ccgc_barrier_marking(barrier)) return;
+  ccgc_collector *collector = barrier->collector;
+  /* The mutator side of wait-free snapshotting: white -> grey, then try
+   * grey -> black; the winner visits with the layout as it is *now*. A marker
+   * that loses its own grey -> black CAS drops its snapshot. */
+  ccgc_mark_white_to_grey(object);
+  if (ccgc_mark_grey_to_black(object))
+    ccgc_marker_visit_now(&collector->marker, object);
+}
+
+void ccgc_collector_disable_barrier(ccgc_collector *collector, bool disabled) {
+  collector->barrier.disabled = disabled;
+}

@@ -1,0 +1,53 @@
+/* marker.h - the unified tri-color marker's state, which lives in the
+ * collector across the steps of an incremental cycle.
+ *
+ * Legal call order (one cycle):
+ *   ccgc_marker_begin             worklists ready, nothing marked
+ *   ccgc_marker_trace_roots       (again in the atomic pause: roots are not
+ *                                  barriered)
+ *   ccgc_marker_drain ...         any number of budgeted steps
+ *   ccgc_marker_fixed_point       drain everything, ephemeron fixed point
+ *   ccgc_marker_clear_weak_slots
+ *   ccgc_marker_end
+ */
+#ifndef CCGC_MARKER_H
+#define CCGC_MARKER_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ccgc.h"
+#include "ccgc-visitor.h"
+#include "ephemeron-table.h"
+#include "worklist.h"
+
+struct ccgc_collector;
+
+typedef struct ccgc_marker {
+  ccgc_visitor base; /* first: the visitor is the marker */
+  struct ccgc_collector *collector;
+  bool active;
+  ccgc_worklist_local locals[CCGC_MAX_HEAPS];
+  GArray *weak_slots;            /* void **, recorded while tracing   */
+  ccgc_ephemeron_table ephemerons; /* pairs whose key is not marked */
+  size_t marked[CCGC_MAX_HEAPS];
+} ccgc_marker;
+
+void ccgc_marker_begin(ccgc_marker *marker, struct ccgc_collector *collector);
+void ccgc_marker_trace_roots(ccgc_marker *marker);
+/* Visits grey objects until none is left or the monotonic clock passes
+ * deadline_ms (checked every few hundred objects; <= 0: no deadline).
+ * Returns the number of objects visited. */
+size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms);
+/* True when no grey object waits anywhere (marker, pools, mutator). */
+bool ccgc_marker_has_no_work(ccgc_marker *marker);
+/* Drains completely and runs the ephemeron fixed point. */
+void ccgc_marker_fixed_point(ccgc_marker *marker);
+size_t ccgc_marker_clear_weak_slots(ccgc_marker *marker);
+void ccgc_marker_end(ccgc_marker *marker);
+/* Visits one object on the calling (mutator) thread: used by the protocol
+ * that precedes an unsafe shape change. */
+void ccgc_marker_visit_now(ccgc_marker *marker, void *object);
+
+#endif /* CCGC_MARKER_H */
