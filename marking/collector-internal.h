@@ -43,6 +43,7 @@ struct ccgc_collector {
   size_t step_bytes;              /* options.incremental_step_bytes    */
   double step_ms;                 /* options.incremental_step_ms       */
   GArray *steps, *last_steps;     /* step durations (double ms)        */
+  GPtrArray *probes;              /* ccgc_probe *                      */
   bool in_collection;
   _Atomic bool gc_requested;
   ccgc_gc_reason requested_reason;
@@ -68,6 +69,9 @@ void ccgc_collector_snapshot_stats(ccgc_collector *collector, bool before,
 
 /* verifier.c */
 void ccgc_verify_marking(ccgc_collector *collector, ccgc_verify_report *report);
+
+/* probe.c: after marking, before reclamation. */
+void ccgc_probes_after_marking(ccgc_collector *collector);
 
 /* trace-gc.c */
 void ccgc_trace_gc_emit(ccgc_collector *collector, const ccgc_cycle_stats *stats);

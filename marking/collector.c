@@ -55,6 +55,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
   collector->steps = g_array_new(FALSE, FALSE, sizeof(double));
   collector->last_steps = g_array_new(FALSE, FALSE, sizeof(double));
   collector->state = CCGC_STATE_IDLE;
+  collector->probes = g_ptr_array_new();
   collector->created_ms = ccgc_now_ms();
   collector->last_gc_end_ms = collector->created_ms;
   return collector;
@@ -85,6 +86,8 @@ void ccgc_collector_free(ccgc_collector *collector) {
   }
   pthread_mutex_destroy(&collector->barrier_lock);
   g_array_free(collector->steps, TRUE);
+  /* Probes still registered belong to the host; it must free them first. */
+  g_ptr_array_free(collector->probes, TRUE);
   g_array_free(collector->last_steps, TRUE);
   ccgc_page_registry_destroy(&collector->registry);
   collector->sig = 0; /* .sig: wiped on finish */

@@ -136,6 +136,7 @@ static void finish_cycle(ccgc_collector *collector) {
   stats->weak_slots_cleared =
       ccgc_marker_clear_weak_slots(&collector->marker);
   ccgc_collector_call_phase(collector, PHASE(process_weakness));
+  ccgc_probes_after_marking(collector);
   double weak_end = ccgc_now_ms();
   stats->weak_ms = weak_end - mark_end;
 

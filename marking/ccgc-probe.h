@@ -1,0 +1,67 @@
+/* ccgc-probe.h - leak probes and retaining paths, for leak-cycle regression
+ * tests and for tools.
+ *
+ *   ccgc_probe *probe = ccgc_probe_new(c, address, "detached <div>");
+ *   ... drop the host's references ...
+ *   ccgc_collect(c, CCGC_REASON_TESTING);
+ *   if (!ccgc_probe_collected(probe)) {
+ *     char *why = ccgc_probe_explain(c, probe);   retaining path as text
+ *     ck_abort_msg("%s", why);
+ *   }
+ *   ccgc_probe_free(c, probe);
+ *
+ * A probe does not keep its object alive. Addresses come from the heaps:
+ * v8ish_object_address() for a script object, the pointer itself for a DOM
+ * object.
+ */
+#ifndef CCGC_PROBE_H
+#define CCGC_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ccgc.h"
+
+typedef struct ccgc_probe ccgc_probe;
+
+/* NULL with CCGC_E_FOREIGN_POINTER recorded if no heap owns address. */
+ccgc_probe *ccgc_probe_new(ccgc_collector *collector, void *address,
+                           const char *label);
+/* True once a collection found the object dead. */
+bool ccgc_probe_collected(const ccgc_probe *probe);
+const char *ccgc_probe_label(const ccgc_probe *probe);
+void *ccgc_probe_address(const ccgc_probe *probe); /* NULL once collected */
+void ccgc_probe_free(ccgc_collector *collector, ccgc_probe *probe);
+
+/* One hop of a retaining path: the edge that leads *to* object. */
+typedef struct ccgc_path_hop {
+  void *object;
+  const char *heap_name;
+  const char *type_name;
+  ccgc_edge_kind edge_kind; /* CCGC_EDGE_ROOT for the first hop */
+  char *edge_name;          /* owned copy, or NULL */
+  size_t edge_index;
+} ccgc_path_hop;
+
+typedef struct ccgc_path {
+  size_t length;
+  ccgc_path_hop *hops; /* hops[0] is reached from a root; last is the target */
+} ccgc_path;
+
+/* The shortest path from a root to target through both heaps (breadth-first,
+ * ephemerons followed once their key is reached, weak edges never). Returns
+ * CCGC_OK and fills path, CCGC_E_FOREIGN_POINTER, or CCGC_E_INVALID_ARGUMENT
+ * when the target is unreachable (path->length == 0). */
+ccgc_status ccgc_retaining_path(ccgc_collector *collector, void *target,
+                                ccgc_path *path);
+void ccgc_path_free(ccgc_path *path);
+/* Text, one hop per line:
+ *   root (global handle) -> Closure 0x5555...
+ *   --property 'listener'--> EventListener 0x...
+ * Returns a string the caller frees with free(). */
+char *ccgc_path_format(const ccgc_path *path);
+/* ccgc_retaining_path + ccgc_path_format for a probe's object; a collected
+ * probe's explanation says so. Caller frees with free(). */
+char *ccgc_probe_explain(ccgc_collector *collector, const ccgc_probe *probe);
+
+#endif /* CCGC_PROBE_H */
