@@ -1,0 +1,178 @@
+/* test-bridge.c - wrapper pairs and script references: lazy unique wrappers,
+ * the embedder field pointing back, conflicts reported, a pair kept alive by
+ * either side (unified mode) and collected together, and baseline mode
+ * leaking the same pair. */
+#include <check.h>
+#include <string.h>
+
+#include "bridge.h"
+#include "ccgc-probe.h"
+#include "ccgc-test.h"
+
+typedef struct node {
+  struct node *next;
+  bridge_script_ref *listener; /* a script closure held by this node */
+} node;
+
+typedef struct world {
+  ccgc_collector *collector;
+  v8ish_heap *script;
+  blinkish_heap *dom;
+  bridge *bridge;
+  blinkish_type_id node_type, plain_type;
+  ccgc_test_errors errors;
+  v8ish_handle_scope scope;
+} world;
+
+static bridge *current_bridge; /* for the trace callback of this test type */
+
+static void trace_node(ccgc_visitor *visitor, void *object) {
+  node *self = object;
+  blinkish_trace(visitor, self->next, "next");
+  bridge_trace_script_ref(visitor, self->listener, "listener");
+}
+
+static void finalize_node(void *object) {
+  node *self = object;
+  bridge_script_ref_free(current_bridge, self->listener);
+}
+
+static world make_world(bridge_mode mode) {
+  world w;
+  ccgc_collector_options options = {.verify = true};
+  w.collector = ccgc_collector_new(&options);
+  w.script = v8ish_heap_new(w.collector, NULL);
+  w.dom = blinkish_heap_new(w.collector, NULL);
+  w.bridge = bridge_new(w.collector, w.script, w.dom, mode);
+  current_bridge = w.bridge;
+  blinkish_type_info info = {"HTMLDivElement", trace_node, finalize_node,
+                             BLINKISH_TYPE_WRAPPABLE};
+  w.node_type = blinkish_register_type(w.dom, &info);
+  blinkish_type_info plain = {"Plain", NULL, NULL, 0};
+  w.plain_type = blinkish_register_type(w.dom, &plain);
+  ccgc_test_capture_errors(w.collector, &w.errors);
+  v8ish_handle_scope_open(w.script, &w.scope);
+  return w;
+}
+
+static void free_world(world *w) {
+  v8ish_handle_scope_close(&w->scope);
+  blinkish_heap_free(w->dom);
+  bridge_free(w->bridge);
+  v8ish_heap_free(w->script);
+  ccgc_collector_free(w->collector);
+}
+
+START_TEST(wrap_is_lazy_unique_and_points_back) {
+  world w = make_world(BRIDGE_MODE_UNIFIED);
+  node *n = blinkish_alloc(w.dom, w.node_type, sizeof(node));
+  ck_assert(v8ish_local_is_empty(bridge_wrapper_of(w.bridge, n)));
+  v8ish_local first = bridge_wrap(w.bridge, n);
+  ck_assert(!v8ish_local_is_empty(first));
+  v8ish_local second = bridge_wrap(w.bridge, n);
+  ck_assert(v8ish_same(w.script, first, second)); /* .inv.wrapper-unique */
+  ck_assert_ptr_eq(bridge_unwrap(w.bridge, first), n);
+  ck_assert_int_eq(v8ish_type_of(w.script, first), V8ISH_TYPE_WRAPPER);
+  ck_assert_str_eq(v8ish_type_name(w.script, first), "HTMLDivElement");
+  ck_assert_uint_eq(w.errors.count, 0);
+  free_world(&w);
+}
+END_TEST
+
+START_TEST(conflicting_wrappers_are_reported) {
+  world w = make_world(BRIDGE_MODE_UNIFIED);
+  node *a = blinkish_alloc(w.dom, w.node_type, sizeof(node));
+  node *b = blinkish_alloc(w.dom, w.node_type, sizeof(node));
+  v8ish_local wrapper_a = bridge_wrap(w.bridge, a);
+  v8ish_local other = v8ish_wrapper_new(w.script, "HTMLDivElement");
+  ck_assert_int_eq(bridge_attach_wrapper(w.bridge, a, other),
+                   CCGC_E_WRAPPER_CONFLICT);
+  ck_assert(strstr(w.errors.last_message, "bridge_attach_wrapper"));
+  ck_assert_int_eq(bridge_attach_wrapper(w.bridge, b, wrapper_a),
+                   CCGC_E_WRAPPER_CONFLICT);
+  ck_assert_int_eq(bridge_attach_wrapper(w.bridge, a, wrapper_a), CCGC_OK);
+  ck_assert_int_eq(bridge_attach_wrapper(w.bridge, b, other), CCGC_OK);
+  ck_assert_ptr_eq(bridge_unwrap(w.bridge, other), b);
+  free_world(&w);
+}
+END_TEST
+
+START_TEST(foreign_and_unwrappable_objects_are_rejected) {
+  world w = make_world(BRIDGE_MODE_UNIFIED);
+  int local = 0;
+  ck_assert(v8ish_local_is_empty(bridge_wrap(w.bridge, &local)));
+  ck_assert_int_eq(w.errors.last_code, CCGC_E_FOREIGN_POINTER);
+  ck_assert(strstr(w.errors.last_message, "bridge_wrap"));
+  void *plain = blinkish_alloc(w.dom, w.plain_type, 32);
+  unsigned before = w.errors.count;
+  ck_assert(v8ish_local_is_empty(bridge_wrap(w.bridge, plain)));
+  ck_assert_uint_gt(w.errors.count, before);
+  free_world(&w);
+}
+END_TEST
+
+/* wrapper -> node -> listener closure -> context -> wrapper: a cycle through
+ * both heaps, rooted only by a global handle that the test drops. */
+static bool cycle_is_collected(bridge_mode mode) {
+  world w = make_world(mode);
+  node *n = blinkish_alloc(w.dom, w.node_type, sizeof(node));
+  v8ish_local wrapper = bridge_wrap(w.bridge, n);
+  v8ish_local context = v8ish_context_new(w.script, v8ish_local_empty(), 1);
+  v8ish_context_set(w.script, context, 0, wrapper);
+  v8ish_local closure = v8ish_closure_new(w.script, context, "onclick");
+  n->listener = bridge_script_ref_new(w.bridge, closure);
+  v8ish_global root = v8ish_global_new(w.script, wrapper, false);
+  ccgc_probe *dom_probe = ccgc_probe_new(w.collector, n, "node");
+  ccgc_probe *closure_probe =
+      ccgc_probe_new(w.collector, v8ish_object_address(w.script, closure),
+                     "closure");
+  v8ish_handle_scope_close(&w.scope);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert(!ccgc_probe_collected(dom_probe)); /* rooted: survives */
+  ck_assert(!ccgc_probe_collected(closure_probe));
+  v8ish_global_free(w.script, root);
+  ccgc_test_collect_verified(w.collector);
+  bool collected =
+      ccgc_probe_collected(dom_probe) && ccgc_probe_collected(closure_probe);
+  ccgc_probe_free(w.collector, dom_probe);
+  ccgc_probe_free(w.collector, closure_probe);
+  v8ish_handle_scope_open(w.script, &w.scope);
+  free_world(&w);
+  return collected;
+}
+
+START_TEST(unified_mode_collects_the_cycle) {
+  ck_assert(cycle_is_collected(BRIDGE_MODE_UNIFIED));
+}
+END_TEST
+
+START_TEST(baseline_mode_leaks_the_cycle) {
+  ck_assert(!cycle_is_collected(BRIDGE_MODE_BASELINE));
+}
+END_TEST
+
+START_TEST(script_ref_set_and_get) {
+  world w = make_world(BRIDGE_MODE_UNIFIED);
+  v8ish_local one = v8ish_object_new(w.script);
+  v8ish_local two = v8ish_object_new(w.script);
+  bridge_script_ref *ref = bridge_script_ref_new(w.bridge, one);
+  ck_assert(v8ish_same(w.script, bridge_script_ref_get(w.bridge, ref), one));
+  bridge_script_ref_set(w.bridge, ref, two);
+  ck_assert(v8ish_same(w.script, bridge_script_ref_get(w.bridge, ref), two));
+  bridge_script_ref_free(w.bridge, ref);
+  free_world(&w);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("bridge");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, wrap_is_lazy_unique_and_points_back);
+  tcase_add_test(tc, conflicting_wrappers_are_reported);
+  tcase_add_test(tc, foreign_and_unwrappable_objects_are_rejected);
+  tcase_add_test(tc, unified_mode_collects_the_cycle);
+  tcase_add_test(tc, baseline_mode_leaks_the_cycle);
+  tcase_add_test(tc, script_ref_set_and_get);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}
