@@ -37,6 +37,14 @@ typedef struct ccgc_heap_ops {
   /* Reports every outgoing reference of one live object of this heap. Must
    * not allocate, must not recurse into other objects. */
   void (*trace_object)(void *heap, void *object, ccgc_visitor *visitor);
+  /* Optional: visits a grey object on a concurrent marker thread while the
+   * mutator runs. The heap reads what it needs into a snapshot first, then
+   * must itself win ccgc_mark_grey_to_black(object) before it reports the
+   * snapshot's references; if it loses, it reports nothing
+   * (.inv.snapshot-before-cas). Returns whether it won. Without this op a
+   * marker thread does the CAS and calls trace_object, which must then be safe
+   * against concurrent mutation of the object. */
+  bool (*visit_concurrent)(void *heap, void *object, ccgc_visitor *visitor);
   /* After marking: clear weak references to dead objects (liveness:
    * ccgc_is_marked). Optional. */
   void (*process_weakness)(void *heap);
@@ -115,6 +123,19 @@ static inline void ccgc_barrier_on_allocate(ccgc_barrier *barrier,
 static inline bool ccgc_barrier_marking(ccgc_barrier *barrier) {
   return atomic_load_explicit(&barrier->marking, memory_order_relaxed) != 0;
 }
+
+/* A safepoint for heap operations that need the heap still while concurrent
+ * markers may run (releasing pages, heap teardown): pause returns once every
+ * marker thread has parked; resume lets them go on. Nestable calls are not
+ * supported; no-ops without marker threads. */
+void ccgc_collector_pause_markers(ccgc_collector *collector);
+void ccgc_collector_resume_markers(ccgc_collector *collector);
+
+/* TESTING ONLY: called on a marker thread between a heap's snapshot and its
+ * grey->black CAS (before visit_concurrent), to force interleavings. */
+void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
+                                      void (*hook)(void *object, void *data),
+                                      void *data);
 
 /* The unsafe-shape-change protocol (docs/shape-changes.md): a heap calls this
  * before changing an object's layout in place while marking may run. If the

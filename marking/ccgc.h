@@ -61,6 +61,9 @@ typedef struct ccgc_collector_options {
    * (default 1 ms). */
   size_t incremental_step_bytes;
   double incremental_step_ms;
+  /* Concurrent marking: helper threads that mark while the host runs, from
+   * ccgc_incremental_start to the atomic pause (0: none; at most 8). */
+  int marker_threads;
   FILE *trace_gc;     /* V8-style trace line per collection, or NULL    */
   bool trace_gc_verbose; /* per-heap detail lines after each trace line */
 } ccgc_collector_options;
@@ -88,6 +91,8 @@ typedef struct ccgc_cycle_stats {
   double incremental_ms;     /* time in those steps                      */
   double max_step_ms;
   double marking_wall_ms;    /* from start of marking to end of the pause */
+  double concurrent_ms;      /* time helper threads spent marking          */
+  size_t concurrent_objects; /* objects the helper threads visited         */
   double start_ms;           /* since the collector was created          */
   double total_ms;           /* the final (atomic) pause: wall time      */
   double mark_ms, weak_ms, verify_ms, reclaim_ms;

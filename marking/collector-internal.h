@@ -8,6 +8,7 @@
 
 #include "ccgc-heap.h"
 #include "ccgc.h"
+#include "concurrent-marker.h"
 #include "marker.h"
 #include "page-registry.h"
 #include "worklist.h"
@@ -36,6 +37,7 @@ struct ccgc_collector {
 
   /* The cycle in progress (cycle.c). */
   ccgc_marker marker;
+  ccgc_concurrent_marker concurrent; /* helper threads, maybe none */
   ccgc_gc_state state;
   ccgc_cycle_stats current;       /* stats of the cycle in progress    */
   double cycle_start_ms;          /* when marking started              */

@@ -56,6 +56,8 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
   collector->last_steps = g_array_new(FALSE, FALSE, sizeof(double));
   collector->state = CCGC_STATE_IDLE;
   collector->probes = g_ptr_array_new();
+  ccgc_concurrent_init(&collector->concurrent, collector,
+                       options ? options->marker_threads : 0);
   collector->created_ms = ccgc_now_ms();
   collector->last_gc_end_ms = collector->created_ms;
   return collector;
@@ -65,6 +67,8 @@ void ccgc_collector_free(ccgc_collector *collector) {
   if (!ccgc_collector_valid(collector)) return;
   if (collector->state == CCGC_STATE_MARKING) {
     /* Abandon the cycle: nothing is freed by marking. */
+    ccgc_concurrent_pause(&collector->concurrent);
+    ccgc_concurrent_merge(&collector->concurrent, &collector->marker);
     ccgc_marker_end(&collector->marker);
     atomic_store(&collector->barrier.marking, 0);
     collector->state = CCGC_STATE_IDLE;
@@ -80,6 +84,7 @@ void ccgc_collector_free(ccgc_collector *collector) {
       return;
     }
   }
+  ccgc_concurrent_destroy(&collector->concurrent);
   for (int i = 0; i < CCGC_MAX_HEAPS; i++) {
     ccgc_worklist_local_destroy(&collector->mutator_locals[i]);
     ccgc_worklist_destroy(&collector->worklists[i]);

@@ -64,6 +64,11 @@ static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
   atomic_store(&collector->barrier.marking, 1);
   ccgc_marker_trace_roots(&collector->marker);
   collector->state = CCGC_STATE_MARKING;
+  if (incremental && collector->concurrent.thread_count > 0) {
+    /* The roots' work becomes stealable; helper threads start marking. */
+    ccgc_marker_publish(&collector->marker);
+    ccgc_concurrent_resume(&collector->concurrent);
+  }
   collector->allocated_since_step = 0;
   collector->in_collection = false;
 }
@@ -91,7 +96,8 @@ bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
   collector->in_collection = true;
   double start = ccgc_now_ms();
   ccgc_marker_drain(&collector->marker, start + budget_ms);
-  bool done = ccgc_marker_has_no_work(&collector->marker);
+  bool done = ccgc_marker_has_no_work(&collector->marker) &&
+              ccgc_concurrent_idle(&collector->concurrent);
   double took = ccgc_now_ms() - start;
   ccgc_cycle_stats *stats = &collector->current;
   stats->steps++;
@@ -119,6 +125,13 @@ static void finish_cycle(ccgc_collector *collector) {
   collector->state = CCGC_STATE_ATOMIC_PAUSE;
   ccgc_cycle_stats *stats = &collector->current;
   double start = ccgc_now_ms();
+
+  /* Marker threads stop and hand over what they found. */
+  ccgc_concurrent_pause(&collector->concurrent);
+  ccgc_concurrent_merge(&collector->concurrent, &collector->marker);
+  stats->concurrent_ms = ccgc_concurrent_take_busy_ms(&collector->concurrent);
+  for (int i = 0; i < collector->concurrent.thread_count; i++)
+    stats->concurrent_objects += collector->concurrent.threads[i].visited;
 
   /* Roots that are not barriered (handle scopes, persistents made or changed
    * while marking) are scanned again; marked ones cost a CAS each. */
@@ -230,4 +243,21 @@ void ccgc_barrier_before_unsafe_change(ccgc_barrier *barrier, void *object) {
 
 void ccgc_collector_disable_barrier(ccgc_collector *collector, bool disabled) {
   collector->barrier.disabled = disabled;
+}
+
+void ccgc_collector_pause_markers(ccgc_collector *collector) {
+  if (collector->state == CCGC_STATE_MARKING)
+    ccgc_concurrent_pause(&collector->concurrent);
+}
+
+void ccgc_collector_resume_markers(ccgc_collector *collector) {
+  if (collector->state == CCGC_STATE_MARKING)
+    ccgc_concurrent_resume(&collector->concurrent);
+}
+
+void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
+                                      void (*hook)(void *object, void *data),
+                                      void *data) {
+  collector->concurrent.snapshot_hook = hook;
+  collector->concurrent.snapshot_hook_data = data;
 }

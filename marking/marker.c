@@ -97,6 +97,11 @@ void ccgc_marker_end(ccgc_marker *marker) {
   marker->active = false;
 }
 
+void ccgc_marker_publish(ccgc_marker *marker) {
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+    ccgc_worklist_local_publish(&marker->locals[id]);
+}
+
 void ccgc_marker_trace_roots(ccgc_marker *marker) {
   ccgc_collector *collector = marker->collector;
   for (int id = 0; id < collector->heap_count; id++) {

@@ -46,6 +46,8 @@ bool ccgc_marker_has_no_work(ccgc_marker *marker);
 void ccgc_marker_fixed_point(ccgc_marker *marker);
 size_t ccgc_marker_clear_weak_slots(ccgc_marker *marker);
 void ccgc_marker_end(ccgc_marker *marker);
+/* Makes the marker's local work stealable by marker threads. */
+void ccgc_marker_publish(ccgc_marker *marker);
 /* Visits one object on the calling (mutator) thread: used by the protocol
  * that precedes an unsafe shape change. */
 void ccgc_marker_visit_now(ccgc_marker *marker, void *object);

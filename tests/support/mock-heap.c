@@ -42,8 +42,11 @@ static void mock_trace_object(void *heap_ptr, void *object,
                               ccgc_visitor *visitor) {
   mock_object *mock = object;
   mock_heap *heap = heap_ptr;
+  /* Slots are read with relaxed atomics: marker threads race with the
+   * mutator's mock_set, as in a real heap under concurrent marking. */
   for (unsigned i = heap->hide_first_slot ? 1 : 0; i < mock->slot_count; i++)
-    ccgc_visit_strong(visitor, mock->slots[i], ccgc_edge_indexed(i));
+    ccgc_visit_strong(visitor, __atomic_load_n(&mock->slots[i], __ATOMIC_RELAXED),
+                      ccgc_edge_indexed(i));
   ccgc_visit_weak(visitor, &mock->weak,
                   ccgc_edge_named(CCGC_EDGE_WEAK, "weak"));
   ccgc_visit_ephemeron(visitor, mock->eph_key, mock->eph_value,
@@ -163,7 +166,7 @@ mock_object *mock_alloc(mock_heap *heap, unsigned slot_count) {
 void mock_set(mock_heap *heap, mock_object *holder, unsigned slot,
               void *value) {
   g_assert(slot < holder->slot_count);
-  holder->slots[slot] = value;
+  __atomic_store_n(&holder->slots[slot], value, __ATOMIC_RELAXED);
   ccgc_barrier_write(ccgc_collector_barrier(heap->collector), value);
 }
 

@@ -1,0 +1,231 @@
+/* concurrent-marker.c - marker threads (concurrent-marker.h). */
+#include "concurrent-marker.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "collector-internal.h"
+
+#define STOP_CHECK_INTERVAL 64u
+#define IDLE_WAIT_NS 200000L /* re-check the shared pools every 0.2 ms */
+
+static void thread_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
+  ccgc_marker_thread *self = (ccgc_marker_thread *)visitor;
+  (void)edge;
+  if (ccgc_mark_white_to_grey(target)) /* .inv.color-monotonic */
+    ccgc_worklist_push(&self->locals[ccgc_page_of(target)->heap_id], target);
+}
+
+static void thread_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
+  ccgc_marker_thread *self = (ccgc_marker_thread *)visitor;
+  (void)edge;
+  g_array_append_val(self->weak_slots, slot);
+}
+
+static void thread_ephemeron(ccgc_visitor *visitor, void *key, void *value,
+                             ccgc_edge edge) {
+  ccgc_marker_thread *self = (ccgc_marker_thread *)visitor;
+  if (ccgc_is_marked(key)) {
+    thread_strong(visitor, value, edge);
+    return;
+  }
+  /* Resolved in the atomic pause, where the main marker owns the table. */
+  ccgc_ephemeron_pair pair = {key, value};
+  g_array_append_val(self->ephemerons, pair);
+}
+
+static const ccgc_visitor_ops thread_ops = {
+    .strong = thread_strong,
+    .weak = thread_weak,
+    .ephemeron = thread_ephemeron,
+};
+
+static void visit(ccgc_marker_thread *self, ccgc_heap_slot *slot, int id,
+                  void *object) {
+  ccgc_concurrent_marker *cm = self->owner;
+  if (slot->ops->visit_concurrent) {
+    if (cm->snapshot_hook) cm->snapshot_hook(object, cm->snapshot_hook_data);
+    if (!slot->ops->visit_concurrent(slot->heap, object, &self->base)) return;
+  } else {
+    if (!ccgc_mark_grey_to_black(object)) return;
+    slot->ops->trace_object(slot->heap, object, &self->base);
+  }
+  self->marked[id]++;
+  self->visited++;
+}
+
+/* Drains until no work is left anywhere or a pause is requested. Returns
+ * true if it did any work. */
+static bool drain(ccgc_marker_thread *self) {
+  ccgc_collector *collector = self->owner->collector;
+  bool any = false, progress;
+  size_t count = 0;
+  do {
+    progress = false;
+    for (int id = 0; id < collector->heap_count; id++) {
+      ccgc_heap_slot *slot = &collector->heaps[id];
+      if (!slot->heap) continue;
+      void *object;
+      while (ccgc_worklist_pop(&self->locals[id], &object)) {
+        progress = any = true;
+        visit(self, slot, id, object);
+        if (++count % STOP_CHECK_INTERVAL == 0 &&
+            atomic_load_explicit(&self->owner->stop, memory_order_acquire))
+          return any;
+      }
+    }
+  } while (progress);
+  return any;
+}
+
+static void publish_all(ccgc_marker_thread *self) {
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+    ccgc_worklist_local_publish(&self->locals[id]);
+}
+
+static void *thread_main(void *arg) {
+  ccgc_marker_thread *self = arg;
+  ccgc_concurrent_marker *cm = self->owner;
+  pthread_mutex_lock(&cm->lock);
+  while (!cm->shutdown) {
+    if (!cm->running || atomic_load(&cm->stop)) {
+      pthread_cond_wait(&cm->wake, &cm->lock);
+      continue;
+    }
+    cm->active++;
+    pthread_mutex_unlock(&cm->lock);
+    double start = ccgc_now_ms();
+    bool worked = drain(self);
+    publish_all(self);
+    double took = ccgc_now_ms() - start;
+    pthread_mutex_lock(&cm->lock);
+    self->busy_ms += took;
+    cm->active--;
+    pthread_cond_broadcast(&cm->parked);
+    if (!worked && !cm->shutdown && !atomic_load(&cm->stop)) {
+      /* Nothing to steal: wait for the mutator's barrier or the main thread
+       * to publish more, or for a pause. */
+      struct timespec until;
+      clock_gettime(CLOCK_REALTIME, &until);
+      until.tv_nsec += IDLE_WAIT_NS;
+      if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+      }
+      pthread_cond_timedwait(&cm->wake, &cm->lock, &until);
+    }
+  }
+  pthread_mutex_unlock(&cm->lock);
+  return NULL;
+}
+
+int ccgc_concurrent_init(ccgc_concurrent_marker *cm, ccgc_collector *collector,
+                         int threads) {
+  memset(cm, 0, sizeof *cm);
+  cm->collector = collector;
+  if (threads < 0) threads = 0;
+  if (threads > CCGC_MAX_MARKER_THREADS) threads = CCGC_MAX_MARKER_THREADS;
+  pthread_mutex_init(&cm->lock, NULL);
+  pthread_cond_init(&cm->wake, NULL);
+  pthread_cond_init(&cm->parked, NULL);
+  atomic_init(&cm->stop, false);
+  for (int i = 0; i < threads; i++) {
+    ccgc_marker_thread *self = &cm->threads[i];
+    self->base.ops = &thread_ops;
+    self->owner = cm;
+    for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+      ccgc_worklist_local_init(&self->locals[id], &collector->worklists[id]);
+    self->weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
+    self->ephemerons = g_array_new(FALSE, FALSE, sizeof(ccgc_ephemeron_pair));
+    if (pthread_create(&self->thread, NULL, thread_main, self) != 0) {
+      for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+        ccgc_worklist_local_destroy(&self->locals[id]);
+      g_array_free(self->weak_slots, TRUE);
+      g_array_free(self->ephemerons, TRUE);
+      break;
+    }
+    cm->thread_count++;
+  }
+  return cm->thread_count;
+}
+
+void ccgc_concurrent_destroy(ccgc_concurrent_marker *cm) {
+  pthread_mutex_lock(&cm->lock);
+  cm->shutdown = true;
+  cm->running = false;
+  atomic_store(&cm->stop, true);
+  pthread_cond_broadcast(&cm->wake);
+  pthread_mutex_unlock(&cm->lock);
+  for (int i = 0; i < cm->thread_count; i++) {
+    ccgc_marker_thread *self = &cm->threads[i];
+    pthread_join(self->thread, NULL);
+    for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+      ccgc_worklist_local_destroy(&self->locals[id]);
+    g_array_free(self->weak_slots, TRUE);
+    g_array_free(self->ephemerons, TRUE);
+  }
+  pthread_cond_destroy(&cm->wake);
+  pthread_cond_destroy(&cm->parked);
+  pthread_mutex_destroy(&cm->lock);
+  cm->thread_count = 0;
+}
+
+void ccgc_concurrent_resume(ccgc_concurrent_marker *cm) {
+  if (cm->thread_count == 0) return;
+  pthread_mutex_lock(&cm->lock);
+  cm->running = true;
+  atomic_store(&cm->stop, false);
+  pthread_cond_broadcast(&cm->wake);
+  pthread_mutex_unlock(&cm->lock);
+}
+
+void ccgc_concurrent_pause(ccgc_concurrent_marker *cm) {
+  if (cm->thread_count == 0) return;
+  pthread_mutex_lock(&cm->lock);
+  atomic_store(&cm->stop, true);
+  while (cm->active > 0) pthread_cond_wait(&cm->parked, &cm->lock);
+  pthread_mutex_unlock(&cm->lock);
+}
+
+void ccgc_concurrent_merge(ccgc_concurrent_marker *cm, ccgc_marker *marker) {
+  pthread_mutex_lock(&cm->lock);
+  cm->running = false;
+  for (int i = 0; i < cm->thread_count; i++) {
+    ccgc_marker_thread *self = &cm->threads[i];
+    g_array_append_vals(marker->weak_slots, self->weak_slots->data,
+                        self->weak_slots->len);
+    g_array_set_size(self->weak_slots, 0);
+    for (guint j = 0; j < self->ephemerons->len; j++) {
+      ccgc_ephemeron_pair pair =
+          g_array_index(self->ephemerons, ccgc_ephemeron_pair, j);
+      marker->base.ops->ephemeron(&marker->base, pair.key, pair.value,
+                                  ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
+    }
+    g_array_set_size(self->ephemerons, 0);
+    for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
+      marker->marked[id] += self->marked[id];
+      self->marked[id] = 0;
+    }
+  }
+  pthread_mutex_unlock(&cm->lock);
+}
+
+double ccgc_concurrent_take_busy_ms(ccgc_concurrent_marker *cm) {
+  double total = 0;
+  pthread_mutex_lock(&cm->lock);
+  for (int i = 0; i < cm->thread_count; i++) {
+    total += cm->threads[i].busy_ms;
+    cm->threads[i].busy_ms = 0;
+  }
+  pthread_mutex_unlock(&cm->lock);
+  return total;
+}
+
+bool ccgc_concurrent_idle(ccgc_concurrent_marker *cm) {
+  if (cm->thread_count == 0) return true;
+  pthread_mutex_lock(&cm->lock);
+  bool idle = cm->active == 0;
+  pthread_mutex_unlock(&cm->lock);
+  return idle;
+}

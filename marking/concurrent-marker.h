@@ -1,0 +1,69 @@
+/* concurrent-marker.h - helper threads that drain the shared worklists of
+ * both heaps while the host runs (docs/concurrent-marking.md).
+ *
+ * Legal call order (collector-internal, driven by cycle.c):
+ *   ccgc_concurrent_init(cm, collector, threads)     at collector creation
+ *   ccgc_concurrent_resume(cm)      a cycle's marking starts: threads work
+ *   ccgc_concurrent_pause(cm)       safepoint: returns when every thread has
+ *                                   published its work and parked
+ *   ccgc_concurrent_merge(cm, m)    (paused) weak slots, ephemerons, counts
+ *                                   move into the main marker
+ *   ccgc_concurrent_destroy(cm)     joins the threads
+ * Synchronization is pthread mutexes/condition variables and C11 atomics, so
+ * ThreadSanitizer sees all of it.
+ */
+#ifndef CCGC_CONCURRENT_MARKER_H
+#define CCGC_CONCURRENT_MARKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "marker.h"
+
+#define CCGC_MAX_MARKER_THREADS 8
+
+struct ccgc_collector;
+typedef struct ccgc_concurrent_marker ccgc_concurrent_marker;
+
+typedef struct ccgc_marker_thread {
+  ccgc_visitor base; /* first */
+  ccgc_concurrent_marker *owner;
+  pthread_t thread;
+  ccgc_worklist_local locals[CCGC_MAX_HEAPS];
+  GArray *weak_slots;  /* void ** */
+  GArray *ephemerons;  /* ccgc_ephemeron_pair */
+  size_t marked[CCGC_MAX_HEAPS];
+  size_t visited;      /* objects this thread visited, all cycles */
+  double busy_ms;      /* time spent draining, this cycle */
+} ccgc_marker_thread;
+
+struct ccgc_concurrent_marker {
+  struct ccgc_collector *collector;
+  int thread_count;
+  ccgc_marker_thread threads[CCGC_MAX_MARKER_THREADS];
+  pthread_mutex_t lock;
+  pthread_cond_t wake;   /* threads wait here for work / resume */
+  pthread_cond_t parked; /* pause waits here for active == 0 */
+  _Atomic bool stop;     /* pause requested: leave the drain loop */
+  bool running;          /* a cycle's marking is on */
+  bool shutdown;
+  int active;            /* threads inside a drain */
+  /* Test hook: called on a marker thread after a heap took its snapshot and
+   * before its grey->black CAS (see ccgc_concurrent_snapshot_hook). */
+  void (*snapshot_hook)(void *object, void *data);
+  void *snapshot_hook_data;
+};
+
+int ccgc_concurrent_init(ccgc_concurrent_marker *cm,
+                         struct ccgc_collector *collector, int threads);
+void ccgc_concurrent_destroy(ccgc_concurrent_marker *cm);
+void ccgc_concurrent_resume(ccgc_concurrent_marker *cm);
+void ccgc_concurrent_pause(ccgc_concurrent_marker *cm);
+void ccgc_concurrent_merge(ccgc_concurrent_marker *cm, ccgc_marker *marker);
+/* True when no marker thread is inside a drain (a hint while running). */
+bool ccgc_concurrent_idle(ccgc_concurrent_marker *cm);
+/* Sum of the threads' busy time this cycle, then reset. */
+double ccgc_concurrent_take_busy_ms(ccgc_concurrent_marker *cm);
+
+#endif /* CCGC_CONCURRENT_MARKER_H */
