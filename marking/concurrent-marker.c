@@ -81,7 +81,7 @@ static bool drain(ccgc_marker_thread *self) {
 
 static void publish_all(ccgc_marker_thread *self) {
   for (int id = 0; id < CCGC_MAX_HEAPS; id++)
-    ccgc_worklist_local_publish(&self->locals[id]);
+    ccgc_worklist_local_publish_all(&self->locals[id]);
 }
 
 static void *thread_main(void *arg) {

@@ -89,6 +89,13 @@ void ccgc_worklist_local_publish(ccgc_worklist_local *local) {
   local->push_segment = segment_new();
 }
 
+void ccgc_worklist_local_publish_all(ccgc_worklist_local *local) {
+  ccgc_worklist_local_publish(local);
+  if (local->pop_segment->count == 0) return;
+  publish_segment(local->shared, local->pop_segment);
+  local->pop_segment = segment_new();
+}
+
 bool ccgc_worklist_local_is_empty(const ccgc_worklist_local *local) {
   return local->push_segment->count == 0 && local->pop_segment->count == 0;
 }

@@ -52,7 +52,10 @@ void ccgc_worklist_clear(ccgc_worklist *worklist);
 void ccgc_worklist_local_init(ccgc_worklist_local *local,
                               ccgc_worklist *shared);
 void ccgc_worklist_local_destroy(ccgc_worklist_local *local);
+/* Publishes the push segment (the pop segment stays local). */
 void ccgc_worklist_local_publish(ccgc_worklist_local *local);
+/* Publishes everything the view holds: for a thread that stops. */
+void ccgc_worklist_local_publish_all(ccgc_worklist_local *local);
 bool ccgc_worklist_local_is_empty(const ccgc_worklist_local *local);
 void ccgc_worklist_local_clear(ccgc_worklist_local *local);
 

@@ -85,6 +85,28 @@ START_TEST(clear_drops_published_segments) {
 }
 END_TEST
 
+START_TEST(publish_all_hands_over_the_pop_segment_too) {
+  ccgc_worklist shared;
+  ccgc_worklist_init(&shared);
+  ccgc_worklist_local owner, thief;
+  ccgc_worklist_local_init(&owner, &shared);
+  ccgc_worklist_local_init(&thief, &shared);
+  for (uintptr_t i = 1; i <= 3; i++) ccgc_worklist_push(&owner, (void *)i);
+  void *entry;
+  ck_assert(ccgc_worklist_pop(&owner, &entry)); /* entries move to pop side */
+  ccgc_worklist_local_publish(&owner);
+  ck_assert(ccgc_worklist_is_empty(&shared)); /* pop side stays local */
+  ccgc_worklist_local_publish_all(&owner);
+  ck_assert(ccgc_worklist_local_is_empty(&owner));
+  size_t stolen = 0;
+  while (ccgc_worklist_pop(&thief, &entry)) stolen++;
+  ck_assert_uint_eq(stolen, 2);
+  ccgc_worklist_local_destroy(&owner);
+  ccgc_worklist_local_destroy(&thief);
+  ccgc_worklist_destroy(&shared);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("worklist");
   TCase *tc = tcase_create("core");
@@ -92,6 +114,7 @@ int main(void) {
   tcase_add_test(tc, full_segments_are_published_and_stolen);
   tcase_add_test(tc, publish_of_empty_view_publishes_nothing);
   tcase_add_test(tc, clear_drops_published_segments);
+  tcase_add_test(tc, publish_all_hands_over_the_pop_segment_too);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
