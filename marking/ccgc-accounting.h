@@ -1,0 +1,73 @@
+/* ccgc-accounting.h - memory accounting by category, in the spirit of
+ * HotSpot's Native Memory Tracking.
+ *
+ * Categories are created at run time by name ("script/old-space",
+ * "dom/type/HTMLDivElement", or the host's own "host/image-cache"); each has
+ * lock-free counters on a cache line of its own (no false sharing between
+ * categories updated by different threads). A name-to-category table maps
+ * names to small integer ids; when it is full, or memory runs out, new names
+ * fall back to the "other" category instead of failing.
+ *
+ *   ccgc_accounting *acct = ccgc_accounting_new(256);
+ *   ccgc_category cat = ccgc_accounting_category(acct, "host/cache");
+ *   ccgc_accounting_add(acct, cat, +4096, +1);     allocation
+ *   ccgc_accounting_add(acct, cat, -4096, -1);     release
+ *   ccgc_accounting_write(acct, stdout, CCGC_REPORT_JSON);
+ *   ccgc_accounting_free(acct);
+ */
+#ifndef CCGC_ACCOUNTING_H
+#define CCGC_ACCOUNTING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct ccgc_accounting ccgc_accounting;
+typedef uint32_t ccgc_category;
+
+#define CCGC_CATEGORY_OTHER ((ccgc_category)0) /* always exists: "other" */
+
+typedef struct ccgc_category_stats {
+  const char *name;
+  int64_t bytes;        /* current */
+  int64_t count;        /* current number of blocks/objects */
+  int64_t peak_bytes;
+  uint64_t total_allocations; /* positive adds */
+} ccgc_category_stats;
+
+typedef enum ccgc_report_format {
+  CCGC_REPORT_TABLE,
+  CCGC_REPORT_JSON,
+  CCGC_REPORT_CSV,
+} ccgc_report_format;
+
+/* capacity: how many categories the table can hold, "other" included (at
+ * least 1). */
+ccgc_accounting *ccgc_accounting_new(size_t capacity);
+void ccgc_accounting_free(ccgc_accounting *accounting);
+/* The category of that name, created if new; CCGC_CATEGORY_OTHER when the
+ * table is full or name is NULL/empty. Takes a lock: call once and keep the
+ * id. */
+ccgc_category ccgc_accounting_category(ccgc_accounting *accounting,
+                                       const char *name);
+/* The id of an existing category, or CCGC_CATEGORY_OTHER. */
+ccgc_category ccgc_accounting_find(ccgc_accounting *accounting,
+                                   const char *name);
+size_t ccgc_accounting_category_count(const ccgc_accounting *accounting);
+/* Lock-free, any thread. */
+void ccgc_accounting_add(ccgc_accounting *accounting, ccgc_category category,
+                         int64_t bytes, int64_t count);
+void ccgc_accounting_set(ccgc_accounting *accounting, ccgc_category category,
+                         int64_t bytes, int64_t count);
+/* Fills stats for category (name stays valid while accounting lives). */
+bool ccgc_accounting_get(const ccgc_accounting *accounting,
+                         ccgc_category category, ccgc_category_stats *stats);
+int64_t ccgc_accounting_total_bytes(const ccgc_accounting *accounting);
+/* Writes a report: a human table, JSON ({"categories":[...],"total":{...}})
+ * or CSV (header category,bytes,count,peak_bytes,allocations). Categories
+ * in creation order; "other" first. Returns 0, or -1 on a write error. */
+int ccgc_accounting_write(const ccgc_accounting *accounting, FILE *out,
+                          ccgc_report_format format);
+
+#endif /* CCGC_ACCOUNTING_H */
