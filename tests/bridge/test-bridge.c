@@ -65,6 +65,7 @@ static void free_world(world *w) {
 
 START_TEST(wrap_is_lazy_unique_and_points_back) {
   world w = make_world(BRIDGE_MODE_UNIFIED);
+  ccgc_test_capture_errors(w.collector, &w.errors);
   node *n = blinkish_alloc(w.dom, w.node_type, sizeof(node));
   ck_assert(v8ish_local_is_empty(bridge_wrapper_of(w.bridge, n)));
   v8ish_local first = bridge_wrap(w.bridge, n);
@@ -81,6 +82,7 @@ END_TEST
 
 START_TEST(conflicting_wrappers_are_reported) {
   world w = make_world(BRIDGE_MODE_UNIFIED);
+  ccgc_test_capture_errors(w.collector, &w.errors);
   node *a = blinkish_alloc(w.dom, w.node_type, sizeof(node));
   node *b = blinkish_alloc(w.dom, w.node_type, sizeof(node));
   v8ish_local wrapper_a = bridge_wrap(w.bridge, a);
@@ -99,6 +101,7 @@ END_TEST
 
 START_TEST(foreign_and_unwrappable_objects_are_rejected) {
   world w = make_world(BRIDGE_MODE_UNIFIED);
+  ccgc_test_capture_errors(w.collector, &w.errors);
   int local = 0;
   ck_assert(v8ish_local_is_empty(bridge_wrap(w.bridge, &local)));
   ck_assert_int_eq(w.errors.last_code, CCGC_E_FOREIGN_POINTER);
@@ -115,6 +118,7 @@ END_TEST
  * both heaps, rooted only by a global handle that the test drops. */
 static bool cycle_is_collected(bridge_mode mode) {
   world w = make_world(mode);
+  ccgc_test_capture_errors(w.collector, &w.errors);
   node *n = blinkish_alloc(w.dom, w.node_type, sizeof(node));
   v8ish_local wrapper = bridge_wrap(w.bridge, n);
   v8ish_local context = v8ish_context_new(w.script, v8ish_local_empty(), 1);
@@ -153,6 +157,7 @@ END_TEST
 
 START_TEST(script_ref_set_and_get) {
   world w = make_world(BRIDGE_MODE_UNIFIED);
+  ccgc_test_capture_errors(w.collector, &w.errors);
   v8ish_local one = v8ish_object_new(w.script);
   v8ish_local two = v8ish_object_new(w.script);
   bridge_script_ref *ref = bridge_script_ref_new(w.bridge, one);

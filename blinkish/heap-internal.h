@@ -1,0 +1,108 @@
+/* heap-internal.h - the DOM heap's internal state, shared by its files. */
+#ifndef BLINKISH_HEAP_INTERNAL_H
+#define BLINKISH_HEAP_INTERNAL_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "blinkish.h"
+#include "ccgc-heap.h"
+#include "object-header.h"
+
+#define BLINKISH_SIG 0x424c4e4bu /* "BLNK" (.sig) */
+#define BLINKISH_MAX_TYPES 4096
+#define BLINKISH_BUCKETS 16 /* free-list buckets: 16 << i bytes */
+#define BLINKISH_LARGE_THRESHOLD (CCGC_PAGE_SIZE / 4)
+
+/* A page: the common prefix, then this heap's fields, the mark table, the
+ * object-start bitmap (one bit per granule: a cell starts here), the cells. */
+typedef struct blinkish_page {
+  ccgc_page base; /* first: masking finds it (.inv.page-aligned) */
+  struct blinkish_page *next;
+  uint8_t *cells_start; /* normal pages: first cell; large: the one cell */
+  uint8_t *cells_end;
+  uint8_t *start_bits;  /* normal pages only */
+  _Atomic uint8_t large_mark;
+} blinkish_page;
+
+typedef struct blinkish_type {
+  char *name;
+  blinkish_trace_fn trace;
+  blinkish_finalize_fn finalize;
+  unsigned flags;
+} blinkish_type;
+
+struct blinkish_persistent {
+  void *object;
+  bool weak;
+  struct blinkish_persistent *prev, *next;
+};
+
+typedef struct blinkish_free_cell {
+  blinkish_header header;
+  struct blinkish_free_cell *next;
+} blinkish_free_cell;
+
+struct blinkish_heap {
+  uint32_t sig;
+  ccgc_collector *collector;
+  ccgc_barrier *barrier;
+  ccgc_error_sink *errors;
+  int heap_id;
+  ccgc_heap_ops ops;
+  blinkish_heap_options options;
+
+  blinkish_type types[BLINKISH_MAX_TYPES];
+  uint16_t type_count; /* ids 1 .. type_count */
+  blinkish_type_id vector_type, backing_type;
+
+  blinkish_page *pages;       /* normal pages */
+  blinkish_page *large_pages;
+  size_t normal_page_count, large_page_count;
+  size_t committed_bytes;
+  size_t used_bytes;          /* cells of live objects */
+  size_t object_count;
+  size_t soft_limit;          /* request a GC above this many committed bytes */
+
+  uint8_t *lab_cursor, *lab_limit; /* linear allocation area */
+  blinkish_page *lab_page;
+  blinkish_free_cell *free_lists[BLINKISH_BUCKETS];
+
+  blinkish_persistent persistents; /* sentinel of a circular list */
+  blinkish_wrappable_trace_fn wrappable_trace;
+  blinkish_wrappable_release_fn wrappable_release;
+  void *wrappable_data;
+  bool in_finalization;
+};
+
+/* page.c */
+void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
+                             bool wrappable, uint16_t type);
+void blinkish_pages_release_all(blinkish_heap *heap);
+void blinkish_page_release(blinkish_heap *heap, blinkish_page *page,
+                           bool large);
+void blinkish_free_list_add(blinkish_heap *heap, uint8_t *cell, size_t size);
+void blinkish_free_lists_clear(blinkish_heap *heap);
+void blinkish_lab_seal(blinkish_heap *heap);
+bool blinkish_page_cell_is_start(const blinkish_page *page, const uint8_t *cell);
+void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell, bool on);
+size_t blinkish_cell_size_for(size_t payload, bool wrappable, bool *overflow);
+/* Calls fn for every allocated object (payload) of the heap. */
+void blinkish_each_object(blinkish_heap *heap, void (*fn)(void *, void *),
+                          void *data);
+
+/* sweeper.c */
+void blinkish_sweep(void *heap);
+void blinkish_finalize_all(blinkish_heap *heap);
+
+/* vector.c */
+void blinkish_vector_register_types(blinkish_heap *heap);
+
+/* heap.c */
+const blinkish_type *blinkish_type_info_of(blinkish_heap *heap,
+                                           const void *object);
+/* A live object of this heap, checked as misuse otherwise (always). */
+bool blinkish_check_object(blinkish_heap *heap, const void *object,
+                           const char *call, const char *what);
+
+#endif /* BLINKISH_HEAP_INTERNAL_H */

@@ -1,0 +1,370 @@
+/* heap.c - the DOM heap: creation, types, allocation, checked member stores,
+ * persistents, wrappable slots, the heap interface (blinkish.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap-internal.h"
+
+#define DEFAULT_SOFT_LIMIT ((size_t)8 * 1024 * 1024)
+
+/* --- validation (always on) -------------------------------------------- */
+
+/* The header of a live object at address p of this heap, or NULL. Safe on
+ * any pointer value: the registry is consulted before memory is read. */
+static blinkish_header *live_header(blinkish_heap *heap, const void *p) {
+  if (!p || ((uintptr_t)p & 7) != 0) return NULL;
+  ccgc_page *base = ccgc_collector_find_page(heap->collector, p);
+  if (!base || base->owner != heap) return NULL;
+  blinkish_page *page = (blinkish_page *)base;
+  const uint8_t *address = p;
+  if (address < page->cells_start + 8 || address >= page->cells_end) return NULL;
+  uint64_t before = *((const uint64_t *)p - 1);
+  const uint8_t *cell = blinkish_word_is_header(before) ? address - 8
+                                                        : address - 16;
+  if (cell < page->cells_start || ((uintptr_t)cell & (CCGC_GRANULE - 1)))
+    return NULL;
+  if (!blinkish_page_cell_is_start(page, cell)) return NULL;
+  blinkish_header *header = (blinkish_header *)cell;
+  if (!blinkish_word_is_header(header->word) || blinkish_header_is_free(header))
+    return NULL;
+  if (cell + blinkish_payload_offset(blinkish_header_is_wrappable(header)) !=
+      address)
+    return NULL;
+  return header;
+}
+
+bool blinkish_is_object(blinkish_heap *heap, const void *p) {
+  return live_header(heap, p) != NULL;
+}
+
+bool blinkish_check_object(blinkish_heap *heap, const void *object,
+                           const char *call, const char *what) {
+  if (live_header(heap, object)) return true;
+  ccgc_page *page = ccgc_collector_find_page(heap->collector, object);
+  bool ours = page && page->owner == heap;
+  ccgc_error_misuse(heap->errors,
+                    ours ? CCGC_E_DEAD_OBJECT : CCGC_E_FOREIGN_POINTER,
+                    "%s: %s %p is %s", call, what, object,
+                    ours ? "not a live object (freed or interior pointer)"
+                         : "not an object of this DOM heap");
+  return false;
+}
+
+const blinkish_type *blinkish_type_info_of(blinkish_heap *heap,
+                                           const void *object) {
+  return &heap->types[blinkish_header_type(blinkish_header_of(object))];
+}
+
+/* --- the heap interface ------------------------------------------------- */
+
+static void prepare(void *data) {
+  blinkish_heap *heap = data;
+  blinkish_lab_seal(heap); /* pages iterable for sweeping and verification */
+  for (blinkish_page *page = heap->pages; page; page = page->next)
+    memset((void *)page->base.marks, 0, CCGC_MARK_TABLE_BYTES);
+  for (blinkish_page *page = heap->large_pages; page; page = page->next)
+    atomic_store_explicit(&page->large_mark, CCGC_WHITE, memory_order_relaxed);
+}
+
+static void trace_roots(void *data, ccgc_visitor *visitor) {
+  blinkish_heap *heap = data;
+  for (blinkish_persistent *node = heap->persistents.next;
+       node != &heap->persistents; node = node->next)
+    if (!node->weak)
+      ccgc_visit_strong(visitor, node->object,
+                        ccgc_edge_named(CCGC_EDGE_ROOT, "persistent"));
+}
+
+static void trace_object(void *data, void *object, ccgc_visitor *visitor) {
+  blinkish_heap *heap = data;
+  blinkish_header *header = blinkish_header_of(object);
+  if (blinkish_header_is_wrappable(header) && heap->wrappable_trace) {
+    void *slot = ((void **)object)[-1];
+    heap->wrappable_trace(visitor, object, slot, heap->wrappable_data);
+  }
+  const blinkish_type *type = &heap->types[blinkish_header_type(header)];
+  if (type->trace) type->trace(visitor, object);
+}
+
+static void process_weakness(void *data) {
+  blinkish_heap *heap = data;
+  for (blinkish_persistent *node = heap->persistents.next;
+       node != &heap->persistents; node = node->next)
+    if (node->weak && node->object && !ccgc_is_marked(node->object))
+      node->object = NULL; /* .inv.weak-before-finalizers */
+}
+
+static size_t object_size(void *data, const void *object) {
+  return blinkish_object_size(data, object);
+}
+
+static const char *type_name(void *data, const void *object) {
+  return blinkish_type_info_of(data, object)->name;
+}
+
+static void for_each_object(void *data, void (*fn)(void *, void *),
+                            void *fn_data) {
+  blinkish_each_object(data, fn, fn_data);
+}
+
+static void stats(void *data, ccgc_heap_stats *out) {
+  blinkish_heap_stats(data, out);
+}
+
+/* --- creation ----------------------------------------------------------- */
+
+blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
+                                 const blinkish_heap_options *options) {
+  if (!collector) return NULL;
+  blinkish_heap *heap = calloc(1, sizeof *heap);
+  if (!heap) return NULL;
+  heap->sig = BLINKISH_SIG;
+  heap->collector = collector;
+  heap->barrier = ccgc_collector_barrier(collector);
+  heap->errors = ccgc_collector_error_sink(collector);
+  if (options) heap->options = *options;
+  heap->soft_limit = heap->options.soft_limit_bytes
+                         ? heap->options.soft_limit_bytes
+                         : DEFAULT_SOFT_LIMIT;
+  heap->persistents.next = heap->persistents.prev = &heap->persistents;
+  heap->ops = (ccgc_heap_ops){
+      .name = "dom",
+      .prepare = prepare,
+      .trace_roots = trace_roots,
+      .trace_object = trace_object,
+      .process_weakness = process_weakness,
+      .reclaim = blinkish_sweep,
+      .object_size = object_size,
+      .type_name = type_name,
+      .for_each_object = for_each_object,
+      .stats = stats,
+  };
+  heap->heap_id = ccgc_collector_attach_heap(collector, &heap->ops, heap);
+  if (heap->heap_id < 0) {
+    free(heap);
+    return NULL;
+  }
+  heap->types[0].name = strdup("(free)");
+  blinkish_vector_register_types(heap);
+  return heap;
+}
+
+void blinkish_heap_free(blinkish_heap *heap) {
+  if (!heap || heap->sig != BLINKISH_SIG) return;
+  blinkish_lab_seal(heap);
+  blinkish_finalize_all(heap);
+  blinkish_pages_release_all(heap);
+  while (heap->persistents.next != &heap->persistents) {
+    blinkish_persistent *node = heap->persistents.next;
+    heap->persistents.next = node->next;
+    free(node);
+  }
+  for (unsigned i = 0; i <= heap->type_count; i++) free(heap->types[i].name);
+  ccgc_collector_detach_heap(heap->collector, heap->heap_id);
+  heap->sig = 0;
+  free(heap);
+}
+
+ccgc_collector *blinkish_heap_collector(blinkish_heap *heap) {
+  return heap->collector;
+}
+
+void blinkish_heap_stats(blinkish_heap *heap, ccgc_heap_stats *out) {
+  memset(out, 0, sizeof *out);
+  out->used_bytes = heap->used_bytes;
+  out->committed_bytes = heap->committed_bytes;
+  out->object_count = heap->object_count;
+  out->page_count = heap->normal_page_count + heap->large_page_count;
+  out->limit_bytes = heap->options.limit_bytes;
+}
+
+/* --- types ---------------------------------------------------------------- */
+
+blinkish_type_id blinkish_register_type(blinkish_heap *heap,
+                                        const blinkish_type_info *info) {
+  if (!info || !info->name || !*info->name) {
+    ccgc_error_set(heap->errors, CCGC_E_INVALID_ARGUMENT,
+                   "blinkish_register_type: a type needs a name");
+    return 0;
+  }
+  if (heap->type_count + 1 >= BLINKISH_MAX_TYPES) {
+    ccgc_error_set(heap->errors, CCGC_E_INVALID_ARGUMENT,
+                   "blinkish_register_type: more than %d types (registering "
+                   "'%s')",
+                   BLINKISH_MAX_TYPES - 1, info->name);
+    return 0;
+  }
+  blinkish_type_id id = ++heap->type_count;
+  blinkish_type *type = &heap->types[id];
+  type->name = strdup(info->name);
+  type->trace = info->trace;
+  type->finalize = info->finalize;
+  type->flags = info->flags;
+  return id;
+}
+
+blinkish_type_id blinkish_type_by_name(blinkish_heap *heap, const char *name) {
+  for (unsigned i = 1; i <= heap->type_count; i++)
+    if (!strcmp(heap->types[i].name, name)) return (blinkish_type_id)i;
+  return 0;
+}
+
+/* --- allocation ------------------------------------------------------------ */
+
+void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
+  if (type == 0 || type > heap->type_count) {
+    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+                      "blinkish_alloc: unknown type id %u", (unsigned)type);
+    return NULL;
+  }
+  if (heap->in_finalization) {
+    ccgc_error_misuse(heap->errors, CCGC_E_IN_COLLECTION,
+                      "blinkish_alloc: allocation from a finalizer");
+    return NULL;
+  }
+  bool wrappable = heap->types[type].flags & BLINKISH_TYPE_WRAPPABLE;
+  bool overflow;
+  size_t cell_size = blinkish_cell_size_for(size, wrappable, &overflow);
+  if (overflow || cell_size > ((size_t)1 << 40)) {
+    ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+                   "blinkish_alloc: %zu bytes of %s overflows the heap's "
+                   "object size",
+                   size, heap->types[type].name);
+    return NULL;
+  }
+  void *object = blinkish_page_allocate(heap, cell_size, wrappable, type);
+  if (!object) {
+    ccgc_error_set(heap->errors, CCGC_E_HEAP_LIMIT,
+                   "blinkish_alloc: DOM heap limit of %zu bytes reached "
+                   "allocating %zu bytes of %s (%zu committed)",
+                   heap->options.limit_bytes, size, heap->types[type].name,
+                   heap->committed_bytes);
+    return NULL;
+  }
+  heap->used_bytes += blinkish_header_cell_size(blinkish_header_of(object));
+  heap->object_count++;
+  ccgc_barrier_on_allocate(heap->barrier, object); /* .inv.allocate-black */
+  if (heap->committed_bytes > heap->soft_limit)
+    ccgc_collector_request_gc(heap->collector, CCGC_REASON_ALLOCATION_LIMIT);
+  return object;
+}
+
+/* --- members ------------------------------------------------------------------ */
+
+ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
+                                void *value) {
+  /* .inv.member-store-checked */
+  if (heap->in_finalization) /* .inv.finalizer-no-store */
+    return ccgc_error_misuse(heap->errors, CCGC_E_DEAD_OBJECT,
+                             "blinkish_member_set: store during finalization "
+                             "(a finalizer must not write heap objects)");
+  if (!blinkish_check_object(heap, holder, "blinkish_member_set", "holder"))
+    return heap->errors->last.code;
+  size_t size = blinkish_object_size(heap, holder);
+  if ((uint8_t *)slot < (uint8_t *)holder ||
+      (uint8_t *)slot + sizeof(void *) > (uint8_t *)holder + size ||
+      ((uintptr_t)slot & (sizeof(void *) - 1)))
+    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+                             "blinkish_member_set: slot %p is not inside the "
+                             "%zu-byte payload of %s %p",
+                             (void *)slot, size,
+                             blinkish_type_name(heap, holder), holder);
+  if (value &&
+      !blinkish_check_object(heap, value, "blinkish_member_set", "value"))
+    return heap->errors->last.code;
+  __atomic_store_n(slot, value, __ATOMIC_RELAXED); /* read by marker threads */
+  ccgc_barrier_write(heap->barrier, value); /* .inv.no-black-to-white */
+  return CCGC_OK;
+}
+
+/* --- persistents ---------------------------------------------------------------- */
+
+blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
+                                             bool weak) {
+  if (object &&
+      !blinkish_check_object(heap, object, "blinkish_persistent_new", "object"))
+    return NULL;
+  blinkish_persistent *node = calloc(1, sizeof *node);
+  if (!node) {
+    ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
+                   "blinkish_persistent_new: out of memory");
+    return NULL;
+  }
+  node->object = object;
+  node->weak = weak;
+  node->next = heap->persistents.next;
+  node->prev = &heap->persistents;
+  heap->persistents.next->prev = node;
+  heap->persistents.next = node;
+  /* Persistents are roots, rescanned in the atomic pause: no barrier needed
+   * for strong ones; a weak one must not keep its target alive. */
+  return node;
+}
+
+void *blinkish_persistent_get(const blinkish_persistent *persistent) {
+  return persistent ? persistent->object : NULL;
+}
+
+void blinkish_persistent_set(blinkish_heap *heap,
+                             blinkish_persistent *persistent, void *object) {
+  if (!persistent) return;
+  if (object &&
+      !blinkish_check_object(heap, object, "blinkish_persistent_set", "object"))
+    return;
+  persistent->object = object;
+  if (!persistent->weak) ccgc_barrier_write(heap->barrier, object);
+}
+
+void blinkish_persistent_free(blinkish_heap *heap,
+                              blinkish_persistent *persistent) {
+  (void)heap;
+  if (!persistent) return;
+  persistent->prev->next = persistent->next;
+  persistent->next->prev = persistent->prev;
+  free(persistent);
+}
+
+/* --- wrappable objects ----------------------------------------------------------- */
+
+void **blinkish_wrappable_slot(blinkish_heap *heap, void *object) {
+  if (!blinkish_check_object(heap, object, "blinkish_wrappable_slot", "object"))
+    return NULL;
+  if (!blinkish_header_is_wrappable(blinkish_header_of(object))) {
+    ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+                      "blinkish_wrappable_slot: type %s is not wrappable",
+                      blinkish_type_name(heap, object));
+    return NULL;
+  }
+  return (void **)object - 1;
+}
+
+void blinkish_heap_set_wrappable_hooks(blinkish_heap *heap,
+                                       blinkish_wrappable_trace_fn trace,
+                                       blinkish_wrappable_release_fn release,
+                                       void *data) {
+  heap->wrappable_trace = trace;
+  heap->wrappable_release = release;
+  heap->wrappable_data = data;
+}
+
+/* --- introspection ------------------------------------------------------------------ */
+
+const char *blinkish_type_name(blinkish_heap *heap, const void *object) {
+  return blinkish_type_info_of(heap, object)->name;
+}
+
+blinkish_type_id blinkish_type_of(blinkish_heap *heap, const void *object) {
+  (void)heap;
+  return blinkish_header_type(blinkish_header_of(object));
+}
+
+size_t blinkish_object_size(blinkish_heap *heap, const void *object) {
+  (void)heap;
+  blinkish_header *header = blinkish_header_of(object);
+  return blinkish_header_cell_size(header) -
+         blinkish_payload_offset(blinkish_header_is_wrappable(header));
+}
+
+bool blinkish_in_finalization(blinkish_heap *heap) {
+  return heap->in_finalization;
+}

@@ -1,0 +1,252 @@
+/* page.c - the DOM heap's pages, cells, free lists and allocation.
+ *
+ * Normal pages hold cells of any size below BLINKISH_LARGE_THRESHOLD, carved
+ * from a linear allocation area (bump pointer) or taken from segregated free
+ * lists (bucket i holds cells of at least 16 << i bytes, first fit, the rest
+ * split back). Larger objects get a large page each. Pages stay iterable
+ * (.inv.iterable-pages): every cell has a header with its size; free cells
+ * are flagged.
+ */
+#include <string.h>
+
+#include "heap-internal.h"
+
+#define PAGE_HEADER_BYTES 256 /* blinkish_page rounded up */
+
+_Static_assert(sizeof(blinkish_page) <= PAGE_HEADER_BYTES, "page header fits");
+
+/* Layout of a normal page: header | marks | start bits | cells. */
+#define MARKS_OFFSET PAGE_HEADER_BYTES
+#define START_BITS_OFFSET (MARKS_OFFSET + CCGC_MARK_TABLE_BYTES)
+#define START_BITS_BYTES (CCGC_MARK_TABLE_BYTES / 8)
+#define CELLS_OFFSET (START_BITS_OFFSET + START_BITS_BYTES)
+
+size_t blinkish_cell_size_for(size_t payload, bool wrappable, bool *overflow) {
+  size_t prefix = blinkish_payload_offset(wrappable);
+  *overflow = payload > SIZE_MAX - prefix - CCGC_GRANULE - CCGC_PAGE_SIZE;
+  if (*overflow) return 0;
+  /* At least one payload word, so that no payload address is the start of
+   * the next cell (.inv.one-byte-per-object). */
+  size_t size = prefix + (payload < 8 ? 8 : payload);
+  return (size + CCGC_GRANULE - 1) & ~(CCGC_GRANULE - 1);
+}
+
+static size_t granule_index(const blinkish_page *page, const uint8_t *cell) {
+  return ((uintptr_t)cell - (uintptr_t)page) >> CCGC_GRANULE_SHIFT;
+}
+
+bool blinkish_page_cell_is_start(const blinkish_page *page,
+                                 const uint8_t *cell) {
+  if (page->base.flags & CCGC_PAGE_LARGE) return cell == page->cells_start;
+  size_t index = granule_index(page, cell);
+  return (page->start_bits[index >> 3] >> (index & 7)) & 1;
+}
+
+void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell,
+                             bool on) {
+  if (page->base.flags & CCGC_PAGE_LARGE) return;
+  size_t index = granule_index(page, cell);
+  if (on)
+    page->start_bits[index >> 3] |= (uint8_t)(1u << (index & 7));
+  else
+    page->start_bits[index >> 3] &= (uint8_t)~(1u << (index & 7));
+}
+
+static bool over_limit(blinkish_heap *heap, size_t more) {
+  return heap->options.limit_bytes &&
+         heap->committed_bytes + more > heap->options.limit_bytes;
+}
+
+static blinkish_page *map_page(blinkish_heap *heap, size_t reservation,
+                               bool large) {
+  blinkish_page *page = ccgc_page_memory_map(reservation);
+  if (!page) return NULL;
+  page->base.magic = CCGC_PAGE_MAGIC;
+  page->base.heap_id = (uint16_t)heap->heap_id;
+  page->base.flags = large ? CCGC_PAGE_LARGE : 0;
+  page->base.reservation = reservation;
+  page->base.owner = heap;
+  if (large) {
+    page->base.mark_shift = CCGC_LARGE_MARK_SHIFT;
+    page->base.marks = &page->large_mark;
+    page->cells_start = (uint8_t *)page + PAGE_HEADER_BYTES;
+    page->cells_end = (uint8_t *)page + reservation;
+  } else {
+    page->base.mark_shift = CCGC_GRANULE_SHIFT;
+    page->base.marks = (_Atomic uint8_t *)((uint8_t *)page + MARKS_OFFSET);
+    page->start_bits = (uint8_t *)page + START_BITS_OFFSET;
+    page->cells_start = (uint8_t *)page + CELLS_OFFSET;
+    page->cells_end = (uint8_t *)page + CCGC_PAGE_SIZE;
+  }
+  if (ccgc_collector_register_page(heap->collector, &page->base) != CCGC_OK) {
+    ccgc_page_memory_unmap(page, reservation);
+    return NULL;
+  }
+  heap->committed_bytes += reservation;
+  return page;
+}
+
+void blinkish_page_release(blinkish_heap *heap, blinkish_page *page,
+                           bool large) {
+  ccgc_collector_unregister_page(heap->collector, &page->base);
+  page->base.magic = CCGC_PAGE_DEAD; /* .inv.registered-pages */
+  heap->committed_bytes -= page->base.reservation;
+  if (large)
+    heap->large_page_count--;
+  else
+    heap->normal_page_count--;
+  ccgc_page_memory_unmap(page, page->base.reservation);
+}
+
+void blinkish_pages_release_all(blinkish_heap *heap) {
+  while (heap->pages) {
+    blinkish_page *next = heap->pages->next;
+    blinkish_page_release(heap, heap->pages, false);
+    heap->pages = next;
+  }
+  while (heap->large_pages) {
+    blinkish_page *next = heap->large_pages->next;
+    blinkish_page_release(heap, heap->large_pages, true);
+    heap->large_pages = next;
+  }
+  heap->lab_cursor = heap->lab_limit = NULL;
+  heap->lab_page = NULL;
+  blinkish_free_lists_clear(heap);
+}
+
+static void write_free_cell(uint8_t *cell, size_t size) {
+  blinkish_free_cell *free_cell = (blinkish_free_cell *)cell;
+  free_cell->header.word = blinkish_header_make(0, size, false, true);
+  free_cell->next = NULL;
+}
+
+static unsigned bucket_for(size_t size) {
+  unsigned bucket = 0;
+  while (bucket + 1 < BLINKISH_BUCKETS && ((size_t)16 << (bucket + 1)) <= size)
+    bucket++;
+  return bucket;
+}
+
+void blinkish_free_list_add(blinkish_heap *heap, uint8_t *cell, size_t size) {
+  write_free_cell(cell, size);
+  unsigned bucket = bucket_for(size);
+  blinkish_free_cell *free_cell = (blinkish_free_cell *)cell;
+  free_cell->next = heap->free_lists[bucket];
+  heap->free_lists[bucket] = free_cell;
+}
+
+void blinkish_free_lists_clear(blinkish_heap *heap) {
+  memset(heap->free_lists, 0, sizeof heap->free_lists);
+}
+
+/* Turns the rest of the linear allocation area into a free cell so the page
+ * stays iterable (before a GC walks or sweeps pages). */
+void blinkish_lab_seal(blinkish_heap *heap) {
+  if (heap->lab_cursor && heap->lab_cursor < heap->lab_limit)
+    write_free_cell(heap->lab_cursor,
+                    (size_t)(heap->lab_limit - heap->lab_cursor));
+  heap->lab_cursor = heap->lab_limit = NULL;
+  heap->lab_page = NULL;
+}
+
+static uint8_t *take_from_free_lists(blinkish_heap *heap, size_t size) {
+  for (unsigned bucket = bucket_for(size); bucket < BLINKISH_BUCKETS;
+       bucket++) {
+    blinkish_free_cell **link = &heap->free_lists[bucket];
+    for (blinkish_free_cell *cell = *link; cell; link = &cell->next,
+                            cell = cell->next) {
+      size_t cell_size = blinkish_header_cell_size(&cell->header);
+      if (cell_size < size) continue;
+      *link = cell->next;
+      if (cell_size - size >= sizeof(blinkish_free_cell))
+        blinkish_free_list_add(heap, (uint8_t *)cell + size, cell_size - size);
+      else
+        size = cell_size; /* a remainder too small to list stays in the cell */
+      return (uint8_t *)cell;
+    }
+  }
+  return NULL;
+}
+
+static uint8_t *refill_lab(blinkish_heap *heap, size_t size) {
+  blinkish_lab_seal(heap);
+  if (over_limit(heap, CCGC_PAGE_SIZE)) return NULL;
+  blinkish_page *page = map_page(heap, CCGC_PAGE_SIZE, false);
+  if (!page) return NULL;
+  page->next = heap->pages;
+  heap->pages = page;
+  heap->normal_page_count++;
+  heap->lab_page = page;
+  heap->lab_cursor = page->cells_start;
+  heap->lab_limit = page->cells_end;
+  ccgc_collector_notify_allocation(heap->collector, CCGC_PAGE_SIZE);
+  uint8_t *cell = heap->lab_cursor;
+  heap->lab_cursor += size;
+  return cell;
+}
+
+static void *allocate_large(blinkish_heap *heap, size_t cell_size,
+                            bool wrappable, uint16_t type) {
+  size_t reservation = PAGE_HEADER_BYTES + cell_size;
+  reservation = (reservation + CCGC_PAGE_SIZE - 1) & ~(CCGC_PAGE_SIZE - 1);
+  if (over_limit(heap, reservation)) return NULL;
+  blinkish_page *page = map_page(heap, reservation, true);
+  if (!page) return NULL;
+  page->next = heap->large_pages;
+  heap->large_pages = page;
+  heap->large_page_count++;
+  ccgc_collector_notify_allocation(heap->collector, reservation);
+  uint8_t *cell = page->cells_start;
+  ((blinkish_header *)cell)->word =
+      blinkish_header_make(type, cell_size, wrappable, false);
+  return cell + blinkish_payload_offset(wrappable);
+}
+
+/* Returns the payload of a fresh, zeroed object, or NULL at the limit. */
+void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
+                             bool wrappable, uint16_t type) {
+  if (cell_size >= BLINKISH_LARGE_THRESHOLD)
+    return allocate_large(heap, cell_size, wrappable, type);
+  uint8_t *cell;
+  if (heap->lab_cursor && heap->lab_cursor + cell_size <= heap->lab_limit) {
+    cell = heap->lab_cursor; /* the fast path: bump */
+    heap->lab_cursor += cell_size;
+  } else {
+    cell = take_from_free_lists(heap, cell_size);
+    if (cell) {
+      size_t taken = blinkish_header_cell_size(&((blinkish_free_cell *)cell)->header);
+      if (taken > cell_size && taken - cell_size < sizeof(blinkish_free_cell))
+        cell_size = taken;
+      ccgc_collector_notify_allocation(heap->collector, cell_size);
+    } else {
+      cell = refill_lab(heap, cell_size);
+    }
+    if (!cell) return NULL;
+  }
+  memset(cell, 0, cell_size);
+  blinkish_page_set_start((blinkish_page *)ccgc_page_of(cell), cell, true);
+  ((blinkish_header *)cell)->word =
+      blinkish_header_make(type, cell_size, wrappable, false);
+  return cell + blinkish_payload_offset(wrappable);
+}
+
+static void each_in_page(blinkish_page *page, void (*fn)(void *, void *),
+                         void *data) {
+  for (uint8_t *cell = page->cells_start; cell < page->cells_end;) {
+    blinkish_header *header = (blinkish_header *)cell;
+    if (!blinkish_word_is_header(header->word)) break; /* untouched rest */
+    size_t size = blinkish_header_cell_size(header);
+    if (!blinkish_header_is_free(header))
+      fn(cell + blinkish_payload_offset(blinkish_header_is_wrappable(header)),
+         data);
+    cell += size;
+  }
+}
+
+void blinkish_each_object(blinkish_heap *heap, void (*fn)(void *, void *),
+                          void *data) {
+  for (blinkish_page *page = heap->pages; page; page = page->next)
+    each_in_page(page, fn, data);
+  for (blinkish_page *page = heap->large_pages; page; page = page->next)
+    each_in_page(page, fn, data);
+}

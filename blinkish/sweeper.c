@@ -1,0 +1,130 @@
+/* sweeper.c - reclamation of the DOM heap, after marking.
+ *
+ * Two passes (.inv.weak-before-finalizers holds already: the collector ran
+ * every heap's weak processing before calling reclaim):
+ *  1. finalization: for every unmarked object, the wrappable release hook
+ *     (bridge/ frees the wrapper reference), then the type's finalizer. Dead
+ *     neighbours are still intact during this pass; stores are refused
+ *     (.inv.finalizer-no-store).
+ *  2. freeing: unmarked objects and free cells coalesce into runs; a run that
+ *     covers a whole page releases the page, others go to the free lists.
+ *     Start bits of freed cells are cleared, so a dangling pointer is
+ *     recognised as dead; in CCGC_DEBUG builds freed memory is poisoned.
+ */
+#include <string.h>
+
+#include "heap-internal.h"
+
+#define POISON_BYTE 0xdb
+
+static void finalize_object(blinkish_heap *heap, void *object) {
+  blinkish_header *header = blinkish_header_of(object);
+  if (blinkish_header_is_wrappable(header) && heap->wrappable_release) {
+    void **slot = (void **)object - 1;
+    if (*slot) heap->wrappable_release(object, *slot, heap->wrappable_data);
+    *slot = NULL;
+  }
+  const blinkish_type *type = &heap->types[blinkish_header_type(header)];
+  if (type->finalize) type->finalize(object);
+}
+
+static void finalize_if_dead(void *object, void *data) {
+  if (!ccgc_is_marked(object)) finalize_object(data, object);
+}
+
+static void finalize_any(void *object, void *data) {
+  finalize_object(data, object);
+}
+
+void blinkish_finalize_all(blinkish_heap *heap) {
+  heap->in_finalization = true;
+  blinkish_each_object(heap, finalize_any, heap);
+  heap->in_finalization = false;
+}
+
+static void poison(uint8_t *start, size_t size) {
+#ifdef CCGC_DEBUG
+  memset(start, POISON_BYTE, size);
+#else
+  (void)start, (void)size;
+#endif
+}
+
+/* Frees the dead cells of one normal page; returns true if the page is now
+ * empty. */
+static bool sweep_page(blinkish_heap *heap, blinkish_page *page) {
+  uint8_t *run = NULL; /* start of the current free run */
+  bool empty = true;
+  uint8_t *cell = page->cells_start;
+  while (cell < page->cells_end) {
+    blinkish_header *header = (blinkish_header *)cell;
+    if (!blinkish_word_is_header(header->word)) { /* untouched rest */
+      if (!run) run = cell;
+      cell = page->cells_end;
+      break;
+    }
+    size_t size = blinkish_header_cell_size(header);
+    bool is_free = blinkish_header_is_free(header);
+    if (!is_free) {
+      void *payload =
+          cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
+      if (ccgc_is_marked(payload)) {
+        if (run) blinkish_free_list_add(heap, run, (size_t)(cell - run));
+        run = NULL;
+        empty = false;
+        cell += size;
+        continue;
+      }
+      heap->used_bytes -= size;
+      heap->object_count--;
+      blinkish_page_set_start(page, cell, false);
+      poison(cell + 8, size - 8);
+      header->word = blinkish_header_make(0, size, false, true);
+    }
+    if (!run) run = cell;
+    cell += size;
+  }
+  if (empty) return true;
+  if (run && run < page->cells_end)
+    blinkish_free_list_add(heap, run, (size_t)(page->cells_end - run));
+  return false;
+}
+
+void blinkish_sweep(void *data) {
+  blinkish_heap *heap = data;
+  heap->in_finalization = true;
+  blinkish_each_object(heap, finalize_if_dead, heap);
+  heap->in_finalization = false;
+
+  blinkish_free_lists_clear(heap);
+  blinkish_page **link = &heap->pages;
+  while (*link) {
+    blinkish_page *page = *link;
+    if (sweep_page(heap, page)) {
+      *link = page->next;
+      blinkish_page_release(heap, page, false);
+    } else {
+      link = &page->next;
+    }
+  }
+  link = &heap->large_pages;
+  while (*link) {
+    blinkish_page *page = *link;
+    blinkish_header *header = (blinkish_header *)page->cells_start;
+    void *payload = page->cells_start +
+                    blinkish_payload_offset(blinkish_header_is_wrappable(header));
+    if (ccgc_is_marked(payload)) {
+      link = &page->next;
+      continue;
+    }
+    heap->used_bytes -= blinkish_header_cell_size(header);
+    heap->object_count--;
+    *link = page->next;
+    blinkish_page_release(heap, page, true);
+  }
+  /* Grow the next trigger with the live size, as V8 and Oilpan do. */
+  size_t target = heap->committed_bytes * 2;
+  size_t floor = heap->options.soft_limit_bytes ? heap->options.soft_limit_bytes
+                                                : (size_t)8 * 1024 * 1024;
+  heap->soft_limit = target > floor ? target : floor;
+}
