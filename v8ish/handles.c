@@ -1,0 +1,297 @@
+/* handles.c - local handles in scopes, global handles, traced references.
+ *
+ * The handle area is a stack of tagged values with, per slot, the serial of
+ * the scope that created it. A local {index, serial} is valid while
+ * index < top and serials[index] == serial (.inv.handle-valid): a closed
+ * scope's slots are either above top or re-used under a new serial, so a stale
+ * handle is always detected. Each scope reserves one slot below its own for
+ * v8ish_handle_scope_escape.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap-internal.h"
+
+static bool grow(void **array, size_t *capacity, size_t need, size_t item) {
+  if (need <= *capacity) return true;
+  size_t next = *capacity ? *capacity * 2 : 256;
+  while (next < need) next *= 2;
+  void *grown = realloc(*array, next * item);
+  if (!grown) return false;
+  *array = grown;
+  *capacity = next;
+  return true;
+}
+
+static bool grow_handles(v8ish_heap *heap, size_t need) {
+  size_t capacity = heap->handle_capacity;
+  if (!grow((void **)&heap->handle_values, &capacity, need, sizeof(v8ish_value)))
+    return false;
+  size_t serial_capacity = heap->handle_capacity;
+  if (!grow((void **)&heap->handle_serials, &serial_capacity, need,
+            sizeof(uint32_t)))
+    return false;
+  heap->handle_capacity = capacity;
+  return true;
+}
+
+void v8ish_handle_scope_open(v8ish_heap *heap, v8ish_handle_scope *scope) {
+  if (!grow((void **)&heap->scopes, &heap->scope_capacity,
+            heap->scope_depth + 1, sizeof(scope_record)) ||
+      !grow_handles(heap, heap->handle_top + 2)) {
+    ccgc_error_misuse(heap->errors, CCGC_E_OUT_OF_MEMORY,
+                      "v8ish_handle_scope_open: out of memory");
+    return;
+  }
+  if (heap->handle_top == 0) heap->handle_top = 1; /* index 0: empty handle */
+  /* The escape slot belongs to the enclosing scope. */
+  uint32_t parent = heap->scope_depth ? heap->scopes[heap->scope_depth - 1].serial : 0;
+  heap->handle_values[heap->handle_top] = 0;
+  heap->handle_serials[heap->handle_top] = parent;
+  scope->heap = heap;
+  scope->serial = ++heap->next_serial;
+  scope->depth = (uint32_t)heap->scope_depth;
+  scope->saved_top = (uint32_t)heap->handle_top + 1;
+  heap->scopes[heap->scope_depth].serial = scope->serial;
+  heap->scopes[heap->scope_depth].saved_top = scope->saved_top;
+  heap->scope_depth++;
+  heap->handle_top = scope->saved_top;
+}
+
+static bool innermost(v8ish_handle_scope *scope, const char *call) {
+  v8ish_heap *heap = scope->heap;
+  if (heap->scope_depth == 0 || scope->depth != heap->scope_depth - 1 ||
+      heap->scopes[scope->depth].serial != scope->serial) {
+    ccgc_error_misuse(heap->errors, CCGC_E_DEAD_HANDLE,
+                      "%s: the scope is not the innermost open scope", call);
+    return false;
+  }
+  return true;
+}
+
+void v8ish_handle_scope_close(v8ish_handle_scope *scope) {
+  if (!innermost(scope, "v8ish_handle_scope_close")) return;
+  v8ish_heap *heap = scope->heap;
+  heap->scope_depth--;
+  /* Invalidate this scope's slots at once (.inv.handle-valid); the escape
+   * slot (saved_top - 1) stays, in the parent. */
+  for (size_t i = scope->saved_top; i < heap->handle_top; i++)
+    heap->handle_serials[i] = 0;
+  heap->handle_top = scope->saved_top;
+}
+
+v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
+                                      v8ish_local value) {
+  if (!innermost(scope, "v8ish_handle_scope_escape")) return v8ish_local_empty();
+  v8ish_heap *heap = scope->heap;
+  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_handle_scope_escape");
+  size_t slot = scope->saved_top - 1;
+  heap->handle_values[slot] = raw;
+  v8ish_local escaped = {(uint32_t)slot, heap->handle_serials[slot]};
+  return escaped;
+}
+
+v8ish_local v8ish_handle_new(v8ish_heap *heap, v8ish_value value,
+                             const char *call) {
+  if (heap->scope_depth == 0) {
+    ccgc_error_misuse(heap->errors, CCGC_E_DEAD_HANDLE,
+                      "%s: no handle scope is open", call);
+    return v8ish_local_empty();
+  }
+  if (!grow_handles(heap, heap->handle_top + 1)) {
+    ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
+                   "%s: out of memory for a handle", call);
+    return v8ish_local_empty();
+  }
+  size_t index = heap->handle_top++;
+  uint32_t serial = heap->scopes[heap->scope_depth - 1].serial;
+  heap->handle_values[index] = value;
+  heap->handle_serials[index] = serial;
+  v8ish_local local = {(uint32_t)index, serial};
+  return local;
+}
+
+v8ish_value v8ish_handle_value(v8ish_heap *heap, v8ish_local local,
+                               const char *call) {
+  if (local.index == 0) return 0;
+  /* .inv.handle-valid */
+  if (local.index >= heap->handle_top ||
+      heap->handle_serials[local.index] != local.scope_serial) {
+    ccgc_error_misuse(heap->errors, CCGC_E_DEAD_HANDLE,
+                      "%s: handle used after its scope closed", call);
+    return 0;
+  }
+  return heap->handle_values[local.index];
+}
+
+v8ish_value v8ish_local_value(v8ish_heap *heap, v8ish_local local) {
+  return v8ish_handle_value(heap, local, "v8ish_local_value");
+}
+
+bool v8ish_same(v8ish_heap *heap, v8ish_local a, v8ish_local b) {
+  return v8ish_handle_value(heap, a, "v8ish_same") ==
+         v8ish_handle_value(heap, b, "v8ish_same");
+}
+
+/* --- global handles ------------------------------------------------------- */
+
+static global_node *checked_global(v8ish_heap *heap, v8ish_global global,
+                                   const char *call) {
+  if (global.index == 0 || global.index >= heap->global_count ||
+      !heap->globals[global.index].in_use ||
+      heap->globals[global.index].generation != global.generation) {
+    ccgc_error_misuse(heap->errors, CCGC_E_DEAD_HANDLE,
+                      "%s: global handle used after it was freed", call);
+    return NULL;
+  }
+  return &heap->globals[global.index];
+}
+
+static void barrier(v8ish_heap *heap, v8ish_value value) {
+  if (v8ish_is_ref(value)) ccgc_barrier_write(heap->barrier, v8ish_untag(value));
+}
+
+v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
+  v8ish_global none = {0, 0};
+  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_global_new");
+  uint32_t index = heap->global_free;
+  if (index) {
+    heap->global_free = heap->globals[index].next_free;
+  } else {
+    if (heap->global_count == 0) heap->global_count = 1;
+    if (!grow((void **)&heap->globals, &heap->global_capacity,
+              heap->global_count + 1, sizeof(global_node))) {
+      ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
+                     "v8ish_global_new: out of memory");
+      return none;
+    }
+    index = (uint32_t)heap->global_count++;
+    heap->globals[index].generation = 0;
+  }
+  global_node *node = &heap->globals[index];
+  node->generation++;
+  node->in_use = true;
+  node->weak = weak;
+  node->value = raw;
+  if (!weak) barrier(heap, raw); /* a root made while marking */
+  v8ish_global global = {index, node->generation};
+  return global;
+}
+
+v8ish_local v8ish_global_get(v8ish_heap *heap, v8ish_global global) {
+  global_node *node = checked_global(heap, global, "v8ish_global_get");
+  if (!node || node->value == 0) return v8ish_local_empty();
+  return v8ish_handle_new(heap, node->value, "v8ish_global_get");
+}
+
+void v8ish_global_set(v8ish_heap *heap, v8ish_global global,
+                      v8ish_local value) {
+  global_node *node = checked_global(heap, global, "v8ish_global_set");
+  if (!node) return;
+  node->value = v8ish_handle_value(heap, value, "v8ish_global_set");
+  if (!node->weak) barrier(heap, node->value);
+}
+
+void v8ish_global_free(v8ish_heap *heap, v8ish_global global) {
+  global_node *node = checked_global(heap, global, "v8ish_global_free");
+  if (!node) return;
+  node->in_use = false;
+  node->value = 0;
+  node->next_free = heap->global_free;
+  heap->global_free = global.index;
+}
+
+bool v8ish_global_is_empty_slot(v8ish_heap *heap, v8ish_global global) {
+  global_node *node = checked_global(heap, global, "v8ish_global_is_empty_slot");
+  return !node || node->value == 0;
+}
+
+/* --- traced references ------------------------------------------------------ */
+
+v8ish_traced *v8ish_traced_new(v8ish_heap *heap, v8ish_local value) {
+  v8ish_traced *traced = calloc(1, sizeof *traced);
+  if (!traced) {
+    ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
+                   "v8ish_traced_new: out of memory");
+    return NULL;
+  }
+  traced->next = heap->traced.next;
+  traced->prev = &heap->traced;
+  heap->traced.next->prev = traced;
+  heap->traced.next = traced;
+  v8ish_traced_set(heap, traced, value);
+  return traced;
+}
+
+void v8ish_traced_set(v8ish_heap *heap, v8ish_traced *traced,
+                      v8ish_local value) {
+  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_traced_set");
+  __atomic_store_n(&traced->value, raw, __ATOMIC_RELAXED);
+  barrier(heap, raw); /* .inv.script-store-barriered: the holder may be black */
+}
+
+v8ish_local v8ish_traced_get(v8ish_heap *heap, const v8ish_traced *traced) {
+  v8ish_value raw = __atomic_load_n(&traced->value, __ATOMIC_RELAXED);
+  if (raw == 0) return v8ish_local_empty();
+  return v8ish_handle_new(heap, raw, "v8ish_traced_get");
+}
+
+void *v8ish_traced_target(const v8ish_traced *traced) {
+  if (!traced) return NULL;
+  v8ish_value raw = __atomic_load_n(&traced->value, __ATOMIC_RELAXED);
+  return v8ish_is_ref(raw) ? v8ish_untag(raw) : NULL;
+}
+
+void v8ish_traced_free(v8ish_heap *heap, v8ish_traced *traced) {
+  (void)heap;
+  if (!traced) return;
+  traced->prev->next = traced->next;
+  traced->next->prev = traced->prev;
+  free(traced);
+}
+
+/* --- roots, weakness, relocation ------------------------------------------------- */
+
+void v8ish_trace_handles(v8ish_heap *heap, ccgc_visitor *visitor) {
+  for (size_t i = 1; i < heap->handle_top; i++)
+    if (v8ish_is_ref(heap->handle_values[i]))
+      ccgc_visit_strong(visitor, v8ish_untag(heap->handle_values[i]),
+                        ccgc_edge_named(CCGC_EDGE_ROOT, "handle scope"));
+  for (size_t i = 1; i < heap->global_count; i++) {
+    global_node *node = &heap->globals[i];
+    if (node->in_use && !node->weak && v8ish_is_ref(node->value))
+      ccgc_visit_strong(visitor, v8ish_untag(node->value),
+                        ccgc_edge_named(CCGC_EDGE_ROOT, "global handle"));
+  }
+}
+
+void v8ish_clear_dead_weak_globals(v8ish_heap *heap) {
+  for (size_t i = 1; i < heap->global_count; i++) {
+    global_node *node = &heap->globals[i];
+    if (node->in_use && node->weak && v8ish_is_ref(node->value) &&
+        !ccgc_is_marked(v8ish_untag(node->value)))
+      node->value = 0; /* .inv.weak-before-finalizers */
+  }
+}
+
+void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
+                            v8ish_value to) {
+  for (size_t i = 1; i < heap->handle_top; i++)
+    if (heap->handle_values[i] == from) heap->handle_values[i] = to;
+  for (size_t i = 1; i < heap->global_count; i++)
+    if (heap->globals[i].value == from) heap->globals[i].value = to;
+  for (v8ish_traced *t = heap->traced.next; t != &heap->traced; t = t->next)
+    if (t->value == from) __atomic_store_n(&t->value, to, __ATOMIC_RELAXED);
+}
+
+void v8ish_handles_free(v8ish_heap *heap) {
+  free(heap->handle_values);
+  free(heap->handle_serials);
+  free(heap->scopes);
+  free(heap->globals);
+  while (heap->traced.next != &heap->traced) {
+    v8ish_traced *t = heap->traced.next;
+    heap->traced.next = t->next;
+    free(t);
+  }
+}

@@ -1,0 +1,190 @@
+/* heap-internal.h - the script heap's internal state and object layouts
+ * (docs/script-heap.md). Shared by the files of v8ish/.
+ *
+ * Every object is a sequence of 8-byte words, 8-aligned, at least 16 bytes,
+ * and word 0 is the tagged reference to its hidden class:
+ *
+ *   HiddenClass  [map, type, words, inobject_start, inobject_count,
+ *                 property_count, raw_bits, names, transitions, back,
+ *                 class_name]
+ *   Object       [map, properties, elements, in-object slots...]
+ *   Array        [map, properties, elements, length]
+ *   Closure      [map, properties, elements, context, name]
+ *   Wrapper      [map, properties, elements, embedder (raw), in-object...]
+ *   HeapNumber   [map, double (raw)]
+ *   String       [map, length, bytes... NUL]
+ *   FixedArray   [map, length, tagged...]
+ *   DoubleArray  [map, length, double (raw)...]
+ *   Context      [map, length, previous, slots...]
+ *   Filler       [map, size in bytes (raw), next free (raw, free lists)]
+ *   OneWordFiller [map]
+ *
+ * Integers in lengths and class fields are small integers (tagged, low bit
+ * 0). raw_bits has one bit per in-object slot: set means the slot holds raw
+ * bits (an unboxed double) and is never followed (.inv.tagged-fields).
+ */
+#ifndef V8ISH_HEAP_INTERNAL_H
+#define V8ISH_HEAP_INTERNAL_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "ccgc-heap.h"
+#include "v8ish.h"
+
+#define V8ISH_SIG 0x56384953u /* "V8IS" (.sig) */
+#define V8ISH_BUCKETS 14      /* free lists: 16 << i bytes */
+#define V8ISH_LARGE_THRESHOLD (CCGC_PAGE_SIZE / 4)
+#define V8ISH_INITIAL_SLACK 4 /* in-object slots of a fresh object */
+#define V8ISH_MAX_INOBJECT 32
+
+enum {
+  CLASS_TYPE = 1, CLASS_WORDS, CLASS_INOBJECT_START, CLASS_INOBJECT_COUNT,
+  CLASS_PROPERTY_COUNT, CLASS_RAW_BITS, CLASS_NAMES, CLASS_TRANSITIONS,
+  CLASS_BACK, CLASS_NAME, CLASS_SIZE_WORDS
+};
+enum { OBJ_PROPERTIES = 1, OBJ_ELEMENTS = 2 };
+enum { ARRAY_LENGTH = 3, ARRAY_WORDS = 4 };
+enum { CLOSURE_CONTEXT = 3, CLOSURE_NAME = 4, CLOSURE_WORDS = 5 };
+enum { WRAPPER_EMBEDDER = 3, WRAPPER_INOBJECT_START = 4 };
+enum { LENGTH = 1 };                /* strings, arrays, contexts */
+enum { CONTEXT_PREVIOUS = 2, CONTEXT_HEADER = 3 };
+enum { FILLER_SIZE = 1, FILLER_NEXT = 2 };
+
+typedef uintptr_t word_t;
+
+static inline bool v8ish_is_ref(v8ish_value value) { return value & 1; }
+static inline word_t *v8ish_untag(v8ish_value value) {
+  return (word_t *)(value - 1);
+}
+static inline v8ish_value v8ish_tag(const void *object) {
+  return (v8ish_value)object | 1;
+}
+static inline v8ish_value v8ish_smi(intptr_t value) {
+  return (v8ish_value)((uintptr_t)value << 1);
+}
+static inline intptr_t v8ish_smi_value(v8ish_value value) {
+  return (intptr_t)value >> 1;
+}
+
+/* Field access with relaxed atomics: marker threads read while the mutator
+ * writes (docs/concurrent-marking.md). */
+static inline word_t v8ish_load(const word_t *object, size_t index) {
+  return __atomic_load_n(&object[index], __ATOMIC_RELAXED);
+}
+static inline void v8ish_store_raw(word_t *object, size_t index, word_t value) {
+  __atomic_store_n(&object[index], value, __ATOMIC_RELAXED);
+}
+
+typedef struct v8ish_page {
+  ccgc_page base; /* first (.inv.page-aligned) */
+  struct v8ish_page *next;
+  word_t *start, *end; /* object area */
+  _Atomic uint8_t large_mark;
+} v8ish_page;
+
+typedef struct global_node {
+  v8ish_value value;
+  uint32_t generation;
+  uint32_t next_free;
+  bool in_use, weak;
+} global_node;
+
+struct v8ish_traced {
+  v8ish_value value;
+  struct v8ish_traced *prev, *next;
+};
+
+typedef struct scope_record {
+  uint32_t serial;
+  uint32_t saved_top;
+} scope_record;
+
+struct v8ish_heap {
+  uint32_t sig;
+  ccgc_collector *collector;
+  ccgc_barrier *barrier;
+  ccgc_error_sink *errors;
+  int heap_id;
+  ccgc_heap_ops ops;
+  v8ish_heap_options options;
+
+  /* Pages and allocation (space.c). */
+  v8ish_page *pages, *large_pages;
+  size_t normal_page_count, large_page_count;
+  size_t committed_bytes, used_bytes, object_count;
+  size_t soft_limit;
+  uint8_t *lab_cursor, *lab_limit;
+  word_t *free_lists[V8ISH_BUCKETS];
+
+  /* Handles (handles.c). */
+  v8ish_value *handle_values;
+  uint32_t *handle_serials;
+  size_t handle_top, handle_capacity;
+  scope_record *scopes;
+  size_t scope_depth, scope_capacity;
+  uint32_t next_serial;
+  global_node *globals;
+  size_t global_count, global_capacity;
+  uint32_t global_free;
+  struct v8ish_traced traced; /* sentinel of a circular list */
+
+  /* Permanent objects, roots of the heap itself. */
+  v8ish_value meta_class, filler_class, one_word_filler_class;
+  v8ish_value number_class, string_class, fixed_array_class,
+      double_array_class, context_class, object_class, array_class,
+      closure_class, empty_fixed_array;
+  GHashTable *wrapper_classes; /* class name -> v8ish_value, roots */
+};
+
+/* space.c */
+word_t *v8ish_allocate(v8ish_heap *heap, size_t bytes, const char *call);
+void v8ish_space_prepare(v8ish_heap *heap);
+void v8ish_space_sweep(v8ish_heap *heap);
+void v8ish_space_release_all(v8ish_heap *heap);
+void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes);
+void v8ish_each_object(v8ish_heap *heap, void (*fn)(void *, void *),
+                       void *data);
+size_t v8ish_size_of(const word_t *object);
+/* Words readable from object to the end of its page (bounds for snapshots). */
+size_t v8ish_words_to_page_end(const word_t *object);
+
+/* objects.c */
+v8ish_instance_type v8ish_class_type(v8ish_value klass);
+v8ish_value v8ish_new_class(v8ish_heap *heap, v8ish_instance_type type,
+                            size_t words, size_t inobject_start,
+                            size_t inobject_count);
+v8ish_value v8ish_new_string(v8ish_heap *heap, const char *bytes, size_t len);
+v8ish_value v8ish_new_fixed_array(v8ish_heap *heap, size_t length,
+                                  const char *call);
+void v8ish_store(v8ish_heap *heap, word_t *object, size_t index,
+                 v8ish_value value);
+const char *v8ish_string_bytes(v8ish_value string);
+/* Index of property name in klass, or -1. */
+long v8ish_class_find(v8ish_value klass, const char *name);
+/* The word array and index holding property i of object. */
+word_t *v8ish_property_slot(const word_t *object, v8ish_value klass, long i,
+                            size_t *index);
+
+/* handles.c */
+v8ish_local v8ish_handle_new(v8ish_heap *heap, v8ish_value value,
+                             const char *call);
+/* The value of a live local, or reports misuse and returns 0. */
+v8ish_value v8ish_handle_value(v8ish_heap *heap, v8ish_local local,
+                               const char *call);
+void v8ish_trace_handles(v8ish_heap *heap, ccgc_visitor *visitor);
+void v8ish_clear_dead_weak_globals(v8ish_heap *heap);
+/* Rewrites every handle, global and traced reference equal to from. */
+void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
+                            v8ish_value to);
+void v8ish_handles_free(v8ish_heap *heap);
+
+/* heap.c */
+void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor);
+/* The object of a handle if it is of the wanted type, else reports misuse. */
+word_t *v8ish_checked(v8ish_heap *heap, v8ish_local local,
+                      v8ish_instance_type want, const char *call);
+word_t *v8ish_checked_object_like(v8ish_heap *heap, v8ish_local local,
+                                  const char *call);
+
+#endif /* V8ISH_HEAP_INTERNAL_H */

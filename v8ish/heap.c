@@ -1,0 +1,369 @@
+/* heap.c - the script heap: creation, the heap interface (roots, tracing,
+ * weakness, reclamation), type checks and introspection (v8ish.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap-internal.h"
+
+#define DEFAULT_SOFT_LIMIT ((size_t)8 * 1024 * 1024)
+
+static const char *const type_names[V8ISH_TYPE_COUNT] = {
+    [V8ISH_TYPE_META_CLASS] = "MetaClass",
+    [V8ISH_TYPE_HIDDEN_CLASS] = "HiddenClass",
+    [V8ISH_TYPE_FILLER] = "Filler",
+    [V8ISH_TYPE_HEAP_NUMBER] = "HeapNumber",
+    [V8ISH_TYPE_STRING] = "String",
+    [V8ISH_TYPE_FIXED_ARRAY] = "FixedArray",
+    [V8ISH_TYPE_DOUBLE_ARRAY] = "DoubleArray",
+    [V8ISH_TYPE_OBJECT] = "Object",
+    [V8ISH_TYPE_ARRAY] = "Array",
+    [V8ISH_TYPE_CONTEXT] = "Context",
+    [V8ISH_TYPE_CLOSURE] = "Closure",
+    [V8ISH_TYPE_WRAPPER] = "Wrapper",
+};
+
+/* --- tracing (.inv.tagged-fields) ------------------------------------------ */
+
+static void visit_value(ccgc_visitor *visitor, v8ish_value value,
+                        ccgc_edge edge) {
+  if (v8ish_is_ref(value)) ccgc_visit_strong(visitor, v8ish_untag(value), edge);
+}
+
+static void trace_properties(word_t *object, v8ish_value klass,
+                             ccgc_visitor *visitor) {
+  word_t *k = v8ish_untag(klass);
+  long count = v8ish_smi_value(v8ish_load(k, CLASS_PROPERTY_COUNT));
+  long inobject = v8ish_smi_value(v8ish_load(k, CLASS_INOBJECT_COUNT));
+  long raw_bits = v8ish_smi_value(v8ish_load(k, CLASS_RAW_BITS));
+  long start = v8ish_smi_value(v8ish_load(k, CLASS_INOBJECT_START));
+  word_t *names = v8ish_untag(v8ish_load(k, CLASS_NAMES));
+  word_t *store = v8ish_untag(v8ish_load(object, OBJ_PROPERTIES));
+  long stored = v8ish_smi_value(v8ish_load(store, LENGTH));
+  for (long i = 0; i < count; i++) {
+    const char *name = v8ish_string_bytes(v8ish_load(names, 2 + (size_t)i));
+    ccgc_edge edge = ccgc_edge_named(CCGC_EDGE_PROPERTY, name);
+    if (i < inobject) {
+      if ((raw_bits >> i) & 1) continue; /* an unboxed double: raw bits */
+      visit_value(visitor, v8ish_load(object, (size_t)(start + i)), edge);
+    } else if (i - inobject < stored) {
+      visit_value(visitor, v8ish_load(store, (size_t)(2 + i - inobject)), edge);
+    }
+  }
+}
+
+/* Reads the class once, then only what that class says is tagged. Lengths
+ * are clamped to the page, so a snapshot taken while the mutator changes the
+ * object (then discarded, .inv.snapshot-before-cas) never reads past it. */
+void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor) {
+  (void)heap;
+  v8ish_value klass = v8ish_load(object, 0);
+  visit_value(visitor, klass, ccgc_edge_named(CCGC_EDGE_INTERNAL, "map"));
+  word_t *k = v8ish_untag(klass);
+  size_t limit = v8ish_words_to_page_end(object);
+  size_t length;
+  switch (v8ish_class_type(klass)) {
+  case V8ISH_TYPE_META_CLASS:
+  case V8ISH_TYPE_HIDDEN_CLASS:
+    visit_value(visitor, v8ish_load(object, CLASS_NAMES),
+                ccgc_edge_named(CCGC_EDGE_INTERNAL, "descriptors"));
+    visit_value(visitor, v8ish_load(object, CLASS_TRANSITIONS),
+                ccgc_edge_named(CCGC_EDGE_INTERNAL, "transitions"));
+    visit_value(visitor, v8ish_load(object, CLASS_BACK),
+                ccgc_edge_named(CCGC_EDGE_INTERNAL, "back pointer"));
+    visit_value(visitor, v8ish_load(object, CLASS_NAME),
+                ccgc_edge_named(CCGC_EDGE_INTERNAL, "class name"));
+    break;
+  case V8ISH_TYPE_FIXED_ARRAY:
+    length = (size_t)v8ish_smi_value(v8ish_load(object, LENGTH));
+    if (length > limit - 2) length = limit - 2;
+    for (size_t i = 0; i < length; i++)
+      visit_value(visitor, v8ish_load(object, 2 + i), ccgc_edge_indexed(i));
+    break;
+  case V8ISH_TYPE_CONTEXT:
+    visit_value(visitor, v8ish_load(object, CONTEXT_PREVIOUS),
+                ccgc_edge_named(CCGC_EDGE_INTERNAL, "previous"));
+    length = (size_t)v8ish_smi_value(v8ish_load(object, LENGTH));
+    if (length > limit - CONTEXT_HEADER) length = limit - CONTEXT_HEADER;
+    for (size_t i = 0; i < length; i++)
+      visit_value(visitor, v8ish_load(object, CONTEXT_HEADER + i),
+                  ccgc_edge_indexed(i));
+    break;
+  case V8ISH_TYPE_OBJECT:
+  case V8ISH_TYPE_CLOSURE:
+  case V8ISH_TYPE_WRAPPER:
+  case V8ISH_TYPE_ARRAY:
+    visit_value(visitor, v8ish_load(object, OBJ_PROPERTIES),
+                ccgc_edge_named(CCGC_EDGE_INTERNAL, "properties"));
+    visit_value(visitor, v8ish_load(object, OBJ_ELEMENTS),
+                ccgc_edge_named(CCGC_EDGE_INTERNAL, "elements"));
+    trace_properties(object, klass, visitor);
+    if (v8ish_class_type(klass) == V8ISH_TYPE_CLOSURE) {
+      visit_value(visitor, v8ish_load(object, CLOSURE_CONTEXT),
+                  ccgc_edge_named(CCGC_EDGE_INTERNAL, "context"));
+      visit_value(visitor, v8ish_load(object, CLOSURE_NAME),
+                  ccgc_edge_named(CCGC_EDGE_INTERNAL, "shared name"));
+    } else if (v8ish_class_type(klass) == V8ISH_TYPE_WRAPPER) {
+      /* The embedder field is a raw address, never a tagged value. */
+      ccgc_visit_strong(visitor, (void *)v8ish_load(object, WRAPPER_EMBEDDER),
+                        ccgc_edge_named(CCGC_EDGE_WRAPPER, "embedder"));
+    }
+    break;
+  default: /* numbers, strings, double arrays, fillers: no references */
+    break;
+  }
+  (void)k;
+}
+
+/* --- concurrent visiting: wait-free snapshotting ------------------------------ */
+
+typedef struct snapshot_visitor {
+  ccgc_visitor base;
+  GArray *targets; /* void *, then edge kinds are not needed by markers */
+} snapshot_visitor;
+
+static void snapshot_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
+  (void)edge;
+  g_array_append_val(((snapshot_visitor *)visitor)->targets, target);
+}
+static void snapshot_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
+  (void)visitor, (void)slot, (void)edge;
+}
+static void snapshot_ephemeron(ccgc_visitor *visitor, void *key, void *value,
+                               ccgc_edge edge) {
+  (void)visitor, (void)key, (void)value, (void)edge;
+}
+static const ccgc_visitor_ops snapshot_ops = {snapshot_strong, snapshot_weak,
+                                              snapshot_ephemeron};
+
+/* The marker half of wait-free snapshotting (docs/concurrent-marking.md):
+ * copy the class and the tagged fields, then try grey -> black; follow the
+ * copy only if this thread won. A mutator's unsafe change that raced with the
+ * copy first won the CAS itself, so a corrupt copy is always dropped. */
+static bool visit_concurrent(void *data, void *object, ccgc_visitor *visitor) {
+  static __thread GArray *buffer;
+  if (!buffer) buffer = g_array_sized_new(FALSE, FALSE, sizeof(void *), 64);
+  g_array_set_size(buffer, 0);
+  snapshot_visitor snapshot = {{&snapshot_ops}, buffer};
+  v8ish_trace(data, object, &snapshot.base);
+  if (!ccgc_mark_grey_to_black(object)) return false; /* .inv.snapshot-before-cas */
+  for (guint i = 0; i < buffer->len; i++)
+    ccgc_visit_strong(visitor, g_array_index(buffer, void *, i),
+                      ccgc_edge_named(CCGC_EDGE_INTERNAL, NULL));
+  return true;
+}
+
+/* --- the heap interface ------------------------------------------------------------ */
+
+static void prepare(void *data) { v8ish_space_prepare(data); }
+
+static void trace_roots(void *data, ccgc_visitor *visitor) {
+  v8ish_heap *heap = data;
+  v8ish_trace_handles(heap, visitor);
+  const v8ish_value internals[] = {
+      heap->meta_class, heap->filler_class, heap->one_word_filler_class,
+      heap->number_class, heap->string_class, heap->fixed_array_class,
+      heap->double_array_class, heap->context_class, heap->object_class,
+      heap->array_class, heap->closure_class, heap->empty_fixed_array};
+  for (size_t i = 0; i < sizeof internals / sizeof internals[0]; i++)
+    visit_value(visitor, internals[i],
+                ccgc_edge_named(CCGC_EDGE_ROOT, "script internals"));
+  GHashTableIter iter;
+  gpointer klass;
+  g_hash_table_iter_init(&iter, heap->wrapper_classes);
+  while (g_hash_table_iter_next(&iter, NULL, &klass))
+    visit_value(visitor, (v8ish_value)klass,
+                ccgc_edge_named(CCGC_EDGE_ROOT, "script internals"));
+}
+
+static void trace_object(void *data, void *object, ccgc_visitor *visitor) {
+  v8ish_trace(data, object, visitor);
+}
+
+static void process_weakness(void *data) { v8ish_clear_dead_weak_globals(data); }
+
+static void reclaim(void *data) { v8ish_space_sweep(data); }
+
+static size_t object_size(void *data, const void *object) {
+  (void)data;
+  return v8ish_size_of(object);
+}
+
+static const char *object_type_name(v8ish_heap *heap, const word_t *object) {
+  (void)heap;
+  v8ish_value klass = v8ish_load(object, 0);
+  v8ish_instance_type type = v8ish_class_type(klass);
+  if (type == V8ISH_TYPE_WRAPPER) {
+    v8ish_value name = v8ish_untag(klass)[CLASS_NAME];
+    if (v8ish_is_ref(name)) return v8ish_string_bytes(name);
+  }
+  return (unsigned)type < V8ISH_TYPE_COUNT ? type_names[type] : "?";
+}
+
+static const char *type_name(void *data, const void *object) {
+  return object_type_name(data, object);
+}
+
+static void for_each_object(void *data, void (*fn)(void *, void *),
+                            void *fn_data) {
+  v8ish_each_object(data, fn, fn_data);
+}
+
+static void stats(void *data, ccgc_heap_stats *out) { v8ish_heap_stats(data, out); }
+
+/* --- creation -------------------------------------------------------------------- */
+
+static bool bootstrap(v8ish_heap *heap) {
+  heap->meta_class = v8ish_new_class(heap, V8ISH_TYPE_META_CLASS,
+                                     CLASS_SIZE_WORDS, 0, 0);
+  if (!heap->meta_class) return false;
+  heap->fixed_array_class = v8ish_new_class(heap, V8ISH_TYPE_FIXED_ARRAY, 0, 0, 0);
+  heap->empty_fixed_array = v8ish_new_fixed_array(heap, 0, "v8ish_heap_new");
+  if (!heap->fixed_array_class || !heap->empty_fixed_array) return false;
+  /* The first two classes were made before the empty array existed. */
+  v8ish_value first[] = {heap->meta_class, heap->fixed_array_class};
+  for (int i = 0; i < 2; i++) {
+    v8ish_store(heap, v8ish_untag(first[i]), CLASS_NAMES, heap->empty_fixed_array);
+    v8ish_store(heap, v8ish_untag(first[i]), CLASS_TRANSITIONS,
+                heap->empty_fixed_array);
+  }
+  heap->filler_class = v8ish_new_class(heap, V8ISH_TYPE_FILLER, 0, 0, 0);
+  heap->one_word_filler_class = v8ish_new_class(heap, V8ISH_TYPE_FILLER, 1, 0, 0);
+  heap->number_class = v8ish_new_class(heap, V8ISH_TYPE_HEAP_NUMBER, 2, 0, 0);
+  heap->string_class = v8ish_new_class(heap, V8ISH_TYPE_STRING, 0, 0, 0);
+  heap->double_array_class = v8ish_new_class(heap, V8ISH_TYPE_DOUBLE_ARRAY, 0, 0, 0);
+  heap->context_class = v8ish_new_class(heap, V8ISH_TYPE_CONTEXT, 0, 0, 0);
+  heap->object_class = v8ish_new_class(heap, V8ISH_TYPE_OBJECT,
+                                       3 + V8ISH_INITIAL_SLACK, 3,
+                                       V8ISH_INITIAL_SLACK);
+  heap->array_class = v8ish_new_class(heap, V8ISH_TYPE_ARRAY, ARRAY_WORDS,
+                                      ARRAY_WORDS, 0);
+  heap->closure_class = v8ish_new_class(heap, V8ISH_TYPE_CLOSURE, CLOSURE_WORDS,
+                                        CLOSURE_WORDS, 0);
+  return heap->filler_class && heap->one_word_filler_class && heap->number_class &&
+         heap->string_class && heap->double_array_class && heap->context_class &&
+         heap->object_class && heap->array_class && heap->closure_class;
+}
+
+v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
+                           const v8ish_heap_options *options) {
+  if (!collector) return NULL;
+  v8ish_heap *heap = calloc(1, sizeof *heap);
+  if (!heap) return NULL;
+  heap->sig = V8ISH_SIG;
+  heap->collector = collector;
+  heap->barrier = ccgc_collector_barrier(collector);
+  heap->errors = ccgc_collector_error_sink(collector);
+  if (options) heap->options = *options;
+  heap->soft_limit = heap->options.soft_limit_bytes ? heap->options.soft_limit_bytes
+                                                    : DEFAULT_SOFT_LIMIT;
+  heap->traced.next = heap->traced.prev = &heap->traced;
+  heap->wrapper_classes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  heap->ops = (ccgc_heap_ops){
+      .name = "script",
+      .prepare = prepare,
+      .trace_roots = trace_roots,
+      .trace_object = trace_object,
+      .visit_concurrent = visit_concurrent,
+      .process_weakness = process_weakness,
+      .reclaim = reclaim,
+      .object_size = object_size,
+      .type_name = type_name,
+      .for_each_object = for_each_object,
+      .stats = stats,
+  };
+  heap->heap_id = ccgc_collector_attach_heap(collector, &heap->ops, heap);
+  if (heap->heap_id < 0 || !bootstrap(heap)) {
+    if (heap->heap_id >= 0) {
+      v8ish_space_release_all(heap);
+      ccgc_collector_detach_heap(collector, heap->heap_id);
+    }
+    g_hash_table_destroy(heap->wrapper_classes);
+    free(heap);
+    return NULL;
+  }
+  return heap;
+}
+
+void v8ish_heap_free(v8ish_heap *heap) {
+  if (!heap || heap->sig != V8ISH_SIG) return;
+  ccgc_collector_pause_markers(heap->collector);
+  v8ish_space_release_all(heap);
+  v8ish_handles_free(heap);
+  g_hash_table_destroy(heap->wrapper_classes);
+  ccgc_collector_detach_heap(heap->collector, heap->heap_id);
+  heap->sig = 0;
+  free(heap);
+}
+
+ccgc_collector *v8ish_heap_collector(v8ish_heap *heap) { return heap->collector; }
+
+void v8ish_heap_stats(v8ish_heap *heap, ccgc_heap_stats *out) {
+  memset(out, 0, sizeof *out);
+  out->used_bytes = heap->used_bytes;
+  out->committed_bytes = heap->committed_bytes;
+  out->object_count = heap->object_count;
+  out->page_count = heap->normal_page_count + heap->large_page_count;
+  out->limit_bytes = heap->options.limit_bytes;
+}
+
+/* --- checks and introspection ---------------------------------------------------------- */
+
+word_t *v8ish_checked(v8ish_heap *heap, v8ish_local local,
+                      v8ish_instance_type want, const char *call) {
+  v8ish_value value = v8ish_handle_value(heap, local, call);
+  if (value == 0 && heap->errors->last.code == CCGC_E_DEAD_HANDLE &&
+      local.index != 0)
+    return NULL; /* already reported */
+  if (v8ish_is_ref(value)) {
+    word_t *object = v8ish_untag(value);
+    if (v8ish_class_type(v8ish_load(object, 0)) == want) return object;
+  }
+  ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE, "%s: expected a %s, got %s",
+                    call, type_names[want],
+                    v8ish_is_ref(value) ? object_type_name(heap, v8ish_untag(value))
+                    : value             ? "an integer"
+                                        : "an empty handle");
+  return NULL;
+}
+
+word_t *v8ish_checked_object_like(v8ish_heap *heap, v8ish_local local,
+                                  const char *call) {
+  v8ish_value value = v8ish_handle_value(heap, local, call);
+  if (v8ish_is_ref(value)) {
+    word_t *object = v8ish_untag(value);
+    switch (v8ish_class_type(v8ish_load(object, 0))) {
+    case V8ISH_TYPE_OBJECT:
+    case V8ISH_TYPE_ARRAY:
+    case V8ISH_TYPE_CLOSURE:
+    case V8ISH_TYPE_WRAPPER:
+      return object;
+    default:
+      break;
+    }
+  }
+  if (local.index != 0 && value == 0) return NULL; /* dead handle: reported */
+  ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+                    "%s: expected an object, got %s", call,
+                    v8ish_is_ref(value) ? object_type_name(heap, v8ish_untag(value))
+                    : value             ? "an integer"
+                                        : "an empty handle");
+  return NULL;
+}
+
+v8ish_instance_type v8ish_type_of(v8ish_heap *heap, v8ish_local value) {
+  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_type_of");
+  if (!v8ish_is_ref(raw)) return V8ISH_TYPE_COUNT;
+  return v8ish_class_type(v8ish_load(v8ish_untag(raw), 0));
+}
+
+const char *v8ish_type_name(v8ish_heap *heap, v8ish_local value) {
+  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_type_name");
+  if (!raw) return "empty";
+  if (!v8ish_is_ref(raw)) return "Integer";
+  return object_type_name(heap, v8ish_untag(raw));
+}
+
+void *v8ish_object_address(v8ish_heap *heap, v8ish_local value) {
+  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_object_address");
+  return v8ish_is_ref(raw) ? v8ish_untag(raw) : NULL;
+}

@@ -1,0 +1,311 @@
+/* space.c - the script heap's pages, allocation and sweeping.
+ *
+ * Old space: normal pages carved by a bump pointer (the linear allocation
+ * area) and refilled from size-segregated free lists of fillers; objects above
+ * V8ISH_LARGE_THRESHOLD on large pages of their own. Pages stay iterable
+ * (.inv.iterable-pages): free space is a filler object.
+ */
+#include <string.h>
+
+#include "heap-internal.h"
+
+#define PAGE_HEADER_BYTES 256
+#define OBJECTS_OFFSET (PAGE_HEADER_BYTES + CCGC_MARK_TABLE_BYTES)
+#define POISON_BYTE 0xdb
+
+_Static_assert(sizeof(v8ish_page) <= PAGE_HEADER_BYTES, "page header fits");
+
+size_t v8ish_size_of(const word_t *object) {
+  v8ish_value klass = v8ish_load(object, 0);
+  word_t *k = v8ish_untag(klass);
+  switch ((v8ish_instance_type)v8ish_smi_value(k[CLASS_TYPE])) {
+  case V8ISH_TYPE_FILLER:
+    return k[CLASS_WORDS] == v8ish_smi(1) ? 8 : object[FILLER_SIZE];
+  case V8ISH_TYPE_STRING:
+    return (2 * 8 + (size_t)v8ish_smi_value(object[LENGTH]) + 1 + 7) & ~(size_t)7;
+  case V8ISH_TYPE_FIXED_ARRAY:
+  case V8ISH_TYPE_DOUBLE_ARRAY:
+    return (2 + (size_t)v8ish_smi_value(v8ish_load(object, LENGTH))) * 8;
+  case V8ISH_TYPE_CONTEXT:
+    return (CONTEXT_HEADER + (size_t)v8ish_smi_value(object[LENGTH])) * 8;
+  default:
+    return (size_t)v8ish_smi_value(k[CLASS_WORDS]) * 8;
+  }
+}
+
+size_t v8ish_words_to_page_end(const word_t *object) {
+  v8ish_page *page = (v8ish_page *)ccgc_page_of(object);
+  return (size_t)(page->end - object);
+}
+
+static unsigned bucket_for(size_t size) {
+  unsigned bucket = 0;
+  while (bucket + 1 < V8ISH_BUCKETS && ((size_t)16 << (bucket + 1)) <= size)
+    bucket++;
+  return bucket;
+}
+
+/* Turns [at, at + bytes) into filler; lists it if it can hold a link. */
+void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes) {
+  if (bytes == 8) {
+    v8ish_store_raw(at, 0, heap->one_word_filler_class);
+    return;
+  }
+  v8ish_store_raw(at, 0, heap->filler_class);
+  at[FILLER_SIZE] = bytes;
+  if (bytes >= 24) {
+    unsigned bucket = bucket_for(bytes);
+    at[FILLER_NEXT] = (word_t)heap->free_lists[bucket];
+    heap->free_lists[bucket] = at;
+  }
+}
+
+static v8ish_page *map_page(v8ish_heap *heap, size_t reservation, bool large) {
+  if (heap->options.limit_bytes &&
+      heap->committed_bytes + reservation > heap->options.limit_bytes)
+    return NULL;
+  v8ish_page *page = ccgc_page_memory_map(reservation);
+  if (!page) return NULL;
+  page->base.magic = CCGC_PAGE_MAGIC;
+  page->base.heap_id = (uint16_t)heap->heap_id;
+  page->base.flags = large ? CCGC_PAGE_LARGE : 0;
+  page->base.reservation = reservation;
+  page->base.owner = heap;
+  if (large) {
+    page->base.mark_shift = CCGC_LARGE_MARK_SHIFT;
+    page->base.marks = &page->large_mark;
+    page->start = (word_t *)((uint8_t *)page + PAGE_HEADER_BYTES);
+  } else {
+    page->base.mark_shift = CCGC_GRANULE_SHIFT;
+    page->base.marks = (_Atomic uint8_t *)((uint8_t *)page + PAGE_HEADER_BYTES);
+    page->start = (word_t *)((uint8_t *)page + OBJECTS_OFFSET);
+  }
+  page->end = (word_t *)((uint8_t *)page + reservation);
+  if (ccgc_collector_register_page(heap->collector, &page->base) != CCGC_OK) {
+    ccgc_page_memory_unmap(page, reservation);
+    return NULL;
+  }
+  heap->committed_bytes += reservation;
+  return page;
+}
+
+static void release_page(v8ish_heap *heap, v8ish_page *page, bool large) {
+  ccgc_collector_unregister_page(heap->collector, &page->base);
+  page->base.magic = CCGC_PAGE_DEAD; /* .inv.registered-pages */
+  heap->committed_bytes -= page->base.reservation;
+  if (large)
+    heap->large_page_count--;
+  else
+    heap->normal_page_count--;
+  ccgc_page_memory_unmap(page, page->base.reservation);
+}
+
+void v8ish_space_release_all(v8ish_heap *heap) {
+  while (heap->pages) {
+    v8ish_page *next = heap->pages->next;
+    release_page(heap, heap->pages, false);
+    heap->pages = next;
+  }
+  while (heap->large_pages) {
+    v8ish_page *next = heap->large_pages->next;
+    release_page(heap, heap->large_pages, true);
+    heap->large_pages = next;
+  }
+  heap->lab_cursor = heap->lab_limit = NULL;
+  memset(heap->free_lists, 0, sizeof heap->free_lists);
+}
+
+static void seal_lab(v8ish_heap *heap) {
+  if (heap->lab_cursor && heap->lab_cursor < heap->lab_limit) {
+    size_t rest = (size_t)(heap->lab_limit - heap->lab_cursor);
+    /* Not listed: the LAB's rest is reused after the next sweep. */
+    v8ish_store_raw((word_t *)heap->lab_cursor, 0,
+                    rest == 8 ? heap->one_word_filler_class : heap->filler_class);
+    if (rest > 8) ((word_t *)heap->lab_cursor)[FILLER_SIZE] = rest;
+  }
+  heap->lab_cursor = heap->lab_limit = NULL;
+}
+
+static word_t *take_free(v8ish_heap *heap, size_t bytes) {
+  for (unsigned bucket = bucket_for(bytes); bucket < V8ISH_BUCKETS; bucket++) {
+    word_t **link = &heap->free_lists[bucket];
+    for (word_t *filler = *link; filler;
+         link = (word_t **)&filler[FILLER_NEXT], filler = *link) {
+      size_t size = filler[FILLER_SIZE];
+      if (size < bytes) continue;
+      *link = (word_t *)filler[FILLER_NEXT];
+      /* The remainder becomes the new linear allocation area. */
+      seal_lab(heap);
+      heap->lab_cursor = (uint8_t *)filler + bytes;
+      heap->lab_limit = (uint8_t *)filler + size;
+      if (heap->lab_cursor == heap->lab_limit) heap->lab_cursor = heap->lab_limit = NULL;
+      ccgc_collector_notify_allocation(heap->collector, size);
+      return filler;
+    }
+  }
+  return NULL;
+}
+
+static word_t *allocate_large(v8ish_heap *heap, size_t bytes) {
+  size_t reservation = (PAGE_HEADER_BYTES + bytes + CCGC_PAGE_SIZE - 1) &
+                       ~(CCGC_PAGE_SIZE - 1);
+  v8ish_page *page = map_page(heap, reservation, true);
+  if (!page) return NULL;
+  page->next = heap->large_pages;
+  heap->large_pages = page;
+  heap->large_page_count++;
+  ccgc_collector_notify_allocation(heap->collector, reservation);
+  return page->start;
+}
+
+static word_t *refill(v8ish_heap *heap, size_t bytes) {
+  word_t *object = take_free(heap, bytes);
+  if (object) return object;
+  v8ish_page *page = map_page(heap, CCGC_PAGE_SIZE, false);
+  if (!page) return NULL;
+  page->next = heap->pages;
+  heap->pages = page;
+  heap->normal_page_count++;
+  seal_lab(heap);
+  heap->lab_cursor = (uint8_t *)page->start + bytes;
+  heap->lab_limit = (uint8_t *)page->end;
+  ccgc_collector_notify_allocation(heap->collector, CCGC_PAGE_SIZE);
+  return page->start;
+}
+
+word_t *v8ish_allocate(v8ish_heap *heap, size_t bytes, const char *call) {
+  if (bytes > ((size_t)1 << 40)) {
+    ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+                   "%s: %zu bytes overflows the script heap's object size",
+                   call, bytes);
+    return NULL;
+  }
+  bytes = (bytes + 7) & ~(size_t)7;
+  if (bytes < 16) bytes = 16; /* .inv.one-byte-per-object */
+  word_t *object;
+  if (bytes >= V8ISH_LARGE_THRESHOLD) {
+    object = allocate_large(heap, bytes);
+  } else if (heap->lab_cursor &&
+             (size_t)(heap->lab_limit - heap->lab_cursor) >= bytes) {
+    object = (word_t *)heap->lab_cursor; /* the fast path: bump */
+    heap->lab_cursor += bytes;
+  } else {
+    object = refill(heap, bytes);
+  }
+  if (!object) {
+    ccgc_error_set(heap->errors, CCGC_E_HEAP_LIMIT,
+                   "%s: script heap limit of %zu bytes reached allocating %zu "
+                   "bytes (%zu committed)",
+                   call, heap->options.limit_bytes, bytes,
+                   heap->committed_bytes);
+    return NULL;
+  }
+  memset(object, 0, bytes);
+  heap->used_bytes += bytes;
+  heap->object_count++;
+  ccgc_barrier_on_allocate(heap->barrier, object); /* .inv.allocate-black */
+  if (heap->committed_bytes > heap->soft_limit)
+    ccgc_collector_request_gc(heap->collector, CCGC_REASON_ALLOCATION_LIMIT);
+  return object;
+}
+
+void v8ish_space_prepare(v8ish_heap *heap) {
+  seal_lab(heap);
+  for (v8ish_page *page = heap->pages; page; page = page->next)
+    memset((void *)page->base.marks, 0, CCGC_MARK_TABLE_BYTES);
+  for (v8ish_page *page = heap->large_pages; page; page = page->next)
+    atomic_store_explicit(&page->large_mark, CCGC_WHITE, memory_order_relaxed);
+}
+
+static bool is_filler(v8ish_heap *heap, const word_t *object) {
+  word_t klass = v8ish_load(object, 0);
+  return klass == heap->filler_class || klass == heap->one_word_filler_class;
+}
+
+static void each_in_page(v8ish_heap *heap, v8ish_page *page,
+                         void (*fn)(void *, void *), void *data) {
+  for (word_t *at = page->start; at < page->end;) {
+    if (v8ish_load(at, 0) == 0) break; /* the untouched rest of the page */
+    size_t size = v8ish_size_of(at);
+    if (!is_filler(heap, at)) fn(at, data);
+    at += size / 8;
+  }
+}
+
+void v8ish_each_object(v8ish_heap *heap, void (*fn)(void *, void *),
+                       void *data) {
+  for (v8ish_page *page = heap->pages; page; page = page->next)
+    each_in_page(heap, page, fn, data);
+  for (v8ish_page *page = heap->large_pages; page; page = page->next)
+    each_in_page(heap, page, fn, data);
+}
+
+static void poison(word_t *start, size_t bytes) {
+#ifdef CCGC_DEBUG
+  if (bytes > 16) memset((uint8_t *)start + 16, POISON_BYTE, bytes - 16);
+#else
+  (void)start, (void)bytes;
+#endif
+}
+
+/* Sweeps one normal page; true if it is empty afterwards. */
+static bool sweep_page(v8ish_heap *heap, v8ish_page *page) {
+  word_t *run = NULL;
+  bool empty = true;
+  word_t *at = page->start;
+  while (at < page->end) {
+    if (v8ish_load(at, 0) == 0) { /* untouched rest */
+      if (!run) run = at;
+      at = page->end;
+      break;
+    }
+    size_t size = v8ish_size_of(at);
+    if (!is_filler(heap, at)) {
+      if (ccgc_is_marked(at)) {
+        if (run) v8ish_write_filler(heap, run, (size_t)(at - run) * 8);
+        run = NULL;
+        empty = false;
+        at += size / 8;
+        continue;
+      }
+      heap->used_bytes -= size;
+      heap->object_count--;
+      poison(at, size);
+    }
+    if (!run) run = at;
+    at += size / 8;
+  }
+  if (empty) return true;
+  if (run) v8ish_write_filler(heap, run, (size_t)(page->end - run) * 8);
+  return false;
+}
+
+void v8ish_space_sweep(v8ish_heap *heap) {
+  memset(heap->free_lists, 0, sizeof heap->free_lists);
+  v8ish_page **link = &heap->pages;
+  while (*link) {
+    v8ish_page *page = *link;
+    if (sweep_page(heap, page)) {
+      *link = page->next;
+      release_page(heap, page, false);
+    } else {
+      link = &page->next;
+    }
+  }
+  link = &heap->large_pages;
+  while (*link) {
+    v8ish_page *page = *link;
+    if (ccgc_is_marked(page->start)) {
+      link = &page->next;
+      continue;
+    }
+    heap->used_bytes -= v8ish_size_of(page->start);
+    heap->object_count--;
+    *link = page->next;
+    release_page(heap, page, true);
+  }
+  size_t target = heap->committed_bytes * 2;
+  size_t floor = heap->options.soft_limit_bytes ? heap->options.soft_limit_bytes
+                                                : (size_t)8 * 1024 * 1024;
+  heap->soft_limit = target > floor ? target : floor;
+}
