@@ -22,8 +22,8 @@ struct bridge_script_ref {
   v8ish_global global;  /* baseline: a strong root     */
 };
 
-static ccgc_error_sink *errors_of(bridge *bridge) {
-  return ccgc_collector_error_sink(bridge->collector);
+static ccgc_error_sink *errors_of(bridge *self) {
+  return ccgc_collector_error_sink(self->collector);
 }
 
 /* DOM heap hook: a wrappable object's trace reports its wrapper. */
@@ -64,13 +64,13 @@ bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
   return result;
 }
 
-void bridge_free(bridge *bridge) {
-  if (!bridge || bridge->sig != BRIDGE_SIG) return;
-  bridge->sig = 0;
-  free(bridge);
+void bridge_free(bridge *self) {
+  if (!self || self->sig != BRIDGE_SIG) return;
+  self->sig = 0;
+  free(self);
 }
 
-bridge_mode bridge_get_mode(const bridge *bridge) { return bridge->mode; }
+bridge_mode bridge_get_mode(const bridge *self) { return self->mode; }
 
 const char *bridge_mode_name(bridge_mode mode) {
   return mode == BRIDGE_MODE_BASELINE ? "baseline" : "unified";
@@ -78,119 +78,119 @@ const char *bridge_mode_name(bridge_mode mode) {
 
 /* The wrappable slot of a live DOM object, with the caller's name in the
  * message when the pointer is not one. */
-static void **checked_slot(bridge *bridge, void *dom_object, const char *call) {
-  if (!blinkish_is_object(bridge->dom, dom_object)) {
-    ccgc_error_misuse(errors_of(bridge), CCGC_E_FOREIGN_POINTER,
+static void **checked_slot(bridge *self, void *dom_object, const char *call) {
+  if (!blinkish_is_object(self->dom, dom_object)) {
+    ccgc_error_misuse(errors_of(self), CCGC_E_FOREIGN_POINTER,
                       "%s: %p is not a live object of the DOM heap", call,
                       dom_object);
     return NULL;
   }
-  return blinkish_wrappable_slot(bridge->dom, dom_object);
+  return blinkish_wrappable_slot(self->dom, dom_object);
 }
 
-v8ish_local bridge_wrapper_of(bridge *bridge, void *dom_object) {
-  void **slot = checked_slot(bridge, dom_object, "bridge_wrapper_of");
+v8ish_local bridge_wrapper_of(bridge *self, void *dom_object) {
+  void **slot = checked_slot(self, dom_object, "bridge_wrapper_of");
   if (!slot || !*slot) return v8ish_local_empty();
-  return bridge_script_ref_get(bridge, *slot);
+  return bridge_script_ref_get(self, *slot);
 }
 
-static ccgc_status pair(bridge *bridge, void *dom_object, void **slot,
+static ccgc_status pair(bridge *self, void *dom_object, void **slot,
                         v8ish_local wrapper) {
   ccgc_status status =
-      v8ish_wrapper_set_embedder(bridge->script, wrapper, dom_object);
+      v8ish_wrapper_set_embedder(self->script, wrapper, dom_object);
   if (status != CCGC_OK) return status;
-  bridge_script_ref *ref = bridge_script_ref_new(bridge, wrapper);
+  bridge_script_ref *ref = bridge_script_ref_new(self, wrapper);
   if (!ref) {
-    v8ish_wrapper_set_embedder(bridge->script, wrapper, NULL);
-    return ccgc_error_set(errors_of(bridge), CCGC_E_OUT_OF_MEMORY,
+    v8ish_wrapper_set_embedder(self->script, wrapper, NULL);
+    return ccgc_error_set(errors_of(self), CCGC_E_OUT_OF_MEMORY,
                           "bridge_wrap: no memory for the wrapper reference");
   }
   *slot = ref; /* the ref's own store ran the barrier on the wrapper */
   return CCGC_OK;
 }
 
-v8ish_local bridge_wrap(bridge *bridge, void *dom_object) {
-  void **slot = checked_slot(bridge, dom_object, "bridge_wrap");
+v8ish_local bridge_wrap(bridge *self, void *dom_object) {
+  void **slot = checked_slot(self, dom_object, "bridge_wrap");
   if (!slot) return v8ish_local_empty();
-  if (*slot) return bridge_script_ref_get(bridge, *slot); /* .inv.wrapper-unique */
+  if (*slot) return bridge_script_ref_get(self, *slot); /* .inv.wrapper-unique */
   v8ish_local wrapper = v8ish_wrapper_new(
-      bridge->script, blinkish_type_name(bridge->dom, dom_object));
+      self->script, blinkish_type_name(self->dom, dom_object));
   if (v8ish_local_is_empty(wrapper)) return wrapper; /* heap limit recorded */
-  if (pair(bridge, dom_object, slot, wrapper) != CCGC_OK)
+  if (pair(self, dom_object, slot, wrapper) != CCGC_OK)
     return v8ish_local_empty();
   return wrapper;
 }
 
-ccgc_status bridge_attach_wrapper(bridge *bridge, void *dom_object,
+ccgc_status bridge_attach_wrapper(bridge *self, void *dom_object,
                                   v8ish_local wrapper) {
-  void **slot = checked_slot(bridge, dom_object, "bridge_attach_wrapper");
+  void **slot = checked_slot(self, dom_object, "bridge_attach_wrapper");
   if (!slot) return CCGC_E_FOREIGN_POINTER;
-  if (v8ish_type_of(bridge->script, wrapper) != V8ISH_TYPE_WRAPPER)
-    return ccgc_error_misuse(errors_of(bridge), CCGC_E_WRONG_TYPE,
+  if (v8ish_type_of(self->script, wrapper) != V8ISH_TYPE_WRAPPER)
+    return ccgc_error_misuse(errors_of(self), CCGC_E_WRONG_TYPE,
                              "bridge_attach_wrapper: the script value is a %s, "
                              "not a wrapper object",
-                             v8ish_type_name(bridge->script, wrapper));
-  void *current = v8ish_wrapper_embedder(bridge->script, wrapper);
+                             v8ish_type_name(self->script, wrapper));
+  void *current = v8ish_wrapper_embedder(self->script, wrapper);
   if (*slot) {
     /* .inv.wrapper-unique: asking again with the same pair is fine. */
     if (current == dom_object &&
-        v8ish_same(bridge->script, bridge_script_ref_get(bridge, *slot),
+        v8ish_same(self->script, bridge_script_ref_get(self, *slot),
                    wrapper))
       return CCGC_OK;
-    return ccgc_error_misuse(errors_of(bridge), CCGC_E_WRAPPER_CONFLICT,
+    return ccgc_error_misuse(errors_of(self), CCGC_E_WRAPPER_CONFLICT,
                              "bridge_attach_wrapper: %s %p already has "
                              "another wrapper",
-                             blinkish_type_name(bridge->dom, dom_object),
+                             blinkish_type_name(self->dom, dom_object),
                              dom_object);
   }
   if (current)
-    return ccgc_error_misuse(errors_of(bridge), CCGC_E_WRAPPER_CONFLICT,
+    return ccgc_error_misuse(errors_of(self), CCGC_E_WRAPPER_CONFLICT,
                              "bridge_attach_wrapper: the wrapper already wraps "
                              "another DOM object (%p)",
                              current);
-  return pair(bridge, dom_object, slot, wrapper);
+  return pair(self, dom_object, slot, wrapper);
 }
 
-void *bridge_unwrap(bridge *bridge, v8ish_local wrapper) {
-  if (v8ish_type_of(bridge->script, wrapper) != V8ISH_TYPE_WRAPPER) return NULL;
-  return v8ish_wrapper_embedder(bridge->script, wrapper);
+void *bridge_unwrap(bridge *self, v8ish_local wrapper) {
+  if (v8ish_type_of(self->script, wrapper) != V8ISH_TYPE_WRAPPER) return NULL;
+  return v8ish_wrapper_embedder(self->script, wrapper);
 }
 
-bridge_script_ref *bridge_script_ref_new(bridge *bridge, v8ish_local value) {
+bridge_script_ref *bridge_script_ref_new(bridge *self, v8ish_local value) {
   bridge_script_ref *ref = calloc(1, sizeof *ref);
   if (!ref) return NULL;
-  ref->mode = bridge->mode;
-  ref->script = bridge->script;
-  if (bridge->mode == BRIDGE_MODE_UNIFIED) {
-    ref->traced = v8ish_traced_new(bridge->script, value);
+  ref->mode = self->mode;
+  ref->script = self->script;
+  if (self->mode == BRIDGE_MODE_UNIFIED) {
+    ref->traced = v8ish_traced_new(self->script, value);
     if (!ref->traced) {
       free(ref);
       return NULL;
     }
   } else {
-    ref->global = v8ish_global_new(bridge->script, value, false);
+    ref->global = v8ish_global_new(self->script, value, false);
   }
   return ref;
 }
 
-void bridge_script_ref_set(bridge *bridge, bridge_script_ref *ref,
+void bridge_script_ref_set(bridge *self, bridge_script_ref *ref,
                            v8ish_local value) {
-  (void)bridge;
+  (void)self;
   if (ref->mode == BRIDGE_MODE_UNIFIED)
     v8ish_traced_set(ref->script, ref->traced, value);
   else
     v8ish_global_set(ref->script, ref->global, value);
 }
 
-v8ish_local bridge_script_ref_get(bridge *bridge, const bridge_script_ref *ref) {
-  (void)bridge;
+v8ish_local bridge_script_ref_get(bridge *self, const bridge_script_ref *ref) {
+  (void)self;
   if (ref->mode == BRIDGE_MODE_UNIFIED)
     return v8ish_traced_get(ref->script, ref->traced);
   return v8ish_global_get(ref->script, ref->global);
 }
 
-void bridge_script_ref_free(bridge *bridge, bridge_script_ref *ref) {
-  (void)bridge;
+void bridge_script_ref_free(bridge *self, bridge_script_ref *ref) {
+  (void)self;
   if (!ref) return;
   if (ref->mode == BRIDGE_MODE_UNIFIED)
     v8ish_traced_free(ref->script, ref->traced);

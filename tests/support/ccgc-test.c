@@ -1,6 +1,7 @@
 /* ccgc-test.c - see ccgc-test.h. */
 #include "ccgc-test.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,9 +9,8 @@ static void capture(const ccgc_error *error, void *data) {
   ccgc_test_errors *errors = data;
   errors->count++;
   errors->last_code = error->code;
-  strncpy(errors->last_message, error->message,
-          sizeof errors->last_message - 1);
-  errors->last_message[sizeof errors->last_message - 1] = '\0';
+  snprintf(errors->last_message, sizeof errors->last_message, "%s",
+           error->message);
 }
 
 void ccgc_test_capture_errors(ccgc_collector *collector,

@@ -1,0 +1,294 @@
+/* host.c - the host model's DOM and script helpers (host.h). */
+#include "host.h"
+
+#include <ctype.h>
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct event_listener {
+  char *type;
+  bridge_script_ref *callback;
+  ccgc_host_world *world;
+} event_listener;
+
+static void trace_node(ccgc_visitor *visitor, void *object) {
+  ccgc_host_node *node = object;
+  blinkish_trace(visitor, node->parent, "parentNode");
+  blinkish_trace(visitor, node->first_child, "firstChild");
+  blinkish_trace(visitor, node->last_child, "lastChild");
+  blinkish_trace(visitor, node->next_sibling, "nextSibling");
+  blinkish_trace(visitor, node->prev_sibling, "previousSibling");
+  blinkish_trace(visitor, node->listeners, "listeners");
+}
+
+static void finalize_node(void *object) {
+  ccgc_host_node *node = object;
+  g_free(node->name);
+  g_strfreev(node->attributes);
+}
+
+static void trace_listener(ccgc_visitor *visitor, void *object) {
+  event_listener *listener = object;
+  bridge_trace_script_ref(visitor, listener->callback, "callback");
+}
+
+static void finalize_listener(void *object) {
+  event_listener *listener = object;
+  g_free(listener->type);
+  bridge_script_ref_free(listener->world->bridge, listener->callback);
+}
+
+/* "div" -> "HTMLDivElement", as the DOM names its interfaces. */
+static char *interface_name(const char *tag) {
+  static const char *const known[][2] = {
+      {"a", "Anchor"},      {"p", "Paragraph"}, {"ul", "UList"},
+      {"ol", "OList"},      {"li", "LI"},       {"img", "Image"},
+      {"h1", "Heading"},    {"h2", "Heading"},  {"h3", "Heading"},
+      {"h4", "Heading"},    {"h5", "Heading"},  {"h6", "Heading"},
+      {"tr", "TableRow"},   {"td", "TableCell"}, {"th", "TableCell"},
+      {"br", "BR"},         {"hr", "HR"},       {"dl", "DList"},
+      {"textarea", "TextArea"}, {"nav", ""},    {"header", ""},
+      {"footer", ""},       {"article", ""},    {"section", ""},
+      {"main", ""},         {"aside", ""},      {"span", "Span"},
+  };
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (!strcmp(tag, known[i][0])) return g_strdup_printf("HTML%sElement", known[i][1]);
+  char *capital = g_strdup(tag);
+  capital[0] = (char)toupper((unsigned char)capital[0]);
+  char *name = g_strdup_printf("HTML%sElement", capital);
+  g_free(capital);
+  return name;
+}
+
+ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
+                                     const ccgc_collector_options *options) {
+  ccgc_host_world *world = g_new0(ccgc_host_world, 1);
+  world->collector = ccgc_collector_new(options);
+  world->script = v8ish_heap_new(world->collector, NULL);
+  world->dom = blinkish_heap_new(world->collector, NULL);
+  world->bridge = bridge_new(world->collector, world->script, world->dom, mode);
+  world->element_types = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  blinkish_type_info document = {"HTMLDocument", trace_node, finalize_node,
+                                 BLINKISH_TYPE_WRAPPABLE};
+  blinkish_type_info text = {"Text", trace_node, finalize_node,
+                             BLINKISH_TYPE_WRAPPABLE};
+  blinkish_type_info listener = {"EventListener", trace_listener,
+                                 finalize_listener, 0};
+  world->document_type = blinkish_register_type(world->dom, &document);
+  world->text_type = blinkish_register_type(world->dom, &text);
+  world->listener_type = blinkish_register_type(world->dom, &listener);
+  world->document = blinkish_alloc(world->dom, world->document_type,
+                                   sizeof(ccgc_host_node));
+  world->document->kind = CCGC_HOST_DOCUMENT;
+  world->document->name = g_strdup("#document");
+  world->document->world = world;
+  world->document_root = blinkish_persistent_new(world->dom, world->document, false);
+  return world;
+}
+
+void ccgc_host_world_free(ccgc_host_world *world) {
+  if (!world) return;
+  if (ccgc_collector_state(world->collector) == CCGC_STATE_MARKING)
+    ccgc_incremental_finish(world->collector);
+  blinkish_persistent_free(world->dom, world->document_root);
+  blinkish_heap_free(world->dom); /* finalizers release script references */
+  bridge_free(world->bridge);
+  v8ish_heap_free(world->script);
+  ccgc_collector_free(world->collector);
+  g_hash_table_destroy(world->element_types);
+  g_free(world);
+}
+
+static blinkish_type_id element_type(ccgc_host_world *world, const char *tag) {
+  gpointer found = g_hash_table_lookup(world->element_types, tag);
+  if (found) return (blinkish_type_id)GPOINTER_TO_UINT(found);
+  char *name = interface_name(tag);
+  blinkish_type_id id = blinkish_type_by_name(world->dom, name);
+  if (!id) {
+    blinkish_type_info info = {name, trace_node, finalize_node,
+                               BLINKISH_TYPE_WRAPPABLE};
+    id = blinkish_register_type(world->dom, &info);
+  }
+  g_free(name);
+  if (id) g_hash_table_insert(world->element_types, g_strdup(tag), GUINT_TO_POINTER(id));
+  return id;
+}
+
+static ccgc_host_node *new_node(ccgc_host_world *world, blinkish_type_id type,
+                                ccgc_host_node_kind kind, const char *name) {
+  if (!type) return NULL;
+  ccgc_host_node *node = blinkish_alloc(world->dom, type, sizeof *node);
+  if (!node) {
+    snprintf(world->error, sizeof world->error, "%s",
+             ccgc_collector_last_error(world->collector)->message);
+    return NULL;
+  }
+  node->kind = kind;
+  node->name = g_strdup(name);
+  node->world = world;
+  return node;
+}
+
+ccgc_host_node *ccgc_host_create_element(ccgc_host_world *world,
+                                         const char *tag) {
+  char *lower = g_ascii_strdown(tag, -1);
+  ccgc_host_node *node =
+      new_node(world, element_type(world, lower), CCGC_HOST_ELEMENT, lower);
+  g_free(lower);
+  return node;
+}
+
+ccgc_host_node *ccgc_host_create_text(ccgc_host_world *world, const char *data) {
+  return new_node(world, world->text_type, CCGC_HOST_TEXT, data);
+}
+
+static ccgc_status set(ccgc_host_world *world, ccgc_host_node *holder,
+                       ccgc_host_node **slot, void *value) {
+  return blinkish_member_set(world->dom, holder, (void **)slot, value);
+}
+
+ccgc_status ccgc_host_append_child(ccgc_host_world *world,
+                                   ccgc_host_node *parent,
+                                   ccgc_host_node *child) {
+  if (child->parent) ccgc_host_remove_child(world, child->parent, child);
+  ccgc_status status = set(world, child, &child->parent, parent);
+  if (status != CCGC_OK) return status;
+  set(world, child, &child->prev_sibling, parent->last_child);
+  if (parent->last_child)
+    set(world, parent->last_child, &parent->last_child->next_sibling, child);
+  else
+    set(world, parent, &parent->first_child, child);
+  return set(world, parent, &parent->last_child, child);
+}
+
+ccgc_status ccgc_host_remove_child(ccgc_host_world *world,
+                                   ccgc_host_node *parent,
+                                   ccgc_host_node *child) {
+  if (child->parent != parent) {
+    snprintf(world->error, sizeof world->error,
+             "ccgc_host_remove_child: the node is not a child of this parent");
+    return CCGC_E_INVALID_ARGUMENT;
+  }
+  if (child->prev_sibling)
+    set(world, child->prev_sibling, &child->prev_sibling->next_sibling,
+        child->next_sibling);
+  else
+    set(world, parent, &parent->first_child, child->next_sibling);
+  if (child->next_sibling)
+    set(world, child->next_sibling, &child->next_sibling->prev_sibling,
+        child->prev_sibling);
+  else
+    set(world, parent, &parent->last_child, child->prev_sibling);
+  set(world, child, &child->parent, NULL);
+  set(world, child, &child->prev_sibling, NULL);
+  return set(world, child, &child->next_sibling, NULL);
+}
+
+ccgc_status ccgc_host_set_attribute(ccgc_host_world *world,
+                                    ccgc_host_node *node, const char *name,
+                                    const char *value) {
+  (void)world;
+  size_t count = node->attributes ? g_strv_length(node->attributes) : 0;
+  for (size_t i = 0; i + 1 < count; i += 2)
+    if (!strcmp(node->attributes[i], name)) {
+      g_free(node->attributes[i + 1]);
+      node->attributes[i + 1] = g_strdup(value);
+      return CCGC_OK;
+    }
+  node->attributes = g_renew(char *, node->attributes, count + 3);
+  node->attributes[count] = g_strdup(name);
+  node->attributes[count + 1] = g_strdup(value);
+  node->attributes[count + 2] = NULL;
+  return CCGC_OK;
+}
+
+const char *ccgc_host_get_attribute(const ccgc_host_node *node,
+                                    const char *name) {
+  for (size_t i = 0; node->attributes && node->attributes[i]; i += 2)
+    if (!strcmp(node->attributes[i], name)) return node->attributes[i + 1];
+  return NULL;
+}
+
+/* Document-order walk without recursion. */
+ccgc_host_node *ccgc_host_next_in_order(const ccgc_host_node *root,
+                                        const ccgc_host_node *node) {
+  if (node->first_child) return node->first_child;
+  while (node && node != root) {
+    if (node->next_sibling) return node->next_sibling;
+    node = node->parent;
+  }
+  return NULL;
+}
+
+ccgc_host_node *ccgc_host_get_element_by_id(ccgc_host_node *root,
+                                            const char *id) {
+  for (ccgc_host_node *node = root; node; node = ccgc_host_next_in_order(root, node)) {
+    const char *value = ccgc_host_get_attribute(node, "id");
+    if (value && !strcmp(value, id)) return node;
+  }
+  return NULL;
+}
+
+ccgc_host_node *ccgc_host_find_tag(ccgc_host_node *root, const char *tag) {
+  for (ccgc_host_node *node = root; node; node = ccgc_host_next_in_order(root, node))
+    if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, tag)) return node;
+  return NULL;
+}
+
+size_t ccgc_host_count_nodes(const ccgc_host_node *root,
+                             ccgc_host_node_kind kind) {
+  size_t count = 0;
+  for (const ccgc_host_node *node = root; node; node = ccgc_host_next_in_order(root, node))
+    count += node->kind == kind;
+  return count;
+}
+
+bool ccgc_host_is_attached(const ccgc_host_world *world,
+                           const ccgc_host_node *node) {
+  while (node->parent) node = node->parent;
+  return node == world->document;
+}
+
+ccgc_status ccgc_host_add_event_listener(ccgc_host_world *world,
+                                         ccgc_host_node *node,
+                                         const char *type,
+                                         v8ish_local callback) {
+  if (!node->listeners) {
+    void *vector = blinkish_vector_new(world->dom, 2);
+    if (!vector) return CCGC_E_HEAP_LIMIT;
+    blinkish_member_set(world->dom, node, &node->listeners, vector);
+  }
+  event_listener *listener =
+      blinkish_alloc(world->dom, world->listener_type, sizeof *listener);
+  if (!listener) return CCGC_E_HEAP_LIMIT;
+  listener->world = world;
+  listener->type = g_strdup(type);
+  listener->callback = bridge_script_ref_new(world->bridge, callback);
+  return blinkish_vector_append(world->dom, node->listeners, listener);
+}
+
+size_t ccgc_host_listener_count(ccgc_host_world *world,
+                                const ccgc_host_node *node) {
+  return node->listeners ? blinkish_vector_length(world->dom, node->listeners) : 0;
+}
+
+void ccgc_host_remove_all_listeners(ccgc_host_world *world,
+                                    ccgc_host_node *node) {
+  if (node->listeners)
+    while (blinkish_vector_length(world->dom, node->listeners))
+      blinkish_vector_remove(world->dom, node->listeners, 0);
+}
+
+v8ish_local ccgc_host_wrap(ccgc_host_world *world, ccgc_host_node *node) {
+  return bridge_wrap(world->bridge, node);
+}
+
+v8ish_local ccgc_host_make_closure(ccgc_host_world *world, const char *name,
+                                   const v8ish_local *captured, size_t count) {
+  v8ish_local context =
+      v8ish_context_new(world->script, v8ish_local_empty(), count);
+  for (size_t i = 0; i < count; i++)
+    v8ish_context_set(world->script, context, i, captured[i]);
+  return v8ish_closure_new(world->script, context, name);
+}

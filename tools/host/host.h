@@ -1,0 +1,111 @@
+/* host.h - a small host model on the public API (ccgc.h, v8ish.h,
+ * blinkish.h, bridge.h): a Document with Elements and Text, event listeners
+ * that hold script closures, wrappers, and an HTML loader (libxml2's HTML
+ * parser). Used by `ccgc demo`, the leak tests and the benchmarks.
+ *
+ *   ccgc_host_world *w = ccgc_host_world_new(BRIDGE_MODE_UNIFIED, &options);
+ *   ccgc_host_load_html(w, "page.html");        builds the DOM under w->document
+ *   v8ish_handle_scope scope; v8ish_handle_scope_open(w->script, &scope);
+ *   v8ish_local closure = ccgc_host_make_closure(w, "onclick", &wrapper, 1);
+ *   ccgc_host_add_event_listener(w, button, "click", closure);
+ *   v8ish_handle_scope_close(&scope);
+ *   ccgc_collect(w->collector, CCGC_REASON_HOST_REQUEST);
+ *   ccgc_host_world_free(w);
+ */
+#ifndef CCGC_HOST_H
+#define CCGC_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bridge.h"
+
+typedef enum ccgc_host_node_kind {
+  CCGC_HOST_DOCUMENT,
+  CCGC_HOST_ELEMENT,
+  CCGC_HOST_TEXT,
+} ccgc_host_node_kind;
+
+typedef struct ccgc_host_world ccgc_host_world;
+
+/* A DOM node (a blinkish object). Members are set only through the host
+ * functions (they go through blinkish_member_set). */
+typedef struct ccgc_host_node {
+  ccgc_host_node_kind kind;
+  struct ccgc_host_node *parent;
+  struct ccgc_host_node *first_child, *last_child;
+  struct ccgc_host_node *next_sibling, *prev_sibling;
+  void *listeners;        /* HeapVector of EventListener, or NULL */
+  char *name;             /* tag name (elements), text (text nodes) */
+  char **attributes;      /* NULL-terminated name, value, name, value... */
+  ccgc_host_world *world; /* for finalizers: not a heap reference */
+} ccgc_host_node;
+
+struct ccgc_host_world {
+  ccgc_collector *collector;
+  v8ish_heap *script;
+  blinkish_heap *dom;
+  bridge *bridge;
+  ccgc_host_node *document; /* held by a persistent */
+  blinkish_persistent *document_root;
+  blinkish_type_id document_type, text_type, listener_type, generic_type;
+  void *element_types;      /* GHashTable: tag -> type id */
+  char error[512];          /* the last error of a host call */
+};
+
+ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
+                                     const ccgc_collector_options *options);
+void ccgc_host_world_free(ccgc_host_world *world);
+
+ccgc_host_node *ccgc_host_create_element(ccgc_host_world *world,
+                                         const char *tag);
+ccgc_host_node *ccgc_host_create_text(ccgc_host_world *world, const char *data);
+ccgc_status ccgc_host_append_child(ccgc_host_world *world,
+                                   ccgc_host_node *parent,
+                                   ccgc_host_node *child);
+/* Detaches child (and its subtree) from parent. */
+ccgc_status ccgc_host_remove_child(ccgc_host_world *world,
+                                   ccgc_host_node *parent,
+                                   ccgc_host_node *child);
+ccgc_status ccgc_host_set_attribute(ccgc_host_world *world,
+                                    ccgc_host_node *node, const char *name,
+                                    const char *value);
+const char *ccgc_host_get_attribute(const ccgc_host_node *node,
+                                    const char *name);
+ccgc_host_node *ccgc_host_get_element_by_id(ccgc_host_node *root,
+                                            const char *id);
+/* The first element with this tag under root (document order), or NULL. */
+ccgc_host_node *ccgc_host_find_tag(ccgc_host_node *root, const char *tag);
+/* The node after `node` in document order within root's subtree, or NULL. */
+ccgc_host_node *ccgc_host_next_in_order(const ccgc_host_node *root,
+                                        const ccgc_host_node *node);
+size_t ccgc_host_count_nodes(const ccgc_host_node *root,
+                             ccgc_host_node_kind kind);
+bool ccgc_host_is_attached(const ccgc_host_world *world,
+                           const ccgc_host_node *node);
+
+ccgc_status ccgc_host_add_event_listener(ccgc_host_world *world,
+                                         ccgc_host_node *node,
+                                         const char *type,
+                                         v8ish_local callback);
+size_t ccgc_host_listener_count(ccgc_host_world *world,
+                                const ccgc_host_node *node);
+void ccgc_host_remove_all_listeners(ccgc_host_world *world,
+                                    ccgc_host_node *node);
+
+/* Script side. */
+v8ish_local ccgc_host_wrap(ccgc_host_world *world, ccgc_host_node *node);
+/* A closure whose context captures the given values. */
+v8ish_local ccgc_host_make_closure(ccgc_host_world *world, const char *name,
+                                   const v8ish_local *captured, size_t count);
+
+/* Builds the DOM of an HTML file under the document (replacing nothing:
+ * appends). CCGC_E_IO if the file cannot be read, CCGC_E_PARSE if it cannot
+ * be parsed; world->error says why. */
+ccgc_status ccgc_host_load_html(ccgc_host_world *world, const char *path);
+ccgc_status ccgc_host_load_html_memory(ccgc_host_world *world,
+                                       const char *html, size_t size);
+/* The bundled default page. */
+const char *ccgc_host_default_page(void);
+
+#endif /* CCGC_HOST_H */

@@ -1,0 +1,53 @@
+/* stress.h - the randomized stress driver behind `ccgc stress`.
+ *
+ * A seeded random host program mutates both heaps through the public API
+ * (allocations, stores of every kind including across heaps, wrappers, shape
+ * changes, dropped roots) and interleaves collections: full stop-the-world
+ * ones, or incremental cycles whose steps fall at random points. A shadow
+ * model of the object graph, kept by the driver and independent of the
+ * collector, says which objects are reachable. After every cycle:
+ *  - the marking verifier must have found nothing;
+ *  - every object reachable in the model must still exist;
+ *  - every object the model saw unreachable at the end of one cycle must be
+ *    gone by the end of the next ("reclaimed within two cycles").
+ * The driver watches every object through a weak handle (script) or a weak
+ * persistent (DOM), so it never touches freed memory: a cleared weak
+ * reference to a model-reachable object *is* the violation.
+ */
+#ifndef CCGC_TOOLS_STRESS_H
+#define CCGC_TOOLS_STRESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum stress_mode {
+  STRESS_MODE_STW,
+  STRESS_MODE_INCREMENTAL,
+  STRESS_MODE_CONCURRENT,
+} stress_mode;
+
+typedef struct stress_options {
+  uint64_t seed;
+  uint64_t ops;
+  stress_mode mode;
+  bool disable_barrier; /* testing only: must produce a violation */
+  bool verify;          /* run the marking verifier in every cycle */
+  int marker_threads;   /* concurrent mode */
+  FILE *progress;       /* progress lines, or NULL */
+} stress_options;
+
+typedef struct stress_result {
+  bool ok;
+  uint64_t ops_done;
+  uint64_t violation_op; /* operation index of the first violation */
+  unsigned long cycles;
+  uint64_t objects_created;
+  uint64_t objects_reclaimed;
+  char message[512];
+} stress_result;
+
+void stress_run(const stress_options *options, stress_result *result);
+const char *stress_mode_name(stress_mode mode);
+
+#endif /* CCGC_TOOLS_STRESS_H */
