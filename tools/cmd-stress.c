@@ -22,6 +22,8 @@ static void usage(FILE *out) {
         "  --mode M            stw, incremental (default) or concurrent\n"
         "  --threads T         marker threads in concurrent mode (default 2)\n"
         "  --no-verify         skip the marking verifier (faster)\n"
+        "  --check-every-op    run the heap verifier after every operation (slow;\n"
+        "                      pinpoints the operation that broke the heap)\n"
         "  --disable-barrier   TESTING ONLY: turn the write barrier off; a\n"
         "                      violation is expected in incremental mode\n"
         "  --quiet             no progress lines\n",
@@ -47,6 +49,7 @@ int ccgc_cmd_stress(int argc, char **argv) {
       {"mode", required_argument, NULL, 'm'},
       {"threads", required_argument, NULL, 't'},
       {"no-verify", no_argument, NULL, 'V'},
+      {"check-every-op", no_argument, NULL, 'C'},
       {"disable-barrier", no_argument, NULL, 'B'},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
@@ -86,6 +89,7 @@ int ccgc_cmd_stress(int argc, char **argv) {
       options.marker_threads = (int)threads;
       break;
     case 'V': options.verify = false; break;
+    case 'C': options.check_every_op = true; break;
     case 'B': options.disable_barrier = true; break;
     case 'q': options.progress = NULL; break;
     case 'h': usage(stdout); return 0;

@@ -332,6 +332,11 @@ static void op_shape(driver *d) {
   v8ish_local object = script_local(d, id);
   if (d->failed) return;
   if (!o->has_number) {
+    /* Only while it lands in an in-object slot: only those can be unboxed. */
+    if (v8ish_object_property_count(d->script, object) >= 4) {
+      obj(d, id)->has_number = obj(d, id)->unboxed = true;
+      return;
+    }
     v8ish_object_set(d->script, object, "n",
                      v8ish_number_new(d->script, (double)d->op + 0.5));
     obj(d, id)->has_number = true;
@@ -390,6 +395,8 @@ static void check_after_cycle(driver *d) {
   unsigned long cycles = ccgc_collector_cycle_count(d->collector);
   if (cycles == d->checked_cycles) return;
   d->checked_cycles = cycles;
+  v8ish_handle_scope scope; /* watched_alive makes handles */
+  v8ish_handle_scope_open(d->script, &scope);
   const ccgc_verify_report *report = ccgc_collector_last_verify(d->collector);
   if (d->options->verify && report->errors)
     return violation(d, "marking verifier: %s", report->first_error);
@@ -423,6 +430,7 @@ static void check_after_cycle(driver *d) {
                 o->unreachable_since, cycles);
   }
   g_free(reachable);
+  v8ish_handle_scope_close(&scope);
 }
 
 /* --- collections ------------------------------------------------------------ */
@@ -522,6 +530,11 @@ void stress_run(const stress_options *options, stress_result *result) {
     else
       op_shape(&d);
     v8ish_handle_scope_close(&scope);
+    if (options->check_every_op) {
+      ccgc_verify_report report;
+      if (!ccgc_collector_verify_heap(d.collector, &report))
+        violation(&d, "heap verifier after the operation: %s", report.first_error);
+    }
     ccgc_collector_safepoint(d.collector);
     op_collect(&d);
     check_after_cycle(&d);

@@ -33,6 +33,7 @@ typedef struct stress_options {
   stress_mode mode;
   bool disable_barrier; /* testing only: must produce a violation */
   bool verify;          /* run the marking verifier in every cycle */
+  bool check_every_op;  /* run the heap verifier after every operation (slow) */
   int marker_threads;   /* concurrent mode */
   FILE *progress;       /* progress lines, or NULL */
 } stress_options;

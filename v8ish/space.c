@@ -234,6 +234,9 @@ static void each_in_page(v8ish_heap *heap, v8ish_page *page,
 
 void v8ish_each_object(v8ish_heap *heap, void (*fn)(void *, void *),
                        void *data) {
+  /* The linear allocation area may be the rest of a reused free block, with
+   * stale bytes in it: close it so the walk sees one filler (.inv.iterable-pages). */
+  seal_lab(heap);
   for (v8ish_page *page = heap->pages; page; page = page->next)
     each_in_page(heap, page, fn, data);
   for (v8ish_page *page = heap->large_pages; page; page = page->next)
@@ -242,14 +245,24 @@ void v8ish_each_object(v8ish_heap *heap, void (*fn)(void *, void *),
 
 static void poison(word_t *start, size_t bytes) {
 #ifdef CCGC_DEBUG
-  if (bytes > 16) memset((uint8_t *)start + 16, POISON_BYTE, bytes - 16);
+  /* Keep the first three words: the filler's map, size and free-list link. */
+  if (bytes > 24) memset((uint8_t *)start + 24, POISON_BYTE, bytes - 24);
 #else
   (void)start, (void)bytes;
 #endif
 }
 
-/* Sweeps one normal page; true if it is empty afterwards. */
-static bool sweep_page(v8ish_heap *heap, v8ish_page *page) {
+typedef struct free_run {
+  word_t *start;
+  size_t bytes;
+} free_run;
+
+/* Pass 1 over one normal page: finds the free runs (dead objects and old
+ * fillers, coalesced) without writing anything. A dead object's size comes
+ * from its hidden class, which may be dead too: no class may be freed before
+ * every page has been measured. Returns true if the page holds no live
+ * object. */
+static bool measure_page(v8ish_heap *heap, v8ish_page *page, GArray *runs) {
   word_t *run = NULL;
   bool empty = true;
   word_t *at = page->start;
@@ -262,7 +275,10 @@ static bool sweep_page(v8ish_heap *heap, v8ish_page *page) {
     size_t size = v8ish_size_of(at);
     if (!is_filler(heap, at)) {
       if (ccgc_is_marked(at)) {
-        if (run) v8ish_write_filler(heap, run, (size_t)(at - run) * 8);
+        if (run) {
+          free_run found = {run, (size_t)(at - run) * 8};
+          g_array_append_val(runs, found);
+        }
         run = NULL;
         empty = false;
         at += size / 8;
@@ -270,40 +286,55 @@ static bool sweep_page(v8ish_heap *heap, v8ish_page *page) {
       }
       heap->used_bytes -= size;
       heap->object_count--;
-      poison(at, size);
     }
     if (!run) run = at;
     at += size / 8;
   }
-  if (empty) return true;
-  if (run) v8ish_write_filler(heap, run, (size_t)(page->end - run) * 8);
-  return false;
+  if (run && !empty) {
+    free_run found = {run, (size_t)(page->end - run) * 8};
+    g_array_append_val(runs, found);
+  }
+  return empty;
 }
 
 void v8ish_space_sweep(v8ish_heap *heap) {
   memset(heap->free_lists, 0, sizeof heap->free_lists);
-  v8ish_page **link = &heap->pages;
-  while (*link) {
-    v8ish_page *page = *link;
-    if (sweep_page(heap, page)) {
-      *link = page->next;
-      release_page(heap, page, false);
-    } else {
-      link = &page->next;
-    }
+  /* Pass 1: measure every page (normal and large) before freeing anything. */
+  GArray *runs = g_array_new(FALSE, FALSE, sizeof(free_run));
+  GPtrArray *empty_pages = g_ptr_array_new();
+  for (v8ish_page *page = heap->pages; page; page = page->next) {
+    if (measure_page(heap, page, runs)) g_ptr_array_add(empty_pages, page);
   }
-  link = &heap->large_pages;
-  while (*link) {
-    v8ish_page *page = *link;
-    if (ccgc_is_marked(page->start)) {
-      link = &page->next;
-      continue;
-    }
+  GPtrArray *dead_large = g_ptr_array_new();
+  for (v8ish_page *page = heap->large_pages; page; page = page->next) {
+    if (ccgc_is_marked(page->start)) continue;
     heap->used_bytes -= v8ish_size_of(page->start);
     heap->object_count--;
+    g_ptr_array_add(dead_large, page);
+  }
+  /* Pass 2: free. */
+  for (guint i = 0; i < runs->len; i++) {
+    free_run *found = &g_array_index(runs, free_run, i);
+    poison(found->start, found->bytes);
+    v8ish_write_filler(heap, found->start, found->bytes);
+  }
+  for (guint i = 0; i < empty_pages->len; i++) {
+    v8ish_page *page = g_ptr_array_index(empty_pages, i);
+    v8ish_page **link = &heap->pages;
+    while (*link != page) link = &(*link)->next;
+    *link = page->next;
+    release_page(heap, page, false);
+  }
+  for (guint i = 0; i < dead_large->len; i++) {
+    v8ish_page *page = g_ptr_array_index(dead_large, i);
+    v8ish_page **link = &heap->large_pages;
+    while (*link != page) link = &(*link)->next;
     *link = page->next;
     release_page(heap, page, true);
   }
+  g_array_free(runs, TRUE);
+  g_ptr_array_free(empty_pages, TRUE);
+  g_ptr_array_free(dead_large, TRUE);
   size_t target = heap->committed_bytes * 2;
   size_t floor = heap->options.soft_limit_bytes ? heap->options.soft_limit_bytes
                                                 : (size_t)8 * 1024 * 1024;
