@@ -1,0 +1,53 @@
+/* run-command.c - see run-command.h. */
+#define _GNU_SOURCE
+#include "run-command.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static char *slurp(const char *path) {
+  gchar *text = NULL;
+  if (!g_file_get_contents(path, &text, NULL, NULL)) return strdup("");
+  char *copy = strdup(text);
+  g_free(text);
+  return copy;
+}
+
+command_result run_ccgc(const char *args) {
+  const char *dir = getenv("CCGC_BINARY_DIR");
+  command_result result = {-1, NULL, NULL};
+  char *tmp = make_temp_dir();
+  char *out = g_build_filename(tmp, "out", NULL);
+  char *err = g_build_filename(tmp, "err", NULL);
+  char *command = g_strdup_printf("%s/tools/ccgc %s >%s 2>%s", dir ? dir : ".",
+                                  args, out, err);
+  int status = system(command);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = slurp(out);
+  result.err = slurp(err);
+  remove(out);
+  remove(err);
+  remove(tmp);
+  g_free(command);
+  g_free(out);
+  g_free(err);
+  free(tmp);
+  return result;
+}
+
+void command_result_free(command_result *result) {
+  free(result->out);
+  free(result->err);
+}
+
+char *make_temp_dir(void) {
+  char *path = strdup("/tmp/ccgc-test-XXXXXX");
+  if (!mkdtemp(path)) {
+    free(path);
+    return NULL;
+  }
+  return path;
+}

@@ -1,0 +1,17 @@
+/* run-command.h - running the built `ccgc` binary from a test. */
+#ifndef CCGC_RUN_COMMAND_H
+#define CCGC_RUN_COMMAND_H
+
+typedef struct command_result {
+  int exit_code;
+  char *out; /* stdout, NUL-terminated; free() */
+  char *err; /* stderr */
+} command_result;
+
+/* Runs "$CCGC_BINARY_DIR/tools/ccgc ARGS" through the shell. */
+command_result run_ccgc(const char *args);
+void command_result_free(command_result *result);
+/* A fresh temporary directory (freed by the caller with free()). */
+char *make_temp_dir(void);
+
+#endif

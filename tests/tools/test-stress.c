@@ -1,0 +1,62 @@
+/* test-stress.c - `ccgc stress` passes in every mode on fixed seeds, and
+ * with the barrier disabled it reports a violation on seed 1: the stress test
+ * can fail. Sanitizer builds run a million operations (CCGC_SANITIZE set by
+ * CTest there). */
+#include <check.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccgc-test.h"
+#include "run-command.h"
+
+static void expect_ok(const char *args) {
+  command_result result = run_ccgc(args);
+  ck_assert_msg(result.exit_code == 0, "ccgc %s: exit %d\n%s%s", args,
+                result.exit_code, result.out, result.err);
+  ck_assert(strstr(result.out, "stress ok"));
+  command_result_free(&result);
+}
+
+START_TEST(stop_the_world_mode_passes) {
+  expect_ok("stress --quiet --mode stw --seed 1 --ops 100000");
+  expect_ok("stress --quiet --mode stw --seed 2 --ops 100000");
+}
+END_TEST
+
+START_TEST(incremental_mode_passes) {
+  const char *sanitized = getenv("CCGC_SANITIZED");
+  if (sanitized && *sanitized)
+    expect_ok("stress --quiet --mode incremental --seed 3 --ops 1000000");
+  else
+    expect_ok("stress --quiet --mode incremental --seed 3 --ops 200000");
+}
+END_TEST
+
+START_TEST(without_the_barrier_seed_1_fails) {
+  command_result result =
+      run_ccgc("stress --quiet --mode incremental --seed 1 --ops 200000 --disable-barrier");
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "violation at operation") &&
+                    strstr(result.err, "seed 1, mode incremental"),
+                "%s", result.err);
+  command_result_free(&result);
+}
+END_TEST
+
+START_TEST(heap_verified_after_every_operation) {
+  expect_ok("stress --quiet --mode incremental --seed 4 --ops 5000 --check-every-op");
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("stress");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 300);
+  tcase_add_test(tc, stop_the_world_mode_passes);
+  tcase_add_test(tc, incremental_mode_passes);
+  tcase_add_test(tc, without_the_barrier_seed_1_fails);
+  tcase_add_test(tc, heap_verified_after_every_operation);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}
