@@ -92,6 +92,9 @@ static bool sweep_page(blinkish_heap *heap, blinkish_page *page) {
 
 void blinkish_sweep(void *data) {
   blinkish_heap *heap = data;
+  /* Close the allocation area the mutator used during incremental marking:
+   * its page must not look empty, nor its rest be listed twice. */
+  blinkish_lab_seal(heap);
   heap->in_finalization = true;
   blinkish_each_object(heap, finalize_if_dead, heap);
   heap->in_finalization = false;

@@ -14,6 +14,8 @@ static const command commands[] = {
     {"demo", ccgc_cmd_demo,
      "load a page into the DOM heap, run a script scenario with cross-heap "
      "cycles, collect, draw the graph"},
+    {"bench", ccgc_cmd_bench,
+     "benchmarks with side-by-side ratios: pauses, barrier"},
     {"stress", ccgc_cmd_stress,
      "seeded random mutator against both heaps, checked by the verifier and a "
      "shadow model"},

@@ -298,6 +298,9 @@ static bool measure_page(v8ish_heap *heap, v8ish_page *page, GArray *runs) {
 }
 
 void v8ish_space_sweep(v8ish_heap *heap) {
+  /* The mutator allocated during incremental marking: close that area too,
+   * or a page holding only it would look empty and go back to the OS. */
+  seal_lab(heap);
   memset(heap->free_lists, 0, sizeof heap->free_lists);
   /* Pass 1: measure every page (normal and large) before freeing anything. */
   GArray *runs = g_array_new(FALSE, FALSE, sizeof(free_run));
