@@ -61,6 +61,9 @@ typedef struct ccgc_collector_options {
    * (default 1 ms). */
   size_t incremental_step_bytes;
   double incremental_step_ms;
+  /* If nonzero, every incremental step visits at most this many objects and
+   * ignores time budgets: reproducible schedules for tests and stress. */
+  size_t incremental_step_objects;
   /* Concurrent marking: helper threads that mark while the host runs, from
    * ccgc_incremental_start to the atomic pause (0: none; at most 8). */
   int marker_threads;

@@ -51,6 +51,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
     collector->trace_gc_verbose = options->trace_gc_verbose;
     collector->step_bytes = options->incremental_step_bytes;
     collector->step_ms = options->incremental_step_ms;
+    collector->step_objects = options->incremental_step_objects;
   }
   collector->steps = g_array_new(FALSE, FALSE, sizeof(double));
   collector->last_steps = g_array_new(FALSE, FALSE, sizeof(double));

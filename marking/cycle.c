@@ -95,7 +95,11 @@ bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
     return false;
   collector->in_collection = true;
   double start = ccgc_now_ms();
-  ccgc_marker_drain(&collector->marker, start + budget_ms);
+  /* With a work budget (incremental_step_objects) a step is deterministic,
+   * so a seeded host program replays exactly. */
+  ccgc_marker_drain(&collector->marker,
+                    collector->step_objects ? 0 : start + budget_ms,
+                    collector->step_objects);
   bool done = ccgc_marker_has_no_work(&collector->marker) &&
               ccgc_concurrent_idle(&collector->concurrent);
   double took = ccgc_now_ms() - start;

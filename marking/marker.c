@@ -127,7 +127,8 @@ static inline void visit(ccgc_marker *marker, ccgc_heap_slot *slot, int id,
                                     marker);
 }
 
-size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms) {
+size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
+                         size_t max_objects) {
   ccgc_collector *collector = marker->collector;
   size_t visited = 0;
   bool progress;
@@ -144,8 +145,10 @@ size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms) {
          * someone else (a mutator running the unsafe-change protocol). */
         if (!ccgc_mark_grey_to_black(object)) continue;
         visit(marker, slot, id, object);
-        if (++visited % DEADLINE_CHECK_INTERVAL == 0 && deadline_ms > 0 &&
-            ccgc_now_ms() >= deadline_ms) {
+        ++visited;
+        if ((max_objects && visited >= max_objects) ||
+            (visited % DEADLINE_CHECK_INTERVAL == 0 && deadline_ms > 0 &&
+             ccgc_now_ms() >= deadline_ms)) {
           /* Leave the rest stealable for the next step (or another thread). */
           ccgc_worklist_local_publish(local);
           return visited;
@@ -173,12 +176,12 @@ bool ccgc_marker_has_no_work(ccgc_marker *marker) {
 }
 
 void ccgc_marker_fixed_point(ccgc_marker *marker) {
-  ccgc_marker_drain(marker, 0);
+  ccgc_marker_drain(marker, 0, 0);
   /* Drain, release, drain, ... until a round releases nothing. */
   while (!ccgc_ephemeron_table_is_empty(&marker->ephemerons) &&
          ccgc_ephemeron_table_round(&marker->ephemerons, release_value,
                                     marker) > 0)
-    ccgc_marker_drain(marker, 0);
+    ccgc_marker_drain(marker, 0, 0);
 }
 
 size_t ccgc_marker_clear_weak_slots(ccgc_marker *marker) {

@@ -36,10 +36,11 @@ typedef struct ccgc_marker {
 
 void ccgc_marker_begin(ccgc_marker *marker, struct ccgc_collector *collector);
 void ccgc_marker_trace_roots(ccgc_marker *marker);
-/* Visits grey objects until none is left or the monotonic clock passes
- * deadline_ms (checked every few hundred objects; <= 0: no deadline).
- * Returns the number of objects visited. */
-size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms);
+/* Visits grey objects until none is left, or the monotonic clock passes
+ * deadline_ms (checked every few hundred objects; <= 0: no deadline), or
+ * max_objects were visited (0: no limit). Returns the number visited. */
+size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
+                         size_t max_objects);
 /* True when no grey object waits anywhere (marker, pools, mutator). */
 bool ccgc_marker_has_no_work(ccgc_marker *marker);
 /* Drains completely and runs the ephemeron fixed point. */

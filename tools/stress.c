@@ -3,9 +3,11 @@
 
 #include <glib.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bridge.h"
+#include "ccgc-probe.h"
 #include "ccgc.h"
 
 #define SLOT_COUNT 4
@@ -47,6 +49,7 @@ typedef struct driver {
   blinkish_type_id node_type;
   GArray *objects;     /* sobj */
   GArray *candidates;  /* int32_t ids the driver may use as holders/values */
+  GArray *tracked;     /* int32_t ids not yet confirmed reclaimed */
   int32_t script_roots[ROOT_COUNT];
   int32_t dom_roots[ROOT_COUNT];
   v8ish_global script_root_handles[ROOT_COUNT];
@@ -90,7 +93,7 @@ static void violation(driver *d, const char *fmt, ...) {
   d->failed = true;
   d->result->ok = false;
   d->result->violation_op = d->op;
-  char detail[400];
+  char detail[1800];
   va_list args;
   va_start(args, fmt);
   vsnprintf(detail, sizeof detail, fmt, args);
@@ -132,6 +135,7 @@ static int32_t add_object(driver *d, sobj *o) {
   g_array_append_val(d->objects, *o);
   int32_t id = (int32_t)d->objects->len - 1;
   g_array_append_val(d->candidates, id);
+  g_array_append_val(d->tracked, id);
   d->result->objects_created++;
   return id;
 }
@@ -402,9 +406,11 @@ static void check_after_cycle(driver *d) {
     return violation(d, "marking verifier: %s", report->first_error);
   guint8 *reachable = model_reachable(d);
   g_array_set_size(d->candidates, 0);
-  for (guint id = 0; id < d->objects->len && !d->failed; id++) {
+  guint kept = 0;
+  for (guint at = 0; at < d->tracked->len && !d->failed; at++) {
+    guint id = (guint)g_array_index(d->tracked, int32_t, at);
     sobj *o = obj(d, (int32_t)id);
-    if (o->gone) continue;
+    if (!o->gone) g_array_index(d->tracked, int32_t, kept++) = (int32_t)id;
     bool alive = watched_alive(d, o);
     if (reachable[id]) {
       o->unreachable_since = -1;
@@ -417,18 +423,33 @@ static void check_after_cycle(driver *d) {
     }
     if (!alive) {
       o->gone = true;
+      kept--; /* confirmed: no need to look at it again */
       d->result->objects_reclaimed++;
       release_watch(d, o);
       continue;
     }
-    if (o->unreachable_since < 0)
+    if (o->unreachable_since < 0) {
       o->unreachable_since = (long)cycles;
-    else if ((long)cycles > o->unreachable_since)
+    } else if ((long)cycles > o->unreachable_since) {
+      /* Say why the collector kept it: the retaining path it sees. */
+      void *address = o->kind == OBJ_DOM
+                          ? o->node
+                          : v8ish_object_address(
+                                d->script, v8ish_global_get(d->script, o->weak));
+      ccgc_path path;
+      char *why = NULL;
+      if (ccgc_retaining_path(d->collector, address, &path) == CCGC_OK) {
+        why = ccgc_path_format(&path);
+        ccgc_path_free(&path);
+      }
       violation(d, "object #%u (%s) unreachable since cycle %ld survived "
-                   "cycle %lu",
+                   "cycle %lu; retained by:\n%s",
                 id, o->kind == OBJ_DOM ? "DOM" : "script",
-                o->unreachable_since, cycles);
+                o->unreachable_since, cycles, why ? why : "(no path: floating)\n");
+      free(why);
+    }
   }
+  if (!d->failed) g_array_set_size(d->tracked, kept);
   g_free(reachable);
   v8ish_handle_scope_close(&scope);
 }
@@ -449,7 +470,7 @@ static void op_collect(driver *d) {
   }
   int dice = g_rand_int_range(d->rand, 0, 100);
   if (dice < 10)
-    ccgc_incremental_step(c, g_rand_double_range(d->rand, 0.005, 0.2));
+    ccgc_incremental_step(c, 0.1);
   else if (dice == 10)
     ccgc_incremental_finish(c);
 }
@@ -459,6 +480,9 @@ static void setup(driver *d) {
       .verify = d->options->verify,
       .incremental_step_bytes = 64 * 1024,
       .incremental_step_ms = 0.05,
+      /* Work-bounded steps: a seed replays the same schedule (not in
+       * concurrent mode, where threads race by design). */
+      .incremental_step_objects = 200,
       .marker_threads = d->options->mode == STRESS_MODE_CONCURRENT
                             ? (d->options->marker_threads > 0
                                    ? d->options->marker_threads
@@ -476,6 +500,7 @@ static void setup(driver *d) {
   d->node_type = blinkish_register_type(d->dom, &info);
   d->objects = g_array_new(FALSE, TRUE, sizeof(sobj));
   d->candidates = g_array_new(FALSE, FALSE, sizeof(int32_t));
+  d->tracked = g_array_new(FALSE, FALSE, sizeof(int32_t));
   v8ish_handle_scope scope;
   v8ish_handle_scope_open(d->script, &scope);
   for (int i = 0; i < ROOT_COUNT; i++) {
@@ -504,6 +529,7 @@ static void teardown(driver *d) {
   ccgc_collector_free(d->collector);
   g_array_free(d->objects, TRUE);
   g_array_free(d->candidates, TRUE);
+  g_array_free(d->tracked, TRUE);
 }
 
 void stress_run(const stress_options *options, stress_result *result) {

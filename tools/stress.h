@@ -45,7 +45,7 @@ typedef struct stress_result {
   unsigned long cycles;
   uint64_t objects_created;
   uint64_t objects_reclaimed;
-  char message[512];
+  char message[2048];
 } stress_result;
 
 void stress_run(const stress_options *options, stress_result *result);
