@@ -85,10 +85,22 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size);
 ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
                                 void *value);
 
-/* For trace callbacks. */
+/* Reads a member inside a trace callback. Marker threads trace while the
+ * host stores (blinkish_member_set publishes with release): a trace callback
+ * must read members through this (acquire), not as plain fields. */
+static inline void *blinkish_member_load(void *const *slot) {
+  return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+}
+
+/* For trace callbacks: blinkish_trace_member(visitor, &self->next, "next"). */
 static inline void blinkish_trace(ccgc_visitor *visitor, void *target,
                                   const char *field) {
   ccgc_visit_strong(visitor, target, ccgc_edge_named(CCGC_EDGE_FIELD, field));
+}
+static inline void blinkish_trace_member(ccgc_visitor *visitor,
+                                         void *const *slot,
+                                         const char *field) {
+  blinkish_trace(visitor, blinkish_member_load(slot), field);
 }
 static inline void blinkish_trace_element(ccgc_visitor *visitor, void *target,
                                           size_t index) {

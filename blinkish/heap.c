@@ -79,7 +79,7 @@ static void trace_object(void *data, void *object, ccgc_visitor *visitor) {
   blinkish_heap *heap = data;
   blinkish_header *header = blinkish_header_of(object);
   if (blinkish_header_is_wrappable(header) && heap->wrappable_trace) {
-    void *slot = ((void **)object)[-1];
+    void *slot = __atomic_load_n((void **)object - 1, __ATOMIC_ACQUIRE);
     heap->wrappable_trace(visitor, object, slot, heap->wrappable_data);
   }
   const blinkish_type *type = &heap->types[blinkish_header_type(header)];
@@ -272,7 +272,7 @@ ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
   if (value &&
       !blinkish_check_object(heap, value, "blinkish_member_set", "value"))
     return heap->errors->last.code;
-  __atomic_store_n(slot, value, __ATOMIC_RELAXED); /* read by marker threads */
+  __atomic_store_n(slot, value, __ATOMIC_RELEASE); /* read by marker threads */
   ccgc_barrier_write(heap->barrier, value); /* .inv.no-black-to-white */
   return CCGC_OK;
 }

@@ -51,8 +51,10 @@ static inline uint64_t blinkish_header_make(uint16_t type, size_t cell_size,
 
 static inline blinkish_header *blinkish_header_of(const void *payload) {
   const uint64_t *before = (const uint64_t *)payload - 1;
-  return (blinkish_header *)(*before & BLINKISH_HEADER_TAG ? before
-                                                           : before - 1);
+  /* For a wrappable object this word is the slot, which bridge/ may be
+   * setting while a marker thread looks: an atomic read. */
+  uint64_t word = __atomic_load_n(before, __ATOMIC_RELAXED);
+  return (blinkish_header *)(word & BLINKISH_HEADER_TAG ? before : before - 1);
 }
 
 static inline uint16_t blinkish_header_type(const blinkish_header *header) {

@@ -18,7 +18,7 @@ typedef struct heap_vector {
 static void trace_vector(ccgc_visitor *visitor, void *object) {
   heap_vector *vector = object;
   ccgc_visit_strong(visitor,
-                    __atomic_load_n(&vector->backing, __ATOMIC_RELAXED),
+                    __atomic_load_n(&vector->backing, __ATOMIC_ACQUIRE),
                     ccgc_edge_named(CCGC_EDGE_INTERNAL, "backing"));
 }
 
@@ -27,7 +27,7 @@ static void trace_backing(ccgc_visitor *visitor, void *object) {
   size_t length = __atomic_load_n(&backing->length, __ATOMIC_ACQUIRE);
   for (size_t i = 0; i < length; i++)
     ccgc_visit_strong(visitor,
-                      __atomic_load_n(&backing->items[i], __ATOMIC_RELAXED),
+                      __atomic_load_n(&backing->items[i], __ATOMIC_ACQUIRE),
                       ccgc_edge_indexed(i));
 }
 
@@ -149,7 +149,7 @@ ccgc_status blinkish_vector_remove(blinkish_heap *heap, void *vector, size_t i) 
   for (size_t j = i; j + 1 < backing->length; j++)
     blinkish_member_set(heap, backing, &backing->items[j], backing->items[j + 1]);
   __atomic_store_n(&backing->length, backing->length - 1, __ATOMIC_RELEASE);
-  __atomic_store_n(&backing->items[backing->length], NULL, __ATOMIC_RELAXED);
+  __atomic_store_n(&backing->items[backing->length], NULL, __ATOMIC_RELEASE);
   return CCGC_OK;
 }
 

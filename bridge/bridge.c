@@ -105,7 +105,9 @@ static ccgc_status pair(bridge *self, void *dom_object, void **slot,
     return ccgc_error_set(errors_of(self), CCGC_E_OUT_OF_MEMORY,
                           "bridge_wrap: no memory for the wrapper reference");
   }
-  *slot = ref; /* the ref's own store ran the barrier on the wrapper */
+  /* Release: a marker thread tracing the DOM object sees the initialized
+   * reference. The ref's own store ran the barrier on the wrapper. */
+  __atomic_store_n(slot, ref, __ATOMIC_RELEASE);
   return CCGC_OK;
 }
 

@@ -39,7 +39,7 @@ typedef struct bench_node {
 
 static void trace_bench_node(ccgc_visitor *visitor, void *object) {
   bench_node *node = object;
-  blinkish_trace(visitor, node->next, "next");
+  blinkish_trace_member(visitor, (void *const *)&node->next, "next");
   bridge_trace_script_ref(visitor, node->script, "script");
 }
 

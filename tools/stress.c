@@ -63,7 +63,8 @@ static const char *const property_names[SLOT_COUNT] = {"p0", "p1", "p2", "p3"};
 static void trace_node(ccgc_visitor *visitor, void *object) {
   stress_node *node = object;
   for (int i = 0; i < SLOT_COUNT; i++)
-    blinkish_trace_element(visitor, node->slots[i], (size_t)i);
+    blinkish_trace_element(visitor, blinkish_member_load(&node->slots[i]),
+                           (size_t)i);
   bridge_trace_script_ref(visitor, node->script, "script");
 }
 

@@ -226,19 +226,19 @@ v8ish_traced *v8ish_traced_new(v8ish_heap *heap, v8ish_local value) {
 void v8ish_traced_set(v8ish_heap *heap, v8ish_traced *traced,
                       v8ish_local value) {
   v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_traced_set");
-  __atomic_store_n(&traced->value, raw, __ATOMIC_RELAXED);
+  __atomic_store_n(&traced->value, raw, __ATOMIC_RELEASE);
   barrier(heap, raw); /* .inv.script-store-barriered: the holder may be black */
 }
 
 v8ish_local v8ish_traced_get(v8ish_heap *heap, const v8ish_traced *traced) {
-  v8ish_value raw = __atomic_load_n(&traced->value, __ATOMIC_RELAXED);
+  v8ish_value raw = __atomic_load_n(&traced->value, __ATOMIC_ACQUIRE);
   if (raw == 0) return v8ish_local_empty();
   return v8ish_handle_new(heap, raw, "v8ish_traced_get");
 }
 
 void *v8ish_traced_target(const v8ish_traced *traced) {
   if (!traced) return NULL;
-  v8ish_value raw = __atomic_load_n(&traced->value, __ATOMIC_RELAXED);
+  v8ish_value raw = __atomic_load_n(&traced->value, __ATOMIC_ACQUIRE);
   return v8ish_is_ref(raw) ? v8ish_untag(raw) : NULL;
 }
 

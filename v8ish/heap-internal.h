@@ -67,13 +67,15 @@ static inline intptr_t v8ish_smi_value(v8ish_value value) {
   return (intptr_t)value >> 1;
 }
 
-/* Field access with relaxed atomics: marker threads read while the mutator
- * writes (docs/concurrent-marking.md). */
+/* Field access for marker threads that read while the mutator writes
+ * (docs/concurrent-marking.md): a store publishes with release, so a marker
+ * that loads the reference with acquire also sees the initialized object
+ * behind it (a new hidden class, a new backing store). Plain moves on x86. */
 static inline word_t v8ish_load(const word_t *object, size_t index) {
-  return __atomic_load_n(&object[index], __ATOMIC_RELAXED);
+  return __atomic_load_n(&object[index], __ATOMIC_ACQUIRE);
 }
 static inline void v8ish_store_raw(word_t *object, size_t index, word_t value) {
-  __atomic_store_n(&object[index], value, __ATOMIC_RELAXED);
+  __atomic_store_n(&object[index], value, __ATOMIC_RELEASE);
 }
 
 typedef struct v8ish_page {

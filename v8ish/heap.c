@@ -116,14 +116,29 @@ void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor) {
 
 /* --- concurrent visiting: wait-free snapshotting ------------------------------ */
 
+/* The snapshot: per marker thread, grown with malloc (not GLib's slice
+ * allocator, whose recycling ThreadSanitizer cannot follow). */
+typedef struct snapshot_buffer {
+  void **targets;
+  size_t count, capacity;
+} snapshot_buffer;
+
 typedef struct snapshot_visitor {
   ccgc_visitor base;
-  GArray *targets; /* void *, then edge kinds are not needed by markers */
+  snapshot_buffer *buffer;
 } snapshot_visitor;
 
 static void snapshot_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
   (void)edge;
-  g_array_append_val(((snapshot_visitor *)visitor)->targets, target);
+  snapshot_buffer *buffer = ((snapshot_visitor *)visitor)->buffer;
+  if (buffer->count == buffer->capacity) {
+    size_t capacity = buffer->capacity ? buffer->capacity * 2 : 64;
+    void **grown = realloc(buffer->targets, capacity * sizeof *grown);
+    if (!grown) abort(); /* dropping a reference would free a live object */
+    buffer->targets = grown;
+    buffer->capacity = capacity;
+  }
+  buffer->targets[buffer->count++] = target;
 }
 static void snapshot_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
   (void)visitor, (void)slot, (void)edge;
@@ -140,14 +155,13 @@ static const ccgc_visitor_ops snapshot_ops = {snapshot_strong, snapshot_weak,
  * copy only if this thread won. A mutator's unsafe change that raced with the
  * copy first won the CAS itself, so a corrupt copy is always dropped. */
 static bool visit_concurrent(void *data, void *object, ccgc_visitor *visitor) {
-  static __thread GArray *buffer;
-  if (!buffer) buffer = g_array_sized_new(FALSE, FALSE, sizeof(void *), 64);
-  g_array_set_size(buffer, 0);
-  snapshot_visitor snapshot = {{&snapshot_ops}, buffer};
+  static __thread snapshot_buffer buffer;
+  buffer.count = 0;
+  snapshot_visitor snapshot = {{&snapshot_ops}, &buffer};
   v8ish_trace(data, object, &snapshot.base);
   if (!ccgc_mark_grey_to_black(object)) return false; /* .inv.snapshot-before-cas */
-  for (guint i = 0; i < buffer->len; i++)
-    ccgc_visit_strong(visitor, g_array_index(buffer, void *, i),
+  for (size_t i = 0; i < buffer.count; i++)
+    ccgc_visit_strong(visitor, buffer.targets[i],
                       ccgc_edge_named(CCGC_EDGE_INTERNAL, NULL));
   return true;
 }

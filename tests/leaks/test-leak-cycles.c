@@ -191,7 +191,7 @@ typedef struct node_list {
 } node_list;
 
 static void trace_node_list(ccgc_visitor *visitor, void *object) {
-  blinkish_trace(visitor, ((node_list *)object)->vector, "items");
+  blinkish_trace_member(visitor, &((node_list *)object)->vector, "items");
 }
 
 static size_t array_and_vector(bridge_mode mode, bool rooted) {

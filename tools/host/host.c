@@ -14,12 +14,12 @@ typedef struct event_listener {
 
 static void trace_node(ccgc_visitor *visitor, void *object) {
   ccgc_host_node *node = object;
-  blinkish_trace(visitor, node->parent, "parentNode");
-  blinkish_trace(visitor, node->first_child, "firstChild");
-  blinkish_trace(visitor, node->last_child, "lastChild");
-  blinkish_trace(visitor, node->next_sibling, "nextSibling");
-  blinkish_trace(visitor, node->prev_sibling, "previousSibling");
-  blinkish_trace(visitor, node->listeners, "listeners");
+  blinkish_trace_member(visitor, (void *const *)&node->parent, "parentNode");
+  blinkish_trace_member(visitor, (void *const *)&node->first_child, "firstChild");
+  blinkish_trace_member(visitor, (void *const *)&node->last_child, "lastChild");
+  blinkish_trace_member(visitor, (void *const *)&node->next_sibling, "nextSibling");
+  blinkish_trace_member(visitor, (void *const *)&node->prev_sibling, "previousSibling");
+  blinkish_trace_member(visitor, (void *const *)&node->listeners, "listeners");
 }
 
 static void finalize_node(void *object) {
