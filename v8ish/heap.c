@@ -116,29 +116,30 @@ void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor) {
 
 /* --- concurrent visiting: wait-free snapshotting ------------------------------ */
 
-/* The snapshot: per marker thread, grown with malloc (not GLib's slice
- * allocator, whose recycling ThreadSanitizer cannot follow). */
-typedef struct snapshot_buffer {
-  void **targets;
-  size_t count, capacity;
-} snapshot_buffer;
+/* The snapshot lives on the marker's stack; an object with more references
+ * than fit grows it on the heap for the one visit. */
+#define SNAPSHOT_INLINE 64
 
 typedef struct snapshot_visitor {
   ccgc_visitor base;
-  snapshot_buffer *buffer;
+  void **targets;
+  size_t count, capacity;
+  void *inline_targets[SNAPSHOT_INLINE];
 } snapshot_visitor;
 
 static void snapshot_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
   (void)edge;
-  snapshot_buffer *buffer = ((snapshot_visitor *)visitor)->buffer;
-  if (buffer->count == buffer->capacity) {
-    size_t capacity = buffer->capacity ? buffer->capacity * 2 : 64;
-    void **grown = realloc(buffer->targets, capacity * sizeof *grown);
+  snapshot_visitor *snapshot = (snapshot_visitor *)visitor;
+  if (snapshot->count == snapshot->capacity) {
+    size_t capacity = snapshot->capacity * 2;
+    void **grown = malloc(capacity * sizeof *grown);
     if (!grown) abort(); /* dropping a reference would free a live object */
-    buffer->targets = grown;
-    buffer->capacity = capacity;
+    memcpy(grown, snapshot->targets, snapshot->count * sizeof *grown);
+    if (snapshot->targets != snapshot->inline_targets) free(snapshot->targets);
+    snapshot->targets = grown;
+    snapshot->capacity = capacity;
   }
-  buffer->targets[buffer->count++] = target;
+  snapshot->targets[snapshot->count++] = target;
 }
 static void snapshot_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
   (void)visitor, (void)slot, (void)edge;
@@ -155,15 +156,19 @@ static const ccgc_visitor_ops snapshot_ops = {snapshot_strong, snapshot_weak,
  * copy only if this thread won. A mutator's unsafe change that raced with the
  * copy first won the CAS itself, so a corrupt copy is always dropped. */
 static bool visit_concurrent(void *data, void *object, ccgc_visitor *visitor) {
-  static __thread snapshot_buffer buffer;
-  buffer.count = 0;
-  snapshot_visitor snapshot = {{&snapshot_ops}, &buffer};
+  snapshot_visitor snapshot;
+  snapshot.base.ops = &snapshot_ops;
+  snapshot.targets = snapshot.inline_targets;
+  snapshot.count = 0;
+  snapshot.capacity = SNAPSHOT_INLINE;
   v8ish_trace(data, object, &snapshot.base);
-  if (!ccgc_mark_grey_to_black(object)) return false; /* .inv.snapshot-before-cas */
-  for (size_t i = 0; i < buffer.count; i++)
-    ccgc_visit_strong(visitor, buffer.targets[i],
-                      ccgc_edge_named(CCGC_EDGE_INTERNAL, NULL));
-  return true;
+  bool won = ccgc_mark_grey_to_black(object); /* .inv.snapshot-before-cas */
+  if (won)
+    for (size_t i = 0; i < snapshot.count; i++)
+      ccgc_visit_strong(visitor, snapshot.targets[i],
+                        ccgc_edge_named(CCGC_EDGE_INTERNAL, NULL));
+  if (snapshot.targets != snapshot.inline_targets) free(snapshot.targets);
+  return won;
 }
 
 /* --- the heap interface ------------------------------------------------------------ */
