@@ -22,7 +22,6 @@ typedef struct blinkish_page {
   uint8_t *cells_start; /* normal pages: first cell; large: the one cell */
   uint8_t *cells_end;
   uint8_t *start_bits;  /* normal pages only */
-  _Atomic uint8_t large_mark;
 } blinkish_page;
 
 typedef struct blinkish_type {

@@ -61,9 +61,9 @@ static void prepare(void *data) {
   blinkish_heap *heap = data;
   blinkish_lab_seal(heap); /* pages iterable for sweeping and verification */
   for (blinkish_page *page = heap->pages; page; page = page->next)
-    memset((void *)page->base.marks, 0, CCGC_MARK_TABLE_BYTES);
+    ccgc_page_clear_marks(&page->base);
   for (blinkish_page *page = heap->large_pages; page; page = page->next)
-    atomic_store_explicit(&page->large_mark, CCGC_WHITE, memory_order_relaxed);
+    ccgc_page_clear_marks(&page->base);
 }
 
 static void trace_roots(void *data, ccgc_visitor *visitor) {

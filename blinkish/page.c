@@ -59,28 +59,16 @@ static bool over_limit(blinkish_heap *heap, size_t more) {
 
 static blinkish_page *map_page(blinkish_heap *heap, size_t reservation,
                                bool large) {
-  blinkish_page *page = ccgc_page_memory_map(reservation);
+  blinkish_page *page = (blinkish_page *)ccgc_page_create(
+      heap->collector, heap->heap_id, heap, reservation, large, MARKS_OFFSET);
   if (!page) return NULL;
-  page->base.magic = CCGC_PAGE_MAGIC;
-  page->base.heap_id = (uint16_t)heap->heap_id;
-  page->base.flags = large ? CCGC_PAGE_LARGE : 0;
-  page->base.reservation = reservation;
-  page->base.owner = heap;
   if (large) {
-    page->base.mark_shift = CCGC_LARGE_MARK_SHIFT;
-    page->base.marks = &page->large_mark;
     page->cells_start = (uint8_t *)page + PAGE_HEADER_BYTES;
     page->cells_end = (uint8_t *)page + reservation;
   } else {
-    page->base.mark_shift = CCGC_GRANULE_SHIFT;
-    page->base.marks = (_Atomic uint8_t *)((uint8_t *)page + MARKS_OFFSET);
     page->start_bits = (uint8_t *)page + START_BITS_OFFSET;
     page->cells_start = (uint8_t *)page + CELLS_OFFSET;
     page->cells_end = (uint8_t *)page + CCGC_PAGE_SIZE;
-  }
-  if (ccgc_collector_register_page(heap->collector, &page->base) != CCGC_OK) {
-    ccgc_page_memory_unmap(page, reservation);
-    return NULL;
   }
   heap->committed_bytes += reservation;
   return page;
@@ -88,14 +76,12 @@ static blinkish_page *map_page(blinkish_heap *heap, size_t reservation,
 
 void blinkish_page_release(blinkish_heap *heap, blinkish_page *page,
                            bool large) {
-  ccgc_collector_unregister_page(heap->collector, &page->base);
-  page->base.magic = CCGC_PAGE_DEAD; /* .inv.registered-pages */
   heap->committed_bytes -= page->base.reservation;
   if (large)
     heap->large_page_count--;
   else
     heap->normal_page_count--;
-  ccgc_page_memory_unmap(page, page->base.reservation);
+  ccgc_page_destroy(heap->collector, &page->base);
 }
 
 void blinkish_pages_release_all(blinkish_heap *heap) {

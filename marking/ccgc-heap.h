@@ -80,6 +80,19 @@ ccgc_page *ccgc_collector_find_page(const ccgc_collector *collector,
 
 ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector);
 
+/* Maps, initializes and registers a page for a heap: `reservation` bytes
+ * (a multiple of CCGC_PAGE_SIZE for large pages), the ccgc_page prefix filled
+ * in, the mark table at `marks_offset` bytes from the page start (normal
+ * pages) or the prefix's large_mark byte (large pages). Returns NULL if the OS
+ * refuses memory or the registry cannot grow. */
+ccgc_page *ccgc_page_create(ccgc_collector *collector, int heap_id,
+                            void *owner, size_t reservation, bool large,
+                            size_t marks_offset);
+/* Unregisters the page, wipes its signature and returns it to the OS. */
+void ccgc_page_destroy(ccgc_collector *collector, ccgc_page *page);
+/* Clears a page's mark table for a new cycle. */
+void ccgc_page_clear_marks(ccgc_page *page);
+
 /* Heaps call this from their allocation slow path (not the inline fast path)
  * with the bytes handed out since the last call: while incremental marking
  * runs, enough allocation triggers a marking step. Marking steps never free

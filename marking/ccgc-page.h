@@ -56,7 +56,7 @@ typedef struct ccgc_page {
   uint16_t heap_id;        /* owner's index in the collector              */
   uint16_t flags;          /* CCGC_PAGE_LARGE                             */
   uint32_t mark_shift;     /* CCGC_GRANULE_SHIFT or CCGC_LARGE_MARK_SHIFT */
-  uint32_t reserved;
+  _Atomic uint8_t large_mark; /* the mark table of a large page        */
   _Atomic uint8_t *marks;  /* the mark table of this page                 */
   size_t reservation;      /* bytes mapped for this page, header included */
   void *owner;             /* the heap-specific space or heap (opaque)    */

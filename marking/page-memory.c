@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
+#include <string.h>
+
+#include "ccgc-heap.h"
 #include "ccgc-page.h"
 
 static size_t round_up_to_page(size_t size) {
@@ -30,4 +33,41 @@ void *ccgc_page_memory_map(size_t size) {
 void ccgc_page_memory_unmap(void *base, size_t size) {
   if (!base) return;
   munmap(base, round_up_to_page(size));
+}
+
+ccgc_page *ccgc_page_create(ccgc_collector *collector, int heap_id,
+                            void *owner, size_t reservation, bool large,
+                            size_t marks_offset) {
+  ccgc_page *page = ccgc_page_memory_map(reservation);
+  if (!page) return NULL;
+  page->magic = CCGC_PAGE_MAGIC;
+  page->heap_id = (uint16_t)heap_id;
+  page->flags = large ? CCGC_PAGE_LARGE : 0;
+  page->reservation = reservation;
+  page->owner = owner;
+  if (large) {
+    page->mark_shift = CCGC_LARGE_MARK_SHIFT; /* every address: index 0 */
+    page->marks = &page->large_mark;
+  } else {
+    page->mark_shift = CCGC_GRANULE_SHIFT;
+    page->marks = (_Atomic uint8_t *)((uint8_t *)page + marks_offset);
+  }
+  if (ccgc_collector_register_page(collector, page) != CCGC_OK) {
+    ccgc_page_memory_unmap(page, reservation);
+    return NULL;
+  }
+  return page;
+}
+
+void ccgc_page_destroy(ccgc_collector *collector, ccgc_page *page) {
+  ccgc_collector_unregister_page(collector, page);
+  page->magic = CCGC_PAGE_DEAD; /* .inv.registered-pages */
+  ccgc_page_memory_unmap(page, page->reservation);
+}
+
+void ccgc_page_clear_marks(ccgc_page *page) {
+  if (page->flags & CCGC_PAGE_LARGE)
+    atomic_store_explicit(&page->large_mark, CCGC_WHITE, memory_order_relaxed);
+  else
+    memset((void *)page->marks, 0, CCGC_MARK_TABLE_BYTES);
 }

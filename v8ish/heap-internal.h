@@ -82,7 +82,6 @@ typedef struct v8ish_page {
   ccgc_page base; /* first (.inv.page-aligned) */
   struct v8ish_page *next;
   word_t *start, *end; /* object area */
-  _Atomic uint8_t large_mark;
 } v8ish_page;
 
 typedef struct global_node {

@@ -64,40 +64,24 @@ static v8ish_page *map_page(v8ish_heap *heap, size_t reservation, bool large) {
   if (heap->options.limit_bytes &&
       heap->committed_bytes + reservation > heap->options.limit_bytes)
     return NULL;
-  v8ish_page *page = ccgc_page_memory_map(reservation);
+  v8ish_page *page = (v8ish_page *)ccgc_page_create(
+      heap->collector, heap->heap_id, heap, reservation, large,
+      PAGE_HEADER_BYTES);
   if (!page) return NULL;
-  page->base.magic = CCGC_PAGE_MAGIC;
-  page->base.heap_id = (uint16_t)heap->heap_id;
-  page->base.flags = large ? CCGC_PAGE_LARGE : 0;
-  page->base.reservation = reservation;
-  page->base.owner = heap;
-  if (large) {
-    page->base.mark_shift = CCGC_LARGE_MARK_SHIFT;
-    page->base.marks = &page->large_mark;
-    page->start = (word_t *)((uint8_t *)page + PAGE_HEADER_BYTES);
-  } else {
-    page->base.mark_shift = CCGC_GRANULE_SHIFT;
-    page->base.marks = (_Atomic uint8_t *)((uint8_t *)page + PAGE_HEADER_BYTES);
-    page->start = (word_t *)((uint8_t *)page + OBJECTS_OFFSET);
-  }
+  page->start = (word_t *)((uint8_t *)page +
+                           (large ? PAGE_HEADER_BYTES : OBJECTS_OFFSET));
   page->end = (word_t *)((uint8_t *)page + reservation);
-  if (ccgc_collector_register_page(heap->collector, &page->base) != CCGC_OK) {
-    ccgc_page_memory_unmap(page, reservation);
-    return NULL;
-  }
   heap->committed_bytes += reservation;
   return page;
 }
 
 static void release_page(v8ish_heap *heap, v8ish_page *page, bool large) {
-  ccgc_collector_unregister_page(heap->collector, &page->base);
-  page->base.magic = CCGC_PAGE_DEAD; /* .inv.registered-pages */
   heap->committed_bytes -= page->base.reservation;
   if (large)
     heap->large_page_count--;
   else
     heap->normal_page_count--;
-  ccgc_page_memory_unmap(page, page->base.reservation);
+  ccgc_page_destroy(heap->collector, &page->base);
 }
 
 void v8ish_space_release_all(v8ish_heap *heap) {
@@ -212,9 +196,9 @@ word_t *v8ish_allocate(v8ish_heap *heap, size_t bytes, const char *call) {
 void v8ish_space_prepare(v8ish_heap *heap) {
   seal_lab(heap);
   for (v8ish_page *page = heap->pages; page; page = page->next)
-    memset((void *)page->base.marks, 0, CCGC_MARK_TABLE_BYTES);
+    ccgc_page_clear_marks(&page->base);
   for (v8ish_page *page = heap->large_pages; page; page = page->next)
-    atomic_store_explicit(&page->large_mark, CCGC_WHITE, memory_order_relaxed);
+    ccgc_page_clear_marks(&page->base);
 }
 
 static bool is_filler(v8ish_heap *heap, const word_t *object) {

@@ -25,10 +25,8 @@ static size_t object_bytes(unsigned slot_count) {
 
 static void mock_prepare(void *heap_ptr) {
   mock_heap *heap = heap_ptr;
-  for (guint i = 0; i < heap->pages->len; i++) {
-    ccgc_page *page = g_ptr_array_index(heap->pages, i);
-    memset((void *)page->marks, 0, CCGC_MARK_TABLE_BYTES);
-  }
+  for (guint i = 0; i < heap->pages->len; i++)
+    ccgc_page_clear_marks(g_ptr_array_index(heap->pages, i));
 }
 
 static void mock_trace_roots(void *heap_ptr, ccgc_visitor *visitor) {
@@ -121,12 +119,8 @@ mock_heap *mock_heap_new(ccgc_collector *collector, const char *name) {
 }
 
 void mock_heap_free(mock_heap *heap) {
-  for (guint i = 0; i < heap->pages->len; i++) {
-    ccgc_page *page = g_ptr_array_index(heap->pages, i);
-    ccgc_collector_unregister_page(heap->collector, page);
-    page->magic = CCGC_PAGE_DEAD;
-    ccgc_page_memory_unmap(page, CCGC_PAGE_SIZE);
-  }
+  for (guint i = 0; i < heap->pages->len; i++)
+    ccgc_page_destroy(heap->collector, g_ptr_array_index(heap->pages, i));
   ccgc_collector_detach_heap(heap->collector, heap->id);
   g_ptr_array_free(heap->pages, TRUE);
   g_ptr_array_free(heap->objects, TRUE);
@@ -135,15 +129,9 @@ void mock_heap_free(mock_heap *heap) {
 }
 
 static void new_page(mock_heap *heap) {
-  ccgc_page *page = ccgc_page_memory_map(CCGC_PAGE_SIZE);
+  ccgc_page *page = ccgc_page_create(heap->collector, heap->id, heap,
+                                     CCGC_PAGE_SIZE, false, 256);
   g_assert(page);
-  page->magic = CCGC_PAGE_MAGIC;
-  page->heap_id = (uint16_t)heap->id;
-  page->mark_shift = CCGC_GRANULE_SHIFT;
-  page->marks = (_Atomic uint8_t *)((unsigned char *)page + 256);
-  page->reservation = CCGC_PAGE_SIZE;
-  page->owner = heap;
-  ccgc_collector_register_page(heap->collector, page);
   g_ptr_array_add(heap->pages, page);
   heap->cursor = (unsigned char *)page + 256 + CCGC_MARK_TABLE_BYTES;
   heap->limit = (unsigned char *)page + CCGC_PAGE_SIZE;
