@@ -94,8 +94,16 @@ static void process_weakness(void *data) {
       node->object = NULL; /* .inv.weak-before-finalizers */
 }
 
+/* Payload bytes of a known object (unchecked: the callers validated it). */
+static size_t payload_size(const void *object) {
+  blinkish_header *header = blinkish_header_of(object);
+  return blinkish_header_cell_size(header) -
+         blinkish_payload_offset(blinkish_header_is_wrappable(header));
+}
+
 static size_t object_size(void *data, const void *object) {
-  return blinkish_object_size(data, object);
+  (void)data;
+  return payload_size(object);
 }
 
 static const char *type_name(void *data, const void *object) {
@@ -151,6 +159,16 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
 
 void blinkish_heap_free(blinkish_heap *heap) {
   if (!heap || heap->sig != BLINKISH_SIG) return;
+  if (heap->in_finalization || ccgc_collector_in_collection(heap->collector)) {
+    ccgc_error_misuse(heap->errors, CCGC_E_IN_COLLECTION,
+                      "blinkish_heap_free: called during a collection (from "
+                      "a finalizer or a collection callback)");
+    return;
+  }
+  /* The marker's worklists may hold objects of this heap: finish the cycle
+   * before its pages go. */
+  if (ccgc_collector_state(heap->collector) == CCGC_STATE_MARKING)
+    ccgc_incremental_finish(heap->collector);
   blinkish_lab_seal(heap);
   blinkish_finalize_all(heap);
   blinkish_pages_release_all(heap);
@@ -185,6 +203,13 @@ blinkish_type_id blinkish_register_type(blinkish_heap *heap,
   if (!info || !info->name || !*info->name) {
     ccgc_error_set(heap->errors, CCGC_E_INVALID_ARGUMENT,
                    "blinkish_register_type: a type needs a name");
+    return 0;
+  }
+  if (info->flags & ~(unsigned)BLINKISH_TYPE_WRAPPABLE) {
+    ccgc_error_set(heap->errors, CCGC_E_INVALID_ARGUMENT,
+                   "blinkish_register_type: unknown flags 0x%x for '%s'",
+                   info->flags & ~(unsigned)BLINKISH_TYPE_WRAPPABLE,
+                   info->name);
     return 0;
   }
   if (heap->type_count + 1 >= BLINKISH_MAX_TYPES) {
@@ -225,22 +250,18 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
   bool wrappable = heap->types[type].flags & BLINKISH_TYPE_WRAPPABLE;
   bool overflow;
   size_t cell_size = blinkish_cell_size_for(size, wrappable, &overflow);
-  if (overflow || cell_size > ((size_t)1 << 40)) {
+  /* The header holds the cell size in 32 bits (object-header.h). */
+  if (overflow || cell_size > UINT32_MAX) {
     ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
-                   "blinkish_alloc: %zu bytes of %s overflows the heap's "
-                   "object size",
-                   size, heap->types[type].name);
+                   "blinkish_alloc: %zu bytes of %s exceed the largest "
+                   "object (%zu bytes)",
+                   size, heap->types[type].name,
+                   (size_t)UINT32_MAX - blinkish_payload_offset(wrappable) -
+                       (CCGC_GRANULE - 1));
     return NULL;
   }
   void *object = blinkish_page_allocate(heap, cell_size, wrappable, type);
-  if (!object) {
-    ccgc_error_set(heap->errors, CCGC_E_HEAP_LIMIT,
-                   "blinkish_alloc: DOM heap limit of %zu bytes reached "
-                   "allocating %zu bytes of %s (%zu committed)",
-                   heap->options.limit_bytes, size, heap->types[type].name,
-                   heap->committed_bytes);
-    return NULL;
-  }
+  if (!object) return NULL; /* limit or OS refusal, recorded by page.c */
   heap->used_bytes += blinkish_header_cell_size(blinkish_header_of(object));
   heap->object_count++;
   ccgc_barrier_on_allocate(heap->barrier, object); /* .inv.allocate-black */
@@ -260,7 +281,7 @@ ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
                              "(a finalizer must not write heap objects)");
   if (!blinkish_check_object(heap, holder, "blinkish_member_set", "holder"))
     return heap->errors->last.code;
-  size_t size = blinkish_object_size(heap, holder);
+  size_t size = payload_size(holder);
   if ((uint8_t *)slot < (uint8_t *)holder ||
       (uint8_t *)slot + sizeof(void *) > (uint8_t *)holder + size ||
       ((uintptr_t)slot & (sizeof(void *) - 1)))
@@ -268,7 +289,8 @@ ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
                              "blinkish_member_set: slot %p is not inside the "
                              "%zu-byte payload of %s %p",
                              (void *)slot, size,
-                             blinkish_type_name(heap, holder), holder);
+                             blinkish_type_info_of(heap, holder)->name,
+                             holder);
   if (value &&
       !blinkish_check_object(heap, value, "blinkish_member_set", "value"))
     return heap->errors->last.code;
@@ -332,7 +354,7 @@ void **blinkish_wrappable_slot(blinkish_heap *heap, void *object) {
   if (!blinkish_header_is_wrappable(blinkish_header_of(object))) {
     ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
                       "blinkish_wrappable_slot: type %s is not wrappable",
-                      blinkish_type_name(heap, object));
+                      blinkish_type_info_of(heap, object)->name);
     return NULL;
   }
   return (void **)object - 1;
@@ -349,20 +371,23 @@ void blinkish_heap_set_wrappable_hooks(blinkish_heap *heap,
 
 /* --- introspection ------------------------------------------------------------------ */
 
+/* The host may pass anything: checked, misuse answers NULL / 0. */
 const char *blinkish_type_name(blinkish_heap *heap, const void *object) {
+  if (!blinkish_check_object(heap, object, "blinkish_type_name", "object"))
+    return NULL;
   return blinkish_type_info_of(heap, object)->name;
 }
 
 blinkish_type_id blinkish_type_of(blinkish_heap *heap, const void *object) {
-  (void)heap;
+  if (!blinkish_check_object(heap, object, "blinkish_type_of", "object"))
+    return 0;
   return blinkish_header_type(blinkish_header_of(object));
 }
 
 size_t blinkish_object_size(blinkish_heap *heap, const void *object) {
-  (void)heap;
-  blinkish_header *header = blinkish_header_of(object);
-  return blinkish_header_cell_size(header) -
-         blinkish_payload_offset(blinkish_header_is_wrappable(header));
+  if (!blinkish_check_object(heap, object, "blinkish_object_size", "object"))
+    return 0;
+  return payload_size(object);
 }
 
 bool blinkish_in_finalization(blinkish_heap *heap) {

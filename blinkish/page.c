@@ -1,11 +1,12 @@
 /* page.c - the DOM heap's pages, cells, free lists and allocation.
  *
- * Normal pages hold cells of any size below BLINKISH_LARGE_THRESHOLD, carved
- * from a linear allocation area (bump pointer) or taken from segregated free
- * lists (bucket i holds cells of at least 16 << i bytes, first fit, the rest
- * split back). Larger objects get a large page each. Pages stay iterable
- * (.inv.iterable-pages): every cell has a header with its size; free cells
- * are flagged.
+ * Normal pages hold cells of any size below BLINKISH_LARGE_THRESHOLD, bumped
+ * out of a linear allocation area. When it runs out, the area is refilled
+ * with a whole entry of the segregated free lists (bucket i holds free cells
+ * of [16 << i, 16 << (i+1)) bytes), or else with a fresh page; its rest goes
+ * back to the free lists. Larger objects get a large page each. Pages stay
+ * iterable (.inv.iterable-pages): every cell has a header with its size, free
+ * cells are flagged, and walkers skip the open allocation area.
  */
 #include <string.h>
 
@@ -52,16 +53,31 @@ void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell,
     page->start_bits[index >> 3] &= (uint8_t)~(1u << (index & 7));
 }
 
-static bool over_limit(blinkish_heap *heap, size_t more) {
-  return heap->options.limit_bytes &&
-         heap->committed_bytes + more > heap->options.limit_bytes;
+/* At the hard limit the allocation fails with the heap unchanged
+ * (.inv.no-gc-in-allocation): records CCGC_E_HEAP_LIMIT and returns true. */
+static bool refuse_over_limit(blinkish_heap *heap, size_t more,
+                              size_t cell_size, uint16_t type) {
+  if (!heap->options.limit_bytes ||
+      heap->committed_bytes + more <= heap->options.limit_bytes)
+    return false;
+  ccgc_error_set(heap->errors, CCGC_E_HEAP_LIMIT,
+                 "blinkish_alloc: DOM heap limit of %zu bytes reached "
+                 "allocating a %zu-byte %s (%zu committed, %zu more needed)",
+                 heap->options.limit_bytes, cell_size, heap->types[type].name,
+                 heap->committed_bytes, more);
+  return true;
 }
 
 static blinkish_page *map_page(blinkish_heap *heap, size_t reservation,
                                bool large) {
   blinkish_page *page = (blinkish_page *)ccgc_page_create(
       heap->collector, heap->heap_id, heap, reservation, large, MARKS_OFFSET);
-  if (!page) return NULL;
+  if (!page) {
+    ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
+                   "blinkish_alloc: the system refused a %zu-byte page",
+                   reservation);
+    return NULL;
+  }
   if (large) {
     page->cells_start = (uint8_t *)page + PAGE_HEADER_BYTES;
     page->cells_end = (uint8_t *)page + reservation;
@@ -125,49 +141,69 @@ void blinkish_free_lists_clear(blinkish_heap *heap) {
   memset(heap->free_lists, 0, sizeof heap->free_lists);
 }
 
-/* Turns the rest of the linear allocation area into a free cell so the page
- * stays iterable (before a GC walks or sweeps pages). */
+/* Returns the rest of the linear allocation area to the free lists, so the
+ * page stays iterable with headers alone (before a GC walks or sweeps pages,
+ * and whenever the area is replaced). */
 void blinkish_lab_seal(blinkish_heap *heap) {
   if (heap->lab_cursor && heap->lab_cursor < heap->lab_limit)
-    write_free_cell(heap->lab_cursor,
-                    (size_t)(heap->lab_limit - heap->lab_cursor));
+    blinkish_free_list_add(heap, heap->lab_cursor,
+                           (size_t)(heap->lab_limit - heap->lab_cursor));
   heap->lab_cursor = heap->lab_limit = NULL;
   heap->lab_page = NULL;
 }
 
-static uint8_t *take_from_free_lists(blinkish_heap *heap, size_t size) {
-  for (unsigned bucket = bucket_for(size); bucket < BLINKISH_BUCKETS;
-       bucket++) {
-    blinkish_free_cell **link = &heap->free_lists[bucket];
-    for (blinkish_free_cell *cell = *link; cell; link = &cell->next,
-                            cell = cell->next) {
-      size_t cell_size = blinkish_header_cell_size(&cell->header);
-      if (cell_size < size) continue;
-      *link = cell->next;
-      if (cell_size - size >= sizeof(blinkish_free_cell))
-        blinkish_free_list_add(heap, (uint8_t *)cell + size, cell_size - size);
-      else
-        size = cell_size; /* a remainder too small to list stays in the cell */
-      return (uint8_t *)cell;
-    }
+/* Unlinks a free-list entry of at least size bytes, or returns NULL. The
+ * largest bucket goes first (cppgc's FreeList::Allocate does the same): the
+ * whole entry becomes the allocation area, so one slow-path call feeds many
+ * bump allocations. Every bucket above the size's own holds only entries
+ * that fit, so its head is taken in O(1); only the size's own bucket may
+ * hold entries too small, and it is searched last. */
+static uint8_t *take_from_free_lists(blinkish_heap *heap, size_t size,
+                                     size_t *entry_size) {
+  unsigned lowest = bucket_for(size);
+  for (unsigned bucket = BLINKISH_BUCKETS - 1; bucket > lowest; bucket--) {
+    blinkish_free_cell *cell = heap->free_lists[bucket];
+    if (!cell) continue;
+    heap->free_lists[bucket] = cell->next;
+    *entry_size = blinkish_header_cell_size(&cell->header);
+    return (uint8_t *)cell;
+  }
+  blinkish_free_cell **link = &heap->free_lists[lowest];
+  for (blinkish_free_cell *cell = *link; cell;
+       link = &cell->next, cell = cell->next) {
+    *entry_size = blinkish_header_cell_size(&cell->header);
+    if (*entry_size < size) continue;
+    *link = cell->next;
+    return (uint8_t *)cell;
   }
   return NULL;
 }
 
-static uint8_t *refill_lab(blinkish_heap *heap, size_t size) {
+/* The slow path: a new allocation area from the free lists, or else from a
+ * fresh page; then bump it. NULL at the limit (heap unchanged). */
+static uint8_t *refill_lab(blinkish_heap *heap, size_t size, uint16_t type) {
   blinkish_lab_seal(heap);
-  if (over_limit(heap, CCGC_PAGE_SIZE)) return NULL;
-  blinkish_page *page = map_page(heap, CCGC_PAGE_SIZE, false);
-  if (!page) return NULL;
-  page->next = heap->pages;
-  heap->pages = page;
-  heap->normal_page_count++;
-  heap->lab_page = page;
-  heap->lab_cursor = page->cells_start;
-  heap->lab_limit = page->cells_end;
-  ccgc_collector_notify_allocation(heap->collector, CCGC_PAGE_SIZE);
+  size_t entry_size;
+  uint8_t *entry = take_from_free_lists(heap, size, &entry_size);
+  if (entry) {
+    heap->lab_page = (blinkish_page *)ccgc_page_of(entry);
+    heap->lab_cursor = entry;
+    heap->lab_limit = entry + entry_size;
+  } else {
+    if (refuse_over_limit(heap, CCGC_PAGE_SIZE, size, type)) return NULL;
+    blinkish_page *page = map_page(heap, CCGC_PAGE_SIZE, false);
+    if (!page) return NULL;
+    page->next = heap->pages;
+    heap->pages = page;
+    heap->normal_page_count++;
+    heap->lab_page = page;
+    heap->lab_cursor = page->cells_start;
+    heap->lab_limit = page->cells_end;
+  }
   uint8_t *cell = heap->lab_cursor;
   heap->lab_cursor += size;
+  ccgc_collector_notify_allocation(heap->collector,
+                                   (size_t)(heap->lab_limit - cell));
   return cell;
 }
 
@@ -175,7 +211,7 @@ static void *allocate_large(blinkish_heap *heap, size_t cell_size,
                             bool wrappable, uint16_t type) {
   size_t reservation = PAGE_HEADER_BYTES + cell_size;
   reservation = (reservation + CCGC_PAGE_SIZE - 1) & ~(CCGC_PAGE_SIZE - 1);
-  if (over_limit(heap, reservation)) return NULL;
+  if (refuse_over_limit(heap, reservation, cell_size, type)) return NULL;
   blinkish_page *page = map_page(heap, reservation, true);
   if (!page) return NULL;
   page->next = heap->large_pages;
@@ -188,25 +224,19 @@ static void *allocate_large(blinkish_heap *heap, size_t cell_size,
   return cell + blinkish_payload_offset(wrappable);
 }
 
-/* Returns the payload of a fresh, zeroed object, or NULL at the limit. */
+/* Returns the payload of a fresh, zeroed object, or NULL with the error
+ * recorded (CCGC_E_HEAP_LIMIT, CCGC_E_OUT_OF_MEMORY). */
 void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
                              bool wrappable, uint16_t type) {
   if (cell_size >= BLINKISH_LARGE_THRESHOLD)
     return allocate_large(heap, cell_size, wrappable, type);
   uint8_t *cell;
-  if (heap->lab_cursor && heap->lab_cursor + cell_size <= heap->lab_limit) {
+  if (heap->lab_cursor &&
+      (size_t)(heap->lab_limit - heap->lab_cursor) >= cell_size) {
     cell = heap->lab_cursor; /* the fast path: bump */
     heap->lab_cursor += cell_size;
   } else {
-    cell = take_from_free_lists(heap, cell_size);
-    if (cell) {
-      size_t taken = blinkish_header_cell_size(&((blinkish_free_cell *)cell)->header);
-      if (taken > cell_size && taken - cell_size < sizeof(blinkish_free_cell))
-        cell_size = taken;
-      ccgc_collector_notify_allocation(heap->collector, cell_size);
-    } else {
-      cell = refill_lab(heap, cell_size);
-    }
+    cell = refill_lab(heap, cell_size, type);
     if (!cell) return NULL;
   }
   memset(cell, 0, cell_size);
@@ -216,9 +246,13 @@ void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
   return cell + blinkish_payload_offset(wrappable);
 }
 
-static void each_in_page(blinkish_page *page, void (*fn)(void *, void *),
-                         void *data) {
+static void each_in_page(blinkish_heap *heap, blinkish_page *page,
+                         void (*fn)(void *, void *), void *data) {
   for (uint8_t *cell = page->cells_start; cell < page->cells_end;) {
+    if (cell == heap->lab_cursor && heap->lab_cursor < heap->lab_limit) {
+      cell = heap->lab_limit; /* the allocation area has no headers yet */
+      continue;
+    }
     blinkish_header *header = (blinkish_header *)cell;
     if (!blinkish_word_is_header(header->word)) break; /* untouched rest */
     size_t size = blinkish_header_cell_size(header);
@@ -232,7 +266,7 @@ static void each_in_page(blinkish_page *page, void (*fn)(void *, void *),
 void blinkish_each_object(blinkish_heap *heap, void (*fn)(void *, void *),
                           void *data) {
   for (blinkish_page *page = heap->pages; page; page = page->next)
-    each_in_page(page, fn, data);
+    each_in_page(heap, page, fn, data);
   for (blinkish_page *page = heap->large_pages; page; page = page->next)
-    each_in_page(page, fn, data);
+    each_in_page(heap, page, fn, data);
 }

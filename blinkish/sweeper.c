@@ -11,6 +11,8 @@
  *     Start bits of freed cells are cleared, so a dangling pointer is
  *     recognised as dead; in CCGC_DEBUG builds freed memory is poisoned.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "heap-internal.h"
@@ -64,6 +66,17 @@ static bool sweep_page(blinkish_heap *heap, blinkish_page *page) {
       break;
     }
     size_t size = blinkish_header_cell_size(header);
+#ifdef CCGC_DEBUG
+    if (size < CCGC_GRANULE || (size & (CCGC_GRANULE - 1)) != 0 ||
+        size > (size_t)(page->cells_end - cell)) {
+      /* .inv.iterable-pages broken: a header that does not tile the page. */
+      fprintf(stderr,
+              "blinkish: sweeping page %p: cell at offset %zu has size %zu "
+              "(.inv.iterable-pages)\n",
+              (void *)page, (size_t)(cell - (uint8_t *)page), size);
+      abort();
+    }
+#endif
     bool is_free = blinkish_header_is_free(header);
     if (!is_free) {
       void *payload =

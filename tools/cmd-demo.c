@@ -1,11 +1,13 @@
 /* cmd-demo.c - `ccgc demo`: the demo host. Loads a page into the DOM heap,
- * runs a script-like scenario that forms cycles through both heaps, collects,
- * and draws the cross-heap graph before collection with what the collection
- * reclaimed marked. */
+ * runs a script-like scenario that forms cycles through both heaps, detaches
+ * subtrees, drops script references, collects three times (one V8-style trace
+ * line each), says what was reclaimed, and draws the graph as it was before
+ * the first collection with what each collection reclaimed marked. */
 #include <errno.h>
 #include <getopt.h>
 #include <glib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -17,25 +19,51 @@
 static void usage(FILE *out) {
   fputs("usage: ccgc demo [--out DIR] [--baseline] [--all] [--quiet] [PAGE]\n"
         "\n"
-        "Loads PAGE (default: a bundled page) into the DOM heap, runs a script\n"
-        "scenario that wraps elements, adds listeners whose closures capture\n"
-        "wrappers, and detaches subtrees; collects, prints one V8-style trace\n"
-        "line per collection, and writes DIR/heap.dot and DIR/heap.svg (the\n"
-        "graph before the first collection, reclaimed objects marked).\n"
+        "Loads PAGE (default: the bundled page, tools/host/default-page.html)\n"
+        "into the DOM heap and runs a script scenario: wrappers for elements,\n"
+        "listeners whose closures capture wrappers (closure -> context ->\n"
+        "wrapper -> element -> listener -> closure), subtrees detached while\n"
+        "script still holds them or held only by such cycles, script\n"
+        "references dropped. Collects three times, printing one V8-style trace\n"
+        "line per collection and what was reclaimed, and writes DIR/heap.dot\n"
+        "and DIR/heap.svg: both heaps before the first collection, what the\n"
+        "collections reclaimed in red (docs/tools.md explains the picture).\n"
+        "Exits 1 if a subtree is not reclaimed when it should be.\n"
         "\n"
         "  --out DIR     where to write the pictures (default build/demo)\n"
         "  --baseline    DOM-to-script references as global handles (the\n"
         "                reference-counting era): the cycles leak\n"
         "  --all         also draw hidden classes, strings and backing stores\n"
-        "  --quiet       only the trace lines and the summary\n",
+        "  --quiet       only the trace lines and the summary\n"
+        "  --help        this text\n",
         out);
 }
 
+/* A subtree whose fate the demo reports. */
 typedef struct tracked {
-  const char *what;
+  const char *name;        /* "#tooltip" */
+  const char *how;         /* how it is held */
   ccgc_probe *probe;
-  bool expect_reclaimed; /* in unified mode */
+  unsigned expected;       /* unified mode: the GC that reclaims it */
+  unsigned reclaimed_in;   /* 0: alive */
 } tracked;
+
+typedef struct demo {
+  ccgc_host_world *w;
+  bool baseline, quiet;
+  v8ish_global app;        /* the script's global object */
+  graph_snapshot *before;  /* the graph before the first collection */
+  tracked subtrees[4];
+  size_t subtree_count;
+  unsigned collections;
+  size_t verify_errors;
+  ccgc_cycle_heap_stats first[CCGC_MAX_HEAPS], last[CCGC_MAX_HEAPS];
+  int heap_count;
+} demo;
+
+static void say(const demo *d, const char *line) {
+  if (!d->quiet) printf("%s\n", line);
+}
 
 /* closure -> context -> wrapper -> element -> listener -> closure */
 static void listen(ccgc_host_world *w, ccgc_host_node *node, const char *type,
@@ -45,19 +73,220 @@ static void listen(ccgc_host_world *w, ccgc_host_node *node, const char *type,
   ccgc_host_add_event_listener(w, node, type, closure);
 }
 
-static ccgc_host_node *build_subtree(ccgc_host_world *w, const char *id,
-                                     int items) {
+/* <div id=ID><button>ID item i</button>...</div>, a listener on each button. */
+static ccgc_host_node *build_subtree(ccgc_host_world *w, const char *id, int items) {
   ccgc_host_node *root = ccgc_host_create_element(w, "div");
   ccgc_host_set_attribute(w, root, "id", id);
   for (int i = 0; i < items; i++) {
     ccgc_host_node *item = ccgc_host_create_element(w, "button");
-    char label[32];
+    char label[48];
     snprintf(label, sizeof label, "%s item %d", id, i);
     ccgc_host_append_child(w, item, ccgc_host_create_text(w, label));
     ccgc_host_append_child(w, root, item);
     listen(w, item, "click", "onItemClick");
   }
   return root;
+}
+
+static void track(demo *d, ccgc_host_node *node, const char *name, const char *how,
+                  unsigned expected) {
+  tracked *t = &d->subtrees[d->subtree_count++];
+  *t = (tracked){name, how, ccgc_probe_new(d->w->collector, node, name),
+                 d->baseline ? 0 : expected, 0};
+}
+
+static void set_app(demo *d, const char *property, v8ish_local value) {
+  v8ish_object_set(d->w->script, v8ish_global_get(d->w->script, d->app), property, value);
+}
+
+/* Labels for the picture: an element's id (or tag when its interface does
+ * not say), a text's first words. */
+static char *describe(const ccgc_object_info *info, void *data) {
+  const demo *d = data;
+  if (strcmp(info->heap_name, "dom") != 0) return NULL;
+  const ccgc_host_node *node = ccgc_host_node_at(d->w, info->address);
+  if (!node) return NULL;
+  if (node->kind == CCGC_HOST_ELEMENT) {
+    const char *id = ccgc_host_get_attribute(node, "id");
+    if (id) return g_strdup_printf("#%s", id);
+    /* <header>, <nav>, <main>... share the interface HTMLElement. */
+    return !strcmp(info->type_name, "HTMLElement") ? g_strdup_printf("<%s>", node->name)
+                                                   : NULL;
+  }
+  if (node->kind != CCGC_HOST_TEXT) return NULL;
+  /* Graphviz reads backslashes and quotes in labels: keep words only. */
+  char *text = g_utf8_make_valid(node->name, -1);
+  g_strdelimit(text, "\\\"\n\t\r", ' ');
+  char *shown = g_utf8_strlen(text, -1) > 16 ? g_utf8_substring(text, 0, 15) : NULL;
+  char *note = g_strdup_printf("'%s%s'", shown ? shown : text, shown ? "…" : "");
+  g_free(shown);
+  g_free(text);
+  return note;
+}
+
+static void collect(demo *d) {
+  ccgc_collector *c = d->w->collector;
+  if (d->collections == 0) d->before = graph_snapshot_take(c, describe, d);
+  ccgc_collect(c, CCGC_REASON_HOST_REQUEST); /* prints the trace line */
+  unsigned n = ++d->collections;
+  const ccgc_cycle_stats *stats = ccgc_collector_last_cycle(c);
+  d->heap_count = stats->heap_count;
+  GString *line = g_string_new(NULL);
+  g_string_printf(line, "  GC %u:", n);
+  for (int i = 0; i < stats->heap_count; i++) {
+    if (n == 1) d->first[i] = stats->heaps[i];
+    d->last[i] = stats->heaps[i];
+    g_string_append_printf(line, "%s %s %zu -> %zu objects", i ? "," : "",
+                           stats->heaps[i].name, stats->heaps[i].before.object_count,
+                           stats->heaps[i].after.object_count);
+  }
+  const char *separator = "; reclaimed ";
+  for (size_t i = 0; i < d->subtree_count; i++) {
+    tracked *t = &d->subtrees[i];
+    if (t->reclaimed_in || !ccgc_probe_collected(t->probe)) continue;
+    t->reclaimed_in = n;
+    g_string_append_printf(line, "%s%s", separator, t->name);
+    separator = ", ";
+  }
+  printf("%s\n", line->str);
+  g_string_free(line, TRUE);
+  graph_snapshot *after = graph_snapshot_take(c, NULL, NULL);
+  graph_snapshot_mark_reclaimed(d->before, after, n);
+  graph_snapshot_free(after);
+  d->verify_errors += ccgc_collector_last_verify(c)->errors;
+}
+
+/* The scenario, as a page's script would do it. */
+static void run_scenario(demo *d) {
+  ccgc_host_world *w = d->w;
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->script, &scope);
+  /* var app = {document: document} */
+  v8ish_local app = v8ish_object_new(w->script);
+  v8ish_object_set(w->script, app, "document", ccgc_host_wrap(w, w->document));
+  d->app = v8ish_global_new(w->script, app, false);
+
+  /* app.buttons = [...document.querySelectorAll("button")], each with a
+   * click listener capturing its own wrapper: cycles, attached to the page. */
+  GPtrArray *buttons = g_ptr_array_new();
+  for (ccgc_host_node *node = w->document; node;
+       node = ccgc_host_next_in_order(w->document, node))
+    if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "button")) {
+      listen(w, node, "click", "onClick");
+      g_ptr_array_add(buttons, node);
+    }
+  set_app(d, "buttons",
+          ccgc_host_wrapper_array(w, (ccgc_host_node *const *)buttons->pdata, buttons->len));
+  char line[160];
+  snprintf(line, sizeof line,
+           "script: app.buttons = [%u button wrappers]; each button gets a click "
+           "listener whose closure captures its wrapper",
+           buttons->len);
+  say(d, line);
+  g_ptr_array_free(buttons, TRUE);
+
+  /* The navigation menu is removed from the page; its links keep listeners
+   * whose closures capture their wrappers: only cross-heap cycles hold it. */
+  ccgc_host_node *menu = ccgc_host_get_element_by_id(w->document, "menu");
+  if (menu && menu->parent) {
+    for (ccgc_host_node *node = menu; node; node = ccgc_host_next_in_order(menu, node))
+      if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "a"))
+        listen(w, node, "click", "onNavigate");
+    ccgc_host_remove_child(w, menu->parent, menu);
+    track(d, menu, "#menu", "removed from the page, cycles with its listeners", 1);
+    say(d, "script: #menu.remove(); its links keep listeners capturing their wrappers");
+  }
+  /* A detached dialog that script still holds: survives until dropped. */
+  ccgc_host_node *modal = build_subtree(w, "modal", 3);
+  set_app(d, "modal", ccgc_host_wrap(w, modal));
+  track(d, modal, "#modal", "detached, held from script by app.modal", 2);
+  say(d, "script: app.modal = a detached <div id=modal> with 3 buttons and listeners");
+  /* A detached tooltip nobody holds but its own cycles. */
+  ccgc_host_node *tooltip = build_subtree(w, "tooltip", 2);
+  track(d, tooltip, "#tooltip", "detached, held only by cycles through both heaps", 1);
+  say(d, "script: a detached <div id=tooltip> with 2 buttons and listeners, not stored");
+  /* The page's widget: detached after GC 2, one listener removed first. */
+  ccgc_host_node *widget = ccgc_host_get_element_by_id(w->document, "widget");
+  if (widget && widget->parent)
+    track(d, widget, "#widget", "removed from the page after GC 2, cycles with its listeners", 3);
+  v8ish_handle_scope_close(&scope);
+
+  collect(d);
+
+  v8ish_handle_scope_open(w->script, &scope);
+  set_app(d, "modal", v8ish_integer(w->script, 0));
+  set_app(d, "buttons", v8ish_integer(w->script, 0));
+  say(d, "script: app.modal = 0; app.buttons = 0");
+  v8ish_handle_scope_close(&scope);
+
+  collect(d);
+
+  v8ish_handle_scope_open(w->script, &scope);
+  if (widget && widget->parent) {
+    ccgc_host_node *open = ccgc_host_get_element_by_id(widget, "open");
+    if (open && ccgc_host_listener_count(w, open))
+      ccgc_host_remove_event_listener(w, open, ccgc_host_listener_type(w, open, 0),
+                                      ccgc_host_listener_callback(w, open, 0));
+    ccgc_host_remove_child(w, widget->parent, widget);
+    say(d, "script: #open.removeEventListener(\"click\", onClick); #widget.remove()");
+  }
+  v8ish_handle_scope_close(&scope);
+
+  collect(d);
+}
+
+static int summarize(demo *d) {
+  int exit_code = 0;
+  printf("summary, %s:\n", d->baseline ? "baseline bridge (DOM-to-script references "
+                                         "are global handles)"
+                                       : "unified tracing through both heaps");
+  for (int i = 0; i < d->heap_count; i++) {
+    char heap[32];
+    snprintf(heap, sizeof heap, "%s heap:", d->first[i].name);
+    printf("  %-12s %4zu objects before GC 1, %4zu after GC %u\n", heap,
+           d->first[i].before.object_count, d->last[i].after.object_count,
+           d->collections);
+  }
+  size_t leaked = 0;
+  for (size_t i = 0; i < d->subtree_count; i++) {
+    tracked *t = &d->subtrees[i];
+    char fate[48];
+    if (t->reclaimed_in)
+      snprintf(fate, sizeof fate, "reclaimed in GC %u", t->reclaimed_in);
+    else
+      snprintf(fate, sizeof fate, "alive%s", d->baseline ? " (leak)" : "");
+    printf("  %-9s %-62s %s\n", t->name, t->how, fate);
+    leaked += !t->reclaimed_in;
+    if (t->reclaimed_in != t->expected) exit_code = 1;
+  }
+  const tracked *cycle_only = NULL, *held = NULL;
+  for (size_t i = 0; i < d->subtree_count; i++) {
+    if (!strcmp(d->subtrees[i].name, "#tooltip")) cycle_only = &d->subtrees[i];
+    if (!strcmp(d->subtrees[i].name, "#modal")) held = &d->subtrees[i];
+  }
+  if (cycle_only)
+    printf("  detached subtree held only through cross-heap cycles reclaimed: %s\n",
+           cycle_only->reclaimed_in ? "yes" : "no");
+  if (held)
+    printf("  detached subtree held from script reclaimed once script dropped it: %s\n",
+           held->reclaimed_in ? "yes" : "no");
+  if (d->baseline && leaked) {
+    printf("leak: %zu detached subtrees survive all %u collections: global handles are "
+           "roots, so every cycle through both heaps is kept (run without --baseline)\n",
+           leaked, d->collections);
+    for (size_t i = 0; i < d->subtree_count && !d->quiet; i++) {
+      if (strcmp(d->subtrees[i].name, "#tooltip") != 0) continue;
+      char *why = ccgc_probe_explain(d->w->collector, d->subtrees[i].probe);
+      char **lines = g_strsplit(why ? why : "", "\n", -1);
+      for (char **l = lines; *l; l++)
+        if (**l) printf("    %s\n", *l);
+      g_strfreev(lines);
+      free(why);
+    }
+  }
+  printf("verifier: %zu errors in %u collections\n", d->verify_errors, d->collections);
+  if (d->verify_errors) exit_code = 1;
+  return exit_code;
 }
 
 static int make_dir(const char *path) {
@@ -73,150 +302,98 @@ static int make_dir(const char *path) {
   return result;
 }
 
-int ccgc_cmd_demo(int argc, char **argv) {
-  const char *out_dir = "build/demo";
-  bool baseline = false, all = false, quiet = false;
+static int draw(const demo *d, const char *out_dir, bool all) {
+  if (make_dir(out_dir) != 0) {
+    fprintf(stderr, "ccgc demo: cannot create '%s': %s\n", out_dir, strerror(errno));
+    return 1;
+  }
+  char *dot = g_build_filename(out_dir, "heap.dot", NULL);
+  char *svg = g_build_filename(out_dir, "heap.svg", NULL);
+  char title[160], error[512];
+  snprintf(title, sizeof title, "ccgc demo, %s: both heaps before GC 1",
+           d->baseline ? "baseline bridge" : "unified tracing");
+  graph_dump_options options = {.show_internals = all, .show_colors = true, .title = title};
+  int exit_code = 0;
+  if (graph_dump_write(d->before, &options, dot, svg, error, sizeof error) != 0) {
+    fprintf(stderr, "ccgc demo: %s\n", error);
+    exit_code = 1;
+  } else {
+    printf("wrote %s and %s\n", dot, svg);
+  }
+  g_free(dot);
+  g_free(svg);
+  return exit_code;
+}
+
+/* Options; returns -1 to go on, else the exit code. */
+static int parse(int argc, char **argv, const char **out_dir, bool *baseline,
+                 bool *all, bool *quiet, const char **page) {
   static const struct option long_options[] = {
       {"out", required_argument, NULL, 'o'}, {"baseline", no_argument, NULL, 'b'},
       {"all", no_argument, NULL, 'a'},       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
   optind = 1;
+  opterr = 0;
   int option;
-  while ((option = getopt_long(argc, argv, "o:h", long_options, NULL)) != -1) {
+  while ((option = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
     switch (option) {
-    case 'o': out_dir = optarg; break;
-    case 'b': baseline = true; break;
-    case 'a': all = true; break;
-    case 'q': quiet = true; break;
+    case 'o': *out_dir = optarg; break;
+    case 'b': *baseline = true; break;
+    case 'a': *all = true; break;
+    case 'q': *quiet = true; break;
     case 'h': usage(stdout); return 0;
-    default: usage(stderr); return 2;
+    case ':':
+      fprintf(stderr, "ccgc demo: option '%s' needs a value (try 'ccgc demo --help')\n",
+              argv[optind - 1]);
+      return 2;
+    default:
+      fprintf(stderr, "ccgc demo: unknown option '%s' (try 'ccgc demo --help')\n",
+              argv[optind - 1]);
+      return 2;
     }
   }
   if (argc - optind > 1) {
-    fprintf(stderr, "ccgc demo: one page at most, got '%s' and '%s'\n",
-            argv[optind], argv[optind + 1]);
+    fprintf(stderr, "ccgc demo: one page at most, got '%s' and '%s'\n", argv[optind],
+            argv[optind + 1]);
     return 2;
   }
-  const char *page = optind < argc ? argv[optind] : NULL;
+  *page = optind < argc ? argv[optind] : NULL;
+  return -1;
+}
 
-  ccgc_collector_options options = {.verify = true, .trace_gc = stdout};
-  ccgc_host_world *w = ccgc_host_world_new(
-      baseline ? BRIDGE_MODE_BASELINE : BRIDGE_MODE_UNIFIED, &options);
-  ccgc_status status =
-      page ? ccgc_host_load_html(w, page)
-           : ccgc_host_load_html_memory(w, ccgc_host_default_page(),
-                                        strlen(ccgc_host_default_page()));
+int ccgc_cmd_demo(int argc, char **argv) {
+  const char *out_dir = "build/demo", *page = NULL;
+  bool all = false;
+  demo d = {0};
+  int parsed = parse(argc, argv, &out_dir, &d.baseline, &all, &d.quiet, &page);
+  if (parsed >= 0) return parsed;
+
+  ccgc_collector_options options = {.verify = true};
+  d.w = ccgc_host_world_new(d.baseline ? BRIDGE_MODE_BASELINE : BRIDGE_MODE_UNIFIED,
+                            &options);
+  ccgc_collector_set_trace_gc(d.w->collector, stdout, false);
+  const char *bundled = ccgc_host_default_page();
+  ccgc_status status = page ? ccgc_host_load_html(d.w, page)
+                            : ccgc_host_load_html_memory(d.w, bundled, strlen(bundled));
   if (status != CCGC_OK) {
-    fprintf(stderr, "ccgc demo: %s\n", w->error);
-    ccgc_host_world_free(w);
+    fprintf(stderr, "ccgc demo: %s\n", d.w->error);
+    ccgc_host_world_free(d.w);
     return 1;
   }
-  size_t elements = ccgc_host_count_nodes(w->document, CCGC_HOST_ELEMENT);
-  printf("ccgc demo: %s, %zu elements, %zu text nodes, bridge mode %s\n",
-         page ? page : "bundled page", elements,
-         ccgc_host_count_nodes(w->document, CCGC_HOST_TEXT),
-         baseline ? "baseline (global handles)" : "unified (traced references)");
+  char *source = page ? g_strdup(page)
+                      : g_strdup_printf("bundled page (%s)", ccgc_host_default_page_path());
+  printf("ccgc demo: %s: %zu elements, %zu text nodes; bridge: %s\n", source,
+         ccgc_host_count_nodes(d.w->document, CCGC_HOST_ELEMENT),
+         ccgc_host_count_nodes(d.w->document, CCGC_HOST_TEXT),
+         d.baseline ? "baseline (global handles)" : "unified (traced references)");
+  g_free(source);
+  run_scenario(&d);
+  int exit_code = summarize(&d);
+  if (draw(&d, out_dir, all) != 0) exit_code = 1;
 
-  tracked probes[8];
-  size_t probe_count = 0;
-  v8ish_handle_scope scope;
-  v8ish_handle_scope_open(w->script, &scope);
-  /* The script's global state: app = { document: <wrapper> }. */
-  v8ish_local app = v8ish_object_new(w->script);
-  v8ish_object_set(w->script, app, "document", ccgc_host_wrap(w, w->document));
-  v8ish_global app_root = v8ish_global_new(w->script, app, false);
-
-  /* 1. Every button of the page gets a click listener capturing its wrapper:
-   * attached cycles, reachable from the document. */
-  size_t listeners = 0;
-  for (ccgc_host_node *node = w->document; node;
-       node = ccgc_host_next_in_order(w->document, node)) {
-    if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "button")) {
-      listen(w, node, "click", "onClick");
-      listeners++;
-    }
-  }
-  /* 2. A detached subtree still referenced from script: survives. */
-  ccgc_host_node *modal = build_subtree(w, "modal", 3);
-  v8ish_object_set(w->script, app, "modal", ccgc_host_wrap(w, modal));
-  /* 3. A detached subtree kept only by its own cycle with its wrappers. */
-  ccgc_host_node *tooltip = build_subtree(w, "tooltip", 2);
-  /* 4. A part of the page removed from the document, its listeners' closures
-   * capturing the removed elements' wrappers. */
-  ccgc_host_node *menu = ccgc_host_get_element_by_id(w->document, "menu");
-  if (menu) {
-    for (ccgc_host_node *node = menu; node; node = ccgc_host_next_in_order(menu, node))
-      if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "a"))
-        listen(w, node, "click", "onNavigate");
-    ccgc_host_remove_child(w, menu->parent, menu);
-  }
-  probes[probe_count++] = (tracked){"detached #modal (held by app.modal)",
-                                    ccgc_probe_new(w->collector, modal, "modal"), false};
-  probes[probe_count++] = (tracked){"detached #tooltip (only its own cycle)",
-                                    ccgc_probe_new(w->collector, tooltip, "tooltip"), true};
-  if (menu)
-    probes[probe_count++] = (tracked){"removed #menu (cycles with listeners)",
-                                      ccgc_probe_new(w->collector, menu, "menu"), true};
-  printf("scenario: %zu page listeners, detached subtrees #modal, #tooltip%s\n",
-         listeners, menu ? ", removed #menu" : "");
-  v8ish_handle_scope_close(&scope);
-
-  graph_snapshot *before = graph_snapshot_take(w->collector);
-  ccgc_collect(w->collector, CCGC_REASON_HOST_REQUEST);
-  graph_snapshot *after = graph_snapshot_take(w->collector);
-  size_t reclaimed = graph_snapshot_mark_reclaimed(before, after);
-  printf("first collection: %zu of %zu objects reclaimed\n", reclaimed,
-         graph_snapshot_object_count(before));
-
-  int exit_code = 0;
-  for (size_t i = 0; i < probe_count; i++) {
-    bool gone = ccgc_probe_collected(probes[i].probe);
-    printf("  %-42s %s\n", probes[i].what, gone ? "reclaimed" : "alive");
-    if (!quiet && !gone && probes[i].expect_reclaimed) {
-      char *why = ccgc_probe_explain(w->collector, probes[i].probe);
-      printf("    %s", why ? why : "");
-      g_free(why);
-    }
-    if (!baseline && gone != probes[i].expect_reclaimed) exit_code = 1;
-  }
-  /* The script drops app.modal: the next collection takes the subtree. */
-  v8ish_handle_scope_open(w->script, &scope);
-  v8ish_object_set(w->script, v8ish_global_get(w->script, app_root), "modal",
-                   v8ish_integer(w->script, 0));
-  v8ish_handle_scope_close(&scope);
-  ccgc_collect(w->collector, CCGC_REASON_HOST_REQUEST);
-  printf("  after app.modal = 0: #modal %s\n",
-         ccgc_probe_collected(probes[0].probe) ? "reclaimed" : "alive");
-  if (!baseline && !ccgc_probe_collected(probes[0].probe)) exit_code = 1;
-  const ccgc_verify_report *report = ccgc_collector_last_verify(w->collector);
-  printf("verifier: %zu errors%s%s\n", report->errors, report->errors ? ": " : "",
-         report->first_error);
-  if (report->errors) exit_code = 1;
-
-  if (make_dir(out_dir) != 0) {
-    fprintf(stderr, "ccgc demo: cannot create '%s': %s\n", out_dir, strerror(errno));
-    exit_code = 1;
-  } else {
-    char *dot = g_build_filename(out_dir, "heap.dot", NULL);
-    char *svg = g_build_filename(out_dir, "heap.svg", NULL);
-    char error[256];
-    graph_dump_options dump = {.show_internals = all, .show_colors = false,
-                               .title = baseline
-                                            ? "ccgc demo, baseline bridge: before the first collection"
-                                            : "ccgc demo, unified tracing: before the first collection"};
-    if (graph_dump_write(before, &dump, dot, svg, error, sizeof error) != 0) {
-      fprintf(stderr, "ccgc demo: %s\n", error);
-      exit_code = 1;
-    } else {
-      printf("wrote %s and %s\n", dot, svg);
-    }
-    g_free(dot);
-    g_free(svg);
-  }
-  graph_snapshot_free(before);
-  graph_snapshot_free(after);
-  for (size_t i = 0; i < probe_count; i++) ccgc_probe_free(w->collector, probes[i].probe);
-  v8ish_global_free(w->script, app_root);
-  ccgc_host_world_free(w);
+  graph_snapshot_free(d.before);
+  for (size_t i = 0; i < d.subtree_count; i++) ccgc_probe_free(d.w->collector, d.subtrees[i].probe);
+  v8ish_global_free(d.w->script, d.app);
+  ccgc_host_world_free(d.w);
   return exit_code;
 }

@@ -2,125 +2,81 @@
 #include "graph-dump.h"
 
 #include <errno.h>
-#include <glib.h>
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 #include <stdio.h>
 #include <string.h>
 
-typedef struct snap_object {
-  void *address;
-  int heap_id;
-  char *heap_name;
-  char *type_name;
-  size_t size;
-  int color;
-  bool reclaimed;
-} snap_object;
+/* The values of ccgc_object_info.color (ccgc_color). */
+enum { COLOR_WHITE = 0, COLOR_GREY = 1, COLOR_BLACK = 2 };
 
-typedef struct snap_edge {
-  void *from, *to; /* from NULL: a root edge */
-  ccgc_edge_kind kind;
-  char *name;
-  size_t index;
-} snap_edge;
+#define PURPLE "#75507b"
+#define RECLAIMED_FILL "#f4cccc"
 
-struct graph_snapshot {
-  GArray *objects;     /* snap_object */
-  GArray *edges;       /* snap_edge */
-  GHashTable *index;   /* address -> 1 + object index */
-};
+typedef enum visibility { SHOWN, FOLDED, OMITTED } visibility;
 
-static void on_object(const ccgc_object_info *info, void *data) {
-  graph_snapshot *snapshot = data;
-  snap_object object = {info->address, info->heap_id, g_strdup(info->heap_name),
-                        g_strdup(info->type_name), info->size, info->color, false};
-  g_array_append_val(snapshot->objects, object);
-  g_hash_table_insert(snapshot->index, info->address,
-                      GSIZE_TO_POINTER(snapshot->objects->len));
-}
+/* Script-heap internals. Hidden classes and leaf values are left out with
+ * their edges (every object points at its hidden class: noise); backing
+ * stores are folded into the references that lead through them, so that
+ * node --listeners--> EventListener reads as the host wrote it. */
+static const char *const omitted_types[] = {"MetaClass", "HiddenClass", "String",
+                                            "HeapNumber", "Filler", NULL};
+static const char *const folded_types[] = {"FixedArray", "DoubleArray", "HeapVector",
+                                           "HeapVectorBacking", NULL};
 
-static void on_edge(void *from, void *to, ccgc_edge edge, void *data) {
-  graph_snapshot *snapshot = data;
-  snap_edge copy = {from, to, edge.kind, edge.name ? g_strdup(edge.name) : NULL,
-                    edge.index};
-  g_array_append_val(snapshot->edges, copy);
-}
-
-graph_snapshot *graph_snapshot_take(ccgc_collector *collector) {
-  graph_snapshot *snapshot = g_new0(graph_snapshot, 1);
-  snapshot->objects = g_array_new(FALSE, FALSE, sizeof(snap_object));
-  snapshot->edges = g_array_new(FALSE, FALSE, sizeof(snap_edge));
-  snapshot->index = g_hash_table_new(g_direct_hash, g_direct_equal);
-  ccgc_walk_callbacks callbacks = {on_object, on_edge, snapshot};
-  ccgc_collector_walk(collector, &callbacks);
-  return snapshot;
-}
-
-void graph_snapshot_free(graph_snapshot *snapshot) {
-  if (!snapshot) return;
-  for (guint i = 0; i < snapshot->objects->len; i++) {
-    snap_object *object = &g_array_index(snapshot->objects, snap_object, i);
-    g_free(object->heap_name);
-    g_free(object->type_name);
-  }
-  for (guint i = 0; i < snapshot->edges->len; i++)
-    g_free(g_array_index(snapshot->edges, snap_edge, i).name);
-  g_array_free(snapshot->objects, TRUE);
-  g_array_free(snapshot->edges, TRUE);
-  g_hash_table_destroy(snapshot->index);
-  g_free(snapshot);
-}
-
-size_t graph_snapshot_object_count(const graph_snapshot *snapshot) {
-  return snapshot->objects->len;
-}
-
-size_t graph_snapshot_mark_reclaimed(graph_snapshot *before,
-                                     const graph_snapshot *after) {
-  size_t count = 0;
-  for (guint i = 0; i < before->objects->len; i++) {
-    snap_object *object = &g_array_index(before->objects, snap_object, i);
-    object->reclaimed = !g_hash_table_contains(after->index, object->address);
-    count += object->reclaimed;
-  }
-  return count;
-}
-
-/* --- drawing ------------------------------------------------------------- */
-
-static const char *const internal_types[] = {
-    "MetaClass", "HiddenClass", "FixedArray", "String", "HeapNumber",
-    "DoubleArray", "Filler", "HeapVector", "HeapVectorBacking", NULL};
-
-static bool is_internal(const snap_object *object) {
-  for (size_t i = 0; internal_types[i]; i++)
-    if (!strcmp(object->type_name, internal_types[i])) return true;
+static bool listed(const char *name, const char *const *list) {
+  for (size_t i = 0; list[i]; i++)
+    if (!strcmp(name, list[i])) return true;
   return false;
 }
 
-/* Graphviz 2.42 takes char *: one place casts. */
+/* Graphviz 2.42 takes char *: the one place that casts. */
 static void set_attr(void *object, const char *name, const char *value) {
   agsafeset(object, (char *)name, (char *)value, (char *)"");
+}
+
+/* Plain references between two nodes, drawn as one edge from the node made
+ * first (the walk's heap order: a parent before its children) so that the
+ * DOM tree reads downwards: its names of the other node, and the other's
+ * names of it (then the edge has two heads). */
+typedef struct merged_edge {
+  Agnode_t *first, *second;
+  GString *forward;  /* first -> second */
+  GString *backward; /* second -> first */
+} merged_edge;
+
+static void merged_edge_free(void *data) {
+  merged_edge *merged = data;
+  g_string_free(merged->forward, TRUE);
+  g_string_free(merged->backward, TRUE);
+  g_free(merged);
 }
 
 typedef struct drawing {
   const graph_snapshot *snapshot;
   const graph_dump_options *options;
+  bool colors; /* the snapshot has non-white objects and colors are wanted */
   Agraph_t *graph;
   Agraph_t *clusters[CCGC_MAX_HEAPS];
-  Agnode_t **nodes;       /* per object, NULL when hidden */
   Agnode_t *roots[CCGC_MAX_HEAPS];
-  GHashTable *out_edges;  /* from address -> GPtrArray of snap_edge* */
-  GHashTable *bonds;      /* "from:to" of the two halves of a wrapper pair */
+  Agnode_t **nodes;          /* per object: its node when SHOWN */
+  visibility *visibility;    /* per object */
+  GHashTable *out_edges;     /* from (NULL: roots) -> GPtrArray of snap_edge* */
+  GHashTable *wrapper_edges; /* "W:D" of every wrapper edge */
+  GHashTable *traced_edges;  /* "D:W" of every traced edge */
+  GHashTable *merged;        /* "first:second" -> merged_edge* */
+  GPtrArray *merged_order;   /* the merged edges in order, owning them */
 } drawing;
 
-static const snap_object *object_at(const drawing *d, void *address,
-                                    size_t *index) {
-  size_t found = GPOINTER_TO_SIZE(g_hash_table_lookup(d->snapshot->index, address));
-  if (!found) return NULL;
-  *index = found - 1;
-  return &g_array_index(d->snapshot->objects, snap_object, found - 1);
+static char *pair_key(const void *a, const void *b) {
+  return g_strdup_printf("%p:%p", a, b);
+}
+
+static bool has_pair(GHashTable *set, const void *a, const void *b) {
+  char *key = pair_key(a, b);
+  bool found = g_hash_table_contains(set, key);
+  g_free(key);
+  return found;
 }
 
 static Agraph_t *cluster(drawing *d, int heap_id, const char *heap_name) {
@@ -136,12 +92,13 @@ static Agraph_t *cluster(drawing *d, int heap_id, const char *heap_name) {
   return sub;
 }
 
-static const char *fill_for(const snap_object *object, bool colors) {
-  if (object->reclaimed) return "#f4cccc";
-  if (!colors) return "#ffffff";
+/* Light fills, so that labels stay readable on every color. */
+static const char *fill_for(const drawing *d, const snap_object *object) {
+  if (object->reclaimed_in) return RECLAIMED_FILL;
+  if (!d->colors) return "#ffffff";
   switch (object->color) {
-  case 1: return "#bbbbbb"; /* grey */
-  case 2: return "#555555"; /* black */
+  case COLOR_GREY: return "#e0e0e0";
+  case COLOR_BLACK: return "#b8b8b8";
   default: return "#ffffff";
   }
 }
@@ -149,20 +106,29 @@ static const char *fill_for(const snap_object *object, bool colors) {
 static void add_nodes(drawing *d) {
   const GArray *objects = d->snapshot->objects;
   d->nodes = g_new0(Agnode_t *, objects->len + 1);
+  d->visibility = g_new0(visibility, objects->len + 1);
   for (guint i = 0; i < objects->len; i++) {
     const snap_object *object = &g_array_index(objects, snap_object, i);
-    if (!d->options->show_internals && is_internal(object)) continue;
-    char name[32], label[256];
+    visibility shown = SHOWN;
+    if (!d->options->show_internals)
+      shown = listed(object->type_name, omitted_types)  ? OMITTED
+              : listed(object->type_name, folded_types) ? FOLDED
+                                                        : SHOWN;
+    d->visibility[i] = shown;
+    if (shown != SHOWN) continue;
+    char name[32], label[256], reclaimed[48] = "";
     snprintf(name, sizeof name, "n%u", i);
-    snprintf(label, sizeof label, "%s\\n%zu B%s", object->type_name, object->size,
-             object->reclaimed ? "\\n(reclaimed)" : "");
+    if (object->reclaimed_in)
+      snprintf(reclaimed, sizeof reclaimed, "\\n(reclaimed in GC %u)", object->reclaimed_in);
+    snprintf(label, sizeof label, "%s%s%s\\n%zu B%s", object->type_name,
+             object->note ? " " : "", object->note ? object->note : "", object->size,
+             reclaimed);
     Agnode_t *node = agnode(cluster(d, object->heap_id, object->heap_name), name, 1);
     set_attr(node, "label", label);
     set_attr(node, "shape", "box");
-    set_attr(node, "style", object->reclaimed ? "filled,dashed" : "filled");
-    set_attr(node, "fillcolor", fill_for(object, d->options->show_colors));
-    if (d->options->show_colors && object->color == 2 && !object->reclaimed)
-      set_attr(node, "fontcolor", "#ffffff");
+    set_attr(node, "style", object->reclaimed_in ? "filled,dashed" : "filled");
+    set_attr(node, "fillcolor", fill_for(d, object));
+    if (object->reclaimed_in) set_attr(node, "color", "#cc0000");
     d->nodes[i] = node;
   }
 }
@@ -170,8 +136,8 @@ static void add_nodes(drawing *d) {
 static void index_edges(drawing *d) {
   d->out_edges = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                        (GDestroyNotify)g_ptr_array_unref);
-  d->bonds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  GHashTable *wrapper_edges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  d->wrapper_edges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  d->traced_edges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < d->snapshot->edges->len; i++) {
     snap_edge *edge = &g_array_index(d->snapshot->edges, snap_edge, i);
     GPtrArray *list = g_hash_table_lookup(d->out_edges, edge->from);
@@ -181,21 +147,10 @@ static void index_edges(drawing *d) {
     }
     g_ptr_array_add(list, edge);
     if (edge->kind == CCGC_EDGE_WRAPPER)
-      g_hash_table_add(wrapper_edges, g_strdup_printf("%p:%p", edge->from, edge->to));
+      g_hash_table_add(d->wrapper_edges, pair_key(edge->from, edge->to));
+    else if (edge->kind == CCGC_EDGE_TRACED)
+      g_hash_table_add(d->traced_edges, pair_key(edge->from, edge->to));
   }
-  /* A bond: W -wrapper-> D and D -traced-> W. */
-  for (guint i = 0; i < d->snapshot->edges->len; i++) {
-    snap_edge *edge = &g_array_index(d->snapshot->edges, snap_edge, i);
-    if (edge->kind != CCGC_EDGE_TRACED) continue;
-    char *back = g_strdup_printf("%p:%p", edge->to, edge->from);
-    if (g_hash_table_contains(wrapper_edges, back)) {
-      g_hash_table_add(d->bonds, back);
-      g_hash_table_add(d->bonds, g_strdup_printf("%p:%p", edge->from, edge->to));
-    } else {
-      g_free(back);
-    }
-  }
-  g_hash_table_destroy(wrapper_edges);
 }
 
 static Agnode_t *root_node(drawing *d, int heap_id, const char *heap_name) {
@@ -212,72 +167,206 @@ static Agnode_t *root_node(drawing *d, int heap_id, const char *heap_name) {
   return node;
 }
 
-static void draw_edge(drawing *d, Agnode_t *tail, Agnode_t *head,
-                      const snap_edge *edge, bool collapsed) {
-  if (!tail || !head) return;
-  char key[64];
-  snprintf(key, sizeof key, "%p:%p", edge->from, edge->to);
-  bool bond = g_hash_table_contains(d->bonds, key);
-  if (bond && edge->kind == CCGC_EDGE_TRACED) return; /* drawn once, from W */
-  Agedge_t *drawn = agedge(d->graph, tail, head, NULL, 1);
-  char label[128];
-  if (bond) {
-    set_attr(drawn, "dir", "both");
-    set_attr(drawn, "color", "#75507b");
-    set_attr(drawn, "penwidth", "3");
-    set_attr(drawn, "label", "wrapper pair");
-    set_attr(drawn, "class", "bond");
-    return;
+static void add_name(GString *names, const char *name) {
+  char *token = g_strdup_printf(", %s, ", name);
+  char *all = g_strdup_printf(", %s, ", names->str);
+  if (!strstr(all, token)) {
+    if (names->len) g_string_append(names, ", ");
+    g_string_append(names, name);
   }
-  if (edge->kind == CCGC_EDGE_ELEMENT)
-    snprintf(label, sizeof label, "[%zu]", edge->index);
-  else
-    snprintf(label, sizeof label, "%s", edge->name ? edge->name : ccgc_edge_kind_name(edge->kind));
-  set_attr(drawn, "label", label);
-  set_attr(drawn, "fontsize", "9");
-  if (edge->kind == CCGC_EDGE_WEAK) set_attr(drawn, "style", "dashed");
-  else if (edge->kind == CCGC_EDGE_EPHEMERON) set_attr(drawn, "style", "dotted");
-  else if (collapsed) set_attr(drawn, "style", "solid");
-  if (edge->kind == CCGC_EDGE_TRACED || edge->kind == CCGC_EDGE_WRAPPER)
-    set_attr(drawn, "color", "#75507b");
+  g_free(token);
+  g_free(all);
 }
 
-/* Edges from a visible node (or a root) to visible nodes, looking through
- * hidden internals (hidden classes, backing stores) without drawing them. */
-static void draw_from(drawing *d, void *from, Agnode_t *tail) {
-  GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
-  GPtrArray *stack = g_ptr_array_new();
-  GPtrArray *first = g_ptr_array_new(); /* the first edge of each path */
-  GPtrArray *direct = g_hash_table_lookup(d->out_edges, from);
-  for (guint i = 0; direct && i < direct->len; i++) {
-    g_ptr_array_add(stack, direct->pdata[i]);
-    g_ptr_array_add(first, direct->pdata[i]);
+static void merge_plain(drawing *d, Agnode_t *tail, Agnode_t *head,
+                        const char *name) {
+  bool forward = AGSEQ(tail) <= AGSEQ(head);
+  Agnode_t *first = forward ? tail : head, *second = forward ? head : tail;
+  char *key = pair_key(first, second);
+  merged_edge *merged = g_hash_table_lookup(d->merged, key);
+  if (!merged) {
+    merged = g_new0(merged_edge, 1);
+    merged->first = first;
+    merged->second = second;
+    merged->forward = g_string_new(NULL);
+    merged->backward = g_string_new(NULL);
+    g_hash_table_insert(d->merged, key, merged);
+    g_ptr_array_add(d->merged_order, merged);
+  } else {
+    g_free(key);
   }
-  while (stack->len) {
-    snap_edge *edge = g_ptr_array_steal_index(stack, stack->len - 1);
-    snap_edge *origin = g_ptr_array_steal_index(first, first->len - 1);
-    size_t index;
-    const snap_object *target = object_at(d, edge->to, &index);
-    if (!target || g_hash_table_contains(seen, edge->to)) continue;
-    g_hash_table_add(seen, edge->to);
-    if (d->nodes[index]) {
-      snap_edge shown = *origin;
-      shown.to = edge->to;
-      if (origin->kind == CCGC_EDGE_INTERNAL && edge->kind != CCGC_EDGE_INTERNAL)
-        shown.kind = edge->kind, shown.name = edge->name, shown.index = edge->index;
-      draw_edge(d, tail, d->nodes[index], &shown, origin != edge);
+  add_name(forward ? merged->forward : merged->backward, name);
+}
+
+static void finish_merged(drawing *d) {
+  /* In the order they were met: the same graph gives the same layout. */
+  for (guint i = 0; i < d->merged_order->len; i++) {
+    merged_edge *merged = d->merged_order->pdata[i];
+    bool both = merged->forward->len && merged->backward->len;
+    Agedge_t *edge = merged->forward->len
+                         ? agedge(d->graph, merged->first, merged->second, NULL, 1)
+                         : agedge(d->graph, merged->second, merged->first, NULL, 1);
+    set_attr(edge, "fontsize", "9");
+    if (!both) {
+      set_attr(edge, "label", merged->forward->len ? merged->forward->str
+                                                   : merged->backward->str);
       continue;
     }
-    if (edge->kind == CCGC_EDGE_WEAK) continue;
-    GPtrArray *next = g_hash_table_lookup(d->out_edges, edge->to);
-    for (guint i = 0; next && i < next->len; i++) {
-      g_ptr_array_add(stack, next->pdata[i]);
-      g_ptr_array_add(first, origin);
-    }
+    char *label = g_strdup_printf("%s / %s", merged->forward->str, merged->backward->str);
+    set_attr(edge, "label", label);
+    set_attr(edge, "dir", "both");
+    g_free(label);
+  }
+}
+
+/* One reference from tail to head: `first` leaves tail's object, `last`
+ * reaches head's (the same edge unless it was folded through a backing
+ * store). */
+static void draw_reference(drawing *d, Agnode_t *tail, Agnode_t *head,
+                           const snap_edge *first, const snap_edge *last) {
+  if (first == last && first->kind == CCGC_EDGE_TRACED &&
+      has_pair(d->wrapper_edges, first->to, first->from))
+    return; /* the DOM half of a wrapper pair: drawn with the wrapper's */
+  if (first == last && first->kind == CCGC_EDGE_WRAPPER &&
+      has_pair(d->traced_edges, first->to, first->from)) {
+    Agedge_t *bond = agedge(d->graph, tail, head, NULL, 1);
+    set_attr(bond, "dir", "both");
+    set_attr(bond, "color", PURPLE);
+    set_attr(bond, "penwidth", "3");
+    set_attr(bond, "label", "wrapper pair");
+    set_attr(bond, "fontcolor", PURPLE);
+    set_attr(bond, "class", "bond");
+    return;
+  }
+  /* A folded path is named by its first edge, unless that is the object's
+   * pointer to its own backing store ("elements", "properties"). */
+  const snap_edge *named =
+      first->kind == CCGC_EDGE_INTERNAL && last->kind != CCGC_EDGE_INTERNAL ? last : first;
+  char label[128];
+  if (named->kind == CCGC_EDGE_ELEMENT)
+    snprintf(label, sizeof label, "[%zu]", named->index);
+  else
+    snprintf(label, sizeof label, "%s",
+             named->name ? named->name : ccgc_edge_kind_name(named->kind));
+  bool weak = first->kind == CCGC_EDGE_WEAK || last->kind == CCGC_EDGE_WEAK;
+  bool ephemeron = first->kind == CCGC_EDGE_EPHEMERON || last->kind == CCGC_EDGE_EPHEMERON;
+  bool cross = first->kind == CCGC_EDGE_TRACED || first->kind == CCGC_EDGE_WRAPPER;
+  if (!weak && !ephemeron && !cross) {
+    merge_plain(d, tail, head, label);
+    return;
+  }
+  Agedge_t *edge = agedge(d->graph, tail, head, NULL, 1);
+  set_attr(edge, "label", label);
+  set_attr(edge, "fontsize", "9");
+  if (weak) set_attr(edge, "style", "dashed");
+  else if (ephemeron) set_attr(edge, "style", "dotted");
+  if (cross) {
+    set_attr(edge, "color", PURPLE);
+    set_attr(edge, "fontcolor", PURPLE);
+  }
+}
+
+static void push_out_edges(drawing *d, GPtrArray *stack, void *from) {
+  GPtrArray *edges = g_hash_table_lookup(d->out_edges, from);
+  for (guint i = 0; edges && i < edges->len; i++) g_ptr_array_add(stack, edges->pdata[i]);
+}
+
+/* Draws the reference `first` from tail: to its target if shown, or through
+ * a folded backing store to every shown object it leads to. */
+static void follow(drawing *d, Agnode_t *tail, const snap_edge *first) {
+  size_t index;
+  if (!graph_snapshot_find(d->snapshot, first->to, &index)) return;
+  if (d->visibility[index] == SHOWN) {
+    draw_reference(d, tail, d->nodes[index], first, first);
+    return;
+  }
+  if (d->visibility[index] == OMITTED || first->kind == CCGC_EDGE_WEAK) return;
+  GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+  GPtrArray *stack = g_ptr_array_new();
+  g_hash_table_add(seen, first->to);
+  push_out_edges(d, stack, first->to);
+  while (stack->len) {
+    const snap_edge *edge = g_ptr_array_steal_index(stack, stack->len - 1);
+    if (!graph_snapshot_find(d->snapshot, edge->to, &index) ||
+        g_hash_table_contains(seen, edge->to))
+      continue;
+    g_hash_table_add(seen, edge->to);
+    if (d->visibility[index] == SHOWN)
+      draw_reference(d, tail, d->nodes[index], first, edge);
+    else if (d->visibility[index] == FOLDED && edge->kind != CCGC_EDGE_WEAK)
+      push_out_edges(d, stack, edge->to);
   }
   g_ptr_array_free(stack, TRUE);
-  g_ptr_array_free(first, TRUE);
   g_hash_table_destroy(seen);
+}
+
+static void draw_edges(drawing *d) {
+  /* Roots: one node per heap, named by the heap of what they hold. */
+  GPtrArray *root_edges = g_hash_table_lookup(d->out_edges, NULL);
+  for (guint i = 0; root_edges && i < root_edges->len; i++) {
+    const snap_edge *edge = root_edges->pdata[i];
+    const snap_object *target = graph_snapshot_find(d->snapshot, edge->to, NULL);
+    if (target)
+      follow(d, root_node(d, target->heap_id, target->heap_name), edge);
+  }
+  for (guint i = 0; i < d->snapshot->objects->len; i++) {
+    if (!d->nodes[i]) continue;
+    GPtrArray *edges = g_hash_table_lookup(
+        d->out_edges, g_array_index(d->snapshot->objects, snap_object, i).address);
+    for (guint e = 0; edges && e < edges->len; e++) follow(d, d->nodes[i], edges->pdata[e]);
+  }
+  finish_merged(d);
+}
+
+static void set_legend(drawing *d) {
+  GString *label = g_string_new(d->options->title ? d->options->title : "ccgc heap graph");
+  g_string_append_printf(label, "\\n%u objects:", d->snapshot->objects->len);
+  for (int heap = 0; heap < CCGC_MAX_HEAPS; heap++) {
+    size_t count = graph_snapshot_heap_objects(d->snapshot, heap);
+    if (!count) continue;
+    const snap_object *any = NULL;
+    for (guint i = 0; i < d->snapshot->objects->len && !any; i++)
+      if (g_array_index(d->snapshot->objects, snap_object, i).heap_id == heap)
+        any = &g_array_index(d->snapshot->objects, snap_object, i);
+    g_string_append_printf(label, " %s heap %zu", any->heap_name, count);
+  }
+  g_string_append(label,
+                  "\\nbold purple two-headed edge: a wrapper pair; purple: other "
+                  "references between the heaps; dashed: weak; dotted: ephemeron"
+                  "\\nthin two-headed edge: a reference each way, labelled "
+                  "'tail's field / head's field'; red dashed box: reclaimed");
+  if (d->colors)
+    g_string_append(label, "\\nfill: mark color (white, grey: light grey, black: darker grey)");
+  if (!d->options->show_internals)
+    g_string_append(label, "\\nhidden classes, strings and numbers omitted; backing "
+                           "stores folded into edges (ccgc demo --all shows them)");
+  set_attr(d->graph, "label", label->str);
+  g_string_free(label, TRUE);
+}
+
+static bool any_colored(const graph_snapshot *snapshot) {
+  for (guint i = 0; i < snapshot->objects->len; i++)
+    if (g_array_index(snapshot->objects, snap_object, i).color != COLOR_WHITE) return true;
+  return false;
+}
+
+/* Lays out the graph as written, read back, as `dot` would, and renders
+ * SVG in process. */
+static int render_svg(GVC_t *gvc, const char *dot_path, const char *svg_path,
+                      char *error, size_t error_size) {
+  FILE *in = fopen(dot_path, "r");
+  Agraph_t *read_back = in ? agread(in, NULL) : NULL;
+  if (in) fclose(in);
+  if (!read_back || gvLayout(gvc, read_back, "dot") != 0 ||
+      gvRenderFilename(gvc, read_back, "svg", (char *)svg_path) != 0) {
+    snprintf(error, error_size, "Graphviz could not render '%s'", svg_path);
+    return -1;
+  }
+  /* No gvFreeLayout/agclose: in Graphviz 2.42 the dot layout double-frees
+   * there on graphs with clusters and edge labels (seen under
+   * AddressSanitizer). The `dot` command never frees it either; the layout
+   * is left to process exit (tests/lsan.supp, docs/dependencies.md). */
+  return 0;
 }
 
 int graph_dump_write(const graph_snapshot *snapshot,
@@ -287,63 +376,38 @@ int graph_dump_write(const graph_snapshot *snapshot,
   memset(&d, 0, sizeof d);
   d.snapshot = snapshot;
   d.options = options;
+  d.colors = options->show_colors && any_colored(snapshot);
+  d.merged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  d.merged_order = g_ptr_array_new_with_free_func(merged_edge_free);
   /* The context first: it registers the layout plugins' record types, which
    * a graph opened before it would lack (Graphviz 2.42 double-frees then). */
   GVC_t *gvc = gvContext();
   d.graph = agopen((char *)"ccgc", Agdirected, NULL);
-  set_attr(d.graph, "rankdir", "LR");
+  set_attr(d.graph, "rankdir", "TB");
   set_attr(d.graph, "fontname", "Helvetica");
-  char title[512];
-  snprintf(title, sizeof title,
-           "%s\\n%u objects; wrapper pairs bonded (purple), weak edges dashed, "
-           "ephemerons dotted%s",
-           options->title ? options->title : "ccgc heap graph",
-           snapshot->objects->len,
-           options->show_internals ? "" : "; hidden classes, strings and backing stores folded into edges");
-  set_attr(d.graph, "label", title);
+  set_legend(&d);
   add_nodes(&d);
   index_edges(&d);
-  /* Roots: one node per heap, edges to what the roots hold. */
-  GPtrArray *root_edges = g_hash_table_lookup(d.out_edges, NULL);
-  for (guint i = 0; root_edges && i < root_edges->len; i++) {
-    snap_edge *edge = root_edges->pdata[i];
-    size_t index;
-    const snap_object *target = object_at(&d, edge->to, &index);
-    if (!target) continue;
-    Agnode_t *roots = root_node(&d, target->heap_id, target->heap_name);
-    if (d.nodes[index]) draw_edge(&d, roots, d.nodes[index], edge, false);
-  }
-  for (guint i = 0; i < snapshot->objects->len; i++)
-    if (d.nodes[i])
-      draw_from(&d, g_array_index(snapshot->objects, snap_object, i).address,
-                d.nodes[i]);
+  draw_edges(&d);
   int result = 0;
   FILE *out = fopen(dot_path, "w");
   if (!out || agwrite(d.graph, out) != 0) {
     snprintf(error, error_size, "cannot write '%s': %s", dot_path, strerror(errno));
     result = -1;
   }
-  if (out) fclose(out);
-  agclose(d.graph);
-  if (result == 0 && svg_path) {
-    /* Lay out the graph as written, read back, as `dot` would. */
-    FILE *in = fopen(dot_path, "r");
-    Agraph_t *read_back = in ? agread(in, NULL) : NULL;
-    if (in) fclose(in);
-    if (!read_back || gvLayout(gvc, read_back, "dot") != 0 ||
-        gvRenderFilename(gvc, read_back, "svg", (char *)svg_path) != 0) {
-      snprintf(error, error_size, "Graphviz could not render '%s'", svg_path);
-      result = -1;
-    }
-    /* No gvFreeLayout: in Graphviz 2.42 the dot layout double-frees there on
-     * graphs with clusters and edge labels (seen under AddressSanitizer).
-     * The `dot` command never calls it either; the layout's memory is left
-     * to process exit (tests/lsan.supp names libgvplugin_). */
-    (void)0;
+  if (out && fclose(out) != 0 && result == 0) {
+    snprintf(error, error_size, "cannot write '%s': %s", dot_path, strerror(errno));
+    result = -1;
   }
+  agclose(d.graph);
+  if (result == 0 && svg_path) result = render_svg(gvc, dot_path, svg_path, error, error_size);
   gvFreeContext(gvc);
   g_free(d.nodes);
+  g_free(d.visibility);
   g_hash_table_destroy(d.out_edges);
-  g_hash_table_destroy(d.bonds);
+  g_hash_table_destroy(d.wrapper_edges);
+  g_hash_table_destroy(d.traced_edges);
+  g_hash_table_destroy(d.merged);
+  g_ptr_array_free(d.merged_order, TRUE);
   return result;
 }

@@ -1,26 +1,29 @@
-/* graph-dump.h - a picture of the cross-heap graph: a snapshot of both heaps
- * (ccgc_collector_walk) drawn with Graphviz, one cluster per heap, wrapper
- * pairs bonded, roots, mark colors, weak and ephemeron edges styled apart. */
+/* graph-dump.h - a picture of the cross-heap graph (graph-snapshot.h) drawn
+ * with Graphviz: one cluster per heap (cluster_script, cluster_dom), a roots
+ * node per heap, wrapper pairs bonded, mark colors, weak and ephemeron edges
+ * styled apart, reclaimed objects marked. docs/tools.md explains how to read
+ * it.
+ *
+ *   graph_dump_options options = {.title = "before the first collection"};
+ *   graph_dump_write(before, &options, "heap.dot", "heap.svg", err, sizeof err);
+ */
 #ifndef CCGC_TOOLS_GRAPH_DUMP_H
 #define CCGC_TOOLS_GRAPH_DUMP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ccgc.h"
-
-typedef struct graph_snapshot graph_snapshot;
-
-graph_snapshot *graph_snapshot_take(ccgc_collector *collector);
-void graph_snapshot_free(graph_snapshot *snapshot);
-size_t graph_snapshot_object_count(const graph_snapshot *snapshot);
-/* Marks every object of `before` that is not in `after` as reclaimed. */
-size_t graph_snapshot_mark_reclaimed(graph_snapshot *before,
-                                     const graph_snapshot *after);
+#include "graph-snapshot.h"
 
 typedef struct graph_dump_options {
-  bool show_internals; /* hidden classes, strings, backing stores... */
-  bool show_colors;    /* fill nodes by mark color */
+  /* Draw hidden classes, strings, heap numbers and backing stores too. By
+   * default hidden classes, strings and numbers are left out with their
+   * edges, and backing stores (FixedArray, HeapVector...) are folded into
+   * the edges that lead through them. */
+  bool show_internals;
+  /* Fill nodes by mark color, when the snapshot has a non-white object
+   * (taken during a cycle or right after one). */
+  bool show_colors;
   const char *title;
 } graph_dump_options;
 

@@ -12,24 +12,36 @@ typedef struct command {
 
 static const command commands[] = {
     {"demo", ccgc_cmd_demo,
-     "load a page into the DOM heap, run a script scenario with cross-heap "
-     "cycles, collect, draw the graph"},
-    {"bench", ccgc_cmd_bench,
-     "benchmarks with side-by-side ratios: pauses, barrier"},
+     "load a page into the DOM heap, run a script scenario with cross-heap\n"
+     "           cycles, collect, draw both heaps (Graphviz)"},
     {"stress", ccgc_cmd_stress,
-     "seeded random mutator against both heaps, checked by the verifier and a "
-     "shadow model"},
+     "seeded random mutator against both heaps, checked by the verifier and\n"
+     "           a shadow model"},
+    {"bench", ccgc_cmd_bench, "benchmarks with side-by-side ratios: pauses, barrier"},
 };
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out) {
-  fputs("usage: ccgc COMMAND [OPTIONS]\n\n"
+  fputs("usage: ccgc COMMAND [OPTIONS]\n"
+        "       ccgc help [COMMAND]\n\n"
         "ccgc is a cross-component garbage collector: one tri-color marker for a\n"
         "script heap and a DOM heap whose objects reference each other.\n\n"
         "commands:\n",
         out);
-  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+  for (size_t i = 0; i < COMMAND_COUNT; i++)
     fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
   fputs("\n'ccgc COMMAND --help' describes a command.\n", out);
+}
+
+static const command *find(const char *name) {
+  for (size_t i = 0; i < COMMAND_COUNT; i++)
+    if (!strcmp(name, commands[i].name)) return &commands[i];
+  return NULL;
+}
+
+static int unknown(const char *name) {
+  fprintf(stderr, "ccgc: unknown command '%s' (try 'ccgc --help')\n", name);
+  return 2;
 }
 
 int main(int argc, char **argv) {
@@ -37,21 +49,22 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-      !strcmp(argv[1], "help")) {
-    if (argc > 2 && strcmp(argv[1], "help") == 0) {
-      for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[2], commands[i].name)) {
-          char *help_argv[] = {argv[2], "--help", NULL};
-          return commands[i].run(2, help_argv);
-        }
+  const char *name = argv[1];
+  if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+    if (argc > 2 && !strcmp(name, "help")) {
+      const command *topic = find(argv[2]);
+      if (!topic) return unknown(argv[2]);
+      char *help_argv[] = {argv[2], "--help", NULL};
+      return topic->run(2, help_argv);
     }
     usage(stdout);
     return 0;
   }
-  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    if (!strcmp(argv[1], commands[i].name))
-      return commands[i].run(argc - 1, argv + 1);
-  fprintf(stderr, "ccgc: unknown command '%s' (try 'ccgc --help')\n", argv[1]);
-  return 2;
+  const command *chosen = find(name);
+  if (!chosen) return unknown(name);
+  /* getopt's own messages then name the command: "ccgc stress: ...". */
+  char full_name[64];
+  snprintf(full_name, sizeof full_name, "ccgc %s", chosen->name);
+  argv[1] = full_name;
+  return chosen->run(argc - 1, argv + 1);
 }

@@ -5,7 +5,7 @@
  * index < top and serials[index] == serial (.inv.handle-valid): a closed
  * scope's slots are either above top or re-used under a new serial, so a stale
  * handle is always detected. Each scope reserves one slot below its own for
- * v8ish_handle_scope_escape.
+ * v8ish_handle_scope_escape; it stays (in the enclosing scope) only if used.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +35,18 @@ static bool grow_handles(v8ish_heap *heap, size_t need) {
   return true;
 }
 
+/* Serial 0 marks a slot that belongs to no open scope; skip it on wrap. */
+static uint32_t next_serial(v8ish_heap *heap) {
+  if (++heap->next_serial == 0) ++heap->next_serial;
+  return heap->next_serial;
+}
+
 void v8ish_handle_scope_open(v8ish_heap *heap, v8ish_handle_scope *scope) {
+  /* A scope that failed to open stays recognisably not open. */
+  scope->heap = heap;
+  scope->serial = 0;
+  scope->depth = UINT32_MAX;
+  scope->saved_top = 0;
   if (!grow((void **)&heap->scopes, &heap->scope_capacity,
             heap->scope_depth + 1, sizeof(scope_record)) ||
       !grow_handles(heap, heap->handle_top + 2)) {
@@ -44,20 +55,22 @@ void v8ish_handle_scope_open(v8ish_heap *heap, v8ish_handle_scope *scope) {
     return;
   }
   if (heap->handle_top == 0) heap->handle_top = 1; /* index 0: empty handle */
-  /* The escape slot belongs to the enclosing scope. */
-  uint32_t parent = heap->scope_depth ? heap->scopes[heap->scope_depth - 1].serial : 0;
+  /* The escape slot: no handle until v8ish_handle_scope_escape hands it to
+   * the enclosing scope; popped again on close if unused. */
   heap->handle_values[heap->handle_top] = 0;
-  heap->handle_serials[heap->handle_top] = parent;
-  scope->heap = heap;
-  scope->serial = ++heap->next_serial;
+  heap->handle_serials[heap->handle_top] = 0;
+  scope->serial = next_serial(heap);
   scope->depth = (uint32_t)heap->scope_depth;
   scope->saved_top = (uint32_t)heap->handle_top + 1;
-  heap->scopes[heap->scope_depth].serial = scope->serial;
-  heap->scopes[heap->scope_depth].saved_top = scope->saved_top;
+  scope_record *record = &heap->scopes[heap->scope_depth];
+  record->serial = scope->serial;
+  record->saved_top = scope->saved_top;
+  record->escaped = false;
   heap->scope_depth++;
   heap->handle_top = scope->saved_top;
 }
 
+/* Scopes are LIFO: only the innermost open scope may close or escape. */
 static bool innermost(v8ish_handle_scope *scope, const char *call) {
   v8ish_heap *heap = scope->heap;
   if (heap->scope_depth == 0 || scope->depth != heap->scope_depth - 1 ||
@@ -70,24 +83,47 @@ static bool innermost(v8ish_handle_scope *scope, const char *call) {
 }
 
 void v8ish_handle_scope_close(v8ish_handle_scope *scope) {
+  if (!scope || !scope->heap) return;
   if (!innermost(scope, "v8ish_handle_scope_close")) return;
   v8ish_heap *heap = scope->heap;
-  heap->scope_depth--;
-  /* Invalidate this scope's slots at once (.inv.handle-valid); the escape
-   * slot (saved_top - 1) stays, in the parent. */
+  scope_record *record = &heap->scopes[scope->depth];
+  /* Invalidate this scope's slots at once (.inv.handle-valid). */
   for (size_t i = scope->saved_top; i < heap->handle_top; i++)
     heap->handle_serials[i] = 0;
-  heap->handle_top = scope->saved_top;
+  /* An escaped value stays, as a handle of the enclosing scope; an unused
+   * escape slot goes, or every scope would leak one slot. */
+  heap->handle_top = record->escaped ? scope->saved_top : scope->saved_top - 1;
+  heap->scope_depth--;
 }
 
 v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
                                       v8ish_local value) {
+  if (!scope || !scope->heap) return v8ish_local_empty();
   if (!innermost(scope, "v8ish_handle_scope_escape")) return v8ish_local_empty();
   v8ish_heap *heap = scope->heap;
-  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_handle_scope_escape");
+  scope_record *record = &heap->scopes[scope->depth];
+  if (scope->depth == 0) {
+    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+                      "v8ish_handle_scope_escape: the outermost scope has no "
+                      "enclosing scope to escape to");
+    return v8ish_local_empty();
+  }
+  if (record->escaped) {
+    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+                      "v8ish_handle_scope_escape: a scope escapes one value "
+                      "only");
+    return v8ish_local_empty();
+  }
+  v8ish_value raw;
+  if (!v8ish_handle_read(heap, value, "v8ish_handle_scope_escape", &raw) ||
+      v8ish_local_is_empty(value))
+    return v8ish_local_empty();
   size_t slot = scope->saved_top - 1;
+  uint32_t parent = heap->scopes[scope->depth - 1].serial;
   heap->handle_values[slot] = raw;
-  v8ish_local escaped = {(uint32_t)slot, heap->handle_serials[slot]};
+  heap->handle_serials[slot] = parent;
+  record->escaped = true;
+  v8ish_local escaped = {(uint32_t)slot, parent};
   return escaped;
 }
 
@@ -111,17 +147,27 @@ v8ish_local v8ish_handle_new(v8ish_heap *heap, v8ish_value value,
   return local;
 }
 
-v8ish_value v8ish_handle_value(v8ish_heap *heap, v8ish_local local,
-                               const char *call) {
-  if (local.index == 0) return 0;
-  /* .inv.handle-valid */
-  if (local.index >= heap->handle_top ||
+bool v8ish_handle_read(v8ish_heap *heap, v8ish_local local, const char *call,
+                       v8ish_value *out) {
+  *out = 0;
+  if (local.index == 0) return true;
+  /* .inv.handle-valid: below top, and made by the scope that owns the slot
+   * now (a closed scope's slots are zeroed, a re-used slot has a new serial). */
+  if (local.index >= heap->handle_top || local.scope_serial == 0 ||
       heap->handle_serials[local.index] != local.scope_serial) {
     ccgc_error_misuse(heap->errors, CCGC_E_DEAD_HANDLE,
                       "%s: handle used after its scope closed", call);
-    return 0;
+    return false;
   }
-  return heap->handle_values[local.index];
+  *out = heap->handle_values[local.index];
+  return true;
+}
+
+v8ish_value v8ish_handle_value(v8ish_heap *heap, v8ish_local local,
+                               const char *call) {
+  v8ish_value value;
+  v8ish_handle_read(heap, local, call, &value);
+  return value;
 }
 
 v8ish_value v8ish_local_value(v8ish_heap *heap, v8ish_local local) {
@@ -129,8 +175,11 @@ v8ish_value v8ish_local_value(v8ish_heap *heap, v8ish_local local) {
 }
 
 bool v8ish_same(v8ish_heap *heap, v8ish_local a, v8ish_local b) {
-  return v8ish_handle_value(heap, a, "v8ish_same") ==
-         v8ish_handle_value(heap, b, "v8ish_same");
+  v8ish_value x, y;
+  if (!v8ish_handle_read(heap, a, "v8ish_same", &x) ||
+      !v8ish_handle_read(heap, b, "v8ish_same", &y))
+    return false;
+  return x == y && v8ish_local_is_empty(a) == v8ish_local_is_empty(b);
 }
 
 /* --- global handles ------------------------------------------------------- */
@@ -153,13 +202,15 @@ static void barrier(v8ish_heap *heap, v8ish_value value) {
 
 v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
   v8ish_global none = {0, 0};
-  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_global_new");
+  v8ish_value raw;
+  if (!v8ish_handle_read(heap, value, "v8ish_global_new", &raw)) return none;
   uint32_t index = heap->global_free;
   if (index) {
     heap->global_free = heap->globals[index].next_free;
   } else {
-    if (heap->global_count == 0) heap->global_count = 1;
-    if (!grow((void **)&heap->globals, &heap->global_capacity,
+    if (heap->global_count == 0) heap->global_count = 1; /* 0: the null global */
+    if (heap->global_count >= UINT32_MAX ||
+        !grow((void **)&heap->globals, &heap->global_capacity,
               heap->global_count + 1, sizeof(global_node))) {
       ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
                      "v8ish_global_new: out of memory");
@@ -169,10 +220,11 @@ v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
     heap->globals[index].generation = 0;
   }
   global_node *node = &heap->globals[index];
-  node->generation++;
+  if (++node->generation == 0) node->generation = 1;
   node->in_use = true;
   node->weak = weak;
   node->value = raw;
+  node->has_value = !v8ish_local_is_empty(value);
   if (!weak) barrier(heap, raw); /* a root made while marking */
   v8ish_global global = {index, node->generation};
   return global;
@@ -180,22 +232,25 @@ v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
 
 v8ish_local v8ish_global_get(v8ish_heap *heap, v8ish_global global) {
   global_node *node = checked_global(heap, global, "v8ish_global_get");
-  if (!node || node->value == 0) return v8ish_local_empty();
+  if (!node || !node->has_value) return v8ish_local_empty();
   return v8ish_handle_new(heap, node->value, "v8ish_global_get");
 }
 
 void v8ish_global_set(v8ish_heap *heap, v8ish_global global,
                       v8ish_local value) {
   global_node *node = checked_global(heap, global, "v8ish_global_set");
-  if (!node) return;
-  node->value = v8ish_handle_value(heap, value, "v8ish_global_set");
-  if (!node->weak) barrier(heap, node->value);
+  v8ish_value raw;
+  if (!node || !v8ish_handle_read(heap, value, "v8ish_global_set", &raw)) return;
+  node->value = raw;
+  node->has_value = !v8ish_local_is_empty(value);
+  if (!node->weak) barrier(heap, raw); /* .inv.script-store-barriered */
 }
 
 void v8ish_global_free(v8ish_heap *heap, v8ish_global global) {
   global_node *node = checked_global(heap, global, "v8ish_global_free");
   if (!node) return;
   node->in_use = false;
+  node->has_value = false;
   node->value = 0;
   node->next_free = heap->global_free;
   heap->global_free = global.index;
@@ -203,12 +258,16 @@ void v8ish_global_free(v8ish_heap *heap, v8ish_global global) {
 
 bool v8ish_global_is_empty_slot(v8ish_heap *heap, v8ish_global global) {
   global_node *node = checked_global(heap, global, "v8ish_global_is_empty_slot");
-  return !node || node->value == 0;
+  return !node || !node->has_value;
 }
 
 /* --- traced references ------------------------------------------------------ */
 
+/* Nodes are malloc'd one by one and linked into the heap's list, so a moving
+ * collector could find and update every one (v8ish_handles_relocate does). */
 v8ish_traced *v8ish_traced_new(v8ish_heap *heap, v8ish_local value) {
+  v8ish_value raw;
+  if (!v8ish_handle_read(heap, value, "v8ish_traced_new", &raw)) return NULL;
   v8ish_traced *traced = calloc(1, sizeof *traced);
   if (!traced) {
     ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
@@ -225,14 +284,21 @@ v8ish_traced *v8ish_traced_new(v8ish_heap *heap, v8ish_local value) {
 
 void v8ish_traced_set(v8ish_heap *heap, v8ish_traced *traced,
                       v8ish_local value) {
-  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_traced_set");
+  v8ish_value raw;
+  if (!traced) {
+    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+                      "v8ish_traced_set: NULL traced reference");
+    return;
+  }
+  if (!v8ish_handle_read(heap, value, "v8ish_traced_set", &raw)) return;
   __atomic_store_n(&traced->value, raw, __ATOMIC_RELEASE);
+  traced->has_value = !v8ish_local_is_empty(value);
   barrier(heap, raw); /* .inv.script-store-barriered: the holder may be black */
 }
 
 v8ish_local v8ish_traced_get(v8ish_heap *heap, const v8ish_traced *traced) {
+  if (!traced || !traced->has_value) return v8ish_local_empty();
   v8ish_value raw = __atomic_load_n(&traced->value, __ATOMIC_ACQUIRE);
-  if (raw == 0) return v8ish_local_empty();
   return v8ish_handle_new(heap, raw, "v8ish_traced_get");
 }
 
@@ -269,8 +335,10 @@ void v8ish_clear_dead_weak_globals(v8ish_heap *heap) {
   for (size_t i = 1; i < heap->global_count; i++) {
     global_node *node = &heap->globals[i];
     if (node->in_use && node->weak && v8ish_is_ref(node->value) &&
-        !ccgc_is_marked(v8ish_untag(node->value)))
+        !ccgc_is_marked(v8ish_untag(node->value))) {
       node->value = 0; /* .inv.weak-before-finalizers */
+      node->has_value = false;
+    }
   }
 }
 

@@ -12,7 +12,7 @@
  *   Closure      [map, properties, elements, context, name]
  *   Wrapper      [map, properties, elements, embedder (raw), in-object...]
  *   HeapNumber   [map, double (raw)]
- *   String       [map, length, bytes... NUL]
+ *   String       [map, length, hash (raw), bytes... NUL]
  *   FixedArray   [map, length, tagged...]
  *   DoubleArray  [map, length, double (raw)...]
  *   Context      [map, length, previous, slots...]
@@ -36,7 +36,10 @@
 #define V8ISH_BUCKETS 14      /* free lists: 16 << i bytes */
 #define V8ISH_LARGE_THRESHOLD (CCGC_PAGE_SIZE / 4)
 #define V8ISH_INITIAL_SLACK 4 /* in-object slots of a fresh object */
-#define V8ISH_MAX_INOBJECT 32
+/* The largest object: every length is checked against it before any size
+ * arithmetic, so no size computation can overflow (CCGC_E_SIZE_OVERFLOW). */
+#define V8ISH_MAX_OBJECT_BYTES ((size_t)1 << 32)
+#define V8ISH_MAX_ELEMENTS (V8ISH_MAX_OBJECT_BYTES / 8 - 4)
 
 enum {
   CLASS_TYPE = 1, CLASS_WORDS, CLASS_INOBJECT_START, CLASS_INOBJECT_COUNT,
@@ -48,6 +51,7 @@ enum { ARRAY_LENGTH = 3, ARRAY_WORDS = 4 };
 enum { CLOSURE_CONTEXT = 3, CLOSURE_NAME = 4, CLOSURE_WORDS = 5 };
 enum { WRAPPER_EMBEDDER = 3, WRAPPER_INOBJECT_START = 4 };
 enum { LENGTH = 1 };                /* strings, arrays, contexts */
+enum { STRING_HASH = 2, STRING_HEADER = 3 };
 enum { CONTEXT_PREVIOUS = 2, CONTEXT_HEADER = 3 };
 enum { FILLER_SIZE = 1, FILLER_NEXT = 2 };
 
@@ -84,21 +88,25 @@ typedef struct v8ish_page {
   word_t *start, *end; /* object area */
 } v8ish_page;
 
+/* has_value separates "holds the integer 0" (word 0) from "holds nothing"
+ * (made from an empty local, or a weak global whose target died). */
 typedef struct global_node {
   v8ish_value value;
   uint32_t generation;
   uint32_t next_free;
-  bool in_use, weak;
+  bool in_use, weak, has_value;
 } global_node;
 
 struct v8ish_traced {
-  v8ish_value value;
+  v8ish_value value; /* read by marker threads: atomic */
+  bool has_value;    /* mutator only */
   struct v8ish_traced *prev, *next;
 };
 
 typedef struct scope_record {
   uint32_t serial;
   uint32_t saved_top;
+  bool escaped; /* its escape slot (saved_top - 1) holds a value */
 } scope_record;
 
 struct v8ish_heap {
@@ -138,8 +146,8 @@ struct v8ish_heap {
   GHashTable *wrapper_classes; /* class name -> v8ish_value, roots */
 };
 
-/* space.c */
-word_t *v8ish_allocate(v8ish_heap *heap, size_t bytes, const char *call);
+/* space.c (the fast path is v8ish_allocate in space-inl.h) */
+word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call);
 void v8ish_space_prepare(v8ish_heap *heap);
 void v8ish_space_sweep(v8ish_heap *heap);
 void v8ish_space_release_all(v8ish_heap *heap);
@@ -150,19 +158,31 @@ size_t v8ish_size_of(const word_t *object);
 /* Words readable from object to the end of its page (bounds for snapshots). */
 size_t v8ish_words_to_page_end(const word_t *object);
 
-/* objects.c */
+/* hidden-class.c, values.c, arrays.c, objects.c */
 v8ish_instance_type v8ish_class_type(v8ish_value klass);
 v8ish_value v8ish_new_class(v8ish_heap *heap, v8ish_instance_type type,
                             size_t words, size_t inobject_start,
-                            size_t inobject_count);
-v8ish_value v8ish_new_string(v8ish_heap *heap, const char *bytes, size_t len);
+                            size_t inobject_count, const char *call);
+/* A copy of klass (same layout and properties) with its own identity, no
+ * transitions, back pointer klass: the private class of an unsafe change. */
+v8ish_value v8ish_clone_class(v8ish_heap *heap, v8ish_value klass,
+                              const char *call);
+v8ish_value v8ish_new_string(v8ish_heap *heap, const char *bytes, size_t len,
+                             const char *call);
 v8ish_value v8ish_new_fixed_array(v8ish_heap *heap, size_t length,
                                   const char *call);
+/* The hash stored in a string's raw hash word. */
+word_t v8ish_hash_bytes(const char *bytes, size_t len);
 void v8ish_store(v8ish_heap *heap, word_t *object, size_t index,
                  v8ish_value value);
 const char *v8ish_string_bytes(v8ish_value string);
 /* Index of property name in klass, or -1. */
 long v8ish_class_find(v8ish_value klass, const char *name);
+/* The class after adding property `name` to klass: its transition, made and
+ * recorded if new (a safe shape change). 0 with an error recorded at the
+ * heap limit, nothing changed. */
+v8ish_value v8ish_class_add_property(v8ish_heap *heap, v8ish_value klass,
+                                     const char *name, const char *call);
 /* The word array and index holding property i of object. */
 word_t *v8ish_property_slot(const word_t *object, v8ish_value klass, long i,
                             size_t *index);
@@ -170,6 +190,11 @@ word_t *v8ish_property_slot(const word_t *object, v8ish_value klass, long i,
 /* handles.c */
 v8ish_local v8ish_handle_new(v8ish_heap *heap, v8ish_value value,
                              const char *call);
+/* Reads a local: true and its value (0 for the empty local), or false after
+ * reporting a dead handle (.inv.handle-valid). Calls that store a value read
+ * it with this first, so a dead handle changes nothing. */
+bool v8ish_handle_read(v8ish_heap *heap, v8ish_local local, const char *call,
+                       v8ish_value *out);
 /* The value of a live local, or reports misuse and returns 0. */
 v8ish_value v8ish_handle_value(v8ish_heap *heap, v8ish_local local,
                                const char *call);
@@ -180,12 +205,25 @@ void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
                             v8ish_value to);
 void v8ish_handles_free(v8ish_heap *heap);
 
+/* shape-changes.c: the one entry of every unsafe change. */
+void v8ish_unsafe_shape_change_begin(v8ish_heap *heap, word_t *object);
+
 /* heap.c */
 void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor);
-/* The object of a handle if it is of the wanted type, else reports misuse. */
+/* The object of a handle if it is of the wanted type, else reports misuse
+ * (dead handle or wrong type) and returns NULL; v8ish_last_status is then
+ * the reported code. */
 word_t *v8ish_checked(v8ish_heap *heap, v8ish_local local,
                       v8ish_instance_type want, const char *call);
 word_t *v8ish_checked_object_like(v8ish_heap *heap, v8ish_local local,
                                   const char *call);
+/* Arrays and fixed arrays: the element store and the length, else misuse.
+ * *owner is the Array holding the store, or NULL for a FixedArray. */
+word_t *v8ish_checked_elements(v8ish_heap *heap, v8ish_local array,
+                               size_t *length, word_t **owner,
+                               const char *call);
+static inline ccgc_status v8ish_last_status(v8ish_heap *heap) {
+  return heap->errors->last.code;
+}
 
 #endif /* V8ISH_HEAP_INTERNAL_H */

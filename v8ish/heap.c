@@ -207,10 +207,16 @@ static size_t object_size(void *data, const void *object) {
   return v8ish_size_of(object);
 }
 
+static v8ish_instance_type object_type(const word_t *object) {
+  v8ish_value klass = v8ish_load(object, 0);
+  if (v8ish_untag(klass) == object) return V8ISH_TYPE_META_CLASS;
+  return v8ish_class_type(klass);
+}
+
 static const char *object_type_name(v8ish_heap *heap, const word_t *object) {
   (void)heap;
   v8ish_value klass = v8ish_load(object, 0);
-  v8ish_instance_type type = v8ish_class_type(klass);
+  v8ish_instance_type type = object_type(object);
   if (type == V8ISH_TYPE_WRAPPER) {
     v8ish_value name = v8ish_untag(klass)[CLASS_NAME];
     if (v8ish_is_ref(name)) return v8ish_string_bytes(name);
@@ -232,11 +238,16 @@ static void stats(void *data, ccgc_heap_stats *out) { v8ish_heap_stats(data, out
 /* --- creation -------------------------------------------------------------------- */
 
 static bool bootstrap(v8ish_heap *heap) {
-  heap->meta_class = v8ish_new_class(heap, V8ISH_TYPE_META_CLASS,
-                                     CLASS_SIZE_WORDS, 0, 0);
+  const char *call = "v8ish_heap_new";
+  /* A class's instance type is its instances' type: the meta class's
+   * instances are hidden classes. The meta class itself is recognised as
+   * the object that is its own class (object_type). */
+  heap->meta_class = v8ish_new_class(heap, V8ISH_TYPE_HIDDEN_CLASS,
+                                     CLASS_SIZE_WORDS, 0, 0, call);
   if (!heap->meta_class) return false;
-  heap->fixed_array_class = v8ish_new_class(heap, V8ISH_TYPE_FIXED_ARRAY, 0, 0, 0);
-  heap->empty_fixed_array = v8ish_new_fixed_array(heap, 0, "v8ish_heap_new");
+  heap->fixed_array_class =
+      v8ish_new_class(heap, V8ISH_TYPE_FIXED_ARRAY, 0, 0, 0, call);
+  heap->empty_fixed_array = v8ish_new_fixed_array(heap, 0, call);
   if (!heap->fixed_array_class || !heap->empty_fixed_array) return false;
   /* The first two classes were made before the empty array existed. */
   v8ish_value first[] = {heap->meta_class, heap->fixed_array_class};
@@ -245,19 +256,23 @@ static bool bootstrap(v8ish_heap *heap) {
     v8ish_store(heap, v8ish_untag(first[i]), CLASS_TRANSITIONS,
                 heap->empty_fixed_array);
   }
-  heap->filler_class = v8ish_new_class(heap, V8ISH_TYPE_FILLER, 0, 0, 0);
-  heap->one_word_filler_class = v8ish_new_class(heap, V8ISH_TYPE_FILLER, 1, 0, 0);
-  heap->number_class = v8ish_new_class(heap, V8ISH_TYPE_HEAP_NUMBER, 2, 0, 0);
-  heap->string_class = v8ish_new_class(heap, V8ISH_TYPE_STRING, 0, 0, 0);
-  heap->double_array_class = v8ish_new_class(heap, V8ISH_TYPE_DOUBLE_ARRAY, 0, 0, 0);
-  heap->context_class = v8ish_new_class(heap, V8ISH_TYPE_CONTEXT, 0, 0, 0);
+  /* Classes of objects without properties: words 0 = size from the object. */
+  heap->filler_class = v8ish_new_class(heap, V8ISH_TYPE_FILLER, 0, 0, 0, call);
+  heap->one_word_filler_class =
+      v8ish_new_class(heap, V8ISH_TYPE_FILLER, 1, 0, 0, call);
+  heap->number_class =
+      v8ish_new_class(heap, V8ISH_TYPE_HEAP_NUMBER, 2, 0, 0, call);
+  heap->string_class = v8ish_new_class(heap, V8ISH_TYPE_STRING, 0, 0, 0, call);
+  heap->double_array_class =
+      v8ish_new_class(heap, V8ISH_TYPE_DOUBLE_ARRAY, 0, 0, 0, call);
+  heap->context_class = v8ish_new_class(heap, V8ISH_TYPE_CONTEXT, 0, 0, 0, call);
   heap->object_class = v8ish_new_class(heap, V8ISH_TYPE_OBJECT,
                                        3 + V8ISH_INITIAL_SLACK, 3,
-                                       V8ISH_INITIAL_SLACK);
+                                       V8ISH_INITIAL_SLACK, call);
   heap->array_class = v8ish_new_class(heap, V8ISH_TYPE_ARRAY, ARRAY_WORDS,
-                                      ARRAY_WORDS, 0);
+                                      ARRAY_WORDS, 0, call);
   heap->closure_class = v8ish_new_class(heap, V8ISH_TYPE_CLOSURE, CLOSURE_WORDS,
-                                        CLOSURE_WORDS, 0);
+                                        CLOSURE_WORDS, 0, call);
   return heap->filler_class && heap->one_word_filler_class && heap->number_class &&
          heap->string_class && heap->double_array_class && heap->context_class &&
          heap->object_class && heap->array_class && heap->closure_class;
@@ -325,29 +340,43 @@ void v8ish_heap_stats(v8ish_heap *heap, ccgc_heap_stats *out) {
   out->limit_bytes = heap->options.limit_bytes;
 }
 
-/* --- checks and introspection ---------------------------------------------------------- */
+/* --- checks and introspection ---------------------------------------------- */
+
+/* What a value is, for messages: "an integer", "a String", ... */
+static const char *article(const char *noun) {
+  return noun[0] && strchr("AEIOUaeiou", noun[0]) ? "an " : "a ";
+}
+
+static const char *describe(v8ish_heap *heap, v8ish_local local,
+                            v8ish_value value, const char **article_out) {
+  const char *noun = v8ish_local_is_empty(local) ? "empty handle"
+                     : !v8ish_is_ref(value)      ? "integer"
+                                 : object_type_name(heap, v8ish_untag(value));
+  *article_out = article(noun);
+  return noun;
+}
 
 word_t *v8ish_checked(v8ish_heap *heap, v8ish_local local,
                       v8ish_instance_type want, const char *call) {
-  v8ish_value value = v8ish_handle_value(heap, local, call);
-  if (value == 0 && heap->errors->last.code == CCGC_E_DEAD_HANDLE &&
-      local.index != 0)
-    return NULL; /* already reported */
+  v8ish_value value;
+  if (!v8ish_handle_read(heap, local, call, &value)) return NULL; /* reported */
   if (v8ish_is_ref(value)) {
     word_t *object = v8ish_untag(value);
     if (v8ish_class_type(v8ish_load(object, 0)) == want) return object;
   }
-  ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE, "%s: expected a %s, got %s",
-                    call, type_names[want],
-                    v8ish_is_ref(value) ? object_type_name(heap, v8ish_untag(value))
-                    : value             ? "an integer"
-                                        : "an empty handle");
+  const char *got_article;
+  const char *got = describe(heap, local, value, &got_article);
+  ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+                    "%s: expected %s%s, got %s%s", call,
+                    article(type_names[want]), type_names[want], got_article,
+                    got);
   return NULL;
 }
 
 word_t *v8ish_checked_object_like(v8ish_heap *heap, v8ish_local local,
                                   const char *call) {
-  v8ish_value value = v8ish_handle_value(heap, local, call);
+  v8ish_value value;
+  if (!v8ish_handle_read(heap, local, call, &value)) return NULL; /* reported */
   if (v8ish_is_ref(value)) {
     word_t *object = v8ish_untag(value);
     switch (v8ish_class_type(v8ish_load(object, 0))) {
@@ -360,24 +389,51 @@ word_t *v8ish_checked_object_like(v8ish_heap *heap, v8ish_local local,
       break;
     }
   }
-  if (local.index != 0 && value == 0) return NULL; /* dead handle: reported */
+  const char *got_article;
+  const char *got = describe(heap, local, value, &got_article);
   ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
-                    "%s: expected an object, got %s", call,
-                    v8ish_is_ref(value) ? object_type_name(heap, v8ish_untag(value))
-                    : value             ? "an integer"
-                                        : "an empty handle");
+                    "%s: expected an object, got %s%s", call, got_article, got);
+  return NULL;
+}
+
+word_t *v8ish_checked_elements(v8ish_heap *heap, v8ish_local array,
+                               size_t *length, word_t **owner,
+                               const char *call) {
+  v8ish_value value;
+  *length = 0;
+  *owner = NULL;
+  if (!v8ish_handle_read(heap, array, call, &value)) return NULL; /* reported */
+  if (v8ish_is_ref(value)) {
+    word_t *a = v8ish_untag(value);
+    v8ish_instance_type type = v8ish_class_type(v8ish_load(a, 0));
+    if (type == V8ISH_TYPE_FIXED_ARRAY) {
+      *length = (size_t)v8ish_smi_value(v8ish_load(a, LENGTH));
+      return a;
+    }
+    if (type == V8ISH_TYPE_ARRAY) {
+      *length = (size_t)v8ish_smi_value(v8ish_load(a, ARRAY_LENGTH));
+      *owner = a;
+      return v8ish_untag(v8ish_load(a, OBJ_ELEMENTS));
+    }
+  }
+  const char *got_article;
+  const char *got = describe(heap, array, value, &got_article);
+  ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+                    "%s: expected an Array or a FixedArray, got %s%s", call,
+                    got_article, got);
   return NULL;
 }
 
 v8ish_instance_type v8ish_type_of(v8ish_heap *heap, v8ish_local value) {
   v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_type_of");
-  if (!v8ish_is_ref(raw)) return V8ISH_TYPE_COUNT;
-  return v8ish_class_type(v8ish_load(v8ish_untag(raw), 0));
+  if (!v8ish_is_ref(raw)) return V8ISH_TYPE_COUNT; /* integer or empty */
+  return object_type(v8ish_untag(raw));
 }
 
 const char *v8ish_type_name(v8ish_heap *heap, v8ish_local value) {
-  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_type_name");
-  if (!raw) return "empty";
+  v8ish_value raw;
+  if (!v8ish_handle_read(heap, value, "v8ish_type_name", &raw)) return "dead";
+  if (v8ish_local_is_empty(value)) return "empty";
   if (!v8ish_is_ref(raw)) return "Integer";
   return object_type_name(heap, v8ish_untag(raw));
 }

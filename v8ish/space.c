@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "heap-internal.h"
+#include "space-inl.h"
 
 #define PAGE_HEADER_BYTES 256
 #define OBJECTS_OFFSET (PAGE_HEADER_BYTES + CCGC_MARK_TABLE_BYTES)
@@ -22,7 +22,8 @@ size_t v8ish_size_of(const word_t *object) {
   case V8ISH_TYPE_FILLER:
     return k[CLASS_WORDS] == v8ish_smi(1) ? 8 : object[FILLER_SIZE];
   case V8ISH_TYPE_STRING:
-    return (2 * 8 + (size_t)v8ish_smi_value(object[LENGTH]) + 1 + 7) & ~(size_t)7;
+    return (STRING_HEADER * 8 + (size_t)v8ish_smi_value(object[LENGTH]) + 1 + 7) &
+           ~(size_t)7;
   case V8ISH_TYPE_FIXED_ARRAY:
   case V8ISH_TYPE_DOUBLE_ARRAY:
     return (2 + (size_t)v8ish_smi_value(v8ish_load(object, LENGTH))) * 8;
@@ -60,14 +61,23 @@ void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes) {
   }
 }
 
-static v8ish_page *map_page(v8ish_heap *heap, size_t reservation, bool large) {
+/* Maps a page, or NULL with *why = CCGC_E_HEAP_LIMIT (the hard limit on
+ * committed bytes) or CCGC_E_OUT_OF_MEMORY (the OS or the registry refused). */
+static v8ish_page *map_page(v8ish_heap *heap, size_t reservation, bool large,
+                            ccgc_status *why) {
   if (heap->options.limit_bytes &&
-      heap->committed_bytes + reservation > heap->options.limit_bytes)
+      (reservation > heap->options.limit_bytes ||
+       heap->committed_bytes > heap->options.limit_bytes - reservation)) {
+    *why = CCGC_E_HEAP_LIMIT;
     return NULL;
+  }
   v8ish_page *page = (v8ish_page *)ccgc_page_create(
       heap->collector, heap->heap_id, heap, reservation, large,
       PAGE_HEADER_BYTES);
-  if (!page) return NULL;
+  if (!page) {
+    *why = CCGC_E_OUT_OF_MEMORY;
+    return NULL;
+  }
   page->start = (word_t *)((uint8_t *)page +
                            (large ? PAGE_HEADER_BYTES : OBJECTS_OFFSET));
   page->end = (word_t *)((uint8_t *)page + reservation);
@@ -110,7 +120,9 @@ static void seal_lab(v8ish_heap *heap) {
   heap->lab_cursor = heap->lab_limit = NULL;
 }
 
-static word_t *take_free(v8ish_heap *heap, size_t bytes) {
+/* First fit from the size-segregated free lists; the rest of the block
+ * becomes the linear allocation area. */
+static word_t *take_free(v8ish_heap *heap, size_t bytes, size_t *taken) {
   for (unsigned bucket = bucket_for(bytes); bucket < V8ISH_BUCKETS; bucket++) {
     word_t **link = &heap->free_lists[bucket];
     for (word_t *filler = *link; filler;
@@ -118,34 +130,40 @@ static word_t *take_free(v8ish_heap *heap, size_t bytes) {
       size_t size = filler[FILLER_SIZE];
       if (size < bytes) continue;
       *link = (word_t *)filler[FILLER_NEXT];
-      /* The remainder becomes the new linear allocation area. */
       seal_lab(heap);
       heap->lab_cursor = (uint8_t *)filler + bytes;
       heap->lab_limit = (uint8_t *)filler + size;
       if (heap->lab_cursor == heap->lab_limit) heap->lab_cursor = heap->lab_limit = NULL;
-      ccgc_collector_notify_allocation(heap->collector, size);
+      *taken = size;
       return filler;
     }
   }
   return NULL;
 }
 
-static word_t *allocate_large(v8ish_heap *heap, size_t bytes) {
+/* A large object alone on its own page, starting in the page's first
+ * CCGC_PAGE_SIZE bytes (.inv.page-aligned). Fresh page memory is zero. */
+static word_t *allocate_large(v8ish_heap *heap, size_t bytes, size_t *taken,
+                              ccgc_status *why) {
   size_t reservation = (PAGE_HEADER_BYTES + bytes + CCGC_PAGE_SIZE - 1) &
                        ~(CCGC_PAGE_SIZE - 1);
-  v8ish_page *page = map_page(heap, reservation, true);
+  v8ish_page *page = map_page(heap, reservation, true, why);
   if (!page) return NULL;
   page->next = heap->large_pages;
   heap->large_pages = page;
   heap->large_page_count++;
-  ccgc_collector_notify_allocation(heap->collector, reservation);
+  *taken = reservation;
   return page->start;
 }
 
-static word_t *refill(v8ish_heap *heap, size_t bytes) {
-  word_t *object = take_free(heap, bytes);
-  if (object) return object;
-  v8ish_page *page = map_page(heap, CCGC_PAGE_SIZE, false);
+static word_t *refill(v8ish_heap *heap, size_t bytes, size_t *taken,
+                      ccgc_status *why) {
+  word_t *object = take_free(heap, bytes, taken);
+  if (object) {
+    memset(object, 0, bytes); /* stale bytes of a dead object or filler */
+    return object;
+  }
+  v8ish_page *page = map_page(heap, CCGC_PAGE_SIZE, false, why);
   if (!page) return NULL;
   page->next = heap->pages;
   heap->pages = page;
@@ -153,43 +171,44 @@ static word_t *refill(v8ish_heap *heap, size_t bytes) {
   seal_lab(heap);
   heap->lab_cursor = (uint8_t *)page->start + bytes;
   heap->lab_limit = (uint8_t *)page->end;
-  ccgc_collector_notify_allocation(heap->collector, CCGC_PAGE_SIZE);
-  return page->start;
+  *taken = CCGC_PAGE_SIZE;
+  return page->start; /* fresh: zero */
 }
 
-word_t *v8ish_allocate(v8ish_heap *heap, size_t bytes, const char *call) {
-  if (bytes > ((size_t)1 << 40)) {
+word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call) {
+  if (bytes > V8ISH_MAX_OBJECT_BYTES) {
     ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
-                   "%s: %zu bytes overflows the script heap's object size",
-                   call, bytes);
+                   "%s: %zu bytes overflows the script heap's largest object "
+                   "(%zu bytes)",
+                   call, bytes, (size_t)V8ISH_MAX_OBJECT_BYTES);
     return NULL;
   }
-  bytes = (bytes + 7) & ~(size_t)7;
-  if (bytes < 16) bytes = 16; /* .inv.one-byte-per-object */
-  word_t *object;
-  if (bytes >= V8ISH_LARGE_THRESHOLD) {
-    object = allocate_large(heap, bytes);
-  } else if (heap->lab_cursor &&
-             (size_t)(heap->lab_limit - heap->lab_cursor) >= bytes) {
-    object = (word_t *)heap->lab_cursor; /* the fast path: bump */
-    heap->lab_cursor += bytes;
-  } else {
-    object = refill(heap, bytes);
-  }
+  size_t size = bytes < 16 ? 16 : (bytes + 7) & ~(size_t)7;
+  size_t taken = 0;
+  ccgc_status why = CCGC_E_HEAP_LIMIT;
+  word_t *object = size >= V8ISH_LARGE_THRESHOLD
+                       ? allocate_large(heap, size, &taken, &why)
+                       : refill(heap, size, &taken, &why);
   if (!object) {
-    ccgc_error_set(heap->errors, CCGC_E_HEAP_LIMIT,
-                   "%s: script heap limit of %zu bytes reached allocating %zu "
-                   "bytes (%zu committed)",
-                   call, heap->options.limit_bytes, bytes,
-                   heap->committed_bytes);
+    if (why == CCGC_E_OUT_OF_MEMORY)
+      ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
+                     "%s: the system refused memory for %zu bytes", call, size);
+    else
+      ccgc_error_set(heap->errors, CCGC_E_HEAP_LIMIT,
+                     "%s: script heap limit of %zu bytes reached allocating "
+                     "%zu bytes (%zu committed)",
+                     call, heap->options.limit_bytes, size,
+                     heap->committed_bytes);
     return NULL;
   }
-  memset(object, 0, bytes);
-  heap->used_bytes += bytes;
-  heap->object_count++;
-  ccgc_barrier_on_allocate(heap->barrier, object); /* .inv.allocate-black */
+  v8ish_allocated(heap, object, size);
+  /* .inv.no-gc-in-allocation: only request one. Committed bytes grow only
+   * here, so the fast path needs no check. */
   if (heap->committed_bytes > heap->soft_limit)
     ccgc_collector_request_gc(heap->collector, CCGC_REASON_ALLOCATION_LIMIT);
+  /* Last: this may run an incremental marking step; the new object is
+   * already black then, so the step never visits it uninitialized. */
+  ccgc_collector_notify_allocation(heap->collector, taken);
   return object;
 }
 

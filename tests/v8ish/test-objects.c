@@ -4,7 +4,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "blinkish.h"
 #include "ccgc-test.h"
+#include "script-test.h"
 #include "v8ish.h"
 
 typedef struct world {
@@ -154,7 +156,7 @@ START_TEST(dead_handles_and_wrong_kinds_are_reported) {
   v8ish_local stale = v8ish_object_new(w.heap);
   v8ish_handle_scope_close(&inner);
   ck_assert_int_eq(v8ish_object_set(w.heap, stale, "x", v8ish_integer(w.heap, 1)),
-                   CCGC_E_WRONG_TYPE);
+                   CCGC_E_DEAD_HANDLE);
   ck_assert_int_eq(w.errors.last_code, CCGC_E_DEAD_HANDLE);
   ck_assert_msg(strstr(w.errors.last_message, "handle used after its scope closed"), "%s",
                 w.errors.last_message);
@@ -253,6 +255,137 @@ START_TEST(allocation_during_incremental_marking_survives_the_sweep) {
 }
 END_TEST
 
+
+START_TEST(integers_cover_63_bits) {
+  script_world w;
+  script_world_init(&w, 0);
+  intptr_t max = (intptr_t)(UINTPTR_MAX >> 2), min = -max - 1;
+  intptr_t samples[] = {0, 1, -1, 42, -42, max, min};
+  for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+    v8ish_local v = script_int(&w, samples[i]);
+    ck_assert(v8ish_is_integer(w.heap, v));
+    ck_assert_str_eq(v8ish_type_name(w.heap, v), "Integer");
+    ck_assert_int_eq(v8ish_type_of(w.heap, v), V8ISH_TYPE_COUNT);
+    ck_assert_int_eq(v8ish_integer_value(w.heap, v), samples[i]);
+    ck_assert(v8ish_number_value(w.heap, v) == (double)samples[i]);
+    ck_assert_ptr_null(v8ish_object_address(w.heap, v));
+  }
+  ck_assert_uint_eq(w.errors.count, 0);
+  ck_assert(v8ish_local_is_empty(script_int(&w, max + 1)));
+  script_assert_error(&w, CCGC_E_INVALID_ARGUMENT, "v8ish_integer: ");
+  ck_assert(v8ish_local_is_empty(script_int(&w, min - 1)));
+  ck_assert(!v8ish_is_integer(w.heap, v8ish_local_empty()));
+  ck_assert_str_eq(v8ish_type_name(w.heap, v8ish_local_empty()), "empty");
+  ck_assert(!v8ish_is_integer(w.heap, v8ish_number_new(w.heap, 1.0)));
+  ck_assert_int_eq(v8ish_integer_value(w.heap, v8ish_object_new(w.heap)), 0);
+  script_assert_error(&w, CCGC_E_WRONG_TYPE, "v8ish_integer_value: expected an integer");
+  /* A property set to 0 reads back as the integer 0. */
+  v8ish_local o = v8ish_object_new(w.heap);
+  v8ish_object_set(w.heap, o, "zero", script_int(&w, 0));
+  v8ish_local zero = v8ish_object_get(w.heap, o, "zero");
+  ck_assert(!v8ish_local_is_empty(zero) && v8ish_is_integer(w.heap, zero));
+  script_world_free(&w);
+}
+END_TEST
+
+START_TEST(strings_round_trip_with_any_bytes) {
+  script_world w;
+  script_world_init(&w, 0);
+  v8ish_local empty = v8ish_string_new(w.heap, NULL, 0);
+  char buf[32];
+  ck_assert_uint_eq(v8ish_string_copy(w.heap, empty, buf, sizeof buf), 0);
+  ck_assert_str_eq(buf, "");
+  v8ish_local nul = v8ish_string_new(w.heap, "a\0b", 3);
+  ck_assert_uint_eq(v8ish_string_copy(w.heap, nul, buf, sizeof buf), 3);
+  ck_assert(memcmp(buf, "a\0b", 4) == 0);
+  v8ish_local long_string = v8ish_string_new(w.heap, "abcdefghijklmnopqrstuvwxyz", 26);
+  ck_assert_uint_eq(v8ish_string_copy(w.heap, long_string, buf, 5), 26); /* truncated */
+  ck_assert_str_eq(buf, "abcd");
+  ck_assert(v8ish_local_is_empty(v8ish_string_new(w.heap, NULL, 3)));
+  script_assert_error(&w, CCGC_E_INVALID_ARGUMENT, "v8ish_string_new: NULL bytes");
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_uint_eq(v8ish_string_copy(w.heap, long_string, buf, sizeof buf), 26);
+  ck_assert_str_eq(buf, "abcdefghijklmnopqrstuvwxyz");
+  ck_assert_uint_eq(v8ish_string_copy(w.heap, script_int(&w, 1), buf, sizeof buf), 0);
+  script_assert_error(&w, CCGC_E_WRONG_TYPE, "v8ish_string_copy: expected a String, got an integer");
+  script_world_free(&w);
+}
+END_TEST
+
+typedef struct dom_thing {
+  long value;
+} dom_thing;
+
+/* A wrapper's embedder field keeps its DOM object alive through a wrapper
+ * edge; a pointer no heap owns is refused and nothing is stored. */
+START_TEST(wrappers_hold_dom_objects) {
+  script_world w;
+  script_world_init(&w, 0);
+  blinkish_heap *dom = blinkish_heap_new(w.collector, NULL);
+  blinkish_type_info info = {"HTMLDivElement", NULL, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(dom, &info);
+  dom_thing *thing = blinkish_alloc(dom, type, sizeof *thing);
+  thing->value = 99;
+  v8ish_local wrapper = v8ish_wrapper_new(w.heap, "HTMLDivElement");
+  ck_assert_ptr_null(v8ish_wrapper_embedder(w.heap, wrapper));
+  ck_assert_int_eq(v8ish_wrapper_set_embedder(w.heap, wrapper, thing), CCGC_OK);
+  v8ish_object_set(w.heap, wrapper, "id", script_string(&w, "main"));
+  int local;
+  ck_assert_int_eq(v8ish_wrapper_set_embedder(w.heap, wrapper, &local), CCGC_E_FOREIGN_POINTER);
+  script_assert_error(&w, CCGC_E_FOREIGN_POINTER, "v8ish_wrapper_set_embedder: ");
+  ck_assert_ptr_eq(v8ish_wrapper_embedder(w.heap, wrapper), thing);
+  ck_assert_int_eq(v8ish_wrapper_set_embedder(w.heap, v8ish_object_new(w.heap), thing),
+                   CCGC_E_WRONG_TYPE);
+  /* Only the wrapper keeps the DOM object: it survives. */
+  for (int i = 0; i < 3; i++) ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(((dom_thing *)v8ish_wrapper_embedder(w.heap, wrapper))->value, 99);
+  script_graph *graph = malloc(sizeof *graph);
+  script_graph_take(&w, graph);
+  void *address = v8ish_object_address(w.heap, wrapper);
+  ck_assert_uint_eq(script_graph_count(graph, address, CCGC_EDGE_WRAPPER, "embedder", thing), 1);
+  ck_assert_uint_eq(script_graph_count(graph, address, CCGC_EDGE_PROPERTY, "id", NULL), 1);
+  free(graph);
+  ccgc_heap_stats before;
+  blinkish_heap_stats(dom, &before);
+  ck_assert_int_eq(v8ish_wrapper_set_embedder(w.heap, wrapper, NULL), CCGC_OK);
+  ccgc_test_collect_verified(w.collector);
+  ccgc_heap_stats after;
+  blinkish_heap_stats(dom, &after);
+  ck_assert_uint_eq(after.object_count, before.object_count - 1);
+  blinkish_heap_free(dom);
+  script_world_free(&w);
+}
+END_TEST
+
+START_TEST(contexts_chain_and_check_their_kind) {
+  script_world w;
+  script_world_init(&w, 0);
+  v8ish_local outer = v8ish_context_new(w.heap, v8ish_local_empty(), 1);
+  v8ish_local inner = v8ish_context_new(w.heap, outer, 2);
+  v8ish_context_set(w.heap, outer, 0, script_string(&w, "captured"));
+  v8ish_local f = v8ish_closure_new(w.heap, inner, "g");
+  ck_assert_str_eq(v8ish_type_name(w.heap, f), "Closure");
+  ck_assert_str_eq(v8ish_type_name(w.heap, inner), "Context");
+  script_graph *graph = malloc(sizeof *graph);
+  script_graph_take(&w, graph);
+  ck_assert_ptr_eq(script_graph_target(graph, v8ish_object_address(w.heap, inner),
+                                       CCGC_EDGE_INTERNAL, "previous"),
+                   v8ish_object_address(w.heap, outer));
+  ck_assert_ptr_eq(script_graph_target(graph, v8ish_object_address(w.heap, f),
+                                       CCGC_EDGE_INTERNAL, "context"),
+                   v8ish_object_address(w.heap, inner));
+  free(graph);
+  ck_assert(v8ish_local_is_empty(v8ish_context_new(w.heap, f, 1)));
+  script_assert_error(&w, CCGC_E_WRONG_TYPE, "v8ish_context_new: expected a Context");
+  ck_assert(v8ish_local_is_empty(v8ish_closure_new(w.heap, script_int(&w, 3), "h")));
+  script_assert_error(&w, CCGC_E_WRONG_TYPE, "v8ish_closure_new: expected a Context");
+  ck_assert_int_eq(v8ish_context_set(w.heap, inner, 2, f), CCGC_E_INVALID_ARGUMENT);
+  ck_assert(v8ish_local_is_empty(v8ish_closure_context(w.heap, v8ish_closure_new(
+                                     w.heap, v8ish_local_empty(), NULL))));
+  script_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("v8ish-objects");
   TCase *tc = tcase_create("core");
@@ -266,6 +399,10 @@ int main(void) {
   tcase_add_test(tc, handles_escape_their_scope);
   tcase_add_test(tc, limits_and_overflows_are_errors_and_the_heap_stays_usable);
   tcase_add_test(tc, allocation_during_incremental_marking_survives_the_sweep);
+  tcase_add_test(tc, integers_cover_63_bits);
+  tcase_add_test(tc, strings_round_trip_with_any_bytes);
+  tcase_add_test(tc, wrappers_hold_dom_objects);
+  tcase_add_test(tc, contexts_chain_and_check_their_kind);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -82,7 +82,6 @@ ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
                                    sizeof(ccgc_host_node));
   world->document->kind = CCGC_HOST_DOCUMENT;
   world->document->name = g_strdup("#document");
-  world->document->world = world;
   world->document_root = blinkish_persistent_new(world->dom, world->document, false);
   return world;
 }
@@ -126,7 +125,6 @@ static ccgc_host_node *new_node(ccgc_host_world *world, blinkish_type_id type,
   }
   node->kind = kind;
   node->name = g_strdup(name);
-  node->world = world;
   return node;
 }
 
@@ -148,9 +146,26 @@ static ccgc_status set(ccgc_host_world *world, ccgc_host_node *holder,
   return blinkish_member_set(world->dom, holder, (void **)slot, value);
 }
 
+/* The DOM's HierarchyRequestError cases: a tree stays a tree. */
+static bool can_append(ccgc_host_world *world, const ccgc_host_node *parent,
+                       const ccgc_host_node *child) {
+  const char *problem = NULL;
+  if (parent->kind == CCGC_HOST_TEXT)
+    problem = "a text node cannot have children";
+  else if (child->kind == CCGC_HOST_DOCUMENT)
+    problem = "the document cannot be a child";
+  for (const ccgc_host_node *up = parent; up && !problem; up = up->parent)
+    if (up == child) problem = "the child is the parent or one of its ancestors";
+  if (problem)
+    snprintf(world->error, sizeof world->error, "ccgc_host_append_child: %s",
+             problem);
+  return problem == NULL;
+}
+
 ccgc_status ccgc_host_append_child(ccgc_host_world *world,
                                    ccgc_host_node *parent,
                                    ccgc_host_node *child) {
+  if (!can_append(world, parent, child)) return CCGC_E_INVALID_ARGUMENT;
   if (child->parent) ccgc_host_remove_child(world, child->parent, child);
   ccgc_status status = set(world, child, &child->parent, parent);
   if (status != CCGC_OK) return status;
@@ -236,6 +251,18 @@ ccgc_host_node *ccgc_host_find_tag(ccgc_host_node *root, const char *tag) {
   return NULL;
 }
 
+ccgc_host_node *ccgc_host_node_at(ccgc_host_world *world, void *address) {
+  if (!blinkish_is_object(world->dom, address)) return NULL;
+  blinkish_type_id type = blinkish_type_of(world->dom, address);
+  if (type == world->document_type || type == world->text_type) return address;
+  GHashTableIter iter;
+  gpointer element_type_id;
+  g_hash_table_iter_init(&iter, world->element_types);
+  while (g_hash_table_iter_next(&iter, NULL, &element_type_id))
+    if ((blinkish_type_id)GPOINTER_TO_UINT(element_type_id) == type) return address;
+  return NULL;
+}
+
 size_t ccgc_host_count_nodes(const ccgc_host_node *root,
                              ccgc_host_node_kind kind) {
   size_t count = 0;
@@ -273,6 +300,42 @@ size_t ccgc_host_listener_count(ccgc_host_world *world,
   return node->listeners ? blinkish_vector_length(world->dom, node->listeners) : 0;
 }
 
+static event_listener *listener_at(ccgc_host_world *world,
+                                   const ccgc_host_node *node, size_t i) {
+  if (i >= ccgc_host_listener_count(world, node)) return NULL;
+  return blinkish_vector_get(world->dom, node->listeners, i);
+}
+
+const char *ccgc_host_listener_type(ccgc_host_world *world,
+                                    const ccgc_host_node *node, size_t i) {
+  event_listener *listener = listener_at(world, node, i);
+  return listener ? listener->type : NULL;
+}
+
+v8ish_local ccgc_host_listener_callback(ccgc_host_world *world,
+                                        const ccgc_host_node *node, size_t i) {
+  event_listener *listener = listener_at(world, node, i);
+  return listener ? bridge_script_ref_get(world->bridge, listener->callback)
+                  : v8ish_local_empty();
+}
+
+bool ccgc_host_remove_event_listener(ccgc_host_world *world,
+                                     ccgc_host_node *node, const char *type,
+                                     v8ish_local callback) {
+  size_t count = ccgc_host_listener_count(world, node);
+  for (size_t i = 0; i < count; i++) {
+    event_listener *listener = listener_at(world, node, i);
+    if (strcmp(listener->type, type) != 0) continue;
+    v8ish_local held = bridge_script_ref_get(world->bridge, listener->callback);
+    if (!v8ish_same(world->script, held, callback)) continue;
+    /* The listener object is now garbage; its finalizer frees the script
+     * reference (in baseline mode a global handle, released only then). */
+    blinkish_vector_remove(world->dom, node->listeners, i);
+    return true;
+  }
+  return false;
+}
+
 void ccgc_host_remove_all_listeners(ccgc_host_world *world,
                                     ccgc_host_node *node) {
   if (node->listeners)
@@ -291,4 +354,13 @@ v8ish_local ccgc_host_make_closure(ccgc_host_world *world, const char *name,
   for (size_t i = 0; i < count; i++)
     v8ish_context_set(world->script, context, i, captured[i]);
   return v8ish_closure_new(world->script, context, name);
+}
+
+v8ish_local ccgc_host_wrapper_array(ccgc_host_world *world,
+                                    ccgc_host_node *const *nodes,
+                                    size_t count) {
+  v8ish_local array = v8ish_array_new(world->script);
+  for (size_t i = 0; i < count && !v8ish_local_is_empty(array); i++)
+    v8ish_array_push(world->script, array, ccgc_host_wrap(world, nodes[i]));
+  return array;
 }

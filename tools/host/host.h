@@ -38,7 +38,6 @@ typedef struct ccgc_host_node {
   void *listeners;        /* HeapVector of EventListener, or NULL */
   char *name;             /* tag name (elements), text (text nodes) */
   char **attributes;      /* NULL-terminated name, value, name, value... */
-  ccgc_host_world *world; /* for finalizers: not a heap reference */
 } ccgc_host_node;
 
 struct ccgc_host_world {
@@ -60,6 +59,9 @@ void ccgc_host_world_free(ccgc_host_world *world);
 ccgc_host_node *ccgc_host_create_element(ccgc_host_world *world,
                                          const char *tag);
 ccgc_host_node *ccgc_host_create_text(ccgc_host_world *world, const char *data);
+/* Moves child (and its subtree) to the end of parent's children.
+ * CCGC_E_INVALID_ARGUMENT (world->error says why) if parent is a text node or
+ * child is parent or one of its ancestors, or child is the document. */
 ccgc_status ccgc_host_append_child(ccgc_host_world *world,
                                    ccgc_host_node *parent,
                                    ccgc_host_node *child);
@@ -79,33 +81,59 @@ ccgc_host_node *ccgc_host_find_tag(ccgc_host_node *root, const char *tag);
 /* The node after `node` in document order within root's subtree, or NULL. */
 ccgc_host_node *ccgc_host_next_in_order(const ccgc_host_node *root,
                                         const ccgc_host_node *node);
+/* The node at address if it is one (a Document, Element or Text of this
+ * world's DOM heap), else NULL: for tools that walk the heaps. */
+ccgc_host_node *ccgc_host_node_at(ccgc_host_world *world, void *address);
 size_t ccgc_host_count_nodes(const ccgc_host_node *root,
                              ccgc_host_node_kind kind);
 bool ccgc_host_is_attached(const ccgc_host_world *world,
                            const ccgc_host_node *node);
 
+/* Event listeners: an EventListener object (type + a bridge script reference
+ * to the callback) appended to the node's listener HeapVector. */
 ccgc_status ccgc_host_add_event_listener(ccgc_host_world *world,
                                          ccgc_host_node *node,
                                          const char *type,
                                          v8ish_local callback);
+/* Removes the first listener of this type whose callback is `callback` (the
+ * same script object). Returns false if there was none, as the DOM's
+ * removeEventListener ignores unknown listeners. */
+bool ccgc_host_remove_event_listener(ccgc_host_world *world,
+                                     ccgc_host_node *node, const char *type,
+                                     v8ish_local callback);
 size_t ccgc_host_listener_count(ccgc_host_world *world,
                                 const ccgc_host_node *node);
+/* The i-th listener's event type, and its callback (a local in the caller's
+ * handle scope). NULL / empty when i is out of range. */
+const char *ccgc_host_listener_type(ccgc_host_world *world,
+                                    const ccgc_host_node *node, size_t i);
+v8ish_local ccgc_host_listener_callback(ccgc_host_world *world,
+                                        const ccgc_host_node *node, size_t i);
 void ccgc_host_remove_all_listeners(ccgc_host_world *world,
                                     ccgc_host_node *node);
 
-/* Script side. */
+/* Script side: every result is a local of the caller's open handle scope. */
+/* The node's wrapper, created on first use (one per node). */
 v8ish_local ccgc_host_wrap(ccgc_host_world *world, ccgc_host_node *node);
 /* A closure whose context captures the given values. */
 v8ish_local ccgc_host_make_closure(ccgc_host_world *world, const char *name,
                                    const v8ish_local *captured, size_t count);
+/* A script array of the nodes' wrappers, like a NodeList turned into an
+ * Array (`[...document.querySelectorAll(...)]`). */
+v8ish_local ccgc_host_wrapper_array(ccgc_host_world *world,
+                                    ccgc_host_node *const *nodes,
+                                    size_t count);
 
 /* Builds the DOM of an HTML file under the document (replacing nothing:
- * appends). CCGC_E_IO if the file cannot be read, CCGC_E_PARSE if it cannot
- * be parsed; world->error says why. */
+ * appends): elements with their attributes, and non-blank text. CCGC_E_IO if
+ * the file cannot be read, CCGC_E_PARSE if it is empty, binary or rejected by
+ * the parser; world->error then says which file and why. */
 ccgc_status ccgc_host_load_html(ccgc_host_world *world, const char *path);
 ccgc_status ccgc_host_load_html_memory(ccgc_host_world *world,
                                        const char *html, size_t size);
-/* The bundled default page. */
+/* The bundled default page (tools/host/default-page.html), embedded at build
+ * time, NUL-terminated; and the path of its source file. */
 const char *ccgc_host_default_page(void);
+const char *ccgc_host_default_page_path(void);
 
 #endif /* CCGC_HOST_H */

@@ -12,36 +12,18 @@
 #define PARSE_OPTIONS \
   (HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER | HTML_PARSE_NONET)
 
-static const char default_page[] =
-    "<!DOCTYPE html>\n"
-    "<html lang=\"en\"><head><title>ccgc demo page</title></head>\n"
-    "<body>\n"
-    "<header id=\"top\"><h1>Cross-component garbage collection</h1>\n"
-    "  <nav id=\"menu\"><ul>\n"
-    "    <li><a href=\"#intro\">Intro</a></li>\n"
-    "    <li><a href=\"#heaps\">Two heaps</a></li>\n"
-    "    <li><a href=\"#cycles\">Cycles</a></li>\n"
-    "    <li><a href=\"#contact\">Contact</a></li>\n"
-    "  </ul></nav></header>\n"
-    "<main>\n"
-    "  <article id=\"intro\"><h2>Objects come in halves</h2>\n"
-    "    <p>A DOM node and its script wrapper point at each other.</p>\n"
-    "    <p>Listeners hold closures; closures capture wrappers.</p></article>\n"
-    "  <article id=\"heaps\"><h2>Two heaps, one marker</h2>\n"
-    "    <p>The marker starts at both root sets.</p>\n"
-    "    <img id=\"diagram\" src=\"heap.svg\" alt=\"heap graph\"></article>\n"
-    "  <section id=\"cycles\"><h2>Cycles</h2>\n"
-    "    <div id=\"widget\" class=\"card\"><span>Widget</span>\n"
-    "      <button id=\"open\">Open</button><button id=\"close\">Close</button></div>\n"
-    "  </section>\n"
-    "  <form id=\"contact\"><input id=\"email\" type=\"email\">\n"
-    "    <textarea id=\"message\"></textarea>\n"
-    "    <button id=\"send\" type=\"submit\">Send</button></form>\n"
-    "</main>\n"
-    "<footer id=\"footer\"><p>ccgc</p></footer>\n"
-    "</body></html>\n";
+#ifndef CCGC_DEFAULT_PAGE
+#error "CCGC_DEFAULT_PAGE: the path of tools/host/default-page.html (tools/CMakeLists.txt)"
+#endif
+
+/* tools/host/default-page.html, embedded by tools/CMakeLists.txt. */
+static const char default_page[] = {
+#include "default-page.inc"
+    '\0'};
 
 const char *ccgc_host_default_page(void) { return default_page; }
+
+const char *ccgc_host_default_page_path(void) { return CCGC_DEFAULT_PAGE; }
 
 static bool blank(const char *text) {
   for (; *text; text++)

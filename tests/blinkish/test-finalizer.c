@@ -1,0 +1,186 @@
+/* test-finalizer.c - what a finalizer may and may not do: it runs with the
+ * in-finalization flag set; stores into heap objects (.inv.finalizer-no-store)
+ * and allocation are reported and change nothing; it may read its own
+ * payload and release non-heap resources. */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "dom-test.h"
+
+typedef struct resource_holder {
+  void *malloced; /* a non-heap resource */
+  long value;
+} resource_holder;
+
+static dom_world *current;
+static dom_node *survivor;
+static int finalizer_calls;
+static int saw_flag;
+static ccgc_status store_status;
+static void *alloc_result;
+
+static void finalize_releasing(void *object) {
+  resource_holder *self = object;
+  finalizer_calls++;
+  saw_flag = blinkish_in_finalization(current->heap);
+  free(self->malloced); /* LeakSanitizer checks this ran */
+  self->malloced = NULL;
+}
+
+static void finalize_storing(void *object) {
+  finalizer_calls++;
+  store_status = blinkish_member_set(current->heap, survivor,
+                                     (void **)&survivor->next, object);
+}
+
+static void finalize_storing_null(void *object) {
+  (void)object;
+  finalizer_calls++;
+  store_status = blinkish_member_set(current->heap, survivor,
+                                     (void **)&survivor->other, NULL);
+}
+
+static void finalize_allocating(void *object) {
+  (void)object;
+  finalizer_calls++;
+  alloc_result = blinkish_alloc(current->heap, current->node_type, 16);
+}
+
+static void setup(dom_world *w) {
+  dom_world_init(w, 0);
+  current = w;
+  finalizer_calls = 0;
+  saw_flag = 0;
+  store_status = CCGC_OK;
+  alloc_result = (void *)1;
+}
+
+START_TEST(a_finalizer_runs_flagged_and_releases_its_resources) {
+  dom_world w;
+  setup(&w);
+  blinkish_type_info info = {"Holder", NULL, finalize_releasing, 0};
+  blinkish_type_id type = blinkish_register_type(w.heap, &info);
+  for (int i = 0; i < 10; i++) {
+    resource_holder *h = blinkish_alloc(w.heap, type, sizeof *h);
+    h->malloced = malloc(100);
+  }
+  ck_assert(!blinkish_in_finalization(w.heap));
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(finalizer_calls, 10);
+  ck_assert_int_eq(saw_flag, 1);
+  ck_assert(!blinkish_in_finalization(w.heap));
+  ck_assert_uint_eq(w.errors.count, 0);
+  dom_world_free(&w);
+}
+END_TEST
+
+START_TEST(a_store_from_a_finalizer_is_reported_and_not_done) {
+  dom_world w;
+  setup(&w);
+  blinkish_type_info info = {"Resurrector", NULL, finalize_storing, 0};
+  blinkish_type_id type = blinkish_register_type(w.heap, &info);
+  survivor = dom_new_node(&w, 1);
+  blinkish_persistent *root = blinkish_persistent_new(w.heap, survivor, false);
+  blinkish_alloc(w.heap, type, 32);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(finalizer_calls, 1);
+  ck_assert_int_eq(store_status, CCGC_E_DEAD_OBJECT);
+  dom_assert_error(&w, CCGC_E_DEAD_OBJECT, "blinkish_member_set: store during finalization");
+  ck_assert_ptr_null(survivor->next); /* no resurrection */
+  ccgc_verify_report report;
+  ck_assert(ccgc_collector_verify_heap(w.collector, &report));
+  blinkish_persistent_free(w.heap, root);
+  dom_world_free(&w);
+}
+END_TEST
+
+START_TEST(even_a_harmless_store_from_a_finalizer_is_refused) {
+  dom_world w;
+  setup(&w);
+  blinkish_type_info info = {"Clearer", NULL, finalize_storing_null, 0};
+  blinkish_type_id type = blinkish_register_type(w.heap, &info);
+  survivor = dom_new_node(&w, 1);
+  dom_node *other = dom_new_node(&w, 2);
+  dom_link(&w, survivor, &survivor->other, other);
+  blinkish_persistent *root = blinkish_persistent_new(w.heap, survivor, false);
+  blinkish_alloc(w.heap, type, 32);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(store_status, CCGC_E_DEAD_OBJECT);
+  ck_assert_ptr_eq(survivor->other, other);
+  blinkish_persistent_free(w.heap, root);
+  dom_world_free(&w);
+}
+END_TEST
+
+START_TEST(allocation_from_a_finalizer_is_reported) {
+  dom_world w;
+  setup(&w);
+  blinkish_type_info info = {"Allocator", NULL, finalize_allocating, 0};
+  blinkish_type_id type = blinkish_register_type(w.heap, &info);
+  blinkish_alloc(w.heap, type, 32);
+  size_t before = dom_stats(&w).object_count;
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(finalizer_calls, 1);
+  ck_assert_ptr_null(alloc_result);
+  dom_assert_error(&w, CCGC_E_IN_COLLECTION, "blinkish_alloc");
+  ck_assert_uint_eq(dom_stats(&w).object_count, before - 1);
+  dom_world_free(&w);
+}
+END_TEST
+
+static ccgc_status heap_free_status;
+static void finalize_freeing_the_heap(void *object) {
+  (void)object;
+  finalizer_calls++;
+  unsigned before = current->errors.count;
+  blinkish_heap_free(current->heap);
+  heap_free_status = current->errors.count > before ? current->errors.last_code
+                                                   : CCGC_OK;
+}
+
+START_TEST(freeing_the_heap_from_a_finalizer_is_refused) {
+  dom_world w;
+  setup(&w);
+  blinkish_type_info info = {"Saboteur", NULL, finalize_freeing_the_heap, 0};
+  blinkish_type_id type = blinkish_register_type(w.heap, &info);
+  dom_node *keep = dom_new_node(&w, 1);
+  blinkish_persistent *root = blinkish_persistent_new(w.heap, keep, false);
+  blinkish_alloc(w.heap, type, 16);
+  heap_free_status = CCGC_OK;
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(finalizer_calls, 1);
+  ck_assert_int_eq(heap_free_status, CCGC_E_IN_COLLECTION);
+  dom_assert_error(&w, CCGC_E_IN_COLLECTION, "blinkish_heap_free");
+  ck_assert_int_eq(keep->value, 1); /* the heap is still there */
+  ck_assert_ptr_nonnull(dom_new_node(&w, 2));
+  blinkish_persistent_free(w.heap, root);
+  dom_world_free(&w);
+}
+END_TEST
+
+START_TEST(teardown_finalizers_are_flagged_too) {
+  dom_world w;
+  setup(&w);
+  blinkish_type_info info = {"Resurrector", NULL, finalize_storing, 0};
+  blinkish_type_id type = blinkish_register_type(w.heap, &info);
+  survivor = dom_new_node(&w, 1);
+  blinkish_alloc(w.heap, type, 32);
+  dom_world_free(&w); /* heap teardown: the store is refused as well */
+  ck_assert_int_eq(finalizer_calls, 1);
+  ck_assert_int_eq(store_status, CCGC_E_DEAD_OBJECT);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("blinkish-finalizer");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, a_finalizer_runs_flagged_and_releases_its_resources);
+  tcase_add_test(tc, a_store_from_a_finalizer_is_reported_and_not_done);
+  tcase_add_test(tc, even_a_harmless_store_from_a_finalizer_is_refused);
+  tcase_add_test(tc, allocation_from_a_finalizer_is_reported);
+  tcase_add_test(tc, freeing_the_heap_from_a_finalizer_is_refused);
+  tcase_add_test(tc, teardown_finalizers_are_flagged_too);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}

@@ -1,0 +1,147 @@
+/* script-test.h - a small world for the script heap suites: a collector with
+ * the verifier on, one v8ish heap (optionally limited), an open outermost
+ * handle scope and a recording error handler; plus graph helpers built on
+ * ccgc_collector_walk. */
+#ifndef SCRIPT_TEST_H
+#define SCRIPT_TEST_H
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccgc-test.h"
+#include "v8ish.h"
+
+typedef struct script_world {
+  ccgc_collector *collector;
+  v8ish_heap *heap;
+  v8ish_handle_scope scope;
+  ccgc_test_errors errors;
+} script_world;
+
+static inline void script_world_init_with(script_world *w,
+                                          const v8ish_heap_options *options) {
+  ccgc_collector_options collector_options = {.verify = true};
+  w->collector = ccgc_collector_new(&collector_options);
+  ck_assert_ptr_nonnull(w->collector);
+  w->heap = v8ish_heap_new(w->collector, options);
+  ck_assert_ptr_nonnull(w->heap);
+  ccgc_test_capture_errors(w->collector, &w->errors);
+  v8ish_handle_scope_open(w->heap, &w->scope);
+}
+
+static inline void script_world_init(script_world *w, size_t limit) {
+  v8ish_heap_options options = {.limit_bytes = limit};
+  script_world_init_with(w, &options);
+}
+
+static inline void script_world_free(script_world *w) {
+  v8ish_handle_scope_close(&w->scope);
+  v8ish_heap_free(w->heap);
+  ccgc_collector_free(w->collector);
+}
+
+static inline ccgc_heap_stats script_stats(script_world *w) {
+  ccgc_heap_stats stats;
+  v8ish_heap_stats(w->heap, &stats);
+  return stats;
+}
+
+static inline v8ish_local script_int(script_world *w, intptr_t value) {
+  return v8ish_integer(w->heap, value);
+}
+
+static inline v8ish_local script_string(script_world *w, const char *text) {
+  return v8ish_string_new(w->heap, text, strlen(text));
+}
+
+/* Asserts that the last reported error has this code and mentions `text`. */
+#define script_assert_error(w, expected, text)                                   \
+  do {                                                                       \
+    ck_assert_int_eq((w)->errors.last_code, (expected));                         \
+    ck_assert_msg(strstr((w)->errors.last_message, (text)) != NULL,          \
+                  "error message '%s' lacks '%s'", (w)->errors.last_message, \
+                  (text));                                                   \
+  } while (0)
+
+/* Asserts that the last recoverable error has this code and mentions text. */
+#define script_assert_last_error(w, expected, text)                               \
+  do {                                                                        \
+    const ccgc_error *last_ = ccgc_collector_last_error((w)->collector);      \
+    ck_assert_int_eq(last_->code, (expected));                                    \
+    ck_assert_msg(strstr(last_->message, (text)) != NULL,                     \
+                  "error message '%s' lacks '%s'", last_->message, (text));   \
+  } while (0)
+
+/* --- the graph, as the collector's walk reports it -------------------------- */
+
+typedef struct script_edge {
+  void *from, *to;
+  ccgc_edge_kind kind;
+  char name[64];
+  size_t index;
+} script_edge;
+
+typedef struct script_graph {
+  script_edge edges[4096];
+  size_t edge_count;
+  size_t object_count;
+  size_t filler_count; /* objects typed "Filler": must stay 0 */
+} script_graph;
+
+static inline void script_graph_object(const ccgc_object_info *info,
+                                       void *data) {
+  script_graph *graph = data;
+  graph->object_count++;
+  if (strcmp(info->type_name, "Filler") == 0) graph->filler_count++;
+}
+
+static inline void script_graph_edge(void *from, void *to, ccgc_edge edge,
+                                     void *data) {
+  script_graph *graph = data;
+  if (graph->edge_count == sizeof graph->edges / sizeof graph->edges[0])
+    return;
+  script_edge *e = &graph->edges[graph->edge_count++];
+  e->from = from;
+  e->to = to;
+  e->kind = edge.kind;
+  e->index = edge.index;
+  snprintf(e->name, sizeof e->name, "%s", edge.name ? edge.name : "");
+}
+
+/* Walks the whole graph into *graph (heap allocated by the caller). */
+static inline void script_graph_take(script_world *w, script_graph *graph) {
+  memset(graph, 0, sizeof *graph);
+  ccgc_walk_callbacks callbacks = {script_graph_object, script_graph_edge,
+                                   graph};
+  ck_assert_int_eq(ccgc_collector_walk(w->collector, &callbacks), CCGC_OK);
+}
+
+/* Counts the edges from `from` (NULL: roots) of a kind, with a name (NULL:
+ * any) and, for elements, to a target (NULL: any). */
+static inline size_t script_graph_count(const script_graph *graph, void *from,
+                                        ccgc_edge_kind kind, const char *name,
+                                        void *to) {
+  size_t count = 0;
+  for (size_t i = 0; i < graph->edge_count; i++) {
+    const script_edge *e = &graph->edges[i];
+    if (e->from == from && e->kind == kind &&
+        (!name || strcmp(e->name, name) == 0) && (!to || e->to == to))
+      count++;
+  }
+  return count;
+}
+
+/* The target of the first edge from `from` of that kind and name, or NULL. */
+static inline void *script_graph_target(const script_graph *graph, void *from,
+                                        ccgc_edge_kind kind, const char *name) {
+  for (size_t i = 0; i < graph->edge_count; i++) {
+    const script_edge *e = &graph->edges[i];
+    if (e->from == from && e->kind == kind && strcmp(e->name, name) == 0)
+      return e->to;
+  }
+  return NULL;
+}
+
+#endif /* SCRIPT_TEST_H */

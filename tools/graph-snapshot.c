@@ -1,0 +1,82 @@
+/* graph-snapshot.c - see graph-snapshot.h. */
+#include "graph-snapshot.h"
+
+static void on_object(const ccgc_object_info *info, void *data) {
+  graph_snapshot *snapshot = data;
+  snap_object object = {info->address, info->heap_id, g_strdup(info->heap_name),
+                        g_strdup(info->type_name), info->size, info->color, 0,
+                        snapshot->describe ? snapshot->describe(info, snapshot->describe_data)
+                                           : NULL};
+  g_array_append_val(snapshot->objects, object);
+  g_hash_table_insert(snapshot->index, info->address,
+                      GSIZE_TO_POINTER(snapshot->objects->len));
+}
+
+static void on_edge(void *from, void *to, ccgc_edge edge, void *data) {
+  graph_snapshot *snapshot = data;
+  snap_edge copy = {from, to, edge.kind, edge.name ? g_strdup(edge.name) : NULL,
+                    edge.index};
+  g_array_append_val(snapshot->edges, copy);
+}
+
+graph_snapshot *graph_snapshot_take(ccgc_collector *collector,
+                                    graph_describe_fn describe, void *data) {
+  graph_snapshot *snapshot = g_new0(graph_snapshot, 1);
+  snapshot->describe = describe;
+  snapshot->describe_data = data;
+  snapshot->objects = g_array_new(FALSE, FALSE, sizeof(snap_object));
+  snapshot->edges = g_array_new(FALSE, FALSE, sizeof(snap_edge));
+  snapshot->index = g_hash_table_new(g_direct_hash, g_direct_equal);
+  ccgc_walk_callbacks callbacks = {on_object, on_edge, snapshot};
+  ccgc_collector_walk(collector, &callbacks);
+  return snapshot;
+}
+
+void graph_snapshot_free(graph_snapshot *snapshot) {
+  if (!snapshot) return;
+  for (guint i = 0; i < snapshot->objects->len; i++) {
+    snap_object *object = &g_array_index(snapshot->objects, snap_object, i);
+    g_free(object->heap_name);
+    g_free(object->type_name);
+    g_free(object->note);
+  }
+  for (guint i = 0; i < snapshot->edges->len; i++)
+    g_free(g_array_index(snapshot->edges, snap_edge, i).name);
+  g_array_free(snapshot->objects, TRUE);
+  g_array_free(snapshot->edges, TRUE);
+  g_hash_table_destroy(snapshot->index);
+  g_free(snapshot);
+}
+
+size_t graph_snapshot_object_count(const graph_snapshot *snapshot) {
+  return snapshot->objects->len;
+}
+
+size_t graph_snapshot_heap_objects(const graph_snapshot *snapshot, int heap_id) {
+  size_t count = 0;
+  for (guint i = 0; i < snapshot->objects->len; i++)
+    count += g_array_index(snapshot->objects, snap_object, i).heap_id == heap_id;
+  return count;
+}
+
+const snap_object *graph_snapshot_find(const graph_snapshot *snapshot,
+                                       const void *address, size_t *index) {
+  size_t found = GPOINTER_TO_SIZE(g_hash_table_lookup(snapshot->index, address));
+  if (!found) return NULL;
+  if (index) *index = found - 1;
+  return &g_array_index(snapshot->objects, snap_object, found - 1);
+}
+
+size_t graph_snapshot_mark_reclaimed(graph_snapshot *before,
+                                     const graph_snapshot *after,
+                                     unsigned collection) {
+  size_t count = 0;
+  for (guint i = 0; i < before->objects->len; i++) {
+    snap_object *object = &g_array_index(before->objects, snap_object, i);
+    if (object->reclaimed_in || g_hash_table_contains(after->index, object->address))
+      continue;
+    object->reclaimed_in = collection;
+    count++;
+  }
+  return count;
+}

@@ -1,0 +1,68 @@
+/* graph-snapshot.h - a copy of the cross-heap object graph, taken with
+ * ccgc_collector_walk (public API), for pictures and before/after diffs.
+ *
+ *   graph_snapshot *before = graph_snapshot_take(c, NULL, NULL);
+ *   ccgc_collect(c, ...);
+ *   graph_snapshot *after = graph_snapshot_take(c, NULL, NULL);
+ *   graph_snapshot_mark_reclaimed(before, after, 1);
+ */
+#ifndef CCGC_TOOLS_GRAPH_SNAPSHOT_H
+#define CCGC_TOOLS_GRAPH_SNAPSHOT_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ccgc.h"
+
+/* The host's short description of an object ("#menu", "\"Send\""), or NULL;
+ * called during the walk, so it may read the object but must not allocate in
+ * or store to the heaps. The snapshot frees the string with g_free. */
+typedef char *(*graph_describe_fn)(const ccgc_object_info *info, void *data);
+
+typedef struct snap_object {
+  void *address;
+  int heap_id;
+  char *heap_name;
+  char *type_name;
+  size_t size;
+  int color;                /* ccgc_color at the time of the walk */
+  unsigned reclaimed_in;    /* the collection that reclaimed it, or 0 */
+  char *note;               /* the host's words for it ("#menu"), or NULL */
+} snap_object;
+
+typedef struct snap_edge {
+  void *from, *to; /* from NULL: a root edge */
+  ccgc_edge_kind kind;
+  char *name;
+  size_t index;
+} snap_edge;
+
+typedef struct graph_snapshot {
+  graph_describe_fn describe;
+  void *describe_data;
+  GArray *objects;   /* snap_object, in walk order */
+  GArray *edges;     /* snap_edge, in walk order */
+  GHashTable *index; /* address -> 1 + index in objects */
+} graph_snapshot;
+
+/* describe may be NULL. */
+graph_snapshot *graph_snapshot_take(ccgc_collector *collector,
+                                    graph_describe_fn describe, void *data);
+void graph_snapshot_free(graph_snapshot *snapshot);
+size_t graph_snapshot_object_count(const graph_snapshot *snapshot);
+/* Objects of one heap in the snapshot. */
+size_t graph_snapshot_heap_objects(const graph_snapshot *snapshot, int heap_id);
+/* The object at address, or NULL; *index gets its position in objects. */
+const snap_object *graph_snapshot_find(const graph_snapshot *snapshot,
+                                       const void *address, size_t *index);
+/* Marks every object of `before` that is not in `after` (and not marked yet)
+ * as reclaimed by collection number `collection` (1, 2, ...). The heaps do
+ * not move objects, so an address identifies an object across snapshots
+ * taken without allocation in between the collection and the walk. Returns
+ * how many it marked. */
+size_t graph_snapshot_mark_reclaimed(graph_snapshot *before,
+                                     const graph_snapshot *after,
+                                     unsigned collection);
+
+#endif

@@ -1,0 +1,143 @@
+/* arrays.c - fixed arrays (tagged elements), double arrays (raw doubles) and
+ * growable arrays (an object whose elements store is a FixedArray that
+ * doubles when full) (v8ish.h).
+ *
+ * Every length is checked against V8ISH_MAX_ELEMENTS before any size
+ * arithmetic (CCGC_E_SIZE_OVERFLOW). Fresh memory is zero, and zero is the
+ * small integer 0, so new elements need no initialising loop.
+ */
+#include <string.h>
+
+#include "space-inl.h"
+
+static bool length_fits(v8ish_heap *heap, size_t length, const char *call) {
+  if (length <= V8ISH_MAX_ELEMENTS) return true;
+  ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+                 "%s: %zu elements overflow the largest object (%zu elements)",
+                 call, length, (size_t)V8ISH_MAX_ELEMENTS);
+  return false;
+}
+
+v8ish_value v8ish_new_fixed_array(v8ish_heap *heap, size_t length,
+                                  const char *call) {
+  if (!length_fits(heap, length, call)) return 0;
+  word_t *a = v8ish_allocate(heap, (2 + length) * 8, call);
+  if (!a) return 0;
+  v8ish_store(heap, a, 0, heap->fixed_array_class);
+  a[LENGTH] = v8ish_smi((intptr_t)length); /* elements: 0, the integer 0 */
+  return v8ish_tag(a);
+}
+
+v8ish_local v8ish_fixed_array_new(v8ish_heap *heap, size_t length) {
+  v8ish_value array = v8ish_new_fixed_array(heap, length, "v8ish_fixed_array_new");
+  if (!array) return v8ish_local_empty();
+  return v8ish_handle_new(heap, array, "v8ish_fixed_array_new");
+}
+
+/* --- double arrays ------------------------------------------------------------- */
+
+v8ish_local v8ish_double_array_new(v8ish_heap *heap, size_t length) {
+  const char *call = "v8ish_double_array_new";
+  if (!length_fits(heap, length, call)) return v8ish_local_empty();
+  word_t *a = v8ish_allocate(heap, (2 + length) * 8, call);
+  if (!a) return v8ish_local_empty();
+  v8ish_store(heap, a, 0, heap->double_array_class);
+  a[LENGTH] = v8ish_smi((intptr_t)length); /* elements: 0.0 */
+  return v8ish_handle_new(heap, v8ish_tag(a), call);
+}
+
+double v8ish_double_array_get(v8ish_heap *heap, v8ish_local array, size_t i) {
+  word_t *a = v8ish_checked(heap, array, V8ISH_TYPE_DOUBLE_ARRAY,
+                            "v8ish_double_array_get");
+  if (!a || i >= (size_t)v8ish_smi_value(a[LENGTH])) return 0;
+  double value;
+  memcpy(&value, &a[2 + i], sizeof value);
+  return value;
+}
+
+ccgc_status v8ish_double_array_set(v8ish_heap *heap, v8ish_local array,
+                                   size_t i, double value) {
+  word_t *a = v8ish_checked(heap, array, V8ISH_TYPE_DOUBLE_ARRAY,
+                            "v8ish_double_array_set");
+  if (!a) return v8ish_last_status(heap);
+  size_t length = (size_t)v8ish_smi_value(a[LENGTH]);
+  if (i >= length)
+    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+                             "v8ish_double_array_set: index %zu out of range "
+                             "(length %zu)",
+                             i, length);
+  memcpy(&a[2 + i], &value, sizeof value); /* raw: no barrier */
+  return CCGC_OK;
+}
+
+/* --- growable arrays and element access --------------------------------------- */
+
+v8ish_local v8ish_array_new(v8ish_heap *heap) {
+  word_t *a = v8ish_allocate(heap, ARRAY_WORDS * 8, "v8ish_array_new");
+  if (!a) return v8ish_local_empty();
+  v8ish_store(heap, a, 0, heap->array_class);
+  v8ish_store(heap, a, OBJ_PROPERTIES, heap->empty_fixed_array);
+  v8ish_store(heap, a, OBJ_ELEMENTS, heap->empty_fixed_array);
+  a[ARRAY_LENGTH] = v8ish_smi(0);
+  return v8ish_handle_new(heap, v8ish_tag(a), "v8ish_array_new");
+}
+
+size_t v8ish_array_length(v8ish_heap *heap, v8ish_local array) {
+  size_t length;
+  word_t *owner;
+  v8ish_checked_elements(heap, array, &length, &owner, "v8ish_array_length");
+  return length;
+}
+
+v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local array, size_t i) {
+  size_t length;
+  word_t *owner;
+  word_t *elements = v8ish_checked_elements(heap, array, &length, &owner,
+                                            "v8ish_array_get");
+  if (!elements || i >= length) return v8ish_local_empty();
+  return v8ish_handle_new(heap, v8ish_load(elements, 2 + i), "v8ish_array_get");
+}
+
+ccgc_status v8ish_array_set(v8ish_heap *heap, v8ish_local array, size_t i,
+                            v8ish_local value) {
+  size_t length;
+  word_t *owner;
+  word_t *elements = v8ish_checked_elements(heap, array, &length, &owner,
+                                            "v8ish_array_set");
+  if (!elements) return v8ish_last_status(heap);
+  v8ish_value raw;
+  if (!v8ish_handle_read(heap, value, "v8ish_array_set", &raw))
+    return CCGC_E_DEAD_HANDLE;
+  if (i >= length)
+    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+                             "v8ish_array_set: index %zu out of range (length "
+                             "%zu)",
+                             i, length);
+  v8ish_store(heap, elements, 2 + i, raw);
+  return CCGC_OK;
+}
+
+ccgc_status v8ish_array_push(v8ish_heap *heap, v8ish_local array,
+                             v8ish_local value) {
+  const char *call = "v8ish_array_push";
+  word_t *a = v8ish_checked(heap, array, V8ISH_TYPE_ARRAY, call);
+  if (!a) return v8ish_last_status(heap);
+  v8ish_value raw;
+  if (!v8ish_handle_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
+  size_t length = (size_t)v8ish_smi_value(a[ARRAY_LENGTH]);
+  word_t *elements = v8ish_untag(v8ish_load(a, OBJ_ELEMENTS));
+  size_t capacity = (size_t)v8ish_smi_value(v8ish_load(elements, LENGTH));
+  if (length == capacity) {
+    /* Growing is a safe change: the new store is filled, then published. */
+    v8ish_value grown = v8ish_new_fixed_array(heap, capacity ? capacity * 2 : 4,
+                                              call);
+    if (!grown) return v8ish_last_status(heap); /* the array is unchanged */
+    for (size_t i = 0; i < length; i++)
+      v8ish_store(heap, v8ish_untag(grown), 2 + i, v8ish_load(elements, 2 + i));
+    v8ish_store(heap, a, OBJ_ELEMENTS, grown);
+    elements = v8ish_untag(grown);
+  }
+  v8ish_store(heap, elements, 2 + length, raw);
+  a[ARRAY_LENGTH] = v8ish_smi((intptr_t)length + 1);
+  return CCGC_OK;
+}

@@ -1,0 +1,109 @@
+/* values.c - small integers, boxed numbers and strings (v8ish.h).
+ *
+ * A small integer is a tagged word with low bit 0 (value << 1): 63 bits of
+ * range, no allocation. A HeapNumber is [map, raw double]; a String is
+ * [map, length, hash (raw), bytes..., NUL]. Neither has a field the tracer
+ * follows besides the map (.inv.tagged-fields).
+ */
+#include <string.h>
+
+#include "space-inl.h"
+
+#define SMI_MAX ((intptr_t)(UINTPTR_MAX >> 2))
+#define SMI_MIN (-SMI_MAX - 1)
+
+v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value) {
+  if (value > SMI_MAX || value < SMI_MIN) {
+    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+                      "v8ish_integer: %jd does not fit a small integer (63 "
+                      "bits); use v8ish_number_new",
+                      (intmax_t)value);
+    return v8ish_local_empty();
+  }
+  return v8ish_handle_new(heap, v8ish_smi(value), "v8ish_integer");
+}
+
+bool v8ish_is_integer(v8ish_heap *heap, v8ish_local value) {
+  v8ish_value raw;
+  /* Word 0 is the integer 0: only the empty local is not an integer. */
+  return v8ish_handle_read(heap, value, "v8ish_is_integer", &raw) &&
+         !v8ish_local_is_empty(value) && !v8ish_is_ref(raw);
+}
+
+intptr_t v8ish_integer_value(v8ish_heap *heap, v8ish_local value) {
+  v8ish_value raw;
+  if (!v8ish_handle_read(heap, value, "v8ish_integer_value", &raw)) return 0;
+  if (v8ish_local_is_empty(value) || v8ish_is_ref(raw)) {
+    ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+                      "v8ish_integer_value: expected an integer, got %s",
+                      v8ish_type_name(heap, value));
+    return 0;
+  }
+  return v8ish_smi_value(raw);
+}
+
+v8ish_local v8ish_number_new(v8ish_heap *heap, double value) {
+  word_t *n = v8ish_allocate(heap, 16, "v8ish_number_new");
+  if (!n) return v8ish_local_empty();
+  v8ish_store(heap, n, 0, heap->number_class);
+  memcpy(&n[1], &value, sizeof value); /* raw: never traced */
+  return v8ish_handle_new(heap, v8ish_tag(n), "v8ish_number_new");
+}
+
+double v8ish_number_value(v8ish_heap *heap, v8ish_local value) {
+  v8ish_value raw;
+  if (!v8ish_handle_read(heap, value, "v8ish_number_value", &raw)) return 0;
+  if (!v8ish_local_is_empty(value) && !v8ish_is_ref(raw))
+    return (double)v8ish_smi_value(raw);
+  word_t *n = v8ish_checked(heap, value, V8ISH_TYPE_HEAP_NUMBER,
+                            "v8ish_number_value");
+  if (!n) return 0;
+  double result;
+  memcpy(&result, &n[1], sizeof result);
+  return result;
+}
+
+v8ish_value v8ish_new_string(v8ish_heap *heap, const char *bytes, size_t len,
+                             const char *call) {
+  if (len > V8ISH_MAX_OBJECT_BYTES - STRING_HEADER * 8 - 1) {
+    ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+                   "%s: a string of %zu bytes overflows the largest object",
+                   call, len);
+    return 0;
+  }
+  word_t *s = v8ish_allocate(heap, STRING_HEADER * 8 + len + 1, call);
+  if (!s) return 0;
+  v8ish_store(heap, s, 0, heap->string_class);
+  s[LENGTH] = v8ish_smi((intptr_t)len);
+  s[STRING_HASH] = v8ish_hash_bytes(bytes, len); /* raw */
+  if (len) memcpy(s + STRING_HEADER, bytes, len); /* NUL: zeroed memory */
+  return v8ish_tag(s);
+}
+
+v8ish_local v8ish_string_new(v8ish_heap *heap, const char *bytes, size_t len) {
+  if (!bytes && len) {
+    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+                      "v8ish_string_new: NULL bytes for a string of %zu bytes",
+                      len);
+    return v8ish_local_empty();
+  }
+  v8ish_value string = v8ish_new_string(heap, bytes, len, "v8ish_string_new");
+  if (!string) return v8ish_local_empty();
+  return v8ish_handle_new(heap, string, "v8ish_string_new");
+}
+
+size_t v8ish_string_copy(v8ish_heap *heap, v8ish_local string, char *buf,
+                         size_t size) {
+  word_t *s = v8ish_checked(heap, string, V8ISH_TYPE_STRING, "v8ish_string_copy");
+  if (!s) {
+    if (size) buf[0] = '\0';
+    return 0;
+  }
+  size_t len = (size_t)v8ish_smi_value(s[LENGTH]);
+  if (size) {
+    size_t n = len < size - 1 ? len : size - 1;
+    memcpy(buf, s + STRING_HEADER, n);
+    buf[n] = '\0';
+  }
+  return len;
+}
