@@ -49,6 +49,13 @@ const char *ccgc_edge_kind_name(ccgc_edge_kind kind);
 
 typedef struct ccgc_visitor ccgc_visitor;
 
+/* Custom weakness (Oilpan's weak callbacks): called once per registration
+ * after the ephemeron fixed point, before any weak slot is cleared and before
+ * any heap processes weakness or finalizes (.inv.weak-before-finalizers). It
+ * may ask ccgc_is_marked() of any object and drop its own references to dead
+ * ones; it must not allocate, store references to unmarked objects or mark. */
+typedef void (*ccgc_weak_callback_fn)(void *object);
+
 typedef struct ccgc_visitor_ops {
   /* A strong reference: keeps target alive. */
   void (*strong)(ccgc_visitor *visitor, void *target, ccgc_edge edge);
@@ -61,6 +68,15 @@ typedef struct ccgc_visitor_ops {
    * key and value are object addresses in any heap. */
   void (*ephemeron)(ccgc_visitor *visitor, void *key, void *value,
                     ccgc_edge edge);
+  /* Optional (NULL: ignored). A weak reference that its own heap clears after
+   * marking (a tagged slot, a weak hash-table key, a finalization target): it
+   * does not keep target alive and the marker ignores it; walkers (graph
+   * dumps, heap snapshots) show it as a weak edge. */
+  void (*weak_target)(ccgc_visitor *visitor, void *target, ccgc_edge edge);
+  /* Optional (NULL: ignored). Registers fn(object) to run after marking
+   * (ccgc_weak_callback_fn). Only the marker implements it. */
+  void (*weak_callback)(ccgc_visitor *visitor, ccgc_weak_callback_fn fn,
+                        void *object);
 } ccgc_visitor_ops;
 
 struct ccgc_visitor {
@@ -80,6 +96,18 @@ static inline void ccgc_visit_weak(ccgc_visitor *visitor, void **slot,
 static inline void ccgc_visit_ephemeron(ccgc_visitor *visitor, void *key,
                                         void *value, ccgc_edge edge) {
   if (key && value) visitor->ops->ephemeron(visitor, key, value, edge);
+}
+
+static inline void ccgc_visit_weak_target(ccgc_visitor *visitor, void *target,
+                                          ccgc_edge edge) {
+  if (target && visitor->ops->weak_target)
+    visitor->ops->weak_target(visitor, target, edge);
+}
+
+static inline void ccgc_visit_weak_callback(ccgc_visitor *visitor,
+                                            ccgc_weak_callback_fn fn,
+                                            void *object) {
+  if (visitor->ops->weak_callback) visitor->ops->weak_callback(visitor, fn, object);
 }
 
 #endif /* CCGC_VISITOR_H */

@@ -35,10 +35,18 @@ static void thread_ephemeron(ccgc_visitor *visitor, void *key, void *value,
   g_array_append_val(self->ephemerons, pair);
 }
 
+static void thread_weak_callback(ccgc_visitor *visitor,
+                                 ccgc_weak_callback_fn fn, void *object) {
+  ccgc_marker_thread *self = (ccgc_marker_thread *)visitor;
+  ccgc_weak_callback_entry entry = {fn, object};
+  g_array_append_val(self->weak_callbacks, entry);
+}
+
 static const ccgc_visitor_ops thread_ops = {
     .strong = thread_strong,
     .weak = thread_weak,
     .ephemeron = thread_ephemeron,
+    .weak_callback = thread_weak_callback,
 };
 
 static void visit(ccgc_marker_thread *self, ccgc_heap_slot *slot, int id,
@@ -138,11 +146,14 @@ int ccgc_concurrent_init(ccgc_concurrent_marker *cm, ccgc_collector *collector,
       ccgc_worklist_local_init(&self->locals[id], &collector->worklists[id]);
     self->weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
     self->ephemerons = g_array_new(FALSE, FALSE, sizeof(ccgc_ephemeron_pair));
+    self->weak_callbacks =
+        g_array_new(FALSE, FALSE, sizeof(ccgc_weak_callback_entry));
     if (pthread_create(&self->thread, NULL, thread_main, self) != 0) {
       for (int id = 0; id < CCGC_MAX_HEAPS; id++)
         ccgc_worklist_local_destroy(&self->locals[id]);
       g_array_free(self->weak_slots, TRUE);
       g_array_free(self->ephemerons, TRUE);
+      g_array_free(self->weak_callbacks, TRUE);
       break;
     }
     cm->thread_count++;
@@ -164,6 +175,7 @@ void ccgc_concurrent_destroy(ccgc_concurrent_marker *cm) {
       ccgc_worklist_local_destroy(&self->locals[id]);
     g_array_free(self->weak_slots, TRUE);
     g_array_free(self->ephemerons, TRUE);
+    g_array_free(self->weak_callbacks, TRUE);
   }
   pthread_cond_destroy(&cm->wake);
   pthread_cond_destroy(&cm->parked);
@@ -203,6 +215,9 @@ void ccgc_concurrent_merge(ccgc_concurrent_marker *cm, ccgc_marker *marker) {
                                   ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
     }
     g_array_set_size(self->ephemerons, 0);
+    g_array_append_vals(marker->weak_callbacks, self->weak_callbacks->data,
+                        self->weak_callbacks->len);
+    g_array_set_size(self->weak_callbacks, 0);
     for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
       marker->marked[id] += self->marked[id];
       self->marked[id] = 0;

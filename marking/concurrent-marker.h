@@ -6,7 +6,8 @@
  *   ccgc_concurrent_resume(cm)      a cycle's marking starts: threads work
  *   ccgc_concurrent_pause(cm)       safepoint: returns when every thread has
  *                                   published its work and parked
- *   ccgc_concurrent_merge(cm, m)    (paused) weak slots, ephemerons, counts
+ *   ccgc_concurrent_merge(cm, m)    (paused) weak slots, ephemerons, weak
+ *                                   callbacks, counts
  *                                   move into the main marker
  *   ccgc_concurrent_destroy(cm)     joins the threads
  * Synchronization is pthread mutexes/condition variables and C11 atomics, so
@@ -33,6 +34,7 @@ typedef struct ccgc_marker_thread {
   ccgc_worklist_local locals[CCGC_MAX_HEAPS];
   GArray *weak_slots;  /* void ** */
   GArray *ephemerons;  /* ccgc_ephemeron_pair */
+  GArray *weak_callbacks; /* ccgc_weak_callback_entry */
   size_t marked[CCGC_MAX_HEAPS];
   size_t visited;      /* objects this thread visited, all cycles */
   double busy_ms;      /* time spent draining, this cycle */

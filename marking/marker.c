@@ -66,10 +66,18 @@ static void marker_ephemeron(ccgc_visitor *visitor, void *key, void *value,
   ccgc_ephemeron_table_add(&marker->ephemerons, key, value);
 }
 
+static void marker_weak_callback(ccgc_visitor *visitor,
+                                 ccgc_weak_callback_fn fn, void *object) {
+  ccgc_marker *marker = (ccgc_marker *)visitor;
+  ccgc_weak_callback_entry entry = {fn, object};
+  g_array_append_val(marker->weak_callbacks, entry);
+}
+
 static const ccgc_visitor_ops marker_ops = {
     .strong = marker_strong,
     .weak = marker_weak,
     .ephemeron = marker_ephemeron,
+    .weak_callback = marker_weak_callback,
 };
 
 static void release_value(void *value, void *data) {
@@ -82,6 +90,8 @@ void ccgc_marker_begin(ccgc_marker *marker, ccgc_collector *collector) {
   marker->collector = collector;
   marker->active = true;
   marker->weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
+  marker->weak_callbacks =
+      g_array_new(FALSE, FALSE, sizeof(ccgc_weak_callback_entry));
   ccgc_ephemeron_table_init(&marker->ephemerons);
   for (int id = 0; id < CCGC_MAX_HEAPS; id++)
     ccgc_worklist_local_init(&marker->locals[id], &collector->worklists[id]);
@@ -93,6 +103,7 @@ void ccgc_marker_end(ccgc_marker *marker) {
     ccgc_worklist_clear(&marker->collector->worklists[id]);
   }
   g_array_free(marker->weak_slots, TRUE);
+  g_array_free(marker->weak_callbacks, TRUE);
   ccgc_ephemeron_table_destroy(&marker->ephemerons);
   marker->active = false;
 }
@@ -185,6 +196,15 @@ void ccgc_marker_fixed_point(ccgc_marker *marker) {
 }
 
 size_t ccgc_marker_clear_weak_slots(ccgc_marker *marker) {
+  /* .inv.weak-before-finalizers: custom weakness runs while every dead object
+   * is still intact and before any heap finalizes. A registration's object is
+   * black (it registered while being traced), so its callback may read it. */
+  for (size_t i = 0; i < marker->weak_callbacks->len; i++) {
+    ccgc_weak_callback_entry entry =
+        g_array_index(marker->weak_callbacks, ccgc_weak_callback_entry, i);
+    entry.fn(entry.object);
+  }
+  g_array_set_size(marker->weak_callbacks, 0);
   size_t cleared = 0;
   for (size_t i = 0; i < marker->weak_slots->len; i++) {
     void **slot = g_array_index(marker->weak_slots, void **, i);

@@ -7,7 +7,7 @@
  *                                  barriered)
  *   ccgc_marker_drain ...         any number of budgeted steps
  *   ccgc_marker_fixed_point       drain everything, ephemeron fixed point
- *   ccgc_marker_clear_weak_slots
+ *   ccgc_marker_clear_weak_slots  (weak callbacks first)
  *   ccgc_marker_end
  */
 #ifndef CCGC_MARKER_H
@@ -24,12 +24,18 @@
 
 struct ccgc_collector;
 
+typedef struct ccgc_weak_callback_entry {
+  ccgc_weak_callback_fn fn;
+  void *object;
+} ccgc_weak_callback_entry;
+
 typedef struct ccgc_marker {
   ccgc_visitor base; /* first: the visitor is the marker */
   struct ccgc_collector *collector;
   bool active;
   ccgc_worklist_local locals[CCGC_MAX_HEAPS];
   GArray *weak_slots;            /* void **, recorded while tracing   */
+  GArray *weak_callbacks;        /* ccgc_weak_callback_entry          */
   ccgc_ephemeron_table ephemerons; /* pairs whose key is not marked */
   size_t marked[CCGC_MAX_HEAPS];
 } ccgc_marker;
@@ -45,6 +51,8 @@ size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
 bool ccgc_marker_has_no_work(ccgc_marker *marker);
 /* Drains completely and runs the ephemeron fixed point. */
 void ccgc_marker_fixed_point(ccgc_marker *marker);
+/* Runs the registered weak callbacks (custom weakness), then clears every
+ * recorded weak slot whose target is white. Returns the slots cleared. */
 size_t ccgc_marker_clear_weak_slots(ccgc_marker *marker);
 void ccgc_marker_end(ccgc_marker *marker);
 /* Makes the marker's local work stealable by marker threads. */

@@ -8,6 +8,7 @@ typedef struct pending_ephemeron {
   void *key;
   void *value;
   ccgc_edge edge;
+  guint next; /* 1 + index of the next entry of the same key, 0: none */
 } pending_ephemeron;
 
 static void collect_object(void *object, void *data) {
@@ -31,6 +32,14 @@ static void reach(ccgc_traversal *traversal, void *to) {
   if (g_hash_table_contains(traversal->visited, to)) return;
   g_hash_table_add(traversal->visited, to);
   g_array_append_val(traversal->stack, to);
+  gpointer first;
+  if (g_hash_table_steal_extended(traversal->waiting, to, NULL, &first))
+    for (guint at = GPOINTER_TO_UINT(first); at != 0;) {
+      guint index = at - 1;
+      g_array_append_val(traversal->released, index);
+      at = g_array_index(traversal->pending_ephemerons, pending_ephemeron,
+                         index).next;
+    }
 }
 
 static void traversal_strong(ccgc_visitor *visitor, void *target,
@@ -53,8 +62,17 @@ static void traversal_weak(ccgc_visitor *visitor, void **slot,
 static void traversal_ephemeron(ccgc_visitor *visitor, void *key, void *value,
                                 ccgc_edge edge) {
   ccgc_traversal *traversal = (ccgc_traversal *)visitor;
-  pending_ephemeron pending = {traversal->current, key, value, edge};
+  if (g_hash_table_contains(traversal->visited, key)) {
+    traversal_strong(visitor, value, edge);
+    return;
+  }
+  /* The edge name is only valid during this call: keep the kind. */
+  pending_ephemeron pending = {traversal->current, key, value,
+                               ccgc_edge_named(edge.kind, NULL), 0};
+  pending.next = GPOINTER_TO_UINT(g_hash_table_lookup(traversal->waiting, key));
   g_array_append_val(traversal->pending_ephemerons, pending);
+  g_hash_table_insert(traversal->waiting, key,
+                      GUINT_TO_POINTER(traversal->pending_ephemerons->len));
 }
 
 static const ccgc_visitor_ops traversal_ops = {
@@ -74,6 +92,8 @@ void ccgc_traversal_init(ccgc_traversal *traversal, ccgc_collector *collector,
   traversal->stack = g_array_new(FALSE, FALSE, sizeof(void *));
   traversal->pending_ephemerons =
       g_array_new(FALSE, FALSE, sizeof(pending_ephemeron));
+  traversal->waiting = g_hash_table_new(g_direct_hash, g_direct_equal);
+  traversal->released = g_array_new(FALSE, FALSE, sizeof(guint));
   traversal->on_edge = on_edge;
   traversal->data = data;
 }
@@ -82,6 +102,8 @@ void ccgc_traversal_destroy(ccgc_traversal *traversal) {
   g_hash_table_destroy(traversal->visited);
   g_array_free(traversal->stack, TRUE);
   g_array_free(traversal->pending_ephemerons, TRUE);
+  g_hash_table_destroy(traversal->waiting);
+  g_array_free(traversal->released, TRUE);
 }
 
 void ccgc_trace_one(ccgc_collector *collector, GHashTable *objects,
@@ -93,7 +115,18 @@ void ccgc_trace_one(ccgc_collector *collector, GHashTable *objects,
 }
 
 static void drain(ccgc_traversal *traversal) {
-  while (traversal->stack->len > 0) {
+  for (;;) {
+    if (traversal->released->len > 0) { /* a value whose key was reached */
+      guint index = g_array_index(traversal->released, guint,
+                                  traversal->released->len - 1);
+      g_array_set_size(traversal->released, traversal->released->len - 1);
+      pending_ephemeron entry =
+          g_array_index(traversal->pending_ephemerons, pending_ephemeron, index);
+      traversal->current = entry.from;
+      traversal_strong(&traversal->base, entry.value, entry.edge);
+      continue;
+    }
+    if (traversal->stack->len == 0) break;
     void *object =
         g_array_index(traversal->stack, void *, traversal->stack->len - 1);
     g_array_set_size(traversal->stack, traversal->stack->len - 1);
@@ -111,26 +144,5 @@ void ccgc_traversal_run(ccgc_traversal *traversal) {
     ccgc_heap_slot *slot = &collector->heaps[id];
     if (slot->heap) slot->ops->trace_roots(slot->heap, &traversal->base);
   }
-  drain(traversal);
-  /* Ephemeron fixed point, simple rounds: this traversal is for checking
-   * and tools, where clarity beats speed. */
-  bool progress = true;
-  while (progress) {
-    progress = false;
-    GArray *pending = traversal->pending_ephemerons;
-    size_t kept = 0;
-    for (size_t i = 0; i < pending->len; i++) {
-      pending_ephemeron entry = g_array_index(pending, pending_ephemeron, i);
-      if (g_hash_table_contains(traversal->visited, entry.key)) {
-        traversal->current = entry.from;
-        traversal_strong(&traversal->base, entry.value, entry.edge);
-        progress = true;
-      } else {
-        g_array_index(pending, pending_ephemeron, kept++) = entry;
-      }
-    }
-    g_array_set_size(pending, kept);
-    traversal->current = NULL;
-    drain(traversal);
-  }
+  drain(traversal); /* ephemerons included: see `waiting` */
 }

@@ -23,7 +23,13 @@ struct ccgc_traversal {
   GHashTable *objects;  /* all allocated objects (ccgc_object_set_new) */
   GHashTable *visited;
   GArray *stack;
-  GArray *pending_ephemerons; /* (key, value, from) whose key is unvisited */
+  /* Ephemerons whose key is not visited yet wait in `waiting`, chained per
+   * key (key -> 1 + index of its first entry in pending_ephemerons); visiting
+   * the key moves them to `released`, which drain() follows before popping
+   * the stack. Linear on chains, and no recursion on the C stack. */
+  GArray *pending_ephemerons; /* (from, key, value, edge, next) */
+  GHashTable *waiting;
+  GArray *released;           /* indices into pending_ephemerons */
   void *current;              /* object being traced, NULL for roots */
   ccgc_traversal_edge_fn on_edge;
   void *data;

@@ -21,20 +21,53 @@ typedef struct bfs {
   GHashTable *parents; /* object -> parent_link* */
   GQueue queue;
   void *current;
-  GArray *pending_ephemerons; /* void *[3]: holder, key, value */
+  /* Ephemerons whose key has no parent yet, chained per key: key -> 1 + the
+   * index of its first entry in `pending`. Reaching the key releases them at
+   * once, so the search stays linear on ephemeron chains. */
+  GArray *pending; /* pending_ephemeron */
+  GHashTable *waiting;
+  GArray *reached; /* objects just given a parent, whose waiters to release */
 } bfs;
 
-static void reach(bfs *search, void *to, ccgc_edge edge) {
+typedef struct pending_ephemeron {
+  void *holder;
+  void *value;
+  guint next;
+} pending_ephemeron;
+
+/* Gives `to` its parent and queues it; false if it had one (or is no object). */
+static bool link_to(bfs *search, void *to, void *parent, ccgc_edge edge) {
   if (!g_hash_table_contains(search->objects, to) ||
       g_hash_table_contains(search->parents, to))
-    return;
+    return false;
   parent_link *link = g_new0(parent_link, 1);
-  link->parent = search->current;
+  link->parent = parent;
   link->kind = edge.kind;
   link->name = edge.name ? g_strdup(edge.name) : NULL;
   link->index = edge.index;
   g_hash_table_insert(search->parents, to, link);
   g_queue_push_tail(&search->queue, to);
+  return true;
+}
+
+static void reach(bfs *search, void *to, ccgc_edge edge) {
+  if (!link_to(search, to, search->current, edge)) return;
+  g_array_append_val(search->reached, to);
+  /* A reached key releases the values waiting on it, which may be keys of
+   * their own: a loop, not recursion. */
+  while (search->reached->len > 0) {
+    void *key = g_array_index(search->reached, void *, search->reached->len - 1);
+    g_array_set_size(search->reached, search->reached->len - 1);
+    gpointer first;
+    if (!g_hash_table_steal_extended(search->waiting, key, NULL, &first)) continue;
+    for (guint at = GPOINTER_TO_UINT(first); at != 0;) {
+      pending_ephemeron entry = g_array_index(search->pending, pending_ephemeron, at - 1);
+      if (link_to(search, entry.value, entry.holder,
+                  ccgc_edge_named(CCGC_EDGE_EPHEMERON, "value")))
+        g_array_append_val(search->reached, entry.value);
+      at = entry.next;
+    }
+  }
 }
 
 static void bfs_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
@@ -52,8 +85,10 @@ static void bfs_ephemeron(ccgc_visitor *visitor, void *key, void *value,
     reach(search, value, edge);
     return;
   }
-  void *entry[3] = {search->current, key, value};
-  g_array_append_val(search->pending_ephemerons, entry);
+  pending_ephemeron entry = {search->current, value,
+                             GPOINTER_TO_UINT(g_hash_table_lookup(search->waiting, key))};
+  g_array_append_val(search->pending, entry);
+  g_hash_table_insert(search->waiting, key, GUINT_TO_POINTER(search->pending->len));
 }
 
 static const ccgc_visitor_ops bfs_ops = {
@@ -66,25 +101,6 @@ static void free_link(gpointer data) {
   parent_link *link = data;
   g_free(link->name);
   g_free(link);
-}
-
-static bool release_ephemerons(bfs *search) {
-  bool progress = false;
-  GArray *pending = search->pending_ephemerons;
-  size_t kept = 0;
-  for (size_t i = 0; i < pending->len; i++) {
-    void **entry = (void **)(pending->data + i * 3 * sizeof(void *));
-    if (g_hash_table_contains(search->parents, entry[1])) {
-      search->current = entry[0];
-      reach(search, entry[2], ccgc_edge_named(CCGC_EDGE_EPHEMERON, "value"));
-      progress = true;
-    } else if (kept++ != i) {
-      memmove(pending->data + (kept - 1) * 3 * sizeof(void *), entry,
-              3 * sizeof(void *));
-    }
-  }
-  g_array_set_size(pending, kept);
-  return progress;
 }
 
 static void fill_path(ccgc_collector *collector, bfs *search, void *target,
@@ -134,23 +150,20 @@ ccgc_status ccgc_retaining_path(ccgc_collector *collector, void *target,
   search.parents =
       g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_link);
   g_queue_init(&search.queue);
-  search.pending_ephemerons = g_array_new(FALSE, FALSE, 3 * sizeof(void *));
+  search.pending = g_array_new(FALSE, FALSE, sizeof(pending_ephemeron));
+  search.waiting = g_hash_table_new(g_direct_hash, g_direct_equal);
+  search.reached = g_array_new(FALSE, FALSE, sizeof(void *));
   for (int id = 0; id < collector->heap_count; id++) {
     ccgc_heap_slot *slot = &collector->heaps[id];
     if (slot->heap) slot->ops->trace_roots(slot->heap, &search.base);
   }
   bool found = false;
-  do {
-    while (!g_queue_is_empty(&search.queue)) {
-      void *object = g_queue_pop_head(&search.queue);
-      if (object == target) {
-        found = true;
-        break;
-      }
-      search.current = object;
-      ccgc_trace_one(collector, search.objects, object, &search.base);
-    }
-  } while (!found && release_ephemerons(&search));
+  while (!found && !g_queue_is_empty(&search.queue)) {
+    void *object = g_queue_pop_head(&search.queue);
+    found = object == target;
+    search.current = object;
+    if (!found) ccgc_trace_one(collector, search.objects, object, &search.base);
+  }
   ccgc_status status = CCGC_E_INVALID_ARGUMENT;
   if (found || g_hash_table_contains(search.parents, target)) {
     fill_path(collector, &search, target, path);
@@ -159,7 +172,9 @@ ccgc_status ccgc_retaining_path(ccgc_collector *collector, void *target,
   g_queue_clear(&search.queue);
   g_hash_table_destroy(search.parents);
   g_hash_table_destroy(search.objects);
-  g_array_free(search.pending_ephemerons, TRUE);
+  g_array_free(search.pending, TRUE);
+  g_hash_table_destroy(search.waiting);
+  g_array_free(search.reached, TRUE);
   return status;
 }
 

@@ -46,10 +46,18 @@ static void walk_ephemeron(ccgc_visitor *visitor, void *key, void *value,
   walk->callbacks->edge(walk->from, value, edge, walk->callbacks->data);
 }
 
+static void walk_weak_target(ccgc_visitor *visitor, void *target,
+                             ccgc_edge edge) {
+  walk_visitor *walk = (walk_visitor *)visitor;
+  edge.kind = CCGC_EDGE_WEAK;
+  walk->callbacks->edge(walk->from, target, edge, walk->callbacks->data);
+}
+
 static const ccgc_visitor_ops walk_ops = {
     .strong = walk_strong,
     .weak = walk_weak,
     .ephemeron = walk_ephemeron,
+    .weak_target = walk_weak_target,
 };
 
 typedef struct object_walk {

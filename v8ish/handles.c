@@ -223,6 +223,7 @@ v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
   if (++node->generation == 0) node->generation = 1;
   node->in_use = true;
   node->weak = weak;
+  node->callback = NULL;
   node->value = raw;
   node->has_value = !v8ish_local_is_empty(value);
   if (!weak) barrier(heap, raw); /* a root made while marking */
@@ -338,6 +339,7 @@ void v8ish_clear_dead_weak_globals(v8ish_heap *heap) {
         !ccgc_is_marked(v8ish_untag(node->value))) {
       node->value = 0; /* .inv.weak-before-finalizers */
       node->has_value = false;
+      if (node->callback) v8ish_queue_weak_callback(heap, (uint32_t)i);
     }
   }
 }

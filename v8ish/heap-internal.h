@@ -54,6 +54,15 @@ enum { LENGTH = 1 };                /* strings, arrays, contexts */
 enum { STRING_HASH = 2, STRING_HEADER = 3 };
 enum { CONTEXT_PREVIOUS = 2, CONTEXT_HEADER = 3 };
 enum { FILLER_SIZE = 1, FILLER_NEXT = 2 };
+/* WeakMap / WeakSet [map, table]; EphemeronHashTable [map, capacity, count,
+ * deleted, entries: (key, value) * capacity]; FinalizationRegistry
+ * [map, cells, record index]; WeakCells [map, capacity, count,
+ * cells: (target, held, token) * capacity]. */
+enum { WEAK_COLLECTION_TABLE = 1, WEAK_COLLECTION_WORDS = 2 };
+enum { TABLE_CAPACITY = 1, TABLE_COUNT = 2, TABLE_DELETED = 3,
+       TABLE_HEADER = 4, TABLE_ENTRY = 2 };
+enum { REGISTRY_CELLS = 1, REGISTRY_RECORD = 2, REGISTRY_WORDS = 3 };
+enum { CELLS_CAPACITY = 1, CELLS_COUNT = 2, CELLS_HEADER = 3, CELL_WORDS = 3 };
 
 typedef uintptr_t word_t;
 
@@ -95,7 +104,27 @@ typedef struct global_node {
   uint32_t generation;
   uint32_t next_free;
   bool in_use, weak, has_value;
+  v8ish_weak_callback_fn callback; /* weak globals only, or NULL */
+  void *callback_data;
 } global_node;
+
+/* A finalization registry's host callback (the registry object keeps its
+ * index in this table as a small integer). */
+typedef struct registry_record {
+  word_t *registry; /* NULL: slot free */
+  v8ish_finalization_fn callback;
+  void *data;
+} registry_record;
+
+/* Work queued by weak processing for after the collection. The held values
+ * of finalizations are roots until their callback ran. */
+typedef struct pending_callback {
+  v8ish_value held;            /* finalization: the held value     */
+  v8ish_global global;         /* weak callback: the emptied handle */
+  v8ish_finalization_fn finalize;
+  v8ish_weak_callback_fn weak;
+  void *data;
+} pending_callback;
 
 struct v8ish_traced {
   v8ish_value value; /* read by marker threads: atomic */
@@ -144,6 +173,14 @@ struct v8ish_heap {
       double_array_class, context_class, object_class, array_class,
       closure_class, empty_fixed_array;
   GHashTable *wrapper_classes; /* class name -> v8ish_value, roots */
+  v8ish_value weak_map_class, weak_set_class, ephemeron_table_class,
+      registry_class, weak_cells_class;
+
+  /* Weakness (weak-collections.c, finalization.c). */
+  GPtrArray *weak_collections;  /* word_t *: every WeakMap and WeakSet   */
+  GArray *registries;           /* registry_record                       */
+  GArray *pending;              /* pending_callback, run after the GC    */
+  guint pending_head;           /* entries before it have run            */
 };
 
 /* space.c (the fast path is v8ish_allocate in space-inl.h) */
@@ -204,6 +241,26 @@ void v8ish_clear_dead_weak_globals(v8ish_heap *heap);
 void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
                             v8ish_value to);
 void v8ish_handles_free(v8ish_heap *heap);
+
+/* weak-collections.c */
+bool v8ish_weak_collections_init(v8ish_heap *heap);
+void v8ish_trace_ephemeron_table(word_t *table, size_t limit,
+                                 ccgc_visitor *visitor);
+/* Weak processing: entries whose key died leave every live table. */
+void v8ish_weak_collections_prune(v8ish_heap *heap);
+
+/* finalization.c */
+bool v8ish_finalization_init(v8ish_heap *heap);
+void v8ish_trace_weak_cells(word_t *cells, size_t limit, ccgc_visitor *visitor);
+void v8ish_trace_pending(v8ish_heap *heap, ccgc_visitor *visitor);
+/* Weak processing: dead targets of live registries and weak globals with a
+ * callback queue their callbacks. */
+void v8ish_finalization_prune(v8ish_heap *heap);
+/* Queues the callback of weak global `index`, just emptied. */
+void v8ish_queue_weak_callback(v8ish_heap *heap, uint32_t index);
+/* After the collection, on the mutator: runs the queued callbacks. */
+void v8ish_run_pending_callbacks(v8ish_heap *heap);
+void v8ish_weakness_free(v8ish_heap *heap);
 
 /* shape-changes.c: the one entry of every unsafe change. */
 void v8ish_unsafe_shape_change_begin(v8ish_heap *heap, word_t *object);

@@ -20,6 +20,11 @@ static const char *const type_names[V8ISH_TYPE_COUNT] = {
     [V8ISH_TYPE_CONTEXT] = "Context",
     [V8ISH_TYPE_CLOSURE] = "Closure",
     [V8ISH_TYPE_WRAPPER] = "Wrapper",
+    [V8ISH_TYPE_WEAK_MAP] = "WeakMap",
+    [V8ISH_TYPE_WEAK_SET] = "WeakSet",
+    [V8ISH_TYPE_EPHEMERON_TABLE] = "EphemeronHashTable",
+    [V8ISH_TYPE_FINALIZATION_REGISTRY] = "FinalizationRegistry",
+    [V8ISH_TYPE_WEAK_CELLS] = "WeakCells",
 };
 
 /* --- tracing (.inv.tagged-fields) ------------------------------------------ */
@@ -108,6 +113,21 @@ void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor) {
                         ccgc_edge_named(CCGC_EDGE_WRAPPER, "embedder"));
     }
     break;
+  case V8ISH_TYPE_WEAK_MAP:
+  case V8ISH_TYPE_WEAK_SET:
+    visit_value(visitor, v8ish_load(object, WEAK_COLLECTION_TABLE),
+                ccgc_edge_named(CCGC_EDGE_INTERNAL, "table"));
+    break;
+  case V8ISH_TYPE_EPHEMERON_TABLE:
+    v8ish_trace_ephemeron_table(object, limit, visitor);
+    break;
+  case V8ISH_TYPE_FINALIZATION_REGISTRY:
+    visit_value(visitor, v8ish_load(object, REGISTRY_CELLS),
+                ccgc_edge_named(CCGC_EDGE_INTERNAL, "cells"));
+    break;
+  case V8ISH_TYPE_WEAK_CELLS:
+    v8ish_trace_weak_cells(object, limit, visitor);
+    break;
   default: /* numbers, strings, double arrays, fillers: no references */
     break;
   }
@@ -117,39 +137,53 @@ void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor) {
 /* --- concurrent visiting: wait-free snapshotting ------------------------------ */
 
 /* The snapshot lives on the marker's stack; an object with more references
- * than fit grows it on the heap for the one visit. */
+ * than fit grows it on the heap for the one visit. An entry is a strong
+ * target (value NULL) or an ephemeron pair (an EphemeronHashTable entry). */
 #define SNAPSHOT_INLINE 64
+
+typedef struct snapshot_entry {
+  void *target; /* the strong target, or the ephemeron's key */
+  void *value;  /* NULL for a strong target */
+} snapshot_entry;
 
 typedef struct snapshot_visitor {
   ccgc_visitor base;
-  void **targets;
+  snapshot_entry *entries;
   size_t count, capacity;
-  void *inline_targets[SNAPSHOT_INLINE];
+  snapshot_entry inline_entries[SNAPSHOT_INLINE];
 } snapshot_visitor;
+
+static void snapshot_add(snapshot_visitor *snapshot, void *target,
+                         void *value) {
+  if (snapshot->count == snapshot->capacity) {
+    size_t capacity = snapshot->capacity * 2;
+    snapshot_entry *grown = malloc(capacity * sizeof *grown);
+    if (!grown) abort(); /* dropping a reference would free a live object */
+    memcpy(grown, snapshot->entries, snapshot->count * sizeof *grown);
+    if (snapshot->entries != snapshot->inline_entries) free(snapshot->entries);
+    snapshot->entries = grown;
+    snapshot->capacity = capacity;
+  }
+  snapshot->entries[snapshot->count++] = (snapshot_entry){target, value};
+}
 
 static void snapshot_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
   (void)edge;
-  snapshot_visitor *snapshot = (snapshot_visitor *)visitor;
-  if (snapshot->count == snapshot->capacity) {
-    size_t capacity = snapshot->capacity * 2;
-    void **grown = malloc(capacity * sizeof *grown);
-    if (!grown) abort(); /* dropping a reference would free a live object */
-    memcpy(grown, snapshot->targets, snapshot->count * sizeof *grown);
-    if (snapshot->targets != snapshot->inline_targets) free(snapshot->targets);
-    snapshot->targets = grown;
-    snapshot->capacity = capacity;
-  }
-  snapshot->targets[snapshot->count++] = target;
+  snapshot_add((snapshot_visitor *)visitor, target, NULL);
 }
 static void snapshot_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
-  (void)visitor, (void)slot, (void)edge;
+  (void)visitor, (void)slot, (void)edge; /* the script heap has no raw weak slots */
 }
 static void snapshot_ephemeron(ccgc_visitor *visitor, void *key, void *value,
                                ccgc_edge edge) {
-  (void)visitor, (void)key, (void)value, (void)edge;
+  (void)edge;
+  snapshot_add((snapshot_visitor *)visitor, key, value);
 }
-static const ccgc_visitor_ops snapshot_ops = {snapshot_strong, snapshot_weak,
-                                              snapshot_ephemeron};
+static const ccgc_visitor_ops snapshot_ops = {
+    .strong = snapshot_strong,
+    .weak = snapshot_weak,
+    .ephemeron = snapshot_ephemeron,
+};
 
 /* The marker half of wait-free snapshotting (docs/concurrent-marking.md):
  * copy the class and the tagged fields, then try grey -> black; follow the
@@ -158,16 +192,22 @@ static const ccgc_visitor_ops snapshot_ops = {snapshot_strong, snapshot_weak,
 static bool visit_concurrent(void *data, void *object, ccgc_visitor *visitor) {
   snapshot_visitor snapshot;
   snapshot.base.ops = &snapshot_ops;
-  snapshot.targets = snapshot.inline_targets;
+  snapshot.entries = snapshot.inline_entries;
   snapshot.count = 0;
   snapshot.capacity = SNAPSHOT_INLINE;
   v8ish_trace(data, object, &snapshot.base);
   bool won = ccgc_mark_grey_to_black(object); /* .inv.snapshot-before-cas */
   if (won)
-    for (size_t i = 0; i < snapshot.count; i++)
-      ccgc_visit_strong(visitor, snapshot.targets[i],
-                        ccgc_edge_named(CCGC_EDGE_INTERNAL, NULL));
-  if (snapshot.targets != snapshot.inline_targets) free(snapshot.targets);
+    for (size_t i = 0; i < snapshot.count; i++) {
+      snapshot_entry entry = snapshot.entries[i];
+      if (entry.value)
+        ccgc_visit_ephemeron(visitor, entry.target, entry.value,
+                             ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
+      else
+        ccgc_visit_strong(visitor, entry.target,
+                          ccgc_edge_named(CCGC_EDGE_INTERNAL, NULL));
+    }
+  if (snapshot.entries != snapshot.inline_entries) free(snapshot.entries);
   return won;
 }
 
@@ -178,11 +218,14 @@ static void prepare(void *data) { v8ish_space_prepare(data); }
 static void trace_roots(void *data, ccgc_visitor *visitor) {
   v8ish_heap *heap = data;
   v8ish_trace_handles(heap, visitor);
+  v8ish_trace_pending(heap, visitor);
   const v8ish_value internals[] = {
       heap->meta_class, heap->filler_class, heap->one_word_filler_class,
       heap->number_class, heap->string_class, heap->fixed_array_class,
       heap->double_array_class, heap->context_class, heap->object_class,
-      heap->array_class, heap->closure_class, heap->empty_fixed_array};
+      heap->array_class, heap->closure_class, heap->empty_fixed_array,
+      heap->weak_map_class, heap->weak_set_class, heap->ephemeron_table_class,
+      heap->registry_class, heap->weak_cells_class};
   for (size_t i = 0; i < sizeof internals / sizeof internals[0]; i++)
     visit_value(visitor, internals[i],
                 ccgc_edge_named(CCGC_EDGE_ROOT, "script internals"));
@@ -198,7 +241,15 @@ static void trace_object(void *data, void *object, ccgc_visitor *visitor) {
   v8ish_trace(data, object, visitor);
 }
 
-static void process_weakness(void *data) { v8ish_clear_dead_weak_globals(data); }
+/* .inv.weak-before-finalizers: weak globals, weak-table entries and
+ * finalization targets are settled before any heap reclaims. */
+static void process_weakness(void *data) {
+  v8ish_clear_dead_weak_globals(data);
+  v8ish_weak_collections_prune(data);
+  v8ish_finalization_prune(data);
+}
+
+static void after_collection(void *data) { v8ish_run_pending_callbacks(data); }
 
 static void reclaim(void *data) { v8ish_space_sweep(data); }
 
@@ -273,6 +324,8 @@ static bool bootstrap(v8ish_heap *heap) {
                                       ARRAY_WORDS, 0, call);
   heap->closure_class = v8ish_new_class(heap, V8ISH_TYPE_CLOSURE, CLOSURE_WORDS,
                                         CLOSURE_WORDS, 0, call);
+  if (!v8ish_weak_collections_init(heap) || !v8ish_finalization_init(heap))
+    return false;
   return heap->filler_class && heap->one_word_filler_class && heap->number_class &&
          heap->string_class && heap->double_array_class && heap->context_class &&
          heap->object_class && heap->array_class && heap->closure_class;
@@ -300,6 +353,7 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
       .visit_concurrent = visit_concurrent,
       .process_weakness = process_weakness,
       .reclaim = reclaim,
+      .after_collection = after_collection,
       .object_size = object_size,
       .type_name = type_name,
       .for_each_object = for_each_object,
@@ -312,6 +366,7 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
       ccgc_collector_detach_heap(collector, heap->heap_id);
     }
     g_hash_table_destroy(heap->wrapper_classes);
+    v8ish_weakness_free(heap);
     free(heap);
     return NULL;
   }
@@ -324,6 +379,7 @@ void v8ish_heap_free(v8ish_heap *heap) {
   v8ish_space_release_all(heap);
   v8ish_handles_free(heap);
   g_hash_table_destroy(heap->wrapper_classes);
+  v8ish_weakness_free(heap);
   ccgc_collector_detach_heap(heap->collector, heap->heap_id);
   heap->sig = 0;
   free(heap);

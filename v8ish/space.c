@@ -29,6 +29,12 @@ size_t v8ish_size_of(const word_t *object) {
     return (2 + (size_t)v8ish_smi_value(v8ish_load(object, LENGTH))) * 8;
   case V8ISH_TYPE_CONTEXT:
     return (CONTEXT_HEADER + (size_t)v8ish_smi_value(object[LENGTH])) * 8;
+  case V8ISH_TYPE_EPHEMERON_TABLE:
+    return (TABLE_HEADER +
+            (size_t)v8ish_smi_value(object[TABLE_CAPACITY]) * TABLE_ENTRY) * 8;
+  case V8ISH_TYPE_WEAK_CELLS:
+    return (CELLS_HEADER +
+            (size_t)v8ish_smi_value(object[CELLS_CAPACITY]) * CELL_WORDS) * 8;
   default:
     return (size_t)v8ish_smi_value(k[CLASS_WORDS]) * 8;
   }

@@ -73,6 +73,11 @@ typedef enum v8ish_instance_type {
   V8ISH_TYPE_CONTEXT,      /* captured variables of a closure      */
   V8ISH_TYPE_CLOSURE,
   V8ISH_TYPE_WRAPPER,      /* object with an embedder field        */
+  V8ISH_TYPE_WEAK_MAP,     /* JS WeakMap: a handle on its table    */
+  V8ISH_TYPE_WEAK_SET,     /* JS WeakSet                           */
+  V8ISH_TYPE_EPHEMERON_TABLE, /* the hash table behind both       */
+  V8ISH_TYPE_FINALIZATION_REGISTRY,
+  V8ISH_TYPE_WEAK_CELLS,   /* the registrations of a registry      */
   V8ISH_TYPE_COUNT
 } v8ish_instance_type;
 
@@ -200,6 +205,77 @@ ccgc_status v8ish_array_left_trim(v8ish_heap *heap, v8ish_local array,
 /* Ends slack tracking: the object's unused in-object slots are cut off, the
  * instance size shrinks, the tail becomes filler. */
 ccgc_status v8ish_object_shrink_slack(v8ish_heap *heap, v8ish_local object);
+
+/* --- Weak maps and weak sets (docs/script-heap.md, "Weakness") ---------------
+ * Ephemeron hash tables: an entry's value is kept alive by the collector only
+ * while its key is alive; entries whose key died are gone after the
+ * collection, before any finalizer runs (.inv.weak-before-finalizers). Keys
+ * are script objects (an integer key is CCGC_E_INVALID_ARGUMENT, as JS throws
+ * a TypeError). A value is a script value, or an *embedder value*: the
+ * address of an object of another heap of the collector (a DOM object), so a
+ * pair can have its key in the script heap and its value in the DOM heap. */
+v8ish_local v8ish_weak_map_new(v8ish_heap *heap);
+ccgc_status v8ish_weak_map_set(v8ish_heap *heap, v8ish_local map,
+                               v8ish_local key, v8ish_local value);
+ccgc_status v8ish_weak_map_set_embedder(v8ish_heap *heap, v8ish_local map,
+                                        v8ish_local key, void *object);
+/* The script value for key; empty if absent or if the value is an embedder
+ * value. */
+v8ish_local v8ish_weak_map_get(v8ish_heap *heap, v8ish_local map,
+                               v8ish_local key);
+/* The embedder value for key, or NULL. */
+void *v8ish_weak_map_get_embedder(v8ish_heap *heap, v8ish_local map,
+                                  v8ish_local key);
+bool v8ish_weak_map_has(v8ish_heap *heap, v8ish_local map, v8ish_local key);
+bool v8ish_weak_map_delete(v8ish_heap *heap, v8ish_local map, v8ish_local key);
+/* Entries, including ones whose key is unreachable but not yet collected. */
+size_t v8ish_weak_map_size(v8ish_heap *heap, v8ish_local map);
+
+v8ish_local v8ish_weak_set_new(v8ish_heap *heap);
+ccgc_status v8ish_weak_set_add(v8ish_heap *heap, v8ish_local set,
+                               v8ish_local key);
+bool v8ish_weak_set_has(v8ish_heap *heap, v8ish_local set, v8ish_local key);
+bool v8ish_weak_set_delete(v8ish_heap *heap, v8ish_local set, v8ish_local key);
+size_t v8ish_weak_set_size(v8ish_heap *heap, v8ish_local set);
+
+/* --- Finalization and weak callbacks ---------------------------------------------
+ * Both run on the mutator, after the collection that found the target dead
+ * has finished (never inside it), inside a handle scope of their own; they
+ * may allocate, store and even collect. Neither ever sees the dead target,
+ * so neither can resurrect it. */
+
+/* JS FinalizationRegistry: register(target, held, token) queues
+ * callback(heap, held, data) once target dies. held is kept alive by the
+ * registry; target and token are weak. A dead registry calls nothing. */
+typedef void (*v8ish_finalization_fn)(v8ish_heap *heap, v8ish_local held,
+                                      void *data);
+v8ish_local v8ish_finalization_registry_new(v8ish_heap *heap,
+                                            v8ish_finalization_fn callback,
+                                            void *data);
+/* token may be empty (no unregistration). target must be an object and not
+ * the same as held (CCGC_E_INVALID_ARGUMENT, as JS). */
+ccgc_status v8ish_finalization_registry_register(v8ish_heap *heap,
+                                                 v8ish_local registry,
+                                                 v8ish_local target,
+                                                 v8ish_local held,
+                                                 v8ish_local token);
+/* Removes every registration made with token; returns how many. */
+size_t v8ish_finalization_registry_unregister(v8ish_heap *heap,
+                                              v8ish_local registry,
+                                              v8ish_local token);
+/* Registrations whose target has not died yet. */
+size_t v8ish_finalization_registry_size(v8ish_heap *heap, v8ish_local registry);
+
+/* Makes a global handle weak with a callback (V8's SetWeak): when its target
+ * dies the handle is emptied, before any finalizer runs, and after the
+ * collection callback(heap, global, data) runs once. The handle stays
+ * allocated: the callback (or the host) frees it. */
+typedef void (*v8ish_weak_callback_fn)(v8ish_heap *heap, v8ish_global global,
+                                       void *data);
+ccgc_status v8ish_global_set_weak_callback(v8ish_heap *heap,
+                                           v8ish_global global,
+                                           v8ish_weak_callback_fn callback,
+                                           void *data);
 
 /* --- Introspection ------------------------------------------------------------ */
 const char *v8ish_type_name(v8ish_heap *heap, v8ish_local value);

@@ -1,0 +1,191 @@
+/* test-finalization.c - FinalizationRegistry and weak global callbacks: the
+ * callback runs once, after the collection and never inside it, with the held
+ * value alive; unregistering and dead registries call nothing; callbacks may
+ * allocate and even collect. */
+#include <check.h>
+
+#include "ccgc-probe.h"
+#include "script-test.h"
+
+typedef struct calls {
+  script_world *w;
+  int count;
+  bool inside_collection;
+  char held[32];
+  bool collect_again;
+} calls;
+
+static void on_finalize(v8ish_heap *heap, v8ish_local held, void *data) {
+  calls *c = data;
+  c->count++;
+  c->inside_collection |= ccgc_collector_in_collection(c->w->collector) ||
+                          ccgc_collector_state(c->w->collector) != CCGC_STATE_IDLE;
+  v8ish_string_copy(heap, held, c->held, sizeof c->held);
+  /* Callbacks may allocate, and even collect. */
+  v8ish_local scratch = v8ish_object_new(heap);
+  ck_assert(!v8ish_local_is_empty(scratch));
+  if (c->collect_again) {
+    c->collect_again = false;
+    ck_assert_int_eq(ccgc_collect(c->w->collector, CCGC_REASON_TESTING), CCGC_OK);
+  }
+}
+
+/* A target that only the registration refers to, with a held string. */
+static void register_garbage(script_world *w, v8ish_local registry,
+                             const char *held, v8ish_local token) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->heap, &scope);
+  ck_assert_int_eq(v8ish_finalization_registry_register(
+                       w->heap, registry, v8ish_object_new(w->heap),
+                       script_string(w, held), token),
+                   CCGC_OK);
+  v8ish_handle_scope_close(&scope);
+}
+
+START_TEST(the_callback_runs_once_after_the_collection_with_the_held_value) {
+  script_world w;
+  script_world_init(&w, 0);
+  calls c = {.w = &w};
+  v8ish_local registry = v8ish_finalization_registry_new(w.heap, on_finalize, &c);
+  v8ish_global alive;
+  {
+    v8ish_handle_scope scope; /* locals are roots: keep them short-lived */
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local target = v8ish_object_new(w.heap);
+    alive = v8ish_global_new(w.heap, target, false);
+    ck_assert_int_eq(v8ish_finalization_registry_register(
+                         w.heap, registry, target,
+                         script_string(&w, "still here"), v8ish_local_empty()),
+                     CCGC_OK);
+    v8ish_handle_scope_close(&scope);
+  }
+  register_garbage(&w, registry, "gone", v8ish_local_empty());
+  ck_assert_uint_eq(v8ish_finalization_registry_size(w.heap, registry), 2);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(c.count, 1);
+  ck_assert(!c.inside_collection);
+  ck_assert_str_eq(c.held, "gone");
+  ck_assert_uint_eq(v8ish_finalization_registry_size(w.heap, registry), 1);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(c.count, 1); /* once */
+  v8ish_global_free(w.heap, alive);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(c.count, 2);
+  ck_assert_str_eq(c.held, "still here");
+  script_world_free(&w);
+}
+END_TEST
+
+START_TEST(unregistered_targets_and_dead_registries_call_nothing) {
+  script_world w;
+  script_world_init(&w, 0);
+  calls c = {.w = &w};
+  v8ish_local token = v8ish_object_new(w.heap);
+  v8ish_local registry = v8ish_finalization_registry_new(w.heap, on_finalize, &c);
+  register_garbage(&w, registry, "a", token);
+  register_garbage(&w, registry, "b", token);
+  register_garbage(&w, registry, "c", v8ish_local_empty());
+  ck_assert_uint_eq(v8ish_finalization_registry_unregister(w.heap, registry, token), 2);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(c.count, 1);
+  ck_assert_str_eq(c.held, "c");
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local dead_registry =
+        v8ish_finalization_registry_new(w.heap, on_finalize, &c);
+    register_garbage(&w, dead_registry, "never", v8ish_local_empty());
+    v8ish_handle_scope_close(&scope);
+  }
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(c.count, 1);
+  script_world_free(&w);
+}
+END_TEST
+
+START_TEST(a_callback_that_collects_again_is_safe) {
+  script_world w;
+  script_world_init(&w, 0);
+  calls c = {.w = &w, .collect_again = true};
+  v8ish_local registry = v8ish_finalization_registry_new(w.heap, on_finalize, &c);
+  for (int i = 0; i < 20; i++) register_garbage(&w, registry, "x", v8ish_local_empty());
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(c.count, 20);
+  ck_assert(!c.inside_collection);
+  ck_assert_uint_eq(v8ish_finalization_registry_size(w.heap, registry), 0);
+  script_world_free(&w);
+}
+END_TEST
+
+START_TEST(registration_errors_are_reported) {
+  script_world w;
+  script_world_init(&w, 0);
+  calls c = {.w = &w};
+  v8ish_local registry = v8ish_finalization_registry_new(w.heap, on_finalize, &c);
+  v8ish_local target = v8ish_object_new(w.heap);
+  ck_assert_int_eq(v8ish_finalization_registry_register(
+                       w.heap, registry, script_int(&w, 1), target, v8ish_local_empty()),
+                   CCGC_E_INVALID_ARGUMENT);
+  script_assert_last_error(&w, CCGC_E_INVALID_ARGUMENT, "the target must be an object");
+  ck_assert_int_eq(v8ish_finalization_registry_register(w.heap, registry, target,
+                                                        target, v8ish_local_empty()),
+                   CCGC_E_INVALID_ARGUMENT);
+  script_assert_last_error(&w, CCGC_E_INVALID_ARGUMENT, "are the same");
+  ck_assert_uint_eq(v8ish_finalization_registry_size(w.heap, registry), 0);
+  script_world_free(&w);
+}
+END_TEST
+
+typedef struct weak_calls {
+  int count;
+  bool was_empty;
+} weak_calls;
+
+static void on_weak(v8ish_heap *heap, v8ish_global global, void *data) {
+  weak_calls *calls_seen = data;
+  calls_seen->count++;
+  calls_seen->was_empty = v8ish_global_is_empty_slot(heap, global);
+  v8ish_global_free(heap, global);
+}
+
+START_TEST(a_weak_global_callback_sees_the_emptied_handle_once) {
+  script_world w;
+  script_world_init(&w, 0);
+  weak_calls seen = {0};
+  v8ish_global strong, weak;
+  {
+    v8ish_handle_scope scope; /* locals are roots: keep them short-lived */
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local target = v8ish_object_new(w.heap);
+    strong = v8ish_global_new(w.heap, target, false);
+    weak = v8ish_global_new(w.heap, target, false);
+    v8ish_handle_scope_close(&scope);
+  }
+  ck_assert_int_eq(v8ish_global_set_weak_callback(w.heap, weak, on_weak, &seen), CCGC_OK);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(seen.count, 0); /* the strong global keeps the target */
+  ck_assert(!v8ish_global_is_empty_slot(w.heap, weak));
+  v8ish_global_free(w.heap, strong);
+  ccgc_test_collect_verified(w.collector); /* the weak global is no root */
+  ck_assert_int_eq(seen.count, 1);
+  ck_assert(seen.was_empty);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(seen.count, 1);
+  /* A freed global is refused. */
+  ck_assert_int_eq(v8ish_global_set_weak_callback(w.heap, weak, on_weak, &seen),
+                   CCGC_E_DEAD_HANDLE);
+  script_world_free(&w);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("v8ish/finalization");
+  TCase *tc = tcase_create("finalization");
+  tcase_add_test(tc, the_callback_runs_once_after_the_collection_with_the_held_value);
+  tcase_add_test(tc, unregistered_targets_and_dead_registries_call_nothing);
+  tcase_add_test(tc, a_callback_that_collects_again_is_safe);
+  tcase_add_test(tc, registration_errors_are_reported);
+  tcase_add_test(tc, a_weak_global_callback_sees_the_emptied_handle_once);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}
