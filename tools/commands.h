@@ -7,5 +7,6 @@
 int ccgc_cmd_demo(int argc, char **argv);
 int ccgc_cmd_stress(int argc, char **argv);
 int ccgc_cmd_bench(int argc, char **argv);
+int ccgc_cmd_snapshot(int argc, char **argv);
 
 #endif

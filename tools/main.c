@@ -18,6 +18,9 @@ static const command commands[] = {
      "seeded random mutator against both heaps, checked by the verifier and\n"
      "           a shadow model"},
     {"bench", ccgc_cmd_bench, "benchmarks with side-by-side ratios: pauses, barrier"},
+    {"snapshot", ccgc_cmd_snapshot,
+     "Chrome DevTools heap snapshots of both heaps (baseline, target, final)\n"
+     "           for DevTools and memlab"},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,816 @@
+/* test-heap-snapshot.c - Chrome DevTools heap snapshots (tools/heap-snapshot.h)
+ * parsed back with a real JSON parser (json-glib): the layout and meta, the
+ * counts against an independent walk, wrapper pairs merged, detachedness,
+ * ids stable across collections, weak and element edges, string escaping,
+ * write errors; and the `ccgc snapshot` command. */
+#define _GNU_SOURCE /* open_memstream */
+#include <check.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccgc-test.h"
+#include "heap-snapshot.h"
+#include "host.h"
+#include "run-command.h"
+
+#define NODE_FIELDS 7
+enum { F_TYPE, F_NAME, F_ID, F_SIZE, F_EDGES, F_TRACE, F_DETACHED };
+
+/* --- a world with something of everything ---------------------------------- */
+
+typedef struct fixture {
+  ccgc_host_world *w;
+  v8ish_global app;
+  ccgc_host_node *button;   /* attached, wrapped, with a listener */
+  ccgc_host_node *detached; /* <div id=gone><p>..</p></div>, held by app.gone */
+  ccgc_host_node *inner;    /* its <p> */
+} fixture;
+
+static v8ish_local app_object(fixture *f) { return v8ish_global_get(f->w->script, f->app); }
+
+static void fixture_open(fixture *f, bridge_mode mode) {
+  ccgc_collector_options options = {.verify = true};
+  f->w = ccgc_host_world_new(mode, &options);
+  const char *page = ccgc_host_default_page();
+  ck_assert_int_eq(ccgc_host_load_html_memory(f->w, page, strlen(page)), CCGC_OK);
+  ccgc_host_world *w = f->w;
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->script, &scope);
+  v8ish_local app = v8ish_object_new(w->script);
+  f->app = v8ish_global_new(w->script, app, false);
+  v8ish_object_set(w->script, app, "document", ccgc_host_wrap(w, w->document));
+  f->button = ccgc_host_get_element_by_id(w->document, "send");
+  ck_assert_ptr_nonnull(f->button);
+  v8ish_local wrapper = ccgc_host_wrap(w, f->button);
+  ccgc_host_add_event_listener(w, f->button, "click",
+                               ccgc_host_make_closure(w, "onSend", &wrapper, 1));
+  f->detached = ccgc_host_create_element(w, "div");
+  ccgc_host_set_attribute(w, f->detached, "id", "gone");
+  f->inner = ccgc_host_create_element(w, "p");
+  ccgc_host_append_child(w, f->detached, f->inner);
+  ccgc_host_append_child(w, f->inner, ccgc_host_create_text(w, "held from script"));
+  v8ish_object_set(w->script, app, "gone", ccgc_host_wrap(w, f->detached));
+  ccgc_host_node *list[] = {f->button, f->detached, f->inner};
+  v8ish_object_set(w->script, app, "list", ccgc_host_wrapper_array(w, list, 3));
+  v8ish_handle_scope_close(&scope);
+  ccgc_test_collect_verified(w->collector);
+}
+
+static void fixture_close(fixture *f) {
+  v8ish_global_free(f->w->script, f->app);
+  ccgc_host_world_free(f->w);
+}
+
+/* --- writing and parsing --------------------------------------------------------- */
+
+typedef struct snapshot {
+  char *text;
+  size_t size;
+  JsonParser *parser;
+  JsonObject *root, *meta;
+  JsonArray *nodes, *edges, *strings;
+  guint node_count, edge_count;
+  guint *first_edge; /* per node, index of its first edge (in edges, /3) */
+  GHashTable *by_id; /* id -> node index + 1 */
+  ccgc_heap_snapshot_stats stats;
+} snapshot;
+
+static snapshot *take(fixture *f, ccgc_heap_snapshot_ids *ids,
+                      const ccgc_heap_snapshot_options *options) {
+  snapshot *s = g_new0(snapshot, 1);
+  FILE *out = open_memstream(&s->text, &s->size);
+  ck_assert_int_eq(ccgc_heap_snapshot_write(f->w->collector, ids, out, options, &s->stats),
+                   CCGC_OK);
+  fclose(out);
+  ck_assert_uint_eq(s->stats.bytes, s->size);
+  s->parser = json_parser_new();
+  GError *error = NULL;
+  ck_assert_msg(json_parser_load_from_data(s->parser, s->text, (gssize)s->size, &error),
+                "the snapshot does not parse: %s", error ? error->message : "");
+  s->root = json_node_get_object(json_parser_get_root(s->parser));
+  JsonObject *head = json_object_get_object_member(s->root, "snapshot");
+  s->meta = json_object_get_object_member(head, "meta");
+  s->nodes = json_object_get_array_member(s->root, "nodes");
+  s->edges = json_object_get_array_member(s->root, "edges");
+  s->strings = json_object_get_array_member(s->root, "strings");
+  ck_assert_uint_eq(json_array_get_length(s->nodes) % NODE_FIELDS, 0);
+  ck_assert_uint_eq(json_array_get_length(s->edges) % 3, 0);
+  s->node_count = json_array_get_length(s->nodes) / NODE_FIELDS;
+  s->edge_count = json_array_get_length(s->edges) / 3;
+  ck_assert_uint_eq(json_object_get_int_member(head, "node_count"), s->node_count);
+  ck_assert_uint_eq(json_object_get_int_member(head, "edge_count"), s->edge_count);
+  s->first_edge = g_new0(guint, s->node_count + 1);
+  s->by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
+  for (guint n = 0; n < s->node_count; n++) {
+    s->first_edge[n + 1] =
+        s->first_edge[n] + (guint)json_array_get_int_element(s->nodes, n * NODE_FIELDS + F_EDGES);
+    guint id = (guint)json_array_get_int_element(s->nodes, n * NODE_FIELDS + F_ID);
+    ck_assert_msg(!g_hash_table_contains(s->by_id, GUINT_TO_POINTER(id)), "id %u twice", id);
+    g_hash_table_insert(s->by_id, GUINT_TO_POINTER(id), GUINT_TO_POINTER(n + 1));
+  }
+  ck_assert_uint_eq(s->first_edge[s->node_count], s->edge_count);
+  return s;
+}
+
+static void snapshot_free(snapshot *s) {
+  g_object_unref(s->parser);
+  g_hash_table_destroy(s->by_id);
+  g_free(s->first_edge);
+  free(s->text);
+  g_free(s);
+}
+
+static gint64 field(const snapshot *s, guint node, guint f) {
+  return json_array_get_int_element(s->nodes, node * NODE_FIELDS + f);
+}
+
+static const char *string_at(const snapshot *s, gint64 index) {
+  ck_assert_int_ge(index, 0);
+  ck_assert_int_lt(index, json_array_get_length(s->strings));
+  return json_array_get_string_element(s->strings, (guint)index);
+}
+
+static const char *type_list(const snapshot *s, const char *member, guint i) {
+  JsonArray *types = json_array_get_array_element(json_object_get_array_member(s->meta, member), 0);
+  return json_array_get_string_element(types, i);
+}
+
+static const char *node_type(const snapshot *s, guint node) {
+  return type_list(s, "node_types", (guint)field(s, node, F_TYPE));
+}
+
+static const char *node_name(const snapshot *s, guint node) {
+  return string_at(s, field(s, node, F_NAME));
+}
+
+/* The node with this id, or -1. */
+static int node_of_id(const snapshot *s, guint id) {
+  guint found = GPOINTER_TO_UINT(g_hash_table_lookup(s->by_id, GUINT_TO_POINTER(id)));
+  return (int)found - 1;
+}
+
+static guint node_of(const snapshot *s, const ccgc_heap_snapshot_ids *ids, const void *address) {
+  uint32_t id = ccgc_heap_snapshot_ids_lookup(ids, address);
+  ck_assert_uint_ne(id, 0);
+  int node = node_of_id(s, id);
+  ck_assert_msg(node >= 0, "no node with id %u", id);
+  return (guint)node;
+}
+
+static const char *edge_type(const snapshot *s, guint e) {
+  return type_list(s, "edge_types", (guint)json_array_get_int_element(s->edges, e * 3));
+}
+
+static gint64 edge_name_or_index(const snapshot *s, guint e) {
+  return json_array_get_int_element(s->edges, e * 3 + 1);
+}
+
+static guint edge_to(const snapshot *s, guint e) {
+  return (guint)json_array_get_int_element(s->edges, e * 3 + 2) / NODE_FIELDS;
+}
+
+/* The first edge of node with this string name, or -1. */
+static int named_edge(const snapshot *s, guint node, const char *name) {
+  for (guint e = s->first_edge[node]; e < s->first_edge[node + 1]; e++) {
+    const char *type = edge_type(s, e);
+    if (!strcmp(type, "element") || !strcmp(type, "hidden")) continue;
+    if (!strcmp(string_at(s, edge_name_or_index(s, e)), name)) return (int)e;
+  }
+  return -1;
+}
+
+static void *script_address(fixture *f, const char *property) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(f->w->script, &scope);
+  void *address = v8ish_object_address(
+      f->w->script, v8ish_object_get(f->w->script, app_object(f), property));
+  v8ish_handle_scope_close(&scope);
+  return address;
+}
+
+static void *app_address(fixture *f) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(f->w->script, &scope);
+  void *address = v8ish_object_address(f->w->script, app_object(f));
+  v8ish_handle_scope_close(&scope);
+  return address;
+}
+
+static void *wrapper_address(fixture *f, ccgc_host_node *node) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(f->w->script, &scope);
+  void *address = v8ish_object_address(f->w->script, bridge_wrapper_of(f->w->bridge, node));
+  v8ish_handle_scope_close(&scope);
+  return address;
+}
+
+static const ccgc_heap_snapshot_options *host_options(fixture *f) {
+  static ccgc_heap_snapshot_options options;
+  options = (ccgc_heap_snapshot_options){
+      .detachedness = ccgc_heap_snapshot_host_detachedness, .detachedness_data = f->w};
+  return &options;
+}
+
+/* --- an independent count: a walk of the test's own ------------------------------- */
+
+typedef struct count {
+  fixture *f;
+  size_t objects, edges;
+  GHashTable *root_names;
+  GPtrArray *dom_nodes;
+} count;
+
+static void count_object(const ccgc_object_info *info, void *data) {
+  count *c = data;
+  c->objects++;
+  if (ccgc_host_node_at(c->f->w, info->address)) g_ptr_array_add(c->dom_nodes, info->address);
+}
+
+static void count_edge(void *from, void *to, ccgc_edge edge, void *data) {
+  count *c = data;
+  (void)to;
+  c->edges++;
+  if (!from) g_hash_table_add(c->root_names, g_strdup(edge.name));
+}
+
+/* Objects, edges, root kinds, and DOM nodes that have a wrapper. */
+static void count_walk(fixture *f, size_t *objects, size_t *edges, size_t *groups,
+                       size_t *wrapped) {
+  count c = {f, 0, 0, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+             g_ptr_array_new()};
+  ccgc_walk_callbacks callbacks = {count_object, count_edge, &c};
+  ck_assert_int_eq(ccgc_collector_walk(f->w->collector, &callbacks), CCGC_OK);
+  *objects = c.objects;
+  *edges = c.edges;
+  *groups = g_hash_table_size(c.root_names);
+  *wrapped = 0;
+  for (guint i = 0; i < c.dom_nodes->len; i++)
+    *wrapped += wrapper_address(f, c.dom_nodes->pdata[i]) != NULL;
+  g_hash_table_destroy(c.root_names);
+  g_ptr_array_free(c.dom_nodes, TRUE);
+}
+
+/* --- tests ------------------------------------------------------------------------------- */
+
+START_TEST(layout_and_meta_as_devtools_reads_them) {
+  fixture f;
+  fixture_open(&f, BRIDGE_MODE_UNIFIED);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  snapshot *s = take(&f, ids, host_options(&f));
+  /* Key order: snapshot, nodes, edges, the optional sections, strings last. */
+  GList *members = json_object_get_members(s->root);
+  const char *order[] = {"snapshot", "nodes", "edges", "trace_function_infos",
+                         "trace_tree", "samples", "locations", "strings"};
+  guint i = 0;
+  for (GList *m = members; m; m = m->next, i++) {
+    ck_assert_uint_lt(i, G_N_ELEMENTS(order));
+    ck_assert_str_eq(m->data, order[i]);
+  }
+  ck_assert_uint_eq(i, G_N_ELEMENTS(order));
+  g_list_free(members);
+  const char *at_nodes = strstr(s->text, "\"nodes\":"), *at_edges = strstr(s->text, "\"edges\":"),
+             *at_strings = strstr(s->text, "\"strings\":");
+  ck_assert(strstr(s->text, "{\"snapshot\":") == s->text);
+  ck_assert(at_nodes && at_edges && at_strings && at_nodes < at_edges && at_edges < at_strings);
+  /* Meta fields. */
+  const char *node_fields[] = {"type", "name", "id", "self_size", "edge_count",
+                               "trace_node_id", "detachedness"};
+  JsonArray *fields = json_object_get_array_member(s->meta, "node_fields");
+  ck_assert_uint_eq(json_array_get_length(fields), NODE_FIELDS);
+  for (i = 0; i < NODE_FIELDS; i++)
+    ck_assert_str_eq(json_array_get_string_element(fields, i), node_fields[i]);
+  const char *edge_fields[] = {"type", "name_or_index", "to_node"};
+  fields = json_object_get_array_member(s->meta, "edge_fields");
+  ck_assert_uint_eq(json_array_get_length(fields), 3);
+  for (i = 0; i < 3; i++) ck_assert_str_eq(json_array_get_string_element(fields, i), edge_fields[i]);
+  const char *edge_types[] = {"context", "element", "property", "internal",
+                              "hidden", "shortcut", "weak"};
+  JsonArray *types = json_array_get_array_element(json_object_get_array_member(s->meta, "edge_types"), 0);
+  ck_assert_uint_eq(json_array_get_length(types), G_N_ELEMENTS(edge_types));
+  for (i = 0; i < G_N_ELEMENTS(edge_types); i++)
+    ck_assert_str_eq(json_array_get_string_element(types, i), edge_types[i]);
+  const char *node_types[] = {"hidden", "array", "string", "object", "code", "closure",
+                              "regexp", "number", "native", "synthetic"};
+  types = json_array_get_array_element(json_object_get_array_member(s->meta, "node_types"), 0);
+  for (i = 0; i < G_N_ELEMENTS(node_types); i++)
+    ck_assert_str_eq(json_array_get_string_element(types, i), node_types[i]);
+  /* The root: node 0, synthetic, id 1; its children are the root groups. */
+  ck_assert_str_eq(node_type(s, 0), "synthetic");
+  ck_assert_int_eq(field(s, 0, F_ID), 1);
+  ck_assert_uint_eq(s->first_edge[1], s->stats.root_groups);
+  bool global_handles = false, persistents = false;
+  for (guint e = 0; e < s->first_edge[1]; e++) {
+    ck_assert_str_eq(edge_type(s, e), "element");
+    ck_assert_int_eq(edge_name_or_index(s, e), e + 1);
+    guint group = edge_to(s, e);
+    ck_assert_str_eq(node_type(s, group), "synthetic");
+    global_handles |= !strcmp(node_name(s, group), "(Global handles)");
+    persistents |= !strcmp(node_name(s, group), "(DOM persistents)");
+    ck_assert_uint_gt(s->first_edge[group + 1], s->first_edge[group]);
+  }
+  ck_assert(global_handles && persistents);
+  /* Every edge: to_node a multiple of the node field count, in range;
+   * element and hidden edges numeric, the others a string index. */
+  for (guint e = 0; e < s->edge_count; e++) {
+    gint64 to = json_array_get_int_element(s->edges, e * 3 + 2);
+    ck_assert_int_eq(to % NODE_FIELDS, 0);
+    ck_assert_int_lt(to / NODE_FIELDS, s->node_count);
+    const char *type = edge_type(s, e);
+    if (strcmp(type, "element") != 0 && strcmp(type, "hidden") != 0)
+      string_at(s, edge_name_or_index(s, e));
+  }
+  for (guint n = 0; n < s->node_count; n++) {
+    node_name(s, n);
+    ck_assert_int_eq(field(s, n, F_TRACE), 0);
+    /* V8's numbering: the root 1, script and synthetic odd, native even. */
+    gint64 id = field(s, n, F_ID);
+    ck_assert_int_eq(id % 2, strcmp(node_type(s, n), "native") ? 1 : 0);
+  }
+  snapshot_free(s);
+  ccgc_heap_snapshot_ids_free(ids);
+  fixture_close(&f);
+}
+END_TEST
+
+START_TEST(counts_are_the_walk_minus_merged_pairs) {
+  for (int mode = 0; mode < 2; mode++) {
+    fixture f;
+    fixture_open(&f, mode ? BRIDGE_MODE_BASELINE : BRIDGE_MODE_UNIFIED);
+    size_t objects, edges, groups, wrapped;
+    count_walk(&f, &objects, &edges, &groups, &wrapped);
+    size_t pairs = mode ? 0 : wrapped; /* baseline: nothing traces a wrapper back */
+    ck_assert_uint_gt(wrapped, 3);
+    ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+    snapshot *s = take(&f, ids, host_options(&f));
+    ck_assert_uint_eq(s->node_count, objects - pairs + 1 + groups);
+    ck_assert_uint_eq(s->edge_count, edges - 2 * pairs + groups);
+    ck_assert_uint_eq(s->stats.merged_pairs, pairs);
+    ck_assert_uint_eq(s->stats.walk_objects, objects);
+    ck_assert_uint_eq(s->stats.walk_edges, edges);
+    ck_assert_uint_eq(s->stats.dropped_edges, 0);
+    snapshot_free(s);
+    /* Kept apart, every object is a node and every edge an edge. */
+    ccgc_heap_snapshot_options apart = *host_options(&f);
+    apart.keep_wrappers_apart = true;
+    s = take(&f, ids, &apart);
+    ck_assert_uint_eq(s->node_count, objects + 1 + groups);
+    ck_assert_uint_eq(s->edge_count, edges + groups);
+    snapshot_free(s);
+    ccgc_heap_snapshot_ids_free(ids);
+    fixture_close(&f);
+  }
+}
+END_TEST
+
+START_TEST(a_wrapper_pair_is_one_native_node) {
+  fixture f;
+  fixture_open(&f, BRIDGE_MODE_UNIFIED);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  snapshot *s = take(&f, ids, host_options(&f));
+  void *wrapper = wrapper_address(&f, f.button);
+  ck_assert_ptr_nonnull(wrapper);
+  guint node = node_of(s, ids, f.button);
+  ck_assert_str_eq(node_type(s, node), "native");
+  ck_assert_str_eq(node_name(s, node), "HTMLButtonElement");
+  ccgc_object_info dom_info, wrapper_info;
+  ck_assert_int_eq(ccgc_collector_object_info(f.w->collector, f.button, &dom_info), CCGC_OK);
+  ck_assert_int_eq(ccgc_collector_object_info(f.w->collector, wrapper, &wrapper_info), CCGC_OK);
+  ck_assert_int_eq(field(s, node, F_SIZE), dom_info.size + wrapper_info.size);
+  /* The wrapper has an id in the table but no node of its own. */
+  uint32_t wrapper_id = ccgc_heap_snapshot_ids_lookup(ids, wrapper);
+  ck_assert_uint_ne(wrapper_id, 0);
+  ck_assert_int_eq(node_of_id(s, wrapper_id), -1);
+  /* The merged node has both halves' edges (the DOM's parentNode, the
+   * wrapper's map), but not the two between them. */
+  ck_assert_int_ge(named_edge(s, node, "parentNode"), 0);
+  ck_assert_int_ge(named_edge(s, node, "listeners"), 0);
+  ck_assert_int_ge(named_edge(s, node, "map"), 0);
+  ck_assert_int_eq(named_edge(s, node, "embedder"), -1);
+  for (guint e = s->first_edge[node]; e < s->first_edge[node + 1]; e++)
+    ck_assert_uint_ne(edge_to(s, e), node);
+  /* References to a wrapper lead to its merged node: app.gone. */
+  guint app = node_of(s, ids, app_address(&f));
+  int gone = named_edge(s, app, "gone");
+  ck_assert_int_ge(gone, 0);
+  ck_assert_uint_eq(edge_to(s, (guint)gone), node_of(s, ids, f.detached));
+  ck_assert_str_eq(edge_type(s, (guint)gone), "property");
+  snapshot_free(s);
+  ccgc_heap_snapshot_ids_free(ids);
+  fixture_close(&f);
+
+  /* Baseline bridge: the wrapper is a root and nothing traces it back, so
+   * it stays a script object with an internal edge to its DOM object. */
+  fixture_open(&f, BRIDGE_MODE_BASELINE);
+  ids = ccgc_heap_snapshot_ids_new();
+  s = take(&f, ids, host_options(&f));
+  ck_assert_uint_eq(s->stats.merged_pairs, 0);
+  guint wrapper_node = node_of(s, ids, wrapper_address(&f, f.button));
+  ck_assert_str_eq(node_type(s, wrapper_node), "object");
+  ck_assert_str_eq(node_name(s, wrapper_node), "HTMLButtonElement");
+  int embedder = named_edge(s, wrapper_node, "embedder");
+  ck_assert_int_ge(embedder, 0);
+  ck_assert_str_eq(edge_type(s, (guint)embedder), "internal");
+  ck_assert_uint_eq(edge_to(s, (guint)embedder), node_of(s, ids, f.button));
+  snapshot_free(s);
+  ccgc_heap_snapshot_ids_free(ids);
+  fixture_close(&f);
+}
+END_TEST
+
+START_TEST(detachedness_of_attached_and_detached_nodes) {
+  fixture f;
+  fixture_open(&f, BRIDGE_MODE_UNIFIED);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  snapshot *s = take(&f, ids, host_options(&f));
+  guint button = node_of(s, ids, f.button), gone = node_of(s, ids, f.detached),
+        inner = node_of(s, ids, f.inner), document = node_of(s, ids, f.w->document);
+  ck_assert_int_eq(field(s, button, F_DETACHED), 1);
+  ck_assert_int_eq(field(s, document, F_DETACHED), 1);
+  ck_assert_int_eq(field(s, gone, F_DETACHED), 2);
+  ck_assert_int_eq(field(s, inner, F_DETACHED), 2);
+  ck_assert_str_eq(node_name(s, gone), "HTMLDivElement"); /* plain: readers add "Detached " */
+  ck_assert_str_eq(node_name(s, inner), "HTMLParagraphElement");
+  /* Not DOM nodes: unknown. */
+  int listeners = named_edge(s, button, "listeners");
+  ck_assert_int_ge(listeners, 0);
+  ck_assert_int_eq(field(s, edge_to(s, (guint)listeners), F_DETACHED), 0);
+  guint app = node_of(s, ids, app_address(&f));
+  ck_assert_str_eq(node_type(s, app), "object");
+  ck_assert_int_eq(field(s, app, F_DETACHED), 0);
+  snapshot_free(s);
+  /* Without a callback every node is unknown. */
+  s = take(&f, ids, NULL);
+  for (guint n = 0; n < s->node_count; n++) ck_assert_int_eq(field(s, n, F_DETACHED), 0);
+  snapshot_free(s);
+  ccgc_heap_snapshot_ids_free(ids);
+  fixture_close(&f);
+}
+END_TEST
+
+static GHashTable *ids_of(const snapshot *s) {
+  GHashTable *set = g_hash_table_new(g_direct_hash, g_direct_equal);
+  for (guint n = 0; n < s->node_count; n++)
+    g_hash_table_add(set, GUINT_TO_POINTER((guint)field(s, n, F_ID)));
+  return set;
+}
+
+START_TEST(ids_are_stable_across_collections) {
+  fixture f;
+  fixture_open(&f, BRIDGE_MODE_UNIFIED);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  snapshot *first = take(&f, ids, host_options(&f));
+  uint32_t button_id = ccgc_heap_snapshot_ids_lookup(ids, f.button);
+  uint32_t gone_id = ccgc_heap_snapshot_ids_lookup(ids, f.detached);
+  uint32_t inner_id = ccgc_heap_snapshot_ids_lookup(ids, f.inner);
+  uint32_t document_id = ccgc_heap_snapshot_ids_lookup(ids, f.w->document);
+  void *gone_address = f.detached, *inner_address = f.inner;
+  GHashTable *first_ids = ids_of(first);
+
+  /* Script drops #gone; a collection reclaims it; new objects are made
+   * (they may reuse its memory), and collected once more. */
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(f.w->script, &scope);
+  v8ish_object_set(f.w->script, app_object(&f), "gone", v8ish_integer(f.w->script, 0));
+  v8ish_object_set(f.w->script, app_object(&f), "list", v8ish_integer(f.w->script, 0));
+  v8ish_handle_scope_close(&scope);
+  ccgc_test_collect_verified(f.w->collector);
+  ck_assert_int_eq(ccgc_heap_snapshot_ids_refresh(ids, f.w->collector), CCGC_OK);
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, gone_address), 0);
+  v8ish_handle_scope_open(f.w->script, &scope);
+  ccgc_host_node *fresh = NULL;
+  for (int i = 0; i < 4; i++) {
+    ccgc_host_node *div = ccgc_host_create_element(f.w, "div");
+    ccgc_host_append_child(f.w, div, ccgc_host_create_element(f.w, "p"));
+    ccgc_host_append_child(f.w, ccgc_host_find_tag(f.w->document, "body"), div);
+    ccgc_host_wrap(f.w, div);
+    fresh = div;
+  }
+  v8ish_handle_scope_close(&scope);
+  ccgc_test_collect_verified(f.w->collector);
+  snapshot *second = take(&f, ids, host_options(&f));
+
+  /* Survivors keep their ids, and their nodes say the same. */
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, f.button), button_id);
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, f.w->document), document_id);
+  int before = node_of_id(first, button_id), after = node_of_id(second, button_id);
+  ck_assert(before >= 0 && after >= 0);
+  ck_assert_str_eq(node_name(first, (guint)before), node_name(second, (guint)after));
+  ck_assert_int_eq(node_of_id(second, 1), 0);
+  for (guint g = 1; g <= second->stats.root_groups; g++) { /* groups: the same ids */
+    int same = node_of_id(first, (guint)field(second, g, F_ID));
+    ck_assert_int_ge(same, 1);
+    ck_assert_str_eq(node_name(first, (guint)same), node_name(second, g));
+  }
+  /* The dead are gone: no node has their ids, even where a new object took
+   * their address; new objects have ids never used before. */
+  ck_assert_int_eq(node_of_id(second, gone_id), -1);
+  ck_assert_int_eq(node_of_id(second, inner_id), -1);
+  ck_assert_uint_ne(ccgc_heap_snapshot_ids_lookup(ids, gone_address), gone_id);
+  ck_assert_uint_ne(ccgc_heap_snapshot_ids_lookup(ids, inner_address), inner_id);
+  uint32_t fresh_id = ccgc_heap_snapshot_ids_lookup(ids, fresh);
+  ck_assert_uint_ne(fresh_id, 0);
+  ck_assert(!g_hash_table_contains(first_ids, GUINT_TO_POINTER(fresh_id)));
+  /* Every id shared by both snapshots names the same kind of node. */
+  size_t shared = 0;
+  for (guint n = 0; n < second->node_count; n++) {
+    guint id = (guint)field(second, n, F_ID);
+    int old = node_of_id(first, id);
+    if (old < 0) continue;
+    shared++;
+    ck_assert_str_eq(node_name(first, (guint)old), node_name(second, n));
+    ck_assert_int_eq(field(first, (guint)old, F_TYPE), field(second, n, F_TYPE));
+  }
+  ck_assert_uint_gt(shared, second->node_count / 2);
+  /* The table holds exactly the live objects. */
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_count(ids), second->stats.walk_objects);
+  g_hash_table_destroy(first_ids);
+  snapshot_free(first);
+  snapshot_free(second);
+  ccgc_heap_snapshot_ids_free(ids);
+  fixture_close(&f);
+}
+END_TEST
+
+/* A DOM type with a strong member, a weak one, and an ephemeron (key keeps
+ * value alive). */
+typedef struct weak_holder {
+  void *strong;
+  void *weak;
+  void *key, *value;
+} weak_holder;
+
+static void trace_weak_holder(ccgc_visitor *visitor, void *object) {
+  weak_holder *holder = object;
+  blinkish_trace_member(visitor, (void *const *)&holder->strong, "strongTarget");
+  blinkish_trace_weak(visitor, &holder->weak, "weakTarget");
+  ccgc_visit_ephemeron(visitor, blinkish_member_load((void *const *)&holder->key),
+                       blinkish_member_load((void *const *)&holder->value),
+                       ccgc_edge_named(CCGC_EDGE_EPHEMERON, "value"));
+}
+
+START_TEST(weak_and_element_edges) {
+  fixture f;
+  fixture_open(&f, BRIDGE_MODE_UNIFIED);
+  blinkish_type_info info = {"WeakHolder", trace_weak_holder, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(f.w->dom, &info);
+  ck_assert_uint_ne(type, 0);
+  weak_holder *holder = blinkish_alloc(f.w->dom, type, sizeof *holder);
+  blinkish_persistent *root = blinkish_persistent_new(f.w->dom, holder, false);
+  blinkish_member_set(f.w->dom, holder, &holder->strong, f.inner);
+  blinkish_member_set(f.w->dom, holder, &holder->weak, f.button);
+  blinkish_member_set(f.w->dom, holder, &holder->key, f.w->document);
+  blinkish_member_set(f.w->dom, holder, &holder->value, f.inner);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  snapshot *s = take(&f, ids, host_options(&f));
+  guint node = node_of(s, ids, holder);
+  ck_assert_str_eq(node_type(s, node), "native");
+  int weak = named_edge(s, node, "weakTarget"), strong = named_edge(s, node, "strongTarget");
+  ck_assert(weak >= 0 && strong >= 0);
+  ck_assert_str_eq(edge_type(s, (guint)weak), "weak");
+  ck_assert_uint_eq(edge_to(s, (guint)weak), node_of(s, ids, f.button));
+  ck_assert_str_eq(edge_type(s, (guint)strong), "property");
+  /* The ephemeron: a weak edge to the key, an internal edge to the value
+   * named as V8 names WeakMap entries (memlab reads the key's id in it). */
+  guint document = node_of(s, ids, f.w->document), inner = node_of(s, ids, f.inner);
+  char *entry = g_strdup_printf(
+      "part of key (HTMLDocument @%d) -> value (HTMLParagraphElement @%d) pair in WeakMap "
+      "(table @%d)",
+      (int)field(s, document, F_ID), (int)field(s, inner, F_ID), (int)field(s, node, F_ID));
+  int value = named_edge(s, node, entry);
+  ck_assert_msg(value >= 0, "no edge '%s'", entry);
+  ck_assert_str_eq(edge_type(s, (guint)value), "internal");
+  ck_assert_uint_eq(edge_to(s, (guint)value), inner);
+  g_free(entry);
+  bool weak_key = false;
+  for (guint e = s->first_edge[node]; e < s->first_edge[node + 1]; e++)
+    weak_key |= edge_to(s, e) == document && !strcmp(edge_type(s, e), "weak");
+  ck_assert(weak_key);
+
+  /* app.list = [button, #gone, p]: the array's backing store has element
+   * edges 0, 1, 2 with numeric name_or_index, to the merged nodes. */
+  guint list = node_of(s, ids, script_address(&f, "list"));
+  ck_assert_str_eq(node_type(s, list), "object");
+  ck_assert_str_eq(node_name(s, list), "Array");
+  int elements = named_edge(s, list, "elements");
+  ck_assert_int_ge(elements, 0);
+  guint store = edge_to(s, (guint)elements);
+  ck_assert_str_eq(node_type(s, store), "array");
+  const void *expected[] = {f.button, f.detached, f.inner};
+  guint seen = 0;
+  for (guint e = s->first_edge[store]; e < s->first_edge[store + 1]; e++) {
+    if (strcmp(edge_type(s, e), "element") != 0) continue;
+    gint64 index = edge_name_or_index(s, e);
+    ck_assert_int_lt(index, 3);
+    ck_assert_uint_eq(edge_to(s, e), node_of(s, ids, expected[index]));
+    seen |= 1u << index;
+  }
+  ck_assert_uint_eq(seen, 7);
+  snapshot_free(s);
+  ccgc_heap_snapshot_ids_free(ids);
+  blinkish_persistent_free(f.w->dom, root);
+  fixture_close(&f);
+}
+END_TEST
+
+START_TEST(names_are_escaped_as_json) {
+  fixture f;
+  fixture_open(&f, BRIDGE_MODE_UNIFIED);
+  const char *tricky = "say \"hi\" \\ back\nslash\ttab\x01\x1f end, caf\xc3\xa9 \xe2\x98\x83";
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(f.w->script, &scope);
+  v8ish_object_set(f.w->script, app_object(&f), tricky, v8ish_object_new(f.w->script));
+  v8ish_object_set(f.w->script, app_object(&f), "bad \xff\xfe utf-8", v8ish_object_new(f.w->script));
+  v8ish_handle_scope_close(&scope);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  snapshot *s = take(&f, ids, host_options(&f)); /* parses: valid JSON, valid UTF-8 */
+  guint app = node_of(s, ids, app_address(&f));
+  ck_assert_int_ge(named_edge(s, app, tricky), 0);
+  ck_assert_int_ge(named_edge(s, app, "bad \xef\xbf\xbd\xef\xbf\xbd utf-8"), 0);
+  ck_assert(strstr(s->text, "say \\\"hi\\\" \\\\ back\\nslash\\ttab\\u0001\\u001f end"));
+  snapshot_free(s);
+  GString *json = g_string_new(NULL);
+  ccgc_heap_snapshot_append_json_string(json, "\b\f\r\x7f");
+  ck_assert_str_eq(json->str, "\"\\b\\f\\r\x7f\"");
+  g_string_free(json, TRUE);
+  ccgc_heap_snapshot_ids_free(ids);
+  fixture_close(&f);
+}
+END_TEST
+
+START_TEST(write_errors_are_statuses) {
+  fixture f;
+  fixture_open(&f, BRIDGE_MODE_UNIFIED);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  FILE *full = fopen("/dev/full", "w");
+  ck_assert_ptr_nonnull(full);
+  ck_assert_int_eq(ccgc_heap_snapshot_write(f.w->collector, ids, full, NULL, NULL), CCGC_E_IO);
+  fclose(full);
+  ck_assert_int_eq(ccgc_heap_snapshot_write(NULL, ids, stdout, NULL, NULL),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert_int_eq(ccgc_heap_snapshot_write(f.w->collector, NULL, stdout, NULL, NULL),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert_int_eq(ccgc_heap_snapshot_write(f.w->collector, ids, NULL, NULL, NULL),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert_int_eq(ccgc_heap_snapshot_ids_refresh(NULL, f.w->collector), CCGC_E_INVALID_ARGUMENT);
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(NULL, f.button), 0);
+  ccgc_heap_snapshot_ids_free(ids);
+  ccgc_heap_snapshot_ids_free(NULL);
+  fixture_close(&f);
+}
+END_TEST
+
+/* --- the command ------------------------------------------------------------------------ */
+
+static void expect_usage_error(const char *args, const char *message) {
+  command_result result = run_ccgc(args);
+  ck_assert_msg(result.exit_code == 2, "ccgc %s: exit %d", args, result.exit_code);
+  ck_assert_msg(strstr(result.err, message), "ccgc %s: stderr '%s'", args, result.err);
+  ck_assert_str_eq(result.out, "");
+  command_result_free(&result);
+}
+
+START_TEST(the_command_answers_bad_input) {
+  command_result result = run_ccgc("snapshot --help");
+  ck_assert_int_eq(result.exit_code, 0);
+  ck_assert(strstr(result.out, "usage: ccgc snapshot") && strstr(result.out, "--series DIR"));
+  command_result_free(&result);
+  result = run_ccgc("help snapshot");
+  ck_assert_int_eq(result.exit_code, 0);
+  ck_assert(strstr(result.out, "usage: ccgc snapshot"));
+  command_result_free(&result);
+  result = run_ccgc("--help");
+  ck_assert(strstr(result.out, "snapshot"));
+  command_result_free(&result);
+  expect_usage_error("snapshot --bogus",
+                     "ccgc snapshot: unknown option '--bogus' (try 'ccgc snapshot --help')");
+  expect_usage_error("snapshot --out", "ccgc snapshot: option '--out' needs a value");
+  expect_usage_error("snapshot --at 4", "--at 4 is out of range: the points are 1 (baseline)");
+  expect_usage_error("snapshot --at 0", "--at 0 is out of range");
+  expect_usage_error("snapshot --at later", "unknown point 'later'");
+  expect_usage_error("snapshot --series /tmp/x --at 2", "--series writes every point");
+  expect_usage_error("snapshot page.html", "unexpected argument 'page.html'");
+
+  char *dir = make_temp_dir();
+  char *file = g_build_filename(dir, "plain-file", NULL);
+  ck_assert(g_file_set_contents(file, "x", 1, NULL));
+  char *args = g_strdup_printf("snapshot --out %s/under-a-file.heapsnapshot", file);
+  result = run_ccgc(args);
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "ccgc snapshot: cannot write"), "%s", result.err);
+  command_result_free(&result);
+  g_free(args);
+  args = g_strdup_printf("snapshot --series %s", file);
+  result = run_ccgc(args);
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "ccgc snapshot: cannot create"), "%s", result.err);
+  command_result_free(&result);
+  g_free(args);
+  result = run_ccgc("snapshot --out /dev/full");
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "cannot write '/dev/full'"), "%s", result.err);
+  command_result_free(&result);
+  args = g_strdup_printf("snapshot --page %s/missing.html --out %s/x.heapsnapshot", dir, dir);
+  result = run_ccgc(args);
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "cannot read"), "%s", result.err);
+  command_result_free(&result);
+  g_free(args);
+  remove(file);
+  g_free(file);
+  char *x = g_build_filename(dir, "x.heapsnapshot", NULL);
+  remove(x);
+  g_free(x);
+  remove(dir);
+  free(dir);
+}
+END_TEST
+
+static JsonObject *parse_file(JsonParser *parser, const char *path) {
+  GError *error = NULL;
+  ck_assert_msg(json_parser_load_from_file(parser, path, &error), "%s: %s", path,
+                error ? error->message : "");
+  return json_node_get_object(json_parser_get_root(parser));
+}
+
+START_TEST(the_command_writes_a_series) {
+  char *dir = make_temp_dir();
+  char *args = g_strdup_printf("snapshot --series %s", dir);
+  command_result result = run_ccgc(args);
+  ck_assert_msg(result.exit_code == 0, "exit %d: %s", result.exit_code, result.err);
+  ck_assert(strstr(result.out, "baseline") && strstr(result.out, "wrapper pairs merged"));
+  command_result_free(&result);
+  g_free(args);
+  char *expected_path = g_build_filename(dir, "expected.json", NULL);
+  JsonParser *expected_parser = json_parser_new();
+  JsonObject *expected = parse_file(expected_parser, expected_path);
+  JsonObject *points = json_object_get_object_member(expected, "snapshots");
+  const char *names[] = {"baseline", "target", "final"};
+  for (int i = 0; i < 3; i++) {
+    JsonObject *point = json_object_get_object_member(points, names[i]);
+    char *path = g_build_filename(dir, json_object_get_string_member(point, "file"), NULL);
+    JsonParser *parser = json_parser_new();
+    JsonObject *root = parse_file(parser, path);
+    ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(root, "nodes")),
+                      NODE_FIELDS * json_object_get_int_member(point, "node_count"));
+    ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(root, "edges")),
+                      3 * json_object_get_int_member(point, "edge_count"));
+    g_object_unref(parser);
+    remove(path);
+    g_free(path);
+    /* One point alone (--at, by name and by number) is the same snapshot. */
+    char *single = g_strdup_printf("%s/single.heapsnapshot", dir);
+    char *at = i == 1 ? g_strdup("2") : g_strdup(names[i]);
+    args = g_strdup_printf("snapshot --quiet --at %s --out %s", at, single);
+    result = run_ccgc(args);
+    ck_assert_msg(result.exit_code == 0, "%s: exit %d: %s", args, result.exit_code, result.err);
+    ck_assert_str_eq(result.out, "");
+    command_result_free(&result);
+    parser = json_parser_new();
+    root = parse_file(parser, single);
+    ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(root, "nodes")),
+                      NODE_FIELDS * json_object_get_int_member(point, "node_count"));
+    g_object_unref(parser);
+    remove(single);
+    g_free(single);
+    g_free(at);
+    g_free(args);
+  }
+  /* The scenario's leak: #modal is detached in final, and leaked. */
+  JsonArray *detached =
+      json_object_get_array_member(json_object_get_object_member(points, "final"), "detached");
+  JsonArray *leaked = json_object_get_array_member(expected, "leaked");
+  ck_assert_uint_eq(json_array_get_length(detached), 7); /* div, 3 buttons, 3 texts */
+  ck_assert_uint_eq(json_array_get_length(leaked), 7);
+  ck_assert_str_eq(json_object_get_string_member(json_array_get_object_element(leaked, 0), "label"),
+                   "#modal");
+  g_object_unref(expected_parser);
+  remove(expected_path);
+  g_free(expected_path);
+  remove(dir);
+  free(dir);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("heap-snapshot");
+  TCase *tc = tcase_create("format");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, layout_and_meta_as_devtools_reads_them);
+  tcase_add_test(tc, counts_are_the_walk_minus_merged_pairs);
+  tcase_add_test(tc, a_wrapper_pair_is_one_native_node);
+  tcase_add_test(tc, detachedness_of_attached_and_detached_nodes);
+  tcase_add_test(tc, ids_are_stable_across_collections);
+  tcase_add_test(tc, weak_and_element_edges);
+  tcase_add_test(tc, names_are_escaped_as_json);
+  tcase_add_test(tc, write_errors_are_statuses);
+  suite_add_tcase(suite, tc);
+  TCase *command = tcase_create("command");
+  tcase_set_timeout(command, 120);
+  tcase_add_test(command, the_command_answers_bad_input);
+  tcase_add_test(command, the_command_writes_a_series);
+  suite_add_tcase(suite, command);
+  return ccgc_test_run(suite);
+}

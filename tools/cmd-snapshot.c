@@ -1,0 +1,527 @@
+/* cmd-snapshot.c - `ccgc snapshot`: Chrome DevTools heap snapshots of the
+ * demo host (heap-snapshot.h) at three points of a scenario that leaks, for
+ * DevTools and memlab: baseline, target (after an action that leaks) and
+ * final (after an action that should have cleaned up). With --series it also
+ * writes expected.json, what the host knows (counts from its own walk, the
+ * ids of its attached and detached DOM nodes, the leaked ones), for tests. */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commands.h"
+#include "heap-snapshot.h"
+#include "host.h"
+
+enum { POINT_BASELINE = 1, POINT_TARGET, POINT_FINAL, POINT_COUNT = 3 };
+static const char *const point_names[] = {NULL, "baseline", "target", "final"};
+
+static void usage(FILE *out) {
+  fputs("usage: ccgc snapshot [--out FILE] [--at POINT] [--series DIR] [--baseline]\n"
+        "                     [--page PAGE] [--quiet]\n"
+        "\n"
+        "Runs a scenario of the demo host on PAGE (default: the bundled page) and\n"
+        "writes Chrome DevTools heap snapshots (.heapsnapshot) of both heaps: wrapper\n"
+        "pairs merged into one native node, DOM detachedness, ids stable across\n"
+        "snapshots (docs/tools.md). Each point is taken right after a collection,\n"
+        "as V8 collects before it snapshots:\n"
+        "\n"
+        "  baseline  the page is loaded; app = {document}; every button has a click\n"
+        "            listener whose closure captures its wrapper; app.buttons\n"
+        "  target    after 'open': #menu removed from the page (its links keep\n"
+        "            listeners), a detached #tooltip held only by its listeners'\n"
+        "            cycles, a #modal dialog appended to the page and kept in\n"
+        "            app.modal\n"
+        "  final     after 'close': #modal removed from the page but still in\n"
+        "            app.modal (the leak), app.buttons dropped\n"
+        "\n"
+        "Open a snapshot in Chrome DevTools (Memory, Load profile) or give the three\n"
+        "to memlab (findLeaksBySnapshotFilePaths): the leak trace runs from a global\n"
+        "handle through app to the detached #modal.\n"
+        "\n"
+        "  --out FILE     the snapshot at POINT (default build/demo/heap.heapsnapshot)\n"
+        "  --at POINT     baseline, target or final, or 1, 2, 3 (default final)\n"
+        "  --series DIR   all three: DIR/baseline.heapsnapshot, DIR/target.heapsnapshot,\n"
+        "                 DIR/final.heapsnapshot, and DIR/expected.json (the host's\n"
+        "                 counts, its attached, detached and leaked DOM nodes)\n"
+        "  --baseline     DOM-to-script references as global handles (the\n"
+        "                 reference-counting era): #menu and #tooltip leak too\n"
+        "  --page PAGE    load PAGE instead of the bundled page\n"
+        "  --quiet        no progress lines\n"
+        "  --help         this text\n",
+        out);
+}
+
+/* A DOM node as the host sees it at one point. */
+typedef struct dom_node {
+  void *address;
+  uint32_t id;
+  bool attached;
+  char *label; /* "#modal", "<nav>", "text" */
+  const char *type_name;
+} dom_node;
+
+/* What one point's snapshot holds, by the host's own count. */
+typedef struct point {
+  bool written;
+  char *path;
+  ccgc_heap_snapshot_stats stats;
+  double ms;
+  size_t walk_objects, walk_edges, root_groups, wrapped;
+  GArray *dom;       /* dom_node */
+  GHashTable *ids;   /* the ids of dom (set) */
+} point;
+
+typedef struct run {
+  ccgc_host_world *w;
+  ccgc_heap_snapshot_ids *ids;
+  bool baseline, quiet;
+  v8ish_global app;
+  point points[POINT_COUNT + 1];
+  const char *series_dir; /* or NULL */
+  const char *out_path;
+  int at;
+  int exit_code;
+} run;
+
+static void say(const run *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void say(const run *r, const char *fmt, ...) {
+  if (r->quiet) return;
+  va_list args;
+  va_start(args, fmt);
+  vprintf(fmt, args);
+  va_end(args);
+  putchar('\n');
+}
+
+/* --- the scenario -------------------------------------------------------------- */
+
+/* closure -> context -> wrapper -> element -> listener -> closure */
+static void listen(ccgc_host_world *w, ccgc_host_node *node, const char *name) {
+  v8ish_local wrapper = ccgc_host_wrap(w, node);
+  v8ish_local closure = ccgc_host_make_closure(w, name, &wrapper, 1);
+  ccgc_host_add_event_listener(w, node, "click", closure);
+}
+
+/* <div id=ID><button>ID item i</button>...</div>, a listener on each button. */
+static ccgc_host_node *build_subtree(ccgc_host_world *w, const char *id, int items) {
+  ccgc_host_node *root = ccgc_host_create_element(w, "div");
+  ccgc_host_set_attribute(w, root, "id", id);
+  for (int i = 0; i < items; i++) {
+    ccgc_host_node *item = ccgc_host_create_element(w, "button");
+    char text[48];
+    snprintf(text, sizeof text, "%s item %d", id, i);
+    ccgc_host_append_child(w, item, ccgc_host_create_text(w, text));
+    ccgc_host_append_child(w, root, item);
+    listen(w, item, "onItemClick");
+  }
+  return root;
+}
+
+static void set_app(run *r, const char *property, v8ish_local value) {
+  v8ish_object_set(r->w->script, v8ish_global_get(r->w->script, r->app), property, value);
+}
+
+/* --- the host's own count ------------------------------------------------------------ */
+
+typedef struct census {
+  run *r;
+  size_t objects, edges;
+  GHashTable *root_names; /* set of root edge names (owned) */
+  GArray *dom;            /* dom_node */
+} census;
+
+static char *label_of(const ccgc_host_node *node) {
+  if (node->kind == CCGC_HOST_DOCUMENT) return g_strdup("#document");
+  if (node->kind == CCGC_HOST_TEXT) return g_strdup("text");
+  const char *id = ccgc_host_get_attribute(node, "id");
+  return id ? g_strdup_printf("#%s", id) : g_strdup_printf("<%s>", node->name);
+}
+
+static void census_object(const ccgc_object_info *info, void *data) {
+  census *c = data;
+  c->objects++;
+  ccgc_host_node *node = ccgc_host_node_at(c->r->w, info->address);
+  if (!node) return;
+  dom_node d = {info->address, 0, ccgc_host_is_attached(c->r->w, node), label_of(node),
+                g_intern_string(info->type_name)};
+  g_array_append_val(c->dom, d);
+}
+
+static void census_edge(void *from, void *to, ccgc_edge edge, void *data) {
+  census *c = data;
+  (void)to;
+  c->edges++;
+  if (!from) g_hash_table_add(c->root_names, g_strdup(edge.name ? edge.name : ""));
+}
+
+/* Counts what the snapshot must hold from a walk of the host's own, and
+ * which DOM nodes have a wrapper (a pair in unified mode). */
+static void take_census(run *r, point *p) {
+  census c = {r, 0, 0, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+              g_array_new(FALSE, FALSE, sizeof(dom_node))};
+  ccgc_walk_callbacks callbacks = {census_object, census_edge, &c};
+  ccgc_collector_walk(r->w->collector, &callbacks);
+  p->walk_objects = c.objects;
+  p->walk_edges = c.edges;
+  p->root_groups = g_hash_table_size(c.root_names);
+  p->dom = c.dom;
+  p->wrapped = 0;
+  if (!r->baseline) { /* baseline: the wrapper is a root, nothing traces it back */
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(r->w->script, &scope);
+    for (guint i = 0; i < c.dom->len; i++)
+      p->wrapped += !v8ish_local_is_empty(
+          bridge_wrapper_of(r->w->bridge, g_array_index(c.dom, dom_node, i).address));
+    v8ish_handle_scope_close(&scope);
+  }
+  g_hash_table_destroy(c.root_names);
+}
+
+/* --- writing ---------------------------------------------------------------------------- */
+
+static int make_dir(const char *path) {
+  char *copy = g_strdup(path);
+  for (char *at = copy + 1; *at; at++) {
+    if (*at != '/') continue;
+    *at = '\0';
+    mkdir(copy, 0755);
+    *at = '/';
+  }
+  int result = mkdir(copy, 0755) == 0 || errno == EEXIST ? 0 : -1;
+  struct stat info;
+  if (result == 0 && (stat(copy, &info) != 0 || !S_ISDIR(info.st_mode))) {
+    errno = ENOTDIR;
+    result = -1;
+  }
+  g_free(copy);
+  return result;
+}
+
+static bool wanted(const run *r, int at) {
+  return r->series_dir ? true : r->at == at;
+}
+
+static void write_point(run *r, int at, FILE *file) {
+  point *p = &r->points[at];
+  if (r->series_dir) take_census(r, p);
+  ccgc_heap_snapshot_options options = {
+      .detachedness = ccgc_heap_snapshot_host_detachedness, .detachedness_data = r->w};
+  double start = ccgc_time_ms();
+  ccgc_status status = ccgc_heap_snapshot_write(r->w->collector, r->ids, file, &options,
+                                                &p->stats);
+  p->ms = ccgc_time_ms() - start;
+  if (fclose(file) != 0 && status == CCGC_OK) status = CCGC_E_IO;
+  if (status != CCGC_OK) {
+    fprintf(stderr, "ccgc snapshot: cannot write '%s': %s\n", p->path,
+            status == CCGC_E_IO ? strerror(errno ? errno : EIO) : ccgc_status_name(status));
+    r->exit_code = 1;
+    return;
+  }
+  p->written = true;
+  size_t detached = 0;
+  if (p->dom)
+    for (guint i = 0; i < p->dom->len; i++) {
+      dom_node *d = &g_array_index(p->dom, dom_node, i);
+      d->id = ccgc_heap_snapshot_ids_lookup(r->ids, d->address);
+      detached += !d->attached;
+    }
+  char detail[64] = "";
+  if (p->dom) snprintf(detail, sizeof detail, ", %zu detached DOM nodes", detached);
+  say(r, "  %-8s %zu nodes, %zu edges (%zu wrapper pairs merged)%s, %.1f KB in %.2f ms -> %s",
+      point_names[at], p->stats.node_count, p->stats.edge_count, p->stats.merged_pairs,
+      detail, p->stats.bytes / 1024.0, p->ms, p->path);
+  if (!r->series_dir) return;
+  /* The host's count and the writer's must agree. */
+  size_t nodes = p->walk_objects - p->wrapped + 1 + p->root_groups;
+  size_t edges = p->walk_edges - 2 * p->wrapped + p->root_groups;
+  if (nodes != p->stats.node_count || edges != p->stats.edge_count || p->stats.dropped_edges) {
+    fprintf(stderr,
+            "ccgc snapshot: %s: the host counts %zu nodes and %zu edges, the snapshot has "
+            "%zu and %zu (%zu edges dropped)\n",
+            point_names[at], nodes, edges, p->stats.node_count, p->stats.edge_count,
+            p->stats.dropped_edges);
+    r->exit_code = 1;
+  }
+  p->ids = g_hash_table_new(g_direct_hash, g_direct_equal);
+  for (guint i = 0; i < p->dom->len; i++)
+    g_hash_table_add(p->ids, GUINT_TO_POINTER(g_array_index(p->dom, dom_node, i).id));
+}
+
+/* Collects as V8 does before a snapshot; writes the point's snapshot if it
+ * is wanted, else refreshes the ids (the snapshots after it keep theirs). */
+static void checkpoint(run *r, int at) {
+  ccgc_collect(r->w->collector, CCGC_REASON_HOST_REQUEST);
+  if (!wanted(r, at)) {
+    ccgc_heap_snapshot_ids_refresh(r->ids, r->w->collector);
+    return;
+  }
+  point *p = &r->points[at];
+  p->path = r->series_dir ? g_strdup_printf("%s/%s.heapsnapshot", r->series_dir,
+                                            point_names[at])
+                          : g_strdup(r->out_path);
+  FILE *file = fopen(p->path, "w");
+  if (!file) {
+    fprintf(stderr, "ccgc snapshot: cannot write '%s': %s\n", p->path, strerror(errno));
+    r->exit_code = 1;
+    return;
+  }
+  write_point(r, at, file);
+}
+
+static void run_scenario(run *r) {
+  ccgc_host_world *w = r->w;
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->script, &scope);
+  /* var app = {document}; every button gets a click listener capturing its
+   * wrapper; app.buttons = [...document.querySelectorAll("button")] */
+  v8ish_local app = v8ish_object_new(w->script);
+  v8ish_object_set(w->script, app, "document", ccgc_host_wrap(w, w->document));
+  r->app = v8ish_global_new(w->script, app, false);
+  GPtrArray *buttons = g_ptr_array_new();
+  for (ccgc_host_node *node = w->document; node;
+       node = ccgc_host_next_in_order(w->document, node))
+    if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "button")) {
+      listen(w, node, "onClick");
+      g_ptr_array_add(buttons, node);
+    }
+  set_app(r, "buttons",
+          ccgc_host_wrapper_array(w, (ccgc_host_node *const *)buttons->pdata, buttons->len));
+  g_ptr_array_free(buttons, TRUE);
+  v8ish_handle_scope_close(&scope);
+  checkpoint(r, POINT_BASELINE);
+  if (r->exit_code || (!r->series_dir && r->at == POINT_BASELINE)) return;
+
+  /* 'open': the menu leaves the page with its links' listeners; a tooltip
+   * is built and dropped; a dialog opens and app.modal keeps it. */
+  v8ish_handle_scope_open(w->script, &scope);
+  ccgc_host_node *menu = ccgc_host_get_element_by_id(w->document, "menu");
+  if (menu && menu->parent) {
+    for (ccgc_host_node *node = menu; node; node = ccgc_host_next_in_order(menu, node))
+      if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "a"))
+        listen(w, node, "onNavigate");
+    ccgc_host_remove_child(w, menu->parent, menu);
+  }
+  build_subtree(w, "tooltip", 2);
+  ccgc_host_node *modal = build_subtree(w, "modal", 3);
+  ccgc_host_node *body = ccgc_host_find_tag(w->document, "body");
+  ccgc_host_append_child(w, body ? body : w->document, modal);
+  set_app(r, "modal", ccgc_host_wrap(w, modal));
+  v8ish_handle_scope_close(&scope);
+  checkpoint(r, POINT_TARGET);
+  if (r->exit_code || (!r->series_dir && r->at == POINT_TARGET)) return;
+
+  /* 'close': the dialog leaves the page, but app.modal still holds it. */
+  v8ish_handle_scope_open(w->script, &scope);
+  if (modal->parent) ccgc_host_remove_child(w, modal->parent, modal);
+  set_app(r, "buttons", v8ish_integer(w->script, 0));
+  v8ish_handle_scope_close(&scope);
+  checkpoint(r, POINT_FINAL);
+}
+
+/* --- expected.json ------------------------------------------------------------------------- */
+
+static void append_dom(GString *json, const dom_node *d) {
+  g_string_append_printf(json, "{\"id\":%u,\"name\":", d->id);
+  ccgc_heap_snapshot_append_json_string(json, d->type_name);
+  g_string_append(json, ",\"label\":");
+  ccgc_heap_snapshot_append_json_string(json, d->label);
+  g_string_append(json, "}");
+}
+
+/* which: 1 attached, 2 detached, 3 leaked: detached, and new in target
+ * since baseline (memlab's leak candidates are new in target, alive in
+ * final). */
+static void append_dom_list(GString *json, const run *r, int at, int which) {
+  const point *p = &r->points[at];
+  const point *baseline = &r->points[POINT_BASELINE];
+  const point *target = &r->points[POINT_TARGET];
+  bool first = true;
+  g_string_append_c(json, '[');
+  for (guint i = 0; i < p->dom->len; i++) {
+    const dom_node *d = &g_array_index(p->dom, dom_node, i);
+    bool keep = which == 1 ? d->attached : !d->attached;
+    if (which == 3)
+      keep = keep && !g_hash_table_contains(baseline->ids, GUINT_TO_POINTER(d->id)) &&
+             g_hash_table_contains(target->ids, GUINT_TO_POINTER(d->id));
+    if (!keep) continue;
+    if (!first) g_string_append_c(json, ',');
+    append_dom(json, d);
+    first = false;
+  }
+  g_string_append_c(json, ']');
+}
+
+static int write_expected(run *r, const char *page) {
+  GString *json = g_string_new("{\"bridge\":");
+  ccgc_heap_snapshot_append_json_string(json, r->baseline ? "baseline" : "unified");
+  g_string_append(json, ",\"page\":");
+  ccgc_heap_snapshot_append_json_string(json, page ? page : "bundled");
+  g_string_append(json, ",\"snapshots\":{");
+  for (int at = POINT_BASELINE; at <= POINT_FINAL; at++) {
+    const point *p = &r->points[at];
+    char *base = g_path_get_basename(p->path);
+    g_string_append_printf(json, "%s\n\"%s\":{\"file\":", at > 1 ? "," : "", point_names[at]);
+    ccgc_heap_snapshot_append_json_string(json, base);
+    g_free(base);
+    /* node_count and edge_count by the host's own walk, not the writer's */
+    g_string_append_printf(
+        json,
+        ",\"node_count\":%zu,\"edge_count\":%zu,\"walk_objects\":%zu,\"walk_edges\":%zu,"
+        "\"root_groups\":%zu,\"wrapper_pairs\":%zu,\"bytes\":%zu,\"ms\":%.3f,\"attached\":",
+        p->walk_objects - p->wrapped + 1 + p->root_groups,
+        p->walk_edges - 2 * p->wrapped + p->root_groups, p->walk_objects, p->walk_edges,
+        p->root_groups, p->wrapped, p->stats.bytes, p->ms);
+    append_dom_list(json, r, at, 1);
+    g_string_append(json, ",\"detached\":");
+    append_dom_list(json, r, at, 2);
+    g_string_append(json, "}");
+  }
+  g_string_append(json, "},\n\"leaked\":");
+  append_dom_list(json, r, POINT_FINAL, 3);
+  g_string_append(json, "}\n");
+  char *path = g_build_filename(r->series_dir, "expected.json", NULL);
+  GError *error = NULL;
+  int exit_code = 0;
+  if (!g_file_set_contents(path, json->str, (gssize)json->len, &error)) {
+    fprintf(stderr, "ccgc snapshot: %s\n", error->message);
+    g_error_free(error);
+    exit_code = 1;
+  } else {
+    say(r, "wrote %s", path);
+  }
+  g_free(path);
+  g_string_free(json, TRUE);
+  return exit_code;
+}
+
+/* --- options -------------------------------------------------------------------------------- */
+
+static int parse_point(const char *text) {
+  for (int at = POINT_BASELINE; at <= POINT_FINAL; at++)
+    if (!strcmp(text, point_names[at])) return at;
+  char *end;
+  errno = 0;
+  long value = strtol(text, &end, 10);
+  if (errno || end == text || *end) return 0;
+  return value >= POINT_BASELINE && value <= POINT_FINAL ? (int)value : -1;
+}
+
+static int parse(int argc, char **argv, run *r, const char **page) {
+  static const struct option long_options[] = {
+      {"out", required_argument, NULL, 'o'},    {"at", required_argument, NULL, 'a'},
+      {"series", required_argument, NULL, 's'}, {"baseline", no_argument, NULL, 'b'},
+      {"page", required_argument, NULL, 'p'},   {"quiet", no_argument, NULL, 'q'},
+      {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+  optind = 1;
+  opterr = 0;
+  int option;
+  bool out_given = false, at_given = false;
+  while ((option = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
+    switch (option) {
+    case 'o': r->out_path = optarg; out_given = true; break;
+    case 's': r->series_dir = optarg; break;
+    case 'b': r->baseline = true; break;
+    case 'p': *page = optarg; break;
+    case 'q': r->quiet = true; break;
+    case 'a':
+      r->at = parse_point(optarg);
+      at_given = true;
+      if (r->at == -1) {
+        fprintf(stderr, "ccgc snapshot: --at %s is out of range: the points are 1 (baseline), "
+                        "2 (target) and 3 (final)\n", optarg);
+        return 2;
+      }
+      if (r->at == 0) {
+        fprintf(stderr, "ccgc snapshot: unknown point '%s': baseline, target, final, or 1 to 3 "
+                        "(try 'ccgc snapshot --help')\n", optarg);
+        return 2;
+      }
+      break;
+    case 'h': usage(stdout); return 0;
+    case ':':
+      fprintf(stderr, "ccgc snapshot: option '%s' needs a value (try 'ccgc snapshot --help')\n",
+              argv[optind - 1]);
+      return 2;
+    default:
+      fprintf(stderr, "ccgc snapshot: unknown option '%s' (try 'ccgc snapshot --help')\n",
+              argv[optind - 1]);
+      return 2;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "ccgc snapshot: unexpected argument '%s' (a page is given with --page)\n",
+            argv[optind]);
+    return 2;
+  }
+  if (r->series_dir && (out_given || at_given)) {
+    fprintf(stderr, "ccgc snapshot: --series writes every point; it takes neither --out "
+                    "nor --at\n");
+    return 2;
+  }
+  return -1;
+}
+
+int ccgc_cmd_snapshot(int argc, char **argv) {
+  run r = {.out_path = "build/demo/heap.heapsnapshot", .at = POINT_FINAL};
+  const char *page = NULL;
+  int parsed = parse(argc, argv, &r, &page);
+  if (parsed >= 0) return parsed;
+  if (r.series_dir && make_dir(r.series_dir) != 0) {
+    fprintf(stderr, "ccgc snapshot: cannot create '%s': %s\n", r.series_dir, strerror(errno));
+    return 1;
+  }
+  if (!r.series_dir) { /* fail before the scenario runs, not after */
+    char *dir = g_path_get_dirname(r.out_path);
+    bool made = make_dir(dir) == 0;
+    g_free(dir);
+    FILE *probe = made ? fopen(r.out_path, "a") : NULL;
+    if (!probe) {
+      fprintf(stderr, "ccgc snapshot: cannot write '%s': %s\n", r.out_path, strerror(errno));
+      return 1;
+    }
+    fclose(probe);
+  }
+
+  ccgc_collector_options options = {.verify = true};
+  r.w = ccgc_host_world_new(r.baseline ? BRIDGE_MODE_BASELINE : BRIDGE_MODE_UNIFIED, &options);
+  const char *bundled = ccgc_host_default_page();
+  ccgc_status status = page ? ccgc_host_load_html(r.w, page)
+                            : ccgc_host_load_html_memory(r.w, bundled, strlen(bundled));
+  if (status != CCGC_OK) {
+    fprintf(stderr, "ccgc snapshot: %s\n", r.w->error);
+    ccgc_host_world_free(r.w);
+    return 1;
+  }
+  say(&r, "ccgc snapshot: %s: %zu elements, %zu text nodes; bridge: %s",
+      page ? page : "bundled page",
+      ccgc_host_count_nodes(r.w->document, CCGC_HOST_ELEMENT),
+      ccgc_host_count_nodes(r.w->document, CCGC_HOST_TEXT),
+      r.baseline ? "baseline (global handles)" : "unified (traced references)");
+  r.ids = ccgc_heap_snapshot_ids_new();
+  run_scenario(&r);
+  if (ccgc_collector_last_verify(r.w->collector)->errors) {
+    fprintf(stderr, "ccgc snapshot: the marking verifier found errors: %s\n",
+            ccgc_collector_last_verify(r.w->collector)->first_error);
+    r.exit_code = 1;
+  }
+  if (r.series_dir && r.exit_code == 0) r.exit_code = write_expected(&r, page);
+
+  for (int at = POINT_BASELINE; at <= POINT_FINAL; at++) {
+    point *p = &r.points[at];
+    g_free(p->path);
+    if (p->dom) {
+      for (guint i = 0; i < p->dom->len; i++) g_free(g_array_index(p->dom, dom_node, i).label);
+      g_array_free(p->dom, TRUE);
+    }
+    if (p->ids) g_hash_table_destroy(p->ids);
+  }
+  ccgc_heap_snapshot_ids_free(r.ids);
+  v8ish_global_free(r.w->script, r.app);
+  ccgc_host_world_free(r.w);
+  return r.exit_code;
+}
