@@ -24,8 +24,15 @@
  * Finalizers run after the collector knows the object is dead, after every
  * weak reference to it was cleared. A finalizer may release the object's own
  * non-heap resources; it must not read members (their targets may be dead too)
- * nor store into any heap object (reported as misuse). Layouts:
+ * nor store into any heap object (reported as misuse). Cleanup that needs to
+ * read other objects belongs in a pre-finalizer (below). Layouts:
  * docs/dom-heap.md.
+ *
+ * Resurrection (.inv.no-resurrection): while pre-finalizers and finalizers
+ * run, any call that would store an object this collection found dead into
+ * a surviving object or a weak collection, or make it a persistent's target,
+ * is reported as misuse (CCGC_E_DEAD_OBJECT, "resurrection") and stores
+ * nothing: the sweep frees the dead regardless.
  */
 #ifndef BLINKISH_H
 #define BLINKISH_H
@@ -42,6 +49,7 @@ typedef uint16_t blinkish_type_id; /* 0 is never a valid type */
 
 typedef void (*blinkish_trace_fn)(ccgc_visitor *visitor, void *object);
 typedef void (*blinkish_finalize_fn)(void *object);
+typedef void (*blinkish_prefinalizer_fn)(void *object);
 
 enum {
   /* Objects of this type can have a script wrapper: the heap reserves one
@@ -111,6 +119,25 @@ static inline void blinkish_trace_weak(ccgc_visitor *visitor, void **slot,
   ccgc_visit_weak(visitor, slot, ccgc_edge_named(CCGC_EDGE_WEAK, field));
 }
 
+/* Custom weakness (Oilpan's weak callbacks). From a trace callback,
+ * blinkish_trace_weak_callback(visitor, fn, self) registers fn(self) to run
+ * once marking is complete, before any weak member is cleared and before any
+ * pre-finalizer or finalizer runs (.inv.weak-before-finalizers). In fn,
+ * blinkish_is_alive() tells whether an object survives this collection; fn
+ * may clear its own fields that refer to dead objects (plain stores: marking
+ * is over), and must not allocate, store references or touch dead objects'
+ * contents. It suits structures the visitor cannot express, e.g. a field that
+ * holds a non-owning pointer to another heap object. */
+static inline void blinkish_trace_weak_callback(ccgc_visitor *visitor,
+                                                ccgc_weak_callback_fn fn,
+                                                void *object) {
+  ccgc_visit_weak_callback(visitor, fn, object);
+}
+/* In a weak callback or pre-finalizer: true if object (of any heap) was
+ * marked by this collection. Outside a collection: true if object is a live
+ * object of this heap. */
+bool blinkish_is_alive(blinkish_heap *heap, const void *object);
+
 /* --- Persistents: roots held by the host ---------------------------------- */
 typedef struct blinkish_persistent blinkish_persistent;
 blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
@@ -136,6 +163,75 @@ ccgc_status blinkish_vector_remove(blinkish_heap *heap, void *vector, size_t i);
 /* Removes the first element equal to value; returns true if found. */
 bool blinkish_vector_remove_value(blinkish_heap *heap, void *vector,
                                   void *value);
+
+/* --- Weak collections ---------------------------------------------------------
+ * Heap objects whose keys are held weakly; entries whose key dies are gone
+ * after the collection that found it dead, before any pre-finalizer or
+ * finalizer runs (.inv.weak-before-finalizers). Keys are live DOM objects of
+ * this heap, checked on insertion (misuse otherwise: nothing stored); lookups
+ * and deletions accept any pointer (a non-key is simply absent).
+ *
+ * HeapEphemeronMap: a value is kept alive by the map only while its key is
+ * alive (an ephemeron), so a value that refers back to its own key does not
+ * keep the entry alive. Values of a plain map are NULL or live DOM objects.
+ * While incremental or concurrent marking runs, a store runs the write
+ * barrier on key and value: both survive that cycle (floating garbage).
+ * Storing a key again replaces its value. */
+void *blinkish_weak_map_new(blinkish_heap *heap);
+ccgc_status blinkish_weak_map_set(blinkish_heap *heap, void *map, void *key,
+                                  void *value);
+/* The value of key, or NULL if key is absent (or mapped to NULL). */
+void *blinkish_weak_map_get(blinkish_heap *heap, const void *map,
+                            const void *key);
+bool blinkish_weak_map_has(blinkish_heap *heap, const void *map,
+                           const void *key);
+/* Removes key's entry; returns true if there was one. */
+bool blinkish_weak_map_delete(blinkish_heap *heap, void *map, const void *key);
+size_t blinkish_weak_map_size(blinkish_heap *heap, const void *map);
+
+/* A map with external values (the bridge's): values are opaque to this heap.
+ *  - target(value, data) returns the object, in any heap of the collector
+ *    (or NULL), that the entry keeps alive while its key lives. It is called
+ *    on marker threads while the host runs: it must only read, with acquire
+ *    loads where the host may write;
+ *  - release(value, data), optional, is called exactly once for every value
+ *    that leaves the map: overwritten by another value, deleted, its key
+ *    found dead, the map found dead, or heap teardown. Removed while marking
+ *    runs, a value is released in that cycle's atomic pause instead (a marker
+ *    thread may be asking its target); otherwise at once. Called inside
+ *    collections too: it must not allocate, store into any heap, collect, or
+ *    call weak collection functions (refused).
+ * A value a failed set did not take is not released. */
+typedef struct blinkish_external_value_ops {
+  void *(*target)(void *value, void *data);
+  void (*release)(void *value, void *data);
+} blinkish_external_value_ops;
+void *blinkish_weak_map_new_external(blinkish_heap *heap,
+                                     const blinkish_external_value_ops *ops,
+                                     void *data);
+
+/* HeapWeakSet: a set of weakly held keys. */
+void *blinkish_weak_set_new(blinkish_heap *heap);
+ccgc_status blinkish_weak_set_add(blinkish_heap *heap, void *set, void *key);
+bool blinkish_weak_set_has(blinkish_heap *heap, const void *set,
+                           const void *key);
+bool blinkish_weak_set_delete(blinkish_heap *heap, void *set, const void *key);
+size_t blinkish_weak_set_size(blinkish_heap *heap, const void *set);
+
+/* --- Pre-finalizers -------------------------------------------------------------
+ * fn(object) runs once, when a collection finds object dead: after weak
+ * processing, before any heap sweeps, so every dead object is still intact
+ * (or at heap teardown, before the finalizers). At most one per object. A
+ * pre-finalizer:
+ *  - may read the object's members and what they reach, even dead objects;
+ *  - may store among surviving objects (e.g. remove itself from a live
+ *    object's vector or weak map);
+ *  - must not allocate (refused, CCGC_E_IN_COLLECTION);
+ *  - must not resurrect: a dead object stored into a survivor, a weak
+ *    collection or a persistent is refused (CCGC_E_DEAD_OBJECT).
+ * Registering from a pre-finalizer or finalizer is refused. */
+ccgc_status blinkish_register_prefinalizer(blinkish_heap *heap, void *object,
+                                           blinkish_prefinalizer_fn fn);
 
 /* --- Wrappable objects (used by bridge/) ------------------------------------
  * The slot is opaque to this heap; hooks installed by the bridge trace it and

@@ -37,6 +37,9 @@ struct blinkish_persistent {
   struct blinkish_persistent *prev, *next;
 };
 
+/* A weak collection (weak-collections.c); the heap keeps a registry of them. */
+typedef struct blinkish_weak_collection blinkish_weak_collection;
+
 typedef struct blinkish_free_cell {
   blinkish_header header;
   struct blinkish_free_cell *next;
@@ -54,6 +57,7 @@ struct blinkish_heap {
   blinkish_type types[BLINKISH_MAX_TYPES];
   uint16_t type_count; /* ids 1 .. type_count */
   blinkish_type_id vector_type, backing_type;
+  blinkish_type_id map_type, set_type, map_table_type, set_table_type;
 
   blinkish_page *pages;       /* normal pages */
   blinkish_page *large_pages;
@@ -71,7 +75,25 @@ struct blinkish_heap {
   blinkish_wrappable_trace_fn wrappable_trace;
   blinkish_wrappable_release_fn wrappable_release;
   void *wrappable_data;
+
+  /* Every weak collection allocated and not yet found dead: pruned after
+   * every marking (weak-collections.c). A registry, not references. */
+  blinkish_weak_collection *weak_collections;
+  /* External values removed while marking runs, released in the atomic
+   * pause (a marker thread may be asking their target meanwhile). */
+  GArray *deferred_releases;
+  bool in_external_release; /* a release function runs: no re-entry */
+  /* Registered pre-finalizers, in registration order, and the set of their
+   * objects (at most one each) (prefinalizer.c). */
+  GArray *prefinalizers;
+  GHashTable *prefinalized;
+
+  /* Reclamation phases: while one is set, the marks of the cycle being
+   * reclaimed are valid and an unmarked object is dead (.inv.no-resurrection).
+   * tearing_down: blinkish_heap_free, where every object is dead. */
+  bool in_prefinalization;
   bool in_finalization;
+  bool tearing_down;
 };
 
 /* page.c */
@@ -97,11 +119,38 @@ void blinkish_finalize_all(blinkish_heap *heap);
 /* vector.c */
 void blinkish_vector_register_types(blinkish_heap *heap);
 
+/* weak-collections.c */
+void blinkish_weak_register_types(blinkish_heap *heap);
+/* process_weakness: releases deferred external values, drops entries whose
+ * key died and collections that died (.inv.weak-before-finalizers). */
+void blinkish_weak_collections_process(blinkish_heap *heap);
+/* Heap teardown: releases every external value, empties every collection. */
+void blinkish_weak_collections_teardown(blinkish_heap *heap);
+
+/* prefinalizer.c */
+void blinkish_run_prefinalizers(void *heap); /* the pre_reclaim op */
+/* Heap teardown: runs every remaining pre-finalizer, frees the registry. */
+void blinkish_prefinalizers_teardown(blinkish_heap *heap);
+
 /* heap.c */
 const blinkish_type *blinkish_type_info_of(blinkish_heap *heap,
                                            const void *object);
 /* A live object of this heap, checked as misuse otherwise (always). */
 bool blinkish_check_object(blinkish_heap *heap, const void *object,
                            const char *call, const char *what);
+/* True while pre-finalizers or finalizers run: marks are meaningful. */
+static inline bool blinkish_in_reclamation(const blinkish_heap *heap) {
+  return heap->in_prefinalization || heap->in_finalization;
+}
+/* During reclamation: the collection found object dead (unmarked), or the
+ * heap is being torn down. Meaningless outside reclamation. */
+bool blinkish_is_dying(const blinkish_heap *heap, const void *object);
+/* .inv.no-resurrection: during reclamation, reports a store of a dying
+ * (checked) object `value` into a holder that survives (holder NULL: a root,
+ * described by `into`, e.g. "a persistent") and returns true; the caller
+ * stores nothing. False (nothing reported) otherwise. */
+bool blinkish_refuse_resurrection(blinkish_heap *heap, const void *holder,
+                                  const void *value, const char *call,
+                                  const char *into);
 
 #endif /* BLINKISH_HEAP_INTERNAL_H */

@@ -1,5 +1,6 @@
 /* heap.c - the DOM heap: creation, types, allocation, checked member stores,
- * persistents, wrappable slots, the heap interface (blinkish.h). */
+ * persistents, wrappable slots, the heap interface (blinkish.h), and the
+ * resurrection check every store runs while the heap reclaims. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,14 @@ bool blinkish_is_object(blinkish_heap *heap, const void *p) {
   return live_header(heap, p) != NULL;
 }
 
+bool blinkish_is_alive(blinkish_heap *heap, const void *object) {
+  if (!object) return false;
+  if (ccgc_collector_in_collection(heap->collector))
+    return ccgc_collector_find_page(heap->collector, object) &&
+           ccgc_is_marked(object);
+  return blinkish_is_object(heap, object);
+}
+
 bool blinkish_check_object(blinkish_heap *heap, const void *object,
                            const char *call, const char *what) {
   if (live_header(heap, object)) return true;
@@ -53,6 +62,43 @@ bool blinkish_check_object(blinkish_heap *heap, const void *object,
 const blinkish_type *blinkish_type_info_of(blinkish_heap *heap,
                                            const void *object) {
   return &heap->types[blinkish_header_type(blinkish_header_of(object))];
+}
+
+/* --- resurrection (.inv.no-resurrection) --------------------------------
+ * Pre-finalizers and finalizers run after the collector decided who dies and
+ * after every weak reference to the dead was cleared; the sweep that follows
+ * frees the dead whatever happens meanwhile. A store that makes a dead object
+ * reachable again from a survivor (or a root) would leave a dangling pointer
+ * behind: the check below refuses it while the marks of that collection are
+ * still valid. Stores between dead objects are harmless (both go). */
+
+bool blinkish_is_dying(const blinkish_heap *heap, const void *object) {
+  return heap->tearing_down || !ccgc_is_marked(object);
+}
+
+bool blinkish_refuse_resurrection(blinkish_heap *heap, const void *holder,
+                                  const void *value, const char *call,
+                                  const char *into) {
+  if (!blinkish_in_reclamation(heap) || !value) return false;
+  if (!blinkish_is_dying(heap, value)) return false;
+  if (holder && blinkish_is_dying(heap, holder)) return false;
+  const char *phase = heap->in_finalization ? "finalizer" : "pre-finalizer";
+  if (holder)
+    ccgc_error_misuse(heap->errors, CCGC_E_DEAD_OBJECT,
+                      "%s: resurrection from a %s: %s %p was found dead by "
+                      "this collection; storing it into live %s %p would "
+                      "leave a dangling pointer (.inv.no-resurrection)",
+                      call, phase, blinkish_type_info_of(heap, value)->name,
+                      value, blinkish_type_info_of(heap, holder)->name,
+                      holder);
+  else
+    ccgc_error_misuse(heap->errors, CCGC_E_DEAD_OBJECT,
+                      "%s: resurrection from a %s: %s %p was found dead by "
+                      "this collection; making it %s would leave a dangling "
+                      "pointer (.inv.no-resurrection)",
+                      call, phase, blinkish_type_info_of(heap, value)->name,
+                      value, into);
+  return true;
 }
 
 /* --- the heap interface ------------------------------------------------- */
@@ -92,6 +138,7 @@ static void process_weakness(void *data) {
        node != &heap->persistents; node = node->next)
     if (node->weak && node->object && !ccgc_is_marked(node->object))
       node->object = NULL; /* .inv.weak-before-finalizers */
+  blinkish_weak_collections_process(heap);
 }
 
 /* Payload bytes of a known object (unchecked: the callers validated it). */
@@ -141,6 +188,7 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
       .trace_roots = trace_roots,
       .trace_object = trace_object,
       .process_weakness = process_weakness,
+      .pre_reclaim = blinkish_run_prefinalizers,
       .reclaim = blinkish_sweep,
       .object_size = object_size,
       .type_name = type_name,
@@ -154,15 +202,18 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
   }
   heap->types[0].name = strdup("(free)");
   blinkish_vector_register_types(heap);
+  blinkish_weak_register_types(heap);
   return heap;
 }
 
 void blinkish_heap_free(blinkish_heap *heap) {
   if (!heap || heap->sig != BLINKISH_SIG) return;
-  if (heap->in_finalization || ccgc_collector_in_collection(heap->collector)) {
+  if (blinkish_in_reclamation(heap) || heap->tearing_down ||
+      ccgc_collector_in_collection(heap->collector)) {
     ccgc_error_misuse(heap->errors, CCGC_E_IN_COLLECTION,
                       "blinkish_heap_free: called during a collection (from "
-                      "a finalizer or a collection callback)");
+                      "a pre-finalizer, a finalizer or a collection "
+                      "callback)");
     return;
   }
   /* The marker's worklists may hold objects of this heap: finish the cycle
@@ -170,6 +221,12 @@ void blinkish_heap_free(blinkish_heap *heap) {
   if (ccgc_collector_state(heap->collector) == CCGC_STATE_MARKING)
     ccgc_incremental_finish(heap->collector);
   blinkish_lab_seal(heap);
+  /* Every object dies now, in the order a collection would reclaim them:
+   * weak collections emptied (external values released), pre-finalizers
+   * with everything readable, then finalizers. */
+  heap->tearing_down = true;
+  blinkish_weak_collections_teardown(heap);
+  blinkish_prefinalizers_teardown(heap);
   blinkish_finalize_all(heap);
   blinkish_pages_release_all(heap);
   while (heap->persistents.next != &heap->persistents) {
@@ -242,9 +299,10 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
                       "blinkish_alloc: unknown type id %u", (unsigned)type);
     return NULL;
   }
-  if (heap->in_finalization) {
+  if (blinkish_in_reclamation(heap)) {
     ccgc_error_misuse(heap->errors, CCGC_E_IN_COLLECTION,
-                      "blinkish_alloc: allocation from a finalizer");
+                      "blinkish_alloc: allocation from a %s",
+                      heap->in_finalization ? "finalizer" : "pre-finalizer");
     return NULL;
   }
   bool wrappable = heap->types[type].flags & BLINKISH_TYPE_WRAPPABLE;
@@ -275,10 +333,21 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
 ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
                                 void *value) {
   /* .inv.member-store-checked */
-  if (heap->in_finalization) /* .inv.finalizer-no-store */
+  if (heap->in_finalization) { /* .inv.finalizer-no-store */
+    /* Refused whatever the value; say so plainly when the store would also
+     * have resurrected a dead object (.inv.no-resurrection). */
+    if (value && live_header(heap, value) && blinkish_is_dying(heap, value))
+      return ccgc_error_misuse(
+          heap->errors, CCGC_E_DEAD_OBJECT,
+          "blinkish_member_set: store during finalization: resurrection of "
+          "dead %s %p (a finalizer must not write heap objects, "
+          ".inv.finalizer-no-store, and never a dead object into another, "
+          ".inv.no-resurrection)",
+          blinkish_type_info_of(heap, value)->name, value);
     return ccgc_error_misuse(heap->errors, CCGC_E_DEAD_OBJECT,
                              "blinkish_member_set: store during finalization "
                              "(a finalizer must not write heap objects)");
+  }
   if (!blinkish_check_object(heap, holder, "blinkish_member_set", "holder"))
     return heap->errors->last.code;
   size_t size = payload_size(holder);
@@ -294,6 +363,9 @@ ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
   if (value &&
       !blinkish_check_object(heap, value, "blinkish_member_set", "value"))
     return heap->errors->last.code;
+  if (blinkish_refuse_resurrection(heap, holder, value, "blinkish_member_set",
+                                   NULL)) /* .inv.no-resurrection */
+    return CCGC_E_DEAD_OBJECT;
   __atomic_store_n(slot, value, __ATOMIC_RELEASE); /* read by marker threads */
   ccgc_barrier_write(heap->barrier, value); /* .inv.no-black-to-white */
   return CCGC_OK;
@@ -305,6 +377,13 @@ blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
                                              bool weak) {
   if (object &&
       !blinkish_check_object(heap, object, "blinkish_persistent_new", "object"))
+    return NULL;
+  /* Even a weak persistent: weak references were cleared already, so it
+   * would dangle after the sweep (.inv.no-resurrection). */
+  if (blinkish_refuse_resurrection(heap, NULL, object,
+                                   "blinkish_persistent_new",
+                                   weak ? "the target of a weak persistent"
+                                        : "a root (persistent)"))
     return NULL;
   blinkish_persistent *node = calloc(1, sizeof *node);
   if (!node) {
@@ -333,6 +412,12 @@ void blinkish_persistent_set(blinkish_heap *heap,
   if (object &&
       !blinkish_check_object(heap, object, "blinkish_persistent_set", "object"))
     return;
+  if (blinkish_refuse_resurrection(heap, NULL, object,
+                                   "blinkish_persistent_set",
+                                   persistent->weak
+                                       ? "the target of a weak persistent"
+                                       : "a root (persistent)"))
+    return; /* .inv.no-resurrection */
   persistent->object = object;
   if (!persistent->weak) ccgc_barrier_write(heap->barrier, object);
 }

@@ -103,6 +103,14 @@ ccgc_status blinkish_vector_set(blinkish_heap *heap, void *vector, size_t i,
                              "blinkish_vector_set: index %zu out of range "
                              "(length %zu)",
                              i, backing->length);
+  if (value &&
+      !blinkish_check_object(heap, value, "blinkish_vector_set", "value"))
+    return heap->errors->last.code;
+  /* Checked here too (blinkish_member_set would) so the report names this
+   * call (.inv.no-resurrection). */
+  if (blinkish_refuse_resurrection(heap, vector, value, "blinkish_vector_set",
+                                   NULL))
+    return CCGC_E_DEAD_OBJECT;
   return blinkish_member_set(heap, backing, &backing->items[i], value);
 }
 
@@ -113,6 +121,9 @@ ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
   if (value &&
       !blinkish_check_object(heap, value, "blinkish_vector_append", "value"))
     return heap->errors->last.code;
+  if (blinkish_refuse_resurrection(heap, vector, value,
+                                   "blinkish_vector_append", NULL))
+    return CCGC_E_DEAD_OBJECT; /* .inv.no-resurrection */
   heap_vector *self = vector;
   vector_backing *backing = self->backing;
   if (backing->length == backing->capacity) {

@@ -1,0 +1,422 @@
+/* test-prefinalizer.c - pre-finalizers and resurrection: a pre-finalizer runs
+ * once when its object dies, after weak processing and before any finalizer,
+ * with dead neighbours readable; it may store among survivors but not
+ * allocate, register, or resurrect. Resurrection from a pre-finalizer or a
+ * finalizer - a dead object stored into a survivor, a vector, a weak
+ * collection or a persistent - is reported and stores nothing
+ * (.inv.no-resurrection). */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dom-test.h"
+
+static dom_world *world;
+static int prefinalizer_calls;
+static unsigned long finalized_before_prefinalizer;
+static long seen_neighbour, seen_neighbour_next;
+static void *seen_weak;
+static void *seen_object;
+static dom_node *live_holder;
+
+static void setup(dom_world *w) {
+  dom_world_init(w, 0);
+  world = w;
+  prefinalizer_calls = 0;
+  finalized_before_prefinalizer = (unsigned long)-1;
+  seen_neighbour = seen_neighbour_next = 0;
+  seen_weak = (void *)1;
+  seen_object = NULL;
+}
+
+static void counting_prefinalizer(void *object) {
+  prefinalizer_calls++;
+  seen_object = object;
+}
+
+static void reading_prefinalizer(void *object) {
+  dom_node *self = object;
+  prefinalizer_calls++;
+  finalized_before_prefinalizer = dom_finalized;
+  /* A dead neighbour, and one behind it: intact, not finalized yet. */
+  seen_neighbour = self->next->value;
+  seen_neighbour_next = self->next->next->value;
+  /* Weak processing came first: a survivor's weak member to a dead object
+   * is cleared. (A dead object's own weak members are not: it was never
+   * traced. Their targets are intact all the same until the sweep.) */
+  seen_weak = live_holder->weak;
+}
+
+START_TEST(it_runs_once_when_its_object_dies) {
+  dom_world w;
+  setup(&w);
+  dom_node *node = dom_new_node(&w, 1);
+  blinkish_persistent *root = blinkish_persistent_new(w.heap, node, false);
+  ck_assert_int_eq(blinkish_register_prefinalizer(w.heap, node, counting_prefinalizer),
+                   CCGC_OK);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(prefinalizer_calls, 0); /* alive */
+  blinkish_persistent_free(w.heap, root);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(prefinalizer_calls, 1);
+  ck_assert_ptr_eq(seen_object, node);
+  ck_assert_uint_eq(dom_finalized, 1);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(prefinalizer_calls, 1);
+  dom_world_free(&w);
+  ck_assert_int_eq(prefinalizer_calls, 1);
+}
+END_TEST
+
+START_TEST(it_reads_dead_neighbours_before_any_finalizer_runs) {
+  dom_world w;
+  setup(&w);
+  dom_node *self = dom_new_node(&w, 1);
+  dom_node *neighbour = dom_new_node(&w, 42);
+  dom_node *behind = dom_new_node(&w, 7);
+  dom_node *weakly_held = dom_new_node(&w, 9);
+  dom_link(&w, self, &self->next, neighbour);
+  dom_link(&w, neighbour, &neighbour->next, behind);
+  live_holder = dom_new_node(&w, 0);
+  blinkish_persistent *holder_root = blinkish_persistent_new(w.heap, live_holder, false);
+  dom_link(&w, live_holder, &live_holder->weak, weakly_held);
+  ck_assert_int_eq(blinkish_register_prefinalizer(w.heap, self, reading_prefinalizer),
+                   CCGC_OK);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(prefinalizer_calls, 1);
+  ck_assert_uint_eq(finalized_before_prefinalizer, 0);
+  ck_assert_int_eq(seen_neighbour, 42);
+  ck_assert_int_eq(seen_neighbour_next, 7);
+  ck_assert_ptr_null(seen_weak); /* weak processing came first */
+  ck_assert_uint_eq(dom_finalized, 4);
+  ck_assert_uint_eq(w.errors.count, 0);
+  blinkish_persistent_free(w.heap, holder_root);
+  dom_world_free(&w);
+}
+END_TEST
+
+/* The classic use: an observer tells its live subject it goes. The subject's
+ * bookkeeping is updated through stores among survivors, which are allowed;
+ * so is a store into the dead observer itself. */
+static void *subject_list; /* a live HeapVector of the subject */
+static void *observed_map;
+static dom_node *survivor_b;
+static ccgc_status statuses_seen[3];
+static bool removed, map_entry_already_gone;
+
+static void unregistering_prefinalizer(void *object) {
+  dom_node *self = object;
+  dom_node *subject = self->next; /* a live member, read in a pre-finalizer */
+  prefinalizer_calls++;
+  subject->value--; /* one observer less */
+  removed = blinkish_vector_remove_value(world->heap, subject_list, subject->other);
+  /* Weak collections were pruned before pre-finalizers. */
+  map_entry_already_gone =
+      !blinkish_weak_map_has(world->heap, observed_map, object);
+  statuses_seen[0] = blinkish_member_set(world->heap, subject,
+                                         (void **)&subject->other, survivor_b);
+  statuses_seen[1] =
+      blinkish_member_set(world->heap, self, (void **)&self->next, NULL);
+  statuses_seen[2] = blinkish_vector_append(world->heap, subject_list, survivor_b);
+}
+
+START_TEST(it_may_update_live_objects) {
+  dom_world w;
+  setup(&w);
+  dom_node *subject = dom_new_node(&w, 1);
+  blinkish_persistent *subject_root = blinkish_persistent_new(w.heap, subject, false);
+  subject_list = blinkish_vector_new(w.heap, 4);
+  dom_link(&w, subject, &subject->next, subject_list);
+  dom_node *registered = dom_new_node(&w, 2);
+  ck_assert_int_eq(blinkish_vector_append(w.heap, subject_list, registered), CCGC_OK);
+  dom_link(&w, subject, &subject->other, registered);
+  survivor_b = dom_new_node(&w, 3);
+  blinkish_persistent *b_root = blinkish_persistent_new(w.heap, survivor_b, false);
+  observed_map = blinkish_weak_map_new(w.heap);
+  blinkish_persistent *map_root = blinkish_persistent_new(w.heap, observed_map, false);
+  dom_node *observer = dom_new_node(&w, 4);
+  dom_link(&w, observer, &observer->next, subject);
+  ck_assert_int_eq(blinkish_weak_map_set(w.heap, observed_map, observer, NULL),
+                   CCGC_OK);
+  ck_assert_int_eq(
+      blinkish_register_prefinalizer(w.heap, observer, unregistering_prefinalizer),
+      CCGC_OK);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(prefinalizer_calls, 1);
+  ck_assert_int_eq(subject->value, 0);
+  ck_assert(removed);
+  ck_assert(map_entry_already_gone);
+  for (int i = 0; i < 3; i++) ck_assert_int_eq(statuses_seen[i], CCGC_OK);
+  ck_assert_ptr_eq(subject->other, survivor_b);
+  ck_assert_uint_eq(blinkish_vector_length(w.heap, subject_list), 1);
+  ck_assert_ptr_eq(blinkish_vector_get(w.heap, subject_list, 0), survivor_b);
+  ck_assert_uint_eq(w.errors.count, 0);
+  ck_assert_uint_eq(dom_finalized, 1); /* the observer only */
+  /* What the pre-finalizer unlinked is garbage now, and goes next time. */
+  ccgc_test_collect_verified(w.collector);
+  ck_assert(!blinkish_is_object(w.heap, registered));
+  ck_assert_uint_eq(dom_finalized, 2);
+  blinkish_persistent_free(w.heap, map_root);
+  blinkish_persistent_free(w.heap, b_root);
+  blinkish_persistent_free(w.heap, subject_root);
+  dom_world_free(&w);
+}
+END_TEST
+
+START_TEST(registration_misuse_is_reported) {
+  dom_world w;
+  setup(&w);
+  dom_node *node = dom_new_node(&w, 1);
+  int local;
+  ck_assert_int_eq(blinkish_register_prefinalizer(w.heap, node, NULL),
+                   CCGC_E_INVALID_ARGUMENT);
+  dom_assert_error(&w, CCGC_E_INVALID_ARGUMENT, "blinkish_register_prefinalizer: no function");
+  ck_assert_int_eq(blinkish_register_prefinalizer(w.heap, &local, counting_prefinalizer),
+                   CCGC_E_FOREIGN_POINTER);
+  ck_assert_int_eq(blinkish_register_prefinalizer(w.heap, node, counting_prefinalizer),
+                   CCGC_OK);
+  ck_assert_int_eq(blinkish_register_prefinalizer(w.heap, node, reading_prefinalizer),
+                   CCGC_E_INVALID_ARGUMENT);
+  dom_assert_error(&w, CCGC_E_INVALID_ARGUMENT, "already has a pre-finalizer");
+  ck_assert_uint_eq(w.errors.count, 3);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(prefinalizer_calls, 1); /* the first registration only */
+  dom_world_free(&w);
+}
+END_TEST
+
+static void *alloc_result;
+static ccgc_status register_result;
+static char first_message[CCGC_ERROR_MESSAGE_MAX];
+
+static void allocating_prefinalizer(void *object) {
+  prefinalizer_calls++;
+  alloc_result = blinkish_alloc(world->heap, world->node_type, 16);
+  snprintf(first_message, sizeof first_message, "%s", world->errors.last_message);
+  register_result =
+      blinkish_register_prefinalizer(world->heap, object, counting_prefinalizer);
+}
+
+START_TEST(it_may_not_allocate_nor_register) {
+  dom_world w;
+  setup(&w);
+  alloc_result = (void *)1;
+  dom_node *node = dom_new_node(&w, 1);
+  ck_assert_int_eq(blinkish_register_prefinalizer(w.heap, node, allocating_prefinalizer),
+                   CCGC_OK);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(prefinalizer_calls, 1);
+  ck_assert_ptr_null(alloc_result);
+  ck_assert_msg(strstr(first_message, "blinkish_alloc: allocation from a pre-finalizer"),
+                "%s", first_message);
+  ck_assert_int_eq(register_result, CCGC_E_IN_COLLECTION);
+  dom_assert_error(&w, CCGC_E_IN_COLLECTION, "called from a pre-finalizer");
+  ck_assert_uint_eq(dom_stats(&w).object_count, 0);
+  dom_world_free(&w);
+}
+END_TEST
+
+/* --- resurrection ------------------------------------------------------------ */
+
+enum { ATTEMPTS = 13 };
+static struct {
+  dom_node *survivor;
+  void *vector, *map, *set, *external_map, *dead_map;
+  blinkish_persistent *persistent;
+  dom_node *dead_target; /* a dead node an external value names */
+} live;
+static ccgc_status statuses[ATTEMPTS];
+static char messages[ATTEMPTS][CCGC_ERROR_MESSAGE_MAX];
+static unsigned errors_before[ATTEMPTS];
+static int attempts;
+
+static void *value_target(void *value, void *data) {
+  (void)data;
+  return value; /* the value names a DOM node directly */
+}
+
+static void record(ccgc_status status) {
+  statuses[attempts] = status;
+  snprintf(messages[attempts], sizeof messages[attempts], "%s",
+           world->errors.last_message);
+  errors_before[attempts] = world->errors.count;
+  attempts++;
+}
+
+static void resurrecting_prefinalizer(void *object) {
+  blinkish_heap *heap = world->heap;
+  dom_node *self = object;
+  prefinalizer_calls++;
+  record(blinkish_member_set(heap, live.survivor, (void **)&live.survivor->next, self));
+  record(blinkish_member_set(heap, live.survivor, (void **)&live.survivor->other,
+                             self->next)); /* a dead neighbour */
+  record(blinkish_vector_append(heap, live.vector, self));
+  record(blinkish_vector_set(heap, live.vector, 0, self));
+  record(blinkish_persistent_new(heap, self, false) ? CCGC_OK : world->errors.last_code);
+  record(blinkish_persistent_new(heap, self, true) ? CCGC_OK : world->errors.last_code);
+  world->errors.last_code = CCGC_OK;
+  blinkish_persistent_set(heap, live.persistent, self);
+  record(world->errors.last_code);
+  record(blinkish_weak_map_set(heap, live.map, self, live.survivor));
+  record(blinkish_weak_map_set(heap, live.map, live.survivor, self));
+  record(blinkish_weak_set_add(heap, live.set, self));
+  record(blinkish_weak_map_set(heap, live.external_map, live.survivor,
+                               live.dead_target));
+  record(blinkish_weak_map_set(heap, live.dead_map, live.survivor, NULL));
+  /* Not resurrection: a survivor into a survivor. */
+  record(blinkish_weak_map_set(heap, live.map, live.survivor, NULL));
+}
+
+START_TEST(resurrection_from_a_prefinalizer_is_refused) {
+  dom_world w;
+  setup(&w);
+  attempts = 0;
+  live.survivor = dom_new_node(&w, 1);
+  blinkish_persistent *roots[6];
+  roots[0] = blinkish_persistent_new(w.heap, live.survivor, false);
+  live.vector = blinkish_vector_new(w.heap, 2);
+  dom_node *element = dom_new_node(&w, 2);
+  ck_assert_int_eq(blinkish_vector_append(w.heap, live.vector, element), CCGC_OK);
+  roots[1] = blinkish_persistent_new(w.heap, live.vector, false);
+  live.map = blinkish_weak_map_new(w.heap);
+  roots[2] = blinkish_persistent_new(w.heap, live.map, false);
+  live.set = blinkish_weak_set_new(w.heap);
+  roots[3] = blinkish_persistent_new(w.heap, live.set, false);
+  blinkish_external_value_ops ops = {value_target, NULL};
+  live.external_map = blinkish_weak_map_new_external(w.heap, &ops, NULL);
+  roots[4] = blinkish_persistent_new(w.heap, live.external_map, false);
+  live.persistent = roots[5] = blinkish_persistent_new(w.heap, element, false);
+  live.dead_map = blinkish_weak_map_new(w.heap); /* unrooted: dies */
+  live.dead_target = dom_new_node(&w, 3);
+  dom_node *dying = dom_new_node(&w, 4);
+  dom_link(&w, dying, &dying->next, dom_new_node(&w, 5));
+  ck_assert_int_eq(blinkish_register_prefinalizer(w.heap, dying, resurrecting_prefinalizer),
+                   CCGC_OK);
+
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(prefinalizer_calls, 1);
+  ck_assert_int_eq(attempts, ATTEMPTS);
+  static const char *const expected[ATTEMPTS - 1] = {
+      "blinkish_member_set: resurrection from a pre-finalizer",
+      "blinkish_member_set: resurrection from a pre-finalizer",
+      "blinkish_vector_append: resurrection from a pre-finalizer",
+      "blinkish_vector_set: resurrection from a pre-finalizer",
+      "blinkish_persistent_new: resurrection from a pre-finalizer",
+      "blinkish_persistent_new: resurrection from a pre-finalizer",
+      "blinkish_persistent_set: resurrection from a pre-finalizer",
+      "blinkish_weak_map_set: resurrection from a pre-finalizer",
+      "blinkish_weak_map_set: resurrection from a pre-finalizer",
+      "blinkish_weak_set_add: resurrection from a pre-finalizer",
+      "blinkish_weak_map_set: resurrection from a pre-finalizer",
+      "found dead by this collection and takes no new entries",
+  };
+  for (int i = 0; i < ATTEMPTS - 1; i++) {
+    ck_assert_msg(statuses[i] == CCGC_E_DEAD_OBJECT, "attempt %d: status %d", i,
+                  statuses[i]);
+    ck_assert_msg(strstr(messages[i], expected[i]), "attempt %d: '%s' lacks '%s'",
+                  i, messages[i], expected[i]);
+    ck_assert_uint_eq(errors_before[i], (unsigned)i + 1); /* one report each */
+  }
+  ck_assert_int_eq(statuses[ATTEMPTS - 1], CCGC_OK);
+  /* Nothing was stored. */
+  ck_assert_ptr_null(live.survivor->next);
+  ck_assert_ptr_null(live.survivor->other);
+  ck_assert_uint_eq(blinkish_vector_length(w.heap, live.vector), 1);
+  ck_assert_ptr_eq(blinkish_vector_get(w.heap, live.vector, 0), element);
+  ck_assert_ptr_eq(blinkish_persistent_get(live.persistent), element);
+  ck_assert_uint_eq(blinkish_weak_map_size(w.heap, live.map), 1);
+  ck_assert_ptr_null(blinkish_weak_map_get(w.heap, live.map, live.survivor));
+  ck_assert_uint_eq(blinkish_weak_set_size(w.heap, live.set), 0);
+  ck_assert_uint_eq(blinkish_weak_map_size(w.heap, live.external_map), 0);
+  ck_assert_uint_eq(w.errors.count, ATTEMPTS - 1);
+  ccgc_verify_report report;
+  ck_assert_msg(ccgc_collector_verify_heap(w.collector, &report), "%s",
+                report.first_error);
+  ccgc_test_collect_verified(w.collector);
+  for (int i = 0; i < 6; i++) blinkish_persistent_free(w.heap, roots[i]);
+  dom_world_free(&w);
+}
+END_TEST
+
+static void resurrecting_finalizer(void *object) {
+  blinkish_heap *heap = world->heap;
+  record(blinkish_member_set(heap, live.survivor, (void **)&live.survivor->next,
+                             object));
+  record(blinkish_weak_map_set(heap, live.map, object, NULL));
+  record(blinkish_persistent_new(heap, object, false) ? CCGC_OK
+                                                      : world->errors.last_code);
+}
+
+START_TEST(resurrection_from_a_finalizer_is_named_as_such) {
+  dom_world w;
+  setup(&w);
+  attempts = 0;
+  blinkish_type_info info = {"Resurrector", NULL, resurrecting_finalizer, 0};
+  blinkish_type_id type = blinkish_register_type(w.heap, &info);
+  live.survivor = dom_new_node(&w, 1);
+  blinkish_persistent *root = blinkish_persistent_new(w.heap, live.survivor, false);
+  live.map = blinkish_weak_map_new(w.heap);
+  blinkish_persistent *map_root = blinkish_persistent_new(w.heap, live.map, false);
+  blinkish_alloc(w.heap, type, 16);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(attempts, 3);
+  ck_assert_int_eq(statuses[0], CCGC_E_DEAD_OBJECT);
+  ck_assert_msg(strstr(messages[0], "blinkish_member_set: store during "
+                                    "finalization: resurrection of dead "
+                                    "Resurrector"),
+                "%s", messages[0]);
+  ck_assert_int_eq(statuses[1], CCGC_E_DEAD_OBJECT);
+  ck_assert_msg(strstr(messages[1], "blinkish_weak_map_set: store during "
+                                    "finalization: resurrection"),
+                "%s", messages[1]);
+  ck_assert_int_eq(statuses[2], CCGC_E_DEAD_OBJECT);
+  ck_assert_msg(strstr(messages[2], "blinkish_persistent_new: resurrection "
+                                    "from a finalizer"),
+                "%s", messages[2]);
+  ck_assert_ptr_null(live.survivor->next);
+  ck_assert_uint_eq(blinkish_weak_map_size(w.heap, live.map), 0);
+  blinkish_persistent_free(w.heap, map_root);
+  blinkish_persistent_free(w.heap, root);
+  dom_world_free(&w);
+}
+END_TEST
+
+static void teardown_prefinalizer(void *object) {
+  (void)object;
+  prefinalizer_calls++;
+  finalized_before_prefinalizer = dom_finalized;
+}
+
+START_TEST(heap_teardown_runs_the_rest_before_the_finalizers) {
+  dom_world w;
+  setup(&w);
+  for (int i = 0; i < 3; i++) {
+    dom_node *node = dom_new_node(&w, i);
+    blinkish_persistent_new(w.heap, node, false); /* freed with the heap */
+    ck_assert_int_eq(blinkish_register_prefinalizer(w.heap, node, teardown_prefinalizer),
+                     CCGC_OK);
+  }
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(prefinalizer_calls, 0);
+  dom_world_free(&w);
+  ck_assert_int_eq(prefinalizer_calls, 3);
+  ck_assert_uint_eq(finalized_before_prefinalizer, 0);
+  ck_assert_uint_eq(dom_finalized, 3);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("blinkish-prefinalizer");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, it_runs_once_when_its_object_dies);
+  tcase_add_test(tc, it_reads_dead_neighbours_before_any_finalizer_runs);
+  tcase_add_test(tc, it_may_update_live_objects);
+  tcase_add_test(tc, registration_misuse_is_reported);
+  tcase_add_test(tc, it_may_not_allocate_nor_register);
+  tcase_add_test(tc, resurrection_from_a_prefinalizer_is_refused);
+  tcase_add_test(tc, resurrection_from_a_finalizer_is_named_as_such);
+  tcase_add_test(tc, heap_teardown_runs_the_rest_before_the_finalizers);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}
