@@ -1,26 +1,11 @@
 /* bridge.c - wrapper pairs and script references (bridge.h). */
-#include "bridge.h"
+#include "bridge-internal.h"
 
 #include <stdlib.h>
 
 #include "ccgc-heap.h"
 
 #define BRIDGE_SIG 0x42524447u /* "BRDG" (.sig) */
-
-struct bridge {
-  uint32_t sig;
-  ccgc_collector *collector;
-  v8ish_heap *script;
-  blinkish_heap *dom;
-  bridge_mode mode;
-};
-
-struct bridge_script_ref {
-  bridge_mode mode;
-  v8ish_heap *script;
-  v8ish_traced *traced; /* unified: an edge, not a root */
-  v8ish_global global;  /* baseline: a strong root     */
-};
 
 static ccgc_error_sink *errors_of(bridge *self) {
   return ccgc_collector_error_sink(self->collector);

@@ -68,4 +68,16 @@ void bridge_script_ref_free(bridge *bridge, bridge_script_ref *ref);
 void bridge_trace_script_ref(ccgc_visitor *visitor,
                              const bridge_script_ref *ref, const char *name);
 
+/* --- DOM weak maps with script values ------------------------------------------
+ * A DOM HeapEphemeronMap (blinkish.h) whose keys are DOM objects and whose
+ * values are script values: the value lives while its key does (unified
+ * mode), a pair across the two heaps. blinkish_weak_map_has/_delete/_size
+ * work on it as on any DOM weak map. */
+void *bridge_weak_map_new(bridge *bridge);
+ccgc_status bridge_weak_map_set(bridge *bridge, void *map, void *key,
+                                v8ish_local value);
+/* The value of key, or an empty local. */
+v8ish_local bridge_weak_map_get(bridge *bridge, const void *map,
+                                const void *key);
+
 #endif /* BRIDGE_H */

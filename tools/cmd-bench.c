@@ -15,15 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench.h"
 #include "bridge.h"
 #include "ccgc-heap.h"
 #include "commands.h"
 
-typedef struct bench_options {
-  size_t live_mb;
-  bool quick;
-  FILE *json;
-} bench_options;
 
 /* --- a live graph across both heaps ---------------------------------------
  * Clusters of: a DOM node (members next + a script reference to a script
@@ -315,6 +311,10 @@ static void usage(FILE *out) {
         "            mutator keeps changing: p50, p99, max, and ratios\n"
         "  barrier   mutator store throughput with the barrier compiled in and\n"
         "            marking off, against no barrier code, as a ratio\n"
+        "  ephemerons  marking time of ephemeron chains discovered in the worst\n"
+        "            order (n and 2n pairs, n = 10,000 to 1,000,000; in one heap\n"
+        "            and alternating both heaps), the 2n/n ratio, and the ratio\n"
+        "            to a strong chain of the same objects (the lower bound)\n"
         "\n"
         "  --live-mb N   live size for pauses (default 1024; --quick: 64)\n"
         "  --quick       a small configuration\n"
@@ -368,8 +368,12 @@ int ccgc_cmd_bench(int argc, char **argv) {
     result = bench_pauses(&options);
   else if (!strcmp(name, "barrier"))
     result = bench_barrier(&options);
+  else if (!strcmp(name, "ephemerons"))
+    result = ccgc_bench_ephemerons(&options);
   else {
-    fprintf(stderr, "ccgc bench: unknown benchmark '%s' (pauses, barrier)\n", name);
+    fprintf(stderr,
+            "ccgc bench: unknown benchmark '%s' (pauses, barrier, ephemerons)\n",
+            name);
     result = 2;
   }
   if (options.json) fclose(options.json);

@@ -284,6 +284,48 @@ START_TEST(a_retained_object_reports_its_path_through_both_heaps) {
 }
 END_TEST
 
+/* A detached dialog kept by a WeakMap entry whose key is still alive: the
+ * path names the ephemeron hop, and dropping the key frees the dialog. */
+START_TEST(a_weak_map_value_reports_its_ephemeron_hop) {
+  leak_world lw;
+  open_world(&lw, BRIDGE_MODE_UNIFIED);
+  v8ish_heap *h = lw.w->script;
+  ccgc_host_node *dialog = ccgc_host_create_element(lw.w, "dialog");
+  v8ish_local map = v8ish_weak_map_new(h);
+  v8ish_local key = v8ish_object_new(h);
+  v8ish_local state = v8ish_object_new(h);
+  v8ish_object_set(h, state, "dialog", ccgc_host_wrap(lw.w, dialog));
+  ck_assert_int_eq(v8ish_weak_map_set(h, map, key, state), CCGC_OK);
+  v8ish_global map_root = v8ish_global_new(h, map, false);
+  v8ish_global key_root = v8ish_global_new(h, key, false);
+  probe(&lw, dialog, "dialog");
+  ck_assert_uint_eq(collect_and_count(&lw), 0);
+  ccgc_path path;
+  ck_assert_int_eq(ccgc_retaining_path(lw.w->collector, dialog, &path), CCGC_OK);
+  ck_assert_uint_eq(path.length, 5);
+  ck_assert_int_eq(path.hops[0].edge_kind, CCGC_EDGE_ROOT);
+  ck_assert_str_eq(path.hops[0].type_name, "WeakMap");
+  ck_assert_int_eq(path.hops[1].edge_kind, CCGC_EDGE_INTERNAL);
+  ck_assert_str_eq(path.hops[1].type_name, "EphemeronHashTable");
+  ck_assert_int_eq(path.hops[2].edge_kind, CCGC_EDGE_EPHEMERON);
+  ck_assert_str_eq(path.hops[2].type_name, "Object");
+  ck_assert_int_eq(path.hops[3].edge_kind, CCGC_EDGE_PROPERTY);
+  ck_assert_str_eq(path.hops[3].edge_name, "dialog");
+  ck_assert_str_eq(path.hops[3].heap_name, "script");
+  ck_assert_int_eq(path.hops[4].edge_kind, CCGC_EDGE_WRAPPER);
+  ck_assert_str_eq(path.hops[4].heap_name, "dom");
+  ck_assert_ptr_eq(path.hops[4].object, dialog);
+  ccgc_path_free(&path);
+  char *text = ccgc_probe_explain(lw.w->collector, lw.probes[0]);
+  ck_assert_msg(strstr(text, "--ephemeron 'value'--> Object (script heap)"), "%s", text);
+  free(text);
+  v8ish_global_free(h, key_root); /* the key dies: the entry, then the dialog */
+  ck_assert_uint_eq(collect_and_count(&lw), 1);
+  v8ish_global_free(h, map_root);
+  close_world(&lw);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("leak-cycles");
   TCase *tc = tcase_create("cycles");
@@ -301,6 +343,7 @@ int main(void) {
   tcase_add_test(tc, array_and_vector_cycle_leaks_under_baseline);
   tcase_add_test(tc, rooted_array_and_vector_cycle_survives);
   tcase_add_test(tc, a_retained_object_reports_its_path_through_both_heaps);
+  tcase_add_test(tc, a_weak_map_value_reports_its_ephemeron_hop);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

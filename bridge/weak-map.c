@@ -1,0 +1,50 @@
+/* weak-map.c - DOM weak maps whose values are script objects (bridge.h).
+ *
+ * A HeapEphemeronMap of the DOM heap with external values
+ * (blinkish_weak_map_new_external): each value is a script reference. The
+ * map reports each entry to the marker as an ephemeron (DOM key, script
+ * object), so the script object lives exactly while the DOM key does: a pair
+ * whose key and value live in different heaps, resolved by the marker's one
+ * fixed point. The DOM heap releases a value (frees its script reference)
+ * when it leaves the map: overwritten, deleted, key or map found dead.
+ *
+ * In baseline mode a script reference is a strong global handle, so every
+ * value stays alive whatever its key does: the leak the mode exists to show.
+ */
+#include "bridge-internal.h"
+
+static void *value_target(void *value, void *data) {
+  (void)data;
+  const bridge_script_ref *ref = value;
+  /* Called on marker threads: v8ish_traced_target loads with acquire. */
+  return ref->mode == BRIDGE_MODE_UNIFIED ? v8ish_traced_target(ref->traced)
+                                          : NULL;
+}
+
+static void value_release(void *value, void *data) {
+  bridge_script_ref_free(data, value);
+}
+
+static const blinkish_external_value_ops script_values = {
+    .target = value_target,
+    .release = value_release,
+};
+
+void *bridge_weak_map_new(bridge *self) {
+  return blinkish_weak_map_new_external(self->dom, &script_values, self);
+}
+
+ccgc_status bridge_weak_map_set(bridge *self, void *map, void *key,
+                                v8ish_local value) {
+  bridge_script_ref *ref = bridge_script_ref_new(self, value);
+  if (!ref) return ccgc_collector_last_error(self->collector)->code;
+  ccgc_status status = blinkish_weak_map_set(self->dom, map, key, ref);
+  if (status != CCGC_OK) bridge_script_ref_free(self, ref); /* not taken */
+  return status;
+}
+
+v8ish_local bridge_weak_map_get(bridge *self, const void *map,
+                                const void *key) {
+  const bridge_script_ref *ref = blinkish_weak_map_get(self->dom, map, key);
+  return ref ? bridge_script_ref_get(self, ref) : v8ish_local_empty();
+}
