@@ -135,6 +135,11 @@ bool ccgc_ephemeron_table_is_empty(const ccgc_ephemeron_table *table) {
   return table->indexed ? table->indexed_count == 0 : table->pending->len == 0;
 }
 
+void ccgc_ephemeron_table_prefetch(const ccgc_ephemeron_table *table,
+                                   const void *object) {
+  if (table->key_count) __builtin_prefetch(&table->slots[home_of(table, object)]);
+}
+
 void ccgc_ephemeron_table_key_marked(ccgc_ephemeron_table *table, void *key,
                                      ccgc_ephemeron_release_fn release,
                                      void *data) {

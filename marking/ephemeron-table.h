@@ -61,6 +61,11 @@ void ccgc_ephemeron_table_destroy(ccgc_ephemeron_table *table);
 void ccgc_ephemeron_table_add(ccgc_ephemeron_table *table, void *key,
                               void *value);
 bool ccgc_ephemeron_table_is_empty(const ccgc_ephemeron_table *table);
+/* Indexed mode: object turned grey and will be visited soon; start loading
+ * its index slot, so that the lookup at its visit does not stall on a cache
+ * miss (a chain of ephemerons is otherwise one miss after another). */
+void ccgc_ephemeron_table_prefetch(const ccgc_ephemeron_table *table,
+                                   const void *object);
 /* Indexed mode only: object was just marked; release the values it keys. */
 void ccgc_ephemeron_table_key_marked(ccgc_ephemeron_table *table, void *key,
                                      ccgc_ephemeron_release_fn release,
