@@ -86,6 +86,22 @@ blinkish_type_id blinkish_type_by_name(blinkish_heap *heap, const char *name);
  * than a page fraction go to a large page of their own. */
 void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size);
 
+/* Two-phase allocation, for constructors that may reach a safepoint (or
+ * publish the object) before its fields are set - Oilpan's
+ * MakeGarbageCollected with the in-construction bit:
+ *   n = blinkish_alloc_begin(h, t, size);   zeroed, "under construction"
+ *   ... fill fields (blinkish_member_set), maybe safepoints ...
+ *   blinkish_alloc_commit(h, n);            complete
+ * While marking runs, a marker that reaches an object under construction
+ * does not trace it but defers it to the heap's not-fully-constructed list,
+ * traced in the atomic pause (.inv.construct-defer). */
+void *blinkish_alloc_begin(blinkish_heap *heap, blinkish_type_id type,
+                           size_t size);
+void blinkish_alloc_commit(blinkish_heap *heap, void *object);
+bool blinkish_is_constructing(blinkish_heap *heap, const void *object);
+/* Objects deferred in the current cycle, not yet traced (tests). */
+size_t blinkish_not_constructed_count(blinkish_heap *heap);
+
 /* The checked store: holder must be a live object of this heap and slot must
  * lie inside its payload; value must be NULL or a live object of this heap.
  * Misuse is reported (foreign pointer, dead object) and nothing is stored.

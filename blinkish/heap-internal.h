@@ -3,6 +3,7 @@
 #define BLINKISH_HEAP_INTERNAL_H
 
 #include <glib.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "blinkish.h"
@@ -82,6 +83,11 @@ struct blinkish_heap {
   /* External values removed while marking runs, released in the atomic
    * pause (a marker thread may be asking their target meanwhile). */
   GArray *deferred_releases;
+  /* Objects a marker reached while they were under construction
+   * (.inv.construct-defer): black, their fields traced in the atomic pause.
+   * Marker threads append under not_constructed_lock. */
+  GPtrArray *not_constructed;
+  pthread_mutex_t not_constructed_lock;
   bool in_external_release; /* a release function runs: no re-entry */
   /* Registered pre-finalizers, in registration order, and the set of their
    * objects (at most one each) (prefinalizer.c). */

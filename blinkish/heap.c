@@ -26,7 +26,8 @@ static blinkish_header *live_header(blinkish_heap *heap, const void *p) {
     return NULL;
   if (!blinkish_page_cell_is_start(page, cell)) return NULL;
   blinkish_header *header = (blinkish_header *)cell;
-  if (!blinkish_word_is_header(header->word) || blinkish_header_is_free(header))
+  if (!blinkish_word_is_header(blinkish_header_word(header)) ||
+      blinkish_header_is_free(header))
     return NULL;
   if (cell + blinkish_payload_offset(blinkish_header_is_wrappable(header)) !=
       address)
@@ -105,12 +106,16 @@ bool blinkish_refuse_resurrection(blinkish_heap *heap, const void *holder,
 
 static void prepare(void *data) {
   blinkish_heap *heap = data;
+  g_ptr_array_set_size(heap->not_constructed, 0); /* markers are parked */
   blinkish_lab_seal(heap); /* pages iterable for sweeping and verification */
   for (blinkish_page *page = heap->pages; page; page = page->next)
     ccgc_page_clear_marks(&page->base);
   for (blinkish_page *page = heap->large_pages; page; page = page->next)
     ccgc_page_clear_marks(&page->base);
 }
+
+static void trace_fields(blinkish_heap *heap, void *object,
+                         blinkish_header *header, ccgc_visitor *visitor);
 
 static void trace_roots(void *data, ccgc_visitor *visitor) {
   blinkish_heap *heap = data;
@@ -119,11 +124,51 @@ static void trace_roots(void *data, ccgc_visitor *visitor) {
     if (!node->weak)
       ccgc_visit_strong(visitor, node->object,
                         ccgc_edge_named(CCGC_EDGE_ROOT, "persistent"));
+  /* The atomic pause re-reads the roots after the markers parked: now the
+   * objects deferred under construction are traced, complete or not - the
+   * mutator is stopped and their payload (zeroed, then written only through
+   * checked stores) holds NULL or live objects (.inv.construct-defer). */
+  if (ccgc_collector_state(heap->collector) != CCGC_STATE_ATOMIC_PAUSE) return;
+  pthread_mutex_lock(&heap->not_constructed_lock);
+  GPtrArray *deferred = heap->not_constructed;
+  heap->not_constructed = g_ptr_array_new();
+  pthread_mutex_unlock(&heap->not_constructed_lock);
+  for (guint i = 0; i < deferred->len; i++) {
+    void *object = g_ptr_array_index(deferred, i);
+    trace_fields(heap, object, blinkish_header_of(object), visitor);
+  }
+  g_ptr_array_free(deferred, TRUE);
+}
+
+/* .inv.construct-defer: an object under construction is not traced while the
+ * mutator runs (a marker thread, or a main-thread incremental step that
+ * interrupted its constructor); it is black already (the caller won the
+ * CAS), so it is remembered and traced in the atomic pause. Stores into it
+ * meanwhile go through the barrier. */
+static bool defer_if_constructing(blinkish_heap *heap, void *object,
+                                  blinkish_header *header) {
+  if (__builtin_expect(!blinkish_header_is_constructing(header), 1))
+    return false;
+  /* On a marker thread the collector's state is not read (the main thread
+   * writes it); there the mutator runs by definition. */
+  if (!ccgc_on_marker_thread() &&
+      ccgc_collector_state(heap->collector) != CCGC_STATE_MARKING)
+    return false; /* the atomic pause: the mutator is stopped */
+  pthread_mutex_lock(&heap->not_constructed_lock);
+  g_ptr_array_add(heap->not_constructed, object);
+  pthread_mutex_unlock(&heap->not_constructed_lock);
+  return true;
 }
 
 static void trace_object(void *data, void *object, ccgc_visitor *visitor) {
   blinkish_heap *heap = data;
   blinkish_header *header = blinkish_header_of(object);
+  if (defer_if_constructing(heap, object, header)) return;
+  trace_fields(heap, object, header, visitor);
+}
+
+static void trace_fields(blinkish_heap *heap, void *object,
+                         blinkish_header *header, ccgc_visitor *visitor) {
   if (blinkish_header_is_wrappable(header) && heap->wrappable_trace) {
     void *slot = __atomic_load_n((void **)object - 1, __ATOMIC_ACQUIRE);
     heap->wrappable_trace(visitor, object, slot, heap->wrappable_data);
@@ -182,6 +227,8 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
                          ? heap->options.soft_limit_bytes
                          : DEFAULT_SOFT_LIMIT;
   heap->persistents.next = heap->persistents.prev = &heap->persistents;
+  heap->not_constructed = g_ptr_array_new();
+  pthread_mutex_init(&heap->not_constructed_lock, NULL);
   heap->ops = (ccgc_heap_ops){
       .name = "dom",
       .prepare = prepare,
@@ -197,6 +244,8 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
   };
   heap->heap_id = ccgc_collector_attach_heap(collector, &heap->ops, heap);
   if (heap->heap_id < 0) {
+    g_ptr_array_free(heap->not_constructed, TRUE);
+    pthread_mutex_destroy(&heap->not_constructed_lock);
     free(heap);
     return NULL;
   }
@@ -237,6 +286,8 @@ void blinkish_heap_free(blinkish_heap *heap) {
   for (unsigned i = 0; i <= heap->type_count; i++) free(heap->types[i].name);
   ccgc_collector_detach_heap(heap->collector, heap->heap_id);
   heap->sig = 0;
+  g_ptr_array_free(heap->not_constructed, TRUE);
+  pthread_mutex_destroy(&heap->not_constructed_lock);
   free(heap);
 }
 
@@ -326,6 +377,42 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
   if (heap->committed_bytes > heap->soft_limit)
     ccgc_collector_request_gc(heap->collector, CCGC_REASON_ALLOCATION_LIMIT);
   return object;
+}
+
+void *blinkish_alloc_begin(blinkish_heap *heap, blinkish_type_id type,
+                           size_t size) {
+  void *object = blinkish_alloc(heap, type, size);
+  /* Before anyone can reach it: no marker has read this header yet. */
+  if (object) blinkish_header_set_constructing(blinkish_header_of(object));
+  return object;
+}
+
+void blinkish_alloc_commit(blinkish_heap *heap, void *object) {
+  if (!blinkish_check_object(heap, object, "blinkish_alloc_commit", "object"))
+    return;
+  blinkish_header *header = blinkish_header_of(object);
+  if (!blinkish_header_is_constructing(header)) {
+    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+                      "blinkish_alloc_commit: %p is not under construction "
+                      "(committed twice, or not from blinkish_alloc_begin)",
+                      object);
+    return;
+  }
+  /* Release: the constructor's stores happen-before a marker that sees the
+   * bit clear. A marker that deferred it traces it in the pause anyway. */
+  blinkish_header_commit(header);
+}
+
+bool blinkish_is_constructing(blinkish_heap *heap, const void *object) {
+  if (!blinkish_is_object(heap, object)) return false;
+  return blinkish_header_is_constructing(blinkish_header_of(object));
+}
+
+size_t blinkish_not_constructed_count(blinkish_heap *heap) {
+  pthread_mutex_lock(&heap->not_constructed_lock);
+  size_t count = heap->not_constructed->len;
+  pthread_mutex_unlock(&heap->not_constructed_lock);
+  return count;
 }
 
 /* --- members ------------------------------------------------------------------ */

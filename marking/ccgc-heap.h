@@ -110,6 +110,12 @@ typedef struct ccgc_barrier {
   _Atomic int marking; /* nonzero while a marking cycle runs */
   ccgc_collector *collector;
   bool disabled;       /* testing only: ccgc_collector_disable_barrier */
+  /* ccgc_shape_protocol; changed only between cycles, read by markers. */
+  _Atomic int shape_protocol;
+  /* TESTING ONLY: ccgc_collector_set_snapshot_hook. Set and cleared while
+   * markers run: accessed with __atomic builtins (data before the hook). */
+  void (*snapshot_hook)(void *object, void *data);
+  void *snapshot_hook_data;
 } ccgc_barrier;
 
 ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector);
@@ -142,19 +148,58 @@ static inline bool ccgc_barrier_marking(ccgc_barrier *barrier) {
  * marker thread has parked; resume lets them go on. Nestable calls are not
  * supported; no-ops without marker threads. */
 void ccgc_collector_pause_markers(ccgc_collector *collector);
+/* True on a concurrent marker thread (where the mutator may be running and
+ * the collector's own state must not be read). */
+bool ccgc_on_marker_thread(void);
 void ccgc_collector_resume_markers(ccgc_collector *collector);
 
-/* TESTING ONLY: called on a marker thread between a heap's snapshot and its
- * grey->black CAS (before visit_concurrent), to force interleavings. */
+/* TESTING ONLY: called on a marker thread at a heap's snapshot point, to
+ * force interleavings. A heap with visit_concurrent calls it (through
+ * ccgc_barrier_snapshot_point) after it read the object's layout (its class)
+ * and before it reads the fields that layout describes and before its
+ * grey->black CAS; for other heaps the marker calls it before its CAS.
+ * Under CCGC_SHAPE_LOCK the hook runs with the object's lock held. */
 void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
                                       void (*hook)(void *object, void *data),
                                       void *data);
 
+/* The heap's snapshot point (see ccgc_collector_set_snapshot_hook): one load
+ * and a predictable branch when no hook is set. */
+static inline void ccgc_barrier_snapshot_point(ccgc_barrier *barrier,
+                                               void *object) {
+  void (*hook)(void *, void *) =
+      __atomic_load_n(&barrier->snapshot_hook, __ATOMIC_ACQUIRE);
+  if (__builtin_expect(hook != NULL, 0))
+    hook(object, __atomic_load_n(&barrier->snapshot_hook_data,
+                                 __ATOMIC_RELAXED));
+}
+
+static inline ccgc_shape_protocol ccgc_barrier_shape_protocol(
+    ccgc_barrier *barrier) {
+  return (ccgc_shape_protocol)atomic_load_explicit(&barrier->shape_protocol,
+                                                   memory_order_relaxed);
+}
+
 /* The unsafe-shape-change protocol (docs/shape-changes.md): a heap calls this
- * before changing an object's layout in place while marking may run. If the
- * object is white or grey, the caller makes it black and visits it with the
- * marker first, so no marker ever visits it again with its old layout
- * (.inv.snapshot-before-cas). No-op while marking is off. */
-void ccgc_barrier_before_unsafe_change(ccgc_barrier *barrier, void *object);
+ * right before changing an object's layout in place, and
+ * ccgc_barrier_after_unsafe_change with its result right after the last word
+ * of the change. No-op while marking is off (one load, one branch).
+ *   CCGC_SHAPE_SNAPSHOT: if the object is white or grey, the caller makes it
+ *     black and visits it with the marker first, so no marker ever follows a
+ *     snapshot of its old layout (.inv.snapshot-before-cas).
+ *   CCGC_SHAPE_LOCK: takes the object's lock (object-locks.h), which markers
+ *     hold while they visit it (.inv.lock-visit); returns true.
+ *   CCGC_SHAPE_UNPROTECTED: nothing (testing only).
+ * Between the two calls the caller may store (barriered) but must not
+ * allocate, collect or pause markers (.inv.object-lock-leaf). */
+bool ccgc_barrier_before_unsafe_change(ccgc_barrier *barrier, void *object);
+void ccgc_barrier_after_unsafe_change(ccgc_barrier *barrier, void *object,
+                                      bool locked);
+/* The mutator half of snapshotting alone: white -> grey -> black and visit
+ * now, if this caller wins. For a change that moves the object's start
+ * (left-trimming) under CCGC_SHAPE_LOCK too: the markers' worklists name the
+ * old start, so the object is finished before it moves. No-op while marking
+ * is off or under CCGC_SHAPE_UNPROTECTED. */
+void ccgc_barrier_visit_before_move(ccgc_barrier *barrier, void *object);
 
 #endif /* CCGC_HEAP_H */

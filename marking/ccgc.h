@@ -54,6 +54,23 @@ typedef enum ccgc_gc_state {
 
 const char *ccgc_gc_state_name(ccgc_gc_state state);
 
+/* How concurrent markers and the mutator's unsafe shape changes (double
+ * unboxing, left-trimming, instance-size shrink: docs/shape-changes.md) keep
+ * out of each other's way (docs/concurrent-marking.md). */
+typedef enum ccgc_shape_protocol {
+  /* Wait-free snapshotting: the marker copies, then wins grey -> black; the
+   * mutator wins it first and visits, then changes the layout. Default. */
+  CCGC_SHAPE_SNAPSHOT = 0,
+  /* Per-object locks (striped by address): the mutator locks the object
+   * around the change, the marker around its visit. */
+  CCGC_SHAPE_LOCK = 1,
+  /* TESTING ONLY: neither. The marker reads objects unprotected and layouts
+   * change under it: marking can follow raw bits as pointers. */
+  CCGC_SHAPE_UNPROTECTED = 2,
+} ccgc_shape_protocol;
+
+const char *ccgc_shape_protocol_name(ccgc_shape_protocol protocol);
+
 typedef struct ccgc_collector_options {
   bool verify;        /* run the marking verifier in every collection   */
   /* Incremental marking: a step runs for every incremental_step_bytes the
@@ -67,6 +84,7 @@ typedef struct ccgc_collector_options {
   /* Concurrent marking: helper threads that mark while the host runs, from
    * ccgc_incremental_start to the atomic pause (0: none; at most 8). */
   int marker_threads;
+  ccgc_shape_protocol shape_protocol; /* default CCGC_SHAPE_SNAPSHOT */
   FILE *trace_gc;     /* V8-style trace line per collection, or NULL    */
   bool trace_gc_verbose; /* per-heap detail lines after each trace line */
 } ccgc_collector_options;
@@ -141,6 +159,19 @@ double ccgc_time_ms(void);
  * incremental marking loses objects. The stress tests use it to show that
  * they can fail. */
 void ccgc_collector_disable_barrier(ccgc_collector *collector, bool disabled);
+
+/* Selects the shape-change protocol for the next cycles. Only between cycles
+ * (CCGC_E_IN_COLLECTION while one runs); CCGC_SHAPE_UNPROTECTED is for tests
+ * that show the race. */
+ccgc_status ccgc_collector_set_shape_protocol(ccgc_collector *collector,
+                                              ccgc_shape_protocol protocol);
+ccgc_shape_protocol ccgc_collector_shape_protocol(
+    const ccgc_collector *collector);
+/* Replaces the marker threads (0 to 8) between cycles, so one heap can be
+ * marked incrementally only and then concurrently (benchmarks).
+ * CCGC_E_IN_COLLECTION while a cycle runs. */
+ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,
+                                              int threads);
 
 /* A heap crossed its soft limit: the next safepoint collects. */
 void ccgc_collector_request_gc(ccgc_collector *collector, ccgc_gc_reason reason);

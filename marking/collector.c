@@ -52,6 +52,8 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
     collector->step_bytes = options->incremental_step_bytes;
     collector->step_ms = options->incremental_step_ms;
     collector->step_objects = options->incremental_step_objects;
+    atomic_store(&collector->barrier.shape_protocol,
+                 (int)options->shape_protocol);
   }
   collector->steps = g_array_new(FALSE, FALSE, sizeof(double));
   collector->last_steps = g_array_new(FALSE, FALSE, sizeof(double));

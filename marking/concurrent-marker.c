@@ -53,9 +53,11 @@ static void visit(ccgc_marker_thread *self, ccgc_heap_slot *slot, int id,
                   void *object) {
   ccgc_concurrent_marker *cm = self->owner;
   if (slot->ops->visit_concurrent) {
-    if (cm->snapshot_hook) cm->snapshot_hook(object, cm->snapshot_hook_data);
+    /* The heap calls the snapshot hook itself, at its snapshot point
+     * (ccgc_barrier_snapshot_point), and applies the shape protocol. */
     if (!slot->ops->visit_concurrent(slot->heap, object, &self->base)) return;
   } else {
+    ccgc_barrier_snapshot_point(&cm->collector->barrier, object);
     if (!ccgc_mark_grey_to_black(object)) return;
     slot->ops->trace_object(slot->heap, object, &self->base);
   }
@@ -92,8 +94,13 @@ static void publish_all(ccgc_marker_thread *self) {
     ccgc_worklist_local_publish_all(&self->locals[id]);
 }
 
+static _Thread_local bool on_marker_thread;
+
+bool ccgc_on_marker_thread(void) { return on_marker_thread; }
+
 static void *thread_main(void *arg) {
   ccgc_marker_thread *self = arg;
+  on_marker_thread = true;
   ccgc_concurrent_marker *cm = self->owner;
   pthread_mutex_lock(&cm->lock);
   while (!cm->shutdown) {

@@ -51,10 +51,6 @@ struct ccgc_concurrent_marker {
   bool running;          /* a cycle's marking is on */
   bool shutdown;
   int active;            /* threads inside a drain */
-  /* Test hook: called on a marker thread after a heap took its snapshot and
-   * before its grey->black CAS (see ccgc_concurrent_snapshot_hook). */
-  void (*snapshot_hook)(void *object, void *data);
-  void *snapshot_hook_data;
 };
 
 int ccgc_concurrent_init(ccgc_concurrent_marker *cm,

@@ -10,7 +10,8 @@
 
 static void usage(FILE *out) {
   fputs("usage: ccgc stress [--seed S] [--ops N] [--mode stw|incremental|concurrent]\n"
-        "                   [--threads T] [--no-verify] [--disable-barrier] [--quiet]\n"
+        "                   [--threads T] [--shapes snapshot|lock|unprotected]\n"
+        "                   [--unsafe-shapes] [--no-verify] [--disable-barrier] [--quiet]\n"
         "\n"
         "Runs a seeded random host program against both heaps and checks, after\n"
         "every collection, the marking verifier and a shadow model of the object\n"
@@ -21,6 +22,10 @@ static void usage(FILE *out) {
         "  --ops N             operations to run (default 100000)\n"
         "  --mode M            stw, incremental (default) or concurrent\n"
         "  --threads T         marker threads in concurrent mode (default 2)\n"
+        "  --shapes P          shape-change protocol of concurrent marking:\n"
+        "                      snapshot (default, wait-free) or lock (per-object)\n"
+        "  --unsafe-shapes     TESTING ONLY: --shapes unprotected, neither protocol;\n"
+        "                      markers race with unsafe shape changes\n"
         "  --no-verify         skip the marking verifier (faster)\n"
         "  --check-every-op    run the heap verifier after every operation (slow;\n"
         "                      pinpoints the operation that broke the heap)\n"
@@ -51,6 +56,8 @@ int ccgc_cmd_stress(int argc, char **argv) {
       {"no-verify", no_argument, NULL, 'V'},
       {"check-every-op", no_argument, NULL, 'C'},
       {"disable-barrier", no_argument, NULL, 'B'},
+      {"shapes", required_argument, NULL, 'P'},
+      {"unsafe-shapes", no_argument, NULL, 'U'},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
@@ -91,6 +98,16 @@ int ccgc_cmd_stress(int argc, char **argv) {
     case 'V': options.verify = false; break;
     case 'C': options.check_every_op = true; break;
     case 'B': options.disable_barrier = true; break;
+    case 'P':
+      if (!strcmp(optarg, "snapshot")) options.shape_protocol = 0;
+      else if (!strcmp(optarg, "lock")) options.shape_protocol = 1;
+      else if (!strcmp(optarg, "unprotected")) options.shape_protocol = 2;
+      else {
+        fprintf(stderr, "ccgc stress: --shapes must be snapshot, lock or unprotected, got '%s'\n", optarg);
+        return 2;
+      }
+      break;
+    case 'U': options.shape_protocol = 2; break;
     case 'q': options.progress = NULL; break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;

@@ -489,6 +489,7 @@ static void setup(driver *d) {
                                    ? d->options->marker_threads
                                    : 2)
                             : 0,
+      .shape_protocol = (ccgc_shape_protocol)d->options->shape_protocol,
   };
   d->collector = ccgc_collector_new(&options);
   ccgc_collector_set_error_handler(d->collector, misuse_is_violation, d);

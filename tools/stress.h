@@ -35,6 +35,9 @@ typedef struct stress_options {
   bool verify;          /* run the marking verifier in every cycle */
   bool check_every_op;  /* run the heap verifier after every operation (slow) */
   int marker_threads;   /* concurrent mode */
+  /* ccgc_shape_protocol: 0 snapshot (default), 1 lock, 2 unprotected
+   * (testing only: snapshotting and locking off, a violation may show). */
+  int shape_protocol;
   FILE *progress;       /* progress lines, or NULL */
 } stress_options;
 

@@ -262,8 +262,11 @@ void v8ish_queue_weak_callback(v8ish_heap *heap, uint32_t index);
 void v8ish_run_pending_callbacks(v8ish_heap *heap);
 void v8ish_weakness_free(v8ish_heap *heap);
 
-/* shape-changes.c: the one entry of every unsafe change. */
-void v8ish_unsafe_shape_change_begin(v8ish_heap *heap, word_t *object);
+/* shape-changes.c: the one entry and exit of every unsafe change; pass
+ * _begin's result to _end. */
+bool v8ish_unsafe_shape_change_begin(v8ish_heap *heap, word_t *object);
+void v8ish_unsafe_shape_change_end(v8ish_heap *heap, word_t *object,
+                                   bool locked);
 
 /* heap.c */
 void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "heap-internal.h"
+#include "object-locks.h"
 
 #define DEFAULT_SOFT_LIMIT ((size_t)8 * 1024 * 1024)
 
@@ -59,9 +60,8 @@ static void trace_properties(word_t *object, v8ish_value klass,
 /* Reads the class once, then only what that class says is tagged. Lengths
  * are clamped to the page, so a snapshot taken while the mutator changes the
  * object (then discarded, .inv.snapshot-before-cas) never reads past it. */
-void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor) {
-  (void)heap;
-  v8ish_value klass = v8ish_load(object, 0);
+static void trace_with_class(word_t *object, v8ish_value klass,
+                             ccgc_visitor *visitor) {
   visit_value(visitor, klass, ccgc_edge_named(CCGC_EDGE_INTERNAL, "map"));
   word_t *k = v8ish_untag(klass);
   size_t limit = v8ish_words_to_page_end(object);
@@ -134,6 +134,11 @@ void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor) {
   (void)k;
 }
 
+void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor) {
+  (void)heap;
+  trace_with_class(object, v8ish_load(object, 0), visitor);
+}
+
 /* --- concurrent visiting: wait-free snapshotting ------------------------------ */
 
 /* The snapshot lives on the marker's stack; an object with more references
@@ -185,30 +190,76 @@ static const ccgc_visitor_ops snapshot_ops = {
     .ephemeron = snapshot_ephemeron,
 };
 
+static void follow_snapshot(snapshot_visitor *snapshot, ccgc_visitor *visitor) {
+  for (size_t i = 0; i < snapshot->count; i++) {
+    snapshot_entry entry = snapshot->entries[i];
+    if (entry.value)
+      ccgc_visit_ephemeron(visitor, entry.target, entry.value,
+                           ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
+    else
+      ccgc_visit_strong(visitor, entry.target,
+                        ccgc_edge_named(CCGC_EDGE_INTERNAL, NULL));
+  }
+}
+
 /* The marker half of wait-free snapshotting (docs/concurrent-marking.md):
  * copy the class and the tagged fields, then try grey -> black; follow the
  * copy only if this thread won. A mutator's unsafe change that raced with the
  * copy first won the CAS itself, so a corrupt copy is always dropped. */
-static bool visit_concurrent(void *data, void *object, ccgc_visitor *visitor) {
+static bool visit_snapshot(v8ish_heap *heap, word_t *object,
+                           ccgc_visitor *visitor) {
   snapshot_visitor snapshot;
   snapshot.base.ops = &snapshot_ops;
   snapshot.entries = snapshot.inline_entries;
   snapshot.count = 0;
   snapshot.capacity = SNAPSHOT_INLINE;
-  v8ish_trace(data, object, &snapshot.base);
+  v8ish_value klass = v8ish_load(object, 0);
+  ccgc_barrier_snapshot_point(heap->barrier, object); /* testing only */
+  trace_with_class(object, klass, &snapshot.base);
   bool won = ccgc_mark_grey_to_black(object); /* .inv.snapshot-before-cas */
-  if (won)
-    for (size_t i = 0; i < snapshot.count; i++) {
-      snapshot_entry entry = snapshot.entries[i];
-      if (entry.value)
-        ccgc_visit_ephemeron(visitor, entry.target, entry.value,
-                             ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
-      else
-        ccgc_visit_strong(visitor, entry.target,
-                          ccgc_edge_named(CCGC_EDGE_INTERNAL, NULL));
-    }
+  if (won) follow_snapshot(&snapshot, visitor);
   if (snapshot.entries != snapshot.inline_entries) free(snapshot.entries);
   return won;
+}
+
+/* The marker half of the lock-based protocol: under the object's lock no
+ * unsafe change runs (.inv.lock-visit), so the marker wins grey -> black and
+ * traces the object in place, no copy. The visitor only pushes to worklists
+ * (.inv.object-lock-leaf). */
+static bool visit_locked(v8ish_heap *heap, word_t *object,
+                         ccgc_visitor *visitor) {
+  ccgc_object_lock(object);
+  bool won = ccgc_mark_grey_to_black(object);
+  if (won) {
+    v8ish_value klass = v8ish_load(object, 0);
+    ccgc_barrier_snapshot_point(heap->barrier, object); /* testing only */
+    trace_with_class(object, klass, visitor);
+  }
+  ccgc_object_unlock(object);
+  return won;
+}
+
+/* TESTING ONLY (CCGC_SHAPE_UNPROTECTED): trace in place with no protocol, the
+ * race the two protocols prevent. Loads are relaxed atomics (v8ish_load), so
+ * the race is on the meaning of the words, not a C data race. */
+static bool visit_unprotected(v8ish_heap *heap, word_t *object,
+                              ccgc_visitor *visitor) {
+  if (!ccgc_mark_grey_to_black(object)) return false;
+  v8ish_value klass = v8ish_load(object, 0);
+  ccgc_barrier_snapshot_point(heap->barrier, object); /* testing only */
+  trace_with_class(object, klass, visitor);
+  return true;
+}
+
+static bool visit_concurrent(void *data, void *object, ccgc_visitor *visitor) {
+  v8ish_heap *heap = data;
+  /* One predictable branch per visit selects the protocol (the protocol
+   * changes only between cycles). */
+  switch (ccgc_barrier_shape_protocol(heap->barrier)) {
+  case CCGC_SHAPE_LOCK: return visit_locked(heap, object, visitor);
+  case CCGC_SHAPE_UNPROTECTED: return visit_unprotected(heap, object, visitor);
+  default: return visit_snapshot(heap, object, visitor);
+  }
 }
 
 /* --- the heap interface ------------------------------------------------------------ */

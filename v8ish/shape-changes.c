@@ -12,12 +12,19 @@
 
 /* The one entry of every unsafe shape change. It runs the collector's
  * protocol (ccgc_barrier_before_unsafe_change, docs/concurrent-marking.md):
- * while marking runs, the mutator wins the object's grey -> black CAS (or
- * finds it black) and visits it with its *old* layout first; a marker that
+ * snapshotting - the mutator wins the object's grey -> black CAS (or finds it
+ * black) and visits it with its *old* layout first; a marker that
  * snapshotted the old layout then loses its CAS and drops the snapshot
- * (.inv.snapshot-before-cas). No-op while marking is off. */
-void v8ish_unsafe_shape_change_begin(v8ish_heap *heap, word_t *object) {
-  ccgc_barrier_before_unsafe_change(heap->barrier, object);
+ * (.inv.snapshot-before-cas). Locking - the object's lock is held until
+ * v8ish_unsafe_shape_change_end, and markers visit under it
+ * (.inv.lock-visit). No-op while marking is off. Returns the token for _end. */
+bool v8ish_unsafe_shape_change_begin(v8ish_heap *heap, word_t *object) {
+  return ccgc_barrier_before_unsafe_change(heap->barrier, object);
+}
+
+void v8ish_unsafe_shape_change_end(v8ish_heap *heap, word_t *object,
+                                   bool locked) {
+  ccgc_barrier_after_unsafe_change(heap->barrier, object, locked);
 }
 
 /* --- double unboxing ------------------------------------------------------------ */
@@ -49,9 +56,10 @@ ccgc_status v8ish_object_unbox_double(v8ish_heap *heap, v8ish_local object,
       v8ish_smi(v8ish_smi_value(k[CLASS_RAW_BITS]) | ((intptr_t)1 << index));
   word_t bits;
   memcpy(&bits, &v8ish_untag(boxed)[1], sizeof bits);
-  v8ish_unsafe_shape_change_begin(heap, o);
+  bool locked = v8ish_unsafe_shape_change_begin(heap, o);
   v8ish_store_raw(o, slot, bits);  /* a tagged slot now holds raw bits ... */
   v8ish_store(heap, o, 0, next);   /* ... and the class says so */
+  v8ish_unsafe_shape_change_end(heap, o, locked);
   return CCGC_OK;
 }
 
@@ -102,7 +110,13 @@ static word_t *trim_fixed_array(v8ish_heap *heap, word_t *array, size_t n,
     v8ish_handles_relocate(heap, v8ish_tag(array), copy);
     return v8ish_untag(copy);
   }
-  v8ish_unsafe_shape_change_begin(heap, array);
+  /* The start moves, and the markers' worklists name the old start: under
+   * either protocol the object is finished (black, visited) first, so no
+   * marker visits the moved array through its old address
+   * (.inv.trim-visited-first). Under locking the lock also keeps a marker
+   * that already won the old start out until the new header is written. */
+  bool locked = v8ish_unsafe_shape_change_begin(heap, array);
+  if (locked) ccgc_barrier_visit_before_move(heap->barrier, array);
   ccgc_color color = ccgc_color_of(array);
   word_t *moved = array + n;
   v8ish_store_raw(moved, LENGTH, v8ish_smi((intptr_t)(length - n)));
@@ -111,6 +125,7 @@ static word_t *trim_fixed_array(v8ish_heap *heap, word_t *array, size_t n,
   /* The mark state moves with the start (the new start may share the old
    * start's granule: then it is the same byte). */
   ccgc_mark_set(moved, color);
+  v8ish_unsafe_shape_change_end(heap, array, locked);
   heap->used_bytes -= n * 8;
   v8ish_handles_relocate(heap, v8ish_tag(array), v8ish_tag(moved));
   return moved;
@@ -166,9 +181,10 @@ ccgc_status v8ish_object_shrink_slack(v8ish_heap *heap, v8ish_local object) {
   if (!next) return v8ish_last_status(heap);
   v8ish_untag(next)[CLASS_WORDS] = v8ish_smi((intptr_t)new_words);
   v8ish_untag(next)[CLASS_INOBJECT_COUNT] = v8ish_smi(used);
-  v8ish_unsafe_shape_change_begin(heap, o);
+  bool locked = v8ish_unsafe_shape_change_begin(heap, o);
   v8ish_store(heap, o, 0, next); /* the size shrinks ... */
   v8ish_write_filler(heap, o + new_words, (old_words - new_words) * 8);
+  v8ish_unsafe_shape_change_end(heap, o, locked);
   heap->used_bytes -= (old_words - new_words) * 8; /* ... the tail is free */
   return CCGC_OK;
 }
