@@ -64,4 +64,15 @@ char *ccgc_path_format(const ccgc_path *path);
  * probe's explanation says so. Caller frees with free(). */
 char *ccgc_probe_explain(ccgc_collector *collector, const ccgc_probe *probe);
 
+/* The retained size of object: its own size plus that of every object it
+ * dominates in the graph from a virtual root to all roots (strong edges;
+ * an ephemeron value once its key is reachable, from the table holding it;
+ * weak edges never), i.e. what would be freed if object became unreachable.
+ * Cooper-Harvey-Kennedy dominators (retained-size.c). Either out pointer
+ * may be NULL. CCGC_OK; CCGC_E_FOREIGN_POINTER if no heap owns object;
+ * CCGC_E_INVALID_ARGUMENT (zeros) if object is unreachable;
+ * CCGC_E_IN_COLLECTION inside a collection. */
+ccgc_status ccgc_retained_size(ccgc_collector *collector, void *object,
+                               size_t *bytes, size_t *objects);
+
 #endif /* CCGC_PROBE_H */

@@ -14,11 +14,17 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "demo-scenario.h"
 #include "heap-snapshot.h"
 #include "host.h"
 
-enum { POINT_BASELINE = 1, POINT_TARGET, POINT_FINAL, POINT_COUNT = 3 };
-static const char *const point_names[] = {NULL, "baseline", "target", "final"};
+enum {
+  POINT_BASELINE = DEMO_POINT_BASELINE,
+  POINT_TARGET = DEMO_POINT_TARGET,
+  POINT_FINAL = DEMO_POINT_FINAL,
+  POINT_COUNT = DEMO_POINT_COUNT
+};
+#define point_names demo_point_names
 
 static void usage(FILE *out) {
   fputs("usage: ccgc snapshot [--out FILE] [--at POINT] [--series DIR] [--baseline]\n"
@@ -80,7 +86,7 @@ typedef struct run {
   ccgc_host_world *w;
   ccgc_heap_snapshot_ids *ids;
   bool baseline, quiet;
-  v8ish_global app;
+  demo_scenario scenario;
   point points[POINT_COUNT + 1];
   const char *series_dir; /* or NULL */
   const char *out_path;
@@ -96,34 +102,6 @@ static void say(const run *r, const char *fmt, ...) {
   vprintf(fmt, args);
   va_end(args);
   putchar('\n');
-}
-
-/* --- the scenario -------------------------------------------------------------- */
-
-/* closure -> context -> wrapper -> element -> listener -> closure */
-static void listen(ccgc_host_world *w, ccgc_host_node *node, const char *name) {
-  v8ish_local wrapper = ccgc_host_wrap(w, node);
-  v8ish_local closure = ccgc_host_make_closure(w, name, &wrapper, 1);
-  ccgc_host_add_event_listener(w, node, "click", closure);
-}
-
-/* <div id=ID><button>ID item i</button>...</div>, a listener on each button. */
-static ccgc_host_node *build_subtree(ccgc_host_world *w, const char *id, int items) {
-  ccgc_host_node *root = ccgc_host_create_element(w, "div");
-  ccgc_host_set_attribute(w, root, "id", id);
-  for (int i = 0; i < items; i++) {
-    ccgc_host_node *item = ccgc_host_create_element(w, "button");
-    char text[48];
-    snprintf(text, sizeof text, "%s item %d", id, i);
-    ccgc_host_append_child(w, item, ccgc_host_create_text(w, text));
-    ccgc_host_append_child(w, root, item);
-    listen(w, item, "onItemClick");
-  }
-  return root;
-}
-
-static void set_app(run *r, const char *property, v8ish_local value) {
-  v8ish_object_set(r->w->script, v8ish_global_get(r->w->script, r->app), property, value);
 }
 
 /* --- the host's own count ------------------------------------------------------------ */
@@ -252,13 +230,15 @@ static void write_point(run *r, int at, FILE *file) {
     g_hash_table_add(p->ids, GUINT_TO_POINTER(g_array_index(p->dom, dom_node, i).id));
 }
 
-/* Collects as V8 does before a snapshot; writes the point's snapshot if it
- * is wanted, else refreshes the ids (the snapshots after it keep theirs). */
-static void checkpoint(run *r, int at) {
-  ccgc_collect(r->w->collector, CCGC_REASON_HOST_REQUEST);
+/* Right after each point's collection (demo-scenario.c collects, as V8 does
+ * before a snapshot): writes the point's snapshot if it is wanted, else
+ * refreshes the ids (the snapshots after it keep theirs). */
+static bool checkpoint(demo_scenario *scenario, int at, void *data) {
+  run *r = data;
+  (void)scenario;
   if (!wanted(r, at)) {
     ccgc_heap_snapshot_ids_refresh(r->ids, r->w->collector);
-    return;
+    return true;
   }
   point *p = &r->points[at];
   p->path = r->series_dir ? g_strdup_printf("%s/%s.heapsnapshot", r->series_dir,
@@ -268,59 +248,10 @@ static void checkpoint(run *r, int at) {
   if (!file) {
     fprintf(stderr, "ccgc snapshot: cannot write '%s': %s\n", p->path, strerror(errno));
     r->exit_code = 1;
-    return;
+    return false;
   }
   write_point(r, at, file);
-}
-
-static void run_scenario(run *r) {
-  ccgc_host_world *w = r->w;
-  v8ish_handle_scope scope;
-  v8ish_handle_scope_open(w->script, &scope);
-  /* var app = {document}; every button gets a click listener capturing its
-   * wrapper; app.buttons = [...document.querySelectorAll("button")] */
-  v8ish_local app = v8ish_object_new(w->script);
-  v8ish_object_set(w->script, app, "document", ccgc_host_wrap(w, w->document));
-  r->app = v8ish_global_new(w->script, app, false);
-  GPtrArray *buttons = g_ptr_array_new();
-  for (ccgc_host_node *node = w->document; node;
-       node = ccgc_host_next_in_order(w->document, node))
-    if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "button")) {
-      listen(w, node, "onClick");
-      g_ptr_array_add(buttons, node);
-    }
-  set_app(r, "buttons",
-          ccgc_host_wrapper_array(w, (ccgc_host_node *const *)buttons->pdata, buttons->len));
-  g_ptr_array_free(buttons, TRUE);
-  v8ish_handle_scope_close(&scope);
-  checkpoint(r, POINT_BASELINE);
-  if (r->exit_code || (!r->series_dir && r->at == POINT_BASELINE)) return;
-
-  /* 'open': the menu leaves the page with its links' listeners; a tooltip
-   * is built and dropped; a dialog opens and app.modal keeps it. */
-  v8ish_handle_scope_open(w->script, &scope);
-  ccgc_host_node *menu = ccgc_host_get_element_by_id(w->document, "menu");
-  if (menu && menu->parent) {
-    for (ccgc_host_node *node = menu; node; node = ccgc_host_next_in_order(menu, node))
-      if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "a"))
-        listen(w, node, "onNavigate");
-    ccgc_host_remove_child(w, menu->parent, menu);
-  }
-  build_subtree(w, "tooltip", 2);
-  ccgc_host_node *modal = build_subtree(w, "modal", 3);
-  ccgc_host_node *body = ccgc_host_find_tag(w->document, "body");
-  ccgc_host_append_child(w, body ? body : w->document, modal);
-  set_app(r, "modal", ccgc_host_wrap(w, modal));
-  v8ish_handle_scope_close(&scope);
-  checkpoint(r, POINT_TARGET);
-  if (r->exit_code || (!r->series_dir && r->at == POINT_TARGET)) return;
-
-  /* 'close': the dialog leaves the page, but app.modal still holds it. */
-  v8ish_handle_scope_open(w->script, &scope);
-  if (modal->parent) ccgc_host_remove_child(w, modal->parent, modal);
-  set_app(r, "buttons", v8ish_integer(w->script, 0));
-  v8ish_handle_scope_close(&scope);
-  checkpoint(r, POINT_FINAL);
+  return !r->exit_code && (r->series_dir || r->at != at);
 }
 
 /* --- expected.json ------------------------------------------------------------------------- */
@@ -489,9 +420,7 @@ int ccgc_cmd_snapshot(int argc, char **argv) {
 
   ccgc_collector_options options = {.verify = true};
   r.w = ccgc_host_world_new(r.baseline ? BRIDGE_MODE_BASELINE : BRIDGE_MODE_UNIFIED, &options);
-  const char *bundled = ccgc_host_default_page();
-  ccgc_status status = page ? ccgc_host_load_html(r.w, page)
-                            : ccgc_host_load_html_memory(r.w, bundled, strlen(bundled));
+  ccgc_status status = demo_scenario_load(r.w, page);
   if (status != CCGC_OK) {
     fprintf(stderr, "ccgc snapshot: %s\n", r.w->error);
     ccgc_host_world_free(r.w);
@@ -503,7 +432,8 @@ int ccgc_cmd_snapshot(int argc, char **argv) {
       ccgc_host_count_nodes(r.w->document, CCGC_HOST_TEXT),
       r.baseline ? "baseline (global handles)" : "unified (traced references)");
   r.ids = ccgc_heap_snapshot_ids_new();
-  run_scenario(&r);
+  r.scenario.world = r.w;
+  demo_scenario_run(&r.scenario, checkpoint, &r);
   if (ccgc_collector_last_verify(r.w->collector)->errors) {
     fprintf(stderr, "ccgc snapshot: the marking verifier found errors: %s\n",
             ccgc_collector_last_verify(r.w->collector)->first_error);
@@ -521,7 +451,7 @@ int ccgc_cmd_snapshot(int argc, char **argv) {
     if (p->ids) g_hash_table_destroy(p->ids);
   }
   ccgc_heap_snapshot_ids_free(r.ids);
-  v8ish_global_free(r.w->script, r.app);
+  demo_scenario_finish(&r.scenario);
   ccgc_host_world_free(r.w);
   return r.exit_code;
 }

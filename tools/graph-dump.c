@@ -1,11 +1,15 @@
 /* graph-dump.c - Graphviz pictures of the cross-heap graph (graph-dump.h). */
 #include "graph-dump.h"
 
+#include <stdlib.h>
+
 #include <errno.h>
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "graph-filter.h"
 
 /* The values of ccgc_object_info.color (ccgc_color). */
 enum { COLOR_WHITE = 0, COLOR_GREY = 1, COLOR_BLACK = 2 };
@@ -13,7 +17,9 @@ enum { COLOR_WHITE = 0, COLOR_GREY = 1, COLOR_BLACK = 2 };
 #define PURPLE "#75507b"
 #define RECLAIMED_FILL "#f4cccc"
 
-typedef enum visibility { SHOWN, FOLDED, OMITTED } visibility;
+/* COLLAPSED: kept by the filter but over the node budget, drawn as part of
+ * a summary node. */
+typedef enum visibility { SHOWN, FOLDED, OMITTED, COLLAPSED } visibility;
 
 /* Script-heap internals. Hidden classes and leaf values are left out with
  * their edges (every object points at its hidden class: noise); backing
@@ -66,6 +72,13 @@ typedef struct drawing {
   GHashTable *traced_edges;  /* "D:W" of every traced edge */
   GHashTable *merged;        /* "first:second" -> merged_edge* */
   GPtrArray *merged_order;   /* the merged edges in order, owning them */
+  guint *summary_of;         /* per COLLAPSED object: its summary node's index */
+  GPtrArray *summaries;      /* Agnode_t* of the summary nodes */
+  GHashTable *summary_keys;  /* "heap/type" -> 1 + index in summaries */
+  GArray *summary_counts;    /* size_t per summary node */
+  GHashTable *summary_edges; /* "tail:summary" drawn already */
+  bool *targets;             /* per object: a filter target, highlighted */
+  graph_dump_result result;
 } drawing;
 
 static char *pair_key(const void *a, const void *b) {
@@ -103,25 +116,106 @@ static const char *fill_for(const drawing *d, const snap_object *object) {
   }
 }
 
+static visibility base_visibility(const drawing *d, const snap_object *object) {
+  if (d->options->show_internals) return SHOWN;
+  return listed(object->type_name, omitted_types)  ? OMITTED
+         : listed(object->type_name, folded_types) ? FOLDED
+                                                   : SHOWN;
+}
+
+/* Everything left out by the filter is OMITTED; the kept objects past the
+ * node budget, in the filter's order, are COLLAPSED. */
+static int choose(drawing *d, char *error, size_t error_size) {
+  const GArray *objects = d->snapshot->objects;
+  d->visibility = g_new0(visibility, objects->len + 1);
+  bool *folded = g_new0(bool, objects->len + 1);
+  for (guint i = 0; i < objects->len; i++) {
+    d->visibility[i] = OMITTED;
+    folded[i] = base_visibility(d, &g_array_index(objects, snap_object, i)) == FOLDED;
+  }
+  GArray *order = graph_filter_select(d->snapshot, d->options, folded, error, error_size);
+  g_free(folded);
+  if (!order) return -1;
+  size_t drawn = 0;
+  for (guint k = 0; k < order->len; k++) {
+    guint i = g_array_index(order, guint, k);
+    visibility shown = base_visibility(d, &g_array_index(objects, snap_object, i));
+    if (shown == SHOWN && d->options->max_nodes && drawn >= d->options->max_nodes)
+      shown = COLLAPSED;
+    drawn += shown == SHOWN;
+    d->visibility[i] = shown;
+    d->result.selected += shown != OMITTED;
+  }
+  g_array_free(order, TRUE);
+  d->result.drawn = drawn;
+  if (d->result.selected == 0) {
+    snprintf(error, error_size, "the filter matches no object that is drawn");
+    return -1;
+  }
+  d->targets = g_new0(bool, objects->len + 1);
+  for (size_t t = 0; d->options->filter != GRAPH_DUMP_ALL && t < d->options->target_count;
+       t++) {
+    size_t at;
+    if (d->options->targets && graph_snapshot_find(d->snapshot, d->options->targets[t], &at))
+      d->targets[at] = true;
+  }
+  return 0;
+}
+
+/* One node per heap and type for the objects over the budget. */
+static void add_summaries(drawing *d) {
+  const GArray *objects = d->snapshot->objects;
+  d->summary_of = g_new0(guint, objects->len + 1);
+  for (guint i = 0; i < objects->len; i++) {
+    if (d->visibility[i] != COLLAPSED) continue;
+    const snap_object *object = &g_array_index(objects, snap_object, i);
+    char *key = g_strdup_printf("%s/%s", object->heap_name, object->type_name);
+    guint at = GPOINTER_TO_UINT(g_hash_table_lookup(d->summary_keys, key));
+    if (!at) {
+      char name[48];
+      snprintf(name, sizeof name, "summary%u", d->summaries->len);
+      Agnode_t *node = agnode(cluster(d, object->heap_id, object->heap_name), name, 1);
+      set_attr(node, "shape", "folder");
+      set_attr(node, "style", "filled,dashed");
+      set_attr(node, "fillcolor", "#eeeeec");
+      set_attr(node, "class", "summary");
+      g_ptr_array_add(d->summaries, node);
+      size_t zero = 0;
+      g_array_append_val(d->summary_counts, zero);
+      at = d->summaries->len;
+      g_hash_table_insert(d->summary_keys, key, GUINT_TO_POINTER(at));
+    } else {
+      g_free(key);
+    }
+    d->summary_of[i] = at - 1;
+    g_array_index(d->summary_counts, size_t, at - 1)++;
+    d->result.collapsed++;
+  }
+  for (guint s = 0; s < d->summaries->len; s++) {
+    const snap_object *any = NULL;
+    for (guint i = 0; i < objects->len && !any; i++)
+      if (d->visibility[i] == COLLAPSED && d->summary_of[i] == s)
+        any = &g_array_index(objects, snap_object, i);
+    char label[192];
+    snprintf(label, sizeof label, "+%zu more %s", g_array_index(d->summary_counts, size_t, s),
+             any->type_name);
+    set_attr(d->summaries->pdata[s], "label", label);
+  }
+  d->result.summary_nodes = d->summaries->len;
+}
+
 static void add_nodes(drawing *d) {
   const GArray *objects = d->snapshot->objects;
   d->nodes = g_new0(Agnode_t *, objects->len + 1);
-  d->visibility = g_new0(visibility, objects->len + 1);
   for (guint i = 0; i < objects->len; i++) {
     const snap_object *object = &g_array_index(objects, snap_object, i);
-    visibility shown = SHOWN;
-    if (!d->options->show_internals)
-      shown = listed(object->type_name, omitted_types)  ? OMITTED
-              : listed(object->type_name, folded_types) ? FOLDED
-                                                        : SHOWN;
-    d->visibility[i] = shown;
-    if (shown != SHOWN) continue;
+    if (d->visibility[i] != SHOWN) continue;
     char name[32], label[256], reclaimed[48] = "";
     snprintf(name, sizeof name, "n%u", i);
     if (object->reclaimed_in)
       snprintf(reclaimed, sizeof reclaimed, "\\n(reclaimed in GC %u)", object->reclaimed_in);
-    snprintf(label, sizeof label, "%s%s%s\\n%zu B%s", object->type_name,
-             object->note ? " " : "", object->note ? object->note : "", object->size,
+    snprintf(label, sizeof label, "%s%s%s\\n@%u, %zu B%s", object->type_name,
+             object->note ? " " : "", object->note ? object->note : "", i, object->size,
              reclaimed);
     Agnode_t *node = agnode(cluster(d, object->heap_id, object->heap_name), name, 1);
     set_attr(node, "label", label);
@@ -129,6 +223,11 @@ static void add_nodes(drawing *d) {
     set_attr(node, "style", object->reclaimed_in ? "filled,dashed" : "filled");
     set_attr(node, "fillcolor", fill_for(d, object));
     if (object->reclaimed_in) set_attr(node, "color", "#cc0000");
+    if (d->targets[i]) {
+      set_attr(node, "color", "#f57900");
+      set_attr(node, "penwidth", "3");
+      set_attr(node, "class", "target");
+    }
     d->nodes[i] = node;
   }
 }
@@ -266,6 +365,21 @@ static void draw_reference(drawing *d, Agnode_t *tail, Agnode_t *head,
   }
 }
 
+/* One grey edge from a drawn node to a summary node, however many of the
+ * summarised objects it references. */
+static void draw_to_summary(drawing *d, Agnode_t *tail, size_t index) {
+  Agnode_t *summary = d->summaries->pdata[d->summary_of[index]];
+  char *key = pair_key(tail, summary);
+  if (g_hash_table_contains(d->summary_edges, key)) {
+    g_free(key);
+    return;
+  }
+  g_hash_table_add(d->summary_edges, key);
+  Agedge_t *edge = agedge(d->graph, tail, summary, NULL, 1);
+  set_attr(edge, "color", "#888a85");
+  set_attr(edge, "style", "dashed");
+}
+
 static void push_out_edges(drawing *d, GPtrArray *stack, void *from) {
   GPtrArray *edges = g_hash_table_lookup(d->out_edges, from);
   for (guint i = 0; edges && i < edges->len; i++) g_ptr_array_add(stack, edges->pdata[i]);
@@ -278,6 +392,10 @@ static void follow(drawing *d, Agnode_t *tail, const snap_edge *first) {
   if (!graph_snapshot_find(d->snapshot, first->to, &index)) return;
   if (d->visibility[index] == SHOWN) {
     draw_reference(d, tail, d->nodes[index], first, first);
+    return;
+  }
+  if (d->visibility[index] == COLLAPSED) {
+    draw_to_summary(d, tail, index);
     return;
   }
   if (d->visibility[index] == OMITTED || first->kind == CCGC_EDGE_WEAK) return;
@@ -293,6 +411,8 @@ static void follow(drawing *d, Agnode_t *tail, const snap_edge *first) {
     g_hash_table_add(seen, edge->to);
     if (d->visibility[index] == SHOWN)
       draw_reference(d, tail, d->nodes[index], first, edge);
+    else if (d->visibility[index] == COLLAPSED)
+      draw_to_summary(d, tail, index);
     else if (d->visibility[index] == FOLDED && edge->kind != CCGC_EDGE_WEAK)
       push_out_edges(d, stack, edge->to);
   }
@@ -305,8 +425,10 @@ static void draw_edges(drawing *d) {
   GPtrArray *root_edges = g_hash_table_lookup(d->out_edges, NULL);
   for (guint i = 0; root_edges && i < root_edges->len; i++) {
     const snap_edge *edge = root_edges->pdata[i];
-    const snap_object *target = graph_snapshot_find(d->snapshot, edge->to, NULL);
-    if (target)
+    size_t index;
+    const snap_object *target = graph_snapshot_find(d->snapshot, edge->to, &index);
+    /* no roots node for roots the filter left out */
+    if (target && d->visibility[index] != OMITTED)
       follow(d, root_node(d, target->heap_id, target->heap_name), edge);
   }
   for (guint i = 0; i < d->snapshot->objects->len; i++) {
@@ -337,6 +459,13 @@ static void set_legend(drawing *d) {
                   "'tail's field / head's field'; red dashed box: reclaimed");
   if (d->colors)
     g_string_append(label, "\\nfill: mark color (white, grey: light grey, black: darker grey)");
+  static const char *const filters[] = {NULL, "focus on the orange object", "retaining paths of the orange objects", "detached DOM nodes and what they reach"};
+  if (d->options->filter != GRAPH_DUMP_ALL)
+    g_string_append_printf(label, "\\nfilter: %s: %zu of %u objects", filters[d->options->filter],
+                           d->result.selected, d->snapshot->objects->len);
+  if (d->result.summary_nodes)
+    g_string_append_printf(label, "; node budget %zu: %zu objects in %zu summary nodes",
+                           d->options->max_nodes, d->result.collapsed, d->result.summary_nodes);
   if (!d->options->show_internals)
     g_string_append(label, "\\nhidden classes, strings and numbers omitted; backing "
                            "stores folded into edges (ccgc demo --all shows them)");
@@ -351,22 +480,43 @@ static bool any_colored(const graph_snapshot *snapshot) {
 }
 
 /* Lays out the graph as written, read back, as `dot` would, and renders
- * SVG in process. */
-static int render_svg(GVC_t *gvc, const char *dot_path, const char *svg_path,
-                      char *error, size_t error_size) {
+ * SVG and/or PNG in process from that one layout. */
+static int render(GVC_t *gvc, const char *dot_path, const char *svg_path,
+                  const char *png_path, char *error, size_t error_size) {
   FILE *in = fopen(dot_path, "r");
   Agraph_t *read_back = in ? agread(in, NULL) : NULL;
   if (in) fclose(in);
-  if (!read_back || gvLayout(gvc, read_back, "dot") != 0 ||
-      gvRenderFilename(gvc, read_back, "svg", (char *)svg_path) != 0) {
-    snprintf(error, error_size, "Graphviz could not render '%s'", svg_path);
+  if (!read_back || gvLayout(gvc, read_back, "dot") != 0) {
+    snprintf(error, error_size, "Graphviz could not lay out '%s'", dot_path);
     return -1;
   }
+  const char *paths[] = {svg_path, png_path}, *formats[] = {"svg", "png"};
+  for (int i = 0; i < 2; i++)
+    if (paths[i] && gvRenderFilename(gvc, read_back, formats[i], (char *)paths[i]) != 0) {
+      snprintf(error, error_size, "Graphviz could not render '%s'", paths[i]);
+      return -1;
+    }
   /* No gvFreeLayout/agclose: in Graphviz 2.42 the dot layout double-frees
    * there on graphs with clusters and edge labels (seen under
    * AddressSanitizer). The `dot` command never frees it either; the layout
    * is left to process exit (tests/lsan.supp, docs/dependencies.md). */
   return 0;
+}
+
+static void drawing_destroy(drawing *d) {
+  g_free(d->nodes);
+  g_free(d->visibility);
+  g_free(d->targets);
+  g_free(d->summary_of);
+  if (d->out_edges) g_hash_table_destroy(d->out_edges);
+  if (d->wrapper_edges) g_hash_table_destroy(d->wrapper_edges);
+  if (d->traced_edges) g_hash_table_destroy(d->traced_edges);
+  g_hash_table_destroy(d->merged);
+  g_ptr_array_free(d->merged_order, TRUE);
+  g_ptr_array_free(d->summaries, TRUE);
+  g_hash_table_destroy(d->summary_keys);
+  g_array_free(d->summary_counts, TRUE);
+  g_hash_table_destroy(d->summary_edges);
 }
 
 int graph_dump_write(const graph_snapshot *snapshot,
@@ -379,14 +529,23 @@ int graph_dump_write(const graph_snapshot *snapshot,
   d.colors = options->show_colors && any_colored(snapshot);
   d.merged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   d.merged_order = g_ptr_array_new_with_free_func(merged_edge_free);
+  d.summaries = g_ptr_array_new();
+  d.summary_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  d.summary_counts = g_array_new(FALSE, FALSE, sizeof(size_t));
+  d.summary_edges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  if (choose(&d, error, error_size) != 0) {
+    drawing_destroy(&d);
+    return -1;
+  }
   /* The context first: it registers the layout plugins' record types, which
    * a graph opened before it would lack (Graphviz 2.42 double-frees then). */
   GVC_t *gvc = gvContext();
   d.graph = agopen((char *)"ccgc", Agdirected, NULL);
   set_attr(d.graph, "rankdir", "TB");
   set_attr(d.graph, "fontname", "Helvetica");
-  set_legend(&d);
   add_nodes(&d);
+  add_summaries(&d);
+  set_legend(&d);
   index_edges(&d);
   draw_edges(&d);
   int result = 0;
@@ -400,14 +559,33 @@ int graph_dump_write(const graph_snapshot *snapshot,
     result = -1;
   }
   agclose(d.graph);
-  if (result == 0 && svg_path) result = render_svg(gvc, dot_path, svg_path, error, error_size);
+  if (result == 0 && (svg_path || options->png_path))
+    result = render(gvc, dot_path, svg_path, options->png_path, error, error_size);
   gvFreeContext(gvc);
-  g_free(d.nodes);
-  g_free(d.visibility);
-  g_hash_table_destroy(d.out_edges);
-  g_hash_table_destroy(d.wrapper_edges);
-  g_hash_table_destroy(d.traced_edges);
-  g_hash_table_destroy(d.merged);
-  g_ptr_array_free(d.merged_order, TRUE);
+  if (options->result) *options->result = d.result;
+  drawing_destroy(&d);
   return result;
+}
+
+const snap_object *graph_dump_find_named(const graph_snapshot *snapshot, const char *name,
+                                         size_t *index) {
+  if (!name) return NULL;
+  const GArray *objects = snapshot->objects;
+  if (name[0] == '@') {
+    char *end;
+    errno = 0;
+    unsigned long at = strtoul(name + 1, &end, 10);
+    if (errno || end == name + 1 || *end || name[1] == '-' || at >= objects->len) return NULL;
+    if (index) *index = at;
+    return &g_array_index(objects, snap_object, at);
+  }
+  if (name[0] != '#') return NULL;
+  for (guint i = 0; i < objects->len; i++) {
+    const snap_object *object = &g_array_index(objects, snap_object, i);
+    if (object->note && !strcmp(object->note, name)) {
+      if (index) *index = i;
+      return object;
+    }
+  }
+  return NULL;
 }

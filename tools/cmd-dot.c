@@ -1,0 +1,241 @@
+/* cmd-dot.c - `ccgc dot`: a Graphviz picture of both heaps after a point of
+ * the demo host's scenario (demo-scenario.h), with the filters of
+ * graph-dump.h: focus with a depth, retaining paths, detached subtrees, a
+ * node budget. */
+#include <errno.h>
+#include <getopt.h>
+#include <glib.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "demo-scenario.h"
+#include "graph-dump.h"
+
+#define NAME "ccgc dot"
+
+static void usage(FILE *out) {
+  fputs("usage: ccgc dot [--out FILE.dot] [--svg FILE] [--png FILE]\n"
+        "                [--focus OBJ | --path OBJ ... | --detached] [--depth N]\n"
+        "                [--max-nodes N] [--at POINT] [--mid-cycle] [--all]\n"
+        "                [--page PAGE] [--baseline]\n"
+        "\n"
+        "Runs the demo host's scenario (the one of 'ccgc snapshot': #menu and\n"
+        "#tooltip detached and held by their listeners' cycles, #modal detached\n"
+        "and kept by app.modal) up to POINT and draws both heaps with Graphviz:\n"
+        "one cluster per heap, wrapper pairs bonded, roots, weak edges dashed,\n"
+        "ephemeron edges dotted (docs/tools.md).\n"
+        "\n"
+        "OBJ names an object: #ID is the element whose id attribute is ID (#menu,\n"
+        "#modal, also #document); @N is the object labelled @N in a picture (its\n"
+        "index in the walk; the same for the same page, point and options).\n"
+        "\n"
+        "  --out FILE     the DOT file (default build/demo/heap.dot)\n"
+        "  --svg FILE     also render SVG in process (libgvc)\n"
+        "  --png FILE     also render PNG in process\n"
+        "  --focus OBJ    only OBJ and what lies within --depth hops of it\n"
+        "  --path OBJ     only the shortest retaining path of OBJ from a root\n"
+        "                 (repeat for several objects)\n"
+        "  --detached     only detached DOM nodes and what they reach within\n"
+        "                 --depth hops, attached nodes excluded\n"
+        "  --depth N      hops for --focus (default 2) and --detached (default 1);\n"
+        "                 backing stores folded into edges cost none\n"
+        "  --max-nodes N  at most N object nodes; the rest become summary nodes\n"
+        "                 per heap and type ('+12 more HTMLButtonElement')\n"
+        "  --at POINT     baseline, target, final or 1..3 (default final)\n"
+        "  --mid-cycle    draw during incremental marking (after one bounded\n"
+        "                 step): nodes filled by mark color\n"
+        "  --all          also draw hidden classes, strings and backing stores\n"
+        "  --page PAGE    load PAGE instead of the bundled page\n"
+        "  --baseline     DOM-to-script references as global handles\n"
+        "  --help         this text\n",
+        out);
+}
+
+typedef struct dot_args {
+  const char *out, *svg, *png, *page, *focus;
+  GPtrArray *paths;
+  bool detached, all, baseline, mid_cycle, depth_given;
+  int depth, at;
+  size_t max_nodes;
+} dot_args;
+
+static int usage_error(const char *fmt, const char *arg) {
+  fputs(NAME ": ", stderr);
+  fprintf(stderr, fmt, arg);
+  fputs(" (try 'ccgc dot --help')\n", stderr);
+  return 2;
+}
+
+/* A whole number in [min, max], or -1. */
+static long parse_count(const char *text, long min, long max) {
+  char *end;
+  errno = 0;
+  long value = strtol(text, &end, 10);
+  if (errno || end == text || *end || value < min || value > max) return -1;
+  return value;
+}
+
+static int parse(int argc, char **argv, dot_args *a) {
+  static const struct option options[] = {
+      {"out", required_argument, NULL, 'o'},   {"svg", required_argument, NULL, 's'},
+      {"png", required_argument, NULL, 'g'},   {"focus", required_argument, NULL, 'f'},
+      {"path", required_argument, NULL, 'P'},  {"detached", no_argument, NULL, 'D'},
+      {"depth", required_argument, NULL, 'd'}, {"max-nodes", required_argument, NULL, 'm'},
+      {"at", required_argument, NULL, 'a'},    {"mid-cycle", no_argument, NULL, 'c'},
+      {"all", no_argument, NULL, 'A'},         {"page", required_argument, NULL, 'p'},
+      {"baseline", no_argument, NULL, 'b'},    {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  optind = 1;
+  opterr = 0;
+  int option;
+  long value;
+  while ((option = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+    switch (option) {
+    case 'o': a->out = optarg; break;
+    case 's': a->svg = optarg; break;
+    case 'g': a->png = optarg; break;
+    case 'f': a->focus = optarg; break;
+    case 'P': g_ptr_array_add(a->paths, optarg); break;
+    case 'D': a->detached = true; break;
+    case 'c': a->mid_cycle = true; break;
+    case 'A': a->all = true; break;
+    case 'p': a->page = optarg; break;
+    case 'b': a->baseline = true; break;
+    case 'd':
+      if ((value = parse_count(optarg, 1, 1000)) < 0)
+        return usage_error("--depth %s is out of range: 1 to 1000 hops", optarg);
+      a->depth = (int)value;
+      a->depth_given = true;
+      break;
+    case 'm':
+      if ((value = parse_count(optarg, 1, 1000000)) < 0)
+        return usage_error("--max-nodes %s is out of range: 1 to 1000000", optarg);
+      a->max_nodes = (size_t)value;
+      break;
+    case 'a':
+      a->at = demo_scenario_parse_point(optarg);
+      if (a->at == -1)
+        return usage_error("--at %s is out of range: the points are 1 (baseline), 2 (target) "
+                           "and 3 (final)", optarg);
+      if (a->at == 0)
+        return usage_error("unknown point '%s': baseline, target, final, or 1 to 3", optarg);
+      break;
+    case 'h': usage(stdout); return 0;
+    case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+    default: return usage_error("unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  if (optind < argc)
+    return usage_error("unexpected argument '%s' (a page is given with --page)", argv[optind]);
+  int filters = (a->focus != NULL) + (a->paths->len > 0) + a->detached;
+  if (filters > 1)
+    return usage_error("%s", "--focus, --path and --detached exclude each other");
+  if (a->depth_given && !a->focus && !a->detached)
+    return usage_error("%s", "--depth goes with --focus or --detached");
+  return -1;
+}
+
+/* Resolves OBJ, or says why not: exit 1 (the name is well formed but
+ * matches nothing), 2 (not a name). */
+static int resolve(const graph_snapshot *snapshot, const char *name, const void **address) {
+  if (name[0] != '#' && name[0] != '@') {
+    fprintf(stderr, NAME ": '%s' is not an object name: #ID (an element's id) or @N (an "
+                    "index shown in labels)\n", name);
+    return 2;
+  }
+  const snap_object *object = graph_dump_find_named(snapshot, name, NULL);
+  if (!object) {
+    fprintf(stderr, NAME ": no object %s in the heaps (%u objects)\n", name,
+            snapshot->objects->len);
+    return 1;
+  }
+  *address = object->address;
+  return 0;
+}
+
+static int draw(dot_args *a, ccgc_host_world *w) {
+  graph_snapshot *snapshot = graph_snapshot_take(w->collector, demo_scenario_describe, w);
+  GPtrArray *targets = g_ptr_array_new();
+  int code = 0;
+  if (a->focus) {
+    const void *address = NULL;
+    code = resolve(snapshot, a->focus, &address);
+    if (!code) g_ptr_array_add(targets, (void *)address);
+  }
+  for (guint i = 0; i < a->paths->len && !code; i++) {
+    const void *address = NULL;
+    code = resolve(snapshot, a->paths->pdata[i], &address);
+    if (!code) g_ptr_array_add(targets, (void *)address);
+  }
+  if (!code) {
+    char title[128];
+    snprintf(title, sizeof title, "ccgc dot: the demo host after '%s'%s",
+             demo_point_names[a->at], a->mid_cycle ? ", during incremental marking" : "");
+    graph_dump_result result;
+    graph_dump_options options = {
+        .show_internals = a->all,
+        /* After a collection every survivor is black: colors say something
+         * only mid-cycle. */
+        .show_colors = a->mid_cycle,
+        .title = title,
+        .filter = a->focus      ? GRAPH_DUMP_FOCUS
+                  : a->paths->len ? GRAPH_DUMP_PATHS
+                  : a->detached ? GRAPH_DUMP_DETACHED
+                                : GRAPH_DUMP_ALL,
+        .targets = (const void *const *)targets->pdata,
+        .target_count = targets->len,
+        .depth = a->depth,
+        .detachedness = demo_scenario_detachedness,
+        .detachedness_data = w,
+        .max_nodes = a->max_nodes,
+        .png_path = a->png,
+        .result = &result};
+    char error[256];
+    if (graph_dump_write(snapshot, &options, a->out, a->svg, error, sizeof error) != 0) {
+      fprintf(stderr, NAME ": %s\n", error);
+      code = 1;
+    } else {
+      printf("%s: %zu of %zu objects drawn", a->out, result.drawn,
+             graph_snapshot_object_count(snapshot));
+      if (result.summary_nodes)
+        printf(", %zu in %zu summary nodes", result.collapsed, result.summary_nodes);
+      printf("%s%s%s%s\n", a->svg ? "; " : "", a->svg ? a->svg : "", a->png ? "; " : "",
+             a->png ? a->png : "");
+    }
+  }
+  g_ptr_array_free(targets, TRUE);
+  graph_snapshot_free(snapshot);
+  return code;
+}
+
+int ccgc_cmd_dot(int argc, char **argv) {
+  dot_args a = {.out = "build/demo/heap.dot", .at = DEMO_POINT_FINAL,
+                .paths = g_ptr_array_new()};
+  int code = parse(argc, argv, &a);
+  if (code >= 0) {
+    g_ptr_array_free(a.paths, TRUE);
+    return code;
+  }
+  /* A bounded incremental step leaves grey and white objects to draw. */
+  ccgc_collector_options options = {.verify = true, .incremental_step_objects = 40};
+  ccgc_host_world *w = demo_scenario_open(NAME, a.baseline, &options, a.page);
+  if (!w) {
+    g_ptr_array_free(a.paths, TRUE);
+    return 1;
+  }
+  demo_scenario scenario = {.world = w};
+  demo_scenario_run_to(&scenario, a.at);
+  if (a.mid_cycle) {
+    ccgc_incremental_start(w->collector, CCGC_REASON_TESTING);
+    ccgc_incremental_step(w->collector, 1.0);
+  }
+  code = draw(&a, w);
+  if (a.mid_cycle) ccgc_incremental_finish(w->collector);
+  demo_scenario_finish(&scenario);
+  ccgc_host_world_free(w);
+  g_ptr_array_free(a.paths, TRUE);
+  return code;
+}

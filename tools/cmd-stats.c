@@ -1,0 +1,291 @@
+/* cmd-stats.c - `ccgc stats`: memory of the demo host's heaps by category,
+ * through the accounting module (ccgc-accounting.h), as a table, JSON or CSV;
+ * optionally with the collector's V8-style --trace-gc lines.
+ *
+ * The heaps do not feed accounting per type (they count bytes and objects
+ * per heap only: ccgc_collector_heap_stats), and a hook in the allocation
+ * path would cost every allocation an atomic add for a report that is read
+ * rarely. So the report is computed when asked: one ccgc_collector_walk adds
+ * every object to its categories. Three views, each its own accounting table
+ * so that each view's total is the heaps' total and nothing is counted twice:
+ *   heap  "script", "dom"
+ *   type  "script/Object", "dom/HTMLDivElement", ...
+ *   host  the host's own: "host:listeners" (EventListener objects),
+ *         "host:detached-dom" (detached Document/Element/Text nodes) - a
+ *         subset, not a partition
+ * The heap and type views' totals are checked against
+ * ccgc_collector_heap_stats (used bytes, objects); a mismatch exits 1. The
+ * walk gives payload sizes, the heaps count cells: a "<heap>/(headers+padding)"
+ * category holds the difference, checked to be at most HEADER_SLACK bytes per
+ * object. */
+#include <errno.h>
+#include <getopt.h>
+#include <glib.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccgc-accounting.h"
+#include "commands.h"
+#include "demo-scenario.h"
+
+#define NAME "ccgc stats"
+/* Most bytes per object that a heap may count beyond its payload (a cell
+ * header and allocation rounding). */
+#define HEADER_SLACK 32
+
+static void usage(FILE *out) {
+  fputs("usage: ccgc stats [--format table|json|csv] [--at POINT] [--max-categories N]\n"
+        "                  [--trace-gc] [--trace-gc-verbose] [--page PAGE] [--baseline]\n"
+        "\n"
+        "Runs the demo host's scenario (the one of 'ccgc snapshot') up to POINT\n"
+        "and reports memory by category, in three views whose categories are\n"
+        "created by name at run time: per heap ('script', 'dom'), per type\n"
+        "('dom/HTMLDivElement'), and the host's own ('host:listeners',\n"
+        "'host:detached-dom'). The heap and type views' totals are checked\n"
+        "against the heaps' own statistics (exit 1 if they differ).\n"
+        "\n"
+        "  --format F          table (default), json or csv\n"
+        "  --at POINT          baseline, target, final or 1..3 (default final)\n"
+        "  --max-categories N  the name-to-category table's size per view (default\n"
+        "                      256, at least 1); names past it go to 'other'\n"
+        "  --trace-gc          a V8-style line per collection of the scenario\n"
+        "  --trace-gc-verbose  also per-heap detail lines\n"
+        "                      (on stdout with table, on stderr with json and csv,\n"
+        "                      so that the report stays parseable)\n"
+        "  --page PAGE         load PAGE instead of the bundled page\n"
+        "  --baseline          DOM-to-script references as global handles\n"
+        "  --help              this text\n",
+        out);
+}
+
+enum { VIEW_HEAP, VIEW_TYPE, VIEW_HOST, VIEW_COUNT };
+static const char *const view_names[VIEW_COUNT] = {"heap", "type", "host"};
+
+typedef struct census {
+  ccgc_host_world *w;
+  ccgc_accounting *views[VIEW_COUNT];
+  ccgc_category listeners, detached;
+  GHashTable *type_categories; /* "heap/type" -> category + 1 */
+} census;
+
+static void count_object(const ccgc_object_info *info, void *data) {
+  census *c = data;
+  ccgc_accounting_add(c->views[VIEW_HEAP],
+                      ccgc_accounting_category(c->views[VIEW_HEAP], info->heap_name),
+                      (int64_t)info->size, 1);
+  /* The lock-taking name lookup once per type, then only the lock-free add. */
+  char *key = g_strdup_printf("%s/%s", info->heap_name, info->type_name);
+  gpointer found = g_hash_table_lookup(c->type_categories, key);
+  if (!found) {
+    found = GUINT_TO_POINTER(ccgc_accounting_category(c->views[VIEW_TYPE], key) + 1);
+    g_hash_table_insert(c->type_categories, key, found);
+  } else {
+    g_free(key);
+  }
+  ccgc_accounting_add(c->views[VIEW_TYPE], GPOINTER_TO_UINT(found) - 1, (int64_t)info->size, 1);
+  if (!strcmp(info->heap_name, "dom") && !strcmp(info->type_name, "EventListener"))
+    ccgc_accounting_add(c->views[VIEW_HOST], c->listeners, (int64_t)info->size, 1);
+  ccgc_host_node *node = ccgc_host_node_at(c->w, info->address);
+  if (node && !ccgc_host_is_attached(c->w, node))
+    ccgc_accounting_add(c->views[VIEW_HOST], c->detached, (int64_t)info->size, 1);
+}
+
+static void ignore_edge(void *from, void *to, ccgc_edge edge, void *data) {
+  (void)from, (void)to, (void)edge, (void)data;
+}
+
+/* An accounting report as a string, without its final newline. */
+static char *report_of(const ccgc_accounting *accounting, ccgc_report_format format) {
+  char *text = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream(&text, &size);
+  ccgc_accounting_write(accounting, out, format);
+  fclose(out);
+  if (size && text[size - 1] == '\n') text[size - 1] = '\0';
+  return text;
+}
+
+static int64_t view_total(const ccgc_accounting *accounting, bool count) {
+  int64_t total = 0;
+  ccgc_category_stats stats;
+  for (size_t i = 0; i < ccgc_accounting_category_count(accounting); i++) {
+    ccgc_accounting_get(accounting, (ccgc_category)i, &stats);
+    total += count ? stats.count : stats.bytes;
+  }
+  return total;
+}
+
+static void write_report(const census *c, ccgc_report_format format, const char *point,
+                         const ccgc_heap_stats *heaps, int heap_count, bool match) {
+  if (format == CCGC_REPORT_JSON) {
+    printf("{\"point\":\"%s\",\"views\":{", point);
+    for (int v = 0; v < VIEW_COUNT; v++) {
+      char *text = report_of(c->views[v], format);
+      printf("%s\"%s\":%s", v ? "," : "", view_names[v], text);
+      free(text);
+    }
+    printf("},\"heap_stats\":[");
+    for (int h = 0; h < heap_count; h++)
+      printf("%s{\"heap\":\"%s\",\"used_bytes\":%zu,\"object_count\":%zu,"
+             "\"committed_bytes\":%zu,\"page_count\":%zu}",
+             h ? "," : "", ccgc_collector_heap_name(c->w->collector, h), heaps[h].used_bytes,
+             heaps[h].object_count, heaps[h].committed_bytes, heaps[h].page_count);
+    printf("],\"totals_match_heap_stats\":%s}\n", match ? "true" : "false");
+    return;
+  }
+  if (format == CCGC_REPORT_CSV) {
+    /* One table: the view first, then the accounting module's columns;
+     * heap-stats rows carry used bytes and objects in bytes and count. */
+    puts("view,category,bytes,count,peak_bytes,allocations");
+    for (int v = 0; v < VIEW_COUNT; v++) {
+      char *text = report_of(c->views[v], format);
+      char **lines = g_strsplit(text, "\n", -1);
+      for (size_t i = 1; lines[i]; i++) printf("%s,%s\n", view_names[v], lines[i]);
+      g_strfreev(lines);
+      free(text);
+    }
+    for (int h = 0; h < heap_count; h++)
+      printf("heap-stats,%s,%zu,%zu,,\n", ccgc_collector_heap_name(c->w->collector, h),
+             heaps[h].used_bytes, heaps[h].object_count);
+    return;
+  }
+  printf("memory after '%s', by category\n", point);
+  for (int v = 0; v < VIEW_COUNT; v++) {
+    char *text = report_of(c->views[v], format);
+    printf("\n[%s]%s\n%s\n", view_names[v],
+           v == VIEW_HOST ? " (the host's own categories: a subset, not a partition)" : "",
+           text);
+    free(text);
+  }
+  printf("\nheap statistics (ccgc_collector_heap_stats):\n");
+  for (int h = 0; h < heap_count; h++)
+    printf("  %-8s %10zu bytes used %8zu objects %10zu bytes committed %4zu pages\n",
+           ccgc_collector_heap_name(c->w->collector, h), heaps[h].used_bytes,
+           heaps[h].object_count, heaps[h].committed_bytes, heaps[h].page_count);
+  printf("totals match the heap statistics: %s\n", match ? "yes" : "NO");
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+  fputs(NAME ": ", stderr);
+  fprintf(stderr, fmt, arg);
+  fputs(" (try 'ccgc stats --help')\n", stderr);
+  return 2;
+}
+
+int ccgc_cmd_stats(int argc, char **argv) {
+  static const struct option long_options[] = {
+      {"format", required_argument, NULL, 'f'},   {"at", required_argument, NULL, 'a'},
+      {"max-categories", required_argument, NULL, 'm'},
+      {"trace-gc", no_argument, NULL, 't'},       {"trace-gc-verbose", no_argument, NULL, 'v'},
+      {"page", required_argument, NULL, 'p'},     {"baseline", no_argument, NULL, 'b'},
+      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+  ccgc_report_format format = CCGC_REPORT_TABLE;
+  const char *page = NULL;
+  bool baseline = false, trace = false, verbose = false;
+  int at = DEMO_POINT_FINAL, option;
+  long capacity = 256;
+  optind = 1;
+  opterr = 0;
+  while ((option = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+    switch (option) {
+    case 'f':
+      if (!strcmp(optarg, "table")) format = CCGC_REPORT_TABLE;
+      else if (!strcmp(optarg, "json")) format = CCGC_REPORT_JSON;
+      else if (!strcmp(optarg, "csv")) format = CCGC_REPORT_CSV;
+      else return usage_error("unknown format '%s': table, json or csv", optarg);
+      break;
+    case 'm': {
+      char *end;
+      errno = 0;
+      capacity = strtol(optarg, &end, 10);
+      if (errno || end == optarg || *end || capacity < 1 || capacity > 65536)
+        return usage_error("--max-categories %s is out of range: 1 to 65536", optarg);
+      break;
+    }
+    case 't': trace = true; break;
+    case 'v': trace = verbose = true; break;
+    case 'p': page = optarg; break;
+    case 'b': baseline = true; break;
+    case 'a':
+      at = demo_scenario_parse_point(optarg);
+      if (at == -1)
+        return usage_error("--at %s is out of range: the points are 1 (baseline), 2 (target) "
+                           "and 3 (final)", optarg);
+      if (at == 0)
+        return usage_error("unknown point '%s': baseline, target, final, or 1 to 3", optarg);
+      break;
+    case 'h': usage(stdout); return 0;
+    case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+    default: return usage_error("unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  if (optind < argc)
+    return usage_error("unexpected argument '%s' (a page is given with --page)", argv[optind]);
+
+  ccgc_collector_options options = {
+      .verify = true,
+      .trace_gc = trace ? (format == CCGC_REPORT_TABLE ? stdout : stderr) : NULL,
+      .trace_gc_verbose = verbose};
+  ccgc_host_world *w = demo_scenario_open(NAME, baseline, &options, page);
+  if (!w) return 1;
+  demo_scenario scenario = {.world = w};
+  demo_scenario_run_to(&scenario, at);
+  fflush(stdout);
+
+  census c = {.w = w,
+              .type_categories = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
+  for (int v = 0; v < VIEW_COUNT; v++) c.views[v] = ccgc_accounting_new((size_t)capacity);
+  c.listeners = ccgc_accounting_category(c.views[VIEW_HOST], "host:listeners");
+  c.detached = ccgc_accounting_category(c.views[VIEW_HOST], "host:detached-dom");
+  ccgc_walk_callbacks callbacks = {count_object, ignore_edge, &c};
+  ccgc_collector_walk(w->collector, &callbacks);
+
+  ccgc_heap_stats heaps[CCGC_MAX_HEAPS];
+  int heap_count = ccgc_collector_heap_count(w->collector);
+  size_t used = 0, objects = 0;
+  for (int h = 0; h < heap_count; h++) {
+    ccgc_collector_heap_stats(w->collector, h, &heaps[h]);
+    used += heaps[h].used_bytes;
+    objects += heaps[h].object_count;
+  }
+  /* ccgc_object_info.size is an object's payload; a heap's used bytes count
+   * its cells (the DOM heap's headers and rounding). The difference gets a
+   * category of its own per heap, with no objects, and must stay within a
+   * cell header and rounding (at most HEADER_SLACK bytes) per object. */
+  bool match = true;
+  for (int h = 0; h < heap_count; h++) {
+    const char *heap = ccgc_collector_heap_name(w->collector, h);
+    ccgc_category_stats stats;
+    ccgc_accounting_get(c.views[VIEW_HEAP], ccgc_accounting_find(c.views[VIEW_HEAP], heap),
+                        &stats);
+    if (ccgc_accounting_find(c.views[VIEW_HEAP], heap) == CCGC_CATEGORY_OTHER) stats.bytes = 0;
+    int64_t slack = (int64_t)heaps[h].used_bytes - stats.bytes;
+    if (slack < 0 || slack > (int64_t)(HEADER_SLACK * heaps[h].object_count)) match = false;
+    if (slack <= 0) continue;
+    char name[96];
+    snprintf(name, sizeof name, "%s/(headers+padding)", heap);
+    for (int v = VIEW_HEAP; v <= VIEW_TYPE; v++)
+      ccgc_accounting_add(c.views[v], ccgc_accounting_category(c.views[v], name), slack, 0);
+  }
+  for (int v = VIEW_HEAP; v <= VIEW_TYPE; v++)
+    match = match && view_total(c.views[v], false) == (int64_t)used &&
+            view_total(c.views[v], true) == (int64_t)objects;
+  write_report(&c, format, demo_point_names[at], heaps, heap_count, match);
+  int code = 0;
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, NAME ": cannot write the report: %s\n", strerror(errno));
+    code = 1;
+  }
+  if (!match) {
+    fprintf(stderr, NAME ": the categories' totals differ from the heap statistics "
+                    "(%zu bytes, %zu objects)\n", used, objects);
+    code = 1;
+  }
+  for (int v = 0; v < VIEW_COUNT; v++) ccgc_accounting_free(c.views[v]);
+  g_hash_table_destroy(c.type_categories);
+  demo_scenario_finish(&scenario);
+  ccgc_host_world_free(w);
+  return code;
+}
