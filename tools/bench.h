@@ -7,13 +7,77 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "blinkish.h"
+#include "ccgc.h"
+#include "v8ish.h"
+
 typedef struct bench_options {
-  size_t live_mb;
+  size_t live_mb;           /* pauses, mark: live size (0: the bench's default) */
   bool quick;
-  FILE *json; /* one JSON line per benchmark, or NULL */
+  FILE *json;               /* one JSON line per benchmark, or NULL */
+  double heap_multiplier;   /* 0: the bench's default set (full: 1.5, 2, 3) */
+  int depth;                /* binary-trees N (0: 21; --quick: 16) */
+  const char *plot;         /* SVG file for a distribution (pauses, dom) */
 } bench_options;
 
 /* bench-ephemerons.c */
 int ccgc_bench_ephemerons(const bench_options *options);
+/* bench-gcbench.c */
+int ccgc_bench_gcbench(const bench_options *options);
+/* bench-binary-trees.c */
+int ccgc_bench_binary_trees(const bench_options *options);
+/* bench-mark.c */
+int ccgc_bench_mark(const bench_options *options);
+/* bench-dom.c */
+int ccgc_bench_dom(const bench_options *options);
+/* bench-concurrent.c */
+int ccgc_bench_concurrent(const bench_options *options);
+
+/* --- bench-world.c: heaps sized as a multiple of a live size ----------------
+ * The usual method: the peak live size of a workload is computed
+ * analytically, the heap gets a hard limit of a multiple of it, and the
+ * workload collects when the collector asks (soft limit crossed, at a
+ * safepoint the workload chooses) or when an allocation fails at the hard
+ * limit (collect, retry once). Every collection the driver runs is timed. */
+typedef struct bench_heaps {
+  ccgc_collector *collector;
+  v8ish_heap *script;
+  blinkish_heap *dom;
+  size_t script_limit, dom_limit; /* hard limits, 0 = none */
+  double gc_ms, max_pause_ms;
+  size_t gc_count;
+  size_t peak_committed;          /* both heaps, sampled at each collection */
+} bench_heaps;
+
+/* The hard limit for a live size: multiplier * live, at least 8 pages (a
+ * heap needs pages for each size class in use). */
+size_t bench_limit_for(size_t live_bytes, double multiplier);
+void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit);
+void bench_heaps_close(bench_heaps *h);
+void bench_heaps_collect(bench_heaps *h, ccgc_gc_reason reason);
+/* Runs a requested collection: call only where every live object is rooted. */
+static inline void bench_heaps_safepoint(bench_heaps *h) {
+  if (ccgc_collector_gc_requested(h->collector))
+    bench_heaps_collect(h, CCGC_REASON_ALLOCATION_LIMIT);
+}
+/* After a failed allocation: true (and the error cleared, a collection run)
+ * if it failed at the hard limit, so the caller retries; false otherwise. */
+bool bench_heaps_retry(bench_heaps *h);
+/* Committed bytes of both heaps now. */
+size_t bench_heaps_committed(bench_heaps *h);
+
+/* --- bench-plot.c ---------------------------------------------------------------
+ * A small SVG of cumulative distributions (x: ms, log scale; y: fraction of
+ * pauses at or below), one line per series. Values need not be sorted. */
+typedef struct bench_series {
+  const char *name;
+  const double *values;
+  size_t count;
+} bench_series;
+bool bench_plot_cdf(const char *path, const char *title,
+                    const bench_series *series, size_t count);
+
+/* Percentile p (0..100) of n values, sorted in place. */
+double bench_percentile(double *values, size_t n, double p);
 
 #endif

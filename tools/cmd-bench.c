@@ -6,6 +6,10 @@
  *            (p50, p99, max)
  *   barrier  a store-heavy mutator loop with the write barrier compiled in and
  *            marking off, against the same loop with no barrier code
+ *
+ * The others live in bench-*.c (bench.h); BENCHMARKS below lists them all.
+ * `ccgc bench --quick` without a NAME runs every one in its small
+ * configuration, each table under a "== bench NAME ==" line.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -158,7 +162,7 @@ static pause_stats summarize(GArray *pauses) {
 /* Runs `cycles` collections while the mutator works; records every
  * main-thread pause (full collections, or steps plus final pauses). */
 static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
-                              double *mutator_ms) {
+                              double *mutator_ms, GArray **keep) {
   GArray *pauses = g_array_new(FALSE, FALSE, sizeof(double));
   double mutator = 0;
   for (int cycle = 0; cycle < cycles; cycle++) {
@@ -189,7 +193,10 @@ static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
     g_array_append_val(pauses, pause);
   }
   pause_stats stats = summarize(pauses);
-  g_array_free(pauses, TRUE);
+  if (keep)
+    *keep = pauses; /* sorted */
+  else
+    g_array_free(pauses, TRUE);
   if (mutator_ms) *mutator_ms = mutator;
   return stats;
 }
@@ -209,9 +216,10 @@ static int bench_pauses(const bench_options *options) {
          script.used_bytes / 1048576.0, script.object_count,
          dom.used_bytes / 1048576.0, dom.object_count);
   fprintf(stderr, "bench pauses: stop-the-world cycles...\n");
-  pause_stats stw = run_pauses(&b, false, cycles, NULL);
+  GArray *stw_pauses, *inc_pauses;
+  pause_stats stw = run_pauses(&b, false, cycles, NULL, &stw_pauses);
   fprintf(stderr, "bench pauses: incremental cycles...\n");
-  pause_stats inc = run_pauses(&b, true, cycles, NULL);
+  pause_stats inc = run_pauses(&b, true, cycles, NULL, &inc_pauses);
   printf("%-16s %8s %10s %10s %10s %12s\n", "mode", "pauses", "p50 ms",
          "p99 ms", "max ms", "total ms");
   printf("%-16s %8zu %10.2f %10.2f %10.2f %12.1f\n", "stop-the-world", stw.count,
@@ -229,6 +237,15 @@ static int bench_pauses(const bench_options *options) {
             "\"p99\":%.3f,\"max\":%.3f}}\n",
             options->live_mb, stw.count, stw.p50, stw.p99, stw.max, inc.count,
             inc.p50, inc.p99, inc.max);
+  if (options->plot) {
+    bench_series series[] = {
+        {"stop-the-world", (const double *)stw_pauses->data, stw_pauses->len},
+        {"incremental", (const double *)inc_pauses->data, inc_pauses->len}};
+    if (bench_plot_cdf(options->plot, "bench pauses: main-thread pauses", series, 2))
+      printf("plot: %s\n", options->plot);
+  }
+  g_array_free(stw_pauses, TRUE);
+  g_array_free(inc_pauses, TRUE);
   free_world(&b);
   return 0;
 }
@@ -241,7 +258,9 @@ static int bench_pauses(const bench_options *options) {
 typedef struct store_target {
   void **slots;
   void **values;
-  size_t count;
+  size_t count; /* a power of two: the value index is a mask, because a
+                 * division per store (it was a modulo) costs more than the
+                 * barrier's load and branch and hid them */
 } store_target;
 
 __attribute__((noinline)) static double loop_with_barrier(ccgc_barrier *barrier,
@@ -250,7 +269,7 @@ __attribute__((noinline)) static double loop_with_barrier(ccgc_barrier *barrier,
   double start = ccgc_time_ms();
   for (size_t r = 0; r < rounds; r++)
     for (size_t i = 0; i < t->count; i++) {
-      void *value = t->values[(i * 7 + r) % t->count];
+      void *value = t->values[(i * 7 + r) & (t->count - 1)];
       __atomic_store_n(&t->slots[i], value, __ATOMIC_RELAXED);
       ccgc_barrier_write(barrier, value);
     }
@@ -262,7 +281,7 @@ __attribute__((noinline)) static double loop_without_barrier(store_target *t,
   double start = ccgc_time_ms();
   for (size_t r = 0; r < rounds; r++)
     for (size_t i = 0; i < t->count; i++) {
-      void *value = t->values[(i * 7 + r) % t->count];
+      void *value = t->values[(i * 7 + r) & (t->count - 1)];
       __atomic_store_n(&t->slots[i], value, __ATOMIC_RELAXED);
     }
   return ccgc_time_ms() - start;
@@ -303,56 +322,140 @@ static int bench_barrier(const bench_options *options) {
   return 0;
 }
 
+/* Every benchmark, in the order `ccgc bench --quick` runs them. */
+typedef struct benchmark {
+  const char *name;
+  int (*run)(const bench_options *options);
+  const char *help;
+} benchmark;
+
+static const benchmark BENCHMARKS[] = {
+    {"pauses", bench_pauses,
+     "main-thread pauses, stop-the-world vs incremental, on a live graph\n"
+     "              across both heaps (--live-mb, default 1024) that a mutator\n"
+     "              keeps changing: p50, p99, max, ratios; --plot FILE.svg: CDF"},
+    {"barrier", bench_barrier,
+     "mutator store throughput with the barrier compiled in and marking\n"
+     "              off, against no barrier code, as a ratio"},
+    {"ephemerons", ccgc_bench_ephemerons,
+     "marking time of ephemeron chains discovered in the worst order (n\n"
+     "              and 2n pairs), the 2n/n ratio, and the ratio to a strong chain"},
+    {"gcbench", ccgc_bench_gcbench,
+     "Boehm's GCBench on the script heap, the DOM heap, Boehm GC and\n"
+     "              malloc/free; times and ratios to malloc and to Boehm"},
+    {"binary-trees", ccgc_bench_binary_trees,
+     "the benchmarks game's binary-trees (--depth N, default 21) on the\n"
+     "              same four; check values verified; ratios"},
+    {"mark", ccgc_bench_mark,
+     "a stop-the-world mark of a live cross-heap graph (--live-mb, default\n"
+     "              1024) against a plain DFS with a bitmap (the lower bound)\n"
+     "              and Boehm's full collection: MB/s, objects/s, ratios"},
+    {"dom", ccgc_bench_dom,
+     "a host workload (generated page, listeners, subtree churn, wrappers\n"
+     "              dropped and recreated): GC share, peak vs live, pauses"},
+    {"concurrent", ccgc_bench_concurrent,
+     "main-thread marking, incremental-only vs concurrent (1, 2 markers),\n"
+     "              and total marking with no unsafe shape changes vs\n"
+     "              snapshotting vs locking, on --live-mb (default 1024)"},
+};
+#define BENCHMARK_COUNT (sizeof BENCHMARKS / sizeof BENCHMARKS[0])
+
 static void usage(FILE *out) {
-  fputs("usage: ccgc bench NAME [--live-mb N] [--quick] [--json FILE]\n"
-        "\n"
-        "  pauses    main-thread pauses, stop-the-world vs incremental, on a\n"
-        "            live graph across both heaps (default 1024 MB) that a\n"
-        "            mutator keeps changing: p50, p99, max, and ratios\n"
-        "  barrier   mutator store throughput with the barrier compiled in and\n"
-        "            marking off, against no barrier code, as a ratio\n"
-        "  ephemerons  marking time of ephemeron chains discovered in the worst\n"
-        "            order (n and 2n pairs, n = 10,000 to 1,000,000; in one heap\n"
-        "            and alternating both heaps), the 2n/n ratio, and the ratio\n"
-        "            to a strong chain of the same objects (the lower bound)\n"
-        "\n"
-        "  --live-mb N   live size for pauses (default 1024; --quick: 64)\n"
-        "  --quick       a small configuration\n"
-        "  --json FILE   also append one JSON line per benchmark to FILE\n",
+  fputs("usage: ccgc bench NAME [--quick] [--json FILE] [--heap-multiplier M]\n"
+        "                  [--live-mb N] [--depth N] [--plot FILE.svg]\n"
+        "       ccgc bench --quick     every benchmark, small configurations\n"
+        "\n",
         out);
+  for (size_t i = 0; i < BENCHMARK_COUNT; i++) {
+    /* Help lines continue at column 14; a longer name gets its own line. */
+    if (strlen(BENCHMARKS[i].name) < 12)
+      fprintf(out, "  %-12s%s\n", BENCHMARKS[i].name, BENCHMARKS[i].help);
+    else
+      fprintf(out, "  %s\n              %s\n", BENCHMARKS[i].name, BENCHMARKS[i].help);
+  }
+  fputs("\n"
+        "  --quick              a small configuration (numbers are not meaningful)\n"
+        "  --json FILE          also append one JSON line per result to FILE\n"
+        "  --heap-multiplier M  gcbench, binary-trees: heap = M x the computed peak\n"
+        "                       live size (default: 1.5, 2 and 3; --quick: 2)\n"
+        "  --live-mb N          pauses, mark: live size (default 1024; --quick: 64)\n"
+        "  --depth N            binary-trees: N (default 21; --quick: 16)\n"
+        "  --plot FILE.svg      pauses, dom: the pause distribution as an SVG CDF\n"
+        "\n"
+        "docs/benchmarks.md describes the method and the full-size commands.\n",
+        out);
+}
+
+static bool parse_number(const char *text, double min, double max, double *out) {
+  char *end;
+  errno = 0;
+  double value = strtod(text, &end);
+  if (errno || end == text || *end || !(value >= min && value <= max)) return false;
+  *out = value;
+  return true;
 }
 
 int ccgc_cmd_bench(int argc, char **argv) {
   bench_options options = {.live_mb = 0};
   const char *json_path = NULL;
   static const struct option long_options[] = {
-      {"live-mb", required_argument, NULL, 'l'}, {"quick", no_argument, NULL, 'q'},
-      {"json", required_argument, NULL, 'j'},    {"help", no_argument, NULL, 'h'},
+      {"live-mb", required_argument, NULL, 'l'},
+      {"quick", no_argument, NULL, 'q'},
+      {"json", required_argument, NULL, 'j'},
+      {"heap-multiplier", required_argument, NULL, 'm'},
+      {"depth", required_argument, NULL, 'd'},
+      {"plot", required_argument, NULL, 'p'},
+      {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   optind = 1;
   int option;
+  double value;
   while ((option = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
     switch (option) {
-    case 'l': {
-      char *end;
-      errno = 0;
-      long value = strtol(optarg, &end, 10);
-      if (errno || *end || value < 1 || value > 65536) {
+    case 'l':
+      if (!parse_number(optarg, 1, 65536, &value) || value != (size_t)value) {
         fprintf(stderr, "ccgc bench: --live-mb must be 1 to 65536, got '%s'\n", optarg);
         return 2;
       }
       options.live_mb = (size_t)value;
       break;
-    }
+    case 'm':
+      if (!parse_number(optarg, 1.05, 100, &value)) {
+        fprintf(stderr, "ccgc bench: --heap-multiplier must be 1.05 to 100, got '%s'\n",
+                optarg);
+        return 2;
+      }
+      options.heap_multiplier = value;
+      break;
+    case 'd':
+      if (!parse_number(optarg, 1, 26, &value) || value != (int)value) {
+        fprintf(stderr, "ccgc bench: --depth must be 1 to 26, got '%s'\n", optarg);
+        return 2;
+      }
+      options.depth = (int)value;
+      break;
+    case 'p': options.plot = optarg; break;
     case 'q': options.quick = true; break;
     case 'j': json_path = optarg; break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
     }
   }
-  if (optind >= argc) {
+  if (optind >= argc && !options.quick) {
     usage(stderr);
     return 2;
+  }
+  const benchmark *chosen = NULL;
+  if (optind < argc) {
+    for (size_t i = 0; i < BENCHMARK_COUNT; i++)
+      if (!strcmp(argv[optind], BENCHMARKS[i].name)) chosen = &BENCHMARKS[i];
+    if (!chosen) {
+      fprintf(stderr, "ccgc bench: unknown benchmark '%s' (", argv[optind]);
+      for (size_t i = 0; i < BENCHMARK_COUNT; i++)
+        fprintf(stderr, "%s%s", i ? ", " : "", BENCHMARKS[i].name);
+      fputs(")\n", stderr);
+      return 2;
+    }
   }
   if (!options.live_mb) options.live_mb = options.quick ? 64 : 1024;
   if (json_path) {
@@ -362,19 +465,23 @@ int ccgc_cmd_bench(int argc, char **argv) {
       return 1;
     }
   }
-  const char *name = argv[optind];
-  int result;
-  if (!strcmp(name, "pauses"))
-    result = bench_pauses(&options);
-  else if (!strcmp(name, "barrier"))
-    result = bench_barrier(&options);
-  else if (!strcmp(name, "ephemerons"))
-    result = ccgc_bench_ephemerons(&options);
-  else {
-    fprintf(stderr,
-            "ccgc bench: unknown benchmark '%s' (pauses, barrier, ephemerons)\n",
-            name);
-    result = 2;
+  int result = 0;
+  if (chosen) {
+    result = chosen->run(&options);
+  } else {
+    double start = ccgc_time_ms();
+    for (size_t i = 0; i < BENCHMARK_COUNT; i++) {
+      fprintf(stderr, "ccgc bench --quick: %s (%zu of %zu, %.0f s so far)\n",
+              BENCHMARKS[i].name, i + 1, BENCHMARK_COUNT,
+              (ccgc_time_ms() - start) / 1000);
+      printf("== bench %s ==\n", BENCHMARKS[i].name);
+      fflush(stdout);
+      int status = BENCHMARKS[i].run(&options);
+      fflush(stdout);
+      if (status && !result) result = status;
+      if (status) fprintf(stderr, "ccgc bench: %s failed (exit %d)\n", BENCHMARKS[i].name, status);
+    }
+    printf("== all benchmarks: %.1f s ==\n", (ccgc_time_ms() - start) / 1000);
   }
   if (options.json) fclose(options.json);
   return result;

@@ -8,5 +8,8 @@ int ccgc_cmd_demo(int argc, char **argv);
 int ccgc_cmd_stress(int argc, char **argv);
 int ccgc_cmd_bench(int argc, char **argv);
 int ccgc_cmd_snapshot(int argc, char **argv);
+int ccgc_cmd_dot(int argc, char **argv);
+int ccgc_cmd_why(int argc, char **argv);
+int ccgc_cmd_stats(int argc, char **argv);
 
 #endif

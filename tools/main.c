@@ -21,6 +21,9 @@ static const command commands[] = {
     {"snapshot", ccgc_cmd_snapshot,
      "Chrome DevTools heap snapshots of both heaps (baseline, target, final)\n"
      "           for DevTools and memlab"},
+    {"dot", ccgc_cmd_dot, "Graphviz picture of both heaps, with filters (focus, paths, detached)"},
+    {"why", ccgc_cmd_why, "why an object is alive: its retaining path and retained size"},
+    {"stats", ccgc_cmd_stats, "memory by category (heap, type, host) as a table, JSON or CSV"},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

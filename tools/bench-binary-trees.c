@@ -1,0 +1,128 @@
+/* bench-binary-trees.c - `ccgc bench binary-trees`: the benchmarks game's
+ * binary-trees on the script heap, the DOM heap, Boehm GC and malloc/free
+ * (bench-trees.c), timed side by side, with the game's output lines (check
+ * values) printed for each allocator.
+ *
+ * max_depth = max(6, N) (N = --depth, 21 by default, 16 with --quick);
+ * a stretch tree of max_depth + 1, checked and dropped; a long-lived tree
+ * of max_depth; for d = 4, 6, ..., max_depth: 1 << (max_depth - d + 4)
+ * trees of depth d, each built bottom-up, checked and dropped; then the
+ * long-lived tree's check. A tree's check is its node count.
+ *
+ * Peak live size (computed): the larger of the stretch tree alone and the
+ * long-lived tree plus one tree of max_depth, times the allocator's node
+ * size; heaps sized as for gcbench. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench-trees.h"
+
+static long tree_size(int depth) { return (1L << (depth + 1)) - 1; }
+
+typedef struct trees_run {
+  double ms;
+  bench_tree_stats stats;
+  bool ok;
+} trees_run;
+
+/* The game's output goes to `out` (NULL: none); the checks are compared
+ * with their closed form so every allocator is verified, not only printed. */
+static trees_run run(bench_tree_kind kind, int n, size_t heap, FILE *out) {
+  trees_run r = {0, {0}, true};
+  int min_depth = 4, max_depth = n > min_depth + 2 ? n : min_depth + 2;
+  double start = ccgc_time_ms();
+  bench_trees *t = bench_trees_open(kind, false, heap);
+  int stretch = max_depth + 1;
+  bench_trees_build(t, 0, stretch, false);
+  long check = bench_trees_check(t, 0);
+  bench_trees_drop(t, 0);
+  r.ok &= check == tree_size(stretch);
+  if (out) fprintf(out, "stretch tree of depth %d\t check: %ld\n", stretch, check);
+  bench_trees_build(t, 1, max_depth, false);
+  for (int d = min_depth; d <= max_depth; d += 2) {
+    long iterations = 1L << (max_depth - d + min_depth);
+    check = 0;
+    for (long i = 0; i < iterations; i++) {
+      bench_trees_build(t, 0, d, false);
+      check += bench_trees_check(t, 0);
+      bench_trees_drop(t, 0);
+    }
+    r.ok &= check == iterations * tree_size(d);
+    if (out) fprintf(out, "%ld\t trees of depth %d\t check: %ld\n", iterations, d, check);
+  }
+  check = bench_trees_check(t, 1);
+  r.ok &= check == tree_size(max_depth);
+  if (out) fprintf(out, "long lived tree of depth %d\t check: %ld\n", max_depth, check);
+  bench_trees_close(t, &r.stats);
+  r.ms = ccgc_time_ms() - start;
+  return r;
+}
+
+int ccgc_bench_binary_trees(const bench_options *options) {
+  int n = options->depth ? options->depth : options->quick ? 16 : 21;
+  int max_depth = n > 6 ? n : 6;
+  static const double full[] = {1.5, 2, 3};
+  double one = options->heap_multiplier ? options->heap_multiplier : 2;
+  const double *multipliers = options->heap_multiplier || options->quick ? &one : full;
+  size_t multiplier_count = multipliers == full ? 3 : 1;
+  printf("binary-trees: N = %d\n", n);
+  size_t live[BENCH_TREE_KIND_COUNT];
+  for (int k = 0; k < BENCH_TREE_KIND_COUNT; k++) {
+    size_t node = bench_trees_node_bytes((bench_tree_kind)k, false);
+    long a = tree_size(max_depth + 1), b = 2 * tree_size(max_depth);
+    live[k] = (size_t)(a > b ? a : b) * node;
+    printf("peak live %-6s: %.1f MB (%zu-byte nodes)\n",
+           bench_tree_kind_name((bench_tree_kind)k), live[k] / 1048576.0, node);
+  }
+  fprintf(stderr, "bench binary-trees: malloc...\n");
+  /* The game's output once (malloc's run); every run checks its values. */
+  trees_run malloc_run = run(BENCH_TREE_MALLOC, n, 0, stdout);
+  bool ok = malloc_run.ok;
+  printf("%-6s %-7s %9s %10s %6s %9s %10s %10s\n", "heap", "backend",
+         "limit MB", "time ms", "GCs", "GC ms", "vs malloc", "vs boehm");
+  printf("%-6s %-7s %9s %10.1f %6s %9s %10.2f %10s\n", "-", "malloc", "-",
+         malloc_run.ms, "-", "-", 1.0, "-");
+  static const bench_tree_kind order[] = {BENCH_TREE_BOEHM, BENCH_TREE_SCRIPT,
+                                          BENCH_TREE_DOM};
+  for (size_t m = 0; m < multiplier_count; m++) {
+    double mult = multipliers[m];
+    trees_run runs[3];
+    for (int i = 0; i < 3; i++) {
+      fprintf(stderr, "bench binary-trees: %s at %.1fx...\n",
+              bench_tree_kind_name(order[i]), mult);
+      runs[i] = run(order[i], n, bench_limit_for(live[order[i]], mult), NULL);
+      ok = ok && runs[i].ok;
+    }
+    char label[16];
+    snprintf(label, sizeof label, "%.1fx", mult);
+    for (int i = 0; i < 3; i++) {
+      trees_run *r = &runs[i];
+      double limit = (order[i] == BENCH_TREE_BOEHM ? r->stats.peak_heap_bytes
+                                                   : r->stats.limit_bytes) / 1048576.0;
+      char gc_ms[16] = "-";
+      if (order[i] != BENCH_TREE_BOEHM) snprintf(gc_ms, sizeof gc_ms, "%.1f", r->stats.gc_ms);
+      printf("%-6s %-7s %9.1f %10.1f %6zu %9s %10.2f %10.2f\n", label,
+             bench_tree_kind_name(order[i]), limit, r->ms, r->stats.gc_count, gc_ms,
+             r->ms / malloc_run.ms, r->ms / runs[0].ms);
+    }
+    for (int i = 0; i < 3; i++) {
+      printf("ratio %s / malloc at %.1fx: %.2f\n", bench_tree_kind_name(order[i]),
+             mult, runs[i].ms / malloc_run.ms);
+      if (i) printf("ratio %s / boehm at %.1fx: %.2f\n", bench_tree_kind_name(order[i]),
+                    mult, runs[i].ms / runs[0].ms);
+    }
+    if (options->json)
+      fprintf(options->json,
+              "{\"bench\":\"binary-trees\",\"n\":%d,\"heap_multiplier\":%.2f,"
+              "\"malloc_ms\":%.3f,\"boehm_ms\":%.3f,\"script_ms\":%.3f,\"dom_ms\":%.3f,"
+              "\"script_gcs\":%zu,\"dom_gcs\":%zu,"
+              "\"script_vs_malloc\":%.4f,\"dom_vs_malloc\":%.4f,"
+              "\"script_vs_boehm\":%.4f,\"dom_vs_boehm\":%.4f,\"checks_ok\":%s}\n",
+              n, mult, malloc_run.ms, runs[0].ms, runs[1].ms, runs[2].ms,
+              runs[1].stats.gc_count, runs[2].stats.gc_count,
+              runs[1].ms / malloc_run.ms, runs[2].ms / malloc_run.ms,
+              runs[1].ms / runs[0].ms, runs[2].ms / runs[0].ms, ok ? "true" : "false");
+  }
+  printf("check values (all allocators): %s\n", ok ? "ok" : "FAILED");
+  return ok ? 0 : 1;
+}

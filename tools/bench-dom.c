@@ -1,0 +1,235 @@
+/* bench-dom.c - `ccgc bench dom`: a host workload on the demo's model
+ * (tools/host/host.h) rather than a synthetic graph.
+ *
+ *   load     a generated page: S sections, each a div with a heading and a
+ *            list of items (li > a + button + text); loaded by the host's
+ *            HTML loader into the DOM heap
+ *   attach   a click listener on every button: a closure whose context
+ *            captures the button's wrapper (node -> listener -> closure ->
+ *            context -> wrapper -> node: a cycle through both heaps)
+ *   churn    R rounds of: remove a random section (the subtree, its
+ *            listeners, closures and wrappers become garbage held only by
+ *            cycles), build a new one with the DOM API and listeners,
+ *            replace the script's array of wrappers of a few sections (the
+ *            old array dies; wrappers of live nodes stay), and some
+ *            short-lived script objects
+ *
+ * Collections run when the heaps ask (their automatic soft limits; the host
+ * world does not take heap limits), at the host's safepoint after every
+ * step. Reported: total time, the share spent in collections, the peak
+ * committed memory of both heaps against the peak live size (the largest
+ * used size right after a collection), and the pause distribution. */
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "host.h"
+
+typedef struct dom_run {
+  ccgc_host_world *world;
+  GArray *pauses;       /* ms */
+  size_t peak_committed, peak_live;
+  GRand *rand;
+  GPtrArray *sections;  /* attached section divs */
+  v8ish_global wrappers;
+} dom_run;
+
+static void sample(dom_run *r) {
+  ccgc_heap_stats script, dom;
+  v8ish_heap_stats(r->world->script, &script);
+  blinkish_heap_stats(r->world->dom, &dom);
+  size_t committed = script.committed_bytes + dom.committed_bytes;
+  if (committed > r->peak_committed) r->peak_committed = committed;
+}
+
+/* The host's safepoint: every node the host holds raw is attached. */
+static void safepoint(dom_run *r) {
+  if (!ccgc_collector_gc_requested(r->world->collector)) return;
+  sample(r);
+  double start = ccgc_time_ms();
+  ccgc_collector_safepoint(r->world->collector);
+  double pause = ccgc_time_ms() - start;
+  g_array_append_val(r->pauses, pause);
+  const ccgc_cycle_stats *st = ccgc_collector_last_cycle(r->world->collector);
+  size_t live = 0;
+  for (int i = 0; i < st->heap_count; i++) live += st->heaps[i].after.used_bytes;
+  if (live > r->peak_live) r->peak_live = live;
+}
+
+static GString *generate_page(size_t sections, size_t items) {
+  GString *html = g_string_new("<!DOCTYPE html><html><head><title>bench</title>"
+                               "</head><body>\n");
+  for (size_t s = 0; s < sections; s++) {
+    g_string_append_printf(html, "<div id=\"s%zu\" class=\"section\"><h2>Section %zu</h2><ul>",
+                           s, s);
+    for (size_t i = 0; i < items; i++)
+      g_string_append_printf(html, "<li class=\"item\"><a href=\"#i%zu\">item %zu</a>"
+                                   "<button id=\"b%zu-%zu\">open</button></li>",
+                             i, i, s, i);
+    g_string_append(html, "</ul></div>\n");
+  }
+  g_string_append(html, "</body></html>\n");
+  return html;
+}
+
+static void listen(dom_run *r, ccgc_host_node *button) {
+  ccgc_host_world *w = r->world;
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->script, &scope);
+  v8ish_local wrapper = ccgc_host_wrap(w, button);
+  v8ish_local closure = ccgc_host_make_closure(w, "onclick", &wrapper, 1);
+  ccgc_host_add_event_listener(w, button, "click", closure);
+  v8ish_handle_scope_close(&scope);
+}
+
+static void attach_all(dom_run *r, ccgc_host_node *root) {
+  for (ccgc_host_node *n = root; n; n = ccgc_host_next_in_order(root, n)) {
+    if (n->kind == CCGC_HOST_ELEMENT && !strcmp(n->name, "button")) {
+      listen(r, n);
+      safepoint(r); /* n stays attached: the walk may continue */
+    }
+  }
+}
+
+static ccgc_host_node *build_section(dom_run *r, size_t id, size_t items) {
+  ccgc_host_world *w = r->world;
+  ccgc_host_node *div = ccgc_host_create_element(w, "div");
+  char text[64];
+  snprintf(text, sizeof text, "n%zu", id);
+  ccgc_host_set_attribute(w, div, "id", text);
+  ccgc_host_set_attribute(w, div, "class", "section");
+  ccgc_host_node *h2 = ccgc_host_create_element(w, "h2");
+  ccgc_host_append_child(w, div, h2);
+  snprintf(text, sizeof text, "Section %zu", id);
+  ccgc_host_append_child(w, h2, ccgc_host_create_text(w, text));
+  ccgc_host_node *ul = ccgc_host_create_element(w, "ul");
+  ccgc_host_append_child(w, div, ul);
+  for (size_t i = 0; i < items; i++) {
+    ccgc_host_node *li = ccgc_host_create_element(w, "li");
+    ccgc_host_append_child(w, ul, li);
+    ccgc_host_node *a = ccgc_host_create_element(w, "a");
+    ccgc_host_append_child(w, li, a);
+    snprintf(text, sizeof text, "item %zu", i);
+    ccgc_host_append_child(w, a, ccgc_host_create_text(w, text));
+    ccgc_host_node *button = ccgc_host_create_element(w, "button");
+    ccgc_host_append_child(w, li, button);
+    listen(r, button);
+  }
+  return div;
+}
+
+/* `const wrappers = [...section.querySelectorAll('button')]` for a few
+ * sections: the previous array becomes garbage. */
+static void replace_wrapper_array(dom_run *r, size_t sections) {
+  ccgc_host_world *w = r->world;
+  GPtrArray *nodes = g_ptr_array_new();
+  for (size_t s = 0; s < sections && r->sections->len; s++) {
+    ccgc_host_node *section = g_ptr_array_index(
+        r->sections, (guint)g_rand_int_range(r->rand, 0, (gint32)r->sections->len));
+    for (ccgc_host_node *n = section; n; n = ccgc_host_next_in_order(section, n))
+      if (n->kind == CCGC_HOST_ELEMENT && !strcmp(n->name, "button")) g_ptr_array_add(nodes, n);
+  }
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->script, &scope);
+  v8ish_local array = ccgc_host_wrapper_array(w, (ccgc_host_node *const *)nodes->pdata,
+                                              nodes->len);
+  v8ish_global_set(w->script, r->wrappers, array);
+  for (int i = 0; i < 200; i++) { /* the script's own short-lived objects */
+    v8ish_local o = v8ish_object_new(w->script);
+    v8ish_object_set(w->script, o, "x", v8ish_integer(w->script, i));
+  }
+  v8ish_handle_scope_close(&scope);
+  g_ptr_array_free(nodes, TRUE);
+}
+
+int ccgc_bench_dom(const bench_options *options) {
+  size_t sections = options->quick ? 300 : 3000, items = 10;
+  size_t rounds = options->quick ? 3000 : 30000;
+  dom_run r = {0};
+  double start = ccgc_time_ms();
+  r.world = ccgc_host_world_new(BRIDGE_MODE_UNIFIED, NULL);
+  r.pauses = g_array_new(FALSE, FALSE, sizeof(double));
+  r.rand = g_rand_new_with_seed(7);
+  r.sections = g_ptr_array_new();
+  ccgc_host_world *w = r.world;
+  fprintf(stderr, "bench dom: loading a page of %zu sections...\n", sections);
+  GString *html = generate_page(sections, items);
+  if (ccgc_host_load_html_memory(w, html->str, html->len) != CCGC_OK) {
+    fprintf(stderr, "ccgc bench dom: %s\n", w->error);
+    return 1;
+  }
+  g_string_free(html, TRUE);
+  size_t elements = ccgc_host_count_nodes(w->document, CCGC_HOST_ELEMENT);
+  ccgc_host_node *body = ccgc_host_find_tag(w->document, "body");
+  for (ccgc_host_node *n = body->first_child; n; n = n->next_sibling)
+    if (n->kind == CCGC_HOST_ELEMENT) g_ptr_array_add(r.sections, n);
+  safepoint(&r);
+  fprintf(stderr, "bench dom: %zu elements; attaching listeners...\n", elements);
+  attach_all(&r, w->document);
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w->script, &scope);
+    r.wrappers = v8ish_global_new(w->script, v8ish_integer(w->script, 0), false);
+    v8ish_handle_scope_close(&scope);
+  }
+  for (size_t round = 0; round < rounds; round++) {
+    if (round % 5000 == 0 && !options->quick)
+      fprintf(stderr, "bench dom: churn round %zu of %zu...\n", round, rounds);
+    guint victim = (guint)g_rand_int_range(r.rand, 0, (gint32)r.sections->len);
+    ccgc_host_remove_child(w, body, g_ptr_array_index(r.sections, victim));
+    g_ptr_array_remove_index_fast(r.sections, victim);
+    safepoint(&r); /* the removed section is held by nothing now */
+    ccgc_host_node *fresh = build_section(&r, round, items);
+    ccgc_host_append_child(w, body, fresh);
+    g_ptr_array_add(r.sections, fresh);
+    safepoint(&r);
+    replace_wrapper_array(&r, 3);
+    safepoint(&r);
+  }
+  double work_ms = ccgc_time_ms() - start;
+  /* One more collection, not counted: the live size at the end, so that a
+   * run with few collections still has a peak-live figure. */
+  sample(&r);
+  ccgc_collect(w->collector, CCGC_REASON_TESTING);
+  const ccgc_cycle_stats *last = ccgc_collector_last_cycle(w->collector);
+  size_t live = 0;
+  for (int i = 0; i < last->heap_count; i++) live += last->heaps[i].after.used_bytes;
+  if (live > r.peak_live) r.peak_live = live;
+  double gc_ms = 0;
+  for (guint i = 0; i < r.pauses->len; i++) gc_ms += g_array_index(r.pauses, double, i);
+  size_t count = r.pauses->len;
+  double *v = (double *)r.pauses->data;
+  double p50 = bench_percentile(v, count, 50), p99 = bench_percentile(v, count, 99),
+         max = count ? v[count - 1] : 0;
+  size_t final_elements = ccgc_host_count_nodes(w->document, CCGC_HOST_ELEMENT);
+  printf("dom: %zu sections of %zu items (%zu elements), %zu churn rounds; "
+         "%zu elements at the end\n", sections, items, elements, rounds, final_elements);
+  printf("%-10s %8s %8s %8s %8s %10s %10s %8s %8s\n", "total ms", "GC ms", "GC %",
+         "pauses", "p50 ms", "p99 ms", "max ms", "peak MB", "live MB");
+  printf("%-10.1f %8.1f %8.1f %8zu %8.2f %10.2f %10.2f %8.1f %8.1f\n", work_ms, gc_ms,
+         100 * gc_ms / work_ms, count, p50, p99, max, r.peak_committed / 1048576.0,
+         r.peak_live / 1048576.0);
+  printf("ratio GC time / total time: %.3f\n", gc_ms / work_ms);
+  printf("ratio peak committed / peak live: %.2f\n",
+         r.peak_live ? (double)r.peak_committed / (double)r.peak_live : 0);
+  if (options->json)
+    fprintf(options->json,
+            "{\"bench\":\"dom\",\"elements\":%zu,\"rounds\":%zu,\"total_ms\":%.3f,"
+            "\"gc_ms\":%.3f,\"gc_share\":%.4f,\"pauses\":%zu,\"p50_ms\":%.3f,"
+            "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"peak_committed_mb\":%.3f,"
+            "\"peak_live_mb\":%.3f}\n",
+            elements, rounds, work_ms, gc_ms, gc_ms / work_ms, count, p50, p99, max,
+            r.peak_committed / 1048576.0, r.peak_live / 1048576.0);
+  if (options->plot) {
+    bench_series series = {"dom workload collections", v, count};
+    if (bench_plot_cdf(options->plot, "bench dom: collection pauses", &series, 1))
+      printf("plot: %s\n", options->plot);
+  }
+  v8ish_global_free(w->script, r.wrappers);
+  g_ptr_array_free(r.sections, TRUE);
+  g_array_free(r.pauses, TRUE);
+  g_rand_free(r.rand);
+  ccgc_host_world_free(w);
+  return final_elements == elements ? 0 : 1;
+}

@@ -1,0 +1,145 @@
+/* bench-gcbench.c - `ccgc bench gcbench`: Boehm's GCBench, written from its
+ * published description, on the script heap, the DOM heap, Boehm GC and
+ * malloc/free (bench-trees.c), with the time of each as a ratio to malloc
+ * and to Boehm measured in the same run.
+ *
+ * The workload: a stretch tree of depth 18 built and dropped; a long-lived
+ * tree of depth 16 and an array of 500,000 doubles kept to the end; then for
+ * depth d = 4, 6, ..., 16, NumIters(d) = 2 * TreeSize(18) / TreeSize(d)
+ * temporary trees built top-down (allocate the node, then populate its
+ * children) and as many bottom-up (children first), each dropped at once.
+ * TreeSize(d) = 2^(d+1) - 1. --quick: depths 16 / 14 / 4..14 and 125,000
+ * doubles.
+ *
+ * Heap size: the peak live size is computed, not measured: the largest of
+ * the stretch tree alone and long-lived tree + array + the largest
+ * temporary tree, times the node size of that allocator. The ccgc heaps get
+ * multiplier x that as their size (bench-world.c); Boehm starts at that
+ * size (it may grow past it; its final heap is reported); malloc frees
+ * explicitly and has no heap size. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench-trees.h"
+
+typedef struct gcbench_shape {
+  int stretch_depth, long_lived_depth, min_depth, max_depth;
+  size_t array_size;
+} gcbench_shape;
+
+static long tree_size(int depth) { return (1L << (depth + 1)) - 1; }
+
+static size_t peak_live(const gcbench_shape *s, size_t node_bytes) {
+  size_t stretch = (size_t)tree_size(s->stretch_depth) * node_bytes;
+  size_t steady = (size_t)(tree_size(s->long_lived_depth) + tree_size(s->max_depth)) *
+                      node_bytes + s->array_size * sizeof(double);
+  return stretch > steady ? stretch : steady;
+}
+
+typedef struct gcbench_run {
+  double ms;
+  bench_tree_stats stats;
+  bool ok;
+} gcbench_run;
+
+static gcbench_run run(bench_tree_kind kind, const gcbench_shape *s, size_t heap,
+                       bool progress) {
+  gcbench_run r = {0};
+  double start = ccgc_time_ms();
+  bench_trees *t = bench_trees_open(kind, true, heap);
+  bench_trees_build(t, 0, s->stretch_depth, false);
+  bench_trees_drop(t, 0);
+  bench_trees_build(t, 1, s->long_lived_depth, true); /* long-lived */
+  r.ok = bench_trees_doubles(t, s->array_size);
+  for (int d = s->min_depth; d <= s->max_depth; d += 2) {
+    long iters = 2 * tree_size(s->stretch_depth) / tree_size(d);
+    if (progress)
+      fprintf(stderr, "bench gcbench: %s, %ld trees of depth %d...\n",
+              bench_tree_kind_name(kind), 2 * iters, d);
+    for (long i = 0; i < iters; i++) {
+      bench_trees_build(t, 0, d, true);
+      bench_trees_drop(t, 0);
+    }
+    for (long i = 0; i < iters; i++) {
+      bench_trees_build(t, 0, d, false);
+      bench_trees_drop(t, 0);
+    }
+  }
+  /* GCBench's check that the long-lived data survived. */
+  if (bench_trees_check(t, 1) != tree_size(s->long_lived_depth)) r.ok = false;
+  bench_trees_close(t, &r.stats);
+  r.ms = ccgc_time_ms() - start;
+  return r;
+}
+
+int ccgc_bench_gcbench(const bench_options *options) {
+  gcbench_shape s = options->quick ? (gcbench_shape){16, 14, 4, 14, 125000}
+                                   : (gcbench_shape){18, 16, 4, 16, 500000};
+  static const double full[] = {1.5, 2, 3};
+  double one = options->heap_multiplier ? options->heap_multiplier : 2;
+  const double *multipliers = options->heap_multiplier || options->quick ? &one : full;
+  size_t multiplier_count = multipliers == full ? 3 : 1;
+
+  printf("gcbench: stretch depth %d, long-lived depth %d, %zu doubles, "
+         "depths %d..%d\n", s.stretch_depth, s.long_lived_depth, s.array_size,
+         s.min_depth, s.max_depth);
+  size_t live[BENCH_TREE_KIND_COUNT];
+  for (int k = 0; k < BENCH_TREE_KIND_COUNT; k++) {
+    size_t node = bench_trees_node_bytes((bench_tree_kind)k, true);
+    live[k] = peak_live(&s, node);
+    printf("peak live %-6s: %.1f MB (%zu-byte nodes)\n",
+           bench_tree_kind_name((bench_tree_kind)k), live[k] / 1048576.0, node);
+  }
+  gcbench_run malloc_run = run(BENCH_TREE_MALLOC, &s, 0, !options->quick);
+  printf("%-6s %-7s %9s %10s %6s %9s %10s %10s\n", "heap", "backend",
+         "limit MB", "time ms", "GCs", "GC ms", "vs malloc", "vs boehm");
+  printf("%-6s %-7s %9s %10.1f %6s %9s %10.2f %10s\n", "-", "malloc", "-",
+         malloc_run.ms, "-", "-", 1.0, "-");
+  bool ok = malloc_run.ok;
+  for (size_t m = 0; m < multiplier_count; m++) {
+    double mult = multipliers[m];
+    gcbench_run runs[3];
+    /* Boehm first: the ratios of the others are against it. */
+    static const bench_tree_kind order[] = {BENCH_TREE_BOEHM, BENCH_TREE_SCRIPT,
+                                            BENCH_TREE_DOM};
+    for (int i = 0; i < 3; i++) {
+      bench_tree_kind kind = order[i];
+      fprintf(stderr, "bench gcbench: %s at %.1fx...\n", bench_tree_kind_name(kind), mult);
+      runs[i] = run(kind, &s, bench_limit_for(live[kind], mult), !options->quick);
+      ok = ok && runs[i].ok;
+    }
+    for (int i = 0; i < 3; i++) {
+      gcbench_run *r = &runs[i];
+      char label[16];
+      snprintf(label, sizeof label, "%.1fx", mult);
+      double limit = (order[i] == BENCH_TREE_BOEHM ? r->stats.peak_heap_bytes
+                                                   : r->stats.limit_bytes) / 1048576.0;
+      char gc_ms[16] = "-";
+      if (order[i] != BENCH_TREE_BOEHM) snprintf(gc_ms, sizeof gc_ms, "%.1f", r->stats.gc_ms);
+      printf("%-6s %-7s %9.1f %10.1f %6zu %9s %10.2f %10.2f\n", label,
+             bench_tree_kind_name(order[i]), limit, r->ms, r->stats.gc_count, gc_ms,
+             r->ms / malloc_run.ms, r->ms / runs[0].ms);
+    }
+    for (int i = 0; i < 3; i++) {
+      printf("ratio %s / malloc at %.1fx: %.2f\n", bench_tree_kind_name(order[i]),
+             mult, runs[i].ms / malloc_run.ms);
+      if (i) printf("ratio %s / boehm at %.1fx: %.2f\n", bench_tree_kind_name(order[i]),
+                    mult, runs[i].ms / runs[0].ms);
+    }
+    if (options->json)
+      fprintf(options->json,
+              "{\"bench\":\"gcbench\",\"quick\":%s,\"heap_multiplier\":%.2f,"
+              "\"malloc_ms\":%.3f,\"boehm_ms\":%.3f,\"script_ms\":%.3f,\"dom_ms\":%.3f,"
+              "\"script_gcs\":%zu,\"dom_gcs\":%zu,\"script_gc_ms\":%.3f,\"dom_gc_ms\":%.3f,"
+              "\"script_vs_malloc\":%.4f,\"dom_vs_malloc\":%.4f,"
+              "\"script_vs_boehm\":%.4f,\"dom_vs_boehm\":%.4f}\n",
+              options->quick ? "true" : "false", mult, malloc_run.ms, runs[0].ms,
+              runs[1].ms, runs[2].ms, runs[1].stats.gc_count, runs[2].stats.gc_count,
+              runs[1].stats.gc_ms, runs[2].stats.gc_ms, runs[1].ms / malloc_run.ms,
+              runs[2].ms / malloc_run.ms, runs[1].ms / runs[0].ms,
+              runs[2].ms / runs[0].ms);
+  }
+  printf("checks (long-lived tree and array intact): %s\n", ok ? "ok" : "FAILED");
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,77 @@
+/* bench-world.c - heaps sized as a multiple of a live size, and the
+ * collect-when-asked / collect-and-retry discipline the sized benchmarks
+ * (gcbench, binary-trees) share. See bench.h. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "bench.h"
+
+size_t bench_limit_for(size_t live_bytes, double multiplier) {
+  size_t limit = (size_t)ceil((double)live_bytes * multiplier);
+  /* 256 KiB pages: below a few pages the limit measures page granularity,
+   * not the collector. */
+  size_t floor = (size_t)8 << 18;
+  return limit < floor ? floor : limit;
+}
+
+void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit) {
+  *h = (bench_heaps){0};
+  h->collector = ccgc_collector_new(NULL);
+  /* The soft limit is the heap size itself: the collector asks for a
+   * collection when the heap is full (the next safepoint runs it), and an
+   * allocation that cannot wait for a safepoint fails at the hard limit,
+   * a little above (room for the pages of the size classes in use). */
+  v8ish_heap_options script = {script_limit ? script_limit + ((size_t)4 << 18) : 0,
+                               script_limit};
+  blinkish_heap_options dom = {dom_limit ? dom_limit + ((size_t)4 << 18) : 0,
+                               dom_limit};
+  h->script_limit = script.limit_bytes;
+  h->dom_limit = dom.limit_bytes;
+  h->script = v8ish_heap_new(h->collector, &script);
+  h->dom = blinkish_heap_new(h->collector, &dom);
+}
+
+void bench_heaps_close(bench_heaps *h) {
+  blinkish_heap_free(h->dom);
+  v8ish_heap_free(h->script);
+  ccgc_collector_free(h->collector);
+}
+
+size_t bench_heaps_committed(bench_heaps *h) {
+  ccgc_heap_stats script, dom;
+  v8ish_heap_stats(h->script, &script);
+  blinkish_heap_stats(h->dom, &dom);
+  return script.committed_bytes + dom.committed_bytes;
+}
+
+void bench_heaps_collect(bench_heaps *h, ccgc_gc_reason reason) {
+  size_t committed = bench_heaps_committed(h);
+  if (committed > h->peak_committed) h->peak_committed = committed;
+  double start = ccgc_time_ms();
+  ccgc_collect(h->collector, reason);
+  double pause = ccgc_time_ms() - start;
+  h->gc_ms += pause;
+  h->gc_count++;
+  if (pause > h->max_pause_ms) h->max_pause_ms = pause;
+}
+
+bool bench_heaps_retry(bench_heaps *h) {
+  const ccgc_error *error = ccgc_collector_last_error(h->collector);
+  if (!error || error->code != CCGC_E_HEAP_LIMIT) return false;
+  ccgc_collector_clear_error(h->collector);
+  bench_heaps_collect(h, CCGC_REASON_ALLOCATION_LIMIT);
+  return true;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+double bench_percentile(double *values, size_t n, double p) {
+  if (!n) return 0;
+  qsort(values, n, sizeof *values, compare_doubles);
+  size_t rank = (size_t)ceil(p / 100.0 * (double)n);
+  if (rank < 1) rank = 1;
+  return values[rank - 1];
+}
