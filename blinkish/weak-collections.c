@@ -240,8 +240,12 @@ static ccgc_status rebuild(blinkish_heap *heap, blinkish_weak_collection *self,
   blinkish_weak_table *fresh = blinkish_weak_table_new(
       heap, capacity, old->is_set, old->target, old->target_data, call);
   if (!fresh) return heap->errors->last.code;
-  /* self->table is unchanged: allocation never collects. */
+  /* self->table is unchanged: allocation never collects. Copied without the
+   * barrier and published white: the member store greys the new table and
+   * the marker traces it, so a dead key copied along is not resurrected for
+   * a cycle (.inv.unpublished-white). */
   blinkish_weak_table_copy(heap, fresh, old);
+  ccgc_barrier_unmark_unpublished(heap->barrier, fresh);
   blinkish_member_set(heap, self, (void **)&self->table, fresh);
   blinkish_weak_table_retire(old);
   return CCGC_OK;

@@ -127,9 +127,10 @@ void blinkish_weak_table_replace_value(blinkish_heap *heap,
 /* Turns a live (or cleared) entry into a tombstone. */
 void blinkish_weak_table_remove(blinkish_weak_table *table,
                                 blinkish_weak_entry *entry);
-/* Copies every live entry of from into the empty table to, each through the
- * barrier: `to` may be black (allocated while marking), and no marker will
- * ever trace it this cycle (.inv.no-black-to-white). */
+/* Copies every live entry of from into the empty table to, without the
+ * barrier: the caller then publishes `to` white (ccgc_barrier_unmark_
+ * unpublished), so the marker traces it and its entries keep their weak
+ * semantics (.inv.unpublished-white). */
 void blinkish_weak_table_copy(blinkish_heap *heap, blinkish_weak_table *to,
                               const blinkish_weak_table *from);
 

@@ -139,6 +139,21 @@ static inline void ccgc_barrier_on_allocate(ccgc_barrier *barrier,
                     : CCGC_WHITE);
 }
 
+/* A heap that fills a new object with *weak* or ephemeron references (a grown
+ * weak table) calls this before it publishes the object. Allocated while
+ * marking runs, the object is black (.inv.allocate-black), so the marker would
+ * never trace it, and copying entries into it through the barrier would shade
+ * every key and value as if they were strong (a dead key's entry resurrected
+ * for a cycle). Instead the object turns white again: the barrier on the store
+ * that publishes it greys it, and the marker traces it with its entries' weak
+ * semantics (.inv.unpublished-white). Only for an object nothing can reach
+ * yet, so no marker can have seen its color. */
+static inline void ccgc_barrier_unmark_unpublished(ccgc_barrier *barrier,
+                                                   void *object) {
+  if (atomic_load_explicit(&barrier->marking, memory_order_relaxed))
+    ccgc_mark_set(object, CCGC_WHITE);
+}
+
 static inline bool ccgc_barrier_marking(ccgc_barrier *barrier) {
   return atomic_load_explicit(&barrier->marking, memory_order_relaxed) != 0;
 }

@@ -55,7 +55,16 @@ typedef struct driver {
   v8ish_global script_root_handles[ROOT_COUNT];
   blinkish_persistent *dom_root_handles[ROOT_COUNT];
   bool failed;
+  bool crowded; /* the model reaches more than LIVE_SOFT_LIMIT objects */
   unsigned long checked_cycles;
+  /* Ephemeron tables, rooted for the whole run: a script WeakMap (script
+   * keys; script or DOM values) and a DOM weak map (DOM keys, script values).
+   * The model: key id + 1 -> value id + 1 (an entry keeps its value only
+   * while its key is reachable). */
+  v8ish_global script_map;
+  void *dom_map;
+  blinkish_persistent *dom_map_root;
+  GHashTable *script_entries, *dom_entries;
 } driver;
 
 static const char *const property_names[SLOT_COUNT] = {"p0", "p1", "p2", "p3"};
@@ -196,13 +205,15 @@ static int32_t pick_candidate(driver *d) {
  * wrapper), or -1 for "none". */
 static int32_t script_value(driver *d) {
   int32_t id = pick_candidate(d);
-  if (id < 0 || g_rand_int_range(d->rand, 0, 8) == 0) return -1;
+  /* A crowded model drops references more often, so the live set stays
+   * bounded and a run of any length costs the same per operation. */
+  if (id < 0 || g_rand_int_range(d->rand, 0, d->crowded ? 2 : 8) == 0) return -1;
   return obj(d, id)->kind == OBJ_DOM ? wrapper_of(d, id) : id;
 }
 
 static int32_t dom_value(driver *d) {
   int32_t id = pick_candidate(d);
-  if (id < 0 || g_rand_int_range(d->rand, 0, 8) == 0) return -1;
+  if (id < 0 || g_rand_int_range(d->rand, 0, d->crowded ? 2 : 8) == 0) return -1;
   if (obj(d, id)->kind == OBJ_DOM) return id;
   return obj(d, id)->kind == OBJ_WRAPPER ? obj(d, id)->partner : -1;
 }
@@ -315,6 +326,97 @@ static void op_root(driver *d) {
   }
 }
 
+/* --- ephemeron tables ----------------------------------------------------- */
+
+static int32_t entry_of(GHashTable *entries, int32_t key) {
+  return GPOINTER_TO_INT(g_hash_table_lookup(entries, GINT_TO_POINTER(key + 1))) - 1;
+}
+
+/* Sets or deletes an entry of one of the two tables: a script key (DOM
+ * objects go by their wrapper) with a script value or, one time in three, a
+ * DOM object as an embedder value; or a DOM key with a script value. A value
+ * of -1 deletes the entry. */
+static void op_ephemeron(driver *d) {
+  int32_t key = pick_candidate(d);
+  if (key < 0) return;
+  bool dom_table = g_rand_boolean(d->rand);
+  if (dom_table) {
+    sobj *k = obj(d, key);
+    if (k->kind == OBJ_WRAPPER) key = k->partner;
+    else if (k->kind != OBJ_DOM) return;
+    stress_node *node = dom_node(d, key);
+    int32_t value = script_value(d);
+    if (!node || d->failed) return;
+    if (value < 0) {
+      blinkish_weak_map_delete(d->dom, d->dom_map, node);
+      g_hash_table_remove(d->dom_entries, GINT_TO_POINTER(key + 1));
+      return;
+    }
+    if (bridge_weak_map_set(d->bridge, d->dom_map, node, script_local(d, value)) !=
+        CCGC_OK)
+      return violation(d, "bridge_weak_map_set failed");
+    g_hash_table_insert(d->dom_entries, GINT_TO_POINTER(key + 1),
+                        GINT_TO_POINTER(value + 1));
+    return;
+  }
+  if (obj(d, key)->kind == OBJ_DOM) key = wrapper_of(d, key);
+  if (key < 0) return;
+  v8ish_local map = v8ish_global_get(d->script, d->script_map);
+  v8ish_local key_local = script_local(d, key);
+  bool embedder = g_rand_int_range(d->rand, 0, 3) == 0;
+  int32_t value = embedder ? dom_value(d) : script_value(d);
+  if (d->failed) return;
+  if (value < 0) {
+    v8ish_weak_map_delete(d->script, map, key_local);
+    g_hash_table_remove(d->script_entries, GINT_TO_POINTER(key + 1));
+    return;
+  }
+  ccgc_status status;
+  if (embedder) {
+    stress_node *node = dom_node(d, value);
+    if (!node) return;
+    status = v8ish_weak_map_set_embedder(d->script, map, key_local, node);
+  } else {
+    status = v8ish_weak_map_set(d->script, map, key_local, script_local(d, value));
+  }
+  if (status != CCGC_OK) return violation(d, "v8ish_weak_map_set failed");
+  g_hash_table_insert(d->script_entries, GINT_TO_POINTER(key + 1),
+                      GINT_TO_POINTER(value + 1));
+}
+
+/* After a cycle: every entry whose key the model reaches holds its value. */
+static void check_entries(driver *d, const guint8 *reachable) {
+  v8ish_local map = v8ish_global_get(d->script, d->script_map);
+  GHashTableIter iter;
+  gpointer key_p, value_p;
+  g_hash_table_iter_init(&iter, d->script_entries);
+  while (!d->failed && g_hash_table_iter_next(&iter, &key_p, &value_p)) {
+    int32_t key = GPOINTER_TO_INT(key_p) - 1, value = GPOINTER_TO_INT(value_p) - 1;
+    if (!reachable[key]) continue;
+    v8ish_local key_local = script_local(d, key);
+    if (d->failed) return;
+    bool ok = obj(d, value)->kind == OBJ_DOM
+                  ? v8ish_weak_map_get_embedder(d->script, map, key_local) ==
+                        (void *)obj(d, value)->node
+                  : v8ish_object_address(d->script,
+                                         v8ish_weak_map_get(d->script, map, key_local)) ==
+                        v8ish_object_address(d->script, script_local(d, value));
+    if (!ok)
+      violation(d, "script WeakMap entry of live key #%d lost its value #%d", key,
+                value);
+  }
+  g_hash_table_iter_init(&iter, d->dom_entries);
+  while (!d->failed && g_hash_table_iter_next(&iter, &key_p, &value_p)) {
+    int32_t key = GPOINTER_TO_INT(key_p) - 1, value = GPOINTER_TO_INT(value_p) - 1;
+    if (!reachable[key]) continue;
+    v8ish_local got = bridge_weak_map_get(d->bridge, d->dom_map, obj(d, key)->node);
+    if (v8ish_object_address(d->script, got) !=
+        v8ish_object_address(d->script, script_local(d, value)))
+      violation(d, "DOM weak map entry of live key #%d lost its value #%d", key,
+                value);
+  }
+}
+
 /* Shape changes: a boxed number property, its unboxing (unsafe), slack
  * shrinking (unsafe), left-trimming an array (unsafe). */
 static void op_shape(driver *d) {
@@ -379,6 +481,9 @@ static guint8 *model_reachable(driver *d) {
     for (int i = 0; i < slots; i++) reach(stack, seen, o->slots[i]);
     reach(stack, seen, o->partner); /* wrapper <-> DOM: both directions */
     if (o->kind == OBJ_DOM) reach(stack, seen, o->script_slot);
+    /* The tables are roots; an entry's value is reached with its key. */
+    reach(stack, seen, entry_of(d->script_entries, id));
+    reach(stack, seen, entry_of(d->dom_entries, id));
   }
   g_array_free(stack, TRUE);
   return seen;
@@ -424,6 +529,9 @@ static void check_after_cycle(driver *d) {
     }
     if (!alive) {
       o->gone = true;
+      /* Its entries went with it (the collector pruned them). */
+      g_hash_table_remove(d->script_entries, GINT_TO_POINTER((int32_t)id + 1));
+      g_hash_table_remove(d->dom_entries, GINT_TO_POINTER((int32_t)id + 1));
       kept--; /* confirmed: no need to look at it again */
       d->result->objects_reclaimed++;
       release_watch(d, o);
@@ -451,6 +559,7 @@ static void check_after_cycle(driver *d) {
     }
   }
   if (!d->failed) g_array_set_size(d->tracked, kept);
+  if (!d->failed) check_entries(d, reachable);
   g_free(reachable);
   v8ish_handle_scope_close(&scope);
 }
@@ -511,6 +620,11 @@ static void setup(driver *d) {
         v8ish_global_new(d->script, v8ish_integer(d->script, 0), false);
     d->dom_root_handles[i] = blinkish_persistent_new(d->dom, NULL, false);
   }
+  d->script_map = v8ish_global_new(d->script, v8ish_weak_map_new(d->script), false);
+  d->dom_map = bridge_weak_map_new(d->bridge);
+  d->dom_map_root = blinkish_persistent_new(d->dom, d->dom_map, false);
+  d->script_entries = g_hash_table_new(g_direct_hash, g_direct_equal);
+  d->dom_entries = g_hash_table_new(g_direct_hash, g_direct_equal);
   v8ish_handle_scope_close(&scope);
 }
 
@@ -525,6 +639,10 @@ static void teardown(driver *d) {
     v8ish_global_free(d->script, d->script_root_handles[i]);
     blinkish_persistent_free(d->dom, d->dom_root_handles[i]);
   }
+  v8ish_global_free(d->script, d->script_map);
+  blinkish_persistent_free(d->dom, d->dom_map_root);
+  g_hash_table_destroy(d->script_entries);
+  g_hash_table_destroy(d->dom_entries);
   blinkish_heap_free(d->dom);
   bridge_free(d->bridge);
   v8ish_heap_free(d->script);
@@ -548,11 +666,13 @@ void stress_run(const stress_options *options, stress_result *result) {
     v8ish_handle_scope scope;
     v8ish_handle_scope_open(d.script, &scope);
     int dice = g_rand_int_range(d.rand, 0, 100);
-    bool crowded = d.candidates->len > LIVE_SOFT_LIMIT;
-    if (dice < (crowded ? 10 : 30))
+    d.crowded = d.candidates->len > LIVE_SOFT_LIMIT;
+    if (dice < (d.crowded ? 10 : 30))
       op_alloc(&d);
-    else if (dice < 80)
+    else if (dice < 74)
       op_store(&d);
+    else if (dice < 80)
+      op_ephemeron(&d);
     else if (dice < 88)
       op_root(&d);
     else

@@ -161,10 +161,12 @@ ccgc_status v8ish_finalization_registry_register(v8ish_heap *heap,
   if (count == capacity) {
     word_t *grown = new_cells(heap, capacity * 2, call);
     if (!grown) return v8ish_last_status(heap);
-    /* grown is black while marking runs: copy through the barrier. */
+    /* Copied raw and published white, so the marker traces the new cells
+     * (targets stay weak) instead of the copy shading every target. */
     for (size_t i = 0; i < count * CELL_WORDS; i++)
-      v8ish_store(heap, grown, CELLS_HEADER + i, cells[CELLS_HEADER + i]);
+      v8ish_store_raw(grown, CELLS_HEADER + i, cells[CELLS_HEADER + i]);
     grown[CELLS_COUNT] = cells[CELLS_COUNT];
+    ccgc_barrier_unmark_unpublished(heap->barrier, grown);
     v8ish_store(heap, r, REGISTRY_CELLS, v8ish_tag(grown));
     cells = grown;
   }
@@ -178,18 +180,22 @@ ccgc_status v8ish_finalization_registry_register(v8ish_heap *heap,
 }
 
 /* Removes the cells for which drop() says so, keeping the order of the rest.
- * Returns how many went. A cell that slides down is stored through the
- * barrier: a concurrent marker that already read past its new place would
- * otherwise never see it (.inv.no-black-to-white). */
+ * Returns how many went. The held value of a cell that slides down is stored
+ * through the barrier: a concurrent marker that already read past its new
+ * place would otherwise never see it (.inv.no-black-to-white). Target and
+ * token are weak: shading them would keep a dead target for a cycle. */
 static size_t compact(v8ish_heap *heap, word_t *cells,
                       bool (*drop)(word_t *cell, void *data), void *data) {
   size_t count = cells_count(cells), kept = 0;
   for (size_t i = 0; i < count; i++) {
     word_t *cell = &cells[cell_index(i)];
     if (drop(cell, data)) continue;
-    if (kept != i)
-      for (size_t w = 0; w < CELL_WORDS; w++)
-        v8ish_store(heap, cells, cell_index(kept) + w, cell[w]);
+    if (kept != i) {
+      size_t to = cell_index(kept);
+      v8ish_store_raw(cells, to, cell[0]);         /* target: weak */
+      v8ish_store(heap, cells, to + 1, cell[1]);   /* held value: strong */
+      v8ish_store_raw(cells, to + 2, cell[2]);     /* token: weak */
+    }
     kept++;
   }
   for (size_t i = kept; i < count; i++)

@@ -27,8 +27,9 @@
  * While marking runs every store into a table goes through the barrier, key
  * and value alike (.inv.script-store-barriered): conservative (an entry stored
  * during marking survives this cycle even if its key dies in it), never
- * unsafe. A grown table is allocated black, so every entry copied into it is
- * stored through the barrier as well (.inv.no-black-to-white). Entries are
+ * unsafe. A grown table is filled without the barrier and published white
+ * (ccgc_barrier_unmark_unpublished): the marker traces it like any table, so
+ * an entry whose key is dead is not resurrected by the copy. Entries are
  * written with release stores and read by the trace with acquire loads; a
  * concurrent marker that reads a half-written entry sees either slot's old
  * or new word, and every new word was shaded by the barrier.
@@ -178,13 +179,19 @@ static word_t *reserve(v8ish_heap *heap, word_t *holder, word_t *table,
   }
   word_t *grown = new_table(heap, wanted, call);
   if (!grown) return NULL;
+  /* Copied without the barrier, then published white: the barrier on the
+   * holder's store greys the new table and the marker traces it, so a dead
+   * key copied along stays a dead key (.inv.unpublished-white). */
   for (size_t i = 0; i < capacity; i++) {
     size_t at = key_index(i);
     v8ish_value key = table[at];
     if (!is_key(key)) continue;
-    put(heap, grown, free_entry(grown, key), key, table[at + 1]);
+    size_t to = key_index(free_entry(grown, key));
+    v8ish_store_raw(grown, to + 1, table[at + 1]);
+    v8ish_store_raw(grown, to, key);
   }
   grown[TABLE_COUNT] = table[TABLE_COUNT];
+  ccgc_barrier_unmark_unpublished(heap->barrier, grown);
   v8ish_store(heap, holder, WEAK_COLLECTION_TABLE, v8ish_tag(grown));
   return grown;
 }
