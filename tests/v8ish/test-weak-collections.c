@@ -277,6 +277,55 @@ START_TEST(entries_stored_while_marking_runs_are_never_lost) {
 }
 END_TEST
 
+/* A table that grows while marking runs must not keep the dead keys it
+ * copies: the new table is traced, not shaded (.inv.unpublished-white). */
+START_TEST(growing_while_marking_does_not_resurrect_dead_keys) {
+  script_world w;
+  script_world_init(&w, 0);
+  v8ish_global map = v8ish_global_new(w.heap, v8ish_weak_map_new(w.heap), false);
+  v8ish_global keys = v8ish_global_new(w.heap, v8ish_fixed_array_new(w.heap, 64), false);
+  ccgc_probe *dead_probe;
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local dead = v8ish_object_new(w.heap);
+    v8ish_weak_map_set(w.heap, v8ish_global_get(w.heap, map), dead, v8ish_object_new(w.heap));
+    dead_probe = probe_of(&w, dead, "dead key");
+    v8ish_handle_scope_close(&scope);
+  }
+  ck_assert_int_eq(ccgc_incremental_start(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  while (!ccgc_incremental_step(w.collector, 100)) {
+  } /* map and table black; the dead key white */
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local m = v8ish_global_get(w.heap, map);
+    v8ish_local k = v8ish_global_get(w.heap, keys);
+    for (size_t i = 0; i < 64; i++) { /* live keys: the table grows */
+      v8ish_handle_scope inner;
+      v8ish_handle_scope_open(w.heap, &inner);
+      v8ish_local key = v8ish_object_new(w.heap);
+      v8ish_array_set(w.heap, k, i, key);
+      v8ish_weak_map_set(w.heap, m, key, script_int(&w, (intptr_t)i));
+      v8ish_handle_scope_close(&inner);
+    }
+    v8ish_handle_scope_close(&scope);
+  }
+  ck_assert_int_eq(ccgc_incremental_finish(w.collector), CCGC_OK);
+  ck_assert_uint_eq(ccgc_collector_last_verify(w.collector)->errors, 0);
+  ck_assert_msg(ccgc_probe_collected(dead_probe), "%s",
+                ccgc_probe_explain(w.collector, dead_probe));
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    ck_assert_uint_eq(v8ish_weak_map_size(w.heap, v8ish_global_get(w.heap, map)), 64);
+    v8ish_handle_scope_close(&scope);
+  }
+  ccgc_probe_free(w.collector, dead_probe);
+  script_world_free(&w);
+}
+END_TEST
+
 START_TEST(the_walk_shows_weak_keys_and_ephemeron_values) {
   script_world w;
   script_world_init(&w, 0);
@@ -313,6 +362,7 @@ int main(void) {
   tcase_add_test(tc, lookups_stay_right_through_growth_and_tombstones);
   tcase_add_test(tc, bad_keys_and_values_get_clear_errors);
   tcase_add_test(tc, entries_stored_while_marking_runs_are_never_lost);
+  tcase_add_test(tc, growing_while_marking_does_not_resurrect_dead_keys);
   tcase_add_test(tc, the_walk_shows_weak_keys_and_ephemeron_values);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
