@@ -222,6 +222,8 @@ typedef struct ccgc_object_info {
   int heap_id;
   const char *heap_name; /* "script" / "dom" */
   const char *type_name;
+  const char *space_name; /* "normal" (size-classed or bump pages) or "large"
+                           * (a page of its own): the kind of page it is on */
   size_t size;
   int color;             /* ccgc_color: meaningful mid-cycle or after one */
 } ccgc_object_info;

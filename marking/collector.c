@@ -279,6 +279,7 @@ ccgc_status ccgc_collector_object_info(ccgc_collector *collector,
   info->heap_name = slot->ops->name;
   info->type_name =
       slot->ops->type_name ? slot->ops->type_name(slot->heap, address) : "?";
+  info->space_name = page->flags & CCGC_PAGE_LARGE ? "large" : "normal";
   info->size =
       slot->ops->object_size ? slot->ops->object_size(slot->heap, address) : 0;
   info->color = ccgc_color_of(address);

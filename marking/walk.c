@@ -81,6 +81,8 @@ static void walk_object(void *object, void *data) {
       .heap_name = slot->ops->name,
       .type_name =
           slot->ops->type_name ? slot->ops->type_name(slot->heap, object) : "?",
+      .space_name =
+          ccgc_page_of(object)->flags & CCGC_PAGE_LARGE ? "large" : "normal",
       .size = slot->ops->object_size ? slot->ops->object_size(slot->heap, object)
                                      : 0,
       .color = ccgc_color_of(object),

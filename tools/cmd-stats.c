@@ -6,14 +6,16 @@
  * per heap only: ccgc_collector_heap_stats), and a hook in the allocation
  * path would cost every allocation an atomic add for a report that is read
  * rarely. So the report is computed when asked: one ccgc_collector_walk adds
- * every object to its categories. Three views, each its own accounting table
+ * every object to its categories. Four views, each its own accounting table
  * so that each view's total is the heaps' total and nothing is counted twice:
  *   heap  "script", "dom"
+ *   space "script/normal pages", "dom/large pages", ... (the kind of page an
+ *         object lives on: ccgc_object_info.space_name)
  *   type  "script/Object", "dom/HTMLDivElement", ...
  *   host  the host's own: "host:listeners" (EventListener objects),
  *         "host:detached-dom" (detached Document/Element/Text nodes) - a
  *         subset, not a partition
- * The heap and type views' totals are checked against
+ * The heap, space and type views' totals are checked against
  * ccgc_collector_heap_stats (used bytes, objects); a mismatch exits 1. The
  * walk gives payload sizes, the heaps count cells: a "<heap>/(headers+padding)"
  * category holds the difference, checked to be at most HEADER_SLACK bytes per
@@ -40,10 +42,11 @@ static void usage(FILE *out) {
         "                  [--trace-gc] [--trace-gc-verbose] [--page PAGE] [--baseline]\n"
         "\n"
         "Runs the demo host's scenario (the one of 'ccgc snapshot') up to POINT\n"
-        "and reports memory by category, in three views whose categories are\n"
-        "created by name at run time: per heap ('script', 'dom'), per type\n"
+        "and reports memory by category, in four views whose categories are\n"
+        "created by name at run time: per heap ('script', 'dom'), per space\n"
+        "('script/normal pages', 'dom/large pages'), per type\n"
         "('dom/HTMLDivElement'), and the host's own ('host:listeners',\n"
-        "'host:detached-dom'). The heap and type views' totals are checked\n"
+        "'host:detached-dom'). The heap, space and type views' totals are checked\n"
         "against the heaps' own statistics (exit 1 if they differ).\n"
         "\n"
         "  --format F          table (default), json or csv\n"
@@ -60,31 +63,44 @@ static void usage(FILE *out) {
         out);
 }
 
-enum { VIEW_HEAP, VIEW_TYPE, VIEW_HOST, VIEW_COUNT };
-static const char *const view_names[VIEW_COUNT] = {"heap", "type", "host"};
+enum { VIEW_HEAP, VIEW_SPACE, VIEW_TYPE, VIEW_HOST, VIEW_COUNT };
+static const char *const view_names[VIEW_COUNT] = {"heap", "space", "type", "host"};
 
 typedef struct census {
   ccgc_host_world *w;
   ccgc_accounting *views[VIEW_COUNT];
   ccgc_category listeners, detached;
-  GHashTable *type_categories; /* "heap/type" -> category + 1 */
+  GHashTable *type_categories;  /* "heap/type" -> category + 1 */
+  GHashTable *space_categories; /* "heap/space" -> category + 1 */
 } census;
+
+/* The category of name in view, looked up once per name (the accounting
+ * table's name lookup takes its lock; the adds after it do not). */
+static ccgc_category cached_category(census *c, GHashTable *cache, int view,
+                                     char *name) {
+  gpointer found = g_hash_table_lookup(cache, name);
+  if (!found) {
+    found = GUINT_TO_POINTER(ccgc_accounting_category(c->views[view], name) + 1);
+    g_hash_table_insert(cache, name, found);
+  } else {
+    g_free(name);
+  }
+  return GPOINTER_TO_UINT(found) - 1;
+}
 
 static void count_object(const ccgc_object_info *info, void *data) {
   census *c = data;
   ccgc_accounting_add(c->views[VIEW_HEAP],
                       ccgc_accounting_category(c->views[VIEW_HEAP], info->heap_name),
                       (int64_t)info->size, 1);
-  /* The lock-taking name lookup once per type, then only the lock-free add. */
-  char *key = g_strdup_printf("%s/%s", info->heap_name, info->type_name);
-  gpointer found = g_hash_table_lookup(c->type_categories, key);
-  if (!found) {
-    found = GUINT_TO_POINTER(ccgc_accounting_category(c->views[VIEW_TYPE], key) + 1);
-    g_hash_table_insert(c->type_categories, key, found);
-  } else {
-    g_free(key);
-  }
-  ccgc_accounting_add(c->views[VIEW_TYPE], GPOINTER_TO_UINT(found) - 1, (int64_t)info->size, 1);
+  ccgc_category space = cached_category(
+      c, c->space_categories, VIEW_SPACE,
+      g_strdup_printf("%s/%s pages", info->heap_name, info->space_name));
+  ccgc_accounting_add(c->views[VIEW_SPACE], space, (int64_t)info->size, 1);
+  ccgc_category type = cached_category(
+      c, c->type_categories, VIEW_TYPE,
+      g_strdup_printf("%s/%s", info->heap_name, info->type_name));
+  ccgc_accounting_add(c->views[VIEW_TYPE], type, (int64_t)info->size, 1);
   if (!strcmp(info->heap_name, "dom") && !strcmp(info->type_name, "EventListener"))
     ccgc_accounting_add(c->views[VIEW_HOST], c->listeners, (int64_t)info->size, 1);
   ccgc_host_node *node = ccgc_host_node_at(c->w, info->address);
@@ -235,7 +251,8 @@ int ccgc_cmd_stats(int argc, char **argv) {
   fflush(stdout);
 
   census c = {.w = w,
-              .type_categories = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
+              .type_categories = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+              .space_categories = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
   for (int v = 0; v < VIEW_COUNT; v++) c.views[v] = ccgc_accounting_new((size_t)capacity);
   c.listeners = ccgc_accounting_category(c.views[VIEW_HOST], "host:listeners");
   c.detached = ccgc_accounting_category(c.views[VIEW_HOST], "host:detached-dom");
@@ -285,6 +302,7 @@ int ccgc_cmd_stats(int argc, char **argv) {
   }
   for (int v = 0; v < VIEW_COUNT; v++) ccgc_accounting_free(c.views[v]);
   g_hash_table_destroy(c.type_categories);
+  g_hash_table_destroy(c.space_categories);
   demo_scenario_finish(&scenario);
   ccgc_host_world_free(w);
   return code;

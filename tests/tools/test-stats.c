@@ -96,6 +96,11 @@ START_TEST(json_totals_match_the_heap_statistics) {
   ck_assert_int_eq(bytes, (gint64)e.used);
   ck_assert_int_eq(count, (gint64)e.objects);
   ck_assert_int_eq(of, (gint64)e.buttons);
+  sum_view(json_object_get_object_member(views, "space"), "dom/normal pages", &bytes,
+           &count, &of);
+  ck_assert_int_eq(bytes, (gint64)e.used);
+  ck_assert_int_eq(count, (gint64)e.objects);
+  ck_assert_int_gt(of, 0);
   sum_view(json_object_get_object_member(views, "host"), "host:listeners", &bytes, &count, &of);
   ck_assert_int_eq(of, (gint64)e.listeners);
   /* the report's own copy of the heap statistics agrees with the API's */
@@ -120,7 +125,7 @@ START_TEST(csv_totals_match_the_heap_statistics) {
   ck_assert_ptr_null(strchr(result.out, '"'));
   char **lines = g_strsplit(result.out, "\n", -1);
   ck_assert_str_eq(lines[0], "view,category,bytes,count,peak_bytes,allocations");
-  gint64 bytes[3] = {0}, counts[3] = {0}, buttons = -1, stats_used = 0, stats_objects = 0;
+  gint64 bytes[4] = {0}, counts[4] = {0}, buttons = -1, stats_used = 0, stats_objects = 0;
   size_t rows = 0;
   for (size_t i = 1; lines[i] && lines[i][0]; i++, rows++) {
     char **fields = g_strsplit(lines[i], ",", -1);
@@ -130,9 +135,9 @@ START_TEST(csv_totals_match_the_heap_statistics) {
     ck_assert(*end == '\0' && end != fields[2]);
     gint64 c = g_ascii_strtoll(fields[3], &end, 10);
     ck_assert(*end == '\0' && end != fields[3]);
-    const char *views[] = {"heap", "type", "host"};
+    const char *views[] = {"heap", "space", "type", "host"};
     bool known = false;
-    for (int v = 0; v < 3; v++)
+    for (int v = 0; v < 4; v++)
       if (!strcmp(fields[0], views[v])) {
         bytes[v] += b;
         counts[v] += c;
@@ -148,7 +153,7 @@ START_TEST(csv_totals_match_the_heap_statistics) {
     g_strfreev(fields);
   }
   ck_assert_uint_gt(rows, 20);
-  for (int v = 0; v < 2; v++) {
+  for (int v = 0; v < 3; v++) { /* heap, space, type: partitions */
     ck_assert_int_eq(bytes[v], (gint64)e.used);
     ck_assert_int_eq(counts[v], (gint64)e.objects);
   }
