@@ -17,7 +17,9 @@ static const command commands[] = {
     {"stress", ccgc_cmd_stress,
      "seeded random mutator against both heaps, checked by the verifier and\n"
      "           a shadow model"},
-    {"bench", ccgc_cmd_bench, "benchmarks with side-by-side ratios: pauses, barrier"},
+    {"bench", ccgc_cmd_bench,
+     "benchmarks with side-by-side ratios: pauses, barrier, ephemerons,\n"
+     "           gcbench, binary-trees, mark, dom, concurrent"},
     {"snapshot", ccgc_cmd_snapshot,
      "Chrome DevTools heap snapshots of both heaps (baseline, target, final)\n"
      "           for DevTools and memlab"},
