@@ -19,11 +19,7 @@
 
 static long tree_size(int depth) { return (1L << (depth + 1)) - 1; }
 
-typedef struct trees_run {
-  double ms;
-  bench_tree_stats stats;
-  bool ok;
-} trees_run;
+typedef bench_tree_run trees_run;
 
 /* The game's output goes to `out` (NULL: none); the checks are compared
  * with their closed form so every allocator is verified, not only printed. */
@@ -93,24 +89,7 @@ int ccgc_bench_binary_trees(const bench_options *options) {
       runs[i] = run(order[i], n, bench_limit_for(live[order[i]], mult), NULL);
       ok = ok && runs[i].ok;
     }
-    char label[16];
-    snprintf(label, sizeof label, "%.1fx", mult);
-    for (int i = 0; i < 3; i++) {
-      trees_run *r = &runs[i];
-      double limit = (order[i] == BENCH_TREE_BOEHM ? r->stats.peak_heap_bytes
-                                                   : r->stats.limit_bytes) / 1048576.0;
-      char gc_ms[16] = "-";
-      if (order[i] != BENCH_TREE_BOEHM) snprintf(gc_ms, sizeof gc_ms, "%.1f", r->stats.gc_ms);
-      printf("%-6s %-7s %9.1f %10.1f %6zu %9s %10.2f %10.2f\n", label,
-             bench_tree_kind_name(order[i]), limit, r->ms, r->stats.gc_count, gc_ms,
-             r->ms / malloc_run.ms, r->ms / runs[0].ms);
-    }
-    for (int i = 0; i < 3; i++) {
-      printf("ratio %s / malloc at %.1fx: %.2f\n", bench_tree_kind_name(order[i]),
-             mult, runs[i].ms / malloc_run.ms);
-      if (i) printf("ratio %s / boehm at %.1fx: %.2f\n", bench_tree_kind_name(order[i]),
-                    mult, runs[i].ms / runs[0].ms);
-    }
+    bench_trees_print_rows(mult, order, runs, &malloc_run);
     if (options->json)
       fprintf(options->json,
               "{\"bench\":\"binary-trees\",\"n\":%d,\"heap_multiplier\":%.2f,"

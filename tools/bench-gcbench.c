@@ -37,11 +37,7 @@ static size_t peak_live(const gcbench_shape *s, size_t node_bytes) {
   return stretch > steady ? stretch : steady;
 }
 
-typedef struct gcbench_run {
-  double ms;
-  bench_tree_stats stats;
-  bool ok;
-} gcbench_run;
+typedef bench_tree_run gcbench_run;
 
 static gcbench_run run(bench_tree_kind kind, const gcbench_shape *s, size_t heap,
                        bool progress) {
@@ -109,24 +105,7 @@ int ccgc_bench_gcbench(const bench_options *options) {
       runs[i] = run(kind, &s, bench_limit_for(live[kind], mult), !options->quick);
       ok = ok && runs[i].ok;
     }
-    for (int i = 0; i < 3; i++) {
-      gcbench_run *r = &runs[i];
-      char label[16];
-      snprintf(label, sizeof label, "%.1fx", mult);
-      double limit = (order[i] == BENCH_TREE_BOEHM ? r->stats.peak_heap_bytes
-                                                   : r->stats.limit_bytes) / 1048576.0;
-      char gc_ms[16] = "-";
-      if (order[i] != BENCH_TREE_BOEHM) snprintf(gc_ms, sizeof gc_ms, "%.1f", r->stats.gc_ms);
-      printf("%-6s %-7s %9.1f %10.1f %6zu %9s %10.2f %10.2f\n", label,
-             bench_tree_kind_name(order[i]), limit, r->ms, r->stats.gc_count, gc_ms,
-             r->ms / malloc_run.ms, r->ms / runs[0].ms);
-    }
-    for (int i = 0; i < 3; i++) {
-      printf("ratio %s / malloc at %.1fx: %.2f\n", bench_tree_kind_name(order[i]),
-             mult, runs[i].ms / malloc_run.ms);
-      if (i) printf("ratio %s / boehm at %.1fx: %.2f\n", bench_tree_kind_name(order[i]),
-                    mult, runs[i].ms / runs[0].ms);
-    }
+    bench_trees_print_rows(mult, order, runs, &malloc_run);
     if (options->json)
       fprintf(options->json,
               "{\"bench\":\"gcbench\",\"quick\":%s,\"heap_multiplier\":%.2f,"

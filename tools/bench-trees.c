@@ -472,3 +472,27 @@ size_t bench_trees_node_bytes(bench_tree_kind kind, bool with_ints) {
   }
   }
 }
+
+void bench_trees_print_rows(double mult, const bench_tree_kind order[3],
+                            const bench_tree_run runs[3],
+                            const bench_tree_run *malloc_run) {
+  char label[16];
+  snprintf(label, sizeof label, "%.1fx", mult);
+  for (int i = 0; i < 3; i++) {
+    const bench_tree_run *r = &runs[i];
+    double limit = (order[i] == BENCH_TREE_BOEHM ? r->stats.peak_heap_bytes
+                                                 : r->stats.limit_bytes) / 1048576.0;
+    char gc_ms[16] = "-";
+    if (order[i] != BENCH_TREE_BOEHM) snprintf(gc_ms, sizeof gc_ms, "%.1f", r->stats.gc_ms);
+    printf("%-6s %-7s %9.1f %10.1f %6zu %9s %10.2f %10.2f\n", label,
+           bench_tree_kind_name(order[i]), limit, r->ms, r->stats.gc_count, gc_ms,
+           r->ms / malloc_run->ms, r->ms / runs[0].ms);
+  }
+  for (int i = 0; i < 3; i++) {
+    printf("ratio %s / malloc at %.1fx: %.2f\n", bench_tree_kind_name(order[i]), mult,
+           runs[i].ms / malloc_run->ms);
+    if (i)
+      printf("ratio %s / boehm at %.1fx: %.2f\n", bench_tree_kind_name(order[i]), mult,
+             runs[i].ms / runs[0].ms);
+  }
+}

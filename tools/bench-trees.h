@@ -45,4 +45,18 @@ void bench_trees_drop(bench_trees *t, int slot);
 bool bench_trees_doubles(bench_trees *t, size_t n);
 void bench_trees_close(bench_trees *t, bench_tree_stats *out);
 
+/* One measured run of a tree workload on one allocator. */
+typedef struct bench_tree_run {
+  double ms;
+  bench_tree_stats stats;
+  bool ok;
+} bench_tree_run;
+
+/* The table rows and ratio lines of one heap multiplier: runs[0..2] on
+ * order[0..2] (order[0] is Boehm, the ratios' second baseline), against
+ * malloc_run. Shared by gcbench and binary-trees. */
+void bench_trees_print_rows(double mult, const bench_tree_kind order[3],
+                            const bench_tree_run runs[3],
+                            const bench_tree_run *malloc_run);
+
 #endif
