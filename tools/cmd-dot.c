@@ -91,6 +91,7 @@ static int parse(int argc, char **argv, dot_args *a) {
   optind = 1;
   opterr = 0;
   int option;
+  char message[160];
   long value;
   while ((option = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
     switch (option) {
@@ -116,12 +117,8 @@ static int parse(int argc, char **argv, dot_args *a) {
       a->max_nodes = (size_t)value;
       break;
     case 'a':
-      a->at = demo_scenario_parse_point(optarg);
-      if (a->at == -1)
-        return usage_error("--at %s is out of range: the points are 1 (baseline), 2 (target) "
-                           "and 3 (final)", optarg);
-      if (a->at == 0)
-        return usage_error("unknown point '%s': baseline, target, final, or 1 to 3", optarg);
+      if (!demo_scenario_point_option(optarg, &a->at, message, sizeof message))
+        return usage_error("%s", message);
       break;
     case 'h': usage(stdout); return 0;
     case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);

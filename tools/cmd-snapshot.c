@@ -332,16 +332,6 @@ static int write_expected(run *r, const char *page) {
 
 /* --- options -------------------------------------------------------------------------------- */
 
-static int parse_point(const char *text) {
-  for (int at = POINT_BASELINE; at <= POINT_FINAL; at++)
-    if (!strcmp(text, point_names[at])) return at;
-  char *end;
-  errno = 0;
-  long value = strtol(text, &end, 10);
-  if (errno || end == text || *end) return 0;
-  return value >= POINT_BASELINE && value <= POINT_FINAL ? (int)value : -1;
-}
-
 static int parse(int argc, char **argv, run *r, const char **page) {
   static const struct option long_options[] = {
       {"out", required_argument, NULL, 'o'},    {"at", required_argument, NULL, 'a'},
@@ -351,6 +341,7 @@ static int parse(int argc, char **argv, run *r, const char **page) {
   optind = 1;
   opterr = 0;
   int option;
+  char message[160];
   bool out_given = false, at_given = false;
   while ((option = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
     switch (option) {
@@ -360,16 +351,9 @@ static int parse(int argc, char **argv, run *r, const char **page) {
     case 'p': *page = optarg; break;
     case 'q': r->quiet = true; break;
     case 'a':
-      r->at = parse_point(optarg);
       at_given = true;
-      if (r->at == -1) {
-        fprintf(stderr, "ccgc snapshot: --at %s is out of range: the points are 1 (baseline), "
-                        "2 (target) and 3 (final)\n", optarg);
-        return 2;
-      }
-      if (r->at == 0) {
-        fprintf(stderr, "ccgc snapshot: unknown point '%s': baseline, target, final, or 1 to 3 "
-                        "(try 'ccgc snapshot --help')\n", optarg);
+      if (!demo_scenario_point_option(optarg, &r->at, message, sizeof message)) {
+        fprintf(stderr, "ccgc snapshot: %s (try 'ccgc snapshot --help')\n", message);
         return 2;
       }
       break;

@@ -201,6 +201,7 @@ int ccgc_cmd_stats(int argc, char **argv) {
   const char *page = NULL;
   bool baseline = false, trace = false, verbose = false;
   int at = DEMO_POINT_FINAL, option;
+  char message[160];
   long capacity = 256;
   optind = 1;
   opterr = 0;
@@ -225,12 +226,8 @@ int ccgc_cmd_stats(int argc, char **argv) {
     case 'p': page = optarg; break;
     case 'b': baseline = true; break;
     case 'a':
-      at = demo_scenario_parse_point(optarg);
-      if (at == -1)
-        return usage_error("--at %s is out of range: the points are 1 (baseline), 2 (target) "
-                           "and 3 (final)", optarg);
-      if (at == 0)
-        return usage_error("unknown point '%s': baseline, target, final, or 1 to 3", optarg);
+      if (!demo_scenario_point_option(optarg, &at, message, sizeof message))
+        return usage_error("%s", message);
       break;
     case 'h': usage(stdout); return 0;
     case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);

@@ -151,6 +151,19 @@ ccgc_host_world *demo_scenario_open(const char *command, bool baseline,
   return w;
 }
 
+bool demo_scenario_point_option(const char *text, int *at, char *message,
+                                size_t size) {
+  *at = demo_scenario_parse_point(text);
+  if (*at == -1)
+    snprintf(message, size,
+             "--at %s is out of range: the points are 1 (baseline), 2 (target) "
+             "and 3 (final)", text);
+  else if (*at == 0)
+    snprintf(message, size,
+             "unknown point '%s': baseline, target, final, or 1 to 3", text);
+  return *at > 0;
+}
+
 int demo_scenario_parse_point(const char *text) {
   for (int at = DEMO_POINT_BASELINE; at <= DEMO_POINT_FINAL; at++)
     if (!strcmp(text, demo_point_names[at])) return at;

@@ -57,6 +57,10 @@ ccgc_host_world *demo_scenario_open(const char *command, bool baseline,
                                     const ccgc_collector_options *options, const char *page);
 /* "baseline", "target", "final" or 1..3; 0 unknown, -1 a number out of range. */
 int demo_scenario_parse_point(const char *text);
+/* The --at option of every command that runs the scenario: true and *at, or
+ * false with the usage message (no trailing newline) in message. */
+bool demo_scenario_point_option(const char *text, int *at, char *message,
+                                size_t size);
 /* graph_describe_fn for a snapshot of the world (data): "#ID" for an element
  * with an id attribute and "#document" (how users name objects), "<tag>"
  * for a plain HTMLElement, the first words of a text. */
