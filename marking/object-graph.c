@@ -11,30 +11,46 @@ typedef struct pending_ephemeron {
   guint next; /* 1 + index of the next entry of the same key, 0: none */
 } pending_ephemeron;
 
+typedef struct object_collection {
+  ccgc_pointer_map *set;
+  uint32_t value; /* heap id + 1 */
+} object_collection;
+
 static void collect_object(void *object, void *data) {
-  void **args = data;
-  GHashTable *set = args[0];
-  g_hash_table_insert(set, object, args[1]);
+  object_collection *collection = data;
+  ccgc_pointer_map_insert(collection->set, object, collection->value);
 }
 
-GHashTable *ccgc_object_set_new(ccgc_collector *collector) {
-  GHashTable *set = g_hash_table_new(g_direct_hash, g_direct_equal);
+void ccgc_object_set_init(ccgc_pointer_map *set, ccgc_collector *collector) {
+  /* The heaps' counts size the table (no growth), if they keep them. */
+  size_t expected = 0;
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_slot *slot = &collector->heaps[id];
+    if (!slot->heap || !slot->ops->stats) continue;
+    ccgc_heap_stats stats;
+    slot->ops->stats(slot->heap, &stats);
+    expected += stats.object_count;
+  }
+  ccgc_pointer_map_init(set, expected);
   for (int id = 0; id < collector->heap_count; id++) {
     ccgc_heap_slot *slot = &collector->heaps[id];
     if (!slot->heap) continue;
-    void *args[2] = {set, GINT_TO_POINTER(id + 1)};
-    slot->ops->for_each_object(slot->heap, collect_object, args);
+    object_collection collection = {set, (uint32_t)id + 1};
+    slot->ops->for_each_object(slot->heap, collect_object, &collection);
   }
-  return set;
 }
 
-static void reach(ccgc_traversal *traversal, void *to) {
-  if (g_hash_table_contains(traversal->visited, to)) return;
-  g_hash_table_add(traversal->visited, to);
-  g_array_append_val(traversal->stack, to);
-  gpointer first;
-  if (g_hash_table_steal_extended(traversal->waiting, to, NULL, &first))
-    for (guint at = GPOINTER_TO_UINT(first); at != 0;) {
+/* Marks the object in slot `found` of objects visited and queues it. */
+static void reach(ccgc_traversal *traversal, size_t found) {
+  if (traversal->visited[found]) return;
+  traversal->visited[found] = 1;
+  traversal->reached++;
+  g_array_append_val(traversal->stack, found);
+  uint32_t first;
+  if (traversal->waiting.size > 0 &&
+      ccgc_pointer_map_steal(&traversal->waiting,
+                             traversal->objects->keys[found], &first))
+    for (guint at = first; at != 0;) {
       guint index = at - 1;
       g_array_append_val(traversal->released, index);
       at = g_array_index(traversal->pending_ephemerons, pending_ephemeron,
@@ -48,8 +64,8 @@ static void traversal_strong(ccgc_visitor *visitor, void *target,
   if (traversal->on_edge(traversal, traversal->current, target, edge)) {
     /* Only allocated objects are traced further: an edge to anything else
      * was already reported by on_edge. */
-    if (g_hash_table_contains(traversal->objects, target))
-      reach(traversal, target);
+    size_t at = ccgc_pointer_map_find(traversal->objects, target);
+    if (at != SIZE_MAX) reach(traversal, at);
   }
 }
 
@@ -62,17 +78,20 @@ static void traversal_weak(ccgc_visitor *visitor, void **slot,
 static void traversal_ephemeron(ccgc_visitor *visitor, void *key, void *value,
                                 ccgc_edge edge) {
   ccgc_traversal *traversal = (ccgc_traversal *)visitor;
-  if (g_hash_table_contains(traversal->visited, key)) {
+  size_t at = ccgc_pointer_map_find(traversal->objects, key);
+  if (at != SIZE_MAX && traversal->visited[at]) {
     traversal_strong(visitor, value, edge);
     return;
   }
+  /* A NULL key is never reached: its value could never be released. */
+  if (!key) return;
   /* The edge name is only valid during this call: keep the kind. */
   pending_ephemeron pending = {traversal->current, key, value,
                                ccgc_edge_named(edge.kind, NULL), 0};
-  pending.next = GPOINTER_TO_UINT(g_hash_table_lookup(traversal->waiting, key));
+  pending.next = ccgc_pointer_map_get(&traversal->waiting, key);
   g_array_append_val(traversal->pending_ephemerons, pending);
-  g_hash_table_insert(traversal->waiting, key,
-                      GUINT_TO_POINTER(traversal->pending_ephemerons->len));
+  ccgc_pointer_map_insert(&traversal->waiting, key,
+                          traversal->pending_ephemerons->len);
 }
 
 static const ccgc_visitor_ops traversal_ops = {
@@ -82,33 +101,33 @@ static const ccgc_visitor_ops traversal_ops = {
 };
 
 void ccgc_traversal_init(ccgc_traversal *traversal, ccgc_collector *collector,
-                         GHashTable *objects, ccgc_traversal_edge_fn on_edge,
-                         void *data) {
+                         const ccgc_pointer_map *objects,
+                         ccgc_traversal_edge_fn on_edge, void *data) {
   memset(traversal, 0, sizeof *traversal);
   traversal->base.ops = &traversal_ops;
   traversal->collector = collector;
   traversal->objects = objects;
-  traversal->visited = g_hash_table_new(g_direct_hash, g_direct_equal);
-  traversal->stack = g_array_new(FALSE, FALSE, sizeof(void *));
+  traversal->visited = g_new0(uint8_t, objects->capacity);
+  traversal->stack = g_array_new(FALSE, FALSE, sizeof(size_t));
   traversal->pending_ephemerons =
       g_array_new(FALSE, FALSE, sizeof(pending_ephemeron));
-  traversal->waiting = g_hash_table_new(g_direct_hash, g_direct_equal);
+  ccgc_pointer_map_init(&traversal->waiting, 0);
   traversal->released = g_array_new(FALSE, FALSE, sizeof(guint));
   traversal->on_edge = on_edge;
   traversal->data = data;
 }
 
 void ccgc_traversal_destroy(ccgc_traversal *traversal) {
-  g_hash_table_destroy(traversal->visited);
+  g_free(traversal->visited);
   g_array_free(traversal->stack, TRUE);
   g_array_free(traversal->pending_ephemerons, TRUE);
-  g_hash_table_destroy(traversal->waiting);
+  ccgc_pointer_map_destroy(&traversal->waiting);
   g_array_free(traversal->released, TRUE);
 }
 
-void ccgc_trace_one(ccgc_collector *collector, GHashTable *objects,
+void ccgc_trace_one(ccgc_collector *collector, const ccgc_pointer_map *objects,
                     void *object, ccgc_visitor *visitor) {
-  int id = GPOINTER_TO_INT(g_hash_table_lookup(objects, object)) - 1;
+  int id = (int)ccgc_pointer_map_get(objects, object) - 1;
   if (id < 0) return;
   ccgc_heap_slot *slot = &collector->heaps[id];
   slot->ops->trace_object(slot->heap, object, visitor);
@@ -127,12 +146,14 @@ static void drain(ccgc_traversal *traversal) {
       continue;
     }
     if (traversal->stack->len == 0) break;
-    void *object =
-        g_array_index(traversal->stack, void *, traversal->stack->len - 1);
+    size_t at =
+        g_array_index(traversal->stack, size_t, traversal->stack->len - 1);
     g_array_set_size(traversal->stack, traversal->stack->len - 1);
+    void *object = traversal->objects->keys[at];
+    ccgc_heap_slot *slot =
+        &traversal->collector->heaps[traversal->objects->values[at] - 1];
     traversal->current = object;
-    ccgc_trace_one(traversal->collector, traversal->objects, object,
-                   &traversal->base);
+    slot->ops->trace_object(slot->heap, object, &traversal->base);
   }
   traversal->current = NULL;
 }

@@ -7,9 +7,11 @@
 #include <glib.h>
 
 #include "collector-internal.h"
+#include "pointer-set.h"
 
-/* The set of every allocated object of every heap: address -> heap id + 1. */
-GHashTable *ccgc_object_set_new(ccgc_collector *collector);
+/* The set of every allocated object of every heap: address -> heap id + 1.
+ * Free with ccgc_pointer_map_destroy. */
+void ccgc_object_set_init(ccgc_pointer_map *set, ccgc_collector *collector);
 
 typedef struct ccgc_traversal ccgc_traversal;
 /* Called for every edge the traversal follows (root edges: from == NULL).
@@ -20,15 +22,18 @@ typedef bool (*ccgc_traversal_edge_fn)(ccgc_traversal *traversal, void *from,
 struct ccgc_traversal {
   ccgc_visitor base;
   ccgc_collector *collector;
-  GHashTable *objects;  /* all allocated objects (ccgc_object_set_new) */
-  GHashTable *visited;
-  GArray *stack;
+  const ccgc_pointer_map *objects; /* ccgc_object_set_init; not changed */
+  /* Visited objects are marked by their slot in `objects`, which every
+   * followed edge probes anyway: one probe per edge, none per push or pop. */
+  uint8_t *visited;  /* per slot of objects: 1 if reached */
+  size_t reached;    /* how many are */
+  GArray *stack;     /* size_t: slots of objects, reached not yet traced */
   /* Ephemerons whose key is not visited yet wait in `waiting`, chained per
    * key (key -> 1 + index of its first entry in pending_ephemerons); visiting
    * the key moves them to `released`, which drain() follows before popping
    * the stack. Linear on chains, and no recursion on the C stack. */
   GArray *pending_ephemerons; /* (from, key, value, edge, next) */
-  GHashTable *waiting;
+  ccgc_pointer_map waiting;
   GArray *released;           /* indices into pending_ephemerons */
   void *current;              /* object being traced, NULL for roots */
   ccgc_traversal_edge_fn on_edge;
@@ -36,14 +41,15 @@ struct ccgc_traversal {
 };
 
 void ccgc_traversal_init(ccgc_traversal *traversal, ccgc_collector *collector,
-                         GHashTable *objects, ccgc_traversal_edge_fn on_edge,
+                         const ccgc_pointer_map *objects,
+                         ccgc_traversal_edge_fn on_edge,
                          void *data);
 /* Visits everything reachable from the roots, ephemerons included (a value is
  * reached once its key is). */
 void ccgc_traversal_run(ccgc_traversal *traversal);
 void ccgc_traversal_destroy(ccgc_traversal *traversal);
 /* Traces one object of the object set with an arbitrary visitor. */
-void ccgc_trace_one(ccgc_collector *collector, GHashTable *objects,
+void ccgc_trace_one(ccgc_collector *collector, const ccgc_pointer_map *objects,
                     void *object, ccgc_visitor *visitor);
 
 #endif /* CCGC_OBJECT_GRAPH_H */

@@ -33,33 +33,33 @@ typedef struct graph_edge {
 
 typedef struct search {
   ccgc_visitor base;
-  GHashTable *objects;  /* every allocated object */
-  GHashTable *number;   /* object -> 1 + discovery number (root is 0) */
+  ccgc_pointer_map objects; /* every allocated object */
+  ccgc_pointer_map number;  /* object -> discovery number (>= 1; root is 0) */
   GArray *order;        /* void *, by discovery number; [0] = NULL (root) */
   GArray *parent;       /* guint per number: discovery parent */
   GArray *edges;        /* graph_edge, every counted edge */
   GQueue queue;
   void *current;
   GArray *pending;      /* ephemerons waiting for their key */
-  GHashTable *waiting;  /* key -> 1 + first pending index */
+  ccgc_pointer_map waiting; /* key -> 1 + first pending index */
   GArray *reached;
 } search;
 
 static guint number_of(const search *s, void *object) {
   if (!object) return 0;
-  return GPOINTER_TO_UINT(g_hash_table_lookup(s->number, object));
+  return ccgc_pointer_map_get(&s->number, object);
 }
 
 /* Records the edge; discovers `to` if new. True if it was new. */
 static bool add_edge(search *s, void *from, void *to) {
-  if (!g_hash_table_contains(s->objects, to)) return false;
+  if (!ccgc_pointer_map_contains(&s->objects, to)) return false;
   graph_edge edge = {from, to};
   g_array_append_val(s->edges, edge);
-  if (g_hash_table_contains(s->number, to)) return false;
+  if (ccgc_pointer_map_contains(&s->number, to)) return false;
   guint parent = number_of(s, from);
   g_array_append_val(s->order, to);
   g_array_append_val(s->parent, parent);
-  g_hash_table_insert(s->number, to, GUINT_TO_POINTER(s->order->len - 1));
+  ccgc_pointer_map_insert(&s->number, to, s->order->len - 1);
   g_queue_push_tail(&s->queue, to);
   return true;
 }
@@ -70,9 +70,9 @@ static void reach(search *s, void *to) {
   while (s->reached->len > 0) {
     void *key = g_array_index(s->reached, void *, s->reached->len - 1);
     g_array_set_size(s->reached, s->reached->len - 1);
-    gpointer first;
-    if (!g_hash_table_steal_extended(s->waiting, key, NULL, &first)) continue;
-    for (guint at = GPOINTER_TO_UINT(first); at != 0;) {
+    uint32_t first;
+    if (!ccgc_pointer_map_steal(&s->waiting, key, &first)) continue;
+    for (guint at = first; at != 0;) {
       pending_ephemeron entry = g_array_index(s->pending, pending_ephemeron, at - 1);
       if (add_edge(s, entry.holder, entry.value))
         g_array_append_val(s->reached, entry.value);
@@ -93,14 +93,14 @@ static void on_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
 static void on_ephemeron(ccgc_visitor *visitor, void *key, void *value, ccgc_edge edge) {
   search *s = (search *)visitor;
   (void)edge;
-  if (g_hash_table_contains(s->number, key)) {
+  if (ccgc_pointer_map_contains(&s->number, key)) {
     reach(s, value);
     return;
   }
-  pending_ephemeron entry = {s->current, value,
-                             GPOINTER_TO_UINT(g_hash_table_lookup(s->waiting, key))};
+  if (!key) return; /* never reached: its value could never be released */
+  pending_ephemeron entry = {s->current, value, ccgc_pointer_map_get(&s->waiting, key)};
   g_array_append_val(s->pending, entry);
-  g_hash_table_insert(s->waiting, key, GUINT_TO_POINTER(s->pending->len));
+  ccgc_pointer_map_insert(&s->waiting, key, s->pending->len);
 }
 
 static const ccgc_visitor_ops search_ops = {
@@ -160,19 +160,19 @@ ccgc_status ccgc_retained_size(ccgc_collector *collector, void *object, size_t *
   search s;
   memset(&s, 0, sizeof s);
   s.base.ops = &search_ops;
-  s.objects = ccgc_object_set_new(collector);
-  if (!g_hash_table_contains(s.objects, object)) {
-    g_hash_table_destroy(s.objects);
+  ccgc_object_set_init(&s.objects, collector);
+  if (!ccgc_pointer_map_contains(&s.objects, object)) {
+    ccgc_pointer_map_destroy(&s.objects);
     return ccgc_error_set(&collector->errors, CCGC_E_FOREIGN_POINTER,
                           "ccgc_retained_size: %p is not an allocated object of any heap",
                           object);
   }
-  s.number = g_hash_table_new(g_direct_hash, g_direct_equal);
+  ccgc_pointer_map_init(&s.number, 0);
   s.order = g_array_new(FALSE, FALSE, sizeof(void *));
   s.parent = g_array_new(FALSE, FALSE, sizeof(guint));
   s.edges = g_array_new(FALSE, FALSE, sizeof(graph_edge));
   s.pending = g_array_new(FALSE, FALSE, sizeof(pending_ephemeron));
-  s.waiting = g_hash_table_new(g_direct_hash, g_direct_equal);
+  ccgc_pointer_map_init(&s.waiting, 0);
   s.reached = g_array_new(FALSE, FALSE, sizeof(void *));
   g_queue_init(&s.queue);
   void *root = NULL;
@@ -185,7 +185,7 @@ ccgc_status ccgc_retained_size(ccgc_collector *collector, void *object, size_t *
   }
   while (!g_queue_is_empty(&s.queue)) {
     s.current = g_queue_pop_head(&s.queue);
-    ccgc_trace_one(collector, s.objects, s.current, &s.base);
+    ccgc_trace_one(collector, &s.objects, s.current, &s.base);
   }
   ccgc_status status = CCGC_E_INVALID_ARGUMENT; /* unreachable: garbage */
   guint target = number_of(&s, object);
@@ -210,13 +210,13 @@ ccgc_status ccgc_retained_size(ccgc_collector *collector, void *object, size_t *
     status = CCGC_OK;
   }
   g_queue_clear(&s.queue);
-  g_hash_table_destroy(s.objects);
-  g_hash_table_destroy(s.number);
+  ccgc_pointer_map_destroy(&s.objects);
+  ccgc_pointer_map_destroy(&s.number);
   g_array_free(s.order, TRUE);
   g_array_free(s.parent, TRUE);
   g_array_free(s.edges, TRUE);
   g_array_free(s.pending, TRUE);
-  g_hash_table_destroy(s.waiting);
+  ccgc_pointer_map_destroy(&s.waiting);
   g_array_free(s.reached, TRUE);
   return status;
 }

@@ -17,15 +17,16 @@ typedef struct parent_link {
 
 typedef struct bfs {
   ccgc_visitor base;
-  GHashTable *objects;
-  GHashTable *parents; /* object -> parent_link* */
+  ccgc_pointer_map objects;
+  ccgc_pointer_map parents; /* object -> 1 + index in `links` */
+  GArray *links;            /* parent_link */
   GQueue queue;
   void *current;
   /* Ephemerons whose key has no parent yet, chained per key: key -> 1 + the
    * index of its first entry in `pending`. Reaching the key releases them at
    * once, so the search stays linear on ephemeron chains. */
   GArray *pending; /* pending_ephemeron */
-  GHashTable *waiting;
+  ccgc_pointer_map waiting;
   GArray *reached; /* objects just given a parent, whose waiters to release */
 } bfs;
 
@@ -37,15 +38,13 @@ typedef struct pending_ephemeron {
 
 /* Gives `to` its parent and queues it; false if it had one (or is no object). */
 static bool link_to(bfs *search, void *to, void *parent, ccgc_edge edge) {
-  if (!g_hash_table_contains(search->objects, to) ||
-      g_hash_table_contains(search->parents, to))
+  if (!ccgc_pointer_map_contains(&search->objects, to) ||
+      ccgc_pointer_map_contains(&search->parents, to))
     return false;
-  parent_link *link = g_new0(parent_link, 1);
-  link->parent = parent;
-  link->kind = edge.kind;
-  link->name = edge.name ? g_strdup(edge.name) : NULL;
-  link->index = edge.index;
-  g_hash_table_insert(search->parents, to, link);
+  parent_link link = {parent, edge.kind,
+                      edge.name ? g_strdup(edge.name) : NULL, edge.index};
+  g_array_append_val(search->links, link);
+  ccgc_pointer_map_insert(&search->parents, to, search->links->len);
   g_queue_push_tail(&search->queue, to);
   return true;
 }
@@ -58,9 +57,9 @@ static void reach(bfs *search, void *to, ccgc_edge edge) {
   while (search->reached->len > 0) {
     void *key = g_array_index(search->reached, void *, search->reached->len - 1);
     g_array_set_size(search->reached, search->reached->len - 1);
-    gpointer first;
-    if (!g_hash_table_steal_extended(search->waiting, key, NULL, &first)) continue;
-    for (guint at = GPOINTER_TO_UINT(first); at != 0;) {
+    uint32_t first;
+    if (!ccgc_pointer_map_steal(&search->waiting, key, &first)) continue;
+    for (guint at = first; at != 0;) {
       pending_ephemeron entry = g_array_index(search->pending, pending_ephemeron, at - 1);
       if (link_to(search, entry.value, entry.holder,
                   ccgc_edge_named(CCGC_EDGE_EPHEMERON, "value")))
@@ -81,14 +80,15 @@ static void bfs_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
 static void bfs_ephemeron(ccgc_visitor *visitor, void *key, void *value,
                           ccgc_edge edge) {
   bfs *search = (bfs *)visitor;
-  if (g_hash_table_contains(search->parents, key)) {
+  if (ccgc_pointer_map_contains(&search->parents, key)) {
     reach(search, value, edge);
     return;
   }
+  if (!key) return; /* never reached: its value could never be released */
   pending_ephemeron entry = {search->current, value,
-                             GPOINTER_TO_UINT(g_hash_table_lookup(search->waiting, key))};
+                             ccgc_pointer_map_get(&search->waiting, key)};
   g_array_append_val(search->pending, entry);
-  g_hash_table_insert(search->waiting, key, GUINT_TO_POINTER(search->pending->len));
+  ccgc_pointer_map_insert(&search->waiting, key, search->pending->len);
 }
 
 static const ccgc_visitor_ops bfs_ops = {
@@ -97,17 +97,16 @@ static const ccgc_visitor_ops bfs_ops = {
     .ephemeron = bfs_ephemeron,
 };
 
-static void free_link(gpointer data) {
-  parent_link *link = data;
-  g_free(link->name);
-  g_free(link);
+static const parent_link *parent_of(const bfs *search, const void *object) {
+  return &g_array_index(search->links, parent_link,
+                        ccgc_pointer_map_get(&search->parents, object) - 1);
 }
 
 static void fill_path(ccgc_collector *collector, bfs *search, void *target,
                       ccgc_path *path) {
   size_t length = 0;
   for (void *at = target; at;) {
-    parent_link *link = g_hash_table_lookup(search->parents, at);
+    const parent_link *link = parent_of(search, at);
     length++;
     at = link->parent;
   }
@@ -115,7 +114,7 @@ static void fill_path(ccgc_collector *collector, bfs *search, void *target,
   path->hops = calloc(length, sizeof *path->hops);
   size_t i = length;
   for (void *at = target; at;) {
-    parent_link *link = g_hash_table_lookup(search->parents, at);
+    const parent_link *link = parent_of(search, at);
     ccgc_path_hop *hop = &path->hops[--i];
     ccgc_object_info info;
     ccgc_collector_object_info(collector, at, &info);
@@ -139,19 +138,19 @@ ccgc_status ccgc_retaining_path(ccgc_collector *collector, void *target,
   bfs search;
   memset(&search, 0, sizeof search);
   search.base.ops = &bfs_ops;
-  search.objects = ccgc_object_set_new(collector);
-  if (!g_hash_table_contains(search.objects, target)) {
-    g_hash_table_destroy(search.objects);
+  ccgc_object_set_init(&search.objects, collector);
+  if (!ccgc_pointer_map_contains(&search.objects, target)) {
+    ccgc_pointer_map_destroy(&search.objects);
     return ccgc_error_set(&collector->errors, CCGC_E_FOREIGN_POINTER,
                           "ccgc_retaining_path: %p is not an allocated object "
                           "of any heap",
                           target);
   }
-  search.parents =
-      g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_link);
+  ccgc_pointer_map_init(&search.parents, 0);
+  search.links = g_array_new(FALSE, FALSE, sizeof(parent_link));
   g_queue_init(&search.queue);
   search.pending = g_array_new(FALSE, FALSE, sizeof(pending_ephemeron));
-  search.waiting = g_hash_table_new(g_direct_hash, g_direct_equal);
+  ccgc_pointer_map_init(&search.waiting, 0);
   search.reached = g_array_new(FALSE, FALSE, sizeof(void *));
   for (int id = 0; id < collector->heap_count; id++) {
     ccgc_heap_slot *slot = &collector->heaps[id];
@@ -162,18 +161,21 @@ ccgc_status ccgc_retaining_path(ccgc_collector *collector, void *target,
     void *object = g_queue_pop_head(&search.queue);
     found = object == target;
     search.current = object;
-    if (!found) ccgc_trace_one(collector, search.objects, object, &search.base);
+    if (!found) ccgc_trace_one(collector, &search.objects, object, &search.base);
   }
   ccgc_status status = CCGC_E_INVALID_ARGUMENT;
-  if (found || g_hash_table_contains(search.parents, target)) {
+  if (found || ccgc_pointer_map_contains(&search.parents, target)) {
     fill_path(collector, &search, target, path);
     status = CCGC_OK;
   }
   g_queue_clear(&search.queue);
-  g_hash_table_destroy(search.parents);
-  g_hash_table_destroy(search.objects);
+  for (guint i = 0; i < search.links->len; i++)
+    g_free(g_array_index(search.links, parent_link, i).name);
+  g_array_free(search.links, TRUE);
+  ccgc_pointer_map_destroy(&search.parents);
+  ccgc_pointer_map_destroy(&search.objects);
   g_array_free(search.pending, TRUE);
-  g_hash_table_destroy(search.waiting);
+  ccgc_pointer_map_destroy(&search.waiting);
   g_array_free(search.reached, TRUE);
   return status;
 }

@@ -36,9 +36,10 @@ static void fail(verify_state *state, const char *fmt, ...) {
   }
 }
 
-static const char *type_of(ccgc_collector *collector, GHashTable *objects,
+static const char *type_of(ccgc_collector *collector,
+                           const ccgc_pointer_map *objects,
                            const void *object) {
-  int id = GPOINTER_TO_INT(g_hash_table_lookup(objects, object)) - 1;
+  int id = (int)ccgc_pointer_map_get(objects, object) - 1;
   if (id < 0) return "(not an object)";
   ccgc_heap_slot *slot = &collector->heaps[id];
   return slot->ops->type_name ? slot->ops->type_name(slot->heap, object) : "?";
@@ -49,7 +50,7 @@ static bool verify_edge(ccgc_traversal *traversal, void *from, void *to,
   verify_state *state = traversal->data;
   ccgc_collector *collector = state->collector;
   const char *name = edge.name ? edge.name : "";
-  if (!g_hash_table_contains(traversal->objects, to)) {
+  if (!ccgc_pointer_map_contains(traversal->objects, to)) {
     fail(state,
          "%s edge '%s' from %s %p to %p, which is not an allocated object "
          "(.inv.reachable-allocated)",
@@ -81,13 +82,14 @@ static bool verify_edge(ccgc_traversal *traversal, void *from, void *to,
 typedef struct black_check {
   ccgc_visitor base;
   verify_state *state;
-  GHashTable *objects;
+  const ccgc_pointer_map *objects;
   void *holder;
+  ccgc_heap_slot *heap; /* the holder's */
 } black_check;
 
 static void black_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
   black_check *check = (black_check *)visitor;
-  if (!g_hash_table_contains(check->objects, target)) return; /* reported */
+  if (!ccgc_pointer_map_contains(check->objects, target)) return; /* reported */
   if (ccgc_color_of(target) == CCGC_WHITE)
     fail(check->state,
          "black %s %p points to white %s %p through %s edge '%s' "
@@ -105,7 +107,7 @@ static void black_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
 static void black_ephemeron(ccgc_visitor *visitor, void *key, void *value,
                             ccgc_edge edge) {
   black_check *check = (black_check *)visitor;
-  if (g_hash_table_contains(check->objects, key) &&
+  if (ccgc_pointer_map_contains(check->objects, key) &&
       ccgc_color_of(key) != CCGC_WHITE)
     black_strong(visitor, value, edge);
 }
@@ -116,29 +118,37 @@ static const ccgc_visitor_ops black_check_ops = {
     .ephemeron = black_ephemeron,
 };
 
+static void black_check_object(void *object, void *data) {
+  black_check *check = data;
+  if (ccgc_color_of(object) != CCGC_BLACK) return;
+  check->holder = object;
+  check->heap->ops->trace_object(check->heap->heap, object, &check->base);
+}
+
 static void verify(ccgc_collector *collector, ccgc_verify_report *report,
                    bool check_colors) {
   memset(report, 0, sizeof *report);
   verify_state state = {collector, report, check_colors};
-  GHashTable *objects = ccgc_object_set_new(collector);
+  ccgc_pointer_map objects;
+  ccgc_object_set_init(&objects, collector);
   ccgc_traversal traversal;
-  ccgc_traversal_init(&traversal, collector, objects, verify_edge, &state);
+  ccgc_traversal_init(&traversal, collector, &objects, verify_edge, &state);
   ccgc_traversal_run(&traversal);
-  report->reachable_objects = g_hash_table_size(traversal.visited);
+  report->reachable_objects = traversal.reached;
   ccgc_traversal_destroy(&traversal);
 
   if (check_colors) {
-    black_check check = {{&black_check_ops}, &state, objects, NULL};
-    GHashTableIter iter;
-    gpointer object;
-    g_hash_table_iter_init(&iter, objects);
-    while (g_hash_table_iter_next(&iter, &object, NULL)) {
-      if (ccgc_color_of(object) != CCGC_BLACK) continue;
-      check.holder = object;
-      ccgc_trace_one(collector, objects, object, &check.base);
+    /* In the heaps' own order, page by page, not the object set's hash
+     * order: the first error reported does not depend on addresses. */
+    black_check check = {{&black_check_ops}, &state, &objects, NULL, NULL};
+    for (int id = 0; id < collector->heap_count; id++) {
+      check.heap = &collector->heaps[id];
+      if (check.heap->heap)
+        check.heap->ops->for_each_object(check.heap->heap, black_check_object,
+                                         &check);
     }
   }
-  g_hash_table_destroy(objects);
+  ccgc_pointer_map_destroy(&objects);
 }
 
 void ccgc_verify_marking(ccgc_collector *collector,
