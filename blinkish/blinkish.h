@@ -221,6 +221,11 @@ size_t blinkish_weak_map_size(blinkish_heap *heap, const void *map);
 typedef struct blinkish_external_value_ops {
   void *(*target)(void *value, void *data);
   void (*release)(void *value, void *data);
+  /* Optional: start loading what target will read beyond the value itself
+   * (value is already in cache). Marking a map of millions of entries in
+   * batches then overlaps those cache misses instead of taking them one by
+   * one. Must not write, may run on marker threads. */
+  void (*prefetch)(const void *value, void *data);
 } blinkish_external_value_ops;
 void *blinkish_weak_map_new_external(blinkish_heap *heap,
                                      const blinkish_external_value_ops *ops,

@@ -201,6 +201,7 @@ static void *new_collection(blinkish_heap *heap, bool map,
       heap, BLINKISH_WEAK_TABLE_MIN_CAPACITY, !map, ops ? ops->target : NULL,
       data, call);
   if (!table) return NULL; /* the collection is garbage, never registered */
+  table->prefetch = ops ? ops->prefetch : NULL;
   blinkish_member_set(heap, self, (void **)&self->table, table);
   self->next_registered = heap->weak_collections;
   heap->weak_collections = self;
@@ -240,6 +241,7 @@ static ccgc_status rebuild(blinkish_heap *heap, blinkish_weak_collection *self,
   blinkish_weak_table *fresh = blinkish_weak_table_new(
       heap, capacity, old->is_set, old->target, old->target_data, call);
   if (!fresh) return heap->errors->last.code;
+  fresh->prefetch = old->prefetch;
   /* self->table is unchanged: allocation never collects. Copied without the
    * barrier and published white: the member store greys the new table and
    * the marker traces it, so a dead key copied along is not resurrected for

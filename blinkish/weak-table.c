@@ -144,19 +144,37 @@ void blinkish_weak_table_copy(blinkish_heap *heap, blinkish_weak_table *to,
 
 /* --- tracing (marker threads too: acquire loads only) ------------------- */
 
+/* Entries are traced in batches: the first pass loads each key and value and
+ * starts loading an external value's target (its own cache misses overlap
+ * instead of stalling the trace one entry at a time); the second reports. */
+#define TRACE_BATCH 32
+
 void blinkish_weak_trace_map_table(ccgc_visitor *visitor, void *object) {
   blinkish_weak_table *table = object;
   if (__atomic_load_n(&table->retired, __ATOMIC_ACQUIRE)) return;
-  for (size_t i = 0; i < table->capacity; i++) {
-    blinkish_weak_entry *entry = &table->entries[i];
-    void *key = __atomic_load_n(&entry->key, __ATOMIC_ACQUIRE);
-    if (!key) continue;
-    void *value = __atomic_load_n(&entry->value, __ATOMIC_ACQUIRE);
-    if (value == BLINKISH_WEAK_TOMBSTONE) continue; /* removed meanwhile */
+  ccgc_edge edge = ccgc_edge_named(CCGC_EDGE_EPHEMERON, "value");
+  void *keys[TRACE_BATCH], *values[TRACE_BATCH];
+  size_t i = 0;
+  while (i < table->capacity) {
+    int count = 0;
+    for (; i < table->capacity && count < TRACE_BATCH; i++) {
+      blinkish_weak_entry *entry = &table->entries[i];
+      void *key = __atomic_load_n(&entry->key, __ATOMIC_ACQUIRE);
+      if (!key) continue;
+      void *value = __atomic_load_n(&entry->value, __ATOMIC_ACQUIRE);
+      if (value == BLINKISH_WEAK_TOMBSTONE) continue; /* removed meanwhile */
+      if (table->target) __builtin_prefetch(value);
+      keys[count] = key;
+      values[count++] = value;
+    }
+    if (table->prefetch)
+      for (int j = 0; j < count; j++)
+        if (values[j]) table->prefetch(values[j], table->target_data);
     /* The ephemeron: the marker keeps the target alive only once the key is
      * (marking/ephemeron-table.c; key and target may be in different heaps). */
-    ccgc_visit_ephemeron(visitor, key, blinkish_weak_table_target(table, value),
-                         ccgc_edge_named(CCGC_EDGE_EPHEMERON, "value"));
+    for (int j = 0; j < count; j++)
+      ccgc_visit_ephemeron(visitor, keys[j],
+                           blinkish_weak_table_target(table, values[j]), edge);
   }
 }
 

@@ -80,6 +80,7 @@ typedef struct blinkish_weak_table {
   bool is_set;     /* HeapWeakSetBacking: value mirrors key             */
   bool retired;    /* replaced, or its collection died: traces nothing  */
   blinkish_weak_target_fn target; /* NULL: the value is the object      */
+  void (*prefetch)(const void *value, void *data); /* optional, external */
   void *target_data;
   blinkish_weak_entry entries[];
 } blinkish_weak_table;

@@ -60,6 +60,9 @@ typedef struct ccgc_page {
   _Atomic uint8_t *marks;  /* the mark table of this page                 */
   size_t reservation;      /* bytes mapped for this page, header included */
   void *owner;             /* the heap-specific space or heap (opaque)    */
+  /* The marker's ephemeron key bitmap of this page while its key index
+   * lives (ephemeron-index.h); NULL otherwise. Marker-owned. */
+  struct ccgc_ephemeron_word *ephemeron_keys;
 } ccgc_page;
 
 static inline ccgc_page *ccgc_page_of(const void *address) {

@@ -9,6 +9,7 @@
 #include "ccgc-heap.h"
 #include "ccgc.h"
 #include "concurrent-marker.h"
+#include "bulk-memory.h"
 #include "marker.h"
 #include "page-registry.h"
 #include "worklist.h"
@@ -37,6 +38,7 @@ struct ccgc_collector {
 
   /* The cycle in progress (cycle.c). */
   ccgc_marker marker;
+  ccgc_bulk_cache bulk_cache;     /* the marker's big arrays, recycled */
   ccgc_concurrent_marker concurrent; /* helper threads, maybe none */
   ccgc_gc_state state;
   ccgc_cycle_stats current;       /* stats of the cycle in progress    */

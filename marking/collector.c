@@ -39,6 +39,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
   atomic_init(&collector->barrier.marking, 0);
   collector->barrier.collector = collector;
   pthread_mutex_init(&collector->barrier_lock, NULL);
+  ccgc_bulk_cache_init(&collector->bulk_cache);
   for (int i = 0; i < CCGC_MAX_HEAPS; i++) {
     ccgc_worklist_init(&collector->worklists[i]);
     ccgc_worklist_local_init(&collector->mutator_locals[i],
@@ -93,6 +94,7 @@ void ccgc_collector_free(ccgc_collector *collector) {
     ccgc_worklist_destroy(&collector->worklists[i]);
   }
   pthread_mutex_destroy(&collector->barrier_lock);
+  ccgc_bulk_cache_destroy(&collector->bulk_cache);
   g_array_free(collector->steps, TRUE);
   /* Probes still registered belong to the host; it must free them first. */
   g_ptr_array_free(collector->probes, TRUE);

@@ -222,6 +222,7 @@ void ccgc_concurrent_merge(ccgc_concurrent_marker *cm, ccgc_marker *marker) {
                                   ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
     }
     g_array_set_size(self->ephemerons, 0);
+    ccgc_marker_flush_ephemerons(marker);
     g_array_append_vals(marker->weak_callbacks, self->weak_callbacks->data,
                         self->weak_callbacks->len);
     g_array_set_size(self->weak_callbacks, 0);

@@ -47,9 +47,11 @@ static void slots_free(ccgc_ephemeron_slot *slots, size_t capacity) {
     free(slots);
 }
 
-void ccgc_ephemeron_table_init(ccgc_ephemeron_table *table) {
-  table->pending = g_array_new(FALSE, FALSE, sizeof(ccgc_ephemeron_pair));
+void ccgc_ephemeron_table_init(ccgc_ephemeron_table *table,
+                               ccgc_bulk_cache *cache) {
+  table->pending = (ccgc_pair_buffer){NULL, 0, 0, cache};
   table->indexed = false;
+  ccgc_ephemeron_index_init(&table->index, cache);
   table->slots = NULL;
   table->capacity = 0;
   table->key_count = 0;
@@ -59,7 +61,8 @@ void ccgc_ephemeron_table_init(ccgc_ephemeron_table *table) {
 }
 
 void ccgc_ephemeron_table_destroy(ccgc_ephemeron_table *table) {
-  g_array_free(table->pending, TRUE);
+  ccgc_pair_buffer_free(&table->pending);
+  ccgc_ephemeron_index_clear(&table->index);
   if (table->slots) slots_free(table->slots, table->capacity);
   if (table->nodes) g_array_free(table->nodes, TRUE);
 }
@@ -121,18 +124,34 @@ static void index_remove(ccgc_ephemeron_table *table, size_t hole) {
   }
 }
 
+#define PREFETCH_DISTANCE 16
+
+/* Below this many late keys the hash stays as it is. */
+#define LATE_KEYS_MIN 1024u
+
+static void index_rebuild(ccgc_ephemeron_table *table);
+
 void ccgc_ephemeron_table_add(ccgc_ephemeron_table *table, void *key,
                               void *value) {
   if (table->indexed) {
     index_add(table, key, value);
+    /* Late pairs outgrew the address index: merge (each pair is merged
+     * O(1) times on average, since the index at least doubles). */
+    if (table->key_count > LATE_KEYS_MIN &&
+        table->key_count > table->index.key_count)
+      index_rebuild(table);
   } else {
-    ccgc_ephemeron_pair pair = {key, value};
-    g_array_append_val(table->pending, pair);
+    ccgc_pair_buffer_push(&table->pending, key, value);
   }
 }
 
+size_t ccgc_ephemeron_table_pending_values(const ccgc_ephemeron_table *table) {
+  return table->indexed ? table->indexed_count + table->index.pending_values
+                        : table->pending.len;
+}
+
 bool ccgc_ephemeron_table_is_empty(const ccgc_ephemeron_table *table) {
-  return table->indexed ? table->indexed_count == 0 : table->pending->len == 0;
+  return ccgc_ephemeron_table_pending_values(table) == 0;
 }
 
 void ccgc_ephemeron_table_prefetch(const ccgc_ephemeron_table *table,
@@ -140,10 +159,8 @@ void ccgc_ephemeron_table_prefetch(const ccgc_ephemeron_table *table,
   if (table->key_count) __builtin_prefetch(&table->slots[home_of(table, object)]);
 }
 
-void ccgc_ephemeron_table_key_marked(ccgc_ephemeron_table *table, void *key,
-                                     ccgc_ephemeron_release_fn release,
-                                     void *data) {
-  if (table->key_count == 0) return;
+static void hash_key_marked(ccgc_ephemeron_table *table, void *key,
+                            ccgc_ephemeron_release_fn release, void *data) {
   size_t at = find_slot(table, key);
   ccgc_ephemeron_slot slot = table->slots[at];
   if (!slot.key) return;
@@ -158,18 +175,41 @@ void ccgc_ephemeron_table_key_marked(ccgc_ephemeron_table *table, void *key,
   }
 }
 
+void ccgc_ephemeron_table_key_marked(ccgc_ephemeron_table *table, void *key,
+                                     ccgc_ephemeron_release_fn release,
+                                     void *data) {
+  ccgc_ephemeron_index_key_marked(&table->index, key, release, data);
+  if (table->key_count) hash_key_marked(table, key, release, data);
+}
+
+/* The late pairs and the address index's remaining ones form a new address
+ * index; the hash is emptied. */
+static void index_rebuild(ccgc_ephemeron_table *table) {
+  ccgc_pair_buffer all = {NULL, 0, 0, table->index.cache};
+  ccgc_ephemeron_index_collect(&table->index, &all);
+  for (size_t i = 0; i < table->capacity; i++) {
+    ccgc_ephemeron_slot slot = table->slots[i];
+    if (!slot.key) continue;
+    ccgc_pair_buffer_push(&all, slot.key, slot.value);
+    for (size_t node_at = slot.more; node_at != 0;) {
+      index_node node = g_array_index(table->nodes, index_node, node_at - 1);
+      ccgc_pair_buffer_push(&all, slot.key, node.value);
+      node_at = node.next;
+    }
+  }
+  memset(table->slots, 0, table->capacity * sizeof *table->slots);
+  table->key_count = 0;
+  table->indexed_count = 0;
+  g_array_set_size(table->nodes, 0);
+  ccgc_ephemeron_index_clear(&table->index);
+  ccgc_ephemeron_index_build(&table->index, &all);
+}
+
 static void switch_to_index(ccgc_ephemeron_table *table) {
   table->indexed = true;
   table->nodes = g_array_new(FALSE, FALSE, sizeof(index_node));
-  size_t capacity = 64;
-  while (capacity < table->pending->len * 2) capacity *= 2;
-  index_resize(table, capacity);
-  for (size_t i = 0; i < table->pending->len; i++) {
-    ccgc_ephemeron_pair pair =
-        g_array_index(table->pending, ccgc_ephemeron_pair, i);
-    index_add(table, pair.key, pair.value);
-  }
-  g_array_set_size(table->pending, 0);
+  index_resize(table, 64);
+  ccgc_ephemeron_index_build(&table->index, &table->pending);
 }
 
 /* Indexed mode: keys can also turn grey/black without the marker seeing them
@@ -177,16 +217,18 @@ static void switch_to_index(ccgc_ephemeron_table *table) {
  * still indexed. It runs once per drain, not once per release. */
 static size_t indexed_round(ccgc_ephemeron_table *table,
                             ccgc_ephemeron_release_fn release, void *data) {
+  size_t from_index =
+      ccgc_ephemeron_index_release_marked(&table->index, release, data);
+  if (table->key_count == 0) return from_index;
   GPtrArray *marked_keys = g_ptr_array_new();
   for (size_t i = 0; i < table->capacity; i++)
     if (table->slots[i].key && ccgc_is_marked(table->slots[i].key))
       g_ptr_array_add(marked_keys, table->slots[i].key);
   size_t before = table->indexed_count;
   for (guint i = 0; i < marked_keys->len; i++)
-    ccgc_ephemeron_table_key_marked(table, g_ptr_array_index(marked_keys, i),
-                                    release, data);
+    hash_key_marked(table, g_ptr_array_index(marked_keys, i), release, data);
   g_ptr_array_free(marked_keys, TRUE);
-  return before - table->indexed_count;
+  return from_index + before - table->indexed_count;
 }
 
 size_t ccgc_ephemeron_table_round(ccgc_ephemeron_table *table,
@@ -194,18 +236,21 @@ size_t ccgc_ephemeron_table_round(ccgc_ephemeron_table *table,
                                   void *data) {
   table->rounds++;
   if (table->indexed) return indexed_round(table, release, data);
-  GArray *pending = table->pending;
-  size_t total = pending->len, kept = 0, released = 0;
+  ccgc_ephemeron_pair *pending = table->pending.pairs;
+  size_t total = table->pending.len, kept = 0, released = 0;
   for (size_t i = 0; i < total; i++) {
-    ccgc_ephemeron_pair pair = g_array_index(pending, ccgc_ephemeron_pair, i);
+    /* Keys come in discovery order, scattered over the heap: load ahead. */
+    if (i + PREFETCH_DISTANCE < total)
+      __builtin_prefetch(ccgc_mark_byte(pending[i + PREFETCH_DISTANCE].key));
+    ccgc_ephemeron_pair pair = pending[i];
     if (ccgc_is_marked(pair.key)) {
       release(pair.value, data);
       released++;
     } else {
-      g_array_index(pending, ccgc_ephemeron_pair, kept++) = pair;
+      pending[kept++] = pair;
     }
   }
-  g_array_set_size(pending, kept);
+  table->pending.len = kept;
   /* Rounds stop paying off: the next one would rescan almost everything to
    * release almost nothing. */
   if (kept > 0 && released * CCGC_EPHEMERON_SWITCH_RATIO < total)

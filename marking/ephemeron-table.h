@@ -7,9 +7,12 @@
  *    quadratic on a chain discovered in the worst order (one release per
  *    round).
  *  - indexed: once a round releases less than 1/CCGC_EPHEMERON_SWITCH_RATIO
- *    of the pending pairs, the pairs are indexed by key; from then on the
- *    marker asks the table about every object it visits, and marking a key
- *    releases its values directly. Linear in the number of pairs.
+ *    of the pending pairs, the pairs are indexed by key address
+ *    (ephemeron-index.h); from then on the marker asks the index about every
+ *    object it visits, and marking a key releases its values directly.
+ *    Linear in the number of pairs. Pairs discovered after the switch go to
+ *    a hash table (open addressing); when it outgrows the address index, both
+ *    are merged into a new address index (doubling: linear overall).
  * Lua's convergeephemerons is the model for the first; V8's
  * "linear ephemeron marking" for the second. `ccgc bench ephemerons`
  * measures both on chains discovered in the worst order.
@@ -21,16 +24,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ephemeron-index.h"
+
 #ifndef CCGC_EPHEMERON_SWITCH_RATIO
 #define CCGC_EPHEMERON_SWITCH_RATIO 8
 #endif
 
-typedef struct ccgc_ephemeron_pair {
-  void *key;
-  void *value;
-} ccgc_ephemeron_pair;
-
-/* A slot of the key index: a key, its first value, and 1 + the index of the
+/* A slot of the hash of late pairs: a key, its first value, and 1 + the index of the
  * node chaining its further values (0: none; most keys have one value). */
 typedef struct ccgc_ephemeron_slot {
   void *key; /* NULL: empty */
@@ -39,9 +39,10 @@ typedef struct ccgc_ephemeron_slot {
 } ccgc_ephemeron_slot;
 
 typedef struct ccgc_ephemeron_table {
-  GArray *pending;    /* ccgc_ephemeron_pair, used in round mode           */
+  ccgc_pair_buffer pending; /* round mode                                 */
   bool indexed;
-  /* Indexed mode: open addressing (linear probing, backward-shift deletion,
+  ccgc_ephemeron_index index; /* indexed mode: pairs by key address        */
+  /* Indexed mode, pairs discovered after the switch: open addressing (linear probing, backward-shift deletion,
    * so lookups of the many objects that are no key stay short however many
    * keys were released). One slot holds a key and its first value, so a
    * release costs one cache line. */
@@ -49,21 +50,23 @@ typedef struct ccgc_ephemeron_table {
   size_t capacity;    /* a power of two, at least twice key_count          */
   size_t key_count;
   GArray *nodes;      /* {value, next}: a key's second and later values   */
-  size_t indexed_count; /* values still waiting in the index              */
+  size_t indexed_count; /* values still waiting in the hash               */
   size_t rounds;
 } ccgc_ephemeron_table;
 
-typedef void (*ccgc_ephemeron_release_fn)(void *value, void *data);
-
-void ccgc_ephemeron_table_init(ccgc_ephemeron_table *table);
+/* cache (may be NULL) lends the big arrays (bulk-memory.h). */
+void ccgc_ephemeron_table_init(ccgc_ephemeron_table *table,
+                               ccgc_bulk_cache *cache);
 void ccgc_ephemeron_table_destroy(ccgc_ephemeron_table *table);
 /* Adds a pair whose key is not marked. */
 void ccgc_ephemeron_table_add(ccgc_ephemeron_table *table, void *key,
                               void *value);
 bool ccgc_ephemeron_table_is_empty(const ccgc_ephemeron_table *table);
+/* Values waiting for their key, in either mode. */
+size_t ccgc_ephemeron_table_pending_values(const ccgc_ephemeron_table *table);
 /* Indexed mode: object turned grey and will be visited soon; start loading
- * its index slot, so that the lookup at its visit does not stall on a cache
- * miss (a chain of ephemerons is otherwise one miss after another). */
+ * its hash slot, so that the lookup at its visit does not stall on a cache
+ * miss (the address index needs no prefetch: its bitmaps stay cached). */
 void ccgc_ephemeron_table_prefetch(const ccgc_ephemeron_table *table,
                                    const void *object);
 /* Indexed mode only: object was just marked; release the values it keys. */

@@ -59,14 +59,26 @@ static void marker_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
   if (*slot) g_array_append_val(marker->weak_slots, slot);
 }
 
+void ccgc_marker_flush_ephemerons(ccgc_marker *marker) {
+  int count = marker->discovered_count;
+  marker->discovered_count = 0;
+  for (int i = 0; i < count; i++) {
+    ccgc_discovered_ephemeron *e = &marker->discovered[i];
+    if (ccgc_is_marked(e->key))
+      mark_and_push(marker, e->value, e->edge);
+    else
+      ccgc_ephemeron_table_add(&marker->ephemerons, e->key, e->value);
+  }
+}
+
 static void marker_ephemeron(ccgc_visitor *visitor, void *key, void *value,
                              ccgc_edge edge) {
   ccgc_marker *marker = (ccgc_marker *)visitor;
-  if (ccgc_is_marked(key)) {
-    mark_and_push(marker, value, edge);
-    return;
-  }
-  ccgc_ephemeron_table_add(&marker->ephemerons, key, value);
+  __builtin_prefetch(ccgc_mark_byte(key));
+  marker->discovered[marker->discovered_count++] =
+      (ccgc_discovered_ephemeron){key, value, edge};
+  if (marker->discovered_count == CCGC_EPHEMERON_BATCH)
+    ccgc_marker_flush_ephemerons(marker);
 }
 
 static void marker_weak_callback(ccgc_visitor *visitor,
@@ -95,7 +107,7 @@ void ccgc_marker_begin(ccgc_marker *marker, ccgc_collector *collector) {
   marker->weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
   marker->weak_callbacks =
       g_array_new(FALSE, FALSE, sizeof(ccgc_weak_callback_entry));
-  ccgc_ephemeron_table_init(&marker->ephemerons);
+  ccgc_ephemeron_table_init(&marker->ephemerons, &collector->bulk_cache);
   for (int id = 0; id < CCGC_MAX_HEAPS; id++)
     ccgc_worklist_local_init(&marker->locals[id], &collector->worklists[id]);
 }
@@ -107,7 +119,10 @@ void ccgc_marker_end(ccgc_marker *marker) {
   }
   g_array_free(marker->weak_slots, TRUE);
   g_array_free(marker->weak_callbacks, TRUE);
+  g_assert(marker->discovered_count == 0); /* settled by every tracing path */
   ccgc_ephemeron_table_destroy(&marker->ephemerons);
+  /* Big arrays no collection asked for since the last end go back. */
+  ccgc_bulk_cache_trim(&marker->collector->bulk_cache);
   marker->active = false;
 }
 
@@ -122,6 +137,7 @@ void ccgc_marker_trace_roots(ccgc_marker *marker) {
     ccgc_heap_slot *slot = &collector->heaps[id];
     if (slot->heap) slot->ops->trace_roots(slot->heap, &marker->base);
   }
+  ccgc_marker_flush_ephemerons(marker);
 }
 
 /* Work the mutator's barrier left joins the shared pools. */
@@ -135,6 +151,7 @@ static void take_mutator_work(ccgc_collector *collector) {
 static inline void visit(ccgc_marker *marker, ccgc_heap_slot *slot, int id,
                          void *object) {
   slot->ops->trace_object(slot->heap, object, &marker->base);
+  if (marker->discovered_count) ccgc_marker_flush_ephemerons(marker);
   marker->marked[id]++;
   if (marker->ephemerons.indexed) /* a marked key releases its values */
     ccgc_ephemeron_table_key_marked(&marker->ephemerons, object, release_value,

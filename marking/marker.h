@@ -29,6 +29,18 @@ typedef struct ccgc_weak_callback_entry {
   void *object;
 } ccgc_weak_callback_entry;
 
+/* Ephemerons discovered while tracing wait here in small batches: the mark
+ * bytes of their keys are prefetched on discovery and read when the batch is
+ * full or the traced object is done, so a table of millions of entries does
+ * not stall on one cache miss per key. */
+#define CCGC_EPHEMERON_BATCH 16
+
+typedef struct ccgc_discovered_ephemeron {
+  void *key;
+  void *value;
+  ccgc_edge edge;
+} ccgc_discovered_ephemeron;
+
 typedef struct ccgc_marker {
   ccgc_visitor base; /* first: the visitor is the marker */
   struct ccgc_collector *collector;
@@ -37,6 +49,8 @@ typedef struct ccgc_marker {
   GArray *weak_slots;            /* void **, recorded while tracing   */
   GArray *weak_callbacks;        /* ccgc_weak_callback_entry          */
   ccgc_ephemeron_table ephemerons; /* pairs whose key is not marked */
+  ccgc_discovered_ephemeron discovered[CCGC_EPHEMERON_BATCH];
+  int discovered_count;
   size_t marked[CCGC_MAX_HEAPS];
 } ccgc_marker;
 
@@ -55,6 +69,10 @@ void ccgc_marker_fixed_point(ccgc_marker *marker);
  * recorded weak slot whose target is white. Returns the slots cleared. */
 size_t ccgc_marker_clear_weak_slots(ccgc_marker *marker);
 void ccgc_marker_end(ccgc_marker *marker);
+/* Settles the ephemerons discovered but not looked at yet (a marked key's
+ * value is marked, the others wait in the table). Every path that traces
+ * into the marker ends with it. */
+void ccgc_marker_flush_ephemerons(ccgc_marker *marker);
 /* Makes the marker's local work stealable by marker threads. */
 void ccgc_marker_publish(ccgc_marker *marker);
 /* Visits one object on the calling (mutator) thread: used by the protocol

@@ -2,6 +2,7 @@
  * (.inv.page-aligned). Maps size + alignment, then trims both ends so the
  * result is aligned; unmapping returns it to the OS, so a stale access to a
  * released page faults instead of reading reused memory. */
+#include <glib.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
@@ -60,6 +61,10 @@ ccgc_page *ccgc_page_create(ccgc_collector *collector, int heap_id,
 }
 
 void ccgc_page_destroy(ccgc_collector *collector, ccgc_page *page) {
+  /* .inv.key-index-in-pause: the marker's key index would point into it. */
+  if (page->ephemeron_keys)
+    g_error("ccgc: page %p released while the ephemeron key index lives",
+            (void *)page);
   ccgc_collector_unregister_page(collector, page);
   page->magic = CCGC_PAGE_DEAD; /* .inv.registered-pages */
   ccgc_page_memory_unmap(page, page->reservation);

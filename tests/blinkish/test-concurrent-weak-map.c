@@ -32,7 +32,8 @@ static void ext_release(void *value, void *data) {
   free(value);
 }
 
-static const blinkish_external_value_ops ext_ops = {ext_target, ext_release};
+static const blinkish_external_value_ops ext_ops = {.target = ext_target,
+                                                     .release = ext_release};
 
 /* The collections hang at the end of a long chain, so marker threads reach
  * their tables late in the cycle, while the host writes into them. */

@@ -283,7 +283,7 @@ START_TEST(resurrection_from_a_prefinalizer_is_refused) {
   roots[2] = blinkish_persistent_new(w.heap, live.map, false);
   live.set = blinkish_weak_set_new(w.heap);
   roots[3] = blinkish_persistent_new(w.heap, live.set, false);
-  blinkish_external_value_ops ops = {value_target, NULL};
+  blinkish_external_value_ops ops = {.target = value_target};
   live.external_map = blinkish_weak_map_new_external(w.heap, &ops, NULL);
   roots[4] = blinkish_persistent_new(w.heap, live.external_map, false);
   live.persistent = roots[5] = blinkish_persistent_new(w.heap, element, false);

@@ -38,7 +38,8 @@ static void ext_release(void *value, void *data) {
   total_releases++;
 }
 
-static const blinkish_external_value_ops ops = {ext_target, ext_release};
+static const blinkish_external_value_ops ops = {.target = ext_target,
+                                                 .release = ext_release};
 
 static void setup(dom_world *w) {
   dom_world_init(w, 0);
@@ -325,7 +326,7 @@ START_TEST(a_value_without_target_keeps_nothing_alive) {
   dom_world w;
   setup(&w);
   null_target_calls = 0;
-  blinkish_external_value_ops no_release = {null_target, NULL};
+  blinkish_external_value_ops no_release = {.target = null_target};
   void *map = blinkish_weak_map_new_external(w.heap, &no_release, NULL);
   blinkish_persistent *map_root = blinkish_persistent_new(w.heap, map, false);
   dom_node *key = dom_new_node(&w, 1);
@@ -358,10 +359,11 @@ START_TEST(misuse_is_reported_and_nothing_is_stored) {
   setup(&w);
   ck_assert_ptr_null(blinkish_weak_map_new_external(w.heap, NULL, NULL));
   dom_assert_error(&w, CCGC_E_INVALID_ARGUMENT, "the ops need a target function");
-  blinkish_external_value_ops incomplete = {NULL, ext_release};
+  blinkish_external_value_ops incomplete = {.release = ext_release};
   ck_assert_ptr_null(blinkish_weak_map_new_external(w.heap, &incomplete, NULL));
 
-  blinkish_external_value_ops foreign = {foreign_target, ext_release};
+  blinkish_external_value_ops foreign = {.target = foreign_target,
+                                         .release = ext_release};
   void *map = blinkish_weak_map_new_external(w.heap, &foreign, NULL);
   blinkish_persistent *map_root = blinkish_persistent_new(w.heap, map, false);
   dom_node *key = dom_new_node(&w, 1);
@@ -374,7 +376,8 @@ START_TEST(misuse_is_reported_and_nothing_is_stored) {
   ck_assert_int_eq(total_releases, 0); /* not taken: not released */
 
   /* A release function may not change weak collections. */
-  blinkish_external_value_ops reentrant = {ext_target, release_that_deletes};
+  blinkish_external_value_ops reentrant = {.target = ext_target,
+                                           .release = release_that_deletes};
   misbehaving_map = blinkish_weak_map_new_external(w.heap, &reentrant, NULL);
   blinkish_persistent *bad_root =
       blinkish_persistent_new(w.heap, misbehaving_map, false);
@@ -460,10 +463,59 @@ START_TEST(every_value_is_released_exactly_once) {
 }
 END_TEST
 
+/* With a prefetch op, entries are traced in batches: every live value is
+ * prefetched before its target is asked for, and the ephemeron semantics
+ * hold across batch boundaries (entries of dead keys interleaved). */
+static int prefetch_calls;
+static int prefetched_without_target; /* prefetch of a value target never saw */
+
+static void ext_prefetch(const void *value, void *data) {
+  (void)data;
+  prefetch_calls++;
+  if (!((const ext_value *)value)->target) prefetched_without_target++;
+}
+
+START_TEST(prefetching_ops_keep_the_semantics_across_batches) {
+  dom_world w;
+  setup(&w);
+  prefetch_calls = prefetched_without_target = 0;
+  blinkish_external_value_ops with_prefetch = {
+      .target = ext_target, .release = ext_release, .prefetch = ext_prefetch};
+  void *map = blinkish_weak_map_new_external(w.heap, &with_prefetch, &values);
+  blinkish_persistent *map_root = blinkish_persistent_new(w.heap, map, false);
+  blinkish_persistent *keys[VALUES];
+  for (int i = 0; i < VALUES; i++) {
+    dom_node *key = dom_new_node(&w, i);
+    keys[i] = blinkish_persistent_new(w.heap, key, false);
+    ck_assert_int_eq(
+        blinkish_weak_map_set(w.heap, map, key, value_with_target(&w, i)), CCGC_OK);
+  }
+  for (int i = 0; i < VALUES; i += 2) blinkish_persistent_set(w.heap, keys[i], NULL);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_ge(prefetch_calls, VALUES); /* every value, in the first trace */
+  ck_assert_int_eq(prefetched_without_target, 0);
+  for (int i = 0; i < VALUES; i++) {
+    bool live = i % 2 == 1;
+    ck_assert_int_eq(values[i].releases, live ? 0 : 1);
+    if (live) {
+      ck_assert(blinkish_is_object(w.heap, values[i].target));
+      ck_assert_ptr_eq(blinkish_weak_map_get(w.heap, map,
+                                             blinkish_persistent_get(keys[i])),
+                       &values[i]);
+    }
+  }
+  ck_assert_uint_eq(blinkish_weak_map_size(w.heap, map), VALUES / 2);
+  for (int i = 0; i < VALUES; i++) blinkish_persistent_free(w.heap, keys[i]);
+  blinkish_persistent_free(w.heap, map_root);
+  dom_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("blinkish-weak-map-external");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, the_target_lives_while_the_key_lives);
+  tcase_add_test(tc, prefetching_ops_keep_the_semantics_across_batches);
   tcase_add_test(tc, a_target_that_refers_to_its_key_does_not_keep_the_entry);
   tcase_add_test(tc, release_once_when_overwritten_or_deleted);
   tcase_add_test(tc, release_once_when_the_map_dies);
