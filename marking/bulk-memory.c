@@ -6,35 +6,21 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "ccgc-page.h"
+
 static size_t mapped_size(size_t bytes) {
   size_t unit = bytes < CCGC_BULK_HUGE ? CCGC_BULK_MIN : CCGC_BULK_HUGE;
   return (bytes + unit - 1) & ~(unit - 1);
 }
 
 static void *map_aligned(size_t size) {
-  if (size < CCGC_BULK_HUGE) { /* no huge page: no alignment needed */
-    void *memory = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED)
-      g_error("ccgc: out of memory mapping %zu bytes for the marker", size);
-    return memory;
-  }
-  if (size + CCGC_BULK_HUGE < size)
-    g_error("ccgc: bulk allocation of %zu bytes overflows", size);
-  /* Over-map by one huge page and trim, so the start is 2 MiB-aligned. */
-  uint8_t *raw = mmap(NULL, size + CCGC_BULK_HUGE, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED)
-    g_error("ccgc: out of memory mapping %zu bytes for the marker", size);
-  uintptr_t start = ((uintptr_t)raw + CCGC_BULK_HUGE - 1) & ~(CCGC_BULK_HUGE - 1);
-  size_t head = start - (uintptr_t)raw;
-  if (head) munmap(raw, head);
-  size_t tail = CCGC_BULK_HUGE - head;
-  if (tail) munmap((uint8_t *)start + size, tail);
+  bool huge = size >= CCGC_BULK_HUGE;
+  void *memory = ccgc_memory_map_aligned(size, huge ? CCGC_BULK_HUGE : 4096);
+  if (!memory) g_error("ccgc: out of memory mapping %zu bytes for the marker", size);
 #ifdef MADV_HUGEPAGE
-  madvise((void *)start, size, MADV_HUGEPAGE); /* advice: may be refused */
+  if (huge) madvise(memory, size, MADV_HUGEPAGE); /* advice: may be refused */
 #endif
-  return (void *)start;
+  return memory;
 }
 
 void ccgc_bulk_cache_init(ccgc_bulk_cache *cache) {

@@ -112,6 +112,10 @@ static inline void ccgc_mark_set(const void *address, ccgc_color color) {
  * release. size is rounded up to a multiple of CCGC_PAGE_SIZE. Returns NULL if
  * the OS refuses. */
 void *ccgc_page_memory_map(size_t size);
+/* size bytes (a multiple of the OS page) at an alignment-aligned address
+ * (a power of two, at least the OS page), zero-filled; NULL if refused.
+ * Unmap with munmap(memory, size). */
+void *ccgc_memory_map_aligned(size_t size, size_t alignment);
 void ccgc_page_memory_unmap(void *base, size_t size);
 
 #endif /* CCGC_PAGE_H */

@@ -11,7 +11,7 @@
  *    (ephemeron-index.h); from then on the marker asks the index about every
  *    object it visits, and marking a key releases its values directly.
  *    Linear in the number of pairs. Pairs discovered after the switch go to
- *    a hash table (open addressing); when it outgrows the address index, both
+ *    a pointer map (pointer-set.h); when it outgrows the address index, both
  *    are merged into a new address index (doubling: linear overall).
  * Lua's convergeephemerons is the model for the first; V8's
  * "linear ephemeron marking" for the second. `ccgc bench ephemerons`
@@ -25,32 +25,27 @@
 #include <stddef.h>
 
 #include "ephemeron-index.h"
+#include "pointer-set.h"
 
 #ifndef CCGC_EPHEMERON_SWITCH_RATIO
 #define CCGC_EPHEMERON_SWITCH_RATIO 8
 #endif
 
-/* A slot of the hash of late pairs: a key, its first value, and 1 + the index of the
- * node chaining its further values (0: none; most keys have one value). */
-typedef struct ccgc_ephemeron_slot {
-  void *key; /* NULL: empty */
+/* A value of a pair discovered after the switch, chained per key. */
+typedef struct ccgc_late_value {
   void *value;
-  size_t more;
-} ccgc_ephemeron_slot;
+  size_t next; /* 1 + index of the key's previous value, 0: none */
+} ccgc_late_value;
 
 typedef struct ccgc_ephemeron_table {
-  ccgc_pair_buffer pending; /* round mode                                 */
+  ccgc_pair_buffer pending;   /* round mode                                */
   bool indexed;
   ccgc_ephemeron_index index; /* indexed mode: pairs by key address        */
-  /* Indexed mode, pairs discovered after the switch: open addressing (linear probing, backward-shift deletion,
-   * so lookups of the many objects that are no key stay short however many
-   * keys were released). One slot holds a key and its first value, so a
-   * release costs one cache line. */
-  ccgc_ephemeron_slot *slots;
-  size_t capacity;    /* a power of two, at least twice key_count          */
-  size_t key_count;
-  GArray *nodes;      /* {value, next}: a key's second and later values   */
-  size_t indexed_count; /* values still waiting in the hash               */
+  /* Indexed mode, pairs discovered after the switch: key -> 1 + index of
+   * its newest value in late_values. */
+  ccgc_pointer_map late;
+  GArray *late_values;        /* ccgc_late_value                           */
+  size_t late_count;          /* values still waiting in late              */
   size_t rounds;
 } ccgc_ephemeron_table;
 
@@ -64,11 +59,6 @@ void ccgc_ephemeron_table_add(ccgc_ephemeron_table *table, void *key,
 bool ccgc_ephemeron_table_is_empty(const ccgc_ephemeron_table *table);
 /* Values waiting for their key, in either mode. */
 size_t ccgc_ephemeron_table_pending_values(const ccgc_ephemeron_table *table);
-/* Indexed mode: object turned grey and will be visited soon; start loading
- * its hash slot, so that the lookup at its visit does not stall on a cache
- * miss (the address index needs no prefetch: its bitmaps stay cached). */
-void ccgc_ephemeron_table_prefetch(const ccgc_ephemeron_table *table,
-                                   const void *object);
 /* Indexed mode only: object was just marked; release the values it keys. */
 void ccgc_ephemeron_table_key_marked(ccgc_ephemeron_table *table, void *key,
                                      ccgc_ephemeron_release_fn release,

@@ -42,11 +42,8 @@ static inline void mark_and_push(ccgc_marker *marker, void *target,
 #else
   (void)edge;
 #endif
-  if (ccgc_mark_white_to_grey(target)) { /* .inv.color-monotonic */
+  if (ccgc_mark_white_to_grey(target)) /* .inv.color-monotonic */
     ccgc_worklist_push(&marker->locals[ccgc_page_of(target)->heap_id], target);
-    if (marker->ephemerons.indexed)
-      ccgc_ephemeron_table_prefetch(&marker->ephemerons, target);
-  }
 }
 
 static void marker_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
