@@ -454,7 +454,8 @@ ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
                                    NULL)) /* .inv.no-resurrection */
     return CCGC_E_DEAD_OBJECT;
   __atomic_store_n(slot, value, __ATOMIC_RELEASE); /* read by marker threads */
-  ccgc_barrier_write(heap->barrier, value); /* .inv.no-black-to-white */
+  ccgc_write_barrier(heap->barrier, holder, slot,
+                     value); /* .inv.no-black-to-white */
   return CCGC_OK;
 }
 
@@ -506,7 +507,8 @@ void blinkish_persistent_set(blinkish_heap *heap,
                                        : "a root (persistent)"))
     return; /* .inv.no-resurrection */
   persistent->object = object;
-  if (!persistent->weak) ccgc_barrier_write(heap->barrier, object);
+  if (!persistent->weak) /* a root: no holder */
+    ccgc_write_barrier(heap->barrier, NULL, &persistent->object, object);
 }
 
 void blinkish_persistent_free(blinkish_heap *heap,

@@ -79,10 +79,12 @@ bool blinkish_weak_table_has_room(const blinkish_weak_table *table) {
  * conservative: it survives this cycle even if nothing else holds it
  * (floating garbage, reclaimed by the next collection). */
 static void barrier_pair(blinkish_heap *heap, const blinkish_weak_table *table,
-                         void *key, void *value) {
-  ccgc_barrier_write(heap->barrier, key); /* .inv.no-black-to-white */
+                         blinkish_weak_entry *entry, void *key, void *value) {
+  ccgc_write_barrier(heap->barrier, (void *)table, &entry->key,
+                     key); /* .inv.no-black-to-white */
   if (ccgc_barrier_marking(heap->barrier))
-    ccgc_barrier_write(heap->barrier, blinkish_weak_table_target(table, value));
+    ccgc_write_barrier(heap->barrier, (void *)table, &entry->value,
+                       blinkish_weak_table_target(table, value));
 }
 
 /* Publishes value first, key second: a marker that sees the key (acquire)
@@ -92,8 +94,8 @@ static void publish(blinkish_weak_entry *entry, void *key, void *value) {
   __atomic_store_n(&entry->key, key, __ATOMIC_RELEASE);
 }
 
-static void insert_unbarriered(blinkish_weak_table *table, void *key,
-                               void *value) {
+static blinkish_weak_entry *insert_unbarriered(blinkish_weak_table *table,
+                                               void *key, void *value) {
   size_t mask = table->capacity - 1;
   size_t index = home_index(table, key);
   for (;;) {
@@ -103,7 +105,7 @@ static void insert_unbarriered(blinkish_weak_table *table, void *key,
       publish(entry, key, value);
       table->live++;
       if (is_free) table->used++;
-      return;
+      return entry;
     }
     index = (index + 1) & mask; /* has_room guarantees a free entry */
   }
@@ -111,8 +113,8 @@ static void insert_unbarriered(blinkish_weak_table *table, void *key,
 
 void blinkish_weak_table_insert(blinkish_heap *heap, blinkish_weak_table *table,
                                 void *key, void *value) {
-  insert_unbarriered(table, key, value);
-  barrier_pair(heap, table, key, value);
+  blinkish_weak_entry *entry = insert_unbarriered(table, key, value);
+  barrier_pair(heap, table, entry, key, value);
 }
 
 void blinkish_weak_table_replace_value(blinkish_heap *heap,
@@ -120,7 +122,7 @@ void blinkish_weak_table_replace_value(blinkish_heap *heap,
                                        blinkish_weak_entry *entry,
                                        void *value) {
   __atomic_store_n(&entry->value, value, __ATOMIC_RELEASE);
-  barrier_pair(heap, table, entry->key, value);
+  barrier_pair(heap, table, entry, entry->key, value);
 }
 
 void blinkish_weak_table_remove(blinkish_weak_table *table,

@@ -21,13 +21,13 @@
 #ifndef CCGC_HEAP_H
 #define CCGC_HEAP_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "ccgc.h"
 #include "ccgc-page.h"
 #include "ccgc-visitor.h"
+#include "write-barrier.h" /* every store of a heap goes through it */
 
 typedef struct ccgc_heap_ops {
   const char *name; /* "script" / "dom": used in trace lines and tools */
@@ -100,64 +100,6 @@ void ccgc_page_clear_marks(ccgc_page *page);
 void ccgc_collector_notify_allocation(ccgc_collector *collector, size_t bytes);
 
 
-/* --- The write barrier -------------------------------------------------
- * One Dijkstra insertion barrier for both heaps (.inv.no-black-to-white).
- * Each heap caches the collector's barrier pointer and calls
- * ccgc_barrier_write(barrier, target) after every store of a reference to
- * target (an object address). Fast path with marking off: one load, one
- * branch. */
-typedef struct ccgc_barrier {
-  _Atomic int marking; /* nonzero while a marking cycle runs */
-  ccgc_collector *collector;
-  bool disabled;       /* testing only: ccgc_collector_disable_barrier */
-  /* ccgc_shape_protocol; changed only between cycles, read by markers. */
-  _Atomic int shape_protocol;
-  /* TESTING ONLY: ccgc_collector_set_snapshot_hook. Set and cleared while
-   * markers run: accessed with __atomic builtins (data before the hook). */
-  void (*snapshot_hook)(void *object, void *data);
-  void *snapshot_hook_data;
-} ccgc_barrier;
-
-ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector);
-void ccgc_barrier_slow(ccgc_barrier *barrier, void *target);
-
-static inline void ccgc_barrier_write(ccgc_barrier *barrier, void *target) {
-  if (__builtin_expect(
-          atomic_load_explicit(&barrier->marking, memory_order_relaxed) != 0,
-          0) &&
-      target)
-    ccgc_barrier_slow(barrier, target);
-}
-
-/* Heaps call this for every new object: black while marking runs
- * (.inv.allocate-black), white otherwise. */
-static inline void ccgc_barrier_on_allocate(ccgc_barrier *barrier,
-                                            void *object) {
-  ccgc_mark_set(object,
-                atomic_load_explicit(&barrier->marking, memory_order_relaxed)
-                    ? CCGC_BLACK
-                    : CCGC_WHITE);
-}
-
-/* A heap that fills a new object with *weak* or ephemeron references (a grown
- * weak table) calls this before it publishes the object. Allocated while
- * marking runs, the object is black (.inv.allocate-black), so the marker would
- * never trace it, and copying entries into it through the barrier would shade
- * every key and value as if they were strong (a dead key's entry resurrected
- * for a cycle). Instead the object turns white again: the barrier on the store
- * that publishes it greys it, and the marker traces it with its entries' weak
- * semantics (.inv.unpublished-white). Only for an object nothing can reach
- * yet, so no marker can have seen its color. */
-static inline void ccgc_barrier_unmark_unpublished(ccgc_barrier *barrier,
-                                                   void *object) {
-  if (atomic_load_explicit(&barrier->marking, memory_order_relaxed))
-    ccgc_mark_set(object, CCGC_WHITE);
-}
-
-static inline bool ccgc_barrier_marking(ccgc_barrier *barrier) {
-  return atomic_load_explicit(&barrier->marking, memory_order_relaxed) != 0;
-}
-
 /* A safepoint for heap operations that need the heap still while concurrent
  * markers may run (releasing pages, heap teardown): pause returns once every
  * marker thread has parked; resume lets them go on. Nestable calls are not
@@ -167,54 +109,5 @@ void ccgc_collector_pause_markers(ccgc_collector *collector);
  * the collector's own state must not be read). */
 bool ccgc_on_marker_thread(void);
 void ccgc_collector_resume_markers(ccgc_collector *collector);
-
-/* TESTING ONLY: called on a marker thread at a heap's snapshot point, to
- * force interleavings. A heap with visit_concurrent calls it (through
- * ccgc_barrier_snapshot_point) after it read the object's layout (its class)
- * and before it reads the fields that layout describes and before its
- * grey->black CAS; for other heaps the marker calls it before its CAS.
- * Under CCGC_SHAPE_LOCK the hook runs with the object's lock held. */
-void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
-                                      void (*hook)(void *object, void *data),
-                                      void *data);
-
-/* The heap's snapshot point (see ccgc_collector_set_snapshot_hook): one load
- * and a predictable branch when no hook is set. */
-static inline void ccgc_barrier_snapshot_point(ccgc_barrier *barrier,
-                                               void *object) {
-  void (*hook)(void *, void *) =
-      __atomic_load_n(&barrier->snapshot_hook, __ATOMIC_ACQUIRE);
-  if (__builtin_expect(hook != NULL, 0))
-    hook(object, __atomic_load_n(&barrier->snapshot_hook_data,
-                                 __ATOMIC_RELAXED));
-}
-
-static inline ccgc_shape_protocol ccgc_barrier_shape_protocol(
-    ccgc_barrier *barrier) {
-  return (ccgc_shape_protocol)atomic_load_explicit(&barrier->shape_protocol,
-                                                   memory_order_relaxed);
-}
-
-/* The unsafe-shape-change protocol (docs/shape-changes.md): a heap calls this
- * right before changing an object's layout in place, and
- * ccgc_barrier_after_unsafe_change with its result right after the last word
- * of the change. No-op while marking is off (one load, one branch).
- *   CCGC_SHAPE_SNAPSHOT: if the object is white or grey, the caller makes it
- *     black and visits it with the marker first, so no marker ever follows a
- *     snapshot of its old layout (.inv.snapshot-before-cas).
- *   CCGC_SHAPE_LOCK: takes the object's lock (object-locks.h), which markers
- *     hold while they visit it (.inv.lock-visit); returns true.
- *   CCGC_SHAPE_UNPROTECTED: nothing (testing only).
- * Between the two calls the caller may store (barriered) but must not
- * allocate, collect or pause markers (.inv.object-lock-leaf). */
-bool ccgc_barrier_before_unsafe_change(ccgc_barrier *barrier, void *object);
-void ccgc_barrier_after_unsafe_change(ccgc_barrier *barrier, void *object,
-                                      bool locked);
-/* The mutator half of snapshotting alone: white -> grey -> black and visit
- * now, if this caller wins. For a change that moves the object's start
- * (left-trimming) under CCGC_SHAPE_LOCK too: the markers' worklists name the
- * old start, so the object is finished before it moves. No-op while marking
- * is off or under CCGC_SHAPE_UNPROTECTED. */
-void ccgc_barrier_visit_before_move(ccgc_barrier *barrier, void *object);
 
 #endif /* CCGC_HEAP_H */

@@ -64,9 +64,7 @@ typedef enum ccgc_shape_protocol {
   /* Per-object locks (striped by address): the mutator locks the object
    * around the change, the marker around its visit. */
   CCGC_SHAPE_LOCK = 1,
-  /* TESTING ONLY: neither. The marker reads objects unprotected and layouts
-   * change under it: marking can follow raw bits as pointers. */
-  CCGC_SHAPE_UNPROTECTED = 2,
+  /* (2 is CCGC_SHAPE_UNPROTECTED, a testing switch: ccgc-testing.h) */
 } ccgc_shape_protocol;
 
 const char *ccgc_shape_protocol_name(ccgc_shape_protocol protocol);
@@ -78,9 +76,6 @@ typedef struct ccgc_collector_options {
    * (default 1 ms). */
   size_t incremental_step_bytes;
   double incremental_step_ms;
-  /* If nonzero, every incremental step visits at most this many objects and
-   * ignores time budgets: reproducible schedules for tests and stress. */
-  size_t incremental_step_objects;
   /* Concurrent marking: helper threads that mark while the host runs, from
    * ccgc_incremental_start to the atomic pause (0: none; at most 8). */
   int marker_threads;
@@ -155,14 +150,8 @@ const double *ccgc_collector_last_steps(const ccgc_collector *collector,
 /* The collector's monotonic clock, in milliseconds. */
 double ccgc_time_ms(void);
 
-/* TESTING ONLY: turns the write barrier's slow path into a no-op, so that
- * incremental marking loses objects. The stress tests use it to show that
- * they can fail. */
-void ccgc_collector_disable_barrier(ccgc_collector *collector, bool disabled);
-
 /* Selects the shape-change protocol for the next cycles. Only between cycles
- * (CCGC_E_IN_COLLECTION while one runs); CCGC_SHAPE_UNPROTECTED is for tests
- * that show the race. */
+ * (CCGC_E_IN_COLLECTION while one runs). */
 ccgc_status ccgc_collector_set_shape_protocol(ccgc_collector *collector,
                                               ccgc_shape_protocol protocol);
 ccgc_shape_protocol ccgc_collector_shape_protocol(

@@ -46,7 +46,7 @@ struct ccgc_collector {
   double allocated_since_step;    /* bytes, for allocation-driven steps */
   size_t step_bytes;              /* options.incremental_step_bytes    */
   double step_ms;                 /* options.incremental_step_ms       */
-  size_t step_objects;            /* options.incremental_step_objects  */
+  size_t step_objects;            /* ccgc_collector_set_step_objects   */
   GArray *steps, *last_steps;     /* step durations (double ms)        */
   GPtrArray *probes;              /* ccgc_probe *                      */
   bool in_collection;

@@ -52,7 +52,6 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
     collector->trace_gc_verbose = options->trace_gc_verbose;
     collector->step_bytes = options->incremental_step_bytes;
     collector->step_ms = options->incremental_step_ms;
-    collector->step_objects = options->incremental_step_objects;
     atomic_store(&collector->barrier.shape_protocol,
                  (int)options->shape_protocol);
   }
@@ -161,9 +160,6 @@ ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector) {
   return &collector->errors;
 }
 
-ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector) {
-  return &collector->barrier;
-}
 
 const ccgc_error *ccgc_collector_last_error(const ccgc_collector *collector) {
   return &collector->errors.last;

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "collector-internal.h"
-#include "object-locks.h"
 
 #define PHASE(member) offsetof(ccgc_heap_ops, member)
 #define DEFAULT_STEP_BYTES ((size_t)256 * 1024)
@@ -96,7 +95,7 @@ bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
     return false;
   collector->in_collection = true;
   double start = ccgc_now_ms();
-  /* With a work budget (incremental_step_objects) a step is deterministic,
+  /* With a work budget (ccgc_collector_set_step_objects) a step is deterministic,
    * so a seeded host program replays exactly. */
   ccgc_marker_drain(&collector->marker,
                     collector->step_objects ? 0 : start + budget_ms,
@@ -235,46 +234,6 @@ bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
   return false;
 }
 
-bool ccgc_barrier_before_unsafe_change(ccgc_barrier *barrier, void *object) {
-  if (!ccgc_barrier_marking(barrier)) return false;
-  switch (ccgc_barrier_shape_protocol(barrier)) {
-  case CCGC_SHAPE_LOCK:
-    /* Markers visit under the same lock (.inv.lock-visit): they see the old
-     * layout or the new one, never a mix. */
-    ccgc_object_lock(object);
-    return true;
-  case CCGC_SHAPE_UNPROTECTED:
-    return false; /* testing only: the race the protocols exist for */
-  case CCGC_SHAPE_SNAPSHOT:
-  default:
-    ccgc_barrier_visit_before_move(barrier, object);
-    return false;
-  }
-}
-
-void ccgc_barrier_after_unsafe_change(ccgc_barrier *barrier, void *object,
-                                      bool locked) {
-  (void)barrier;
-  if (locked) ccgc_object_unlock(object);
-}
-
-void ccgc_barrier_visit_before_move(ccgc_barrier *barrier, void *object) {
-  if (!ccgc_barrier_marking(barrier) ||
-      ccgc_barrier_shape_protocol(barrier) == CCGC_SHAPE_UNPROTECTED)
-    return;
-  ccgc_collector *collector = barrier->collector;
-  /* The mutator side of wait-free snapshotting: white -> grey, then try
-   * grey -> black; the winner visits with the layout as it is *now*. A marker
-   * that loses its own grey -> black CAS drops its snapshot. */
-  ccgc_mark_white_to_grey(object);
-  if (ccgc_mark_grey_to_black(object))
-    ccgc_marker_visit_now(&collector->marker, object);
-}
-
-void ccgc_collector_disable_barrier(ccgc_collector *collector, bool disabled) {
-  collector->barrier.disabled = disabled;
-}
-
 void ccgc_collector_pause_markers(ccgc_collector *collector) {
   if (collector->state == CCGC_STATE_MARKING)
     ccgc_concurrent_pause(&collector->concurrent);
@@ -283,50 +242,6 @@ void ccgc_collector_pause_markers(ccgc_collector *collector) {
 void ccgc_collector_resume_markers(ccgc_collector *collector) {
   if (collector->state == CCGC_STATE_MARKING)
     ccgc_concurrent_resume(&collector->concurrent);
-}
-
-void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
-                                      void (*hook)(void *object, void *data),
-                                      void *data) {
-  /* Markers may be running: the data first, then the hook with release (a
-   * marker that sees the hook sees its data). Clearing keeps the data. */
-  if (hook)
-    __atomic_store_n(&collector->barrier.snapshot_hook_data, data,
-                     __ATOMIC_RELAXED);
-  __atomic_store_n(&collector->barrier.snapshot_hook, hook, __ATOMIC_RELEASE);
-}
-
-const char *ccgc_shape_protocol_name(ccgc_shape_protocol protocol) {
-  switch (protocol) {
-  case CCGC_SHAPE_SNAPSHOT: return "snapshot";
-  case CCGC_SHAPE_LOCK: return "lock";
-  case CCGC_SHAPE_UNPROTECTED: return "unprotected";
-  }
-  return "?";
-}
-
-ccgc_status ccgc_collector_set_shape_protocol(ccgc_collector *collector,
-                                              ccgc_shape_protocol protocol) {
-  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
-  if (protocol != CCGC_SHAPE_SNAPSHOT && protocol != CCGC_SHAPE_LOCK &&
-      protocol != CCGC_SHAPE_UNPROTECTED)
-    return ccgc_error_set(&collector->errors, CCGC_E_INVALID_ARGUMENT,
-                          "ccgc_collector_set_shape_protocol: unknown "
-                          "protocol %d", (int)protocol);
-  /* Markers and mutator must agree for a whole cycle. */
-  if (collector->in_collection || collector->state != CCGC_STATE_IDLE)
-    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                          "ccgc_collector_set_shape_protocol: a cycle is in "
-                          "progress (state: %s)",
-                          ccgc_gc_state_name(collector->state));
-  atomic_store(&collector->barrier.shape_protocol, (int)protocol);
-  return CCGC_OK;
-}
-
-ccgc_shape_protocol ccgc_collector_shape_protocol(
-    const ccgc_collector *collector) {
-  return (ccgc_shape_protocol)atomic_load(
-      &((ccgc_collector *)collector)->barrier.shape_protocol);
 }
 
 ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,

@@ -242,21 +242,3 @@ void ccgc_marker_visit_now(ccgc_marker *marker, void *object) {
   for (int id = 0; id < marker->collector->heap_count; id++)
     ccgc_worklist_local_publish(&marker->locals[id]);
 }
-
-void ccgc_barrier_slow(ccgc_barrier *barrier, void *target) {
-  ccgc_collector *collector = barrier->collector;
-  if (barrier->disabled) return; /* testing only */
-  ccgc_page *page = ccgc_collector_find_page(collector, target);
-  if (!page) { /* heaps validate before storing; this is a heap bug */
-    ccgc_error_misuse(&collector->errors, CCGC_E_FOREIGN_POINTER,
-                      "ccgc_barrier_write: %p is not in any heap", target);
-    return;
-  }
-  /* .inv.no-black-to-white: the stored target becomes grey before the
-   * holder (possibly black) can be observed pointing to it. */
-  if (ccgc_mark_white_to_grey(target)) {
-    pthread_mutex_lock(&collector->barrier_lock);
-    ccgc_worklist_push(&collector->mutator_locals[page->heap_id], target);
-    pthread_mutex_unlock(&collector->barrier_lock);
-  }
-}

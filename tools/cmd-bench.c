@@ -251,7 +251,7 @@ static int bench_pauses(const bench_options *options) {
 }
 
 /* --- the barrier's fast path --------------------------------------------------
- * The same store loop twice: with ccgc_barrier_write after every store (the
+ * The same store loop twice: with ccgc_write_barrier after every store (the
  * code every heap runs) and with no barrier code at all. Marking is off, as
  * for most of a program's life. */
 
@@ -271,7 +271,7 @@ __attribute__((noinline)) static double loop_with_barrier(ccgc_barrier *barrier,
     for (size_t i = 0; i < t->count; i++) {
       void *value = t->values[(i * 7 + r) & (t->count - 1)];
       __atomic_store_n(&t->slots[i], value, __ATOMIC_RELAXED);
-      ccgc_barrier_write(barrier, value);
+      ccgc_write_barrier(barrier, t->slots, &t->slots[i], value);
     }
   return ccgc_time_ms() - start;
 }

@@ -9,6 +9,7 @@
 #include "bridge.h"
 #include "ccgc-probe.h"
 #include "ccgc.h"
+#include "ccgc-testing.h" /* the stress driver breaks modes on purpose */
 
 #define SLOT_COUNT 4
 #define ARRAY_MAX 8
@@ -590,9 +591,6 @@ static void setup(driver *d) {
       .verify = d->options->verify,
       .incremental_step_bytes = 64 * 1024,
       .incremental_step_ms = 0.05,
-      /* Work-bounded steps: a seed replays the same schedule (not in
-       * concurrent mode, where threads race by design). */
-      .incremental_step_objects = 200,
       .marker_threads = d->options->mode == STRESS_MODE_CONCURRENT
                             ? (d->options->marker_threads > 0
                                    ? d->options->marker_threads
@@ -601,6 +599,9 @@ static void setup(driver *d) {
       .shape_protocol = (ccgc_shape_protocol)d->options->shape_protocol,
   };
   d->collector = ccgc_collector_new(&options);
+  /* Work-bounded steps: a seed replays the same schedule (not in concurrent
+   * mode, where threads race by design). */
+  ccgc_collector_set_step_objects(d->collector, 200);
   ccgc_collector_set_error_handler(d->collector, misuse_is_violation, d);
   ccgc_collector_disable_barrier(d->collector, d->options->disable_barrier);
   d->script = v8ish_heap_new(d->collector, NULL);

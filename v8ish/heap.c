@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccgc-testing.h" /* CCGC_SHAPE_UNPROTECTED: its visit */
 #include "heap-internal.h"
 #include "object-locks.h"
 
@@ -255,7 +256,7 @@ static bool visit_concurrent(void *data, void *object, ccgc_visitor *visitor) {
   v8ish_heap *heap = data;
   /* One predictable branch per visit selects the protocol (the protocol
    * changes only between cycles). */
-  switch (ccgc_barrier_shape_protocol(heap->barrier)) {
+  switch ((int)ccgc_barrier_shape_protocol(heap->barrier)) {
   case CCGC_SHAPE_LOCK: return visit_locked(heap, object, visitor);
   case CCGC_SHAPE_UNPROTECTED: return visit_unprotected(heap, object, visitor);
   default: return visit_snapshot(heap, object, visitor);

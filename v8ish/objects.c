@@ -244,7 +244,8 @@ ccgc_status v8ish_wrapper_set_embedder(v8ish_heap *heap, v8ish_local wrapper,
                              "of any heap of this collector",
                              object);
   v8ish_store_raw(w, WRAPPER_EMBEDDER, (word_t)object); /* raw, not tagged */
-  ccgc_barrier_write(heap->barrier, object); /* .inv.script-store-barriered */
+  ccgc_write_barrier(heap->barrier, w, &w[WRAPPER_EMBEDDER],
+                     object); /* .inv.script-store-barriered */
   return CCGC_OK;
 }
 

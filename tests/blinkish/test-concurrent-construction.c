@@ -44,9 +44,9 @@ typedef struct world {
 
 static void world_init(world *x, int threads) {
   memset(x, 0, sizeof *x);
-  ccgc_collector_options options = {.verify = true, .marker_threads = threads,
-                                    .incremental_step_objects = 64};
+  ccgc_collector_options options = {.verify = true, .marker_threads = threads};
   x->w.collector = ccgc_collector_new(&options);
+  ccgc_collector_set_step_objects(x->w.collector, 64);
   x->w.heap = blinkish_heap_new(x->w.collector, NULL);
   blinkish_type_info node = {"Node", dom_trace_node, dom_finalize_node, 0};
   x->w.node_type = blinkish_register_type(x->w.heap, &node);

@@ -25,9 +25,9 @@ static unsigned next_random(churn *c) {
 
 static void churn_init(churn *c, int threads) {
   memset(c, 0, sizeof *c);
-  ccgc_collector_options options = {.verify = true, .marker_threads = threads,
-                                    .incremental_step_objects = 64};
+  ccgc_collector_options options = {.verify = true, .marker_threads = threads};
   c->w.collector = ccgc_collector_new(&options);
+  ccgc_collector_set_step_objects(c->w.collector, 64);
   c->w.heap = blinkish_heap_new(c->w.collector, NULL);
   blinkish_type_info info = {"Node", dom_trace_node, dom_finalize_node, 0};
   c->w.node_type = blinkish_register_type(c->w.heap, &info);

@@ -5,6 +5,7 @@
 #include <check.h>
 
 #include "ccgc.h"
+#include "ccgc-testing.h" /* tests may use the testing switches */
 
 /* An error handler that records instead of aborting. */
 typedef struct ccgc_test_errors {

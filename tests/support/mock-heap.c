@@ -155,7 +155,8 @@ void mock_set(mock_heap *heap, mock_object *holder, unsigned slot,
               void *value) {
   g_assert(slot < holder->slot_count);
   __atomic_store_n(&holder->slots[slot], value, __ATOMIC_RELAXED);
-  ccgc_barrier_write(ccgc_collector_barrier(heap->collector), value);
+  ccgc_write_barrier(ccgc_collector_barrier(heap->collector), holder,
+                     &holder->slots[slot], value);
 }
 
 void mock_add_root(mock_heap *heap, void *object) {

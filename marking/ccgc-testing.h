@@ -1,0 +1,49 @@
+/* ccgc-testing.h - switches that only tests and the stress driver may use.
+ *
+ * Each one breaks or pins down a part of the collector on purpose: the write
+ * barrier, the shape-change protocol, the scheduling of incremental steps, the
+ * interleaving of a marker thread with the mutator. They exist so that a test
+ * can show that the stress driver and the leak suites *can* fail (the
+ * product's promise: every mode has a switch that breaks it), and so that a
+ * seeded run replays exactly. An embedder never needs them; nothing in the
+ * library calls them.
+ *
+ * Legal call order: any time between ccgc_collector_new and
+ * ccgc_collector_free, except where a function says "between cycles".
+ */
+#ifndef CCGC_TESTING_H
+#define CCGC_TESTING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ccgc.h"
+
+/* A shape protocol that protects nothing: the marker reads objects
+ * unprotected and layouts change under it, so marking can follow raw bits as
+ * pointers. Accepted by ccgc_collector_set_shape_protocol and
+ * ccgc_collector_options.shape_protocol; shows the race the real protocols
+ * exist for. */
+#define CCGC_SHAPE_UNPROTECTED ((ccgc_shape_protocol)2)
+
+/* Turns the write barrier's slow path into a no-op, so that incremental and
+ * concurrent marking lose objects. */
+void ccgc_collector_disable_barrier(ccgc_collector *collector, bool disabled);
+
+/* Called on a marker thread at a heap's snapshot point, to force
+ * interleavings. A heap with visit_concurrent calls it after it read the
+ * object's layout (its class) and before it reads the fields that layout
+ * describes and before its grey->black CAS; for other heaps the marker calls
+ * it before its CAS. Under CCGC_SHAPE_LOCK the hook runs with the object's
+ * lock held. NULL removes the hook. */
+void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
+                                      void (*hook)(void *object, void *data),
+                                      void *data);
+
+/* If nonzero, every incremental step visits at most this many objects and
+ * ignores time budgets: reproducible schedules for tests and stress. 0 (the
+ * default) goes back to time budgets. */
+void ccgc_collector_set_step_objects(ccgc_collector *collector,
+                                     size_t objects);
+
+#endif /* CCGC_TESTING_H */

@@ -1,0 +1,130 @@
+/* write-barrier.c - the slow paths of the write barrier (write-barrier.h):
+ * shading a stored object, the mutator's half of the shape-change protocol,
+ * and the barrier's settings (shape protocol, testing switches). */
+#include "write-barrier.h"
+
+#include "ccgc-testing.h"
+#include "collector-internal.h"
+#include "object-locks.h"
+
+ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector) {
+  return &collector->barrier;
+}
+
+void ccgc_write_barrier_slow(ccgc_barrier *barrier, void *holder, void *slot,
+                             void *value) {
+  (void)holder;
+  (void)slot;
+  ccgc_collector *collector = barrier->collector;
+  if (barrier->disabled) return; /* testing only */
+  ccgc_page *page = ccgc_collector_find_page(collector, value);
+  /* Heaps validate a value before they store it, so this is a heap bug, not
+   * a host's: report it rather than index a foreign page's mark table. */
+  if (!page) {
+    ccgc_error_misuse(&collector->errors, CCGC_E_FOREIGN_POINTER,
+                      "ccgc_write_barrier: %p is not in any heap", value);
+    return;
+  }
+  /* .inv.no-black-to-white: the stored object becomes grey before the holder
+   * (possibly black) can be observed pointing to it. Only the winner of
+   * white -> grey pushes, so an object is on at most one worklist. */
+  if (ccgc_mark_white_to_grey(value)) {
+    pthread_mutex_lock(&collector->barrier_lock);
+    ccgc_worklist_push(&collector->mutator_locals[page->heap_id], value);
+    pthread_mutex_unlock(&collector->barrier_lock);
+  }
+}
+
+bool ccgc_barrier_before_unsafe_change(ccgc_barrier *barrier, void *object) {
+  if (!ccgc_barrier_marking(barrier)) return false;
+  switch ((int)ccgc_barrier_shape_protocol(barrier)) {
+  case CCGC_SHAPE_LOCK:
+    /* Markers visit under the same lock (.inv.lock-visit): they see the old
+     * layout or the new one, never a mix. */
+    ccgc_object_lock(object);
+    return true;
+  case CCGC_SHAPE_UNPROTECTED:
+    return false; /* testing only: the race the protocols exist for */
+  case CCGC_SHAPE_SNAPSHOT:
+  default:
+    ccgc_barrier_visit_before_move(barrier, object);
+    return false;
+  }
+}
+
+void ccgc_barrier_after_unsafe_change(ccgc_barrier *barrier, void *object,
+                                      bool locked) {
+  (void)barrier;
+  if (locked) ccgc_object_unlock(object);
+}
+
+void ccgc_barrier_visit_before_move(ccgc_barrier *barrier, void *object) {
+  if (!ccgc_barrier_marking(barrier) ||
+      ccgc_barrier_shape_protocol(barrier) == CCGC_SHAPE_UNPROTECTED)
+    return;
+  ccgc_collector *collector = barrier->collector;
+  /* The mutator side of wait-free snapshotting: white -> grey, then try
+   * grey -> black; the winner visits with the layout as it is *now*. A marker
+   * that loses its own grey -> black CAS drops its snapshot
+   * (.inv.snapshot-before-cas). */
+  ccgc_mark_white_to_grey(object);
+  if (ccgc_mark_grey_to_black(object))
+    ccgc_marker_visit_now(&collector->marker, object);
+}
+
+/* --- settings ------------------------------------------------------------- */
+
+const char *ccgc_shape_protocol_name(ccgc_shape_protocol protocol) {
+  switch ((int)protocol) {
+  case CCGC_SHAPE_SNAPSHOT: return "snapshot";
+  case CCGC_SHAPE_LOCK: return "lock";
+  case CCGC_SHAPE_UNPROTECTED: return "unprotected";
+  }
+  return "?";
+}
+
+ccgc_status ccgc_collector_set_shape_protocol(ccgc_collector *collector,
+                                              ccgc_shape_protocol protocol) {
+  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
+  if (protocol != CCGC_SHAPE_SNAPSHOT && protocol != CCGC_SHAPE_LOCK &&
+      protocol != CCGC_SHAPE_UNPROTECTED)
+    return ccgc_error_set(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                          "ccgc_collector_set_shape_protocol: unknown "
+                          "protocol %d", (int)protocol);
+  /* Markers and mutator must agree for a whole cycle. */
+  if (collector->in_collection || collector->state != CCGC_STATE_IDLE)
+    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                          "ccgc_collector_set_shape_protocol: a cycle is in "
+                          "progress (state: %s)",
+                          ccgc_gc_state_name(collector->state));
+  atomic_store(&collector->barrier.shape_protocol, (int)protocol);
+  return CCGC_OK;
+}
+
+ccgc_shape_protocol ccgc_collector_shape_protocol(
+    const ccgc_collector *collector) {
+  return (ccgc_shape_protocol)atomic_load(
+      &((ccgc_collector *)collector)->barrier.shape_protocol);
+}
+
+/* --- testing switches (ccgc-testing.h) ------------------------------------ */
+
+void ccgc_collector_disable_barrier(ccgc_collector *collector, bool disabled) {
+  collector->barrier.disabled = disabled;
+}
+
+void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
+                                      void (*hook)(void *object, void *data),
+                                      void *data) {
+  /* Markers may be running: the data first, then the hook with release (a
+   * marker that sees the hook sees its data). Clearing keeps the data. */
+  if (hook)
+    __atomic_store_n(&collector->barrier.snapshot_hook_data, data,
+                     __ATOMIC_RELAXED);
+  __atomic_store_n(&collector->barrier.snapshot_hook, hook, __ATOMIC_RELEASE);
+}
+
+void ccgc_collector_set_step_objects(ccgc_collector *collector,
+                                     size_t objects) {
+  collector->step_objects = objects;
+}
