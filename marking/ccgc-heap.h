@@ -80,6 +80,18 @@ ccgc_page *ccgc_collector_find_page(const ccgc_collector *collector,
 
 ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector);
 
+/* --- For the verifier and the inspection library ------------------------
+ * They see the heaps only through their ops, as the marker does. */
+/* Whether collector points to a live collector (its signature, .sig). */
+bool ccgc_collector_is_live(const ccgc_collector *collector);
+/* The heap attached as heap_id and its ops, or NULL for a free slot or an
+ * id out of range (ccgc_collector_heap_count bounds the ids). */
+void *ccgc_collector_heap(const ccgc_collector *collector, int heap_id,
+                          const ccgc_heap_ops **ops);
+/* Reports the roots of every attached heap to visitor, in heap order. */
+void ccgc_collector_trace_all_roots(ccgc_collector *collector,
+                                    ccgc_visitor *visitor);
+
 /* Maps, initializes and registers a page for a heap: `reservation` bytes
  * (a multiple of CCGC_PAGE_SIZE for large pages), the ccgc_page prefix filled
  * in, the mark table at `marks_offset` bytes from the page start (normal

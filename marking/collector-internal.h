@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "ccgc-events.h"
 #include "ccgc-heap.h"
 #include "ccgc.h"
 #include "concurrent-marker.h"
@@ -48,7 +49,7 @@ struct ccgc_collector {
   double step_ms;                 /* options.incremental_step_ms       */
   size_t step_objects;            /* ccgc_collector_set_step_objects   */
   GArray *steps, *last_steps;     /* step durations (double ms)        */
-  GPtrArray *probes;              /* ccgc_probe *                      */
+  GArray *listeners;              /* (listener, data): event-listener.c */
   bool in_collection;
   _Atomic bool gc_requested;
   ccgc_gc_reason requested_reason;
@@ -75,8 +76,14 @@ void ccgc_collector_snapshot_stats(ccgc_collector *collector, bool before,
 /* verifier.c */
 void ccgc_verify_marking(ccgc_collector *collector, ccgc_verify_report *report);
 
-/* probe.c: after marking, before reclamation. */
-void ccgc_probes_after_marking(ccgc_collector *collector);
+/* event-listener.c: announce a phase to every listener (ccgc-events.h). */
+void ccgc_events_init(ccgc_collector *collector);
+void ccgc_events_cycle_start(ccgc_collector *collector, ccgc_gc_reason reason,
+                             bool incremental);
+void ccgc_events_marking_done(ccgc_collector *collector);
+void ccgc_events_cycle_end(ccgc_collector *collector,
+                           const ccgc_cycle_stats *stats);
+void ccgc_events_collector_freed(ccgc_collector *collector);
 
 /* trace-gc.c */
 void ccgc_trace_gc_emit(ccgc_collector *collector, const ccgc_cycle_stats *stats);

@@ -58,7 +58,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
   collector->steps = g_array_new(FALSE, FALSE, sizeof(double));
   collector->last_steps = g_array_new(FALSE, FALSE, sizeof(double));
   collector->state = CCGC_STATE_IDLE;
-  collector->probes = g_ptr_array_new();
+  ccgc_events_init(collector);
   ccgc_concurrent_init(&collector->concurrent, collector,
                        options ? options->marker_threads : 0);
   collector->created_ms = ccgc_now_ms();
@@ -95,8 +95,7 @@ void ccgc_collector_free(ccgc_collector *collector) {
   pthread_mutex_destroy(&collector->barrier_lock);
   ccgc_bulk_cache_destroy(&collector->bulk_cache);
   g_array_free(collector->steps, TRUE);
-  /* Probes still registered belong to the host; it must free them first. */
-  g_ptr_array_free(collector->probes, TRUE);
+  ccgc_events_collector_freed(collector); /* e.g. the probe set */
   g_array_free(collector->last_steps, TRUE);
   ccgc_page_registry_destroy(&collector->registry);
   collector->sig = 0; /* .sig: wiped on finish */
@@ -262,24 +261,23 @@ void ccgc_collector_call_phase(ccgc_collector *collector, size_t phase_offset) {
   }
 }
 
-ccgc_status ccgc_collector_object_info(ccgc_collector *collector,
-                                       const void *address,
-                                       ccgc_object_info *info) {
-  ccgc_page *page = ccgc_collector_find_page(collector, address);
-  if (!page || page->heap_id >= collector->heap_count ||
-      !collector->heaps[page->heap_id].heap)
-    return ccgc_error_set(&collector->errors, CCGC_E_FOREIGN_POINTER,
-                          "ccgc_collector_object_info: %p is not in any heap",
-                          address);
-  ccgc_heap_slot *slot = &collector->heaps[page->heap_id];
-  info->address = (void *)address;
-  info->heap_id = page->heap_id;
-  info->heap_name = slot->ops->name;
-  info->type_name =
-      slot->ops->type_name ? slot->ops->type_name(slot->heap, address) : "?";
-  info->space_name = page->flags & CCGC_PAGE_LARGE ? "large" : "normal";
-  info->size =
-      slot->ops->object_size ? slot->ops->object_size(slot->heap, address) : 0;
-  info->color = ccgc_color_of(address);
-  return CCGC_OK;
+bool ccgc_collector_is_live(const ccgc_collector *collector) {
+  return ccgc_collector_valid(collector);
+}
+
+void *ccgc_collector_heap(const ccgc_collector *collector, int heap_id,
+                          const ccgc_heap_ops **ops) {
+  if (heap_id < 0 || heap_id >= collector->heap_count ||
+      !collector->heaps[heap_id].heap)
+    return NULL;
+  *ops = collector->heaps[heap_id].ops;
+  return collector->heaps[heap_id].heap;
+}
+
+void ccgc_collector_trace_all_roots(ccgc_collector *collector,
+                                    ccgc_visitor *visitor) {
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_slot *slot = &collector->heaps[id];
+    if (slot->heap) slot->ops->trace_roots(slot->heap, visitor);
+  }
 }

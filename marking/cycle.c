@@ -56,6 +56,7 @@ static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
   ccgc_collector_snapshot_stats(collector, true, stats);
   g_array_set_size(collector->steps, 0);
 
+  ccgc_events_cycle_start(collector, reason, incremental);
   ccgc_collector_call_phase(collector, PHASE(prepare));
   ccgc_marker_begin(&collector->marker, collector);
   /* Barrier on before the roots are read: a store racing with root marking
@@ -153,7 +154,7 @@ static void finish_cycle(ccgc_collector *collector) {
   stats->weak_slots_cleared =
       ccgc_marker_clear_weak_slots(&collector->marker);
   ccgc_collector_call_phase(collector, PHASE(process_weakness));
-  ccgc_probes_after_marking(collector);
+  ccgc_events_marking_done(collector); /* liveness is final: probes */
   double weak_end = ccgc_now_ms();
   stats->weak_ms = weak_end - mark_end;
 
@@ -190,6 +191,7 @@ static void finish_cycle(ccgc_collector *collector) {
 
   /* Outside the collection: callbacks that may allocate. */
   ccgc_collector_call_phase(collector, PHASE(after_collection));
+  ccgc_events_cycle_end(collector, &collector->last);
 }
 
 ccgc_status ccgc_incremental_finish(ccgc_collector *collector) {

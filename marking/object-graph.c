@@ -1,6 +1,8 @@
 /* object-graph.c - the independent traversal (object-graph.h). */
 #include "object-graph.h"
 
+#include "collector-internal.h"
+
 #include <string.h>
 
 typedef struct pending_ephemeron {

@@ -1,12 +1,13 @@
-/* object-graph.h - an independent traversal of both heaps, with its own
- * visited set and stack (never the mark tables), shared by the verifiers and
- * the walker. */
+/* object-graph.h - an independent traversal of every heap, with its own
+ * visited set and stack (never the mark tables), shared by the verifiers
+ * (verifier.c) and the inspection library (tools/inspect/: retaining paths,
+ * retained size). It sees the heaps only through their ops. */
 #ifndef CCGC_OBJECT_GRAPH_H
 #define CCGC_OBJECT_GRAPH_H
 
 #include <glib.h>
 
-#include "collector-internal.h"
+#include "ccgc-heap.h"
 #include "pointer-set.h"
 
 /* The set of every allocated object of every heap: address -> heap id + 1.

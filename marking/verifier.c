@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "collector-internal.h"
 #include "object-graph.h"
 
 typedef struct verify_state {

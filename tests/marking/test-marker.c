@@ -5,29 +5,15 @@
 #include <string.h>
 
 #include "ccgc-test.h"
-#include "mock-heap.h"
+#include "mock-world.h"
 
-typedef struct world {
-  ccgc_collector *collector;
-  mock_heap *a, *b;
-} world;
+typedef mock_world world;
 
 static world make_world(void) {
-  ccgc_collector_options options = {.verify = true};
-  world w;
-  w.collector = ccgc_collector_new(&options);
-  w.a = mock_heap_new(w.collector, "alpha");
-  w.b = mock_heap_new(w.collector, "beta");
-  ck_assert_int_eq(mock_heap_id(w.a), 0);
-  ck_assert_int_eq(mock_heap_id(w.b), 1);
-  return w;
+  return mock_world_new(&(ccgc_collector_options){.verify = true});
 }
 
-static void free_world(world *w) {
-  mock_heap_free(w->a);
-  mock_heap_free(w->b);
-  ccgc_collector_free(w->collector);
-}
+static void free_world(world *w) { mock_world_free(w); }
 
 START_TEST(unreachable_cycle_across_heaps_is_reclaimed) {
   world w = make_world();

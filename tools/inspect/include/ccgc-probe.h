@@ -31,6 +31,7 @@ ccgc_probe *ccgc_probe_new(ccgc_collector *collector, void *address,
 bool ccgc_probe_collected(const ccgc_probe *probe);
 const char *ccgc_probe_label(const ccgc_probe *probe);
 void *ccgc_probe_address(const ccgc_probe *probe); /* NULL once collected */
+/* Probes the host does not free are freed by ccgc_collector_free. */
 void ccgc_probe_free(ccgc_collector *collector, ccgc_probe *probe);
 
 /* One hop of a retaining path: the edge that leads *to* object. */

@@ -12,27 +12,15 @@
 
 #include "ccgc-probe.h"
 #include "ccgc-test.h"
-#include "mock-heap.h"
+#include "mock-world.h"
 
-typedef struct world {
-  ccgc_collector *collector;
-  mock_heap *a, *b;
-} world;
+typedef mock_world world;
 
 static world make_world(void) {
-  ccgc_collector_options options = {.verify = true};
-  world w;
-  w.collector = ccgc_collector_new(&options);
-  w.a = mock_heap_new(w.collector, "alpha");
-  w.b = mock_heap_new(w.collector, "beta");
-  return w;
+  return mock_world_new(&(ccgc_collector_options){.verify = true});
 }
 
-static void free_world(world *w) {
-  mock_heap_free(w->a);
-  mock_heap_free(w->b);
-  ccgc_collector_free(w->collector);
-}
+static void free_world(world *w) { mock_world_free(w); }
 
 static size_t size_of(world *w, void *object) {
   ccgc_object_info info;

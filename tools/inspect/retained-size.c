@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ccgc-probe.h"
+#include "inspect-internal.h"
 #include "object-graph.h"
 
 typedef struct pending_ephemeron {
@@ -153,17 +154,16 @@ ccgc_status ccgc_retained_size(ccgc_collector *collector, void *object, size_t *
                                size_t *objects) {
   if (bytes) *bytes = 0;
   if (objects) *objects = 0;
-  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
-  if (collector->in_collection)
-    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                          "ccgc_retained_size: called during a collection");
+  ccgc_status entered = ccgc_inspect_enter(collector, "ccgc_retained_size");
+  if (entered != CCGC_OK) return entered;
   search s;
   memset(&s, 0, sizeof s);
   s.base.ops = &search_ops;
   ccgc_object_set_init(&s.objects, collector);
   if (!ccgc_pointer_map_contains(&s.objects, object)) {
     ccgc_pointer_map_destroy(&s.objects);
-    return ccgc_error_set(&collector->errors, CCGC_E_FOREIGN_POINTER,
+    return ccgc_error_set(ccgc_collector_error_sink(collector),
+                          CCGC_E_FOREIGN_POINTER,
                           "ccgc_retained_size: %p is not an allocated object of any heap",
                           object);
   }
@@ -179,10 +179,7 @@ ccgc_status ccgc_retained_size(ccgc_collector *collector, void *object, size_t *
   guint zero = 0;
   g_array_append_val(s.order, root);
   g_array_append_val(s.parent, zero);
-  for (int id = 0; id < collector->heap_count; id++) {
-    ccgc_heap_slot *slot = &collector->heaps[id];
-    if (slot->heap) slot->ops->trace_roots(slot->heap, &s.base);
-  }
+  ccgc_collector_trace_all_roots(collector, &s.base);
   while (!g_queue_is_empty(&s.queue)) {
     s.current = g_queue_pop_head(&s.queue);
     ccgc_trace_one(collector, &s.objects, s.current, &s.base);

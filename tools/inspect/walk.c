@@ -1,22 +1,11 @@
 /* walk.c - the public, heap-agnostic view of the object graph for tools and
- * tests (ccgc_collector_walk): every object, then every root edge and every
- * edge of every object, with the heaps' own edge names. */
+ * tests (ccgc-inspect.h): every object, then every root edge and every edge
+ * of every object, with the heaps' own edge names; and what is known of one
+ * object. Through the heaps' ops only. */
 #include <string.h>
 
-#include "object-graph.h"
-
-static const char *const edge_kind_names[CCGC_EDGE_KIND_COUNT] = {
-    [CCGC_EDGE_ROOT] = "root",         [CCGC_EDGE_FIELD] = "field",
-    [CCGC_EDGE_PROPERTY] = "property", [CCGC_EDGE_ELEMENT] = "element",
-    [CCGC_EDGE_INTERNAL] = "internal", [CCGC_EDGE_WRAPPER] = "wrapper",
-    [CCGC_EDGE_TRACED] = "traced",     [CCGC_EDGE_EPHEMERON] = "ephemeron",
-    [CCGC_EDGE_WEAK] = "weak",
-};
-
-const char *ccgc_edge_kind_name(ccgc_edge_kind kind) {
-  if ((unsigned)kind >= CCGC_EDGE_KIND_COUNT) return "unknown";
-  return edge_kind_names[kind];
-}
+#include "ccgc-inspect.h"
+#include "inspect-internal.h"
 
 typedef struct walk_visitor {
   ccgc_visitor base;
@@ -60,61 +49,73 @@ static const ccgc_visitor_ops walk_ops = {
     .weak_target = walk_weak_target,
 };
 
+static void describe(const ccgc_heap_ops *ops, void *heap, int heap_id,
+                     const void *object, ccgc_object_info *info) {
+  info->address = (void *)object;
+  info->heap_id = heap_id;
+  info->heap_name = ops->name;
+  info->type_name = ops->type_name ? ops->type_name(heap, object) : "?";
+  info->space_name =
+      ccgc_page_of(object)->flags & CCGC_PAGE_LARGE ? "large" : "normal";
+  info->size = ops->object_size ? ops->object_size(heap, object) : 0;
+  info->color = ccgc_color_of(object);
+}
+
 typedef struct object_walk {
-  ccgc_collector *collector;
   int heap_id;
+  const ccgc_heap_ops *ops;
+  void *heap;
   const ccgc_walk_callbacks *callbacks;
   walk_visitor *visitor; /* NULL: report objects; else: report their edges */
 } object_walk;
 
 static void walk_object(void *object, void *data) {
   object_walk *walk = data;
-  ccgc_heap_slot *slot = &walk->collector->heaps[walk->heap_id];
   if (walk->visitor) {
     walk->visitor->from = object;
-    slot->ops->trace_object(slot->heap, object, &walk->visitor->base);
+    walk->ops->trace_object(walk->heap, object, &walk->visitor->base);
     return;
   }
-  ccgc_object_info info = {
-      .address = object,
-      .heap_id = walk->heap_id,
-      .heap_name = slot->ops->name,
-      .type_name =
-          slot->ops->type_name ? slot->ops->type_name(slot->heap, object) : "?",
-      .space_name =
-          ccgc_page_of(object)->flags & CCGC_PAGE_LARGE ? "large" : "normal",
-      .size = slot->ops->object_size ? slot->ops->object_size(slot->heap, object)
-                                     : 0,
-      .color = ccgc_color_of(object),
-  };
+  ccgc_object_info info;
+  describe(walk->ops, walk->heap, walk->heap_id, object, &info);
   walk->callbacks->object(&info, walk->callbacks->data);
 }
 
 ccgc_status ccgc_collector_walk(ccgc_collector *collector,
                                 const ccgc_walk_callbacks *callbacks) {
-  if (!ccgc_collector_valid(collector) || !callbacks)
-    return CCGC_E_INVALID_ARGUMENT;
-  if (collector->in_collection)
-    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                          "ccgc_collector_walk: called during a collection");
+  if (!callbacks) return CCGC_E_INVALID_ARGUMENT;
+  ccgc_status entered = ccgc_inspect_enter(collector, "ccgc_collector_walk");
+  if (entered != CCGC_OK) return entered;
   walk_visitor visitor = {{&walk_ops}, callbacks, NULL};
+  int heap_count = ccgc_collector_heap_count(collector);
   for (int pass = 0; pass < 2; pass++) {
     if (pass == 0 && !callbacks->object) continue;
     if (pass == 1 && !callbacks->edge) continue;
     if (pass == 1) {
-      for (int id = 0; id < collector->heap_count; id++) {
-        ccgc_heap_slot *slot = &collector->heaps[id];
-        visitor.from = NULL;
-        if (slot->heap) slot->ops->trace_roots(slot->heap, &visitor.base);
-      }
+      visitor.from = NULL;
+      ccgc_collector_trace_all_roots(collector, &visitor.base);
     }
-    for (int id = 0; id < collector->heap_count; id++) {
-      ccgc_heap_slot *slot = &collector->heaps[id];
-      if (!slot->heap) continue;
-      object_walk walk = {collector, id, callbacks,
+    for (int id = 0; id < heap_count; id++) {
+      object_walk walk = {id, NULL, NULL, callbacks,
                           pass == 1 ? &visitor : NULL};
-      slot->ops->for_each_object(slot->heap, walk_object, &walk);
+      walk.heap = ccgc_collector_heap(collector, id, &walk.ops);
+      if (walk.heap) walk.ops->for_each_object(walk.heap, walk_object, &walk);
     }
   }
+  return CCGC_OK;
+}
+
+ccgc_status ccgc_collector_object_info(ccgc_collector *collector,
+                                       const void *address,
+                                       ccgc_object_info *info) {
+  ccgc_page *page = ccgc_collector_find_page(collector, address);
+  const ccgc_heap_ops *ops = NULL;
+  void *heap = page ? ccgc_collector_heap(collector, page->heap_id, &ops) : NULL;
+  if (!heap)
+    return ccgc_error_set(ccgc_collector_error_sink(collector),
+                          CCGC_E_FOREIGN_POINTER,
+                          "ccgc_collector_object_info: %p is not in any heap",
+                          address);
+  describe(ops, heap, page->heap_id, address, info);
   return CCGC_OK;
 }

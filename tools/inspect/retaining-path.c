@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ccgc-probe.h"
+#include "inspect-internal.h"
 #include "object-graph.h"
 
 typedef struct parent_link {
@@ -131,17 +132,16 @@ static void fill_path(ccgc_collector *collector, bfs *search, void *target,
 ccgc_status ccgc_retaining_path(ccgc_collector *collector, void *target,
                                 ccgc_path *path) {
   memset(path, 0, sizeof *path);
-  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
-  if (collector->in_collection)
-    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                          "ccgc_retaining_path: called during a collection");
+  ccgc_status entered = ccgc_inspect_enter(collector, "ccgc_retaining_path");
+  if (entered != CCGC_OK) return entered;
   bfs search;
   memset(&search, 0, sizeof search);
   search.base.ops = &bfs_ops;
   ccgc_object_set_init(&search.objects, collector);
   if (!ccgc_pointer_map_contains(&search.objects, target)) {
     ccgc_pointer_map_destroy(&search.objects);
-    return ccgc_error_set(&collector->errors, CCGC_E_FOREIGN_POINTER,
+    return ccgc_error_set(ccgc_collector_error_sink(collector),
+                          CCGC_E_FOREIGN_POINTER,
                           "ccgc_retaining_path: %p is not an allocated object "
                           "of any heap",
                           target);
@@ -152,10 +152,7 @@ ccgc_status ccgc_retaining_path(ccgc_collector *collector, void *target,
   search.pending = g_array_new(FALSE, FALSE, sizeof(pending_ephemeron));
   ccgc_pointer_map_init(&search.waiting, 0);
   search.reached = g_array_new(FALSE, FALSE, sizeof(void *));
-  for (int id = 0; id < collector->heap_count; id++) {
-    ccgc_heap_slot *slot = &collector->heaps[id];
-    if (slot->heap) slot->ops->trace_roots(slot->heap, &search.base);
-  }
+  ccgc_collector_trace_all_roots(collector, &search.base);
   bool found = false;
   while (!found && !g_queue_is_empty(&search.queue)) {
     void *object = g_queue_pop_head(&search.queue);

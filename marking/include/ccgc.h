@@ -203,38 +203,14 @@ bool ccgc_collector_verify_heap(ccgc_collector *collector,
  * verification is on): reachable => black, no black -> white edge. */
 const ccgc_verify_report *ccgc_collector_last_verify(const ccgc_collector *c);
 
-/* --- Walking the graph (tools, tests) ----------------------------------
- * Public, heap-agnostic view of both heaps. Must not be called during a
- * collection; the callbacks must not allocate or store. */
-typedef struct ccgc_object_info {
-  void *address;
-  int heap_id;
-  const char *heap_name; /* "script" / "dom" */
-  const char *type_name;
-  const char *space_name; /* "normal" (size-classed or bump pages) or "large"
-                           * (a page of its own): the kind of page it is on */
-  size_t size;
-  int color;             /* ccgc_color: meaningful mid-cycle or after one */
-} ccgc_object_info;
-
-typedef struct ccgc_walk_callbacks {
-  /* Every allocated object of every heap, first, in heap order. */
-  void (*object)(const ccgc_object_info *info, void *data);
-  /* Then every edge: from NULL for a root (edge.kind CCGC_EDGE_ROOT),
-   * otherwise from an allocated object. */
-  void (*edge)(void *from, void *to, ccgc_edge edge, void *data);
-  void *data;
-} ccgc_walk_callbacks;
-
-ccgc_status ccgc_collector_walk(ccgc_collector *collector,
-                                const ccgc_walk_callbacks *callbacks);
-/* Information on one object, or CCGC_E_FOREIGN_POINTER. */
-ccgc_status ccgc_collector_object_info(ccgc_collector *collector,
-                                       const void *address,
-                                       ccgc_object_info *info);
 int ccgc_collector_heap_count(const ccgc_collector *collector);
 const char *ccgc_collector_heap_name(const ccgc_collector *collector, int id);
 void ccgc_collector_heap_stats(ccgc_collector *collector, int heap_id,
                                ccgc_heap_stats *out);
+
+/* The graph walk and object information moved to the inspection library
+ * (ccgc-inspect.h, tools/inspect/); included here so that programs written
+ * against ccgc.h alone keep compiling. */
+#include "ccgc-inspect.h"
 
 #endif /* CCGC_H */

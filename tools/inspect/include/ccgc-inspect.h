@@ -1,0 +1,46 @@
+/* ccgc-inspect.h - the inspection library's view of the object graph: every
+ * object and every edge of every heap, and what is known of one object. For
+ * tools (Graphviz dumps, heap snapshots, statistics) and tests. Leak probes,
+ * retaining paths and retained sizes are in ccgc-probe.h; memory accounting
+ * by category in ccgc-accounting.h.
+ *
+ *   ccgc_walk_callbacks cb = {.object = on_object, .edge = on_edge, .data = d};
+ *   ccgc_collector_walk(c, &cb);            between collections only
+ */
+#ifndef CCGC_INSPECT_H
+#define CCGC_INSPECT_H
+
+#include <stddef.h>
+
+#include "ccgc.h"
+
+/* Public, heap-agnostic view of every heap. Must not be called during a
+ * collection; the callbacks must not allocate or store. */
+typedef struct ccgc_object_info {
+  void *address;
+  int heap_id;
+  const char *heap_name; /* "script" / "dom" */
+  const char *type_name;
+  const char *space_name; /* "normal" (size-classed or bump pages) or "large"
+                           * (a page of its own): the kind of page it is on */
+  size_t size;
+  int color;             /* ccgc_color: meaningful mid-cycle or after one */
+} ccgc_object_info;
+
+typedef struct ccgc_walk_callbacks {
+  /* Every allocated object of every heap, first, in heap order. */
+  void (*object)(const ccgc_object_info *info, void *data);
+  /* Then every edge: from NULL for a root (edge.kind CCGC_EDGE_ROOT),
+   * otherwise from an allocated object. */
+  void (*edge)(void *from, void *to, ccgc_edge edge, void *data);
+  void *data;
+} ccgc_walk_callbacks;
+
+ccgc_status ccgc_collector_walk(ccgc_collector *collector,
+                                const ccgc_walk_callbacks *callbacks);
+/* Information on one object, or CCGC_E_FOREIGN_POINTER. */
+ccgc_status ccgc_collector_object_info(ccgc_collector *collector,
+                                       const void *address,
+                                       ccgc_object_info *info);
+
+#endif /* CCGC_INSPECT_H */

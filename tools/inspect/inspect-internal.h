@@ -1,0 +1,22 @@
+/* inspect-internal.h - what the files of the inspection library share: the
+ * check every entry point makes before it walks the heaps. The library sees
+ * the collector only through ccgc-heap.h (the heaps' ops) and ccgc-events.h,
+ * never its internals. */
+#ifndef CCGC_INSPECT_INTERNAL_H
+#define CCGC_INSPECT_INTERNAL_H
+
+#include "ccgc-heap.h"
+
+/* CCGC_OK if call may walk collector's heaps now: a live collector, no
+ * collection running (the heaps' object lists and roots are in flux). */
+static inline ccgc_status ccgc_inspect_enter(ccgc_collector *collector,
+                                             const char *call) {
+  if (!ccgc_collector_is_live(collector)) return CCGC_E_INVALID_ARGUMENT;
+  if (ccgc_collector_in_collection(collector))
+    return ccgc_error_set(ccgc_collector_error_sink(collector),
+                          CCGC_E_IN_COLLECTION,
+                          "%s: called during a collection", call);
+  return CCGC_OK;
+}
+
+#endif /* CCGC_INSPECT_INTERNAL_H */
