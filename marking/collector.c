@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "invariant-check.h"
 #include "collector-internal.h"
 
 double ccgc_now_ms(void) {
@@ -80,10 +81,11 @@ void ccgc_collector_free(ccgc_collector *collector) {
     if (collector->heaps[i].heap) {
       /* Freeing the collector under a live heap would leave the heap with
        * dangling registry and barrier pointers. */
-      ccgc_error_misuse(&collector->errors, CCGC_E_INVALID_ARGUMENT,
-                        "ccgc_collector_free: heap '%s' is still attached; "
-                        "free the heaps first",
-                        collector->heaps[i].ops->name);
+      CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                  ".api.heaps-first",
+                  "ccgc_collector_free: heap '%s' is still attached; free "
+                  "the heaps first",
+                  collector->heaps[i].ops->name);
       return;
     }
   }

@@ -1,5 +1,6 @@
 /* ephemeron-index.c - pending ephemerons indexed by key address
  * (ephemeron-index.h). */
+#include "invariant-check.h"
 #include "ephemeron-index.h"
 
 #include <stdlib.h>
@@ -79,9 +80,10 @@ static size_t words_of(const ccgc_page *page) {
 
 void ccgc_ephemeron_index_build(ccgc_ephemeron_index *index,
                                 ccgc_pair_buffer *buffer) {
-  g_assert(index->sorted.len == 0 && index->pages == NULL);
+  CCGC_CHECK(index->sorted.len == 0 && index->pages == NULL,
+             ".inv.key-index-in-pause"); /* built once per pause */
   size_t count = buffer->len;
-  g_assert(count < UINT32_MAX);
+  CCGC_CHECK(count < UINT32_MAX, ".inv.key-index-ranks");
   index->sorted = *buffer;
   index->sorted.cache = index->cache;
   *buffer = (ccgc_pair_buffer){NULL, 0, 0, buffer->cache};

@@ -1,5 +1,6 @@
 /* error.c - status names and the error sink (ccgc-error.h). */
 #include "ccgc-error.h"
+#include "invariant-check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,9 +37,10 @@ void ccgc_error_clear(ccgc_error_sink *sink) {
   sink->last.message[0] = '\0';
 }
 
-static void record(ccgc_error_sink *sink, ccgc_status code, const char *fmt,
-                   va_list args) {
+static void record(ccgc_error_sink *sink, ccgc_status code, const char *check,
+                   const char *fmt, va_list args) {
   sink->last.code = code;
+  sink->last.check = check;
   vsnprintf(sink->last.message, sizeof sink->last.message, fmt, args);
   sink->count++;
 }
@@ -47,25 +49,52 @@ ccgc_status ccgc_error_set(ccgc_error_sink *sink, ccgc_status code,
                            const char *fmt, ...) {
   va_list args;
   va_start(args, fmt);
-  record(sink, code, fmt, args);
+  record(sink, code, NULL, fmt, args);
   va_end(args);
   return code;
+}
+
+static ccgc_status report(ccgc_error_sink *sink, ccgc_status code,
+                          const char *check, const char *fmt, va_list args) {
+  record(sink, code, check, fmt, args);
+  if (sink->handler) sink->handler(&sink->last, sink->handler_data);
+  return code;
+}
+
+ccgc_status ccgc_error_refuse(ccgc_error_sink *sink, ccgc_status code,
+                              const char *check, const char *fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  ccgc_status status = report(sink, code, check, fmt, args);
+  va_end(args);
+  return status;
 }
 
 ccgc_status ccgc_error_misuse(ccgc_error_sink *sink, ccgc_status code,
                               const char *fmt, ...) {
   va_list args;
   va_start(args, fmt);
-  record(sink, code, fmt, args);
+  ccgc_status status = report(sink, code, NULL, fmt, args);
   va_end(args);
-  if (sink->handler) sink->handler(&sink->last, sink->handler_data);
-  return code;
+  return status;
 }
 
 void ccgc_error_abort_handler(const ccgc_error *error, void *data) {
   (void)data;
-  fprintf(stderr, "ccgc: %s (%s)\n", error->message,
-          ccgc_status_name(error->code));
+  if (error->check)
+    fprintf(stderr, "ccgc: %s (%s; %s)\n", error->message,
+            ccgc_status_name(error->code), error->check);
+  else
+    fprintf(stderr, "ccgc: %s (%s)\n", error->message,
+            ccgc_status_name(error->code));
+  fflush(stderr);
+  abort();
+}
+
+_Noreturn void ccgc_check_failed(const char *tag, const char *condition,
+                                 const char *file, int line) {
+  fprintf(stderr, "ccgc: internal check %s failed: %s (%s:%d)\n", tag,
+          condition, file, line);
   fflush(stderr);
   abort();
 }

@@ -2,6 +2,7 @@
  * (listener, data) pairs and the calls that announce each phase. */
 #include <string.h>
 
+#include "invariant-check.h"
 #include "collector-internal.h"
 
 typedef struct listener_entry {
@@ -21,8 +22,9 @@ ccgc_status ccgc_collector_add_listener(ccgc_collector *collector,
                                         void *data) {
   if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
   if (!listener)
-    return ccgc_error_misuse(&collector->errors, CCGC_E_INVALID_ARGUMENT,
-                             "ccgc_collector_add_listener: NULL listener");
+    return CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "ccgc_collector_add_listener: NULL listener");
   /* The list is read while a cycle runs: it changes only between cycles'
    * callbacks. */
   if (collector->in_collection)
@@ -32,9 +34,10 @@ ccgc_status ccgc_collector_add_listener(ccgc_collector *collector,
   for (guint i = 0; i < collector->listeners->len; i++)
     if (ENTRY(collector, i)->listener == listener &&
         ENTRY(collector, i)->data == data)
-      return ccgc_error_misuse(&collector->errors, CCGC_E_INVALID_ARGUMENT,
-                               "ccgc_collector_add_listener: this listener "
-                               "and data were added already");
+      return CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                         ".api.argument",
+                         "ccgc_collector_add_listener: this listener and "
+                         "data were added already");
   listener_entry entry = {listener, data};
   g_array_append_val(collector->listeners, entry);
   return CCGC_OK;

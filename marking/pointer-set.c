@@ -1,4 +1,5 @@
 /* pointer-set.c - open-addressing address sets and maps (pointer-set.h). */
+#include "invariant-check.h"
 #include "pointer-set.h"
 
 #include <glib.h>
@@ -64,7 +65,7 @@ static void grow(ccgc_pointer_map *map) {
 }
 
 bool ccgc_pointer_map_insert(ccgc_pointer_map *map, void *key, uint32_t value) {
-  g_assert(key != NULL);
+  CCGC_CHECK_DEBUG(key != NULL, ".inv.pointer-map-keys"); /* NULL: free */
   size_t mask = map->capacity - 1;
   size_t i = ccgc_pointer_map_home(key, map->shift);
   for (; map->keys[i]; i = (i + 1) & mask) {

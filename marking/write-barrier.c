@@ -1,6 +1,7 @@
 /* write-barrier.c - the slow paths of the write barrier (write-barrier.h):
  * shading a stored object, the mutator's half of the shape-change protocol,
  * and the barrier's settings (shape protocol, testing switches). */
+#include "invariant-check.h"
 #include "write-barrier.h"
 
 #include "ccgc-testing.h"
@@ -21,8 +22,9 @@ void ccgc_write_barrier_slow(ccgc_barrier *barrier, void *holder, void *slot,
   /* Heaps validate a value before they store it, so this is a heap bug, not
    * a host's: report it rather than index a foreign page's mark table. */
   if (!page) {
-    ccgc_error_misuse(&collector->errors, CCGC_E_FOREIGN_POINTER,
-                      "ccgc_write_barrier: %p is not in any heap", value);
+    CCGC_MISUSE(&collector->errors, CCGC_E_FOREIGN_POINTER,
+                ".inv.worklist-objects",
+                "ccgc_write_barrier: %p is not in any heap", value);
     return;
   }
   /* .inv.no-black-to-white: the stored object becomes grey before the holder

@@ -41,6 +41,9 @@ typedef enum ccgc_status {
 typedef struct ccgc_error {
   ccgc_status code;
   char message[CCGC_ERROR_MESSAGE_MAX];
+  /* For misuse: the tag of the API rule or invariant the call broke, as
+   * docs/invariants.md writes it (".api.live-handle"); NULL otherwise. */
+  const char *check;
 } ccgc_error;
 
 /* A handler receives every reported error. It may return (the failing call
@@ -64,7 +67,12 @@ ccgc_status ccgc_error_set(ccgc_error_sink *sink, ccgc_status code,
     __attribute__((format(printf, 3, 4)));
 
 /* Reports API misuse: records it and calls the handler (default: print and
- * abort). Returns the code if the handler returned. */
+ * abort). Returns the code if the handler returned. check is the tag of the
+ * rule broken (docs/invariants.md); the library calls it through
+ * CCGC_MISUSE. ccgc_error_misuse is the same without a tag. */
+ccgc_status ccgc_error_refuse(ccgc_error_sink *sink, ccgc_status code,
+                              const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 ccgc_status ccgc_error_misuse(ccgc_error_sink *sink, ccgc_status code,
                               const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -72,7 +80,8 @@ ccgc_status ccgc_error_misuse(ccgc_error_sink *sink, ccgc_status code,
 void ccgc_error_sink_init(ccgc_error_sink *sink);
 void ccgc_error_clear(ccgc_error_sink *sink);
 
-/* The default handler: prints "ccgc: <message>" to stderr and aborts. */
+/* The default handler: prints "ccgc: <message> (<status>; <check>)" to
+ * stderr and aborts. */
 void ccgc_error_abort_handler(const ccgc_error *error, void *data);
 
 #endif /* CCGC_ERROR_H */

@@ -1,0 +1,62 @@
+/* invariant-check.h - the one family of checks in the library. Each names the tag of
+ * the invariant or API rule it enforces, written once in docs/invariants.md
+ * (MPS's check.h and design tags are the model).
+ *
+ *   CCGC_CHECK(cond, ".inv.tag")        always on. An internal invariant cheap
+ *                                       enough for every build; off hot paths.
+ *                                       Failure is a library bug: prints the
+ *                                       tag, the condition and the place, and
+ *                                       aborts.
+ *   CCGC_CHECK_DEBUG(cond, ".inv.tag")  CCGC_DEBUG builds only (the sanitizer
+ *                                       builds, -DCCGC_DEBUG_CHECKS=ON): costly
+ *                                       checks and checks on hot paths
+ *                                       (allocation, barrier, mark loop,
+ *                                       sweep). Elsewhere the condition is
+ *                                       type-checked but never evaluated.
+ *   CCGC_MISUSE(sink, code, ".api.tag", fmt, ...)
+ *                                       always on. The host broke the API
+ *                                       contract: the error (code, message,
+ *                                       tag) goes to the collector's error
+ *                                       handler (abort by default; a host
+ *                                       handler gets control back) and the
+ *                                       expression's value is code, so the
+ *                                       call can return it. No hidden return.
+ *   CCGC_DEBUG_ENABLED                  1 in CCGC_DEBUG builds, else 0: debug
+ *                                       work (poisoning freed memory) is
+ *                                       written `if (CCGC_DEBUG_ENABLED) ...`,
+ *                                       never as #ifdef inside a function.
+ *
+ * Recoverable conditions (heap limit, out of memory, a foreign pointer where
+ * a status can say so) are not checks: ccgc_error_set records them.
+ */
+#ifndef CCGC_INVARIANT_CHECK_H
+#define CCGC_INVARIANT_CHECK_H
+
+#include "ccgc-error.h"
+
+#ifdef CCGC_DEBUG
+#define CCGC_DEBUG_ENABLED 1
+#else
+#define CCGC_DEBUG_ENABLED 0
+#endif
+
+/* Prints "ccgc: internal check <tag> failed: <condition> (file:line)" and
+ * aborts. */
+_Noreturn void ccgc_check_failed(const char *tag, const char *condition,
+                                 const char *file, int line);
+
+#define CCGC_CHECK(cond, tag)                                         \
+  (__builtin_expect(!!(cond), 1)                                      \
+       ? (void)0                                                      \
+       : ccgc_check_failed(tag, #cond, __FILE__, __LINE__))
+
+#if CCGC_DEBUG_ENABLED
+#define CCGC_CHECK_DEBUG(cond, tag) CCGC_CHECK(cond, tag)
+#else
+#define CCGC_CHECK_DEBUG(cond, tag) ((void)sizeof(!(cond)))
+#endif
+
+#define CCGC_MISUSE(sink, code, tag, ...) \
+  ccgc_error_refuse((sink), (code), (tag), __VA_ARGS__)
+
+#endif /* CCGC_INVARIANT_CHECK_H */
