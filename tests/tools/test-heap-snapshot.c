@@ -1,4 +1,4 @@
-/* test-heap-snapshot.c - Chrome DevTools heap snapshots (tools/heap-snapshot.h)
+/* test-heap-snapshot.c - Chrome DevTools heap snapshots (tools/inspect/heap-snapshot.h)
  * parsed back with a real JSON parser (json-glib): the layout and meta, the
  * counts against an independent walk, wrapper pairs merged, detachedness,
  * ids stable across collections, weak and element edges, string escaping,

@@ -1,4 +1,4 @@
-/* commands.h - the subcommands of the `ccgc` command (tools/main.c). Each
+/* commands.h - the subcommands of the `ccgc` command (main.c). Each
  * takes its own argv (argv[0] is the subcommand name), prints --help, and
  * returns the process exit code: 0 success, 1 failure, 2 usage error. */
 #ifndef CCGC_TOOLS_COMMANDS_H
