@@ -1,5 +1,6 @@
-/* bench.h - what the benchmarks of `ccgc bench` share (cmd-bench.c runs
- * them; each benchmark that is more than a screen lives in its own file). */
+/* bench.h - the benchmarks of `ccgc bench`, one per file, and what they
+ * share (tools/cli/cmd-bench.c runs them; README.md says how to run and
+ * read each). */
 #ifndef CCGC_TOOLS_BENCH_H
 #define CCGC_TOOLS_BENCH_H
 
@@ -20,6 +21,10 @@ typedef struct bench_options {
   const char *plot;         /* SVG file for a distribution (pauses, dom) */
 } bench_options;
 
+/* bench-pauses.c */
+int ccgc_bench_pauses(const bench_options *options);
+/* bench-barrier.c */
+int ccgc_bench_barrier(const bench_options *options);
 /* bench-ephemerons.c */
 int ccgc_bench_ephemerons(const bench_options *options);
 /* bench-gcbench.c */

@@ -1,0 +1,236 @@
+/* bench-pauses.c - `ccgc bench pauses`: main-thread pauses of
+ * stop-the-world versus incremental cycles, side by side, on a live graph
+ * across both heaps (--live-mb, default 1024) that a mutator keeps changing:
+ * p50, p99, max and total per mode, the ratios of max and p99, and with
+ * --plot FILE.svg the two pause distributions as a CDF (bench-plot.c). */
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "bench.h"
+#include "bridge.h"
+
+/* --- a live graph across both heaps ---------------------------------------
+ * Clusters of: a DOM node (members next + a script reference to a script
+ * object), its wrapper, and a script object with 4 properties pointing into
+ * other clusters. Roots: a DOM persistent to the first node of each chain. */
+
+typedef struct bench_node {
+  struct bench_node *next;
+  bridge_script_ref *script;
+  bridge *bridge;
+  uint64_t payload[4];
+} bench_node;
+
+static void trace_bench_node(ccgc_visitor *visitor, void *object) {
+  bench_node *node = object;
+  blinkish_trace_member(visitor, (void *const *)&node->next, "next");
+  bridge_trace_script_ref(visitor, node->script, "script");
+}
+
+static void finalize_bench_node(void *object) {
+  bench_node *node = object;
+  bridge_script_ref_free(node->bridge, node->script);
+}
+
+typedef struct bench_world {
+  ccgc_collector *collector;
+  v8ish_heap *script;
+  blinkish_heap *dom;
+  bridge *bridge;
+  blinkish_type_id node_type;
+  GPtrArray *chains; /* blinkish_persistent * */
+  GPtrArray *nodes;  /* every node, for the mutator to pick from */
+  GRand *rand;
+} bench_world;
+
+static bench_node *new_cluster(bench_world *b) {
+  bench_node *node = blinkish_alloc(b->dom, b->node_type, sizeof *node);
+  if (!node) return NULL;
+  node->bridge = b->bridge;
+  v8ish_local object = v8ish_object_new(b->script);
+  v8ish_object_set(b->script, object, "a", v8ish_number_new(b->script, 1.5));
+  v8ish_object_set(b->script, object, "b", v8ish_string_new(b->script, "cluster", 7));
+  v8ish_object_set(b->script, object, "self", bridge_wrap(b->bridge, node));
+  node->script = bridge_script_ref_new(b->bridge, object);
+  return node;
+}
+
+static void build_world(bench_world *b, size_t live_bytes, int threads) {
+  ccgc_collector_options options = {.incremental_step_ms = 1.0,
+                                    .marker_threads = threads};
+  b->collector = ccgc_collector_new(&options);
+  b->script = v8ish_heap_new(b->collector, NULL);
+  b->dom = blinkish_heap_new(b->collector, NULL);
+  b->bridge = bridge_new(b->collector, b->script, b->dom, BRIDGE_MODE_UNIFIED);
+  blinkish_type_info info = {"BenchNode", trace_bench_node, finalize_bench_node,
+                             BLINKISH_TYPE_WRAPPABLE};
+  b->node_type = blinkish_register_type(b->dom, &info);
+  b->chains = g_ptr_array_new();
+  b->nodes = g_ptr_array_new();
+  b->rand = g_rand_new_with_seed(42);
+  size_t used = 0;
+  bench_node *tail = NULL;
+  while (used < live_bytes) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(b->script, &scope);
+    for (int i = 0; i < 1000; i++) {
+      bench_node *node = new_cluster(b);
+      if (!node) break;
+      g_ptr_array_add(b->nodes, node);
+      if (!tail || b->nodes->len % 4096 == 0)
+        g_ptr_array_add(b->chains, blinkish_persistent_new(b->dom, node, false));
+      else
+        blinkish_member_set(b->dom, tail, (void **)&tail->next, node);
+      tail = node;
+    }
+    v8ish_handle_scope_close(&scope);
+    ccgc_heap_stats script, dom;
+    v8ish_heap_stats(b->script, &script);
+    blinkish_heap_stats(b->dom, &dom);
+    used = script.used_bytes + dom.used_bytes;
+  }
+}
+
+static void free_world(bench_world *b) {
+  for (guint i = 0; i < b->chains->len; i++)
+    blinkish_persistent_free(b->dom, g_ptr_array_index(b->chains, i));
+  g_ptr_array_free(b->chains, TRUE);
+  g_ptr_array_free(b->nodes, TRUE);
+  blinkish_heap_free(b->dom);
+  bridge_free(b->bridge);
+  v8ish_heap_free(b->script);
+  ccgc_collector_free(b->collector);
+  g_rand_free(b->rand);
+}
+
+/* One mutator tick: replace the script object of a random live node with a
+ * fresh one (the old one becomes garbage), allocate some short-lived
+ * garbage. Nodes never die, so the live size stays put. */
+static void mutate(bench_world *b, int stores) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(b->script, &scope);
+  for (int i = 0; i < stores; i++) {
+    bench_node *node = g_ptr_array_index(
+        b->nodes, (guint)g_rand_int_range(b->rand, 0, (gint32)b->nodes->len));
+    v8ish_local object = v8ish_object_new(b->script);
+    v8ish_object_set(b->script, object, "self", bridge_wrap(b->bridge, node));
+    v8ish_object_set(b->script, object, "tick", v8ish_integer(b->script, i));
+    bridge_script_ref_set(b->bridge, node->script, object);
+    v8ish_string_new(b->script, "garbage", 7);
+  }
+  v8ish_handle_scope_close(&scope);
+}
+
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+typedef struct pause_stats {
+  size_t count;
+  double p50, p99, max, total;
+} pause_stats;
+
+static pause_stats summarize(GArray *pauses) {
+  pause_stats stats = {pauses->len, 0, 0, 0, 0};
+  if (!pauses->len) return stats;
+  g_array_sort(pauses, compare_doubles);
+  double *v = (double *)pauses->data;
+  stats.p50 = v[(pauses->len - 1) / 2];
+  stats.p99 = v[(size_t)ceil(0.99 * (double)pauses->len) - 1];
+  stats.max = v[pauses->len - 1];
+  for (guint i = 0; i < pauses->len; i++) stats.total += v[i];
+  return stats;
+}
+
+/* Runs `cycles` collections while the mutator works; records every
+ * main-thread pause (full collections, or steps plus final pauses). */
+static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
+                              double *mutator_ms, GArray **keep) {
+  GArray *pauses = g_array_new(FALSE, FALSE, sizeof(double));
+  double mutator = 0;
+  for (int cycle = 0; cycle < cycles; cycle++) {
+    double start = ccgc_time_ms();
+    mutate(b, 2000);
+    mutator += ccgc_time_ms() - start;
+    if (!incremental) {
+      double t = ccgc_time_ms();
+      ccgc_collect(b->collector, CCGC_REASON_TESTING);
+      double pause = ccgc_time_ms() - t;
+      g_array_append_val(pauses, pause);
+      continue;
+    }
+    ccgc_incremental_start(b->collector, CCGC_REASON_TESTING);
+    for (;;) {
+      double t = ccgc_time_ms();
+      bool done = ccgc_incremental_step(b->collector, 1.0);
+      double pause = ccgc_time_ms() - t;
+      g_array_append_val(pauses, pause);
+      double m = ccgc_time_ms();
+      mutate(b, 200); /* the host keeps mutating between steps */
+      mutator += ccgc_time_ms() - m;
+      if (done) break;
+    }
+    double t = ccgc_time_ms();
+    ccgc_incremental_finish(b->collector);
+    double pause = ccgc_time_ms() - t;
+    g_array_append_val(pauses, pause);
+  }
+  pause_stats stats = summarize(pauses);
+  if (keep)
+    *keep = pauses; /* sorted */
+  else
+    g_array_free(pauses, TRUE);
+  if (mutator_ms) *mutator_ms = mutator;
+  return stats;
+}
+
+int ccgc_bench_pauses(const bench_options *options) {
+  size_t live = options->live_mb * 1024 * 1024;
+  int cycles = options->quick ? 2 : 3;
+  bench_world b;
+  fprintf(stderr, "bench pauses: building %zu MB live across both heaps...\n",
+          options->live_mb);
+  build_world(&b, live, 0);
+  ccgc_collect(b.collector, CCGC_REASON_TESTING);
+  ccgc_heap_stats script, dom;
+  v8ish_heap_stats(b.script, &script);
+  blinkish_heap_stats(b.dom, &dom);
+  printf("live: script %.1f MB (%zu objects), dom %.1f MB (%zu objects)\n",
+         script.used_bytes / 1048576.0, script.object_count,
+         dom.used_bytes / 1048576.0, dom.object_count);
+  fprintf(stderr, "bench pauses: stop-the-world cycles...\n");
+  GArray *stw_pauses, *inc_pauses;
+  pause_stats stw = run_pauses(&b, false, cycles, NULL, &stw_pauses);
+  fprintf(stderr, "bench pauses: incremental cycles...\n");
+  pause_stats inc = run_pauses(&b, true, cycles, NULL, &inc_pauses);
+  printf("%-16s %8s %10s %10s %10s %12s\n", "mode", "pauses", "p50 ms",
+         "p99 ms", "max ms", "total ms");
+  printf("%-16s %8zu %10.2f %10.2f %10.2f %12.1f\n", "stop-the-world", stw.count,
+         stw.p50, stw.p99, stw.max, stw.total);
+  printf("%-16s %8zu %10.2f %10.2f %10.2f %12.1f\n", "incremental", inc.count,
+         inc.p50, inc.p99, inc.max, inc.total);
+  printf("ratio max pause stop-the-world / incremental: %.1f\n",
+         inc.max > 0 ? stw.max / inc.max : 0);
+  printf("ratio p99 pause stop-the-world / incremental: %.1f\n",
+         inc.p99 > 0 ? stw.p99 / inc.p99 : 0);
+  if (options->json)
+    fprintf(options->json,
+            "{\"bench\":\"pauses\",\"live_mb\":%zu,\"stw\":{\"count\":%zu,\"p50\":%.3f,"
+            "\"p99\":%.3f,\"max\":%.3f},\"incremental\":{\"count\":%zu,\"p50\":%.3f,"
+            "\"p99\":%.3f,\"max\":%.3f}}\n",
+            options->live_mb, stw.count, stw.p50, stw.p99, stw.max, inc.count,
+            inc.p50, inc.p99, inc.max);
+  if (options->plot) {
+    bench_series series[] = {
+        {"stop-the-world", (const double *)stw_pauses->data, stw_pauses->len},
+        {"incremental", (const double *)inc_pauses->data, inc_pauses->len}};
+    if (bench_plot_cdf(options->plot, "bench pauses: main-thread pauses", series, 2))
+      printf("plot: %s\n", options->plot);
+  }
+  g_array_free(stw_pauses, TRUE);
+  g_array_free(inc_pauses, TRUE);
+  free_world(&b);
+  return 0;
+}
