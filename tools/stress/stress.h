@@ -13,6 +13,10 @@
  * The driver watches every object through a weak handle (script) or a weak
  * persistent (DOM), so it never touches freed memory: a cleared weak
  * reference to a model-reachable object *is* the violation.
+ *
+ * Files: stress.c (the run, the collections, the checks), stress-ops.c (the
+ * random operations), shadow-model.{h,c} (the model), stress-driver.h (what
+ * the driver's two files share).
  */
 #ifndef CCGC_TOOLS_STRESS_H
 #define CCGC_TOOLS_STRESS_H

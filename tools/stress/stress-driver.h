@@ -1,0 +1,78 @@
+/* stress-driver.h - inside the stress driver (stress.h): its state and what
+ * its two files share. stress.c runs it (setup, collections, the checks
+ * after every cycle); stress-ops.c makes the random operations on both
+ * heaps, each mirrored in the shadow model (shadow-model.h). Public API of
+ * the collector and the heaps only.
+ */
+#ifndef CCGC_TOOLS_STRESS_DRIVER_H
+#define CCGC_TOOLS_STRESS_DRIVER_H
+
+#include <glib.h>
+
+#include "bridge.h"
+#include "ccgc.h"
+#include "shadow-model.h"
+#include "stress.h"
+
+/* The DOM heap's object type of the run (StressNode). */
+typedef struct stress_node {
+  void *slots[SHADOW_SLOT_COUNT]; /* members: DOM nodes */
+  bridge_script_ref *script;      /* DOM -> script      */
+  bridge *bridge;
+} stress_node;
+
+/* The driver's side of model object id: how it reaches the real object. It
+ * watches every object through a weak handle (script) or a weak persistent
+ * (DOM), so it never touches freed memory. */
+typedef struct heap_ref {
+  v8ish_global weak;          /* script side: weak watch */
+  blinkish_persistent *watch; /* DOM side: weak watch    */
+  stress_node *node;          /* DOM side: the object    */
+  bool has_number, unboxed, shrunk; /* the shape changes made to it */
+} heap_ref;
+
+typedef struct stress_driver {
+  const stress_options *options;
+  stress_result *result;
+  GRand *rand;
+  uint64_t op;
+  ccgc_collector *collector;
+  v8ish_heap *script;
+  blinkish_heap *dom;
+  bridge *bridge;
+  blinkish_type_id node_type;
+  shadow_model model;  /* what must be alive                          */
+  GArray *refs;        /* heap_ref, indexed by the model's ids        */
+  GArray *candidates;  /* int32_t ids the driver may use as holders/values */
+  GArray *tracked;     /* int32_t ids not yet confirmed reclaimed     */
+  v8ish_global script_root_handles[SHADOW_ROOT_COUNT];
+  blinkish_persistent *dom_root_handles[SHADOW_ROOT_COUNT];
+  bool failed;
+  bool crowded; /* the model reaches more than the live set's soft limit */
+  unsigned long checked_cycles;
+  /* The ephemeron tables (shadow_table), rooted for the whole run. */
+  v8ish_global script_map;
+  void *dom_map;
+  blinkish_persistent *dom_map_root;
+} stress_driver;
+
+static inline shadow_object *obj(stress_driver *d, int32_t id) {
+  return shadow_model_object(&d->model, id);
+}
+
+static inline heap_ref *ref(stress_driver *d, int32_t id) {
+  return &g_array_index(d->refs, heap_ref, id);
+}
+
+/* Records the first violation (later ones are ignored) and fails the run. */
+void stress_violation(stress_driver *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* stress-ops.c: a handle to a live script-side object; empty (and a
+ * violation) if the collector freed it. */
+v8ish_local stress_script_local(stress_driver *d, int32_t id);
+/* stress-ops.c: one random operation (allocation, store, ephemeron entry,
+ * root, shape change), inside the caller's handle scope. */
+void stress_random_op(stress_driver *d);
+
+#endif /* CCGC_TOOLS_STRESS_DRIVER_H */
