@@ -1,133 +1,21 @@
 /* heap-snapshot.c - Chrome DevTools heap snapshots of both heaps
  * (heap-snapshot.h). One walk copies the graph; wrapper pairs are found from
  * the walk's edge kinds; nodes are numbered, edges grouped by node (counting
- * sort), and the JSON is written through a GString flushed to the FILE. */
+ * sort), and the JSON is written through a GString flushed to the FILE. The
+ * id table is in heap-snapshot-ids.c. */
 #include "heap-snapshot.h"
 
 #include <string.h>
 
+#include "heap-snapshot-ids.h"
 #include "host.h"
-
-/* --- the id table ------------------------------------------------------------ */
-
-typedef struct id_entry {
-  uint32_t id;
-  uint32_t generation; /* the walk that last saw the object */
-  int heap_id;
-  const char *type;    /* interned: an address with another type is new */
-} id_entry;
-
-struct ccgc_heap_snapshot_ids {
-  GHashTable *objects;   /* address -> id_entry (owned) */
-  GHashTable *synthetic; /* name (owned) -> id */
-  uint32_t next_odd;     /* script objects and synthetic nodes */
-  uint32_t next_even;    /* DOM (native) objects */
-  uint32_t generation;
-  bool exhausted;
-};
-
-#define ROOT_ID 1u
-#define ID_LIMIT (UINT32_MAX - 2u)
-
-ccgc_heap_snapshot_ids *ccgc_heap_snapshot_ids_new(void) {
-  ccgc_heap_snapshot_ids *ids = g_new0(ccgc_heap_snapshot_ids, 1);
-  ids->objects = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-  ids->synthetic = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  ids->next_odd = ROOT_ID + 2; /* V8: the root is 1, ids step by 2 */
-  ids->next_even = 2;          /* V8: embedder (native) nodes are even */
-  return ids;
-}
-
-void ccgc_heap_snapshot_ids_free(ccgc_heap_snapshot_ids *ids) {
-  if (!ids) return;
-  g_hash_table_destroy(ids->objects);
-  g_hash_table_destroy(ids->synthetic);
-  g_free(ids);
-}
-
-uint32_t ccgc_heap_snapshot_ids_lookup(const ccgc_heap_snapshot_ids *ids,
-                                       const void *address) {
-  if (!ids) return 0;
-  const id_entry *entry = g_hash_table_lookup(ids->objects, address);
-  return entry ? entry->id : 0;
-}
-
-size_t ccgc_heap_snapshot_ids_count(const ccgc_heap_snapshot_ids *ids) {
-  return ids ? g_hash_table_size(ids->objects) : 0;
-}
-
-static bool is_script_heap(const ccgc_object_info *info) {
-  return info->heap_name && !strcmp(info->heap_name, "script");
-}
-
-static uint32_t next_id(ccgc_heap_snapshot_ids *ids, bool native) {
-  uint32_t *next = native ? &ids->next_even : &ids->next_odd;
-  if (*next > ID_LIMIT) {
-    ids->exhausted = true;
-    return 0;
-  }
-  uint32_t id = *next;
-  *next += 2;
-  return id;
-}
-
-/* The object's id: the one it had if the same object (same address, heap
- * and type) was seen before, else a new one. */
-static uint32_t object_id(ccgc_heap_snapshot_ids *ids, const ccgc_object_info *info) {
-  const char *type = g_intern_string(info->type_name ? info->type_name : "?");
-  id_entry *entry = g_hash_table_lookup(ids->objects, info->address);
-  if (!entry || entry->heap_id != info->heap_id || entry->type != type) {
-    uint32_t id = next_id(ids, !is_script_heap(info));
-    if (!id) return 0;
-    if (!entry) {
-      entry = g_new0(id_entry, 1);
-      g_hash_table_insert(ids->objects, info->address, entry);
-    }
-    *entry = (id_entry){id, ids->generation, info->heap_id, type};
-  }
-  entry->generation = ids->generation;
-  return entry->id;
-}
-
-static uint32_t synthetic_id(ccgc_heap_snapshot_ids *ids, const char *name) {
-  gpointer found;
-  if (g_hash_table_lookup_extended(ids->synthetic, name, NULL, &found))
-    return GPOINTER_TO_UINT(found);
-  uint32_t id = next_id(ids, false);
-  if (id) g_hash_table_insert(ids->synthetic, g_strdup(name), GUINT_TO_POINTER(id));
-  return id;
-}
-
-static gboolean stale(gpointer key, gpointer value, gpointer data) {
-  (void)key;
-  return ((const id_entry *)value)->generation != *(const uint32_t *)data;
-}
-
-static void purge(ccgc_heap_snapshot_ids *ids) {
-  g_hash_table_foreach_remove(ids->objects, stale, &ids->generation);
-}
-
-static void refresh_object(const ccgc_object_info *info, void *data) {
-  object_id(data, info);
-}
-
-ccgc_status ccgc_heap_snapshot_ids_refresh(ccgc_heap_snapshot_ids *ids,
-                                           ccgc_collector *collector) {
-  if (!ids || !collector) return CCGC_E_INVALID_ARGUMENT;
-  ids->generation++;
-  ccgc_walk_callbacks callbacks = {refresh_object, NULL, ids};
-  ccgc_status status = ccgc_collector_walk(collector, &callbacks);
-  if (status != CCGC_OK) return status;
-  purge(ids);
-  return ids->exhausted ? CCGC_E_SIZE_OVERFLOW : CCGC_OK;
-}
 
 /* --- the host model's detachedness ------------------------------------------- */
 
 ccgc_heap_snapshot_detachedness ccgc_heap_snapshot_host_detachedness(
     const ccgc_object_info *info, void *data) {
   ccgc_host_world *world = data;
-  if (!world || is_script_heap(info)) return CCGC_HEAP_SNAPSHOT_UNKNOWN;
+  if (!world || heap_snapshot_is_script(info)) return CCGC_HEAP_SNAPSHOT_UNKNOWN;
   const ccgc_host_node *node = ccgc_host_node_at(world, info->address);
   if (!node) return CCGC_HEAP_SNAPSHOT_UNKNOWN;
   return ccgc_host_is_attached(world, node) ? CCGC_HEAP_SNAPSHOT_ATTACHED
@@ -268,8 +156,8 @@ static void classify(builder *b, const ccgc_object_info *info, object *o) {
 static void on_object(const ccgc_object_info *info, void *data) {
   builder *b = data;
   object o = {.address = info->address, .size = info->size,
-              .partner = NO_INDEX, .wraps = NO_INDEX, .script = is_script_heap(info)};
-  o.id = object_id(b->ids, info);
+              .partner = NO_INDEX, .wraps = NO_INDEX, .script = heap_snapshot_is_script(info)};
+  o.id = heap_snapshot_object_id(b->ids, info);
   classify(b, info, &o);
   if (b->options->detachedness)
     o.detachedness = (uint8_t)b->options->detachedness(info, b->options->detachedness_data);
@@ -300,7 +188,7 @@ static uint32_t root_group(builder *b, const char *root_name) {
     name = g_strdup_printf("(%s)", raw);
     name[1] = g_ascii_toupper(name[1]);
   }
-  group g = {intern(b, name), synthetic_id(b->ids, name), 0};
+  group g = {intern(b, name), heap_snapshot_synthetic_id(b->ids, name), 0};
   g_free(name);
   g_array_append_val(b->groups, g);
   g_hash_table_insert(b->group_of, GUINT_TO_POINTER(key),
@@ -468,7 +356,7 @@ static void write_snapshot(builder *b, writer *w, uint32_t *first_edge, uint32_t
                          b->node_count, edge_count);
   /* Nodes: the root, the root groups, the objects (a merged pair once). */
   uint32_t root_name = intern(b, "");
-  write_node(w, true, NODE_SYNTHETIC, root_name, ROOT_ID, 0, b->groups->len, 0);
+  write_node(w, true, NODE_SYNTHETIC, root_name, HEAP_SNAPSHOT_ROOT_ID, 0, b->groups->len, 0);
   for (guint g = 0; g < b->groups->len; g++) {
     const group *grp = &g_array_index(b->groups, group, g);
     write_node(w, false, NODE_SYNTHETIC, grp->name, grp->id, 0, grp->edges, 0);
@@ -542,15 +430,15 @@ ccgc_status ccgc_heap_snapshot_write(ccgc_collector *collector,
       .group_of = g_hash_table_new(g_direct_hash, g_direct_equal),
   };
   intern(&b, ""); /* strings[0]: the root's name, as V8 writes it */
-  ids->generation++;
+  heap_snapshot_ids_begin(ids);
   ccgc_walk_callbacks callbacks = {on_object, on_edge, &b};
   ccgc_status status = ccgc_collector_walk(collector, &callbacks);
-  if (status == CCGC_OK && ids->exhausted) status = CCGC_E_SIZE_OVERFLOW;
+  if (status == CCGC_OK && heap_snapshot_ids_exhausted(ids)) status = CCGC_E_SIZE_OVERFLOW;
   if (status != CCGC_OK) {
     builder_free(&b);
     return status;
   }
-  purge(ids);
+  heap_snapshot_ids_purge(ids);
   if (!b.options->keep_wrappers_apart) find_pairs(&b);
   number_nodes(&b);
 

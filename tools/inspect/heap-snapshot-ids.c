@@ -1,0 +1,117 @@
+/* heap-snapshot-ids.c - the snapshot-id table of the heap-snapshot writer
+ * (heap-snapshot.h: "Ids"; heap-snapshot-ids.h): ids that follow an object
+ * across snapshots, numbered as V8 numbers them. */
+#include "heap-snapshot-ids.h"
+
+typedef struct id_entry {
+  uint32_t id;
+  uint32_t generation; /* the walk that last saw the object */
+  int heap_id;
+  const char *type;    /* interned: an address with another type is new */
+} id_entry;
+
+struct ccgc_heap_snapshot_ids {
+  GHashTable *objects;   /* address -> id_entry (owned) */
+  GHashTable *synthetic; /* name (owned) -> id */
+  uint32_t next_odd;     /* script objects and synthetic nodes */
+  uint32_t next_even;    /* DOM (native) objects */
+  uint32_t generation;
+  bool exhausted;
+};
+
+#define ID_LIMIT (UINT32_MAX - 2u)
+
+ccgc_heap_snapshot_ids *ccgc_heap_snapshot_ids_new(void) {
+  ccgc_heap_snapshot_ids *ids = g_new0(ccgc_heap_snapshot_ids, 1);
+  ids->objects = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  ids->synthetic = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  ids->next_odd = HEAP_SNAPSHOT_ROOT_ID + 2; /* V8: the root is 1, ids step by 2 */
+  ids->next_even = 2;                        /* V8: embedder (native) nodes are even */
+  return ids;
+}
+
+void ccgc_heap_snapshot_ids_free(ccgc_heap_snapshot_ids *ids) {
+  if (!ids) return;
+  g_hash_table_destroy(ids->objects);
+  g_hash_table_destroy(ids->synthetic);
+  g_free(ids);
+}
+
+uint32_t ccgc_heap_snapshot_ids_lookup(const ccgc_heap_snapshot_ids *ids,
+                                       const void *address) {
+  if (!ids) return 0;
+  const id_entry *entry = g_hash_table_lookup(ids->objects, address);
+  return entry ? entry->id : 0;
+}
+
+size_t ccgc_heap_snapshot_ids_count(const ccgc_heap_snapshot_ids *ids) {
+  return ids ? g_hash_table_size(ids->objects) : 0;
+}
+
+void heap_snapshot_ids_begin(ccgc_heap_snapshot_ids *ids) {
+  ids->generation++;
+}
+
+bool heap_snapshot_ids_exhausted(const ccgc_heap_snapshot_ids *ids) {
+  return ids->exhausted;
+}
+
+static uint32_t next_id(ccgc_heap_snapshot_ids *ids, bool native) {
+  uint32_t *next = native ? &ids->next_even : &ids->next_odd;
+  if (*next > ID_LIMIT) {
+    ids->exhausted = true;
+    return 0;
+  }
+  uint32_t id = *next;
+  *next += 2;
+  return id;
+}
+
+uint32_t heap_snapshot_object_id(ccgc_heap_snapshot_ids *ids, const ccgc_object_info *info) {
+  const char *type = g_intern_string(info->type_name ? info->type_name : "?");
+  id_entry *entry = g_hash_table_lookup(ids->objects, info->address);
+  if (!entry || entry->heap_id != info->heap_id || entry->type != type) {
+    uint32_t id = next_id(ids, !heap_snapshot_is_script(info));
+    if (!id) return 0;
+    if (!entry) {
+      entry = g_new0(id_entry, 1);
+      g_hash_table_insert(ids->objects, info->address, entry);
+    }
+    *entry = (id_entry){id, ids->generation, info->heap_id, type};
+  }
+  entry->generation = ids->generation;
+  return entry->id;
+}
+
+uint32_t heap_snapshot_synthetic_id(ccgc_heap_snapshot_ids *ids, const char *name) {
+  gpointer found;
+  if (g_hash_table_lookup_extended(ids->synthetic, name, NULL, &found))
+    return GPOINTER_TO_UINT(found);
+  uint32_t id = next_id(ids, false);
+  if (id) g_hash_table_insert(ids->synthetic, g_strdup(name), GUINT_TO_POINTER(id));
+  return id;
+}
+
+static gboolean stale(gpointer key, gpointer value, gpointer data) {
+  (void)key;
+  return ((const id_entry *)value)->generation != *(const uint32_t *)data;
+}
+
+void heap_snapshot_ids_purge(ccgc_heap_snapshot_ids *ids) {
+  g_hash_table_foreach_remove(ids->objects, stale, &ids->generation);
+}
+
+static void refresh_object(const ccgc_object_info *info, void *data) {
+  heap_snapshot_object_id(data, info);
+}
+
+ccgc_status ccgc_heap_snapshot_ids_refresh(ccgc_heap_snapshot_ids *ids,
+                                           ccgc_collector *collector) {
+  if (!ids || !collector) return CCGC_E_INVALID_ARGUMENT;
+  heap_snapshot_ids_begin(ids);
+  ccgc_walk_callbacks callbacks = {refresh_object, NULL, ids};
+  ccgc_status status = ccgc_collector_walk(collector, &callbacks);
+  if (status != CCGC_OK) return status;
+  heap_snapshot_ids_purge(ids);
+  return ids->exhausted ? CCGC_E_SIZE_OVERFLOW : CCGC_OK;
+}
