@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "cli-options.h"
 #include "commands.h"
 
 /* Every benchmark, in the order `ccgc bench --quick` runs them. */
@@ -78,15 +79,6 @@ static void usage(FILE *out) {
         out);
 }
 
-static bool parse_number(const char *text, double min, double max, double *out) {
-  char *end;
-  errno = 0;
-  double value = strtod(text, &end);
-  if (errno || end == text || *end || !(value >= min && value <= max)) return false;
-  *out = value;
-  return true;
-}
-
 int ccgc_cmd_bench(int argc, char **argv) {
   bench_options options = {.live_mb = 0};
   const char *json_path = NULL;
@@ -105,14 +97,14 @@ int ccgc_cmd_bench(int argc, char **argv) {
   while ((option = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
     switch (option) {
     case 'l':
-      if (!parse_number(optarg, 1, 65536, &value) || value != (size_t)value) {
+      if (!cli_parse_number(optarg, 1, 65536, &value) || value != (size_t)value) {
         fprintf(stderr, "ccgc bench: --live-mb must be 1 to 65536, got '%s'\n", optarg);
         return 2;
       }
       options.live_mb = (size_t)value;
       break;
     case 'm':
-      if (!parse_number(optarg, 1.05, 100, &value)) {
+      if (!cli_parse_number(optarg, 1.05, 100, &value)) {
         fprintf(stderr, "ccgc bench: --heap-multiplier must be 1.05 to 100, got '%s'\n",
                 optarg);
         return 2;
@@ -120,7 +112,7 @@ int ccgc_cmd_bench(int argc, char **argv) {
       options.heap_multiplier = value;
       break;
     case 'd':
-      if (!parse_number(optarg, 1, 26, &value) || value != (int)value) {
+      if (!cli_parse_number(optarg, 1, 26, &value) || value != (int)value) {
         fprintf(stderr, "ccgc bench: --depth must be 1 to 26, got '%s'\n", optarg);
         return 2;
       }

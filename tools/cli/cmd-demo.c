@@ -9,10 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ccgc-probe.h"
+#include "cli-options.h"
 #include "commands.h"
+#include "demo-scenario.h"
 #include "graph-dump.h"
 #include "host.h"
 
@@ -63,29 +64,6 @@ typedef struct demo {
 
 static void say(const demo *d, const char *line) {
   if (!d->quiet) printf("%s\n", line);
-}
-
-/* closure -> context -> wrapper -> element -> listener -> closure */
-static void listen(ccgc_host_world *w, ccgc_host_node *node, const char *type,
-                   const char *name) {
-  v8ish_local wrapper = ccgc_host_wrap(w, node);
-  v8ish_local closure = ccgc_host_make_closure(w, name, &wrapper, 1);
-  ccgc_host_add_event_listener(w, node, type, closure);
-}
-
-/* <div id=ID><button>ID item i</button>...</div>, a listener on each button. */
-static ccgc_host_node *build_subtree(ccgc_host_world *w, const char *id, int items) {
-  ccgc_host_node *root = ccgc_host_create_element(w, "div");
-  ccgc_host_set_attribute(w, root, "id", id);
-  for (int i = 0; i < items; i++) {
-    ccgc_host_node *item = ccgc_host_create_element(w, "button");
-    char label[48];
-    snprintf(label, sizeof label, "%s item %d", id, i);
-    ccgc_host_append_child(w, item, ccgc_host_create_text(w, label));
-    ccgc_host_append_child(w, root, item);
-    listen(w, item, "click", "onItemClick");
-  }
-  return root;
 }
 
 static void track(demo *d, ccgc_host_node *node, const char *name, const char *how,
@@ -168,41 +146,29 @@ static void run_scenario(demo *d) {
 
   /* app.buttons = [...document.querySelectorAll("button")], each with a
    * click listener capturing its own wrapper: cycles, attached to the page. */
-  GPtrArray *buttons = g_ptr_array_new();
-  for (ccgc_host_node *node = w->document; node;
-       node = ccgc_host_next_in_order(w->document, node))
-    if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "button")) {
-      listen(w, node, "click", "onClick");
-      g_ptr_array_add(buttons, node);
-    }
-  set_app(d, "buttons",
-          ccgc_host_wrapper_array(w, (ccgc_host_node *const *)buttons->pdata, buttons->len));
+  unsigned button_count;
+  set_app(d, "buttons", demo_scenario_listen_to_buttons(w, &button_count));
   char line[160];
   snprintf(line, sizeof line,
            "script: app.buttons = [%u button wrappers]; each button gets a click "
            "listener whose closure captures its wrapper",
-           buttons->len);
+           button_count);
   say(d, line);
-  g_ptr_array_free(buttons, TRUE);
 
   /* The navigation menu is removed from the page; its links keep listeners
    * whose closures capture their wrappers: only cross-heap cycles hold it. */
-  ccgc_host_node *menu = ccgc_host_get_element_by_id(w->document, "menu");
-  if (menu && menu->parent) {
-    for (ccgc_host_node *node = menu; node; node = ccgc_host_next_in_order(menu, node))
-      if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "a"))
-        listen(w, node, "click", "onNavigate");
-    ccgc_host_remove_child(w, menu->parent, menu);
+  ccgc_host_node *menu = demo_scenario_remove_menu(w);
+  if (menu) {
     track(d, menu, "#menu", "removed from the page, cycles with its listeners", 1);
     say(d, "script: #menu.remove(); its links keep listeners capturing their wrappers");
   }
   /* A detached dialog that script still holds: survives until dropped. */
-  ccgc_host_node *modal = build_subtree(w, "modal", 3);
+  ccgc_host_node *modal = demo_scenario_build_subtree(w, "modal", 3);
   set_app(d, "modal", ccgc_host_wrap(w, modal));
   track(d, modal, "#modal", "detached, held from script by app.modal", 2);
   say(d, "script: app.modal = a detached <div id=modal> with 3 buttons and listeners");
   /* A detached tooltip nobody holds but its own cycles. */
-  ccgc_host_node *tooltip = build_subtree(w, "tooltip", 2);
+  ccgc_host_node *tooltip = demo_scenario_build_subtree(w, "tooltip", 2);
   track(d, tooltip, "#tooltip", "detached, held only by cycles through both heaps", 1);
   say(d, "script: a detached <div id=tooltip> with 2 buttons and listeners, not stored");
   /* The page's widget: detached after GC 2, one listener removed first. */
@@ -289,21 +255,8 @@ static int summarize(demo *d) {
   return exit_code;
 }
 
-static int make_dir(const char *path) {
-  char *copy = g_strdup(path);
-  for (char *at = copy + 1; *at; at++) {
-    if (*at != '/') continue;
-    *at = '\0';
-    mkdir(copy, 0755);
-    *at = '/';
-  }
-  int result = mkdir(copy, 0755) == 0 || errno == EEXIST ? 0 : -1;
-  g_free(copy);
-  return result;
-}
-
 static int draw(const demo *d, const char *out_dir, bool all) {
-  if (make_dir(out_dir) != 0) {
+  if (cli_make_dirs(out_dir) != 0) {
     fprintf(stderr, "ccgc demo: cannot create '%s': %s\n", out_dir, strerror(errno));
     return 1;
   }
@@ -342,14 +295,7 @@ static int parse(int argc, char **argv, const char **out_dir, bool *baseline,
     case 'a': *all = true; break;
     case 'q': *quiet = true; break;
     case 'h': usage(stdout); return 0;
-    case ':':
-      fprintf(stderr, "ccgc demo: option '%s' needs a value (try 'ccgc demo --help')\n",
-              argv[optind - 1]);
-      return 2;
-    default:
-      fprintf(stderr, "ccgc demo: unknown option '%s' (try 'ccgc demo --help')\n",
-              argv[optind - 1]);
-      return 2;
+    default: return cli_getopt_error("ccgc demo", option, argv);
     }
   }
   if (argc - optind > 1) {

@@ -2,7 +2,6 @@
  * the demo host's scenario (demo-scenario.h), with the filters of
  * graph-dump.h: focus with a depth, retaining paths, detached subtrees, a
  * node budget. */
-#include <errno.h>
 #include <getopt.h>
 #include <glib.h>
 #include <limits.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 
 #include "ccgc-testing.h" /* a reproducible mid-cycle step */
+#include "cli-options.h"
 #include "commands.h"
 #include "demo-scenario.h"
 #include "graph-dump.h"
@@ -64,19 +64,7 @@ typedef struct dot_args {
 } dot_args;
 
 static int usage_error(const char *fmt, const char *arg) {
-  fputs(NAME ": ", stderr);
-  fprintf(stderr, fmt, arg);
-  fputs(" (try 'ccgc dot --help')\n", stderr);
-  return 2;
-}
-
-/* A whole number in [min, max], or -1. */
-static long parse_count(const char *text, long min, long max) {
-  char *end;
-  errno = 0;
-  long value = strtol(text, &end, 10);
-  if (errno || end == text || *end || value < min || value > max) return -1;
-  return value;
+  return cli_usage_error(NAME, fmt, arg);
 }
 
 static int parse(int argc, char **argv, dot_args *a) {
@@ -107,13 +95,13 @@ static int parse(int argc, char **argv, dot_args *a) {
     case 'p': a->page = optarg; break;
     case 'b': a->baseline = true; break;
     case 'd':
-      if ((value = parse_count(optarg, 1, 1000)) < 0)
+      if ((value = cli_parse_count(optarg, 1, 1000)) < 0)
         return usage_error("--depth %s is out of range: 1 to 1000 hops", optarg);
       a->depth = (int)value;
       a->depth_given = true;
       break;
     case 'm':
-      if ((value = parse_count(optarg, 1, 1000000)) < 0)
+      if ((value = cli_parse_count(optarg, 1, 1000000)) < 0)
         return usage_error("--max-nodes %s is out of range: 1 to 1000000", optarg);
       a->max_nodes = (size_t)value;
       break;
@@ -122,8 +110,7 @@ static int parse(int argc, char **argv, dot_args *a) {
         return usage_error("%s", message);
       break;
     case 'h': usage(stdout); return 0;
-    case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-    default: return usage_error("unknown option '%s'", argv[optind - 1]);
+    default: return cli_getopt_error(NAME, option, argv);
     }
   }
   if (optind < argc)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli-options.h"
 #include "commands.h"
 #include "demo-scenario.h"
 #include "heap-snapshot.h"
@@ -162,21 +163,14 @@ static void take_census(run *r, point *p) {
 
 /* --- writing ---------------------------------------------------------------------------- */
 
+/* mkdir -p, and the path must be a directory. */
 static int make_dir(const char *path) {
-  char *copy = g_strdup(path);
-  for (char *at = copy + 1; *at; at++) {
-    if (*at != '/') continue;
-    *at = '\0';
-    mkdir(copy, 0755);
-    *at = '/';
-  }
-  int result = mkdir(copy, 0755) == 0 || errno == EEXIST ? 0 : -1;
+  int result = cli_make_dirs(path);
   struct stat info;
-  if (result == 0 && (stat(copy, &info) != 0 || !S_ISDIR(info.st_mode))) {
+  if (result == 0 && (stat(path, &info) != 0 || !S_ISDIR(info.st_mode))) {
     errno = ENOTDIR;
     result = -1;
   }
-  g_free(copy);
   return result;
 }
 
@@ -352,20 +346,11 @@ static int parse(int argc, char **argv, run *r, const char **page) {
     case 'q': r->quiet = true; break;
     case 'a':
       at_given = true;
-      if (!demo_scenario_point_option(optarg, &r->at, message, sizeof message)) {
-        fprintf(stderr, "ccgc snapshot: %s (try 'ccgc snapshot --help')\n", message);
-        return 2;
-      }
+      if (!demo_scenario_point_option(optarg, &r->at, message, sizeof message))
+        return cli_usage_error("ccgc snapshot", "%s", message);
       break;
     case 'h': usage(stdout); return 0;
-    case ':':
-      fprintf(stderr, "ccgc snapshot: option '%s' needs a value (try 'ccgc snapshot --help')\n",
-              argv[optind - 1]);
-      return 2;
-    default:
-      fprintf(stderr, "ccgc snapshot: unknown option '%s' (try 'ccgc snapshot --help')\n",
-              argv[optind - 1]);
-      return 2;
+    default: return cli_getopt_error("ccgc snapshot", option, argv);
     }
   }
   if (optind < argc) {

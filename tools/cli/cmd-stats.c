@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "ccgc-accounting.h"
+#include "cli-options.h"
 #include "commands.h"
 #include "demo-scenario.h"
 
@@ -184,10 +185,7 @@ static void write_report(const census *c, ccgc_report_format format, const char 
 }
 
 static int usage_error(const char *fmt, const char *arg) {
-  fputs(NAME ": ", stderr);
-  fprintf(stderr, fmt, arg);
-  fputs(" (try 'ccgc stats --help')\n", stderr);
-  return 2;
+  return cli_usage_error(NAME, fmt, arg);
 }
 
 int ccgc_cmd_stats(int argc, char **argv) {
@@ -213,14 +211,10 @@ int ccgc_cmd_stats(int argc, char **argv) {
       else if (!strcmp(optarg, "csv")) format = CCGC_REPORT_CSV;
       else return usage_error("unknown format '%s': table, json or csv", optarg);
       break;
-    case 'm': {
-      char *end;
-      errno = 0;
-      capacity = strtol(optarg, &end, 10);
-      if (errno || end == optarg || *end || capacity < 1 || capacity > 65536)
+    case 'm':
+      if ((capacity = cli_parse_count(optarg, 1, 65536)) < 0)
         return usage_error("--max-categories %s is out of range: 1 to 65536", optarg);
       break;
-    }
     case 't': trace = true; break;
     case 'v': trace = verbose = true; break;
     case 'p': page = optarg; break;
@@ -230,8 +224,7 @@ int ccgc_cmd_stats(int argc, char **argv) {
         return usage_error("%s", message);
       break;
     case 'h': usage(stdout); return 0;
-    case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-    default: return usage_error("unknown option '%s'", argv[optind - 1]);
+    default: return cli_getopt_error(NAME, option, argv);
     }
   }
   if (optind < argc)

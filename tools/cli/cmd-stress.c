@@ -1,10 +1,10 @@
 /* cmd-stress.c - `ccgc stress`: the randomized stress driver (stress.h). */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli-options.h"
 #include "commands.h"
 #include "stress.h"
 
@@ -35,15 +35,6 @@ static void usage(FILE *out) {
         out);
 }
 
-static bool parse_u64(const char *text, uint64_t *out) {
-  char *end;
-  errno = 0;
-  unsigned long long value = strtoull(text, &end, 10);
-  if (errno || end == text || *end || text[0] == '-') return false;
-  *out = value;
-  return true;
-}
-
 int ccgc_cmd_stress(int argc, char **argv) {
   stress_options options = {.seed = 1, .ops = 100000,
                             .mode = STRESS_MODE_INCREMENTAL, .verify = true,
@@ -68,13 +59,13 @@ int ccgc_cmd_stress(int argc, char **argv) {
   while ((option = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
     switch (option) {
     case 's':
-      if (!parse_u64(optarg, &options.seed)) {
+      if (!cli_parse_u64(optarg, &options.seed)) {
         fprintf(stderr, "ccgc stress: --seed wants a non-negative integer, got '%s'\n", optarg);
         return 2;
       }
       break;
     case 'n':
-      if (!parse_u64(optarg, &options.ops) || options.ops == 0) {
+      if (!cli_parse_u64(optarg, &options.ops) || options.ops == 0) {
         fprintf(stderr, "ccgc stress: --ops wants a positive integer, got '%s'\n", optarg);
         return 2;
       }
@@ -89,7 +80,7 @@ int ccgc_cmd_stress(int argc, char **argv) {
       }
       break;
     case 't':
-      if (!parse_u64(optarg, &threads) || threads < 1 || threads > 8) {
+      if (!cli_parse_u64(optarg, &threads) || threads < 1 || threads > 8) {
         fprintf(stderr, "ccgc stress: --threads must be 1 to 8, got '%s'\n", optarg);
         return 2;
       }

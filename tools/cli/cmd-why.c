@@ -2,13 +2,13 @@
  * and says why an object is alive: its shortest retaining path through both
  * heaps (ccgc_retaining_path) and its retained size (ccgc_retained_size,
  * dominators). */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ccgc-probe.h"
+#include "cli-options.h"
 #include "commands.h"
 #include "demo-scenario.h"
 #include "graph-dump.h"
@@ -38,10 +38,7 @@ static void usage(FILE *out) {
 }
 
 static int usage_error(const char *fmt, const char *arg) {
-  fputs(NAME ": ", stderr);
-  fprintf(stderr, fmt, arg);
-  fputs(" (try 'ccgc why --help')\n", stderr);
-  return 2;
+  return cli_usage_error(NAME, fmt, arg);
 }
 
 int ccgc_cmd_why(int argc, char **argv) {
@@ -64,8 +61,7 @@ int ccgc_cmd_why(int argc, char **argv) {
         return usage_error("%s", message);
       break;
     case 'h': usage(stdout); return 0;
-    case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-    default: return usage_error("unknown option '%s'", argv[optind - 1]);
+    default: return cli_getopt_error(NAME, option, argv);
     }
   }
   if (optind >= argc) return usage_error("%s", "which object? (#ID or @N)");

@@ -30,6 +30,31 @@ ccgc_host_node *demo_scenario_build_subtree(ccgc_host_world *w, const char *id, 
   return root;
 }
 
+v8ish_local demo_scenario_listen_to_buttons(ccgc_host_world *w, unsigned *count) {
+  GPtrArray *buttons = g_ptr_array_new();
+  for (ccgc_host_node *node = w->document; node;
+       node = ccgc_host_next_in_order(w->document, node))
+    if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "button")) {
+      demo_scenario_listen(w, node, "onClick");
+      g_ptr_array_add(buttons, node);
+    }
+  v8ish_local array =
+      ccgc_host_wrapper_array(w, (ccgc_host_node *const *)buttons->pdata, buttons->len);
+  if (count) *count = buttons->len;
+  g_ptr_array_free(buttons, TRUE);
+  return array;
+}
+
+ccgc_host_node *demo_scenario_remove_menu(ccgc_host_world *w) {
+  ccgc_host_node *menu = ccgc_host_get_element_by_id(w->document, "menu");
+  if (!menu || !menu->parent) return NULL;
+  for (ccgc_host_node *node = menu; node; node = ccgc_host_next_in_order(menu, node))
+    if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "a"))
+      demo_scenario_listen(w, node, "onNavigate");
+  ccgc_host_remove_child(w, menu->parent, menu);
+  return menu;
+}
+
 static void set_app(demo_scenario *s, const char *property, v8ish_local value) {
   v8ish_object_set(s->world->script, v8ish_global_get(s->world->script, s->app), property,
                    value);
@@ -51,29 +76,14 @@ void demo_scenario_run(demo_scenario *s, demo_checkpoint_fn checkpoint, void *da
   v8ish_object_set(w->script, app, "document", ccgc_host_wrap(w, w->document));
   s->app = v8ish_global_new(w->script, app, false);
   s->has_app = true;
-  GPtrArray *buttons = g_ptr_array_new();
-  for (ccgc_host_node *node = w->document; node;
-       node = ccgc_host_next_in_order(w->document, node))
-    if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "button")) {
-      demo_scenario_listen(w, node, "onClick");
-      g_ptr_array_add(buttons, node);
-    }
-  set_app(s, "buttons",
-          ccgc_host_wrapper_array(w, (ccgc_host_node *const *)buttons->pdata, buttons->len));
-  g_ptr_array_free(buttons, TRUE);
+  set_app(s, "buttons", demo_scenario_listen_to_buttons(w, NULL));
   v8ish_handle_scope_close(&scope);
   if (!checkpoint_at(s, DEMO_POINT_BASELINE, checkpoint, data)) return;
 
   /* 'open': the menu leaves the page with its links' listeners; a tooltip
    * is built and dropped; a dialog opens and app.modal keeps it. */
   v8ish_handle_scope_open(w->script, &scope);
-  ccgc_host_node *menu = ccgc_host_get_element_by_id(w->document, "menu");
-  if (menu && menu->parent) {
-    for (ccgc_host_node *node = menu; node; node = ccgc_host_next_in_order(menu, node))
-      if (node->kind == CCGC_HOST_ELEMENT && !strcmp(node->name, "a"))
-        demo_scenario_listen(w, node, "onNavigate");
-    ccgc_host_remove_child(w, menu->parent, menu);
-  }
+  demo_scenario_remove_menu(w);
   demo_scenario_build_subtree(w, "tooltip", 2);
   ccgc_host_node *modal = demo_scenario_build_subtree(w, "modal", 3);
   s->modal = modal;

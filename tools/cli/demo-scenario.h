@@ -41,6 +41,13 @@ typedef bool (*demo_checkpoint_fn)(demo_scenario *scenario, int at, void *data);
 void demo_scenario_listen(ccgc_host_world *w, ccgc_host_node *node, const char *name);
 /* <div id=ID><button>ID item i</button>...</div>, a listener on each button. */
 ccgc_host_node *demo_scenario_build_subtree(ccgc_host_world *w, const char *id, int items);
+/* Every <button> of the document gets a click listener capturing its
+ * wrapper; returns their wrappers as an Array (app.buttons) and, if count
+ * is not NULL, how many. */
+v8ish_local demo_scenario_listen_to_buttons(ccgc_host_world *w, unsigned *count);
+/* #menu, if it is in the page, leaves it after its links get listeners
+ * capturing their wrappers; returns it, or NULL. */
+ccgc_host_node *demo_scenario_remove_menu(ccgc_host_world *w);
 /* Runs the points in order, collecting (CCGC_REASON_HOST_REQUEST) at the
  * end of each and calling checkpoint (which may be NULL). */
 void demo_scenario_run(demo_scenario *scenario, demo_checkpoint_fn checkpoint, void *data);
