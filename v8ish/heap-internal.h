@@ -29,7 +29,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#include "ccgc-heap.h"
+#include "heap-base.h"
 #include "v8ish.h"
 
 #define V8ISH_SIG 0x56384953u /* "V8IS" (.sig) */
@@ -91,10 +91,11 @@ static inline void v8ish_store_raw(word_t *object, size_t index, word_t value) {
   __atomic_store_n(&object[index], value, __ATOMIC_RELEASE);
 }
 
+/* A page of the heap's page space (page-space.h): the space's header, then
+ * the object area's bounds. */
 typedef struct v8ish_page {
-  ccgc_page base; /* first (.inv.page-aligned) */
-  struct v8ish_page *next;
-  word_t *start, *end; /* object area */
+  ccgc_space_page base; /* first (.inv.page-aligned) */
+  word_t *start, *end;  /* object area */
 } v8ish_page;
 
 /* has_value separates "holds the integer 0" (word 0) from "holds nothing"
@@ -139,19 +140,11 @@ typedef struct scope_record {
 } scope_record;
 
 struct v8ish_heap {
-  uint32_t sig;
-  ccgc_collector *collector;
-  ccgc_barrier *barrier;
-  ccgc_error_sink *errors;
-  int heap_id;
-  ccgc_heap_ops ops;
-  v8ish_heap_options options;
+  /* First: signature, collector, barrier, errors, limits, the page space
+   * (marking/heap-base.h); a v8ish_heap * is a ccgc_heap_base *. */
+  ccgc_heap_base base;
 
-  /* Pages and allocation (space.c). */
-  v8ish_page *pages, *large_pages;
-  size_t normal_page_count, large_page_count;
-  size_t committed_bytes, used_bytes, object_count;
-  size_t soft_limit;
+  /* Allocation (space.c). */
   uint8_t *lab_cursor, *lab_limit;
   word_t *free_lists[V8ISH_BUCKETS];
 
@@ -283,7 +276,7 @@ word_t *v8ish_checked_elements(v8ish_heap *heap, v8ish_local array,
                                size_t *length, word_t **owner,
                                const char *call);
 static inline ccgc_status v8ish_last_status(v8ish_heap *heap) {
-  return heap->errors->last.code;
+  return heap->base.errors->last.code;
 }
 
 #endif /* V8ISH_HEAP_INTERNAL_H */

@@ -1,5 +1,6 @@
 /* heap.c - the script heap: creation, the heap interface (roots, tracing,
  * weakness, reclamation), type checks and introspection (v8ish.h). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,7 +8,8 @@
 #include "heap-internal.h"
 #include "object-locks.h"
 
-#define DEFAULT_SOFT_LIMIT ((size_t)8 * 1024 * 1024)
+_Static_assert(offsetof(v8ish_heap, base) == 0,
+               "a v8ish_heap * is a ccgc_heap_base *");
 
 static const char *const type_names[V8ISH_TYPE_COUNT] = {
     [V8ISH_TYPE_META_CLASS] = "MetaClass",
@@ -215,7 +217,7 @@ static bool visit_snapshot(v8ish_heap *heap, word_t *object,
   snapshot.count = 0;
   snapshot.capacity = SNAPSHOT_INLINE;
   v8ish_value klass = v8ish_load(object, 0);
-  ccgc_barrier_snapshot_point(heap->barrier, object); /* testing only */
+  ccgc_barrier_snapshot_point(heap->base.barrier, object); /* testing only */
   trace_with_class(object, klass, &snapshot.base);
   bool won = ccgc_mark_grey_to_black(object); /* .inv.snapshot-before-cas */
   if (won) follow_snapshot(&snapshot, visitor);
@@ -233,7 +235,7 @@ static bool visit_locked(v8ish_heap *heap, word_t *object,
   bool won = ccgc_mark_grey_to_black(object);
   if (won) {
     v8ish_value klass = v8ish_load(object, 0);
-    ccgc_barrier_snapshot_point(heap->barrier, object); /* testing only */
+    ccgc_barrier_snapshot_point(heap->base.barrier, object); /* testing only */
     trace_with_class(object, klass, visitor);
   }
   ccgc_object_unlock(object);
@@ -247,7 +249,7 @@ static bool visit_unprotected(v8ish_heap *heap, word_t *object,
                               ccgc_visitor *visitor) {
   if (!ccgc_mark_grey_to_black(object)) return false;
   v8ish_value klass = v8ish_load(object, 0);
-  ccgc_barrier_snapshot_point(heap->barrier, object); /* testing only */
+  ccgc_barrier_snapshot_point(heap->base.barrier, object); /* testing only */
   trace_with_class(object, klass, visitor);
   return true;
 }
@@ -256,7 +258,7 @@ static bool visit_concurrent(void *data, void *object, ccgc_visitor *visitor) {
   v8ish_heap *heap = data;
   /* One predictable branch per visit selects the protocol (the protocol
    * changes only between cycles). */
-  switch ((int)ccgc_barrier_shape_protocol(heap->barrier)) {
+  switch ((int)ccgc_barrier_shape_protocol(heap->base.barrier)) {
   case CCGC_SHAPE_LOCK: return visit_locked(heap, object, visitor);
   case CCGC_SHAPE_UNPROTECTED: return visit_unprotected(heap, object, visitor);
   default: return visit_snapshot(heap, object, visitor);
@@ -336,7 +338,20 @@ static void for_each_object(void *data, void (*fn)(void *, void *),
   v8ish_each_object(data, fn, fn_data);
 }
 
-static void stats(void *data, ccgc_heap_stats *out) { v8ish_heap_stats(data, out); }
+static const ccgc_heap_ops script_ops = {
+    .name = "script",
+    .prepare = prepare,
+    .trace_roots = trace_roots,
+    .trace_object = trace_object,
+    .visit_concurrent = visit_concurrent,
+    .process_weakness = process_weakness,
+    .reclaim = reclaim,
+    .after_collection = after_collection,
+    .object_size = object_size,
+    .type_name = type_name,
+    .for_each_object = for_each_object,
+    .stats = ccgc_heap_base_stats,
+};
 
 /* --- creation -------------------------------------------------------------------- */
 
@@ -385,67 +400,37 @@ static bool bootstrap(v8ish_heap *heap) {
 
 v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
                            const v8ish_heap_options *options) {
-  if (!collector) return NULL;
-  v8ish_heap *heap = calloc(1, sizeof *heap);
+  v8ish_heap *heap =
+      ccgc_heap_base_new(sizeof *heap, V8ISH_SIG, collector, options);
   if (!heap) return NULL;
-  heap->sig = V8ISH_SIG;
-  heap->collector = collector;
-  heap->barrier = ccgc_collector_barrier(collector);
-  heap->errors = ccgc_collector_error_sink(collector);
-  if (options) heap->options = *options;
-  heap->soft_limit = heap->options.soft_limit_bytes ? heap->options.soft_limit_bytes
-                                                    : DEFAULT_SOFT_LIMIT;
   heap->traced.next = heap->traced.prev = &heap->traced;
   heap->wrapper_classes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  heap->ops = (ccgc_heap_ops){
-      .name = "script",
-      .prepare = prepare,
-      .trace_roots = trace_roots,
-      .trace_object = trace_object,
-      .visit_concurrent = visit_concurrent,
-      .process_weakness = process_weakness,
-      .reclaim = reclaim,
-      .after_collection = after_collection,
-      .object_size = object_size,
-      .type_name = type_name,
-      .for_each_object = for_each_object,
-      .stats = stats,
-  };
-  heap->heap_id = ccgc_collector_attach_heap(collector, &heap->ops, heap);
-  if (heap->heap_id < 0 || !bootstrap(heap)) {
-    if (heap->heap_id >= 0) {
-      v8ish_space_release_all(heap);
-      ccgc_collector_detach_heap(collector, heap->heap_id);
-    }
+  if (!ccgc_heap_base_attach(&heap->base, &script_ops) || !bootstrap(heap)) {
+    v8ish_space_release_all(heap); /* what bootstrap allocated */
     g_hash_table_destroy(heap->wrapper_classes);
     v8ish_weakness_free(heap);
-    free(heap);
+    ccgc_heap_base_free(&heap->base);
     return NULL;
   }
   return heap;
 }
 
 void v8ish_heap_free(v8ish_heap *heap) {
-  if (!heap || heap->sig != V8ISH_SIG) return;
-  ccgc_collector_pause_markers(heap->collector);
+  if (!heap || heap->base.sig != V8ISH_SIG) return;
+  ccgc_collector_pause_markers(heap->base.collector);
   v8ish_space_release_all(heap);
   v8ish_handles_free(heap);
   g_hash_table_destroy(heap->wrapper_classes);
   v8ish_weakness_free(heap);
-  ccgc_collector_detach_heap(heap->collector, heap->heap_id);
-  heap->sig = 0;
-  free(heap);
+  ccgc_heap_base_free(&heap->base);
 }
 
-ccgc_collector *v8ish_heap_collector(v8ish_heap *heap) { return heap->collector; }
+ccgc_collector *v8ish_heap_collector(v8ish_heap *heap) {
+  return heap->base.collector;
+}
 
 void v8ish_heap_stats(v8ish_heap *heap, ccgc_heap_stats *out) {
-  memset(out, 0, sizeof *out);
-  out->used_bytes = heap->used_bytes;
-  out->committed_bytes = heap->committed_bytes;
-  out->object_count = heap->object_count;
-  out->page_count = heap->normal_page_count + heap->large_page_count;
-  out->limit_bytes = heap->options.limit_bytes;
+  ccgc_heap_base_stats(&heap->base, out);
 }
 
 /* --- checks and introspection ---------------------------------------------- */
@@ -474,7 +459,7 @@ word_t *v8ish_checked(v8ish_heap *heap, v8ish_local local,
   }
   const char *got_article;
   const char *got = describe(heap, local, value, &got_article);
-  ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+  ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
                     "%s: expected %s%s, got %s%s", call,
                     article(type_names[want]), type_names[want], got_article,
                     got);
@@ -499,7 +484,7 @@ word_t *v8ish_checked_object_like(v8ish_heap *heap, v8ish_local local,
   }
   const char *got_article;
   const char *got = describe(heap, local, value, &got_article);
-  ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+  ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
                     "%s: expected an object, got %s%s", call, got_article, got);
   return NULL;
 }
@@ -526,7 +511,7 @@ word_t *v8ish_checked_elements(v8ish_heap *heap, v8ish_local array,
   }
   const char *got_article;
   const char *got = describe(heap, array, value, &got_article);
-  ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+  ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
                     "%s: expected an Array or a FixedArray, got %s%s", call,
                     got_article, got);
   return NULL;
