@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "blinkish.h"
-#include "ccgc-heap.h"
+#include "heap-base.h"
 #include "object-header.h"
 
 #define BLINKISH_SIG 0x424c4e4bu /* "BLNK" (.sig) */
@@ -15,11 +15,11 @@
 #define BLINKISH_BUCKETS 16 /* free-list buckets: 16 << i bytes */
 #define BLINKISH_LARGE_THRESHOLD (CCGC_PAGE_SIZE / 4)
 
-/* A page: the common prefix, then this heap's fields, the mark table, the
- * object-start bitmap (one bit per granule: a cell starts here), the cells. */
+/* A page of the heap's page space (page-space.h): the space's header, then
+ * this heap's fields, the mark table, the object-start bitmap (one bit per
+ * granule: a cell starts here), the cells. */
 typedef struct blinkish_page {
-  ccgc_page base; /* first: masking finds it (.inv.page-aligned) */
-  struct blinkish_page *next;
+  ccgc_space_page base; /* first: masking finds it (.inv.page-aligned) */
   uint8_t *cells_start; /* normal pages: first cell; large: the one cell */
   uint8_t *cells_end;
   uint8_t *start_bits;  /* normal pages only */
@@ -47,27 +47,16 @@ typedef struct blinkish_free_cell {
 } blinkish_free_cell;
 
 struct blinkish_heap {
-  uint32_t sig;
-  ccgc_collector *collector;
-  ccgc_barrier *barrier;
-  ccgc_error_sink *errors;
-  int heap_id;
-  ccgc_heap_ops ops;
-  blinkish_heap_options options;
+  /* First: signature, collector, barrier, errors, limits, the page space
+   * (marking/heap-base.h); a blinkish_heap * is a ccgc_heap_base *. */
+  ccgc_heap_base base;
 
   blinkish_type types[BLINKISH_MAX_TYPES];
   uint16_t type_count; /* ids 1 .. type_count */
   blinkish_type_id vector_type, backing_type;
   blinkish_type_id map_type, set_type, map_table_type, set_table_type;
 
-  blinkish_page *pages;       /* normal pages */
-  blinkish_page *large_pages;
-  size_t normal_page_count, large_page_count;
-  size_t committed_bytes;
-  size_t used_bytes;          /* cells of live objects */
-  size_t object_count;
-  size_t soft_limit;          /* request a GC above this many committed bytes */
-
+  /* The page space's used_bytes count the cells of live objects. */
   uint8_t *lab_cursor, *lab_limit; /* linear allocation area */
   blinkish_page *lab_page;
   blinkish_free_cell *free_lists[BLINKISH_BUCKETS];
@@ -106,8 +95,6 @@ struct blinkish_heap {
 void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
                              bool wrappable, uint16_t type);
 void blinkish_pages_release_all(blinkish_heap *heap);
-void blinkish_page_release(blinkish_heap *heap, blinkish_page *page,
-                           bool large);
 void blinkish_free_list_add(blinkish_heap *heap, uint8_t *cell, size_t size);
 void blinkish_free_lists_clear(blinkish_heap *heap);
 void blinkish_lab_seal(blinkish_heap *heap);

@@ -1,12 +1,14 @@
 /* heap.c - the DOM heap: creation, types, allocation, checked member stores,
  * persistents, wrappable slots, the heap interface (blinkish.h), and the
  * resurrection check every store runs while the heap reclaims. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "heap-internal.h"
 
-#define DEFAULT_SOFT_LIMIT ((size_t)8 * 1024 * 1024)
+_Static_assert(offsetof(blinkish_heap, base) == 0,
+               "a blinkish_heap * is a ccgc_heap_base *");
 
 /* --- validation (always on) -------------------------------------------- */
 
@@ -14,7 +16,7 @@
  * any pointer value: the registry is consulted before memory is read. */
 static blinkish_header *live_header(blinkish_heap *heap, const void *p) {
   if (!p || ((uintptr_t)p & 7) != 0) return NULL;
-  ccgc_page *base = ccgc_collector_find_page(heap->collector, p);
+  ccgc_page *base = ccgc_collector_find_page(heap->base.collector, p);
   if (!base || base->owner != heap) return NULL;
   blinkish_page *page = (blinkish_page *)base;
   const uint8_t *address = p;
@@ -41,8 +43,8 @@ bool blinkish_is_object(blinkish_heap *heap, const void *p) {
 
 bool blinkish_is_alive(blinkish_heap *heap, const void *object) {
   if (!object) return false;
-  if (ccgc_collector_in_collection(heap->collector))
-    return ccgc_collector_find_page(heap->collector, object) &&
+  if (ccgc_collector_in_collection(heap->base.collector))
+    return ccgc_collector_find_page(heap->base.collector, object) &&
            ccgc_is_marked(object);
   return blinkish_is_object(heap, object);
 }
@@ -50,9 +52,9 @@ bool blinkish_is_alive(blinkish_heap *heap, const void *object) {
 bool blinkish_check_object(blinkish_heap *heap, const void *object,
                            const char *call, const char *what) {
   if (live_header(heap, object)) return true;
-  ccgc_page *page = ccgc_collector_find_page(heap->collector, object);
+  ccgc_page *page = ccgc_collector_find_page(heap->base.collector, object);
   bool ours = page && page->owner == heap;
-  ccgc_error_misuse(heap->errors,
+  ccgc_error_misuse(heap->base.errors,
                     ours ? CCGC_E_DEAD_OBJECT : CCGC_E_FOREIGN_POINTER,
                     "%s: %s %p is %s", call, what, object,
                     ours ? "not a live object (freed or interior pointer)"
@@ -85,7 +87,7 @@ bool blinkish_refuse_resurrection(blinkish_heap *heap, const void *holder,
   if (holder && blinkish_is_dying(heap, holder)) return false;
   const char *phase = heap->in_finalization ? "finalizer" : "pre-finalizer";
   if (holder)
-    ccgc_error_misuse(heap->errors, CCGC_E_DEAD_OBJECT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
                       "%s: resurrection from a %s: %s %p was found dead by "
                       "this collection; storing it into live %s %p would "
                       "leave a dangling pointer (.inv.no-resurrection)",
@@ -93,7 +95,7 @@ bool blinkish_refuse_resurrection(blinkish_heap *heap, const void *holder,
                       value, blinkish_type_info_of(heap, holder)->name,
                       holder);
   else
-    ccgc_error_misuse(heap->errors, CCGC_E_DEAD_OBJECT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
                       "%s: resurrection from a %s: %s %p was found dead by "
                       "this collection; making it %s would leave a dangling "
                       "pointer (.inv.no-resurrection)",
@@ -108,10 +110,7 @@ static void prepare(void *data) {
   blinkish_heap *heap = data;
   g_ptr_array_set_size(heap->not_constructed, 0); /* markers are parked */
   blinkish_lab_seal(heap); /* pages iterable for sweeping and verification */
-  for (blinkish_page *page = heap->pages; page; page = page->next)
-    ccgc_page_clear_marks(&page->base);
-  for (blinkish_page *page = heap->large_pages; page; page = page->next)
-    ccgc_page_clear_marks(&page->base);
+  ccgc_page_space_clear_marks(&heap->base.space);
 }
 
 static void trace_fields(blinkish_heap *heap, void *object,
@@ -128,7 +127,8 @@ static void trace_roots(void *data, ccgc_visitor *visitor) {
    * objects deferred under construction are traced, complete or not - the
    * mutator is stopped and their payload (zeroed, then written only through
    * checked stores) holds NULL or live objects (.inv.construct-defer). */
-  if (ccgc_collector_state(heap->collector) != CCGC_STATE_ATOMIC_PAUSE) return;
+  if (ccgc_collector_state(heap->base.collector) != CCGC_STATE_ATOMIC_PAUSE)
+    return;
   pthread_mutex_lock(&heap->not_constructed_lock);
   GPtrArray *deferred = heap->not_constructed;
   heap->not_constructed = g_ptr_array_new();
@@ -152,7 +152,7 @@ static bool defer_if_constructing(blinkish_heap *heap, void *object,
   /* On a marker thread the collector's state is not read (the main thread
    * writes it); there the mutator runs by definition. */
   if (!ccgc_on_marker_thread() &&
-      ccgc_collector_state(heap->collector) != CCGC_STATE_MARKING)
+      ccgc_collector_state(heap->base.collector) != CCGC_STATE_MARKING)
     return false; /* the atomic pause: the mutator is stopped */
   pthread_mutex_lock(&heap->not_constructed_lock);
   g_ptr_array_add(heap->not_constructed, object);
@@ -207,46 +207,34 @@ static void for_each_object(void *data, void (*fn)(void *, void *),
   blinkish_each_object(data, fn, fn_data);
 }
 
-static void stats(void *data, ccgc_heap_stats *out) {
-  blinkish_heap_stats(data, out);
-}
+static const ccgc_heap_ops dom_ops = {
+    .name = "dom",
+    .prepare = prepare,
+    .trace_roots = trace_roots,
+    .trace_object = trace_object,
+    .process_weakness = process_weakness,
+    .pre_reclaim = blinkish_run_prefinalizers,
+    .reclaim = blinkish_sweep,
+    .object_size = object_size,
+    .type_name = type_name,
+    .for_each_object = for_each_object,
+    .stats = ccgc_heap_base_stats,
+};
 
 /* --- creation ----------------------------------------------------------- */
 
 blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
                                  const blinkish_heap_options *options) {
-  if (!collector) return NULL;
-  blinkish_heap *heap = calloc(1, sizeof *heap);
+  blinkish_heap *heap =
+      ccgc_heap_base_new(sizeof *heap, BLINKISH_SIG, collector, options);
   if (!heap) return NULL;
-  heap->sig = BLINKISH_SIG;
-  heap->collector = collector;
-  heap->barrier = ccgc_collector_barrier(collector);
-  heap->errors = ccgc_collector_error_sink(collector);
-  if (options) heap->options = *options;
-  heap->soft_limit = heap->options.soft_limit_bytes
-                         ? heap->options.soft_limit_bytes
-                         : DEFAULT_SOFT_LIMIT;
   heap->persistents.next = heap->persistents.prev = &heap->persistents;
   heap->not_constructed = g_ptr_array_new();
   pthread_mutex_init(&heap->not_constructed_lock, NULL);
-  heap->ops = (ccgc_heap_ops){
-      .name = "dom",
-      .prepare = prepare,
-      .trace_roots = trace_roots,
-      .trace_object = trace_object,
-      .process_weakness = process_weakness,
-      .pre_reclaim = blinkish_run_prefinalizers,
-      .reclaim = blinkish_sweep,
-      .object_size = object_size,
-      .type_name = type_name,
-      .for_each_object = for_each_object,
-      .stats = stats,
-  };
-  heap->heap_id = ccgc_collector_attach_heap(collector, &heap->ops, heap);
-  if (heap->heap_id < 0) {
+  if (!ccgc_heap_base_attach(&heap->base, &dom_ops)) {
     g_ptr_array_free(heap->not_constructed, TRUE);
     pthread_mutex_destroy(&heap->not_constructed_lock);
-    free(heap);
+    ccgc_heap_base_free(&heap->base);
     return NULL;
   }
   heap->types[0].name = strdup("(free)");
@@ -256,10 +244,10 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
 }
 
 void blinkish_heap_free(blinkish_heap *heap) {
-  if (!heap || heap->sig != BLINKISH_SIG) return;
+  if (!heap || heap->base.sig != BLINKISH_SIG) return;
   if (blinkish_in_reclamation(heap) || heap->tearing_down ||
-      ccgc_collector_in_collection(heap->collector)) {
-    ccgc_error_misuse(heap->errors, CCGC_E_IN_COLLECTION,
+      ccgc_collector_in_collection(heap->base.collector)) {
+    ccgc_error_misuse(heap->base.errors, CCGC_E_IN_COLLECTION,
                       "blinkish_heap_free: called during a collection (from "
                       "a pre-finalizer, a finalizer or a collection "
                       "callback)");
@@ -267,8 +255,8 @@ void blinkish_heap_free(blinkish_heap *heap) {
   }
   /* The marker's worklists may hold objects of this heap: finish the cycle
    * before its pages go. */
-  if (ccgc_collector_state(heap->collector) == CCGC_STATE_MARKING)
-    ccgc_incremental_finish(heap->collector);
+  if (ccgc_collector_state(heap->base.collector) == CCGC_STATE_MARKING)
+    ccgc_incremental_finish(heap->base.collector);
   blinkish_lab_seal(heap);
   /* Every object dies now, in the order a collection would reclaim them:
    * weak collections emptied (external values released), pre-finalizers
@@ -284,24 +272,17 @@ void blinkish_heap_free(blinkish_heap *heap) {
     free(node);
   }
   for (unsigned i = 0; i <= heap->type_count; i++) free(heap->types[i].name);
-  ccgc_collector_detach_heap(heap->collector, heap->heap_id);
-  heap->sig = 0;
   g_ptr_array_free(heap->not_constructed, TRUE);
   pthread_mutex_destroy(&heap->not_constructed_lock);
-  free(heap);
+  ccgc_heap_base_free(&heap->base);
 }
 
 ccgc_collector *blinkish_heap_collector(blinkish_heap *heap) {
-  return heap->collector;
+  return heap->base.collector;
 }
 
 void blinkish_heap_stats(blinkish_heap *heap, ccgc_heap_stats *out) {
-  memset(out, 0, sizeof *out);
-  out->used_bytes = heap->used_bytes;
-  out->committed_bytes = heap->committed_bytes;
-  out->object_count = heap->object_count;
-  out->page_count = heap->normal_page_count + heap->large_page_count;
-  out->limit_bytes = heap->options.limit_bytes;
+  ccgc_heap_base_stats(&heap->base, out);
 }
 
 /* --- types ---------------------------------------------------------------- */
@@ -309,19 +290,19 @@ void blinkish_heap_stats(blinkish_heap *heap, ccgc_heap_stats *out) {
 blinkish_type_id blinkish_register_type(blinkish_heap *heap,
                                         const blinkish_type_info *info) {
   if (!info || !info->name || !*info->name) {
-    ccgc_error_set(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                    "blinkish_register_type: a type needs a name");
     return 0;
   }
   if (info->flags & ~(unsigned)BLINKISH_TYPE_WRAPPABLE) {
-    ccgc_error_set(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                    "blinkish_register_type: unknown flags 0x%x for '%s'",
                    info->flags & ~(unsigned)BLINKISH_TYPE_WRAPPABLE,
                    info->name);
     return 0;
   }
   if (heap->type_count + 1 >= BLINKISH_MAX_TYPES) {
-    ccgc_error_set(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                    "blinkish_register_type: more than %d types (registering "
                    "'%s')",
                    BLINKISH_MAX_TYPES - 1, info->name);
@@ -346,12 +327,12 @@ blinkish_type_id blinkish_type_by_name(blinkish_heap *heap, const char *name) {
 
 void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
   if (type == 0 || type > heap->type_count) {
-    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                       "blinkish_alloc: unknown type id %u", (unsigned)type);
     return NULL;
   }
   if (blinkish_in_reclamation(heap)) {
-    ccgc_error_misuse(heap->errors, CCGC_E_IN_COLLECTION,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_IN_COLLECTION,
                       "blinkish_alloc: allocation from a %s",
                       heap->in_finalization ? "finalizer" : "pre-finalizer");
     return NULL;
@@ -361,7 +342,7 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
   size_t cell_size = blinkish_cell_size_for(size, wrappable, &overflow);
   /* The header holds the cell size in 32 bits (object-header.h). */
   if (overflow || cell_size > UINT32_MAX) {
-    ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+    ccgc_error_set(heap->base.errors, CCGC_E_SIZE_OVERFLOW,
                    "blinkish_alloc: %zu bytes of %s exceed the largest "
                    "object (%zu bytes)",
                    size, heap->types[type].name,
@@ -371,11 +352,12 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
   }
   void *object = blinkish_page_allocate(heap, cell_size, wrappable, type);
   if (!object) return NULL; /* limit or OS refusal, recorded by page.c */
-  heap->used_bytes += blinkish_header_cell_size(blinkish_header_of(object));
-  heap->object_count++;
-  ccgc_barrier_on_allocate(heap->barrier, object); /* .inv.allocate-black */
-  if (heap->committed_bytes > heap->soft_limit)
-    ccgc_collector_request_gc(heap->collector, CCGC_REASON_ALLOCATION_LIMIT);
+  heap->base.space.used_bytes +=
+      blinkish_header_cell_size(blinkish_header_of(object));
+  heap->base.space.object_count++;
+  /* .inv.allocate-black */
+  ccgc_barrier_on_allocate(heap->base.barrier, object);
+  ccgc_heap_base_poll(&heap->base); /* .inv.no-gc-in-allocation */
   return object;
 }
 
@@ -392,7 +374,7 @@ void blinkish_alloc_commit(blinkish_heap *heap, void *object) {
     return;
   blinkish_header *header = blinkish_header_of(object);
   if (!blinkish_header_is_constructing(header)) {
-    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                       "blinkish_alloc_commit: %p is not under construction "
                       "(committed twice, or not from blinkish_alloc_begin)",
                       object);
@@ -425,23 +407,23 @@ ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
      * have resurrected a dead object (.inv.no-resurrection). */
     if (value && live_header(heap, value) && blinkish_is_dying(heap, value))
       return ccgc_error_misuse(
-          heap->errors, CCGC_E_DEAD_OBJECT,
+          heap->base.errors, CCGC_E_DEAD_OBJECT,
           "blinkish_member_set: store during finalization: resurrection of "
           "dead %s %p (a finalizer must not write heap objects, "
           ".inv.finalizer-no-store, and never a dead object into another, "
           ".inv.no-resurrection)",
           blinkish_type_info_of(heap, value)->name, value);
-    return ccgc_error_misuse(heap->errors, CCGC_E_DEAD_OBJECT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
                              "blinkish_member_set: store during finalization "
                              "(a finalizer must not write heap objects)");
   }
   if (!blinkish_check_object(heap, holder, "blinkish_member_set", "holder"))
-    return heap->errors->last.code;
+    return heap->base.errors->last.code;
   size_t size = payload_size(holder);
   if ((uint8_t *)slot < (uint8_t *)holder ||
       (uint8_t *)slot + sizeof(void *) > (uint8_t *)holder + size ||
       ((uintptr_t)slot & (sizeof(void *) - 1)))
-    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                              "blinkish_member_set: slot %p is not inside the "
                              "%zu-byte payload of %s %p",
                              (void *)slot, size,
@@ -449,12 +431,12 @@ ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
                              holder);
   if (value &&
       !blinkish_check_object(heap, value, "blinkish_member_set", "value"))
-    return heap->errors->last.code;
+    return heap->base.errors->last.code;
   if (blinkish_refuse_resurrection(heap, holder, value, "blinkish_member_set",
                                    NULL)) /* .inv.no-resurrection */
     return CCGC_E_DEAD_OBJECT;
   __atomic_store_n(slot, value, __ATOMIC_RELEASE); /* read by marker threads */
-  ccgc_write_barrier(heap->barrier, holder, slot,
+  ccgc_write_barrier(heap->base.barrier, holder, slot,
                      value); /* .inv.no-black-to-white */
   return CCGC_OK;
 }
@@ -475,7 +457,7 @@ blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
     return NULL;
   blinkish_persistent *node = calloc(1, sizeof *node);
   if (!node) {
-    ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
+    ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                    "blinkish_persistent_new: out of memory");
     return NULL;
   }
@@ -508,7 +490,7 @@ void blinkish_persistent_set(blinkish_heap *heap,
     return; /* .inv.no-resurrection */
   persistent->object = object;
   if (!persistent->weak) /* a root: no holder */
-    ccgc_write_barrier(heap->barrier, NULL, &persistent->object, object);
+    ccgc_write_barrier(heap->base.barrier, NULL, &persistent->object, object);
 }
 
 void blinkish_persistent_free(blinkish_heap *heap,
@@ -526,7 +508,7 @@ void **blinkish_wrappable_slot(blinkish_heap *heap, void *object) {
   if (!blinkish_check_object(heap, object, "blinkish_wrappable_slot", "object"))
     return NULL;
   if (!blinkish_header_is_wrappable(blinkish_header_of(object))) {
-    ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
                       "blinkish_wrappable_slot: type %s is not wrappable",
                       blinkish_type_info_of(heap, object)->name);
     return NULL;
