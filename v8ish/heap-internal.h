@@ -261,8 +261,20 @@ bool v8ish_unsafe_shape_change_begin(v8ish_heap *heap, word_t *object);
 void v8ish_unsafe_shape_change_end(v8ish_heap *heap, word_t *object,
                                    bool locked);
 
-/* heap.c */
+/* trace.c (.inv.tagged-fields) */
 void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor);
+/* Reports object's references as its class klass (read once by the caller)
+ * describes them; lengths clamped to the page (snapshots may be torn). */
+void v8ish_trace_with_class(word_t *object, v8ish_value klass,
+                            ccgc_visitor *visitor);
+void v8ish_trace_roots(v8ish_heap *heap, ccgc_visitor *visitor);
+
+/* concurrent-visit.c: the visit_concurrent op (heap: the v8ish_heap). */
+bool v8ish_visit_concurrent(void *heap, void *object, ccgc_visitor *visitor);
+
+/* checks.c */
+/* The type name of an object: a wrapper's class name, else its type's. */
+const char *v8ish_object_type_name(v8ish_heap *heap, const word_t *object);
 /* The object of a handle if it is of the wanted type, else reports misuse
  * (dead handle or wrong type) and returns NULL; v8ish_last_status is then
  * the reported code. */
