@@ -196,13 +196,6 @@ static global_node *checked_global(v8ish_heap *heap, v8ish_global global,
   return &heap->globals[global.index];
 }
 
-/* A root slot (global handle, traced reference) now holds value: no holder
- * object, the slot is the root's own word. */
-static void barrier(v8ish_heap *heap, v8ish_value *slot, v8ish_value value) {
-  if (v8ish_is_ref(value))
-    ccgc_write_barrier(heap->base.barrier, NULL, slot, v8ish_untag(value));
-}
-
 v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
   v8ish_global none = {0, 0};
   v8ish_value raw;
@@ -229,7 +222,8 @@ v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
   node->callback = NULL;
   node->value = raw;
   node->has_value = !v8ish_local_is_empty(value);
-  if (!weak) barrier(heap, &node->value, raw); /* a root made while marking */
+  /* A root made while marking (.inv.script-store-barriered). */
+  if (!weak) v8ish_root_barrier(heap, &node->value, raw);
   v8ish_global global = {index, node->generation};
   return global;
 }
@@ -247,7 +241,8 @@ void v8ish_global_set(v8ish_heap *heap, v8ish_global global,
   if (!node || !v8ish_handle_read(heap, value, "v8ish_global_set", &raw)) return;
   node->value = raw;
   node->has_value = !v8ish_local_is_empty(value);
-  if (!node->weak) barrier(heap, &node->value, raw); /* .inv.script-store-barriered */
+  /* .inv.script-store-barriered */
+  if (!node->weak) v8ish_root_barrier(heap, &node->value, raw);
 }
 
 void v8ish_global_free(v8ish_heap *heap, v8ish_global global) {
@@ -297,8 +292,8 @@ void v8ish_traced_set(v8ish_heap *heap, v8ish_traced *traced,
   if (!v8ish_handle_read(heap, value, "v8ish_traced_set", &raw)) return;
   __atomic_store_n(&traced->value, raw, __ATOMIC_RELEASE);
   traced->has_value = !v8ish_local_is_empty(value);
-  barrier(heap, &traced->value, raw); /* .inv.script-store-barriered: the
-                                        * holder may be black */
+  /* .inv.script-store-barriered: the holder may be black */
+  v8ish_root_barrier(heap, &traced->value, raw);
 }
 
 v8ish_local v8ish_traced_get(v8ish_heap *heap, const v8ish_traced *traced) {

@@ -188,6 +188,18 @@ size_t v8ish_size_of(const word_t *object);
 /* Words readable from object to the end of its page (bounds for snapshots). */
 size_t v8ish_words_to_page_end(const word_t *object);
 
+/* stores.c: every store of a reference, barriered
+ * (.inv.script-store-barriered). */
+/* object[index] = value (a tagged field). */
+void v8ish_store(v8ish_heap *heap, word_t *object, size_t index,
+                 v8ish_value value);
+/* A wrapper's embedder field = object (a raw DOM address, or NULL). */
+void v8ish_store_embedder(v8ish_heap *heap, word_t *wrapper, void *object);
+/* After a root slot (global handle, traced reference) was set to value: no
+ * holder object, the slot is the root's own word. */
+void v8ish_root_barrier(v8ish_heap *heap, v8ish_value *slot,
+                        v8ish_value value);
+
 /* hidden-class.c, values.c, arrays.c, objects.c */
 v8ish_instance_type v8ish_class_type(v8ish_value klass);
 v8ish_value v8ish_new_class(v8ish_heap *heap, v8ish_instance_type type,
@@ -203,8 +215,6 @@ v8ish_value v8ish_new_fixed_array(v8ish_heap *heap, size_t length,
                                   const char *call);
 /* The hash stored in a string's raw hash word. */
 word_t v8ish_hash_bytes(const char *bytes, size_t len);
-void v8ish_store(v8ish_heap *heap, word_t *object, size_t index,
-                 v8ish_value value);
 const char *v8ish_string_bytes(v8ish_value string);
 /* Index of property name in klass, or -1. */
 long v8ish_class_find(v8ish_value klass, const char *name);

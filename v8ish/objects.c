@@ -243,9 +243,7 @@ ccgc_status v8ish_wrapper_set_embedder(v8ish_heap *heap, v8ish_local wrapper,
                              "v8ish_wrapper_set_embedder: %p is not an object "
                              "of any heap of this collector",
                              object);
-  v8ish_store_raw(w, WRAPPER_EMBEDDER, (word_t)object); /* raw, not tagged */
-  ccgc_write_barrier(heap->base.barrier, w, &w[WRAPPER_EMBEDDER],
-                     object); /* .inv.script-store-barriered */
+  v8ish_store_embedder(heap, w, object); /* .inv.script-store-barriered */
   return CCGC_OK;
 }
 
