@@ -125,12 +125,30 @@ void blinkish_run_prefinalizers(void *heap); /* the pre_reclaim op */
 /* Heap teardown: runs every remaining pre-finalizer, frees the registry. */
 void blinkish_prefinalizers_teardown(blinkish_heap *heap);
 
-/* heap.c */
+/* trace.c: the marking operations (heap: the blinkish_heap). */
+void blinkish_prepare(void *heap);
+void blinkish_trace_roots(void *heap, ccgc_visitor *visitor);
+void blinkish_trace_object(void *heap, void *object, ccgc_visitor *visitor);
+void blinkish_process_weakness(void *heap);
+
+/* persistents.c */
+/* Strong persistents, as roots. */
+void blinkish_trace_persistents(blinkish_heap *heap, ccgc_visitor *visitor);
+/* Weak processing: weak persistents whose target died become empty. */
+void blinkish_clear_dead_weak_persistents(blinkish_heap *heap);
+/* Heap teardown: frees every persistent node. */
+void blinkish_persistents_free(blinkish_heap *heap);
+
+/* types.c */
 const blinkish_type *blinkish_type_info_of(blinkish_heap *heap,
                                            const void *object);
+
+/* validation.c */
 /* A live object of this heap, checked as misuse otherwise (always). */
 bool blinkish_check_object(blinkish_heap *heap, const void *object,
                            const char *call, const char *what);
+
+/* resurrection.c */
 /* True while pre-finalizers or finalizers run: marks are meaningful. */
 static inline bool blinkish_in_reclamation(const blinkish_heap *heap) {
   return heap->in_prefinalization || heap->in_finalization;
