@@ -71,6 +71,15 @@ void ccgc_page_space_release_all(ccgc_page_space *space);
 /* Clears the mark table of every page, for a new cycle. */
 void ccgc_page_space_clear_marks(ccgc_page_space *space);
 
+/* For a heap that keeps segregated free lists of the free blocks on its
+ * pages: the list of a block of `bytes`. List i holds blocks of
+ * [16 << i, 16 << (i + 1)) bytes, the last of `lists` everything larger. */
+static inline unsigned ccgc_free_list_bucket(size_t bytes, unsigned lists) {
+  unsigned bucket = 0;
+  while (bucket + 1 < lists && ((size_t)16 << (bucket + 1)) <= bytes) bucket++;
+  return bucket;
+}
+
 /* Iteration over every page, normal ones first, each list newest first:
  *   for (p = ccgc_page_space_first(s); p; p = ccgc_page_space_next(s, p))
  * The current page may not be released during the walk. */
