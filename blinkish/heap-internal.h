@@ -101,9 +101,8 @@ void blinkish_lab_seal(blinkish_heap *heap);
 bool blinkish_page_cell_is_start(const blinkish_page *page, const uint8_t *cell);
 void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell, bool on);
 size_t blinkish_cell_size_for(size_t payload, bool wrappable, bool *overflow);
-/* Calls fn for every allocated object (payload) of the heap. */
-void blinkish_each_object(blinkish_heap *heap, void (*fn)(void *, void *),
-                          void *data);
+/* The for_each_object op: fn for every allocated object (payload). */
+void blinkish_each_object(void *heap, void (*fn)(void *, void *), void *data);
 
 /* sweeper.c */
 void blinkish_sweep(void *heap);
@@ -142,6 +141,8 @@ void blinkish_persistents_free(blinkish_heap *heap);
 /* types.c */
 const blinkish_type *blinkish_type_info_of(blinkish_heap *heap,
                                            const void *object);
+/* The type_name op (object: a live object of heap). */
+const char *blinkish_object_type_name(void *heap, const void *object);
 
 /* validation.c */
 /* A live object of this heap, checked as misuse otherwise (always). */

@@ -16,27 +16,15 @@ static size_t object_size(void *data, const void *object) {
   return blinkish_payload_size(object);
 }
 
-static const char *type_name(void *data, const void *object) {
-  return blinkish_type_info_of(data, object)->name;
-}
-
-static void for_each_object(void *data, void (*fn)(void *, void *),
-                            void *fn_data) {
-  blinkish_each_object(data, fn, fn_data);
-}
-
+/* A collection's calls in their order, then introspection. */
 static const ccgc_heap_ops dom_ops = {
     .name = "dom",
-    .prepare = blinkish_prepare,
-    .trace_roots = blinkish_trace_roots,
+    .prepare = blinkish_prepare, .trace_roots = blinkish_trace_roots,
     .trace_object = blinkish_trace_object,
     .process_weakness = blinkish_process_weakness,
-    .pre_reclaim = blinkish_run_prefinalizers,
-    .reclaim = blinkish_sweep,
-    .object_size = object_size,
-    .type_name = type_name,
-    .for_each_object = for_each_object,
-    .stats = ccgc_heap_base_stats,
+    .pre_reclaim = blinkish_run_prefinalizers, .reclaim = blinkish_sweep,
+    .object_size = object_size, .type_name = blinkish_object_type_name,
+    .for_each_object = blinkish_each_object, .stats = ccgc_heap_base_stats,
 };
 
 /* --- creation ----------------------------------------------------------- */

@@ -103,10 +103,7 @@ static void write_free_cell(uint8_t *cell, size_t size) {
 }
 
 static unsigned bucket_for(size_t size) {
-  unsigned bucket = 0;
-  while (bucket + 1 < BLINKISH_BUCKETS && ((size_t)16 << (bucket + 1)) <= size)
-    bucket++;
-  return bucket;
+  return ccgc_free_list_bucket(size, BLINKISH_BUCKETS);
 }
 
 void blinkish_free_list_add(blinkish_heap *heap, uint8_t *cell, size_t size) {
@@ -234,10 +231,11 @@ static void each_in_page(blinkish_heap *heap, blinkish_page *page,
   }
 }
 
-void blinkish_each_object(blinkish_heap *heap, void (*fn)(void *, void *),
-                          void *data) {
+void blinkish_each_object(void *data, void (*fn)(void *, void *),
+                          void *fn_data) {
+  blinkish_heap *heap = data;
   ccgc_page_space *space = &heap->base.space;
   for (ccgc_space_page *page = ccgc_page_space_first(space); page;
        page = ccgc_page_space_next(space, page))
-    each_in_page(heap, (blinkish_page *)page, fn, data);
+    each_in_page(heap, (blinkish_page *)page, fn, fn_data);
 }

@@ -1,6 +1,6 @@
 /* persistents.c - persistents: root nodes owned by the host, strong or weak,
- * in a circular list on the heap; their tracing, their weakness and their
- * freeing at heap teardown (blinkish.h). */
+ * in a circular list on the heap (blinkish.h); their freeing at heap
+ * teardown, their tracing as roots and their weakness. */
 #include <stdlib.h>
 
 #include "heap-internal.h"
@@ -64,6 +64,14 @@ void blinkish_persistent_free(blinkish_heap *heap,
   free(persistent);
 }
 
+void blinkish_persistents_free(blinkish_heap *heap) {
+  while (heap->persistents.next != &heap->persistents) {
+    blinkish_persistent *node = heap->persistents.next;
+    heap->persistents.next = node->next;
+    free(node);
+  }
+}
+
 void blinkish_trace_persistents(blinkish_heap *heap, ccgc_visitor *visitor) {
   for (blinkish_persistent *node = heap->persistents.next;
        node != &heap->persistents; node = node->next)
@@ -77,12 +85,4 @@ void blinkish_clear_dead_weak_persistents(blinkish_heap *heap) {
        node != &heap->persistents; node = node->next)
     if (node->weak && node->object && !ccgc_is_marked(node->object))
       node->object = NULL; /* .inv.weak-before-finalizers */
-}
-
-void blinkish_persistents_free(blinkish_heap *heap) {
-  while (heap->persistents.next != &heap->persistents) {
-    blinkish_persistent *node = heap->persistents.next;
-    heap->persistents.next = node->next;
-    free(node);
-  }
 }

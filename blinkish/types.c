@@ -46,6 +46,10 @@ const blinkish_type *blinkish_type_info_of(blinkish_heap *heap,
   return &heap->types[blinkish_header_type(blinkish_header_of(object))];
 }
 
+const char *blinkish_object_type_name(void *heap, const void *object) {
+  return blinkish_type_info_of(heap, object)->name;
+}
+
 /* The host may pass anything: checked, misuse answers NULL / 0. */
 const char *blinkish_type_name(blinkish_heap *heap, const void *object) {
   if (!blinkish_check_object(heap, object, "blinkish_type_name", "object"))

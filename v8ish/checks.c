@@ -32,7 +32,7 @@ static v8ish_instance_type object_type(const word_t *object) {
   return v8ish_class_type(klass);
 }
 
-const char *v8ish_object_type_name(v8ish_heap *heap, const word_t *object) {
+const char *v8ish_object_type_name(void *heap, const void *object) {
   (void)heap;
   v8ish_value klass = v8ish_load(object, 0);
   v8ish_instance_type type = object_type(object);

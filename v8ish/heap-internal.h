@@ -178,13 +178,14 @@ struct v8ish_heap {
 
 /* space.c (the fast path is v8ish_allocate in space-inl.h) */
 word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call);
-void v8ish_space_prepare(v8ish_heap *heap);
-void v8ish_space_sweep(v8ish_heap *heap);
+void v8ish_space_prepare(void *heap); /* the prepare op */
+void v8ish_space_sweep(void *heap);   /* the reclaim op */
 void v8ish_space_release_all(v8ish_heap *heap);
 void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes);
-void v8ish_each_object(v8ish_heap *heap, void (*fn)(void *, void *),
-                       void *data);
+/* The for_each_object op: fn for every object, fillers skipped. */
+void v8ish_each_object(void *heap, void (*fn)(void *, void *), void *data);
 size_t v8ish_size_of(const word_t *object);
+size_t v8ish_object_size(void *heap, const void *object); /* the op */
 /* Words readable from object to the end of its page (bounds for snapshots). */
 size_t v8ish_words_to_page_end(const word_t *object);
 
@@ -271,20 +272,21 @@ bool v8ish_unsafe_shape_change_begin(v8ish_heap *heap, word_t *object);
 void v8ish_unsafe_shape_change_end(v8ish_heap *heap, word_t *object,
                                    bool locked);
 
-/* trace.c (.inv.tagged-fields) */
-void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor);
+/* trace.c (.inv.tagged-fields): the trace_roots and trace_object ops, and
+ * the description of a layout the concurrent visit shares. */
+void v8ish_trace_roots(void *heap, ccgc_visitor *visitor);
+void v8ish_trace_object(void *heap, void *object, ccgc_visitor *visitor);
 /* Reports object's references as its class klass (read once by the caller)
  * describes them; lengths clamped to the page (snapshots may be torn). */
 void v8ish_trace_with_class(word_t *object, v8ish_value klass,
                             ccgc_visitor *visitor);
-void v8ish_trace_roots(v8ish_heap *heap, ccgc_visitor *visitor);
 
-/* concurrent-visit.c: the visit_concurrent op (heap: the v8ish_heap). */
+/* concurrent-visit.c: the visit_concurrent op. */
 bool v8ish_visit_concurrent(void *heap, void *object, ccgc_visitor *visitor);
 
 /* checks.c */
-/* The type name of an object: a wrapper's class name, else its type's. */
-const char *v8ish_object_type_name(v8ish_heap *heap, const word_t *object);
+/* The type_name op: a wrapper's class name, else its type's name. */
+const char *v8ish_object_type_name(void *heap, const void *object);
 /* The object of a handle if it is of the wanted type, else reports misuse
  * (dead handle or wrong type) and returns NULL; v8ish_last_status is then
  * the reported code. */

@@ -10,16 +10,6 @@ _Static_assert(offsetof(v8ish_heap, base) == 0,
 
 /* --- the heap's operations (marking/ccgc-heap.h) ------------------------- */
 
-static void prepare(void *data) { v8ish_space_prepare(data); }
-
-static void trace_roots(void *data, ccgc_visitor *visitor) {
-  v8ish_trace_roots(data, visitor);
-}
-
-static void trace_object(void *data, void *object, ccgc_visitor *visitor) {
-  v8ish_trace(data, object, visitor);
-}
-
 /* .inv.weak-before-finalizers: weak globals, weak-table entries and
  * finalization targets are settled before any heap reclaims. */
 static void process_weakness(void *data) {
@@ -28,37 +18,18 @@ static void process_weakness(void *data) {
   v8ish_finalization_prune(data);
 }
 
-static void reclaim(void *data) { v8ish_space_sweep(data); }
-
 static void after_collection(void *data) { v8ish_run_pending_callbacks(data); }
 
-static size_t object_size(void *data, const void *object) {
-  (void)data;
-  return v8ish_size_of(object);
-}
-
-static const char *type_name(void *data, const void *object) {
-  return v8ish_object_type_name(data, object);
-}
-
-static void for_each_object(void *data, void (*fn)(void *, void *),
-                            void *fn_data) {
-  v8ish_each_object(data, fn, fn_data);
-}
-
+/* A collection's calls in their order, then introspection. */
 static const ccgc_heap_ops script_ops = {
     .name = "script",
-    .prepare = prepare,
-    .trace_roots = trace_roots,
-    .trace_object = trace_object,
-    .visit_concurrent = v8ish_visit_concurrent, /* concurrent-visit.c */
-    .process_weakness = process_weakness,
-    .reclaim = reclaim,
+    .prepare = v8ish_space_prepare,
+    .trace_roots = v8ish_trace_roots, .trace_object = v8ish_trace_object,
+    .visit_concurrent = v8ish_visit_concurrent,
+    .process_weakness = process_weakness, .reclaim = v8ish_space_sweep,
     .after_collection = after_collection,
-    .object_size = object_size,
-    .type_name = type_name,
-    .for_each_object = for_each_object,
-    .stats = ccgc_heap_base_stats,
+    .object_size = v8ish_object_size, .type_name = v8ish_object_type_name,
+    .for_each_object = v8ish_each_object, .stats = ccgc_heap_base_stats,
 };
 
 /* --- creation -------------------------------------------------------------- */
@@ -111,8 +82,9 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
   v8ish_heap *heap =
       ccgc_heap_base_new(sizeof *heap, V8ISH_SIG, collector, options);
   if (!heap) return NULL;
+  heap->wrapper_classes =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   heap->traced.next = heap->traced.prev = &heap->traced;
-  heap->wrapper_classes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   if (!ccgc_heap_base_attach(&heap->base, &script_ops) || !bootstrap(heap)) {
     v8ish_space_release_all(heap); /* what bootstrap allocated */
     g_hash_table_destroy(heap->wrapper_classes);

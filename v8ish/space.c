@@ -40,16 +40,18 @@ size_t v8ish_size_of(const word_t *object) {
   }
 }
 
+size_t v8ish_object_size(void *heap, const void *object) {
+  (void)heap;
+  return v8ish_size_of(object);
+}
+
 size_t v8ish_words_to_page_end(const word_t *object) {
   v8ish_page *page = (v8ish_page *)ccgc_page_of(object);
   return (size_t)(page->end - object);
 }
 
 static unsigned bucket_for(size_t size) {
-  unsigned bucket = 0;
-  while (bucket + 1 < V8ISH_BUCKETS && ((size_t)16 << (bucket + 1)) <= size)
-    bucket++;
-  return bucket;
+  return ccgc_free_list_bucket(size, V8ISH_BUCKETS);
 }
 
 /* Turns [at, at + bytes) into filler; lists it if it can hold a link. */
@@ -194,7 +196,8 @@ word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call) {
   return object;
 }
 
-void v8ish_space_prepare(v8ish_heap *heap) {
+void v8ish_space_prepare(void *data) {
+  v8ish_heap *heap = data;
   seal_lab(heap);
   ccgc_page_space_clear_marks(&heap->base.space);
 }
@@ -214,15 +217,17 @@ static void each_in_page(v8ish_heap *heap, v8ish_page *page,
   }
 }
 
-void v8ish_each_object(v8ish_heap *heap, void (*fn)(void *, void *),
-                       void *data) {
+void v8ish_each_object(void *data, void (*fn)(void *, void *),
+                       void *fn_data) {
+  v8ish_heap *heap = data;
   /* The linear allocation area may be the rest of a reused free block, with
-   * stale bytes in it: close it so the walk sees one filler (.inv.iterable-pages). */
+   * stale bytes in it: close it so the walk sees one filler
+   * (.inv.iterable-pages). */
   seal_lab(heap);
   ccgc_page_space *space = &heap->base.space;
   for (ccgc_space_page *page = ccgc_page_space_first(space); page;
        page = ccgc_page_space_next(space, page))
-    each_in_page(heap, (v8ish_page *)page, fn, data);
+    each_in_page(heap, (v8ish_page *)page, fn, fn_data);
 }
 
 static void poison(word_t *start, size_t bytes) {
@@ -279,7 +284,8 @@ static bool measure_page(v8ish_heap *heap, v8ish_page *page, GArray *runs) {
   return empty;
 }
 
-void v8ish_space_sweep(v8ish_heap *heap) {
+void v8ish_space_sweep(void *data) {
+  v8ish_heap *heap = data;
   /* The mutator allocated during incremental marking: close that area too,
    * or a page holding only it would look empty and go back to the OS. */
   seal_lab(heap);

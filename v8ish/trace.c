@@ -107,14 +107,15 @@ void v8ish_trace_with_class(word_t *object, v8ish_value klass,
   (void)k;
 }
 
-void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor) {
+void v8ish_trace_object(void *heap, void *object, ccgc_visitor *visitor) {
   (void)heap;
   v8ish_trace_with_class(object, v8ish_load(object, 0), visitor);
 }
 
 /* The heap's own roots: handles, the held values of pending finalizations,
  * and its permanent objects (the classes and the empty array). */
-void v8ish_trace_roots(v8ish_heap *heap, ccgc_visitor *visitor) {
+void v8ish_trace_roots(void *data, ccgc_visitor *visitor) {
+  v8ish_heap *heap = data;
   v8ish_trace_handles(heap, visitor);
   v8ish_trace_pending(heap, visitor);
   const v8ish_value internals[] = {
