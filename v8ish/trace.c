@@ -8,6 +8,13 @@ static void visit_value(ccgc_visitor *visitor, v8ish_value value,
   if (v8ish_is_ref(value)) ccgc_visit_strong(visitor, v8ish_untag(value), edge);
 }
 
+/* A fixed field of an object's layout, named in the edge. */
+static void visit_field(ccgc_visitor *visitor, const word_t *object,
+                        size_t index, const char *name) {
+  visit_value(visitor, v8ish_load(object, index),
+              ccgc_edge_named(CCGC_EDGE_INTERNAL, name));
+}
+
 static void trace_properties(word_t *object, v8ish_value klass,
                              ccgc_visitor *visitor) {
   word_t *k = v8ish_untag(klass);
@@ -42,14 +49,10 @@ void v8ish_trace_with_class(word_t *object, v8ish_value klass,
   switch (v8ish_class_type(klass)) {
   case V8ISH_TYPE_META_CLASS:
   case V8ISH_TYPE_HIDDEN_CLASS:
-    visit_value(visitor, v8ish_load(object, CLASS_NAMES),
-                ccgc_edge_named(CCGC_EDGE_INTERNAL, "descriptors"));
-    visit_value(visitor, v8ish_load(object, CLASS_TRANSITIONS),
-                ccgc_edge_named(CCGC_EDGE_INTERNAL, "transitions"));
-    visit_value(visitor, v8ish_load(object, CLASS_BACK),
-                ccgc_edge_named(CCGC_EDGE_INTERNAL, "back pointer"));
-    visit_value(visitor, v8ish_load(object, CLASS_NAME),
-                ccgc_edge_named(CCGC_EDGE_INTERNAL, "class name"));
+    visit_field(visitor, object, CLASS_NAMES, "descriptors");
+    visit_field(visitor, object, CLASS_TRANSITIONS, "transitions");
+    visit_field(visitor, object, CLASS_BACK, "back pointer");
+    visit_field(visitor, object, CLASS_NAME, "class name");
     break;
   case V8ISH_TYPE_FIXED_ARRAY:
     length = (size_t)v8ish_smi_value(v8ish_load(object, LENGTH));
@@ -58,8 +61,7 @@ void v8ish_trace_with_class(word_t *object, v8ish_value klass,
       visit_value(visitor, v8ish_load(object, 2 + i), ccgc_edge_indexed(i));
     break;
   case V8ISH_TYPE_CONTEXT:
-    visit_value(visitor, v8ish_load(object, CONTEXT_PREVIOUS),
-                ccgc_edge_named(CCGC_EDGE_INTERNAL, "previous"));
+    visit_field(visitor, object, CONTEXT_PREVIOUS, "previous");
     length = (size_t)v8ish_smi_value(v8ish_load(object, LENGTH));
     if (length > limit - CONTEXT_HEADER) length = limit - CONTEXT_HEADER;
     for (size_t i = 0; i < length; i++)
@@ -70,16 +72,12 @@ void v8ish_trace_with_class(word_t *object, v8ish_value klass,
   case V8ISH_TYPE_CLOSURE:
   case V8ISH_TYPE_WRAPPER:
   case V8ISH_TYPE_ARRAY:
-    visit_value(visitor, v8ish_load(object, OBJ_PROPERTIES),
-                ccgc_edge_named(CCGC_EDGE_INTERNAL, "properties"));
-    visit_value(visitor, v8ish_load(object, OBJ_ELEMENTS),
-                ccgc_edge_named(CCGC_EDGE_INTERNAL, "elements"));
+    visit_field(visitor, object, OBJ_PROPERTIES, "properties");
+    visit_field(visitor, object, OBJ_ELEMENTS, "elements");
     trace_properties(object, klass, visitor);
     if (v8ish_class_type(klass) == V8ISH_TYPE_CLOSURE) {
-      visit_value(visitor, v8ish_load(object, CLOSURE_CONTEXT),
-                  ccgc_edge_named(CCGC_EDGE_INTERNAL, "context"));
-      visit_value(visitor, v8ish_load(object, CLOSURE_NAME),
-                  ccgc_edge_named(CCGC_EDGE_INTERNAL, "shared name"));
+      visit_field(visitor, object, CLOSURE_CONTEXT, "context");
+      visit_field(visitor, object, CLOSURE_NAME, "shared name");
     } else if (v8ish_class_type(klass) == V8ISH_TYPE_WRAPPER) {
       /* The embedder field is a raw address, never a tagged value. */
       ccgc_visit_strong(visitor, (void *)v8ish_load(object, WRAPPER_EMBEDDER),
@@ -88,17 +86,15 @@ void v8ish_trace_with_class(word_t *object, v8ish_value klass,
     break;
   case V8ISH_TYPE_WEAK_MAP:
   case V8ISH_TYPE_WEAK_SET:
-    visit_value(visitor, v8ish_load(object, WEAK_COLLECTION_TABLE),
-                ccgc_edge_named(CCGC_EDGE_INTERNAL, "table"));
-    break;
-  case V8ISH_TYPE_EPHEMERON_TABLE:
-    v8ish_trace_ephemeron_table(object, limit, visitor);
+    visit_field(visitor, object, WEAK_COLLECTION_TABLE, "table");
     break;
   case V8ISH_TYPE_FINALIZATION_REGISTRY:
-    visit_value(visitor, v8ish_load(object, REGISTRY_CELLS),
-                ccgc_edge_named(CCGC_EDGE_INTERNAL, "cells"));
+    visit_field(visitor, object, REGISTRY_CELLS, "cells");
     break;
-  case V8ISH_TYPE_WEAK_CELLS:
+  case V8ISH_TYPE_EPHEMERON_TABLE: /* ephemerons (weak-collections.c) */
+    v8ish_trace_ephemeron_table(object, limit, visitor);
+    break;
+  case V8ISH_TYPE_WEAK_CELLS: /* weak targets (finalization.c) */
     v8ish_trace_weak_cells(object, limit, visitor);
     break;
   default: /* numbers, strings, double arrays, fillers: no references */
