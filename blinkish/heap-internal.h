@@ -56,7 +56,8 @@ struct blinkish_heap {
   blinkish_type_id vector_type, backing_type;
   blinkish_type_id map_type, set_type, map_table_type, set_table_type;
 
-  /* The page space's used_bytes count the cells of live objects. */
+  /* Allocation (page.c); base.space.used_bytes counts the cells of live
+   * objects. */
   uint8_t *lab_cursor, *lab_limit; /* linear allocation area */
   blinkish_page *lab_page;
   blinkish_free_cell *free_lists[BLINKISH_BUCKETS];
