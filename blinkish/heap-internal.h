@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "blinkish.h"
-#include "ccgc-heap.h"
+#include "heap-base.h"
 #include "object-header.h"
 
 #define BLINKISH_SIG 0x424c4e4bu /* "BLNK" (.sig) */
@@ -15,11 +15,11 @@
 #define BLINKISH_BUCKETS 16 /* free-list buckets: 16 << i bytes */
 #define BLINKISH_LARGE_THRESHOLD (CCGC_PAGE_SIZE / 4)
 
-/* A page: the common prefix, then this heap's fields, the mark table, the
- * object-start bitmap (one bit per granule: a cell starts here), the cells. */
+/* A page of the heap's page space (page-space.h): the space's header, then
+ * this heap's fields, the mark table, the object-start bitmap (one bit per
+ * granule: a cell starts here), the cells. */
 typedef struct blinkish_page {
-  ccgc_page base; /* first: masking finds it (.inv.page-aligned) */
-  struct blinkish_page *next;
+  ccgc_space_page base; /* first: masking finds it (.inv.page-aligned) */
   uint8_t *cells_start; /* normal pages: first cell; large: the one cell */
   uint8_t *cells_end;
   uint8_t *start_bits;  /* normal pages only */
@@ -47,27 +47,17 @@ typedef struct blinkish_free_cell {
 } blinkish_free_cell;
 
 struct blinkish_heap {
-  uint32_t sig;
-  ccgc_collector *collector;
-  ccgc_barrier *barrier;
-  ccgc_error_sink *errors;
-  int heap_id;
-  ccgc_heap_ops ops;
-  blinkish_heap_options options;
+  /* First: signature, collector, barrier, errors, limits, the page space
+   * (marking/heap-base.h); a blinkish_heap * is a ccgc_heap_base *. */
+  ccgc_heap_base base;
 
   blinkish_type types[BLINKISH_MAX_TYPES];
   uint16_t type_count; /* ids 1 .. type_count */
   blinkish_type_id vector_type, backing_type;
   blinkish_type_id map_type, set_type, map_table_type, set_table_type;
 
-  blinkish_page *pages;       /* normal pages */
-  blinkish_page *large_pages;
-  size_t normal_page_count, large_page_count;
-  size_t committed_bytes;
-  size_t used_bytes;          /* cells of live objects */
-  size_t object_count;
-  size_t soft_limit;          /* request a GC above this many committed bytes */
-
+  /* Allocation (page.c); base.space.used_bytes counts the cells of live
+   * objects. */
   uint8_t *lab_cursor, *lab_limit; /* linear allocation area */
   blinkish_page *lab_page;
   blinkish_free_cell *free_lists[BLINKISH_BUCKETS];
@@ -106,17 +96,14 @@ struct blinkish_heap {
 void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
                              bool wrappable, uint16_t type);
 void blinkish_pages_release_all(blinkish_heap *heap);
-void blinkish_page_release(blinkish_heap *heap, blinkish_page *page,
-                           bool large);
 void blinkish_free_list_add(blinkish_heap *heap, uint8_t *cell, size_t size);
 void blinkish_free_lists_clear(blinkish_heap *heap);
 void blinkish_lab_seal(blinkish_heap *heap);
 bool blinkish_page_cell_is_start(const blinkish_page *page, const uint8_t *cell);
 void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell, bool on);
 size_t blinkish_cell_size_for(size_t payload, bool wrappable, bool *overflow);
-/* Calls fn for every allocated object (payload) of the heap. */
-void blinkish_each_object(blinkish_heap *heap, void (*fn)(void *, void *),
-                          void *data);
+/* The for_each_object op: fn for every allocated object (payload). */
+void blinkish_each_object(void *heap, void (*fn)(void *, void *), void *data);
 
 /* sweeper.c */
 void blinkish_sweep(void *heap);
@@ -138,12 +125,32 @@ void blinkish_run_prefinalizers(void *heap); /* the pre_reclaim op */
 /* Heap teardown: runs every remaining pre-finalizer, frees the registry. */
 void blinkish_prefinalizers_teardown(blinkish_heap *heap);
 
-/* heap.c */
+/* trace.c: the marking operations (heap: the blinkish_heap). */
+void blinkish_prepare(void *heap);
+void blinkish_trace_roots(void *heap, ccgc_visitor *visitor);
+void blinkish_trace_object(void *heap, void *object, ccgc_visitor *visitor);
+void blinkish_process_weakness(void *heap);
+
+/* persistents.c */
+/* Strong persistents, as roots. */
+void blinkish_trace_persistents(blinkish_heap *heap, ccgc_visitor *visitor);
+/* Weak processing: weak persistents whose target died become empty. */
+void blinkish_clear_dead_weak_persistents(blinkish_heap *heap);
+/* Heap teardown: frees every persistent node. */
+void blinkish_persistents_free(blinkish_heap *heap);
+
+/* types.c */
 const blinkish_type *blinkish_type_info_of(blinkish_heap *heap,
                                            const void *object);
+/* The type_name op (object: a live object of heap). */
+const char *blinkish_object_type_name(void *heap, const void *object);
+
+/* validation.c */
 /* A live object of this heap, checked as misuse otherwise (always). */
 bool blinkish_check_object(blinkish_heap *heap, const void *object,
                            const char *call, const char *what);
+
+/* resurrection.c */
 /* True while pre-finalizers or finalizers run: marks are meaningful. */
 static inline bool blinkish_in_reclamation(const blinkish_heap *heap) {
   return heap->in_prefinalization || heap->in_finalization;

@@ -111,4 +111,11 @@ static inline size_t blinkish_payload_offset(bool wrappable) {
   return wrappable ? 16 : 8;
 }
 
+/* Payload bytes of an object (unchecked: the caller validated it). */
+static inline size_t blinkish_payload_size(const void *payload) {
+  const blinkish_header *header = blinkish_header_of(payload);
+  return blinkish_header_cell_size(header) -
+         blinkish_payload_offset(blinkish_header_is_wrappable(header));
+}
+
 #endif /* BLINKISH_OBJECT_HEADER_H */

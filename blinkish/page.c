@@ -1,4 +1,5 @@
-/* page.c - the DOM heap's pages, cells, free lists and allocation.
+/* page.c - the DOM heap's cells, free lists and allocation on the pages of
+ * its page space (marking/page-space.h).
  *
  * Normal pages hold cells of any size below BLINKISH_LARGE_THRESHOLD, bumped
  * out of a linear allocation area. When it runs out, the area is refilled
@@ -12,13 +13,11 @@
 
 #include "heap-internal.h"
 
-#define PAGE_HEADER_BYTES 256 /* blinkish_page rounded up */
-
-_Static_assert(sizeof(blinkish_page) <= PAGE_HEADER_BYTES, "page header fits");
+_Static_assert(sizeof(blinkish_page) <= CCGC_SPACE_HEADER_BYTES,
+               "page header fits");
 
 /* Layout of a normal page: header | marks | start bits | cells. */
-#define MARKS_OFFSET PAGE_HEADER_BYTES
-#define START_BITS_OFFSET (MARKS_OFFSET + CCGC_MARK_TABLE_BYTES)
+#define START_BITS_OFFSET CCGC_SPACE_MARKS_END
 #define START_BITS_BYTES (CCGC_MARK_TABLE_BYTES / 8)
 #define CELLS_OFFSET (START_BITS_OFFSET + START_BITS_BYTES)
 
@@ -38,14 +37,15 @@ static size_t granule_index(const blinkish_page *page, const uint8_t *cell) {
 
 bool blinkish_page_cell_is_start(const blinkish_page *page,
                                  const uint8_t *cell) {
-  if (page->base.flags & CCGC_PAGE_LARGE) return cell == page->cells_start;
+  if (page->base.page.flags & CCGC_PAGE_LARGE)
+    return cell == page->cells_start;
   size_t index = granule_index(page, cell);
   return (page->start_bits[index >> 3] >> (index & 7)) & 1;
 }
 
 void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell,
                              bool on) {
-  if (page->base.flags & CCGC_PAGE_LARGE) return;
+  if (page->base.page.flags & CCGC_PAGE_LARGE) return;
   size_t index = granule_index(page, cell);
   if (on)
     page->start_bits[index >> 3] |= (uint8_t)(1u << (index & 7));
@@ -53,64 +53,44 @@ void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell,
     page->start_bits[index >> 3] &= (uint8_t)~(1u << (index & 7));
 }
 
-/* At the hard limit the allocation fails with the heap unchanged
- * (.inv.no-gc-in-allocation): records CCGC_E_HEAP_LIMIT and returns true. */
-static bool refuse_over_limit(blinkish_heap *heap, size_t more,
-                              size_t cell_size, uint16_t type) {
-  if (!heap->options.limit_bytes ||
-      heap->committed_bytes + more <= heap->options.limit_bytes)
-    return false;
-  ccgc_error_set(heap->errors, CCGC_E_HEAP_LIMIT,
-                 "blinkish_alloc: DOM heap limit of %zu bytes reached "
-                 "allocating a %zu-byte %s (%zu committed, %zu more needed)",
-                 heap->options.limit_bytes, cell_size, heap->types[type].name,
-                 heap->committed_bytes, more);
-  return true;
-}
-
-static blinkish_page *map_page(blinkish_heap *heap, size_t reservation,
-                               bool large) {
-  blinkish_page *page = (blinkish_page *)ccgc_page_create(
-      heap->collector, heap->heap_id, heap, reservation, large, MARKS_OFFSET);
+/* Maps and lists a page (for one cell of cell_size if large) and lays out
+ * its cells, or returns NULL with CCGC_E_HEAP_LIMIT recorded (the hard limit:
+ * the allocation fails with the heap unchanged, .inv.no-gc-in-allocation) or
+ * CCGC_E_OUT_OF_MEMORY. */
+static blinkish_page *map_page(blinkish_heap *heap, size_t cell_size,
+                               bool large, uint16_t type) {
+  ccgc_status why;
+  blinkish_page *page = (blinkish_page *)ccgc_page_space_map(
+      &heap->base.space, cell_size, large, &why);
+  size_t reservation = ccgc_page_space_reservation(cell_size, large);
+  if (!page && why == CCGC_E_HEAP_LIMIT) {
+    ccgc_error_set(heap->base.errors, CCGC_E_HEAP_LIMIT,
+                   "blinkish_alloc: DOM heap limit of %zu bytes reached "
+                   "allocating a %zu-byte %s (%zu committed, %zu more needed)",
+                   heap->base.options.limit_bytes, cell_size,
+                   heap->types[type].name, heap->base.space.committed_bytes,
+                   reservation);
+    return NULL;
+  }
   if (!page) {
-    ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
+    ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                    "blinkish_alloc: the system refused a %zu-byte page",
                    reservation);
     return NULL;
   }
   if (large) {
-    page->cells_start = (uint8_t *)page + PAGE_HEADER_BYTES;
+    page->cells_start = (uint8_t *)page + CCGC_SPACE_HEADER_BYTES;
     page->cells_end = (uint8_t *)page + reservation;
   } else {
     page->start_bits = (uint8_t *)page + START_BITS_OFFSET;
     page->cells_start = (uint8_t *)page + CELLS_OFFSET;
     page->cells_end = (uint8_t *)page + CCGC_PAGE_SIZE;
   }
-  heap->committed_bytes += reservation;
   return page;
 }
 
-void blinkish_page_release(blinkish_heap *heap, blinkish_page *page,
-                           bool large) {
-  heap->committed_bytes -= page->base.reservation;
-  if (large)
-    heap->large_page_count--;
-  else
-    heap->normal_page_count--;
-  ccgc_page_destroy(heap->collector, &page->base);
-}
-
 void blinkish_pages_release_all(blinkish_heap *heap) {
-  while (heap->pages) {
-    blinkish_page *next = heap->pages->next;
-    blinkish_page_release(heap, heap->pages, false);
-    heap->pages = next;
-  }
-  while (heap->large_pages) {
-    blinkish_page *next = heap->large_pages->next;
-    blinkish_page_release(heap, heap->large_pages, true);
-    heap->large_pages = next;
-  }
+  ccgc_page_space_release_all(&heap->base.space);
   heap->lab_cursor = heap->lab_limit = NULL;
   heap->lab_page = NULL;
   blinkish_free_lists_clear(heap);
@@ -123,10 +103,7 @@ static void write_free_cell(uint8_t *cell, size_t size) {
 }
 
 static unsigned bucket_for(size_t size) {
-  unsigned bucket = 0;
-  while (bucket + 1 < BLINKISH_BUCKETS && ((size_t)16 << (bucket + 1)) <= size)
-    bucket++;
-  return bucket;
+  return ccgc_free_list_bucket(size, BLINKISH_BUCKETS);
 }
 
 void blinkish_free_list_add(blinkish_heap *heap, uint8_t *cell, size_t size) {
@@ -190,34 +167,25 @@ static uint8_t *refill_lab(blinkish_heap *heap, size_t size, uint16_t type) {
     heap->lab_cursor = entry;
     heap->lab_limit = entry + entry_size;
   } else {
-    if (refuse_over_limit(heap, CCGC_PAGE_SIZE, size, type)) return NULL;
-    blinkish_page *page = map_page(heap, CCGC_PAGE_SIZE, false);
+    blinkish_page *page = map_page(heap, size, false, type);
     if (!page) return NULL;
-    page->next = heap->pages;
-    heap->pages = page;
-    heap->normal_page_count++;
     heap->lab_page = page;
     heap->lab_cursor = page->cells_start;
     heap->lab_limit = page->cells_end;
   }
   uint8_t *cell = heap->lab_cursor;
   heap->lab_cursor += size;
-  ccgc_collector_notify_allocation(heap->collector,
+  ccgc_collector_notify_allocation(heap->base.collector,
                                    (size_t)(heap->lab_limit - cell));
   return cell;
 }
 
 static void *allocate_large(blinkish_heap *heap, size_t cell_size,
                             bool wrappable, uint16_t type) {
-  size_t reservation = PAGE_HEADER_BYTES + cell_size;
-  reservation = (reservation + CCGC_PAGE_SIZE - 1) & ~(CCGC_PAGE_SIZE - 1);
-  if (refuse_over_limit(heap, reservation, cell_size, type)) return NULL;
-  blinkish_page *page = map_page(heap, reservation, true);
+  blinkish_page *page = map_page(heap, cell_size, true, type);
   if (!page) return NULL;
-  page->next = heap->large_pages;
-  heap->large_pages = page;
-  heap->large_page_count++;
-  ccgc_collector_notify_allocation(heap->collector, reservation);
+  ccgc_collector_notify_allocation(heap->base.collector,
+                                   page->base.page.reservation);
   uint8_t *cell = page->cells_start;
   ((blinkish_header *)cell)->word =
       blinkish_header_make(type, cell_size, wrappable, false);
@@ -263,10 +231,11 @@ static void each_in_page(blinkish_heap *heap, blinkish_page *page,
   }
 }
 
-void blinkish_each_object(blinkish_heap *heap, void (*fn)(void *, void *),
-                          void *data) {
-  for (blinkish_page *page = heap->pages; page; page = page->next)
-    each_in_page(heap, page, fn, data);
-  for (blinkish_page *page = heap->large_pages; page; page = page->next)
-    each_in_page(heap, page, fn, data);
+void blinkish_each_object(void *data, void (*fn)(void *, void *),
+                          void *fn_data) {
+  blinkish_heap *heap = data;
+  ccgc_page_space *space = &heap->base.space;
+  for (ccgc_space_page *page = ccgc_page_space_first(space); page;
+       page = ccgc_page_space_next(space, page))
+    each_in_page(heap, (blinkish_page *)page, fn, fn_data);
 }

@@ -32,20 +32,20 @@ ccgc_status blinkish_register_prefinalizer(blinkish_heap *heap, void *object,
                                            blinkish_prefinalizer_fn fn) {
   const char *call = "blinkish_register_prefinalizer";
   if (blinkish_in_reclamation(heap) || heap->tearing_down)
-    return ccgc_error_misuse(heap->errors, CCGC_E_IN_COLLECTION,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_IN_COLLECTION,
                              "%s: called from a pre-finalizer or finalizer",
                              call);
   if (!fn)
-    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                              "%s: no function given", call);
   if (!blinkish_check_object(heap, object, call, "object"))
-    return heap->errors->last.code;
+    return heap->base.errors->last.code;
   if (!heap->prefinalizers) {
     heap->prefinalizers = g_array_new(FALSE, FALSE, sizeof(prefinalizer));
     heap->prefinalized = g_hash_table_new(g_direct_hash, g_direct_equal);
   }
   if (g_hash_table_contains(heap->prefinalized, object))
-    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                              "%s: %s %p already has a pre-finalizer (at most "
                              "one per object)",
                              call, blinkish_type_info_of(heap, object)->name,

@@ -88,8 +88,8 @@ static bool sweep_page(blinkish_heap *heap, blinkish_page *page) {
         cell += size;
         continue;
       }
-      heap->used_bytes -= size;
-      heap->object_count--;
+      heap->base.space.used_bytes -= size;
+      heap->base.space.object_count--;
       blinkish_page_set_start(page, cell, false);
       poison(cell + 8, size - 8);
       header->word = blinkish_header_make(0, size, false, true);
@@ -113,34 +113,23 @@ void blinkish_sweep(void *data) {
   heap->in_finalization = false;
 
   blinkish_free_lists_clear(heap);
-  blinkish_page **link = &heap->pages;
-  while (*link) {
-    blinkish_page *page = *link;
-    if (sweep_page(heap, page)) {
-      *link = page->next;
-      blinkish_page_release(heap, page, false);
-    } else {
-      link = &page->next;
-    }
+  ccgc_page_space *space = &heap->base.space;
+  for (ccgc_space_page *page = space->pages, *next; page; page = next) {
+    next = page->next;
+    if (sweep_page(heap, (blinkish_page *)page))
+      ccgc_page_space_release(space, page);
   }
-  link = &heap->large_pages;
-  while (*link) {
-    blinkish_page *page = *link;
-    blinkish_header *header = (blinkish_header *)page->cells_start;
-    void *payload = page->cells_start +
-                    blinkish_payload_offset(blinkish_header_is_wrappable(header));
-    if (ccgc_is_marked(payload)) {
-      link = &page->next;
-      continue;
-    }
-    heap->used_bytes -= blinkish_header_cell_size(header);
-    heap->object_count--;
-    *link = page->next;
-    blinkish_page_release(heap, page, true);
+  for (ccgc_space_page *page = space->large_pages, *next; page; page = next) {
+    next = page->next;
+    uint8_t *cell = ((blinkish_page *)page)->cells_start;
+    blinkish_header *header = (blinkish_header *)cell;
+    void *payload =
+        cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
+    if (ccgc_is_marked(payload)) continue;
+    heap->base.space.used_bytes -= blinkish_header_cell_size(header);
+    heap->base.space.object_count--;
+    ccgc_page_space_release(space, page);
   }
   /* Grow the next trigger with the live size, as V8 and Oilpan do. */
-  size_t target = heap->committed_bytes * 2;
-  size_t floor = heap->options.soft_limit_bytes ? heap->options.soft_limit_bytes
-                                                : (size_t)8 * 1024 * 1024;
-  heap->soft_limit = target > floor ? target : floor;
+  ccgc_heap_base_grow_soft_limit(&heap->base);
 }

@@ -42,7 +42,7 @@ static bool check_vector(blinkish_heap *heap, const void *vector,
                          const char *call) {
   if (!blinkish_check_object(heap, vector, call, "vector")) return false;
   if (blinkish_type_of(heap, vector) != heap->vector_type) {
-    ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
                       "%s: %p is a %s, not a HeapVector", call, vector,
                       blinkish_type_name(heap, vector));
     return false;
@@ -53,7 +53,7 @@ static bool check_vector(blinkish_heap *heap, const void *vector,
 static vector_backing *new_backing(blinkish_heap *heap, size_t capacity,
                                    const char *call) {
   if (capacity > (SIZE_MAX - sizeof(vector_backing)) / sizeof(void *)) {
-    ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+    ccgc_error_set(heap->base.errors, CCGC_E_SIZE_OVERFLOW,
                    "%s: a capacity of %zu elements overflows", call, capacity);
     return NULL;
   }
@@ -84,7 +84,7 @@ void *blinkish_vector_get(blinkish_heap *heap, const void *vector, size_t i) {
   if (!check_vector(heap, vector, "blinkish_vector_get")) return NULL;
   vector_backing *backing = ((const heap_vector *)vector)->backing;
   if (i >= backing->length) {
-    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                       "blinkish_vector_get: index %zu out of range (length "
                       "%zu)",
                       i, backing->length);
@@ -96,16 +96,16 @@ void *blinkish_vector_get(blinkish_heap *heap, const void *vector, size_t i) {
 ccgc_status blinkish_vector_set(blinkish_heap *heap, void *vector, size_t i,
                                 void *value) {
   if (!check_vector(heap, vector, "blinkish_vector_set"))
-    return heap->errors->last.code;
+    return heap->base.errors->last.code;
   vector_backing *backing = ((heap_vector *)vector)->backing;
   if (i >= backing->length)
-    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                              "blinkish_vector_set: index %zu out of range "
                              "(length %zu)",
                              i, backing->length);
   if (value &&
       !blinkish_check_object(heap, value, "blinkish_vector_set", "value"))
-    return heap->errors->last.code;
+    return heap->base.errors->last.code;
   /* Checked here too (blinkish_member_set would) so the report names this
    * call (.inv.no-resurrection). */
   if (blinkish_refuse_resurrection(heap, vector, value, "blinkish_vector_set",
@@ -117,10 +117,10 @@ ccgc_status blinkish_vector_set(blinkish_heap *heap, void *vector, size_t i,
 ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
                                    void *value) {
   if (!check_vector(heap, vector, "blinkish_vector_append"))
-    return heap->errors->last.code;
+    return heap->base.errors->last.code;
   if (value &&
       !blinkish_check_object(heap, value, "blinkish_vector_append", "value"))
-    return heap->errors->last.code;
+    return heap->base.errors->last.code;
   if (blinkish_refuse_resurrection(heap, vector, value,
                                    "blinkish_vector_append", NULL))
     return CCGC_E_DEAD_OBJECT; /* .inv.no-resurrection */
@@ -129,7 +129,7 @@ ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
   if (backing->length == backing->capacity) {
     vector_backing *grown =
         new_backing(heap, backing->capacity * 2, "blinkish_vector_append");
-    if (!grown) return heap->errors->last.code;
+    if (!grown) return heap->base.errors->last.code;
     backing = self->backing; /* unchanged: allocation never collects */
     for (size_t i = 0; i < backing->length; i++)
       blinkish_member_set(heap, grown, &grown->items[i], backing->items[i]);
@@ -148,10 +148,10 @@ ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
 
 ccgc_status blinkish_vector_remove(blinkish_heap *heap, void *vector, size_t i) {
   if (!check_vector(heap, vector, "blinkish_vector_remove"))
-    return heap->errors->last.code;
+    return heap->base.errors->last.code;
   vector_backing *backing = ((heap_vector *)vector)->backing;
   if (i >= backing->length)
-    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                              "blinkish_vector_remove: index %zu out of range "
                              "(length %zu)",
                              i, backing->length);

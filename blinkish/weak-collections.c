@@ -83,7 +83,7 @@ static void call_release(blinkish_heap *heap,
 static void release_value(blinkish_heap *heap, blinkish_weak_collection *self,
                           void *value) {
   if (!self->is_external || !self->external.release) return;
-  if (!ccgc_barrier_marking(heap->barrier)) {
+  if (!ccgc_barrier_marking(heap->base.barrier)) {
     call_release(heap, self->external.release, value, self->external_data);
     return;
   }
@@ -117,7 +117,7 @@ static blinkish_weak_collection *check_collection(blinkish_heap *heap,
     return NULL;
   blinkish_type_id type = blinkish_header_type(blinkish_header_of(object));
   if (type != (map ? heap->map_type : heap->set_type)) {
-    ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
                       "%s: %p is a %s, not a %s", call, object,
                       heap->types[type].name,
                       map ? "HeapEphemeronMap" : "HeapWeakSet");
@@ -140,12 +140,12 @@ static ccgc_status refuse_finalizer_store(blinkish_heap *heap,
                                                                  : NULL;
   if (dead)
     return ccgc_error_misuse(
-        heap->errors, CCGC_E_DEAD_OBJECT,
+        heap->base.errors, CCGC_E_DEAD_OBJECT,
         "%s: store during finalization: resurrection of dead %s %p (a "
         "finalizer must not write heap objects, .inv.finalizer-no-store, and "
         "never a dead object into another, .inv.no-resurrection)",
         call, blinkish_type_info_of(heap, dead)->name, dead);
-  return ccgc_error_misuse(heap->errors, CCGC_E_DEAD_OBJECT,
+  return ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
                            "%s: store during finalization (a finalizer must "
                            "not write heap objects)",
                            call);
@@ -159,7 +159,7 @@ static ccgc_status check_prefinalizer_store(blinkish_heap *heap,
                                             const char *call, void *key,
                                             void *value, void *target) {
   if (!self->table || blinkish_is_dying(heap, self))
-    return ccgc_error_misuse(heap->errors, CCGC_E_DEAD_OBJECT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
                              "%s: the %s %p was found dead by this collection "
                              "and takes no new entries (its entries were "
                              "already released)",
@@ -174,7 +174,7 @@ static ccgc_status check_prefinalizer_store(blinkish_heap *heap,
    * pre_reclaim runs before any reclaim), so its mark is still the verdict. */
   if (self->is_external && target &&
       (heap->tearing_down || !ccgc_is_marked(target)))
-    return ccgc_error_misuse(heap->errors, CCGC_E_DEAD_OBJECT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
                              "%s: resurrection from a pre-finalizer: the "
                              "value's target %p was found dead by this "
                              "collection; keeping it in live map %p would "
@@ -216,7 +216,7 @@ void *blinkish_weak_map_new_external(blinkish_heap *heap,
                                      const blinkish_external_value_ops *ops,
                                      void *data) {
   if (!ops || !ops->target) {
-    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                       "blinkish_weak_map_new_external: the ops need a target "
                       "function");
     return NULL;
@@ -240,14 +240,14 @@ static ccgc_status rebuild(blinkish_heap *heap, blinkish_weak_collection *self,
   blinkish_weak_table *old = self->table;
   blinkish_weak_table *fresh = blinkish_weak_table_new(
       heap, capacity, old->is_set, old->target, old->target_data, call);
-  if (!fresh) return heap->errors->last.code;
+  if (!fresh) return heap->base.errors->last.code;
   fresh->prefetch = old->prefetch;
   /* self->table is unchanged: allocation never collects. Copied without the
    * barrier and published white: the member store greys the new table and
    * the marker traces it, so a dead key copied along is not resurrected for
    * a cycle (.inv.unpublished-white). */
   blinkish_weak_table_copy(heap, fresh, old);
-  ccgc_barrier_unmark_unpublished(heap->barrier, fresh);
+  ccgc_barrier_unmark_unpublished(heap->base.barrier, fresh);
   blinkish_member_set(heap, self, (void **)&self->table, fresh);
   blinkish_weak_table_retire(old);
   return CCGC_OK;
@@ -264,10 +264,10 @@ static void maybe_shrink(blinkish_heap *heap, blinkish_weak_collection *self,
       table->capacity <= BLINKISH_WEAK_TABLE_MIN_CAPACITY ||
       table->live * 8 >= table->capacity)
     return;
-  ccgc_error saved = heap->errors->last;
+  ccgc_error saved = heap->base.errors->last;
   if (rebuild(heap, self, blinkish_weak_table_capacity_for(table->live),
               call) != CCGC_OK)
-    heap->errors->last = saved;
+    heap->base.errors->last = saved;
 }
 
 /* Room for one more entry, growing the table if needed. */
@@ -277,7 +277,7 @@ static ccgc_status make_room(blinkish_heap *heap,
   blinkish_weak_table *table = self->table;
   if (blinkish_weak_table_has_room(table)) return CCGC_OK;
   if (blinkish_in_reclamation(heap))
-    return ccgc_error_misuse(heap->errors, CCGC_E_IN_COLLECTION,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_IN_COLLECTION,
                              "%s: the %s must grow, which allocates, and a "
                              "pre-finalizer must not allocate",
                              call, what(self));
@@ -285,7 +285,7 @@ static ccgc_status make_room(blinkish_heap *heap,
    * the same size (or smaller) instead of doubling. */
   size_t capacity = blinkish_weak_table_capacity_for(table->live + 1);
   if (capacity == 0)
-    return ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+    return ccgc_error_set(heap->base.errors, CCGC_E_SIZE_OVERFLOW,
                           "%s: the %s cannot grow beyond %zu entries", call,
                           what(self), table->live);
   return rebuild(heap, self, capacity, call);
@@ -296,7 +296,7 @@ static ccgc_status make_room(blinkish_heap *heap,
 /* Stores key -> value (sets: value == key). Checked and validated by the
  * callers except for the phase rules, which are here. */
 static ccgc_status refuse_reentry(blinkish_heap *heap, const char *call) {
-  return ccgc_error_misuse(heap->errors, CCGC_E_IN_COLLECTION,
+  return ccgc_error_misuse(heap->base.errors, CCGC_E_IN_COLLECTION,
                            "%s: called from an external value's release "
                            "function (it may not change weak collections)",
                            call);
@@ -315,8 +315,8 @@ static ccgc_status store(blinkish_heap *heap, blinkish_weak_collection *self,
                  : value;
     /* The marker would take any other address for an object of some heap. */
     if (self->is_external && target &&
-        !ccgc_collector_find_page(heap->collector, target))
-      return ccgc_error_misuse(heap->errors, CCGC_E_FOREIGN_POINTER,
+        !ccgc_collector_find_page(heap->base.collector, target))
+      return ccgc_error_misuse(heap->base.errors, CCGC_E_FOREIGN_POINTER,
                                "%s: the target of value %p is %p, which is "
                                "not in any heap of this collector",
                                call, value, target);
@@ -347,7 +347,7 @@ static bool remove_key(blinkish_heap *heap, blinkish_weak_collection *self,
     return false;
   }
   if (heap->in_finalization) {
-    ccgc_error_misuse(heap->errors, CCGC_E_DEAD_OBJECT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
                       "%s: store during finalization (a finalizer must not "
                       "write heap objects)",
                       call);
@@ -366,7 +366,7 @@ static bool remove_key(blinkish_heap *heap, blinkish_weak_collection *self,
 /* Keys are DOM objects of this heap, checked like member values. */
 static bool check_key(blinkish_heap *heap, const void *key, const char *call) {
   if (!key) {
-    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                       "%s: the key is NULL (keys are DOM objects)", call);
     return false;
   }
@@ -379,10 +379,10 @@ ccgc_status blinkish_weak_map_set(blinkish_heap *heap, void *map, void *key,
                                   void *value) {
   const char *call = "blinkish_weak_map_set";
   blinkish_weak_collection *self = check_collection(heap, map, true, call);
-  if (!self || !check_key(heap, key, call)) return heap->errors->last.code;
+  if (!self || !check_key(heap, key, call)) return heap->base.errors->last.code;
   if (!self->is_external && value &&
       !blinkish_check_object(heap, value, call, "value"))
-    return heap->errors->last.code;
+    return heap->base.errors->last.code;
   return store(heap, self, key, value, call);
 }
 
@@ -419,7 +419,7 @@ size_t blinkish_weak_map_size(blinkish_heap *heap, const void *map) {
 ccgc_status blinkish_weak_set_add(blinkish_heap *heap, void *set, void *key) {
   const char *call = "blinkish_weak_set_add";
   blinkish_weak_collection *self = check_collection(heap, set, false, call);
-  if (!self || !check_key(heap, key, call)) return heap->errors->last.code;
+  if (!self || !check_key(heap, key, call)) return heap->base.errors->last.code;
   return store(heap, self, key, key, call); /* the value word mirrors the key */
 }
 

@@ -35,7 +35,7 @@ blinkish_weak_table *blinkish_weak_table_new(blinkish_heap *heap,
   if (capacity == 0 ||
       capacity > (SIZE_MAX - sizeof(blinkish_weak_table)) /
                      sizeof(blinkish_weak_entry)) {
-    ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+    ccgc_error_set(heap->base.errors, CCGC_E_SIZE_OVERFLOW,
                    "%s: a weak table of that many entries overflows", call);
     return NULL;
   }
@@ -80,10 +80,10 @@ bool blinkish_weak_table_has_room(const blinkish_weak_table *table) {
  * (floating garbage, reclaimed by the next collection). */
 static void barrier_pair(blinkish_heap *heap, const blinkish_weak_table *table,
                          blinkish_weak_entry *entry, void *key, void *value) {
-  ccgc_write_barrier(heap->barrier, (void *)table, &entry->key,
+  ccgc_write_barrier(heap->base.barrier, (void *)table, &entry->key,
                      key); /* .inv.no-black-to-white */
-  if (ccgc_barrier_marking(heap->barrier))
-    ccgc_write_barrier(heap->barrier, (void *)table, &entry->value,
+  if (ccgc_barrier_marking(heap->base.barrier))
+    ccgc_write_barrier(heap->base.barrier, (void *)table, &entry->value,
                        blinkish_weak_table_target(table, value));
 }
 

@@ -12,7 +12,7 @@
 
 static bool length_fits(v8ish_heap *heap, size_t length, const char *call) {
   if (length <= V8ISH_MAX_ELEMENTS) return true;
-  ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+  ccgc_error_set(heap->base.errors, CCGC_E_SIZE_OVERFLOW,
                  "%s: %zu elements overflow the largest object (%zu elements)",
                  call, length, (size_t)V8ISH_MAX_ELEMENTS);
   return false;
@@ -62,7 +62,7 @@ ccgc_status v8ish_double_array_set(v8ish_heap *heap, v8ish_local array,
   if (!a) return v8ish_last_status(heap);
   size_t length = (size_t)v8ish_smi_value(a[LENGTH]);
   if (i >= length)
-    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                              "v8ish_double_array_set: index %zu out of range "
                              "(length %zu)",
                              i, length);
@@ -109,7 +109,7 @@ ccgc_status v8ish_array_set(v8ish_heap *heap, v8ish_local array, size_t i,
   if (!v8ish_handle_read(heap, value, "v8ish_array_set", &raw))
     return CCGC_E_DEAD_HANDLE;
   if (i >= length)
-    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                              "v8ish_array_set: index %zu out of range (length "
                              "%zu)",
                              i, length);

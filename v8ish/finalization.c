@@ -83,7 +83,7 @@ void v8ish_trace_pending(v8ish_heap *heap, ccgc_visitor *visitor) {
 
 static word_t *new_cells(v8ish_heap *heap, size_t capacity, const char *call) {
   if (capacity > V8ISH_MAX_ELEMENTS / CELL_WORDS) {
-    ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+    ccgc_error_set(heap->base.errors, CCGC_E_SIZE_OVERFLOW,
                    "%s: %zu registrations overflow the largest object", call,
                    capacity);
     return NULL;
@@ -102,7 +102,7 @@ v8ish_local v8ish_finalization_registry_new(v8ish_heap *heap,
                                             void *data) {
   const char *call = "v8ish_finalization_registry_new";
   if (!callback) {
-    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                       "%s: NULL callback", call);
     return v8ish_local_empty();
   }
@@ -146,14 +146,14 @@ ccgc_status v8ish_finalization_registry_register(v8ish_heap *heap,
   /* As in JS: the target must be an object, and holding it as the held value
    * would keep it alive forever. */
   if (!v8ish_is_ref(target_word))
-    return ccgc_error_set(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                           "%s: the target must be an object", call);
   if (target_word == held_word)
-    return ccgc_error_set(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                           "%s: the target and the held value are the same",
                           call);
   if (!v8ish_local_is_empty(token) && !v8ish_is_ref(token_word))
-    return ccgc_error_set(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                           "%s: the unregister token must be an object", call);
   word_t *cells = cells_of(r);
   size_t count = cells_count(cells);
@@ -166,7 +166,7 @@ ccgc_status v8ish_finalization_registry_register(v8ish_heap *heap,
     for (size_t i = 0; i < count * CELL_WORDS; i++)
       v8ish_store_raw(grown, CELLS_HEADER + i, cells[CELLS_HEADER + i]);
     grown[CELLS_COUNT] = cells[CELLS_COUNT];
-    ccgc_barrier_unmark_unpublished(heap->barrier, grown);
+    ccgc_barrier_unmark_unpublished(heap->base.barrier, grown);
     v8ish_store(heap, r, REGISTRY_CELLS, v8ish_tag(grown));
     cells = grown;
   }
@@ -217,7 +217,7 @@ size_t v8ish_finalization_registry_unregister(v8ish_heap *heap,
   v8ish_value token_word;
   if (!r || !v8ish_handle_read(heap, token, call, &token_word)) return 0;
   if (!v8ish_is_ref(token_word)) {
-    ccgc_error_set(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                    "%s: the unregister token must be an object", call);
     return 0;
   }
@@ -240,10 +240,10 @@ ccgc_status v8ish_global_set_weak_callback(v8ish_heap *heap,
   if (global.index == 0 || global.index >= heap->global_count ||
       !heap->globals[global.index].in_use ||
       heap->globals[global.index].generation != global.generation)
-    return ccgc_error_misuse(heap->errors, CCGC_E_DEAD_HANDLE,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_HANDLE,
                              "%s: global handle used after it was freed", call);
   if (!callback)
-    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                              "%s: NULL callback", call);
   global_node *node = &heap->globals[global.index];
   node->weak = true; /* no longer a root: from the next marking on */

@@ -50,7 +50,7 @@ void v8ish_handle_scope_open(v8ish_heap *heap, v8ish_handle_scope *scope) {
   if (!grow((void **)&heap->scopes, &heap->scope_capacity,
             heap->scope_depth + 1, sizeof(scope_record)) ||
       !grow_handles(heap, heap->handle_top + 2)) {
-    ccgc_error_misuse(heap->errors, CCGC_E_OUT_OF_MEMORY,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                       "v8ish_handle_scope_open: out of memory");
     return;
   }
@@ -75,7 +75,7 @@ static bool innermost(v8ish_handle_scope *scope, const char *call) {
   v8ish_heap *heap = scope->heap;
   if (heap->scope_depth == 0 || scope->depth != heap->scope_depth - 1 ||
       heap->scopes[scope->depth].serial != scope->serial) {
-    ccgc_error_misuse(heap->errors, CCGC_E_DEAD_HANDLE,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_HANDLE,
                       "%s: the scope is not the innermost open scope", call);
     return false;
   }
@@ -103,13 +103,13 @@ v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
   v8ish_heap *heap = scope->heap;
   scope_record *record = &heap->scopes[scope->depth];
   if (scope->depth == 0) {
-    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                       "v8ish_handle_scope_escape: the outermost scope has no "
                       "enclosing scope to escape to");
     return v8ish_local_empty();
   }
   if (record->escaped) {
-    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                       "v8ish_handle_scope_escape: a scope escapes one value "
                       "only");
     return v8ish_local_empty();
@@ -130,12 +130,12 @@ v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
 v8ish_local v8ish_handle_new(v8ish_heap *heap, v8ish_value value,
                              const char *call) {
   if (heap->scope_depth == 0) {
-    ccgc_error_misuse(heap->errors, CCGC_E_DEAD_HANDLE,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_HANDLE,
                       "%s: no handle scope is open", call);
     return v8ish_local_empty();
   }
   if (!grow_handles(heap, heap->handle_top + 1)) {
-    ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
+    ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                    "%s: out of memory for a handle", call);
     return v8ish_local_empty();
   }
@@ -155,7 +155,7 @@ bool v8ish_handle_read(v8ish_heap *heap, v8ish_local local, const char *call,
    * now (a closed scope's slots are zeroed, a re-used slot has a new serial). */
   if (local.index >= heap->handle_top || local.scope_serial == 0 ||
       heap->handle_serials[local.index] != local.scope_serial) {
-    ccgc_error_misuse(heap->errors, CCGC_E_DEAD_HANDLE,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_HANDLE,
                       "%s: handle used after its scope closed", call);
     return false;
   }
@@ -189,18 +189,11 @@ static global_node *checked_global(v8ish_heap *heap, v8ish_global global,
   if (global.index == 0 || global.index >= heap->global_count ||
       !heap->globals[global.index].in_use ||
       heap->globals[global.index].generation != global.generation) {
-    ccgc_error_misuse(heap->errors, CCGC_E_DEAD_HANDLE,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_HANDLE,
                       "%s: global handle used after it was freed", call);
     return NULL;
   }
   return &heap->globals[global.index];
-}
-
-/* A root slot (global handle, traced reference) now holds value: no holder
- * object, the slot is the root's own word. */
-static void barrier(v8ish_heap *heap, v8ish_value *slot, v8ish_value value) {
-  if (v8ish_is_ref(value))
-    ccgc_write_barrier(heap->barrier, NULL, slot, v8ish_untag(value));
 }
 
 v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
@@ -215,7 +208,7 @@ v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
     if (heap->global_count >= UINT32_MAX ||
         !grow((void **)&heap->globals, &heap->global_capacity,
               heap->global_count + 1, sizeof(global_node))) {
-      ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
+      ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                      "v8ish_global_new: out of memory");
       return none;
     }
@@ -229,7 +222,8 @@ v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
   node->callback = NULL;
   node->value = raw;
   node->has_value = !v8ish_local_is_empty(value);
-  if (!weak) barrier(heap, &node->value, raw); /* a root made while marking */
+  /* A root made while marking (.inv.script-store-barriered). */
+  if (!weak) v8ish_root_barrier(heap, &node->value, raw);
   v8ish_global global = {index, node->generation};
   return global;
 }
@@ -247,7 +241,8 @@ void v8ish_global_set(v8ish_heap *heap, v8ish_global global,
   if (!node || !v8ish_handle_read(heap, value, "v8ish_global_set", &raw)) return;
   node->value = raw;
   node->has_value = !v8ish_local_is_empty(value);
-  if (!node->weak) barrier(heap, &node->value, raw); /* .inv.script-store-barriered */
+  /* .inv.script-store-barriered */
+  if (!node->weak) v8ish_root_barrier(heap, &node->value, raw);
 }
 
 void v8ish_global_free(v8ish_heap *heap, v8ish_global global) {
@@ -274,7 +269,7 @@ v8ish_traced *v8ish_traced_new(v8ish_heap *heap, v8ish_local value) {
   if (!v8ish_handle_read(heap, value, "v8ish_traced_new", &raw)) return NULL;
   v8ish_traced *traced = calloc(1, sizeof *traced);
   if (!traced) {
-    ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
+    ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                    "v8ish_traced_new: out of memory");
     return NULL;
   }
@@ -290,15 +285,15 @@ void v8ish_traced_set(v8ish_heap *heap, v8ish_traced *traced,
                       v8ish_local value) {
   v8ish_value raw;
   if (!traced) {
-    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                       "v8ish_traced_set: NULL traced reference");
     return;
   }
   if (!v8ish_handle_read(heap, value, "v8ish_traced_set", &raw)) return;
   __atomic_store_n(&traced->value, raw, __ATOMIC_RELEASE);
   traced->has_value = !v8ish_local_is_empty(value);
-  barrier(heap, &traced->value, raw); /* .inv.script-store-barriered: the
-                                        * holder may be black */
+  /* .inv.script-store-barriered: the holder may be black */
+  v8ish_root_barrier(heap, &traced->value, raw);
 }
 
 v8ish_local v8ish_traced_get(v8ish_heap *heap, const v8ish_traced *traced) {

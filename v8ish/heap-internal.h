@@ -29,7 +29,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#include "ccgc-heap.h"
+#include "heap-base.h"
 #include "v8ish.h"
 
 #define V8ISH_SIG 0x56384953u /* "V8IS" (.sig) */
@@ -91,10 +91,11 @@ static inline void v8ish_store_raw(word_t *object, size_t index, word_t value) {
   __atomic_store_n(&object[index], value, __ATOMIC_RELEASE);
 }
 
+/* A page of the heap's page space (page-space.h): the space's header, then
+ * the object area's bounds. */
 typedef struct v8ish_page {
-  ccgc_page base; /* first (.inv.page-aligned) */
-  struct v8ish_page *next;
-  word_t *start, *end; /* object area */
+  ccgc_space_page base; /* first (.inv.page-aligned) */
+  word_t *start, *end;  /* object area */
 } v8ish_page;
 
 /* has_value separates "holds the integer 0" (word 0) from "holds nothing"
@@ -139,19 +140,11 @@ typedef struct scope_record {
 } scope_record;
 
 struct v8ish_heap {
-  uint32_t sig;
-  ccgc_collector *collector;
-  ccgc_barrier *barrier;
-  ccgc_error_sink *errors;
-  int heap_id;
-  ccgc_heap_ops ops;
-  v8ish_heap_options options;
+  /* First: signature, collector, barrier, errors, limits, the page space
+   * (marking/heap-base.h); a v8ish_heap * is a ccgc_heap_base *. */
+  ccgc_heap_base base;
 
-  /* Pages and allocation (space.c). */
-  v8ish_page *pages, *large_pages;
-  size_t normal_page_count, large_page_count;
-  size_t committed_bytes, used_bytes, object_count;
-  size_t soft_limit;
+  /* Allocation (space.c). */
   uint8_t *lab_cursor, *lab_limit;
   word_t *free_lists[V8ISH_BUCKETS];
 
@@ -185,15 +178,28 @@ struct v8ish_heap {
 
 /* space.c (the fast path is v8ish_allocate in space-inl.h) */
 word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call);
-void v8ish_space_prepare(v8ish_heap *heap);
-void v8ish_space_sweep(v8ish_heap *heap);
+void v8ish_space_prepare(void *heap); /* the prepare op */
+void v8ish_space_sweep(void *heap);   /* the reclaim op */
 void v8ish_space_release_all(v8ish_heap *heap);
 void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes);
-void v8ish_each_object(v8ish_heap *heap, void (*fn)(void *, void *),
-                       void *data);
+/* The for_each_object op: fn for every object, fillers skipped. */
+void v8ish_each_object(void *heap, void (*fn)(void *, void *), void *data);
 size_t v8ish_size_of(const word_t *object);
+size_t v8ish_object_size(void *heap, const void *object); /* the op */
 /* Words readable from object to the end of its page (bounds for snapshots). */
 size_t v8ish_words_to_page_end(const word_t *object);
+
+/* stores.c: every store of a reference, barriered
+ * (.inv.script-store-barriered). */
+/* object[index] = value (a tagged field). */
+void v8ish_store(v8ish_heap *heap, word_t *object, size_t index,
+                 v8ish_value value);
+/* A wrapper's embedder field = object (a raw DOM address, or NULL). */
+void v8ish_store_embedder(v8ish_heap *heap, word_t *wrapper, void *object);
+/* After a root slot (global handle, traced reference) was set to value: no
+ * holder object, the slot is the root's own word. */
+void v8ish_root_barrier(v8ish_heap *heap, v8ish_value *slot,
+                        v8ish_value value);
 
 /* hidden-class.c, values.c, arrays.c, objects.c */
 v8ish_instance_type v8ish_class_type(v8ish_value klass);
@@ -210,8 +216,6 @@ v8ish_value v8ish_new_fixed_array(v8ish_heap *heap, size_t length,
                                   const char *call);
 /* The hash stored in a string's raw hash word. */
 word_t v8ish_hash_bytes(const char *bytes, size_t len);
-void v8ish_store(v8ish_heap *heap, word_t *object, size_t index,
-                 v8ish_value value);
 const char *v8ish_string_bytes(v8ish_value string);
 /* Index of property name in klass, or -1. */
 long v8ish_class_find(v8ish_value klass, const char *name);
@@ -268,8 +272,21 @@ bool v8ish_unsafe_shape_change_begin(v8ish_heap *heap, word_t *object);
 void v8ish_unsafe_shape_change_end(v8ish_heap *heap, word_t *object,
                                    bool locked);
 
-/* heap.c */
-void v8ish_trace(v8ish_heap *heap, word_t *object, ccgc_visitor *visitor);
+/* trace.c (.inv.tagged-fields): the trace_roots and trace_object ops, and
+ * the description of a layout the concurrent visit shares. */
+void v8ish_trace_roots(void *heap, ccgc_visitor *visitor);
+void v8ish_trace_object(void *heap, void *object, ccgc_visitor *visitor);
+/* Reports object's references as its class klass (read once by the caller)
+ * describes them; lengths clamped to the page (snapshots may be torn). */
+void v8ish_trace_with_class(word_t *object, v8ish_value klass,
+                            ccgc_visitor *visitor);
+
+/* concurrent-visit.c: the visit_concurrent op. */
+bool v8ish_visit_concurrent(void *heap, void *object, ccgc_visitor *visitor);
+
+/* checks.c */
+/* The type_name op: a wrapper's class name, else its type's name. */
+const char *v8ish_object_type_name(void *heap, const void *object);
 /* The object of a handle if it is of the wanted type, else reports misuse
  * (dead handle or wrong type) and returns NULL; v8ish_last_status is then
  * the reported code. */
@@ -283,7 +300,7 @@ word_t *v8ish_checked_elements(v8ish_heap *heap, v8ish_local array,
                                size_t *length, word_t **owner,
                                const char *call);
 static inline ccgc_status v8ish_last_status(v8ish_heap *heap) {
-  return heap->errors->last.code;
+  return heap->base.errors->last.code;
 }
 
 #endif /* V8ISH_HEAP_INTERNAL_H */

@@ -14,14 +14,6 @@
 
 #include "space-inl.h"
 
-/* Every store of a value into a script object (.inv.script-store-barriered). */
-void v8ish_store(v8ish_heap *heap, word_t *object, size_t index,
-                 v8ish_value value) {
-  v8ish_store_raw(object, index, value);
-  if (v8ish_is_ref(value))
-    ccgc_write_barrier(heap->barrier, object, &object[index], v8ish_untag(value));
-}
-
 v8ish_instance_type v8ish_class_type(v8ish_value klass) {
   return (v8ish_instance_type)v8ish_smi_value(v8ish_untag(klass)[CLASS_TYPE]);
 }

@@ -70,7 +70,7 @@ ccgc_status v8ish_object_set(v8ish_heap *heap, v8ish_local object,
   word_t *o = v8ish_checked_object_like(heap, object, call);
   if (!o) return v8ish_last_status(heap);
   if (!name)
-    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                              "v8ish_object_set: NULL property name");
   v8ish_value raw; /* an empty local stores the integer 0 */
   if (!v8ish_handle_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
@@ -78,7 +78,7 @@ ccgc_status v8ish_object_set(v8ish_heap *heap, v8ish_local object,
   long index = v8ish_class_find(klass, name);
   if (index < 0) return add_property(heap, o, klass, name, raw);
   if (is_unboxed(klass, index))
-    return ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
                              "v8ish_object_set: property '%s' holds an unboxed "
                              "double",
                              name);
@@ -130,7 +130,7 @@ static bool optional_context(v8ish_heap *heap, v8ish_local local,
   if (v8ish_is_ref(*out) &&
       v8ish_class_type(v8ish_load(v8ish_untag(*out), 0)) == V8ISH_TYPE_CONTEXT)
     return true;
-  ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+  ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
                     "%s: expected a Context or an empty handle, got %s", call,
                     v8ish_type_name(heap, local));
   return false;
@@ -142,7 +142,7 @@ v8ish_local v8ish_context_new(v8ish_heap *heap, v8ish_local parent,
   v8ish_value previous;
   if (!optional_context(heap, parent, call, &previous)) return v8ish_local_empty();
   if (slot_count > V8ISH_MAX_ELEMENTS) {
-    ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+    ccgc_error_set(heap->base.errors, CCGC_E_SIZE_OVERFLOW,
                    "v8ish_context_new: %zu slots overflow the largest object",
                    slot_count);
     return v8ish_local_empty();
@@ -171,7 +171,7 @@ ccgc_status v8ish_context_set(v8ish_heap *heap, v8ish_local context, size_t i,
   if (!v8ish_handle_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
   size_t length = (size_t)v8ish_smi_value(c[LENGTH]);
   if (i >= length)
-    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                              "v8ish_context_set: slot %zu out of range (%zu "
                              "slots)",
                              i, length);
@@ -238,14 +238,12 @@ ccgc_status v8ish_wrapper_set_embedder(v8ish_heap *heap, v8ish_local wrapper,
                             "v8ish_wrapper_set_embedder");
   if (!w) return v8ish_last_status(heap);
   /* .inv.registered-pages: only an object start of some heap's live page. */
-  if (object && !ccgc_collector_find_page(heap->collector, object))
-    return ccgc_error_misuse(heap->errors, CCGC_E_FOREIGN_POINTER,
+  if (object && !ccgc_collector_find_page(heap->base.collector, object))
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_FOREIGN_POINTER,
                              "v8ish_wrapper_set_embedder: %p is not an object "
                              "of any heap of this collector",
                              object);
-  v8ish_store_raw(w, WRAPPER_EMBEDDER, (word_t)object); /* raw, not tagged */
-  ccgc_write_barrier(heap->barrier, w, &w[WRAPPER_EMBEDDER],
-                     object); /* .inv.script-store-barriered */
+  v8ish_store_embedder(heap, w, object); /* .inv.script-store-barriered */
   return CCGC_OK;
 }
 

@@ -19,12 +19,12 @@
  * v8ish_unsafe_shape_change_end, and markers visit under it
  * (.inv.lock-visit). No-op while marking is off. Returns the token for _end. */
 bool v8ish_unsafe_shape_change_begin(v8ish_heap *heap, word_t *object) {
-  return ccgc_barrier_before_unsafe_change(heap->barrier, object);
+  return ccgc_barrier_before_unsafe_change(heap->base.barrier, object);
 }
 
 void v8ish_unsafe_shape_change_end(v8ish_heap *heap, word_t *object,
                                    bool locked) {
-  ccgc_barrier_after_unsafe_change(heap->barrier, object, locked);
+  ccgc_barrier_after_unsafe_change(heap->base.barrier, object, locked);
 }
 
 /* --- double unboxing ------------------------------------------------------------ */
@@ -38,7 +38,7 @@ ccgc_status v8ish_object_unbox_double(v8ish_heap *heap, v8ish_local object,
   long index = name ? v8ish_class_find(klass, name) : -1;
   word_t *k = v8ish_untag(klass);
   if (index < 0 || index >= v8ish_smi_value(k[CLASS_INOBJECT_COUNT]))
-    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                              "%s: '%s' is not an in-object property", call,
                              name ? name : "(null)");
   if ((v8ish_smi_value(k[CLASS_RAW_BITS]) >> index) & 1) return CCGC_OK;
@@ -46,7 +46,7 @@ ccgc_status v8ish_object_unbox_double(v8ish_heap *heap, v8ish_local object,
   v8ish_value boxed = v8ish_load(o, slot);
   if (!v8ish_is_ref(boxed) ||
       v8ish_class_type(v8ish_load(v8ish_untag(boxed), 0)) != V8ISH_TYPE_HEAP_NUMBER)
-    return ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
                              "%s: property '%s' does not hold a boxed number",
                              call, name);
   /* A private class: same properties, the field flipped to raw. */
@@ -116,7 +116,7 @@ static word_t *trim_fixed_array(v8ish_heap *heap, word_t *array, size_t n,
    * (.inv.trim-visited-first). Under locking the lock also keeps a marker
    * that already won the old start out until the new header is written. */
   bool locked = v8ish_unsafe_shape_change_begin(heap, array);
-  if (locked) ccgc_barrier_visit_before_move(heap->barrier, array);
+  if (locked) ccgc_barrier_visit_before_move(heap->base.barrier, array);
   ccgc_color color = ccgc_color_of(array);
   word_t *moved = array + n;
   v8ish_store_raw(moved, LENGTH, v8ish_smi((intptr_t)(length - n)));
@@ -126,7 +126,7 @@ static word_t *trim_fixed_array(v8ish_heap *heap, word_t *array, size_t n,
    * start's granule: then it is the same byte). */
   ccgc_mark_set(moved, color);
   v8ish_unsafe_shape_change_end(heap, array, locked);
-  heap->used_bytes -= n * 8;
+  heap->base.space.used_bytes -= n * 8;
   v8ish_handles_relocate(heap, v8ish_tag(array), v8ish_tag(moved));
   return moved;
 }
@@ -139,7 +139,7 @@ ccgc_status v8ish_array_left_trim(v8ish_heap *heap, v8ish_local array,
   word_t *elements = v8ish_checked_elements(heap, array, &length, &owner, call);
   if (!elements) return v8ish_last_status(heap);
   if (n > length)
-    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                              "%s: cannot trim %zu of %zu elements", call, n,
                              length);
   if (n == 0) return CCGC_OK;
@@ -185,6 +185,7 @@ ccgc_status v8ish_object_shrink_slack(v8ish_heap *heap, v8ish_local object) {
   v8ish_store(heap, o, 0, next); /* the size shrinks ... */
   v8ish_write_filler(heap, o + new_words, (old_words - new_words) * 8);
   v8ish_unsafe_shape_change_end(heap, o, locked);
-  heap->used_bytes -= (old_words - new_words) * 8; /* ... the tail is free */
+  /* ... the tail is free */
+  heap->base.space.used_bytes -= (old_words - new_words) * 8;
   return CCGC_OK;
 }

@@ -20,9 +20,10 @@
 /* Bookkeeping shared by both paths. */
 static inline word_t *v8ish_allocated(v8ish_heap *heap, word_t *object,
                                       size_t bytes) {
-  heap->used_bytes += bytes;
-  heap->object_count++;
-  ccgc_barrier_on_allocate(heap->barrier, object); /* .inv.allocate-black */
+  heap->base.space.used_bytes += bytes;
+  heap->base.space.object_count++;
+  /* .inv.allocate-black */
+  ccgc_barrier_on_allocate(heap->base.barrier, object);
   return object;
 }
 

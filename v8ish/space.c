@@ -1,7 +1,8 @@
-/* space.c - the script heap's pages, allocation and sweeping.
+/* space.c - the script heap's old space: allocation and sweeping on the
+ * pages of its page space (marking/page-space.h).
  *
- * Old space: normal pages carved by a bump pointer (the linear allocation
- * area) and refilled from size-segregated free lists of fillers; objects above
+ * Normal pages carved by a bump pointer (the linear allocation area) and
+ * refilled from size-segregated free lists of fillers; objects above
  * V8ISH_LARGE_THRESHOLD on large pages of their own. Pages stay iterable
  * (.inv.iterable-pages): free space is a filler object.
  */
@@ -9,11 +10,10 @@
 
 #include "space-inl.h"
 
-#define PAGE_HEADER_BYTES 256
-#define OBJECTS_OFFSET (PAGE_HEADER_BYTES + CCGC_MARK_TABLE_BYTES)
 #define POISON_BYTE 0xdb
 
-_Static_assert(sizeof(v8ish_page) <= PAGE_HEADER_BYTES, "page header fits");
+_Static_assert(sizeof(v8ish_page) <= CCGC_SPACE_HEADER_BYTES,
+               "page header fits");
 
 size_t v8ish_size_of(const word_t *object) {
   v8ish_value klass = v8ish_load(object, 0);
@@ -40,16 +40,18 @@ size_t v8ish_size_of(const word_t *object) {
   }
 }
 
+size_t v8ish_object_size(void *heap, const void *object) {
+  (void)heap;
+  return v8ish_size_of(object);
+}
+
 size_t v8ish_words_to_page_end(const word_t *object) {
   v8ish_page *page = (v8ish_page *)ccgc_page_of(object);
   return (size_t)(page->end - object);
 }
 
 static unsigned bucket_for(size_t size) {
-  unsigned bucket = 0;
-  while (bucket + 1 < V8ISH_BUCKETS && ((size_t)16 << (bucket + 1)) <= size)
-    bucket++;
-  return bucket;
+  return ccgc_free_list_bucket(size, V8ISH_BUCKETS);
 }
 
 /* Turns [at, at + bytes) into filler; lists it if it can hold a link. */
@@ -67,50 +69,22 @@ void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes) {
   }
 }
 
-/* Maps a page, or NULL with *why = CCGC_E_HEAP_LIMIT (the hard limit on
+/* Maps and lists a page (for one object of `bytes` if large) and bounds its
+ * object area, or NULL with *why = CCGC_E_HEAP_LIMIT (the hard limit on
  * committed bytes) or CCGC_E_OUT_OF_MEMORY (the OS or the registry refused). */
-static v8ish_page *map_page(v8ish_heap *heap, size_t reservation, bool large,
+static v8ish_page *map_page(v8ish_heap *heap, size_t bytes, bool large,
                             ccgc_status *why) {
-  if (heap->options.limit_bytes &&
-      (reservation > heap->options.limit_bytes ||
-       heap->committed_bytes > heap->options.limit_bytes - reservation)) {
-    *why = CCGC_E_HEAP_LIMIT;
-    return NULL;
-  }
-  v8ish_page *page = (v8ish_page *)ccgc_page_create(
-      heap->collector, heap->heap_id, heap, reservation, large,
-      PAGE_HEADER_BYTES);
-  if (!page) {
-    *why = CCGC_E_OUT_OF_MEMORY;
-    return NULL;
-  }
-  page->start = (word_t *)((uint8_t *)page +
-                           (large ? PAGE_HEADER_BYTES : OBJECTS_OFFSET));
-  page->end = (word_t *)((uint8_t *)page + reservation);
-  heap->committed_bytes += reservation;
+  v8ish_page *page =
+      (v8ish_page *)ccgc_page_space_map(&heap->base.space, bytes, large, why);
+  if (!page) return NULL;
+  page->start = (word_t *)((uint8_t *)page + (large ? CCGC_SPACE_HEADER_BYTES
+                                                    : CCGC_SPACE_MARKS_END));
+  page->end = (word_t *)((uint8_t *)page + page->base.page.reservation);
   return page;
 }
 
-static void release_page(v8ish_heap *heap, v8ish_page *page, bool large) {
-  heap->committed_bytes -= page->base.reservation;
-  if (large)
-    heap->large_page_count--;
-  else
-    heap->normal_page_count--;
-  ccgc_page_destroy(heap->collector, &page->base);
-}
-
 void v8ish_space_release_all(v8ish_heap *heap) {
-  while (heap->pages) {
-    v8ish_page *next = heap->pages->next;
-    release_page(heap, heap->pages, false);
-    heap->pages = next;
-  }
-  while (heap->large_pages) {
-    v8ish_page *next = heap->large_pages->next;
-    release_page(heap, heap->large_pages, true);
-    heap->large_pages = next;
-  }
+  ccgc_page_space_release_all(&heap->base.space);
   heap->lab_cursor = heap->lab_limit = NULL;
   memset(heap->free_lists, 0, sizeof heap->free_lists);
 }
@@ -164,14 +138,9 @@ static word_t *take_free(v8ish_heap *heap, size_t bytes, size_t *taken) {
  * CCGC_PAGE_SIZE bytes (.inv.page-aligned). Fresh page memory is zero. */
 static word_t *allocate_large(v8ish_heap *heap, size_t bytes, size_t *taken,
                               ccgc_status *why) {
-  size_t reservation = (PAGE_HEADER_BYTES + bytes + CCGC_PAGE_SIZE - 1) &
-                       ~(CCGC_PAGE_SIZE - 1);
-  v8ish_page *page = map_page(heap, reservation, true, why);
+  v8ish_page *page = map_page(heap, bytes, true, why);
   if (!page) return NULL;
-  page->next = heap->large_pages;
-  heap->large_pages = page;
-  heap->large_page_count++;
-  *taken = reservation;
+  *taken = page->base.page.reservation;
   return page->start;
 }
 
@@ -182,11 +151,8 @@ static word_t *refill(v8ish_heap *heap, size_t bytes, size_t *taken,
     memset(object, 0, bytes); /* stale bytes of a dead object or filler */
     return object;
   }
-  v8ish_page *page = map_page(heap, CCGC_PAGE_SIZE, false, why);
+  v8ish_page *page = map_page(heap, bytes, false, why);
   if (!page) return NULL;
-  page->next = heap->pages;
-  heap->pages = page;
-  heap->normal_page_count++;
   seal_lab(heap);
   heap->lab_cursor = (uint8_t *)page->start + bytes;
   heap->lab_limit = (uint8_t *)page->end;
@@ -196,7 +162,7 @@ static word_t *refill(v8ish_heap *heap, size_t bytes, size_t *taken,
 
 word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call) {
   if (bytes > V8ISH_MAX_OBJECT_BYTES) {
-    ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+    ccgc_error_set(heap->base.errors, CCGC_E_SIZE_OVERFLOW,
                    "%s: %zu bytes overflows the script heap's largest object "
                    "(%zu bytes)",
                    call, bytes, (size_t)V8ISH_MAX_OBJECT_BYTES);
@@ -210,33 +176,30 @@ word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call) {
                        : refill(heap, size, &taken, &why);
   if (!object) {
     if (why == CCGC_E_OUT_OF_MEMORY)
-      ccgc_error_set(heap->errors, CCGC_E_OUT_OF_MEMORY,
+      ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                      "%s: the system refused memory for %zu bytes", call, size);
     else
-      ccgc_error_set(heap->errors, CCGC_E_HEAP_LIMIT,
+      ccgc_error_set(heap->base.errors, CCGC_E_HEAP_LIMIT,
                      "%s: script heap limit of %zu bytes reached allocating "
                      "%zu bytes (%zu committed)",
-                     call, heap->options.limit_bytes, size,
-                     heap->committed_bytes);
+                     call, heap->base.options.limit_bytes, size,
+                     heap->base.space.committed_bytes);
     return NULL;
   }
   v8ish_allocated(heap, object, size);
   /* .inv.no-gc-in-allocation: only request one. Committed bytes grow only
    * here, so the fast path needs no check. */
-  if (heap->committed_bytes > heap->soft_limit)
-    ccgc_collector_request_gc(heap->collector, CCGC_REASON_ALLOCATION_LIMIT);
+  ccgc_heap_base_poll(&heap->base);
   /* Last: this may run an incremental marking step; the new object is
    * already black then, so the step never visits it uninitialized. */
-  ccgc_collector_notify_allocation(heap->collector, taken);
+  ccgc_collector_notify_allocation(heap->base.collector, taken);
   return object;
 }
 
-void v8ish_space_prepare(v8ish_heap *heap) {
+void v8ish_space_prepare(void *data) {
+  v8ish_heap *heap = data;
   seal_lab(heap);
-  for (v8ish_page *page = heap->pages; page; page = page->next)
-    ccgc_page_clear_marks(&page->base);
-  for (v8ish_page *page = heap->large_pages; page; page = page->next)
-    ccgc_page_clear_marks(&page->base);
+  ccgc_page_space_clear_marks(&heap->base.space);
 }
 
 static bool is_filler(v8ish_heap *heap, const word_t *object) {
@@ -254,15 +217,17 @@ static void each_in_page(v8ish_heap *heap, v8ish_page *page,
   }
 }
 
-void v8ish_each_object(v8ish_heap *heap, void (*fn)(void *, void *),
-                       void *data) {
+void v8ish_each_object(void *data, void (*fn)(void *, void *),
+                       void *fn_data) {
+  v8ish_heap *heap = data;
   /* The linear allocation area may be the rest of a reused free block, with
-   * stale bytes in it: close it so the walk sees one filler (.inv.iterable-pages). */
+   * stale bytes in it: close it so the walk sees one filler
+   * (.inv.iterable-pages). */
   seal_lab(heap);
-  for (v8ish_page *page = heap->pages; page; page = page->next)
-    each_in_page(heap, page, fn, data);
-  for (v8ish_page *page = heap->large_pages; page; page = page->next)
-    each_in_page(heap, page, fn, data);
+  ccgc_page_space *space = &heap->base.space;
+  for (ccgc_space_page *page = ccgc_page_space_first(space); page;
+       page = ccgc_page_space_next(space, page))
+    each_in_page(heap, (v8ish_page *)page, fn, fn_data);
 }
 
 static void poison(word_t *start, size_t bytes) {
@@ -306,8 +271,8 @@ static bool measure_page(v8ish_heap *heap, v8ish_page *page, GArray *runs) {
         at += size / 8;
         continue;
       }
-      heap->used_bytes -= size;
-      heap->object_count--;
+      heap->base.space.used_bytes -= size;
+      heap->base.space.object_count--;
     }
     if (!run) run = at;
     at += size / 8;
@@ -319,22 +284,26 @@ static bool measure_page(v8ish_heap *heap, v8ish_page *page, GArray *runs) {
   return empty;
 }
 
-void v8ish_space_sweep(v8ish_heap *heap) {
+void v8ish_space_sweep(void *data) {
+  v8ish_heap *heap = data;
   /* The mutator allocated during incremental marking: close that area too,
    * or a page holding only it would look empty and go back to the OS. */
   seal_lab(heap);
   memset(heap->free_lists, 0, sizeof heap->free_lists);
   /* Pass 1: measure every page (normal and large) before freeing anything. */
+  ccgc_page_space *space = &heap->base.space;
   GArray *runs = g_array_new(FALSE, FALSE, sizeof(free_run));
   GPtrArray *empty_pages = g_ptr_array_new();
-  for (v8ish_page *page = heap->pages; page; page = page->next) {
-    if (measure_page(heap, page, runs)) g_ptr_array_add(empty_pages, page);
+  for (ccgc_space_page *p = space->pages; p; p = p->next) {
+    if (measure_page(heap, (v8ish_page *)p, runs))
+      g_ptr_array_add(empty_pages, p);
   }
   GPtrArray *dead_large = g_ptr_array_new();
-  for (v8ish_page *page = heap->large_pages; page; page = page->next) {
+  for (ccgc_space_page *p = space->large_pages; p; p = p->next) {
+    v8ish_page *page = (v8ish_page *)p;
     if (ccgc_is_marked(page->start)) continue;
-    heap->used_bytes -= v8ish_size_of(page->start);
-    heap->object_count--;
+    heap->base.space.used_bytes -= v8ish_size_of(page->start);
+    heap->base.space.object_count--;
     g_ptr_array_add(dead_large, page);
   }
   /* Pass 2: free. */
@@ -343,25 +312,12 @@ void v8ish_space_sweep(v8ish_heap *heap) {
     poison(found->start, found->bytes);
     v8ish_write_filler(heap, found->start, found->bytes);
   }
-  for (guint i = 0; i < empty_pages->len; i++) {
-    v8ish_page *page = g_ptr_array_index(empty_pages, i);
-    v8ish_page **link = &heap->pages;
-    while (*link != page) link = &(*link)->next;
-    *link = page->next;
-    release_page(heap, page, false);
-  }
-  for (guint i = 0; i < dead_large->len; i++) {
-    v8ish_page *page = g_ptr_array_index(dead_large, i);
-    v8ish_page **link = &heap->large_pages;
-    while (*link != page) link = &(*link)->next;
-    *link = page->next;
-    release_page(heap, page, true);
-  }
+  for (guint i = 0; i < empty_pages->len; i++)
+    ccgc_page_space_release(space, g_ptr_array_index(empty_pages, i));
+  for (guint i = 0; i < dead_large->len; i++)
+    ccgc_page_space_release(space, g_ptr_array_index(dead_large, i));
   g_array_free(runs, TRUE);
   g_ptr_array_free(empty_pages, TRUE);
   g_ptr_array_free(dead_large, TRUE);
-  size_t target = heap->committed_bytes * 2;
-  size_t floor = heap->options.soft_limit_bytes ? heap->options.soft_limit_bytes
-                                                : (size_t)8 * 1024 * 1024;
-  heap->soft_limit = target > floor ? target : floor;
+  ccgc_heap_base_grow_soft_limit(&heap->base);
 }

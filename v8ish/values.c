@@ -14,7 +14,7 @@
 
 v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value) {
   if (value > SMI_MAX || value < SMI_MIN) {
-    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                       "v8ish_integer: %jd does not fit a small integer (63 "
                       "bits); use v8ish_number_new",
                       (intmax_t)value);
@@ -34,7 +34,7 @@ intptr_t v8ish_integer_value(v8ish_heap *heap, v8ish_local value) {
   v8ish_value raw;
   if (!v8ish_handle_read(heap, value, "v8ish_integer_value", &raw)) return 0;
   if (v8ish_local_is_empty(value) || v8ish_is_ref(raw)) {
-    ccgc_error_misuse(heap->errors, CCGC_E_WRONG_TYPE,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
                       "v8ish_integer_value: expected an integer, got %s",
                       v8ish_type_name(heap, value));
     return 0;
@@ -66,7 +66,7 @@ double v8ish_number_value(v8ish_heap *heap, v8ish_local value) {
 v8ish_value v8ish_new_string(v8ish_heap *heap, const char *bytes, size_t len,
                              const char *call) {
   if (len > V8ISH_MAX_OBJECT_BYTES - STRING_HEADER * 8 - 1) {
-    ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+    ccgc_error_set(heap->base.errors, CCGC_E_SIZE_OVERFLOW,
                    "%s: a string of %zu bytes overflows the largest object",
                    call, len);
     return 0;
@@ -82,7 +82,7 @@ v8ish_value v8ish_new_string(v8ish_heap *heap, const char *bytes, size_t len,
 
 v8ish_local v8ish_string_new(v8ish_heap *heap, const char *bytes, size_t len) {
   if (!bytes && len) {
-    ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                       "v8ish_string_new: NULL bytes for a string of %zu bytes",
                       len);
     return v8ish_local_empty();

@@ -71,7 +71,7 @@ static inline size_t key_index(size_t entry) {
 static inline bool is_key(v8ish_value word) { return v8ish_is_ref(word); }
 static inline bool is_embedder(const v8ish_heap *heap, v8ish_value value) {
   return v8ish_is_ref(value) &&
-         ccgc_page_of(v8ish_untag(value))->heap_id != heap->heap_id;
+         ccgc_page_of(v8ish_untag(value))->heap_id != heap->base.heap_id;
 }
 
 /* Fibonacci hashing of the address: objects are 8-aligned, so the low bits
@@ -170,7 +170,7 @@ static word_t *reserve(v8ish_heap *heap, word_t *holder, word_t *table,
   size_t wanted = MIN_CAPACITY;
   while (wanted < (count_of(table) + 1) * 2) {
     if (wanted > V8ISH_MAX_ELEMENTS / (TABLE_ENTRY * 2)) {
-      ccgc_error_set(heap->errors, CCGC_E_SIZE_OVERFLOW,
+      ccgc_error_set(heap->base.errors, CCGC_E_SIZE_OVERFLOW,
                      "%s: the table cannot grow past %zu entries", call,
                      count_of(table));
       return NULL;
@@ -191,7 +191,7 @@ static word_t *reserve(v8ish_heap *heap, word_t *holder, word_t *table,
     v8ish_store_raw(grown, to, key);
   }
   grown[TABLE_COUNT] = table[TABLE_COUNT];
-  ccgc_barrier_unmark_unpublished(heap->barrier, grown);
+  ccgc_barrier_unmark_unpublished(heap->base.barrier, grown);
   v8ish_store(heap, holder, WEAK_COLLECTION_TABLE, v8ish_tag(grown));
   return grown;
 }
@@ -232,7 +232,7 @@ static bool collection_and_key(v8ish_heap *heap, v8ish_local collection,
   if (!v8ish_handle_read(heap, key, call, key_word)) return false;
   if (!v8ish_is_ref(*key_word)) {
     if (key_required)
-      ccgc_error_set(heap->errors, CCGC_E_INVALID_ARGUMENT,
+      ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                      "%s: invalid key: only objects can be held weakly", call);
     return false;
   }
@@ -278,13 +278,13 @@ ccgc_status v8ish_weak_map_set_embedder(v8ish_heap *heap, v8ish_local map,
                                         v8ish_local key, void *object) {
   const char *call = "v8ish_weak_map_set_embedder";
   /* .inv.registered-pages: only an object of some heap of this collector. */
-  if (!object || !ccgc_collector_find_page(heap->collector, object))
-    return ccgc_error_misuse(heap->errors, CCGC_E_FOREIGN_POINTER,
+  if (!object || !ccgc_collector_find_page(heap->base.collector, object))
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_FOREIGN_POINTER,
                              "%s: %p is not an object of any heap of this "
                              "collector",
                              call, object);
-  if (ccgc_page_of(object)->heap_id == heap->heap_id)
-    return ccgc_error_misuse(heap->errors, CCGC_E_INVALID_ARGUMENT,
+  if (ccgc_page_of(object)->heap_id == heap->base.heap_id)
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                              "%s: %p is a script object; store it with "
                              "v8ish_weak_map_set",
                              call, object);

@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ccgc-heap-options.h"
 #include "ccgc.h"
 #include "ccgc-visitor.h"
 
@@ -64,10 +65,9 @@ typedef struct blinkish_type_info {
   unsigned flags;
 } blinkish_type_info;
 
-typedef struct blinkish_heap_options {
-  size_t limit_bytes;      /* hard limit on committed bytes; 0 = none  */
-  size_t soft_limit_bytes; /* request a GC above this; 0 = automatic   */
-} blinkish_heap_options;
+/* .limit_bytes (hard limit on committed bytes, 0 = none) and
+ * .soft_limit_bytes (request a GC above this, 0 = automatic), as every heap. */
+typedef ccgc_heap_options blinkish_heap_options;
 
 blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
                                  const blinkish_heap_options *options);

@@ -31,9 +31,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ccgc-heap-options.h"
 #include "ccgc.h"
 
 typedef struct v8ish_heap v8ish_heap;
+/* .limit_bytes (hard limit on committed bytes, 0 = none) and
+ * .soft_limit_bytes (request a GC above this, 0 = automatic), as every heap. */
+typedef ccgc_heap_options v8ish_heap_options;
 typedef uintptr_t v8ish_value;
 
 /* A local handle: index of a slot in the handle area, and the serial of the
@@ -80,11 +84,6 @@ typedef enum v8ish_instance_type {
   V8ISH_TYPE_WEAK_CELLS,   /* the registrations of a registry      */
   V8ISH_TYPE_COUNT
 } v8ish_instance_type;
-
-typedef struct v8ish_heap_options {
-  size_t limit_bytes;     /* hard limit on committed bytes; 0 = none   */
-  size_t soft_limit_bytes; /* request a GC above this; 0 = automatic   */
-} v8ish_heap_options;
 
 v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
                            const v8ish_heap_options *options);

@@ -1,0 +1,76 @@
+/* allocation.c - new DOM objects (blinkish.h): the checked entry of the
+ * allocator in page.c, its accounting and barrier coloring, and two-phase
+ * allocation for objects under construction (.inv.construct-defer). */
+#include "heap-internal.h"
+
+void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
+  if (type == 0 || type > heap->type_count) {
+    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                      "blinkish_alloc: unknown type id %u", (unsigned)type);
+    return NULL;
+  }
+  if (blinkish_in_reclamation(heap)) {
+    ccgc_error_misuse(heap->base.errors, CCGC_E_IN_COLLECTION,
+                      "blinkish_alloc: allocation from a %s",
+                      heap->in_finalization ? "finalizer" : "pre-finalizer");
+    return NULL;
+  }
+  bool wrappable = heap->types[type].flags & BLINKISH_TYPE_WRAPPABLE;
+  bool overflow;
+  size_t cell_size = blinkish_cell_size_for(size, wrappable, &overflow);
+  /* The header holds the cell size in 32 bits (object-header.h). */
+  if (overflow || cell_size > UINT32_MAX) {
+    ccgc_error_set(heap->base.errors, CCGC_E_SIZE_OVERFLOW,
+                   "blinkish_alloc: %zu bytes of %s exceed the largest "
+                   "object (%zu bytes)",
+                   size, heap->types[type].name,
+                   (size_t)UINT32_MAX - blinkish_payload_offset(wrappable) -
+                       (CCGC_GRANULE - 1));
+    return NULL;
+  }
+  void *object = blinkish_page_allocate(heap, cell_size, wrappable, type);
+  if (!object) return NULL; /* limit or OS refusal, recorded by page.c */
+  heap->base.space.used_bytes +=
+      blinkish_header_cell_size(blinkish_header_of(object));
+  heap->base.space.object_count++;
+  /* .inv.allocate-black */
+  ccgc_barrier_on_allocate(heap->base.barrier, object);
+  ccgc_heap_base_poll(&heap->base); /* .inv.no-gc-in-allocation */
+  return object;
+}
+
+void *blinkish_alloc_begin(blinkish_heap *heap, blinkish_type_id type,
+                           size_t size) {
+  void *object = blinkish_alloc(heap, type, size);
+  /* Before anyone can reach it: no marker has read this header yet. */
+  if (object) blinkish_header_set_constructing(blinkish_header_of(object));
+  return object;
+}
+
+void blinkish_alloc_commit(blinkish_heap *heap, void *object) {
+  if (!blinkish_check_object(heap, object, "blinkish_alloc_commit", "object"))
+    return;
+  blinkish_header *header = blinkish_header_of(object);
+  if (!blinkish_header_is_constructing(header)) {
+    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                      "blinkish_alloc_commit: %p is not under construction "
+                      "(committed twice, or not from blinkish_alloc_begin)",
+                      object);
+    return;
+  }
+  /* Release: the constructor's stores happen-before a marker that sees the
+   * bit clear. A marker that deferred it traces it in the pause anyway. */
+  blinkish_header_commit(header);
+}
+
+bool blinkish_is_constructing(blinkish_heap *heap, const void *object) {
+  if (!blinkish_is_object(heap, object)) return false;
+  return blinkish_header_is_constructing(blinkish_header_of(object));
+}
+
+size_t blinkish_not_constructed_count(blinkish_heap *heap) {
+  pthread_mutex_lock(&heap->not_constructed_lock);
+  size_t count = heap->not_constructed->len;
+  pthread_mutex_unlock(&heap->not_constructed_lock);
+  return count;
+}

@@ -1,0 +1,68 @@
+/* members.c - the reference slots inside DOM objects: members, stored only
+ * through the checked, barriered blinkish_member_set
+ * (.inv.member-store-checked), and the wrappable slot that bridge/ owns. */
+#include "heap-internal.h"
+
+ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
+                                void *value) {
+  /* .inv.member-store-checked */
+  if (heap->in_finalization) { /* .inv.finalizer-no-store */
+    /* Refused whatever the value; say so plainly when the store would also
+     * have resurrected a dead object (.inv.no-resurrection). */
+    if (value && blinkish_is_object(heap, value) &&
+        blinkish_is_dying(heap, value))
+      return ccgc_error_misuse(
+          heap->base.errors, CCGC_E_DEAD_OBJECT,
+          "blinkish_member_set: store during finalization: resurrection of "
+          "dead %s %p (a finalizer must not write heap objects, "
+          ".inv.finalizer-no-store, and never a dead object into another, "
+          ".inv.no-resurrection)",
+          blinkish_type_info_of(heap, value)->name, value);
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
+                             "blinkish_member_set: store during finalization "
+                             "(a finalizer must not write heap objects)");
+  }
+  if (!blinkish_check_object(heap, holder, "blinkish_member_set", "holder"))
+    return heap->base.errors->last.code;
+  size_t size = blinkish_payload_size(holder);
+  if ((uint8_t *)slot < (uint8_t *)holder ||
+      (uint8_t *)slot + sizeof(void *) > (uint8_t *)holder + size ||
+      ((uintptr_t)slot & (sizeof(void *) - 1)))
+    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                             "blinkish_member_set: slot %p is not inside the "
+                             "%zu-byte payload of %s %p",
+                             (void *)slot, size,
+                             blinkish_type_info_of(heap, holder)->name,
+                             holder);
+  if (value &&
+      !blinkish_check_object(heap, value, "blinkish_member_set", "value"))
+    return heap->base.errors->last.code;
+  if (blinkish_refuse_resurrection(heap, holder, value, "blinkish_member_set",
+                                   NULL)) /* .inv.no-resurrection */
+    return CCGC_E_DEAD_OBJECT;
+  __atomic_store_n(slot, value, __ATOMIC_RELEASE); /* read by marker threads */
+  ccgc_write_barrier(heap->base.barrier, holder, slot,
+                     value); /* .inv.no-black-to-white */
+  return CCGC_OK;
+}
+
+void **blinkish_wrappable_slot(blinkish_heap *heap, void *object) {
+  if (!blinkish_check_object(heap, object, "blinkish_wrappable_slot", "object"))
+    return NULL;
+  if (!blinkish_header_is_wrappable(blinkish_header_of(object))) {
+    ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
+                      "blinkish_wrappable_slot: type %s is not wrappable",
+                      blinkish_type_info_of(heap, object)->name);
+    return NULL;
+  }
+  return (void **)object - 1;
+}
+
+void blinkish_heap_set_wrappable_hooks(blinkish_heap *heap,
+                                       blinkish_wrappable_trace_fn trace,
+                                       blinkish_wrappable_release_fn release,
+                                       void *data) {
+  heap->wrappable_trace = trace;
+  heap->wrappable_release = release;
+  heap->wrappable_data = data;
+}

@@ -1,0 +1,75 @@
+/* trace.c - the DOM heap's marking operations (marking/ccgc-heap.h): a new
+ * cycle's mark tables, the roots, an object's references (its wrappable slot
+ * through bridge/'s hook, then its type's trace callback), the deferral of
+ * objects under construction to the atomic pause, and weakness. */
+#include "heap-internal.h"
+
+void blinkish_prepare(void *data) {
+  blinkish_heap *heap = data;
+  g_ptr_array_set_size(heap->not_constructed, 0); /* markers are parked */
+  blinkish_lab_seal(heap); /* pages iterable for sweeping and verification */
+  ccgc_page_space_clear_marks(&heap->base.space);
+}
+
+static void trace_fields(blinkish_heap *heap, void *object,
+                         blinkish_header *header, ccgc_visitor *visitor) {
+  if (blinkish_header_is_wrappable(header) && heap->wrappable_trace) {
+    void *slot = __atomic_load_n((void **)object - 1, __ATOMIC_ACQUIRE);
+    heap->wrappable_trace(visitor, object, slot, heap->wrappable_data);
+  }
+  const blinkish_type *type = &heap->types[blinkish_header_type(header)];
+  if (type->trace) type->trace(visitor, object);
+}
+
+void blinkish_trace_roots(void *data, ccgc_visitor *visitor) {
+  blinkish_heap *heap = data;
+  blinkish_trace_persistents(heap, visitor);
+  /* The atomic pause re-reads the roots after the markers parked: now the
+   * objects deferred under construction are traced, complete or not - the
+   * mutator is stopped and their payload (zeroed, then written only through
+   * checked stores) holds NULL or live objects (.inv.construct-defer). */
+  if (ccgc_collector_state(heap->base.collector) != CCGC_STATE_ATOMIC_PAUSE)
+    return;
+  pthread_mutex_lock(&heap->not_constructed_lock);
+  GPtrArray *deferred = heap->not_constructed;
+  heap->not_constructed = g_ptr_array_new();
+  pthread_mutex_unlock(&heap->not_constructed_lock);
+  for (guint i = 0; i < deferred->len; i++) {
+    void *object = g_ptr_array_index(deferred, i);
+    trace_fields(heap, object, blinkish_header_of(object), visitor);
+  }
+  g_ptr_array_free(deferred, TRUE);
+}
+
+/* .inv.construct-defer: an object under construction is not traced while the
+ * mutator runs (a marker thread, or a main-thread incremental step that
+ * interrupted its constructor); it is black already (the caller won the
+ * CAS), so it is remembered and traced in the atomic pause. Stores into it
+ * meanwhile go through the barrier. */
+static bool defer_if_constructing(blinkish_heap *heap, void *object,
+                                  blinkish_header *header) {
+  if (__builtin_expect(!blinkish_header_is_constructing(header), 1))
+    return false;
+  /* On a marker thread the collector's state is not read (the main thread
+   * writes it); there the mutator runs by definition. */
+  if (!ccgc_on_marker_thread() &&
+      ccgc_collector_state(heap->base.collector) != CCGC_STATE_MARKING)
+    return false; /* the atomic pause: the mutator is stopped */
+  pthread_mutex_lock(&heap->not_constructed_lock);
+  g_ptr_array_add(heap->not_constructed, object);
+  pthread_mutex_unlock(&heap->not_constructed_lock);
+  return true;
+}
+
+void blinkish_trace_object(void *data, void *object, ccgc_visitor *visitor) {
+  blinkish_heap *heap = data;
+  blinkish_header *header = blinkish_header_of(object);
+  if (defer_if_constructing(heap, object, header)) return;
+  trace_fields(heap, object, header, visitor);
+}
+
+void blinkish_process_weakness(void *data) {
+  blinkish_heap *heap = data;
+  blinkish_clear_dead_weak_persistents(heap);
+  blinkish_weak_collections_process(heap);
+}

@@ -1,0 +1,70 @@
+/* types.c - the DOM heap's type registry (names, trace callbacks,
+ * finalizers, flags) and what type an object has (blinkish.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap-internal.h"
+
+blinkish_type_id blinkish_register_type(blinkish_heap *heap,
+                                        const blinkish_type_info *info) {
+  if (!info || !info->name || !*info->name) {
+    ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                   "blinkish_register_type: a type needs a name");
+    return 0;
+  }
+  if (info->flags & ~(unsigned)BLINKISH_TYPE_WRAPPABLE) {
+    ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                   "blinkish_register_type: unknown flags 0x%x for '%s'",
+                   info->flags & ~(unsigned)BLINKISH_TYPE_WRAPPABLE,
+                   info->name);
+    return 0;
+  }
+  if (heap->type_count + 1 >= BLINKISH_MAX_TYPES) {
+    ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                   "blinkish_register_type: more than %d types (registering "
+                   "'%s')",
+                   BLINKISH_MAX_TYPES - 1, info->name);
+    return 0;
+  }
+  blinkish_type_id id = ++heap->type_count;
+  blinkish_type *type = &heap->types[id];
+  type->name = strdup(info->name);
+  type->trace = info->trace;
+  type->finalize = info->finalize;
+  type->flags = info->flags;
+  return id;
+}
+
+blinkish_type_id blinkish_type_by_name(blinkish_heap *heap, const char *name) {
+  for (unsigned i = 1; i <= heap->type_count; i++)
+    if (!strcmp(heap->types[i].name, name)) return (blinkish_type_id)i;
+  return 0;
+}
+
+const blinkish_type *blinkish_type_info_of(blinkish_heap *heap,
+                                           const void *object) {
+  return &heap->types[blinkish_header_type(blinkish_header_of(object))];
+}
+
+const char *blinkish_object_type_name(void *heap, const void *object) {
+  return blinkish_type_info_of(heap, object)->name;
+}
+
+/* The host may pass anything: checked, misuse answers NULL / 0. */
+const char *blinkish_type_name(blinkish_heap *heap, const void *object) {
+  if (!blinkish_check_object(heap, object, "blinkish_type_name", "object"))
+    return NULL;
+  return blinkish_type_info_of(heap, object)->name;
+}
+
+blinkish_type_id blinkish_type_of(blinkish_heap *heap, const void *object) {
+  if (!blinkish_check_object(heap, object, "blinkish_type_of", "object"))
+    return 0;
+  return blinkish_header_type(blinkish_header_of(object));
+}
+
+size_t blinkish_object_size(blinkish_heap *heap, const void *object) {
+  if (!blinkish_check_object(heap, object, "blinkish_object_size", "object"))
+    return 0;
+  return blinkish_payload_size(object);
+}

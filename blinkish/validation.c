@@ -1,0 +1,54 @@
+/* validation.c - whether a pointer is a live object of this DOM heap: safe
+ * on any pointer value and always on. Every API call that takes an object
+ * checks it here first; blinkish_check_object reports misuse. */
+#include "heap-internal.h"
+
+/* The header of a live object at address p of this heap, or NULL. Safe on
+ * any pointer value: the registry is consulted before memory is read. */
+static blinkish_header *live_header(blinkish_heap *heap, const void *p) {
+  if (!p || ((uintptr_t)p & 7) != 0) return NULL;
+  ccgc_page *base = ccgc_collector_find_page(heap->base.collector, p);
+  if (!base || base->owner != heap) return NULL;
+  blinkish_page *page = (blinkish_page *)base;
+  const uint8_t *address = p;
+  if (address < page->cells_start + 8 || address >= page->cells_end) return NULL;
+  uint64_t before = *((const uint64_t *)p - 1);
+  const uint8_t *cell = blinkish_word_is_header(before) ? address - 8
+                                                        : address - 16;
+  if (cell < page->cells_start || ((uintptr_t)cell & (CCGC_GRANULE - 1)))
+    return NULL;
+  if (!blinkish_page_cell_is_start(page, cell)) return NULL;
+  blinkish_header *header = (blinkish_header *)cell;
+  if (!blinkish_word_is_header(blinkish_header_word(header)) ||
+      blinkish_header_is_free(header))
+    return NULL;
+  if (cell + blinkish_payload_offset(blinkish_header_is_wrappable(header)) !=
+      address)
+    return NULL;
+  return header;
+}
+
+bool blinkish_is_object(blinkish_heap *heap, const void *p) {
+  return live_header(heap, p) != NULL;
+}
+
+bool blinkish_is_alive(blinkish_heap *heap, const void *object) {
+  if (!object) return false;
+  if (ccgc_collector_in_collection(heap->base.collector))
+    return ccgc_collector_find_page(heap->base.collector, object) &&
+           ccgc_is_marked(object);
+  return blinkish_is_object(heap, object);
+}
+
+bool blinkish_check_object(blinkish_heap *heap, const void *object,
+                           const char *call, const char *what) {
+  if (live_header(heap, object)) return true;
+  ccgc_page *page = ccgc_collector_find_page(heap->base.collector, object);
+  bool ours = page && page->owner == heap;
+  ccgc_error_misuse(heap->base.errors,
+                    ours ? CCGC_E_DEAD_OBJECT : CCGC_E_FOREIGN_POINTER,
+                    "%s: %s %p is %s", call, what, object,
+                    ours ? "not a live object (freed or interior pointer)"
+                         : "not an object of this DOM heap");
+  return false;
+}

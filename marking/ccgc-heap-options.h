@@ -1,0 +1,15 @@
+/* ccgc-heap-options.h - the options every heap takes when it is created
+ * (v8ish_heap_options and blinkish_heap_options are this struct). Public:
+ * hosts fill it in; the heaps keep it in their ccgc_heap_base (heap-base.h).
+ */
+#ifndef CCGC_HEAP_OPTIONS_H
+#define CCGC_HEAP_OPTIONS_H
+
+#include <stddef.h>
+
+typedef struct ccgc_heap_options {
+  size_t limit_bytes;      /* hard limit on committed bytes; 0 = none  */
+  size_t soft_limit_bytes; /* request a GC above this; 0 = automatic   */
+} ccgc_heap_options;
+
+#endif /* CCGC_HEAP_OPTIONS_H */

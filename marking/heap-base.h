@@ -1,0 +1,74 @@
+/* heap-base.h - what every heap is, whatever its objects: its identity with
+ * the collector (signature, heap id, operations), the collector's barrier and
+ * error sink it caches, its limits, and its pages (page-space.h). Internal to
+ * the library.
+ *
+ * A heap's struct starts with its base (v8ish_heap, blinkish_heap), so a
+ * pointer to the heap is a pointer to its base: that is the `void *heap` the
+ * collector passes to the heap's operations and the owner of its pages.
+ *
+ * Legal call order, for a heap:
+ *
+ *   my_heap *h = ccgc_heap_base_new(sizeof *h, MY_SIG, collector, options);
+ *   ... the heap's own fields ...
+ *   if (!ccgc_heap_base_attach(&h->base, &my_ops)) ... undo, free ...
+ *   ... allocate: ccgc_page_space_map(&h->base.space, ...), then
+ *       ccgc_heap_base_poll(&h->base) ...
+ *   ... after each sweep: ccgc_heap_base_grow_soft_limit(&h->base) ...
+ *   ccgc_page_space_release_all(&h->base.space);
+ *   ccgc_heap_base_free(&h->base);                       detaches, frees
+ */
+#ifndef CCGC_HEAP_BASE_H
+#define CCGC_HEAP_BASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccgc-heap-options.h"
+#include "ccgc-heap.h"
+#include "page-space.h"
+
+/* The soft limit while the heap's options leave it 0 (automatic). */
+#define CCGC_DEFAULT_SOFT_LIMIT ((size_t)8 * 1024 * 1024)
+
+typedef struct ccgc_heap_base {
+  uint32_t sig; /* the heap's own signature while it lives (.sig) */
+  ccgc_collector *collector;
+  ccgc_barrier *barrier;   /* the collector's: every store reads it */
+  ccgc_error_sink *errors; /* the collector's */
+  int heap_id;             /* the collector's index of it; -1: not attached */
+  const ccgc_heap_ops *ops;
+  ccgc_heap_options options;
+  size_t soft_limit; /* request a GC above this many committed bytes */
+  ccgc_page_space space;
+} ccgc_heap_base;
+
+/* A zeroed heap struct of `size` bytes whose first member is a ccgc_heap_base,
+ * filled in for collector: signature, the cached barrier and error sink,
+ * options (NULL: none) and the soft limit they give, an empty page space. Not
+ * attached yet. NULL if collector is NULL or memory is short. */
+void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,
+                         const ccgc_heap_options *options);
+/* Attaches the heap to its collector with ops (which must outlive it); false
+ * with the collector's error recorded if it refused (full, incomplete ops). */
+bool ccgc_heap_base_attach(ccgc_heap_base *base, const ccgc_heap_ops *ops);
+/* Detaches the heap if attached, clears its signature and frees the struct.
+ * Its pages must be released and its own fields freed first. */
+void ccgc_heap_base_free(ccgc_heap_base *base);
+
+/* After every allocation that may have mapped a page: above the soft limit a
+ * collection is requested, never run (.inv.no-gc-in-allocation). */
+static inline void ccgc_heap_base_poll(ccgc_heap_base *base) {
+  if (base->space.committed_bytes > base->soft_limit)
+    ccgc_collector_request_gc(base->collector, CCGC_REASON_ALLOCATION_LIMIT);
+}
+/* After a sweep: the next trigger grows with the live size (twice the
+ * committed bytes, as V8 and Oilpan do), never below the configured or
+ * default soft limit. */
+void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base);
+
+/* The stats operation of every heap (heap: its base). */
+void ccgc_heap_base_stats(void *heap, ccgc_heap_stats *out);
+
+#endif /* CCGC_HEAP_BASE_H */

@@ -1,0 +1,85 @@
+/* page-space.c - the pages of one heap: mapping under its hard limit,
+ * listing, accounting, release (page-space.h). */
+#include "page-space.h"
+
+#include <string.h>
+
+#include "heap-base.h"
+
+_Static_assert(sizeof(ccgc_space_page) <= CCGC_SPACE_HEADER_BYTES,
+               "the page header fits");
+
+void ccgc_page_space_init(ccgc_page_space *space, struct ccgc_heap_base *heap) {
+  memset(space, 0, sizeof *space);
+  space->heap = heap;
+}
+
+size_t ccgc_page_space_reservation(size_t object_bytes, bool large) {
+  if (!large) return CCGC_PAGE_SIZE;
+  return (CCGC_SPACE_HEADER_BYTES + object_bytes + CCGC_PAGE_SIZE - 1) &
+         ~(CCGC_PAGE_SIZE - 1);
+}
+
+static ccgc_space_page **list_of(ccgc_page_space *space, bool large) {
+  return large ? &space->large_pages : &space->pages;
+}
+
+ccgc_space_page *ccgc_page_space_map(ccgc_page_space *space,
+                                     size_t object_bytes, bool large,
+                                     ccgc_status *why) {
+  ccgc_heap_base *heap = space->heap;
+  size_t reservation = ccgc_page_space_reservation(object_bytes, large);
+  /* The hard limit on committed bytes, compared without overflow: at the
+   * limit the allocation fails with the heap unchanged
+   * (.inv.no-gc-in-allocation). */
+  size_t limit = heap->options.limit_bytes;
+  if (limit && (reservation > limit ||
+                space->committed_bytes > limit - reservation)) {
+    *why = CCGC_E_HEAP_LIMIT;
+    return NULL;
+  }
+  ccgc_space_page *page = (ccgc_space_page *)ccgc_page_create(
+      heap->collector, heap->heap_id, heap, reservation, large,
+      CCGC_SPACE_HEADER_BYTES);
+  if (!page) {
+    *why = CCGC_E_OUT_OF_MEMORY;
+    return NULL;
+  }
+  ccgc_space_page **list = list_of(space, large);
+  page->prev = NULL;
+  page->next = *list;
+  if (*list) (*list)->prev = page;
+  *list = page;
+  if (large)
+    space->large_page_count++;
+  else
+    space->normal_page_count++;
+  space->committed_bytes += reservation;
+  return page;
+}
+
+void ccgc_page_space_release(ccgc_page_space *space, ccgc_space_page *page) {
+  bool large = page->page.flags & CCGC_PAGE_LARGE;
+  if (page->prev)
+    page->prev->next = page->next;
+  else
+    *list_of(space, large) = page->next;
+  if (page->next) page->next->prev = page->prev;
+  space->committed_bytes -= page->page.reservation;
+  if (large)
+    space->large_page_count--;
+  else
+    space->normal_page_count--;
+  ccgc_page_destroy(space->heap->collector, &page->page);
+}
+
+void ccgc_page_space_release_all(ccgc_page_space *space) {
+  while (space->pages) ccgc_page_space_release(space, space->pages);
+  while (space->large_pages) ccgc_page_space_release(space, space->large_pages);
+}
+
+void ccgc_page_space_clear_marks(ccgc_page_space *space) {
+  for (ccgc_space_page *page = ccgc_page_space_first(space); page;
+       page = ccgc_page_space_next(space, page))
+    ccgc_page_clear_marks(&page->page);
+}

@@ -1,0 +1,147 @@
+/* checks.c - what a handle holds, checked and named: the typed reads every
+ * API call starts with (v8ish_checked*, misuse reported as CCGC_E_WRONG_TYPE),
+ * and type names for messages, tools and the host (v8ish.h). */
+#include <string.h>
+
+#include "heap-internal.h"
+
+static const char *const type_names[V8ISH_TYPE_COUNT] = {
+    [V8ISH_TYPE_META_CLASS] = "MetaClass",
+    [V8ISH_TYPE_HIDDEN_CLASS] = "HiddenClass",
+    [V8ISH_TYPE_FILLER] = "Filler",
+    [V8ISH_TYPE_HEAP_NUMBER] = "HeapNumber",
+    [V8ISH_TYPE_STRING] = "String",
+    [V8ISH_TYPE_FIXED_ARRAY] = "FixedArray",
+    [V8ISH_TYPE_DOUBLE_ARRAY] = "DoubleArray",
+    [V8ISH_TYPE_OBJECT] = "Object",
+    [V8ISH_TYPE_ARRAY] = "Array",
+    [V8ISH_TYPE_CONTEXT] = "Context",
+    [V8ISH_TYPE_CLOSURE] = "Closure",
+    [V8ISH_TYPE_WRAPPER] = "Wrapper",
+    [V8ISH_TYPE_WEAK_MAP] = "WeakMap",
+    [V8ISH_TYPE_WEAK_SET] = "WeakSet",
+    [V8ISH_TYPE_EPHEMERON_TABLE] = "EphemeronHashTable",
+    [V8ISH_TYPE_FINALIZATION_REGISTRY] = "FinalizationRegistry",
+    [V8ISH_TYPE_WEAK_CELLS] = "WeakCells",
+};
+
+/* The meta class is the one object that is its own class. */
+static v8ish_instance_type object_type(const word_t *object) {
+  v8ish_value klass = v8ish_load(object, 0);
+  if (v8ish_untag(klass) == object) return V8ISH_TYPE_META_CLASS;
+  return v8ish_class_type(klass);
+}
+
+const char *v8ish_object_type_name(void *heap, const void *object) {
+  (void)heap;
+  v8ish_value klass = v8ish_load(object, 0);
+  v8ish_instance_type type = object_type(object);
+  if (type == V8ISH_TYPE_WRAPPER) {
+    v8ish_value name = v8ish_untag(klass)[CLASS_NAME];
+    if (v8ish_is_ref(name)) return v8ish_string_bytes(name);
+  }
+  return (unsigned)type < V8ISH_TYPE_COUNT ? type_names[type] : "?";
+}
+
+/* What a value is, for messages: "an integer", "a String", ... */
+static const char *article(const char *noun) {
+  return noun[0] && strchr("AEIOUaeiou", noun[0]) ? "an " : "a ";
+}
+
+static const char *describe(v8ish_heap *heap, v8ish_local local,
+                            v8ish_value value, const char **article_out) {
+  const char *noun = "integer";
+  if (v8ish_local_is_empty(local))
+    noun = "empty handle";
+  else if (v8ish_is_ref(value))
+    noun = v8ish_object_type_name(heap, v8ish_untag(value));
+  *article_out = article(noun);
+  return noun;
+}
+
+word_t *v8ish_checked(v8ish_heap *heap, v8ish_local local,
+                      v8ish_instance_type want, const char *call) {
+  v8ish_value value;
+  if (!v8ish_handle_read(heap, local, call, &value)) return NULL; /* reported */
+  if (v8ish_is_ref(value)) {
+    word_t *object = v8ish_untag(value);
+    if (v8ish_class_type(v8ish_load(object, 0)) == want) return object;
+  }
+  const char *got_article;
+  const char *got = describe(heap, local, value, &got_article);
+  ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
+                    "%s: expected %s%s, got %s%s", call,
+                    article(type_names[want]), type_names[want], got_article,
+                    got);
+  return NULL;
+}
+
+word_t *v8ish_checked_object_like(v8ish_heap *heap, v8ish_local local,
+                                  const char *call) {
+  v8ish_value value;
+  if (!v8ish_handle_read(heap, local, call, &value)) return NULL; /* reported */
+  if (v8ish_is_ref(value)) {
+    word_t *object = v8ish_untag(value);
+    switch (v8ish_class_type(v8ish_load(object, 0))) {
+    case V8ISH_TYPE_OBJECT:
+    case V8ISH_TYPE_ARRAY:
+    case V8ISH_TYPE_CLOSURE:
+    case V8ISH_TYPE_WRAPPER:
+      return object;
+    default:
+      break;
+    }
+  }
+  const char *got_article;
+  const char *got = describe(heap, local, value, &got_article);
+  ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
+                    "%s: expected an object, got %s%s", call, got_article, got);
+  return NULL;
+}
+
+word_t *v8ish_checked_elements(v8ish_heap *heap, v8ish_local array,
+                               size_t *length, word_t **owner,
+                               const char *call) {
+  v8ish_value value;
+  *length = 0;
+  *owner = NULL;
+  if (!v8ish_handle_read(heap, array, call, &value)) return NULL; /* reported */
+  if (v8ish_is_ref(value)) {
+    word_t *a = v8ish_untag(value);
+    v8ish_instance_type type = v8ish_class_type(v8ish_load(a, 0));
+    if (type == V8ISH_TYPE_FIXED_ARRAY) {
+      *length = (size_t)v8ish_smi_value(v8ish_load(a, LENGTH));
+      return a;
+    }
+    if (type == V8ISH_TYPE_ARRAY) {
+      *length = (size_t)v8ish_smi_value(v8ish_load(a, ARRAY_LENGTH));
+      *owner = a;
+      return v8ish_untag(v8ish_load(a, OBJ_ELEMENTS));
+    }
+  }
+  const char *got_article;
+  const char *got = describe(heap, array, value, &got_article);
+  ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
+                    "%s: expected an Array or a FixedArray, got %s%s", call,
+                    got_article, got);
+  return NULL;
+}
+
+v8ish_instance_type v8ish_type_of(v8ish_heap *heap, v8ish_local value) {
+  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_type_of");
+  if (!v8ish_is_ref(raw)) return V8ISH_TYPE_COUNT; /* integer or empty */
+  return object_type(v8ish_untag(raw));
+}
+
+const char *v8ish_type_name(v8ish_heap *heap, v8ish_local value) {
+  v8ish_value raw;
+  if (!v8ish_handle_read(heap, value, "v8ish_type_name", &raw)) return "dead";
+  if (v8ish_local_is_empty(value)) return "empty";
+  if (!v8ish_is_ref(raw)) return "Integer";
+  return v8ish_object_type_name(heap, v8ish_untag(raw));
+}
+
+void *v8ish_object_address(v8ish_heap *heap, v8ish_local value) {
+  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_object_address");
+  return v8ish_is_ref(raw) ? v8ish_untag(raw) : NULL;
+}

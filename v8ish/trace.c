@@ -1,0 +1,133 @@
+/* trace.c - what a script object and the script heap's roots reference, told
+ * to a visitor (.inv.tagged-fields): the one description of the layouts that
+ * the marker, the concurrent visit, the verifiers and the tools all use. */
+#include "heap-internal.h"
+
+static void visit_value(ccgc_visitor *visitor, v8ish_value value,
+                        ccgc_edge edge) {
+  if (v8ish_is_ref(value)) ccgc_visit_strong(visitor, v8ish_untag(value), edge);
+}
+
+/* A fixed field of an object's layout, named in the edge. */
+static void visit_field(ccgc_visitor *visitor, const word_t *object,
+                        size_t index, const char *name) {
+  visit_value(visitor, v8ish_load(object, index),
+              ccgc_edge_named(CCGC_EDGE_INTERNAL, name));
+}
+
+static void trace_properties(word_t *object, v8ish_value klass,
+                             ccgc_visitor *visitor) {
+  word_t *k = v8ish_untag(klass);
+  long count = v8ish_smi_value(v8ish_load(k, CLASS_PROPERTY_COUNT));
+  long inobject = v8ish_smi_value(v8ish_load(k, CLASS_INOBJECT_COUNT));
+  long raw_bits = v8ish_smi_value(v8ish_load(k, CLASS_RAW_BITS));
+  long start = v8ish_smi_value(v8ish_load(k, CLASS_INOBJECT_START));
+  word_t *names = v8ish_untag(v8ish_load(k, CLASS_NAMES));
+  word_t *store = v8ish_untag(v8ish_load(object, OBJ_PROPERTIES));
+  long stored = v8ish_smi_value(v8ish_load(store, LENGTH));
+  for (long i = 0; i < count; i++) {
+    const char *name = v8ish_string_bytes(v8ish_load(names, 2 + (size_t)i));
+    ccgc_edge edge = ccgc_edge_named(CCGC_EDGE_PROPERTY, name);
+    if (i < inobject) {
+      if ((raw_bits >> i) & 1) continue; /* an unboxed double: raw bits */
+      visit_value(visitor, v8ish_load(object, (size_t)(start + i)), edge);
+    } else if (i - inobject < stored) {
+      visit_value(visitor, v8ish_load(store, (size_t)(2 + i - inobject)), edge);
+    }
+  }
+}
+
+/* Reads the class once, then only what that class says is tagged. Lengths
+ * are clamped to the page, so a snapshot taken while the mutator changes the
+ * object (then discarded, .inv.snapshot-before-cas) never reads past it. */
+void v8ish_trace_with_class(word_t *object, v8ish_value klass,
+                            ccgc_visitor *visitor) {
+  visit_value(visitor, klass, ccgc_edge_named(CCGC_EDGE_INTERNAL, "map"));
+  word_t *k = v8ish_untag(klass);
+  size_t limit = v8ish_words_to_page_end(object);
+  size_t length;
+  switch (v8ish_class_type(klass)) {
+  case V8ISH_TYPE_META_CLASS:
+  case V8ISH_TYPE_HIDDEN_CLASS:
+    visit_field(visitor, object, CLASS_NAMES, "descriptors");
+    visit_field(visitor, object, CLASS_TRANSITIONS, "transitions");
+    visit_field(visitor, object, CLASS_BACK, "back pointer");
+    visit_field(visitor, object, CLASS_NAME, "class name");
+    break;
+  case V8ISH_TYPE_FIXED_ARRAY:
+    length = (size_t)v8ish_smi_value(v8ish_load(object, LENGTH));
+    if (length > limit - 2) length = limit - 2;
+    for (size_t i = 0; i < length; i++)
+      visit_value(visitor, v8ish_load(object, 2 + i), ccgc_edge_indexed(i));
+    break;
+  case V8ISH_TYPE_CONTEXT:
+    visit_field(visitor, object, CONTEXT_PREVIOUS, "previous");
+    length = (size_t)v8ish_smi_value(v8ish_load(object, LENGTH));
+    if (length > limit - CONTEXT_HEADER) length = limit - CONTEXT_HEADER;
+    for (size_t i = 0; i < length; i++)
+      visit_value(visitor, v8ish_load(object, CONTEXT_HEADER + i),
+                  ccgc_edge_indexed(i));
+    break;
+  case V8ISH_TYPE_OBJECT:
+  case V8ISH_TYPE_CLOSURE:
+  case V8ISH_TYPE_WRAPPER:
+  case V8ISH_TYPE_ARRAY:
+    visit_field(visitor, object, OBJ_PROPERTIES, "properties");
+    visit_field(visitor, object, OBJ_ELEMENTS, "elements");
+    trace_properties(object, klass, visitor);
+    if (v8ish_class_type(klass) == V8ISH_TYPE_CLOSURE) {
+      visit_field(visitor, object, CLOSURE_CONTEXT, "context");
+      visit_field(visitor, object, CLOSURE_NAME, "shared name");
+    } else if (v8ish_class_type(klass) == V8ISH_TYPE_WRAPPER) {
+      /* The embedder field is a raw address, never a tagged value. */
+      ccgc_visit_strong(visitor, (void *)v8ish_load(object, WRAPPER_EMBEDDER),
+                        ccgc_edge_named(CCGC_EDGE_WRAPPER, "embedder"));
+    }
+    break;
+  case V8ISH_TYPE_WEAK_MAP:
+  case V8ISH_TYPE_WEAK_SET:
+    visit_field(visitor, object, WEAK_COLLECTION_TABLE, "table");
+    break;
+  case V8ISH_TYPE_FINALIZATION_REGISTRY:
+    visit_field(visitor, object, REGISTRY_CELLS, "cells");
+    break;
+  case V8ISH_TYPE_EPHEMERON_TABLE: /* ephemerons (weak-collections.c) */
+    v8ish_trace_ephemeron_table(object, limit, visitor);
+    break;
+  case V8ISH_TYPE_WEAK_CELLS: /* weak targets (finalization.c) */
+    v8ish_trace_weak_cells(object, limit, visitor);
+    break;
+  default: /* numbers, strings, double arrays, fillers: no references */
+    break;
+  }
+  (void)k;
+}
+
+void v8ish_trace_object(void *heap, void *object, ccgc_visitor *visitor) {
+  (void)heap;
+  v8ish_trace_with_class(object, v8ish_load(object, 0), visitor);
+}
+
+/* The heap's own roots: handles, the held values of pending finalizations,
+ * and its permanent objects (the classes and the empty array). */
+void v8ish_trace_roots(void *data, ccgc_visitor *visitor) {
+  v8ish_heap *heap = data;
+  v8ish_trace_handles(heap, visitor);
+  v8ish_trace_pending(heap, visitor);
+  const v8ish_value internals[] = {
+      heap->meta_class, heap->filler_class, heap->one_word_filler_class,
+      heap->number_class, heap->string_class, heap->fixed_array_class,
+      heap->double_array_class, heap->context_class, heap->object_class,
+      heap->array_class, heap->closure_class, heap->empty_fixed_array,
+      heap->weak_map_class, heap->weak_set_class, heap->ephemeron_table_class,
+      heap->registry_class, heap->weak_cells_class};
+  for (size_t i = 0; i < sizeof internals / sizeof internals[0]; i++)
+    visit_value(visitor, internals[i],
+                ccgc_edge_named(CCGC_EDGE_ROOT, "script internals"));
+  GHashTableIter iter;
+  gpointer klass;
+  g_hash_table_iter_init(&iter, heap->wrapper_classes);
+  while (g_hash_table_iter_next(&iter, NULL, &klass))
+    visit_value(visitor, (v8ish_value)klass,
+                ccgc_edge_named(CCGC_EDGE_ROOT, "script internals"));
+}
