@@ -2,17 +2,19 @@
  * allocator in page.c, its accounting and barrier coloring, and two-phase
  * allocation for objects under construction (.inv.construct-defer). */
 #include "heap-internal.h"
+#include "invariant-check.h"
 
 void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
   if (type == 0 || type > heap->type_count) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                      "blinkish_alloc: unknown type id %u", (unsigned)type);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "blinkish_alloc: unknown type id %u", (unsigned)type);
     return NULL;
   }
   if (blinkish_in_reclamation(heap)) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_IN_COLLECTION,
-                      "blinkish_alloc: allocation from a %s",
-                      heap->in_finalization ? "finalizer" : "pre-finalizer");
+    CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
+                ".api.outside-collection",
+                "blinkish_alloc: allocation from a %s",
+                heap->in_finalization ? "finalizer" : "pre-finalizer");
     return NULL;
   }
   bool wrappable = heap->types[type].flags & BLINKISH_TYPE_WRAPPABLE;
@@ -52,10 +54,10 @@ void blinkish_alloc_commit(blinkish_heap *heap, void *object) {
     return;
   blinkish_header *header = blinkish_header_of(object);
   if (!blinkish_header_is_constructing(header)) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                      "blinkish_alloc_commit: %p is not under construction "
-                      "(committed twice, or not from blinkish_alloc_begin)",
-                      object);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "blinkish_alloc_commit: %p is not under construction "
+                "(committed twice, or not from blinkish_alloc_begin)",
+                object);
     return;
   }
   /* Release: the constructor's stores happen-before a marker that sees the

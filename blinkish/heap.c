@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "heap-internal.h"
+#include "invariant-check.h"
 
 _Static_assert(offsetof(blinkish_heap, base) == 0,
                "a blinkish_heap * is a ccgc_heap_base *");
@@ -53,10 +54,11 @@ void blinkish_heap_free(blinkish_heap *heap) {
   if (!heap || heap->base.sig != BLINKISH_SIG) return;
   if (blinkish_in_reclamation(heap) || heap->tearing_down ||
       ccgc_collector_in_collection(heap->base.collector)) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_IN_COLLECTION,
-                      "blinkish_heap_free: called during a collection (from "
-                      "a pre-finalizer, a finalizer or a collection "
-                      "callback)");
+    CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
+                ".api.outside-collection",
+                "blinkish_heap_free: called during a collection (from "
+                "a pre-finalizer, a finalizer or a collection "
+                "callback)");
     return;
   }
   /* The marker's worklists may hold objects of this heap: finish the cycle

@@ -2,6 +2,7 @@
  * through the checked, barriered blinkish_member_set
  * (.inv.member-store-checked), and the wrappable slot that bridge/ owns. */
 #include "heap-internal.h"
+#include "invariant-check.h"
 
 ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
                                 void *value) {
@@ -11,16 +12,17 @@ ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
      * have resurrected a dead object (.inv.no-resurrection). */
     if (value && blinkish_is_object(heap, value) &&
         blinkish_is_dying(heap, value))
-      return ccgc_error_misuse(
-          heap->base.errors, CCGC_E_DEAD_OBJECT,
+      return CCGC_MISUSE(
+          heap->base.errors, CCGC_E_DEAD_OBJECT, ".inv.no-resurrection",
           "blinkish_member_set: store during finalization: resurrection of "
           "dead %s %p (a finalizer must not write heap objects, "
           ".inv.finalizer-no-store, and never a dead object into another, "
           ".inv.no-resurrection)",
           blinkish_type_info_of(heap, value)->name, value);
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
-                             "blinkish_member_set: store during finalization "
-                             "(a finalizer must not write heap objects)");
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT,
+                       ".inv.finalizer-no-store",
+                       "blinkish_member_set: store during finalization "
+                       "(a finalizer must not write heap objects)");
   }
   if (!blinkish_check_object(heap, holder, "blinkish_member_set", "holder"))
     return heap->base.errors->last.code;
@@ -28,12 +30,11 @@ ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
   if ((uint8_t *)slot < (uint8_t *)holder ||
       (uint8_t *)slot + sizeof(void *) > (uint8_t *)holder + size ||
       ((uintptr_t)slot & (sizeof(void *) - 1)))
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                             "blinkish_member_set: slot %p is not inside the "
-                             "%zu-byte payload of %s %p",
-                             (void *)slot, size,
-                             blinkish_type_info_of(heap, holder)->name,
-                             holder);
+    return CCGC_MISUSE(
+        heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+        "blinkish_member_set: slot %p is not inside the "
+        "%zu-byte payload of %s %p",
+        (void *)slot, size, blinkish_type_info_of(heap, holder)->name, holder);
   if (value &&
       !blinkish_check_object(heap, value, "blinkish_member_set", "value"))
     return heap->base.errors->last.code;
@@ -50,9 +51,9 @@ void **blinkish_wrappable_slot(blinkish_heap *heap, void *object) {
   if (!blinkish_check_object(heap, object, "blinkish_wrappable_slot", "object"))
     return NULL;
   if (!blinkish_header_is_wrappable(blinkish_header_of(object))) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
-                      "blinkish_wrappable_slot: type %s is not wrappable",
-                      blinkish_type_info_of(heap, object)->name);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
+                "blinkish_wrappable_slot: type %s is not wrappable",
+                blinkish_type_info_of(heap, object)->name);
     return NULL;
   }
   return (void **)object - 1;

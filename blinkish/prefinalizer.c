@@ -22,6 +22,7 @@
  * object per collection, as in Oilpan.
  */
 #include "heap-internal.h"
+#include "invariant-check.h"
 
 typedef struct prefinalizer {
   void *object;
@@ -32,12 +33,12 @@ ccgc_status blinkish_register_prefinalizer(blinkish_heap *heap, void *object,
                                            blinkish_prefinalizer_fn fn) {
   const char *call = "blinkish_register_prefinalizer";
   if (blinkish_in_reclamation(heap) || heap->tearing_down)
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_IN_COLLECTION,
-                             "%s: called from a pre-finalizer or finalizer",
-                             call);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
+                       ".api.outside-collection",
+                       "%s: called from a pre-finalizer or finalizer", call);
   if (!fn)
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                             "%s: no function given", call);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument", "%s: no function given", call);
   if (!blinkish_check_object(heap, object, call, "object"))
     return heap->base.errors->last.code;
   if (!heap->prefinalizers) {
@@ -45,11 +46,11 @@ ccgc_status blinkish_register_prefinalizer(blinkish_heap *heap, void *object,
     heap->prefinalized = g_hash_table_new(g_direct_hash, g_direct_equal);
   }
   if (g_hash_table_contains(heap->prefinalized, object))
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                             "%s: %s %p already has a pre-finalizer (at most "
-                             "one per object)",
-                             call, blinkish_type_info_of(heap, object)->name,
-                             object);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "%s: %s %p already has a pre-finalizer (at most "
+                       "one per object)",
+                       call, blinkish_type_info_of(heap, object)->name, object);
   prefinalizer entry = {object, fn};
   g_array_append_val(heap->prefinalizers, entry);
   g_hash_table_add(heap->prefinalized, object);

@@ -9,6 +9,7 @@
  * still valid. Stores between dead objects are harmless (both go).
  */
 #include "heap-internal.h"
+#include "invariant-check.h"
 
 bool blinkish_is_dying(const blinkish_heap *heap, const void *object) {
   return heap->tearing_down || !ccgc_is_marked(object);
@@ -22,20 +23,19 @@ bool blinkish_refuse_resurrection(blinkish_heap *heap, const void *holder,
   if (holder && blinkish_is_dying(heap, holder)) return false;
   const char *phase = heap->in_finalization ? "finalizer" : "pre-finalizer";
   if (holder)
-    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
-                      "%s: resurrection from a %s: %s %p was found dead by "
-                      "this collection; storing it into live %s %p would "
-                      "leave a dangling pointer (.inv.no-resurrection)",
-                      call, phase, blinkish_type_info_of(heap, value)->name,
-                      value, blinkish_type_info_of(heap, holder)->name,
-                      holder);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT, ".inv.no-resurrection",
+                "%s: resurrection from a %s: %s %p was found dead by "
+                "this collection; storing it into live %s %p would "
+                "leave a dangling pointer (.inv.no-resurrection)",
+                call, phase, blinkish_type_info_of(heap, value)->name, value,
+                blinkish_type_info_of(heap, holder)->name, holder);
   else
-    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
-                      "%s: resurrection from a %s: %s %p was found dead by "
-                      "this collection; making it %s would leave a dangling "
-                      "pointer (.inv.no-resurrection)",
-                      call, phase, blinkish_type_info_of(heap, value)->name,
-                      value, into);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT, ".inv.no-resurrection",
+                "%s: resurrection from a %s: %s %p was found dead by "
+                "this collection; making it %s would leave a dangling "
+                "pointer (.inv.no-resurrection)",
+                call, phase, blinkish_type_info_of(heap, value)->name, value,
+                into);
   return true;
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "heap-internal.h"
+#include "invariant-check.h"
 
 #define POISON_BYTE 0xdb
 
@@ -44,12 +45,10 @@ void blinkish_finalize_all(blinkish_heap *heap) {
   heap->in_finalization = false;
 }
 
+/* Debug builds: freed memory is poisoned, so a dangling read shows. */
 static void poison(uint8_t *start, size_t size) {
-#ifdef CCGC_DEBUG
-  memset(start, POISON_BYTE, size);
-#else
-  (void)start, (void)size;
-#endif
+  if (CCGC_DEBUG_ENABLED)
+    memset(start, POISON_BYTE, size);
 }
 
 /* Frees the dead cells of one normal page; returns true if the page is now
@@ -66,17 +65,10 @@ static bool sweep_page(blinkish_heap *heap, blinkish_page *page) {
       break;
     }
     size_t size = blinkish_header_cell_size(header);
-#ifdef CCGC_DEBUG
-    if (size < CCGC_GRANULE || (size & (CCGC_GRANULE - 1)) != 0 ||
-        size > (size_t)(page->cells_end - cell)) {
-      /* .inv.iterable-pages broken: a header that does not tile the page. */
-      fprintf(stderr,
-              "blinkish: sweeping page %p: cell at offset %zu has size %zu "
-              "(.inv.iterable-pages)\n",
-              (void *)page, (size_t)(cell - (uint8_t *)page), size);
-      abort();
-    }
-#endif
+    /* A header that does not tile the page (hot: debug builds only). */
+    CCGC_CHECK_DEBUG(size >= CCGC_GRANULE && (size & (CCGC_GRANULE - 1)) == 0 &&
+                         size <= (size_t)(page->cells_end - cell),
+                     ".inv.iterable-pages");
     bool is_free = blinkish_header_is_free(header);
     if (!is_free) {
       void *payload =

@@ -2,6 +2,7 @@
  * on any pointer value and always on. Every API call that takes an object
  * checks it here first; blinkish_check_object reports misuse. */
 #include "heap-internal.h"
+#include "invariant-check.h"
 
 /* The header of a live object at address p of this heap, or NULL. Safe on
  * any pointer value: the registry is consulted before memory is read. */
@@ -45,10 +46,10 @@ bool blinkish_check_object(blinkish_heap *heap, const void *object,
   if (live_header(heap, object)) return true;
   ccgc_page *page = ccgc_collector_find_page(heap->base.collector, object);
   bool ours = page && page->owner == heap;
-  ccgc_error_misuse(heap->base.errors,
-                    ours ? CCGC_E_DEAD_OBJECT : CCGC_E_FOREIGN_POINTER,
-                    "%s: %s %p is %s", call, what, object,
-                    ours ? "not a live object (freed or interior pointer)"
-                         : "not an object of this DOM heap");
+  CCGC_MISUSE(heap->base.errors,
+              ours ? CCGC_E_DEAD_OBJECT : CCGC_E_FOREIGN_POINTER,
+              ".api.valid-object", "%s: %s %p is %s", call, what, object,
+              ours ? "not a live object (freed or interior pointer)"
+                   : "not an object of this DOM heap");
   return false;
 }

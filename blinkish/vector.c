@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "heap-internal.h"
+#include "invariant-check.h"
 
 typedef struct vector_backing {
   size_t length; /* slots in use, traced */
@@ -42,9 +43,9 @@ static bool check_vector(blinkish_heap *heap, const void *vector,
                          const char *call) {
   if (!blinkish_check_object(heap, vector, call, "vector")) return false;
   if (blinkish_type_of(heap, vector) != heap->vector_type) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
-                      "%s: %p is a %s, not a HeapVector", call, vector,
-                      blinkish_type_name(heap, vector));
+    CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
+                "%s: %p is a %s, not a HeapVector", call, vector,
+                blinkish_type_name(heap, vector));
     return false;
   }
   return true;
@@ -84,10 +85,10 @@ void *blinkish_vector_get(blinkish_heap *heap, const void *vector, size_t i) {
   if (!check_vector(heap, vector, "blinkish_vector_get")) return NULL;
   vector_backing *backing = ((const heap_vector *)vector)->backing;
   if (i >= backing->length) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                      "blinkish_vector_get: index %zu out of range (length "
-                      "%zu)",
-                      i, backing->length);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "blinkish_vector_get: index %zu out of range (length "
+                "%zu)",
+                i, backing->length);
     return NULL;
   }
   return backing->items[i];
@@ -99,10 +100,11 @@ ccgc_status blinkish_vector_set(blinkish_heap *heap, void *vector, size_t i,
     return heap->base.errors->last.code;
   vector_backing *backing = ((heap_vector *)vector)->backing;
   if (i >= backing->length)
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                             "blinkish_vector_set: index %zu out of range "
-                             "(length %zu)",
-                             i, backing->length);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "blinkish_vector_set: index %zu out of range "
+                       "(length %zu)",
+                       i, backing->length);
   if (value &&
       !blinkish_check_object(heap, value, "blinkish_vector_set", "value"))
     return heap->base.errors->last.code;
@@ -151,10 +153,11 @@ ccgc_status blinkish_vector_remove(blinkish_heap *heap, void *vector, size_t i) 
     return heap->base.errors->last.code;
   vector_backing *backing = ((heap_vector *)vector)->backing;
   if (i >= backing->length)
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                             "blinkish_vector_remove: index %zu out of range "
-                             "(length %zu)",
-                             i, backing->length);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "blinkish_vector_remove: index %zu out of range "
+                       "(length %zu)",
+                       i, backing->length);
   /* Shifting down stores values already in the vector: no new edges, but run
    * the checked path anyway so every member store has one shape. */
   for (size_t j = i; j + 1 < backing->length; j++)

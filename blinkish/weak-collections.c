@@ -26,6 +26,7 @@
  * outside marking it is released at once. Either way exactly once
  * (.inv.external-release-once).
  */
+#include "invariant-check.h"
 #include "weak-table.h"
 
 struct blinkish_weak_collection {
@@ -117,10 +118,10 @@ static blinkish_weak_collection *check_collection(blinkish_heap *heap,
     return NULL;
   blinkish_type_id type = blinkish_header_type(blinkish_header_of(object));
   if (type != (map ? heap->map_type : heap->set_type)) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
-                      "%s: %p is a %s, not a %s", call, object,
-                      heap->types[type].name,
-                      map ? "HeapEphemeronMap" : "HeapWeakSet");
+    CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
+                "%s: %p is a %s, not a %s", call, object,
+                heap->types[type].name,
+                map ? "HeapEphemeronMap" : "HeapWeakSet");
     return NULL;
   }
   return (blinkish_weak_collection *)object;
@@ -139,16 +140,17 @@ static ccgc_status refuse_finalizer_store(blinkish_heap *heap,
                : dom_value && blinkish_is_dying(heap, dom_value) ? dom_value
                                                                  : NULL;
   if (dead)
-    return ccgc_error_misuse(
-        heap->base.errors, CCGC_E_DEAD_OBJECT,
+    return CCGC_MISUSE(
+        heap->base.errors, CCGC_E_DEAD_OBJECT, ".inv.no-resurrection",
         "%s: store during finalization: resurrection of dead %s %p (a "
         "finalizer must not write heap objects, .inv.finalizer-no-store, and "
         "never a dead object into another, .inv.no-resurrection)",
         call, blinkish_type_info_of(heap, dead)->name, dead);
-  return ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
-                           "%s: store during finalization (a finalizer must "
-                           "not write heap objects)",
-                           call);
+  return CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT,
+                     ".inv.finalizer-no-store",
+                     "%s: store during finalization (a finalizer must "
+                     "not write heap objects)",
+                     call);
 }
 
 /* From a pre-finalizer: the collection must survive this collection (a dead
@@ -159,11 +161,12 @@ static ccgc_status check_prefinalizer_store(blinkish_heap *heap,
                                             const char *call, void *key,
                                             void *value, void *target) {
   if (!self->table || blinkish_is_dying(heap, self))
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
-                             "%s: the %s %p was found dead by this collection "
-                             "and takes no new entries (its entries were "
-                             "already released)",
-                             call, what(self), (void *)self);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT,
+                       ".inv.no-resurrection",
+                       "%s: the %s %p was found dead by this collection "
+                       "and takes no new entries (its entries were "
+                       "already released)",
+                       call, what(self), (void *)self);
   /* .inv.no-resurrection */
   if (blinkish_refuse_resurrection(heap, self, key, call, NULL))
     return CCGC_E_DEAD_OBJECT;
@@ -174,12 +177,13 @@ static ccgc_status check_prefinalizer_store(blinkish_heap *heap,
    * pre_reclaim runs before any reclaim), so its mark is still the verdict. */
   if (self->is_external && target &&
       (heap->tearing_down || !ccgc_is_marked(target)))
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
-                             "%s: resurrection from a pre-finalizer: the "
-                             "value's target %p was found dead by this "
-                             "collection; keeping it in live map %p would "
-                             "leave a dangling pointer (.inv.no-resurrection)",
-                             call, target, (void *)self);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT,
+                       ".inv.no-resurrection",
+                       "%s: resurrection from a pre-finalizer: the "
+                       "value's target %p was found dead by this "
+                       "collection; keeping it in live map %p would "
+                       "leave a dangling pointer (.inv.no-resurrection)",
+                       call, target, (void *)self);
   return CCGC_OK;
 }
 
@@ -216,9 +220,9 @@ void *blinkish_weak_map_new_external(blinkish_heap *heap,
                                      const blinkish_external_value_ops *ops,
                                      void *data) {
   if (!ops || !ops->target) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                      "blinkish_weak_map_new_external: the ops need a target "
-                      "function");
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "blinkish_weak_map_new_external: the ops need a target "
+                "function");
     return NULL;
   }
   return new_collection(heap, true, ops, data,
@@ -277,10 +281,11 @@ static ccgc_status make_room(blinkish_heap *heap,
   blinkish_weak_table *table = self->table;
   if (blinkish_weak_table_has_room(table)) return CCGC_OK;
   if (blinkish_in_reclamation(heap))
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_IN_COLLECTION,
-                             "%s: the %s must grow, which allocates, and a "
-                             "pre-finalizer must not allocate",
-                             call, what(self));
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
+                       ".api.outside-collection",
+                       "%s: the %s must grow, which allocates, and a "
+                       "pre-finalizer must not allocate",
+                       call, what(self));
   /* Sized for the live entries: a table full of tombstones is rebuilt at
    * the same size (or smaller) instead of doubling. */
   size_t capacity = blinkish_weak_table_capacity_for(table->live + 1);
@@ -296,10 +301,11 @@ static ccgc_status make_room(blinkish_heap *heap,
 /* Stores key -> value (sets: value == key). Checked and validated by the
  * callers except for the phase rules, which are here. */
 static ccgc_status refuse_reentry(blinkish_heap *heap, const char *call) {
-  return ccgc_error_misuse(heap->base.errors, CCGC_E_IN_COLLECTION,
-                           "%s: called from an external value's release "
-                           "function (it may not change weak collections)",
-                           call);
+  return CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
+                     ".api.outside-collection",
+                     "%s: called from an external value's release "
+                     "function (it may not change weak collections)",
+                     call);
 }
 
 static ccgc_status store(blinkish_heap *heap, blinkish_weak_collection *self,
@@ -316,10 +322,11 @@ static ccgc_status store(blinkish_heap *heap, blinkish_weak_collection *self,
     /* The marker would take any other address for an object of some heap. */
     if (self->is_external && target &&
         !ccgc_collector_find_page(heap->base.collector, target))
-      return ccgc_error_misuse(heap->base.errors, CCGC_E_FOREIGN_POINTER,
-                               "%s: the target of value %p is %p, which is "
-                               "not in any heap of this collector",
-                               call, value, target);
+      return CCGC_MISUSE(heap->base.errors, CCGC_E_FOREIGN_POINTER,
+                         ".api.valid-object",
+                         "%s: the target of value %p is %p, which is "
+                         "not in any heap of this collector",
+                         call, value, target);
   }
   if (heap->in_prefinalization || heap->tearing_down) {
     ccgc_status status =
@@ -347,10 +354,11 @@ static bool remove_key(blinkish_heap *heap, blinkish_weak_collection *self,
     return false;
   }
   if (heap->in_finalization) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_OBJECT,
-                      "%s: store during finalization (a finalizer must not "
-                      "write heap objects)",
-                      call);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT,
+                ".inv.finalizer-no-store",
+                "%s: store during finalization (a finalizer must not "
+                "write heap objects)",
+                call);
     return false;
   }
   if (!self->table) return false; /* found dead: already empty */
@@ -366,8 +374,8 @@ static bool remove_key(blinkish_heap *heap, blinkish_weak_collection *self,
 /* Keys are DOM objects of this heap, checked like member values. */
 static bool check_key(blinkish_heap *heap, const void *key, const char *call) {
   if (!key) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                      "%s: the key is NULL (keys are DOM objects)", call);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "%s: the key is NULL (keys are DOM objects)", call);
     return false;
   }
   return blinkish_check_object(heap, key, call, "key");

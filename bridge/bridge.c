@@ -1,5 +1,6 @@
 /* bridge.c - wrapper pairs and script references (bridge.h). */
 #include "bridge-internal.h"
+#include "invariant-check.h"
 
 #include <stdlib.h>
 
@@ -65,9 +66,9 @@ const char *bridge_mode_name(bridge_mode mode) {
  * message when the pointer is not one. */
 static void **checked_slot(bridge *self, void *dom_object, const char *call) {
   if (!blinkish_is_object(self->dom, dom_object)) {
-    ccgc_error_misuse(errors_of(self), CCGC_E_FOREIGN_POINTER,
-                      "%s: %p is not a live object of the DOM heap", call,
-                      dom_object);
+    CCGC_MISUSE(errors_of(self), CCGC_E_FOREIGN_POINTER, ".api.valid-object",
+                "%s: %p is not a live object of the DOM heap", call,
+                dom_object);
     return NULL;
   }
   return blinkish_wrappable_slot(self->dom, dom_object);
@@ -113,10 +114,10 @@ ccgc_status bridge_attach_wrapper(bridge *self, void *dom_object,
   void **slot = checked_slot(self, dom_object, "bridge_attach_wrapper");
   if (!slot) return CCGC_E_FOREIGN_POINTER;
   if (v8ish_type_of(self->script, wrapper) != V8ISH_TYPE_WRAPPER)
-    return ccgc_error_misuse(errors_of(self), CCGC_E_WRONG_TYPE,
-                             "bridge_attach_wrapper: the script value is a %s, "
-                             "not a wrapper object",
-                             v8ish_type_name(self->script, wrapper));
+    return CCGC_MISUSE(errors_of(self), CCGC_E_WRONG_TYPE, ".api.wrong-type",
+                       "bridge_attach_wrapper: the script value is a %s, "
+                       "not a wrapper object",
+                       v8ish_type_name(self->script, wrapper));
   void *current = v8ish_wrapper_embedder(self->script, wrapper);
   if (*slot) {
     /* .inv.wrapper-unique: asking again with the same pair is fine. */
@@ -124,17 +125,18 @@ ccgc_status bridge_attach_wrapper(bridge *self, void *dom_object,
         v8ish_same(self->script, bridge_script_ref_get(self, *slot),
                    wrapper))
       return CCGC_OK;
-    return ccgc_error_misuse(errors_of(self), CCGC_E_WRAPPER_CONFLICT,
-                             "bridge_attach_wrapper: %s %p already has "
-                             "another wrapper",
-                             blinkish_type_name(self->dom, dom_object),
-                             dom_object);
+    return CCGC_MISUSE(errors_of(self), CCGC_E_WRAPPER_CONFLICT,
+                       ".api.one-wrapper",
+                       "bridge_attach_wrapper: %s %p already has "
+                       "another wrapper",
+                       blinkish_type_name(self->dom, dom_object), dom_object);
   }
   if (current)
-    return ccgc_error_misuse(errors_of(self), CCGC_E_WRAPPER_CONFLICT,
-                             "bridge_attach_wrapper: the wrapper already wraps "
-                             "another DOM object (%p)",
-                             current);
+    return CCGC_MISUSE(errors_of(self), CCGC_E_WRAPPER_CONFLICT,
+                       ".api.one-wrapper",
+                       "bridge_attach_wrapper: the wrapper already wraps "
+                       "another DOM object (%p)",
+                       current);
   return pair(self, dom_object, slot, wrapper);
 }
 

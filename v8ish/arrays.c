@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "invariant-check.h"
 #include "space-inl.h"
 
 static bool length_fits(v8ish_heap *heap, size_t length, const char *call) {
@@ -62,10 +63,11 @@ ccgc_status v8ish_double_array_set(v8ish_heap *heap, v8ish_local array,
   if (!a) return v8ish_last_status(heap);
   size_t length = (size_t)v8ish_smi_value(a[LENGTH]);
   if (i >= length)
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                             "v8ish_double_array_set: index %zu out of range "
-                             "(length %zu)",
-                             i, length);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "v8ish_double_array_set: index %zu out of range "
+                       "(length %zu)",
+                       i, length);
   memcpy(&a[2 + i], &value, sizeof value); /* raw: no barrier */
   return CCGC_OK;
 }
@@ -109,10 +111,11 @@ ccgc_status v8ish_array_set(v8ish_heap *heap, v8ish_local array, size_t i,
   if (!v8ish_handle_read(heap, value, "v8ish_array_set", &raw))
     return CCGC_E_DEAD_HANDLE;
   if (i >= length)
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                             "v8ish_array_set: index %zu out of range (length "
-                             "%zu)",
-                             i, length);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "v8ish_array_set: index %zu out of range (length "
+                       "%zu)",
+                       i, length);
   v8ish_store(heap, elements, 2 + i, raw);
   return CCGC_OK;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "heap-internal.h"
+#include "invariant-check.h"
 
 static const char *const type_names[V8ISH_TYPE_COUNT] = {
     [V8ISH_TYPE_META_CLASS] = "MetaClass",
@@ -69,10 +70,9 @@ word_t *v8ish_checked(v8ish_heap *heap, v8ish_local local,
   }
   const char *got_article;
   const char *got = describe(heap, local, value, &got_article);
-  ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
-                    "%s: expected %s%s, got %s%s", call,
-                    article(type_names[want]), type_names[want], got_article,
-                    got);
+  CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
+              "%s: expected %s%s, got %s%s", call, article(type_names[want]),
+              type_names[want], got_article, got);
   return NULL;
 }
 
@@ -94,8 +94,8 @@ word_t *v8ish_checked_object_like(v8ish_heap *heap, v8ish_local local,
   }
   const char *got_article;
   const char *got = describe(heap, local, value, &got_article);
-  ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
-                    "%s: expected an object, got %s%s", call, got_article, got);
+  CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
+              "%s: expected an object, got %s%s", call, got_article, got);
   return NULL;
 }
 
@@ -121,9 +121,9 @@ word_t *v8ish_checked_elements(v8ish_heap *heap, v8ish_local array,
   }
   const char *got_article;
   const char *got = describe(heap, array, value, &got_article);
-  ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
-                    "%s: expected an Array or a FixedArray, got %s%s", call,
-                    got_article, got);
+  CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
+              "%s: expected an Array or a FixedArray, got %s%s", call,
+              got_article, got);
   return NULL;
 }
 

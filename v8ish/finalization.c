@@ -21,6 +21,7 @@
  * value or the emptied handle, never the dead target, whose memory is already
  * reclaimed when the callback runs.
  */
+#include "invariant-check.h"
 #include "space-inl.h"
 
 #define MIN_CELLS 4
@@ -102,8 +103,8 @@ v8ish_local v8ish_finalization_registry_new(v8ish_heap *heap,
                                             void *data) {
   const char *call = "v8ish_finalization_registry_new";
   if (!callback) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                      "%s: NULL callback", call);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "%s: NULL callback", call);
     return v8ish_local_empty();
   }
   word_t *cells = new_cells(heap, MIN_CELLS, call);
@@ -240,11 +241,12 @@ ccgc_status v8ish_global_set_weak_callback(v8ish_heap *heap,
   if (global.index == 0 || global.index >= heap->global_count ||
       !heap->globals[global.index].in_use ||
       heap->globals[global.index].generation != global.generation)
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_HANDLE,
-                             "%s: global handle used after it was freed", call);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE,
+                       ".api.live-handle",
+                       "%s: global handle used after it was freed", call);
   if (!callback)
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                             "%s: NULL callback", call);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument", "%s: NULL callback", call);
   global_node *node = &heap->globals[global.index];
   node->weak = true; /* no longer a root: from the next marking on */
   node->callback = callback;

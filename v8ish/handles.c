@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "heap-internal.h"
+#include "invariant-check.h"
 
 static bool grow(void **array, size_t *capacity, size_t need, size_t item) {
   if (need <= *capacity) return true;
@@ -50,6 +51,8 @@ void v8ish_handle_scope_open(v8ish_heap *heap, v8ish_handle_scope *scope) {
   if (!grow((void **)&heap->scopes, &heap->scope_capacity,
             heap->scope_depth + 1, sizeof(scope_record)) ||
       !grow_handles(heap, heap->handle_top + 2)) {
+    /* Not a check: a resource failure reported through the handler because
+     * opening a scope has no return value to carry it. */
     ccgc_error_misuse(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                       "v8ish_handle_scope_open: out of memory");
     return;
@@ -75,8 +78,8 @@ static bool innermost(v8ish_handle_scope *scope, const char *call) {
   v8ish_heap *heap = scope->heap;
   if (heap->scope_depth == 0 || scope->depth != heap->scope_depth - 1 ||
       heap->scopes[scope->depth].serial != scope->serial) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_HANDLE,
-                      "%s: the scope is not the innermost open scope", call);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
+                "%s: the scope is not the innermost open scope", call);
     return false;
   }
   return true;
@@ -103,15 +106,15 @@ v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
   v8ish_heap *heap = scope->heap;
   scope_record *record = &heap->scopes[scope->depth];
   if (scope->depth == 0) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                      "v8ish_handle_scope_escape: the outermost scope has no "
-                      "enclosing scope to escape to");
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "v8ish_handle_scope_escape: the outermost scope has no "
+                "enclosing scope to escape to");
     return v8ish_local_empty();
   }
   if (record->escaped) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                      "v8ish_handle_scope_escape: a scope escapes one value "
-                      "only");
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "v8ish_handle_scope_escape: a scope escapes one value "
+                "only");
     return v8ish_local_empty();
   }
   v8ish_value raw;
@@ -130,8 +133,8 @@ v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
 v8ish_local v8ish_handle_new(v8ish_heap *heap, v8ish_value value,
                              const char *call) {
   if (heap->scope_depth == 0) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_HANDLE,
-                      "%s: no handle scope is open", call);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
+                "%s: no handle scope is open", call);
     return v8ish_local_empty();
   }
   if (!grow_handles(heap, heap->handle_top + 1)) {
@@ -155,8 +158,8 @@ bool v8ish_handle_read(v8ish_heap *heap, v8ish_local local, const char *call,
    * now (a closed scope's slots are zeroed, a re-used slot has a new serial). */
   if (local.index >= heap->handle_top || local.scope_serial == 0 ||
       heap->handle_serials[local.index] != local.scope_serial) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_HANDLE,
-                      "%s: handle used after its scope closed", call);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
+                "%s: handle used after its scope closed", call);
     return false;
   }
   *out = heap->handle_values[local.index];
@@ -189,8 +192,8 @@ static global_node *checked_global(v8ish_heap *heap, v8ish_global global,
   if (global.index == 0 || global.index >= heap->global_count ||
       !heap->globals[global.index].in_use ||
       heap->globals[global.index].generation != global.generation) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_DEAD_HANDLE,
-                      "%s: global handle used after it was freed", call);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
+                "%s: global handle used after it was freed", call);
     return NULL;
   }
   return &heap->globals[global.index];
@@ -285,8 +288,8 @@ void v8ish_traced_set(v8ish_heap *heap, v8ish_traced *traced,
                       v8ish_local value) {
   v8ish_value raw;
   if (!traced) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                      "v8ish_traced_set: NULL traced reference");
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "v8ish_traced_set: NULL traced reference");
     return;
   }
   if (!v8ish_handle_read(heap, value, "v8ish_traced_set", &raw)) return;

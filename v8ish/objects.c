@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "invariant-check.h"
 #include "space-inl.h"
 
 static word_t *new_object_like(v8ish_heap *heap, v8ish_value klass,
@@ -70,18 +71,18 @@ ccgc_status v8ish_object_set(v8ish_heap *heap, v8ish_local object,
   word_t *o = v8ish_checked_object_like(heap, object, call);
   if (!o) return v8ish_last_status(heap);
   if (!name)
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                             "v8ish_object_set: NULL property name");
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument", "v8ish_object_set: NULL property name");
   v8ish_value raw; /* an empty local stores the integer 0 */
   if (!v8ish_handle_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
   v8ish_value klass = v8ish_load(o, 0);
   long index = v8ish_class_find(klass, name);
   if (index < 0) return add_property(heap, o, klass, name, raw);
   if (is_unboxed(klass, index))
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
-                             "v8ish_object_set: property '%s' holds an unboxed "
-                             "double",
-                             name);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
+                       "v8ish_object_set: property '%s' holds an unboxed "
+                       "double",
+                       name);
   size_t slot;
   word_t *holder = v8ish_property_slot(o, klass, index, &slot);
   v8ish_store(heap, holder, slot, raw); /* overwrite: same kind of word */
@@ -130,9 +131,9 @@ static bool optional_context(v8ish_heap *heap, v8ish_local local,
   if (v8ish_is_ref(*out) &&
       v8ish_class_type(v8ish_load(v8ish_untag(*out), 0)) == V8ISH_TYPE_CONTEXT)
     return true;
-  ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
-                    "%s: expected a Context or an empty handle, got %s", call,
-                    v8ish_type_name(heap, local));
+  CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
+              "%s: expected a Context or an empty handle, got %s", call,
+              v8ish_type_name(heap, local));
   return false;
 }
 
@@ -171,10 +172,11 @@ ccgc_status v8ish_context_set(v8ish_heap *heap, v8ish_local context, size_t i,
   if (!v8ish_handle_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
   size_t length = (size_t)v8ish_smi_value(c[LENGTH]);
   if (i >= length)
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                             "v8ish_context_set: slot %zu out of range (%zu "
-                             "slots)",
-                             i, length);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "v8ish_context_set: slot %zu out of range (%zu "
+                       "slots)",
+                       i, length);
   v8ish_store(heap, c, CONTEXT_HEADER + i, raw);
   return CCGC_OK;
 }
@@ -239,10 +241,11 @@ ccgc_status v8ish_wrapper_set_embedder(v8ish_heap *heap, v8ish_local wrapper,
   if (!w) return v8ish_last_status(heap);
   /* .inv.registered-pages: only an object start of some heap's live page. */
   if (object && !ccgc_collector_find_page(heap->base.collector, object))
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_FOREIGN_POINTER,
-                             "v8ish_wrapper_set_embedder: %p is not an object "
-                             "of any heap of this collector",
-                             object);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_FOREIGN_POINTER,
+                       ".api.valid-object",
+                       "v8ish_wrapper_set_embedder: %p is not an object "
+                       "of any heap of this collector",
+                       object);
   v8ish_store_embedder(heap, w, object); /* .inv.script-store-barriered */
   return CCGC_OK;
 }

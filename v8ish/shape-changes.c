@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "invariant-check.h"
 #include "space-inl.h"
 
 /* The one entry of every unsafe shape change. It runs the collector's
@@ -38,17 +39,17 @@ ccgc_status v8ish_object_unbox_double(v8ish_heap *heap, v8ish_local object,
   long index = name ? v8ish_class_find(klass, name) : -1;
   word_t *k = v8ish_untag(klass);
   if (index < 0 || index >= v8ish_smi_value(k[CLASS_INOBJECT_COUNT]))
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                             "%s: '%s' is not an in-object property", call,
-                             name ? name : "(null)");
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument", "%s: '%s' is not an in-object property",
+                       call, name ? name : "(null)");
   if ((v8ish_smi_value(k[CLASS_RAW_BITS]) >> index) & 1) return CCGC_OK;
   size_t slot = (size_t)(v8ish_smi_value(k[CLASS_INOBJECT_START]) + index);
   v8ish_value boxed = v8ish_load(o, slot);
   if (!v8ish_is_ref(boxed) ||
       v8ish_class_type(v8ish_load(v8ish_untag(boxed), 0)) != V8ISH_TYPE_HEAP_NUMBER)
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
-                             "%s: property '%s' does not hold a boxed number",
-                             call, name);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
+                       "%s: property '%s' does not hold a boxed number", call,
+                       name);
   /* A private class: same properties, the field flipped to raw. */
   v8ish_value next = v8ish_clone_class(heap, klass, call);
   if (!next) return v8ish_last_status(heap);
@@ -139,9 +140,9 @@ ccgc_status v8ish_array_left_trim(v8ish_heap *heap, v8ish_local array,
   word_t *elements = v8ish_checked_elements(heap, array, &length, &owner, call);
   if (!elements) return v8ish_last_status(heap);
   if (n > length)
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                             "%s: cannot trim %zu of %zu elements", call, n,
-                             length);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument", "%s: cannot trim %zu of %zu elements",
+                       call, n, length);
   if (n == 0) return CCGC_OK;
   if (!owner) { /* a FixedArray held by handles */
     if (elements == v8ish_untag(heap->empty_fixed_array))

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "invariant-check.h"
 #include "space-inl.h"
 
 #define POISON_BYTE 0xdb
@@ -230,13 +231,11 @@ void v8ish_each_object(void *data, void (*fn)(void *, void *),
     each_in_page(heap, (v8ish_page *)page, fn, fn_data);
 }
 
+/* Debug builds: freed memory is poisoned, so a dangling read shows. */
 static void poison(word_t *start, size_t bytes) {
-#ifdef CCGC_DEBUG
   /* Keep the first three words: the filler's map, size and free-list link. */
-  if (bytes > 24) memset((uint8_t *)start + 24, POISON_BYTE, bytes - 24);
-#else
-  (void)start, (void)bytes;
-#endif
+  if (CCGC_DEBUG_ENABLED && bytes > 24)
+    memset((uint8_t *)start + 24, POISON_BYTE, bytes - 24);
 }
 
 typedef struct free_run {

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "invariant-check.h"
 #include "space-inl.h"
 
 #define SMI_MAX ((intptr_t)(UINTPTR_MAX >> 2))
@@ -14,10 +15,10 @@
 
 v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value) {
   if (value > SMI_MAX || value < SMI_MIN) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                      "v8ish_integer: %jd does not fit a small integer (63 "
-                      "bits); use v8ish_number_new",
-                      (intmax_t)value);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "v8ish_integer: %jd does not fit a small integer (63 "
+                "bits); use v8ish_number_new",
+                (intmax_t)value);
     return v8ish_local_empty();
   }
   return v8ish_handle_new(heap, v8ish_smi(value), "v8ish_integer");
@@ -34,9 +35,9 @@ intptr_t v8ish_integer_value(v8ish_heap *heap, v8ish_local value) {
   v8ish_value raw;
   if (!v8ish_handle_read(heap, value, "v8ish_integer_value", &raw)) return 0;
   if (v8ish_local_is_empty(value) || v8ish_is_ref(raw)) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_WRONG_TYPE,
-                      "v8ish_integer_value: expected an integer, got %s",
-                      v8ish_type_name(heap, value));
+    CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
+                "v8ish_integer_value: expected an integer, got %s",
+                v8ish_type_name(heap, value));
     return 0;
   }
   return v8ish_smi_value(raw);
@@ -82,9 +83,8 @@ v8ish_value v8ish_new_string(v8ish_heap *heap, const char *bytes, size_t len,
 
 v8ish_local v8ish_string_new(v8ish_heap *heap, const char *bytes, size_t len) {
   if (!bytes && len) {
-    ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                      "v8ish_string_new: NULL bytes for a string of %zu bytes",
-                      len);
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "v8ish_string_new: NULL bytes for a string of %zu bytes", len);
     return v8ish_local_empty();
   }
   v8ish_value string = v8ish_new_string(heap, bytes, len, "v8ish_string_new");

@@ -34,6 +34,7 @@
  * concurrent marker that reads a half-written entry sees either slot's old
  * or new word, and every new word was shaded by the barrier.
  */
+#include "invariant-check.h"
 #include "space-inl.h"
 
 #define EMPTY ((v8ish_value)0)
@@ -279,15 +280,17 @@ ccgc_status v8ish_weak_map_set_embedder(v8ish_heap *heap, v8ish_local map,
   const char *call = "v8ish_weak_map_set_embedder";
   /* .inv.registered-pages: only an object of some heap of this collector. */
   if (!object || !ccgc_collector_find_page(heap->base.collector, object))
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_FOREIGN_POINTER,
-                             "%s: %p is not an object of any heap of this "
-                             "collector",
-                             call, object);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_FOREIGN_POINTER,
+                       ".api.valid-object",
+                       "%s: %p is not an object of any heap of this "
+                       "collector",
+                       call, object);
   if (ccgc_page_of(object)->heap_id == heap->base.heap_id)
-    return ccgc_error_misuse(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                             "%s: %p is a script object; store it with "
-                             "v8ish_weak_map_set",
-                             call, object);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "%s: %p is a script object; store it with "
+                       "v8ish_weak_map_set",
+                       call, object);
   return set_entry(heap, map, V8ISH_TYPE_WEAK_MAP, key, v8ish_tag(object),
                    call);
 }

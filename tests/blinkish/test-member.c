@@ -71,6 +71,8 @@ START_TEST(foreign_holders_and_values_are_reported) {
   ck_assert_int_eq(blinkish_member_set(w.heap, &stack_node, (void **)&stack_node.next, holder),
                    CCGC_E_FOREIGN_POINTER);
   dom_assert_error(&w, CCGC_E_FOREIGN_POINTER, "blinkish_member_set: holder");
+  ck_assert_str_eq(ccgc_collector_last_error(w.collector)->check,
+                   ".api.valid-object"); /* the rule, docs/invariants.md */
   ck_assert_ptr_null(stack_node.next);
 
   ck_assert_int_eq(blinkish_member_set(w.heap, holder, (void **)&holder->next, &stack_node),

@@ -15,6 +15,9 @@ START_TEST(locals_die_with_their_scope_even_when_the_slot_is_reused) {
   ck_assert_ptr_null(v8ish_object_address(w.heap, stale));
   script_assert_error(&w, CCGC_E_DEAD_HANDLE,
                       "v8ish_object_address: handle used after its scope closed");
+  /* The report names the rule broken (docs/invariants.md). */
+  ck_assert_str_eq(ccgc_collector_last_error(w.collector)->check,
+                   ".api.live-handle");
   /* A new scope re-uses the slot: the serial still tells them apart. */
   v8ish_handle_scope_open(w.heap, &inner);
   v8ish_local fresh = v8ish_object_new(w.heap);
