@@ -59,6 +59,12 @@ typedef struct ccgc_heap_ops {
   void (*for_each_object)(void *heap, void (*fn)(void *object, void *data),
                           void *data);
   void (*stats)(void *heap, ccgc_heap_stats *out);
+  /* Whether address is the start of an allocated (not free) object of this
+   * heap: not inside an object, not free space, not a reclaimed object.
+   * Safe on any pointer value; for the library's boundary
+   * (ccgc_collector_is_object), never called by the marker. Optional:
+   * without it the collector walks for_each_object. */
+  bool (*is_object)(void *heap, const void *address);
 } ccgc_heap_ops;
 
 /* Attaches a heap to the collector; returns its heap id (stored in each of its
@@ -77,6 +83,13 @@ void ccgc_collector_unregister_page(ccgc_collector *collector, ccgc_page *page);
  * any pointer value. */
 ccgc_page *ccgc_collector_find_page(const ccgc_collector *collector,
                                     const void *address);
+
+/* Whether address is the start of an allocated object of the heap attached
+ * as heap_id (-1: of any heap): its page in the registry, then the heap's
+ * is_object op (.api.valid-object). Safe on any pointer value; on the
+ * mutator, at the library's boundary (a page walk may answer it). */
+bool ccgc_collector_is_object(ccgc_collector *collector, const void *address,
+                              int heap_id);
 
 ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector);
 

@@ -157,6 +157,30 @@ ccgc_page *ccgc_collector_find_page(const ccgc_collector *collector,
   return ccgc_page_registry_find(&collector->registry, address);
 }
 
+typedef struct object_search {
+  const void *address;
+  bool found;
+} object_search;
+
+static void find_object(void *object, void *data) {
+  object_search *search = data;
+  if (object == search->address) search->found = true;
+}
+
+bool ccgc_collector_is_object(ccgc_collector *collector, const void *address,
+                              int heap_id) {
+  ccgc_page *page = ccgc_collector_find_page(collector, address);
+  if (!page || (heap_id >= 0 && page->heap_id != heap_id) ||
+      page->heap_id >= collector->heap_count)
+    return false;
+  ccgc_heap_slot *slot = &collector->heaps[page->heap_id];
+  if (!slot->heap) return false;
+  if (slot->ops->is_object) return slot->ops->is_object(slot->heap, address);
+  object_search search = {address, false}; /* a heap without the op */
+  slot->ops->for_each_object(slot->heap, find_object, &search);
+  return search.found;
+}
+
 ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector) {
   return &collector->errors;
 }
