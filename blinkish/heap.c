@@ -17,6 +17,10 @@ static size_t object_size(void *data, const void *object) {
   return blinkish_payload_size(object);
 }
 
+static bool is_object(void *heap, const void *address) {
+  return blinkish_is_object(heap, address); /* validation.c: the start map */
+}
+
 /* A collection's calls in their order, then introspection. */
 static const ccgc_heap_ops dom_ops = {
     .name = "dom",
@@ -26,6 +30,7 @@ static const ccgc_heap_ops dom_ops = {
     .pre_reclaim = blinkish_run_prefinalizers, .reclaim = blinkish_sweep,
     .object_size = object_size, .type_name = blinkish_object_type_name,
     .for_each_object = blinkish_each_object, .stats = ccgc_heap_base_stats,
+    .is_object = is_object,
 };
 
 /* --- creation ----------------------------------------------------------- */

@@ -145,3 +145,30 @@ void *v8ish_object_address(v8ish_heap *heap, v8ish_local value) {
   v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_object_address");
   return v8ish_is_ref(raw) ? v8ish_untag(raw) : NULL;
 }
+
+ccgc_status v8ish_check_embedder(v8ish_heap *heap, const void *object,
+                                 const char *call) {
+  ccgc_collector *collector = heap->base.collector;
+  ccgc_page *page = ccgc_collector_find_page(collector, object);
+  if (!page)
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_FOREIGN_POINTER,
+                       ".api.valid-object",
+                       "%s: %p is not an object of any heap of this "
+                       "collector",
+                       call, object);
+  if (page->heap_id == heap->base.heap_id)
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.valid-object",
+                       "%s: %p is in the script heap itself; an embedder is "
+                       "an object of another heap",
+                       call, object);
+  if (!ccgc_collector_is_object(collector, object, page->heap_id)) {
+    const char *name = ccgc_collector_heap_name(collector, page->heap_id);
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT,
+                       ".api.valid-object",
+                       "%s: %p is not a live object of the %s heap (an "
+                       "interior pointer, free space or a reclaimed object)",
+                       call, object, name ? name : "other");
+  }
+  return CCGC_OK;
+}

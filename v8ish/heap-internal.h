@@ -169,6 +169,13 @@ struct v8ish_heap {
   v8ish_value weak_map_class, weak_set_class, ephemeron_table_class,
       registry_class, weak_cells_class;
 
+  /* Object starts of normal pages, each built by one walk of its page when
+   * an address entering the library must be checked (object-map.c), all
+   * dropped when the key (collections, objects, bytes) changes. */
+  GHashTable *object_starts; /* v8ish_page * -> bitmap, a bit per word */
+  unsigned long starts_cycles;
+  size_t starts_objects, starts_bytes;
+
   /* Weakness (weak-collections.c, finalization.c). */
   GPtrArray *weak_collections;  /* word_t *: every WeakMap and WeakSet   */
   GArray *registries;           /* registry_record                       */
@@ -188,6 +195,13 @@ size_t v8ish_size_of(const word_t *object);
 size_t v8ish_object_size(void *heap, const void *object); /* the op */
 /* Words readable from object to the end of its page (bounds for snapshots). */
 size_t v8ish_words_to_page_end(const word_t *object);
+
+/* object-map.c: the is_object op. Whether address is the start of an
+ * allocated object (not free space, not inside an object) of this heap.
+ * Safe on any pointer value; a page walk the first time a page is asked
+ * after the heap changed: for the library's boundary, never a hot path. */
+bool v8ish_is_object(void *heap, const void *address);
+void v8ish_object_map_free(v8ish_heap *heap);
 
 /* stores.c: every store of a reference, barriered
  * (.inv.script-store-barriered). */
@@ -299,6 +313,11 @@ word_t *v8ish_checked_object_like(v8ish_heap *heap, v8ish_local local,
 word_t *v8ish_checked_elements(v8ish_heap *heap, v8ish_local array,
                                size_t *length, word_t **owner,
                                const char *call);
+/* .api.valid-object: object (not NULL) is the start of a live object of
+ * another heap of the collector (a wrapper's embedder, a weak map's embedder
+ * value); CCGC_OK, or the code of the misuse reported. */
+ccgc_status v8ish_check_embedder(v8ish_heap *heap, const void *object,
+                                 const char *call);
 static inline ccgc_status v8ish_last_status(v8ish_heap *heap) {
   return heap->base.errors->last.code;
 }

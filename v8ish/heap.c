@@ -30,6 +30,7 @@ static const ccgc_heap_ops script_ops = {
     .after_collection = after_collection,
     .object_size = v8ish_object_size, .type_name = v8ish_object_type_name,
     .for_each_object = v8ish_each_object, .stats = ccgc_heap_base_stats,
+    .is_object = v8ish_is_object,
 };
 
 /* --- creation -------------------------------------------------------------- */
@@ -100,6 +101,7 @@ void v8ish_heap_free(v8ish_heap *heap) {
   ccgc_collector_pause_markers(heap->base.collector);
   v8ish_space_release_all(heap);
   v8ish_handles_free(heap);
+  v8ish_object_map_free(heap);
   g_hash_table_destroy(heap->wrapper_classes);
   v8ish_weakness_free(heap);
   ccgc_heap_base_free(&heap->base);

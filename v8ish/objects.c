@@ -239,13 +239,11 @@ ccgc_status v8ish_wrapper_set_embedder(v8ish_heap *heap, v8ish_local wrapper,
   word_t *w = v8ish_checked(heap, wrapper, V8ISH_TYPE_WRAPPER,
                             "v8ish_wrapper_set_embedder");
   if (!w) return v8ish_last_status(heap);
-  /* .inv.registered-pages: only an object start of some heap's live page. */
-  if (object && !ccgc_collector_find_page(heap->base.collector, object))
-    return CCGC_MISUSE(heap->base.errors, CCGC_E_FOREIGN_POINTER,
-                       ".api.valid-object",
-                       "v8ish_wrapper_set_embedder: %p is not an object "
-                       "of any heap of this collector",
-                       object);
+  const char *call = "v8ish_wrapper_set_embedder";
+  /* .api.valid-object: the start of a live object of another heap. */
+  ccgc_status status = object ? v8ish_check_embedder(heap, object, call)
+                              : CCGC_OK;
+  if (status != CCGC_OK) return status;
   v8ish_store_embedder(heap, w, object); /* .inv.script-store-barriered */
   return CCGC_OK;
 }

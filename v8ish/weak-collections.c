@@ -291,6 +291,9 @@ ccgc_status v8ish_weak_map_set_embedder(v8ish_heap *heap, v8ish_local map,
                        "%s: %p is a script object; store it with "
                        "v8ish_weak_map_set",
                        call, object);
+  /* .api.valid-object: the start of a live object of that heap. */
+  ccgc_status status = v8ish_check_embedder(heap, object, call);
+  if (status != CCGC_OK) return status;
   return set_entry(heap, map, V8ISH_TYPE_WEAK_MAP, key, v8ish_tag(object),
                    call);
 }

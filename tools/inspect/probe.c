@@ -70,10 +70,14 @@ static probe_set *probe_set_of(ccgc_collector *collector, bool create) {
 ccgc_probe *ccgc_probe_new(ccgc_collector *collector, void *address,
                            const char *label) {
   if (!ccgc_collector_is_live(collector)) return NULL;
-  if (!ccgc_collector_find_page(collector, address)) {
+  /* .api.valid-object: a probe on an interior pointer or free space would
+   * read the wrong mark byte and report a live object collected. */
+  if (!ccgc_collector_is_object(collector, address, -1)) {
     ccgc_error_set(ccgc_collector_error_sink(collector),
                    CCGC_E_FOREIGN_POINTER,
-                   "ccgc_probe_new: %p is not in any heap", address);
+                   "ccgc_probe_new: %p is not the start of a live object of "
+                   "any heap",
+                   address);
     return NULL;
   }
   probe_set *set = probe_set_of(collector, true);

@@ -108,13 +108,18 @@ ccgc_status ccgc_collector_walk(ccgc_collector *collector,
 ccgc_status ccgc_collector_object_info(ccgc_collector *collector,
                                        const void *address,
                                        ccgc_object_info *info) {
-  ccgc_page *page = ccgc_collector_find_page(collector, address);
+  /* .api.valid-object: a header is never decoded from a payload word or
+   * from free space. */
+  ccgc_page *page = ccgc_collector_is_object(collector, address, -1)
+                        ? ccgc_collector_find_page(collector, address)
+                        : NULL;
   const ccgc_heap_ops *ops = NULL;
   void *heap = page ? ccgc_collector_heap(collector, page->heap_id, &ops) : NULL;
   if (!heap)
     return ccgc_error_set(ccgc_collector_error_sink(collector),
                           CCGC_E_FOREIGN_POINTER,
-                          "ccgc_collector_object_info: %p is not in any heap",
+                          "ccgc_collector_object_info: %p is not the start "
+                          "of a live object of any heap",
                           address);
   describe(ops, heap, page->heap_id, address, info);
   return CCGC_OK;

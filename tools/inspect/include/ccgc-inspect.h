@@ -38,7 +38,10 @@ typedef struct ccgc_walk_callbacks {
 
 ccgc_status ccgc_collector_walk(ccgc_collector *collector,
                                 const ccgc_walk_callbacks *callbacks);
-/* Information on one object, or CCGC_E_FOREIGN_POINTER. */
+/* Information on one object, or CCGC_E_FOREIGN_POINTER (recorded, info
+ * untouched) unless address is the start of a live object of a heap of
+ * collector: an interior pointer, free space or a reclaimed object is
+ * refused, never decoded (.api.valid-object). */
 ccgc_status ccgc_collector_object_info(ccgc_collector *collector,
                                        const void *address,
                                        ccgc_object_info *info);

@@ -1,0 +1,205 @@
+/* test-cross-heap-pointers.c - every address that enters the library across
+ * the heaps is the start of a live object of the right heap
+ * (.api.valid-object, issue 13 defect 2): a wrapper's embedder, a weak map's
+ * embedder value, ccgc_collector_object_info and ccgc_probe_new refuse an
+ * interior pointer, a reclaimed DOM object, free space and an object of the
+ * wrong heap, and change nothing. */
+#include <check.h>
+#include <string.h>
+
+#include "bridge.h"
+#include "ccgc-inspect.h"
+#include "ccgc-probe.h"
+#include "ccgc-test.h"
+
+typedef struct world {
+  ccgc_collector *collector;
+  v8ish_heap *script;
+  blinkish_heap *dom;
+  bridge *bridge;
+  blinkish_type_id type;
+  ccgc_test_errors errors;
+  v8ish_handle_scope scope;
+} world;
+
+static void make_world(world *w) {
+  ccgc_collector_options options = {.verify = true};
+  w->collector = ccgc_collector_new(&options);
+  w->script = v8ish_heap_new(w->collector, NULL);
+  w->dom = blinkish_heap_new(w->collector, NULL);
+  w->bridge = bridge_new(w->collector, w->script, w->dom, BRIDGE_MODE_UNIFIED);
+  blinkish_type_info info = {"HTMLDivElement", NULL, NULL,
+                             BLINKISH_TYPE_WRAPPABLE};
+  w->type = blinkish_register_type(w->dom, &info);
+  ccgc_test_capture_errors(w->collector, &w->errors);
+  v8ish_handle_scope_open(w->script, &w->scope);
+}
+
+static void free_world(world *w) {
+  v8ish_handle_scope_close(&w->scope);
+  blinkish_heap_free(w->dom);
+  bridge_free(w->bridge);
+  v8ish_heap_free(w->script);
+  ccgc_collector_free(w->collector);
+}
+
+/* A DOM object that a collection reclaimed: its cell is free space now. */
+static void *reclaimed_dom_object(world *w) {
+  void *dead = blinkish_alloc(w->dom, w->type, 64);
+  ck_assert_ptr_nonnull(dead);
+  ccgc_test_collect_verified(w->collector);
+  ck_assert(!blinkish_is_object(w->dom, dead));
+  return dead;
+}
+
+/* The addresses no cross-heap call may take, for a live DOM object `live`
+ * (rooted by the caller: the reclaimed object costs a collection). */
+typedef struct bad_addresses {
+  void *at[5];
+  const char *what[5];
+} bad_addresses;
+
+static bad_addresses bad_addresses_for(world *w, void *live) {
+  v8ish_local script_object = v8ish_object_new(w->script);
+  bad_addresses bad = {
+      {(char *)live + 8, (char *)live + 16, reclaimed_dom_object(w),
+       v8ish_object_address(w->script, script_object),
+       (char *)v8ish_object_address(w->script, script_object) + 8},
+      {"an interior pointer", "another interior pointer",
+       "a reclaimed DOM object", "a script object",
+       "a script interior pointer"}};
+  return bad;
+}
+
+START_TEST(wrapper_embedders_are_live_dom_objects) {
+  world w;
+  make_world(&w);
+  void *live = blinkish_alloc(w.dom, w.type, 64);
+  blinkish_persistent *root = blinkish_persistent_new(w.dom, live, false);
+  v8ish_local wrapper = v8ish_wrapper_new(w.script, "HTMLDivElement");
+  bad_addresses bad = bad_addresses_for(&w, live);
+  for (int i = 0; i < 5; i++) {
+    unsigned before = w.errors.count;
+    ck_assert_msg(v8ish_wrapper_set_embedder(w.script, wrapper, bad.at[i]) !=
+                      CCGC_OK,
+                  "v8ish_wrapper_set_embedder took %s", bad.what[i]);
+    ck_assert_uint_eq(w.errors.count, before + 1);
+    ck_assert_str_eq(ccgc_collector_last_error(w.collector)->check,
+                     ".api.valid-object");
+    ck_assert(strstr(w.errors.last_message, "v8ish_wrapper_set_embedder"));
+    ck_assert_ptr_null(v8ish_wrapper_embedder(w.script, wrapper));
+  }
+  /* A live DOM object is still fine, and survives through its wrapper. */
+  ck_assert_int_eq(v8ish_wrapper_set_embedder(w.script, wrapper, live),
+                   CCGC_OK);
+  blinkish_persistent_free(w.dom, root);
+  v8ish_global keep = v8ish_global_new(w.script, wrapper, false);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert(blinkish_is_object(w.dom, live));
+  v8ish_global_free(w.script, keep);
+  free_world(&w);
+}
+END_TEST
+
+START_TEST(weak_map_embedder_values_are_live_dom_objects) {
+  world w;
+  make_world(&w);
+  void *live = blinkish_alloc(w.dom, w.type, 64);
+  blinkish_persistent *root = blinkish_persistent_new(w.dom, live, false);
+  v8ish_local map = v8ish_weak_map_new(w.script);
+  v8ish_local key = v8ish_object_new(w.script);
+  bad_addresses bad = bad_addresses_for(&w, live);
+  for (int i = 0; i < 5; i++) {
+    unsigned before = w.errors.count;
+    ck_assert_msg(v8ish_weak_map_set_embedder(w.script, map, key, bad.at[i]) !=
+                      CCGC_OK,
+                  "v8ish_weak_map_set_embedder took %s", bad.what[i]);
+    ck_assert_uint_eq(w.errors.count, before + 1);
+    ck_assert(strstr(w.errors.last_message, "v8ish_weak_map_set_embedder"));
+    ck_assert(!v8ish_weak_map_has(w.script, map, key));
+  }
+  ck_assert_int_eq(v8ish_weak_map_set_embedder(w.script, map, key, live),
+                   CCGC_OK);
+  ck_assert_ptr_eq(v8ish_weak_map_get_embedder(w.script, map, key), live);
+  ccgc_test_collect_verified(w.collector);
+  blinkish_persistent_free(w.dom, root);
+  free_world(&w);
+}
+END_TEST
+
+/* The inspection library: a header is never decoded from a payload word or
+ * from free space (UBSan: an index past the type table). */
+START_TEST(object_info_takes_object_starts_only) {
+  world w;
+  make_world(&w);
+  void *live = blinkish_alloc(w.dom, w.type, 64);
+  blinkish_persistent *root = blinkish_persistent_new(w.dom, live, false);
+  memset(live, 0xff, 64); /* payload words that decode as nonsense */
+  v8ish_local array = v8ish_fixed_array_new(w.script, 8);
+  void *array_address = v8ish_object_address(w.script, array);
+  void *bad[] = {(char *)live + 8, (char *)live + 16, reclaimed_dom_object(&w),
+                 (char *)array_address + 8, (char *)array_address + 16};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    ccgc_object_info info;
+    ck_assert_int_eq(ccgc_collector_object_info(w.collector, bad[i], &info),
+                     CCGC_E_FOREIGN_POINTER);
+    ck_assert(strstr(ccgc_collector_last_error(w.collector)->message,
+                     "ccgc_collector_object_info"));
+  }
+  ccgc_object_info info;
+  ck_assert_int_eq(ccgc_collector_object_info(w.collector, live, &info),
+                   CCGC_OK);
+  ck_assert_str_eq(info.type_name, "HTMLDivElement");
+  ck_assert_int_eq(ccgc_collector_object_info(w.collector, array_address,
+                                              &info),
+                   CCGC_OK);
+  ck_assert_str_eq(info.heap_name, "script");
+  blinkish_persistent_free(w.dom, root);
+  free_world(&w);
+}
+END_TEST
+
+/* A probe on an interior pointer used to report "collected" for a live
+ * object: a leak test that passes wrongly. */
+START_TEST(probes_take_object_starts_only) {
+  world w;
+  make_world(&w);
+  void *live = blinkish_alloc(w.dom, w.type, 64);
+  blinkish_persistent *root = blinkish_persistent_new(w.dom, live, false);
+  v8ish_local object = v8ish_object_new(w.script);
+  v8ish_global keep = v8ish_global_new(w.script, object, false);
+  void *script_address = v8ish_object_address(w.script, object);
+  void *bad[] = {(char *)live + 8, (char *)live + 16, reclaimed_dom_object(&w),
+                 (char *)script_address + 8};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    ccgc_probe *probe = ccgc_probe_new(w.collector, bad[i], "bad");
+    ck_assert_msg(probe == NULL, "ccgc_probe_new took bad address %zu", i);
+    ck_assert_int_eq(ccgc_collector_last_error(w.collector)->code,
+                     CCGC_E_FOREIGN_POINTER);
+  }
+  ccgc_probe *dom_probe = ccgc_probe_new(w.collector, live, "dom");
+  ccgc_probe *script_probe = ccgc_probe_new(w.collector, script_address,
+                                            "script");
+  ck_assert_ptr_nonnull(dom_probe);
+  ck_assert_ptr_nonnull(script_probe);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert(!ccgc_probe_collected(dom_probe));
+  ck_assert(!ccgc_probe_collected(script_probe));
+  ccgc_probe_free(w.collector, dom_probe);
+  ccgc_probe_free(w.collector, script_probe);
+  v8ish_global_free(w.script, keep);
+  blinkish_persistent_free(w.dom, root);
+  free_world(&w);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("cross-heap-pointers");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, wrapper_embedders_are_live_dom_objects);
+  tcase_add_test(tc, weak_map_embedder_values_are_live_dom_objects);
+  tcase_add_test(tc, object_info_takes_object_starts_only);
+  tcase_add_test(tc, probes_take_object_starts_only);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}
