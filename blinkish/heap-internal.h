@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "blinkish.h"
+#include "handle-table.h"
 #include "heap-base.h"
 #include "object-header.h"
 
@@ -32,11 +33,12 @@ typedef struct blinkish_type {
   unsigned flags;
 } blinkish_type;
 
-struct blinkish_persistent {
+/* The payload of a persistent's slot in the heap's handle table: a
+ * blinkish_persistent * is a handle of that table (handle-table.h). */
+typedef struct persistent_node {
   void *object;
   bool weak;
-  struct blinkish_persistent *prev, *next;
-};
+} persistent_node;
 
 /* A weak collection (weak-collections.c); the heap keeps a registry of them. */
 typedef struct blinkish_weak_collection blinkish_weak_collection;
@@ -62,7 +64,7 @@ struct blinkish_heap {
   blinkish_page *lab_page;
   blinkish_free_cell *free_lists[BLINKISH_BUCKETS];
 
-  blinkish_persistent persistents; /* sentinel of a circular list */
+  ccgc_handle_table persistents; /* persistent_node slots */
   blinkish_wrappable_trace_fn wrappable_trace;
   blinkish_wrappable_release_fn wrappable_release;
   void *wrappable_data;
@@ -136,7 +138,9 @@ void blinkish_process_weakness(void *heap);
 void blinkish_trace_persistents(blinkish_heap *heap, ccgc_visitor *visitor);
 /* Weak processing: weak persistents whose target died become empty. */
 void blinkish_clear_dead_weak_persistents(blinkish_heap *heap);
-/* Heap teardown: frees every persistent node. */
+/* blinkish_heap_new: the empty table. */
+void blinkish_persistents_init(blinkish_heap *heap);
+/* Heap teardown: frees every persistent (the table). */
 void blinkish_persistents_free(blinkish_heap *heap);
 
 /* types.c */

@@ -40,7 +40,6 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
   blinkish_heap *heap =
       ccgc_heap_base_new(sizeof *heap, BLINKISH_SIG, collector, options);
   if (!heap) return NULL;
-  heap->persistents.next = heap->persistents.prev = &heap->persistents;
   heap->not_constructed = g_ptr_array_new();
   pthread_mutex_init(&heap->not_constructed_lock, NULL);
   if (!ccgc_heap_base_attach(&heap->base, &dom_ops)) {
@@ -49,6 +48,7 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
     ccgc_heap_base_free(&heap->base);
     return NULL;
   }
+  blinkish_persistents_init(heap);
   heap->types[0].name = strdup("(free)");
   blinkish_vector_register_types(heap);
   blinkish_weak_register_types(heap);

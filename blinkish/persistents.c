@@ -1,9 +1,13 @@
 /* persistents.c - persistents: root nodes owned by the host, strong or weak,
- * in a circular list on the heap (blinkish.h); their freeing at heap
- * teardown, their tracing as roots and their weakness. */
-#include <stdlib.h>
-
+ * slots of the heap's handle table (blinkish.h, marking/handle-table.h): a
+ * persistent freed twice or used after free is reported (.api.live-handle),
+ * never followed. Their freeing at heap teardown, their tracing as roots and
+ * their weakness. */
 #include "heap-internal.h"
+
+void blinkish_persistents_init(blinkish_heap *heap) {
+  ccgc_handle_table_init(&heap->persistents, "persistent", heap->base.errors);
+}
 
 blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
                                              bool weak) {
@@ -17,7 +21,8 @@ blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
                                    weak ? "the target of a weak persistent"
                                         : "a root (persistent)"))
     return NULL;
-  blinkish_persistent *node = calloc(1, sizeof *node);
+  void *handle;
+  persistent_node *node = ccgc_handle_new(&heap->persistents, &handle);
   if (!node) {
     ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                    "blinkish_persistent_new: out of memory");
@@ -25,64 +30,67 @@ blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
   }
   node->object = object;
   node->weak = weak;
-  node->next = heap->persistents.next;
-  node->prev = &heap->persistents;
-  heap->persistents.next->prev = node;
-  heap->persistents.next = node;
   /* Persistents are roots, rescanned in the atomic pause: no barrier needed
    * for strong ones; a weak one must not keep its target alive. */
-  return node;
+  return handle;
 }
 
 void *blinkish_persistent_get(const blinkish_persistent *persistent) {
-  return persistent ? persistent->object : NULL;
+  if (!persistent) return NULL;
+  const persistent_node *node = ccgc_handle_get_unowned(
+      persistent, "blinkish_persistent_get", NULL, NULL);
+  return node ? node->object : NULL;
 }
 
 void blinkish_persistent_set(blinkish_heap *heap,
                              blinkish_persistent *persistent, void *object) {
   if (!persistent) return;
+  persistent_node *node = ccgc_handle_get(&heap->persistents, persistent,
+                                          "blinkish_persistent_set", NULL);
+  if (!node) return; /* .api.live-handle */
   if (object &&
       !blinkish_check_object(heap, object, "blinkish_persistent_set", "object"))
     return;
   if (blinkish_refuse_resurrection(heap, NULL, object,
                                    "blinkish_persistent_set",
-                                   persistent->weak
+                                   node->weak
                                        ? "the target of a weak persistent"
                                        : "a root (persistent)"))
     return; /* .inv.no-resurrection */
-  persistent->object = object;
-  if (!persistent->weak) /* a root: no holder */
-    ccgc_write_barrier(heap->base.barrier, NULL, &persistent->object, object);
+  node->object = object;
+  if (!node->weak) /* a root: no holder */
+    ccgc_write_barrier(heap->base.barrier, NULL, &node->object, object);
 }
 
 void blinkish_persistent_free(blinkish_heap *heap,
                               blinkish_persistent *persistent) {
-  (void)heap;
   if (!persistent) return;
-  persistent->prev->next = persistent->next;
-  persistent->next->prev = persistent->prev;
-  free(persistent);
+  ccgc_handle_free(&heap->persistents, persistent, "blinkish_persistent_free",
+                   NULL); /* .api.live-handle */
 }
 
 void blinkish_persistents_free(blinkish_heap *heap) {
-  while (heap->persistents.next != &heap->persistents) {
-    blinkish_persistent *node = heap->persistents.next;
-    heap->persistents.next = node->next;
-    free(node);
-  }
+  ccgc_handle_table_destroy(&heap->persistents);
+}
+
+static void trace_one(void *payload, void *visitor) {
+  persistent_node *node = payload;
+  if (!node->weak)
+    ccgc_visit_strong(visitor, node->object,
+                      ccgc_edge_named(CCGC_EDGE_ROOT, "persistent"));
 }
 
 void blinkish_trace_persistents(blinkish_heap *heap, ccgc_visitor *visitor) {
-  for (blinkish_persistent *node = heap->persistents.next;
-       node != &heap->persistents; node = node->next)
-    if (!node->weak)
-      ccgc_visit_strong(visitor, node->object,
-                        ccgc_edge_named(CCGC_EDGE_ROOT, "persistent"));
+  ccgc_handle_table_each(&heap->persistents, trace_one, visitor);
+}
+
+static void clear_if_dead(void *payload, void *data) {
+  (void)data;
+  persistent_node *node = payload;
+  if (node->weak && node->object && !ccgc_is_marked(node->object))
+    node->object = NULL; /* .inv.weak-before-finalizers */
 }
 
 void blinkish_clear_dead_weak_persistents(blinkish_heap *heap) {
-  for (blinkish_persistent *node = heap->persistents.next;
-       node != &heap->persistents; node = node->next)
-    if (node->weak && node->object && !ccgc_is_marked(node->object))
-      node->object = NULL; /* .inv.weak-before-finalizers */
+  ccgc_handle_table_each(&heap->persistents, clear_if_dead, NULL);
 }

@@ -3,6 +3,7 @@
 #define BRIDGE_INTERNAL_H
 
 #include "bridge.h"
+#include "v8ish-bridge.h"
 
 struct bridge {
   uint32_t sig;
@@ -10,13 +11,16 @@ struct bridge {
   v8ish_heap *script;
   blinkish_heap *dom;
   bridge_mode mode;
+  v8ish_bridge_link link; /* joined to the script heap while the bridge lives */
 };
 
-struct bridge_script_ref {
-  bridge_mode mode;
-  v8ish_heap *script;
-  v8ish_traced *traced; /* unified: an edge, not a root */
-  v8ish_global global;  /* baseline: a strong root     */
-};
+/* A script reference is a slot of the script heap's traced table
+ * (v8ish-bridge.h): unified, an edge its holder's trace reports; baseline, a
+ * strong root, as a global handle is. The slot outlives every misuse of the
+ * reference: freed twice or used after free it is reported
+ * (.api.live-handle), never followed. */
+static inline v8ish_traced *bridge_ref_slot(const bridge_script_ref *ref) {
+  return (v8ish_traced *)ref;
+}
 
 #endif /* BRIDGE_INTERNAL_H */

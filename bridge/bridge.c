@@ -2,9 +2,11 @@
 #include "bridge-internal.h"
 #include "invariant-check.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "ccgc-heap.h"
+#include "object-header.h" /* the DOM heap's layout: wrappable or not */
 
 #define BRIDGE_SIG 0x42524447u /* "BRDG" (.sig) */
 
@@ -27,6 +29,39 @@ static void release_wrapper_slot(void *object, void *slot_value, void *data) {
   if (slot_value) bridge_script_ref_free(data, slot_value);
 }
 
+/* The wrapper (its address) that dom_object is paired with, or NULL: a
+ * wrappable live object of the bridge's DOM heap whose slot holds a script
+ * reference. No misuse reported. */
+static void *paired_wrapper(bridge *self, void *dom_object) {
+  if (!blinkish_is_object(self->dom, dom_object) ||
+      !blinkish_header_is_wrappable(blinkish_header_of(dom_object)))
+    return NULL;
+  const bridge_script_ref *ref = *((void **)dom_object - 1);
+  return ref ? v8ish_traced_object(bridge_ref_slot(ref)) : NULL;
+}
+
+/* The script heap asks before a wrapper's embedder changes
+ * (.api.one-wrapper): a pair lasts while both live, so that
+ * bridge_wrapper_of and bridge_unwrap always agree. */
+static ccgc_status embedder_change(v8ish_bridge_link *link,
+                                   const void *wrapper, void *current,
+                                   void *next, const char *call) {
+  bridge *self = (bridge *)((char *)link - offsetof(bridge, link));
+  if (current && paired_wrapper(self, current) == wrapper)
+    return CCGC_MISUSE(errors_of(self), CCGC_E_WRAPPER_CONFLICT,
+                       ".api.one-wrapper",
+                       "%s: the wrapper is paired with %s %p by the bridge "
+                       "for as long as both live",
+                       call, blinkish_type_name(self->dom, current), current);
+  void *other = next ? paired_wrapper(self, next) : NULL;
+  if (other && other != wrapper)
+    return CCGC_MISUSE(errors_of(self), CCGC_E_WRAPPER_CONFLICT,
+                       ".api.one-wrapper",
+                       "%s: %s %p already has another wrapper", call,
+                       blinkish_type_name(self->dom, next), next);
+  return CCGC_OK;
+}
+
 bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
                    blinkish_heap *dom, bridge_mode mode) {
   if (!collector || !script || !dom ||
@@ -47,11 +82,32 @@ bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
   result->mode = mode;
   blinkish_heap_set_wrappable_hooks(dom, trace_wrapper_slot,
                                     release_wrapper_slot, result);
+  result->link.embedder_change = embedder_change;
+  v8ish_heap_join_bridge(script, &result->link); /* .api.bridge-order */
   return result;
+}
+
+/* Whether the bridge's DOM heap is still attached to the collector: its
+ * objects hold the bridge's script references and its hooks name the
+ * bridge. */
+static bool dom_heap_lives(const bridge *self) {
+  for (int id = 0; id < ccgc_collector_heap_count(self->collector); id++) {
+    const ccgc_heap_ops *ops;
+    if (ccgc_collector_heap(self->collector, id, &ops) == (void *)self->dom)
+      return true;
+  }
+  return false;
 }
 
 void bridge_free(bridge *self) {
   if (!self || self->sig != BRIDGE_SIG) return;
+  if (dom_heap_lives(self)) {
+    CCGC_MISUSE(errors_of(self), CCGC_E_INVALID_ARGUMENT, ".api.bridge-order",
+                "bridge_free: its DOM heap still lives; free the DOM heap, "
+                "then the bridge, then the script heap");
+    return;
+  }
+  v8ish_heap_leave_bridge(self->script, &self->link);
   self->sig = 0;
   free(self);
 }
@@ -131,7 +187,7 @@ ccgc_status bridge_attach_wrapper(bridge *self, void *dom_object,
                        "another wrapper",
                        blinkish_type_name(self->dom, dom_object), dom_object);
   }
-  if (current)
+  if (current && current != dom_object)
     return CCGC_MISUSE(errors_of(self), CCGC_E_WRAPPER_CONFLICT,
                        ".api.one-wrapper",
                        "bridge_attach_wrapper: the wrapper already wraps "
@@ -146,54 +202,36 @@ void *bridge_unwrap(bridge *self, v8ish_local wrapper) {
 }
 
 bridge_script_ref *bridge_script_ref_new(bridge *self, v8ish_local value) {
-  bridge_script_ref *ref = calloc(1, sizeof *ref);
-  if (!ref) return NULL;
-  ref->mode = self->mode;
-  ref->script = self->script;
-  if (self->mode == BRIDGE_MODE_UNIFIED) {
-    ref->traced = v8ish_traced_new(self->script, value);
-    if (!ref->traced) {
-      free(ref);
-      return NULL;
-    }
-  } else {
-    ref->global = v8ish_global_new(self->script, value, false);
-  }
-  return ref;
+  return (bridge_script_ref *)v8ish_traced_make(
+      self->script, value, self->mode == BRIDGE_MODE_BASELINE,
+      "bridge_script_ref_new");
 }
 
 void bridge_script_ref_set(bridge *self, bridge_script_ref *ref,
                            v8ish_local value) {
-  (void)self;
-  if (ref->mode == BRIDGE_MODE_UNIFIED)
-    v8ish_traced_set(ref->script, ref->traced, value);
-  else
-    v8ish_global_set(ref->script, ref->global, value);
+  v8ish_traced_store(self->script, bridge_ref_slot(ref), value,
+                     "bridge_script_ref_set", "script reference");
 }
 
 v8ish_local bridge_script_ref_get(bridge *self, const bridge_script_ref *ref) {
-  (void)self;
-  if (ref->mode == BRIDGE_MODE_UNIFIED)
-    return v8ish_traced_get(ref->script, ref->traced);
-  return v8ish_global_get(ref->script, ref->global);
+  return v8ish_traced_load(self->script, bridge_ref_slot(ref),
+                           "bridge_script_ref_get", "script reference");
 }
 
 void bridge_script_ref_free(bridge *self, bridge_script_ref *ref) {
-  (void)self;
   if (!ref) return;
-  if (ref->mode == BRIDGE_MODE_UNIFIED)
-    v8ish_traced_free(ref->script, ref->traced);
-  else
-    v8ish_global_free(ref->script, ref->global);
-  free(ref);
+  v8ish_traced_release(self->script, bridge_ref_slot(ref),
+                       "bridge_script_ref_free", "script reference");
 }
 
 void bridge_trace_script_ref(ccgc_visitor *visitor,
                              const bridge_script_ref *ref, const char *name) {
-  /* Baseline: the global handle is a root of the script heap; reporting it
-   * here too would change nothing, and the point of the mode is that the
-   * DOM side cannot release it. */
-  if (!ref || ref->mode != BRIDGE_MODE_UNIFIED) return;
-  ccgc_visit_strong(visitor, v8ish_traced_target(ref->traced),
+  /* Baseline: the slot is a root of the script heap; reporting it here too
+   * would change nothing, and the point of the mode is that the DOM side
+   * cannot release it (v8ish_traced_edge_target is NULL for a root). */
+  if (!ref) return;
+  ccgc_visit_strong(visitor,
+                    v8ish_traced_edge_target(bridge_ref_slot(ref),
+                                             "bridge_trace_script_ref"),
                     ccgc_edge_named(CCGC_EDGE_TRACED, name));
 }

@@ -15,16 +15,15 @@
 
 static void *value_target(void *value, void *data) {
   (void)data;
-  const bridge_script_ref *ref = value;
-  /* Called on marker threads: v8ish_traced_target loads with acquire. */
-  return ref->mode == BRIDGE_MODE_UNIFIED ? v8ish_traced_target(ref->traced)
-                                          : NULL;
+  /* Called on marker threads: loads with acquire, no lookup; NULL for a
+   * baseline (root) slot. */
+  return v8ish_traced_edge_target(bridge_ref_slot(value),
+                                  "bridge weak map value");
 }
 
 static void value_prefetch(const void *value, void *data) {
   (void)data;
-  const bridge_script_ref *ref = value;
-  __builtin_prefetch(ref->traced); /* target's one further load */
+  __builtin_prefetch(value); /* the slot: target's one load */
 }
 
 static void value_release(void *value, void *data) {

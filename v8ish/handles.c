@@ -263,63 +263,124 @@ bool v8ish_global_is_empty_slot(v8ish_heap *heap, v8ish_global global) {
   return !node || !node->has_value;
 }
 
-/* --- traced references ------------------------------------------------------ */
+/* --- traced references ------------------------------------------------------
+ * Slots of the heap's handle table (marking/handle-table.h), never freed
+ * while the heap lives: a reference freed twice or used after free is
+ * reported (.api.live-handle), not followed, and a collection can find and
+ * update every one (v8ish_handles_relocate). A bridge's script references
+ * are slots of the same table (v8ish-bridge.h): edges in unified mode, roots
+ * in baseline mode. */
 
-/* Nodes are malloc'd one by one and linked into the heap's list, so a moving
- * collector could find and update every one (v8ish_handles_relocate does). */
-v8ish_traced *v8ish_traced_new(v8ish_heap *heap, v8ish_local value) {
+static void traced_store(v8ish_heap *heap, traced_slot *slot, v8ish_value raw,
+                         bool has_value) {
+  __atomic_store_n(&slot->value, raw, __ATOMIC_RELEASE);
+  slot->has_value = has_value;
+  /* .inv.script-store-barriered: the holder may be black */
+  v8ish_root_barrier(heap, &slot->value, raw);
+}
+
+v8ish_traced *v8ish_traced_make(v8ish_heap *heap, v8ish_local value,
+                                bool root, const char *call) {
   v8ish_value raw;
-  if (!v8ish_handle_read(heap, value, "v8ish_traced_new", &raw)) return NULL;
-  v8ish_traced *traced = calloc(1, sizeof *traced);
-  if (!traced) {
+  if (!v8ish_handle_read(heap, value, call, &raw)) return NULL;
+  void *handle;
+  traced_slot *slot = ccgc_handle_new(&heap->traced, &handle);
+  if (!slot) {
     ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
-                   "v8ish_traced_new: out of memory");
+                   "%s: out of memory", call);
     return NULL;
   }
-  traced->next = heap->traced.next;
-  traced->prev = &heap->traced;
-  heap->traced.next->prev = traced;
-  heap->traced.next = traced;
-  v8ish_traced_set(heap, traced, value);
-  return traced;
+  __atomic_store_n(&slot->root, root, __ATOMIC_RELAXED);
+  traced_store(heap, slot, raw, !v8ish_local_is_empty(value));
+  return handle;
+}
+
+void v8ish_traced_store(v8ish_heap *heap, v8ish_traced *traced,
+                        v8ish_local value, const char *call,
+                        const char *what) {
+  traced_slot *slot = ccgc_handle_get(&heap->traced, traced, call, what);
+  v8ish_value raw;
+  if (!slot || !v8ish_handle_read(heap, value, call, &raw)) return;
+  traced_store(heap, slot, raw, !v8ish_local_is_empty(value));
+}
+
+v8ish_local v8ish_traced_load(v8ish_heap *heap, const v8ish_traced *traced,
+                              const char *call, const char *what) {
+  const traced_slot *slot = ccgc_handle_get(&heap->traced, traced, call, what);
+  if (!slot || !slot->has_value) return v8ish_local_empty();
+  v8ish_value raw = __atomic_load_n(&slot->value, __ATOMIC_ACQUIRE);
+  return v8ish_handle_new(heap, raw, call);
+}
+
+void v8ish_traced_release(v8ish_heap *heap, v8ish_traced *traced,
+                          const char *call, const char *what) {
+  traced_slot *slot = ccgc_handle_get(&heap->traced, traced, call, what);
+  if (!slot) return;
+  /* A marker thread may still read it through its holder: atomic. */
+  __atomic_store_n(&slot->value, 0, __ATOMIC_RELEASE);
+  slot->has_value = false;
+  ccgc_handle_free(&heap->traced, traced, call, what);
+}
+
+void *v8ish_traced_edge_target(const v8ish_traced *traced, const char *call) {
+  if (!traced) return NULL;
+  if (!ccgc_handle_live_unchecked(traced)) {
+    /* On the mutator, say so; a marker thread has no one to tell. */
+    if (!ccgc_on_marker_thread())
+      ccgc_handle_get_unowned(traced, call, NULL, NULL);
+    return NULL;
+  }
+  const traced_slot *slot = ccgc_handle_payload_unchecked(traced);
+  if (__atomic_load_n(&slot->root, __ATOMIC_RELAXED)) return NULL;
+  v8ish_value raw = __atomic_load_n(&slot->value, __ATOMIC_ACQUIRE);
+  return v8ish_is_ref(raw) ? v8ish_untag(raw) : NULL;
+}
+
+void *v8ish_traced_object(const v8ish_traced *traced) {
+  if (!traced || !ccgc_handle_live_unchecked(traced)) return NULL;
+  const traced_slot *slot = ccgc_handle_payload_unchecked(traced);
+  v8ish_value raw = __atomic_load_n(&slot->value, __ATOMIC_ACQUIRE);
+  return v8ish_is_ref(raw) ? v8ish_untag(raw) : NULL;
+}
+
+v8ish_traced *v8ish_traced_new(v8ish_heap *heap, v8ish_local value) {
+  return v8ish_traced_make(heap, value, false, "v8ish_traced_new");
 }
 
 void v8ish_traced_set(v8ish_heap *heap, v8ish_traced *traced,
                       v8ish_local value) {
-  v8ish_value raw;
   if (!traced) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
                 "v8ish_traced_set: NULL traced reference");
     return;
   }
-  if (!v8ish_handle_read(heap, value, "v8ish_traced_set", &raw)) return;
-  __atomic_store_n(&traced->value, raw, __ATOMIC_RELEASE);
-  traced->has_value = !v8ish_local_is_empty(value);
-  /* .inv.script-store-barriered: the holder may be black */
-  v8ish_root_barrier(heap, &traced->value, raw);
+  v8ish_traced_store(heap, traced, value, "v8ish_traced_set", NULL);
 }
 
 v8ish_local v8ish_traced_get(v8ish_heap *heap, const v8ish_traced *traced) {
-  if (!traced || !traced->has_value) return v8ish_local_empty();
-  v8ish_value raw = __atomic_load_n(&traced->value, __ATOMIC_ACQUIRE);
-  return v8ish_handle_new(heap, raw, "v8ish_traced_get");
+  if (!traced) return v8ish_local_empty();
+  return v8ish_traced_load(heap, traced, "v8ish_traced_get", NULL);
 }
 
 void *v8ish_traced_target(const v8ish_traced *traced) {
-  if (!traced) return NULL;
-  v8ish_value raw = __atomic_load_n(&traced->value, __ATOMIC_ACQUIRE);
-  return v8ish_is_ref(raw) ? v8ish_untag(raw) : NULL;
+  return v8ish_traced_edge_target(traced, "v8ish_traced_target");
 }
 
 void v8ish_traced_free(v8ish_heap *heap, v8ish_traced *traced) {
-  (void)heap;
   if (!traced) return;
-  traced->prev->next = traced->next;
-  traced->next->prev = traced->prev;
-  free(traced);
+  v8ish_traced_release(heap, traced, "v8ish_traced_free", NULL);
 }
 
 /* --- roots, weakness, relocation ------------------------------------------------- */
+
+/* A baseline bridge's script reference: a strong root, as a global handle
+ * is (and named as one). */
+static void trace_root_slot(void *payload, void *visitor) {
+  const traced_slot *slot = payload;
+  if (slot->root && v8ish_is_ref(slot->value))
+    ccgc_visit_strong(visitor, v8ish_untag(slot->value),
+                      ccgc_edge_named(CCGC_EDGE_ROOT, "global handle"));
+}
 
 void v8ish_trace_handles(v8ish_heap *heap, ccgc_visitor *visitor) {
   for (size_t i = 1; i < heap->handle_top; i++)
@@ -332,6 +393,7 @@ void v8ish_trace_handles(v8ish_heap *heap, ccgc_visitor *visitor) {
       ccgc_visit_strong(visitor, v8ish_untag(node->value),
                         ccgc_edge_named(CCGC_EDGE_ROOT, "global handle"));
   }
+  ccgc_handle_table_each(&heap->traced, trace_root_slot, visitor);
 }
 
 void v8ish_clear_dead_weak_globals(v8ish_heap *heap) {
@@ -346,14 +408,21 @@ void v8ish_clear_dead_weak_globals(v8ish_heap *heap) {
   }
 }
 
+static void relocate_slot(void *payload, void *data) {
+  traced_slot *slot = payload;
+  const v8ish_value *change = data;
+  if (slot->value == change[0])
+    __atomic_store_n(&slot->value, change[1], __ATOMIC_RELAXED);
+}
+
 void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
                             v8ish_value to) {
   for (size_t i = 1; i < heap->handle_top; i++)
     if (heap->handle_values[i] == from) heap->handle_values[i] = to;
   for (size_t i = 1; i < heap->global_count; i++)
     if (heap->globals[i].value == from) heap->globals[i].value = to;
-  for (v8ish_traced *t = heap->traced.next; t != &heap->traced; t = t->next)
-    if (t->value == from) __atomic_store_n(&t->value, to, __ATOMIC_RELAXED);
+  v8ish_value change[2] = {from, to};
+  ccgc_handle_table_each(&heap->traced, relocate_slot, change);
 }
 
 void v8ish_handles_free(v8ish_heap *heap) {
@@ -361,9 +430,5 @@ void v8ish_handles_free(v8ish_heap *heap) {
   free(heap->handle_serials);
   free(heap->scopes);
   free(heap->globals);
-  while (heap->traced.next != &heap->traced) {
-    v8ish_traced *t = heap->traced.next;
-    heap->traced.next = t->next;
-    free(t);
-  }
+  ccgc_handle_table_destroy(&heap->traced);
 }

@@ -29,7 +29,9 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "handle-table.h"
 #include "heap-base.h"
+#include "v8ish-bridge.h"
 #include "v8ish.h"
 
 #define V8ISH_SIG 0x56384953u /* "V8IS" (.sig) */
@@ -127,11 +129,14 @@ typedef struct pending_callback {
   void *data;
 } pending_callback;
 
-struct v8ish_traced {
+/* The payload of a traced reference's slot in the heap's handle table: a
+ * v8ish_traced * (and a bridge's script reference) is a handle of that table
+ * (marking/handle-table.h). */
+typedef struct traced_slot {
   v8ish_value value; /* read by marker threads: atomic */
+  bool root;         /* a root, not an edge (baseline bridge): atomic */
   bool has_value;    /* mutator only */
-  struct v8ish_traced *prev, *next;
-};
+} traced_slot;
 
 typedef struct scope_record {
   uint32_t serial;
@@ -158,7 +163,8 @@ struct v8ish_heap {
   global_node *globals;
   size_t global_count, global_capacity;
   uint32_t global_free;
-  struct v8ish_traced traced; /* sentinel of a circular list */
+  ccgc_handle_table traced;   /* traced_slot: traced references */
+  struct v8ish_bridge_link *bridges; /* joined bridges (v8ish-bridge.h) */
 
   /* Permanent objects, roots of the heap itself. */
   v8ish_value meta_class, filler_class, one_word_filler_class;

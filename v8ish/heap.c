@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "heap-internal.h"
+#include "invariant-check.h"
 
 _Static_assert(offsetof(v8ish_heap, base) == 0,
                "a v8ish_heap * is a ccgc_heap_base *");
@@ -85,9 +86,10 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
   if (!heap) return NULL;
   heap->wrapper_classes =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  heap->traced.next = heap->traced.prev = &heap->traced;
+  ccgc_handle_table_init(&heap->traced, "traced reference", heap->base.errors);
   if (!ccgc_heap_base_attach(&heap->base, &script_ops) || !bootstrap(heap)) {
     v8ish_space_release_all(heap); /* what bootstrap allocated */
+    ccgc_handle_table_destroy(&heap->traced);
     g_hash_table_destroy(heap->wrapper_classes);
     v8ish_weakness_free(heap);
     ccgc_heap_base_free(&heap->base);
@@ -98,6 +100,14 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
 
 void v8ish_heap_free(v8ish_heap *heap) {
   if (!heap || heap->base.sig != V8ISH_SIG) return;
+  if (heap->bridges) { /* its DOM objects hold script references into it */
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                ".api.bridge-order",
+                "v8ish_heap_free: a bridge is still joined to this script "
+                "heap; free the DOM heap, then the bridge, then the script "
+                "heap");
+    return;
+  }
   ccgc_collector_pause_markers(heap->base.collector);
   v8ish_space_release_all(heap);
   v8ish_handles_free(heap);
@@ -105,6 +115,19 @@ void v8ish_heap_free(v8ish_heap *heap) {
   g_hash_table_destroy(heap->wrapper_classes);
   v8ish_weakness_free(heap);
   ccgc_heap_base_free(&heap->base);
+}
+
+void v8ish_heap_join_bridge(v8ish_heap *heap, v8ish_bridge_link *link) {
+  link->next = heap->bridges;
+  heap->bridges = link;
+}
+
+void v8ish_heap_leave_bridge(v8ish_heap *heap, v8ish_bridge_link *link) {
+  for (v8ish_bridge_link **at = &heap->bridges; *at; at = &(*at)->next)
+    if (*at == link) {
+      *at = link->next;
+      return;
+    }
 }
 
 ccgc_collector *v8ish_heap_collector(v8ish_heap *heap) {

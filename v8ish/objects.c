@@ -244,6 +244,20 @@ ccgc_status v8ish_wrapper_set_embedder(v8ish_heap *heap, v8ish_local wrapper,
   ccgc_status status = object ? v8ish_check_embedder(heap, object, call)
                               : CCGC_OK;
   if (status != CCGC_OK) return status;
+  void *current = (void *)v8ish_load(w, WRAPPER_EMBEDDER);
+  if (object == current) return CCGC_OK;
+  /* .api.one-wrapper: a wrapper wraps one DOM object for its life (it may
+   * let go of one it was never paired with by a bridge). */
+  if (current && object)
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_WRAPPER_CONFLICT,
+                       ".api.one-wrapper",
+                       "%s: the wrapper already wraps %p; it cannot wrap %p "
+                       "too",
+                       call, current, object);
+  for (v8ish_bridge_link *link = heap->bridges; link; link = link->next) {
+    status = link->embedder_change(link, w, current, object, call);
+    if (status != CCGC_OK) return status;
+  }
   v8ish_store_embedder(heap, w, object); /* .inv.script-store-barriered */
   return CCGC_OK;
 }

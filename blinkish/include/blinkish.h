@@ -154,7 +154,10 @@ static inline void blinkish_trace_weak_callback(ccgc_visitor *visitor,
  * object of this heap. */
 bool blinkish_is_alive(blinkish_heap *heap, const void *object);
 
-/* --- Persistents: roots held by the host ---------------------------------- */
+/* --- Persistents: roots held by the host ----------------------------------
+ * A persistent is a slot the heap owns until it is freed: freed twice or
+ * used after free it is reported (CCGC_E_DEAD_HANDLE, .api.live-handle) and
+ * changes nothing; _get then returns NULL. */
 typedef struct blinkish_persistent blinkish_persistent;
 blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
                                              bool weak);

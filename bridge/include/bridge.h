@@ -23,6 +23,16 @@
  *   blinkish_heap_free(dom);    releases the DOM objects' script references
  *   bridge_free(b);             after the DOM heap, before the script heap
  *   v8ish_heap_free(script);
+ * The order is checked (.api.bridge-order): bridge_free while the DOM heap
+ * lives, or v8ish_heap_free while the bridge lives, is refused as misuse and
+ * frees nothing.
+ *
+ * A script reference is a slot of the script heap's traced table: freed
+ * twice or used after free it is reported (CCGC_E_DEAD_HANDLE,
+ * .api.live-handle), never followed. A pair made by bridge_wrap or
+ * bridge_attach_wrapper lasts while both sides live: the wrapper cannot be
+ * re-pointed or cleared with v8ish_wrapper_set_embedder, so
+ * bridge_wrapper_of and bridge_unwrap always agree (.api.one-wrapper).
  */
 #ifndef BRIDGE_H
 #define BRIDGE_H

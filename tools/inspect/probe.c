@@ -1,10 +1,10 @@
 /* probe.c - leak probes (ccgc-probe.h). Each collector's probes live in a
  * probe set, the data of one event listener (ccgc-events.h) that the first
- * probe adds: when marking is done, before any heap reclaims, a probe whose
- * object is white is marked collected and forgets the address (which the
- * heap is about to reuse). The collector never names a probe. */
+ * probe adds, as slots of its handle table: when marking is done, before any
+ * heap reclaims, a probe whose object is white is marked collected and
+ * forgets the address (which the heap is about to reuse). The collector
+ * never names a probe. */
 #define _GNU_SOURCE /* asprintf */
-#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,39 +12,46 @@
 #include "ccgc-events.h"
 #include "ccgc-heap.h"
 #include "ccgc-probe.h"
+#include "handle-table.h"
+#include "invariant-check.h"
 
-struct ccgc_probe {
+/* A probe is a slot of its collector's probe table (marking/handle-table.h):
+ * a probe freed twice or used after free is reported (.api.live-handle),
+ * never followed. */
+typedef struct probe_slot {
   void *address;
   char *label;
   bool collected;
-};
+} probe_slot;
 
 typedef struct probe_set {
-  GPtrArray *probes; /* ccgc_probe * */
+  ccgc_handle_table probes; /* probe_slot */
 } probe_set;
 
-static void free_probe(ccgc_probe *probe) {
-  free(probe->label);
-  free(probe);
+static void forget_if_dead(void *payload, void *data) {
+  (void)data;
+  probe_slot *probe = payload;
+  if (probe->collected || ccgc_is_marked(probe->address)) return;
+  probe->collected = true;
+  probe->address = NULL;
 }
 
 /* Liveness is final and no heap has reclaimed yet (ccgc-events.h). */
 static void probes_marking_done(void *data) {
   probe_set *set = data;
-  for (guint i = 0; i < set->probes->len; i++) {
-    ccgc_probe *probe = g_ptr_array_index(set->probes, i);
-    if (probe->collected || ccgc_is_marked(probe->address)) continue;
-    probe->collected = true;
-    probe->address = NULL;
-  }
+  ccgc_handle_table_each(&set->probes, forget_if_dead, NULL);
+}
+
+static void free_label(void *payload, void *data) {
+  (void)data;
+  free(((probe_slot *)payload)->label);
 }
 
 /* The collector goes: probes the host did not free go with it. */
 static void probes_collector_freed(void *data) {
   probe_set *set = data;
-  for (guint i = 0; i < set->probes->len; i++)
-    free_probe(g_ptr_array_index(set->probes, i));
-  g_ptr_array_free(set->probes, TRUE);
+  ccgc_handle_table_each(&set->probes, free_label, NULL);
+  ccgc_handle_table_destroy(&set->probes);
   free(set);
 }
 
@@ -58,13 +65,27 @@ static probe_set *probe_set_of(ccgc_collector *collector, bool create) {
   if (set || !create) return set;
   set = calloc(1, sizeof *set);
   if (!set) return NULL;
-  set->probes = g_ptr_array_new();
+  ccgc_handle_table_init(&set->probes, "probe",
+                         ccgc_collector_error_sink(collector));
   if (ccgc_collector_add_listener(collector, &probe_listener, set) != CCGC_OK) {
-    g_ptr_array_free(set->probes, TRUE);
+    ccgc_handle_table_destroy(&set->probes);
     free(set);
     return NULL;
   }
   return set;
+}
+
+/* The slot of a live probe of collector, else misuse reported. */
+static probe_slot *checked_probe(ccgc_collector *collector,
+                                 const ccgc_probe *probe, const char *call) {
+  probe_set *set = probe_set_of(collector, false);
+  if (!set) {
+    CCGC_MISUSE(ccgc_collector_error_sink(collector), CCGC_E_DEAD_HANDLE,
+                ".api.live-handle", "%s: probe %p was never made by this "
+                "collector", call, (const void *)probe);
+    return NULL;
+  }
+  return ccgc_handle_get(&set->probes, probe, call, NULL);
 }
 
 ccgc_probe *ccgc_probe_new(ccgc_collector *collector, void *address,
@@ -81,32 +102,56 @@ ccgc_probe *ccgc_probe_new(ccgc_collector *collector, void *address,
     return NULL;
   }
   probe_set *set = probe_set_of(collector, true);
-  ccgc_probe *probe = set ? calloc(1, sizeof *probe) : NULL;
-  if (!probe) {
+  void *handle = NULL;
+  probe_slot *probe = set ? ccgc_handle_new(&set->probes, &handle) : NULL;
+  char *copy = probe ? strdup(label ? label : "") : NULL;
+  if (!copy) {
+    if (probe) ccgc_handle_free(&set->probes, handle, "ccgc_probe_new", NULL);
     if (set) /* else the listener's refusal is recorded already */
       ccgc_error_set(ccgc_collector_error_sink(collector),
                      CCGC_E_OUT_OF_MEMORY, "ccgc_probe_new: out of memory");
     return NULL;
   }
   probe->address = address;
-  probe->label = strdup(label ? label : "");
-  g_ptr_array_add(set->probes, probe);
-  return probe;
+  probe->label = copy;
+  probe->collected = false;
+  return handle;
 }
 
-bool ccgc_probe_collected(const ccgc_probe *probe) { return probe->collected; }
-const char *ccgc_probe_label(const ccgc_probe *probe) { return probe->label; }
-void *ccgc_probe_address(const ccgc_probe *probe) { return probe->address; }
+bool ccgc_probe_collected(const ccgc_probe *probe) {
+  const probe_slot *slot =
+      ccgc_handle_get_unowned(probe, "ccgc_probe_collected", "probe", NULL);
+  return slot && slot->collected;
+}
+
+const char *ccgc_probe_label(const ccgc_probe *probe) {
+  const probe_slot *slot =
+      ccgc_handle_get_unowned(probe, "ccgc_probe_label", "probe", NULL);
+  return slot ? slot->label : NULL;
+}
+
+void *ccgc_probe_address(const ccgc_probe *probe) {
+  const probe_slot *slot =
+      ccgc_handle_get_unowned(probe, "ccgc_probe_address", "probe", NULL);
+  return slot ? slot->address : NULL;
+}
 
 void ccgc_probe_free(ccgc_collector *collector, ccgc_probe *probe) {
-  if (!probe) return;
-  probe_set *set =
-      ccgc_collector_is_live(collector) ? probe_set_of(collector, false) : NULL;
-  if (set) g_ptr_array_remove_fast(set->probes, probe);
-  free_probe(probe);
+  if (!probe || !ccgc_collector_is_live(collector)) return;
+  probe_slot *slot = checked_probe(collector, probe, "ccgc_probe_free");
+  if (!slot) return;
+  free(slot->label);
+  slot->label = NULL;
+  ccgc_handle_free(&probe_set_of(collector, false)->probes, probe,
+                   "ccgc_probe_free", NULL);
 }
 
-char *ccgc_probe_explain(ccgc_collector *collector, const ccgc_probe *probe) {
+char *ccgc_probe_explain(ccgc_collector *collector,
+                         const ccgc_probe *handle) {
+  if (!ccgc_collector_is_live(collector)) return NULL;
+  const probe_slot *probe =
+      checked_probe(collector, handle, "ccgc_probe_explain");
+  if (!probe) return NULL;
   char *text = NULL;
   if (probe->collected) {
     if (asprintf(&text, "probe '%s': collected\n", probe->label) < 0) return NULL;

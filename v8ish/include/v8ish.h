@@ -61,7 +61,9 @@ typedef struct v8ish_handle_scope {
 } v8ish_handle_scope;
 
 /* A traced reference: a slot owned by the script heap, held by a DOM object.
- * Not a root: the holder's trace function reports it. */
+ * Not a root: the holder's trace function reports it. The slot lives as long
+ * as the heap: freed twice or used after free, a traced reference is
+ * reported as misuse (CCGC_E_DEAD_HANDLE, .api.live-handle), never read. */
 typedef struct v8ish_traced v8ish_traced;
 
 typedef enum v8ish_instance_type {
@@ -180,8 +182,13 @@ v8ish_local v8ish_closure_context(v8ish_heap *heap, v8ish_local closure);
 
 /* --- Wrappers ---------------------------------------------------------------
  * A wrapper is an object with one embedder field: the address of an object
- * of another heap (a DOM object), traced as a CCGC_EDGE_WRAPPER edge. The
- * field is validated against the collector's page registry on store. */
+ * of another heap (a DOM object), traced as a CCGC_EDGE_WRAPPER edge. On
+ * store the address must be the start of a live object of another heap of
+ * the collector (.api.valid-object: no interior pointer, free space,
+ * reclaimed or script object), and a wrapper wraps one object
+ * (.api.one-wrapper): it cannot be re-pointed to another; a pair made by a
+ * bridge cannot be undone, nor a paired DOM object given a second wrapper
+ * (CCGC_E_WRAPPER_CONFLICT). NULL clears an embedder no bridge paired. */
 v8ish_local v8ish_wrapper_new(v8ish_heap *heap, const char *class_name);
 ccgc_status v8ish_wrapper_set_embedder(v8ish_heap *heap, v8ish_local wrapper,
                                        void *object);

@@ -24,7 +24,12 @@
 
 typedef struct ccgc_probe ccgc_probe;
 
-/* NULL with CCGC_E_FOREIGN_POINTER recorded if no heap owns address. */
+/* NULL with CCGC_E_FOREIGN_POINTER recorded unless address is the start of
+ * a live object of a heap of collector (.api.valid-object: an interior
+ * pointer or free space would read the wrong mark byte). A probe is a slot of
+ * the collector's probe table: freed twice or used after free (by any call
+ * below) it is reported as misuse (CCGC_E_DEAD_HANDLE, .api.live-handle)
+ * and the call returns false / NULL. */
 ccgc_probe *ccgc_probe_new(ccgc_collector *collector, void *address,
                            const char *label);
 /* True once a collection found the object dead. */

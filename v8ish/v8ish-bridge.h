@@ -1,0 +1,46 @@
+/* v8ish-bridge.h - what the script heap offers the bridge (bridge/) and no
+ * one else: script references as slots of the heap's traced table, the
+ * bridge's join (the heap is not freed while a bridge is joined:
+ * .api.bridge-order) and the bridge's say on wrappers' embedders
+ * (.api.one-wrapper). Internal to the library. */
+#ifndef V8ISH_BRIDGE_H
+#define V8ISH_BRIDGE_H
+
+#include "v8ish.h"
+
+/* --- script references: slots of the traced table -------------------------
+ * call names the public call in messages, what the kind of handle ("script
+ * reference"; NULL: "traced reference"). root: a strong root, traced with
+ * the heap's roots, instead of an edge its holder reports. */
+v8ish_traced *v8ish_traced_make(v8ish_heap *heap, v8ish_local value,
+                                bool root, const char *call);
+void v8ish_traced_store(v8ish_heap *heap, v8ish_traced *traced,
+                        v8ish_local value, const char *call, const char *what);
+v8ish_local v8ish_traced_load(v8ish_heap *heap, const v8ish_traced *traced,
+                              const char *call, const char *what);
+void v8ish_traced_release(v8ish_heap *heap, v8ish_traced *traced,
+                          const char *call, const char *what);
+/* The object an edge slot holds, NULL for a root slot, an integer or a
+ * freed slot (reported on the mutator). Any thread, no lookup: for trace
+ * callbacks. */
+void *v8ish_traced_edge_target(const v8ish_traced *traced, const char *call);
+/* The object a live slot holds, edge or root; NULL for an integer, an empty
+ * or a freed slot (not reported). Mutator. */
+void *v8ish_traced_object(const v8ish_traced *traced);
+
+/* --- the bridge's join ------------------------------------------------------
+ * A bridge embeds a link and joins the heap with it for its life. */
+typedef struct v8ish_bridge_link {
+  struct v8ish_bridge_link *next; /* the heap's list */
+  /* Asked before a wrapper's embedder changes from current to next (either
+   * may be NULL; never equal): CCGC_OK, or the code of the misuse it
+   * reported (naming call). wrapper is the wrapper's address. */
+  ccgc_status (*embedder_change)(struct v8ish_bridge_link *link,
+                                 const void *wrapper, void *current,
+                                 void *next, const char *call);
+} v8ish_bridge_link;
+
+void v8ish_heap_join_bridge(v8ish_heap *heap, v8ish_bridge_link *link);
+void v8ish_heap_leave_bridge(v8ish_heap *heap, v8ish_bridge_link *link);
+
+#endif /* V8ISH_BRIDGE_H */
