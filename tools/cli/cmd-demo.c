@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic-file.h"
 #include "ccgc-probe.h"
 #include "cli-options.h"
 #include "commands.h"
@@ -266,8 +267,18 @@ static int draw(const demo *d, const char *out_dir, bool all) {
   snprintf(title, sizeof title, "ccgc demo, %s: both heaps before GC 1",
            d->baseline ? "baseline bridge" : "unified tracing");
   graph_dump_options options = {.show_internals = all, .show_colors = true, .title = title};
+  /* Both files or neither, each complete or left as it was (atomic-file.h). */
+  atomic_file files[2] = {{0}};
+  bool ok = atomic_file_open(&files[0], dot, false, error, sizeof error) &&
+            atomic_file_open(&files[1], svg, false, error, sizeof error);
+  if (ok && graph_dump_write(d->before, &options, files[0].write_path, files[1].write_path,
+                             error, sizeof error) != 0) {
+    atomic_file_name_in_message(files, 2, error, sizeof error);
+    ok = false;
+  }
+  ok = atomic_file_commit_all(files, 2, ok, error, sizeof error);
   int exit_code = 0;
-  if (graph_dump_write(d->before, &options, dot, svg, error, sizeof error) != 0) {
+  if (!ok) {
     fprintf(stderr, "ccgc demo: %s\n", error);
     exit_code = 1;
   } else {

@@ -479,8 +479,16 @@ static bool any_colored(const graph_snapshot *snapshot) {
   return false;
 }
 
-/* Lays out the graph as written, read back, as `dot` would, and renders
- * SVG and/or PNG in process from that one layout. */
+/* Closes out (NULL: not opened) after writes that went `ok`; 0 or -1 and why. */
+static int close_output(FILE *out, bool ok, const char *path, char *error, size_t size) {
+  int code = errno;
+  if (out && fclose(out) != 0 && ok) ok = false, code = errno;
+  if (!ok) snprintf(error, size, "cannot write '%s': %s", path, strerror(code));
+  return ok ? 0 : -1;
+}
+
+/* Lays out the graph as written, read back, as `dot` would; renders SVG and/or
+ * PNG from that one layout into memory (gvRenderFilename exits on write errors). */
 static int render(GVC_t *gvc, const char *dot_path, const char *svg_path,
                   const char *png_path, char *error, size_t error_size) {
   FILE *in = fopen(dot_path, "r");
@@ -491,11 +499,19 @@ static int render(GVC_t *gvc, const char *dot_path, const char *svg_path,
     return -1;
   }
   const char *paths[] = {svg_path, png_path}, *formats[] = {"svg", "png"};
-  for (int i = 0; i < 2; i++)
-    if (paths[i] && gvRenderFilename(gvc, read_back, formats[i], (char *)paths[i]) != 0) {
+  for (int i = 0; i < 2; i++) {
+    char *data = NULL;
+    unsigned length = 0;
+    if (!paths[i]) continue;
+    if (gvRenderData(gvc, read_back, formats[i], &data, &length) != 0) {
       snprintf(error, error_size, "Graphviz could not render '%s'", paths[i]);
       return -1;
     }
+    FILE *out = fopen(paths[i], "w");
+    bool ok = out && fwrite(data, 1, length, out) == length;
+    gvFreeRenderData(data); /* glibc's free keeps errno */
+    if (close_output(out, ok, paths[i], error, error_size) != 0) return -1;
+  }
   /* No gvFreeLayout/agclose: in Graphviz 2.42 the dot layout double-frees
    * there on graphs with clusters and edge labels (seen under
    * AddressSanitizer). The `dot` command never frees it either; the layout
@@ -548,16 +564,8 @@ int graph_dump_write(const graph_snapshot *snapshot,
   set_legend(&d);
   index_edges(&d);
   draw_edges(&d);
-  int result = 0;
   FILE *out = fopen(dot_path, "w");
-  if (!out || agwrite(d.graph, out) != 0) {
-    snprintf(error, error_size, "cannot write '%s': %s", dot_path, strerror(errno));
-    result = -1;
-  }
-  if (out && fclose(out) != 0 && result == 0) {
-    snprintf(error, error_size, "cannot write '%s': %s", dot_path, strerror(errno));
-    result = -1;
-  }
+  int result = close_output(out, out && agwrite(d.graph, out) == 0, dot_path, error, error_size);
   agclose(d.graph);
   if (result == 0 && (svg_path || options->png_path))
     result = render(gvc, dot_path, svg_path, options->png_path, error, error_size);
