@@ -566,26 +566,3 @@ int graph_dump_write(const graph_snapshot *snapshot,
   drawing_destroy(&d);
   return result;
 }
-
-const snap_object *graph_dump_find_named(const graph_snapshot *snapshot, const char *name,
-                                         size_t *index) {
-  if (!name) return NULL;
-  const GArray *objects = snapshot->objects;
-  if (name[0] == '@') {
-    char *end;
-    errno = 0;
-    unsigned long at = strtoul(name + 1, &end, 10);
-    if (errno || end == name + 1 || *end || name[1] == '-' || at >= objects->len) return NULL;
-    if (index) *index = at;
-    return &g_array_index(objects, snap_object, at);
-  }
-  if (name[0] != '#') return NULL;
-  for (guint i = 0; i < objects->len; i++) {
-    const snap_object *object = &g_array_index(objects, snap_object, i);
-    if (object->note && !strcmp(object->note, name)) {
-      if (index) *index = i;
-      return object;
-    }
-  }
-  return NULL;
-}

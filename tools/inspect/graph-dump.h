@@ -73,10 +73,4 @@ int graph_dump_write(const graph_snapshot *snapshot,
                      const graph_dump_options *options, const char *dot_path,
                      const char *svg_path, char *error, size_t error_size);
 
-/* Resolves a user's name for an object: "@N" (the index shown in labels)
- * or "#ID" (an object whose host note is "#ID": an element's id attribute).
- * Returns the object or NULL. */
-const snap_object *graph_dump_find_named(const graph_snapshot *snapshot,
-                                         const char *name, size_t *index);
-
 #endif
