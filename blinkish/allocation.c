@@ -5,17 +5,25 @@
 #include "invariant-check.h"
 
 void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_alloc"))
+    return NULL;
   if (type == 0 || type > heap->type_count) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
                 "blinkish_alloc: unknown type id %u", (unsigned)type);
     return NULL;
   }
-  if (blinkish_in_reclamation(heap)) {
-    CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
-                ".api.outside-collection",
-                "blinkish_alloc: allocation from a %s",
-                heap->in_finalization ? "finalizer" : "pre-finalizer");
-    return NULL;
+  /* One branch while the mutator runs: the gate is open (gate.h). */
+  if (__builtin_expect(!ccgc_gate_open(heap->base.gate), 0)) {
+    if (blinkish_in_reclamation(heap)) {
+      CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
+                  ".api.outside-collection",
+                  "blinkish_alloc: allocation from a %s",
+                  heap->in_finalization ? "finalizer" : "pre-finalizer");
+      return NULL;
+    }
+    if (ccgc_gate_refuse(heap->base.collector, CCGC_CALL_ALLOCATE,
+                         "blinkish_alloc") != CCGC_OK)
+      return NULL;
   }
   bool wrappable = heap->types[type].flags & BLINKISH_TYPE_WRAPPABLE;
   bool overflow;
@@ -50,6 +58,8 @@ void *blinkish_alloc_begin(blinkish_heap *heap, blinkish_type_id type,
 }
 
 void blinkish_alloc_commit(blinkish_heap *heap, void *object) {
+  if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_alloc_commit"))
+    return;
   if (!blinkish_check_object(heap, object, "blinkish_alloc_commit", "object"))
     return;
   blinkish_header *header = blinkish_header_of(object);
@@ -66,11 +76,15 @@ void blinkish_alloc_commit(blinkish_heap *heap, void *object) {
 }
 
 bool blinkish_is_constructing(blinkish_heap *heap, const void *object) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_is_constructing"))
+    return false;
   if (!blinkish_is_object(heap, object)) return false;
   return blinkish_header_is_constructing(blinkish_header_of(object));
 }
 
 size_t blinkish_not_constructed_count(blinkish_heap *heap) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_not_constructed_count"))
+    return 0;
   pthread_mutex_lock(&heap->not_constructed_lock);
   size_t count = heap->not_constructed->len;
   pthread_mutex_unlock(&heap->not_constructed_lock);

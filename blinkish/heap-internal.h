@@ -108,6 +108,10 @@ size_t blinkish_cell_size_for(size_t payload, bool wrappable, bool *overflow);
 void blinkish_each_object(void *heap, void (*fn)(void *, void *), void *data);
 
 /* sweeper.c */
+/* The finalize op: finalizers of the unmarked objects, before any heap
+ * sweeps (.inv.finalize-before-sweep). */
+void blinkish_finalize_dead(void *heap);
+/* The reclaim op: frees the unmarked objects; runs no host code. */
 void blinkish_sweep(void *heap);
 void blinkish_finalize_all(blinkish_heap *heap);
 
@@ -154,18 +158,41 @@ const char *blinkish_object_type_name(void *heap, const void *object);
 bool blinkish_check_object(blinkish_heap *heap, const void *object,
                            const char *call, const char *what);
 
+/* The entry check of every public call (gate.h, heap-base.h): a live DOM
+ * heap (NULL or freed: false, nothing reported), on its collector's thread,
+ * in a context that allows a call of this kind (else misuse, false). */
+static inline bool blinkish_enter(const blinkish_heap *heap,
+                                  ccgc_call_kind kind, const char *call) {
+  return ccgc_heap_base_enter((const ccgc_heap_base *)heap, BLINKISH_SIG, kind,
+                              call);
+}
+
+/* What a call whose entry check failed returns as its status. */
+static inline ccgc_status blinkish_refusal(const blinkish_heap *heap) {
+  return heap && heap->base.sig == BLINKISH_SIG ? heap->base.errors->last.code
+                                                : CCGC_E_INVALID_ARGUMENT;
+}
+
 /* resurrection.c */
 /* True while pre-finalizers or finalizers run: marks are meaningful. */
 static inline bool blinkish_in_reclamation(const blinkish_heap *heap) {
   return heap->in_prefinalization || heap->in_finalization;
 }
+/* True while host code runs with final marks: this heap's pre-finalizers,
+ * finalizers or teardown, or any collector callback of the reclamation
+ * (weak callbacks, external value releases: ccgc_collector_in_reclamation).
+ * One branch while the mutator runs. */
+bool blinkish_marks_final(const blinkish_heap *heap);
 /* During reclamation: the collection found object dead (unmarked), or the
  * heap is being torn down. Meaningless outside reclamation. */
 bool blinkish_is_dying(const blinkish_heap *heap, const void *object);
-/* .inv.no-resurrection: during reclamation, reports a store of a dying
- * (checked) object `value` into a holder that survives (holder NULL: a root,
- * described by `into`, e.g. "a persistent") and returns true; the caller
- * stores nothing. False (nothing reported) otherwise. */
+/* Who runs now, for messages: "a pre-finalizer", "a weak callback", ... */
+const char *blinkish_reclamation_phase(const blinkish_heap *heap);
+/* .inv.no-resurrection: while marks are final (blinkish_marks_final),
+ * reports a store of a dying (checked) object `value` into a holder that
+ * survives (holder NULL: a root, described by `into`, e.g. "a persistent")
+ * and returns true; the caller stores nothing. False (nothing reported)
+ * otherwise; one branch while the mutator runs. */
 bool blinkish_refuse_resurrection(blinkish_heap *heap, const void *holder,
                                   const void *value, const char *call,
                                   const char *into);

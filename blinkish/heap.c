@@ -21,15 +21,27 @@ static bool is_object(void *heap, const void *address) {
   return blinkish_is_object(heap, address); /* validation.c: the start map */
 }
 
+/* The for_each_object op: its callers (the inspection library's walk, the
+ * verifiers) run host code for each object; it may read the heaps, never
+ * change them (.api.no-heap-calls-in-callbacks). */
+static void each_object(void *data, void (*fn)(void *, void *), void *arg) {
+  blinkish_heap *heap = data;
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(heap->base.collector, CCGC_CONTEXT_WALK);
+  blinkish_each_object(heap, fn, arg);
+  ccgc_collector_leave_context(heap->base.collector, outer);
+}
+
 /* A collection's calls in their order, then introspection. */
 static const ccgc_heap_ops dom_ops = {
     .name = "dom",
     .prepare = blinkish_prepare, .trace_roots = blinkish_trace_roots,
     .trace_object = blinkish_trace_object,
     .process_weakness = blinkish_process_weakness,
-    .pre_reclaim = blinkish_run_prefinalizers, .reclaim = blinkish_sweep,
+    .pre_reclaim = blinkish_run_prefinalizers,
+    .finalize = blinkish_finalize_dead, .reclaim = blinkish_sweep,
     .object_size = object_size, .type_name = blinkish_object_type_name,
-    .for_each_object = blinkish_each_object, .stats = ccgc_heap_base_stats,
+    .for_each_object = each_object, .stats = ccgc_heap_base_stats,
     .is_object = is_object,
 };
 
@@ -37,6 +49,10 @@ static const ccgc_heap_ops dom_ops = {
 
 blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
                                  const blinkish_heap_options *options) {
+  if (!ccgc_collector_is_live(collector) ||
+      ccgc_gate_check(collector, ccgc_collector_gate(collector),
+                      CCGC_CALL_CONFIGURE, "blinkish_heap_new") != CCGC_OK)
+    return NULL;
   blinkish_heap *heap =
       ccgc_heap_base_new(sizeof *heap, BLINKISH_SIG, collector, options);
   if (!heap) return NULL;
@@ -56,14 +72,17 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
 }
 
 void blinkish_heap_free(blinkish_heap *heap) {
-  if (!heap || heap->base.sig != BLINKISH_SIG) return;
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_heap_free")) return;
+  ccgc_collector *collector = heap->base.collector;
   if (blinkish_in_reclamation(heap) || heap->tearing_down ||
-      ccgc_collector_in_collection(heap->base.collector)) {
+      ccgc_collector_in_collection(collector) ||
+      ccgc_collector_context(collector) != CCGC_CONTEXT_MUTATOR) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
                 ".api.outside-collection",
                 "blinkish_heap_free: called during a collection (from "
                 "a pre-finalizer, a finalizer or a collection "
-                "callback)");
+                "callback: %s)",
+                ccgc_collector_context_name(collector));
     return;
   }
   /* The marker's worklists may hold objects of this heap: finish the cycle
@@ -75,9 +94,14 @@ void blinkish_heap_free(blinkish_heap *heap) {
    * weak collections emptied (external values released), pre-finalizers
    * with everything readable, then finalizers. */
   heap->tearing_down = true;
+  /* Teardown counts as a collection: the host code it runs may not
+   * collect, allocate or configure heaps (gate.h, TEARDOWN). */
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_TEARDOWN);
   blinkish_weak_collections_teardown(heap);
   blinkish_prefinalizers_teardown(heap);
   blinkish_finalize_all(heap);
+  ccgc_collector_leave_context(collector, outer);
   blinkish_pages_release_all(heap);
   blinkish_persistents_free(heap);
   for (unsigned i = 0; i <= heap->type_count; i++) free(heap->types[i].name);
@@ -87,9 +111,14 @@ void blinkish_heap_free(blinkish_heap *heap) {
 }
 
 ccgc_collector *blinkish_heap_collector(blinkish_heap *heap) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_heap_collector"))
+    return NULL;
   return heap->base.collector;
 }
 
 void blinkish_heap_stats(blinkish_heap *heap, ccgc_heap_stats *out) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_heap_stats")) return;
   ccgc_heap_base_stats(&heap->base, out);
 }

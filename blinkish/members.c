@@ -6,6 +6,8 @@
 
 ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
                                 void *value) {
+  if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_member_set"))
+    return blinkish_refusal(heap);
   /* .inv.member-store-checked */
   if (heap->in_finalization) { /* .inv.finalizer-no-store */
     /* Refused whatever the value; say so plainly when the store would also
@@ -48,6 +50,8 @@ ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
 }
 
 void **blinkish_wrappable_slot(blinkish_heap *heap, void *object) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_wrappable_slot"))
+    return NULL;
   if (!blinkish_check_object(heap, object, "blinkish_wrappable_slot", "object"))
     return NULL;
   if (!blinkish_header_is_wrappable(blinkish_header_of(object))) {
@@ -63,6 +67,9 @@ void blinkish_heap_set_wrappable_hooks(blinkish_heap *heap,
                                        blinkish_wrappable_trace_fn trace,
                                        blinkish_wrappable_release_fn release,
                                        void *data) {
+  if (!blinkish_enter(heap, CCGC_CALL_CONFIGURE,
+                      "blinkish_heap_set_wrappable_hooks"))
+    return;
   heap->wrappable_trace = trace;
   heap->wrappable_release = release;
   heap->wrappable_data = data;

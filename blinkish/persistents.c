@@ -11,6 +11,8 @@ void blinkish_persistents_init(blinkish_heap *heap) {
 
 blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
                                              bool weak) {
+  if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_persistent_new"))
+    return NULL;
   if (object &&
       !blinkish_check_object(heap, object, "blinkish_persistent_new", "object"))
     return NULL;
@@ -44,6 +46,8 @@ void *blinkish_persistent_get(const blinkish_persistent *persistent) {
 
 void blinkish_persistent_set(blinkish_heap *heap,
                              blinkish_persistent *persistent, void *object) {
+  if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_persistent_set"))
+    return;
   if (!persistent) return;
   persistent_node *node = ccgc_handle_get(&heap->persistents, persistent,
                                           "blinkish_persistent_set", NULL);

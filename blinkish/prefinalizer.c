@@ -31,11 +31,15 @@ typedef struct prefinalizer {
 
 ccgc_status blinkish_register_prefinalizer(blinkish_heap *heap, void *object,
                                            blinkish_prefinalizer_fn fn) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_register_prefinalizer"))
+    return blinkish_refusal(heap);
   const char *call = "blinkish_register_prefinalizer";
   if (blinkish_in_reclamation(heap) || heap->tearing_down)
     return CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
                        ".api.outside-collection",
                        "%s: called from a pre-finalizer or finalizer", call);
+  if (!blinkish_enter(heap, CCGC_CALL_CONFIGURE, call))
+    return heap->base.errors->last.code;
   if (!fn)
     return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                        ".api.argument", "%s: no function given", call);

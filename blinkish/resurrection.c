@@ -1,37 +1,54 @@
 /* resurrection.c - the one rule of the reclamation phases
  * (.inv.no-resurrection), checked by every store and every persistent.
  *
- * Pre-finalizers and finalizers run after the collector decided who dies and
- * after every weak reference to the dead was cleared; the sweep that follows
- * frees the dead whatever happens meanwhile. A store that makes a dead object
- * reachable again from a survivor (or a root) would leave a dangling pointer
- * behind: the check below refuses it while the marks of that collection are
- * still valid. Stores between dead objects are harmless (both go).
+ * Weak callbacks, external value releases, pre-finalizers and finalizers run
+ * after the collector decided who dies (weak callbacks: before weak slots
+ * are cleared; the others after every weak reference to the dead was
+ * cleared); the sweep that follows frees the dead whatever happens
+ * meanwhile. A store that makes a dead object reachable again from a
+ * survivor (or a root) would leave a dangling pointer behind: the check
+ * below refuses it while the marks of that collection are still valid.
+ * Stores between dead objects are harmless (both go).
  */
 #include "heap-internal.h"
 #include "invariant-check.h"
+
+bool blinkish_marks_final(const blinkish_heap *heap) {
+  /* The mutator outside every callback: marks mean nothing. */
+  if (__builtin_expect(ccgc_gate_open(heap->base.gate), 1)) return false;
+  return blinkish_in_reclamation(heap) || heap->tearing_down ||
+         ccgc_collector_in_reclamation(heap->base.collector);
+}
 
 bool blinkish_is_dying(const blinkish_heap *heap, const void *object) {
   return heap->tearing_down || !ccgc_is_marked(object);
 }
 
+const char *blinkish_reclamation_phase(const blinkish_heap *heap) {
+  if (heap->in_finalization) return "a finalizer";
+  if (heap->in_prefinalization) return "a pre-finalizer";
+  if (heap->in_external_release) return "an external value release";
+  if (heap->tearing_down) return "heap teardown";
+  return "a weak callback";
+}
+
 bool blinkish_refuse_resurrection(blinkish_heap *heap, const void *holder,
                                   const void *value, const char *call,
                                   const char *into) {
-  if (!blinkish_in_reclamation(heap) || !value) return false;
+  if (!value || !blinkish_marks_final(heap)) return false;
   if (!blinkish_is_dying(heap, value)) return false;
   if (holder && blinkish_is_dying(heap, holder)) return false;
-  const char *phase = heap->in_finalization ? "finalizer" : "pre-finalizer";
+  const char *phase = blinkish_reclamation_phase(heap);
   if (holder)
     CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT, ".inv.no-resurrection",
-                "%s: resurrection from a %s: %s %p was found dead by "
+                "%s: resurrection from %s: %s %p was found dead by "
                 "this collection; storing it into live %s %p would "
                 "leave a dangling pointer (.inv.no-resurrection)",
                 call, phase, blinkish_type_info_of(heap, value)->name, value,
                 blinkish_type_info_of(heap, holder)->name, holder);
   else
     CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT, ".inv.no-resurrection",
-                "%s: resurrection from a %s: %s %p was found dead by "
+                "%s: resurrection from %s: %s %p was found dead by "
                 "this collection; making it %s would leave a dangling "
                 "pointer (.inv.no-resurrection)",
                 call, phase, blinkish_type_info_of(heap, value)->name, value,
@@ -40,5 +57,7 @@ bool blinkish_refuse_resurrection(blinkish_heap *heap, const void *holder,
 }
 
 bool blinkish_in_finalization(blinkish_heap *heap) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_in_finalization"))
+    return false;
   return heap->in_finalization;
 }

@@ -1,13 +1,15 @@
 /* sweeper.c - reclamation of the DOM heap, after marking.
  *
  * Two passes (.inv.weak-before-finalizers holds already: the collector ran
- * every heap's weak processing before calling reclaim):
- *  1. finalization: for every unmarked object, the wrappable release hook
- *     (bridge/ frees the wrapper reference), then the type's finalizer. Dead
- *     neighbours are still intact during this pass; stores are refused
- *     (.inv.finalizer-no-store).
- *  2. freeing: unmarked objects and free cells coalesce into runs; a run that
- *     covers a whole page releases the page, others go to the free lists.
+ * every heap's weak processing before calling finalize):
+ *  1. finalization (the finalize op, run before any heap sweeps,
+ *     .inv.finalize-before-sweep): for every unmarked object, the wrappable
+ *     release hook (bridge/ frees the wrapper reference), then the type's
+ *     finalizer. Dead neighbours, of both heaps, are still intact during
+ *     this pass; stores are refused (.inv.finalizer-no-store).
+ *  2. freeing (the reclaim op, no host code): unmarked objects and free
+ *     cells coalesce into runs; a run that covers a whole page releases the
+ *     page, others go to the free lists.
  *     Start bits of freed cells are cleared, so a dangling pointer is
  *     recognised as dead; in CCGC_DEBUG builds freed memory is poisoned.
  */
@@ -95,7 +97,7 @@ static bool sweep_page(blinkish_heap *heap, blinkish_page *page) {
   return false;
 }
 
-void blinkish_sweep(void *data) {
+void blinkish_finalize_dead(void *data) {
   blinkish_heap *heap = data;
   /* Close the allocation area the mutator used during incremental marking:
    * its page must not look empty, nor its rest be listed twice. */
@@ -103,7 +105,11 @@ void blinkish_sweep(void *data) {
   heap->in_finalization = true;
   blinkish_each_object(heap, finalize_if_dead, heap);
   heap->in_finalization = false;
+}
 
+void blinkish_sweep(void *data) {
+  blinkish_heap *heap = data;
+  blinkish_lab_seal(heap); /* nothing allocates since finalize: a no-op */
   blinkish_free_lists_clear(heap);
   ccgc_page_space *space = &heap->base.space;
   for (ccgc_space_page *page = space->pages, *next; page; page = next) {

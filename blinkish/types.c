@@ -7,6 +7,8 @@
 
 blinkish_type_id blinkish_register_type(blinkish_heap *heap,
                                         const blinkish_type_info *info) {
+  if (!blinkish_enter(heap, CCGC_CALL_CONFIGURE, "blinkish_register_type"))
+    return 0;
   if (!info || !info->name || !*info->name) {
     ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                    "blinkish_register_type: a type needs a name");
@@ -36,6 +38,8 @@ blinkish_type_id blinkish_register_type(blinkish_heap *heap,
 }
 
 blinkish_type_id blinkish_type_by_name(blinkish_heap *heap, const char *name) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_type_by_name"))
+    return 0;
   for (unsigned i = 1; i <= heap->type_count; i++)
     if (!strcmp(heap->types[i].name, name)) return (blinkish_type_id)i;
   return 0;
@@ -52,18 +56,24 @@ const char *blinkish_object_type_name(void *heap, const void *object) {
 
 /* The host may pass anything: checked, misuse answers NULL / 0. */
 const char *blinkish_type_name(blinkish_heap *heap, const void *object) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_type_name"))
+    return NULL;
   if (!blinkish_check_object(heap, object, "blinkish_type_name", "object"))
     return NULL;
   return blinkish_type_info_of(heap, object)->name;
 }
 
 blinkish_type_id blinkish_type_of(blinkish_heap *heap, const void *object) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_type_of"))
+    return 0;
   if (!blinkish_check_object(heap, object, "blinkish_type_of", "object"))
     return 0;
   return blinkish_header_type(blinkish_header_of(object));
 }
 
 size_t blinkish_object_size(blinkish_heap *heap, const void *object) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_object_size"))
+    return 0;
   if (!blinkish_check_object(heap, object, "blinkish_object_size", "object"))
     return 0;
   return blinkish_payload_size(object);

@@ -30,10 +30,14 @@ static blinkish_header *live_header(blinkish_heap *heap, const void *p) {
 }
 
 bool blinkish_is_object(blinkish_heap *heap, const void *p) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_is_object"))
+    return false;
   return live_header(heap, p) != NULL;
 }
 
 bool blinkish_is_alive(blinkish_heap *heap, const void *object) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_is_alive"))
+    return false;
   if (!object) return false;
   if (ccgc_collector_in_collection(heap->base.collector))
     return ccgc_collector_find_page(heap->base.collector, object) &&

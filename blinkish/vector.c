@@ -66,6 +66,8 @@ static vector_backing *new_backing(blinkish_heap *heap, size_t capacity,
 }
 
 void *blinkish_vector_new(blinkish_heap *heap, size_t initial_capacity) {
+  if (!blinkish_enter(heap, CCGC_CALL_ALLOCATE, "blinkish_vector_new"))
+    return NULL;
   if (initial_capacity == 0) initial_capacity = 4;
   heap_vector *vector = blinkish_alloc(heap, heap->vector_type, sizeof *vector);
   if (!vector) return NULL;
@@ -77,11 +79,15 @@ void *blinkish_vector_new(blinkish_heap *heap, size_t initial_capacity) {
 }
 
 size_t blinkish_vector_length(blinkish_heap *heap, const void *vector) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_vector_length"))
+    return 0;
   if (!check_vector(heap, vector, "blinkish_vector_length")) return 0;
   return ((const heap_vector *)vector)->backing->length;
 }
 
 void *blinkish_vector_get(blinkish_heap *heap, const void *vector, size_t i) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_vector_get"))
+    return NULL;
   if (!check_vector(heap, vector, "blinkish_vector_get")) return NULL;
   vector_backing *backing = ((const heap_vector *)vector)->backing;
   if (i >= backing->length) {
@@ -96,6 +102,8 @@ void *blinkish_vector_get(blinkish_heap *heap, const void *vector, size_t i) {
 
 ccgc_status blinkish_vector_set(blinkish_heap *heap, void *vector, size_t i,
                                 void *value) {
+  if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_vector_set"))
+    return blinkish_refusal(heap);
   if (!check_vector(heap, vector, "blinkish_vector_set"))
     return heap->base.errors->last.code;
   vector_backing *backing = ((heap_vector *)vector)->backing;
@@ -118,6 +126,8 @@ ccgc_status blinkish_vector_set(blinkish_heap *heap, void *vector, size_t i,
 
 ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
                                    void *value) {
+  if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_vector_append"))
+    return blinkish_refusal(heap);
   if (!check_vector(heap, vector, "blinkish_vector_append"))
     return heap->base.errors->last.code;
   if (value &&
@@ -149,6 +159,8 @@ ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
 }
 
 ccgc_status blinkish_vector_remove(blinkish_heap *heap, void *vector, size_t i) {
+  if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_vector_remove"))
+    return blinkish_refusal(heap);
   if (!check_vector(heap, vector, "blinkish_vector_remove"))
     return heap->base.errors->last.code;
   vector_backing *backing = ((heap_vector *)vector)->backing;
@@ -169,6 +181,8 @@ ccgc_status blinkish_vector_remove(blinkish_heap *heap, void *vector, size_t i) 
 
 bool blinkish_vector_remove_value(blinkish_heap *heap, void *vector,
                                   void *value) {
+  if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_vector_remove_value"))
+    return false;
   if (!check_vector(heap, vector, "blinkish_vector_remove_value")) return false;
   vector_backing *backing = ((heap_vector *)vector)->backing;
   for (size_t i = 0; i < backing->length; i++) {

@@ -173,17 +173,19 @@ static ccgc_status check_prefinalizer_store(blinkish_heap *heap,
   if (!self->is_external &&
       blinkish_refuse_resurrection(heap, self, value, call, NULL))
     return CCGC_E_DEAD_OBJECT;
-  /* A target in another heap: that heap has not swept yet (every heap's
-   * pre_reclaim runs before any reclaim), so its mark is still the verdict. */
+  /* A target in another heap: no heap has swept yet (every heap's
+   * pre_reclaim and finalize run before any reclaim,
+   * .inv.finalize-before-sweep), so its mark is still the verdict. */
   if (self->is_external && target &&
       (heap->tearing_down || !ccgc_is_marked(target)))
     return CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT,
                        ".inv.no-resurrection",
-                       "%s: resurrection from a pre-finalizer: the "
+                       "%s: resurrection from %s: the "
                        "value's target %p was found dead by this "
                        "collection; keeping it in live map %p would "
                        "leave a dangling pointer (.inv.no-resurrection)",
-                       call, target, (void *)self);
+                       call, blinkish_reclamation_phase(heap), target,
+                       (void *)self);
   return CCGC_OK;
 }
 
@@ -213,12 +215,17 @@ static void *new_collection(blinkish_heap *heap, bool map,
 }
 
 void *blinkish_weak_map_new(blinkish_heap *heap) {
+  if (!blinkish_enter(heap, CCGC_CALL_ALLOCATE, "blinkish_weak_map_new"))
+    return NULL;
   return new_collection(heap, true, NULL, NULL, "blinkish_weak_map_new");
 }
 
 void *blinkish_weak_map_new_external(blinkish_heap *heap,
                                      const blinkish_external_value_ops *ops,
                                      void *data) {
+  if (!blinkish_enter(heap, CCGC_CALL_ALLOCATE,
+                      "blinkish_weak_map_new_external"))
+    return NULL;
   if (!ops || !ops->target) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
                 "blinkish_weak_map_new_external: the ops need a target "
@@ -230,6 +237,8 @@ void *blinkish_weak_map_new_external(blinkish_heap *heap,
 }
 
 void *blinkish_weak_set_new(blinkish_heap *heap) {
+  if (!blinkish_enter(heap, CCGC_CALL_ALLOCATE, "blinkish_weak_set_new"))
+    return NULL;
   return new_collection(heap, false, NULL, NULL, "blinkish_weak_set_new");
 }
 
@@ -328,7 +337,7 @@ static ccgc_status store(blinkish_heap *heap, blinkish_weak_collection *self,
                          "not in any heap of this collector",
                          call, value, target);
   }
-  if (heap->in_prefinalization || heap->tearing_down) {
+  if (blinkish_marks_final(heap)) { /* pre-finalizers, weak callbacks */
     ccgc_status status =
         check_prefinalizer_store(heap, self, call, key, value, target);
     if (status != CCGC_OK) return status;
@@ -385,6 +394,8 @@ static bool check_key(blinkish_heap *heap, const void *key, const char *call) {
 
 ccgc_status blinkish_weak_map_set(blinkish_heap *heap, void *map, void *key,
                                   void *value) {
+  if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_weak_map_set"))
+    return blinkish_refusal(heap);
   const char *call = "blinkish_weak_map_set";
   blinkish_weak_collection *self = check_collection(heap, map, true, call);
   if (!self || !check_key(heap, key, call)) return heap->base.errors->last.code;
@@ -396,6 +407,8 @@ ccgc_status blinkish_weak_map_set(blinkish_heap *heap, void *map, void *key,
 
 void *blinkish_weak_map_get(blinkish_heap *heap, const void *map,
                             const void *key) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_weak_map_get"))
+    return NULL;
   blinkish_weak_collection *self =
       check_collection(heap, map, true, "blinkish_weak_map_get");
   if (!self || !self->table) return NULL;
@@ -405,18 +418,24 @@ void *blinkish_weak_map_get(blinkish_heap *heap, const void *map,
 
 bool blinkish_weak_map_has(blinkish_heap *heap, const void *map,
                            const void *key) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_weak_map_has"))
+    return false;
   blinkish_weak_collection *self =
       check_collection(heap, map, true, "blinkish_weak_map_has");
   return self && self->table && blinkish_weak_table_find(self->table, key);
 }
 
 bool blinkish_weak_map_delete(blinkish_heap *heap, void *map, const void *key) {
+  if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_weak_map_delete"))
+    return false;
   const char *call = "blinkish_weak_map_delete";
   blinkish_weak_collection *self = check_collection(heap, map, true, call);
   return self && remove_key(heap, self, key, call);
 }
 
 size_t blinkish_weak_map_size(blinkish_heap *heap, const void *map) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_weak_map_size"))
+    return 0;
   blinkish_weak_collection *self =
       check_collection(heap, map, true, "blinkish_weak_map_size");
   return self && self->table ? self->table->live : 0;
@@ -425,6 +444,8 @@ size_t blinkish_weak_map_size(blinkish_heap *heap, const void *map) {
 /* --- HeapWeakSet ---------------------------------------------------------- */
 
 ccgc_status blinkish_weak_set_add(blinkish_heap *heap, void *set, void *key) {
+  if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_weak_set_add"))
+    return blinkish_refusal(heap);
   const char *call = "blinkish_weak_set_add";
   blinkish_weak_collection *self = check_collection(heap, set, false, call);
   if (!self || !check_key(heap, key, call)) return heap->base.errors->last.code;
@@ -433,18 +454,24 @@ ccgc_status blinkish_weak_set_add(blinkish_heap *heap, void *set, void *key) {
 
 bool blinkish_weak_set_has(blinkish_heap *heap, const void *set,
                            const void *key) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_weak_set_has"))
+    return false;
   blinkish_weak_collection *self =
       check_collection(heap, set, false, "blinkish_weak_set_has");
   return self && self->table && blinkish_weak_table_find(self->table, key);
 }
 
 bool blinkish_weak_set_delete(blinkish_heap *heap, void *set, const void *key) {
+  if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_weak_set_delete"))
+    return false;
   const char *call = "blinkish_weak_set_delete";
   blinkish_weak_collection *self = check_collection(heap, set, false, call);
   return self && remove_key(heap, self, key, call);
 }
 
 size_t blinkish_weak_set_size(blinkish_heap *heap, const void *set) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_weak_set_size"))
+    return 0;
   blinkish_weak_collection *self =
       check_collection(heap, set, false, "blinkish_weak_set_size");
   return self && self->table ? self->table->live : 0;

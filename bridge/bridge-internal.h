@@ -4,6 +4,7 @@
 
 #include "bridge.h"
 #include "v8ish-bridge.h"
+#include "gate.h"
 
 struct bridge {
   uint32_t sig;
@@ -22,5 +23,12 @@ struct bridge {
 static inline v8ish_traced *bridge_ref_slot(const bridge_script_ref *ref) {
   return (v8ish_traced *)ref;
 }
+
+/* The entry check of the bridge's public calls: CCGC_OK for a live bridge
+ * used on its collector's thread, in a context that allows a call of this
+ * kind (gate.h); else CCGC_E_INVALID_ARGUMENT for NULL or a freed bridge
+ * (nothing to report to) or the code of the misuse reported. */
+ccgc_status bridge_check(const bridge *self, ccgc_call_kind kind,
+                         const char *call);
 
 #endif /* BRIDGE_INTERNAL_H */

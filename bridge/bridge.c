@@ -14,6 +14,13 @@ static ccgc_error_sink *errors_of(bridge *self) {
   return ccgc_collector_error_sink(self->collector);
 }
 
+ccgc_status bridge_check(const bridge *self, ccgc_call_kind kind,
+                         const char *call) {
+  if (!self || self->sig != BRIDGE_SIG) return CCGC_E_INVALID_ARGUMENT;
+  return ccgc_gate_check(self->collector, ccgc_collector_gate(self->collector),
+                         kind, call);
+}
+
 /* DOM heap hook: a wrappable object's trace reports its wrapper. */
 static void trace_wrapper_slot(ccgc_visitor *visitor, void *object,
                                void *slot_value, void *data) {
@@ -64,7 +71,16 @@ static ccgc_status embedder_change(v8ish_bridge_link *link,
 
 bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
                    blinkish_heap *dom, bridge_mode mode) {
-  if (!collector || !script || !dom ||
+  if (!ccgc_collector_is_live(collector) ||
+      ccgc_gate_check(collector, ccgc_collector_gate(collector),
+                      CCGC_CALL_CONFIGURE, "bridge_new") != CCGC_OK)
+    return NULL;
+  if (mode != BRIDGE_MODE_UNIFIED && mode != BRIDGE_MODE_BASELINE) {
+    CCGC_MISUSE(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
+                ".api.argument", "bridge_new: unknown mode %d", (int)mode);
+    return NULL;
+  }
+  if (!script || !dom ||
       v8ish_heap_collector(script) != collector ||
       blinkish_heap_collector(dom) != collector) {
     if (collector)
@@ -112,7 +128,11 @@ void bridge_free(bridge *self) {
   free(self);
 }
 
-bridge_mode bridge_get_mode(const bridge *self) { return self->mode; }
+bridge_mode bridge_get_mode(const bridge *self) {
+  if (bridge_check(self, CCGC_CALL_READ, "bridge_get_mode") != CCGC_OK)
+    return BRIDGE_MODE_UNIFIED;
+  return self->mode;
+}
 
 const char *bridge_mode_name(bridge_mode mode) {
   return mode == BRIDGE_MODE_BASELINE ? "baseline" : "unified";
@@ -131,6 +151,8 @@ static void **checked_slot(bridge *self, void *dom_object, const char *call) {
 }
 
 v8ish_local bridge_wrapper_of(bridge *self, void *dom_object) {
+  if (bridge_check(self, CCGC_CALL_READ, "bridge_wrapper_of") != CCGC_OK)
+    return v8ish_local_empty();
   void **slot = checked_slot(self, dom_object, "bridge_wrapper_of");
   if (!slot || !*slot) return v8ish_local_empty();
   return bridge_script_ref_get(self, *slot);
@@ -154,6 +176,8 @@ static ccgc_status pair(bridge *self, void *dom_object, void **slot,
 }
 
 v8ish_local bridge_wrap(bridge *self, void *dom_object) {
+  if (bridge_check(self, CCGC_CALL_READ, "bridge_wrap") != CCGC_OK)
+    return v8ish_local_empty();
   void **slot = checked_slot(self, dom_object, "bridge_wrap");
   if (!slot) return v8ish_local_empty();
   if (*slot) return bridge_script_ref_get(self, *slot); /* .inv.wrapper-unique */
@@ -167,6 +191,9 @@ v8ish_local bridge_wrap(bridge *self, void *dom_object) {
 
 ccgc_status bridge_attach_wrapper(bridge *self, void *dom_object,
                                   v8ish_local wrapper) {
+  ccgc_status entered =
+      bridge_check(self, CCGC_CALL_STORE, "bridge_attach_wrapper");
+  if (entered != CCGC_OK) return entered;
   void **slot = checked_slot(self, dom_object, "bridge_attach_wrapper");
   if (!slot) return CCGC_E_FOREIGN_POINTER;
   if (v8ish_type_of(self->script, wrapper) != V8ISH_TYPE_WRAPPER)
@@ -197,6 +224,8 @@ ccgc_status bridge_attach_wrapper(bridge *self, void *dom_object,
 }
 
 void *bridge_unwrap(bridge *self, v8ish_local wrapper) {
+  if (bridge_check(self, CCGC_CALL_READ, "bridge_unwrap") != CCGC_OK)
+    return NULL;
   if (v8ish_type_of(self->script, wrapper) != V8ISH_TYPE_WRAPPER) return NULL;
   return v8ish_wrapper_embedder(self->script, wrapper);
 }

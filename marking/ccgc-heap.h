@@ -12,7 +12,8 @@
  *   for each heap: process_weakness clear the heap's own weak references
  *   [verifier, when enabled]
  *   for each heap: pre_reclaim      pre-finalizers (dead neighbours readable)
- *   for each heap: reclaim          sweep / compact, run finalizers
+ *   for each heap: finalize         finalizers (every heap still intact)
+ *   for each heap: reclaim          sweep / compact: frees, runs no host code
  *   for each heap: after_collection callbacks that must run outside the GC
  *
  * No heap is called re-entrantly, and no heap may allocate from its own
@@ -27,6 +28,7 @@
 #include "ccgc.h"
 #include "ccgc-page.h"
 #include "ccgc-visitor.h"
+#include "gate.h"          /* every public call checks it */
 #include "write-barrier.h" /* every store of a heap goes through it */
 
 typedef struct ccgc_heap_ops {
@@ -49,7 +51,12 @@ typedef struct ccgc_heap_ops {
    * ccgc_is_marked). Optional. */
   void (*process_weakness)(void *heap);
   void (*pre_reclaim)(void *heap);      /* optional */
-  void (*reclaim)(void *heap);          /* required */
+  /* Optional: runs the heap's finalizers. Every heap's finalize runs before
+   * any heap's reclaim, so whatever order the heaps were attached in, host
+   * code never sees memory another heap already freed
+   * (.inv.finalize-before-sweep). */
+  void (*finalize)(void *heap);
+  void (*reclaim)(void *heap);          /* required; runs no host code */
   void (*after_collection)(void *heap); /* optional */
 
   /* Introspection for the verifier, stats and tools. */
@@ -92,6 +99,13 @@ bool ccgc_collector_is_object(ccgc_collector *collector, const void *address,
                               int heap_id);
 
 ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector);
+
+/* True while the marks of the collection being reclaimed are final and host
+ * callbacks run (weak callbacks, external value releases, pre-finalizers,
+ * finalizers: context RECLAIM, gate.h): an unmarked object is dead, and no
+ * heap may store it into a marked holder or a root (.inv.no-resurrection).
+ * Meaningful on the owner thread. */
+bool ccgc_collector_in_reclamation(const ccgc_collector *collector);
 
 /* --- For the verifier and the inspection library ------------------------
  * They see the heaps only through their ops, as the marker does. */

@@ -11,6 +11,7 @@
 #include "ccgc.h"
 #include "concurrent-marker.h"
 #include "bulk-memory.h"
+#include "gate.h"
 #include "marker.h"
 #include "page-registry.h"
 #include "worklist.h"
@@ -25,6 +26,8 @@ typedef struct ccgc_heap_slot {
 struct ccgc_collector {
   uint32_t sig;
   ccgc_error_sink errors;
+  ccgc_gate gate;              /* owner thread, open while MUTATOR (gate.h) */
+  ccgc_call_context context;   /* where the owner runs now (gate.c)        */
   ccgc_barrier barrier;
   ccgc_page_registry registry;
 
@@ -90,6 +93,31 @@ void ccgc_trace_gc_emit(ccgc_collector *collector, const ccgc_cycle_stats *stats
 
 static inline bool ccgc_collector_valid(const ccgc_collector *collector) {
   return collector && collector->sig == CCGC_COLLECTOR_SIG;
+}
+
+/* gate.c */
+void ccgc_gate_init(ccgc_collector *collector);
+/* Reports a call from a thread that does not own the collector
+ * (.api.mutator-thread) and returns CCGC_E_WRONG_THREAD. */
+ccgc_status ccgc_collector_refuse_thread(ccgc_collector *collector,
+                                         const char *call);
+
+/* The entry check of the collector's public calls: a live collector (NULL or
+ * freed: false, nothing to report to) on its owner thread (misuse
+ * otherwise, .api.mutator-thread). One branch when it passes. */
+static inline bool ccgc_collector_enter(const ccgc_collector *collector,
+                                        const char *call) {
+  if (!ccgc_collector_valid(collector)) return false;
+  if (__builtin_expect(ccgc_gate_on_owner(&collector->gate), 1)) return true;
+  ccgc_collector_refuse_thread((ccgc_collector *)collector, call);
+  return false;
+}
+
+/* Inside a collection or a callback of the collector: no collection may
+ * start or finish now (CCGC_E_IN_COLLECTION, recoverable). */
+static inline bool ccgc_collector_busy(const ccgc_collector *collector) {
+  return collector->in_collection ||
+         collector->context != CCGC_CONTEXT_MUTATOR;
 }
 
 #endif /* CCGC_COLLECTOR_INTERNAL_H */

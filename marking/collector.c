@@ -1,10 +1,13 @@
 /* collector.c - the unified collector: attached heaps, the page registry, the
  * call order of one full collection (ccgc-heap.h), requests and safepoints. */
+#include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "ccgc-testing.h" /* CCGC_SHAPE_UNPROTECTED, a valid option */
 #include "invariant-check.h"
 #include "collector-internal.h"
 
@@ -28,7 +31,43 @@ const char *ccgc_gc_reason_name(ccgc_gc_reason reason) {
   return reason_names[reason];
 }
 
+/* NULL if options are valid, else why not. */
+static const char *invalid_options(const ccgc_collector_options *options,
+                                   char *buf, size_t size) {
+  if (!options) return NULL;
+  if (options->marker_threads < 0 ||
+      options->marker_threads > CCGC_MAX_MARKER_THREADS) {
+    snprintf(buf, size, "marker_threads %d is out of range (0 to %d)",
+             options->marker_threads, CCGC_MAX_MARKER_THREADS);
+    return buf;
+  }
+  int protocol = (int)options->shape_protocol;
+  if (protocol != CCGC_SHAPE_SNAPSHOT && protocol != CCGC_SHAPE_LOCK &&
+      protocol != (int)CCGC_SHAPE_UNPROTECTED) {
+    snprintf(buf, size, "unknown shape_protocol %d", protocol);
+    return buf;
+  }
+  if (!(options->incremental_step_ms >= 0) ||
+      isinf(options->incremental_step_ms)) {
+    snprintf(buf, size, "incremental_step_ms %g is not a finite duration",
+             options->incremental_step_ms);
+    return buf;
+  }
+  return NULL;
+}
+
+/* ccgc_collector_new has no collector to report to yet: it says why on
+ * stderr, in the format of the default error handler, and returns NULL. */
+static ccgc_collector *refuse_new(const char *why) {
+  fprintf(stderr, "ccgc: ccgc_collector_new: %s (%s; .api.argument)\n", why,
+          ccgc_status_name(CCGC_E_INVALID_ARGUMENT));
+  fflush(stderr);
+  return NULL;
+}
+
 ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
+  char why[128];
+  if (invalid_options(options, why, sizeof why)) return refuse_new(why);
   ccgc_collector *collector = calloc(1, sizeof *collector);
   if (!collector) return NULL;
   if (ccgc_page_registry_init(&collector->registry) != 0) {
@@ -37,6 +76,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
   }
   collector->sig = CCGC_COLLECTOR_SIG;
   ccgc_error_sink_init(&collector->errors);
+  ccgc_gate_init(collector); /* the calling thread owns the collector */
   atomic_init(&collector->barrier.marking, 0);
   collector->barrier.collector = collector;
   pthread_mutex_init(&collector->barrier_lock, NULL);
@@ -60,15 +100,28 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
   collector->last_steps = g_array_new(FALSE, FALSE, sizeof(double));
   collector->state = CCGC_STATE_IDLE;
   ccgc_events_init(collector);
-  ccgc_concurrent_init(&collector->concurrent, collector,
-                       options ? options->marker_threads : 0);
+  int threads = options ? options->marker_threads : 0;
+  if (ccgc_concurrent_init(&collector->concurrent, collector, threads) <
+      threads) {
+    snprintf(why, sizeof why, "only %d of %d marker threads could start",
+             collector->concurrent.thread_count, threads);
+    ccgc_collector_free(collector);
+    return refuse_new(why);
+  }
   collector->created_ms = ccgc_now_ms();
   collector->last_gc_end_ms = collector->created_ms;
   return collector;
 }
 
 void ccgc_collector_free(ccgc_collector *collector) {
-  if (!ccgc_collector_valid(collector)) return;
+  if (!ccgc_collector_enter(collector, "ccgc_collector_free")) return;
+  if (ccgc_collector_busy(collector)) {
+    CCGC_MISUSE(&collector->errors, CCGC_E_IN_COLLECTION,
+                ".api.outside-collection",
+                "ccgc_collector_free: called from %s",
+                ccgc_collector_context_name(collector));
+    return;
+  }
   if (collector->state == CCGC_STATE_MARKING) {
     /* Abandon the cycle: nothing is freed by marking. */
     ccgc_concurrent_pause(&collector->concurrent);
@@ -187,50 +240,67 @@ ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector) {
 
 
 const ccgc_error *ccgc_collector_last_error(const ccgc_collector *collector) {
+  static const ccgc_error invalid = {CCGC_E_INVALID_ARGUMENT,
+                                     "ccgc_collector_last_error: no collector",
+                                     ".api.argument"};
+  if (!ccgc_collector_enter(collector, "ccgc_collector_last_error"))
+    return &invalid;
   return &collector->errors.last;
 }
 
 void ccgc_collector_clear_error(ccgc_collector *collector) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_clear_error")) return;
   ccgc_error_clear(&collector->errors);
 }
 
 void ccgc_collector_set_error_handler(ccgc_collector *collector,
                                       ccgc_error_handler handler, void *data) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_set_error_handler"))
+    return;
   collector->errors.handler = handler ? handler : ccgc_error_abort_handler;
   collector->errors.handler_data = data;
 }
 
 void ccgc_collector_set_verify(ccgc_collector *collector, bool verify) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_set_verify")) return;
   collector->verify = verify;
 }
 
 void ccgc_collector_set_trace_gc(ccgc_collector *collector, FILE *out,
                                  bool verbose) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_set_trace_gc")) return;
   collector->trace_gc = out;
   collector->trace_gc_verbose = verbose;
 }
 
 bool ccgc_collector_in_collection(const ccgc_collector *collector) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_in_collection"))
+    return false;
   return collector->in_collection;
 }
 
 const ccgc_cycle_stats *ccgc_collector_last_cycle(const ccgc_collector *c) {
+  if (!ccgc_collector_enter(c, "ccgc_collector_last_cycle")) return NULL;
   return c->cycles ? &c->last : NULL;
 }
 
 unsigned long ccgc_collector_cycle_count(const ccgc_collector *collector) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_cycle_count")) return 0;
   return collector->cycles;
 }
 
 const ccgc_verify_report *ccgc_collector_last_verify(const ccgc_collector *c) {
+  if (!ccgc_collector_enter(c, "ccgc_collector_last_verify")) return NULL;
   return &c->last_verify;
 }
 
 int ccgc_collector_heap_count(const ccgc_collector *collector) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_heap_count")) return 0;
   return collector->heap_count;
 }
 
 const char *ccgc_collector_heap_name(const ccgc_collector *collector, int id) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_heap_name")) return NULL;
   if (id < 0 || id >= collector->heap_count || !collector->heaps[id].heap)
     return NULL;
   return collector->heaps[id].ops->name;
@@ -238,7 +308,9 @@ const char *ccgc_collector_heap_name(const ccgc_collector *collector, int id) {
 
 void ccgc_collector_heap_stats(ccgc_collector *collector, int heap_id,
                                ccgc_heap_stats *out) {
+  if (!out) return;
   memset(out, 0, sizeof *out);
+  if (!ccgc_collector_enter(collector, "ccgc_collector_heap_stats")) return;
   if (heap_id < 0 || heap_id >= collector->heap_count) return;
   ccgc_heap_slot *slot = &collector->heaps[heap_id];
   if (slot->heap && slot->ops->stats) slot->ops->stats(slot->heap, out);
@@ -246,16 +318,26 @@ void ccgc_collector_heap_stats(ccgc_collector *collector, int heap_id,
 
 void ccgc_collector_request_gc(ccgc_collector *collector,
                                ccgc_gc_reason reason) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_request_gc")) return;
+  if ((unsigned)reason >= CCGC_REASON_COUNT) {
+    CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "ccgc_collector_request_gc: unknown reason %d", (int)reason);
+    return;
+  }
   if (!atomic_exchange(&collector->gc_requested, true))
     collector->requested_reason = reason;
 }
 
 bool ccgc_collector_gc_requested(const ccgc_collector *collector) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_gc_requested"))
+    return false;
   return atomic_load(&collector->gc_requested);
 }
 
 bool ccgc_collector_safepoint(ccgc_collector *collector) {
-  if (!atomic_load(&collector->gc_requested) || collector->in_collection)
+  if (!ccgc_collector_enter(collector, "ccgc_collector_safepoint"))
+    return false;
+  if (!atomic_load(&collector->gc_requested) || ccgc_collector_busy(collector))
     return false;
   return ccgc_collect(collector, collector->requested_reason) == CCGC_OK;
 }
@@ -302,8 +384,12 @@ void *ccgc_collector_heap(const ccgc_collector *collector, int heap_id,
 
 void ccgc_collector_trace_all_roots(ccgc_collector *collector,
                                     ccgc_visitor *visitor) {
+  /* The inspection library's visitors call host code (walk callbacks). */
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_WALK);
   for (int id = 0; id < collector->heap_count; id++) {
     ccgc_heap_slot *slot = &collector->heaps[id];
     if (slot->heap) slot->ops->trace_roots(slot->heap, visitor);
   }
+  ccgc_collector_leave_context(collector, outer);
 }

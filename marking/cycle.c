@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "collector-internal.h"
+#include "invariant-check.h"
 
 #define PHASE(member) offsetof(ccgc_heap_ops, member)
 #define DEFAULT_STEP_BYTES ((size_t)256 * 1024)
@@ -34,11 +35,17 @@ const char *ccgc_gc_state_name(ccgc_gc_state state) {
 double ccgc_time_ms(void) { return ccgc_now_ms(); }
 
 ccgc_gc_state ccgc_collector_state(const ccgc_collector *collector) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_state"))
+    return CCGC_STATE_IDLE;
   return collector->state;
 }
 
 const double *ccgc_collector_last_steps(const ccgc_collector *collector,
                                         size_t *count) {
+  if (!count || !ccgc_collector_enter(collector, "ccgc_collector_last_steps")) {
+    if (count) *count = 0;
+    return NULL;
+  }
   *count = collector->last_steps ? collector->last_steps->len : 0;
   return collector->last_steps ? (const double *)collector->last_steps->data
                                : NULL;
@@ -47,6 +54,9 @@ const double *ccgc_collector_last_steps(const ccgc_collector *collector,
 static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
                         bool incremental) {
   collector->in_collection = true; /* heaps' prepare/trace_roots run now */
+  /* Listeners and trace callbacks run inside marking from here. */
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
   ccgc_cycle_stats *stats = &collector->current;
   memset(stats, 0, sizeof *stats);
   stats->cycle = collector->cycles + 1;
@@ -72,12 +82,26 @@ static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
   }
   collector->allocated_since_step = 0;
   collector->in_collection = false;
+  ccgc_collector_leave_context(collector, outer);
+}
+
+/* The reason of a collection the host asks for (.api.argument). */
+static bool known_reason(ccgc_collector *collector, ccgc_gc_reason reason,
+                         const char *call) {
+  if ((unsigned)reason < CCGC_REASON_COUNT) return true;
+  CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+              "%s: unknown reason %d", call, (int)reason);
+  return false;
 }
 
 ccgc_status ccgc_incremental_start(ccgc_collector *collector,
                                    ccgc_gc_reason reason) {
-  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
-  if (collector->in_collection || collector->state != CCGC_STATE_IDLE)
+  if (!ccgc_collector_enter(collector, "ccgc_incremental_start"))
+    return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
+                                           : CCGC_E_INVALID_ARGUMENT;
+  if (!known_reason(collector, reason, "ccgc_incremental_start"))
+    return CCGC_E_INVALID_ARGUMENT;
+  if (ccgc_collector_busy(collector) || collector->state != CCGC_STATE_IDLE)
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_incremental_start: a cycle is already in "
                           "progress (state: %s)",
@@ -91,10 +115,12 @@ static double step_budget(const ccgc_collector *collector) {
 }
 
 bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
-  if (!ccgc_collector_valid(collector) ||
-      collector->state != CCGC_STATE_MARKING || collector->in_collection)
+  if (!ccgc_collector_enter(collector, "ccgc_incremental_step") ||
+      collector->state != CCGC_STATE_MARKING || ccgc_collector_busy(collector))
     return false;
   collector->in_collection = true;
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
   double start = ccgc_now_ms();
   /* With a work budget (ccgc_collector_set_step_objects) a step is deterministic,
    * so a seeded host program replays exactly. */
@@ -111,6 +137,7 @@ bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
   g_array_append_val(collector->steps, took);
   collector->allocated_since_step = 0;
   collector->in_collection = false;
+  ccgc_collector_leave_context(collector, outer);
   return done;
 }
 
@@ -127,6 +154,8 @@ void ccgc_collector_notify_allocation(ccgc_collector *collector,
 
 static void finish_cycle(ccgc_collector *collector) {
   collector->in_collection = true;
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
   collector->state = CCGC_STATE_ATOMIC_PAUSE;
   ccgc_cycle_stats *stats = &collector->current;
   double start = ccgc_now_ms();
@@ -143,6 +172,9 @@ static void finish_cycle(ccgc_collector *collector) {
   ccgc_marker_trace_roots(&collector->marker);
   ccgc_marker_fixed_point(&collector->marker);
   atomic_store(&collector->barrier.marking, 0);
+  /* Marks are final: from the weak callbacks to the last finalizer, host
+   * code may not allocate nor resurrect (.inv.no-resurrection). */
+  ccgc_collector_enter_context(collector, CCGC_CONTEXT_RECLAIM);
   double mark_end = ccgc_now_ms();
   stats->mark_ms = mark_end - start;
   stats->ephemeron_rounds = collector->marker.ephemerons.rounds;
@@ -154,7 +186,9 @@ static void finish_cycle(ccgc_collector *collector) {
   stats->weak_slots_cleared =
       ccgc_marker_clear_weak_slots(&collector->marker);
   ccgc_collector_call_phase(collector, PHASE(process_weakness));
+  ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
   ccgc_events_marking_done(collector); /* liveness is final: probes */
+  ccgc_collector_enter_context(collector, CCGC_CONTEXT_WALK);
   double weak_end = ccgc_now_ms();
   stats->weak_ms = weak_end - mark_end;
 
@@ -165,8 +199,12 @@ static void finish_cycle(ccgc_collector *collector) {
   ccgc_marker_end(&collector->marker);
 
   collector->state = CCGC_STATE_SWEEPING;
+  ccgc_collector_enter_context(collector, CCGC_CONTEXT_RECLAIM);
   double reclaim_start = ccgc_now_ms();
+  /* .inv.finalize-before-sweep: every heap's pre-finalizers and finalizers
+   * run before any heap frees memory, whatever the heaps' order. */
   ccgc_collector_call_phase(collector, PHASE(pre_reclaim));
+  ccgc_collector_call_phase(collector, PHASE(finalize));
   ccgc_collector_call_phase(collector, PHASE(reclaim));
   double end = ccgc_now_ms();
   stats->reclaim_ms = end - reclaim_start;
@@ -179,6 +217,7 @@ static void finish_cycle(ccgc_collector *collector) {
 
   collector->state = CCGC_STATE_IDLE;
   collector->in_collection = false;
+  ccgc_collector_leave_context(collector, outer);
   atomic_store(&collector->gc_requested, false);
   collector->cycles++;
   collector->gc_total_ms += stats->total_ms + stats->incremental_ms;
@@ -195,8 +234,10 @@ static void finish_cycle(ccgc_collector *collector) {
 }
 
 ccgc_status ccgc_incremental_finish(ccgc_collector *collector) {
-  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
-  if (collector->in_collection || collector->state != CCGC_STATE_MARKING)
+  if (!ccgc_collector_enter(collector, "ccgc_incremental_finish"))
+    return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
+                                           : CCGC_E_INVALID_ARGUMENT;
+  if (ccgc_collector_busy(collector) || collector->state != CCGC_STATE_MARKING)
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_incremental_finish: no incremental marking in "
                           "progress (state: %s)",
@@ -206,19 +247,32 @@ ccgc_status ccgc_incremental_finish(ccgc_collector *collector) {
 }
 
 ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason) {
-  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
-  if (collector->in_collection)
+  /* A marker thread that collected would wait for itself to park. */
+  if (!ccgc_collector_enter(collector, "ccgc_collect"))
+    return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
+                                           : CCGC_E_INVALID_ARGUMENT;
+  if (!known_reason(collector, reason, "ccgc_collect"))
+    return CCGC_E_INVALID_ARGUMENT;
+  if (ccgc_collector_busy(collector))
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                          "ccgc_collect: called during a collection (from a "
-                          "finalizer or heap callback)");
+                          "ccgc_collect: called during a collection (from "
+                          "%s)",
+                          ccgc_collector_context_name(collector));
   if (collector->state == CCGC_STATE_IDLE) start_cycle(collector, reason, false);
   finish_cycle(collector);
   return CCGC_OK;
 }
 
 bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
-  if (!ccgc_collector_valid(collector) || collector->in_collection)
+  if (!ccgc_collector_enter(collector, "ccgc_idle_notification") ||
+      ccgc_collector_busy(collector))
     return false;
+  if (!(idle_ms >= 0)) {
+    CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "ccgc_idle_notification: idle time %g ms is not a duration",
+                idle_ms);
+    return false;
+  }
   double deadline = ccgc_now_ms() + idle_ms;
   if (collector->state == CCGC_STATE_IDLE) {
     if (!atomic_load(&collector->gc_requested)) return false;
@@ -248,14 +302,27 @@ void ccgc_collector_resume_markers(ccgc_collector *collector) {
 
 ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,
                                               int threads) {
-  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
-  if (collector->in_collection || collector->state != CCGC_STATE_IDLE)
+  if (!ccgc_collector_enter(collector, "ccgc_collector_set_marker_threads"))
+    return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
+                                           : CCGC_E_INVALID_ARGUMENT;
+  if (threads < 0 || threads > CCGC_MAX_MARKER_THREADS)
+    return CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "ccgc_collector_set_marker_threads: %d threads is "
+                       "out of range (0 to %d)",
+                       threads, CCGC_MAX_MARKER_THREADS);
+  if (ccgc_collector_busy(collector) || collector->state != CCGC_STATE_IDLE)
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_collector_set_marker_threads: a cycle is in "
                           "progress (state: %s)",
                           ccgc_gc_state_name(collector->state));
   /* Idle: every thread is parked outside a drain, their worklists empty. */
   ccgc_concurrent_destroy(&collector->concurrent);
-  ccgc_concurrent_init(&collector->concurrent, collector, threads);
+  if (ccgc_concurrent_init(&collector->concurrent, collector, threads) <
+      threads)
+    return ccgc_error_set(&collector->errors, CCGC_E_OUT_OF_MEMORY,
+                          "ccgc_collector_set_marker_threads: only %d of %d "
+                          "threads could start",
+                          collector->concurrent.thread_count, threads);
   return CCGC_OK;
 }

@@ -20,6 +20,7 @@ static const char *const status_names[CCGC_STATUS_COUNT] = {
     [CCGC_E_IN_COLLECTION] = "illegal during a collection",
     [CCGC_E_PARSE] = "parse error",
     [CCGC_E_IO] = "input/output error",
+    [CCGC_E_WRONG_THREAD] = "wrong thread",
 };
 
 const char *ccgc_status_name(ccgc_status status) {

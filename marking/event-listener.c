@@ -20,17 +20,20 @@ void ccgc_events_init(ccgc_collector *collector) {
 ccgc_status ccgc_collector_add_listener(ccgc_collector *collector,
                                         const ccgc_event_listener *listener,
                                         void *data) {
-  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
+  if (!ccgc_collector_enter(collector, "ccgc_collector_add_listener"))
+    return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
+                                           : CCGC_E_INVALID_ARGUMENT;
   if (!listener)
     return CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT,
                        ".api.argument",
                        "ccgc_collector_add_listener: NULL listener");
   /* The list is read while a cycle runs: it changes only between cycles'
    * callbacks. */
-  if (collector->in_collection)
+  if (ccgc_collector_busy(collector))
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_collector_add_listener: called during a "
-                          "collection");
+                          "collection (from %s)",
+                          ccgc_collector_context_name(collector));
   for (guint i = 0; i < collector->listeners->len; i++)
     if (ENTRY(collector, i)->listener == listener &&
         ENTRY(collector, i)->data == data)
@@ -46,7 +49,16 @@ ccgc_status ccgc_collector_add_listener(ccgc_collector *collector,
 bool ccgc_collector_remove_listener(ccgc_collector *collector,
                                     const ccgc_event_listener *listener,
                                     void *data) {
-  if (!ccgc_collector_valid(collector)) return false;
+  if (!ccgc_collector_enter(collector, "ccgc_collector_remove_listener"))
+    return false;
+  /* The list is being walked by a cycle's announcement. */
+  if (ccgc_collector_busy(collector)) {
+    CCGC_MISUSE(&collector->errors, CCGC_E_IN_COLLECTION,
+                ".api.outside-collection",
+                "ccgc_collector_remove_listener: called from %s",
+                ccgc_collector_context_name(collector));
+    return false;
+  }
   for (guint i = 0; i < collector->listeners->len; i++) {
     if (ENTRY(collector, i)->listener == listener &&
         ENTRY(collector, i)->data == data) {
@@ -59,7 +71,8 @@ bool ccgc_collector_remove_listener(ccgc_collector *collector,
 
 void *ccgc_collector_listener_data(const ccgc_collector *collector,
                                    const ccgc_event_listener *listener) {
-  if (!ccgc_collector_valid(collector)) return NULL;
+  if (!ccgc_collector_enter(collector, "ccgc_collector_listener_data"))
+    return NULL;
   for (guint i = 0; i < collector->listeners->len; i++)
     if (ENTRY(collector, i)->listener == listener)
       return ENTRY(collector, i)->data;

@@ -12,13 +12,14 @@ static size_t configured_soft_limit(const ccgc_heap_options *options) {
 
 void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,
                          const ccgc_heap_options *options) {
-  if (!collector) return NULL;
+  if (!ccgc_collector_is_live(collector)) return NULL;
   ccgc_heap_base *base = calloc(1, size);
   if (!base) return NULL;
   base->sig = sig;
   base->collector = collector;
   base->barrier = ccgc_collector_barrier(collector);
   base->errors = ccgc_collector_error_sink(collector);
+  base->gate = ccgc_collector_gate(collector);
   base->heap_id = -1;
   if (options) base->options = *options;
   base->soft_limit = configured_soft_limit(&base->options);

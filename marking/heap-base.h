@@ -37,6 +37,7 @@ typedef struct ccgc_heap_base {
   ccgc_collector *collector;
   ccgc_barrier *barrier;   /* the collector's: every store reads it */
   ccgc_error_sink *errors; /* the collector's */
+  const ccgc_gate *gate;   /* the collector's: every public call checks it */
   int heap_id;             /* the collector's index of it; -1: not attached */
   const ccgc_heap_ops *ops;
   ccgc_heap_options options;
@@ -70,5 +71,18 @@ void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base);
 
 /* The stats operation of every heap (heap: its base). */
 void ccgc_heap_base_stats(void *heap, ccgc_heap_stats *out);
+
+/* The check at the entry of a heap's public calls (gate.h): base is a live
+ * heap with signature sig (NULL or freed: false, nothing to report to, the
+ * caller returns its neutral value), called in a way the contract allows
+ * for a call of this kind (else misuse reported, false). One branch when
+ * the call is allowed. A STORE allowed during reclamation must still pass
+ * the heap's resurrection check. */
+static inline bool ccgc_heap_base_enter(const ccgc_heap_base *base,
+                                        uint32_t sig, ccgc_call_kind kind,
+                                        const char *call) {
+  if (__builtin_expect(!base || base->sig != sig, 0)) return false;
+  return ccgc_gate_check(base->collector, base->gate, kind, call) == CCGC_OK;
+}
 
 #endif /* CCGC_HEAP_BASE_H */

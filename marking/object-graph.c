@@ -132,7 +132,11 @@ void ccgc_trace_one(ccgc_collector *collector, const ccgc_pointer_map *objects,
   int id = (int)ccgc_pointer_map_get(objects, object) - 1;
   if (id < 0) return;
   ccgc_heap_slot *slot = &collector->heaps[id];
+  /* Trace callbacks and the caller's visitor (inspection) are host code. */
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_WALK);
   slot->ops->trace_object(slot->heap, object, visitor);
+  ccgc_collector_leave_context(collector, outer);
 }
 
 static void drain(ccgc_traversal *traversal) {
@@ -163,9 +167,13 @@ static void drain(ccgc_traversal *traversal) {
 void ccgc_traversal_run(ccgc_traversal *traversal) {
   ccgc_collector *collector = traversal->collector;
   traversal->current = NULL;
+  /* Trace callbacks run: they may read, never change the heaps. */
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_WALK);
   for (int id = 0; id < collector->heap_count; id++) {
     ccgc_heap_slot *slot = &collector->heaps[id];
     if (slot->heap) slot->ops->trace_roots(slot->heap, &traversal->base);
   }
   drain(traversal); /* ephemerons included: see `waiting` */
+  ccgc_collector_leave_context(collector, outer);
 }

@@ -33,6 +33,10 @@ static size_t append(char *buf, size_t size, size_t used, const char *fmt,
 size_t ccgc_format_trace_line(const ccgc_collector *collector,
                               const ccgc_cycle_stats *stats, char *buf,
                               size_t size) {
+  if (buf && size) buf[0] = '\0';
+  if (!stats || !buf ||
+      !ccgc_collector_enter(collector, "ccgc_format_trace_line"))
+    return 0;
   size_t used = 0;
   double elapsed = stats->start_ms + stats->total_ms;
   double average_mu =

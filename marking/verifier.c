@@ -161,13 +161,22 @@ bool ccgc_collector_verify_heap(ccgc_collector *collector,
                                 ccgc_verify_report *report) {
   ccgc_verify_report local;
   if (!report) report = &local;
-  if (collector->in_collection) {
-    memset(report, 0, sizeof *report);
+  memset(report, 0, sizeof *report);
+  if (!ccgc_collector_enter(collector, "ccgc_collector_verify_heap") ||
+      ccgc_collector_busy(collector)) {
     report->errors = 1;
     snprintf(report->first_error, sizeof report->first_error,
-             "ccgc_collector_verify_heap: called during a collection");
+             "ccgc_collector_verify_heap: %s",
+             !ccgc_collector_valid(collector) ? "no collector"
+             : !ccgc_gate_on_owner(&collector->gate)
+                 ? "called from a thread that does not own the collector"
+                 : "called during a collection or from a callback");
     return false;
   }
+  /* Trace callbacks run: they may read, not change the heaps. */
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_WALK);
   verify(collector, report, false);
+  ccgc_collector_leave_context(collector, outer);
   return report->errors == 0;
 }

@@ -87,14 +87,16 @@ const char *ccgc_shape_protocol_name(ccgc_shape_protocol protocol) {
 
 ccgc_status ccgc_collector_set_shape_protocol(ccgc_collector *collector,
                                               ccgc_shape_protocol protocol) {
-  if (!ccgc_collector_valid(collector)) return CCGC_E_INVALID_ARGUMENT;
+  if (!ccgc_collector_enter(collector, "ccgc_collector_set_shape_protocol"))
+    return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
+                                           : CCGC_E_INVALID_ARGUMENT;
   if (protocol != CCGC_SHAPE_SNAPSHOT && protocol != CCGC_SHAPE_LOCK &&
       protocol != CCGC_SHAPE_UNPROTECTED)
     return ccgc_error_set(&collector->errors, CCGC_E_INVALID_ARGUMENT,
                           "ccgc_collector_set_shape_protocol: unknown "
                           "protocol %d", (int)protocol);
   /* Markers and mutator must agree for a whole cycle. */
-  if (collector->in_collection || collector->state != CCGC_STATE_IDLE)
+  if (ccgc_collector_busy(collector) || collector->state != CCGC_STATE_IDLE)
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_collector_set_shape_protocol: a cycle is in "
                           "progress (state: %s)",
@@ -105,6 +107,8 @@ ccgc_status ccgc_collector_set_shape_protocol(ccgc_collector *collector,
 
 ccgc_shape_protocol ccgc_collector_shape_protocol(
     const ccgc_collector *collector) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_shape_protocol"))
+    return CCGC_SHAPE_SNAPSHOT;
   return (ccgc_shape_protocol)atomic_load(
       &((ccgc_collector *)collector)->barrier.shape_protocol);
 }
@@ -112,12 +116,16 @@ ccgc_shape_protocol ccgc_collector_shape_protocol(
 /* --- testing switches (ccgc-testing.h) ------------------------------------ */
 
 void ccgc_collector_disable_barrier(ccgc_collector *collector, bool disabled) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_disable_barrier"))
+    return;
   collector->barrier.disabled = disabled;
 }
 
 void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
                                       void (*hook)(void *object, void *data),
                                       void *data) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_set_snapshot_hook"))
+    return;
   /* Markers may be running: the data first, then the hook with release (a
    * marker that sees the hook sees its data). Clearing keeps the data. */
   if (hook)
@@ -128,5 +136,7 @@ void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
 
 void ccgc_collector_set_step_objects(ccgc_collector *collector,
                                      size_t objects) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_set_step_objects"))
+    return;
   collector->step_objects = objects;
 }

@@ -19,6 +19,18 @@ packages=(
   libjson-glib-dev                 # a JSON parser for the tests that read our JSON
 )
 
+# --fuzz (make fuzz): also libFuzzer's runtime for clang 14, which clang
+# only recommends (docs/fuzzing.md), and not memlab, which only a test
+# needs. `make test` needs no clang runtime: it replays the fuzz corpus with
+# gcc.
+fuzz=0
+for argument in "$@"; do
+  case "$argument" in
+    --fuzz) packages+=(libclang-rt-14-dev); fuzz=1 ;;
+    *) echo "install-deps: unknown argument '$argument' (--fuzz)" >&2; exit 2 ;;
+  esac
+done
+
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg -s "$package" 2>/dev/null | grep -q '^Status: install ok installed'; then
@@ -48,6 +60,7 @@ fi
 # into a project-local folder that `make clean` keeps (build-node/, ignored
 # by git). Pinned; without the browser that @memlab/api's puppeteer would
 # download, and without install scripts. About 90 MB, once.
+[ "$fuzz" -eq 0 ] || exit 0
 memlab_version=2.0.5
 node_dir="${CCGC_NODE_DIR:-$root/build-node}"
 installed_version() {

@@ -30,6 +30,8 @@ v8ish_value v8ish_new_fixed_array(v8ish_heap *heap, size_t length,
 }
 
 v8ish_local v8ish_fixed_array_new(v8ish_heap *heap, size_t length) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_fixed_array_new"))
+    return v8ish_local_empty();
   v8ish_value array = v8ish_new_fixed_array(heap, length, "v8ish_fixed_array_new");
   if (!array) return v8ish_local_empty();
   return v8ish_handle_new(heap, array, "v8ish_fixed_array_new");
@@ -39,6 +41,7 @@ v8ish_local v8ish_fixed_array_new(v8ish_heap *heap, size_t length) {
 
 v8ish_local v8ish_double_array_new(v8ish_heap *heap, size_t length) {
   const char *call = "v8ish_double_array_new";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
   if (!length_fits(heap, length, call)) return v8ish_local_empty();
   word_t *a = v8ish_allocate(heap, (2 + length) * 8, call);
   if (!a) return v8ish_local_empty();
@@ -58,6 +61,8 @@ double v8ish_double_array_get(v8ish_heap *heap, v8ish_local array, size_t i) {
 
 ccgc_status v8ish_double_array_set(v8ish_heap *heap, v8ish_local array,
                                    size_t i, double value) {
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, "v8ish_double_array_set"))
+    return v8ish_last_status(heap);
   word_t *a = v8ish_checked(heap, array, V8ISH_TYPE_DOUBLE_ARRAY,
                             "v8ish_double_array_set");
   if (!a) return v8ish_last_status(heap);
@@ -75,6 +80,8 @@ ccgc_status v8ish_double_array_set(v8ish_heap *heap, v8ish_local array,
 /* --- growable arrays and element access --------------------------------------- */
 
 v8ish_local v8ish_array_new(v8ish_heap *heap) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_array_new"))
+    return v8ish_local_empty();
   word_t *a = v8ish_allocate(heap, ARRAY_WORDS * 8, "v8ish_array_new");
   if (!a) return v8ish_local_empty();
   v8ish_store(heap, a, 0, heap->array_class);
@@ -102,6 +109,8 @@ v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local array, size_t i) {
 
 ccgc_status v8ish_array_set(v8ish_heap *heap, v8ish_local array, size_t i,
                             v8ish_local value) {
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, "v8ish_array_set"))
+    return v8ish_last_status(heap);
   size_t length;
   word_t *owner;
   word_t *elements = v8ish_checked_elements(heap, array, &length, &owner,
@@ -116,6 +125,8 @@ ccgc_status v8ish_array_set(v8ish_heap *heap, v8ish_local array, size_t i,
                        "v8ish_array_set: index %zu out of range (length "
                        "%zu)",
                        i, length);
+  if (v8ish_refuse_resurrection(heap, elements, raw, "v8ish_array_set", NULL))
+    return CCGC_E_DEAD_OBJECT;
   v8ish_store(heap, elements, 2 + i, raw);
   return CCGC_OK;
 }
@@ -123,10 +134,13 @@ ccgc_status v8ish_array_set(v8ish_heap *heap, v8ish_local array, size_t i,
 ccgc_status v8ish_array_push(v8ish_heap *heap, v8ish_local array,
                              v8ish_local value) {
   const char *call = "v8ish_array_push";
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
   word_t *a = v8ish_checked(heap, array, V8ISH_TYPE_ARRAY, call);
   if (!a) return v8ish_last_status(heap);
   v8ish_value raw;
   if (!v8ish_handle_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
+  if (v8ish_refuse_resurrection(heap, a, raw, call, NULL))
+    return CCGC_E_DEAD_OBJECT;
   size_t length = (size_t)v8ish_smi_value(a[ARRAY_LENGTH]);
   word_t *elements = v8ish_untag(v8ish_load(a, OBJ_ELEMENTS));
   size_t capacity = (size_t)v8ish_smi_value(v8ish_load(elements, LENGTH));

@@ -102,6 +102,7 @@ v8ish_local v8ish_finalization_registry_new(v8ish_heap *heap,
                                             v8ish_finalization_fn callback,
                                             void *data) {
   const char *call = "v8ish_finalization_registry_new";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
   if (!callback) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
                 "%s: NULL callback", call);
@@ -138,6 +139,7 @@ ccgc_status v8ish_finalization_registry_register(v8ish_heap *heap,
                                                  v8ish_local held,
                                                  v8ish_local token) {
   const char *call = "v8ish_finalization_registry_register";
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
   word_t *r = v8ish_checked(heap, registry, V8ISH_TYPE_FINALIZATION_REGISTRY, call);
   v8ish_value target_word, held_word, token_word;
   if (!r || !v8ish_handle_read(heap, target, call, &target_word) ||
@@ -156,6 +158,12 @@ ccgc_status v8ish_finalization_registry_register(v8ish_heap *heap,
   if (!v8ish_local_is_empty(token) && !v8ish_is_ref(token_word))
     return ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                           "%s: the unregister token must be an object", call);
+  /* .inv.no-resurrection: target and token are weak, but a dead one in a
+   * live registry would be read after the sweep freed it. */
+  if (v8ish_refuse_resurrection(heap, r, target_word, call, NULL) ||
+      v8ish_refuse_resurrection(heap, r, held_word, call, NULL) ||
+      v8ish_refuse_resurrection(heap, r, token_word, call, NULL))
+    return CCGC_E_DEAD_OBJECT;
   word_t *cells = cells_of(r);
   size_t count = cells_count(cells);
   size_t capacity = (size_t)v8ish_smi_value(cells[CELLS_CAPACITY]);
@@ -214,6 +222,7 @@ size_t v8ish_finalization_registry_unregister(v8ish_heap *heap,
                                               v8ish_local registry,
                                               v8ish_local token) {
   const char *call = "v8ish_finalization_registry_unregister";
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return 0;
   word_t *r = v8ish_checked(heap, registry, V8ISH_TYPE_FINALIZATION_REGISTRY, call);
   v8ish_value token_word;
   if (!r || !v8ish_handle_read(heap, token, call, &token_word)) return 0;
@@ -238,6 +247,7 @@ ccgc_status v8ish_global_set_weak_callback(v8ish_heap *heap,
                                            v8ish_weak_callback_fn callback,
                                            void *data) {
   const char *call = "v8ish_global_set_weak_callback";
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
   if (global.index == 0 || global.index >= heap->global_count ||
       !heap->globals[global.index].in_use ||
       heap->globals[global.index].generation != global.generation)

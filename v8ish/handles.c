@@ -43,11 +43,21 @@ static uint32_t next_serial(v8ish_heap *heap) {
 }
 
 void v8ish_handle_scope_open(v8ish_heap *heap, v8ish_handle_scope *scope) {
+  if (!scope) {
+    if (v8ish_enter(heap, CCGC_CALL_READ, "v8ish_handle_scope_open"))
+      CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                  "v8ish_handle_scope_open: NULL scope");
+    return;
+  }
   /* A scope that failed to open stays recognisably not open. */
   scope->heap = heap;
   scope->serial = 0;
   scope->depth = UINT32_MAX;
   scope->saved_top = 0;
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_handle_scope_open")) {
+    scope->heap = NULL;
+    return;
+  }
   if (!grow((void **)&heap->scopes, &heap->scope_capacity,
             heap->scope_depth + 1, sizeof(scope_record)) ||
       !grow_handles(heap, heap->handle_top + 2)) {
@@ -69,6 +79,7 @@ void v8ish_handle_scope_open(v8ish_heap *heap, v8ish_handle_scope *scope) {
   record->serial = scope->serial;
   record->saved_top = scope->saved_top;
   record->escaped = false;
+  record->reclaiming = v8ish_reclaiming_now(heap);
   heap->scope_depth++;
   heap->handle_top = scope->saved_top;
 }
@@ -87,6 +98,8 @@ static bool innermost(v8ish_handle_scope *scope, const char *call) {
 
 void v8ish_handle_scope_close(v8ish_handle_scope *scope) {
   if (!scope || !scope->heap) return;
+  if (!v8ish_enter(scope->heap, CCGC_CALL_READ, "v8ish_handle_scope_close"))
+    return;
   if (!innermost(scope, "v8ish_handle_scope_close")) return;
   v8ish_heap *heap = scope->heap;
   scope_record *record = &heap->scopes[scope->depth];
@@ -101,7 +114,9 @@ void v8ish_handle_scope_close(v8ish_handle_scope *scope) {
 
 v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
                                       v8ish_local value) {
-  if (!scope || !scope->heap) return v8ish_local_empty();
+  if (!scope || !scope->heap ||
+      !v8ish_enter(scope->heap, CCGC_CALL_READ, "v8ish_handle_scope_escape"))
+    return v8ish_local_empty();
   if (!innermost(scope, "v8ish_handle_scope_escape")) return v8ish_local_empty();
   v8ish_heap *heap = scope->heap;
   scope_record *record = &heap->scopes[scope->depth];
@@ -121,6 +136,12 @@ v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
   if (!v8ish_handle_read(heap, value, "v8ish_handle_scope_escape", &raw) ||
       v8ish_local_is_empty(value))
     return v8ish_local_empty();
+  /* .inv.no-resurrection: into a scope that outlives the reclamation. */
+  if (!heap->scopes[scope->depth - 1].reclaiming &&
+      v8ish_refuse_resurrection(heap, NULL, raw, "v8ish_handle_scope_escape",
+                                "a handle of a scope opened before the "
+                                "collection"))
+    return v8ish_local_empty();
   size_t slot = scope->saved_top - 1;
   uint32_t parent = heap->scopes[scope->depth - 1].serial;
   heap->handle_values[slot] = raw;
@@ -132,11 +153,22 @@ v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
 
 v8ish_local v8ish_handle_new(v8ish_heap *heap, v8ish_value value,
                              const char *call) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
   if (heap->scope_depth == 0) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
                 "%s: no handle scope is open", call);
     return v8ish_local_empty();
   }
+  /* .inv.no-resurrection: a handle to a dead object in a scope that stays
+   * open after the sweep would dangle (and be traced as a root). A
+   * reclamation callback opens a scope of its own for such handles. */
+  if (__builtin_expect(!ccgc_gate_open(heap->base.gate), 0) &&
+      !heap->scopes[heap->scope_depth - 1].reclaiming &&
+      v8ish_refuse_resurrection(heap, NULL, value, call,
+                                "a handle of a scope opened before the "
+                                "collection (open a handle scope in the "
+                                "callback)"))
+    return v8ish_local_empty();
   if (!grow_handles(heap, heap->handle_top + 1)) {
     ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                    "%s: out of memory for a handle", call);
@@ -153,6 +185,7 @@ v8ish_local v8ish_handle_new(v8ish_heap *heap, v8ish_value value,
 bool v8ish_handle_read(v8ish_heap *heap, v8ish_local local, const char *call,
                        v8ish_value *out) {
   *out = 0;
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return false;
   if (local.index == 0) return true;
   /* .inv.handle-valid: below top, and made by the scope that owns the slot
    * now (a closed scope's slots are zeroed, a re-used slot has a new serial). */
@@ -188,7 +221,8 @@ bool v8ish_same(v8ish_heap *heap, v8ish_local a, v8ish_local b) {
 /* --- global handles ------------------------------------------------------- */
 
 static global_node *checked_global(v8ish_heap *heap, v8ish_global global,
-                                   const char *call) {
+                                   const char *call, ccgc_call_kind kind) {
+  if (!v8ish_enter(heap, kind, call)) return NULL;
   if (global.index == 0 || global.index >= heap->global_count ||
       !heap->globals[global.index].in_use ||
       heap->globals[global.index].generation != global.generation) {
@@ -202,7 +236,13 @@ static global_node *checked_global(v8ish_heap *heap, v8ish_global global,
 v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
   v8ish_global none = {0, 0};
   v8ish_value raw;
-  if (!v8ish_handle_read(heap, value, "v8ish_global_new", &raw)) return none;
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, "v8ish_global_new") ||
+      !v8ish_handle_read(heap, value, "v8ish_global_new", &raw))
+    return none;
+  /* Even a weak one: weak globals were cleared already, it would dangle. */
+  if (v8ish_refuse_resurrection(heap, NULL, raw, "v8ish_global_new",
+                                "a global handle"))
+    return none;
   uint32_t index = heap->global_free;
   if (index) {
     heap->global_free = heap->globals[index].next_free;
@@ -232,16 +272,21 @@ v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
 }
 
 v8ish_local v8ish_global_get(v8ish_heap *heap, v8ish_global global) {
-  global_node *node = checked_global(heap, global, "v8ish_global_get");
+  global_node *node =
+      checked_global(heap, global, "v8ish_global_get", CCGC_CALL_READ);
   if (!node || !node->has_value) return v8ish_local_empty();
   return v8ish_handle_new(heap, node->value, "v8ish_global_get");
 }
 
 void v8ish_global_set(v8ish_heap *heap, v8ish_global global,
                       v8ish_local value) {
-  global_node *node = checked_global(heap, global, "v8ish_global_set");
+  global_node *node =
+      checked_global(heap, global, "v8ish_global_set", CCGC_CALL_STORE);
   v8ish_value raw;
   if (!node || !v8ish_handle_read(heap, value, "v8ish_global_set", &raw)) return;
+  if (v8ish_refuse_resurrection(heap, NULL, raw, "v8ish_global_set",
+                                "a global handle"))
+    return;
   node->value = raw;
   node->has_value = !v8ish_local_is_empty(value);
   /* .inv.script-store-barriered */
@@ -249,7 +294,8 @@ void v8ish_global_set(v8ish_heap *heap, v8ish_global global,
 }
 
 void v8ish_global_free(v8ish_heap *heap, v8ish_global global) {
-  global_node *node = checked_global(heap, global, "v8ish_global_free");
+  global_node *node =
+      checked_global(heap, global, "v8ish_global_free", CCGC_CALL_STORE);
   if (!node) return;
   node->in_use = false;
   node->has_value = false;
@@ -259,7 +305,8 @@ void v8ish_global_free(v8ish_heap *heap, v8ish_global global) {
 }
 
 bool v8ish_global_is_empty_slot(v8ish_heap *heap, v8ish_global global) {
-  global_node *node = checked_global(heap, global, "v8ish_global_is_empty_slot");
+  global_node *node = checked_global(heap, global, "v8ish_global_is_empty_slot",
+                                     CCGC_CALL_READ);
   return !node || !node->has_value;
 }
 

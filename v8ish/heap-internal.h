@@ -142,6 +142,9 @@ typedef struct scope_record {
   uint32_t serial;
   uint32_t saved_top;
   bool escaped; /* its escape slot (saved_top - 1) holds a value */
+  /* Opened by a callback of a collection's reclamation (gate.h): it closes
+   * before the sweep, so its handles may name objects found dead. */
+  bool reclaiming;
 } scope_record;
 
 struct v8ish_heap {
@@ -325,7 +328,45 @@ word_t *v8ish_checked_elements(v8ish_heap *heap, v8ish_local array,
 ccgc_status v8ish_check_embedder(v8ish_heap *heap, const void *object,
                                  const char *call);
 static inline ccgc_status v8ish_last_status(v8ish_heap *heap) {
-  return heap->base.errors->last.code;
+  return heap && heap->base.sig == V8ISH_SIG ? heap->base.errors->last.code
+                                             : CCGC_E_INVALID_ARGUMENT;
 }
+
+/* reclamation.c: the threading and collection contract (gate.h) and
+ * .inv.no-resurrection for the script heap. */
+/* The entry check of every public call: a live script heap (NULL or freed:
+ * false, nothing reported), on its collector's thread, in a context that
+ * allows a call of this kind (else misuse, false). */
+static inline bool v8ish_enter(const v8ish_heap *heap, ccgc_call_kind kind,
+                               const char *call) {
+  return ccgc_heap_base_enter((const ccgc_heap_base *)heap, V8ISH_SIG, kind,
+                              call);
+}
+bool v8ish_refuse_resurrection_slow(v8ish_heap *heap, const word_t *holder,
+                                    v8ish_value value, const char *call,
+                                    const char *into);
+/* .inv.no-resurrection: while a collection's marks are final and host
+ * callbacks run (ccgc_collector_in_reclamation: weak callbacks, external
+ * value releases, pre-finalizers and finalizers of the DOM heap), reports a
+ * store of an object that collection found dead (value) into a holder that
+ * survives it (holder NULL: a root, `into` names it) and returns true; the
+ * caller stores nothing. False otherwise: one branch while the mutator runs
+ * (the gate is open). */
+static inline bool v8ish_refuse_resurrection(v8ish_heap *heap,
+                                             const word_t *holder,
+                                             v8ish_value value,
+                                             const char *call,
+                                             const char *into) {
+  if (__builtin_expect(ccgc_gate_open(heap->base.gate), 1) ||
+      !v8ish_is_ref(value))
+    return false;
+  return v8ish_refuse_resurrection_slow(heap, holder, value, call, into);
+}
+/* True while the calling scope was opened inside a reclamation callback
+ * (scope_record.reclaiming), for the handle area's own resurrection check. */
+bool v8ish_reclaiming_now(v8ish_heap *heap);
+/* The allocation fast path's slow branch when the gate is closed: refused
+ * (misuse reported, NULL) unless the contract allows it. */
+word_t *v8ish_allocate_gated(v8ish_heap *heap, size_t bytes, const char *call);
 
 #endif /* V8ISH_HEAP_INTERNAL_H */

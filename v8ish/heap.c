@@ -2,6 +2,7 @@
  * objects, freeing, and its operations for the collector (v8ish.h). */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "heap-internal.h"
 #include "invariant-check.h"
@@ -21,6 +22,17 @@ static void process_weakness(void *data) {
 
 static void after_collection(void *data) { v8ish_run_pending_callbacks(data); }
 
+/* The for_each_object op: its callers (the inspection library's walk, the
+ * verifiers) run host code for each object; it may read the heaps, never
+ * change them (.api.no-heap-calls-in-callbacks). */
+static void each_object(void *data, void (*fn)(void *, void *), void *arg) {
+  v8ish_heap *heap = data;
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(heap->base.collector, CCGC_CONTEXT_WALK);
+  v8ish_each_object(heap, fn, arg);
+  ccgc_collector_leave_context(heap->base.collector, outer);
+}
+
 /* A collection's calls in their order, then introspection. */
 static const ccgc_heap_ops script_ops = {
     .name = "script",
@@ -30,7 +42,7 @@ static const ccgc_heap_ops script_ops = {
     .process_weakness = process_weakness, .reclaim = v8ish_space_sweep,
     .after_collection = after_collection,
     .object_size = v8ish_object_size, .type_name = v8ish_object_type_name,
-    .for_each_object = v8ish_each_object, .stats = ccgc_heap_base_stats,
+    .for_each_object = each_object, .stats = ccgc_heap_base_stats,
     .is_object = v8ish_is_object,
 };
 
@@ -81,6 +93,10 @@ static bool bootstrap(v8ish_heap *heap) {
 
 v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
                            const v8ish_heap_options *options) {
+  if (!ccgc_collector_is_live(collector) ||
+      ccgc_gate_check(collector, ccgc_collector_gate(collector),
+                      CCGC_CALL_CONFIGURE, "v8ish_heap_new") != CCGC_OK)
+    return NULL;
   v8ish_heap *heap =
       ccgc_heap_base_new(sizeof *heap, V8ISH_SIG, collector, options);
   if (!heap) return NULL;
@@ -99,7 +115,8 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
 }
 
 void v8ish_heap_free(v8ish_heap *heap) {
-  if (!heap || heap->base.sig != V8ISH_SIG) return;
+  /* Not from a callback: a collection or a DOM heap's teardown runs. */
+  if (!v8ish_enter(heap, CCGC_CALL_CONFIGURE, "v8ish_heap_free")) return;
   if (heap->bridges) { /* its DOM objects hold script references into it */
     CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                 ".api.bridge-order",
@@ -131,9 +148,13 @@ void v8ish_heap_leave_bridge(v8ish_heap *heap, v8ish_bridge_link *link) {
 }
 
 ccgc_collector *v8ish_heap_collector(v8ish_heap *heap) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_heap_collector")) return NULL;
   return heap->base.collector;
 }
 
 void v8ish_heap_stats(v8ish_heap *heap, ccgc_heap_stats *out) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_heap_stats")) return;
   ccgc_heap_base_stats(&heap->base, out);
 }

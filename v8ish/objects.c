@@ -24,6 +24,8 @@ static word_t *new_object_like(v8ish_heap *heap, v8ish_value klass,
 }
 
 v8ish_local v8ish_object_new(v8ish_heap *heap) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_object_new"))
+    return v8ish_local_empty();
   word_t *o = new_object_like(heap, heap->object_class, "v8ish_object_new");
   return o ? v8ish_handle_new(heap, v8ish_tag(o), "v8ish_object_new")
            : v8ish_local_empty();
@@ -68,6 +70,7 @@ static ccgc_status add_property(v8ish_heap *heap, word_t *o, v8ish_value klass,
 ccgc_status v8ish_object_set(v8ish_heap *heap, v8ish_local object,
                              const char *name, v8ish_local value) {
   const char *call = "v8ish_object_set";
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
   word_t *o = v8ish_checked_object_like(heap, object, call);
   if (!o) return v8ish_last_status(heap);
   if (!name)
@@ -75,6 +78,8 @@ ccgc_status v8ish_object_set(v8ish_heap *heap, v8ish_local object,
                        ".api.argument", "v8ish_object_set: NULL property name");
   v8ish_value raw; /* an empty local stores the integer 0 */
   if (!v8ish_handle_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
+  if (v8ish_refuse_resurrection(heap, o, raw, call, NULL))
+    return CCGC_E_DEAD_OBJECT;
   v8ish_value klass = v8ish_load(o, 0);
   long index = v8ish_class_find(klass, name);
   if (index < 0) return add_property(heap, o, klass, name, raw);
@@ -140,6 +145,7 @@ static bool optional_context(v8ish_heap *heap, v8ish_local local,
 v8ish_local v8ish_context_new(v8ish_heap *heap, v8ish_local parent,
                               size_t slot_count) {
   const char *call = "v8ish_context_new";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
   v8ish_value previous;
   if (!optional_context(heap, parent, call, &previous)) return v8ish_local_empty();
   if (slot_count > V8ISH_MAX_ELEMENTS) {
@@ -166,6 +172,7 @@ v8ish_local v8ish_context_get(v8ish_heap *heap, v8ish_local context, size_t i) {
 ccgc_status v8ish_context_set(v8ish_heap *heap, v8ish_local context, size_t i,
                               v8ish_local value) {
   const char *call = "v8ish_context_set";
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
   word_t *c = v8ish_checked(heap, context, V8ISH_TYPE_CONTEXT, call);
   if (!c) return v8ish_last_status(heap);
   v8ish_value raw;
@@ -177,6 +184,8 @@ ccgc_status v8ish_context_set(v8ish_heap *heap, v8ish_local context, size_t i,
                        "v8ish_context_set: slot %zu out of range (%zu "
                        "slots)",
                        i, length);
+  if (v8ish_refuse_resurrection(heap, c, raw, call, NULL))
+    return CCGC_E_DEAD_OBJECT;
   v8ish_store(heap, c, CONTEXT_HEADER + i, raw);
   return CCGC_OK;
 }
@@ -184,6 +193,7 @@ ccgc_status v8ish_context_set(v8ish_heap *heap, v8ish_local context, size_t i,
 v8ish_local v8ish_closure_new(v8ish_heap *heap, v8ish_local context,
                               const char *name) {
   const char *call = "v8ish_closure_new";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
   v8ish_value ctx;
   if (!optional_context(heap, context, call, &ctx)) return v8ish_local_empty();
   const char *text = name ? name : "";

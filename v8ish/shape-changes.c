@@ -32,6 +32,8 @@ void v8ish_unsafe_shape_change_end(v8ish_heap *heap, word_t *object,
 
 ccgc_status v8ish_object_unbox_double(v8ish_heap *heap, v8ish_local object,
                                       const char *name) {
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, "v8ish_object_unbox_double"))
+    return v8ish_last_status(heap);
   const char *call = "v8ish_object_unbox_double";
   word_t *o = v8ish_checked_object_like(heap, object, call);
   if (!o) return v8ish_last_status(heap);
@@ -134,6 +136,8 @@ static word_t *trim_fixed_array(v8ish_heap *heap, word_t *array, size_t n,
 
 ccgc_status v8ish_array_left_trim(v8ish_heap *heap, v8ish_local array,
                                   size_t n) {
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, "v8ish_array_left_trim"))
+    return v8ish_last_status(heap);
   const char *call = "v8ish_array_left_trim";
   size_t length;
   word_t *owner;
@@ -166,6 +170,8 @@ ccgc_status v8ish_array_left_trim(v8ish_heap *heap, v8ish_local array,
 /* --- slack tracking ---------------------------------------------------------------- */
 
 ccgc_status v8ish_object_shrink_slack(v8ish_heap *heap, v8ish_local object) {
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, "v8ish_object_shrink_slack"))
+    return v8ish_last_status(heap);
   const char *call = "v8ish_object_shrink_slack";
   word_t *o = v8ish_checked_object_like(heap, object, call);
   if (!o) return v8ish_last_status(heap);

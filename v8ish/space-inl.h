@@ -30,9 +30,14 @@ static inline word_t *v8ish_allocated(v8ish_heap *heap, word_t *object,
 /* Allocates bytes (rounded up to 8, at least 16) for the API call `call`
  * (named in errors). Returns zeroed memory, or NULL with CCGC_E_HEAP_LIMIT,
  * CCGC_E_SIZE_OVERFLOW or CCGC_E_OUT_OF_MEMORY recorded and the heap
- * unchanged. Never collects (.inv.no-gc-in-allocation). */
+ * unchanged; NULL too, as misuse, on another thread or in a collector
+ * callback (gate.h). Never collects (.inv.no-gc-in-allocation). */
 static inline word_t *v8ish_allocate(v8ish_heap *heap, size_t bytes,
                                      const char *call) {
+  /* Only the owner thread outside every collector callback allocates
+   * (gate.h): one branch. */
+  if (__builtin_expect(!ccgc_gate_open(heap->base.gate), 0))
+    return v8ish_allocate_gated(heap, bytes, call);
   if (__builtin_expect(bytes < V8ISH_LARGE_THRESHOLD, 1)) {
     size_t size = bytes < 16 ? 16 : (bytes + 7) & ~(size_t)7;
     uint8_t *cursor = heap->lab_cursor;

@@ -14,6 +14,8 @@
 #define SMI_MIN (-SMI_MAX - 1)
 
 v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_integer"))
+    return v8ish_local_empty();
   if (value > SMI_MAX || value < SMI_MIN) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
                 "v8ish_integer: %jd does not fit a small integer (63 "
@@ -44,6 +46,8 @@ intptr_t v8ish_integer_value(v8ish_heap *heap, v8ish_local value) {
 }
 
 v8ish_local v8ish_number_new(v8ish_heap *heap, double value) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_number_new"))
+    return v8ish_local_empty();
   word_t *n = v8ish_allocate(heap, 16, "v8ish_number_new");
   if (!n) return v8ish_local_empty();
   v8ish_store(heap, n, 0, heap->number_class);
@@ -82,6 +86,8 @@ v8ish_value v8ish_new_string(v8ish_heap *heap, const char *bytes, size_t len,
 }
 
 v8ish_local v8ish_string_new(v8ish_heap *heap, const char *bytes, size_t len) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_string_new"))
+    return v8ish_local_empty();
   if (!bytes && len) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
                 "v8ish_string_new: NULL bytes for a string of %zu bytes", len);
@@ -94,6 +100,12 @@ v8ish_local v8ish_string_new(v8ish_heap *heap, const char *bytes, size_t len) {
 
 size_t v8ish_string_copy(v8ish_heap *heap, v8ish_local string, char *buf,
                          size_t size) {
+  if (size && !buf) {
+    if (v8ish_enter(heap, CCGC_CALL_READ, "v8ish_string_copy"))
+      CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                  "v8ish_string_copy: NULL buffer of %zu bytes", size);
+    return 0;
+  }
   word_t *s = v8ish_checked(heap, string, V8ISH_TYPE_STRING, "v8ish_string_copy");
   if (!s) {
     if (size) buf[0] = '\0';

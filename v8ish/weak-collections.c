@@ -201,6 +201,7 @@ static word_t *reserve(v8ish_heap *heap, word_t *holder, word_t *table,
 
 static v8ish_local new_collection(v8ish_heap *heap, v8ish_value klass,
                                   const char *call) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
   /* No collection runs inside an allocation (.inv.no-gc-in-allocation), so
    * the table needs no handle until the holder refers to it. */
   word_t *table = new_table(heap, MIN_CAPACITY, call);
@@ -214,10 +215,14 @@ static v8ish_local new_collection(v8ish_heap *heap, v8ish_value klass,
 }
 
 v8ish_local v8ish_weak_map_new(v8ish_heap *heap) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_weak_map_new"))
+    return v8ish_local_empty();
   return new_collection(heap, heap->weak_map_class, "v8ish_weak_map_new");
 }
 
 v8ish_local v8ish_weak_set_new(v8ish_heap *heap) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_weak_set_new"))
+    return v8ish_local_empty();
   return new_collection(heap, heap->weak_set_class, "v8ish_weak_set_new");
 }
 
@@ -247,11 +252,17 @@ static word_t *table_of(const word_t *holder) {
 static ccgc_status set_entry(v8ish_heap *heap, v8ish_local collection,
                              v8ish_instance_type type, v8ish_local key,
                              v8ish_value value, const char *call) {
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
   word_t *holder;
   v8ish_value key_word;
   if (!collection_and_key(heap, collection, type, key, call, &holder,
                           &key_word, true))
     return v8ish_last_status(heap);
+  /* .inv.no-resurrection: a dead key or value in a live table would be
+   * traced (and compared) after the sweep freed it. */
+  if (v8ish_refuse_resurrection(heap, holder, key_word, call, NULL) ||
+      v8ish_refuse_resurrection(heap, holder, value, call, NULL))
+    return CCGC_E_DEAD_OBJECT;
   word_t *table = table_of(holder);
   size_t entry = find(table, key_word);
   if (entry == capacity_of(table)) {
@@ -349,6 +360,7 @@ static bool has(v8ish_heap *heap, v8ish_local collection,
 static bool delete_entry(v8ish_heap *heap, v8ish_local collection,
                          v8ish_instance_type type, v8ish_local key,
                          const char *call) {
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return false;
   word_t *table;
   long entry = lookup(heap, collection, type, key, call, &table);
   if (entry < 0) return false;

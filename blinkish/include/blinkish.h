@@ -28,11 +28,28 @@
  * read other objects belongs in a pre-finalizer (below). Layouts:
  * docs/dom-heap.md.
  *
- * Resurrection (.inv.no-resurrection): while pre-finalizers and finalizers
- * run, any call that would store an object this collection found dead into
- * a surviving object or a weak collection, or make it a persistent's target,
- * is reported as misuse (CCGC_E_DEAD_OBJECT, "resurrection") and stores
- * nothing: the sweep frees the dead regardless.
+ * Resurrection (.inv.no-resurrection): while weak callbacks, external value
+ * releases, pre-finalizers and finalizers run, any call that would store an
+ * object this collection found dead into a surviving object or a weak
+ * collection, or make it a persistent's target, is reported as misuse
+ * (CCGC_E_DEAD_OBJECT, "resurrection") and stores nothing: the sweep frees
+ * the dead regardless. The same holds for the script heap (v8ish.h).
+ *
+ * Threading contract (ccgc.h, docs/errors.md): every call below runs on the
+ * collector's owner thread (else CCGC_E_WRONG_THREAD, .api.mutator-thread).
+ * Trace callbacks may run on marker threads, concurrently with the host:
+ * they use only blinkish_trace*, blinkish_member_load and the visitor, and
+ * call nothing else here. From a trace callback on the owner thread, a walk
+ * callback or a cycle listener, reads are fine and changes (allocation,
+ * stores, persistents, registrations) are refused (CCGC_E_IN_COLLECTION,
+ * .api.no-heap-calls-in-callbacks). Weak callbacks, external value releases,
+ * pre-finalizers and finalizers - whether a collection or blinkish_heap_free
+ * runs them - may read and store (finalizers: not even that), never
+ * allocate, register, free a heap (.api.outside-collection) or resurrect;
+ * ccgc_collect there returns CCGC_E_IN_COLLECTION. A NULL or freed heap
+ * makes any call return its neutral value (NULL, 0, false,
+ * CCGC_E_INVALID_ARGUMENT) with nothing reported: there is no collector to
+ * report to.
  */
 #ifndef BLINKISH_H
 #define BLINKISH_H

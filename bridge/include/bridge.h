@@ -33,6 +33,17 @@
  * bridge_attach_wrapper lasts while both sides live: the wrapper cannot be
  * re-pointed or cleared with v8ish_wrapper_set_embedder, so
  * bridge_wrapper_of and bridge_unwrap always agree (.api.one-wrapper).
+ *
+ * Threading contract (ccgc.h, docs/errors.md): the bridge's calls run on the
+ * collector's owner thread, under the rules of both heaps: from a trace
+ * callback (any thread) only bridge_trace_script_ref; from a DOM
+ * pre-finalizer or finalizer, bridge_wrapper_of and bridge_script_ref_get
+ * read a wrapper or closure the collection found dead only into a handle
+ * scope the callback opened itself, and storing it anywhere that survives is
+ * refused (.inv.no-resurrection); bridge_wrap of a new wrapper allocates and
+ * is refused there (.api.outside-collection). bridge_new configures: not
+ * from any callback. A NULL or freed bridge gives the neutral value,
+ * nothing reported; an unknown mode is misuse (.api.argument).
  */
 #ifndef BRIDGE_H
 #define BRIDGE_H

@@ -33,6 +33,8 @@ typedef enum ccgc_status {
   CCGC_E_IN_COLLECTION,     /* a call that is illegal during a collection    */
   CCGC_E_PARSE,             /* malformed input file                          */
   CCGC_E_IO,                /* input file unreadable                         */
+  CCGC_E_WRONG_THREAD,      /* called from a thread that does not own the
+                               collector (a marker thread, another thread)   */
   CCGC_STATUS_COUNT
 } ccgc_status;
 

@@ -17,6 +17,30 @@
  * collection (ccgc_collector_gc_requested), and one that reaches its hard limit
  * fails the allocation with CCGC_E_HEAP_LIMIT, heap intact. So the host may
  * hold raw DOM pointers on its stack between safepoints (docs/collection.md).
+ *
+ * Threading contract (docs/errors.md, "Threading contract"):
+ *  - A collector, its heaps and its bridge belong to one thread, the
+ *    collector's *owner*: the thread that called ccgc_collector_new, or the
+ *    last one that called ccgc_collector_take_ownership. Every call of
+ *    ccgc.h, v8ish.h, blinkish.h and bridge.h runs there; from any other
+ *    thread - a marker thread included - it is refused as misuse
+ *    (CCGC_E_WRONG_THREAD, .api.mutator-thread) and does nothing.
+ *    Exceptions, callable anywhere: the name functions (ccgc_status_name,
+ *    ccgc_gc_reason_name, ...), ccgc_time_ms, and what a trace callback uses
+ *    (ccgc_visit_*, blinkish_trace*, blinkish_member_load,
+ *    bridge_trace_script_ref, v8ish_traced_target).
+ *  - Trace callbacks may run on marker threads while the host runs; they,
+ *    walk callbacks (ccgc-inspect.h) and cycle_start / marking_done
+ *    listeners only report references and read: allocating, storing or
+ *    configuring there is refused (CCGC_E_IN_COLLECTION,
+ *    .api.no-heap-calls-in-callbacks).
+ *  - Weak callbacks, external value releases, pre-finalizers and finalizers
+ *    (and the same callbacks run by blinkish_heap_free) may read and store,
+ *    never resurrect (.inv.no-resurrection), allocate or configure
+ *    (.api.outside-collection); collecting there returns
+ *    CCGC_E_IN_COLLECTION.
+ *  - after_collection work (FinalizationRegistry and weak global callbacks)
+ *    and cycle_end listeners run outside the collection: anything goes.
  */
 #ifndef CCGC_H
 #define CCGC_H
@@ -118,12 +142,25 @@ typedef struct ccgc_cycle_stats {
   ccgc_cycle_heap_stats heaps[CCGC_MAX_HEAPS];
 } ccgc_cycle_stats;
 
+/* A collector owned by the calling thread. NULL if options are invalid
+ * (marker_threads outside 0..8, an unknown shape_protocol, a negative or
+ * non-finite incremental_step_ms), if the marker threads cannot all start,
+ * or if memory is short; it then prints why to stderr, as the default error
+ * handler would ("ccgc: ccgc_collector_new: ... (invalid argument;
+ * .api.argument)"), since there is no collector to record it in. */
 ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options);
 /* Frees the collector. All heaps must have been freed (detached) first. */
 void ccgc_collector_free(ccgc_collector *collector);
+/* The calling thread becomes the collector's owner: the only thread whose
+ * calls are accepted from now on. A hand-over: the previous owner must have
+ * made its last call before, and the host orders the two (a mutex, a
+ * thread's creation or join). Not from a callback of the collector, nor on
+ * a marker thread. */
+ccgc_status ccgc_collector_take_ownership(ccgc_collector *collector);
 
 /* Runs one full stop-the-world collection of every attached heap. Returns
- * CCGC_E_IN_COLLECTION if called from inside a collection callback. */
+ * CCGC_E_IN_COLLECTION (recorded) if called from inside a collection or a
+ * callback of the collector (a finalizer, a walk, a heap's teardown). */
 ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason);
 
 /* --- Incremental marking ------------------------------------------------
@@ -156,9 +193,11 @@ ccgc_status ccgc_collector_set_shape_protocol(ccgc_collector *collector,
                                               ccgc_shape_protocol protocol);
 ccgc_shape_protocol ccgc_collector_shape_protocol(
     const ccgc_collector *collector);
-/* Replaces the marker threads (0 to 8) between cycles, so one heap can be
- * marked incrementally only and then concurrently (benchmarks).
- * CCGC_E_IN_COLLECTION while a cycle runs. */
+/* Replaces the marker threads (0 to 8; anything else is misuse,
+ * CCGC_E_INVALID_ARGUMENT) between cycles, so one heap can be marked
+ * incrementally only and then concurrently (benchmarks).
+ * CCGC_E_IN_COLLECTION while a cycle runs; CCGC_E_OUT_OF_MEMORY (recorded)
+ * if fewer threads could start. */
 ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,
                                               int threads);
 

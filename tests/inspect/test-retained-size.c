@@ -4,7 +4,13 @@
  * (the value is retained by the table once the key is reachable), weak
  * edges (retain nothing), errors; and random two-heap graphs checked against
  * the definition, computed independently: x's retained set is x plus every
- * object that no longer is reachable from the roots when x is removed. */
+ * object that no longer is reachable from the roots when x is removed. Large
+ * graphs: a DOM-like sibling list of 100,000 children (the iterative
+ * data-flow dominators once took a number of rounds that grows with the
+ * list, each as long: cubic, hours for this list, so the test timed out)
+ * and a chain of a million objects (a million-deep depth-first search: no
+ * recursion on the C stack). No timing is asserted: a superlinear algorithm
+ * fails by the check timeout. */
 #include <check.h>
 #include <glib.h>
 #include <stdlib.h>
@@ -180,7 +186,7 @@ static void reach_without(mock_object **nodes, const bool *rooted, int removed, 
 }
 
 START_TEST(random_graphs_match_the_definition) {
-  for (unsigned seed = 1; seed <= 20; seed++) {
+  for (unsigned seed = 1; seed <= 200; seed++) {
     world w = make_world();
     GRand *rand = g_rand_new_with_seed(seed);
     mock_object *nodes[NODES];
@@ -223,6 +229,87 @@ START_TEST(random_graphs_match_the_definition) {
 }
 END_TEST
 
+/* --- large graphs ---------------------------------------------------------------------- */
+
+#define CHILDREN 100000
+
+/* A parent with firstChild and lastChild; each child has nextSibling,
+ * previousSibling, parentNode and a text of its own (in the other heap). */
+START_TEST(long_sibling_lists) {
+  world w = make_world();
+  mock_object *parent = mock_alloc(w.b, 2);
+  mock_object **child = g_new(mock_object *, CHILDREN);
+  for (int i = 0; i < CHILDREN; i++) {
+    child[i] = mock_alloc(w.b, 4);
+    mock_set(w.b, child[i], 2, parent);
+    mock_set(w.b, child[i], 3, mock_alloc(w.a, 0));
+    if (i) {
+      mock_set(w.b, child[i - 1], 0, child[i]);
+      mock_set(w.b, child[i], 1, child[i - 1]);
+    }
+  }
+  mock_set(w.b, parent, 0, child[0]);
+  mock_set(w.b, parent, 1, child[CHILDREN - 1]);
+  mock_add_root(w.b, parent);
+  size_t pair = size_of(&w, child[0]) + size_of(&w, child[0]->slots[3]);
+  size_t bytes, objects;
+  ck_assert_int_eq(ccgc_retained_size(w.collector, parent, &bytes, &objects), CCGC_OK);
+  ck_assert_uint_eq(objects, 1 + 2 * (size_t)CHILDREN);
+  ck_assert_uint_eq(bytes, size_of(&w, parent) + CHILDREN * pair);
+  /* reachable from both ends: each child keeps only itself and its text */
+  const int probes[] = {0, CHILDREN / 2, CHILDREN - 1};
+  for (size_t p = 0; p < G_N_ELEMENTS(probes); p++) {
+    ck_assert_int_eq(ccgc_retained_size(w.collector, child[probes[p]], &bytes, &objects),
+                     CCGC_OK);
+    ck_assert_msg(objects == 2 && bytes == pair, "child %d: %zu objects, %zu bytes",
+                  probes[p], objects, bytes);
+  }
+  /* without lastChild, the list hangs from its first child: each child
+   * keeps the rest of the list */
+  mock_set(w.b, parent, 1, NULL);
+  for (size_t p = 0; p < G_N_ELEMENTS(probes); p++) {
+    size_t rest = (size_t)(CHILDREN - probes[p]);
+    ck_assert_int_eq(ccgc_retained_size(w.collector, child[probes[p]], &bytes, &objects),
+                     CCGC_OK);
+    ck_assert_msg(objects == 2 * rest && bytes == rest * pair,
+                  "child %d: %zu objects, %zu bytes, want %zu", probes[p], objects, bytes,
+                  2 * rest);
+  }
+  g_free(child);
+  free_world(&w);
+}
+END_TEST
+
+#define CHAIN 1000000
+
+/* A million objects in a chain, each pointing at the next and back at the
+ * previous one, alternating heaps; then a second root in its middle. */
+START_TEST(a_million_object_chain) {
+  world w = make_world();
+  mock_object **node = g_new(mock_object *, CHAIN);
+  for (int i = 0; i < CHAIN; i++) {
+    node[i] = mock_alloc(i % 2 ? w.b : w.a, 2);
+    if (i) {
+      mock_set(i % 2 ? w.a : w.b, node[i - 1], 0, node[i]);
+      mock_set(i % 2 ? w.b : w.a, node[i], 1, node[i - 1]);
+    }
+  }
+  mock_add_root(w.a, node[0]);
+  size_t each = size_of(&w, node[0]), bytes, objects;
+  ck_assert_int_eq(ccgc_retained_size(w.collector, node[CHAIN / 2], &bytes, &objects), CCGC_OK);
+  ck_assert_uint_eq(objects, CHAIN - CHAIN / 2);
+  ck_assert_uint_eq(bytes, (CHAIN - CHAIN / 2) * each);
+  /* a second root past the middle: the first half is reachable backwards
+   * from it, the second half only through it */
+  mock_add_root(w.b, node[CHAIN / 2 + 1]);
+  ck_assert_int_eq(ccgc_retained_size(w.collector, node[CHAIN / 2 + 1], &bytes, &objects),
+                   CCGC_OK);
+  ck_assert_uint_eq(objects, CHAIN - (CHAIN / 2 + 1));
+  g_free(node);
+  free_world(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("retained-size");
   TCase *tc = tcase_create("core");
@@ -233,5 +320,14 @@ int main(void) {
   tcase_add_test(tc, weak_edges_retain_nothing);
   tcase_add_test(tc, random_graphs_match_the_definition);
   suite_add_tcase(suite, tc);
+  /* Near-linear code takes about half a second per computation on the
+   * million objects and a few on the siblings; the cubic one took hours on
+   * the siblings. 10 s (CK_TIMEOUT_MULTIPLIER scales it: 20 s here, 100 s
+   * in sanitizer builds) leaves room for a loaded two-core machine. */
+  TCase *large = tcase_create("large");
+  tcase_set_timeout(large, 10);
+  tcase_add_test(large, long_sibling_lists);
+  tcase_add_test(large, a_million_object_chain);
+  suite_add_tcase(suite, large);
   return ccgc_test_run(suite);
 }

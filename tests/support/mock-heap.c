@@ -13,6 +13,7 @@ struct mock_heap {
   int id;
   GPtrArray *pages;
   GPtrArray *objects; /* every object ever allocated, in order */
+  GHashTable *starts; /* the same, as a set: the is_object op */
   GPtrArray *roots;
   unsigned char *cursor, *limit;
   bool hide_first_slot; /* a deliberately broken trace, for the verifier */
@@ -83,6 +84,12 @@ static void mock_for_each(void *heap_ptr, void (*fn)(void *, void *),
   }
 }
 
+static bool mock_is_object(void *heap_ptr, const void *address) {
+  mock_heap *heap = heap_ptr;
+  return g_hash_table_contains(heap->starts, address) &&
+         !((const mock_object *)address)->dead;
+}
+
 static void mock_stats(void *heap_ptr, ccgc_heap_stats *out) {
   mock_heap *heap = heap_ptr;
   memset(out, 0, sizeof *out);
@@ -110,9 +117,11 @@ mock_heap *mock_heap_new(ccgc_collector *collector, const char *name) {
       .type_name = mock_type_name,
       .for_each_object = mock_for_each,
       .stats = mock_stats,
+      .is_object = mock_is_object,
   };
   heap->pages = g_ptr_array_new();
   heap->objects = g_ptr_array_new();
+  heap->starts = g_hash_table_new(g_direct_hash, g_direct_equal);
   heap->roots = g_ptr_array_new();
   heap->id = ccgc_collector_attach_heap(collector, &heap->ops, heap);
   return heap;
@@ -124,6 +133,7 @@ void mock_heap_free(mock_heap *heap) {
   ccgc_collector_detach_heap(heap->collector, heap->id);
   g_ptr_array_free(heap->pages, TRUE);
   g_ptr_array_free(heap->objects, TRUE);
+  g_hash_table_destroy(heap->starts);
   g_ptr_array_free(heap->roots, TRUE);
   g_free(heap);
 }
@@ -148,6 +158,7 @@ mock_object *mock_alloc(mock_heap *heap, unsigned slot_count) {
   object->slot_count = slot_count;
   ccgc_barrier_on_allocate(ccgc_collector_barrier(heap->collector), object);
   g_ptr_array_add(heap->objects, object);
+  g_hash_table_add(heap->starts, object);
   return object;
 }
 

@@ -39,6 +39,7 @@ typedef struct schedule {
   atomic_int reached;      /* the marker parked in the hook */
   atomic_int go;           /* the main thread lets it continue */
   atomic_int mutator_done; /* the unboxing returned */
+  ccgc_collector *collector;
   v8ish_heap *heap;
   v8ish_local object;
   ccgc_status unbox_status;
@@ -67,9 +68,11 @@ static void hook(void *object, void *data) {
 
 /* The mutator's half, on its own thread so that under the lock protocol the
  * main thread can watch it block. The main thread does not touch the heap
- * meanwhile (thread creation and join order the two). */
+ * meanwhile (thread creation and join order the two): the collector is
+ * handed over and back (the threading contract, ccgc.h). */
 static void *mutator(void *data) {
   schedule *s = data;
+  ck_assert_int_eq(ccgc_collector_take_ownership(s->collector), CCGC_OK);
   s->unbox_status = v8ish_object_unbox_double(s->heap, s->object, "x");
   atomic_store(&s->mutator_done, 1);
   return NULL;
@@ -105,8 +108,8 @@ static void run_case(ccgc_shape_protocol protocol) {
   ck_assert_int_eq(v8ish_object_set(heap, o, "keep", v8ish_object_new(heap)),
                    CCGC_OK);
 
-  schedule s = {.target = v8ish_object_address(heap, o), .heap = heap,
-                .object = o};
+  schedule s = {.target = v8ish_object_address(heap, o), .collector = c,
+                .heap = heap, .object = o};
   atomic_init(&s.reached, 0);
   atomic_init(&s.go, 0);
   atomic_init(&s.mutator_done, 0);
@@ -130,6 +133,7 @@ static void run_case(ccgc_shape_protocol protocol) {
   }
   atomic_store(&s.go, 1);
   pthread_join(thread, NULL);
+  ck_assert_int_eq(ccgc_collector_take_ownership(c), CCGC_OK);
   ck_assert_int_eq(s.unbox_status, CCGC_OK);
   ccgc_collector_set_snapshot_hook(c, NULL, NULL);
 

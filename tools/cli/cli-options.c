@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 int cli_usage_error(const char *command, const char *fmt, const char *arg) {
@@ -59,4 +60,19 @@ int cli_make_dirs(const char *path) {
   int result = mkdir(copy, 0755) == 0 || errno == EEXIST ? 0 : -1;
   g_free(copy);
   return result;
+}
+
+int cli_check_stdout(const char *command) {
+  errno = 0;
+  bool failed = ferror(stdout);
+  int code = errno;
+  if (fflush(stdout) != 0) {
+    failed = true;
+    code = errno;
+  }
+  if (!failed) return 0;
+  /* The error stays on the stream: nothing more is written to it. */
+  fprintf(stderr, "%s: cannot write to standard output: %s\n", command,
+          code ? strerror(code) : "write error");
+  return 1;
 }

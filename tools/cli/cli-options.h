@@ -1,6 +1,6 @@
 /* cli-options.h - what the subcommands' option parsing shares: usage-error
- * messages, number parsing, and output directories. Usage errors exit 2
- * (commands.h). */
+ * messages, number parsing, output directories and the check of standard
+ * output. Usage errors exit 2 (commands.h). Output files: atomic-file.h. */
 #ifndef CCGC_TOOLS_CLI_OPTIONS_H
 #define CCGC_TOOLS_CLI_OPTIONS_H
 
@@ -30,5 +30,10 @@ bool cli_parse_u64(const char *text, uint64_t *out);
  * was created or already existed, -1 with errno otherwise. Does not check
  * that an existing path is a directory. */
 int cli_make_dirs(const char *path);
+
+/* Standard output at the end of a command, flushed and checked (a full
+ * disk, /dev/full, a closed pipe): 0, or 1 after "COMMAND: cannot write to
+ * standard output: REASON" on stderr. */
+int cli_check_stdout(const char *command);
 
 #endif

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "cli-options.h"
@@ -79,6 +81,24 @@ static void usage(FILE *out) {
         out);
 }
 
+/* Closes the --json file, checked: on a write error the lines of this run
+ * are cut off again (all or none of them stay) and the command fails. */
+static int close_json(FILE *json, const char *path, off_t start) {
+  bool failed = fflush(json) != 0 || ferror(json);
+  int code = errno;
+  if (fclose(json) != 0 && !failed) {
+    failed = true;
+    code = errno;
+  }
+  if (!failed) return 0;
+  if (start >= 0 && truncate(path, start) != 0)
+    fprintf(stderr, "ccgc bench: cannot cut '%s' back to %lld bytes: %s\n", path,
+            (long long)start, strerror(errno));
+  fprintf(stderr, "ccgc bench: cannot write '%s': %s\n", path,
+          code ? strerror(code) : "write error");
+  return 1;
+}
+
 int ccgc_cmd_bench(int argc, char **argv) {
   bench_options options = {.live_mb = 0};
   const char *json_path = NULL;
@@ -142,12 +162,16 @@ int ccgc_cmd_bench(int argc, char **argv) {
     }
   }
   if (!options.live_mb) options.live_mb = options.quick ? 64 : 1024;
+  off_t json_start = -1; /* the size before this run's lines, for a regular file */
   if (json_path) {
     options.json = fopen(json_path, "a");
     if (!options.json) {
       fprintf(stderr, "ccgc bench: cannot write '%s': %s\n", json_path, strerror(errno));
       return 1;
     }
+    struct stat info;
+    if (fstat(fileno(options.json), &info) == 0 && S_ISREG(info.st_mode))
+      json_start = info.st_size;
   }
   int result = 0;
   if (chosen) {
@@ -167,6 +191,7 @@ int ccgc_cmd_bench(int argc, char **argv) {
     }
     printf("== all benchmarks: %.1f s ==\n", (ccgc_time_ms() - start) / 1000);
   }
-  if (options.json) fclose(options.json);
+  if (options.json && close_json(options.json, json_path, json_start) != 0 && !result)
+    result = 1;
   return result;
 }

@@ -2,7 +2,9 @@
  * runs a script-like scenario that forms cycles through both heaps, detaches
  * subtrees, drops script references, collects three times (one V8-style trace
  * line each), says what was reclaimed, and draws the graph as it was before
- * the first collection with what each collection reclaimed marked. */
+ * the first collection with what each collection reclaimed marked, within a
+ * node budget (graph-dump.h's max_nodes, graph-filter.c's order: what the
+ * demo is about first), so that a page of any size lays out in seconds. */
 #include <errno.h>
 #include <getopt.h>
 #include <glib.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic-file.h"
 #include "ccgc-probe.h"
 #include "cli-options.h"
 #include "commands.h"
@@ -17,8 +20,14 @@
 #include "graph-dump.h"
 #include "host.h"
 
+/* The picture's node budget unless --max-nodes says otherwise: the bundled
+ * page (about 130 object nodes) is drawn whole, and Graphviz lays out the
+ * picture of a page of any size in about a second. */
+#define DEFAULT_MAX_NODES 200
+
 static void usage(FILE *out) {
-  fputs("usage: ccgc demo [--out DIR] [--baseline] [--all] [--quiet] [PAGE]\n"
+  fputs("usage: ccgc demo [--out DIR] [--baseline] [--all] [--max-nodes N] [--quiet]\n"
+        "                 [PAGE]\n"
         "\n"
         "Loads PAGE (default: the bundled page, tools/host/default-page.html)\n"
         "into the DOM heap and runs a script scenario: wrappers for elements,\n"
@@ -29,12 +38,17 @@ static void usage(FILE *out) {
         "line per collection and what was reclaimed, and writes DIR/heap.dot\n"
         "and DIR/heap.svg: both heaps before the first collection, what the\n"
         "collections reclaimed in red (docs/tools.md explains the picture).\n"
+        "The picture has a node budget: past it, objects become one summary\n"
+        "node per heap and type ('+120 more HTMLDivElement'); the roots' objects,\n"
+        "what was reclaimed and the wrapper pairs are drawn first.\n"
         "Exits 1 if a subtree is not reclaimed when it should be.\n"
         "\n"
         "  --out DIR     where to write the pictures (default build/demo)\n"
         "  --baseline    DOM-to-script references as global handles (the\n"
         "                reference-counting era): the cycles leak\n"
         "  --all         also draw hidden classes, strings and backing stores\n"
+        "  --max-nodes N at most N object nodes in the picture (default 200,\n"
+        "                1 to 1000000)\n"
         "  --quiet       only the trace lines and the summary\n"
         "  --help        this text\n",
         out);
@@ -255,7 +269,7 @@ static int summarize(demo *d) {
   return exit_code;
 }
 
-static int draw(const demo *d, const char *out_dir, bool all) {
+static int draw(const demo *d, const char *out_dir, bool all, size_t max_nodes) {
   if (cli_make_dirs(out_dir) != 0) {
     fprintf(stderr, "ccgc demo: cannot create '%s': %s\n", out_dir, strerror(errno));
     return 1;
@@ -265,13 +279,29 @@ static int draw(const demo *d, const char *out_dir, bool all) {
   char title[160], error[512];
   snprintf(title, sizeof title, "ccgc demo, %s: both heaps before GC 1",
            d->baseline ? "baseline bridge" : "unified tracing");
-  graph_dump_options options = {.show_internals = all, .show_colors = true, .title = title};
+  graph_dump_result result = {0};
+  graph_dump_options options = {.show_internals = all, .show_colors = true, .title = title,
+                                .max_nodes = max_nodes, .result = &result};
+  /* Both files or neither, each complete or left as it was (atomic-file.h). */
+  atomic_file files[2] = {{0}};
+  bool ok = atomic_file_open(&files[0], dot, false, error, sizeof error) &&
+            atomic_file_open(&files[1], svg, false, error, sizeof error);
+  if (ok && graph_dump_write(d->before, &options, files[0].write_path, files[1].write_path,
+                             error, sizeof error) != 0) {
+    atomic_file_name_in_message(files, 2, error, sizeof error);
+    ok = false;
+  }
+  ok = atomic_file_commit_all(files, 2, ok, error, sizeof error);
   int exit_code = 0;
-  if (graph_dump_write(d->before, &options, dot, svg, error, sizeof error) != 0) {
+  if (!ok) {
     fprintf(stderr, "ccgc demo: %s\n", error);
     exit_code = 1;
   } else {
     printf("wrote %s and %s\n", dot, svg);
+    if (result.summary_nodes)
+      printf("picture: %zu of %zu objects drawn, %zu in %zu summary nodes (--max-nodes %zu)\n",
+             result.drawn, graph_snapshot_object_count(d->before), result.collapsed,
+             result.summary_nodes, max_nodes);
   }
   g_free(dot);
   g_free(svg);
@@ -280,11 +310,13 @@ static int draw(const demo *d, const char *out_dir, bool all) {
 
 /* Options; returns -1 to go on, else the exit code. */
 static int parse(int argc, char **argv, const char **out_dir, bool *baseline,
-                 bool *all, bool *quiet, const char **page) {
+                 bool *all, bool *quiet, size_t *max_nodes, const char **page) {
   static const struct option long_options[] = {
       {"out", required_argument, NULL, 'o'}, {"baseline", no_argument, NULL, 'b'},
       {"all", no_argument, NULL, 'a'},       {"quiet", no_argument, NULL, 'q'},
+      {"max-nodes", required_argument, NULL, 'm'},
       {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
+  long value;
   optind = 1;
   opterr = 0;
   int option;
@@ -294,6 +326,12 @@ static int parse(int argc, char **argv, const char **out_dir, bool *baseline,
     case 'b': *baseline = true; break;
     case 'a': *all = true; break;
     case 'q': *quiet = true; break;
+    case 'm':
+      if ((value = cli_parse_count(optarg, 1, 1000000)) < 0)
+        return cli_usage_error("ccgc demo", "--max-nodes %s is out of range: 1 to 1000000",
+                               optarg);
+      *max_nodes = (size_t)value;
+      break;
     case 'h': usage(stdout); return 0;
     default: return cli_getopt_error("ccgc demo", option, argv);
     }
@@ -310,8 +348,9 @@ static int parse(int argc, char **argv, const char **out_dir, bool *baseline,
 int ccgc_cmd_demo(int argc, char **argv) {
   const char *out_dir = "build/demo", *page = NULL;
   bool all = false;
+  size_t max_nodes = DEFAULT_MAX_NODES;
   demo d = {0};
-  int parsed = parse(argc, argv, &out_dir, &d.baseline, &all, &d.quiet, &page);
+  int parsed = parse(argc, argv, &out_dir, &d.baseline, &all, &d.quiet, &max_nodes, &page);
   if (parsed >= 0) return parsed;
 
   ccgc_collector_options options = {.verify = true};
@@ -335,7 +374,7 @@ int ccgc_cmd_demo(int argc, char **argv) {
   g_free(source);
   run_scenario(&d);
   int exit_code = summarize(&d);
-  if (draw(&d, out_dir, all) != 0) exit_code = 1;
+  if (draw(&d, out_dir, all, max_nodes) != 0) exit_code = 1;
 
   graph_snapshot_free(d.before);
   for (size_t i = 0; i < d.subtree_count; i++) ccgc_probe_free(d.w->collector, d.subtrees[i].probe);

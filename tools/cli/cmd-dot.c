@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic-file.h"
 #include "ccgc-testing.h" /* a reproducible mid-cycle step */
 #include "cli-options.h"
 #include "commands.h"
@@ -141,6 +142,24 @@ static int resolve(const graph_snapshot *snapshot, const char *name, const void 
   return 0;
 }
 
+/* The DOT file and the pictures, all written or none (atomic-file.h): a
+ * failed SVG or PNG leaves the old DOT file too. */
+static bool write_files(const dot_args *a, const graph_snapshot *snapshot,
+                        graph_dump_options *options, char *error, size_t error_size) {
+  const char *paths[] = {a->out, a->svg, a->png};
+  atomic_file files[3] = {{0}};
+  bool ok = true;
+  for (int i = 0; i < 3 && ok; i++)
+    if (paths[i]) ok = atomic_file_open(&files[i], paths[i], false, error, error_size);
+  if (ok) {
+    options->png_path = a->png ? files[2].write_path : NULL;
+    ok = graph_dump_write(snapshot, options, files[0].write_path,
+                          a->svg ? files[1].write_path : NULL, error, error_size) == 0;
+    if (!ok) atomic_file_name_in_message(files, 3, error, error_size);
+  }
+  return atomic_file_commit_all(files, 3, ok, error, error_size);
+}
+
 static int draw(dot_args *a, ccgc_host_world *w) {
   graph_snapshot *snapshot = graph_snapshot_take(w->collector, demo_scenario_describe, w);
   GPtrArray *targets = g_ptr_array_new();
@@ -176,10 +195,9 @@ static int draw(dot_args *a, ccgc_host_world *w) {
         .detachedness = demo_scenario_detachedness,
         .detachedness_data = w,
         .max_nodes = a->max_nodes,
-        .png_path = a->png,
         .result = &result};
-    char error[256];
-    if (graph_dump_write(snapshot, &options, a->out, a->svg, error, sizeof error) != 0) {
+    char error[512];
+    if (!write_files(a, snapshot, &options, error, sizeof error)) {
       fprintf(stderr, NAME ": %s\n", error);
       code = 1;
     } else {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "atomic-file.h"
 #include "cli-options.h"
 #include "commands.h"
 #include "demo-scenario.h"
@@ -91,6 +92,7 @@ typedef struct run {
   point points[POINT_COUNT + 1];
   const char *series_dir; /* or NULL */
   const char *out_path;
+  atomic_file out_file; /* --out, opened before the scenario runs */
   int at;
   int exit_code;
 } run;
@@ -178,19 +180,29 @@ static bool wanted(const run *r, int at) {
   return r->series_dir ? true : r->at == at;
 }
 
-static void write_point(run *r, int at, FILE *file) {
+/* Writes the point's snapshot into file and commits it: complete, or not
+ * there at all (atomic-file.h). */
+static void write_point(run *r, int at, atomic_file *file) {
   point *p = &r->points[at];
   if (r->series_dir) take_census(r, p);
   ccgc_heap_snapshot_options options = {
       .detachedness = ccgc_heap_snapshot_host_detachedness, .detachedness_data = r->w};
   double start = ccgc_time_ms();
-  ccgc_status status = ccgc_heap_snapshot_write(r->w->collector, r->ids, file, &options,
-                                                &p->stats);
+  ccgc_status status = ccgc_heap_snapshot_write(r->w->collector, r->ids, file->stream,
+                                                &options, &p->stats);
   p->ms = ccgc_time_ms() - start;
-  if (fclose(file) != 0 && status == CCGC_OK) status = CCGC_E_IO;
-  if (status != CCGC_OK) {
-    fprintf(stderr, "ccgc snapshot: cannot write '%s': %s\n", p->path,
-            status == CCGC_E_IO ? strerror(errno ? errno : EIO) : ccgc_status_name(status));
+  char error[512];
+  bool ok = status == CCGC_OK;
+  if (ok) {
+    ok = atomic_file_commit(file, error, sizeof error);
+  } else {
+    int code = errno;
+    atomic_file_abort(file);
+    snprintf(error, sizeof error, "cannot write '%s': %s", p->path,
+             status == CCGC_E_IO ? strerror(code ? code : EIO) : ccgc_status_name(status));
+  }
+  if (!ok) {
+    fprintf(stderr, "ccgc snapshot: %s\n", error);
     r->exit_code = 1;
     return;
   }
@@ -238,11 +250,15 @@ static bool checkpoint(demo_scenario *scenario, int at, void *data) {
   p->path = r->series_dir ? g_strdup_printf("%s/%s.heapsnapshot", r->series_dir,
                                             point_names[at])
                           : g_strdup(r->out_path);
-  FILE *file = fopen(p->path, "w");
-  if (!file) {
-    fprintf(stderr, "ccgc snapshot: cannot write '%s': %s\n", p->path, strerror(errno));
-    r->exit_code = 1;
-    return false;
+  atomic_file series_file, *file = &r->out_file;
+  if (r->series_dir) {
+    char error[512];
+    if (!atomic_file_open(&series_file, p->path, true, error, sizeof error)) {
+      fprintf(stderr, "ccgc snapshot: %s\n", error);
+      r->exit_code = 1;
+      return false;
+    }
+    file = &series_file;
   }
   write_point(r, at, file);
   return !r->exit_code && (r->series_dir || r->at != at);
@@ -376,15 +392,15 @@ int ccgc_cmd_snapshot(int argc, char **argv) {
     return 1;
   }
   if (!r.series_dir) { /* fail before the scenario runs, not after */
-    char *dir = g_path_get_dirname(r.out_path);
+    char *dir = g_path_get_dirname(r.out_path), error[512];
     bool made = make_dir(dir) == 0;
     g_free(dir);
-    FILE *probe = made ? fopen(r.out_path, "a") : NULL;
-    if (!probe) {
-      fprintf(stderr, "ccgc snapshot: cannot write '%s': %s\n", r.out_path, strerror(errno));
+    if (!made)
+      snprintf(error, sizeof error, "cannot write '%s': %s", r.out_path, strerror(errno));
+    if (!made || !atomic_file_open(&r.out_file, r.out_path, true, error, sizeof error)) {
+      fprintf(stderr, "ccgc snapshot: %s\n", error);
       return 1;
     }
-    fclose(probe);
   }
 
   ccgc_collector_options options = {.verify = true};
@@ -392,6 +408,7 @@ int ccgc_cmd_snapshot(int argc, char **argv) {
   ccgc_status status = demo_scenario_load(r.w, page);
   if (status != CCGC_OK) {
     fprintf(stderr, "ccgc snapshot: %s\n", r.w->error);
+    if (r.out_file.path) atomic_file_abort(&r.out_file);
     ccgc_host_world_free(r.w);
     return 1;
   }
@@ -419,6 +436,7 @@ int ccgc_cmd_snapshot(int argc, char **argv) {
     }
     if (p->ids) g_hash_table_destroy(p->ids);
   }
+  if (r.out_file.path) atomic_file_abort(&r.out_file); /* the point never came */
   ccgc_heap_snapshot_ids_free(r.ids);
   demo_scenario_finish(&r.scenario);
   ccgc_host_world_free(r.w);

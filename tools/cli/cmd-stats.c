@@ -71,6 +71,8 @@ typedef struct census {
   ccgc_host_world *w;
   ccgc_accounting *views[VIEW_COUNT];
   ccgc_category listeners, detached;
+  int64_t payload[CCGC_MAX_HEAPS]; /* bytes the walk gave per heap, whatever the
+                                      views' tables could name */
   GHashTable *type_categories;  /* "heap/type" -> category + 1 */
   GHashTable *space_categories; /* "heap/space" -> category + 1 */
 } census;
@@ -91,6 +93,8 @@ static ccgc_category cached_category(census *c, GHashTable *cache, int view,
 
 static void count_object(const ccgc_object_info *info, void *data) {
   census *c = data;
+  if (info->heap_id >= 0 && info->heap_id < CCGC_MAX_HEAPS)
+    c->payload[info->heap_id] += (int64_t)info->size;
   ccgc_accounting_add(c->views[VIEW_HEAP],
                       ccgc_accounting_category(c->views[VIEW_HEAP], info->heap_name),
                       (int64_t)info->size, 1);
@@ -260,15 +264,13 @@ int ccgc_cmd_stats(int argc, char **argv) {
   /* ccgc_object_info.size is an object's payload; a heap's used bytes count
    * its cells (the DOM heap's headers and rounding). The difference gets a
    * category of its own per heap, with no objects, and must stay within a
-   * cell header and rounding (at most HEADER_SLACK bytes) per object. */
+   * cell header and rounding (at most HEADER_SLACK bytes) per object. The
+   * payload is the walk's own sum per heap, not a category's: with a small
+   * --max-categories a heap's name may have gone to "other" with others. */
   bool match = true;
   for (int h = 0; h < heap_count; h++) {
     const char *heap = ccgc_collector_heap_name(w->collector, h);
-    ccgc_category_stats stats;
-    ccgc_accounting_get(c.views[VIEW_HEAP], ccgc_accounting_find(c.views[VIEW_HEAP], heap),
-                        &stats);
-    if (ccgc_accounting_find(c.views[VIEW_HEAP], heap) == CCGC_CATEGORY_OTHER) stats.bytes = 0;
-    int64_t slack = (int64_t)heaps[h].used_bytes - stats.bytes;
+    int64_t slack = (int64_t)heaps[h].used_bytes - c.payload[h];
     if (slack < 0 || slack > (int64_t)(HEADER_SLACK * heaps[h].object_count)) match = false;
     if (slack <= 0) continue;
     char name[96];

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli-options.h"
 #include "commands.h"
 
 typedef struct command {
@@ -63,10 +64,11 @@ int main(int argc, char **argv) {
       const command *topic = find(argv[2]);
       if (!topic) return unknown(argv[2]);
       char *help_argv[] = {argv[2], "--help", NULL};
-      return topic->run(2, help_argv);
+      int code = topic->run(2, help_argv);
+      return cli_check_stdout("ccgc") && !code ? 1 : code;
     }
     usage(stdout);
-    return 0;
+    return cli_check_stdout("ccgc");
   }
   const command *chosen = find(name);
   if (!chosen) return unknown(name);
@@ -74,5 +76,7 @@ int main(int argc, char **argv) {
   char full_name[64];
   snprintf(full_name, sizeof full_name, "ccgc %s", chosen->name);
   argv[1] = full_name;
-  return chosen->run(argc - 1, argv + 1);
+  int code = chosen->run(argc - 1, argv + 1);
+  /* A command that wrote its report to a full disk did not succeed. */
+  return cli_check_stdout(full_name) && !code ? 1 : code;
 }

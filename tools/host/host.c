@@ -2,9 +2,12 @@
 #include "host.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "host-internal.h"
 
 typedef struct event_listener {
   char *type;
@@ -39,7 +42,8 @@ static void finalize_listener(void *object) {
   bridge_script_ref_free(listener->world->bridge, listener->callback);
 }
 
-/* "div" -> "HTMLDivElement", as the DOM names its interfaces. */
+/* "div" -> "HTMLDivElement", as the DOM names its interfaces (g_try_malloc:
+ * the tag comes from the page; NULL when malloc refuses). */
 static char *interface_name(const char *tag) {
   static const char *const known[][2] = {
       {"a", "Anchor"},      {"p", "Paragraph"}, {"ul", "UList"},
@@ -52,13 +56,32 @@ static char *interface_name(const char *tag) {
       {"footer", ""},       {"article", ""},    {"section", ""},
       {"main", ""},         {"aside", ""},      {"span", "Span"},
   };
+  const char *middle = tag;
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-    if (!strcmp(tag, known[i][0])) return g_strdup_printf("HTML%sElement", known[i][1]);
-  char *capital = g_strdup(tag);
-  capital[0] = (char)toupper((unsigned char)capital[0]);
-  char *name = g_strdup_printf("HTML%sElement", capital);
-  g_free(capital);
+    if (!strcmp(tag, known[i][0])) middle = known[i][1];
+  size_t size = strlen(middle) + sizeof "HTMLElement";
+  char *name = g_try_malloc(size);
+  if (!name) return NULL;
+  snprintf(name, size, "HTML%sElement", middle);
+  if (middle == tag) name[4] = (char)toupper((unsigned char)name[4]);
   return name;
+}
+
+char *ccgc_host_try_copy(ccgc_host_world *world, const char *text, size_t length,
+                         const char *what) {
+  char *copy = length < SIZE_MAX ? g_try_malloc(length + 1) : NULL;
+  if (!copy) {
+    snprintf(world->error, sizeof world->error, "out of memory: %s of %zu bytes", what,
+             length);
+    return NULL;
+  }
+  memcpy(copy, text, length);
+  copy[length] = '\0';
+  return copy;
+}
+
+static void add_node_type(ccgc_host_world *world, blinkish_type_id type) {
+  g_hash_table_add(world->node_types, GUINT_TO_POINTER(type));
 }
 
 ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
@@ -69,6 +92,7 @@ ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
   world->dom = blinkish_heap_new(world->collector, NULL);
   world->bridge = bridge_new(world->collector, world->script, world->dom, mode);
   world->element_types = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  world->node_types = g_hash_table_new(g_direct_hash, g_direct_equal);
   blinkish_type_info document = {"HTMLDocument", trace_node, finalize_node,
                                  BLINKISH_TYPE_WRAPPABLE};
   blinkish_type_info text = {"Text", trace_node, finalize_node,
@@ -78,6 +102,15 @@ ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
   world->document_type = blinkish_register_type(world->dom, &document);
   world->text_type = blinkish_register_type(world->dom, &text);
   world->listener_type = blinkish_register_type(world->dom, &listener);
+  /* Elements whose tag finds the type registry full (more than 4,000
+   * distinct tags) share this one, as browsers give unknown tags
+   * HTMLUnknownElement: registered first so that there is room for it. */
+  blinkish_type_info unknown = {"HTMLUnknownElement", trace_node, finalize_node,
+                                BLINKISH_TYPE_WRAPPABLE};
+  world->generic_type = blinkish_register_type(world->dom, &unknown);
+  add_node_type(world, world->document_type);
+  add_node_type(world, world->text_type);
+  add_node_type(world, world->generic_type);
   world->document = blinkish_alloc(world->dom, world->document_type,
                                    sizeof(ccgc_host_node));
   world->document->kind = CCGC_HOST_DOCUMENT;
@@ -96,49 +129,89 @@ void ccgc_host_world_free(ccgc_host_world *world) {
   v8ish_heap_free(world->script);
   ccgc_collector_free(world->collector);
   g_hash_table_destroy(world->element_types);
+  g_hash_table_destroy(world->node_types);
   g_free(world);
 }
 
+/* The type of an element with this tag (lower case), registered on first
+ * use; HTMLUnknownElement once the registry is full. 0 with world->error set
+ * only when malloc refuses. */
 static blinkish_type_id element_type(ccgc_host_world *world, const char *tag) {
   gpointer found = g_hash_table_lookup(world->element_types, tag);
   if (found) return (blinkish_type_id)GPOINTER_TO_UINT(found);
   char *name = interface_name(tag);
+  char *key = name ? g_try_malloc(strlen(tag) + 1) : NULL;
+  if (!key) {
+    g_free(name);
+    snprintf(world->error, sizeof world->error,
+             "out of memory: the type of <%.64s> elements", tag);
+    return 0;
+  }
+  strcpy(key, tag);
   blinkish_type_id id = blinkish_type_by_name(world->dom, name);
   if (!id) {
     blinkish_type_info info = {name, trace_node, finalize_node,
                                BLINKISH_TYPE_WRAPPABLE};
     id = blinkish_register_type(world->dom, &info);
   }
+  if (!id) id = world->generic_type; /* the registry is full */
   g_free(name);
-  if (id) g_hash_table_insert(world->element_types, g_strdup(tag), GUINT_TO_POINTER(id));
+  g_hash_table_insert(world->element_types, key, GUINT_TO_POINTER(id));
+  add_node_type(world, id);
   return id;
 }
 
-static ccgc_host_node *new_node(ccgc_host_world *world, blinkish_type_id type,
-                                ccgc_host_node_kind kind, const char *name) {
-  if (!type) return NULL;
+static ccgc_status new_node(ccgc_host_world *world, blinkish_type_id type,
+                            ccgc_host_node_kind kind, const char *name, size_t length,
+                            ccgc_host_node **out) {
+  *out = NULL;
+  if (!type) return CCGC_E_OUT_OF_MEMORY;
   ccgc_host_node *node = blinkish_alloc(world->dom, type, sizeof *node);
   if (!node) {
-    snprintf(world->error, sizeof world->error, "%s",
-             ccgc_collector_last_error(world->collector)->message);
-    return NULL;
+    const ccgc_error *error = ccgc_collector_last_error(world->collector);
+    snprintf(world->error, sizeof world->error, "%s", error->message);
+    return error->code == CCGC_E_HEAP_LIMIT ? CCGC_E_HEAP_LIMIT : CCGC_E_OUT_OF_MEMORY;
   }
   node->kind = kind;
-  node->name = g_strdup(name);
-  return node;
+  /* Unreachable if the copy fails: the next collection takes it. */
+  node->name = ccgc_host_try_copy(world, name, length,
+                                  kind == CCGC_HOST_TEXT ? "a text" : "a tag name");
+  if (!node->name) return CCGC_E_OUT_OF_MEMORY;
+  *out = node;
+  return CCGC_OK;
+}
+
+ccgc_status ccgc_host_new_element(ccgc_host_world *world, const char *tag,
+                                  ccgc_host_node **node) {
+  size_t length = strlen(tag);
+  char *lower = ccgc_host_try_copy(world, tag, length, "a tag name");
+  if (!lower) {
+    *node = NULL;
+    return CCGC_E_OUT_OF_MEMORY;
+  }
+  for (char *at = lower; *at; at++) *at = g_ascii_tolower(*at);
+  ccgc_status status =
+      new_node(world, element_type(world, lower), CCGC_HOST_ELEMENT, lower, length, node);
+  g_free(lower);
+  return status;
+}
+
+ccgc_status ccgc_host_new_text(ccgc_host_world *world, const char *data, size_t length,
+                               ccgc_host_node **node) {
+  return new_node(world, world->text_type, CCGC_HOST_TEXT, data, length, node);
 }
 
 ccgc_host_node *ccgc_host_create_element(ccgc_host_world *world,
                                          const char *tag) {
-  char *lower = g_ascii_strdown(tag, -1);
-  ccgc_host_node *node =
-      new_node(world, element_type(world, lower), CCGC_HOST_ELEMENT, lower);
-  g_free(lower);
+  ccgc_host_node *node;
+  ccgc_host_new_element(world, tag, &node);
   return node;
 }
 
 ccgc_host_node *ccgc_host_create_text(ccgc_host_world *world, const char *data) {
-  return new_node(world, world->text_type, CCGC_HOST_TEXT, data);
+  ccgc_host_node *node;
+  ccgc_host_new_text(world, data, strlen(data), &node);
+  return node;
 }
 
 static ccgc_status set(ccgc_host_world *world, ccgc_host_node *holder,
@@ -154,7 +227,11 @@ static bool can_append(ccgc_host_world *world, const ccgc_host_node *parent,
     problem = "a text node cannot have children";
   else if (child->kind == CCGC_HOST_DOCUMENT)
     problem = "the document cannot be a child";
-  for (const ccgc_host_node *up = parent; up && !problem; up = up->parent)
+  else if (child == parent)
+    problem = "the child is the parent or one of its ancestors";
+  /* Only a node with children can be a proper ancestor: appending a leaf
+   * (every node the loader appends) costs no walk up a deep tree. */
+  for (const ccgc_host_node *up = parent; child->first_child && up && !problem; up = up->parent)
     if (up == child) problem = "the child is the parent or one of its ancestors";
   if (problem)
     snprintf(world->error, sizeof world->error, "ccgc_host_append_child: %s",
@@ -203,17 +280,31 @@ ccgc_status ccgc_host_remove_child(ccgc_host_world *world,
 ccgc_status ccgc_host_set_attribute(ccgc_host_world *world,
                                     ccgc_host_node *node, const char *name,
                                     const char *value) {
-  (void)world;
-  size_t count = node->attributes ? g_strv_length(node->attributes) : 0;
-  for (size_t i = 0; i + 1 < count; i += 2)
-    if (!strcmp(node->attributes[i], name)) {
-      g_free(node->attributes[i + 1]);
-      node->attributes[i + 1] = g_strdup(value);
-      return CCGC_OK;
-    }
-  node->attributes = g_renew(char *, node->attributes, count + 3);
-  node->attributes[count] = g_strdup(name);
-  node->attributes[count + 1] = g_strdup(value);
+  size_t count = 0;
+  for (; node->attributes && node->attributes[count]; count += 2)
+    if (!strcmp(node->attributes[count], name)) break;
+  bool found = node->attributes && node->attributes[count];
+  char *name_copy = found ? NULL : ccgc_host_try_copy(world, name, strlen(name), "an attribute name");
+  char *value_copy = ccgc_host_try_copy(world, value, strlen(value), "an attribute value");
+  char **grown = found || !name_copy || !value_copy
+                     ? NULL
+                     : g_try_renew(char *, node->attributes, count + 3);
+  if (!value_copy || (!found && !grown)) {
+    if (!found && name_copy && value_copy)
+      snprintf(world->error, sizeof world->error, "out of memory: %zu attributes",
+               count / 2 + 1);
+    g_free(name_copy);
+    g_free(value_copy);
+    return CCGC_E_OUT_OF_MEMORY;
+  }
+  if (found) {
+    g_free(node->attributes[count + 1]);
+    node->attributes[count + 1] = value_copy;
+    return CCGC_OK;
+  }
+  node->attributes = grown;
+  node->attributes[count] = name_copy;
+  node->attributes[count + 1] = value_copy;
   node->attributes[count + 2] = NULL;
   return CCGC_OK;
 }
@@ -254,13 +345,7 @@ ccgc_host_node *ccgc_host_find_tag(ccgc_host_node *root, const char *tag) {
 ccgc_host_node *ccgc_host_node_at(ccgc_host_world *world, void *address) {
   if (!blinkish_is_object(world->dom, address)) return NULL;
   blinkish_type_id type = blinkish_type_of(world->dom, address);
-  if (type == world->document_type || type == world->text_type) return address;
-  GHashTableIter iter;
-  gpointer element_type_id;
-  g_hash_table_iter_init(&iter, world->element_types);
-  while (g_hash_table_iter_next(&iter, NULL, &element_type_id))
-    if ((blinkish_type_id)GPOINTER_TO_UINT(element_type_id) == type) return address;
-  return NULL;
+  return g_hash_table_contains(world->node_types, GUINT_TO_POINTER(type)) ? address : NULL;
 }
 
 size_t ccgc_host_count_nodes(const ccgc_host_node *root,

@@ -47,8 +47,10 @@ struct ccgc_host_world {
   bridge *bridge;
   ccgc_host_node *document; /* held by a persistent */
   blinkish_persistent *document_root;
-  blinkish_type_id document_type, text_type, listener_type, generic_type;
+  blinkish_type_id document_type, text_type, listener_type;
+  blinkish_type_id generic_type; /* HTMLUnknownElement: tags past a full registry */
   void *element_types;      /* GHashTable: tag -> type id */
+  void *node_types;         /* GHashTable: the type ids of nodes (a set) */
   char error[512];          /* the last error of a host call */
 };
 
@@ -124,10 +126,22 @@ v8ish_local ccgc_host_wrapper_array(ccgc_host_world *world,
                                     ccgc_host_node *const *nodes,
                                     size_t count);
 
+/* The most attributes one start tag may have: libxml2 2.9 compares each
+ * attribute of a tag with every one before it, so the loader refuses a page
+ * with a more crowded tag rather than take quadratic time. */
+#define CCGC_HOST_MAX_ATTRIBUTES 1000
+
 /* Builds the DOM of an HTML file under the document (replacing nothing:
- * appends): elements with their attributes, and non-blank text. CCGC_E_IO if
- * the file cannot be read, CCGC_E_PARSE if it is empty, binary or rejected by
- * the parser; world->error then says which file and why. */
+ * appends): elements with their attributes, and non-blank text; the whole
+ * page, however deep its nesting or long its text, or an error, never a
+ * truncated page. CCGC_E_IO if the file cannot be read or is not a regular
+ * file (a FIFO is refused, not waited on); CCGC_E_PARSE if it is empty,
+ * binary, larger than 2 GiB, has a start tag with more than
+ * CCGC_HOST_MAX_ATTRIBUTES attributes, or the parser gives up;
+ * CCGC_E_OUT_OF_MEMORY or CCGC_E_HEAP_LIMIT if memory runs out (never an
+ * abort); world->error then says which file and why. Elements whose tag
+ * comes after the DOM heap's type registry is full (4,000 distinct tags)
+ * get the type HTMLUnknownElement. */
 ccgc_status ccgc_host_load_html(ccgc_host_world *world, const char *path);
 ccgc_status ccgc_host_load_html_memory(ccgc_host_world *world,
                                        const char *html, size_t size);

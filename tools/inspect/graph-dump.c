@@ -29,6 +29,11 @@ static const char *const omitted_types[] = {"MetaClass", "HiddenClass", "String"
                                             "HeapNumber", "Filler", NULL};
 static const char *const folded_types[] = {"FixedArray", "DoubleArray", "HeapVector",
                                            "HeapVectorBacking", NULL};
+/* References between siblings, left out of a picture cut by the budget: a
+ * long sibling list drawn as a chain of ranks, with every child's parentNode
+ * edge across them, took Graphviz minutes to lay out (and flat edges, which
+ * would avoid the ranks, make 2.42 fail in init_rank with clusters). */
+static const char *const lateral_names[] = {"nextSibling", "previousSibling", NULL};
 
 static bool listed(const char *name, const char *const *list) {
   for (size_t i = 0; list[i]; i++)
@@ -162,14 +167,16 @@ static int choose(drawing *d, char *error, size_t error_size) {
   return 0;
 }
 
-/* One node per heap and type for the objects over the budget. */
+/* One node per heap, type and reclaiming collection for the objects over
+ * the budget: what was reclaimed stays red in summary too. */
 static void add_summaries(drawing *d) {
   const GArray *objects = d->snapshot->objects;
   d->summary_of = g_new0(guint, objects->len + 1);
   for (guint i = 0; i < objects->len; i++) {
     if (d->visibility[i] != COLLAPSED) continue;
     const snap_object *object = &g_array_index(objects, snap_object, i);
-    char *key = g_strdup_printf("%s/%s", object->heap_name, object->type_name);
+    char *key = g_strdup_printf("%s/%s/%u", object->heap_name, object->type_name,
+                                object->reclaimed_in);
     guint at = GPOINTER_TO_UINT(g_hash_table_lookup(d->summary_keys, key));
     if (!at) {
       char name[48];
@@ -177,7 +184,8 @@ static void add_summaries(drawing *d) {
       Agnode_t *node = agnode(cluster(d, object->heap_id, object->heap_name), name, 1);
       set_attr(node, "shape", "folder");
       set_attr(node, "style", "filled,dashed");
-      set_attr(node, "fillcolor", "#eeeeec");
+      set_attr(node, "fillcolor", object->reclaimed_in ? RECLAIMED_FILL : "#eeeeec");
+      set_attr(node, "color", object->reclaimed_in ? "#cc0000" : "black");
       set_attr(node, "class", "summary");
       g_ptr_array_add(d->summaries, node);
       size_t zero = 0;
@@ -196,9 +204,10 @@ static void add_summaries(drawing *d) {
     for (guint i = 0; i < objects->len && !any; i++)
       if (d->visibility[i] == COLLAPSED && d->summary_of[i] == s)
         any = &g_array_index(objects, snap_object, i);
-    char label[192];
-    snprintf(label, sizeof label, "+%zu more %s", g_array_index(d->summary_counts, size_t, s),
-             any->type_name);
+    char label[192], reclaimed[48] = "";
+    if (any->reclaimed_in) snprintf(reclaimed, 48, "\\n(reclaimed in GC %u)", any->reclaimed_in);
+    snprintf(label, sizeof label, "+%zu more %s%s", g_array_index(d->summary_counts, size_t, s),
+             any->type_name, reclaimed);
     set_attr(d->summaries->pdata[s], "label", label);
   }
   d->result.summary_nodes = d->summaries->len;
@@ -386,9 +395,11 @@ static void push_out_edges(drawing *d, GPtrArray *stack, void *from) {
 }
 
 /* Draws the reference `first` from tail: to its target if shown, or through
- * a folded backing store to every shown object it leads to. */
+ * a folded backing store to every shown object it leads to; not a sibling
+ * reference in a picture cut by the budget. */
 static void follow(drawing *d, Agnode_t *tail, const snap_edge *first) {
   size_t index;
+  if (d->result.summary_nodes && first->name && listed(first->name, lateral_names)) return;
   if (!graph_snapshot_find(d->snapshot, first->to, &index)) return;
   if (d->visibility[index] == SHOWN) {
     draw_reference(d, tail, d->nodes[index], first, first);
@@ -464,8 +475,9 @@ static void set_legend(drawing *d) {
     g_string_append_printf(label, "\\nfilter: %s: %zu of %u objects", filters[d->options->filter],
                            d->result.selected, d->snapshot->objects->len);
   if (d->result.summary_nodes)
-    g_string_append_printf(label, "; node budget %zu: %zu objects in %zu summary nodes",
-                           d->options->max_nodes, d->result.collapsed, d->result.summary_nodes);
+    g_string_append_printf(label, "; node budget %zu: %zu objects in %zu summary nodes, "
+                           "sibling references not drawn", d->options->max_nodes,
+                           d->result.collapsed, d->result.summary_nodes);
   if (!d->options->show_internals)
     g_string_append(label, "\\nhidden classes, strings and numbers omitted; backing "
                            "stores folded into edges (ccgc demo --all shows them)");
@@ -479,8 +491,16 @@ static bool any_colored(const graph_snapshot *snapshot) {
   return false;
 }
 
-/* Lays out the graph as written, read back, as `dot` would, and renders
- * SVG and/or PNG in process from that one layout. */
+/* Closes out (NULL: not opened) after writes that went `ok`; 0 or -1 and why. */
+static int close_output(FILE *out, bool ok, const char *path, char *error, size_t size) {
+  int code = errno;
+  if (out && fclose(out) != 0 && ok) ok = false, code = errno;
+  if (!ok) snprintf(error, size, "cannot write '%s': %s", path, strerror(code));
+  return ok ? 0 : -1;
+}
+
+/* Lays out the graph as written, read back, as `dot` would; renders SVG and/or
+ * PNG from that one layout into memory (gvRenderFilename exits on write errors). */
 static int render(GVC_t *gvc, const char *dot_path, const char *svg_path,
                   const char *png_path, char *error, size_t error_size) {
   FILE *in = fopen(dot_path, "r");
@@ -491,11 +511,19 @@ static int render(GVC_t *gvc, const char *dot_path, const char *svg_path,
     return -1;
   }
   const char *paths[] = {svg_path, png_path}, *formats[] = {"svg", "png"};
-  for (int i = 0; i < 2; i++)
-    if (paths[i] && gvRenderFilename(gvc, read_back, formats[i], (char *)paths[i]) != 0) {
+  for (int i = 0; i < 2; i++) {
+    char *data = NULL;
+    unsigned length = 0;
+    if (!paths[i]) continue;
+    if (gvRenderData(gvc, read_back, formats[i], &data, &length) != 0) {
       snprintf(error, error_size, "Graphviz could not render '%s'", paths[i]);
       return -1;
     }
+    FILE *out = fopen(paths[i], "w");
+    bool ok = out && fwrite(data, 1, length, out) == length;
+    gvFreeRenderData(data); /* glibc's free keeps errno */
+    if (close_output(out, ok, paths[i], error, error_size) != 0) return -1;
+  }
   /* No gvFreeLayout/agclose: in Graphviz 2.42 the dot layout double-frees
    * there on graphs with clusters and edge labels (seen under
    * AddressSanitizer). The `dot` command never frees it either; the layout
@@ -540,6 +568,7 @@ int graph_dump_write(const graph_snapshot *snapshot,
   /* The context first: it registers the layout plugins' record types, which
    * a graph opened before it would lack (Graphviz 2.42 double-frees then). */
   GVC_t *gvc = gvContext();
+  agseterr(AGERR); /* errors only: 2.42's spline router warns on sound big pictures */
   d.graph = agopen((char *)"ccgc", Agdirected, NULL);
   set_attr(d.graph, "rankdir", "TB");
   set_attr(d.graph, "fontname", "Helvetica");
@@ -548,16 +577,8 @@ int graph_dump_write(const graph_snapshot *snapshot,
   set_legend(&d);
   index_edges(&d);
   draw_edges(&d);
-  int result = 0;
   FILE *out = fopen(dot_path, "w");
-  if (!out || agwrite(d.graph, out) != 0) {
-    snprintf(error, error_size, "cannot write '%s': %s", dot_path, strerror(errno));
-    result = -1;
-  }
-  if (out && fclose(out) != 0 && result == 0) {
-    snprintf(error, error_size, "cannot write '%s': %s", dot_path, strerror(errno));
-    result = -1;
-  }
+  int result = close_output(out, out && agwrite(d.graph, out) == 0, dot_path, error, error_size);
   agclose(d.graph);
   if (result == 0 && (svg_path || options->png_path))
     result = render(gvc, dot_path, svg_path, options->png_path, error, error_size);
@@ -565,27 +586,4 @@ int graph_dump_write(const graph_snapshot *snapshot,
   if (options->result) *options->result = d.result;
   drawing_destroy(&d);
   return result;
-}
-
-const snap_object *graph_dump_find_named(const graph_snapshot *snapshot, const char *name,
-                                         size_t *index) {
-  if (!name) return NULL;
-  const GArray *objects = snapshot->objects;
-  if (name[0] == '@') {
-    char *end;
-    errno = 0;
-    unsigned long at = strtoul(name + 1, &end, 10);
-    if (errno || end == name + 1 || *end || name[1] == '-' || at >= objects->len) return NULL;
-    if (index) *index = at;
-    return &g_array_index(objects, snap_object, at);
-  }
-  if (name[0] != '#') return NULL;
-  for (guint i = 0; i < objects->len; i++) {
-    const snap_object *object = &g_array_index(objects, snap_object, i);
-    if (object->note && !strcmp(object->note, name)) {
-      if (index) *index = i;
-      return object;
-    }
-  }
-  return NULL;
 }

@@ -55,9 +55,15 @@ typedef struct graph_dump_options {
   int (*detachedness)(const snap_object *object, void *data);
   void *detachedness_data;
   /* At most this many object nodes (0: no budget). The rest, chosen last
-   * in the filter's order (nearest first for FOCUS, walk order otherwise),
-   * become one summary node per heap and type: "+123 more HTMLDivElement",
-   * with an edge from every drawn node that references one of them. */
+   * in the filter's order (nearest first for FOCUS and DETACHED, root first
+   * along each path for PATHS; for ALL the roots' objects, what was
+   * reclaimed, wrapper pairs and the other cross-heap references first, then
+   * what they reach, nearest first: graph-filter.h), become one summary
+   * node per heap, type and reclaiming collection ("+123 more
+   * HTMLDivElement"), with an edge from every drawn node that references
+   * one of them. A picture so cut leaves out sibling references
+   * (nextSibling, previousSibling), whose chains of ranks made Graphviz's
+   * layout take minutes. */
   size_t max_nodes;
   const char *png_path; /* also render PNG in process (libgvc), or NULL */
   graph_dump_result *result; /* filled when not NULL */
@@ -72,11 +78,5 @@ typedef struct graph_dump_options {
 int graph_dump_write(const graph_snapshot *snapshot,
                      const graph_dump_options *options, const char *dot_path,
                      const char *svg_path, char *error, size_t error_size);
-
-/* Resolves a user's name for an object: "@N" (the index shown in labels)
- * or "#ID" (an object whose host note is "#ID": an element's id attribute).
- * Returns the object or NULL. */
-const snap_object *graph_dump_find_named(const graph_snapshot *snapshot,
-                                         const char *name, size_t *index);
 
 #endif

@@ -167,6 +167,86 @@ static int *retaining_parents(const adjacency *a) {
   return parent;
 }
 
+static bool has_edge(const adjacency *a, void *from, void *to, ccgc_edge_kind kind) {
+  GPtrArray *edges = g_hash_table_lookup(a->out, from);
+  for (guint e = 0; edges && e < edges->len; e++) {
+    const snap_edge *edge = edges->pdata[e];
+    if (edge->to == to && edge->kind == kind) return true;
+  }
+  return false;
+}
+
+static void add_index(GArray *seeds, bool *seeded, guint at) {
+  if (seeded[at]) return;
+  seeded[at] = true;
+  g_array_append_val(seeds, at);
+}
+
+static void add_seed(const graph_snapshot *snapshot, GArray *seeds, bool *seeded,
+                     const void *address) {
+  guint at;
+  if (index_of(snapshot, address, &at)) add_index(seeds, seeded, at);
+}
+
+static bool not_reclaimed(const snap_object *object, void *data) {
+  (void)data;
+  return !object->reclaimed_in;
+}
+
+/* The unfiltered picture's order under a node budget, what the picture is
+ * about first:
+ *   1. the objects the roots hold;
+ *   2. what the collections reclaimed (graph_snapshot_mark_reclaimed): the
+ *      elements the host named (#tooltip, #menu: the heads of the detached
+ *      subtrees), then breadth-first from them through reclaimed objects,
+ *      either direction, so that every subtree keeps its top when there are
+ *      too many; then any other reclaimed object;
+ *   3. both halves of every wrapper pair (the wrapper first), then the two
+ *      ends of every other reference between the heaps;
+ * then what all these reach, nearest first; then the rest in walk order. */
+static GArray *budget_order(const adjacency *a, const bool *folded) {
+  const graph_snapshot *s = a->snapshot;
+  guint n = s->objects->len;
+  bool *seeded = g_new0(bool, n + 1);
+  GArray *seeds = g_array_new(FALSE, FALSE, sizeof(guint));
+  GPtrArray *roots = g_hash_table_lookup(a->out, NULL);
+  for (guint e = 0; roots && e < roots->len; e++)
+    add_seed(s, seeds, seeded, ((snap_edge *)roots->pdata[e])->to);
+  GArray *heads = g_array_new(FALSE, FALSE, sizeof(guint));
+  for (guint i = 0; i < n; i++) {
+    const snap_object *object = &g_array_index(s->objects, snap_object, i);
+    if (object->reclaimed_in && object->note && object->note[0] == '#')
+      g_array_append_val(heads, i);
+  }
+  GArray *reclaimed = neighbourhood(a, heads, -1, true, folded, not_reclaimed, NULL);
+  for (guint k = 0; k < reclaimed->len; k++)
+    add_index(seeds, seeded, g_array_index(reclaimed, guint, k));
+  for (guint i = 0; i < n; i++)
+    if (g_array_index(s->objects, snap_object, i).reclaimed_in) add_index(seeds, seeded, i);
+  g_array_free(heads, TRUE);
+  g_array_free(reclaimed, TRUE);
+  for (int pairs = 1; pairs >= 0; pairs--) {
+    for (guint i = 0; i < s->edges->len; i++) {
+      const snap_edge *edge = &g_array_index(s->edges, snap_edge, i);
+      bool wrapper = edge->kind == CCGC_EDGE_WRAPPER;
+      if (!edge->from || (!wrapper && edge->kind != CCGC_EDGE_TRACED)) continue;
+      bool paired = has_edge(a, edge->to, edge->from,
+                             wrapper ? CCGC_EDGE_TRACED : CCGC_EDGE_WRAPPER);
+      if (paired != (pairs == 1)) continue;
+      add_seed(s, seeds, seeded, paired && !wrapper ? edge->to : edge->from);
+      add_seed(s, seeds, seeded, paired && !wrapper ? edge->from : edge->to);
+    }
+  }
+  GArray *order = neighbourhood(a, seeds, -1, false, folded, NULL, NULL);
+  memset(seeded, 0, (n + 1) * sizeof *seeded);
+  for (guint k = 0; k < order->len; k++) seeded[g_array_index(order, guint, k)] = true;
+  for (guint i = 0; i < n; i++)
+    if (!seeded[i]) g_array_append_val(order, i);
+  g_array_free(seeds, TRUE);
+  g_free(seeded);
+  return order;
+}
+
 static bool is_attached(const snap_object *object, void *data) {
   const graph_dump_options *options = data;
   return options->detachedness(object, options->detachedness_data) == 1;
@@ -176,6 +256,13 @@ GArray *graph_filter_select(const graph_snapshot *snapshot, const graph_dump_opt
                             const bool *folded, char *error, size_t error_size) {
   guint n = snapshot->objects->len;
   GArray *order = NULL;
+  if (options->filter == GRAPH_DUMP_ALL && options->max_nodes) {
+    adjacency a;
+    adjacency_init(&a, snapshot);
+    order = budget_order(&a, folded);
+    adjacency_destroy(&a);
+    return order;
+  }
   if (options->filter == GRAPH_DUMP_ALL) {
     order = g_array_sized_new(FALSE, FALSE, sizeof(guint), n);
     for (guint i = 0; i < n; i++) g_array_append_val(order, i);

@@ -8,7 +8,11 @@
 #include "graph-dump.h"
 
 /* The indices (guint, into snapshot->objects) the filter keeps, in the
- * order a node budget should keep them (nearest first). folded[i] says that
+ * order a node budget should keep them (nearest first). Without a filter
+ * but with a budget (options->max_nodes): every object, what the picture is
+ * about first (the roots' objects, what was reclaimed, wrapper pairs and
+ * the other references between the heaps), then what they reach, nearest
+ * first, then the rest in walk order. folded[i] says that
  * object i is a backing store the picture folds into edges: it costs no
  * hop. NULL, with a message in error, when a target is missing or nothing
  * matches. */

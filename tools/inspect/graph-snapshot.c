@@ -1,6 +1,10 @@
 /* graph-snapshot.c - see graph-snapshot.h. */
 #include "graph-snapshot.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 static void on_object(const ccgc_object_info *info, void *data) {
   graph_snapshot *snapshot = data;
   snap_object object = {info->address, info->heap_id, g_strdup(info->heap_name),
@@ -79,4 +83,27 @@ size_t graph_snapshot_mark_reclaimed(graph_snapshot *before,
     count++;
   }
   return count;
+}
+
+const snap_object *graph_dump_find_named(const graph_snapshot *snapshot, const char *name,
+                                         size_t *index) {
+  if (!name) return NULL;
+  const GArray *objects = snapshot->objects;
+  if (name[0] == '@') {
+    char *end;
+    errno = 0;
+    unsigned long at = strtoul(name + 1, &end, 10);
+    if (errno || end == name + 1 || *end || name[1] == '-' || at >= objects->len) return NULL;
+    if (index) *index = at;
+    return &g_array_index(objects, snap_object, at);
+  }
+  if (name[0] != '#') return NULL;
+  for (guint i = 0; i < objects->len; i++) {
+    const snap_object *object = &g_array_index(objects, snap_object, i);
+    if (object->note && !strcmp(object->note, name)) {
+      if (index) *index = i;
+      return object;
+    }
+  }
+  return NULL;
 }

@@ -65,4 +65,10 @@ size_t graph_snapshot_mark_reclaimed(graph_snapshot *before,
                                      const graph_snapshot *after,
                                      unsigned collection);
 
+/* Resolves a user's name for an object: "@N" (the index shown in the
+ * pictures' labels, graph-dump.h) or "#ID" (an object whose host note is
+ * "#ID": an element's id attribute). Returns the object or NULL. */
+const snap_object *graph_dump_find_named(const graph_snapshot *snapshot,
+                                         const char *name, size_t *index);
+
 #endif

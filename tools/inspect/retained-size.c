@@ -7,15 +7,20 @@
  * every object it dominates: what a collection would free if the object's
  * last retainers let go of it.
  *
- * Dominators: Cooper, Harvey and Kennedy, "A Simple, Fast Dominance
- * Algorithm" (2001), the iterative data-flow algorithm. It wants a numbering
- * in which every node's dominators come first. Reverse postorder is the usual
- * one; breadth-first discovery order is one too (every dominator of v lies on
- * v's discovery path, so it was discovered earlier), and the breadth-first
- * search is what handles ephemerons without recursion (retaining-path.c does
- * the same). Each round starts a node's candidate at its discovery parent,
- * which is already processed and numbered lower, so idom[v] < v holds
- * throughout and the two-finger intersection terminates. */
+ * The graph is found breadth-first (which handles ephemerons without
+ * recursion, as retaining-path.c does) and numbered in discovery order.
+ * Dominators: Lengauer and Tarjan, "A Fast Algorithm for Finding Dominators
+ * in a Flowgraph" (1979), the simple version (path compression, no
+ * balancing): O(m log n), over a depth-first numbering of the same graph.
+ * Everything runs on explicit stacks: a chain of a million objects is a
+ * million-deep depth-first search and compression path, far beyond the C
+ * stack. (The iterative data-flow algorithm of Cooper, Harvey and Kennedy
+ * used before took a number of rounds that grows with the graph's longest
+ * sibling list, each as long: cubic on a page with long sibling lists.)
+ *
+ * Every dominator of v lies on every path from the root to v, so on v's
+ * breadth-first discovery path too: idom[v] < v in discovery order, which
+ * the sums at the end rely on. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,45 +29,53 @@
 #include "object-graph.h"
 
 typedef struct pending_ephemeron {
-  void *holder, *value;
+  guint holder; /* discovery number */
+  void *value;
   guint next;
 } pending_ephemeron;
 
 typedef struct graph_edge {
-  void *from, *to; /* from NULL: the virtual root */
+  guint from, to; /* discovery numbers; 0 is the virtual root */
 } graph_edge;
+
+/* One probe of the object set per edge and none per object: an object's
+ * discovery number is kept by its slot in the set (which never changes
+ * after it is built), and the search queues the object with its heap. */
+typedef struct found_object {
+  void *address;
+  int heap_id;
+} found_object;
 
 typedef struct search {
   ccgc_visitor base;
   ccgc_pointer_map objects; /* every allocated object */
-  ccgc_pointer_map number;  /* object -> discovery number (>= 1; root is 0) */
-  GArray *order;        /* void *, by discovery number; [0] = NULL (root) */
-  GArray *parent;       /* guint per number: discovery parent */
+  guint *number;        /* per slot of objects: discovery number, 0 if not yet */
+  GArray *order;        /* found_object, by discovery number; [0]: root */
   GArray *edges;        /* graph_edge, every counted edge */
-  GQueue queue;
-  void *current;
+  guint current;        /* the number of the object being traced (0: roots) */
   GArray *pending;      /* ephemerons waiting for their key */
   ccgc_pointer_map waiting; /* key -> 1 + first pending index */
   GArray *reached;
 } search;
 
-static guint number_of(const search *s, void *object) {
-  if (!object) return 0;
-  return ccgc_pointer_map_get(&s->number, object);
+static guint number_of(const search *s, const void *object) {
+  size_t slot = ccgc_pointer_map_find(&s->objects, object);
+  return slot == SIZE_MAX ? 0 : s->number[slot];
 }
 
 /* Records the edge; discovers `to` if new. True if it was new. */
-static bool add_edge(search *s, void *from, void *to) {
-  if (!ccgc_pointer_map_contains(&s->objects, to)) return false;
-  graph_edge edge = {from, to};
+static bool add_edge(search *s, guint from, void *to) {
+  size_t slot = ccgc_pointer_map_find(&s->objects, to);
+  if (slot == SIZE_MAX) return false;
+  bool found = s->number[slot] != 0;
+  if (!found) { /* to trace, in turn; the set maps an object to its heap id + 1 */
+    found_object object = {to, (int)s->objects.values[slot] - 1};
+    g_array_append_val(s->order, object);
+    s->number[slot] = s->order->len - 1;
+  }
+  graph_edge edge = {from, s->number[slot]};
   g_array_append_val(s->edges, edge);
-  if (ccgc_pointer_map_contains(&s->number, to)) return false;
-  guint parent = number_of(s, from);
-  g_array_append_val(s->order, to);
-  g_array_append_val(s->parent, parent);
-  ccgc_pointer_map_insert(&s->number, to, s->order->len - 1);
-  g_queue_push_tail(&s->queue, to);
-  return true;
+  return !found;
 }
 
 static void reach(search *s, void *to) {
@@ -94,7 +107,7 @@ static void on_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
 static void on_ephemeron(ccgc_visitor *visitor, void *key, void *value, ccgc_edge edge) {
   search *s = (search *)visitor;
   (void)edge;
-  if (ccgc_pointer_map_contains(&s->number, key)) {
+  if (number_of(s, key)) {
     reach(s, value);
     return;
   }
@@ -107,47 +120,131 @@ static void on_ephemeron(ccgc_visitor *visitor, void *key, void *value, ccgc_edg
 static const ccgc_visitor_ops search_ops = {
     .strong = on_strong, .weak = on_weak, .ephemeron = on_ephemeron};
 
-static guint intersect(const guint *idom, guint a, guint b) {
-  while (a != b) {
-    while (a > b) a = idom[a];
-    while (b > a) b = idom[b];
+enum { NONE = G_MAXUINT };
+
+/* The edges as compressed rows: node v's are list[start[v] .. start[v + 1]),
+ * by source (successors) or by target (predecessors). */
+static void rows(guint n, const GArray *edges, bool by_target, guint **start_out,
+                 guint **list_out) {
+  guint *start = g_new0(guint, n + 1), *list = g_new(guint, edges->len + 1);
+  const graph_edge *e = (const graph_edge *)(void *)edges->data;
+  for (guint i = 0; i < edges->len; i++) start[(by_target ? e[i].to : e[i].from) + 1]++;
+  for (guint v = 0; v < n; v++) start[v + 1] += start[v];
+  guint *fill = g_memdup2(start, (n + 1) * sizeof *start);
+  for (guint i = 0; i < edges->len; i++)
+    list[fill[by_target ? e[i].to : e[i].from]++] = by_target ? e[i].from : e[i].to;
+  g_free(fill);
+  *start_out = start;
+  *list_out = list;
+}
+
+/* Depth-first preorder from the root (0), on an explicit stack: pre[v] is
+ * v's depth-first number, vertex[] the inverse, parent[] the tree parent (by
+ * depth-first number). Every node is reachable from the root (the search
+ * found them so). */
+static void depth_first(guint n, const guint *start, const guint *succ, guint *pre,
+                        guint *vertex, guint *parent) {
+  guint *cursor = g_new(guint, n), *stack = g_new(guint, n);
+  for (guint v = 0; v < n; v++) pre[v] = NONE;
+  guint count = 1, top = 0;
+  pre[0] = vertex[0] = parent[0] = 0;
+  cursor[0] = start[0];
+  stack[top++] = 0;
+  while (top) {
+    guint d = stack[top - 1], v = vertex[d];
+    if (cursor[d] == start[v + 1]) {
+      top--;
+      continue;
+    }
+    guint w = succ[cursor[d]++];
+    if (pre[w] != NONE) continue;
+    pre[w] = count;
+    vertex[count] = w;
+    parent[count] = d;
+    cursor[count] = start[w];
+    stack[top++] = count++;
   }
-  return a;
+  g_free(cursor);
+  g_free(stack);
+}
+
+/* The forest of processed nodes (ancestor[], NONE at a tree's root), with
+ * label[v] the node of least semidominator on the path from v up, kept by
+ * path compression. Iterative: the path is first collected on `stack`, then
+ * compressed top down, as the recursive version does on its way back. */
+typedef struct forest {
+  guint *ancestor, *label, *stack;
+  const guint *semi;
+} forest;
+
+static guint eval(forest *f, guint v) {
+  if (f->ancestor[v] == NONE) return v;
+  guint top = 0, at = v;
+  while (f->ancestor[f->ancestor[at]] != NONE) {
+    f->stack[top++] = at;
+    at = f->ancestor[at];
+  }
+  while (top) {
+    at = f->stack[--top];
+    guint up = f->ancestor[at];
+    if (f->semi[f->label[up]] < f->semi[f->label[at]]) f->label[at] = f->label[up];
+    f->ancestor[at] = f->ancestor[up];
+  }
+  return f->label[v];
 }
 
 /* idom per discovery number; the root's is itself. */
 static guint *dominators(const search *s) {
   guint n = s->order->len;
-  /* Predecessors as a compressed array, by target number. */
-  guint *start = g_new0(guint, n + 1), *preds = g_new(guint, s->edges->len + 1);
-  for (guint i = 0; i < s->edges->len; i++)
-    start[number_of(s, g_array_index(s->edges, graph_edge, i).to) + 1]++;
-  for (guint v = 0; v < n; v++) start[v + 1] += start[v];
-  guint *fill = g_memdup2(start, (n + 1) * sizeof *start);
-  for (guint i = 0; i < s->edges->len; i++) {
-    const graph_edge *e = &g_array_index(s->edges, graph_edge, i);
-    preds[fill[number_of(s, e->to)]++] = number_of(s, e->from);
-  }
-  g_free(fill);
-  guint *idom = g_new(guint, n);
-  const guint undefined = G_MAXUINT;
-  for (guint v = 0; v < n; v++) idom[v] = undefined;
-  idom[0] = 0;
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (guint v = 1; v < n; v++) {
-      guint candidate = g_array_index(s->parent, guint, v);
-      for (guint p = start[v]; p < start[v + 1]; p++)
-        if (idom[preds[p]] != undefined) candidate = intersect(idom, preds[p], candidate);
-      if (idom[v] != candidate) {
-        idom[v] = candidate;
-        changed = true;
-      }
-    }
-  }
+  guint *start, *succ, *pred_start, *preds;
+  guint *pre = g_new(guint, n), *vertex = g_new(guint, n), *parent = g_new(guint, n);
+  rows(n, s->edges, false, &start, &succ);
+  depth_first(n, start, succ, pre, vertex, parent);
   g_free(start);
+  g_free(succ);
+  rows(n, s->edges, true, &pred_start, &preds);
+  /* Lengauer-Tarjan on depth-first numbers. */
+  guint *semi = g_new(guint, n), *idom = g_new(guint, n);
+  guint *bucket = g_new(guint, n), *next_in_bucket = g_new(guint, n);
+  forest f = {g_new(guint, n), g_new(guint, n), g_new(guint, n), semi};
+  for (guint v = 0; v < n; v++) {
+    semi[v] = f.label[v] = v;
+    f.ancestor[v] = bucket[v] = NONE;
+  }
+  idom[0] = 0;
+  for (guint w = n - 1; w > 0; w--) {
+    guint node = vertex[w];
+    for (guint p = pred_start[node]; p < pred_start[node + 1]; p++) {
+      guint u = eval(&f, pre[preds[p]]);
+      if (semi[u] < semi[w]) semi[w] = semi[u];
+    }
+    next_in_bucket[w] = bucket[semi[w]];
+    bucket[semi[w]] = w;
+    f.ancestor[w] = parent[w]; /* link */
+    for (guint v = bucket[parent[w]]; v != NONE; v = next_in_bucket[v]) {
+      guint u = eval(&f, v);
+      idom[v] = semi[u] < semi[v] ? u : parent[w];
+    }
+    bucket[parent[w]] = NONE;
+  }
+  for (guint w = 1; w < n; w++)
+    if (idom[w] != semi[w]) idom[w] = idom[idom[w]];
+  /* Back to discovery numbers. */
+  guint *result = g_new(guint, n);
+  for (guint w = 0; w < n; w++) result[vertex[w]] = vertex[idom[w]];
+  g_free(pred_start);
   g_free(preds);
-  return idom;
+  g_free(pre);
+  g_free(vertex);
+  g_free(parent);
+  g_free(semi);
+  g_free(idom);
+  g_free(bucket);
+  g_free(next_in_bucket);
+  g_free(f.ancestor);
+  g_free(f.label);
+  g_free(f.stack);
+  return result;
 }
 
 ccgc_status ccgc_retained_size(ccgc_collector *collector, void *object, size_t *bytes,
@@ -167,50 +264,53 @@ ccgc_status ccgc_retained_size(ccgc_collector *collector, void *object, size_t *
                           "ccgc_retained_size: %p is not an allocated object of any heap",
                           object);
   }
-  ccgc_pointer_map_init(&s.number, 0);
-  s.order = g_array_new(FALSE, FALSE, sizeof(void *));
-  s.parent = g_array_new(FALSE, FALSE, sizeof(guint));
-  s.edges = g_array_new(FALSE, FALSE, sizeof(graph_edge));
+  s.number = g_new0(guint, s.objects.capacity);
+  /* Sized for every object and two edges each: no copying while they grow
+   * on a typical heap. */
+  s.order = g_array_sized_new(FALSE, FALSE, sizeof(found_object), (guint)s.objects.size + 1);
+  s.edges = g_array_sized_new(FALSE, FALSE, sizeof(graph_edge), 2 * (guint)s.objects.size);
   s.pending = g_array_new(FALSE, FALSE, sizeof(pending_ephemeron));
   ccgc_pointer_map_init(&s.waiting, 0);
   s.reached = g_array_new(FALSE, FALSE, sizeof(void *));
-  g_queue_init(&s.queue);
-  void *root = NULL;
-  guint zero = 0;
+  found_object root = {NULL, -1};
   g_array_append_val(s.order, root);
-  g_array_append_val(s.parent, zero);
   ccgc_collector_trace_all_roots(collector, &s.base);
-  while (!g_queue_is_empty(&s.queue)) {
-    s.current = g_queue_pop_head(&s.queue);
-    ccgc_trace_one(collector, &s.objects, s.current, &s.base);
+  /* Breadth-first: the discovery order is the queue. */
+  const ccgc_heap_ops *ops[CCGC_MAX_HEAPS] = {NULL};
+  void *heaps[CCGC_MAX_HEAPS];
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+    heaps[id] = ccgc_collector_heap(collector, id, &ops[id]);
+  for (guint next = 1; next < s.order->len; next++) {
+    found_object at = g_array_index(s.order, found_object, next);
+    s.current = next;
+    ops[at.heap_id]->trace_object(heaps[at.heap_id], at.address, &s.base);
   }
   ccgc_status status = CCGC_E_INVALID_ARGUMENT; /* unreachable: garbage */
   guint target = number_of(&s, object);
   if (target) {
     guint *idom = dominators(&s);
     guint n = s.order->len;
-    /* idom[v] < v: one pass from the last node up sums every subtree. */
-    size_t *sum_bytes = g_new0(size_t, n), *sum_objects = g_new0(size_t, n);
-    for (guint v = n - 1; v > 0; v--) {
+    /* idom[v] < v: one pass down the numbers finds what target dominates. */
+    guint8 *dominated = g_new0(guint8, n);
+    size_t sum_bytes = 0, sum_objects = 0;
+    for (guint v = target; v < n; v++) {
+      dominated[v] = v == target || dominated[idom[v]];
+      if (!dominated[v]) continue;
       ccgc_object_info info;
-      ccgc_collector_object_info(collector, g_array_index(s.order, void *, v), &info);
-      sum_bytes[v] += info.size;
-      sum_objects[v] += 1;
-      sum_bytes[idom[v]] += sum_bytes[v];
-      sum_objects[idom[v]] += sum_objects[v];
+      ccgc_collector_object_info(collector, g_array_index(s.order, found_object, v).address,
+                                 &info);
+      sum_bytes += info.size;
+      sum_objects++;
     }
-    if (bytes) *bytes = sum_bytes[target];
-    if (objects) *objects = sum_objects[target];
-    g_free(sum_bytes);
-    g_free(sum_objects);
+    if (bytes) *bytes = sum_bytes;
+    if (objects) *objects = sum_objects;
+    g_free(dominated);
     g_free(idom);
     status = CCGC_OK;
   }
-  g_queue_clear(&s.queue);
   ccgc_pointer_map_destroy(&s.objects);
-  ccgc_pointer_map_destroy(&s.number);
+  g_free(s.number);
   g_array_free(s.order, TRUE);
-  g_array_free(s.parent, TRUE);
   g_array_free(s.edges, TRUE);
   g_array_free(s.pending, TRUE);
   ccgc_pointer_map_destroy(&s.waiting);

@@ -99,3 +99,13 @@ guint8 *shadow_model_reachable(const shadow_model *model) {
   g_array_free(stack, TRUE);
   return seen;
 }
+
+shadow_verdict shadow_model_reclamation_store(const guint8 *reachable,
+                                              int32_t holder, int32_t value,
+                                              bool value_dead) {
+  bool holder_lives = holder < 0 || reachable[holder];
+  if (!holder_lives) return SHADOW_EITHER; /* a dead holder takes anything */
+  if (value_dead) return SHADOW_REFUSED;   /* .inv.no-resurrection */
+  if (value < 0 || reachable[value]) return SHADOW_ACCEPTED;
+  return SHADOW_EITHER;
+}

@@ -96,4 +96,23 @@ bool shadow_model_entries_next(shadow_entries *entries, int32_t *key, int32_t *v
  * ways, a DOM node's script reference, and an entry's value with its key. */
 guint8 *shadow_model_reachable(const shadow_model *model);
 
+/* The expected refusals of calls made while a collection reclaims (its
+ * weak callbacks, pre-finalizers, finalizers; docs/errors.md "During
+ * reclamation"): what a store of value into holder must do. holder -1 is a
+ * root (a global handle); value_dead says the collection found value dead
+ * (its pre-finalizer or weak callback runs), else value is an id or -1 (no
+ * object). reachable is shadow_model_reachable's answer for the model as
+ * the collection found it. A dead value into a holder the model reaches is
+ * resurrection: refused. A value the model reaches (or none) into such a
+ * holder is accepted. Anything else the model cannot tell (a holder only
+ * floating garbage keeps): either. */
+typedef enum shadow_verdict {
+  SHADOW_ACCEPTED,
+  SHADOW_REFUSED,
+  SHADOW_EITHER,
+} shadow_verdict;
+shadow_verdict shadow_model_reclamation_store(const guint8 *reachable,
+                                              int32_t holder, int32_t value,
+                                              bool value_dead);
+
 #endif /* CCGC_TOOLS_SHADOW_MODEL_H */

@@ -15,11 +15,25 @@
 #include "stress.h"
 
 /* The DOM heap's object type of the run (StressNode). */
+struct stress_driver;
+
 typedef struct stress_node {
   void *slots[SHADOW_SLOT_COUNT]; /* members: DOM nodes */
   bridge_script_ref *script;      /* DOM -> script      */
   bridge *bridge;
+  struct stress_driver *driver;   /* for its pre-finalizer and finalizer */
+  int32_t id;                     /* its model id */
 } stress_node;
+
+#define STRESS_WATCHERS 4
+
+/* A rooted DOM object with a weak callback (stress-reclaim.c): it watches
+ * one node through a raw, non-owning pointer, and misbehaves when the node
+ * dies. */
+typedef struct stress_watcher {
+  stress_node *watched;
+  struct stress_driver *driver;
+} stress_watcher;
 
 /* The driver's side of model object id: how it reaches the real object. It
  * watches every object through a weak handle (script) or a weak persistent
@@ -29,6 +43,7 @@ typedef struct heap_ref {
   blinkish_persistent *watch; /* DOM side: weak watch    */
   stress_node *node;          /* DOM side: the object    */
   bool has_number, unboxed, shrunk; /* the shape changes made to it */
+  bool prefinalized;                /* DOM: has a pre-finalizer */
 } heap_ref;
 
 typedef struct stress_driver {
@@ -54,6 +69,18 @@ typedef struct stress_driver {
   v8ish_global script_map;
   void *dom_map;
   blinkish_persistent *dom_map_root;
+  /* Calls from inside collections (stress-reclaim.c): their own random
+   * stream, the watchers, the model's reachability as the collection found
+   * it (computed once per collection), and the refusal expected now. */
+  GRand *reclaim_rand;
+  blinkish_type_id watcher_type;
+  stress_watcher *watchers[STRESS_WATCHERS];
+  blinkish_persistent *watcher_roots[STRESS_WATCHERS];
+  guint8 *reachable;
+  bool tearing_down;
+  const char *expect_check; /* NULL: no refusal expected */
+  ccgc_status expect_code;
+  unsigned expect_seen;
 } stress_driver;
 
 static inline shadow_object *obj(stress_driver *d, int32_t id) {
@@ -74,5 +101,19 @@ v8ish_local stress_script_local(stress_driver *d, int32_t id);
 /* stress-ops.c: one random operation (allocation, store, ephemeron entry,
  * root, shape change), inside the caller's handle scope. */
 void stress_random_op(stress_driver *d);
+
+/* stress-reclaim.c */
+/* Setup and teardown of the watchers and the second random stream. */
+void stress_reclaim_setup(stress_driver *d);
+void stress_reclaim_teardown(stress_driver *d);
+/* After every operation: sometimes registers a pre-finalizer or points a
+ * watcher at a random node; forgets the reachability of the last
+ * collection (the model changed). */
+void stress_reclaim_op(stress_driver *d);
+/* From the StressNode finalizer: sometimes misbehaves (allocation,
+ * collection, a store: all refused). */
+void stress_reclaim_finalizer(stress_node *node);
+/* The error handler's question: is this the refusal expected now? */
+bool stress_expected_error(stress_driver *d, const ccgc_error *error);
 
 #endif /* CCGC_TOOLS_STRESS_DRIVER_H */

@@ -60,10 +60,12 @@ static int32_t new_dom(stress_driver *d) {
     return -1;
   }
   node->bridge = d->bridge;
+  node->driver = d;
   node->script = bridge_script_ref_new(d->bridge, v8ish_integer(d->script, 0));
   heap_ref r = {.node = node};
   r.watch = blinkish_persistent_new(d->dom, node, true);
-  return add_object(d, SHADOW_DOM, &r);
+  node->id = add_object(d, SHADOW_DOM, &r);
+  return node->id;
 }
 
 /* The wrapper of DOM object id, created (with its model object) if absent. */

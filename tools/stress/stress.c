@@ -23,6 +23,7 @@ static void trace_node(ccgc_visitor *visitor, void *object) {
 
 static void finalize_node(void *object) {
   stress_node *node = object;
+  stress_reclaim_finalizer(node); /* sometimes misbehaves: refused */
   bridge_script_ref_free(node->bridge, node->script);
 }
 
@@ -52,6 +53,7 @@ void stress_violation(stress_driver *d, const char *fmt, ...) {
 }
 
 static void misuse_is_violation(const ccgc_error *error, void *data) {
+  if (stress_expected_error(data, error)) return; /* stress-reclaim.c */
   stress_violation(data, "API error reported: %s", error->message);
 }
 
@@ -226,6 +228,7 @@ static void setup(stress_driver *d) {
   d->dom_map = bridge_weak_map_new(d->bridge);
   d->dom_map_root = blinkish_persistent_new(d->dom, d->dom_map, false);
   v8ish_handle_scope_close(&scope);
+  stress_reclaim_setup(d);
 }
 
 static void teardown(stress_driver *d) {
@@ -239,6 +242,7 @@ static void teardown(stress_driver *d) {
   }
   v8ish_global_free(d->script, d->script_map);
   blinkish_persistent_free(d->dom, d->dom_map_root);
+  stress_reclaim_teardown(d);
   blinkish_heap_free(d->dom);
   bridge_free(d->bridge);
   v8ish_heap_free(d->script);
@@ -264,6 +268,7 @@ void stress_run(const stress_options *options, stress_result *result) {
     v8ish_handle_scope_open(d.script, &scope);
     stress_random_op(&d);
     v8ish_handle_scope_close(&scope);
+    stress_reclaim_op(&d); /* calls from inside the next collections */
     if (options->check_every_op) {
       ccgc_verify_report report;
       if (!ccgc_collector_verify_heap(d.collector, &report))

@@ -14,9 +14,17 @@
  * persistent (DOM), so it never touches freed memory: a cleared weak
  * reference to a model-reachable object *is* the violation.
  *
+ * From inside collections, pre-finalizers (registered on random nodes),
+ * finalizers and weak callbacks (watchers of random nodes) try stores,
+ * allocation and collection; each must be refused or accepted as the
+ * contract and the model say (docs/errors.md "During reclamation"). They
+ * draw from a second random stream, so a seed's main sequence is the same
+ * with or without them.
+ *
  * Files: stress.c (the run, the collections, the checks), stress-ops.c (the
- * random operations), shadow-model.{h,c} (the model), stress-driver.h (what
- * the driver's two files share).
+ * random operations), stress-reclaim.c (the calls from inside collections),
+ * shadow-model.{h,c} (the model), stress-driver.h (what the driver's files
+ * share).
  */
 #ifndef CCGC_TOOLS_STRESS_H
 #define CCGC_TOOLS_STRESS_H
@@ -52,6 +60,11 @@ typedef struct stress_result {
   unsigned long cycles;
   uint64_t objects_created;
   uint64_t objects_reclaimed;
+  /* Calls made from inside collections (pre-finalizers, finalizers, weak
+   * callbacks) and the refusals among them that the contract and the
+   * shadow model expected and the library reported. */
+  uint64_t reclamation_calls;
+  uint64_t refusals;
   char message[2048];
 } stress_result;
 

@@ -22,7 +22,24 @@
  * CCGC_E_HEAP_LIMIT / CCGC_E_SIZE_OVERFLOW (ccgc_collector_last_error).
  * Misuse (a dead handle, an object of the wrong kind) goes to the collector's
  * error handler (default: message and abort) and the call returns a neutral
- * value (empty local, 0, CCGC_E_...).
+ * value (empty local, 0, CCGC_E_...). A NULL or freed heap gives the neutral
+ * value with nothing reported (no collector to report to).
+ *
+ * Threading contract (ccgc.h, docs/errors.md): every call runs on the
+ * collector's owner thread (else CCGC_E_WRONG_THREAD, .api.mutator-thread);
+ * a trace callback on a marker thread may only use v8ish_traced_target.
+ * From a trace callback on the owner thread, a walk callback or a cycle
+ * listener: reads (and handle scopes) are fine, allocation and stores are
+ * refused (CCGC_E_IN_COLLECTION, .api.no-heap-calls-in-callbacks). From the
+ * DOM heap's weak callbacks, external value releases, pre-finalizers and
+ * finalizers (the collection's reclamation, every object of both heaps
+ * still intact): reads and stores among survivors are fine; allocation is
+ * refused (.api.outside-collection), and so is every store that would keep
+ * an object the collection found dead - into a live object, a weak map, a
+ * global handle, or a handle of a scope opened before the collection
+ * (CCGC_E_DEAD_OBJECT, .inv.no-resurrection; open a handle scope in the
+ * callback to read dead objects). FinalizationRegistry and weak global
+ * callbacks run after the collection: anything goes there.
  */
 #ifndef V8ISH_H
 #define V8ISH_H

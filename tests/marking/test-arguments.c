@@ -1,0 +1,214 @@
+/* test-arguments.c - every public entry validates its arguments (issue 13,
+ * defect 5; .api.argument): NULL heaps, collectors and bridges give the
+ * call's neutral value (CCGC_E_INVALID_ARGUMENT where it returns a status)
+ * and touch nothing; ccgc_collector_new refuses bad options with NULL and a
+ * line on stderr; out-of-range thread counts, reasons and modes are misuse.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blinkish.h"
+#include "bridge.h"
+#include "ccgc-test.h"
+#include "misuse-log.h"
+#include "v8ish.h"
+
+/* Runs new_with(options) with stderr captured into buf. */
+static ccgc_collector *new_capturing(const ccgc_collector_options *options,
+                                     char *buf, size_t size) {
+  fflush(stderr);
+  FILE *capture = tmpfile();
+  ck_assert_ptr_nonnull(capture);
+  int saved = dup(STDERR_FILENO);
+  dup2(fileno(capture), STDERR_FILENO);
+  ccgc_collector *c = ccgc_collector_new(options);
+  fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  rewind(capture);
+  size_t n = fread(buf, 1, size - 1, capture);
+  buf[n] = '\0';
+  fclose(capture);
+  return c;
+}
+
+START_TEST(bad_collector_options_give_null_and_say_why) {
+  char err[512];
+  struct {
+    ccgc_collector_options options;
+    const char *why;
+  } bad[] = {
+      {{.shape_protocol = (ccgc_shape_protocol)42}, "unknown shape_protocol 42"},
+      {{.marker_threads = 9}, "marker_threads 9 is out of range"},
+      {{.marker_threads = 1000}, "marker_threads 1000 is out of range"},
+      {{.marker_threads = -1}, "marker_threads -1 is out of range"},
+      {{.incremental_step_ms = -1}, "incremental_step_ms -1"},
+      {{.incremental_step_ms = NAN}, "incremental_step_ms nan"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ccgc_collector *c = new_capturing(&bad[i].options, err, sizeof err);
+    ck_assert_msg(c == NULL, "case %zu (%s) was accepted", i, bad[i].why);
+    ck_assert_msg(strstr(err, "ccgc: ccgc_collector_new: "), "case %zu: %s", i, err);
+    ck_assert_msg(strstr(err, bad[i].why), "case %zu: %s", i, err);
+    ck_assert_msg(strstr(err, ".api.argument"), "case %zu: %s", i, err);
+  }
+  /* The limits themselves are fine. */
+  ccgc_collector_options eight = {.marker_threads = 8,
+                                  .shape_protocol = CCGC_SHAPE_LOCK};
+  ccgc_collector *c = new_capturing(&eight, err, sizeof err);
+  ck_assert_ptr_nonnull(c);
+  ck_assert_str_eq(err, "");
+  ccgc_collector_free(c);
+}
+END_TEST
+
+START_TEST(marker_thread_counts_out_of_range_are_misuse) {
+  ccgc_collector *c = ccgc_collector_new(NULL);
+  misuse_log log;
+  misuse_log_install(c, &log);
+  ck_assert_int_eq(ccgc_collector_set_marker_threads(c, -1),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert_int_eq(ccgc_collector_set_marker_threads(c, 9),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert_uint_eq(misuse_log_count(&log), 2);
+  ck_assert_str_eq(misuse_log_entry(&log, 0)->check, ".api.argument");
+  ck_assert(strstr(misuse_log_entry(&log, 0)->message, "-1 threads"));
+  ck_assert_int_eq(ccgc_collector_set_marker_threads(c, 2), CCGC_OK);
+  ck_assert_int_eq(ccgc_collector_set_marker_threads(c, 0), CCGC_OK);
+  ck_assert_uint_eq(misuse_log_count(&log), 2);
+  ccgc_collector_free(c);
+}
+END_TEST
+
+START_TEST(unknown_reasons_and_modes_are_misuse) {
+  ccgc_collector *c = ccgc_collector_new(NULL);
+  v8ish_heap *script = v8ish_heap_new(c, NULL);
+  blinkish_heap *dom = blinkish_heap_new(c, NULL);
+  misuse_log log;
+  misuse_log_install(c, &log);
+  ck_assert_int_eq(ccgc_collect(c, (ccgc_gc_reason)99), CCGC_E_INVALID_ARGUMENT);
+  ck_assert_int_eq(ccgc_incremental_start(c, (ccgc_gc_reason)-1),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert_ptr_null(bridge_new(c, script, dom, (bridge_mode)7));
+  ck_assert_uint_eq(misuse_log_count(&log), 3);
+  for (unsigned i = 0; i < 3; i++)
+    ck_assert_str_eq(misuse_log_entry(&log, i)->check, ".api.argument");
+  ck_assert_uint_eq(ccgc_collector_cycle_count(c), 0);
+  ck_assert_int_eq(ccgc_collector_state(c), CCGC_STATE_IDLE);
+  blinkish_heap_free(dom);
+  v8ish_heap_free(script);
+  ccgc_collector_free(c);
+}
+END_TEST
+
+START_TEST(a_null_dom_heap_is_refused_everywhere) {
+  int x = 0;
+  void *p = &x;
+  ck_assert_int_eq(blinkish_member_set(NULL, p, (void **)&p, NULL),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert_ptr_null(blinkish_alloc(NULL, 1, 16));
+  ck_assert_ptr_null(blinkish_alloc_begin(NULL, 1, 16));
+  blinkish_alloc_commit(NULL, p);
+  ck_assert_uint_eq(blinkish_register_type(NULL, &(blinkish_type_info){"T", NULL, NULL, 0}), 0);
+  ck_assert_uint_eq(blinkish_type_by_name(NULL, "T"), 0);
+  ck_assert_ptr_null(blinkish_persistent_new(NULL, NULL, false));
+  blinkish_persistent_set(NULL, NULL, NULL);
+  ck_assert_ptr_null(blinkish_vector_new(NULL, 4));
+  ck_assert_int_eq(blinkish_vector_append(NULL, p, NULL), CCGC_E_INVALID_ARGUMENT);
+  ck_assert_uint_eq(blinkish_vector_length(NULL, p), 0);
+  ck_assert_ptr_null(blinkish_weak_map_new(NULL));
+  ck_assert_int_eq(blinkish_weak_map_set(NULL, p, p, p), CCGC_E_INVALID_ARGUMENT);
+  ck_assert(!blinkish_weak_map_has(NULL, p, p));
+  ck_assert_int_eq(blinkish_weak_set_add(NULL, p, p), CCGC_E_INVALID_ARGUMENT);
+  ck_assert_int_eq(blinkish_register_prefinalizer(NULL, p, NULL),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert(!blinkish_is_object(NULL, p));
+  ck_assert(!blinkish_is_alive(NULL, p));
+  ck_assert_ptr_null(blinkish_type_name(NULL, p));
+  ck_assert_ptr_null(blinkish_wrappable_slot(NULL, p));
+  ck_assert(!blinkish_in_finalization(NULL));
+  ck_assert_ptr_null(blinkish_heap_collector(NULL));
+  ccgc_heap_stats stats = {.used_bytes = 1};
+  blinkish_heap_stats(NULL, &stats);
+  ck_assert_uint_eq(stats.used_bytes, 0);
+  blinkish_heap_free(NULL);
+  ck_assert_ptr_null(blinkish_heap_new(NULL, NULL));
+}
+END_TEST
+
+START_TEST(a_null_script_heap_is_refused_everywhere) {
+  v8ish_local none = v8ish_local_empty();
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(NULL, &scope);
+  ck_assert_ptr_null(scope.heap);
+  v8ish_handle_scope_close(&scope);
+  ck_assert(v8ish_local_is_empty(v8ish_object_new(NULL)));
+  ck_assert(v8ish_local_is_empty(v8ish_integer(NULL, 1)));
+  ck_assert(v8ish_local_is_empty(v8ish_number_new(NULL, 1.5)));
+  ck_assert(v8ish_local_is_empty(v8ish_string_new(NULL, "x", 1)));
+  ck_assert(v8ish_local_is_empty(v8ish_array_new(NULL)));
+  ck_assert(v8ish_local_is_empty(v8ish_fixed_array_new(NULL, 3)));
+  ck_assert(v8ish_local_is_empty(v8ish_context_new(NULL, none, 2)));
+  ck_assert(v8ish_local_is_empty(v8ish_closure_new(NULL, none, "f")));
+  ck_assert(v8ish_local_is_empty(v8ish_weak_map_new(NULL)));
+  ck_assert_int_eq(v8ish_object_set(NULL, none, "x", none), CCGC_E_INVALID_ARGUMENT);
+  ck_assert_int_eq(v8ish_array_push(NULL, none, none), CCGC_E_INVALID_ARGUMENT);
+  ck_assert_int_eq(v8ish_weak_map_set(NULL, none, none, none), CCGC_E_INVALID_ARGUMENT);
+  ck_assert(v8ish_global_is_null(v8ish_global_new(NULL, none, false)));
+  v8ish_global_free(NULL, (v8ish_global){1, 1});
+  ck_assert_uint_eq(v8ish_type_of(NULL, none), V8ISH_TYPE_COUNT);
+  char buf[4] = "abc";
+  ck_assert_uint_eq(v8ish_string_copy(NULL, none, buf, sizeof buf), 0);
+  ck_assert_ptr_null(v8ish_heap_collector(NULL));
+  v8ish_heap_free(NULL);
+  ck_assert_ptr_null(v8ish_heap_new(NULL, NULL));
+}
+END_TEST
+
+START_TEST(a_null_collector_or_bridge_is_refused_everywhere) {
+  ck_assert_int_eq(ccgc_collect(NULL, CCGC_REASON_TESTING), CCGC_E_INVALID_ARGUMENT);
+  ck_assert_int_eq(ccgc_collector_set_marker_threads(NULL, 1),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert(!ccgc_collector_safepoint(NULL));
+  ck_assert(!ccgc_collector_gc_requested(NULL));
+  ck_assert(!ccgc_incremental_step(NULL, 1.0));
+  ck_assert_ptr_null(ccgc_collector_last_cycle(NULL));
+  ck_assert_int_eq(ccgc_collector_last_error(NULL)->code, CCGC_E_INVALID_ARGUMENT);
+  ccgc_collector_set_error_handler(NULL, NULL, NULL);
+  ccgc_collector_set_verify(NULL, true);
+  ccgc_collector_request_gc(NULL, CCGC_REASON_TESTING);
+  ck_assert_int_eq(ccgc_collector_heap_count(NULL), 0);
+  ccgc_verify_report report;
+  ck_assert(!ccgc_collector_verify_heap(NULL, &report));
+  ck_assert_int_eq(ccgc_collector_take_ownership(NULL), CCGC_E_INVALID_ARGUMENT);
+  ccgc_collector_free(NULL);
+
+  ck_assert_ptr_null(bridge_new(NULL, NULL, NULL, BRIDGE_MODE_UNIFIED));
+  ck_assert(v8ish_local_is_empty(bridge_wrap(NULL, &report)));
+  ck_assert(v8ish_local_is_empty(bridge_wrapper_of(NULL, &report)));
+  ck_assert_ptr_null(bridge_unwrap(NULL, v8ish_local_empty()));
+  ck_assert_int_eq(bridge_attach_wrapper(NULL, &report, v8ish_local_empty()),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert_ptr_null(bridge_weak_map_new(NULL));
+  ck_assert_int_eq(bridge_weak_map_set(NULL, &report, &report, v8ish_local_empty()),
+                   CCGC_E_INVALID_ARGUMENT);
+  bridge_free(NULL);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("arguments");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, bad_collector_options_give_null_and_say_why);
+  tcase_add_test(tc, marker_thread_counts_out_of_range_are_misuse);
+  tcase_add_test(tc, unknown_reasons_and_modes_are_misuse);
+  tcase_add_test(tc, a_null_dom_heap_is_refused_everywhere);
+  tcase_add_test(tc, a_null_script_heap_is_refused_everywhere);
+  tcase_add_test(tc, a_null_collector_or_bridge_is_refused_everywhere);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}

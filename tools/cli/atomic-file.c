@@ -1,0 +1,136 @@
+/* atomic-file.c - output files written completely or not at all
+ * (atomic-file.h). */
+#define _GNU_SOURCE
+#include "atomic-file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void say(char *error, size_t error_size, const char *path, int code) {
+  snprintf(error, error_size, "cannot write '%s': %s", path,
+           code ? strerror(code) : "write error");
+}
+
+static void clear(atomic_file *file) {
+  g_free(file->path);
+  if (file->write_path != file->path) g_free(file->write_path);
+  memset(file, 0, sizeof *file);
+}
+
+/* The mode a new file gets from open(2): 0666 less the umask; an existing
+ * file keeps its own. */
+static mode_t new_mode(const struct stat *existing, bool exists) {
+  if (exists) return existing->st_mode & 07777;
+  mode_t mask = umask(0);
+  umask(mask);
+  return 0666 & ~mask;
+}
+
+bool atomic_file_open(atomic_file *file, const char *path, bool stream, char *error,
+                      size_t error_size) {
+  memset(file, 0, sizeof *file);
+  file->path = g_strdup(path);
+  /* A symbolic link stays one: the temporary goes beside its target. */
+  char *target = realpath(path, NULL);
+  struct stat info;
+  bool exists = stat(path, &info) == 0;
+  if (exists && !S_ISREG(info.st_mode)) {
+    free(target);
+    file->in_place = true;
+    file->write_path = file->path;
+    if (stream && !(file->stream = fopen(path, "w"))) {
+      say(error, error_size, path, errno);
+      clear(file);
+      return false;
+    }
+    return true;
+  }
+  const char *real = exists && target ? target : path;
+  char *dir = g_path_get_dirname(real), *base = g_path_get_basename(real);
+  file->write_path = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
+  g_free(dir);
+  g_free(base);
+  free(target);
+  int fd = mkostemp(file->write_path, O_CLOEXEC);
+  if (fd < 0) {
+    say(error, error_size, path, errno);
+    clear(file);
+    return false;
+  }
+  if (fchmod(fd, new_mode(&info, exists)) != 0 ||
+      (stream && !(file->stream = fdopen(fd, "w")))) {
+    int code = errno;
+    close(fd);
+    unlink(file->write_path);
+    say(error, error_size, path, code);
+    clear(file);
+    return false;
+  }
+  if (!stream) close(fd);
+  return true;
+}
+
+bool atomic_file_commit(atomic_file *file, char *error, size_t error_size) {
+  int code = errno; /* a failed fwrite's, if ferror says it failed */
+  bool ok = true;
+  if (file->stream) {
+    if (fflush(file->stream) != 0) {
+      ok = false;
+      code = errno;
+    } else if (ferror(file->stream)) {
+      ok = false;
+    } else if (!file->in_place && fsync(fileno(file->stream)) != 0 && errno != EINVAL) {
+      ok = false;
+      code = errno;
+    }
+    if (fclose(file->stream) != 0 && ok) {
+      ok = false;
+      code = errno;
+    }
+    file->stream = NULL;
+  }
+  if (ok && !file->in_place && rename(file->write_path, file->path) != 0) {
+    ok = false;
+    code = errno;
+  }
+  if (!ok) {
+    say(error, error_size, file->path, code);
+    if (!file->in_place) unlink(file->write_path);
+  }
+  clear(file);
+  return ok;
+}
+
+void atomic_file_abort(atomic_file *file) {
+  if (file->stream) fclose(file->stream);
+  if (file->write_path && !file->in_place) unlink(file->write_path);
+  clear(file);
+}
+
+bool atomic_file_commit_all(atomic_file *files, size_t count, bool ok, char *error,
+                            size_t error_size) {
+  for (size_t i = 0; i < count; i++) {
+    if (!files[i].path) continue; /* not opened */
+    if (ok)
+      ok = atomic_file_commit(&files[i], error, error_size);
+    else
+      atomic_file_abort(&files[i]);
+  }
+  return ok;
+}
+
+void atomic_file_name_in_message(const atomic_file *files, size_t count, char *message,
+                                 size_t message_size) {
+  GString *text = g_string_new(message);
+  for (size_t i = 0; i < count; i++)
+    if (files[i].path && !files[i].in_place)
+      g_string_replace(text, files[i].write_path, files[i].path, 0);
+  snprintf(message, message_size, "%s", text->str);
+  g_string_free(text, TRUE);
+}
