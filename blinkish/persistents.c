@@ -68,7 +68,9 @@ void blinkish_persistent_set(blinkish_heap *heap,
 
 void blinkish_persistent_free(blinkish_heap *heap,
                               blinkish_persistent *persistent) {
-  if (!persistent) return;
+  if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_persistent_free") ||
+      !persistent)
+    return;
   ccgc_handle_free(&heap->persistents, persistent, "blinkish_persistent_free",
                    NULL); /* .api.live-handle */
 }

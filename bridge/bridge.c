@@ -116,7 +116,8 @@ static bool dom_heap_lives(const bridge *self) {
 }
 
 void bridge_free(bridge *self) {
-  if (!self || self->sig != BRIDGE_SIG) return;
+  if (bridge_check(self, CCGC_CALL_CONFIGURE, "bridge_free") != CCGC_OK)
+    return;
   if (dom_heap_lives(self)) {
     CCGC_MISUSE(errors_of(self), CCGC_E_INVALID_ARGUMENT, ".api.bridge-order",
                 "bridge_free: its DOM heap still lives; free the DOM heap, "
@@ -231,6 +232,8 @@ void *bridge_unwrap(bridge *self, v8ish_local wrapper) {
 }
 
 bridge_script_ref *bridge_script_ref_new(bridge *self, v8ish_local value) {
+  if (bridge_check(self, CCGC_CALL_STORE, "bridge_script_ref_new") != CCGC_OK)
+    return NULL;
   return (bridge_script_ref *)v8ish_traced_make(
       self->script, value, self->mode == BRIDGE_MODE_BASELINE,
       "bridge_script_ref_new");
@@ -238,17 +241,23 @@ bridge_script_ref *bridge_script_ref_new(bridge *self, v8ish_local value) {
 
 void bridge_script_ref_set(bridge *self, bridge_script_ref *ref,
                            v8ish_local value) {
+  if (bridge_check(self, CCGC_CALL_STORE, "bridge_script_ref_set") != CCGC_OK)
+    return;
   v8ish_traced_store(self->script, bridge_ref_slot(ref), value,
                      "bridge_script_ref_set", "script reference");
 }
 
 v8ish_local bridge_script_ref_get(bridge *self, const bridge_script_ref *ref) {
+  if (bridge_check(self, CCGC_CALL_READ, "bridge_script_ref_get") != CCGC_OK)
+    return v8ish_local_empty();
   return v8ish_traced_load(self->script, bridge_ref_slot(ref),
                            "bridge_script_ref_get", "script reference");
 }
 
 void bridge_script_ref_free(bridge *self, bridge_script_ref *ref) {
-  if (!ref) return;
+  if (!ref ||
+      bridge_check(self, CCGC_CALL_STORE, "bridge_script_ref_free") != CCGC_OK)
+    return;
   v8ish_traced_release(self->script, bridge_ref_slot(ref),
                        "bridge_script_ref_free", "script reference");
 }

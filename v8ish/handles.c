@@ -326,10 +326,22 @@ static void traced_store(v8ish_heap *heap, traced_slot *slot, v8ish_value raw,
   v8ish_root_barrier(heap, &slot->value, raw);
 }
 
+/* Storing value into a slot during reclamation: a dead object would dangle
+ * after the sweep (.inv.no-resurrection), whoever holds the slot. */
+static bool refuse_dead(v8ish_heap *heap, v8ish_value raw, bool root,
+                        const char *call) {
+  return v8ish_refuse_resurrection(
+      heap, NULL, raw, call,
+      root ? "a script reference (a root)" : "a traced reference");
+}
+
 v8ish_traced *v8ish_traced_make(v8ish_heap *heap, v8ish_local value,
                                 bool root, const char *call) {
   v8ish_value raw;
-  if (!v8ish_handle_read(heap, value, call, &raw)) return NULL;
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call) ||
+      !v8ish_handle_read(heap, value, call, &raw) ||
+      refuse_dead(heap, raw, root, call))
+    return NULL;
   void *handle;
   traced_slot *slot = ccgc_handle_new(&heap->traced, &handle);
   if (!slot) {
@@ -345,14 +357,18 @@ v8ish_traced *v8ish_traced_make(v8ish_heap *heap, v8ish_local value,
 void v8ish_traced_store(v8ish_heap *heap, v8ish_traced *traced,
                         v8ish_local value, const char *call,
                         const char *what) {
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return;
   traced_slot *slot = ccgc_handle_get(&heap->traced, traced, call, what);
   v8ish_value raw;
-  if (!slot || !v8ish_handle_read(heap, value, call, &raw)) return;
+  if (!slot || !v8ish_handle_read(heap, value, call, &raw) ||
+      refuse_dead(heap, raw, slot->root, call))
+    return;
   traced_store(heap, slot, raw, !v8ish_local_is_empty(value));
 }
 
 v8ish_local v8ish_traced_load(v8ish_heap *heap, const v8ish_traced *traced,
                               const char *call, const char *what) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
   const traced_slot *slot = ccgc_handle_get(&heap->traced, traced, call, what);
   if (!slot || !slot->has_value) return v8ish_local_empty();
   v8ish_value raw = __atomic_load_n(&slot->value, __ATOMIC_ACQUIRE);
@@ -361,6 +377,7 @@ v8ish_local v8ish_traced_load(v8ish_heap *heap, const v8ish_traced *traced,
 
 void v8ish_traced_release(v8ish_heap *heap, v8ish_traced *traced,
                           const char *call, const char *what) {
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return;
   traced_slot *slot = ccgc_handle_get(&heap->traced, traced, call, what);
   if (!slot) return;
   /* A marker thread may still read it through its holder: atomic. */
@@ -396,6 +413,7 @@ v8ish_traced *v8ish_traced_new(v8ish_heap *heap, v8ish_local value) {
 
 void v8ish_traced_set(v8ish_heap *heap, v8ish_traced *traced,
                       v8ish_local value) {
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, "v8ish_traced_set")) return;
   if (!traced) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
                 "v8ish_traced_set: NULL traced reference");

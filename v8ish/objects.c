@@ -236,6 +236,7 @@ static v8ish_value wrapper_class(v8ish_heap *heap, const char *class_name,
 
 v8ish_local v8ish_wrapper_new(v8ish_heap *heap, const char *class_name) {
   const char *call = "v8ish_wrapper_new";
+  if (!v8ish_enter(heap, CCGC_CALL_ALLOCATE, call)) return v8ish_local_empty();
   v8ish_value klass = wrapper_class(heap, class_name ? class_name : "Object", call);
   if (!klass) return v8ish_local_empty();
   word_t *w = new_object_like(heap, klass, call);

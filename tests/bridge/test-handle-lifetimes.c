@@ -5,7 +5,9 @@
  * reused; a wrapper paired by the bridge cannot be re-pointed
  * (.api.one-wrapper); the script heap outlives the bridge and the bridge its
  * DOM heap (.api.bridge-order). Issue 13, defect 4: each of these was a
- * heap-use-after-free inside the library (ASan). */
+ * heap-use-after-free inside the library (ASan). Storing a dead script
+ * object into a script reference from a pre-finalizer is refused
+ * (.inv.no-resurrection), as for global handles. */
 #include <check.h>
 #include <string.h>
 
@@ -227,6 +229,85 @@ START_TEST(heaps_and_bridge_go_in_order) {
 }
 END_TEST
 
+/* --- script references stored from a pre-finalizer ------------------------ */
+
+typedef struct holder {
+  bridge_script_ref *ref; /* a closure only this holder keeps */
+} holder;
+
+static world *current;
+static holder *survivor;
+static struct {
+  bool ran, made_null;
+  unsigned refusals;
+} stored;
+
+static void trace_holder(ccgc_visitor *visitor, void *object) {
+  bridge_trace_script_ref(visitor, ((holder *)object)->ref, "ref");
+}
+
+static void finalize_holder(void *object) {
+  holder *self = object;
+  bridge_script_ref_free(current->bridge, self->ref);
+}
+
+/* The dying holder's closure was found dead: storing it into a reference
+ * that survives would leave it dangling after the sweep. */
+static void store_dead_closure(void *object) {
+  holder *dying = object;
+  v8ish_handle_scope scope; /* its own: reading the dead closure is fine */
+  v8ish_handle_scope_open(current->script, &scope);
+  v8ish_local dead = bridge_script_ref_get(current->bridge, dying->ref);
+  unsigned before = current->errors.count;
+  bridge_script_ref_set(current->bridge, survivor->ref, dead);
+  stored.made_null = bridge_script_ref_new(current->bridge, dead) == NULL;
+  stored.refusals = current->errors.count - before;
+  stored.ran = true;
+  v8ish_handle_scope_close(&scope);
+}
+
+START_TEST(script_references_refuse_resurrection) {
+  for (int mode = 0; mode < 2; mode++) {
+    world w;
+    make_world(&w, mode ? BRIDGE_MODE_BASELINE : BRIDGE_MODE_UNIFIED);
+    current = &w;
+    memset(&stored, 0, sizeof stored);
+    blinkish_type_info info = {"Holder", trace_holder, finalize_holder, 0};
+    blinkish_type_id type = blinkish_register_type(w.dom, &info);
+    survivor = blinkish_alloc(w.dom, type, sizeof(holder));
+    blinkish_persistent *root = blinkish_persistent_new(w.dom, survivor, false);
+    v8ish_local kept = v8ish_object_new(w.script);
+    survivor->ref = bridge_script_ref_new(w.bridge, kept);
+    holder *dying = blinkish_alloc(w.dom, type, sizeof(holder));
+    v8ish_handle_scope inner;
+    v8ish_handle_scope_open(w.script, &inner);
+    dying->ref = bridge_script_ref_new(
+        w.bridge, v8ish_closure_new(w.script, v8ish_local_empty(), "f"));
+    v8ish_handle_scope_close(&inner);
+    ck_assert_int_eq(
+        blinkish_register_prefinalizer(w.dom, dying, store_dead_closure),
+        CCGC_OK);
+    /* Baseline: the dying holder's closure is a root and stays alive. */
+    ccgc_test_collect_verified(w.collector);
+    ck_assert(stored.ran);
+    if (mode == 0) {
+      ck_assert_uint_eq(stored.refusals, 2);
+      ck_assert(stored.made_null);
+      ck_assert_str_eq(ccgc_collector_last_error(w.collector)->check,
+                       ".inv.no-resurrection");
+      ck_assert(v8ish_same(w.script,
+                           bridge_script_ref_get(w.bridge, survivor->ref),
+                           kept));
+    } else {
+      ck_assert_uint_eq(stored.refusals, 0);
+    }
+    ccgc_test_collect_verified(w.collector);
+    blinkish_persistent_free(w.dom, root);
+    free_world(&w);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("handle-lifetimes");
   TCase *tc = tcase_create("core");
@@ -238,6 +319,7 @@ int main(void) {
   tcase_add_test(tc, probes_freed_twice_or_used_after_free_are_refused);
   tcase_add_test(tc, paired_wrappers_cannot_be_repointed);
   tcase_add_test(tc, heaps_and_bridge_go_in_order);
+  tcase_add_test(tc, script_references_refuse_resurrection);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

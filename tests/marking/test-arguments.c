@@ -164,6 +164,9 @@ START_TEST(a_null_script_heap_is_refused_everywhere) {
   char buf[4] = "abc";
   ck_assert_uint_eq(v8ish_string_copy(NULL, none, buf, sizeof buf), 0);
   ck_assert_ptr_null(v8ish_heap_collector(NULL));
+  ck_assert(v8ish_local_is_empty(v8ish_wrapper_new(NULL, "X")));
+  ck_assert_ptr_null(v8ish_traced_new(NULL, none));
+  v8ish_traced_set(NULL, NULL, none);
   v8ish_heap_free(NULL);
   ck_assert_ptr_null(v8ish_heap_new(NULL, NULL));
 }
