@@ -21,17 +21,6 @@ static bool is_object(void *heap, const void *address) {
   return blinkish_is_object(heap, address); /* validation.c: the start map */
 }
 
-/* The for_each_object op: its callers (the inspection library's walk, the
- * verifiers) run host code for each object; it may read the heaps, never
- * change them (.api.no-heap-calls-in-callbacks). */
-static void each_object(void *data, void (*fn)(void *, void *), void *arg) {
-  blinkish_heap *heap = data;
-  ccgc_call_context outer =
-      ccgc_collector_enter_context(heap->base.collector, CCGC_CONTEXT_WALK);
-  blinkish_each_object(heap, fn, arg);
-  ccgc_collector_leave_context(heap->base.collector, outer);
-}
-
 /* A collection's calls in their order, then introspection. */
 static const ccgc_heap_ops dom_ops = {
     .name = "dom",
@@ -41,7 +30,7 @@ static const ccgc_heap_ops dom_ops = {
     .pre_reclaim = blinkish_run_prefinalizers,
     .finalize = blinkish_finalize_dead, .reclaim = blinkish_sweep,
     .object_size = object_size, .type_name = blinkish_object_type_name,
-    .for_each_object = each_object, .stats = ccgc_heap_base_stats,
+    .for_each_object = blinkish_each_object, .stats = ccgc_heap_base_stats,
     .is_object = is_object,
 };
 

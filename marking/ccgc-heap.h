@@ -115,6 +115,11 @@ bool ccgc_collector_is_live(const ccgc_collector *collector);
  * id out of range (ccgc_collector_heap_count bounds the ids). */
 void *ccgc_collector_heap(const ccgc_collector *collector, int heap_id,
                           const ccgc_heap_ops **ops);
+/* Calls fn for every object of heap heap_id (for_each_object) in the walk
+ * context: fn may read the heaps, never change them. */
+void ccgc_collector_for_each_object(ccgc_collector *collector, int heap_id,
+                                    void (*fn)(void *object, void *data),
+                                    void *data);
 /* Reports the roots of every attached heap to visitor, in heap order. */
 void ccgc_collector_trace_all_roots(ccgc_collector *collector,
                                     ccgc_visitor *visitor);

@@ -230,7 +230,8 @@ bool ccgc_collector_is_object(ccgc_collector *collector, const void *address,
   if (!slot->heap) return false;
   if (slot->ops->is_object) return slot->ops->is_object(slot->heap, address);
   object_search search = {address, false}; /* a heap without the op */
-  slot->ops->for_each_object(slot->heap, find_object, &search);
+  ccgc_collector_for_each_object(collector, page->heap_id, find_object,
+                                 &search);
   return search.found;
 }
 
@@ -380,6 +381,20 @@ void *ccgc_collector_heap(const ccgc_collector *collector, int heap_id,
     return NULL;
   *ops = collector->heaps[heap_id].ops;
   return collector->heaps[heap_id].heap;
+}
+
+void ccgc_collector_for_each_object(ccgc_collector *collector, int heap_id,
+                                    void (*fn)(void *object, void *data),
+                                    void *data) {
+  if (heap_id < 0 || heap_id >= collector->heap_count) return;
+  ccgc_heap_slot *slot = &collector->heaps[heap_id];
+  if (!slot->heap) return;
+  /* fn is host code (walk callbacks) or reaches it: it may read the heaps,
+   * never change them (.api.no-heap-calls-in-callbacks). */
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_WALK);
+  slot->ops->for_each_object(slot->heap, fn, data);
+  ccgc_collector_leave_context(collector, outer);
 }
 
 void ccgc_collector_trace_all_roots(ccgc_collector *collector,

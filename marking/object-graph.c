@@ -35,10 +35,8 @@ void ccgc_object_set_init(ccgc_pointer_map *set, ccgc_collector *collector) {
   }
   ccgc_pointer_map_init(set, expected);
   for (int id = 0; id < collector->heap_count; id++) {
-    ccgc_heap_slot *slot = &collector->heaps[id];
-    if (!slot->heap) continue;
     object_collection collection = {set, (uint32_t)id + 1};
-    slot->ops->for_each_object(slot->heap, collect_object, &collection);
+    ccgc_collector_for_each_object(collector, id, collect_object, &collection);
   }
 }
 

@@ -144,9 +144,7 @@ static void verify(ccgc_collector *collector, ccgc_verify_report *report,
     black_check check = {{&black_check_ops}, &state, &objects, NULL, NULL};
     for (int id = 0; id < collector->heap_count; id++) {
       check.heap = &collector->heaps[id];
-      if (check.heap->heap)
-        check.heap->ops->for_each_object(check.heap->heap, black_check_object,
-                                         &check);
+      ccgc_collector_for_each_object(collector, id, black_check_object, &check);
     }
   }
   ccgc_pointer_map_destroy(&objects);

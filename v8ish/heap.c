@@ -22,17 +22,6 @@ static void process_weakness(void *data) {
 
 static void after_collection(void *data) { v8ish_run_pending_callbacks(data); }
 
-/* The for_each_object op: its callers (the inspection library's walk, the
- * verifiers) run host code for each object; it may read the heaps, never
- * change them (.api.no-heap-calls-in-callbacks). */
-static void each_object(void *data, void (*fn)(void *, void *), void *arg) {
-  v8ish_heap *heap = data;
-  ccgc_call_context outer =
-      ccgc_collector_enter_context(heap->base.collector, CCGC_CONTEXT_WALK);
-  v8ish_each_object(heap, fn, arg);
-  ccgc_collector_leave_context(heap->base.collector, outer);
-}
-
 /* A collection's calls in their order, then introspection. */
 static const ccgc_heap_ops script_ops = {
     .name = "script",
@@ -42,7 +31,7 @@ static const ccgc_heap_ops script_ops = {
     .process_weakness = process_weakness, .reclaim = v8ish_space_sweep,
     .after_collection = after_collection,
     .object_size = v8ish_object_size, .type_name = v8ish_object_type_name,
-    .for_each_object = each_object, .stats = ccgc_heap_base_stats,
+    .for_each_object = v8ish_each_object, .stats = ccgc_heap_base_stats,
     .is_object = v8ish_is_object,
 };
 

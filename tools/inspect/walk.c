@@ -99,7 +99,8 @@ ccgc_status ccgc_collector_walk(ccgc_collector *collector,
       object_walk walk = {id, NULL, NULL, callbacks,
                           pass == 1 ? &visitor : NULL};
       walk.heap = ccgc_collector_heap(collector, id, &walk.ops);
-      if (walk.heap) walk.ops->for_each_object(walk.heap, walk_object, &walk);
+      if (walk.heap)
+        ccgc_collector_for_each_object(collector, id, walk_object, &walk);
     }
   }
   return CCGC_OK;
