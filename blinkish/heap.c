@@ -34,16 +34,19 @@ static const ccgc_heap_ops dom_ops = {
     .is_object = is_object,
 };
 
+/* What the collector's stats op reports, for the host. */
+void blinkish_heap_stats(blinkish_heap *heap, ccgc_heap_stats *out) {
+  ccgc_heap_base_public_stats((const ccgc_heap_base *)heap, BLINKISH_SIG, out,
+                              "blinkish_heap_stats");
+}
+
 /* --- creation ----------------------------------------------------------- */
 
 blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
                                  const blinkish_heap_options *options) {
-  if (!ccgc_collector_is_live(collector) ||
-      ccgc_gate_check(collector, ccgc_collector_gate(collector),
-                      CCGC_CALL_CONFIGURE, "blinkish_heap_new") != CCGC_OK)
-    return NULL;
   blinkish_heap *heap =
-      ccgc_heap_base_new(sizeof *heap, BLINKISH_SIG, collector, options);
+      ccgc_heap_base_new(sizeof *heap, BLINKISH_SIG, collector, options,
+                         "blinkish_heap_new");
   if (!heap) return NULL;
   heap->not_constructed = g_ptr_array_new();
   pthread_mutex_init(&heap->not_constructed_lock, NULL);
@@ -100,14 +103,6 @@ void blinkish_heap_free(blinkish_heap *heap) {
 }
 
 ccgc_collector *blinkish_heap_collector(blinkish_heap *heap) {
-  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_heap_collector"))
-    return NULL;
-  return heap->base.collector;
-}
-
-void blinkish_heap_stats(blinkish_heap *heap, ccgc_heap_stats *out) {
-  if (!out) return;
-  memset(out, 0, sizeof *out);
-  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_heap_stats")) return;
-  ccgc_heap_base_stats(&heap->base, out);
+  return ccgc_heap_base_public_collector((const ccgc_heap_base *)heap,
+                                         BLINKISH_SIG, "blinkish_heap_collector");
 }

@@ -11,8 +11,13 @@ static size_t configured_soft_limit(const ccgc_heap_options *options) {
 }
 
 void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,
-                         const ccgc_heap_options *options) {
-  if (!ccgc_collector_is_live(collector)) return NULL;
+                         const ccgc_heap_options *options, const char *call) {
+  /* Creating a heap configures the collector: owner thread, outside any
+   * collection or callback (the threading contract, ccgc.h). */
+  if (!ccgc_collector_is_live(collector) ||
+      ccgc_gate_check(collector, ccgc_collector_gate(collector),
+                      CCGC_CALL_CONFIGURE, call) != CCGC_OK)
+    return NULL;
   ccgc_heap_base *base = calloc(1, size);
   if (!base) return NULL;
   base->sig = sig;
@@ -55,4 +60,18 @@ void ccgc_heap_base_stats(void *heap, ccgc_heap_stats *out) {
   out->page_count =
       base->space.normal_page_count + base->space.large_page_count;
   out->limit_bytes = base->options.limit_bytes;
+}
+
+ccgc_collector *ccgc_heap_base_public_collector(const ccgc_heap_base *base,
+                                               uint32_t sig, const char *call) {
+  return ccgc_heap_base_enter(base, sig, CCGC_CALL_READ, call) ? base->collector
+                                                               : NULL;
+}
+
+void ccgc_heap_base_public_stats(const ccgc_heap_base *base, uint32_t sig,
+                                 ccgc_heap_stats *out, const char *call) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (ccgc_heap_base_enter(base, sig, CCGC_CALL_READ, call))
+    ccgc_heap_base_stats((void *)base, out);
 }

@@ -9,7 +9,8 @@
  *
  * Legal call order, for a heap:
  *
- *   my_heap *h = ccgc_heap_base_new(sizeof *h, MY_SIG, collector, options);
+ *   my_heap *h = ccgc_heap_base_new(sizeof *h, MY_SIG, collector, options,
+ *                                   "my_heap_new");
  *   ... the heap's own fields ...
  *   if (!ccgc_heap_base_attach(&h->base, &my_ops)) ... undo, free ...
  *   ... allocate: ccgc_page_space_map(&h->base.space, ...), then
@@ -48,9 +49,11 @@ typedef struct ccgc_heap_base {
 /* A zeroed heap struct of `size` bytes whose first member is a ccgc_heap_base,
  * filled in for collector: signature, the cached barrier and error sink,
  * options (NULL: none) and the soft limit they give, an empty page space. Not
- * attached yet. NULL if collector is NULL or memory is short. */
+ * attached yet. NULL if collector is NULL, memory is short, or call (the
+ * public function creating the heap, named in the error) breaks the
+ * threading contract. */
 void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,
-                         const ccgc_heap_options *options);
+                         const ccgc_heap_options *options, const char *call);
 /* Attaches the heap to its collector with ops (which must outlive it); false
  * with the collector's error recorded if it refused (full, incomplete ops). */
 bool ccgc_heap_base_attach(ccgc_heap_base *base, const ccgc_heap_ops *ops);
@@ -84,5 +87,13 @@ static inline bool ccgc_heap_base_enter(const ccgc_heap_base *base,
   if (__builtin_expect(!base || base->sig != sig, 0)) return false;
   return ccgc_gate_check(base->collector, base->gate, kind, call) == CCGC_OK;
 }
+
+/* The public <heap>_heap_collector and <heap>_heap_stats of every heap:
+ * the entry check, then the base's collector / statistics (out zeroed when
+ * the check fails). */
+ccgc_collector *ccgc_heap_base_public_collector(const ccgc_heap_base *base,
+                                               uint32_t sig, const char *call);
+void ccgc_heap_base_public_stats(const ccgc_heap_base *base, uint32_t sig,
+                                 ccgc_heap_stats *out, const char *call);
 
 #endif /* CCGC_HEAP_BASE_H */

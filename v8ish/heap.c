@@ -82,12 +82,9 @@ static bool bootstrap(v8ish_heap *heap) {
 
 v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
                            const v8ish_heap_options *options) {
-  if (!ccgc_collector_is_live(collector) ||
-      ccgc_gate_check(collector, ccgc_collector_gate(collector),
-                      CCGC_CALL_CONFIGURE, "v8ish_heap_new") != CCGC_OK)
-    return NULL;
   v8ish_heap *heap =
-      ccgc_heap_base_new(sizeof *heap, V8ISH_SIG, collector, options);
+      ccgc_heap_base_new(sizeof *heap, V8ISH_SIG, collector, options,
+                         "v8ish_heap_new");
   if (!heap) return NULL;
   heap->wrapper_classes =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -137,13 +134,11 @@ void v8ish_heap_leave_bridge(v8ish_heap *heap, v8ish_bridge_link *link) {
 }
 
 ccgc_collector *v8ish_heap_collector(v8ish_heap *heap) {
-  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_heap_collector")) return NULL;
-  return heap->base.collector;
+  return ccgc_heap_base_public_collector((const ccgc_heap_base *)heap,
+                                         V8ISH_SIG, "v8ish_heap_collector");
 }
 
 void v8ish_heap_stats(v8ish_heap *heap, ccgc_heap_stats *out) {
-  if (!out) return;
-  memset(out, 0, sizeof *out);
-  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_heap_stats")) return;
-  ccgc_heap_base_stats(&heap->base, out);
+  ccgc_heap_base_public_stats((const ccgc_heap_base *)heap, V8ISH_SIG, out,
+                              "v8ish_heap_stats");
 }
