@@ -44,9 +44,8 @@ void blinkish_heap_stats(blinkish_heap *heap, ccgc_heap_stats *out) {
 
 blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
                                  const blinkish_heap_options *options) {
-  blinkish_heap *heap =
-      ccgc_heap_base_new(sizeof *heap, BLINKISH_SIG, collector, options,
-                         "blinkish_heap_new");
+  blinkish_heap *heap = ccgc_heap_base_new(
+      sizeof *heap, BLINKISH_SIG, collector, options, "blinkish_heap_new");
   if (!heap) return NULL;
   heap->not_constructed = g_ptr_array_new();
   pthread_mutex_init(&heap->not_constructed_lock, NULL);
