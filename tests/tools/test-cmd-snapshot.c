@@ -1,0 +1,155 @@
+/* test-cmd-snapshot.c - the `ccgc snapshot` command (tools/cli/cmd-snapshot.c)
+ * run as a user runs it: bad input answered with a usage error, and a series
+ * of snapshots whose files parse (json-glib) with the node and edge counts
+ * their points print. The format itself: test-heap-snapshot.c. */
+#include <check.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccgc-test.h"
+#include "run-command.h"
+
+#define NODE_FIELDS 7
+
+static void expect_usage_error(const char *args, const char *message) {
+  command_result result = run_ccgc(args);
+  ck_assert_msg(result.exit_code == 2, "ccgc %s: exit %d", args, result.exit_code);
+  ck_assert_msg(strstr(result.err, message), "ccgc %s: stderr '%s'", args, result.err);
+  ck_assert_str_eq(result.out, "");
+  command_result_free(&result);
+}
+
+START_TEST(the_command_answers_bad_input) {
+  command_result result = run_ccgc("snapshot --help");
+  ck_assert_int_eq(result.exit_code, 0);
+  ck_assert(strstr(result.out, "usage: ccgc snapshot") && strstr(result.out, "--series DIR"));
+  command_result_free(&result);
+  result = run_ccgc("help snapshot");
+  ck_assert_int_eq(result.exit_code, 0);
+  ck_assert(strstr(result.out, "usage: ccgc snapshot"));
+  command_result_free(&result);
+  result = run_ccgc("--help");
+  ck_assert(strstr(result.out, "snapshot"));
+  command_result_free(&result);
+  expect_usage_error("snapshot --bogus",
+                     "ccgc snapshot: unknown option '--bogus' (try 'ccgc snapshot --help')");
+  expect_usage_error("snapshot --out", "ccgc snapshot: option '--out' needs a value");
+  expect_usage_error("snapshot --at 4", "--at 4 is out of range: the points are 1 (baseline)");
+  expect_usage_error("snapshot --at 0", "--at 0 is out of range");
+  expect_usage_error("snapshot --at later", "unknown point 'later'");
+  expect_usage_error("snapshot --series /tmp/x --at 2", "--series writes every point");
+  expect_usage_error("snapshot page.html", "unexpected argument 'page.html'");
+
+  char *dir = make_temp_dir();
+  char *file = g_build_filename(dir, "plain-file", NULL);
+  ck_assert(g_file_set_contents(file, "x", 1, NULL));
+  char *args = g_strdup_printf("snapshot --out %s/under-a-file.heapsnapshot", file);
+  result = run_ccgc(args);
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "ccgc snapshot: cannot write"), "%s", result.err);
+  command_result_free(&result);
+  g_free(args);
+  args = g_strdup_printf("snapshot --series %s", file);
+  result = run_ccgc(args);
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "ccgc snapshot: cannot create"), "%s", result.err);
+  command_result_free(&result);
+  g_free(args);
+  result = run_ccgc("snapshot --out /dev/full");
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "cannot write '/dev/full'"), "%s", result.err);
+  command_result_free(&result);
+  args = g_strdup_printf("snapshot --page %s/missing.html --out %s/x.heapsnapshot", dir, dir);
+  result = run_ccgc(args);
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "cannot read"), "%s", result.err);
+  command_result_free(&result);
+  g_free(args);
+  remove(file);
+  g_free(file);
+  char *x = g_build_filename(dir, "x.heapsnapshot", NULL);
+  remove(x);
+  g_free(x);
+  remove(dir);
+  free(dir);
+}
+END_TEST
+
+static JsonObject *parse_file(JsonParser *parser, const char *path) {
+  GError *error = NULL;
+  ck_assert_msg(json_parser_load_from_file(parser, path, &error), "%s: %s", path,
+                error ? error->message : "");
+  return json_node_get_object(json_parser_get_root(parser));
+}
+
+START_TEST(the_command_writes_a_series) {
+  char *dir = make_temp_dir();
+  char *args = g_strdup_printf("snapshot --series %s", dir);
+  command_result result = run_ccgc(args);
+  ck_assert_msg(result.exit_code == 0, "exit %d: %s", result.exit_code, result.err);
+  ck_assert(strstr(result.out, "baseline") && strstr(result.out, "wrapper pairs merged"));
+  command_result_free(&result);
+  g_free(args);
+  char *expected_path = g_build_filename(dir, "expected.json", NULL);
+  JsonParser *expected_parser = json_parser_new();
+  JsonObject *expected = parse_file(expected_parser, expected_path);
+  JsonObject *points = json_object_get_object_member(expected, "snapshots");
+  const char *names[] = {"baseline", "target", "final"};
+  for (int i = 0; i < 3; i++) {
+    JsonObject *point = json_object_get_object_member(points, names[i]);
+    char *path = g_build_filename(dir, json_object_get_string_member(point, "file"), NULL);
+    JsonParser *parser = json_parser_new();
+    JsonObject *root = parse_file(parser, path);
+    ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(root, "nodes")),
+                      NODE_FIELDS * json_object_get_int_member(point, "node_count"));
+    ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(root, "edges")),
+                      3 * json_object_get_int_member(point, "edge_count"));
+    g_object_unref(parser);
+    remove(path);
+    g_free(path);
+    /* One point alone (--at, by name and by number) is the same snapshot. */
+    char *single = g_strdup_printf("%s/single.heapsnapshot", dir);
+    char *at = i == 1 ? g_strdup("2") : g_strdup(names[i]);
+    args = g_strdup_printf("snapshot --quiet --at %s --out %s", at, single);
+    result = run_ccgc(args);
+    ck_assert_msg(result.exit_code == 0, "%s: exit %d: %s", args, result.exit_code, result.err);
+    ck_assert_str_eq(result.out, "");
+    command_result_free(&result);
+    parser = json_parser_new();
+    root = parse_file(parser, single);
+    ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(root, "nodes")),
+                      NODE_FIELDS * json_object_get_int_member(point, "node_count"));
+    g_object_unref(parser);
+    remove(single);
+    g_free(single);
+    g_free(at);
+    g_free(args);
+  }
+  /* The scenario's leak: #modal is detached in final, and leaked. */
+  JsonArray *detached =
+      json_object_get_array_member(json_object_get_object_member(points, "final"), "detached");
+  JsonArray *leaked = json_object_get_array_member(expected, "leaked");
+  ck_assert_uint_eq(json_array_get_length(detached), 7); /* div, 3 buttons, 3 texts */
+  ck_assert_uint_eq(json_array_get_length(leaked), 7);
+  ck_assert_str_eq(json_object_get_string_member(json_array_get_object_element(leaked, 0), "label"),
+                   "#modal");
+  g_object_unref(expected_parser);
+  remove(expected_path);
+  g_free(expected_path);
+  remove(dir);
+  free(dir);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("cmd-snapshot");
+  TCase *command = tcase_create("command");
+  tcase_set_timeout(command, 120);
+  tcase_add_test(command, the_command_answers_bad_input);
+  tcase_add_test(command, the_command_writes_a_series);
+  suite_add_tcase(suite, command);
+  return ccgc_test_run(suite);
+}
