@@ -7,6 +7,7 @@
 
 void blinkish_persistents_init(blinkish_heap *heap) {
   ccgc_handle_table_init(&heap->persistents, "persistent", heap->base.errors);
+  heap->persistents.owner = heap->base.collector; /* blinkish_persistent_get */
 }
 
 blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
@@ -39,8 +40,8 @@ blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
 
 void *blinkish_persistent_get(const blinkish_persistent *persistent) {
   if (!persistent) return NULL;
-  const persistent_node *node = ccgc_handle_get_unowned(
-      persistent, "blinkish_persistent_get", NULL, NULL);
+  const persistent_node *node =
+      ccgc_handle_read_unowned(persistent, "blinkish_persistent_get", NULL);
   return node ? node->object : NULL;
 }
 

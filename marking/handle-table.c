@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gate.h"
 #include "invariant-check.h" /* CCGC_MISUSE */
 
 #define CHUNK_MAGIC 0x48534c54u /* "HSLT" */
@@ -144,6 +145,22 @@ void *ccgc_handle_get_unowned(const void *handle, const char *call,
                              ~(uintptr_t)(CCGC_HANDLE_CHUNK_BYTES - 1));
   if (header->magic != CHUNK_MAGIC) return NULL; /* no table to report to */
   if (table_out) *table_out = header->table;
+  return checked(header->table, handle, call, what, false);
+}
+
+void *ccgc_handle_read_unowned(const void *handle, const char *call,
+                               const char *what) {
+  if (!handle) return NULL;
+  const chunk_header *header =
+      (const chunk_header *)((uintptr_t)handle &
+                             ~(uintptr_t)(CCGC_HANDLE_CHUNK_BYTES - 1));
+  if (header->magic != CHUNK_MAGIC) return NULL; /* no table to report to */
+  /* The chunk header never changes while the table lives: reading it is
+   * safe on any thread; the slot is read only on the owner's. */
+  ccgc_collector *owner = header->table->owner;
+  if (owner && ccgc_gate_check(owner, ccgc_collector_gate(owner),
+                               CCGC_CALL_READ, call) != CCGC_OK)
+    return NULL;
   return checked(header->table, handle, call, what, false);
 }
 

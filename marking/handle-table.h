@@ -68,6 +68,9 @@ typedef struct ccgc_handle_table {
   size_t free_count;
   ccgc_handle_slot *fresh, *fresh_end; /* never used slots of the last chunk */
   size_t live_count;
+  /* The collector whose threading contract the host's unowned reads keep
+   * (ccgc_handle_read_unowned); NULL: none. */
+  struct ccgc_collector *owner;
 } ccgc_handle_table;
 
 void ccgc_handle_table_init(ccgc_handle_table *table, const char *kind,
@@ -103,6 +106,15 @@ bool ccgc_handle_free(ccgc_handle_table *table, const void *handle,
 void *ccgc_handle_get_unowned(const void *handle, const char *call,
                               const char *what,
                               ccgc_handle_table **table_out);
+
+/* For the host's reads that are given neither heap nor collector
+ * (blinkish_persistent_get, ccgc_probe_collected, _label, _address): the
+ * table is found from the handle's chunk, then its owner's threading
+ * contract is checked (a read: the owner thread, any context; otherwise
+ * misuse, CCGC_E_WRONG_THREAD, .api.mutator-thread) before the slot is read,
+ * then the handle as ccgc_handle_get does. NULL when refused. */
+void *ccgc_handle_read_unowned(const void *handle, const char *call,
+                               const char *what);
 
 /* The payload of the slot a handle names, unchecked: for marker threads and
  * trace callbacks, on a handle that was handed out while the table lives (a

@@ -67,6 +67,7 @@ static probe_set *probe_set_of(ccgc_collector *collector, bool create) {
   if (!set) return NULL;
   ccgc_handle_table_init(&set->probes, "probe",
                          ccgc_collector_error_sink(collector));
+  set->probes.owner = collector; /* ccgc_probe_collected, _label, _address */
   if (ccgc_collector_add_listener(collector, &probe_listener, set) != CCGC_OK) {
     ccgc_handle_table_destroy(&set->probes);
     free(set);
@@ -120,19 +121,19 @@ ccgc_probe *ccgc_probe_new(ccgc_collector *collector, void *address,
 
 bool ccgc_probe_collected(const ccgc_probe *probe) {
   const probe_slot *slot =
-      ccgc_handle_get_unowned(probe, "ccgc_probe_collected", "probe", NULL);
+      ccgc_handle_read_unowned(probe, "ccgc_probe_collected", "probe");
   return slot && slot->collected;
 }
 
 const char *ccgc_probe_label(const ccgc_probe *probe) {
   const probe_slot *slot =
-      ccgc_handle_get_unowned(probe, "ccgc_probe_label", "probe", NULL);
+      ccgc_handle_read_unowned(probe, "ccgc_probe_label", "probe");
   return slot ? slot->label : NULL;
 }
 
 void *ccgc_probe_address(const ccgc_probe *probe) {
   const probe_slot *slot =
-      ccgc_handle_get_unowned(probe, "ccgc_probe_address", "probe", NULL);
+      ccgc_handle_read_unowned(probe, "ccgc_probe_address", "probe");
   return slot ? slot->address : NULL;
 }
 
