@@ -7,41 +7,15 @@
 #include <check.h>
 #include <string.h>
 
-#include "bridge.h"
+#include "bridge-world.h"
 #include "ccgc-inspect.h"
 #include "ccgc-probe.h"
 #include "ccgc-test.h"
 
-typedef struct world {
-  ccgc_collector *collector;
-  v8ish_heap *script;
-  blinkish_heap *dom;
-  bridge *bridge;
-  blinkish_type_id type;
-  ccgc_test_errors errors;
-  v8ish_handle_scope scope;
-} world;
+typedef bridge_world world;
 
-static void make_world(world *w) {
-  ccgc_collector_options options = {.verify = true};
-  w->collector = ccgc_collector_new(&options);
-  w->script = v8ish_heap_new(w->collector, NULL);
-  w->dom = blinkish_heap_new(w->collector, NULL);
-  w->bridge = bridge_new(w->collector, w->script, w->dom, BRIDGE_MODE_UNIFIED);
-  blinkish_type_info info = {"HTMLDivElement", NULL, NULL,
-                             BLINKISH_TYPE_WRAPPABLE};
-  w->type = blinkish_register_type(w->dom, &info);
-  ccgc_test_capture_errors(w->collector, &w->errors);
-  v8ish_handle_scope_open(w->script, &w->scope);
-}
-
-static void free_world(world *w) {
-  v8ish_handle_scope_close(&w->scope);
-  blinkish_heap_free(w->dom);
-  bridge_free(w->bridge);
-  v8ish_heap_free(w->script);
-  ccgc_collector_free(w->collector);
-}
+static void make_world(world *w) { bridge_world_init(w, BRIDGE_MODE_UNIFIED); }
+static void free_world(world *w) { bridge_world_free(w); }
 
 /* A DOM object that a collection reclaimed: its cell is free space now. */
 static void *reclaimed_dom_object(world *w) {
