@@ -16,14 +16,16 @@ static char *slurp(const char *path) {
   return copy;
 }
 
-command_result run_ccgc(const char *args) {
+command_result run_ccgc_with(const char *prefix, const char *args,
+                             const char *stdout_target) {
   const char *dir = getenv("CCGC_BINARY_DIR");
   command_result result = {-1, NULL, NULL};
   char *tmp = make_temp_dir();
   char *out = g_build_filename(tmp, "out", NULL);
   char *err = g_build_filename(tmp, "err", NULL);
-  char *command = g_strdup_printf("%s/tools/ccgc %s >%s 2>%s", dir ? dir : ".",
-                                  args, out, err);
+  char *command = g_strdup_printf("%s %s/tools/ccgc %s >%s 2>%s",
+                                  prefix ? prefix : "", dir ? dir : ".", args,
+                                  stdout_target ? stdout_target : out, err);
   int status = system(command);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   result.out = slurp(out);
@@ -36,6 +38,10 @@ command_result run_ccgc(const char *args) {
   g_free(err);
   free(tmp);
   return result;
+}
+
+command_result run_ccgc(const char *args) {
+  return run_ccgc_with(NULL, args, NULL);
 }
 
 void command_result_free(command_result *result) {

@@ -10,6 +10,11 @@ typedef struct command_result {
 
 /* Runs "$CCGC_BINARY_DIR/tools/ccgc ARGS" through the shell. */
 command_result run_ccgc(const char *args);
+/* Runs "PREFIX $CCGC_BINARY_DIR/tools/ccgc ARGS >STDOUT" (PREFIX NULL: none,
+ * e.g. "ulimit -f 8;"; stdout_target NULL: captured in out, else the
+ * command's standard output goes there, e.g. /dev/full). */
+command_result run_ccgc_with(const char *prefix, const char *args,
+                             const char *stdout_target);
 void command_result_free(command_result *result);
 /* A fresh temporary directory (freed by the caller with free()). */
 char *make_temp_dir(void);

@@ -16,33 +16,8 @@
 #include "ccgc-test.h"
 #include "run-command.h"
 
-/* Runs "PREFIX ccgc ARGS >STDOUT 2>ERR" through the shell; stdout_target
- * NULL captures standard output. */
 static command_result run(const char *prefix, const char *args, const char *stdout_target) {
-  const char *dir = getenv("CCGC_BINARY_DIR");
-  char *tmp = make_temp_dir();
-  char *out = g_build_filename(tmp, "out", NULL);
-  char *err = g_build_filename(tmp, "err", NULL);
-  char *command = g_strdup_printf("%s %s/tools/ccgc %s >%s 2>%s", prefix ? prefix : "",
-                                  dir ? dir : ".", args, stdout_target ? stdout_target : out,
-                                  err);
-  int status = system(command);
-  command_result result = {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-                           NULL, NULL};
-  gchar *text = NULL;
-  result.out = g_file_get_contents(out, &text, NULL, NULL) ? strdup(text) : strdup("");
-  g_free(text);
-  text = NULL;
-  result.err = g_file_get_contents(err, &text, NULL, NULL) ? strdup(text) : strdup("");
-  g_free(text);
-  remove(out);
-  remove(err);
-  remove(tmp);
-  g_free(command);
-  g_free(out);
-  g_free(err);
-  free(tmp);
-  return result;
+  return run_ccgc_with(prefix, args, stdout_target);
 }
 
 static int compare_names(const void *a, const void *b) {
