@@ -40,7 +40,28 @@ typedef struct ccgc_event_listener {
   void (*cycle_end)(void *data, const ccgc_cycle_stats *stats);
   /* ccgc_collector_free is freeing the collector: release data. */
   void (*collector_freed)(void *data);
+
+  /* Minor collections (ccgc_collect_minor). They may come between the
+   * cycle_start and the cycle_end of a full cycle that marks
+   * incrementally. minor_start: before anything moves; same rules as
+   * cycle_start. */
+  void (*minor_start)(void *data, ccgc_gc_reason reason);
+  /* Every survivor is copied and every reference updated, and the old
+   * copies are still readable: ccgc_collector_relocated says where each
+   * object that was young went (or that it died). Inside the collection:
+   * read only. */
+  void (*minor_done)(void *data);
+  /* The minor collection is over (weak callbacks ran); stats is its record
+   * (ccgc_collector_last_minor). Outside the collection. */
+  void (*minor_end)(void *data, const ccgc_minor_stats *stats);
 } ccgc_event_listener;
+
+/* Inside a minor_done listener: the new address of the object that started
+ * at address before the minor collection, address itself if it did not
+ * move (an old object, an object of a heap without a young generation, a
+ * young large object promoted in place), or NULL if it died in this minor
+ * collection. Outside minor_done, address itself. */
+void *ccgc_collector_relocated(ccgc_collector *collector, const void *address);
 
 /* Adds a listener; the same (listener, data) pair may be added once.
  * CCGC_E_IN_COLLECTION inside a collection, CCGC_E_INVALID_ARGUMENT for a

@@ -10,6 +10,13 @@
 typedef struct ccgc_heap_options {
   size_t limit_bytes;      /* hard limit on committed bytes; 0 = none  */
   size_t soft_limit_bytes; /* request a GC above this; 0 = automatic   */
+  /* The script heap's young generation (docs/script-heap.md): bounds of
+   * one semi-space, between which its size adapts to survival (0: the
+   * defaults, 1 MiB and 16 MiB); the heap's limits cover both generations.
+   * no_young_generation: every object is allocated old (no scavenges). The
+   * DOM heap has no young generation and ignores these. */
+  size_t young_min_bytes, young_max_bytes;
+  int no_young_generation;
 } ccgc_heap_options;
 
 #endif /* CCGC_HEAP_OPTIONS_H */

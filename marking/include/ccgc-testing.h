@@ -46,4 +46,13 @@ void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
 void ccgc_collector_set_step_objects(ccgc_collector *collector,
                                      size_t objects);
 
+/* Minor collections ignore the remembered set (the old-to-young slots the
+ * barrier recorded), so a young object referenced only from an old one is
+ * lost: the stress driver then fails. */
+void ccgc_collector_disable_remembered_set(ccgc_collector *collector,
+                                           bool disabled);
+/* Minor collections ignore traced references (held by DOM objects) as roots,
+ * so a young wrapper held only by its DOM object is lost. */
+void ccgc_collector_drop_traced_roots(ccgc_collector *collector, bool dropped);
+
 #endif /* CCGC_TESTING_H */

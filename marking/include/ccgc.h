@@ -64,6 +64,8 @@ typedef enum ccgc_gc_reason {
   CCGC_REASON_IDLE,
   CCGC_REASON_MEMORY_PRESSURE,
   CCGC_REASON_TEARDOWN,
+  /* The script heap's nursery is full: the next safepoint scavenges. */
+  CCGC_REASON_ALLOCATION_FAILURE,
   CCGC_REASON_COUNT
 } ccgc_gc_reason;
 
@@ -105,6 +107,9 @@ typedef struct ccgc_collector_options {
   int marker_threads;
   ccgc_shape_protocol shape_protocol; /* default CCGC_SHAPE_SNAPSHOT */
   FILE *trace_gc;     /* V8-style trace line per collection, or NULL    */
+  /* Parallel scavenging: helper threads that copy survivors beside the
+   * owner thread in every minor collection (0: the owner alone; at most 8). */
+  int scavenger_threads;
   bool trace_gc_verbose; /* per-heap detail lines after each trace line */
 } ccgc_collector_options;
 
@@ -114,6 +119,10 @@ typedef struct ccgc_heap_stats {
   size_t object_count;
   size_t page_count;
   size_t limit_bytes;     /* hard limit, 0 if none                */
+  /* The young generation (script heap; 0 for a heap without one): bytes in
+   * young objects, bytes of young pages mapped (both semi-spaces and young
+   * large pages, included in committed_bytes), the semi-space capacity. */
+  size_t young_used_bytes, young_committed_bytes, young_capacity_bytes;
 } ccgc_heap_stats;
 
 typedef struct ccgc_cycle_heap_stats {
@@ -162,6 +171,48 @@ ccgc_status ccgc_collector_take_ownership(ccgc_collector *collector);
  * CCGC_E_IN_COLLECTION (recorded) if called from inside a collection or a
  * callback of the collector (a finalizer, a walk, a heap's teardown). */
 ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason);
+
+/* --- Minor collections ---------------------------------------------------
+ * A minor collection (a scavenge) collects the young generation of the heaps
+ * that have one (the script heap's nursery, docs/script-heap.md) and nothing
+ * else: survivors are copied, objects that survived once are promoted to the
+ * old generation, every handle, traced reference, remembered slot and weak
+ * reference to a moved object is updated. It may run while a full marking
+ * cycle is in progress (incremental or concurrent); it never finishes that
+ * cycle. A heap whose nursery is full requests one
+ * (CCGC_REASON_ALLOCATION_FAILURE) and the next ccgc_collector_safepoint runs
+ * it. Same contract as ccgc_collect: CCGC_E_IN_COLLECTION from inside a
+ * collection or a callback. Addresses of young objects change: never keep
+ * one across a collection (docs/collection.md). */
+typedef struct ccgc_minor_stats {
+  unsigned long scavenge;     /* 1-based count of minor collections       */
+  ccgc_gc_reason reason;
+  bool during_marking;        /* a full marking cycle was in progress     */
+  int threads;                /* threads that copied, the owner included  */
+  double start_ms;            /* since the collector was created          */
+  double total_ms;            /* the pause, wall time                     */
+  double roots_ms, copy_ms, weak_ms; /* its parts                        */
+  size_t young_before_bytes;  /* young objects when it started            */
+  size_t survived_bytes, survived_objects; /* copied within the nursery   */
+  size_t promoted_bytes, promoted_objects; /* moved to the old generation */
+  size_t remembered_slots;    /* old-to-young slots it visited            */
+  size_t semispace_bytes;     /* the nursery's capacity after it (adapts) */
+  size_t used_before, used_after;           /* every heap, bytes          */
+  size_t committed_before, committed_after; /* every heap, bytes          */
+} ccgc_minor_stats;
+
+ccgc_status ccgc_collect_minor(ccgc_collector *collector,
+                               ccgc_gc_reason reason);
+/* A heap's nursery is full: the next safepoint runs a minor collection
+ * (unless a full collection was requested too). */
+void ccgc_collector_request_minor(ccgc_collector *collector);
+const ccgc_minor_stats *ccgc_collector_last_minor(const ccgc_collector *c);
+unsigned long ccgc_collector_minor_count(const ccgc_collector *collector);
+/* Formats the V8-style trace line of a minor collection ("Scavenge ...")
+ * into buf (no newline). */
+size_t ccgc_format_minor_trace_line(const ccgc_collector *collector,
+                                    const ccgc_minor_stats *stats, char *buf,
+                                    size_t size);
 
 /* --- Incremental marking ------------------------------------------------
  *   ccgc_incremental_start(c, reason);        roots marked, barrier on

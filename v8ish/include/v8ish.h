@@ -300,6 +300,21 @@ ccgc_status v8ish_global_set_weak_callback(v8ish_heap *heap,
                                            v8ish_weak_callback_fn callback,
                                            void *data);
 
+/* --- Droppable wrappers (V8's EmbedderRootsHandler) -------------------------
+ * In a minor collection a traced reference to a young *unmodified* wrapper
+ * (no property added, no elements, its class still the wrapper class it was
+ * created with) is asked about before it is taken as a root: if the handler
+ * returns true, the reference is not a root, and if nothing else reaches the
+ * wrapper it dies and the reference is emptied (v8ish_traced_get then
+ * returns the empty local): the host recreates the wrapper on demand. The
+ * handler runs inside the collection: it may only read (its own data, the
+ * DOM heap's liveness queries), never call the heaps. NULL removes it. */
+typedef bool (*v8ish_droppable_fn)(v8ish_heap *heap, const v8ish_traced *traced,
+                                   void *data);
+ccgc_status v8ish_heap_set_droppable_handler(v8ish_heap *heap,
+                                             v8ish_droppable_fn handler,
+                                             void *data);
+
 /* --- Introspection ------------------------------------------------------------ */
 const char *v8ish_type_name(v8ish_heap *heap, v8ish_local value);
 /* The untagged object address behind a handle, or NULL for an integer: for
