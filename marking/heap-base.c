@@ -74,5 +74,5 @@ void ccgc_heap_base_public_stats(const ccgc_heap_base *base, uint32_t sig,
   if (!out) return;
   memset(out, 0, sizeof *out);
   if (ccgc_heap_base_enter(base, sig, CCGC_CALL_READ, call))
-    ccgc_heap_base_stats((void *)base, out);
+    base->ops->stats((void *)base, out);
 }
