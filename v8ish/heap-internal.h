@@ -266,22 +266,26 @@ void v8ish_nursery_init(v8ish_heap *heap);
  * hard limit: the caller allocates old). Requests a minor collection when
  * the semi-space is full. */
 word_t *v8ish_nursery_refill(v8ish_heap *heap, size_t size);
+/* At the hard limit, old space needs the pages: the pool shrinks to the
+ * reserve of the present from-space (.inv.to-space-reserve holds). */
+void v8ish_nursery_yield_to_old(v8ish_heap *heap);
 /* A young large page for one object, or NULL (limit: *why). */
 word_t *v8ish_nursery_allocate_large(v8ish_heap *heap, size_t size,
                                      ccgc_status *why);
 /* Where the young objects of page end (its top; the lab's cursor for the
  * page the mutator allocates in). */
 word_t *v8ish_young_top(v8ish_heap *heap, v8ish_page *page);
-/* Full collections: dead young objects become fillers in place (young pages
- * are emptied by minor collections, never swept into free lists). */
-void v8ish_nursery_sweep(v8ish_heap *heap);
+/* A full collection's sweep, first: every young page with objects becomes
+ * an old page where it is (its dead objects are then swept like old ones),
+ * so the nursery is empty after every full collection; nothing moves. */
+void v8ish_nursery_promote_in_place(v8ish_heap *heap);
 /* The to-space of a minor collection: a FREE page becomes COPY. NULL only
  * if the reserve was broken (a bug: .inv.to-space-reserve). */
 v8ish_page *v8ish_nursery_take_copy_page(v8ish_heap *heap);
 /* After a minor collection: from-space becomes FREE, COPY becomes SURVIVOR,
  * the semi-space adapts to the survival rate, dead young large pages go. */
 void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
-                        size_t young_before_bytes);
+                        size_t young_before_bytes, bool adapt);
 bool v8ish_page_is_from_space(const v8ish_page *page);
 void v8ish_nursery_stats(v8ish_heap *heap, ccgc_heap_stats *out);
 
