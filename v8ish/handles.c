@@ -287,7 +287,7 @@ v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
   v8ish_global none = {0, 0};
   v8ish_value raw;
   if (!v8ish_enter(heap, CCGC_CALL_STORE, "v8ish_global_new") ||
-      !v8ish_handle_read(heap, value, "v8ish_global_new", &raw))
+      !v8ish_local_read(heap, value, "v8ish_global_new", &raw))
     return none;
   /* Even a weak one: weak globals were cleared already, it would dangle. */
   if (v8ish_refuse_resurrection(heap, NULL, raw, "v8ish_global_new",
@@ -325,7 +325,7 @@ v8ish_local v8ish_global_get(v8ish_heap *heap, v8ish_global global) {
   global_node *node =
       checked_global(heap, global, "v8ish_global_get", CCGC_CALL_READ);
   if (!node || !node->has_value) return v8ish_local_empty();
-  return v8ish_handle_new(heap, node->value, "v8ish_global_get");
+  return v8ish_local_push(heap, node->value, "v8ish_global_get");
 }
 
 void v8ish_global_set(v8ish_heap *heap, v8ish_global global,
@@ -333,7 +333,7 @@ void v8ish_global_set(v8ish_heap *heap, v8ish_global global,
   global_node *node =
       checked_global(heap, global, "v8ish_global_set", CCGC_CALL_STORE);
   v8ish_value raw;
-  if (!node || !v8ish_handle_read(heap, value, "v8ish_global_set", &raw)) return;
+  if (!node || !v8ish_local_read(heap, value, "v8ish_global_set", &raw)) return;
   if (v8ish_refuse_resurrection(heap, NULL, raw, "v8ish_global_set",
                                 "a global handle"))
     return;
@@ -389,7 +389,7 @@ v8ish_traced *v8ish_traced_make(v8ish_heap *heap, v8ish_local value,
                                 bool root, const char *call) {
   v8ish_value raw;
   if (!v8ish_enter(heap, CCGC_CALL_STORE, call) ||
-      !v8ish_handle_read(heap, value, call, &raw) ||
+      !v8ish_local_read(heap, value, call, &raw) ||
       refuse_dead(heap, raw, root, call))
     return NULL;
   void *handle;
@@ -404,16 +404,23 @@ v8ish_traced *v8ish_traced_make(v8ish_heap *heap, v8ish_local value,
   return handle;
 }
 
+/* v8ish_traced_store after the entry check. */
+static void traced_store_entered(v8ish_heap *heap, v8ish_traced *traced,
+                                 v8ish_local value, const char *call,
+                                 const char *what) {
+  traced_slot *slot = ccgc_handle_get(&heap->traced, traced, call, what);
+  v8ish_value raw;
+  if (!slot || !v8ish_local_read(heap, value, call, &raw) ||
+      refuse_dead(heap, raw, slot->root, call))
+    return;
+  traced_store(heap, slot, raw, !v8ish_local_is_empty(value));
+}
+
 void v8ish_traced_store(v8ish_heap *heap, v8ish_traced *traced,
                         v8ish_local value, const char *call,
                         const char *what) {
   if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return;
-  traced_slot *slot = ccgc_handle_get(&heap->traced, traced, call, what);
-  v8ish_value raw;
-  if (!slot || !v8ish_handle_read(heap, value, call, &raw) ||
-      refuse_dead(heap, raw, slot->root, call))
-    return;
-  traced_store(heap, slot, raw, !v8ish_local_is_empty(value));
+  traced_store_entered(heap, traced, value, call, what);
 }
 
 v8ish_local v8ish_traced_load(v8ish_heap *heap, const v8ish_traced *traced,
@@ -422,7 +429,7 @@ v8ish_local v8ish_traced_load(v8ish_heap *heap, const v8ish_traced *traced,
   const traced_slot *slot = ccgc_handle_get(&heap->traced, traced, call, what);
   if (!slot || !slot->has_value) return v8ish_local_empty();
   v8ish_value raw = __atomic_load_n(&slot->value, __ATOMIC_ACQUIRE);
-  return v8ish_handle_new(heap, raw, call);
+  return v8ish_local_push(heap, raw, call);
 }
 
 void v8ish_traced_release(v8ish_heap *heap, v8ish_traced *traced,
@@ -469,7 +476,7 @@ void v8ish_traced_set(v8ish_heap *heap, v8ish_traced *traced,
                 "v8ish_traced_set: NULL traced reference");
     return;
   }
-  v8ish_traced_store(heap, traced, value, "v8ish_traced_set", NULL);
+  traced_store_entered(heap, traced, value, "v8ish_traced_set", NULL);
 }
 
 v8ish_local v8ish_traced_get(v8ish_heap *heap, const v8ish_traced *traced) {
