@@ -70,7 +70,7 @@ static bool grow_handles(v8ish_heap *heap, size_t need) {
  * v8ish_handle_scope_escape hands it to the enclosing scope; popped again
  * on close if unused), then its own locals. Room for the escape slot is
  * there. Serial 0 means "none"; it is skipped when the counter wraps. */
-static void push_scope(v8ish_heap *heap, v8ish_handle_scope *scope,
+static inline void push_scope(v8ish_heap *heap, v8ish_handle_scope *scope,
                        bool reclaiming) {
   size_t top = heap->handle_top;
   uint32_t serial = heap->next_serial + 1;
