@@ -1,6 +1,8 @@
-/* checks.c - what a handle holds, checked and named: the typed reads every
- * API call starts with (v8ish_checked*, misuse reported as CCGC_E_WRONG_TYPE),
- * and type names for messages, tools and the host (v8ish.h). */
+/* checks.c - what a handle holds, checked and named: the slow paths of the
+ * typed reads every API call starts with (their fast paths are inline in
+ * checks-inl.h; misuse reported as CCGC_E_DEAD_HANDLE or CCGC_E_WRONG_TYPE),
+ * the same reads with the entry check (v8ish_checked*), and type names for
+ * messages, tools and the host (v8ish.h). */
 #include <string.h>
 
 #include "checks-inl.h"

@@ -365,8 +365,9 @@ static inline bool v8ish_refuse_resurrection(v8ish_heap *heap,
     return false;
   return v8ish_refuse_resurrection_slow(heap, holder, value, call, into);
 }
-/* True while the calling scope was opened inside a reclamation callback
- * (scope_record.reclaiming), for the handle area's own resurrection check. */
+/* True inside a reclamation callback: a scope opened now is marked
+ * reclaiming (heap->scope_reclaiming), for the handle area's own
+ * resurrection check. */
 bool v8ish_reclaiming_now(v8ish_heap *heap);
 /* The allocation fast path's slow branch when the gate is closed: refused
  * (misuse reported, NULL) unless the contract allows it. */
