@@ -64,7 +64,7 @@ static inline v8ish_local v8ish_local_push(v8ish_heap *heap, v8ish_value value,
   size_t index = heap->handle_top;
   if (__builtin_expect(
           index < heap->handle_limit && ccgc_gate_open(heap->base.gate), 1)) {
-    uint32_t serial = heap->scope_serial;
+    uint32_t serial = (uint32_t)heap->scope_serial;
     heap->handle_values[index] = value;
     heap->handle_serials[index] = serial;
     heap->handle_top = index + 1;

@@ -7,10 +7,10 @@
  * index < top and serials[index] == serial (.inv.handle-valid). Every slot
  * below top was written when top last passed it - by a new local or a
  * scope's escape slot, each with its serial - and a serial names one
- * opening of one scope: so a closed scope's slots are either at or above
- * top or hold a later serial, a stale local fails one of the two compares,
- * and closing a scope writes nothing per slot (as in V8, where it restores
- * two pointers).
+ * opening of one scope (64 bits; slots and locals hold the low 32): so a
+ * closed scope's slots are either at or above top or hold a later serial,
+ * a stale local fails one of the two compares, and closing a scope writes
+ * nothing per slot (as in V8, where it restores two pointers).
  *
  * A scope is the host's v8ish_handle_scope, on its stack: its serial, the
  * enclosing scope's serial, the top to restore, its flags. The heap keeps
@@ -69,12 +69,14 @@ static bool grow_handles(v8ish_heap *heap, size_t need) {
 /* Opens scope at the top of the area: its escape slot (no handle until
  * v8ish_handle_scope_escape hands it to the enclosing scope; popped again
  * on close if unused), then its own locals. Room for the escape slot is
- * there. Serial 0 means "none"; it is skipped when the counter wraps. */
+ * there. A scope's serial is 64 bits and never repeats, so the innermost
+ * check is exact; its locals carry the low 32 bits, which are never 0 (0
+ * is slot 0's and an unused escape slot's). */
 static inline void push_scope(v8ish_heap *heap, v8ish_handle_scope *scope,
-                       bool reclaiming) {
+                              bool reclaiming) {
   size_t top = heap->handle_top;
-  uint32_t serial = heap->next_serial + 1;
-  serial += serial == 0;
+  uint64_t serial = heap->next_serial + 1;
+  serial += (uint32_t)serial == 0;
   heap->next_serial = serial;
   heap->handle_values[top] = 0;
   heap->handle_serials[top] = 0;
@@ -190,9 +192,10 @@ v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
     return v8ish_local_empty();
   size_t slot = scope->saved_top - 1;
   heap->handle_values[slot] = raw;
-  heap->handle_serials[slot] = scope->parent_serial;
+  uint32_t serial = (uint32_t)scope->parent_serial;
+  heap->handle_serials[slot] = serial;
   scope->flags |= SCOPE_ESCAPED;
-  v8ish_local escaped = {(uint32_t)slot, scope->parent_serial};
+  v8ish_local escaped = {(uint32_t)slot, serial};
   return escaped;
 }
 
@@ -219,8 +222,9 @@ v8ish_local v8ish_local_push_slow(v8ish_heap *heap, v8ish_value value,
   }
   size_t index = heap->handle_top++;
   heap->handle_values[index] = value;
-  heap->handle_serials[index] = heap->scope_serial;
-  v8ish_local local = {(uint32_t)index, heap->scope_serial};
+  uint32_t serial = (uint32_t)heap->scope_serial;
+  heap->handle_serials[index] = serial;
+  v8ish_local local = {(uint32_t)index, serial};
   return local;
 }
 

@@ -156,12 +156,14 @@ struct v8ish_heap {
   /* handle_capacity while a scope is open, else 0: a new local is one
    * compare (top < limit) and a bump; no scope open takes the slow path. */
   size_t handle_limit;
-  uint32_t scope_serial; /* the innermost open scope's; 0: none is open */
+  /* The innermost open scope's serial (0: none is open); a new local
+   * carries its low 32 bits, never 0. Scope serials never repeat. */
+  uint64_t scope_serial;
   /* The innermost scope was opened by a callback of a collection's
    * reclamation (gate.h): it closes before the sweep, so its handles may
    * name objects found dead. */
   bool scope_reclaiming;
-  uint32_t next_serial;
+  uint64_t next_serial;
   global_node *globals;
   size_t global_count, global_capacity;
   uint32_t global_free;

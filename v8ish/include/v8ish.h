@@ -74,8 +74,8 @@ typedef struct v8ish_global {
  * filled in by v8ish_handle_scope_open; the host only declares it. */
 typedef struct v8ish_handle_scope {
   v8ish_heap *heap;
-  uint32_t serial;        /* this opening's; 0: not open                */
-  uint32_t parent_serial; /* the enclosing scope's; 0: the outermost    */
+  uint64_t serial;        /* this opening's; 0: not open                */
+  uint64_t parent_serial; /* the enclosing scope's; 0: the outermost    */
   uint32_t saved_top;     /* the handle area's top past its escape slot */
   uint32_t flags;
 } v8ish_handle_scope;
