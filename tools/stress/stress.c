@@ -279,7 +279,7 @@ static void check_after_collections(stress_driver *d) {
   }
   if (!d->failed) g_array_set_size(d->tracked, kept);
   if (!d->failed) check_references(d, reachable, when);
-  if (!d->failed) {
+  if (!d->failed && d->options->verify) { /* --no-verify: the model only */
     ccgc_verify_report heap_report;
     if (!ccgc_collector_verify_heap(d->collector, &heap_report))
       stress_violation(d, "%s: heap verifier: %s", when, heap_report.first_error);

@@ -69,7 +69,8 @@ typedef struct stress_options {
   /* A driver-requested minor collection after an operation with odds
    * 1/scavenge_every (0: only those the nursery requests). */
   uint64_t scavenge_every;
-  bool verify;          /* run the marking verifier in every cycle */
+  bool verify;          /* run the marking verifier in every cycle, and the
+                         * heap verifier after every cycle and scavenge */
   bool check_every_op;  /* run the heap verifier after every operation (slow) */
   int marker_threads;   /* concurrent mode */
   /* ccgc_shape_protocol: 0 snapshot (default), 1 lock, 2 unprotected
