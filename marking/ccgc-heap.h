@@ -72,6 +72,20 @@ typedef struct ccgc_heap_ops {
    * (ccgc_collector_is_object), never called by the marker. Optional:
    * without it the collector walks for_each_object. */
   bool (*is_object)(void *heap, const void *address);
+
+  /* A heap with a young generation (docs/collection.md, "Minor
+   * collections"). All three or none. minor_collect copies the survivors
+   * of the young generation, updates every reference to them and adds its
+   * figures to stats; the old copies stay readable until minor_release, and
+   * in between relocated(heap, address) says where an object that was young
+   * went (NULL: died; address itself: did not move). Marker threads are
+   * parked throughout; a full marking cycle may be in progress (colors are
+   * kept, the collector then fixes the marker's worklists with relocated). */
+  void (*minor_collect)(void *heap, ccgc_minor_stats *stats);
+  void *(*relocated)(void *heap, const void *address);
+  void (*minor_release)(void *heap);
+  /* Optional: after a minor collection, outside it (weak callbacks). */
+  void (*after_minor)(void *heap);
 } ccgc_heap_ops;
 
 /* Attaches a heap to the collector; returns its heap id (stored in each of its

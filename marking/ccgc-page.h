@@ -43,7 +43,11 @@
 #define CCGC_PAGE_MAGIC 0x43434750u /* "CCGP": live page (.sig) */
 #define CCGC_PAGE_DEAD 0x44454144u /* "DEAD": wiped on release */
 
-enum { CCGC_PAGE_LARGE = 1u << 0 };
+/* CCGC_PAGE_YOUNG: a page of a heap's young generation (its objects move in
+ * minor collections); the write barrier records old-to-young slots by it
+ * (.inv.old-to-young-recorded). */
+enum { CCGC_PAGE_LARGE = 1u << 0, CCGC_PAGE_YOUNG = 1u << 1 };
+
 
 typedef enum ccgc_color {
   CCGC_WHITE = 0,
@@ -63,7 +67,15 @@ typedef struct ccgc_page {
   /* The marker's ephemeron key bitmap of this page while its key index
    * lives (ephemeron-index.h); NULL otherwise. Marker-owned. */
   struct ccgc_ephemeron_word *ephemeron_keys;
+  /* The remembered set of this (old) page: one bit per 8-byte word whose
+   * slot may point at a young object, allocated on the first record
+   * (remembered-set.h); NULL while none. Mutator and minor collections. */
+  struct ccgc_slot_set *slot_set;
 } ccgc_page;
+
+static inline bool ccgc_page_is_young(const ccgc_page *page) {
+  return (page->flags & CCGC_PAGE_YOUNG) != 0;
+}
 
 static inline ccgc_page *ccgc_page_of(const void *address) {
   return (ccgc_page *)((uintptr_t)address & ~(uintptr_t)(CCGC_PAGE_SIZE - 1));

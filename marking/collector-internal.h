@@ -55,6 +55,13 @@ struct ccgc_collector {
   GArray *listeners;              /* (listener, data): event-listener.c */
   bool in_collection;
   _Atomic bool gc_requested;
+  _Atomic bool minor_requested;
+  /* Minor collections (minor-cycle.c). */
+  unsigned long minor_count;
+  ccgc_minor_stats last_minor;
+  bool relocating;     /* minor_done: ccgc_collector_relocated answers */
+  int scavenger_threads; /* options.scavenger_threads                 */
+  double minor_total_ms; /* sum of all minor pauses                   */
   ccgc_gc_reason requested_reason;
 
   bool verify;
@@ -90,6 +97,27 @@ void ccgc_events_collector_freed(ccgc_collector *collector);
 
 /* trace-gc.c */
 void ccgc_trace_gc_emit(ccgc_collector *collector, const ccgc_cycle_stats *stats);
+void ccgc_trace_gc_emit_minor(ccgc_collector *collector,
+                              const ccgc_minor_stats *stats);
+
+/* event-listener.c: the minor collection's events. */
+void ccgc_events_minor_start(ccgc_collector *collector, ccgc_gc_reason reason);
+void ccgc_events_minor_done(ccgc_collector *collector);
+void ccgc_events_minor_end(ccgc_collector *collector,
+                           const ccgc_minor_stats *stats);
+
+/* minor-cycle.c: inside a full collection's reclaim, after the heaps
+ * reclaimed: every heap's young generation is evacuated (promoted), and
+ * minor_done listeners hear where objects went. */
+void ccgc_minor_evacuate_after_full(ccgc_collector *collector);
+
+/* marker.c: after objects moved in a minor collection during marking, every
+ * address the marker holds (worklists of the marker and of the mutator,
+ * pending ephemerons, weak callbacks) goes through relocate: the new
+ * address, or NULL to drop it (.inv.worklists-current). */
+void ccgc_marker_relocate(ccgc_marker *marker,
+                          void *(*relocate)(void *address, void *data),
+                          void *data);
 
 static inline bool ccgc_collector_valid(const ccgc_collector *collector) {
   return collector && collector->sig == CCGC_COLLECTOR_SIG;

@@ -24,6 +24,8 @@ static const char *const reason_names[CCGC_REASON_COUNT] = {
     [CCGC_REASON_IDLE] = "idle",
     [CCGC_REASON_MEMORY_PRESSURE] = "memory pressure",
     [CCGC_REASON_TEARDOWN] = "teardown",
+    /* V8's word for a full nursery. */
+    [CCGC_REASON_ALLOCATION_FAILURE] = "allocation failure",
 };
 
 const char *ccgc_gc_reason_name(ccgc_gc_reason reason) {
@@ -35,6 +37,12 @@ const char *ccgc_gc_reason_name(ccgc_gc_reason reason) {
 static const char *invalid_options(const ccgc_collector_options *options,
                                    char *buf, size_t size) {
   if (!options) return NULL;
+  if (options->scavenger_threads < 0 ||
+      options->scavenger_threads > CCGC_MAX_MARKER_THREADS) {
+    snprintf(buf, size, "scavenger_threads %d is out of range (0 to %d)",
+             options->scavenger_threads, CCGC_MAX_MARKER_THREADS);
+    return buf;
+  }
   if (options->marker_threads < 0 ||
       options->marker_threads > CCGC_MAX_MARKER_THREADS) {
     snprintf(buf, size, "marker_threads %d is out of range (0 to %d)",
@@ -93,6 +101,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
     collector->trace_gc_verbose = options->trace_gc_verbose;
     collector->step_bytes = options->incremental_step_bytes;
     collector->step_ms = options->incremental_step_ms;
+    collector->scavenger_threads = options->scavenger_threads;
     atomic_store(&collector->barrier.shape_protocol,
                  (int)options->shape_protocol);
   }
@@ -338,9 +347,14 @@ bool ccgc_collector_gc_requested(const ccgc_collector *collector) {
 bool ccgc_collector_safepoint(ccgc_collector *collector) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_safepoint"))
     return false;
-  if (!atomic_load(&collector->gc_requested) || ccgc_collector_busy(collector))
-    return false;
-  return ccgc_collect(collector, collector->requested_reason) == CCGC_OK;
+  if (ccgc_collector_busy(collector)) return false;
+  /* A full collection collects the young generation too. */
+  if (atomic_load(&collector->gc_requested))
+    return ccgc_collect(collector, collector->requested_reason) == CCGC_OK;
+  if (atomic_load(&collector->minor_requested))
+    return ccgc_collect_minor(collector, CCGC_REASON_ALLOCATION_FAILURE) ==
+           CCGC_OK;
+  return false;
 }
 
 void ccgc_collector_snapshot_stats(ccgc_collector *collector, bool before,

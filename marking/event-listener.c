@@ -110,6 +110,33 @@ void ccgc_events_cycle_end(ccgc_collector *collector,
   }
 }
 
+void ccgc_events_minor_start(ccgc_collector *collector,
+                             ccgc_gc_reason reason) {
+  guint count = collector->listeners->len;
+  for (guint i = 0; i < count && i < collector->listeners->len; i++) {
+    listener_entry entry = *ENTRY(collector, i);
+    if (entry.listener->minor_start)
+      entry.listener->minor_start(entry.data, reason);
+  }
+}
+
+void ccgc_events_minor_done(ccgc_collector *collector) {
+  guint count = collector->listeners->len;
+  for (guint i = 0; i < count && i < collector->listeners->len; i++) {
+    listener_entry entry = *ENTRY(collector, i);
+    if (entry.listener->minor_done) entry.listener->minor_done(entry.data);
+  }
+}
+
+void ccgc_events_minor_end(ccgc_collector *collector,
+                           const ccgc_minor_stats *stats) {
+  guint count = collector->listeners->len;
+  for (guint i = 0; i < count && i < collector->listeners->len; i++) {
+    listener_entry entry = *ENTRY(collector, i);
+    if (entry.listener->minor_end) entry.listener->minor_end(entry.data, stats);
+  }
+}
+
 void ccgc_events_collector_freed(ccgc_collector *collector) {
   /* Last added, first freed: a listener added on top of another's state
    * goes first. */

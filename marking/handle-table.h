@@ -138,6 +138,14 @@ static inline bool ccgc_handle_live_unchecked(const void *handle) {
              (address & (CCGC_HANDLE_SLOT_BYTES - 1));
 }
 
+/* The handle of a live slot, from its payload (in ccgc_handle_table_each). */
+static inline void *ccgc_handle_of_payload(const void *payload) {
+  ccgc_handle_slot *slot =
+      (ccgc_handle_slot *)((uintptr_t)payload -
+                           offsetof(ccgc_handle_slot, payload));
+  return (void *)((uintptr_t)slot + ccgc_handle_offset(slot->generation));
+}
+
 /* fn(payload, data) for every live slot. fn must not make or free slots. */
 void ccgc_handle_table_each(ccgc_handle_table *table,
                             void (*fn)(void *payload, void *data), void *data);

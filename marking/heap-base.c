@@ -46,7 +46,7 @@ void ccgc_heap_base_free(ccgc_heap_base *base) {
 }
 
 void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base) {
-  size_t target = base->space.committed_bytes * 2;
+  size_t target = ccgc_page_space_old_committed(&base->space) * 2;
   size_t floor = configured_soft_limit(&base->options);
   base->soft_limit = target > floor ? target : floor;
 }
@@ -57,8 +57,9 @@ void ccgc_heap_base_stats(void *heap, ccgc_heap_stats *out) {
   out->used_bytes = base->space.used_bytes;
   out->committed_bytes = base->space.committed_bytes;
   out->object_count = base->space.object_count;
-  out->page_count =
-      base->space.normal_page_count + base->space.large_page_count;
+  out->page_count = base->space.normal_page_count +
+                    base->space.large_page_count + base->space.young_page_count;
+  out->young_committed_bytes = base->space.young_committed_bytes;
   out->limit_bytes = base->options.limit_bytes;
 }
 
@@ -73,5 +74,5 @@ void ccgc_heap_base_public_stats(const ccgc_heap_base *base, uint32_t sig,
   if (!out) return;
   memset(out, 0, sizeof *out);
   if (ccgc_heap_base_enter(base, sig, CCGC_CALL_READ, call))
-    ccgc_heap_base_stats((void *)base, out);
+    base->ops->stats((void *)base, out);
 }

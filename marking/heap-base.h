@@ -64,7 +64,9 @@ void ccgc_heap_base_free(ccgc_heap_base *base);
 /* After every allocation that may have mapped a page: above the soft limit a
  * collection is requested, never run (.inv.no-gc-in-allocation). */
 static inline void ccgc_heap_base_poll(ccgc_heap_base *base) {
-  if (base->space.committed_bytes > base->soft_limit)
+  /* The old generation's pages only: a nursery is collected by minor
+   * collections, and its semi-spaces are committed whatever is live. */
+  if (ccgc_page_space_old_committed(&base->space) > base->soft_limit)
     ccgc_collector_request_gc(base->collector, CCGC_REASON_ALLOCATION_LIMIT);
 }
 /* After a sweep: the next trigger grows with the live size (twice the

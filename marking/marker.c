@@ -241,3 +241,51 @@ void ccgc_marker_visit_now(ccgc_marker *marker, void *object) {
   for (int id = 0; id < marker->collector->heap_count; id++)
     ccgc_worklist_local_publish(&marker->locals[id]);
 }
+
+/* .inv.worklists-current: after a minor collection during marking. */
+void ccgc_marker_relocate(ccgc_marker *marker,
+                          void *(*relocate)(void *address, void *data),
+                          void *data) {
+  ccgc_collector *collector = marker->collector;
+  ccgc_marker_flush_ephemerons(marker);
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
+    ccgc_worklist_relocate(&collector->worklists[id], relocate, data);
+    ccgc_worklist_local_relocate(&marker->locals[id], relocate, data);
+    ccgc_worklist_local_relocate(&collector->mutator_locals[id], relocate,
+                                 data);
+  }
+  /* Pending ephemerons wait in round mode between steps (the key index
+   * lives only in the atomic pause: .inv.key-index-in-pause). A pair with a
+   * side that died goes: its key can no longer be marked, or its value is
+   * unreachable (its table died). */
+  CCGC_CHECK(!marker->ephemerons.indexed, ".inv.key-index-in-pause");
+  ccgc_pair_buffer *pending = &marker->ephemerons.pending;
+  size_t kept = 0;
+  for (size_t i = 0; i < pending->len; i++) {
+    void *key = relocate(pending->pairs[i].key, data);
+    void *value = relocate(pending->pairs[i].value, data);
+    if (!key || !value) continue;
+    pending->pairs[kept].key = key;
+    pending->pairs[kept].value = value;
+    kept++;
+  }
+  pending->len = kept;
+  guint callbacks = 0;
+  for (guint i = 0; i < marker->weak_callbacks->len; i++) {
+    ccgc_weak_callback_entry entry =
+        g_array_index(marker->weak_callbacks, ccgc_weak_callback_entry, i);
+    entry.object = relocate(entry.object, data);
+    if (entry.object)
+      g_array_index(marker->weak_callbacks, ccgc_weak_callback_entry,
+                    callbacks++) = entry;
+  }
+  g_array_set_size(marker->weak_callbacks, callbacks);
+  /* Weak slots are recorded only in objects that never move (DOM objects:
+   * a script object's weak references are the heap's own, .inv.weak-slots-
+   * unmoving). */
+  if (CCGC_DEBUG_ENABLED)
+    for (guint i = 0; i < marker->weak_slots->len; i++)
+      CCGC_CHECK(!ccgc_page_is_young(ccgc_page_of(
+                     g_array_index(marker->weak_slots, void **, i))),
+                 ".inv.weak-slots-unmoving");
+}

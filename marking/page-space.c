@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "heap-base.h"
+#include "remembered-set.h"
 
 _Static_assert(sizeof(ccgc_space_page) <= CCGC_SPACE_HEADER_BYTES,
                "the page header fits");
@@ -20,13 +21,13 @@ size_t ccgc_page_space_reservation(size_t object_bytes, bool large) {
          ~(CCGC_PAGE_SIZE - 1);
 }
 
-static ccgc_space_page **list_of(ccgc_page_space *space, bool large) {
-  return large ? &space->large_pages : &space->pages;
+static ccgc_space_page **list_of(ccgc_page_space *space, uint16_t flags) {
+  if (flags & CCGC_PAGE_LARGE) return &space->large_pages;
+  return (flags & CCGC_PAGE_YOUNG) ? &space->young_pages : &space->pages;
 }
 
-ccgc_space_page *ccgc_page_space_map(ccgc_page_space *space,
-                                     size_t object_bytes, bool large,
-                                     ccgc_status *why) {
+static ccgc_space_page *map_page(ccgc_page_space *space, size_t object_bytes,
+                                 bool large, bool young, ccgc_status *why) {
   ccgc_heap_base *heap = space->heap;
   size_t reservation = ccgc_page_space_reservation(object_bytes, large);
   /* The hard limit on committed bytes, compared without overflow: at the
@@ -45,36 +46,65 @@ ccgc_space_page *ccgc_page_space_map(ccgc_page_space *space,
     *why = CCGC_E_OUT_OF_MEMORY;
     return NULL;
   }
-  ccgc_space_page **list = list_of(space, large);
+  if (young) page->page.flags |= CCGC_PAGE_YOUNG;
+  ccgc_space_page **list = list_of(space, page->page.flags);
   page->prev = NULL;
   page->next = *list;
   if (*list) (*list)->prev = page;
   *list = page;
   if (large)
     space->large_page_count++;
+  else if (young)
+    space->young_page_count++;
   else
     space->normal_page_count++;
   space->committed_bytes += reservation;
+  if (young) space->young_committed_bytes += reservation;
   return page;
+}
+
+ccgc_space_page *ccgc_page_space_map(ccgc_page_space *space,
+                                     size_t object_bytes, bool large,
+                                     ccgc_status *why) {
+  return map_page(space, object_bytes, large, false, why);
+}
+
+ccgc_space_page *ccgc_page_space_map_young(ccgc_page_space *space,
+                                           size_t object_bytes, bool large,
+                                           ccgc_status *why) {
+  return map_page(space, object_bytes, large, true, why);
+}
+
+void ccgc_page_space_promote_large(ccgc_page_space *space,
+                                   ccgc_space_page *page) {
+  if (!(page->page.flags & CCGC_PAGE_YOUNG)) return;
+  page->page.flags &= (uint16_t)~CCGC_PAGE_YOUNG;
+  space->young_committed_bytes -= page->page.reservation;
 }
 
 void ccgc_page_space_release(ccgc_page_space *space, ccgc_space_page *page) {
   bool large = page->page.flags & CCGC_PAGE_LARGE;
+  bool young = page->page.flags & CCGC_PAGE_YOUNG;
   if (page->prev)
     page->prev->next = page->next;
   else
-    *list_of(space, large) = page->next;
+    *list_of(space, page->page.flags) = page->next;
   if (page->next) page->next->prev = page->prev;
   space->committed_bytes -= page->page.reservation;
+  if (young) space->young_committed_bytes -= page->page.reservation;
   if (large)
     space->large_page_count--;
+  else if (young)
+    space->young_page_count--;
   else
     space->normal_page_count--;
+  ccgc_slot_set_free(&page->page);
   ccgc_page_destroy(space->heap->collector, &page->page);
 }
 
 void ccgc_page_space_release_all(ccgc_page_space *space) {
   while (space->pages) ccgc_page_space_release(space, space->pages);
+  while (space->young_pages) ccgc_page_space_release(space, space->young_pages);
   while (space->large_pages) ccgc_page_space_release(space, space->large_pages);
 }
 

@@ -42,8 +42,12 @@ typedef struct ccgc_page_space {
   struct ccgc_heap_base *heap;  /* owner: collector, heap id, hard limit */
   ccgc_space_page *pages;       /* normal pages, newest first */
   ccgc_space_page *large_pages; /* one object each, newest first */
-  size_t normal_page_count, large_page_count;
+  /* Normal pages of the young generation (CCGC_PAGE_YOUNG), newest first;
+   * young large pages are on large_pages with the flag. */
+  ccgc_space_page *young_pages;
+  size_t normal_page_count, large_page_count, young_page_count;
   size_t committed_bytes; /* the reservations of every page */
+  size_t young_committed_bytes; /* of those, young pages (both lists) */
   /* The heap's own accounting of its objects, kept here for the stats. */
   size_t used_bytes;
   size_t object_count;
@@ -64,6 +68,19 @@ size_t ccgc_page_space_reservation(size_t object_bytes, bool large);
 ccgc_space_page *ccgc_page_space_map(ccgc_page_space *space,
                                      size_t object_bytes, bool large,
                                      ccgc_status *why);
+/* A normal page for the young generation (CCGC_PAGE_YOUNG, on young_pages),
+ * or a large one (on large_pages, with the flag); as ccgc_page_space_map. */
+ccgc_space_page *ccgc_page_space_map_young(ccgc_page_space *space,
+                                           size_t object_bytes, bool large,
+                                           ccgc_status *why);
+/* A young large page becomes old where it is (promotion in place). */
+void ccgc_page_space_promote_large(ccgc_page_space *space,
+                                   ccgc_space_page *page);
+/* Old bytes committed: the soft limit's measure (heap-base.h). */
+static inline size_t ccgc_page_space_old_committed(
+    const ccgc_page_space *space) {
+  return space->committed_bytes - space->young_committed_bytes;
+}
 /* Unlists, unregisters and unmaps a page of the space. */
 void ccgc_page_space_release(ccgc_page_space *space, ccgc_space_page *page);
 /* Releases every page, normal ones first. */
@@ -80,17 +97,22 @@ static inline unsigned ccgc_free_list_bucket(size_t bytes, unsigned lists) {
   return bucket;
 }
 
-/* Iteration over every page, normal ones first, each list newest first:
+/* Iteration over every page: old normal pages, young normal pages, then
+ * large pages (old and young), each list newest first:
  *   for (p = ccgc_page_space_first(s); p; p = ccgc_page_space_next(s, p))
  * The current page may not be released during the walk. */
 static inline ccgc_space_page *ccgc_page_space_first(
     const ccgc_page_space *space) {
-  return space->pages ? space->pages : space->large_pages;
+  if (space->pages) return space->pages;
+  return space->young_pages ? space->young_pages : space->large_pages;
 }
 static inline ccgc_space_page *ccgc_page_space_next(
     const ccgc_page_space *space, const ccgc_space_page *page) {
   if (page->next) return page->next;
-  return (page->page.flags & CCGC_PAGE_LARGE) ? NULL : space->large_pages;
+  if (page->page.flags & CCGC_PAGE_LARGE) return NULL;
+  if (!(page->page.flags & CCGC_PAGE_YOUNG) && space->young_pages)
+    return space->young_pages;
+  return space->large_pages;
 }
 
 #endif /* CCGC_PAGE_SPACE_H */

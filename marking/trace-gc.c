@@ -99,3 +99,50 @@ void ccgc_trace_gc_emit(ccgc_collector *collector,
   }
   fflush(collector->trace_gc);
 }
+
+/* V8's scavenge line: "Scavenge 3.8 (4.0) -> 3.4 (5.0) MB, 1.21 / 0.00 ms
+ * (average mu = ..., current mu = ...) allocation failure;" with the used
+ * (committed) totals of every heap. */
+size_t ccgc_format_minor_trace_line(const ccgc_collector *collector,
+                                    const ccgc_minor_stats *stats, char *buf,
+                                    size_t size) {
+  if (buf && size) buf[0] = '\0';
+  if (!stats || !buf ||
+      !ccgc_collector_enter(collector, "ccgc_format_minor_trace_line"))
+    return 0;
+  double elapsed = stats->start_ms + stats->total_ms;
+  double average_mu =
+      elapsed > 0 ? 1.0 - collector->gc_total_ms / elapsed : 1.0;
+  double since_last = (collector->created_ms + stats->start_ms) -
+                      collector->last_gc_end_ms + stats->total_ms;
+  double current_mu = since_last > 0 ? 1.0 - stats->total_ms / since_last : 1.0;
+  if (average_mu < 0) average_mu = 0;
+  if (current_mu < 0) current_mu = 0;
+  return append(buf, size, 0,
+                "[%d:%p] %8.0f ms: Scavenge %.1f (%.1f) -> %.1f (%.1f) MB, "
+                "%.2f / %.2f ms (average mu = %.3f, current mu = %.3f) %s;",
+                (int)getpid(), (const void *)collector, stats->start_ms,
+                mb(stats->used_before), mb(stats->committed_before),
+                mb(stats->used_after), mb(stats->committed_after),
+                stats->total_ms, 0.0, average_mu, current_mu,
+                ccgc_gc_reason_name(stats->reason));
+}
+
+void ccgc_trace_gc_emit_minor(ccgc_collector *collector,
+                              const ccgc_minor_stats *stats) {
+  if (!collector->trace_gc) return;
+  char line[512];
+  ccgc_format_minor_trace_line(collector, stats, line, sizeof line);
+  fprintf(collector->trace_gc, "%s\n", line);
+  if (collector->trace_gc_verbose)
+    fprintf(collector->trace_gc,
+            "scavenge: roots %.2f ms, copy %.2f ms, weak %.2f ms, threads %d, "
+            "survived %zu KB (%zu objects), promoted %zu KB (%zu objects), "
+            "remembered slots %zu, semi-space %zu KB%s\n",
+            stats->roots_ms, stats->copy_ms, stats->weak_ms, stats->threads,
+            stats->survived_bytes / 1024, stats->survived_objects,
+            stats->promoted_bytes / 1024, stats->promoted_objects,
+            stats->remembered_slots, stats->semispace_bytes / 1024,
+            stats->during_marking ? ", during marking" : "");
+  fflush(collector->trace_gc);
+}

@@ -113,11 +113,45 @@ bool ccgc_worklist_pop_slow(ccgc_worklist_local *local, void **entry) {
     local->pop_segment = local->push_segment;
     local->push_segment = empty;
   } else {
-    ccgc_segment *stolen = steal_segment(local->shared);
-    if (!stolen) return false;
-    free(local->pop_segment);
-    local->pop_segment = stolen;
+    /* A published segment may be empty: a minor collection dropped its
+     * entries (ccgc_worklist_relocate). */
+    do {
+      ccgc_segment *stolen = steal_segment(local->shared);
+      if (!stolen) return false;
+      free(local->pop_segment);
+      local->pop_segment = stolen;
+    } while (local->pop_segment->count == 0);
   }
   *entry = local->pop_segment->entries[--local->pop_segment->count];
   return true;
+}
+
+/* Rewrites the entries of one segment; entries mapped to NULL go. */
+static void relocate_segment(ccgc_segment *segment,
+                             void *(*relocate)(void *, void *), void *data) {
+  size_t kept = 0;
+  for (size_t i = 0; i < segment->count; i++) {
+    void *moved = relocate(segment->entries[i], data);
+    if (moved) segment->entries[kept++] = moved;
+  }
+  segment->count = kept;
+}
+
+void ccgc_worklist_relocate(ccgc_worklist *worklist,
+                            void *(*relocate)(void *, void *), void *data) {
+  /* Only with every thread of the worklist stopped: no lock contention, but
+   * the lock orders this with the threads' last publish. Empty segments stay
+   * (a pop finds them empty and takes the next). */
+  pthread_mutex_lock(&worklist->lock);
+  for (ccgc_segment *segment = worklist->head; segment;
+       segment = segment->next)
+    relocate_segment(segment, relocate, data);
+  pthread_mutex_unlock(&worklist->lock);
+}
+
+void ccgc_worklist_local_relocate(ccgc_worklist_local *local,
+                                  void *(*relocate)(void *, void *),
+                                  void *data) {
+  if (local->push_segment) relocate_segment(local->push_segment, relocate, data);
+  if (local->pop_segment) relocate_segment(local->pop_segment, relocate, data);
 }

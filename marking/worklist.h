@@ -59,6 +59,15 @@ void ccgc_worklist_local_publish_all(ccgc_worklist_local *local);
 bool ccgc_worklist_local_is_empty(const ccgc_worklist_local *local);
 void ccgc_worklist_local_clear(ccgc_worklist_local *local);
 
+/* After a minor collection moved objects, with every thread of the
+ * worklist stopped: each entry becomes relocate(entry, data), or goes if
+ * that is NULL (.inv.worklists-current). */
+void ccgc_worklist_relocate(ccgc_worklist *worklist,
+                            void *(*relocate)(void *, void *), void *data);
+void ccgc_worklist_local_relocate(ccgc_worklist_local *local,
+                                  void *(*relocate)(void *, void *),
+                                  void *data);
+
 /* Slow paths. */
 void ccgc_worklist_push_slow(ccgc_worklist_local *local, void *entry);
 bool ccgc_worklist_pop_slow(ccgc_worklist_local *local, void **entry);

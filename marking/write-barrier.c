@@ -121,6 +121,20 @@ void ccgc_collector_disable_barrier(ccgc_collector *collector, bool disabled) {
   collector->barrier.disabled = disabled;
 }
 
+void ccgc_collector_disable_remembered_set(ccgc_collector *collector,
+                                           bool disabled) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_disable_remembered_set"))
+    return;
+  collector->barrier.no_remembered_set = disabled;
+}
+
+void ccgc_collector_drop_traced_roots(ccgc_collector *collector,
+                                      bool dropped) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_drop_traced_roots"))
+    return;
+  collector->barrier.no_traced_roots = dropped;
+}
+
 void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
                                       void (*hook)(void *object, void *data),
                                       void *data) {

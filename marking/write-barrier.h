@@ -28,6 +28,7 @@
 
 #include "ccgc-page.h"
 #include "ccgc.h"
+#include "remembered-set.h"
 
 typedef struct ccgc_barrier {
   /* Nonzero while a marking cycle runs: the only word the fast path reads. */
@@ -40,6 +41,10 @@ typedef struct ccgc_barrier {
    * markers run: accessed with __atomic builtins (data before the hook). */
   void (*snapshot_hook)(void *object, void *data);
   void *snapshot_hook_data;
+  /* TESTING ONLY (ccgc-testing.h): minor collections ignore the remembered
+   * set / the traced roots. Read by the heaps' scavengers. */
+  bool no_remembered_set;
+  bool no_traced_roots;
 } ccgc_barrier;
 
 ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector);
@@ -52,17 +57,32 @@ static inline bool ccgc_barrier_marking(ccgc_barrier *barrier) {
   return atomic_load_explicit(&barrier->marking, memory_order_relaxed) != 0;
 }
 
-/* After every store of a reference into a slot: holder is the object that
- * contains slot (NULL for a root: a handle, a persistent), value the address
- * of the object now stored (NULL, or a non-reference, needs no call but is
- * harmless). Marking off: one load and one branch. */
-static inline void ccgc_write_barrier(ccgc_barrier *barrier, void *holder,
-                                      void *slot, void *value) {
+/* The marking job alone (Dijkstra): for slots a minor collection finds
+ * without the remembered set (the weak tables a heap lists itself). */
+static inline void ccgc_marking_barrier(ccgc_barrier *barrier, void *holder,
+                                        void *slot, void *value) {
   /* Why a relaxed load is enough: the collector turns marking on before it
    * reads any root, with the world stopped (cycle.c); a store that raced
    * with that point is caught by the rescan in the atomic pause. */
   if (__builtin_expect(ccgc_barrier_marking(barrier), 0) && value)
     ccgc_write_barrier_slow(barrier, holder, slot, value);
+}
+
+/* After every store of a reference into a slot: holder is the object that
+ * contains slot (NULL for a root: a handle, a persistent), value the address
+ * of the object now stored (NULL needs no call but is harmless; any other
+ * value is an object of a heap of the collector). Two jobs:
+ *   generational: an old holder now points at a young value: the slot goes
+ *     into the holder page's remembered set (.inv.old-to-young-recorded).
+ *     Roots are not recorded: minor collections scan them.
+ *   marking: while a cycle marks, the value is shaded (.inv.no-black-to-white).
+ * Marking off and value old: two loads and two predictable branches. */
+static inline void ccgc_write_barrier(ccgc_barrier *barrier, void *holder,
+                                      void *slot, void *value) {
+  if (value && __builtin_expect(ccgc_page_is_young(ccgc_page_of(value)), 0) &&
+      holder && !ccgc_page_is_young(ccgc_page_of(holder)))
+    ccgc_slot_set_record(ccgc_page_of(holder), slot);
+  ccgc_marking_barrier(barrier, holder, slot, value);
 }
 
 /* Every new object: black while marking runs (.inv.allocate-black), white

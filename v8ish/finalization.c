@@ -180,9 +180,12 @@ ccgc_status v8ish_finalization_registry_register(v8ish_heap *heap,
     cells = grown;
   }
   size_t at = cell_index(count);
-  v8ish_store(heap, cells, at, target_word);
-  v8ish_store(heap, cells, at + 1, held_word);
-  v8ish_store(heap, cells, at + 2, v8ish_is_ref(token_word) ? token_word : 0);
+  /* The marking barrier only: minor collections find every registry's
+   * cells through heap->registries (scavenger.c). */
+  v8ish_store_weak_table(heap, cells, at, target_word);
+  v8ish_store_weak_table(heap, cells, at + 1, held_word);
+  v8ish_store_weak_table(heap, cells, at + 2,
+                         v8ish_is_ref(token_word) ? token_word : 0);
   /* The count publishes the cell to a concurrent marker (release). */
   v8ish_store_raw(cells, CELLS_COUNT, v8ish_smi((intptr_t)count + 1));
   return CCGC_OK;
@@ -202,7 +205,7 @@ static size_t compact(v8ish_heap *heap, word_t *cells,
     if (kept != i) {
       size_t to = cell_index(kept);
       v8ish_store_raw(cells, to, cell[0]);         /* target: weak */
-      v8ish_store(heap, cells, to + 1, cell[1]);   /* held value: strong */
+      v8ish_store_weak_table(heap, cells, to + 1, cell[1]); /* held: strong */
       v8ish_store_raw(cells, to + 2, cell[2]);     /* token: weak */
     }
     kept++;
@@ -326,4 +329,50 @@ void v8ish_run_pending_callbacks(v8ish_heap *heap) {
   }
   g_array_set_size(heap->pending, 0);
   heap->pending_head = 0;
+}
+
+/* --- minor collections (scavenger.c) ------------------------------------------ */
+
+void v8ish_weak_cells_scavenge_held(word_t *cells,
+                                    void (*scan)(word_t *, void *),
+                                    void *data) {
+  size_t count = cells_count(cells);
+  for (size_t i = 0; i < count; i++) scan(&cells[cell_index(i) + 1], data);
+}
+
+typedef struct scavenge_prune {
+  v8ish_heap *heap;
+  const registry_record *record;
+  void *(*relocate)(void *, void *);
+  void *data;
+} scavenge_prune;
+
+/* A weakly held word after a minor collection: followed, or 0 if it died. */
+static word_t follow(const scavenge_prune *state, word_t word) {
+  if (!v8ish_is_ref(word)) return word;
+  word_t *to = state->relocate(v8ish_untag(word), state->data);
+  return to ? v8ish_tag(to) : 0;
+}
+
+static bool dead_young_target(word_t *cell, void *data) {
+  scavenge_prune *state = data;
+  cell[2] = follow(state, cell[2]);
+  word_t target = follow(state, cell[0]);
+  if (target || !v8ish_is_ref(cell[0])) {
+    cell[0] = target;
+    return false;
+  }
+  pending_callback p = {.held = cell[1],
+                        .finalize = state->record->callback,
+                        .data = state->record->data};
+  g_array_append_val(state->heap->pending, p);
+  return true;
+}
+
+void v8ish_finalization_after_scavenge(v8ish_heap *heap,
+                                       registry_record *record,
+                                       void *(*relocate)(void *, void *),
+                                       void *data) {
+  scavenge_prune state = {heap, record, relocate, data};
+  compact(heap, cells_of(record->registry), dead_young_target, &state);
 }

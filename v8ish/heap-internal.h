@@ -98,7 +98,40 @@ static inline void v8ish_store_raw(word_t *object, size_t index, word_t value) {
 typedef struct v8ish_page {
   ccgc_space_page base; /* first (.inv.page-aligned) */
   word_t *start, *end;  /* object area */
+  /* Young pages (nursery.c): objects lie in [start, top); state says which
+   * semi-space the page is in (v8ish_young_state). */
+  word_t *top;
+  int young_state;
 } v8ish_page;
+
+/* The young pages' states (nursery.c, docs/script-heap.md "Young
+ * generation"). A minor collection copies the objects of ALLOCATING pages
+ * into COPY pages and promotes those of SURVIVOR pages; then the from-space
+ * (ALLOCATING and SURVIVOR) becomes FREE and COPY becomes SURVIVOR. */
+typedef enum v8ish_young_state {
+  V8ISH_YOUNG_FREE,       /* the pool: to-space reserve, next pages      */
+  V8ISH_YOUNG_ALLOCATING, /* new objects (never survived a scavenge)     */
+  V8ISH_YOUNG_SURVIVOR,   /* objects that survived one scavenge          */
+  V8ISH_YOUNG_COPY,       /* during a scavenge: the to-space             */
+  V8ISH_YOUNG_LARGE,      /* a young large page                          */
+  V8ISH_YOUNG_LARGE_LIVE, /* during a scavenge: a young large page reached */
+} v8ish_young_state;
+
+/* A linear allocation area: [cursor, limit). */
+typedef struct v8ish_lab {
+  uint8_t *cursor, *limit;
+} v8ish_lab;
+
+/* The young generation's bookkeeping (nursery.c). */
+typedef struct v8ish_nursery {
+  bool enabled;
+  size_t min_pages, max_pages; /* semi-space bounds, in pages       */
+  size_t capacity_pages;       /* the semi-space now (adapts)       */
+  v8ish_page *current;         /* the page heap->lab bumps through  */
+  size_t allocating_pages, survivor_pages, free_pages, copy_pages;
+  size_t large_pages;          /* young large pages                  */
+  bool requested;              /* a minor collection was asked for  */
+} v8ish_nursery;
 
 /* has_value separates "holds the integer 0" (word 0) from "holds nothing"
  * (made from an empty local, or a weak global whose target died). */
@@ -152,9 +185,18 @@ struct v8ish_heap {
    * (marking/heap-base.h); a v8ish_heap * is a ccgc_heap_base *. */
   ccgc_heap_base base;
 
-  /* Allocation (space.c). */
-  uint8_t *lab_cursor, *lab_limit;
+  /* Allocation (space.c, nursery.c). The fast path bumps lab: through a
+   * nursery page while the young generation is on, else through old space.
+   * old_lab: old-space allocation beside a nursery (promotion, fallbacks). */
+  v8ish_lab lab, old_lab;
   word_t *free_lists[V8ISH_BUCKETS];
+  v8ish_nursery nursery;
+  /* Bytes and objects in old pages (the rest of space.used_bytes and
+   * space.object_count is young), kept while the nursery is on. */
+  size_t old_used_bytes, old_objects;
+  size_t scavenge_survived, scavenge_young_before; /* for the flip */
+  v8ish_droppable_fn droppable; /* v8ish_heap_set_droppable_handler */
+  void *droppable_data;
 
   /* Handles (handles.c). */
   v8ish_value *handle_values;
@@ -194,6 +236,11 @@ struct v8ish_heap {
 
 /* space.c (the fast path is v8ish_allocate in space-inl.h) */
 word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call);
+/* Old space without side effects (no color, no accounting, no step, no
+ * error): for promotion. NULL at the limit. */
+word_t *v8ish_old_allocate_raw(v8ish_heap *heap, size_t size);
+/* Seals the allocation areas so that pages are iterable. */
+void v8ish_seal_labs(v8ish_heap *heap);
 void v8ish_space_prepare(void *heap); /* the prepare op */
 void v8ish_space_sweep(void *heap);   /* the reclaim op */
 void v8ish_space_release_all(v8ish_heap *heap);
@@ -212,6 +259,42 @@ size_t v8ish_words_to_page_end(const word_t *object);
 bool v8ish_is_object(void *heap, const void *address);
 void v8ish_object_map_free(v8ish_heap *heap);
 
+/* nursery.c: the young generation's pages (docs/script-heap.md). */
+void v8ish_nursery_init(v8ish_heap *heap);
+/* The mutator's lab is exhausted: a fresh nursery page for an object of
+ * size bytes, or NULL if the young generation cannot grow (off, or the
+ * hard limit: the caller allocates old). Requests a minor collection when
+ * the semi-space is full. */
+word_t *v8ish_nursery_refill(v8ish_heap *heap, size_t size);
+/* A young large page for one object, or NULL (limit: *why). */
+word_t *v8ish_nursery_allocate_large(v8ish_heap *heap, size_t size,
+                                     ccgc_status *why);
+/* Where the young objects of page end (its top; the lab's cursor for the
+ * page the mutator allocates in). */
+word_t *v8ish_young_top(v8ish_heap *heap, v8ish_page *page);
+/* Full collections: dead young objects become fillers in place (young pages
+ * are emptied by minor collections, never swept into free lists). */
+void v8ish_nursery_sweep(v8ish_heap *heap);
+/* The to-space of a minor collection: a FREE page becomes COPY. NULL only
+ * if the reserve was broken (a bug: .inv.to-space-reserve). */
+v8ish_page *v8ish_nursery_take_copy_page(v8ish_heap *heap);
+/* After a minor collection: from-space becomes FREE, COPY becomes SURVIVOR,
+ * the semi-space adapts to the survival rate, dead young large pages go. */
+void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
+                        size_t young_before_bytes);
+bool v8ish_page_is_from_space(const v8ish_page *page);
+void v8ish_nursery_stats(v8ish_heap *heap, ccgc_heap_stats *out);
+
+/* scavenger.c: the minor collection ops (ccgc-heap.h). */
+void v8ish_minor_collect(void *heap, ccgc_minor_stats *stats);
+void *v8ish_relocated(void *heap, const void *address);
+void v8ish_minor_release(void *heap);
+/* The slots of an object's strong references in a minor collection, by
+ * layout (.inv.tagged-fields): fn(slot) for each; weak tables' entries are
+ * not reported (the scavenger treats them itself). */
+void v8ish_each_strong_slot(word_t *object,
+                            void (*fn)(word_t *slot, void *data), void *data);
+
 /* stores.c: every store of a reference, barriered
  * (.inv.script-store-barriered). */
 /* object[index] = value (a tagged field). */
@@ -223,6 +306,11 @@ void v8ish_store_embedder(v8ish_heap *heap, word_t *wrapper, void *object);
  * holder object, the slot is the root's own word. */
 void v8ish_root_barrier(v8ish_heap *heap, v8ish_value *slot,
                         v8ish_value value);
+/* object[index] = value where object is a weak table (ephemeron table, weak
+ * cells) that minor collections find through the heap's lists: the marking
+ * barrier only, never the remembered set (its entries are weak). */
+void v8ish_store_weak_table(v8ish_heap *heap, word_t *object, size_t index,
+                            v8ish_value value);
 
 /* hidden-class.c, values.c, arrays.c, objects.c */
 v8ish_instance_type v8ish_class_type(v8ish_value klass);
@@ -275,6 +363,17 @@ void v8ish_trace_ephemeron_table(word_t *table, size_t limit,
                                  ccgc_visitor *visitor);
 /* Weak processing: entries whose key died leave every live table. */
 void v8ish_weak_collections_prune(v8ish_heap *heap);
+/* Minor collections (scavenger.c): scan(value slot) for every entry whose
+ * key survives (relocate(key) not NULL: old keys and embedder values
+ * always); then, after the fixed point, entries whose key did not survive
+ * go and moved keys are rehashed. */
+void v8ish_weak_table_scavenge_values(word_t *table,
+                                      void *(*relocate)(void *, void *),
+                                      void (*scan)(word_t *, void *),
+                                      void *data);
+void v8ish_weak_table_after_scavenge(v8ish_heap *heap, word_t *table,
+                                     void *(*relocate)(void *, void *),
+                                     void *data);
 
 /* finalization.c */
 bool v8ish_finalization_init(v8ish_heap *heap);
@@ -283,6 +382,16 @@ void v8ish_trace_pending(v8ish_heap *heap, ccgc_visitor *visitor);
 /* Weak processing: dead targets of live registries and weak globals with a
  * callback queue their callbacks. */
 void v8ish_finalization_prune(v8ish_heap *heap);
+/* Minor collections: scan(held slot) for every cell; after the fixed
+ * point, cells of targets that did not survive queue their callbacks, dead
+ * tokens are forgotten, moved targets and tokens followed. */
+void v8ish_weak_cells_scavenge_held(word_t *cells,
+                                    void (*scan)(word_t *, void *),
+                                    void *data);
+void v8ish_finalization_after_scavenge(v8ish_heap *heap,
+                                       registry_record *record,
+                                       void *(*relocate)(void *, void *),
+                                       void *data);
 /* Queues the callback of weak global `index`, just emptied. */
 void v8ish_queue_weak_callback(v8ish_heap *heap, uint32_t index);
 /* After the collection, on the mutator: runs the queued callbacks. */

@@ -22,6 +22,11 @@ static void process_weakness(void *data) {
 
 static void after_collection(void *data) { v8ish_run_pending_callbacks(data); }
 
+static void stats(void *data, ccgc_heap_stats *out) {
+  ccgc_heap_base_stats(data, out);
+  v8ish_nursery_stats(data, out);
+}
+
 /* A collection's calls in their order, then introspection. */
 static const ccgc_heap_ops script_ops = {
     .name = "script",
@@ -31,8 +36,11 @@ static const ccgc_heap_ops script_ops = {
     .process_weakness = process_weakness, .reclaim = v8ish_space_sweep,
     .after_collection = after_collection,
     .object_size = v8ish_object_size, .type_name = v8ish_object_type_name,
-    .for_each_object = v8ish_each_object, .stats = ccgc_heap_base_stats,
+    .for_each_object = v8ish_each_object, .stats = stats,
     .is_object = v8ish_is_object,
+    /* The young generation (nursery.c, scavenger.c). */
+    .minor_collect = v8ish_minor_collect, .relocated = v8ish_relocated,
+    .minor_release = v8ish_minor_release, .after_minor = after_collection,
 };
 
 /* --- creation -------------------------------------------------------------- */
@@ -97,7 +105,28 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
     ccgc_heap_base_free(&heap->base);
     return NULL;
   }
+  /* The permanent objects are old (bootstrap allocated them with the
+   * nursery off), so old space never points at a young internal; from
+   * here every new object is young (docs/script-heap.md). */
+  v8ish_nursery_init(heap);
+  if (heap->nursery.enabled) {
+    heap->old_lab = heap->lab;
+    heap->lab.cursor = heap->lab.limit = NULL;
+    heap->old_used_bytes = heap->base.space.used_bytes;
+    heap->old_objects = heap->base.space.object_count;
+  }
   return heap;
+}
+
+ccgc_status v8ish_heap_set_droppable_handler(v8ish_heap *heap,
+                                             v8ish_droppable_fn handler,
+                                             void *data) {
+  if (!v8ish_enter(heap, CCGC_CALL_CONFIGURE,
+                   "v8ish_heap_set_droppable_handler"))
+    return v8ish_last_status(heap);
+  heap->droppable = handler;
+  heap->droppable_data = data;
+  return CCGC_OK;
 }
 
 void v8ish_heap_free(v8ish_heap *heap) {

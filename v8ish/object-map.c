@@ -30,15 +30,21 @@ static bool is_filler(const v8ish_heap *heap, word_t klass) {
 static bool walk_page(const v8ish_heap *heap, const v8ish_page *page,
                       uint8_t *bits, const word_t *want) {
   const word_t *page_words = (const word_t *)page;
-  for (const word_t *at = page->start; at < page->end;) {
-    if (heap->lab_cursor && (const uint8_t *)at == heap->lab_cursor) {
-      at = (const word_t *)heap->lab_limit;
+  /* A young page's objects end at its top (v8ish_young_top). */
+  const word_t *end = ccgc_page_is_young(&page->base.page)
+                          ? v8ish_young_top((v8ish_heap *)heap,
+                                            (v8ish_page *)page)
+                          : page->end;
+  const v8ish_lab *lab = heap->nursery.enabled ? &heap->old_lab : &heap->lab;
+  for (const word_t *at = page->start; at < end;) {
+    if (lab->cursor && (const uint8_t *)at == lab->cursor) {
+      at = (const word_t *)lab->limit;
       continue;
     }
     word_t klass = v8ish_load(at, 0);
     if (klass == 0) break; /* never allocated */
     size_t words = v8ish_size_of(at) / sizeof(word_t);
-    if (words == 0 || words > (size_t)(page->end - at)) break; /* defensive */
+    if (words == 0 || words > (size_t)(end - at)) break; /* defensive */
     if (!is_filler(heap, klass)) {
       if (!bits && at == want) return true;
       if (bits) {
@@ -53,7 +59,9 @@ static bool walk_page(const v8ish_heap *heap, const v8ish_page *page,
 
 /* The start bits of a normal page, walked now if the heap changed since. */
 static const uint8_t *starts_of(v8ish_heap *heap, const v8ish_page *page) {
-  unsigned long cycles = ccgc_collector_cycle_count(heap->base.collector);
+  /* Minor collections move and free objects too. */
+  unsigned long cycles = ccgc_collector_cycle_count(heap->base.collector) +
+                         ccgc_collector_minor_count(heap->base.collector);
   const ccgc_page_space *space = &heap->base.space;
   if (!heap->object_starts) {
     heap->object_starts =

@@ -2,7 +2,7 @@
  * through the linear allocation area (LAB). Everything else - refilling the
  * LAB from the free lists or a new page, large objects, limits, size
  * overflow, the collector's allocation accounting - is v8ish_allocate_slow
- * (space.c).
+ * (space.c), which takes a nursery page (nursery.c) or old space.
  *
  * Objects are 8-byte aligned and at least 16 bytes, so no two objects start
  * in the same mark granule (.inv.one-byte-per-object). A new object is zeroed
@@ -22,8 +22,12 @@ static inline word_t *v8ish_allocated(v8ish_heap *heap, word_t *object,
                                       size_t bytes) {
   heap->base.space.used_bytes += bytes;
   heap->base.space.object_count++;
-  /* .inv.allocate-black */
-  ccgc_barrier_on_allocate(heap->base.barrier, object);
+  /* .inv.allocate-black. White otherwise: a fresh or recycled nursery page's
+   * mark table is clear, and an old block's granule was a dead object's or
+   * a filler's (white) - but the last cycle's marks stay until the next
+   * prepare, so old blocks are colored explicitly (the slow path). */
+  if (__builtin_expect(ccgc_barrier_marking(heap->base.barrier), 0))
+    ccgc_mark_set(object, CCGC_BLACK);
   return object;
 }
 
@@ -31,22 +35,24 @@ static inline word_t *v8ish_allocated(v8ish_heap *heap, word_t *object,
  * (named in errors). Returns zeroed memory, or NULL with CCGC_E_HEAP_LIMIT,
  * CCGC_E_SIZE_OVERFLOW or CCGC_E_OUT_OF_MEMORY recorded and the heap
  * unchanged; NULL too, as misuse, on another thread or in a collector
- * callback (gate.h). Never collects (.inv.no-gc-in-allocation). */
+ * callback (gate.h). Never collects (.inv.no-gc-in-allocation).
+ *
+ * The fast path bumps the linear allocation area: a nursery page while the
+ * young generation is on (docs/script-heap.md), else old space. Every area
+ * is zeroed when it is handed out (.inv.lab-zeroed), so no memset here. */
 static inline word_t *v8ish_allocate(v8ish_heap *heap, size_t bytes,
                                      const char *call) {
   /* Only the owner thread outside every collector callback allocates
    * (gate.h): one branch. */
   if (__builtin_expect(!ccgc_gate_open(heap->base.gate), 0))
     return v8ish_allocate_gated(heap, bytes, call);
-  if (__builtin_expect(bytes < V8ISH_LARGE_THRESHOLD, 1)) {
-    size_t size = bytes < 16 ? 16 : (bytes + 7) & ~(size_t)7;
-    uint8_t *cursor = heap->lab_cursor;
-    if (__builtin_expect(
-            cursor != NULL && (size_t)(heap->lab_limit - cursor) >= size, 1)) {
-      heap->lab_cursor = cursor + size;
-      memset(cursor, 0, size); /* a reused free block holds stale bytes */
-      return v8ish_allocated(heap, (word_t *)cursor, size);
-    }
+  size_t size = bytes < 16 ? 16 : (bytes + 7) & ~(size_t)7;
+  uint8_t *cursor = heap->lab.cursor;
+  if (__builtin_expect((size_t)(heap->lab.limit - cursor) >= size &&
+                           bytes < V8ISH_LARGE_THRESHOLD,
+                       1)) {
+    heap->lab.cursor = cursor + size;
+    return v8ish_allocated(heap, (word_t *)cursor, size);
   }
   return v8ish_allocate_slow(heap, bytes, call);
 }

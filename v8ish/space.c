@@ -57,6 +57,10 @@ static unsigned bucket_for(size_t size) {
 
 /* Turns [at, at + bytes) into filler; lists it if it can hold a link. */
 void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes) {
+  /* Free memory records no slot: a stale young address left in it would be
+   * followed by the next minor collection (.inv.old-to-young-recorded). */
+  ccgc_page *page = ccgc_page_of(at);
+  if (page->slot_set) ccgc_slot_set_clear_range(page, at, (uint8_t *)at + bytes);
   if (bytes == 8) {
     v8ish_store_raw(at, 0, heap->one_word_filler_class);
     return;
@@ -86,19 +90,38 @@ static v8ish_page *map_page(v8ish_heap *heap, size_t bytes, bool large,
 
 void v8ish_space_release_all(v8ish_heap *heap) {
   ccgc_page_space_release_all(&heap->base.space);
-  heap->lab_cursor = heap->lab_limit = NULL;
+  heap->lab.cursor = heap->lab.limit = NULL;
+  heap->old_lab.cursor = heap->old_lab.limit = NULL;
+  heap->nursery.current = NULL;
   memset(heap->free_lists, 0, sizeof heap->free_lists);
 }
 
-static void seal_lab(v8ish_heap *heap) {
-  if (heap->lab_cursor && heap->lab_cursor < heap->lab_limit) {
-    size_t rest = (size_t)(heap->lab_limit - heap->lab_cursor);
+/* The old-space area old allocations bump: the mutator's without a
+ * nursery, else the one beside it. */
+static v8ish_lab *old_lab_of(v8ish_heap *heap) {
+  return heap->nursery.enabled ? &heap->old_lab : &heap->lab;
+}
+
+static void seal_lab(v8ish_heap *heap, v8ish_lab *lab) {
+  if (lab->cursor && lab->cursor < lab->limit) {
+    size_t rest = (size_t)(lab->limit - lab->cursor);
     /* Not listed: the LAB's rest is reused after the next sweep. */
-    v8ish_store_raw((word_t *)heap->lab_cursor, 0,
+    v8ish_store_raw((word_t *)lab->cursor, 0,
                     rest == 8 ? heap->one_word_filler_class : heap->filler_class);
-    if (rest > 8) ((word_t *)heap->lab_cursor)[FILLER_SIZE] = rest;
+    if (rest > 8) ((word_t *)lab->cursor)[FILLER_SIZE] = rest;
   }
-  heap->lab_cursor = heap->lab_limit = NULL;
+  lab->cursor = lab->limit = NULL;
+}
+
+void v8ish_seal_labs(v8ish_heap *heap) {
+  if (heap->nursery.enabled) {
+    /* The nursery page keeps its objects below its top. */
+    if (heap->nursery.current)
+      heap->nursery.current->top = (word_t *)heap->lab.cursor;
+    heap->nursery.current = NULL;
+    heap->lab.cursor = heap->lab.limit = NULL;
+  }
+  seal_lab(heap, old_lab_of(heap));
 }
 
 /* Segregated fit from the size-classed free lists; the rest of the block
@@ -111,7 +134,8 @@ static void seal_lab(v8ish_heap *heap) {
  * the next sweep. */
 #define OWN_BUCKET_PROBES 8
 
-static word_t *take_free(v8ish_heap *heap, size_t bytes, size_t *taken) {
+static word_t *take_free(v8ish_heap *heap, v8ish_lab *lab, size_t bytes,
+                         size_t *taken) {
   unsigned first = bucket_for(bytes);
   for (unsigned bucket = first; bucket < V8ISH_BUCKETS; bucket++) {
     word_t **link = &heap->free_lists[bucket];
@@ -124,10 +148,12 @@ static word_t *take_free(v8ish_heap *heap, size_t bytes, size_t *taken) {
         continue;
       }
       *link = (word_t *)filler[FILLER_NEXT];
-      seal_lab(heap);
-      heap->lab_cursor = (uint8_t *)filler + bytes;
-      heap->lab_limit = (uint8_t *)filler + size;
-      if (heap->lab_cursor == heap->lab_limit) heap->lab_cursor = heap->lab_limit = NULL;
+      seal_lab(heap, lab);
+      /* .inv.lab-zeroed: stale bytes of dead objects and the filler go. */
+      memset(filler, 0, size);
+      lab->cursor = (uint8_t *)filler + bytes;
+      lab->limit = (uint8_t *)filler + size;
+      if (lab->cursor == lab->limit) lab->cursor = lab->limit = NULL;
       *taken = size;
       return filler;
     }
@@ -145,20 +171,36 @@ static word_t *allocate_large(v8ish_heap *heap, size_t bytes, size_t *taken,
   return page->start;
 }
 
-static word_t *refill(v8ish_heap *heap, size_t bytes, size_t *taken,
-                      ccgc_status *why) {
-  word_t *object = take_free(heap, bytes, taken);
-  if (object) {
-    memset(object, 0, bytes); /* stale bytes of a dead object or filler */
-    return object;
-  }
+static word_t *refill(v8ish_heap *heap, v8ish_lab *lab, size_t bytes,
+                      size_t *taken, ccgc_status *why) {
+  word_t *object = take_free(heap, lab, bytes, taken);
+  if (object) return object;
   v8ish_page *page = map_page(heap, bytes, false, why);
   if (!page) return NULL;
-  seal_lab(heap);
-  heap->lab_cursor = (uint8_t *)page->start + bytes;
-  heap->lab_limit = (uint8_t *)page->end;
+  seal_lab(heap, lab);
+  lab->cursor = (uint8_t *)page->start + bytes;
+  lab->limit = (uint8_t *)page->end;
   *taken = CCGC_PAGE_SIZE;
   return page->start; /* fresh: zero */
+}
+
+/* An old object of size bytes: the bump of lab, else a refill. */
+static word_t *old_allocate(v8ish_heap *heap, v8ish_lab *lab, size_t size,
+                            size_t *taken, ccgc_status *why) {
+  if (lab->cursor && (size_t)(lab->limit - lab->cursor) >= size) {
+    word_t *object = (word_t *)lab->cursor;
+    lab->cursor += size;
+    *taken = 0;
+    return object;
+  }
+  return refill(heap, lab, size, taken, why);
+}
+
+word_t *v8ish_old_allocate_raw(v8ish_heap *heap, size_t size) {
+  size_t taken;
+  ccgc_status why;
+  if (size >= V8ISH_LARGE_THRESHOLD) return NULL; /* young large: in place */
+  return old_allocate(heap, &heap->old_lab, size, &taken, &why);
 }
 
 word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call) {
@@ -172,9 +214,28 @@ word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call) {
   size_t size = bytes < 16 ? 16 : (bytes + 7) & ~(size_t)7;
   size_t taken = 0;
   ccgc_status why = CCGC_E_HEAP_LIMIT;
-  word_t *object = size >= V8ISH_LARGE_THRESHOLD
-                       ? allocate_large(heap, size, &taken, &why)
-                       : refill(heap, size, &taken, &why);
+  word_t *object = NULL;
+  bool young = false;
+  if (heap->nursery.enabled) {
+    /* Every new object is young while the young generation is on, so the
+     * stores that initialize it need no remembered set. Only when the
+     * nursery cannot grow (the hard limit) does it go to old space, where
+     * every caller initializes through the barrier (v8ish_store). */
+    object = size >= V8ISH_LARGE_THRESHOLD
+                 ? v8ish_nursery_allocate_large(heap, size, &why)
+                 : v8ish_nursery_refill(heap, size);
+    young = object != NULL;
+    /* A refill announced its page's bytes itself. */
+    if (object) taken = size >= V8ISH_LARGE_THRESHOLD ? size : 0;
+  }
+  if (!object)
+    object = size >= V8ISH_LARGE_THRESHOLD
+                 ? allocate_large(heap, size, &taken, &why)
+                 : old_allocate(heap, old_lab_of(heap), size, &taken, &why);
+  if (object && !young && heap->nursery.enabled) {
+    heap->old_used_bytes += size;
+    heap->old_objects++;
+  }
   if (!object) {
     if (why == CCGC_E_OUT_OF_MEMORY)
       ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
@@ -199,7 +260,7 @@ word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call) {
 
 void v8ish_space_prepare(void *data) {
   v8ish_heap *heap = data;
-  seal_lab(heap);
+  v8ish_seal_labs(heap);
   ccgc_page_space_clear_marks(&heap->base.space);
 }
 
@@ -210,7 +271,10 @@ static bool is_filler(v8ish_heap *heap, const word_t *object) {
 
 static void each_in_page(v8ish_heap *heap, v8ish_page *page,
                          void (*fn)(void *, void *), void *data) {
-  for (word_t *at = page->start; at < page->end;) {
+  word_t *end = ccgc_page_is_young(&page->base.page)
+                    ? v8ish_young_top(heap, page)
+                    : page->end;
+  for (word_t *at = page->start; at < end;) {
     if (v8ish_load(at, 0) == 0) break; /* the untouched rest of the page */
     size_t size = v8ish_size_of(at);
     if (!is_filler(heap, at)) fn(at, data);
@@ -221,10 +285,10 @@ static void each_in_page(v8ish_heap *heap, v8ish_page *page,
 void v8ish_each_object(void *data, void (*fn)(void *, void *),
                        void *fn_data) {
   v8ish_heap *heap = data;
-  /* The linear allocation area may be the rest of a reused free block, with
-   * stale bytes in it: close it so the walk sees one filler
-   * (.inv.iterable-pages). */
-  seal_lab(heap);
+  /* The linear allocation area may be the rest of a reused free block:
+   * close it so the walk sees one filler (.inv.iterable-pages). The
+   * nursery's area stays: its page's objects end at the cursor. */
+  seal_lab(heap, old_lab_of(heap));
   ccgc_page_space *space = &heap->base.space;
   for (ccgc_space_page *page = ccgc_page_space_first(space); page;
        page = ccgc_page_space_next(space, page))
@@ -272,6 +336,8 @@ static bool measure_page(v8ish_heap *heap, v8ish_page *page, GArray *runs) {
       }
       heap->base.space.used_bytes -= size;
       heap->base.space.object_count--;
+      heap->old_used_bytes -= size;
+      heap->old_objects--;
     }
     if (!run) run = at;
     at += size / 8;
@@ -287,7 +353,7 @@ void v8ish_space_sweep(void *data) {
   v8ish_heap *heap = data;
   /* The mutator allocated during incremental marking: close that area too,
    * or a page holding only it would look empty and go back to the OS. */
-  seal_lab(heap);
+  v8ish_seal_labs(heap);
   memset(heap->free_lists, 0, sizeof heap->free_lists);
   /* Pass 1: measure every page (normal and large) before freeing anything. */
   ccgc_page_space *space = &heap->base.space;
@@ -300,9 +366,13 @@ void v8ish_space_sweep(void *data) {
   GPtrArray *dead_large = g_ptr_array_new();
   for (ccgc_space_page *p = space->large_pages; p; p = p->next) {
     v8ish_page *page = (v8ish_page *)p;
-    if (ccgc_is_marked(page->start)) continue;
-    heap->base.space.used_bytes -= v8ish_size_of(page->start);
+    /* Young large pages: the young generation's evacuation, after this. */
+    if (ccgc_is_marked(page->start) || ccgc_page_is_young(&p->page)) continue;
+    size_t size = v8ish_size_of(page->start);
+    heap->base.space.used_bytes -= size;
     heap->base.space.object_count--;
+    heap->old_used_bytes -= size;
+    heap->old_objects--;
     g_ptr_array_add(dead_large, page);
   }
   /* Pass 2: free. */

@@ -26,3 +26,11 @@ void v8ish_root_barrier(v8ish_heap *heap, v8ish_value *slot,
   if (v8ish_is_ref(value))
     ccgc_write_barrier(heap->base.barrier, NULL, slot, v8ish_untag(value));
 }
+
+void v8ish_store_weak_table(v8ish_heap *heap, word_t *object, size_t index,
+                            v8ish_value value) {
+  v8ish_store_raw(object, index, value);
+  if (v8ish_is_ref(value))
+    ccgc_marking_barrier(heap->base.barrier, object, &object[index],
+                         v8ish_untag(value));
+}

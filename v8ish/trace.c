@@ -131,3 +131,73 @@ void v8ish_trace_roots(void *data, ccgc_visitor *visitor) {
     visit_value(visitor, (v8ish_value)klass,
                 ccgc_edge_named(CCGC_EDGE_ROOT, "script internals"));
 }
+
+/* --- slots, for minor collections ------------------------------------------ */
+
+static void each_property_slot(word_t *object, v8ish_value klass,
+                               void (*fn)(word_t *, void *), void *data) {
+  word_t *k = v8ish_untag(klass);
+  long count = v8ish_smi_value(k[CLASS_PROPERTY_COUNT]);
+  long inobject = v8ish_smi_value(k[CLASS_INOBJECT_COUNT]);
+  long raw_bits = v8ish_smi_value(k[CLASS_RAW_BITS]);
+  long start = v8ish_smi_value(k[CLASS_INOBJECT_START]);
+  long n = count < inobject ? count : inobject;
+  for (long i = 0; i < n; i++)
+    if (!((raw_bits >> i) & 1)) /* an unboxed double is raw bits */
+      fn(&object[start + i], data);
+}
+
+/* The strong slots of object as its class describes them
+ * (.inv.tagged-fields), the class word first. The class is read through
+ * the slot after fn ran on it, so fn may forward it (its old copy keeps its
+ * fields: a minor collection overwrites only the first word). */
+void v8ish_each_strong_slot(word_t *object,
+                            void (*fn)(word_t *slot, void *data), void *data) {
+  word_t old_klass = object[0];
+  fn(&object[0], data);
+  /* The old copy of a class that moved still holds its fields. */
+  v8ish_value klass = old_klass;
+  size_t length;
+  switch (v8ish_class_type(klass)) {
+  case V8ISH_TYPE_META_CLASS:
+  case V8ISH_TYPE_HIDDEN_CLASS:
+    fn(&object[CLASS_NAMES], data);
+    fn(&object[CLASS_TRANSITIONS], data);
+    fn(&object[CLASS_BACK], data);
+    fn(&object[CLASS_NAME], data);
+    break;
+  case V8ISH_TYPE_FIXED_ARRAY:
+    length = (size_t)v8ish_smi_value(object[LENGTH]);
+    for (size_t i = 0; i < length; i++) fn(&object[2 + i], data);
+    break;
+  case V8ISH_TYPE_CONTEXT:
+    fn(&object[CONTEXT_PREVIOUS], data);
+    length = (size_t)v8ish_smi_value(object[LENGTH]);
+    for (size_t i = 0; i < length; i++) fn(&object[CONTEXT_HEADER + i], data);
+    break;
+  case V8ISH_TYPE_OBJECT:
+  case V8ISH_TYPE_CLOSURE:
+  case V8ISH_TYPE_WRAPPER:
+  case V8ISH_TYPE_ARRAY:
+    fn(&object[OBJ_PROPERTIES], data);
+    fn(&object[OBJ_ELEMENTS], data);
+    each_property_slot(object, klass, fn, data);
+    if (v8ish_class_type(klass) == V8ISH_TYPE_CLOSURE) {
+      fn(&object[CLOSURE_CONTEXT], data);
+      fn(&object[CLOSURE_NAME], data);
+    } /* a wrapper's embedder field is a raw address: never a slot */
+    break;
+  case V8ISH_TYPE_WEAK_MAP:
+  case V8ISH_TYPE_WEAK_SET:
+    fn(&object[WEAK_COLLECTION_TABLE], data);
+    break;
+  case V8ISH_TYPE_FINALIZATION_REGISTRY:
+    fn(&object[REGISTRY_CELLS], data);
+    break;
+  default:
+    /* Numbers, strings, double arrays, fillers: no references. Ephemeron
+     * tables and weak cells: the scavenger reaches them through the
+     * heap's lists of weak collections and registries. */
+    break;
+  }
+}

@@ -148,8 +148,8 @@ static void put(v8ish_heap *heap, word_t *table, size_t entry, v8ish_value key,
   size_t at = key_index(entry);
   /* The value first, then the key that makes the entry visible. Both are
    * barriered: an embedder value too, like a wrapper's embedder field. */
-  v8ish_store(heap, table, at + 1, value);
-  v8ish_store(heap, table, at, key);
+  v8ish_store_weak_table(heap, table, at + 1, value);
+  v8ish_store_weak_table(heap, table, at, key);
 }
 
 static void erase(word_t *table, size_t entry) {
@@ -413,4 +413,58 @@ void v8ish_weak_collections_prune(v8ish_heap *heap) {
     }
   }
   g_ptr_array_set_size(all, kept);
+}
+
+/* --- minor collections (scavenger.c) ------------------------------------------ */
+
+void v8ish_weak_table_scavenge_values(word_t *table,
+                                      void *(*relocate)(void *, void *),
+                                      void (*scan)(word_t *, void *),
+                                      void *data) {
+  size_t capacity = capacity_of(table);
+  for (size_t entry = 0; entry < capacity; entry++) {
+    size_t at = key_index(entry);
+    v8ish_value key = table[at];
+    if (is_key(key) && relocate(v8ish_untag(key), data)) scan(&table[at + 1], data);
+  }
+}
+
+void v8ish_weak_table_after_scavenge(v8ish_heap *heap, word_t *table,
+                                     void *(*relocate)(void *, void *),
+                                     void *data) {
+  (void)heap;
+  size_t capacity = capacity_of(table);
+  bool changed = false;
+  for (size_t entry = 0; entry < capacity && !changed; entry++) {
+    v8ish_value key = table[key_index(entry)];
+    changed = is_key(key) &&
+              relocate(v8ish_untag(key), data) != (void *)v8ish_untag(key);
+  }
+  if (!changed) return;
+  /* Keys moved or died: take the live entries out and put them back where
+   * their new addresses hash. Raw stores: a minor collection's updates are
+   * not mutations (colors are kept, .inv.copy-keeps-color). */
+  GArray *live = g_array_new(FALSE, FALSE, sizeof(v8ish_value) * 2);
+  for (size_t entry = 0; entry < capacity; entry++) {
+    size_t at = key_index(entry);
+    v8ish_value key = table[at];
+    if (is_key(key)) {
+      word_t *to = relocate(v8ish_untag(key), data);
+      if (to) {
+        v8ish_value pair[2] = {v8ish_tag(to), table[at + 1]};
+        g_array_append_val(live, pair);
+      }
+    }
+    table[at] = EMPTY;
+    table[at + 1] = 0;
+  }
+  for (guint i = 0; i < live->len; i++) {
+    v8ish_value *pair = &g_array_index(live, v8ish_value, 2 * i);
+    size_t at = key_index(free_entry(table, pair[0]));
+    table[at + 1] = pair[1];
+    table[at] = pair[0];
+  }
+  table[TABLE_COUNT] = v8ish_smi((intptr_t)live->len);
+  table[TABLE_DELETED] = v8ish_smi(0);
+  g_array_free(live, TRUE);
 }

@@ -21,10 +21,12 @@ void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit) {
    * collection when the heap is full (the next safepoint runs it), and an
    * allocation that cannot wait for a safepoint fails at the hard limit,
    * a little above (room for the pages of the size classes in use). */
-  v8ish_heap_options script = {script_limit ? script_limit + ((size_t)4 << 18) : 0,
-                               script_limit};
-  blinkish_heap_options dom = {dom_limit ? dom_limit + ((size_t)4 << 18) : 0,
-                               dom_limit};
+  v8ish_heap_options script = {
+      .limit_bytes = script_limit ? script_limit + ((size_t)4 << 18) : 0,
+      .soft_limit_bytes = script_limit};
+  blinkish_heap_options dom = {
+      .limit_bytes = dom_limit ? dom_limit + ((size_t)4 << 18) : 0,
+      .soft_limit_bytes = dom_limit};
   h->script_limit = script.limit_bytes;
   h->dom_limit = dom.limit_bytes;
   h->script = v8ish_heap_new(h->collector, &script);

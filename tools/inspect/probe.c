@@ -42,6 +42,20 @@ static void probes_marking_done(void *data) {
   ccgc_handle_table_each(&set->probes, forget_if_dead, NULL);
 }
 
+/* Objects moved (a minor collection, or the young generation's evacuation
+ * at the end of a full one): follow them; one that died is collected. */
+static void follow_or_forget(void *payload, void *data) {
+  probe_slot *probe = payload;
+  if (probe->collected) return;
+  probe->address = ccgc_collector_relocated(data, probe->address);
+  if (!probe->address) probe->collected = true;
+}
+
+static void probes_minor_done(void *data) {
+  probe_set *set = data;
+  ccgc_handle_table_each(&set->probes, follow_or_forget, set->probes.owner);
+}
+
 static void free_label(void *payload, void *data) {
   (void)data;
   free(((probe_slot *)payload)->label);
@@ -58,6 +72,7 @@ static void probes_collector_freed(void *data) {
 static const ccgc_event_listener probe_listener = {
     .marking_done = probes_marking_done,
     .collector_freed = probes_collector_freed,
+    .minor_done = probes_minor_done,
 };
 
 static probe_set *probe_set_of(ccgc_collector *collector, bool create) {

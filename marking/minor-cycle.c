@@ -1,0 +1,194 @@
+/* minor-cycle.c - minor collections (ccgc.h, docs/collection.md "Minor
+ * collections"): the collector's half. The heaps with a young generation
+ * copy their survivors (minor_collect); the collector stops the marker
+ * threads first if a full marking cycle is in progress, fixes every address
+ * the marker holds afterwards (.inv.worklists-current), announces the
+ * events, keeps the statistics and prints the trace line.
+ *
+ *   minor_start listeners
+ *   [marking: park marker threads, merge their state into the marker]
+ *   for each heap: minor_collect     copy, update references; old copies
+ *                                    still readable
+ *   [marking: ccgc_marker_relocate through the heaps' relocated op]
+ *   minor_done listeners             ccgc_collector_relocated answers
+ *   for each heap: minor_release     from-space reused
+ *   [marking: publish, marker threads resume]
+ *   for each heap: after_minor       weak callbacks (outside the collection)
+ *   minor_end listeners
+ */
+#include <string.h>
+
+#include "collector-internal.h"
+#include "invariant-check.h"
+
+static bool has_young_generation(const ccgc_collector *collector) {
+  for (int id = 0; id < collector->heap_count; id++)
+    if (collector->heaps[id].heap && collector->heaps[id].ops->minor_collect)
+      return true;
+  return false;
+}
+
+static void totals(ccgc_collector *collector, size_t *used, size_t *committed) {
+  *used = *committed = 0;
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_slot *slot = &collector->heaps[id];
+    if (!slot->heap || !slot->ops->stats) continue;
+    ccgc_heap_stats stats;
+    memset(&stats, 0, sizeof stats);
+    slot->ops->stats(slot->heap, &stats);
+    *used += stats.used_bytes;
+    *committed += stats.committed_bytes;
+  }
+}
+
+/* The heap of a page by its header: the marker's entries are objects of
+ * registered pages (.inv.worklist-objects), so no registry walk. */
+static void *relocate_entry(void *address, void *data) {
+  ccgc_collector *collector = data;
+  ccgc_page *page = ccgc_page_of(address);
+  if (!ccgc_page_is_young(page)) return address;
+  ccgc_heap_slot *slot = &collector->heaps[page->heap_id];
+  return slot->ops->relocated ? slot->ops->relocated(slot->heap, address)
+                              : address;
+}
+
+void *ccgc_collector_relocated(ccgc_collector *collector,
+                               const void *address) {
+  if (!ccgc_collector_valid(collector) || !collector->relocating || !address)
+    return (void *)address;
+  ccgc_page *page = ccgc_collector_find_page(collector, address);
+  if (!page || !ccgc_page_is_young(page)) return (void *)address;
+  return relocate_entry((void *)address, collector);
+}
+
+static void call_minor_phase(ccgc_collector *collector, size_t offset) {
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_slot *slot = &collector->heaps[id];
+    if (!slot->heap) continue;
+    void (*fn)(void *) = *(void (**)(void *))((const char *)slot->ops + offset);
+    if (fn) fn(slot->heap);
+  }
+}
+
+static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
+  collector->in_collection = true;
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
+  ccgc_minor_stats stats;
+  memset(&stats, 0, sizeof stats);
+  stats.scavenge = collector->minor_count + 1;
+  stats.reason = reason;
+  stats.threads = 1 + collector->scavenger_threads;
+  bool marking = collector->state == CCGC_STATE_MARKING;
+  stats.during_marking = marking;
+  double start = ccgc_now_ms();
+  stats.start_ms = start - collector->created_ms;
+  totals(collector, &stats.used_before, &stats.committed_before);
+  ccgc_events_minor_start(collector, reason);
+
+  if (marking) {
+    /* Marker threads park and hand over what they hold, so that every
+     * address the marker keeps is in the marker's own structures. */
+    ccgc_concurrent_pause(&collector->concurrent);
+    ccgc_concurrent_merge(&collector->concurrent, &collector->marker);
+    ccgc_marker_flush_ephemerons(&collector->marker);
+  }
+  /* Host callbacks inside (the droppable-wrapper handler) may only read. */
+  ccgc_collector_enter_context(collector, CCGC_CONTEXT_WALK);
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_slot *slot = &collector->heaps[id];
+    if (slot->heap && slot->ops->minor_collect)
+      slot->ops->minor_collect(slot->heap, &stats);
+  }
+  if (marking)
+    ccgc_marker_relocate(&collector->marker, relocate_entry, collector);
+  collector->relocating = true;
+  ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
+  ccgc_events_minor_done(collector);
+  collector->relocating = false;
+  call_minor_phase(collector, offsetof(ccgc_heap_ops, minor_release));
+
+  double end = ccgc_now_ms();
+  stats.total_ms = end - start;
+  totals(collector, &stats.used_after, &stats.committed_after);
+  if (marking) {
+    ccgc_marker_publish(&collector->marker);
+    ccgc_concurrent_resume(&collector->concurrent);
+  }
+  collector->in_collection = false;
+  ccgc_collector_leave_context(collector, outer);
+  atomic_store(&collector->minor_requested, false);
+  collector->minor_count++;
+  collector->minor_total_ms += stats.total_ms;
+  collector->gc_total_ms += stats.total_ms;
+  collector->last_minor = stats;
+  ccgc_trace_gc_emit_minor(collector, &collector->last_minor);
+  collector->last_gc_end_ms = end;
+
+  /* Outside the collection: callbacks that may allocate. */
+  call_minor_phase(collector, offsetof(ccgc_heap_ops, after_minor));
+  ccgc_events_minor_end(collector, &collector->last_minor);
+}
+
+void ccgc_minor_evacuate_after_full(ccgc_collector *collector) {
+  if (!has_young_generation(collector)) return;
+  ccgc_minor_stats stats;
+  memset(&stats, 0, sizeof stats);
+  stats.in_full_collection = true;
+  stats.threads = 1;
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_WALK);
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_slot *slot = &collector->heaps[id];
+    if (slot->heap && slot->ops->minor_collect)
+      slot->ops->minor_collect(slot->heap, &stats);
+  }
+  collector->relocating = true;
+  ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
+  ccgc_events_minor_done(collector);
+  collector->relocating = false;
+  call_minor_phase(collector, offsetof(ccgc_heap_ops, minor_release));
+  ccgc_collector_leave_context(collector, outer);
+  atomic_store(&collector->minor_requested, false);
+}
+
+ccgc_status ccgc_collect_minor(ccgc_collector *collector,
+                               ccgc_gc_reason reason) {
+  if (!ccgc_collector_enter(collector, "ccgc_collect_minor"))
+    return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
+                                           : CCGC_E_INVALID_ARGUMENT;
+  if ((unsigned)reason >= CCGC_REASON_COUNT)
+    return CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument", "ccgc_collect_minor: unknown reason %d",
+                       (int)reason);
+  if (ccgc_collector_busy(collector))
+    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                          "ccgc_collect_minor: called during a collection "
+                          "(from %s)",
+                          ccgc_collector_context_name(collector));
+  if (collector->state != CCGC_STATE_IDLE &&
+      collector->state != CCGC_STATE_MARKING)
+    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                          "ccgc_collect_minor: a cycle is in its %s",
+                          ccgc_gc_state_name(collector->state));
+  /* Without a young generation there is nothing to collect: not an error
+   * (a host may scavenge whatever heaps it attached). */
+  if (has_young_generation(collector)) run_minor(collector, reason);
+  atomic_store(&collector->minor_requested, false);
+  return CCGC_OK;
+}
+
+void ccgc_collector_request_minor(ccgc_collector *collector) {
+  if (!ccgc_collector_valid(collector)) return;
+  atomic_store(&collector->minor_requested, true);
+}
+
+const ccgc_minor_stats *ccgc_collector_last_minor(const ccgc_collector *c) {
+  if (!ccgc_collector_enter(c, "ccgc_collector_last_minor")) return NULL;
+  return c->minor_count ? &c->last_minor : NULL;
+}
+
+unsigned long ccgc_collector_minor_count(const ccgc_collector *collector) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_minor_count")) return 0;
+  return collector->minor_count;
+}

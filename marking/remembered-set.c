@@ -1,0 +1,91 @@
+/* remembered-set.c - per-page slot sets (remembered-set.h). */
+#include "remembered-set.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The "every slot" set of a page whose bitmap could not be allocated: one
+ * static object per page would need memory too, so the flag lives in a tiny
+ * set of its own, allocated with the page's first record (a few bytes, far
+ * likelier to succeed); if even that fails the page header keeps a sentinel. */
+static ccgc_slot_set every_slot_sentinel = {0, 0, true};
+
+static ccgc_slot_set *slot_set_new(const ccgc_page *page) {
+  size_t words = (page->reservation / 8 + 63) / 64;
+  ccgc_slot_set *set = calloc(1, sizeof *set + words * sizeof(uint64_t));
+  if (set) {
+    set->words = words;
+    return set;
+  }
+  set = calloc(1, sizeof *set);
+  if (!set) return &every_slot_sentinel;
+  set->all = true;
+  return set;
+}
+
+void ccgc_slot_set_record(ccgc_page *page, const void *slot) {
+  ccgc_slot_set *set = page->slot_set;
+  if (!set) set = page->slot_set = slot_set_new(page);
+  if (set->all) return;
+  size_t index = ((uintptr_t)slot - (uintptr_t)page) >> 3;
+  uint64_t bit = UINT64_C(1) << (index & 63);
+  uint64_t *word = &set->bits[index >> 6];
+  if (!(*word & bit)) {
+    *word |= bit;
+    set->recorded++;
+  }
+}
+
+bool ccgc_slot_set_is_all(const ccgc_page *page) {
+  return page->slot_set && page->slot_set->all;
+}
+
+bool ccgc_slot_set_each(ccgc_page *page, bool (*keep)(void **slot, void *data),
+                        void *data) {
+  ccgc_slot_set *set = page->slot_set;
+  if (!set) return true;
+  if (set->all) return false;
+  size_t kept = 0;
+  for (size_t w = 0; w < set->words; w++) {
+    uint64_t bits = set->bits[w];
+    if (!bits) continue;
+    uint64_t keep_bits = bits;
+    while (bits) {
+      unsigned b = (unsigned)__builtin_ctzll(bits);
+      bits &= bits - 1;
+      void **slot = (void **)((uint8_t *)page + ((w * 64 + b) << 3));
+      if (!keep(slot, data)) keep_bits &= ~(UINT64_C(1) << b);
+    }
+    set->bits[w] = keep_bits;
+    kept += (size_t)__builtin_popcountll(keep_bits);
+  }
+  set->recorded = kept;
+  return true;
+}
+
+void ccgc_slot_set_clear_range(ccgc_page *page, const void *start,
+                               const void *end) {
+  ccgc_slot_set *set = page->slot_set;
+  if (!set || set->all || set->recorded == 0) return;
+  size_t from = ((uintptr_t)start - (uintptr_t)page) >> 3;
+  size_t to = ((uintptr_t)end - (uintptr_t)page) >> 3;
+  if (to > set->words * 64) to = set->words * 64;
+  while (from < to && (from & 63)) {
+    set->bits[from >> 6] &= ~(UINT64_C(1) << (from & 63));
+    from++;
+  }
+  while (from + 64 <= to) {
+    set->bits[from >> 6] = 0;
+    from += 64;
+  }
+  while (from < to) {
+    set->bits[from >> 6] &= ~(UINT64_C(1) << (from & 63));
+    from++;
+  }
+}
+
+void ccgc_slot_set_free(ccgc_page *page) {
+  if (page->slot_set && page->slot_set != &every_slot_sentinel)
+    free(page->slot_set);
+  page->slot_set = NULL;
+}

@@ -1,0 +1,51 @@
+/* remembered-set.h - per-page slot sets: the old-to-young slots the write
+ * barrier records for minor collections (docs/write-barrier.md,
+ * .inv.old-to-young-recorded). Internal to the library.
+ *
+ * A page's slot set is a bitmap with one bit per 8-byte word of the page
+ * (its whole reservation, large pages included), allocated on the first
+ * record. If that allocation fails the page is marked "every slot": a minor
+ * collection then visits every object of the page as a root instead of the
+ * recorded slots (never a lost record, never a crash).
+ *
+ *   ccgc_slot_set_record(page, slot);      barrier: holder old, value young
+ *   ccgc_slot_set_each(page, fn, data);    minor collection: fn(slot, data)
+ *                                          returns whether to keep the bit
+ *   ccgc_slot_set_clear_range(page, start, end);  memory freed or reused
+ *   ccgc_slot_set_free(page);              page released
+ */
+#ifndef CCGC_REMEMBERED_SET_H
+#define CCGC_REMEMBERED_SET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccgc-page.h"
+
+typedef struct ccgc_slot_set {
+  size_t words;     /* bitmap words (64 slots each) */
+  size_t recorded;  /* bits set (an upper bound: cleared bits not counted) */
+  bool all;         /* the bitmap could not be allocated: every slot */
+  uint64_t bits[];  /* words * 64 bits, bit i: the word at page + 8 * i */
+} ccgc_slot_set;
+
+/* The slow half of the barrier's generational job: records slot (inside an
+ * old page) in its page's set. Called on the owner thread only. */
+void ccgc_slot_set_record(ccgc_page *page, const void *slot);
+/* Calls keep(slot, data) for every recorded slot of page in address order;
+ * a false return clears its bit. A page marked "every slot" is not walked
+ * here (its heap visits its objects): returns false for it, true otherwise. */
+bool ccgc_slot_set_each(ccgc_page *page, bool (*keep)(void **slot, void *data),
+                        void *data);
+/* Forgets the slots in [start, end): freed memory, a filler, a moved start. */
+void ccgc_slot_set_clear_range(ccgc_page *page, const void *start,
+                               const void *end);
+/* Whether the page has a set, and whether it is an "every slot" set. */
+static inline bool ccgc_slot_set_present(const ccgc_page *page) {
+  return page->slot_set != NULL;
+}
+bool ccgc_slot_set_is_all(const ccgc_page *page);
+void ccgc_slot_set_free(ccgc_page *page);
+
+#endif /* CCGC_REMEMBERED_SET_H */

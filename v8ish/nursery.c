@@ -1,0 +1,220 @@
+/* nursery.c - the script heap's young generation: its pages, the bump
+ * allocation through them, the to-space reserve, and the semi-space's size
+ * (docs/script-heap.md "Young generation").
+ *
+ * Young pages are normal pages of the heap's page space flagged
+ * CCGC_PAGE_YOUNG (on the space's young list), each in one state
+ * (v8ish_young_state):
+ *
+ *   FREE        the pool: pages the next refill or the next scavenge's
+ *               to-space takes; zeroed and their marks cleared when taken
+ *   ALLOCATING  the mutator bumps through them (heap->lab); objects that
+ *               never survived a scavenge
+ *   SURVIVOR    objects that survived one scavenge: the next one promotes
+ *   COPY        during a scavenge: the to-space (SURVIVOR after it)
+ *
+ * Together the ALLOCATING and SURVIVOR pages are the from-space of the next
+ * scavenge; V8's two semi-spaces are the from-space and the COPY pages
+ * (page-granular, as V8's paged new space). A scavenge may have to copy
+ * every from-space byte, and a page wastes at most one object's size at its
+ * end, so the pool always holds enough FREE pages for that
+ * (.inv.to-space-reserve): the reserve is mapped before a refill hands out a
+ * page, and a refill that cannot keep it fails (the caller allocates old).
+ * Objects of V8ISH_LARGE_THRESHOLD bytes or more live alone on young large
+ * pages, which a scavenge promotes in place.
+ */
+#include <string.h>
+
+#include "invariant-check.h"
+#include "space-inl.h"
+
+#define DEFAULT_MIN_BYTES ((size_t)1 << 20)
+#define DEFAULT_MAX_BYTES ((size_t)16 << 20)
+
+static size_t page_area(void) {
+  return CCGC_PAGE_SIZE - CCGC_SPACE_MARKS_END;
+}
+
+/* Pages a to-space needs to hold every object of `pages` from-space pages:
+ * each to-space page holds at least its area less one largest object. */
+static size_t reserve_for(size_t pages) {
+  size_t usable = page_area() - V8ISH_LARGE_THRESHOLD;
+  return (pages * page_area() + usable - 1) / usable + 1;
+}
+
+static size_t pages_for(size_t bytes) {
+  size_t pages = (bytes + page_area() - 1) / page_area();
+  return pages ? pages : 1;
+}
+
+void v8ish_nursery_init(v8ish_heap *heap) {
+  v8ish_nursery *n = &heap->nursery;
+  memset(n, 0, sizeof *n);
+  const ccgc_heap_options *o = &heap->base.options;
+  if (o->no_young_generation) return;
+  size_t min = o->young_min_bytes ? o->young_min_bytes : DEFAULT_MIN_BYTES;
+  size_t max = o->young_max_bytes ? o->young_max_bytes : DEFAULT_MAX_BYTES;
+  if (max < min) max = min;
+  n->min_pages = pages_for(min);
+  n->max_pages = pages_for(max);
+  n->capacity_pages = n->min_pages;
+  n->enabled = true;
+}
+
+bool v8ish_page_is_from_space(const v8ish_page *page) {
+  return page->young_state == V8ISH_YOUNG_ALLOCATING ||
+         page->young_state == V8ISH_YOUNG_SURVIVOR;
+}
+
+word_t *v8ish_young_top(v8ish_heap *heap, v8ish_page *page) {
+  if (page->base.page.flags & CCGC_PAGE_LARGE) return page->end;
+  if (page == heap->nursery.current) return (word_t *)heap->lab.cursor;
+  return page->young_state == V8ISH_YOUNG_FREE ? page->start : page->top;
+}
+
+/* Maps FREE pages until the pool holds `wanted`; false at the limit. */
+static bool fill_pool(v8ish_heap *heap, size_t wanted) {
+  v8ish_nursery *n = &heap->nursery;
+  while (n->free_pages < wanted) {
+    ccgc_status why;
+    v8ish_page *page = (v8ish_page *)ccgc_page_space_map_young(
+        &heap->base.space, 0, false, &why);
+    if (!page) return false;
+    page->start = (word_t *)((uint8_t *)page + CCGC_SPACE_MARKS_END);
+    page->end = (word_t *)((uint8_t *)page + CCGC_PAGE_SIZE);
+    page->top = page->start;
+    page->young_state = V8ISH_YOUNG_FREE;
+    n->free_pages++;
+  }
+  return true;
+}
+
+/* A FREE page, zeroed with its marks cleared (.inv.lab-zeroed), in state. */
+static v8ish_page *take_free(v8ish_heap *heap, int state) {
+  v8ish_nursery *n = &heap->nursery;
+  for (ccgc_space_page *p = heap->base.space.young_pages; p; p = p->next) {
+    v8ish_page *page = (v8ish_page *)p;
+    if (page->young_state != V8ISH_YOUNG_FREE) continue;
+    /* Recycled pages hold their old objects: zero what was used. */
+    if (page->top > page->start)
+      memset(page->start, 0, (size_t)((uint8_t *)page->top -
+                                      (uint8_t *)page->start));
+    ccgc_page_clear_marks(&p->page);
+    page->top = page->start;
+    page->young_state = state;
+    n->free_pages--;
+    return page;
+  }
+  return NULL;
+}
+
+word_t *v8ish_nursery_refill(v8ish_heap *heap, size_t size) {
+  v8ish_nursery *n = &heap->nursery;
+  size_t from = n->allocating_pages + n->survivor_pages + 1;
+  /* The new page and, behind it, the reserve for a from-space one page
+   * bigger (.inv.to-space-reserve). */
+  if (!fill_pool(heap, 1 + reserve_for(from))) return NULL;
+  if (n->current) n->current->top = (word_t *)heap->lab.cursor;
+  v8ish_page *page = take_free(heap, V8ISH_YOUNG_ALLOCATING);
+  CCGC_CHECK(page != NULL, ".inv.to-space-reserve");
+  n->allocating_pages++;
+  n->current = page;
+  heap->lab.cursor = (uint8_t *)page->start + size;
+  heap->lab.limit = (uint8_t *)page->end;
+  page->top = (word_t *)heap->lab.cursor;
+  /* The semi-space is full: the next safepoint scavenges; until then the
+   * nursery overflows into more pages (allocation never collects,
+   * .inv.no-gc-in-allocation). */
+  if (n->allocating_pages >= n->capacity_pages && !n->requested) {
+    n->requested = true;
+    ccgc_collector_request_minor(heap->base.collector);
+  }
+  ccgc_collector_notify_allocation(heap->base.collector, page_area());
+  return page->start;
+}
+
+word_t *v8ish_nursery_allocate_large(v8ish_heap *heap, size_t size,
+                                     ccgc_status *why) {
+  v8ish_page *page = (v8ish_page *)ccgc_page_space_map_young(
+      &heap->base.space, size, true, why);
+  if (!page) return NULL;
+  page->start = (word_t *)((uint8_t *)page + CCGC_SPACE_HEADER_BYTES);
+  page->end = (word_t *)((uint8_t *)page + page->base.page.reservation);
+  page->top = page->end;
+  page->young_state = V8ISH_YOUNG_LARGE;
+  heap->nursery.large_pages++;
+  return page->start; /* fresh: zero */
+}
+
+v8ish_page *v8ish_nursery_take_copy_page(v8ish_heap *heap) {
+  v8ish_page *page = take_free(heap, V8ISH_YOUNG_COPY);
+  if (page) heap->nursery.copy_pages++;
+  return page;
+}
+
+void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
+                        size_t young_before_bytes) {
+  v8ish_nursery *n = &heap->nursery;
+  ccgc_page_space *space = &heap->base.space;
+  for (ccgc_space_page *p = space->young_pages; p; p = p->next) {
+    v8ish_page *page = (v8ish_page *)p;
+    if (v8ish_page_is_from_space(page)) {
+      page->young_state = V8ISH_YOUNG_FREE; /* top kept: zeroed when taken */
+      n->free_pages++;
+    } else if (page->young_state == V8ISH_YOUNG_COPY) {
+      page->young_state = V8ISH_YOUNG_SURVIVOR;
+    }
+  }
+  n->survivor_pages = n->copy_pages;
+  n->copy_pages = 0;
+  n->allocating_pages = 0;
+  n->current = NULL;
+  n->requested = false;
+  heap->lab.cursor = heap->lab.limit = NULL;
+  /* Young large pages: reached ones were promoted, the rest die. */
+  for (ccgc_space_page *p = space->large_pages, *next; p; p = next) {
+    next = p->next;
+    v8ish_page *page = (v8ish_page *)p;
+    if (!ccgc_page_is_young(&p->page)) continue;
+    if (page->young_state == V8ISH_YOUNG_LARGE_LIVE) {
+      ccgc_page_space_promote_large(space, p);
+      page->young_state = 0;
+    } else {
+      ccgc_page_space_release(space, p);
+    }
+  }
+  n->large_pages = 0;
+  /* The semi-space follows survival, as V8's does: it doubles while more
+   * than a tenth survives, halves while almost nothing does. */
+  size_t capacity_bytes = n->capacity_pages * page_area();
+  if (survived_bytes * 10 > capacity_bytes && n->capacity_pages < n->max_pages)
+    n->capacity_pages = n->capacity_pages * 2 < n->max_pages
+                            ? n->capacity_pages * 2
+                            : n->max_pages;
+  else if (young_before_bytes >= capacity_bytes / 2 &&
+           survived_bytes * 100 < capacity_bytes &&
+           n->capacity_pages > n->min_pages)
+    n->capacity_pages = n->capacity_pages / 2 > n->min_pages
+                            ? n->capacity_pages / 2
+                            : n->min_pages;
+  /* The pool keeps the reserve of the survivors and one semi-space of
+   * pages to allocate in; the rest goes back to the system. */
+  size_t keep = reserve_for(n->survivor_pages + n->capacity_pages) +
+                n->capacity_pages;
+  for (ccgc_space_page *p = space->young_pages, *next;
+       p && n->free_pages > keep; p = next) {
+    next = p->next;
+    if (((v8ish_page *)p)->young_state != V8ISH_YOUNG_FREE) continue;
+    ccgc_page_space_release(space, p);
+    n->free_pages--;
+  }
+}
+
+void v8ish_nursery_stats(v8ish_heap *heap, ccgc_heap_stats *out) {
+  const v8ish_nursery *n = &heap->nursery;
+  if (!n->enabled) return;
+  out->young_capacity_bytes = n->capacity_pages * page_area();
+  size_t old = heap->old_used_bytes;
+  out->young_used_bytes =
+      heap->base.space.used_bytes > old ? heap->base.space.used_bytes - old : 0;
+}
