@@ -11,11 +11,16 @@
  *
  * Peak live size (computed): the larger of the stretch tree alone and the
  * long-lived tree plus one tree of max_depth, times the allocator's node
- * size; heaps sized as for gcbench. */
+ * size; heaps sized as for gcbench.
+ *
+ * V8 beside them (bench-v8.c): when node is there, the same program in
+ * JavaScript under `node --trace-gc`, its output checked against the same
+ * closed form. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "bench-trees.h"
+#include "bench-v8.h"
 
 static long tree_size(int depth) { return (1L << (depth + 1)) - 1; }
 
@@ -54,6 +59,23 @@ static trees_run run(bench_tree_kind kind, int n, size_t heap, FILE *out) {
   return r;
 }
 
+/* The game's output for max_depth, from the closed form: what every run,
+ * V8's included, must print. */
+static void expected_output(int max_depth, char *text, size_t size) {
+  int min_depth = 4, length = 0;
+  length += snprintf(text + length, size - (size_t)length,
+                     "stretch tree of depth %d\t check: %ld\n", max_depth + 1,
+                     tree_size(max_depth + 1));
+  for (int d = min_depth; d <= max_depth; d += 2) {
+    long iterations = 1L << (max_depth - d + min_depth);
+    length += snprintf(text + length, size - (size_t)length,
+                       "%ld\t trees of depth %d\t check: %ld\n", iterations, d,
+                       iterations * tree_size(d));
+  }
+  snprintf(text + length, size - (size_t)length,
+           "long lived tree of depth %d\t check: %ld\n", max_depth, tree_size(max_depth));
+}
+
 int ccgc_bench_binary_trees(const bench_options *options) {
   int n = options->depth ? options->depth : options->quick ? 16 : 21;
   int max_depth = n > 6 ? n : 6;
@@ -74,10 +96,17 @@ int ccgc_bench_binary_trees(const bench_options *options) {
   /* The game's output once (malloc's run); every run checks its values. */
   trees_run malloc_run = run(BENCH_TREE_MALLOC, n, 0, stdout);
   bool ok = malloc_run.ok;
+  fprintf(stderr, "bench binary-trees: v8 (node)...\n");
+  char expected[2048];
+  expected_output(max_depth, expected, sizeof expected);
+  bench_v8_run v8;
+  bench_v8_run_workload(BENCH_V8_BINARY_TREES, &(long){n}, 1, expected, &v8);
+  bench_v8_print_summary(&v8);
   printf("%-6s %-7s %9s %10s %6s %9s %10s %10s\n", "heap", "backend",
          "limit MB", "time ms", "GCs", "GC ms", "vs malloc", "vs boehm");
   printf("%-6s %-7s %9s %10.1f %6s %9s %10.2f %10s\n", "-", "malloc", "-",
          malloc_run.ms, "-", "-", 1.0, "-");
+  bench_v8_print_row(&v8, malloc_run.ms);
   static const bench_tree_kind order[] = {BENCH_TREE_BOEHM, BENCH_TREE_SCRIPT,
                                           BENCH_TREE_DOM};
   for (size_t m = 0; m < multiplier_count; m++) {
@@ -90,17 +119,25 @@ int ccgc_bench_binary_trees(const bench_options *options) {
       ok = ok && runs[i].ok;
     }
     bench_trees_print_rows(mult, order, runs, &malloc_run);
-    if (options->json)
+    char suffix[24] = "";
+    if (multiplier_count > 1) snprintf(suffix, sizeof suffix, " at %.1fx", mult);
+    bench_v8_print_ratios(&v8, runs[1].ms, runs[1].stats.gc_ms, suffix);
+    if (options->json) {
       fprintf(options->json,
               "{\"bench\":\"binary-trees\",\"n\":%d,\"heap_multiplier\":%.2f,"
               "\"malloc_ms\":%.3f,\"boehm_ms\":%.3f,\"script_ms\":%.3f,\"dom_ms\":%.3f,"
               "\"script_gcs\":%zu,\"dom_gcs\":%zu,"
               "\"script_vs_malloc\":%.4f,\"dom_vs_malloc\":%.4f,"
-              "\"script_vs_boehm\":%.4f,\"dom_vs_boehm\":%.4f,\"checks_ok\":%s}\n",
+              "\"script_vs_boehm\":%.4f,\"dom_vs_boehm\":%.4f,\"checks_ok\":%s,"
+              "\"script_gc_ms\":%.3f",
               n, mult, malloc_run.ms, runs[0].ms, runs[1].ms, runs[2].ms,
               runs[1].stats.gc_count, runs[2].stats.gc_count,
               runs[1].ms / malloc_run.ms, runs[2].ms / malloc_run.ms,
-              runs[1].ms / runs[0].ms, runs[2].ms / runs[0].ms, ok ? "true" : "false");
+              runs[1].ms / runs[0].ms, runs[2].ms / runs[0].ms, ok ? "true" : "false",
+              runs[1].stats.gc_ms);
+      bench_v8_json(options->json, &v8, runs[1].ms, runs[1].stats.gc_ms);
+      fputs("}\n", options->json);
+    }
   }
   printf("check values (all allocators): %s\n", ok ? "ok" : "FAILED");
   return ok ? 0 : 1;

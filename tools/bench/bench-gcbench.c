@@ -16,12 +16,17 @@
  * temporary tree, times the node size of that allocator. The ccgc heaps get
  * multiplier x that as their size (bench-world.c); Boehm starts at that
  * size (it may grow past it; its final heap is reported); malloc frees
- * explicitly and has no heap size. */
+ * explicitly and has no heap size.
+ *
+ * V8 beside them (bench-v8.c): when node is there, GCBench in JavaScript
+ * with the same parameters under `node --trace-gc`; its iteration counts
+ * and final checks are compared with what the C workload does. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench-trees.h"
+#include "bench-v8.h"
 
 typedef struct gcbench_shape {
   int stretch_depth, long_lived_depth, min_depth, max_depth;
@@ -69,6 +74,27 @@ static gcbench_run run(bench_tree_kind kind, const gcbench_shape *s, size_t heap
   return r;
 }
 
+/* What the JavaScript version must print (bench-v8-js.c). */
+static void expected_output(const gcbench_shape *s, char *text, size_t size) {
+  int length = 0;
+  for (int d = s->min_depth; d <= s->max_depth; d += 2)
+    length += snprintf(text + length, size - (size_t)length, "%ld trees of depth %d\n",
+                       2 * (2 * tree_size(s->stretch_depth) / tree_size(d)), d);
+  snprintf(text + length, size - (size_t)length,
+           "long-lived tree nodes: %ld\narray[1000] = 1/1000: true\n",
+           tree_size(s->long_lived_depth));
+}
+
+static void run_v8(const gcbench_shape *s, bench_v8_run *v8) {
+  fprintf(stderr, "bench gcbench: v8 (node)...\n");
+  char expected[1024];
+  expected_output(s, expected, sizeof expected);
+  long args[] = {s->stretch_depth, s->long_lived_depth, s->min_depth, s->max_depth,
+                 (long)s->array_size};
+  bench_v8_run_workload(BENCH_V8_GCBENCH, args, 5, expected, v8);
+  bench_v8_print_summary(v8);
+}
+
 int ccgc_bench_gcbench(const bench_options *options) {
   gcbench_shape s = options->quick ? (gcbench_shape){16, 14, 4, 14, 125000}
                                    : (gcbench_shape){18, 16, 4, 16, 500000};
@@ -88,10 +114,13 @@ int ccgc_bench_gcbench(const bench_options *options) {
            bench_tree_kind_name((bench_tree_kind)k), live[k] / 1048576.0, node);
   }
   gcbench_run malloc_run = run(BENCH_TREE_MALLOC, &s, 0, !options->quick);
+  bench_v8_run v8;
+  run_v8(&s, &v8);
   printf("%-6s %-7s %9s %10s %6s %9s %10s %10s\n", "heap", "backend",
          "limit MB", "time ms", "GCs", "GC ms", "vs malloc", "vs boehm");
   printf("%-6s %-7s %9s %10.1f %6s %9s %10.2f %10s\n", "-", "malloc", "-",
          malloc_run.ms, "-", "-", 1.0, "-");
+  bench_v8_print_row(&v8, malloc_run.ms);
   bool ok = malloc_run.ok;
   for (size_t m = 0; m < multiplier_count; m++) {
     double mult = multipliers[m];
@@ -106,18 +135,24 @@ int ccgc_bench_gcbench(const bench_options *options) {
       ok = ok && runs[i].ok;
     }
     bench_trees_print_rows(mult, order, runs, &malloc_run);
-    if (options->json)
+    char suffix[24] = "";
+    if (multiplier_count > 1) snprintf(suffix, sizeof suffix, " at %.1fx", mult);
+    bench_v8_print_ratios(&v8, runs[1].ms, runs[1].stats.gc_ms, suffix);
+    if (options->json) {
       fprintf(options->json,
               "{\"bench\":\"gcbench\",\"quick\":%s,\"heap_multiplier\":%.2f,"
               "\"malloc_ms\":%.3f,\"boehm_ms\":%.3f,\"script_ms\":%.3f,\"dom_ms\":%.3f,"
               "\"script_gcs\":%zu,\"dom_gcs\":%zu,\"script_gc_ms\":%.3f,\"dom_gc_ms\":%.3f,"
               "\"script_vs_malloc\":%.4f,\"dom_vs_malloc\":%.4f,"
-              "\"script_vs_boehm\":%.4f,\"dom_vs_boehm\":%.4f}\n",
+              "\"script_vs_boehm\":%.4f,\"dom_vs_boehm\":%.4f",
               options->quick ? "true" : "false", mult, malloc_run.ms, runs[0].ms,
               runs[1].ms, runs[2].ms, runs[1].stats.gc_count, runs[2].stats.gc_count,
               runs[1].stats.gc_ms, runs[2].stats.gc_ms, runs[1].ms / malloc_run.ms,
               runs[2].ms / malloc_run.ms, runs[1].ms / runs[0].ms,
               runs[2].ms / runs[0].ms);
+      bench_v8_json(options->json, &v8, runs[1].ms, runs[1].stats.gc_ms);
+      fputs("}\n", options->json);
+    }
   }
   printf("checks (long-lived tree and array intact): %s\n", ok ? "ok" : "FAILED");
   return ok ? 0 : 1;

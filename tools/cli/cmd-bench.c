@@ -37,10 +37,11 @@ static const benchmark BENCHMARKS[] = {
      "              and 2n pairs), the 2n/n ratio, and the ratio to a strong chain"},
     {"gcbench", ccgc_bench_gcbench,
      "Boehm's GCBench on the script heap, the DOM heap, Boehm GC and\n"
-     "              malloc/free; times and ratios to malloc and to Boehm"},
+     "              malloc/free; times and ratios to malloc and to Boehm; V8\n"
+     "              (node --trace-gc) beside them when node is on PATH"},
     {"binary-trees", ccgc_bench_binary_trees,
      "the benchmarks game's binary-trees (--depth N, default 21) on the\n"
-     "              same four; check values verified; ratios"},
+     "              same four and V8; check values verified; ratios"},
     {"mark", ccgc_bench_mark,
      "a stop-the-world mark of a live cross-heap graph (--live-mb, default\n"
      "              1024) against a plain DFS with a bitmap (the lower bound)\n"
@@ -76,6 +77,9 @@ static void usage(FILE *out) {
         "  --live-mb N          pauses, mark: live size (default 1024; --quick: 64)\n"
         "  --depth N            binary-trees: N (default 21; --quick: 16)\n"
         "  --plot FILE.svg      pauses, dom: the pause distribution as an SVG CDF\n"
+        "\n"
+        "  CCGC_BENCH_NODE=PATH  the node that gcbench and binary-trees run V8 with\n"
+        "                        (default: node or nodejs on PATH; empty: none)\n"
         "\n"
         "docs/benchmarks.md describes the method and the full-size commands.\n",
         out);
