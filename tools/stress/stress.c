@@ -325,11 +325,9 @@ static void op_scavenge(stress_driver *d) {
                      ccgc_collector_last_error(d->collector)->message);
 }
 
-/* Counts the minor collections, and those inside a marking cycle (the
- * evacuation of the nursery at the end of a full cycle is not one). */
+/* Counts the minor collections, and those inside a marking cycle. */
 static void on_minor_end(void *data, const ccgc_minor_stats *stats) {
   stress_driver *d = data;
-  if (stats->in_full_collection) return;
   d->result->minor_collections++;
   if (stats->during_marking) d->result->minor_during_marking++;
 }
