@@ -37,6 +37,8 @@ int ccgc_bench_mark(const bench_options *options);
 int ccgc_bench_dom(const bench_options *options);
 /* bench-concurrent.c */
 int ccgc_bench_concurrent(const bench_options *options);
+/* bench-scavenge.c */
+int ccgc_bench_scavenge(const bench_options *options);
 
 /* --- bench-world.c: heaps sized as a multiple of a live size ----------------
  * The usual method: the peak live size of a workload is computed
