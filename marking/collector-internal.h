@@ -106,11 +106,6 @@ void ccgc_events_minor_done(ccgc_collector *collector);
 void ccgc_events_minor_end(ccgc_collector *collector,
                            const ccgc_minor_stats *stats);
 
-/* minor-cycle.c: inside a full collection's reclaim, after the heaps
- * reclaimed: every heap's young generation is evacuated (promoted), and
- * minor_done listeners hear where objects went. */
-void ccgc_minor_evacuate_after_full(ccgc_collector *collector);
-
 /* marker.c: after objects moved in a minor collection during marking, every
  * address the marker holds (worklists of the marker and of the mutator,
  * pending ephemerons, weak callbacks) goes through relocate: the new

@@ -206,9 +206,8 @@ static void finish_cycle(ccgc_collector *collector) {
   ccgc_collector_call_phase(collector, PHASE(pre_reclaim));
   ccgc_collector_call_phase(collector, PHASE(finalize));
   ccgc_collector_call_phase(collector, PHASE(reclaim));
-  /* The young generation is evacuated: its survivors are promoted, so the
-   * nursery is empty after every full collection (minor-cycle.c). */
-  ccgc_minor_evacuate_after_full(collector);
+  /* The heaps emptied their nurseries in reclaim (promotion in place). */
+  atomic_store(&collector->minor_requested, false);
   double end = ccgc_now_ms();
   stats->reclaim_ms = end - reclaim_start;
   stats->total_ms = end - start;

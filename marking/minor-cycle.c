@@ -130,28 +130,6 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   ccgc_events_minor_end(collector, &collector->last_minor);
 }
 
-void ccgc_minor_evacuate_after_full(ccgc_collector *collector) {
-  if (!has_young_generation(collector)) return;
-  ccgc_minor_stats stats;
-  memset(&stats, 0, sizeof stats);
-  stats.in_full_collection = true;
-  stats.threads = 1;
-  ccgc_call_context outer =
-      ccgc_collector_enter_context(collector, CCGC_CONTEXT_WALK);
-  for (int id = 0; id < collector->heap_count; id++) {
-    ccgc_heap_slot *slot = &collector->heaps[id];
-    if (slot->heap && slot->ops->minor_collect)
-      slot->ops->minor_collect(slot->heap, &stats);
-  }
-  collector->relocating = true;
-  ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
-  ccgc_events_minor_done(collector);
-  collector->relocating = false;
-  call_minor_phase(collector, offsetof(ccgc_heap_ops, minor_release));
-  ccgc_collector_leave_context(collector, outer);
-  atomic_store(&collector->minor_requested, false);
-}
-
 ccgc_status ccgc_collect_minor(ccgc_collector *collector,
                                ccgc_gc_reason reason) {
   if (!ccgc_collector_enter(collector, "ccgc_collect_minor"))

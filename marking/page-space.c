@@ -75,6 +75,28 @@ ccgc_space_page *ccgc_page_space_map_young(ccgc_page_space *space,
   return map_page(space, object_bytes, large, true, why);
 }
 
+void ccgc_page_space_promote_page(ccgc_page_space *space,
+                                  ccgc_space_page *page) {
+  if (!(page->page.flags & CCGC_PAGE_YOUNG)) return;
+  if (page->page.flags & CCGC_PAGE_LARGE) {
+    ccgc_page_space_promote_large(space, page);
+    return;
+  }
+  if (page->prev)
+    page->prev->next = page->next;
+  else
+    space->young_pages = page->next;
+  if (page->next) page->next->prev = page->prev;
+  page->page.flags &= (uint16_t)~CCGC_PAGE_YOUNG;
+  page->prev = NULL;
+  page->next = space->pages;
+  if (space->pages) space->pages->prev = page;
+  space->pages = page;
+  space->young_page_count--;
+  space->normal_page_count++;
+  space->young_committed_bytes -= page->page.reservation;
+}
+
 void ccgc_page_space_promote_large(ccgc_page_space *space,
                                    ccgc_space_page *page) {
   if (!(page->page.flags & CCGC_PAGE_YOUNG)) return;

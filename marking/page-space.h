@@ -73,6 +73,10 @@ ccgc_space_page *ccgc_page_space_map(ccgc_page_space *space,
 ccgc_space_page *ccgc_page_space_map_young(ccgc_page_space *space,
                                            size_t object_bytes, bool large,
                                            ccgc_status *why);
+/* A young normal page becomes an old one where it is (its objects are
+ * promoted in place: a full collection empties the nursery so). */
+void ccgc_page_space_promote_page(ccgc_page_space *space,
+                                  ccgc_space_page *page);
 /* A young large page becomes old where it is (promotion in place). */
 void ccgc_page_space_promote_large(ccgc_page_space *space,
                                    ccgc_space_page *page);

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "checks-inl.h"
 #include "invariant-check.h"
 #include "space-inl.h"
 
@@ -30,11 +31,11 @@ v8ish_value v8ish_new_fixed_array(v8ish_heap *heap, size_t length,
 }
 
 v8ish_local v8ish_fixed_array_new(v8ish_heap *heap, size_t length) {
-  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_fixed_array_new"))
-    return v8ish_local_empty();
-  v8ish_value array = v8ish_new_fixed_array(heap, length, "v8ish_fixed_array_new");
+  const char *call = "v8ish_fixed_array_new";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
+  v8ish_value array = v8ish_new_fixed_array(heap, length, call);
   if (!array) return v8ish_local_empty();
-  return v8ish_handle_new(heap, array, "v8ish_fixed_array_new");
+  return v8ish_local_push(heap, array, call);
 }
 
 /* --- double arrays ------------------------------------------------------------- */
@@ -47,12 +48,13 @@ v8ish_local v8ish_double_array_new(v8ish_heap *heap, size_t length) {
   if (!a) return v8ish_local_empty();
   v8ish_store(heap, a, 0, heap->double_array_class);
   a[LENGTH] = v8ish_smi((intptr_t)length); /* elements: 0.0 */
-  return v8ish_handle_new(heap, v8ish_tag(a), call);
+  return v8ish_local_push(heap, v8ish_tag(a), call);
 }
 
 double v8ish_double_array_get(v8ish_heap *heap, v8ish_local array, size_t i) {
-  word_t *a = v8ish_checked(heap, array, V8ISH_TYPE_DOUBLE_ARRAY,
-                            "v8ish_double_array_get");
+  const char *call = "v8ish_double_array_get";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return 0;
+  word_t *a = v8ish_local_object(heap, array, V8ISH_TYPE_DOUBLE_ARRAY, call);
   if (!a || i >= (size_t)v8ish_smi_value(a[LENGTH])) return 0;
   double value;
   memcpy(&value, &a[2 + i], sizeof value);
@@ -63,8 +65,8 @@ ccgc_status v8ish_double_array_set(v8ish_heap *heap, v8ish_local array,
                                    size_t i, double value) {
   if (!v8ish_enter(heap, CCGC_CALL_STORE, "v8ish_double_array_set"))
     return v8ish_last_status(heap);
-  word_t *a = v8ish_checked(heap, array, V8ISH_TYPE_DOUBLE_ARRAY,
-                            "v8ish_double_array_set");
+  word_t *a = v8ish_local_object(heap, array, V8ISH_TYPE_DOUBLE_ARRAY,
+                                 "v8ish_double_array_set");
   if (!a) return v8ish_last_status(heap);
   size_t length = (size_t)v8ish_smi_value(a[LENGTH]);
   if (i >= length)
@@ -88,37 +90,39 @@ v8ish_local v8ish_array_new(v8ish_heap *heap) {
   v8ish_store(heap, a, OBJ_PROPERTIES, heap->empty_fixed_array);
   v8ish_store(heap, a, OBJ_ELEMENTS, heap->empty_fixed_array);
   a[ARRAY_LENGTH] = v8ish_smi(0);
-  return v8ish_handle_new(heap, v8ish_tag(a), "v8ish_array_new");
+  return v8ish_local_push(heap, v8ish_tag(a), "v8ish_array_new");
 }
 
 size_t v8ish_array_length(v8ish_heap *heap, v8ish_local array) {
+  const char *call = "v8ish_array_length";
   size_t length;
   word_t *owner;
-  v8ish_checked_elements(heap, array, &length, &owner, "v8ish_array_length");
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call) ||
+      !v8ish_local_elements(heap, array, &length, &owner, call))
+    return 0;
   return length;
 }
 
 v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local array, size_t i) {
+  const char *call = "v8ish_array_get";
   size_t length;
   word_t *owner;
-  word_t *elements = v8ish_checked_elements(heap, array, &length, &owner,
-                                            "v8ish_array_get");
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
+  word_t *elements = v8ish_local_elements(heap, array, &length, &owner, call);
   if (!elements || i >= length) return v8ish_local_empty();
-  return v8ish_handle_new(heap, v8ish_load(elements, 2 + i), "v8ish_array_get");
+  return v8ish_local_push(heap, v8ish_load(elements, 2 + i), call);
 }
 
 ccgc_status v8ish_array_set(v8ish_heap *heap, v8ish_local array, size_t i,
                             v8ish_local value) {
-  if (!v8ish_enter(heap, CCGC_CALL_STORE, "v8ish_array_set"))
-    return v8ish_last_status(heap);
+  const char *call = "v8ish_array_set";
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
   size_t length;
   word_t *owner;
-  word_t *elements = v8ish_checked_elements(heap, array, &length, &owner,
-                                            "v8ish_array_set");
+  word_t *elements = v8ish_local_elements(heap, array, &length, &owner, call);
   if (!elements) return v8ish_last_status(heap);
   v8ish_value raw;
-  if (!v8ish_handle_read(heap, value, "v8ish_array_set", &raw))
-    return CCGC_E_DEAD_HANDLE;
+  if (!v8ish_local_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
   if (i >= length)
     return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                        ".api.argument",
@@ -135,10 +139,10 @@ ccgc_status v8ish_array_push(v8ish_heap *heap, v8ish_local array,
                              v8ish_local value) {
   const char *call = "v8ish_array_push";
   if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
-  word_t *a = v8ish_checked(heap, array, V8ISH_TYPE_ARRAY, call);
+  word_t *a = v8ish_local_object(heap, array, V8ISH_TYPE_ARRAY, call);
   if (!a) return v8ish_last_status(heap);
   v8ish_value raw;
-  if (!v8ish_handle_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
+  if (!v8ish_local_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
   if (v8ish_refuse_resurrection(heap, a, raw, call, NULL))
     return CCGC_E_DEAD_OBJECT;
   size_t length = (size_t)v8ish_smi_value(a[ARRAY_LENGTH]);

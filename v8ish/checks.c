@@ -1,9 +1,11 @@
-/* checks.c - what a handle holds, checked and named: the typed reads every
- * API call starts with (v8ish_checked*, misuse reported as CCGC_E_WRONG_TYPE),
- * and type names for messages, tools and the host (v8ish.h). */
+/* checks.c - what a handle holds, checked and named: the slow paths of the
+ * typed reads every API call starts with (their fast paths are inline in
+ * checks-inl.h; misuse reported as CCGC_E_DEAD_HANDLE or CCGC_E_WRONG_TYPE),
+ * the same reads with the entry check (v8ish_checked*), and type names for
+ * messages, tools and the host (v8ish.h). */
 #include <string.h>
 
-#include "heap-internal.h"
+#include "checks-inl.h"
 #include "invariant-check.h"
 
 static const char *const type_names[V8ISH_TYPE_COUNT] = {
@@ -60,14 +62,14 @@ static const char *describe(v8ish_heap *heap, v8ish_local local,
   return noun;
 }
 
-word_t *v8ish_checked(v8ish_heap *heap, v8ish_local local,
-                      v8ish_instance_type want, const char *call) {
+/* --- the slow paths of checks-inl.h: read again, report ------------------ */
+
+word_t *v8ish_local_object_slow(v8ish_heap *heap, v8ish_local local,
+                                v8ish_instance_type want, const char *call) {
   v8ish_value value;
-  if (!v8ish_handle_read(heap, local, call, &value)) return NULL; /* reported */
-  if (v8ish_is_ref(value)) {
-    word_t *object = v8ish_untag(value);
-    if (v8ish_class_type(v8ish_load(object, 0)) == want) return object;
-  }
+  if (!v8ish_local_read(heap, local, call, &value)) return NULL; /* reported */
+  if (v8ish_is_ref(value) && v8ish_has_type(v8ish_untag(value), want))
+    return v8ish_untag(value);
   const char *got_article;
   const char *got = describe(heap, local, value, &got_article);
   CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
@@ -76,22 +78,12 @@ word_t *v8ish_checked(v8ish_heap *heap, v8ish_local local,
   return NULL;
 }
 
-word_t *v8ish_checked_object_like(v8ish_heap *heap, v8ish_local local,
-                                  const char *call) {
+word_t *v8ish_local_object_like_slow(v8ish_heap *heap, v8ish_local local,
+                                     const char *call) {
   v8ish_value value;
-  if (!v8ish_handle_read(heap, local, call, &value)) return NULL; /* reported */
-  if (v8ish_is_ref(value)) {
-    word_t *object = v8ish_untag(value);
-    switch (v8ish_class_type(v8ish_load(object, 0))) {
-    case V8ISH_TYPE_OBJECT:
-    case V8ISH_TYPE_ARRAY:
-    case V8ISH_TYPE_CLOSURE:
-    case V8ISH_TYPE_WRAPPER:
-      return object;
-    default:
-      break;
-    }
-  }
+  if (!v8ish_local_read(heap, local, call, &value)) return NULL; /* reported */
+  if (v8ish_is_ref(value) && v8ish_is_object_like(v8ish_untag(value)))
+    return v8ish_untag(value);
   const char *got_article;
   const char *got = describe(heap, local, value, &got_article);
   CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
@@ -99,21 +91,20 @@ word_t *v8ish_checked_object_like(v8ish_heap *heap, v8ish_local local,
   return NULL;
 }
 
-word_t *v8ish_checked_elements(v8ish_heap *heap, v8ish_local array,
-                               size_t *length, word_t **owner,
-                               const char *call) {
+word_t *v8ish_local_elements_slow(v8ish_heap *heap, v8ish_local array,
+                                  size_t *length, word_t **owner,
+                                  const char *call) {
   v8ish_value value;
   *length = 0;
   *owner = NULL;
-  if (!v8ish_handle_read(heap, array, call, &value)) return NULL; /* reported */
+  if (!v8ish_local_read(heap, array, call, &value)) return NULL; /* reported */
   if (v8ish_is_ref(value)) {
     word_t *a = v8ish_untag(value);
-    v8ish_instance_type type = v8ish_class_type(v8ish_load(a, 0));
-    if (type == V8ISH_TYPE_FIXED_ARRAY) {
+    if (v8ish_has_type(a, V8ISH_TYPE_FIXED_ARRAY)) {
       *length = (size_t)v8ish_smi_value(v8ish_load(a, LENGTH));
       return a;
     }
-    if (type == V8ISH_TYPE_ARRAY) {
+    if (v8ish_has_type(a, V8ISH_TYPE_ARRAY)) {
       *length = (size_t)v8ish_smi_value(v8ish_load(a, ARRAY_LENGTH));
       *owner = a;
       return v8ish_untag(v8ish_load(a, OBJ_ELEMENTS));
@@ -127,22 +118,69 @@ word_t *v8ish_checked_elements(v8ish_heap *heap, v8ish_local array,
   return NULL;
 }
 
+/* --- the same with the entry check, for calls that did not check it ------- */
+
+word_t *v8ish_checked(v8ish_heap *heap, v8ish_local local,
+                      v8ish_instance_type want, const char *call) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return NULL;
+  return v8ish_local_object(heap, local, want, call);
+}
+
+word_t *v8ish_checked_object_like(v8ish_heap *heap, v8ish_local local,
+                                  const char *call) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return NULL;
+  return v8ish_local_object_like(heap, local, call);
+}
+
+word_t *v8ish_checked_elements(v8ish_heap *heap, v8ish_local array,
+                               size_t *length, word_t **owner,
+                               const char *call) {
+  *length = 0;
+  *owner = NULL;
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return NULL;
+  return v8ish_local_elements(heap, array, length, owner, call);
+}
+
+/* --- introspection (v8ish.h) ---------------------------------------------- */
+
 v8ish_instance_type v8ish_type_of(v8ish_heap *heap, v8ish_local value) {
-  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_type_of");
-  if (!v8ish_is_ref(raw)) return V8ISH_TYPE_COUNT; /* integer or empty */
+  const char *call = "v8ish_type_of";
+  v8ish_value raw;
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call) ||
+      !v8ish_local_read(heap, value, call, &raw) || !v8ish_is_ref(raw))
+    return V8ISH_TYPE_COUNT; /* dead, integer or empty */
   return object_type(v8ish_untag(raw));
 }
 
-const char *v8ish_type_name(v8ish_heap *heap, v8ish_local value) {
-  v8ish_value raw;
-  if (!v8ish_handle_read(heap, value, "v8ish_type_name", &raw)) return "dead";
+/* The name of what a live local holds. */
+static const char *name_of(v8ish_heap *heap, v8ish_local value,
+                           v8ish_value raw) {
   if (v8ish_local_is_empty(value)) return "empty";
   if (!v8ish_is_ref(raw)) return "Integer";
   return v8ish_object_type_name(heap, v8ish_untag(raw));
 }
 
+const char *v8ish_type_name(v8ish_heap *heap, v8ish_local value) {
+  const char *call = "v8ish_type_name";
+  v8ish_value raw;
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call) ||
+      !v8ish_local_read(heap, value, call, &raw))
+    return "dead";
+  return name_of(heap, value, raw);
+}
+
+const char *v8ish_local_type_name(v8ish_heap *heap, v8ish_local value) {
+  v8ish_value raw;
+  if (!v8ish_local_peek(heap, value, &raw)) return "dead";
+  return name_of(heap, value, raw);
+}
+
 void *v8ish_object_address(v8ish_heap *heap, v8ish_local value) {
-  v8ish_value raw = v8ish_handle_value(heap, value, "v8ish_object_address");
+  const char *call = "v8ish_object_address";
+  v8ish_value raw;
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call) ||
+      !v8ish_local_read(heap, value, call, &raw))
+    return NULL;
   return v8ish_is_ref(raw) ? v8ish_untag(raw) : NULL;
 }
 

@@ -21,6 +21,7 @@
  * value or the emptied handle, never the dead target, whose memory is already
  * reclaimed when the callback runs.
  */
+#include "checks-inl.h"
 #include "invariant-check.h"
 #include "space-inl.h"
 
@@ -123,7 +124,7 @@ v8ish_local v8ish_finalization_registry_new(v8ish_heap *heap,
   v8ish_store(heap, registry, REGISTRY_CELLS, v8ish_tag(cells));
   registry[REGISTRY_RECORD] = v8ish_smi((intptr_t)index);
   v8ish_store(heap, registry, 0, heap->registry_class);
-  return v8ish_handle_new(heap, v8ish_tag(registry), call);
+  return v8ish_local_push(heap, v8ish_tag(registry), call);
 }
 
 static word_t *cells_of(const word_t *registry) {
@@ -140,11 +141,12 @@ ccgc_status v8ish_finalization_registry_register(v8ish_heap *heap,
                                                  v8ish_local token) {
   const char *call = "v8ish_finalization_registry_register";
   if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
-  word_t *r = v8ish_checked(heap, registry, V8ISH_TYPE_FINALIZATION_REGISTRY, call);
+  word_t *r = v8ish_local_object(heap, registry, V8ISH_TYPE_FINALIZATION_REGISTRY,
+                                 call);
   v8ish_value target_word, held_word, token_word;
-  if (!r || !v8ish_handle_read(heap, target, call, &target_word) ||
-      !v8ish_handle_read(heap, held, call, &held_word) ||
-      !v8ish_handle_read(heap, token, call, &token_word))
+  if (!r || !v8ish_local_read(heap, target, call, &target_word) ||
+      !v8ish_local_read(heap, held, call, &held_word) ||
+      !v8ish_local_read(heap, token, call, &token_word))
     return v8ish_last_status(heap);
   /* As in JS: the target must be an object, and holding it as the held value
    * would keep it alive forever. */
@@ -226,9 +228,10 @@ size_t v8ish_finalization_registry_unregister(v8ish_heap *heap,
                                               v8ish_local token) {
   const char *call = "v8ish_finalization_registry_unregister";
   if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return 0;
-  word_t *r = v8ish_checked(heap, registry, V8ISH_TYPE_FINALIZATION_REGISTRY, call);
+  word_t *r = v8ish_local_object(heap, registry, V8ISH_TYPE_FINALIZATION_REGISTRY,
+                                 call);
   v8ish_value token_word;
-  if (!r || !v8ish_handle_read(heap, token, call, &token_word)) return 0;
+  if (!r || !v8ish_local_read(heap, token, call, &token_word)) return 0;
   if (!v8ish_is_ref(token_word)) {
     ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                    "%s: the unregister token must be an object", call);

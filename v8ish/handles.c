@@ -1,17 +1,37 @@
 /* handles.c - local handles in scopes, global handles, traced references.
  *
- * The handle area is a stack of tagged values with, per slot, the serial of
- * the scope that created it. A local {index, serial} is valid while
- * index < top and serials[index] == serial (.inv.handle-valid): a closed
- * scope's slots are either above top or re-used under a new serial, so a stale
- * handle is always detected. Each scope reserves one slot below its own for
+ * Locals (the fast paths, a bump and a two-compare read, are inline in
+ * handles-inl.h). The handle area is a stack of tagged values,
+ * handle_values[1 .. top), with per slot the serial of the scope whose
+ * local (or escape slot) it is. A local {index, serial} is valid while
+ * index < top and serials[index] == serial (.inv.handle-valid). Every slot
+ * below top was written when top last passed it - by a new local or a
+ * scope's escape slot, each with its serial - and a serial names one
+ * opening of one scope (64 bits; slots and locals hold the low 32): so a
+ * closed scope's slots are either at or above top or hold a later serial,
+ * a stale local fails one of the two compares, and closing a scope writes
+ * nothing per slot (as in V8, where it restores two pointers).
+ *
+ * A scope is the host's v8ish_handle_scope, on its stack: its serial, the
+ * enclosing scope's serial, the top to restore, its flags. The heap keeps
+ * the innermost scope's serial (every new local carries it), whether that
+ * scope was opened during a reclamation, and the bump's limit (0 while no
+ * scope is open). A scope is the innermost exactly when its serial is the
+ * heap's: one compare, and a copy of a closed scope's struct, or a scope
+ * closed twice, is refused. Each scope reserves one slot below its own for
  * v8ish_handle_scope_escape; it stays (in the enclosing scope) only if used.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "heap-internal.h"
+#include "handles-inl.h"
 #include "invariant-check.h"
+
+/* v8ish_handle_scope.flags */
+enum {
+  SCOPE_ESCAPED = 1u << 0,           /* its escape slot holds a value      */
+  SCOPE_PARENT_RECLAIMING = 1u << 1, /* the enclosing scope's reclaiming   */
+};
 
 static bool grow(void **array, size_t *capacity, size_t need, size_t item) {
   if (need <= *capacity) return true;
@@ -24,7 +44,11 @@ static bool grow(void **array, size_t *capacity, size_t need, size_t item) {
   return true;
 }
 
+/* Room for `need` slots. A local's index is 32 bits. The first area gets
+ * slot 0, the empty local's: value 0, serial 0, below top from now on. */
 static bool grow_handles(v8ish_heap *heap, size_t need) {
+  if (need <= heap->handle_capacity) return true;
+  if (need > UINT32_MAX) return false;
   size_t capacity = heap->handle_capacity;
   if (!grow((void **)&heap->handle_values, &capacity, need, sizeof(v8ish_value)))
     return false;
@@ -33,128 +57,151 @@ static bool grow_handles(v8ish_heap *heap, size_t need) {
             sizeof(uint32_t)))
     return false;
   heap->handle_capacity = capacity;
+  if (heap->handle_top == 0) {
+    heap->handle_values[0] = 0;
+    heap->handle_serials[0] = 0;
+    heap->handle_top = 1;
+  }
+  if (heap->scope_serial) heap->handle_limit = capacity;
   return true;
 }
 
-/* Serial 0 marks a slot that belongs to no open scope; skip it on wrap. */
-static uint32_t next_serial(v8ish_heap *heap) {
-  if (++heap->next_serial == 0) ++heap->next_serial;
-  return heap->next_serial;
+/* Opens scope at the top of the area: its escape slot (no handle until
+ * v8ish_handle_scope_escape hands it to the enclosing scope; popped again
+ * on close if unused), then its own locals. Room for the escape slot is
+ * there. A scope's serial is 64 bits and never repeats, so the innermost
+ * check is exact; its locals carry the low 32 bits, which are never 0 (0
+ * is slot 0's and an unused escape slot's). */
+static inline void push_scope(v8ish_heap *heap, v8ish_handle_scope *scope,
+                              bool reclaiming) {
+  size_t top = heap->handle_top;
+  uint64_t serial = heap->next_serial + 1;
+  serial += (uint32_t)serial == 0;
+  heap->next_serial = serial;
+  heap->handle_values[top] = 0;
+  heap->handle_serials[top] = 0;
+  scope->heap = heap;
+  scope->serial = serial;
+  scope->parent_serial = heap->scope_serial;
+  scope->saved_top = (uint32_t)top + 1;
+  scope->flags = heap->scope_reclaiming ? SCOPE_PARENT_RECLAIMING : 0;
+  heap->scope_serial = serial;
+  heap->scope_reclaiming = reclaiming;
+  heap->handle_top = top + 1;
+  heap->handle_limit = heap->handle_capacity;
 }
 
-void v8ish_handle_scope_open(v8ish_heap *heap, v8ish_handle_scope *scope) {
+static void open_slow(v8ish_heap *heap, v8ish_handle_scope *scope) {
   if (!scope) {
     if (v8ish_enter(heap, CCGC_CALL_READ, "v8ish_handle_scope_open"))
       CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
                   "v8ish_handle_scope_open: NULL scope");
     return;
   }
-  /* A scope that failed to open stays recognisably not open. */
+  /* A scope that failed to open stays recognisably not open: serial 0 is
+   * never the innermost scope's. */
   scope->heap = heap;
   scope->serial = 0;
-  scope->depth = UINT32_MAX;
+  scope->parent_serial = 0;
   scope->saved_top = 0;
+  scope->flags = 0;
   if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_handle_scope_open")) {
     scope->heap = NULL;
     return;
   }
-  if (!grow((void **)&heap->scopes, &heap->scope_capacity,
-            heap->scope_depth + 1, sizeof(scope_record)) ||
-      !grow_handles(heap, heap->handle_top + 2)) {
+  if (!grow_handles(heap, heap->handle_top + 2)) {
     /* Not a check: a resource failure reported through the handler because
      * opening a scope has no return value to carry it. */
     ccgc_error_misuse(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                       "v8ish_handle_scope_open: out of memory");
     return;
   }
-  if (heap->handle_top == 0) heap->handle_top = 1; /* index 0: empty handle */
-  /* The escape slot: no handle until v8ish_handle_scope_escape hands it to
-   * the enclosing scope; popped again on close if unused. */
-  heap->handle_values[heap->handle_top] = 0;
-  heap->handle_serials[heap->handle_top] = 0;
-  scope->serial = next_serial(heap);
-  scope->depth = (uint32_t)heap->scope_depth;
-  scope->saved_top = (uint32_t)heap->handle_top + 1;
-  scope_record *record = &heap->scopes[heap->scope_depth];
-  record->serial = scope->serial;
-  record->saved_top = scope->saved_top;
-  record->escaped = false;
-  record->reclaiming = v8ish_reclaiming_now(heap);
-  heap->scope_depth++;
-  heap->handle_top = scope->saved_top;
+  push_scope(heap, scope, v8ish_reclaiming_now(heap));
 }
 
-/* Scopes are LIFO: only the innermost open scope may close or escape. */
+void v8ish_handle_scope_open(v8ish_heap *heap, v8ish_handle_scope *scope) {
+  /* The entry check and the context in one compare: the owner outside
+   * every collector callback (the gate is open) is not reclaiming. The slow
+   * path tells the other cases apart. */
+  if (__builtin_expect(scope && heap && heap->base.sig == V8ISH_SIG &&
+                           ccgc_gate_open(heap->base.gate) &&
+                           heap->handle_top < heap->handle_capacity,
+                       1)) {
+    push_scope(heap, scope, false);
+    return;
+  }
+  open_slow(heap, scope);
+}
+
+/* Scopes are LIFO: only the innermost open scope may close or escape. Its
+ * serial is the heap's; a scope that never opened has serial 0. */
 static bool innermost(v8ish_handle_scope *scope, const char *call) {
   v8ish_heap *heap = scope->heap;
-  if (heap->scope_depth == 0 || scope->depth != heap->scope_depth - 1 ||
-      heap->scopes[scope->depth].serial != scope->serial) {
-    CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
-                "%s: the scope is not the innermost open scope", call);
-    return false;
-  }
-  return true;
+  if (__builtin_expect(scope->serial == heap->scope_serial &&
+                           scope->serial != 0 &&
+                           scope->saved_top <= heap->handle_top,
+                       1))
+    return true;
+  CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
+              "%s: the scope is not the innermost open scope", call);
+  return false;
 }
 
 void v8ish_handle_scope_close(v8ish_handle_scope *scope) {
   if (!scope || !scope->heap) return;
-  if (!v8ish_enter(scope->heap, CCGC_CALL_READ, "v8ish_handle_scope_close"))
-    return;
-  if (!innermost(scope, "v8ish_handle_scope_close")) return;
   v8ish_heap *heap = scope->heap;
-  scope_record *record = &heap->scopes[scope->depth];
-  /* Invalidate this scope's slots at once (.inv.handle-valid). */
-  for (size_t i = scope->saved_top; i < heap->handle_top; i++)
-    heap->handle_serials[i] = 0;
-  /* An escaped value stays, as a handle of the enclosing scope; an unused
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_handle_scope_close") ||
+      !innermost(scope, "v8ish_handle_scope_close"))
+    return;
+  /* Its locals die at once: at or above the new top (.inv.handle-valid).
+   * An escaped value stays, as a handle of the enclosing scope; an unused
    * escape slot goes, or every scope would leak one slot. */
-  heap->handle_top = record->escaped ? scope->saved_top : scope->saved_top - 1;
-  heap->scope_depth--;
+  heap->handle_top = scope->saved_top - !(scope->flags & SCOPE_ESCAPED);
+  heap->scope_serial = scope->parent_serial;
+  heap->scope_reclaiming = scope->flags & SCOPE_PARENT_RECLAIMING;
+  heap->handle_limit = scope->parent_serial ? heap->handle_capacity : 0;
 }
 
 v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
                                       v8ish_local value) {
-  if (!scope || !scope->heap ||
-      !v8ish_enter(scope->heap, CCGC_CALL_READ, "v8ish_handle_scope_escape"))
+  const char *call = "v8ish_handle_scope_escape";
+  if (!scope || !scope->heap || !v8ish_enter(scope->heap, CCGC_CALL_READ, call))
     return v8ish_local_empty();
-  if (!innermost(scope, "v8ish_handle_scope_escape")) return v8ish_local_empty();
+  if (!innermost(scope, call)) return v8ish_local_empty();
   v8ish_heap *heap = scope->heap;
-  scope_record *record = &heap->scopes[scope->depth];
-  if (scope->depth == 0) {
+  if (scope->parent_serial == 0) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
                 "v8ish_handle_scope_escape: the outermost scope has no "
                 "enclosing scope to escape to");
     return v8ish_local_empty();
   }
-  if (record->escaped) {
+  if (scope->flags & SCOPE_ESCAPED) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
                 "v8ish_handle_scope_escape: a scope escapes one value "
                 "only");
     return v8ish_local_empty();
   }
   v8ish_value raw;
-  if (!v8ish_handle_read(heap, value, "v8ish_handle_scope_escape", &raw) ||
-      v8ish_local_is_empty(value))
+  if (!v8ish_local_read(heap, value, call, &raw) || v8ish_local_is_empty(value))
     return v8ish_local_empty();
   /* .inv.no-resurrection: into a scope that outlives the reclamation. */
-  if (!heap->scopes[scope->depth - 1].reclaiming &&
-      v8ish_refuse_resurrection(heap, NULL, raw, "v8ish_handle_scope_escape",
+  if (!(scope->flags & SCOPE_PARENT_RECLAIMING) &&
+      v8ish_refuse_resurrection(heap, NULL, raw, call,
                                 "a handle of a scope opened before the "
                                 "collection"))
     return v8ish_local_empty();
   size_t slot = scope->saved_top - 1;
-  uint32_t parent = heap->scopes[scope->depth - 1].serial;
   heap->handle_values[slot] = raw;
-  heap->handle_serials[slot] = parent;
-  record->escaped = true;
-  v8ish_local escaped = {(uint32_t)slot, parent};
+  uint32_t serial = (uint32_t)scope->parent_serial;
+  heap->handle_serials[slot] = serial;
+  scope->flags |= SCOPE_ESCAPED;
+  v8ish_local escaped = {(uint32_t)slot, serial};
   return escaped;
 }
 
-v8ish_local v8ish_handle_new(v8ish_heap *heap, v8ish_value value,
-                             const char *call) {
-  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
-  if (heap->scope_depth == 0) {
+v8ish_local v8ish_local_push_slow(v8ish_heap *heap, v8ish_value value,
+                                  const char *call) {
+  if (heap->scope_serial == 0) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
                 "%s: no handle scope is open", call);
     return v8ish_local_empty();
@@ -162,8 +209,7 @@ v8ish_local v8ish_handle_new(v8ish_heap *heap, v8ish_value value,
   /* .inv.no-resurrection: a handle to a dead object in a scope that stays
    * open after the sweep would dangle (and be traced as a root). A
    * reclamation callback opens a scope of its own for such handles. */
-  if (__builtin_expect(!ccgc_gate_open(heap->base.gate), 0) &&
-      !heap->scopes[heap->scope_depth - 1].reclaiming &&
+  if (!heap->scope_reclaiming &&
       v8ish_refuse_resurrection(heap, NULL, value, call,
                                 "a handle of a scope opened before the "
                                 "collection (open a handle scope in the "
@@ -175,28 +221,34 @@ v8ish_local v8ish_handle_new(v8ish_heap *heap, v8ish_value value,
     return v8ish_local_empty();
   }
   size_t index = heap->handle_top++;
-  uint32_t serial = heap->scopes[heap->scope_depth - 1].serial;
   heap->handle_values[index] = value;
+  uint32_t serial = (uint32_t)heap->scope_serial;
   heap->handle_serials[index] = serial;
   v8ish_local local = {(uint32_t)index, serial};
   return local;
+}
+
+bool v8ish_local_read_slow(v8ish_heap *heap, v8ish_local local,
+                           const char *call, v8ish_value *out) {
+  *out = 0;
+  /* The empty local, before the area exists (or forged with a serial). */
+  if (local.index == 0) return true;
+  CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
+              "%s: handle used after its scope closed", call);
+  return false;
+}
+
+v8ish_local v8ish_handle_new(v8ish_heap *heap, v8ish_value value,
+                             const char *call) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
+  return v8ish_local_push(heap, value, call);
 }
 
 bool v8ish_handle_read(v8ish_heap *heap, v8ish_local local, const char *call,
                        v8ish_value *out) {
   *out = 0;
   if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return false;
-  if (local.index == 0) return true;
-  /* .inv.handle-valid: below top, and made by the scope that owns the slot
-   * now (a closed scope's slots are zeroed, a re-used slot has a new serial). */
-  if (local.index >= heap->handle_top || local.scope_serial == 0 ||
-      heap->handle_serials[local.index] != local.scope_serial) {
-    CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
-                "%s: handle used after its scope closed", call);
-    return false;
-  }
-  *out = heap->handle_values[local.index];
-  return true;
+  return v8ish_local_read(heap, local, call, out);
 }
 
 v8ish_value v8ish_handle_value(v8ish_heap *heap, v8ish_local local,
@@ -211,9 +263,11 @@ v8ish_value v8ish_local_value(v8ish_heap *heap, v8ish_local local) {
 }
 
 bool v8ish_same(v8ish_heap *heap, v8ish_local a, v8ish_local b) {
+  const char *call = "v8ish_same";
   v8ish_value x, y;
-  if (!v8ish_handle_read(heap, a, "v8ish_same", &x) ||
-      !v8ish_handle_read(heap, b, "v8ish_same", &y))
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call) ||
+      !v8ish_local_read(heap, a, call, &x) ||
+      !v8ish_local_read(heap, b, call, &y))
     return false;
   return x == y && v8ish_local_is_empty(a) == v8ish_local_is_empty(b);
 }
@@ -237,7 +291,7 @@ v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
   v8ish_global none = {0, 0};
   v8ish_value raw;
   if (!v8ish_enter(heap, CCGC_CALL_STORE, "v8ish_global_new") ||
-      !v8ish_handle_read(heap, value, "v8ish_global_new", &raw))
+      !v8ish_local_read(heap, value, "v8ish_global_new", &raw))
     return none;
   /* Even a weak one: weak globals were cleared already, it would dangle. */
   if (v8ish_refuse_resurrection(heap, NULL, raw, "v8ish_global_new",
@@ -275,7 +329,7 @@ v8ish_local v8ish_global_get(v8ish_heap *heap, v8ish_global global) {
   global_node *node =
       checked_global(heap, global, "v8ish_global_get", CCGC_CALL_READ);
   if (!node || !node->has_value) return v8ish_local_empty();
-  return v8ish_handle_new(heap, node->value, "v8ish_global_get");
+  return v8ish_local_push(heap, node->value, "v8ish_global_get");
 }
 
 void v8ish_global_set(v8ish_heap *heap, v8ish_global global,
@@ -283,7 +337,7 @@ void v8ish_global_set(v8ish_heap *heap, v8ish_global global,
   global_node *node =
       checked_global(heap, global, "v8ish_global_set", CCGC_CALL_STORE);
   v8ish_value raw;
-  if (!node || !v8ish_handle_read(heap, value, "v8ish_global_set", &raw)) return;
+  if (!node || !v8ish_local_read(heap, value, "v8ish_global_set", &raw)) return;
   if (v8ish_refuse_resurrection(heap, NULL, raw, "v8ish_global_set",
                                 "a global handle"))
     return;
@@ -339,7 +393,7 @@ v8ish_traced *v8ish_traced_make(v8ish_heap *heap, v8ish_local value,
                                 bool root, const char *call) {
   v8ish_value raw;
   if (!v8ish_enter(heap, CCGC_CALL_STORE, call) ||
-      !v8ish_handle_read(heap, value, call, &raw) ||
+      !v8ish_local_read(heap, value, call, &raw) ||
       refuse_dead(heap, raw, root, call))
     return NULL;
   void *handle;
@@ -354,16 +408,23 @@ v8ish_traced *v8ish_traced_make(v8ish_heap *heap, v8ish_local value,
   return handle;
 }
 
+/* v8ish_traced_store after the entry check. */
+static void traced_store_entered(v8ish_heap *heap, v8ish_traced *traced,
+                                 v8ish_local value, const char *call,
+                                 const char *what) {
+  traced_slot *slot = ccgc_handle_get(&heap->traced, traced, call, what);
+  v8ish_value raw;
+  if (!slot || !v8ish_local_read(heap, value, call, &raw) ||
+      refuse_dead(heap, raw, slot->root, call))
+    return;
+  traced_store(heap, slot, raw, !v8ish_local_is_empty(value));
+}
+
 void v8ish_traced_store(v8ish_heap *heap, v8ish_traced *traced,
                         v8ish_local value, const char *call,
                         const char *what) {
   if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return;
-  traced_slot *slot = ccgc_handle_get(&heap->traced, traced, call, what);
-  v8ish_value raw;
-  if (!slot || !v8ish_handle_read(heap, value, call, &raw) ||
-      refuse_dead(heap, raw, slot->root, call))
-    return;
-  traced_store(heap, slot, raw, !v8ish_local_is_empty(value));
+  traced_store_entered(heap, traced, value, call, what);
 }
 
 v8ish_local v8ish_traced_load(v8ish_heap *heap, const v8ish_traced *traced,
@@ -372,7 +433,7 @@ v8ish_local v8ish_traced_load(v8ish_heap *heap, const v8ish_traced *traced,
   const traced_slot *slot = ccgc_handle_get(&heap->traced, traced, call, what);
   if (!slot || !slot->has_value) return v8ish_local_empty();
   v8ish_value raw = __atomic_load_n(&slot->value, __ATOMIC_ACQUIRE);
-  return v8ish_handle_new(heap, raw, call);
+  return v8ish_local_push(heap, raw, call);
 }
 
 void v8ish_traced_release(v8ish_heap *heap, v8ish_traced *traced,
@@ -419,7 +480,7 @@ void v8ish_traced_set(v8ish_heap *heap, v8ish_traced *traced,
                 "v8ish_traced_set: NULL traced reference");
     return;
   }
-  v8ish_traced_store(heap, traced, value, "v8ish_traced_set", NULL);
+  traced_store_entered(heap, traced, value, "v8ish_traced_set", NULL);
 }
 
 v8ish_local v8ish_traced_get(v8ish_heap *heap, const v8ish_traced *traced) {
@@ -493,7 +554,6 @@ void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
 void v8ish_handles_free(v8ish_heap *heap) {
   free(heap->handle_values);
   free(heap->handle_serials);
-  free(heap->scopes);
   free(heap->globals);
   ccgc_handle_table_destroy(&heap->traced);
 }

@@ -171,15 +171,6 @@ typedef struct traced_slot {
   bool has_value;    /* mutator only */
 } traced_slot;
 
-typedef struct scope_record {
-  uint32_t serial;
-  uint32_t saved_top;
-  bool escaped; /* its escape slot (saved_top - 1) holds a value */
-  /* Opened by a callback of a collection's reclamation (gate.h): it closes
-   * before the sweep, so its handles may name objects found dead. */
-  bool reclaiming;
-} scope_record;
-
 struct v8ish_heap {
   /* First: signature, collector, barrier, errors, limits, the page space
    * (marking/heap-base.h); a v8ish_heap * is a ccgc_heap_base *. */
@@ -198,13 +189,23 @@ struct v8ish_heap {
   v8ish_droppable_fn droppable; /* v8ish_heap_set_droppable_handler */
   void *droppable_data;
 
-  /* Handles (handles.c). */
+  /* Handles (handles.c; the locals' fast paths: handles-inl.h). The area
+   * handle_values[1 .. handle_top), a serial per slot; the scopes themselves
+   * are the hosts' v8ish_handle_scope structs. */
   v8ish_value *handle_values;
   uint32_t *handle_serials;
   size_t handle_top, handle_capacity;
-  scope_record *scopes;
-  size_t scope_depth, scope_capacity;
-  uint32_t next_serial;
+  /* handle_capacity while a scope is open, else 0: a new local is one
+   * compare (top < limit) and a bump; no scope open takes the slow path. */
+  size_t handle_limit;
+  /* The innermost open scope's serial (0: none is open); a new local
+   * carries its low 32 bits, never 0. Scope serials never repeat. */
+  uint64_t scope_serial;
+  /* The innermost scope was opened by a callback of a collection's
+   * reclamation (gate.h): it closes before the sweep, so its handles may
+   * name objects found dead. */
+  bool scope_reclaiming;
+  uint64_t next_serial;
   global_node *globals;
   size_t global_count, global_capacity;
   uint32_t global_free;
@@ -266,22 +267,26 @@ void v8ish_nursery_init(v8ish_heap *heap);
  * hard limit: the caller allocates old). Requests a minor collection when
  * the semi-space is full. */
 word_t *v8ish_nursery_refill(v8ish_heap *heap, size_t size);
+/* At the hard limit, old space needs the pages: the pool shrinks to the
+ * reserve of the present from-space (.inv.to-space-reserve holds). */
+void v8ish_nursery_yield_to_old(v8ish_heap *heap);
 /* A young large page for one object, or NULL (limit: *why). */
 word_t *v8ish_nursery_allocate_large(v8ish_heap *heap, size_t size,
                                      ccgc_status *why);
 /* Where the young objects of page end (its top; the lab's cursor for the
  * page the mutator allocates in). */
 word_t *v8ish_young_top(v8ish_heap *heap, v8ish_page *page);
-/* Full collections: dead young objects become fillers in place (young pages
- * are emptied by minor collections, never swept into free lists). */
-void v8ish_nursery_sweep(v8ish_heap *heap);
+/* A full collection's sweep, first: every young page with objects becomes
+ * an old page where it is (its dead objects are then swept like old ones),
+ * so the nursery is empty after every full collection; nothing moves. */
+void v8ish_nursery_promote_in_place(v8ish_heap *heap);
 /* The to-space of a minor collection: a FREE page becomes COPY. NULL only
  * if the reserve was broken (a bug: .inv.to-space-reserve). */
 v8ish_page *v8ish_nursery_take_copy_page(v8ish_heap *heap);
 /* After a minor collection: from-space becomes FREE, COPY becomes SURVIVOR,
  * the semi-space adapts to the survival rate, dead young large pages go. */
 void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
-                        size_t young_before_bytes);
+                        size_t young_before_bytes, bool adapt);
 bool v8ish_page_is_from_space(const v8ish_page *page);
 void v8ish_nursery_stats(v8ish_heap *heap, ccgc_heap_stats *out);
 
@@ -339,7 +344,9 @@ v8ish_value v8ish_class_add_property(v8ish_heap *heap, v8ish_value klass,
 word_t *v8ish_property_slot(const word_t *object, v8ish_value klass, long i,
                             size_t *index);
 
-/* handles.c */
+/* handles.c. These three do the entry check (v8ish_enter, a read) first:
+ * a public call that checked its entry already uses the inline fast paths
+ * of handles-inl.h (v8ish_local_push, v8ish_local_read) instead. */
 v8ish_local v8ish_handle_new(v8ish_heap *heap, v8ish_value value,
                              const char *call);
 /* Reads a local: true and its value (0 for the empty local), or false after
@@ -421,7 +428,9 @@ bool v8ish_visit_concurrent(void *heap, void *object, ccgc_visitor *visitor);
 const char *v8ish_object_type_name(void *heap, const void *object);
 /* The object of a handle if it is of the wanted type, else reports misuse
  * (dead handle or wrong type) and returns NULL; v8ish_last_status is then
- * the reported code. */
+ * the reported code. These three do the entry check (a read) first; a call
+ * that checked its entry already uses checks-inl.h (v8ish_local_object,
+ * _object_like, _elements). */
 word_t *v8ish_checked(v8ish_heap *heap, v8ish_local local,
                       v8ish_instance_type want, const char *call);
 word_t *v8ish_checked_object_like(v8ish_heap *heap, v8ish_local local,
@@ -471,8 +480,9 @@ static inline bool v8ish_refuse_resurrection(v8ish_heap *heap,
     return false;
   return v8ish_refuse_resurrection_slow(heap, holder, value, call, into);
 }
-/* True while the calling scope was opened inside a reclamation callback
- * (scope_record.reclaiming), for the handle area's own resurrection check. */
+/* True inside a reclamation callback: a scope opened now is marked
+ * reclaiming (heap->scope_reclaiming), for the handle area's own
+ * resurrection check. */
 bool v8ish_reclaiming_now(v8ish_heap *heap);
 /* The allocation fast path's slow branch when the gate is closed: refused
  * (misuse reported, NULL) unless the contract allows it. */

@@ -31,6 +31,8 @@
 #define DEFAULT_MIN_BYTES ((size_t)1 << 20)
 #define DEFAULT_MAX_BYTES ((size_t)16 << 20)
 
+static void trim_pool(v8ish_heap *heap, size_t keep);
+
 static size_t page_area(void) {
   return CCGC_PAGE_SIZE - CCGC_SPACE_MARKS_END;
 }
@@ -57,6 +59,14 @@ void v8ish_nursery_init(v8ish_heap *heap) {
   if (max < min) max = min;
   n->min_pages = pages_for(min);
   n->max_pages = pages_for(max);
+  /* Under a hard limit the young generation (a semi-space, its reserve and
+   * the pages to allocate in) keeps to about a quarter of it, so that old
+   * space has room to grow before its own trigger. */
+  if (o->limit_bytes) {
+    size_t cap = pages_for(o->limit_bytes / 8);
+    if (n->max_pages > cap) n->max_pages = cap;
+    if (n->min_pages > n->max_pages) n->min_pages = n->max_pages;
+  }
   n->capacity_pages = n->min_pages;
   n->enabled = true;
 }
@@ -113,7 +123,15 @@ word_t *v8ish_nursery_refill(v8ish_heap *heap, size_t size) {
   size_t from = n->allocating_pages + n->survivor_pages + 1;
   /* The new page and, behind it, the reserve for a from-space one page
    * bigger (.inv.to-space-reserve). */
-  if (!fill_pool(heap, 1 + reserve_for(from))) return NULL;
+  if (!fill_pool(heap, 1 + reserve_for(from))) {
+    /* No room to grow: scavenging the nursery makes some (the caller
+     * allocates old meanwhile). */
+    if (n->allocating_pages && !n->requested) {
+      n->requested = true;
+      ccgc_collector_request_minor(heap->base.collector);
+    }
+    return NULL;
+  }
   if (n->current) n->current->top = (word_t *)heap->lab.cursor;
   v8ish_page *page = take_free(heap, V8ISH_YOUNG_ALLOCATING);
   CCGC_CHECK(page != NULL, ".inv.to-space-reserve");
@@ -153,7 +171,7 @@ v8ish_page *v8ish_nursery_take_copy_page(v8ish_heap *heap) {
 }
 
 void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
-                        size_t young_before_bytes) {
+                        size_t young_before_bytes, bool adapt) {
   v8ish_nursery *n = &heap->nursery;
   ccgc_page_space *space = &heap->base.space;
   for (ccgc_space_page *p = space->young_pages; p; p = p->next) {
@@ -187,7 +205,10 @@ void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
   /* The semi-space follows survival, as V8's does: it doubles while more
    * than a tenth survives, halves while almost nothing does. */
   size_t capacity_bytes = n->capacity_pages * page_area();
-  if (survived_bytes * 10 > capacity_bytes && n->capacity_pages < n->max_pages)
+  if (!adapt) {
+    /* The evacuation of a full collection says nothing about survival. */
+  } else if (survived_bytes * 10 > capacity_bytes &&
+             n->capacity_pages < n->max_pages)
     n->capacity_pages = n->capacity_pages * 2 < n->max_pages
                             ? n->capacity_pages * 2
                             : n->max_pages;
@@ -199,8 +220,39 @@ void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
                             : n->min_pages;
   /* The pool keeps the reserve of the survivors and one semi-space of
    * pages to allocate in; the rest goes back to the system. */
-  size_t keep = reserve_for(n->survivor_pages + n->capacity_pages) +
-                n->capacity_pages;
+  trim_pool(heap, reserve_for(n->survivor_pages + n->capacity_pages) +
+                      n->capacity_pages);
+}
+
+void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
+  v8ish_nursery *n = &heap->nursery;
+  if (!n->enabled) return;
+  ccgc_page_space *space = &heap->base.space;
+  for (ccgc_space_page *p = space->young_pages, *next; p; p = next) {
+    next = p->next;
+    v8ish_page *page = (v8ish_page *)p;
+    if (page->young_state == V8ISH_YOUNG_FREE) continue;
+    page->young_state = 0;
+    ccgc_page_space_promote_page(space, p);
+  }
+  for (ccgc_space_page *p = space->large_pages; p; p = p->next)
+    if (ccgc_page_is_young(&p->page)) {
+      ((v8ish_page *)p)->young_state = 0;
+      ccgc_page_space_promote_large(space, p);
+    }
+  /* Every object is old now: the sweep that follows subtracts the dead. */
+  heap->old_used_bytes = space->used_bytes;
+  heap->old_objects = space->object_count;
+  n->allocating_pages = n->survivor_pages = n->large_pages = 0;
+  n->current = NULL;
+  n->requested = false;
+  trim_pool(heap, reserve_for(n->capacity_pages) + n->capacity_pages);
+}
+
+/* Releases the FREE pages beyond the reserve of the present from-space. */
+static void trim_pool(v8ish_heap *heap, size_t keep) {
+  v8ish_nursery *n = &heap->nursery;
+  ccgc_page_space *space = &heap->base.space;
   for (ccgc_space_page *p = space->young_pages, *next;
        p && n->free_pages > keep; p = next) {
     next = p->next;
@@ -208,6 +260,11 @@ void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
     ccgc_page_space_release(space, p);
     n->free_pages--;
   }
+}
+
+void v8ish_nursery_yield_to_old(v8ish_heap *heap) {
+  v8ish_nursery *n = &heap->nursery;
+  trim_pool(heap, reserve_for(n->allocating_pages + n->survivor_pages));
 }
 
 void v8ish_nursery_stats(v8ish_heap *heap, ccgc_heap_stats *out) {

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "checks-inl.h"
 #include "invariant-check.h"
 #include "space-inl.h"
 
@@ -27,7 +28,7 @@ v8ish_local v8ish_object_new(v8ish_heap *heap) {
   if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_object_new"))
     return v8ish_local_empty();
   word_t *o = new_object_like(heap, heap->object_class, "v8ish_object_new");
-  return o ? v8ish_handle_new(heap, v8ish_tag(o), "v8ish_object_new")
+  return o ? v8ish_local_push(heap, v8ish_tag(o), "v8ish_object_new")
            : v8ish_local_empty();
 }
 
@@ -71,13 +72,13 @@ ccgc_status v8ish_object_set(v8ish_heap *heap, v8ish_local object,
                              const char *name, v8ish_local value) {
   const char *call = "v8ish_object_set";
   if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
-  word_t *o = v8ish_checked_object_like(heap, object, call);
+  word_t *o = v8ish_local_object_like(heap, object, call);
   if (!o) return v8ish_last_status(heap);
   if (!name)
     return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                        ".api.argument", "v8ish_object_set: NULL property name");
   v8ish_value raw; /* an empty local stores the integer 0 */
-  if (!v8ish_handle_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
+  if (!v8ish_local_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
   if (v8ish_refuse_resurrection(heap, o, raw, call, NULL))
     return CCGC_E_DEAD_OBJECT;
   v8ish_value klass = v8ish_load(o, 0);
@@ -96,7 +97,9 @@ ccgc_status v8ish_object_set(v8ish_heap *heap, v8ish_local object,
 
 v8ish_local v8ish_object_get(v8ish_heap *heap, v8ish_local object,
                              const char *name) {
-  word_t *o = v8ish_checked_object_like(heap, object, "v8ish_object_get");
+  const char *call = "v8ish_object_get";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
+  word_t *o = v8ish_local_object_like(heap, object, call);
   if (!o || !name) return v8ish_local_empty();
   v8ish_value klass = v8ish_load(o, 0);
   long index = v8ish_class_find(klass, name);
@@ -105,7 +108,7 @@ v8ish_local v8ish_object_get(v8ish_heap *heap, v8ish_local object,
     return v8ish_number_new(heap, v8ish_object_get_double(heap, object, name));
   size_t slot;
   word_t *holder = v8ish_property_slot(o, klass, index, &slot);
-  return v8ish_handle_new(heap, v8ish_load(holder, slot), "v8ish_object_get");
+  return v8ish_local_push(heap, v8ish_load(holder, slot), call);
 }
 
 bool v8ish_object_has(v8ish_heap *heap, v8ish_local object, const char *name) {
@@ -120,9 +123,11 @@ size_t v8ish_object_property_count(v8ish_heap *heap, v8ish_local object) {
 }
 
 v8ish_local v8ish_object_class(v8ish_heap *heap, v8ish_local object) {
-  word_t *o = v8ish_checked_object_like(heap, object, "v8ish_object_class");
+  const char *call = "v8ish_object_class";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
+  word_t *o = v8ish_local_object_like(heap, object, call);
   if (!o) return v8ish_local_empty();
-  return v8ish_handle_new(heap, v8ish_load(o, 0), "v8ish_object_class");
+  return v8ish_local_push(heap, v8ish_load(o, 0), call);
 }
 
 /* --- contexts and closures --------------------------------------------------- */
@@ -131,14 +136,14 @@ v8ish_local v8ish_object_class(v8ish_heap *heap, v8ish_local object) {
  * after reporting a dead handle or a value of another kind. */
 static bool optional_context(v8ish_heap *heap, v8ish_local local,
                              const char *call, v8ish_value *out) {
-  if (!v8ish_handle_read(heap, local, call, out)) return false;
+  if (!v8ish_local_read(heap, local, call, out)) return false;
   if (v8ish_local_is_empty(local)) return true;
   if (v8ish_is_ref(*out) &&
-      v8ish_class_type(v8ish_load(v8ish_untag(*out), 0)) == V8ISH_TYPE_CONTEXT)
+      v8ish_has_type(v8ish_untag(*out), V8ISH_TYPE_CONTEXT))
     return true;
   CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
               "%s: expected a Context or an empty handle, got %s", call,
-              v8ish_type_name(heap, local));
+              v8ish_local_type_name(heap, local));
   return false;
 }
 
@@ -159,24 +164,25 @@ v8ish_local v8ish_context_new(v8ish_heap *heap, v8ish_local parent,
   v8ish_store(heap, c, 0, heap->context_class);
   c[LENGTH] = v8ish_smi((intptr_t)slot_count);
   v8ish_store(heap, c, CONTEXT_PREVIOUS, previous ? previous : v8ish_smi(0));
-  return v8ish_handle_new(heap, v8ish_tag(c), call);
+  return v8ish_local_push(heap, v8ish_tag(c), call);
 }
 
 v8ish_local v8ish_context_get(v8ish_heap *heap, v8ish_local context, size_t i) {
-  word_t *c = v8ish_checked(heap, context, V8ISH_TYPE_CONTEXT, "v8ish_context_get");
+  const char *call = "v8ish_context_get";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
+  word_t *c = v8ish_local_object(heap, context, V8ISH_TYPE_CONTEXT, call);
   if (!c || i >= (size_t)v8ish_smi_value(c[LENGTH])) return v8ish_local_empty();
-  return v8ish_handle_new(heap, v8ish_load(c, CONTEXT_HEADER + i),
-                          "v8ish_context_get");
+  return v8ish_local_push(heap, v8ish_load(c, CONTEXT_HEADER + i), call);
 }
 
 ccgc_status v8ish_context_set(v8ish_heap *heap, v8ish_local context, size_t i,
                               v8ish_local value) {
   const char *call = "v8ish_context_set";
   if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
-  word_t *c = v8ish_checked(heap, context, V8ISH_TYPE_CONTEXT, call);
+  word_t *c = v8ish_local_object(heap, context, V8ISH_TYPE_CONTEXT, call);
   if (!c) return v8ish_last_status(heap);
   v8ish_value raw;
-  if (!v8ish_handle_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
+  if (!v8ish_local_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
   size_t length = (size_t)v8ish_smi_value(c[LENGTH]);
   if (i >= length)
     return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
@@ -203,14 +209,15 @@ v8ish_local v8ish_closure_new(v8ish_heap *heap, v8ish_local context,
   if (!f) return v8ish_local_empty();
   v8ish_store(heap, f, CLOSURE_CONTEXT, ctx ? ctx : v8ish_smi(0));
   v8ish_store(heap, f, CLOSURE_NAME, string);
-  return v8ish_handle_new(heap, v8ish_tag(f), call);
+  return v8ish_local_push(heap, v8ish_tag(f), call);
 }
 
 v8ish_local v8ish_closure_context(v8ish_heap *heap, v8ish_local closure) {
-  word_t *f = v8ish_checked(heap, closure, V8ISH_TYPE_CLOSURE,
-                            "v8ish_closure_context");
+  const char *call = "v8ish_closure_context";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
+  word_t *f = v8ish_local_object(heap, closure, V8ISH_TYPE_CLOSURE, call);
   if (!f || !v8ish_is_ref(f[CLOSURE_CONTEXT])) return v8ish_local_empty();
-  return v8ish_handle_new(heap, f[CLOSURE_CONTEXT], "v8ish_closure_context");
+  return v8ish_local_push(heap, f[CLOSURE_CONTEXT], call);
 }
 
 /* --- wrappers ------------------------------------------------------------------ */
@@ -242,15 +249,15 @@ v8ish_local v8ish_wrapper_new(v8ish_heap *heap, const char *class_name) {
   word_t *w = new_object_like(heap, klass, call);
   if (!w) return v8ish_local_empty();
   /* w[WRAPPER_EMBEDDER] is 0: no DOM object yet. */
-  return v8ish_handle_new(heap, v8ish_tag(w), call);
+  return v8ish_local_push(heap, v8ish_tag(w), call);
 }
 
 ccgc_status v8ish_wrapper_set_embedder(v8ish_heap *heap, v8ish_local wrapper,
                                        void *object) {
-  word_t *w = v8ish_checked(heap, wrapper, V8ISH_TYPE_WRAPPER,
-                            "v8ish_wrapper_set_embedder");
-  if (!w) return v8ish_last_status(heap);
   const char *call = "v8ish_wrapper_set_embedder";
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
+  word_t *w = v8ish_local_object(heap, wrapper, V8ISH_TYPE_WRAPPER, call);
+  if (!w) return v8ish_last_status(heap);
   /* .api.valid-object: the start of a live object of another heap. */
   ccgc_status status = object ? v8ish_check_embedder(heap, object, call)
                               : CCGC_OK;
@@ -274,7 +281,8 @@ ccgc_status v8ish_wrapper_set_embedder(v8ish_heap *heap, v8ish_local wrapper,
 }
 
 void *v8ish_wrapper_embedder(v8ish_heap *heap, v8ish_local wrapper) {
-  word_t *w = v8ish_checked(heap, wrapper, V8ISH_TYPE_WRAPPER,
-                            "v8ish_wrapper_embedder");
+  const char *call = "v8ish_wrapper_embedder";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return NULL;
+  word_t *w = v8ish_local_object(heap, wrapper, V8ISH_TYPE_WRAPPER, call);
   return w ? (void *)v8ish_load(w, WRAPPER_EMBEDDER) : NULL;
 }

@@ -28,9 +28,8 @@
  * tagged | 1; .inv.forwarding). A young large object is promoted in place.
  * While a full marking runs, a copy keeps its original's color
  * (.inv.copy-keeps-color); the collector then fixes the marker's worklists.
- * At the end of a full collection (stats->in_full_collection) every young
- * survivor is promoted, so the nursery is empty after every full collection.
- */
+ * A full collection promotes the young pages in place instead
+ * (v8ish_nursery_promote_in_place): nothing moves there. */
 #include <string.h>
 
 #include "invariant-check.h"
@@ -40,7 +39,6 @@
 
 typedef struct scavenger {
   v8ish_heap *heap;
-  bool promote_all;
   bool marking;
   GArray *work;    /* word_t *: evacuated, not scanned yet */
   v8ish_lab copy;  /* to-space allocation */
@@ -100,7 +98,7 @@ static word_t *evacuate(scavenger *s, word_t *object) {
   }
   CCGC_CHECK_DEBUG(v8ish_page_is_from_space(page), ".inv.forwarding");
   word_t *to = NULL;
-  if (state == V8ISH_YOUNG_SURVIVOR || s->promote_all)
+  if (state == V8ISH_YOUNG_SURVIVOR)
     to = v8ish_old_allocate_raw(s->heap, size);
   bool promoted = to != NULL;
   if (!to) to = copy_allocate(s, size);
@@ -349,7 +347,6 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   if (!heap->nursery.enabled) return;
   double start = ccgc_time_ms();
   scavenger s = {.heap = heap,
-                 .promote_all = stats->in_full_collection,
                  .marking = ccgc_barrier_marking(heap->base.barrier)};
   s.work = g_array_new(FALSE, FALSE, sizeof(word_t *));
   s.dropped = g_array_new(FALSE, FALSE, sizeof(traced_slot *));
@@ -394,7 +391,7 @@ void v8ish_minor_release(void *data) {
   v8ish_heap *heap = data;
   if (!heap->nursery.enabled) return;
   v8ish_nursery_flip(heap, heap->scavenge_survived,
-                     heap->scavenge_young_before);
+                     heap->scavenge_young_before, true);
   /* Promotion grew old space: maybe past its trigger. */
   ccgc_heap_base_poll(&heap->base);
 }

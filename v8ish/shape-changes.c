@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "checks-inl.h"
 #include "invariant-check.h"
 #include "space-inl.h"
 
@@ -35,7 +36,7 @@ ccgc_status v8ish_object_unbox_double(v8ish_heap *heap, v8ish_local object,
   if (!v8ish_enter(heap, CCGC_CALL_STORE, "v8ish_object_unbox_double"))
     return v8ish_last_status(heap);
   const char *call = "v8ish_object_unbox_double";
-  word_t *o = v8ish_checked_object_like(heap, object, call);
+  word_t *o = v8ish_local_object_like(heap, object, call);
   if (!o) return v8ish_last_status(heap);
   v8ish_value klass = v8ish_load(o, 0);
   long index = name ? v8ish_class_find(klass, name) : -1;
@@ -141,7 +142,7 @@ ccgc_status v8ish_array_left_trim(v8ish_heap *heap, v8ish_local array,
   const char *call = "v8ish_array_left_trim";
   size_t length;
   word_t *owner;
-  word_t *elements = v8ish_checked_elements(heap, array, &length, &owner, call);
+  word_t *elements = v8ish_local_elements(heap, array, &length, &owner, call);
   if (!elements) return v8ish_last_status(heap);
   if (n > length)
     return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
@@ -173,7 +174,7 @@ ccgc_status v8ish_object_shrink_slack(v8ish_heap *heap, v8ish_local object) {
   if (!v8ish_enter(heap, CCGC_CALL_STORE, "v8ish_object_shrink_slack"))
     return v8ish_last_status(heap);
   const char *call = "v8ish_object_shrink_slack";
-  word_t *o = v8ish_checked_object_like(heap, object, call);
+  word_t *o = v8ish_local_object_like(heap, object, call);
   if (!o) return v8ish_last_status(heap);
   v8ish_value klass = v8ish_load(o, 0);
   word_t *k = v8ish_untag(klass);

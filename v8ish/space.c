@@ -228,10 +228,12 @@ word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call) {
     /* A refill announced its page's bytes itself. */
     if (object) taken = size >= V8ISH_LARGE_THRESHOLD ? size : 0;
   }
-  if (!object)
+  if (!object) {
+    if (heap->nursery.enabled) v8ish_nursery_yield_to_old(heap);
     object = size >= V8ISH_LARGE_THRESHOLD
                  ? allocate_large(heap, size, &taken, &why)
                  : old_allocate(heap, old_lab_of(heap), size, &taken, &why);
+  }
   if (object && !young && heap->nursery.enabled) {
     heap->old_used_bytes += size;
     heap->old_objects++;
@@ -354,6 +356,8 @@ void v8ish_space_sweep(void *data) {
   /* The mutator allocated during incremental marking: close that area too,
    * or a page holding only it would look empty and go back to the OS. */
   v8ish_seal_labs(heap);
+  /* The young generation joins old space where it is (nursery.c). */
+  v8ish_nursery_promote_in_place(heap);
   memset(heap->free_lists, 0, sizeof heap->free_lists);
   /* Pass 1: measure every page (normal and large) before freeing anything. */
   ccgc_page_space *space = &heap->base.space;
@@ -366,8 +370,7 @@ void v8ish_space_sweep(void *data) {
   GPtrArray *dead_large = g_ptr_array_new();
   for (ccgc_space_page *p = space->large_pages; p; p = p->next) {
     v8ish_page *page = (v8ish_page *)p;
-    /* Young large pages: the young generation's evacuation, after this. */
-    if (ccgc_is_marked(page->start) || ccgc_page_is_young(&p->page)) continue;
+    if (ccgc_is_marked(page->start)) continue;
     size_t size = v8ish_size_of(page->start);
     heap->base.space.used_bytes -= size;
     heap->base.space.object_count--;

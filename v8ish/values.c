@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "checks-inl.h"
 #include "invariant-check.h"
 #include "space-inl.h"
 
@@ -23,23 +24,28 @@ v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value) {
                 (intmax_t)value);
     return v8ish_local_empty();
   }
-  return v8ish_handle_new(heap, v8ish_smi(value), "v8ish_integer");
+  return v8ish_local_push(heap, v8ish_smi(value), "v8ish_integer");
 }
 
 bool v8ish_is_integer(v8ish_heap *heap, v8ish_local value) {
+  const char *call = "v8ish_is_integer";
   v8ish_value raw;
   /* Word 0 is the integer 0: only the empty local is not an integer. */
-  return v8ish_handle_read(heap, value, "v8ish_is_integer", &raw) &&
+  return v8ish_enter(heap, CCGC_CALL_READ, call) &&
+         v8ish_local_read(heap, value, call, &raw) &&
          !v8ish_local_is_empty(value) && !v8ish_is_ref(raw);
 }
 
 intptr_t v8ish_integer_value(v8ish_heap *heap, v8ish_local value) {
+  const char *call = "v8ish_integer_value";
   v8ish_value raw;
-  if (!v8ish_handle_read(heap, value, "v8ish_integer_value", &raw)) return 0;
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call) ||
+      !v8ish_local_read(heap, value, call, &raw))
+    return 0;
   if (v8ish_local_is_empty(value) || v8ish_is_ref(raw)) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
                 "v8ish_integer_value: expected an integer, got %s",
-                v8ish_type_name(heap, value));
+                v8ish_local_type_name(heap, value));
     return 0;
   }
   return v8ish_smi_value(raw);
@@ -52,16 +58,18 @@ v8ish_local v8ish_number_new(v8ish_heap *heap, double value) {
   if (!n) return v8ish_local_empty();
   v8ish_store(heap, n, 0, heap->number_class);
   memcpy(&n[1], &value, sizeof value); /* raw: never traced */
-  return v8ish_handle_new(heap, v8ish_tag(n), "v8ish_number_new");
+  return v8ish_local_push(heap, v8ish_tag(n), "v8ish_number_new");
 }
 
 double v8ish_number_value(v8ish_heap *heap, v8ish_local value) {
+  const char *call = "v8ish_number_value";
   v8ish_value raw;
-  if (!v8ish_handle_read(heap, value, "v8ish_number_value", &raw)) return 0;
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call) ||
+      !v8ish_local_read(heap, value, call, &raw))
+    return 0;
   if (!v8ish_local_is_empty(value) && !v8ish_is_ref(raw))
     return (double)v8ish_smi_value(raw);
-  word_t *n = v8ish_checked(heap, value, V8ISH_TYPE_HEAP_NUMBER,
-                            "v8ish_number_value");
+  word_t *n = v8ish_local_object(heap, value, V8ISH_TYPE_HEAP_NUMBER, call);
   if (!n) return 0;
   double result;
   memcpy(&result, &n[1], sizeof result);
@@ -95,18 +103,22 @@ v8ish_local v8ish_string_new(v8ish_heap *heap, const char *bytes, size_t len) {
   }
   v8ish_value string = v8ish_new_string(heap, bytes, len, "v8ish_string_new");
   if (!string) return v8ish_local_empty();
-  return v8ish_handle_new(heap, string, "v8ish_string_new");
+  return v8ish_local_push(heap, string, "v8ish_string_new");
 }
 
 size_t v8ish_string_copy(v8ish_heap *heap, v8ish_local string, char *buf,
                          size_t size) {
-  if (size && !buf) {
-    if (v8ish_enter(heap, CCGC_CALL_READ, "v8ish_string_copy"))
-      CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
-                  "v8ish_string_copy: NULL buffer of %zu bytes", size);
+  const char *call = "v8ish_string_copy";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) {
+    if (size && buf) buf[0] = '\0';
     return 0;
   }
-  word_t *s = v8ish_checked(heap, string, V8ISH_TYPE_STRING, "v8ish_string_copy");
+  if (size && !buf) {
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "v8ish_string_copy: NULL buffer of %zu bytes", size);
+    return 0;
+  }
+  word_t *s = v8ish_local_object(heap, string, V8ISH_TYPE_STRING, call);
   if (!s) {
     if (size) buf[0] = '\0';
     return 0;

@@ -34,6 +34,7 @@
  * concurrent marker that reads a half-written entry sees either slot's old
  * or new word, and every new word was shaded by the barrier.
  */
+#include "checks-inl.h"
 #include "invariant-check.h"
 #include "space-inl.h"
 
@@ -199,9 +200,9 @@ static word_t *reserve(v8ish_heap *heap, word_t *holder, word_t *table,
 
 /* --- the collections ------------------------------------------------------------- */
 
+/* After the entry check (the caller read klass from the heap). */
 static v8ish_local new_collection(v8ish_heap *heap, v8ish_value klass,
                                   const char *call) {
-  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
   /* No collection runs inside an allocation (.inv.no-gc-in-allocation), so
    * the table needs no handle until the holder refers to it. */
   word_t *table = new_table(heap, MIN_CAPACITY, call);
@@ -211,7 +212,7 @@ static v8ish_local new_collection(v8ish_heap *heap, v8ish_value klass,
   v8ish_store(heap, holder, WEAK_COLLECTION_TABLE, v8ish_tag(table));
   v8ish_store(heap, holder, 0, klass);
   g_ptr_array_add(heap->weak_collections, holder);
-  return v8ish_handle_new(heap, v8ish_tag(holder), call);
+  return v8ish_local_push(heap, v8ish_tag(holder), call);
 }
 
 v8ish_local v8ish_weak_map_new(v8ish_heap *heap) {
@@ -228,14 +229,14 @@ v8ish_local v8ish_weak_set_new(v8ish_heap *heap) {
 
 /* The holder and its table, and the key as a tagged word; false after a
  * report. A key must be an object: an integer key is a recoverable error (a
- * TypeError in JS), a dead handle is misuse. */
+ * TypeError in JS), a dead handle is misuse. After the entry check. */
 static bool collection_and_key(v8ish_heap *heap, v8ish_local collection,
                                v8ish_instance_type type, v8ish_local key,
                                const char *call, word_t **holder,
                                v8ish_value *key_word, bool key_required) {
-  *holder = v8ish_checked(heap, collection, type, call);
+  *holder = v8ish_local_object(heap, collection, type, call);
   if (!*holder) return false;
-  if (!v8ish_handle_read(heap, key, call, key_word)) return false;
+  if (!v8ish_local_read(heap, key, call, key_word)) return false;
   if (!v8ish_is_ref(*key_word)) {
     if (key_required)
       ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
@@ -249,10 +250,10 @@ static word_t *table_of(const word_t *holder) {
   return v8ish_untag(v8ish_load(holder, WEAK_COLLECTION_TABLE));
 }
 
+/* After the entry check (a store). */
 static ccgc_status set_entry(v8ish_heap *heap, v8ish_local collection,
                              v8ish_instance_type type, v8ish_local key,
                              v8ish_value value, const char *call) {
-  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
   word_t *holder;
   v8ish_value key_word;
   if (!collection_and_key(heap, collection, type, key, call, &holder,
@@ -279,16 +280,17 @@ static ccgc_status set_entry(v8ish_heap *heap, v8ish_local collection,
 
 ccgc_status v8ish_weak_map_set(v8ish_heap *heap, v8ish_local map,
                                v8ish_local key, v8ish_local value) {
+  const char *call = "v8ish_weak_map_set";
   v8ish_value raw;
-  if (!v8ish_handle_read(heap, value, "v8ish_weak_map_set", &raw))
-    return v8ish_last_status(heap);
-  return set_entry(heap, map, V8ISH_TYPE_WEAK_MAP, key, raw,
-                   "v8ish_weak_map_set");
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
+  if (!v8ish_local_read(heap, value, call, &raw)) return v8ish_last_status(heap);
+  return set_entry(heap, map, V8ISH_TYPE_WEAK_MAP, key, raw, call);
 }
 
 ccgc_status v8ish_weak_map_set_embedder(v8ish_heap *heap, v8ish_local map,
                                         v8ish_local key, void *object) {
   const char *call = "v8ish_weak_map_set_embedder";
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
   /* .inv.registered-pages: only an object of some heap of this collector. */
   if (!object || !ccgc_collector_find_page(heap->base.collector, object))
     return CCGC_MISUSE(heap->base.errors, CCGC_E_FOREIGN_POINTER,
@@ -311,11 +313,13 @@ ccgc_status v8ish_weak_map_set_embedder(v8ish_heap *heap, v8ish_local map,
 
 ccgc_status v8ish_weak_set_add(v8ish_heap *heap, v8ish_local set,
                                v8ish_local key) {
-  return set_entry(heap, set, V8ISH_TYPE_WEAK_SET, key, SET_PRESENT,
-                   "v8ish_weak_set_add");
+  const char *call = "v8ish_weak_set_add";
+  if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
+  return set_entry(heap, set, V8ISH_TYPE_WEAK_SET, key, SET_PRESENT, call);
 }
 
-/* The entry of key, or -1 (also for an integer key, which is never present). */
+/* The entry of key, or -1 (also for an integer key, which is never present).
+ * After the entry check. */
 static long lookup(v8ish_heap *heap, v8ish_local collection,
                    v8ish_instance_type type, v8ish_local key, const char *call,
                    word_t **table_out) {
@@ -333,19 +337,21 @@ static long lookup(v8ish_heap *heap, v8ish_local collection,
 v8ish_local v8ish_weak_map_get(v8ish_heap *heap, v8ish_local map,
                                v8ish_local key) {
   const char *call = "v8ish_weak_map_get";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
   word_t *table;
   long entry = lookup(heap, map, V8ISH_TYPE_WEAK_MAP, key, call, &table);
   if (entry < 0) return v8ish_local_empty();
   v8ish_value value = table[key_index((size_t)entry) + 1];
   if (is_embedder(heap, value)) return v8ish_local_empty();
-  return v8ish_handle_new(heap, value, call);
+  return v8ish_local_push(heap, value, call);
 }
 
 void *v8ish_weak_map_get_embedder(v8ish_heap *heap, v8ish_local map,
                                   v8ish_local key) {
+  const char *call = "v8ish_weak_map_get_embedder";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return NULL;
   word_t *table;
-  long entry = lookup(heap, map, V8ISH_TYPE_WEAK_MAP, key,
-                      "v8ish_weak_map_get_embedder", &table);
+  long entry = lookup(heap, map, V8ISH_TYPE_WEAK_MAP, key, call, &table);
   if (entry < 0) return NULL;
   v8ish_value value = table[key_index((size_t)entry) + 1];
   return is_embedder(heap, value) ? v8ish_untag(value) : NULL;
@@ -354,7 +360,8 @@ void *v8ish_weak_map_get_embedder(v8ish_heap *heap, v8ish_local map,
 static bool has(v8ish_heap *heap, v8ish_local collection,
                 v8ish_instance_type type, v8ish_local key, const char *call) {
   word_t *table;
-  return lookup(heap, collection, type, key, call, &table) >= 0;
+  return v8ish_enter(heap, CCGC_CALL_READ, call) &&
+         lookup(heap, collection, type, key, call, &table) >= 0;
 }
 
 static bool delete_entry(v8ish_heap *heap, v8ish_local collection,
@@ -370,7 +377,8 @@ static bool delete_entry(v8ish_heap *heap, v8ish_local collection,
 
 static size_t size_of(v8ish_heap *heap, v8ish_local collection,
                       v8ish_instance_type type, const char *call) {
-  word_t *holder = v8ish_checked(heap, collection, type, call);
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return 0;
+  word_t *holder = v8ish_local_object(heap, collection, type, call);
   return holder ? count_of(table_of(holder)) : 0;
 }
 

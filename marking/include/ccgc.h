@@ -188,9 +188,6 @@ typedef struct ccgc_minor_stats {
   unsigned long scavenge;     /* 1-based count of minor collections       */
   ccgc_gc_reason reason;
   bool during_marking;        /* a full marking cycle was in progress     */
-  /* The young generation's evacuation at the end of a full collection
-   * (every survivor promoted); not counted as a minor collection. */
-  bool in_full_collection;
   int threads;                /* threads that copied, the owner included  */
   double start_ms;            /* since the collector was created          */
   double total_ms;            /* the pause, wall time                     */

@@ -194,6 +194,72 @@ END_TEST
 /* Tables smaller than the views' names (defect 10 of issue 13): the heaps'
  * own names, their types and the (headers+padding) rows overflow into
  * "other", and the totals still match the heap statistics. */
+/* V8's --trace-gc line of a scavenge: "[pid:isolate]  N ms: Scavenge
+ * used (committed) -> used (committed) MB, pause / external ms (average mu =
+ * ..., current mu = ...) reason;" */
+#define SCAVENGE_LINE                                                                  \
+  "^\\[\\d+:0x[0-9a-f]+\\] +\\d+ ms: Scavenge [0-9.]+ \\([0-9.]+\\) -> [0-9.]+ "          \
+  "\\([0-9.]+\\) MB, [0-9.]+ / [0-9.]+ ms \\(average mu = [0-9.]+, current mu = [0-9.]+\\) " \
+  "host request;$"
+
+static size_t count_lines(const char *pattern, const char *text) {
+  GRegex *regex = g_regex_new(pattern, G_REGEX_MULTILINE, 0, NULL);
+  GMatchInfo *match = NULL;
+  size_t count = 0;
+  for (g_regex_match(regex, text, 0, &match); g_match_info_matches(match);
+       g_match_info_next(match, NULL))
+    count++;
+  g_match_info_free(match);
+  g_regex_unref(regex);
+  return count;
+}
+
+/* --scavenge: a minor collection before each point's full one; --trace-gc
+ * prints V8's Scavenge line for each, and the report counts them and shows
+ * the young generation. */
+START_TEST(scavenges_are_traced_and_counted) {
+  command_result result = run_ccgc("stats --scavenge --trace-gc");
+  ck_assert_msg(result.exit_code == 0, "%s", result.err);
+  ck_assert_msg(count_lines(SCAVENGE_LINE, result.out) == 3, "%s", result.out);
+  ck_assert_uint_eq(count_lines("^\\[\\d+:0x[0-9a-f]+\\] +\\d+ ms: Mark-Sweep ", result.out), 3);
+  ck_assert(strstr(result.out, "collections: 3 full, 3 minor (scavenges)"));
+  ck_assert_uint_eq(count_lines("^  script +young generation: \\d+ bytes used, [1-9]\\d* bytes "
+                                "committed, [1-9]\\d* bytes capacity$", result.out), 1);
+  ck_assert(strstr(result.out, "totals match the heap statistics: yes"));
+  command_result_free(&result);
+  /* without --scavenge: none */
+  result = run_ccgc("stats --trace-gc");
+  ck_assert_int_eq(result.exit_code, 0);
+  ck_assert_ptr_null(strstr(result.out, "Scavenge"));
+  ck_assert(strstr(result.out, "collections: 3 full, 0 minor (scavenges)"));
+  command_result_free(&result);
+  /* JSON: the counts and the young generation's bytes */
+  result = run_ccgc("stats --scavenge --at target --format json");
+  ck_assert_msg(result.exit_code == 0, "%s", result.err);
+  JsonParser *parser = json_parser_new();
+  ck_assert(json_parser_load_from_data(parser, result.out, -1, NULL));
+  JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+  ck_assert_int_eq(json_object_get_int_member(root, "minor_collections"), 2);
+  ck_assert_int_eq(json_object_get_int_member(root, "collections"), 2);
+  JsonArray *heaps = json_object_get_array_member(root, "heap_stats");
+  bool young = false;
+  for (guint h = 0; h < json_array_get_length(heaps); h++) {
+    JsonObject *heap = json_array_get_object_element(heaps, h);
+    gint64 capacity = json_object_get_int_member(heap, "young_capacity_bytes");
+    if (!strcmp(json_object_get_string_member(heap, "heap"), "script")) {
+      young = capacity > 0;
+      ck_assert_int_ge(json_object_get_int_member(heap, "committed_bytes"),
+                       json_object_get_int_member(heap, "young_committed_bytes"));
+    } else {
+      ck_assert_int_eq(capacity, 0); /* the DOM heap has no young generation */
+    }
+  }
+  ck_assert(young);
+  g_object_unref(parser);
+  command_result_free(&result);
+}
+END_TEST
+
 START_TEST(small_tables_overflow_into_other) {
   expected e = in_process();
   for (int capacity = 1; capacity <= 3; capacity++) {
@@ -266,6 +332,7 @@ int main(void) {
   tcase_add_test(tc, json_totals_match_the_heap_statistics);
   tcase_add_test(tc, csv_totals_match_the_heap_statistics);
   tcase_add_test(tc, table_trace_and_fallback);
+  tcase_add_test(tc, scavenges_are_traced_and_counted);
   tcase_add_test(tc, small_tables_overflow_into_other);
   tcase_add_test(tc, bad_input_says_so);
   suite_add_tcase(suite, tc);

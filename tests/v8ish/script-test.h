@@ -36,6 +36,14 @@ static inline void script_world_init(script_world *w, size_t limit) {
   script_world_init_with(w, &options);
 }
 
+/* A heap without a young generation: every object old, for the suites of
+ * old space itself (allocation, sweeping, limits). */
+static inline void script_world_init_old(script_world *w, size_t limit) {
+  v8ish_heap_options options = {.limit_bytes = limit,
+                                .no_young_generation = 1};
+  script_world_init_with(w, &options);
+}
+
 static inline void script_world_free(script_world *w) {
   v8ish_handle_scope_close(&w->scope);
   v8ish_heap_free(w->heap);

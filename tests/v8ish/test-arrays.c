@@ -134,7 +134,7 @@ END_TEST
 
 START_TEST(large_arrays_live_on_their_own_pages) {
   script_world w;
-  script_world_init(&w, 0);
+  script_world_init_old(&w, 0); /* old space's large pages */
   ccgc_heap_stats before = script_stats(&w);
   v8ish_handle_scope inner;
   v8ish_handle_scope_open(w.heap, &inner);

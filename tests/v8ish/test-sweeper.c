@@ -43,7 +43,7 @@ static void check_tree(script_world *w, v8ish_local root, int seed) {
 
 START_TEST(reachable_objects_survive_many_collections) {
   script_world w;
-  script_world_init(&w, 0);
+  script_world_init_old(&w, 0);
   v8ish_global roots[8];
   for (int i = 0; i < 8; i++) roots[i] = v8ish_global_new(w.heap, build_tree(&w, i), false);
   v8ish_handle_scope_close(&w.scope);
@@ -76,7 +76,7 @@ END_TEST
 
 START_TEST(unreachable_objects_are_reclaimed_and_empty_pages_released) {
   script_world w;
-  script_world_init(&w, 0);
+  script_world_init_old(&w, 0);
   ccgc_heap_stats empty = script_stats(&w);
   v8ish_handle_scope inner;
   v8ish_handle_scope_open(w.heap, &inner);
@@ -108,7 +108,7 @@ static int compare_addresses(const void *a, const void *b) {
  * holes, useless for them. */
 START_TEST(free_space_is_coalesced_and_reused) {
   script_world w;
-  script_world_init(&w, 0);
+  script_world_init_old(&w, 0);
   v8ish_local keep = v8ish_fixed_array_new(w.heap, 2000);
   v8ish_handle_scope inner;
   v8ish_handle_scope_open(w.heap, &inner);
@@ -141,7 +141,7 @@ END_TEST
 
 START_TEST(walks_never_see_free_space) {
   script_world w;
-  script_world_init(&w, 0);
+  script_world_init_old(&w, 0);
   v8ish_local keep = v8ish_array_new(w.heap);
   v8ish_handle_scope inner;
   v8ish_handle_scope_open(w.heap, &inner);
@@ -163,7 +163,7 @@ END_TEST
 START_TEST(freed_memory_is_poisoned_in_debug_builds) {
 #ifdef CCGC_DEBUG
   script_world w;
-  script_world_init(&w, 0);
+  script_world_init_old(&w, 0);
   v8ish_local neighbour = v8ish_object_new(w.heap); /* keeps the page */
   v8ish_handle_scope inner;
   v8ish_handle_scope_open(w.heap, &inner);

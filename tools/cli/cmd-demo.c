@@ -118,7 +118,10 @@ static char *describe(const ccgc_object_info *info, void *data) {
 
 static void collect(demo *d) {
   ccgc_collector *c = d->w->collector;
-  if (d->collections == 0) d->before = graph_snapshot_take(c, describe, d);
+  if (d->collections == 0) {
+    d->before = graph_snapshot_take(c, describe, d);
+    graph_snapshot_follow(d->before, c); /* young objects move in every GC */
+  }
   ccgc_collect(c, CCGC_REASON_HOST_REQUEST); /* prints the trace line */
   unsigned n = ++d->collections;
   const ccgc_cycle_stats *stats = ccgc_collector_last_cycle(c);

@@ -40,7 +40,8 @@
 
 static void usage(FILE *out) {
   fputs("usage: ccgc stats [--format table|json|csv] [--at POINT] [--max-categories N]\n"
-        "                  [--trace-gc] [--trace-gc-verbose] [--page PAGE] [--baseline]\n"
+        "                  [--trace-gc] [--trace-gc-verbose] [--scavenge] [--page PAGE]\n"
+        "                  [--baseline]\n"
         "\n"
         "Runs the demo host's scenario (the one of 'ccgc snapshot') up to POINT\n"
         "and reports memory by category, in four views whose categories are\n"
@@ -58,6 +59,8 @@ static void usage(FILE *out) {
         "  --trace-gc-verbose  also per-heap detail lines\n"
         "                      (on stdout with table, on stderr with json and csv,\n"
         "                      so that the report stays parseable)\n"
+        "  --scavenge          a minor collection (a scavenge) before each point's\n"
+        "                      full collection\n"
         "  --page PAGE         load PAGE instead of the bundled page\n"
         "  --baseline          DOM-to-script references as global handles\n"
         "  --help              this text\n",
@@ -150,10 +153,16 @@ static void write_report(const census *c, ccgc_report_format format, const char 
     printf("},\"heap_stats\":[");
     for (int h = 0; h < heap_count; h++)
       printf("%s{\"heap\":\"%s\",\"used_bytes\":%zu,\"object_count\":%zu,"
-             "\"committed_bytes\":%zu,\"page_count\":%zu}",
+             "\"committed_bytes\":%zu,\"page_count\":%zu,\"young_used_bytes\":%zu,"
+             "\"young_committed_bytes\":%zu,\"young_capacity_bytes\":%zu}",
              h ? "," : "", ccgc_collector_heap_name(c->w->collector, h), heaps[h].used_bytes,
-             heaps[h].object_count, heaps[h].committed_bytes, heaps[h].page_count);
-    printf("],\"totals_match_heap_stats\":%s}\n", match ? "true" : "false");
+             heaps[h].object_count, heaps[h].committed_bytes, heaps[h].page_count,
+             heaps[h].young_used_bytes, heaps[h].young_committed_bytes,
+             heaps[h].young_capacity_bytes);
+    printf("],\"collections\":%lu,\"minor_collections\":%lu,"
+           "\"totals_match_heap_stats\":%s}\n",
+           ccgc_collector_cycle_count(c->w->collector), ccgc_collector_minor_count(c->w->collector),
+           match ? "true" : "false");
     return;
   }
   if (format == CCGC_REPORT_CSV) {
@@ -185,6 +194,14 @@ static void write_report(const census *c, ccgc_report_format format, const char 
     printf("  %-8s %10zu bytes used %8zu objects %10zu bytes committed %4zu pages\n",
            ccgc_collector_heap_name(c->w->collector, h), heaps[h].used_bytes,
            heaps[h].object_count, heaps[h].committed_bytes, heaps[h].page_count);
+  for (int h = 0; h < heap_count; h++)
+    if (heaps[h].young_capacity_bytes)
+      printf("  %-8s young generation: %zu bytes used, %zu bytes committed, %zu bytes "
+             "capacity\n",
+             ccgc_collector_heap_name(c->w->collector, h), heaps[h].young_used_bytes,
+             heaps[h].young_committed_bytes, heaps[h].young_capacity_bytes);
+  printf("collections: %lu full, %lu minor (scavenges)\n", ccgc_collector_cycle_count(c->w->collector),
+         ccgc_collector_minor_count(c->w->collector));
   printf("totals match the heap statistics: %s\n", match ? "yes" : "NO");
 }
 
@@ -198,10 +215,11 @@ int ccgc_cmd_stats(int argc, char **argv) {
       {"max-categories", required_argument, NULL, 'm'},
       {"trace-gc", no_argument, NULL, 't'},       {"trace-gc-verbose", no_argument, NULL, 'v'},
       {"page", required_argument, NULL, 'p'},     {"baseline", no_argument, NULL, 'b'},
+      {"scavenge", no_argument, NULL, 's'},
       {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
   ccgc_report_format format = CCGC_REPORT_TABLE;
   const char *page = NULL;
-  bool baseline = false, trace = false, verbose = false;
+  bool baseline = false, trace = false, verbose = false, scavenge = false;
   int at = DEMO_POINT_FINAL, option;
   char message[160];
   long capacity = 256;
@@ -223,6 +241,7 @@ int ccgc_cmd_stats(int argc, char **argv) {
     case 'v': trace = verbose = true; break;
     case 'p': page = optarg; break;
     case 'b': baseline = true; break;
+    case 's': scavenge = true; break;
     case 'a':
       if (!demo_scenario_point_option(optarg, &at, message, sizeof message))
         return usage_error("%s", message);
@@ -240,7 +259,7 @@ int ccgc_cmd_stats(int argc, char **argv) {
       .trace_gc_verbose = verbose};
   ccgc_host_world *w = demo_scenario_open(NAME, baseline, &options, page);
   if (!w) return 1;
-  demo_scenario scenario = {.world = w};
+  demo_scenario scenario = {.world = w, .scavenge = scavenge};
   demo_scenario_run_to(&scenario, at);
   fflush(stdout);
 

@@ -62,6 +62,7 @@ static void set_app(demo_scenario *s, const char *property, v8ish_local value) {
 
 static bool checkpoint_at(demo_scenario *s, int at, demo_checkpoint_fn checkpoint,
                           void *data) {
+  if (s->scavenge) ccgc_collect_minor(s->world->collector, CCGC_REASON_HOST_REQUEST);
   ccgc_collect(s->world->collector, CCGC_REASON_HOST_REQUEST);
   return checkpoint ? checkpoint(s, at, data) : true;
 }

@@ -31,6 +31,9 @@ typedef struct demo_scenario {
   v8ish_global app;       /* the script's global object */
   bool has_app;
   ccgc_host_node *modal;  /* #modal once built */
+  /* A minor collection (a scavenge, reason "host request") before each
+   * point's full collection: the young objects move twice per point. */
+  bool scavenge;
 } demo_scenario;
 
 /* Called right after the collection that ends point `at`. Return false to

@@ -1,6 +1,8 @@
 /* graph-snapshot.c - see graph-snapshot.h. */
 #include "graph-snapshot.h"
 
+#include "ccgc-events.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +12,8 @@ static void on_object(const ccgc_object_info *info, void *data) {
   snap_object object = {info->address, info->heap_id, g_strdup(info->heap_name),
                         g_strdup(info->type_name), info->size, info->color, 0,
                         snapshot->describe ? snapshot->describe(info, snapshot->describe_data)
-                                           : NULL};
+                                           : NULL,
+                        info->address, false};
   g_array_append_val(snapshot->objects, object);
   g_hash_table_insert(snapshot->index, info->address,
                       GSIZE_TO_POINTER(snapshot->objects->len));
@@ -36,8 +39,38 @@ graph_snapshot *graph_snapshot_take(ccgc_collector *collector,
   return snapshot;
 }
 
+/* Inside minor_done: each object goes where it went, or died. */
+static void follow_moves(void *data) {
+  graph_snapshot *snapshot = data;
+  for (guint i = 0; i < snapshot->objects->len; i++) {
+    snap_object *object = &g_array_index(snapshot->objects, snap_object, i);
+    if (object->died || object->reclaimed_in) continue;
+    object->current = ccgc_collector_relocated(snapshot->following, object->current);
+    object->died = object->current == NULL;
+  }
+}
+
+static void collector_gone(void *data) {
+  ((graph_snapshot *)data)->following = NULL;
+}
+
+static const ccgc_event_listener follower = {
+    .minor_done = follow_moves,
+    .collector_freed = collector_gone,
+};
+
+ccgc_status graph_snapshot_follow(graph_snapshot *snapshot, ccgc_collector *collector) {
+  if (snapshot->following == collector) return CCGC_OK;
+  if (snapshot->following) return CCGC_E_INVALID_ARGUMENT;
+  ccgc_status status = ccgc_collector_add_listener(collector, &follower, snapshot);
+  if (status == CCGC_OK) snapshot->following = collector;
+  return status;
+}
+
 void graph_snapshot_free(graph_snapshot *snapshot) {
   if (!snapshot) return;
+  if (snapshot->following)
+    ccgc_collector_remove_listener(snapshot->following, &follower, snapshot);
   for (guint i = 0; i < snapshot->objects->len; i++) {
     snap_object *object = &g_array_index(snapshot->objects, snap_object, i);
     g_free(object->heap_name);
@@ -77,7 +110,8 @@ size_t graph_snapshot_mark_reclaimed(graph_snapshot *before,
   size_t count = 0;
   for (guint i = 0; i < before->objects->len; i++) {
     snap_object *object = &g_array_index(before->objects, snap_object, i);
-    if (object->reclaimed_in || g_hash_table_contains(after->index, object->address))
+    if (object->reclaimed_in ||
+        (!object->died && g_hash_table_contains(after->index, object->current)))
       continue;
     object->reclaimed_in = collection;
     count++;

@@ -29,6 +29,10 @@ typedef struct snap_object {
   int color;                /* ccgc_color at the time of the walk */
   unsigned reclaimed_in;    /* the collection that reclaimed it, or 0 */
   char *note;               /* the host's words for it ("#menu"), or NULL */
+  /* Where it is now, if the snapshot follows moves (graph_snapshot_follow;
+   * else address), and whether it died in a minor collection since. */
+  void *current;
+  bool died;
 } snap_object;
 
 typedef struct snap_edge {
@@ -44,6 +48,7 @@ typedef struct graph_snapshot {
   GArray *objects;   /* snap_object, in walk order */
   GArray *edges;     /* snap_edge, in walk order */
   GHashTable *index; /* address -> 1 + index in objects */
+  ccgc_collector *following; /* graph_snapshot_follow's collector, or NULL */
 } graph_snapshot;
 
 /* describe may be NULL. */
@@ -56,11 +61,17 @@ size_t graph_snapshot_heap_objects(const graph_snapshot *snapshot, int heap_id);
 /* The object at address, or NULL; *index gets its position in objects. */
 const snap_object *graph_snapshot_find(const graph_snapshot *snapshot,
                                        const void *address, size_t *index);
+/* Young script objects move in minor collections and at the end of every
+ * full one: a snapshot kept across collections follows them from this call
+ * on (a minor_done listener, removed by graph_snapshot_free or gone with the
+ * collector), updating each object's `current` and `died`. Its addresses,
+ * index and edges stay those of the walk. Not inside a collection. */
+ccgc_status graph_snapshot_follow(graph_snapshot *snapshot, ccgc_collector *collector);
 /* Marks every object of `before` that is not in `after` (and not marked yet)
- * as reclaimed by collection number `collection` (1, 2, ...). The heaps do
- * not move objects, so an address identifies an object across snapshots
- * taken without allocation in between the collection and the walk. Returns
- * how many it marked. */
+ * as reclaimed by collection number `collection` (1, 2, ...): one that died
+ * in a minor collection, or whose current address (address, unless `before`
+ * follows moves) holds no object in `after`. Without graph_snapshot_follow,
+ * an object that moved counts as reclaimed. Returns how many it marked. */
 size_t graph_snapshot_mark_reclaimed(graph_snapshot *before,
                                      const graph_snapshot *after,
                                      unsigned collection);

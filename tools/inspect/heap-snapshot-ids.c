@@ -1,6 +1,15 @@
 /* heap-snapshot-ids.c - the snapshot-id table of the heap-snapshot writer
  * (heap-snapshot.h: "Ids"; heap-snapshot-ids.h): ids that follow an object
- * across snapshots, numbered as V8 numbers them. */
+ * across snapshots, numbered as V8 numbers them.
+ *
+ * Young script objects move (a minor collection, and the young generation's
+ * evacuation at the end of every full one): the table listens to its
+ * collector's minor_done events (ccgc-events.h) and moves each entry to
+ * the object's new address, or drops it if the object died, as V8's
+ * HeapObjectsMap::MoveObject does for its address-keyed map. The listener
+ * is added by the first write or refresh and removed by
+ * ccgc_heap_snapshot_ids_free (or goes with the collector). */
+#include "ccgc-events.h"
 #include "heap-snapshot-ids.h"
 
 typedef struct id_entry {
@@ -17,6 +26,7 @@ struct ccgc_heap_snapshot_ids {
   uint32_t next_even;    /* DOM (native) objects */
   uint32_t generation;
   bool exhausted;
+  ccgc_collector *collector; /* whose moves the table follows, or NULL */
 };
 
 #define ID_LIMIT (UINT32_MAX - 2u)
@@ -30,8 +40,60 @@ ccgc_heap_snapshot_ids *ccgc_heap_snapshot_ids_new(void) {
   return ids;
 }
 
+/* Inside minor_done: every entry goes where its object went. An entry whose
+ * object died is dropped. Moved entries are taken out first and put back
+ * after, replacing whatever stale entry (an object that died unseen, its
+ * address since reused) held their new address. */
+static void ids_minor_done(void *data) {
+  ccgc_heap_snapshot_ids *ids = data;
+  GArray *moved = g_array_new(FALSE, FALSE, sizeof(gpointer));
+  GHashTableIter iter;
+  gpointer key, value;
+  g_hash_table_iter_init(&iter, ids->objects);
+  while (g_hash_table_iter_next(&iter, &key, &value)) {
+    void *to = ccgc_collector_relocated(ids->collector, key);
+    if (to == key) continue;
+    if (!to) {
+      g_hash_table_iter_remove(&iter);
+      continue;
+    }
+    g_array_append_val(moved, to);
+    g_array_append_val(moved, value);
+    g_hash_table_iter_steal(&iter);
+  }
+  for (guint i = 0; i < moved->len; i += 2)
+    g_hash_table_replace(ids->objects, g_array_index(moved, gpointer, i),
+                         g_array_index(moved, gpointer, i + 1));
+  g_array_free(moved, TRUE);
+}
+
+/* The collector goes first: nothing more to follow. */
+static void ids_collector_freed(void *data) {
+  ((ccgc_heap_snapshot_ids *)data)->collector = NULL;
+}
+
+static const ccgc_event_listener ids_listener = {
+    .minor_done = ids_minor_done,
+    .collector_freed = ids_collector_freed,
+};
+
+ccgc_status heap_snapshot_ids_follow(ccgc_heap_snapshot_ids *ids,
+                                     ccgc_collector *collector) {
+  if (ids->collector == collector) return CCGC_OK;
+  if (ids->collector) {
+    /* Another collector's heaps: its addresses mean nothing here. */
+    ccgc_collector_remove_listener(ids->collector, &ids_listener, ids);
+    ids->collector = NULL;
+    g_hash_table_remove_all(ids->objects);
+  }
+  ccgc_status status = ccgc_collector_add_listener(collector, &ids_listener, ids);
+  if (status == CCGC_OK) ids->collector = collector;
+  return status;
+}
+
 void ccgc_heap_snapshot_ids_free(ccgc_heap_snapshot_ids *ids) {
   if (!ids) return;
+  if (ids->collector) ccgc_collector_remove_listener(ids->collector, &ids_listener, ids);
   g_hash_table_destroy(ids->objects);
   g_hash_table_destroy(ids->synthetic);
   g_free(ids);
@@ -108,6 +170,8 @@ static void refresh_object(const ccgc_object_info *info, void *data) {
 ccgc_status ccgc_heap_snapshot_ids_refresh(ccgc_heap_snapshot_ids *ids,
                                            ccgc_collector *collector) {
   if (!ids || !collector) return CCGC_E_INVALID_ARGUMENT;
+  ccgc_status following = heap_snapshot_ids_follow(ids, collector);
+  if (following != CCGC_OK) return following;
   heap_snapshot_ids_begin(ids);
   ccgc_walk_callbacks callbacks = {refresh_object, NULL, ids};
   ccgc_status status = ccgc_collector_walk(collector, &callbacks);

@@ -24,6 +24,10 @@ static inline bool heap_snapshot_is_script(const ccgc_object_info *info) {
   return info->heap_name && !strcmp(info->heap_name, "script");
 }
 
+/* Follows collector's moves from now on (a minor_done listener; a table
+ * that followed another collector forgets its objects). Before a walk. */
+ccgc_status heap_snapshot_ids_follow(ccgc_heap_snapshot_ids *ids,
+                                     ccgc_collector *collector);
 /* A new generation: before a walk. */
 void heap_snapshot_ids_begin(ccgc_heap_snapshot_ids *ids);
 /* The object's id: the one it had if the same object (same address, heap

@@ -418,6 +418,8 @@ ccgc_status ccgc_heap_snapshot_write(ccgc_collector *collector,
   static const ccgc_heap_snapshot_options defaults = {0};
   if (stats) memset(stats, 0, sizeof *stats);
   if (!collector || !ids || !out) return CCGC_E_INVALID_ARGUMENT;
+  ccgc_status following = heap_snapshot_ids_follow(ids, collector);
+  if (following != CCGC_OK) return following;
   builder b = {
       .ids = ids,
       .options = options ? options : &defaults,

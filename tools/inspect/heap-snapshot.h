@@ -40,13 +40,19 @@
  * object's address, for as long as the object lives: every write (and
  * ccgc_heap_snapshot_ids_refresh) walks the heaps, forgets the addresses of
  * objects that are gone, and gives a new id to an address now holding an
- * object of another heap or type. Objects do not move, so an id follows its
- * object across collections. One case the walk cannot see: an object that
- * dies in a collection and whose address is reused by a new object of the
+ * object of another heap or type. Young script objects move (in minor
+ * collections and at the end of every full collection, when the nursery is
+ * evacuated): from its first write or refresh on, the table follows its
+ * collector's moves (a minor_done listener, ccgc-events.h, as V8's
+ * HeapObjectsMap::MoveObject), so an id follows its object across every
+ * kind of collection, and the id of a young object that died is dropped at
+ * once. One case remains that the table cannot see: an OLD object that dies
+ * in a full collection and whose address is reused by a new object of the
  * same type before the next walk would keep the dead object's id. A host
  * that allocates between a collection and the next snapshot calls
- * ccgc_heap_snapshot_ids_refresh right after each collection, which closes
- * that gap (`ccgc snapshot` does).
+ * ccgc_heap_snapshot_ids_refresh right after each full collection, which
+ * closes that gap (`ccgc snapshot` does). A table follows one collector at a
+ * time: used with another, it forgets the first one's objects.
  */
 #ifndef CCGC_TOOLS_HEAP_SNAPSHOT_H
 #define CCGC_TOOLS_HEAP_SNAPSHOT_H
@@ -102,6 +108,8 @@ typedef struct ccgc_heap_snapshot_stats {
 typedef struct ccgc_heap_snapshot_ids ccgc_heap_snapshot_ids;
 
 ccgc_heap_snapshot_ids *ccgc_heap_snapshot_ids_new(void);
+/* Before or after the collector is freed, but not from inside one of its
+ * callbacks (it removes the table's listener). */
 void ccgc_heap_snapshot_ids_free(ccgc_heap_snapshot_ids *ids);
 /* Walks the heaps: forgets the addresses of objects that are gone, numbers
  * new objects. CCGC_E_IN_COLLECTION during a collection. */

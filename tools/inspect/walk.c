@@ -55,8 +55,12 @@ static void describe(const ccgc_heap_ops *ops, void *heap, int heap_id,
   info->heap_id = heap_id;
   info->heap_name = ops->name;
   info->type_name = ops->type_name ? ops->type_name(heap, object) : "?";
-  info->space_name =
-      ccgc_page_of(object)->flags & CCGC_PAGE_LARGE ? "large" : "normal";
+  const ccgc_page *page = ccgc_page_of(object);
+  bool large = page->flags & CCGC_PAGE_LARGE;
+  if (ccgc_page_is_young(page))
+    info->space_name = large ? "young large" : "young";
+  else
+    info->space_name = large ? "large" : "normal";
   info->size = ops->object_size ? ops->object_size(heap, object) : 0;
   info->color = ccgc_color_of(object);
 }

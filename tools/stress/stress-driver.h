@@ -65,6 +65,10 @@ typedef struct stress_driver {
   bool failed;
   bool crowded; /* the model reaches more than the live set's soft limit */
   unsigned long checked_cycles;
+  unsigned long checked_minors;
+  /* The driver's own minor collections: their own random stream, so that
+   * the main stream's draws do not depend on them. */
+  GRand *scavenge_rand;
   /* The ephemeron tables (shadow_table), rooted for the whole run. */
   v8ish_global script_map;
   void *dom_map;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccgc-events.h"
 #include "ccgc-probe.h"
 #include "ccgc-testing.h" /* the stress driver breaks modes on purpose */
 #include "stress-driver.h"
@@ -57,10 +58,38 @@ static void misuse_is_violation(const ccgc_error *error, void *data) {
   stress_violation(data, "API error reported: %s", error->message);
 }
 
-/* --- the checks after a cycle ---------------------------------------------- */
+/* --- the checks after a collection --------------------------------------- */
+
+static const char *const property_names[SHADOW_SLOT_COUNT] = {"p0", "p1", "p2", "p3"};
+
+/* Does got, a script value read back from the heaps, hold the object of
+ * model id want (or no object, for -1)? Compared through handles: addresses
+ * change in every collection that moves young objects. */
+static bool holds_script(stress_driver *d, v8ish_local got, int32_t want) {
+  if (want < 0) return v8ish_local_is_empty(got) || v8ish_is_integer(d->script, got);
+  if (v8ish_local_is_empty(got)) return false;
+  v8ish_local expected = v8ish_global_get(d->script, ref(d, want)->weak);
+  return !v8ish_local_is_empty(expected) && v8ish_same(d->script, got, expected);
+}
+
+/* DOM nodes never move: the node of model id, or NULL for -1. */
+static stress_node *dom_target(stress_driver *d, int32_t id) {
+  return id < 0 ? NULL : ref(d, id)->node;
+}
+
+typedef struct id_text {
+  char text[24];
+} id_text;
+
+static id_text describe(int32_t id) {
+  id_text t;
+  if (id < 0) snprintf(t.text, sizeof t.text, "no object");
+  else snprintf(t.text, sizeof t.text, "#%d", id);
+  return t;
+}
 
 /* Every entry whose key the model reaches holds its value. */
-static void check_entries(stress_driver *d, const guint8 *reachable) {
+static void check_entries(stress_driver *d, const guint8 *reachable, const char *when) {
   v8ish_local map = v8ish_global_get(d->script, d->script_map);
   shadow_entries entries;
   int32_t key, value;
@@ -72,27 +101,98 @@ static void check_entries(stress_driver *d, const guint8 *reachable) {
     bool ok = obj(d, value)->kind == SHADOW_DOM
                   ? v8ish_weak_map_get_embedder(d->script, map, key_local) ==
                         (void *)ref(d, value)->node
-                  : v8ish_object_address(d->script,
-                                         v8ish_weak_map_get(d->script, map, key_local)) ==
-                        v8ish_object_address(d->script, stress_script_local(d, value));
+                  : holds_script(d, v8ish_weak_map_get(d->script, map, key_local), value);
     if (!ok)
-      stress_violation(d, "script WeakMap entry of live key #%d lost its value #%d", key,
-                       value);
+      stress_violation(d, "%s: script WeakMap entry of live key #%d lost its value #%d",
+                       when, key, value);
   }
   shadow_model_entries_begin(&d->model, SHADOW_DOM_MAP, &entries);
   while (!d->failed && shadow_model_entries_next(&entries, &key, &value)) {
     if (!reachable[key]) continue;
     v8ish_local got = bridge_weak_map_get(d->bridge, d->dom_map, ref(d, key)->node);
-    if (v8ish_object_address(d->script, got) !=
-        v8ish_object_address(d->script, stress_script_local(d, value)))
-      stress_violation(d, "DOM weak map entry of live key #%d lost its value #%d", key,
-                       value);
+    if (!holds_script(d, got, value))
+      stress_violation(d, "%s: DOM weak map entry of live key #%d lost its value #%d",
+                       when, key, value);
   }
+}
+
+/* One object the model reaches (alive: checked before): every reference it
+ * holds reads back the object of the model's id. */
+static void check_object(stress_driver *d, int32_t id, const char *when) {
+  shadow_object *o = obj(d, id);
+  if (o->kind == SHADOW_DOM) {
+    stress_node *node = ref(d, id)->node;
+    for (int i = 0; i < SHADOW_SLOT_COUNT; i++)
+      if (blinkish_member_load(&node->slots[i]) != dom_target(d, o->slots[i]))
+        return stress_violation(d, "%s: member %d of DOM object #%d does not hold %s",
+                                when, i, id, describe(o->slots[i]).text);
+    if (!holds_script(d, bridge_script_ref_get(d->bridge, node->script), o->script_slot))
+      return stress_violation(d, "%s: the traced script reference of DOM object #%d "
+                                 "does not hold %s",
+                              when, id, describe(o->script_slot).text);
+    if (!holds_script(d, bridge_wrapper_of(d->bridge, node), o->partner))
+      return stress_violation(d, "%s: the wrapper of DOM object #%d is not %s", when,
+                              id, describe(o->partner).text);
+    return;
+  }
+  v8ish_local self = stress_script_local(d, id);
+  if (d->failed) return;
+  if (o->kind == SHADOW_ARRAY) {
+    size_t length = v8ish_array_length(d->script, self);
+    if (length != (size_t)o->length)
+      return stress_violation(d, "%s: array #%d has length %zu, the model %d", when, id,
+                              length, o->length);
+    for (int i = 0; i < o->length; i++)
+      if (!holds_script(d, v8ish_array_get(d->script, self, (size_t)i), o->slots[i]))
+        return stress_violation(d, "%s: element %d of array #%d does not hold %s", when,
+                                i, id, describe(o->slots[i]).text);
+    return;
+  }
+  for (int i = 0; i < SHADOW_SLOT_COUNT; i++) {
+    /* Empty: no such property, as good as no object (p0..p3 hold
+     * references or small integers, never unboxed doubles). */
+    v8ish_local got = v8ish_object_get(d->script, self, property_names[i]);
+    if (!holds_script(d, got, o->slots[i]))
+      return stress_violation(d, "%s: property %s of script object #%d does not hold %s",
+                              when, property_names[i], id, describe(o->slots[i]).text);
+  }
+  if (o->kind == SHADOW_WRAPPER &&
+      bridge_unwrap(d->bridge, self) != (void *)dom_target(d, o->partner))
+    stress_violation(d, "%s: wrapper #%d does not unwrap to DOM object #%d", when, id,
+                     o->partner);
+}
+
+/* Every reference of the model - the roots, the objects it reaches, the
+ * ephemeron entries of live keys - reads back the object of the model's id. */
+static void check_references(stress_driver *d, const guint8 *reachable, const char *when) {
+  d->result->reference_checks++;
+  for (int i = 0; i < SHADOW_ROOT_COUNT && !d->failed; i++) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(d->script, &scope);
+    if (!holds_script(d, v8ish_global_get(d->script, d->script_root_handles[i]),
+                      d->model.script_roots[i]))
+      stress_violation(d, "%s: script root %d does not hold %s", when, i,
+                       describe(d->model.script_roots[i]).text);
+    else if (blinkish_persistent_get(d->dom_root_handles[i]) !=
+             (void *)dom_target(d, d->model.dom_roots[i]))
+      stress_violation(d, "%s: DOM root %d does not hold %s", when, i,
+                       describe(d->model.dom_roots[i]).text);
+    v8ish_handle_scope_close(&scope);
+  }
+  guint count = shadow_model_count(&d->model);
+  for (guint id = 0; id < count && !d->failed; id++) {
+    if (!reachable[id]) continue;
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(d->script, &scope);
+    check_object(d, (int32_t)id, when);
+    v8ish_handle_scope_close(&scope);
+  }
+  if (!d->failed) check_entries(d, reachable, when);
 }
 
 static bool watched_alive(stress_driver *d, int32_t id) {
   if (obj(d, id)->kind == SHADOW_DOM) return blinkish_persistent_get(ref(d, id)->watch) != NULL;
-  return !v8ish_local_is_empty(v8ish_global_get(d->script, ref(d, id)->weak));
+  return !v8ish_global_is_empty_slot(d->script, ref(d, id)->weak); /* no handle */
 }
 
 static void release_watch(stress_driver *d, int32_t id) {
@@ -102,18 +202,33 @@ static void release_watch(stress_driver *d, int32_t id) {
     v8ish_global_free(d->script, ref(d, id)->weak);
 }
 
-/* After every cycle: the marking verifier found nothing; every object the
- * model reaches still exists; every object the model saw unreachable at the
- * end of one cycle is gone by the end of the next. */
-static void check_after_cycle(stress_driver *d) {
+/* After every full cycle or minor collection (or both, since the last
+ * check): the marking verifier found nothing (full cycles); every object the
+ * model reaches still exists and every reference of the model reads back
+ * the right object; the heap verifier finds nothing. After a full cycle
+ * also: every object the model saw unreachable at the end of one cycle is
+ * gone by the end of the next. Objects that are gone (a scavenge frees young
+ * garbage) are confirmed and forgotten either way, and the candidates are
+ * rebuilt from what the model reaches now. */
+static void check_after_collections(stress_driver *d) {
   unsigned long cycles = ccgc_collector_cycle_count(d->collector);
-  if (cycles == d->checked_cycles) return;
+  unsigned long minors = ccgc_collector_minor_count(d->collector);
+  bool full = cycles != d->checked_cycles;
+  if (!full && minors == d->checked_minors) return;
   d->checked_cycles = cycles;
+  d->checked_minors = minors;
+  char when[96];
+  if (full)
+    snprintf(when, sizeof when, "after cycle %lu", cycles);
+  else
+    snprintf(when, sizeof when, "after minor collection %lu", minors);
   v8ish_handle_scope scope; /* watched_alive makes handles */
   v8ish_handle_scope_open(d->script, &scope);
   const ccgc_verify_report *report = ccgc_collector_last_verify(d->collector);
-  if (d->options->verify && report->errors)
+  if (full && d->options->verify && report->errors) {
+    v8ish_handle_scope_close(&scope);
     return stress_violation(d, "marking verifier: %s", report->first_error);
+  }
   guint8 *reachable = shadow_model_reachable(&d->model);
   g_array_set_size(d->candidates, 0);
   guint kept = 0;
@@ -125,8 +240,8 @@ static void check_after_cycle(stress_driver *d) {
     if (reachable[id]) {
       o->unreachable_since = -1;
       if (!alive)
-        stress_violation(d, "object #%u (%s) reachable in the model was reclaimed",
-                         id, o->kind == SHADOW_DOM ? "DOM" : "script");
+        stress_violation(d, "%s: object #%u (%s) reachable in the model was reclaimed",
+                         when, id, o->kind == SHADOW_DOM ? "DOM" : "script");
       int32_t candidate = (int32_t)id;
       g_array_append_val(d->candidates, candidate);
       continue;
@@ -138,10 +253,12 @@ static void check_after_cycle(stress_driver *d) {
       release_watch(d, (int32_t)id);
       continue;
     }
+    if (!full) continue; /* a scavenge leaves old garbage alone */
     if (o->unreachable_since < 0) {
       o->unreachable_since = (long)cycles;
     } else if ((long)cycles > o->unreachable_since) {
-      /* Say why the collector kept it: the retaining path it sees. */
+      /* Say why the collector kept it: the retaining path it sees (the
+       * address is read now and used at once: no collection in between). */
       heap_ref *r = ref(d, (int32_t)id);
       void *address = o->kind == SHADOW_DOM
                           ? r->node
@@ -161,7 +278,12 @@ static void check_after_cycle(stress_driver *d) {
     }
   }
   if (!d->failed) g_array_set_size(d->tracked, kept);
-  if (!d->failed) check_entries(d, reachable);
+  if (!d->failed) check_references(d, reachable, when);
+  if (!d->failed && d->options->verify) { /* --no-verify: the model only */
+    ccgc_verify_report heap_report;
+    if (!ccgc_collector_verify_heap(d->collector, &heap_report))
+      stress_violation(d, "%s: heap verifier: %s", when, heap_report.first_error);
+  }
   g_free(reachable);
   v8ish_handle_scope_close(&scope);
 }
@@ -187,6 +309,31 @@ static void op_collect(stress_driver *d) {
     ccgc_incremental_finish(c);
 }
 
+/* A minor collection the driver asks for, after an operation with odds
+ * 1/scavenge_every from its own stream: in incremental and concurrent mode
+ * often in the middle of a marking cycle, which op_collect keeps open across
+ * operations. The nursery's own requests run at the safepoint before. */
+static void op_scavenge(stress_driver *d) {
+  uint64_t every = d->options->scavenge_every;
+  if (every == 0) return;
+  gint32 odds = every > G_MAXINT32 ? G_MAXINT32 : (gint32)every;
+  if (g_rand_int_range(d->scavenge_rand, 0, odds) != 0) return;
+  d->result->minor_requested++;
+  ccgc_status status = ccgc_collect_minor(d->collector, CCGC_REASON_TESTING);
+  if (status != CCGC_OK)
+    stress_violation(d, "ccgc_collect_minor: %s (%s)", ccgc_status_name(status),
+                     ccgc_collector_last_error(d->collector)->message);
+}
+
+/* Counts the minor collections, and those inside a marking cycle. */
+static void on_minor_end(void *data, const ccgc_minor_stats *stats) {
+  stress_driver *d = data;
+  d->result->minor_collections++;
+  if (stats->during_marking) d->result->minor_during_marking++;
+}
+
+static const ccgc_event_listener minor_listener = {.minor_end = on_minor_end};
+
 /* --- the run ------------------------------------------------------------------ */
 
 static void setup(stress_driver *d) {
@@ -207,6 +354,11 @@ static void setup(stress_driver *d) {
   ccgc_collector_set_step_objects(d->collector, 200);
   ccgc_collector_set_error_handler(d->collector, misuse_is_violation, d);
   ccgc_collector_disable_barrier(d->collector, d->options->disable_barrier);
+  ccgc_collector_disable_remembered_set(d->collector, d->options->no_remembered_set);
+  ccgc_collector_drop_traced_roots(d->collector, d->options->drop_traced_roots);
+  ccgc_collector_add_listener(d->collector, &minor_listener, d);
+  d->scavenge_rand = g_rand_new_with_seed(
+      (guint32)(d->options->seed ^ (d->options->seed >> 32) ^ 0x85ebca6bu));
   d->script = v8ish_heap_new(d->collector, NULL);
   d->dom = blinkish_heap_new(d->collector, NULL);
   d->bridge = bridge_new(d->collector, d->script, d->dom, BRIDGE_MODE_UNIFIED);
@@ -232,6 +384,8 @@ static void setup(stress_driver *d) {
 }
 
 static void teardown(stress_driver *d) {
+  ccgc_collector_remove_listener(d->collector, &minor_listener, d);
+  g_rand_free(d->scavenge_rand);
   if (ccgc_collector_state(d->collector) == CCGC_STATE_MARKING)
     ccgc_incremental_finish(d->collector);
   for (guint id = 0; id < shadow_model_count(&d->model); id++)
@@ -274,23 +428,26 @@ void stress_run(const stress_options *options, stress_result *result) {
       if (!ccgc_collector_verify_heap(d.collector, &report))
         stress_violation(&d, "heap verifier after the operation: %s", report.first_error);
     }
-    ccgc_collector_safepoint(d.collector);
+    ccgc_collector_safepoint(d.collector); /* the nursery's scavenges */
     op_collect(&d);
-    check_after_cycle(&d);
+    op_scavenge(&d);
+    check_after_collections(&d);
     if (options->progress && (d.op + 1) % progress_every == 0)
       fprintf(options->progress,
-              "stress: %llu/%llu ops, %lu cycles, %u objects tracked\n",
+              "stress: %llu/%llu ops, %lu cycles, %lu minor collections, %u "
+              "objects tracked\n",
               (unsigned long long)(d.op + 1), (unsigned long long)options->ops,
-              ccgc_collector_cycle_count(d.collector), shadow_model_count(&d.model));
+              ccgc_collector_cycle_count(d.collector), result->minor_collections,
+              shadow_model_count(&d.model));
   }
   /* Two final cycles: everything unreachable must be gone by then. */
   if (!d.failed) {
     if (ccgc_collector_state(d.collector) == CCGC_STATE_MARKING)
       ccgc_incremental_finish(d.collector);
-    check_after_cycle(&d);
+    check_after_collections(&d);
     for (int i = 0; i < 2 && !d.failed; i++) {
       ccgc_collect(d.collector, CCGC_REASON_TESTING);
-      check_after_cycle(&d);
+      check_after_collections(&d);
     }
   }
   result->ops_done = d.op;

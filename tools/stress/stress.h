@@ -14,6 +14,21 @@
  * persistent (DOM), so it never touches freed memory: a cleared weak
  * reference to a model-reachable object *is* the violation.
  *
+ * Minor collections (scavenges of the script heap's nursery) run in every
+ * mode: the ones the nursery requests at safepoints, and one the driver asks
+ * for at random, on average every `scavenge_every` operations, from its own
+ * random stream (so in incremental and concurrent mode many fall inside an
+ * open marking cycle). Young objects move, so the driver never keeps an
+ * address across a collection: it compares objects through handles
+ * (v8ish_same) and the model's ids. After every minor collection, and every
+ * full cycle too (which evacuates the nursery):
+ *  - every object the model reaches still exists (its watch is not cleared);
+ *  - every reference the model has - root handles and persistents,
+ *    properties, elements, DOM members, traced script references, wrapper
+ *    links, ephemeron entries of live keys - reads back the object of the
+ *    model's id (or no object);
+ *  - the heap verifier (ccgc_collector_verify_heap) finds nothing.
+ *
  * From inside collections, pre-finalizers (registered on random nodes),
  * finalizers and weak callbacks (watchers of random nodes) try stores,
  * allocation and collection; each must be refused or accepted as the
@@ -39,12 +54,23 @@ typedef enum stress_mode {
   STRESS_MODE_CONCURRENT,
 } stress_mode;
 
+/* `ccgc stress`'s default for stress_options.scavenge_every. */
+#define STRESS_SCAVENGE_EVERY_DEFAULT 250
+
 typedef struct stress_options {
   uint64_t seed;
   uint64_t ops;
   stress_mode mode;
   bool disable_barrier; /* testing only: must produce a violation */
-  bool verify;          /* run the marking verifier in every cycle */
+  /* Testing only (ccgc-testing.h): minor collections ignore the remembered
+   * set, or traced references as roots; both must produce a violation. */
+  bool no_remembered_set;
+  bool drop_traced_roots;
+  /* A driver-requested minor collection after an operation with odds
+   * 1/scavenge_every (0: only those the nursery requests). */
+  uint64_t scavenge_every;
+  bool verify;          /* run the marking verifier in every cycle, and the
+                         * heap verifier after every cycle and scavenge */
   bool check_every_op;  /* run the heap verifier after every operation (slow) */
   int marker_threads;   /* concurrent mode */
   /* ccgc_shape_protocol: 0 snapshot (default), 1 lock, 2 unprotected
@@ -58,6 +84,14 @@ typedef struct stress_result {
   uint64_t ops_done;
   uint64_t violation_op; /* operation index of the first violation */
   unsigned long cycles;
+  /* Minor collections (every one, the nursery's and the driver's), those
+   * that ran inside a marking cycle, and those the driver asked for. */
+  unsigned long minor_collections;
+  unsigned long minor_during_marking;
+  unsigned long minor_requested;
+  /* Checks of every reference of the model against the heaps (after minor
+   * collections and full cycles). */
+  unsigned long reference_checks;
   uint64_t objects_created;
   uint64_t objects_reclaimed;
   /* Calls made from inside collections (pre-finalizers, finalizers, weak

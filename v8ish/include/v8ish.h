@@ -70,11 +70,14 @@ typedef struct v8ish_global {
   uint32_t generation;
 } v8ish_global;
 
+/* A handle scope: a few words on the host's stack (as V8's HandleScope),
+ * filled in by v8ish_handle_scope_open; the host only declares it. */
 typedef struct v8ish_handle_scope {
   v8ish_heap *heap;
-  uint32_t serial;
-  uint32_t depth;
-  uint32_t saved_top;
+  uint64_t serial;        /* this opening's; 0: not open                */
+  uint64_t parent_serial; /* the enclosing scope's; 0: the outermost    */
+  uint32_t saved_top;     /* the handle area's top past its escape slot */
+  uint32_t flags;
 } v8ish_handle_scope;
 
 /* A traced reference: a slot owned by the script heap, held by a DOM object.

@@ -21,8 +21,11 @@ typedef struct ccgc_object_info {
   int heap_id;
   const char *heap_name; /* "script" / "dom" */
   const char *type_name;
-  const char *space_name; /* "normal" (size-classed or bump pages) or "large"
-                           * (a page of its own): the kind of page it is on */
+  const char *space_name; /* the kind of page it is on: "normal" (size-classed
+                           * or bump pages, the old generation), "large" (a
+                           * page of its own), "young" (the script heap's
+                           * nursery: it moves in the next minor or full
+                           * collection) or "young large" (promoted in place) */
   size_t size;
   int color;             /* ccgc_color: meaningful mid-cycle or after one */
 } ccgc_object_info;

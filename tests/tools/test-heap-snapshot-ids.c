@@ -1,0 +1,239 @@
+/* test-heap-snapshot-ids.c - the heap-snapshot writer's id table
+ * (tools/inspect/heap-snapshot-ids.c) while young script objects move: a
+ * snapshot, then minor collections and a full one (which evacuates the
+ * nursery), then another snapshot: the surviving objects keep their ids, the
+ * ids of those that died are gone. The listener that follows the moves goes
+ * with the table or with the collector, whichever goes first. The rest of
+ * the writer: test-heap-snapshot.c. */
+#define _GNU_SOURCE /* open_memstream */
+#include <check.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccgc-test.h"
+#include "heap-snapshot.h"
+#include "host.h"
+
+#define KEEP 8
+#define DROP 8
+#define NODE_FIELDS 7
+#define F_ID 2
+
+typedef struct world {
+  ccgc_host_world *w;
+  v8ish_global app;   /* {k0: {}, ..., k7: {}} */
+  v8ish_global trash; /* {d0: {}, ..., d7: {}}, freed to let them die */
+} world;
+
+static void world_open(world *t) {
+  ccgc_collector_options options = {.verify = true};
+  t->w = ccgc_host_world_new(BRIDGE_MODE_UNIFIED, &options);
+  v8ish_heap *h = t->w->script;
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(h, &scope);
+  v8ish_local app = v8ish_object_new(h), trash = v8ish_object_new(h);
+  for (int i = 0; i < KEEP; i++) {
+    char name[8];
+    snprintf(name, sizeof name, "k%d", i);
+    v8ish_object_set(h, app, name, v8ish_object_new(h));
+    snprintf(name, sizeof name, "d%d", i);
+    v8ish_object_set(h, trash, name, v8ish_object_new(h));
+  }
+  t->app = v8ish_global_new(h, app, false);
+  t->trash = v8ish_global_new(h, trash, false);
+  v8ish_handle_scope_close(&scope);
+}
+
+static void world_close(world *t) {
+  v8ish_global_free(t->w->script, t->app);
+  ccgc_host_world_free(t->w);
+}
+
+/* The current address of holder.<prefix><i>. */
+static void *address_of(world *t, v8ish_global holder, const char *prefix, int i) {
+  v8ish_heap *h = t->w->script;
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(h, &scope);
+  char name[8];
+  snprintf(name, sizeof name, "%s%d", prefix, i);
+  void *address =
+      v8ish_object_address(h, v8ish_object_get(h, v8ish_global_get(h, holder), name));
+  v8ish_handle_scope_close(&scope);
+  return address;
+}
+
+/* Writes a snapshot and returns the set of its nodes' ids. */
+static GHashTable *snapshot_ids(world *t, ccgc_heap_snapshot_ids *ids) {
+  char *text = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream(&text, &size);
+  ck_assert_int_eq(ccgc_heap_snapshot_write(t->w->collector, ids, out, NULL, NULL), CCGC_OK);
+  fclose(out);
+  JsonParser *parser = json_parser_new();
+  ck_assert(json_parser_load_from_data(parser, text, (gssize)size, NULL));
+  JsonArray *nodes =
+      json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)), "nodes");
+  GHashTable *set = g_hash_table_new(g_direct_hash, g_direct_equal);
+  for (guint i = F_ID; i < json_array_get_length(nodes); i += NODE_FIELDS)
+    g_hash_table_add(set, GUINT_TO_POINTER((guint)json_array_get_int_element(nodes, i)));
+  g_object_unref(parser);
+  free(text);
+  return set;
+}
+
+START_TEST(ids_follow_objects_that_move) {
+  world t;
+  world_open(&t);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  GHashTable *first = snapshot_ids(&t, ids);
+  void *keep_at[KEEP], *drop_at[DROP];
+  uint32_t keep_id[KEEP], drop_id[DROP];
+  for (int i = 0; i < KEEP; i++) {
+    keep_at[i] = address_of(&t, t.app, "k", i);
+    keep_id[i] = ccgc_heap_snapshot_ids_lookup(ids, keep_at[i]);
+    ck_assert_uint_ne(keep_id[i], 0);
+    ck_assert(g_hash_table_contains(first, GUINT_TO_POINTER(keep_id[i])));
+  }
+  for (int i = 0; i < DROP; i++) {
+    drop_at[i] = address_of(&t, t.trash, "d", i);
+    drop_id[i] = ccgc_heap_snapshot_ids_lookup(ids, drop_at[i]);
+    ck_assert_uint_ne(drop_id[i], 0);
+  }
+  v8ish_global_free(t.w->script, t.trash);
+
+  /* A scavenge copies the survivors: no walk since, yet the table already
+   * knows them at their new addresses, and has dropped the dead. */
+  ck_assert_int_eq(ccgc_collect_minor(t.w->collector, CCGC_REASON_TESTING), CCGC_OK);
+  int moved = 0;
+  for (int i = 0; i < KEEP; i++) {
+    void *now = address_of(&t, t.app, "k", i);
+    moved += now != keep_at[i];
+    ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, now), keep_id[i]);
+    keep_at[i] = now;
+  }
+  ck_assert_int_eq(moved, KEEP); /* the test is about moves: they happened */
+  for (int i = 0; i < DROP; i++)
+    ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, drop_at[i]), 0);
+
+  /* A second scavenge promotes them, a full collection evacuates whatever
+   * is young: the second snapshot has the same ids for the same objects. */
+  ck_assert_int_eq(ccgc_collect_minor(t.w->collector, CCGC_REASON_TESTING), CCGC_OK);
+  ccgc_test_collect_verified(t.w->collector);
+  GHashTable *second = snapshot_ids(&t, ids);
+  for (int i = 0; i < KEEP; i++) {
+    void *now = address_of(&t, t.app, "k", i);
+    ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, now), keep_id[i]);
+    ck_assert(g_hash_table_contains(second, GUINT_TO_POINTER(keep_id[i])));
+  }
+  for (int i = 0; i < DROP; i++)
+    ck_assert(!g_hash_table_contains(second, GUINT_TO_POINTER(drop_id[i])));
+  /* The app object and the root groups too: every survivor's id is kept. */
+  void *app_at = NULL;
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(t.w->script, &scope);
+    app_at = v8ish_object_address(t.w->script, v8ish_global_get(t.w->script, t.app));
+    v8ish_handle_scope_close(&scope);
+  }
+  ck_assert(g_hash_table_contains(first,
+                                  GUINT_TO_POINTER(ccgc_heap_snapshot_ids_lookup(ids, app_at))));
+  g_hash_table_destroy(first);
+  g_hash_table_destroy(second);
+  ccgc_heap_snapshot_ids_free(ids);
+  world_close(&t);
+}
+END_TEST
+
+/* Young objects allocated after a snapshot die in a scavenge without ever
+ * having had an id; the ones that had one keep it; a refresh agrees. */
+START_TEST(scavenges_between_refreshes) {
+  world t;
+  world_open(&t);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  ck_assert_int_eq(ccgc_heap_snapshot_ids_refresh(ids, t.w->collector), CCGC_OK);
+  uint32_t id = ccgc_heap_snapshot_ids_lookup(ids, address_of(&t, t.app, "k", 0));
+  ck_assert_uint_ne(id, 0);
+  for (int round = 0; round < 3; round++) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(t.w->script, &scope);
+    for (int i = 0; i < 100; i++) v8ish_object_new(t.w->script); /* garbage */
+    v8ish_handle_scope_close(&scope);
+    ck_assert_int_eq(ccgc_collect_minor(t.w->collector, CCGC_REASON_TESTING), CCGC_OK);
+    ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, address_of(&t, t.app, "k", 0)), id);
+  }
+  size_t followed = ccgc_heap_snapshot_ids_count(ids);
+  ck_assert_int_eq(ccgc_heap_snapshot_ids_refresh(ids, t.w->collector), CCGC_OK);
+  /* The refresh found nothing the table had not followed (trash died in no
+   * collection yet: it is still there, as before). */
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_count(ids), followed);
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, address_of(&t, t.app, "k", 0)), id);
+  v8ish_global_free(t.w->script, t.trash);
+  ccgc_heap_snapshot_ids_free(ids);
+  world_close(&t);
+}
+END_TEST
+
+/* The table freed first removes its listener (a later scavenge does not
+ * touch it: ASan would say); the collector freed first leaves the table
+ * usable for lookups and freeing. */
+START_TEST(table_and_collector_part_in_either_order) {
+  world t;
+  world_open(&t);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  ck_assert_int_eq(ccgc_heap_snapshot_ids_refresh(ids, t.w->collector), CCGC_OK);
+  ccgc_heap_snapshot_ids_free(ids);
+  ck_assert_int_eq(ccgc_collect_minor(t.w->collector, CCGC_REASON_TESTING), CCGC_OK);
+
+  ids = ccgc_heap_snapshot_ids_new();
+  ck_assert_int_eq(ccgc_heap_snapshot_ids_refresh(ids, t.w->collector), CCGC_OK);
+  ck_assert_int_eq(ccgc_heap_snapshot_ids_refresh(ids, t.w->collector), CCGC_OK); /* once */
+  void *k0 = address_of(&t, t.app, "k", 0);
+  uint32_t id = ccgc_heap_snapshot_ids_lookup(ids, k0);
+  ck_assert_uint_ne(id, 0);
+  v8ish_global_free(t.w->script, t.trash);
+  world_close(&t);
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, k0), id);
+  ccgc_heap_snapshot_ids_free(ids);
+}
+END_TEST
+
+/* One table, then another collector: the first one's objects are forgotten
+ * and the second one's moves followed. */
+START_TEST(a_table_follows_one_collector_at_a_time) {
+  world a, b;
+  world_open(&a);
+  world_open(&b);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  ck_assert_int_eq(ccgc_heap_snapshot_ids_refresh(ids, a.w->collector), CCGC_OK);
+  void *in_a = address_of(&a, a.app, "k", 0);
+  ck_assert_uint_ne(ccgc_heap_snapshot_ids_lookup(ids, in_a), 0);
+  ck_assert_int_eq(ccgc_heap_snapshot_ids_refresh(ids, b.w->collector), CCGC_OK);
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, in_a), 0);
+  uint32_t id = ccgc_heap_snapshot_ids_lookup(ids, address_of(&b, b.app, "k", 0));
+  ck_assert_uint_ne(id, 0);
+  ck_assert_int_eq(ccgc_collect_minor(a.w->collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect_minor(b.w->collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, address_of(&b, b.app, "k", 0)), id);
+  ccgc_heap_snapshot_ids_free(ids);
+  v8ish_global_free(a.w->script, a.trash);
+  v8ish_global_free(b.w->script, b.trash);
+  world_close(&a);
+  world_close(&b);
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("heap-snapshot-ids");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, ids_follow_objects_that_move);
+  tcase_add_test(tc, scavenges_between_refreshes);
+  tcase_add_test(tc, table_and_collector_part_in_either_order);
+  tcase_add_test(tc, a_table_follows_one_collector_at_a_time);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) { return ccgc_test_run(suite()); }
