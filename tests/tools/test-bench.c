@@ -124,6 +124,8 @@ static const expected_section SECTIONS[] = {
     {"binary-trees", "^heap +backend +limit MB +time ms +GCs +GC ms +vs malloc +vs boehm$"},
     {"mark", "^marker +ms +MB/s +Mobjects/s$"},
     {"dom", "^total ms +GC ms +GC % +pauses +p50 ms +p99 ms +max ms +peak MB +live MB$"},
+    {"scavenge", "^threads +survival +actual +p50 ms +p99 ms +max ms +survived MB +promoted MB "
+                 "+MB/s copied$"},
 };
 
 /* The whole quick suite, as `ccgc bench --quick` runs it. Under the
@@ -183,6 +185,57 @@ START_TEST(quick_suite_is_well_formed) {
 }
 END_TEST
 
+/* bench-scavenge.c: a row per thread count and survival rate, the
+ * survivors' check, the three ratios (their bounds are timings: printed,
+ * not asserted), one JSON line per row plus the ratios. */
+START_TEST(scavenge_prints_every_rate_and_thread_count) {
+  char *dir = make_temp_dir();
+  char *json = g_build_filename(dir, "bench.json", NULL);
+  char *args = g_strdup_printf("bench scavenge --quick --json %s", json);
+  command_result result = run_ccgc(args);
+  ck_assert_msg(result.exit_code == 0, "exit %d\n%s%s", result.exit_code, result.out,
+                result.err);
+  static const char *const rates[] = {"0", "1", "10", "50"};
+  for (int threads = 1; threads <= 2; threads++)
+    for (size_t i = 0; i < G_N_ELEMENTS(rates); i++) {
+      char *row = g_strdup_printf("^%d +%s%% +[0-9.]+%% +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ "
+                                  "+[0-9.]+ +[0-9.]+$",
+                                  threads, rates[i]);
+      ck_assert_msg(g_regex_match_simple(row, result.out, G_REGEX_MULTILINE, 0),
+                    "no row /%s/ in\n%s", row, result.out);
+      g_free(row);
+    }
+  ck_assert(strstr(result.out, "checks (survivors reachable after their scavenge, no other "
+                               "scavenge ran): ok\n"));
+  ck_assert(g_regex_match_simple("^ratio scavenge 10%/1%: [0-9.]+$", result.out,
+                                 G_REGEX_MULTILINE, 0));
+  ck_assert(g_regex_match_simple("^ratio scavenge 0%/10%: [0-9.]+$", result.out,
+                                 G_REGEX_MULTILINE, 0));
+  ck_assert(g_regex_match_simple("^ratio scavenge 2 threads/1 thread: [0-9.]+$", result.out,
+                                 G_REGEX_MULTILINE, 0));
+  ck_assert(g_regex_match_simple("^bounds \\(p50\\): 10%/1% <= 11 (ok|EXCEEDED), "
+                                 "0%/10% <= 0.05 (ok|EXCEEDED)$",
+                                 result.out, G_REGEX_MULTILINE, 0));
+  check_ratio_lines(result.out);
+  GHashTable *names = check_json_lines(json);
+  ck_assert(g_hash_table_contains(names, "scavenge"));
+  g_hash_table_destroy(names);
+  gchar *text = NULL;
+  ck_assert(g_file_get_contents(json, &text, NULL, NULL));
+  int lines = 0;
+  for (const char *at = text; (at = strstr(at, "\"bench\":\"scavenge\"")); at++) lines++;
+  ck_assert_int_eq(lines, 9);
+  ck_assert(strstr(text, "\"ratio_2_threads_over_1\":"));
+  g_free(text);
+  command_result_free(&result);
+  remove(json);
+  remove(dir);
+  g_free(args);
+  g_free(json);
+  free(dir);
+}
+END_TEST
+
 START_TEST(pauses_writes_an_svg_plot) {
   char *dir = make_temp_dir();
   char *svg = g_build_filename(dir, "pauses.svg", NULL);
@@ -212,6 +265,7 @@ int main(void) {
   tcase_add_test(tc, barrier_prints_a_throughput_ratio);
   tcase_add_test(tc, binary_trees_n10_matches_the_published_output);
   tcase_add_test(tc, pauses_writes_an_svg_plot);
+  tcase_add_test(tc, scavenge_prints_every_rate_and_thread_count);
   TCase *suite_case = tcase_create("quick-suite");
   /* ~30 s alone; generous for a shared, busy machine. */
   tcase_set_timeout(suite_case, 600);

@@ -2,10 +2,16 @@
  * The same store loop twice: with ccgc_write_barrier after every store (the
  * code every heap runs) and with no barrier code at all. Marking is off, as
  * for most of a program's life. Printed: both loops' times and store
- * throughput, and their ratio. */
+ * throughput, and their ratio.
+ *
+ * The holder and the values are real heap objects: the barrier reads the
+ * page header of both (its generational half: is the value young, the
+ * holder old?), so plain malloc'd memory would not do. They are DOM heap
+ * objects, which are never young: the stores are old-to-old, the common
+ * case, and nothing is recorded. No collection runs during the loops (the
+ * holder's type traces nothing). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #include "bench.h"
 #include "ccgc-heap.h"
@@ -45,16 +51,26 @@ __attribute__((noinline)) static double loop_without_barrier(store_target *t,
 int ccgc_bench_barrier(const bench_options *options) {
   ccgc_collector *collector = ccgc_collector_new(NULL);
   ccgc_barrier *barrier = ccgc_collector_barrier(collector);
+  blinkish_heap_options heap_options = {.limit_bytes = 0};
+  blinkish_heap *heap = blinkish_heap_new(collector, &heap_options);
+  blinkish_type_id holder_type =
+      blinkish_register_type(heap, &(blinkish_type_info){.name = "BarrierHolder"});
+  blinkish_type_id value_type =
+      blinkish_register_type(heap, &(blinkish_type_info){.name = "BarrierValue"});
   store_target t;
-  /* The barrier reads the page headers of holder and value (the
-   * generational job): both arrays live in page-aligned memory whose first
-   * bytes are a zeroed header, an old page's flags. */
-  t.count = 1 << 14;
-  uint8_t *pages = ccgc_memory_map_aligned(2 * CCGC_PAGE_SIZE, CCGC_PAGE_SIZE);
-  if (!pages) return 1;
-  t.slots = (void **)(pages + 4096);
-  t.values = (void **)(pages + CCGC_PAGE_SIZE + 4096);
-  for (size_t i = 0; i < t.count; i++) t.values[i] = &t.values[i];
+  t.count = 1 << 16;
+  t.slots = blinkish_alloc(heap, holder_type, t.count * sizeof(void *));
+  t.values = calloc(t.count, sizeof(void *));
+  bool ok = t.slots && t.values;
+  for (size_t i = 0; ok && i < t.count; i++)
+    ok = (t.values[i] = blinkish_alloc(heap, value_type, 16)) != NULL;
+  if (!ok) {
+    fprintf(stderr, "ccgc bench barrier: cannot allocate the store targets\n");
+    free(t.values);
+    blinkish_heap_free(heap);
+    ccgc_collector_free(collector);
+    return 1;
+  }
   size_t rounds = options->quick ? 200 : 2000;
   double best_with = 1e300, best_without = 1e300;
   for (int trial = 0; trial < 5; trial++) {
@@ -76,7 +92,8 @@ int ccgc_bench_barrier(const bench_options *options) {
             "{\"bench\":\"barrier\",\"no_barrier_ms\":%.3f,\"barrier_ms\":%.3f,"
             "\"throughput_ratio\":%.4f}\n",
             best_without, best_with, best_without / best_with);
-  munmap(pages, 2 * CCGC_PAGE_SIZE);
+  free(t.values);
+  blinkish_heap_free(heap);
   ccgc_collector_free(collector);
   return 0;
 }

@@ -21,9 +21,12 @@ void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit) {
    * collection when the heap is full (the next safepoint runs it), and an
    * allocation that cannot wait for a safepoint fails at the hard limit,
    * a little above (room for the pages of the size classes in use). */
+  size_t young = (size_t)1 << 20, allowance = script_limit ? 4 * young : 0;
   v8ish_heap_options script = {
-      .limit_bytes = script_limit ? script_limit + ((size_t)4 << 18) : 0,
-      .soft_limit_bytes = script_limit};
+      .limit_bytes = script_limit ? script_limit + allowance + ((size_t)4 << 18) : 0,
+      .soft_limit_bytes = script_limit + allowance,
+      .young_min_bytes = young,
+      .young_max_bytes = young};
   blinkish_heap_options dom = {
       .limit_bytes = dom_limit ? dom_limit + ((size_t)4 << 18) : 0,
       .soft_limit_bytes = dom_limit};
@@ -55,6 +58,15 @@ void bench_heaps_collect(bench_heaps *h, ccgc_gc_reason reason) {
   h->gc_ms += pause;
   h->gc_count++;
   if (pause > h->max_pause_ms) h->max_pause_ms = pause;
+}
+
+void bench_heaps_count_minor(bench_heaps *h) {
+  const ccgc_minor_stats *stats = ccgc_collector_last_minor(h->collector);
+  if (!stats) return;
+  h->gc_ms += stats->total_ms;
+  h->gc_count++;
+  h->minor_count++;
+  if (stats->total_ms > h->max_pause_ms) h->max_pause_ms = stats->total_ms;
 }
 
 bool bench_heaps_retry(bench_heaps *h) {

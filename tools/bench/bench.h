@@ -37,6 +37,8 @@ int ccgc_bench_mark(const bench_options *options);
 int ccgc_bench_dom(const bench_options *options);
 /* bench-concurrent.c */
 int ccgc_bench_concurrent(const bench_options *options);
+/* bench-scavenge.c */
+int ccgc_bench_scavenge(const bench_options *options);
 
 /* --- bench-world.c: heaps sized as a multiple of a live size ----------------
  * The usual method: the peak live size of a workload is computed
@@ -49,9 +51,10 @@ typedef struct bench_heaps {
   v8ish_heap *script;
   blinkish_heap *dom;
   size_t script_limit, dom_limit; /* hard limits, 0 = none */
-  double gc_ms, max_pause_ms;
-  size_t gc_count;
-  size_t peak_committed;          /* both heaps, sampled at each collection */
+  double gc_ms, max_pause_ms;     /* every collection, full and minor */
+  size_t gc_count;                /* every collection, full and minor */
+  size_t minor_count;             /* of which minor (scavenges)       */
+  size_t peak_committed;          /* both heaps, sampled at each full collection */
 } bench_heaps;
 
 /* The hard limit for a live size: multiplier * live, at least 8 pages (a
@@ -60,10 +63,17 @@ size_t bench_limit_for(size_t live_bytes, double multiplier);
 void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit);
 void bench_heaps_close(bench_heaps *h);
 void bench_heaps_collect(bench_heaps *h, ccgc_gc_reason reason);
-/* Runs a requested collection: call only where every live object is rooted. */
+/* Counts and times the minor collection a safepoint just ran. */
+void bench_heaps_count_minor(bench_heaps *h);
+/* Runs a requested collection: call only where every live object is rooted.
+ * A full one through bench_heaps_collect; else the collector's safepoint
+ * runs a requested minor collection (the script heap's nursery is full):
+ * left unserved, the nursery would grow until the hard limit. */
 static inline void bench_heaps_safepoint(bench_heaps *h) {
   if (ccgc_collector_gc_requested(h->collector))
     bench_heaps_collect(h, CCGC_REASON_ALLOCATION_LIMIT);
+  else if (ccgc_collector_safepoint(h->collector))
+    bench_heaps_count_minor(h);
 }
 /* After a failed allocation: true (and the error cleared, a collection run)
  * if it failed at the hard limit, so the caller retries; false otherwise. */

@@ -53,6 +53,10 @@ static const benchmark BENCHMARKS[] = {
      "main-thread marking, incremental-only vs concurrent (1, 2 markers),\n"
      "              and total marking with no unsafe shape changes vs\n"
      "              snapshotting vs locking, on --live-mb (default 1024)"},
+    {"scavenge", ccgc_bench_scavenge,
+     "minor collections of an 8 MB nursery with 0, 1, 10, 50 % surviving,\n"
+     "              1 and 2 threads: p50, p99, max pause, bytes copied, MB/s;\n"
+     "              ratios 10%/1%, 0%/10%, 2 threads/1 thread"},
 };
 #define BENCHMARK_COUNT (sizeof BENCHMARKS / sizeof BENCHMARKS[0])
 
