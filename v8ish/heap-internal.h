@@ -370,14 +370,13 @@ void v8ish_trace_ephemeron_table(word_t *table, size_t limit,
                                  ccgc_visitor *visitor);
 /* Weak processing: entries whose key died leave every live table. */
 void v8ish_weak_collections_prune(v8ish_heap *heap);
-/* Minor collections (scavenger.c): scan(value slot) for every entry whose
- * key survives (relocate(key) not NULL: old keys and embedder values
- * always); then, after the fixed point, entries whose key did not survive
- * go and moved keys are rehashed. */
-void v8ish_weak_table_scavenge_values(word_t *table,
-                                      void *(*relocate)(void *, void *),
-                                      void (*scan)(word_t *, void *),
-                                      void *data);
+/* Minor collections (scavenger.c): fn(key, value slot) for every entry of
+ * table; after the fixed point, entries whose key did not survive go
+ * (relocate(key) NULL) and moved keys are rehashed. */
+void v8ish_weak_table_each_entry(word_t *table,
+                                 void (*fn)(word_t *key, word_t *value_slot,
+                                            void *data),
+                                 void *data);
 void v8ish_weak_table_after_scavenge(v8ish_heap *heap, word_t *table,
                                      void *(*relocate)(void *, void *),
                                      void *data);

@@ -46,8 +46,12 @@ typedef struct scavenger {
   size_t survived_bytes, survived_objects;
   size_t promoted_bytes, promoted_objects;
   size_t remembered;
-  size_t evacuations; /* progress of a weak round */
   GArray *dropped;    /* traced_slot *: wrappers the handler let go */
+  /* The ephemeron fixed point, linear: entries whose young key is not
+   * reached yet wait here by key (old address -> GPtrArray of value
+   * slots); evacuating a key moves its slots to ready, which drain scans. */
+  GHashTable *pending;
+  GPtrArray *ready;
 } scavenger;
 
 static inline bool is_forwarded(word_t first) {
@@ -78,6 +82,15 @@ static word_t *copy_allocate(scavenger *s, size_t size) {
   return to;
 }
 
+/* A key was reached: the values waiting for it become strong. */
+static void release_pending(scavenger *s, const word_t *key) {
+  GPtrArray *slots = g_hash_table_lookup(s->pending, key);
+  if (!slots) return;
+  for (guint i = 0; i < slots->len; i++)
+    g_ptr_array_add(s->ready, g_ptr_array_index(slots, i));
+  g_hash_table_remove(s->pending, key); /* frees slots */
+}
+
 /* The object's new address: copied or promoted now, or earlier. */
 static word_t *evacuate(scavenger *s, word_t *object) {
   word_t first = object[0];
@@ -94,6 +107,7 @@ static word_t *evacuate(scavenger *s, word_t *object) {
     s->promoted_bytes += size;
     s->promoted_objects++;
     g_array_append_val(s->work, object);
+    if (s->pending) release_pending(s, object);
     return object;
   }
   CCGC_CHECK_DEBUG(v8ish_page_is_from_space(page), ".inv.forwarding");
@@ -115,8 +129,8 @@ static word_t *evacuate(scavenger *s, word_t *object) {
     s->survived_bytes += size;
     s->survived_objects++;
   }
-  s->evacuations++;
   g_array_append_val(s->work, to);
+  if (__builtin_expect(s->pending != NULL, 0)) release_pending(s, object);
   return to;
 }
 
@@ -142,11 +156,21 @@ static void scan_young_slot(word_t *slot, void *data) {
 }
 
 static void drain(scavenger *s) {
-  while (s->work->len) {
-    word_t *object = g_array_index(s->work, word_t *, s->work->len - 1);
-    g_array_set_size(s->work, s->work->len - 1);
-    v8ish_each_strong_slot(object, young(object) ? scan_young_slot
-                                                 : scan_old_slot, s);
+  for (;;) {
+    if (s->work->len) {
+      word_t *object = g_array_index(s->work, word_t *, s->work->len - 1);
+      g_array_set_size(s->work, s->work->len - 1);
+      v8ish_each_strong_slot(object, young(object) ? scan_young_slot
+                                                   : scan_old_slot, s);
+    } else if (s->ready && s->ready->len) {
+      /* A weak table's value whose key was reached: never recorded (weak
+       * tables are found through the heap's lists). */
+      scan_young_slot(g_ptr_array_steal_index_fast(s->ready,
+                                                   s->ready->len - 1),
+                      s);
+    } else {
+      return;
+    }
   }
 }
 
@@ -261,33 +285,63 @@ static void *relocate_value(void *address, void *data) {
   return survivor(address);
 }
 
-/* One round over the weak tables: evacuates what they hold strongly now. */
-static void weak_round(scavenger *s) {
-  v8ish_heap *heap = s->heap;
-  for (guint i = 0; i < heap->weak_collections->len; i++) {
-    word_t *collection = survivor(g_ptr_array_index(heap->weak_collections, i));
-    if (!collection) continue;
-    word_t *table = v8ish_untag(collection[WEAK_COLLECTION_TABLE]);
-    v8ish_weak_table_scavenge_values(table, relocate_value, scan_young_slot,
-                                     s);
+/* An entry of a live table: its value is strong if its key survived,
+ * else it waits for the key (release_pending). */
+static void weak_entry(word_t *key, word_t *value_slot, void *data) {
+  scavenger *s = data;
+  if (survivor(key)) {
+    scan_young_slot(value_slot, s);
+    return;
   }
-  for (guint i = 0; i < heap->registries->len; i++) {
-    registry_record *record =
-        &g_array_index(heap->registries, registry_record, i);
-    word_t *registry = record->registry ? survivor(record->registry) : NULL;
-    if (!registry) continue;
-    v8ish_weak_cells_scavenge_held(v8ish_untag(registry[REGISTRY_CELLS]),
-                                   scan_young_slot, s);
+  GPtrArray *slots = g_hash_table_lookup(s->pending, key);
+  if (!slots) {
+    slots = g_ptr_array_new();
+    g_hash_table_insert(s->pending, key, slots);
   }
+  g_ptr_array_add(slots, value_slot);
 }
 
+/* The weak tables' fixed point, linear: each live table and registry is
+ * visited once, when it is first found alive (old, or reached), and each
+ * entry waits at most once for its key. Rounds repeat only while tables or
+ * registries come alive. */
 static void weak_fixed_point(scavenger *s) {
+  v8ish_heap *heap = s->heap;
+  guint collections = heap->weak_collections->len;
+  guint registries = heap->registries->len;
+  bool *done = g_new0(bool, collections + registries + 1);
+  s->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                     (GDestroyNotify)g_ptr_array_unref);
+  s->ready = g_ptr_array_new();
   drain(s);
-  do {
-    s->evacuations = 0;
-    weak_round(s);
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (guint i = 0; i < collections; i++) {
+      word_t *collection =
+          done[i] ? NULL : survivor(g_ptr_array_index(heap->weak_collections, i));
+      if (!collection) continue;
+      done[i] = progress = true;
+      v8ish_weak_table_each_entry(
+          v8ish_untag(collection[WEAK_COLLECTION_TABLE]), weak_entry, s);
+    }
+    for (guint i = 0; i < registries; i++) {
+      registry_record *record =
+          &g_array_index(heap->registries, registry_record, i);
+      word_t *registry = done[collections + i] || !record->registry
+                             ? NULL
+                             : survivor(record->registry);
+      if (!registry) continue;
+      done[collections + i] = progress = true;
+      v8ish_weak_cells_scavenge_held(v8ish_untag(registry[REGISTRY_CELLS]),
+                                     scan_young_slot, s);
+    }
     drain(s);
-  } while (s->evacuations);
+  }
+  g_hash_table_destroy(s->pending);
+  s->pending = NULL;
+  g_ptr_array_free(s->ready, TRUE);
+  s->ready = NULL;
+  g_free(done);
 }
 
 static void process_weakness(scavenger *s) {

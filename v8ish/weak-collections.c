@@ -425,15 +425,14 @@ void v8ish_weak_collections_prune(v8ish_heap *heap) {
 
 /* --- minor collections (scavenger.c) ------------------------------------------ */
 
-void v8ish_weak_table_scavenge_values(word_t *table,
-                                      void *(*relocate)(void *, void *),
-                                      void (*scan)(word_t *, void *),
-                                      void *data) {
+void v8ish_weak_table_each_entry(word_t *table,
+                                 void (*fn)(word_t *key, word_t *value_slot,
+                                            void *data),
+                                 void *data) {
   size_t capacity = capacity_of(table);
   for (size_t entry = 0; entry < capacity; entry++) {
     size_t at = key_index(entry);
-    v8ish_value key = table[at];
-    if (is_key(key) && relocate(v8ish_untag(key), data)) scan(&table[at + 1], data);
+    if (is_key(table[at])) fn(v8ish_untag(table[at]), &table[at + 1], data);
   }
 }
 

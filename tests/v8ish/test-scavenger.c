@@ -204,6 +204,48 @@ START_TEST(weak_maps_drop_dead_young_keys_and_rehash_moved_ones) {
 }
 END_TEST
 
+/* A chain k0 -> k1 -> ... through one weak map (each key's value is the
+ * next key), entered last link first: the fixed point must release one
+ * key after another (linearly: each value waits once for its key). */
+START_TEST(an_ephemeron_chain_in_worst_order_survives_a_scavenge) {
+  enum { N = 20000 };
+  v8ish_heap_options options = {.young_min_bytes = 8 << 20,
+                                .young_max_bytes = 8 << 20};
+  script_world w;
+  script_world_init_with(&w, &options);
+  v8ish_global map = v8ish_global_new(w.heap, v8ish_weak_map_new(w.heap), false);
+  v8ish_global first;
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local keys = v8ish_fixed_array_new(w.heap, N + 1);
+    for (int i = 0; i <= N; i++)
+      v8ish_array_set(w.heap, keys, i, v8ish_object_new(w.heap));
+    v8ish_local m = v8ish_global_get(w.heap, map);
+    for (int i = N - 1; i >= 0; i--)
+      v8ish_weak_map_set(w.heap, m, v8ish_array_get(w.heap, keys, i),
+                         v8ish_array_get(w.heap, keys, i + 1));
+    /* Garbage beside it: a dead key whose value is a dead chain. */
+    v8ish_weak_map_set(w.heap, m, v8ish_object_new(w.heap),
+                       v8ish_array_get(w.heap, keys, N));
+    first = v8ish_global_new(w.heap, v8ish_array_get(w.heap, keys, 0), false);
+    v8ish_handle_scope_close(&scope);
+  }
+  v8ish_handle_scope_close(&w.scope);
+  v8ish_handle_scope_open(w.heap, &w.scope);
+  minor(&w);
+  v8ish_local m = v8ish_global_get(w.heap, map);
+  ck_assert_uint_eq(v8ish_weak_map_size(w.heap, m), N);
+  v8ish_local key = v8ish_global_get(w.heap, first);
+  for (int i = 0; i < N; i++) {
+    ck_assert(v8ish_weak_map_has(w.heap, m, key));
+    key = v8ish_weak_map_get(w.heap, m, key);
+  }
+  ck_assert(!v8ish_weak_map_has(w.heap, m, key)); /* the last key */
+  script_world_free(&w);
+}
+END_TEST
+
 static int weak_callbacks;
 static void count_weak(v8ish_heap *heap, v8ish_global global, void *data) {
   (void)data;
@@ -354,6 +396,7 @@ static Suite *scavenger_suite(void) {
   tcase_add_test(tc, the_remembered_set_keeps_young_objects_of_old_holders);
   tcase_add_test(tc, traced_references_are_roots_unless_dropped_by_the_switch);
   tcase_add_test(tc, weak_maps_drop_dead_young_keys_and_rehash_moved_ones);
+  tcase_add_test(tc, an_ephemeron_chain_in_worst_order_survives_a_scavenge);
   tcase_add_test(tc, weak_globals_and_registries_see_young_objects_die);
   tcase_add_test(tc, scavenges_during_incremental_marking_keep_the_invariant);
   tcase_add_test(tc, an_unmodified_droppable_wrapper_is_not_a_root);
