@@ -57,7 +57,7 @@ static void *address_of(world *t, v8ish_global holder, const char *prefix, int i
   v8ish_heap *h = t->w->script;
   v8ish_handle_scope scope;
   v8ish_handle_scope_open(h, &scope);
-  char name[8];
+  char name[32];
   snprintf(name, sizeof name, "%s%d", prefix, i);
   void *address =
       v8ish_object_address(h, v8ish_object_get(h, v8ish_global_get(h, holder), name));
