@@ -36,7 +36,7 @@ static void world_open(world *t) {
   v8ish_handle_scope_open(h, &scope);
   v8ish_local app = v8ish_object_new(h), trash = v8ish_object_new(h);
   for (int i = 0; i < KEEP; i++) {
-    char name[8];
+    char name[32];
     snprintf(name, sizeof name, "k%d", i);
     v8ish_object_set(h, app, name, v8ish_object_new(h));
     snprintf(name, sizeof name, "d%d", i);
