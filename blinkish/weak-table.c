@@ -82,9 +82,11 @@ static void barrier_pair(blinkish_heap *heap, const blinkish_weak_table *table,
                          blinkish_weak_entry *entry, void *key, void *value) {
   ccgc_write_barrier(heap->base.barrier, (void *)table, &entry->key,
                      key); /* .inv.no-black-to-white */
+  /* The slot holds the value (an external value is a handle), not its
+   * target: the marking job only, no slot to remember for it. */
   if (ccgc_barrier_marking(heap->base.barrier))
-    ccgc_write_barrier(heap->base.barrier, (void *)table, &entry->value,
-                       blinkish_weak_table_target(table, value));
+    ccgc_marking_barrier(heap->base.barrier, (void *)table, &entry->value,
+                         blinkish_weak_table_target(table, value));
 }
 
 /* Publishes value first, key second: a marker that sees the key (acquire)
