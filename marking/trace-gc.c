@@ -30,6 +30,20 @@ static size_t append(char *buf, size_t size, size_t used, const char *fmt,
   return written < 0 ? used : used + (size_t)written;
 }
 
+/* V8's mutator utilization of a pause that started start_ms after the
+ * collector's creation and took total_ms: since creation, and since the end
+ * of the previous collection (minor or full). */
+static void utilization(const ccgc_collector *collector, double start_ms,
+                        double total_ms, double *average, double *current) {
+  double elapsed = start_ms + total_ms;
+  *average = elapsed > 0 ? 1.0 - collector->gc_total_ms / elapsed : 1.0;
+  double since_last = (collector->created_ms + start_ms) -
+                      collector->last_gc_end_ms + total_ms;
+  *current = since_last > 0 ? 1.0 - total_ms / since_last : 1.0;
+  if (*average < 0) *average = 0;
+  if (*current < 0) *current = 0;
+}
+
 size_t ccgc_format_trace_line(const ccgc_collector *collector,
                               const ccgc_cycle_stats *stats, char *buf,
                               size_t size) {
@@ -38,14 +52,9 @@ size_t ccgc_format_trace_line(const ccgc_collector *collector,
       !ccgc_collector_enter(collector, "ccgc_format_trace_line"))
     return 0;
   size_t used = 0;
-  double elapsed = stats->start_ms + stats->total_ms;
-  double average_mu =
-      elapsed > 0 ? 1.0 - collector->gc_total_ms / elapsed : 1.0;
-  double since_last = (collector->created_ms + stats->start_ms) -
-                      collector->last_gc_end_ms + stats->total_ms;
-  double current_mu = since_last > 0 ? 1.0 - stats->total_ms / since_last : 1.0;
-  if (average_mu < 0) average_mu = 0;
-  if (current_mu < 0) current_mu = 0;
+  double average_mu, current_mu;
+  utilization(collector, stats->start_ms, stats->total_ms, &average_mu,
+              &current_mu);
   used = append(buf, size, used, "[%d:%p] %8.0f ms: Mark-Sweep", (int)getpid(),
                 (const void *)collector, stats->start_ms);
   for (int i = 0; i < stats->heap_count; i++) {
@@ -110,14 +119,9 @@ size_t ccgc_format_minor_trace_line(const ccgc_collector *collector,
   if (!stats || !buf ||
       !ccgc_collector_enter(collector, "ccgc_format_minor_trace_line"))
     return 0;
-  double elapsed = stats->start_ms + stats->total_ms;
-  double average_mu =
-      elapsed > 0 ? 1.0 - collector->gc_total_ms / elapsed : 1.0;
-  double since_last = (collector->created_ms + stats->start_ms) -
-                      collector->last_gc_end_ms + stats->total_ms;
-  double current_mu = since_last > 0 ? 1.0 - stats->total_ms / since_last : 1.0;
-  if (average_mu < 0) average_mu = 0;
-  if (current_mu < 0) current_mu = 0;
+  double average_mu, current_mu;
+  utilization(collector, stats->start_ms, stats->total_ms, &average_mu,
+              &current_mu);
   return append(buf, size, 0,
                 "[%d:%p] %8.0f ms: Scavenge %.1f (%.1f) -> %.1f (%.1f) MB, "
                 "%.2f / %.2f ms (average mu = %.3f, current mu = %.3f) %s;",

@@ -129,7 +129,6 @@ typedef struct v8ish_nursery {
   size_t capacity_pages;       /* the semi-space now (adapts)       */
   v8ish_page *current;         /* the page heap->lab bumps through  */
   size_t allocating_pages, survivor_pages, free_pages, copy_pages;
-  size_t large_pages;          /* young large pages                  */
   bool requested;              /* a minor collection was asked for  */
 } v8ish_nursery;
 

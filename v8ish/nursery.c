@@ -160,7 +160,6 @@ word_t *v8ish_nursery_allocate_large(v8ish_heap *heap, size_t size,
   page->end = (word_t *)((uint8_t *)page + page->base.page.reservation);
   page->top = page->end;
   page->young_state = V8ISH_YOUNG_LARGE;
-  heap->nursery.large_pages++;
   return page->start; /* fresh: zero */
 }
 
@@ -201,7 +200,6 @@ void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
       ccgc_page_space_release(space, p);
     }
   }
-  n->large_pages = 0;
   /* The semi-space follows survival, as V8's does: it doubles while more
    * than a tenth survives, halves while almost nothing does. */
   size_t capacity_bytes = n->capacity_pages * page_area();
@@ -243,7 +241,7 @@ void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
   /* Every object is old now: the sweep that follows subtracts the dead. */
   heap->old_used_bytes = space->used_bytes;
   heap->old_objects = space->object_count;
-  n->allocating_pages = n->survivor_pages = n->large_pages = 0;
+  n->allocating_pages = n->survivor_pages = 0;
   n->current = NULL;
   n->requested = false;
   trim_pool(heap, reserve_for(n->capacity_pages) + n->capacity_pages);

@@ -9,22 +9,6 @@
 #include "ccgc-testing.h"
 #include "script-test.h"
 
-/* A list of n fixed arrays [next, i] rooted in a global. */
-static v8ish_global make_list(script_world *w, int n) {
-  v8ish_handle_scope scope;
-  v8ish_handle_scope_open(w->heap, &scope);
-  v8ish_local head = script_int(w, 0);
-  for (int i = 0; i < n; i++) {
-    v8ish_local cell = v8ish_fixed_array_new(w->heap, 2);
-    v8ish_array_set(w->heap, cell, 0, head);
-    v8ish_array_set(w->heap, cell, 1, script_int(w, i));
-    head = cell;
-  }
-  v8ish_global global = v8ish_global_new(w->heap, head, false);
-  v8ish_handle_scope_close(&scope);
-  return global;
-}
-
 static long list_sum(script_world *w, v8ish_global global) {
   v8ish_handle_scope scope;
   v8ish_handle_scope_open(w->heap, &scope);
@@ -52,11 +36,11 @@ START_TEST(scavenges_between_concurrent_marking_steps) {
   enum { LISTS = 6, LENGTH = 3000 };
   v8ish_global lists[LISTS];
   for (int round = 0; round < 3; round++) {
-    for (int i = 0; i < LISTS / 2; i++) lists[i] = make_list(&w, LENGTH);
+    for (int i = 0; i < LISTS / 2; i++) lists[i] = script_make_list(&w, LENGTH);
     ck_assert_int_eq(ccgc_incremental_start(w.collector, CCGC_REASON_TESTING),
                      CCGC_OK);
     for (int i = LISTS / 2; i < LISTS; i++) {
-      lists[i] = make_list(&w, LENGTH);
+      lists[i] = script_make_list(&w, LENGTH);
       ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
                        CCGC_OK);
       ck_assert(ccgc_collector_last_minor(w.collector)->during_marking);

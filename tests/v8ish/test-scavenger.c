@@ -30,22 +30,6 @@ static ccgc_probe *probe_of(script_world *w, v8ish_local value) {
   return probe;
 }
 
-/* A list of n fixed arrays [next, i] rooted in a global. */
-static v8ish_global make_list(script_world *w, int n) {
-  v8ish_handle_scope scope;
-  v8ish_handle_scope_open(w->heap, &scope);
-  v8ish_local head = script_int(w, 0);
-  for (int i = 0; i < n; i++) {
-    v8ish_local cell = v8ish_fixed_array_new(w->heap, 2);
-    v8ish_array_set(w->heap, cell, 0, head);
-    v8ish_array_set(w->heap, cell, 1, script_int(w, i));
-    head = cell;
-  }
-  v8ish_global global = v8ish_global_new(w->heap, head, false);
-  v8ish_handle_scope_close(&scope);
-  return global;
-}
-
 static void check_list(script_world *w, v8ish_global global, int n) {
   v8ish_handle_scope scope;
   v8ish_handle_scope_open(w->heap, &scope);
@@ -64,7 +48,7 @@ START_TEST(survivors_move_and_keep_their_values_garbage_goes) {
   v8ish_heap_options options = young_options();
   script_world w;
   script_world_init_with(&w, &options);
-  v8ish_global list = make_list(&w, 1000);
+  v8ish_global list = script_make_list(&w, 1000);
   v8ish_local garbage_probe_target = v8ish_fixed_array_new(w.heap, 8);
   ccgc_probe *garbage = probe_of(&w, garbage_probe_target);
   /* Only the probe's address remains: the local goes with a fresh scope. */
@@ -93,7 +77,7 @@ START_TEST(survivors_of_two_scavenges_are_promoted) {
   v8ish_heap_options options = young_options();
   script_world w;
   script_world_init_with(&w, &options);
-  v8ish_global list = make_list(&w, 500);
+  v8ish_global list = script_make_list(&w, 500);
   minor(&w);
   ck_assert_uint_eq(ccgc_collector_last_minor(w.collector)->promoted_objects, 0);
   minor(&w);
@@ -305,15 +289,15 @@ START_TEST(scavenges_during_incremental_marking_keep_the_invariant) {
   script_world w;
   script_world_init_with(&w, &options);
   ccgc_collector_set_step_objects(w.collector, 50);
-  v8ish_global a = make_list(&w, 2000);
+  v8ish_global a = script_make_list(&w, 2000);
   ck_assert_int_eq(ccgc_incremental_start(w.collector, CCGC_REASON_TESTING),
                    CCGC_OK);
   ccgc_incremental_step(w.collector, 1);
-  v8ish_global b = make_list(&w, 2000); /* black: allocated while marking */
+  v8ish_global b = script_make_list(&w, 2000); /* black: allocated while marking */
   minor(&w);
   ck_assert(ccgc_collector_last_minor(w.collector)->during_marking);
   ccgc_incremental_step(w.collector, 1);
-  v8ish_global c = make_list(&w, 300);
+  v8ish_global c = script_make_list(&w, 300);
   minor(&w);
   while (!ccgc_incremental_step(w.collector, 1)) continue;
   ck_assert_int_eq(ccgc_incremental_finish(w.collector), CCGC_OK);
