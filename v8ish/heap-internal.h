@@ -301,9 +301,15 @@ void v8ish_each_strong_slot(word_t *object,
 
 /* stores.c: every store of a reference, barriered
  * (.inv.script-store-barriered). */
-/* object[index] = value (a tagged field). */
-void v8ish_store(v8ish_heap *heap, word_t *object, size_t index,
-                 v8ish_value value);
+/* object[index] = value (a tagged field). Inline: every element and
+ * property store and every allocation's class word pays it. */
+static inline void v8ish_store(v8ish_heap *heap, word_t *object, size_t index,
+                               v8ish_value value) {
+  v8ish_store_raw(object, index, value);
+  if (v8ish_is_ref(value))
+    ccgc_write_barrier(heap->base.barrier, object, &object[index],
+                       v8ish_untag(value));
+}
 /* A wrapper's embedder field = object (a raw DOM address, or NULL). */
 void v8ish_store_embedder(v8ish_heap *heap, word_t *wrapper, void *object);
 /* After a root slot (global handle, traced reference) was set to value: no

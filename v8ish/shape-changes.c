@@ -62,6 +62,11 @@ ccgc_status v8ish_object_unbox_double(v8ish_heap *heap, v8ish_local object,
   memcpy(&bits, &v8ish_untag(boxed)[1], sizeof bits);
   bool locked = v8ish_unsafe_shape_change_begin(heap, o);
   v8ish_store_raw(o, slot, bits);  /* a tagged slot now holds raw bits ... */
+  /* ... which a minor collection must not read as a remembered reference
+   * (the boxed number may have been young: .inv.old-to-young-recorded). */
+  ccgc_page *page = ccgc_page_of(o);
+  if (page->slot_set)
+    ccgc_slot_set_clear_range(page, &o[slot], &o[slot + 1]);
   v8ish_store(heap, o, 0, next);   /* ... and the class says so */
   v8ish_unsafe_shape_change_end(heap, o, locked);
   return CCGC_OK;

@@ -55,7 +55,11 @@ static unsigned bucket_for(size_t size) {
   return ccgc_free_list_bucket(size, V8ISH_BUCKETS);
 }
 
-/* Turns [at, at + bytes) into filler; lists it if it can hold a link. */
+/* Turns [at, at + bytes) into filler; lists it if it can hold a link and
+ * lies in old space. A filler inside a young page (a young array trimmed,
+ * an object shrunk in the nursery) is never listed: the free lists feed old
+ * space, and a promotion into a block of a from-space page would be freed
+ * with that page (.inv.free-lists-old). */
 void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes) {
   /* Free memory records no slot: a stale young address left in it would be
    * followed by the next minor collection (.inv.old-to-young-recorded). */
@@ -67,7 +71,7 @@ void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes) {
   }
   v8ish_store_raw(at, 0, heap->filler_class);
   at[FILLER_SIZE] = bytes;
-  if (bytes >= 24) {
+  if (bytes >= 24 && !ccgc_page_is_young(page)) {
     unsigned bucket = bucket_for(bytes);
     at[FILLER_NEXT] = (word_t)heap->free_lists[bucket];
     heap->free_lists[bucket] = at;

@@ -2,18 +2,10 @@
  * by the write barrier with its holder, slot and value (marking/write-
  * barrier.h, .inv.script-store-barriered): tagged fields of objects, a
  * wrapper's raw embedder field, root slots (global handles, traced
- * references). The loads and the raw store (no barrier: integers, raw bits,
- * weak words) are inline in heap-internal.h. */
+ * references). The loads, the raw store (no barrier: integers, raw bits,
+ * weak words) and v8ish_store (a tagged field) are inline in
+ * heap-internal.h. */
 #include "heap-internal.h"
-
-/* Every store of a value into a script object. */
-void v8ish_store(v8ish_heap *heap, word_t *object, size_t index,
-                 v8ish_value value) {
-  v8ish_store_raw(object, index, value);
-  if (v8ish_is_ref(value))
-    ccgc_write_barrier(heap->base.barrier, object, &object[index],
-                       v8ish_untag(value));
-}
 
 void v8ish_store_embedder(v8ish_heap *heap, word_t *wrapper, void *object) {
   v8ish_store_raw(wrapper, WRAPPER_EMBEDDER, (word_t)object); /* not tagged */

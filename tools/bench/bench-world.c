@@ -21,10 +21,16 @@ void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit) {
    * collection when the heap is full (the next safepoint runs it), and an
    * allocation that cannot wait for a safepoint fails at the hard limit,
    * a little above (room for the pages of the size classes in use). */
-  size_t young = (size_t)1 << 20, allowance = script_limit ? 4 * young : 0;
+  /* The nursery: an eighth of the heap size (V8's default semi-space is 1
+   * to 16 MiB), between 1 and 16 MiB; the heap's limits cover it and its
+   * to-space reserve, which are added to the old generation's size. */
+  size_t young = script_limit / 8;
+  if (young < ((size_t)1 << 20)) young = (size_t)1 << 20;
+  if (young > ((size_t)16 << 20)) young = (size_t)16 << 20;
+  size_t allowance = script_limit ? 2 * young : 0;
   v8ish_heap_options script = {
       .limit_bytes = script_limit ? script_limit + allowance + ((size_t)4 << 18) : 0,
-      .soft_limit_bytes = script_limit + allowance,
+      .soft_limit_bytes = script_limit,
       .young_min_bytes = young,
       .young_max_bytes = young};
   blinkish_heap_options dom = {
@@ -60,13 +66,25 @@ void bench_heaps_collect(bench_heaps *h, ccgc_gc_reason reason) {
   if (pause > h->max_pause_ms) h->max_pause_ms = pause;
 }
 
-void bench_heaps_count_minor(bench_heaps *h) {
-  const ccgc_minor_stats *stats = ccgc_collector_last_minor(h->collector);
-  if (!stats) return;
-  h->gc_ms += stats->total_ms;
+void bench_heaps_count_safepoint(bench_heaps *h) {
+  unsigned long minors = ccgc_collector_minor_count(h->collector);
+  double pause;
+  if (minors != h->minor_count) {
+    const ccgc_minor_stats *stats = ccgc_collector_last_minor(h->collector);
+    h->minor_count = minors;
+    pause = stats ? stats->total_ms : 0;
+  } else {
+    const ccgc_cycle_stats *stats = ccgc_collector_last_cycle(h->collector);
+    if (!stats) return;
+    size_t committed = 0;
+    for (int i = 0; i < stats->heap_count; i++)
+      committed += stats->heaps[i].before.committed_bytes;
+    if (committed > h->peak_committed) h->peak_committed = committed;
+    pause = stats->total_ms;
+  }
+  h->gc_ms += pause;
   h->gc_count++;
-  h->minor_count++;
-  if (stats->total_ms > h->max_pause_ms) h->max_pause_ms = stats->total_ms;
+  if (pause > h->max_pause_ms) h->max_pause_ms = pause;
 }
 
 bool bench_heaps_retry(bench_heaps *h) {

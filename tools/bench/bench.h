@@ -63,17 +63,18 @@ size_t bench_limit_for(size_t live_bytes, double multiplier);
 void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit);
 void bench_heaps_close(bench_heaps *h);
 void bench_heaps_collect(bench_heaps *h, ccgc_gc_reason reason);
-/* Counts and times the minor collection a safepoint just ran. */
-void bench_heaps_count_minor(bench_heaps *h);
+/* Counts and times the collection a safepoint just ran: a minor one, or a
+ * full one (its pause and the committed size before it, from the cycle's
+ * statistics). */
+void bench_heaps_count_safepoint(bench_heaps *h);
 /* Runs a requested collection: call only where every live object is rooted.
- * A full one through bench_heaps_collect; else the collector's safepoint
- * runs a requested minor collection (the script heap's nursery is full):
- * left unserved, the nursery would grow until the hard limit. */
+ * One public call when nothing is requested: ccgc_collector_safepoint runs
+ * a requested full collection, else a requested minor one (the script
+ * heap's nursery is full: left unserved, the nursery would grow until the
+ * hard limit). */
 static inline void bench_heaps_safepoint(bench_heaps *h) {
-  if (ccgc_collector_gc_requested(h->collector))
-    bench_heaps_collect(h, CCGC_REASON_ALLOCATION_LIMIT);
-  else if (ccgc_collector_safepoint(h->collector))
-    bench_heaps_count_minor(h);
+  if (__builtin_expect(ccgc_collector_safepoint(h->collector), 0))
+    bench_heaps_count_safepoint(h);
 }
 /* After a failed allocation: true (and the error cleared, a collection run)
  * if it failed at the hard limit, so the caller retries; false otherwise. */
