@@ -61,6 +61,7 @@ struct ccgc_collector {
   ccgc_minor_stats last_minor;
   bool relocating;     /* minor_done: ccgc_collector_relocated answers */
   int scavenger_threads; /* options.scavenger_threads                 */
+  struct ccgc_task_pool *scavenge_pool; /* its helpers (task-pool.h), lazy */
   double minor_total_ms; /* sum of all minor pauses                   */
   ccgc_gc_reason requested_reason;
 

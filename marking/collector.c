@@ -10,6 +10,7 @@
 #include "ccgc-testing.h" /* CCGC_SHAPE_UNPROTECTED, a valid option */
 #include "invariant-check.h"
 #include "collector-internal.h"
+#include "task-pool.h"
 
 double ccgc_now_ms(void) {
   struct timespec now;
@@ -152,6 +153,7 @@ void ccgc_collector_free(ccgc_collector *collector) {
     }
   }
   ccgc_concurrent_destroy(&collector->concurrent);
+  ccgc_task_pool_free(collector->scavenge_pool); /* joins the helpers */
   for (int i = 0; i < CCGC_MAX_HEAPS; i++) {
     ccgc_worklist_local_destroy(&collector->mutator_locals[i]);
     ccgc_worklist_destroy(&collector->worklists[i]);

@@ -20,6 +20,7 @@
 
 #include "collector-internal.h"
 #include "invariant-check.h"
+#include "task-pool.h"
 
 static bool has_young_generation(const ccgc_collector *collector) {
   for (int id = 0; id < collector->heap_count; id++)
@@ -159,6 +160,15 @@ ccgc_status ccgc_collect_minor(ccgc_collector *collector,
 void ccgc_collector_request_minor(ccgc_collector *collector) {
   if (!ccgc_collector_valid(collector)) return;
   atomic_store(&collector->minor_requested, true);
+}
+
+/* The helpers of parallel scavenges (scavenger_threads): one pool per
+ * collector, its threads created by the first scavenge that wants them and
+ * joined by ccgc_collector_free. */
+ccgc_task_pool *ccgc_collector_scavenge_pool(ccgc_collector *collector) {
+  if (!collector->scavenge_pool)
+    collector->scavenge_pool = ccgc_task_pool_new();
+  return collector->scavenge_pool;
 }
 
 const ccgc_minor_stats *ccgc_collector_last_minor(const ccgc_collector *c) {

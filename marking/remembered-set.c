@@ -36,6 +36,28 @@ void ccgc_slot_set_record(ccgc_page *page, const void *slot) {
   }
 }
 
+void ccgc_slot_set_record_atomic(ccgc_page *page, const void *slot) {
+  ccgc_slot_set *set = __atomic_load_n(&page->slot_set, __ATOMIC_ACQUIRE);
+  if (!set) {
+    ccgc_slot_set *fresh = slot_set_new(page);
+    ccgc_slot_set *expected = NULL;
+    /* The release publishes the set's fields (words, all) with it. */
+    if (__atomic_compare_exchange_n(&page->slot_set, &expected, fresh, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+      set = fresh;
+    } else {
+      if (fresh != &every_slot_sentinel) free(fresh);
+      set = expected;
+    }
+  }
+  if (set->all) return;
+  size_t index = ((uintptr_t)slot - (uintptr_t)page) >> 3;
+  uint64_t bit = UINT64_C(1) << (index & 63);
+  uint64_t old = __atomic_fetch_or(&set->bits[index >> 6], bit,
+                                   __ATOMIC_RELAXED);
+  if (!(old & bit)) __atomic_fetch_add(&set->recorded, 1, __ATOMIC_RELAXED);
+}
+
 bool ccgc_slot_set_is_all(const ccgc_page *page) {
   return page->slot_set && page->slot_set->all;
 }

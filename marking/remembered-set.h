@@ -9,6 +9,8 @@
  * recorded slots (never a lost record, never a crash).
  *
  *   ccgc_slot_set_record(page, slot);      barrier: holder old, value young
+ *   ccgc_slot_set_record_atomic(page, slot);  the same from racing threads
+ *                                          (a parallel scavenge)
  *   ccgc_slot_set_each(page, fn, data);    minor collection: fn(slot, data)
  *                                          returns whether to keep the bit
  *   ccgc_slot_set_clear_range(page, start, end);  memory freed or reused
@@ -33,6 +35,13 @@ typedef struct ccgc_slot_set {
 /* The slow half of the barrier's generational job: records slot (inside an
  * old page) in its page's set. Called on the owner thread only. */
 void ccgc_slot_set_record(ccgc_page *page, const void *slot);
+/* ccgc_slot_set_record for the threads of a parallel scavenge, which may
+ * record into one page at the same time (promoted objects of two threads on
+ * one old page): the set is installed with a compare-and-swap (a loser frees
+ * its own), the bit set with an atomic OR. Never concurrent with
+ * ccgc_slot_set_each, clear_range or free on that page
+ * (.inv.remembered-walk-first). */
+void ccgc_slot_set_record_atomic(ccgc_page *page, const void *slot);
 /* Calls keep(slot, data) for every recorded slot of page in address order;
  * a false return clears its bit. A page marked "every slot" is not walked
  * here (its heap visits its objects): returns false for it, true otherwise. */

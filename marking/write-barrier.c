@@ -135,6 +135,12 @@ void ccgc_collector_drop_traced_roots(ccgc_collector *collector,
   collector->barrier.no_traced_roots = dropped;
 }
 
+void ccgc_collector_plain_forwarding(ccgc_collector *collector, bool plain) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_plain_forwarding"))
+    return;
+  collector->barrier.plain_forwarding = plain;
+}
+
 void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
                                       void (*hook)(void *object, void *data),
                                       void *data) {

@@ -45,6 +45,9 @@ typedef struct ccgc_barrier {
    * set / the traced roots. Read by the heaps' scavengers. */
   bool no_remembered_set;
   bool no_traced_roots;
+  /* TESTING ONLY (ccgc-testing.h): parallel scavenges forward with a plain
+   * store, not a compare-and-swap (breaks .inv.forwarding-cas). */
+  bool plain_forwarding;
 } ccgc_barrier;
 
 ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector);

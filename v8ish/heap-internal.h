@@ -27,6 +27,7 @@
 #define V8ISH_HEAP_INTERNAL_H
 
 #include <glib.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "handle-table.h"
@@ -130,6 +131,8 @@ typedef struct v8ish_nursery {
   v8ish_page *current;         /* the page heap->lab bumps through  */
   size_t allocating_pages, survivor_pages, free_pages, copy_pages;
   bool requested;              /* a minor collection was asked for  */
+  size_t helper_pages;         /* spare to-space pages: one a helper
+                                * of the parallel scavenger        */
 } v8ish_nursery;
 
 /* has_value separates "holds the integer 0" (word 0) from "holds nothing"
@@ -239,6 +242,10 @@ word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call);
 /* Old space without side effects (no color, no accounting, no step, no
  * error): for promotion. NULL at the limit. */
 word_t *v8ish_old_allocate_raw(v8ish_heap *heap, size_t size);
+/* The same through lab, a scavenger thread's own promotion area (the
+ * parallel scavenger, scavenge-task.c): its bump, else a refill from the
+ * free lists or a new page, which the caller serializes. */
+word_t *v8ish_old_allocate_lab(v8ish_heap *heap, v8ish_lab *lab, size_t size);
 /* Seals the allocation areas so that pages are iterable. */
 void v8ish_seal_labs(v8ish_heap *heap);
 void v8ish_space_prepare(void *heap); /* the prepare op */
@@ -248,6 +255,10 @@ void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes);
 /* The for_each_object op: fn for every object, fillers skipped. */
 void v8ish_each_object(void *heap, void (*fn)(void *, void *), void *data);
 size_t v8ish_size_of(const word_t *object);
+/* The size of object as its class word klass describes it: for a reader
+ * that loaded the class word once while another thread may overwrite it
+ * (a parallel scavenge's forwarding, .inv.forwarding-cas). */
+size_t v8ish_size_with_class(const word_t *object, v8ish_value klass);
 size_t v8ish_object_size(void *heap, const void *object); /* the op */
 /* Words readable from object to the end of its page (bounds for snapshots). */
 size_t v8ish_words_to_page_end(const word_t *object);
@@ -280,8 +291,15 @@ word_t *v8ish_young_top(v8ish_heap *heap, v8ish_page *page);
  * so the nursery is empty after every full collection; nothing moves. */
 void v8ish_nursery_promote_in_place(v8ish_heap *heap);
 /* The to-space of a minor collection: a FREE page becomes COPY. NULL only
- * if the reserve was broken (a bug: .inv.to-space-reserve). */
-v8ish_page *v8ish_nursery_take_copy_page(v8ish_heap *heap);
+ * if the reserve was broken (a bug: .inv.to-space-reserve). The threads of
+ * a parallel scavenge pass their lock (NULL: the owner alone). */
+v8ish_page *v8ish_nursery_take_copy_page(v8ish_heap *heap,
+                                         pthread_mutex_t *lock);
+/* Before a parallel scavenge: one spare FREE page beyond the reserve for
+ * each helper (each thread leaves a to-space page partly filled,
+ * .inv.to-space-reserve). Returns how many helpers the pool could reserve
+ * for (fewer at the hard limit); the spare pages stay in the pool. */
+size_t v8ish_nursery_reserve_helpers(v8ish_heap *heap, size_t helpers);
 /* After a minor collection: from-space becomes FREE, COPY becomes SURVIVOR,
  * the semi-space adapts to the survival rate, dead young large pages go. */
 void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,

@@ -20,6 +20,8 @@
  * end, so the pool always holds enough FREE pages for that
  * (.inv.to-space-reserve): the reserve is mapped before a refill hands out a
  * page, and a refill that cannot keep it fails (the caller allocates old).
+ * A parallel scavenge leaves one partly filled to-space page per thread:
+ * the pool keeps a spare page per helper (v8ish_nursery_reserve_helpers).
  * Objects of V8ISH_LARGE_THRESHOLD bytes or more live alone on young large
  * pages, which a scavenge promotes in place.
  */
@@ -99,23 +101,36 @@ static bool fill_pool(v8ish_heap *heap, size_t wanted) {
   return true;
 }
 
-/* A FREE page, zeroed with its marks cleared (.inv.lab-zeroed), in state. */
-static v8ish_page *take_free(v8ish_heap *heap, int state) {
+/* A FREE page, now in state; *used: the bytes its last use wrote. */
+static v8ish_page *claim_free(v8ish_heap *heap, int state, size_t *used) {
   v8ish_nursery *n = &heap->nursery;
   for (ccgc_space_page *p = heap->base.space.young_pages; p; p = p->next) {
     v8ish_page *page = (v8ish_page *)p;
     if (page->young_state != V8ISH_YOUNG_FREE) continue;
-    /* Recycled pages hold their old objects: zero what was used. */
-    if (page->top > page->start)
-      memset(page->start, 0, (size_t)((uint8_t *)page->top -
-                                      (uint8_t *)page->start));
-    ccgc_page_clear_marks(&p->page);
+    *used = page->top > page->start ? (size_t)((uint8_t *)page->top -
+                                               (uint8_t *)page->start)
+                                    : 0;
     page->top = page->start;
     page->young_state = state;
     n->free_pages--;
     return page;
   }
   return NULL;
+}
+
+/* Recycled pages hold their old objects: zero what was used, clear the
+ * marks (.inv.lab-zeroed). Touches only the page's memory. */
+static void clear_claimed(v8ish_page *page, size_t used) {
+  if (used) memset(page->start, 0, used);
+  ccgc_page_clear_marks(&page->base.page);
+}
+
+/* A FREE page, zeroed with its marks cleared (.inv.lab-zeroed), in state. */
+static v8ish_page *take_free(v8ish_heap *heap, int state) {
+  size_t used;
+  v8ish_page *page = claim_free(heap, state, &used);
+  if (page) clear_claimed(page, used);
+  return page;
 }
 
 word_t *v8ish_nursery_refill(v8ish_heap *heap, size_t size) {
@@ -163,10 +178,26 @@ word_t *v8ish_nursery_allocate_large(v8ish_heap *heap, size_t size,
   return page->start; /* fresh: zero */
 }
 
-v8ish_page *v8ish_nursery_take_copy_page(v8ish_heap *heap) {
-  v8ish_page *page = take_free(heap, V8ISH_YOUNG_COPY);
+v8ish_page *v8ish_nursery_take_copy_page(v8ish_heap *heap,
+                                         pthread_mutex_t *lock) {
+  /* The pool's list and counts under the lock; the page's clearing, a
+   * quarter of a megabyte of stores, outside it (the page is this
+   * thread's once claimed). */
+  if (lock) pthread_mutex_lock(lock);
+  size_t used = 0;
+  v8ish_page *page = claim_free(heap, V8ISH_YOUNG_COPY, &used);
   if (page) heap->nursery.copy_pages++;
+  if (lock) pthread_mutex_unlock(lock);
+  if (page) clear_claimed(page, used);
   return page;
+}
+
+size_t v8ish_nursery_reserve_helpers(v8ish_heap *heap, size_t helpers) {
+  v8ish_nursery *n = &heap->nursery;
+  size_t reserve = reserve_for(n->allocating_pages + n->survivor_pages);
+  while (helpers && !fill_pool(heap, reserve + helpers)) helpers--;
+  n->helper_pages = helpers;
+  return helpers;
 }
 
 void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
@@ -219,7 +250,7 @@ void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
   /* The pool keeps the reserve of the survivors and one semi-space of
    * pages to allocate in; the rest goes back to the system. */
   trim_pool(heap, reserve_for(n->survivor_pages + n->capacity_pages) +
-                      n->capacity_pages);
+                      n->capacity_pages + n->helper_pages);
 }
 
 void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
@@ -244,7 +275,8 @@ void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
   n->allocating_pages = n->survivor_pages = 0;
   n->current = NULL;
   n->requested = false;
-  trim_pool(heap, reserve_for(n->capacity_pages) + n->capacity_pages);
+  trim_pool(heap, reserve_for(n->capacity_pages) + n->capacity_pages +
+                      n->helper_pages);
 }
 
 /* Releases the FREE pages beyond the reserve of the present from-space. */

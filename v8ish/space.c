@@ -17,7 +17,10 @@ _Static_assert(sizeof(v8ish_page) <= CCGC_SPACE_HEADER_BYTES,
                "page header fits");
 
 size_t v8ish_size_of(const word_t *object) {
-  v8ish_value klass = v8ish_load(object, 0);
+  return v8ish_size_with_class(object, v8ish_load(object, 0));
+}
+
+size_t v8ish_size_with_class(const word_t *object, v8ish_value klass) {
   word_t *k = v8ish_untag(klass);
   switch ((v8ish_instance_type)v8ish_smi_value(k[CLASS_TYPE])) {
   case V8ISH_TYPE_FILLER:
@@ -205,6 +208,15 @@ word_t *v8ish_old_allocate_raw(v8ish_heap *heap, size_t size) {
   ccgc_status why;
   if (size >= V8ISH_LARGE_THRESHOLD) return NULL; /* young large: in place */
   return old_allocate(heap, &heap->old_lab, size, &taken, &why);
+}
+
+/* --- promotion by the parallel scavenger's threads (scavenge-task.c) --- */
+
+word_t *v8ish_old_allocate_lab(v8ish_heap *heap, v8ish_lab *lab, size_t size) {
+  size_t taken;
+  ccgc_status why;
+  if (size >= V8ISH_LARGE_THRESHOLD) return NULL; /* young large: in place */
+  return old_allocate(heap, lab, size, &taken, &why);
 }
 
 word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call) {

@@ -54,5 +54,11 @@ void ccgc_collector_disable_remembered_set(ccgc_collector *collector,
 /* Minor collections ignore traced references (held by DOM objects) as roots,
  * so a young wrapper held only by its DOM object is lost. */
 void ccgc_collector_drop_traced_roots(ccgc_collector *collector, bool dropped);
+/* Parallel scavenges (scavenger_threads > 0) install an evacuated object's
+ * forwarding word with a plain store after a pause, instead of a
+ * compare-and-swap: two threads that reach one object both copy it, and its
+ * referrers end up split between two copies (the object's identity is
+ * lost). No effect on a scavenge that runs on the owner thread alone. */
+void ccgc_collector_plain_forwarding(ccgc_collector *collector, bool plain);
 
 #endif /* CCGC_TESTING_H */

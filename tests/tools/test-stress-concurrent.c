@@ -1,5 +1,6 @@
 /* test-stress-concurrent.c - `ccgc stress --mode concurrent`: marker threads
- * mark while the driver mutates both heaps and changes object shapes. Run by
+ * mark while the driver mutates both heaps and changes object shapes (and,
+ * in the second run, a helper thread scavenges beside the owner). Run by
  * the ThreadSanitizer build too (label concurrent). */
 #include <check.h>
 #include <string.h>
@@ -10,7 +11,8 @@
 START_TEST(concurrent_mode_passes) {
   const char *runs[] = {
       "stress --quiet --mode concurrent --threads 2 --seed 5 --ops 60000",
-      "stress --quiet --mode concurrent --threads 3 --seed 6 --ops 60000",
+      "stress --quiet --mode concurrent --threads 3 --seed 6 --ops 60000 "
+      "--scavenger-threads 1",
   };
   for (size_t i = 0; i < 2; i++) {
     command_result result = run_ccgc(runs[i]);

@@ -1,6 +1,8 @@
 /* bench-scavenge.c - `ccgc bench scavenge`: the script heap's minor
  * collections (ccgc_collect_minor) against the share of the nursery that
- * survives, with the owner thread alone and with one helper thread.
+ * survives, with the owner thread alone and with one helper thread (the
+ * parallel scavenger: the helper walks remembered pages and steals copying
+ * work; a round whose stats do not report 2 threads fails the run).
  *
  * One world per configuration (scavenger_threads 0 or 1 x survival 0, 1,
  * 10, 50 %): a collector and a script heap whose nursery is pinned at
@@ -250,6 +252,14 @@ static scavenge_result scavenge_run(int helpers, int rate, size_t rounds) {
       r.weak_ms += stats->weak_ms;
       r.remembered_slots += (double)stats->remembered_slots;
       r.threads = stats->threads;
+      if (stats->threads != helpers + 1) {
+        /* A ratio of 2 threads over 1 means something only if the helper
+         * copied: the pool could not start it (or the reserve refused). */
+        fprintf(stderr, "ccgc bench scavenge: %d%%: %d thread(s) scavenged, "
+                        "%d asked for\n",
+                rate, stats->threads, helpers + 1);
+        r.ok = false;
+      }
       if (i == 0 || i + 1 == rounds) {
         size_t found = scavenge_count(&w);
         if (found != survivors) {

@@ -10,7 +10,7 @@
 
 static void usage(FILE *out) {
   fputs("usage: ccgc stress [--seed S] [--ops N] [--mode stw|incremental|concurrent]\n"
-        "                   [--threads T] [--shapes snapshot|lock|unprotected]\n"
+        "                   [--threads T] [--scavenger-threads N] [--shapes snapshot|lock|unprotected]\n"
         "                   [--scavenge-every N] [--unsafe-shapes] [--no-verify]\n"
         "                   [--disable-barrier] [--no-remembered-set]\n"
         "                   [--drop-traced-roots] [--quiet]\n"
@@ -28,6 +28,8 @@ static void usage(FILE *out) {
         "  --ops N             operations to run (default 100000)\n"
         "  --mode M            stw, incremental (default) or concurrent\n"
         "  --threads T         marker threads in concurrent mode (default 2)\n"
+        "  --scavenger-threads N  helper threads of every minor collection, beside\n"
+        "                      the owner (0 to 8, default 0)\n"
         "  --shapes P          shape-change protocol of concurrent marking:\n"
         "                      snapshot (default, wait-free) or lock (per-object)\n"
         "  --unsafe-shapes     TESTING ONLY: --shapes unprotected, neither protocol;\n"
@@ -41,6 +43,8 @@ static void usage(FILE *out) {
         "                      pinpoints the operation that broke the heap)\n"
         "  --disable-barrier   TESTING ONLY: turn the write barrier off; a\n"
         "                      violation is expected in incremental mode\n"
+        "  --plain-forwarding  TESTING ONLY: parallel scavenges forward without a\n"
+        "                      compare-and-swap (needs --scavenger-threads)\n"
         "  --no-remembered-set TESTING ONLY: minor collections ignore the\n"
         "                      remembered set; a violation is expected\n"
         "  --drop-traced-roots TESTING ONLY: minor collections ignore traced\n"
@@ -59,6 +63,8 @@ int ccgc_cmd_stress(int argc, char **argv) {
       {"ops", required_argument, NULL, 'n'},
       {"mode", required_argument, NULL, 'm'},
       {"threads", required_argument, NULL, 't'},
+      {"scavenger-threads", required_argument, NULL, 'H'},
+      {"plain-forwarding", no_argument, NULL, 'F'},
       {"no-verify", no_argument, NULL, 'V'},
       {"check-every-op", no_argument, NULL, 'C'},
       {"disable-barrier", no_argument, NULL, 'B'},
@@ -104,6 +110,14 @@ int ccgc_cmd_stress(int argc, char **argv) {
       }
       options.marker_threads = (int)threads;
       break;
+    case 'H':
+      if (!cli_parse_u64(optarg, &threads) || threads > 8) {
+        fprintf(stderr, "ccgc stress: --scavenger-threads must be 0 to 8, got '%s'\n", optarg);
+        return 2;
+      }
+      options.scavenger_threads = (int)threads;
+      break;
+    case 'F': options.plain_forwarding = true; break;
     case 'V': options.verify = false; break;
     case 'C': options.check_every_op = true; break;
     case 'B': options.disable_barrier = true; break;

@@ -347,6 +347,7 @@ static void setup(stress_driver *d) {
                                    : 2)
                             : 0,
       .shape_protocol = (ccgc_shape_protocol)d->options->shape_protocol,
+      .scavenger_threads = d->options->scavenger_threads,
   };
   d->collector = ccgc_collector_new(&options);
   /* Work-bounded steps: a seed replays the same schedule (not in concurrent
@@ -356,6 +357,7 @@ static void setup(stress_driver *d) {
   ccgc_collector_disable_barrier(d->collector, d->options->disable_barrier);
   ccgc_collector_disable_remembered_set(d->collector, d->options->no_remembered_set);
   ccgc_collector_drop_traced_roots(d->collector, d->options->drop_traced_roots);
+  ccgc_collector_plain_forwarding(d->collector, d->options->plain_forwarding);
   ccgc_collector_add_listener(d->collector, &minor_listener, d);
   d->scavenge_rand = g_rand_new_with_seed(
       (guint32)(d->options->seed ^ (d->options->seed >> 32) ^ 0x85ebca6bu));

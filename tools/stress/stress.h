@@ -73,6 +73,10 @@ typedef struct stress_options {
                          * heap verifier after every cycle and scavenge */
   bool check_every_op;  /* run the heap verifier after every operation (slow) */
   int marker_threads;   /* concurrent mode */
+  int scavenger_threads; /* helpers of every minor collection (any mode) */
+  /* Testing only (ccgc_collector_plain_forwarding): parallel scavenges may
+   * copy an object twice; must produce a violation. */
+  bool plain_forwarding;
   /* ccgc_shape_protocol: 0 snapshot (default), 1 lock, 2 unprotected
    * (testing only: snapshotting and locking off, a violation may show). */
   int shape_protocol;
