@@ -233,15 +233,24 @@ static void old_slot(word_t *slot, void *data) {
   scavenge_task *task = data;
   if (!scavenge_update_slot(task, slot)) return;
   if (task->parallel)
-    ccgc_slot_set_record_atomic(ccgc_page_of(slot), slot);
+    ccgc_slot_set_record_atomic(task->holder_page, slot);
   else
-    ccgc_slot_set_record(ccgc_page_of(slot), slot);
+    ccgc_slot_set_record(task->holder_page, slot);
 }
 
+/* An evacuated object: a to-space copy stays young (nothing to record); a
+ * promoted copy is old, and so, after the flip, is a young large object
+ * reached now (LARGE_LIVE, promoted in place): their slots that stay young
+ * are recorded (.inv.old-to-young-recorded). */
 static inline void scan_object(scavenge_task *task, word_t *object) {
-  v8ish_each_strong_slot(object,
-                         scavenge_young(object) ? scavenge_young_slot : old_slot,
-                         task);
+  v8ish_page *page = (v8ish_page *)ccgc_page_of(object);
+  if (ccgc_page_is_young(&page->base.page) &&
+      page->young_state != V8ISH_YOUNG_LARGE_LIVE) {
+    v8ish_each_strong_slot(object, scavenge_young_slot, task);
+    return;
+  }
+  task->holder_page = &page->base.page;
+  v8ish_each_strong_slot(object, old_slot, task);
 }
 
 /* --- drains -------------------------------------------------------------------- */
@@ -306,7 +315,9 @@ static bool remembered_slot(void **slot, void *data) {
   return scavenge_update_slot(task, (word_t *)slot);
 }
 
-static void scan_all_slots(void *object, void *task) {
+static void scan_all_slots(void *object, void *data) {
+  scavenge_task *task = data;
+  task->holder_page = ccgc_page_of(object);
   v8ish_each_strong_slot(object, old_slot, task);
 }
 

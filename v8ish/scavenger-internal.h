@@ -46,6 +46,9 @@ typedef struct scavenge_task {
   size_t promoted_bytes, promoted_objects;
   size_t remembered;
   size_t scanned;           /* objects scanned: when to share work */
+  ccgc_page *holder_page;   /* the page of the old object being scanned:
+                             * a large object's slots lie past its first
+                             * CCGC_PAGE_SIZE bytes, so not ccgc_page_of(slot) */
 } scavenge_task;
 
 struct scavenger {
