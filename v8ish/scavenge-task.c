@@ -194,7 +194,17 @@ static word_t *evacuate(scavenge_task *task, word_t *object) {
   bool promoted = to != NULL;
   if (!to) to = copy_allocate(task, size);
   to[0] = first;
-  memcpy(to + 1, object + 1, size - sizeof(word_t));
+  /* Most survivors are a few words: straight-line stores, no call. */
+  switch (size / 8) {
+  case 8: to[7] = object[7]; /* fall through */
+  case 7: to[6] = object[6]; /* fall through */
+  case 6: to[5] = object[5]; /* fall through */
+  case 5: to[4] = object[4]; /* fall through */
+  case 4: to[3] = object[3]; /* fall through */
+  case 3: to[2] = object[2]; /* fall through */
+  case 2: to[1] = object[1]; break;
+  default: memcpy(to + 1, object + 1, size - sizeof(word_t));
+  }
   /* .inv.copy-keeps-color, before the forwarding word publishes the copy */
   if (task->marking) ccgc_mark_set(to, ccgc_color_of(object));
   if (!install_forwarding(task, object, &first, to)) {
@@ -214,12 +224,16 @@ static word_t *evacuate(scavenge_task *task, word_t *object) {
   return to;
 }
 
-bool scavenge_update_slot(scavenge_task *task, word_t *slot) {
+static inline bool update_slot(scavenge_task *task, word_t *slot) {
   word_t value = *slot;
   if (!v8ish_is_ref(value) || !scavenge_young(v8ish_untag(value))) return false;
   word_t *to = evacuate(task, v8ish_untag(value));
   *slot = v8ish_tag(to);
   return scavenge_young(to);
+}
+
+bool scavenge_update_slot(scavenge_task *task, word_t *slot) {
+  return update_slot(task, slot);
 }
 
 void scavenge_young_slot(word_t *slot, void *task) {
@@ -229,9 +243,9 @@ void scavenge_young_slot(word_t *slot, void *task) {
 /* A slot of an old object being scanned (a promoted copy, or an object of
  * a whole-page remembered set): recorded if it stays young
  * (.inv.old-to-young-recorded); tasks may record into one page at once. */
-static void old_slot(word_t *slot, void *data) {
+static inline void old_slot(word_t *slot, void *data) {
   scavenge_task *task = data;
-  if (!scavenge_update_slot(task, slot)) return;
+  if (!update_slot(task, slot)) return;
   if (task->parallel)
     ccgc_slot_set_record_atomic(task->holder_page, slot);
   else
@@ -244,13 +258,24 @@ static void old_slot(word_t *slot, void *data) {
  * are recorded (.inv.old-to-young-recorded). */
 static inline void scan_object(scavenge_task *task, word_t *object) {
   v8ish_page *page = (v8ish_page *)ccgc_page_of(object);
-  if (ccgc_page_is_young(&page->base.page) &&
-      page->young_state != V8ISH_YOUNG_LARGE_LIVE) {
-    v8ish_each_strong_slot(object, scavenge_young_slot, task);
+  bool record = !ccgc_page_is_young(&page->base.page) ||
+                page->young_state == V8ISH_YOUNG_LARGE_LIVE;
+  task->holder_page = &page->base.page;
+  /* The common layout inline (the class word, then tagged elements), no
+   * call per slot; every other layout through the heap's slot walk. */
+  word_t klass = object[0];
+  if (v8ish_class_type(klass) == V8ISH_TYPE_FIXED_ARRAY) {
+    size_t length = (size_t)v8ish_smi_value(object[LENGTH]);
+    if (record) {
+      old_slot(&object[0], task);
+      for (size_t i = 0; i < length; i++) old_slot(&object[2 + i], task);
+    } else {
+      update_slot(task, &object[0]);
+      for (size_t i = 0; i < length; i++) update_slot(task, &object[2 + i]);
+    }
     return;
   }
-  task->holder_page = &page->base.page;
-  v8ish_each_strong_slot(object, old_slot, task);
+  v8ish_each_strong_slot(object, record ? old_slot : scavenge_young_slot, task);
 }
 
 /* --- drains -------------------------------------------------------------------- */
