@@ -240,16 +240,61 @@ void scavenge_young_slot(word_t *slot, void *task) {
   scavenge_update_slot(task, slot);
 }
 
+static inline void record_slot(scavenge_task *task, ccgc_page *page,
+                               word_t *slot) {
+  if (task->parallel)
+    ccgc_slot_set_record_atomic(page, slot);
+  else
+    ccgc_slot_set_record(page, slot);
+}
+
 /* A slot of an old object being scanned (a promoted copy, or an object of
  * a whole-page remembered set): recorded if it stays young
  * (.inv.old-to-young-recorded); tasks may record into one page at once. */
-static inline void old_slot(word_t *slot, void *data) {
+static void old_slot(word_t *slot, void *data) {
   scavenge_task *task = data;
-  if (!update_slot(task, slot)) return;
-  if (task->parallel)
-    ccgc_slot_set_record_atomic(task->holder_page, slot);
-  else
-    ccgc_slot_set_record(task->holder_page, slot);
+  if (update_slot(task, slot)) record_slot(task, task->holder_page, slot);
+}
+
+/* --- the prefetch FIFO ----------------------------------------------------- */
+
+#define FIFO_SIZE 16u /* the length of scavenge_task.fifo, a power of two */
+
+static inline void process_deferred(scavenge_task *task) {
+  struct scavenge_deferred entry = task->fifo[task->fifo_head];
+  task->fifo_head = (task->fifo_head + 1) & (FIFO_SIZE - 1);
+  task->fifo_count--;
+  if (update_slot(task, entry.slot) && entry.record)
+    record_slot(task, entry.record, entry.slot);
+}
+
+/* Visits slot later: its young target is prefetched now. */
+static inline void defer_slot(scavenge_task *task, word_t *slot,
+                              ccgc_page *record) {
+  word_t value = *slot;
+  if (!v8ish_is_ref(value) || !scavenge_young(v8ish_untag(value))) return;
+  __builtin_prefetch(v8ish_untag(value), 1);
+  if (task->fifo_count == FIFO_SIZE) process_deferred(task);
+  task->fifo[(task->fifo_head + task->fifo_count) & (FIFO_SIZE - 1)] =
+      (struct scavenge_deferred){slot, record};
+  task->fifo_count++;
+}
+
+/* Visits every deferred slot; true if there were any (each may have pushed
+ * work). */
+static bool flush_deferred(scavenge_task *task) {
+  if (!task->fifo_count) return false;
+  while (task->fifo_count) process_deferred(task);
+  return true;
+}
+
+static void deferred_old_slot(word_t *slot, void *data) {
+  scavenge_task *task = data;
+  defer_slot(task, slot, task->holder_page);
+}
+
+static void deferred_young_slot(word_t *slot, void *data) {
+  defer_slot(data, slot, NULL);
 }
 
 /* An evacuated object: a to-space copy stays young (nothing to record); a
@@ -265,17 +310,15 @@ static inline void scan_object(scavenge_task *task, word_t *object) {
    * call per slot; every other layout through the heap's slot walk. */
   word_t klass = object[0];
   if (v8ish_class_type(klass) == V8ISH_TYPE_FIXED_ARRAY) {
+    ccgc_page *to_record = record ? &page->base.page : NULL;
     size_t length = (size_t)v8ish_smi_value(object[LENGTH]);
-    if (record) {
-      old_slot(&object[0], task);
-      for (size_t i = 0; i < length; i++) old_slot(&object[2 + i], task);
-    } else {
-      update_slot(task, &object[0]);
-      for (size_t i = 0; i < length; i++) update_slot(task, &object[2 + i]);
-    }
+    defer_slot(task, &object[0], to_record);
+    for (size_t i = 0; i < length; i++)
+      defer_slot(task, &object[2 + i], to_record);
     return;
   }
-  v8ish_each_strong_slot(object, record ? old_slot : scavenge_young_slot, task);
+  v8ish_each_strong_slot(object, record ? deferred_old_slot : deferred_young_slot,
+                         task);
 }
 
 /* --- drains -------------------------------------------------------------------- */
@@ -286,6 +329,8 @@ void scavenge_drain(scavenge_task *task) {
     void *object;
     if (ccgc_worklist_pop(&task->work, &object)) {
       scan_object(task, object);
+    } else if (flush_deferred(task)) {
+      continue; /* it may have pushed work */
     } else if (s->ready && s->ready->len) {
       /* A weak table's value whose key was reached: never recorded (weak
        * tables are found through the heap's lists). */
@@ -316,6 +361,7 @@ void scavenge_drain_parallel(scavenge_task *task) {
           ccgc_worklist_is_empty(&s->work))
         ccgc_worklist_local_publish(&task->work);
     }
+    if (flush_deferred(task)) continue; /* it may have pushed work */
     atomic_fetch_sub(&s->active, 1);
     for (;;) {
       if (atomic_load(&s->active) == 0) return;

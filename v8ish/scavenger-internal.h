@@ -46,6 +46,16 @@ typedef struct scavenge_task {
   size_t promoted_bytes, promoted_objects;
   size_t remembered;
   size_t scanned;           /* objects scanned: when to share work */
+  /* Slots whose young target was prefetched, visited SCAVENGE_FIFO slots
+   * later: the misses of reading from-space objects overlap instead of
+   * following each other (the prefetch FIFO of Boehm GC's mark stack and
+   * of the prefetching literature). record: the holder's page if the slot
+   * is recorded once it stays young, else NULL. */
+  struct scavenge_deferred {
+    word_t *slot;
+    ccgc_page *record;
+  } fifo[16];
+  unsigned fifo_head, fifo_count;
   ccgc_page *holder_page;   /* the page of the old object being scanned:
                              * a large object's slots lie past its first
                              * CCGC_PAGE_SIZE bytes, so not ccgc_page_of(slot) */
