@@ -9,7 +9,7 @@
 #                 static, and run
 #   symbols       nm -D on the installed libccgc.so: only names declared in
 #                 the installed headers, every CCGC_API declaration among
-#                 them, no internal name
+#                 them, no internal name; no declaration without CCGC_API
 #   subproject    a parent project with add_subdirectory(ccgc): it builds and
 #                 runs the host, its ctest lists the host's tests and none of
 #                 ccgc's, and it never looked for a tools/tests dependency
@@ -101,6 +101,15 @@ symbols)
   cat "$prefix"/include/ccgc/*.h |
     awk 'api { match($0, /[A-Za-z_][A-Za-z0-9_]*\(/); print substr($0, RSTART, RLENGTH - 1); api = 0 }
          /^CCGC_API$/ { api = 1 }' | sort -u >"$work/declared"
+  # A function declared in an installed header without CCGC_API would be
+  # hidden: a host calling it would fail to link against libccgc.so. Every
+  # declaration starts at column 0 with its return type.
+  cat "$prefix"/include/ccgc/*.h |
+    awk '/^(const |unsigned |struct )?[A-Za-z_][A-Za-z0-9_]*[ *]+[A-Za-z_][A-Za-z0-9_]*\(/ &&
+         !/^(typedef|static|return) / && prev != "CCGC_API" { print }
+         { prev = $0 }' >"$work/unmarked"
+  [ -s "$work/unmarked" ] &&
+    fail "declared without CCGC_API, so hidden: $(cat "$work/unmarked")"
   [ -s "$work/exported" ] || fail "nm -D lists nothing in $library"
   if grep -E '^(ccgc_(marker|worklist|page|pages|heap_base|barrier|write_barrier|handle_table|verifier|registry|events|ephemeron|object_locks|pointer_set|remembered|gate|concurrent|pointer_map|slot_set|traversal|bulk)_|v8ish_(space|sweep|page|nursery|scavenge)|blinkish_(page|space|sweep|header))' \
        "$work/exported" >"$work/internal"; then
