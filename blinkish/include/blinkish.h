@@ -58,6 +58,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ccgc-export.h"
 #include "ccgc-heap-options.h"
 #include "ccgc.h"
 #include "ccgc-visitor.h"
@@ -86,21 +87,28 @@ typedef struct blinkish_type_info {
  * .soft_limit_bytes (request a GC above this, 0 = automatic), as every heap. */
 typedef ccgc_heap_options blinkish_heap_options;
 
+CCGC_API
 blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
                                  const blinkish_heap_options *options);
 /* Runs the finalizers of every remaining object, then frees all pages. */
+CCGC_API
 void blinkish_heap_free(blinkish_heap *heap);
+CCGC_API
 ccgc_collector *blinkish_heap_collector(blinkish_heap *heap);
+CCGC_API
 void blinkish_heap_stats(blinkish_heap *heap, ccgc_heap_stats *out);
 
 /* Returns 0 and records an error if the table is full or info is invalid. */
+CCGC_API
 blinkish_type_id blinkish_register_type(blinkish_heap *heap,
                                         const blinkish_type_info *info);
+CCGC_API
 blinkish_type_id blinkish_type_by_name(blinkish_heap *heap, const char *name);
 
 /* A zeroed object of `size` payload bytes, or NULL with CCGC_E_HEAP_LIMIT,
  * CCGC_E_SIZE_OVERFLOW or CCGC_E_INVALID_ARGUMENT recorded. Objects larger
  * than a page fraction go to a large page of their own. */
+CCGC_API
 void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size);
 
 /* Two-phase allocation, for constructors that may reach a safepoint (or
@@ -112,17 +120,22 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size);
  * While marking runs, a marker that reaches an object under construction
  * does not trace it but defers it to the heap's not-fully-constructed list,
  * traced in the atomic pause (.inv.construct-defer). */
+CCGC_API
 void *blinkish_alloc_begin(blinkish_heap *heap, blinkish_type_id type,
                            size_t size);
+CCGC_API
 void blinkish_alloc_commit(blinkish_heap *heap, void *object);
+CCGC_API
 bool blinkish_is_constructing(blinkish_heap *heap, const void *object);
 /* Objects deferred in the current cycle, not yet traced (tests). */
+CCGC_API
 size_t blinkish_not_constructed_count(blinkish_heap *heap);
 
 /* The checked store: holder must be a live object of this heap and slot must
  * lie inside its payload; value must be NULL or a live object of this heap.
  * Misuse is reported (foreign pointer, dead object) and nothing is stored.
  * Runs the write barrier. */
+CCGC_API
 ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
                                 void *value);
 
@@ -169,6 +182,7 @@ static inline void blinkish_trace_weak_callback(ccgc_visitor *visitor,
 /* In a weak callback or pre-finalizer: true if object (of any heap) was
  * marked by this collection. Outside a collection: true if object is a live
  * object of this heap. */
+CCGC_API
 bool blinkish_is_alive(blinkish_heap *heap, const void *object);
 
 /* --- Persistents: roots held by the host ----------------------------------
@@ -176,27 +190,38 @@ bool blinkish_is_alive(blinkish_heap *heap, const void *object);
  * used after free it is reported (CCGC_E_DEAD_HANDLE, .api.live-handle) and
  * changes nothing; _get then returns NULL. */
 typedef struct blinkish_persistent blinkish_persistent;
+CCGC_API
 blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
                                              bool weak);
+CCGC_API
 void *blinkish_persistent_get(const blinkish_persistent *persistent);
+CCGC_API
 void blinkish_persistent_set(blinkish_heap *heap,
                              blinkish_persistent *persistent, void *object);
+CCGC_API
 void blinkish_persistent_free(blinkish_heap *heap,
                               blinkish_persistent *persistent);
 
 /* --- Heap vectors: growable arrays of members ---------------------------------
  * A vector is a heap object ("HeapVector") holding a member to its backing
  * store ("HeapVectorBacking"), which is replaced when it grows. */
+CCGC_API
 void *blinkish_vector_new(blinkish_heap *heap, size_t initial_capacity);
+CCGC_API
 size_t blinkish_vector_length(blinkish_heap *heap, const void *vector);
+CCGC_API
 void *blinkish_vector_get(blinkish_heap *heap, const void *vector, size_t i);
+CCGC_API
 ccgc_status blinkish_vector_set(blinkish_heap *heap, void *vector, size_t i,
                                 void *value);
+CCGC_API
 ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
                                    void *value);
 /* Removes element i, shifting the rest down. */
+CCGC_API
 ccgc_status blinkish_vector_remove(blinkish_heap *heap, void *vector, size_t i);
 /* Removes the first element equal to value; returns true if found. */
+CCGC_API
 bool blinkish_vector_remove_value(blinkish_heap *heap, void *vector,
                                   void *value);
 
@@ -213,16 +238,22 @@ bool blinkish_vector_remove_value(blinkish_heap *heap, void *vector,
  * While incremental or concurrent marking runs, a store runs the write
  * barrier on key and value: both survive that cycle (floating garbage).
  * Storing a key again replaces its value. */
+CCGC_API
 void *blinkish_weak_map_new(blinkish_heap *heap);
+CCGC_API
 ccgc_status blinkish_weak_map_set(blinkish_heap *heap, void *map, void *key,
                                   void *value);
 /* The value of key, or NULL if key is absent (or mapped to NULL). */
+CCGC_API
 void *blinkish_weak_map_get(blinkish_heap *heap, const void *map,
                             const void *key);
+CCGC_API
 bool blinkish_weak_map_has(blinkish_heap *heap, const void *map,
                            const void *key);
 /* Removes key's entry; returns true if there was one. */
+CCGC_API
 bool blinkish_weak_map_delete(blinkish_heap *heap, void *map, const void *key);
+CCGC_API
 size_t blinkish_weak_map_size(blinkish_heap *heap, const void *map);
 
 /* A map with external values (the bridge's): values are opaque to this heap.
@@ -247,16 +278,22 @@ typedef struct blinkish_external_value_ops {
    * one. Must not write, may run on marker threads. */
   void (*prefetch)(const void *value, void *data);
 } blinkish_external_value_ops;
+CCGC_API
 void *blinkish_weak_map_new_external(blinkish_heap *heap,
                                      const blinkish_external_value_ops *ops,
                                      void *data);
 
 /* HeapWeakSet: a set of weakly held keys. */
+CCGC_API
 void *blinkish_weak_set_new(blinkish_heap *heap);
+CCGC_API
 ccgc_status blinkish_weak_set_add(blinkish_heap *heap, void *set, void *key);
+CCGC_API
 bool blinkish_weak_set_has(blinkish_heap *heap, const void *set,
                            const void *key);
+CCGC_API
 bool blinkish_weak_set_delete(blinkish_heap *heap, void *set, const void *key);
+CCGC_API
 size_t blinkish_weak_set_size(blinkish_heap *heap, const void *set);
 
 /* --- Pre-finalizers -------------------------------------------------------------
@@ -271,18 +308,21 @@ size_t blinkish_weak_set_size(blinkish_heap *heap, const void *set);
  *  - must not resurrect: a dead object stored into a survivor, a weak
  *    collection or a persistent is refused (CCGC_E_DEAD_OBJECT).
  * Registering from a pre-finalizer or finalizer is refused. */
+CCGC_API
 ccgc_status blinkish_register_prefinalizer(blinkish_heap *heap, void *object,
                                            blinkish_prefinalizer_fn fn);
 
 /* --- Wrappable objects (used by bridge/) ------------------------------------
  * The slot is opaque to this heap; hooks installed by the bridge trace it and
  * release it when the object dies (before its finalizer runs). */
+CCGC_API
 void **blinkish_wrappable_slot(blinkish_heap *heap, void *object);
 typedef void (*blinkish_wrappable_trace_fn)(ccgc_visitor *visitor,
                                             void *object, void *slot_value,
                                             void *data);
 typedef void (*blinkish_wrappable_release_fn)(void *object, void *slot_value,
                                               void *data);
+CCGC_API
 void blinkish_heap_set_wrappable_hooks(blinkish_heap *heap,
                                        blinkish_wrappable_trace_fn trace,
                                        blinkish_wrappable_release_fn release,
@@ -290,11 +330,16 @@ void blinkish_heap_set_wrappable_hooks(blinkish_heap *heap,
 
 /* --- Introspection --------------------------------------------------------- */
 /* True if p is the payload address of a live object of this heap. */
+CCGC_API
 bool blinkish_is_object(blinkish_heap *heap, const void *p);
+CCGC_API
 const char *blinkish_type_name(blinkish_heap *heap, const void *object);
+CCGC_API
 blinkish_type_id blinkish_type_of(blinkish_heap *heap, const void *object);
+CCGC_API
 size_t blinkish_object_size(blinkish_heap *heap, const void *object);
 /* True while finalizers run (stores are illegal then). */
+CCGC_API
 bool blinkish_in_finalization(blinkish_heap *heap);
 
 #endif /* BLINKISH_H */

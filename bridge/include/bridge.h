@@ -49,6 +49,7 @@
 #define BRIDGE_H
 
 #include "blinkish.h"
+#include "ccgc-export.h"
 #include "ccgc.h"
 #include "v8ish.h"
 
@@ -60,32 +61,45 @@ typedef enum bridge_mode {
 typedef struct bridge bridge;
 typedef struct bridge_script_ref bridge_script_ref;
 
+CCGC_API
 bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
                    blinkish_heap *dom, bridge_mode mode);
+CCGC_API
 void bridge_free(bridge *bridge);
+CCGC_API
 bridge_mode bridge_get_mode(const bridge *bridge);
+CCGC_API
 const char *bridge_mode_name(bridge_mode mode);
 
 /* The wrapper of a wrappable DOM object, created on first use with the DOM
  * type's name as its class name. Empty local + error for a foreign pointer or
  * a type that is not wrappable. */
+CCGC_API
 v8ish_local bridge_wrap(bridge *bridge, void *dom_object);
 /* The wrapper if one exists, else an empty local. */
+CCGC_API
 v8ish_local bridge_wrapper_of(bridge *bridge, void *dom_object);
 /* Associates an existing wrapper object (v8ish_wrapper_new) with a DOM object.
  * CCGC_E_WRAPPER_CONFLICT if either side is already paired with another. */
+CCGC_API
 ccgc_status bridge_attach_wrapper(bridge *bridge, void *dom_object,
                                   v8ish_local wrapper);
 /* The DOM object of a wrapper, or NULL. */
+CCGC_API
 void *bridge_unwrap(bridge *bridge, v8ish_local wrapper);
 
+CCGC_API
 bridge_script_ref *bridge_script_ref_new(bridge *bridge, v8ish_local value);
+CCGC_API
 void bridge_script_ref_set(bridge *bridge, bridge_script_ref *ref,
                            v8ish_local value);
+CCGC_API
 v8ish_local bridge_script_ref_get(bridge *bridge, const bridge_script_ref *ref);
+CCGC_API
 void bridge_script_ref_free(bridge *bridge, bridge_script_ref *ref);
 /* For a DOM trace callback: reports the reference as a CCGC_EDGE_TRACED edge
  * (unified mode); does nothing in baseline mode, where it is a root. */
+CCGC_API
 void bridge_trace_script_ref(ccgc_visitor *visitor,
                              const bridge_script_ref *ref, const char *name);
 
@@ -94,10 +108,13 @@ void bridge_trace_script_ref(ccgc_visitor *visitor,
  * values are script values: the value lives while its key does (unified
  * mode), a pair across the two heaps. blinkish_weak_map_has/_delete/_size
  * work on it as on any DOM weak map. */
+CCGC_API
 void *bridge_weak_map_new(bridge *bridge);
+CCGC_API
 ccgc_status bridge_weak_map_set(bridge *bridge, void *map, void *key,
                                 v8ish_local value);
 /* The value of key, or an empty local. */
+CCGC_API
 v8ish_local bridge_weak_map_get(bridge *bridge, const void *map,
                                 const void *key);
 

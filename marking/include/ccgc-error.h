@@ -19,6 +19,8 @@
 
 #include <stdarg.h>
 
+#include "ccgc-export.h"
+
 typedef enum ccgc_status {
   CCGC_OK = 0,
   CCGC_E_INVALID_ARGUMENT,  /* NULL where an object is required, bad option  */
@@ -60,10 +62,12 @@ typedef struct ccgc_error_sink {
   unsigned long count;        /* errors reported since creation */
 } ccgc_error_sink;
 
+CCGC_API
 const char *ccgc_status_name(ccgc_status status);
 
 /* Records a recoverable error: stored in sink->last, returned code. Does not
  * call the handler. */
+CCGC_API
 ccgc_status ccgc_error_set(ccgc_error_sink *sink, ccgc_status code,
                            const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -72,18 +76,23 @@ ccgc_status ccgc_error_set(ccgc_error_sink *sink, ccgc_status code,
  * abort). Returns the code if the handler returned. check is the tag of the
  * rule broken (docs/invariants.md); the library calls it through
  * CCGC_MISUSE. ccgc_error_misuse is the same without a tag. */
+CCGC_API
 ccgc_status ccgc_error_refuse(ccgc_error_sink *sink, ccgc_status code,
                               const char *check, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+CCGC_API
 ccgc_status ccgc_error_misuse(ccgc_error_sink *sink, ccgc_status code,
                               const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+CCGC_API
 void ccgc_error_sink_init(ccgc_error_sink *sink);
+CCGC_API
 void ccgc_error_clear(ccgc_error_sink *sink);
 
 /* The default handler: prints "ccgc: <message> (<status>; <check>)" to
  * stderr and aborts. */
+CCGC_API
 void ccgc_error_abort_handler(const ccgc_error *error, void *data);
 
 #endif /* CCGC_ERROR_H */

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 
+#include "ccgc-export.h"
 #include "ccgc.h"
 
 typedef struct ccgc_event_listener {
@@ -61,21 +62,25 @@ typedef struct ccgc_event_listener {
  * move (an old object, an object of a heap without a young generation, a
  * young large object promoted in place), or NULL if it died in this minor
  * collection. Outside minor_done, address itself. */
+CCGC_API
 void *ccgc_collector_relocated(ccgc_collector *collector, const void *address);
 
 /* Adds a listener; the same (listener, data) pair may be added once.
  * CCGC_E_IN_COLLECTION inside a collection, CCGC_E_INVALID_ARGUMENT for a
  * NULL listener or a pair already added, CCGC_E_OUT_OF_MEMORY. */
+CCGC_API
 ccgc_status ccgc_collector_add_listener(ccgc_collector *collector,
                                         const ccgc_event_listener *listener,
                                         void *data);
 /* Removes a pair added before; false if it was not there. Not from inside a
  * callback of the same collector. */
+CCGC_API
 bool ccgc_collector_remove_listener(ccgc_collector *collector,
                                     const ccgc_event_listener *listener,
                                     void *data);
 /* The data of the first pair added with this listener, or NULL: how a
  * library that adds one listener per collector finds its own state. */
+CCGC_API
 void *ccgc_collector_listener_data(const ccgc_collector *collector,
                                    const ccgc_event_listener *listener);
 

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ccgc-export.h"
 #include "ccgc.h"
 
 /* A shape protocol that protects nothing: the marker reads objects
@@ -28,6 +29,7 @@
 
 /* Turns the write barrier's slow path into a no-op, so that incremental and
  * concurrent marking lose objects. */
+CCGC_API
 void ccgc_collector_disable_barrier(ccgc_collector *collector, bool disabled);
 
 /* Called on a marker thread at a heap's snapshot point, to force
@@ -36,6 +38,7 @@ void ccgc_collector_disable_barrier(ccgc_collector *collector, bool disabled);
  * describes and before its grey->black CAS; for other heaps the marker calls
  * it before its CAS. Under CCGC_SHAPE_LOCK the hook runs with the object's
  * lock held. NULL removes the hook. */
+CCGC_API
 void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
                                       void (*hook)(void *object, void *data),
                                       void *data);
@@ -43,16 +46,19 @@ void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
 /* If nonzero, every incremental step visits at most this many objects and
  * ignores time budgets: reproducible schedules for tests and stress. 0 (the
  * default) goes back to time budgets. */
+CCGC_API
 void ccgc_collector_set_step_objects(ccgc_collector *collector,
                                      size_t objects);
 
 /* Minor collections ignore the remembered set (the old-to-young slots the
  * barrier recorded), so a young object referenced only from an old one is
  * lost: the stress driver then fails. */
+CCGC_API
 void ccgc_collector_disable_remembered_set(ccgc_collector *collector,
                                            bool disabled);
 /* Minor collections ignore traced references (held by DOM objects) as roots,
  * so a young wrapper held only by its DOM object is lost. */
+CCGC_API
 void ccgc_collector_drop_traced_roots(ccgc_collector *collector, bool dropped);
 /* Parallel scavenges (scavenger_threads > 0) install an evacuated object's
  * forwarding word with a plain store after a pause, instead of a

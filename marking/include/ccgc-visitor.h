@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include "ccgc-export.h"
+
 typedef enum ccgc_edge_kind {
   CCGC_EDGE_ROOT,      /* from a root set (name: "handle scope", "persistent") */
   CCGC_EDGE_FIELD,     /* a named in-object field or member                     */
@@ -45,6 +47,7 @@ static inline ccgc_edge ccgc_edge_indexed(size_t index) {
   return edge;
 }
 
+CCGC_API
 const char *ccgc_edge_kind_name(ccgc_edge_kind kind);
 
 typedef struct ccgc_visitor ccgc_visitor;

@@ -51,6 +51,7 @@
 #include <stdio.h>
 
 #include "ccgc-error.h"
+#include "ccgc-export.h"
 #include "ccgc-visitor.h"
 
 typedef struct ccgc_collector ccgc_collector;
@@ -69,6 +70,7 @@ typedef enum ccgc_gc_reason {
   CCGC_REASON_COUNT
 } ccgc_gc_reason;
 
+CCGC_API
 const char *ccgc_gc_reason_name(ccgc_gc_reason reason);
 
 typedef enum ccgc_gc_state {
@@ -78,6 +80,7 @@ typedef enum ccgc_gc_state {
   CCGC_STATE_SWEEPING,     /* heaps reclaim                                */
 } ccgc_gc_state;
 
+CCGC_API
 const char *ccgc_gc_state_name(ccgc_gc_state state);
 
 /* How concurrent markers and the mutator's unsafe shape changes (double
@@ -93,6 +96,7 @@ typedef enum ccgc_shape_protocol {
   /* (2 is CCGC_SHAPE_UNPROTECTED, a testing switch: ccgc-testing.h) */
 } ccgc_shape_protocol;
 
+CCGC_API
 const char *ccgc_shape_protocol_name(ccgc_shape_protocol protocol);
 
 typedef struct ccgc_collector_options {
@@ -157,19 +161,23 @@ typedef struct ccgc_cycle_stats {
  * or if memory is short; it then prints why to stderr, as the default error
  * handler would ("ccgc: ccgc_collector_new: ... (invalid argument;
  * .api.argument)"), since there is no collector to record it in. */
+CCGC_API
 ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options);
 /* Frees the collector. All heaps must have been freed (detached) first. */
+CCGC_API
 void ccgc_collector_free(ccgc_collector *collector);
 /* The calling thread becomes the collector's owner: the only thread whose
  * calls are accepted from now on. A hand-over: the previous owner must have
  * made its last call before, and the host orders the two (a mutex, a
  * thread's creation or join). Not from a callback of the collector, nor on
  * a marker thread. */
+CCGC_API
 ccgc_status ccgc_collector_take_ownership(ccgc_collector *collector);
 
 /* Runs one full stop-the-world collection of every attached heap. Returns
  * CCGC_E_IN_COLLECTION (recorded) if called from inside a collection or a
  * callback of the collector (a finalizer, a walk, a heap's teardown). */
+CCGC_API
 ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason);
 
 /* --- Minor collections ---------------------------------------------------
@@ -201,15 +209,20 @@ typedef struct ccgc_minor_stats {
   size_t committed_before, committed_after; /* every heap, bytes          */
 } ccgc_minor_stats;
 
+CCGC_API
 ccgc_status ccgc_collect_minor(ccgc_collector *collector,
                                ccgc_gc_reason reason);
 /* A heap's nursery is full: the next safepoint runs a minor collection
  * (unless a full collection was requested too). */
+CCGC_API
 void ccgc_collector_request_minor(ccgc_collector *collector);
+CCGC_API
 const ccgc_minor_stats *ccgc_collector_last_minor(const ccgc_collector *c);
+CCGC_API
 unsigned long ccgc_collector_minor_count(const ccgc_collector *collector);
 /* Formats the V8-style trace line of a minor collection ("Scavenge ...")
  * into buf (no newline). */
+CCGC_API
 size_t ccgc_format_minor_trace_line(const ccgc_collector *collector,
                                     const ccgc_minor_stats *stats, char *buf,
                                     size_t size);
@@ -222,26 +235,35 @@ size_t ccgc_format_minor_trace_line(const ccgc_collector *collector,
  *                                             roots, drains, ephemerons, weak
  *                                             processing, reclamation
  * ccgc_collect during marking finishes the cycle. */
+CCGC_API
 ccgc_status ccgc_incremental_start(ccgc_collector *collector,
                                    ccgc_gc_reason reason);
 /* Marks for at most budget_ms. Returns true when no marking work is left (the
  * host should finish soon). False when no cycle runs. */
+CCGC_API
 bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms);
+CCGC_API
 ccgc_status ccgc_incremental_finish(ccgc_collector *collector);
 /* The host is idle for idle_ms: mark until then; finish the cycle if marking
  * is done and the estimated pause fits. Returns true if a cycle finished. */
+CCGC_API
 bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms);
+CCGC_API
 ccgc_gc_state ccgc_collector_state(const ccgc_collector *collector);
 /* Durations (ms) of the incremental steps of the last finished cycle. */
+CCGC_API
 const double *ccgc_collector_last_steps(const ccgc_collector *collector,
                                         size_t *count);
 /* The collector's monotonic clock, in milliseconds. */
+CCGC_API
 double ccgc_time_ms(void);
 
 /* Selects the shape-change protocol for the next cycles. Only between cycles
  * (CCGC_E_IN_COLLECTION while one runs). */
+CCGC_API
 ccgc_status ccgc_collector_set_shape_protocol(ccgc_collector *collector,
                                               ccgc_shape_protocol protocol);
+CCGC_API
 ccgc_shape_protocol ccgc_collector_shape_protocol(
     const ccgc_collector *collector);
 /* Replaces the marker threads (0 to 8; anything else is misuse,
@@ -249,30 +271,43 @@ ccgc_shape_protocol ccgc_collector_shape_protocol(
  * incrementally only and then concurrently (benchmarks).
  * CCGC_E_IN_COLLECTION while a cycle runs; CCGC_E_OUT_OF_MEMORY (recorded)
  * if fewer threads could start. */
+CCGC_API
 ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,
                                               int threads);
 
 /* A heap crossed its soft limit: the next safepoint collects. */
+CCGC_API
 void ccgc_collector_request_gc(ccgc_collector *collector, ccgc_gc_reason reason);
+CCGC_API
 bool ccgc_collector_gc_requested(const ccgc_collector *collector);
 /* Runs a requested collection, if any. Returns true if one ran. */
+CCGC_API
 bool ccgc_collector_safepoint(ccgc_collector *collector);
 
+CCGC_API
 bool ccgc_collector_in_collection(const ccgc_collector *collector);
+CCGC_API
 const ccgc_cycle_stats *ccgc_collector_last_cycle(const ccgc_collector *c);
+CCGC_API
 unsigned long ccgc_collector_cycle_count(const ccgc_collector *collector);
 
+CCGC_API
 void ccgc_collector_set_verify(ccgc_collector *collector, bool verify);
+CCGC_API
 void ccgc_collector_set_trace_gc(ccgc_collector *collector, FILE *out,
                                  bool verbose);
 /* Formats the V8-style trace line of a cycle into buf (no newline). */
+CCGC_API
 size_t ccgc_format_trace_line(const ccgc_collector *collector,
                               const ccgc_cycle_stats *stats, char *buf,
                               size_t size);
 
 /* Errors: the last recoverable error, and the handler for misuse. */
+CCGC_API
 const ccgc_error *ccgc_collector_last_error(const ccgc_collector *collector);
+CCGC_API
 void ccgc_collector_clear_error(ccgc_collector *collector);
+CCGC_API
 void ccgc_collector_set_error_handler(ccgc_collector *collector,
                                       ccgc_error_handler handler, void *data);
 
@@ -287,14 +322,19 @@ typedef struct ccgc_verify_report {
  * is an allocated object of a registered page (.inv.reachable-allocated) and
  * every weak slot is NULL or points to an allocated object. Returns true when
  * nothing is wrong. */
+CCGC_API
 bool ccgc_collector_verify_heap(ccgc_collector *collector,
                                 ccgc_verify_report *report);
 /* The result of the marking verifier of the last collection (run when
  * verification is on): reachable => black, no black -> white edge. */
+CCGC_API
 const ccgc_verify_report *ccgc_collector_last_verify(const ccgc_collector *c);
 
+CCGC_API
 int ccgc_collector_heap_count(const ccgc_collector *collector);
+CCGC_API
 const char *ccgc_collector_heap_name(const ccgc_collector *collector, int id);
+CCGC_API
 void ccgc_collector_heap_stats(ccgc_collector *collector, int heap_id,
                                ccgc_heap_stats *out);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ccgc-test.h"
+#include "ccgc-version.h"
 #include "run-command.h"
 
 START_TEST(help_lists_the_commands_and_unknown_ones_fail) {
@@ -133,6 +134,17 @@ static void remove_dir(const char *dir) {
   "^\\[\\d+:0x[0-9a-f]+\\] +\\d+ ms: Mark-Sweep script [0-9.]+ \\([0-9.]+\\) -> "     \
   "[0-9.]+ \\([0-9.]+\\) MB, dom [0-9.]+ \\([0-9.]+\\) -> [0-9.]+ \\([0-9.]+\\) MB, " \
   "[0-9.]+ / [0-9.]+ ms \\(average mu = [0-9.]+, current mu = [0-9.]+\\) host request;$"
+
+/* The version the command was built with, which is the library's: the
+ * same string as the header's (ccgc-version.h, from the project's VERSION). */
+START_TEST(version_prints_the_library_version) {
+  command_result result = run_ccgc("--version");
+  ck_assert_int_eq(result.exit_code, 0);
+  ck_assert_str_eq(result.out, "ccgc " CCGC_VERSION_STRING "\n");
+  ck_assert_str_eq(ccgc_version(), CCGC_VERSION_STRING);
+  command_result_free(&result);
+}
+END_TEST
 
 START_TEST(demo_prints_trace_lines_and_draws_both_heaps) {
   char *dir = make_temp_dir();
@@ -320,6 +332,7 @@ int main(void) {
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, help_lists_the_commands_and_unknown_ones_fail);
+  tcase_add_test(tc, version_prints_the_library_version);
   tcase_add_test(tc, demo_prints_trace_lines_and_draws_both_heaps);
   tcase_add_test(tc, demo_all_draws_the_internals);
   tcase_add_test(tc, baseline_demo_shows_the_leak);

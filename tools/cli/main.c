@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ccgc-version.h"
 #include "cli-options.h"
 #include "commands.h"
 
@@ -32,7 +33,8 @@ static const command commands[] = {
 
 static void usage(FILE *out) {
   fputs("usage: ccgc COMMAND [OPTIONS]\n"
-        "       ccgc help [COMMAND]\n\n"
+        "       ccgc help [COMMAND]\n"
+        "       ccgc --version\n\n"
         "ccgc is a cross-component garbage collector: one tri-color marker for a\n"
         "script heap and a DOM heap whose objects reference each other.\n\n"
         "commands:\n",
@@ -68,6 +70,10 @@ int main(int argc, char **argv) {
       return cli_check_stdout("ccgc") && !code ? 1 : code;
     }
     usage(stdout);
+    return cli_check_stdout("ccgc");
+  }
+  if (!strcmp(name, "--version")) {
+    printf("ccgc %s\n", ccgc_version());
     return cli_check_stdout("ccgc");
   }
   const command *chosen = find(name);

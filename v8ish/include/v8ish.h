@@ -48,6 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ccgc-export.h"
 #include "ccgc-heap-options.h"
 #include "ccgc.h"
 
@@ -107,17 +108,24 @@ typedef enum v8ish_instance_type {
   V8ISH_TYPE_COUNT
 } v8ish_instance_type;
 
+CCGC_API
 v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
                            const v8ish_heap_options *options);
+CCGC_API
 void v8ish_heap_free(v8ish_heap *heap);
+CCGC_API
 ccgc_collector *v8ish_heap_collector(v8ish_heap *heap);
+CCGC_API
 void v8ish_heap_stats(v8ish_heap *heap, ccgc_heap_stats *out);
 
 /* --- Handles ------------------------------------------------------------ */
+CCGC_API
 void v8ish_handle_scope_open(v8ish_heap *heap, v8ish_handle_scope *scope);
+CCGC_API
 void v8ish_handle_scope_close(v8ish_handle_scope *scope);
 /* Copies value into the scope enclosing `scope` (which must be the innermost
  * open scope) and returns the new handle. */
+CCGC_API
 v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
                                       v8ish_local value);
 
@@ -130,74 +138,114 @@ static inline v8ish_local v8ish_local_empty(void) {
 }
 /* The tagged value behind a handle (0 for an empty one). Valid until the next
  * collection: never keep it across a safepoint. */
+CCGC_API
 v8ish_value v8ish_local_value(v8ish_heap *heap, v8ish_local local);
+CCGC_API
 bool v8ish_same(v8ish_heap *heap, v8ish_local a, v8ish_local b);
 
+CCGC_API
 v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak);
+CCGC_API
 v8ish_local v8ish_global_get(v8ish_heap *heap, v8ish_global global);
+CCGC_API
 void v8ish_global_set(v8ish_heap *heap, v8ish_global global, v8ish_local value);
+CCGC_API
 void v8ish_global_free(v8ish_heap *heap, v8ish_global global);
+CCGC_API
 bool v8ish_global_is_empty_slot(v8ish_heap *heap, v8ish_global global);
 static inline bool v8ish_global_is_null(v8ish_global global) {
   return global.index == 0;
 }
 
+CCGC_API
 v8ish_traced *v8ish_traced_new(v8ish_heap *heap, v8ish_local value);
+CCGC_API
 void v8ish_traced_set(v8ish_heap *heap, v8ish_traced *traced,
                       v8ish_local value);
+CCGC_API
 v8ish_local v8ish_traced_get(v8ish_heap *heap, const v8ish_traced *traced);
 /* The untagged object address the traced reference holds, or NULL: for a
  * holder's trace function to pass to the visitor. */
+CCGC_API
 void *v8ish_traced_target(const v8ish_traced *traced);
+CCGC_API
 void v8ish_traced_free(v8ish_heap *heap, v8ish_traced *traced);
 
 /* --- Values ------------------------------------------------------------- */
+CCGC_API
 v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value); /* small int */
+CCGC_API
 bool v8ish_is_integer(v8ish_heap *heap, v8ish_local value);
+CCGC_API
 intptr_t v8ish_integer_value(v8ish_heap *heap, v8ish_local value);
+CCGC_API
 v8ish_local v8ish_number_new(v8ish_heap *heap, double value); /* boxed */
+CCGC_API
 double v8ish_number_value(v8ish_heap *heap, v8ish_local value);
+CCGC_API
 v8ish_local v8ish_string_new(v8ish_heap *heap, const char *bytes, size_t len);
 /* Copies up to size-1 bytes and a NUL into buf; returns the string length. */
+CCGC_API
 size_t v8ish_string_copy(v8ish_heap *heap, v8ish_local string, char *buf,
                          size_t size);
+CCGC_API
 v8ish_instance_type v8ish_type_of(v8ish_heap *heap, v8ish_local value);
 
 /* --- Objects and properties -------------------------------------------- */
+CCGC_API
 v8ish_local v8ish_object_new(v8ish_heap *heap);
 /* Adds or overwrites a named property. Adding follows (or creates) a hidden
  * class transition: a safe shape change. In-object slots first, then the
  * out-of-object property store. */
+CCGC_API
 ccgc_status v8ish_object_set(v8ish_heap *heap, v8ish_local object,
                              const char *name, v8ish_local value);
+CCGC_API
 v8ish_local v8ish_object_get(v8ish_heap *heap, v8ish_local object,
                              const char *name);
+CCGC_API
 bool v8ish_object_has(v8ish_heap *heap, v8ish_local object, const char *name);
+CCGC_API
 size_t v8ish_object_property_count(v8ish_heap *heap, v8ish_local object);
+CCGC_API
 v8ish_local v8ish_object_class(v8ish_heap *heap, v8ish_local object);
 
 /* --- Arrays -------------------------------------------------------------- */
+CCGC_API
 v8ish_local v8ish_fixed_array_new(v8ish_heap *heap, size_t length);
+CCGC_API
 v8ish_local v8ish_array_new(v8ish_heap *heap); /* growable, like JS Array */
+CCGC_API
 size_t v8ish_array_length(v8ish_heap *heap, v8ish_local array);
+CCGC_API
 v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local array, size_t i);
+CCGC_API
 ccgc_status v8ish_array_set(v8ish_heap *heap, v8ish_local array, size_t i,
                             v8ish_local value);
+CCGC_API
 ccgc_status v8ish_array_push(v8ish_heap *heap, v8ish_local array,
                              v8ish_local value);
+CCGC_API
 v8ish_local v8ish_double_array_new(v8ish_heap *heap, size_t length);
+CCGC_API
 double v8ish_double_array_get(v8ish_heap *heap, v8ish_local array, size_t i);
+CCGC_API
 ccgc_status v8ish_double_array_set(v8ish_heap *heap, v8ish_local array,
                                    size_t i, double value);
 
 /* --- Closures -------------------------------------------------------------- */
+CCGC_API
 v8ish_local v8ish_context_new(v8ish_heap *heap, v8ish_local parent,
                               size_t slot_count);
+CCGC_API
 v8ish_local v8ish_context_get(v8ish_heap *heap, v8ish_local context, size_t i);
+CCGC_API
 ccgc_status v8ish_context_set(v8ish_heap *heap, v8ish_local context, size_t i,
                               v8ish_local value);
+CCGC_API
 v8ish_local v8ish_closure_new(v8ish_heap *heap, v8ish_local context,
                               const char *name);
+CCGC_API
 v8ish_local v8ish_closure_context(v8ish_heap *heap, v8ish_local closure);
 
 /* --- Wrappers ---------------------------------------------------------------
@@ -209,9 +257,12 @@ v8ish_local v8ish_closure_context(v8ish_heap *heap, v8ish_local closure);
  * (.api.one-wrapper): it cannot be re-pointed to another; a pair made by a
  * bridge cannot be undone, nor a paired DOM object given a second wrapper
  * (CCGC_E_WRAPPER_CONFLICT). NULL clears an embedder no bridge paired. */
+CCGC_API
 v8ish_local v8ish_wrapper_new(v8ish_heap *heap, const char *class_name);
+CCGC_API
 ccgc_status v8ish_wrapper_set_embedder(v8ish_heap *heap, v8ish_local wrapper,
                                        void *object);
+CCGC_API
 void *v8ish_wrapper_embedder(v8ish_heap *heap, v8ish_local wrapper);
 
 /* --- Shape changes (docs/shape-changes.md) ---------------------------------
@@ -219,17 +270,21 @@ void *v8ish_wrapper_embedder(v8ish_heap *heap, v8ish_local wrapper);
  * each changes an object's layout in place: */
 /* The property `name` holds a boxed number: store the raw double in the
  * in-object field itself and flip the field to raw in a new hidden class. */
+CCGC_API
 ccgc_status v8ish_object_unbox_double(v8ish_heap *heap, v8ish_local object,
                                       const char *name);
+CCGC_API
 double v8ish_object_get_double(v8ish_heap *heap, v8ish_local object,
                                const char *name);
 /* Removes the first n elements of a fixed array (or an array's store) by
  * moving the object start forward in place; the freed prefix becomes filler.
  * Handles to the array follow it. */
+CCGC_API
 ccgc_status v8ish_array_left_trim(v8ish_heap *heap, v8ish_local array,
                                   size_t n);
 /* Ends slack tracking: the object's unused in-object slots are cut off, the
  * instance size shrinks, the tail becomes filler. */
+CCGC_API
 ccgc_status v8ish_object_shrink_slack(v8ish_heap *heap, v8ish_local object);
 
 /* --- Weak maps and weak sets (docs/script-heap.md, "Weakness") ---------------
@@ -240,28 +295,41 @@ ccgc_status v8ish_object_shrink_slack(v8ish_heap *heap, v8ish_local object);
  * a TypeError). A value is a script value, or an *embedder value*: the
  * address of an object of another heap of the collector (a DOM object), so a
  * pair can have its key in the script heap and its value in the DOM heap. */
+CCGC_API
 v8ish_local v8ish_weak_map_new(v8ish_heap *heap);
+CCGC_API
 ccgc_status v8ish_weak_map_set(v8ish_heap *heap, v8ish_local map,
                                v8ish_local key, v8ish_local value);
+CCGC_API
 ccgc_status v8ish_weak_map_set_embedder(v8ish_heap *heap, v8ish_local map,
                                         v8ish_local key, void *object);
 /* The script value for key; empty if absent or if the value is an embedder
  * value. */
+CCGC_API
 v8ish_local v8ish_weak_map_get(v8ish_heap *heap, v8ish_local map,
                                v8ish_local key);
 /* The embedder value for key, or NULL. */
+CCGC_API
 void *v8ish_weak_map_get_embedder(v8ish_heap *heap, v8ish_local map,
                                   v8ish_local key);
+CCGC_API
 bool v8ish_weak_map_has(v8ish_heap *heap, v8ish_local map, v8ish_local key);
+CCGC_API
 bool v8ish_weak_map_delete(v8ish_heap *heap, v8ish_local map, v8ish_local key);
 /* Entries, including ones whose key is unreachable but not yet collected. */
+CCGC_API
 size_t v8ish_weak_map_size(v8ish_heap *heap, v8ish_local map);
 
+CCGC_API
 v8ish_local v8ish_weak_set_new(v8ish_heap *heap);
+CCGC_API
 ccgc_status v8ish_weak_set_add(v8ish_heap *heap, v8ish_local set,
                                v8ish_local key);
+CCGC_API
 bool v8ish_weak_set_has(v8ish_heap *heap, v8ish_local set, v8ish_local key);
+CCGC_API
 bool v8ish_weak_set_delete(v8ish_heap *heap, v8ish_local set, v8ish_local key);
+CCGC_API
 size_t v8ish_weak_set_size(v8ish_heap *heap, v8ish_local set);
 
 /* --- Finalization and weak callbacks ---------------------------------------------
@@ -275,21 +343,25 @@ size_t v8ish_weak_set_size(v8ish_heap *heap, v8ish_local set);
  * registry; target and token are weak. A dead registry calls nothing. */
 typedef void (*v8ish_finalization_fn)(v8ish_heap *heap, v8ish_local held,
                                       void *data);
+CCGC_API
 v8ish_local v8ish_finalization_registry_new(v8ish_heap *heap,
                                             v8ish_finalization_fn callback,
                                             void *data);
 /* token may be empty (no unregistration). target must be an object and not
  * the same as held (CCGC_E_INVALID_ARGUMENT, as JS). */
+CCGC_API
 ccgc_status v8ish_finalization_registry_register(v8ish_heap *heap,
                                                  v8ish_local registry,
                                                  v8ish_local target,
                                                  v8ish_local held,
                                                  v8ish_local token);
 /* Removes every registration made with token; returns how many. */
+CCGC_API
 size_t v8ish_finalization_registry_unregister(v8ish_heap *heap,
                                               v8ish_local registry,
                                               v8ish_local token);
 /* Registrations whose target has not died yet. */
+CCGC_API
 size_t v8ish_finalization_registry_size(v8ish_heap *heap, v8ish_local registry);
 
 /* Makes a global handle weak with a callback (V8's SetWeak): when its target
@@ -298,6 +370,7 @@ size_t v8ish_finalization_registry_size(v8ish_heap *heap, v8ish_local registry);
  * allocated: the callback (or the host) frees it. */
 typedef void (*v8ish_weak_callback_fn)(v8ish_heap *heap, v8ish_global global,
                                        void *data);
+CCGC_API
 ccgc_status v8ish_global_set_weak_callback(v8ish_heap *heap,
                                            v8ish_global global,
                                            v8ish_weak_callback_fn callback,
@@ -314,14 +387,17 @@ ccgc_status v8ish_global_set_weak_callback(v8ish_heap *heap,
  * DOM heap's liveness queries), never call the heaps. NULL removes it. */
 typedef bool (*v8ish_droppable_fn)(v8ish_heap *heap, const v8ish_traced *traced,
                                    void *data);
+CCGC_API
 ccgc_status v8ish_heap_set_droppable_handler(v8ish_heap *heap,
                                              v8ish_droppable_fn handler,
                                              void *data);
 
 /* --- Introspection ------------------------------------------------------------ */
+CCGC_API
 const char *v8ish_type_name(v8ish_heap *heap, v8ish_local value);
 /* The untagged object address behind a handle, or NULL for an integer: for
  * probes and tools that key on addresses. Valid until the next collection. */
+CCGC_API
 void *v8ish_object_address(v8ish_heap *heap, v8ish_local value);
 
 #endif /* V8ISH_H */

@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ccgc-export.h"
+
 typedef struct ccgc_accounting ccgc_accounting;
 typedef uint32_t ccgc_category;
 
@@ -44,29 +46,39 @@ typedef enum ccgc_report_format {
 
 /* capacity: how many categories the table can hold, "other" included (at
  * least 1). */
+CCGC_API
 ccgc_accounting *ccgc_accounting_new(size_t capacity);
+CCGC_API
 void ccgc_accounting_free(ccgc_accounting *accounting);
 /* The category of that name, created if new; CCGC_CATEGORY_OTHER when the
  * table is full or name is NULL/empty. Takes a lock: call once and keep the
  * id. */
+CCGC_API
 ccgc_category ccgc_accounting_category(ccgc_accounting *accounting,
                                        const char *name);
 /* The id of an existing category, or CCGC_CATEGORY_OTHER. */
+CCGC_API
 ccgc_category ccgc_accounting_find(ccgc_accounting *accounting,
                                    const char *name);
+CCGC_API
 size_t ccgc_accounting_category_count(const ccgc_accounting *accounting);
 /* Lock-free, any thread. */
+CCGC_API
 void ccgc_accounting_add(ccgc_accounting *accounting, ccgc_category category,
                          int64_t bytes, int64_t count);
+CCGC_API
 void ccgc_accounting_set(ccgc_accounting *accounting, ccgc_category category,
                          int64_t bytes, int64_t count);
 /* Fills stats for category (name stays valid while accounting lives). */
+CCGC_API
 bool ccgc_accounting_get(const ccgc_accounting *accounting,
                          ccgc_category category, ccgc_category_stats *stats);
+CCGC_API
 int64_t ccgc_accounting_total_bytes(const ccgc_accounting *accounting);
 /* Writes a report: a human table, JSON ({"categories":[...],"total":{...}})
  * or CSV (header category,bytes,count,peak_bytes,allocations). Categories
  * in creation order; "other" first. Returns 0, or -1 on a write error. */
+CCGC_API
 int ccgc_accounting_write(const ccgc_accounting *accounting, FILE *out,
                           ccgc_report_format format);
 

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "ccgc-export.h"
 #include "ccgc.h"
 
 /* Public, heap-agnostic view of every heap. Must not be called during a
@@ -39,12 +40,14 @@ typedef struct ccgc_walk_callbacks {
   void *data;
 } ccgc_walk_callbacks;
 
+CCGC_API
 ccgc_status ccgc_collector_walk(ccgc_collector *collector,
                                 const ccgc_walk_callbacks *callbacks);
 /* Information on one object, or CCGC_E_FOREIGN_POINTER (recorded, info
  * untouched) unless address is the start of a live object of a heap of
  * collector: an interior pointer, free space or a reclaimed object is
  * refused, never decoded (.api.valid-object). */
+CCGC_API
 ccgc_status ccgc_collector_object_info(ccgc_collector *collector,
                                        const void *address,
                                        ccgc_object_info *info);

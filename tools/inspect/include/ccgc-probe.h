@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ccgc-export.h"
 #include "ccgc.h"
 
 typedef struct ccgc_probe ccgc_probe;
@@ -30,13 +31,18 @@ typedef struct ccgc_probe ccgc_probe;
  * the collector's probe table: freed twice or used after free (by any call
  * below) it is reported as misuse (CCGC_E_DEAD_HANDLE, .api.live-handle)
  * and the call returns false / NULL. */
+CCGC_API
 ccgc_probe *ccgc_probe_new(ccgc_collector *collector, void *address,
                            const char *label);
 /* True once a collection found the object dead. */
+CCGC_API
 bool ccgc_probe_collected(const ccgc_probe *probe);
+CCGC_API
 const char *ccgc_probe_label(const ccgc_probe *probe);
+CCGC_API
 void *ccgc_probe_address(const ccgc_probe *probe); /* NULL once collected */
 /* Probes the host does not free are freed by ccgc_collector_free. */
+CCGC_API
 void ccgc_probe_free(ccgc_collector *collector, ccgc_probe *probe);
 
 /* One hop of a retaining path: the edge that leads *to* object. */
@@ -58,16 +64,20 @@ typedef struct ccgc_path {
  * ephemerons followed once their key is reached, weak edges never). Returns
  * CCGC_OK and fills path, CCGC_E_FOREIGN_POINTER, or CCGC_E_INVALID_ARGUMENT
  * when the target is unreachable (path->length == 0). */
+CCGC_API
 ccgc_status ccgc_retaining_path(ccgc_collector *collector, void *target,
                                 ccgc_path *path);
+CCGC_API
 void ccgc_path_free(ccgc_path *path);
 /* Text, one hop per line:
  *   root (global handle) -> Closure 0x5555...
  *   --property 'listener'--> EventListener 0x...
  * Returns a string the caller frees with free(). */
+CCGC_API
 char *ccgc_path_format(const ccgc_path *path);
 /* ccgc_retaining_path + ccgc_path_format for a probe's object; a collected
  * probe's explanation says so. Caller frees with free(). */
+CCGC_API
 char *ccgc_probe_explain(ccgc_collector *collector, const ccgc_probe *probe);
 
 /* The retained size of object: its own size plus that of every object it
@@ -78,6 +88,7 @@ char *ccgc_probe_explain(ccgc_collector *collector, const ccgc_probe *probe);
  * may be NULL. CCGC_OK; CCGC_E_FOREIGN_POINTER if no heap owns object;
  * CCGC_E_INVALID_ARGUMENT (zeros) if object is unreachable;
  * CCGC_E_IN_COLLECTION inside a collection. */
+CCGC_API
 ccgc_status ccgc_retained_size(ccgc_collector *collector, void *object,
                                size_t *bytes, size_t *objects);
 
