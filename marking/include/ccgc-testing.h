@@ -65,6 +65,7 @@ void ccgc_collector_drop_traced_roots(ccgc_collector *collector, bool dropped);
  * compare-and-swap: two threads that reach one object both copy it, and its
  * referrers end up split between two copies (the object's identity is
  * lost). No effect on a scavenge that runs on the owner thread alone. */
+CCGC_API
 void ccgc_collector_plain_forwarding(ccgc_collector *collector, bool plain);
 
 #endif /* CCGC_TESTING_H */
