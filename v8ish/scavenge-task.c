@@ -364,9 +364,9 @@ void scavenge_drain_parallel(scavenge_task *task) {
     if (flush_deferred(task)) continue; /* it may have pushed work */
     atomic_fetch_sub(&s->active, 1);
     for (;;) {
-      if (atomic_load(&s->active) == 0) return;
+      if (scavenge_phase_closed(&s->active)) return;
       if (!ccgc_worklist_is_empty(&s->work)) {
-        atomic_fetch_add(&s->active, 1);
+        if (!scavenge_phase_join(&s->active)) return;
         if (ccgc_worklist_pop(&task->work, &object)) {
           scan_object(task, object);
           break;
@@ -442,19 +442,51 @@ void scavenge_walk_pages(scavenge_task *task) {
   }
 }
 
-void scavenge_walk_and_wait(scavenge_task *task) {
+/* --- phases that helpers join late ------------------------------------------- */
+
+/* A phase's counter: the tasks in it, or SCAVENGE_PHASE_CLOSED once none is
+ * left. The owner starts in both phases; a helper joins when it first runs,
+ * unless the phase closed already, so a helper the system has not scheduled
+ * yet never holds up the owner (V8's jobs join the same way). */
+bool scavenge_phase_join(atomic_uint *phase) {
+  unsigned tasks = atomic_load(phase);
+  do {
+    if (tasks & SCAVENGE_PHASE_CLOSED) return false;
+  } while (!atomic_compare_exchange_weak(phase, &tasks, tasks + 1));
+  return true;
+}
+
+/* True once the phase is closed: it closes when a task finds it empty. */
+bool scavenge_phase_closed(atomic_uint *phase) {
+  unsigned tasks = atomic_load(phase);
+  for (;;) {
+    if (tasks & SCAVENGE_PHASE_CLOSED) return true;
+    if (tasks != 0) return false;
+    if (atomic_compare_exchange_weak(phase, &tasks, SCAVENGE_PHASE_CLOSED))
+      return true;
+  }
+}
+
+/* The owner (joined) or a helper (joins now, or skips a closed walk). */
+void scavenge_walk_and_wait(scavenge_task *task, bool joined) {
   scavenger *s = task->s;
+  if (!joined && !scavenge_phase_join(&s->walking)) return;
   scavenge_walk_pages(task);
   /* .inv.remembered-walk-first: the scans that record slots (those of
    * promoted objects) start when every set has been walked, so no set is
-   * written while a task walks it. */
+   * written while a task walks it. A helper that joins after the walk
+   * closed walks nothing. */
   atomic_fetch_sub(&s->walking, 1);
-  while (atomic_load(&s->walking) != 0) sched_yield();
+  while (!scavenge_phase_closed(&s->walking)) sched_yield();
 }
 
 void scavenge_helper(void *data, unsigned index) {
   scavenger *s = data;
   scavenge_task *task = &s->tasks[index];
-  scavenge_walk_and_wait(task);
+  /* Active first: a walk evacuates objects onto this task's worklist, so
+   * the drain must not close while the task walks. Closed already: the
+   * scavenge is past this helper. */
+  if (!scavenge_phase_join(&s->active)) return;
+  scavenge_walk_and_wait(task, false);
   scavenge_drain_parallel(task);
 }

@@ -71,6 +71,8 @@ struct scavenger {
   ccgc_page **pages;
   size_t page_count;
   atomic_size_t next_page;
+  /* Phases (scavenge_phase_join): the threads in them, or
+   * SCAVENGE_PHASE_CLOSED. */
   atomic_uint walking;      /* threads still walking the remembered set */
   atomic_uint active;       /* threads that may still publish work */
   GArray *dropped;          /* traced_slot *: wrappers the handler let go */
@@ -111,8 +113,14 @@ void scavenge_walk_pages(scavenge_task *task);
 /* The parallel phase of one task after its own roots: the remembered
  * pages and the wait for every walker (.inv.remembered-walk-first), then
  * the stealing drain until no task has work (.inv.scavenge-termination). */
-void scavenge_walk_and_wait(scavenge_task *task);
+void scavenge_walk_and_wait(scavenge_task *task, bool joined);
 void scavenge_drain_parallel(scavenge_task *task);
+/* The two phases' counters (s->walking, s->active) start at 1, the owner:
+ * a helper joins each when it starts (false: the phase closed, the
+ * scavenge is past it), so a helper not scheduled yet holds nobody up. */
+#define SCAVENGE_PHASE_CLOSED 0x80000000u
+bool scavenge_phase_join(atomic_uint *phase);
+bool scavenge_phase_closed(atomic_uint *phase);
 /* The pool's entry for helper `index` (task-pool.h): data is the
  * scavenger. */
 void scavenge_helper(void *data, unsigned index);

@@ -254,11 +254,11 @@ static void evacuate_reachable(scavenger *s, double *roots_end) {
     return;
   }
   ccgc_task_pool *pool = ccgc_collector_scavenge_pool(s->heap->base.collector);
-  atomic_init(&s->walking, s->task_count);
-  atomic_init(&s->active, s->task_count);
+  atomic_init(&s->walking, 1); /* the owner; helpers join as they start */
+  atomic_init(&s->active, 1);
   ccgc_task_pool_run(pool, s->task_count - 1, scavenge_helper, s);
   scan_roots(owner);
-  scavenge_walk_and_wait(owner);
+  scavenge_walk_and_wait(owner, true);
   *roots_end = ccgc_time_ms();
   scavenge_drain_parallel(owner);
   ccgc_task_pool_wait(pool);

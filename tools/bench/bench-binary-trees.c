@@ -28,11 +28,12 @@ typedef bench_tree_run trees_run;
 
 /* The game's output goes to `out` (NULL: none); the checks are compared
  * with their closed form so every allocator is verified, not only printed. */
-static trees_run run(bench_tree_kind kind, int n, size_t heap, FILE *out) {
+static trees_run run(bench_tree_kind kind, int n, size_t heap, int helpers,
+                     FILE *out) {
   trees_run r = {0, {0}, true};
   int min_depth = 4, max_depth = n > min_depth + 2 ? n : min_depth + 2;
   double start = ccgc_time_ms();
-  bench_trees *t = bench_trees_open(kind, false, heap);
+  bench_trees *t = bench_trees_open(kind, false, heap, helpers);
   int stretch = max_depth + 1;
   bench_trees_build(t, 0, stretch, false);
   long check = bench_trees_check(t, 0);
@@ -84,6 +85,8 @@ int ccgc_bench_binary_trees(const bench_options *options) {
   const double *multipliers = options->heap_multiplier || options->quick ? &one : full;
   size_t multiplier_count = multipliers == full ? 3 : 1;
   printf("binary-trees: N = %d\n", n);
+  printf("script heap: nursery an eighth of the heap (1-16 MiB) on top of it, "
+         "%d scavenger helper thread(s)\n", bench_scavenger_threads(options));
   size_t live[BENCH_TREE_KIND_COUNT];
   for (int k = 0; k < BENCH_TREE_KIND_COUNT; k++) {
     size_t node = bench_trees_node_bytes((bench_tree_kind)k, false);
@@ -94,7 +97,7 @@ int ccgc_bench_binary_trees(const bench_options *options) {
   }
   fprintf(stderr, "bench binary-trees: malloc...\n");
   /* The game's output once (malloc's run); every run checks its values. */
-  trees_run malloc_run = run(BENCH_TREE_MALLOC, n, 0, stdout);
+  trees_run malloc_run = run(BENCH_TREE_MALLOC, n, 0, 0, stdout);
   bool ok = malloc_run.ok;
   fprintf(stderr, "bench binary-trees: v8 (node)...\n");
   char expected[2048];
@@ -115,7 +118,8 @@ int ccgc_bench_binary_trees(const bench_options *options) {
     for (int i = 0; i < 3; i++) {
       fprintf(stderr, "bench binary-trees: %s at %.1fx...\n",
               bench_tree_kind_name(order[i]), mult);
-      runs[i] = run(order[i], n, bench_limit_for(live[order[i]], mult), NULL);
+      runs[i] = run(order[i], n, bench_limit_for(live[order[i]], mult),
+                    bench_scavenger_threads(options), NULL);
       ok = ok && runs[i].ok;
     }
     bench_trees_print_rows(mult, order, runs, &malloc_run);

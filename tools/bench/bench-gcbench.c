@@ -45,10 +45,10 @@ static size_t peak_live(const gcbench_shape *s, size_t node_bytes) {
 typedef bench_tree_run gcbench_run;
 
 static gcbench_run run(bench_tree_kind kind, const gcbench_shape *s, size_t heap,
-                       bool progress) {
+                       int helpers, bool progress) {
   gcbench_run r = {0};
   double start = ccgc_time_ms();
-  bench_trees *t = bench_trees_open(kind, true, heap);
+  bench_trees *t = bench_trees_open(kind, true, heap, helpers);
   bench_trees_build(t, 0, s->stretch_depth, false);
   bench_trees_drop(t, 0);
   bench_trees_build(t, 1, s->long_lived_depth, true); /* long-lived */
@@ -106,6 +106,8 @@ int ccgc_bench_gcbench(const bench_options *options) {
   printf("gcbench: stretch depth %d, long-lived depth %d, %zu doubles, "
          "depths %d..%d\n", s.stretch_depth, s.long_lived_depth, s.array_size,
          s.min_depth, s.max_depth);
+  printf("script heap: nursery an eighth of the heap (1-16 MiB) on top of it, "
+         "%d scavenger helper thread(s)\n", bench_scavenger_threads(options));
   size_t live[BENCH_TREE_KIND_COUNT];
   for (int k = 0; k < BENCH_TREE_KIND_COUNT; k++) {
     size_t node = bench_trees_node_bytes((bench_tree_kind)k, true);
@@ -113,7 +115,7 @@ int ccgc_bench_gcbench(const bench_options *options) {
     printf("peak live %-6s: %.1f MB (%zu-byte nodes)\n",
            bench_tree_kind_name((bench_tree_kind)k), live[k] / 1048576.0, node);
   }
-  gcbench_run malloc_run = run(BENCH_TREE_MALLOC, &s, 0, !options->quick);
+  gcbench_run malloc_run = run(BENCH_TREE_MALLOC, &s, 0, 0, !options->quick);
   bench_v8_run v8;
   run_v8(&s, &v8);
   printf("%-6s %-7s %9s %10s %6s %9s %10s %10s\n", "heap", "backend",
@@ -131,7 +133,8 @@ int ccgc_bench_gcbench(const bench_options *options) {
     for (int i = 0; i < 3; i++) {
       bench_tree_kind kind = order[i];
       fprintf(stderr, "bench gcbench: %s at %.1fx...\n", bench_tree_kind_name(kind), mult);
-      runs[i] = run(kind, &s, bench_limit_for(live[kind], mult), !options->quick);
+      runs[i] = run(kind, &s, bench_limit_for(live[kind], mult),
+                    bench_scavenger_threads(options), !options->quick);
       ok = ok && runs[i].ok;
     }
     bench_trees_print_rows(mult, order, runs, &malloc_run);

@@ -222,13 +222,13 @@ static void boehm_init(void) {
 }
 
 bench_trees *bench_trees_open(bench_tree_kind kind, bool with_ints,
-                              size_t heap_bytes) {
+                              size_t heap_bytes, int scavenger_threads) {
   bench_trees *t = calloc(1, sizeof *t);
   t->kind = kind;
   t->with_ints = with_ints;
   if (kind == BENCH_TREE_SCRIPT || kind == BENCH_TREE_DOM) {
     bench_heaps_open(&t->heaps, kind == BENCH_TREE_SCRIPT ? heap_bytes : 0,
-                     kind == BENCH_TREE_DOM ? heap_bytes : 0);
+                     kind == BENCH_TREE_DOM ? heap_bytes : 0, scavenger_threads);
     blinkish_type_info node = {"TreeNode", trace_dom_node, NULL, 0};
     t->node_type = blinkish_register_type(t->heaps.dom, &node);
     blinkish_type_info doubles = {"DoubleArray", NULL, NULL, 0};
@@ -441,7 +441,7 @@ size_t bench_trees_node_bytes(bench_tree_kind kind, bool with_ints) {
   case BENCH_TREE_DOM: {
     /* Measured, not assumed: the used bytes one node adds (header and
      * size-class rounding included). */
-    bench_trees *t = bench_trees_open(kind, with_ints, 0);
+    bench_trees *t = bench_trees_open(kind, with_ints, 0, 0);
     ccgc_heap_stats before, after;
     if (kind == BENCH_TREE_SCRIPT) {
       v8ish_heap_stats(t->heaps.script, &before);

@@ -14,9 +14,15 @@ size_t bench_limit_for(size_t live_bytes, double multiplier) {
   return limit < floor ? floor : limit;
 }
 
-void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit) {
+int bench_scavenger_threads(const bench_options *options) {
+  return options->scavenger_threads >= 0 ? options->scavenger_threads : 1;
+}
+
+void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit,
+                      int scavenger_threads) {
   *h = (bench_heaps){0};
-  h->collector = ccgc_collector_new(NULL);
+  ccgc_collector_options options = {.scavenger_threads = scavenger_threads};
+  h->collector = ccgc_collector_new(&options);
   /* The soft limit is the heap size itself: the collector asks for a
    * collection when the heap is full (the next safepoint runs it), and an
    * allocation that cannot wait for a safepoint fails at the hard limit,

@@ -19,6 +19,8 @@ typedef struct bench_options {
   double heap_multiplier;   /* 0: the bench's default set (full: 1.5, 2, 3) */
   int depth;                /* binary-trees N (0: 21; --quick: 16) */
   const char *plot;         /* SVG file for a distribution (pauses, dom) */
+  int scavenger_threads;    /* gcbench, binary-trees: helpers of the
+                             * script heap's scavenges (-1: the default, 1) */
 } bench_options;
 
 /* bench-pauses.c */
@@ -60,7 +62,12 @@ typedef struct bench_heaps {
 /* The hard limit for a live size: multiplier * live, at least 8 pages (a
  * heap needs pages for each size class in use). */
 size_t bench_limit_for(size_t live_bytes, double multiplier);
-void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit);
+/* scavenger_threads: ccgc_collector_options.scavenger_threads. */
+void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit,
+                      int scavenger_threads);
+/* The helpers a sized benchmark's scavenges use: --scavenger-threads, or 1
+ * (V8 scavenges in parallel by default; this machine has 2 cores). */
+int bench_scavenger_threads(const bench_options *options);
 void bench_heaps_close(bench_heaps *h);
 void bench_heaps_collect(bench_heaps *h, ccgc_gc_reason reason);
 /* Counts and times the collection a safepoint just ran: a minor one, or a

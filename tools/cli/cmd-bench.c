@@ -63,6 +63,7 @@ static const benchmark BENCHMARKS[] = {
 static void usage(FILE *out) {
   fputs("usage: ccgc bench NAME [--quick] [--json FILE] [--heap-multiplier M]\n"
         "                  [--live-mb N] [--depth N] [--plot FILE.svg]\n"
+        "                  [--scavenger-threads N]\n"
         "       ccgc bench --quick     every benchmark, small configurations\n"
         "\n",
         out);
@@ -81,6 +82,8 @@ static void usage(FILE *out) {
         "  --live-mb N          pauses, mark: live size (default 1024; --quick: 64)\n"
         "  --depth N            binary-trees: N (default 21; --quick: 16)\n"
         "  --plot FILE.svg      pauses, dom: the pause distribution as an SVG CDF\n"
+        "  --scavenger-threads N  gcbench, binary-trees: helper threads of the\n"
+        "                       script heap's scavenges (default 1; 0: none)\n"
         "\n"
         "  CCGC_BENCH_NODE=PATH  the node that gcbench and binary-trees run V8 with\n"
         "                        (default: node or nodejs on PATH; empty: none)\n"
@@ -108,7 +111,7 @@ static int close_json(FILE *json, const char *path, off_t start) {
 }
 
 int ccgc_cmd_bench(int argc, char **argv) {
-  bench_options options = {.live_mb = 0};
+  bench_options options = {.live_mb = 0, .scavenger_threads = -1};
   const char *json_path = NULL;
   static const struct option long_options[] = {
       {"live-mb", required_argument, NULL, 'l'},
@@ -117,6 +120,7 @@ int ccgc_cmd_bench(int argc, char **argv) {
       {"heap-multiplier", required_argument, NULL, 'm'},
       {"depth", required_argument, NULL, 'd'},
       {"plot", required_argument, NULL, 'p'},
+      {"scavenger-threads", required_argument, NULL, 's'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   optind = 1;
@@ -145,6 +149,14 @@ int ccgc_cmd_bench(int argc, char **argv) {
         return 2;
       }
       options.depth = (int)value;
+      break;
+    case 's':
+      if (!cli_parse_number(optarg, 0, 8, &value) || value != (int)value) {
+        fprintf(stderr, "ccgc bench: --scavenger-threads must be 0 to 8, got '%s'\n",
+                optarg);
+        return 2;
+      }
+      options.scavenger_threads = (int)value;
       break;
     case 'p': options.plot = optarg; break;
     case 'q': options.quick = true; break;
