@@ -487,6 +487,7 @@ void scavenge_helper(void *data, unsigned index) {
    * the drain must not close while the task walks. Closed already: the
    * scavenge is past this helper. */
   if (!scavenge_phase_join(&s->active)) return;
+  atomic_fetch_add(&s->joined, 1);
   scavenge_walk_and_wait(task, false);
   scavenge_drain_parallel(task);
 }

@@ -75,6 +75,7 @@ struct scavenger {
    * SCAVENGE_PHASE_CLOSED. */
   atomic_uint walking;      /* threads still walking the remembered set */
   atomic_uint active;       /* threads that may still publish work */
+  atomic_uint joined;       /* helpers that took part */
   GArray *dropped;          /* traced_slot *: wrappers the handler let go */
   /* The ephemeron fixed point (owner alone), linear: entries whose young
    * key is not reached yet wait here by key (old address -> GPtrArray of

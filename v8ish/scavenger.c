@@ -256,6 +256,7 @@ static void evacuate_reachable(scavenger *s, double *roots_end) {
   ccgc_task_pool *pool = ccgc_collector_scavenge_pool(s->heap->base.collector);
   atomic_init(&s->walking, 1); /* the owner; helpers join as they start */
   atomic_init(&s->active, 1);
+  atomic_init(&s->joined, 0);
   ccgc_task_pool_run(pool, s->task_count - 1, scavenge_helper, s);
   scan_roots(owner);
   scavenge_walk_and_wait(owner, true);
@@ -304,7 +305,7 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   heap->base.space.object_count = heap->old_objects + survived_objects;
   heap->scavenge_survived = survived_bytes;
   heap->scavenge_young_before = young_before;
-  stats->threads = (int)s.task_count;
+  stats->threads = 1 + (int)atomic_load(&s.joined); /* those that took part */
   stats->roots_ms += roots_end - start;
   stats->copy_ms += copy_end - roots_end;
   stats->weak_ms += end - copy_end;

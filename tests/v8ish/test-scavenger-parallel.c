@@ -39,7 +39,10 @@ static const ccgc_minor_stats *minor_verified(script_world *w, int helpers) {
   ck_assert_int_eq(ccgc_collect_minor(w->collector, CCGC_REASON_TESTING),
                    CCGC_OK);
   const ccgc_minor_stats *stats = ccgc_collector_last_minor(w->collector);
-  ck_assert_int_eq(stats->threads, 1 + helpers);
+  /* Helpers join when the system runs them: a short scavenge may finish
+   * before one does. */
+  ck_assert_int_ge(stats->threads, 1);
+  ck_assert_int_le(stats->threads, 1 + helpers);
   ccgc_verify_report report;
   ck_assert_msg(ccgc_collector_verify_heap(w->collector, &report), "%s",
                 report.first_error);
@@ -291,10 +294,11 @@ START_TEST(racing_threads_elect_one_copy) {
 END_TEST
 
 /* The switch breaks it: without the CAS some hubs are copied twice. A race
- * is a race, so a few tries. */
+ * is a race, and a helper joins only when the system runs it (on a loaded
+ * machine the owner may walk every set alone), so up to 20 tries. */
 START_TEST(without_the_cas_objects_split) {
   int split = 0;
-  for (int attempt = 0; attempt < 5 && !split; attempt++)
+  for (int attempt = 0; attempt < 20 && !split; attempt++)
     split = split_hubs(true);
   ck_assert_int_gt(split, 0);
 }
@@ -304,13 +308,15 @@ START_TEST(helper_threads_persist_across_scavenges) {
   script_world w;
   world_init(&w, 2);
   v8ish_global list = script_make_list(&w, 1000);
+  int took_part = 0; /* helper participations over the 20 scavenges */
   for (int i = 0; i < 20; i++) {
     v8ish_global more = script_make_list(&w, 500);
-    minor_verified(&w, 2);
+    took_part += minor_verified(&w, 2)->threads - 1;
     ck_assert_int_eq(list_sum(&w, more), 500L * 499 / 2);
     v8ish_global_free(w.heap, more);
   }
   ck_assert_int_eq(list_sum(&w, list), 1000L * 999 / 2);
+  ck_assert_int_gt(took_part, 0); /* the helpers did scavenge */
   script_world_free(&w); /* joins the helpers */
 }
 END_TEST
