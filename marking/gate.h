@@ -49,8 +49,12 @@ typedef struct ccgc_gate {
   _Atomic uintptr_t open;  /* owner's token in MUTATOR context, else 0   */
 } ccgc_gate;
 
-/* One byte per thread; its address is the thread's token. */
-extern _Thread_local char ccgc_thread_anchor;
+/* One byte per thread; its address is the thread's token. Initial-exec:
+ * every public call reads it, and the shared library's default
+ * (general-dynamic) model would make that a __tls_get_addr call; one byte
+ * fits glibc's static TLS reserve even when the library is dlopen'ed. */
+extern _Thread_local char ccgc_thread_anchor
+    __attribute__((tls_model("initial-exec")));
 
 static inline uintptr_t ccgc_thread_token(void) {
   return (uintptr_t)&ccgc_thread_anchor;
