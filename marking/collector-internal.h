@@ -68,6 +68,7 @@ struct ccgc_collector {
   bool verify;
   FILE *trace_gc;
   bool trace_gc_verbose;
+  bool trace_gc_nvp; /* V8's key=value line instead of the --trace-gc one */
 
   double created_ms;     /* monotonic clock at creation        */
   double gc_total_ms;    /* sum of all collection times        */

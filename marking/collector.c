@@ -100,6 +100,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
     collector->verify = options->verify;
     collector->trace_gc = options->trace_gc;
     collector->trace_gc_verbose = options->trace_gc_verbose;
+    collector->trace_gc_nvp = options->trace_gc_nvp;
     collector->step_bytes = options->incremental_step_bytes;
     collector->step_ms = options->incremental_step_ms;
     collector->scavenger_threads = options->scavenger_threads;
@@ -283,6 +284,12 @@ void ccgc_collector_set_trace_gc(ccgc_collector *collector, FILE *out,
   if (!ccgc_collector_enter(collector, "ccgc_collector_set_trace_gc")) return;
   collector->trace_gc = out;
   collector->trace_gc_verbose = verbose;
+}
+
+void ccgc_collector_set_trace_gc_nvp(ccgc_collector *collector, bool nvp) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_set_trace_gc_nvp"))
+    return;
+  collector->trace_gc_nvp = nvp;
 }
 
 bool ccgc_collector_in_collection(const ccgc_collector *collector) {

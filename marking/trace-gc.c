@@ -1,27 +1,35 @@
-/* trace-gc.c - one V8-style --trace-gc line per collection, e.g.
+/* trace-gc.c - one line per collection in the shape of V8's --trace-gc
+ * (src/heap/gc-tracer.cc, GCTracer::Print, as in node 20's V8), e.g.
  *
- * [4711:0x5581d0]      21 ms: Mark-Sweep script 3.8 (4.0) -> 3.4 (5.0) MB,
- *   dom 1.2 (2.0) -> 0.8 (2.0) MB, 1.21 / 0.00 ms (average mu = 0.998,
- *   current mu = 0.990) testing;
+ * [4711:0x5581d0]      21 ms: Mark-Compact 5.0 (6.0) -> 4.2 (7.0) MB,
+ *   1.21 / 0.00 ms  (average mu = 0.998, current mu = 0.990) testing;
+ * [4711:0x5581d0]      25 ms: Scavenge 5.1 (7.0) -> 4.3 (7.0) MB,
+ *   0.40 / 0.00 ms  (average mu = 0.997, current mu = 0.950) allocation failure;
  *
- * (one line; wrapped here). Per heap: used (committed) before -> after in MB;
- * then the pause and the time spent in incremental steps (for an incremental
- * cycle, V8's parenthesis with step count, biggest step and wall time); then the mutator
- * utilization since creation and since the previous collection. With
- * --trace-gc-verbose, one line per heap follows, as V8 prints per space. */
+ * (one line each, with a space after the ';' as V8 leaves for its empty
+ * collector reason; wrapped here). The pair is the total of every attached
+ * heap, used (committed) before -> after in MB, as V8 prints the total of its
+ * spaces. Then the pause and, as V8's second figure, the time spent in the
+ * embedder's GC callbacks ("external" time: ccgc has none yet, so 0.00);
+ * for an incremental cycle V8's parenthesis with step time, step count,
+ * biggest step and wall time; then the mutator utilization since creation
+ * and since the previous collection; then the reason in V8's words.
+ *
+ * With --trace-gc-verbose, lines follow with the per-heap split and the
+ * phases, including the time of the helper threads (V8's background scopes).
+ * With --trace-gc-nvp, a key=value line (GCTracer::PrintNVP) replaces the
+ * line: trace-gc-nvp.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "collector-internal.h"
+#include "trace-gc-internal.h"
 
 static double mb(size_t bytes) { return (double)bytes / (1024.0 * 1024.0); }
 
-static size_t append(char *buf, size_t size, size_t used, const char *fmt,
-                     ...) __attribute__((format(printf, 4, 5)));
-
-static size_t append(char *buf, size_t size, size_t used, const char *fmt,
-                     ...) {
+size_t ccgc_trace_append(char *buf, size_t size, size_t used, const char *fmt,
+                         ...) {
   if (used >= size) return used;
   va_list args;
   va_start(args, fmt);
@@ -30,18 +38,90 @@ static size_t append(char *buf, size_t size, size_t used, const char *fmt,
   return written < 0 ? used : used + (size_t)written;
 }
 
+/* ccgc's reasons in V8's words (Heap::GarbageCollectionReasonToString), so
+ * that tools counting V8's reasons count ours. ccgc_gc_reason_name keeps
+ * ccgc's own words for its statistics. */
+const char *ccgc_trace_v8_reason(ccgc_gc_reason reason) {
+  switch (reason) {
+  case CCGC_REASON_TESTING: return "testing";
+  case CCGC_REASON_ALLOCATION_LIMIT: return "allocation limit";
+  /* an explicit call of the embedder: V8's runtime-requested GC */
+  case CCGC_REASON_HOST_REQUEST: return "runtime";
+  case CCGC_REASON_IDLE: return "idle task";
+  case CCGC_REASON_MEMORY_PRESSURE: return "memory pressure";
+  /* the host drops its heaps, as an embedder disposing of a context */
+  case CCGC_REASON_TEARDOWN: return "context disposal";
+  case CCGC_REASON_ALLOCATION_FAILURE: return "allocation failure";
+  case CCGC_REASON_COUNT: break;
+  }
+  return "unknown";
+}
+
+void ccgc_trace_totals(const ccgc_cycle_stats *stats, ccgc_heap_stats *before,
+                       ccgc_heap_stats *after) {
+  *before = (ccgc_heap_stats){0};
+  *after = (ccgc_heap_stats){0};
+  for (int i = 0; i < stats->heap_count; i++) {
+    const ccgc_cycle_heap_stats *heap = &stats->heaps[i];
+    if (!heap->name) continue;
+    before->used_bytes += heap->before.used_bytes;
+    before->committed_bytes += heap->before.committed_bytes;
+    before->object_count += heap->before.object_count;
+    after->used_bytes += heap->after.used_bytes;
+    after->committed_bytes += heap->after.committed_bytes;
+    after->object_count += heap->after.object_count;
+  }
+}
+
 /* V8's mutator utilization of a pause that started start_ms after the
  * collector's creation and took total_ms: since creation, and since the end
  * of the previous collection (minor or full). */
-static void utilization(const ccgc_collector *collector, double start_ms,
-                        double total_ms, double *average, double *current) {
+void ccgc_trace_utilization(const ccgc_collector *collector, double start_ms,
+                            double total_ms, double *average,
+                            double *current) {
   double elapsed = start_ms + total_ms;
   *average = elapsed > 0 ? 1.0 - collector->gc_total_ms / elapsed : 1.0;
-  double since_last = (collector->created_ms + start_ms) -
-                      collector->last_gc_end_ms + total_ms;
+  double since_last = ccgc_trace_mutator_ms(collector, start_ms) + total_ms;
   *current = since_last > 0 ? 1.0 - total_ms / since_last : 1.0;
   if (*average < 0) *average = 0;
   if (*current < 0) *current = 0;
+}
+
+/* V8's spent_in_mutator: from the end of the previous collection to the
+ * start of this one. */
+double ccgc_trace_mutator_ms(const ccgc_collector *collector, double start_ms) {
+  double mutator = (collector->created_ms + start_ms) -
+                   collector->last_gc_end_ms;
+  return mutator > 0 ? mutator : 0;
+}
+
+/* "[pid:isolate] %8.0f ms: " - V8's prefix, with the collector for the
+ * isolate. */
+size_t ccgc_trace_prefix(const ccgc_collector *collector, double start_ms,
+                         char *buf, size_t size) {
+  return ccgc_trace_append(buf, size, 0, "[%d:%p] %8.0f ms: ", (int)getpid(),
+                           (const void *)collector, start_ms);
+}
+
+/* "%.1f (%.1f) -> %.1f (%.1f) MB, %.2f / %.2f ms %s (average mu = %.3f,
+ * current mu = %.3f) %s; %s" - the rest of GCTracer::Print's format. */
+static size_t body(const ccgc_collector *collector, char *buf, size_t size,
+                   size_t used, const ccgc_heap_stats *before,
+                   const ccgc_heap_stats *after, double start_ms,
+                   double pause_ms, const char *incremental,
+                   ccgc_gc_reason reason) {
+  double average_mu, current_mu;
+  ccgc_trace_utilization(collector, start_ms, pause_ms, &average_mu,
+                         &current_mu);
+  const double external_ms = 0.0; /* no embedder GC callbacks yet */
+  return ccgc_trace_append(
+      buf, size, used,
+      "%.1f (%.1f) -> %.1f (%.1f) MB, %.2f / %.2f ms %s (average mu = %.3f, "
+      "current mu = %.3f) %s; ",
+      mb(before->used_bytes), mb(before->committed_bytes),
+      mb(after->used_bytes), mb(after->committed_bytes), pause_ms,
+      external_ms, incremental, average_mu, current_mu,
+      ccgc_trace_v8_reason(reason));
 }
 
 size_t ccgc_format_trace_line(const ccgc_collector *collector,
@@ -51,41 +131,32 @@ size_t ccgc_format_trace_line(const ccgc_collector *collector,
   if (!stats || !buf ||
       !ccgc_collector_enter(collector, "ccgc_format_trace_line"))
     return 0;
-  size_t used = 0;
-  double average_mu, current_mu;
-  utilization(collector, stats->start_ms, stats->total_ms, &average_mu,
-              &current_mu);
-  used = append(buf, size, used, "[%d:%p] %8.0f ms: Mark-Sweep", (int)getpid(),
-                (const void *)collector, stats->start_ms);
-  for (int i = 0; i < stats->heap_count; i++) {
-    const ccgc_cycle_heap_stats *heap = &stats->heaps[i];
-    if (!heap->name) continue;
-    used = append(buf, size, used, "%s %s %.1f (%.1f) -> %.1f (%.1f) MB",
-                  i == 0 ? "" : ",", heap->name, mb(heap->before.used_bytes),
-                  mb(heap->before.committed_bytes), mb(heap->after.used_bytes),
-                  mb(heap->after.committed_bytes));
-  }
-  used = append(buf, size, used, ", %.2f / %.2f ms ", stats->total_ms,
-                stats->incremental_ms);
+  char incremental[192] = "";
   if (stats->incremental)
-    used = append(buf, size, used,
-                  "(+ %.1f ms in %zu steps since start of marking, biggest "
-                  "step %.1f ms, walltime since start of marking %.0f ms) ",
-                  stats->incremental_ms, stats->steps, stats->max_step_ms,
-                  stats->marking_wall_ms);
-  used = append(buf, size, used,
-                "(average mu = %.3f, current mu = %.3f) %s;", average_mu,
-                current_mu, ccgc_gc_reason_name(stats->reason));
-  return used;
+    snprintf(incremental, sizeof incremental,
+             " (+ %.1f ms in %zu steps since start of marking, biggest step "
+             "%.1f ms, walltime since start of marking %.0f ms)",
+             stats->incremental_ms, stats->steps, stats->max_step_ms,
+             stats->marking_wall_ms);
+  ccgc_heap_stats before, after;
+  ccgc_trace_totals(stats, &before, &after);
+  size_t used = ccgc_trace_prefix(collector, stats->start_ms, buf, size);
+  used = ccgc_trace_append(buf, size, used, "Mark-Compact ");
+  return body(collector, buf, size, used, &before, &after, stats->start_ms,
+              stats->total_ms, incremental, stats->reason);
 }
 
 void ccgc_trace_gc_emit(ccgc_collector *collector,
                         const ccgc_cycle_stats *stats) {
   if (!collector->trace_gc) return;
-  char line[1024];
-  ccgc_format_trace_line(collector, stats, line, sizeof line);
+  char line[2048];
+  if (collector->trace_gc_nvp)
+    ccgc_format_trace_nvp(collector, stats, line, sizeof line);
+  else
+    ccgc_format_trace_line(collector, stats, line, sizeof line);
   fprintf(collector->trace_gc, "%s\n", line);
   if (collector->trace_gc_verbose) {
+    /* the per-heap split of the line's total pair */
     for (int i = 0; i < stats->heap_count; i++) {
       const ccgc_cycle_heap_stats *heap = &stats->heaps[i];
       if (!heap->name) continue;
@@ -94,24 +165,26 @@ void ccgc_trace_gc_emit(ccgc_collector *collector,
                                    heap->after.used_bytes
                              : 0;
       fprintf(collector->trace_gc,
-              "%s heap, used: %zu KB, available: %zu KB, committed: %zu KB, "
-              "objects: %zu, marked: %zu\n",
-              heap->name, heap->after.used_bytes / 1024, available / 1024,
-              heap->after.committed_bytes / 1024, heap->after.object_count,
-              heap->marked_objects);
+              "%s heap: %.1f (%.1f) -> %.1f (%.1f) MB, used: %zu KB, "
+              "available: %zu KB, committed: %zu KB, objects: %zu, "
+              "marked: %zu\n",
+              heap->name, mb(heap->before.used_bytes),
+              mb(heap->before.committed_bytes), mb(heap->after.used_bytes),
+              mb(heap->after.committed_bytes), heap->after.used_bytes / 1024,
+              available / 1024, heap->after.committed_bytes / 1024,
+              heap->after.object_count, heap->marked_objects);
     }
     fprintf(collector->trace_gc,
             "phases: mark %.2f ms, weak %.2f ms, verify %.2f ms, reclaim %.2f "
-            "ms, ephemeron rounds %zu, weak slots cleared %zu\n",
+            "ms, ephemeron rounds %zu, weak slots cleared %zu, helper "
+            "threads %.2f ms (%zu objects)\n",
             stats->mark_ms, stats->weak_ms, stats->verify_ms, stats->reclaim_ms,
-            stats->ephemeron_rounds, stats->weak_slots_cleared);
+            stats->ephemeron_rounds, stats->weak_slots_cleared,
+            stats->concurrent_ms, stats->concurrent_objects);
   }
   fflush(collector->trace_gc);
 }
 
-/* V8's scavenge line: "Scavenge 3.8 (4.0) -> 3.4 (5.0) MB, 1.21 / 0.00 ms
- * (average mu = ..., current mu = ...) allocation failure;" with the used
- * (committed) totals of every heap. */
 size_t ccgc_format_minor_trace_line(const ccgc_collector *collector,
                                     const ccgc_minor_stats *stats, char *buf,
                                     size_t size) {
@@ -119,24 +192,24 @@ size_t ccgc_format_minor_trace_line(const ccgc_collector *collector,
   if (!stats || !buf ||
       !ccgc_collector_enter(collector, "ccgc_format_minor_trace_line"))
     return 0;
-  double average_mu, current_mu;
-  utilization(collector, stats->start_ms, stats->total_ms, &average_mu,
-              &current_mu);
-  return append(buf, size, 0,
-                "[%d:%p] %8.0f ms: Scavenge %.1f (%.1f) -> %.1f (%.1f) MB, "
-                "%.2f / %.2f ms (average mu = %.3f, current mu = %.3f) %s;",
-                (int)getpid(), (const void *)collector, stats->start_ms,
-                mb(stats->used_before), mb(stats->committed_before),
-                mb(stats->used_after), mb(stats->committed_after),
-                stats->total_ms, 0.0, average_mu, current_mu,
-                ccgc_gc_reason_name(stats->reason));
+  ccgc_heap_stats before = {.used_bytes = stats->used_before,
+                            .committed_bytes = stats->committed_before};
+  ccgc_heap_stats after = {.used_bytes = stats->used_after,
+                           .committed_bytes = stats->committed_after};
+  size_t used = ccgc_trace_prefix(collector, stats->start_ms, buf, size);
+  used = ccgc_trace_append(buf, size, used, "Scavenge ");
+  return body(collector, buf, size, used, &before, &after, stats->start_ms,
+              stats->total_ms, "", stats->reason);
 }
 
 void ccgc_trace_gc_emit_minor(ccgc_collector *collector,
                               const ccgc_minor_stats *stats) {
   if (!collector->trace_gc) return;
-  char line[512];
-  ccgc_format_minor_trace_line(collector, stats, line, sizeof line);
+  char line[1024];
+  if (collector->trace_gc_nvp)
+    ccgc_format_minor_trace_nvp(collector, stats, line, sizeof line);
+  else
+    ccgc_format_minor_trace_line(collector, stats, line, sizeof line);
   fprintf(collector->trace_gc, "%s\n", line);
   if (collector->trace_gc_verbose)
     fprintf(collector->trace_gc,

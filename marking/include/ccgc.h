@@ -115,6 +115,9 @@ typedef struct ccgc_collector_options {
    * owner thread in every minor collection (0: the owner alone; at most 8). */
   int scavenger_threads;
   bool trace_gc_verbose; /* per-heap detail lines after each trace line */
+  /* With trace_gc: V8's --trace-gc-nvp key=value line instead of the
+   * --trace-gc line (ccgc_format_trace_nvp). */
+  bool trace_gc_nvp;
 } ccgc_collector_options;
 
 typedef struct ccgc_heap_stats {
@@ -220,12 +223,18 @@ CCGC_API
 const ccgc_minor_stats *ccgc_collector_last_minor(const ccgc_collector *c);
 CCGC_API
 unsigned long ccgc_collector_minor_count(const ccgc_collector *collector);
-/* Formats the V8-style trace line of a minor collection ("Scavenge ...")
- * into buf (no newline). */
+/* Formats V8's --trace-gc line of a minor collection ("Scavenge ...", the
+ * totals of every heap) into buf (no newline). */
 CCGC_API
 size_t ccgc_format_minor_trace_line(const ccgc_collector *collector,
                                     const ccgc_minor_stats *stats, char *buf,
                                     size_t size);
+/* Formats V8's --trace-gc-nvp line of a minor collection ("pause=...
+ * mutator=... gc=s ...") into buf (no newline). */
+CCGC_API
+size_t ccgc_format_minor_trace_nvp(const ccgc_collector *collector,
+                                   const ccgc_minor_stats *stats, char *buf,
+                                   size_t size);
 
 /* --- Incremental marking ------------------------------------------------
  *   ccgc_incremental_start(c, reason);        roots marked, barrier on
@@ -293,14 +302,27 @@ unsigned long ccgc_collector_cycle_count(const ccgc_collector *collector);
 
 CCGC_API
 void ccgc_collector_set_verify(ccgc_collector *collector, bool verify);
+/* Trace lines to out (NULL: none), in the shape of V8's --trace-gc: one
+ * line per collection ("Mark-Compact" or "Scavenge", the totals of every
+ * heap, pause / external ms, mutator utilization, V8's reason words); with
+ * verbose, the per-heap split and the phases (helper-thread time) follow. */
 CCGC_API
 void ccgc_collector_set_trace_gc(ccgc_collector *collector, FILE *out,
                                  bool verbose);
-/* Formats the V8-style trace line of a cycle into buf (no newline). */
+/* V8's --trace-gc-nvp: the key=value line replaces the --trace-gc line. */
+CCGC_API
+void ccgc_collector_set_trace_gc_nvp(ccgc_collector *collector, bool nvp);
+/* Formats V8's --trace-gc line of a cycle into buf (no newline). */
 CCGC_API
 size_t ccgc_format_trace_line(const ccgc_collector *collector,
                               const ccgc_cycle_stats *stats, char *buf,
                               size_t size);
+/* Formats V8's --trace-gc-nvp line of a cycle ("pause=... mutator=...
+ * gc=ms ...") into buf (no newline). */
+CCGC_API
+size_t ccgc_format_trace_nvp(const ccgc_collector *collector,
+                             const ccgc_cycle_stats *stats, char *buf,
+                             size_t size);
 
 /* Errors: the last recoverable error, and the handler for misuse. */
 CCGC_API

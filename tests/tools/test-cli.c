@@ -131,9 +131,9 @@ static void remove_dir(const char *dir) {
 }
 
 #define TRACE_LINE                                                                    \
-  "^\\[\\d+:0x[0-9a-f]+\\] +\\d+ ms: Mark-Sweep script [0-9.]+ \\([0-9.]+\\) -> "     \
-  "[0-9.]+ \\([0-9.]+\\) MB, dom [0-9.]+ \\([0-9.]+\\) -> [0-9.]+ \\([0-9.]+\\) MB, " \
-  "[0-9.]+ / [0-9.]+ ms \\(average mu = [0-9.]+, current mu = [0-9.]+\\) host request;$"
+  "^\\[\\d+:0x[0-9a-f]+\\] +\\d+ ms: Mark-Compact [0-9.]+ \\([0-9.]+\\) -> "            \
+  "[0-9.]+ \\([0-9.]+\\) MB, [0-9.]+ / [0-9.]+ ms  \\(average mu = [0-9.]+, "              \
+  "current mu = [0-9.]+\\) runtime; $"
 
 /* The version the command was built with, which is the library's: the
  * same string as the header's (ccgc-version.h, from the project's VERSION). */

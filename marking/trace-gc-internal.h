@@ -1,0 +1,26 @@
+/* trace-gc-internal.h - what trace-gc.c shares with trace-gc-nvp.c. */
+#ifndef CCGC_TRACE_GC_INTERNAL_H
+#define CCGC_TRACE_GC_INTERNAL_H
+
+#include <stddef.h>
+
+#include "ccgc.h"
+
+/* Appends a formatted string at buf + used; returns the new length (which
+ * may exceed size: the text was cut). */
+size_t ccgc_trace_append(char *buf, size_t size, size_t used, const char *fmt,
+                         ...) __attribute__((format(printf, 4, 5)));
+/* "[pid:collector] %8.0f ms: ", V8's prefix of every trace line. */
+size_t ccgc_trace_prefix(const ccgc_collector *collector, double start_ms,
+                         char *buf, size_t size);
+/* ccgc's reason in V8's words ("allocation failure", "idle task", ...). */
+const char *ccgc_trace_v8_reason(ccgc_gc_reason reason);
+/* The sum of every heap's statistics before and after a cycle (used,
+ * committed, objects). */
+void ccgc_trace_totals(const ccgc_cycle_stats *stats, ccgc_heap_stats *before,
+                       ccgc_heap_stats *after);
+void ccgc_trace_utilization(const ccgc_collector *collector, double start_ms,
+                            double total_ms, double *average, double *current);
+double ccgc_trace_mutator_ms(const ccgc_collector *collector, double start_ms);
+
+#endif
