@@ -40,7 +40,7 @@
 
 static void usage(FILE *out) {
   fputs("usage: ccgc stats [--format table|json|csv] [--at POINT] [--max-categories N]\n"
-        "                  [--trace-gc] [--trace-gc-verbose] [--scavenge] [--page PAGE]\n"
+        "                  [--trace-gc] [--trace-gc-verbose] [--trace-gc-nvp] [--scavenge] [--page PAGE]\n"
         "                  [--baseline]\n"
         "\n"
         "Runs the demo host's scenario (the one of 'ccgc snapshot') up to POINT\n"
@@ -57,6 +57,7 @@ static void usage(FILE *out) {
         "                      256, at least 1); names past it go to 'other'\n"
         "  --trace-gc          a V8-style line per collection of the scenario\n"
         "  --trace-gc-verbose  also per-heap detail lines\n"
+        "  --trace-gc-nvp      V8's key=value line instead of the --trace-gc line\n"
         "                      (on stdout with table, on stderr with json and csv,\n"
         "                      so that the report stays parseable)\n"
         "  --scavenge          a minor collection (a scavenge) before each point's\n"
@@ -215,11 +216,11 @@ int ccgc_cmd_stats(int argc, char **argv) {
       {"max-categories", required_argument, NULL, 'm'},
       {"trace-gc", no_argument, NULL, 't'},       {"trace-gc-verbose", no_argument, NULL, 'v'},
       {"page", required_argument, NULL, 'p'},     {"baseline", no_argument, NULL, 'b'},
-      {"scavenge", no_argument, NULL, 's'},
+      {"scavenge", no_argument, NULL, 's'},       {"trace-gc-nvp", no_argument, NULL, 'n'},
       {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
   ccgc_report_format format = CCGC_REPORT_TABLE;
   const char *page = NULL;
-  bool baseline = false, trace = false, verbose = false, scavenge = false;
+  bool baseline = false, trace = false, verbose = false, scavenge = false, nvp = false;
   int at = DEMO_POINT_FINAL, option;
   char message[160];
   long capacity = 256;
@@ -239,6 +240,7 @@ int ccgc_cmd_stats(int argc, char **argv) {
       break;
     case 't': trace = true; break;
     case 'v': trace = verbose = true; break;
+    case 'n': trace = nvp = true; break;
     case 'p': page = optarg; break;
     case 'b': baseline = true; break;
     case 's': scavenge = true; break;
@@ -256,7 +258,7 @@ int ccgc_cmd_stats(int argc, char **argv) {
   ccgc_collector_options options = {
       .verify = true,
       .trace_gc = trace ? (format == CCGC_REPORT_TABLE ? stdout : stderr) : NULL,
-      .trace_gc_verbose = verbose};
+      .trace_gc_verbose = verbose, .trace_gc_nvp = nvp};
   ccgc_host_world *w = demo_scenario_open(NAME, baseline, &options, page);
   if (!w) return 1;
   demo_scenario scenario = {.world = w, .scavenge = scavenge};
