@@ -75,13 +75,14 @@ size_t ccgc_format_minor_trace_nvp(const ccgc_collector *collector,
       buf, size, used,
       "pause=%.1f mutator=%.1f gc=s reduce_memory=0 interleaved=%d "
       "scavenge=%.2f scavenge.roots=%.2f scavenge.weak=%.2f "
-      "scavenge.parallel=%.2f total_size_before=%zu total_size_after=%zu "
+      "scavenge.parallel=%.2f background.scavenge.parallel=%.2f "
+      "total_size_before=%zu total_size_after=%zu "
       "promoted=%zu new_space_survived=%zu nodes_copied_in_new=%zu "
       "nodes_promoted=%zu promotion_ratio=%.1f%% "
       "ccgc.threads=%d ccgc.remembered_slots=%zu ccgc.semi_space=%zu",
       stats->total_ms, ccgc_trace_mutator_ms(collector, stats->start_ms),
       stats->during_marking, stats->total_ms, stats->roots_ms, stats->weak_ms,
-      stats->copy_ms, stats->used_before, stats->used_after,
+      stats->copy_ms, stats->background_ms, stats->used_before, stats->used_after,
       stats->promoted_bytes, stats->survived_bytes, stats->survived_objects,
       stats->promoted_objects, promotion_ratio, stats->threads,
       stats->remembered_slots, stats->semispace_bytes);

@@ -488,6 +488,8 @@ void scavenge_helper(void *data, unsigned index) {
    * scavenge is past this helper. */
   if (!scavenge_phase_join(&s->active)) return;
   atomic_fetch_add(&s->joined, 1);
+  double start = ccgc_time_ms();
   scavenge_walk_and_wait(task, false);
   scavenge_drain_parallel(task);
+  task->busy_ms = ccgc_time_ms() - start;
 }

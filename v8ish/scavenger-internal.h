@@ -46,6 +46,7 @@ typedef struct scavenge_task {
   size_t promoted_bytes, promoted_objects;
   size_t remembered;
   size_t scanned;           /* objects scanned: when to share work */
+  double busy_ms;           /* a helper's time in this scavenge */
   /* Slots whose young target was prefetched, visited SCAVENGE_FIFO slots
    * later: the misses of reading from-space objects overlap instead of
    * following each other (the prefetch FIFO of Boehm GC's mark stack and

@@ -298,6 +298,7 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
     promoted_bytes += task->promoted_bytes;
     promoted_objects += task->promoted_objects;
     remembered += task->remembered;
+    stats->background_ms += task->busy_ms; /* helpers only: the owner's is 0 */
   }
   heap->old_used_bytes += promoted_bytes;
   heap->old_objects += promoted_objects;

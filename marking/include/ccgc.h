@@ -210,6 +210,7 @@ typedef struct ccgc_minor_stats {
   size_t semispace_bytes;     /* the nursery's capacity after it (adapts) */
   size_t used_before, used_after;           /* every heap, bytes          */
   size_t committed_before, committed_after; /* every heap, bytes          */
+  double background_ms;       /* time helper threads spent scavenging     */
 } ccgc_minor_stats;
 
 CCGC_API

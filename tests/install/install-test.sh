@@ -46,7 +46,9 @@ check_linkage() { # exe shared|static
 
 case $mode in
 install)
-  rm -rf "$CCGC_WORK"
+  # Only the prefix and its log: the subproject mode (no fixture, so CTest
+  # may run it at the same time) builds in its own $CCGC_WORK/subproject.
+  rm -rf "$prefix" "$CCGC_WORK/install.log"
   mkdir -p "$CCGC_WORK"
   cmake --install "$CCGC_BINARY_DIR" --prefix "$prefix" >"$CCGC_WORK/install.log"
   for file in include/ccgc/ccgc.h include/ccgc/v8ish.h include/ccgc/blinkish.h \
@@ -125,6 +127,7 @@ symbols)
   ;;
 subproject)
   rm -rf "$work"
+  mkdir -p "$CCGC_WORK"
   # The quickest build (this checks how ccgc builds into a parent, which the
   # library's speed and sanitizers have no part in): no build type, so no
   # optimization, and no -fsanitize, in the sanitizer build too.

@@ -43,6 +43,11 @@ static const ccgc_minor_stats *minor_verified(script_world *w, int helpers) {
    * before one does. */
   ck_assert_int_ge(stats->threads, 1);
   ck_assert_int_le(stats->threads, 1 + helpers);
+  /* Helper time is counted exactly when a helper took part. */
+  if (stats->threads > 1)
+    ck_assert(stats->background_ms > 0);
+  else
+    ck_assert(stats->background_ms == 0);
   ccgc_verify_report report;
   ck_assert_msg(ccgc_collector_verify_heap(w->collector, &report), "%s",
                 report.first_error);
