@@ -240,11 +240,10 @@ struct v8ish_heap {
 /* space.c (the fast path is v8ish_allocate in space-inl.h) */
 word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call);
 /* Old space without side effects (no color, no accounting, no step, no
- * error): for promotion. NULL at the limit. */
-word_t *v8ish_old_allocate_raw(v8ish_heap *heap, size_t size);
-/* The same through lab, a scavenger thread's own promotion area (the
- * parallel scavenger, scavenge-task.c): its bump, else a refill from the
- * free lists or a new page, which the caller serializes. */
+ * error), for promotion: through lab, a scavenger task's promotion area
+ * (the owner's is heap->old_lab; scavenge-task.c): its bump, else a refill
+ * from the free lists or a new page, which the caller serializes. NULL at
+ * the limit. */
 word_t *v8ish_old_allocate_lab(v8ish_heap *heap, v8ish_lab *lab, size_t size);
 /* Seals the allocation areas so that pages are iterable. */
 void v8ish_seal_labs(v8ish_heap *heap);

@@ -248,8 +248,8 @@ static inline void record_slot(scavenge_task *task, ccgc_page *page,
     ccgc_slot_set_record(page, slot);
 }
 
-/* A slot of an old object being scanned (a promoted copy, or an object of
- * a whole-page remembered set): recorded if it stays young
+/* A slot of an object of a whole-page remembered set, visited at once
+ * (scan_object defers the others): recorded if it stays young
  * (.inv.old-to-young-recorded); tasks may record into one page at once. */
 static void old_slot(word_t *slot, void *data) {
   scavenge_task *task = data;

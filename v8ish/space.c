@@ -203,14 +203,7 @@ static word_t *old_allocate(v8ish_heap *heap, v8ish_lab *lab, size_t size,
   return refill(heap, lab, size, taken, why);
 }
 
-word_t *v8ish_old_allocate_raw(v8ish_heap *heap, size_t size) {
-  size_t taken;
-  ccgc_status why;
-  if (size >= V8ISH_LARGE_THRESHOLD) return NULL; /* young large: in place */
-  return old_allocate(heap, &heap->old_lab, size, &taken, &why);
-}
-
-/* --- promotion by the parallel scavenger's threads (scavenge-task.c) --- */
+/* --- promotion by the scavenger's tasks (scavenge-task.c) --------------- */
 
 word_t *v8ish_old_allocate_lab(v8ish_heap *heap, v8ish_lab *lab, size_t size) {
   size_t taken;

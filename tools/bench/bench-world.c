@@ -61,15 +61,18 @@ size_t bench_heaps_committed(bench_heaps *h) {
   return script.committed_bytes + dom.committed_bytes;
 }
 
+static void count_pause(bench_heaps *h, double pause) {
+  h->gc_ms += pause;
+  h->gc_count++;
+  if (pause > h->max_pause_ms) h->max_pause_ms = pause;
+}
+
 void bench_heaps_collect(bench_heaps *h, ccgc_gc_reason reason) {
   size_t committed = bench_heaps_committed(h);
   if (committed > h->peak_committed) h->peak_committed = committed;
   double start = ccgc_time_ms();
   ccgc_collect(h->collector, reason);
-  double pause = ccgc_time_ms() - start;
-  h->gc_ms += pause;
-  h->gc_count++;
-  if (pause > h->max_pause_ms) h->max_pause_ms = pause;
+  count_pause(h, ccgc_time_ms() - start);
 }
 
 void bench_heaps_count_safepoint(bench_heaps *h) {
@@ -88,9 +91,7 @@ void bench_heaps_count_safepoint(bench_heaps *h) {
     if (committed > h->peak_committed) h->peak_committed = committed;
     pause = stats->total_ms;
   }
-  h->gc_ms += pause;
-  h->gc_count++;
-  if (pause > h->max_pause_ms) h->max_pause_ms = pause;
+  count_pause(h, pause);
 }
 
 bool bench_heaps_retry(bench_heaps *h) {
