@@ -1,6 +1,7 @@
 /* test-accounting.c - categories by name, fallback to "other" when full,
  * lock-free counters under threads, peaks, and the three report formats. */
 #include <check.h>
+#include <glib.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,14 @@ START_TEST(reports_carry_the_same_totals) {
   fclose(out);
   ck_assert_msg(strstr(text, "\"total\":{\"bytes\":1024,\"count\":3}"), "%s", text);
   ck_assert(strstr(text, "\"name\":\"needs \\\"quoting\\\", yes\""));
+  free(text);
+  /* A name that is not UTF-8 (a host's bytes): valid JSON all the same. */
+  ccgc_accounting_add(acct, ccgc_accounting_category(acct, "bad \xff\x01"), 0, 0);
+  out = open_memstream(&text, &size);
+  ck_assert_int_eq(ccgc_accounting_write(acct, out, CCGC_REPORT_JSON), 0);
+  fclose(out);
+  ck_assert(g_utf8_validate(text, (gssize)size, NULL));
+  ck_assert_msg(strstr(text, "\"name\":\"bad \xef\xbf\xbd\\u0001\""), "%s", text);
   free(text);
   out = open_memstream(&text, &size);
   ccgc_accounting_write(acct, out, CCGC_REPORT_CSV);

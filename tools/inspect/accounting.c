@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ccgc-accounting.h"
+#include "json-writer.h"
 
 #define CACHE_LINE 64
 
@@ -159,19 +160,6 @@ int64_t ccgc_accounting_total_bytes(const ccgc_accounting *accounting) {
   return total;
 }
 
-static void write_json_string(FILE *out, const char *text) {
-  fputc('"', out);
-  for (const unsigned char *at = (const unsigned char *)text; *at; at++) {
-    if (*at == '"' || *at == '\\')
-      fprintf(out, "\\%c", *at);
-    else if (*at < 0x20)
-      fprintf(out, "\\u%04x", *at);
-    else
-      fputc(*at, out);
-  }
-  fputc('"', out);
-}
-
 static void write_csv_field(FILE *out, const char *text) {
   if (!strpbrk(text, ",\"\n\r")) {
     fputs(text, out);
@@ -205,23 +193,35 @@ int ccgc_accounting_write(const ccgc_accounting *accounting, FILE *out,
     fprintf(out, "%-40s %14" PRId64 " %10" PRId64 "\n", "total", total_bytes,
             total_count);
     break;
-  case CCGC_REPORT_JSON:
-    fputs("{\"categories\":[", out);
+  case CCGC_REPORT_JSON: {
+    /* Through the one JSON writer (json-writer.h): names are escaped and
+     * made valid UTF-8, whatever bytes a host gave. */
+    ccgc_json_writer *json = ccgc_json_writer_new_file(out, 0);
+    ccgc_json_writer_begin_object(json);
+    ccgc_json_writer_member_begin_array(json, "categories");
     for (size_t i = 0; i < count; i++) {
       ccgc_accounting_get(accounting, (ccgc_category)i, &stats);
       total_bytes += stats.bytes;
       total_count += stats.count;
-      fputs(i ? ",{\"name\":" : "{\"name\":", out);
-      write_json_string(out, stats.name);
-      fprintf(out,
-              ",\"bytes\":%" PRId64 ",\"count\":%" PRId64
-              ",\"peak_bytes\":%" PRId64 ",\"allocations\":%" PRIu64 "}",
-              stats.bytes, stats.count, stats.peak_bytes,
-              stats.total_allocations);
+      ccgc_json_writer_begin_object(json);
+      ccgc_json_writer_member_string(json, "name", stats.name);
+      ccgc_json_writer_member_int(json, "bytes", stats.bytes);
+      ccgc_json_writer_member_int(json, "count", stats.count);
+      ccgc_json_writer_member_int(json, "peak_bytes", stats.peak_bytes);
+      ccgc_json_writer_member_uint(json, "allocations", stats.total_allocations);
+      ccgc_json_writer_end_object(json);
     }
-    fprintf(out, "],\"total\":{\"bytes\":%" PRId64 ",\"count\":%" PRId64 "}}\n",
-            total_bytes, total_count);
+    ccgc_json_writer_end_array(json);
+    ccgc_json_writer_member_begin_object(json, "total");
+    ccgc_json_writer_member_int(json, "bytes", total_bytes);
+    ccgc_json_writer_member_int(json, "count", total_count);
+    ccgc_json_writer_end_object(json);
+    ccgc_json_writer_end_object(json);
+    ccgc_status status = ccgc_json_writer_finish(json);
+    ccgc_json_writer_free(json);
+    if (status != CCGC_OK) return -1;
     break;
+  }
   case CCGC_REPORT_CSV:
     fputs("category,bytes,count,peak_bytes,allocations\n", out);
     for (size_t i = 0; i < count; i++) {

@@ -9,6 +9,7 @@
 
 #include "heap-snapshot-ids.h"
 #include "host.h"
+#include "json-writer.h"
 
 /* --- the host model's detachedness ------------------------------------------- */
 
@@ -25,26 +26,7 @@ ccgc_heap_snapshot_detachedness ccgc_heap_snapshot_host_detachedness(
 /* --- JSON ---------------------------------------------------------------------- */
 
 void ccgc_heap_snapshot_append_json_string(GString *json, const char *text) {
-  char *valid = NULL;
-  if (!text) text = "";
-  if (!g_utf8_validate(text, -1, NULL)) text = valid = g_utf8_make_valid(text, -1);
-  g_string_append_c(json, '"');
-  for (const unsigned char *at = (const unsigned char *)text; *at; at++) {
-    switch (*at) {
-    case '"': g_string_append(json, "\\\""); break;
-    case '\\': g_string_append(json, "\\\\"); break;
-    case '\n': g_string_append(json, "\\n"); break;
-    case '\r': g_string_append(json, "\\r"); break;
-    case '\t': g_string_append(json, "\\t"); break;
-    case '\b': g_string_append(json, "\\b"); break;
-    case '\f': g_string_append(json, "\\f"); break;
-    default:
-      if (*at < 0x20) g_string_append_printf(json, "\\u%04x", *at);
-      else g_string_append_c(json, (char)*at);
-    }
-  }
-  g_string_append_c(json, '"');
-  g_free(valid);
+  ccgc_json_writer_escape(json, text, -1);
 }
 
 /* --- the copy of the graph ------------------------------------------------------ */
