@@ -10,8 +10,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "ccgc-test.h"
+#include "ccgc-version.h"
 #include "run-command.h"
 
 START_TEST(pauses_prints_both_modes_and_ratios) {
@@ -85,28 +88,102 @@ static int check_ratio_lines(const char *out) {
   return count;
 }
 
-/* Every line of the JSON file is one object with a "bench" member; returns
- * the set of bench names seen. */
-static GHashTable *check_json_lines(const char *path) {
+/* A string member that is there and not empty. */
+static const char *nonempty_string(JsonObject *object, const char *name) {
+  ck_assert_msg(json_object_has_member(object, name), "no member '%s'", name);
+  const char *value = json_object_get_string_member(object, name);
+  ck_assert_msg(value && *value, "member '%s' is empty", name);
+  return value;
+}
+
+/* The --json file is ONE document (the whole file parses) with the machine,
+ * the commit, the configuration, the results and a record per benchmark run;
+ * `benchmark` is the name given (NULL: every one, --quick). Returns the set
+ * of bench names among the results. */
+static GHashTable *check_json_document(const char *path, const char *benchmark) {
   GHashTable *names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  gchar *text = NULL;
-  ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "no JSON file %s", path);
-  gchar **lines = g_strsplit(text, "\n", -1);
-  for (gchar **line = lines; *line; line++) {
-    if (!**line) continue;
-    JsonParser *parser = json_parser_new();
-    GError *error = NULL;
-    ck_assert_msg(json_parser_load_from_data(parser, *line, -1, &error),
-                  "JSON line does not parse: %s\n%s", error ? error->message : "", *line);
-    JsonNode *root = json_parser_get_root(parser);
-    ck_assert(JSON_NODE_HOLDS_OBJECT(root));
-    JsonObject *object = json_node_get_object(root);
-    ck_assert_msg(json_object_has_member(object, "bench"), "no bench member: %s", *line);
-    g_hash_table_add(names, g_strdup(json_object_get_string_member(object, "bench")));
-    g_object_unref(parser);
+  JsonParser *parser = json_parser_new();
+  GError *error = NULL;
+  ck_assert_msg(json_parser_load_from_file(parser, path, &error),
+                "the --json file is not one JSON document: %s", error ? error->message : "");
+  JsonNode *root_node = json_parser_get_root(parser);
+  ck_assert(JSON_NODE_HOLDS_OBJECT(root_node));
+  JsonObject *root = json_node_get_object(root_node);
+  ck_assert_str_eq(nonempty_string(root, "format"), "ccgc-bench");
+  ck_assert_int_eq(json_object_get_int_member(root, "format_version"), 1);
+  ck_assert(g_regex_match_simple("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$",
+                                 nonempty_string(root, "started_utc"), 0, 0));
+
+  /* The machine: what /proc and uname say here. */
+  JsonObject *machine = json_object_get_object_member(root, "machine");
+  ck_assert(machine);
+  nonempty_string(machine, "cpu_model");
+  ck_assert_int_eq(json_object_get_int_member(machine, "logical_cpus"),
+                   sysconf(_SC_NPROCESSORS_ONLN));
+  ck_assert_int_ge(json_object_get_int_member(machine, "usable_cpus"), 1);
+  gint64 memory = json_object_get_int_member(machine, "memory_bytes");
+  ck_assert_int_ge(memory, 64 << 20);
+  ck_assert_int_le(json_object_get_int_member(machine, "memory_available_bytes"), memory);
+  struct utsname names_here;
+  ck_assert_int_eq(uname(&names_here), 0);
+  JsonObject *kernel = json_object_get_object_member(machine, "kernel");
+  ck_assert_str_eq(nonempty_string(kernel, "name"), names_here.sysname);
+  ck_assert_str_eq(nonempty_string(kernel, "release"), names_here.release);
+  ck_assert_str_eq(nonempty_string(machine, "architecture"), names_here.machine);
+  ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(machine, "load_average")),
+                    3);
+
+  /* The commit: a full hash in a git tree, "unknown" outside one. */
+  JsonObject *commit = json_object_get_object_member(root, "commit");
+  const char *hash = nonempty_string(commit, "hash");
+  ck_assert_msg(!strcmp(hash, "unknown") || g_regex_match_simple("^[0-9a-f]{40}$", hash, 0, 0),
+                "commit hash '%s'", hash);
+  nonempty_string(commit, "describe");
+
+  /* The configuration: the build's and the options of this run. */
+  JsonObject *configuration = json_object_get_object_member(root, "configuration");
+  nonempty_string(configuration, "build_type");
+  ck_assert(json_object_has_member(configuration, "sanitizers"));
+  const char *sanitized = getenv("CCGC_SANITIZED");
+  ck_assert_int_eq(*json_object_get_string_member(configuration, "sanitizers") != '\0',
+                   sanitized && *sanitized);
+  ck_assert(g_regex_match_simple("^(GNU|Clang) \\d+", nonempty_string(configuration, "compiler"),
+                                 0, 0));
+  ck_assert_str_eq(nonempty_string(configuration, "ccgc_version"), CCGC_VERSION_STRING);
+  JsonObject *options = json_object_get_object_member(configuration, "options");
+  ck_assert(options);
+  ck_assert(json_object_get_boolean_member(options, "quick"));
+  if (benchmark)
+    ck_assert_str_eq(json_object_get_string_member(options, "benchmark"), benchmark);
+  else
+    ck_assert(json_object_get_null_member(options, "benchmark"));
+  ck_assert_int_ge(json_object_get_int_member(options, "live_mb"), 1);
+
+  /* Results: objects with a "bench" member and finite numbers or null. */
+  JsonArray *results = json_object_get_array_member(root, "results");
+  ck_assert(results);
+  ck_assert_uint_gt(json_array_get_length(results), 0);
+  for (guint i = 0; i < json_array_get_length(results); i++) {
+    JsonObject *result = json_array_get_object_element(results, i);
+    ck_assert_msg(result, "result %u is not an object", i);
+    g_hash_table_add(names, g_strdup(nonempty_string(result, "bench")));
   }
-  g_strfreev(lines);
-  g_free(text);
+  JsonArray *runs = json_object_get_array_member(root, "benchmarks");
+  ck_assert_uint_gt(json_array_get_length(runs), 0);
+  for (guint i = 0; i < json_array_get_length(runs); i++) {
+    JsonObject *run = json_array_get_object_element(runs, i);
+    nonempty_string(run, "name");
+    ck_assert_int_eq(json_object_get_int_member(run, "exit_status"), 0);
+    ck_assert(json_object_get_double_member(run, "seconds") >= 0);
+  }
+  if (benchmark) {
+    ck_assert_uint_eq(json_array_get_length(runs), 1);
+    ck_assert_str_eq(json_object_get_string_member(json_array_get_object_element(runs, 0),
+                                                   "name"), benchmark);
+  }
+  ck_assert_int_eq(json_object_get_int_member(root, "exit_status"), 0);
+  ck_assert(json_object_get_double_member(root, "elapsed_s") >= 0);
+  g_object_unref(parser);
   return names;
 }
 
@@ -142,7 +219,7 @@ START_TEST(quick_suite_is_well_formed) {
   ck_assert_msg(result.exit_code == 0, "exit %d\n%s%s", result.exit_code, result.out,
                 result.err);
   ck_assert_msg(check_ratio_lines(result.out) > 0, "no ratio lines:\n%s", result.out);
-  GHashTable *names = check_json_lines(json);
+  GHashTable *names = check_json_document(json, full ? NULL : "binary-trees");
   for (size_t i = 0; i < G_N_ELEMENTS(SECTIONS); i++) {
     if (!full && strcmp(SECTIONS[i].name, "binary-trees")) continue;
     const char *section = result.out;
@@ -160,7 +237,7 @@ START_TEST(quick_suite_is_well_formed) {
     ck_assert_msg(g_regex_match_simple(SECTIONS[i].header, text, G_REGEX_MULTILINE, 0),
                   "%s: no table header /%s/ in\n%s", SECTIONS[i].name, SECTIONS[i].header,
                   text);
-    ck_assert_msg(g_hash_table_contains(names, SECTIONS[i].name), "no JSON line for %s",
+    ck_assert_msg(g_hash_table_contains(names, SECTIONS[i].name), "no JSON result for %s",
                   SECTIONS[i].name);
     g_free(text);
   }
@@ -187,7 +264,7 @@ END_TEST
 
 /* bench-scavenge.c: a row per thread count and survival rate, the
  * survivors' check, the three ratios (their bounds are timings: printed,
- * not asserted), one JSON line per row plus the ratios. */
+ * not asserted), one JSON result per row plus the ratios. */
 START_TEST(scavenge_prints_every_rate_and_thread_count) {
   char *dir = make_temp_dir();
   char *json = g_build_filename(dir, "bench.json", NULL);
@@ -217,17 +294,55 @@ START_TEST(scavenge_prints_every_rate_and_thread_count) {
                                  "0%/10% <= 0.05 (ok|EXCEEDED)$",
                                  result.out, G_REGEX_MULTILINE, 0));
   check_ratio_lines(result.out);
-  GHashTable *names = check_json_lines(json);
+  GHashTable *names = check_json_document(json, "scavenge");
   ck_assert(g_hash_table_contains(names, "scavenge"));
   g_hash_table_destroy(names);
   gchar *text = NULL;
   ck_assert(g_file_get_contents(json, &text, NULL, NULL));
-  int lines = 0;
-  for (const char *at = text; (at = strstr(at, "\"bench\":\"scavenge\"")); at++) lines++;
-  ck_assert_int_eq(lines, 9);
-  ck_assert(strstr(text, "\"ratio_2_threads_over_1\":"));
+  int results = 0;
+  for (const char *at = text; (at = strstr(at, "\"bench\": \"scavenge\"")); at++) results++;
+  ck_assert_int_eq(results, 9);
+  ck_assert(strstr(text, "\"ratio_2_threads_over_1\": "));
   g_free(text);
   command_result_free(&result);
+  remove(json);
+  remove(dir);
+  g_free(args);
+  g_free(json);
+  free(dir);
+}
+END_TEST
+
+/* A second run replaces the document (appending would make two documents
+ * in one file, which no JSON reader accepts); a failed write fails the
+ * command and says where. */
+START_TEST(json_file_is_replaced_and_write_errors_fail) {
+  char *dir = make_temp_dir();
+  char *json = g_build_filename(dir, "bench.json", NULL);
+  char *args = g_strdup_printf("bench barrier --quick --json %s", json);
+  for (int run = 0; run < 2; run++) {
+    command_result result = run_ccgc(args);
+    ck_assert_msg(result.exit_code == 0, "exit %d\n%s", result.exit_code, result.err);
+    command_result_free(&result);
+  }
+  GHashTable *names = check_json_document(json, "barrier");
+  ck_assert(g_hash_table_contains(names, "barrier"));
+  g_hash_table_destroy(names);
+  JsonParser *parser = json_parser_new();
+  ck_assert(json_parser_load_from_file(parser, json, NULL));
+  JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+  JsonArray *results = json_object_get_array_member(root, "results");
+  ck_assert_uint_eq(json_array_get_length(results), 1);
+  JsonObject *barrier = json_array_get_object_element(results, 0);
+  ck_assert(json_object_get_double_member(barrier, "barrier_ms") > 0);
+  ck_assert(json_object_get_double_member(barrier, "throughput_ratio") > 0);
+  g_object_unref(parser);
+  if (access("/dev/full", W_OK) == 0) {
+    command_result result = run_ccgc("bench barrier --quick --json /dev/full");
+    ck_assert_int_eq(result.exit_code, 1);
+    ck_assert_msg(strstr(result.err, "cannot write '/dev/full'"), "%s", result.err);
+    command_result_free(&result);
+  }
   remove(json);
   remove(dir);
   g_free(args);
@@ -265,6 +380,7 @@ int main(void) {
   tcase_add_test(tc, barrier_prints_a_throughput_ratio);
   tcase_add_test(tc, binary_trees_n10_matches_the_published_output);
   tcase_add_test(tc, pauses_writes_an_svg_plot);
+  tcase_add_test(tc, json_file_is_replaced_and_write_errors_fail);
   tcase_add_test(tc, scavenge_prints_every_rate_and_thread_count);
   TCase *suite_case = tcase_create("quick-suite");
   /* ~30 s alone; generous for a shared, busy machine. */

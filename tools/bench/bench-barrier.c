@@ -87,11 +87,15 @@ int ccgc_bench_barrier(const bench_options *options) {
          stores / best_with / 1e3);
   printf("ratio throughput with barrier / without: %.3f\n",
          best_without / best_with);
-  if (options->json)
-    fprintf(options->json,
-            "{\"bench\":\"barrier\",\"no_barrier_ms\":%.3f,\"barrier_ms\":%.3f,"
-            "\"throughput_ratio\":%.4f}\n",
-            best_without, best_with, best_without / best_with);
+  if (options->json) {
+    ccgc_json_writer *json = options->json;
+    ccgc_json_writer_begin_object(json);
+    ccgc_json_writer_member_string(json, "bench", "barrier");
+    ccgc_json_writer_member_fixed(json, "no_barrier_ms", best_without, 3);
+    ccgc_json_writer_member_fixed(json, "barrier_ms", best_with, 3);
+    ccgc_json_writer_member_fixed(json, "throughput_ratio", best_without / best_with, 4);
+    ccgc_json_writer_end_object(json);
+  }
   free(t.values);
   blinkish_heap_free(heap);
   ccgc_collector_free(collector);

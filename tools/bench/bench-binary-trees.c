@@ -127,20 +127,25 @@ int ccgc_bench_binary_trees(const bench_options *options) {
     if (multiplier_count > 1) snprintf(suffix, sizeof suffix, " at %.1fx", mult);
     bench_v8_print_ratios(&v8, runs[1].ms, runs[1].stats.gc_ms, suffix);
     if (options->json) {
-      fprintf(options->json,
-              "{\"bench\":\"binary-trees\",\"n\":%d,\"heap_multiplier\":%.2f,"
-              "\"malloc_ms\":%.3f,\"boehm_ms\":%.3f,\"script_ms\":%.3f,\"dom_ms\":%.3f,"
-              "\"script_gcs\":%zu,\"dom_gcs\":%zu,"
-              "\"script_vs_malloc\":%.4f,\"dom_vs_malloc\":%.4f,"
-              "\"script_vs_boehm\":%.4f,\"dom_vs_boehm\":%.4f,\"checks_ok\":%s,"
-              "\"script_gc_ms\":%.3f",
-              n, mult, malloc_run.ms, runs[0].ms, runs[1].ms, runs[2].ms,
-              runs[1].stats.gc_count, runs[2].stats.gc_count,
-              runs[1].ms / malloc_run.ms, runs[2].ms / malloc_run.ms,
-              runs[1].ms / runs[0].ms, runs[2].ms / runs[0].ms, ok ? "true" : "false",
-              runs[1].stats.gc_ms);
-      bench_v8_json(options->json, &v8, runs[1].ms, runs[1].stats.gc_ms);
-      fputs("}\n", options->json);
+      ccgc_json_writer *json = options->json;
+      ccgc_json_writer_begin_object(json);
+      ccgc_json_writer_member_string(json, "bench", "binary-trees");
+      ccgc_json_writer_member_int(json, "n", n);
+      ccgc_json_writer_member_fixed(json, "heap_multiplier", mult, 2);
+      ccgc_json_writer_member_fixed(json, "malloc_ms", malloc_run.ms, 3);
+      ccgc_json_writer_member_fixed(json, "boehm_ms", runs[0].ms, 3);
+      ccgc_json_writer_member_fixed(json, "script_ms", runs[1].ms, 3);
+      ccgc_json_writer_member_fixed(json, "dom_ms", runs[2].ms, 3);
+      ccgc_json_writer_member_uint(json, "script_gcs", runs[1].stats.gc_count);
+      ccgc_json_writer_member_uint(json, "dom_gcs", runs[2].stats.gc_count);
+      ccgc_json_writer_member_fixed(json, "script_vs_malloc", runs[1].ms / malloc_run.ms, 4);
+      ccgc_json_writer_member_fixed(json, "dom_vs_malloc", runs[2].ms / malloc_run.ms, 4);
+      ccgc_json_writer_member_fixed(json, "script_vs_boehm", runs[1].ms / runs[0].ms, 4);
+      ccgc_json_writer_member_fixed(json, "dom_vs_boehm", runs[2].ms / runs[0].ms, 4);
+      ccgc_json_writer_member_bool(json, "checks_ok", ok);
+      ccgc_json_writer_member_fixed(json, "script_gc_ms", runs[1].stats.gc_ms, 3);
+      bench_v8_json(json, &v8, runs[1].ms, runs[1].stats.gc_ms);
+      ccgc_json_writer_end_object(json);
     }
   }
   printf("check values (all allocators): %s\n", ok ? "ok" : "FAILED");

@@ -269,28 +269,36 @@ int ccgc_bench_concurrent(const bench_options *options) {
          con1->total_ms > 0 ? lock->total_ms / con1->total_ms : 0);
   printf("\n(numbers from a shared or busy machine are unreliable)\n");
   if (options->json) {
-    fprintf(options->json,
-            "{\"bench\":\"concurrent\",\"live_mb\":%zu,\"script_mb\":%zu,"
-            "\"dom_mb\":%zu",
-            script_mb + dom_mb, script_mb, dom_mb);
-    for (int i = 0; i < COUNT; i++)
-      fprintf(options->json,
-              ",\"%s\":{\"threads\":%d,\"protocol\":\"%s\",\"unsafe\":%s,"
-              "\"main_ms\":%.3f,\"markers_ms\":%.3f,\"total_ms\":%.3f,"
-              "\"wall_ms\":%.3f,\"pause_ms\":%.3f,\"steps\":%zu,"
-              "\"unsafe_changes\":%zu}",
-              configs[i].name, configs[i].threads,
-              ccgc_shape_protocol_name(configs[i].protocol),
-              configs[i].unsafe ? "true" : "false", configs[i].main_ms,
-              configs[i].concurrent_ms, configs[i].total_ms, configs[i].wall_ms,
-              configs[i].pause_ms, configs[i].steps, configs[i].changes);
-    fprintf(options->json,
-            ",\"main_reduction_pct_1\":%.2f,\"main_reduction_pct_2\":%.2f,"
-            "\"snapshot_vs_none\":%.3f,\"lock_vs_none\":%.3f}\n",
-            reduction(inc->main_ms, con1->main_ms),
-            reduction(inc->main_ms, con2->main_ms),
-            none->total_ms > 0 ? con1->total_ms / none->total_ms : 0,
-            none->total_ms > 0 ? lock->total_ms / none->total_ms : 0);
+    ccgc_json_writer *json = options->json;
+    ccgc_json_writer_begin_object(json);
+    ccgc_json_writer_member_string(json, "bench", "concurrent");
+    ccgc_json_writer_member_uint(json, "live_mb", script_mb + dom_mb);
+    ccgc_json_writer_member_uint(json, "script_mb", script_mb);
+    ccgc_json_writer_member_uint(json, "dom_mb", dom_mb);
+    for (int i = 0; i < COUNT; i++) {
+      ccgc_json_writer_member_begin_object(json, configs[i].name);
+      ccgc_json_writer_member_int(json, "threads", configs[i].threads);
+      ccgc_json_writer_member_string(json, "protocol",
+                                     ccgc_shape_protocol_name(configs[i].protocol));
+      ccgc_json_writer_member_bool(json, "unsafe", configs[i].unsafe);
+      ccgc_json_writer_member_fixed(json, "main_ms", configs[i].main_ms, 3);
+      ccgc_json_writer_member_fixed(json, "markers_ms", configs[i].concurrent_ms, 3);
+      ccgc_json_writer_member_fixed(json, "total_ms", configs[i].total_ms, 3);
+      ccgc_json_writer_member_fixed(json, "wall_ms", configs[i].wall_ms, 3);
+      ccgc_json_writer_member_fixed(json, "pause_ms", configs[i].pause_ms, 3);
+      ccgc_json_writer_member_uint(json, "steps", configs[i].steps);
+      ccgc_json_writer_member_uint(json, "unsafe_changes", configs[i].changes);
+      ccgc_json_writer_end_object(json);
+    }
+    ccgc_json_writer_member_fixed(json, "main_reduction_pct_1",
+                                  reduction(inc->main_ms, con1->main_ms), 2);
+    ccgc_json_writer_member_fixed(json, "main_reduction_pct_2",
+                                  reduction(inc->main_ms, con2->main_ms), 2);
+    ccgc_json_writer_member_fixed(json, "snapshot_vs_none",
+                                  none->total_ms > 0 ? con1->total_ms / none->total_ms : 0, 3);
+    ccgc_json_writer_member_fixed(json, "lock_vs_none",
+                                  none->total_ms > 0 ? lock->total_ms / none->total_ms : 0, 3);
+    ccgc_json_writer_end_object(json);
   }
   return 0;
 }

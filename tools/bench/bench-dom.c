@@ -223,14 +223,24 @@ int ccgc_bench_dom(const bench_options *options) {
   printf("ratio GC time / total time: %.3f\n", gc_ms / work_ms);
   printf("ratio peak committed / peak live: %.2f\n",
          r.peak_live ? (double)r.peak_committed / (double)r.peak_live : 0);
-  if (options->json)
-    fprintf(options->json,
-            "{\"bench\":\"dom\",\"elements\":%zu,\"rounds\":%zu,\"total_ms\":%.3f,"
-            "\"gc_ms\":%.3f,\"gc_share\":%.4f,\"pauses\":%zu,\"p50_ms\":%.3f,"
-            "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"peak_committed_mb\":%.3f,"
-            "\"peak_live_mb\":%.3f,\"minor_pauses\":%zu}\n",
-            elements, rounds, work_ms, gc_ms, gc_ms / work_ms, count, p50, p99, max,
-            r.peak_committed / 1048576.0, r.peak_live / 1048576.0, r.minor_count);
+  if (options->json) {
+    ccgc_json_writer *json = options->json;
+    ccgc_json_writer_begin_object(json);
+    ccgc_json_writer_member_string(json, "bench", "dom");
+    ccgc_json_writer_member_uint(json, "elements", elements);
+    ccgc_json_writer_member_uint(json, "rounds", rounds);
+    ccgc_json_writer_member_fixed(json, "total_ms", work_ms, 3);
+    ccgc_json_writer_member_fixed(json, "gc_ms", gc_ms, 3);
+    ccgc_json_writer_member_fixed(json, "gc_share", gc_ms / work_ms, 4);
+    ccgc_json_writer_member_uint(json, "pauses", count);
+    ccgc_json_writer_member_fixed(json, "p50_ms", p50, 3);
+    ccgc_json_writer_member_fixed(json, "p99_ms", p99, 3);
+    ccgc_json_writer_member_fixed(json, "max_ms", max, 3);
+    ccgc_json_writer_member_fixed(json, "peak_committed_mb", r.peak_committed / 1048576.0, 3);
+    ccgc_json_writer_member_fixed(json, "peak_live_mb", r.peak_live / 1048576.0, 3);
+    ccgc_json_writer_member_uint(json, "minor_pauses", r.minor_count);
+    ccgc_json_writer_end_object(json);
+  }
   if (options->plot) {
     bench_series series = {"dom workload collections", v, count};
     if (bench_plot_cdf(options->plot, "bench dom: collection pauses", &series, 1))

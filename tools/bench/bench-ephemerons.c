@@ -183,14 +183,21 @@ int ccgc_bench_ephemerons(const bench_options *options) {
       printf("%-7s %9zu %11.2f %11.2f %7zu %11.2f %10.2f %12.2f %10.2f\n",
              shape_name((chain_shape)s), n, one.mark_ms, two.mark_ms, two.rounds,
              ratio, strong.mark_ms, strong_ratio, versus);
-      if (options->json)
-        fprintf(options->json,
-                "{\"bench\":\"ephemerons\",\"chain\":\"%s\",\"n\":%zu,"
-                "\"mark_n_ms\":%.3f,\"mark_2n_ms\":%.3f,\"rounds_2n\":%zu,"
-                "\"ratio_2n_n\":%.3f,\"strong_n_ms\":%.3f,\"strong_ratio_2n_n\":%.3f,"
-                "\"ratio_vs_strong\":%.3f}\n",
-                shape_name((chain_shape)s), n, one.mark_ms, two.mark_ms,
-                two.rounds, ratio, strong.mark_ms, strong_ratio, versus);
+      if (options->json) {
+        ccgc_json_writer *json = options->json;
+        ccgc_json_writer_begin_object(json);
+        ccgc_json_writer_member_string(json, "bench", "ephemerons");
+        ccgc_json_writer_member_string(json, "chain", shape_name((chain_shape)s));
+        ccgc_json_writer_member_uint(json, "n", n);
+        ccgc_json_writer_member_fixed(json, "mark_n_ms", one.mark_ms, 3);
+        ccgc_json_writer_member_fixed(json, "mark_2n_ms", two.mark_ms, 3);
+        ccgc_json_writer_member_uint(json, "rounds_2n", two.rounds);
+        ccgc_json_writer_member_fixed(json, "ratio_2n_n", ratio, 3);
+        ccgc_json_writer_member_fixed(json, "strong_n_ms", strong.mark_ms, 3);
+        ccgc_json_writer_member_fixed(json, "strong_ratio_2n_n", strong_ratio, 3);
+        ccgc_json_writer_member_fixed(json, "ratio_vs_strong", versus, 3);
+        ccgc_json_writer_end_object(json);
+      }
     }
   }
   printf("worst 2n/n ratio: %.2f (linear: about 2; quadratic: about 4)\n",

@@ -142,19 +142,25 @@ int ccgc_bench_gcbench(const bench_options *options) {
     if (multiplier_count > 1) snprintf(suffix, sizeof suffix, " at %.1fx", mult);
     bench_v8_print_ratios(&v8, runs[1].ms, runs[1].stats.gc_ms, suffix);
     if (options->json) {
-      fprintf(options->json,
-              "{\"bench\":\"gcbench\",\"quick\":%s,\"heap_multiplier\":%.2f,"
-              "\"malloc_ms\":%.3f,\"boehm_ms\":%.3f,\"script_ms\":%.3f,\"dom_ms\":%.3f,"
-              "\"script_gcs\":%zu,\"dom_gcs\":%zu,\"script_gc_ms\":%.3f,\"dom_gc_ms\":%.3f,"
-              "\"script_vs_malloc\":%.4f,\"dom_vs_malloc\":%.4f,"
-              "\"script_vs_boehm\":%.4f,\"dom_vs_boehm\":%.4f",
-              options->quick ? "true" : "false", mult, malloc_run.ms, runs[0].ms,
-              runs[1].ms, runs[2].ms, runs[1].stats.gc_count, runs[2].stats.gc_count,
-              runs[1].stats.gc_ms, runs[2].stats.gc_ms, runs[1].ms / malloc_run.ms,
-              runs[2].ms / malloc_run.ms, runs[1].ms / runs[0].ms,
-              runs[2].ms / runs[0].ms);
-      bench_v8_json(options->json, &v8, runs[1].ms, runs[1].stats.gc_ms);
-      fputs("}\n", options->json);
+      ccgc_json_writer *json = options->json;
+      ccgc_json_writer_begin_object(json);
+      ccgc_json_writer_member_string(json, "bench", "gcbench");
+      ccgc_json_writer_member_bool(json, "quick", options->quick);
+      ccgc_json_writer_member_fixed(json, "heap_multiplier", mult, 2);
+      ccgc_json_writer_member_fixed(json, "malloc_ms", malloc_run.ms, 3);
+      ccgc_json_writer_member_fixed(json, "boehm_ms", runs[0].ms, 3);
+      ccgc_json_writer_member_fixed(json, "script_ms", runs[1].ms, 3);
+      ccgc_json_writer_member_fixed(json, "dom_ms", runs[2].ms, 3);
+      ccgc_json_writer_member_uint(json, "script_gcs", runs[1].stats.gc_count);
+      ccgc_json_writer_member_uint(json, "dom_gcs", runs[2].stats.gc_count);
+      ccgc_json_writer_member_fixed(json, "script_gc_ms", runs[1].stats.gc_ms, 3);
+      ccgc_json_writer_member_fixed(json, "dom_gc_ms", runs[2].stats.gc_ms, 3);
+      ccgc_json_writer_member_fixed(json, "script_vs_malloc", runs[1].ms / malloc_run.ms, 4);
+      ccgc_json_writer_member_fixed(json, "dom_vs_malloc", runs[2].ms / malloc_run.ms, 4);
+      ccgc_json_writer_member_fixed(json, "script_vs_boehm", runs[1].ms / runs[0].ms, 4);
+      ccgc_json_writer_member_fixed(json, "dom_vs_boehm", runs[2].ms / runs[0].ms, 4);
+      bench_v8_json(json, &v8, runs[1].ms, runs[1].stats.gc_ms);
+      ccgc_json_writer_end_object(json);
     }
   }
   printf("checks (long-lived tree and array intact): %s\n", ok ? "ok" : "FAILED");

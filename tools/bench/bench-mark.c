@@ -356,13 +356,21 @@ int ccgc_bench_mark(const bench_options *options) {
          boehm.bytes / 1048576.0 / (boehm_ms / 1000), boehm.objects / boehm_ms / 1000);
   printf("ratio ccgc mark / plain DFS: %.2f\n", ccgc_mark / plain_ms);
   printf("ratio ccgc mark / Boehm collection: %.2f\n", ccgc_mark / boehm_ms);
-  if (options->json)
-    fprintf(options->json,
-            "{\"bench\":\"mark\",\"live_mb\":%zu,\"objects\":%zu,\"marked_mb\":%.3f,"
-            "\"ccgc_mark_ms\":%.3f,\"ccgc_pause_ms\":%.3f,\"plain_ms\":%.3f,"
-            "\"boehm_ms\":%.3f,\"ratio_vs_plain\":%.4f,\"ratio_vs_boehm\":%.4f}\n",
-            options->live_mb, ccgc_objects, mb, ccgc_mark, ccgc_pause, plain_ms,
-            boehm_ms, ccgc_mark / plain_ms, ccgc_mark / boehm_ms);
+  if (options->json) {
+    ccgc_json_writer *json = options->json;
+    ccgc_json_writer_begin_object(json);
+    ccgc_json_writer_member_string(json, "bench", "mark");
+    ccgc_json_writer_member_uint(json, "live_mb", options->live_mb);
+    ccgc_json_writer_member_uint(json, "objects", ccgc_objects);
+    ccgc_json_writer_member_fixed(json, "marked_mb", mb, 3);
+    ccgc_json_writer_member_fixed(json, "ccgc_mark_ms", ccgc_mark, 3);
+    ccgc_json_writer_member_fixed(json, "ccgc_pause_ms", ccgc_pause, 3);
+    ccgc_json_writer_member_fixed(json, "plain_ms", plain_ms, 3);
+    ccgc_json_writer_member_fixed(json, "boehm_ms", boehm_ms, 3);
+    ccgc_json_writer_member_fixed(json, "ratio_vs_plain", ccgc_mark / plain_ms, 4);
+    ccgc_json_writer_member_fixed(json, "ratio_vs_boehm", ccgc_mark / boehm_ms, 4);
+    ccgc_json_writer_end_object(json);
+  }
   if (plain_marked != plain.objects || ccgc_objects + 2 < plain.objects) {
     printf("graph check: FAILED (plain reached %zu of %zu, ccgc marked %zu)\n",
            plain_marked, plain.objects, ccgc_objects);

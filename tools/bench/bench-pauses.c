@@ -215,13 +215,23 @@ int ccgc_bench_pauses(const bench_options *options) {
          inc.max > 0 ? stw.max / inc.max : 0);
   printf("ratio p99 pause stop-the-world / incremental: %.1f\n",
          inc.p99 > 0 ? stw.p99 / inc.p99 : 0);
-  if (options->json)
-    fprintf(options->json,
-            "{\"bench\":\"pauses\",\"live_mb\":%zu,\"stw\":{\"count\":%zu,\"p50\":%.3f,"
-            "\"p99\":%.3f,\"max\":%.3f},\"incremental\":{\"count\":%zu,\"p50\":%.3f,"
-            "\"p99\":%.3f,\"max\":%.3f}}\n",
-            options->live_mb, stw.count, stw.p50, stw.p99, stw.max, inc.count,
-            inc.p50, inc.p99, inc.max);
+  if (options->json) {
+    ccgc_json_writer *json = options->json;
+    ccgc_json_writer_begin_object(json);
+    ccgc_json_writer_member_string(json, "bench", "pauses");
+    ccgc_json_writer_member_uint(json, "live_mb", options->live_mb);
+    const char *const names[] = {"stw", "incremental"};
+    const pause_stats *modes[] = {&stw, &inc};
+    for (int m = 0; m < 2; m++) {
+      ccgc_json_writer_member_begin_object(json, names[m]);
+      ccgc_json_writer_member_uint(json, "count", modes[m]->count);
+      ccgc_json_writer_member_fixed(json, "p50", modes[m]->p50, 3);
+      ccgc_json_writer_member_fixed(json, "p99", modes[m]->p99, 3);
+      ccgc_json_writer_member_fixed(json, "max", modes[m]->max, 3);
+      ccgc_json_writer_end_object(json);
+    }
+    ccgc_json_writer_end_object(json);
+  }
   if (options->plot) {
     bench_series series[] = {
         {"stop-the-world", (const double *)stw_pauses->data, stw_pauses->len},

@@ -305,27 +305,38 @@ static void scavenge_print_row(const scavenge_result *r) {
          r->survived_bytes / n / 1048576.0, r->promoted_bytes / n / 1048576.0, rate);
 }
 
-static void scavenge_json(FILE *json, bool quick, const scavenge_result *r) {
+static void scavenge_json(ccgc_json_writer *json, bool quick, const scavenge_result *r) {
   double n = (double)r->rounds;
   double copied = r->survived_bytes + r->promoted_bytes;
-  fprintf(json,
-          "{\"bench\":\"scavenge\",\"quick\":%s,\"scavenger_threads\":%d,\"threads\":%d,"
-          "\"survival_pct\":%d,\"rounds\":%zu,\"p50_ms\":%.4f,\"p99_ms\":%.4f,"
-          "\"max_ms\":%.4f,\"young_before_bytes\":%.0f,\"survived_bytes\":%.0f,"
-          "\"promoted_bytes\":%.0f,\"copied_mb_per_s\":%.2f,\"roots_ms\":%.4f,"
-          "\"copy_ms\":%.4f,\"weak_ms\":%.4f,\"remembered_slots\":%.0f}\n",
-          quick ? "true" : "false", r->helpers, r->threads, r->rate, r->rounds,
-          r->p50_ms, r->p99_ms, r->max_ms, r->young_before_bytes / n,
-          r->survived_bytes / n, r->promoted_bytes / n,
-          r->total_ms > 0 ? copied / 1048576.0 / (r->total_ms / 1000) : 0.0,
-          r->roots_ms / n, r->copy_ms / n, r->weak_ms / n, r->remembered_slots / n);
+  ccgc_json_writer_begin_object(json);
+  ccgc_json_writer_member_string(json, "bench", "scavenge");
+  ccgc_json_writer_member_bool(json, "quick", quick);
+  ccgc_json_writer_member_int(json, "scavenger_threads", r->helpers);
+  ccgc_json_writer_member_int(json, "threads", r->threads);
+  ccgc_json_writer_member_int(json, "survival_pct", r->rate);
+  ccgc_json_writer_member_uint(json, "rounds", r->rounds);
+  ccgc_json_writer_member_fixed(json, "p50_ms", r->p50_ms, 4);
+  ccgc_json_writer_member_fixed(json, "p99_ms", r->p99_ms, 4);
+  ccgc_json_writer_member_fixed(json, "max_ms", r->max_ms, 4);
+  ccgc_json_writer_member_fixed(json, "young_before_bytes", r->young_before_bytes / n, 0);
+  ccgc_json_writer_member_fixed(json, "survived_bytes", r->survived_bytes / n, 0);
+  ccgc_json_writer_member_fixed(json, "promoted_bytes", r->promoted_bytes / n, 0);
+  ccgc_json_writer_member_fixed(
+      json, "copied_mb_per_s",
+      r->total_ms > 0 ? copied / 1048576.0 / (r->total_ms / 1000) : 0.0, 2);
+  ccgc_json_writer_member_fixed(json, "roots_ms", r->roots_ms / n, 4);
+  ccgc_json_writer_member_fixed(json, "copy_ms", r->copy_ms / n, 4);
+  ccgc_json_writer_member_fixed(json, "weak_ms", r->weak_ms / n, 4);
+  ccgc_json_writer_member_fixed(json, "remembered_slots", r->remembered_slots / n, 0);
+  ccgc_json_writer_end_object(json);
 }
 
-static void scavenge_json_ratio(FILE *json, const char *name, double ratio) {
+/* A ratio, or null when there is none (-1). */
+static void scavenge_json_ratio(ccgc_json_writer *json, const char *name, double ratio) {
   if (ratio >= 0)
-    fprintf(json, ",\"%s\":%.4f", name, ratio);
+    ccgc_json_writer_member_fixed(json, name, ratio, 4);
   else
-    fprintf(json, ",\"%s\":null", name);
+    ccgc_json_writer_member_null(json, name);
 }
 
 /* "ratio NAME: X", or a line saying why there is none (-1). */
@@ -386,12 +397,14 @@ int ccgc_bench_scavenge(const bench_options *options) {
          linear >= 0 && linear <= 11 ? "ok" : "EXCEEDED",
          fixed >= 0 && fixed <= 0.05 ? "ok" : "EXCEEDED");
   if (options->json) {
-    fprintf(options->json, "{\"bench\":\"scavenge\",\"quick\":%s",
-            options->quick ? "true" : "false");
-    scavenge_json_ratio(options->json, "ratio_10_over_1", linear);
-    scavenge_json_ratio(options->json, "ratio_0_over_10", fixed);
-    scavenge_json_ratio(options->json, "ratio_2_threads_over_1", parallel);
-    fputs("}\n", options->json);
+    ccgc_json_writer *json = options->json;
+    ccgc_json_writer_begin_object(json);
+    ccgc_json_writer_member_string(json, "bench", "scavenge");
+    ccgc_json_writer_member_bool(json, "quick", options->quick);
+    scavenge_json_ratio(json, "ratio_10_over_1", linear);
+    scavenge_json_ratio(json, "ratio_0_over_10", fixed);
+    scavenge_json_ratio(json, "ratio_2_threads_over_1", parallel);
+    ccgc_json_writer_end_object(json);
   }
   return 0;
 }

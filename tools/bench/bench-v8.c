@@ -431,40 +431,29 @@ void bench_v8_print_ratios(const bench_v8_run *run, double script_ms,
     printf("v8 spent no measurable time in GC: no gc ratio%s\n", suffix);
 }
 
-static void v8_json_string(FILE *json, const char *text) {
-  fputc('"', json);
-  for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-    if (*c == '"' || *c == '\\')
-      fprintf(json, "\\%c", *c);
-    else if (*c < 0x20)
-      fprintf(json, "\\u%04x", *c);
-    else
-      fputc(*c, json);
-  }
-  fputc('"', json);
-}
-
-void bench_v8_json(FILE *json, const bench_v8_run *run, double script_ms,
+void bench_v8_json(ccgc_json_writer *json, const bench_v8_run *run, double script_ms,
                    double script_gc_ms) {
   if (!run->ran) {
-    fputs(",\"v8_ran\":false,\"v8_skipped\":", json);
-    v8_json_string(json, run->reason);
+    ccgc_json_writer_member_bool(json, "v8_ran", false);
+    ccgc_json_writer_member_string(json, "v8_skipped", run->reason);
     return;
   }
-  fputs(",\"v8_ran\":true,\"v8_version\":", json);
-  v8_json_string(json, run->version);
-  fprintf(json,
-          ",\"v8_heap\":\"default\",\"v8_ms\":%.3f,\"v8_process_ms\":%.3f,"
-          "\"v8_gc_ms\":%.3f,\"v8_scavenges\":%zu,\"v8_full_gcs\":%zu,"
-          "\"v8_other_gcs\":%zu,\"v8_max_pause_ms\":%.3f",
-          run->total_ms, run->process_ms, run->gc_ms, run->scavenges, run->full_gcs,
-          run->other_gcs, run->max_pause_ms);
+  ccgc_json_writer_member_bool(json, "v8_ran", true);
+  ccgc_json_writer_member_string(json, "v8_version", run->version);
+  ccgc_json_writer_member_string(json, "v8_heap", "default");
+  ccgc_json_writer_member_fixed(json, "v8_ms", run->total_ms, 3);
+  ccgc_json_writer_member_fixed(json, "v8_process_ms", run->process_ms, 3);
+  ccgc_json_writer_member_fixed(json, "v8_gc_ms", run->gc_ms, 3);
+  ccgc_json_writer_member_uint(json, "v8_scavenges", run->scavenges);
+  ccgc_json_writer_member_uint(json, "v8_full_gcs", run->full_gcs);
+  ccgc_json_writer_member_uint(json, "v8_other_gcs", run->other_gcs);
+  ccgc_json_writer_member_fixed(json, "v8_max_pause_ms", run->max_pause_ms, 3);
   if (run->total_ms > 0)
-    fprintf(json, ",\"script_vs_v8\":%.4f", script_ms / run->total_ms);
+    ccgc_json_writer_member_fixed(json, "script_vs_v8", script_ms / run->total_ms, 4);
   else
-    fputs(",\"script_vs_v8\":null", json);
+    ccgc_json_writer_member_null(json, "script_vs_v8");
   if (run->gc_ms > 0)
-    fprintf(json, ",\"script_gc_vs_v8\":%.4f", script_gc_ms / run->gc_ms);
+    ccgc_json_writer_member_fixed(json, "script_gc_vs_v8", script_gc_ms / run->gc_ms, 4);
   else
-    fputs(",\"script_gc_vs_v8\":null", json);
+    ccgc_json_writer_member_null(json, "script_gc_vs_v8");
 }

@@ -7,7 +7,7 @@
  *   bench_v8_print_summary(&run);             "v8: ..." or "v8: skipped (...)"
  *   bench_v8_print_row(&run, malloc_ms);      a table row, if it ran
  *   bench_v8_print_ratios(&run, script_ms, script_gc_ms, suffix);
- *   bench_v8_json(json, &run, script_ms, script_gc_ms);  ",\"v8_...\":..." fields
+ *   bench_v8_json(json, &run, script_ms, script_gc_ms);  "v8_..." members
  *
  * Never fatal: node missing, failing or printing something unparseable
  * makes run.ran false with the reason; the benchmark carries on. */
@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+
+#include "json-writer.h"
 
 typedef enum bench_v8_workload {
   BENCH_V8_BINARY_TREES, /* args: N                                         */
@@ -59,8 +61,9 @@ void bench_v8_print_row(const bench_v8_run *run, double malloc_ms);
 /* "ratio script/v8 total<suffix>: X", "ratio script/v8 gc<suffix>: X". */
 void bench_v8_print_ratios(const bench_v8_run *run, double script_ms,
                            double script_gc_ms, const char *suffix);
-/* JSON members to append inside an object (each starting with a comma). */
-void bench_v8_json(FILE *json, const bench_v8_run *run, double script_ms,
+/* The v8_* members, script_vs_v8 and script_gc_vs_v8, written into the
+ * open result object of json (json-writer.h). */
+void bench_v8_json(ccgc_json_writer *json, const bench_v8_run *run, double script_ms,
                    double script_gc_ms);
 
 #endif

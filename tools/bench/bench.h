@@ -10,12 +10,15 @@
 
 #include "blinkish.h"
 #include "ccgc.h"
+#include "json-writer.h"
 #include "v8ish.h"
 
 typedef struct bench_options {
   size_t live_mb;           /* pauses, mark: live size (0: the bench's default) */
   bool quick;
-  FILE *json;               /* one JSON line per benchmark, or NULL */
+  ccgc_json_writer *json;   /* --json: each result is one object written
+                             * into the document's "results" array (an
+                             * element: no key), or NULL */
   double heap_multiplier;   /* 0: the bench's default set (full: 1.5, 2, 3) */
   int depth;                /* binary-trees N (0: 21; --quick: 16) */
   const char *plot;         /* SVG file for a distribution (pauses, dom) */
@@ -41,6 +44,33 @@ int ccgc_bench_dom(const bench_options *options);
 int ccgc_bench_concurrent(const bench_options *options);
 /* bench-scavenge.c */
 int ccgc_bench_scavenge(const bench_options *options);
+
+/* --- bench-report.c: the --json document ----------------------------------------
+ * One JSON document per run (README.md, "The JSON document"): the format,
+ * the start time, the machine, the commit and the configuration, then
+ * "results" (what the benchmarks write into options->json), then one entry
+ * per benchmark run with its exit status and time, and the run's status.
+ *
+ *   options.json = bench_report_begin(file, &options, "pauses");
+ *   ... ccgc_bench_pauses(&options) writes its result objects ...
+ *   if (bench_report_end(options.json, runs, n, status, seconds) != CCGC_OK) ...
+ *   ccgc_json_writer_free(options.json);
+ */
+#define BENCH_REPORT_FORMAT_VERSION 1
+
+typedef struct bench_run {
+  const char *name;
+  int exit_status;
+  double seconds;
+} bench_run;
+
+/* benchmark: the name given, or NULL for every benchmark (--quick). */
+ccgc_json_writer *bench_report_begin(FILE *out, const bench_options *options,
+                                     const char *benchmark);
+/* Closes "results", writes the runs and the status; finishes the writer
+ * (not freed). */
+ccgc_status bench_report_end(ccgc_json_writer *json, const bench_run *runs, size_t count,
+                             int exit_status, double elapsed_s);
 
 /* --- bench-world.c: heaps sized as a multiple of a live size ----------------
  * The usual method: the peak live size of a workload is computed

@@ -5,14 +5,13 @@
  * same run. `ccgc bench --quick` without a NAME runs every one in its small
  * configuration, each table under a "== bench NAME ==" line.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic-file.h"
 #include "bench.h"
 #include "cli-options.h"
 #include "commands.h"
@@ -76,7 +75,8 @@ static void usage(FILE *out) {
   }
   fputs("\n"
         "  --quick              a small configuration (numbers are not meaningful)\n"
-        "  --json FILE          also append one JSON line per result to FILE\n"
+        "  --json FILE          also write the results, the machine, the commit and the\n"
+        "                       configuration to FILE as one JSON document (replaced)\n"
         "  --heap-multiplier M  gcbench, binary-trees: heap = M x the computed peak\n"
         "                       live size (default: 1.5, 2 and 3; --quick: 2)\n"
         "  --live-mb N          pauses, mark: live size (default 1024; --quick: 64)\n"
@@ -92,21 +92,23 @@ static void usage(FILE *out) {
         out);
 }
 
-/* Closes the --json file, checked: on a write error the lines of this run
- * are cut off again (all or none of them stay) and the command fails. */
-static int close_json(FILE *json, const char *path, off_t start) {
-  bool failed = fflush(json) != 0 || ferror(json);
-  int code = errno;
-  if (fclose(json) != 0 && !failed) {
-    failed = true;
-    code = errno;
+/* --json FILE: one document per run (bench-report.c), written completely
+ * or not at all (atomic-file.h): it replaces what FILE held. A benchmark
+ * that fails is in it with its exit status; a write error leaves FILE as it
+ * was and fails the command. */
+static int finish_json(bench_options *options, atomic_file *file, const bench_run *runs,
+                       size_t count, int result, double elapsed_ms) {
+  char error[512];
+  ccgc_status status = bench_report_end(options->json, runs, count, result, elapsed_ms / 1000);
+  if (status != CCGC_OK) {
+    snprintf(error, sizeof error, "cannot write '%s': %s", file->path,
+             ccgc_json_writer_error(options->json));
+    atomic_file_abort(file);
   }
-  if (!failed) return 0;
-  if (start >= 0 && truncate(path, start) != 0)
-    fprintf(stderr, "ccgc bench: cannot cut '%s' back to %lld bytes: %s\n", path,
-            (long long)start, strerror(errno));
-  fprintf(stderr, "ccgc bench: cannot write '%s': %s\n", path,
-          code ? strerror(code) : "write error");
+  ccgc_json_writer_free(options->json);
+  options->json = NULL;
+  if (status == CCGC_OK && atomic_file_commit(file, error, sizeof error)) return 0;
+  fprintf(stderr, "ccgc bench: %s\n", error);
   return 1;
 }
 
@@ -182,36 +184,42 @@ int ccgc_cmd_bench(int argc, char **argv) {
     }
   }
   if (!options.live_mb) options.live_mb = options.quick ? 64 : 1024;
-  off_t json_start = -1; /* the size before this run's lines, for a regular file */
+  atomic_file json_file;
   if (json_path) {
-    options.json = fopen(json_path, "a");
-    if (!options.json) {
-      fprintf(stderr, "ccgc bench: cannot write '%s': %s\n", json_path, strerror(errno));
+    char error[512];
+    if (!atomic_file_open(&json_file, json_path, true, error, sizeof error)) {
+      fprintf(stderr, "ccgc bench: %s\n", error);
       return 1;
     }
-    struct stat info;
-    if (fstat(fileno(options.json), &info) == 0 && S_ISREG(info.st_mode))
-      json_start = info.st_size;
+    options.json = bench_report_begin(json_file.stream, &options, chosen ? chosen->name : NULL);
   }
   int result = 0;
+  bench_run runs[BENCHMARK_COUNT];
+  size_t run_count = 0;
+  double start = ccgc_time_ms();
   if (chosen) {
     result = chosen->run(&options);
+    runs[run_count++] = (bench_run){chosen->name, result, (ccgc_time_ms() - start) / 1000};
   } else {
-    double start = ccgc_time_ms();
     for (size_t i = 0; i < BENCHMARK_COUNT; i++) {
       fprintf(stderr, "ccgc bench --quick: %s (%zu of %zu, %.0f s so far)\n",
               BENCHMARKS[i].name, i + 1, BENCHMARK_COUNT,
               (ccgc_time_ms() - start) / 1000);
       printf("== bench %s ==\n", BENCHMARKS[i].name);
       fflush(stdout);
+      double bench_start = ccgc_time_ms();
       int status = BENCHMARKS[i].run(&options);
+      runs[run_count++] =
+          (bench_run){BENCHMARKS[i].name, status, (ccgc_time_ms() - bench_start) / 1000};
       fflush(stdout);
       if (status && !result) result = status;
       if (status) fprintf(stderr, "ccgc bench: %s failed (exit %d)\n", BENCHMARKS[i].name, status);
     }
     printf("== all benchmarks: %.1f s ==\n", (ccgc_time_ms() - start) / 1000);
   }
-  if (options.json && close_json(options.json, json_path, json_start) != 0 && !result)
+  if (options.json &&
+      finish_json(&options, &json_file, runs, run_count, result, ccgc_time_ms() - start) != 0 &&
+      !result)
     result = 1;
   return result;
 }

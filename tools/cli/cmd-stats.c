@@ -32,6 +32,7 @@
 #include "cli-options.h"
 #include "commands.h"
 #include "demo-scenario.h"
+#include "json-writer.h"
 
 #define NAME "ccgc stats"
 /* Most bytes per object that a heap may count beyond its payload (a cell
@@ -142,28 +143,76 @@ static int64_t view_total(const ccgc_accounting *accounting, bool count) {
   return total;
 }
 
+/* A view as ccgc_accounting_write writes it in JSON ({"categories":[...],
+ * "total":{...}}), as members of the one document. */
+static void write_json_view(ccgc_json_writer *json, const ccgc_accounting *accounting) {
+  int64_t total_bytes = 0, total_count = 0;
+  ccgc_category_stats stats;
+  ccgc_json_writer_begin_object(json);
+  ccgc_json_writer_member_begin_array(json, "categories");
+  for (size_t i = 0; i < ccgc_accounting_category_count(accounting); i++) {
+    ccgc_accounting_get(accounting, (ccgc_category)i, &stats);
+    total_bytes += stats.bytes;
+    total_count += stats.count;
+    ccgc_json_writer_begin_object(json);
+    ccgc_json_writer_member_string(json, "name", stats.name);
+    ccgc_json_writer_member_int(json, "bytes", stats.bytes);
+    ccgc_json_writer_member_int(json, "count", stats.count);
+    ccgc_json_writer_member_int(json, "peak_bytes", stats.peak_bytes);
+    ccgc_json_writer_member_uint(json, "allocations", stats.total_allocations);
+    ccgc_json_writer_end_object(json);
+  }
+  ccgc_json_writer_end_array(json);
+  ccgc_json_writer_member_begin_object(json, "total");
+  ccgc_json_writer_member_int(json, "bytes", total_bytes);
+  ccgc_json_writer_member_int(json, "count", total_count);
+  ccgc_json_writer_end_object(json);
+  ccgc_json_writer_end_object(json);
+}
+
+/* --format json: one document on stdout, through the one JSON writer
+ * (names escaped and made valid UTF-8). False on a write error. */
+static bool write_json_report(const census *c, const char *point, const ccgc_heap_stats *heaps,
+                              int heap_count, bool match) {
+  ccgc_json_writer *json = ccgc_json_writer_new_file(stdout, 0);
+  ccgc_json_writer_begin_object(json);
+  ccgc_json_writer_member_string(json, "point", point);
+  ccgc_json_writer_member_begin_object(json, "views");
+  for (int v = 0; v < VIEW_COUNT; v++) {
+    ccgc_json_writer_key(json, view_names[v]);
+    write_json_view(json, c->views[v]);
+  }
+  ccgc_json_writer_end_object(json);
+  ccgc_json_writer_member_begin_array(json, "heap_stats");
+  for (int h = 0; h < heap_count; h++) {
+    ccgc_json_writer_begin_object(json);
+    ccgc_json_writer_member_string(json, "heap", ccgc_collector_heap_name(c->w->collector, h));
+    ccgc_json_writer_member_uint(json, "used_bytes", heaps[h].used_bytes);
+    ccgc_json_writer_member_uint(json, "object_count", heaps[h].object_count);
+    ccgc_json_writer_member_uint(json, "committed_bytes", heaps[h].committed_bytes);
+    ccgc_json_writer_member_uint(json, "page_count", heaps[h].page_count);
+    ccgc_json_writer_member_uint(json, "young_used_bytes", heaps[h].young_used_bytes);
+    ccgc_json_writer_member_uint(json, "young_committed_bytes", heaps[h].young_committed_bytes);
+    ccgc_json_writer_member_uint(json, "young_capacity_bytes", heaps[h].young_capacity_bytes);
+    ccgc_json_writer_end_object(json);
+  }
+  ccgc_json_writer_end_array(json);
+  ccgc_json_writer_member_uint(json, "collections", ccgc_collector_cycle_count(c->w->collector));
+  ccgc_json_writer_member_uint(json, "minor_collections",
+                               ccgc_collector_minor_count(c->w->collector));
+  ccgc_json_writer_member_bool(json, "totals_match_heap_stats", match);
+  ccgc_json_writer_end_object(json);
+  ccgc_status status = ccgc_json_writer_finish(json);
+  if (status != CCGC_OK && status != CCGC_E_IO)
+    fprintf(stderr, NAME ": %s\n", ccgc_json_writer_error(json));
+  ccgc_json_writer_free(json);
+  return status == CCGC_OK;
+}
+
 static void write_report(const census *c, ccgc_report_format format, const char *point,
                          const ccgc_heap_stats *heaps, int heap_count, bool match) {
   if (format == CCGC_REPORT_JSON) {
-    printf("{\"point\":\"%s\",\"views\":{", point);
-    for (int v = 0; v < VIEW_COUNT; v++) {
-      char *text = report_of(c->views[v], format);
-      printf("%s\"%s\":%s", v ? "," : "", view_names[v], text);
-      free(text);
-    }
-    printf("},\"heap_stats\":[");
-    for (int h = 0; h < heap_count; h++)
-      printf("%s{\"heap\":\"%s\",\"used_bytes\":%zu,\"object_count\":%zu,"
-             "\"committed_bytes\":%zu,\"page_count\":%zu,\"young_used_bytes\":%zu,"
-             "\"young_committed_bytes\":%zu,\"young_capacity_bytes\":%zu}",
-             h ? "," : "", ccgc_collector_heap_name(c->w->collector, h), heaps[h].used_bytes,
-             heaps[h].object_count, heaps[h].committed_bytes, heaps[h].page_count,
-             heaps[h].young_used_bytes, heaps[h].young_committed_bytes,
-             heaps[h].young_capacity_bytes);
-    printf("],\"collections\":%lu,\"minor_collections\":%lu,"
-           "\"totals_match_heap_stats\":%s}\n",
-           ccgc_collector_cycle_count(c->w->collector), ccgc_collector_minor_count(c->w->collector),
-           match ? "true" : "false");
+    write_json_report(c, point, heaps, heap_count, match);
     return;
   }
   if (format == CCGC_REPORT_CSV) {
