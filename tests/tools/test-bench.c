@@ -300,9 +300,9 @@ START_TEST(scavenge_prints_every_rate_and_thread_count) {
   gchar *text = NULL;
   ck_assert(g_file_get_contents(json, &text, NULL, NULL));
   int results = 0;
-  for (const char *at = text; (at = strstr(at, "\"bench\": \"scavenge\"")); at++) results++;
+  for (const char *at = text; (at = strstr(at, "\"bench\":\"scavenge\"")); at++) results++;
   ck_assert_int_eq(results, 9);
-  ck_assert(strstr(text, "\"ratio_2_threads_over_1\": "));
+  ck_assert(strstr(text, "\"ratio_2_threads_over_1\":"));
   g_free(text);
   command_result_free(&result);
   remove(json);

@@ -124,7 +124,7 @@ static void write_configuration(ccgc_json_writer *json, const bench_options *opt
 
 ccgc_json_writer *bench_report_begin(FILE *out, const bench_options *options,
                                      const char *benchmark) {
-  ccgc_json_writer *json = ccgc_json_writer_new_file(out, 2);
+  ccgc_json_writer *json = ccgc_json_writer_new_file(out, 0); /* one line */
   if (!json) return NULL;
   ccgc_json_writer_begin_object(json);
   ccgc_json_writer_member_string(json, "format", "ccgc-bench");
