@@ -17,6 +17,7 @@ packages=(
   libxml2-dev                      # the HTML parser of the host model
   libgc-dev                        # Boehm GC, for side-by-side benchmarks
   libjson-glib-dev                 # a JSON parser for the tests that read our JSON
+  libcairo2-dev                    # cairo, which draws the benchmarks' plots
 )
 
 # --fuzz (make fuzz): also libFuzzer's runtime for clang 14, which clang

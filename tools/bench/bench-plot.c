@@ -1,104 +1,364 @@
-/* bench-plot.c - a small hand-written SVG of cumulative distributions, for
- * pause times (`ccgc bench pauses --plot`, `ccgc bench dom --plot`). A CDF
- * rather than a histogram: it needs no bin width, shows p50/p99/max at a
- * glance, and series of different counts stay comparable. The x axis is
- * logarithmic because pauses of one run span orders of magnitude (0.01 ms
- * steps to 100 ms stop-the-world cycles). No plotting library: the file is
- * a few hundred lines of SVG any browser shows. */
+/* bench-plot.c - cumulative distributions of pause times, drawn with cairo
+ * (`ccgc bench pauses --plot`, `ccgc bench dom --plot`): SVG through
+ * cairo's SVG surface, PNG through its image surface when the path ends in
+ * ".png". A CDF rather than a histogram: it needs no bin width, shows p50,
+ * p99 and max at a glance, and series of different counts stay comparable.
+ * The x axis is logarithmic because the pauses of one run span orders of
+ * magnitude (0.01 ms steps to 100 ms stop-the-world cycles).
+ *
+ * The layout is computed first (bench_plot_layout_of), from the text's
+ * measured extents: the title on top, the y axis's label (turned) and tick
+ * labels on the left, the x axis's tick labels and label below, and the
+ * legend outside the plot area - on the right, or below the x axis's label
+ * when its entries are too wide for the right. So the legend never covers
+ * a curve, and the tests check that from the layout alone. */
+#include <cairo-svg.h>
+#include <cairo.h>
+#include <glib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
 
+#define PAD 12.0
+#define TITLE_SIZE 15.0
+#define LABEL_SIZE 12.0
+#define TICK_SIZE 11.0
+#define LEGEND_SIZE 11.0
+#define SWATCH 18.0
+#define TICK_LENGTH 5.0
+#define LEGEND_MAX_SHARE 0.35 /* of the width, on the right; wider goes below */
+#define LEGEND_MAX_CHARS 64
+#define MIN_PAUSE_MS 1e-4     /* the axis cannot show 0 on a log scale */
+
+static const double colors[][3] = {
+    {0.839, 0.153, 0.157}, {0.122, 0.467, 0.706}, {0.173, 0.627, 0.173}, {0.580, 0.404, 0.741}};
+
 static int compare_doubles(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
 }
 
-/* Escapes the few characters XML cares about in a label. */
-static void put_text(FILE *out, const char *text) {
-  for (const char *c = text; *c; c++) {
-    switch (*c) {
-    case '<': fputs("&lt;", out); break;
-    case '>': fputs("&gt;", out); break;
-    case '&': fputs("&amp;", out); break;
-    default: fputc(*c, out);
+static double clamp_pause(double v) {
+  return v > MIN_PAUSE_MS ? v : MIN_PAUSE_MS;
+}
+
+bool bench_rects_overlap(bench_rect a, bench_rect b) {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height &&
+         b.y < a.y + a.height;
+}
+
+/* --- text -------------------------------------------------------------------------- */
+
+static void set_font(cairo_t *cr, double size, bool bold) {
+  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+                         bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size(cr, size);
+  /* Unhinted metrics: the same extents on the measuring surface, the SVG
+   * and the PNG, so the layout holds for all. */
+  cairo_font_options_t *font_options = cairo_font_options_create();
+  cairo_font_options_set_hint_metrics(font_options, CAIRO_HINT_METRICS_OFF);
+  cairo_font_options_set_hint_style(font_options, CAIRO_HINT_STYLE_NONE);
+  cairo_set_font_options(cr, font_options);
+  cairo_font_options_destroy(font_options);
+}
+
+static double text_width(cairo_t *cr, const char *text) {
+  cairo_text_extents_t extents;
+  cairo_text_extents(cr, text, &extents);
+  return extents.x_advance;
+}
+
+/* Ascent + descent of the current font: a line's height. */
+static double line_height(cairo_t *cr) {
+  cairo_font_extents_t extents;
+  cairo_font_extents(cr, &extents);
+  return extents.ascent + extents.descent;
+}
+
+static double font_ascent(cairo_t *cr) {
+  cairo_font_extents_t extents;
+  cairo_font_extents(cr, &extents);
+  return extents.ascent;
+}
+
+/* "NAME: N pauses, max X ms", the name cut to LEGEND_MAX_CHARS characters
+ * (g_free it). */
+static char *legend_text(const bench_series *series) {
+  double max = 0;
+  for (size_t i = 0; i < series->count; i++)
+    if (series->values[i] > max) max = series->values[i];
+  const char *name = series->name ? series->name : "";
+  char *valid = g_utf8_make_valid(name, -1);
+  char *cut = g_utf8_strlen(valid, -1) > LEGEND_MAX_CHARS
+                  ? g_strdup_printf("%.*s...", (int)(g_utf8_offset_to_pointer(
+                                                         valid, LEGEND_MAX_CHARS) - valid),
+                                    valid)
+                  : g_strdup(valid);
+  char *text = g_strdup_printf("%s: %zu pauses, max %.2f ms", cut, series->count, max);
+  g_free(cut);
+  g_free(valid);
+  return text;
+}
+
+static char *tick_text(double exponent) {
+  return g_strdup_printf("%g", pow(10, exponent));
+}
+
+/* --- layout ------------------------------------------------------------------------ */
+
+static void data_range(const bench_series *series, size_t count, double *log_lo,
+                       double *log_hi, double *lo, double *hi) {
+  *lo = INFINITY, *hi = 0;
+  for (size_t s = 0; s < count; s++)
+    for (size_t i = 0; i < series[s].count; i++) {
+      double v = clamp_pause(series[s].values[i]);
+      if (v < *lo) *lo = v;
+      if (v > *hi) *hi = v;
     }
+  if (!(*hi > 0)) *lo = *hi = NAN;
+  double range_lo = isnan(*lo) ? 1e-3 : *lo, range_hi = isnan(*hi) ? 1 : *hi;
+  *log_lo = floor(log10(range_lo));
+  *log_hi = ceil(log10(range_hi));
+  if (*log_hi <= *log_lo) *log_hi = *log_lo + 1;
+}
+
+static double x_of(const bench_plot_layout *l, double value) {
+  return l->plot.x + (log10(clamp_pause(value)) - l->log_lo) / (l->log_hi - l->log_lo) *
+                         l->plot.width;
+}
+
+static double y_of(const bench_plot_layout *l, double fraction) {
+  return l->plot.y + (1 - fraction) * l->plot.height;
+}
+
+static void compute_layout(cairo_t *cr, const char *title, const bench_series *series,
+                           size_t count, bench_plot_layout *l) {
+  memset(l, 0, sizeof *l);
+  const double width = BENCH_PLOT_WIDTH, height = BENCH_PLOT_HEIGHT;
+  double lo, hi;
+  data_range(series, count, &l->log_lo, &l->log_hi, &lo, &hi);
+
+  set_font(cr, TITLE_SIZE, true);
+  double title_h = line_height(cr);
+  l->title = (bench_rect){PAD, PAD, text_width(cr, title ? title : ""), title_h};
+
+  set_font(cr, LABEL_SIZE, false);
+  double label_h = line_height(cr);
+  double x_label_w = text_width(cr, BENCH_PLOT_X_LABEL);
+  double y_label_w = text_width(cr, BENCH_PLOT_Y_LABEL);
+
+  set_font(cr, TICK_SIZE, false);
+  double tick_h = line_height(cr), y_tick_w = 0;
+  for (int q = 0; q <= 4; q++) {
+    char text[16];
+    snprintf(text, sizeof text, "%.2f", q / 4.0);
+    double w = text_width(cr, text);
+    if (w > y_tick_w) y_tick_w = w;
+  }
+
+  set_font(cr, LEGEND_SIZE, false);
+  double legend_line = line_height(cr) + 6, legend_text_w = 0;
+  for (size_t s = 0; s < count; s++) {
+    char *text = legend_text(&series[s]);
+    double w = text_width(cr, text);
+    if (w > legend_text_w) legend_text_w = w;
+    g_free(text);
+  }
+  double legend_w = 8 + SWATCH + 6 + legend_text_w + 8;
+  double legend_h = 8 + (double)count * legend_line + 2;
+  if (legend_w > width - 2 * PAD) legend_w = width - 2 * PAD;
+
+  double left = PAD + label_h + 8 + y_tick_w + 6 + TICK_LENGTH;
+  double top = PAD + title_h + 12;
+  double below_axis = TICK_LENGTH + 4 + tick_h + 6 + label_h; /* ticks, labels, x label */
+  double right = width - PAD, bottom = height - PAD - below_axis;
+  l->legend_below = legend_w > LEGEND_MAX_SHARE * width;
+  if (l->legend_below) {
+    bottom -= legend_h + 10;
+    l->legend = (bench_rect){left, height - PAD - legend_h, legend_w, legend_h};
+    if (l->legend.x + legend_w > width - PAD) l->legend.x = width - PAD - legend_w;
+  } else {
+    right -= legend_w + 16;
+    l->legend = (bench_rect){width - PAD - legend_w, top, legend_w, legend_h};
+  }
+  l->plot = (bench_rect){left, top, right - left, bottom - top};
+  double axis_bottom = l->plot.y + l->plot.height;
+  l->x_label = (bench_rect){l->plot.x + (l->plot.width - x_label_w) / 2,
+                            axis_bottom + TICK_LENGTH + 4 + tick_h + 6, x_label_w, label_h};
+  l->y_label = (bench_rect){PAD, l->plot.y + (l->plot.height - y_label_w) / 2, label_h,
+                            y_label_w};
+  if (isnan(lo)) {
+    l->data = (bench_rect){l->plot.x, l->plot.y, 0, 0};
+  } else {
+    double x0 = x_of(l, lo), x1 = x_of(l, hi);
+    l->data = (bench_rect){x0, y_of(l, 1), x1 - x0, y_of(l, 0) - y_of(l, 1)};
   }
 }
 
-bool bench_plot_cdf(const char *path, const char *title,
-                    const bench_series *series, size_t count) {
-  static const char *colors[] = {"#d62728", "#1f77b4", "#2ca02c", "#9467bd"};
-  const double width = 640, height = 400, left = 70, right = 20, top = 40,
-               bottom = 50;
-  double lo = INFINITY, hi = 0;
-  for (size_t s = 0; s < count; s++)
-    for (size_t i = 0; i < series[s].count; i++) {
-      double v = series[s].values[i] > 1e-4 ? series[s].values[i] : 1e-4;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
+void bench_plot_layout_of(const char *title, const bench_series *series, size_t count,
+                          bench_plot_layout *layout) {
+  cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+  cairo_t *cr = cairo_create(surface);
+  compute_layout(cr, title, series, count, layout);
+  cairo_destroy(cr);
+  cairo_surface_destroy(surface);
+}
+
+/* --- drawing ----------------------------------------------------------------------- */
+
+static void draw_text(cairo_t *cr, double x, double baseline, const char *text) {
+  cairo_move_to(cr, x, baseline);
+  cairo_show_text(cr, text);
+}
+
+static void draw_axes(cairo_t *cr, const bench_plot_layout *l) {
+  const bench_rect *p = &l->plot;
+  cairo_set_line_width(cr, 1);
+  /* Grid: decades and quartiles in light grey, minor decades lighter. */
+  for (double e = l->log_lo; e < l->log_hi; e++)
+    for (int m = 2; m <= 9; m++) {
+      double x = x_of(l, m * pow(10, e));
+      cairo_move_to(cr, x, p->y), cairo_line_to(cr, x, p->y + p->height);
     }
-  if (!(hi > 0)) lo = 1e-3, hi = 1;
-  double log_lo = floor(log10(lo)), log_hi = ceil(log10(hi));
-  if (log_hi <= log_lo) log_hi = log_lo + 1;
-  FILE *out = fopen(path, "w");
-  if (!out) {
-    fprintf(stderr, "ccgc bench: cannot write '%s'\n", path);
-    return false;
+  cairo_set_source_rgb(cr, 0.94, 0.94, 0.94);
+  cairo_stroke(cr);
+  for (double e = l->log_lo; e <= l->log_hi; e++) {
+    double x = x_of(l, pow(10, e));
+    cairo_move_to(cr, x, p->y), cairo_line_to(cr, x, p->y + p->height);
   }
-  double plot_w = width - left - right, plot_h = height - top - bottom;
-#define X(v) (left + (log10(v) - log_lo) / (log_hi - log_lo) * plot_w)
-#define Y(f) (top + (1 - (f)) * plot_h)
-  fprintf(out,
-          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-          "font-family=\"sans-serif\" font-size=\"12\">\n"
-          "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-          "<text x=\"%.0f\" y=\"22\" font-size=\"14\">",
-          width, height, left);
-  put_text(out, title);
-  fputs(" (cumulative fraction of pauses)</text>\n", out);
-  /* Axes, decade ticks, quartile grid lines. */
-  fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-               "fill=\"none\" stroke=\"black\"/>\n", left, top, plot_w, plot_h);
-  for (double e = log_lo; e <= log_hi; e++) {
-    double x = X(pow(10, e));
-    fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n"
-                 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>\n",
-            x, top, x, top + plot_h, x, top + plot_h + 16, pow(10, e));
+  for (int q = 1; q < 4; q++)
+    cairo_move_to(cr, p->x, y_of(l, q / 4.0)), cairo_line_to(cr, p->x + p->width, y_of(l, q / 4.0));
+  cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+  cairo_stroke(cr);
+  /* The frame and the ticks. */
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_rectangle(cr, p->x, p->y, p->width, p->height);
+  for (double e = l->log_lo; e <= l->log_hi; e++) {
+    double x = x_of(l, pow(10, e));
+    cairo_move_to(cr, x, p->y + p->height), cairo_line_to(cr, x, p->y + p->height + TICK_LENGTH);
+  }
+  for (int q = 0; q <= 4; q++)
+    cairo_move_to(cr, p->x - TICK_LENGTH, y_of(l, q / 4.0)), cairo_line_to(cr, p->x, y_of(l, q / 4.0));
+  cairo_stroke(cr);
+  /* Tick labels. */
+  set_font(cr, TICK_SIZE, false);
+  double ascent = font_ascent(cr);
+  for (double e = l->log_lo; e <= l->log_hi; e++) {
+    char *text = tick_text(e);
+    draw_text(cr, x_of(l, pow(10, e)) - text_width(cr, text) / 2,
+              p->y + p->height + TICK_LENGTH + 4 + ascent, text);
+    g_free(text);
   }
   for (int q = 0; q <= 4; q++) {
-    double y = Y(q / 4.0);
-    fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n"
-                 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.2f</text>\n",
-            left, y, left + plot_w, y, left - 6, y + 4, q / 4.0);
+    char text[16];
+    snprintf(text, sizeof text, "%.2f", q / 4.0);
+    draw_text(cr, p->x - TICK_LENGTH - 4 - text_width(cr, text), y_of(l, q / 4.0) + ascent / 2 - 1,
+              text);
   }
-  fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">pause (ms, log scale)</text>\n",
-          left + plot_w / 2, height - 12);
+  /* Axis labels: x centred below, y turned a quarter left. */
+  set_font(cr, LABEL_SIZE, false);
+  ascent = font_ascent(cr);
+  draw_text(cr, l->x_label.x, l->x_label.y + ascent, BENCH_PLOT_X_LABEL);
+  cairo_save(cr);
+  cairo_translate(cr, l->y_label.x + ascent, l->y_label.y + l->y_label.height);
+  cairo_rotate(cr, -M_PI / 2);
+  draw_text(cr, 0, 0, BENCH_PLOT_Y_LABEL);
+  cairo_restore(cr);
+}
+
+/* A step function; at most about 2000 steps however many pauses. */
+static void draw_series(cairo_t *cr, const bench_plot_layout *l, const bench_series *series,
+                        const double *color) {
+  size_t n = series->count;
+  if (!n) return;
+  double *v = malloc(n * sizeof *v);
+  if (!v) return;
+  memcpy(v, series->values, n * sizeof *v);
+  qsort(v, n, sizeof *v, compare_doubles);
+  size_t stride = n > 2000 ? n / 2000 : 1;
+  cairo_move_to(cr, x_of(l, v[0]), y_of(l, 0));
+  for (size_t i = 0; i < n; i += stride) {
+    double x = x_of(l, v[i]);
+    cairo_line_to(cr, x, y_of(l, (double)i / n));
+    cairo_line_to(cr, x, y_of(l, (double)(i + 1) / n));
+  }
+  cairo_line_to(cr, x_of(l, v[n - 1]), y_of(l, 1));
+  cairo_set_source_rgb(cr, color[0], color[1], color[2]);
+  cairo_set_line_width(cr, 2);
+  cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_stroke(cr);
+  free(v);
+}
+
+static void draw_legend(cairo_t *cr, const bench_plot_layout *l, const bench_series *series,
+                        size_t count) {
+  const bench_rect *box = &l->legend;
+  cairo_rectangle(cr, box->x, box->y, box->width, box->height);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_fill_preserve(cr);
+  cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+  cairo_set_line_width(cr, 1);
+  cairo_stroke(cr);
+  set_font(cr, LEGEND_SIZE, false);
+  double line = line_height(cr) + 6, ascent = font_ascent(cr);
+  cairo_save(cr);
+  cairo_rectangle(cr, box->x, box->y, box->width, box->height);
+  cairo_clip(cr);
   for (size_t s = 0; s < count; s++) {
-    size_t n = series[s].count;
-    const char *color = colors[s % 4];
-    double *v = malloc((n ? n : 1) * sizeof *v);
-    memcpy(v, series[s].values, n * sizeof *v);
-    qsort(v, n, sizeof *v, compare_doubles);
-    /* A step function; at most ~2000 points however many pauses. */
-    fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", color);
-    size_t stride = n > 2000 ? n / 2000 : 1;
-    for (size_t i = 0; i < n; i += stride) {
-      double x = X(v[i] > 1e-4 ? v[i] : 1e-4);
-      fprintf(out, "%.1f,%.1f %.1f,%.1f ", x, Y((double)i / n), x, Y((double)(i + 1) / n));
-    }
-    if (n) fprintf(out, "%.1f,%.1f", X(v[n - 1] > 1e-4 ? v[n - 1] : 1e-4), Y(1.0));
-    fputs("\"/>\n", out);
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">", left + 10, top + 18 + 16 * (double)s,
-            color);
-    put_text(out, series[s].name);
-    fprintf(out, " (%zu pauses, max %.2f ms)</text>\n", n, n ? v[n - 1] : 0);
-    free(v);
+    const double *color = colors[s % G_N_ELEMENTS(colors)];
+    double top = box->y + 8 + (double)s * line;
+    cairo_set_source_rgb(cr, color[0], color[1], color[2]);
+    cairo_set_line_width(cr, 3);
+    cairo_move_to(cr, box->x + 8, top + ascent / 2 + 1);
+    cairo_line_to(cr, box->x + 8 + SWATCH, top + ascent / 2 + 1);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    char *text = legend_text(&series[s]);
+    draw_text(cr, box->x + 8 + SWATCH + 6, top + ascent, text);
+    g_free(text);
   }
-#undef X
-#undef Y
-  fputs("</svg>\n", out);
-  return fclose(out) == 0;
+  cairo_restore(cr);
+}
+
+static void draw(cairo_t *cr, const char *title, const bench_series *series, size_t count) {
+  bench_plot_layout l;
+  bench_plot_layout_of(title, series, count, &l);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  set_font(cr, TITLE_SIZE, true);
+  draw_text(cr, l.title.x, l.title.y + font_ascent(cr), title ? title : "");
+  draw_axes(cr, &l);
+  cairo_save(cr);
+  cairo_rectangle(cr, l.plot.x, l.plot.y, l.plot.width, l.plot.height);
+  cairo_clip(cr);
+  for (size_t s = 0; s < count; s++)
+    draw_series(cr, &l, &series[s], colors[s % G_N_ELEMENTS(colors)]);
+  cairo_restore(cr);
+  draw_legend(cr, &l, series, count);
+}
+
+bool bench_plot_cdf(const char *path, const char *title, const bench_series *series,
+                    size_t count) {
+  if (!path || (count && !series)) return false;
+  bool png = g_str_has_suffix(path, ".png") || g_str_has_suffix(path, ".PNG");
+  cairo_surface_t *surface =
+      png ? cairo_image_surface_create(CAIRO_FORMAT_RGB24, BENCH_PLOT_WIDTH, BENCH_PLOT_HEIGHT)
+          : cairo_svg_surface_create(path, BENCH_PLOT_WIDTH, BENCH_PLOT_HEIGHT);
+  cairo_t *cr = cairo_create(surface);
+  draw(cr, title, series, count);
+  cairo_status_t status = cairo_status(cr);
+  cairo_destroy(cr);
+  if (status == CAIRO_STATUS_SUCCESS && png) status = cairo_surface_write_to_png(surface, path);
+  cairo_surface_finish(surface);
+  if (status == CAIRO_STATUS_SUCCESS) status = cairo_surface_status(surface);
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS) {
+    fprintf(stderr, "ccgc bench: cannot write '%s': %s\n", path,
+            cairo_status_to_string(status));
+    return false;
+  }
+  return true;
 }

@@ -120,8 +120,10 @@ bool bench_heaps_retry(bench_heaps *h);
 size_t bench_heaps_committed(bench_heaps *h);
 
 /* --- bench-plot.c ---------------------------------------------------------------
- * A small SVG of cumulative distributions (x: ms, log scale; y: fraction of
- * pauses at or below), one line per series. Values need not be sorted. */
+ * Cumulative distributions drawn with cairo (x: pause in ms, log scale; y:
+ * fraction of pauses at or below), one curve per series, with a title,
+ * axis labels, tick labels and a legend outside the plot area. Values need
+ * not be sorted. SVG, or PNG when path ends in ".png". */
 typedef struct bench_series {
   const char *name;
   const double *values;
@@ -129,6 +131,28 @@ typedef struct bench_series {
 } bench_series;
 bool bench_plot_cdf(const char *path, const char *title,
                     const bench_series *series, size_t count);
+
+#define BENCH_PLOT_WIDTH 720  /* SVG points, PNG pixels */
+#define BENCH_PLOT_HEIGHT 450
+#define BENCH_PLOT_X_LABEL "pause (ms, log scale)"
+#define BENCH_PLOT_Y_LABEL "fraction of pauses at or below"
+
+typedef struct bench_rect {
+  double x, y, width, height; /* from the top left corner, y downwards */
+} bench_rect;
+
+/* Where bench_plot_cdf draws what, from the text's measured extents. */
+typedef struct bench_plot_layout {
+  bench_rect plot;      /* the axes' frame: the curves are drawn (clipped) in it */
+  bench_rect data;      /* the curves' bounding box, inside plot (empty: no data) */
+  bench_rect legend;    /* outside plot: on its right, or below the x label */
+  bench_rect title, x_label, y_label;
+  bool legend_below;
+  double log_lo, log_hi; /* the x axis: 10^log_lo .. 10^log_hi ms */
+} bench_plot_layout;
+void bench_plot_layout_of(const char *title, const bench_series *series, size_t count,
+                          bench_plot_layout *layout);
+bool bench_rects_overlap(bench_rect a, bench_rect b);
 
 /* Percentile p (0..100) of n values, sorted in place. */
 double bench_percentile(double *values, size_t n, double p);
