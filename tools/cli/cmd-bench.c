@@ -5,6 +5,7 @@
  * same run. `ccgc bench --quick` without a NAME runs every one in its small
  * configuration, each table under a "== bench NAME ==" line.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,10 +100,12 @@ static void usage(FILE *out) {
 static int finish_json(bench_options *options, atomic_file *file, const bench_run *runs,
                        size_t count, int result, double elapsed_ms) {
   char error[512];
+  errno = 0;
   ccgc_status status = bench_report_end(options->json, runs, count, result, elapsed_ms / 1000);
+  int code = errno; /* of the failed write or flush, if one failed */
   if (status != CCGC_OK) {
     snprintf(error, sizeof error, "cannot write '%s': %s", file->path,
-             ccgc_json_writer_error(options->json));
+             status == CCGC_E_IO && code ? strerror(code) : ccgc_json_writer_error(options->json));
     atomic_file_abort(file);
   }
   ccgc_json_writer_free(options->json);
