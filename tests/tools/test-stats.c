@@ -85,6 +85,14 @@ START_TEST(json_totals_match_the_heap_statistics) {
   ck_assert_msg(json_parser_load_from_data(parser, result.out, -1, &error), "%s",
                 error ? error->message : "");
   JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+  /* One document, one line, exactly the documented members (docs/tools.md). */
+  ck_assert(g_str_has_suffix(result.out, "}\n") && strchr(result.out, '\n')[1] == '\0');
+  static const char *const members[] = {"point", "views", "heap_stats", "collections",
+                                        "minor_collections", "totals_match_heap_stats"};
+  ck_assert_uint_eq(json_object_get_size(root), G_N_ELEMENTS(members));
+  for (size_t i = 0; i < G_N_ELEMENTS(members); i++)
+    ck_assert_msg(json_object_has_member(root, members[i]), "no member %s", members[i]);
+  ck_assert_int_eq(json_object_get_int_member(root, "collections"), 3);
   ck_assert_str_eq(json_object_get_string_member(root, "point"), "final");
   ck_assert(json_object_get_boolean_member(root, "totals_match_heap_stats"));
   JsonObject *views = json_object_get_object_member(root, "views");
