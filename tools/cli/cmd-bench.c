@@ -16,6 +16,7 @@
 #include "bench.h"
 #include "cli-options.h"
 #include "commands.h"
+#include "progress.h"
 
 /* Every benchmark, in the order `ccgc bench --quick` runs them. */
 typedef struct benchmark {
@@ -162,10 +163,15 @@ int ccgc_cmd_bench(int argc, char **argv) {
     result = chosen->run(&options);
   } else {
     double start = ccgc_time_ms();
+    /* A line per benchmark, with the time elapsed and left (progress.h): the
+     * benchmarks print lines of their own, so never one line in place. */
+    progress_meter meter;
+    progress_start(&meter, stderr, PROGRESS_LINES, "ccgc bench --quick", "benchmarks",
+                   BENCHMARK_COUNT, progress_now_ms());
     for (size_t i = 0; i < BENCHMARK_COUNT; i++) {
-      fprintf(stderr, "ccgc bench --quick: %s (%zu of %zu, %.0f s so far)\n",
-              BENCHMARKS[i].name, i + 1, BENCHMARK_COUNT,
-              (ccgc_time_ms() - start) / 1000);
+      char next[64];
+      snprintf(next, sizeof next, "now %s", BENCHMARKS[i].name);
+      progress_draw(&meter, i, next, progress_now_ms());
       printf("== bench %s ==\n", BENCHMARKS[i].name);
       fflush(stdout);
       int status = BENCHMARKS[i].run(&options);
