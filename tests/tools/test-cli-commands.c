@@ -128,10 +128,10 @@ START_TEST(bad_numbers_and_choices_are_one_line) {
   expect_usage_error("stress", "--mode fast",
                      "unknown mode 'fast': --mode must be stw, incremental or concurrent");
   expect_usage_error("bench", "pauses --live-mb 0",
-                     "--live-mb 0 is out of range: a size from 1 MB to 64 GB (MB, or with a "
+                     "--live-mb 0 is out of range: a size from 1 MiB to 64 GiB (MiB, or with a "
                      "unit: k, M, G, T)");
   expect_usage_error("bench", "pauses --live-mb 100k",
-                     "--live-mb 100k is out of range: a size from 1 MB to 64 GB (MB, or with "
+                     "--live-mb 100k is out of range: a size from 1 MiB to 64 GiB (MiB, or with "
                      "a unit: k, M, G, T)");
   expect_usage_error("bench", "gcbench --heap-multiplier nan",
                      "--heap-multiplier nan is out of range: a number from 1.05 to 100");

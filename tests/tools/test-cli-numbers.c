@@ -68,7 +68,7 @@ START_TEST(sizes_take_units) {
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     ck_assert_msg(!cli_parse_size(bad[i], MB, 1, 65536, &value, message, sizeof message),
                   "'%s' parsed", bad[i]);
-    ck_assert_str_eq(message, "a size from 1 MB to 64 GB (MB, or with a unit: k, M, G, T)");
+    ck_assert_str_eq(message, "a size from 1 MiB to 64 GiB (MiB, or with a unit: k, M, G, T)");
   }
   ck_assert(cli_parse_size("4k", 1, 1, 1u << 20, &value, message, sizeof message));
   ck_assert_uint_eq(value, 4096);

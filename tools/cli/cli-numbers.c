@@ -56,9 +56,9 @@ bool cli_parse_number(const char *text, double min, double max, double *out, cha
   return true;
 }
 
-/* "64 MB", "1.5 GB", "512 bytes": a size for messages. */
+/* "64 MiB", "1.5 GiB", "512 bytes": a size for messages. */
 static void format_size(double bytes, char *text, size_t size) {
-  static const char *const units[] = {"bytes", "KB", "MB", "GB", "TB"};
+  static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
   int unit = 0;
   while (unit < 4 && bytes >= 1024) {
     bytes /= 1024;

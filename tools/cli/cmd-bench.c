@@ -111,8 +111,8 @@ int ccgc_cmd_bench(int argc, char **argv) {
                      "gcbench, binary-trees: heap = M x the computed peak live size (1.05 "
                      "to 100; default: 1.5, 2 and 3; --quick: 2)"),
       CLI_OPT_SIZE("live-mb", &options.live_mb, 1u << 20, 1, 65536, "N",
-                   "pauses, mark, concurrent: live size in MB, or with a unit: 512M, 2G (1 "
-                   "MB to 64 GB; default 1024; --quick: 64)"),
+                   "pauses, mark, concurrent: live size in MiB, or with a unit: 512M, 2G "
+                   "(1 MiB to 64 GiB; default 1024; --quick: 64)"),
       CLI_OPT_COUNT("depth", &options.depth, 1, 26, "N",
                     "binary-trees: N (1 to 26; default 21; --quick: 16)"),
       CLI_OPT_STRING("plot", &options.plot, "FILE.svg",
