@@ -239,7 +239,7 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_parsed *par
    * options GLib does not know stay in argv to be named in the error. */
   g_option_context_set_help_enabled(context, FALSE);
   g_option_context_set_ignore_unknown_options(context, TRUE);
-  GOptionGroup *group = g_option_group_new(command->name, "", "", &state, NULL);
+  GOptionGroup *group = g_option_group_new("options", "", "", &state, NULL);
   g_option_group_add_entries(group, entries);
   g_option_context_set_main_group(context, group);
   GError *error = NULL;

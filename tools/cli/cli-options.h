@@ -34,7 +34,8 @@ typedef enum cli_kind {
   CLI_STRING,  /* const char **target = the value (not empty) */
   CLI_STRINGS, /* GPtrArray *target: each value appended (repeatable) */
   CLI_COUNT,   /* a whole number in [count_min, count_max] into an unsigned
-                * integer (or int) of target_size bytes */
+                * integer (or int) of target_size bytes; the range must fit
+                * the target's type */
   CLI_NUMBER,  /* double *target in [number_min, number_max] */
   CLI_SIZE,    /* a size in [count_min, count_max] units of `unit` bytes:
                 * "512" (units), "1.5G", "64M", "4096k" (powers of 1024) */

@@ -138,10 +138,11 @@ int ccgc_cmd_bench(int argc, char **argv) {
     for (size_t i = 0; i < BENCHMARK_COUNT; i++)
       if (!strcmp(name, BENCHMARKS[i].name)) chosen = &BENCHMARKS[i];
     if (!chosen) {
-      GString *message = g_string_new("unknown benchmark '%s': ");
+      GString *message = g_string_new(NULL);
+      g_string_printf(message, "unknown benchmark '%s': ", name);
       for (size_t i = 0; i < BENCHMARK_COUNT; i++)
         g_string_append_printf(message, "%s%s", i ? ", " : "", BENCHMARKS[i].name);
-      code = cli_usage_error("ccgc bench", message->str, name);
+      code = cli_usage_error("ccgc bench", "%s", message->str);
       g_string_free(message, TRUE);
     }
   }
