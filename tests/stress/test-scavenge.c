@@ -93,7 +93,7 @@ END_TEST
 START_TEST(bad_scavenge_every_is_a_usage_error) {
   command_result result = run_ccgc("stress --scavenge-every often");
   ck_assert_int_eq(result.exit_code, 2);
-  ck_assert(strstr(result.err, "--scavenge-every wants"));
+  ck_assert(strstr(result.err, "--scavenge-every often is out of range"));
   command_result_free(&result);
 }
 END_TEST

@@ -1,14 +1,25 @@
-/* cli-options.c - what the subcommands' option parsing shares
- * (cli-options.h). */
+/* cli-options.c - the option layer of the command (cli-options.h): argv
+ * through GLib's GOptionContext into the commands' tables, and the usage
+ * errors. The help: cli-help.c; numbers: cli-numbers.c. */
 #include "cli-options.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "ccgc-version.h"
+
+/* What the GLib callbacks see (the group's user data). */
+typedef struct parse_state {
+  const cli_command *command;
+  char **original; /* argv before GLib reorders it (the strings stay) */
+  int original_count;
+  cli_parsed *parsed;
+  bool help, version;
+  char message[512]; /* the usage error, without the command and the hint */
+} parse_state;
 
 int cli_usage_error(const char *command, const char *fmt, const char *arg) {
   fprintf(stderr, "%s: ", command);
@@ -17,36 +28,242 @@ int cli_usage_error(const char *command, const char *fmt, const char *arg) {
   return 2;
 }
 
-int cli_getopt_error(const char *command, int option, char **argv) {
-  return cli_usage_error(command, option == ':' ? "option '%s' needs a value"
-                                                : "unknown option '%s'",
-                         argv[optind - 1]);
+/* The row of "--name" or "-n" (as GLib names it to a callback). */
+static const cli_option *find_option(const cli_command *command, const char *name) {
+  for (const cli_option *o = command->options; o->name; o++) {
+    if (name[0] == '-' && name[1] == '-' && !strcmp(name + 2, o->name)) return o;
+    if (name[0] == '-' && name[1] && !name[2] && name[1] == o->short_name) return o;
+  }
+  return NULL;
 }
 
-long cli_parse_count(const char *text, long min, long max) {
-  char *end;
-  errno = 0;
-  long value = strtol(text, &end, 10);
-  if (errno || end == text || *end || value < min || value > max) return -1;
-  return value;
+static void store_unsigned(const cli_option *o, uint64_t value) {
+  switch (o->target_size) {
+  case sizeof(uint8_t): *(uint8_t *)o->target = (uint8_t)value; break;
+  case sizeof(uint16_t): *(uint16_t *)o->target = (uint16_t)value; break;
+  case sizeof(uint32_t): *(uint32_t *)o->target = (uint32_t)value; break;
+  default: *(uint64_t *)o->target = value; break;
+  }
 }
 
-bool cli_parse_number(const char *text, double min, double max, double *out) {
-  char *end;
-  errno = 0;
-  double value = strtod(text, &end);
-  if (errno || end == text || *end || !(value >= min && value <= max)) return false;
-  *out = value;
+static bool parse_choice(const cli_option *o, const char *value, char *message, size_t size) {
+  for (const cli_choice *c = o->choices; c->name; c++)
+    if (!strcmp(c->name, value)) {
+      *(int *)o->target = c->value;
+      return true;
+    }
+  GString *names = g_string_new(NULL);
+  for (const cli_choice *c = o->choices; c->name; c++)
+    g_string_append_printf(names, "%s%s", c == o->choices ? "" : c[1].name ? ", " : " or ",
+                           c->name);
+  snprintf(message, size, "unknown %s '%s': --%s must be %s", o->noun, value, o->name,
+           names->str);
+  g_string_free(names, TRUE);
+  return false;
+}
+
+/* GLib hands callbacks a copy of the value that it frees: the same text in
+ * argv (an argument, or the end of "--out=DIR" or "-oDIR"), which lives as
+ * long as the process. */
+static const char *in_argv(const parse_state *state, const char *value) {
+  size_t length = strlen(value);
+  for (int i = 1; i < state->original_count; i++) {
+    size_t arg_length = strlen(state->original[i]);
+    if (arg_length >= length && !strcmp(state->original[i] + arg_length - length, value))
+      return state->original[i] + arg_length - length;
+  }
+  return value; /* not reached: GLib's values come from argv */
+}
+
+/* One option's value into its target, or a message in state->message. */
+static bool apply(parse_state *state, const cli_option *o, const char *value) {
+  char range[256];
+  uint64_t count;
+  char *message = state->message;
+  size_t size = sizeof state->message;
+  if (o->given) *o->given = true;
+  if (o->kind == CLI_FLAG) {
+    *(bool *)o->target = true;
+    return true;
+  }
+  if (!value || !*value) {
+    snprintf(message, size, "option '--%s' needs a value", o->name);
+    return false;
+  }
+  switch (o->kind) {
+  case CLI_STRING:
+  case CLI_STRINGS: {
+    const char *kept = in_argv(state, value);
+    if (o->kind == CLI_STRING) *(const char **)o->target = kept;
+    else g_ptr_array_add(o->target, (char *)kept);
+    return true;
+  }
+  case CLI_COUNT:
+    if (cli_parse_count(value, o->count_min, o->count_max, &count, range, sizeof range)) {
+      store_unsigned(o, count);
+      return true;
+    }
+    break;
+  case CLI_SIZE:
+    if (cli_parse_size(value, o->unit, o->count_min, o->count_max, &count, range,
+                       sizeof range)) {
+      store_unsigned(o, count);
+      return true;
+    }
+    break;
+  case CLI_NUMBER:
+    if (cli_parse_number(value, o->number_min, o->number_max, o->target, range,
+                         sizeof range))
+      return true;
+    break;
+  case CLI_CHOICE: return parse_choice(o, value, message, size);
+  case CLI_CUSTOM: return o->parse(value, o->target, message, size);
+  case CLI_FLAG: break;
+  }
+  snprintf(message, size, "--%s %s is out of range: %s", o->name, value, range);
+  return false;
+}
+
+static gboolean on_option(const gchar *name, const gchar *value, gpointer data,
+                          GError **error) {
+  parse_state *state = data;
+  if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+    state->help = true;
+    return TRUE;
+  }
+  if (!strcmp(name, "--version")) {
+    state->version = true;
+    return TRUE;
+  }
+  const cli_option *o = find_option(state->command, name);
+  if (o && apply(state, o, value)) return TRUE;
+  if (!o) snprintf(state->message, sizeof state->message, "unknown option '%s'", name);
+  g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, state->message);
+  return FALSE;
+}
+
+/* GLib's own error is a value missing at the end of argv: the last
+ * argument names the option ("--out", or "-o" last in "-qo"). */
+static void name_missing_value(parse_state *state, int argc, char **argv) {
+  const char *last = argc > 1 ? argv[argc - 1] : "";
+  if (last[0] == '-' && last[1] == '-') {
+    snprintf(state->message, sizeof state->message, "option '%s' needs a value", last);
+    return;
+  }
+  for (const char *c = last + 1; *c; c++) {
+    char short_name[3] = {'-', *c, '\0'};
+    const cli_option *o = find_option(state->command, short_name);
+    if (o && o->kind != CLI_FLAG) {
+      snprintf(state->message, sizeof state->message, "option '--%s' needs a value", o->name);
+      return;
+    }
+  }
+  snprintf(state->message, sizeof state->message, "option '%s' needs a value", last);
+}
+
+/* GLib drops the value of "--quiet=3" silently: a flag given a value is a
+ * usage error here, before GLib sees it. */
+static bool flags_without_values(parse_state *state, int argc, char **argv) {
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+    const char *equals = argv[i][0] == '-' && argv[i][1] == '-' ? strchr(argv[i], '=') : NULL;
+    if (!equals) continue;
+    char *name = g_strndup(argv[i], (size_t)(equals - argv[i]));
+    const cli_option *o = find_option(state->command, name);
+    bool flag = (o && o->kind == CLI_FLAG) || !strcmp(name, "--help") ||
+                !strcmp(name, "--version");
+    if (flag)
+      snprintf(state->message, sizeof state->message, "option '%s' takes no value", name);
+    g_free(name);
+    if (flag) return false;
+  }
   return true;
 }
 
-bool cli_parse_u64(const char *text, uint64_t *out) {
-  char *end;
-  errno = 0;
-  unsigned long long value = strtoull(text, &end, 10);
-  if (errno || end == text || *end || text[0] == '-') return false;
-  *out = value;
+static GOptionEntry *entries_of(const cli_command *command) {
+  size_t count = 0;
+  while (command->options[count].name) count++;
+  GOptionEntry *entries = g_new0(GOptionEntry, count + 3);
+  for (size_t i = 0; i < count; i++) {
+    const cli_option *o = &command->options[i];
+    entries[i] = (GOptionEntry){o->name, o->short_name,
+                                G_OPTION_FLAG_FILENAME |
+                                    (o->kind == CLI_FLAG ? G_OPTION_FLAG_NO_ARG : 0),
+                                G_OPTION_ARG_CALLBACK, (gpointer)on_option, NULL, NULL};
+  }
+  entries[count] = (GOptionEntry){"help", 'h', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
+                                  (gpointer)on_option, NULL, NULL};
+  entries[count + 1] = (GOptionEntry){"version", 0, G_OPTION_FLAG_NO_ARG,
+                                      G_OPTION_ARG_CALLBACK, (gpointer)on_option, NULL, NULL};
+  return entries;
+}
+
+/* What GLib left in argv: operands, "--" and what follows it (operands
+ * too), and the options it did not know. Moves the operands to the front
+ * of argv + 1; an unknown option is a usage error. */
+static bool collect_operands(parse_state *state, int argc, char **argv) {
+  cli_parsed *parsed = state->parsed;
+  parsed->operands = argv + 1;
+  bool options_end = false;
+  for (int i = 1; i < argc; i++) {
+    char *arg = argv[i];
+    if (!options_end && !strcmp(arg, "--")) {
+      options_end = true;
+      continue;
+    }
+    if (!options_end && arg[0] == '-' && arg[1]) {
+      char *equals = strchr(arg, '=');
+      int length = equals ? (int)(equals - arg) : (int)strlen(arg);
+      snprintf(state->message, sizeof state->message, "unknown option '%.*s'", length, arg);
+      return false;
+    }
+    parsed->operands[parsed->operand_count++] = arg;
+  }
+  if (parsed->operand_count > state->command->max_operands) {
+    const char *extra = parsed->operands[state->command->max_operands];
+    const char *hint = state->command->extra_hint;
+    snprintf(state->message, sizeof state->message, "unexpected argument '%s'%s%s%s", extra,
+             hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+    return false;
+  }
   return true;
+}
+
+int cli_parse(const cli_command *command, int argc, char **argv, cli_parsed *parsed) {
+  *parsed = (cli_parsed){0};
+  char **original = g_memdup2(argv, sizeof *argv * (size_t)argc);
+  parse_state state = {.command = command, .original = original, .original_count = argc,
+                       .parsed = parsed};
+  GOptionEntry *entries = entries_of(command);
+  GOptionContext *context = g_option_context_new(NULL);
+  /* The help is generated here (cli-help.c), in the commands' own layout;
+   * options GLib does not know stay in argv to be named in the error. */
+  g_option_context_set_help_enabled(context, FALSE);
+  g_option_context_set_ignore_unknown_options(context, TRUE);
+  GOptionGroup *group = g_option_group_new("options", "", "", &state, NULL);
+  g_option_group_add_entries(group, entries);
+  g_option_context_set_main_group(context, group);
+  GError *error = NULL;
+  bool ok = flags_without_values(&state, argc, argv) &&
+            g_option_context_parse(context, &argc, &argv, &error);
+  if (!ok && !state.message[0]) name_missing_value(&state, argc, argv);
+  g_clear_error(&error);
+  g_option_context_free(context);
+  g_free(entries);
+  g_free(original);
+  if (ok && !state.help && !state.version) ok = collect_operands(&state, argc, argv);
+  if (state.help && ok) {
+    cli_print_help(command, stdout);
+    return 0;
+  }
+  if (state.version && ok) {
+    printf("ccgc %s\n", ccgc_version());
+    return 0;
+  }
+  return ok ? -1 : cli_usage_error(command->name, "%s", state.message);
+}
+
+char *cli_default_output_dir(void) {
+  return g_build_filename(g_get_user_cache_dir(), "ccgc", "demo", NULL);
 }
 
 int cli_make_dirs(const char *path) {

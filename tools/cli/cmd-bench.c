@@ -6,7 +6,7 @@
  * configuration, each table under a "== bench NAME ==" line.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,7 @@
 #include "bench.h"
 #include "cli-options.h"
 #include "commands.h"
+#include "progress.h"
 
 /* Every benchmark, in the order `ccgc bench --quick` runs them. */
 typedef struct benchmark {
@@ -60,38 +61,25 @@ static const benchmark BENCHMARKS[] = {
 };
 #define BENCHMARK_COUNT (sizeof BENCHMARKS / sizeof BENCHMARKS[0])
 
-static void usage(FILE *out) {
-  fputs("usage: ccgc bench NAME [--quick] [--json FILE] [--heap-multiplier M]\n"
-        "                  [--live-mb N] [--depth N] [--plot FILE.svg]\n"
-        "                  [--scavenger-threads N]\n"
-        "       ccgc bench --quick     every benchmark, small configurations\n"
-        "\n",
-        out);
+/* The help's text around the options: the benchmarks, then the environment. */
+static char *describe_benchmarks(void) {
+  GString *text = g_string_new(NULL);
   for (size_t i = 0; i < BENCHMARK_COUNT; i++) {
     /* Help lines continue at column 14; a longer name gets its own line. */
     if (strlen(BENCHMARKS[i].name) < 12)
-      fprintf(out, "  %-12s%s\n", BENCHMARKS[i].name, BENCHMARKS[i].help);
+      g_string_append_printf(text, "  %-12s%s\n", BENCHMARKS[i].name, BENCHMARKS[i].help);
     else
-      fprintf(out, "  %s\n              %s\n", BENCHMARKS[i].name, BENCHMARKS[i].help);
+      g_string_append_printf(text, "  %s\n              %s\n", BENCHMARKS[i].name,
+                             BENCHMARKS[i].help);
   }
-  fputs("\n"
-        "  --quick              a small configuration (numbers are not meaningful)\n"
-        "  --json FILE          also write the results, the machine, the commit and the\n"
-        "                       configuration to FILE as one JSON document (replaced)\n"
-        "  --heap-multiplier M  gcbench, binary-trees: heap = M x the computed peak\n"
-        "                       live size (default: 1.5, 2 and 3; --quick: 2)\n"
-        "  --live-mb N          pauses, mark: live size (default 1024; --quick: 64)\n"
-        "  --depth N            binary-trees: N (default 21; --quick: 16)\n"
-        "  --plot FILE.svg      pauses, dom: the pause distribution as an SVG CDF\n"
-        "  --scavenger-threads N  gcbench, binary-trees: helper threads of the\n"
-        "                       script heap's scavenges (default 1; 0: none)\n"
-        "\n"
-        "  CCGC_BENCH_NODE=PATH  the node that gcbench and binary-trees run V8 with\n"
-        "                        (default: node or nodejs on PATH; empty: none)\n"
-        "\n"
-        "docs/benchmarks.md describes the method and the full-size commands.\n",
-        out);
+  return g_string_free(text, FALSE);
 }
+
+static const char EPILOGUE[] =
+    "  CCGC_BENCH_NODE=PATH  the node that gcbench and binary-trees run V8 with\n"
+    "                        (default: node or nodejs on PATH; empty: none)\n"
+    "\n"
+    "docs/benchmarks.md describes the method and the full-size commands.\n";
 
 /* --json FILE: one document per run (bench-report.c), written completely
  * or not at all (atomic-file.h): it replaces what FILE held. A benchmark
@@ -118,74 +106,52 @@ static int finish_json(bench_options *options, atomic_file *file, const bench_ru
 int ccgc_cmd_bench(int argc, char **argv) {
   bench_options options = {.live_mb = 0, .scavenger_threads = -1};
   const char *json_path = NULL;
-  static const struct option long_options[] = {
-      {"live-mb", required_argument, NULL, 'l'},
-      {"quick", no_argument, NULL, 'q'},
-      {"json", required_argument, NULL, 'j'},
-      {"heap-multiplier", required_argument, NULL, 'm'},
-      {"depth", required_argument, NULL, 'd'},
-      {"plot", required_argument, NULL, 'p'},
-      {"scavenger-threads", required_argument, NULL, 's'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
-  optind = 1;
-  int option;
-  double value;
-  while ((option = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
-    switch (option) {
-    case 'l':
-      if (!cli_parse_number(optarg, 1, 65536, &value) || value != (size_t)value) {
-        fprintf(stderr, "ccgc bench: --live-mb must be 1 to 65536, got '%s'\n", optarg);
-        return 2;
-      }
-      options.live_mb = (size_t)value;
-      break;
-    case 'm':
-      if (!cli_parse_number(optarg, 1.05, 100, &value)) {
-        fprintf(stderr, "ccgc bench: --heap-multiplier must be 1.05 to 100, got '%s'\n",
-                optarg);
-        return 2;
-      }
-      options.heap_multiplier = value;
-      break;
-    case 'd':
-      if (!cli_parse_number(optarg, 1, 26, &value) || value != (int)value) {
-        fprintf(stderr, "ccgc bench: --depth must be 1 to 26, got '%s'\n", optarg);
-        return 2;
-      }
-      options.depth = (int)value;
-      break;
-    case 's':
-      if (!cli_parse_number(optarg, 0, 8, &value) || value != (int)value) {
-        fprintf(stderr, "ccgc bench: --scavenger-threads must be 0 to 8, got '%s'\n",
-                optarg);
-        return 2;
-      }
-      options.scavenger_threads = (int)value;
-      break;
-    case 'p': options.plot = optarg; break;
-    case 'q': options.quick = true; break;
-    case 'j': json_path = optarg; break;
-    case 'h': usage(stdout); return 0;
-    default: usage(stderr); return 2;
-    }
-  }
-  if (optind >= argc && !options.quick) {
-    usage(stderr);
-    return 2;
-  }
+  const cli_option table[] = {
+      CLI_OPT_FLAG("quick", &options.quick,
+                   "a small configuration (numbers are not meaningful)"),
+      CLI_OPT_STRING("json", &json_path, "FILE",
+                     "also write the results, the machine, the commit and the "
+                     "configuration to FILE as one JSON document (replaced)"),
+      CLI_OPT_NUMBER("heap-multiplier", &options.heap_multiplier, 1.05, 100, "M",
+                     "gcbench, binary-trees: heap = M x the computed peak live size (1.05 "
+                     "to 100; default: 1.5, 2 and 3; --quick: 2)"),
+      CLI_OPT_SIZE("live-mb", &options.live_mb, 1u << 20, 1, 65536, "N",
+                   "pauses, mark, concurrent: live size in MiB, or with a unit: 512M, 2G "
+                   "(1 MiB to 64 GiB; default 1024; --quick: 64)"),
+      CLI_OPT_COUNT("depth", &options.depth, 1, 26, "N",
+                    "binary-trees: N (1 to 26; default 21; --quick: 16)"),
+      CLI_OPT_STRING("plot", &options.plot, "FILE.svg",
+                     "pauses, dom: the pause distribution as an SVG CDF"),
+      CLI_OPT_COUNT("scavenger-threads", &options.scavenger_threads, 0, 8, "N",
+                    "gcbench, binary-trees: helper threads of the script heap's scavenges "
+                    "(0 to 8; default 1; 0: none)"),
+      CLI_OPT_END};
+  char *description = describe_benchmarks();
+  const cli_command command = {
+      .name = "ccgc bench", .operands = "NAME", .max_operands = 1,
+      .more_usage = "ccgc bench --quick     every benchmark, small configurations",
+      .description = description, .epilogue = EPILOGUE, .options = table};
+  cli_parsed parsed;
+  int code = cli_parse(&command, argc, argv, &parsed);
+  g_free(description);
+  const char *name = code < 0 && parsed.operand_count ? parsed.operands[0] : NULL;
+  if (code < 0 && !name && !options.quick)
+    code = cli_usage_error("ccgc bench", "%s",
+                           "which benchmark? (a NAME, or --quick for every one)");
   const benchmark *chosen = NULL;
-  if (optind < argc) {
+  if (code < 0 && name) {
     for (size_t i = 0; i < BENCHMARK_COUNT; i++)
-      if (!strcmp(argv[optind], BENCHMARKS[i].name)) chosen = &BENCHMARKS[i];
+      if (!strcmp(name, BENCHMARKS[i].name)) chosen = &BENCHMARKS[i];
     if (!chosen) {
-      fprintf(stderr, "ccgc bench: unknown benchmark '%s' (", argv[optind]);
+      GString *message = g_string_new(NULL);
+      g_string_printf(message, "unknown benchmark '%s': ", name);
       for (size_t i = 0; i < BENCHMARK_COUNT; i++)
-        fprintf(stderr, "%s%s", i ? ", " : "", BENCHMARKS[i].name);
-      fputs(")\n", stderr);
-      return 2;
+        g_string_append_printf(message, "%s%s", i ? ", " : "", BENCHMARKS[i].name);
+      code = cli_usage_error("ccgc bench", "%s", message->str);
+      g_string_free(message, TRUE);
     }
   }
+  if (code >= 0) return code;
   if (!options.live_mb) options.live_mb = options.quick ? 64 : 1024;
   atomic_file json_file;
   if (json_path) {
@@ -204,10 +170,15 @@ int ccgc_cmd_bench(int argc, char **argv) {
     result = chosen->run(&options);
     runs[run_count++] = (bench_run){chosen->name, result, (ccgc_time_ms() - start) / 1000};
   } else {
+    /* A line per benchmark, with the time elapsed and left (progress.h): the
+     * benchmarks print lines of their own, so never one line in place. */
+    progress_meter meter;
+    progress_start(&meter, stderr, PROGRESS_LINES, "ccgc bench --quick", "benchmarks",
+                   BENCHMARK_COUNT, progress_now_ms());
     for (size_t i = 0; i < BENCHMARK_COUNT; i++) {
-      fprintf(stderr, "ccgc bench --quick: %s (%zu of %zu, %.0f s so far)\n",
-              BENCHMARKS[i].name, i + 1, BENCHMARK_COUNT,
-              (ccgc_time_ms() - start) / 1000);
+      char next[64];
+      snprintf(next, sizeof next, "now %s", BENCHMARKS[i].name);
+      progress_draw(&meter, i, next, progress_now_ms());
       printf("== bench %s ==\n", BENCHMARKS[i].name);
       fflush(stdout);
       double bench_start = ccgc_time_ms();

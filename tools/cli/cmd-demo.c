@@ -6,7 +6,6 @@
  * node budget (graph-dump.h's max_nodes, graph-filter.c's order: what the
  * demo is about first), so that a page of any size lays out in seconds. */
 #include <errno.h>
-#include <getopt.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,35 +23,6 @@
  * page (about 130 object nodes) is drawn whole, and Graphviz lays out the
  * picture of a page of any size in about a second. */
 #define DEFAULT_MAX_NODES 200
-
-static void usage(FILE *out) {
-  fputs("usage: ccgc demo [--out DIR] [--baseline] [--all] [--max-nodes N] [--quiet]\n"
-        "                 [PAGE]\n"
-        "\n"
-        "Loads PAGE (default: the bundled page, tools/host/default-page.html)\n"
-        "into the DOM heap and runs a script scenario: wrappers for elements,\n"
-        "listeners whose closures capture wrappers (closure -> context ->\n"
-        "wrapper -> element -> listener -> closure), subtrees detached while\n"
-        "script still holds them or held only by such cycles, script\n"
-        "references dropped. Collects three times, printing one V8-style trace\n"
-        "line per collection and what was reclaimed, and writes DIR/heap.dot\n"
-        "and DIR/heap.svg: both heaps before the first collection, what the\n"
-        "collections reclaimed in red (docs/tools.md explains the picture).\n"
-        "The picture has a node budget: past it, objects become one summary\n"
-        "node per heap and type ('+120 more HTMLDivElement'); the roots' objects,\n"
-        "what was reclaimed and the wrapper pairs are drawn first.\n"
-        "Exits 1 if a subtree is not reclaimed when it should be.\n"
-        "\n"
-        "  --out DIR     where to write the pictures (default build/demo)\n"
-        "  --baseline    DOM-to-script references as global handles (the\n"
-        "                reference-counting era): the cycles leak\n"
-        "  --all         also draw hidden classes, strings and backing stores\n"
-        "  --max-nodes N at most N object nodes in the picture (default 200,\n"
-        "                1 to 1000000)\n"
-        "  --quiet       only the trace lines and the summary\n"
-        "  --help        this text\n",
-        out);
-}
 
 /* A subtree whose fate the demo reports. */
 typedef struct tracked {
@@ -311,50 +281,57 @@ static int draw(const demo *d, const char *out_dir, bool all, size_t max_nodes) 
   return exit_code;
 }
 
-/* Options; returns -1 to go on, else the exit code. */
-static int parse(int argc, char **argv, const char **out_dir, bool *baseline,
-                 bool *all, bool *quiet, size_t *max_nodes, const char **page) {
-  static const struct option long_options[] = {
-      {"out", required_argument, NULL, 'o'}, {"baseline", no_argument, NULL, 'b'},
-      {"all", no_argument, NULL, 'a'},       {"quiet", no_argument, NULL, 'q'},
-      {"max-nodes", required_argument, NULL, 'm'},
-      {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
-  long value;
-  optind = 1;
-  opterr = 0;
-  int option;
-  while ((option = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
-    switch (option) {
-    case 'o': *out_dir = optarg; break;
-    case 'b': *baseline = true; break;
-    case 'a': *all = true; break;
-    case 'q': *quiet = true; break;
-    case 'm':
-      if ((value = cli_parse_count(optarg, 1, 1000000)) < 0)
-        return cli_usage_error("ccgc demo", "--max-nodes %s is out of range: 1 to 1000000",
-                               optarg);
-      *max_nodes = (size_t)value;
-      break;
-    case 'h': usage(stdout); return 0;
-    default: return cli_getopt_error("ccgc demo", option, argv);
-    }
-  }
-  if (argc - optind > 1) {
-    fprintf(stderr, "ccgc demo: one page at most, got '%s' and '%s'\n", argv[optind],
-            argv[optind + 1]);
-    return 2;
-  }
-  *page = optind < argc ? argv[optind] : NULL;
-  return -1;
-}
+static const char DESCRIPTION[] =
+    "Loads the page (--page FILE, or PAGE: the same; default: the bundled page,\n"
+    "tools/host/default-page.html) into the DOM heap and runs a script scenario:\n"
+    "wrappers for elements, listeners whose closures capture wrappers (closure ->\n"
+    "context -> wrapper -> element -> listener -> closure), subtrees detached\n"
+    "while script still holds them or held only by such cycles, script\n"
+    "references dropped. Collects three times, printing one V8-style trace line\n"
+    "per collection and what was reclaimed, and writes DIR/heap.dot and\n"
+    "DIR/heap.svg: both heaps before the first collection, what the collections\n"
+    "reclaimed in red (docs/tools.md explains the picture). Without --out, DIR\n"
+    "is $XDG_CACHE_HOME/ccgc/demo (~/.cache/ccgc/demo); the command prints\n"
+    "where it wrote. The picture has a node budget: past it, objects become one\n"
+    "summary node per heap and type ('+120 more HTMLDivElement'); the roots'\n"
+    "objects, what was reclaimed and the wrapper pairs are drawn first.\n"
+    "Exits 1 if a subtree is not reclaimed when it should be.\n";
 
 int ccgc_cmd_demo(int argc, char **argv) {
-  const char *out_dir = "build/demo", *page = NULL;
+  const char *out_dir = NULL, *page = NULL;
   bool all = false;
   size_t max_nodes = DEFAULT_MAX_NODES;
   demo d = {0};
-  int parsed = parse(argc, argv, &out_dir, &d.baseline, &all, &d.quiet, &max_nodes, &page);
-  if (parsed >= 0) return parsed;
+  const cli_option options_table[] = {
+      {.name = "out", .short_name = 'o', .kind = CLI_STRING, .target = &out_dir,
+       .arg = "DIR",
+       .help = "where to write the pictures (default $XDG_CACHE_HOME/ccgc/demo, that is "
+               "~/.cache/ccgc/demo)"},
+      CLI_OPT_STRING("page", &page, "FILE",
+                     "load FILE instead of the bundled page (PAGE, an operand, is the "
+                     "same)"),
+      CLI_OPT_FLAG("baseline", &d.baseline,
+                   "DOM-to-script references as global handles (the reference-counting "
+                   "era): the cycles leak"),
+      CLI_OPT_FLAG("all", &all, "also draw hidden classes, strings and backing stores"),
+      CLI_OPT_COUNT("max-nodes", &max_nodes, 1, 1000000, "N",
+                    "at most N object nodes in the picture (default 200, 1 to 1000000)"),
+      CLI_OPT_FLAG("quiet", &d.quiet, "only the trace lines and the summary"),
+      CLI_OPT_END};
+  const cli_command command = {.name = "ccgc demo", .operands = "[PAGE]", .max_operands = 1,
+                               .extra_hint = "one page at most",
+                               .description = DESCRIPTION, .options = options_table};
+  cli_parsed parsed;
+  int parsed_code = cli_parse(&command, argc, argv, &parsed);
+  if (parsed_code < 0 && parsed.operand_count == 1) {
+    if (page)
+      parsed_code = cli_usage_error("ccgc demo", "the page is given twice: --page and '%s'",
+                                    parsed.operands[0]);
+    page = parsed.operands[0];
+  }
+  if (parsed_code >= 0) return parsed_code;
+  char *default_dir = out_dir ? NULL : cli_default_output_dir();
+  if (!out_dir) out_dir = default_dir;
 
   ccgc_collector_options options = {.verify = true};
   d.w = ccgc_host_world_new(d.baseline ? BRIDGE_MODE_BASELINE : BRIDGE_MODE_UNIFIED,
@@ -366,6 +343,7 @@ int ccgc_cmd_demo(int argc, char **argv) {
   if (status != CCGC_OK) {
     fprintf(stderr, "ccgc demo: %s\n", d.w->error);
     ccgc_host_world_free(d.w);
+    g_free(default_dir);
     return 1;
   }
   char *source = page ? g_strdup(page)
@@ -383,5 +361,6 @@ int ccgc_cmd_demo(int argc, char **argv) {
   for (size_t i = 0; i < d.subtree_count; i++) ccgc_probe_free(d.w->collector, d.subtrees[i].probe);
   v8ish_global_free(d.w->script, d.app);
   ccgc_host_world_free(d.w);
+  g_free(default_dir);
   return exit_code;
 }

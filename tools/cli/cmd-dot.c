@@ -2,7 +2,7 @@
  * the demo host's scenario (demo-scenario.h), with the filters of
  * graph-dump.h: focus with a depth, retaining paths, detached subtrees, a
  * node budget. */
-#include <getopt.h>
+#include <errno.h>
 #include <glib.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,44 +18,6 @@
 
 #define NAME "ccgc dot"
 
-static void usage(FILE *out) {
-  fputs("usage: ccgc dot [--out FILE.dot] [--svg FILE] [--png FILE]\n"
-        "                [--focus OBJ | --path OBJ ... | --detached] [--depth N]\n"
-        "                [--max-nodes N] [--at POINT] [--mid-cycle] [--all]\n"
-        "                [--page PAGE] [--baseline]\n"
-        "\n"
-        "Runs the demo host's scenario (the one of 'ccgc snapshot': #menu and\n"
-        "#tooltip detached and held by their listeners' cycles, #modal detached\n"
-        "and kept by app.modal) up to POINT and draws both heaps with Graphviz:\n"
-        "one cluster per heap, wrapper pairs bonded, roots, weak edges dashed,\n"
-        "ephemeron edges dotted (docs/tools.md).\n"
-        "\n"
-        "OBJ names an object: #ID is the element whose id attribute is ID (#menu,\n"
-        "#modal, also #document); @N is the object labelled @N in a picture (its\n"
-        "index in the walk; the same for the same page, point and options).\n"
-        "\n"
-        "  --out FILE     the DOT file (default build/demo/heap.dot)\n"
-        "  --svg FILE     also render SVG in process (libgvc)\n"
-        "  --png FILE     also render PNG in process\n"
-        "  --focus OBJ    only OBJ and what lies within --depth hops of it\n"
-        "  --path OBJ     only the shortest retaining path of OBJ from a root\n"
-        "                 (repeat for several objects)\n"
-        "  --detached     only detached DOM nodes and what they reach within\n"
-        "                 --depth hops, attached nodes excluded\n"
-        "  --depth N      hops for --focus (default 2) and --detached (default 1);\n"
-        "                 backing stores folded into edges cost none\n"
-        "  --max-nodes N  at most N object nodes; the rest become summary nodes\n"
-        "                 per heap and type ('+12 more HTMLButtonElement')\n"
-        "  --at POINT     baseline, target, final or 1..3 (default final)\n"
-        "  --mid-cycle    draw during incremental marking (after one bounded\n"
-        "                 step): nodes filled by mark color\n"
-        "  --all          also draw hidden classes, strings and backing stores\n"
-        "  --page PAGE    load PAGE instead of the bundled page\n"
-        "  --baseline     DOM-to-script references as global handles\n"
-        "  --help         this text\n",
-        out);
-}
-
 typedef struct dot_args {
   const char *out, *svg, *png, *page, *focus;
   GPtrArray *paths;
@@ -68,54 +30,58 @@ static int usage_error(const char *fmt, const char *arg) {
   return cli_usage_error(NAME, fmt, arg);
 }
 
+static const char DESCRIPTION[] =
+    "Runs the demo host's scenario (the one of 'ccgc snapshot': #menu and\n"
+    "#tooltip detached and held by their listeners' cycles, #modal detached\n"
+    "and kept by app.modal) up to POINT and draws both heaps with Graphviz:\n"
+    "one cluster per heap, wrapper pairs bonded, roots, weak edges dashed,\n"
+    "ephemeron edges dotted (docs/tools.md).\n"
+    "\n"
+    "OBJ names an object: #ID is the element whose id attribute is ID (#menu,\n"
+    "#modal, also #document); @N is the object labelled @N in a picture (its\n"
+    "index in the walk; the same for the same page, point and options).\n";
+
+static bool parse_point(const char *text, void *target, char *message, size_t size) {
+  return demo_scenario_point_option(text, target, message, size);
+}
+
+/* Options; returns -1 to go on, else the exit code. */
 static int parse(int argc, char **argv, dot_args *a) {
-  static const struct option options[] = {
-      {"out", required_argument, NULL, 'o'},   {"svg", required_argument, NULL, 's'},
-      {"png", required_argument, NULL, 'g'},   {"focus", required_argument, NULL, 'f'},
-      {"path", required_argument, NULL, 'P'},  {"detached", no_argument, NULL, 'D'},
-      {"depth", required_argument, NULL, 'd'}, {"max-nodes", required_argument, NULL, 'm'},
-      {"at", required_argument, NULL, 'a'},    {"mid-cycle", no_argument, NULL, 'c'},
-      {"all", no_argument, NULL, 'A'},         {"page", required_argument, NULL, 'p'},
-      {"baseline", no_argument, NULL, 'b'},    {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
-  optind = 1;
-  opterr = 0;
-  int option;
-  char message[160];
-  long value;
-  while ((option = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-    switch (option) {
-    case 'o': a->out = optarg; break;
-    case 's': a->svg = optarg; break;
-    case 'g': a->png = optarg; break;
-    case 'f': a->focus = optarg; break;
-    case 'P': g_ptr_array_add(a->paths, optarg); break;
-    case 'D': a->detached = true; break;
-    case 'c': a->mid_cycle = true; break;
-    case 'A': a->all = true; break;
-    case 'p': a->page = optarg; break;
-    case 'b': a->baseline = true; break;
-    case 'd':
-      if ((value = cli_parse_count(optarg, 1, 1000)) < 0)
-        return usage_error("--depth %s is out of range: 1 to 1000 hops", optarg);
-      a->depth = (int)value;
-      a->depth_given = true;
-      break;
-    case 'm':
-      if ((value = cli_parse_count(optarg, 1, 1000000)) < 0)
-        return usage_error("--max-nodes %s is out of range: 1 to 1000000", optarg);
-      a->max_nodes = (size_t)value;
-      break;
-    case 'a':
-      if (!demo_scenario_point_option(optarg, &a->at, message, sizeof message))
-        return usage_error("%s", message);
-      break;
-    case 'h': usage(stdout); return 0;
-    default: return cli_getopt_error(NAME, option, argv);
-    }
-  }
-  if (optind < argc)
-    return usage_error("unexpected argument '%s' (a page is given with --page)", argv[optind]);
+  const cli_option options[] = {
+      CLI_OPT_STRING("out", &a->out, "FILE.dot",
+                     "the DOT file (default $XDG_CACHE_HOME/ccgc/demo/heap.dot, that is "
+                     "~/.cache/ccgc/demo/heap.dot)"),
+      CLI_OPT_STRING("svg", &a->svg, "FILE", "also render SVG in process (libgvc)"),
+      CLI_OPT_STRING("png", &a->png, "FILE", "also render PNG in process"),
+      CLI_OPT_STRING("focus", &a->focus, "OBJ",
+                     "only OBJ and what lies within --depth hops of it"),
+      CLI_OPT_STRINGS("path", a->paths, "OBJ",
+                      "only the shortest retaining path of OBJ from a root (repeat for "
+                      "several objects)"),
+      CLI_OPT_FLAG("detached", &a->detached,
+                   "only detached DOM nodes and what they reach within --depth hops, "
+                   "attached nodes excluded"),
+      {.name = "depth", .kind = CLI_COUNT, .target = &a->depth, .target_size = sizeof a->depth,
+       .count_min = 1, .count_max = 1000, .arg = "N", .given = &a->depth_given,
+       .help = "hops for --focus (default 2) and --detached (default 1); backing stores "
+               "folded into edges cost none (1 to 1000)"},
+      CLI_OPT_COUNT("max-nodes", &a->max_nodes, 1, 1000000, "N",
+                    "at most N object nodes; the rest become summary nodes per heap and "
+                    "type ('+12 more HTMLButtonElement') (1 to 1000000)"),
+      CLI_OPT_CUSTOM("at", &a->at, parse_point, "POINT",
+                     "baseline, target, final or 1..3 (default final)"),
+      CLI_OPT_FLAG("mid-cycle", &a->mid_cycle,
+                   "draw during incremental marking (after one bounded step): nodes filled "
+                   "by mark color"),
+      CLI_OPT_FLAG("all", &a->all, "also draw hidden classes, strings and backing stores"),
+      CLI_OPT_STRING("page", &a->page, "FILE", "load FILE instead of the bundled page"),
+      CLI_OPT_FLAG("baseline", &a->baseline, "DOM-to-script references as global handles"),
+      CLI_OPT_END};
+  const cli_command command = {.name = NAME, .extra_hint = "a page is given with --page",
+                               .description = DESCRIPTION, .options = options};
+  cli_parsed parsed;
+  int code = cli_parse(&command, argc, argv, &parsed);
+  if (code >= 0) return code;
   int filters = (a->focus != NULL) + (a->paths->len > 0) + a->detached;
   if (filters > 1)
     return usage_error("%s", "--focus, --path and --detached exclude each other");
@@ -215,17 +181,31 @@ static int draw(dot_args *a, ccgc_host_world *w) {
 }
 
 int ccgc_cmd_dot(int argc, char **argv) {
-  dot_args a = {.out = "build/demo/heap.dot", .at = DEMO_POINT_FINAL,
-                .paths = g_ptr_array_new()};
+  dot_args a = {.at = DEMO_POINT_FINAL, .paths = g_ptr_array_new()};
   int code = parse(argc, argv, &a);
+  /* No --out: the folder of the demo's pictures, never one relative to the
+   * current directory (cli_default_output_dir). */
+  char *default_out = NULL;
+  if (code < 0 && !a.out) {
+    char *dir = cli_default_output_dir();
+    default_out = g_build_filename(dir, "heap.dot", NULL);
+    a.out = default_out;
+    if (cli_make_dirs(dir) != 0) {
+      fprintf(stderr, NAME ": cannot create '%s': %s\n", dir, strerror(errno));
+      code = 1;
+    }
+    g_free(dir);
+  }
   if (code >= 0) {
     g_ptr_array_free(a.paths, TRUE);
+    g_free(default_out);
     return code;
   }
   ccgc_collector_options options = {.verify = true};
   ccgc_host_world *w = demo_scenario_open(NAME, a.baseline, &options, a.page);
   if (!w) {
     g_ptr_array_free(a.paths, TRUE);
+    g_free(default_out);
     return 1;
   }
   /* A step of 40 objects leaves grey and white objects to draw, the same
@@ -243,5 +223,6 @@ int ccgc_cmd_dot(int argc, char **argv) {
   demo_scenario_finish(&scenario);
   ccgc_host_world_free(w);
   g_ptr_array_free(a.paths, TRUE);
+  g_free(default_out);
   return code;
 }

@@ -6,7 +6,6 @@
  * ids of its attached and detached DOM nodes, the leaked ones), for tests. */
 #include <errno.h>
 #include <stdarg.h>
-#include <getopt.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,41 +27,25 @@ enum {
 };
 #define point_names demo_point_names
 
-static void usage(FILE *out) {
-  fputs("usage: ccgc snapshot [--out FILE] [--at POINT] [--series DIR] [--baseline]\n"
-        "                     [--page PAGE] [--quiet]\n"
-        "\n"
-        "Runs a scenario of the demo host on PAGE (default: the bundled page) and\n"
-        "writes Chrome DevTools heap snapshots (.heapsnapshot) of both heaps: wrapper\n"
-        "pairs merged into one native node, DOM detachedness, ids stable across\n"
-        "snapshots (docs/tools.md). Each point is taken right after a collection,\n"
-        "as V8 collects before it snapshots:\n"
-        "\n"
-        "  baseline  the page is loaded; app = {document}; every button has a click\n"
-        "            listener whose closure captures its wrapper; app.buttons\n"
-        "  target    after 'open': #menu removed from the page (its links keep\n"
-        "            listeners), a detached #tooltip held only by its listeners'\n"
-        "            cycles, a #modal dialog appended to the page and kept in\n"
-        "            app.modal\n"
-        "  final     after 'close': #modal removed from the page but still in\n"
-        "            app.modal (the leak), app.buttons dropped\n"
-        "\n"
-        "Open a snapshot in Chrome DevTools (Memory, Load profile) or give the three\n"
-        "to memlab (findLeaksBySnapshotFilePaths): the leak trace runs from a global\n"
-        "handle through app to the detached #modal.\n"
-        "\n"
-        "  --out FILE     the snapshot at POINT (default build/demo/heap.heapsnapshot)\n"
-        "  --at POINT     baseline, target or final, or 1, 2, 3 (default final)\n"
-        "  --series DIR   all three: DIR/baseline.heapsnapshot, DIR/target.heapsnapshot,\n"
-        "                 DIR/final.heapsnapshot, and DIR/expected.json (the host's\n"
-        "                 counts, its attached, detached and leaked DOM nodes)\n"
-        "  --baseline     DOM-to-script references as global handles (the\n"
-        "                 reference-counting era): #menu and #tooltip leak too\n"
-        "  --page PAGE    load PAGE instead of the bundled page\n"
-        "  --quiet        no progress lines\n"
-        "  --help         this text\n",
-        out);
-}
+static const char DESCRIPTION[] =
+    "Runs a scenario of the demo host on the page (default: the bundled page)\n"
+    "and writes Chrome DevTools heap snapshots (.heapsnapshot) of both heaps:\n"
+    "wrapper pairs merged into one native node, DOM detachedness, ids stable\n"
+    "across snapshots (docs/tools.md). Each point is taken right after a\n"
+    "collection, as V8 collects before it snapshots:\n"
+    "\n"
+    "  baseline  the page is loaded; app = {document}; every button has a click\n"
+    "            listener whose closure captures its wrapper; app.buttons\n"
+    "  target    after 'open': #menu removed from the page (its links keep\n"
+    "            listeners), a detached #tooltip held only by its listeners'\n"
+    "            cycles, a #modal dialog appended to the page and kept in\n"
+    "            app.modal\n"
+    "  final     after 'close': #modal removed from the page but still in\n"
+    "            app.modal (the leak), app.buttons dropped\n"
+    "\n"
+    "Open a snapshot in Chrome DevTools (Memory, Load profile) or give the three\n"
+    "to memlab (findLeaksBySnapshotFilePaths): the leak trace runs from a global\n"
+    "handle through app to the detached #modal.\n";
 
 /* A DOM node as the host sees it at one point. */
 typedef struct dom_node {
@@ -342,53 +325,56 @@ static int write_expected(run *r, const char *page) {
 
 /* --- options -------------------------------------------------------------------------------- */
 
+static bool parse_point(const char *text, void *target, char *message, size_t size) {
+  return demo_scenario_point_option(text, target, message, size);
+}
+
 static int parse(int argc, char **argv, run *r, const char **page) {
-  static const struct option long_options[] = {
-      {"out", required_argument, NULL, 'o'},    {"at", required_argument, NULL, 'a'},
-      {"series", required_argument, NULL, 's'}, {"baseline", no_argument, NULL, 'b'},
-      {"page", required_argument, NULL, 'p'},   {"quiet", no_argument, NULL, 'q'},
-      {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-  optind = 1;
-  opterr = 0;
-  int option;
-  char message[160];
   bool out_given = false, at_given = false;
-  while ((option = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
-    switch (option) {
-    case 'o': r->out_path = optarg; out_given = true; break;
-    case 's': r->series_dir = optarg; break;
-    case 'b': r->baseline = true; break;
-    case 'p': *page = optarg; break;
-    case 'q': r->quiet = true; break;
-    case 'a':
-      at_given = true;
-      if (!demo_scenario_point_option(optarg, &r->at, message, sizeof message))
-        return cli_usage_error("ccgc snapshot", "%s", message);
-      break;
-    case 'h': usage(stdout); return 0;
-    default: return cli_getopt_error("ccgc snapshot", option, argv);
-    }
-  }
-  if (optind < argc) {
-    fprintf(stderr, "ccgc snapshot: unexpected argument '%s' (a page is given with --page)\n",
-            argv[optind]);
-    return 2;
-  }
-  if (r->series_dir && (out_given || at_given)) {
-    fprintf(stderr, "ccgc snapshot: --series writes every point; it takes neither --out "
-                    "nor --at\n");
-    return 2;
-  }
+  const cli_option options[] = {
+      {.name = "out", .short_name = 'o', .kind = CLI_STRING, .target = &r->out_path,
+       .arg = "FILE", .given = &out_given,
+       .help = "the snapshot at POINT (default $XDG_CACHE_HOME/ccgc/demo/heap.heapsnapshot, "
+               "that is ~/.cache/ccgc/demo/heap.heapsnapshot)"},
+      {.name = "at", .kind = CLI_CUSTOM, .target = &r->at, .parse = parse_point,
+       .arg = "POINT", .given = &at_given,
+       .help = "baseline, target or final, or 1, 2, 3 (default final)"},
+      CLI_OPT_STRING("series", &r->series_dir, "DIR",
+                     "all three: DIR/baseline.heapsnapshot, DIR/target.heapsnapshot, "
+                     "DIR/final.heapsnapshot, and DIR/expected.json (the host's counts, its "
+                     "attached, detached and leaked DOM nodes)"),
+      CLI_OPT_FLAG("baseline", &r->baseline,
+                   "DOM-to-script references as global handles (the reference-counting "
+                   "era): #menu and #tooltip leak too"),
+      CLI_OPT_STRING("page", page, "FILE", "load FILE instead of the bundled page"),
+      CLI_OPT_FLAG("quiet", &r->quiet, "no progress lines"),
+      CLI_OPT_END};
+  const cli_command command = {.name = "ccgc snapshot",
+                               .extra_hint = "a page is given with --page",
+                               .description = DESCRIPTION, .options = options};
+  cli_parsed parsed;
+  int code = cli_parse(&command, argc, argv, &parsed);
+  if (code >= 0) return code;
+  if (r->series_dir && (out_given || at_given))
+    return cli_usage_error("ccgc snapshot", "%s",
+                           "--series writes every point; it takes neither --out nor --at");
   return -1;
 }
 
 int ccgc_cmd_snapshot(int argc, char **argv) {
-  run r = {.out_path = "build/demo/heap.heapsnapshot", .at = POINT_FINAL};
+  run r = {.at = POINT_FINAL};
   const char *page = NULL;
   int parsed = parse(argc, argv, &r, &page);
   if (parsed >= 0) return parsed;
+  /* No --out: beside the demo's pictures, never relative to the current
+   * directory (cli_default_output_dir). */
+  char *default_dir = cli_default_output_dir();
+  char *default_out = g_build_filename(default_dir, "heap.heapsnapshot", NULL);
+  g_free(default_dir);
+  if (!r.out_path) r.out_path = default_out;
   if (r.series_dir && make_dir(r.series_dir) != 0) {
     fprintf(stderr, "ccgc snapshot: cannot create '%s': %s\n", r.series_dir, strerror(errno));
+    g_free(default_out);
     return 1;
   }
   if (!r.series_dir) { /* fail before the scenario runs, not after */
@@ -399,6 +385,7 @@ int ccgc_cmd_snapshot(int argc, char **argv) {
       snprintf(error, sizeof error, "cannot write '%s': %s", r.out_path, strerror(errno));
     if (!made || !atomic_file_open(&r.out_file, r.out_path, true, error, sizeof error)) {
       fprintf(stderr, "ccgc snapshot: %s\n", error);
+      g_free(default_out);
       return 1;
     }
   }
@@ -410,6 +397,7 @@ int ccgc_cmd_snapshot(int argc, char **argv) {
     fprintf(stderr, "ccgc snapshot: %s\n", r.w->error);
     if (r.out_file.path) atomic_file_abort(&r.out_file);
     ccgc_host_world_free(r.w);
+    g_free(default_out);
     return 1;
   }
   say(&r, "ccgc snapshot: %s: %zu elements, %zu text nodes; bridge: %s",
@@ -440,5 +428,6 @@ int ccgc_cmd_snapshot(int argc, char **argv) {
   ccgc_heap_snapshot_ids_free(r.ids);
   demo_scenario_finish(&r.scenario);
   ccgc_host_world_free(r.w);
+  g_free(default_out);
   return r.exit_code;
 }

@@ -21,7 +21,6 @@
  * category holds the difference, checked to be at most HEADER_SLACK bytes per
  * object. */
 #include <errno.h>
-#include <getopt.h>
 #include <glib.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -39,34 +38,22 @@
  * header and allocation rounding). */
 #define HEADER_SLACK 32
 
-static void usage(FILE *out) {
-  fputs("usage: ccgc stats [--format table|json|csv] [--at POINT] [--max-categories N]\n"
-        "                  [--trace-gc] [--trace-gc-verbose] [--trace-gc-nvp] [--scavenge] [--page PAGE]\n"
-        "                  [--baseline]\n"
-        "\n"
-        "Runs the demo host's scenario (the one of 'ccgc snapshot') up to POINT\n"
-        "and reports memory by category, in four views whose categories are\n"
-        "created by name at run time: per heap ('script', 'dom'), per space\n"
-        "('script/normal pages', 'dom/large pages'), per type\n"
-        "('dom/HTMLDivElement'), and the host's own ('host:listeners',\n"
-        "'host:detached-dom'). The heap, space and type views' totals are checked\n"
-        "against the heaps' own statistics (exit 1 if they differ).\n"
-        "\n"
-        "  --format F          table (default), json or csv\n"
-        "  --at POINT          baseline, target, final or 1..3 (default final)\n"
-        "  --max-categories N  the name-to-category table's size per view (default\n"
-        "                      256, at least 1); names past it go to 'other'\n"
-        "  --trace-gc          a V8-style line per collection of the scenario\n"
-        "  --trace-gc-verbose  also per-heap detail lines\n"
-        "  --trace-gc-nvp      V8's key=value line instead of the --trace-gc line\n"
-        "                      (on stdout with table, on stderr with json and csv,\n"
-        "                      so that the report stays parseable)\n"
-        "  --scavenge          a minor collection (a scavenge) before each point's\n"
-        "                      full collection\n"
-        "  --page PAGE         load PAGE instead of the bundled page\n"
-        "  --baseline          DOM-to-script references as global handles\n"
-        "  --help              this text\n",
-        out);
+static const char DESCRIPTION[] =
+    "Runs the demo host's scenario (the one of 'ccgc snapshot') up to POINT\n"
+    "and reports memory by category, in four views whose categories are\n"
+    "created by name at run time: per heap ('script', 'dom'), per space\n"
+    "('script/normal pages', 'dom/large pages'), per type\n"
+    "('dom/HTMLDivElement'), and the host's own ('host:listeners',\n"
+    "'host:detached-dom'). The heap, space and type views' totals are checked\n"
+    "against the heaps' own statistics (exit 1 if they differ).\n";
+
+static const cli_choice FORMATS[] = {{"table", CCGC_REPORT_TABLE},
+                                     {"json", CCGC_REPORT_JSON},
+                                     {"csv", CCGC_REPORT_CSV},
+                                     {NULL, 0}};
+
+static bool parse_point(const char *text, void *target, char *message, size_t size) {
+  return demo_scenario_point_option(text, target, message, size);
 }
 
 enum { VIEW_HEAP, VIEW_SPACE, VIEW_TYPE, VIEW_HOST, VIEW_COUNT };
@@ -255,54 +242,37 @@ static void write_report(const census *c, ccgc_report_format format, const char 
   printf("totals match the heap statistics: %s\n", match ? "yes" : "NO");
 }
 
-static int usage_error(const char *fmt, const char *arg) {
-  return cli_usage_error(NAME, fmt, arg);
-}
-
 int ccgc_cmd_stats(int argc, char **argv) {
-  static const struct option long_options[] = {
-      {"format", required_argument, NULL, 'f'},   {"at", required_argument, NULL, 'a'},
-      {"max-categories", required_argument, NULL, 'm'},
-      {"trace-gc", no_argument, NULL, 't'},       {"trace-gc-verbose", no_argument, NULL, 'v'},
-      {"page", required_argument, NULL, 'p'},     {"baseline", no_argument, NULL, 'b'},
-      {"scavenge", no_argument, NULL, 's'},       {"trace-gc-nvp", no_argument, NULL, 'n'},
-      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
-  ccgc_report_format format = CCGC_REPORT_TABLE;
+  int format = CCGC_REPORT_TABLE;
   const char *page = NULL;
   bool baseline = false, trace = false, verbose = false, scavenge = false, nvp = false;
-  int at = DEMO_POINT_FINAL, option;
-  char message[160];
-  long capacity = 256;
-  optind = 1;
-  opterr = 0;
-  while ((option = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
-    switch (option) {
-    case 'f':
-      if (!strcmp(optarg, "table")) format = CCGC_REPORT_TABLE;
-      else if (!strcmp(optarg, "json")) format = CCGC_REPORT_JSON;
-      else if (!strcmp(optarg, "csv")) format = CCGC_REPORT_CSV;
-      else return usage_error("unknown format '%s': table, json or csv", optarg);
-      break;
-    case 'm':
-      if ((capacity = cli_parse_count(optarg, 1, 65536)) < 0)
-        return usage_error("--max-categories %s is out of range: 1 to 65536", optarg);
-      break;
-    case 't': trace = true; break;
-    case 'v': trace = verbose = true; break;
-    case 'n': trace = nvp = true; break;
-    case 'p': page = optarg; break;
-    case 'b': baseline = true; break;
-    case 's': scavenge = true; break;
-    case 'a':
-      if (!demo_scenario_point_option(optarg, &at, message, sizeof message))
-        return usage_error("%s", message);
-      break;
-    case 'h': usage(stdout); return 0;
-    default: return cli_getopt_error(NAME, option, argv);
-    }
-  }
-  if (optind < argc)
-    return usage_error("unexpected argument '%s' (a page is given with --page)", argv[optind]);
+  int at = DEMO_POINT_FINAL;
+  size_t capacity = 256;
+  const cli_option table[] = {
+      CLI_OPT_CHOICE("format", &format, FORMATS, "format", "F",
+                     "table (default), json or csv"),
+      CLI_OPT_CUSTOM("at", &at, parse_point, "POINT",
+                     "baseline, target, final or 1..3 (default final)"),
+      CLI_OPT_COUNT("max-categories", &capacity, 1, 65536, "N",
+                    "the name-to-category table's size per view (default 256, 1 to 65536); "
+                    "names past it go to 'other'"),
+      CLI_OPT_FLAG("trace-gc", &trace, "a V8-style line per collection of the scenario"),
+      CLI_OPT_FLAG("trace-gc-verbose", &verbose, "also per-heap detail lines"),
+      CLI_OPT_FLAG("trace-gc-nvp", &nvp,
+                   "V8's key=value line instead of the --trace-gc line (on stdout with "
+                   "table, on stderr with json and csv, so that the report stays "
+                   "parseable)"),
+      CLI_OPT_FLAG("scavenge", &scavenge,
+                   "a minor collection (a scavenge) before each point's full collection"),
+      CLI_OPT_STRING("page", &page, "FILE", "load FILE instead of the bundled page"),
+      CLI_OPT_FLAG("baseline", &baseline, "DOM-to-script references as global handles"),
+      CLI_OPT_END};
+  const cli_command command = {.name = NAME, .extra_hint = "a page is given with --page",
+                               .description = DESCRIPTION, .options = table};
+  cli_parsed parsed;
+  int parsed_code = cli_parse(&command, argc, argv, &parsed);
+  if (parsed_code >= 0) return parsed_code;
+  trace = trace || verbose || nvp;
 
   ccgc_collector_options options = {
       .verify = true,

@@ -2,7 +2,6 @@
  * and says why an object is alive: its shortest retaining path through both
  * heaps (ccgc_retaining_path) and its retained size (ccgc_retained_size,
  * dominators). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +14,20 @@
 
 #define NAME "ccgc why"
 
-static void usage(FILE *out) {
-  fputs("usage: ccgc why [--at POINT] [--page PAGE] [--baseline] OBJ\n"
-        "\n"
-        "Runs the demo host's scenario (the one of 'ccgc snapshot') up to POINT\n"
-        "and prints why OBJ is alive: the shortest path from a root to it through\n"
-        "both heaps, one hop per line, and its retained size: the bytes and\n"
-        "objects that it alone keeps alive (what it dominates), which would be\n"
-        "freed if it became unreachable.\n"
-        "\n"
-        "OBJ is #ID, the element whose id attribute is ID (#modal, #menu,\n"
-        "#document), or @N, the object labelled @N by 'ccgc dot' (same page,\n"
-        "point and bridge). Exits 1 if no object has that name or it is not\n"
-        "reachable (garbage, waiting for the next collection).\n"
-        "\n"
-        "  --at POINT   baseline, target, final or 1..3 (default final, where\n"
-        "               app.modal keeps the detached #modal: the leak)\n"
-        "  --page PAGE  load PAGE instead of the bundled page\n"
-        "  --baseline   DOM-to-script references as global handles\n"
-        "  --help       this text\n",
-        out);
+static const char DESCRIPTION[] =
+    "Runs the demo host's scenario (the one of 'ccgc snapshot') up to POINT\n"
+    "and prints why OBJ is alive: the shortest path from a root to it through\n"
+    "both heaps, one hop per line, and its retained size: the bytes and\n"
+    "objects that it alone keeps alive (what it dominates), which would be\n"
+    "freed if it became unreachable.\n"
+    "\n"
+    "OBJ is #ID, the element whose id attribute is ID (#modal, #menu,\n"
+    "#document), or @N, the object labelled @N by 'ccgc dot' (same page,\n"
+    "point and bridge). Exits 1 if no object has that name or it is not\n"
+    "reachable (garbage, waiting for the next collection).\n";
+
+static bool parse_point(const char *text, void *target, char *message, size_t size) {
+  return demo_scenario_point_option(text, target, message, size);
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -42,34 +35,27 @@ static int usage_error(const char *fmt, const char *arg) {
 }
 
 int ccgc_cmd_why(int argc, char **argv) {
-  static const struct option long_options[] = {
-      {"at", required_argument, NULL, 'a'},   {"page", required_argument, NULL, 'p'},
-      {"baseline", no_argument, NULL, 'b'},   {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
   const char *page = NULL;
   bool baseline = false;
-  int at = DEMO_POINT_FINAL, option;
-  char message[160];
-  optind = 1;
-  opterr = 0;
-  while ((option = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
-    switch (option) {
-    case 'p': page = optarg; break;
-    case 'b': baseline = true; break;
-    case 'a':
-      if (!demo_scenario_point_option(optarg, &at, message, sizeof message))
-        return usage_error("%s", message);
-      break;
-    case 'h': usage(stdout); return 0;
-    default: return cli_getopt_error(NAME, option, argv);
-    }
-  }
-  if (optind >= argc) return usage_error("%s", "which object? (#ID or @N)");
-  if (optind + 1 < argc) return usage_error("unexpected argument '%s'", argv[optind + 1]);
-  const char *name = argv[optind];
-  if (name[0] != '#' && name[0] != '@')
-    return usage_error("'%s' is not an object name: #ID (an element's id) or @N (an index "
+  int at = DEMO_POINT_FINAL;
+  const cli_option options_table[] = {
+      CLI_OPT_CUSTOM("at", &at, parse_point, "POINT",
+                     "baseline, target, final or 1..3 (default final, where app.modal keeps "
+                     "the detached #modal: the leak)"),
+      CLI_OPT_STRING("page", &page, "FILE", "load FILE instead of the bundled page"),
+      CLI_OPT_FLAG("baseline", &baseline, "DOM-to-script references as global handles"),
+      CLI_OPT_END};
+  const cli_command command = {.name = NAME, .operands = "OBJ", .max_operands = 1,
+                               .description = DESCRIPTION, .options = options_table};
+  cli_parsed parsed;
+  int code = cli_parse(&command, argc, argv, &parsed);
+  const char *name = code < 0 && parsed.operand_count ? parsed.operands[0] : NULL;
+  if (code < 0 && !name) code = usage_error("%s", "which object? (#ID or @N)");
+  if (code < 0 && name[0] != '#' && name[0] != '@')
+    code = usage_error("'%s' is not an object name: #ID (an element's id) or @N (an index "
                        "shown by ccgc dot)", name);
+  if (code >= 0) return code;
+  code = 0;
 
   ccgc_collector_options options = {.verify = true};
   ccgc_host_world *w = demo_scenario_open(NAME, baseline, &options, page);
@@ -79,7 +65,6 @@ int ccgc_cmd_why(int argc, char **argv) {
   graph_snapshot *snapshot = graph_snapshot_take(w->collector, demo_scenario_describe, w);
   size_t index = 0;
   const snap_object *object = graph_dump_find_named(snapshot, name, &index);
-  int code = 0;
   ccgc_path path = {0};
   if (!object) {
     fprintf(stderr, NAME ": no object %s in the heaps after '%s' (%zu objects)\n", name,

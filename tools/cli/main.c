@@ -1,4 +1,5 @@
-/* main.c - `ccgc`: one command, subcommands, --help everywhere. */
+/* main.c - `ccgc`: one command, subcommands; --help and --version
+ * everywhere (the option layer of every subcommand: cli-options.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -51,7 +52,10 @@ static const command *find(const char *name) {
 }
 
 static int unknown(const char *name) {
-  fprintf(stderr, "ccgc: unknown command '%s' (try 'ccgc --help')\n", name);
+  if (name[0] == '-')
+    fprintf(stderr, "ccgc: unknown option '%s' (try 'ccgc --help')\n", name);
+  else
+    fprintf(stderr, "ccgc: unknown command '%s' (try 'ccgc --help')\n", name);
   return 2;
 }
 
@@ -78,10 +82,8 @@ int main(int argc, char **argv) {
   }
   const command *chosen = find(name);
   if (!chosen) return unknown(name);
-  /* getopt's own messages then name the command: "ccgc stress: ...". */
   char full_name[64];
   snprintf(full_name, sizeof full_name, "ccgc %s", chosen->name);
-  argv[1] = full_name;
   int code = chosen->run(argc - 1, argv + 1);
   /* A command that wrote its report to a full disk did not succeed. */
   return cli_check_stdout(full_name) && !code ? 1 : code;

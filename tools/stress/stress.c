@@ -12,6 +12,7 @@
 #include "ccgc-events.h"
 #include "ccgc-probe.h"
 #include "ccgc-testing.h" /* the stress driver breaks modes on purpose */
+#include "progress.h"
 #include "stress-driver.h"
 
 static void trace_node(ccgc_visitor *visitor, void *object) {
@@ -409,6 +410,13 @@ static void teardown(stress_driver *d) {
   g_array_free(d->tracked, TRUE);
 }
 
+/* What the progress line says beside the operations. */
+static void progress_detail(stress_driver *d, char *text, size_t size) {
+  snprintf(text, size, "%lu cycles, %lu scavenges, %u objects tracked",
+           ccgc_collector_cycle_count(d->collector), d->result->minor_collections,
+           shadow_model_count(&d->model));
+}
+
 void stress_run(const stress_options *options, stress_result *result) {
   memset(result, 0, sizeof *result);
   result->ok = true;
@@ -418,7 +426,13 @@ void stress_run(const stress_options *options, stress_result *result) {
   d.result = result;
   d.rand = g_rand_new_with_seed((guint32)(options->seed ^ (options->seed >> 32)));
   setup(&d);
-  uint64_t progress_every = options->ops >= 100 ? options->ops / 20 : 1;
+  /* Progress on stderr: one line in place on a terminal, else a line per
+   * tenth of the operations (progress.h). */
+  progress_meter meter;
+  if (options->progress)
+    progress_start(&meter, options->progress, PROGRESS_AUTO, "ccgc stress", "ops",
+                   options->ops, progress_now_ms());
+  char detail[96];
   for (d.op = 0; d.op < options->ops && !d.failed; d.op++) {
     v8ish_handle_scope scope;
     v8ish_handle_scope_open(d.script, &scope);
@@ -434,13 +448,15 @@ void stress_run(const stress_options *options, stress_result *result) {
     op_collect(&d);
     op_scavenge(&d);
     check_after_collections(&d);
-    if (options->progress && (d.op + 1) % progress_every == 0)
-      fprintf(options->progress,
-              "stress: %llu/%llu ops, %lu cycles, %lu minor collections, %u "
-              "objects tracked\n",
-              (unsigned long long)(d.op + 1), (unsigned long long)options->ops,
-              ccgc_collector_cycle_count(d.collector), result->minor_collections,
-              shadow_model_count(&d.model));
+    double now = options->progress ? progress_now_ms() : 0;
+    if (options->progress && progress_due(&meter, d.op + 1, now)) {
+      progress_detail(&d, detail, sizeof detail);
+      progress_draw(&meter, d.op + 1, detail, now);
+    }
+  }
+  if (options->progress) {
+    progress_detail(&d, detail, sizeof detail);
+    progress_finish(&meter, d.op, detail, progress_now_ms());
   }
   /* Two final cycles: everything unreachable must be gone by then. */
   if (!d.failed) {

@@ -80,7 +80,8 @@ typedef struct stress_options {
   /* ccgc_shape_protocol: 0 snapshot (default), 1 lock, 2 unprotected
    * (testing only: snapshotting and locking off, a violation may show). */
   int shape_protocol;
-  FILE *progress;       /* progress lines, or NULL */
+  FILE *progress;       /* progress (progress.h: one line in place on a
+                         * terminal), or NULL */
 } stress_options;
 
 typedef struct stress_result {
