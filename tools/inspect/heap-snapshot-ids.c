@@ -1,5 +1,5 @@
 /* heap-snapshot-ids.c - the snapshot-id table of the heap-snapshot writer
- * (heap-snapshot.h: "Ids"; heap-snapshot-ids.h): ids that follow an object
+ * (ccgc-snapshot.h: "Ids"; heap-snapshot-ids.h): ids that follow an object
  * across snapshots, numbered as V8 numbers them.
  *
  * Young script objects move (a minor collection, and the young generation's
@@ -9,8 +9,11 @@
  * HeapObjectsMap::MoveObject does for its address-keyed map. The listener
  * is added by the first write or refresh and removed by
  * ccgc_heap_snapshot_ids_free (or goes with the collector). */
+#include <glib.h>
+
 #include "ccgc-events.h"
 #include "heap-snapshot-ids.h"
+#include "inspect-internal.h"
 
 typedef struct id_entry {
   uint32_t id;
@@ -35,7 +38,7 @@ ccgc_heap_snapshot_ids *ccgc_heap_snapshot_ids_new(void) {
   ccgc_heap_snapshot_ids *ids = g_new0(ccgc_heap_snapshot_ids, 1);
   ids->objects = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   ids->synthetic = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  ids->next_odd = HEAP_SNAPSHOT_ROOT_ID + 2; /* V8: the root is 1, ids step by 2 */
+  ids->next_odd = HEAP_SNAPSHOT_GC_ROOTS_ID + 2; /* V8: root 1, (GC roots) 3, step 2 */
   ids->next_even = 2;                        /* V8: embedder (native) nodes are even */
   return ids;
 }
@@ -169,7 +172,12 @@ static void refresh_object(const ccgc_object_info *info, void *data) {
 
 ccgc_status ccgc_heap_snapshot_ids_refresh(ccgc_heap_snapshot_ids *ids,
                                            ccgc_collector *collector) {
-  if (!ids || !collector) return CCGC_E_INVALID_ARGUMENT;
+  const char *call = "ccgc_heap_snapshot_ids_refresh";
+  ccgc_status entered = ccgc_inspect_enter(collector, call);
+  if (entered != CCGC_OK) return entered;
+  if (!ids)
+    return ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
+                          "%s: NULL ids", call);
   ccgc_status following = heap_snapshot_ids_follow(ids, collector);
   if (following != CCGC_OK) return following;
   heap_snapshot_ids_begin(ids);
@@ -177,5 +185,8 @@ ccgc_status ccgc_heap_snapshot_ids_refresh(ccgc_heap_snapshot_ids *ids,
   ccgc_status status = ccgc_collector_walk(collector, &callbacks);
   if (status != CCGC_OK) return status;
   heap_snapshot_ids_purge(ids);
-  return ids->exhausted ? CCGC_E_SIZE_OVERFLOW : CCGC_OK;
+  if (ids->exhausted)
+    return ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_SIZE_OVERFLOW,
+                          "%s: the snapshot ids ran out (2^32)", call);
+  return CCGC_OK;
 }

@@ -1,4 +1,4 @@
-/* heap-snapshot-ids.h - inside the heap-snapshot writer (heap-snapshot.h):
+/* heap-snapshot-ids.h - inside the heap-snapshot writer (ccgc-snapshot.h):
  * the snapshot-id table's side that the writer uses while it walks
  * (heap-snapshot-ids.c), and what both files share.
  *
@@ -13,10 +13,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "heap-snapshot.h"
+#include "ccgc-snapshot.h"
 
-/* The synthetic root's id, as V8 numbers it. */
+/* The synthetic root's id and "(GC roots)"' id, as V8 numbers them. */
 #define HEAP_SNAPSHOT_ROOT_ID 1u
+#define HEAP_SNAPSHOT_GC_ROOTS_ID 3u
 
 /* True for an object of the script heap (odd ids), false for the DOM heap
  * (native nodes, even ids). */
