@@ -81,18 +81,20 @@ typedef enum ccgc_heap_snapshot_detachedness {
   CCGC_HEAP_SNAPSHOT_DETACHED = 2, /* a DOM node outside it          */
 } ccgc_heap_snapshot_detachedness;
 
-/* Called once per object during the walk (for a merged pair, with the DOM
- * object); a value other than the three above is written as UNKNOWN.
+/* Called once per object during the walk (a merged pair's node takes its
+ * DOM object's answer); a value other than the three above is written as
+ * UNKNOWN.
  * DevTools and memlab then give the state to the native objects below a
  * node ("Detached HTMLDivElement"): a host answers for its DOM nodes and
  * returns UNKNOWN for the rest. */
 typedef ccgc_heap_snapshot_detachedness (*ccgc_heap_snapshot_detachedness_fn)(
     const ccgc_object_info *info, void *data);
 
-/* Called once per node of an object (for a merged pair, with the DOM
- * object): writes a NUL-terminated name of at most size bytes (longer is
- * cut at a character boundary) into name and returns true, or returns false
- * for the default name. Readers add "Detached " themselves. */
+/* Called once per object during the walk (a merged pair's node takes its
+ * DOM object's name): writes a NUL-terminated name of at most size bytes
+ * into name and returns true (the writer cuts it at 1024 bytes, V8's
+ * limit, on a character boundary), or returns false for the default name.
+ * Readers add "Detached " themselves. */
 typedef bool (*ccgc_heap_snapshot_name_fn)(const ccgc_object_info *info,
                                            char *name, size_t size,
                                            void *data);
@@ -132,7 +134,7 @@ typedef struct ccgc_heap_snapshot_stats {
 } ccgc_heap_snapshot_stats;
 
 /* The snapshot-id table a host keeps across the snapshots of one
- * collector's heaps. NULL only if memory ran out. */
+ * collector's heaps ("Ids" above). */
 typedef struct ccgc_heap_snapshot_ids ccgc_heap_snapshot_ids;
 
 CCGC_API
