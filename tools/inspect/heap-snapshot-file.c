@@ -51,7 +51,7 @@ static ccgc_status write_in_place(ccgc_collector *collector, ccgc_heap_snapshot_
                                   ccgc_heap_snapshot_stats *stats) {
   FILE *out = fopen(path, "we");
   if (!out) return io_error(collector, path, errno);
-  ccgc_status status = heap_snapshot_write_stream(collector, ids, out, options, stats, call);
+  ccgc_status status = ccgc_heap_snapshot_write_stream(collector, ids, out, options, stats, call);
   int code = errno;
   if (fclose(out) != 0 && status == CCGC_OK) return io_error(collector, path, errno);
   if (status == CCGC_E_IO) return io_error(collector, path, code);
@@ -91,7 +91,7 @@ ccgc_status ccgc_heap_snapshot_write_file(
     }
     goto done;
   }
-  status = heap_snapshot_write_stream(collector, ids, out, options, stats, call);
+  status = ccgc_heap_snapshot_write_stream(collector, ids, out, options, stats, call);
   int code = errno;
   if (status == CCGC_OK && fsync(fileno(out)) != 0 && errno != EINVAL) {
     code = errno;

@@ -9,8 +9,8 @@
 #include "ccgc-snapshot.h"
 
 /* ccgc_heap_snapshot_write, its errors naming call. */
-ccgc_status heap_snapshot_write_stream(ccgc_collector *collector, ccgc_heap_snapshot_ids *ids,
-                                       FILE *out, const ccgc_heap_snapshot_options *options,
-                                       ccgc_heap_snapshot_stats *stats, const char *call);
+ccgc_status ccgc_heap_snapshot_write_stream(ccgc_collector *collector, ccgc_heap_snapshot_ids *ids,
+                                            FILE *out, const ccgc_heap_snapshot_options *options,
+                                            ccgc_heap_snapshot_stats *stats, const char *call);
 
 #endif

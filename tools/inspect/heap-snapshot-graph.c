@@ -9,7 +9,7 @@
 #include "heap-snapshot-ids.h"
 #include "inspect-internal.h"
 
-uint32_t snapshot_graph_intern(snapshot_graph *graph, const char *text) {
+uint32_t ccgc_snapshot_graph_intern(snapshot_graph *graph, const char *text) {
   gpointer found = g_hash_table_lookup(graph->strings, text);
   if (found) return GPOINTER_TO_UINT(found) - 1;
   char *copy = g_strdup(text);
@@ -23,8 +23,8 @@ static void on_object(const ccgc_object_info *info, void *data) {
   snapshot_object o = {.address = info->address, .size = info->size,
                        .partner = SNAPSHOT_NO_INDEX, .wraps = SNAPSHOT_NO_INDEX,
                        .script = heap_snapshot_is_script(info)};
-  o.id = heap_snapshot_object_id(graph->ids, info);
-  snapshot_graph_classify(graph, info, &o);
+  o.id = ccgc_heap_snapshot_object_id(graph->ids, info);
+  ccgc_snapshot_graph_classify(graph, info, &o);
   const ccgc_heap_snapshot_options *options = graph->options;
   if (options->detachedness) {
     ccgc_heap_snapshot_detachedness state =
@@ -56,7 +56,7 @@ static const struct {
 
 static uint32_t root_group(snapshot_graph *graph, const char *root_name) {
   const char *raw = root_name ? root_name : "roots";
-  uint32_t key = snapshot_graph_intern(graph, raw) + 1;
+  uint32_t key = ccgc_snapshot_graph_intern(graph, raw) + 1;
   gpointer found = g_hash_table_lookup(graph->group_of, GUINT_TO_POINTER(key));
   if (found) return GPOINTER_TO_UINT(found) - 1;
   char *name = NULL;
@@ -70,8 +70,8 @@ static uint32_t root_group(snapshot_graph *graph, const char *root_name) {
     name = g_strdup_printf("(%s)", raw);
     name[1] = g_ascii_toupper(name[1]);
   }
-  snapshot_group group = {snapshot_graph_intern(graph, name),
-                          heap_snapshot_synthetic_id(graph->ids, name), 0, embedder};
+  snapshot_group group = {ccgc_snapshot_graph_intern(graph, name),
+                          ccgc_heap_snapshot_synthetic_id(graph->ids, name), 0, embedder};
   g_free(name);
   if (embedder) graph->embedder_groups++;
   else graph->subroot_groups++;
@@ -96,7 +96,7 @@ static void on_edge(void *from, void *to, ccgc_edge e, void *data) {
   else if (e.kind == CCGC_EDGE_ELEMENT)
     out.name = e.index > UINT32_MAX ? UINT32_MAX : (uint32_t)e.index;
   else
-    out.name = snapshot_graph_intern(graph, e.name ? e.name : ccgc_edge_kind_name(e.kind));
+    out.name = ccgc_snapshot_graph_intern(graph, e.name ? e.name : ccgc_edge_kind_name(e.kind));
   /* The walk reports an ephemeron as a weak edge to its key, then the
    * ephemeron edge to its value: remember the key for the value's name. */
   if (from && e.kind == CCGC_EDGE_EPHEMERON && graph->edges->len) {
@@ -125,8 +125,8 @@ static void find_pairs(snapshot_graph *graph) {
   }
 }
 
-const snapshot_object *snapshot_graph_node_object(const snapshot_graph *graph,
-                                                  const snapshot_object *o) {
+const snapshot_object *ccgc_snapshot_graph_node_object(const snapshot_graph *graph,
+                                                       const snapshot_object *o) {
   return o->script && o->partner != SNAPSHOT_NO_INDEX
              ? &g_array_index(graph->objects, snapshot_object, o->partner) : o;
 }
@@ -145,7 +145,9 @@ static void number_nodes(snapshot_graph *graph) {
   graph->node_count = node;
 }
 
-/* The host's user roots as nodes, in its order, each once. */
+/* The host's user roots as nodes, in its order, each once. An address the
+ * walk did not report as an object is refused (.api.valid-object): never
+ * looked into. */
 static ccgc_status resolve_user_roots(snapshot_graph *graph, const char *call) {
   const ccgc_heap_snapshot_options *options = graph->options;
   for (size_t i = 0; i < options->user_root_count; i++) {
@@ -164,10 +166,10 @@ static ccgc_status resolve_user_roots(snapshot_graph *graph, const char *call) {
   return CCGC_OK;
 }
 
-ccgc_status snapshot_graph_build(snapshot_graph *graph, ccgc_collector *collector,
-                                 ccgc_heap_snapshot_ids *ids,
-                                 const ccgc_heap_snapshot_options *options,
-                                 const char *call) {
+ccgc_status ccgc_snapshot_graph_build(snapshot_graph *graph, ccgc_collector *collector,
+                                      ccgc_heap_snapshot_ids *ids,
+                                      const ccgc_heap_snapshot_options *options,
+                                      const char *call) {
   *graph = (snapshot_graph){
       .collector = collector,
       .ids = ids,
@@ -181,21 +183,21 @@ ccgc_status snapshot_graph_build(snapshot_graph *graph, ccgc_collector *collecto
       .string_list = g_ptr_array_new_with_free_func(g_free),
       .group_of = g_hash_table_new(g_direct_hash, g_direct_equal),
   };
-  snapshot_graph_intern(graph, ""); /* strings[0]: the root's name, as V8 writes it */
-  heap_snapshot_ids_begin(ids);
+  ccgc_snapshot_graph_intern(graph, ""); /* strings[0]: the root's name, as V8 writes it */
+  ccgc_heap_snapshot_ids_begin(ids);
   ccgc_walk_callbacks callbacks = {on_object, on_edge, graph};
   ccgc_status status = ccgc_collector_walk(collector, &callbacks);
   if (status != CCGC_OK) return status;
-  if (heap_snapshot_ids_exhausted(ids))
+  if (ccgc_heap_snapshot_ids_exhausted(ids))
     return ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_SIZE_OVERFLOW,
                           "%s: the snapshot ids ran out (2^32)", call);
-  heap_snapshot_ids_purge(ids);
+  ccgc_heap_snapshot_ids_purge(ids);
   if (!options->keep_wrappers_apart) find_pairs(graph);
   number_nodes(graph);
   return resolve_user_roots(graph, call);
 }
 
-void snapshot_graph_free(snapshot_graph *graph) {
+void ccgc_snapshot_graph_free(snapshot_graph *graph) {
   g_array_free(graph->objects, TRUE);
   g_array_free(graph->edges, TRUE);
   g_array_free(graph->groups, TRUE);

@@ -84,21 +84,21 @@ typedef struct snapshot_graph {
  * walk's status, CCGC_E_SIZE_OVERFLOW (ids ran out) or
  * CCGC_E_FOREIGN_POINTER (a user root that is no object), recorded on the
  * collector with call named. The graph is to be freed either way. */
-ccgc_status snapshot_graph_build(snapshot_graph *graph, ccgc_collector *collector,
-                                 ccgc_heap_snapshot_ids *ids,
-                                 const ccgc_heap_snapshot_options *options,
-                                 const char *call);
-void snapshot_graph_free(snapshot_graph *graph);
+ccgc_status ccgc_snapshot_graph_build(snapshot_graph *graph, ccgc_collector *collector,
+                                      ccgc_heap_snapshot_ids *ids,
+                                      const ccgc_heap_snapshot_options *options,
+                                      const char *call);
+void ccgc_snapshot_graph_free(snapshot_graph *graph);
 /* The index of text in the strings table, added if new. */
-uint32_t snapshot_graph_intern(snapshot_graph *graph, const char *text);
+uint32_t ccgc_snapshot_graph_intern(snapshot_graph *graph, const char *text);
 /* The object whose node o's edges and name stand for: its partner for a
  * paired wrapper, else o. */
-const snapshot_object *snapshot_graph_node_object(const snapshot_graph *graph,
-                                                  const snapshot_object *o);
+const snapshot_object *ccgc_snapshot_graph_node_object(const snapshot_graph *graph,
+                                                       const snapshot_object *o);
 
 /* heap-snapshot-names.c: the node type and name of an object, as DevTools
  * names V8's and Blink's (options->name first). */
-void snapshot_graph_classify(snapshot_graph *graph, const ccgc_object_info *info,
-                             snapshot_object *o);
+void ccgc_snapshot_graph_classify(snapshot_graph *graph, const ccgc_object_info *info,
+                                  snapshot_object *o);
 
 #endif

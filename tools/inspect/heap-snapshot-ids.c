@@ -80,8 +80,8 @@ static const ccgc_event_listener ids_listener = {
     .collector_freed = ids_collector_freed,
 };
 
-ccgc_status heap_snapshot_ids_follow(ccgc_heap_snapshot_ids *ids,
-                                     ccgc_collector *collector) {
+ccgc_status ccgc_heap_snapshot_ids_follow(ccgc_heap_snapshot_ids *ids,
+                                          ccgc_collector *collector) {
   if (ids->collector == collector) return CCGC_OK;
   if (ids->collector) {
     /* Another collector's heaps: its addresses mean nothing here. */
@@ -113,11 +113,11 @@ size_t ccgc_heap_snapshot_ids_count(const ccgc_heap_snapshot_ids *ids) {
   return ids ? g_hash_table_size(ids->objects) : 0;
 }
 
-void heap_snapshot_ids_begin(ccgc_heap_snapshot_ids *ids) {
+void ccgc_heap_snapshot_ids_begin(ccgc_heap_snapshot_ids *ids) {
   ids->generation++;
 }
 
-bool heap_snapshot_ids_exhausted(const ccgc_heap_snapshot_ids *ids) {
+bool ccgc_heap_snapshot_ids_exhausted(const ccgc_heap_snapshot_ids *ids) {
   return ids->exhausted;
 }
 
@@ -132,7 +132,7 @@ static uint32_t next_id(ccgc_heap_snapshot_ids *ids, bool native) {
   return id;
 }
 
-uint32_t heap_snapshot_object_id(ccgc_heap_snapshot_ids *ids, const ccgc_object_info *info) {
+uint32_t ccgc_heap_snapshot_object_id(ccgc_heap_snapshot_ids *ids, const ccgc_object_info *info) {
   const char *type = g_intern_string(info->type_name ? info->type_name : "?");
   id_entry *entry = g_hash_table_lookup(ids->objects, info->address);
   if (!entry || entry->heap_id != info->heap_id || entry->type != type) {
@@ -148,7 +148,7 @@ uint32_t heap_snapshot_object_id(ccgc_heap_snapshot_ids *ids, const ccgc_object_
   return entry->id;
 }
 
-uint32_t heap_snapshot_synthetic_id(ccgc_heap_snapshot_ids *ids, const char *name) {
+uint32_t ccgc_heap_snapshot_synthetic_id(ccgc_heap_snapshot_ids *ids, const char *name) {
   gpointer found;
   if (g_hash_table_lookup_extended(ids->synthetic, name, NULL, &found))
     return GPOINTER_TO_UINT(found);
@@ -162,12 +162,12 @@ static gboolean stale(gpointer key, gpointer value, gpointer data) {
   return ((const id_entry *)value)->generation != *(const uint32_t *)data;
 }
 
-void heap_snapshot_ids_purge(ccgc_heap_snapshot_ids *ids) {
+void ccgc_heap_snapshot_ids_purge(ccgc_heap_snapshot_ids *ids) {
   g_hash_table_foreach_remove(ids->objects, stale, &ids->generation);
 }
 
 static void refresh_object(const ccgc_object_info *info, void *data) {
-  heap_snapshot_object_id(data, info);
+  ccgc_heap_snapshot_object_id(data, info);
 }
 
 ccgc_status ccgc_heap_snapshot_ids_refresh(ccgc_heap_snapshot_ids *ids,
@@ -178,13 +178,13 @@ ccgc_status ccgc_heap_snapshot_ids_refresh(ccgc_heap_snapshot_ids *ids,
   if (!ids)
     return ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
                           "%s: NULL ids", call);
-  ccgc_status following = heap_snapshot_ids_follow(ids, collector);
+  ccgc_status following = ccgc_heap_snapshot_ids_follow(ids, collector);
   if (following != CCGC_OK) return following;
-  heap_snapshot_ids_begin(ids);
+  ccgc_heap_snapshot_ids_begin(ids);
   ccgc_walk_callbacks callbacks = {refresh_object, NULL, ids};
   ccgc_status status = ccgc_collector_walk(collector, &callbacks);
   if (status != CCGC_OK) return status;
-  heap_snapshot_ids_purge(ids);
+  ccgc_heap_snapshot_ids_purge(ids);
   if (ids->exhausted)
     return ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_SIZE_OVERFLOW,
                           "%s: the snapshot ids ran out (2^32)", call);

@@ -40,10 +40,10 @@ static void cut(char *text, size_t size) {
 }
 
 static uint32_t intern_cut(snapshot_graph *graph, const char *text) {
-  if (strlen(text) <= NAME_MAX_BYTES) return snapshot_graph_intern(graph, text);
+  if (strlen(text) <= NAME_MAX_BYTES) return ccgc_snapshot_graph_intern(graph, text);
   char *copy = g_strndup(text, NAME_MAX_BYTES + 4);
   cut(copy, NAME_MAX_BYTES + 5);
-  uint32_t index = snapshot_graph_intern(graph, copy);
+  uint32_t index = ccgc_snapshot_graph_intern(graph, copy);
   g_free(copy);
   return index;
 }
@@ -61,36 +61,36 @@ static void classify_script(snapshot_graph *graph, const ccgc_object_info *info,
   if (listed(type, hidden_types)) {
     char *name = g_strdup_printf("system / %s", type);
     o->type = SNAPSHOT_NODE_HIDDEN;
-    o->name = snapshot_graph_intern(graph, name);
+    o->name = ccgc_snapshot_graph_intern(graph, name);
     g_free(name);
   } else if (!strcmp(type, "Context")) {
     o->type = SNAPSHOT_NODE_OBJECT;
-    o->name = snapshot_graph_intern(graph, "system / Context");
+    o->name = ccgc_snapshot_graph_intern(graph, "system / Context");
   } else if (!strcmp(type, "String")) {
     const char *text = label_of(graph, info);
     o->type = SNAPSHOT_NODE_STRING; /* V8: the node's name is the string */
     o->name = intern_cut(graph, text ? text : "");
   } else if (!strcmp(type, "HeapNumber")) {
     o->type = SNAPSHOT_NODE_NUMBER;
-    o->name = snapshot_graph_intern(graph, "heap number");
+    o->name = ccgc_snapshot_graph_intern(graph, "heap number");
   } else if (!strcmp(type, "Closure")) {
     const char *name = label_of(graph, info);
     o->type = SNAPSHOT_NODE_CLOSURE; /* V8: the function's name */
     o->name = intern_cut(graph, name && name[0] ? name : "(anonymous)");
   } else {
     o->type = listed(type, array_types) ? SNAPSHOT_NODE_ARRAY : SNAPSHOT_NODE_OBJECT;
-    o->name = snapshot_graph_intern(graph, type); /* Object, Array, a wrapper's class */
+    o->name = ccgc_snapshot_graph_intern(graph, type); /* Object, Array, a wrapper's class */
   }
 }
 
-void snapshot_graph_classify(snapshot_graph *graph, const ccgc_object_info *info,
-                             snapshot_object *o) {
+void ccgc_snapshot_graph_classify(snapshot_graph *graph, const ccgc_object_info *info,
+                                  snapshot_object *o) {
   const char *type = info->type_name ? info->type_name : "?";
   if (o->script) {
     classify_script(graph, info, o, type);
   } else {
     o->type = SNAPSHOT_NODE_NATIVE;
-    o->name = snapshot_graph_intern(graph, listed(type, internal_native_types) ? "InternalNode"
+    o->name = ccgc_snapshot_graph_intern(graph, listed(type, internal_native_types) ? "InternalNode"
                                                                                 : type);
   }
   const ccgc_heap_snapshot_options *options = graph->options;
@@ -100,5 +100,5 @@ void snapshot_graph_classify(snapshot_graph *graph, const ccgc_object_info *info
   if (!options->name(info, name, sizeof name, options->name_data)) return;
   name[sizeof name - 1] = '\0';
   cut(name, sizeof name);
-  o->name = snapshot_graph_intern(graph, name);
+  o->name = ccgc_snapshot_graph_intern(graph, name);
 }

@@ -109,20 +109,20 @@ static unsigned edge_type_of(uint8_t kind) {
 static uint32_t index_name(snapshot_graph *graph, uint32_t index) {
   char text[16];
   snprintf(text, sizeof text, "%u", index);
-  return snapshot_graph_intern(graph, text);
+  return ccgc_snapshot_graph_intern(graph, text);
 }
 
 /* V8's name for a WeakMap entry, which memlab parses for the key's id. */
 static uint32_t ephemeron_name(snapshot_graph *graph, const snapshot_edge *e) {
   const snapshot_object *objects = (const snapshot_object *)graph->objects->data;
-  const snapshot_object *key = snapshot_graph_node_object(graph, &objects[e->key]);
-  const snapshot_object *value = snapshot_graph_node_object(graph, &objects[e->to]);
-  const snapshot_object *table = snapshot_graph_node_object(graph, &objects[e->from]);
+  const snapshot_object *key = ccgc_snapshot_graph_node_object(graph, &objects[e->key]);
+  const snapshot_object *value = ccgc_snapshot_graph_node_object(graph, &objects[e->to]);
+  const snapshot_object *table = ccgc_snapshot_graph_node_object(graph, &objects[e->from]);
   char *name = g_strdup_printf(
       "part of key (%s @%u) -> value (%s @%u) pair in WeakMap (table @%u)",
       (const char *)graph->string_list->pdata[key->name], key->id,
       (const char *)graph->string_list->pdata[value->name], value->id, table->id);
-  uint32_t index = snapshot_graph_intern(graph, name);
+  uint32_t index = ccgc_snapshot_graph_intern(graph, name);
   g_free(name);
   return index;
 }
@@ -181,7 +181,7 @@ static void order_edges(snapshot_graph *graph, edge_order *order) {
 static void write_nodes(snapshot_graph *graph, writer *w, const edge_order *order) {
   uint32_t root_edges = 1 + graph->user_roots->len + graph->embedder_groups;
   write_node(w, SNAPSHOT_NODE_SYNTHETIC, 0, HEAP_SNAPSHOT_ROOT_ID, 0, root_edges, 0);
-  write_node(w, SNAPSHOT_NODE_SYNTHETIC, snapshot_graph_intern(graph, "(GC roots)"),
+  write_node(w, SNAPSHOT_NODE_SYNTHETIC, ccgc_snapshot_graph_intern(graph, "(GC roots)"),
              HEAP_SNAPSHOT_GC_ROOTS_ID, 0, graph->subroot_groups, 0);
   for (guint g = 0; g < graph->groups->len; g++) {
     const snapshot_group *group = &g_array_index(graph->groups, snapshot_group, g);
@@ -269,9 +269,9 @@ static void write_json(snapshot_graph *graph, writer *w, const edge_order *order
 
 /* --- the public calls ------------------------------------------------------------------ */
 
-ccgc_status heap_snapshot_write_stream(ccgc_collector *collector, ccgc_heap_snapshot_ids *ids,
-                                       FILE *out, const ccgc_heap_snapshot_options *options,
-                                       ccgc_heap_snapshot_stats *stats, const char *call) {
+ccgc_status ccgc_heap_snapshot_write_stream(ccgc_collector *collector, ccgc_heap_snapshot_ids *ids,
+                                            FILE *out, const ccgc_heap_snapshot_options *options,
+                                            ccgc_heap_snapshot_stats *stats, const char *call) {
   static const ccgc_heap_snapshot_options defaults = {0};
   if (stats) memset(stats, 0, sizeof *stats);
   ccgc_status entered = ccgc_inspect_enter(collector, call);
@@ -284,12 +284,12 @@ ccgc_status heap_snapshot_write_stream(ccgc_collector *collector, ccgc_heap_snap
   if (options->user_root_count && !options->user_roots)
     return ccgc_error_set(errors, CCGC_E_INVALID_ARGUMENT,
                           "%s: %zu user roots at NULL", call, options->user_root_count);
-  ccgc_status status = heap_snapshot_ids_follow(ids, collector);
+  ccgc_status status = ccgc_heap_snapshot_ids_follow(ids, collector);
   if (status != CCGC_OK) return status;
   snapshot_graph graph;
-  status = snapshot_graph_build(&graph, collector, ids, options, call);
+  status = ccgc_snapshot_graph_build(&graph, collector, ids, options, call);
   if (status != CCGC_OK) {
-    snapshot_graph_free(&graph);
+    ccgc_snapshot_graph_free(&graph);
     return status;
   }
   edge_order order;
@@ -314,7 +314,7 @@ ccgc_status heap_snapshot_write_stream(ccgc_collector *collector, ccgc_heap_snap
   g_string_free(w.buffer, TRUE);
   g_free(order.count);
   g_free(order.order);
-  snapshot_graph_free(&graph);
+  ccgc_snapshot_graph_free(&graph);
   if (w.failed)
     return ccgc_error_set(errors, CCGC_E_IO, "%s: writing the snapshot failed", call);
   return CCGC_OK;
@@ -324,6 +324,6 @@ ccgc_status ccgc_heap_snapshot_write(ccgc_collector *collector,
                                      ccgc_heap_snapshot_ids *ids, FILE *out,
                                      const ccgc_heap_snapshot_options *options,
                                      ccgc_heap_snapshot_stats *stats) {
-  return heap_snapshot_write_stream(collector, ids, out, options, stats,
+  return ccgc_heap_snapshot_write_stream(collector, ids, out, options, stats,
                                     "ccgc_heap_snapshot_write");
 }
