@@ -3,7 +3,8 @@
  * synthetic root, "(GC roots)" and its categories ("(Global handles)",
  * "(Handle scope)", "(Strong roots)") with internal edges "1", "2"...,
  * "C++ Persistent roots" under the root; shortcut edges from the root to
- * the host's user roots; closures named by their function, strings by
+ * the host's user roots (what they reach is page-owned, as DevTools marks
+ * it); closures named by their function, strings by
  * their characters, the DOM heap's collections "InternalNode", and the
  * host's name callback. The format: test-heap-snapshot.c. */
 #include <check.h>
@@ -81,9 +82,36 @@ START_TEST(root_categories_as_v8_names_them) {
 }
 END_TEST
 
+/* DevTools' markPageOwnedNodes: what the root's shortcut targets reach
+ * through non-weak edges is owned by the page. */
+static bool *page_owned(const snapshot *s) {
+  bool *owned = g_new0(bool, s->node_count);
+  GQueue queue = G_QUEUE_INIT;
+  for (guint e = s->first_edge[0]; e < s->first_edge[1]; e++)
+    if (!strcmp(edge_type(s, e), "shortcut") && !owned[edge_to(s, e)]) {
+      owned[edge_to(s, e)] = true;
+      g_queue_push_tail(&queue, GUINT_TO_POINTER(edge_to(s, e)));
+    }
+  while (!g_queue_is_empty(&queue)) {
+    guint node = GPOINTER_TO_UINT(g_queue_pop_head(&queue));
+    for (guint e = s->first_edge[node]; e < s->first_edge[node + 1]; e++) {
+      guint to = edge_to(s, e);
+      if (owned[to] || !strcmp(edge_type(s, e), "weak")) continue;
+      owned[to] = true;
+      g_queue_push_tail(&queue, GUINT_TO_POINTER(to));
+    }
+  }
+  return owned;
+}
+
 START_TEST(user_roots_are_shortcuts_from_the_root) {
   fixture f;
   fixture_open(&f, BRIDGE_MODE_UNIFIED);
+  /* A DOM object only a persistent holds: not the page's. */
+  blinkish_type_info lonely_type = {"Lonely", NULL, NULL, 0};
+  void *lonely = blinkish_alloc(f.w->dom, blinkish_register_type(f.w->dom, &lonely_type), 16);
+  ck_assert_ptr_nonnull(lonely);
+  blinkish_persistent *lonely_root = blinkish_persistent_new(f.w->dom, lonely, false);
   ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
   snapshot *plain = take(&f, ids, host_options(&f));
   /* app (the page's global object), the document, and the document's
@@ -116,9 +144,22 @@ START_TEST(user_roots_are_shortcuts_from_the_root) {
    * user roots there are none. */
   for (guint e = 0; e < plain->first_edge[1]; e++)
     ck_assert_str_eq(node_type(plain, edge_to(plain, e)), "synthetic");
+  /* Page-owned, as DevTools marks them: the page's DOM, app's objects and
+   * the detached #gone app holds; not the lonely object, nor anything in
+   * the snapshot without user roots. */
+  bool *owned = page_owned(s);
+  ck_assert(owned[node_of(s, ids, f.button)] && owned[node_of(s, ids, f.detached)]);
+  ck_assert(owned[node_of(s, ids, script_address(&f, "list"))]);
+  ck_assert(!owned[node_of(s, ids, lonely)]);
+  ck_assert(!owned[0] && !owned[1]);
+  g_free(owned);
+  owned = page_owned(plain);
+  for (guint n = 0; n < plain->node_count; n++) ck_assert(!owned[n]);
+  g_free(owned);
   snapshot_free(plain);
   snapshot_free(s);
   ccgc_heap_snapshot_ids_free(ids);
+  blinkish_persistent_free(f.w->dom, lonely_root);
   fixture_close(&f);
 }
 END_TEST
