@@ -62,6 +62,11 @@ typedef struct ccgc_heap_ops {
   /* Introspection for the verifier, stats and tools. */
   size_t (*object_size)(void *heap, const void *object);
   const char *(*type_name)(void *heap, const void *object);
+  /* Optional: what names this object itself rather than its type, for heap
+   * snapshots (a string's characters, a closure's function name, as V8
+   * names them), NUL-terminated and valid until the heap changes; NULL when
+   * the object has none. Walk context: reads only. */
+  const char *(*label)(void *heap, const void *object);
   /* Calls fn for every allocated (not free) object of the heap. */
   void (*for_each_object)(void *heap, void (*fn)(void *object, void *data),
                           void *data);

@@ -46,6 +46,18 @@ const char *v8ish_object_type_name(void *heap, const void *object) {
   return (unsigned)type < V8ISH_TYPE_COUNT ? type_names[type] : "?";
 }
 
+const char *v8ish_object_label(void *heap, const void *object) {
+  (void)heap;
+  switch (object_type(object)) {
+  case V8ISH_TYPE_STRING: return v8ish_string_bytes(v8ish_tag(object));
+  case V8ISH_TYPE_CLOSURE: {
+    v8ish_value name = v8ish_load(object, CLOSURE_NAME);
+    return v8ish_is_ref(name) ? v8ish_string_bytes(name) : "";
+  }
+  default: return NULL;
+  }
+}
+
 /* What a value is, for messages: "an integer", "a String", ... */
 static const char *article(const char *noun) {
   return noun[0] && strchr("AEIOUaeiou", noun[0]) ? "an " : "a ";

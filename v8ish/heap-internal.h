@@ -447,6 +447,9 @@ bool v8ish_visit_concurrent(void *heap, void *object, ccgc_visitor *visitor);
 /* checks.c */
 /* The type_name op: a wrapper's class name, else its type's name. */
 const char *v8ish_object_type_name(void *heap, const void *object);
+/* The label op: a String's characters, a Closure's function name ("" for
+ * an anonymous one), NULL for every other object. */
+const char *v8ish_object_label(void *heap, const void *object);
 /* The object of a handle if it is of the wanted type, else reports misuse
  * (dead handle or wrong type) and returns NULL; v8ish_last_status is then
  * the reported code. These three do the entry check (a read) first; a call

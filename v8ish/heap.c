@@ -36,6 +36,7 @@ static const ccgc_heap_ops script_ops = {
     .process_weakness = process_weakness, .reclaim = v8ish_space_sweep,
     .after_collection = after_collection,
     .object_size = v8ish_object_size, .type_name = v8ish_object_type_name,
+    .label = v8ish_object_label,
     .for_each_object = v8ish_each_object, .stats = stats,
     .is_object = v8ish_is_object,
     /* The young generation (nursery.c, scavenger.c). */

@@ -53,6 +53,7 @@ install)
   cmake --install "$CCGC_BINARY_DIR" --prefix "$prefix" >"$CCGC_WORK/install.log"
   for file in include/ccgc/ccgc.h include/ccgc/v8ish.h include/ccgc/blinkish.h \
               include/ccgc/bridge.h include/ccgc/ccgc-version.h include/ccgc/ccgc-export.h \
+              include/ccgc/ccgc-snapshot.h \
               bin/ccgc; do
     [ -e "$prefix/$file" ] || fail "$file not installed"
   done

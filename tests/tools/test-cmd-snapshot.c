@@ -1,13 +1,18 @@
 /* test-cmd-snapshot.c - the `ccgc snapshot` command (tools/cli/cmd-snapshot.c)
- * run as a user runs it: bad input answered with a usage error, and a series
- * of snapshots whose files parse (json-glib) with the node and edge counts
- * their points print. The format itself: test-heap-snapshot.c. */
+ * run as a user runs it: bad input answered with a usage error, a folder it
+ * cannot write into answered with the library's reason and no file left,
+ * and a series of snapshots whose files parse (json-glib) with the node and
+ * edge counts their points print, "(GC roots)" and the host's two user
+ * roots (app and the document), and no temporary file left. The format
+ * itself: test-heap-snapshot*.c. */
 #include <check.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ccgc-test.h"
 #include "run-command.h"
@@ -68,6 +73,26 @@ START_TEST(the_command_answers_bad_input) {
   ck_assert_msg(strstr(result.err, "cannot read"), "%s", result.err);
   command_result_free(&result);
   g_free(args);
+  /* A series folder that exists but refuses files: the library's file
+   * writer says why, and leaves nothing there. */
+  char *locked = g_build_filename(dir, "locked", NULL);
+  ck_assert_int_eq(mkdir(locked, 0500), 0);
+  if (geteuid() != 0) {
+    args = g_strdup_printf("snapshot --quiet --series %s", locked);
+    result = run_ccgc(args);
+    ck_assert_int_eq(result.exit_code, 1);
+    ck_assert_msg(strstr(result.err, "ccgc snapshot: cannot write '") &&
+                      strstr(result.err, "baseline.heapsnapshot': Permission denied"),
+                  "%s", result.err);
+    command_result_free(&result);
+    g_free(args);
+    GDir *listing = g_dir_open(locked, 0, NULL);
+    ck_assert_ptr_nonnull(listing);
+    ck_assert_ptr_null(g_dir_read_name(listing));
+    g_dir_close(listing);
+  }
+  rmdir(locked);
+  g_free(locked);
   remove(file);
   g_free(file);
   char *x = g_build_filename(dir, "x.heapsnapshot", NULL);
@@ -103,10 +128,22 @@ START_TEST(the_command_writes_a_series) {
     char *path = g_build_filename(dir, json_object_get_string_member(point, "file"), NULL);
     JsonParser *parser = json_parser_new();
     JsonObject *root = parse_file(parser, path);
-    ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(root, "nodes")),
+    JsonArray *nodes = json_object_get_array_member(root, "nodes");
+    JsonArray *edges = json_object_get_array_member(root, "edges");
+    JsonArray *strings = json_object_get_array_member(root, "strings");
+    ck_assert_uint_eq(json_array_get_length(nodes),
                       NODE_FIELDS * json_object_get_int_member(point, "node_count"));
-    ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(root, "edges")),
+    ck_assert_uint_eq(json_array_get_length(edges),
                       3 * json_object_get_int_member(point, "edge_count"));
+    /* Node 1 is "(GC roots)"; the root's edges: element 1 to it, then a
+     * shortcut (type 5) to each user root: app and the document. */
+    ck_assert_str_eq(json_array_get_string_element(
+                         strings, (guint)json_array_get_int_element(nodes, NODE_FIELDS + 1)),
+                     "(GC roots)");
+    ck_assert_int_eq(json_object_get_int_member(point, "user_roots"), 2);
+    ck_assert_int_eq(json_array_get_int_element(edges, 0), 1);
+    ck_assert_int_eq(json_array_get_int_element(edges, 2), NODE_FIELDS);
+    for (guint e = 1; e <= 2; e++) ck_assert_int_eq(json_array_get_int_element(edges, e * 3), 5);
     g_object_unref(parser);
     remove(path);
     g_free(path);
@@ -128,14 +165,29 @@ START_TEST(the_command_writes_a_series) {
     g_free(at);
     g_free(args);
   }
-  /* The scenario's leak: #modal is detached in final, and leaked. */
+  /* The library's file writer left no temporary beside the files. */
+  GDir *listing = g_dir_open(dir, 0, NULL);
+  for (const char *name; (name = g_dir_read_name(listing));)
+    ck_assert_msg(name[0] != '.', "a temporary is left: %s", name);
+  g_dir_close(listing);
+  /* The scenario's leak: #modal is detached in final, and leaked; its
+   * buttons name it as their parent. */
   JsonArray *detached =
       json_object_get_array_member(json_object_get_object_member(points, "final"), "detached");
   JsonArray *leaked = json_object_get_array_member(expected, "leaked");
   ck_assert_uint_eq(json_array_get_length(detached), 7); /* div, 3 buttons, 3 texts */
   ck_assert_uint_eq(json_array_get_length(leaked), 7);
-  ck_assert_str_eq(json_object_get_string_member(json_array_get_object_element(leaked, 0), "label"),
-                   "#modal");
+  JsonObject *modal = json_array_get_object_element(leaked, 0);
+  ck_assert_str_eq(json_object_get_string_member(modal, "label"), "#modal");
+  guint buttons = 0;
+  for (guint i = 0; i < json_array_get_length(leaked); i++) {
+    JsonObject *node = json_array_get_object_element(leaked, i);
+    if (strcmp(json_object_get_string_member(node, "name"), "HTMLButtonElement")) continue;
+    buttons++;
+    ck_assert_int_eq(json_object_get_int_member(node, "parent"),
+                     json_object_get_int_member(modal, "id"));
+  }
+  ck_assert_uint_eq(buttons, 3);
   g_object_unref(expected_parser);
   remove(expected_path);
   g_free(expected_path);

@@ -1,5 +1,5 @@
 /* cmd-snapshot.c - `ccgc snapshot`: Chrome DevTools heap snapshots of the
- * demo host (heap-snapshot.h) at three points of a scenario that leaks, for
+ * demo host (ccgc-snapshot.h, the library's call) at three points of a scenario that leaks, for
  * DevTools and memlab: baseline, target (after an action that leaks) and
  * final (after an action that should have cleaned up). With --series it also
  * writes expected.json, what the host knows (counts from its own walk, the
@@ -16,7 +16,8 @@
 #include "cli-options.h"
 #include "commands.h"
 #include "demo-scenario.h"
-#include "heap-snapshot.h"
+#include "ccgc-snapshot.h"
+#include "heap-snapshot.h" /* its JSON string escaper, for expected.json */
 #include "host.h"
 
 enum {
@@ -49,8 +50,8 @@ static const char DESCRIPTION[] =
 
 /* A DOM node as the host sees it at one point. */
 typedef struct dom_node {
-  void *address;
-  uint32_t id;
+  void *address, *parent; /* parent: its parent node's address, or NULL */
+  uint32_t id, parent_id;
   bool attached;
   char *label; /* "#modal", "<nav>", "text" */
   const char *type_name;
@@ -62,7 +63,7 @@ typedef struct point {
   char *path;
   ccgc_heap_snapshot_stats stats;
   double ms;
-  size_t walk_objects, walk_edges, root_groups, wrapped;
+  size_t walk_objects, walk_edges, root_groups, wrapped, user_roots;
   GArray *dom;       /* dom_node */
   GHashTable *ids;   /* the ids of dom (set) */
 } point;
@@ -111,8 +112,8 @@ static void census_object(const ccgc_object_info *info, void *data) {
   c->objects++;
   ccgc_host_node *node = ccgc_host_node_at(c->r->w, info->address);
   if (!node) return;
-  dom_node d = {info->address, 0, ccgc_host_is_attached(c->r->w, node), label_of(node),
-                g_intern_string(info->type_name)};
+  dom_node d = {info->address, node->parent, 0, 0, ccgc_host_is_attached(c->r->w, node),
+                label_of(node), g_intern_string(info->type_name)};
   g_array_append_val(c->dom, d);
 }
 
@@ -163,26 +164,57 @@ static bool wanted(const run *r, int at) {
   return r->series_dir ? true : r->at == at;
 }
 
-/* Writes the point's snapshot into file and commits it: complete, or not
- * there at all (atomic-file.h). */
+/* The page's user roots (ccgc-snapshot.h): app, the script's global
+ * object (the page's window), and the document. */
+static size_t user_roots(run *r, const void **roots) {
+  size_t count = 0;
+  if (r->scenario.has_app) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(r->w->script, &scope);
+    void *app = v8ish_object_address(r->w->script,
+                                     v8ish_global_get(r->w->script, r->scenario.app));
+    v8ish_handle_scope_close(&scope);
+    if (app) roots[count++] = app; /* valid until the next collection */
+  }
+  roots[count++] = r->w->document;
+  return count;
+}
+
+/* Writes the point's snapshot: into file (--out, opened before the
+ * scenario ran) and commits it, or (--series) with the library's own
+ * complete-or-absent file writer. Either way the file is complete, or not
+ * there at all. */
 static void write_point(run *r, int at, atomic_file *file) {
   point *p = &r->points[at];
   if (r->series_dir) take_census(r, p);
+  const void *roots[2];
   ccgc_heap_snapshot_options options = {
-      .detachedness = ccgc_heap_snapshot_host_detachedness, .detachedness_data = r->w};
+      .detachedness = ccgc_host_snapshot_detachedness, .detachedness_data = r->w,
+      .user_roots = roots, .user_root_count = user_roots(r, roots)};
+  p->user_roots = options.user_root_count;
   double start = ccgc_time_ms();
-  ccgc_status status = ccgc_heap_snapshot_write(r->w->collector, r->ids, file->stream,
-                                                &options, &p->stats);
+  ccgc_status status =
+      file ? ccgc_heap_snapshot_write(r->w->collector, r->ids, file->stream, &options, &p->stats)
+           : ccgc_heap_snapshot_write_file(r->w->collector, r->ids, p->path, &options,
+                                           &p->stats);
   p->ms = ccgc_time_ms() - start;
   char error[512];
   bool ok = status == CCGC_OK;
-  if (ok) {
+  if (ok && file) {
     ok = atomic_file_commit(file, error, sizeof error);
-  } else {
+  } else if (!ok) {
+    const ccgc_error *last = ccgc_collector_last_error(r->w->collector);
     int code = errno;
-    atomic_file_abort(file);
-    snprintf(error, sizeof error, "cannot write '%s': %s", p->path,
-             status == CCGC_E_IO ? strerror(code ? code : EIO) : ccgc_status_name(status));
+    if (file) atomic_file_abort(file);
+    if (file && status == CCGC_E_IO)
+      snprintf(error, sizeof error, "cannot write '%s': %s", p->path,
+               strerror(code ? code : EIO));
+    else if (!file && status == CCGC_E_IO && last && last->code == CCGC_E_IO &&
+             strstr(last->message, ": cannot write"))
+      snprintf(error, sizeof error, "%s", strstr(last->message, ": cannot write") + 2);
+    else
+      snprintf(error, sizeof error, "cannot write '%s': %s", p->path,
+               last && last->code == status ? last->message : ccgc_status_name(status));
   }
   if (!ok) {
     fprintf(stderr, "ccgc snapshot: %s\n", error);
@@ -195,6 +227,7 @@ static void write_point(run *r, int at, atomic_file *file) {
     for (guint i = 0; i < p->dom->len; i++) {
       dom_node *d = &g_array_index(p->dom, dom_node, i);
       d->id = ccgc_heap_snapshot_ids_lookup(r->ids, d->address);
+      d->parent_id = d->parent ? ccgc_heap_snapshot_ids_lookup(r->ids, d->parent) : 0;
       detached += !d->attached;
     }
   char detail[64] = "";
@@ -203,9 +236,11 @@ static void write_point(run *r, int at, atomic_file *file) {
       point_names[at], p->stats.node_count, p->stats.edge_count, p->stats.merged_pairs,
       detail, p->stats.bytes / 1024.0, p->ms, p->path);
   if (!r->series_dir) return;
-  /* The host's count and the writer's must agree. */
-  size_t nodes = p->walk_objects - p->wrapped + 1 + p->root_groups;
-  size_t edges = p->walk_edges - 2 * p->wrapped + p->root_groups;
+  /* The host's count and the writer's must agree: the root, "(GC roots)"
+   * and a node per root category; an edge to "(GC roots)", to each
+   * category, and a shortcut to each user root. */
+  size_t nodes = p->walk_objects - p->wrapped + 2 + p->root_groups;
+  size_t edges = p->walk_edges - 2 * p->wrapped + 1 + p->root_groups + p->user_roots;
   if (nodes != p->stats.node_count || edges != p->stats.edge_count || p->stats.dropped_edges) {
     fprintf(stderr,
             "ccgc snapshot: %s: the host counts %zu nodes and %zu edges, the snapshot has "
@@ -233,24 +268,14 @@ static bool checkpoint(demo_scenario *scenario, int at, void *data) {
   p->path = r->series_dir ? g_strdup_printf("%s/%s.heapsnapshot", r->series_dir,
                                             point_names[at])
                           : g_strdup(r->out_path);
-  atomic_file series_file, *file = &r->out_file;
-  if (r->series_dir) {
-    char error[512];
-    if (!atomic_file_open(&series_file, p->path, true, error, sizeof error)) {
-      fprintf(stderr, "ccgc snapshot: %s\n", error);
-      r->exit_code = 1;
-      return false;
-    }
-    file = &series_file;
-  }
-  write_point(r, at, file);
+  write_point(r, at, r->series_dir ? NULL : &r->out_file);
   return !r->exit_code && (r->series_dir || r->at != at);
 }
 
 /* --- expected.json ------------------------------------------------------------------------- */
 
 static void append_dom(GString *json, const dom_node *d) {
-  g_string_append_printf(json, "{\"id\":%u,\"name\":", d->id);
+  g_string_append_printf(json, "{\"id\":%u,\"parent\":%u,\"name\":", d->id, d->parent_id);
   ccgc_heap_snapshot_append_json_string(json, d->type_name);
   g_string_append(json, ",\"label\":");
   ccgc_heap_snapshot_append_json_string(json, d->label);
@@ -296,10 +321,12 @@ static int write_expected(run *r, const char *page) {
     g_string_append_printf(
         json,
         ",\"node_count\":%zu,\"edge_count\":%zu,\"walk_objects\":%zu,\"walk_edges\":%zu,"
-        "\"root_groups\":%zu,\"wrapper_pairs\":%zu,\"bytes\":%zu,\"ms\":%.3f,\"attached\":",
-        p->walk_objects - p->wrapped + 1 + p->root_groups,
-        p->walk_edges - 2 * p->wrapped + p->root_groups, p->walk_objects, p->walk_edges,
-        p->root_groups, p->wrapped, p->stats.bytes, p->ms);
+        "\"root_groups\":%zu,\"user_roots\":%zu,\"wrapper_pairs\":%zu,\"bytes\":%zu,"
+        "\"ms\":%.3f,\"attached\":",
+        p->walk_objects - p->wrapped + 2 + p->root_groups,
+        p->walk_edges - 2 * p->wrapped + 1 + p->root_groups + p->user_roots, p->walk_objects,
+        p->walk_edges,
+        p->root_groups, p->user_roots, p->wrapped, p->stats.bytes, p->ms);
     append_dom_list(json, r, at, 1);
     g_string_append(json, ",\"detached\":");
     append_dom_list(json, r, at, 2);

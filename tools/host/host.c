@@ -449,3 +449,14 @@ v8ish_local ccgc_host_wrapper_array(ccgc_host_world *world,
     v8ish_array_push(world->script, array, ccgc_host_wrap(world, nodes[i]));
   return array;
 }
+
+/* --- heap snapshots ---------------------------------------------------------- */
+
+ccgc_heap_snapshot_detachedness ccgc_host_snapshot_detachedness(const ccgc_object_info *info,
+                                                                void *data) {
+  ccgc_host_world *world = data;
+  const ccgc_host_node *node = world ? ccgc_host_node_at(world, info->address) : NULL;
+  if (!node) return CCGC_HEAP_SNAPSHOT_UNKNOWN;
+  return ccgc_host_is_attached(world, node) ? CCGC_HEAP_SNAPSHOT_ATTACHED
+                                            : CCGC_HEAP_SNAPSHOT_DETACHED;
+}

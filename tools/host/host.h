@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "bridge.h"
+#include "ccgc-snapshot.h"
 
 typedef enum ccgc_host_node_kind {
   CCGC_HOST_DOCUMENT,
@@ -90,6 +91,15 @@ size_t ccgc_host_count_nodes(const ccgc_host_node *root,
                              ccgc_host_node_kind kind);
 bool ccgc_host_is_attached(const ccgc_host_world *world,
                            const ccgc_host_node *node);
+
+/* The detachedness callback of a heap snapshot (ccgc-snapshot.h) for the
+ * host model, data = the world: a Document, Element or Text is attached
+ * when ccgc_host_is_attached says so (its ancestors reach the document),
+ * detached otherwise; every other object (script objects, listeners, the
+ * DOM heap's vectors) unknown, which DevTools and memlab then derive from
+ * the node above. */
+ccgc_heap_snapshot_detachedness ccgc_host_snapshot_detachedness(const ccgc_object_info *info,
+                                                                void *world);
 
 /* Event listeners: an EventListener object (type + a bridge script reference
  * to the callback) appended to the node's listener HeapVector. */

@@ -1,5 +1,5 @@
 /* heap-snapshot-ids.c - the snapshot-id table of the heap-snapshot writer
- * (heap-snapshot.h: "Ids"; heap-snapshot-ids.h): ids that follow an object
+ * (ccgc-snapshot.h: "Ids"; heap-snapshot-ids.h): ids that follow an object
  * across snapshots, numbered as V8 numbers them.
  *
  * Young script objects move (a minor collection, and the young generation's
@@ -9,8 +9,11 @@
  * HeapObjectsMap::MoveObject does for its address-keyed map. The listener
  * is added by the first write or refresh and removed by
  * ccgc_heap_snapshot_ids_free (or goes with the collector). */
+#include <glib.h>
+
 #include "ccgc-events.h"
 #include "heap-snapshot-ids.h"
+#include "inspect-internal.h"
 
 typedef struct id_entry {
   uint32_t id;
@@ -35,7 +38,7 @@ ccgc_heap_snapshot_ids *ccgc_heap_snapshot_ids_new(void) {
   ccgc_heap_snapshot_ids *ids = g_new0(ccgc_heap_snapshot_ids, 1);
   ids->objects = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   ids->synthetic = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  ids->next_odd = HEAP_SNAPSHOT_ROOT_ID + 2; /* V8: the root is 1, ids step by 2 */
+  ids->next_odd = HEAP_SNAPSHOT_GC_ROOTS_ID + 2; /* V8: root 1, (GC roots) 3, step 2 */
   ids->next_even = 2;                        /* V8: embedder (native) nodes are even */
   return ids;
 }
@@ -77,8 +80,8 @@ static const ccgc_event_listener ids_listener = {
     .collector_freed = ids_collector_freed,
 };
 
-ccgc_status heap_snapshot_ids_follow(ccgc_heap_snapshot_ids *ids,
-                                     ccgc_collector *collector) {
+ccgc_status ccgc_heap_snapshot_ids_follow(ccgc_heap_snapshot_ids *ids,
+                                          ccgc_collector *collector) {
   if (ids->collector == collector) return CCGC_OK;
   if (ids->collector) {
     /* Another collector's heaps: its addresses mean nothing here. */
@@ -110,11 +113,11 @@ size_t ccgc_heap_snapshot_ids_count(const ccgc_heap_snapshot_ids *ids) {
   return ids ? g_hash_table_size(ids->objects) : 0;
 }
 
-void heap_snapshot_ids_begin(ccgc_heap_snapshot_ids *ids) {
+void ccgc_heap_snapshot_ids_begin(ccgc_heap_snapshot_ids *ids) {
   ids->generation++;
 }
 
-bool heap_snapshot_ids_exhausted(const ccgc_heap_snapshot_ids *ids) {
+bool ccgc_heap_snapshot_ids_exhausted(const ccgc_heap_snapshot_ids *ids) {
   return ids->exhausted;
 }
 
@@ -129,7 +132,7 @@ static uint32_t next_id(ccgc_heap_snapshot_ids *ids, bool native) {
   return id;
 }
 
-uint32_t heap_snapshot_object_id(ccgc_heap_snapshot_ids *ids, const ccgc_object_info *info) {
+uint32_t ccgc_heap_snapshot_object_id(ccgc_heap_snapshot_ids *ids, const ccgc_object_info *info) {
   const char *type = g_intern_string(info->type_name ? info->type_name : "?");
   id_entry *entry = g_hash_table_lookup(ids->objects, info->address);
   if (!entry || entry->heap_id != info->heap_id || entry->type != type) {
@@ -145,7 +148,7 @@ uint32_t heap_snapshot_object_id(ccgc_heap_snapshot_ids *ids, const ccgc_object_
   return entry->id;
 }
 
-uint32_t heap_snapshot_synthetic_id(ccgc_heap_snapshot_ids *ids, const char *name) {
+uint32_t ccgc_heap_snapshot_synthetic_id(ccgc_heap_snapshot_ids *ids, const char *name) {
   gpointer found;
   if (g_hash_table_lookup_extended(ids->synthetic, name, NULL, &found))
     return GPOINTER_TO_UINT(found);
@@ -159,23 +162,31 @@ static gboolean stale(gpointer key, gpointer value, gpointer data) {
   return ((const id_entry *)value)->generation != *(const uint32_t *)data;
 }
 
-void heap_snapshot_ids_purge(ccgc_heap_snapshot_ids *ids) {
+void ccgc_heap_snapshot_ids_purge(ccgc_heap_snapshot_ids *ids) {
   g_hash_table_foreach_remove(ids->objects, stale, &ids->generation);
 }
 
 static void refresh_object(const ccgc_object_info *info, void *data) {
-  heap_snapshot_object_id(data, info);
+  ccgc_heap_snapshot_object_id(data, info);
 }
 
 ccgc_status ccgc_heap_snapshot_ids_refresh(ccgc_heap_snapshot_ids *ids,
                                            ccgc_collector *collector) {
-  if (!ids || !collector) return CCGC_E_INVALID_ARGUMENT;
-  ccgc_status following = heap_snapshot_ids_follow(ids, collector);
+  const char *call = "ccgc_heap_snapshot_ids_refresh";
+  ccgc_status entered = ccgc_inspect_enter(collector, call);
+  if (entered != CCGC_OK) return entered;
+  if (!ids)
+    return ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
+                          "%s: NULL ids", call);
+  ccgc_status following = ccgc_heap_snapshot_ids_follow(ids, collector);
   if (following != CCGC_OK) return following;
-  heap_snapshot_ids_begin(ids);
+  ccgc_heap_snapshot_ids_begin(ids);
   ccgc_walk_callbacks callbacks = {refresh_object, NULL, ids};
   ccgc_status status = ccgc_collector_walk(collector, &callbacks);
   if (status != CCGC_OK) return status;
-  heap_snapshot_ids_purge(ids);
-  return ids->exhausted ? CCGC_E_SIZE_OVERFLOW : CCGC_OK;
+  ccgc_heap_snapshot_ids_purge(ids);
+  if (ids->exhausted)
+    return ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_SIZE_OVERFLOW,
+                          "%s: the snapshot ids ran out (2^32)", call);
+  return CCGC_OK;
 }
