@@ -360,6 +360,14 @@ const char *ccgc_collector_heap_name(const ccgc_collector *collector, int id);
 CCGC_API
 void ccgc_collector_heap_stats(ccgc_collector *collector, int heap_id,
                                ccgc_heap_stats *out);
+/* Whether address is the start of a live object of any heap attached to
+ * the collector: allocated and not yet reclaimed. The same rules as
+ * v8ish_heap_contains and blinkish_heap_contains (safe on any pointer
+ * value; outside collections only, else false with CCGC_E_IN_COLLECTION
+ * recorded; owner thread). ccgc_collector_object_info then says which heap
+ * (its heap_id: v8ish_heap_collector_id, blinkish_heap_collector_id). */
+CCGC_API
+bool ccgc_collector_contains(ccgc_collector *collector, const void *address);
 
 /* The graph walk and object information moved to the inspection library
  * (ccgc-inspect.h, tools/inspect/); included here so that programs written
