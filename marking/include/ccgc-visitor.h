@@ -10,6 +10,14 @@
  * heap the payload pointer the host holds. A target of NULL is ignored.
  *
  * Names passed in an edge are valid only for the duration of the callback.
+ *
+ * Threading contract (ccgc.h): trace callbacks run on the collector's owner
+ * thread or, while marking is concurrent, on marker threads at the same
+ * time as the host. The ccgc_visit_* functions, ccgc_edge_* constructors
+ * and ccgc_edge_kind_name may be called from any thread, inside a trace
+ * callback, with the visitor it was given; a weak callback (either kind)
+ * runs later on the owner thread, inside the collection (docs/errors.md,
+ * "During reclamation"), whatever thread registered it.
  */
 #ifndef CCGC_VISITOR_H
 #define CCGC_VISITOR_H

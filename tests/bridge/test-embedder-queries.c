@@ -5,8 +5,8 @@
  * what it answers mid-cycle and after objects move, refused inside a
  * collection); and the threading contract of the public headers: a call
  * from a thread that does not own the collector, on each heap, the bridge
- * and the collector, returns its documented neutral value and reports
- * CCGC_E_WRONG_THREAD, changing nothing. */
+ * the collector and the inspection library, returns its documented neutral
+ * value and reports CCGC_E_WRONG_THREAD, changing and reading nothing. */
 #include <check.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -207,9 +207,15 @@ typedef struct intruder {
   int dom_id, script_id;
   bool dom_contains, script_contains, collector_contains;
   bool wrapper_empty;
-  ccgc_status collect, prefinalizer, listener;
+  ccgc_status collect, prefinalizer, listener, walk, info;
   size_t script_objects;
+  int walked; /* walk callbacks run */
 } intruder;
+
+static void count_walked(const ccgc_object_info *info, void *data) {
+  (void)info;
+  ((intruder *)data)->walked++;
+}
 
 static void on_data_prefinalizer(void *object, void *data) { (void)object, (void)data; }
 static const ccgc_event_listener nothing = {.cycle_end = NULL};
@@ -228,6 +234,10 @@ static void *intrude(void *arg) {
   in->prefinalizer = blinkish_register_prefinalizer_with_data(w->dom, in->element,
                                                               on_data_prefinalizer, NULL);
   in->listener = ccgc_collector_add_listener(w->collector, &nothing, NULL);
+  ccgc_walk_callbacks walk = {.object = count_walked, .data = in};
+  in->walk = ccgc_collector_walk(w->collector, &walk);
+  ccgc_object_info info;
+  in->info = ccgc_collector_object_info(w->collector, in->element, &info);
   ccgc_heap_stats stats;
   v8ish_heap_stats(w->script, &stats);
   in->script_objects = stats.object_count;
@@ -256,9 +266,12 @@ START_TEST(every_heap_refuses_a_thread_that_does_not_own_it) {
   ck_assert_int_eq(in.collect, CCGC_E_WRONG_THREAD);
   ck_assert_int_eq(in.prefinalizer, CCGC_E_WRONG_THREAD);
   ck_assert_int_eq(in.listener, CCGC_E_WRONG_THREAD);
+  ck_assert_int_eq(in.walk, CCGC_E_WRONG_THREAD);
+  ck_assert_int_eq(in.info, CCGC_E_WRONG_THREAD);
+  ck_assert_int_eq(in.walked, 0); /* refused before any read */
   ck_assert_uint_eq(in.script_objects, 0); /* stats zeroed, not read */
   /* ... each reported as misuse (the handler ran on that thread) ... */
-  ck_assert_uint_eq(w.errors.count, 11);
+  ck_assert_uint_eq(w.errors.count, 13);
   ck_assert_int_eq(w.errors.last_code, CCGC_E_WRONG_THREAD);
   ck_assert_msg(strstr(w.errors.last_message, "v8ish_heap_stats") == w.errors.last_message,
                 "the last report names another call: %s", w.errors.last_message);
