@@ -102,25 +102,26 @@ CCGC_API
 ccgc_collector *blinkish_heap_collector(blinkish_heap *heap);
 CCGC_API
 void blinkish_heap_stats(blinkish_heap *heap, ccgc_heap_stats *out);
-/* The heap's id in its collector: the heap_id of ccgc_object_info, the
- * index of this heap in ccgc_cycle_stats.heaps[] and the id that
- * ccgc_collector_heap_name / ccgc_collector_heap_stats take. Fixed from blinkish_heap_new
- * to blinkish_heap_free (0 .. CCGC_MAX_HEAPS - 1; a freed heap's id may go to a heap
- * created later). How a host finds its heap in per-heap records, instead of
- * matching names. -1 for a NULL or freed heap (nothing reported) or from
- * another thread (CCGC_E_WRONG_THREAD). A read: any context. */
+/* The heap's id in its collector: the heap_id of ccgc_object_info, the index
+ * of this heap in ccgc_cycle_stats.heaps[] and the id that
+ * ccgc_collector_heap_name / ccgc_collector_heap_stats take. Fixed from
+ * blinkish_heap_new to blinkish_heap_free (0 .. CCGC_MAX_HEAPS - 1; a freed
+ * heap's id may go to a heap created later). How a host finds its heap in
+ * per-heap records, instead of matching names. -1 for a NULL or freed heap
+ * (nothing reported) or from another thread (CCGC_E_WRONG_THREAD). A read:
+ * any context. */
 CCGC_API
 int blinkish_heap_collector_id(blinkish_heap *heap);
-/* Whether address is the start of a live object of this heap: allocated
- * and not yet reclaimed (the payload address blinkish_alloc returned). Safe on any pointer value, never decodes
- * garbage: NULL, an interior pointer, free space, a reclaimed object, 
- * another heap's object or memory no heap owns all answer false. During
- * incremental or concurrent marking (between steps) an object the cycle
- * will find dead still answers true until the cycle's sweep frees it, and
- * an object allocated during marking answers true. An address is not an
- * identity: once an object is freed, a later allocation may reuse its
- * address. Only outside collections: from inside one (a trace, walk or
- * weak callback, a listener other than cycle_end / minor_end, a
+/* Whether address is the start of a live object of this heap: allocated and
+ * not yet reclaimed (the payload address blinkish_alloc returned). Safe on
+ * any pointer value, never decodes garbage: NULL, an interior pointer, free
+ * space, a reclaimed object, another heap's object or memory no heap owns
+ * all answer false. During incremental or concurrent marking (between steps)
+ * an object the cycle will find dead still answers true until the cycle's
+ * sweep frees it, and an object allocated during marking answers true. An
+ * address is not an identity: once an object is freed, a later allocation
+ * may reuse its address. Only outside collections: from inside one (a trace,
+ * walk or weak callback, a listener other than cycle_end / minor_end, a
  * pre-finalizer, a finalizer, a heap's teardown) it answers false and
  * records CCGC_E_IN_COLLECTION (recoverable; blinkish_is_alive answers
  * there). From another thread: false, CCGC_E_WRONG_THREAD (misuse). Costs a

@@ -18,7 +18,7 @@
  *   cycle_start                        ccgc_collect / ccgc_incremental_start /
  *                                      an idle notification starts a cycle
  *   ( incremental_step_start           each marking step, incremental
- *     incremental_step_end )*          cycles only (none in a stop-the-world one)
+ *     incremental_step_end )*          cycles only (none stop-the-world)
  *   atomic_pause_start                 the final pause (V8's GC prologue)
  *     marking_done                     liveness final, weak refs cleared
  *     sweep_start                      reclamation: pre-finalizers,
