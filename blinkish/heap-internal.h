@@ -31,6 +31,8 @@ typedef struct blinkish_type {
   blinkish_trace_fn trace;
   blinkish_finalize_fn finalize;
   unsigned flags;
+  blinkish_finalize_data_fn finalize_with_data; /* or this, with data */
+  void *finalize_data;
 } blinkish_type;
 
 /* The payload of a persistent's slot in the heap's handle table: a

@@ -101,6 +101,17 @@ void blinkish_heap_free(blinkish_heap *heap) {
   ccgc_heap_base_free(&heap->base);
 }
 
+int blinkish_heap_collector_id(blinkish_heap *heap) {
+  return ccgc_heap_base_public_id((const ccgc_heap_base *)heap, BLINKISH_SIG,
+                                  "blinkish_heap_collector_id");
+}
+
+bool blinkish_heap_contains(blinkish_heap *heap, const void *address) {
+  return ccgc_heap_base_public_contains((const ccgc_heap_base *)heap,
+                                        BLINKISH_SIG, address,
+                                        "blinkish_heap_contains");
+}
+
 ccgc_collector *blinkish_heap_collector(blinkish_heap *heap) {
   return ccgc_heap_base_public_collector((const ccgc_heap_base *)heap,
                                          BLINKISH_SIG, "blinkish_heap_collector");

@@ -24,23 +24,26 @@
 #include "heap-internal.h"
 #include "invariant-check.h"
 
+/* fn(object), or with_data(object, data). */
 typedef struct prefinalizer {
   void *object;
   blinkish_prefinalizer_fn fn;
+  blinkish_prefinalizer_data_fn with_data;
+  void *data;
 } prefinalizer;
 
-ccgc_status blinkish_register_prefinalizer(blinkish_heap *heap, void *object,
-                                           blinkish_prefinalizer_fn fn) {
-  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_register_prefinalizer"))
+static ccgc_status add(blinkish_heap *heap, prefinalizer entry,
+                       const char *call) {
+  void *object = entry.object;
+  if (!blinkish_enter(heap, CCGC_CALL_READ, call))
     return blinkish_refusal(heap);
-  const char *call = "blinkish_register_prefinalizer";
   if (blinkish_in_reclamation(heap) || heap->tearing_down)
     return CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
                        ".api.outside-collection",
                        "%s: called from a pre-finalizer or finalizer", call);
   if (!blinkish_enter(heap, CCGC_CALL_CONFIGURE, call))
     return heap->base.errors->last.code;
-  if (!fn)
+  if (!entry.fn && !entry.with_data)
     return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                        ".api.argument", "%s: no function given", call);
   if (!blinkish_check_object(heap, object, call, "object"))
@@ -55,17 +58,32 @@ ccgc_status blinkish_register_prefinalizer(blinkish_heap *heap, void *object,
                        "%s: %s %p already has a pre-finalizer (at most "
                        "one per object)",
                        call, blinkish_type_info_of(heap, object)->name, object);
-  prefinalizer entry = {object, fn};
   g_array_append_val(heap->prefinalizers, entry);
   g_hash_table_add(heap->prefinalized, object);
   return CCGC_OK;
+}
+
+ccgc_status blinkish_register_prefinalizer(blinkish_heap *heap, void *object,
+                                           blinkish_prefinalizer_fn fn) {
+  prefinalizer entry = {object, fn, NULL, NULL};
+  return add(heap, entry, "blinkish_register_prefinalizer");
+}
+
+ccgc_status blinkish_register_prefinalizer_with_data(
+    blinkish_heap *heap, void *object, blinkish_prefinalizer_data_fn fn,
+    void *data) {
+  prefinalizer entry = {object, NULL, fn, data};
+  return add(heap, entry, "blinkish_register_prefinalizer_with_data");
 }
 
 static void run_all(blinkish_heap *heap, GArray *list) {
   heap->in_prefinalization = true;
   for (guint i = 0; i < list->len; i++) {
     prefinalizer entry = g_array_index(list, prefinalizer, i);
-    entry.fn(entry.object);
+    if (entry.with_data)
+      entry.with_data(entry.object, entry.data);
+    else
+      entry.fn(entry.object);
   }
   heap->in_prefinalization = false;
 }

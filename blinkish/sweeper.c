@@ -30,7 +30,10 @@ static void finalize_object(blinkish_heap *heap, void *object) {
     *slot = NULL;
   }
   const blinkish_type *type = &heap->types[blinkish_header_type(header)];
-  if (type->finalize) type->finalize(object);
+  if (type->finalize_with_data)
+    type->finalize_with_data(object, type->finalize_data);
+  else if (type->finalize)
+    type->finalize(object);
 }
 
 static void finalize_if_dead(void *object, void *data) {

@@ -5,26 +5,33 @@
 
 #include "heap-internal.h"
 
-blinkish_type_id blinkish_register_type(blinkish_heap *heap,
-                                        const blinkish_type_info *info) {
-  if (!blinkish_enter(heap, CCGC_CALL_CONFIGURE, "blinkish_register_type"))
-    return 0;
+static blinkish_type_id register_type(blinkish_heap *heap,
+                                      const blinkish_type_info *info,
+                                      blinkish_finalize_data_fn finalize,
+                                      void *data, const char *call) {
+  if (!blinkish_enter(heap, CCGC_CALL_CONFIGURE, call)) return 0;
   if (!info || !info->name || !*info->name) {
     ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                   "blinkish_register_type: a type needs a name");
+                   "%s: a type needs a name", call);
     return 0;
   }
   if (info->flags & ~(unsigned)BLINKISH_TYPE_WRAPPABLE) {
     ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                   "blinkish_register_type: unknown flags 0x%x for '%s'",
+                   "%s: unknown flags 0x%x for '%s'", call,
                    info->flags & ~(unsigned)BLINKISH_TYPE_WRAPPABLE,
                    info->name);
     return 0;
   }
+  if (info->finalize && finalize) {
+    ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                   "%s: '%s' has a finalizer in its info and one with data "
+                   "(a type has one finalizer)",
+                   call, info->name);
+    return 0;
+  }
   if (heap->type_count + 1 >= BLINKISH_MAX_TYPES) {
     ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                   "blinkish_register_type: more than %d types (registering "
-                   "'%s')",
+                   "%s: more than %d types (registering '%s')", call,
                    BLINKISH_MAX_TYPES - 1, info->name);
     return 0;
   }
@@ -34,7 +41,21 @@ blinkish_type_id blinkish_register_type(blinkish_heap *heap,
   type->trace = info->trace;
   type->finalize = info->finalize;
   type->flags = info->flags;
+  type->finalize_with_data = finalize;
+  type->finalize_data = data;
   return id;
+}
+
+blinkish_type_id blinkish_register_type(blinkish_heap *heap,
+                                        const blinkish_type_info *info) {
+  return register_type(heap, info, NULL, NULL, "blinkish_register_type");
+}
+
+blinkish_type_id blinkish_register_type_with_data(
+    blinkish_heap *heap, const blinkish_type_info *info,
+    blinkish_finalize_data_fn finalize, void *data) {
+  return register_type(heap, info, finalize, data,
+                       "blinkish_register_type_with_data");
 }
 
 blinkish_type_id blinkish_type_by_name(blinkish_heap *heap, const char *name) {

@@ -117,6 +117,14 @@ ccgc_page *ccgc_collector_find_page(const ccgc_collector *collector,
 bool ccgc_collector_is_object(ccgc_collector *collector, const void *address,
                               int heap_id);
 
+/* The public liveness queries (ccgc_collector_contains, <heap>_heap_contains:
+ * ccgc.h): ccgc_collector_is_object(collector, address, heap_id) on the
+ * owner thread outside every collection and callback. Inside one: false,
+ * CCGC_E_IN_COLLECTION recorded (recoverable), call named. */
+bool ccgc_collector_contains_checked(ccgc_collector *collector,
+                                     const void *address, int heap_id,
+                                     const char *call);
+
 ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector);
 
 /* True while the marks of the collection being reclaimed are final and host

@@ -107,6 +107,16 @@ void ccgc_events_minor_start(ccgc_collector *collector, ccgc_gc_reason reason);
 void ccgc_events_minor_done(ccgc_collector *collector);
 void ccgc_events_minor_end(ccgc_collector *collector,
                            const ccgc_minor_stats *stats);
+/* event-listener.c: the phases of a full cycle between cycle_start and
+ * cycle_end (ccgc-events.h). */
+void ccgc_events_step_start(ccgc_collector *collector);
+void ccgc_events_step_end(ccgc_collector *collector, double step_ms,
+                          bool marking_complete);
+void ccgc_events_atomic_pause_start(ccgc_collector *collector);
+void ccgc_events_sweep_start(ccgc_collector *collector);
+void ccgc_events_sweep_end(ccgc_collector *collector);
+void ccgc_events_atomic_pause_end(ccgc_collector *collector,
+                                  const ccgc_cycle_stats *stats);
 
 /* marker.c: after objects moved in a minor collection during marking, every
  * address the marker holds (worklists of the marker and of the mutator,

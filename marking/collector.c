@@ -247,6 +247,28 @@ bool ccgc_collector_is_object(ccgc_collector *collector, const void *address,
   return search.found;
 }
 
+bool ccgc_collector_contains_checked(ccgc_collector *collector,
+                                     const void *address, int heap_id,
+                                     const char *call) {
+  /* Inside a collection a heap's pages are being swept or moved: the answer
+   * would be neither the old nor the new truth (blinkish_is_alive and
+   * ccgc_is_marked answer there). */
+  if (ccgc_collector_busy(collector)) {
+    ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                   "%s: called during a collection (from %s); a callback "
+                   "asks liveness with blinkish_is_alive",
+                   call, ccgc_collector_context_name(collector));
+    return false;
+  }
+  return ccgc_collector_is_object(collector, address, heap_id);
+}
+
+bool ccgc_collector_contains(ccgc_collector *collector, const void *address) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_contains")) return false;
+  return ccgc_collector_contains_checked(collector, address, -1,
+                                         "ccgc_collector_contains");
+}
+
 ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector) {
   return &collector->errors;
 }

@@ -38,7 +38,15 @@ static void thread_ephemeron(ccgc_visitor *visitor, void *key, void *value,
 static void thread_weak_callback(ccgc_visitor *visitor,
                                  ccgc_weak_callback_fn fn, void *object) {
   ccgc_marker_thread *self = (ccgc_marker_thread *)visitor;
-  ccgc_weak_callback_entry entry = {fn, object};
+  ccgc_weak_callback_entry entry = {fn, object, NULL, NULL};
+  g_array_append_val(self->weak_callbacks, entry);
+}
+
+static void thread_weak_callback_with_data(ccgc_visitor *visitor,
+                                           ccgc_weak_callback_data_fn fn,
+                                           void *object, void *data) {
+  ccgc_marker_thread *self = (ccgc_marker_thread *)visitor;
+  ccgc_weak_callback_entry entry = {NULL, object, fn, data};
   g_array_append_val(self->weak_callbacks, entry);
 }
 
@@ -47,6 +55,7 @@ static const ccgc_visitor_ops thread_ops = {
     .weak = thread_weak,
     .ephemeron = thread_ephemeron,
     .weak_callback = thread_weak_callback,
+    .weak_callback_with_data = thread_weak_callback_with_data,
 };
 
 static void visit(ccgc_marker_thread *self, ccgc_heap_slot *slot, int id,

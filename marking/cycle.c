@@ -121,6 +121,7 @@ bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
   collector->in_collection = true;
   ccgc_call_context outer =
       ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
+  ccgc_events_step_start(collector);
   double start = ccgc_now_ms();
   /* With a work budget (ccgc_collector_set_step_objects) a step is deterministic,
    * so a seeded host program replays exactly. */
@@ -135,6 +136,7 @@ bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
   stats->incremental_ms += took;
   if (took > stats->max_step_ms) stats->max_step_ms = took;
   g_array_append_val(collector->steps, took);
+  ccgc_events_step_end(collector, took, done);
   collector->allocated_since_step = 0;
   collector->in_collection = false;
   ccgc_collector_leave_context(collector, outer);
@@ -158,6 +160,7 @@ static void finish_cycle(ccgc_collector *collector) {
       ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
   collector->state = CCGC_STATE_ATOMIC_PAUSE;
   ccgc_cycle_stats *stats = &collector->current;
+  ccgc_events_atomic_pause_start(collector); /* V8's GC prologue */
   double start = ccgc_now_ms();
 
   /* Marker threads stop and hand over what they found. */
@@ -199,6 +202,8 @@ static void finish_cycle(ccgc_collector *collector) {
   ccgc_marker_end(&collector->marker);
 
   collector->state = CCGC_STATE_SWEEPING;
+  ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
+  ccgc_events_sweep_start(collector); /* read only: marks final, dead intact */
   ccgc_collector_enter_context(collector, CCGC_CONTEXT_RECLAIM);
   double reclaim_start = ccgc_now_ms();
   /* .inv.finalize-before-sweep: every heap's pre-finalizers and finalizers
@@ -216,6 +221,10 @@ static void finish_cycle(ccgc_collector *collector) {
   ccgc_collector_snapshot_stats(collector, false, stats);
   for (int i = 0; i < stats->heap_count; i++)
     stats->heaps[i].marked_bytes = stats->heaps[i].after.used_bytes;
+  /* Listeners of the pause's end read only; their time is not the pause's. */
+  ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
+  ccgc_events_sweep_end(collector);
+  ccgc_events_atomic_pause_end(collector, stats); /* V8's GC epilogue */
 
   collector->state = CCGC_STATE_IDLE;
   collector->in_collection = false;

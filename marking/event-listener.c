@@ -137,6 +137,61 @@ void ccgc_events_minor_end(ccgc_collector *collector,
   }
 }
 
+void ccgc_events_step_start(ccgc_collector *collector) {
+  guint count = collector->listeners->len;
+  for (guint i = 0; i < count; i++) {
+    listener_entry entry = *ENTRY(collector, i);
+    if (entry.listener->incremental_step_start)
+      entry.listener->incremental_step_start(entry.data);
+  }
+}
+
+void ccgc_events_step_end(ccgc_collector *collector, double step_ms,
+                          bool marking_complete) {
+  guint count = collector->listeners->len;
+  for (guint i = 0; i < count; i++) {
+    listener_entry entry = *ENTRY(collector, i);
+    if (entry.listener->incremental_step_end)
+      entry.listener->incremental_step_end(entry.data, step_ms,
+                                           marking_complete);
+  }
+}
+
+void ccgc_events_atomic_pause_start(ccgc_collector *collector) {
+  guint count = collector->listeners->len;
+  for (guint i = 0; i < count; i++) {
+    listener_entry entry = *ENTRY(collector, i);
+    if (entry.listener->atomic_pause_start)
+      entry.listener->atomic_pause_start(entry.data);
+  }
+}
+
+void ccgc_events_sweep_start(ccgc_collector *collector) {
+  guint count = collector->listeners->len;
+  for (guint i = 0; i < count; i++) {
+    listener_entry entry = *ENTRY(collector, i);
+    if (entry.listener->sweep_start) entry.listener->sweep_start(entry.data);
+  }
+}
+
+void ccgc_events_sweep_end(ccgc_collector *collector) {
+  guint count = collector->listeners->len;
+  for (guint i = 0; i < count; i++) {
+    listener_entry entry = *ENTRY(collector, i);
+    if (entry.listener->sweep_end) entry.listener->sweep_end(entry.data);
+  }
+}
+
+void ccgc_events_atomic_pause_end(ccgc_collector *collector,
+                                  const ccgc_cycle_stats *stats) {
+  guint count = collector->listeners->len;
+  for (guint i = 0; i < count; i++) {
+    listener_entry entry = *ENTRY(collector, i);
+    if (entry.listener->atomic_pause_end)
+      entry.listener->atomic_pause_end(entry.data, stats);
+  }
+}
+
 void ccgc_events_collector_freed(ccgc_collector *collector) {
   /* Last added, first freed: a listener added on top of another's state
    * goes first. */

@@ -76,3 +76,16 @@ void ccgc_heap_base_public_stats(const ccgc_heap_base *base, uint32_t sig,
   if (ccgc_heap_base_enter(base, sig, CCGC_CALL_READ, call))
     base->ops->stats((void *)base, out);
 }
+
+int ccgc_heap_base_public_id(const ccgc_heap_base *base, uint32_t sig,
+                             const char *call) {
+  return ccgc_heap_base_enter(base, sig, CCGC_CALL_READ, call) ? base->heap_id
+                                                               : -1;
+}
+
+bool ccgc_heap_base_public_contains(const ccgc_heap_base *base, uint32_t sig,
+                                    const void *address, const char *call) {
+  if (!ccgc_heap_base_enter(base, sig, CCGC_CALL_READ, call)) return false;
+  return ccgc_collector_contains_checked(base->collector, address,
+                                         base->heap_id, call);
+}

@@ -97,5 +97,13 @@ ccgc_collector *ccgc_heap_base_public_collector(const ccgc_heap_base *base,
                                                uint32_t sig, const char *call);
 void ccgc_heap_base_public_stats(const ccgc_heap_base *base, uint32_t sig,
                                  ccgc_heap_stats *out, const char *call);
+/* The public <heap>_heap_collector_id: the heap's id, or -1 when the entry
+ * check fails. */
+int ccgc_heap_base_public_id(const ccgc_heap_base *base, uint32_t sig,
+                             const char *call);
+/* The public <heap>_heap_contains: the entry check (a read), then
+ * ccgc_collector_contains_checked for this heap's id. */
+bool ccgc_heap_base_public_contains(const ccgc_heap_base *base, uint32_t sig,
+                                    const void *address, const char *call);
 
 #endif /* CCGC_HEAP_BASE_H */

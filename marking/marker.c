@@ -80,7 +80,15 @@ static void marker_ephemeron(ccgc_visitor *visitor, void *key, void *value,
 static void marker_weak_callback(ccgc_visitor *visitor,
                                  ccgc_weak_callback_fn fn, void *object) {
   ccgc_marker *marker = (ccgc_marker *)visitor;
-  ccgc_weak_callback_entry entry = {fn, object};
+  ccgc_weak_callback_entry entry = {fn, object, NULL, NULL};
+  g_array_append_val(marker->weak_callbacks, entry);
+}
+
+static void marker_weak_callback_with_data(ccgc_visitor *visitor,
+                                           ccgc_weak_callback_data_fn fn,
+                                           void *object, void *data) {
+  ccgc_marker *marker = (ccgc_marker *)visitor;
+  ccgc_weak_callback_entry entry = {NULL, object, fn, data};
   g_array_append_val(marker->weak_callbacks, entry);
 }
 
@@ -89,6 +97,7 @@ static const ccgc_visitor_ops marker_ops = {
     .weak = marker_weak,
     .ephemeron = marker_ephemeron,
     .weak_callback = marker_weak_callback,
+    .weak_callback_with_data = marker_weak_callback_with_data,
 };
 
 static void release_value(void *value, void *data) {
@@ -218,7 +227,7 @@ size_t ccgc_marker_clear_weak_slots(ccgc_marker *marker) {
   for (size_t i = 0; i < marker->weak_callbacks->len; i++) {
     ccgc_weak_callback_entry entry =
         g_array_index(marker->weak_callbacks, ccgc_weak_callback_entry, i);
-    entry.fn(entry.object);
+    ccgc_weak_callback_run(&entry);
   }
   g_array_set_size(marker->weak_callbacks, 0);
   size_t cleared = 0;

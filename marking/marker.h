@@ -24,10 +24,21 @@
 
 struct ccgc_collector;
 
+/* One registration: fn(object), or with_data(object, data). */
 typedef struct ccgc_weak_callback_entry {
   ccgc_weak_callback_fn fn;
   void *object;
+  ccgc_weak_callback_data_fn with_data;
+  void *data;
 } ccgc_weak_callback_entry;
+
+/* Runs one registration (ccgc_marker_clear_weak_slots). */
+static inline void ccgc_weak_callback_run(const ccgc_weak_callback_entry *e) {
+  if (e->with_data)
+    e->with_data(e->object, e->data);
+  else
+    e->fn(e->object);
+}
 
 /* Ephemerons discovered while tracing wait here in small batches: the mark
  * bytes of their keys are prefetched on discovery and read when the batch is

@@ -168,6 +168,17 @@ ccgc_collector *v8ish_heap_collector(v8ish_heap *heap) {
                                          V8ISH_SIG, "v8ish_heap_collector");
 }
 
+int v8ish_heap_collector_id(v8ish_heap *heap) {
+  return ccgc_heap_base_public_id((const ccgc_heap_base *)heap, V8ISH_SIG,
+                                  "v8ish_heap_collector_id");
+}
+
+bool v8ish_heap_contains(v8ish_heap *heap, const void *address) {
+  return ccgc_heap_base_public_contains((const ccgc_heap_base *)heap,
+                                        V8ISH_SIG, address,
+                                        "v8ish_heap_contains");
+}
+
 void v8ish_heap_stats(v8ish_heap *heap, ccgc_heap_stats *out) {
   ccgc_heap_base_public_stats((const ccgc_heap_base *)heap, V8ISH_SIG, out,
                               "v8ish_heap_stats");

@@ -69,6 +69,11 @@ typedef uint16_t blinkish_type_id; /* 0 is never a valid type */
 typedef void (*blinkish_trace_fn)(ccgc_visitor *visitor, void *object);
 typedef void (*blinkish_finalize_fn)(void *object);
 typedef void (*blinkish_prefinalizer_fn)(void *object);
+/* The same with the host's data: data is the pointer given at registration
+ * (blinkish_register_type_with_data, blinkish_register_prefinalizer_with_
+ * data), passed unchanged. */
+typedef void (*blinkish_finalize_data_fn)(void *object, void *data);
+typedef void (*blinkish_prefinalizer_data_fn)(void *object, void *data);
 
 enum {
   /* Objects of this type can have a script wrapper: the heap reserves one
@@ -97,11 +102,48 @@ CCGC_API
 ccgc_collector *blinkish_heap_collector(blinkish_heap *heap);
 CCGC_API
 void blinkish_heap_stats(blinkish_heap *heap, ccgc_heap_stats *out);
+/* The heap's id in its collector: the heap_id of ccgc_object_info, the index
+ * of this heap in ccgc_cycle_stats.heaps[] and the id that
+ * ccgc_collector_heap_name / ccgc_collector_heap_stats take. Fixed from
+ * blinkish_heap_new to blinkish_heap_free (0 .. CCGC_MAX_HEAPS - 1; a freed
+ * heap's id may go to a heap created later). How a host finds its heap in
+ * per-heap records, instead of matching names. -1 for a NULL or freed heap
+ * (nothing reported) or from another thread (CCGC_E_WRONG_THREAD). A read:
+ * any context. */
+CCGC_API
+int blinkish_heap_collector_id(blinkish_heap *heap);
+/* Whether address is the start of a live object of this heap: allocated and
+ * not yet reclaimed (the payload address blinkish_alloc returned). Safe on
+ * any pointer value, never decodes garbage: NULL, an interior pointer, free
+ * space, a reclaimed object, another heap's object or memory no heap owns
+ * all answer false. During incremental or concurrent marking (between steps)
+ * an object the cycle will find dead still answers true until the cycle's
+ * sweep frees it, and an object allocated during marking answers true. An
+ * address is not an identity: once an object is freed, a later allocation
+ * may reuse its address. Only outside collections: from inside one (a trace,
+ * walk or weak callback, a listener other than cycle_end / minor_end, a
+ * pre-finalizer, a finalizer, a heap's teardown) it answers false and
+ * records CCGC_E_IN_COLLECTION (recoverable; blinkish_is_alive answers
+ * there). From another thread: false, CCGC_E_WRONG_THREAD (misuse). Costs a
+ * page-registry lookup and a read of the object-start bitmap. */
+CCGC_API
+bool blinkish_heap_contains(blinkish_heap *heap, const void *address);
 
 /* Returns 0 and records an error if the table is full or info is invalid. */
 CCGC_API
 blinkish_type_id blinkish_register_type(blinkish_heap *heap,
                                         const blinkish_type_info *info);
+/* The same, with a finalizer that gets the type's data: finalize(object,
+ * data) for every object of the type, data unchanged (one pointer per
+ * registered type, e.g. the host's per-document state). info->finalize must
+ * be NULL: a type has one finalizer (else CCGC_E_INVALID_ARGUMENT, nothing
+ * registered). finalize may be NULL (data then unused). Same rules as
+ * info->finalize, at the same point of a collection or of
+ * blinkish_heap_free. */
+CCGC_API
+blinkish_type_id blinkish_register_type_with_data(
+    blinkish_heap *heap, const blinkish_type_info *info,
+    blinkish_finalize_data_fn finalize, void *data);
 CCGC_API
 blinkish_type_id blinkish_type_by_name(blinkish_heap *heap, const char *name);
 
@@ -178,6 +220,14 @@ static inline void blinkish_trace_weak_callback(ccgc_visitor *visitor,
                                                 ccgc_weak_callback_fn fn,
                                                 void *object) {
   ccgc_visit_weak_callback(visitor, fn, object);
+}
+/* The same with the host's data: fn(object, data) runs with the data given
+ * here, unchanged (one registration per trace, as above). Registrations of
+ * both kinds run in the order they were made. */
+static inline void blinkish_trace_weak_callback_with_data(
+    ccgc_visitor *visitor, ccgc_weak_callback_data_fn fn, void *object,
+    void *data) {
+  ccgc_visit_weak_callback_with_data(visitor, fn, object, data);
 }
 /* In a weak callback or pre-finalizer: true if object (of any heap) was
  * marked by this collection. Outside a collection: true if object is a live
@@ -311,6 +361,13 @@ size_t blinkish_weak_set_size(blinkish_heap *heap, const void *set);
 CCGC_API
 ccgc_status blinkish_register_prefinalizer(blinkish_heap *heap, void *object,
                                            blinkish_prefinalizer_fn fn);
+/* The same with the host's data: fn(object, data) runs with data unchanged
+ * (NULL allowed). Same rules; one pre-finalizer per object, of either
+ * kind. */
+CCGC_API
+ccgc_status blinkish_register_prefinalizer_with_data(
+    blinkish_heap *heap, void *object, blinkish_prefinalizer_data_fn fn,
+    void *data);
 
 /* --- Wrappable objects (used by bridge/) ------------------------------------
  * The slot is opaque to this heap; hooks installed by the bridge trace it and
@@ -329,7 +386,10 @@ void blinkish_heap_set_wrappable_hooks(blinkish_heap *heap,
                                        void *data);
 
 /* --- Introspection --------------------------------------------------------- */
-/* True if p is the payload address of a live object of this heap. */
+/* True if p is the payload address of an allocated object of this heap
+ * (not yet freed by a sweep), in any context: the library's own check.
+ * Hosts ask blinkish_heap_contains (outside collections) or
+ * blinkish_is_alive (inside them). */
 CCGC_API
 bool blinkish_is_object(blinkish_heap *heap, const void *p);
 CCGC_API

@@ -13,6 +13,13 @@
  *
  * Every message names the API call and the problem, e.g.
  *   "v8ish_handle_get: handle used after its scope closed".
+ *
+ * Threading contract: ccgc_status_name, from any thread. A sink (the
+ * collector's: ccgc_collector_last_error) is written by the calls of its
+ * collector, on the owner thread, and by refused calls from other threads,
+ * serialized among themselves; the handler runs on the thread of the
+ * refused call. The sink functions below are for the library and for
+ * hosts' own sinks: one thread at a time per sink.
  */
 #ifndef CCGC_ERROR_H
 #define CCGC_ERROR_H

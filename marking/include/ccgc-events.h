@@ -12,9 +12,43 @@
  *   ccgc_collector_remove_listener(c, &mine, my_data);   (or let
  *                                        ccgc_collector_free call collector_freed)
  *
- * Order within one cycle (stop-the-world, or incremental across many host
- * calls): cycle_start -> marking_done -> cycle_end. Listeners run in the
- * order they were added. Every callback is optional (NULL: not called).
+ * Order within one full cycle (guaranteed; tests/marking/test-event-
+ * listener.c):
+ *
+ *   cycle_start                        ccgc_collect / ccgc_incremental_start /
+ *                                      an idle notification starts a cycle
+ *   ( incremental_step_start           each marking step, incremental
+ *     incremental_step_end )*          cycles only (none stop-the-world)
+ *   atomic_pause_start                 the final pause (V8's GC prologue)
+ *     marking_done                     liveness final, weak refs cleared
+ *     sweep_start                      reclamation: pre-finalizers,
+ *     sweep_end                        finalizers, freeing
+ *   atomic_pause_end                   the pause is over (V8's GC epilogue)
+ *   cycle_end                          after the heaps' after-collection work
+ *
+ * A minor collection (minor_start -> minor_done -> minor_end) may come
+ * between two steps of an incremental cycle (between cycle_start and
+ * atomic_pause_start, never inside a step or the pause), or between cycles.
+ * A cycle abandoned by ccgc_collector_free (marking in progress) gets no
+ * more events after its last step; collector_freed follows. Listeners run
+ * in the order they were added, each event to every listener before the
+ * next event. Every callback is optional (NULL: not called).
+ *
+ * What a callback may do. Every event but cycle_end, minor_end and
+ * collector_freed is *inside the collection*: it may read the heaps
+ * (liveness, types, handle scopes) and nothing else - allocation, stores,
+ * persistents, registrations are refused as misuse (CCGC_E_IN_COLLECTION,
+ * .api.no-heap-calls-in-callbacks), collecting and adding or removing
+ * listeners return CCGC_E_IN_COLLECTION. cycle_end and minor_end are
+ * outside it: anything goes (allocate, store, even collect).
+ *
+ * Threading contract: every callback runs on the collector's owner thread
+ * (never on a marker or scavenger thread); the functions below are owner-
+ * thread calls (else CCGC_E_WRONG_THREAD, .api.mutator-thread).
+ *
+ * ABI: members are only ever added at the end of ccgc_event_listener, and a
+ * member left zero (NULL) is not called, so a listener written against an
+ * older header (with designated initializers) keeps its meaning.
  */
 #ifndef CCGC_EVENTS_H
 #define CCGC_EVENTS_H
@@ -55,6 +89,38 @@ typedef struct ccgc_event_listener {
   /* The minor collection is over (weak callbacks ran); stats is its record
    * (ccgc_collector_last_minor). Outside the collection. */
   void (*minor_end)(void *data, const ccgc_minor_stats *stats);
+
+  /* An incremental marking step begins: ccgc_incremental_step, the step of
+   * an idle notification, or one the heaps run while allocating (then
+   * inside a blinkish_alloc or a v8ish allocation). Inside the collection:
+   * read only. */
+  void (*incremental_step_start)(void *data);
+  /* The step is over after step_ms of marking; marking_complete: no
+   * marking work is left, the host should finish the cycle
+   * (ccgc_incremental_finish) soon. Read only. */
+  void (*incremental_step_end)(void *data, double step_ms,
+                               bool marking_complete);
+  /* The atomic pause begins (V8's GC prologue): at once after cycle_start
+   * for ccgc_collect, or when ccgc_incremental_finish, ccgc_collect during
+   * marking or an idle notification finishes the cycle. Marker threads are
+   * still running; nothing is final. ccgc_collector_state says
+   * CCGC_STATE_ATOMIC_PAUSE. Read only. */
+  void (*atomic_pause_start)(void *data);
+  /* Reclamation begins: liveness is final (as at marking_done) and every
+   * dead object of both heaps is still intact; next come the pre-
+   * finalizers, the finalizers and the freeing. ccgc_collector_state says
+   * CCGC_STATE_SWEEPING. Read only. */
+  void (*sweep_start)(void *data);
+  /* Reclamation is over: the dead objects' memory is freed (their
+   * addresses are no objects any more) and the heaps' statistics are the
+   * survivors'. Read only. */
+  void (*sweep_end)(void *data);
+  /* The atomic pause ends (V8's GC epilogue); stats is this cycle's record,
+   * complete (the pause in total_ms, the heaps after), the same values
+   * ccgc_collector_last_cycle returns from cycle_end on. Still inside the
+   * collection: read only. The heaps' after-collection work (Finalization-
+   * Registry and weak global callbacks) runs next, then cycle_end. */
+  void (*atomic_pause_end)(void *data, const ccgc_cycle_stats *stats);
 } ccgc_event_listener;
 
 /* Inside a minor_done listener: the new address of the object that started

@@ -1,6 +1,8 @@
 /* ccgc-heap-options.h - the options every heap takes when it is created
  * (v8ish_heap_options and blinkish_heap_options are this struct). Public:
  * hosts fill it in; the heaps keep it in their ccgc_heap_base (heap-base.h).
+ * Plain data, no functions: read once by v8ish_heap_new / blinkish_heap_new
+ * (owner thread, ccgc.h), never after.
  */
 #ifndef CCGC_HEAP_OPTIONS_H
 #define CCGC_HEAP_OPTIONS_H

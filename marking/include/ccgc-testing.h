@@ -10,6 +10,10 @@
  *
  * Legal call order: any time between ccgc_collector_new and
  * ccgc_collector_free, except where a function says "between cycles".
+ *
+ * Threading contract (ccgc.h): the collector's owner thread (another
+ * thread: CCGC_E_WRONG_THREAD, .api.mutator-thread, nothing changed). The
+ * snapshot hook itself runs on marker threads: it may not call the library.
  */
 #ifndef CCGC_TESTING_H
 #define CCGC_TESTING_H

@@ -10,6 +10,14 @@
  * heap the payload pointer the host holds. A target of NULL is ignored.
  *
  * Names passed in an edge are valid only for the duration of the callback.
+ *
+ * Threading contract (ccgc.h): trace callbacks run on the collector's owner
+ * thread or, while marking is concurrent, on marker threads at the same
+ * time as the host. The ccgc_visit_* functions, ccgc_edge_* constructors
+ * and ccgc_edge_kind_name may be called from any thread, inside a trace
+ * callback, with the visitor it was given; a weak callback (either kind)
+ * runs later on the owner thread, inside the collection (docs/errors.md,
+ * "During reclamation"), whatever thread registered it.
  */
 #ifndef CCGC_VISITOR_H
 #define CCGC_VISITOR_H
@@ -58,6 +66,11 @@ typedef struct ccgc_visitor ccgc_visitor;
  * may ask ccgc_is_marked() of any object and drop its own references to dead
  * ones; it must not allocate, store references to unmarked objects or mark. */
 typedef void (*ccgc_weak_callback_fn)(void *object);
+/* The same with the host's data: fn(object, data) gets the data pointer given
+ * at registration (ccgc_visit_weak_callback_with_data), unchanged. Same
+ * rules, same place in the cycle; registrations of both kinds run in the
+ * order they were made. */
+typedef void (*ccgc_weak_callback_data_fn)(void *object, void *data);
 
 typedef struct ccgc_visitor_ops {
   /* A strong reference: keeps target alive. */
@@ -80,6 +93,13 @@ typedef struct ccgc_visitor_ops {
    * (ccgc_weak_callback_fn). Only the marker implements it. */
   void (*weak_callback)(ccgc_visitor *visitor, ccgc_weak_callback_fn fn,
                         void *object);
+  /* Optional (NULL: ignored). Registers fn(object, data) to run after
+   * marking (ccgc_weak_callback_data_fn). Only the marker implements it.
+   * New members come last: a visitor written for an older header leaves
+   * them zero. */
+  void (*weak_callback_with_data)(ccgc_visitor *visitor,
+                                  ccgc_weak_callback_data_fn fn, void *object,
+                                  void *data);
 } ccgc_visitor_ops;
 
 struct ccgc_visitor {
@@ -111,6 +131,13 @@ static inline void ccgc_visit_weak_callback(ccgc_visitor *visitor,
                                             ccgc_weak_callback_fn fn,
                                             void *object) {
   if (visitor->ops->weak_callback) visitor->ops->weak_callback(visitor, fn, object);
+}
+
+static inline void ccgc_visit_weak_callback_with_data(
+    ccgc_visitor *visitor, ccgc_weak_callback_data_fn fn, void *object,
+    void *data) {
+  if (visitor->ops->weak_callback_with_data)
+    visitor->ops->weak_callback_with_data(visitor, fn, object, data);
 }
 
 #endif /* CCGC_VISITOR_H */

@@ -30,17 +30,20 @@
  *    (ccgc_visit_*, blinkish_trace*, blinkish_member_load,
  *    bridge_trace_script_ref, v8ish_traced_target).
  *  - Trace callbacks may run on marker threads while the host runs; they,
- *    walk callbacks (ccgc-inspect.h) and cycle_start / marking_done
- *    listeners only report references and read: allocating, storing or
- *    configuring there is refused (CCGC_E_IN_COLLECTION,
- *    .api.no-heap-calls-in-callbacks).
+ *    walk callbacks (ccgc-inspect.h) and the listeners called inside a
+ *    collection (every event of ccgc-events.h but cycle_end, minor_end and
+ *    collector_freed) only report references and read: allocating, storing
+ *    or configuring there is refused (CCGC_E_IN_COLLECTION,
+ *    .api.no-heap-calls-in-callbacks). Listeners always run on the owner
+ *    thread; so do weak callbacks, finalizers and pre-finalizers.
  *  - Weak callbacks, external value releases, pre-finalizers and finalizers
  *    (and the same callbacks run by blinkish_heap_free) may read and store,
  *    never resurrect (.inv.no-resurrection), allocate or configure
  *    (.api.outside-collection); collecting there returns
  *    CCGC_E_IN_COLLECTION.
  *  - after_collection work (FinalizationRegistry and weak global callbacks)
- *    and cycle_end listeners run outside the collection: anything goes.
+ *    and cycle_end / minor_end listeners run outside the collection:
+ *    anything goes.
  */
 #ifndef CCGC_H
 #define CCGC_H
@@ -360,6 +363,14 @@ const char *ccgc_collector_heap_name(const ccgc_collector *collector, int id);
 CCGC_API
 void ccgc_collector_heap_stats(ccgc_collector *collector, int heap_id,
                                ccgc_heap_stats *out);
+/* Whether address is the start of a live object of any heap attached to
+ * the collector: allocated and not yet reclaimed. The same rules as
+ * v8ish_heap_contains and blinkish_heap_contains (safe on any pointer
+ * value; outside collections only, else false with CCGC_E_IN_COLLECTION
+ * recorded; owner thread). ccgc_collector_object_info then says which heap
+ * (its heap_id: v8ish_heap_collector_id, blinkish_heap_collector_id). */
+CCGC_API
+bool ccgc_collector_contains(ccgc_collector *collector, const void *address);
 
 /* The graph walk and object information moved to the inspection library
  * (ccgc-inspect.h, tools/inspect/); included here so that programs written

@@ -1,7 +1,9 @@
 /* test-finalizer.c - what a finalizer may and may not do: it runs with the
  * in-finalization flag set; stores into heap objects (.inv.finalizer-no-store)
  * and allocation are reported and change nothing; it may read its own
- * payload and release non-heap resources. */
+ * payload and release non-heap resources. A type registered with data
+ * (blinkish_register_type_with_data) has its finalizer called with exactly
+ * that pointer, per type, in collections and at heap teardown. */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -172,6 +174,80 @@ START_TEST(teardown_finalizers_are_flagged_too) {
 }
 END_TEST
 
+/* Per-type data: each call records the (object, data) pair it got. */
+typedef struct finalized_with {
+  void *objects[16];
+  void *data[16];
+  int count;
+  bool flagged; /* blinkish_in_finalization during every call */
+} finalized_with;
+
+static void finalize_with_data(void *object, void *data) {
+  finalized_with *log = *(finalized_with **)data; /* data: a per-type cell */
+  log->flagged = blinkish_in_finalization(current->heap);
+  log->objects[log->count] = object;
+  log->data[log->count] = data;
+  log->count++;
+}
+
+START_TEST(a_finalizer_with_data_gets_its_types_pointer_exactly) {
+  dom_world w;
+  setup(&w);
+  finalized_with log = {.count = 0};
+  /* Two types, two data pointers: each object's call carries its type's. */
+  finalized_with *cell_a = &log, *cell_b = &log;
+  blinkish_type_info a_info = {"WithDataA", NULL, NULL, 0};
+  blinkish_type_info b_info = {"WithDataB", NULL, NULL, 0};
+  blinkish_type_id a = blinkish_register_type_with_data(w.heap, &a_info, finalize_with_data, &cell_a);
+  blinkish_type_id b = blinkish_register_type_with_data(w.heap, &b_info, finalize_with_data, &cell_b);
+  ck_assert_uint_ne(a, 0);
+  ck_assert_uint_ne(b, 0);
+  ck_assert_str_eq(blinkish_type_name(w.heap, blinkish_alloc(w.heap, a, 8)), "WithDataA");
+  void *dead_a = blinkish_alloc(w.heap, a, 8), *dead_b = blinkish_alloc(w.heap, b, 8);
+  void *kept_b = blinkish_alloc(w.heap, b, 8);
+  blinkish_persistent *root = blinkish_persistent_new(w.heap, kept_b, false);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(log.count, 3); /* the named one above died too */
+  ck_assert(log.flagged);
+  bool saw_a = false, saw_b = false;
+  for (int i = 0; i < log.count; i++) {
+    ck_assert_ptr_ne(log.objects[i], kept_b);
+    saw_a |= log.objects[i] == dead_a;
+    saw_b |= log.objects[i] == dead_b;
+    /* Type B's object got B's cell; both of type A got A's. */
+    ck_assert_ptr_eq(log.data[i], log.objects[i] == dead_b ? (void *)&cell_b : (void *)&cell_a);
+  }
+  ck_assert(saw_a && saw_b);
+  /* Teardown: the survivor's finalizer, with its type's data. */
+  log.count = 0;
+  blinkish_persistent_free(w.heap, root);
+  dom_world_free(&w);
+  ck_assert_int_eq(log.count, 1);
+  ck_assert_ptr_eq(log.objects[0], kept_b);
+  ck_assert_ptr_eq(log.data[0], &cell_b);
+}
+END_TEST
+
+START_TEST(a_type_has_one_finalizer) {
+  dom_world w;
+  setup(&w);
+  finalized_with log = {.count = 0};
+  finalized_with *cell = &log;
+  blinkish_type_info both = {"Both", NULL, finalize_releasing, 0};
+  ck_assert_uint_eq(blinkish_register_type_with_data(w.heap, &both, finalize_with_data, &cell), 0);
+  ck_assert_int_eq(ccgc_collector_last_error(w.collector)->code, CCGC_E_INVALID_ARGUMENT);
+  ck_assert_uint_eq(blinkish_type_by_name(w.heap, "Both"), 0);
+  /* No finalizer at all is fine; the data is then unused. */
+  blinkish_type_info none = {"None", NULL, NULL, 0};
+  blinkish_type_id type = blinkish_register_type_with_data(w.heap, &none, NULL, &cell);
+  ck_assert_uint_ne(type, 0);
+  blinkish_alloc(w.heap, type, 8);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(log.count, 0);
+  dom_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("blinkish-finalizer");
   TCase *tc = tcase_create("core");
@@ -181,6 +257,8 @@ int main(void) {
   tcase_add_test(tc, allocation_from_a_finalizer_is_reported);
   tcase_add_test(tc, freeing_the_heap_from_a_finalizer_is_refused);
   tcase_add_test(tc, teardown_finalizers_are_flagged_too);
+  tcase_add_test(tc, a_finalizer_with_data_gets_its_types_pointer_exactly);
+  tcase_add_test(tc, a_type_has_one_finalizer);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -4,11 +4,15 @@
  * allocate, register, or resurrect. Resurrection from a pre-finalizer or a
  * finalizer - a dead object stored into a survivor, a vector, a weak
  * collection or a persistent - is reported and stores nothing
- * (.inv.no-resurrection). */
+ * (.inv.no-resurrection). A pre-finalizer registered with data gets exactly
+ * that pointer (NULL too), with the plain kind in one registration order,
+ * in collections and at teardown; one pre-finalizer per object whatever the
+ * kind. */
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dom-test.h"
 
@@ -406,6 +410,68 @@ START_TEST(heap_teardown_runs_the_rest_before_the_finalizers) {
 }
 END_TEST
 
+/* Each call records (object, data, a neighbour's value read then). */
+typedef struct data_call {
+  void *object;
+  void *data;
+  long next_value;
+} data_call;
+static data_call data_calls[8];
+static int data_call_count;
+static char order[32];
+
+static void data_prefinalizer(void *object, void *data) {
+  dom_node *self = object;
+  data_calls[data_call_count++] =
+      (data_call){object, data, self->next ? self->next->value : -1};
+  strcat(order, "D");
+}
+
+static void plain_prefinalizer(void *object) {
+  (void)object;
+  prefinalizer_calls++;
+  strcat(order, "P");
+}
+
+START_TEST(a_prefinalizer_with_data_gets_its_pointer_exactly) {
+  dom_world w;
+  setup(&w);
+  data_call_count = 0;
+  order[0] = 0;
+  int first_data, second_data;
+  dom_node *a = dom_new_node(&w, 1), *b = dom_new_node(&w, 2), *c = dom_new_node(&w, 3);
+  dom_node *neighbour = dom_new_node(&w, 42);
+  dom_link(&w, a, &a->next, neighbour);
+  blinkish_persistent *keep_c = blinkish_persistent_new(w.heap, c, false);
+  ck_assert_int_eq(blinkish_register_prefinalizer_with_data(w.heap, a, data_prefinalizer, &first_data),
+                   CCGC_OK);
+  ck_assert_int_eq(blinkish_register_prefinalizer(w.heap, b, plain_prefinalizer), CCGC_OK);
+  ck_assert_int_eq(blinkish_register_prefinalizer_with_data(w.heap, c, data_prefinalizer, NULL),
+                   CCGC_OK);
+  /* One per object, whatever the kind. */
+  ck_assert_int_eq(blinkish_register_prefinalizer_with_data(w.heap, b, data_prefinalizer, &second_data),
+                   CCGC_E_INVALID_ARGUMENT);
+  dom_assert_error(&w, CCGC_E_INVALID_ARGUMENT,
+                   "blinkish_register_prefinalizer_with_data: Node");
+  ck_assert_int_eq(blinkish_register_prefinalizer_with_data(w.heap, neighbour, NULL, &second_data),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert_uint_eq(w.errors.count, 2);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_str_eq(order, "DP"); /* registration order, both kinds */
+  ck_assert_int_eq(data_call_count, 1);
+  ck_assert_ptr_eq(data_calls[0].object, a);
+  ck_assert_ptr_eq(data_calls[0].data, &first_data);
+  ck_assert_int_eq(data_calls[0].next_value, 42); /* a dead neighbour, intact */
+  /* Teardown runs the survivor's, with NULL as given. */
+  blinkish_persistent_free(w.heap, keep_c);
+  dom_world_free(&w);
+  ck_assert_int_eq(data_call_count, 2);
+  ck_assert_ptr_eq(data_calls[1].object, c);
+  ck_assert_ptr_null(data_calls[1].data);
+  ck_assert_str_eq(order, "DPD");
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("blinkish-prefinalizer");
   TCase *tc = tcase_create("core");
@@ -417,6 +483,7 @@ int main(void) {
   tcase_add_test(tc, resurrection_from_a_prefinalizer_is_refused);
   tcase_add_test(tc, resurrection_from_a_finalizer_is_named_as_such);
   tcase_add_test(tc, heap_teardown_runs_the_rest_before_the_finalizers);
+  tcase_add_test(tc, a_prefinalizer_with_data_gets_its_pointer_exactly);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

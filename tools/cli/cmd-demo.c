@@ -65,7 +65,7 @@ static void set_app(demo *d, const char *property, v8ish_local value) {
  * not say), a text's first words. */
 static char *describe(const ccgc_object_info *info, void *data) {
   const demo *d = data;
-  if (strcmp(info->heap_name, "dom") != 0) return NULL;
+  if (info->heap_id != blinkish_heap_collector_id(d->w->dom)) return NULL;
   const ccgc_host_node *node = ccgc_host_node_at(d->w, info->address);
   if (!node) return NULL;
   if (node->kind == CCGC_HOST_ELEMENT) {

@@ -98,7 +98,8 @@ static void count_object(const ccgc_object_info *info, void *data) {
       c, c->type_categories, VIEW_TYPE,
       g_strdup_printf("%s/%s", info->heap_name, info->type_name));
   ccgc_accounting_add(c->views[VIEW_TYPE], type, (int64_t)info->size, 1);
-  if (!strcmp(info->heap_name, "dom") && !strcmp(info->type_name, "EventListener"))
+  if (info->heap_id == blinkish_heap_collector_id(c->w->dom) &&
+      !strcmp(info->type_name, "EventListener"))
     ccgc_accounting_add(c->views[VIEW_HOST], c->listeners, (int64_t)info->size, 1);
   ccgc_host_node *node = ccgc_host_node_at(c->w, info->address);
   if (node && !ccgc_host_is_attached(c->w, node))

@@ -124,7 +124,7 @@ ccgc_status demo_scenario_load(ccgc_host_world *w, const char *page) {
 
 char *demo_scenario_describe(const ccgc_object_info *info, void *data) {
   ccgc_host_world *w = data;
-  if (strcmp(info->heap_name, "dom") != 0) return NULL;
+  if (info->heap_id != blinkish_heap_collector_id(w->dom)) return NULL;
   const ccgc_host_node *node = ccgc_host_node_at(w, info->address);
   if (!node) return NULL;
   if (node->kind == CCGC_HOST_DOCUMENT) return g_strdup("#document");

@@ -12,6 +12,9 @@
 static inline ccgc_status ccgc_inspect_enter(ccgc_collector *collector,
                                              const char *call) {
   if (!ccgc_collector_is_live(collector)) return CCGC_E_INVALID_ARGUMENT;
+  /* .api.mutator-thread: another thread is refused before any read. */
+  ccgc_status thread = ccgc_gate_refuse(collector, CCGC_CALL_READ, call);
+  if (thread != CCGC_OK) return thread;
   if (ccgc_collector_in_collection(collector))
     return ccgc_error_set(ccgc_collector_error_sink(collector),
                           CCGC_E_IN_COLLECTION,

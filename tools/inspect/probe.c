@@ -106,7 +106,9 @@ static probe_slot *checked_probe(ccgc_collector *collector,
 
 ccgc_probe *ccgc_probe_new(ccgc_collector *collector, void *address,
                            const char *label) {
-  if (!ccgc_collector_is_live(collector)) return NULL;
+  if (!ccgc_collector_is_live(collector) ||
+      ccgc_gate_refuse(collector, CCGC_CALL_READ, "ccgc_probe_new") != CCGC_OK)
+    return NULL;
   /* .api.valid-object: a probe on an interior pointer or free space would
    * read the wrong mark byte and report a live object collected. */
   if (!ccgc_collector_is_object(collector, address, -1)) {

@@ -113,6 +113,11 @@ ccgc_status ccgc_collector_walk(ccgc_collector *collector,
 ccgc_status ccgc_collector_object_info(ccgc_collector *collector,
                                        const void *address,
                                        ccgc_object_info *info) {
+  if (!ccgc_collector_is_live(collector)) return CCGC_E_INVALID_ARGUMENT;
+  /* .api.mutator-thread; any context (a read). */
+  ccgc_status thread =
+      ccgc_gate_refuse(collector, CCGC_CALL_READ, "ccgc_collector_object_info");
+  if (thread != CCGC_OK) return thread;
   /* .api.valid-object: a header is never decoded from a payload word or
    * from free space. */
   ccgc_page *page = ccgc_collector_is_object(collector, address, -1)

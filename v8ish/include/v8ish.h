@@ -117,6 +117,35 @@ CCGC_API
 ccgc_collector *v8ish_heap_collector(v8ish_heap *heap);
 CCGC_API
 void v8ish_heap_stats(v8ish_heap *heap, ccgc_heap_stats *out);
+/* The heap's id in its collector: the heap_id of ccgc_object_info, the index
+ * of this heap in ccgc_cycle_stats.heaps[] and the id that
+ * ccgc_collector_heap_name / ccgc_collector_heap_stats take. Fixed from
+ * v8ish_heap_new to v8ish_heap_free (0 .. CCGC_MAX_HEAPS - 1; a freed heap's
+ * id may go to a heap created later). How a host finds its heap in per-heap
+ * records, instead of matching names. -1 for a NULL or freed heap (nothing
+ * reported) or from another thread (CCGC_E_WRONG_THREAD). A read: any
+ * context. */
+CCGC_API
+int v8ish_heap_collector_id(v8ish_heap *heap);
+/* Whether address is the start of a live object of this heap: allocated and
+ * not yet reclaimed (the untagged address v8ish_object_address gives, the
+ * address of ccgc_object_info). Safe on any pointer value, never decodes
+ * garbage: NULL, an interior pointer, free space, a reclaimed object, a
+ * tagged value (the address + 1), another heap's object or memory no heap
+ * owns all answer false. During incremental or concurrent marking (between
+ * steps) an object the cycle will find dead still answers true until the
+ * cycle's sweep frees it, and an object allocated during marking answers
+ * true. An address is not an identity: once an object is freed or moved by a
+ * minor collection (young objects move: never keep an address across a
+ * collection), a later allocation may reuse its address. Only outside
+ * collections: from inside one (a trace, walk or weak callback, a listener
+ * other than cycle_end / minor_end, a pre-finalizer, a finalizer, a heap's
+ * teardown) it answers false and records CCGC_E_IN_COLLECTION (recoverable;
+ * blinkish_is_alive answers there). From another thread: false,
+ * CCGC_E_WRONG_THREAD (misuse). Costs a page-registry lookup and a walk of
+ * the page the first time it is asked after the heap changed. */
+CCGC_API
+bool v8ish_heap_contains(v8ish_heap *heap, const void *address);
 
 /* --- Handles ------------------------------------------------------------ */
 CCGC_API

@@ -14,6 +14,13 @@
  *   ccgc_accounting_add(acct, cat, -4096, -1);     release
  *   ccgc_accounting_write(acct, stdout, CCGC_REPORT_JSON);
  *   ccgc_accounting_free(acct);
+ *
+ * Threading contract: a table belongs to no collector and may be shared by
+ * threads. ccgc_accounting_category and _find take the table's lock; _add,
+ * _set, _get, _total_bytes, _category_count and _write use atomic counters
+ * (a report taken while others add is a mix of moments, each counter
+ * exact); any thread, any time, also from a collector's callbacks.
+ * ccgc_accounting_free only once no other thread uses the table.
  */
 #ifndef CCGC_ACCOUNTING_H
 #define CCGC_ACCOUNTING_H

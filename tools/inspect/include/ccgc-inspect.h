@@ -6,6 +6,14 @@
  *
  *   ccgc_walk_callbacks cb = {.object = on_object, .edge = on_edge, .data = d};
  *   ccgc_collector_walk(c, &cb);            between collections only
+ *
+ * Threading contract (ccgc.h): the collector's owner thread only; from any
+ * other thread a call reports CCGC_E_WRONG_THREAD (.api.mutator-thread) and
+ * returns it without reading the heaps. The walk is refused inside a
+ * collection (CCGC_E_IN_COLLECTION, recoverable); ccgc_collector_object_info
+ * is a read, allowed in any context of the owner thread. The walk's
+ * callbacks run on the owner thread in a read-only context (allocation and
+ * stores refused, .api.no-heap-calls-in-callbacks).
  */
 #ifndef CCGC_INSPECT_H
 #define CCGC_INSPECT_H

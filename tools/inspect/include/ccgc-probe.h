@@ -13,6 +13,13 @@
  * A probe does not keep its object alive. Addresses come from the heaps:
  * v8ish_object_address() for a script object, the pointer itself for a DOM
  * object.
+ *
+ * Threading contract (ccgc.h): the collector's owner thread only (another
+ * thread: CCGC_E_WRONG_THREAD, .api.mutator-thread, nothing done, NULL /
+ * false / the status returned); retaining paths and retained sizes are
+ * refused inside a collection (CCGC_E_IN_COLLECTION). ccgc_probe_collected,
+ * _label and _address are reads, allowed in any context of the owner
+ * thread (docs/errors.md).
  */
 #ifndef CCGC_PROBE_H
 #define CCGC_PROBE_H
