@@ -31,6 +31,7 @@
 #include "cli-options.h"
 #include "commands.h"
 #include "demo-scenario.h"
+#include "accounting-json.h"
 #include "json-writer.h"
 
 #define NAME "ccgc stats"
@@ -131,33 +132,6 @@ static int64_t view_total(const ccgc_accounting *accounting, bool count) {
   return total;
 }
 
-/* A view as ccgc_accounting_write writes it in JSON ({"categories":[...],
- * "total":{...}}), as members of the one document. */
-static void write_json_view(ccgc_json_writer *json, const ccgc_accounting *accounting) {
-  int64_t total_bytes = 0, total_count = 0;
-  ccgc_category_stats stats;
-  ccgc_json_writer_begin_object(json);
-  ccgc_json_writer_member_begin_array(json, "categories");
-  for (size_t i = 0; i < ccgc_accounting_category_count(accounting); i++) {
-    ccgc_accounting_get(accounting, (ccgc_category)i, &stats);
-    total_bytes += stats.bytes;
-    total_count += stats.count;
-    ccgc_json_writer_begin_object(json);
-    ccgc_json_writer_member_string(json, "name", stats.name);
-    ccgc_json_writer_member_int(json, "bytes", stats.bytes);
-    ccgc_json_writer_member_int(json, "count", stats.count);
-    ccgc_json_writer_member_int(json, "peak_bytes", stats.peak_bytes);
-    ccgc_json_writer_member_uint(json, "allocations", stats.total_allocations);
-    ccgc_json_writer_end_object(json);
-  }
-  ccgc_json_writer_end_array(json);
-  ccgc_json_writer_member_begin_object(json, "total");
-  ccgc_json_writer_member_int(json, "bytes", total_bytes);
-  ccgc_json_writer_member_int(json, "count", total_count);
-  ccgc_json_writer_end_object(json);
-  ccgc_json_writer_end_object(json);
-}
-
 /* --format json: one document on stdout, through the one JSON writer
  * (names escaped and made valid UTF-8). False on a write error. */
 static bool write_json_report(const census *c, const char *point, const ccgc_heap_stats *heaps,
@@ -168,7 +142,7 @@ static bool write_json_report(const census *c, const char *point, const ccgc_hea
   ccgc_json_writer_member_begin_object(json, "views");
   for (int v = 0; v < VIEW_COUNT; v++) {
     ccgc_json_writer_key(json, view_names[v]);
-    write_json_view(json, c->views[v]);
+    ccgc_accounting_write_json_view(json, c->views[v]);
   }
   ccgc_json_writer_end_object(json);
   ccgc_json_writer_member_begin_array(json, "heap_stats");

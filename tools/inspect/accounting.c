@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounting-json.h"
 #include "ccgc-accounting.h"
 #include "json-writer.h"
 
@@ -173,6 +174,32 @@ static void write_csv_field(FILE *out, const char *text) {
   fputc('"', out);
 }
 
+void ccgc_accounting_write_json_view(ccgc_json_writer *json,
+                                     const ccgc_accounting *accounting) {
+  int64_t total_bytes = 0, total_count = 0;
+  ccgc_category_stats stats;
+  ccgc_json_writer_begin_object(json);
+  ccgc_json_writer_member_begin_array(json, "categories");
+  for (size_t i = 0; i < ccgc_accounting_category_count(accounting); i++) {
+    ccgc_accounting_get(accounting, (ccgc_category)i, &stats);
+    total_bytes += stats.bytes;
+    total_count += stats.count;
+    ccgc_json_writer_begin_object(json);
+    ccgc_json_writer_member_string(json, "name", stats.name);
+    ccgc_json_writer_member_int(json, "bytes", stats.bytes);
+    ccgc_json_writer_member_int(json, "count", stats.count);
+    ccgc_json_writer_member_int(json, "peak_bytes", stats.peak_bytes);
+    ccgc_json_writer_member_uint(json, "allocations", stats.total_allocations);
+    ccgc_json_writer_end_object(json);
+  }
+  ccgc_json_writer_end_array(json);
+  ccgc_json_writer_member_begin_object(json, "total");
+  ccgc_json_writer_member_int(json, "bytes", total_bytes);
+  ccgc_json_writer_member_int(json, "count", total_count);
+  ccgc_json_writer_end_object(json);
+  ccgc_json_writer_end_object(json);
+}
+
 int ccgc_accounting_write(const ccgc_accounting *accounting, FILE *out,
                           ccgc_report_format format) {
   size_t count = ccgc_accounting_category_count(accounting);
@@ -197,26 +224,7 @@ int ccgc_accounting_write(const ccgc_accounting *accounting, FILE *out,
     /* Through the one JSON writer (json-writer.h): names are escaped and
      * made valid UTF-8, whatever bytes a host gave. */
     ccgc_json_writer *json = ccgc_json_writer_new_file(out, 0);
-    ccgc_json_writer_begin_object(json);
-    ccgc_json_writer_member_begin_array(json, "categories");
-    for (size_t i = 0; i < count; i++) {
-      ccgc_accounting_get(accounting, (ccgc_category)i, &stats);
-      total_bytes += stats.bytes;
-      total_count += stats.count;
-      ccgc_json_writer_begin_object(json);
-      ccgc_json_writer_member_string(json, "name", stats.name);
-      ccgc_json_writer_member_int(json, "bytes", stats.bytes);
-      ccgc_json_writer_member_int(json, "count", stats.count);
-      ccgc_json_writer_member_int(json, "peak_bytes", stats.peak_bytes);
-      ccgc_json_writer_member_uint(json, "allocations", stats.total_allocations);
-      ccgc_json_writer_end_object(json);
-    }
-    ccgc_json_writer_end_array(json);
-    ccgc_json_writer_member_begin_object(json, "total");
-    ccgc_json_writer_member_int(json, "bytes", total_bytes);
-    ccgc_json_writer_member_int(json, "count", total_count);
-    ccgc_json_writer_end_object(json);
-    ccgc_json_writer_end_object(json);
+    ccgc_accounting_write_json_view(json, accounting);
     ccgc_status status = ccgc_json_writer_finish(json);
     ccgc_json_writer_free(json);
     if (status != CCGC_OK) return -1;
