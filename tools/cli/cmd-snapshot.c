@@ -17,7 +17,7 @@
 #include "commands.h"
 #include "demo-scenario.h"
 #include "ccgc-snapshot.h"
-#include "heap-snapshot.h" /* its JSON string escaper, for expected.json */
+#include "json-writer.h"
 #include "host.h"
 
 enum {
@@ -274,23 +274,15 @@ static bool checkpoint(demo_scenario *scenario, int at, void *data) {
 
 /* --- expected.json ------------------------------------------------------------------------- */
 
-static void append_dom(GString *json, const dom_node *d) {
-  g_string_append_printf(json, "{\"id\":%u,\"parent\":%u,\"name\":", d->id, d->parent_id);
-  ccgc_heap_snapshot_append_json_string(json, d->type_name);
-  g_string_append(json, ",\"label\":");
-  ccgc_heap_snapshot_append_json_string(json, d->label);
-  g_string_append(json, "}");
-}
-
 /* which: 1 attached, 2 detached, 3 leaked: detached, and new in target
  * since baseline (memlab's leak candidates are new in target, alive in
  * final). */
-static void append_dom_list(GString *json, const run *r, int at, int which) {
+static void write_dom_list(ccgc_json_writer *json, const char *key, const run *r, int at,
+                           int which) {
   const point *p = &r->points[at];
   const point *baseline = &r->points[POINT_BASELINE];
   const point *target = &r->points[POINT_TARGET];
-  bool first = true;
-  g_string_append_c(json, '[');
+  ccgc_json_writer_member_begin_array(json, key);
   for (guint i = 0; i < p->dom->len; i++) {
     const dom_node *d = &g_array_index(p->dom, dom_node, i);
     bool keep = which == 1 ? d->attached : !d->attached;
@@ -298,47 +290,63 @@ static void append_dom_list(GString *json, const run *r, int at, int which) {
       keep = keep && !g_hash_table_contains(baseline->ids, GUINT_TO_POINTER(d->id)) &&
              g_hash_table_contains(target->ids, GUINT_TO_POINTER(d->id));
     if (!keep) continue;
-    if (!first) g_string_append_c(json, ',');
-    append_dom(json, d);
-    first = false;
+    ccgc_json_writer_begin_object(json);
+    ccgc_json_writer_member_uint(json, "id", d->id);
+    ccgc_json_writer_member_uint(json, "parent", d->parent_id);
+    ccgc_json_writer_member_string(json, "name", d->type_name);
+    ccgc_json_writer_member_string(json, "label", d->label);
+    ccgc_json_writer_end_object(json);
   }
-  g_string_append_c(json, ']');
+  ccgc_json_writer_end_array(json);
 }
 
+/* Through the one JSON writer (json-writer.h). */
 static int write_expected(run *r, const char *page) {
-  GString *json = g_string_new("{\"bridge\":");
-  ccgc_heap_snapshot_append_json_string(json, r->baseline ? "baseline" : "unified");
-  g_string_append(json, ",\"page\":");
-  ccgc_heap_snapshot_append_json_string(json, page ? page : "bundled");
-  g_string_append(json, ",\"snapshots\":{");
+  GString *text = g_string_new(NULL);
+  ccgc_json_writer *json = ccgc_json_writer_new_string(text, 0);
+  ccgc_json_writer_begin_object(json);
+  ccgc_json_writer_member_string(json, "bridge", r->baseline ? "baseline" : "unified");
+  ccgc_json_writer_member_string(json, "page", page ? page : "bundled");
+  ccgc_json_writer_member_begin_object(json, "snapshots");
   for (int at = POINT_BASELINE; at <= POINT_FINAL; at++) {
     const point *p = &r->points[at];
     char *base = g_path_get_basename(p->path);
-    g_string_append_printf(json, "%s\n\"%s\":{\"file\":", at > 1 ? "," : "", point_names[at]);
-    ccgc_heap_snapshot_append_json_string(json, base);
+    ccgc_json_writer_member_begin_object(json, point_names[at]);
+    ccgc_json_writer_member_string(json, "file", base);
     g_free(base);
     /* node_count and edge_count by the host's own walk, not the writer's */
-    g_string_append_printf(
-        json,
-        ",\"node_count\":%zu,\"edge_count\":%zu,\"walk_objects\":%zu,\"walk_edges\":%zu,"
-        "\"root_groups\":%zu,\"user_roots\":%zu,\"wrapper_pairs\":%zu,\"bytes\":%zu,"
-        "\"ms\":%.3f,\"attached\":",
-        p->walk_objects - p->wrapped + 2 + p->root_groups,
-        p->walk_edges - 2 * p->wrapped + 1 + p->root_groups + p->user_roots, p->walk_objects,
-        p->walk_edges,
-        p->root_groups, p->user_roots, p->wrapped, p->stats.bytes, p->ms);
-    append_dom_list(json, r, at, 1);
-    g_string_append(json, ",\"detached\":");
-    append_dom_list(json, r, at, 2);
-    g_string_append(json, "}");
+    ccgc_json_writer_member_uint(json, "node_count",
+                                 p->walk_objects - p->wrapped + 2 + p->root_groups);
+    ccgc_json_writer_member_uint(
+        json, "edge_count",
+        p->walk_edges - 2 * p->wrapped + 1 + p->root_groups + p->user_roots);
+    ccgc_json_writer_member_uint(json, "walk_objects", p->walk_objects);
+    ccgc_json_writer_member_uint(json, "walk_edges", p->walk_edges);
+    ccgc_json_writer_member_uint(json, "root_groups", p->root_groups);
+    ccgc_json_writer_member_uint(json, "user_roots", p->user_roots);
+    ccgc_json_writer_member_uint(json, "wrapper_pairs", p->wrapped);
+    ccgc_json_writer_member_uint(json, "bytes", p->stats.bytes);
+    ccgc_json_writer_member_fixed(json, "ms", p->ms, 3);
+    write_dom_list(json, "attached", r, at, 1);
+    write_dom_list(json, "detached", r, at, 2);
+    ccgc_json_writer_end_object(json);
   }
-  g_string_append(json, "},\n\"leaked\":");
-  append_dom_list(json, r, POINT_FINAL, 3);
-  g_string_append(json, "}\n");
+  ccgc_json_writer_end_object(json);
+  write_dom_list(json, "leaked", r, POINT_FINAL, 3);
+  ccgc_json_writer_end_object(json);
+  if (ccgc_json_writer_finish(json) != CCGC_OK) {
+    fprintf(stderr, "ccgc snapshot: expected.json: %s\n", ccgc_json_writer_error(json));
+    ccgc_json_writer_free(json);
+    g_string_free(text, TRUE);
+    return 1;
+  }
+  ccgc_json_writer_free(json);
+  g_string_append_c(text, '\n');
+  GString *json_text = text;
   char *path = g_build_filename(r->series_dir, "expected.json", NULL);
   GError *error = NULL;
   int exit_code = 0;
-  if (!g_file_set_contents(path, json->str, (gssize)json->len, &error)) {
+  if (!g_file_set_contents(path, json_text->str, (gssize)json_text->len, &error)) {
     fprintf(stderr, "ccgc snapshot: %s\n", error->message);
     g_error_free(error);
     exit_code = 1;
@@ -346,7 +354,7 @@ static int write_expected(run *r, const char *page) {
     say(r, "wrote %s", path);
   }
   g_free(path);
-  g_string_free(json, TRUE);
+  g_string_free(json_text, TRUE);
   return exit_code;
 }
 
