@@ -14,7 +14,8 @@ packages=(
   libglib2.0-dev                   # GLib
   check                            # unit tests
   libgraphviz-dev graphviz         # libcgraph/libgvc for the picture, `dot` for tests
-  libxml2-dev                      # the HTML parser of the host model
+  libgumbo-dev                     # the HTML5 parser of the host model
+  bash-doc                         # a real, large page for the tests (bashref.html)
   libgc-dev                        # Boehm GC, for side-by-side benchmarks
   libjson-glib-dev                 # a JSON parser for the tests that read our JSON
   libcairo2-dev                    # cairo, which draws the benchmarks' plots

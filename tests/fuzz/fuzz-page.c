@@ -3,8 +3,9 @@
  *
  *  1. ccgc_host_load_html_memory: CCGC_OK, or an error with a message (never
  *     a status without one, never a crash); the DOM is compared with
- *     libxml2's own tree of the same bytes (elements, attributes, non-blank
- *     texts: nothing lost or cut) and its links checked node by node;
+ *     gumbo's own tree of the same bytes, walked here on its own (elements,
+ *     attributes, non-blank texts: nothing lost or cut) and its links
+ *     checked node by node;
  *  2. a script scenario chosen by a hash of the input: wrappers and click
  *     listeners whose closures capture their own node's wrapper (cycles
  *     through both heaps), a subtree removed from the page (held then only
@@ -24,7 +25,7 @@
  * main of fuzz-replay.c, over the committed corpus in every build
  * (ctest fuzz/page-corpus). */
 #include <glib.h>
-#include <libxml/HTMLparser.h>
+#include <gumbo.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,11 +46,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
     }                                                                    \
   } while (0)
 
-/* The loader's libxml2 options (tools/host/html.c). */
-#define PARSE_OPTIONS                                                          \
-  (HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER |           \
-   HTML_PARSE_NONET | XML_PARSE_HUGE)
-
 typedef struct counts {
   size_t elements, texts, attributes;
 } counts;
@@ -60,37 +56,61 @@ static bool blank(const char *text) {
   return true;
 }
 
-static void no_errors(void *data, xmlErrorPtr error) {
-  (void)data;
-  (void)error;
+/* gumbo's memory for the comparison parse, all freed at the end:
+ * gumbo_destroy_output recurses once per level of the tree, which a deep
+ * input turns into a stack overflow. */
+static void *tracked_allocate(void *blocks, size_t size) {
+  void *block = g_malloc(size ? size : 1);
+  g_hash_table_add(blocks, block);
+  return block;
 }
 
-/* What the loader must have built: libxml2's tree of the same bytes,
- * counted as the loader keeps it (elements, their attributes, non-blank
- * text). False when libxml2 gives no tree. */
+static void tracked_deallocate(void *blocks, void *block) {
+  if (block) g_hash_table_remove(blocks, block);
+}
+
+/* What the loader must have built: gumbo's tree of the same bytes, counted
+ * as the loader keeps it (elements and templates, their attributes,
+ * non-blank text and CDATA), walked without recursion. False when gumbo
+ * gives no tree. */
 static bool expected_counts(const uint8_t *data, size_t size, counts *out) {
   memset(out, 0, sizeof *out);
-  xmlSetStructuredErrorFunc(NULL, no_errors);
-  htmlDocPtr doc = htmlReadMemory((const char *)data, (int)size, NULL, "UTF-8", PARSE_OPTIONS);
-  xmlSetStructuredErrorFunc(NULL, NULL);
-  xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-  for (xmlNodePtr node = root; node;) {
-    if (node->type == XML_ELEMENT_NODE) {
+  GHashTable *blocks = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  GumboOptions options = kGumboDefaultOptions;
+  options.allocator = tracked_allocate;
+  options.deallocator = tracked_deallocate;
+  options.userdata = blocks;
+  options.max_errors = 0;
+  GumboOutput *output = gumbo_parse_with_options(&options, (const char *)data, size);
+  bool parsed = output && output->document && output->root;
+  GPtrArray *stack = g_ptr_array_new();
+  if (parsed) g_ptr_array_add(stack, output->document);
+  while (stack->len) {
+    const GumboNode *node = g_ptr_array_steal_index(stack, stack->len - 1);
+    const GumboVector *children = NULL;
+    switch (node->type) {
+    case GUMBO_NODE_DOCUMENT:
+      children = &node->v.document.children;
+      break;
+    case GUMBO_NODE_ELEMENT:
+    case GUMBO_NODE_TEMPLATE:
       out->elements++;
-      for (xmlAttrPtr attr = node->properties; attr; attr = attr->next) out->attributes++;
-    } else if (node->type == XML_TEXT_NODE && node->content &&
-               !blank((const char *)node->content)) {
-      out->texts++;
+      out->attributes += node->v.element.attributes.length;
+      children = &node->v.element.children;
+      break;
+    case GUMBO_NODE_TEXT:
+    case GUMBO_NODE_CDATA:
+      out->texts += !blank(node->v.text.text);
+      break;
+    default:
+      break;
     }
-    if (node->type == XML_ELEMENT_NODE && node->children) {
-      node = node->children;
-      continue;
-    }
-    while (node && node != root && !node->next) node = node->parent;
-    node = node && node != root ? node->next : NULL;
+    for (unsigned i = 0; children && i < children->length; i++)
+      g_ptr_array_add(stack, children->data[i]);
   }
-  if (doc) xmlFreeDoc(doc);
-  return root != NULL;
+  g_ptr_array_free(stack, TRUE);
+  g_hash_table_destroy(blocks);
+  return parsed;
 }
 
 /* Every link of the tree under root agrees with its neighbours; counts. */
@@ -320,10 +340,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   counts page = check_tree(w, w->document), expected;
-  CHECK(expected_counts(data, size, &expected), "loaded, but libxml2 gives no tree");
+  CHECK(expected_counts(data, size, &expected), "loaded, but gumbo gives no tree");
   CHECK(page.elements == expected.elements && page.texts == expected.texts &&
             page.attributes == expected.attributes,
-        "the DOM has %zu elements, %zu texts, %zu attributes; libxml2's tree %zu, %zu, %zu",
+        "the DOM has %zu elements, %zu texts, %zu attributes; gumbo's tree %zu, %zu, %zu",
         page.elements, page.texts, page.attributes, expected.elements, expected.texts,
         expected.attributes);
   CHECK(page.elements > 0, "a loaded page without elements");

@@ -136,7 +136,7 @@ subproject)
         -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE= >"$work.log" ||
     { cat "$work.log"; fail "configure failed"; }
   # Only GLib is looked for: none of the tools' or tests' dependencies.
-  if grep -E '^__pkg_config_checked_(CHECK|CGRAPH|GVC|LIBXML|BDWGC|JSONGLIB)' \
+  if grep -E '^__pkg_config_checked_(CHECK|CGRAPH|GVC|GUMBO|BDWGC|JSONGLIB)' \
        "$work/CMakeCache.txt"; then
     fail "the subproject looked for a dependency of ccgc's tests or tools"
   fi

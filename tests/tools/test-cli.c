@@ -273,7 +273,7 @@ START_TEST(demo_loads_a_page_file) {
   command_result result = run_ccgc(args);
   /* No #menu on this page: the other subtrees still behave. */
   ck_assert_msg(result.exit_code == 0, "%s%s", result.out, result.err);
-  ck_assert(strstr(result.out, "page.html: 6 elements"));
+  ck_assert(strstr(result.out, "page.html: 7 elements")); /* and the implied head */
   ck_assert(!strstr(result.out, "#menu"));
   ck_assert(count_matches("^  #widget .* reclaimed in GC 3$", result.out) == 1);
   remove_dir(dir);

@@ -1,7 +1,6 @@
 /* host.c - the host model's DOM and script helpers (host.h). */
 #include "host.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <glib.h>
 #include <stdio.h>
@@ -42,31 +41,6 @@ static void finalize_listener(void *object) {
   bridge_script_ref_free(listener->world->bridge, listener->callback);
 }
 
-/* "div" -> "HTMLDivElement", as the DOM names its interfaces (g_try_malloc:
- * the tag comes from the page; NULL when malloc refuses). */
-static char *interface_name(const char *tag) {
-  static const char *const known[][2] = {
-      {"a", "Anchor"},      {"p", "Paragraph"}, {"ul", "UList"},
-      {"ol", "OList"},      {"li", "LI"},       {"img", "Image"},
-      {"h1", "Heading"},    {"h2", "Heading"},  {"h3", "Heading"},
-      {"h4", "Heading"},    {"h5", "Heading"},  {"h6", "Heading"},
-      {"tr", "TableRow"},   {"td", "TableCell"}, {"th", "TableCell"},
-      {"br", "BR"},         {"hr", "HR"},       {"dl", "DList"},
-      {"textarea", "TextArea"}, {"nav", ""},    {"header", ""},
-      {"footer", ""},       {"article", ""},    {"section", ""},
-      {"main", ""},         {"aside", ""},      {"span", "Span"},
-  };
-  const char *middle = tag;
-  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-    if (!strcmp(tag, known[i][0])) middle = known[i][1];
-  size_t size = strlen(middle) + sizeof "HTMLElement";
-  char *name = g_try_malloc(size);
-  if (!name) return NULL;
-  snprintf(name, size, "HTML%sElement", middle);
-  if (middle == tag) name[4] = (char)toupper((unsigned char)name[4]);
-  return name;
-}
-
 char *ccgc_host_try_copy(ccgc_host_world *world, const char *text, size_t length,
                          const char *what) {
   char *copy = length < SIZE_MAX ? g_try_malloc(length + 1) : NULL;
@@ -102,9 +76,9 @@ ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
   world->document_type = blinkish_register_type(world->dom, &document);
   world->text_type = blinkish_register_type(world->dom, &text);
   world->listener_type = blinkish_register_type(world->dom, &listener);
-  /* Elements whose tag finds the type registry full (more than 4,000
-   * distinct tags) share this one, as browsers give unknown tags
-   * HTMLUnknownElement: registered first so that there is room for it. */
+  /* The interface of tags the HTML standard does not define, and the type
+   * of every element should the registry ever be full (the interfaces are
+   * about 200): registered first so that there is room for it. */
   blinkish_type_info unknown = {"HTMLUnknownElement", trace_node, finalize_node,
                                 BLINKISH_TYPE_WRAPPABLE};
   world->generic_type = blinkish_register_type(world->dom, &unknown);
@@ -133,29 +107,40 @@ void ccgc_host_world_free(ccgc_host_world *world) {
   g_free(world);
 }
 
-/* The type of an element with this tag (lower case), registered on first
- * use; HTMLUnknownElement once the registry is full. 0 with world->error set
- * only when malloc refuses. */
-static blinkish_type_id element_type(ccgc_host_world *world, const char *tag) {
-  gpointer found = g_hash_table_lookup(world->element_types, tag);
-  if (found) return (blinkish_type_id)GPOINTER_TO_UINT(found);
-  char *name = interface_name(tag);
-  char *key = name ? g_try_malloc(strlen(tag) + 1) : NULL;
+/* The element type cache's key: the tag, prefixed by its namespace outside
+ * HTML ("svg:a" is not "a"). g_try_malloc: NULL when malloc refuses. */
+static char *type_key(ccgc_host_namespace ns, const char *tag) {
+  const char *prefix = ns == CCGC_HOST_NS_SVG ? "svg:" : ns == CCGC_HOST_NS_MATHML ? "math:" : "";
+  size_t size = strlen(prefix) + strlen(tag) + 1;
+  char *key = g_try_malloc(size);
+  if (key) snprintf(key, size, "%s%s", prefix, tag);
+  return key;
+}
+
+/* The type of an element with this tag in this namespace: its interface
+ * (interface-names.c), one DOM heap type per interface, registered on first
+ * use; HTMLUnknownElement should the registry be full. 0 with world->error
+ * set only when malloc refuses. */
+static blinkish_type_id element_type(ccgc_host_world *world, ccgc_host_namespace ns,
+                                     const char *tag) {
+  char *key = type_key(ns, tag);
   if (!key) {
-    g_free(name);
     snprintf(world->error, sizeof world->error,
              "out of memory: the type of <%.64s> elements", tag);
     return 0;
   }
-  strcpy(key, tag);
+  gpointer found = g_hash_table_lookup(world->element_types, key);
+  if (found) {
+    g_free(key);
+    return (blinkish_type_id)GPOINTER_TO_UINT(found);
+  }
+  const char *name = ccgc_host_interface_name(ns, tag);
   blinkish_type_id id = blinkish_type_by_name(world->dom, name);
   if (!id) {
-    blinkish_type_info info = {name, trace_node, finalize_node,
-                               BLINKISH_TYPE_WRAPPABLE};
+    blinkish_type_info info = {name, trace_node, finalize_node, BLINKISH_TYPE_WRAPPABLE};
     id = blinkish_register_type(world->dom, &info);
   }
   if (!id) id = world->generic_type; /* the registry is full */
-  g_free(name);
   g_hash_table_insert(world->element_types, key, GUINT_TO_POINTER(id));
   add_node_type(world, id);
   return id;
@@ -181,18 +166,21 @@ static ccgc_status new_node(ccgc_host_world *world, blinkish_type_id type,
   return CCGC_OK;
 }
 
-ccgc_status ccgc_host_new_element(ccgc_host_world *world, const char *tag,
-                                  ccgc_host_node **node) {
+ccgc_status ccgc_host_new_element(ccgc_host_world *world, ccgc_host_namespace ns,
+                                  const char *tag, ccgc_host_node **node) {
   size_t length = strlen(tag);
-  char *lower = ccgc_host_try_copy(world, tag, length, "a tag name");
-  if (!lower) {
+  char *name = ccgc_host_try_copy(world, tag, length, "a tag name");
+  if (!name) {
     *node = NULL;
     return CCGC_E_OUT_OF_MEMORY;
   }
-  for (char *at = lower; *at; at++) *at = g_ascii_tolower(*at);
+  /* SVG keeps its camelCase names; the parser lower-cased the rest. */
+  if (ns != CCGC_HOST_NS_SVG)
+    for (char *at = name; *at; at++) *at = g_ascii_tolower(*at);
   ccgc_status status =
-      new_node(world, element_type(world, lower), CCGC_HOST_ELEMENT, lower, length, node);
-  g_free(lower);
+      new_node(world, element_type(world, ns, name), CCGC_HOST_ELEMENT, name, length, node);
+  if (*node) (*node)->ns = ns;
+  g_free(name);
   return status;
 }
 
@@ -203,8 +191,14 @@ ccgc_status ccgc_host_new_text(ccgc_host_world *world, const char *data, size_t 
 
 ccgc_host_node *ccgc_host_create_element(ccgc_host_world *world,
                                          const char *tag) {
+  return ccgc_host_create_element_ns(world, CCGC_HOST_NS_HTML, tag);
+}
+
+ccgc_host_node *ccgc_host_create_element_ns(ccgc_host_world *world,
+                                            ccgc_host_namespace ns,
+                                            const char *tag) {
   ccgc_host_node *node;
-  ccgc_host_new_element(world, tag, &node);
+  ccgc_host_new_element(world, ns, tag, &node);
   return node;
 }
 

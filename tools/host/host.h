@@ -1,7 +1,7 @@
 /* host.h - a small host model on the public API (ccgc.h, v8ish.h,
  * blinkish.h, bridge.h): a Document with Elements and Text, event listeners
- * that hold script closures, wrappers, and an HTML loader (libxml2's HTML
- * parser). Used by `ccgc demo`, the leak tests and the benchmarks.
+ * that hold script closures, wrappers, and an HTML loader (an HTML5 parser,
+ * gumbo). Used by `ccgc demo`, the leak tests and the benchmarks.
  *
  *   ccgc_host_world *w = ccgc_host_world_new(BRIDGE_MODE_UNIFIED, &options);
  *   ccgc_host_load_html(w, "page.html");        builds the DOM under w->document
@@ -27,6 +27,14 @@ typedef enum ccgc_host_node_kind {
   CCGC_HOST_TEXT,
 } ccgc_host_node_kind;
 
+/* The namespace of an element, as the HTML parser puts it: HTML, or SVG
+ * and MathML for what it finds inside <svg> and <math>. */
+typedef enum ccgc_host_namespace {
+  CCGC_HOST_NS_HTML,
+  CCGC_HOST_NS_SVG,
+  CCGC_HOST_NS_MATHML,
+} ccgc_host_namespace;
+
 typedef struct ccgc_host_world ccgc_host_world;
 
 /* A DOM node (a blinkish object). Members are set only through the host
@@ -39,6 +47,7 @@ typedef struct ccgc_host_node {
   void *listeners;        /* HeapVector of EventListener, or NULL */
   char *name;             /* tag name (elements), text (text nodes) */
   char **attributes;      /* NULL-terminated name, value, name, value... */
+  ccgc_host_namespace ns; /* elements: HTML unless the parser says SVG or MathML */
 } ccgc_host_node;
 
 struct ccgc_host_world {
@@ -49,8 +58,8 @@ struct ccgc_host_world {
   ccgc_host_node *document; /* held by a persistent */
   blinkish_persistent *document_root;
   blinkish_type_id document_type, text_type, listener_type;
-  blinkish_type_id generic_type; /* HTMLUnknownElement: tags past a full registry */
-  void *element_types;      /* GHashTable: tag -> type id */
+  blinkish_type_id generic_type; /* HTMLUnknownElement (also tags past a full registry) */
+  void *element_types;      /* GHashTable: "tag" / "svg:tag" / "math:tag" -> type id */
   void *node_types;         /* GHashTable: the type ids of nodes (a set) */
   char error[512];          /* the last error of a host call */
 };
@@ -59,8 +68,23 @@ ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
                                      const ccgc_collector_options *options);
 void ccgc_host_world_free(ccgc_host_world *world);
 
+/* An element of the HTML namespace (the tag is lower-cased); its type is
+ * the interface ccgc_host_interface_name gives. */
 ccgc_host_node *ccgc_host_create_element(ccgc_host_world *world,
                                          const char *tag);
+/* An element of the given namespace; an SVG tag keeps its case
+ * ("foreignObject"), others are lower-cased. */
+ccgc_host_node *ccgc_host_create_element_ns(ccgc_host_world *world,
+                                            ccgc_host_namespace ns,
+                                            const char *tag);
+/* The DOM interface of an element (static text), named as the HTML
+ * standard's element index names it (interface-names.c): "HTMLDivElement",
+ * "HTMLElement" for em, b, section... and for custom elements (a valid
+ * custom element name: "my-widget"), "HTMLModElement" for del and ins,
+ * "HTMLUnknownElement" for tags it does not define; "SVGSVGElement",
+ * "SVGCircleElement"..., "SVGElement" for other SVG tags; "MathMLElement".
+ * The tag as the parser gives it: lower case, SVG's camelCase names kept. */
+const char *ccgc_host_interface_name(ccgc_host_namespace ns, const char *tag);
 ccgc_host_node *ccgc_host_create_text(ccgc_host_world *world, const char *data);
 /* Moves child (and its subtree) to the end of parent's children.
  * CCGC_E_INVALID_ARGUMENT (world->error says why) if parent is a text node or
@@ -136,22 +160,25 @@ v8ish_local ccgc_host_wrapper_array(ccgc_host_world *world,
                                     ccgc_host_node *const *nodes,
                                     size_t count);
 
-/* The most attributes one start tag may have: libxml2 2.9 compares each
- * attribute of a tag with every one before it, so the loader refuses a page
- * with a more crowded tag rather than take quadratic time. */
+/* The most attributes one tag may have: the HTML parser (gumbo 0.10)
+ * compares each attribute of a tag with every one before it, so the loader
+ * refuses a page with a more crowded tag rather than take quadratic time. */
 #define CCGC_HOST_MAX_ATTRIBUTES 1000
 
 /* Builds the DOM of an HTML file under the document (replacing nothing:
- * appends): elements with their attributes, and non-blank text; the whole
- * page, however deep its nesting or long its text, or an error, never a
- * truncated page. CCGC_E_IO if the file cannot be read or is not a regular
+ * appends) with the HTML5 tree-building algorithm (gumbo): elements with
+ * their namespace and attributes, and non-blank text (trimmed); implied
+ * elements (html, head, body, tbody) are there, misnested tags repaired as
+ * a browser repairs them, a template's contents are its children. The
+ * whole page, however deep its nesting or long its text, or an error, never
+ * a truncated page. CCGC_E_IO if the file cannot be read or is not a regular
  * file (a FIFO is refused, not waited on); CCGC_E_PARSE if it is empty,
- * binary, larger than 2 GiB, has a start tag with more than
- * CCGC_HOST_MAX_ATTRIBUTES attributes, or the parser gives up;
+ * binary, larger than 2 GiB, has a tag with more than
+ * CCGC_HOST_MAX_ATTRIBUTES attributes, or the parser gives no document;
  * CCGC_E_OUT_OF_MEMORY or CCGC_E_HEAP_LIMIT if memory runs out (never an
- * abort); world->error then says which file and why. Elements whose tag
- * comes after the DOM heap's type registry is full (4,000 distinct tags)
- * get the type HTMLUnknownElement. */
+ * abort); world->error then says which file and why. Each element's type is
+ * its interface (ccgc_host_interface_name); should the DOM heap's type
+ * registry be full, HTMLUnknownElement. */
 ccgc_status ccgc_host_load_html(ccgc_host_world *world, const char *path);
 ccgc_status ccgc_host_load_html_memory(ccgc_host_world *world,
                                        const char *html, size_t size);

@@ -1,27 +1,32 @@
-/* html.c - building the DOM from HTML with libxml2's HTML parser: a real,
- * error-recovering parser beats a hand-written one (docs/dependencies.md).
+/* html.c - building the DOM from HTML with an HTML5 parser (gumbo): the
+ * tree-building algorithm of the HTML standard, as browsers run it (implied
+ * tbody, template contents, SVG and MathML namespaces, misnested tags
+ * repaired), beats an HTML 4 parser and a hand-written one
+ * (docs/dependencies.md).
  *
- * A bad page gets a clear error or loads completely, in time linear in its
- * size (docs/host-model.md, "Loading HTML"):
+ * A bad page gets a clear error or loads completely (docs/host-model.md,
+ * "Loading HTML"):
  *  - only regular files are read: the path is checked, then opened without
  *    blocking and checked again, so a FIFO or a device is refused before
  *    anything is read;
- *  - XML_PARSE_HUGE lifts libxml2's nesting limit (256 levels) and its 10 MB
- *    limit on one text run, which otherwise stop the parser silently (what
- *    followed "did not exist"); a parser that stops early for any reason is
- *    an error, never a truncated page;
- *  - libxml2 2.9 checks each attribute of a start tag against the ones
- *    before it (quadratic): a linear scan refuses, before parsing, a start
- *    tag with more than CCGC_HOST_MAX_ATTRIBUTES attributes;
- *  - what grows with the page is allocated with g_try_malloc and libxml2's
- *    own checked allocation: a low memory limit gives CCGC_E_OUT_OF_MEMORY,
- *    not an abort in GLib. */
-#define _GNU_SOURCE /* memmem */
+ *  - gumbo has no nesting or text limit, so nothing is cut; it builds the
+ *    whole tree, which the loader walks without recursion;
+ *  - gumbo checks each attribute of a tag against the ones before it
+ *    (quadratic): a linear scan (attribute-scan.c) refuses, before parsing,
+ *    a tag with more than CCGC_HOST_MAX_ATTRIBUTES attributes;
+ *  - gumbo takes its memory from the loader (GumboOptions' allocator): each
+ *    block from g_try_malloc, on a list, so that when one is refused the
+ *    parse is abandoned (longjmp) and every block freed: a low memory limit
+ *    gives CCGC_E_OUT_OF_MEMORY, not a crash in the parser, which does not
+ *    check its allocations. The same list frees the tree after the walk,
+ *    without gumbo_destroy_output, which recurses once per level. */
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
-#include <libxml/HTMLparser.h>
+#include <gumbo.h>
 #include <limits.h>
+#include <setjmp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,10 +34,6 @@
 #include <unistd.h>
 
 #include "host-internal.h"
-
-#define PARSE_OPTIONS                                                          \
-  (HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER |           \
-   HTML_PARSE_NONET | XML_PARSE_HUGE)
 
 #ifndef CCGC_DEFAULT_PAGE
 #error "CCGC_DEFAULT_PAGE: the path of tools/host/default-page.html (tools/CMakeLists.txt)"
@@ -47,109 +48,70 @@ const char *ccgc_host_default_page(void) { return default_page; }
 
 const char *ccgc_host_default_page_path(void) { return CCGC_DEFAULT_PAGE; }
 
-/* --- the attribute scan ------------------------------------------------------- */
+/* --- the parser's memory -------------------------------------------------------- */
 
-/* libxml2's IS_BLANK_CH. */
-static bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+/* Every block gumbo holds, on a doubly linked list behind a header that
+ * keeps the block's alignment. */
+typedef union block_header {
+  struct {
+    union block_header *prev, *next;
+  } links;
+  max_align_t align;
+} block_header;
 
-/* libxml2's HTML name characters (htmlParseHTMLName). */
-static bool name_char(char c) {
-  return g_ascii_isalnum(c) || c == '_' || c == ':' || c == '.' || c == '-';
-}
+typedef struct parser_memory {
+  block_header blocks; /* the list's head */
+  jmp_buf refused;     /* where an allocation that failed returns to */
+  size_t failed_size;
+} parser_memory;
 
-static size_t find(const char *html, size_t size, size_t from, const char *what) {
-  const char *at = memmem(html + from, size - from, what, strlen(what));
-  return at ? (size_t)(at - html) : size;
-}
-
-/* After a start tag of script or style, libxml2 (recovering) reads raw text
- * up to "</" followed by the element's name, in any case. */
-static size_t skip_raw_text(const char *html, size_t size, size_t from, const char *name) {
-  size_t length = strlen(name);
-  for (size_t at = find(html, size, from, "</"); at < size; at = find(html, size, at + 2, "</"))
-    if (size - at - 2 >= length && !g_ascii_strncasecmp(html + at + 2, name, length))
-      return at;
-  return size;
-}
-
-/* Reads the attributes of the start tag whose name starts at `at` as libxml2
- * does (a name, then maybe '=' and a value, quoted or up to a blank or '>'),
- * counting every token, so never fewer than libxml2 keeps. Returns where
- * the tag ends; *crowded when it has more than the limit. */
-static size_t scan_start_tag(const char *html, size_t size, size_t at, bool *crowded) {
-  size_t i = at;
-  while (i < size && name_char(html[i])) i++;
-  size_t name_end = i, count = 0;
-  for (;;) {
-    while (i < size && blank(html[i])) i++;
-    if (i >= size || html[i] == '>' || (html[i] == '/' && i + 1 < size && html[i + 1] == '>'))
-      break;
-    while (i < size && !blank(html[i]) && html[i] != '>' && html[i] != '=') i++;
-    if (++count > CCGC_HOST_MAX_ATTRIBUTES) {
-      *crowded = true;
-      return i;
-    }
-    while (i < size && blank(html[i])) i++;
-    if (i >= size || html[i] != '=') continue;
-    i++;
-    while (i < size && blank(html[i])) i++;
-    if (i < size && (html[i] == '"' || html[i] == '\'')) {
-      const char *close = memchr(html + i + 1, html[i], size - i - 1);
-      i = close ? (size_t)(close - html) + 1 : size;
-    } else {
-      while (i < size && !blank(html[i]) && html[i] != '>') i++;
-    }
+static void *parser_allocate(void *userdata, size_t size) {
+  parser_memory *memory = userdata;
+  block_header *block =
+      size <= SIZE_MAX - sizeof *block ? g_try_malloc(sizeof *block + size) : NULL;
+  if (!block) {
+    memory->failed_size = size;
+    longjmp(memory->refused, 1);
   }
-  if (i < size && html[i] == '>') {
-    static const char *const raw[] = {"script", "style"};
-    for (size_t r = 0; r < 2; r++)
-      if (name_end - at == strlen(raw[r]) && !g_ascii_strncasecmp(html + at, raw[r], name_end - at))
-        return skip_raw_text(html, size, i + 1, raw[r]);
-  }
-  return i;
+  block->links.prev = &memory->blocks;
+  block->links.next = memory->blocks.links.next;
+  memory->blocks.links.next->links.prev = block;
+  memory->blocks.links.next = block;
+  return block + 1;
 }
 
-/* The offset of the first start tag with more than CCGC_HOST_MAX_ATTRIBUTES
- * attributes, or SIZE_MAX. One pass: comments and the raw text of script
- * and style are skipped as libxml2 skips them. */
-static size_t crowded_start_tag(const char *html, size_t size) {
-  size_t at = 0;
-  while (at < size) {
-    const char *open = memchr(html + at, '<', size - at);
-    if (!open) break;
-    size_t tag = (size_t)(open - html);
-    if (size - tag >= 4 && !memcmp(open, "<!--", 4)) {
-      at = find(html, size, tag + 4, "-->");
-      continue;
-    }
-    if (tag + 1 >= size || !g_ascii_isalpha(html[tag + 1])) {
-      at = tag + 1;
-      continue;
-    }
-    bool crowded = false;
-    at = scan_start_tag(html, size, tag + 1, &crowded);
-    if (crowded) return tag;
-  }
-  return SIZE_MAX;
+static void parser_deallocate(void *userdata, void *pointer) {
+  (void)userdata;
+  if (!pointer) return;
+  block_header *block = (block_header *)pointer - 1;
+  block->links.prev->links.next = block->links.next;
+  block->links.next->links.prev = block->links.prev;
+  g_free(block);
 }
 
-static size_t line_of(const char *html, size_t offset) {
-  size_t line = 1;
-  for (const char *at = html; (at = memchr(at, '\n', offset - (size_t)(at - html)));
-       at++)
-    line++;
-  return line;
+static void parser_memory_init(parser_memory *memory) {
+  memory->blocks.links.prev = memory->blocks.links.next = &memory->blocks;
+  memory->failed_size = 0;
+}
+
+static void parser_memory_free(parser_memory *memory) {
+  for (block_header *block = memory->blocks.links.next; block != &memory->blocks;) {
+    block_header *next = block->links.next;
+    g_free(block);
+    block = next;
+  }
+  parser_memory_init(memory);
 }
 
 /* --- building the DOM ---------------------------------------------------------- */
 
-/* (xml node, DOM parent) pairs, grown with g_try_realloc. */
+/* (gumbo node, DOM parent) pairs, grown with g_try_realloc. */
 typedef struct work_stack {
   void **items;
   size_t length, capacity;
 } work_stack;
 
-static bool push(ccgc_host_world *world, work_stack *stack, void *xml, void *parent) {
+static bool push(ccgc_host_world *world, work_stack *stack, void *parsed, void *parent) {
   if (stack->length + 2 > stack->capacity) {
     size_t capacity = stack->capacity ? 2 * stack->capacity : 64;
     void **items = g_try_realloc_n(stack->items, capacity, sizeof *items);
@@ -161,97 +123,131 @@ static bool push(ccgc_host_world *world, work_stack *stack, void *xml, void *par
     stack->items = items;
     stack->capacity = capacity;
   }
-  stack->items[stack->length++] = xml;
+  stack->items[stack->length++] = parsed;
   stack->items[stack->length++] = parent;
   return true;
 }
 
-/* An attribute's value as libxml2's HTML parser stores it: one text child
- * (or none, for `<input disabled>`); anything else through xmlNodeGetContent. */
-static char *attribute_value(ccgc_host_world *world, xmlAttrPtr attr) {
-  xmlNodePtr child = attr->children;
-  if (!child) return ccgc_host_try_copy(world, "", 0, "an attribute value");
-  if (!child->next && child->type == XML_TEXT_NODE && child->content)
-    return ccgc_host_try_copy(world, (const char *)child->content,
-                              strlen((const char *)child->content), "an attribute value");
-  xmlChar *content = xmlNodeGetContent((xmlNodePtr)attr);
-  if (!content) {
-    snprintf(world->error, sizeof world->error, "out of memory: an attribute value");
-    return NULL;
-  }
-  char *copy = ccgc_host_try_copy(world, (const char *)content,
-                                  strlen((const char *)content), "an attribute value");
-  xmlFree(content);
-  return copy;
-}
-
-/* The element's attributes as one vector, made at once: libxml2 has
- * dropped duplicates already, so no per-attribute search (which made 200,000
- * attributes quadratic). */
+/* The element's attributes as one vector, made at once: the parser has
+ * dropped duplicates already (the first one stays), so no per-attribute
+ * search. Names as the parser gives them (lower case, SVG's camelCase
+ * attributes such as viewBox), with their namespace's prefix for xlink:,
+ * xml: and xmlns:. */
 static ccgc_status copy_attributes(ccgc_host_world *world, ccgc_host_node *node,
-                                   xmlNodePtr xml) {
-  size_t count = 0;
-  for (xmlAttrPtr attr = xml->properties; attr; attr = attr->next) count++;
+                                   const GumboElement *element) {
+  size_t count = element->attributes.length;
   if (!count) return CCGC_OK;
   char **vector = g_try_new0(char *, 2 * count + 1);
   if (!vector) {
     snprintf(world->error, sizeof world->error, "out of memory: %zu attributes", count);
     return CCGC_E_OUT_OF_MEMORY;
   }
-  size_t at = 0;
-  for (xmlAttrPtr attr = xml->properties; attr; attr = attr->next) {
-    const char *name = (const char *)attr->name;
-    vector[at] = ccgc_host_try_copy(world, name, strlen(name), "an attribute name");
-    if (!vector[at] || !(vector[at + 1] = attribute_value(world, attr))) {
+  for (size_t i = 0; i < count; i++) {
+    const GumboAttribute *attribute = element->attributes.data[i];
+    static const char *const prefixes[] = {"", "xlink:", "xml:", "xmlns:"};
+    const char *prefix = attribute->attr_namespace < 4 ? prefixes[attribute->attr_namespace] : "";
+    if (!strcmp(attribute->name, "xmlns")) prefix = ""; /* xmlns itself */
+    size_t length = strlen(prefix) + strlen(attribute->name);
+    char *name = g_try_malloc(length + 1);
+    if (name) snprintf(name, length + 1, "%s%s", prefix, attribute->name);
+    else snprintf(world->error, sizeof world->error, "out of memory: an attribute name");
+    vector[2 * i] = name;
+    if (!name || !(vector[2 * i + 1] = ccgc_host_try_copy(world, attribute->value,
+                                                          strlen(attribute->value),
+                                                          "an attribute value"))) {
       g_strfreev(vector);
       return CCGC_E_OUT_OF_MEMORY;
     }
-    at += 2;
   }
   g_strfreev(node->attributes);
   node->attributes = vector;
   return CCGC_OK;
 }
 
-/* The node for one libxml2 node: CCGC_OK and *node, which is NULL for
- * what the DOM leaves out (comments, blank text, script contents); or an
- * error with world->error set. */
-static ccgc_status make_node(ccgc_host_world *world, xmlNodePtr xml, ccgc_host_node **node) {
-  *node = NULL;
-  if (xml->type == XML_ELEMENT_NODE) {
-    ccgc_status status = ccgc_host_new_element(world, (const char *)xml->name, node);
-    return status == CCGC_OK ? copy_attributes(world, *node, xml) : status;
+/* The element's tag as the HTML parser names it: the standard's name for
+ * the tags gumbo knows (which covers every element it implies: html, head,
+ * body, tbody...), else the source's tag, lower-cased, and in SVG with the
+ * camelCase the standard restores ("clippath" -> "clipPath"). NULL and
+ * world->error when malloc refuses. */
+static char *tag_name(ccgc_host_world *world, const GumboElement *element) {
+  GumboStringPiece piece = element->original_tag;
+  if (element->tag != GUMBO_TAG_UNKNOWN || !piece.data || !piece.length) {
+    const char *known = gumbo_normalized_tagname(element->tag);
+    if (element->tag_namespace == GUMBO_NAMESPACE_SVG && piece.data && piece.length)
+      gumbo_tag_from_original_text(&piece);
+    else
+      piece = (GumboStringPiece){known, strlen(known)};
+  } else {
+    gumbo_tag_from_original_text(&piece);
   }
-  const char *text = xml->type == XML_TEXT_NODE ? (const char *)xml->content : NULL;
-  size_t length = text ? strlen(text) : 0;
+  if (!piece.length) piece = (GumboStringPiece){"unknown", strlen("unknown")};
+  char *name = ccgc_host_try_copy(world, piece.data, piece.length, "a tag name");
+  if (!name) return NULL;
+  for (char *at = name; *at; at++) *at = g_ascii_tolower(*at);
+  if (element->tag_namespace == GUMBO_NAMESPACE_SVG) {
+    GumboStringPiece lower = {name, strlen(name)};
+    const char *fixed = gumbo_normalize_svg_tagname(&lower);
+    if (fixed) {
+      char *copy = ccgc_host_try_copy(world, fixed, strlen(fixed), "a tag name");
+      g_free(name);
+      name = copy;
+    }
+  }
+  return name;
+}
+
+static ccgc_host_namespace namespace_of(const GumboElement *element) {
+  switch (element->tag_namespace) {
+  case GUMBO_NAMESPACE_SVG: return CCGC_HOST_NS_SVG;
+  case GUMBO_NAMESPACE_MATHML: return CCGC_HOST_NS_MATHML;
+  default: return CCGC_HOST_NS_HTML;
+  }
+}
+
+/* The node for one parsed node: CCGC_OK and *node, which is NULL for what
+ * the DOM here leaves out (comments, blank text); or an error with
+ * world->error set. */
+static ccgc_status make_node(ccgc_host_world *world, const GumboNode *parsed,
+                             ccgc_host_node **node) {
+  *node = NULL;
+  if (parsed->type == GUMBO_NODE_ELEMENT || parsed->type == GUMBO_NODE_TEMPLATE) {
+    const GumboElement *element = &parsed->v.element;
+    char *name = tag_name(world, element);
+    if (!name) return CCGC_E_OUT_OF_MEMORY;
+    ccgc_status status = ccgc_host_new_element(world, namespace_of(element), name, node);
+    g_free(name);
+    return status == CCGC_OK ? copy_attributes(world, *node, element) : status;
+  }
+  if (parsed->type != GUMBO_NODE_TEXT && parsed->type != GUMBO_NODE_CDATA) return CCGC_OK;
+  const char *text = parsed->v.text.text;
+  size_t length = strlen(text);
   while (length && g_ascii_isspace(text[length - 1])) length--;
   while (length && g_ascii_isspace(*text)) text++, length--;
   return length ? ccgc_host_new_text(world, text, length, node) : CCGC_OK;
 }
 
-/* Depth-first over the libxml2 tree without recursion: an explicit stack of
- * (xml node, DOM parent) pairs. */
-static ccgc_status build(ccgc_host_world *world, htmlDocPtr doc) {
-  xmlNodePtr root = xmlDocGetRootElement(doc);
-  if (!root) {
-    snprintf(world->error, sizeof world->error, "the document has no root element");
-    return CCGC_E_PARSE;
-  }
+/* Depth-first over the parsed tree without recursion: an explicit stack of
+ * (parsed node, DOM parent) pairs. A template's contents (a
+ * DocumentFragment in a browser) are its children here, as gumbo has them. */
+static ccgc_status build(ccgc_host_world *world, const GumboOutput *output) {
+  const GumboVector *top = &output->document->v.document.children;
   work_stack stack = {0};
-  ccgc_status status = push(world, &stack, root, world->document) ? CCGC_OK
-                                                                 : CCGC_E_OUT_OF_MEMORY;
+  ccgc_status status = CCGC_OK;
+  for (size_t i = top->length; i-- > 0 && status == CCGC_OK;)
+    if (!push(world, &stack, top->data[i], world->document)) status = CCGC_E_OUT_OF_MEMORY;
   while (stack.length && status == CCGC_OK) {
     ccgc_host_node *parent = stack.items[stack.length - 1];
-    xmlNodePtr xml = stack.items[stack.length - 2];
+    const GumboNode *parsed = stack.items[stack.length - 2];
     stack.length -= 2;
     ccgc_host_node *node;
-    status = make_node(world, xml, &node);
+    status = make_node(world, parsed, &node);
     if (status != CCGC_OK || !node) continue;
     status = ccgc_host_append_child(world, parent, node);
-    if (status != CCGC_OK || xml->type != XML_ELEMENT_NODE) continue;
+    if (status != CCGC_OK || node->kind != CCGC_HOST_ELEMENT) continue;
     /* Children in reverse so they pop in document order. */
-    for (xmlNodePtr child = xml->last; child && status == CCGC_OK; child = child->prev)
-      if (!push(world, &stack, child, node)) status = CCGC_E_OUT_OF_MEMORY;
+    const GumboVector *children = &parsed->v.element.children;
+    for (size_t i = children->length; i-- > 0 && status == CCGC_OK;)
+      if (!push(world, &stack, children->data[i], node)) status = CCGC_E_OUT_OF_MEMORY;
   }
   g_free(stack.items);
   return status;
@@ -259,54 +255,35 @@ static ccgc_status build(ccgc_host_world *world, htmlDocPtr doc) {
 
 /* --- parsing ------------------------------------------------------------------- */
 
-/* What libxml2 reported while parsing, through a structured error handler
- * (which also keeps its buffer errors off stderr). */
-typedef struct parse_errors {
-  bool out_of_memory;
-} parse_errors;
-
-static void on_parse_error(void *data, xmlErrorPtr error) {
-  parse_errors *errors = data;
-  if (error && error->code == XML_ERR_NO_MEMORY) errors->out_of_memory = true;
-}
-
-/* libxml2 stops a recovering parse only when it cannot go on (out of
- * memory, or a limit XML_PARSE_HUGE does not lift): what it built so far is
- * a truncated page, reported as an error. */
-static ccgc_status parse(ccgc_host_world *world, const char *html, size_t size,
-                         htmlDocPtr *out) {
-  *out = NULL;
-  parse_errors errors = {false};
-  xmlStructuredErrorFunc saved_handler = xmlStructuredError;
-  void *saved_data = xmlStructuredErrorContext;
-  xmlSetStructuredErrorFunc(&errors, on_parse_error);
-  htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
-  htmlDocPtr doc = ctxt ? htmlCtxtReadMemory(ctxt, html, (int)size, NULL, "UTF-8",
-                                             PARSE_OPTIONS)
-                        : NULL;
-  xmlSetStructuredErrorFunc(saved_data, saved_handler);
-  ccgc_status status = CCGC_OK;
-  if (!ctxt || errors.out_of_memory || ctxt->errNo == XML_ERR_NO_MEMORY) {
-    snprintf(world->error, sizeof world->error, "out of memory while parsing (libxml2%s)",
-             ctxt ? "" : ", no parser");
-    status = CCGC_E_OUT_OF_MEMORY;
-  } else if (ctxt->disableSAX) {
-    const char *message = ctxt->lastError.message ? ctxt->lastError.message : "";
-    int length = (int)strcspn(message, "\n");
+/* Parses and builds; the parser's memory is freed on every path. gumbo
+ * records no parse errors (max_errors 0): a browser reports none either,
+ * and every input gives a document. */
+static ccgc_status parse_and_build(ccgc_host_world *world, const char *html, size_t size) {
+  parser_memory memory;
+  parser_memory_init(&memory);
+  GumboOptions options = kGumboDefaultOptions;
+  options.allocator = parser_allocate;
+  options.deallocator = parser_deallocate;
+  options.userdata = &memory;
+  options.max_errors = 0;
+  if (setjmp(memory.refused)) {
+    /* An allocation failed inside gumbo: its state is abandoned with its
+     * memory (nothing else refers to it). */
+    size_t failed = memory.failed_size;
+    parser_memory_free(&memory);
     snprintf(world->error, sizeof world->error,
-             "the HTML parser stopped at line %d: %.*s", ctxt->lastError.line, length,
-             message);
-    status = CCGC_E_PARSE;
-  } else if (!doc) {
-    snprintf(world->error, sizeof world->error, "the HTML parser rejected the document");
-    status = CCGC_E_PARSE;
+             "out of memory while parsing (a block of %zu bytes for the HTML parser)", failed);
+    return CCGC_E_OUT_OF_MEMORY;
   }
-  if (status != CCGC_OK && doc) {
-    xmlFreeDoc(doc);
-    doc = NULL;
+  GumboOutput *output = gumbo_parse_with_options(&options, html, size);
+  ccgc_status status = CCGC_OK;
+  if (!output || !output->document || !output->root) {
+    snprintf(world->error, sizeof world->error, "the HTML parser gave no document");
+    status = CCGC_E_PARSE;
+  } else {
+    status = build(world, output);
   }
-  if (ctxt) htmlFreeParserCtxt(ctxt);
-  *out = doc;
+  parser_memory_free(&memory);
   return status;
 }
 
@@ -323,18 +300,14 @@ ccgc_status ccgc_host_load_html_memory(ccgc_host_world *world,
     snprintf(world->error, sizeof world->error, "%s", problem);
     return CCGC_E_PARSE;
   }
-  size_t crowded = crowded_start_tag(html, size);
-  if (crowded != SIZE_MAX) {
+  size_t line = ccgc_host_crowded_tag_line(html, size);
+  if (line) {
     snprintf(world->error, sizeof world->error,
-             "an element at line %zu has more than %d attributes, the loader's limit",
-             line_of(html, crowded), CCGC_HOST_MAX_ATTRIBUTES);
+             "an element at line %zu has more than %d attributes, the loader's limit", line,
+             CCGC_HOST_MAX_ATTRIBUTES);
     return CCGC_E_PARSE;
   }
-  htmlDocPtr doc;
-  ccgc_status status = parse(world, html, size, &doc);
-  if (status == CCGC_OK) status = build(world, doc);
-  if (doc) xmlFreeDoc(doc);
-  return status;
+  return parse_and_build(world, html, size);
 }
 
 /* --- reading a file ------------------------------------------------------------ */
