@@ -121,11 +121,17 @@ static counts check_tree(ccgc_host_world *w, ccgc_host_node *root) {
     CHECK(node->name != NULL, "a node without a name");
     if (node->kind == CCGC_HOST_ELEMENT) {
       c.elements++;
+      size_t own = 0;
       for (size_t i = 0; node->attributes && node->attributes[i]; i += 2) {
         CHECK(node->attributes[i + 1] != NULL, "attribute '%s' has no value",
               node->attributes[i]);
-        c.attributes++;
+        own++;
       }
+      /* The attribute scan let the page through: it counted no tag past
+       * the limit, and never counts fewer than the parser keeps. */
+      CHECK(own <= CCGC_HOST_MAX_ATTRIBUTES, "<%s> has %zu attributes, past the scan's limit",
+            node->name, own);
+      c.attributes += own;
     } else if (node->kind == CCGC_HOST_TEXT) {
       c.texts++;
       CHECK(node->first_child == NULL, "a text node has children");

@@ -283,6 +283,29 @@ START_TEST(a_low_memory_limit_gives_an_error_not_an_abort) {
 }
 END_TEST
 
+/* gumbo aborts past 10^9 tokens (one per character of text): a page over
+ * the loader's limit is refused before it is read (a sparse file: nothing
+ * to read but its size). */
+START_TEST(a_page_over_the_size_limit_is_refused_before_reading) {
+  char *dir = make_temp_dir();
+  char *path = g_build_filename(dir, "huge.html", NULL);
+  FILE *file = fopen(path, "w");
+  ck_assert_ptr_nonnull(file);
+  ck_assert_int_eq(ftruncate(fileno(file), (off_t)CCGC_HOST_MAX_PAGE_BYTES + 1), 0);
+  ck_assert_int_eq(fclose(file), 0);
+  ccgc_host_world *w = new_world();
+  double start = now_s();
+  ck_assert_int_eq(ccgc_host_load_html(w, path), CCGC_E_PARSE);
+  ck_assert_msg(strstr(w->error, "more than 128 MiB"), "%s", w->error);
+  ck_assert_msg(sanitized() || now_s() - start < 0.1, "the page was read");
+  ccgc_host_world_free(w);
+  unlink(path);
+  rmdir(dir);
+  g_free(path);
+  free(dir);
+}
+END_TEST
+
 START_TEST(nul_bytes_in_memory_are_refused_not_cut) {
   static const char html[] = "<p id=a>one</p>\0<p id=b>two</p>";
   ccgc_host_world *w = new_world();
@@ -304,6 +327,7 @@ int main(void) {
   tcase_add_test(tc, a_crowded_tag_after_text_that_only_looks_skippable_is_refused);
   tcase_add_test(tc, attributes_up_to_the_limit_load_in_linear_time);
   tcase_add_test(tc, a_low_memory_limit_gives_an_error_not_an_abort);
+  tcase_add_test(tc, a_page_over_the_size_limit_is_refused_before_reading);
   tcase_add_test(tc, nul_bytes_in_memory_are_refused_not_cut);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);

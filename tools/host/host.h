@@ -165,6 +165,10 @@ v8ish_local ccgc_host_wrapper_array(ccgc_host_world *world,
  * refuses a page with a more crowded tag rather than take quadratic time. */
 #define CCGC_HOST_MAX_ATTRIBUTES 1000
 
+/* The largest page the loader reads: gumbo aborts (an assertion) past 10^9
+ * tokens, one per character of text. */
+#define CCGC_HOST_MAX_PAGE_BYTES (128 << 20)
+
 /* Builds the DOM of an HTML file under the document (replacing nothing:
  * appends) with the HTML5 tree-building algorithm (gumbo): elements with
  * their namespace and attributes, and non-blank text (trimmed); implied
@@ -173,7 +177,7 @@ v8ish_local ccgc_host_wrapper_array(ccgc_host_world *world,
  * whole page, however deep its nesting or long its text, or an error, never
  * a truncated page. CCGC_E_IO if the file cannot be read or is not a regular
  * file (a FIFO is refused, not waited on); CCGC_E_PARSE if it is empty,
- * binary, larger than 2 GiB, has a tag with more than
+ * binary, larger than CCGC_HOST_MAX_PAGE_BYTES (128 MiB), has a tag with more than
  * CCGC_HOST_MAX_ATTRIBUTES attributes, or the parser gives no document;
  * CCGC_E_OUT_OF_MEMORY or CCGC_E_HEAP_LIMIT if memory runs out (never an
  * abort); world->error then says which file and why. Each element's type is

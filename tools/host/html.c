@@ -48,6 +48,11 @@ const char *ccgc_host_default_page(void) { return default_page; }
 
 const char *ccgc_host_default_page_path(void) { return CCGC_DEFAULT_PAGE; }
 
+/* gumbo asserts that it handles fewer than 10^9 tokens (an abort, not an
+ * error), and a text is one token per character, some handled twice: the
+ * loader reads at most CCGC_HOST_MAX_PAGE_BYTES. */
+#define TOO_LARGE "more than 128 MiB, the most the loader reads"
+
 /* --- the parser's memory -------------------------------------------------------- */
 
 /* Every block gumbo holds, on a doubly linked list behind a header that
@@ -292,8 +297,8 @@ ccgc_status ccgc_host_load_html_memory(ccgc_host_world *world,
   const char *problem = NULL;
   if (size == 0)
     problem = "the document is empty";
-  else if (size > INT_MAX)
-    problem = "more than 2 GiB, the most the HTML parser reads";
+  else if (size > CCGC_HOST_MAX_PAGE_BYTES)
+    problem = TOO_LARGE;
   else if (memchr(html, '\0', size))
     problem = "binary data (NUL bytes), not HTML";
   if (problem) {
@@ -332,25 +337,27 @@ static ccgc_status read_page(ccgc_host_world *world, const char *path, char **ou
   if (fd < 0) return read_error(world, path, -1, CCGC_E_IO, strerror(errno));
   if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode))
     return read_error(world, path, fd, CCGC_E_IO, "not a regular file");
-  if (info.st_size > INT_MAX)
-    return read_error(world, path, fd, CCGC_E_PARSE,
-                      "more than 2 GiB, the most the HTML parser reads");
-  /* st_size + 1 reads the file and sees its end in one go; a file that
-   * grows meanwhile (or says 0, as /proc does) grows the buffer. */
-  size_t capacity = (size_t)info.st_size + 1, length = 0;
+  if (info.st_size > CCGC_HOST_MAX_PAGE_BYTES)
+    return read_error(world, path, fd, CCGC_E_PARSE, TOO_LARGE);
+  /* st_size + 2: the file, its end seen by a read that returns 0 with room
+   * to spare, and the NUL; a file that grows meanwhile (or says 0, as /proc
+   * does) grows the buffer, up to one byte past the limit. */
+  size_t capacity = (size_t)info.st_size + 2, length = 0;
   if (capacity < 4096) capacity = 4096;
   char *buffer = g_try_malloc(capacity);
   for (;;) {
     if (buffer && length + 1 == capacity) {
-      if (capacity > INT_MAX) {
+      if (length > CCGC_HOST_MAX_PAGE_BYTES) {
         g_free(buffer);
-        return read_error(world, path, fd, CCGC_E_PARSE,
-                          "more than 2 GiB, the most the HTML parser reads");
+        return read_error(world, path, fd, CCGC_E_PARSE, TOO_LARGE);
       }
-      char *grown = g_try_realloc(buffer, 2 * capacity);
+      size_t grown_capacity = 2 * capacity;
+      if (grown_capacity > (size_t)CCGC_HOST_MAX_PAGE_BYTES + 2)
+        grown_capacity = (size_t)CCGC_HOST_MAX_PAGE_BYTES + 2;
+      char *grown = g_try_realloc(buffer, grown_capacity);
       if (!grown) g_free(buffer);
       buffer = grown;
-      capacity *= 2;
+      capacity = grown_capacity;
     }
     if (!buffer) {
       char reason[64];
