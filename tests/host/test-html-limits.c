@@ -200,15 +200,19 @@ START_TEST(attributes_up_to_the_limit_load_in_linear_time) {
       g_string_append_printf(html, " a%d=%d", i, e + i);
     g_string_append(html, ">x</div>\n");
   }
-  /* Quoted values with blanks and '>', a comment and a script that look
-   * like crowded tags are not counted as attributes. */
+  /* Quoted values with blanks and '>', a comment, a script, a style and a
+   * textarea that look like crowded tags are not counted as attributes. */
   g_string_append(html, "<p title='");
   for (int i = 0; i < 3000; i++) g_string_append(html, "w > ");
   g_string_append(html, "'>quoted</p><!-- <b");
   for (int i = 0; i < 3000; i++) g_string_append(html, " c");
   g_string_append(html, "> --><script>var s = '<i");
   for (int i = 0; i < 3000; i++) g_string_append(html, " j");
-  g_string_append(html, "';</script><p id=end>end</p></body></html>");
+  g_string_append(html, "';</script><style>p::before { content: '<u");
+  for (int i = 0; i < 3000; i++) g_string_append(html, " k");
+  g_string_append(html, "' }</style><textarea><em");
+  for (int i = 0; i < 3000; i++) g_string_append(html, " t");
+  g_string_append(html, "></textarea><p id=end>end</p></body></html>");
   ccgc_host_world *w = new_world();
   double start = now_s();
   ck_assert_msg(load(w, html) == CCGC_OK, "%s", w->error);
@@ -218,7 +222,12 @@ START_TEST(attributes_up_to_the_limit_load_in_linear_time) {
   ck_assert_str_eq(ccgc_host_get_attribute(last, "a998"), "1197");
   ck_assert_str_eq(ccgc_host_get_attribute(last, "a0"), "199");
   ck_assert_ptr_nonnull(ccgc_host_get_element_by_id(w->document, "end"));
-  ck_assert_msg(sanitized() || seconds < 3.0, "%.2f s for a 2.5 MB page", seconds);
+  ck_assert_ptr_nonnull(ccgc_host_find_tag(w->document, "textarea"));
+  /* About 1 s on an idle 2-core machine, most of it gumbo's pairwise check
+   * of each tag's 1,000 attributes (0.7 s); the bound leaves room for a
+   * busy machine and catches a loader or scan that grows with the square
+   * of the page. */
+  ck_assert_msg(sanitized() || seconds < 10.0, "%.2f s for a 2.5 MB page", seconds);
   ccgc_host_world_free(w);
   g_string_free(html, TRUE);
 }
