@@ -50,3 +50,17 @@ foreach(expected "<svg" "#tooltip" "more HTMLElement" "</svg>")
     message(FATAL_ERROR "demo-real-page: heap.svg has no '${expected}'")
   endif()
 endforeach()
+# `ccgc dot` renders the same page within the same TIMEOUT: without
+# --max-nodes, rendering in process draws at most 1000 objects (Graphviz
+# would lay the whole page out for minutes).
+execute_process(COMMAND ${CCGC} dot --page ${PAGE} --out ${OUT}/dot.dot --svg ${OUT}/dot.svg
+                RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "demo-real-page: ccgc dot exited ${result}: ${err}")
+endif()
+if(NOT out MATCHES ": 1000 of ([0-9]+) objects drawn")
+  message(FATAL_ERROR "demo-real-page: ccgc dot did not keep to 1000 objects: ${out}")
+endif()
+if(NOT EXISTS ${OUT}/dot.svg)
+  message(FATAL_ERROR "demo-real-page: ${OUT}/dot.svg was not written")
+endif()

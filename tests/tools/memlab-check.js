@@ -87,7 +87,7 @@ async function check(name, body) {
 
 // Names of DOM nodes (the host model's Document, Element and Text types), as
 // opposed to the other DOM-heap objects (EventListener, HeapVector...).
-const isDomNodeName = name => /^HTML.*Element$|^HTMLDocument$|^Text$/.test(name);
+const isDomNodeName = name => /^HTML.*Element$|^HTMLDocument$|^Text$|^SVG.*Element$|^MathMLElement$/.test(name);
 const scriptTypes = new Set(['object', 'closure', 'array', 'string', 'number', 'hidden']);
 
 // A trace as memlab serializes it: keys "N:   --EDGE (TYPE)--->  [NAME](TYPE) @ID ...".

@@ -18,6 +18,10 @@
 
 #define NAME "ccgc dot"
 
+/* The node budget when the picture is rendered in process and no
+ * --max-nodes was given (docs/tools.md). */
+#define DOT_RENDER_DEFAULT_MAX_NODES 1000
+
 typedef struct dot_args {
   const char *out, *svg, *png, *page, *focus;
   GPtrArray *paths;
@@ -67,7 +71,8 @@ static int parse(int argc, char **argv, dot_args *a) {
                "folded into edges cost none (1 to 1000)"},
       CLI_OPT_COUNT("max-nodes", &a->max_nodes, 1, 1000000, "N",
                     "at most N object nodes; the rest become summary nodes per heap and "
-                    "type ('+12 more HTMLButtonElement') (1 to 1000000)"),
+                    "type ('+12 more HTMLButtonElement') (1 to 1000000; default: all, or "
+                    "1000 with --svg or --png)"),
       CLI_OPT_CUSTOM("at", &a->at, parse_point, "POINT",
                      "baseline, target, final or 1..3 (default final)"),
       CLI_OPT_FLAG("mid-cycle", &a->mid_cycle,
@@ -160,7 +165,11 @@ static int draw(dot_args *a, ccgc_host_world *w) {
         .depth = a->depth,
         .detachedness = demo_scenario_detachedness,
         .detachedness_data = w,
-        .max_nodes = a->max_nodes,
+        /* Rendering in process (--svg, --png) has a default budget:
+         * Graphviz lays 37,000 nodes out for minutes (a real page). */
+        .max_nodes = a->max_nodes ? a->max_nodes
+                     : (a->svg || a->png) ? DOT_RENDER_DEFAULT_MAX_NODES
+                                          : 0,
         .result = &result};
     char error[512];
     if (!write_files(a, snapshot, &options, error, sizeof error)) {
