@@ -18,17 +18,95 @@
 #include "ccgc-version.h"
 #include "run-command.h"
 
+/* A duration as progress.h writes it: "0.4 s", "42 s", "3 min 07 s", "2 h 05 min". */
+#define DURATION "([0-9]+\\.[0-9] s|[0-9]+ s|[0-9]+ min [0-9]{2} s|[0-9]+ h [0-9]{2} min)"
+/* A progress line of a benchmark's meter, as printed where stderr is not a
+ * terminal (a line per tenth): the work done of the total in its unit, the
+ * percentage, the time elapsed and the estimate of the time left. */
+#define PROGRESS_AFTER_LABEL                                                           \
+  ": ([0-9]+)/([0-9]+) [a-zA-Z ]+ \\(([0-9]+) %\\), " DURATION " elapsed, (about " DURATION \
+  " left|time left unknown)(; .*)?$"
+
+static size_t count_char(const char *text, char c) {
+  size_t n = 0;
+  for (; *text; text++) n += *text == c;
+  return n;
+}
+
+static size_t count_occurrences(const char *text, const char *word) {
+  size_t n = 0;
+  for (const char *at = text; (at = strstr(at, word)); at += strlen(word)) n++;
+  return n;
+}
+
+/* Counts the progress lines of `label` in err (those of one meter: unit
+ * given, NULL for any), checks each one's numbers, and returns how many
+ * estimate the time left before the end ("about X left" with work to do). */
+static int check_progress_lines(const char *err, const char *label, const char *unit,
+                                int *count) {
+  char *pattern = g_strconcat("^", label, PROGRESS_AFTER_LABEL, NULL);
+  GRegex *regex = g_regex_new(pattern, G_REGEX_MULTILINE, 0, NULL);
+  ck_assert(regex);
+  GMatchInfo *match;
+  int estimates = 0;
+  *count = 0;
+  g_regex_match(regex, err, 0, &match);
+  for (; g_match_info_matches(match); g_match_info_next(match, NULL)) {
+    char *line = g_match_info_fetch(match, 0);
+    char *done = g_match_info_fetch(match, 1), *total = g_match_info_fetch(match, 2);
+    char *percent = g_match_info_fetch(match, 3), *left = g_match_info_fetch(match, 5);
+    if (!unit || strstr(line, unit)) {
+      unsigned long long d = g_ascii_strtoull(done, NULL, 10);
+      unsigned long long t = g_ascii_strtoull(total, NULL, 10);
+      ck_assert_msg(d <= t && t > 0, "done past the total: %s", line);
+      ck_assert_int_eq(g_ascii_strtoull(percent, NULL, 10), d * 100 / t);
+      if (d < t && g_str_has_prefix(left, "about ")) estimates++;
+      (*count)++;
+    }
+    g_free(line), g_free(done), g_free(total), g_free(percent), g_free(left);
+  }
+  g_match_info_free(match);
+  g_regex_unref(regex);
+  g_free(pattern);
+  return estimates;
+}
+
+/* The tables on stdout, the progress on stderr: stdout is exactly the six
+ * lines of the table (nothing of the meters); stderr, not a terminal here,
+ * has a line per tenth of each phase (building, then the cycles), with the
+ * time elapsed and an estimate of the time left. */
 START_TEST(pauses_prints_both_modes_and_ratios) {
   command_result result = run_ccgc("bench pauses --quick --live-mb 32");
   ck_assert_msg(result.exit_code == 0, "exit %d\n%s%s", result.exit_code, result.out,
                 result.err);
-  ck_assert(g_regex_match_simple("^stop-the-world +\\d+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
-                                 result.out, G_REGEX_MULTILINE, 0));
-  ck_assert(g_regex_match_simple("^incremental +\\d+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
-                                 result.out, G_REGEX_MULTILINE, 0));
-  ck_assert(g_regex_match_simple("^ratio max pause stop-the-world / incremental: [0-9.]+$",
-                                 result.out, G_REGEX_MULTILINE, 0));
-  ck_assert(g_regex_match_simple("^live: script [0-9.]+ MB", result.out, G_REGEX_MULTILINE, 0));
+  static const char *const form[] = {
+      "^live: script [0-9.]+ MB \\(\\d+ objects\\), dom [0-9.]+ MB \\(\\d+ objects\\)$",
+      "^mode +pauses +p50 ms +p99 ms +max ms +total ms$",
+      "^stop-the-world +\\d+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
+      "^incremental +\\d+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
+      "^ratio max pause stop-the-world / incremental: [0-9.]+$",
+      "^ratio p99 pause stop-the-world / incremental: [0-9.]+$",
+  };
+  gchar **lines = g_strsplit(result.out, "\n", -1);
+  ck_assert_uint_eq(g_strv_length(lines), G_N_ELEMENTS(form) + 1); /* + "" after the last */
+  for (size_t i = 0; i < G_N_ELEMENTS(form); i++)
+    ck_assert_msg(g_regex_match_simple(form[i], lines[i], 0, 0), "stdout line %zu: '%s'", i,
+                  lines[i]);
+  g_strfreev(lines);
+
+  ck_assert_msg(!strchr(result.err, '\r'), "in place on a pipe:\n%s", result.err);
+  int count;
+  int estimates = check_progress_lines(result.err, "bench pauses", "MB built", &count);
+  ck_assert_msg(count >= 2 && count <= 10 && estimates >= 1, "building: %d lines, %d "
+                "estimates:\n%s", count, estimates, result.err);
+  ck_assert(strstr(result.err, "bench pauses: 32/32 MB built across both heaps (100 %), "));
+  estimates = check_progress_lines(result.err, "bench pauses", "cycles", &count);
+  ck_assert_msg(count == 4 && estimates == 3, "cycles: %d lines, %d estimates:\n%s", count,
+                estimates, result.err);
+  ck_assert(strstr(result.err, "bench pauses: 4/4 cycles (100 %), "));
+  /* Every line on stderr is a meter's. */
+  check_progress_lines(result.err, "bench pauses", NULL, &count);
+  ck_assert_int_eq(count, (int)count_char(result.err, '\n'));
   command_result_free(&result);
 }
 END_TEST
@@ -46,7 +124,9 @@ START_TEST(barrier_prints_a_throughput_ratio) {
 }
 END_TEST
 
-/* The game's expected output for N = 10 (tabs as published). */
+/* The game's expected output for N = 10 (tabs as published). The meter's
+ * lines go to stderr, between the game's lines on a terminal: never into
+ * stdout. */
 START_TEST(binary_trees_n10_matches_the_published_output) {
   command_result result = run_ccgc("bench binary-trees --depth 10 --quick");
   ck_assert_msg(result.exit_code == 0, "exit %d\n%s%s", result.exit_code, result.out,
@@ -67,6 +147,12 @@ START_TEST(binary_trees_n10_matches_the_published_output) {
   }
   /* Every allocator's checks, not only the printed (malloc) run. */
   ck_assert(strstr(result.out, "check values (all allocators): ok\n"));
+  ck_assert(!strstr(result.out, "elapsed"));
+  int count;
+  check_progress_lines(result.err, "bench binary-trees", "tree nodes allocated", &count);
+  ck_assert_int_ge(count, 2);
+  ck_assert(g_regex_match_simple("^bench binary-trees: (\\d+)/\\1 tree nodes allocated "
+                                 "\\(100 %\\)", result.err, G_REGEX_MULTILINE, 0));
   command_result_free(&result);
 }
 END_TEST
@@ -252,6 +338,24 @@ START_TEST(quick_suite_is_well_formed) {
       ck_assert(body);
       ck_assert_msg(body[1] && strncmp(body + 1, "== ", 3), "empty section: %.40s", at);
     }
+  }
+  /* Progress on stderr only: the loop's line before each benchmark, and
+   * each long benchmark's meter run to its end (100 %). */
+  ck_assert_msg(!strstr(result.out, " elapsed, "), "progress on stdout:\n%s", result.out);
+  int count;
+  check_progress_lines(result.err, "ccgc bench --quick", "benchmarks", &count);
+  ck_assert_int_eq(count, full ? (int)count_occurrences(result.out, "== bench ") : 0);
+  static const char *const metered[] = {"pauses", "ephemerons", "gcbench", "binary-trees",
+                                        "mark", "dom", "concurrent", "scavenge"};
+  for (size_t i = 0; i < G_N_ELEMENTS(metered); i++) {
+    if (!full && strcmp(metered[i], "binary-trees")) continue;
+    char *label = g_strdup_printf("bench %s", metered[i]);
+    check_progress_lines(result.err, label, NULL, &count);
+    char *end = g_strdup_printf("^%s: (\\d+)/\\1 [a-zA-Z ]+ \\(100 %%\\)", label);
+    ck_assert_msg(count >= 1 && g_regex_match_simple(end, result.err, G_REGEX_MULTILINE, 0),
+                  "%s: no progress to the end:\n%s", label, result.err);
+    g_free(end);
+    g_free(label);
   }
   g_hash_table_destroy(names);
   command_result_free(&result);

@@ -158,6 +158,50 @@ START_TEST(lines_are_one_per_tenth) {
 }
 END_TEST
 
+/* progress_clear: the in-place line blanked and the cursor back at column
+ * 0, so that another line written there shows alone; the meter redraws at
+ * once after it. As lines, nothing is written. */
+START_TEST(clear_leaves_the_line_to_another_writer) {
+  capture c;
+  capture_open(&c);
+  progress_meter m;
+  progress_start(&m, c.file, PROGRESS_IN_PLACE, "run", "ops", 10, 0);
+  progress_clear(&m); /* nothing drawn yet: nothing to erase */
+  fflush(c.file);
+  ck_assert_uint_eq(c.size, 0);
+  progress_draw(&m, 3, NULL, 100);
+  fflush(c.file);
+  size_t drawn = strlen(c.text) - 1; /* without the "\r" */
+  progress_clear(&m);
+  fflush(c.file);
+  const char *erase = strchr(c.text + 1, '\r');
+  ck_assert_ptr_nonnull(erase);
+  size_t erased_at = (size_t)(erase - c.text);
+  ck_assert_uint_eq(strlen(erase), 1 + drawn + 1); /* "\r", blanks, "\r" */
+  ck_assert_uint_eq(strspn(erase + 1, " "), drawn);
+  ck_assert(g_str_has_suffix(c.text, "\r"));
+  ck_assert(!m.pending);
+  ck_assert(progress_due(&m, 3, 101)); /* redrawn at once, not 250 ms later */
+  progress_clear(&m); /* twice: no more output */
+  fflush(c.file);
+  ck_assert_uint_eq(c.size, erased_at + 1 + drawn + 1);
+  progress_finish(&m, 10, NULL, 200);
+  fflush(c.file);
+  ck_assert(g_str_has_suffix(c.text, "\n"));
+  capture_close(&c);
+
+  capture_open(&c);
+  progress_start(&m, c.file, PROGRESS_LINES, "run", "ops", 10, 0);
+  progress_draw(&m, 3, NULL, 100);
+  fflush(c.file);
+  size_t size = c.size;
+  progress_clear(&m);
+  fflush(c.file);
+  ck_assert_uint_eq(c.size, size);
+  capture_close(&c);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("progress");
   TCase *tc = tcase_create("core");
@@ -167,6 +211,7 @@ int main(void) {
   tcase_add_test(tc, in_place_is_one_line_redrawn);
   tcase_add_test(tc, in_place_is_cut_to_the_terminal);
   tcase_add_test(tc, lines_are_one_per_tenth);
+  tcase_add_test(tc, clear_leaves_the_line_to_another_writer);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

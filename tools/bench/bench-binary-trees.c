@@ -16,6 +16,7 @@
  * V8 beside them (bench-v8.c): when node is there, the same program in
  * JavaScript under `node --trace-gc`, its output checked against the same
  * closed form. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -26,10 +27,24 @@ static long tree_size(int depth) { return (1L << (depth + 1)) - 1; }
 
 typedef bench_tree_run trees_run;
 
+/* The tree nodes one run allocates: the progress meter's unit (every depth
+ * allocates about as many nodes, 2^(max_depth + 5), so time goes with them). */
+static uint64_t nodes_per_run(int max_depth) {
+  uint64_t nodes = (uint64_t)(tree_size(max_depth + 1) + tree_size(max_depth));
+  for (int d = 4; d <= max_depth; d += 2)
+    nodes += (uint64_t)(1L << (max_depth - d + 4)) * (uint64_t)tree_size(d);
+  return nodes;
+}
+
+/* Trees between two looks at the progress meter: a clock read per 1024
+ * trees is far below the run's timing noise. */
+#define TREES_PER_PROGRESS 1024
+
 /* The game's output goes to `out` (NULL: none); the checks are compared
- * with their closed form so every allocator is verified, not only printed. */
+ * with their closed form so every allocator is verified, not only printed.
+ * Progress: the tree nodes allocated, from *nodes (advanced). */
 static trees_run run(bench_tree_kind kind, int n, size_t heap, int helpers,
-                     FILE *out) {
+                     FILE *out, bench_progress *p, uint64_t *nodes, const char *what) {
   trees_run r = {0, {0}, true};
   int min_depth = 4, max_depth = n > min_depth + 2 ? n : min_depth + 2;
   double start = ccgc_time_ms();
@@ -39,8 +54,13 @@ static trees_run run(bench_tree_kind kind, int n, size_t heap, int helpers,
   long check = bench_trees_check(t, 0);
   bench_trees_drop(t, 0);
   r.ok &= check == tree_size(stretch);
-  if (out) fprintf(out, "stretch tree of depth %d\t check: %ld\n", stretch, check);
+  *nodes += (uint64_t)tree_size(stretch);
+  if (out) {
+    bench_progress_clear(p);
+    fprintf(out, "stretch tree of depth %d\t check: %ld\n", stretch, check);
+  }
   bench_trees_build(t, 1, max_depth, false);
+  *nodes += (uint64_t)tree_size(max_depth);
   for (int d = min_depth; d <= max_depth; d += 2) {
     long iterations = 1L << (max_depth - d + min_depth);
     check = 0;
@@ -48,13 +68,24 @@ static trees_run run(bench_tree_kind kind, int n, size_t heap, int helpers,
       bench_trees_build(t, 0, d, false);
       check += bench_trees_check(t, 0);
       bench_trees_drop(t, 0);
+      if (i % TREES_PER_PROGRESS == TREES_PER_PROGRESS - 1)
+        bench_progress_update(p, *nodes + (uint64_t)(i + 1) * (uint64_t)tree_size(d),
+                              "%s, depth %d", what, d);
     }
+    *nodes += (uint64_t)iterations * (uint64_t)tree_size(d);
+    bench_progress_update(p, *nodes, "%s, depth %d", what, d);
     r.ok &= check == iterations * tree_size(d);
-    if (out) fprintf(out, "%ld\t trees of depth %d\t check: %ld\n", iterations, d, check);
+    if (out) {
+      bench_progress_clear(p);
+      fprintf(out, "%ld\t trees of depth %d\t check: %ld\n", iterations, d, check);
+    }
   }
   check = bench_trees_check(t, 1);
   r.ok &= check == tree_size(max_depth);
-  if (out) fprintf(out, "long lived tree of depth %d\t check: %ld\n", max_depth, check);
+  if (out) {
+    bench_progress_clear(p);
+    fprintf(out, "long lived tree of depth %d\t check: %ld\n", max_depth, check);
+  }
   bench_trees_close(t, &r.stats);
   r.ms = ccgc_time_ms() - start;
   return r;
@@ -95,15 +126,22 @@ int ccgc_bench_binary_trees(const bench_options *options) {
     printf("peak live %-6s: %.1f MB (%zu-byte nodes)\n",
            bench_tree_kind_name((bench_tree_kind)k), live[k] / 1048576.0, node);
   }
-  fprintf(stderr, "bench binary-trees: malloc...\n");
+  /* One meter over the runs here (V8's, in its own process, is not
+   * counted: it shows as the detail while it runs). */
+  bench_progress p;
+  uint64_t nodes = 0;
+  bench_progress_start(&p, options, "bench binary-trees", "tree nodes allocated",
+                       nodes_per_run(max_depth) * (1 + 3 * (uint64_t)multiplier_count));
+  bench_progress_update(&p, 0, "malloc");
   /* The game's output once (malloc's run); every run checks its values. */
-  trees_run malloc_run = run(BENCH_TREE_MALLOC, n, 0, 0, stdout);
+  trees_run malloc_run = run(BENCH_TREE_MALLOC, n, 0, 0, stdout, &p, &nodes, "malloc");
   bool ok = malloc_run.ok;
-  fprintf(stderr, "bench binary-trees: v8 (node)...\n");
+  bench_progress_update(&p, nodes, "v8 (node)");
   char expected[2048];
   expected_output(max_depth, expected, sizeof expected);
   bench_v8_run v8;
   bench_v8_run_workload(BENCH_V8_BINARY_TREES, &(long){n}, 1, expected, &v8);
+  bench_progress_clear(&p);
   bench_v8_print_summary(&v8);
   printf("%-6s %-7s %9s %10s %6s %9s %10s %10s\n", "heap", "backend",
          "limit MB", "time ms", "GCs", "GC ms", "vs malloc", "vs boehm");
@@ -116,12 +154,13 @@ int ccgc_bench_binary_trees(const bench_options *options) {
     double mult = multipliers[m];
     trees_run runs[3];
     for (int i = 0; i < 3; i++) {
-      fprintf(stderr, "bench binary-trees: %s at %.1fx...\n",
-              bench_tree_kind_name(order[i]), mult);
+      char what[48];
+      snprintf(what, sizeof what, "%s at %.1fx", bench_tree_kind_name(order[i]), mult);
       runs[i] = run(order[i], n, bench_limit_for(live[order[i]], mult),
-                    bench_scavenger_threads(options), NULL);
+                    bench_scavenger_threads(options), NULL, &p, &nodes, what);
       ok = ok && runs[i].ok;
     }
+    bench_progress_clear(&p);
     bench_trees_print_rows(mult, order, runs, &malloc_run);
     char suffix[24] = "";
     if (multiplier_count > 1) snprintf(suffix, sizeof suffix, " at %.1fx", mult);
@@ -148,6 +187,7 @@ int ccgc_bench_binary_trees(const bench_options *options) {
       ccgc_json_writer_end_object(json);
     }
   }
+  bench_progress_finish(&p, nodes, NULL);
   printf("check values (all allocators): %s\n", ok ? "ok" : "FAILED");
   return ok ? 0 : 1;
 }

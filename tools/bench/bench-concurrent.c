@@ -71,7 +71,8 @@ static size_t used(cworld *w, int heap) {
   return stats.used_bytes;
 }
 
-static bool build(cworld *w, size_t live_bytes) {
+/* Progress: MiB built (script, then DOM), after each batch. */
+static bool build(cworld *w, size_t live_bytes, bench_progress *p) {
   ccgc_collector_options options = {.marker_threads = 0};
   w->collector = ccgc_collector_new(&options);
   /* No collection while building: nothing is garbage yet. */
@@ -84,13 +85,12 @@ static bool build(cworld *w, size_t live_bytes) {
   w->node_type = blinkish_register_type(w->dom, &info);
   w->seed = 12345;
 
-  size_t half = live_bytes / 2;
+  size_t half = live_bytes / 2, total_mb = live_bytes >> 20;
   v8ish_handle_scope outer;
   v8ish_handle_scope_open(w->script, &outer);
   v8ish_local all = v8ish_array_new(w->script);
   w->all = v8ish_global_new(w->script, all, false);
   v8ish_handle_scope_close(&outer);
-  size_t next_report = 64u << 20;
   while (used(w, 0) < half) {
     v8ish_handle_scope scope;
     v8ish_handle_scope_open(w->script, &scope);
@@ -108,15 +108,12 @@ static bool build(cworld *w, size_t live_bytes) {
       w->script_objects++;
     }
     v8ish_handle_scope_close(&scope);
-    if (used(w, 0) >= next_report) {
-      fprintf(stderr, "  building: script %zu MiB\n", used(w, 0) >> 20);
-      next_report += 256u << 20;
-    }
+    bench_progress_update(p, used(w, 0) >> 20, "script heap");
   }
+  size_t script_mb = used(w, 0) >> 20;
   w->chains = g_ptr_array_new();
   size_t sample_capacity = 65536;
   w->sample = malloc(sample_capacity * sizeof *w->sample);
-  next_report = 64u << 20;
   while (used(w, 1) < half) {
     bnode *head = NULL;
     blinkish_persistent *root = blinkish_persistent_new(w->dom, NULL, false);
@@ -132,10 +129,8 @@ static bool build(cworld *w, size_t live_bytes) {
       if (w->sample_count < sample_capacity && next_random(w) % 64 == 0)
         w->sample[w->sample_count++] = n;
     }
-    if (used(w, 1) >= next_report) {
-      fprintf(stderr, "  building: dom %zu MiB\n", used(w, 1) >> 20);
-      next_report += 256u << 20;
-    }
+    size_t built = script_mb + (used(w, 1) >> 20);
+    bench_progress_update(p, built < total_mb ? built : total_mb, "DOM heap");
   }
   return w->sample_count > 1;
 }
@@ -193,7 +188,7 @@ typedef struct config {
   size_t steps, changes;
 } config;
 
-static void run_config(cworld *w, config *c) {
+static void run_config(cworld *w, config *c, bench_progress *p) {
   ccgc_collector_set_marker_threads(w->collector, c->threads);
   ccgc_collector_set_shape_protocol(w->collector, c->protocol);
   ccgc_collect(w->collector, CCGC_REASON_TESTING); /* sweep the last one's garbage */
@@ -211,11 +206,11 @@ static void run_config(cworld *w, config *c) {
   c->wall_ms = s->marking_wall_ms;
   c->pause_ms = s->total_ms;
   c->steps = s->steps;
-  fprintf(stderr,
-          "  %-22s main %8.1f ms  markers %8.1f ms  wall %8.1f ms  pause "
-          "%6.1f ms  %zu steps, %zu unsafe changes\n",
-          c->name, c->main_ms, c->concurrent_ms, c->wall_ms, c->pause_ms,
-          c->steps, c->changes);
+  bench_progress_note(p,
+                      "  %-22s main %8.1f ms  markers %8.1f ms  wall %8.1f ms  pause "
+                      "%6.1f ms  %zu steps, %zu unsafe changes\n",
+                      c->name, c->main_ms, c->concurrent_ms, c->wall_ms, c->pause_ms,
+                      c->steps, c->changes);
 }
 
 static double reduction(double from, double to) {
@@ -225,17 +220,20 @@ static double reduction(double from, double to) {
 int ccgc_bench_concurrent(const bench_options *options) {
   size_t live_mb = options->live_mb ? options->live_mb
                                     : options->quick ? 32 : 1024;
-  fprintf(stderr, "bench concurrent: building %zu MiB live across both heaps\n",
-          live_mb);
   cworld w;
   memset(&w, 0, sizeof w);
-  if (!build(&w, live_mb << 20)) {
+  bench_progress p;
+  bench_progress_start(&p, options, "bench concurrent", "MiB built across both heaps",
+                       live_mb);
+  if (!build(&w, live_mb << 20, &p)) {
+    bench_progress_finish(&p, 0, "failed");
     fprintf(stderr, "bench concurrent: could not build the heap\n");
     return 1;
   }
   size_t script_mb = used(&w, 0) >> 20, dom_mb = used(&w, 1) >> 20;
-  fprintf(stderr, "  built: script %zu MiB (%zu objects), dom %zu MiB (%zu "
-          "nodes)\n", script_mb, w.script_objects, dom_mb, w.dom_nodes);
+  bench_progress_finish(&p, live_mb, NULL);
+  bench_progress_note(&p, "  built: script %zu MiB (%zu objects), dom %zu MiB (%zu nodes)\n",
+                      script_mb, w.script_objects, dom_mb, w.dom_nodes);
   config configs[] = {
       {.name = "incremental-only", .threads = 0, .protocol = CCGC_SHAPE_SNAPSHOT, .unsafe = true},
       {.name = "concurrent-1", .threads = 1, .protocol = CCGC_SHAPE_SNAPSHOT, .unsafe = true},
@@ -244,7 +242,12 @@ int ccgc_bench_concurrent(const bench_options *options) {
       {.name = "lock-1", .threads = 1, .protocol = CCGC_SHAPE_LOCK, .unsafe = true},
   };
   enum { INC, CON1, CON2, NONE, LOCK, COUNT };
-  for (int i = 0; i < COUNT; i++) run_config(&w, &configs[i]);
+  bench_progress_start(&p, options, "bench concurrent", "configurations", COUNT);
+  for (int i = 0; i < COUNT; i++) {
+    bench_progress_update(&p, (uint64_t)i, "%s", configs[i].name);
+    run_config(&w, &configs[i], &p);
+  }
+  bench_progress_finish(&p, COUNT, NULL);
   destroy(&w);
 
   config *inc = &configs[INC], *con1 = &configs[CON1], *con2 = &configs[CON2];

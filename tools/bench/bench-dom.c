@@ -93,13 +93,18 @@ static void listen(dom_run *r, ccgc_host_node *button) {
   v8ish_handle_scope_close(&scope);
 }
 
-static void attach_all(dom_run *r, ccgc_host_node *root) {
+/* Progress: the listeners attached, looked at every PROGRESS_EVERY. */
+#define PROGRESS_EVERY 64
+static void attach_all(dom_run *r, ccgc_host_node *root, bench_progress *p) {
+  uint64_t attached = 0;
   for (ccgc_host_node *n = root; n; n = ccgc_host_next_in_order(root, n)) {
     if (n->kind == CCGC_HOST_ELEMENT && !strcmp(n->name, "button")) {
       listen(r, n);
       safepoint(r); /* n stays attached: the walk may continue */
+      if (++attached % PROGRESS_EVERY == 0) bench_progress_update(p, attached, NULL);
     }
   }
+  bench_progress_finish(p, attached, NULL);
 }
 
 static ccgc_host_node *build_section(dom_run *r, size_t id, size_t items) {
@@ -175,17 +180,19 @@ int ccgc_bench_dom(const bench_options *options) {
   for (ccgc_host_node *n = body->first_child; n; n = n->next_sibling)
     if (n->kind == CCGC_HOST_ELEMENT) g_ptr_array_add(r.sections, n);
   safepoint(&r);
-  fprintf(stderr, "bench dom: %zu elements; attaching listeners...\n", elements);
-  attach_all(&r, w->document);
+  bench_progress p;
+  bench_progress_start(&p, options, "bench dom", "listeners attached", sections * items);
+  attach_all(&r, w->document, &p);
   {
     v8ish_handle_scope scope;
     v8ish_handle_scope_open(w->script, &scope);
     r.wrappers = v8ish_global_new(w->script, v8ish_integer(w->script, 0), false);
     v8ish_handle_scope_close(&scope);
   }
+  bench_progress_start(&p, options, "bench dom", "churn rounds", rounds);
   for (size_t round = 0; round < rounds; round++) {
-    if (round % 5000 == 0 && !options->quick)
-      fprintf(stderr, "bench dom: churn round %zu of %zu...\n", round, rounds);
+    if (round % PROGRESS_EVERY == 0)
+      bench_progress_update(&p, round, "%u pauses", r.pauses->len);
     guint victim = (guint)g_rand_int_range(r.rand, 0, (gint32)r.sections->len);
     ccgc_host_remove_child(w, body, g_ptr_array_index(r.sections, victim));
     g_ptr_array_remove_index_fast(r.sections, victim);
@@ -198,6 +205,7 @@ int ccgc_bench_dom(const bench_options *options) {
     safepoint(&r);
   }
   double work_ms = ccgc_time_ms() - start;
+  bench_progress_finish(&p, rounds, "%u pauses", r.pauses->len);
   /* One more collection, not counted: the live size at the end, so that a
    * run with few collections still has a peak-live figure. */
   sample(&r);

@@ -157,6 +157,12 @@ int ccgc_bench_ephemerons(const bench_options *options) {
    * tries than a large one to find a run the machine did not disturb. */
   int repeats_small = options->quick ? 2 : 21, repeats_large = options->quick ? 2 : 5;
   double worst_ratio = 0;
+  /* Progress: links built and marked, 6n per chain length n (n and 2n
+   * links of the chain, as many strong ones), drawn between the worlds. */
+  uint64_t total = 0, done = 0;
+  for (size_t i = 0; i < size_count; i++) total += 2 * 6 * (uint64_t)sizes[i];
+  bench_progress p;
+  bench_progress_start(&p, options, "bench ephemerons", "links", total);
   printf("%-7s %9s %11s %11s %7s %11s %10s %12s %10s\n", "chain", "n",
          "mark n ms", "mark 2n ms", "rounds", "2n/n ratio", "strong ms",
          "strong 2n/n", "vs strong");
@@ -164,22 +170,32 @@ int ccgc_bench_ephemerons(const bench_options *options) {
     for (size_t i = 0; i < size_count; i++) {
       size_t n = sizes[i];
       int repeats = n < 100000 ? repeats_small : repeats_large;
-      fprintf(stderr, "bench ephemerons: %s chain, n = %zu and %zu...\n",
-              shape_name((chain_shape)s), n, 2 * n);
+      const char *name = shape_name((chain_shape)s);
       chain_time one, two, strong, strong_two;
-      if (!measure((chain_shape)s, n, repeats, &one) ||
-          !measure((chain_shape)s, 2 * n, repeats, &two) ||
-          !measure(CHAIN_STRONG, n, repeats, &strong) ||
-          !measure(CHAIN_STRONG, 2 * n, repeats, &strong_two)) {
-        fprintf(stderr, "ccgc bench ephemerons: could not build a chain of %zu\n",
-                2 * n);
-        return 1;
+      /* The four worlds: the chain of n and 2n links, the strong ones. */
+      const struct {
+        chain_shape shape;
+        size_t links;
+        chain_time *out;
+      } worlds[] = {{(chain_shape)s, n, &one}, {(chain_shape)s, 2 * n, &two},
+                    {CHAIN_STRONG, n, &strong}, {CHAIN_STRONG, 2 * n, &strong_two}};
+      for (size_t k = 0; k < G_N_ELEMENTS(worlds); k++) {
+        bench_progress_update(&p, done, "%s chain, n = %zu, %s of %zu links", name, n,
+                              shape_name(worlds[k].shape), worlds[k].links);
+        if (!measure(worlds[k].shape, worlds[k].links, repeats, worlds[k].out)) {
+          bench_progress_finish(&p, done, "failed");
+          fprintf(stderr, "ccgc bench ephemerons: could not build a chain of %zu\n",
+                  worlds[k].links);
+          return 1;
+        }
+        done += worlds[k].links;
       }
       double ratio = one.mark_ms > 0 ? two.mark_ms / one.mark_ms : 0;
       double versus = strong.mark_ms > 0 ? one.mark_ms / strong.mark_ms : 0;
       double strong_ratio =
           strong.mark_ms > 0 ? strong_two.mark_ms / strong.mark_ms : 0;
       if (ratio > worst_ratio) worst_ratio = ratio;
+      bench_progress_clear(&p);
       printf("%-7s %9zu %11.2f %11.2f %7zu %11.2f %10.2f %12.2f %10.2f\n",
              shape_name((chain_shape)s), n, one.mark_ms, two.mark_ms, two.rounds,
              ratio, strong.mark_ms, strong_ratio, versus);
@@ -200,6 +216,7 @@ int ccgc_bench_ephemerons(const bench_options *options) {
       }
     }
   }
+  bench_progress_finish(&p, done, NULL);
   printf("worst 2n/n ratio: %.2f (linear: about 2; quadratic: about 4)\n",
          worst_ratio);
   return 0;

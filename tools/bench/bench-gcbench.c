@@ -21,6 +21,7 @@
  * V8 beside them (bench-v8.c): when node is there, GCBench in JavaScript
  * with the same parameters under `node --trace-gc`; its iteration counts
  * and final checks are compared with what the C workload does. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,28 +45,50 @@ static size_t peak_live(const gcbench_shape *s, size_t node_bytes) {
 
 typedef bench_tree_run gcbench_run;
 
+/* The tree nodes one run allocates: the progress meter's unit (every depth
+ * allocates about as many, 4 x TreeSize(stretch), so time goes with them). */
+static uint64_t nodes_per_run(const gcbench_shape *s) {
+  uint64_t nodes = (uint64_t)(tree_size(s->stretch_depth) + tree_size(s->long_lived_depth));
+  for (int d = s->min_depth; d <= s->max_depth; d += 2)
+    nodes += 2 * (uint64_t)(2 * tree_size(s->stretch_depth) / tree_size(d)) *
+             (uint64_t)tree_size(d);
+  return nodes;
+}
+
+/* Trees between two looks at the progress meter: a clock read per 1024
+ * trees is far below the run's timing noise. */
+#define TREES_PER_PROGRESS 1024
+
+/* Progress: the tree nodes allocated, from *nodes (advanced); `what` names
+ * the run in the meter's detail. */
 static gcbench_run run(bench_tree_kind kind, const gcbench_shape *s, size_t heap,
-                       int helpers, bool progress) {
+                       int helpers, bench_progress *p, uint64_t *nodes, const char *what) {
   gcbench_run r = {0};
   double start = ccgc_time_ms();
   bench_trees *t = bench_trees_open(kind, true, heap, helpers);
   bench_trees_build(t, 0, s->stretch_depth, false);
   bench_trees_drop(t, 0);
   bench_trees_build(t, 1, s->long_lived_depth, true); /* long-lived */
+  *nodes += (uint64_t)(tree_size(s->stretch_depth) + tree_size(s->long_lived_depth));
   r.ok = bench_trees_doubles(t, s->array_size);
   for (int d = s->min_depth; d <= s->max_depth; d += 2) {
     long iters = 2 * tree_size(s->stretch_depth) / tree_size(d);
-    if (progress)
-      fprintf(stderr, "bench gcbench: %s, %ld trees of depth %d...\n",
-              bench_tree_kind_name(kind), 2 * iters, d);
+    uint64_t size = (uint64_t)tree_size(d);
     for (long i = 0; i < iters; i++) {
       bench_trees_build(t, 0, d, true);
       bench_trees_drop(t, 0);
+      if (i % TREES_PER_PROGRESS == TREES_PER_PROGRESS - 1)
+        bench_progress_update(p, *nodes + (uint64_t)(i + 1) * size, "%s, depth %d", what, d);
     }
+    *nodes += (uint64_t)iters * size;
     for (long i = 0; i < iters; i++) {
       bench_trees_build(t, 0, d, false);
       bench_trees_drop(t, 0);
+      if (i % TREES_PER_PROGRESS == TREES_PER_PROGRESS - 1)
+        bench_progress_update(p, *nodes + (uint64_t)(i + 1) * size, "%s, depth %d", what, d);
     }
+    *nodes += (uint64_t)iters * size;
+    bench_progress_update(p, *nodes, "%s, depth %d", what, d);
   }
   /* GCBench's check that the long-lived data survived. */
   if (bench_trees_check(t, 1) != tree_size(s->long_lived_depth)) r.ok = false;
@@ -85,13 +108,15 @@ static void expected_output(const gcbench_shape *s, char *text, size_t size) {
            tree_size(s->long_lived_depth));
 }
 
-static void run_v8(const gcbench_shape *s, bench_v8_run *v8) {
-  fprintf(stderr, "bench gcbench: v8 (node)...\n");
+static void run_v8(const gcbench_shape *s, bench_v8_run *v8, bench_progress *p,
+                   uint64_t nodes) {
+  bench_progress_update(p, nodes, "v8 (node)");
   char expected[1024];
   expected_output(s, expected, sizeof expected);
   long args[] = {s->stretch_depth, s->long_lived_depth, s->min_depth, s->max_depth,
                  (long)s->array_size};
   bench_v8_run_workload(BENCH_V8_GCBENCH, args, 5, expected, v8);
+  bench_progress_clear(p);
   bench_v8_print_summary(v8);
 }
 
@@ -115,9 +140,16 @@ int ccgc_bench_gcbench(const bench_options *options) {
     printf("peak live %-6s: %.1f MB (%zu-byte nodes)\n",
            bench_tree_kind_name((bench_tree_kind)k), live[k] / 1048576.0, node);
   }
-  gcbench_run malloc_run = run(BENCH_TREE_MALLOC, &s, 0, 0, !options->quick);
+  /* One meter over the runs here (V8's, in its own process, is not
+   * counted: it shows as the detail while it runs). */
+  bench_progress p;
+  uint64_t nodes = 0;
+  bench_progress_start(&p, options, "bench gcbench", "tree nodes allocated",
+                       nodes_per_run(&s) * (1 + 3 * (uint64_t)multiplier_count));
+  bench_progress_update(&p, 0, "malloc");
+  gcbench_run malloc_run = run(BENCH_TREE_MALLOC, &s, 0, 0, &p, &nodes, "malloc");
   bench_v8_run v8;
-  run_v8(&s, &v8);
+  run_v8(&s, &v8, &p, nodes);
   printf("%-6s %-7s %9s %10s %6s %9s %10s %10s\n", "heap", "backend",
          "limit MB", "time ms", "GCs", "GC ms", "vs malloc", "vs boehm");
   printf("%-6s %-7s %9s %10.1f %6s %9s %10.2f %10s\n", "-", "malloc", "-",
@@ -132,11 +164,13 @@ int ccgc_bench_gcbench(const bench_options *options) {
                                             BENCH_TREE_DOM};
     for (int i = 0; i < 3; i++) {
       bench_tree_kind kind = order[i];
-      fprintf(stderr, "bench gcbench: %s at %.1fx...\n", bench_tree_kind_name(kind), mult);
+      char what[48];
+      snprintf(what, sizeof what, "%s at %.1fx", bench_tree_kind_name(kind), mult);
       runs[i] = run(kind, &s, bench_limit_for(live[kind], mult),
-                    bench_scavenger_threads(options), !options->quick);
+                    bench_scavenger_threads(options), &p, &nodes, what);
       ok = ok && runs[i].ok;
     }
+    bench_progress_clear(&p);
     bench_trees_print_rows(mult, order, runs, &malloc_run);
     char suffix[24] = "";
     if (multiplier_count > 1) snprintf(suffix, sizeof suffix, " at %.1fx", mult);
@@ -163,6 +197,7 @@ int ccgc_bench_gcbench(const bench_options *options) {
       ccgc_json_writer_end_object(json);
     }
   }
+  bench_progress_finish(&p, nodes, NULL);
   printf("checks (long-lived tree and array intact): %s\n", ok ? "ok" : "FAILED");
   return ok ? 0 : 1;
 }

@@ -93,8 +93,11 @@ static void graph_close(ccgc_graph *g) {
   ccgc_collector_free(g->collector);
 }
 
-/* Builds U units; no safepoint runs while raw pointers are held. */
-static bool graph_build(ccgc_graph *g, size_t units) {
+/* Builds U units; no safepoint runs while raw pointers are held.
+ * Progress (p, or NULL): objects built, 3 per unit (the DOM nodes, the
+ * script arrays, the wrappers), every 64K. */
+#define BUILD_PROGRESS_EVERY 65536
+static bool graph_build(ccgc_graph *g, size_t units, bench_progress *p) {
   blinkish_type_info info = {"MarkNode", trace_mark_node, finalize_mark_node,
                              BLINKISH_TYPE_WRAPPABLE};
   blinkish_type_id type = blinkish_register_type(g->dom, &info);
@@ -103,6 +106,7 @@ static bool graph_build(ccgc_graph *g, size_t units) {
     d[i] = blinkish_alloc(g->dom, type, sizeof(mark_node));
     if (!d[i]) return free(d), false;
     d[i]->bridge = g->bridge;
+    if (p && i % BUILD_PROGRESS_EVERY == 0) bench_progress_update(p, i, "DOM nodes");
   }
   for (size_t i = 0; i < units; i++) {
     if (2 * i + 1 < units) blinkish_member_set(g->dom, d[i], &d[i]->a, d[2 * i + 1]);
@@ -115,6 +119,7 @@ static bool graph_build(ccgc_graph *g, size_t units) {
       if (i) v8ish_handle_scope_close(&scope);
       v8ish_handle_scope_open(g->script, &scope);
     }
+    if (p && i % BUILD_PROGRESS_EVERY == 0) bench_progress_update(p, units + i, "script arrays");
     v8ish_local s = v8ish_fixed_array_new(g->script, 2);
     if (v8ish_local_is_empty(s)) return free(d), false;
     v8ish_array_set(g->script, s, 0, bridge_wrap(g->bridge, d[pick(i, SALT_W, units)]));
@@ -125,6 +130,7 @@ static bool graph_build(ccgc_graph *g, size_t units) {
       v8ish_handle_scope_close(&scope);
       v8ish_handle_scope_open(g->script, &scope);
     }
+    if (p && i % BUILD_PROGRESS_EVERY == 0) bench_progress_update(p, 2 * units + i, "wrappers");
     bridge_wrap(g->bridge, d[i]); /* every node has its wrapper */
     v8ish_array_set(g->script, bridge_script_ref_get(g->bridge, d[i]->script), 1,
                     bridge_script_ref_get(g->bridge, d[pick(i, SALT_S, units)]->script));
@@ -257,25 +263,35 @@ int ccgc_bench_mark(const bench_options *options) {
   ccgc_graph g;
   /* A probe world for the object sizes, to size U. */
   graph_open(&g);
-  graph_build(&g, 16);
+  graph_build(&g, 16, NULL);
   size_t unit = g.d_size + g.w_size + g.s_size;
   graph_close(&g);
   size_t units = live / unit;
   if (units < 16) units = 16;
-  fprintf(stderr, "bench mark: building %zu units (%zu MB) in both heaps...\n", units,
-          options->live_mb);
+  bench_progress p;
+  bench_progress_start(&p, options, "bench mark", "objects built", 3 * (uint64_t)units);
   graph_open(&g);
-  if (!graph_build(&g, units)) {
+  if (!graph_build(&g, units, &p)) {
+    bench_progress_finish(&p, 0, "failed");
     fprintf(stderr, "ccgc bench mark: could not build the graph\n");
     return 1;
   }
+  bench_progress_finish(&p, 3 * (uint64_t)units, "%zu units, %zu MB", units, options->live_mb);
   int repeats = options->quick ? 2 : 3;
+  /* The measurements, one step each: the ccgc collections (a warm-up and
+   * the repeats), the plain copy and its traversals, the Boehm graph and
+   * its collections (a warm-up and the repeats). */
+  uint64_t steps = 3 * (uint64_t)repeats + 4, step = 0;
+  bench_progress_start(&p, options, "bench mark", "steps", steps);
   double ccgc_mark = 1e300, ccgc_pause = 1e300;
   size_t ccgc_objects = 0, ccgc_bytes = 0;
+  bench_progress_update(&p, step, "ccgc warm-up collection");
   ccgc_collect(g.collector, CCGC_REASON_TESTING); /* warm-up */
+  step++;
   for (int r = 0; r < repeats; r++) {
-    fprintf(stderr, "bench mark: ccgc collection %d of %d...\n", r + 1, repeats);
+    bench_progress_update(&p, step, "ccgc collection %d of %d", r + 1, repeats);
     ccgc_collect(g.collector, CCGC_REASON_TESTING);
+    step++;
     const ccgc_cycle_stats *st = ccgc_collector_last_cycle(g.collector);
     if (st->mark_ms < ccgc_mark) ccgc_mark = st->mark_ms;
     if (st->total_ms < ccgc_pause) ccgc_pause = st->total_ms;
@@ -289,56 +305,67 @@ int ccgc_bench_mark(const bench_options *options) {
   graph_close(&g);
 
   /* The lower bound. */
-  fprintf(stderr, "bench mark: plain copy and traversal...\n");
+  bench_progress_update(&p, step, "plain copy");
   plain_object **all = malloc((3 * units + 2) * sizeof *all);
   arena a = {NULL, 0, (ccgc_bytes ? ccgc_bytes : live) * 2 + ((size_t)1 << 20)};
   a.base = malloc(a.size);
   plain_graph plain;
   if (!a.base || !all || !plain_build(&plain, units, &sizes, arena_alloc, &a, all)) {
+    bench_progress_finish(&p, step, "failed");
     fprintf(stderr, "ccgc bench mark: could not build the plain copy\n");
     return 1;
   }
+  step++;
   size_t bitmap_words = (a.used >> 4) / 64 + 1;
   uint64_t *bitmap = malloc(bitmap_words * 8);
   plain_object **stack = malloc((plain.objects + 1) * sizeof *stack);
   double plain_ms = 1e300;
   size_t plain_marked = 0;
   for (int r = 0; r < repeats; r++) {
+    bench_progress_update(&p, step, "plain traversal %d of %d", r + 1, repeats);
     memset(bitmap, 0, bitmap_words * 8); /* not timed: a lower bound */
     double start = ccgc_time_ms();
     plain_marked = plain_traverse(&a, plain.root, bitmap, stack);
     double ms = ccgc_time_ms() - start;
     if (ms < plain_ms) plain_ms = ms;
+    step++;
   }
   free(stack);
   free(bitmap);
   free(a.base);
 
   /* Boehm: the same graph, one full collection timed. */
-  fprintf(stderr, "bench mark: Boehm graph and GC_gcollect...\n");
+  bench_progress_update(&p, step, "Boehm graph");
   GC_INIT();
   GC_disable(); /* building is not measured */
   plain_graph boehm;
   if (!plain_build(&boehm, units, &sizes, boehm_alloc, NULL, all)) {
+    bench_progress_finish(&p, step, "failed");
     fprintf(stderr, "ccgc bench mark: Boehm could not build the graph\n");
     return 1;
   }
+  step++;
   boehm_root = boehm.root;
   /* The scratch array is malloc'd, so Boehm never sees it as a root. */
   memset(all, 0, (3 * units + 2) * sizeof *all);
   free(all);
   GC_enable();
   double boehm_ms = 1e300;
+  bench_progress_update(&p, step, "Boehm warm-up collection");
   GC_gcollect(); /* warm-up: the first one also sizes its mark stack */
+  step++;
   for (int r = 0; r < repeats; r++) {
+    bench_progress_update(&p, step, "Boehm collection %d of %d", r + 1, repeats);
     double start = ccgc_time_ms();
     GC_gcollect();
     double ms = ccgc_time_ms() - start;
     if (ms < boehm_ms) boehm_ms = ms;
+    step++;
   }
   size_t boehm_heap = GC_get_heap_size();
   boehm_root = NULL;
   GC_gcollect(); /* let Boehm reuse the memory for later benchmarks */
+  bench_progress_finish(&p, step, NULL);
 
   double mb = ccgc_bytes / 1048576.0;
   printf("mark: %zu units; ccgc marked %zu objects, %.1f MB (plain copy: %zu "

@@ -56,7 +56,8 @@ static bench_node *new_cluster(bench_world *b) {
   return node;
 }
 
-static void build_world(bench_world *b, size_t live_bytes, int threads) {
+/* Progress: MB built (of the live size), after each batch of clusters. */
+static void build_world(bench_world *b, size_t live_bytes, int threads, bench_progress *p) {
   ccgc_collector_options options = {.incremental_step_ms = 1.0,
                                     .marker_threads = threads};
   b->collector = ccgc_collector_new(&options);
@@ -89,6 +90,7 @@ static void build_world(bench_world *b, size_t live_bytes, int threads) {
     v8ish_heap_stats(b->script, &script);
     blinkish_heap_stats(b->dom, &dom);
     used = script.used_bytes + dom.used_bytes;
+    bench_progress_update(p, (used < live_bytes ? used : live_bytes) >> 20, NULL);
   }
 }
 
@@ -145,12 +147,16 @@ static pause_stats summarize(GArray *pauses) {
 }
 
 /* Runs `cycles` collections while the mutator works; records every
- * main-thread pause (full collections, or steps plus final pauses). */
+ * main-thread pause (full collections, or steps plus final pauses).
+ * Progress: cycles done (from cycles_done), drawn between the cycles. */
 static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
-                              double *mutator_ms, GArray **keep) {
+                              double *mutator_ms, GArray **keep, bench_progress *p,
+                              uint64_t cycles_done) {
+  const char *mode = incremental ? "incremental" : "stop-the-world";
   GArray *pauses = g_array_new(FALSE, FALSE, sizeof(double));
   double mutator = 0;
   for (int cycle = 0; cycle < cycles; cycle++) {
+    bench_progress_update(p, cycles_done + (uint64_t)cycle, "%s", mode);
     double start = ccgc_time_ms();
     mutate(b, 2000);
     mutator += ccgc_time_ms() - start;
@@ -190,21 +196,24 @@ int ccgc_bench_pauses(const bench_options *options) {
   size_t live = options->live_mb * 1024 * 1024;
   int cycles = options->quick ? 2 : 3;
   bench_world b;
-  fprintf(stderr, "bench pauses: building %zu MB live across both heaps...\n",
-          options->live_mb);
-  build_world(&b, live, 0);
+  bench_progress p;
+  bench_progress_start(&p, options, "bench pauses", "MB built across both heaps",
+                       options->live_mb);
+  build_world(&b, live, 0, &p);
   ccgc_collect(b.collector, CCGC_REASON_TESTING);
+  bench_progress_finish(&p, options->live_mb, NULL);
   ccgc_heap_stats script, dom;
   v8ish_heap_stats(b.script, &script);
   blinkish_heap_stats(b.dom, &dom);
   printf("live: script %.1f MB (%zu objects), dom %.1f MB (%zu objects)\n",
          script.used_bytes / 1048576.0, script.object_count,
          dom.used_bytes / 1048576.0, dom.object_count);
-  fprintf(stderr, "bench pauses: stop-the-world cycles...\n");
+  /* Stop-the-world cycles, then as many incremental ones. */
+  bench_progress_start(&p, options, "bench pauses", "cycles", 2 * (uint64_t)cycles);
   GArray *stw_pauses, *inc_pauses;
-  pause_stats stw = run_pauses(&b, false, cycles, NULL, &stw_pauses);
-  fprintf(stderr, "bench pauses: incremental cycles...\n");
-  pause_stats inc = run_pauses(&b, true, cycles, NULL, &inc_pauses);
+  pause_stats stw = run_pauses(&b, false, cycles, NULL, &stw_pauses, &p, 0);
+  pause_stats inc = run_pauses(&b, true, cycles, NULL, &inc_pauses, &p, (uint64_t)cycles);
+  bench_progress_finish(&p, 2 * (uint64_t)cycles, NULL);
   printf("%-16s %8s %10s %10s %10s %12s\n", "mode", "pauses", "p50 ms",
          "p99 ms", "max ms", "total ms");
   printf("%-16s %8zu %10.2f %10.2f %10.2f %12.1f\n", "stop-the-world", stw.count,

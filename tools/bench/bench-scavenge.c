@@ -57,6 +57,7 @@ typedef struct scavenge_world {
   v8ish_global pool;  /* SCAVENGE_POOL old objects            */
   v8ish_global table; /* this round's chain heads, or integer */
   uint64_t random;
+  bench_progress *progress; /* the meter, cleared before a message */
 } scavenge_world;
 
 /* One configuration's figures. */
@@ -79,8 +80,8 @@ static uint64_t scavenge_next_random(scavenge_world *w) {
 
 static bool scavenge_failed(scavenge_world *w, const char *what) {
   const ccgc_error *error = ccgc_collector_last_error(w->collector);
-  fprintf(stderr, "ccgc bench scavenge: %s failed: %s\n", what,
-          error && error->code ? error->message : "out of memory");
+  bench_progress_note(w->progress, "ccgc bench scavenge: %s failed: %s\n", what,
+                      error && error->code ? error->message : "out of memory");
   return false;
 }
 
@@ -96,8 +97,8 @@ static v8ish_local scavenge_array(scavenge_world *w, size_t length) {
   return array;
 }
 
-static bool scavenge_open(scavenge_world *w, int helpers) {
-  *w = (scavenge_world){.random = 0x9e3779b97f4a7c15ull};
+static bool scavenge_open(scavenge_world *w, int helpers, bench_progress *progress) {
+  *w = (scavenge_world){.random = 0x9e3779b97f4a7c15ull, .progress = progress};
   ccgc_collector_options options = {.scavenger_threads = helpers};
   w->collector = ccgc_collector_new(&options);
   if (!w->collector) return false;
@@ -140,7 +141,8 @@ static bool scavenge_fill(scavenge_world *w, int rate, size_t *survivors) {
   v8ish_heap_stats(h, &stats);
   size_t capacity = stats.young_capacity_bytes;
   if (!capacity) {
-    fprintf(stderr, "ccgc bench scavenge: the script heap has no young generation\n");
+    bench_progress_note(w->progress,
+                        "ccgc bench scavenge: the script heap has no young generation\n");
     return false;
   }
   v8ish_handle_scope outer;
@@ -230,12 +232,15 @@ static void scavenge_drop_table(scavenge_world *w) {
   v8ish_handle_scope_close(&scope);
 }
 
-/* One configuration: warm-up and `rounds` timed scavenges. */
-static scavenge_result scavenge_run(int helpers, int rate, size_t rounds) {
+/* One configuration: warm-up and `rounds` timed scavenges. Progress: the
+ * rounds done (from *done, advanced), drawn after each round's untimed
+ * scavenge. */
+static scavenge_result scavenge_run(int helpers, int rate, size_t rounds, bench_progress *p,
+                                    uint64_t *done) {
   scavenge_result r = {.helpers = helpers, .rate = rate, .rounds = rounds, .ok = true};
   double *pauses = calloc(rounds, sizeof *pauses);
   scavenge_world w;
-  bool ok = pauses && scavenge_open(&w, helpers);
+  bool ok = pauses && scavenge_open(&w, helpers, p);
   for (size_t round = 0; ok && round < rounds + SCAVENGE_WARMUP; round++) {
     size_t survivors;
     ok = scavenge_fill(&w, rate, &survivors) && scavenge_minor(&w);
@@ -260,29 +265,30 @@ static scavenge_result scavenge_run(int helpers, int rate, size_t rounds) {
       if (i == 0 || i + 1 == rounds) {
         size_t found = scavenge_count(&w);
         if (found != survivors) {
-          fprintf(stderr, "ccgc bench scavenge: %d thread(s), %d%%: %zu of %zu "
-                          "survivors reachable after the scavenge\n",
-                  helpers + 1, rate, found, survivors);
+          bench_progress_note(p, "ccgc bench scavenge: %d thread(s), %d%%: %zu of %zu "
+                                 "survivors reachable after the scavenge\n",
+                              helpers + 1, rate, found, survivors);
           r.ok = false;
         }
       }
     }
     scavenge_drop_table(&w);
     ok = scavenge_minor(&w);
+    bench_progress_update(p, ++*done, "%d thread(s), %d%% surviving", helpers + 1, rate);
   }
   /* Two for the pool, two per round: no other scavenge ran (allocation
    * only requests one; nothing here runs a safepoint). */
   unsigned long expected = 2 + 2 * (unsigned long)(rounds + SCAVENGE_WARMUP);
   if (ok && ccgc_collector_minor_count(w.collector) != expected) {
-    fprintf(stderr, "ccgc bench scavenge: %lu minor collections, expected %lu\n",
-            ccgc_collector_minor_count(w.collector), expected);
+    bench_progress_note(p, "ccgc bench scavenge: %lu minor collections, expected %lu\n",
+                        ccgc_collector_minor_count(w.collector), expected);
     r.ok = false;
   }
   if (!ok) r.ok = false;
   if (helpers > 0 && ok && rounds > 0) {
-    fprintf(stderr, "ccgc bench scavenge: %d%%: every helper took part in %zu "
-                    "of %zu timed scavenges\n",
-            rate, r.joined_rounds, rounds);
+    bench_progress_note(p, "ccgc bench scavenge: %d%%: every helper took part in %zu "
+                           "of %zu timed scavenges\n",
+                        rate, r.joined_rounds, rounds);
     if (r.joined_rounds == 0) r.ok = false; /* never in parallel: no figure */
   }
   if (pauses && ok) {
@@ -358,20 +364,26 @@ int ccgc_bench_scavenge(const bench_options *options) {
          SCAVENGE_WARMUP);
   scavenge_result results[2][SCAVENGE_RATE_COUNT];
   bool ok = true;
+  /* Progress: every round, warm-up included, of the eight configurations. */
+  bench_progress p;
+  uint64_t done = 0;
+  bench_progress_start(&p, options, "bench scavenge", "rounds",
+                       2 * SCAVENGE_RATE_COUNT * (uint64_t)(rounds + SCAVENGE_WARMUP));
   for (int helpers = 0; helpers <= 1; helpers++)
     for (size_t i = 0; i < SCAVENGE_RATE_COUNT; i++) {
-      fprintf(stderr, "bench scavenge: %d thread(s), %d%% surviving...\n", helpers + 1,
-              SCAVENGE_RATES[i]);
+      bench_progress_update(&p, done, "%d thread(s), %d%% surviving", helpers + 1,
+                            SCAVENGE_RATES[i]);
       scavenge_result *r = &results[helpers][i];
-      *r = scavenge_run(helpers, SCAVENGE_RATES[i], rounds);
+      *r = scavenge_run(helpers, SCAVENGE_RATES[i], rounds, &p, &done);
       ok = ok && r->ok;
       double n = (double)r->rounds;
-      fprintf(stderr, "bench scavenge: %d thread(s), %d%%: mean pause %.3f ms = roots "
-                      "%.3f + copy %.3f + weak %.3f ms (+ the rest); %.0f remembered "
-                      "slots\n",
-              helpers + 1, r->rate, r->total_ms / n, r->roots_ms / n, r->copy_ms / n,
-              r->weak_ms / n, r->remembered_slots / n);
+      bench_progress_note(&p, "bench scavenge: %d thread(s), %d%%: mean pause %.3f ms = "
+                              "roots %.3f + copy %.3f + weak %.3f ms (+ the rest); %.0f "
+                              "remembered slots\n",
+                          helpers + 1, r->rate, r->total_ms / n, r->roots_ms / n,
+                          r->copy_ms / n, r->weak_ms / n, r->remembered_slots / n);
     }
+  bench_progress_finish(&p, done, NULL);
   printf("%-7s %9s %8s %8s %8s %8s %11s %11s %11s\n", "threads", "survival", "actual",
          "p50 ms", "p99 ms", "max ms", "survived MB", "promoted MB", "MB/s copied");
   for (int helpers = 0; helpers <= 1; helpers++)

@@ -11,6 +11,7 @@
 #include "blinkish.h"
 #include "ccgc.h"
 #include "json-writer.h"
+#include "progress.h"
 #include "v8ish.h"
 
 typedef struct bench_options {
@@ -24,6 +25,9 @@ typedef struct bench_options {
   const char *plot;         /* SVG file for a distribution (pauses, dom) */
   int scavenger_threads;    /* gcbench, binary-trees: helpers of the
                              * script heap's scavenges (-1: the default, 1) */
+  FILE *progress;           /* where the benchmarks' progress meters go
+                             * (`ccgc bench`: stderr), or NULL: none */
+  progress_style progress_style; /* PROGRESS_AUTO: in place on a terminal */
 } bench_options;
 
 /* bench-pauses.c */
@@ -44,6 +48,49 @@ int ccgc_bench_dom(const bench_options *options);
 int ccgc_bench_concurrent(const bench_options *options);
 /* bench-scavenge.c */
 int ccgc_bench_scavenge(const bench_options *options);
+
+/* --- bench-progress.c: progress of a long benchmark ----------------------------
+ * Every benchmark that runs longer than a few seconds at full size shows its
+ * progress on options->progress (stderr; never stdout, which carries the
+ * tables) through the progress meter of tools/cli/progress.h: a meter per
+ * phase, counting a unit of work that takes about the same time each
+ * (cycles, MB built, tree nodes, rounds, links), so that the estimate of the
+ * time left means something. On a terminal it is one line redrawn in place,
+ * elsewhere a line per tenth of the phase.
+ *
+ *   bench_progress p;
+ *   bench_progress_start(&p, options, "bench pauses", "cycles", total);
+ *   ... between measured sections (or every N iterations, a cheap check):
+ *   bench_progress_update(&p, done, "incremental");
+ *   bench_progress_clear(&p); printf(...);   before any stdout line
+ *   bench_progress_note(&p, "...\n");        any other stderr line
+ *   bench_progress_finish(&p, done, NULL);   also before an early return
+ *
+ * The in-place line is never left pending when something else writes: a
+ * table line (clear first), a message (note), or the next meter or the
+ * `--quick` loop's line (finish ends it with a newline). Updates never sit
+ * inside a timed section: the meter's clock read and drawing are not part
+ * of any figure. */
+typedef struct bench_progress {
+  progress_meter meter;
+  bool on;     /* options->progress was set */
+  FILE *notes; /* the meter's stream, else stderr */
+} bench_progress;
+
+void bench_progress_start(bench_progress *p, const bench_options *options, const char *label,
+                          const char *unit, uint64_t total);
+/* Draws when due (in place: every PROGRESS_REDRAW_MS; lines: each tenth);
+ * detail (a printf format, formatted only when drawn) or NULL. */
+void bench_progress_update(bench_progress *p, uint64_t done, const char *detail, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Erases the in-place line: call before writing to stdout. */
+void bench_progress_clear(bench_progress *p);
+/* A line of its own on stderr (the meter's stream), above the meter;
+ * written also when the meter is off. */
+void bench_progress_note(bench_progress *p, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+void bench_progress_finish(bench_progress *p, uint64_t done, const char *detail, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* --- bench-report.c: the --json document ----------------------------------------
  * One JSON document per run (README.md, "The JSON document"): the format,

@@ -104,7 +104,7 @@ static int finish_json(bench_options *options, atomic_file *file, const bench_ru
 }
 
 int ccgc_cmd_bench(int argc, char **argv) {
-  bench_options options = {.live_mb = 0, .scavenger_threads = -1};
+  bench_options options = {.live_mb = 0, .scavenger_threads = -1, .progress = stderr};
   const char *json_path = NULL;
   const cli_option table[] = {
       CLI_OPT_FLAG("quick", &options.quick,
@@ -170,8 +170,10 @@ int ccgc_cmd_bench(int argc, char **argv) {
     result = chosen->run(&options);
     runs[run_count++] = (bench_run){chosen->name, result, (ccgc_time_ms() - start) / 1000};
   } else {
-    /* A line per benchmark, with the time elapsed and left (progress.h): the
-     * benchmarks print lines of their own, so never one line in place. */
+    /* A line per benchmark, with the time elapsed and left (progress.h),
+     * never in place: the benchmarks draw meters of their own (bench.h),
+     * each ended with a newline before the benchmark returns, so this line
+     * always starts a line of its own. */
     progress_meter meter;
     progress_start(&meter, stderr, PROGRESS_LINES, "ccgc bench --quick", "benchmarks",
                    BENCHMARK_COUNT, progress_now_ms());

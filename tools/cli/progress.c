@@ -100,6 +100,15 @@ void progress_draw(progress_meter *meter, uint64_t done, const char *detail, dou
   meter->pending = true;
 }
 
+void progress_clear(progress_meter *meter) {
+  if (!meter->in_place || !meter->pending) return;
+  fprintf(meter->out, "\r%*s\r", (int)meter->drawn_width, "");
+  fflush(meter->out);
+  meter->drawn_width = 0;
+  meter->drawn_ms = -1;
+  meter->pending = false;
+}
+
 void progress_finish(progress_meter *meter, uint64_t done, const char *detail, double now_ms) {
   if (meter->in_place) {
     progress_draw(meter, done, detail, now_ms);

@@ -11,7 +11,9 @@
  *
  * The legal order: progress_start; then, as the work advances, progress_due
  * (cheap: no formatting) and, when it says so, progress_draw; progress_finish
- * once at the end (also after a failure: it ends the in-place line). Time is
+ * once at the end (also after a failure: it ends the in-place line). Before
+ * any other line goes to the same screen (a table on stdout, a message on
+ * stderr), progress_clear erases the in-place line. Time is
  * passed in (progress_now_ms), so that the meter and the pure functions
  * below are tested without a clock. */
 #ifndef CCGC_TOOLS_PROGRESS_H
@@ -54,6 +56,10 @@ void progress_start(progress_meter *meter, FILE *out, progress_style style, cons
 bool progress_due(const progress_meter *meter, uint64_t done, double now_ms);
 /* Draws the line (detail: extra words after "; ", or NULL). */
 void progress_draw(progress_meter *meter, uint64_t done, const char *detail, double now_ms);
+/* In place: erases the line drawn (blanks over it, back to column 0) so
+ * that another line can be written where it was; the next progress_due is
+ * true, so the meter comes back below that line. Lines: nothing to do. */
+void progress_clear(progress_meter *meter);
 /* The last line: in place, redrawn and ended with a newline; lines, the
  * last state unless the line for it was printed. */
 void progress_finish(progress_meter *meter, uint64_t done, const char *detail, double now_ms);
