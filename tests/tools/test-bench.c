@@ -71,8 +71,36 @@ static int check_progress_lines(const char *err, const char *label, const char *
   return estimates;
 }
 
-/* The tables on stdout, the progress on stderr: stdout is exactly the six
- * lines of the table (nothing of the meters); stderr, not a terminal here,
+/* A row of MMU at 1, 10 and 100 ms for a run of run_ms whose longest
+ * pause is max_ms and whose pauses add up to total_ms (as printed): each
+ * in [0, 1]; non-decreasing in the window where the larger window fits in
+ * the run (MMU(10 w) >= MMU(w) then: a window of 10 w is ten of w;
+ * bench-mmu.h); 0 at 1 ms when a pause is longer than 1 ms; the whole
+ * run's utilization at 100 ms when the run is shorter. total_ms < 0: not
+ * known. */
+static void check_mmu_row(const char *what, double run_ms, const double mmu[3], double max_ms,
+                          double total_ms) {
+  const double windows[3] = {1, 10, 100};
+  for (int i = 0; i < 3; i++)
+    ck_assert_msg(mmu[i] >= 0 && mmu[i] <= 1, "%s: MMU %g ms = %g", what, windows[i], mmu[i]);
+  for (int i = 1; i < 3; i++)
+    if (run_ms >= windows[i] + 0.05)
+      ck_assert_msg(mmu[i] >= mmu[i - 1], "%s: MMU %g ms = %g < MMU %g ms = %g (run %g ms)",
+                    what, windows[i], mmu[i], windows[i - 1], mmu[i - 1], run_ms);
+  if (max_ms >= 1.01) ck_assert_msg(mmu[0] == 0, "%s: a pause of %g ms, MMU 1 ms = %g", what,
+                                    max_ms, mmu[0]);
+  if (total_ms >= 0) {
+    ck_assert_msg(run_ms + 0.1 >= total_ms, "%s: pauses of %g ms in a run of %g ms", what,
+                  total_ms, run_ms);
+    if (run_ms < 99.9)
+      ck_assert_msg(fabs(mmu[2] - (1 - total_ms / run_ms)) < 0.005,
+                    "%s: MMU 100 ms = %g, the run's utilization %g", what, mmu[2],
+                    1 - total_ms / run_ms);
+  }
+}
+
+/* The tables on stdout, the progress on stderr: stdout is exactly the
+ * lines of the tables (nothing of the meters); stderr, not a terminal here,
  * has a line per tenth of each phase (building, then the cycles), with the
  * time elapsed and an estimate of the time left. */
 START_TEST(pauses_prints_both_modes_and_ratios) {
@@ -86,12 +114,25 @@ START_TEST(pauses_prints_both_modes_and_ratios) {
       "^incremental +\\d+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
       "^ratio max pause stop-the-world / incremental: [0-9.]+$",
       "^ratio p99 pause stop-the-world / incremental: [0-9.]+$",
+      "^mode +run ms +MMU 1 ms +MMU 10 ms +MMU 100 ms$",
+      "^stop-the-world +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
+      "^incremental +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
   };
   gchar **lines = g_strsplit(result.out, "\n", -1);
   ck_assert_uint_eq(g_strv_length(lines), G_N_ELEMENTS(form) + 1); /* + "" after the last */
   for (size_t i = 0; i < G_N_ELEMENTS(form); i++)
     ck_assert_msg(g_regex_match_simple(form[i], lines[i], 0, 0), "stdout line %zu: '%s'", i,
                   lines[i]);
+  /* The MMU of each mode against its pauses (rows 2 and 3, then 7 and 8). */
+  for (int m = 0; m < 2; m++) {
+    size_t count;
+    double p50, p99, max, total, run, mmu[3];
+    ck_assert_int_eq(sscanf(lines[2 + m] + 16, "%zu %lf %lf %lf %lf", &count, &p50, &p99, &max,
+                            &total), 5);
+    ck_assert_int_eq(sscanf(lines[7 + m] + 16, "%lf %lf %lf %lf", &run, &mmu[0], &mmu[1],
+                            &mmu[2]), 4);
+    check_mmu_row(lines[7 + m], run, mmu, max, total);
+  }
   g_strfreev(lines);
 
   ck_assert_msg(!strchr(result.err, '\r'), "in place on a pipe:\n%s", result.err);
@@ -183,6 +224,38 @@ static const char *nonempty_string(JsonObject *object, const char *name) {
   return value;
 }
 
+/* The MMU members of a result of `bench pauses` (one per mode) or `bench
+ * dom`, checked as the table's rows are; other results have none. */
+static void check_json_mmu_of(const char *what, JsonObject *o, double run_ms, double max_ms,
+                              double total_ms) {
+  static const char *const keys[] = {"mmu_1ms", "mmu_10ms", "mmu_100ms"};
+  double mmu[3];
+  for (int k = 0; k < 3; k++) {
+    ck_assert_msg(json_object_has_member(o, keys[k]), "%s: no %s", what, keys[k]);
+    mmu[k] = json_object_get_double_member(o, keys[k]);
+  }
+  check_mmu_row(what, run_ms, mmu, max_ms, total_ms);
+}
+
+static void check_json_mmu(JsonObject *result) {
+  const char *bench = json_object_get_string_member(result, "bench");
+  if (!strcmp(bench, "pauses")) {
+    static const char *const modes[] = {"stw", "incremental"};
+    for (int m = 0; m < 2; m++) {
+      JsonObject *mode = json_object_get_object_member(result, modes[m]);
+      ck_assert(mode);
+      check_json_mmu_of(modes[m], mode, json_object_get_double_member(mode, "run_ms"),
+                        json_object_get_double_member(mode, "max"), -1);
+    }
+  } else if (!strcmp(bench, "dom")) {
+    check_json_mmu_of("dom", result, json_object_get_double_member(result, "total_ms"),
+                      json_object_get_double_member(result, "max_ms"),
+                      json_object_get_double_member(result, "gc_ms"));
+  } else {
+    ck_assert_msg(!json_object_has_member(result, "mmu_10ms"), "%s has an MMU", bench);
+  }
+}
+
 /* The --json file is ONE document (the whole file parses) with the machine,
  * the commit, the configuration, the results and a record per benchmark run;
  * `benchmark` is the name given (NULL: every one, --quick). Returns the set
@@ -254,6 +327,7 @@ static GHashTable *check_json_document(const char *path, const char *benchmark) 
     JsonObject *result = json_array_get_object_element(results, i);
     ck_assert_msg(result, "result %u is not an object", i);
     g_hash_table_add(names, g_strdup(nonempty_string(result, "bench")));
+    check_json_mmu(result);
   }
   JsonArray *runs = json_object_get_array_member(root, "benchmarks");
   ck_assert_uint_gt(json_array_get_length(runs), 0);
@@ -492,10 +566,55 @@ static int inked(const char *text) {
   return count;
 }
 
+/* An SVG plot parses as XML (GMarkup), has the plot's size, `curves`
+ * curves and at least `minimum` glyphs. */
+static void check_svg_plot(const char *path, int curves, int minimum) {
+  gchar *text = NULL;
+  gsize size = 0;
+  ck_assert_msg(g_file_get_contents(path, &text, &size, NULL), "no %s", path);
+  svg_census census = {0};
+  GMarkupParser parser = {.start_element = svg_start};
+  GMarkupParseContext *context = g_markup_parse_context_new(&parser, 0, &census, NULL);
+  GError *error = NULL;
+  ck_assert_msg(g_markup_parse_context_parse(context, text, (gssize)size, &error) &&
+                    g_markup_parse_context_end_parse(context, &error),
+                "%s is not XML: %s", path, error ? error->message : "");
+  g_markup_parse_context_free(context);
+  ck_assert_str_eq(census.root, "svg");
+  char *expected_width = g_strdup_printf("%dpt", BENCH_PLOT_WIDTH);
+  char *expected_height = g_strdup_printf("%dpt", BENCH_PLOT_HEIGHT);
+  ck_assert_str_eq(census.width, expected_width);
+  ck_assert_str_eq(census.height, expected_height);
+  ck_assert_msg(census.curves == curves, "%s: %d curves, want %d", path, census.curves, curves);
+  ck_assert_msg(census.glyph_uses >= minimum, "%s: %d glyphs, fewer than the %d characters "
+                "of the labels", path, census.glyph_uses, minimum);
+  g_free(text);
+  g_free(expected_width);
+  g_free(expected_height);
+  g_free(census.root);
+  g_free(census.width);
+  g_free(census.height);
+}
+
+/* A PNG plot: its signature and its IHDR's width and height (big-endian). */
+static void check_png_plot(const char *path) {
+  gchar *text = NULL;
+  gsize size = 0;
+  ck_assert_msg(g_file_get_contents(path, &text, &size, NULL), "no %s", path);
+  ck_assert_uint_gt(size, 24);
+  ck_assert(memcmp(text, "\x89PNG\r\n\x1a\n", 8) == 0);
+  const unsigned char *header = (const unsigned char *)text + 16;
+  ck_assert_int_eq(header[0] << 24 | header[1] << 16 | header[2] << 8 | header[3],
+                   BENCH_PLOT_WIDTH);
+  ck_assert_int_eq(header[4] << 24 | header[5] << 16 | header[6] << 8 | header[7],
+                   BENCH_PLOT_HEIGHT);
+  g_free(text);
+}
+
 /* The SVG of `bench pauses --plot` parses as XML (GMarkup), has the plot's
  * size, a curve per series and at least as many glyphs as the title, both
  * axis labels and the legend have characters; --plot FILE.png gives a PNG
- * of the same size. */
+ * of the same size; beside each, FILE-mmu.svg / FILE-mmu.png, the MMU plot. */
 START_TEST(pauses_writes_svg_and_png_plots) {
   char *dir = make_temp_dir();
   char *svg = g_build_filename(dir, "pauses.svg", NULL);
@@ -509,49 +628,85 @@ START_TEST(pauses_writes_svg_and_png_plots) {
     command_result_free(&result);
     g_free(args);
   }
-  gchar *text = NULL;
-  gsize size = 0;
-  ck_assert(g_file_get_contents(svg, &text, &size, NULL));
-  svg_census census = {0};
-  GMarkupParser parser = {.start_element = svg_start};
-  GMarkupParseContext *context = g_markup_parse_context_new(&parser, 0, &census, NULL);
-  GError *error = NULL;
-  ck_assert_msg(g_markup_parse_context_parse(context, text, (gssize)size, &error) &&
-                    g_markup_parse_context_end_parse(context, &error),
-                "the SVG is not XML: %s", error ? error->message : "");
-  g_markup_parse_context_free(context);
-  ck_assert_str_eq(census.root, "svg");
-  char *expected_width = g_strdup_printf("%dpt", BENCH_PLOT_WIDTH);
-  char *expected_height = g_strdup_printf("%dpt", BENCH_PLOT_HEIGHT);
-  ck_assert_str_eq(census.width, expected_width);
-  ck_assert_str_eq(census.height, expected_height);
-  ck_assert_int_eq(census.curves, 2); /* stop-the-world, incremental */
   int minimum = inked("bench pauses: main-thread pauses") + inked(BENCH_PLOT_X_LABEL) +
                 inked(BENCH_PLOT_Y_LABEL) + inked("stop-the-world: 1 pauses, max 0.00 ms") +
                 inked("incremental: 1 pauses, max 0.00 ms");
-  ck_assert_msg(census.glyph_uses >= minimum, "%d glyphs, fewer than the %d characters of "
-                "the labels", census.glyph_uses, minimum);
-  g_free(text);
-  /* The PNG: its signature and its IHDR's width and height (big-endian). */
-  ck_assert(g_file_get_contents(png, &text, &size, NULL));
-  ck_assert_uint_gt(size, 24);
-  ck_assert(memcmp(text, "\x89PNG\r\n\x1a\n", 8) == 0);
-  const unsigned char *header = (const unsigned char *)text + 16;
-  ck_assert_int_eq(header[0] << 24 | header[1] << 16 | header[2] << 8 | header[3],
-                   BENCH_PLOT_WIDTH);
-  ck_assert_int_eq(header[4] << 24 | header[5] << 16 | header[6] << 8 | header[7],
-                   BENCH_PLOT_HEIGHT);
-  g_free(text);
-  g_free(expected_width);
-  g_free(expected_height);
-  g_free(census.root);
-  g_free(census.width);
-  g_free(census.height);
+  check_svg_plot(svg, 2, minimum); /* stop-the-world, incremental */
+  check_png_plot(png);
+  /* Beside each, the MMU plot: a curve per mode, its title, axis labels and
+   * legend. */
+  char *mmu_svg = g_build_filename(dir, "pauses-mmu.svg", NULL);
+  char *mmu_png = g_build_filename(dir, "pauses-mmu.png", NULL);
+  minimum = inked("bench pauses: minimum mutator utilization") +
+            inked(BENCH_PLOT_MMU_X_LABEL) + inked(BENCH_PLOT_MMU_Y_LABEL) +
+            inked("stop-the-world: MMU 1 / 10 / 100 ms 0.00 / 0.00 / 0.00, run 1 ms") +
+            inked("incremental: MMU 1 / 10 / 100 ms 0.00 / 0.00 / 0.00, run 1 ms");
+  check_svg_plot(mmu_svg, 2, minimum);
+  check_png_plot(mmu_png);
   remove(svg);
   remove(png);
+  remove(mmu_svg);
+  remove(mmu_png);
   remove(dir);
   g_free(svg);
   g_free(png);
+  g_free(mmu_svg);
+  g_free(mmu_png);
+  free(dir);
+}
+END_TEST
+
+/* `bench dom`: the MMU table after the ratios, its values against the
+ * pauses of the run, the same in the JSON result, and the MMU plot beside
+ * the pause CDF. */
+START_TEST(dom_prints_and_plots_mmu) {
+  char *dir = make_temp_dir();
+  char *json = g_build_filename(dir, "dom.json", NULL);
+  char *svg = g_build_filename(dir, "dom.svg", NULL);
+  char *mmu_svg = g_build_filename(dir, "dom-mmu.svg", NULL);
+  char *args = g_strdup_printf("bench dom --quick --json %s --plot %s", json, svg);
+  command_result result = run_ccgc(args);
+  ck_assert_msg(result.exit_code == 0, "exit %d\n%s%s", result.exit_code, result.out,
+                result.err);
+  static const char *const form[] = {
+      "^dom: \\d+ sections of \\d+ items \\(\\d+ elements\\), \\d+ churn rounds; "
+      "\\d+ elements at the end$",
+      "^total ms +GC ms +GC % +pauses +p50 ms +p99 ms +max ms +peak MB +live MB$",
+      "^[0-9.]+( +[0-9.]+){8}$",
+      "^ratio GC time / total time: [0-9.]+$",
+      "^ratio peak committed / peak live: [0-9.]+$",
+      "^run ms +MMU 1 ms +MMU 10 ms +MMU 100 ms$",
+      "^[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
+  };
+  gchar **lines = g_strsplit(result.out, "\n", -1);
+  ck_assert_uint_ge(g_strv_length(lines), G_N_ELEMENTS(form));
+  for (size_t i = 0; i < G_N_ELEMENTS(form); i++)
+    ck_assert_msg(g_regex_match_simple(form[i], lines[i], 0, 0), "stdout line %zu: '%s'", i,
+                  lines[i]);
+  double total, gc, share, p50, p99, max, run, mmu[3];
+  size_t pauses;
+  ck_assert_int_eq(sscanf(lines[2], "%lf %lf %lf %zu %lf %lf %lf", &total, &gc, &share, &pauses,
+                          &p50, &p99, &max), 7);
+  ck_assert_int_eq(sscanf(lines[6], "%lf %lf %lf %lf", &run, &mmu[0], &mmu[1], &mmu[2]), 4);
+  ck_assert_double_eq_tol(run, total, 0.11); /* the run is the timed work */
+  check_mmu_row("dom", run, mmu, max, gc);
+  g_strfreev(lines);
+  ck_assert(strstr(result.out, "plot: "));
+  ck_assert_msg(strstr(result.out, mmu_svg), "no MMU plot in\n%s", result.out);
+  check_svg_plot(mmu_svg, 1, inked("bench dom: minimum mutator utilization"));
+  /* The JSON result. */
+  JsonParser *parser = json_parser_new();
+  ck_assert(json_parser_load_from_file(parser, json, NULL));
+  JsonArray *results =
+      json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)), "results");
+  ck_assert_uint_eq(json_array_get_length(results), 1);
+  JsonObject *dom = json_array_get_object_element(results, 0);
+  check_json_mmu(dom);
+  ck_assert_double_eq_tol(json_object_get_double_member(dom, "mmu_100ms"), mmu[2], 0.0006);
+  g_object_unref(parser);
+  command_result_free(&result);
+  remove(json), remove(svg), remove(mmu_svg), remove(dir);
+  g_free(json), g_free(svg), g_free(mmu_svg), g_free(args);
   free(dir);
 }
 END_TEST
@@ -615,6 +770,44 @@ START_TEST(plot_layout_keeps_the_legend_off_the_data) {
 }
 END_TEST
 
+/* The MMU plot: its x axis runs from 0.1 ms to the longest run, the data
+ * lies inside the plot area and off the legend, for one to three runs and
+ * for none; where `--plot FILE` puts it. */
+START_TEST(mmu_plot_layout_and_path) {
+  static const bench_pause some[] = {{1, 0.5}, {10, 3}, {40, 0.2}};
+  static const bench_pause late[] = {{2000, 50}};
+  const struct {
+    bench_mmu_series series[3];
+    size_t count;
+    double longest;
+  } cases[] = {
+      {{{"stop-the-world", some, 3, 50}}, 1, 50},
+      {{{"stop-the-world", some, 3, 50}, {"incremental", late, 1, 4000}}, 2, 4000},
+      {{{"a", NULL, 0, 20}, {"b", some, 3, 45}, {"c", late, 1, 2100}}, 3, 2100},
+      {{{"empty", NULL, 0, 0}}, 1, 1}, /* no run: one decade from 0.1 ms */
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    bench_plot_layout l;
+    bench_plot_mmu_layout_of("title", cases[i].series, cases[i].count, &l);
+    ck_assert_double_eq_tol(l.log_lo, -1, 1e-9);
+    ck_assert_double_eq_tol(l.log_hi, log10(cases[i].longest), 1e-9);
+    ck_assert_msg(inside(l.data, l.plot), "case %zu: data outside the plot area", i);
+    ck_assert_msg(!bench_rects_overlap(l.legend, l.plot), "case %zu: legend on the plot", i);
+    ck_assert_msg(l.legend.height > 0 && l.legend.width > 0, "case %zu: no legend", i);
+    ck_assert(!bench_rects_overlap(l.x_label, l.plot) && !bench_rects_overlap(l.y_label, l.plot));
+  }
+  char *path = bench_plot_mmu_path("out/pauses.svg");
+  ck_assert_str_eq(path, "out/pauses-mmu.svg");
+  g_free(path);
+  path = bench_plot_mmu_path("p.PNG");
+  ck_assert_str_eq(path, "p-mmu.PNG");
+  g_free(path);
+  path = bench_plot_mmu_path("dir.v2/plot");
+  ck_assert_str_eq(path, "dir.v2/plot-mmu.svg");
+  g_free(path);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("bench");
   TCase *tc = tcase_create("core");
@@ -623,6 +816,8 @@ int main(void) {
   tcase_add_test(tc, barrier_prints_a_throughput_ratio);
   tcase_add_test(tc, binary_trees_n10_matches_the_published_output);
   tcase_add_test(tc, pauses_writes_svg_and_png_plots);
+  tcase_add_test(tc, dom_prints_and_plots_mmu);
+  tcase_add_test(tc, mmu_plot_layout_and_path);
   tcase_add_test(tc, plot_layout_keeps_the_legend_off_the_data);
   tcase_add_test(tc, json_file_is_replaced_and_write_errors_fail);
   tcase_add_test(tc, scavenge_prints_every_rate_and_thread_count);

@@ -19,7 +19,9 @@
  * full), at the host's safepoint after every step: full collections and
  * minor ones are pauses alike. Reported: total time, the share spent in collections, the peak
  * committed memory of both heaps against the peak live size (the largest
- * used size right after a collection), and the pause distribution. */
+ * used size right after a collection), the pause distribution, and the
+ * minimum mutator utilization of the run at 1, 10 and 100 ms windows
+ * (bench-mmu.h; --plot FILE.svg also draws it in FILE-mmu.svg). */
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +32,21 @@
 typedef struct dom_run {
   ccgc_host_world *world;
   GArray *pauses;       /* ms, full and minor collections */
+  GArray *timeline;     /* bench_pause of each, from run_start */
+  double run_start;
   size_t minor_count;
   size_t peak_committed, peak_live;
   GRand *rand;
   GPtrArray *sections;  /* attached section divs */
   v8ish_global wrappers;
 } dom_run;
+
+/* A pause that ended just now and lasted pause ms. */
+static void record_pause(dom_run *r, double pause) {
+  g_array_append_val(r->pauses, pause);
+  bench_pause at = {ccgc_time_ms() - pause - r->run_start, pause};
+  g_array_append_val(r->timeline, at);
+}
 
 static void sample(dom_run *r) {
   ccgc_heap_stats script, dom;
@@ -50,8 +61,7 @@ static void safepoint(dom_run *r) {
   if (!ccgc_collector_gc_requested(r->world->collector)) {
     /* A minor collection, if the nursery asked for one. */
     if (ccgc_collector_safepoint(r->world->collector)) {
-      double pause = ccgc_collector_last_minor(r->world->collector)->total_ms;
-      g_array_append_val(r->pauses, pause);
+      record_pause(r, ccgc_collector_last_minor(r->world->collector)->total_ms);
       r->minor_count++;
     }
     return;
@@ -59,8 +69,7 @@ static void safepoint(dom_run *r) {
   sample(r);
   double start = ccgc_time_ms();
   ccgc_collector_safepoint(r->world->collector);
-  double pause = ccgc_time_ms() - start;
-  g_array_append_val(r->pauses, pause);
+  record_pause(r, ccgc_time_ms() - start);
   const ccgc_cycle_stats *st = ccgc_collector_last_cycle(r->world->collector);
   size_t live = 0;
   for (int i = 0; i < st->heap_count; i++) live += st->heaps[i].after.used_bytes;
@@ -163,6 +172,8 @@ int ccgc_bench_dom(const bench_options *options) {
   size_t rounds = options->quick ? 3000 : 30000;
   dom_run r = {0};
   double start = ccgc_time_ms();
+  r.run_start = start;
+  r.timeline = g_array_new(FALSE, FALSE, sizeof(bench_pause));
   r.world = ccgc_host_world_new(BRIDGE_MODE_UNIFIED, NULL);
   r.pauses = g_array_new(FALSE, FALSE, sizeof(double));
   r.rand = g_rand_new_with_seed(7);
@@ -228,9 +239,16 @@ int ccgc_bench_dom(const bench_options *options) {
   printf("%-10.1f %8.1f %8.1f %8zu %8.2f %10.2f %10.2f %8.1f %8.1f\n", work_ms, gc_ms,
          100 * gc_ms / work_ms, count, p50, p99, max, r.peak_committed / 1048576.0,
          r.peak_live / 1048576.0);
+  /* Minimum mutator utilization of the run, [0, total ms] (bench-mmu.h). */
+  const double windows[BENCH_MMU_WINDOWS] = BENCH_MMU_WINDOWS_MS;
+  double mmu[BENCH_MMU_WINDOWS];
+  bench_mmu_curve((const bench_pause *)r.timeline->data, r.timeline->len, work_ms, windows,
+                  BENCH_MMU_WINDOWS, mmu);
   printf("ratio GC time / total time: %.3f\n", gc_ms / work_ms);
   printf("ratio peak committed / peak live: %.2f\n",
          r.peak_live ? (double)r.peak_committed / (double)r.peak_live : 0);
+  printf("%-10s %10s %10s %10s\n", "run ms", "MMU 1 ms", "MMU 10 ms", "MMU 100 ms");
+  printf("%-10.1f %10.3f %10.3f %10.3f\n", work_ms, mmu[0], mmu[1], mmu[2]);
   if (options->json) {
     ccgc_json_writer *json = options->json;
     ccgc_json_writer_begin_object(json);
@@ -247,16 +265,24 @@ int ccgc_bench_dom(const bench_options *options) {
     ccgc_json_writer_member_fixed(json, "peak_committed_mb", r.peak_committed / 1048576.0, 3);
     ccgc_json_writer_member_fixed(json, "peak_live_mb", r.peak_live / 1048576.0, 3);
     ccgc_json_writer_member_uint(json, "minor_pauses", r.minor_count);
+    bench_write_mmu(json, mmu);
     ccgc_json_writer_end_object(json);
   }
   if (options->plot) {
     bench_series series = {"dom workload collections", v, count};
     if (bench_plot_cdf(options->plot, "bench dom: collection pauses", &series, 1))
       printf("plot: %s\n", options->plot);
+    bench_mmu_series mmu_series = {"dom workload", (const bench_pause *)r.timeline->data,
+                                   r.timeline->len, work_ms};
+    char *mmu_path = bench_plot_mmu_path(options->plot);
+    if (bench_plot_mmu(mmu_path, "bench dom: minimum mutator utilization", &mmu_series, 1))
+      printf("plot: %s\n", mmu_path);
+    g_free(mmu_path);
   }
   v8ish_global_free(w->script, r.wrappers);
   g_ptr_array_free(r.sections, TRUE);
   g_array_free(r.pauses, TRUE);
+  g_array_free(r.timeline, TRUE);
   g_rand_free(r.rand);
   ccgc_host_world_free(w);
   return final_elements == elements ? 0 : 1;

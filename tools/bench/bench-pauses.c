@@ -1,8 +1,11 @@
 /* bench-pauses.c - `ccgc bench pauses`: main-thread pauses of
  * stop-the-world versus incremental cycles, side by side, on a live graph
  * across both heaps (--live-mb, default 1024) that a mutator keeps changing:
- * p50, p99, max and total per mode, the ratios of max and p99, and with
- * --plot FILE.svg the two pause distributions as a CDF (bench-plot.c). */
+ * p50, p99, max and total per mode, the ratios of max and p99, the
+ * minimum mutator utilization of each mode's run at 1, 10 and 100 ms
+ * windows (bench-mmu.h), and with --plot FILE.svg the two pause
+ * distributions as a CDF and, in FILE-mmu.svg, MMU against the window size
+ * (bench-plot.c). */
 #include <glib.h>
 #include <math.h>
 #include <stdio.h>
@@ -146,14 +149,32 @@ static pause_stats summarize(GArray *pauses) {
   return stats;
 }
 
+/* A mode's run on the clock: it starts before the first mutator tick and
+ * ends after the last pause; every pause, timed around the call that makes
+ * it, with its start from the run's start (for the MMU). */
+typedef struct pause_timeline {
+  double run_start, run_ms;
+  GArray *pauses; /* bench_pause, in order */
+  double mmu[BENCH_MMU_WINDOWS];
+} pause_timeline;
+
+static void record_pause(GArray *pauses, pause_timeline *timeline, double start, double pause) {
+  g_array_append_val(pauses, pause);
+  bench_pause at = {start - timeline->run_start, pause};
+  g_array_append_val(timeline->pauses, at);
+}
+
 /* Runs `cycles` collections while the mutator works; records every
- * main-thread pause (full collections, or steps plus final pauses).
+ * main-thread pause (full collections, or steps plus final pauses) and, in
+ * timeline, when each started and how long the run took.
  * Progress: cycles done (from cycles_done), drawn between the cycles. */
 static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
-                              double *mutator_ms, GArray **keep, bench_progress *p,
-                              uint64_t cycles_done) {
+                              double *mutator_ms, GArray **keep, pause_timeline *timeline,
+                              bench_progress *p, uint64_t cycles_done) {
   const char *mode = incremental ? "incremental" : "stop-the-world";
   GArray *pauses = g_array_new(FALSE, FALSE, sizeof(double));
+  timeline->pauses = g_array_new(FALSE, FALSE, sizeof(bench_pause));
+  timeline->run_start = ccgc_time_ms();
   double mutator = 0;
   for (int cycle = 0; cycle < cycles; cycle++) {
     bench_progress_update(p, cycles_done + (uint64_t)cycle, "%s", mode);
@@ -164,7 +185,7 @@ static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
       double t = ccgc_time_ms();
       ccgc_collect(b->collector, CCGC_REASON_TESTING);
       double pause = ccgc_time_ms() - t;
-      g_array_append_val(pauses, pause);
+      record_pause(pauses, timeline, t, pause);
       continue;
     }
     ccgc_incremental_start(b->collector, CCGC_REASON_TESTING);
@@ -172,7 +193,7 @@ static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
       double t = ccgc_time_ms();
       bool done = ccgc_incremental_step(b->collector, 1.0);
       double pause = ccgc_time_ms() - t;
-      g_array_append_val(pauses, pause);
+      record_pause(pauses, timeline, t, pause);
       double m = ccgc_time_ms();
       mutate(b, 200); /* the host keeps mutating between steps */
       mutator += ccgc_time_ms() - m;
@@ -181,8 +202,12 @@ static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
     double t = ccgc_time_ms();
     ccgc_incremental_finish(b->collector);
     double pause = ccgc_time_ms() - t;
-    g_array_append_val(pauses, pause);
+    record_pause(pauses, timeline, t, pause);
   }
+  timeline->run_ms = ccgc_time_ms() - timeline->run_start;
+  const double windows[BENCH_MMU_WINDOWS] = BENCH_MMU_WINDOWS_MS;
+  bench_mmu_curve((const bench_pause *)timeline->pauses->data, timeline->pauses->len,
+                  timeline->run_ms, windows, BENCH_MMU_WINDOWS, timeline->mmu);
   pause_stats stats = summarize(pauses);
   if (keep)
     *keep = pauses; /* sorted */
@@ -211,8 +236,10 @@ int ccgc_bench_pauses(const bench_options *options) {
   /* Stop-the-world cycles, then as many incremental ones. */
   bench_progress_start(&p, options, "bench pauses", "cycles", 2 * (uint64_t)cycles);
   GArray *stw_pauses, *inc_pauses;
-  pause_stats stw = run_pauses(&b, false, cycles, NULL, &stw_pauses, &p, 0);
-  pause_stats inc = run_pauses(&b, true, cycles, NULL, &inc_pauses, &p, (uint64_t)cycles);
+  pause_timeline stw_time, inc_time;
+  pause_stats stw = run_pauses(&b, false, cycles, NULL, &stw_pauses, &stw_time, &p, 0);
+  pause_stats inc =
+      run_pauses(&b, true, cycles, NULL, &inc_pauses, &inc_time, &p, (uint64_t)cycles);
   bench_progress_finish(&p, 2 * (uint64_t)cycles, NULL);
   printf("%-16s %8s %10s %10s %10s %12s\n", "mode", "pauses", "p50 ms",
          "p99 ms", "max ms", "total ms");
@@ -224,6 +251,14 @@ int ccgc_bench_pauses(const bench_options *options) {
          inc.max > 0 ? stw.max / inc.max : 0);
   printf("ratio p99 pause stop-the-world / incremental: %.1f\n",
          inc.p99 > 0 ? stw.p99 / inc.p99 : 0);
+  /* Minimum mutator utilization of each mode's run (bench-mmu.h). */
+  printf("%-16s %12s %10s %10s %10s\n", "mode", "run ms", "MMU 1 ms", "MMU 10 ms",
+         "MMU 100 ms");
+  const pause_timeline *timelines[] = {&stw_time, &inc_time};
+  const char *const mode_names[] = {"stop-the-world", "incremental"};
+  for (int m = 0; m < 2; m++)
+    printf("%-16s %12.1f %10.3f %10.3f %10.3f\n", mode_names[m], timelines[m]->run_ms,
+           timelines[m]->mmu[0], timelines[m]->mmu[1], timelines[m]->mmu[2]);
   if (options->json) {
     ccgc_json_writer *json = options->json;
     ccgc_json_writer_begin_object(json);
@@ -237,6 +272,8 @@ int ccgc_bench_pauses(const bench_options *options) {
       ccgc_json_writer_member_fixed(json, "p50", modes[m]->p50, 3);
       ccgc_json_writer_member_fixed(json, "p99", modes[m]->p99, 3);
       ccgc_json_writer_member_fixed(json, "max", modes[m]->max, 3);
+      ccgc_json_writer_member_fixed(json, "run_ms", timelines[m]->run_ms, 3);
+      bench_write_mmu(json, timelines[m]->mmu);
       ccgc_json_writer_end_object(json);
     }
     ccgc_json_writer_end_object(json);
@@ -247,7 +284,18 @@ int ccgc_bench_pauses(const bench_options *options) {
         {"incremental", (const double *)inc_pauses->data, inc_pauses->len}};
     if (bench_plot_cdf(options->plot, "bench pauses: main-thread pauses", series, 2))
       printf("plot: %s\n", options->plot);
+    bench_mmu_series mmu_series[] = {
+        {"stop-the-world", (const bench_pause *)stw_time.pauses->data, stw_time.pauses->len,
+         stw_time.run_ms},
+        {"incremental", (const bench_pause *)inc_time.pauses->data, inc_time.pauses->len,
+         inc_time.run_ms}};
+    char *mmu_path = bench_plot_mmu_path(options->plot);
+    if (bench_plot_mmu(mmu_path, "bench pauses: minimum mutator utilization", mmu_series, 2))
+      printf("plot: %s\n", mmu_path);
+    g_free(mmu_path);
   }
+  g_array_free(stw_time.pauses, TRUE);
+  g_array_free(inc_time.pauses, TRUE);
   g_array_free(stw_pauses, TRUE);
   g_array_free(inc_pauses, TRUE);
   free_world(&b);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "bench-mmu.h"
 #include "blinkish.h"
 #include "ccgc.h"
 #include "json-writer.h"
@@ -22,13 +23,19 @@ typedef struct bench_options {
                              * element: no key), or NULL */
   double heap_multiplier;   /* 0: the bench's default set (full: 1.5, 2, 3) */
   int depth;                /* binary-trees N (0: 21; --quick: 16) */
-  const char *plot;         /* SVG file for a distribution (pauses, dom) */
+  const char *plot;         /* SVG file for a distribution (pauses, dom); the
+                             * MMU plot goes beside it (bench_plot_mmu_path) */
   int scavenger_threads;    /* gcbench, binary-trees: helpers of the
                              * script heap's scavenges (-1: the default, 1) */
   FILE *progress;           /* where the benchmarks' progress meters go
                              * (`ccgc bench`: stderr), or NULL: none */
   progress_style progress_style; /* PROGRESS_AUTO: in place on a terminal */
 } bench_options;
+
+/* The MMU at BENCH_MMU_WINDOWS_MS (bench-mmu.h) as members of the object
+ * being written: "mmu_1ms", "mmu_10ms", "mmu_100ms" (4 decimals; null
+ * when it could not be computed). bench-mmu.c. */
+void bench_write_mmu(ccgc_json_writer *json, const double mmu[BENCH_MMU_WINDOWS]);
 
 /* bench-pauses.c */
 int ccgc_bench_pauses(const bench_options *options);
@@ -202,6 +209,28 @@ typedef struct bench_plot_layout {
 void bench_plot_layout_of(const char *title, const bench_series *series, size_t count,
                           bench_plot_layout *layout);
 bool bench_rects_overlap(bench_rect a, bench_rect b);
+
+/* Minimum mutator utilization against the window size (bench-mmu.h), one
+ * curve per run: x from 0.1 ms to the longest run (log scale), y the MMU
+ * (0 to 1); each curve ends at its own run's length. The legend gives each
+ * run's MMU at 1, 10 and 100 ms and its length. Same size, fonts and layout
+ * rules as bench_plot_cdf. */
+typedef struct bench_mmu_series {
+  const char *name;
+  const bench_pause *pauses;
+  size_t count;
+  double run_ms; /* the run is [0, run_ms] */
+} bench_mmu_series;
+bool bench_plot_mmu(const char *path, const char *title, const bench_mmu_series *series,
+                    size_t count);
+void bench_plot_mmu_layout_of(const char *title, const bench_mmu_series *series, size_t count,
+                              bench_plot_layout *layout);
+#define BENCH_PLOT_MMU_X_LABEL "window (ms, log scale)"
+#define BENCH_PLOT_MMU_Y_LABEL "minimum mutator utilization"
+/* Where `--plot FILE` puts the MMU plot: FILE with "-mmu" before a ".svg"
+ * or ".png" extension (pauses.svg -> pauses-mmu.svg), else FILE-mmu.svg
+ * (g_free it). */
+char *bench_plot_mmu_path(const char *path);
 
 /* Percentile p (0..100) of n values, sorted in place. */
 double bench_percentile(double *values, size_t n, double p);

@@ -29,7 +29,8 @@ static const benchmark BENCHMARKS[] = {
     {"pauses", ccgc_bench_pauses,
      "main-thread pauses, stop-the-world vs incremental, on a live graph\n"
      "              across both heaps (--live-mb, default 1024) that a mutator\n"
-     "              keeps changing: p50, p99, max, ratios; --plot FILE.svg: CDF"},
+     "              keeps changing: p50, p99, max, ratios, MMU at 1/10/100 ms;\n"
+     "              --plot FILE.svg: CDF, and MMU in FILE-mmu.svg"},
     {"barrier", ccgc_bench_barrier,
      "mutator store throughput with the barrier compiled in and marking\n"
      "              off, against no barrier code, as a ratio"},
@@ -49,7 +50,7 @@ static const benchmark BENCHMARKS[] = {
      "              and Boehm's full collection: MB/s, objects/s, ratios"},
     {"dom", ccgc_bench_dom,
      "a host workload (generated page, listeners, subtree churn, wrappers\n"
-     "              dropped and recreated): GC share, peak vs live, pauses"},
+     "              dropped and recreated): GC share, peak vs live, pauses, MMU"},
     {"concurrent", ccgc_bench_concurrent,
      "main-thread marking, incremental-only vs concurrent (1, 2 markers),\n"
      "              and total marking with no unsafe shape changes vs\n"
@@ -121,7 +122,8 @@ int ccgc_cmd_bench(int argc, char **argv) {
       CLI_OPT_COUNT("depth", &options.depth, 1, 26, "N",
                     "binary-trees: N (1 to 26; default 21; --quick: 16)"),
       CLI_OPT_STRING("plot", &options.plot, "FILE.svg",
-                     "pauses, dom: the pause distribution as an SVG CDF"),
+                     "pauses, dom: the pause distribution as an SVG CDF, and the minimum "
+                     "mutator utilization against the window in FILE-mmu.svg"),
       CLI_OPT_COUNT("scavenger-threads", &options.scavenger_threads, 0, 8, "N",
                     "gcbench, binary-trees: helper threads of the script heap's scavenges "
                     "(0 to 8; default 1; 0: none)"),
