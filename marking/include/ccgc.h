@@ -276,8 +276,22 @@ CCGC_API
 bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms);
 CCGC_API
 ccgc_status ccgc_incremental_finish(ccgc_collector *collector);
-/* The host is idle for idle_ms: mark until then; finish the cycle if marking
- * is done and the estimated pause fits. Returns true if a cycle finished. */
+/* The host is idle for idle_ms (>= 0; negative or NaN: misuse,
+ * CCGC_E_INVALID_ARGUMENT). With no cycle in progress, starts one
+ * (CCGC_REASON_IDLE) if a collection was requested, else returns false.
+ * Then runs one incremental step bounded by the rest of the idle period (by
+ * the object budget instead when ccgc_collector_set_step_objects is set).
+ * If no marking work is left, it finishes the cycle when the estimated
+ * finishing pause fits in what remains of the period. The estimate is the
+ * heaps' used bytes now divided by two speeds, each the average over the
+ * last 10 cycles (total bytes / total ms, as V8's GCTracer): the atomic
+ * pause's work up to sweeping and the sweep (finalizers and reclaim), both
+ * per byte of heap at the pause's start; at most 1000 ms; halved once for
+ * every earlier idle period of this cycle that found marking complete and
+ * the estimate too long, so one slow pause delays finishing by about
+ * log2(estimate / idle_ms) + 1 periods, never for ever. Before any cycle has
+ * finished there is no estimate: it finishes as soon as marking is done.
+ * Returns true if a cycle finished (docs/collection.md "Idle time"). */
 CCGC_API
 bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms);
 CCGC_API
