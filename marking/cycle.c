@@ -8,7 +8,10 @@
  *            barrier off, clear weak slots, process weakness, verify,
  *            pre_reclaim + reclaim in every heap, after_collection.
  *
- * ccgc_collect is start + finish with no steps in between.
+ * ccgc_collect is start + finish with no steps in between. The pause is
+ * timed by component (ccgc_cycle_stats); each cycle feeds the per-phase
+ * speeds (gc-tracer.h) from which ccgc_idle_notification estimates the
+ * finishing pause.
  */
 #include <math.h>
 #include <stddef.h>
