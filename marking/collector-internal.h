@@ -12,6 +12,7 @@
 #include "concurrent-marker.h"
 #include "bulk-memory.h"
 #include "gate.h"
+#include "gc-tracer.h"
 #include "marker.h"
 #include "page-registry.h"
 #include "worklist.h"
@@ -52,6 +53,12 @@ struct ccgc_collector {
   double step_ms;                 /* options.incremental_step_ms       */
   size_t step_objects;            /* ccgc_collector_set_step_objects   */
   GArray *steps, *last_steps;     /* step durations (double ms)        */
+  /* Speed estimates for idle time (gc-tracer.h, cycle.c). */
+  ccgc_tracer tracer;
+  double object_bytes;            /* average object size at cycle start */
+  size_t step_objects_visited;    /* objects the owner's steps visited  */
+  unsigned idle_refusals;         /* idle periods too short to finish,
+                                     marking complete, this cycle       */
   GArray *listeners;              /* (listener, data): event-listener.c */
   bool in_collection;
   _Atomic bool gc_requested;
@@ -84,6 +91,13 @@ double ccgc_now_ms(void);
 void ccgc_collector_call_phase(ccgc_collector *collector, size_t phase_offset);
 void ccgc_collector_snapshot_stats(ccgc_collector *collector, bool before,
                                    ccgc_cycle_stats *stats);
+
+/* cycle.c: the finishing pause of the cycle in progress, estimated from the
+ * per-phase speeds (gc-tracer.h) and the heaps' used bytes now, halved once
+ * per idle period refused since marking completed. *known is false while no
+ * cycle has given a sample. */
+double ccgc_collector_estimate_finish_ms(ccgc_collector *collector,
+                                         bool *known);
 
 /* verifier.c */
 void ccgc_verify_marking(ccgc_collector *collector, ccgc_verify_report *report);

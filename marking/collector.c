@@ -119,6 +119,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
     ccgc_collector_free(collector);
     return refuse_new(why);
   }
+  ccgc_tracer_init(&collector->tracer);
   collector->created_ms = ccgc_now_ms();
   collector->last_gc_end_ms = collector->created_ms;
   return collector;

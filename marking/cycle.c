@@ -8,8 +8,12 @@
  *            barrier off, clear weak slots, process weakness, verify,
  *            pre_reclaim + reclaim in every heap, after_collection.
  *
- * ccgc_collect is start + finish with no steps in between.
+ * ccgc_collect is start + finish with no steps in between. The pause is
+ * timed by component (ccgc_cycle_stats); each cycle feeds the per-phase
+ * speeds (gc-tracer.h) from which ccgc_idle_notification estimates the
+ * finishing pause.
  */
+#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -65,6 +69,14 @@ static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
   collector->cycle_start_ms = ccgc_now_ms();
   ccgc_collector_snapshot_stats(collector, true, stats);
   g_array_set_size(collector->steps, 0);
+  size_t used = 0, objects = 0;
+  for (int i = 0; i < stats->heap_count; i++) {
+    used += stats->heaps[i].before.used_bytes;
+    objects += stats->heaps[i].before.object_count;
+  }
+  collector->object_bytes = objects ? (double)used / (double)objects : 0;
+  collector->step_objects_visited = 0;
+  collector->idle_refusals = 0;
 
   ccgc_events_cycle_start(collector, reason, incremental);
   ccgc_collector_call_phase(collector, PHASE(prepare));
@@ -125,12 +137,16 @@ bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
   double start = ccgc_now_ms();
   /* With a work budget (ccgc_collector_set_step_objects) a step is deterministic,
    * so a seeded host program replays exactly. */
-  ccgc_marker_drain(&collector->marker,
-                    collector->step_objects ? 0 : start + budget_ms,
-                    collector->step_objects);
+  size_t visited = ccgc_marker_drain(
+      &collector->marker, collector->step_objects ? 0 : start + budget_ms,
+      collector->step_objects);
   bool done = ccgc_marker_has_no_work(&collector->marker) &&
               ccgc_concurrent_idle(&collector->concurrent);
   double took = ccgc_now_ms() - start;
+  collector->step_objects_visited += visited;
+  /* The marking speed: bytes the owner marked per ms of step. */
+  ccgc_tracer_add(&collector->tracer, CCGC_TRACER_MARKING,
+                  (double)visited * collector->object_bytes, took);
   ccgc_cycle_stats *stats = &collector->current;
   stats->steps++;
   stats->incremental_ms += took;
@@ -154,6 +170,20 @@ void ccgc_collector_notify_allocation(ccgc_collector *collector,
     ccgc_incremental_step(collector, step_budget(collector));
 }
 
+/* The heaps' used bytes now (the sum of their statistics). */
+static double heap_bytes(ccgc_collector *collector) {
+  double bytes = 0;
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_slot *slot = &collector->heaps[id];
+    if (!slot->heap || !slot->ops->stats) continue;
+    ccgc_heap_stats heap;
+    memset(&heap, 0, sizeof heap);
+    slot->ops->stats(slot->heap, &heap);
+    bytes += (double)heap.used_bytes;
+  }
+  return bytes;
+}
+
 static void finish_cycle(ccgc_collector *collector) {
   collector->in_collection = true;
   ccgc_call_context outer =
@@ -161,6 +191,9 @@ static void finish_cycle(ccgc_collector *collector) {
   collector->state = CCGC_STATE_ATOMIC_PAUSE;
   ccgc_cycle_stats *stats = &collector->current;
   ccgc_events_atomic_pause_start(collector); /* V8's GC prologue */
+  double pause_bytes = heap_bytes(collector); /* the speeds' unit of work */
+  /* Each component of the pause is the time between two consecutive clock
+   * readings, so that they add up to the pause (ccgc_cycle_stats). */
   double start = ccgc_now_ms();
 
   /* Marker threads stop and hand over what they found. */
@@ -169,16 +202,24 @@ static void finish_cycle(ccgc_collector *collector) {
   stats->concurrent_ms = ccgc_concurrent_take_busy_ms(&collector->concurrent);
   for (int i = 0; i < collector->concurrent.thread_count; i++)
     stats->concurrent_objects += collector->concurrent.threads[i].visited;
+  double markers_end = ccgc_now_ms();
+  stats->pause_markers_ms = markers_end - start;
 
   /* Roots that are not barriered (handle scopes, persistents made or changed
    * while marking) are scanned again; marked ones cost a CAS each. */
   ccgc_marker_trace_roots(&collector->marker);
-  ccgc_marker_fixed_point(&collector->marker);
+  double roots_end = ccgc_now_ms();
+  stats->roots_ms = roots_end - markers_end;
+  ccgc_marker_drain(&collector->marker, 0, 0);
+  double drain_end = ccgc_now_ms();
+  stats->drain_ms = drain_end - roots_end;
+  ccgc_marker_fixed_point(&collector->marker); /* nothing grey: ephemerons */
   atomic_store(&collector->barrier.marking, 0);
   /* Marks are final: from the weak callbacks to the last finalizer, host
    * code may not allocate nor resurrect (.inv.no-resurrection). */
   ccgc_collector_enter_context(collector, CCGC_CONTEXT_RECLAIM);
   double mark_end = ccgc_now_ms();
+  stats->ephemeron_ms = mark_end - drain_end;
   stats->mark_ms = mark_end - start;
   stats->ephemeron_rounds = collector->marker.ephemerons.rounds;
   for (int id = 0; id < collector->heap_count; id++)
@@ -188,36 +229,56 @@ static void finish_cycle(ccgc_collector *collector) {
    * references are cleared before any heap runs a finalizer. */
   stats->weak_slots_cleared =
       ccgc_marker_clear_weak_slots(&collector->marker);
+  double slots_end = ccgc_now_ms();
+  stats->weak_callbacks_ms = slots_end - mark_end;
   ccgc_collector_call_phase(collector, PHASE(process_weakness));
+  double weakness_end = ccgc_now_ms();
+  stats->heap_weakness_ms = weakness_end - slots_end;
   ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
   ccgc_events_marking_done(collector); /* liveness is final: probes */
   ccgc_collector_enter_context(collector, CCGC_CONTEXT_WALK);
   double weak_end = ccgc_now_ms();
+  stats->listeners_ms = weak_end - weakness_end;
   stats->weak_ms = weak_end - mark_end;
 
-  if (collector->verify) {
+  if (collector->verify)
     ccgc_verify_marking(collector, &collector->last_verify);
-    stats->verify_ms = ccgc_now_ms() - weak_end;
-  }
+  double verify_end = ccgc_now_ms();
+  if (collector->verify)
+    stats->verify_ms = verify_end - weak_end;
+  else
+    stats->other_ms = verify_end - weak_end;
   ccgc_marker_end(&collector->marker);
+  double marker_end = ccgc_now_ms();
+  stats->other_ms += marker_end - verify_end;
 
   collector->state = CCGC_STATE_SWEEPING;
   ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
   ccgc_events_sweep_start(collector); /* read only: marks final, dead intact */
   ccgc_collector_enter_context(collector, CCGC_CONTEXT_RECLAIM);
   double reclaim_start = ccgc_now_ms();
+  stats->listeners_ms += reclaim_start - marker_end;
   /* .inv.finalize-before-sweep: every heap's pre-finalizers and finalizers
    * run before any heap frees memory, whatever the heaps' order. */
   ccgc_collector_call_phase(collector, PHASE(pre_reclaim));
   ccgc_collector_call_phase(collector, PHASE(finalize));
+  double finalize_end = ccgc_now_ms();
+  stats->finalize_ms = finalize_end - reclaim_start;
   ccgc_collector_call_phase(collector, PHASE(reclaim));
   /* The heaps emptied their nurseries in reclaim (promotion in place). */
   atomic_store(&collector->minor_requested, false);
   double end = ccgc_now_ms();
+  stats->sweep_ms = end - finalize_end;
   stats->reclaim_ms = end - reclaim_start;
   stats->total_ms = end - start;
   stats->marking_wall_ms = end - collector->cycle_start_ms;
   stats->start_ms = start - collector->created_ms;
+  /* The speeds of the idle-time estimate (gc-tracer.h), per heap byte at the
+   * start of the pause. */
+  ccgc_tracer_add(&collector->tracer, CCGC_TRACER_ATOMIC, pause_bytes,
+                  reclaim_start - start);
+  ccgc_tracer_add(&collector->tracer, CCGC_TRACER_SWEEP, pause_bytes,
+                  end - reclaim_start);
   ccgc_collector_snapshot_stats(collector, false, stats);
   for (int i = 0; i < stats->heap_count; i++)
     stats->heaps[i].marked_bytes = stats->heaps[i].after.used_bytes;
@@ -274,6 +335,18 @@ ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason) {
   return CCGC_OK;
 }
 
+double ccgc_collector_estimate_finish_ms(ccgc_collector *collector,
+                                         bool *known) {
+  double estimate = ccgc_tracer_estimate_finish_ms(
+      &collector->tracer, heap_bytes(collector), known);
+  /* Each idle period refused with marking complete halves the estimate: an
+   * outlier sample can delay finishing by a bounded number of periods, never
+   * for ever (docs/collection.md "Idle time"). */
+  unsigned halvings = collector->idle_refusals < 64 ? collector->idle_refusals
+                                                    : 64;
+  return ldexp(estimate, -(int)halvings);
+}
+
 bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
   if (!ccgc_collector_enter(collector, "ccgc_idle_notification") ||
       ccgc_collector_busy(collector))
@@ -289,15 +362,21 @@ bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
     if (!atomic_load(&collector->gc_requested)) return false;
     start_cycle(collector, CCGC_REASON_IDLE, true);
   }
+  /* Mark for what fits: the rest of the idle period (or the deterministic
+   * step budget); the step stops early when no grey object is left. */
   bool done = ccgc_incremental_step(collector, deadline - ccgc_now_ms());
-  /* Finish only when marking is complete and the last pause fits in what is
-   * left of the idle period (the first time, finish anyway). */
+  if (!done) return false;
+  /* Marking is complete: finish when the finishing pause estimated from the
+   * per-phase speeds and the heaps' size now fits in what is left (with no
+   * speed sample yet, finish anyway). */
+  bool known;
+  double estimate = ccgc_collector_estimate_finish_ms(collector, &known);
   double remaining = deadline - ccgc_now_ms();
-  double estimate = collector->cycles ? collector->last.total_ms : 0;
-  if (done && remaining >= estimate) {
+  if (!known || remaining >= estimate) {
     finish_cycle(collector);
     return true;
   }
+  collector->idle_refusals++;
   return false;
 }
 

@@ -44,6 +44,17 @@ size_t ccgc_format_trace_nvp(const ccgc_collector *collector,
       before.used_bytes, after.used_bytes, stats->verify_ms,
       stats->ephemeron_rounds, stats->weak_slots_cleared,
       stats->concurrent_objects, freed_objects);
+  /* the atomic pause by component (V8's scope names where they match) */
+  used = ccgc_trace_append(
+      buf, size, used,
+      " mark.finish_incremental=%.2f mark.roots=%.2f mark.main=%.2f "
+      "mark.weak_closure.ephemeron=%.2f clear.weak_references=%.2f "
+      "ccgc.clear.heaps=%.2f ccgc.sweep.finalize=%.2f ccgc.sweep.free=%.2f "
+      "ccgc.listeners=%.2f ccgc.other=%.2f",
+      stats->pause_markers_ms, stats->roots_ms, stats->drain_ms,
+      stats->ephemeron_ms, stats->weak_callbacks_ms, stats->heap_weakness_ms,
+      stats->finalize_ms, stats->sweep_ms, stats->listeners_ms,
+      stats->other_ms);
   /* the per-heap split, under ccgc.<heap>.* */
   for (int i = 0; i < stats->heap_count; i++) {
     const ccgc_cycle_heap_stats *heap = &stats->heaps[i];

@@ -16,7 +16,8 @@
  * and since the previous collection; then the reason in V8's words.
  *
  * With --trace-gc-verbose, lines follow with the per-heap split and the
- * phases, including the time of the helper threads (V8's background scopes).
+ * phases, including the time of the helper threads (V8's background scopes),
+ * and the atomic pause by component ("pause: markers ... total ... ms").
  * With --trace-gc-nvp, a key=value line (GCTracer::PrintNVP) replaces the
  * line: trace-gc-nvp.c. */
 #include <stdarg.h>
@@ -181,6 +182,17 @@ void ccgc_trace_gc_emit(ccgc_collector *collector,
             stats->mark_ms, stats->weak_ms, stats->verify_ms, stats->reclaim_ms,
             stats->ephemeron_rounds, stats->weak_slots_cleared,
             stats->concurrent_ms, stats->concurrent_objects);
+    /* the atomic pause by component, adding up to the pause */
+    fprintf(collector->trace_gc,
+            "pause: markers %.2f ms, roots %.2f ms, drain %.2f ms, "
+            "ephemerons %.2f ms, weak callbacks %.2f ms, heap weakness %.2f "
+            "ms, verify %.2f ms, finalize %.2f ms, sweep %.2f ms, listeners "
+            "%.2f ms, other %.2f ms, total %.2f ms\n",
+            stats->pause_markers_ms, stats->roots_ms, stats->drain_ms,
+            stats->ephemeron_ms, stats->weak_callbacks_ms,
+            stats->heap_weakness_ms, stats->verify_ms, stats->finalize_ms,
+            stats->sweep_ms, stats->listeners_ms, stats->other_ms,
+            stats->total_ms);
   }
   fflush(collector->trace_gc);
 }

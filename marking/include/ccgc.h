@@ -154,11 +154,30 @@ typedef struct ccgc_cycle_stats {
   size_t concurrent_objects; /* objects the helper threads visited         */
   double start_ms;           /* since the collector was created          */
   double total_ms;           /* the final (atomic) pause: wall time      */
+  /* Parts of the pause: mark_ms from its start to the barrier off
+   * (pause_markers + roots + drain + ephemeron), weak_ms to liveness final
+   * (weak_callbacks + heap_weakness + marking_done listeners), verify_ms
+   * (0 when verification is off), reclaim_ms (finalize + sweep). */
   double mark_ms, weak_ms, verify_ms, reclaim_ms;
   size_t ephemeron_rounds;
   size_t weak_slots_cleared;
   int heap_count;
   ccgc_cycle_heap_stats heaps[CCGC_MAX_HEAPS];
+  /* The atomic pause (total_ms) by component, in the order they run; each is
+   * the time between two consecutive readings of one clock, so together
+   * with verify_ms they add up to total_ms (docs/collection.md, "Trace
+   * line"). */
+  double pause_markers_ms;  /* marker threads stop and hand over their work */
+  double roots_ms;          /* roots that are not barriered, traced again   */
+  double drain_ms;          /* the grey objects left, drained (V8's mark.main) */
+  double ephemeron_ms;      /* the rest of the ephemeron fixed point        */
+  double weak_callbacks_ms; /* weak callbacks, then white weak slots cleared */
+  double heap_weakness_ms;  /* every heap's process_weakness               */
+  double finalize_ms;       /* every heap's pre-finalizers and finalizers   */
+  double sweep_ms;          /* every heap's reclaim: memory freed           */
+  double listeners_ms;      /* marking_done and sweep_start listeners       */
+  double other_ms;          /* the rest: the marker's teardown, and the
+                               verify slot when verification is off      */
 } ccgc_cycle_stats;
 
 /* A collector owned by the calling thread. NULL if options are invalid
@@ -257,8 +276,22 @@ CCGC_API
 bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms);
 CCGC_API
 ccgc_status ccgc_incremental_finish(ccgc_collector *collector);
-/* The host is idle for idle_ms: mark until then; finish the cycle if marking
- * is done and the estimated pause fits. Returns true if a cycle finished. */
+/* The host is idle for idle_ms (>= 0; negative or NaN: misuse,
+ * CCGC_E_INVALID_ARGUMENT). With no cycle in progress, starts one
+ * (CCGC_REASON_IDLE) if a collection was requested, else returns false.
+ * Then runs one incremental step bounded by the rest of the idle period (by
+ * the object budget instead when ccgc_collector_set_step_objects is set).
+ * If no marking work is left, it finishes the cycle when the estimated
+ * finishing pause fits in what remains of the period. The estimate is the
+ * heaps' used bytes now divided by two speeds, each the average over the
+ * last 10 cycles (total bytes / total ms, as V8's GCTracer): the atomic
+ * pause's work up to sweeping and the sweep (finalizers and reclaim), both
+ * per byte of heap at the pause's start; at most 1000 ms; halved once for
+ * every earlier idle period of this cycle that found marking complete and
+ * the estimate too long, so one slow pause delays finishing by about
+ * log2(estimate / idle_ms) + 1 periods, never for ever. Before any cycle has
+ * finished there is no estimate: it finishes as soon as marking is done.
+ * Returns true if a cycle finished (docs/collection.md "Idle time"). */
 CCGC_API
 bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms);
 CCGC_API

@@ -149,6 +149,31 @@ START_TEST(mark_compact_line_reads_as_v8s) {
   ck_assert(nvp_number(pairs, "total_size_after") == (double)used_after);
   ck_assert(nvp_number(pairs, "ccgc.script.size_after") ==
             (double)stats->heaps[0].after.used_bytes);
+  /* the atomic pause by component */
+  struct {
+    const char *key;
+    double value;
+  } parts[] = {{"mark.finish_incremental", stats->pause_markers_ms},
+               {"mark.roots", stats->roots_ms},
+               {"mark.main", stats->drain_ms},
+               {"mark.weak_closure.ephemeron", stats->ephemeron_ms},
+               {"clear.weak_references", stats->weak_callbacks_ms},
+               {"ccgc.clear.heaps", stats->heap_weakness_ms},
+               {"ccgc.sweep.finalize", stats->finalize_ms},
+               {"ccgc.sweep.free", stats->sweep_ms},
+               {"ccgc.listeners", stats->listeners_ms},
+               {"ccgc.other", stats->other_ms}};
+  double sum = nvp_number(pairs, "ccgc.verify");
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+    double printed = nvp_number(pairs, parts[i].key);
+    ck_assert_msg(printed >= 0 && fabs(printed - parts[i].value) <= 0.0051,
+                  "%s=%g for %g", parts[i].key, printed, parts[i].value);
+    sum += printed;
+  }
+  /* 11 values printed to 0.01: the sum is the pause within their rounding */
+  ck_assert_msg(sum <= stats->total_ms + 11 * 0.0051 &&
+                    sum >= stats->total_ms - 11 * 0.0051,
+                "sum %g pause %g", sum, stats->total_ms);
   g_hash_table_unref(pairs);
   script_world_free(&w);
 }
@@ -216,6 +241,21 @@ START_TEST(nvp_option_replaces_the_line_and_verbose_splits_per_heap) {
                     strstr(text, ") idle task; \nscript heap: ") &&
                     strstr(text, "helper threads "),
                 "%s", text);
+  /* verbose: the atomic pause by component, on a line of its own */
+  const char *pause = strstr(text, "\npause: markers ");
+  ck_assert_msg(pause != NULL, "%s", text);
+  const ccgc_cycle_stats *stats = ccgc_collector_last_cycle(collector);
+  double total = -1;
+  const char *total_at = strstr(pause, ", total ");
+  ck_assert_ptr_nonnull(total_at);
+  ck_assert_int_eq(sscanf(total_at, ", total %lf ms\n", &total), 1);
+  ck_assert(fabs(total - stats->total_ms) <= 0.0051);
+  double markers = -1, roots = -1;
+  ck_assert_int_eq(sscanf(pause, "\npause: markers %lf ms, roots %lf ms, ",
+                          &markers, &roots),
+                   2);
+  ck_assert(fabs(markers - stats->pause_markers_ms) <= 0.0051);
+  ck_assert(fabs(roots - stats->roots_ms) <= 0.0051);
   ck_assert_ptr_null(strstr(text, "Scavenge"));
   v8ish_heap_free(heap);
   ccgc_collector_free(collector);

@@ -1,0 +1,70 @@
+/* test-gc-tracer.c - the per-phase speed estimates (marking/gc-tracer.c):
+ * the ring's average, an outlier leaving after CCGC_TRACER_SAMPLES samples,
+ * the finishing-pause estimate from the heap size, its cap, and no estimate
+ * without samples. */
+#include <check.h>
+#include <math.h>
+
+#include "ccgc-test.h"
+#include "gc-tracer.h"
+
+START_TEST(speed_is_bytes_over_time_of_the_ring) {
+  ccgc_tracer tracer;
+  ccgc_tracer_init(&tracer);
+  ck_assert(ccgc_tracer_speed(&tracer, CCGC_TRACER_SWEEP) == 0);
+  ccgc_tracer_add(&tracer, CCGC_TRACER_SWEEP, 3000, 1);
+  ccgc_tracer_add(&tracer, CCGC_TRACER_SWEEP, 1000, 3);
+  ck_assert(fabs(ccgc_tracer_speed(&tracer, CCGC_TRACER_SWEEP) - 1000) < 1e-9);
+  /* the phases are separate */
+  ck_assert(ccgc_tracer_speed(&tracer, CCGC_TRACER_ATOMIC) == 0);
+  /* samples without work or with a bad time are ignored */
+  ccgc_tracer_add(&tracer, CCGC_TRACER_SWEEP, 0, 100);
+  ccgc_tracer_add(&tracer, CCGC_TRACER_SWEEP, 100, -1);
+  ccgc_tracer_add(&tracer, CCGC_TRACER_SWEEP, 100, NAN);
+  ck_assert(fabs(ccgc_tracer_speed(&tracer, CCGC_TRACER_SWEEP) - 1000) < 1e-9);
+}
+END_TEST
+
+START_TEST(an_outlier_leaves_the_ring_after_n_samples) {
+  ccgc_tracer tracer;
+  ccgc_tracer_init(&tracer);
+  ccgc_tracer_add(&tracer, CCGC_TRACER_ATOMIC, 1000, 1000); /* 1 byte/ms */
+  for (int i = 0; i < CCGC_TRACER_SAMPLES - 1; i++) {
+    ccgc_tracer_add(&tracer, CCGC_TRACER_ATOMIC, 1000, 1);
+    ck_assert(ccgc_tracer_speed(&tracer, CCGC_TRACER_ATOMIC) < 100);
+  }
+  ccgc_tracer_add(&tracer, CCGC_TRACER_ATOMIC, 1000, 1); /* pushes it out */
+  ck_assert(fabs(ccgc_tracer_speed(&tracer, CCGC_TRACER_ATOMIC) - 1000) <
+            1e-9);
+}
+END_TEST
+
+START_TEST(finish_estimate_scales_with_the_heap_and_is_capped) {
+  ccgc_tracer tracer;
+  ccgc_tracer_init(&tracer);
+  bool known = true;
+  ck_assert(ccgc_tracer_estimate_finish_ms(&tracer, 1e6, &known) == 0);
+  ck_assert(!known); /* no sample: no estimate */
+  ccgc_tracer_add(&tracer, CCGC_TRACER_ATOMIC, 1e6, 2); /* 500 KB/ms */
+  ck_assert(ccgc_tracer_estimate_finish_ms(&tracer, 1e6, &known) == 0);
+  ck_assert(!known); /* the sweep has none yet */
+  ccgc_tracer_add(&tracer, CCGC_TRACER_SWEEP, 1e6, 3);
+  double one = ccgc_tracer_estimate_finish_ms(&tracer, 1e6, &known);
+  ck_assert(known);
+  ck_assert(fabs(one - 5.0) < 1e-9);
+  double tenth = ccgc_tracer_estimate_finish_ms(&tracer, 1e5, &known);
+  ck_assert(fabs(tenth - 0.5) < 1e-9);
+  ck_assert(ccgc_tracer_estimate_finish_ms(&tracer, 1e12, &known) ==
+            CCGC_TRACER_MAX_ESTIMATE_MS);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("gc-tracer");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, speed_is_bytes_over_time_of_the_ring);
+  tcase_add_test(tc, an_outlier_leaves_the_ring_after_n_samples);
+  tcase_add_test(tc, finish_estimate_scales_with_the_heap_and_is_capped);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}
