@@ -79,117 +79,74 @@ void *ccgc_collector_listener_data(const ccgc_collector *collector,
   return NULL;
 }
 
-/* Each announcement walks the list by index: a cycle_end callback may add a
- * listener (it runs outside the collection), which then hears the next cycle
- * on, not this one. */
+/* Each announcement walks the list by index, up to the length it had when
+ * the announcement began: a callback that may run outside the collection
+ * (cycle_end, minor_end) may add a listener, which then hears the next
+ * event on, not this one, or remove one (the bound is checked again).
+ * args: the callback's arguments, the listener's data as data_. */
+#define ANNOUNCE(collector, member, args)                                   \
+  do {                                                                      \
+    guint count_ = (collector)->listeners->len;                             \
+    for (guint i_ = 0; i_ < count_ && i_ < (collector)->listeners->len;     \
+         i_++) {                                                            \
+      listener_entry entry_ = *ENTRY(collector, i_);                        \
+      void *data_ = entry_.data;                                            \
+      if (entry_.listener->member) entry_.listener->member args;            \
+    }                                                                       \
+  } while (0)
 
 void ccgc_events_cycle_start(ccgc_collector *collector, ccgc_gc_reason reason,
                              bool incremental) {
-  guint count = collector->listeners->len;
-  for (guint i = 0; i < count; i++) {
-    listener_entry entry = *ENTRY(collector, i);
-    if (entry.listener->cycle_start)
-      entry.listener->cycle_start(entry.data, reason, incremental);
-  }
+  ANNOUNCE(collector, cycle_start, (data_, reason, incremental));
 }
 
 void ccgc_events_marking_done(ccgc_collector *collector) {
-  guint count = collector->listeners->len;
-  for (guint i = 0; i < count; i++) {
-    listener_entry entry = *ENTRY(collector, i);
-    if (entry.listener->marking_done) entry.listener->marking_done(entry.data);
-  }
+  ANNOUNCE(collector, marking_done, (data_));
 }
 
 void ccgc_events_cycle_end(ccgc_collector *collector,
                            const ccgc_cycle_stats *stats) {
-  guint count = collector->listeners->len;
-  for (guint i = 0; i < count && i < collector->listeners->len; i++) {
-    listener_entry entry = *ENTRY(collector, i);
-    if (entry.listener->cycle_end) entry.listener->cycle_end(entry.data, stats);
-  }
+  ANNOUNCE(collector, cycle_end, (data_, stats));
 }
 
 void ccgc_events_minor_start(ccgc_collector *collector,
                              ccgc_gc_reason reason) {
-  guint count = collector->listeners->len;
-  for (guint i = 0; i < count && i < collector->listeners->len; i++) {
-    listener_entry entry = *ENTRY(collector, i);
-    if (entry.listener->minor_start)
-      entry.listener->minor_start(entry.data, reason);
-  }
+  ANNOUNCE(collector, minor_start, (data_, reason));
 }
 
 void ccgc_events_minor_done(ccgc_collector *collector) {
-  guint count = collector->listeners->len;
-  for (guint i = 0; i < count && i < collector->listeners->len; i++) {
-    listener_entry entry = *ENTRY(collector, i);
-    if (entry.listener->minor_done) entry.listener->minor_done(entry.data);
-  }
+  ANNOUNCE(collector, minor_done, (data_));
 }
 
 void ccgc_events_minor_end(ccgc_collector *collector,
                            const ccgc_minor_stats *stats) {
-  guint count = collector->listeners->len;
-  for (guint i = 0; i < count && i < collector->listeners->len; i++) {
-    listener_entry entry = *ENTRY(collector, i);
-    if (entry.listener->minor_end) entry.listener->minor_end(entry.data, stats);
-  }
+  ANNOUNCE(collector, minor_end, (data_, stats));
 }
 
 void ccgc_events_step_start(ccgc_collector *collector) {
-  guint count = collector->listeners->len;
-  for (guint i = 0; i < count; i++) {
-    listener_entry entry = *ENTRY(collector, i);
-    if (entry.listener->incremental_step_start)
-      entry.listener->incremental_step_start(entry.data);
-  }
+  ANNOUNCE(collector, incremental_step_start, (data_));
 }
 
 void ccgc_events_step_end(ccgc_collector *collector, double step_ms,
                           bool marking_complete) {
-  guint count = collector->listeners->len;
-  for (guint i = 0; i < count; i++) {
-    listener_entry entry = *ENTRY(collector, i);
-    if (entry.listener->incremental_step_end)
-      entry.listener->incremental_step_end(entry.data, step_ms,
-                                           marking_complete);
-  }
+  ANNOUNCE(collector, incremental_step_end, (data_, step_ms, marking_complete));
 }
 
 void ccgc_events_atomic_pause_start(ccgc_collector *collector) {
-  guint count = collector->listeners->len;
-  for (guint i = 0; i < count; i++) {
-    listener_entry entry = *ENTRY(collector, i);
-    if (entry.listener->atomic_pause_start)
-      entry.listener->atomic_pause_start(entry.data);
-  }
+  ANNOUNCE(collector, atomic_pause_start, (data_));
 }
 
 void ccgc_events_sweep_start(ccgc_collector *collector) {
-  guint count = collector->listeners->len;
-  for (guint i = 0; i < count; i++) {
-    listener_entry entry = *ENTRY(collector, i);
-    if (entry.listener->sweep_start) entry.listener->sweep_start(entry.data);
-  }
+  ANNOUNCE(collector, sweep_start, (data_));
 }
 
 void ccgc_events_sweep_end(ccgc_collector *collector) {
-  guint count = collector->listeners->len;
-  for (guint i = 0; i < count; i++) {
-    listener_entry entry = *ENTRY(collector, i);
-    if (entry.listener->sweep_end) entry.listener->sweep_end(entry.data);
-  }
+  ANNOUNCE(collector, sweep_end, (data_));
 }
 
 void ccgc_events_atomic_pause_end(ccgc_collector *collector,
                                   const ccgc_cycle_stats *stats) {
-  guint count = collector->listeners->len;
-  for (guint i = 0; i < count; i++) {
-    listener_entry entry = *ENTRY(collector, i);
-    if (entry.listener->atomic_pause_end)
-      entry.listener->atomic_pause_end(entry.data, stats);
-  }
+  ANNOUNCE(collector, atomic_pause_end, (data_, stats));
 }
 
 void ccgc_events_collector_freed(ccgc_collector *collector) {
