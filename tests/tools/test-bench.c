@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "bench-plot-checks.h"
 #include "bench.h"
 #include "ccgc-test.h"
 #include "ccgc-version.h"
@@ -530,132 +531,6 @@ START_TEST(json_file_is_replaced_and_write_errors_fail) {
 }
 END_TEST
 
-/* GMarkup's view of an SVG file: the root's size and the elements. */
-typedef struct svg_census {
-  int elements;
-  char *root;
-  char *width, *height;
-  int glyph_uses;   /* <use> of a glyph symbol: cairo draws text as glyphs */
-  int curves;       /* paths stroked 2 wide: the series' curves */
-} svg_census;
-
-static void svg_start(GMarkupParseContext *context, const char *name, const char **names,
-                      const char **values, gpointer data, GError **error) {
-  svg_census *census = data;
-  if (census->elements++ == 0) {
-    census->root = g_strdup(name);
-    for (size_t i = 0; names[i]; i++) {
-      if (!strcmp(names[i], "width")) census->width = g_strdup(values[i]);
-      if (!strcmp(names[i], "height")) census->height = g_strdup(values[i]);
-    }
-  }
-  for (size_t i = 0; names[i]; i++) {
-    if (!strcmp(name, "use") && !strcmp(names[i], "xlink:href") &&
-        g_str_has_prefix(values[i], "#glyph"))
-      census->glyph_uses++;
-    if (!strcmp(name, "path") && !strcmp(names[i], "style") &&
-        strstr(values[i], "stroke-width:2;"))
-      census->curves++;
-  }
-}
-
-/* Characters that draw something (not spaces): each is a glyph <use>. */
-static int inked(const char *text) {
-  int count = 0;
-  for (const char *c = text; *c; c++) count += *c != ' ';
-  return count;
-}
-
-/* An SVG plot parses as XML (GMarkup), has the plot's size, `curves`
- * curves and at least `minimum` glyphs. */
-static void check_svg_plot(const char *path, int curves, int minimum) {
-  gchar *text = NULL;
-  gsize size = 0;
-  ck_assert_msg(g_file_get_contents(path, &text, &size, NULL), "no %s", path);
-  svg_census census = {0};
-  GMarkupParser parser = {.start_element = svg_start};
-  GMarkupParseContext *context = g_markup_parse_context_new(&parser, 0, &census, NULL);
-  GError *error = NULL;
-  ck_assert_msg(g_markup_parse_context_parse(context, text, (gssize)size, &error) &&
-                    g_markup_parse_context_end_parse(context, &error),
-                "%s is not XML: %s", path, error ? error->message : "");
-  g_markup_parse_context_free(context);
-  ck_assert_str_eq(census.root, "svg");
-  char *expected_width = g_strdup_printf("%dpt", BENCH_PLOT_WIDTH);
-  char *expected_height = g_strdup_printf("%dpt", BENCH_PLOT_HEIGHT);
-  ck_assert_str_eq(census.width, expected_width);
-  ck_assert_str_eq(census.height, expected_height);
-  ck_assert_msg(census.curves == curves, "%s: %d curves, want %d", path, census.curves, curves);
-  ck_assert_msg(census.glyph_uses >= minimum, "%s: %d glyphs, fewer than the %d characters "
-                "of the labels", path, census.glyph_uses, minimum);
-  g_free(text);
-  g_free(expected_width);
-  g_free(expected_height);
-  g_free(census.root);
-  g_free(census.width);
-  g_free(census.height);
-}
-
-/* A PNG plot: its signature and its IHDR's width and height (big-endian). */
-static void check_png_plot(const char *path) {
-  gchar *text = NULL;
-  gsize size = 0;
-  ck_assert_msg(g_file_get_contents(path, &text, &size, NULL), "no %s", path);
-  ck_assert_uint_gt(size, 24);
-  ck_assert(memcmp(text, "\x89PNG\r\n\x1a\n", 8) == 0);
-  const unsigned char *header = (const unsigned char *)text + 16;
-  ck_assert_int_eq(header[0] << 24 | header[1] << 16 | header[2] << 8 | header[3],
-                   BENCH_PLOT_WIDTH);
-  ck_assert_int_eq(header[4] << 24 | header[5] << 16 | header[6] << 8 | header[7],
-                   BENCH_PLOT_HEIGHT);
-  g_free(text);
-}
-
-/* The SVG of `bench pauses --plot` parses as XML (GMarkup), has the plot's
- * size, a curve per series and at least as many glyphs as the title, both
- * axis labels and the legend have characters; --plot FILE.png gives a PNG
- * of the same size; beside each, FILE-mmu.svg / FILE-mmu.png, the MMU plot. */
-START_TEST(pauses_writes_svg_and_png_plots) {
-  char *dir = make_temp_dir();
-  char *svg = g_build_filename(dir, "pauses.svg", NULL);
-  char *png = g_build_filename(dir, "pauses.png", NULL);
-  for (int format = 0; format < 2; format++) {
-    char *args = g_strdup_printf("bench pauses --quick --live-mb 8 --plot %s",
-                                 format ? png : svg);
-    command_result result = run_ccgc(args);
-    ck_assert_msg(result.exit_code == 0, "exit %d\n%s", result.exit_code, result.err);
-    ck_assert(strstr(result.out, "plot: "));
-    command_result_free(&result);
-    g_free(args);
-  }
-  int minimum = inked("bench pauses: main-thread pauses") + inked(BENCH_PLOT_X_LABEL) +
-                inked(BENCH_PLOT_Y_LABEL) + inked("stop-the-world: 1 pauses, max 0.00 ms") +
-                inked("incremental: 1 pauses, max 0.00 ms");
-  check_svg_plot(svg, 2, minimum); /* stop-the-world, incremental */
-  check_png_plot(png);
-  /* Beside each, the MMU plot: a curve per mode, its title, axis labels and
-   * legend. */
-  char *mmu_svg = g_build_filename(dir, "pauses-mmu.svg", NULL);
-  char *mmu_png = g_build_filename(dir, "pauses-mmu.png", NULL);
-  minimum = inked("bench pauses: minimum mutator utilization") +
-            inked(BENCH_PLOT_MMU_X_LABEL) + inked(BENCH_PLOT_MMU_Y_LABEL) +
-            inked("stop-the-world: MMU 1 / 10 / 100 ms 0.00 / 0.00 / 0.00, run 1 ms") +
-            inked("incremental: MMU 1 / 10 / 100 ms 0.00 / 0.00 / 0.00, run 1 ms");
-  check_svg_plot(mmu_svg, 2, minimum);
-  check_png_plot(mmu_png);
-  remove(svg);
-  remove(png);
-  remove(mmu_svg);
-  remove(mmu_png);
-  remove(dir);
-  g_free(svg);
-  g_free(png);
-  g_free(mmu_svg);
-  g_free(mmu_png);
-  free(dir);
-}
-END_TEST
-
 /* `bench dom`: the MMU table after the ratios, its values against the
  * pauses of the run, the same in the JSON result, and the MMU plot beside
  * the pause CDF. */
@@ -693,7 +568,7 @@ START_TEST(dom_prints_and_plots_mmu) {
   g_strfreev(lines);
   ck_assert(strstr(result.out, "plot: "));
   ck_assert_msg(strstr(result.out, mmu_svg), "no MMU plot in\n%s", result.out);
-  check_svg_plot(mmu_svg, 1, inked("bench dom: minimum mutator utilization"));
+  bench_check_svg_plot(mmu_svg, 1, bench_inked("bench dom: minimum mutator utilization"));
   /* The JSON result. */
   JsonParser *parser = json_parser_new();
   ck_assert(json_parser_load_from_file(parser, json, NULL));
@@ -711,103 +586,6 @@ START_TEST(dom_prints_and_plots_mmu) {
 }
 END_TEST
 
-static bool inside(bench_rect inner, bench_rect outer) {
-  return inner.x >= outer.x - 1e-9 && inner.y >= outer.y - 1e-9 &&
-         inner.x + inner.width <= outer.x + outer.width + 1e-9 &&
-         inner.y + inner.height <= outer.y + outer.height + 1e-9;
-}
-
-/* The layout, for short and long legends, one to four series, spreads
- * from microseconds to seconds and no data: the legend and the axis labels
- * lie outside the plot area and the data's box, the data's box inside the
- * plot area, everything inside the figure. */
-START_TEST(plot_layout_keeps_the_legend_off_the_data) {
-  static const double tiny[] = {0.0001, 0.002, 0.004};
-  static const double wide[] = {0.05, 3, 120, 2500, 0.3, 0.3};
-  static const double one[] = {7};
-  const char *long_name = "a series whose name is much longer than any legend on the "
-                          "right of the plot could hold without squeezing the plot area";
-  const struct {
-    bench_series series[4];
-    size_t count;
-    bool below; /* where the legend must go */
-  } cases[] = {
-      {{{"stw", wide, G_N_ELEMENTS(wide)}}, 1, false},
-      {{{"stop-the-world", wide, G_N_ELEMENTS(wide)}, {"incremental", tiny, G_N_ELEMENTS(tiny)}},
-       2, true},
-      {{{long_name, one, 1}, {"b", tiny, 3}, {"c", wide, 6}, {"d", one, 1}}, 4, true},
-      {{{"empty", NULL, 0}}, 1, false},
-      {{{"x", one, 1}, {"y", one, 1}}, 2, false},
-  };
-  bench_rect figure = {0, 0, BENCH_PLOT_WIDTH, BENCH_PLOT_HEIGHT};
-  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-    bench_plot_layout l;
-    bench_plot_layout_of("title", cases[i].series, cases[i].count, &l);
-    ck_assert_msg(l.plot.width > 200 && l.plot.height > 150, "case %zu: plot %.0fx%.0f", i,
-                  l.plot.width, l.plot.height);
-    ck_assert_msg(inside(l.data, l.plot), "case %zu: data outside the plot area", i);
-    ck_assert_msg(!bench_rects_overlap(l.legend, l.plot), "case %zu: legend on the plot", i);
-    ck_assert_msg(!bench_rects_overlap(l.legend, l.data), "case %zu: legend on the data", i);
-    ck_assert_int_eq(l.legend_below, cases[i].below);
-    ck_assert_msg(l.legend.height > 0 && l.legend.width > 0, "case %zu: no legend", i);
-    const bench_rect *parts[] = {&l.plot, &l.legend, &l.title, &l.x_label, &l.y_label};
-    for (size_t p = 0; p < G_N_ELEMENTS(parts); p++)
-      ck_assert_msg(inside(*parts[p], figure), "case %zu: part %zu outside the figure", i, p);
-    ck_assert(!bench_rects_overlap(l.x_label, l.plot) && l.x_label.y >= l.plot.y + l.plot.height);
-    ck_assert(!bench_rects_overlap(l.y_label, l.plot) && l.y_label.x + l.y_label.width <= l.plot.x);
-    ck_assert(!bench_rects_overlap(l.title, l.plot) && l.title.y + l.title.height <= l.plot.y);
-    ck_assert(!bench_rects_overlap(l.legend, l.x_label) && !bench_rects_overlap(l.legend, l.y_label));
-    /* Every value on the axis: the decades enclose the data. */
-    for (size_t s = 0; s < cases[i].count; s++)
-      for (size_t v = 0; v < cases[i].series[s].count; v++) {
-        double value = cases[i].series[s].values[v];
-        ck_assert(log10(value) >= l.log_lo - 1e-9 && log10(value) <= l.log_hi + 1e-9);
-      }
-  }
-  /* The overlap test itself. */
-  ck_assert(bench_rects_overlap((bench_rect){0, 0, 10, 10}, (bench_rect){5, 5, 10, 10}));
-  ck_assert(!bench_rects_overlap((bench_rect){0, 0, 10, 10}, (bench_rect){10, 0, 10, 10}));
-}
-END_TEST
-
-/* The MMU plot: its x axis runs from 0.1 ms to the longest run, the data
- * lies inside the plot area and off the legend, for one to three runs and
- * for none; where `--plot FILE` puts it. */
-START_TEST(mmu_plot_layout_and_path) {
-  static const bench_pause some[] = {{1, 0.5}, {10, 3}, {40, 0.2}};
-  static const bench_pause late[] = {{2000, 50}};
-  const struct {
-    bench_mmu_series series[3];
-    size_t count;
-    double longest;
-  } cases[] = {
-      {{{"stop-the-world", some, 3, 50}}, 1, 50},
-      {{{"stop-the-world", some, 3, 50}, {"incremental", late, 1, 4000}}, 2, 4000},
-      {{{"a", NULL, 0, 20}, {"b", some, 3, 45}, {"c", late, 1, 2100}}, 3, 2100},
-      {{{"empty", NULL, 0, 0}}, 1, 1}, /* no run: one decade from 0.1 ms */
-  };
-  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-    bench_plot_layout l;
-    bench_plot_mmu_layout_of("title", cases[i].series, cases[i].count, &l);
-    ck_assert_double_eq_tol(l.log_lo, -1, 1e-9);
-    ck_assert_double_eq_tol(l.log_hi, log10(cases[i].longest), 1e-9);
-    ck_assert_msg(inside(l.data, l.plot), "case %zu: data outside the plot area", i);
-    ck_assert_msg(!bench_rects_overlap(l.legend, l.plot), "case %zu: legend on the plot", i);
-    ck_assert_msg(l.legend.height > 0 && l.legend.width > 0, "case %zu: no legend", i);
-    ck_assert(!bench_rects_overlap(l.x_label, l.plot) && !bench_rects_overlap(l.y_label, l.plot));
-  }
-  char *path = bench_plot_mmu_path("out/pauses.svg");
-  ck_assert_str_eq(path, "out/pauses-mmu.svg");
-  g_free(path);
-  path = bench_plot_mmu_path("p.PNG");
-  ck_assert_str_eq(path, "p-mmu.PNG");
-  g_free(path);
-  path = bench_plot_mmu_path("dir.v2/plot");
-  ck_assert_str_eq(path, "dir.v2/plot-mmu.svg");
-  g_free(path);
-}
-END_TEST
-
 int main(void) {
   Suite *suite = suite_create("bench");
   TCase *tc = tcase_create("core");
@@ -815,10 +593,7 @@ int main(void) {
   tcase_add_test(tc, pauses_prints_both_modes_and_ratios);
   tcase_add_test(tc, barrier_prints_a_throughput_ratio);
   tcase_add_test(tc, binary_trees_n10_matches_the_published_output);
-  tcase_add_test(tc, pauses_writes_svg_and_png_plots);
   tcase_add_test(tc, dom_prints_and_plots_mmu);
-  tcase_add_test(tc, mmu_plot_layout_and_path);
-  tcase_add_test(tc, plot_layout_keeps_the_legend_off_the_data);
   tcase_add_test(tc, json_file_is_replaced_and_write_errors_fail);
   tcase_add_test(tc, scavenge_prints_every_rate_and_thread_count);
   TCase *suite_case = tcase_create("quick-suite");
