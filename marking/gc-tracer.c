@@ -10,10 +10,13 @@ void ccgc_tracer_init(ccgc_tracer *tracer) {
 
 void ccgc_tracer_add(ccgc_tracer *tracer, ccgc_tracer_phase phase,
                      double bytes, double ms) {
-  if ((unsigned)phase >= CCGC_TRACER_PHASES || !(bytes > 0) || !(ms >= 0) ||
-      !isfinite(bytes) || !isfinite(ms))
+  if ((unsigned)phase < CCGC_TRACER_PHASES)
+    ccgc_tracer_ring_add(&tracer->rings[phase], bytes, ms);
+}
+
+void ccgc_tracer_ring_add(ccgc_tracer_ring *ring, double bytes, double ms) {
+  if (!(bytes > 0) || !(ms >= 0) || !isfinite(bytes) || !isfinite(ms))
     return;
-  ccgc_tracer_ring *ring = &tracer->rings[phase];
   ring->bytes[ring->next] = bytes;
   ring->ms[ring->next] = ms;
   ring->next = (ring->next + 1) % CCGC_TRACER_SAMPLES;
@@ -22,7 +25,10 @@ void ccgc_tracer_add(ccgc_tracer *tracer, ccgc_tracer_phase phase,
 
 double ccgc_tracer_speed(const ccgc_tracer *tracer, ccgc_tracer_phase phase) {
   if ((unsigned)phase >= CCGC_TRACER_PHASES) return 0;
-  const ccgc_tracer_ring *ring = &tracer->rings[phase];
+  return ccgc_tracer_ring_speed(&tracer->rings[phase]);
+}
+
+double ccgc_tracer_ring_speed(const ccgc_tracer_ring *ring) {
   double bytes = 0, ms = 0;
   for (int i = 0; i < ring->count; i++) {
     bytes += ring->bytes[i];

@@ -44,6 +44,11 @@ typedef struct ccgc_tracer {
 } ccgc_tracer;
 
 void ccgc_tracer_init(ccgc_tracer *tracer);
+/* One ring on its own (the heap growing policy keeps one per heap:
+ * heap-controller.h): adds a sample (ignored as ccgc_tracer_add ignores
+ * it), and the speed over its samples (0 with none). */
+void ccgc_tracer_ring_add(ccgc_tracer_ring *ring, double bytes, double ms);
+double ccgc_tracer_ring_speed(const ccgc_tracer_ring *ring);
 /* Records that phase processed bytes in ms. Samples without bytes or with a
  * negative or non-finite time are ignored. */
 void ccgc_tracer_add(ccgc_tracer *tracer, ccgc_tracer_phase phase,

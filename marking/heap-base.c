@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector-internal.h"
+#include "heap-controller.h"
+#include "invariant-check.h"
+
 static size_t configured_soft_limit(const ccgc_heap_options *options) {
   return options->soft_limit_bytes ? options->soft_limit_bytes
                                    : CCGC_DEFAULT_SOFT_LIMIT;
@@ -18,6 +22,16 @@ void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,
       ccgc_gate_check(collector, ccgc_collector_gate(collector),
                       CCGC_CALL_CONFIGURE, call) != CCGC_OK)
     return NULL;
+  double max_factor = options ? options->max_growing_factor : 0;
+  if (max_factor != 0 && !(max_factor >= CCGC_MIN_GROWING_FACTOR &&
+                           max_factor <= 100)) {
+    CCGC_MISUSE(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
+                ".api.argument",
+                "%s: max_growing_factor %g is outside 1.1 to 100 (0: the "
+                "default, 4)",
+                call, max_factor);
+    return NULL;
+  }
   ccgc_heap_base *base = calloc(1, size);
   if (!base) return NULL;
   base->sig = sig;
@@ -28,6 +42,7 @@ void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,
   base->heap_id = -1;
   if (options) base->options = *options;
   base->soft_limit = configured_soft_limit(&base->options);
+  base->gc_end_ms = ccgc_now_ms();
   ccgc_page_space_init(&base->space, base);
   return base;
 }
@@ -46,9 +61,36 @@ void ccgc_heap_base_free(ccgc_heap_base *base) {
 }
 
 void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base) {
-  size_t target = ccgc_page_space_old_committed(&base->space) * 2;
-  size_t floor = configured_soft_limit(&base->options);
-  base->soft_limit = target > floor ? target : floor;
+  ccgc_collector *collector = base->collector;
+  size_t live = base->space.used_bytes;
+  /* The mutator's speed: what this heap grew by between the end of its
+   * last sweep and the start of this cycle (its used bytes then, in the
+   * cycle's statistics), per ms of that time. A quiet period counts as one
+   * byte, so that it lowers the average instead of being dropped. */
+  if (base->heap_id >= 0 && base->heap_id < collector->current.heap_count) {
+    size_t before = collector->current.heaps[base->heap_id].before.used_bytes;
+    double allocated =
+        before > base->live_after_gc ? (double)(before - base->live_after_gc) : 1;
+    ccgc_tracer_ring_add(&base->allocation, allocated,
+                         collector->cycle_start_ms - base->gc_end_ms);
+  }
+  /* The collector's speed: heap bytes per ms of a whole cycle, the phases
+   * it has samples of (incremental steps, the atomic pause, sweeping)
+   * combined as V8 combines them (1 / sum of 1 / speed). */
+  double inverse = 0;
+  for (int phase = 0; phase < CCGC_TRACER_PHASES; phase++) {
+    double speed = ccgc_tracer_speed(&collector->tracer, phase);
+    if (speed > 0) inverse += 1 / speed;
+  }
+  double gc_speed = inverse > 0 ? 1 / inverse : 0;
+  base->growing_factor =
+      ccgc_heap_growing_factor(gc_speed, ccgc_tracer_ring_speed(&base->allocation),
+                               base->options.max_growing_factor);
+  base->soft_limit = ccgc_heap_next_soft_limit(
+      live, ccgc_page_space_old_committed(&base->space), base->growing_factor,
+      configured_soft_limit(&base->options), base->options.limit_bytes);
+  base->live_after_gc = live;
+  base->gc_end_ms = ccgc_now_ms();
 }
 
 void ccgc_heap_base_stats(void *heap, ccgc_heap_stats *out) {
@@ -61,6 +103,8 @@ void ccgc_heap_base_stats(void *heap, ccgc_heap_stats *out) {
                     base->space.large_page_count + base->space.young_page_count;
   out->young_committed_bytes = base->space.young_committed_bytes;
   out->limit_bytes = base->options.limit_bytes;
+  out->soft_limit_bytes = base->soft_limit;
+  out->growing_factor = base->growing_factor;
 }
 
 ccgc_collector *ccgc_heap_base_public_collector(const ccgc_heap_base *base,

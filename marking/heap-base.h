@@ -28,6 +28,7 @@
 
 #include "ccgc-heap-options.h"
 #include "ccgc-heap.h"
+#include "gc-tracer.h"
 #include "page-space.h"
 
 /* The soft limit while the heap's options leave it 0 (automatic). */
@@ -44,6 +45,14 @@ typedef struct ccgc_heap_base {
   ccgc_heap_options options;
   size_t soft_limit; /* request a GC above this many committed bytes */
   ccgc_page_space space;
+  /* The growing policy (heap-controller.h): bytes the mutator allocated
+   * into this heap per ms between collections (one sample per cycle), the
+   * used bytes and the time when the last sweep ended, and the factor it
+   * chose (0 before the first). */
+  ccgc_tracer_ring allocation;
+  size_t live_after_gc;
+  double gc_end_ms;
+  double growing_factor;
 } ccgc_heap_base;
 
 /* A zeroed heap struct of `size` bytes whose first member is a ccgc_heap_base,
@@ -69,9 +78,10 @@ static inline void ccgc_heap_base_poll(ccgc_heap_base *base) {
   if (ccgc_page_space_old_committed(&base->space) > base->soft_limit)
     ccgc_collector_request_gc(base->collector, CCGC_REASON_ALLOCATION_LIMIT);
 }
-/* After a sweep: the next trigger grows with the live size (twice the
- * committed bytes, as V8 and Oilpan do), never below the configured or
- * default soft limit. */
+/* After a sweep (the heap's used bytes are its live bytes): records the
+ * heap's allocation rate since its last sweep, picks the growing factor
+ * and sets the next soft limit (heap-controller.h), never below the
+ * configured or default soft limit. */
 void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base);
 
 /* The stats operation of every heap (heap: its base). */

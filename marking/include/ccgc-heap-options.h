@@ -19,6 +19,13 @@ typedef struct ccgc_heap_options {
    * DOM heap has no young generation and ignores these. */
   size_t young_min_bytes, young_max_bytes;
   int no_young_generation;
+  /* The heap's growing factor (docs/heap-growth.md): after each full
+   * collection the soft limit lets the heap grow by live x (factor - 1),
+   * the factor chosen between 1.1 and this maximum from the collector's
+   * speed and the heap's allocation rate (V8's heap controller). 0: 4.0;
+   * otherwise at least 1.1 and at most 100 (else the heap is refused:
+   * CCGC_E_INVALID_ARGUMENT). */
+  double max_growing_factor;
 } ccgc_heap_options;
 
 #endif /* CCGC_HEAP_OPTIONS_H */

@@ -6,6 +6,7 @@
  * --trace-gc lines; tables too small for the heaps' names (everything in
  * "other", totals still checked); bad input. */
 #include <check.h>
+#include <math.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -19,7 +20,8 @@
 /* The heaps after the scenario's final point, by the API. */
 typedef struct expected {
   size_t used, objects;            /* both heaps */
-  size_t heap_used[2], heap_objects[2];
+  size_t heap_used[2], heap_objects[2], heap_soft_limit[2];
+  double heap_factor[2];
   size_t buttons, listeners;       /* dom/HTMLButtonElement, dom/EventListener objects */
 } expected;
 
@@ -47,6 +49,8 @@ static expected in_process(void) {
     ccgc_collector_heap_stats(w->collector, h, &stats);
     e.heap_used[h] = stats.used_bytes;
     e.heap_objects[h] = stats.object_count;
+    e.heap_soft_limit[h] = stats.soft_limit_bytes;
+    e.heap_factor[h] = stats.growing_factor;
     e.used += stats.used_bytes;
     e.objects += stats.object_count;
   }
@@ -120,6 +124,12 @@ START_TEST(json_totals_match_the_heap_statistics) {
     ck_assert_int_eq(json_object_get_int_member(heap, "used_bytes"), (gint64)e.heap_used[h]);
     ck_assert_int_eq(json_object_get_int_member(heap, "object_count"),
                      (gint64)e.heap_objects[h]);
+    /* the growing policy's limit and factor (docs/heap-growth.md) */
+    ck_assert_int_eq(json_object_get_int_member(heap, "soft_limit_bytes"),
+                     (gint64)e.heap_soft_limit[h]);
+    ck_assert(e.heap_factor[h] >= 1.1);
+    ck_assert(fabs(json_object_get_double_member(heap, "growing_factor") - e.heap_factor[h]) <
+              1e-3);
   }
   g_object_unref(parser);
   command_result_free(&result);

@@ -156,6 +156,9 @@ static bool write_json_report(const census *c, const char *point, const ccgc_hea
     ccgc_json_writer_member_uint(json, "young_used_bytes", heaps[h].young_used_bytes);
     ccgc_json_writer_member_uint(json, "young_committed_bytes", heaps[h].young_committed_bytes);
     ccgc_json_writer_member_uint(json, "young_capacity_bytes", heaps[h].young_capacity_bytes);
+    ccgc_json_writer_member_uint(json, "limit_bytes", heaps[h].limit_bytes);
+    ccgc_json_writer_member_uint(json, "soft_limit_bytes", heaps[h].soft_limit_bytes);
+    ccgc_json_writer_member_double(json, "growing_factor", heaps[h].growing_factor);
     ccgc_json_writer_end_object(json);
   }
   ccgc_json_writer_end_array(json);
@@ -212,6 +215,14 @@ static void write_report(const census *c, ccgc_report_format format, const char 
              "capacity\n",
              ccgc_collector_heap_name(c->w->collector, h), heaps[h].young_used_bytes,
              heaps[h].young_committed_bytes, heaps[h].young_capacity_bytes);
+  for (int h = 0; h < heap_count; h++) {
+    char hard[32] = "none";
+    if (heaps[h].limit_bytes) snprintf(hard, sizeof hard, "%zu bytes", heaps[h].limit_bytes);
+    printf("  %-8s limits: next collection above %zu bytes committed (growing factor %.2f), "
+           "hard limit %s\n",
+           ccgc_collector_heap_name(c->w->collector, h), heaps[h].soft_limit_bytes,
+           heaps[h].growing_factor, hard);
+  }
   printf("collections: %lu full, %lu minor (scavenges)\n", ccgc_collector_cycle_count(c->w->collector),
          ccgc_collector_minor_count(c->w->collector));
   printf("totals match the heap statistics: %s\n", match ? "yes" : "NO");

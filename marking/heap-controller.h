@@ -1,0 +1,44 @@
+/* heap-controller.h - how far a heap may grow before its next full
+ * collection: the growing policy of V8's heap controller
+ * (src/heap/heap-controller.cc), per heap. Internal to the library;
+ * docs/heap-growth.md says what hosts see.
+ *
+ * After each sweep a heap picks a growing factor from two speeds: how fast
+ * the collector processes heap bytes (the per-phase speeds of gc-tracer.h,
+ * combined) and how fast the mutator allocates into this heap (bytes
+ * allocated between the end of its last sweep and the start of this cycle,
+ * per ms, averaged over the last CCGC_TRACER_SAMPLES cycles). The factor
+ * keeps the mutator's utilization at CCGC_TARGET_MUTATOR_UTILIZATION when
+ * the collector is fast enough, between CCGC_MIN_GROWING_FACTOR and the
+ * host's maximum (ccgc_heap_options.max_growing_factor, default
+ * CCGC_MAX_GROWING_FACTOR). The next soft limit lets the heap grow by
+ * live x (factor - 1) beyond what it has committed (so live x factor when
+ * nothing is fragmented), by at least CCGC_MIN_GROWING_STEP, never below
+ * the configured soft limit, and at most halfway from committed to the hard
+ * limit. Owner thread; pure arithmetic besides the heap's own fields. */
+#ifndef CCGC_HEAP_CONTROLLER_H
+#define CCGC_HEAP_CONTROLLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CCGC_MIN_GROWING_FACTOR 1.1
+#define CCGC_MAX_GROWING_FACTOR 4.0
+#define CCGC_TARGET_MUTATOR_UTILIZATION 0.97
+#define CCGC_MIN_GROWING_STEP ((size_t)1024 * 1024)
+
+/* V8's DynamicGrowingFactor: max_factor when either speed is unknown (0) or
+ * the collector is too slow for the target; else a / b with a = ratio x
+ * (1 - target), b = a - target, ratio = gc_speed / mutator_speed; clamped
+ * to [CCGC_MIN_GROWING_FACTOR, max_factor]. */
+double ccgc_heap_growing_factor(double gc_speed, double mutator_speed,
+                                double max_factor);
+
+/* The next soft limit (committed bytes of the old generation that request
+ * a collection): committed + max(live x (factor - 1), CCGC_MIN_GROWING_STEP),
+ * at least floor, at most halfway from committed to hard_limit (0: none;
+ * never below floor). */
+size_t ccgc_heap_next_soft_limit(size_t live, size_t committed, double factor,
+                                 size_t floor, size_t hard_limit);
+
+#endif /* CCGC_HEAP_CONTROLLER_H */

@@ -1,0 +1,149 @@
+/* test-heap-controller.c - the heap growing policy (marking/heap-controller.c,
+ * docs/heap-growth.md): V8's growing factor from the collector's and the
+ * mutator's speeds, its clamps, the next soft limit from live and committed
+ * bytes, and a real heap: after a full collection ccgc_heap_stats reports
+ * the factor and the limit the policy gives for its own used and committed
+ * bytes, a host maximum is obeyed, and an out-of-range maximum is refused. */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include "blinkish.h"
+#include "ccgc-page.h"
+#include "ccgc-test.h"
+#include "heap-base.h"
+#include "heap-controller.h"
+
+#define MIB ((size_t)1024 * 1024)
+
+START_TEST(the_factor_follows_the_speed_ratio) {
+  /* unknown speeds: the maximum, as V8 */
+  ck_assert(ccgc_heap_growing_factor(0, 100, 4) == 4);
+  ck_assert(ccgc_heap_growing_factor(100, 0, 4) == 4);
+  /* a collector much faster than the mutator: the minimum */
+  ck_assert(ccgc_heap_growing_factor(1e9, 1, 4) == CCGC_MIN_GROWING_FACTOR);
+  /* ratio 100: a = 3, b = 2.03, a / b = 1.4778 */
+  double f = ccgc_heap_growing_factor(100, 1, 4);
+  ck_assert(fabs(f - 3.0 / 2.03) < 1e-9);
+  /* a slower collector grows the heap more */
+  ck_assert(ccgc_heap_growing_factor(50, 1, 4) > f);
+  /* too slow for the target (b <= 0): the maximum */
+  ck_assert(ccgc_heap_growing_factor(20, 1, 4) == 4);
+  ck_assert(ccgc_heap_growing_factor(20, 1, 2) == 2);
+  /* a maximum below the minimum is the default */
+  ck_assert(ccgc_heap_growing_factor(0, 0, 0) == CCGC_MAX_GROWING_FACTOR);
+}
+END_TEST
+
+START_TEST(the_limit_grows_by_live_times_factor_minus_one) {
+  /* nothing fragmented: committed == live, limit == live x factor */
+  ck_assert_uint_eq(ccgc_heap_next_soft_limit(100 * MIB, 100 * MIB, 1.5, 8 * MIB, 0),
+                    150 * MIB);
+  /* free space in committed pages counts as used */
+  ck_assert_uint_eq(ccgc_heap_next_soft_limit(100 * MIB, 300 * MIB, 1.5, 8 * MIB, 0),
+                    350 * MIB);
+  /* at least the minimum step, at least the floor */
+  ck_assert_uint_eq(ccgc_heap_next_soft_limit(MIB, 2 * MIB, 1.1, 0, 0),
+                    2 * MIB + CCGC_MIN_GROWING_STEP);
+  ck_assert_uint_eq(ccgc_heap_next_soft_limit(MIB, 2 * MIB, 1.1, 8 * MIB, 0), 8 * MIB);
+  /* at most halfway to the hard limit */
+  ck_assert_uint_eq(ccgc_heap_next_soft_limit(100 * MIB, 100 * MIB, 4, 8 * MIB, 200 * MIB),
+                    150 * MIB);
+}
+END_TEST
+
+typedef struct node {
+  struct node *next;
+  char pad[56];
+} node;
+
+static void trace_node(ccgc_visitor *visitor, void *object) {
+  blinkish_trace_member(visitor, (void *const *)&((node *)object)->next, "next");
+}
+
+/* Builds a list of `count` nodes held by a persistent, and garbage beside
+ * it, then collects; returns the heap's statistics. */
+static ccgc_heap_stats churn_and_collect(double max_factor, blinkish_heap **out_heap,
+                                         ccgc_collector **out_collector) {
+  ccgc_collector_options options = {.verify = false};
+  ccgc_collector *collector = ccgc_collector_new(&options);
+  blinkish_heap_options heap_options = {.max_growing_factor = max_factor};
+  blinkish_heap *heap = blinkish_heap_new(collector, &heap_options);
+  ck_assert_ptr_nonnull(heap);
+  blinkish_type_info info = {"Node", trace_node, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(heap, &info);
+  blinkish_persistent *root = blinkish_persistent_new(heap, NULL, false);
+  node *head = NULL;
+  for (int i = 0; i < 200000; i++) {
+    node *n = blinkish_alloc(heap, type, sizeof *n);
+    ck_assert_ptr_nonnull(n);
+    if (i % 4 == 0) { /* a quarter stays */
+      blinkish_member_set(heap, n, (void **)&n->next, head);
+      head = n;
+      blinkish_persistent_set(heap, root, head);
+    }
+  }
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  ccgc_heap_stats stats;
+  blinkish_heap_stats(heap, &stats);
+  *out_heap = heap;
+  *out_collector = collector;
+  return stats;
+}
+
+START_TEST(a_heap_reports_the_factor_and_the_limit_it_chose) {
+  blinkish_heap *heap;
+  ccgc_collector *collector;
+  ccgc_heap_stats stats = churn_and_collect(0, &heap, &collector);
+  ck_assert(stats.growing_factor >= CCGC_MIN_GROWING_FACTOR);
+  ck_assert(stats.growing_factor <= CCGC_MAX_GROWING_FACTOR);
+  /* the policy's limit for the heap's own live and committed bytes */
+  ck_assert_uint_eq(stats.soft_limit_bytes,
+                    ccgc_heap_next_soft_limit(stats.used_bytes, stats.committed_bytes,
+                                              stats.growing_factor,
+                                              CCGC_DEFAULT_SOFT_LIMIT, 0));
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
+START_TEST(the_host_maximum_bounds_the_factor) {
+  blinkish_heap *heap;
+  ccgc_collector *collector;
+  /* the first collection has no speed samples: the maximum */
+  ccgc_heap_stats stats = churn_and_collect(1.25, &heap, &collector);
+  ck_assert(stats.growing_factor <= 1.25);
+  ck_assert(stats.growing_factor >= CCGC_MIN_GROWING_FACTOR);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
+START_TEST(an_out_of_range_maximum_is_refused) {
+  ccgc_collector *collector = ccgc_collector_new(NULL);
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(collector, &errors);
+  double bad[] = {1.0, 0.5, -2, 101, NAN};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    blinkish_heap_options options = {.max_growing_factor = bad[i]};
+    ck_assert_ptr_null(blinkish_heap_new(collector, &options));
+    ck_assert_uint_eq(errors.count, i + 1);
+    ck_assert_int_eq(errors.last_code, CCGC_E_INVALID_ARGUMENT);
+    ck_assert(strstr(errors.last_message, "max_growing_factor"));
+  }
+  ccgc_collector_free(collector);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("heap-controller");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, the_factor_follows_the_speed_ratio);
+  tcase_add_test(tc, the_limit_grows_by_live_times_factor_minus_one);
+  tcase_add_test(tc, a_heap_reports_the_factor_and_the_limit_it_chose);
+  tcase_add_test(tc, the_host_maximum_bounds_the_factor);
+  tcase_add_test(tc, an_out_of_range_maximum_is_refused);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}
