@@ -136,6 +136,9 @@ void blinkish_prefinalizers_teardown(blinkish_heap *heap);
 /* trace.c: the marking operations (heap: the blinkish_heap). */
 void blinkish_prepare(void *heap);
 void blinkish_trace_roots(void *heap, ccgc_visitor *visitor);
+/* The atomic pause's rescan: the objects deferred under construction only;
+ * persistents are barriered (.inv.roots-barriered). */
+void blinkish_trace_unbarriered_roots(void *heap, ccgc_visitor *visitor);
 void blinkish_trace_object(void *heap, void *object, ccgc_visitor *visitor);
 void blinkish_process_weakness(void *heap);
 

@@ -25,6 +25,7 @@ static bool is_object(void *heap, const void *address) {
 static const ccgc_heap_ops dom_ops = {
     .name = "dom",
     .prepare = blinkish_prepare, .trace_roots = blinkish_trace_roots,
+    .trace_unbarriered_roots = blinkish_trace_unbarriered_roots,
     .trace_object = blinkish_trace_object,
     .process_weakness = blinkish_process_weakness,
     .pre_reclaim = blinkish_run_prefinalizers,

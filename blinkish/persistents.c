@@ -33,8 +33,10 @@ blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
   }
   node->object = object;
   node->weak = weak;
-  /* Persistents are roots, rescanned in the atomic pause: no barrier needed
-   * for strong ones; a weak one must not keep its target alive. */
+  /* A strong persistent is a root whose every store is barriered, so the
+   * atomic pause need not rescan persistents (.inv.roots-barriered); a weak
+   * one must not keep its target alive. */
+  if (!weak) ccgc_write_barrier(heap->base.barrier, NULL, &node->object, object);
   return handle;
 }
 

@@ -24,6 +24,11 @@ static void trace_fields(blinkish_heap *heap, void *object,
 void blinkish_trace_roots(void *data, ccgc_visitor *visitor) {
   blinkish_heap *heap = data;
   blinkish_trace_persistents(heap, visitor);
+  blinkish_trace_unbarriered_roots(heap, visitor);
+}
+
+void blinkish_trace_unbarriered_roots(void *data, ccgc_visitor *visitor) {
+  blinkish_heap *heap = data;
   /* The atomic pause re-reads the roots after the markers parked: now the
    * objects deferred under construction are traced, complete or not - the
    * mutator is stopped and their payload (zeroed, then written only through

@@ -6,6 +6,7 @@
  *
  *   for each heap: prepare          clear mark tables, seal allocation areas
  *   for each heap: trace_roots      roots into the marker's visitor
+ *   [atomic pause: for each heap: trace_unbarriered_roots, rescanned]
  *   drain: for each grey object     trace_object of the heap that owns it
  *   ephemeron fixed point           (drain again after each round)
  *   clear recorded weak slots whose target is white
@@ -36,6 +37,11 @@ typedef struct ccgc_heap_ops {
 
   void (*prepare)(void *heap);
   void (*trace_roots)(void *heap, ccgc_visitor *visitor);
+  /* Optional: the roots the atomic pause rescans, those whose stores are
+   * not barriered (handle scopes, objects under construction); every other
+   * root store goes through the write barrier (.inv.roots-barriered).
+   * Without it the pause rescans trace_roots. */
+  void (*trace_unbarriered_roots)(void *heap, ccgc_visitor *visitor);
   /* Reports every outgoing reference of one live object of this heap. Must
    * not allocate, must not recurse into other objects. */
   void (*trace_object)(void *heap, void *object, ccgc_visitor *visitor);

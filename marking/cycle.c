@@ -205,9 +205,11 @@ static void finish_cycle(ccgc_collector *collector) {
   double markers_end = ccgc_now_ms();
   stats->pause_markers_ms = markers_end - start;
 
-  /* Roots that are not barriered (handle scopes, persistents made or changed
-   * while marking) are scanned again; marked ones cost a CAS each. */
-  ccgc_marker_trace_roots(&collector->marker);
+  /* Roots that are not barriered (handle scopes, objects under
+   * construction, the finalization queue) are scanned again; global handles,
+   * traced references and persistents are not: their stores are barriered
+   * (.inv.roots-barriered). Marked ones cost a CAS each. */
+  ccgc_marker_rescan_roots(&collector->marker);
   double roots_end = ccgc_now_ms();
   stats->roots_ms = roots_end - markers_end;
   ccgc_marker_drain(&collector->marker, 0, 0);

@@ -145,6 +145,19 @@ void ccgc_marker_trace_roots(ccgc_marker *marker) {
   ccgc_marker_flush_ephemerons(marker);
 }
 
+void ccgc_marker_rescan_roots(ccgc_marker *marker) {
+  ccgc_collector *collector = marker->collector;
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_slot *slot = &collector->heaps[id];
+    if (!slot->heap) continue;
+    if (slot->ops->trace_unbarriered_roots)
+      slot->ops->trace_unbarriered_roots(slot->heap, &marker->base);
+    else
+      slot->ops->trace_roots(slot->heap, &marker->base);
+  }
+  ccgc_marker_flush_ephemerons(marker);
+}
+
 /* Work the mutator's barrier left joins the shared pools. */
 static void take_mutator_work(ccgc_collector *collector) {
   pthread_mutex_lock(&collector->barrier_lock);

@@ -67,6 +67,9 @@ typedef struct ccgc_marker {
 
 void ccgc_marker_begin(ccgc_marker *marker, struct ccgc_collector *collector);
 void ccgc_marker_trace_roots(ccgc_marker *marker);
+/* The atomic pause's rescan: each heap's trace_unbarriered_roots (its
+ * trace_roots when it has none), .inv.roots-barriered. */
+void ccgc_marker_rescan_roots(ccgc_marker *marker);
 /* Visits grey objects until none is left, or the monotonic clock passes
  * deadline_ms (checked every few hundred objects; <= 0: no deadline), or
  * max_objects were visited (0: no limit). Returns the number visited. */

@@ -508,11 +508,18 @@ static void trace_root_slot(void *payload, void *visitor) {
                       ccgc_edge_named(CCGC_EDGE_ROOT, "global handle"));
 }
 
-void v8ish_trace_handles(v8ish_heap *heap, ccgc_visitor *visitor) {
+void v8ish_trace_local_handles(v8ish_heap *heap, ccgc_visitor *visitor) {
   for (size_t i = 1; i < heap->handle_top; i++)
     if (v8ish_is_ref(heap->handle_values[i]))
       ccgc_visit_strong(visitor, v8ish_untag(heap->handle_values[i]),
                         ccgc_edge_named(CCGC_EDGE_ROOT, "handle scope"));
+}
+
+void v8ish_trace_handles(v8ish_heap *heap, ccgc_visitor *visitor) {
+  v8ish_trace_local_handles(heap, visitor);
+  /* Global handles and traced references: every store into them goes
+   * through the barrier (.inv.roots-barriered), so the atomic pause skips
+   * them (v8ish_trace_unbarriered_roots). */
   for (size_t i = 1; i < heap->global_count; i++) {
     global_node *node = &heap->globals[i];
     if (node->in_use && !node->weak && v8ish_is_ref(node->value))

@@ -380,6 +380,8 @@ bool v8ish_handle_read(v8ish_heap *heap, v8ish_local local, const char *call,
 v8ish_value v8ish_handle_value(v8ish_heap *heap, v8ish_local local,
                                const char *call);
 void v8ish_trace_handles(v8ish_heap *heap, ccgc_visitor *visitor);
+/* Only the handle scopes' locals (the atomic pause's rescan). */
+void v8ish_trace_local_handles(v8ish_heap *heap, ccgc_visitor *visitor);
 void v8ish_clear_dead_weak_globals(v8ish_heap *heap);
 /* Rewrites every handle, global and traced reference equal to from. */
 void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
@@ -435,6 +437,7 @@ void v8ish_unsafe_shape_change_end(v8ish_heap *heap, word_t *object,
 /* trace.c (.inv.tagged-fields): the trace_roots and trace_object ops, and
  * the description of a layout the concurrent visit shares. */
 void v8ish_trace_roots(void *heap, ccgc_visitor *visitor);
+void v8ish_trace_unbarriered_roots(void *heap, ccgc_visitor *visitor);
 void v8ish_trace_object(void *heap, void *object, ccgc_visitor *visitor);
 /* Reports object's references as its class klass (read once by the caller)
  * describes them; lengths clamped to the page (snapshots may be torn). */

@@ -31,7 +31,9 @@ static void stats(void *data, ccgc_heap_stats *out) {
 static const ccgc_heap_ops script_ops = {
     .name = "script",
     .prepare = v8ish_space_prepare,
-    .trace_roots = v8ish_trace_roots, .trace_object = v8ish_trace_object,
+    .trace_roots = v8ish_trace_roots,
+    .trace_unbarriered_roots = v8ish_trace_unbarriered_roots,
+    .trace_object = v8ish_trace_object,
     .visit_concurrent = v8ish_visit_concurrent,
     .process_weakness = process_weakness, .reclaim = v8ish_space_sweep,
     .after_collection = after_collection,

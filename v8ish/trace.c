@@ -110,10 +110,9 @@ void v8ish_trace_object(void *heap, void *object, ccgc_visitor *visitor) {
 
 /* The heap's own roots: handles, the held values of pending finalizations,
  * and its permanent objects (the classes and the empty array). */
-void v8ish_trace_roots(void *data, ccgc_visitor *visitor) {
-  v8ish_heap *heap = data;
-  v8ish_trace_handles(heap, visitor);
-  v8ish_trace_pending(heap, visitor);
+/* The heap's own objects (classes, the empty array): set at creation, or
+ * allocated black while marking; a few words. */
+static void trace_internals(v8ish_heap *heap, ccgc_visitor *visitor) {
   const v8ish_value internals[] = {
       heap->meta_class, heap->filler_class, heap->one_word_filler_class,
       heap->number_class, heap->string_class, heap->fixed_array_class,
@@ -130,6 +129,24 @@ void v8ish_trace_roots(void *data, ccgc_visitor *visitor) {
   while (g_hash_table_iter_next(&iter, NULL, &klass))
     visit_value(visitor, (v8ish_value)klass,
                 ccgc_edge_named(CCGC_EDGE_ROOT, "script internals"));
+}
+
+void v8ish_trace_roots(void *data, ccgc_visitor *visitor) {
+  v8ish_heap *heap = data;
+  v8ish_trace_handles(heap, visitor);
+  v8ish_trace_pending(heap, visitor);
+  trace_internals(heap, visitor);
+}
+
+/* The atomic pause's rescan (.inv.roots-barriered): handle scopes (a local
+ * is a bump, no barrier), the finalization queue (a minor collection during
+ * marking may queue a held value the marker has not reached) and the
+ * internals. */
+void v8ish_trace_unbarriered_roots(void *data, ccgc_visitor *visitor) {
+  v8ish_heap *heap = data;
+  v8ish_trace_local_handles(heap, visitor);
+  v8ish_trace_pending(heap, visitor);
+  trace_internals(heap, visitor);
 }
 
 /* --- slots, for minor collections ------------------------------------------ */
