@@ -13,6 +13,7 @@
 #include "bulk-memory.h"
 #include "gate.h"
 #include "gc-tracer.h"
+#include "pacing.h"
 #include "marker.h"
 #include "page-registry.h"
 #include "worklist.h"
@@ -55,6 +56,7 @@ struct ccgc_collector {
   GArray *steps, *last_steps;     /* step durations (double ms)        */
   /* Speed estimates for idle time (gc-tracer.h, cycle.c). */
   ccgc_tracer tracer;
+  ccgc_pacing pacing; /* automatic incremental collection (pacing.h) */
   double object_bytes;            /* average object size at cycle start */
   size_t step_objects_visited;    /* objects the owner's steps visited  */
   unsigned idle_refusals;         /* idle periods too short to finish,
@@ -86,6 +88,16 @@ struct ccgc_collector {
 };
 
 double ccgc_now_ms(void);
+
+/* Allocation between two marking steps when the host sets none. */
+#define CCGC_DEFAULT_STEP_BYTES ((size_t)256 * 1024)
+
+/* cycle.c: one marking step of the cycle in progress (state MARKING, not
+ * busy: the caller checked), for at most budget_ms and max_objects objects
+ * (0: no bound on objects; budget_ms <= 0 with an object bound: no time
+ * bound); returns whether no marking work is left. */
+bool ccgc_collector_marking_step(ccgc_collector *collector, double budget_ms,
+                                 size_t max_objects);
 
 /* collector.c */
 void ccgc_collector_call_phase(ccgc_collector *collector, size_t phase_offset);

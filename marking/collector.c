@@ -103,6 +103,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
     collector->trace_gc_nvp = options->trace_gc_nvp;
     collector->step_bytes = options->incremental_step_bytes;
     collector->step_ms = options->incremental_step_ms;
+    collector->pacing.automatic = options->incremental_marking;
     collector->scavenger_threads = options->scavenger_threads;
     atomic_store(&collector->barrier.shape_protocol,
                  (int)options->shape_protocol);
@@ -380,6 +381,7 @@ bool ccgc_collector_safepoint(ccgc_collector *collector) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_safepoint"))
     return false;
   if (ccgc_collector_busy(collector)) return false;
+  if (collector->pacing.automatic) return ccgc_pacing_safepoint(collector);
   /* A full collection collects the young generation too. */
   if (atomic_load(&collector->gc_requested))
     return ccgc_collect(collector, collector->requested_reason) == CCGC_OK;

@@ -21,7 +21,6 @@
 #include "invariant-check.h"
 
 #define PHASE(member) offsetof(ccgc_heap_ops, member)
-#define DEFAULT_STEP_BYTES ((size_t)256 * 1024)
 #define DEFAULT_STEP_MS 1.0
 
 static const char *const state_names[] = {
@@ -93,6 +92,7 @@ static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
     ccgc_concurrent_resume(&collector->concurrent);
   }
   collector->allocated_since_step = 0;
+  if (incremental) ccgc_pacing_start(collector);
   collector->in_collection = false;
   ccgc_collector_leave_context(collector, outer);
 }
@@ -130,16 +130,23 @@ bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
   if (!ccgc_collector_enter(collector, "ccgc_incremental_step") ||
       collector->state != CCGC_STATE_MARKING || ccgc_collector_busy(collector))
     return false;
+  /* With a work budget (ccgc_collector_set_step_objects) a step is
+   * deterministic, so a seeded host program replays exactly. */
+  if (collector->step_objects)
+    return ccgc_collector_marking_step(collector, 0, collector->step_objects);
+  return ccgc_collector_marking_step(collector, budget_ms, 0);
+}
+
+bool ccgc_collector_marking_step(ccgc_collector *collector, double budget_ms,
+                                 size_t max_objects) {
   collector->in_collection = true;
   ccgc_call_context outer =
       ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
   ccgc_events_step_start(collector);
   double start = ccgc_now_ms();
-  /* With a work budget (ccgc_collector_set_step_objects) a step is deterministic,
-   * so a seeded host program replays exactly. */
   size_t visited = ccgc_marker_drain(
-      &collector->marker, collector->step_objects ? 0 : start + budget_ms,
-      collector->step_objects);
+      &collector->marker, max_objects && budget_ms <= 0 ? 0 : start + budget_ms,
+      max_objects);
   bool done = ccgc_marker_has_no_work(&collector->marker) &&
               ccgc_concurrent_idle(&collector->concurrent);
   double took = ccgc_now_ms() - start;
@@ -165,8 +172,11 @@ void ccgc_collector_notify_allocation(ccgc_collector *collector,
     return;
   collector->allocated_since_step += (double)bytes;
   size_t step_bytes =
-      collector->step_bytes ? collector->step_bytes : DEFAULT_STEP_BYTES;
-  if (collector->allocated_since_step >= (double)step_bytes)
+      collector->step_bytes ? collector->step_bytes : CCGC_DEFAULT_STEP_BYTES;
+  if (collector->allocated_since_step < (double)step_bytes) return;
+  if (collector->pacing.automatic)
+    ccgc_pacing_step(collector); /* sized to finish in time (pacing.h) */
+  else
     ccgc_incremental_step(collector, step_budget(collector));
 }
 

@@ -121,6 +121,16 @@ typedef struct ccgc_collector_options {
   /* With trace_gc: V8's --trace-gc-nvp key=value line instead of the
    * --trace-gc line (ccgc_format_trace_nvp). */
   bool trace_gc_nvp;
+  /* Automatic incremental collection (docs/collection.md "Pacing"): a
+   * heap's soft limit makes the next ccgc_collector_safepoint start an
+   * incremental cycle (with the marker threads, if any) instead of running
+   * a stop-the-world collection; allocation then drives marking steps
+   * sized to finish marking before the cycle's allocation budget (half the
+   * heaps' used bytes at its start, at least 8 MiB, at most half the
+   * headroom to a hard limit) is spent, each at most 10 ms; the safepoint
+   * after marking completes, or after the budget is spent, runs the atomic
+   * pause. ccgc_collect stays stop-the-world. */
+  bool incremental_marking;
 } ccgc_collector_options;
 
 typedef struct ccgc_heap_stats {
@@ -331,7 +341,11 @@ CCGC_API
 void ccgc_collector_request_gc(ccgc_collector *collector, ccgc_gc_reason reason);
 CCGC_API
 bool ccgc_collector_gc_requested(const ccgc_collector *collector);
-/* Runs a requested collection, if any. Returns true if one ran. */
+/* Runs a requested collection, if any. Returns true if one ran. With
+ * incremental_marking (ccgc_collector_options) a requested full collection
+ * starts an incremental cycle here instead, and a later safepoint runs its
+ * atomic pause once marking is complete or its allocation budget is spent;
+ * true when either happened (or a minor collection ran). */
 CCGC_API
 bool ccgc_collector_safepoint(ccgc_collector *collector);
 

@@ -1,0 +1,83 @@
+/* pacing.c - automatic incremental collection and its step sizes
+ * (pacing.h). */
+#include "pacing.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "collector-internal.h"
+
+/* The heaps' used bytes and objects now, and the smallest headroom to a
+ * hard limit (committed to limit; INFINITY when no heap has one). */
+static void measure(ccgc_collector *collector, double *used, double *objects,
+                    double *headroom) {
+  *used = *objects = 0;
+  *headroom = INFINITY;
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_slot *slot = &collector->heaps[id];
+    if (!slot->heap || !slot->ops->stats) continue;
+    ccgc_heap_stats stats;
+    memset(&stats, 0, sizeof stats);
+    slot->ops->stats(slot->heap, &stats);
+    *used += (double)stats.used_bytes;
+    *objects += (double)stats.object_count;
+    if (stats.limit_bytes) {
+      double room = stats.limit_bytes > stats.committed_bytes
+                        ? (double)(stats.limit_bytes - stats.committed_bytes)
+                        : 0;
+      if (room < *headroom) *headroom = room;
+    }
+  }
+}
+
+void ccgc_pacing_start(ccgc_collector *collector) {
+  ccgc_pacing *pacing = &collector->pacing;
+  double used, objects, headroom;
+  measure(collector, &used, &objects, &headroom);
+  double budget = used / 2;
+  if (budget < CCGC_PACING_MIN_BUDGET) budget = CCGC_PACING_MIN_BUDGET;
+  if (budget > headroom / 2) budget = headroom / 2;
+  pacing->budget_bytes = budget;
+  pacing->allocated = 0;
+  pacing->work_objects = objects;
+  pacing->finish_requested = false;
+}
+
+void ccgc_pacing_step(ccgc_collector *collector) {
+  ccgc_pacing *pacing = &collector->pacing;
+  size_t step_bytes =
+      collector->step_bytes ? collector->step_bytes : CCGC_DEFAULT_STEP_BYTES;
+  pacing->allocated += collector->allocated_since_step;
+  double left = pacing->work_objects - (double)collector->step_objects_visited;
+  double steps_left =
+      floor((pacing->budget_bytes - pacing->allocated) / (double)step_bytes);
+  if (steps_left < 1) steps_left = 1;
+  double objects = ceil(left / steps_left);
+  if (objects < CCGC_PACING_MIN_STEP_OBJECTS)
+    objects = CCGC_PACING_MIN_STEP_OBJECTS;
+  bool done = ccgc_collector_marking_step(collector, CCGC_PACING_MAX_STEP_MS,
+                                          (size_t)objects);
+  if (done || pacing->allocated >= pacing->budget_bytes)
+    pacing->finish_requested = true;
+}
+
+bool ccgc_pacing_safepoint(ccgc_collector *collector) {
+  ccgc_pacing *pacing = &collector->pacing;
+  if (collector->state == CCGC_STATE_MARKING) {
+    /* The heaps keep asking while they grow past their soft limits: the
+     * cycle in progress answers them. */
+    atomic_store(&collector->gc_requested, false);
+    if (pacing->finish_requested)
+      return ccgc_incremental_finish(collector) == CCGC_OK;
+  } else if (collector->state == CCGC_STATE_IDLE &&
+             atomic_load(&collector->gc_requested)) {
+    ccgc_gc_reason reason = collector->requested_reason;
+    atomic_store(&collector->gc_requested, false);
+    if (ccgc_incremental_start(collector, reason) != CCGC_OK) return false;
+    return true;
+  }
+  if (atomic_load(&collector->minor_requested))
+    return ccgc_collect_minor(collector, CCGC_REASON_ALLOCATION_FAILURE) ==
+           CCGC_OK;
+  return false;
+}

@@ -1,0 +1,49 @@
+/* pacing.h - automatic incremental collection
+ * (ccgc_collector_options.incremental_marking, docs/collection.md
+ * "Pacing"): a heap's soft limit starts an incremental cycle at the next
+ * safepoint instead of a stop-the-world collection, allocation-driven
+ * steps are sized so that marking finishes before the cycle's allocation
+ * budget is spent, and the safepoint after marking completes (or after the
+ * budget ran out) runs the atomic pause. Internal to the library; owner
+ * thread only.
+ *
+ * The budget: the bytes the heaps may hand out while marking runs, half of
+ * the heaps' used bytes when the cycle starts (at least
+ * CCGC_PACING_MIN_BUDGET), at most half of the smallest headroom to a
+ * heap's hard limit. The work: the heaps' objects when the cycle starts (an
+ * upper bound of what is live). Each step (every incremental_step_bytes of
+ * allocation) marks the work left over the steps left before the budget is
+ * spent, at least CCGC_PACING_MIN_STEP_OBJECTS objects and for at most
+ * CCGC_PACING_MAX_STEP_MS. Marker threads mark beside the steps: the
+ * estimate counts the owner's work only, so with them marking finishes
+ * early. */
+#ifndef CCGC_PACING_H
+#define CCGC_PACING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CCGC_PACING_MIN_BUDGET ((double)8 * 1024 * 1024)
+#define CCGC_PACING_MIN_STEP_OBJECTS 64
+#define CCGC_PACING_MAX_STEP_MS 10.0
+
+typedef struct ccgc_pacing {
+  bool automatic;       /* options.incremental_marking */
+  double budget_bytes;  /* allocation allowed while this cycle marks */
+  double allocated;     /* bytes handed out since it started */
+  double work_objects;  /* objects when it started */
+  bool finish_requested; /* marking complete or budget spent: next safepoint */
+} ccgc_pacing;
+
+struct ccgc_collector;
+
+/* An automatic cycle just started (roots marked): budget and work. */
+void ccgc_pacing_start(struct ccgc_collector *collector);
+/* Allocation crossed incremental_step_bytes while marking: one paced step.
+ * When it finds marking complete, or the budget is spent, the next
+ * safepoint finishes the cycle. */
+void ccgc_pacing_step(struct ccgc_collector *collector);
+/* ccgc_collector_safepoint with automatic incremental collection. */
+bool ccgc_pacing_safepoint(struct ccgc_collector *collector);
+
+#endif /* CCGC_PACING_H */

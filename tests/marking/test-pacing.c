@@ -1,0 +1,141 @@
+/* test-pacing.c - automatic incremental collection
+ * (ccgc_collector_options.incremental_marking, marking/pacing.c): a heap
+ * that crosses its soft limit gets an incremental cycle at the next
+ * safepoint, never a stop-the-world one; allocation-driven steps sized by
+ * the pacing finish marking before the cycle's allocation budget is spent
+ * (the last step before every atomic pause reports marking complete) even
+ * when the host's time budget per step is tiny (the paced steps are sized
+ * in objects, not by incremental_step_ms); a hard limit is never hit; live
+ * objects survive and garbage is reclaimed. And without the option the
+ * safepoint still collects stop-the-world. */
+#include <check.h>
+
+#include "blinkish.h"
+#include "ccgc-events.h"
+#include "ccgc-test.h"
+
+typedef struct node {
+  struct node *next;
+  long value;
+  char pad[48];
+} node;
+
+static void trace_node(ccgc_visitor *visitor, void *object) {
+  blinkish_trace_member(visitor, (void *const *)&((node *)object)->next, "next");
+}
+
+typedef struct record {
+  int cycles, incremental_cycles, stw_cycles;
+  int steps;
+  bool last_step_complete;
+  int pauses_after_complete_marking;
+} record;
+
+static void on_cycle_start(void *data, ccgc_gc_reason reason, bool incremental) {
+  record *r = data;
+  (void)reason;
+  r->cycles++;
+  if (incremental) r->incremental_cycles++;
+  else r->stw_cycles++;
+  r->last_step_complete = false;
+}
+
+static void on_step_end(void *data, double ms, bool complete) {
+  record *r = data;
+  (void)ms;
+  r->steps++;
+  r->last_step_complete = complete;
+}
+
+static void on_pause_start(void *data) {
+  record *r = data;
+  if (r->last_step_complete) r->pauses_after_complete_marking++;
+}
+
+static const ccgc_event_listener listener = {.cycle_start = on_cycle_start,
+                                             .incremental_step_end = on_step_end,
+                                             .atomic_pause_start = on_pause_start};
+
+/* A host loop: a live list of `live` nodes rebuilt round by round, garbage
+ * beside it, a safepoint every 64 allocations. */
+static void run(bool automatic, record *r, size_t *heap_limit_errors) {
+  ccgc_collector_options options = {.verify = true,
+                                    .incremental_marking = automatic,
+                                    .incremental_step_bytes = 64 * 1024,
+                                    .incremental_step_ms = 1e-6};
+  ccgc_collector *collector = ccgc_collector_new(&options);
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(collector, &errors);
+  blinkish_heap_options heap_options = {.limit_bytes = (size_t)64 << 20,
+                                        .soft_limit_bytes = (size_t)8 << 20};
+  blinkish_heap *heap = blinkish_heap_new(collector, &heap_options);
+  ck_assert_ptr_nonnull(heap);
+  ccgc_collector_add_listener(collector, &listener, r);
+  blinkish_type_info info = {"Node", trace_node, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(heap, &info);
+  blinkish_persistent *root = blinkish_persistent_new(heap, NULL, false);
+  const long live = 20000;
+  for (int round = 0; round < 12; round++) {
+    node *head = NULL;
+    for (long i = 0; i < live; i++) {
+      for (int g = 0; g < 3; g++) /* garbage */
+        ck_assert_ptr_nonnull(blinkish_alloc(heap, type, sizeof(node)));
+      node *n = blinkish_alloc(heap, type, sizeof(node));
+      ck_assert_ptr_nonnull(n);
+      n->value = i;
+      blinkish_member_set(heap, n, (void **)&n->next, head);
+      head = n;
+      blinkish_persistent_set(heap, root, head);
+      if (i % 16 == 0) ccgc_collector_safepoint(collector);
+    }
+    /* the list is whole */
+    long count = 0;
+    for (node *n = blinkish_persistent_get(root); n; n = n->next) {
+      ck_assert_int_eq(n->value, live - 1 - count);
+      count++;
+    }
+    ck_assert_int_eq(count, live);
+  }
+  *heap_limit_errors = 0;
+  if (errors.count) *heap_limit_errors = errors.last_code == CCGC_E_HEAP_LIMIT;
+  ck_assert_uint_eq(errors.count, 0);
+  ck_assert_uint_eq(ccgc_collector_last_verify(collector)->errors, 0);
+  ccgc_collector_remove_listener(collector, &listener, r);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+
+START_TEST(soft_limits_start_incremental_cycles_that_finish_in_time) {
+  record r = {0};
+  size_t limit_errors;
+  run(true, &r, &limit_errors);
+  ck_assert_int_gt(r.cycles, 3);
+  ck_assert_int_eq(r.stw_cycles, 0);
+  ck_assert_int_eq(r.incremental_cycles, r.cycles);
+  ck_assert_int_gt(r.steps, r.cycles);
+  /* every finished cycle found marking complete by its own steps, with a
+   * time budget per step that alone would mark next to nothing */
+  ck_assert_int_ge(r.pauses_after_complete_marking, r.cycles - 1);
+  ck_assert_uint_eq(limit_errors, 0);
+}
+END_TEST
+
+START_TEST(without_the_option_the_safepoint_collects_stop_the_world) {
+  record r = {0};
+  size_t limit_errors;
+  run(false, &r, &limit_errors);
+  ck_assert_int_gt(r.cycles, 3);
+  ck_assert_int_eq(r.incremental_cycles, 0);
+  ck_assert_int_eq(r.steps, 0);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("pacing");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, soft_limits_start_incremental_cycles_that_finish_in_time);
+  tcase_add_test(tc, without_the_option_the_safepoint_collects_stop_the_world);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}
