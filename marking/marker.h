@@ -52,10 +52,31 @@ typedef struct ccgc_discovered_ephemeron {
   ccgc_edge edge;
 } ccgc_discovered_ephemeron;
 
+/* The mark loop's two latency-hiding windows (docs/collection.md, "The mark
+ * loop"): a reported edge waits in the edge window while the mark byte of its
+ * target is prefetched, and is settled (white -> grey, pushed) when it falls
+ * out; a popped grey object waits in the object window while its first
+ * line is prefetched, and is visited when it falls out. Both are powers of
+ * two and are empty whenever a ccgc_marker_* call returns
+ * (.inv.marker-windows-empty). */
+#define CCGC_EDGE_WINDOW 16u
+#define CCGC_OBJECT_WINDOW 8u
+
 typedef struct ccgc_marker {
   ccgc_visitor base; /* first: the visitor is the marker */
   struct ccgc_collector *collector;
   bool active;
+  /* True while no other thread can change a mark byte (no marker thread is
+   * running): the marker's color transitions are then a plain load and
+   * store instead of a compare-and-swap. Set on entry to every ccgc_marker_*
+   * call that marks. */
+  bool exclusive;
+  void *edges[CCGC_EDGE_WINDOW]; /* the edge window, a ring */
+  unsigned edge_next;            /* where the next edge goes       */
+  unsigned edge_count;           /* edges waiting (<= the window)  */
+  void *objects[CCGC_OBJECT_WINDOW]; /* the object window, a ring */
+  unsigned object_next;
+  unsigned object_count;
   ccgc_worklist_local locals[CCGC_MAX_HEAPS];
   GArray *weak_slots;            /* void **, recorded while tracing   */
   GArray *weak_callbacks;        /* ccgc_weak_callback_entry          */
@@ -80,9 +101,10 @@ void ccgc_marker_fixed_point(ccgc_marker *marker);
  * recorded weak slot whose target is white. Returns the slots cleared. */
 size_t ccgc_marker_clear_weak_slots(ccgc_marker *marker);
 void ccgc_marker_end(ccgc_marker *marker);
-/* Settles the ephemerons discovered but not looked at yet (a marked key's
- * value is marked, the others wait in the table). Every path that traces
- * into the marker ends with it. */
+/* Settles the edges waiting in the edge window (white targets turn grey and
+ * are pushed), then the ephemerons discovered but not looked at yet (a
+ * marked key's value is marked, the others wait in the table). Every path
+ * that traces into the marker ends with it. */
 void ccgc_marker_flush_ephemerons(ccgc_marker *marker);
 /* Makes the marker's local work stealable by marker threads. */
 void ccgc_marker_publish(ccgc_marker *marker);
