@@ -137,6 +137,7 @@ void blinkish_prefinalizers_teardown(blinkish_heap *heap);
 void blinkish_prepare(void *heap);
 void blinkish_trace_roots(void *heap, ccgc_visitor *visitor);
 void blinkish_trace_object(void *heap, void *object, ccgc_visitor *visitor);
+void blinkish_prefetch_object(void *heap, const void *object);
 void blinkish_process_weakness(void *heap);
 
 /* persistents.c */

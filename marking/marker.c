@@ -38,26 +38,67 @@ static void report_foreign(ccgc_marker *marker, const void *target,
 static void refresh_exclusive(ccgc_marker *marker) {
   const ccgc_concurrent_marker *cm = &marker->collector->concurrent;
   marker->exclusive = cm->thread_count == 0 || !cm->running;
+  /* A new call: a new page cache epoch (.inv.marker-page-cache-current). */
+  if (++marker->epoch == CCGC_PAGE_SIZE) {
+    memset(marker->pages, 0, sizeof marker->pages);
+    marker->epoch = 1;
+  }
+}
+
+static void __attribute__((noinline))
+fill_page(ccgc_marker *marker, ccgc_marker_page *entry, uintptr_t key) {
+  const ccgc_page *page = (const ccgc_page *)(key & ~(CCGC_PAGE_SIZE - 1));
+  entry->key = key;
+  entry->marks = page->marks;
+  entry->mark_shift = page->mark_shift;
+  entry->heap_id = page->heap_id;
+  (void)marker;
+}
+
+/* What the mark loop needs of the page that holds address. */
+static inline const ccgc_marker_page *page_of(ccgc_marker *marker,
+                                              const void *address) {
+  uintptr_t page = (uintptr_t)address & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
+  ccgc_marker_page *entry =
+      &marker->pages[(page >> CCGC_PAGE_SHIFT) & (CCGC_MARKER_PAGE_CACHE - 1)];
+  uintptr_t key = page | marker->epoch;
+  if (__builtin_expect(entry->key != key, 0)) fill_page(marker, entry, key);
+  return entry;
+}
+
+static inline _Atomic uint8_t *mark_byte(const ccgc_marker_page *page,
+                                         const void *address) {
+  return &page->marks[((uintptr_t)address & (CCGC_PAGE_SIZE - 1)) >>
+                      page->mark_shift];
 }
 
 /* white -> grey; true if this caller must push. Exclusive: a plain load and
  * store (no locked instruction, so the misses of consecutive edges overlap);
  * else the compare-and-swap marker threads race on. */
-static inline bool white_to_grey(const ccgc_marker *marker, void *target) {
-  _Atomic uint8_t *byte = ccgc_mark_byte(target);
+static inline bool white_to_grey(const ccgc_marker *marker,
+                                 _Atomic uint8_t *byte) {
   if (atomic_load_explicit(byte, memory_order_relaxed) != CCGC_WHITE)
     return false; /* tested before any write: most edges end here */
   if (marker->exclusive) {
     atomic_store_explicit(byte, (uint8_t)CCGC_GREY, memory_order_relaxed);
     return true;
   }
-  return ccgc_mark_white_to_grey(target);
+  uint8_t expected = CCGC_WHITE;
+  return atomic_compare_exchange_strong_explicit(
+      byte, &expected, (uint8_t)CCGC_GREY, memory_order_relaxed,
+      memory_order_relaxed);
 }
 
-/* grey -> black; true if this caller must visit (the same two ways). */
-static inline bool grey_to_black(const ccgc_marker *marker, void *object) {
-  if (!marker->exclusive) return ccgc_mark_grey_to_black(object);
-  _Atomic uint8_t *byte = ccgc_mark_byte(object);
+/* grey -> black; true if this caller must visit (the same two ways; the
+ * atomic one is ccgc_mark_grey_to_black's, .inv.snapshot-before-cas). */
+static inline bool grey_to_black(const ccgc_marker *marker,
+                                 _Atomic uint8_t *byte) {
+  if (!marker->exclusive) {
+    uint8_t expected = CCGC_GREY;
+    return atomic_compare_exchange_strong_explicit(
+        byte, &expected, (uint8_t)CCGC_BLACK, memory_order_acq_rel,
+        memory_order_acquire);
+  }
   if (atomic_load_explicit(byte, memory_order_relaxed) != CCGC_GREY)
     return false;
   atomic_store_explicit(byte, (uint8_t)CCGC_BLACK, memory_order_relaxed);
@@ -65,8 +106,9 @@ static inline bool grey_to_black(const ccgc_marker *marker, void *object) {
 }
 
 static inline void settle_edge(ccgc_marker *marker, void *target) {
-  if (white_to_grey(marker, target)) /* .inv.color-monotonic */
-    ccgc_worklist_push(&marker->locals[ccgc_page_of(target)->heap_id], target);
+  const ccgc_marker_page *page = page_of(marker, target);
+  if (white_to_grey(marker, mark_byte(page, target))) /* .inv.color-monotonic */
+    ccgc_worklist_push(&marker->locals[page->heap_id], target);
 }
 
 static inline void mark_and_push(ccgc_marker *marker, void *target,
@@ -100,7 +142,7 @@ static void marker_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
     report_foreign(marker, target, edge);
     return;
   }
-  __builtin_prefetch(ccgc_mark_byte(target), 1);
+  __builtin_prefetch(mark_byte(page_of(marker, target), target), 1);
   unsigned at = marker->edge_next++ & (CCGC_EDGE_WINDOW - 1);
   if (marker->edge_count == CCGC_EDGE_WINDOW)
     settle_edge(marker, marker->edges[at]);
@@ -139,8 +181,10 @@ static void marker_ephemeron(ccgc_visitor *visitor, void *key, void *value,
   __builtin_prefetch(ccgc_mark_byte(key));
   marker->discovered[marker->discovered_count++] =
       (ccgc_discovered_ephemeron){key, value, edge};
+  /* The public flush: this visitor op is also called outside the marker's
+   * own calls (ccgc_concurrent_merge), so it starts a page cache epoch. */
   if (marker->discovered_count == CCGC_EPHEMERON_BATCH)
-    flush_ephemerons(marker);
+    ccgc_marker_flush_ephemerons(marker);
 }
 
 static void marker_weak_callback(ccgc_visitor *visitor,
@@ -236,8 +280,9 @@ static inline void visit(ccgc_marker *marker, ccgc_heap_slot *slot, int id,
  * black visits; a loser's object was visited by someone else (a mutator
  * running the unsafe-change protocol, or a marker thread). */
 static inline bool visit_grey(ccgc_marker *marker, void *object) {
-  if (!grey_to_black(marker, object)) return false;
-  int id = ccgc_page_of(object)->heap_id;
+  const ccgc_marker_page *page = page_of(marker, object);
+  if (!grey_to_black(marker, mark_byte(page, object))) return false;
+  int id = (int)page->heap_id;
   visit(marker, &marker->collector->heaps[id], id, object);
   return true;
 }
@@ -248,7 +293,8 @@ static inline bool visit_grey(ccgc_marker *marker, void *object) {
  * window fills. */
 static inline void *window_exchange(ccgc_marker *marker, void *object) {
   __builtin_prefetch(object);
-  __builtin_prefetch(ccgc_mark_byte(object), 1);
+  __builtin_prefetch((const char *)object - sizeof(void *)); /* a header */
+  __builtin_prefetch(mark_byte(page_of(marker, object), object), 1);
   unsigned at = marker->object_next++ & (CCGC_OBJECT_WINDOW - 1);
   void *out = NULL;
   if (marker->object_count == CCGC_OBJECT_WINDOW)
@@ -256,6 +302,15 @@ static inline void *window_exchange(ccgc_marker *marker, void *object) {
   else
     marker->object_count++;
   marker->objects[at] = object;
+  /* Half way through the window, its lines arrived: the heap may prefetch
+   * what tracing it will read next (ccgc_heap_ops.prefetch_object). */
+  if (marker->object_count > CCGC_OBJECT_WINDOW / 2) {
+    void *half = marker->objects[(at - CCGC_OBJECT_WINDOW / 2) &
+                                 (CCGC_OBJECT_WINDOW - 1)];
+    const ccgc_heap_slot *slot =
+        &marker->collector->heaps[page_of(marker, half)->heap_id];
+    if (slot->ops->prefetch_object) slot->ops->prefetch_object(slot->heap, half);
+  }
   return out;
 }
 
@@ -272,7 +327,8 @@ static inline void *window_take(ccgc_marker *marker) {
 static void stop_early(ccgc_marker *marker) {
   void *object;
   while ((object = window_take(marker)))
-    ccgc_worklist_push(&marker->locals[ccgc_page_of(object)->heap_id], object);
+    ccgc_worklist_push(&marker->locals[page_of(marker, object)->heap_id],
+                       object);
   flush_edges(marker);
   for (int id = 0; id < marker->collector->heap_count; id++)
     ccgc_worklist_local_publish(&marker->locals[id]);
@@ -340,6 +396,7 @@ void ccgc_marker_fixed_point(ccgc_marker *marker) {
   ccgc_marker_drain(marker, 0, 0);
   /* Drain, release, drain, ... until a round releases nothing. */
   while (!ccgc_ephemeron_table_is_empty(&marker->ephemerons) &&
+         (refresh_exclusive(marker), true) &&
          ccgc_ephemeron_table_round(&marker->ephemerons, release_value,
                                     marker) > 0)
     ccgc_marker_drain(marker, 0, 0);

@@ -16,6 +16,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ccgc.h"
 #include "ccgc-visitor.h"
@@ -62,6 +63,24 @@ typedef struct ccgc_discovered_ephemeron {
 #define CCGC_EDGE_WINDOW 16u
 #define CCGC_OBJECT_WINDOW 8u
 
+/* The marker's page cache: what the mark loop needs of a page header (its
+ * mark table, granule shift and heap), in a direct-mapped table indexed by
+ * page number. Page headers all sit at CCGC_PAGE_SIZE-aligned addresses, so
+ * they fall into the same few sets of every cache level and a different
+ * TLB page each: read per edge they miss; the table's entries are
+ * contiguous and stay cached. An entry is valid for one marker call: its
+ * key is the page address with the call's epoch in the (zero) low bits, so
+ * a page released and another mapped at its address between calls is read
+ * afresh (.inv.marker-page-cache-current). */
+#define CCGC_MARKER_PAGE_CACHE 4096u
+
+typedef struct ccgc_marker_page {
+  uintptr_t key;          /* page address | epoch; 0: empty */
+  _Atomic uint8_t *marks; /* the page's mark table          */
+  uint32_t mark_shift;
+  uint32_t heap_id;
+} ccgc_marker_page;
+
 typedef struct ccgc_marker {
   ccgc_visitor base; /* first: the visitor is the marker */
   struct ccgc_collector *collector;
@@ -77,6 +96,8 @@ typedef struct ccgc_marker {
   void *objects[CCGC_OBJECT_WINDOW]; /* the object window, a ring */
   unsigned object_next;
   unsigned object_count;
+  uintptr_t epoch; /* 1 .. CCGC_PAGE_SIZE - 1: this call's page cache epoch */
+  ccgc_marker_page pages[CCGC_MARKER_PAGE_CACHE];
   ccgc_worklist_local locals[CCGC_MAX_HEAPS];
   GArray *weak_slots;            /* void **, recorded while tracing   */
   GArray *weak_callbacks;        /* ccgc_weak_callback_entry          */
