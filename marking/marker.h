@@ -61,7 +61,7 @@ typedef struct ccgc_discovered_ephemeron {
  * two and are empty whenever a ccgc_marker_* call returns
  * (.inv.marker-windows-empty). */
 #define CCGC_EDGE_WINDOW 16u
-#define CCGC_OBJECT_WINDOW 8u
+#define CCGC_OBJECT_WINDOW 16u
 
 /* The marker's page cache: what the mark loop needs of a page header (its
  * mark table, granule shift and heap), in a direct-mapped table indexed by
