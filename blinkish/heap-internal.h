@@ -140,6 +140,7 @@ void blinkish_trace_roots(void *heap, ccgc_visitor *visitor);
  * persistents are barriered (.inv.roots-barriered). */
 void blinkish_trace_unbarriered_roots(void *heap, ccgc_visitor *visitor);
 void blinkish_trace_object(void *heap, void *object, ccgc_visitor *visitor);
+void blinkish_prefetch_object(void *heap, const void *object);
 void blinkish_process_weakness(void *heap);
 
 /* persistents.c */

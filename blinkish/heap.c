@@ -27,6 +27,7 @@ static const ccgc_heap_ops dom_ops = {
     .prepare = blinkish_prepare, .trace_roots = blinkish_trace_roots,
     .trace_unbarriered_roots = blinkish_trace_unbarriered_roots,
     .trace_object = blinkish_trace_object,
+    .prefetch_object = blinkish_prefetch_object,
     .process_weakness = blinkish_process_weakness,
     .pre_reclaim = blinkish_run_prefinalizers,
     .finalize = blinkish_finalize_dead, .reclaim = blinkish_sweep,

@@ -53,6 +53,13 @@ typedef struct ccgc_heap_ops {
    * marker thread does the CAS and calls trace_object, which must then be safe
    * against concurrent mutation of the object. */
   bool (*visit_concurrent)(void *heap, void *object, ccgc_visitor *visitor);
+  /* Optional: a hint from the mark loop, on the thread that will trace the
+   * object, a few objects before it calls trace_object on it (its first
+   * line and the word before it were prefetched a few objects earlier:
+   * docs/collection.md, "The mark loop"). The heap may prefetch what
+   * trace_object will read next (what the object's fields point to). Only
+   * reads the object, never faults, changes nothing. */
+  void (*prefetch_object)(void *heap, const void *object);
   /* After marking: clear weak references to dead objects (liveness:
    * ccgc_is_marked). Optional. */
   void (*process_weakness)(void *heap);

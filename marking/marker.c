@@ -32,6 +32,85 @@ static void report_foreign(ccgc_marker *marker, const void *target,
               target);
 }
 
+/* Whether any thread but the caller may change a mark byte now: a marker
+ * thread is running (between ccgc_concurrent_resume and the merge). The
+ * mutator's barrier runs on the marker's own thread, between its calls. */
+static void refresh_exclusive(ccgc_marker *marker) {
+  const ccgc_concurrent_marker *cm = &marker->collector->concurrent;
+  marker->exclusive = cm->thread_count == 0 || !cm->running;
+  /* A new call: a new page cache epoch (.inv.marker-page-cache-current). */
+  if (++marker->epoch == CCGC_PAGE_SIZE) {
+    memset(marker->pages, 0, sizeof marker->pages);
+    marker->epoch = 1;
+  }
+}
+
+static void __attribute__((noinline))
+fill_page(ccgc_marker *marker, ccgc_marker_page *entry, uintptr_t key) {
+  const ccgc_page *page = (const ccgc_page *)(key & ~(CCGC_PAGE_SIZE - 1));
+  entry->key = key;
+  entry->marks = page->marks;
+  entry->mark_shift = page->mark_shift;
+  entry->heap_id = page->heap_id;
+  (void)marker;
+}
+
+/* What the mark loop needs of the page that holds address. */
+static inline const ccgc_marker_page *page_of(ccgc_marker *marker,
+                                              const void *address) {
+  uintptr_t page = (uintptr_t)address & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
+  ccgc_marker_page *entry =
+      &marker->pages[(page >> CCGC_PAGE_SHIFT) & (CCGC_MARKER_PAGE_CACHE - 1)];
+  uintptr_t key = page | marker->epoch;
+  if (__builtin_expect(entry->key != key, 0)) fill_page(marker, entry, key);
+  return entry;
+}
+
+static inline _Atomic uint8_t *mark_byte(const ccgc_marker_page *page,
+                                         const void *address) {
+  return &page->marks[((uintptr_t)address & (CCGC_PAGE_SIZE - 1)) >>
+                      page->mark_shift];
+}
+
+/* white -> grey; true if this caller must push. Exclusive: a plain load and
+ * store (no locked instruction, so the misses of consecutive edges overlap);
+ * else the compare-and-swap marker threads race on. */
+static inline bool white_to_grey(const ccgc_marker *marker,
+                                 _Atomic uint8_t *byte) {
+  if (atomic_load_explicit(byte, memory_order_relaxed) != CCGC_WHITE)
+    return false; /* tested before any write: most edges end here */
+  if (marker->exclusive) {
+    atomic_store_explicit(byte, (uint8_t)CCGC_GREY, memory_order_relaxed);
+    return true;
+  }
+  uint8_t expected = CCGC_WHITE;
+  return atomic_compare_exchange_strong_explicit(
+      byte, &expected, (uint8_t)CCGC_GREY, memory_order_relaxed,
+      memory_order_relaxed);
+}
+
+/* grey -> black; true if this caller must visit (the same two ways; the
+ * atomic one is ccgc_mark_grey_to_black's, .inv.snapshot-before-cas). */
+static inline bool grey_to_black(const ccgc_marker *marker,
+                                 _Atomic uint8_t *byte) {
+  if (!marker->exclusive) {
+    uint8_t expected = CCGC_GREY;
+    return atomic_compare_exchange_strong_explicit(
+        byte, &expected, (uint8_t)CCGC_BLACK, memory_order_acq_rel,
+        memory_order_acquire);
+  }
+  if (atomic_load_explicit(byte, memory_order_relaxed) != CCGC_GREY)
+    return false;
+  atomic_store_explicit(byte, (uint8_t)CCGC_BLACK, memory_order_relaxed);
+  return true;
+}
+
+static inline void settle_edge(ccgc_marker *marker, void *target) {
+  const ccgc_marker_page *page = page_of(marker, target);
+  if (white_to_grey(marker, mark_byte(page, target))) /* .inv.color-monotonic */
+    ccgc_worklist_push(&marker->locals[page->heap_id], target);
+}
+
 static inline void mark_and_push(ccgc_marker *marker, void *target,
                                  ccgc_edge edge) {
   /* Debug builds only: a registry lookup per edge is what the mark loop
@@ -41,12 +120,35 @@ static inline void mark_and_push(ccgc_marker *marker, void *target,
     report_foreign(marker, target, edge);
     return;
   }
-  if (ccgc_mark_white_to_grey(target)) /* .inv.color-monotonic */
-    ccgc_worklist_push(&marker->locals[ccgc_page_of(target)->heap_id], target);
+  settle_edge(marker, target);
 }
 
+/* Settles every edge in the window, oldest first. Returns how many. */
+static unsigned flush_edges(ccgc_marker *marker) {
+  unsigned count = marker->edge_count;
+  marker->edge_count = 0;
+  for (unsigned i = marker->edge_next - count; i != marker->edge_next; i++)
+    settle_edge(marker, marker->edges[i & (CCGC_EDGE_WINDOW - 1)]);
+  return count;
+}
+
+/* The hot path: one prefetch and a store into the window; the edge that
+ * falls out (reported CCGC_EDGE_WINDOW edges ago, its mark byte now in
+ * cache) is settled. */
 static void marker_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
-  mark_and_push((ccgc_marker *)visitor, target, edge);
+  ccgc_marker *marker = (ccgc_marker *)visitor;
+  if (CCGC_DEBUG_ENABLED &&
+      !ccgc_collector_find_page(marker->collector, target)) {
+    report_foreign(marker, target, edge);
+    return;
+  }
+  __builtin_prefetch(mark_byte(page_of(marker, target), target), 1);
+  unsigned at = marker->edge_next++ & (CCGC_EDGE_WINDOW - 1);
+  if (marker->edge_count == CCGC_EDGE_WINDOW)
+    settle_edge(marker, marker->edges[at]);
+  else
+    marker->edge_count++;
+  marker->edges[at] = target;
 }
 
 static void marker_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
@@ -55,7 +157,7 @@ static void marker_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
   if (*slot) g_array_append_val(marker->weak_slots, slot);
 }
 
-void ccgc_marker_flush_ephemerons(ccgc_marker *marker) {
+static void flush_ephemerons(ccgc_marker *marker) {
   int count = marker->discovered_count;
   marker->discovered_count = 0;
   for (int i = 0; i < count; i++) {
@@ -67,12 +169,20 @@ void ccgc_marker_flush_ephemerons(ccgc_marker *marker) {
   }
 }
 
+void ccgc_marker_flush_ephemerons(ccgc_marker *marker) {
+  refresh_exclusive(marker);
+  flush_edges(marker);
+  flush_ephemerons(marker);
+}
+
 static void marker_ephemeron(ccgc_visitor *visitor, void *key, void *value,
                              ccgc_edge edge) {
   ccgc_marker *marker = (ccgc_marker *)visitor;
   __builtin_prefetch(ccgc_mark_byte(key));
   marker->discovered[marker->discovered_count++] =
       (ccgc_discovered_ephemeron){key, value, edge};
+  /* The public flush: this visitor op is also called outside the marker's
+   * own calls (ccgc_concurrent_merge), so it starts a page cache epoch. */
   if (marker->discovered_count == CCGC_EPHEMERON_BATCH)
     ccgc_marker_flush_ephemerons(marker);
 }
@@ -125,6 +235,8 @@ void ccgc_marker_end(ccgc_marker *marker) {
   g_array_free(marker->weak_slots, TRUE);
   g_array_free(marker->weak_callbacks, TRUE);
   CCGC_CHECK(marker->discovered_count == 0, ".inv.ephemerons-flushed");
+  CCGC_CHECK(marker->edge_count == 0 && marker->object_count == 0,
+             ".inv.marker-windows-empty");
   ccgc_ephemeron_table_destroy(&marker->ephemerons);
   /* Big arrays no collection asked for since the last end go back. */
   ccgc_bulk_cache_trim(&marker->collector->bulk_cache);
@@ -138,6 +250,7 @@ void ccgc_marker_publish(ccgc_marker *marker) {
 
 void ccgc_marker_trace_roots(ccgc_marker *marker) {
   ccgc_collector *collector = marker->collector;
+  refresh_exclusive(marker);
   for (int id = 0; id < collector->heap_count; id++) {
     ccgc_heap_slot *slot = &collector->heaps[id];
     if (slot->heap) slot->ops->trace_roots(slot->heap, &marker->base);
@@ -169,11 +282,69 @@ static void take_mutator_work(ccgc_collector *collector) {
 static inline void visit(ccgc_marker *marker, ccgc_heap_slot *slot, int id,
                          void *object) {
   slot->ops->trace_object(slot->heap, object, &marker->base);
-  if (marker->discovered_count) ccgc_marker_flush_ephemerons(marker);
+  if (marker->discovered_count) flush_ephemerons(marker);
   marker->marked[id]++;
   if (marker->ephemerons.indexed) /* a marked key releases its values */
     ccgc_ephemeron_table_key_marked(&marker->ephemerons, object, release_value,
                                     marker);
+}
+
+/* Visits a grey object that left the object window. Whoever wins grey ->
+ * black visits; a loser's object was visited by someone else (a mutator
+ * running the unsafe-change protocol, or a marker thread). */
+static inline bool visit_grey(ccgc_marker *marker, void *object) {
+  const ccgc_marker_page *page = page_of(marker, object);
+  if (!grey_to_black(marker, mark_byte(page, object))) return false;
+  int id = (int)page->heap_id;
+  visit(marker, &marker->collector->heaps[id], id, object);
+  return true;
+}
+
+/* Puts a popped object into the object window (its first line and its mark
+ * byte prefetched: an object waits on the worklist long enough for both to
+ * leave the cache) and returns the one that falls out, or NULL while the
+ * window fills. */
+static inline void *window_exchange(ccgc_marker *marker, void *object) {
+  __builtin_prefetch(object);
+  __builtin_prefetch((const char *)object - sizeof(void *)); /* a header */
+  __builtin_prefetch(mark_byte(page_of(marker, object), object), 1);
+  unsigned at = marker->object_next++ & (CCGC_OBJECT_WINDOW - 1);
+  void *out = NULL;
+  if (marker->object_count == CCGC_OBJECT_WINDOW)
+    out = marker->objects[at];
+  else
+    marker->object_count++;
+  marker->objects[at] = object;
+  /* Half way through the window, its lines arrived: the heap may prefetch
+   * what tracing it will read next (ccgc_heap_ops.prefetch_object). */
+  if (marker->object_count > CCGC_OBJECT_WINDOW / 2) {
+    void *half = marker->objects[(at - CCGC_OBJECT_WINDOW / 2) &
+                                 (CCGC_OBJECT_WINDOW - 1)];
+    const ccgc_heap_slot *slot =
+        &marker->collector->heaps[page_of(marker, half)->heap_id];
+    if (slot->ops->prefetch_object) slot->ops->prefetch_object(slot->heap, half);
+  }
+  return out;
+}
+
+/* The oldest object of the window, or NULL when it is empty. */
+static inline void *window_take(ccgc_marker *marker) {
+  if (!marker->object_count) return NULL;
+  return marker->objects[(marker->object_next - marker->object_count--) &
+                         (CCGC_OBJECT_WINDOW - 1)];
+}
+
+/* A step ends with work left: the objects still in the window are grey and
+ * go back on their heaps' worklists, the edge window is settled, and the
+ * rest becomes stealable for the next step (or another thread). */
+static void stop_early(ccgc_marker *marker) {
+  void *object;
+  while ((object = window_take(marker)))
+    ccgc_worklist_push(&marker->locals[page_of(marker, object)->heap_id],
+                       object);
+  flush_edges(marker);
+  for (int id = 0; id < marker->collector->heap_count; id++)
+    ccgc_worklist_local_publish(&marker->locals[id]);
 }
 
 size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
@@ -181,40 +352,50 @@ size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
   ccgc_collector *collector = marker->collector;
   size_t visited = 0;
   bool progress;
+  refresh_exclusive(marker);
   take_mutator_work(collector);
+#define AFTER_VISIT()                                                          \
+  do {                                                                         \
+    ++visited;                                                                 \
+    if ((max_objects && visited >= max_objects) ||                             \
+        (visited % DEADLINE_CHECK_INTERVAL == 0 && deadline_ms > 0 &&          \
+         ccgc_now_ms() >= deadline_ms)) {                                      \
+      stop_early(marker);                                                      \
+      return visited;                                                          \
+    }                                                                          \
+  } while (0)
   do {
     progress = false;
     for (int id = 0; id < collector->heap_count; id++) {
-      ccgc_heap_slot *slot = &collector->heaps[id];
       ccgc_worklist_local *local = &marker->locals[id];
       void *object;
       while (ccgc_worklist_pop(local, &object)) {
         progress = true;
-        /* Whoever wins grey -> black visits; a loser's object was visited by
-         * someone else (a mutator running the unsafe-change protocol). */
-        if (!ccgc_mark_grey_to_black(object)) continue;
-        visit(marker, slot, id, object);
-        ++visited;
-        if ((max_objects && visited >= max_objects) ||
-            (visited % DEADLINE_CHECK_INTERVAL == 0 && deadline_ms > 0 &&
-             ccgc_now_ms() >= deadline_ms)) {
-          /* Leave the rest stealable for the next step (or another thread). */
-          ccgc_worklist_local_publish(local);
-          return visited;
-        }
+        object = window_exchange(marker, object);
+        if (object && visit_grey(marker, object)) AFTER_VISIT();
       }
     }
+    /* The worklists ran dry: the windows hold the last of the work. */
+    void *object;
+    while ((object = window_take(marker))) {
+      progress = true;
+      if (visit_grey(marker, object)) AFTER_VISIT();
+    }
+    if (flush_edges(marker)) progress = true;
     if (!progress) {
       take_mutator_work(collector);
       for (int id = 0; id < collector->heap_count && !progress; id++)
         progress = !ccgc_worklist_is_empty(&collector->worklists[id]);
     }
   } while (progress);
+#undef AFTER_VISIT
   return visited;
 }
 
 bool ccgc_marker_has_no_work(ccgc_marker *marker) {
   ccgc_collector *collector = marker->collector;
+  CCGC_CHECK(marker->edge_count == 0 && marker->object_count == 0,
+             ".inv.marker-windows-empty");
   take_mutator_work(collector);
   for (int id = 0; id < collector->heap_count; id++) {
     if (!ccgc_worklist_local_is_empty(&marker->locals[id]) ||
@@ -228,6 +409,7 @@ void ccgc_marker_fixed_point(ccgc_marker *marker) {
   ccgc_marker_drain(marker, 0, 0);
   /* Drain, release, drain, ... until a round releases nothing. */
   while (!ccgc_ephemeron_table_is_empty(&marker->ephemerons) &&
+         (refresh_exclusive(marker), true) &&
          ccgc_ephemeron_table_round(&marker->ephemerons, release_value,
                                     marker) > 0)
     ccgc_marker_drain(marker, 0, 0);
@@ -257,7 +439,9 @@ size_t ccgc_marker_clear_weak_slots(ccgc_marker *marker) {
 void ccgc_marker_visit_now(ccgc_marker *marker, void *object) {
   ccgc_page *page = ccgc_page_of(object);
   ccgc_heap_slot *slot = &marker->collector->heaps[page->heap_id];
+  refresh_exclusive(marker);
   visit(marker, slot, page->heap_id, object);
+  flush_edges(marker);
   /* Targets went to the marker's local views: publish them so the next step
    * (or a concurrent marker) finds them. */
   for (int id = 0; id < marker->collector->heap_count; id++)

@@ -16,6 +16,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ccgc.h"
 #include "ccgc-visitor.h"
@@ -52,10 +53,51 @@ typedef struct ccgc_discovered_ephemeron {
   ccgc_edge edge;
 } ccgc_discovered_ephemeron;
 
+/* The mark loop's two latency-hiding windows (docs/collection.md, "The mark
+ * loop"): a reported edge waits in the edge window while the mark byte of its
+ * target is prefetched, and is settled (white -> grey, pushed) when it falls
+ * out; a popped grey object waits in the object window while its first
+ * line is prefetched, and is visited when it falls out. Both are powers of
+ * two and are empty whenever a ccgc_marker_* call returns
+ * (.inv.marker-windows-empty). */
+#define CCGC_EDGE_WINDOW 16u
+#define CCGC_OBJECT_WINDOW 16u
+
+/* The marker's page cache: what the mark loop needs of a page header (its
+ * mark table, granule shift and heap), in a direct-mapped table indexed by
+ * page number. Page headers all sit at CCGC_PAGE_SIZE-aligned addresses, so
+ * they fall into the same few sets of every cache level and a different
+ * TLB page each: read per edge they miss; the table's entries are
+ * contiguous and stay cached. An entry is valid for one marker call: its
+ * key is the page address with the call's epoch in the (zero) low bits, so
+ * a page released and another mapped at its address between calls is read
+ * afresh (.inv.marker-page-cache-current). */
+#define CCGC_MARKER_PAGE_CACHE 4096u
+
+typedef struct ccgc_marker_page {
+  uintptr_t key;          /* page address | epoch; 0: empty */
+  _Atomic uint8_t *marks; /* the page's mark table          */
+  uint32_t mark_shift;
+  uint32_t heap_id;
+} ccgc_marker_page;
+
 typedef struct ccgc_marker {
   ccgc_visitor base; /* first: the visitor is the marker */
   struct ccgc_collector *collector;
   bool active;
+  /* True while no other thread can change a mark byte (no marker thread is
+   * running): the marker's color transitions are then a plain load and
+   * store instead of a compare-and-swap. Set on entry to every ccgc_marker_*
+   * call that marks. */
+  bool exclusive;
+  void *edges[CCGC_EDGE_WINDOW]; /* the edge window, a ring */
+  unsigned edge_next;            /* where the next edge goes       */
+  unsigned edge_count;           /* edges waiting (<= the window)  */
+  void *objects[CCGC_OBJECT_WINDOW]; /* the object window, a ring */
+  unsigned object_next;
+  unsigned object_count;
+  uintptr_t epoch; /* 1 .. CCGC_PAGE_SIZE - 1: this call's page cache epoch */
+  ccgc_marker_page pages[CCGC_MARKER_PAGE_CACHE];
   ccgc_worklist_local locals[CCGC_MAX_HEAPS];
   GArray *weak_slots;            /* void **, recorded while tracing   */
   GArray *weak_callbacks;        /* ccgc_weak_callback_entry          */
@@ -83,9 +125,10 @@ void ccgc_marker_fixed_point(ccgc_marker *marker);
  * recorded weak slot whose target is white. Returns the slots cleared. */
 size_t ccgc_marker_clear_weak_slots(ccgc_marker *marker);
 void ccgc_marker_end(ccgc_marker *marker);
-/* Settles the ephemerons discovered but not looked at yet (a marked key's
- * value is marked, the others wait in the table). Every path that traces
- * into the marker ends with it. */
+/* Settles the edges waiting in the edge window (white targets turn grey and
+ * are pushed), then the ephemerons discovered but not looked at yet (a
+ * marked key's value is marked, the others wait in the table). Every path
+ * that traces into the marker ends with it. */
 void ccgc_marker_flush_ephemerons(ccgc_marker *marker);
 /* Makes the marker's local work stealable by marker threads. */
 void ccgc_marker_publish(ccgc_marker *marker);

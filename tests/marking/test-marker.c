@@ -2,6 +2,7 @@
  * heaps, cycles, long chains (no recursion), ephemerons with key and value in
  * different heaps, weak slots, and the verifier catching a marking bug. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ccgc-test.h"
@@ -145,6 +146,48 @@ START_TEST(verifier_catches_an_object_the_marker_missed) {
 }
 END_TEST
 
+/* The mark loop's windows (docs/collection.md, "The mark loop"): a step
+ * with an object budget ends with popped objects still in the object
+ * window and edges in the edge window; they must go back to the worklists,
+ * not be lost nor visited beyond the budget. A binary tree across both
+ * heaps, with a random extra edge per object, marked 7 objects per step. */
+START_TEST(budgeted_steps_visit_exactly_their_budget_and_lose_nothing) {
+  world w = make_world();
+  enum { count = 3001, budget = 7 };
+  mock_object **all = malloc(count * sizeof *all);
+  for (int i = 0; i < count; i++) all[i] = mock_alloc(i % 2 ? w.b : w.a, 3);
+  unsigned long long z = 12345;
+  for (int i = 0; i < count; i++) {
+    mock_heap *owner = i % 2 ? w.b : w.a;
+    if (2 * i + 1 < count) mock_set(owner, all[i], 0, all[2 * i + 1]);
+    if (2 * i + 2 < count) mock_set(owner, all[i], 1, all[2 * i + 2]);
+    z = z * 6364136223846793005ull + 1442695040888963407ull;
+    mock_set(owner, all[i], 2, all[(z >> 33) % count]);
+  }
+  mock_add_root(w.a, all[0]);
+  for (int i = 0; i < 50; i++) mock_alloc(w.b, 1); /* garbage */
+  free(all);
+  ccgc_collector_set_step_objects(w.collector, budget);
+  ck_assert_int_eq(ccgc_incremental_start(w.collector, CCGC_REASON_TESTING),
+                   CCGC_OK);
+  int steps = 1;
+  while (!ccgc_incremental_step(w.collector, 0)) steps++;
+  /* Every step but the last visits exactly its budget: the objects the
+   * windows held when the budget ran out were pushed back. */
+  ck_assert_int_eq(steps, (count + budget - 1) / budget);
+  ck_assert_int_eq(ccgc_incremental_finish(w.collector), CCGC_OK);
+  const ccgc_verify_report *report = ccgc_collector_last_verify(w.collector);
+  ck_assert_msg(report->errors == 0, "%s", report->first_error);
+  const ccgc_cycle_stats *stats = ccgc_collector_last_cycle(w.collector);
+  ck_assert_uint_eq(stats->heaps[0].marked_objects +
+                        stats->heaps[1].marked_objects,
+                    count);
+  ck_assert_uint_eq(mock_live_count(w.a) + mock_live_count(w.b), count);
+  ck_assert_uint_eq(mock_dead_count(w.b), 50);
+  free_world(&w);
+}
+END_TEST
+
 START_TEST(barrier_shades_stored_target_while_marking) {
   world w = make_world();
   mock_object *holder = mock_alloc(w.a, 1), *target = mock_alloc(w.b, 0);
@@ -178,6 +221,7 @@ int main(void) {
   tcase_add_test(tc, weak_slot_is_cleared_when_target_dies_and_kept_otherwise);
   tcase_add_test(tc, verifier_catches_an_object_the_marker_missed);
   tcase_add_test(tc, barrier_shades_stored_target_while_marking);
+  tcase_add_test(tc, budgeted_steps_visit_exactly_their_budget_and_lose_nothing);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
