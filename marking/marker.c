@@ -260,6 +260,7 @@ void ccgc_marker_trace_roots(ccgc_marker *marker) {
 
 void ccgc_marker_rescan_roots(ccgc_marker *marker) {
   ccgc_collector *collector = marker->collector;
+  refresh_exclusive(marker); /* a marker call: its own page cache epoch */
   for (int id = 0; id < collector->heap_count; id++) {
     ccgc_heap_slot *slot = &collector->heaps[id];
     if (!slot->heap) continue;
