@@ -134,6 +134,11 @@ typedef struct ccgc_heap_ops {
   void (*sweep_concurrent)(void *heap, const atomic_bool *stop);
 } ccgc_heap_ops;
 
+/* TESTING ONLY (ccgc_collector_break_sweeping, ccgc-testing.h): a heap's
+ * sweep_start keeps its free lists, so its allocator takes free blocks of
+ * unswept pages (.inv.swept-before-allocation broken on purpose). */
+bool ccgc_collector_sweeping_broken(const ccgc_collector *collector);
+
 /* Attaches a heap to the collector; returns its heap id (stored in each of its
  * pages) or -1 with an error recorded if the collector is full. */
 int ccgc_collector_attach_heap(ccgc_collector *collector,

@@ -8,6 +8,7 @@
 
 #include "collector-internal.h"
 #include "invariant-check.h"
+#include "ccgc-testing.h"
 #include "task-pool.h"
 
 static const char *const mode_names[] = {
@@ -286,4 +287,16 @@ ccgc_sweeping_mode ccgc_collector_sweeping(const ccgc_collector *collector) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_sweeping"))
     return CCGC_SWEEP_ATOMIC;
   return collector->sweeper.mode;
+}
+
+/* --- testing switch (ccgc-testing.h) ------------------------------------- */
+
+void ccgc_collector_break_sweeping(ccgc_collector *collector, bool broken) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_break_sweeping"))
+    return;
+  collector->sweeper.broken = broken;
+}
+
+bool ccgc_collector_sweeping_broken(const ccgc_collector *collector) {
+  return collector->sweeper.broken;
 }

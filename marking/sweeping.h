@@ -43,6 +43,7 @@ typedef struct ccgc_sweeper {
   double pause_end_ms;  /* when the pause ended                        */
   double owner_ms;      /* owner-thread time in sweeping calls          */
   size_t steps;         /* those calls                                  */
+  bool broken;          /* TESTING ONLY: ccgc_collector_break_sweeping  */
 } ccgc_sweeper;
 
 /* Sets the sweeper up from the collector's options (NULL: defaults). */
