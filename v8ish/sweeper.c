@@ -232,6 +232,7 @@ void v8ish_sweep_start(void *data, bool concurrent) {
   sweep->page_count = i;
   sweep->merged = 0;
   atomic_store(&sweep->cursor, 0);
+  atomic_store(&sweep->helper_pages, 0);
   sweep->results = g_ptr_array_new();
   sweep->zombies = g_array_new(FALSE, FALSE, sizeof(word_t *));
   sweep->large_pending = true;
@@ -329,6 +330,7 @@ void v8ish_sweep_concurrent(void *data, const atomic_bool *stop) {
     if (index >= sweep->page_count) return;
     if (!claim(sweep, index)) continue;
     page_result *result = measure_claimed(heap, index);
+    atomic_fetch_add(&sweep->helper_pages, 1);
     pthread_mutex_lock(&sweep->lock);
     g_ptr_array_add(sweep->results, result);
     /* Under the lock: the owner that sees SWEPT finds the result queued. */
