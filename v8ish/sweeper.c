@@ -179,7 +179,11 @@ static void result_free(page_result *result) {
   free(result);
 }
 
-static void sweep_clear(v8ish_heap *heap) {
+/* The end of a sweep (owner): the queue and the kept classes go. The page
+ * list and its states stay until the next sweep_start or the heap's end:
+ * sweeper threads may still look at them (every page MERGED, so they claim
+ * nothing) until the collector stops them, after every heap is swept. */
+static void sweep_end(v8ish_heap *heap) {
   v8ish_sweep *sweep = &heap->sweep;
   if (sweep->results) {
     for (guint i = 0; i < sweep->results->len; i++)
@@ -187,18 +191,24 @@ static void sweep_clear(v8ish_heap *heap) {
     g_ptr_array_free(sweep->results, TRUE);
   }
   if (sweep->zombies) g_array_free(sweep->zombies, TRUE);
-  free(sweep->pages);
-  free((void *)sweep->states);
   sweep->results = NULL;
   sweep->zombies = NULL;
-  sweep->pages = NULL;
-  sweep->states = NULL;
-  sweep->page_count = sweep->merged = 0;
   sweep->active = sweep->large_pending = false;
 }
 
+/* No sweeper thread runs (a new sweep_start, the heap's end). */
+static void drop_page_list(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  free(sweep->pages);
+  free((void *)sweep->states);
+  sweep->pages = NULL;
+  sweep->states = NULL;
+  sweep->page_count = sweep->merged = 0;
+}
+
 void v8ish_sweep_free(v8ish_heap *heap) {
-  sweep_clear(heap);
+  sweep_end(heap);
+  drop_page_list(heap);
   pthread_mutex_destroy(&heap->sweep.lock);
 }
 
@@ -216,6 +226,7 @@ void v8ish_sweep_start(void *data, bool concurrent) {
    * merged pages and new ones. (TESTING ONLY: the switch keeps them.) */
   if (!ccgc_collector_sweeping_broken(heap->base.collector))
     memset(heap->free_lists, 0, sizeof heap->free_lists);
+  drop_page_list(heap); /* the last sweep's: its sweeper threads stopped */
   ccgc_page_space *space = &heap->base.space;
   size_t count = 0;
   for (ccgc_space_page *p = space->pages; p; p = p->next) count++;
@@ -349,7 +360,7 @@ static void complete(v8ish_heap *heap) {
     poison(zombie, size);
     v8ish_write_filler(heap, zombie, size);
   }
-  sweep_clear(heap);
+  sweep_end(heap);
   ccgc_heap_base_grow_soft_limit(&heap->base);
 }
 
