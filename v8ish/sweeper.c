@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "invariant-check.h"
+#include "remembered-set.h"
 #include "space-inl.h"
 
 #define POISON_BYTE 0xdb
@@ -54,6 +55,9 @@ typedef struct page_result {
   GArray *zombies;  /* word_t *: dead hidden classes kept (lazy only) */
   size_t dead_bytes, dead_objects;
   bool empty;       /* no live object, no zombie: the page can go */
+  /* Lazy sweeping: the runs, already fillers, chained per free-list bucket
+   * by whoever measured the page; the owner splices the chains. */
+  word_t *heads[V8ISH_BUCKETS], *tails[V8ISH_BUCKETS];
 } page_result;
 
 /* Measures one normal page into result (runs allocated by the caller).
@@ -112,6 +116,30 @@ static void free_runs(v8ish_heap *heap, GArray *runs) {
     free_run *found = &g_array_index(runs, free_run, i);
     poison(found->start, found->bytes);
     v8ish_write_filler(heap, found->start, found->bytes);
+  }
+}
+
+/* Lazy sweeping, by whoever measured the page (a sweeper thread too): the
+ * runs become fillers chained per bucket in result, nothing listed yet.
+ * Safe beside the owner: nobody reads a dead run (dead hidden classes are
+ * not in runs; the owner walks a page only once merged), and the slot sets
+ * of these pages were dropped at sweep_start. */
+static void write_runs(v8ish_heap *heap, page_result *result) {
+  for (guint i = 0; i < result->runs->len; i++) {
+    free_run *run = &g_array_index(result->runs, free_run, i);
+    word_t *at = run->start;
+    poison(at, run->bytes);
+    if (run->bytes == 8) {
+      v8ish_store_raw(at, 0, heap->one_word_filler_class);
+      continue;
+    }
+    v8ish_store_raw(at, 0, heap->filler_class);
+    at[FILLER_SIZE] = run->bytes;
+    if (run->bytes < 24) continue;
+    unsigned bucket = ccgc_free_list_bucket(run->bytes, V8ISH_BUCKETS);
+    at[FILLER_NEXT] = (word_t)result->heads[bucket];
+    result->heads[bucket] = at;
+    if (!result->tails[bucket]) result->tails[bucket] = at;
   }
 }
 
@@ -213,9 +241,9 @@ void v8ish_sweep_free(v8ish_heap *heap) {
 }
 
 void v8ish_sweep_start(void *data, bool concurrent) {
-  (void)concurrent;
   v8ish_heap *heap = data;
   v8ish_sweep *sweep = &heap->sweep;
+  sweep->concurrent = concurrent;
   CCGC_CHECK(!sweep->active, ".inv.marks-until-swept");
   v8ish_seal_labs(heap);
   /* In the pause, as in the atomic sweep: the nursery is empty after every
@@ -236,6 +264,10 @@ void v8ish_sweep_start(void *data, bool concurrent) {
   size_t i = 0;
   for (ccgc_space_page *p = space->pages; p; p = p->next, i++) {
     v8ish_page *page = (v8ish_page *)p;
+    /* Nothing is young after a full collection: every recorded old-to-young
+     * slot is stale. Dropped now, the dead runs need no clearing later
+     * (.inv.old-to-young-recorded holds: new records come after). */
+    ccgc_slot_set_free(&page->base.page);
     sweep->pages[i] = page;
     page->sweep_index = (int32_t)i;
     atomic_init(&sweep->states[i], V8ISH_PAGE_UNSWEPT);
@@ -275,6 +307,7 @@ static page_result *measure_claimed(v8ish_heap *heap, size_t index) {
   result->runs = g_array_new(FALSE, FALSE, sizeof(free_run));
   result->zombies = g_array_new(FALSE, FALSE, sizeof(word_t *));
   measure_page(heap, result, true);
+  if (!result->empty) write_runs(heap, result);
   return result;
 }
 
@@ -297,7 +330,11 @@ static void merge(v8ish_heap *heap, page_result *result) {
   if (ccgc_collector_sweeping_broken(heap->base.collector))
     unlist_page(heap, result->page);
   subtract_dead(heap, result->dead_bytes, result->dead_objects);
-  free_runs(heap, result->runs);
+  for (unsigned bucket = 0; bucket < V8ISH_BUCKETS; bucket++) {
+    if (!result->heads[bucket]) continue;
+    result->tails[bucket][FILLER_NEXT] = (word_t)heap->free_lists[bucket];
+    heap->free_lists[bucket] = result->heads[bucket];
+  }
   g_array_append_vals(sweep->zombies, result->zombies->data,
                       result->zombies->len);
   atomic_store(&sweep->states[result->index], (uint8_t)V8ISH_PAGE_MERGED);
@@ -372,10 +409,21 @@ bool v8ish_sweep_step(void *data, double deadline_ms) {
     sweep_large_pages(heap);
     sweep->large_pending = false;
   }
+  size_t merged_before = sweep->merged;
   merge_queued(heap);
-  /* At least one page per step (progress), then until the deadline. */
+  /* With sweeper threads, a bounded step leaves the measuring to them: it
+   * merges what they found, and sweeps a page itself only when they found
+   * nothing since the last step (progress either way). */
+  if (sweep->concurrent && deadline_ms > 0 && sweep->merged > merged_before) {
+    if (sweep->merged < sweep->page_count) return false;
+    complete(heap);
+    return true;
+  }
+  /* At least one page per step (progress), then until the deadline (one
+   * page alone when sweeper threads help). */
   bool more = sweep_next_page(heap);
-  while (more && (deadline_ms <= 0 || ccgc_time_ms() < deadline_ms))
+  while (more && (deadline_ms <= 0 ||
+                  (!sweep->concurrent && ccgc_time_ms() < deadline_ms)))
     more = sweep_next_page(heap);
   if (deadline_ms <= 0) {
     /* Done claiming: wait for the pages sweeper threads still measure. */
