@@ -16,6 +16,7 @@
 #include "pacing.h"
 #include "marker.h"
 #include "page-registry.h"
+#include "sweeping.h"
 #include "worklist.h"
 
 #define CCGC_COLLECTOR_SIG 0x43434743u /* "CCGC": live collector (.sig) */
@@ -73,6 +74,7 @@ struct ccgc_collector {
   struct ccgc_task_pool *scavenge_pool; /* its helpers (task-pool.h), lazy */
   double minor_total_ms; /* sum of all minor pauses                   */
   ccgc_gc_reason requested_reason;
+  ccgc_sweeper sweeper;  /* sweeping after the pause (sweeping.h)    */
 
   bool verify;
   FILE *trace_gc;
@@ -125,6 +127,10 @@ void ccgc_events_collector_freed(ccgc_collector *collector);
 
 /* trace-gc.c */
 void ccgc_trace_gc_emit(ccgc_collector *collector, const ccgc_cycle_stats *stats);
+/* With trace_gc_verbose: a "sweeping:" line when a cycle's lazy sweeping
+ * completes (sweeping.c). */
+void ccgc_trace_gc_emit_sweeping(ccgc_collector *collector,
+                                 const ccgc_cycle_stats *stats);
 void ccgc_trace_gc_emit_minor(ccgc_collector *collector,
                               const ccgc_minor_stats *stats);
 

@@ -69,8 +69,9 @@ bool ccgc_pacing_safepoint(ccgc_collector *collector) {
     atomic_store(&collector->gc_requested, false);
     if (pacing->finish_requested)
       return ccgc_incremental_finish(collector) == CCGC_OK;
-  } else if (collector->state == CCGC_STATE_IDLE &&
-             atomic_load(&collector->gc_requested)) {
+  } else if (atomic_load(&collector->gc_requested)) {
+    /* Idle, or sweeping the last cycle (ccgc_incremental_start finishes
+     * that first). */
     ccgc_gc_reason reason = collector->requested_reason;
     atomic_store(&collector->gc_requested, false);
     if (ccgc_incremental_start(collector, reason) != CCGC_OK) return false;

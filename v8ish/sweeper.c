@@ -1,0 +1,509 @@
+/* sweeper.c - the script heap's sweep: all of it in the pause (the reclaim
+ * op, CCGC_SWEEP_ATOMIC), or lazily after it on the owner thread and
+ * concurrently on the collector's sweeper threads (the sweep ops,
+ * CCGC_SWEEP_LAZY / _CONCURRENT; docs/sweeping.md).
+ *
+ * A page is swept in two halves. Measuring walks the page and finds its
+ * free runs (dead objects and old fillers, coalesced) and its dead bytes
+ * and objects; after the pause it also writes the runs' fillers (poisoned
+ * in debug builds) and chains them per free-list bucket: a sweeper thread
+ * may do all of that, since nobody else reads a dead run. Merging splices
+ * those chains into the free lists, subtracts the dead from the heap's
+ * statistics and releases an empty page: only the owner does it, so the
+ * free lists and the statistics are the owner's alone (no lock on the
+ * allocation path; .inv.swept-before-allocation). In the pause the merge
+ * writes the fillers itself (v8ish_write_filler, which clears their
+ * remembered slots; after the pause sweep_start drops the slot sets).
+ *
+ * A dead object's size comes from its hidden class, which may be dead too.
+ * In the pause every page is measured before anything is freed. After it,
+ * pages are freed one by one while others are still to be measured, so a
+ * dead hidden class is never freed by its page's merge: it stays as it is
+ * (a "zombie", unmarked) until sweeping completes, and the last step frees
+ * them all. Live objects are never read for anything but their size, and
+ * nothing changes an object's size on a page that is not merged
+ * (v8ish_sweep_ensure_page before every shape change).
+ */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invariant-check.h"
+#include "remembered-set.h"
+#include "space-inl.h"
+
+#define POISON_BYTE 0xdb
+
+static bool is_filler(v8ish_heap *heap, const word_t *object) {
+  word_t klass = v8ish_load(object, 0);
+  return klass == heap->filler_class || klass == heap->one_word_filler_class;
+}
+
+/* Debug builds: freed memory is poisoned, so a dangling read shows. */
+static void poison(word_t *start, size_t bytes) {
+  /* Keep the first three words: the filler's map, size and free-list link. */
+  if (CCGC_DEBUG_ENABLED && bytes > 24)
+    memset((uint8_t *)start + 24, POISON_BYTE, bytes - 24);
+}
+
+typedef struct free_run {
+  word_t *start;
+  size_t bytes;
+} free_run;
+
+/* What measuring one page found. */
+typedef struct page_result {
+  v8ish_page *page;
+  size_t index;     /* in heap->sweep.pages; (size_t)-1 in the pause */
+  /* Plain malloc'd arrays: sweeper threads fill them (no GLib allocator
+   * on their side). */
+  free_run *runs;
+  size_t run_count, run_capacity;
+  word_t **zombies; /* dead hidden classes kept (lazy only) */
+  size_t zombie_count, zombie_capacity;
+  size_t dead_bytes, dead_objects;
+  bool empty;       /* no live object, no zombie: the page can go */
+  /* Lazy sweeping: the runs, already fillers, chained per free-list bucket
+   * by whoever measured the page; the owner splices the chains. */
+  word_t *heads[V8ISH_BUCKETS], *tails[V8ISH_BUCKETS];
+} page_result;
+
+/* The capacity an array of count items grows to before one more. */
+static size_t grown(size_t capacity) { return capacity ? 2 * capacity : 16; }
+
+static void add_run(page_result *result, word_t *start, size_t bytes) {
+  if (result->run_count == result->run_capacity) {
+    size_t capacity = grown(result->run_capacity);
+    free_run *bigger = realloc(result->runs, capacity * sizeof *bigger);
+    CCGC_CHECK(bigger != NULL, ".inv.swept-before-allocation");
+    result->runs = bigger;
+    result->run_capacity = capacity;
+  }
+  result->runs[result->run_count++] = (free_run){start, bytes};
+}
+
+static void add_zombie(page_result *result, word_t *zombie) {
+  if (result->zombie_count == result->zombie_capacity) {
+    size_t capacity = grown(result->zombie_capacity);
+    word_t **bigger = realloc(result->zombies, capacity * sizeof *bigger);
+    CCGC_CHECK(bigger != NULL, ".inv.swept-before-allocation");
+    result->zombies = bigger;
+    result->zombie_capacity = capacity;
+  }
+  result->zombies[result->zombie_count++] = zombie;
+}
+
+/* Measures one normal page into result.
+ * keep_classes (lazy sweeping): a dead hidden class ends the run before it
+ * and is recorded as a zombie instead of being freed. Reads only. */
+static void measure_page(v8ish_heap *heap, page_result *result,
+                         bool keep_classes) {
+  v8ish_page *page = result->page;
+  word_t *run = NULL;
+  bool empty = true;
+  word_t *at = page->start;
+  while (at < page->end) {
+    if (v8ish_load(at, 0) == 0) { /* untouched rest */
+      if (!run) run = at;
+      at = page->end;
+      break;
+    }
+    size_t size = v8ish_size_of(at);
+    if (!is_filler(heap, at)) {
+      bool marked = ccgc_is_marked(at);
+      if (!marked) {
+        result->dead_bytes += size;
+        result->dead_objects++;
+      }
+      if (marked || (keep_classes && v8ish_load(at, 0) == heap->meta_class)) {
+        if (run) {
+          add_run(result, run, (size_t)(at - run) * 8);
+        }
+        if (!marked) add_zombie(result, at);
+        run = NULL;
+        empty = false;
+        at += size / 8;
+        continue;
+      }
+    }
+    if (!run) run = at;
+    at += size / 8;
+  }
+  if (run && !empty) {
+    add_run(result, run, (size_t)(page->end - run) * 8);
+  }
+  result->empty = empty;
+}
+
+static void subtract_dead(v8ish_heap *heap, size_t bytes, size_t objects) {
+  heap->base.space.used_bytes -= bytes;
+  heap->base.space.object_count -= objects;
+  heap->old_used_bytes -= bytes;
+  heap->old_objects -= objects;
+}
+
+static void free_runs(v8ish_heap *heap, const page_result *result) {
+  for (size_t i = 0; i < result->run_count; i++) {
+    const free_run *found = &result->runs[i];
+    poison(found->start, found->bytes);
+    v8ish_write_filler(heap, found->start, found->bytes);
+  }
+}
+
+/* Lazy sweeping, by whoever measured the page (a sweeper thread too): the
+ * runs become fillers chained per bucket in result, nothing listed yet.
+ * Safe beside the owner: nobody reads a dead run (dead hidden classes are
+ * not in runs; the owner walks a page only once merged), and the slot sets
+ * of these pages were dropped at sweep_start. */
+static void write_runs(v8ish_heap *heap, page_result *result) {
+  for (size_t i = 0; i < result->run_count; i++) {
+    free_run *run = &result->runs[i];
+    word_t *at = run->start;
+    poison(at, run->bytes);
+    if (run->bytes == 8) {
+      v8ish_store_raw(at, 0, heap->one_word_filler_class);
+      continue;
+    }
+    v8ish_store_raw(at, 0, heap->filler_class);
+    at[FILLER_SIZE] = run->bytes;
+    if (run->bytes < 24) continue;
+    unsigned bucket = ccgc_free_list_bucket(run->bytes, V8ISH_BUCKETS);
+    at[FILLER_NEXT] = (word_t)result->heads[bucket];
+    result->heads[bucket] = at;
+    if (!result->tails[bucket]) result->tails[bucket] = at;
+  }
+}
+
+/* Large pages: one object each; a dead one's page goes back to the OS. */
+static void sweep_large_pages(v8ish_heap *heap) {
+  ccgc_page_space *space = &heap->base.space;
+  for (ccgc_space_page *p = space->large_pages, *next; p; p = next) {
+    next = p->next;
+    v8ish_page *page = (v8ish_page *)p;
+    if (ccgc_is_marked(page->start)) continue;
+    subtract_dead(heap, v8ish_size_of(page->start), 1);
+    ccgc_page_space_release(space, p);
+  }
+}
+
+/* --- in the pause (CCGC_SWEEP_ATOMIC) ----------------------------------- */
+
+void v8ish_space_sweep(void *data) {
+  v8ish_heap *heap = data;
+  /* The mutator allocated during incremental marking: close that area too,
+   * or a page holding only it would look empty and go back to the OS. */
+  v8ish_seal_labs(heap);
+  /* The young generation joins old space where it is (nursery.c). */
+  v8ish_nursery_promote_in_place(heap);
+  memset(heap->free_lists, 0, sizeof heap->free_lists);
+  /* Pass 1: measure every normal page before freeing anything (a dead
+   * object's class may be dead: no class may be freed before every page
+   * has been measured). */
+  ccgc_page_space *space = &heap->base.space;
+  GArray *results = g_array_new(FALSE, TRUE, sizeof(page_result));
+  for (ccgc_space_page *p = space->pages; p; p = p->next) {
+    page_result result = {.page = (v8ish_page *)p, .index = (size_t)-1};
+    measure_page(heap, &result, false);
+    g_array_append_val(results, result);
+  }
+  /* Large objects are measured before any normal page is freed too. */
+  sweep_large_pages(heap);
+  /* Pass 2: free. */
+  for (guint i = 0; i < results->len; i++) {
+    page_result *result = &g_array_index(results, page_result, i);
+    subtract_dead(heap, result->dead_bytes, result->dead_objects);
+    free_runs(heap, result);
+    free(result->runs);
+  }
+  for (guint i = 0; i < results->len; i++) {
+    page_result *result = &g_array_index(results, page_result, i);
+    if (result->empty)
+      ccgc_page_space_release(space, &result->page->base);
+  }
+  g_array_free(results, TRUE);
+  ccgc_heap_base_grow_soft_limit(&heap->base);
+}
+
+/* --- after the pause (CCGC_SWEEP_LAZY, _CONCURRENT) --------------------- */
+
+void v8ish_sweep_init(v8ish_heap *heap) {
+  pthread_mutex_init(&heap->sweep.lock, NULL);
+  atomic_init(&heap->sweep.cursor, 0);
+}
+
+static void result_free(page_result *result) {
+  free(result->runs);
+  free(result->zombies);
+  free(result);
+}
+
+/* The end of a sweep (owner): the queue and the kept classes go. The page
+ * list and its states stay until the next sweep_start or the heap's end:
+ * sweeper threads may still look at them (every page MERGED, so they claim
+ * nothing) until the collector stops them, after every heap is swept. */
+static void sweep_end(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  if (sweep->results) {
+    for (guint i = 0; i < sweep->results->len; i++)
+      result_free(g_ptr_array_index(sweep->results, i));
+    g_ptr_array_free(sweep->results, TRUE);
+  }
+  if (sweep->zombies) g_array_free(sweep->zombies, TRUE);
+  sweep->results = NULL;
+  sweep->zombies = NULL;
+  sweep->active = sweep->large_pending = false;
+}
+
+/* No sweeper thread runs (a new sweep_start, the heap's end). */
+static void drop_page_list(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  free(sweep->pages);
+  free((void *)sweep->states);
+  sweep->pages = NULL;
+  sweep->states = NULL;
+  sweep->page_count = sweep->merged = 0;
+}
+
+void v8ish_sweep_free(v8ish_heap *heap) {
+  sweep_end(heap);
+  drop_page_list(heap);
+  pthread_mutex_destroy(&heap->sweep.lock);
+}
+
+void v8ish_sweep_start(void *data, bool concurrent) {
+  v8ish_heap *heap = data;
+  v8ish_sweep *sweep = &heap->sweep;
+  sweep->concurrent = concurrent;
+  CCGC_CHECK(!sweep->active, ".inv.marks-until-swept");
+  v8ish_seal_labs(heap);
+  /* In the pause, as in the atomic sweep: the nursery is empty after every
+   * full collection; its pages are unswept old pages now. */
+  v8ish_nursery_promote_in_place(heap);
+  /* .inv.swept-before-allocation: the free lists held blocks of pages that
+   * are unswept now. Without them the allocator takes memory only from
+   * merged pages and new ones. (TESTING ONLY: the switch keeps them.) */
+  if (!ccgc_collector_sweeping_broken(heap->base.collector))
+    memset(heap->free_lists, 0, sizeof heap->free_lists);
+  drop_page_list(heap); /* the last sweep's: its sweeper threads stopped */
+  ccgc_page_space *space = &heap->base.space;
+  size_t count = 0;
+  for (ccgc_space_page *p = space->pages; p; p = p->next) count++;
+  sweep->pages = calloc(count ? count : 1, sizeof *sweep->pages);
+  sweep->states = calloc(count ? count : 1, sizeof *sweep->states);
+  CCGC_CHECK(sweep->pages && sweep->states, ".inv.swept-before-allocation");
+  size_t i = 0;
+  for (ccgc_space_page *p = space->pages; p; p = p->next, i++) {
+    v8ish_page *page = (v8ish_page *)p;
+    /* Nothing is young after a full collection: every recorded old-to-young
+     * slot is stale. Dropped now, the dead runs need no clearing later
+     * (.inv.old-to-young-recorded holds: new records come after). */
+    ccgc_slot_set_free(&page->base.page);
+    sweep->pages[i] = page;
+    page->sweep_index = (int32_t)i;
+    atomic_init(&sweep->states[i], V8ISH_PAGE_UNSWEPT);
+  }
+  sweep->page_count = i;
+  sweep->merged = 0;
+  atomic_store(&sweep->cursor, 0);
+  atomic_store(&sweep->helper_pages, 0);
+  sweep->results = g_ptr_array_new();
+  sweep->zombies = g_array_new(FALSE, FALSE, sizeof(word_t *));
+  sweep->large_pending = true;
+  sweep->active = true;
+}
+
+bool v8ish_page_swept(const v8ish_heap *heap, const v8ish_page *page) {
+  const v8ish_sweep *sweep = &heap->sweep;
+  if (!sweep->active || page->sweep_index < 0 ||
+      (size_t)page->sweep_index >= sweep->page_count ||
+      sweep->pages[page->sweep_index] != page)
+    return true;
+  return atomic_load(&sweep->states[page->sweep_index]) == V8ISH_PAGE_MERGED;
+}
+
+/* Claims page index from UNSWEPT; true if this caller won it. */
+static bool claim(v8ish_sweep *sweep, size_t index) {
+  uint8_t expected = V8ISH_PAGE_UNSWEPT;
+  return atomic_compare_exchange_strong(&sweep->states[index], &expected,
+                                        (uint8_t)V8ISH_PAGE_SWEEPING);
+}
+
+/* Measures a claimed page (any thread); the result is the caller's. */
+static page_result *measure_claimed(v8ish_heap *heap, size_t index) {
+  page_result *result = calloc(1, sizeof *result);
+  CCGC_CHECK(result != NULL, ".inv.swept-before-allocation");
+  result->page = heap->sweep.pages[index];
+  result->index = index;
+  measure_page(heap, result, true);
+  /* TESTING ONLY: with the kept free lists (whose links run through these
+   * runs) the owner writes the runs at the merge, after unlist_page. */
+  if (!result->empty && !ccgc_collector_sweeping_broken(heap->base.collector))
+    write_runs(heap, result);
+  return result;
+}
+
+/* TESTING ONLY (ccgc_collector_break_sweeping): the free lists kept from
+ * the last cycle lose their blocks of a page about to be merged, so that
+ * no block is listed twice; blocks already handed out stay handed out. */
+static void unlist_page(v8ish_heap *heap, const v8ish_page *page) {
+  for (unsigned bucket = 0; bucket < V8ISH_BUCKETS; bucket++)
+    for (word_t **link = &heap->free_lists[bucket]; *link;) {
+      if (ccgc_page_of(*link) == &page->base.page)
+        *link = (word_t *)(*link)[FILLER_NEXT];
+      else
+        link = (word_t **)&(*link)[FILLER_NEXT];
+    }
+}
+
+/* Owner: frees what a measured page holds free and lists it. */
+static void merge(v8ish_heap *heap, page_result *result) {
+  v8ish_sweep *sweep = &heap->sweep;
+  subtract_dead(heap, result->dead_bytes, result->dead_objects);
+  if (ccgc_collector_sweeping_broken(heap->base.collector) && !result->empty) {
+    unlist_page(heap, result->page);
+    free_runs(heap, result);
+  }
+  for (unsigned bucket = 0; bucket < V8ISH_BUCKETS; bucket++) {
+    if (!result->heads[bucket]) continue;
+    result->tails[bucket][FILLER_NEXT] = (word_t)heap->free_lists[bucket];
+    heap->free_lists[bucket] = result->heads[bucket];
+  }
+  g_array_append_vals(sweep->zombies, result->zombies,
+                      (guint)result->zombie_count);
+  atomic_store(&sweep->states[result->index], (uint8_t)V8ISH_PAGE_MERGED);
+  sweep->merged++;
+  /* Nobody reaches the page by its index once it is MERGED. */
+  if (result->empty) ccgc_page_space_release(&heap->base.space,
+                                             &result->page->base);
+  result_free(result);
+}
+
+/* Owner: merges every result the sweeper threads queued. */
+static void merge_queued(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  pthread_mutex_lock(&sweep->lock);
+  GPtrArray *queued = sweep->results;
+  sweep->results = g_ptr_array_new();
+  pthread_mutex_unlock(&sweep->lock);
+  for (guint i = 0; i < queued->len; i++)
+    merge(heap, g_ptr_array_index(queued, i));
+  g_ptr_array_free(queued, TRUE);
+}
+
+/* Owner: claims the next unswept page, measures and merges it. False when
+ * no page is left to claim. */
+static bool sweep_next_page(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  for (;;) {
+    size_t index = atomic_fetch_add(&sweep->cursor, 1);
+    if (index >= sweep->page_count) return false;
+    if (!claim(sweep, index)) continue; /* swept on demand already */
+    merge(heap, measure_claimed(heap, index));
+    return true;
+  }
+}
+
+void v8ish_sweep_concurrent(void *data, const atomic_bool *stop) {
+  v8ish_heap *heap = data;
+  v8ish_sweep *sweep = &heap->sweep;
+  while (!atomic_load(stop)) {
+    size_t index = atomic_fetch_add(&sweep->cursor, 1);
+    if (index >= sweep->page_count) return;
+    if (!claim(sweep, index)) continue;
+    page_result *result = measure_claimed(heap, index);
+    atomic_fetch_add(&sweep->helper_pages, 1);
+    pthread_mutex_lock(&sweep->lock);
+    g_ptr_array_add(sweep->results, result);
+    /* Under the lock: the owner that sees SWEPT finds the result queued. */
+    atomic_store(&sweep->states[index], (uint8_t)V8ISH_PAGE_SWEPT);
+    pthread_mutex_unlock(&sweep->lock);
+  }
+}
+
+/* Completion: every page merged. The zombie classes go now that no dead
+ * object is left to measure. */
+static void complete(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  for (guint i = 0; i < sweep->zombies->len; i++) {
+    word_t *zombie = g_array_index(sweep->zombies, word_t *, i);
+    size_t size = v8ish_size_of(zombie);
+    poison(zombie, size);
+    v8ish_write_filler(heap, zombie, size);
+  }
+  sweep_end(heap);
+  ccgc_heap_base_grow_soft_limit(&heap->base);
+}
+
+bool v8ish_sweep_step(void *data, double deadline_ms) {
+  v8ish_heap *heap = data;
+  v8ish_sweep *sweep = &heap->sweep;
+  if (!sweep->active) return true;
+  if (sweep->large_pending) {
+    sweep_large_pages(heap);
+    sweep->large_pending = false;
+  }
+  size_t merged_before = sweep->merged;
+  merge_queued(heap);
+  /* With sweeper threads, a bounded step leaves the measuring to them: it
+   * merges what they found, and sweeps a page itself only when they found
+   * nothing since the last step (progress either way). */
+  if (sweep->concurrent && deadline_ms > 0 && sweep->merged > merged_before) {
+    if (sweep->merged < sweep->page_count) return false;
+    complete(heap);
+    return true;
+  }
+  /* At least one page per step (progress), then until the deadline (one
+   * page alone when sweeper threads help). */
+  bool more = sweep_next_page(heap);
+  while (more && (deadline_ms <= 0 ||
+                  (!sweep->concurrent && ccgc_time_ms() < deadline_ms)))
+    more = sweep_next_page(heap);
+  if (deadline_ms <= 0) {
+    /* Done claiming: wait for the pages sweeper threads still measure. */
+    while (sweep->merged < sweep->page_count) {
+      sched_yield();
+      merge_queued(heap);
+    }
+  } else {
+    merge_queued(heap);
+  }
+  if (sweep->merged < sweep->page_count) return false;
+  complete(heap);
+  return true;
+}
+
+bool v8ish_sweep_for_allocation(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  if (!sweep->active) return false;
+  if (sweep->large_pending) {
+    sweep_large_pages(heap);
+    sweep->large_pending = false;
+  }
+  merge_queued(heap);
+  return sweep_next_page(heap);
+}
+
+void v8ish_sweep_ensure_page(v8ish_heap *heap, const void *object) {
+  v8ish_sweep *sweep = &heap->sweep;
+  if (!sweep->active) return;
+  ccgc_page *base = ccgc_page_of(object);
+  if (base->flags & CCGC_PAGE_LARGE) {
+    if (sweep->large_pending) {
+      sweep_large_pages(heap);
+      sweep->large_pending = false;
+    }
+    return;
+  }
+  v8ish_page *page = (v8ish_page *)base;
+  if (v8ish_page_swept(heap, page)) return;
+  size_t index = (size_t)page->sweep_index;
+  if (claim(sweep, index)) {
+    merge(heap, measure_claimed(heap, index));
+    return;
+  }
+  /* A sweeper thread has it: wait for its result. */
+  while (atomic_load(&sweep->states[index]) != V8ISH_PAGE_MERGED) {
+    merge_queued(heap);
+    if (atomic_load(&sweep->states[index]) != V8ISH_PAGE_MERGED) sched_yield();
+  }
+}
