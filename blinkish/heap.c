@@ -94,6 +94,7 @@ void blinkish_heap_free(blinkish_heap *heap) {
   blinkish_finalize_all(heap);
   ccgc_collector_leave_context(collector, outer);
   blinkish_pages_release_all(heap);
+  blinkish_sweep_free(heap);
   blinkish_persistents_free(heap);
   for (unsigned i = 0; i <= heap->type_count; i++) free(heap->types[i].name);
   g_ptr_array_free(heap->not_constructed, TRUE);

@@ -40,7 +40,10 @@ bool blinkish_page_cell_is_start(const blinkish_page *page,
   if (page->base.page.flags & CCGC_PAGE_LARGE)
     return cell == page->cells_start;
   size_t index = granule_index(page, cell);
-  return (page->start_bits[index >> 3] >> (index & 7)) & 1;
+  /* Atomic: a sweeper thread may clear a dead neighbour's bit in the same
+   * byte (sweeper.c). */
+  uint8_t bits = __atomic_load_n(&page->start_bits[index >> 3], __ATOMIC_RELAXED);
+  return (bits >> (index & 7)) & 1;
 }
 
 void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell,
@@ -54,30 +57,20 @@ void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell,
 }
 
 /* Maps and lists a page (for one cell of cell_size if large) and lays out
- * its cells, or returns NULL with CCGC_E_HEAP_LIMIT recorded (the hard limit:
- * the allocation fails with the heap unchanged, .inv.no-gc-in-allocation) or
- * CCGC_E_OUT_OF_MEMORY. */
-static blinkish_page *map_page(blinkish_heap *heap, size_t cell_size,
-                               bool large, uint16_t type) {
-  ccgc_status why;
+ * its cells, or returns NULL with *why CCGC_E_HEAP_LIMIT (the hard limit)
+ * or CCGC_E_OUT_OF_MEMORY, nothing recorded. While a lazy sweep is active,
+ * a page at the limit is mapped only after every dead page was swept. */
+static blinkish_page *try_map_page(blinkish_heap *heap, size_t cell_size,
+                                   bool large, ccgc_status *why) {
   blinkish_page *page = (blinkish_page *)ccgc_page_space_map(
-      &heap->base.space, cell_size, large, &why);
+      &heap->base.space, cell_size, large, why);
+  if (!page && *why == CCGC_E_HEAP_LIMIT && heap->sweep.active) {
+    blinkish_sweep_finish(heap);
+    page = (blinkish_page *)ccgc_page_space_map(&heap->base.space, cell_size,
+                                                large, why);
+  }
+  if (!page) return NULL;
   size_t reservation = ccgc_page_space_reservation(cell_size, large);
-  if (!page && why == CCGC_E_HEAP_LIMIT) {
-    ccgc_error_set(heap->base.errors, CCGC_E_HEAP_LIMIT,
-                   "blinkish_alloc: DOM heap limit of %zu bytes reached "
-                   "allocating a %zu-byte %s (%zu committed, %zu more needed)",
-                   heap->base.options.limit_bytes, cell_size,
-                   heap->types[type].name, heap->base.space.committed_bytes,
-                   reservation);
-    return NULL;
-  }
-  if (!page) {
-    ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
-                   "blinkish_alloc: the system refused a %zu-byte page",
-                   reservation);
-    return NULL;
-  }
   if (large) {
     page->cells_start = (uint8_t *)page + CCGC_SPACE_HEADER_BYTES;
     page->cells_end = (uint8_t *)page + reservation;
@@ -87,6 +80,25 @@ static blinkish_page *map_page(blinkish_heap *heap, size_t cell_size,
     page->cells_end = (uint8_t *)page + CCGC_PAGE_SIZE;
   }
   return page;
+}
+
+/* Records why try_map_page failed: CCGC_E_HEAP_LIMIT (the allocation fails
+ * with the heap unchanged, .inv.no-gc-in-allocation) or
+ * CCGC_E_OUT_OF_MEMORY. */
+static void report_map_failure(blinkish_heap *heap, size_t cell_size,
+                               bool large, uint16_t type, ccgc_status why) {
+  size_t reservation = ccgc_page_space_reservation(cell_size, large);
+  if (why == CCGC_E_HEAP_LIMIT)
+    ccgc_error_set(heap->base.errors, CCGC_E_HEAP_LIMIT,
+                   "blinkish_alloc: DOM heap limit of %zu bytes reached "
+                   "allocating a %zu-byte %s (%zu committed, %zu more needed)",
+                   heap->base.options.limit_bytes, cell_size,
+                   heap->types[type].name, heap->base.space.committed_bytes,
+                   reservation);
+  else
+    ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
+                   "blinkish_alloc: the system refused a %zu-byte page",
+                   reservation);
 }
 
 void blinkish_pages_release_all(blinkish_heap *heap) {
@@ -162,13 +174,31 @@ static uint8_t *refill_lab(blinkish_heap *heap, size_t size, uint16_t type) {
   blinkish_lab_seal(heap);
   size_t entry_size;
   uint8_t *entry = take_from_free_lists(heap, size, &entry_size);
+  if (!entry && heap->sweep.active) {
+    /* Lazy sweeping on allocation (Oilpan's): sweep pages until a run that
+     * fits is free, before mapping a new page. Only swept pages reach the
+     * free lists (.inv.swept-before-allocation). */
+    blinkish_sweep_for_allocation(heap, size);
+    entry = take_from_free_lists(heap, size, &entry_size);
+  }
+  blinkish_page *page = NULL;
+  if (!entry) {
+    ccgc_status why;
+    bool sweeping = heap->sweep.active;
+    page = try_map_page(heap, size, false, &why);
+    /* At the limit the rest of the sweep ran: a run may fit now. */
+    if (!page && sweeping)
+      entry = take_from_free_lists(heap, size, &entry_size);
+    if (!page && !entry) {
+      report_map_failure(heap, size, false, type, why);
+      return NULL;
+    }
+  }
   if (entry) {
     heap->lab_page = (blinkish_page *)ccgc_page_of(entry);
     heap->lab_cursor = entry;
     heap->lab_limit = entry + entry_size;
   } else {
-    blinkish_page *page = map_page(heap, size, false, type);
-    if (!page) return NULL;
     heap->lab_page = page;
     heap->lab_cursor = page->cells_start;
     heap->lab_limit = page->cells_end;
@@ -181,9 +211,14 @@ static uint8_t *refill_lab(blinkish_heap *heap, size_t size, uint16_t type) {
 }
 
 static void *allocate_large(blinkish_heap *heap, size_t cell_size,
-                            bool wrappable, uint16_t type) {
-  blinkish_page *page = map_page(heap, cell_size, true, type);
-  if (!page) return NULL;
+                            bool wrappable, bool host_code, uint16_t type) {
+  ccgc_status why;
+  blinkish_page *page = try_map_page(heap, cell_size, true, &why);
+  if (!page) {
+    report_map_failure(heap, cell_size, true, type, why);
+    return NULL;
+  }
+  page->host_code = host_code;
   ccgc_collector_notify_allocation(heap->base.collector,
                                    page->base.page.reservation);
   uint8_t *cell = page->cells_start;
@@ -195,9 +230,9 @@ static void *allocate_large(blinkish_heap *heap, size_t cell_size,
 /* Returns the payload of a fresh, zeroed object, or NULL with the error
  * recorded (CCGC_E_HEAP_LIMIT, CCGC_E_OUT_OF_MEMORY). */
 void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
-                             bool wrappable, uint16_t type) {
+                             bool wrappable, bool host_code, uint16_t type) {
   if (cell_size >= BLINKISH_LARGE_THRESHOLD)
-    return allocate_large(heap, cell_size, wrappable, type);
+    return allocate_large(heap, cell_size, wrappable, host_code, type);
   uint8_t *cell;
   if (heap->lab_cursor &&
       (size_t)(heap->lab_limit - heap->lab_cursor) >= cell_size) {
@@ -208,7 +243,9 @@ void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
     if (!cell) return NULL;
   }
   memset(cell, 0, cell_size);
-  blinkish_page_set_start((blinkish_page *)ccgc_page_of(cell), cell, true);
+  blinkish_page *page = (blinkish_page *)ccgc_page_of(cell);
+  blinkish_page_set_start(page, cell, true);
+  if (host_code) page->host_code = true; /* owner sweeps it from now on */
   ((blinkish_header *)cell)->word =
       blinkish_header_make(type, cell_size, wrappable, false);
   return cell + blinkish_payload_offset(wrappable);
@@ -216,6 +253,9 @@ void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
 
 static void each_in_page(blinkish_heap *heap, blinkish_page *page,
                          void (*fn)(void *, void *), void *data) {
+  /* While a lazy sweep is active (a walk from a callback): the dead
+   * objects of an unswept page are not objects any more. */
+  bool skip_dead = page->sweep_slot && blinkish_sweep_walk_page(heap, page);
   for (uint8_t *cell = page->cells_start; cell < page->cells_end;) {
     if (cell == heap->lab_cursor && heap->lab_cursor < heap->lab_limit) {
       cell = heap->lab_limit; /* the allocation area has no headers yet */
@@ -224,9 +264,11 @@ static void each_in_page(blinkish_heap *heap, blinkish_page *page,
     blinkish_header *header = (blinkish_header *)cell;
     if (!blinkish_word_is_header(header->word)) break; /* untouched rest */
     size_t size = blinkish_header_cell_size(header);
-    if (!blinkish_header_is_free(header))
-      fn(cell + blinkish_payload_offset(blinkish_header_is_wrappable(header)),
-         data);
+    if (!blinkish_header_is_free(header)) {
+      void *payload =
+          cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
+      if (!skip_dead || ccgc_is_marked(payload)) fn(payload, data);
+    }
     cell += size;
   }
 }
