@@ -28,9 +28,9 @@ typedef struct blinkish_page {
   /* While the page waits to be swept after a pause (lazy-sweeper.c): its
    * slot; NULL once swept (owner thread only). */
   struct blinkish_sweep_slot *sweep_slot;
-  /* Some object allocated here runs host code when it dies (a finalizer, a
-   * wrappable's release hook): only the owner sweeps the page. Set by the
-   * allocator, kept while the page lives (owner thread only). */
+  /* The page's arena: its objects may run host code when they die (a
+   * finalizer, a wrappable's release hook), so only the owner sweeps it.
+   * Fixed when the page is mapped. */
   bool host_code;
 } blinkish_page;
 
@@ -101,6 +101,19 @@ typedef struct blinkish_free_cell {
   struct blinkish_free_cell *next;
 } blinkish_free_cell;
 
+/* An allocation arena (Oilpan's arenas): a linear allocation area and the
+ * free lists of the arena's pages. Objects whose death runs host code (a
+ * finalizer, a wrappable's release hook: BLINKISH_ARENA_HOST_CODE) get
+ * pages of their own, so sweeper threads can take every page of the other
+ * arena (lazy-sweeper.c). A page's arena is blinkish_page.host_code. */
+typedef struct blinkish_arena {
+  uint8_t *lab_cursor, *lab_limit; /* linear allocation area */
+  blinkish_page *lab_page;
+  blinkish_free_cell *free_lists[BLINKISH_BUCKETS];
+} blinkish_arena;
+
+enum { BLINKISH_ARENA_PLAIN, BLINKISH_ARENA_HOST_CODE, BLINKISH_ARENAS };
+
 struct blinkish_heap {
   /* First: signature, collector, barrier, errors, limits, the page space
    * (marking/heap-base.h); a blinkish_heap * is a ccgc_heap_base *. */
@@ -111,11 +124,9 @@ struct blinkish_heap {
   blinkish_type_id vector_type, backing_type;
   blinkish_type_id map_type, set_type, map_table_type, set_table_type;
 
-  /* Allocation (page.c); base.space.used_bytes counts the cells of live
-   * objects. */
-  uint8_t *lab_cursor, *lab_limit; /* linear allocation area */
-  blinkish_page *lab_page;
-  blinkish_free_cell *free_lists[BLINKISH_BUCKETS];
+  /* Allocation (page.c), one arena per kind of page; base.space.used_bytes
+   * counts the cells of live objects. */
+  blinkish_arena arenas[BLINKISH_ARENAS];
 
   ccgc_handle_table persistents; /* persistent_node slots */
   blinkish_wrappable_trace_fn wrappable_trace;
@@ -190,7 +201,8 @@ void blinkish_sweep_concurrent(void *heap, const atomic_bool *stop);
 /* The allocator found no free cell of size bytes while a sweep is active:
  * sweeps pages on the owner (finalizers included) until a run that fits
  * was freed or its time is up. */
-void blinkish_sweep_for_allocation(blinkish_heap *heap, size_t size);
+void blinkish_sweep_for_allocation(blinkish_heap *heap, size_t size,
+                                   bool host_code);
 /* Sweeps everything left (the allocator at the hard limit). */
 void blinkish_sweep_finish(blinkish_heap *heap);
 /* A walk while the sweep is active (owner): makes the page safe to read

@@ -76,7 +76,7 @@ void blinkish_sweep_start(void *data, bool concurrent) {
     slot->page = dom_page;
     slot->large = (page->page.flags & CCGC_PAGE_LARGE) != 0;
     /* Large pages: the owner's (one object; releasing is the work). */
-    slot->host_code = slot->large || dom_page->host_code;
+    slot->host_code = slot->large || dom_page->host_code; /* its arena */
     atomic_init(&slot->state, BLINKISH_SLOT_UNSWEPT);
     dom_page->sweep_slot = slot;
   }
@@ -145,9 +145,10 @@ static void slot_swept(blinkish_heap *heap, blinkish_sweep_slot *slot) {
 
 /* Owner: sweeps the slot's page if the owner has it or can claim it; a
  * sweeper thread's page is left to the merge. Returns false when its
- * finalizers ran out of time. *largest grows to the largest run freed. */
+ * finalizers ran out of time. largest[arena] grows to the largest run
+ * freed. */
 static bool sweep_on_owner(blinkish_heap *heap, blinkish_sweep_slot *slot,
-                           double deadline_ms, size_t *largest) {
+                           double deadline_ms, size_t largest[BLINKISH_ARENAS]) {
   int state = atomic_load_explicit(&slot->state, memory_order_acquire);
   if (state == BLINKISH_SLOT_UNSWEPT &&
       atomic_compare_exchange_strong_explicit(
@@ -160,27 +161,27 @@ static bool sweep_on_owner(blinkish_heap *heap, blinkish_sweep_slot *slot,
     blinkish_large_page_sweep(heap, slot->page);
   } else {
     blinkish_page_sweep swept;
+    bool kind = slot->page->host_code;
     blinkish_page_sweep_cells(slot->page, &swept);
     size_t run = blinkish_page_sweep_merge(heap, slot->page, &swept);
-    if (run > *largest) *largest = run;
+    if (run > largest[kind]) largest[kind] = run;
   }
   slot_swept(heap, slot);
   return true;
 }
 
-/* Owner: what sweeper threads finished goes into the heap. Returns the
- * largest run merged. */
-static size_t merge_done(blinkish_heap *heap) {
+/* Owner: what sweeper threads finished goes into the heap. largest[arena]
+ * grows to the largest run merged. */
+static void merge_done(blinkish_heap *heap, size_t largest[BLINKISH_ARENAS]) {
   blinkish_sweep_slot *slot = atomic_exchange_explicit(
       &heap->sweep.done, NULL, memory_order_acquire);
-  size_t largest = 0;
   for (blinkish_sweep_slot *next; slot; slot = next) {
     next = slot->next_done;
+    bool kind = slot->page->host_code;
     size_t run = blinkish_page_sweep_merge(heap, slot->page, &slot->result);
-    if (run > largest) largest = run;
+    if (run > largest[kind]) largest[kind] = run;
     slot_swept(heap, slot);
   }
-  return largest;
 }
 
 static void complete(blinkish_heap *heap) {
@@ -191,26 +192,32 @@ static void complete(blinkish_heap *heap) {
 
 /* Owner: sweeps page after page until every page is swept (true), or
  * deadline_ms (> 0) passed, or (size > 0: the allocator) a free run of size
- * bytes is there. Waits for sweeper threads only without a deadline. */
-static bool sweep_owner(blinkish_heap *heap, double deadline_ms, size_t size) {
+ * bytes is there in the arena host_code says. Waits for sweeper threads
+ * only without a deadline. */
+static bool sweep_owner(blinkish_heap *heap, double deadline_ms, size_t size,
+                        bool host_code) {
   blinkish_lazy_sweep *sweep = &heap->sweep;
   if (!sweep->active) return true;
-  size_t largest = merge_done(heap);
+  size_t largest[BLINKISH_ARENAS] = {0, 0};
+  merge_done(heap, largest);
+  /* The allocator finishes the first page it takes whatever the clock says
+   * (Oilpan sweeps whole pages for allocation): progress. */
+  double page_deadline = size ? 0 : deadline_ms;
   while (sweep->cursor < sweep->count) {
-    if (size && largest >= size) return false;
-    if (!sweep_on_owner(heap, &sweep->slots[sweep->cursor], deadline_ms,
-                        &largest))
+    if (size && largest[host_code] >= size) return false;
+    if (!sweep_on_owner(heap, &sweep->slots[sweep->cursor], page_deadline,
+                        largest))
       return false;
+    page_deadline = deadline_ms;
     sweep->cursor++;
-    size_t merged = merge_done(heap);
-    if (merged > largest) largest = merged;
+    merge_done(heap, largest);
     if (deadline_ms > 0 && sweep->cursor < sweep->count &&
         ccgc_time_ms() >= deadline_ms)
       return false;
   }
   /* Every page is claimed; sweeper threads may still be at theirs. */
   while (sweep->unfinished > 0) {
-    merge_done(heap);
+    merge_done(heap, largest);
     if (sweep->unfinished == 0) break;
     if (deadline_ms > 0 || size) return false;
     sched_yield();
@@ -220,14 +227,17 @@ static bool sweep_owner(blinkish_heap *heap, double deadline_ms, size_t size) {
 }
 
 bool blinkish_sweep_step(void *data, double deadline_ms) {
-  return sweep_owner(data, deadline_ms, 0);
+  return sweep_owner(data, deadline_ms, 0, false);
 }
 
-void blinkish_sweep_for_allocation(blinkish_heap *heap, size_t size) {
-  sweep_owner(heap, ccgc_time_ms() + ALLOCATION_SWEEP_MS, size);
+void blinkish_sweep_for_allocation(blinkish_heap *heap, size_t size,
+                                   bool host_code) {
+  sweep_owner(heap, ccgc_time_ms() + ALLOCATION_SWEEP_MS, size, host_code);
 }
 
-void blinkish_sweep_finish(blinkish_heap *heap) { sweep_owner(heap, 0, 0); }
+void blinkish_sweep_finish(blinkish_heap *heap) {
+  sweep_owner(heap, 0, 0, false);
+}
 
 void blinkish_sweep_concurrent(void *data, const atomic_bool *stop) {
   blinkish_heap *heap = data;
