@@ -16,12 +16,21 @@
  *   for each heap: reclaim          sweep / compact: frees, runs no host code
  *   for each heap: after_collection callbacks that must run outside the GC
  *
+ * With CCGC_SWEEP_LAZY or _CONCURRENT (docs/sweeping.md) a heap that has
+ * sweep_start gets sweep_start instead of finalize + reclaim in the pause
+ * (after every heap's pre_reclaim, after the finalize and reclaim of the
+ * heaps without it); then, outside the pause, sweep_step on the owner thread
+ * and sweep_concurrent on sweeper threads until sweep_step returns true. A
+ * new cycle's prepare never comes before that (the collector finishes
+ * sweeping first): the marks of unswept pages are the last cycle's.
+ *
  * No heap is called re-entrantly, and no heap may allocate from its own
  * callbacks except after_collection.
  */
 #ifndef CCGC_HEAP_H
 #define CCGC_HEAP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -67,12 +76,18 @@ typedef struct ccgc_heap_ops {
    * names them), NUL-terminated and valid until the heap changes; NULL when
    * the object has none. Walk context: reads only. */
   const char *(*label)(void *heap, const void *object);
-  /* Calls fn for every allocated (not free) object of the heap. */
+  /* Calls fn for every allocated (not free) object of the heap. The
+   * collector finishes sweeping before it calls this op from the owner
+   * thread's mutator context (walks, snapshots); called while sweeping is
+   * in progress (from a callback), it skips the dead (unmarked) objects of
+   * unswept pages. */
   void (*for_each_object)(void *heap, void (*fn)(void *object, void *data),
                           void *data);
   void (*stats)(void *heap, ccgc_heap_stats *out);
   /* Whether address is the start of an allocated (not free) object of this
-   * heap: not inside an object, not free space, not a reclaimed object.
+   * heap: not inside an object, not free space, not a reclaimed object
+   * (while sweeping: not a dead object of an unswept page either; answered
+   * without sweeping).
    * Safe on any pointer value; for the library's boundary
    * (ccgc_collector_is_object), never called by the marker. Optional:
    * without it the collector walks for_each_object. */
@@ -91,7 +106,38 @@ typedef struct ccgc_heap_ops {
   void (*minor_release)(void *heap);
   /* Optional: after a minor collection, outside it (weak callbacks). */
   void (*after_minor)(void *heap);
+
+  /* Lazy and concurrent sweeping (docs/sweeping.md). Optional, all three or
+   * sweep_start and sweep_step alone (no sweeper-thread help); a heap
+   * without them is swept in the pause by finalize + reclaim in every mode.
+   *
+   * In the atomic pause, instead of finalize + reclaim when the mode is
+   * LAZY or CONCURRENT (pre_reclaim still runs in the pause, before it): the
+   * heap seals its allocation areas, empties its free lists and marks every
+   * page that holds objects "unswept". Frees nothing, runs no host code,
+   * O(pages) at most. concurrent: sweeper threads will call
+   * sweep_concurrent. */
+  void (*sweep_start)(void *heap, bool concurrent);
+  /* Owner thread, outside the pause (context RECLAIM): sweeps pages
+   * (running their finalizers) until ccgc_time_ms() >= deadline_ms
+   * (deadline_ms <= 0: until done). Returns true when the heap has no
+   * unswept page, no page being swept by a sweeper thread and no pending
+   * finalizer left (.inv.finalizers-on-owner). */
+  bool (*sweep_step)(void *heap, double deadline_ms);
+  /* A sweeper thread: sweeps pages whose dead objects need no host code
+   * until none is left or *stop is true. Thread-safe against sweep_step and
+   * against the heap's allocator, which may sweep pages itself: every page
+   * is claimed by one atomic state change (unswept -> sweeping -> swept),
+   * and free lists built by sweeper threads are merged on the owner thread
+   * (never a lock around the allocation fast path). Never runs host code,
+   * never calls the collector. */
+  void (*sweep_concurrent)(void *heap, const atomic_bool *stop);
 } ccgc_heap_ops;
+
+/* TESTING ONLY (ccgc_collector_break_sweeping, ccgc-testing.h): a heap's
+ * sweep_start keeps its free lists, so its allocator takes free blocks of
+ * unswept pages (.inv.swept-before-allocation broken on purpose). */
+bool ccgc_collector_sweeping_broken(const ccgc_collector *collector);
 
 /* Attaches a heap to the collector; returns its heap id (stored in each of its
  * pages) or -1 with an error recorded if the collector is full. */

@@ -15,6 +15,7 @@
 #include "gc-tracer.h"
 #include "marker.h"
 #include "page-registry.h"
+#include "sweeping.h"
 #include "worklist.h"
 
 #define CCGC_COLLECTOR_SIG 0x43434743u /* "CCGC": live collector (.sig) */
@@ -71,6 +72,7 @@ struct ccgc_collector {
   struct ccgc_task_pool *scavenge_pool; /* its helpers (task-pool.h), lazy */
   double minor_total_ms; /* sum of all minor pauses                   */
   ccgc_gc_reason requested_reason;
+  ccgc_sweeper sweeper;  /* sweeping after the pause (sweeping.h)    */
 
   bool verify;
   FILE *trace_gc;

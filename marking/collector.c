@@ -56,6 +56,8 @@ static const char *invalid_options(const ccgc_collector_options *options,
     snprintf(buf, size, "unknown shape_protocol %d", protocol);
     return buf;
   }
+  const char *sweeping = ccgc_sweeper_invalid_options(options, buf, size);
+  if (sweeping) return sweeping;
   if (!(options->incremental_step_ms >= 0) ||
       isinf(options->incremental_step_ms)) {
     snprintf(buf, size, "incremental_step_ms %g is not a finite duration",
@@ -107,6 +109,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
     atomic_store(&collector->barrier.shape_protocol,
                  (int)options->shape_protocol);
   }
+  ccgc_sweeper_init(&collector->sweeper, options);
   collector->steps = g_array_new(FALSE, FALSE, sizeof(double));
   collector->last_steps = g_array_new(FALSE, FALSE, sizeof(double));
   collector->state = CCGC_STATE_IDLE;
@@ -156,6 +159,7 @@ void ccgc_collector_free(ccgc_collector *collector) {
   }
   ccgc_concurrent_destroy(&collector->concurrent);
   ccgc_task_pool_free(collector->scavenge_pool); /* joins the helpers */
+  ccgc_sweeper_destroy(&collector->sweeper);     /* joins the sweepers */
   for (int i = 0; i < CCGC_MAX_HEAPS; i++) {
     ccgc_worklist_local_destroy(&collector->mutator_locals[i]);
     ccgc_worklist_destroy(&collector->worklists[i]);
@@ -196,6 +200,7 @@ void ccgc_collector_detach_heap(ccgc_collector *collector, int heap_id) {
   if (!ccgc_collector_valid(collector) || heap_id < 0 ||
       heap_id >= CCGC_MAX_HEAPS)
     return;
+  ccgc_sweeper_forget_heap(collector, heap_id);
   collector->heaps[heap_id].heap = NULL;
   collector->heaps[heap_id].ops = NULL;
   while (collector->heap_count > 0 &&
@@ -261,6 +266,9 @@ bool ccgc_collector_contains_checked(ccgc_collector *collector,
                    call, ccgc_collector_context_name(collector));
     return false;
   }
+  /* The answer of the heaps after the last cycle, as if it had swept in
+   * its pause. */
+  ccgc_collector_ensure_swept(collector);
   return ccgc_collector_is_object(collector, address, heap_id);
 }
 
@@ -433,6 +441,9 @@ void ccgc_collector_for_each_object(ccgc_collector *collector, int heap_id,
                                     void (*fn)(void *object, void *data),
                                     void *data) {
   if (heap_id < 0 || heap_id >= collector->heap_count) return;
+  /* Walks see the heaps swept (when the owner may run finalizers now;
+   * else the heap skips the dead objects of unswept pages). */
+  ccgc_collector_ensure_swept(collector);
   ccgc_heap_slot *slot = &collector->heaps[heap_id];
   if (!slot->heap) return;
   /* fn is host code (walk callbacks) or reaches it: it may read the heaps,

@@ -6,7 +6,8 @@
  *   finish:  the atomic pause: rescan the roots that are not barriered
  *            (handle scopes, persistents), drain, ephemeron fixed point,
  *            barrier off, clear weak slots, process weakness, verify,
- *            pre_reclaim + reclaim in every heap, after_collection.
+ *            pre_reclaim + finalize + reclaim in every heap (or, for
+ *            lazily swept heaps, sweep_start: sweeping.c), after_collection.
  *
  * ccgc_collect is start + finish with no steps in between. The pause is
  * timed by component (ccgc_cycle_stats); each cycle feeds the per-phase
@@ -113,7 +114,10 @@ ccgc_status ccgc_incremental_start(ccgc_collector *collector,
                                            : CCGC_E_INVALID_ARGUMENT;
   if (!known_reason(collector, reason, "ccgc_incremental_start"))
     return CCGC_E_INVALID_ARGUMENT;
-  if (ccgc_collector_busy(collector) || collector->state != CCGC_STATE_IDLE)
+  /* The last cycle's sweeping completes first: prepare clears the marks
+   * that unswept pages still need (.inv.marks-until-swept). */
+  if (ccgc_collector_busy(collector) || !ccgc_collector_ensure_swept(collector) ||
+      collector->state != CCGC_STATE_IDLE)
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_incremental_start: a cycle is already in "
                           "progress (state: %s)",
@@ -258,14 +262,19 @@ static void finish_cycle(ccgc_collector *collector) {
   ccgc_collector_enter_context(collector, CCGC_CONTEXT_RECLAIM);
   double reclaim_start = ccgc_now_ms();
   stats->listeners_ms += reclaim_start - marker_end;
-  /* .inv.finalize-before-sweep: every heap's pre-finalizers and finalizers
-   * run before any heap frees memory, whatever the heaps' order. */
+  /* .inv.finalize-before-sweep: every heap's pre-finalizers, and the
+   * finalizers of the heaps swept in the pause, run before any heap frees
+   * memory, whatever the heaps' order. A heap swept after the pause
+   * (CCGC_SWEEP_LAZY, _CONCURRENT: sweeping.h) runs its finalizers then, on
+   * the owner thread (.inv.finalizers-on-owner). */
   ccgc_collector_call_phase(collector, PHASE(pre_reclaim));
-  ccgc_collector_call_phase(collector, PHASE(finalize));
+  ccgc_sweeper_call_in_pause(collector, PHASE(finalize));
   double finalize_end = ccgc_now_ms();
   stats->finalize_ms = finalize_end - reclaim_start;
-  ccgc_collector_call_phase(collector, PHASE(reclaim));
-  /* The heaps emptied their nurseries in reclaim (promotion in place). */
+  ccgc_sweeper_call_in_pause(collector, PHASE(reclaim));
+  bool sweeping = ccgc_sweeper_start(collector);
+  /* The heaps emptied their nurseries in reclaim or sweep_start (promotion
+   * in place). */
   atomic_store(&collector->minor_requested, false);
   double end = ccgc_now_ms();
   stats->sweep_ms = end - finalize_end;
@@ -273,6 +282,8 @@ static void finish_cycle(ccgc_collector *collector) {
   stats->total_ms = end - start;
   stats->marking_wall_ms = end - collector->cycle_start_ms;
   stats->start_ms = start - collector->created_ms;
+  stats->sweeping = collector->sweeper.mode;
+  stats->sweeping_complete = !sweeping;
   /* The speeds of the idle-time estimate (gc-tracer.h), per heap byte at the
    * start of the pause. */
   ccgc_tracer_add(&collector->tracer, CCGC_TRACER_ATOMIC, pause_bytes,
@@ -284,10 +295,11 @@ static void finish_cycle(ccgc_collector *collector) {
     stats->heaps[i].marked_bytes = stats->heaps[i].after.used_bytes;
   /* Listeners of the pause's end read only; their time is not the pause's. */
   ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
-  ccgc_events_sweep_end(collector);
+  /* Swept after the pause: sweep_end comes when sweeping completes. */
+  if (!sweeping) ccgc_events_sweep_end(collector);
   ccgc_events_atomic_pause_end(collector, stats); /* V8's GC epilogue */
 
-  collector->state = CCGC_STATE_IDLE;
+  collector->state = sweeping ? CCGC_STATE_SWEEPING : CCGC_STATE_IDLE;
   collector->in_collection = false;
   ccgc_collector_leave_context(collector, outer);
   atomic_store(&collector->gc_requested, false);
@@ -299,6 +311,7 @@ static void finish_cycle(ccgc_collector *collector) {
   collector->steps = swap;
   ccgc_trace_gc_emit(collector, stats);
   collector->last_gc_end_ms = end;
+  if (sweeping) ccgc_sweeper_after_pause(collector); /* sweeper threads */
 
   /* Outside the collection: callbacks that may allocate. */
   ccgc_collector_call_phase(collector, PHASE(after_collection));
@@ -330,6 +343,8 @@ ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason) {
                           "ccgc_collect: called during a collection (from "
                           "%s)",
                           ccgc_collector_context_name(collector));
+  /* V8's EnsureSweepingCompleted (.inv.marks-until-swept). */
+  ccgc_collector_ensure_swept(collector);
   if (collector->state == CCGC_STATE_IDLE) start_cycle(collector, reason, false);
   finish_cycle(collector);
   return CCGC_OK;
@@ -358,6 +373,10 @@ bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
     return false;
   }
   double deadline = ccgc_now_ms() + idle_ms;
+  /* Sweeping left from the last cycle comes first, within the deadline. */
+  if (collector->state == CCGC_STATE_SWEEPING &&
+      !ccgc_sweep_step(collector, idle_ms))
+    return false;
   if (collector->state == CCGC_STATE_IDLE) {
     if (!atomic_load(&collector->gc_requested)) return false;
     start_cycle(collector, CCGC_REASON_IDLE, true);
@@ -401,7 +420,10 @@ ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,
                        "ccgc_collector_set_marker_threads: %d threads is "
                        "out of range (0 to %d)",
                        threads, CCGC_MAX_MARKER_THREADS);
-  if (ccgc_collector_busy(collector) || collector->state != CCGC_STATE_IDLE)
+  /* Marker threads have no part in sweeping: allowed while it runs. */
+  if (ccgc_collector_busy(collector) ||
+      (collector->state != CCGC_STATE_IDLE &&
+       collector->state != CCGC_STATE_SWEEPING))
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_collector_set_marker_threads: a cycle is in "
                           "progress (state: %s)",

@@ -145,6 +145,9 @@ ccgc_status ccgc_collect_minor(ccgc_collector *collector,
                           "ccgc_collect_minor: called during a collection "
                           "(from %s)",
                           ccgc_collector_context_name(collector));
+  /* A scavenge promotes into old pages and reads old-to-young slots: the
+   * pages are swept first (.inv.marks-until-swept, docs/sweeping.md). */
+  ccgc_collector_ensure_swept(collector);
   if (collector->state != CCGC_STATE_IDLE &&
       collector->state != CCGC_STATE_MARKING)
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,

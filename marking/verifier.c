@@ -171,6 +171,7 @@ bool ccgc_collector_verify_heap(ccgc_collector *collector,
                  : "called during a collection or from a callback");
     return false;
   }
+  ccgc_collector_ensure_swept(collector); /* docs/sweeping.md */
   /* Trace callbacks run: they may read, not change the heaps. */
   ccgc_call_context outer =
       ccgc_collector_enter_context(collector, CCGC_CONTEXT_WALK);

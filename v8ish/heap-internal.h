@@ -103,7 +103,35 @@ typedef struct v8ish_page {
    * semi-space the page is in (v8ish_young_state). */
   word_t *top;
   int young_state;
+  /* Lazy sweeping (sweeper.c): the page's index in the sweep in progress,
+   * or -1 (a page mapped after the pause: swept by definition). */
+  int32_t sweep_index;
 } v8ish_page;
+
+/* Lazy and concurrent sweeping of old space (sweeper.c, docs/sweeping.md).
+ * Every normal page that held objects at the pause is listed in pages; its
+ * state in states goes UNSWEPT -> SWEEPING (claimed by the owner or a
+ * sweeper thread) -> SWEPT (measured, its result queued) -> MERGED (the
+ * owner wrote its fillers and listed its free runs). */
+enum {
+  V8ISH_PAGE_MERGED = 0,
+  V8ISH_PAGE_UNSWEPT,
+  V8ISH_PAGE_SWEEPING,
+  V8ISH_PAGE_SWEPT,
+};
+
+typedef struct v8ish_sweep {
+  bool active;          /* sweep_start ran, sweep_step not done yet      */
+  bool large_pending;   /* the large pages are not swept yet            */
+  v8ish_page **pages;   /* the normal pages of the pause                */
+  _Atomic uint8_t *states; /* V8ISH_PAGE_*, one per page                 */
+  size_t page_count;
+  atomic_size_t cursor; /* next index to try to claim                   */
+  size_t merged;        /* pages MERGED (owner)                         */
+  pthread_mutex_t lock; /* results: sweeper threads push, owner takes   */
+  GPtrArray *results;
+  GArray *zombies;      /* word_t *: dead classes, freed at completion  */
+} v8ish_sweep;
 
 /* The young pages' states (nursery.c, docs/script-heap.md "Young
  * generation"). A minor collection copies the objects of ALLOCATING pages
@@ -184,6 +212,7 @@ struct v8ish_heap {
   v8ish_lab lab, old_lab;
   word_t *free_lists[V8ISH_BUCKETS];
   v8ish_nursery nursery;
+  v8ish_sweep sweep; /* lazy sweeping after a full collection (sweeper.c) */
   /* Bytes and objects in old pages (the rest of space.used_bytes and
    * space.object_count is young), kept while the nursery is on. */
   size_t old_used_bytes, old_objects;
@@ -248,7 +277,25 @@ word_t *v8ish_old_allocate_lab(v8ish_heap *heap, v8ish_lab *lab, size_t size);
 /* Seals the allocation areas so that pages are iterable. */
 void v8ish_seal_labs(v8ish_heap *heap);
 void v8ish_space_prepare(void *heap); /* the prepare op */
-void v8ish_space_sweep(void *heap);   /* the reclaim op */
+
+/* sweeper.c: the reclaim op (the whole sweep, in the pause) and the sweep
+ * ops of lazy and concurrent sweeping (ccgc-heap.h, docs/sweeping.md). */
+void v8ish_space_sweep(void *heap);
+void v8ish_sweep_start(void *heap, bool concurrent);
+bool v8ish_sweep_step(void *heap, double deadline_ms);
+void v8ish_sweep_concurrent(void *heap, const atomic_bool *stop);
+void v8ish_sweep_init(v8ish_heap *heap);
+void v8ish_sweep_free(v8ish_heap *heap);
+/* Owner: the page of object is swept and merged when this returns (sweeps
+ * it now, or waits for the sweeper thread that has it): before a change of
+ * an object's size or start (shape changes), and before a page walk. */
+void v8ish_sweep_ensure_page(v8ish_heap *heap, const void *object);
+/* Owner, allocation: merges what sweeper threads finished and sweeps one
+ * more page; false when no page is left to sweep. */
+bool v8ish_sweep_for_allocation(v8ish_heap *heap);
+/* Whether the normal page is swept and merged (no sweeping in progress, a
+ * page mapped after the pause, or one merged). */
+bool v8ish_page_swept(const v8ish_heap *heap, const v8ish_page *page);
 void v8ish_space_release_all(v8ish_heap *heap);
 void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes);
 /* The for_each_object op: fn for every object, fillers skipped. */

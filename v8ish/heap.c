@@ -35,6 +35,9 @@ static const ccgc_heap_ops script_ops = {
     .visit_concurrent = v8ish_visit_concurrent,
     .process_weakness = process_weakness, .reclaim = v8ish_space_sweep,
     .after_collection = after_collection,
+    /* Lazy and concurrent sweeping (sweeper.c, docs/sweeping.md). */
+    .sweep_start = v8ish_sweep_start, .sweep_step = v8ish_sweep_step,
+    .sweep_concurrent = v8ish_sweep_concurrent,
     .object_size = v8ish_object_size, .type_name = v8ish_object_type_name,
     .label = v8ish_object_label,
     .for_each_object = v8ish_each_object, .stats = stats,
@@ -98,8 +101,10 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
   heap->wrapper_classes =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   ccgc_handle_table_init(&heap->traced, "traced reference", heap->base.errors);
+  v8ish_sweep_init(heap);
   if (!ccgc_heap_base_attach(&heap->base, &script_ops) || !bootstrap(heap)) {
     v8ish_space_release_all(heap); /* what bootstrap allocated */
+    v8ish_sweep_free(heap);
     ccgc_handle_table_destroy(&heap->traced);
     g_hash_table_destroy(heap->wrapper_classes);
     v8ish_weakness_free(heap);
@@ -141,8 +146,11 @@ void v8ish_heap_free(v8ish_heap *heap) {
                 "heap");
     return;
   }
+  /* Unswept pages and sweeper threads go before the pages do. */
+  ccgc_collector_finish_sweeping(heap->base.collector);
   ccgc_collector_pause_markers(heap->base.collector);
   v8ish_space_release_all(heap);
+  v8ish_sweep_free(heap);
   v8ish_handles_free(heap);
   v8ish_object_map_free(heap);
   g_hash_table_destroy(heap->wrapper_classes);

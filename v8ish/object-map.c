@@ -91,6 +91,8 @@ bool v8ish_is_object(void *data, const void *address) {
   const v8ish_page *page = (const v8ish_page *)base;
   const word_t *want = address;
   if (want < page->start || want >= page->end) return false;
+  /* An unswept page still holds dead objects (sweeper.c). */
+  v8ish_sweep_ensure_page(heap, want);
   if ((base->flags & CCGC_PAGE_LARGE) ||
       ccgc_collector_in_collection(heap->base.collector))
     return walk_page(heap, page, NULL, want);

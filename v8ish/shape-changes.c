@@ -21,6 +21,8 @@
  * v8ish_unsafe_shape_change_end, and markers visit under it
  * (.inv.lock-visit). No-op while marking is off. Returns the token for _end. */
 bool v8ish_unsafe_shape_change_begin(v8ish_heap *heap, word_t *object) {
+  /* A sweeper thread reads sizes on unswept pages (sweeper.c). */
+  v8ish_sweep_ensure_page(heap, object);
   return ccgc_barrier_before_unsafe_change(heap->base.barrier, object);
 }
 

@@ -1,5 +1,5 @@
-/* space.c - the script heap's old space: allocation and sweeping on the
- * pages of its page space (marking/page-space.h).
+/* space.c - the script heap's old space: allocation on the pages of its
+ * page space (marking/page-space.h); sweeping is sweeper.c.
  *
  * Normal pages carved by a bump pointer (the linear allocation area) and
  * refilled from size-segregated free lists of fillers; objects above
@@ -10,8 +10,6 @@
 
 #include "invariant-check.h"
 #include "space-inl.h"
-
-#define POISON_BYTE 0xdb
 
 _Static_assert(sizeof(v8ish_page) <= CCGC_SPACE_HEADER_BYTES,
                "page header fits");
@@ -92,6 +90,7 @@ static v8ish_page *map_page(v8ish_heap *heap, size_t bytes, bool large,
   page->start = (word_t *)((uint8_t *)page + (large ? CCGC_SPACE_HEADER_BYTES
                                                     : CCGC_SPACE_MARKS_END));
   page->end = (word_t *)((uint8_t *)page + page->base.page.reservation);
+  page->sweep_index = -1; /* mapped after any pause: nothing to sweep */
   return page;
 }
 
@@ -154,6 +153,12 @@ static word_t *take_free(v8ish_heap *heap, v8ish_lab *lab, size_t bytes,
         if (++probes == OWN_BUCKET_PROBES) break;
         continue;
       }
+      /* Free lists hold runs of merged pages only (TESTING ONLY: unless the
+       * switch that breaks sweeping kept the last cycle's). */
+      CCGC_CHECK_DEBUG(
+          v8ish_page_swept(heap, (v8ish_page *)ccgc_page_of(filler)) ||
+              ccgc_collector_sweeping_broken(heap->base.collector),
+          ".inv.swept-before-allocation");
       *link = (word_t *)filler[FILLER_NEXT];
       seal_lab(heap, lab);
       /* .inv.lab-zeroed: stale bytes of dead objects and the filler go. */
@@ -182,6 +187,12 @@ static word_t *refill(v8ish_heap *heap, v8ish_lab *lab, size_t bytes,
                       size_t *taken, ccgc_status *why) {
   word_t *object = take_free(heap, lab, bytes, taken);
   if (object) return object;
+  /* Lazy sweeping: the unswept pages' free memory first, a page at a time,
+   * before a new page (docs/sweeping.md). */
+  while (v8ish_sweep_for_allocation(heap)) {
+    object = take_free(heap, lab, bytes, taken);
+    if (object) return object;
+  }
   v8ish_page *page = map_page(heap, bytes, false, why);
   if (!page) return NULL;
   seal_lab(heap, lab);
@@ -285,10 +296,16 @@ static void each_in_page(v8ish_heap *heap, v8ish_page *page,
   word_t *end = ccgc_page_is_young(&page->base.page)
                     ? v8ish_young_top(heap, page)
                     : page->end;
+  /* While sweeping (walked from a callback; the collector finishes
+   * sweeping before other walks): an unmerged page's unmarked objects are
+   * dead (.inv.marks-until-swept). */
+  bool unswept = !ccgc_page_is_young(&page->base.page) &&
+                 !v8ish_page_swept(heap, page);
   for (word_t *at = page->start; at < end;) {
     if (v8ish_load(at, 0) == 0) break; /* the untouched rest of the page */
     size_t size = v8ish_size_of(at);
-    if (!is_filler(heap, at)) fn(at, data);
+    if (!is_filler(heap, at) && (!unswept || ccgc_is_marked(at)))
+      fn(at, data);
     at += size / 8;
   }
 }
@@ -304,101 +321,4 @@ void v8ish_each_object(void *data, void (*fn)(void *, void *),
   for (ccgc_space_page *page = ccgc_page_space_first(space); page;
        page = ccgc_page_space_next(space, page))
     each_in_page(heap, (v8ish_page *)page, fn, fn_data);
-}
-
-/* Debug builds: freed memory is poisoned, so a dangling read shows. */
-static void poison(word_t *start, size_t bytes) {
-  /* Keep the first three words: the filler's map, size and free-list link. */
-  if (CCGC_DEBUG_ENABLED && bytes > 24)
-    memset((uint8_t *)start + 24, POISON_BYTE, bytes - 24);
-}
-
-typedef struct free_run {
-  word_t *start;
-  size_t bytes;
-} free_run;
-
-/* Pass 1 over one normal page: finds the free runs (dead objects and old
- * fillers, coalesced) without writing anything. A dead object's size comes
- * from its hidden class, which may be dead too: no class may be freed before
- * every page has been measured. Returns true if the page holds no live
- * object. */
-static bool measure_page(v8ish_heap *heap, v8ish_page *page, GArray *runs) {
-  word_t *run = NULL;
-  bool empty = true;
-  word_t *at = page->start;
-  while (at < page->end) {
-    if (v8ish_load(at, 0) == 0) { /* untouched rest */
-      if (!run) run = at;
-      at = page->end;
-      break;
-    }
-    size_t size = v8ish_size_of(at);
-    if (!is_filler(heap, at)) {
-      if (ccgc_is_marked(at)) {
-        if (run) {
-          free_run found = {run, (size_t)(at - run) * 8};
-          g_array_append_val(runs, found);
-        }
-        run = NULL;
-        empty = false;
-        at += size / 8;
-        continue;
-      }
-      heap->base.space.used_bytes -= size;
-      heap->base.space.object_count--;
-      heap->old_used_bytes -= size;
-      heap->old_objects--;
-    }
-    if (!run) run = at;
-    at += size / 8;
-  }
-  if (run && !empty) {
-    free_run found = {run, (size_t)(page->end - run) * 8};
-    g_array_append_val(runs, found);
-  }
-  return empty;
-}
-
-void v8ish_space_sweep(void *data) {
-  v8ish_heap *heap = data;
-  /* The mutator allocated during incremental marking: close that area too,
-   * or a page holding only it would look empty and go back to the OS. */
-  v8ish_seal_labs(heap);
-  /* The young generation joins old space where it is (nursery.c). */
-  v8ish_nursery_promote_in_place(heap);
-  memset(heap->free_lists, 0, sizeof heap->free_lists);
-  /* Pass 1: measure every page (normal and large) before freeing anything. */
-  ccgc_page_space *space = &heap->base.space;
-  GArray *runs = g_array_new(FALSE, FALSE, sizeof(free_run));
-  GPtrArray *empty_pages = g_ptr_array_new();
-  for (ccgc_space_page *p = space->pages; p; p = p->next) {
-    if (measure_page(heap, (v8ish_page *)p, runs))
-      g_ptr_array_add(empty_pages, p);
-  }
-  GPtrArray *dead_large = g_ptr_array_new();
-  for (ccgc_space_page *p = space->large_pages; p; p = p->next) {
-    v8ish_page *page = (v8ish_page *)p;
-    if (ccgc_is_marked(page->start)) continue;
-    size_t size = v8ish_size_of(page->start);
-    heap->base.space.used_bytes -= size;
-    heap->base.space.object_count--;
-    heap->old_used_bytes -= size;
-    heap->old_objects--;
-    g_ptr_array_add(dead_large, page);
-  }
-  /* Pass 2: free. */
-  for (guint i = 0; i < runs->len; i++) {
-    free_run *found = &g_array_index(runs, free_run, i);
-    poison(found->start, found->bytes);
-    v8ish_write_filler(heap, found->start, found->bytes);
-  }
-  for (guint i = 0; i < empty_pages->len; i++)
-    ccgc_page_space_release(space, g_ptr_array_index(empty_pages, i));
-  for (guint i = 0; i < dead_large->len; i++)
-    ccgc_page_space_release(space, g_ptr_array_index(dead_large, i));
-  g_array_free(runs, TRUE);
-  g_ptr_array_free(empty_pages, TRUE);
-  g_ptr_array_free(dead_large, TRUE);
-  ccgc_heap_base_grow_soft_limit(&heap->base);
 }

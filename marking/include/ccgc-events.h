@@ -26,6 +26,16 @@
  *   atomic_pause_end                   the pause is over (V8's GC epilogue)
  *   cycle_end                          after the heaps' after-collection work
  *
+ * With CCGC_SWEEP_LAZY or _CONCURRENT (docs/sweeping.md) and a heap that
+ * sweeps after the pause, sweep_end moves out of the pause: it comes when
+ * sweeping completes (a sweep step, idle time, ccgc_collector_finish_
+ * sweeping, or the start of the next cycle or minor collection), so
+ *
+ *   ... sweep_start, atomic_pause_end, cycle_end, ..., sweep_end
+ *
+ * with ccgc_collector_state CCGC_STATE_SWEEPING at sweep_end, and before the
+ * next cycle_start or minor_start.
+ *
  * A minor collection (minor_start -> minor_done -> minor_end) may come
  * between two steps of an incremental cycle (between cycle_start and
  * atomic_pause_start, never inside a step or the pause), or between cycles.
@@ -113,7 +123,8 @@ typedef struct ccgc_event_listener {
   void (*sweep_start)(void *data);
   /* Reclamation is over: the dead objects' memory is freed (their
    * addresses are no objects any more) and the heaps' statistics are the
-   * survivors'. Read only. */
+   * survivors'. In the pause, or (lazy sweeping) when sweeping completes,
+   * after the cycle's atomic_pause_end and cycle_end. Read only. */
   void (*sweep_end)(void *data);
   /* The atomic pause ends (V8's GC epilogue); stats is this cycle's record,
    * complete (the pause in total_ms, the heaps after), the same values

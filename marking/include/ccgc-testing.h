@@ -72,4 +72,13 @@ void ccgc_collector_drop_traced_roots(ccgc_collector *collector, bool dropped);
 CCGC_API
 void ccgc_collector_plain_forwarding(ccgc_collector *collector, bool plain);
 
+/* Lazy and concurrent sweeping (CCGC_SWEEP_LAZY, _CONCURRENT) keep the
+ * script heap's free lists of the last cycle when the pause ends, so the
+ * allocator hands out free blocks of pages that are not swept yet
+ * (.inv.swept-before-allocation broken): their sweep then frees the new
+ * objects, which the last cycle never marked, and the stress driver fails.
+ * No effect in CCGC_SWEEP_ATOMIC mode. */
+CCGC_API
+void ccgc_collector_break_sweeping(ccgc_collector *collector, bool broken);
+
 #endif /* CCGC_TESTING_H */

@@ -80,7 +80,9 @@ typedef enum ccgc_gc_state {
   CCGC_STATE_IDLE,         /* no cycle in progress                         */
   CCGC_STATE_MARKING,      /* incremental marking interleaved with the host */
   CCGC_STATE_ATOMIC_PAUSE, /* finishing marking, weakness                  */
-  CCGC_STATE_SWEEPING,     /* heaps reclaim                                */
+  /* Heaps reclaim: in the atomic pause (CCGC_SWEEP_ATOMIC), or from the end
+   * of the pause until every heap is swept (CCGC_SWEEP_LAZY, _CONCURRENT). */
+  CCGC_STATE_SWEEPING,
 } ccgc_gc_state;
 
 CCGC_API
@@ -102,6 +104,24 @@ typedef enum ccgc_shape_protocol {
 CCGC_API
 const char *ccgc_shape_protocol_name(ccgc_shape_protocol protocol);
 
+/* Where and when the heaps free the dead objects of a cycle
+ * (docs/sweeping.md). */
+typedef enum ccgc_sweeping_mode {
+  /* In the atomic pause, finalizers included. The default. */
+  CCGC_SWEEP_ATOMIC = 0,
+  /* After the pause, on the owner thread: in ccgc_sweep_step, in idle time,
+   * on allocation (a heap sweeps a page itself when it needs one), and
+   * completely before the next cycle starts. */
+  CCGC_SWEEP_LAZY = 1,
+  /* LAZY, plus the collector's sweeper threads sweep the pages whose dead
+   * objects need no host code (no finalizer) while the host runs. */
+  CCGC_SWEEP_CONCURRENT = 2,
+} ccgc_sweeping_mode;
+
+/* "atomic", "lazy", "concurrent"; "unknown" otherwise. */
+CCGC_API
+const char *ccgc_sweeping_mode_name(ccgc_sweeping_mode mode);
+
 typedef struct ccgc_collector_options {
   bool verify;        /* run the marking verifier in every collection   */
   /* Incremental marking: a step runs for every incremental_step_bytes the
@@ -121,6 +141,10 @@ typedef struct ccgc_collector_options {
   /* With trace_gc: V8's --trace-gc-nvp key=value line instead of the
    * --trace-gc line (ccgc_format_trace_nvp). */
   bool trace_gc_nvp;
+  /* Sweeping (docs/sweeping.md): the mode (default CCGC_SWEEP_ATOMIC) and,
+   * for CCGC_SWEEP_CONCURRENT, the sweeper threads (0 to 8; 0 means 1). */
+  ccgc_sweeping_mode sweeping;
+  int sweeper_threads;
 } ccgc_collector_options;
 
 typedef struct ccgc_heap_stats {
@@ -178,6 +202,18 @@ typedef struct ccgc_cycle_stats {
   double listeners_ms;      /* marking_done and sweep_start listeners       */
   double other_ms;          /* the rest: the marker's teardown, and the
                                verify slot when verification is off      */
+  /* Sweeping after the pause (CCGC_SWEEP_LAZY, _CONCURRENT; all 0 in
+   * CCGC_SWEEP_ATOMIC, whose sweep is sweep_ms above). Filled in when
+   * sweeping completes: ccgc_collector_last_cycle shows them from then on
+   * (cycle_end listeners of a lazy cycle see zeros; docs/sweeping.md). */
+  ccgc_sweeping_mode sweeping;  /* the mode this cycle swept in          */
+  bool sweeping_complete;       /* every heap is swept                   */
+  size_t sweep_steps;           /* owner-thread sweeping calls: sweep steps,
+                                   idle periods, the finishing call      */
+  double lazy_sweep_ms;         /* owner-thread time in those calls
+                                   (finalizers included)               */
+  double concurrent_sweep_ms;   /* sweeper threads' time                 */
+  double sweeping_wall_ms;      /* from the pause's end to completion    */
 } ccgc_cycle_stats;
 
 /* A collector owned by the calling thread. NULL if options are invalid
@@ -320,6 +356,41 @@ ccgc_shape_protocol ccgc_collector_shape_protocol(
 CCGC_API
 ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,
                                               int threads);
+
+/* --- Sweeping (docs/sweeping.md) -----------------------------------------
+ *   ccgc_collector_set_sweeping(c, CCGC_SWEEP_CONCURRENT, 2);
+ *   ccgc_collect(c, reason);       pause ends: state CCGC_STATE_SWEEPING
+ *   while (!ccgc_sweep_step(c, 1.0))  host work in between; heaps also
+ *     ... host runs ...               sweep pages when they allocate
+ *   (or ccgc_collector_finish_sweeping(c); or let the next cycle do it)
+ * A new cycle (ccgc_collect, ccgc_incremental_start, a safepoint's or an
+ * idle notification's collection), a minor collection, heap teardown,
+ * ccgc_collector_contains, ccgc_collector_verify_heap and the inspection
+ * library's walks and snapshots finish sweeping first.
+ * ccgc_collector_heap_stats does not (docs/sweeping.md, "Statistics"). */
+/* Selects the sweeping mode for the next cycles; threads: sweeper threads
+ * for CCGC_SWEEP_CONCURRENT (0 to 8, 0 means 1; ignored otherwise). While
+ * sweeping is in progress it finishes it first. An unknown mode or threads
+ * out of range: misuse (CCGC_E_INVALID_ARGUMENT, .api.argument);
+ * CCGC_E_IN_COLLECTION during marking, the pause or a callback. The
+ * sweeper threads start at the first concurrent sweeping; if the system
+ * refuses them, the owner thread sweeps alone. */
+CCGC_API
+ccgc_status ccgc_collector_set_sweeping(ccgc_collector *collector,
+                                        ccgc_sweeping_mode mode, int threads);
+CCGC_API
+ccgc_sweeping_mode ccgc_collector_sweeping(const ccgc_collector *collector);
+/* Sweeps (and runs the finalizers of the swept objects) for at most
+ * budget_ms (>= 0; else misuse). Returns true when no sweeping is left:
+ * the state is then CCGC_STATE_IDLE. False, with nothing done, when the
+ * state is not CCGC_STATE_SWEEPING or from inside a collection or callback
+ * (then CCGC_E_IN_COLLECTION is recorded). */
+CCGC_API
+bool ccgc_sweep_step(ccgc_collector *collector, double budget_ms);
+/* Completes sweeping now. CCGC_OK when done or nothing was left;
+ * CCGC_E_IN_COLLECTION from inside a collection or a callback. */
+CCGC_API
+ccgc_status ccgc_collector_finish_sweeping(ccgc_collector *collector);
 
 /* A heap crossed its soft limit: the next safepoint collects. */
 CCGC_API

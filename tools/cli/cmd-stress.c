@@ -25,6 +25,10 @@ static const cli_choice MODES[] = {{"stw", STRESS_MODE_STW},
                                    {"incremental", STRESS_MODE_INCREMENTAL},
                                    {"concurrent", STRESS_MODE_CONCURRENT},
                                    {NULL, 0}};
+static const cli_choice SWEEPINGS[] = {{"concurrent", STRESS_SWEEP_CONCURRENT},
+                                       {"atomic", STRESS_SWEEP_ATOMIC},
+                                       {"lazy", STRESS_SWEEP_LAZY},
+                                       {NULL, 0}};
 static const cli_choice SHAPES[] = {{"snapshot", 0}, {"lock", 1}, {"unprotected", 2}, {NULL, 0}};
 
 int ccgc_cmd_stress(int argc, char **argv) {
@@ -32,7 +36,7 @@ int ccgc_cmd_stress(int argc, char **argv) {
                             .mode = STRESS_MODE_INCREMENTAL, .verify = true,
                             .marker_threads = 2, .progress = stderr,
                             .scavenge_every = STRESS_SCAVENGE_EVERY_DEFAULT};
-  int mode = (int)options.mode;
+  int mode = (int)options.mode, sweeping = (int)options.sweeping;
   bool no_verify = false, unsafe_shapes = false, quiet = false;
   const cli_option table[] = {
       CLI_OPT_COUNT("seed", &options.seed, 0, UINT64_MAX, "S", "random seed (default 1)"),
@@ -55,6 +59,15 @@ int ccgc_cmd_stress(int argc, char **argv) {
                     "also run a minor collection after an operation with odds 1/N, drawn "
                     "from the seed (default 250; 0: only the scavenges the nursery requests "
                     "at safepoints)"),
+      CLI_OPT_CHOICE("sweeping", &sweeping, SWEEPINGS, "sweeping mode", "S",
+                     "atomic (in the pause), lazy (after it, on the owner) or concurrent "
+                     "(default: lazy plus two sweeper threads), in every mode"),
+      CLI_OPT_FLAG("no-young", &options.no_young_generation,
+                   "the script heap without a young generation: every object is "
+                   "allocated old, beside sweeping"),
+      CLI_OPT_FLAG("break-sweeping", &options.break_sweeping,
+                   "TESTING ONLY: the allocator takes free blocks of unswept pages; a "
+                   "violation is expected with lazy or concurrent sweeping"),
       CLI_OPT_FLAG("no-verify", &no_verify,
                    "skip the marking verifier, and the heap verifier after cycles and "
                    "scavenges (faster)"),
@@ -80,6 +93,7 @@ int ccgc_cmd_stress(int argc, char **argv) {
   int code = cli_parse(&command, argc, argv, &parsed);
   if (code >= 0) return code;
   options.mode = (stress_mode)mode;
+  options.sweeping = (stress_sweeping)sweeping;
   if (no_verify) options.verify = false;
   if (unsafe_shapes) options.shape_protocol = 2;
   if (quiet) options.progress = NULL;

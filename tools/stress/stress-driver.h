@@ -66,6 +66,8 @@ typedef struct stress_driver {
   bool crowded; /* the model reaches more than the live set's soft limit */
   unsigned long checked_cycles;
   unsigned long checked_minors;
+  /* The heap verifier of the last full cycle waits for its sweeping. */
+  bool verify_after_sweeping;
   /* The driver's own minor collections: their own random stream, so that
    * the main stream's draws do not depend on them. */
   GRand *scavenge_rand;

@@ -49,9 +49,25 @@ void stress_violation(stress_driver *d, const char *fmt, ...) {
   vsnprintf(detail, sizeof detail, fmt, args);
   va_end(args);
   snprintf(d->result->message, sizeof d->result->message,
-           "violation at operation %llu (seed %llu, mode %s): %s",
+           "violation at operation %llu (seed %llu, mode %s, sweeping %s): %s",
            (unsigned long long)d->op, (unsigned long long)d->options->seed,
-           stress_mode_name(d->options->mode), detail);
+           stress_mode_name(d->options->mode),
+           stress_sweeping_name(d->options->sweeping), detail);
+}
+
+const char *stress_sweeping_name(stress_sweeping sweeping) {
+  switch (sweeping) {
+  case STRESS_SWEEP_CONCURRENT: return "concurrent";
+  case STRESS_SWEEP_ATOMIC: return "atomic";
+  case STRESS_SWEEP_LAZY: return "lazy";
+  }
+  return "unknown";
+}
+
+static ccgc_sweeping_mode sweeping_mode(stress_sweeping sweeping) {
+  return sweeping == STRESS_SWEEP_ATOMIC ? CCGC_SWEEP_ATOMIC
+         : sweeping == STRESS_SWEEP_LAZY ? CCGC_SWEEP_LAZY
+                                         : CCGC_SWEEP_CONCURRENT;
 }
 
 static void misuse_is_violation(const ccgc_error *error, void *data) {
@@ -280,10 +296,17 @@ static void check_after_collections(stress_driver *d) {
   }
   if (!d->failed) g_array_set_size(d->tracked, kept);
   if (!d->failed) check_references(d, reachable, when);
+  /* The heap verifier finishes sweeping: after a full cycle it waits until
+   * the driver's steps, the allocator or the next cycle completed it
+   * (verify_after_sweeping), so that sweeping runs beside the mutator. */
   if (!d->failed && d->options->verify) { /* --no-verify: the model only */
-    ccgc_verify_report heap_report;
-    if (!ccgc_collector_verify_heap(d->collector, &heap_report))
-      stress_violation(d, "%s: heap verifier: %s", when, heap_report.first_error);
+    if (ccgc_collector_state(d->collector) == CCGC_STATE_SWEEPING) {
+      d->verify_after_sweeping = true;
+    } else {
+      ccgc_verify_report heap_report;
+      if (!ccgc_collector_verify_heap(d->collector, &heap_report))
+        stress_violation(d, "%s: heap verifier: %s", when, heap_report.first_error);
+    }
   }
   g_free(reachable);
   v8ish_handle_scope_close(&scope);
@@ -291,14 +314,44 @@ static void check_after_collections(stress_driver *d) {
 
 /* --- collections ------------------------------------------------------------ */
 
+/* The heap verifier of a full cycle whose sweeping has completed. */
+static void verify_after_sweeping(stress_driver *d) {
+  if (!d->verify_after_sweeping || d->failed ||
+      ccgc_collector_state(d->collector) == CCGC_STATE_SWEEPING)
+    return;
+  d->verify_after_sweeping = false;
+  ccgc_verify_report report;
+  if (!ccgc_collector_verify_heap(d->collector, &report))
+    stress_violation(d, "after sweeping cycle %lu: heap verifier: %s",
+                     ccgc_collector_cycle_count(d->collector), report.first_error);
+}
+
+/* Sweeping after the pause: steps of one page per heap (a zero budget:
+ * deterministic with lazy sweeping), now and then finished at once. */
+static bool op_sweep(stress_driver *d) {
+  ccgc_collector *c = d->collector;
+  if (ccgc_collector_state(c) != CCGC_STATE_SWEEPING) return false;
+  int dice = g_rand_int_range(d->rand, 0, 100);
+  if (dice < 10)
+    ccgc_sweep_step(c, 0);
+  else if (dice == 10)
+    ccgc_collector_finish_sweeping(c);
+  else if (dice == 11) /* a new cycle finishes sweeping first */
+    d->options->mode == STRESS_MODE_STW
+        ? ccgc_collect(c, CCGC_REASON_TESTING)
+        : ccgc_incremental_start(c, CCGC_REASON_TESTING);
+  return ccgc_collector_state(c) == CCGC_STATE_SWEEPING;
+}
+
 static void op_collect(stress_driver *d) {
   ccgc_collector *c = d->collector;
+  if (op_sweep(d)) return;
   if (d->options->mode == STRESS_MODE_STW) {
     if (g_rand_int_range(d->rand, 0, 1500) == 0)
       ccgc_collect(c, CCGC_REASON_TESTING);
     return;
   }
-  if (ccgc_collector_state(c) == CCGC_STATE_IDLE) {
+  if (ccgc_collector_state(c) != CCGC_STATE_MARKING) {
     if (g_rand_int_range(d->rand, 0, 400) == 0)
       ccgc_incremental_start(c, CCGC_REASON_TESTING);
     return;
@@ -349,6 +402,8 @@ static void setup(stress_driver *d) {
                             : 0,
       .shape_protocol = (ccgc_shape_protocol)d->options->shape_protocol,
       .scavenger_threads = d->options->scavenger_threads,
+      .sweeping = sweeping_mode(d->options->sweeping),
+      .sweeper_threads = 2,
   };
   d->collector = ccgc_collector_new(&options);
   /* Work-bounded steps: a seed replays the same schedule (not in concurrent
@@ -359,10 +414,13 @@ static void setup(stress_driver *d) {
   ccgc_collector_disable_remembered_set(d->collector, d->options->no_remembered_set);
   ccgc_collector_drop_traced_roots(d->collector, d->options->drop_traced_roots);
   ccgc_collector_plain_forwarding(d->collector, d->options->plain_forwarding);
+  ccgc_collector_break_sweeping(d->collector, d->options->break_sweeping);
   ccgc_collector_add_listener(d->collector, &minor_listener, d);
   d->scavenge_rand = g_rand_new_with_seed(
       (guint32)(d->options->seed ^ (d->options->seed >> 32) ^ 0x85ebca6bu));
-  d->script = v8ish_heap_new(d->collector, NULL);
+  v8ish_heap_options script_options = {
+      .no_young_generation = d->options->no_young_generation};
+  d->script = v8ish_heap_new(d->collector, &script_options);
   d->dom = blinkish_heap_new(d->collector, NULL);
   d->bridge = bridge_new(d->collector, d->script, d->dom, BRIDGE_MODE_UNIFIED);
   blinkish_type_info info = {"StressNode", trace_node, finalize_node,
@@ -448,6 +506,7 @@ void stress_run(const stress_options *options, stress_result *result) {
     op_collect(&d);
     op_scavenge(&d);
     check_after_collections(&d);
+    verify_after_sweeping(&d);
     double now = options->progress ? progress_now_ms() : 0;
     if (options->progress && progress_due(&meter, d.op + 1, now)) {
       progress_detail(&d, detail, sizeof detail);
@@ -467,6 +526,8 @@ void stress_run(const stress_options *options, stress_result *result) {
       ccgc_collect(d.collector, CCGC_REASON_TESTING);
       check_after_collections(&d);
     }
+    ccgc_collector_finish_sweeping(d.collector);
+    verify_after_sweeping(&d);
   }
   result->ops_done = d.op;
   result->cycles = ccgc_collector_cycle_count(d.collector);

@@ -54,6 +54,14 @@ typedef enum stress_mode {
   STRESS_MODE_CONCURRENT,
 } stress_mode;
 
+/* The collector's sweeping mode for the run (docs/sweeping.md); the zero
+ * value, the default, is concurrent sweeping in every mode. */
+typedef enum stress_sweeping {
+  STRESS_SWEEP_CONCURRENT = 0,
+  STRESS_SWEEP_ATOMIC,
+  STRESS_SWEEP_LAZY,
+} stress_sweeping;
+
 /* `ccgc stress`'s default for stress_options.scavenge_every. */
 #define STRESS_SCAVENGE_EVERY_DEFAULT 250
 
@@ -82,6 +90,18 @@ typedef struct stress_options {
   int shape_protocol;
   FILE *progress;       /* progress (progress.h: one line in place on a
                          * terminal), or NULL */
+  /* Sweeping after the pause (default concurrent, 2 sweeper threads): the
+   * driver sweeps in steps, finishes it at random, and starts cycles while
+   * it runs; the heap verifier of a full cycle runs when its sweeping has
+   * completed. */
+  stress_sweeping sweeping;
+  /* Testing only (ccgc_collector_break_sweeping): the allocator takes free
+   * blocks of unswept pages; must produce a violation (lazy or concurrent
+   * sweeping). */
+  bool break_sweeping;
+  /* The script heap without a young generation: every object is old, so
+   * allocation meets sweeping (and no scavenge finishes it). */
+  bool no_young_generation;
 } stress_options;
 
 typedef struct stress_result {
@@ -109,5 +129,7 @@ typedef struct stress_result {
 
 void stress_run(const stress_options *options, stress_result *result);
 const char *stress_mode_name(stress_mode mode);
+/* "concurrent", "atomic", "lazy". */
+const char *stress_sweeping_name(stress_sweeping sweeping);
 
 #endif /* CCGC_TOOLS_STRESS_H */

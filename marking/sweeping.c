@@ -1,0 +1,302 @@
+/* sweeping.c - the collector's sweeping phase after the atomic pause
+ * (sweeping.h, docs/sweeping.md). */
+#include "sweeping.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "collector-internal.h"
+#include "invariant-check.h"
+#include "ccgc-testing.h"
+#include "task-pool.h"
+
+static const char *const mode_names[] = {
+    [CCGC_SWEEP_ATOMIC] = "atomic",
+    [CCGC_SWEEP_LAZY] = "lazy",
+    [CCGC_SWEEP_CONCURRENT] = "concurrent",
+};
+
+const char *ccgc_sweeping_mode_name(ccgc_sweeping_mode mode) {
+  if ((unsigned)mode > CCGC_SWEEP_CONCURRENT) return "unknown";
+  return mode_names[mode];
+}
+
+static bool known_mode(ccgc_sweeping_mode mode) {
+  return (unsigned)mode <= CCGC_SWEEP_CONCURRENT;
+}
+
+const char *ccgc_sweeper_invalid_options(const ccgc_collector_options *options,
+                                         char *buf, size_t size) {
+  if (!options) return NULL;
+  if (!known_mode(options->sweeping)) {
+    snprintf(buf, size, "unknown sweeping mode %d", (int)options->sweeping);
+    return buf;
+  }
+  if (options->sweeper_threads < 0 ||
+      options->sweeper_threads > CCGC_MAX_SWEEPER_THREADS) {
+    snprintf(buf, size, "sweeper_threads %d is out of range (0 to %d)",
+             options->sweeper_threads, CCGC_MAX_SWEEPER_THREADS);
+    return buf;
+  }
+  return NULL;
+}
+
+void ccgc_sweeper_init(ccgc_sweeper *sweeper,
+                       const ccgc_collector_options *options) {
+  memset(sweeper, 0, sizeof *sweeper);
+  atomic_init(&sweeper->stop, false);
+  sweeper->mode = options ? options->sweeping : CCGC_SWEEP_ATOMIC;
+  int threads = options ? options->sweeper_threads : 0;
+  sweeper->threads = threads > 0 ? threads : 1;
+}
+
+/* Sweeper threads return and are waited for; their time is kept. */
+static void stop_helpers(ccgc_sweeper *sweeper) {
+  if (!sweeper->concurrent) return;
+  atomic_store(&sweeper->stop, true);
+  ccgc_task_pool_wait(sweeper->pool);
+  sweeper->concurrent = false;
+}
+
+void ccgc_sweeper_destroy(ccgc_sweeper *sweeper) {
+  stop_helpers(sweeper);
+  ccgc_task_pool_free(sweeper->pool); /* joins the threads */
+  sweeper->pool = NULL;
+}
+
+/* Whether heap id is swept after the pause this cycle. */
+static bool swept_lazily(const ccgc_collector *collector, int id) {
+  const ccgc_heap_slot *slot = &collector->heaps[id];
+  return collector->sweeper.mode != CCGC_SWEEP_ATOMIC && slot->heap &&
+         slot->ops->sweep_start && slot->ops->sweep_step;
+}
+
+typedef void (*heap_phase_fn)(void *heap);
+
+void ccgc_sweeper_call_in_pause(ccgc_collector *collector, size_t phase) {
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_slot *slot = &collector->heaps[id];
+    if (!slot->heap || swept_lazily(collector, id)) continue;
+    heap_phase_fn fn;
+    memcpy(&fn, (const char *)slot->ops + phase, sizeof fn);
+    if (fn) fn(slot->heap);
+  }
+}
+
+bool ccgc_sweeper_start(ccgc_collector *collector) {
+  ccgc_sweeper *sweeper = &collector->sweeper;
+  bool concurrent = sweeper->mode == CCGC_SWEEP_CONCURRENT;
+  bool any = false;
+  sweeper->heap_count = collector->heap_count;
+  for (int id = 0; id < collector->heap_count; id++) {
+    sweeper->pending[id] = swept_lazily(collector, id);
+    sweeper->ops[id] = collector->heaps[id].ops;
+    sweeper->heaps[id] = collector->heaps[id].heap;
+    if (!sweeper->pending[id]) continue;
+    /* No host code here: the finalizers run after the pause, on the owner
+     * (.inv.finalizers-on-owner). */
+    sweeper->ops[id]->sweep_start(sweeper->heaps[id], concurrent);
+    any = true;
+  }
+  sweeper->owner_ms = 0;
+  sweeper->steps = 0;
+  memset(sweeper->helper_ms, 0, sizeof sweeper->helper_ms);
+  return any;
+}
+
+/* A sweeper thread (task-pool.h index 1..helpers): every heap's
+ * sweep_concurrent until nothing is left or completion says stop. */
+static void sweep_on_helper(void *data, unsigned index) {
+  ccgc_sweeper *sweeper = data;
+  double start = ccgc_now_ms();
+  for (int id = 0; id < sweeper->heap_count; id++) {
+    if (atomic_load(&sweeper->stop)) break;
+    if (sweeper->helped[id])
+      sweeper->ops[id]->sweep_concurrent(sweeper->heaps[id], &sweeper->stop);
+  }
+  sweeper->helper_ms[index] = ccgc_now_ms() - start;
+}
+
+void ccgc_sweeper_after_pause(ccgc_collector *collector) {
+  ccgc_sweeper *sweeper = &collector->sweeper;
+  sweeper->pause_end_ms = ccgc_now_ms();
+  if (sweeper->mode != CCGC_SWEEP_CONCURRENT) return;
+  bool helped = false;
+  for (int id = 0; id < sweeper->heap_count; id++) {
+    sweeper->helped[id] =
+        sweeper->pending[id] && sweeper->ops[id]->sweep_concurrent;
+    helped |= sweeper->helped[id];
+  }
+  if (!helped) return;
+  if (!sweeper->pool) sweeper->pool = ccgc_task_pool_new();
+  if (!sweeper->pool) return; /* lazily on the owner alone */
+  unsigned count = ccgc_task_pool_ready(sweeper->pool,
+                                        (unsigned)sweeper->threads);
+  if (count == 0) return;
+  atomic_store(&sweeper->stop, false);
+  sweeper->helpers = count;
+  sweeper->concurrent = true;
+  ccgc_task_pool_run(sweeper->pool, count, sweep_on_helper, sweeper);
+}
+
+/* Every heap is swept: threads stopped, the cycle's record completed
+ * (ccgc_collector_last_cycle), sweep_end announced, state IDLE. */
+static void complete(ccgc_collector *collector) {
+  ccgc_sweeper *sweeper = &collector->sweeper;
+  stop_helpers(sweeper);
+  ccgc_cycle_stats *last = &collector->last;
+  double helper_ms = 0;
+  for (unsigned i = 1; i <= sweeper->helpers; i++)
+    helper_ms += sweeper->helper_ms[i];
+  last->sweeping_complete = true;
+  last->sweep_steps = sweeper->steps;
+  last->lazy_sweep_ms = sweeper->owner_ms;
+  last->concurrent_sweep_ms = helper_ms;
+  last->sweeping_wall_ms = ccgc_now_ms() - sweeper->pause_end_ms;
+  collector->gc_total_ms += sweeper->owner_ms;
+  /* The heaps' figures after the cycle are the swept ones. */
+  ccgc_collector_snapshot_stats(collector, false, last);
+  for (int i = 0; i < last->heap_count; i++)
+    last->heaps[i].marked_bytes = last->heaps[i].after.used_bytes;
+  sweeper->helpers = 0;
+  collector->in_collection = true;
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
+  ccgc_events_sweep_end(collector); /* read only */
+  collector->state = CCGC_STATE_IDLE;
+  collector->in_collection = false;
+  ccgc_collector_leave_context(collector, outer);
+}
+
+/* Owner thread, state SWEEPING, not busy: every pending heap's sweep_step
+ * until deadline_ms (<= 0: until done). Returns whether sweeping completed. */
+static bool sweep(ccgc_collector *collector, double deadline_ms) {
+  ccgc_sweeper *sweeper = &collector->sweeper;
+  collector->in_collection = true;
+  /* Finalizers run here: RECLAIM, as in the pause (gate.h). */
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_RECLAIM);
+  double start = ccgc_now_ms();
+  bool done = true, called = false;
+  for (int id = 0; id < sweeper->heap_count; id++) {
+    if (!sweeper->pending[id]) continue;
+    /* The first pending heap always gets its step (progress). */
+    if (called && deadline_ms > 0 && ccgc_now_ms() >= deadline_ms) {
+      done = false;
+      break;
+    }
+    called = true;
+    if (sweeper->ops[id]->sweep_step(sweeper->heaps[id], deadline_ms))
+      sweeper->pending[id] = false;
+    else
+      done = false;
+  }
+  sweeper->owner_ms += ccgc_now_ms() - start;
+  sweeper->steps++;
+  collector->in_collection = false;
+  ccgc_collector_leave_context(collector, outer);
+  if (done) complete(collector);
+  return done;
+}
+
+bool ccgc_collector_ensure_swept(ccgc_collector *collector) {
+  if (collector->state != CCGC_STATE_SWEEPING) return true;
+  if (ccgc_collector_busy(collector)) return false;
+  return sweep(collector, 0);
+}
+
+void ccgc_sweeper_forget_heap(ccgc_collector *collector, int heap_id) {
+  ccgc_sweeper *sweeper = &collector->sweeper;
+  if (heap_id < 0 || heap_id >= sweeper->heap_count) return;
+  if (!sweeper->pending[heap_id]) return;
+  /* Its teardown should have finished sweeping: no sweeper thread may
+   * touch it once it is gone. */
+  stop_helpers(sweeper);
+  sweeper->pending[heap_id] = false;
+  for (int id = 0; id < sweeper->heap_count; id++)
+    if (sweeper->pending[id]) return;
+  /* The last one gone: nothing is left to sweep (no sweep_end: the heap
+   * that should have had its memory freed is no more). */
+  collector->state = CCGC_STATE_IDLE;
+}
+
+bool ccgc_sweep_step(ccgc_collector *collector, double budget_ms) {
+  if (!ccgc_collector_enter(collector, "ccgc_sweep_step")) return false;
+  if (!(budget_ms >= 0)) {
+    CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "ccgc_sweep_step: budget %g ms is not a duration", budget_ms);
+    return false;
+  }
+  if (collector->state != CCGC_STATE_SWEEPING) return false;
+  if (ccgc_collector_busy(collector)) {
+    ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                   "ccgc_sweep_step: called during a collection (from %s)",
+                   ccgc_collector_context_name(collector));
+    return false;
+  }
+  /* A zero budget still sweeps: every heap's step makes progress. */
+  return sweep(collector, ccgc_now_ms() + (budget_ms > 0 ? budget_ms : 1e-9));
+}
+
+ccgc_status ccgc_collector_finish_sweeping(ccgc_collector *collector) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_finish_sweeping"))
+    return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
+                                           : CCGC_E_INVALID_ARGUMENT;
+  if (collector->state != CCGC_STATE_SWEEPING) return CCGC_OK;
+  if (ccgc_collector_busy(collector))
+    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                          "ccgc_collector_finish_sweeping: called during a "
+                          "collection (from %s)",
+                          ccgc_collector_context_name(collector));
+  sweep(collector, 0);
+  return CCGC_OK;
+}
+
+ccgc_status ccgc_collector_set_sweeping(ccgc_collector *collector,
+                                        ccgc_sweeping_mode mode, int threads) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_set_sweeping"))
+    return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
+                                           : CCGC_E_INVALID_ARGUMENT;
+  if (!known_mode(mode))
+    return CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "ccgc_collector_set_sweeping: unknown mode %d",
+                       (int)mode);
+  if (threads < 0 || threads > CCGC_MAX_SWEEPER_THREADS)
+    return CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "ccgc_collector_set_sweeping: %d threads is out of "
+                       "range (0 to %d)",
+                       threads, CCGC_MAX_SWEEPER_THREADS);
+  if (ccgc_collector_busy(collector) ||
+      (collector->state != CCGC_STATE_IDLE &&
+       collector->state != CCGC_STATE_SWEEPING))
+    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                          "ccgc_collector_set_sweeping: a cycle is in "
+                          "progress (state: %s)",
+                          ccgc_gc_state_name(collector->state));
+  ccgc_collector_ensure_swept(collector);
+  ccgc_sweeper *sweeper = &collector->sweeper;
+  sweeper->mode = mode;
+  sweeper->threads = threads > 0 ? threads : 1;
+  return CCGC_OK;
+}
+
+ccgc_sweeping_mode ccgc_collector_sweeping(const ccgc_collector *collector) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_sweeping"))
+    return CCGC_SWEEP_ATOMIC;
+  return collector->sweeper.mode;
+}
+
+/* --- testing switch (ccgc-testing.h) ------------------------------------- */
+
+void ccgc_collector_break_sweeping(ccgc_collector *collector, bool broken) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_break_sweeping"))
+    return;
+  collector->sweeper.broken = broken;
+}
+
+bool ccgc_collector_sweeping_broken(const ccgc_collector *collector) {
+  return collector->sweeper.broken;
+}

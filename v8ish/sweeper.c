@@ -1,0 +1,415 @@
+/* sweeper.c - the script heap's sweep: all of it in the pause (the reclaim
+ * op, CCGC_SWEEP_ATOMIC), or lazily after it on the owner thread and
+ * concurrently on the collector's sweeper threads (the sweep ops,
+ * CCGC_SWEEP_LAZY / _CONCURRENT; docs/sweeping.md).
+ *
+ * A page is swept in two halves. Measuring walks the page and finds its
+ * free runs (dead objects and old fillers, coalesced) and its dead bytes
+ * and objects, writing nothing: a sweeper thread may do it. Merging writes
+ * the runs' fillers (clearing their remembered slots) and lists them, and
+ * subtracts the dead from the heap's statistics: only the owner does it, so
+ * the free lists, the slot sets and the statistics are the owner's alone
+ * (no lock on the allocation path; .inv.swept-before-allocation).
+ *
+ * A dead object's size comes from its hidden class, which may be dead too.
+ * In the pause every page is measured before anything is freed. After it,
+ * pages are freed one by one while others are still to be measured, so a
+ * dead hidden class is never freed by its page's merge: it stays as it is
+ * (a "zombie", unmarked) until sweeping completes, and the last step frees
+ * them all. Live objects are never read for anything but their size, and
+ * nothing changes an object's size on a page that is not merged
+ * (v8ish_sweep_ensure_page before every shape change).
+ */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invariant-check.h"
+#include "space-inl.h"
+
+#define POISON_BYTE 0xdb
+
+static bool is_filler(v8ish_heap *heap, const word_t *object) {
+  word_t klass = v8ish_load(object, 0);
+  return klass == heap->filler_class || klass == heap->one_word_filler_class;
+}
+
+/* Debug builds: freed memory is poisoned, so a dangling read shows. */
+static void poison(word_t *start, size_t bytes) {
+  /* Keep the first three words: the filler's map, size and free-list link. */
+  if (CCGC_DEBUG_ENABLED && bytes > 24)
+    memset((uint8_t *)start + 24, POISON_BYTE, bytes - 24);
+}
+
+typedef struct free_run {
+  word_t *start;
+  size_t bytes;
+} free_run;
+
+/* What measuring one page found. */
+typedef struct page_result {
+  v8ish_page *page;
+  size_t index;     /* in heap->sweep.pages; (size_t)-1 in the pause */
+  GArray *runs;     /* free_run */
+  GArray *zombies;  /* word_t *: dead hidden classes kept (lazy only) */
+  size_t dead_bytes, dead_objects;
+  bool empty;       /* no live object, no zombie: the page can go */
+} page_result;
+
+/* Measures one normal page into result (runs allocated by the caller).
+ * keep_classes (lazy sweeping): a dead hidden class ends the run before it
+ * and is recorded as a zombie instead of being freed. Reads only. */
+static void measure_page(v8ish_heap *heap, page_result *result,
+                         bool keep_classes) {
+  v8ish_page *page = result->page;
+  word_t *run = NULL;
+  bool empty = true;
+  word_t *at = page->start;
+  while (at < page->end) {
+    if (v8ish_load(at, 0) == 0) { /* untouched rest */
+      if (!run) run = at;
+      at = page->end;
+      break;
+    }
+    size_t size = v8ish_size_of(at);
+    if (!is_filler(heap, at)) {
+      bool marked = ccgc_is_marked(at);
+      if (!marked) {
+        result->dead_bytes += size;
+        result->dead_objects++;
+      }
+      if (marked || (keep_classes && v8ish_load(at, 0) == heap->meta_class)) {
+        if (run) {
+          free_run found = {run, (size_t)(at - run) * 8};
+          g_array_append_val(result->runs, found);
+        }
+        if (!marked) g_array_append_val(result->zombies, at);
+        run = NULL;
+        empty = false;
+        at += size / 8;
+        continue;
+      }
+    }
+    if (!run) run = at;
+    at += size / 8;
+  }
+  if (run && !empty) {
+    free_run found = {run, (size_t)(page->end - run) * 8};
+    g_array_append_val(result->runs, found);
+  }
+  result->empty = empty;
+}
+
+static void subtract_dead(v8ish_heap *heap, size_t bytes, size_t objects) {
+  heap->base.space.used_bytes -= bytes;
+  heap->base.space.object_count -= objects;
+  heap->old_used_bytes -= bytes;
+  heap->old_objects -= objects;
+}
+
+static void free_runs(v8ish_heap *heap, GArray *runs) {
+  for (guint i = 0; i < runs->len; i++) {
+    free_run *found = &g_array_index(runs, free_run, i);
+    poison(found->start, found->bytes);
+    v8ish_write_filler(heap, found->start, found->bytes);
+  }
+}
+
+/* Large pages: one object each; a dead one's page goes back to the OS. */
+static void sweep_large_pages(v8ish_heap *heap) {
+  ccgc_page_space *space = &heap->base.space;
+  for (ccgc_space_page *p = space->large_pages, *next; p; p = next) {
+    next = p->next;
+    v8ish_page *page = (v8ish_page *)p;
+    if (ccgc_is_marked(page->start)) continue;
+    subtract_dead(heap, v8ish_size_of(page->start), 1);
+    ccgc_page_space_release(space, p);
+  }
+}
+
+/* --- in the pause (CCGC_SWEEP_ATOMIC) ----------------------------------- */
+
+void v8ish_space_sweep(void *data) {
+  v8ish_heap *heap = data;
+  /* The mutator allocated during incremental marking: close that area too,
+   * or a page holding only it would look empty and go back to the OS. */
+  v8ish_seal_labs(heap);
+  /* The young generation joins old space where it is (nursery.c). */
+  v8ish_nursery_promote_in_place(heap);
+  memset(heap->free_lists, 0, sizeof heap->free_lists);
+  /* Pass 1: measure every normal page before freeing anything (a dead
+   * object's class may be dead: no class may be freed before every page
+   * has been measured). */
+  ccgc_page_space *space = &heap->base.space;
+  GArray *results = g_array_new(FALSE, TRUE, sizeof(page_result));
+  for (ccgc_space_page *p = space->pages; p; p = p->next) {
+    page_result result = {.page = (v8ish_page *)p, .index = (size_t)-1};
+    result.runs = g_array_new(FALSE, FALSE, sizeof(free_run));
+    measure_page(heap, &result, false);
+    g_array_append_val(results, result);
+  }
+  /* Large objects are measured before any normal page is freed too. */
+  sweep_large_pages(heap);
+  /* Pass 2: free. */
+  for (guint i = 0; i < results->len; i++) {
+    page_result *result = &g_array_index(results, page_result, i);
+    subtract_dead(heap, result->dead_bytes, result->dead_objects);
+    free_runs(heap, result->runs);
+    g_array_free(result->runs, TRUE);
+  }
+  for (guint i = 0; i < results->len; i++) {
+    page_result *result = &g_array_index(results, page_result, i);
+    if (result->empty)
+      ccgc_page_space_release(space, &result->page->base);
+  }
+  g_array_free(results, TRUE);
+  ccgc_heap_base_grow_soft_limit(&heap->base);
+}
+
+/* --- after the pause (CCGC_SWEEP_LAZY, _CONCURRENT) --------------------- */
+
+void v8ish_sweep_init(v8ish_heap *heap) {
+  pthread_mutex_init(&heap->sweep.lock, NULL);
+  atomic_init(&heap->sweep.cursor, 0);
+}
+
+static void result_free(page_result *result) {
+  g_array_free(result->runs, TRUE);
+  g_array_free(result->zombies, TRUE);
+  free(result);
+}
+
+static void sweep_clear(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  if (sweep->results) {
+    for (guint i = 0; i < sweep->results->len; i++)
+      result_free(g_ptr_array_index(sweep->results, i));
+    g_ptr_array_free(sweep->results, TRUE);
+  }
+  if (sweep->zombies) g_array_free(sweep->zombies, TRUE);
+  free(sweep->pages);
+  free((void *)sweep->states);
+  sweep->results = NULL;
+  sweep->zombies = NULL;
+  sweep->pages = NULL;
+  sweep->states = NULL;
+  sweep->page_count = sweep->merged = 0;
+  sweep->active = sweep->large_pending = false;
+}
+
+void v8ish_sweep_free(v8ish_heap *heap) {
+  sweep_clear(heap);
+  pthread_mutex_destroy(&heap->sweep.lock);
+}
+
+void v8ish_sweep_start(void *data, bool concurrent) {
+  (void)concurrent;
+  v8ish_heap *heap = data;
+  v8ish_sweep *sweep = &heap->sweep;
+  CCGC_CHECK(!sweep->active, ".inv.marks-until-swept");
+  v8ish_seal_labs(heap);
+  /* In the pause, as in the atomic sweep: the nursery is empty after every
+   * full collection; its pages are unswept old pages now. */
+  v8ish_nursery_promote_in_place(heap);
+  /* .inv.swept-before-allocation: the free lists held blocks of pages that
+   * are unswept now. Without them the allocator takes memory only from
+   * merged pages and new ones. (TESTING ONLY: the switch keeps them.) */
+  if (!ccgc_collector_sweeping_broken(heap->base.collector))
+    memset(heap->free_lists, 0, sizeof heap->free_lists);
+  ccgc_page_space *space = &heap->base.space;
+  size_t count = 0;
+  for (ccgc_space_page *p = space->pages; p; p = p->next) count++;
+  sweep->pages = calloc(count ? count : 1, sizeof *sweep->pages);
+  sweep->states = calloc(count ? count : 1, sizeof *sweep->states);
+  CCGC_CHECK(sweep->pages && sweep->states, ".inv.swept-before-allocation");
+  size_t i = 0;
+  for (ccgc_space_page *p = space->pages; p; p = p->next, i++) {
+    v8ish_page *page = (v8ish_page *)p;
+    sweep->pages[i] = page;
+    page->sweep_index = (int32_t)i;
+    atomic_init(&sweep->states[i], V8ISH_PAGE_UNSWEPT);
+  }
+  sweep->page_count = i;
+  sweep->merged = 0;
+  atomic_store(&sweep->cursor, 0);
+  sweep->results = g_ptr_array_new();
+  sweep->zombies = g_array_new(FALSE, FALSE, sizeof(word_t *));
+  sweep->large_pending = true;
+  sweep->active = true;
+}
+
+bool v8ish_page_swept(const v8ish_heap *heap, const v8ish_page *page) {
+  const v8ish_sweep *sweep = &heap->sweep;
+  if (!sweep->active || page->sweep_index < 0 ||
+      (size_t)page->sweep_index >= sweep->page_count ||
+      sweep->pages[page->sweep_index] != page)
+    return true;
+  return atomic_load(&sweep->states[page->sweep_index]) == V8ISH_PAGE_MERGED;
+}
+
+/* Claims page index from UNSWEPT; true if this caller won it. */
+static bool claim(v8ish_sweep *sweep, size_t index) {
+  uint8_t expected = V8ISH_PAGE_UNSWEPT;
+  return atomic_compare_exchange_strong(&sweep->states[index], &expected,
+                                        (uint8_t)V8ISH_PAGE_SWEEPING);
+}
+
+/* Measures a claimed page (any thread); the result is the caller's. */
+static page_result *measure_claimed(v8ish_heap *heap, size_t index) {
+  page_result *result = calloc(1, sizeof *result);
+  CCGC_CHECK(result != NULL, ".inv.swept-before-allocation");
+  result->page = heap->sweep.pages[index];
+  result->index = index;
+  result->runs = g_array_new(FALSE, FALSE, sizeof(free_run));
+  result->zombies = g_array_new(FALSE, FALSE, sizeof(word_t *));
+  measure_page(heap, result, true);
+  return result;
+}
+
+/* TESTING ONLY (ccgc_collector_break_sweeping): the free lists kept from
+ * the last cycle lose their blocks of a page about to be merged, so that
+ * no block is listed twice; blocks already handed out stay handed out. */
+static void unlist_page(v8ish_heap *heap, const v8ish_page *page) {
+  for (unsigned bucket = 0; bucket < V8ISH_BUCKETS; bucket++)
+    for (word_t **link = &heap->free_lists[bucket]; *link;) {
+      if (ccgc_page_of(*link) == &page->base.page)
+        *link = (word_t *)(*link)[FILLER_NEXT];
+      else
+        link = (word_t **)&(*link)[FILLER_NEXT];
+    }
+}
+
+/* Owner: frees what a measured page holds free and lists it. */
+static void merge(v8ish_heap *heap, page_result *result) {
+  v8ish_sweep *sweep = &heap->sweep;
+  if (ccgc_collector_sweeping_broken(heap->base.collector))
+    unlist_page(heap, result->page);
+  subtract_dead(heap, result->dead_bytes, result->dead_objects);
+  free_runs(heap, result->runs);
+  g_array_append_vals(sweep->zombies, result->zombies->data,
+                      result->zombies->len);
+  atomic_store(&sweep->states[result->index], (uint8_t)V8ISH_PAGE_MERGED);
+  sweep->merged++;
+  /* Nobody reaches the page by its index once it is MERGED. */
+  if (result->empty) ccgc_page_space_release(&heap->base.space,
+                                             &result->page->base);
+  result_free(result);
+}
+
+/* Owner: merges every result the sweeper threads queued. */
+static void merge_queued(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  pthread_mutex_lock(&sweep->lock);
+  GPtrArray *queued = sweep->results;
+  sweep->results = g_ptr_array_new();
+  pthread_mutex_unlock(&sweep->lock);
+  for (guint i = 0; i < queued->len; i++)
+    merge(heap, g_ptr_array_index(queued, i));
+  g_ptr_array_free(queued, TRUE);
+}
+
+/* Owner: claims the next unswept page, measures and merges it. False when
+ * no page is left to claim. */
+static bool sweep_next_page(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  for (;;) {
+    size_t index = atomic_fetch_add(&sweep->cursor, 1);
+    if (index >= sweep->page_count) return false;
+    if (!claim(sweep, index)) continue; /* swept on demand already */
+    merge(heap, measure_claimed(heap, index));
+    return true;
+  }
+}
+
+void v8ish_sweep_concurrent(void *data, const atomic_bool *stop) {
+  v8ish_heap *heap = data;
+  v8ish_sweep *sweep = &heap->sweep;
+  while (!atomic_load(stop)) {
+    size_t index = atomic_fetch_add(&sweep->cursor, 1);
+    if (index >= sweep->page_count) return;
+    if (!claim(sweep, index)) continue;
+    page_result *result = measure_claimed(heap, index);
+    pthread_mutex_lock(&sweep->lock);
+    g_ptr_array_add(sweep->results, result);
+    /* Under the lock: the owner that sees SWEPT finds the result queued. */
+    atomic_store(&sweep->states[index], (uint8_t)V8ISH_PAGE_SWEPT);
+    pthread_mutex_unlock(&sweep->lock);
+  }
+}
+
+/* Completion: every page merged. The zombie classes go now that no dead
+ * object is left to measure. */
+static void complete(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  for (guint i = 0; i < sweep->zombies->len; i++) {
+    word_t *zombie = g_array_index(sweep->zombies, word_t *, i);
+    size_t size = v8ish_size_of(zombie);
+    poison(zombie, size);
+    v8ish_write_filler(heap, zombie, size);
+  }
+  sweep_clear(heap);
+  ccgc_heap_base_grow_soft_limit(&heap->base);
+}
+
+bool v8ish_sweep_step(void *data, double deadline_ms) {
+  v8ish_heap *heap = data;
+  v8ish_sweep *sweep = &heap->sweep;
+  if (!sweep->active) return true;
+  if (sweep->large_pending) {
+    sweep_large_pages(heap);
+    sweep->large_pending = false;
+  }
+  merge_queued(heap);
+  /* At least one page per step (progress), then until the deadline. */
+  bool more = sweep_next_page(heap);
+  while (more && (deadline_ms <= 0 || ccgc_time_ms() < deadline_ms))
+    more = sweep_next_page(heap);
+  if (deadline_ms <= 0) {
+    /* Done claiming: wait for the pages sweeper threads still measure. */
+    while (sweep->merged < sweep->page_count) {
+      sched_yield();
+      merge_queued(heap);
+    }
+  } else {
+    merge_queued(heap);
+  }
+  if (sweep->merged < sweep->page_count) return false;
+  complete(heap);
+  return true;
+}
+
+bool v8ish_sweep_for_allocation(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  if (!sweep->active) return false;
+  if (sweep->large_pending) {
+    sweep_large_pages(heap);
+    sweep->large_pending = false;
+  }
+  merge_queued(heap);
+  return sweep_next_page(heap);
+}
+
+void v8ish_sweep_ensure_page(v8ish_heap *heap, const void *object) {
+  v8ish_sweep *sweep = &heap->sweep;
+  if (!sweep->active) return;
+  ccgc_page *base = ccgc_page_of(object);
+  if (base->flags & CCGC_PAGE_LARGE) {
+    if (sweep->large_pending) {
+      sweep_large_pages(heap);
+      sweep->large_pending = false;
+    }
+    return;
+  }
+  v8ish_page *page = (v8ish_page *)base;
+  if (v8ish_page_swept(heap, page)) return;
+  size_t index = (size_t)page->sweep_index;
+  if (claim(sweep, index)) {
+    merge(heap, measure_claimed(heap, index));
+    return;
+  }
+  /* A sweeper thread has it: wait for its result. */
+  while (atomic_load(&sweep->states[index]) != V8ISH_PAGE_MERGED) {
+    merge_queued(heap);
+    if (atomic_load(&sweep->states[index]) != V8ISH_PAGE_MERGED) sched_yield();
+  }
+}
