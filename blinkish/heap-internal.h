@@ -158,6 +158,7 @@ struct blinkish_heap {
   bool tearing_down;
 
   blinkish_lazy_sweep sweep; /* CCGC_SWEEP_LAZY / _CONCURRENT */
+  double allocation_sweep_ms; /* the allocator's own sweeping, in total */
 };
 
 /* page.c */
@@ -203,7 +204,8 @@ void blinkish_sweep_concurrent(void *heap, const atomic_bool *stop);
  * was freed or its time is up. */
 void blinkish_sweep_for_allocation(blinkish_heap *heap, size_t size,
                                    bool host_code);
-/* Sweeps everything left (the allocator at the hard limit). */
+/* Sweeps everything left (the allocator at the hard limit; its time counts
+ * as the allocator's). */
 void blinkish_sweep_finish(blinkish_heap *heap);
 /* A walk while the sweep is active (owner): makes the page safe to read
  * and returns whether its unmarked objects are dead ones to skip. */

@@ -32,6 +32,9 @@ static const ccgc_heap_ops dom_ops = {
     .object_size = object_size, .type_name = blinkish_object_type_name,
     .for_each_object = blinkish_each_object, .stats = ccgc_heap_base_stats,
     .is_object = is_object,
+    /* Lazy and concurrent sweeping (lazy-sweeper.c). */
+    .sweep_start = blinkish_sweep_start, .sweep_step = blinkish_sweep_step,
+    .sweep_concurrent = blinkish_sweep_concurrent,
 };
 
 /* What the collector's stats op reports, for the host. */
@@ -80,6 +83,10 @@ void blinkish_heap_free(blinkish_heap *heap) {
    * before its pages go. */
   if (ccgc_collector_state(heap->base.collector) == CCGC_STATE_MARKING)
     ccgc_incremental_finish(heap->base.collector);
+  /* Pages waiting to be swept: swept now (their finalizers run once), and
+   * the sweeper threads stop before the pages go (V8's
+   * EnsureSweepingCompleted). */
+  ccgc_collector_finish_sweeping(collector);
   blinkish_lab_seal(heap);
   /* Every object dies now, in the order a collection would reclaim them:
    * weak collections emptied (external values released), pre-finalizers

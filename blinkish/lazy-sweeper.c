@@ -232,11 +232,22 @@ bool blinkish_sweep_step(void *data, double deadline_ms) {
 
 void blinkish_sweep_for_allocation(blinkish_heap *heap, size_t size,
                                    bool host_code) {
-  sweep_owner(heap, ccgc_time_ms() + ALLOCATION_SWEEP_MS, size, host_code);
+  double start = ccgc_time_ms();
+  sweep_owner(heap, start + ALLOCATION_SWEEP_MS, size, host_code);
+  heap->allocation_sweep_ms += ccgc_time_ms() - start;
 }
 
 void blinkish_sweep_finish(blinkish_heap *heap) {
+  double start = ccgc_time_ms();
   sweep_owner(heap, 0, 0, false);
+  heap->allocation_sweep_ms += ccgc_time_ms() - start;
+}
+
+double blinkish_heap_allocation_sweep_ms(blinkish_heap *heap) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ,
+                      "blinkish_heap_allocation_sweep_ms"))
+    return 0;
+  return heap->allocation_sweep_ms;
 }
 
 void blinkish_sweep_concurrent(void *data, const atomic_bool *stop) {

@@ -118,6 +118,13 @@ CCGC_API
 ccgc_collector *blinkish_heap_collector(blinkish_heap *heap);
 CCGC_API
 void blinkish_heap_stats(blinkish_heap *heap, ccgc_heap_stats *out);
+/* Milliseconds this heap's allocator spent sweeping pages itself since the
+ * heap was created (CCGC_SWEEP_LAZY and _CONCURRENT: an allocation that
+ * finds no free cell sweeps pages, finalizers included, before it maps a
+ * new one): main-thread sweeping that the collector's cycle statistics
+ * (ccgc_cycle_stats.lazy_sweep_ms) do not see. 0 for a NULL or freed heap. */
+CCGC_API
+double blinkish_heap_allocation_sweep_ms(blinkish_heap *heap);
 /* The heap's id in its collector: the heap_id of ccgc_object_info, the index
  * of this heap in ccgc_cycle_stats.heaps[] and the id that
  * ccgc_collector_heap_name / ccgc_collector_heap_stats take. Fixed from

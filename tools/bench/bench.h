@@ -27,6 +27,8 @@ typedef struct bench_options {
                              * MMU plot goes beside it (bench_plot_mmu_path) */
   int scavenger_threads;    /* gcbench, binary-trees: helpers of the
                              * script heap's scavenges (-1: the default, 1) */
+  int sweeping;             /* dom: --sweeping, a ccgc_sweeping_mode, or
+                             * -1: the host world's default (concurrent) */
   FILE *progress;           /* where the benchmarks' progress meters go
                              * (`ccgc bench`: stderr), or NULL: none */
   progress_style progress_style; /* PROGRESS_AUTO: in place on a terminal */
