@@ -38,7 +38,8 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
                        (CCGC_GRANULE - 1));
     return NULL;
   }
-  /* Host code when it dies: only the owner thread may sweep its page. */
+  /* Host code when it dies: the host-code arena, whose pages only the
+   * owner thread sweeps (.inv.dom-arena). */
   const blinkish_type *info = &heap->types[type];
   bool host_code = wrappable || info->finalize || info->finalize_with_data;
   void *object =

@@ -86,10 +86,13 @@ void blinkish_sweep_start(void *data, bool concurrent) {
   atomic_store_explicit(&sweep->claim, 0, memory_order_relaxed);
   atomic_store_explicit(&sweep->done, NULL, memory_order_relaxed);
   sweep->active = true;
-  /* The next trigger, provisionally from what is committed now (dead pages
-   * included): otherwise the first allocation after the pause would
-   * request the next collection. Set again from the swept heap at the end. */
-  ccgc_heap_base_grow_soft_limit(&heap->base);
+  /* Until the sweep completes, committed bytes count the dead pages too:
+   * a provisional trigger, twice that, keeps the first allocations after
+   * the pause from requesting the next collection at once. The growing
+   * policy sets the real one from the swept heap at completion. */
+  size_t committed = ccgc_page_space_old_committed(space);
+  if (heap->base.soft_limit < 2 * committed)
+    heap->base.soft_limit = 2 * committed;
 }
 
 /* Owner: the release hooks and finalizers of the page's dead objects, from
@@ -150,6 +153,7 @@ static void slot_swept(blinkish_heap *heap, blinkish_sweep_slot *slot) {
 static bool sweep_on_owner(blinkish_heap *heap, blinkish_sweep_slot *slot,
                            double deadline_ms, size_t largest[BLINKISH_ARENAS]) {
   int state = atomic_load_explicit(&slot->state, memory_order_acquire);
+  /* .inv.dom-page-claim */
   if (state == BLINKISH_SLOT_UNSWEPT &&
       atomic_compare_exchange_strong_explicit(
           &slot->state, &state, BLINKISH_SLOT_OWNER, memory_order_acq_rel,
@@ -260,13 +264,14 @@ void blinkish_sweep_concurrent(void *data, const atomic_bool *stop) {
         atomic_fetch_add_explicit(&sweep->claim, 1, memory_order_relaxed);
     if (index >= count) return;
     blinkish_sweep_slot *slot = &sweep->slots[index];
-    /* Host code runs on the owner only (.inv.finalizers-on-owner). */
+    /* Host code runs on the owner only (.inv.dom-arena,
+     * .inv.finalizers-on-owner). */
     if (slot->host_code) continue;
     int expected = BLINKISH_SLOT_UNSWEPT;
     if (!atomic_compare_exchange_strong_explicit(
             &slot->state, &expected, BLINKISH_SLOT_HELPER,
             memory_order_acq_rel, memory_order_relaxed))
-      continue; /* the owner has it */
+      continue; /* the owner has it (.inv.dom-page-claim) */
     blinkish_page_sweep_cells(slot->page, &slot->result);
     atomic_store_explicit(&slot->state, BLINKISH_SLOT_HELPER_DONE,
                           memory_order_release);

@@ -272,7 +272,8 @@ void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
 static void each_in_page(blinkish_heap *heap, blinkish_page *page,
                          void (*fn)(void *, void *), void *data) {
   /* While a lazy sweep is active (a walk from a callback): the dead
-   * objects of an unswept page are not objects any more. */
+   * objects of an unswept page are not objects any more
+   * (.inv.dom-unswept-dead). */
   bool skip_dead = page->sweep_slot && blinkish_sweep_walk_page(heap, page);
   const blinkish_arena *arena = &heap->arenas[page->host_code];
   for (uint8_t *cell = page->cells_start; cell < page->cells_end;) {

@@ -24,7 +24,7 @@ bool blinkish_is_dying(const blinkish_heap *heap, const void *object) {
   if (heap->tearing_down) return true;
   if (ccgc_is_marked(object)) return false;
   /* A lazy sweep's finalizers: an unmarked object of a swept page was
-   * allocated since the pause, alive. */
+   * allocated since the pause, alive (.inv.dom-unswept-dead). */
   if (!heap->sweep.active) return true;
   const blinkish_page *page = (const blinkish_page *)ccgc_page_of(object);
   return page->sweep_slot != NULL;

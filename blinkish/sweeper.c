@@ -12,6 +12,12 @@
  *     page, others go to the free lists.
  *     Start bits of freed cells are cleared, so a dangling pointer is
  *     recognised as dead; in CCGC_DEBUG builds freed memory is poisoned.
+ *
+ * This is CCGC_SWEEP_ATOMIC, in the pause. The page-level pieces are shared
+ * with the sweep after the pause (lazy-sweeper.c): the freeing pass of one
+ * page (blinkish_page_sweep_cells) touches nothing but the page, so a
+ * sweeper thread that claimed it may run it; its result is merged into the
+ * heap on the owner (blinkish_page_sweep_merge).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -297,15 +297,15 @@ int ccgc_bench_dom(const bench_options *options) {
   double mmu[BENCH_MMU_WINDOWS];
   bench_mmu_curve((const bench_pause *)r.timeline->data, r.timeline->len, work_ms, windows,
                   BENCH_MMU_WINDOWS, mmu);
-  printf("sweeping (%s): main thread %.1f ms (in pauses %.1f, after them %.1f, "
-         "in the DOM allocator %.1f), sweeper threads %.1f ms\n",
-         ccgc_sweeping_mode_name(world_options.sweeping), main_sweep_ms,
-         sweeping.in_pause, sweeping.after, allocator_sweep_ms, sweeping.helpers);
   printf("ratio GC time / total time: %.3f\n", gc_ms / work_ms);
   printf("ratio peak committed / peak live: %.2f\n",
          r.peak_live ? (double)r.peak_committed / (double)r.peak_live : 0);
   printf("%-10s %10s %10s %10s\n", "run ms", "MMU 1 ms", "MMU 10 ms", "MMU 100 ms");
   printf("%-10.1f %10.3f %10.3f %10.3f\n", work_ms, mmu[0], mmu[1], mmu[2]);
+  printf("sweeping (%s): main thread %.1f ms (in pauses %.1f, after them %.1f, "
+         "in the DOM allocator %.1f), sweeper threads %.1f ms\n",
+         ccgc_sweeping_mode_name(world_options.sweeping), main_sweep_ms,
+         sweeping.in_pause, sweeping.after, allocator_sweep_ms, sweeping.helpers);
   if (options->json) {
     ccgc_json_writer *json = options->json;
     ccgc_json_writer_begin_object(json);
