@@ -115,6 +115,10 @@ void ccgc_events_collector_freed(ccgc_collector *collector);
 
 /* trace-gc.c */
 void ccgc_trace_gc_emit(ccgc_collector *collector, const ccgc_cycle_stats *stats);
+/* With trace_gc_verbose: a "sweeping:" line when a cycle's lazy sweeping
+ * completes (sweeping.c). */
+void ccgc_trace_gc_emit_sweeping(ccgc_collector *collector,
+                                 const ccgc_cycle_stats *stats);
 void ccgc_trace_gc_emit_minor(ccgc_collector *collector,
                               const ccgc_minor_stats *stats);
 

@@ -167,6 +167,7 @@ static void complete(ccgc_collector *collector) {
   collector->state = CCGC_STATE_IDLE;
   collector->in_collection = false;
   ccgc_collector_leave_context(collector, outer);
+  ccgc_trace_gc_emit_sweeping(collector, last);
 }
 
 /* Owner thread, state SWEEPING, not busy: every pending heap's sweep_step

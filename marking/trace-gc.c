@@ -197,6 +197,20 @@ void ccgc_trace_gc_emit(ccgc_collector *collector,
   fflush(collector->trace_gc);
 }
 
+void ccgc_trace_gc_emit_sweeping(ccgc_collector *collector,
+                                 const ccgc_cycle_stats *stats) {
+  if (!collector->trace_gc || !collector->trace_gc_verbose) return;
+  /* After the cycle's lines, when its lazy sweeping completed
+   * (docs/sweeping.md): the owner's and the sweeper threads' share. */
+  fprintf(collector->trace_gc,
+          "sweeping: cycle %lu, %s, %zu steps, main thread %.2f ms, sweeper "
+          "threads %.2f ms, completed %.2f ms after the pause\n",
+          stats->cycle, ccgc_sweeping_mode_name(stats->sweeping),
+          stats->sweep_steps, stats->lazy_sweep_ms, stats->concurrent_sweep_ms,
+          stats->sweeping_wall_ms);
+  fflush(collector->trace_gc);
+}
+
 size_t ccgc_format_minor_trace_line(const ccgc_collector *collector,
                                     const ccgc_minor_stats *stats, char *buf,
                                     size_t size) {

@@ -127,6 +127,7 @@ typedef struct v8ish_sweep {
   _Atomic uint8_t *states; /* V8ISH_PAGE_*, one per page                 */
   size_t page_count;
   atomic_size_t cursor; /* next index to try to claim                   */
+  atomic_size_t helper_pages; /* pages sweeper threads measured (tests)  */
   size_t merged;        /* pages MERGED (owner)                         */
   pthread_mutex_t lock; /* results: sweeper threads push, owner takes   */
   GPtrArray *results;

@@ -179,7 +179,11 @@ static void result_free(page_result *result) {
   free(result);
 }
 
-static void sweep_clear(v8ish_heap *heap) {
+/* The end of a sweep (owner): the queue and the kept classes go. The page
+ * list and its states stay until the next sweep_start or the heap's end:
+ * sweeper threads may still look at them (every page MERGED, so they claim
+ * nothing) until the collector stops them, after every heap is swept. */
+static void sweep_end(v8ish_heap *heap) {
   v8ish_sweep *sweep = &heap->sweep;
   if (sweep->results) {
     for (guint i = 0; i < sweep->results->len; i++)
@@ -187,18 +191,24 @@ static void sweep_clear(v8ish_heap *heap) {
     g_ptr_array_free(sweep->results, TRUE);
   }
   if (sweep->zombies) g_array_free(sweep->zombies, TRUE);
-  free(sweep->pages);
-  free((void *)sweep->states);
   sweep->results = NULL;
   sweep->zombies = NULL;
-  sweep->pages = NULL;
-  sweep->states = NULL;
-  sweep->page_count = sweep->merged = 0;
   sweep->active = sweep->large_pending = false;
 }
 
+/* No sweeper thread runs (a new sweep_start, the heap's end). */
+static void drop_page_list(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  free(sweep->pages);
+  free((void *)sweep->states);
+  sweep->pages = NULL;
+  sweep->states = NULL;
+  sweep->page_count = sweep->merged = 0;
+}
+
 void v8ish_sweep_free(v8ish_heap *heap) {
-  sweep_clear(heap);
+  sweep_end(heap);
+  drop_page_list(heap);
   pthread_mutex_destroy(&heap->sweep.lock);
 }
 
@@ -216,6 +226,7 @@ void v8ish_sweep_start(void *data, bool concurrent) {
    * merged pages and new ones. (TESTING ONLY: the switch keeps them.) */
   if (!ccgc_collector_sweeping_broken(heap->base.collector))
     memset(heap->free_lists, 0, sizeof heap->free_lists);
+  drop_page_list(heap); /* the last sweep's: its sweeper threads stopped */
   ccgc_page_space *space = &heap->base.space;
   size_t count = 0;
   for (ccgc_space_page *p = space->pages; p; p = p->next) count++;
@@ -232,6 +243,7 @@ void v8ish_sweep_start(void *data, bool concurrent) {
   sweep->page_count = i;
   sweep->merged = 0;
   atomic_store(&sweep->cursor, 0);
+  atomic_store(&sweep->helper_pages, 0);
   sweep->results = g_ptr_array_new();
   sweep->zombies = g_array_new(FALSE, FALSE, sizeof(word_t *));
   sweep->large_pending = true;
@@ -329,6 +341,7 @@ void v8ish_sweep_concurrent(void *data, const atomic_bool *stop) {
     if (index >= sweep->page_count) return;
     if (!claim(sweep, index)) continue;
     page_result *result = measure_claimed(heap, index);
+    atomic_fetch_add(&sweep->helper_pages, 1);
     pthread_mutex_lock(&sweep->lock);
     g_ptr_array_add(sweep->results, result);
     /* Under the lock: the owner that sees SWEPT finds the result queued. */
@@ -347,7 +360,7 @@ static void complete(v8ish_heap *heap) {
     poison(zombie, size);
     v8ish_write_filler(heap, zombie, size);
   }
-  sweep_clear(heap);
+  sweep_end(heap);
   ccgc_heap_base_grow_soft_limit(&heap->base);
 }
 

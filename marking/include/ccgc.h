@@ -313,7 +313,11 @@ bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms);
 CCGC_API
 ccgc_status ccgc_incremental_finish(ccgc_collector *collector);
 /* The host is idle for idle_ms (>= 0; negative or NaN: misuse,
- * CCGC_E_INVALID_ARGUMENT). With no cycle in progress, starts one
+ * CCGC_E_INVALID_ARGUMENT). While the last cycle's sweeping runs (state
+ * CCGC_STATE_SWEEPING: docs/sweeping.md) it first sweeps until the deadline
+ * (one ccgc_sweep_step); unless that completes sweeping it returns false,
+ * else the rest of the period goes on as follows. With no cycle in
+ * progress, starts one
  * (CCGC_REASON_IDLE) if a collection was requested, else returns false.
  * Then runs one incremental step bounded by the rest of the idle period (by
  * the object budget instead when ccgc_collector_set_step_objects is set).

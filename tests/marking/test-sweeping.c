@@ -216,6 +216,32 @@ START_TEST(misuse_is_refused) {
 }
 END_TEST
 
+/* --trace-gc-verbose: a "sweeping:" line when lazy sweeping completes,
+ * none before. */
+START_TEST(verbose_trace_reports_sweeping_when_complete) {
+  mock_world w = lazy_world(CCGC_SWEEP_LAZY, 0, 3);
+  populate(&w, 10, 20);
+  FILE *out = tmpfile();
+  ck_assert_ptr_nonnull(out);
+  ccgc_collector_set_trace_gc(w.collector, out, true);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  char text[8192];
+  rewind(out);
+  size_t length = fread(text, 1, sizeof text - 1, out);
+  text[length] = '\0';
+  ck_assert_ptr_null(strstr(text, "sweeping:"));
+  ccgc_collector_finish_sweeping(w.collector);
+  rewind(out);
+  length = fread(text, 1, sizeof text - 1, out);
+  text[length] = '\0';
+  ck_assert_msg(strstr(text, "\nsweeping: cycle 1, lazy, 1 steps, main thread "),
+                "%s", text);
+  ccgc_collector_set_trace_gc(w.collector, NULL, false);
+  fclose(out);
+  mock_world_free(&w);
+}
+END_TEST
+
 static Suite *sweeping_suite(void) {
   Suite *s = suite_create("sweeping");
   TCase *tc = tcase_create("core");
@@ -226,6 +252,7 @@ static Suite *sweeping_suite(void) {
   tcase_add_test(tc, walks_and_contains_see_swept_heaps);
   tcase_add_test(tc, sweep_end_comes_when_sweeping_completes);
   tcase_add_test(tc, misuse_is_refused);
+  tcase_add_test(tc, verbose_trace_reports_sweeping_when_complete);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -118,14 +118,17 @@ static void check_screen(screen *s, const char *label, int meters) {
 
 /* pauses: two meters (building, cycles), the "live:" line between them. */
 START_TEST(pauses_meters_leave_the_tables_whole) {
-  bench_options options = {.live_mb = 8, .quick = true, .scavenger_threads = -1};
+  bench_options options = {.live_mb = 8, .quick = true, .scavenger_threads = -1,
+                           .sweeping = -1};
   screen s = {0};
   run_on_screen(ccgc_bench_pauses, &options, &s);
   check_screen(&s, "bench pauses: ", 2);
   ck_assert(g_regex_match_simple("^live: script .*\nmode +pauses +p50 ms", s.text->str, 0, 0));
   ck_assert(g_regex_match_simple("^ratio p99 pause stop-the-world / incremental: [0-9.]+\n"
                                  "mode +run ms +MMU 1 ms.*\nstop-the-world .*\n"
-                                 "incremental( +[0-9.]+){4}\n\\z",
+                                 "incremental( +[0-9.]+){4}\n"
+                                 "mode +sweeping +main ms.*\nstop-the-world +atomic .*\n"
+                                 "incremental +concurrent( +[0-9.]+){3}\n\\z",
                                  s.text->str, G_REGEX_MULTILINE, 0));
   screen_free(&s);
 }

@@ -118,6 +118,9 @@ START_TEST(pauses_prints_both_modes_and_ratios) {
       "^mode +run ms +MMU 1 ms +MMU 10 ms +MMU 100 ms$",
       "^stop-the-world +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
       "^incremental +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
+      "^mode +sweeping +main ms +in pauses ms +threads ms$",
+      "^stop-the-world +atomic +[0-9.]+ +[0-9.]+ +0\\.0$",
+      "^incremental +concurrent +[0-9.]+ +[0-9.]+ +[0-9.]+$",
   };
   gchar **lines = g_strsplit(result.out, "\n", -1);
   ck_assert_uint_eq(g_strv_length(lines), G_N_ELEMENTS(form) + 1); /* + "" after the last */

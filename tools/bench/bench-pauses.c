@@ -164,13 +164,27 @@ static void record_pause(GArray *pauses, pause_timeline *timeline, double start,
   g_array_append_val(timeline->pauses, at);
 }
 
+/* Owner-thread sweeping of a mode's cycles (docs/sweeping.md): in the
+ * pauses (reclaim_ms), after them (lazy_sweep_ms), and the sweeper
+ * threads' time. */
+typedef struct sweep_time {
+  double main_ms, pause_ms, threads_ms;
+} sweep_time;
+
+static void add_sweep_time(sweep_time *sweep, ccgc_collector *collector) {
+  const ccgc_cycle_stats *last = ccgc_collector_last_cycle(collector);
+  sweep->pause_ms += last->reclaim_ms;
+  sweep->main_ms += last->reclaim_ms + last->lazy_sweep_ms;
+  sweep->threads_ms += last->concurrent_sweep_ms;
+}
+
 /* Runs `cycles` collections while the mutator works; records every
  * main-thread pause (full collections, or steps plus final pauses) and, in
  * timeline, when each started and how long the run took.
  * Progress: cycles done (from cycles_done), drawn between the cycles. */
 static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
                               double *mutator_ms, GArray **keep, pause_timeline *timeline,
-                              bench_progress *p, uint64_t cycles_done) {
+                              sweep_time *sweep, bench_progress *p, uint64_t cycles_done) {
   const char *mode = incremental ? "incremental" : "stop-the-world";
   GArray *pauses = g_array_new(FALSE, FALSE, sizeof(double));
   timeline->pauses = g_array_new(FALSE, FALSE, sizeof(bench_pause));
@@ -186,6 +200,7 @@ static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
       ccgc_collect(b->collector, CCGC_REASON_TESTING);
       double pause = ccgc_time_ms() - t;
       record_pause(pauses, timeline, t, pause);
+      add_sweep_time(sweep, b->collector);
       continue;
     }
     ccgc_incremental_start(b->collector, CCGC_REASON_TESTING);
@@ -203,6 +218,17 @@ static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
     ccgc_incremental_finish(b->collector);
     double pause = ccgc_time_ms() - t;
     record_pause(pauses, timeline, t, pause);
+    /* Lazy or concurrent sweeping: steps between mutator ticks, each a
+     * main-thread pause, until the heaps are swept. */
+    while (ccgc_collector_state(b->collector) == CCGC_STATE_SWEEPING) {
+      double s = ccgc_time_ms();
+      ccgc_sweep_step(b->collector, 1.0);
+      record_pause(pauses, timeline, s, ccgc_time_ms() - s);
+      double m = ccgc_time_ms();
+      mutate(b, 200);
+      mutator += ccgc_time_ms() - m;
+    }
+    add_sweep_time(sweep, b->collector);
   }
   timeline->run_ms = ccgc_time_ms() - timeline->run_start;
   const double windows[BENCH_MMU_WINDOWS] = BENCH_MMU_WINDOWS_MS;
@@ -237,9 +263,16 @@ int ccgc_bench_pauses(const bench_options *options) {
   bench_progress_start(&p, options, "bench pauses", "cycles", 2 * (uint64_t)cycles);
   GArray *stw_pauses, *inc_pauses;
   pause_timeline stw_time, inc_time;
-  pause_stats stw = run_pauses(&b, false, cycles, NULL, &stw_pauses, &stw_time, &p, 0);
-  pause_stats inc =
-      run_pauses(&b, true, cycles, NULL, &inc_pauses, &inc_time, &p, (uint64_t)cycles);
+  sweep_time sweeps[2] = {{0}};
+  ccgc_sweeping_mode inc_sweeping = options->sweeping >= 0
+                                        ? (ccgc_sweeping_mode)options->sweeping
+                                        : CCGC_SWEEP_CONCURRENT;
+  ccgc_collector_set_sweeping(b.collector, CCGC_SWEEP_ATOMIC, 0);
+  pause_stats stw =
+      run_pauses(&b, false, cycles, NULL, &stw_pauses, &stw_time, &sweeps[0], &p, 0);
+  ccgc_collector_set_sweeping(b.collector, inc_sweeping, 1);
+  pause_stats inc = run_pauses(&b, true, cycles, NULL, &inc_pauses, &inc_time, &sweeps[1],
+                               &p, (uint64_t)cycles);
   bench_progress_finish(&p, 2 * (uint64_t)cycles, NULL);
   printf("%-16s %8s %10s %10s %10s %12s\n", "mode", "pauses", "p50 ms",
          "p99 ms", "max ms", "total ms");
@@ -259,6 +292,15 @@ int ccgc_bench_pauses(const bench_options *options) {
   for (int m = 0; m < 2; m++)
     printf("%-16s %12.1f %10.3f %10.3f %10.3f\n", mode_names[m], timelines[m]->run_ms,
            timelines[m]->mmu[0], timelines[m]->mmu[1], timelines[m]->mmu[2]);
+  /* Where the sweep ran: main thread (in pauses and in sweep steps after
+   * them), sweeper threads. */
+  const ccgc_sweeping_mode sweep_modes[] = {CCGC_SWEEP_ATOMIC, inc_sweeping};
+  printf("%-16s %-10s %12s %12s %12s\n", "mode", "sweeping", "main ms", "in pauses ms",
+         "threads ms");
+  for (int m = 0; m < 2; m++)
+    printf("%-16s %-10s %12.1f %12.1f %12.1f\n", mode_names[m],
+           ccgc_sweeping_mode_name(sweep_modes[m]), sweeps[m].main_ms, sweeps[m].pause_ms,
+           sweeps[m].threads_ms);
   if (options->json) {
     ccgc_json_writer *json = options->json;
     ccgc_json_writer_begin_object(json);
@@ -274,6 +316,10 @@ int ccgc_bench_pauses(const bench_options *options) {
       ccgc_json_writer_member_fixed(json, "max", modes[m]->max, 3);
       ccgc_json_writer_member_fixed(json, "run_ms", timelines[m]->run_ms, 3);
       bench_write_mmu(json, timelines[m]->mmu);
+      ccgc_json_writer_member_string(json, "sweeping",
+                                     ccgc_sweeping_mode_name(sweep_modes[m]));
+      ccgc_json_writer_member_fixed(json, "sweep_main_ms", sweeps[m].main_ms, 3);
+      ccgc_json_writer_member_fixed(json, "sweep_threads_ms", sweeps[m].threads_ms, 3);
       ccgc_json_writer_end_object(json);
     }
     ccgc_json_writer_end_object(json);

@@ -104,14 +104,13 @@ static int finish_json(bench_options *options, atomic_file *file, const bench_ru
   return 1;
 }
 
-static const cli_choice SWEEPING[] = {{"atomic", CCGC_SWEEP_ATOMIC},
-                                      {"lazy", CCGC_SWEEP_LAZY},
-                                      {"concurrent", CCGC_SWEEP_CONCURRENT},
-                                      {NULL, 0}};
-
 int ccgc_cmd_bench(int argc, char **argv) {
   bench_options options = {.live_mb = 0, .scavenger_threads = -1, .sweeping = -1,
                            .progress = stderr};
+  static const cli_choice sweepings[] = {{"atomic", CCGC_SWEEP_ATOMIC},
+                                         {"lazy", CCGC_SWEEP_LAZY},
+                                         {"concurrent", CCGC_SWEEP_CONCURRENT},
+                                         {NULL, 0}};
   const char *json_path = NULL;
   const cli_option table[] = {
       CLI_OPT_FLAG("quick", &options.quick,
@@ -133,9 +132,11 @@ int ccgc_cmd_bench(int argc, char **argv) {
       CLI_OPT_COUNT("scavenger-threads", &options.scavenger_threads, 0, 8, "N",
                     "gcbench, binary-trees: helper threads of the script heap's scavenges "
                     "(0 to 8; default 1; 0: none)"),
-      CLI_OPT_CHOICE("sweeping", &options.sweeping, SWEEPING, "sweeping mode", "MODE",
-                     "dom: atomic (in the pause), lazy or concurrent (the host "
-                     "world's default)"),
+      CLI_OPT_CHOICE("sweeping", &options.sweeping, sweepings, "sweeping mode", "S",
+                     "pauses: how the incremental mode sweeps; dom: how the host world "
+                     "sweeps: atomic (in the pause), lazy (after it, in steps) or "
+                     "concurrent (default: lazy plus a sweeper thread); stop-the-world "
+                     "pauses always sweep in their pause"),
       CLI_OPT_END};
   char *description = describe_benchmarks();
   const cli_command command = {

@@ -1,0 +1,89 @@
+/* test-concurrent-sweeper.c - the script heap under CCGC_SWEEP_CONCURRENT
+ * (docs/sweeping.md): sweeper threads measure pages while the owner
+ * allocates, stores and trims beside them; the owner merges; the result
+ * equals the same program swept in the pause. Run by the ThreadSanitizer
+ * build (label concurrent). */
+#include <check.h>
+#include <sched.h>
+
+#include "sweeping-world.h"
+
+enum { COUNT = 20000, ELEMENTS = 6, KEEP = 5 };
+
+/* The program: fill, collect, then mutate while sweeping runs. Returns the
+ * heap's stats once swept; *helped: pages the sweeper threads measured. */
+static ccgc_heap_stats run_program(ccgc_sweeping_mode mode, size_t *helped) {
+  script_world w;
+  sweeping_world_init(&w, mode, 2, false);
+  v8ish_global kept = sweeping_fill(&w, COUNT, ELEMENTS, KEEP);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  /* The owner works beside the sweeper threads: allocation (which sweeps
+   * pages itself when it needs one), stores into live arrays on pages being
+   * swept, a string on each. */
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w.heap, &scope);
+  v8ish_local list = v8ish_global_get(w.heap, kept);
+  for (int i = 0; i < COUNT / KEEP; i += 7) {
+    v8ish_local array = v8ish_array_get(w.heap, list, (size_t)i);
+    v8ish_array_set(w.heap, array, 1, script_string(&w, "beside the sweeper"));
+  }
+  v8ish_handle_scope_close(&scope);
+  /* Give the sweeper threads the rest (bounded), then complete. */
+  double give_up = ccgc_time_ms() + 10000;
+  while (mode == CCGC_SWEEP_CONCURRENT &&
+         atomic_load(&w.heap->sweep.cursor) < w.heap->sweep.page_count &&
+         ccgc_time_ms() < give_up)
+    sched_yield();
+  *helped = w.heap->sweep.active ? atomic_load(&w.heap->sweep.helper_pages) : 0;
+  ck_assert_int_eq(ccgc_collector_finish_sweeping(w.collector), CCGC_OK);
+  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_IDLE);
+  sweeping_check(&w, kept, COUNT, KEEP);
+  ccgc_verify_report report;
+  ck_assert_msg(ccgc_collector_verify_heap(w.collector, &report), "%s",
+                report.first_error);
+  if (mode == CCGC_SWEEP_CONCURRENT)
+    ck_assert(ccgc_collector_last_cycle(w.collector)->concurrent_sweep_ms > 0);
+  ccgc_heap_stats stats = script_stats(&w);
+  /* A second cycle over the swept heap, still concurrent. */
+  ccgc_test_collect_verified(w.collector);
+  ccgc_collector_finish_sweeping(w.collector);
+  sweeping_check(&w, kept, COUNT, KEEP);
+  v8ish_global_free(w.heap, kept);
+  script_world_free(&w);
+  return stats;
+}
+
+START_TEST(sweeper_threads_sweep_beside_the_owner) {
+  size_t helped;
+  ccgc_heap_stats atomic = run_program(CCGC_SWEEP_ATOMIC, &helped);
+  ccgc_heap_stats concurrent = run_program(CCGC_SWEEP_CONCURRENT, &helped);
+  ck_assert_uint_gt(helped, 0);
+  ck_assert_uint_eq(concurrent.used_bytes, atomic.used_bytes);
+  ck_assert_uint_eq(concurrent.object_count, atomic.object_count);
+}
+END_TEST
+
+/* Teardown while sweeper threads still work: the heap finishes sweeping
+ * before its pages go. */
+START_TEST(teardown_during_concurrent_sweeping) {
+  for (int round = 0; round < 3; round++) {
+    script_world w;
+    sweeping_world_init(&w, CCGC_SWEEP_CONCURRENT, 3, round % 2 == 0);
+    v8ish_global kept = sweeping_fill(&w, COUNT / 2, ELEMENTS, KEEP);
+    ccgc_collect(w.collector, CCGC_REASON_TESTING);
+    ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_SWEEPING);
+    v8ish_global_free(w.heap, kept);
+    script_world_free(&w);
+  }
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("concurrent sweeper");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, sweeper_threads_sweep_beside_the_owner);
+  tcase_add_test(tc, teardown_during_concurrent_sweeping);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}

@@ -1,0 +1,175 @@
+/* test-lazy-sweeping.c - the script heap swept after the pause
+ * (CCGC_SWEEP_LAZY, docs/sweeping.md): the state is SWEEPING after the pause
+ * and IDLE after the sweep steps; the statistics once swept equal those of
+ * the same program swept in the pause; allocation while pages are unswept
+ * only gets memory of swept pages (.inv.swept-before-allocation), and with
+ * ccgc_collector_break_sweeping it does not; a shape change sweeps its
+ * object's page first; the next cycle finishes sweeping first. */
+#include <check.h>
+
+#include "sweeping-world.h"
+
+enum { COUNT = 20000, ELEMENTS = 6, KEEP = 5 };
+
+/* Runs the same program in mode; returns the heap's stats once swept. */
+static ccgc_heap_stats run_program(ccgc_sweeping_mode mode, size_t *steps) {
+  script_world w;
+  sweeping_world_init(&w, mode, 0, false);
+  v8ish_global kept = sweeping_fill(&w, COUNT, ELEMENTS, KEEP);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  *steps = 0;
+  if (mode == CCGC_SWEEP_ATOMIC) {
+    ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_IDLE);
+  } else {
+    ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_SWEEPING);
+    ck_assert_uint_gt(sweeping_unswept_pages(&w), 1);
+    do {
+      ++*steps;
+      ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_SWEEPING);
+    } while (!ccgc_sweep_step(w.collector, 0));
+    ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_IDLE);
+    ck_assert_uint_eq(sweeping_unswept_pages(&w), 0);
+    const ccgc_cycle_stats *cycle = ccgc_collector_last_cycle(w.collector);
+    ck_assert(cycle->sweeping_complete);
+    ck_assert_uint_eq(cycle->sweep_steps, *steps);
+    ck_assert(cycle->lazy_sweep_ms > 0);
+    ck_assert_uint_eq(cycle->heaps[0].after.used_bytes,
+                      script_stats(&w).used_bytes);
+  }
+  sweeping_check(&w, kept, COUNT, KEEP);
+  ccgc_verify_report report;
+  ck_assert_msg(ccgc_collector_verify_heap(w.collector, &report), "%s",
+                report.first_error);
+  ccgc_heap_stats stats = script_stats(&w);
+  v8ish_global_free(w.heap, kept);
+  script_world_free(&w);
+  return stats;
+}
+
+START_TEST(lazy_sweeping_frees_what_the_pause_would) {
+  size_t steps;
+  ccgc_heap_stats atomic = run_program(CCGC_SWEEP_ATOMIC, &steps);
+  ccgc_heap_stats lazy = run_program(CCGC_SWEEP_LAZY, &steps);
+  ck_assert_uint_gt(steps, 1); /* a step sweeps a page or so, not all */
+  ck_assert_uint_eq(lazy.used_bytes, atomic.used_bytes);
+  ck_assert_uint_eq(lazy.object_count, atomic.object_count);
+  ck_assert_uint_eq(lazy.page_count, atomic.page_count);
+}
+END_TEST
+
+/* Allocates n arrays while sweeping runs; counts those on unswept pages. */
+static int allocate_beside_sweeping(script_world *w, int n) {
+  int on_unswept = 0;
+  for (int i = 0; i < n; i++) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w->heap, &scope);
+    v8ish_local array = v8ish_fixed_array_new(w->heap, ELEMENTS);
+    if (!sweeping_on_swept_page(w, array)) on_unswept++;
+    v8ish_handle_scope_close(&scope);
+  }
+  return on_unswept;
+}
+
+START_TEST(allocation_gets_swept_pages_only) {
+  script_world w;
+  sweeping_world_init(&w, CCGC_SWEEP_LAZY, 0, false);
+  /* The last cycle's free lists are full of blocks on every page. */
+  v8ish_global kept = sweeping_fill(&w, COUNT, ELEMENTS, KEEP);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  ccgc_collector_finish_sweeping(w.collector);
+  v8ish_global more = sweeping_fill(&w, COUNT / 4, ELEMENTS, KEEP);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  size_t unswept = sweeping_unswept_pages(&w);
+  ck_assert_uint_gt(unswept, 4);
+  ck_assert_int_eq(allocate_beside_sweeping(&w, 3000), 0);
+  /* The allocator swept pages for itself, and left the rest. */
+  ck_assert_uint_lt(sweeping_unswept_pages(&w), unswept);
+  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_SWEEPING);
+  ck_assert_int_eq(ccgc_collector_finish_sweeping(w.collector), CCGC_OK);
+  sweeping_check(&w, kept, COUNT, KEEP);
+  sweeping_check(&w, more, COUNT / 4, KEEP);
+  ccgc_test_collect_verified(w.collector);
+  v8ish_global_free(w.heap, kept);
+  v8ish_global_free(w.heap, more);
+  script_world_free(&w);
+}
+END_TEST
+
+/* The switch that breaks sweeping keeps the old free lists: the same
+ * program then allocates on unswept pages (the check above can fail). */
+START_TEST(broken_sweeping_allocates_on_unswept_pages) {
+  script_world w;
+  sweeping_world_init(&w, CCGC_SWEEP_LAZY, 0, false);
+  ccgc_collector_break_sweeping(w.collector, true);
+  v8ish_global kept = sweeping_fill(&w, COUNT, ELEMENTS, KEEP);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  ccgc_collector_finish_sweeping(w.collector);
+  v8ish_global more = sweeping_fill(&w, COUNT / 4, ELEMENTS, KEEP);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  ck_assert_int_gt(allocate_beside_sweeping(&w, 3000), 0);
+  /* Not freed again: the objects above were garbage anyway. */
+  v8ish_global_free(w.heap, kept);
+  v8ish_global_free(w.heap, more);
+  script_world_free(&w);
+}
+END_TEST
+
+START_TEST(a_shape_change_sweeps_its_page_first) {
+  script_world w;
+  sweeping_world_init(&w, CCGC_SWEEP_LAZY, 0, false);
+  v8ish_global kept = sweeping_fill(&w, COUNT / 2, ELEMENTS, KEEP);
+  /* Held by a global alone, among garbage (left-trimming's restriction). */
+  v8ish_global lone = v8ish_global_new(w.heap, v8ish_fixed_array_new(w.heap, 40),
+                                       false);
+  v8ish_global more = sweeping_fill(&w, COUNT / 2, ELEMENTS, KEEP);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  v8ish_local array = v8ish_global_get(w.heap, lone);
+  ck_assert(!sweeping_on_swept_page(&w, array));
+  ck_assert_int_eq(v8ish_array_left_trim(w.heap, array, 2), CCGC_OK);
+  array = v8ish_global_get(w.heap, lone);
+  ck_assert(sweeping_on_swept_page(&w, array));
+  ck_assert_uint_eq(v8ish_array_length(w.heap, array), 38);
+  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_SWEEPING);
+  /* The next cycle completes this sweeping before its prepare. */
+  ccgc_test_collect_verified(w.collector);
+  ccgc_collector_finish_sweeping(w.collector);
+  sweeping_check(&w, kept, COUNT / 2, KEEP);
+  sweeping_check(&w, more, COUNT / 2, KEEP);
+  v8ish_global_free(w.heap, kept);
+  v8ish_global_free(w.heap, more);
+  v8ish_global_free(w.heap, lone);
+  script_world_free(&w);
+}
+END_TEST
+
+/* With a young generation: the pause promotes the nursery in place, its
+ * pages are swept lazily like old ones; a minor collection finishes
+ * sweeping first. */
+START_TEST(young_pages_are_swept_lazily_and_scavenges_wait) {
+  script_world w;
+  sweeping_world_init(&w, CCGC_SWEEP_LAZY, 0, true);
+  v8ish_global kept = sweeping_fill(&w, COUNT, ELEMENTS, KEEP);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  ck_assert_uint_gt(sweeping_unswept_pages(&w), 1);
+  ck_assert_uint_eq(script_stats(&w).young_used_bytes, 0);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_eq(sweeping_unswept_pages(&w), 0);
+  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_IDLE);
+  sweeping_check(&w, kept, COUNT, KEEP);
+  v8ish_global_free(w.heap, kept);
+  script_world_free(&w);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("lazy sweeping");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, lazy_sweeping_frees_what_the_pause_would);
+  tcase_add_test(tc, allocation_gets_swept_pages_only);
+  tcase_add_test(tc, broken_sweeping_allocates_on_unswept_pages);
+  tcase_add_test(tc, a_shape_change_sweeps_its_page_first);
+  tcase_add_test(tc, young_pages_are_swept_lazily_and_scavenges_wait);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}
