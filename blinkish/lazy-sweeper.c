@@ -59,7 +59,10 @@ void blinkish_sweep_start(void *data, bool concurrent) {
   sweep->slots = NULL;
   sweep->count = 0;
   sweep->active = false;
-  if (count == 0) return;
+  if (count == 0) { /* nothing to sweep: complete already */
+    ccgc_heap_base_grow_soft_limit(&heap->base);
+    return;
+  }
   sweep->slots = calloc(count, sizeof *sweep->slots);
   if (!sweep->slots) {
     /* No memory for the slots: swept here, as in CCGC_SWEEP_ATOMIC (we are
