@@ -123,6 +123,7 @@ enum {
 typedef struct v8ish_sweep {
   bool active;          /* sweep_start ran, sweep_step not done yet      */
   bool large_pending;   /* the large pages are not swept yet            */
+  bool concurrent;      /* sweeper threads help (sweep_start's flag)    */
   v8ish_page **pages;   /* the normal pages of the pause                */
   _Atomic uint8_t *states; /* V8ISH_PAGE_*, one per page                 */
   size_t page_count;

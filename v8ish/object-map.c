@@ -91,8 +91,13 @@ bool v8ish_is_object(void *data, const void *address) {
   const v8ish_page *page = (const v8ish_page *)base;
   const word_t *want = address;
   if (want < page->start || want >= page->end) return false;
-  /* An unswept page still holds dead objects (sweeper.c). */
-  v8ish_sweep_ensure_page(heap, want);
+  /* An unswept page still holds dead objects (sweeper.c); sweeping it may
+   * release it: look again. */
+  if (!v8ish_page_swept(heap, page)) {
+    v8ish_sweep_ensure_page(heap, want);
+    if (ccgc_collector_find_page(heap->base.collector, address) != base)
+      return false;
+  }
   if ((base->flags & CCGC_PAGE_LARGE) ||
       ccgc_collector_in_collection(heap->base.collector))
     return walk_page(heap, page, NULL, want);

@@ -296,16 +296,10 @@ static void each_in_page(v8ish_heap *heap, v8ish_page *page,
   word_t *end = ccgc_page_is_young(&page->base.page)
                     ? v8ish_young_top(heap, page)
                     : page->end;
-  /* While sweeping (walked from a callback; the collector finishes
-   * sweeping before other walks): an unmerged page's unmarked objects are
-   * dead (.inv.marks-until-swept). */
-  bool unswept = !ccgc_page_is_young(&page->base.page) &&
-                 !v8ish_page_swept(heap, page);
   for (word_t *at = page->start; at < end;) {
     if (v8ish_load(at, 0) == 0) break; /* the untouched rest of the page */
     size_t size = v8ish_size_of(at);
-    if (!is_filler(heap, at) && (!unswept || ccgc_is_marked(at)))
-      fn(at, data);
+    if (!is_filler(heap, at)) fn(at, data);
     at += size / 8;
   }
 }
@@ -317,6 +311,10 @@ void v8ish_each_object(void *data, void (*fn)(void *, void *),
    * close it so the walk sees one filler (.inv.iterable-pages). The
    * nursery's area stays: its page's objects end at the cursor. */
   seal_lab(heap, old_lab_of(heap));
+  /* Walked while sweeping (from a callback: the collector finishes sweeping
+   * before other walks): the script heap sweeps the rest of its pages now
+   * (no host code), so the walk sees no dead object. */
+  if (heap->sweep.active) v8ish_sweep_step(heap, 0);
   ccgc_page_space *space = &heap->base.space;
   for (ccgc_space_page *page = ccgc_page_space_first(space); page;
        page = ccgc_page_space_next(space, page))

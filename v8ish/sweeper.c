@@ -5,11 +5,15 @@
  *
  * A page is swept in two halves. Measuring walks the page and finds its
  * free runs (dead objects and old fillers, coalesced) and its dead bytes
- * and objects, writing nothing: a sweeper thread may do it. Merging writes
- * the runs' fillers (clearing their remembered slots) and lists them, and
- * subtracts the dead from the heap's statistics: only the owner does it, so
- * the free lists, the slot sets and the statistics are the owner's alone
- * (no lock on the allocation path; .inv.swept-before-allocation).
+ * and objects; after the pause it also writes the runs' fillers (poisoned
+ * in debug builds) and chains them per free-list bucket: a sweeper thread
+ * may do all of that, since nobody else reads a dead run. Merging splices
+ * those chains into the free lists, subtracts the dead from the heap's
+ * statistics and releases an empty page: only the owner does it, so the
+ * free lists and the statistics are the owner's alone (no lock on the
+ * allocation path; .inv.swept-before-allocation). In the pause the merge
+ * writes the fillers itself (v8ish_write_filler, which clears their
+ * remembered slots; after the pause sweep_start drops the slot sets).
  *
  * A dead object's size comes from its hidden class, which may be dead too.
  * In the pause every page is measured before anything is freed. After it,
@@ -25,6 +29,7 @@
 #include <string.h>
 
 #include "invariant-check.h"
+#include "remembered-set.h"
 #include "space-inl.h"
 
 #define POISON_BYTE 0xdb
@@ -50,13 +55,45 @@ typedef struct free_run {
 typedef struct page_result {
   v8ish_page *page;
   size_t index;     /* in heap->sweep.pages; (size_t)-1 in the pause */
-  GArray *runs;     /* free_run */
-  GArray *zombies;  /* word_t *: dead hidden classes kept (lazy only) */
+  /* Plain malloc'd arrays: sweeper threads fill them (no GLib allocator
+   * on their side). */
+  free_run *runs;
+  size_t run_count, run_capacity;
+  word_t **zombies; /* dead hidden classes kept (lazy only) */
+  size_t zombie_count, zombie_capacity;
   size_t dead_bytes, dead_objects;
   bool empty;       /* no live object, no zombie: the page can go */
+  /* Lazy sweeping: the runs, already fillers, chained per free-list bucket
+   * by whoever measured the page; the owner splices the chains. */
+  word_t *heads[V8ISH_BUCKETS], *tails[V8ISH_BUCKETS];
 } page_result;
 
-/* Measures one normal page into result (runs allocated by the caller).
+/* The capacity an array of count items grows to before one more. */
+static size_t grown(size_t capacity) { return capacity ? 2 * capacity : 16; }
+
+static void add_run(page_result *result, word_t *start, size_t bytes) {
+  if (result->run_count == result->run_capacity) {
+    size_t capacity = grown(result->run_capacity);
+    free_run *bigger = realloc(result->runs, capacity * sizeof *bigger);
+    CCGC_CHECK(bigger != NULL, ".inv.swept-before-allocation");
+    result->runs = bigger;
+    result->run_capacity = capacity;
+  }
+  result->runs[result->run_count++] = (free_run){start, bytes};
+}
+
+static void add_zombie(page_result *result, word_t *zombie) {
+  if (result->zombie_count == result->zombie_capacity) {
+    size_t capacity = grown(result->zombie_capacity);
+    word_t **bigger = realloc(result->zombies, capacity * sizeof *bigger);
+    CCGC_CHECK(bigger != NULL, ".inv.swept-before-allocation");
+    result->zombies = bigger;
+    result->zombie_capacity = capacity;
+  }
+  result->zombies[result->zombie_count++] = zombie;
+}
+
+/* Measures one normal page into result.
  * keep_classes (lazy sweeping): a dead hidden class ends the run before it
  * and is recorded as a zombie instead of being freed. Reads only. */
 static void measure_page(v8ish_heap *heap, page_result *result,
@@ -80,10 +117,9 @@ static void measure_page(v8ish_heap *heap, page_result *result,
       }
       if (marked || (keep_classes && v8ish_load(at, 0) == heap->meta_class)) {
         if (run) {
-          free_run found = {run, (size_t)(at - run) * 8};
-          g_array_append_val(result->runs, found);
+          add_run(result, run, (size_t)(at - run) * 8);
         }
-        if (!marked) g_array_append_val(result->zombies, at);
+        if (!marked) add_zombie(result, at);
         run = NULL;
         empty = false;
         at += size / 8;
@@ -94,8 +130,7 @@ static void measure_page(v8ish_heap *heap, page_result *result,
     at += size / 8;
   }
   if (run && !empty) {
-    free_run found = {run, (size_t)(page->end - run) * 8};
-    g_array_append_val(result->runs, found);
+    add_run(result, run, (size_t)(page->end - run) * 8);
   }
   result->empty = empty;
 }
@@ -107,11 +142,35 @@ static void subtract_dead(v8ish_heap *heap, size_t bytes, size_t objects) {
   heap->old_objects -= objects;
 }
 
-static void free_runs(v8ish_heap *heap, GArray *runs) {
-  for (guint i = 0; i < runs->len; i++) {
-    free_run *found = &g_array_index(runs, free_run, i);
+static void free_runs(v8ish_heap *heap, const page_result *result) {
+  for (size_t i = 0; i < result->run_count; i++) {
+    const free_run *found = &result->runs[i];
     poison(found->start, found->bytes);
     v8ish_write_filler(heap, found->start, found->bytes);
+  }
+}
+
+/* Lazy sweeping, by whoever measured the page (a sweeper thread too): the
+ * runs become fillers chained per bucket in result, nothing listed yet.
+ * Safe beside the owner: nobody reads a dead run (dead hidden classes are
+ * not in runs; the owner walks a page only once merged), and the slot sets
+ * of these pages were dropped at sweep_start. */
+static void write_runs(v8ish_heap *heap, page_result *result) {
+  for (size_t i = 0; i < result->run_count; i++) {
+    free_run *run = &result->runs[i];
+    word_t *at = run->start;
+    poison(at, run->bytes);
+    if (run->bytes == 8) {
+      v8ish_store_raw(at, 0, heap->one_word_filler_class);
+      continue;
+    }
+    v8ish_store_raw(at, 0, heap->filler_class);
+    at[FILLER_SIZE] = run->bytes;
+    if (run->bytes < 24) continue;
+    unsigned bucket = ccgc_free_list_bucket(run->bytes, V8ISH_BUCKETS);
+    at[FILLER_NEXT] = (word_t)result->heads[bucket];
+    result->heads[bucket] = at;
+    if (!result->tails[bucket]) result->tails[bucket] = at;
   }
 }
 
@@ -144,7 +203,6 @@ void v8ish_space_sweep(void *data) {
   GArray *results = g_array_new(FALSE, TRUE, sizeof(page_result));
   for (ccgc_space_page *p = space->pages; p; p = p->next) {
     page_result result = {.page = (v8ish_page *)p, .index = (size_t)-1};
-    result.runs = g_array_new(FALSE, FALSE, sizeof(free_run));
     measure_page(heap, &result, false);
     g_array_append_val(results, result);
   }
@@ -154,8 +212,8 @@ void v8ish_space_sweep(void *data) {
   for (guint i = 0; i < results->len; i++) {
     page_result *result = &g_array_index(results, page_result, i);
     subtract_dead(heap, result->dead_bytes, result->dead_objects);
-    free_runs(heap, result->runs);
-    g_array_free(result->runs, TRUE);
+    free_runs(heap, result);
+    free(result->runs);
   }
   for (guint i = 0; i < results->len; i++) {
     page_result *result = &g_array_index(results, page_result, i);
@@ -174,8 +232,8 @@ void v8ish_sweep_init(v8ish_heap *heap) {
 }
 
 static void result_free(page_result *result) {
-  g_array_free(result->runs, TRUE);
-  g_array_free(result->zombies, TRUE);
+  free(result->runs);
+  free(result->zombies);
   free(result);
 }
 
@@ -213,9 +271,9 @@ void v8ish_sweep_free(v8ish_heap *heap) {
 }
 
 void v8ish_sweep_start(void *data, bool concurrent) {
-  (void)concurrent;
   v8ish_heap *heap = data;
   v8ish_sweep *sweep = &heap->sweep;
+  sweep->concurrent = concurrent;
   CCGC_CHECK(!sweep->active, ".inv.marks-until-swept");
   v8ish_seal_labs(heap);
   /* In the pause, as in the atomic sweep: the nursery is empty after every
@@ -236,6 +294,10 @@ void v8ish_sweep_start(void *data, bool concurrent) {
   size_t i = 0;
   for (ccgc_space_page *p = space->pages; p; p = p->next, i++) {
     v8ish_page *page = (v8ish_page *)p;
+    /* Nothing is young after a full collection: every recorded old-to-young
+     * slot is stale. Dropped now, the dead runs need no clearing later
+     * (.inv.old-to-young-recorded holds: new records come after). */
+    ccgc_slot_set_free(&page->base.page);
     sweep->pages[i] = page;
     page->sweep_index = (int32_t)i;
     atomic_init(&sweep->states[i], V8ISH_PAGE_UNSWEPT);
@@ -272,9 +334,11 @@ static page_result *measure_claimed(v8ish_heap *heap, size_t index) {
   CCGC_CHECK(result != NULL, ".inv.swept-before-allocation");
   result->page = heap->sweep.pages[index];
   result->index = index;
-  result->runs = g_array_new(FALSE, FALSE, sizeof(free_run));
-  result->zombies = g_array_new(FALSE, FALSE, sizeof(word_t *));
   measure_page(heap, result, true);
+  /* TESTING ONLY: with the kept free lists (whose links run through these
+   * runs) the owner writes the runs at the merge, after unlist_page. */
+  if (!result->empty && !ccgc_collector_sweeping_broken(heap->base.collector))
+    write_runs(heap, result);
   return result;
 }
 
@@ -294,12 +358,18 @@ static void unlist_page(v8ish_heap *heap, const v8ish_page *page) {
 /* Owner: frees what a measured page holds free and lists it. */
 static void merge(v8ish_heap *heap, page_result *result) {
   v8ish_sweep *sweep = &heap->sweep;
-  if (ccgc_collector_sweeping_broken(heap->base.collector))
-    unlist_page(heap, result->page);
   subtract_dead(heap, result->dead_bytes, result->dead_objects);
-  free_runs(heap, result->runs);
-  g_array_append_vals(sweep->zombies, result->zombies->data,
-                      result->zombies->len);
+  if (ccgc_collector_sweeping_broken(heap->base.collector) && !result->empty) {
+    unlist_page(heap, result->page);
+    free_runs(heap, result);
+  }
+  for (unsigned bucket = 0; bucket < V8ISH_BUCKETS; bucket++) {
+    if (!result->heads[bucket]) continue;
+    result->tails[bucket][FILLER_NEXT] = (word_t)heap->free_lists[bucket];
+    heap->free_lists[bucket] = result->heads[bucket];
+  }
+  g_array_append_vals(sweep->zombies, result->zombies,
+                      (guint)result->zombie_count);
   atomic_store(&sweep->states[result->index], (uint8_t)V8ISH_PAGE_MERGED);
   sweep->merged++;
   /* Nobody reaches the page by its index once it is MERGED. */
@@ -372,10 +442,21 @@ bool v8ish_sweep_step(void *data, double deadline_ms) {
     sweep_large_pages(heap);
     sweep->large_pending = false;
   }
+  size_t merged_before = sweep->merged;
   merge_queued(heap);
-  /* At least one page per step (progress), then until the deadline. */
+  /* With sweeper threads, a bounded step leaves the measuring to them: it
+   * merges what they found, and sweeps a page itself only when they found
+   * nothing since the last step (progress either way). */
+  if (sweep->concurrent && deadline_ms > 0 && sweep->merged > merged_before) {
+    if (sweep->merged < sweep->page_count) return false;
+    complete(heap);
+    return true;
+  }
+  /* At least one page per step (progress), then until the deadline (one
+   * page alone when sweeper threads help). */
   bool more = sweep_next_page(heap);
-  while (more && (deadline_ms <= 0 || ccgc_time_ms() < deadline_ms))
+  while (more && (deadline_ms <= 0 ||
+                  (!sweep->concurrent && ccgc_time_ms() < deadline_ms)))
     more = sweep_next_page(heap);
   if (deadline_ms <= 0) {
     /* Done claiming: wait for the pages sweeper threads still measure. */

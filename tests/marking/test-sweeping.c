@@ -242,6 +242,41 @@ START_TEST(verbose_trace_reports_sweeping_when_complete) {
 }
 END_TEST
 
+/* Inside the collection (a listener of the pause's end, state SWEEPING)
+ * sweeping cannot run host code: refused, nothing swept. */
+typedef struct refusal {
+  ccgc_collector *collector;
+  bool stepped;
+  ccgc_status finished;
+} refusal;
+
+static void try_to_sweep(void *data, const ccgc_cycle_stats *stats) {
+  (void)stats;
+  refusal *r = data;
+  r->stepped = ccgc_sweep_step(r->collector, 1);
+  r->finished = ccgc_collector_finish_sweeping(r->collector);
+}
+
+START_TEST(sweeping_from_a_callback_is_refused) {
+  mock_world w = lazy_world(CCGC_SWEEP_LAZY, 0, 2);
+  populate(&w, 10, 20);
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(w.collector, &errors);
+  static const ccgc_event_listener listener = {.atomic_pause_end = try_to_sweep};
+  refusal r = {.collector = w.collector, .stepped = true};
+  ccgc_collector_add_listener(w.collector, &listener, &r);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  ck_assert(!r.stepped);
+  ck_assert_int_eq(r.finished, CCGC_E_IN_COLLECTION);
+  ck_assert_int_eq(lazy.steps, 0);
+  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_SWEEPING);
+  ccgc_collector_remove_listener(w.collector, &listener, &r);
+  ck_assert_int_eq(ccgc_collector_finish_sweeping(w.collector), CCGC_OK);
+  ck_assert_uint_eq(mock_dead_count(w.a), 20);
+  mock_world_free(&w);
+}
+END_TEST
+
 static Suite *sweeping_suite(void) {
   Suite *s = suite_create("sweeping");
   TCase *tc = tcase_create("core");
@@ -253,6 +288,7 @@ static Suite *sweeping_suite(void) {
   tcase_add_test(tc, sweep_end_comes_when_sweeping_completes);
   tcase_add_test(tc, misuse_is_refused);
   tcase_add_test(tc, verbose_trace_reports_sweeping_when_complete);
+  tcase_add_test(tc, sweeping_from_a_callback_is_refused);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -128,7 +128,8 @@ START_TEST(pauses_meters_leave_the_tables_whole) {
                                  "mode +run ms +MMU 1 ms.*\nstop-the-world .*\n"
                                  "incremental( +[0-9.]+){4}\n"
                                  "mode +sweeping +main ms.*\nstop-the-world +atomic .*\n"
-                                 "incremental +concurrent( +[0-9.]+){3}\n\\z",
+                                 "incremental +concurrent( +[0-9.]+){3}\n"
+                                 "ratio main-thread sweep concurrent / atomic: [0-9.]+\n\\z",
                                  s.text->str, G_REGEX_MULTILINE, 0));
   screen_free(&s);
 }

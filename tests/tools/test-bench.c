@@ -121,6 +121,7 @@ START_TEST(pauses_prints_both_modes_and_ratios) {
       "^mode +sweeping +main ms +in pauses ms +threads ms$",
       "^stop-the-world +atomic +[0-9.]+ +[0-9.]+ +0\\.0$",
       "^incremental +concurrent +[0-9.]+ +[0-9.]+ +[0-9.]+$",
+      "^ratio main-thread sweep concurrent / atomic: [0-9.]+$",
   };
   gchar **lines = g_strsplit(result.out, "\n", -1);
   ck_assert_uint_eq(g_strv_length(lines), G_N_ELEMENTS(form) + 1); /* + "" after the last */

@@ -301,6 +301,9 @@ int ccgc_bench_pauses(const bench_options *options) {
     printf("%-16s %-10s %12.1f %12.1f %12.1f\n", mode_names[m],
            ccgc_sweeping_mode_name(sweep_modes[m]), sweeps[m].main_ms, sweeps[m].pause_ms,
            sweeps[m].threads_ms);
+  printf("ratio main-thread sweep %s / atomic: %.2f\n",
+         ccgc_sweeping_mode_name(inc_sweeping),
+         sweeps[0].main_ms > 0 ? sweeps[1].main_ms / sweeps[0].main_ms : 0);
   if (options->json) {
     ccgc_json_writer *json = options->json;
     ccgc_json_writer_begin_object(json);
