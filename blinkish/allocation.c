@@ -38,7 +38,12 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
                        (CCGC_GRANULE - 1));
     return NULL;
   }
-  void *object = blinkish_page_allocate(heap, cell_size, wrappable, type);
+  /* Host code when it dies: the host-code arena, whose pages only the
+   * owner thread sweeps (.inv.dom-arena). */
+  const blinkish_type *info = &heap->types[type];
+  bool host_code = wrappable || info->finalize || info->finalize_with_data;
+  void *object =
+      blinkish_page_allocate(heap, cell_size, wrappable, host_code, type);
   if (!object) return NULL; /* limit or OS refusal, recorded by page.c */
   heap->base.space.used_bytes +=
       blinkish_header_cell_size(blinkish_header_of(object));

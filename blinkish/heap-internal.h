@@ -4,6 +4,7 @@
 
 #include <glib.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "blinkish.h"
@@ -24,7 +25,57 @@ typedef struct blinkish_page {
   uint8_t *cells_start; /* normal pages: first cell; large: the one cell */
   uint8_t *cells_end;
   uint8_t *start_bits;  /* normal pages only */
+  /* While the page waits to be swept after a pause (lazy-sweeper.c): its
+   * slot; NULL once swept (owner thread only). */
+  struct blinkish_sweep_slot *sweep_slot;
+  /* The page's arena: its objects may run host code when they die (a
+   * finalizer, a wrappable's release hook), so only the owner sweeps it.
+   * Fixed when the page is mapped. */
+  bool host_code;
 } blinkish_page;
+
+/* What sweeping one normal page found (blinkish_page_sweep): its free runs,
+ * linked through the free cells' next in address order, what it freed, and
+ * whether no object survived. Built on any thread, merged on the owner. */
+typedef struct blinkish_page_sweep {
+  struct blinkish_free_cell *runs, *tail;
+  size_t freed_bytes, freed_objects;
+  bool empty;
+} blinkish_page_sweep;
+
+/* A page's state in a lazy sweep (lazy-sweeper.c). Every page is claimed by
+ * one compare-and-swap out of UNSWEPT (.inv.swept-before-allocation). */
+enum {
+  BLINKISH_SLOT_UNSWEPT = 1,
+  BLINKISH_SLOT_OWNER,       /* the owner thread sweeps it (finalizers)   */
+  BLINKISH_SLOT_HELPER,      /* a sweeper thread sweeps it                */
+  BLINKISH_SLOT_HELPER_DONE, /* swept by a sweeper thread, not merged     */
+  BLINKISH_SLOT_SWEPT,       /* swept and merged: the allocator's again   */
+};
+
+typedef struct blinkish_sweep_slot {
+  _Atomic int state;
+  blinkish_page *page;
+  bool large, host_code; /* fixed from sweep_start on                    */
+  struct blinkish_sweep_slot *next_done; /* the helpers' results stack    */
+  blinkish_page_sweep result;            /* a helper's, merged by owner   */
+  uint8_t *finalize_cursor; /* owner: where finalization resumes (NULL:
+                               from the first cell)                       */
+} blinkish_sweep_slot;
+
+/* The lazy sweep of one heap after a pause (lazy-sweeper.c). The slots
+ * array outlives the sweep until the next sweep_start or the heap's
+ * teardown: a sweeper thread may still look at a slot (and lose its claim)
+ * after the owner completed. */
+typedef struct blinkish_lazy_sweep {
+  bool active;                 /* pages are waiting to be swept          */
+  blinkish_sweep_slot *slots;  /* one per page at sweep_start            */
+  size_t count;
+  size_t cursor;               /* owner: next slot it looks at           */
+  size_t unfinished;           /* owner: slots not SWEPT yet             */
+  _Atomic size_t claim;        /* sweeper threads: next slot to try      */
+  _Atomic(blinkish_sweep_slot *) done; /* swept by helpers, not merged   */
+} blinkish_lazy_sweep;
 
 typedef struct blinkish_type {
   char *name;
@@ -50,6 +101,19 @@ typedef struct blinkish_free_cell {
   struct blinkish_free_cell *next;
 } blinkish_free_cell;
 
+/* An allocation arena (Oilpan's arenas): a linear allocation area and the
+ * free lists of the arena's pages. Objects whose death runs host code (a
+ * finalizer, a wrappable's release hook: BLINKISH_ARENA_HOST_CODE) get
+ * pages of their own, so sweeper threads can take every page of the other
+ * arena (lazy-sweeper.c). A page's arena is blinkish_page.host_code. */
+typedef struct blinkish_arena {
+  uint8_t *lab_cursor, *lab_limit; /* linear allocation area */
+  blinkish_page *lab_page;
+  blinkish_free_cell *free_lists[BLINKISH_BUCKETS];
+} blinkish_arena;
+
+enum { BLINKISH_ARENA_PLAIN, BLINKISH_ARENA_HOST_CODE, BLINKISH_ARENAS };
+
 struct blinkish_heap {
   /* First: signature, collector, barrier, errors, limits, the page space
    * (marking/heap-base.h); a blinkish_heap * is a ccgc_heap_base *. */
@@ -60,11 +124,9 @@ struct blinkish_heap {
   blinkish_type_id vector_type, backing_type;
   blinkish_type_id map_type, set_type, map_table_type, set_table_type;
 
-  /* Allocation (page.c); base.space.used_bytes counts the cells of live
-   * objects. */
-  uint8_t *lab_cursor, *lab_limit; /* linear allocation area */
-  blinkish_page *lab_page;
-  blinkish_free_cell *free_lists[BLINKISH_BUCKETS];
+  /* Allocation (page.c), one arena per kind of page; base.space.used_bytes
+   * counts the cells of live objects. */
+  blinkish_arena arenas[BLINKISH_ARENAS];
 
   ccgc_handle_table persistents; /* persistent_node slots */
   blinkish_wrappable_trace_fn wrappable_trace;
@@ -94,11 +156,15 @@ struct blinkish_heap {
   bool in_prefinalization;
   bool in_finalization;
   bool tearing_down;
+
+  blinkish_lazy_sweep sweep; /* CCGC_SWEEP_LAZY / _CONCURRENT */
+  double allocation_sweep_ms; /* the allocator's own sweeping, in total */
 };
 
 /* page.c */
+/* host_code: the type has a finalizer or is wrappable (blinkish_page). */
 void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
-                             bool wrappable, uint16_t type);
+                             bool wrappable, bool host_code, uint16_t type);
 void blinkish_pages_release_all(blinkish_heap *heap);
 void blinkish_free_list_add(blinkish_heap *heap, uint8_t *cell, size_t size);
 void blinkish_free_lists_clear(blinkish_heap *heap);
@@ -116,6 +182,36 @@ void blinkish_finalize_dead(void *heap);
 /* The reclaim op: frees the unmarked objects; runs no host code. */
 void blinkish_sweep(void *heap);
 void blinkish_finalize_all(blinkish_heap *heap);
+/* A dead object's wrappable release hook (slot set), then its finalizer. */
+void blinkish_finalize_object(blinkish_heap *heap, void *object);
+/* Frees the unmarked cells of a normal page into out (runs no host code,
+ * touches nothing but the page: any thread that claimed it). */
+void blinkish_page_sweep_cells(blinkish_page *page, blinkish_page_sweep *out);
+/* Owner: out's figures leave the heap's accounting; an empty page is
+ * released, else its runs go to the free lists. Returns the largest run. */
+size_t blinkish_page_sweep_merge(blinkish_heap *heap, blinkish_page *page,
+                                 const blinkish_page_sweep *out);
+/* Owner: a large page whose object is unmarked is released (its host code
+ * ran already). Returns whether it was. */
+bool blinkish_large_page_sweep(blinkish_heap *heap, blinkish_page *page);
+
+/* lazy-sweeper.c: the sweep ops (ccgc-heap.h) and the allocator's help. */
+void blinkish_sweep_start(void *heap, bool concurrent);
+bool blinkish_sweep_step(void *heap, double deadline_ms);
+void blinkish_sweep_concurrent(void *heap, const atomic_bool *stop);
+/* The allocator found no free cell of size bytes while a sweep is active:
+ * sweeps pages on the owner (finalizers included) until a run that fits
+ * was freed or its time is up. */
+void blinkish_sweep_for_allocation(blinkish_heap *heap, size_t size,
+                                   bool host_code);
+/* Sweeps everything left (the allocator at the hard limit; its time counts
+ * as the allocator's). */
+void blinkish_sweep_finish(blinkish_heap *heap);
+/* A walk while the sweep is active (owner): makes the page safe to read
+ * and returns whether its unmarked objects are dead ones to skip. */
+bool blinkish_sweep_walk_page(blinkish_heap *heap, blinkish_page *page);
+/* Heap teardown: frees the slots (sweeping finished before). */
+void blinkish_sweep_free(blinkish_heap *heap);
 
 /* vector.c */
 void blinkish_vector_register_types(blinkish_heap *heap);

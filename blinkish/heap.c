@@ -34,6 +34,9 @@ static const ccgc_heap_ops dom_ops = {
     .object_size = object_size, .type_name = blinkish_object_type_name,
     .for_each_object = blinkish_each_object, .stats = ccgc_heap_base_stats,
     .is_object = is_object,
+    /* Lazy and concurrent sweeping (lazy-sweeper.c). */
+    .sweep_start = blinkish_sweep_start, .sweep_step = blinkish_sweep_step,
+    .sweep_concurrent = blinkish_sweep_concurrent,
 };
 
 /* What the collector's stats op reports, for the host. */
@@ -82,6 +85,10 @@ void blinkish_heap_free(blinkish_heap *heap) {
    * before its pages go. */
   if (ccgc_collector_state(heap->base.collector) == CCGC_STATE_MARKING)
     ccgc_incremental_finish(heap->base.collector);
+  /* Pages waiting to be swept: swept now (their finalizers run once), and
+   * the sweeper threads stop before the pages go (V8's
+   * EnsureSweepingCompleted). */
+  ccgc_collector_finish_sweeping(collector);
   blinkish_lab_seal(heap);
   /* Every object dies now, in the order a collection would reclaim them:
    * weak collections emptied (external values released), pre-finalizers
@@ -96,6 +103,7 @@ void blinkish_heap_free(blinkish_heap *heap) {
   blinkish_finalize_all(heap);
   ccgc_collector_leave_context(collector, outer);
   blinkish_pages_release_all(heap);
+  blinkish_sweep_free(heap);
   blinkish_persistents_free(heap);
   for (unsigned i = 0; i <= heap->type_count; i++) free(heap->types[i].name);
   g_ptr_array_free(heap->not_constructed, TRUE);

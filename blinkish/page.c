@@ -40,7 +40,10 @@ bool blinkish_page_cell_is_start(const blinkish_page *page,
   if (page->base.page.flags & CCGC_PAGE_LARGE)
     return cell == page->cells_start;
   size_t index = granule_index(page, cell);
-  return (page->start_bits[index >> 3] >> (index & 7)) & 1;
+  /* Atomic: a sweeper thread may clear a dead neighbour's bit in the same
+   * byte (sweeper.c). */
+  uint8_t bits = __atomic_load_n(&page->start_bits[index >> 3], __ATOMIC_RELAXED);
+  return (bits >> (index & 7)) & 1;
 }
 
 void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell,
@@ -54,30 +57,22 @@ void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell,
 }
 
 /* Maps and lists a page (for one cell of cell_size if large) and lays out
- * its cells, or returns NULL with CCGC_E_HEAP_LIMIT recorded (the hard limit:
- * the allocation fails with the heap unchanged, .inv.no-gc-in-allocation) or
- * CCGC_E_OUT_OF_MEMORY. */
-static blinkish_page *map_page(blinkish_heap *heap, size_t cell_size,
-                               bool large, uint16_t type) {
-  ccgc_status why;
+ * its cells, or returns NULL with *why CCGC_E_HEAP_LIMIT (the hard limit)
+ * or CCGC_E_OUT_OF_MEMORY, nothing recorded. While a lazy sweep is active,
+ * a page at the limit is mapped only after every dead page was swept. */
+static blinkish_page *try_map_page(blinkish_heap *heap, size_t cell_size,
+                                   bool large, bool host_code,
+                                   ccgc_status *why) {
   blinkish_page *page = (blinkish_page *)ccgc_page_space_map(
-      &heap->base.space, cell_size, large, &why);
+      &heap->base.space, cell_size, large, why);
+  if (!page && *why == CCGC_E_HEAP_LIMIT && heap->sweep.active) {
+    blinkish_sweep_finish(heap);
+    page = (blinkish_page *)ccgc_page_space_map(&heap->base.space, cell_size,
+                                                large, why);
+  }
+  if (!page) return NULL;
+  page->host_code = host_code;
   size_t reservation = ccgc_page_space_reservation(cell_size, large);
-  if (!page && why == CCGC_E_HEAP_LIMIT) {
-    ccgc_error_set(heap->base.errors, CCGC_E_HEAP_LIMIT,
-                   "blinkish_alloc: DOM heap limit of %zu bytes reached "
-                   "allocating a %zu-byte %s (%zu committed, %zu more needed)",
-                   heap->base.options.limit_bytes, cell_size,
-                   heap->types[type].name, heap->base.space.committed_bytes,
-                   reservation);
-    return NULL;
-  }
-  if (!page) {
-    ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
-                   "blinkish_alloc: the system refused a %zu-byte page",
-                   reservation);
-    return NULL;
-  }
   if (large) {
     page->cells_start = (uint8_t *)page + CCGC_SPACE_HEADER_BYTES;
     page->cells_end = (uint8_t *)page + reservation;
@@ -89,10 +84,32 @@ static blinkish_page *map_page(blinkish_heap *heap, size_t cell_size,
   return page;
 }
 
+/* Records why try_map_page failed: CCGC_E_HEAP_LIMIT (the allocation fails
+ * with the heap unchanged, .inv.no-gc-in-allocation) or
+ * CCGC_E_OUT_OF_MEMORY. */
+static void report_map_failure(blinkish_heap *heap, size_t cell_size,
+                               bool large, uint16_t type, ccgc_status why) {
+  size_t reservation = ccgc_page_space_reservation(cell_size, large);
+  if (why == CCGC_E_HEAP_LIMIT)
+    ccgc_error_set(heap->base.errors, CCGC_E_HEAP_LIMIT,
+                   "blinkish_alloc: DOM heap limit of %zu bytes reached "
+                   "allocating a %zu-byte %s (%zu committed, %zu more needed)",
+                   heap->base.options.limit_bytes, cell_size,
+                   heap->types[type].name, heap->base.space.committed_bytes,
+                   reservation);
+  else
+    ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
+                   "blinkish_alloc: the system refused a %zu-byte page",
+                   reservation);
+}
+
 void blinkish_pages_release_all(blinkish_heap *heap) {
   ccgc_page_space_release_all(&heap->base.space);
-  heap->lab_cursor = heap->lab_limit = NULL;
-  heap->lab_page = NULL;
+  for (int kind = 0; kind < BLINKISH_ARENAS; kind++) {
+    blinkish_arena *arena = &heap->arenas[kind];
+    arena->lab_cursor = arena->lab_limit = NULL;
+    arena->lab_page = NULL;
+  }
   blinkish_free_lists_clear(heap);
 }
 
@@ -106,27 +123,39 @@ static unsigned bucket_for(size_t size) {
   return ccgc_free_list_bucket(size, BLINKISH_BUCKETS);
 }
 
+static blinkish_arena *arena_of(blinkish_heap *heap, const uint8_t *cell) {
+  return &heap->arenas[((const blinkish_page *)ccgc_page_of(cell))->host_code];
+}
+
 void blinkish_free_list_add(blinkish_heap *heap, uint8_t *cell, size_t size) {
   write_free_cell(cell, size);
   unsigned bucket = bucket_for(size);
+  blinkish_arena *arena = arena_of(heap, cell);
   blinkish_free_cell *free_cell = (blinkish_free_cell *)cell;
-  free_cell->next = heap->free_lists[bucket];
-  heap->free_lists[bucket] = free_cell;
+  free_cell->next = arena->free_lists[bucket];
+  arena->free_lists[bucket] = free_cell;
 }
 
 void blinkish_free_lists_clear(blinkish_heap *heap) {
-  memset(heap->free_lists, 0, sizeof heap->free_lists);
+  for (int kind = 0; kind < BLINKISH_ARENAS; kind++)
+    memset(heap->arenas[kind].free_lists, 0,
+           sizeof heap->arenas[kind].free_lists);
 }
 
 /* Returns the rest of the linear allocation area to the free lists, so the
  * page stays iterable with headers alone (before a GC walks or sweeps pages,
  * and whenever the area is replaced). */
+static void seal(blinkish_heap *heap, blinkish_arena *arena) {
+  if (arena->lab_cursor && arena->lab_cursor < arena->lab_limit)
+    blinkish_free_list_add(heap, arena->lab_cursor,
+                           (size_t)(arena->lab_limit - arena->lab_cursor));
+  arena->lab_cursor = arena->lab_limit = NULL;
+  arena->lab_page = NULL;
+}
+
 void blinkish_lab_seal(blinkish_heap *heap) {
-  if (heap->lab_cursor && heap->lab_cursor < heap->lab_limit)
-    blinkish_free_list_add(heap, heap->lab_cursor,
-                           (size_t)(heap->lab_limit - heap->lab_cursor));
-  heap->lab_cursor = heap->lab_limit = NULL;
-  heap->lab_page = NULL;
+  for (int kind = 0; kind < BLINKISH_ARENAS; kind++)
+    seal(heap, &heap->arenas[kind]);
 }
 
 /* Unlinks a free-list entry of at least size bytes, or returns NULL. The
@@ -135,17 +164,17 @@ void blinkish_lab_seal(blinkish_heap *heap) {
  * bump allocations. Every bucket above the size's own holds only entries
  * that fit, so its head is taken in O(1); only the size's own bucket may
  * hold entries too small, and it is searched last. */
-static uint8_t *take_from_free_lists(blinkish_heap *heap, size_t size,
+static uint8_t *take_from_free_lists(blinkish_arena *arena, size_t size,
                                      size_t *entry_size) {
   unsigned lowest = bucket_for(size);
   for (unsigned bucket = BLINKISH_BUCKETS - 1; bucket > lowest; bucket--) {
-    blinkish_free_cell *cell = heap->free_lists[bucket];
+    blinkish_free_cell *cell = arena->free_lists[bucket];
     if (!cell) continue;
-    heap->free_lists[bucket] = cell->next;
+    arena->free_lists[bucket] = cell->next;
     *entry_size = blinkish_header_cell_size(&cell->header);
     return (uint8_t *)cell;
   }
-  blinkish_free_cell **link = &heap->free_lists[lowest];
+  blinkish_free_cell **link = &arena->free_lists[lowest];
   for (blinkish_free_cell *cell = *link; cell;
        link = &cell->next, cell = cell->next) {
     *entry_size = blinkish_header_cell_size(&cell->header);
@@ -156,34 +185,59 @@ static uint8_t *take_from_free_lists(blinkish_heap *heap, size_t size,
   return NULL;
 }
 
-/* The slow path: a new allocation area from the free lists, or else from a
- * fresh page; then bump it. NULL at the limit (heap unchanged). */
-static uint8_t *refill_lab(blinkish_heap *heap, size_t size, uint16_t type) {
-  blinkish_lab_seal(heap);
+/* The slow path: a new allocation area for the arena from its free lists,
+ * or else from a fresh page; then bump it. NULL at the limit (heap
+ * unchanged). */
+static uint8_t *refill_lab(blinkish_heap *heap, bool host_code, size_t size,
+                           uint16_t type) {
+  blinkish_arena *arena = &heap->arenas[host_code];
+  seal(heap, arena);
   size_t entry_size;
-  uint8_t *entry = take_from_free_lists(heap, size, &entry_size);
-  if (entry) {
-    heap->lab_page = (blinkish_page *)ccgc_page_of(entry);
-    heap->lab_cursor = entry;
-    heap->lab_limit = entry + entry_size;
-  } else {
-    blinkish_page *page = map_page(heap, size, false, type);
-    if (!page) return NULL;
-    heap->lab_page = page;
-    heap->lab_cursor = page->cells_start;
-    heap->lab_limit = page->cells_end;
+  uint8_t *entry = take_from_free_lists(arena, size, &entry_size);
+  if (!entry && heap->sweep.active) {
+    /* Lazy sweeping on allocation (Oilpan's): sweep pages until a run that
+     * fits is free, before mapping a new page. Only swept pages reach the
+     * free lists (.inv.swept-before-allocation). */
+    blinkish_sweep_for_allocation(heap, size, host_code);
+    entry = take_from_free_lists(arena, size, &entry_size);
   }
-  uint8_t *cell = heap->lab_cursor;
-  heap->lab_cursor += size;
+  blinkish_page *page = NULL;
+  if (!entry) {
+    ccgc_status why;
+    bool sweeping = heap->sweep.active;
+    page = try_map_page(heap, size, false, host_code, &why);
+    /* At the limit the rest of the sweep ran: a run may fit now. */
+    if (!page && sweeping)
+      entry = take_from_free_lists(arena, size, &entry_size);
+    if (!page && !entry) {
+      report_map_failure(heap, size, false, type, why);
+      return NULL;
+    }
+  }
+  if (entry) {
+    arena->lab_page = (blinkish_page *)ccgc_page_of(entry);
+    arena->lab_cursor = entry;
+    arena->lab_limit = entry + entry_size;
+  } else {
+    arena->lab_page = page;
+    arena->lab_cursor = page->cells_start;
+    arena->lab_limit = page->cells_end;
+  }
+  uint8_t *cell = arena->lab_cursor;
+  arena->lab_cursor += size;
   ccgc_collector_notify_allocation(heap->base.collector,
-                                   (size_t)(heap->lab_limit - cell));
+                                   (size_t)(arena->lab_limit - cell));
   return cell;
 }
 
 static void *allocate_large(blinkish_heap *heap, size_t cell_size,
-                            bool wrappable, uint16_t type) {
-  blinkish_page *page = map_page(heap, cell_size, true, type);
-  if (!page) return NULL;
+                            bool wrappable, bool host_code, uint16_t type) {
+  ccgc_status why;
+  blinkish_page *page = try_map_page(heap, cell_size, true, host_code, &why);
+  if (!page) {
+    report_map_failure(heap, cell_size, true, type, why);
+    return NULL;
+  }
   ccgc_collector_notify_allocation(heap->base.collector,
                                    page->base.page.reservation);
   uint8_t *cell = page->cells_start;
@@ -195,16 +249,17 @@ static void *allocate_large(blinkish_heap *heap, size_t cell_size,
 /* Returns the payload of a fresh, zeroed object, or NULL with the error
  * recorded (CCGC_E_HEAP_LIMIT, CCGC_E_OUT_OF_MEMORY). */
 void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
-                             bool wrappable, uint16_t type) {
+                             bool wrappable, bool host_code, uint16_t type) {
   if (cell_size >= BLINKISH_LARGE_THRESHOLD)
-    return allocate_large(heap, cell_size, wrappable, type);
+    return allocate_large(heap, cell_size, wrappable, host_code, type);
+  blinkish_arena *arena = &heap->arenas[host_code];
   uint8_t *cell;
-  if (heap->lab_cursor &&
-      (size_t)(heap->lab_limit - heap->lab_cursor) >= cell_size) {
-    cell = heap->lab_cursor; /* the fast path: bump */
-    heap->lab_cursor += cell_size;
+  if (arena->lab_cursor &&
+      (size_t)(arena->lab_limit - arena->lab_cursor) >= cell_size) {
+    cell = arena->lab_cursor; /* the fast path: bump */
+    arena->lab_cursor += cell_size;
   } else {
-    cell = refill_lab(heap, cell_size, type);
+    cell = refill_lab(heap, host_code, cell_size, type);
     if (!cell) return NULL;
   }
   memset(cell, 0, cell_size);
@@ -216,17 +271,24 @@ void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
 
 static void each_in_page(blinkish_heap *heap, blinkish_page *page,
                          void (*fn)(void *, void *), void *data) {
+  /* While a lazy sweep is active (a walk from a callback): the dead
+   * objects of an unswept page are not objects any more
+   * (.inv.dom-unswept-dead). */
+  bool skip_dead = page->sweep_slot && blinkish_sweep_walk_page(heap, page);
+  const blinkish_arena *arena = &heap->arenas[page->host_code];
   for (uint8_t *cell = page->cells_start; cell < page->cells_end;) {
-    if (cell == heap->lab_cursor && heap->lab_cursor < heap->lab_limit) {
-      cell = heap->lab_limit; /* the allocation area has no headers yet */
+    if (cell == arena->lab_cursor && arena->lab_cursor < arena->lab_limit) {
+      cell = arena->lab_limit; /* the allocation area has no headers yet */
       continue;
     }
     blinkish_header *header = (blinkish_header *)cell;
     if (!blinkish_word_is_header(header->word)) break; /* untouched rest */
     size_t size = blinkish_header_cell_size(header);
-    if (!blinkish_header_is_free(header))
-      fn(cell + blinkish_payload_offset(blinkish_header_is_wrappable(header)),
-         data);
+    if (!blinkish_header_is_free(header)) {
+      void *payload =
+          cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
+      if (!skip_dead || ccgc_is_marked(payload)) fn(payload, data);
+    }
     cell += size;
   }
 }

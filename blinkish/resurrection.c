@@ -21,7 +21,13 @@ bool blinkish_marks_final(const blinkish_heap *heap) {
 }
 
 bool blinkish_is_dying(const blinkish_heap *heap, const void *object) {
-  return heap->tearing_down || !ccgc_is_marked(object);
+  if (heap->tearing_down) return true;
+  if (ccgc_is_marked(object)) return false;
+  /* A lazy sweep's finalizers: an unmarked object of a swept page was
+   * allocated since the pause, alive (.inv.dom-unswept-dead). */
+  if (!heap->sweep.active) return true;
+  const blinkish_page *page = (const blinkish_page *)ccgc_page_of(object);
+  return page->sweep_slot != NULL;
 }
 
 const char *blinkish_reclamation_phase(const blinkish_heap *heap) {

@@ -12,6 +12,12 @@
  *     page, others go to the free lists.
  *     Start bits of freed cells are cleared, so a dangling pointer is
  *     recognised as dead; in CCGC_DEBUG builds freed memory is poisoned.
+ *
+ * This is CCGC_SWEEP_ATOMIC, in the pause. The page-level pieces are shared
+ * with the sweep after the pause (lazy-sweeper.c): the freeing pass of one
+ * page (blinkish_page_sweep_cells) touches nothing but the page, so a
+ * sweeper thread that claimed it may run it; its result is merged into the
+ * heap on the owner (blinkish_page_sweep_merge).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +28,7 @@
 
 #define POISON_BYTE 0xdb
 
-static void finalize_object(blinkish_heap *heap, void *object) {
+void blinkish_finalize_object(blinkish_heap *heap, void *object) {
   blinkish_header *header = blinkish_header_of(object);
   if (blinkish_header_is_wrappable(header) && heap->wrappable_release) {
     void **slot = (void **)object - 1;
@@ -37,11 +43,11 @@ static void finalize_object(blinkish_heap *heap, void *object) {
 }
 
 static void finalize_if_dead(void *object, void *data) {
-  if (!ccgc_is_marked(object)) finalize_object(data, object);
+  if (!ccgc_is_marked(object)) blinkish_finalize_object(data, object);
 }
 
 static void finalize_any(void *object, void *data) {
-  finalize_object(data, object);
+  blinkish_finalize_object(data, object);
 }
 
 void blinkish_finalize_all(blinkish_heap *heap) {
@@ -56,15 +62,38 @@ static void poison(uint8_t *start, size_t size) {
     memset(start, POISON_BYTE, size);
 }
 
-/* Frees the dead cells of one normal page; returns true if the page is now
- * empty. */
-static bool sweep_page(blinkish_heap *heap, blinkish_page *page) {
+/* A start bit cleared with an atomic update: on a page a sweeper thread
+ * sweeps, the owner may read the bits of its survivors meanwhile
+ * (validation.c). */
+static void clear_start(blinkish_page *page, const uint8_t *cell) {
+  size_t index = ((uintptr_t)cell - (uintptr_t)page) >> CCGC_GRANULE_SHIFT;
+  __atomic_fetch_and(&page->start_bits[index >> 3],
+                     (uint8_t) ~(1u << (index & 7)), __ATOMIC_RELAXED);
+}
+
+/* Ends the run [run, end) in out: a free cell, linked last. */
+static void add_run(blinkish_page_sweep *out, uint8_t *run, uint8_t *end) {
+  blinkish_free_cell *cell = (blinkish_free_cell *)run;
+  __atomic_store_n(&cell->header.word,
+                   blinkish_header_make(0, (size_t)(end - run), false, true),
+                   __ATOMIC_RELAXED);
+  __atomic_store_n(&cell->next, NULL, __ATOMIC_RELAXED);
+  if (out->tail)
+    __atomic_store_n(&out->tail->next, cell, __ATOMIC_RELAXED);
+  else
+    out->runs = cell;
+  out->tail = cell;
+}
+
+void blinkish_page_sweep_cells(blinkish_page *page, blinkish_page_sweep *out) {
+  memset(out, 0, sizeof *out);
   uint8_t *run = NULL; /* start of the current free run */
   bool empty = true;
   uint8_t *cell = page->cells_start;
   while (cell < page->cells_end) {
     blinkish_header *header = (blinkish_header *)cell;
-    if (!blinkish_word_is_header(header->word)) { /* untouched rest */
+    uint64_t word = blinkish_header_word(header);
+    if (!blinkish_word_is_header(word)) { /* untouched rest */
       if (!run) run = cell;
       cell = page->cells_end;
       break;
@@ -74,30 +103,64 @@ static bool sweep_page(blinkish_heap *heap, blinkish_page *page) {
     CCGC_CHECK_DEBUG(size >= CCGC_GRANULE && (size & (CCGC_GRANULE - 1)) == 0 &&
                          size <= (size_t)(page->cells_end - cell),
                      ".inv.iterable-pages");
-    bool is_free = blinkish_header_is_free(header);
-    if (!is_free) {
+    if (!blinkish_header_is_free(header)) {
       void *payload =
           cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
       if (ccgc_is_marked(payload)) {
-        if (run) blinkish_free_list_add(heap, run, (size_t)(cell - run));
+        if (run) add_run(out, run, cell);
         run = NULL;
         empty = false;
         cell += size;
         continue;
       }
-      heap->base.space.used_bytes -= size;
-      heap->base.space.object_count--;
-      blinkish_page_set_start(page, cell, false);
+      out->freed_bytes += size;
+      out->freed_objects++;
+      clear_start(page, cell);
       poison(cell + 8, size - 8);
-      header->word = blinkish_header_make(0, size, false, true);
+      __atomic_store_n(&header->word, blinkish_header_make(0, size, false, true),
+                       __ATOMIC_RELAXED);
     }
     if (!run) run = cell;
     cell += size;
   }
-  if (empty) return true;
-  if (run && run < page->cells_end)
-    blinkish_free_list_add(heap, run, (size_t)(page->cells_end - run));
-  return false;
+  out->empty = empty;
+  if (empty) {
+    out->runs = out->tail = NULL;
+    return;
+  }
+  if (run && run < page->cells_end) add_run(out, run, page->cells_end);
+}
+
+size_t blinkish_page_sweep_merge(blinkish_heap *heap, blinkish_page *page,
+                                 const blinkish_page_sweep *out) {
+  heap->base.space.used_bytes -= out->freed_bytes;
+  heap->base.space.object_count -= out->freed_objects;
+  page->sweep_slot = NULL;
+  if (out->empty) {
+    ccgc_page_space_release(&heap->base.space, &page->base);
+    return CCGC_PAGE_SIZE;
+  }
+  size_t largest = 0;
+  for (blinkish_free_cell *run = out->runs, *next; run; run = next) {
+    next = run->next;
+    size_t size = blinkish_header_cell_size(&run->header);
+    if (size > largest) largest = size;
+    blinkish_free_list_add(heap, (uint8_t *)run, size);
+  }
+  return largest;
+}
+
+bool blinkish_large_page_sweep(blinkish_heap *heap, blinkish_page *page) {
+  uint8_t *cell = page->cells_start;
+  blinkish_header *header = (blinkish_header *)cell;
+  void *payload =
+      cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
+  page->sweep_slot = NULL;
+  if (ccgc_is_marked(payload)) return false;
+  heap->base.space.used_bytes -= blinkish_header_cell_size(header);
+  heap->base.space.object_count--;
+  ccgc_page_space_release(&heap->base.space, &page->base);
+  return true;
 }
 
 void blinkish_finalize_dead(void *data) {
@@ -117,19 +180,13 @@ void blinkish_sweep(void *data) {
   ccgc_page_space *space = &heap->base.space;
   for (ccgc_space_page *page = space->pages, *next; page; page = next) {
     next = page->next;
-    if (sweep_page(heap, (blinkish_page *)page))
-      ccgc_page_space_release(space, page);
+    blinkish_page_sweep swept;
+    blinkish_page_sweep_cells((blinkish_page *)page, &swept);
+    blinkish_page_sweep_merge(heap, (blinkish_page *)page, &swept);
   }
   for (ccgc_space_page *page = space->large_pages, *next; page; page = next) {
     next = page->next;
-    uint8_t *cell = ((blinkish_page *)page)->cells_start;
-    blinkish_header *header = (blinkish_header *)cell;
-    void *payload =
-        cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
-    if (ccgc_is_marked(payload)) continue;
-    heap->base.space.used_bytes -= blinkish_header_cell_size(header);
-    heap->base.space.object_count--;
-    ccgc_page_space_release(space, page);
+    blinkish_large_page_sweep(heap, (blinkish_page *)page);
   }
   /* Grow the next trigger with the live size, as V8 and Oilpan do. */
   ccgc_heap_base_grow_soft_limit(&heap->base);

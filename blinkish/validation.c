@@ -13,7 +13,11 @@ static blinkish_header *live_header(blinkish_heap *heap, const void *p) {
   blinkish_page *page = (blinkish_page *)base;
   const uint8_t *address = p;
   if (address < page->cells_start + 8 || address >= page->cells_end) return NULL;
-  uint64_t before = *((const uint64_t *)p - 1);
+  /* A page a lazy sweep has not reached (or a sweeper thread is sweeping):
+   * an unmarked object is dead, whatever its header still says; answered
+   * before its memory is read (.inv.dom-unswept-dead). */
+  if (page->sweep_slot && !ccgc_is_marked(p)) return NULL;
+  uint64_t before = __atomic_load_n((const uint64_t *)p - 1, __ATOMIC_RELAXED);
   const uint8_t *cell = blinkish_word_is_header(before) ? address - 8
                                                         : address - 16;
   if (cell < page->cells_start || ((uintptr_t)cell & (CCGC_GRANULE - 1)))

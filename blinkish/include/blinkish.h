@@ -28,6 +28,22 @@
  * read other objects belongs in a pre-finalizer (below). Layouts:
  * docs/dom-heap.md.
  *
+ * When finalizers run depends on the collector's sweeping mode (ccgc.h):
+ *  - CCGC_SWEEP_ATOMIC (the default): in the atomic pause, before any heap
+ *    frees memory (.inv.finalize-before-sweep): dead objects of both heaps
+ *    are still intact while they run;
+ *  - CCGC_SWEEP_LAZY and CCGC_SWEEP_CONCURRENT: after the pause, on the
+ *    owner thread only (.inv.finalizers-on-owner), never inside the pause
+ *    nor on a sweeper thread, in batches: in ccgc_sweep_step, idle time,
+ *    ccgc_collector_finish_sweeping, and inside blinkish_alloc when it
+ *    sweeps a page to find room (Oilpan's lazy sweeping on allocation).
+ *    Oilpan's rule then holds strictly: a finalizer may not read any other
+ *    heap object, of either heap: it may have been freed and its memory
+ *    reused already. Pre-finalizers still run in the pause and may read
+ *    everything. A finalizer runs in the same context as in the pause
+ *    (no allocation, no stores, no collection) and a finalizer run from
+ *    blinkish_alloc runs before that allocation returns.
+ *
  * Resurrection (.inv.no-resurrection): while weak callbacks, external value
  * releases, pre-finalizers and finalizers run, any call that would store an
  * object this collection found dead into a surviving object or a weak
@@ -102,6 +118,13 @@ CCGC_API
 ccgc_collector *blinkish_heap_collector(blinkish_heap *heap);
 CCGC_API
 void blinkish_heap_stats(blinkish_heap *heap, ccgc_heap_stats *out);
+/* Milliseconds this heap's allocator spent sweeping pages itself since the
+ * heap was created (CCGC_SWEEP_LAZY and _CONCURRENT: an allocation that
+ * finds no free cell sweeps pages, finalizers included, before it maps a
+ * new one): main-thread sweeping that the collector's cycle statistics
+ * (ccgc_cycle_stats.lazy_sweep_ms) do not see. 0 for a NULL or freed heap. */
+CCGC_API
+double blinkish_heap_allocation_sweep_ms(blinkish_heap *heap);
 /* The heap's id in its collector: the heap_id of ccgc_object_info, the index
  * of this heap in ccgc_cycle_stats.heaps[] and the id that
  * ccgc_collector_heap_name / ccgc_collector_heap_stats take. Fixed from

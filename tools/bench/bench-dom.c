@@ -17,7 +17,14 @@
  * Collections run when the heaps ask (their automatic soft limits; the host
  * world does not take heap limits; the script heap's nursery when it is
  * full), at the host's safepoint after every step: full collections and
- * minor ones are pauses alike. Reported: total time, the share spent in collections, the peak
+ * minor ones are pauses alike. The host world sweeps concurrently
+ * (ccgc_host_default_options; --sweeping atomic|lazy|concurrent chooses):
+ * while sweeping is left after a pause, each safepoint gives it a step of
+ * SWEEP_STEP_MS (the idle task a browser posts), a pause too; the DOM
+ * heap's finalizers run there, in the allocator, or when the next
+ * collection finishes sweeping. Main-thread sweeping time is reported
+ * beside the sweeper threads' time: in the pause (atomic), in steps and
+ * finishing, and in the DOM allocator. Reported: total time, the share spent in collections, the peak
  * committed memory of both heaps against the peak live size (the largest
  * used size right after a collection), the pause distribution, and the
  * minimum mutator utilization of the run at 1, 10 and 100 ms windows
@@ -27,7 +34,18 @@
 #include <string.h>
 
 #include "bench.h"
+#include "ccgc-events.h"
 #include "host.h"
+
+/* The sweep step a safepoint gives sweeping left after a pause. */
+#define SWEEP_STEP_MS 0.5
+
+/* Sweeping time over the run (ms). */
+typedef struct sweep_times {
+  double in_pause;   /* finalize + sweep inside atomic pauses      */
+  double after;      /* owner-thread sweeping calls after pauses   */
+  double helpers;    /* sweeper threads                            */
+} sweep_times;
 
 typedef struct dom_run {
   ccgc_host_world *world;
@@ -39,7 +57,26 @@ typedef struct dom_run {
   GRand *rand;
   GPtrArray *sections;  /* attached section divs */
   v8ish_global wrappers;
+  sweep_times sweeping;
 } dom_run;
+
+/* The pause's own reclamation (all of it in CCGC_SWEEP_ATOMIC). */
+static void on_pause_end(void *data, const ccgc_cycle_stats *stats) {
+  dom_run *r = data;
+  r->sweeping.in_pause += stats->finalize_ms + stats->sweep_ms;
+}
+
+/* Sweeping after the pause completed: its owner and helper time. */
+static void on_sweep_end(void *data) {
+  dom_run *r = data;
+  const ccgc_cycle_stats *last = ccgc_collector_last_cycle(r->world->collector);
+  if (last->sweeping == CCGC_SWEEP_ATOMIC) return;
+  r->sweeping.after += last->lazy_sweep_ms;
+  r->sweeping.helpers += last->concurrent_sweep_ms;
+}
+
+static const ccgc_event_listener sweep_listener = {
+    .atomic_pause_end = on_pause_end, .sweep_end = on_sweep_end};
 
 /* A pause that ended just now and lasted pause ms. */
 static void record_pause(dom_run *r, double pause) {
@@ -58,6 +95,13 @@ static void sample(dom_run *r) {
 
 /* The host's safepoint: every node the host holds raw is attached. */
 static void safepoint(dom_run *r) {
+  ccgc_collector *collector = r->world->collector;
+  if (ccgc_collector_state(collector) == CCGC_STATE_SWEEPING &&
+      !ccgc_collector_gc_requested(collector)) {
+    double start = ccgc_time_ms();
+    ccgc_sweep_step(collector, SWEEP_STEP_MS);
+    record_pause(r, ccgc_time_ms() - start);
+  }
   if (!ccgc_collector_gc_requested(r->world->collector)) {
     /* A minor collection, if the nursery asked for one. */
     if (ccgc_collector_safepoint(r->world->collector)) {
@@ -174,7 +218,11 @@ int ccgc_bench_dom(const bench_options *options) {
   double start = ccgc_time_ms();
   r.run_start = start;
   r.timeline = g_array_new(FALSE, FALSE, sizeof(bench_pause));
-  r.world = ccgc_host_world_new(BRIDGE_MODE_UNIFIED, NULL);
+  ccgc_collector_options world_options;
+  ccgc_host_default_options(&world_options);
+  if (options->sweeping >= 0) world_options.sweeping = options->sweeping;
+  r.world = ccgc_host_world_new(BRIDGE_MODE_UNIFIED, &world_options);
+  ccgc_collector_add_listener(r.world->collector, &sweep_listener, &r);
   r.pauses = g_array_new(FALSE, FALSE, sizeof(double));
   r.rand = g_rand_new_with_seed(7);
   r.sections = g_ptr_array_new();
@@ -217,6 +265,11 @@ int ccgc_bench_dom(const bench_options *options) {
   }
   double work_ms = ccgc_time_ms() - start;
   bench_progress_finish(&p, rounds, "%u pauses", r.pauses->len);
+  /* Sweeping left from the run's last collection counts as the run's. */
+  ccgc_collector_finish_sweeping(w->collector);
+  double allocator_sweep_ms = blinkish_heap_allocation_sweep_ms(w->dom);
+  sweep_times sweeping = r.sweeping;
+  double main_sweep_ms = sweeping.in_pause + sweeping.after + allocator_sweep_ms;
   /* One more collection, not counted: the live size at the end, so that a
    * run with few collections still has a peak-live figure. */
   sample(&r);
@@ -249,6 +302,10 @@ int ccgc_bench_dom(const bench_options *options) {
          r.peak_live ? (double)r.peak_committed / (double)r.peak_live : 0);
   printf("%-10s %10s %10s %10s\n", "run ms", "MMU 1 ms", "MMU 10 ms", "MMU 100 ms");
   printf("%-10.1f %10.3f %10.3f %10.3f\n", work_ms, mmu[0], mmu[1], mmu[2]);
+  printf("sweeping (%s): main thread %.1f ms (in pauses %.1f, after them %.1f, "
+         "in the DOM allocator %.1f), sweeper threads %.1f ms\n",
+         ccgc_sweeping_mode_name(world_options.sweeping), main_sweep_ms,
+         sweeping.in_pause, sweeping.after, allocator_sweep_ms, sweeping.helpers);
   if (options->json) {
     ccgc_json_writer *json = options->json;
     ccgc_json_writer_begin_object(json);
@@ -265,6 +322,10 @@ int ccgc_bench_dom(const bench_options *options) {
     ccgc_json_writer_member_fixed(json, "peak_committed_mb", r.peak_committed / 1048576.0, 3);
     ccgc_json_writer_member_fixed(json, "peak_live_mb", r.peak_live / 1048576.0, 3);
     ccgc_json_writer_member_uint(json, "minor_pauses", r.minor_count);
+    ccgc_json_writer_member_string(json, "sweeping",
+                                   ccgc_sweeping_mode_name(world_options.sweeping));
+    ccgc_json_writer_member_fixed(json, "main_thread_sweep_ms", main_sweep_ms, 3);
+    ccgc_json_writer_member_fixed(json, "sweeper_threads_ms", sweeping.helpers, 3);
     bench_write_mmu(json, mmu);
     ccgc_json_writer_end_object(json);
   }

@@ -27,9 +27,10 @@ typedef struct bench_options {
                              * MMU plot goes beside it (bench_plot_mmu_path) */
   int scavenger_threads;    /* gcbench, binary-trees: helpers of the
                              * script heap's scavenges (-1: the default, 1) */
-  int sweeping;             /* pauses: the incremental mode's sweeping, a
-                             * ccgc_sweeping_mode (-1: the default,
-                             * concurrent); stop-the-world sweeps atomic */
+  int sweeping;             /* --sweeping, a ccgc_sweeping_mode (-1: the
+                             * default, concurrent): pauses, the incremental
+                             * mode's (stop-the-world sweeps atomic); dom,
+                             * the host world's */
   FILE *progress;           /* where the benchmarks' progress meters go
                              * (`ccgc bench`: stderr), or NULL: none */
   progress_style progress_style; /* PROGRESS_AUTO: in place on a terminal */

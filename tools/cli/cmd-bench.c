@@ -133,9 +133,10 @@ int ccgc_cmd_bench(int argc, char **argv) {
                     "gcbench, binary-trees: helper threads of the script heap's scavenges "
                     "(0 to 8; default 1; 0: none)"),
       CLI_OPT_CHOICE("sweeping", &options.sweeping, sweepings, "sweeping mode", "S",
-                     "pauses: how the incremental mode sweeps: atomic (in the pause), lazy "
-                     "(after it, in steps) or concurrent (default: lazy plus a sweeper "
-                     "thread); stop-the-world always sweeps in its pause"),
+                     "pauses: how the incremental mode sweeps; dom: how the host world "
+                     "sweeps: atomic (in the pause), lazy (after it, in steps) or "
+                     "concurrent (default: lazy plus a sweeper thread); stop-the-world "
+                     "pauses always sweep in their pause"),
       CLI_OPT_END};
   char *description = describe_benchmarks();
   const cli_command command = {

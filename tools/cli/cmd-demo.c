@@ -93,6 +93,9 @@ static void collect(demo *d) {
     graph_snapshot_follow(d->before, c); /* young objects move in every GC */
   }
   ccgc_collect(c, CCGC_REASON_HOST_REQUEST); /* prints the trace line */
+  /* The host world sweeps after the pause: the counts below are the swept
+   * heaps' (ccgc_collector_last_cycle is completed when sweeping is). */
+  ccgc_collector_finish_sweeping(c);
   unsigned n = ++d->collections;
   const ccgc_cycle_stats *stats = ccgc_collector_last_cycle(c);
   d->heap_count = stats->heap_count;
@@ -333,7 +336,9 @@ int ccgc_cmd_demo(int argc, char **argv) {
   char *default_dir = out_dir ? NULL : cli_default_output_dir();
   if (!out_dir) out_dir = default_dir;
 
-  ccgc_collector_options options = {.verify = true};
+  ccgc_collector_options options;
+  ccgc_host_default_options(&options); /* concurrent marking and sweeping */
+  options.verify = true;
   d.w = ccgc_host_world_new(d.baseline ? BRIDGE_MODE_BASELINE : BRIDGE_MODE_UNIFIED,
                             &options);
   ccgc_collector_set_trace_gc(d.w->collector, stdout, false);

@@ -58,9 +58,21 @@ static void add_node_type(ccgc_host_world *world, blinkish_type_id type) {
   g_hash_table_add(world->node_types, GUINT_TO_POINTER(type));
 }
 
+void ccgc_host_default_options(ccgc_collector_options *options) {
+  memset(options, 0, sizeof *options);
+  options->marker_threads = 1;
+  options->sweeping = CCGC_SWEEP_CONCURRENT;
+  options->sweeper_threads = 1;
+}
+
 ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
                                      const ccgc_collector_options *options) {
   ccgc_host_world *world = g_new0(ccgc_host_world, 1);
+  ccgc_collector_options defaults;
+  if (!options) {
+    ccgc_host_default_options(&defaults);
+    options = &defaults;
+  }
   world->collector = ccgc_collector_new(options);
   world->script = v8ish_heap_new(world->collector, NULL);
   world->dom = blinkish_heap_new(world->collector, NULL);

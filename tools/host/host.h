@@ -64,6 +64,12 @@ struct ccgc_host_world {
   char error[512];          /* the last error of a host call */
 };
 
+/* The host world's collector options: concurrent marking (one marker
+ * thread) and concurrent sweeping (CCGC_SWEEP_CONCURRENT, one sweeper
+ * thread: DOM finalizers run on the host thread after the pause), what
+ * `ccgc bench dom` and `ccgc demo` run with. */
+void ccgc_host_default_options(ccgc_collector_options *options);
+/* options NULL: ccgc_host_default_options. */
 ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
                                      const ccgc_collector_options *options);
 void ccgc_host_world_free(ccgc_host_world *world);

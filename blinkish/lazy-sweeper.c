@@ -1,0 +1,314 @@
+/* lazy-sweeper.c - the DOM heap swept after the atomic pause
+ * (CCGC_SWEEP_LAZY and CCGC_SWEEP_CONCURRENT: the sweep ops of
+ * marking/ccgc-heap.h), Oilpan's design (docs/dom-heap.md, "Lazy and
+ * concurrent sweeping").
+ *
+ * In the pause, sweep_start seals the allocation area, empties the free
+ * lists and gives every page a slot, state UNSWEPT: O(pages), no host code,
+ * nothing freed. After the pause a page is swept by whoever claims it first
+ * with one compare-and-swap out of UNSWEPT:
+ *
+ *   UNSWEPT --owner--> OWNER --(finalizers, free)--------------> SWEPT
+ *           --helper-> HELPER --(free)--> HELPER_DONE --merge--> SWEPT
+ *
+ *  - the owner thread (sweep_step, the allocator's slow path, a walk) sweeps
+ *    any page: first the wrappable release hooks and finalizers of its dead
+ *    objects, in batches between looks at the clock (a page whose deadline
+ *    came mid-way resumes where it stopped), then the freeing pass;
+ *  - sweeper threads (sweep_concurrent) take only the pages on which no
+ *    object whose death runs host code was ever allocated (no finalizer,
+ *    not wrappable: blinkish_page.host_code), never run host code
+ *    (.inv.finalizers-on-owner), and build the page's free runs in its slot,
+ *    not in the free lists; the owner merges them (accounting, free lists,
+ *    release of empty pages: page release unregisters and unmaps, so it
+ *    stays on the owner).
+ *
+ * Only SWEPT pages reach the allocator (.inv.swept-before-allocation): the
+ * free lists are empty from sweep_start on and fill only from merges, and a
+ * page that was UNSWEPT is never the allocation area. While a page is not
+ * SWEPT its unmarked objects are dead ones, and every query says so
+ * (validation.c, resurrection.c, the walk below).
+ */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap-internal.h"
+#include "invariant-check.h"
+
+/* Finalizers run between two looks at the clock. */
+#define FINALIZER_BATCH 8
+/* How long an allocation sweeps before it maps a new page instead (cppgc
+ * gives its allocator's sweep a deadline too). At least one page. */
+#define ALLOCATION_SWEEP_MS 0.5
+
+void blinkish_sweep_start(void *data, bool concurrent) {
+  blinkish_heap *heap = data;
+  (void)concurrent; /* sweep_concurrent is safe either way */
+  blinkish_lazy_sweep *sweep = &heap->sweep;
+  blinkish_lab_seal(heap);
+  blinkish_free_lists_clear(heap);
+  ccgc_page_space *space = &heap->base.space;
+  size_t count = 0;
+  for (ccgc_space_page *page = ccgc_page_space_first(space); page;
+       page = ccgc_page_space_next(space, page))
+    count++;
+  /* The last sweep's slots: its sweeper threads were stopped when it
+   * completed, before this cycle started. */
+  free(sweep->slots);
+  sweep->slots = NULL;
+  sweep->count = 0;
+  sweep->active = false;
+  if (count == 0) { /* nothing to sweep: complete already */
+    ccgc_heap_base_grow_soft_limit(&heap->base);
+    return;
+  }
+  sweep->slots = calloc(count, sizeof *sweep->slots);
+  if (!sweep->slots) {
+    /* No memory for the slots: swept here, as in CCGC_SWEEP_ATOMIC (we are
+     * in the pause's RECLAIM context, where the finalize op runs). */
+    blinkish_finalize_dead(heap);
+    blinkish_sweep(heap);
+    return;
+  }
+  size_t index = 0;
+  for (ccgc_space_page *page = ccgc_page_space_first(space); page;
+       page = ccgc_page_space_next(space, page)) {
+    blinkish_sweep_slot *slot = &sweep->slots[index++];
+    blinkish_page *dom_page = (blinkish_page *)page;
+    slot->page = dom_page;
+    slot->large = (page->page.flags & CCGC_PAGE_LARGE) != 0;
+    /* Large pages: the owner's (one object; releasing is the work). */
+    slot->host_code = slot->large || dom_page->host_code; /* its arena */
+    atomic_init(&slot->state, BLINKISH_SLOT_UNSWEPT);
+    dom_page->sweep_slot = slot;
+  }
+  sweep->count = count;
+  sweep->cursor = 0;
+  sweep->unfinished = count;
+  atomic_store_explicit(&sweep->claim, 0, memory_order_relaxed);
+  atomic_store_explicit(&sweep->done, NULL, memory_order_relaxed);
+  sweep->active = true;
+  /* Until the sweep completes, committed bytes count the dead pages too:
+   * a provisional trigger, twice that, keeps the first allocations after
+   * the pause from requesting the next collection at once. The growing
+   * policy sets the real one from the swept heap at completion. */
+  size_t committed = ccgc_page_space_old_committed(space);
+  if (heap->base.soft_limit < 2 * committed)
+    heap->base.soft_limit = 2 * committed;
+}
+
+/* Owner: the release hooks and finalizers of the page's dead objects, from
+ * where the last batch stopped, in the RECLAIM context the pause's finalize
+ * phase uses (allocation and stores refused, .inv.no-resurrection). False
+ * when deadline_ms (> 0) came first: slot->finalize_cursor says where to
+ * resume. Dead neighbours stay intact until the freeing pass. */
+static bool finalize_page(blinkish_heap *heap, blinkish_sweep_slot *slot,
+                          double deadline_ms) {
+  blinkish_page *page = slot->page;
+  uint8_t *cell =
+      slot->finalize_cursor ? slot->finalize_cursor : page->cells_start;
+  bool done = true;
+  unsigned batch = 0;
+  ccgc_call_context outer = ccgc_collector_enter_context(
+      heap->base.collector, CCGC_CONTEXT_RECLAIM);
+  heap->in_finalization = true;
+  while (cell < page->cells_end) {
+    blinkish_header *header = (blinkish_header *)cell;
+    if (!blinkish_word_is_header(blinkish_header_word(header))) break;
+    size_t size = blinkish_header_cell_size(header);
+    if (!blinkish_header_is_free(header)) {
+      void *payload =
+          cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
+      if (!ccgc_is_marked(payload)) {
+        blinkish_finalize_object(heap, payload);
+        batch++;
+      }
+    }
+    cell += size;
+    if (slot->large) break; /* one cell */
+    if (batch >= FINALIZER_BATCH) {
+      batch = 0;
+      if (deadline_ms > 0 && cell < page->cells_end &&
+          ccgc_time_ms() >= deadline_ms) {
+        done = false;
+        break;
+      }
+    }
+  }
+  slot->finalize_cursor = cell;
+  heap->in_finalization = false;
+  ccgc_collector_leave_context(heap->base.collector, outer);
+  return done;
+}
+
+/* Owner: a slot is SWEPT. */
+static void slot_swept(blinkish_heap *heap, blinkish_sweep_slot *slot) {
+  atomic_store_explicit(&slot->state, BLINKISH_SLOT_SWEPT,
+                        memory_order_release);
+  heap->sweep.unfinished--;
+}
+
+/* Owner: sweeps the slot's page if the owner has it or can claim it; a
+ * sweeper thread's page is left to the merge. Returns false when its
+ * finalizers ran out of time. largest[arena] grows to the largest run
+ * freed. */
+static bool sweep_on_owner(blinkish_heap *heap, blinkish_sweep_slot *slot,
+                           double deadline_ms, size_t largest[BLINKISH_ARENAS]) {
+  int state = atomic_load_explicit(&slot->state, memory_order_acquire);
+  /* .inv.dom-page-claim */
+  if (state == BLINKISH_SLOT_UNSWEPT &&
+      atomic_compare_exchange_strong_explicit(
+          &slot->state, &state, BLINKISH_SLOT_OWNER, memory_order_acq_rel,
+          memory_order_acquire))
+    state = BLINKISH_SLOT_OWNER;
+  if (state != BLINKISH_SLOT_OWNER) return true;
+  if (slot->host_code && !finalize_page(heap, slot, deadline_ms)) return false;
+  if (slot->large) {
+    blinkish_large_page_sweep(heap, slot->page);
+  } else {
+    blinkish_page_sweep swept;
+    bool kind = slot->page->host_code;
+    blinkish_page_sweep_cells(slot->page, &swept);
+    size_t run = blinkish_page_sweep_merge(heap, slot->page, &swept);
+    if (run > largest[kind]) largest[kind] = run;
+  }
+  slot_swept(heap, slot);
+  return true;
+}
+
+/* Owner: what sweeper threads finished goes into the heap. largest[arena]
+ * grows to the largest run merged. */
+static void merge_done(blinkish_heap *heap, size_t largest[BLINKISH_ARENAS]) {
+  blinkish_sweep_slot *slot = atomic_exchange_explicit(
+      &heap->sweep.done, NULL, memory_order_acquire);
+  for (blinkish_sweep_slot *next; slot; slot = next) {
+    next = slot->next_done;
+    bool kind = slot->page->host_code;
+    size_t run = blinkish_page_sweep_merge(heap, slot->page, &slot->result);
+    if (run > largest[kind]) largest[kind] = run;
+    slot_swept(heap, slot);
+  }
+}
+
+static void complete(blinkish_heap *heap) {
+  heap->sweep.active = false;
+  /* Grow the next trigger with the live size (blinkish_sweep does too). */
+  ccgc_heap_base_grow_soft_limit(&heap->base);
+}
+
+/* Owner: sweeps page after page until every page is swept (true), or
+ * deadline_ms (> 0) passed, or (size > 0: the allocator) a free run of size
+ * bytes is there in the arena host_code says. Waits for sweeper threads
+ * only without a deadline. */
+static bool sweep_owner(blinkish_heap *heap, double deadline_ms, size_t size,
+                        bool host_code) {
+  blinkish_lazy_sweep *sweep = &heap->sweep;
+  if (!sweep->active) return true;
+  size_t largest[BLINKISH_ARENAS] = {0, 0};
+  merge_done(heap, largest);
+  /* The allocator finishes the first page it takes whatever the clock says
+   * (Oilpan sweeps whole pages for allocation): progress. */
+  double page_deadline = size ? 0 : deadline_ms;
+  while (sweep->cursor < sweep->count) {
+    if (size && largest[host_code] >= size) return false;
+    if (!sweep_on_owner(heap, &sweep->slots[sweep->cursor], page_deadline,
+                        largest))
+      return false;
+    page_deadline = deadline_ms;
+    sweep->cursor++;
+    merge_done(heap, largest);
+    if (deadline_ms > 0 && sweep->cursor < sweep->count &&
+        ccgc_time_ms() >= deadline_ms)
+      return false;
+  }
+  /* Every page is claimed; sweeper threads may still be at theirs. */
+  while (sweep->unfinished > 0) {
+    merge_done(heap, largest);
+    if (sweep->unfinished == 0) break;
+    if (deadline_ms > 0 || size) return false;
+    sched_yield();
+  }
+  complete(heap);
+  return true;
+}
+
+bool blinkish_sweep_step(void *data, double deadline_ms) {
+  return sweep_owner(data, deadline_ms, 0, false);
+}
+
+void blinkish_sweep_for_allocation(blinkish_heap *heap, size_t size,
+                                   bool host_code) {
+  double start = ccgc_time_ms();
+  sweep_owner(heap, start + ALLOCATION_SWEEP_MS, size, host_code);
+  heap->allocation_sweep_ms += ccgc_time_ms() - start;
+}
+
+void blinkish_sweep_finish(blinkish_heap *heap) {
+  double start = ccgc_time_ms();
+  sweep_owner(heap, 0, 0, false);
+  heap->allocation_sweep_ms += ccgc_time_ms() - start;
+}
+
+double blinkish_heap_allocation_sweep_ms(blinkish_heap *heap) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ,
+                      "blinkish_heap_allocation_sweep_ms"))
+    return 0;
+  return heap->allocation_sweep_ms;
+}
+
+void blinkish_sweep_concurrent(void *data, const atomic_bool *stop) {
+  blinkish_heap *heap = data;
+  blinkish_lazy_sweep *sweep = &heap->sweep;
+  /* slots and count were written before the sweeper threads started. */
+  size_t count = sweep->count;
+  while (!atomic_load_explicit(stop, memory_order_relaxed)) {
+    size_t index =
+        atomic_fetch_add_explicit(&sweep->claim, 1, memory_order_relaxed);
+    if (index >= count) return;
+    blinkish_sweep_slot *slot = &sweep->slots[index];
+    /* Host code runs on the owner only (.inv.dom-arena,
+     * .inv.finalizers-on-owner). */
+    if (slot->host_code) continue;
+    int expected = BLINKISH_SLOT_UNSWEPT;
+    if (!atomic_compare_exchange_strong_explicit(
+            &slot->state, &expected, BLINKISH_SLOT_HELPER,
+            memory_order_acq_rel, memory_order_relaxed))
+      continue; /* the owner has it (.inv.dom-page-claim) */
+    blinkish_page_sweep_cells(slot->page, &slot->result);
+    atomic_store_explicit(&slot->state, BLINKISH_SLOT_HELPER_DONE,
+                          memory_order_release);
+    blinkish_sweep_slot *head =
+        atomic_load_explicit(&sweep->done, memory_order_relaxed);
+    do {
+      slot->next_done = head;
+    } while (!atomic_compare_exchange_weak_explicit(
+        &sweep->done, &head, slot, memory_order_release,
+        memory_order_relaxed));
+  }
+}
+
+bool blinkish_sweep_walk_page(blinkish_heap *heap, blinkish_page *page) {
+  (void)heap;
+  blinkish_sweep_slot *slot = page->sweep_slot;
+  int state = atomic_load_explicit(&slot->state, memory_order_acquire);
+  /* Claimed for the owner: no sweeper thread changes it while we read. The
+   * owner's cursor has not passed it (it passes only pages it swept or a
+   * sweeper thread claimed), so sweep_step still sweeps it. */
+  if (state == BLINKISH_SLOT_UNSWEPT &&
+      atomic_compare_exchange_strong_explicit(
+          &slot->state, &state, BLINKISH_SLOT_OWNER, memory_order_acq_rel,
+          memory_order_acquire))
+    return true;
+  while (state == BLINKISH_SLOT_HELPER) { /* a page takes microseconds */
+    sched_yield();
+    state = atomic_load_explicit(&slot->state, memory_order_acquire);
+  }
+  /* HELPER_DONE: swept, its dead cells are free cells already. */
+  return state == BLINKISH_SLOT_OWNER;
+}
+
+void blinkish_sweep_free(blinkish_heap *heap) {
+  free(heap->sweep.slots);
+  memset(&heap->sweep, 0, sizeof heap->sweep);
+}

@@ -1,0 +1,140 @@
+/* test-concurrent-sweeping.c - the DOM heap under CCGC_SWEEP_CONCURRENT:
+ * two sweeper threads sweep the pages without finalizers while the host
+ * allocates (sweeping pages itself), stores members, asks whether objects
+ * live and runs sweep steps; pages with finalizers stay on the owner. The
+ * verifier checks every cycle; every finalizable object is finalized exactly
+ * once, on the owner thread, after it died. Labelled "concurrent": the
+ * ThreadSanitizer build runs it too. */
+#include <check.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "dom-test.h"
+
+enum { SLOTS = 3000, MAX_IDS = 400000 };
+
+static unsigned char finalized[MAX_IDS];
+static pthread_t owner;
+static unsigned long off_owner;
+
+static void finalize_counted(void *object) {
+  long id = ((dom_node *)object)->value;
+  if (id >= 0 && id < MAX_IDS) finalized[id]++;
+  if (!pthread_equal(pthread_self(), owner)) off_owner++;
+}
+
+typedef struct churn {
+  ccgc_collector *collector;
+  blinkish_heap *heap;
+  blinkish_type_id plain, counted;
+  dom_node *slots[SLOTS]; /* the host's table, kept alive by a vector */
+  void *vector;
+  blinkish_persistent *root;
+  long next_id;
+  unsigned seed;
+  ccgc_test_errors errors;
+} churn;
+
+static unsigned next_random(churn *c) {
+  c->seed = c->seed * 1103515245u + 12345u;
+  return c->seed >> 8;
+}
+
+static dom_node *fresh(churn *c) {
+  bool counted = next_random(c) % 4 == 0;
+  dom_node *n = blinkish_alloc(c->heap, counted ? c->counted : c->plain,
+                               sizeof(dom_node) + (next_random(c) % 4) * 16);
+  ck_assert_ptr_nonnull(n);
+  n->value = counted ? c->next_id++ : -1;
+  ck_assert_int_lt(c->next_id, MAX_IDS);
+  return n;
+}
+
+/* The host's work between collections: the table's entries are live (the
+ * vector holds them), garbage hangs off them and is dropped. */
+static void mutate(churn *c, int operations) {
+  for (int op = 0; op < operations; op++) {
+    unsigned index = next_random(c) % SLOTS;
+    dom_node *a = c->slots[index];
+    switch (next_random(c) % 4) {
+    case 0: { /* replace an entry: the old one becomes garbage */
+      dom_node *n = fresh(c);
+      ck_assert_int_eq(blinkish_vector_set(c->heap, c->vector, index, n),
+                       CCGC_OK);
+      c->slots[index] = n;
+      break;
+    }
+    case 1: /* a short chain of garbage-to-be */
+      ck_assert_int_eq(
+          blinkish_member_set(c->heap, a, (void **)&a->next, fresh(c)), CCGC_OK);
+      break;
+    case 2: {
+      dom_node *b = c->slots[next_random(c) % SLOTS];
+      ck_assert_int_eq(
+          blinkish_member_set(c->heap, a, (void **)&a->other, b), CCGC_OK);
+      break;
+    }
+    default:
+      ck_assert(blinkish_is_object(c->heap, a));
+      if (a->next) ck_assert(blinkish_is_alive(c->heap, a->next));
+      break;
+    }
+  }
+}
+
+START_TEST(concurrent_sweeping_with_a_busy_host) {
+  static churn c;
+  memset(&c, 0, sizeof c);
+  memset(finalized, 0, sizeof finalized);
+  owner = pthread_self();
+  off_owner = 0;
+  ccgc_collector_options options = {.verify = true,
+                                    .sweeping = CCGC_SWEEP_CONCURRENT,
+                                    .sweeper_threads = 2};
+  c.collector = ccgc_collector_new(&options);
+  c.heap = blinkish_heap_new(c.collector, NULL);
+  blinkish_type_info plain = {"Plain", dom_trace_node, NULL, 0};
+  blinkish_type_info counted = {"Counted", dom_trace_node, finalize_counted, 0};
+  c.plain = blinkish_register_type(c.heap, &plain);
+  c.counted = blinkish_register_type(c.heap, &counted);
+  ccgc_test_capture_errors(c.collector, &c.errors);
+  c.seed = 7;
+  c.vector = blinkish_vector_new(c.heap, SLOTS);
+  c.root = blinkish_persistent_new(c.heap, c.vector, false);
+  for (int i = 0; i < SLOTS; i++) {
+    c.slots[i] = fresh(&c);
+    ck_assert_int_eq(blinkish_vector_append(c.heap, c.vector, c.slots[i]),
+                     CCGC_OK);
+  }
+  for (int cycle = 0; cycle < 12; cycle++) {
+    mutate(&c, 20000); /* while the last cycle's pages are swept */
+    if (cycle % 3 == 1) ccgc_sweep_step(c.collector, 0.2);
+    ck_assert_int_eq(ccgc_collect(c.collector, CCGC_REASON_TESTING), CCGC_OK);
+    ck_assert_int_eq(ccgc_collector_state(c.collector), CCGC_STATE_SWEEPING);
+  }
+  ck_assert_int_eq(ccgc_collector_finish_sweeping(c.collector), CCGC_OK);
+  ck_assert_uint_eq(c.errors.count, 0);
+  ck_assert_uint_eq(off_owner, 0);
+  /* Whatever is finalized was finalized once; the survivors not at all. */
+  for (long id = 0; id < c.next_id; id++)
+    ck_assert_uint_le(finalized[id], 1);
+  for (int i = 0; i < SLOTS; i++)
+    if (c.slots[i]->value >= 0)
+      ck_assert_uint_eq(finalized[c.slots[i]->value], 0);
+  blinkish_persistent_free(c.heap, c.root);
+  blinkish_heap_free(c.heap);
+  for (long id = 0; id < c.next_id; id++) ck_assert_uint_eq(finalized[id], 1);
+  ck_assert_uint_eq(off_owner, 0);
+  ccgc_collector_free(c.collector);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("blinkish-concurrent-sweeping");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 300);
+  tcase_add_test(tc, concurrent_sweeping_with_a_busy_host);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}
