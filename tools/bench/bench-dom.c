@@ -16,8 +16,12 @@
  *
  * Collections run when the heaps ask (their automatic soft limits; the host
  * world does not take heap limits; the script heap's nursery when it is
- * full), at the host's safepoint after every step: full collections and
- * minor ones are pauses alike. The host world sweeps concurrently
+ * full), at the host's safepoint after every step. The host world marks
+ * incrementally with a marker thread (ccgc_host_default_options: pacing,
+ * docs/collection.md): a safepoint starts a cycle, its paced steps run
+ * inside allocations, a later safepoint runs its atomic pause; whatever a
+ * safepoint runs (a minor collection, a cycle's start or atomic pause) and
+ * every marking step are pauses alike. The host world sweeps concurrently
  * (ccgc_host_default_options; --sweeping atomic|lazy|concurrent chooses):
  * while sweeping is left after a pause, each safepoint gives it a step of
  * SWEEP_STEP_MS (the idle task a browser posts), a pause too; the DOM
@@ -60,10 +64,27 @@ typedef struct dom_run {
   sweep_times sweeping;
 } dom_run;
 
+static void record_pause(dom_run *r, double pause);
+
+/* The live size after a collection whose sweeping is complete. */
+static void note_live(dom_run *r, const ccgc_cycle_stats *stats) {
+  size_t live = 0;
+  for (int i = 0; i < stats->heap_count; i++) live += stats->heaps[i].after.used_bytes;
+  if (live > r->peak_live) r->peak_live = live;
+}
+
 /* The pause's own reclamation (all of it in CCGC_SWEEP_ATOMIC). */
 static void on_pause_end(void *data, const ccgc_cycle_stats *stats) {
   dom_run *r = data;
   r->sweeping.in_pause += stats->finalize_ms + stats->sweep_ms;
+  if (stats->sweeping_complete) note_live(r, stats);
+}
+
+/* An incremental marking step (the host world marks incrementally: its
+ * steps run inside allocations) is a pause of the host. */
+static void on_step_end(void *data, double step_ms, bool complete) {
+  (void)complete;
+  record_pause(data, step_ms);
 }
 
 /* Sweeping after the pause completed: its owner and helper time. */
@@ -71,12 +92,14 @@ static void on_sweep_end(void *data) {
   dom_run *r = data;
   const ccgc_cycle_stats *last = ccgc_collector_last_cycle(r->world->collector);
   if (last->sweeping == CCGC_SWEEP_ATOMIC) return;
+  note_live(r, last);
   r->sweeping.after += last->lazy_sweep_ms;
   r->sweeping.helpers += last->concurrent_sweep_ms;
 }
 
 static const ccgc_event_listener sweep_listener = {
-    .atomic_pause_end = on_pause_end, .sweep_end = on_sweep_end};
+    .atomic_pause_end = on_pause_end, .sweep_end = on_sweep_end,
+    .incremental_step_end = on_step_end};
 
 /* A pause that ended just now and lasted pause ms. */
 static void record_pause(dom_run *r, double pause) {
@@ -102,22 +125,16 @@ static void safepoint(dom_run *r) {
     ccgc_sweep_step(collector, SWEEP_STEP_MS);
     record_pause(r, ccgc_time_ms() - start);
   }
-  if (!ccgc_collector_gc_requested(r->world->collector)) {
-    /* A minor collection, if the nursery asked for one. */
-    if (ccgc_collector_safepoint(r->world->collector)) {
-      record_pause(r, ccgc_collector_last_minor(r->world->collector)->total_ms);
-      r->minor_count++;
-    }
-    return;
-  }
+  /* Whatever the safepoint runs is a pause: a minor collection, the start
+   * of an incremental cycle (its roots), the atomic pause of one whose
+   * marking is complete, or a stop-the-world collection. */
   sample(r);
+  unsigned long minors = ccgc_collector_minor_count(collector);
   double start = ccgc_time_ms();
-  ccgc_collector_safepoint(r->world->collector);
-  record_pause(r, ccgc_time_ms() - start);
-  const ccgc_cycle_stats *st = ccgc_collector_last_cycle(r->world->collector);
-  size_t live = 0;
-  for (int i = 0; i < st->heap_count; i++) live += st->heaps[i].after.used_bytes;
-  if (live > r->peak_live) r->peak_live = live;
+  if (ccgc_collector_safepoint(collector)) {
+    record_pause(r, ccgc_time_ms() - start);
+    if (ccgc_collector_minor_count(collector) != minors) r->minor_count++;
+  }
 }
 
 static GString *generate_page(size_t sections, size_t items) {
@@ -274,6 +291,7 @@ int ccgc_bench_dom(const bench_options *options) {
    * run with few collections still has a peak-live figure. */
   sample(&r);
   ccgc_collect(w->collector, CCGC_REASON_TESTING);
+  ccgc_collector_finish_sweeping(w->collector); /* the swept figures */
   const ccgc_cycle_stats *last = ccgc_collector_last_cycle(w->collector);
   size_t live = 0;
   for (int i = 0; i < last->heap_count; i++) live += last->heaps[i].after.used_bytes;

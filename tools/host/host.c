@@ -61,6 +61,7 @@ static void add_node_type(ccgc_host_world *world, blinkish_type_id type) {
 void ccgc_host_default_options(ccgc_collector_options *options) {
   memset(options, 0, sizeof *options);
   options->marker_threads = 1;
+  options->incremental_marking = true;
   options->sweeping = CCGC_SWEEP_CONCURRENT;
   options->sweeper_threads = 1;
 }

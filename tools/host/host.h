@@ -64,8 +64,10 @@ struct ccgc_host_world {
   char error[512];          /* the last error of a host call */
 };
 
-/* The host world's collector options: concurrent marking (one marker
- * thread) and concurrent sweeping (CCGC_SWEEP_CONCURRENT, one sweeper
+/* The host world's collector options: automatic incremental collection
+ * (incremental_marking: a soft limit starts an incremental cycle at the
+ * next safepoint, paced steps, docs/collection.md "Pacing"), concurrent
+ * marking (one marker thread) and concurrent sweeping (CCGC_SWEEP_CONCURRENT, one sweeper
  * thread: DOM finalizers run on the host thread after the pause), what
  * `ccgc bench dom` and `ccgc demo` run with. */
 void ccgc_host_default_options(ccgc_collector_options *options);
