@@ -90,12 +90,10 @@ void blinkish_sweep_start(void *data, bool concurrent) {
   atomic_store_explicit(&sweep->done, NULL, memory_order_relaxed);
   sweep->active = true;
   /* Until the sweep completes, committed bytes count the dead pages too:
-   * a provisional trigger, twice that, keeps the first allocations after
-   * the pause from requesting the next collection at once. The growing
-   * policy sets the real one from the swept heap at completion. */
-  size_t committed = ccgc_page_space_old_committed(space);
-  if (heap->base.soft_limit < 2 * committed)
-    heap->base.soft_limit = 2 * committed;
+   * a provisional trigger keeps the first allocations after the pause from
+   * requesting the next collection at once. The growing policy sets the
+   * real one from the swept heap at completion. */
+  ccgc_heap_base_hold_soft_limit(&heap->base);
 }
 
 /* Owner: the release hooks and finalizers of the page's dead objects, from

@@ -93,6 +93,12 @@ void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base) {
   base->gc_end_ms = ccgc_now_ms();
 }
 
+void ccgc_heap_base_hold_soft_limit(ccgc_heap_base *base) {
+  size_t committed = ccgc_page_space_old_committed(&base->space);
+  size_t held = committed > SIZE_MAX / 2 ? SIZE_MAX : 2 * committed;
+  if (base->soft_limit < held) base->soft_limit = held;
+}
+
 void ccgc_heap_base_stats(void *heap, ccgc_heap_stats *out) {
   const ccgc_heap_base *base = heap;
   memset(out, 0, sizeof *out);

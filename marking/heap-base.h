@@ -84,6 +84,14 @@ static inline void ccgc_heap_base_poll(ccgc_heap_base *base) {
  * configured or default soft limit. */
 void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base);
 
+/* A lazy sweep starts (its sweep_start, in the pause): nothing is freed
+ * yet, so the committed bytes that crossed the soft limit are all still
+ * there, and the first allocation after the pause would request the next
+ * collection at once. Until the sweep completes (and
+ * ccgc_heap_base_grow_soft_limit sets the policy's limit) the soft limit
+ * is at least twice the old generation's committed bytes. */
+void ccgc_heap_base_hold_soft_limit(ccgc_heap_base *base);
+
 /* The stats operation of every heap (heap: its base). */
 void ccgc_heap_base_stats(void *heap, ccgc_heap_stats *out);
 

@@ -295,6 +295,15 @@ ccgc_sweeping_mode ccgc_collector_sweeping(const ccgc_collector *collector) {
 void ccgc_collector_break_sweeping(ccgc_collector *collector, bool broken) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_break_sweeping"))
     return;
+  /* Sweeper threads read it, and a page's two halves must agree: only
+   * between cycles. */
+  if (ccgc_collector_busy(collector) || collector->state != CCGC_STATE_IDLE) {
+    ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                   "ccgc_collector_break_sweeping: a cycle is in progress "
+                   "(state: %s)",
+                   ccgc_gc_state_name(collector->state));
+    return;
+  }
   collector->sweeper.broken = broken;
 }
 

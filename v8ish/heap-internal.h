@@ -122,7 +122,10 @@ enum {
 
 typedef struct v8ish_sweep {
   bool active;          /* sweep_start ran, sweep_step not done yet      */
-  bool large_pending;   /* the large pages are not swept yet            */
+  /* The large pages whose object died, found in the pause (sweep_start):
+   * released at the first owner step. NULL once released. A large page
+   * allocated after the pause is never on it. */
+  GPtrArray *dead_large;
   bool concurrent;      /* sweeper threads help (sweep_start's flag)    */
   v8ish_page **pages;   /* the normal pages of the pause                */
   _Atomic uint8_t *states; /* V8ISH_PAGE_*, one per page                 */

@@ -174,6 +174,20 @@ static void write_runs(v8ish_heap *heap, page_result *result) {
   }
 }
 
+/* The dead large pages found in the pause go back to the OS (owner). */
+static void release_dead_large(v8ish_heap *heap) {
+  GPtrArray *dead = heap->sweep.dead_large;
+  if (!dead) return;
+  heap->sweep.dead_large = NULL;
+  for (guint i = 0; i < dead->len; i++) {
+    v8ish_page *page = g_ptr_array_index(dead, i);
+    /* Its class may be dead too: kept until completion (the zombies). */
+    subtract_dead(heap, v8ish_size_of(page->start), 1);
+    ccgc_page_space_release(&heap->base.space, &page->base);
+  }
+  g_ptr_array_free(dead, TRUE);
+}
+
 /* Large pages: one object each; a dead one's page goes back to the OS. */
 static void sweep_large_pages(v8ish_heap *heap) {
   ccgc_page_space *space = &heap->base.space;
@@ -251,7 +265,10 @@ static void sweep_end(v8ish_heap *heap) {
   if (sweep->zombies) g_array_free(sweep->zombies, TRUE);
   sweep->results = NULL;
   sweep->zombies = NULL;
-  sweep->active = sweep->large_pending = false;
+  /* The heap's end during a sweep: its pages go with the space. */
+  if (sweep->dead_large) g_ptr_array_free(sweep->dead_large, TRUE);
+  sweep->dead_large = NULL;
+  sweep->active = false;
 }
 
 /* No sweeper thread runs (a new sweep_start, the heap's end). */
@@ -290,7 +307,13 @@ void v8ish_sweep_start(void *data, bool concurrent) {
   for (ccgc_space_page *p = space->pages; p; p = p->next) count++;
   sweep->pages = calloc(count ? count : 1, sizeof *sweep->pages);
   sweep->states = calloc(count ? count : 1, sizeof *sweep->states);
-  CCGC_CHECK(sweep->pages && sweep->states, ".inv.swept-before-allocation");
+  if (!sweep->pages || !sweep->states) {
+    /* No memory for the page list: swept in the pause, as atomically (the
+     * step then finds nothing to do). */
+    drop_page_list(heap);
+    v8ish_space_sweep(heap);
+    return;
+  }
   size_t i = 0;
   for (ccgc_space_page *p = space->pages; p; p = p->next, i++) {
     v8ish_page *page = (v8ish_page *)p;
@@ -308,12 +331,23 @@ void v8ish_sweep_start(void *data, bool concurrent) {
   atomic_store(&sweep->helper_pages, 0);
   sweep->results = g_ptr_array_new();
   sweep->zombies = g_array_new(FALSE, FALSE, sizeof(word_t *));
-  sweep->large_pending = true;
+  /* Which large objects died is decided now, in the pause: a large page
+   * allocated after it is unmarked and alive (marking is off). */
+  sweep->dead_large = g_ptr_array_new();
+  for (ccgc_space_page *p = space->large_pages; p; p = p->next)
+    if (!ccgc_is_marked(((v8ish_page *)p)->start))
+      g_ptr_array_add(sweep->dead_large, p);
   sweep->active = true;
+  /* Nothing is freed yet: no collection request from the first allocation
+   * after the pause (the growing policy's limit comes at completion). */
+  ccgc_heap_base_hold_soft_limit(&heap->base);
 }
 
 bool v8ish_page_swept(const v8ish_heap *heap, const v8ish_page *page) {
   const v8ish_sweep *sweep = &heap->sweep;
+  /* A large page: swept once the dead ones found in the pause are gone. */
+  if (page->base.page.flags & CCGC_PAGE_LARGE)
+    return !sweep->active || !sweep->dead_large;
   if (!sweep->active || page->sweep_index < 0 ||
       (size_t)page->sweep_index >= sweep->page_count ||
       sweep->pages[page->sweep_index] != page)
@@ -438,10 +472,7 @@ bool v8ish_sweep_step(void *data, double deadline_ms) {
   v8ish_heap *heap = data;
   v8ish_sweep *sweep = &heap->sweep;
   if (!sweep->active) return true;
-  if (sweep->large_pending) {
-    sweep_large_pages(heap);
-    sweep->large_pending = false;
-  }
+  release_dead_large(heap);
   size_t merged_before = sweep->merged;
   merge_queued(heap);
   /* With sweeper threads, a bounded step leaves the measuring to them: it
@@ -475,10 +506,7 @@ bool v8ish_sweep_step(void *data, double deadline_ms) {
 bool v8ish_sweep_for_allocation(v8ish_heap *heap) {
   v8ish_sweep *sweep = &heap->sweep;
   if (!sweep->active) return false;
-  if (sweep->large_pending) {
-    sweep_large_pages(heap);
-    sweep->large_pending = false;
-  }
+  release_dead_large(heap);
   merge_queued(heap);
   return sweep_next_page(heap);
 }
@@ -488,10 +516,7 @@ void v8ish_sweep_ensure_page(v8ish_heap *heap, const void *object) {
   if (!sweep->active) return;
   ccgc_page *base = ccgc_page_of(object);
   if (base->flags & CCGC_PAGE_LARGE) {
-    if (sweep->large_pending) {
-      sweep_large_pages(heap);
-      sweep->large_pending = false;
-    }
+    release_dead_large(heap);
     return;
   }
   v8ish_page *page = (v8ish_page *)base;

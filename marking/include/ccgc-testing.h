@@ -77,7 +77,8 @@ void ccgc_collector_plain_forwarding(ccgc_collector *collector, bool plain);
  * allocator hands out free blocks of pages that are not swept yet
  * (.inv.swept-before-allocation broken): their sweep then frees the new
  * objects, which the last cycle never marked, and the stress driver fails.
- * No effect in CCGC_SWEEP_ATOMIC mode. */
+ * No effect in CCGC_SWEEP_ATOMIC mode. Only between cycles: while one runs
+ * (sweeping included) it changes nothing and records CCGC_E_IN_COLLECTION. */
 CCGC_API
 void ccgc_collector_break_sweeping(ccgc_collector *collector, bool broken);
 

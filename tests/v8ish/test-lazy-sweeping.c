@@ -161,6 +161,60 @@ START_TEST(young_pages_are_swept_lazily_and_scavenges_wait) {
 }
 END_TEST
 
+/* A large object allocated after the pause is unmarked (marking is off):
+ * the dead large pages are the ones found in the pause, never a new one. */
+START_TEST(a_large_object_allocated_while_sweeping_survives_it) {
+  for (int young = 0; young < 2; young++) {
+    script_world w;
+    sweeping_world_init(&w, CCGC_SWEEP_LAZY, 0, young);
+    v8ish_global kept = sweeping_fill(&w, COUNT, ELEMENTS, KEEP);
+    /* a large garbage array, dead at the pause */
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    size_t length = V8ISH_LARGE_THRESHOLD / 8 + 16;
+    v8ish_fixed_array_new(w.heap, length);
+    v8ish_handle_scope_close(&scope);
+    ccgc_collect(w.collector, CCGC_REASON_TESTING);
+    ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_SWEEPING);
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local big = v8ish_fixed_array_new(w.heap, length);
+    ck_assert(!v8ish_local_is_empty(big));
+    v8ish_array_set(w.heap, big, length - 1, v8ish_integer(w.heap, 42));
+    word_t *address = v8ish_object_address(w.heap, big);
+    ck_assert(ccgc_page_of(address)->flags & CCGC_PAGE_LARGE);
+    /* a step, then the rest */
+    ccgc_sweep_step(w.collector, 0.01);
+    ck_assert(v8ish_heap_contains(w.heap, address));
+    ck_assert_int_eq(ccgc_collector_finish_sweeping(w.collector), CCGC_OK);
+    ck_assert(v8ish_heap_contains(w.heap, address));
+    ck_assert_int_eq(v8ish_integer_value(w.heap, v8ish_array_get(w.heap, big, length - 1)),
+                     42);
+    v8ish_handle_scope_close(&scope);
+    ccgc_test_collect_verified(w.collector);
+    v8ish_global_free(w.heap, kept);
+    script_world_free(&w);
+  }
+}
+END_TEST
+
+/* Nothing is freed in a lazy pause: the committed bytes that crossed the
+ * soft limit are still there, and the first allocations after the pause
+ * must not request the next collection at once. */
+START_TEST(the_first_allocations_after_a_lazy_pause_request_no_collection) {
+  script_world w;
+  sweeping_world_init(&w, CCGC_SWEEP_LAZY, 0, false);
+  v8ish_global kept = sweeping_fill(&w, COUNT * 8, ELEMENTS, KEEP); /* 10 MB */
+  ck_assert(ccgc_collector_gc_requested(w.collector)); /* past 8 MiB */
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  ck_assert(!ccgc_collector_gc_requested(w.collector));
+  ck_assert_int_eq(allocate_beside_sweeping(&w, 200), 0);
+  ck_assert(!ccgc_collector_gc_requested(w.collector));
+  ck_assert_int_eq(ccgc_collector_finish_sweeping(w.collector), CCGC_OK);
+  v8ish_global_free(w.heap, kept);
+  script_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("lazy sweeping");
   TCase *tc = tcase_create("core");
@@ -170,6 +224,8 @@ int main(void) {
   tcase_add_test(tc, broken_sweeping_allocates_on_unswept_pages);
   tcase_add_test(tc, a_shape_change_sweeps_its_page_first);
   tcase_add_test(tc, young_pages_are_swept_lazily_and_scavenges_wait);
+  tcase_add_test(tc, a_large_object_allocated_while_sweeping_survives_it);
+  tcase_add_test(tc, the_first_allocations_after_a_lazy_pause_request_no_collection);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
