@@ -102,6 +102,14 @@ bool ccgc_collector_marking_step(ccgc_collector *collector, double budget_ms,
                                  size_t max_objects);
 
 /* collector.c */
+/* The sums of every attached heap's statistics now (used and committed
+ * bytes, objects) and the smallest headroom between a heap's committed
+ * bytes and its hard limit (SIZE_MAX when no heap has one). */
+typedef struct ccgc_heap_totals {
+  size_t used_bytes, committed_bytes, object_count, headroom_bytes;
+} ccgc_heap_totals;
+void ccgc_collector_heap_totals(ccgc_collector *collector,
+                                ccgc_heap_totals *out);
 void ccgc_collector_call_phase(ccgc_collector *collector, size_t phase_offset);
 void ccgc_collector_snapshot_stats(ccgc_collector *collector, bool before,
                                    ccgc_cycle_stats *stats);

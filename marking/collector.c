@@ -399,6 +399,28 @@ bool ccgc_collector_safepoint(ccgc_collector *collector) {
   return false;
 }
 
+void ccgc_collector_heap_totals(ccgc_collector *collector,
+                                ccgc_heap_totals *out) {
+  memset(out, 0, sizeof *out);
+  out->headroom_bytes = SIZE_MAX;
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_slot *slot = &collector->heaps[id];
+    if (!slot->heap || !slot->ops->stats) continue;
+    ccgc_heap_stats stats;
+    memset(&stats, 0, sizeof stats);
+    slot->ops->stats(slot->heap, &stats);
+    out->used_bytes += stats.used_bytes;
+    out->committed_bytes += stats.committed_bytes;
+    out->object_count += stats.object_count;
+    if (stats.limit_bytes) {
+      size_t room = stats.limit_bytes > stats.committed_bytes
+                        ? stats.limit_bytes - stats.committed_bytes
+                        : 0;
+      if (room < out->headroom_bytes) out->headroom_bytes = room;
+    }
+  }
+}
+
 void ccgc_collector_snapshot_stats(ccgc_collector *collector, bool before,
                                    ccgc_cycle_stats *stats) {
   stats->heap_count = collector->heap_count;

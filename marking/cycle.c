@@ -186,16 +186,9 @@ void ccgc_collector_notify_allocation(ccgc_collector *collector,
 
 /* The heaps' used bytes now (the sum of their statistics). */
 static double heap_bytes(ccgc_collector *collector) {
-  double bytes = 0;
-  for (int id = 0; id < collector->heap_count; id++) {
-    ccgc_heap_slot *slot = &collector->heaps[id];
-    if (!slot->heap || !slot->ops->stats) continue;
-    ccgc_heap_stats heap;
-    memset(&heap, 0, sizeof heap);
-    slot->ops->stats(slot->heap, &heap);
-    bytes += (double)heap.used_bytes;
-  }
-  return bytes;
+  ccgc_heap_totals sums;
+  ccgc_collector_heap_totals(collector, &sums);
+  return (double)sums.used_bytes;
 }
 
 static void finish_cycle(ccgc_collector *collector) {

@@ -30,16 +30,10 @@ static bool has_young_generation(const ccgc_collector *collector) {
 }
 
 static void totals(ccgc_collector *collector, size_t *used, size_t *committed) {
-  *used = *committed = 0;
-  for (int id = 0; id < collector->heap_count; id++) {
-    ccgc_heap_slot *slot = &collector->heaps[id];
-    if (!slot->heap || !slot->ops->stats) continue;
-    ccgc_heap_stats stats;
-    memset(&stats, 0, sizeof stats);
-    slot->ops->stats(slot->heap, &stats);
-    *used += stats.used_bytes;
-    *committed += stats.committed_bytes;
-  }
+  ccgc_heap_totals sums;
+  ccgc_collector_heap_totals(collector, &sums);
+  *used = sums.used_bytes;
+  *committed = sums.committed_bytes;
 }
 
 /* The heap of a page by its header: the marker's entries are objects of

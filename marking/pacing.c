@@ -3,37 +3,17 @@
 #include "pacing.h"
 
 #include <math.h>
-#include <string.h>
+#include <stdint.h>
 
 #include "collector-internal.h"
 
-/* The heaps' used bytes and objects now, and the smallest headroom to a
- * hard limit (committed to limit; INFINITY when no heap has one). */
-static void measure(ccgc_collector *collector, double *used, double *objects,
-                    double *headroom) {
-  *used = *objects = 0;
-  *headroom = INFINITY;
-  for (int id = 0; id < collector->heap_count; id++) {
-    ccgc_heap_slot *slot = &collector->heaps[id];
-    if (!slot->heap || !slot->ops->stats) continue;
-    ccgc_heap_stats stats;
-    memset(&stats, 0, sizeof stats);
-    slot->ops->stats(slot->heap, &stats);
-    *used += (double)stats.used_bytes;
-    *objects += (double)stats.object_count;
-    if (stats.limit_bytes) {
-      double room = stats.limit_bytes > stats.committed_bytes
-                        ? (double)(stats.limit_bytes - stats.committed_bytes)
-                        : 0;
-      if (room < *headroom) *headroom = room;
-    }
-  }
-}
-
 void ccgc_pacing_start(ccgc_collector *collector) {
   ccgc_pacing *pacing = &collector->pacing;
-  double used, objects, headroom;
-  measure(collector, &used, &objects, &headroom);
+  ccgc_heap_totals sums;
+  ccgc_collector_heap_totals(collector, &sums);
+  double used = (double)sums.used_bytes, objects = (double)sums.object_count;
+  double headroom = sums.headroom_bytes == SIZE_MAX ? INFINITY
+                                                    : (double)sums.headroom_bytes;
   double budget = used / 2;
   if (budget < CCGC_PACING_MIN_BUDGET) budget = CCGC_PACING_MIN_BUDGET;
   if (budget > headroom / 2) budget = headroom / 2;
