@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "run-command.h"
 
+#include <check.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,4 +57,12 @@ char *make_temp_dir(void) {
     return NULL;
   }
   return path;
+}
+
+void run_ccgc_expect_stress_ok(const char *args) {
+  command_result result = run_ccgc(args);
+  ck_assert_msg(result.exit_code == 0, "ccgc %s: exit %d\n%s%s", args,
+                result.exit_code, result.out, result.err);
+  ck_assert(strstr(result.out, "stress ok"));
+  command_result_free(&result);
 }

@@ -16,6 +16,9 @@ command_result run_ccgc(const char *args);
 command_result run_ccgc_with(const char *prefix, const char *args,
                              const char *stdout_target);
 void command_result_free(command_result *result);
+/* Runs `ccgc ARGS` (a stress run) and fails the check test unless it exits
+ * 0 and prints "stress ok". */
+void run_ccgc_expect_stress_ok(const char *args);
 /* A fresh temporary directory (freed by the caller with free()). */
 char *make_temp_dir(void);
 

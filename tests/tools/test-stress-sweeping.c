@@ -10,36 +10,29 @@
 #include "ccgc-test.h"
 #include "run-command.h"
 
-static void expect_ok(const char *args) {
-  command_result result = run_ccgc(args);
-  ck_assert_msg(result.exit_code == 0, "ccgc %s: exit %d\n%s%s", args,
-                result.exit_code, result.out, result.err);
-  ck_assert(strstr(result.out, "stress ok"));
-  command_result_free(&result);
-}
 
 START_TEST(concurrent_sweeping_passes_in_every_mode) {
-  expect_ok("stress --quiet --mode stw --seed 11 --ops 40000 --sweeping concurrent");
-  expect_ok("stress --quiet --mode incremental --seed 12 --ops 40000 "
+  run_ccgc_expect_stress_ok("stress --quiet --mode stw --seed 11 --ops 40000 --sweeping concurrent");
+  run_ccgc_expect_stress_ok("stress --quiet --mode incremental --seed 12 --ops 40000 "
             "--sweeping concurrent");
-  expect_ok("stress --quiet --mode concurrent --seed 13 --ops 40000 "
+  run_ccgc_expect_stress_ok("stress --quiet --mode concurrent --seed 13 --ops 40000 "
             "--sweeping concurrent");
 }
 END_TEST
 
 START_TEST(allocation_beside_sweeping_passes) {
-  expect_ok("stress --quiet --mode stw --seed 14 --ops 30000 --sweeping concurrent "
+  run_ccgc_expect_stress_ok("stress --quiet --mode stw --seed 14 --ops 30000 --sweeping concurrent "
             "--no-young");
-  expect_ok("stress --quiet --mode incremental --seed 15 --ops 30000 --sweeping lazy "
+  run_ccgc_expect_stress_ok("stress --quiet --mode incremental --seed 15 --ops 30000 --sweeping lazy "
             "--no-young");
-  expect_ok("stress --quiet --mode incremental --seed 16 --ops 30000 --sweeping lazy");
+  run_ccgc_expect_stress_ok("stress --quiet --mode incremental --seed 16 --ops 30000 --sweeping lazy");
 }
 END_TEST
 
 START_TEST(allocating_on_unswept_pages_seed_1_fails) {
   const char *args = "stress --quiet --mode stw --seed 1 --ops 20000 --sweeping lazy "
                      "--no-young";
-  expect_ok(args);
+  run_ccgc_expect_stress_ok(args);
   char broken[256];
   snprintf(broken, sizeof broken, "%s --break-sweeping", args);
   command_result result = run_ccgc(broken);

@@ -13,25 +13,18 @@
 #include "ccgc-test.h"
 #include "run-command.h"
 
-static void expect_ok(const char *args) {
-  command_result result = run_ccgc(args);
-  ck_assert_msg(result.exit_code == 0, "ccgc %s: exit %d\n%s%s", args,
-                result.exit_code, result.out, result.err);
-  ck_assert(strstr(result.out, "stress ok"));
-  command_result_free(&result);
-}
 
 START_TEST(stop_the_world_mode_passes) {
-  expect_ok("stress --quiet --mode stw --seed 1 --ops 50000");
-  expect_ok("stress --quiet --mode stw --seed 2 --ops 50000 --scavenger-threads 1");
+  run_ccgc_expect_stress_ok("stress --quiet --mode stw --seed 1 --ops 50000");
+  run_ccgc_expect_stress_ok("stress --quiet --mode stw --seed 2 --ops 50000 --scavenger-threads 1");
 }
 END_TEST
 
 START_TEST(incremental_mode_passes) {
   const char *sanitized = getenv("CCGC_SANITIZED");
-  expect_ok("stress --quiet --mode incremental --seed 3 --ops 100000");
+  run_ccgc_expect_stress_ok("stress --quiet --mode incremental --seed 3 --ops 100000");
   if (sanitized && *sanitized)
-    expect_ok("stress --quiet --mode incremental --seed 7 --ops 1000000 --no-verify");
+    run_ccgc_expect_stress_ok("stress --quiet --mode incremental --seed 7 --ops 1000000 --no-verify");
 }
 END_TEST
 
@@ -61,7 +54,7 @@ START_TEST(without_the_forwarding_cas_seed_1_fails) {
 END_TEST
 
 START_TEST(heap_verified_after_every_operation) {
-  expect_ok("stress --quiet --mode incremental --seed 4 --ops 5000 --check-every-op");
+  run_ccgc_expect_stress_ok("stress --quiet --mode incremental --seed 4 --ops 5000 --check-every-op");
 }
 END_TEST
 
