@@ -124,12 +124,16 @@ START_TEST(json_totals_match_the_heap_statistics) {
     ck_assert_int_eq(json_object_get_int_member(heap, "used_bytes"), (gint64)e.heap_used[h]);
     ck_assert_int_eq(json_object_get_int_member(heap, "object_count"),
                      (gint64)e.heap_objects[h]);
-    /* the growing policy's limit and factor (docs/heap-growth.md) */
-    ck_assert_int_eq(json_object_get_int_member(heap, "soft_limit_bytes"),
-                     (gint64)e.heap_soft_limit[h]);
-    ck_assert(e.heap_factor[h] >= 1.1);
-    ck_assert(fabs(json_object_get_double_member(heap, "growing_factor") - e.heap_factor[h]) <
-              1e-3);
+    /* the growing policy's limit and factor (docs/heap-growth.md): the
+     * factor follows measured speeds, so two processes need not agree on
+     * it; both lie in the policy's range and the limit is above the live
+     * size in both. */
+    double factor = json_object_get_double_member(heap, "growing_factor");
+    ck_assert(e.heap_factor[h] >= 1.1 && e.heap_factor[h] <= 4.0);
+    ck_assert_msg(factor >= 1.1 && factor <= 4.0, "factor %g", factor);
+    ck_assert(e.heap_soft_limit[h] > e.heap_used[h]);
+    ck_assert_int_gt(json_object_get_int_member(heap, "soft_limit_bytes"),
+                     (gint64)e.heap_used[h]);
   }
   g_object_unref(parser);
   command_result_free(&result);
