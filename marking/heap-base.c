@@ -62,7 +62,7 @@ void ccgc_heap_base_free(ccgc_heap_base *base) {
 
 void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base) {
   ccgc_collector *collector = base->collector;
-  size_t live = base->space.used_bytes;
+  size_t live = ccgc_heap_base_old_used(base);
   /* The mutator's speed: what this heap grew by between the end of its
    * last sweep and the start of this cycle (its used bytes then, in the
    * cycle's statistics), per ms of that time. A quiet period counts as one
@@ -94,8 +94,8 @@ void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base) {
 }
 
 void ccgc_heap_base_hold_soft_limit(ccgc_heap_base *base) {
-  size_t committed = ccgc_page_space_old_committed(&base->space);
-  size_t held = committed > SIZE_MAX / 2 ? SIZE_MAX : 2 * committed;
+  size_t used = ccgc_heap_base_old_used(base);
+  size_t held = used > SIZE_MAX / 2 ? SIZE_MAX : 2 * used;
   if (base->soft_limit < held) base->soft_limit = held;
 }
 

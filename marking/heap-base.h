@@ -43,7 +43,13 @@ typedef struct ccgc_heap_base {
   int heap_id;             /* the collector's index of it; -1: not attached */
   const ccgc_heap_ops *ops;
   ccgc_heap_options options;
-  size_t soft_limit; /* request a GC above this many committed bytes */
+  /* Request a full collection when the old generation's objects take more
+   * than this many bytes (docs/heap-growth.md). */
+  size_t soft_limit;
+  /* The bytes of the heap's old-generation objects (its soft limit's
+   * measure), for a heap with a young generation; NULL: every object is
+   * old, space.used_bytes. */
+  size_t (*old_used)(const struct ccgc_heap_base *base);
   ccgc_page_space space;
   /* The growing policy (heap-controller.h): bytes the mutator allocated
    * into this heap per ms between collections (one sample per cycle), the
@@ -70,12 +76,22 @@ bool ccgc_heap_base_attach(ccgc_heap_base *base, const ccgc_heap_ops *ops);
  * Its pages must be released and its own fields freed first. */
 void ccgc_heap_base_free(ccgc_heap_base *base);
 
-/* After every allocation that may have mapped a page: above the soft limit a
- * collection is requested, never run (.inv.no-gc-in-allocation). */
+/* The bytes of the heap's old-generation objects: what its soft limit
+ * measures. A nursery is collected by minor collections, and its
+ * semi-spaces are committed whatever is live. */
+static inline size_t ccgc_heap_base_old_used(const ccgc_heap_base *base) {
+  return base->old_used ? base->old_used(base) : base->space.used_bytes;
+}
+
+/* After every allocation into the old generation (new objects, refills of
+ * an allocation area, promotions): above the soft limit a collection is
+ * requested, never run (.inv.no-gc-in-allocation). The measure is the
+ * objects' bytes, not the committed pages: free space in a page the last
+ * sweep left is reused before the heap grows, and counting it as used
+ * let every cycle allocate that free space on top of the growth the
+ * policy allowed (committed bytes ratcheted up). */
 static inline void ccgc_heap_base_poll(ccgc_heap_base *base) {
-  /* The old generation's pages only: a nursery is collected by minor
-   * collections, and its semi-spaces are committed whatever is live. */
-  if (ccgc_page_space_old_committed(&base->space) > base->soft_limit)
+  if (ccgc_heap_base_old_used(base) > base->soft_limit)
     ccgc_collector_request_gc(base->collector, CCGC_REASON_ALLOCATION_LIMIT);
 }
 /* After a sweep (the heap's used bytes are its live bytes): records the
@@ -85,11 +101,11 @@ static inline void ccgc_heap_base_poll(ccgc_heap_base *base) {
 void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base);
 
 /* A lazy sweep starts (its sweep_start, in the pause): nothing is freed
- * yet, so the committed bytes that crossed the soft limit are all still
- * there, and the first allocation after the pause would request the next
- * collection at once. Until the sweep completes (and
+ * yet, so the old bytes that crossed the soft limit are all still counted
+ * (the unswept dead), and the first allocation after the pause would
+ * request the next collection at once. Until the sweep completes (and
  * ccgc_heap_base_grow_soft_limit sets the policy's limit) the soft limit
- * is at least twice the old generation's committed bytes. */
+ * is at least twice the old generation's used bytes at the pause. */
 void ccgc_heap_base_hold_soft_limit(ccgc_heap_base *base);
 
 /* The stats operation of every heap (heap: its base). */

@@ -28,10 +28,14 @@ size_t ccgc_heap_next_soft_limit(size_t live, size_t committed, double factor,
   size_t step = grow > (double)CCGC_MIN_GROWING_STEP
                     ? (grow < (double)SIZE_MAX / 2 ? (size_t)grow : SIZE_MAX / 2)
                     : CCGC_MIN_GROWING_STEP;
-  size_t limit = committed > SIZE_MAX - step ? SIZE_MAX : committed + step;
-  if (hard_limit && committed < hard_limit) {
-    size_t halfway = committed + (hard_limit - committed) / 2;
-    if (limit > halfway) limit = halfway;
+  size_t limit = live > SIZE_MAX - step ? SIZE_MAX : live + step;
+  /* Allocation fills the free space of committed pages before it maps
+   * more, so allowing half the headroom keeps the committed bytes at most
+   * halfway to the hard limit when the collection is requested. */
+  if (hard_limit) {
+    size_t headroom = committed < hard_limit ? (hard_limit - committed) / 2 : 0;
+    size_t most = live > SIZE_MAX - headroom ? SIZE_MAX : live + headroom;
+    if (limit > most) limit = most;
   }
   return limit > floor ? limit : floor;
 }

@@ -11,11 +11,11 @@
  * keeps the mutator's utilization at CCGC_TARGET_MUTATOR_UTILIZATION when
  * the collector is fast enough, between CCGC_MIN_GROWING_FACTOR and the
  * host's maximum (ccgc_heap_options.max_growing_factor, default
- * CCGC_MAX_GROWING_FACTOR). The next soft limit lets the heap grow by
- * live x (factor - 1) beyond what it has committed (so live x factor when
- * nothing is fragmented), by at least CCGC_MIN_GROWING_STEP, never below
- * the configured soft limit, and at most halfway from committed to the hard
- * limit. Owner thread; pure arithmetic besides the heap's own fields. */
+ * CCGC_MAX_GROWING_FACTOR). The next soft limit lets the heap's
+ * old-generation objects grow to live x factor (by at least
+ * CCGC_MIN_GROWING_STEP), never below the configured soft limit, and with
+ * a hard limit by at most half the headroom of committed bytes left.
+ * Owner thread; pure arithmetic besides the heap's own fields. */
 #ifndef CCGC_HEAP_CONTROLLER_H
 #define CCGC_HEAP_CONTROLLER_H
 
@@ -34,10 +34,10 @@
 double ccgc_heap_growing_factor(double gc_speed, double mutator_speed,
                                 double max_factor);
 
-/* The next soft limit (committed bytes of the old generation that request
- * a collection): committed + max(live x (factor - 1), CCGC_MIN_GROWING_STEP),
- * at least floor, at most halfway from committed to hard_limit (0: none;
- * never below floor). */
+/* The next soft limit (bytes of old-generation objects that request a
+ * collection): live + max(live x (factor - 1), CCGC_MIN_GROWING_STEP), so
+ * live x factor for all but small heaps; with a hard limit (0: none) at most
+ * live + half the headroom from committed to hard_limit; never below floor. */
 size_t ccgc_heap_next_soft_limit(size_t live, size_t committed, double factor,
                                  size_t floor, size_t hard_limit);
 

@@ -357,6 +357,8 @@ void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
                         size_t young_before_bytes, bool adapt);
 bool v8ish_page_is_from_space(const v8ish_page *page);
 void v8ish_nursery_stats(v8ish_heap *heap, ccgc_heap_stats *out);
+/* The old generation's used bytes (heap-base.h: the soft limit's measure). */
+size_t v8ish_nursery_old_used(const ccgc_heap_base *base);
 
 /* scavenger.c: the minor collection ops (ccgc-heap.h). */
 void v8ish_minor_collect(void *heap, ccgc_minor_stats *stats);

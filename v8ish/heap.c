@@ -122,6 +122,7 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
     heap->lab.cursor = heap->lab.limit = NULL;
     heap->old_used_bytes = heap->base.space.used_bytes;
     heap->old_objects = heap->base.space.object_count;
+    heap->base.old_used = v8ish_nursery_old_used;
   }
   return heap;
 }

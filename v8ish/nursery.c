@@ -297,6 +297,10 @@ void v8ish_nursery_yield_to_old(v8ish_heap *heap) {
   trim_pool(heap, reserve_for(n->allocating_pages + n->survivor_pages));
 }
 
+size_t v8ish_nursery_old_used(const ccgc_heap_base *base) {
+  return ((const v8ish_heap *)base)->old_used_bytes;
+}
+
 void v8ish_nursery_stats(v8ish_heap *heap, ccgc_heap_stats *out) {
   const v8ish_nursery *n = &heap->nursery;
   if (!n->enabled) return;

@@ -11,7 +11,10 @@
 
 typedef struct ccgc_heap_options {
   size_t limit_bytes;      /* hard limit on committed bytes; 0 = none  */
-  size_t soft_limit_bytes; /* request a GC above this; 0 = automatic   */
+  /* Request a full collection when the old generation's objects take more
+   * bytes than this (docs/heap-growth.md); 0 = automatic (8 MiB, then the
+   * growing policy; a nonzero value is the policy's floor). */
+  size_t soft_limit_bytes;
   /* The script heap's young generation (docs/script-heap.md): bounds of
    * one semi-space, between which its size adapts to survival (0: the
    * defaults, 1 MiB and 16 MiB); the heap's limits cover both generations.
@@ -20,7 +23,7 @@ typedef struct ccgc_heap_options {
   size_t young_min_bytes, young_max_bytes;
   int no_young_generation;
   /* The heap's growing factor (docs/heap-growth.md): after each full
-   * collection the soft limit lets the heap grow by live x (factor - 1),
+   * collection the soft limit lets the old generation grow to live x factor,
    * the factor chosen between 1.1 and this maximum from the collector's
    * speed and the heap's allocation rate (V8's heap controller). 0: 4.0;
    * otherwise at least 1.1 and at most 100 (else the heap is refused:

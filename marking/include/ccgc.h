@@ -167,9 +167,9 @@ typedef struct ccgc_heap_stats {
    * young objects, bytes of young pages mapped (both semi-spaces and young
    * large pages, included in committed_bytes), the semi-space capacity. */
   size_t young_used_bytes, young_committed_bytes, young_capacity_bytes;
-  /* The growing policy (docs/heap-growth.md): the old generation's
-   * committed bytes above which the next full collection is requested, and
-   * the growing factor the last full collection chose (0 before the first). */
+  /* The growing policy (docs/heap-growth.md): the bytes of old-generation
+   * objects above which the next full collection is requested, and the
+   * growing factor the last full collection chose (0 before the first). */
   size_t soft_limit_bytes;
   double growing_factor;
 } ccgc_heap_stats;

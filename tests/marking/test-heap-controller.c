@@ -3,7 +3,9 @@
  * mutator's speeds, its clamps, the next soft limit from live and committed
  * bytes, and a real heap: after a full collection ccgc_heap_stats reports
  * the factor and the limit the policy gives for its own used and committed
- * bytes, a host maximum is obeyed, and an out-of-range maximum is refused. */
+ * bytes, the next collection is requested when the objects (not the pages)
+ * pass the limit, a host maximum is obeyed, and an out-of-range maximum is
+ * refused. */
 #include <check.h>
 #include <math.h>
 #include <string.h>
@@ -35,20 +37,26 @@ START_TEST(the_factor_follows_the_speed_ratio) {
 }
 END_TEST
 
-START_TEST(the_limit_grows_by_live_times_factor_minus_one) {
-  /* nothing fragmented: committed == live, limit == live x factor */
+START_TEST(the_limit_is_live_times_factor) {
   ck_assert_uint_eq(ccgc_heap_next_soft_limit(100 * MIB, 100 * MIB, 1.5, 8 * MIB, 0),
                     150 * MIB);
-  /* free space in committed pages counts as used */
+  /* free space in committed pages is not counted: it is reused first */
   ck_assert_uint_eq(ccgc_heap_next_soft_limit(100 * MIB, 300 * MIB, 1.5, 8 * MIB, 0),
-                    350 * MIB);
+                    150 * MIB);
   /* at least the minimum step, at least the floor */
   ck_assert_uint_eq(ccgc_heap_next_soft_limit(MIB, 2 * MIB, 1.1, 0, 0),
-                    2 * MIB + CCGC_MIN_GROWING_STEP);
+                    MIB + CCGC_MIN_GROWING_STEP);
   ck_assert_uint_eq(ccgc_heap_next_soft_limit(MIB, 2 * MIB, 1.1, 8 * MIB, 0), 8 * MIB);
-  /* at most halfway to the hard limit */
+  /* at most half the headroom from committed to the hard limit */
   ck_assert_uint_eq(ccgc_heap_next_soft_limit(100 * MIB, 100 * MIB, 4, 8 * MIB, 200 * MIB),
                     150 * MIB);
+  ck_assert_uint_eq(ccgc_heap_next_soft_limit(100 * MIB, 180 * MIB, 4, 8 * MIB, 200 * MIB),
+                    110 * MIB);
+  /* no headroom left: the live size (the floor still applies) */
+  ck_assert_uint_eq(ccgc_heap_next_soft_limit(100 * MIB, 200 * MIB, 4, 8 * MIB, 200 * MIB),
+                    100 * MIB);
+  ck_assert_uint_eq(ccgc_heap_next_soft_limit(MIB, 200 * MIB, 4, 8 * MIB, 200 * MIB),
+                    8 * MIB);
 }
 END_TEST
 
@@ -63,8 +71,10 @@ static void trace_node(ccgc_visitor *visitor, void *object) {
 
 /* Builds a list of `count` nodes held by a persistent, and garbage beside
  * it, then collects; returns the heap's statistics. */
-static ccgc_heap_stats churn_and_collect(double max_factor, blinkish_heap **out_heap,
-                                         ccgc_collector **out_collector) {
+static ccgc_heap_stats churn_count_and_collect(int count, double max_factor,
+                                               blinkish_heap **out_heap,
+                                               ccgc_collector **out_collector,
+                                               blinkish_type_id *out_type) {
   ccgc_collector_options options = {.verify = false};
   ccgc_collector *collector = ccgc_collector_new(&options);
   blinkish_heap_options heap_options = {.max_growing_factor = max_factor};
@@ -74,7 +84,7 @@ static ccgc_heap_stats churn_and_collect(double max_factor, blinkish_heap **out_
   blinkish_type_id type = blinkish_register_type(heap, &info);
   blinkish_persistent *root = blinkish_persistent_new(heap, NULL, false);
   node *head = NULL;
-  for (int i = 0; i < 200000; i++) {
+  for (int i = 0; i < count; i++) {
     node *n = blinkish_alloc(heap, type, sizeof *n);
     ck_assert_ptr_nonnull(n);
     if (i % 4 == 0) { /* a quarter stays */
@@ -88,7 +98,13 @@ static ccgc_heap_stats churn_and_collect(double max_factor, blinkish_heap **out_
   blinkish_heap_stats(heap, &stats);
   *out_heap = heap;
   *out_collector = collector;
+  if (out_type) *out_type = type;
   return stats;
+}
+
+static ccgc_heap_stats churn_and_collect(double max_factor, blinkish_heap **out_heap,
+                                         ccgc_collector **out_collector) {
+  return churn_count_and_collect(200000, max_factor, out_heap, out_collector, NULL);
 }
 
 START_TEST(a_heap_reports_the_factor_and_the_limit_it_chose) {
@@ -119,6 +135,41 @@ START_TEST(the_host_maximum_bounds_the_factor) {
 }
 END_TEST
 
+/* The limit measures objects, not pages: a heap whose sweep left three
+ * quarters of its pages free reuses that space, and requests its next
+ * collection when its objects pass live x factor, before it maps a page
+ * (measured on committed bytes, every cycle could allocate the free space
+ * on top of the growth the policy allowed). */
+START_TEST(the_next_collection_comes_when_objects_pass_the_limit) {
+  blinkish_heap *heap;
+  ccgc_collector *collector;
+  blinkish_type_id type;
+  ccgc_heap_stats after = churn_count_and_collect(600000, 1.25, &heap, &collector, &type);
+  ck_assert(!ccgc_collector_gc_requested(collector));
+  /* a quarter of ~38 MiB stays: the limit is the live size x 1.25 at most
+   * (or live + the minimum step), far below the committed bytes */
+  ck_assert_uint_gt(after.used_bytes, 8 * MIB);
+  ck_assert_uint_le(after.soft_limit_bytes,
+                    after.used_bytes + (size_t)(after.used_bytes * 0.25) + CCGC_MIN_GROWING_STEP);
+  ck_assert_uint_gt(after.committed_bytes, 2 * after.soft_limit_bytes);
+  ccgc_heap_stats now = after;
+  size_t allocated = 0;
+  while (!ccgc_collector_gc_requested(collector)) {
+    ck_assert_ptr_nonnull(blinkish_alloc(heap, type, sizeof(node)));
+    allocated += sizeof(node);
+    blinkish_heap_stats(heap, &now);
+    ck_assert_uint_lt(allocated, 64 * MIB);
+  }
+  /* requested as the objects crossed the limit, in the free space the
+   * sweep left: no page was mapped */
+  ck_assert_uint_gt(now.used_bytes, after.soft_limit_bytes);
+  ck_assert_uint_le(now.used_bytes, after.soft_limit_bytes + 2 * sizeof(node) + 64);
+  ck_assert_uint_eq(now.committed_bytes, after.committed_bytes);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 START_TEST(an_out_of_range_maximum_is_refused) {
   ccgc_collector *collector = ccgc_collector_new(NULL);
   ccgc_test_errors errors;
@@ -140,7 +191,8 @@ int main(void) {
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, the_factor_follows_the_speed_ratio);
-  tcase_add_test(tc, the_limit_grows_by_live_times_factor_minus_one);
+  tcase_add_test(tc, the_limit_is_live_times_factor);
+  tcase_add_test(tc, the_next_collection_comes_when_objects_pass_the_limit);
   tcase_add_test(tc, a_heap_reports_the_factor_and_the_limit_it_chose);
   tcase_add_test(tc, the_host_maximum_bounds_the_factor);
   tcase_add_test(tc, an_out_of_range_maximum_is_refused);
