@@ -217,9 +217,10 @@ static void write_report(const census *c, ccgc_report_format format, const char 
              heaps[h].young_committed_bytes, heaps[h].young_capacity_bytes);
   for (int h = 0; h < heap_count; h++) {
     char hard[32] = "none";
-    if (heaps[h].limit_bytes) snprintf(hard, sizeof hard, "%zu bytes", heaps[h].limit_bytes);
+    if (heaps[h].limit_bytes)
+      snprintf(hard, sizeof hard, "%zu bytes committed", heaps[h].limit_bytes);
     printf("  %-8s limits: next collection above %zu bytes of old objects (growing factor "
-           "%.2f), hard limit %s committed\n",
+           "%.2f), hard limit %s\n",
            ccgc_collector_heap_name(c->w->collector, h), heaps[h].soft_limit_bytes,
            heaps[h].growing_factor, hard);
   }
