@@ -216,7 +216,7 @@ static void write_report(const census *c, ccgc_report_format format, const char 
              ccgc_collector_heap_name(c->w->collector, h), heaps[h].young_used_bytes,
              heaps[h].young_committed_bytes, heaps[h].young_capacity_bytes);
   for (int h = 0; h < heap_count; h++) {
-    char hard[32] = "none";
+    char hard[48] = "none";
     if (heaps[h].limit_bytes)
       snprintf(hard, sizeof hard, "%zu bytes committed", heaps[h].limit_bytes);
     printf("  %-8s limits: next collection above %zu bytes of old objects (growing factor "
