@@ -124,6 +124,13 @@ static inline void *ccgc_handle_payload_unchecked(const void *handle) {
   return ((ccgc_handle_slot *)slot)->payload;
 }
 
+/* Whether the slot of a payload (ccgc_handle_new's result) is handed out
+ * now. Owner thread. */
+static inline bool ccgc_handle_payload_live(const void *payload) {
+  uintptr_t slot = (uintptr_t)payload & ~(uintptr_t)(CCGC_HANDLE_SLOT_BYTES - 1);
+  return ((const ccgc_handle_slot *)slot)->live != 0;
+}
+
 /* Whether a handle that was handed out while its table lives is live now:
  * two loads, on any thread, no table lookup (for marker threads and trace
  * callbacks; the mutator's calls use ccgc_handle_get). */

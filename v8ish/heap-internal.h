@@ -204,6 +204,10 @@ typedef struct traced_slot {
   v8ish_value value; /* read by marker threads: atomic */
   bool root;         /* a root, not an edge (baseline bridge): atomic */
   bool has_value;    /* mutator only */
+  /* In heap->young_traced (owner thread only). Kept through the slot's
+   * free and reuse (the table never clears a payload), so a slot is listed
+   * at most once: .inv.young-traced-listed. */
+  bool young_listed;
 } traced_slot;
 
 struct v8ish_heap {
@@ -246,6 +250,10 @@ struct v8ish_heap {
   size_t global_count, global_capacity;
   uint32_t global_free;
   ccgc_handle_table traced;   /* traced_slot: traced references */
+  /* traced_slot *: every traced slot whose value may be young (V8's young
+   * nodes of its traced handles), the scavenger's roots among the traced
+   * references instead of the whole table (.inv.young-traced-listed). */
+  GPtrArray *young_traced;
   struct v8ish_bridge_link *bridges; /* joined bridges (v8ish-bridge.h) */
 
   /* Permanent objects, roots of the heap itself. */
@@ -441,6 +449,12 @@ void v8ish_clear_dead_weak_globals(v8ish_heap *heap);
 void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
                             v8ish_value to);
 void v8ish_handles_free(v8ish_heap *heap);
+/* The traced slots that may hold a young object (handles.c): fn on each one
+ * that is live; after a scavenge, prune drops those whose object is no
+ * longer young (promoted, died) and those freed. Owner thread. */
+void v8ish_young_traced_each(v8ish_heap *heap, void (*fn)(void *payload, void *data),
+                             void *data);
+void v8ish_young_traced_prune(v8ish_heap *heap);
 
 /* weak-collections.c */
 bool v8ish_weak_collections_init(v8ish_heap *heap);

@@ -103,11 +103,13 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
   heap->wrapper_classes =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   ccgc_handle_table_init(&heap->traced, "traced reference", heap->base.errors);
+  heap->young_traced = g_ptr_array_new();
   v8ish_sweep_init(heap);
   if (!ccgc_heap_base_attach(&heap->base, &script_ops) || !bootstrap(heap)) {
     v8ish_space_release_all(heap); /* what bootstrap allocated */
     v8ish_sweep_free(heap);
     ccgc_handle_table_destroy(&heap->traced);
+    g_ptr_array_free(heap->young_traced, TRUE);
     g_hash_table_destroy(heap->wrapper_classes);
     v8ish_weakness_free(heap);
     ccgc_heap_base_free(&heap->base);

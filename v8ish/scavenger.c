@@ -83,7 +83,7 @@ static void scan_roots(scavenge_task *owner) {
     global_node *node = &heap->globals[i];
     if (node->in_use && !node->weak) scavenge_update_slot(owner, &node->value);
   }
-  ccgc_handle_table_each(&heap->traced, traced_root, owner);
+  v8ish_young_traced_each(heap, traced_root, owner); /* .inv.young-traced-listed */
   for (guint i = heap->pending_head; i < heap->pending->len; i++)
     scavenge_update_slot(owner,
                          &g_array_index(heap->pending, pending_callback, i).held);
@@ -285,6 +285,7 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   weak_fixed_point(&s.tasks[0]);
   double copy_end = ccgc_time_ms();
   process_weakness(&s);
+  v8ish_young_traced_prune(heap);
   double end = ccgc_time_ms();
 
   /* Every task's figures, and the heap's accounting, once. */
