@@ -228,6 +228,15 @@ void ccgc_page_clear_marks(ccgc_page *page);
  * runs, enough allocation triggers a marking step. Marking steps never free
  * anything, so this is safe inside an allocation (.inv.no-gc-in-allocation). */
 void ccgc_collector_notify_allocation(ccgc_collector *collector, size_t bytes);
+/* A memory-reducing collection (CCGC_REASON_MEMORY_PRESSURE, _MEMORY_REDUCER:
+ * docs/heap-growth.md "Memory reducer"): heaps give back what they can.
+ * Whether the cycle in progress, or the last one until the next starts, is
+ * one. */
+static inline bool ccgc_reason_reduces_memory(ccgc_gc_reason reason) {
+  return reason == CCGC_REASON_MEMORY_PRESSURE ||
+         reason == CCGC_REASON_MEMORY_REDUCER;
+}
+bool ccgc_collector_reducing_memory(const ccgc_collector *collector);
 
 
 /* A safepoint for heap operations that need the heap still while concurrent

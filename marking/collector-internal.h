@@ -13,6 +13,7 @@
 #include "bulk-memory.h"
 #include "gate.h"
 #include "gc-tracer.h"
+#include "memory-reducer.h"
 #include "pacing.h"
 #include "marker.h"
 #include "page-registry.h"
@@ -58,6 +59,10 @@ struct ccgc_collector {
   /* Speed estimates for idle time (gc-tracer.h, cycle.c). */
   ccgc_tracer tracer;
   ccgc_pacing pacing; /* automatic incremental collection (pacing.h) */
+  ccgc_memory_reducer reducer; /* memory-reducer.h */
+  /* Bytes the heaps handed out (allocation areas, pages, large objects:
+   * ccgc_collector_notify_allocation), ever. */
+  double allocated_bytes;
   double object_bytes;            /* average object size at cycle start */
   size_t step_objects_visited;    /* objects the owner's steps visited  */
   unsigned idle_refusals;         /* idle periods too short to finish,

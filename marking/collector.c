@@ -27,7 +27,12 @@ static const char *const reason_names[CCGC_REASON_COUNT] = {
     [CCGC_REASON_TEARDOWN] = "teardown",
     /* V8's word for a full nursery. */
     [CCGC_REASON_ALLOCATION_FAILURE] = "allocation failure",
+    [CCGC_REASON_MEMORY_REDUCER] = "memory reducer",
 };
+
+bool ccgc_collector_reducing_memory(const ccgc_collector *collector) {
+  return ccgc_reason_reduces_memory(collector->current.reason);
+}
 
 const char *ccgc_gc_reason_name(ccgc_gc_reason reason) {
   if ((unsigned)reason >= CCGC_REASON_COUNT) return "unknown";
@@ -64,6 +69,11 @@ static const char *invalid_options(const ccgc_collector_options *options,
              options->incremental_step_ms);
     return buf;
   }
+  if (!isfinite(options->memory_reducer_delay_ms)) {
+    snprintf(buf, size, "memory_reducer_delay_ms %g is not a finite duration",
+             options->memory_reducer_delay_ms);
+    return buf;
+  }
   return NULL;
 }
 
@@ -98,6 +108,8 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
                              &collector->worklists[i]);
   }
   atomic_init(&collector->gc_requested, false);
+  ccgc_memory_reducer_init(&collector->reducer,
+                           options ? options->memory_reducer_delay_ms : 0);
   if (options) {
     collector->verify = options->verify;
     collector->trace_gc = options->trace_gc;

@@ -172,6 +172,7 @@ bool ccgc_collector_marking_step(ccgc_collector *collector, double budget_ms,
 
 void ccgc_collector_notify_allocation(ccgc_collector *collector,
                                       size_t bytes) {
+  collector->allocated_bytes += (double)bytes; /* the memory reducer's */
   if (collector->state != CCGC_STATE_MARKING || collector->in_collection)
     return;
   collector->allocated_since_step += (double)bytes;
@@ -309,6 +310,7 @@ static void finish_cycle(ccgc_collector *collector) {
   ccgc_collector_leave_context(collector, outer);
   atomic_store(&collector->gc_requested, false);
   collector->cycles++;
+  ccgc_memory_reducer_cycle_done(collector, (int)stats->reason);
   collector->gc_total_ms += stats->total_ms + stats->incremental_ms;
   collector->last = *stats;
   GArray *swap = collector->last_steps;
@@ -383,8 +385,12 @@ bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
       !ccgc_sweep_step(collector, idle_ms))
     return false;
   if (collector->state == CCGC_STATE_IDLE) {
-    if (!atomic_load(&collector->gc_requested)) return false;
-    start_cycle(collector, CCGC_REASON_IDLE, true);
+    if (atomic_load(&collector->gc_requested))
+      start_cycle(collector, CCGC_REASON_IDLE, true);
+    else if (ccgc_memory_reducer_should_start(collector))
+      start_cycle(collector, CCGC_REASON_MEMORY_REDUCER, true);
+    else
+      return false;
   }
   /* Mark for what fits: the rest of the idle period (or the deterministic
    * step budget); the step stops early when no grey object is left. */

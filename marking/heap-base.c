@@ -83,9 +83,14 @@ void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base) {
     if (speed > 0) inverse += 1 / speed;
   }
   double gc_speed = inverse > 0 ? 1 / inverse : 0;
+  /* A memory-reducing cycle keeps the heap tightest (V8: ShouldReduceMemory
+   * takes its minimum growing factor). */
   base->growing_factor =
-      ccgc_heap_growing_factor(gc_speed, ccgc_tracer_ring_speed(&base->allocation),
-                               base->options.max_growing_factor);
+      ccgc_collector_reducing_memory(collector)
+          ? CCGC_MIN_GROWING_FACTOR
+          : ccgc_heap_growing_factor(gc_speed,
+                                     ccgc_tracer_ring_speed(&base->allocation),
+                                     base->options.max_growing_factor);
   base->soft_limit = ccgc_heap_next_soft_limit(
       live, ccgc_page_space_old_committed(&base->space), base->growing_factor,
       configured_soft_limit(&base->options), base->options.limit_bytes);

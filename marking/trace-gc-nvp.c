@@ -37,7 +37,7 @@ size_t ccgc_format_trace_nvp(const ccgc_collector *collector,
       "ccgc.weak_slots_cleared=%zu ccgc.background.objects=%zu "
       "ccgc.objects_freed=%zu",
       stats->total_ms, ccgc_trace_mutator_ms(collector, stats->start_ms),
-      stats->reason == CCGC_REASON_MEMORY_PRESSURE, stats->mark_ms,
+      ccgc_reason_reduces_memory(stats->reason), stats->mark_ms,
       stats->weak_ms, stats->reclaim_ms, stats->incremental_ms,
       stats->max_step_ms, stats->steps,
       stats->incremental ? stats->marking_wall_ms : 0.0, stats->concurrent_ms,

@@ -53,6 +53,7 @@ const char *ccgc_trace_v8_reason(ccgc_gc_reason reason) {
   /* the host drops its heaps, as an embedder disposing of a context */
   case CCGC_REASON_TEARDOWN: return "context disposal";
   case CCGC_REASON_ALLOCATION_FAILURE: return "allocation failure";
+  case CCGC_REASON_MEMORY_REDUCER: return "memory reducer";
   case CCGC_REASON_COUNT: break;
   }
   return "unknown";

@@ -273,6 +273,10 @@ void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
   heap->old_used_bytes = space->used_bytes;
   heap->old_objects = space->object_count;
   n->allocating_pages = n->survivor_pages = 0;
+  /* A memory-reducing collection: the semi-space goes back to its minimum
+   * and the pool keeps only what that needs (V8 shrinks its new space). */
+  if (ccgc_collector_reducing_memory(heap->base.collector))
+    n->capacity_pages = n->min_pages;
   n->current = NULL;
   n->requested = false;
   trim_pool(heap, reserve_for(n->capacity_pages) + n->capacity_pages +

@@ -70,6 +70,11 @@ typedef enum ccgc_gc_reason {
   CCGC_REASON_TEARDOWN,
   /* The script heap's nursery is full: the next safepoint scavenges. */
   CCGC_REASON_ALLOCATION_FAILURE,
+  /* The memory reducer: allocation went quiet after a full collection, an
+   * idle period starts a memory-reducing cycle (docs/heap-growth.md). Like
+   * CCGC_REASON_MEMORY_PRESSURE, the cycle reduces memory: the smallest
+   * growing factor for the next limits, the nursery at its minimum. */
+  CCGC_REASON_MEMORY_REDUCER,
   CCGC_REASON_COUNT
 } ccgc_gc_reason;
 
@@ -155,6 +160,11 @@ typedef struct ccgc_collector_options {
    * for CCGC_SWEEP_CONCURRENT, the sweeper threads (0 to 8; 0 means 1). */
   ccgc_sweeping_mode sweeping;
   int sweeper_threads;
+  /* The memory reducer (docs/heap-growth.md): how long after a full
+   * collection the host's idle time may start a memory-reducing cycle if
+   * allocation has gone quiet (under 1000 bytes per ms). 0: 8000 ms (V8's
+   * delay); negative: no memory reducer; NaN or infinite: refused. */
+  double memory_reducer_delay_ms;
 } ccgc_collector_options;
 
 typedef struct ccgc_heap_stats {
@@ -333,7 +343,10 @@ ccgc_status ccgc_incremental_finish(ccgc_collector *collector);
  * (one ccgc_sweep_step); unless that completes sweeping it returns false,
  * else the rest of the period goes on as follows. With no cycle in
  * progress, starts one
- * (CCGC_REASON_IDLE) if a collection was requested, else returns false.
+ * (CCGC_REASON_IDLE) if a collection was requested, else a memory-reducing
+ * one (CCGC_REASON_MEMORY_REDUCER) if the memory reducer finds allocation
+ * quiet since the last full collection (options.memory_reducer_delay_ms,
+ * docs/heap-growth.md), else returns false.
  * Then runs one incremental step bounded by the rest of the idle period (by
  * the object budget instead when ccgc_collector_set_step_objects is set).
  * If no marking work is left, it finishes the cycle when the estimated
