@@ -376,6 +376,7 @@ static void traced_store(v8ish_heap *heap, traced_slot *slot, v8ish_value raw,
                          bool has_value) {
   __atomic_store_n(&slot->value, raw, __ATOMIC_RELEASE);
   slot->has_value = has_value;
+  slot->epoch = heap->full_epoch; /* .inv.stale-traced-skipped */
   /* .inv.script-store-barriered: the holder may be black */
   v8ish_root_barrier(heap, &slot->value, raw);
 }

@@ -122,6 +122,9 @@ enum {
 
 typedef struct v8ish_sweep {
   bool active;          /* sweep_start ran, sweep_step not done yet      */
+  /* A scavenge runs while sweeping (docs/sweeping.md): promotion takes only
+   * merged memory, the allocator sweeps no page meanwhile. */
+  bool scavenging;
   /* The large pages whose object died, found in the pause (sweep_start):
    * released at the first owner step. NULL once released. A large page
    * allocated after the pause is never on it. */
@@ -204,6 +207,12 @@ typedef struct traced_slot {
   v8ish_value value; /* read by marker threads: atomic */
   bool root;         /* a root, not an edge (baseline bridge): atomic */
   bool has_value;    /* mutator only */
+  /* heap->full_epoch when the mutator last stored the value: a slot stored
+   * before the last full pause holds no young target (the pause promoted
+   * the nursery in place), so a scavenge skips it; its holder may be a dead
+   * DOM object not swept yet whose stale value points into reused memory
+   * (.inv.stale-traced-skipped). */
+  uint32_t epoch;
 } traced_slot;
 
 struct v8ish_heap {
@@ -231,6 +240,9 @@ struct v8ish_heap {
   v8ish_value *handle_values;
   uint32_t *handle_serials;
   size_t handle_top, handle_capacity;
+  /* Full collections so far (v8ish_nursery_promote_in_place): the epoch of
+   * traced_slot. */
+  uint32_t full_epoch;
   /* handle_capacity while a scope is open, else 0: a new local is one
    * compare (top < limit) and a bump; no scope open takes the slow path. */
   size_t handle_limit;

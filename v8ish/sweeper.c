@@ -327,6 +327,10 @@ void v8ish_sweep_start(void *data, bool concurrent) {
   }
   sweep->page_count = i;
   sweep->merged = 0;
+  /* The large pages' records are as stale (a dead one waits for the first
+   * owner step, and a scavenge may come before it). */
+  for (ccgc_space_page *p = space->large_pages; p; p = p->next)
+    ccgc_slot_set_free(&p->page);
   atomic_store(&sweep->cursor, 0);
   atomic_store(&sweep->helper_pages, 0);
   sweep->results = g_ptr_array_new();
@@ -505,7 +509,9 @@ bool v8ish_sweep_step(void *data, double deadline_ms) {
 
 bool v8ish_sweep_for_allocation(v8ish_heap *heap) {
   v8ish_sweep *sweep = &heap->sweep;
-  if (!sweep->active) return false;
+  /* A scavenge's promotion (possibly on several threads) takes merged
+   * memory or a new page, never sweeps (docs/sweeping.md). */
+  if (!sweep->active || sweep->scavenging) return false;
   release_dead_large(heap);
   merge_queued(heap);
   return sweep_next_page(heap);

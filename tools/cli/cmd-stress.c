@@ -68,6 +68,9 @@ int ccgc_cmd_stress(int argc, char **argv) {
       CLI_OPT_FLAG("break-sweeping", &options.break_sweeping,
                    "TESTING ONLY: the allocator takes free blocks of unswept pages; a "
                    "violation is expected with lazy or concurrent sweeping"),
+      CLI_OPT_FLAG("break-scavenge-sweeping", &options.break_scavenge_sweeping,
+                   "TESTING ONLY: scavenges during sweeping take the traced references "
+                   "of DOM objects not swept yet as roots (stale values)"),
       CLI_OPT_FLAG("no-verify", &no_verify,
                    "skip the marking verifier, and the heap verifier after cycles and "
                    "scavenges (faster)"),

@@ -99,6 +99,9 @@ typedef struct stress_options {
    * blocks of unswept pages; must produce a violation (lazy or concurrent
    * sweeping). */
   bool break_sweeping;
+  /* Testing only (ccgc_collector_break_scavenge_sweeping): scavenges take
+   * traced references stored before the last full pause as roots. */
+  bool break_scavenge_sweeping;
   /* The script heap without a young generation: every object is old, so
    * allocation meets sweeping (and no scavenge finishes it). */
   bool no_young_generation;
