@@ -225,6 +225,9 @@ struct v8ish_heap {
    * old_lab: old-space allocation beside a nursery (promotion, fallbacks). */
   v8ish_lab lab, old_lab;
   word_t *free_lists[V8ISH_BUCKETS];
+  /* TESTING ONLY (ccgc_collector_break_scavenge_sweeping): the free lists
+   * of the last cycle, kept by sweep_start for the scavenges' promotion. */
+  word_t *stale_free_lists[V8ISH_BUCKETS];
   v8ish_nursery nursery;
   v8ish_sweep sweep; /* lazy sweeping after a full collection (sweeper.c) */
   /* Bytes and objects in old pages (the rest of space.used_bytes and

@@ -272,6 +272,15 @@ static void evacuate_reachable(scavenger *s, double *roots_end) {
   ccgc_task_pool_wait(pool);
 }
 
+/* TESTING ONLY (ccgc_collector_break_scavenge_sweeping). */
+static void swap_free_lists(v8ish_heap *heap) {
+  for (size_t i = 0; i < V8ISH_BUCKETS; i++) {
+    word_t *list = heap->free_lists[i];
+    heap->free_lists[i] = heap->stale_free_lists[i];
+    heap->stale_free_lists[i] = list;
+  }
+}
+
 void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   v8ish_heap *heap = data;
   if (!heap->nursery.enabled) return;
@@ -280,6 +289,12 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   /* While sweeping (docs/sweeping.md "Scavenges while sweeping"): the
    * collector parked the sweeper threads; promotion sweeps nothing. */
   heap->sweep.scavenging = true;
+  /* TESTING ONLY: promotion takes the free blocks of unswept pages
+   * (.inv.swept-before-allocation broken); the lists are swapped back
+   * after the scavenge. */
+  bool stale = heap->sweep.active &&
+               ccgc_collector_scavenge_sweeping_broken(heap->base.collector);
+  if (stale) swap_free_lists(heap);
   size_t young_before = heap->base.space.used_bytes - heap->old_used_bytes;
   scavenger s = {.heap = heap};
   s.dropped = g_array_new(FALSE, FALSE, sizeof(traced_slot *));
@@ -326,6 +341,7 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   stats->promoted_bytes += promoted_bytes;
   stats->promoted_objects += promoted_objects;
   stats->remembered_slots += remembered;
+  if (stale) swap_free_lists(heap);
   heap->sweep.scavenging = false;
   g_free(s.tasks);
   g_free(s.pages);

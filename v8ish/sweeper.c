@@ -299,6 +299,10 @@ void v8ish_sweep_start(void *data, bool concurrent) {
   /* .inv.swept-before-allocation: the free lists held blocks of pages that
    * are unswept now. Without them the allocator takes memory only from
    * merged pages and new ones. (TESTING ONLY: the switch keeps them.) */
+  memset(heap->stale_free_lists, 0, sizeof heap->stale_free_lists);
+  if (ccgc_collector_scavenge_sweeping_broken(heap->base.collector))
+    memcpy(heap->stale_free_lists, heap->free_lists,
+           sizeof heap->free_lists);
   if (!ccgc_collector_sweeping_broken(heap->base.collector))
     memset(heap->free_lists, 0, sizeof heap->free_lists);
   drop_page_list(heap); /* the last sweep's: its sweeper threads stopped */
@@ -468,6 +472,7 @@ static void complete(v8ish_heap *heap) {
     poison(zombie, size);
     v8ish_write_filler(heap, zombie, size);
   }
+  memset(heap->stale_free_lists, 0, sizeof heap->stale_free_lists);
   sweep_end(heap);
   ccgc_heap_base_grow_soft_limit(&heap->base);
 }

@@ -173,8 +173,8 @@ START_TEST(the_old_way_can_be_forced) {
 }
 END_TEST
 
-static Suite *suite(void) {
-  Suite *s = suite_create("minor-during-sweeping");
+int main(void) {
+  Suite *suite = suite_create("minor collections during sweeping");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, a_scavenge_during_lazy_sweeping_keeps_the_live_and_the_counts);
@@ -182,14 +182,6 @@ static Suite *suite(void) {
                  a_scavenge_during_concurrent_sweeping_keeps_the_live_and_the_counts);
   tcase_add_test(tc, a_young_object_held_only_by_a_stale_traced_reference_is_freed);
   tcase_add_test(tc, the_old_way_can_be_forced);
-  suite_add_tcase(s, tc);
-  return s;
-}
-
-int main(void) {
-  SRunner *runner = srunner_create(suite());
-  srunner_run_all(runner, CK_NORMAL);
-  int failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed ? 1 : 0;
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
 }

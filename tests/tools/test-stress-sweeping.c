@@ -45,6 +45,24 @@ START_TEST(allocating_on_unswept_pages_seed_1_fails) {
 }
 END_TEST
 
+/* Scavenges while sweeping (docs/sweeping.md): the driver's scavenges run
+ * beside unswept pages; broken, their promotion takes the free blocks of
+ * unswept pages, whose sweep then frees the promoted objects. */
+START_TEST(promoting_into_unswept_pages_seed_2_fails) {
+  const char *args = "stress --quiet --mode stw --seed 2 --ops 30000 --sweeping lazy";
+  run_ccgc_expect_stress_ok(args);
+  char broken[256];
+  snprintf(broken, sizeof broken, "%s --break-scavenge-sweeping", args);
+  command_result result = run_ccgc(broken);
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "violation at operation") &&
+                    strstr(result.err, "seed 2, mode stw, sweeping lazy") &&
+                    strstr(result.err, "not an allocated object"),
+                "%s", result.err);
+  command_result_free(&result);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("stress sweeping");
   TCase *tc = tcase_create("core");
@@ -52,6 +70,7 @@ int main(void) {
   tcase_add_test(tc, concurrent_sweeping_passes_in_every_mode);
   tcase_add_test(tc, allocation_beside_sweeping_passes);
   tcase_add_test(tc, allocating_on_unswept_pages_seed_1_fails);
+  tcase_add_test(tc, promoting_into_unswept_pages_seed_2_fails);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
