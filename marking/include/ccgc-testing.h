@@ -92,12 +92,15 @@ CCGC_API
 void ccgc_collector_sweep_before_scavenge(ccgc_collector *collector,
                                           bool sweep_first);
 
-/* Breaks scavenges while sweeping: the scavenger takes the traced
- * references stored before the last full pause as roots again
- * (.inv.stale-traced-skipped broken). Those of dead DOM objects that lazy
- * sweeping has not finalized yet keep stale values, which may point into
- * memory freed and reused since. Only between cycles (as
- * ccgc_collector_break_sweeping). */
+/* Breaks scavenges while sweeping (lazy and concurrent sweeping): the
+ * script heap's sweep_start keeps the last cycle's free lists aside and a
+ * scavenge's promotion takes their blocks, which lie on unswept pages
+ * (.inv.swept-before-allocation broken): the sweep of those pages then frees
+ * the promoted objects and the stress driver fails (ccgc stress --mode stw
+ * --seed 2 --ops 30000 --sweeping lazy --break-scavenge-sweeping). The
+ * scavenger also takes the traced references stored before the last full
+ * pause as roots again (.inv.stale-traced-skipped broken). Only between
+ * cycles (as ccgc_collector_break_sweeping). */
 CCGC_API
 void ccgc_collector_break_scavenge_sweeping(ccgc_collector *collector,
                                             bool broken);
