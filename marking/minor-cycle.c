@@ -79,6 +79,7 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   bool marking = collector->state == CCGC_STATE_MARKING;
   bool sweeping = collector->state == CCGC_STATE_SWEEPING;
   stats.during_marking = marking;
+  stats.during_sweeping = sweeping;
   double start = ccgc_now_ms();
   stats.start_ms = start - collector->created_ms;
   totals(collector, &stats.used_before, &stats.committed_before);

@@ -272,6 +272,9 @@ typedef struct ccgc_minor_stats {
   unsigned long scavenge;     /* 1-based count of minor collections       */
   ccgc_gc_reason reason;
   bool during_marking;        /* a full marking cycle was in progress     */
+  bool during_sweeping;       /* the last cycle's sweeping was pending
+                                 (docs/sweeping.md "Scavenges while
+                                 sweeping"); it still is afterwards       */
   int threads;                /* threads that copied, the owner included  */
   double start_ms;            /* since the collector was created          */
   double total_ms;            /* the pause, wall time                     */

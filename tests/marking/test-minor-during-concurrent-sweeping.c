@@ -59,6 +59,8 @@ static ccgc_heap_stats run_program(ccgc_sweeping_mode mode, bool sweep_first) {
     ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
                      CCGC_OK);
     ck_assert_uint_eq(ccgc_collector_minor_count(w.collector), minors + 1);
+    ck_assert(ccgc_collector_last_minor(w.collector)->during_sweeping ==
+              !sweep_first);
     /* The new way leaves sweeping pending: lazily at least, the heap's
      * pages are not all swept. */
     if (!sweep_first && mode == CCGC_SWEEP_LAZY)

@@ -108,11 +108,12 @@ int ccgc_cmd_stress(int argc, char **argv) {
     return 1;
   }
   printf("stress ok: seed %llu, mode %s, %llu ops, %lu cycles, %lu minor "
-         "collections (%lu during marking, %lu asked for by the driver), %llu objects "
-         "created, %llu reclaimed\n",
+         "collections (%lu during marking, %lu during sweeping, %lu asked for by the "
+         "driver), %llu objects created, %llu reclaimed\n",
          (unsigned long long)options.seed, stress_mode_name(options.mode),
          (unsigned long long)result.ops_done, result.cycles,
-         result.minor_collections, result.minor_during_marking, result.minor_requested,
+         result.minor_collections, result.minor_during_marking,
+         result.minor_during_sweeping, result.minor_requested,
          (unsigned long long)result.objects_created,
          (unsigned long long)result.objects_reclaimed);
   return 0;

@@ -384,6 +384,7 @@ static void on_minor_end(void *data, const ccgc_minor_stats *stats) {
   stress_driver *d = data;
   d->result->minor_collections++;
   if (stats->during_marking) d->result->minor_during_marking++;
+  if (stats->during_sweeping) d->result->minor_during_sweeping++;
 }
 
 static const ccgc_event_listener minor_listener = {.minor_end = on_minor_end};

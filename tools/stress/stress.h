@@ -116,6 +116,7 @@ typedef struct stress_result {
    * that ran inside a marking cycle, and those the driver asked for. */
   unsigned long minor_collections;
   unsigned long minor_during_marking;
+  unsigned long minor_during_sweeping;
   unsigned long minor_requested;
   /* Checks of every reference of the model against the heaps (after minor
    * collections and full cycles). */
