@@ -75,7 +75,8 @@ void ccgc_sweeper_after_pause(ccgc_collector *collector);
 
 /* If the state is SWEEPING and the owner may run host code (not busy):
  * completes sweeping. Returns whether the state is not SWEEPING (any more).
- * V8's EnsureSweepingCompleted: new cycles, minor collections, walks,
+ * V8's EnsureSweepingCompleted: new cycles, walks (minor collections only
+ * under ccgc_collector_sweep_before_scavenge),
  * contains, verify_heap call it. */
 bool ccgc_collector_ensure_swept(ccgc_collector *collector);
 
