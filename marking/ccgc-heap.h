@@ -151,6 +151,8 @@ typedef struct ccgc_heap_ops {
  * sweep_start keeps its free lists, so its allocator takes free blocks of
  * unswept pages (.inv.swept-before-allocation broken on purpose). */
 bool ccgc_collector_sweeping_broken(const ccgc_collector *collector);
+/* TESTING ONLY: ccgc_collector_break_scavenge_sweeping (ccgc-testing.h). */
+bool ccgc_collector_scavenge_sweeping_broken(const ccgc_collector *collector);
 
 /* Attaches a heap to the collector; returns its heap id (stored in each of its
  * pages) or -1 with an error recorded if the collector is full. */

@@ -7,11 +7,13 @@
  *
  *   minor_start listeners
  *   [marking: park marker threads, merge their state into the marker]
+ *   [sweeping: park the sweeper threads (each finishes its page)]
  *   for each heap: minor_collect     copy, update references; old copies
  *                                    still readable
  *   [marking: ccgc_marker_relocate through the heaps' relocated op]
  *   minor_done listeners             ccgc_collector_relocated answers
  *   for each heap: minor_release     from-space reused
+ *   [sweeping: the sweeper threads resume]
  *   [marking: publish, marker threads resume]
  *   for each heap: after_minor       weak callbacks (outside the collection)
  *   minor_end listeners
@@ -75,7 +77,9 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   stats.reason = reason;
   stats.threads = 1 + collector->scavenger_threads;
   bool marking = collector->state == CCGC_STATE_MARKING;
+  bool sweeping = collector->state == CCGC_STATE_SWEEPING;
   stats.during_marking = marking;
+  stats.during_sweeping = sweeping;
   double start = ccgc_now_ms();
   stats.start_ms = start - collector->created_ms;
   totals(collector, &stats.used_before, &stats.committed_before);
@@ -88,6 +92,9 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
     ccgc_concurrent_merge(&collector->concurrent, &collector->marker);
     ccgc_marker_flush_ephemerons(&collector->marker);
   }
+  /* Sweeper threads finish the page each holds and return: the scavenge
+   * writes slots of live objects on pages they measure. */
+  if (sweeping) ccgc_sweeper_park(&collector->sweeper);
   /* Host callbacks inside (the droppable-wrapper handler) may only read. */
   ccgc_collector_enter_context(collector, CCGC_CONTEXT_WALK);
   for (int id = 0; id < collector->heap_count; id++) {
@@ -102,6 +109,7 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   ccgc_events_minor_done(collector);
   collector->relocating = false;
   call_minor_phase(collector, offsetof(ccgc_heap_ops, minor_release));
+  if (sweeping) ccgc_sweeper_unpark(&collector->sweeper);
 
   double end = ccgc_now_ms();
   stats.total_ms = end - start;
@@ -139,11 +147,14 @@ ccgc_status ccgc_collect_minor(ccgc_collector *collector,
                           "ccgc_collect_minor: called during a collection "
                           "(from %s)",
                           ccgc_collector_context_name(collector));
-  /* A scavenge promotes into old pages and reads old-to-young slots: the
-   * pages are swept first (.inv.marks-until-swept, docs/sweeping.md). */
-  ccgc_collector_ensure_swept(collector);
+  /* A scavenge runs beside unswept pages (docs/sweeping.md "Scavenges
+   * while sweeping"): promotion takes only swept memory, the remembered set
+   * and the traced references skip dead holders. TESTING: the old way,
+   * everything swept first (V8's EnsureSweepingCompleted). */
+  if (collector->sweeper.sweep_first) ccgc_collector_ensure_swept(collector);
   if (collector->state != CCGC_STATE_IDLE &&
-      collector->state != CCGC_STATE_MARKING)
+      collector->state != CCGC_STATE_MARKING &&
+      collector->state != CCGC_STATE_SWEEPING)
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_collect_minor: a cycle is in its %s",
                           ccgc_gc_state_name(collector->state));

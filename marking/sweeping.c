@@ -101,6 +101,7 @@ bool ccgc_sweeper_start(ccgc_collector *collector) {
   }
   sweeper->owner_ms = 0;
   sweeper->steps = 0;
+  sweeper->scavenges = 0;
   memset(sweeper->helper_ms, 0, sizeof sweeper->helper_ms);
   return any;
 }
@@ -115,7 +116,8 @@ static void sweep_on_helper(void *data, unsigned index) {
     if (sweeper->helped[id])
       sweeper->ops[id]->sweep_concurrent(sweeper->heaps[id], &sweeper->stop);
   }
-  sweeper->helper_ms[index] = ccgc_now_ms() - start;
+  /* Added: a scavenge may have parked and restarted the threads. */
+  sweeper->helper_ms[index] += ccgc_now_ms() - start;
 }
 
 void ccgc_sweeper_after_pause(ccgc_collector *collector) {
@@ -138,6 +140,24 @@ void ccgc_sweeper_after_pause(ccgc_collector *collector) {
   sweeper->helpers = count;
   sweeper->concurrent = true;
   ccgc_task_pool_run(sweeper->pool, count, sweep_on_helper, sweeper);
+}
+
+void ccgc_sweeper_park(ccgc_sweeper *sweeper) {
+  sweeper->scavenges++;
+  /* sweep_concurrent returns at stop once its page is measured; waiting
+   * for the pool makes their writes visible here (task-pool.h). */
+  sweeper->parked = sweeper->concurrent;
+  stop_helpers(sweeper);
+}
+
+void ccgc_sweeper_unpark(ccgc_sweeper *sweeper) {
+  if (!sweeper->parked) return;
+  sweeper->parked = false;
+  /* The same threads, the same count (helper_ms stays by index). */
+  atomic_store(&sweeper->stop, false);
+  sweeper->concurrent = true;
+  ccgc_task_pool_run(sweeper->pool, sweeper->helpers, sweep_on_helper,
+                     sweeper);
 }
 
 /* Every heap is swept: threads stopped, the cycle's record completed
@@ -309,4 +329,37 @@ void ccgc_collector_break_sweeping(ccgc_collector *collector, bool broken) {
 
 bool ccgc_collector_sweeping_broken(const ccgc_collector *collector) {
   return collector->sweeper.broken;
+}
+
+void ccgc_collector_sweep_before_scavenge(ccgc_collector *collector,
+                                          bool sweep_first) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_sweep_before_scavenge"))
+    return;
+  if (ccgc_collector_busy(collector)) {
+    ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                   "ccgc_collector_sweep_before_scavenge: called during a "
+                   "collection (from %s)",
+                   ccgc_collector_context_name(collector));
+    return;
+  }
+  collector->sweeper.sweep_first = sweep_first;
+}
+
+void ccgc_collector_break_scavenge_sweeping(ccgc_collector *collector,
+                                            bool broken) {
+  if (!ccgc_collector_enter(collector,
+                            "ccgc_collector_break_scavenge_sweeping"))
+    return;
+  if (ccgc_collector_busy(collector) || collector->state != CCGC_STATE_IDLE) {
+    ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                   "ccgc_collector_break_scavenge_sweeping: a cycle is in "
+                   "progress (state: %s)",
+                   ccgc_gc_state_name(collector->state));
+    return;
+  }
+  collector->sweeper.scavenge_broken = broken;
+}
+
+bool ccgc_collector_scavenge_sweeping_broken(const ccgc_collector *collector) {
+  return collector && collector->sweeper.scavenge_broken;
 }

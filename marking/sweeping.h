@@ -44,6 +44,10 @@ typedef struct ccgc_sweeper {
   double owner_ms;      /* owner-thread time in sweeping calls          */
   size_t steps;         /* those calls                                  */
   bool broken;          /* TESTING ONLY: ccgc_collector_break_sweeping  */
+  bool sweep_first;     /* TESTING: ccgc_collector_sweep_before_scavenge */
+  bool scavenge_broken; /* TESTING ONLY: ..._break_scavenge_sweeping   */
+  size_t scavenges;     /* scavenges during this sweeping              */
+  bool parked;          /* helpers stopped for a scavenge, to restart  */
 } ccgc_sweeper;
 
 /* Sets the sweeper up from the collector's options (NULL: defaults). */
@@ -71,9 +75,16 @@ void ccgc_sweeper_after_pause(ccgc_collector *collector);
 
 /* If the state is SWEEPING and the owner may run host code (not busy):
  * completes sweeping. Returns whether the state is not SWEEPING (any more).
- * V8's EnsureSweepingCompleted: new cycles, minor collections, walks,
+ * V8's EnsureSweepingCompleted: new cycles, walks (minor collections only
+ * under ccgc_collector_sweep_before_scavenge),
  * contains, verify_heap call it. */
 bool ccgc_collector_ensure_swept(ccgc_collector *collector);
+
+/* A scavenge during sweeping (minor-cycle.c): the sweeper threads finish
+ * the page each holds and return, before the scavenge; started again after
+ * it, if anything is left for them. */
+void ccgc_sweeper_park(ccgc_sweeper *sweeper);
+void ccgc_sweeper_unpark(ccgc_sweeper *sweeper);
 
 /* A heap is detached (its teardown finished sweeping): forget it. */
 void ccgc_sweeper_forget_heap(ccgc_collector *collector, int heap_id);

@@ -247,6 +247,8 @@ void ccgc_trace_gc_emit_minor(ccgc_collector *collector,
             stats->survived_bytes / 1024, stats->survived_objects,
             stats->promoted_bytes / 1024, stats->promoted_objects,
             stats->remembered_slots, stats->semispace_bytes / 1024,
-            stats->during_marking ? ", during marking" : "");
+            stats->during_marking ? ", during marking"
+            : stats->during_sweeping ? ", during sweeping"
+                                     : "");
   fflush(collector->trace_gc);
 }

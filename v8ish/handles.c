@@ -385,6 +385,7 @@ static void traced_store(v8ish_heap *heap, traced_slot *slot, v8ish_value raw,
     slot->young_listed = true;
     g_ptr_array_add(heap->young_traced, slot);
   }
+  slot->epoch = heap->full_epoch; /* .inv.stale-traced-skipped */
   /* .inv.script-store-barriered: the holder may be black */
   v8ish_root_barrier(heap, &slot->value, raw);
 }

@@ -122,6 +122,9 @@ enum {
 
 typedef struct v8ish_sweep {
   bool active;          /* sweep_start ran, sweep_step not done yet      */
+  /* A scavenge runs while sweeping (docs/sweeping.md): promotion takes only
+   * merged memory, the allocator sweeps no page meanwhile. */
+  bool scavenging;
   /* The large pages whose object died, found in the pause (sweep_start):
    * released at the first owner step. NULL once released. A large page
    * allocated after the pause is never on it. */
@@ -208,6 +211,12 @@ typedef struct traced_slot {
    * free and reuse (the table never clears a payload), so a slot is listed
    * at most once: .inv.young-traced-listed. */
   bool young_listed;
+  /* heap->full_epoch when the mutator last stored the value: a slot stored
+   * before the last full pause holds no young target (the pause promoted
+   * the nursery in place), so a scavenge skips it; its holder may be a dead
+   * DOM object not swept yet whose stale value points into reused memory
+   * (.inv.stale-traced-skipped). */
+  uint32_t epoch;
 } traced_slot;
 
 struct v8ish_heap {
@@ -220,6 +229,9 @@ struct v8ish_heap {
    * old_lab: old-space allocation beside a nursery (promotion, fallbacks). */
   v8ish_lab lab, old_lab;
   word_t *free_lists[V8ISH_BUCKETS];
+  /* TESTING ONLY (ccgc_collector_break_scavenge_sweeping): the free lists
+   * of the last cycle, kept by sweep_start for the scavenges' promotion. */
+  word_t *stale_free_lists[V8ISH_BUCKETS];
   v8ish_nursery nursery;
   v8ish_sweep sweep; /* lazy sweeping after a full collection (sweeper.c) */
   /* Bytes and objects in old pages (the rest of space.used_bytes and
@@ -235,6 +247,9 @@ struct v8ish_heap {
   v8ish_value *handle_values;
   uint32_t *handle_serials;
   size_t handle_top, handle_capacity;
+  /* Full collections so far (v8ish_nursery_promote_in_place): the epoch of
+   * traced_slot. */
+  uint32_t full_epoch;
   /* handle_capacity while a scope is open, else 0: a new local is one
    * compare (top < limit) and a bump; no scope open takes the slow path. */
   size_t handle_limit;

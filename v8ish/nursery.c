@@ -255,6 +255,9 @@ void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
 
 void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
   v8ish_nursery *n = &heap->nursery;
+  /* Every traced slot stored so far now holds no young target
+   * (.inv.stale-traced-skipped). */
+  heap->full_epoch++;
   if (!n->enabled) return;
   ccgc_page_space *space = &heap->base.space;
   for (ccgc_space_page *p = space->young_pages, *next; p; p = next) {

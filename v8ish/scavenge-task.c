@@ -395,10 +395,15 @@ static void scan_all_slots(void *object, void *data) {
 /* A page whose set could not be allocated: every object is scanned. */
 static void walk_whole_page(scavenge_task *owner, v8ish_page *page) {
   v8ish_heap *heap = owner->heap;
+  /* .inv.marks-until-swept: on a page not swept yet the unmarked objects
+   * are dead ones of the last cycle, their slots stale (V8's
+   * InvalidatedSlotsFilter): not holders. */
+  bool unswept = !v8ish_page_swept(heap, page);
   for (word_t *at = page->start; at < page->end;) {
     if (v8ish_load(at, 0) == 0) break;
     size_t size = v8ish_size_of(at);
-    if (at[0] != heap->filler_class && at[0] != heap->one_word_filler_class)
+    if (at[0] != heap->filler_class && at[0] != heap->one_word_filler_class &&
+        !(unswept && !ccgc_is_marked(at)))
       scan_all_slots(at, owner);
     at += size / 8;
   }

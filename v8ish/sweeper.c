@@ -299,6 +299,10 @@ void v8ish_sweep_start(void *data, bool concurrent) {
   /* .inv.swept-before-allocation: the free lists held blocks of pages that
    * are unswept now. Without them the allocator takes memory only from
    * merged pages and new ones. (TESTING ONLY: the switch keeps them.) */
+  memset(heap->stale_free_lists, 0, sizeof heap->stale_free_lists);
+  if (ccgc_collector_scavenge_sweeping_broken(heap->base.collector))
+    memcpy(heap->stale_free_lists, heap->free_lists,
+           sizeof heap->free_lists);
   if (!ccgc_collector_sweeping_broken(heap->base.collector))
     memset(heap->free_lists, 0, sizeof heap->free_lists);
   drop_page_list(heap); /* the last sweep's: its sweeper threads stopped */
@@ -327,6 +331,10 @@ void v8ish_sweep_start(void *data, bool concurrent) {
   }
   sweep->page_count = i;
   sweep->merged = 0;
+  /* The large pages' records are as stale (a dead one waits for the first
+   * owner step, and a scavenge may come before it). */
+  for (ccgc_space_page *p = space->large_pages; p; p = p->next)
+    ccgc_slot_set_free(&p->page);
   atomic_store(&sweep->cursor, 0);
   atomic_store(&sweep->helper_pages, 0);
   sweep->results = g_ptr_array_new();
@@ -464,6 +472,7 @@ static void complete(v8ish_heap *heap) {
     poison(zombie, size);
     v8ish_write_filler(heap, zombie, size);
   }
+  memset(heap->stale_free_lists, 0, sizeof heap->stale_free_lists);
   sweep_end(heap);
   ccgc_heap_base_grow_soft_limit(&heap->base);
 }
@@ -505,7 +514,9 @@ bool v8ish_sweep_step(void *data, double deadline_ms) {
 
 bool v8ish_sweep_for_allocation(v8ish_heap *heap) {
   v8ish_sweep *sweep = &heap->sweep;
-  if (!sweep->active) return false;
+  /* A scavenge's promotion (possibly on several threads) takes merged
+   * memory or a new page, never sweeps (docs/sweeping.md). */
+  if (!sweep->active || sweep->scavenging) return false;
   release_dead_large(heap);
   merge_queued(heap);
   return sweep_next_page(heap);

@@ -82,4 +82,27 @@ void ccgc_collector_plain_forwarding(ccgc_collector *collector, bool plain);
 CCGC_API
 void ccgc_collector_break_sweeping(ccgc_collector *collector, bool broken);
 
+/* Scavenges while sweeping (docs/sweeping.md "Scavenges while sweeping"):
+ * true forces the old behaviour, a minor collection first completes the
+ * sweeping of every heap in its pause (V8's EnsureSweepingCompleted).
+ * Default false: a scavenge parks the sweeper threads, runs beside the
+ * unswept pages and resumes them. Any time outside a collection (else
+ * CCGC_E_IN_COLLECTION is recorded and nothing changes). */
+CCGC_API
+void ccgc_collector_sweep_before_scavenge(ccgc_collector *collector,
+                                          bool sweep_first);
+
+/* Breaks scavenges while sweeping (lazy and concurrent sweeping): the
+ * script heap's sweep_start keeps the last cycle's free lists aside and a
+ * scavenge's promotion takes their blocks, which lie on unswept pages
+ * (.inv.swept-before-allocation broken): the sweep of those pages then frees
+ * the promoted objects and the stress driver fails (ccgc stress --mode stw
+ * --seed 2 --ops 30000 --sweeping lazy --break-scavenge-sweeping). The
+ * scavenger also takes the traced references stored before the last full
+ * pause as roots again (.inv.stale-traced-skipped broken). Only between
+ * cycles (as ccgc_collector_break_sweeping). */
+CCGC_API
+void ccgc_collector_break_scavenge_sweeping(ccgc_collector *collector,
+                                            bool broken);
+
 #endif /* CCGC_TESTING_H */

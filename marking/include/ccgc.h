@@ -282,6 +282,9 @@ typedef struct ccgc_minor_stats {
   unsigned long scavenge;     /* 1-based count of minor collections       */
   ccgc_gc_reason reason;
   bool during_marking;        /* a full marking cycle was in progress     */
+  bool during_sweeping;       /* the last cycle's sweeping was pending
+                                 (docs/sweeping.md "Scavenges while
+                                 sweeping"); it still is afterwards       */
   int threads;                /* threads that copied, the owner included  */
   double start_ms;            /* since the collector was created          */
   double total_ms;            /* the pause, wall time                     */
@@ -396,9 +399,11 @@ ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,
  *     ... host runs ...               sweep pages when they allocate
  *   (or ccgc_collector_finish_sweeping(c); or let the next cycle do it)
  * A new cycle (ccgc_collect, ccgc_incremental_start, a safepoint's or an
- * idle notification's collection), a minor collection, heap teardown,
+ * idle notification's collection), heap teardown,
  * ccgc_collector_contains, ccgc_collector_verify_heap and the inspection
- * library's walks and snapshots finish sweeping first.
+ * library's walks and snapshots finish sweeping first. A minor collection
+ * does not: it runs beside the unswept pages and sweeping stays pending
+ * (docs/sweeping.md, "Scavenges while sweeping").
  * ccgc_collector_heap_stats does not (docs/sweeping.md, "Statistics"). */
 /* Selects the sweeping mode for the next cycles; threads: sweeper threads
  * for CCGC_SWEEP_CONCURRENT (0 to 8, 0 means 1; ignored otherwise). While

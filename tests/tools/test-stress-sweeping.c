@@ -11,12 +11,30 @@
 #include "run-command.h"
 
 
+/* Passes, and scavenges while sweeping (the summary's count). */
+static void passes_scavenging_while_sweeping(const char *args) {
+  command_result result = run_ccgc(args);
+  ck_assert_msg(result.exit_code == 0, "ccgc %s: exit %d\n%s%s", args,
+                result.exit_code, result.out, result.err);
+  unsigned long minors = 0, marking = 0, sweeping = 0;
+  const char *at = strstr(result.out, "cycles, ");
+  ck_assert_msg(at && sscanf(at, "cycles, %lu minor collections (%lu during marking, "
+                                 "%lu during sweeping",
+                             &minors, &marking, &sweeping) == 3,
+                "%s", result.out);
+  ck_assert_msg(sweeping > 0, "%s", result.out);
+  command_result_free(&result);
+}
+
 START_TEST(concurrent_sweeping_passes_in_every_mode) {
-  run_ccgc_expect_stress_ok("stress --quiet --mode stw --seed 11 --ops 40000 --sweeping concurrent");
-  run_ccgc_expect_stress_ok("stress --quiet --mode incremental --seed 12 --ops 40000 "
-            "--sweeping concurrent");
-  run_ccgc_expect_stress_ok("stress --quiet --mode concurrent --seed 13 --ops 40000 "
-            "--sweeping concurrent");
+  passes_scavenging_while_sweeping(
+      "stress --quiet --mode stw --seed 11 --ops 40000 --sweeping concurrent");
+  passes_scavenging_while_sweeping(
+      "stress --quiet --mode incremental --seed 12 --ops 40000 --sweeping concurrent");
+  passes_scavenging_while_sweeping(
+      "stress --quiet --mode concurrent --seed 13 --ops 40000 --sweeping concurrent");
+  passes_scavenging_while_sweeping(
+      "stress --quiet --mode concurrent --seed 13 --ops 40000 --sweeping lazy");
 }
 END_TEST
 
@@ -45,6 +63,24 @@ START_TEST(allocating_on_unswept_pages_seed_1_fails) {
 }
 END_TEST
 
+/* Scavenges while sweeping (docs/sweeping.md): the driver's scavenges run
+ * beside unswept pages; broken, their promotion takes the free blocks of
+ * unswept pages, whose sweep then frees the promoted objects. */
+START_TEST(promoting_into_unswept_pages_seed_2_fails) {
+  const char *args = "stress --quiet --mode stw --seed 2 --ops 30000 --sweeping lazy";
+  run_ccgc_expect_stress_ok(args);
+  char broken[256];
+  snprintf(broken, sizeof broken, "%s --break-scavenge-sweeping", args);
+  command_result result = run_ccgc(broken);
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "violation at operation") &&
+                    strstr(result.err, "seed 2, mode stw, sweeping lazy") &&
+                    strstr(result.err, "not an allocated object"),
+                "%s", result.err);
+  command_result_free(&result);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("stress sweeping");
   TCase *tc = tcase_create("core");
@@ -52,6 +88,7 @@ int main(void) {
   tcase_add_test(tc, concurrent_sweeping_passes_in_every_mode);
   tcase_add_test(tc, allocation_beside_sweeping_passes);
   tcase_add_test(tc, allocating_on_unswept_pages_seed_1_fails);
+  tcase_add_test(tc, promoting_into_unswept_pages_seed_2_fails);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -68,6 +68,9 @@ int ccgc_cmd_stress(int argc, char **argv) {
       CLI_OPT_FLAG("break-sweeping", &options.break_sweeping,
                    "TESTING ONLY: the allocator takes free blocks of unswept pages; a "
                    "violation is expected with lazy or concurrent sweeping"),
+      CLI_OPT_FLAG("break-scavenge-sweeping", &options.break_scavenge_sweeping,
+                   "TESTING ONLY: scavenges during sweeping take the traced references "
+                   "of DOM objects not swept yet as roots (stale values)"),
       CLI_OPT_FLAG("no-verify", &no_verify,
                    "skip the marking verifier, and the heap verifier after cycles and "
                    "scavenges (faster)"),
@@ -105,11 +108,12 @@ int ccgc_cmd_stress(int argc, char **argv) {
     return 1;
   }
   printf("stress ok: seed %llu, mode %s, %llu ops, %lu cycles, %lu minor "
-         "collections (%lu during marking, %lu asked for by the driver), %llu objects "
-         "created, %llu reclaimed\n",
+         "collections (%lu during marking, %lu during sweeping, %lu asked for by the "
+         "driver), %llu objects created, %llu reclaimed\n",
          (unsigned long long)options.seed, stress_mode_name(options.mode),
          (unsigned long long)result.ops_done, result.cycles,
-         result.minor_collections, result.minor_during_marking, result.minor_requested,
+         result.minor_collections, result.minor_during_marking,
+         result.minor_during_sweeping, result.minor_requested,
          (unsigned long long)result.objects_created,
          (unsigned long long)result.objects_reclaimed);
   return 0;

@@ -384,6 +384,7 @@ static void on_minor_end(void *data, const ccgc_minor_stats *stats) {
   stress_driver *d = data;
   d->result->minor_collections++;
   if (stats->during_marking) d->result->minor_during_marking++;
+  if (stats->during_sweeping) d->result->minor_during_sweeping++;
 }
 
 static const ccgc_event_listener minor_listener = {.minor_end = on_minor_end};
@@ -415,6 +416,8 @@ static void setup(stress_driver *d) {
   ccgc_collector_drop_traced_roots(d->collector, d->options->drop_traced_roots);
   ccgc_collector_plain_forwarding(d->collector, d->options->plain_forwarding);
   ccgc_collector_break_sweeping(d->collector, d->options->break_sweeping);
+  ccgc_collector_break_scavenge_sweeping(d->collector,
+                                         d->options->break_scavenge_sweeping);
   ccgc_collector_add_listener(d->collector, &minor_listener, d);
   d->scavenge_rand = g_rand_new_with_seed(
       (guint32)(d->options->seed ^ (d->options->seed >> 32) ^ 0x85ebca6bu));

@@ -99,6 +99,9 @@ typedef struct stress_options {
    * blocks of unswept pages; must produce a violation (lazy or concurrent
    * sweeping). */
   bool break_sweeping;
+  /* Testing only (ccgc_collector_break_scavenge_sweeping): scavenges take
+   * traced references stored before the last full pause as roots. */
+  bool break_scavenge_sweeping;
   /* The script heap without a young generation: every object is old, so
    * allocation meets sweeping (and no scavenge finishes it). */
   bool no_young_generation;
@@ -113,6 +116,7 @@ typedef struct stress_result {
    * that ran inside a marking cycle, and those the driver asked for. */
   unsigned long minor_collections;
   unsigned long minor_during_marking;
+  unsigned long minor_during_sweeping;
   unsigned long minor_requested;
   /* Checks of every reference of the model against the heaps (after minor
    * collections and full cycles). */
