@@ -402,17 +402,13 @@ static void unforward(compactor *c) {
 
 /* --- release ---------------------------------------------------------------- */
 
+/* The free lists may hold blocks of the evacuated pages: emptied. Both
+ * sweeps rebuild them from every page right after the pause (the reclaim op
+ * and sweep_start empty them first), and nothing allocates in between; an
+ * unlink walk of the lists instead cost a cache miss per block of a
+ * fragmented heap. */
 static void unlist_free_blocks(v8ish_heap *heap) {
-  for (unsigned b = 0; b < V8ISH_BUCKETS; b++) {
-    word_t **link = &heap->free_lists[b];
-    while (*link) {
-      word_t *block = *link;
-      if (page_of(block)->evacuating)
-        *link = (word_t *)block[FILLER_NEXT];
-      else
-        link = (word_t **)&block[FILLER_NEXT];
-    }
-  }
+  memset(heap->free_lists, 0, sizeof heap->free_lists);
 }
 
 /* The evacuated candidates leave the free lists and the statistics now; their
