@@ -11,6 +11,7 @@
  *   ephemeron fixed point           (drain again after each round)
  *   clear recorded weak slots whose target is white
  *   for each heap: process_weakness clear the heap's own weak references
+ *   for each heap: compact          evacuate fragmented pages (optional)
  *   [verifier, when enabled]
  *   for each heap: pre_reclaim      pre-finalizers (dead neighbours readable)
  *   for each heap: finalize         finalizers (every heap still intact)
@@ -72,6 +73,13 @@ typedef struct ccgc_heap_ops {
   /* After marking: clear weak references to dead objects (liveness:
    * ccgc_is_marked). Optional. */
   void (*process_weakness)(void *heap);
+  /* Optional: after every heap's process_weakness, before the verifier and
+   * pre_reclaim, every full collection: the heap may move marked objects
+   * (keeping them marked), update every reference to them (its roots,
+   * its objects' fields, its weak tables) and release the pages it emptied
+   * (docs/compaction.md). Marks are final, marker threads parked, no
+   * sweeping in progress; runs no host code, never calls the collector. */
+  void (*compact)(void *heap);
   void (*pre_reclaim)(void *heap);      /* optional */
   /* Optional: runs the heap's finalizers. Every heap's finalize runs before
    * any heap's reclaim, so whatever order the heaps were attached in, host

@@ -242,6 +242,7 @@ static void finish_cycle(ccgc_collector *collector) {
   double slots_end = ccgc_now_ms();
   stats->weak_callbacks_ms = slots_end - mark_end;
   ccgc_collector_call_phase(collector, PHASE(process_weakness));
+  ccgc_collector_call_phase(collector, PHASE(compact)); /* docs/compaction.md */
   double weakness_end = ccgc_now_ms();
   stats->heap_weakness_ms = weakness_end - slots_end;
   ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);

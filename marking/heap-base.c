@@ -32,6 +32,15 @@ void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,
                 call, max_factor);
     return NULL;
   }
+  int compaction = options ? options->compaction : 0;
+  if (compaction < CCGC_COMPACTION_NEVER ||
+      compaction > CCGC_COMPACTION_EVERY_FULL) {
+    CCGC_MISUSE(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
+                ".api.argument",
+                "%s: compaction %d is not a CCGC_COMPACTION_* value", call,
+                compaction);
+    return NULL;
+  }
   ccgc_heap_base *base = calloc(1, size);
   if (!base) return NULL;
   base->sig = sig;

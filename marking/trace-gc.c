@@ -175,6 +175,13 @@ void ccgc_trace_gc_emit(ccgc_collector *collector,
               mb(heap->after.committed_bytes), heap->after.used_bytes / 1024,
               available / 1024, heap->after.committed_bytes / 1024,
               heap->after.object_count, heap->marked_objects);
+      if (heap->after.evacuated_pages) /* docs/compaction.md */
+        fprintf(collector->trace_gc,
+                "%s heap compacted: %zu pages evacuated, %zu KB moved "
+                "(%zu objects), evacuation %.2f ms\n",
+                heap->name, heap->after.evacuated_pages,
+                heap->after.evacuated_bytes / 1024,
+                heap->after.evacuated_objects, heap->after.evacuation_ms);
     }
     fprintf(collector->trace_gc,
             "phases: mark %.2f ms, weak %.2f ms, verify %.2f ms, reclaim %.2f "

@@ -135,6 +135,14 @@ void ccgc_collector_drop_traced_roots(ccgc_collector *collector,
   collector->barrier.no_traced_roots = dropped;
 }
 
+void ccgc_collector_skip_compaction_updates(ccgc_collector *collector,
+                                            bool skipped) {
+  if (!ccgc_collector_enter(collector,
+                            "ccgc_collector_skip_compaction_updates"))
+    return;
+  collector->barrier.no_compaction_updates = skipped;
+}
+
 void ccgc_collector_plain_forwarding(ccgc_collector *collector, bool plain) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_plain_forwarding"))
     return;

@@ -48,6 +48,9 @@ typedef struct ccgc_barrier {
   /* TESTING ONLY (ccgc-testing.h): parallel scavenges forward with a plain
    * store, not a compare-and-swap (breaks .inv.forwarding-cas). */
   bool plain_forwarding;
+  /* TESTING ONLY (ccgc-testing.h): compaction leaves the fields of objects
+   * that did not move unchanged (breaks .inv.compaction-updates-all). */
+  bool no_compaction_updates;
 } ccgc_barrier;
 
 ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector);

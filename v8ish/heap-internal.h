@@ -106,6 +106,10 @@ typedef struct v8ish_page {
   /* Lazy sweeping (sweeper.c): the page's index in the sweep in progress,
    * or -1 (a page mapped after the pause: swept by definition). */
   int32_t sweep_index;
+  /* Compaction (compactor.c): set while a full collection's compact op
+   * evacuates this normal old page; its live objects' first words are then
+   * forwarding words (.inv.compaction-forwarding). */
+  bool evacuating;
 } v8ish_page;
 
 /* Lazy and concurrent sweeping of old space (sweeper.c, docs/sweeping.md).
@@ -292,6 +296,14 @@ struct v8ish_heap {
   GArray *registries;           /* registry_record                       */
   GArray *pending;              /* pending_callback, run after the GC    */
   guint pending_head;           /* entries before it have run            */
+
+  /* Compaction (compactor.c, docs/compaction.md): asked of the next full
+   * collection (v8ish_heap_request_compaction), and the last full
+   * collection's figures (the stats op reports them). */
+  bool compaction_requested;
+  GPtrArray *evacuated; /* v8ish_page *: released by pre_reclaim, or NULL */
+  size_t evacuated_pages, evacuated_bytes, evacuated_objects;
+  double evacuation_ms;
 };
 
 /* space.c (the fast path is v8ish_allocate in space-inl.h) */
@@ -302,6 +314,14 @@ word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call);
  * from the free lists or a new page, which the caller serializes. NULL at
  * the limit. */
 word_t *v8ish_old_allocate_lab(v8ish_heap *heap, v8ish_lab *lab, size_t size);
+/* A fresh normal old page (or a large one for `bytes`), listed in the page
+ * space, or NULL with *why (the hard limit, or the OS). */
+v8ish_page *v8ish_space_map_page(v8ish_heap *heap, size_t bytes, bool large,
+                                 ccgc_status *why);
+/* compactor.c: the compact op (ccgc-heap.h, docs/compaction.md). */
+void v8ish_compact(void *heap);
+/* The pre_reclaim op: the pages the compact op evacuated go to the OS. */
+void v8ish_compact_release(void *heap);
 /* Seals the allocation areas so that pages are iterable. */
 void v8ish_seal_labs(v8ish_heap *heap);
 void v8ish_space_prepare(void *heap); /* the prepare op */

@@ -25,6 +25,11 @@ static void after_collection(void *data) { v8ish_run_pending_callbacks(data); }
 static void stats(void *data, ccgc_heap_stats *out) {
   ccgc_heap_base_stats(data, out);
   v8ish_nursery_stats(data, out);
+  const v8ish_heap *heap = data;
+  out->evacuated_pages = heap->evacuated_pages;
+  out->evacuated_bytes = heap->evacuated_bytes;
+  out->evacuated_objects = heap->evacuated_objects;
+  out->evacuation_ms = heap->evacuation_ms;
 }
 
 /* A collection's calls in their order, then introspection. */
@@ -35,7 +40,10 @@ static const ccgc_heap_ops script_ops = {
     .trace_unbarriered_roots = v8ish_trace_unbarriered_roots,
     .trace_object = v8ish_trace_object,
     .visit_concurrent = v8ish_visit_concurrent,
-    .process_weakness = process_weakness, .reclaim = v8ish_space_sweep,
+    .process_weakness = process_weakness,
+    .compact = v8ish_compact, /* compactor.c, docs/compaction.md */
+    .pre_reclaim = v8ish_compact_release,
+    .reclaim = v8ish_space_sweep,
     .after_collection = after_collection,
     /* Lazy and concurrent sweeping (sweeper.c, docs/sweeping.md). */
     .sweep_start = v8ish_sweep_start, .sweep_step = v8ish_sweep_step,

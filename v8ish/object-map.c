@@ -91,6 +91,7 @@ bool v8ish_is_object(void *data, const void *address) {
   const v8ish_page *page = (const v8ish_page *)base;
   const word_t *want = address;
   if (want < page->start || want >= page->end) return false;
+  if (page->evacuating) return false; /* compactor.c: moved, or dead */
   /* An unswept page still holds dead objects (sweeper.c); sweeping it may
    * release it: look again. */
   if (!v8ish_page_swept(heap, page)) {

@@ -82,8 +82,8 @@ void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes) {
 /* Maps and lists a page (for one object of `bytes` if large) and bounds its
  * object area, or NULL with *why = CCGC_E_HEAP_LIMIT (the hard limit on
  * committed bytes) or CCGC_E_OUT_OF_MEMORY (the OS or the registry refused). */
-static v8ish_page *map_page(v8ish_heap *heap, size_t bytes, bool large,
-                            ccgc_status *why) {
+v8ish_page *v8ish_space_map_page(v8ish_heap *heap, size_t bytes, bool large,
+                                 ccgc_status *why) {
   v8ish_page *page =
       (v8ish_page *)ccgc_page_space_map(&heap->base.space, bytes, large, why);
   if (!page) return NULL;
@@ -177,7 +177,7 @@ static word_t *take_free(v8ish_heap *heap, v8ish_lab *lab, size_t bytes,
  * CCGC_PAGE_SIZE bytes (.inv.page-aligned). Fresh page memory is zero. */
 static word_t *allocate_large(v8ish_heap *heap, size_t bytes, size_t *taken,
                               ccgc_status *why) {
-  v8ish_page *page = map_page(heap, bytes, true, why);
+  v8ish_page *page = v8ish_space_map_page(heap, bytes, true, why);
   if (!page) return NULL;
   *taken = page->base.page.reservation;
   return page->start;
@@ -193,7 +193,7 @@ static word_t *refill(v8ish_heap *heap, v8ish_lab *lab, size_t bytes,
     object = take_free(heap, lab, bytes, taken);
     if (object) return object;
   }
-  v8ish_page *page = map_page(heap, bytes, false, why);
+  v8ish_page *page = v8ish_space_map_page(heap, bytes, false, why);
   if (!page) return NULL;
   seal_lab(heap, lab);
   lab->cursor = (uint8_t *)page->start + bytes;
@@ -318,5 +318,8 @@ void v8ish_each_object(void *data, void (*fn)(void *, void *),
   ccgc_page_space *space = &heap->base.space;
   for (ccgc_space_page *page = ccgc_page_space_first(space); page;
        page = ccgc_page_space_next(space, page))
-    each_in_page(heap, (v8ish_page *)page, fn, fn_data);
+    /* An evacuated page waiting for its release holds only old copies of
+     * moved objects and dead objects (compactor.c). */
+    if (!((v8ish_page *)page)->evacuating)
+      each_in_page(heap, (v8ish_page *)page, fn, fn_data);
 }

@@ -64,6 +64,15 @@ void ccgc_collector_disable_remembered_set(ccgc_collector *collector,
  * so a young wrapper held only by its DOM object is lost. */
 CCGC_API
 void ccgc_collector_drop_traced_roots(ccgc_collector *collector, bool dropped);
+
+/* Compaction (docs/compaction.md) updates the references held by roots and
+ * by the objects it moved, but not the fields (other than the class word) of
+ * objects that stayed where they were: they keep the addresses of the old
+ * copies, which are released. The marking verifier, and so the stress
+ * driver (--compact-every), then fails. */
+CCGC_API
+void ccgc_collector_skip_compaction_updates(ccgc_collector *collector,
+                                            bool skipped);
 /* Parallel scavenges (scavenger_threads > 0) install an evacuated object's
  * forwarding word with a plain store after a pause, instead of a
  * compare-and-swap: two threads that reach one object both copy it, and its

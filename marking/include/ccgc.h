@@ -182,6 +182,12 @@ typedef struct ccgc_heap_stats {
    * growing factor the last full collection chose (0 before the first). */
   size_t soft_limit_bytes;
   double growing_factor;
+  /* The last full collection's compaction (script heap, docs/compaction.md;
+   * 0 when it did not compact): normal pages evacuated and released, live
+   * bytes and objects moved, time spent in the pause (selection, copies,
+   * reference updates, releases). */
+  size_t evacuated_pages, evacuated_bytes, evacuated_objects;
+  double evacuation_ms;
 } ccgc_heap_stats;
 
 typedef struct ccgc_cycle_heap_stats {

@@ -65,6 +65,12 @@ int ccgc_cmd_stress(int argc, char **argv) {
       CLI_OPT_FLAG("no-young", &options.no_young_generation,
                    "the script heap without a young generation: every object is "
                    "allocated old, beside sweeping"),
+      CLI_OPT_COUNT("compact-every", &options.compact_every, 0, UINT64_MAX, "N",
+                    "every Nth full cycle compacts the script heap's old generation "
+                    "(default 0: never; docs/compaction.md)"),
+      CLI_OPT_FLAG("skip-compaction-updates", &options.skip_compaction_updates,
+                   "TESTING ONLY: compaction leaves the fields of objects that did not "
+                   "move unchanged; a violation is expected with --compact-every"),
       CLI_OPT_FLAG("break-sweeping", &options.break_sweeping,
                    "TESTING ONLY: the allocator takes free blocks of unswept pages; a "
                    "violation is expected with lazy or concurrent sweeping"),
@@ -109,12 +115,15 @@ int ccgc_cmd_stress(int argc, char **argv) {
   }
   printf("stress ok: seed %llu, mode %s, %llu ops, %lu cycles, %lu minor "
          "collections (%lu during marking, %lu during sweeping, %lu asked for by the "
-         "driver), %llu objects created, %llu reclaimed\n",
+         "driver), %llu objects created, %llu reclaimed, %lu compactions (%llu pages "
+         "evacuated, %llu bytes moved)\n",
          (unsigned long long)options.seed, stress_mode_name(options.mode),
          (unsigned long long)result.ops_done, result.cycles,
          result.minor_collections, result.minor_during_marking,
          result.minor_during_sweeping, result.minor_requested,
          (unsigned long long)result.objects_created,
-         (unsigned long long)result.objects_reclaimed);
+         (unsigned long long)result.objects_reclaimed, result.compactions,
+         (unsigned long long)result.evacuated_pages,
+         (unsigned long long)result.evacuated_bytes);
   return 0;
 }

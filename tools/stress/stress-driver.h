@@ -68,6 +68,7 @@ typedef struct stress_driver {
   unsigned long checked_minors;
   /* The heap verifier of the last full cycle waits for its sweeping. */
   bool verify_after_sweeping;
+  unsigned long full_cycles_started; /* for compact_every */
   /* The driver's own minor collections: their own random stream, so that
    * the main stream's draws do not depend on them. */
   GRand *scavenge_rand;

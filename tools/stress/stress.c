@@ -387,7 +387,33 @@ static void on_minor_end(void *data, const ccgc_minor_stats *stats) {
   if (stats->during_sweeping) d->result->minor_during_sweeping++;
 }
 
-static const ccgc_event_listener minor_listener = {.minor_end = on_minor_end};
+/* Every compact_every-th full cycle asks for compaction as it starts (the
+ * pause decides: docs/compaction.md), and counts what it moved. */
+static void on_cycle_start(void *data, ccgc_gc_reason reason, bool incremental) {
+  (void)reason;
+  (void)incremental;
+  stress_driver *d = data;
+  uint64_t every = d->options->compact_every;
+  if (every && ++d->full_cycles_started % every == 0)
+    v8ish_heap_request_compaction(d->script);
+}
+
+static void on_cycle_end(void *data, const ccgc_cycle_stats *stats) {
+  stress_driver *d = data;
+  for (int i = 0; i < stats->heap_count; i++) {
+    const ccgc_heap_stats *after = &stats->heaps[i].after;
+    if (after->evacuated_pages == 0) continue;
+    d->result->compactions++;
+    d->result->evacuated_pages += after->evacuated_pages;
+    d->result->evacuated_bytes += after->evacuated_bytes;
+  }
+}
+
+static const ccgc_event_listener minor_listener = {
+    .minor_end = on_minor_end,
+    .cycle_start = on_cycle_start,
+    .cycle_end = on_cycle_end,
+};
 
 /* --- the run ------------------------------------------------------------------ */
 
@@ -418,6 +444,8 @@ static void setup(stress_driver *d) {
   ccgc_collector_break_sweeping(d->collector, d->options->break_sweeping);
   ccgc_collector_break_scavenge_sweeping(d->collector,
                                          d->options->break_scavenge_sweeping);
+  ccgc_collector_skip_compaction_updates(d->collector,
+                                         d->options->skip_compaction_updates);
   ccgc_collector_add_listener(d->collector, &minor_listener, d);
   d->scavenge_rand = g_rand_new_with_seed(
       (guint32)(d->options->seed ^ (d->options->seed >> 32) ^ 0x85ebca6bu));

@@ -105,6 +105,15 @@ typedef struct stress_options {
   /* The script heap without a young generation: every object is old, so
    * allocation meets sweeping (and no scavenge finishes it). */
   bool no_young_generation;
+  /* Every compact_every-th full cycle compacts the script heap's old
+   * generation (v8ish_heap_request_compaction; 0: none): objects move, and
+   * the checks after the cycle see them through handles and traced
+   * references (docs/compaction.md). */
+  uint64_t compact_every;
+  /* Testing only (ccgc_collector_skip_compaction_updates): compaction
+   * leaves the fields of objects that stayed unchanged; must produce a
+   * violation (with compact_every). */
+  bool skip_compaction_updates;
 } stress_options;
 
 typedef struct stress_result {
@@ -118,6 +127,9 @@ typedef struct stress_result {
   unsigned long minor_during_marking;
   unsigned long minor_during_sweeping;
   unsigned long minor_requested;
+  /* Full cycles that compacted, the pages they evacuated, the bytes moved. */
+  unsigned long compactions;
+  uint64_t evacuated_pages, evacuated_bytes;
   /* Checks of every reference of the model against the heaps (after minor
    * collections and full cycles). */
   unsigned long reference_checks;

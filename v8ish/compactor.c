@@ -1,0 +1,502 @@
+/* compactor.c - the script heap's old-generation compaction: the compact op
+ * of a full collection (ccgc-heap.h, docs/compaction.md).
+ *
+ * In the atomic pause, after weakness processing (marks final, weak
+ * references to dead objects cleared), before the verifier and sweeping:
+ *
+ *   select     measure every normal old page by this cycle's marks (live
+ *              bytes, dead bytes and objects); pages that must not move
+ *              (the permanent objects, a locked object) are never
+ *              candidates; the sparsest first, up to max_evacuation_bytes
+ *   evacuate   per candidate: plan every live object's new address on
+ *              fresh pages first (a page that cannot be mapped aborts this
+ *              candidate before anything of it is copied, and the rest:
+ *              .inv.compaction-no-half-move), then copy, mark the copy
+ *              black, and turn the old first word into a forwarding word
+ *              (.inv.compaction-forwarding)
+ *   update     every page that stays (normal, young, large, the fresh
+ *              ones): a live object's strong slots are forwarded; a dead
+ *              object whose class word points into a candidate becomes a
+ *              filler (the sweeper reads dead objects' classes); then the
+ *              roots (locals, globals, traced references, the finalization
+ *              queue, wrapper classes, the permanent objects) and the weak
+ *              tables (ephemeron keys rehashed, values; registries' cells)
+ *              (.inv.compaction-updates-all)
+ *   retire     the candidates' blocks leave the free lists, their dead
+ *              objects leave the statistics; their pages go to the OS in
+ *              the pre_reclaim op (v8ish_compact_release), after the
+ *              marking verifier and the end of marking
+ *
+ * References are found by walking the live objects of the pages that stay,
+ * not by slots recorded during marking (docs/compaction.md says why). The
+ * copies run on the owner thread only. */
+#include <string.h>
+
+#include "invariant-check.h"
+#include "object-locks.h"
+#include "space-inl.h"
+
+#define FORWARDED 2u
+#define DEFAULT_MAX_EVACUATION ((size_t)64 << 20)
+
+typedef struct candidate {
+  v8ish_page *page;
+  size_t live_bytes, dead_bytes, dead_objects;
+} candidate;
+
+typedef struct planned_move {
+  word_t *from, *to;
+  size_t size;
+} planned_move;
+
+typedef struct compactor {
+  v8ish_heap *heap;
+  GArray *candidates; /* candidate */
+  GArray *moves;      /* planned_move: every object moved, in order */
+  guint planned;      /* moves of the candidate being evacuated start here */
+  GPtrArray *targets; /* v8ish_page *: the fresh pages, in fill order */
+  GArray *tops;       /* word_t *: where each target left behind ends */
+  v8ish_lab lab;      /* bumps through the last target */
+  size_t moved_bytes, moved_objects, evacuated_pages;
+  bool skip_updates;  /* TESTING ONLY (ccgc_collector_skip_compaction_updates) */
+} compactor;
+
+static inline v8ish_page *page_of(const void *address) {
+  return (v8ish_page *)ccgc_page_of(address);
+}
+
+static bool is_filler(const v8ish_heap *heap, const word_t *object) {
+  word_t klass = object[0];
+  return klass == heap->filler_class || klass == heap->one_word_filler_class;
+}
+
+/* Where a live object of a candidate went, or NULL if it did not move. */
+static inline word_t *forwarded(const word_t *object) {
+  if (!page_of(object)->evacuating) return NULL;
+  word_t first = object[0];
+  return (first & 3u) == FORWARDED ? (word_t *)(first & ~(word_t)3) : NULL;
+}
+
+static void update_slot(word_t *slot, void *data) {
+  (void)data;
+  word_t value = *slot;
+  if (!v8ish_is_ref(value)) return;
+  word_t *to = forwarded(v8ish_untag(value));
+  if (to) *slot = v8ish_tag(to);
+}
+
+static void *relocate(void *address, void *data) {
+  (void)data;
+  word_t *to = forwarded(address);
+  return to ? to : address;
+}
+
+/* --- selection -------------------------------------------------------------- */
+
+/* The permanent objects (the built-in classes, the empty array) never move:
+ * fillers and dead objects name the filler classes without being traced. */
+static bool holds_permanent(const v8ish_heap *heap, const v8ish_page *page) {
+  const v8ish_value permanent[] = {
+      heap->meta_class,         heap->filler_class,
+      heap->one_word_filler_class, heap->number_class,
+      heap->string_class,       heap->fixed_array_class,
+      heap->double_array_class, heap->context_class,
+      heap->object_class,       heap->array_class,
+      heap->closure_class,      heap->empty_fixed_array,
+      heap->weak_map_class,     heap->weak_set_class,
+      heap->ephemeron_table_class, heap->registry_class,
+      heap->weak_cells_class};
+  for (size_t i = 0; i < sizeof permanent / sizeof permanent[0]; i++)
+    if (v8ish_is_ref(permanent[i]) &&
+        page_of(v8ish_untag(permanent[i])) == page)
+      return true;
+  return false;
+}
+
+/* This cycle's live and dead bytes of a normal old page; false if the page
+ * must stay (.inv.compaction-unmovable): a locked object (a shape change
+ * or a marker's visit holds it). */
+static bool measure(v8ish_heap *heap, v8ish_page *page, candidate *out) {
+  *out = (candidate){.page = page};
+  for (word_t *at = page->start; at < page->end;) {
+    if (at[0] == 0) break; /* the untouched rest of the page */
+    size_t size = v8ish_size_of(at);
+    if (!is_filler(heap, at)) {
+      if (ccgc_is_marked(at)) {
+        if (ccgc_object_lock_held(at)) return false;
+        out->live_bytes += size;
+      } else {
+        out->dead_bytes += size;
+        out->dead_objects++;
+      }
+    }
+    at += size / 8;
+  }
+  return true;
+}
+
+static int by_live_bytes(const void *a, const void *b) {
+  const candidate *x = a, *y = b;
+  return (x->live_bytes > y->live_bytes) - (x->live_bytes < y->live_bytes);
+}
+
+static void select_candidates(compactor *c, bool every) {
+  v8ish_heap *heap = c->heap;
+  size_t cap = heap->base.options.max_evacuation_bytes;
+  if (cap == 0) cap = DEFAULT_MAX_EVACUATION;
+  ccgc_page_space *space = &heap->base.space;
+  for (ccgc_space_page *p = space->pages; p; p = p->next) {
+    v8ish_page *page = (v8ish_page *)p;
+    candidate found;
+    if (holds_permanent(heap, page) || !measure(heap, page, &found)) continue;
+    size_t area = (size_t)(page->end - page->start) * 8;
+    bool sparse = every ? found.live_bytes < area : found.live_bytes * 2 <= area;
+    if (sparse) g_array_append_val(c->candidates, found);
+  }
+  g_array_sort(c->candidates, by_live_bytes);
+  size_t total = 0, kept = 0;
+  for (guint i = 0; i < c->candidates->len; i++) {
+    candidate *next = &g_array_index(c->candidates, candidate, i);
+    if (total + next->live_bytes > cap) break;
+    total += next->live_bytes;
+    next->page->evacuating = true;
+    kept++;
+  }
+  g_array_set_size(c->candidates, kept);
+}
+
+/* --- evacuation ------------------------------------------------------------- */
+
+/* The next address of `size` bytes on the targets, mapping a fresh page
+ * when the last one is full; NULL if no page can be mapped. */
+static word_t *bump(compactor *c, size_t size) {
+  if (!c->lab.cursor || (size_t)(c->lab.limit - c->lab.cursor) < size) {
+    ccgc_status why;
+    v8ish_page *page = v8ish_space_map_page(c->heap, size, false, &why);
+    if (!page) return NULL;
+    if (c->targets->len > 0) {
+      word_t *top = (word_t *)c->lab.cursor;
+      g_array_append_val(c->tops, top);
+    }
+    g_ptr_array_add(c->targets, page);
+    c->lab.cursor = (uint8_t *)page->start;
+    c->lab.limit = (uint8_t *)page->end;
+  }
+  word_t *at = (word_t *)c->lab.cursor;
+  c->lab.cursor += size;
+  return at;
+}
+
+/* Plans the new address of every live object of the candidate; on failure
+ * forgets the plan and the pages mapped for it: nothing of the candidate
+ * was copied (.inv.compaction-no-half-move). */
+static bool plan(compactor *c, const candidate *cand) {
+  v8ish_heap *heap = c->heap;
+  v8ish_page *page = cand->page;
+  v8ish_lab saved = c->lab;
+  guint targets_before = c->targets->len, tops_before = c->tops->len;
+  c->planned = c->moves->len;
+  for (word_t *at = page->start; at < page->end;) {
+    if (at[0] == 0) break;
+    size_t size = v8ish_size_of(at);
+    if (!is_filler(heap, at) && ccgc_is_marked(at)) {
+      word_t *to = bump(c, size);
+      if (!to) {
+        for (guint i = targets_before; i < c->targets->len; i++)
+          ccgc_page_space_release(&heap->base.space,
+                                  g_ptr_array_index(c->targets, i));
+        g_ptr_array_set_size(c->targets, targets_before);
+        g_array_set_size(c->tops, tops_before);
+        g_array_set_size(c->moves, c->planned);
+        c->lab = saved;
+        return false;
+      }
+      planned_move move = {at, to, size};
+      g_array_append_val(c->moves, move);
+    }
+    at += size / 8;
+  }
+  return true;
+}
+
+static void copy_planned(compactor *c) {
+  for (guint i = c->planned; i < c->moves->len; i++) {
+    planned_move *move = &g_array_index(c->moves, planned_move, i);
+    memcpy(move->to, move->from, move->size);
+    ccgc_mark_set(move->to, CCGC_BLACK); /* the sweeper keeps it */
+    /* The old copy is white: a reference left to it is a black-to-white
+     * edge for the marking verifier. */
+    ccgc_mark_set(move->from, CCGC_WHITE);
+    move->from[0] = (word_t)move->to | FORWARDED;
+    c->moved_bytes += move->size;
+    c->moved_objects++;
+  }
+}
+
+/* The rest of every target page becomes a filler (.inv.iterable-pages),
+ * not listed: the sweep that follows frees it with the dead runs. */
+static void seal_targets(compactor *c) {
+  v8ish_heap *heap = c->heap;
+  for (guint i = 0; i < c->targets->len; i++) {
+    v8ish_page *page = g_ptr_array_index(c->targets, i);
+    word_t *top = i < c->tops->len ? g_array_index(c->tops, word_t *, i)
+                                   : (word_t *)c->lab.cursor;
+    size_t rest = (size_t)(page->end - top) * 8;
+    if (rest == 0) continue;
+    top[0] = rest == 8 ? heap->one_word_filler_class : heap->filler_class;
+    if (rest > 8) top[FILLER_SIZE] = rest;
+  }
+}
+
+static void evacuate(compactor *c) {
+  bool out_of_memory = false;
+  for (guint i = 0; i < c->candidates->len; i++) {
+    candidate *cand = &g_array_index(c->candidates, candidate, i);
+    if (out_of_memory || !plan(c, cand)) {
+      /* Left in place, whole, with every later candidate. */
+      out_of_memory = true;
+      cand->page->evacuating = false;
+      continue;
+    }
+    copy_planned(c);
+    c->evacuated_pages++;
+  }
+  seal_targets(c);
+}
+
+/* --- updates ---------------------------------------------------------------- */
+
+static void update_object(compactor *c, word_t *object, bool moved) {
+  v8ish_heap *heap = c->heap;
+  if (ccgc_is_marked(object)) {
+    /* TESTING ONLY: the switch leaves the fields of the objects that stayed
+     * as they are, but for the class word (so that sweeping can still size
+     * them, and the marking verifier reports the edges left behind). */
+    if (c->skip_updates && !moved)
+      update_slot(&object[0], c);
+    else
+      v8ish_each_strong_slot(object, update_slot, c);
+    return;
+  }
+  /* A dead object is read for its size only, through its class: one in a
+   * candidate (dead, or moved) goes with the page, so the object becomes a
+   * filler of its size now (.inv.compaction-dead-readable). */
+  if (v8ish_is_ref(object[0]) && page_of(v8ish_untag(object[0]))->evacuating) {
+    size_t size = v8ish_size_of(object);
+    object[0] = size == 8 ? heap->one_word_filler_class : heap->filler_class;
+    if (size > 8) object[FILLER_SIZE] = size;
+  }
+}
+
+static void update_page(compactor *c, v8ish_page *page, word_t *end,
+                        bool moved) {
+  for (word_t *at = page->start; at < end;) {
+    if (at[0] == 0) break;
+    size_t size = v8ish_size_of(at);
+    if (!is_filler(c->heap, at)) update_object(c, at, moved);
+    at += size / 8;
+  }
+}
+
+static bool is_target(const compactor *c, const v8ish_page *page) {
+  for (guint i = 0; i < c->targets->len; i++)
+    if (g_ptr_array_index(c->targets, i) == page) return true;
+  return false;
+}
+
+static void update_heap_objects(compactor *c) {
+  v8ish_heap *heap = c->heap;
+  ccgc_page_space *space = &heap->base.space;
+  for (ccgc_space_page *p = space->pages; p; p = p->next) {
+    v8ish_page *page = (v8ish_page *)p;
+    if (!page->evacuating)
+      update_page(c, page, page->end, c->skip_updates && is_target(c, page));
+  }
+  for (ccgc_space_page *p = space->young_pages; p; p = p->next) {
+    v8ish_page *page = (v8ish_page *)p;
+    if (page->young_state != V8ISH_YOUNG_FREE)
+      update_page(c, page, v8ish_young_top(heap, page), false);
+  }
+  for (ccgc_space_page *p = space->large_pages; p; p = p->next)
+    update_object(c, ((v8ish_page *)p)->start, false);
+}
+
+static void update_traced(void *payload, void *data) {
+  traced_slot *slot = payload;
+  word_t value = slot->value;
+  update_slot(&value, data);
+  if (value != slot->value)
+    __atomic_store_n(&slot->value, value, __ATOMIC_RELAXED);
+}
+
+static void update_entry_value(word_t *key, word_t *value_slot, void *data) {
+  (void)key;
+  update_slot(value_slot, data);
+}
+
+static void update_roots(compactor *c) {
+  v8ish_heap *heap = c->heap;
+  for (size_t i = 1; i < heap->handle_top; i++)
+    update_slot(&heap->handle_values[i], c);
+  for (size_t i = 1; i < heap->global_count; i++)
+    if (heap->globals[i].in_use) update_slot(&heap->globals[i].value, c);
+  ccgc_handle_table_each(&heap->traced, update_traced, c);
+  for (guint i = heap->pending_head; i < heap->pending->len; i++)
+    update_slot(&g_array_index(heap->pending, pending_callback, i).held, c);
+  GHashTableIter iter;
+  gpointer key, klass;
+  g_hash_table_iter_init(&iter, heap->wrapper_classes);
+  while (g_hash_table_iter_next(&iter, &key, &klass)) {
+    word_t value = (word_t)klass;
+    update_slot(&value, c);
+    if (value != (word_t)klass) g_hash_table_iter_replace(&iter, (gpointer)value);
+  }
+  v8ish_value *permanent[] = {
+      &heap->meta_class,        &heap->filler_class,
+      &heap->one_word_filler_class, &heap->number_class,
+      &heap->string_class,      &heap->fixed_array_class,
+      &heap->double_array_class, &heap->context_class,
+      &heap->object_class,      &heap->array_class,
+      &heap->closure_class,     &heap->empty_fixed_array,
+      &heap->weak_map_class,    &heap->weak_set_class,
+      &heap->ephemeron_table_class, &heap->registry_class,
+      &heap->weak_cells_class};
+  for (size_t i = 0; i < sizeof permanent / sizeof permanent[0]; i++)
+    update_slot(permanent[i], c);
+}
+
+/* The weak tables, which the object walk does not look into: ephemeron
+ * values, then keys (rehashed where they moved); registries' held values,
+ * targets and tokens. Every entry left has a live key or target
+ * (process_weakness ran), so relocate never reports a death. */
+static void update_weak(compactor *c) {
+  v8ish_heap *heap = c->heap;
+  for (guint i = 0; i < heap->weak_collections->len; i++) {
+    word_t **collection = (word_t **)&g_ptr_array_index(heap->weak_collections, i);
+    *collection = relocate(*collection, c);
+    word_t *table = v8ish_untag((*collection)[WEAK_COLLECTION_TABLE]);
+    v8ish_weak_table_each_entry(table, update_entry_value, c);
+    v8ish_weak_table_after_scavenge(heap, table, relocate, c);
+  }
+  for (guint i = 0; i < heap->registries->len; i++) {
+    registry_record *record = &g_array_index(heap->registries, registry_record, i);
+    if (!record->registry) continue;
+    record->registry = relocate(record->registry, c);
+    word_t *cells = v8ish_untag(record->registry[REGISTRY_CELLS]);
+    v8ish_weak_cells_scavenge_held(cells, update_slot, c);
+    v8ish_finalization_after_scavenge(heap, record, relocate, c);
+  }
+}
+
+/* Once every reference is updated the forwarding words have served: each
+ * old copy gets its copy's (updated) class word back, so that until its
+ * page is released it is a white object that can be read (the marking
+ * verifier reports a reference left to it as a black-to-white edge instead
+ * of following a forwarding word). */
+static void unforward(compactor *c) {
+  for (guint i = 0; i < c->moves->len; i++) {
+    planned_move *move = &g_array_index(c->moves, planned_move, i);
+    move->from[0] = move->to[0];
+  }
+}
+
+/* --- release ---------------------------------------------------------------- */
+
+/* The free lists may hold blocks of the evacuated pages: emptied. Both
+ * sweeps rebuild them from every page right after the pause (the reclaim op
+ * and sweep_start empty them first), and nothing allocates in between; an
+ * unlink walk of the lists instead cost a cache miss per block of a
+ * fragmented heap. */
+static void unlist_free_blocks(v8ish_heap *heap) {
+  memset(heap->free_lists, 0, sizeof heap->free_lists);
+}
+
+/* The evacuated candidates leave the free lists and the statistics now; their
+ * pages wait for the pre_reclaim op (v8ish_compact_release): the marker's
+ * ephemeron key index may point into them until marking ends
+ * (.inv.key-index-in-pause), and the marking verifier, which runs in
+ * between, finds a reference left to an old copy white. */
+static void retire_candidates(compactor *c) {
+  v8ish_heap *heap = c->heap;
+  unlist_free_blocks(heap);
+  for (guint i = 0; i < c->candidates->len; i++) {
+    candidate *cand = &g_array_index(c->candidates, candidate, i);
+    if (!cand->page->evacuating) continue;
+    /* What the sweeper does for dead objects: their bytes leave the
+     * statistics (script objects have no finalizer of their own; weak
+     * references to them were cleared by process_weakness). */
+    heap->base.space.used_bytes -= cand->dead_bytes;
+    heap->base.space.object_count -= cand->dead_objects;
+    heap->old_used_bytes -= cand->dead_bytes;
+    heap->old_objects -= cand->dead_objects;
+    if (!heap->evacuated) heap->evacuated = g_ptr_array_new();
+    g_ptr_array_add(heap->evacuated, cand->page);
+  }
+  /* The object-start maps name retired pages. */
+  v8ish_object_map_free(heap);
+}
+
+void v8ish_compact_release(void *data) {
+  v8ish_heap *heap = data;
+  if (!heap->evacuated) return;
+  double start = ccgc_time_ms();
+  for (guint i = 0; i < heap->evacuated->len; i++)
+    ccgc_page_space_release(&heap->base.space,
+                            g_ptr_array_index(heap->evacuated, i));
+  g_ptr_array_free(heap->evacuated, TRUE);
+  heap->evacuated = NULL;
+  heap->evacuation_ms += ccgc_time_ms() - start;
+}
+
+/* --- the op ------------------------------------------------------------------ */
+
+void v8ish_compact(void *data) {
+  v8ish_heap *heap = data;
+  heap->evacuated_pages = heap->evacuated_bytes = heap->evacuated_objects = 0;
+  heap->evacuation_ms = 0;
+  int mode = heap->base.options.compaction;
+  /* A memory-reducing cycle (the memory reducer, memory pressure) compacts
+   * as if asked to, whatever the option (docs/heap-growth.md). */
+  bool requested = heap->compaction_requested ||
+                   ccgc_collector_reducing_memory(heap->base.collector);
+  heap->compaction_requested = false;
+  if (!requested && mode != CCGC_COMPACTION_AUTO &&
+      mode != CCGC_COMPACTION_EVERY_FULL)
+    return;
+  double start = ccgc_time_ms();
+  v8ish_seal_labs(heap); /* pages iterable (.inv.iterable-pages) */
+  compactor c = {
+      .heap = heap,
+      .candidates = g_array_new(FALSE, FALSE, sizeof(candidate)),
+      .moves = g_array_new(FALSE, FALSE, sizeof(planned_move)),
+      .targets = g_ptr_array_new(),
+      .tops = g_array_new(FALSE, FALSE, sizeof(word_t *)),
+      .skip_updates = heap->base.barrier->no_compaction_updates,
+  };
+  select_candidates(&c, requested || mode == CCGC_COMPACTION_EVERY_FULL);
+  if (c.candidates->len > 0) {
+    evacuate(&c);
+    if (c.evacuated_pages > 0) {
+      update_heap_objects(&c);
+      update_roots(&c);
+      update_weak(&c);
+      unforward(&c);
+    }
+    retire_candidates(&c);
+  }
+  heap->evacuated_pages = c.evacuated_pages;
+  heap->evacuated_bytes = c.moved_bytes;
+  heap->evacuated_objects = c.moved_objects;
+  heap->evacuation_ms = ccgc_time_ms() - start;
+  g_array_free(c.candidates, TRUE);
+  g_array_free(c.moves, TRUE);
+  g_ptr_array_free(c.targets, TRUE);
+  g_array_free(c.tops, TRUE);
+}
+
+ccgc_status v8ish_heap_request_compaction(v8ish_heap *heap) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_heap_request_compaction"))
+    return v8ish_last_status(heap);
+  heap->compaction_requested = true;
+  return CCGC_OK;
+}
