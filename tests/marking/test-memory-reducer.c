@@ -2,7 +2,8 @@
  * docs/heap-growth.md "Memory reducer"): when allocation goes quiet after a
  * full collection, idle time starts a memory-reducing cycle that shrinks the
  * nursery back to its minimum (its pages go back to the system) and sets
- * the smallest growing factor; busy allocation postpones it; an episode
+ * the smallest growing factor and compacts the script heap's sparse old
+ * pages; busy allocation postpones it; an episode
  * stops when a cycle gives nothing back and restarts after the next full
  * collection; a negative delay turns it off; NaN is refused.
  *
@@ -172,16 +173,30 @@ START_TEST(memory_pressure_reduces_too) {
   world w;
   world_init(&w, -1); /* no memory reducer */
   size_t min_capacity;
-  grow_nursery(&w, &min_capacity);
+  v8ish_global keep = grow_nursery(&w, &min_capacity);
   ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
   ck_assert_int_eq(idle_for(&w, 10), 0); /* off */
   ccgc_heap_stats script;
   v8ish_heap_stats(w.script, &script);
   ck_assert_uint_gt(script.young_capacity_bytes, min_capacity);
+  /* Old pages nine tenths empty: the survivors' array drops most. */
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w.script, &scope);
+  v8ish_local held = v8ish_global_get(w.script, keep);
+  for (size_t i = 0; i < v8ish_array_length(w.script, held); i++)
+    if (i % 10) v8ish_array_set(w.script, held, i, v8ish_integer(w.script, 0));
+  v8ish_handle_scope_close(&scope);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  v8ish_heap_stats(w.script, &script);
+  ck_assert_uint_eq(script.evacuated_pages, 0); /* compaction is off */
+  size_t committed = script.committed_bytes;
   ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_MEMORY_PRESSURE), CCGC_OK);
   v8ish_heap_stats(w.script, &script);
   ck_assert_uint_eq(script.young_capacity_bytes, min_capacity);
   ck_assert(script.growing_factor == CCGC_MIN_GROWING_FACTOR);
+  /* it compacted the sparse pages and released them */
+  ck_assert_uint_gt(script.evacuated_pages, 0);
+  ck_assert_uint_lt(script.committed_bytes, committed);
   world_free(&w);
 }
 END_TEST
