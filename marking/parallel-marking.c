@@ -282,3 +282,23 @@ void ccgc_collector_break_parallel_termination(ccgc_collector *collector,
     return;
   collector->testing_break_parallel_termination = broken;
 }
+
+ccgc_status ccgc_collector_set_parallel_marking_threads(
+    ccgc_collector *collector, int threads) {
+  if (!ccgc_collector_enter(collector,
+                            "ccgc_collector_set_parallel_marking_threads"))
+    return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
+                                           : CCGC_E_INVALID_ARGUMENT;
+  if (threads < 0 || threads > CCGC_MAX_MARKER_THREADS)
+    return CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "ccgc_collector_set_parallel_marking_threads: %d "
+                       "threads is out of range (0 to %d)",
+                       threads, CCGC_MAX_MARKER_THREADS);
+  if (collector->in_collection)
+    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                          "ccgc_collector_set_parallel_marking_threads: a "
+                          "collection is in progress");
+  collector->parallel_marking_threads = threads;
+  return CCGC_OK;
+}

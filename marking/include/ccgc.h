@@ -388,6 +388,13 @@ ccgc_shape_protocol ccgc_collector_shape_protocol(
 CCGC_API
 ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,
                                               int threads);
+/* Sets options.parallel_marking_threads (0 to 8; anything else is misuse,
+ * CCGC_E_INVALID_ARGUMENT): the helpers of the next atomic pauses' drain
+ * (benchmarks compare one thread and two). CCGC_E_IN_COLLECTION while a
+ * collection runs. */
+CCGC_API
+ccgc_status ccgc_collector_set_parallel_marking_threads(
+    ccgc_collector *collector, int threads);
 
 /* --- Sweeping (docs/sweeping.md) -----------------------------------------
  *   ccgc_collector_set_sweeping(c, CCGC_SWEEP_CONCURRENT, 2);

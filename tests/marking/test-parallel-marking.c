@@ -5,9 +5,11 @@
  * loses objects. Run under ThreadSanitizer by the concurrent label. */
 #include <check.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ccgc-test.h"
 #include "ccgc-testing.h"
+#include "misuse-log.h"
 #include "mock-world.h"
 
 typedef mock_world world;
@@ -99,6 +101,27 @@ START_TEST(out_of_range_thread_counts_are_refused) {
 }
 END_TEST
 
+START_TEST(setter_changes_the_next_pauses_and_refuses_bad_values) {
+  world w = make_world(0, 0);
+  mock_add_root(w.a, tree(&w, 6));
+  ck_assert_int_eq(ccgc_collector_set_parallel_marking_threads(w.collector, 2),
+                   CCGC_OK);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(ccgc_collector_last_cycle(w.collector)->pause_mark_threads, 3);
+  misuse_log log;
+  misuse_log_install(w.collector, &log);
+  ck_assert_int_eq(ccgc_collector_set_parallel_marking_threads(w.collector, 9),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert_uint_eq(misuse_log_count(&log), 1);
+  ck_assert(strstr(misuse_log_entry(&log, 0)->message, "out of range"));
+  ck_assert_int_eq(ccgc_collector_set_parallel_marking_threads(w.collector, 0),
+                   CCGC_OK);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(ccgc_collector_last_cycle(w.collector)->pause_mark_threads, 1);
+  mock_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("parallel-marking");
   TCase *tc = tcase_create("core");
@@ -108,6 +131,7 @@ int main(void) {
   tcase_add_test(tc, atomic_pause_after_concurrent_marking_is_parallel);
   tcase_add_test(tc, owner_alone_reports_one_thread);
   tcase_add_test(tc, out_of_range_thread_counts_are_refused);
+  tcase_add_test(tc, setter_changes_the_next_pauses_and_refuses_bad_values);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
