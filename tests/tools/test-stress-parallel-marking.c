@@ -3,33 +3,38 @@
  * and with the broken-termination switch, which must make a named seed fail.
  * Run under ThreadSanitizer by the concurrent label. */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ccgc-test.h"
 #include "run-command.h"
 
-START_TEST(stw_with_pause_helpers) {
-  run_ccgc_expect_stress_ok("stress --quiet --mode stw --seed 1 --ops 50000 --mark-threads 1");
+/* Sanitizer builds (CCGC_SANITIZED set by CTest) run shorter. */
+static void stress_ok(const char *mode, int seed, int helpers) {
+  const char *sanitized = getenv("CCGC_SANITIZED");
+  int ops = sanitized && *sanitized ? 10000 : 50000;
+  char args[160];
+  snprintf(args, sizeof args,
+           "stress --quiet --mode %s --seed %d --ops %d --mark-threads %d", mode,
+           seed, ops, helpers);
+  run_ccgc_expect_stress_ok(args);
 }
+
+START_TEST(stw_with_pause_helpers) { stress_ok("stw", 1, 1); }
 END_TEST
 
-START_TEST(incremental_with_pause_helpers) {
-  run_ccgc_expect_stress_ok(
-      "stress --quiet --mode incremental --seed 2 --ops 50000 --mark-threads 2");
-}
+START_TEST(incremental_with_pause_helpers) { stress_ok("incremental", 2, 2); }
 END_TEST
 
-START_TEST(concurrent_with_pause_helpers) {
-  run_ccgc_expect_stress_ok(
-      "stress --quiet --mode concurrent --seed 3 --ops 50000 --mark-threads 1");
-}
+START_TEST(concurrent_with_pause_helpers) { stress_ok("concurrent", 3, 1); }
 END_TEST
 
 /* Helpers that leave holding grey objects: the verifier finds a reachable
  * object that is not black. */
 START_TEST(broken_termination_seed_1_fails) {
   command_result result = run_ccgc(
-      "stress --quiet --mode stw --seed 1 --ops 50000 --mark-threads 1 "
+      "stress --quiet --mode stw --seed 1 --ops 10000 --mark-threads 1 "
       "--break-parallel-termination");
   ck_assert_int_eq(result.exit_code, 1);
   ck_assert_msg(strstr(result.err, "violation at operation") &&
