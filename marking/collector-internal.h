@@ -77,6 +77,9 @@ struct ccgc_collector {
   bool relocating;     /* minor_done: ccgc_collector_relocated answers */
   int scavenger_threads; /* options.scavenger_threads                 */
   struct ccgc_task_pool *scavenge_pool; /* its helpers (task-pool.h), lazy */
+  int parallel_marking_threads; /* options.parallel_marking_threads     */
+  struct ccgc_task_pool *mark_pool; /* their threads (parallel-marking.c) */
+  bool testing_break_parallel_termination; /* ccgc-testing.h            */
   double minor_total_ms; /* sum of all minor pauses                   */
   ccgc_gc_reason requested_reason;
   ccgc_sweeper sweeper;  /* sweeping after the pause (sweeping.h)    */

@@ -49,6 +49,13 @@ static const char *invalid_options(const ccgc_collector_options *options,
              options->scavenger_threads, CCGC_MAX_MARKER_THREADS);
     return buf;
   }
+  if (options->parallel_marking_threads < 0 ||
+      options->parallel_marking_threads > CCGC_MAX_MARKER_THREADS) {
+    snprintf(buf, size,
+             "parallel_marking_threads %d is out of range (0 to %d)",
+             options->parallel_marking_threads, CCGC_MAX_MARKER_THREADS);
+    return buf;
+  }
   if (options->marker_threads < 0 ||
       options->marker_threads > CCGC_MAX_MARKER_THREADS) {
     snprintf(buf, size, "marker_threads %d is out of range (0 to %d)",
@@ -119,6 +126,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
     collector->step_ms = options->incremental_step_ms;
     collector->pacing.automatic = options->incremental_marking;
     collector->scavenger_threads = options->scavenger_threads;
+    collector->parallel_marking_threads = options->parallel_marking_threads;
     atomic_store(&collector->barrier.shape_protocol,
                  (int)options->shape_protocol);
   }
@@ -172,6 +180,7 @@ void ccgc_collector_free(ccgc_collector *collector) {
   }
   ccgc_concurrent_destroy(&collector->concurrent);
   ccgc_task_pool_free(collector->scavenge_pool); /* joins the helpers */
+  ccgc_task_pool_free(collector->mark_pool);     /* joins the helpers */
   ccgc_sweeper_destroy(&collector->sweeper);     /* joins the sweepers */
   for (int i = 0; i < CCGC_MAX_HEAPS; i++) {
     ccgc_worklist_local_destroy(&collector->mutator_locals[i]);

@@ -20,6 +20,7 @@
 
 #include "collector-internal.h"
 #include "invariant-check.h"
+#include "parallel-marking.h"
 
 #define PHASE(member) offsetof(ccgc_heap_ops, member)
 #define DEFAULT_STEP_MS 1.0
@@ -220,7 +221,8 @@ static void finish_cycle(ccgc_collector *collector) {
   ccgc_marker_rescan_roots(&collector->marker);
   double roots_end = ccgc_now_ms();
   stats->roots_ms = roots_end - markers_end;
-  ccgc_marker_drain(&collector->marker, 0, 0);
+  /* Owner and parallel_marking_threads helpers (parallel-marking.h). */
+  ccgc_parallel_drain(&collector->marker, stats);
   double drain_end = ccgc_now_ms();
   stats->drain_ms = drain_end - roots_end;
   ccgc_marker_fixed_point(&collector->marker); /* nothing grey: ephemerons */

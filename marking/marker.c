@@ -37,7 +37,8 @@ static void report_foreign(ccgc_marker *marker, const void *target,
  * mutator's barrier runs on the marker's own thread, between its calls. */
 static void refresh_exclusive(ccgc_marker *marker) {
   const ccgc_concurrent_marker *cm = &marker->collector->concurrent;
-  marker->exclusive = cm->thread_count == 0 || !cm->running;
+  marker->exclusive =
+      !marker->shared && (cm->thread_count == 0 || !cm->running);
   /* A new call: a new page cache epoch (.inv.marker-page-cache-current). */
   if (++marker->epoch == CCGC_PAGE_SIZE) {
     memset(marker->pages, 0, sizeof marker->pages);

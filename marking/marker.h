@@ -90,6 +90,9 @@ typedef struct ccgc_marker {
    * store instead of a compare-and-swap. Set on entry to every ccgc_marker_*
    * call that marks. */
   bool exclusive;
+  /* True while parallel pause helpers mark beside this marker
+   * (parallel-marking.c): exclusive is then false. */
+  bool shared;
   void *edges[CCGC_EDGE_WINDOW]; /* the edge window, a ring */
   unsigned edge_next;            /* where the next edge goes       */
   unsigned edge_count;           /* edges waiting (<= the window)  */

@@ -190,6 +190,10 @@ void ccgc_trace_gc_emit(ccgc_collector *collector,
             stats->mark_ms, stats->weak_ms, stats->verify_ms, stats->reclaim_ms,
             stats->ephemeron_rounds, stats->weak_slots_cleared,
             stats->concurrent_ms, stats->concurrent_objects);
+    fprintf(collector->trace_gc,
+            "pause marking: %d threads, helpers %.2f ms (%zu objects)\n",
+            stats->pause_mark_threads, stats->pause_helpers_ms,
+            stats->pause_helper_objects);
     /* the atomic pause by component, adding up to the pause */
     fprintf(collector->trace_gc,
             "pause: markers %.2f ms, roots %.2f ms, drain %.2f ms, "

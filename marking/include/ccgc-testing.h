@@ -81,6 +81,17 @@ void ccgc_collector_skip_compaction_updates(ccgc_collector *collector,
 CCGC_API
 void ccgc_collector_plain_forwarding(ccgc_collector *collector, bool plain);
 
+/* Parallel pause marking (parallel_marking_threads > 0) with broken
+ * termination: a helper leaves the pause's drain after visiting 64 objects,
+ * dropping the grey objects it holds instead of publishing them, and the
+ * owner ends the drain without looking for them
+ * (.inv.parallel-termination broken): their referents stay white and are
+ * swept while reachable; the verifier and the stress driver fail. No effect
+ * when the owner marks alone. */
+CCGC_API
+void ccgc_collector_break_parallel_termination(ccgc_collector *collector,
+                                               bool broken);
+
 /* Lazy and concurrent sweeping (CCGC_SWEEP_LAZY, _CONCURRENT) keep the
  * script heap's free lists of the last cycle when the pause ends, so the
  * allocator hands out free blocks of pages that are not swept yet

@@ -165,6 +165,11 @@ typedef struct ccgc_collector_options {
    * allocation has gone quiet (under 1000 bytes per ms). 0: 8000 ms (V8's
    * delay); negative: no memory reducer; NaN or infinite: refused. */
   double memory_reducer_delay_ms;
+  /* Parallel marking in the atomic pause (docs/collection.md "Parallel
+   * marking in the pause"): helper threads that drain the worklists beside
+   * the owner thread after the root rescan, in every atomic pause and so in
+   * every stop-the-world collection (0: the owner alone; at most 8). */
+  int parallel_marking_threads;
 } ccgc_collector_options;
 
 typedef struct ccgc_heap_stats {
@@ -245,10 +250,18 @@ typedef struct ccgc_cycle_stats {
                                    (finalizers included)               */
   double concurrent_sweep_ms;   /* sweeper threads' time                 */
   double sweeping_wall_ms;      /* from the pause's end to completion    */
+  /* Parallel marking in the pause (options.parallel_marking_threads): the
+   * threads that drained after the root rescan (the owner and its helpers;
+   * 1 when the owner drained alone), the helpers' summed time in that drain
+   * (inside drain_ms, which is wall time) and the objects they visited. */
+  int pause_mark_threads;
+  double pause_helpers_ms;
+  size_t pause_helper_objects;
 } ccgc_cycle_stats;
 
 /* A collector owned by the calling thread. NULL if options are invalid
- * (marker_threads outside 0..8, an unknown shape_protocol, a negative or
+ * (marker_threads, scavenger_threads or parallel_marking_threads outside
+ * 0..8, an unknown shape_protocol, a negative or
  * non-finite incremental_step_ms), if the marker threads cannot all start,
  * or if memory is short; it then prints why to stderr, as the default error
  * handler would ("ccgc: ccgc_collector_new: ... (invalid argument;
@@ -397,6 +410,13 @@ ccgc_shape_protocol ccgc_collector_shape_protocol(
 CCGC_API
 ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,
                                               int threads);
+/* Sets options.parallel_marking_threads (0 to 8; anything else is misuse,
+ * CCGC_E_INVALID_ARGUMENT): the helpers of the next atomic pauses' drain
+ * (benchmarks compare one thread and two). CCGC_E_IN_COLLECTION while a
+ * collection runs. */
+CCGC_API
+ccgc_status ccgc_collector_set_parallel_marking_threads(
+    ccgc_collector *collector, int threads);
 
 /* --- Sweeping (docs/sweeping.md) -----------------------------------------
  *   ccgc_collector_set_sweeping(c, CCGC_SWEEP_CONCURRENT, 2);

@@ -281,7 +281,7 @@ int ccgc_bench_mark(const bench_options *options) {
   /* The measurements, one step each: the ccgc collections (a warm-up and
    * the repeats), the plain copy and its traversals, the Boehm graph and
    * its collections (a warm-up and the repeats). */
-  uint64_t steps = 3 * (uint64_t)repeats + 4, step = 0;
+  uint64_t steps = 4 * (uint64_t)repeats + 4, step = 0;
   bench_progress_start(&p, options, "bench mark", "steps", steps);
   double ccgc_mark = 1e300, ccgc_pause = 1e300;
   size_t ccgc_objects = 0, ccgc_bytes = 0;
@@ -301,6 +301,22 @@ int ccgc_bench_mark(const bench_options *options) {
       ccgc_bytes += st->heaps[i].marked_bytes;
     }
   }
+  /* The same collections with the pause's drain on two threads (the owner
+   * and one helper, options.parallel_marking_threads). */
+  double ccgc_mark2 = 1e300, ccgc_pause2 = 1e300;
+  int mark_threads2 = 1;
+  ccgc_collector_set_parallel_marking_threads(g.collector, 1);
+  for (int r = 0; r < repeats; r++) {
+    bench_progress_update(&p, step, "ccgc 2-thread collection %d of %d", r + 1,
+                          repeats);
+    ccgc_collect(g.collector, CCGC_REASON_TESTING);
+    step++;
+    const ccgc_cycle_stats *st = ccgc_collector_last_cycle(g.collector);
+    if (st->mark_ms < ccgc_mark2) ccgc_mark2 = st->mark_ms;
+    if (st->total_ms < ccgc_pause2) ccgc_pause2 = st->total_ms;
+    mark_threads2 = st->pause_mark_threads;
+  }
+  ccgc_collector_set_parallel_marking_threads(g.collector, 0);
   ccgc_graph sizes = g;
   graph_close(&g);
 
@@ -377,12 +393,19 @@ int ccgc_bench_mark(const bench_options *options) {
          mb / (ccgc_mark / 1000), ccgc_objects / ccgc_mark / 1000);
   printf("%-26s %10.1f %10.0f %12.2f\n", "ccgc whole pause", ccgc_pause,
          mb / (ccgc_pause / 1000), ccgc_objects / ccgc_pause / 1000);
+  printf("%-26s %10.1f %10.0f %12.2f\n", "ccgc mark, 2 threads", ccgc_mark2,
+         mb / (ccgc_mark2 / 1000), ccgc_objects / ccgc_mark2 / 1000);
+  printf("%-26s %10.1f %10.0f %12.2f\n", "ccgc whole pause, 2 threads",
+         ccgc_pause2, mb / (ccgc_pause2 / 1000),
+         ccgc_objects / ccgc_pause2 / 1000);
   printf("%-26s %10.1f %10.0f %12.2f\n", "plain DFS + bitmap", plain_ms,
          plain.bytes / 1048576.0 / (plain_ms / 1000), plain_marked / plain_ms / 1000);
   printf("%-26s %10.1f %10.0f %12.2f\n", "Boehm GC_gcollect", boehm_ms,
          boehm.bytes / 1048576.0 / (boehm_ms / 1000), boehm.objects / boehm_ms / 1000);
   printf("ratio ccgc mark / plain DFS: %.2f\n", ccgc_mark / plain_ms);
   printf("ratio ccgc mark / Boehm collection: %.2f\n", ccgc_mark / boehm_ms);
+  printf("threads that marked in the 2-thread pauses: %d\n", mark_threads2);
+  printf("ratio ccgc mark 2 threads / plain DFS: %.2f\n", ccgc_mark2 / plain_ms);
   if (options->json) {
     ccgc_json_writer *json = options->json;
     ccgc_json_writer_begin_object(json);
@@ -396,6 +419,10 @@ int ccgc_bench_mark(const bench_options *options) {
     ccgc_json_writer_member_fixed(json, "boehm_ms", boehm_ms, 3);
     ccgc_json_writer_member_fixed(json, "ratio_vs_plain", ccgc_mark / plain_ms, 4);
     ccgc_json_writer_member_fixed(json, "ratio_vs_boehm", ccgc_mark / boehm_ms, 4);
+    ccgc_json_writer_member_fixed(json, "ccgc_mark_2_threads_ms", ccgc_mark2, 3);
+    ccgc_json_writer_member_fixed(json, "ccgc_pause_2_threads_ms", ccgc_pause2, 3);
+    ccgc_json_writer_member_fixed(json, "ratio_2_threads_vs_plain",
+                                  ccgc_mark2 / plain_ms, 4);
     ccgc_json_writer_end_object(json);
   }
   if (plain_marked != plain.objects || ccgc_objects + 2 < plain.objects) {

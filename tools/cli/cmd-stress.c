@@ -49,6 +49,9 @@ int ccgc_cmd_stress(int argc, char **argv) {
       CLI_OPT_COUNT("scavenger-threads", &options.scavenger_threads, 0, 8, "N",
                     "helper threads of every minor collection, beside the owner (0 to 8, "
                     "default 0)"),
+      CLI_OPT_COUNT("mark-threads", &options.mark_threads, 0, 8, "N",
+                    "helper threads that drain beside the owner in every atomic pause "
+                    "(parallel_marking_threads, 0 to 8, default 0)"),
       CLI_OPT_CHOICE("shapes", &options.shape_protocol, SHAPES, "shape protocol", "P",
                      "shape-change protocol of concurrent marking: snapshot (default, "
                      "wait-free) or lock (per-object); unprotected is --unsafe-shapes"),
@@ -89,6 +92,9 @@ int ccgc_cmd_stress(int argc, char **argv) {
       CLI_OPT_FLAG("plain-forwarding", &options.plain_forwarding,
                    "TESTING ONLY: parallel scavenges forward without a compare-and-swap "
                    "(needs --scavenger-threads)"),
+      CLI_OPT_FLAG("break-parallel-termination", &options.break_parallel_termination,
+                   "TESTING ONLY: pause helpers leave holding grey objects (needs "
+                   "--mark-threads)"),
       CLI_OPT_FLAG("no-remembered-set", &options.no_remembered_set,
                    "TESTING ONLY: minor collections ignore the remembered set; a violation "
                    "is expected"),

@@ -429,6 +429,7 @@ static void setup(stress_driver *d) {
                             : 0,
       .shape_protocol = (ccgc_shape_protocol)d->options->shape_protocol,
       .scavenger_threads = d->options->scavenger_threads,
+      .parallel_marking_threads = d->options->mark_threads,
       .sweeping = sweeping_mode(d->options->sweeping),
       .sweeper_threads = 2,
   };
@@ -441,6 +442,8 @@ static void setup(stress_driver *d) {
   ccgc_collector_disable_remembered_set(d->collector, d->options->no_remembered_set);
   ccgc_collector_drop_traced_roots(d->collector, d->options->drop_traced_roots);
   ccgc_collector_plain_forwarding(d->collector, d->options->plain_forwarding);
+  ccgc_collector_break_parallel_termination(
+      d->collector, d->options->break_parallel_termination);
   ccgc_collector_break_sweeping(d->collector, d->options->break_sweeping);
   ccgc_collector_break_scavenge_sweeping(d->collector,
                                          d->options->break_scavenge_sweeping);

@@ -85,6 +85,10 @@ typedef struct stress_options {
   /* Testing only (ccgc_collector_plain_forwarding): parallel scavenges may
    * copy an object twice; must produce a violation. */
   bool plain_forwarding;
+  int mark_threads; /* helpers of every atomic pause's drain (any mode) */
+  /* Testing only (ccgc_collector_break_parallel_termination): helpers leave
+   * the pause's drain holding grey objects; must produce a violation. */
+  bool break_parallel_termination;
   /* ccgc_shape_protocol: 0 snapshot (default), 1 lock, 2 unprotected
    * (testing only: snapshotting and locking off, a violation may show). */
   int shape_protocol;

@@ -1,0 +1,304 @@
+/* parallel-marking.c - the atomic pause's drain on the owner and helper
+ * threads (parallel-marking.h, docs/collection.md "Parallel marking in the
+ * pause").
+ *
+ * Work stealing: every thread has its own local views of the heaps'
+ * segmented worklists; a full push segment is published to the heap's shared
+ * pool and an empty pop segment steals a published one (worklist.h).
+ *
+ * Termination (.inv.parallel-termination): a thread whose pass over every
+ * worklist found nothing (its local views empty, every pool empty when it
+ * looked) counts itself idle. An idle thread never publishes. It leaves when
+ * every thread is idle; when it sees a non-empty pool it first counts itself
+ * busy again, then steals. So "all idle" is reached only when no thread holds
+ * work and no pool holds any, and nobody can publish afterwards.
+ *
+ * Marks are compare-and-swaps on every thread while helpers run (the owner's
+ * marker is `shared`, .inv.color-monotonic). What a helper finds besides
+ * grey objects (weak slots, ephemerons whose key is white, weak callbacks)
+ * stays in its arrays and is merged into the owner's marker after the last
+ * helper returned, the way ccgc_concurrent_merge merges a marker thread's.
+ */
+#include "parallel-marking.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector-internal.h"
+#include "invariant-check.h"
+#include "ccgc-testing.h"
+#include "task-pool.h"
+
+/* With the testing switch: a helper leaves after this many objects. */
+#define BROKEN_HELPER_OBJECTS 64u
+
+typedef struct parallel_state parallel_state;
+
+typedef struct parallel_helper {
+  ccgc_visitor base; /* first */
+  parallel_state *state;
+  ccgc_worklist_local locals[CCGC_MAX_HEAPS];
+  GArray *weak_slots;     /* void ** */
+  GArray *ephemerons;     /* ccgc_ephemeron_pair */
+  GArray *weak_callbacks; /* ccgc_weak_callback_entry */
+  size_t marked[CCGC_MAX_HEAPS];
+  size_t visited;
+  double busy_ms;
+} parallel_helper;
+
+struct parallel_state {
+  ccgc_collector *collector;
+  unsigned threads;     /* the owner and the helpers */
+  _Atomic unsigned idle; /* threads that found no work */
+  bool broken;          /* ccgc_collector_break_parallel_termination */
+  parallel_helper helpers[CCGC_MAX_MARKER_THREADS];
+};
+
+static void helper_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
+  parallel_helper *self = (parallel_helper *)visitor;
+  (void)edge;
+  if (ccgc_mark_white_to_grey(target)) /* .inv.color-monotonic */
+    ccgc_worklist_push(&self->locals[ccgc_page_of(target)->heap_id], target);
+}
+
+static void helper_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
+  parallel_helper *self = (parallel_helper *)visitor;
+  (void)edge;
+  if (*slot) g_array_append_val(self->weak_slots, slot);
+}
+
+static void helper_ephemeron(ccgc_visitor *visitor, void *key, void *value,
+                             ccgc_edge edge) {
+  parallel_helper *self = (parallel_helper *)visitor;
+  if (ccgc_is_marked(key)) {
+    helper_strong(visitor, value, edge);
+    return;
+  }
+  /* The owner's table resolves it after the drain (merge). */
+  ccgc_ephemeron_pair pair = {key, value};
+  g_array_append_val(self->ephemerons, pair);
+}
+
+static void helper_weak_callback(ccgc_visitor *visitor,
+                                 ccgc_weak_callback_fn fn, void *object) {
+  parallel_helper *self = (parallel_helper *)visitor;
+  ccgc_weak_callback_entry entry = {fn, object, NULL, NULL};
+  g_array_append_val(self->weak_callbacks, entry);
+}
+
+static void helper_weak_callback_with_data(ccgc_visitor *visitor,
+                                           ccgc_weak_callback_data_fn fn,
+                                           void *object, void *data) {
+  parallel_helper *self = (parallel_helper *)visitor;
+  ccgc_weak_callback_entry entry = {NULL, object, fn, data};
+  g_array_append_val(self->weak_callbacks, entry);
+}
+
+static const ccgc_visitor_ops helper_ops = {
+    .strong = helper_strong,
+    .weak = helper_weak,
+    .ephemeron = helper_ephemeron,
+    .weak_callback = helper_weak_callback,
+    .weak_callback_with_data = helper_weak_callback_with_data,
+};
+
+/* As a marker thread visits (concurrent-marker.c): a heap's
+ * visit_concurrent is the entry point it made safe for other threads. */
+static void helper_visit(parallel_helper *self, ccgc_heap_slot *slot, int id,
+                         void *object) {
+  if (slot->ops->visit_concurrent) {
+    if (!slot->ops->visit_concurrent(slot->heap, object, &self->base)) return;
+  } else {
+    if (!ccgc_mark_grey_to_black(object)) return;
+    slot->ops->trace_object(slot->heap, object, &self->base);
+  }
+  self->marked[id]++;
+  self->visited++;
+}
+
+static bool pools_empty(ccgc_collector *collector) {
+  for (int id = 0; id < collector->heap_count; id++)
+    if (!ccgc_worklist_is_empty(&collector->worklists[id])) return false;
+  return true;
+}
+
+/* The caller's local views are empty and it saw no work: true when every
+ * thread is idle (leave), false when a pool has work again (the caller is
+ * busy again and steals). .inv.parallel-termination */
+static bool terminate(parallel_state *state) {
+  atomic_fetch_add(&state->idle, 1);
+  for (;;) {
+    if (atomic_load(&state->idle) == state->threads) return true;
+    if (!pools_empty(state->collector)) {
+      atomic_fetch_sub(&state->idle, 1);
+      return false;
+    }
+    sched_yield();
+  }
+}
+
+/* Pops (and steals) until a full pass over every heap finds nothing.
+ * Returns false when the testing switch made it drop its work. */
+static bool helper_drain(parallel_helper *self) {
+  parallel_state *state = self->state;
+  ccgc_collector *collector = state->collector;
+  bool progress;
+  do {
+    progress = false;
+    for (int id = 0; id < collector->heap_count; id++) {
+      ccgc_heap_slot *slot = &collector->heaps[id];
+      if (!slot->heap) continue;
+      void *object;
+      while (ccgc_worklist_pop(&self->locals[id], &object)) {
+        progress = true;
+        helper_visit(self, slot, id, object);
+        if (state->broken && self->visited >= BROKEN_HELPER_OBJECTS) {
+          /* Broken on purpose: leaves holding grey objects, unpublished. */
+          for (int j = 0; j < CCGC_MAX_HEAPS; j++)
+            ccgc_worklist_local_clear(&self->locals[j]);
+          return false;
+        }
+      }
+    }
+  } while (progress);
+  return true;
+}
+
+static void helper_main(void *data, unsigned index) {
+  parallel_state *state = data;
+  parallel_helper *self = &state->helpers[index - 1];
+  double start = ccgc_now_ms();
+  for (;;) {
+    if (!helper_drain(self)) {
+      atomic_fetch_add(&state->idle, 1);
+      break;
+    }
+    if (terminate(state)) break;
+  }
+  self->busy_ms = ccgc_now_ms() - start;
+}
+
+static void helper_init(parallel_helper *self, parallel_state *state) {
+  memset(self, 0, sizeof *self);
+  self->base.ops = &helper_ops;
+  self->state = state;
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+    ccgc_worklist_local_init(&self->locals[id],
+                             &state->collector->worklists[id]);
+  self->weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
+  self->ephemerons = g_array_new(FALSE, FALSE, sizeof(ccgc_ephemeron_pair));
+  self->weak_callbacks =
+      g_array_new(FALSE, FALSE, sizeof(ccgc_weak_callback_entry));
+}
+
+/* After the last helper returned: what it found joins the owner's marker
+ * (ccgc_concurrent_merge does the same for marker threads). A merged
+ * ephemeron whose key is marked by now pushes its value: more work. */
+static void helper_merge(parallel_helper *self, ccgc_marker *marker) {
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
+    CCGC_CHECK(self->state->broken ||
+                   ccgc_worklist_local_is_empty(&self->locals[id]),
+               ".inv.parallel-termination");
+    ccgc_worklist_local_destroy(&self->locals[id]);
+    marker->marked[id] += self->marked[id];
+  }
+  g_array_append_vals(marker->weak_slots, self->weak_slots->data,
+                      self->weak_slots->len);
+  for (guint j = 0; j < self->ephemerons->len; j++) {
+    ccgc_ephemeron_pair pair =
+        g_array_index(self->ephemerons, ccgc_ephemeron_pair, j);
+    marker->base.ops->ephemeron(&marker->base, pair.key, pair.value,
+                                ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
+  }
+  ccgc_marker_flush_ephemerons(marker);
+  g_array_append_vals(marker->weak_callbacks, self->weak_callbacks->data,
+                      self->weak_callbacks->len);
+  g_array_free(self->weak_slots, TRUE);
+  g_array_free(self->ephemerons, TRUE);
+  g_array_free(self->weak_callbacks, TRUE);
+}
+
+size_t ccgc_parallel_drain(ccgc_marker *marker, ccgc_cycle_stats *stats) {
+  ccgc_collector *collector = marker->collector;
+  unsigned wanted = (unsigned)collector->parallel_marking_threads;
+  unsigned helpers = 0;
+  if (wanted > 0) {
+    if (!collector->mark_pool) collector->mark_pool = ccgc_task_pool_new();
+    helpers = ccgc_task_pool_ready(collector->mark_pool, wanted);
+  }
+  stats->pause_mark_threads = 1 + helpers;
+  if (helpers == 0) {
+    ccgc_marker_drain(marker, 0, 0);
+    return 0;
+  }
+  parallel_state *state = malloc(sizeof *state);
+  CCGC_CHECK(state != NULL, ".inv.parallel-termination");
+  state->collector = collector;
+  state->threads = 1 + helpers;
+  state->broken = collector->testing_break_parallel_termination;
+  atomic_init(&state->idle, 0);
+  for (unsigned i = 0; i < helpers; i++)
+    helper_init(&state->helpers[i], state);
+  size_t helper_objects = 0;
+  /* Merging can push values of ephemerons the helpers found: drain again
+   * until a merge adds nothing. */
+  do {
+    atomic_store(&state->idle, 0);
+    marker->shared = true; /* compare-and-swap marks from here */
+    ccgc_marker_publish(marker); /* the roots' grey objects: stealable */
+    ccgc_task_pool_run(collector->mark_pool, helpers, helper_main, state);
+    do ccgc_marker_drain(marker, 0, 0);
+    while (!terminate(state));
+    ccgc_task_pool_wait(collector->mark_pool);
+    marker->shared = false;
+    for (unsigned i = 0; i < helpers; i++) {
+      parallel_helper *self = &state->helpers[i];
+      stats->pause_helpers_ms += self->busy_ms;
+      helper_objects += self->visited;
+      helper_merge(self, marker);
+      helper_init(self, state);
+    }
+  } while (!ccgc_marker_has_no_work(marker) && !state->broken);
+  for (unsigned i = 0; i < helpers; i++) {
+    parallel_helper *self = &state->helpers[i];
+    for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+      ccgc_worklist_local_destroy(&self->locals[id]);
+    g_array_free(self->weak_slots, TRUE);
+    g_array_free(self->ephemerons, TRUE);
+    g_array_free(self->weak_callbacks, TRUE);
+  }
+  free(state);
+  stats->pause_helper_objects += helper_objects;
+  return helper_objects;
+}
+
+/* --- testing switch (ccgc-testing.h) -------------------------------------- */
+
+void ccgc_collector_break_parallel_termination(ccgc_collector *collector,
+                                               bool broken) {
+  if (!ccgc_collector_enter(collector,
+                            "ccgc_collector_break_parallel_termination"))
+    return;
+  collector->testing_break_parallel_termination = broken;
+}
+
+ccgc_status ccgc_collector_set_parallel_marking_threads(
+    ccgc_collector *collector, int threads) {
+  if (!ccgc_collector_enter(collector,
+                            "ccgc_collector_set_parallel_marking_threads"))
+    return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
+                                           : CCGC_E_INVALID_ARGUMENT;
+  if (threads < 0 || threads > CCGC_MAX_MARKER_THREADS)
+    return CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "ccgc_collector_set_parallel_marking_threads: %d "
+                       "threads is out of range (0 to %d)",
+                       threads, CCGC_MAX_MARKER_THREADS);
+  if (collector->in_collection)
+    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                          "ccgc_collector_set_parallel_marking_threads: a "
+                          "collection is in progress");
+  collector->parallel_marking_threads = threads;
+  return CCGC_OK;
+}
