@@ -10,67 +10,19 @@
 #define STOP_CHECK_INTERVAL 64u
 #define IDLE_WAIT_NS 200000L /* re-check the shared pools every 0.2 ms */
 
-static void thread_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
-  ccgc_marker_thread *self = (ccgc_marker_thread *)visitor;
-  (void)edge;
-  if (ccgc_mark_white_to_grey(target)) /* .inv.color-monotonic */
-    ccgc_worklist_push(&self->locals[ccgc_page_of(target)->heap_id], target);
-}
-
-static void thread_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
-  ccgc_marker_thread *self = (ccgc_marker_thread *)visitor;
-  (void)edge;
-  g_array_append_val(self->weak_slots, slot);
-}
-
-static void thread_ephemeron(ccgc_visitor *visitor, void *key, void *value,
-                             ccgc_edge edge) {
-  ccgc_marker_thread *self = (ccgc_marker_thread *)visitor;
-  if (ccgc_is_marked(key)) {
-    thread_strong(visitor, value, edge);
-    return;
-  }
-  /* Resolved in the atomic pause, where the main marker owns the table. */
-  ccgc_ephemeron_pair pair = {key, value};
-  g_array_append_val(self->ephemerons, pair);
-}
-
-static void thread_weak_callback(ccgc_visitor *visitor,
-                                 ccgc_weak_callback_fn fn, void *object) {
-  ccgc_marker_thread *self = (ccgc_marker_thread *)visitor;
-  ccgc_weak_callback_entry entry = {fn, object, NULL, NULL};
-  g_array_append_val(self->weak_callbacks, entry);
-}
-
-static void thread_weak_callback_with_data(ccgc_visitor *visitor,
-                                           ccgc_weak_callback_data_fn fn,
-                                           void *object, void *data) {
-  ccgc_marker_thread *self = (ccgc_marker_thread *)visitor;
-  ccgc_weak_callback_entry entry = {NULL, object, fn, data};
-  g_array_append_val(self->weak_callbacks, entry);
-}
-
-static const ccgc_visitor_ops thread_ops = {
-    .strong = thread_strong,
-    .weak = thread_weak,
-    .ephemeron = thread_ephemeron,
-    .weak_callback = thread_weak_callback,
-    .weak_callback_with_data = thread_weak_callback_with_data,
-};
-
 static void visit(ccgc_marker_thread *self, ccgc_heap_slot *slot, int id,
                   void *object) {
   ccgc_concurrent_marker *cm = self->owner;
   if (slot->ops->visit_concurrent) {
     /* The heap calls the snapshot hook itself, at its snapshot point
      * (ccgc_barrier_snapshot_point), and applies the shape protocol. */
-    if (!slot->ops->visit_concurrent(slot->heap, object, &self->base)) return;
+    if (!slot->ops->visit_concurrent(slot->heap, object, &self->v.base)) return;
   } else {
     ccgc_barrier_snapshot_point(&cm->collector->barrier, object);
     if (!ccgc_mark_grey_to_black(object)) return;
-    slot->ops->trace_object(slot->heap, object, &self->base);
+    slot->ops->trace_object(slot->heap, object, &self->v.base);
   }
-  self->marked[id]++;
+  self->v.marked[id]++;
   self->visited++;
 }
 
@@ -86,7 +38,7 @@ static bool drain(ccgc_marker_thread *self) {
       ccgc_heap_slot *slot = &collector->heaps[id];
       if (!slot->heap) continue;
       void *object;
-      while (ccgc_worklist_pop(&self->locals[id], &object)) {
+      while (ccgc_worklist_pop(&self->v.locals[id], &object)) {
         progress = any = true;
         visit(self, slot, id, object);
         if (++count % STOP_CHECK_INTERVAL == 0 &&
@@ -100,7 +52,7 @@ static bool drain(ccgc_marker_thread *self) {
 
 static void publish_all(ccgc_marker_thread *self) {
   for (int id = 0; id < CCGC_MAX_HEAPS; id++)
-    ccgc_worklist_local_publish_all(&self->locals[id]);
+    ccgc_worklist_local_publish_all(&self->v.locals[id]);
 }
 
 static _Thread_local bool on_marker_thread;
@@ -156,20 +108,10 @@ int ccgc_concurrent_init(ccgc_concurrent_marker *cm, ccgc_collector *collector,
   atomic_init(&cm->stop, false);
   for (int i = 0; i < threads; i++) {
     ccgc_marker_thread *self = &cm->threads[i];
-    self->base.ops = &thread_ops;
+    ccgc_helper_visitor_init(&self->v, collector->worklists);
     self->owner = cm;
-    for (int id = 0; id < CCGC_MAX_HEAPS; id++)
-      ccgc_worklist_local_init(&self->locals[id], &collector->worklists[id]);
-    self->weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
-    self->ephemerons = g_array_new(FALSE, FALSE, sizeof(ccgc_ephemeron_pair));
-    self->weak_callbacks =
-        g_array_new(FALSE, FALSE, sizeof(ccgc_weak_callback_entry));
     if (pthread_create(&self->thread, NULL, thread_main, self) != 0) {
-      for (int id = 0; id < CCGC_MAX_HEAPS; id++)
-        ccgc_worklist_local_destroy(&self->locals[id]);
-      g_array_free(self->weak_slots, TRUE);
-      g_array_free(self->ephemerons, TRUE);
-      g_array_free(self->weak_callbacks, TRUE);
+      ccgc_helper_visitor_destroy(&self->v);
       break;
     }
     cm->thread_count++;
@@ -187,11 +129,7 @@ void ccgc_concurrent_destroy(ccgc_concurrent_marker *cm) {
   for (int i = 0; i < cm->thread_count; i++) {
     ccgc_marker_thread *self = &cm->threads[i];
     pthread_join(self->thread, NULL);
-    for (int id = 0; id < CCGC_MAX_HEAPS; id++)
-      ccgc_worklist_local_destroy(&self->locals[id]);
-    g_array_free(self->weak_slots, TRUE);
-    g_array_free(self->ephemerons, TRUE);
-    g_array_free(self->weak_callbacks, TRUE);
+    ccgc_helper_visitor_destroy(&self->v);
   }
   pthread_cond_destroy(&cm->wake);
   pthread_cond_destroy(&cm->parked);
@@ -219,27 +157,8 @@ void ccgc_concurrent_pause(ccgc_concurrent_marker *cm) {
 void ccgc_concurrent_merge(ccgc_concurrent_marker *cm, ccgc_marker *marker) {
   pthread_mutex_lock(&cm->lock);
   cm->running = false;
-  for (int i = 0; i < cm->thread_count; i++) {
-    ccgc_marker_thread *self = &cm->threads[i];
-    g_array_append_vals(marker->weak_slots, self->weak_slots->data,
-                        self->weak_slots->len);
-    g_array_set_size(self->weak_slots, 0);
-    for (guint j = 0; j < self->ephemerons->len; j++) {
-      ccgc_ephemeron_pair pair =
-          g_array_index(self->ephemerons, ccgc_ephemeron_pair, j);
-      marker->base.ops->ephemeron(&marker->base, pair.key, pair.value,
-                                  ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
-    }
-    g_array_set_size(self->ephemerons, 0);
-    ccgc_marker_flush_ephemerons(marker);
-    g_array_append_vals(marker->weak_callbacks, self->weak_callbacks->data,
-                        self->weak_callbacks->len);
-    g_array_set_size(self->weak_callbacks, 0);
-    for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
-      marker->marked[id] += self->marked[id];
-      self->marked[id] = 0;
-    }
-  }
+  for (int i = 0; i < cm->thread_count; i++)
+    ccgc_helper_visitor_merge(&cm->threads[i].v, marker);
   pthread_mutex_unlock(&cm->lock);
 }
 

@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "helper-visitor.h"
 #include "marker.h"
 
 #define CCGC_MAX_MARKER_THREADS 8
@@ -28,14 +29,9 @@ struct ccgc_collector;
 typedef struct ccgc_concurrent_marker ccgc_concurrent_marker;
 
 typedef struct ccgc_marker_thread {
-  ccgc_visitor base; /* first */
+  ccgc_helper_visitor v; /* first: its visitor, worklists, finds */
   ccgc_concurrent_marker *owner;
   pthread_t thread;
-  ccgc_worklist_local locals[CCGC_MAX_HEAPS];
-  GArray *weak_slots;  /* void ** */
-  GArray *ephemerons;  /* ccgc_ephemeron_pair */
-  GArray *weak_callbacks; /* ccgc_weak_callback_entry */
-  size_t marked[CCGC_MAX_HEAPS];
   size_t visited;      /* objects this thread visited, all cycles */
   double busy_ms;      /* time spent draining, this cycle */
 } ccgc_marker_thread;

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "collector-internal.h"
+#include "helper-visitor.h"
 #include "invariant-check.h"
 #include "ccgc-testing.h"
 #include "task-pool.h"
@@ -36,13 +37,8 @@
 typedef struct parallel_state parallel_state;
 
 typedef struct parallel_helper {
-  ccgc_visitor base; /* first */
+  ccgc_helper_visitor v; /* first: its visitor, worklists, finds */
   parallel_state *state;
-  ccgc_worklist_local locals[CCGC_MAX_HEAPS];
-  GArray *weak_slots;     /* void ** */
-  GArray *ephemerons;     /* ccgc_ephemeron_pair */
-  GArray *weak_callbacks; /* ccgc_weak_callback_entry */
-  size_t marked[CCGC_MAX_HEAPS];
   size_t visited;
   double busy_ms;
 } parallel_helper;
@@ -55,65 +51,17 @@ struct parallel_state {
   parallel_helper helpers[CCGC_MAX_MARKER_THREADS];
 };
 
-static void helper_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
-  parallel_helper *self = (parallel_helper *)visitor;
-  (void)edge;
-  if (ccgc_mark_white_to_grey(target)) /* .inv.color-monotonic */
-    ccgc_worklist_push(&self->locals[ccgc_page_of(target)->heap_id], target);
-}
-
-static void helper_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
-  parallel_helper *self = (parallel_helper *)visitor;
-  (void)edge;
-  if (*slot) g_array_append_val(self->weak_slots, slot);
-}
-
-static void helper_ephemeron(ccgc_visitor *visitor, void *key, void *value,
-                             ccgc_edge edge) {
-  parallel_helper *self = (parallel_helper *)visitor;
-  if (ccgc_is_marked(key)) {
-    helper_strong(visitor, value, edge);
-    return;
-  }
-  /* The owner's table resolves it after the drain (merge). */
-  ccgc_ephemeron_pair pair = {key, value};
-  g_array_append_val(self->ephemerons, pair);
-}
-
-static void helper_weak_callback(ccgc_visitor *visitor,
-                                 ccgc_weak_callback_fn fn, void *object) {
-  parallel_helper *self = (parallel_helper *)visitor;
-  ccgc_weak_callback_entry entry = {fn, object, NULL, NULL};
-  g_array_append_val(self->weak_callbacks, entry);
-}
-
-static void helper_weak_callback_with_data(ccgc_visitor *visitor,
-                                           ccgc_weak_callback_data_fn fn,
-                                           void *object, void *data) {
-  parallel_helper *self = (parallel_helper *)visitor;
-  ccgc_weak_callback_entry entry = {NULL, object, fn, data};
-  g_array_append_val(self->weak_callbacks, entry);
-}
-
-static const ccgc_visitor_ops helper_ops = {
-    .strong = helper_strong,
-    .weak = helper_weak,
-    .ephemeron = helper_ephemeron,
-    .weak_callback = helper_weak_callback,
-    .weak_callback_with_data = helper_weak_callback_with_data,
-};
-
 /* As a marker thread visits (concurrent-marker.c): a heap's
  * visit_concurrent is the entry point it made safe for other threads. */
 static void helper_visit(parallel_helper *self, ccgc_heap_slot *slot, int id,
                          void *object) {
   if (slot->ops->visit_concurrent) {
-    if (!slot->ops->visit_concurrent(slot->heap, object, &self->base)) return;
+    if (!slot->ops->visit_concurrent(slot->heap, object, &self->v.base)) return;
   } else {
     if (!ccgc_mark_grey_to_black(object)) return;
-    slot->ops->trace_object(slot->heap, object, &self->base);
+    slot->ops->trace_object(slot->heap, object, &self->v.base);
   }
-  self->marked[id]++;
+  self->v.marked[id]++;
   self->visited++;
 }
 
@@ -150,13 +98,13 @@ static bool helper_drain(parallel_helper *self) {
       ccgc_heap_slot *slot = &collector->heaps[id];
       if (!slot->heap) continue;
       void *object;
-      while (ccgc_worklist_pop(&self->locals[id], &object)) {
+      while (ccgc_worklist_pop(&self->v.locals[id], &object)) {
         progress = true;
         helper_visit(self, slot, id, object);
         if (state->broken && self->visited >= BROKEN_HELPER_OBJECTS) {
           /* Broken on purpose: leaves holding grey objects, unpublished. */
           for (int j = 0; j < CCGC_MAX_HEAPS; j++)
-            ccgc_worklist_local_clear(&self->locals[j]);
+            ccgc_worklist_local_clear(&self->v.locals[j]);
           return false;
         }
       }
@@ -181,42 +129,20 @@ static void helper_main(void *data, unsigned index) {
 
 static void helper_init(parallel_helper *self, parallel_state *state) {
   memset(self, 0, sizeof *self);
-  self->base.ops = &helper_ops;
+  ccgc_helper_visitor_init(&self->v, state->collector->worklists);
   self->state = state;
-  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
-    ccgc_worklist_local_init(&self->locals[id],
-                             &state->collector->worklists[id]);
-  self->weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
-  self->ephemerons = g_array_new(FALSE, FALSE, sizeof(ccgc_ephemeron_pair));
-  self->weak_callbacks =
-      g_array_new(FALSE, FALSE, sizeof(ccgc_weak_callback_entry));
 }
 
 /* After the last helper returned: what it found joins the owner's marker
  * (ccgc_concurrent_merge does the same for marker threads). A merged
  * ephemeron whose key is marked by now pushes its value: more work. */
 static void helper_merge(parallel_helper *self, ccgc_marker *marker) {
-  for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
     CCGC_CHECK(self->state->broken ||
-                   ccgc_worklist_local_is_empty(&self->locals[id]),
+                   ccgc_worklist_local_is_empty(&self->v.locals[id]),
                ".inv.parallel-termination");
-    ccgc_worklist_local_destroy(&self->locals[id]);
-    marker->marked[id] += self->marked[id];
-  }
-  g_array_append_vals(marker->weak_slots, self->weak_slots->data,
-                      self->weak_slots->len);
-  for (guint j = 0; j < self->ephemerons->len; j++) {
-    ccgc_ephemeron_pair pair =
-        g_array_index(self->ephemerons, ccgc_ephemeron_pair, j);
-    marker->base.ops->ephemeron(&marker->base, pair.key, pair.value,
-                                ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
-  }
-  ccgc_marker_flush_ephemerons(marker);
-  g_array_append_vals(marker->weak_callbacks, self->weak_callbacks->data,
-                      self->weak_callbacks->len);
-  g_array_free(self->weak_slots, TRUE);
-  g_array_free(self->ephemerons, TRUE);
-  g_array_free(self->weak_callbacks, TRUE);
+  ccgc_helper_visitor_merge(&self->v, marker);
+  self->visited = 0;
 }
 
 size_t ccgc_parallel_drain(ccgc_marker *marker, ccgc_cycle_stats *stats) {
@@ -257,17 +183,10 @@ size_t ccgc_parallel_drain(ccgc_marker *marker, ccgc_cycle_stats *stats) {
       stats->pause_helpers_ms += self->busy_ms;
       helper_objects += self->visited;
       helper_merge(self, marker);
-      helper_init(self, state);
     }
   } while (!ccgc_marker_has_no_work(marker) && !state->broken);
-  for (unsigned i = 0; i < helpers; i++) {
-    parallel_helper *self = &state->helpers[i];
-    for (int id = 0; id < CCGC_MAX_HEAPS; id++)
-      ccgc_worklist_local_destroy(&self->locals[id]);
-    g_array_free(self->weak_slots, TRUE);
-    g_array_free(self->ephemerons, TRUE);
-    g_array_free(self->weak_callbacks, TRUE);
-  }
+  for (unsigned i = 0; i < helpers; i++)
+    ccgc_helper_visitor_destroy(&state->helpers[i].v);
   free(state);
   stats->pause_helper_objects += helper_objects;
   return helper_objects;
