@@ -553,9 +553,12 @@ void v8ish_clear_dead_weak_globals(v8ish_heap *heap) {
 
 /* .inv.young-traced-listed, in debug builds after every scavenge. */
 static void check_young_listed(void *payload, void *data) {
-  (void)data;
+  const v8ish_heap *heap = data;
   const traced_slot *slot = payload;
-  CCGC_CHECK_DEBUG(!young_value(slot->value) || slot->young_listed,
+  /* A value stored before the last full pause is not young, and may be
+   * stale (.inv.stale-traced-skipped): not read. */
+  CCGC_CHECK_DEBUG(slot->epoch != heap->full_epoch || !young_value(slot->value) ||
+                       slot->young_listed,
                    ".inv.young-traced-listed");
 }
 
@@ -590,14 +593,18 @@ void v8ish_young_traced_prune(v8ish_heap *heap) {
   guint kept = 0;
   for (guint i = 0; i < list->len; i++) {
     traced_slot *slot = g_ptr_array_index(list, i);
-    if (ccgc_handle_payload_live(slot) && young_value(slot->value))
+    /* A value stored before the last full pause is old, or stale: its
+     * holder may be a dead DOM object not swept yet whose target's page is
+     * gone (.inv.stale-traced-skipped); it is dropped unread. */
+    if (ccgc_handle_payload_live(slot) && slot->epoch == heap->full_epoch &&
+        young_value(slot->value))
       list->pdata[kept++] = slot;
     else
       slot->young_listed = false;
   }
   g_ptr_array_set_size(list, kept);
   if (CCGC_DEBUG_ENABLED)
-    ccgc_handle_table_each(&heap->traced, check_young_listed, NULL);
+    ccgc_handle_table_each(&heap->traced, check_young_listed, heap);
 }
 
 void v8ish_handles_free(v8ish_heap *heap) {
