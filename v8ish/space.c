@@ -153,11 +153,13 @@ static word_t *take_free(v8ish_heap *heap, v8ish_lab *lab, size_t bytes,
         if (++probes == OWN_BUCKET_PROBES) break;
         continue;
       }
-      /* Free lists hold runs of merged pages only (TESTING ONLY: unless the
-       * switch that breaks sweeping kept the last cycle's). */
+      /* Free lists hold runs of merged pages only (TESTING ONLY: unless a
+       * switch that breaks sweeping, or scavenges while sweeping, kept the
+       * last cycle's). */
       CCGC_CHECK_DEBUG(
           v8ish_page_swept(heap, (v8ish_page *)ccgc_page_of(filler)) ||
-              ccgc_collector_sweeping_broken(heap->base.collector),
+              ccgc_collector_sweeping_broken(heap->base.collector) ||
+              ccgc_collector_scavenge_sweeping_broken(heap->base.collector),
           ".inv.swept-before-allocation");
       *link = (word_t *)filler[FILLER_NEXT];
       seal_lab(heap, lab);
