@@ -372,19 +372,11 @@ bool v8ish_global_is_empty_slot(v8ish_heap *heap, v8ish_global global) {
  * are slots of the same table (v8ish-bridge.h): edges in unified mode, roots
  * in baseline mode. */
 
-static inline bool young_value(v8ish_value raw) {
-  return v8ish_is_ref(raw) && ccgc_page_is_young(ccgc_page_of(v8ish_untag(raw)));
-}
-
 static void traced_store(v8ish_heap *heap, traced_slot *slot, v8ish_value raw,
                          bool has_value) {
   __atomic_store_n(&slot->value, raw, __ATOMIC_RELEASE);
   slot->has_value = has_value;
-  /* .inv.young-traced-listed */
-  if (!slot->young_listed && young_value(raw)) {
-    slot->young_listed = true;
-    g_ptr_array_add(heap->young_traced, slot);
-  }
+  v8ish_young_traced_record(heap, slot); /* .inv.young-traced-listed */
   slot->epoch = heap->full_epoch; /* .inv.stale-traced-skipped */
   /* .inv.script-store-barriered: the holder may be black */
   v8ish_root_barrier(heap, &slot->value, raw);
@@ -551,17 +543,6 @@ void v8ish_clear_dead_weak_globals(v8ish_heap *heap) {
   }
 }
 
-/* .inv.young-traced-listed, in debug builds after every scavenge. */
-static void check_young_listed(void *payload, void *data) {
-  const v8ish_heap *heap = data;
-  const traced_slot *slot = payload;
-  /* A value stored before the last full pause is not young, and may be
-   * stale (.inv.stale-traced-skipped): not read. */
-  CCGC_CHECK_DEBUG(slot->epoch != heap->full_epoch || !young_value(slot->value) ||
-                       slot->young_listed,
-                   ".inv.young-traced-listed");
-}
-
 static void relocate_slot(void *payload, void *data) {
   traced_slot *slot = payload;
   const v8ish_value *change = data;
@@ -577,34 +558,6 @@ void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
     if (heap->globals[i].value == from) heap->globals[i].value = to;
   v8ish_value change[2] = {from, to};
   ccgc_handle_table_each(&heap->traced, relocate_slot, change);
-}
-
-void v8ish_young_traced_each(v8ish_heap *heap, void (*fn)(void *payload, void *data),
-                             void *data) {
-  GPtrArray *list = heap->young_traced;
-  for (guint i = 0; i < list->len; i++) {
-    traced_slot *slot = g_ptr_array_index(list, i);
-    if (ccgc_handle_payload_live(slot)) fn(slot, data);
-  }
-}
-
-void v8ish_young_traced_prune(v8ish_heap *heap) {
-  GPtrArray *list = heap->young_traced;
-  guint kept = 0;
-  for (guint i = 0; i < list->len; i++) {
-    traced_slot *slot = g_ptr_array_index(list, i);
-    /* A value stored before the last full pause is old, or stale: its
-     * holder may be a dead DOM object not swept yet whose target's page is
-     * gone (.inv.stale-traced-skipped); it is dropped unread. */
-    if (ccgc_handle_payload_live(slot) && slot->epoch == heap->full_epoch &&
-        young_value(slot->value))
-      list->pdata[kept++] = slot;
-    else
-      slot->young_listed = false;
-  }
-  g_ptr_array_set_size(list, kept);
-  if (CCGC_DEBUG_ENABLED)
-    ccgc_handle_table_each(&heap->traced, check_young_listed, heap);
 }
 
 void v8ish_handles_free(v8ish_heap *heap) {

@@ -484,9 +484,11 @@ void v8ish_clear_dead_weak_globals(v8ish_heap *heap);
 void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
                             v8ish_value to);
 void v8ish_handles_free(v8ish_heap *heap);
-/* The traced slots that may hold a young object (handles.c): fn on each one
- * that is live; after a scavenge, prune drops those whose object is no
- * longer young (promoted, died) and those freed. Owner thread. */
+/* The traced slots that may hold a young object (young-traced.c): record
+ * after a store into slot; fn on each one that is live; after a scavenge,
+ * prune drops those whose object is no longer young (promoted, died) and
+ * those freed. Owner thread. */
+void v8ish_young_traced_record(v8ish_heap *heap, traced_slot *slot);
 void v8ish_young_traced_each(v8ish_heap *heap, void (*fn)(void *payload, void *data),
                              void *data);
 void v8ish_young_traced_prune(v8ish_heap *heap);
