@@ -63,6 +63,10 @@ struct ccgc_collector {
   /* Bytes the heaps handed out (allocation areas, pages, large objects:
    * ccgc_collector_notify_allocation), ever. */
   double allocated_bytes;
+  /* Helper-thread sizing (options.adaptive_threads, thread-sizing.h):
+   * allocated_bytes and the time at the last cycle's start. */
+  bool adaptive_threads;
+  double sizing_allocated, sizing_since_ms;
   double object_bytes;            /* average object size at cycle start */
   size_t step_objects_visited;    /* objects the owner's steps visited  */
   unsigned idle_refusals;         /* idle periods too short to finish,

@@ -131,6 +131,8 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
                  (int)options->shape_protocol);
   }
   ccgc_sweeper_init(&collector->sweeper, options);
+  collector->adaptive_threads = options && options->adaptive_threads;
+  collector->sweeper.adaptive = collector->adaptive_threads;
   collector->steps = g_array_new(FALSE, FALSE, sizeof(double));
   collector->last_steps = g_array_new(FALSE, FALSE, sizeof(double));
   collector->state = CCGC_STATE_IDLE;

@@ -63,9 +63,10 @@ static void *thread_main(void *arg) {
   ccgc_marker_thread *self = arg;
   on_marker_thread = true;
   ccgc_concurrent_marker *cm = self->owner;
+  int index = (int)(self - cm->threads);
   pthread_mutex_lock(&cm->lock);
   while (!cm->shutdown) {
-    if (!cm->running || atomic_load(&cm->stop)) {
+    if (!cm->running || atomic_load(&cm->stop) || index >= cm->enabled) {
       pthread_cond_wait(&cm->wake, &cm->lock);
       continue;
     }
@@ -116,6 +117,7 @@ int ccgc_concurrent_init(ccgc_concurrent_marker *cm, ccgc_collector *collector,
     }
     cm->thread_count++;
   }
+  cm->enabled = cm->thread_count;
   return cm->thread_count;
 }
 
@@ -137,8 +139,18 @@ void ccgc_concurrent_destroy(ccgc_concurrent_marker *cm) {
   cm->thread_count = 0;
 }
 
+void ccgc_concurrent_set_enabled(ccgc_concurrent_marker *cm, int threads) {
+  if (threads < 0) threads = 0;
+  if (threads > cm->thread_count) threads = cm->thread_count;
+  pthread_mutex_lock(&cm->lock);
+  cm->enabled = threads;
+  pthread_mutex_unlock(&cm->lock);
+}
+
 void ccgc_concurrent_resume(ccgc_concurrent_marker *cm) {
-  if (cm->thread_count == 0) return;
+  /* No thread takes part this cycle: marking stays the owner's alone, so
+   * its mark updates stay plain (marker.c refresh_exclusive). */
+  if (cm->thread_count == 0 || cm->enabled == 0) return;
   pthread_mutex_lock(&cm->lock);
   cm->running = true;
   atomic_store(&cm->stop, false);

@@ -3,6 +3,7 @@
  *
  * Legal call order (collector-internal, driven by cycle.c):
  *   ccgc_concurrent_init(cm, collector, threads)     at collector creation
+ *   ccgc_concurrent_set_enabled(cm, n)  before a cycle: n threads take part
  *   ccgc_concurrent_resume(cm)      a cycle's marking starts: threads work
  *   ccgc_concurrent_pause(cm)       safepoint: returns when every thread has
  *                                   published its work and parked
@@ -47,11 +48,19 @@ struct ccgc_concurrent_marker {
   bool running;          /* a cycle's marking is on */
   bool shutdown;
   int active;            /* threads inside a drain */
+  /* Threads that work this cycle (the first `enabled`; the rest wait):
+   * thread_count, or fewer when the collector sizes them
+   * (ccgc_concurrent_set_enabled). Changed only while no cycle marks. */
+  int enabled;
 };
 
 int ccgc_concurrent_init(ccgc_concurrent_marker *cm,
                          struct ccgc_collector *collector, int threads);
 void ccgc_concurrent_destroy(ccgc_concurrent_marker *cm);
+/* How many threads the next cycle's marking uses (clamped to 0 ..
+ * thread_count); 0: the owner marks alone, no thread is woken. Only between
+ * cycles (before the resume that starts a cycle's marking). */
+void ccgc_concurrent_set_enabled(ccgc_concurrent_marker *cm, int threads);
 void ccgc_concurrent_resume(ccgc_concurrent_marker *cm);
 void ccgc_concurrent_pause(ccgc_concurrent_marker *cm);
 void ccgc_concurrent_merge(ccgc_concurrent_marker *cm, ccgc_marker *marker);

@@ -21,6 +21,7 @@
 #include "collector-internal.h"
 #include "invariant-check.h"
 #include "parallel-marking.h"
+#include "thread-sizing.h"
 
 #define PHASE(member) offsetof(ccgc_heap_ops, member)
 #define DEFAULT_STEP_MS 1.0
@@ -56,6 +57,38 @@ const double *ccgc_collector_last_steps(const ccgc_collector *collector,
                                : NULL;
 }
 
+/* The marker threads this cycle's marking uses: all of them, or with
+ * options.adaptive_threads as many as the heaps' size and the mutator's
+ * allocation rate call for (thread-sizing.h; docs/collection.md "Helper
+ * threads"). The rate is measured from one cycle's start to the next. */
+static void size_marker_threads(ccgc_collector *collector, double used) {
+  ccgc_concurrent_marker *cm = &collector->concurrent;
+  double now = ccgc_now_ms();
+  double rate = 0;
+  if (collector->sizing_since_ms > 0 && now > collector->sizing_since_ms)
+    rate = (collector->allocated_bytes - collector->sizing_allocated) /
+           (now - collector->sizing_since_ms);
+  collector->sizing_allocated = collector->allocated_bytes;
+  collector->sizing_since_ms = now;
+  if (!collector->adaptive_threads) {
+    ccgc_concurrent_set_enabled(cm, cm->thread_count);
+    return;
+  }
+  /* The budget pacing gives the cycle (pacing.h), without a hard limit's
+   * cap: what the mutator may allocate while marking runs. */
+  double budget = used / 2;
+  if (budget < CCGC_PACING_MIN_BUDGET) budget = CCGC_PACING_MIN_BUDGET;
+  ccgc_sizing_input in = {
+      .work_bytes = used,
+      .budget_bytes = budget,
+      .allocation_rate = rate,
+      .speed = ccgc_tracer_speed(&collector->tracer, CCGC_TRACER_MARKING),
+      .bytes_per_thread = CCGC_SIZING_MARK_BYTES,
+      .max_threads = cm->thread_count,
+  };
+  ccgc_concurrent_set_enabled(cm, ccgc_thread_sizing(&in));
+}
+
 static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
                         bool incremental) {
   collector->in_collection = true; /* heaps' prepare/trace_roots run now */
@@ -88,7 +121,9 @@ static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
   atomic_store(&collector->barrier.marking, 1);
   ccgc_marker_trace_roots(&collector->marker);
   collector->state = CCGC_STATE_MARKING;
+  size_marker_threads(collector, (double)used);
   if (incremental && collector->concurrent.thread_count > 0) {
+    stats->marker_threads_used = collector->concurrent.enabled;
     /* The roots' work becomes stealable; helper threads start marking. */
     ccgc_marker_publish(&collector->marker);
     ccgc_concurrent_resume(&collector->concurrent);

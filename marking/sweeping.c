@@ -10,6 +10,7 @@
 #include "invariant-check.h"
 #include "ccgc-testing.h"
 #include "task-pool.h"
+#include "thread-sizing.h"
 
 static const char *const mode_names[] = {
     [CCGC_SWEEP_ATOMIC] = "atomic",
@@ -120,6 +121,41 @@ static void sweep_on_helper(void *data, unsigned index) {
   sweeper->helper_ms[index] += ccgc_now_ms() - start;
 }
 
+/* The sweeper threads this sweeping uses: all of them, or with
+ * options.adaptive_threads one per CCGC_SIZING_SWEEP_BYTES of the committed
+ * pages the threads would sweep, more than one only if the sweep speed
+ * measured in pauses and the mutator's allocation rate call for it
+ * (thread-sizing.h). */
+static int sized_threads(ccgc_collector *collector) {
+  ccgc_sweeper *sweeper = &collector->sweeper;
+  if (!sweeper->adaptive) return sweeper->threads;
+  double committed = 0, used = 0;
+  for (int id = 0; id < sweeper->heap_count; id++) {
+    if (!sweeper->helped[id] || !sweeper->ops[id]->stats) continue;
+    ccgc_heap_stats stats;
+    memset(&stats, 0, sizeof stats);
+    sweeper->ops[id]->stats(sweeper->heaps[id], &stats);
+    committed += (double)stats.committed_bytes;
+    used += (double)stats.used_bytes;
+  }
+  double budget = used / 2;
+  if (budget < CCGC_PACING_MIN_BUDGET) budget = CCGC_PACING_MIN_BUDGET;
+  double since = collector->sizing_since_ms, now = ccgc_now_ms();
+  double rate = since > 0 && now > since
+                    ? (collector->allocated_bytes - collector->sizing_allocated) /
+                          (now - since)
+                    : 0;
+  ccgc_sizing_input in = {
+      .work_bytes = committed,
+      .budget_bytes = budget,
+      .allocation_rate = rate,
+      .speed = ccgc_tracer_speed(&collector->tracer, CCGC_TRACER_SWEEP),
+      .bytes_per_thread = CCGC_SIZING_SWEEP_BYTES,
+      .max_threads = sweeper->threads,
+  };
+  return ccgc_thread_sizing(&in);
+}
+
 void ccgc_sweeper_after_pause(ccgc_collector *collector) {
   ccgc_sweeper *sweeper = &collector->sweeper;
   sweeper->pause_end_ms = ccgc_now_ms();
@@ -131,10 +167,11 @@ void ccgc_sweeper_after_pause(ccgc_collector *collector) {
     helped |= sweeper->helped[id];
   }
   if (!helped) return;
+  int wanted = sized_threads(collector);
+  if (wanted == 0) return; /* lazily on the owner alone */
   if (!sweeper->pool) sweeper->pool = ccgc_task_pool_new();
   if (!sweeper->pool) return; /* lazily on the owner alone */
-  unsigned count = ccgc_task_pool_ready(sweeper->pool,
-                                        (unsigned)sweeper->threads);
+  unsigned count = ccgc_task_pool_ready(sweeper->pool, (unsigned)wanted);
   if (count == 0) return;
   atomic_store(&sweeper->stop, false);
   sweeper->helpers = count;
@@ -173,6 +210,7 @@ static void complete(ccgc_collector *collector) {
   last->sweep_steps = sweeper->steps;
   last->lazy_sweep_ms = sweeper->owner_ms;
   last->concurrent_sweep_ms = helper_ms;
+  last->sweeper_threads_used = (int)sweeper->helpers;
   last->sweeping_wall_ms = ccgc_now_ms() - sweeper->pause_end_ms;
   collector->gc_total_ms += sweeper->owner_ms;
   /* The heaps' figures after the cycle are the swept ones. */

@@ -48,6 +48,7 @@ typedef struct ccgc_sweeper {
   bool scavenge_broken; /* TESTING ONLY: ..._break_scavenge_sweeping   */
   size_t scavenges;     /* scavenges during this sweeping              */
   bool parked;          /* helpers stopped for a scavenge, to restart  */
+  bool adaptive;        /* options.adaptive_threads: threads sized     */
 } ccgc_sweeper;
 
 /* Sets the sweeper up from the collector's options (NULL: defaults). */

@@ -170,6 +170,16 @@ typedef struct ccgc_collector_options {
    * the owner thread after the root rescan, in every atomic pause and so in
    * every stop-the-world collection (0: the owner alone; at most 8). */
   int parallel_marking_threads;
+  /* Helper threads sized per cycle (docs/collection.md "Helper threads"):
+   * marker_threads and sweeper_threads become maxima, and each cycle's
+   * concurrent marking and concurrent sweeping use as many of them as the
+   * heaps' size and the mutator's allocation rate call for: one per 4 MiB
+   * of heap objects to mark, one per 16 MiB of pages to sweep (a smaller
+   * heap uses none), more than one only when one thread at its measured
+   * speed would not finish before the mutator, at its measured rate,
+   * allocates half the heaps' used bytes. ccgc_cycle_stats says how many a
+   * cycle used. false (default): every cycle uses all of them. */
+  bool adaptive_threads;
 } ccgc_collector_options;
 
 typedef struct ccgc_heap_stats {
@@ -257,6 +267,12 @@ typedef struct ccgc_cycle_stats {
   int pause_mark_threads;
   double pause_helpers_ms;
   size_t pause_helper_objects;
+  /* The helper threads this cycle's concurrent marking woke (0 for a
+   * stop-the-world cycle or without marker threads) and its concurrent
+   * sweeping ran (0 unless CCGC_SWEEP_CONCURRENT; filled in when sweeping
+   * completes): all of the host's, or fewer with options.adaptive_threads. */
+  int marker_threads_used;
+  int sweeper_threads_used;
 } ccgc_cycle_stats;
 
 /* A collector owned by the calling thread. NULL if options are invalid

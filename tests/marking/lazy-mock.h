@@ -73,10 +73,8 @@ static void lazy_concurrent(void *heap, const atomic_bool *stop) {
 
 /* A mock world whose heap alpha (id 0) is swept lazily in `pages` pages;
  * beta keeps only reclaim (swept in the pause in every mode). */
-static mock_world lazy_world(ccgc_sweeping_mode mode, int threads,
-                             int pages) {
-  mock_world w = mock_world_new(&(ccgc_collector_options){
-      .verify = true, .sweeping = mode, .sweeper_threads = threads});
+static mock_world lazy_world_with(ccgc_collector_options options, int pages) {
+  mock_world w = mock_world_new(&options);
   ck_assert_ptr_nonnull(w.collector);
   const ccgc_heap_ops *ops = NULL;
   void *heap = ccgc_collector_heap(w.collector, 0, &ops);
@@ -92,5 +90,13 @@ static mock_world lazy_world(ccgc_sweeping_mode mode, int threads,
   ccgc_collector_detach_heap(w.collector, 0);
   ck_assert_int_eq(ccgc_collector_attach_heap(w.collector, &lazy.ops, heap), 0);
   return w;
+}
+
+static mock_world lazy_world(ccgc_sweeping_mode mode, int threads,
+                             int pages) {
+  return lazy_world_with((ccgc_collector_options){.verify = true,
+                                                  .sweeping = mode,
+                                                  .sweeper_threads = threads},
+                         pages);
 }
 #endif

@@ -1,0 +1,23 @@
+/* thread-sizing.c - helper-thread counts per cycle (thread-sizing.h). */
+#include "thread-sizing.h"
+
+#include <math.h>
+
+int ccgc_thread_sizing(const ccgc_sizing_input *in) {
+  if (in->max_threads <= 0 || !(in->work_bytes > 0) ||
+      !(in->bytes_per_thread > 0))
+    return 0;
+  double by_size = floor(in->work_bytes / in->bytes_per_thread);
+  double by_rate = 1;
+  if (in->allocation_rate > 0 && in->speed > 0 && in->budget_bytes > 0) {
+    /* ms of work on one thread over ms until the budget is allocated */
+    double work_ms = in->work_bytes / in->speed;
+    double time_ms = in->budget_bytes / in->allocation_rate;
+    by_rate = ceil(work_ms / time_ms);
+    if (!(by_rate >= 1)) by_rate = 1;
+  }
+  double count = in->max_threads;
+  if (by_size < count) count = by_size;
+  if (by_rate < count) count = by_rate;
+  return (int)count;
+}
