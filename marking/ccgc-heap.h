@@ -247,6 +247,9 @@ static inline bool ccgc_reason_reduces_memory(ccgc_gc_reason reason) {
          reason == CCGC_REASON_MEMORY_REDUCER;
 }
 bool ccgc_collector_reducing_memory(const ccgc_collector *collector);
+/* The helpers a compaction's copies may use (options.compaction_threads,
+ * ccgc_collector_set_compaction_threads). */
+int ccgc_collector_compaction_threads(const ccgc_collector *collector);
 
 
 /* A safepoint for heap operations that need the heap still while concurrent

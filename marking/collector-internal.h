@@ -80,6 +80,7 @@ struct ccgc_collector {
   int parallel_marking_threads; /* options.parallel_marking_threads     */
   struct ccgc_task_pool *mark_pool; /* their threads (parallel-marking.c) */
   bool testing_break_parallel_termination; /* ccgc-testing.h            */
+  int compaction_threads; /* options.compaction_threads (evacuation.c)  */
   double minor_total_ms; /* sum of all minor pauses                   */
   ccgc_gc_reason requested_reason;
   ccgc_sweeper sweeper;  /* sweeping after the pause (sweeping.h)    */

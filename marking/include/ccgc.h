@@ -170,6 +170,11 @@ typedef struct ccgc_collector_options {
    * the owner thread after the root rescan, in every atomic pause and so in
    * every stop-the-world collection (0: the owner alone; at most 8). */
   int parallel_marking_threads;
+  /* Parallel evacuation (docs/compaction.md): helper threads that copy the
+   * objects a compaction of the script heap moves beside the owner thread
+   * (0: the owner alone; at most 8, as sweeper_threads). A helper joins
+   * when it is first scheduled, unless the copies are done already. */
+  int compaction_threads;
 } ccgc_collector_options;
 
 typedef struct ccgc_heap_stats {
@@ -193,6 +198,10 @@ typedef struct ccgc_heap_stats {
    * reference updates, releases). */
   size_t evacuated_pages, evacuated_bytes, evacuated_objects;
   double evacuation_ms;
+  /* The threads that copied the objects of that compaction: the owner and
+   * the helpers (compaction_threads) that joined before the copies were
+   * done (0 when it did not compact). */
+  unsigned evacuation_threads;
 } ccgc_heap_stats;
 
 typedef struct ccgc_cycle_heap_stats {
@@ -417,6 +426,13 @@ ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,
 CCGC_API
 ccgc_status ccgc_collector_set_parallel_marking_threads(
     ccgc_collector *collector, int threads);
+/* Sets options.compaction_threads (0 to 8; anything else is misuse,
+ * CCGC_E_INVALID_ARGUMENT): the helpers of the next compactions' copies
+ * (benchmarks compare one thread and two). CCGC_E_IN_COLLECTION while a
+ * collection runs. */
+CCGC_API
+ccgc_status ccgc_collector_set_compaction_threads(ccgc_collector *collector,
+                                                  int threads);
 
 /* --- Sweeping (docs/sweeping.md) -----------------------------------------
  *   ccgc_collector_set_sweeping(c, CCGC_SWEEP_CONCURRENT, 2);
