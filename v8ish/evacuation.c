@@ -193,6 +193,23 @@ static void seal_targets(compactor *c) {
   }
 }
 
+/* --- objects_moved ------------------------------------------------------------ */
+
+/* ccgc_collector_relocated inside objects_moved, for an address of this
+ * heap: an object of an evacuated page went where its forwarding word says
+ * (.inv.compaction-forwarding), or died there; other pages did not move. */
+static void *moved_to(void *address, void *data) {
+  (void)data;
+  if (!page_of(address)->evacuating) return address;
+  return forwarded(address); /* NULL: dead, its page goes */
+}
+
+void v8ish_compactor_announce_moves(compactor *c) {
+  if (c->evacuated_pages == 0) return;
+  ccgc_collector_announce_moves(c->heap->base.collector, c->heap->base.heap_id, moved_to,
+                                c);
+}
+
 void v8ish_compactor_evacuate(compactor *c) {
   bool out_of_memory = false;
   /* Every move is planned before anything is copied: a candidate that
