@@ -4,6 +4,7 @@
  * objects as the owner alone does, every reference right afterwards; the
  * option and its setter are bounded. Labelled concurrent (tests/
  * CMakeLists.txt): it starts threads, so the ThreadSanitizer build runs it. */
+#include "ccgc-probe.h"
 #include "script-test.h"
 
 #define COUNT 60000 /* about 2 MB of arrays: enough moves for several chunks */
@@ -141,6 +142,48 @@ START_TEST(repeated_compactions_with_helpers_keep_every_reference) {
 }
 END_TEST
 
+/* The objects_moved event (v8ish_compactor_announce_moves): a probe on a
+ * survivor that moves follows it and is not collected; a probe on an
+ * object that dies on an evacuated page is. */
+START_TEST(probes_follow_a_compaction) {
+  script_world w;
+  script_world_init_old(&w, 0);
+  v8ish_global holder = build(&w);
+  void *survivor = NULL, *dead = NULL;
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local h = v8ish_global_get(w.heap, holder);
+    survivor = v8ish_object_address(w.heap, v8ish_array_get(w.heap, h, SURVIVORS - 1));
+    v8ish_handle_scope_close(&scope);
+  }
+  /* The array allocated right after the last survivor dies. */
+  dead = (char *)survivor + 40;
+  ccgc_probe *kept = ccgc_probe_new(w.collector, survivor, "kept");
+  ck_assert_ptr_nonnull(kept);
+  ccgc_probe *gone = ccgc_probe_new(w.collector, dead, "gone");
+  ck_assert_ptr_nonnull(gone);
+  ck_assert_int_eq(v8ish_heap_request_compaction(w.heap), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  void *now = NULL;
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local h = v8ish_global_get(w.heap, holder);
+    now = v8ish_object_address(w.heap, v8ish_array_get(w.heap, h, SURVIVORS - 1));
+    v8ish_handle_scope_close(&scope);
+  }
+  ck_assert_ptr_ne(now, survivor); /* it moved */
+  ck_assert(!ccgc_probe_collected(kept));
+  ck_assert_ptr_eq(ccgc_probe_address(kept), now);
+  ck_assert(ccgc_probe_collected(gone));
+  ccgc_probe_free(w.collector, kept);
+  ccgc_probe_free(w.collector, gone);
+  check(&w, holder);
+  script_world_free(&w);
+}
+END_TEST
+
 START_TEST(compaction_threads_are_bounded) {
   ccgc_collector_options options = {.compaction_threads = 9};
   ck_assert_ptr_null(ccgc_collector_new(&options));
@@ -167,6 +210,7 @@ int main(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, two_threads_move_the_same_objects_as_one);
   tcase_add_test(tc, repeated_compactions_with_helpers_keep_every_reference);
+  tcase_add_test(tc, probes_follow_a_compaction);
   tcase_add_test(tc, compaction_threads_are_bounded);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
