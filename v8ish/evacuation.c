@@ -10,9 +10,11 @@
  * (ccgc.h), on helpers of the collector's task pool (the pool of the
  * parallel scavenges: a compaction never runs during a scavenge). The
  * tasks take chunks of the moves array by an atomic index; a helper joins
- * when it is first scheduled, unless the copies are done already, so the
- * owner never waits for a helper that has not started
- * (.inv.evacuation-one-copier).
+ * when it is first scheduled, unless the copies are done already, so no
+ * copy waits for a helper that has not started: the owner copies whatever
+ * is left, and a helper scheduled late finds the copies closed and returns
+ * at once (ccgc_task_pool_wait then waits for that return only, as the
+ * parallel scavenger's does) (.inv.evacuation-one-copier).
  *
  * Memory ordering: a move is copied by the one task whose fetch-and-add
  * claimed its chunk (relaxed: the index only has to be unique). That task
