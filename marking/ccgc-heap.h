@@ -247,6 +247,17 @@ static inline bool ccgc_reason_reduces_memory(ccgc_gc_reason reason) {
          reason == CCGC_REASON_MEMORY_REDUCER;
 }
 bool ccgc_collector_reducing_memory(const ccgc_collector *collector);
+/* The helpers a compaction's copies may use (options.compaction_threads,
+ * ccgc_collector_set_compaction_threads). */
+int ccgc_collector_compaction_threads(const ccgc_collector *collector);
+/* A heap's compact op announces the objects it moved (objects_moved
+ * listeners, ccgc-events.h), after every reference is updated and before
+ * the old pages go: during the call ccgc_collector_relocated answers for
+ * addresses of the heap heap_id with relocated(address, data) (the new
+ * address, or NULL for an object that died there). */
+void ccgc_collector_announce_moves(ccgc_collector *collector, int heap_id,
+                                   void *(*relocated)(void *address, void *data),
+                                   void *data);
 
 
 /* A safepoint for heap operations that need the heap still while concurrent

@@ -79,11 +79,17 @@ struct ccgc_collector {
   unsigned long minor_count;
   ccgc_minor_stats last_minor;
   bool relocating;     /* minor_done: ccgc_collector_relocated answers */
+  /* objects_moved (event-listener.c): the compacting heap's answer to
+   * ccgc_collector_relocated for its own pages, NULL outside the event. */
+  void *(*moves_relocated)(void *address, void *data);
+  void *moves_data;
+  int moves_heap_id;
   int scavenger_threads; /* options.scavenger_threads                 */
   struct ccgc_task_pool *scavenge_pool; /* its helpers (task-pool.h), lazy */
   int parallel_marking_threads; /* options.parallel_marking_threads     */
   struct ccgc_task_pool *mark_pool; /* their threads (parallel-marking.c) */
   bool testing_break_parallel_termination; /* ccgc-testing.h            */
+  int compaction_threads; /* options.compaction_threads (evacuation.c)  */
   double minor_total_ms; /* sum of all minor pauses                   */
   ccgc_gc_reason requested_reason;
   ccgc_sweeper sweeper;  /* sweeping after the pause (sweeping.h)    */
@@ -157,6 +163,8 @@ void ccgc_trace_gc_emit_minor(ccgc_collector *collector,
 /* event-listener.c: the minor collection's events. */
 void ccgc_events_minor_start(ccgc_collector *collector, ccgc_gc_reason reason);
 void ccgc_events_minor_done(ccgc_collector *collector);
+/* Inside objects_moved: where address went (ccgc_collector_relocated). */
+void *ccgc_events_moved_to(ccgc_collector *collector, const void *address);
 void ccgc_events_minor_end(ccgc_collector *collector,
                            const ccgc_minor_stats *stats);
 /* event-listener.c: the phases of a full cycle between cycle_start and

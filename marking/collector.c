@@ -56,6 +56,12 @@ static const char *invalid_options(const ccgc_collector_options *options,
              options->parallel_marking_threads, CCGC_MAX_MARKER_THREADS);
     return buf;
   }
+  if (options->compaction_threads < 0 ||
+      options->compaction_threads > CCGC_MAX_SWEEPER_THREADS) {
+    snprintf(buf, size, "compaction_threads %d is out of range (0 to %d)",
+             options->compaction_threads, CCGC_MAX_SWEEPER_THREADS);
+    return buf;
+  }
   if (options->marker_threads < 0 ||
       options->marker_threads > CCGC_MAX_MARKER_THREADS) {
     snprintf(buf, size, "marker_threads %d is out of range (0 to %d)",
@@ -127,6 +133,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
     collector->pacing.automatic = options->incremental_marking;
     collector->scavenger_threads = options->scavenger_threads;
     collector->parallel_marking_threads = options->parallel_marking_threads;
+    collector->compaction_threads = options->compaction_threads;
     atomic_store(&collector->barrier.shape_protocol,
                  (int)options->shape_protocol);
   }

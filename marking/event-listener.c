@@ -118,6 +118,27 @@ void ccgc_events_minor_done(ccgc_collector *collector) {
   ANNOUNCE(collector, minor_done, (data_));
 }
 
+void ccgc_collector_announce_moves(ccgc_collector *collector, int heap_id,
+                                   void *(*relocated)(void *address, void *data),
+                                   void *data) {
+  collector->moves_relocated = relocated;
+  collector->moves_data = data;
+  collector->moves_heap_id = heap_id;
+  /* Listeners read only, as at marking_done. */
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
+  ANNOUNCE(collector, objects_moved, (data_));
+  ccgc_collector_enter_context(collector, outer);
+  collector->moves_relocated = NULL;
+  collector->moves_data = NULL;
+}
+
+void *ccgc_events_moved_to(ccgc_collector *collector, const void *address) {
+  ccgc_page *page = ccgc_collector_find_page(collector, address);
+  if (!page || page->heap_id != collector->moves_heap_id) return (void *)address;
+  return collector->moves_relocated((void *)address, collector->moves_data);
+}
+
 void ccgc_events_minor_end(ccgc_collector *collector,
                            const ccgc_minor_stats *stats) {
   ANNOUNCE(collector, minor_end, (data_, stats));

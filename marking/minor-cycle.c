@@ -51,8 +51,10 @@ static void *relocate_entry(void *address, void *data) {
 
 void *ccgc_collector_relocated(ccgc_collector *collector,
                                const void *address) {
-  if (!ccgc_collector_valid(collector) || !collector->relocating || !address)
-    return (void *)address;
+  if (!ccgc_collector_valid(collector) || !address) return (void *)address;
+  if (collector->moves_relocated) /* objects_moved: a compaction */
+    return ccgc_events_moved_to(collector, address);
+  if (!collector->relocating) return (void *)address;
   ccgc_page *page = ccgc_collector_find_page(collector, address);
   if (!page || !ccgc_page_is_young(page)) return (void *)address;
   return relocate_entry((void *)address, collector);

@@ -54,5 +54,9 @@ static inline word_t *forwarded(const word_t *object) {
  * forwarding words; a candidate it cannot place stays whole with every
  * later one (.inv.compaction-no-half-move). */
 void v8ish_compactor_evacuate(compactor *c);
+/* The objects_moved listeners (ccgc-events.h; evacuation.c): call after
+ * every reference is updated, while the old copies hold their forwarding
+ * words. Nothing when no page was evacuated. */
+void v8ish_compactor_announce_moves(compactor *c);
 
 #endif

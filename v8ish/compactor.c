@@ -341,6 +341,7 @@ void v8ish_compact(void *data) {
       update_heap_objects(&c);
       update_roots(&c);
       update_weak(&c);
+      v8ish_compactor_announce_moves(&c); /* objects_moved (ccgc-events.h) */
       unforward(&c);
     }
     retire_candidates(&c);

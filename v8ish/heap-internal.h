@@ -304,6 +304,7 @@ struct v8ish_heap {
   GPtrArray *evacuated; /* v8ish_page *: released by pre_reclaim, or NULL */
   size_t evacuated_pages, evacuated_bytes, evacuated_objects;
   double evacuation_ms;
+  unsigned evacuation_threads; /* that copied (evacuation.c) */
 };
 
 /* space.c (the fast path is v8ish_allocate in space-inl.h) */

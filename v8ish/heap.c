@@ -30,6 +30,7 @@ static void stats(void *data, ccgc_heap_stats *out) {
   out->evacuated_bytes = heap->evacuated_bytes;
   out->evacuated_objects = heap->evacuated_objects;
   out->evacuation_ms = heap->evacuation_ms;
+  out->evacuation_threads = heap->evacuated_pages ? heap->evacuation_threads : 0;
 }
 
 /* A collection's calls in their order, then introspection. */

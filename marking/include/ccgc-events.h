@@ -20,6 +20,9 @@
  *   ( incremental_step_start           each marking step, incremental
  *     incremental_step_end )*          cycles only (none stop-the-world)
  *   atomic_pause_start                 the final pause (V8's GC prologue)
+ *     objects_moved                    a heap compacted (script heap,
+ *                                      docs/compaction.md); not in a cycle
+ *                                      that moves nothing
  *     marking_done                     liveness final, weak refs cleared
  *     sweep_start                      reclamation: pre-finalizers,
  *     sweep_end                        finalizers, freeing
@@ -132,13 +135,26 @@ typedef struct ccgc_event_listener {
    * collection: read only. The heaps' after-collection work (Finalization-
    * Registry and weak global callbacks) runs next, then cycle_end. */
   void (*atomic_pause_end)(void *data, const ccgc_cycle_stats *stats);
+
+  /* A full collection moved old objects (the script heap's compaction,
+   * docs/compaction.md): in the atomic pause, before marking_done, once per
+   * heap that moved objects, after every reference to them was updated and
+   * before the pages they left are released. ccgc_collector_relocated says
+   * where each object of that heap's evacuated pages went (NULL: it died in
+   * this cycle, its page is released); the old copies are still mapped, but
+   * their first word is a forwarding word: read the new copy. Inside the
+   * collection: read only. */
+  void (*objects_moved)(void *data);
 } ccgc_event_listener;
 
 /* Inside a minor_done listener: the new address of the object that started
  * at address before the minor collection, address itself if it did not
  * move (an old object, an object of a heap without a young generation, a
  * young large object promoted in place), or NULL if it died in this minor
- * collection. Outside minor_done, address itself. */
+ * collection. Inside an objects_moved listener: the new address of an
+ * object of the compacted heap's evacuated pages, NULL for a dead object of
+ * those pages, address itself for any other address. Elsewhere, address
+ * itself. */
 CCGC_API
 void *ccgc_collector_relocated(ccgc_collector *collector, const void *address);
 

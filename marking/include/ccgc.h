@@ -170,8 +170,8 @@ typedef struct ccgc_collector_options {
    * the owner thread after the root rescan, in every atomic pause and so in
    * every stop-the-world collection (0: the owner alone; at most 8). */
   int parallel_marking_threads;
-  /* Helper threads sized per cycle (docs/collection.md "Helper threads"):
-   * marker_threads and sweeper_threads become maxima, and each cycle's
+  /* Helper threads sized per cycle (docs/collection.md): marker_threads
+   * and sweeper_threads become maxima, and each cycle's
    * concurrent marking and concurrent sweeping use as many of them as the
    * heaps' size and the mutator's allocation rate call for: one per 4 MiB
    * of heap objects to mark, one per 16 MiB of pages to sweep (a smaller
@@ -180,6 +180,11 @@ typedef struct ccgc_collector_options {
    * allocates half the heaps' used bytes. ccgc_cycle_stats says how many a
    * cycle used. false (default): every cycle uses all of them. */
   bool adaptive_threads;
+  /* Parallel evacuation (docs/compaction.md): helper threads that copy the
+   * objects a compaction of the script heap moves beside the owner thread
+   * (0: the owner alone; at most 8, as sweeper_threads). A helper joins
+   * when it is first scheduled, unless the copies are done already. */
+  int compaction_threads;
 } ccgc_collector_options;
 
 typedef struct ccgc_heap_stats {
@@ -203,6 +208,10 @@ typedef struct ccgc_heap_stats {
    * reference updates, releases). */
   size_t evacuated_pages, evacuated_bytes, evacuated_objects;
   double evacuation_ms;
+  /* The threads that copied the objects of that compaction: the owner and
+   * the helpers (compaction_threads) that joined before the copies were
+   * done (0 when it did not compact). */
+  unsigned evacuation_threads;
 } ccgc_heap_stats;
 
 typedef struct ccgc_cycle_heap_stats {
@@ -433,6 +442,13 @@ ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,
 CCGC_API
 ccgc_status ccgc_collector_set_parallel_marking_threads(
     ccgc_collector *collector, int threads);
+/* Sets options.compaction_threads (0 to 8; anything else is misuse,
+ * CCGC_E_INVALID_ARGUMENT): the helpers of the next compactions' copies
+ * (benchmarks compare one thread and two). CCGC_E_IN_COLLECTION while a
+ * collection runs. */
+CCGC_API
+ccgc_status ccgc_collector_set_compaction_threads(ccgc_collector *collector,
+                                                  int threads);
 
 /* --- Sweeping (docs/sweeping.md) -----------------------------------------
  *   ccgc_collector_set_sweeping(c, CCGC_SWEEP_CONCURRENT, 2);

@@ -290,7 +290,20 @@ static void ph_minor_end(void *data, const ccgc_minor_stats *stats) {
   log_event(data, "minor-", -1);
 }
 
+/* objects_moved: where the watched script object went, as
+ * ccgc_collector_relocated says inside the event. */
+static ccgc_collector *moves_collector;
+static void *moves_watched, *moves_answer;
+static ccgc_status moves_alloc = CCGC_OK;
+static void ph_moved(void *data) {
+  log_event(data, "moved", -1);
+  if (!moves_collector) return;
+  moves_answer = ccgc_collector_relocated(moves_collector, moves_watched);
+  moves_alloc = ccgc_collect(moves_collector, CCGC_REASON_TESTING);
+}
+
 static const ccgc_event_listener every_phase = {
+    .objects_moved = ph_moved,
     .cycle_start = ph_cycle_start,
     .marking_done = ph_done,
     .cycle_end = ph_end,
@@ -360,6 +373,45 @@ START_TEST(stop_the_world_announces_every_phase_in_order_to_every_listener) {
   observed = NULL;
   blinkish_persistent_free(w.dom, root);
   phase_world_free(&w);
+}
+END_TEST
+
+/* A compacting cycle (script heap, docs/compaction.md) announces
+ * objects_moved in the pause before marking_done; inside it
+ * ccgc_collector_relocated gives a moved object's new address. */
+START_TEST(a_compaction_announces_the_objects_moved_before_marking_done) {
+  ccgc_collector_options options = {.verify = true};
+  ccgc_collector *collector = ccgc_collector_new(&options);
+  v8ish_heap_options heap_options = {.no_young_generation = 1};
+  v8ish_heap *script = v8ish_heap_new(collector, &heap_options);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(script, &scope);
+  enum { COUNT = 20000, KEEP = 20 };
+  v8ish_local holder = v8ish_fixed_array_new(script, COUNT / KEEP);
+  for (int i = 0; i < COUNT; i++) {
+    v8ish_local array = v8ish_fixed_array_new(script, 2);
+    if (i % KEEP == 0) v8ish_array_set(script, holder, (size_t)(i / KEEP), array);
+  }
+  v8ish_local last = v8ish_array_get(script, holder, COUNT / KEEP - 1);
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  phases[0] = 0;
+  observed = NULL;
+  moves_collector = collector;
+  moves_watched = v8ish_object_address(script, last);
+  ccgc_collector_add_listener(collector, &every_phase, "A");
+  ck_assert_int_eq(v8ish_heap_request_compaction(script), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_str_eq(phases, "A:start A:pause+ A:moved A:done A:sweep+ A:sweep- A:pause- A:end ");
+  void *now = v8ish_object_address(script, last);
+  ck_assert_ptr_ne(now, moves_watched); /* it moved */
+  ck_assert_ptr_eq(moves_answer, now);  /* and the event said where */
+  ck_assert_int_eq(moves_alloc, CCGC_E_IN_COLLECTION); /* read only */
+  /* Outside the event the answer is the address itself. */
+  ck_assert_ptr_eq(ccgc_collector_relocated(collector, moves_watched), moves_watched);
+  moves_collector = NULL;
+  v8ish_handle_scope_close(&scope);
+  v8ish_heap_free(script);
+  ccgc_collector_free(collector);
 }
 END_TEST
 
@@ -506,6 +558,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, a_minor_collection_between_stop_the_world_cycles_stays_outside_them);
   tcase_add_test(tc, steps_run_by_allocation_and_idle_time_are_announced_too);
   tcase_add_test(tc, inside_the_collection_a_listener_may_only_read);
+  tcase_add_test(tc, a_compaction_announces_the_objects_moved_before_marking_done);
   tcase_add_test(tc, stop_the_world_cycle_announces_every_phase_in_order);
   tcase_add_test(tc, incremental_cycle_announces_start_at_start_and_the_rest_at_finish);
   tcase_add_test(tc, marking_done_sees_final_liveness_before_reclamation);

@@ -2,7 +2,8 @@
  * (tools/inspect/heap-snapshot-ids.c) while young script objects move: a
  * snapshot, then minor collections and a full one (which evacuates the
  * nursery), then another snapshot: the surviving objects keep their ids, the
- * ids of those that died are gone. The listener that follows the moves goes
+ * ids of those that died are gone; a compaction of the old generation
+ * keeps the moved objects' ids too. The listener that follows the moves goes
  * with the table or with the collector, whichever goes first. The rest of
  * the writer: test-heap-snapshot.c. */
 #define _GNU_SOURCE /* open_memstream */
@@ -147,6 +148,51 @@ START_TEST(ids_follow_objects_that_move) {
 }
 END_TEST
 
+/* Old objects move when a full collection compacts (objects_moved,
+ * ccgc-events.h): two snapshots around the compaction give each moved
+ * object the same id, and the table knows it at its new address at once. */
+START_TEST(ids_follow_a_compaction) {
+  world t;
+  world_open(&t);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  v8ish_global_free(t.w->script, t.trash); /* holes between the kept objects */
+  /* Promoted: every kept object is old before the first snapshot. */
+  ck_assert_int_eq(ccgc_collect_minor(t.w->collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect_minor(t.w->collector, CCGC_REASON_TESTING), CCGC_OK);
+  ccgc_test_collect_verified(t.w->collector);
+  GHashTable *first = snapshot_ids(&t, ids);
+  void *keep_at[KEEP];
+  uint32_t keep_id[KEEP];
+  for (int i = 0; i < KEEP; i++) {
+    keep_at[i] = address_of(&t, t.app, "k", i);
+    keep_id[i] = ccgc_heap_snapshot_ids_lookup(ids, keep_at[i]);
+    ck_assert(g_hash_table_contains(first, GUINT_TO_POINTER(keep_id[i])));
+  }
+  ck_assert_int_eq(v8ish_heap_request_compaction(t.w->script), CCGC_OK);
+  ccgc_test_collect_verified(t.w->collector);
+  ccgc_heap_stats stats;
+  v8ish_heap_stats(t.w->script, &stats);
+  ck_assert_uint_gt(stats.evacuated_objects, 0);
+  int moved = 0;
+  for (int i = 0; i < KEEP; i++) {
+    void *now = address_of(&t, t.app, "k", i);
+    moved += now != keep_at[i];
+    ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, now), keep_id[i]);
+  }
+  ck_assert_int_gt(moved, 0); /* the test is about moves: they happened */
+  GHashTable *second = snapshot_ids(&t, ids);
+  for (int i = 0; i < KEEP; i++) {
+    void *now = address_of(&t, t.app, "k", i);
+    ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, now), keep_id[i]);
+    ck_assert(g_hash_table_contains(second, GUINT_TO_POINTER(keep_id[i])));
+  }
+  g_hash_table_destroy(first);
+  g_hash_table_destroy(second);
+  ccgc_heap_snapshot_ids_free(ids);
+  world_close(&t);
+}
+END_TEST
+
 /* Young objects allocated after a snapshot die in a scavenge without ever
  * having had an id; the ones that had one keep it; a refresh agrees. */
 START_TEST(scavenges_between_refreshes) {
@@ -229,6 +275,7 @@ static Suite *suite(void) {
   Suite *s = suite_create("heap-snapshot-ids");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, ids_follow_objects_that_move);
+  tcase_add_test(tc, ids_follow_a_compaction);
   tcase_add_test(tc, scavenges_between_refreshes);
   tcase_add_test(tc, table_and_collector_part_in_either_order);
   tcase_add_test(tc, a_table_follows_one_collector_at_a_time);

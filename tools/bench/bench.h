@@ -59,6 +59,8 @@ int ccgc_bench_dom(const bench_options *options);
 int ccgc_bench_concurrent(const bench_options *options);
 /* bench-scavenge.c */
 int ccgc_bench_scavenge(const bench_options *options);
+/* bench-fragmentation.c */
+int ccgc_bench_fragmentation(const bench_options *options);
 
 /* --- bench-progress.c: progress of a long benchmark ----------------------------
  * Every benchmark that runs longer than a few seconds at full size shows its

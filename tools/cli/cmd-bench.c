@@ -59,6 +59,11 @@ static const benchmark BENCHMARKS[] = {
      "minor collections of an 8 MB nursery with 0, 1, 10, 50 % surviving,\n"
      "              1 and 2 threads: p50, p99, max pause, bytes copied, MB/s;\n"
      "              ratios 10%/1%, 0%/10%, 2 threads/1 thread"},
+    {"fragmentation", ccgc_bench_fragmentation,
+     "a 512 MiB script old generation (--quick: 32), 90 % freed scattered,\n"
+     "              collected without then with compaction (1 and 2 threads):\n"
+     "              committed/live, evacuation pause, MB moved/ms; Boehm GC and\n"
+     "              a DOM heap of fragmented vectors beside it"},
 };
 #define BENCHMARK_COUNT (sizeof BENCHMARKS / sizeof BENCHMARKS[0])
 

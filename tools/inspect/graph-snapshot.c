@@ -50,6 +50,19 @@ static void follow_moves(void *data) {
   }
 }
 
+/* Inside objects_moved (a compaction): each object of an evacuated page
+ * goes where it went; one that died there is left to the cycle's reclaim,
+ * as any object a full collection frees. */
+static void follow_compaction(void *data) {
+  graph_snapshot *snapshot = data;
+  for (guint i = 0; i < snapshot->objects->len; i++) {
+    snap_object *object = &g_array_index(snapshot->objects, snap_object, i);
+    if (object->died || object->reclaimed_in) continue;
+    void *to = ccgc_collector_relocated(snapshot->following, object->current);
+    if (to) object->current = to;
+  }
+}
+
 static void collector_gone(void *data) {
   ((graph_snapshot *)data)->following = NULL;
 }
@@ -57,6 +70,7 @@ static void collector_gone(void *data) {
 static const ccgc_event_listener follower = {
     .minor_done = follow_moves,
     .collector_freed = collector_gone,
+    .objects_moved = follow_compaction,
 };
 
 ccgc_status graph_snapshot_follow(graph_snapshot *snapshot, ccgc_collector *collector) {

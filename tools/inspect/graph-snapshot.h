@@ -62,9 +62,11 @@ size_t graph_snapshot_heap_objects(const graph_snapshot *snapshot, int heap_id);
 const snap_object *graph_snapshot_find(const graph_snapshot *snapshot,
                                        const void *address, size_t *index);
 /* Young script objects move in minor collections and at the end of every
- * full one: a snapshot kept across collections follows them from this call
- * on (a minor_done listener, removed by graph_snapshot_free or gone with the
- * collector), updating each object's `current` and `died`. Its addresses,
+ * full one, old ones when a full one compacts: a snapshot kept across
+ * collections follows them from this call on (a minor_done and
+ * objects_moved listener, removed by graph_snapshot_free or gone with the
+ * collector), updating each object's `current` and (minor collections)
+ * `died`. Its addresses,
  * index and edges stay those of the walk. Not inside a collection. */
 ccgc_status graph_snapshot_follow(graph_snapshot *snapshot, ccgc_collector *collector);
 /* Marks every object of `before` that is not in `after` (and not marked yet)

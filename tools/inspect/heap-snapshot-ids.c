@@ -2,9 +2,10 @@
  * (ccgc-snapshot.h: "Ids"; heap-snapshot-ids.h): ids that follow an object
  * across snapshots, numbered as V8 numbers them.
  *
- * Young script objects move (a minor collection, and the young generation's
- * evacuation at the end of every full one): the table listens to its
- * collector's minor_done events (ccgc-events.h) and moves each entry to
+ * Script objects move (a minor collection, the young generation's
+ * evacuation at the end of every full one, and old-generation compaction):
+ * the table listens to its collector's minor_done and objects_moved events
+ * (ccgc-events.h) and moves each entry to
  * the object's new address, or drops it if the object died, as V8's
  * HeapObjectsMap::MoveObject does for its address-keyed map. The listener
  * is added by the first write or refresh and removed by
@@ -43,7 +44,7 @@ ccgc_heap_snapshot_ids *ccgc_heap_snapshot_ids_new(void) {
   return ids;
 }
 
-/* Inside minor_done: every entry goes where its object went. An entry whose
+/* Inside minor_done or objects_moved: every entry goes where its object went. An entry whose
  * object died is dropped. Moved entries are taken out first and put back
  * after, replacing whatever stale entry (an object that died unseen, its
  * address since reused) held their new address. */
@@ -78,6 +79,7 @@ static void ids_collector_freed(void *data) {
 static const ccgc_event_listener ids_listener = {
     .minor_done = ids_minor_done,
     .collector_freed = ids_collector_freed,
+    .objects_moved = ids_minor_done, /* compaction: the same answers */
 };
 
 ccgc_status ccgc_heap_snapshot_ids_follow(ccgc_heap_snapshot_ids *ids,

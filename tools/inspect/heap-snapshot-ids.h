@@ -25,7 +25,8 @@ static inline bool heap_snapshot_is_script(const ccgc_object_info *info) {
   return info->heap_name && !strcmp(info->heap_name, "script");
 }
 
-/* Follows collector's moves from now on (a minor_done listener; a table
+/* Follows collector's moves from now on (a minor_done and objects_moved
+ * listener; a table
  * that followed another collector forgets its objects). Before a walk. */
 ccgc_status ccgc_heap_snapshot_ids_follow(ccgc_heap_snapshot_ids *ids,
                                           ccgc_collector *collector);

@@ -42,8 +42,9 @@ static void probes_marking_done(void *data) {
   ccgc_handle_table_each(&set->probes, forget_if_dead, NULL);
 }
 
-/* Objects moved (a minor collection, or the young generation's evacuation
- * at the end of a full one): follow them; one that died is collected. */
+/* Objects moved (a minor collection, the young generation's evacuation at
+ * the end of a full one, or a compaction: objects_moved): follow them; one
+ * that died is collected. */
 static void follow_or_forget(void *payload, void *data) {
   probe_slot *probe = payload;
   if (probe->collected) return;
@@ -73,6 +74,7 @@ static const ccgc_event_listener probe_listener = {
     .marking_done = probes_marking_done,
     .collector_freed = probes_collector_freed,
     .minor_done = probes_minor_done,
+    .objects_moved = probes_minor_done, /* compaction, before marking_done */
 };
 
 static probe_set *probe_set_of(ccgc_collector *collector, bool create) {
