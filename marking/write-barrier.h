@@ -51,6 +51,10 @@ typedef struct ccgc_barrier {
   /* TESTING ONLY (ccgc-testing.h): compaction leaves the fields of objects
    * that did not move unchanged (breaks .inv.compaction-updates-all). */
   bool no_compaction_updates;
+  /* TESTING ONLY (ccgc-testing.h): no old-to-old slot is recorded, by the
+   * barrier, the marker or a scavenge (breaks
+   * .inv.compaction-slots-recorded). */
+  bool no_slot_recording;
 } ccgc_barrier;
 
 ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector);
@@ -82,6 +86,10 @@ static inline void ccgc_marking_barrier(ccgc_barrier *barrier, void *holder,
  *     into the holder page's remembered set (.inv.old-to-young-recorded).
  *     Roots are not recorded: minor collections scan them.
  *   marking: while a cycle marks, the value is shaded (.inv.no-black-to-white).
+ *   slot recording (in the slow path, while marking): a value on an
+ *     evacuation candidate stored into an old holder of the same heap that
+ *     is not a candidate itself: the slot goes into the holder page's
+ *     old-to-old set (.inv.compaction-slots-recorded).
  * Marking off and value old: two loads and two predictable branches. */
 static inline void ccgc_write_barrier(ccgc_barrier *barrier, void *holder,
                                       void *slot, void *value) {

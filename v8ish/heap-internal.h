@@ -110,6 +110,16 @@ typedef struct v8ish_page {
    * evacuates this normal old page; its live objects' first words are then
    * forwarding words (.inv.compaction-forwarding). */
   bool evacuating;
+  /* The live bytes the last sweep of this normal page found (every sweeping
+   * path: atomic, lazy, concurrent); SIZE_MAX for a page mapped after the
+   * last pause (not measured yet). Candidates are chosen by it when a full
+   * marking cycle starts (candidates.c). */
+  size_t live_bytes;
+  /* The page holds a hidden class (or a dead one kept by lazy sweeping):
+   * set when one is allocated or promoted onto it, recomputed by every
+   * sweep of the page. Such a page is never an evacuation candidate
+   * (.inv.compaction-classes-stay). */
+  bool holds_class;
 } v8ish_page;
 
 /* Lazy and concurrent sweeping of old space (sweeper.c, docs/sweeping.md).
@@ -301,6 +311,16 @@ struct v8ish_heap {
    * collection (v8ish_heap_request_compaction), and the last full
    * collection's figures (the stats op reports them). */
   bool compaction_requested;
+  /* The evacuation candidates chosen when this marking cycle started
+   * (v8ish_page *, candidates.c; NULL outside a cycle that has some), and
+   * whether the marker and the scavenger record old-to-old slots now
+   * (.inv.compaction-slots-recorded; read by marker threads, written only
+   * while none runs). invalidated: word_t *, objects whose layout changed
+   * in place while recording (their records are dropped and they are
+   * walked whole in the pause). */
+  GPtrArray *candidates;
+  bool recording_slots;
+  GPtrArray *invalidated;
   GPtrArray *evacuated; /* v8ish_page *: released by pre_reclaim, or NULL */
   size_t evacuated_pages, evacuated_bytes, evacuated_objects;
   double evacuation_ms;
@@ -325,6 +345,41 @@ void v8ish_compact_release(void *heap);
 /* Seals the allocation areas so that pages are iterable. */
 void v8ish_seal_labs(v8ish_heap *heap);
 void v8ish_space_prepare(void *heap); /* the prepare op */
+
+/* candidates.c: the evacuation candidates of a compacting cycle, chosen
+ * when its marking starts (from v8ish_space_prepare), and the slot
+ * recording that marking does for them (docs/compaction.md). */
+void v8ish_compaction_select(v8ish_heap *heap);
+/* Drops the candidates' flags, the old-to-old sets and the invalidated
+ * objects (the pause, after the updates; a heap freed mid-cycle). */
+void v8ish_compaction_finish(v8ish_heap *heap);
+/* The page whose old-to-old set records object's slots now, or NULL: not
+ * recording, or object young or on a candidate. */
+static inline ccgc_page *v8ish_recording_page(const v8ish_heap *heap,
+                                              const void *object) {
+  if (__builtin_expect(!heap->recording_slots, 1)) return NULL;
+  ccgc_page *page = ccgc_page_of(object);
+  return (page->flags & (CCGC_PAGE_YOUNG | CCGC_PAGE_EVACUATION_CANDIDATE))
+             ? NULL
+             : page;
+}
+/* Records slot of a holder on page if value points into a candidate. */
+static inline void v8ish_record_slot(ccgc_page *page, const word_t *slot,
+                                     v8ish_value value) {
+  if (v8ish_is_ref(value) &&
+      ccgc_page_is_candidate(ccgc_page_of(v8ish_untag(value))))
+    ccgc_old_to_old_record(page, slot);
+}
+/* Records every strong slot of object that points into a candidate (a
+ * scavenge's promoted copy, a young large object promoted in place:
+ * .inv.compaction-slots-recorded); object is old, or about to be. */
+void v8ish_record_slots_of(v8ish_heap *heap, word_t *object);
+/* An in-place layout change of object while recording: its records are
+ * stale; the pause drops them and walks it whole. */
+void v8ish_compaction_invalidate(v8ish_heap *heap, word_t *object);
+/* A hidden class was allocated or copied at k: its page never moves
+ * (.inv.compaction-classes-stay). */
+void v8ish_note_class(word_t *k);
 
 /* sweeper.c: the reclaim op (the whole sweep, in the pause) and the sweep
  * ops of lazy and concurrent sweeping (ccgc-heap.h, docs/sweeping.md). */
@@ -545,9 +600,10 @@ void v8ish_trace_roots(void *heap, ccgc_visitor *visitor);
 void v8ish_trace_unbarriered_roots(void *heap, ccgc_visitor *visitor);
 void v8ish_trace_object(void *heap, void *object, ccgc_visitor *visitor);
 /* Reports object's references as its class klass (read once by the caller)
- * describes them; lengths clamped to the page (snapshots may be torn). */
-void v8ish_trace_with_class(word_t *object, v8ish_value klass,
-                            ccgc_visitor *visitor);
+ * describes them; lengths clamped to the page (snapshots may be torn).
+ * Records the slots into evacuation candidates while heap records them. */
+void v8ish_trace_with_class(v8ish_heap *heap, word_t *object,
+                            v8ish_value klass, ccgc_visitor *visitor);
 
 /* concurrent-visit.c: the visit_concurrent op. */
 bool v8ish_visit_concurrent(void *heap, void *object, ccgc_visitor *visitor);

@@ -449,6 +449,8 @@ static void setup(stress_driver *d) {
                                          d->options->break_scavenge_sweeping);
   ccgc_collector_skip_compaction_updates(d->collector,
                                          d->options->skip_compaction_updates);
+  ccgc_collector_skip_slot_recording(d->collector,
+                                     d->options->skip_slot_recording);
   ccgc_collector_add_listener(d->collector, &minor_listener, d);
   d->scavenge_rand = g_rand_new_with_seed(
       (guint32)(d->options->seed ^ (d->options->seed >> 32) ^ 0x85ebca6bu));
