@@ -29,7 +29,8 @@
  *              end of marking
  *
  * No dead object is walked: none has a class word that points into a
- * candidate (.inv.compaction-classes-stay). The copies run on the owner
+ * candidate (.inv.compaction-classes-stay), so the sweeper can still size
+ * every dead object (.inv.compaction-dead-readable). The copies run on the owner
  * thread only. */
 #include <string.h>
 

@@ -65,10 +65,10 @@ void ccgc_collector_disable_remembered_set(ccgc_collector *collector,
 CCGC_API
 void ccgc_collector_drop_traced_roots(ccgc_collector *collector, bool dropped);
 
-/* Compaction (docs/compaction.md) updates the references held by roots and
- * by the objects it moved, but not the fields (other than the class word) of
- * objects that stayed where they were: they keep the addresses of the old
- * copies, which are released. The marking verifier, and so the stress
+/* Compaction (docs/compaction.md) updates the references held by roots, weak
+ * tables and the objects it moved, but not the fields of objects that
+ * stayed where they were (their recorded slots, the pages walked whole):
+ * they keep the addresses of the old copies, which are released. The marking verifier, and so the stress
  * driver (--compact-every), then fails. */
 CCGC_API
 void ccgc_collector_skip_compaction_updates(ccgc_collector *collector,

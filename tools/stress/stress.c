@@ -387,8 +387,9 @@ static void on_minor_end(void *data, const ccgc_minor_stats *stats) {
   if (stats->during_sweeping) d->result->minor_during_sweeping++;
 }
 
-/* Every compact_every-th full cycle asks for compaction as it starts (the
- * pause decides: docs/compaction.md), and counts what it moved. */
+/* Every compact_every-th full cycle asks for compaction as it starts (before
+ * the heaps' prepare, which chooses the candidates: docs/compaction.md), and
+ * counts what it moved. */
 static void on_cycle_start(void *data, ccgc_gc_reason reason, bool incremental) {
   (void)reason;
   (void)incremental;
