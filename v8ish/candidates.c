@@ -22,6 +22,7 @@
  *              sets and lists dropped. */
 #include <string.h>
 
+#include "candidates.h"
 #include "compactor-internal.h"
 #include "invariant-check.h"
 

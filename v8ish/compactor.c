@@ -34,6 +34,7 @@
  * thread only. */
 #include <string.h>
 
+#include "candidates.h"
 #include "compactor-internal.h"
 #include "invariant-check.h"
 #include "object-locks.h"

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "candidates.h"
 #include "heap-internal.h"
 #include "invariant-check.h"
 

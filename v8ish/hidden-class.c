@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "candidates.h"
 #include "space-inl.h"
 
 v8ish_instance_type v8ish_class_type(v8ish_value klass) {

@@ -26,6 +26,7 @@
 #include <sched.h>
 #include <string.h>
 
+#include "candidates.h"
 #include "invariant-check.h"
 #include "scavenger-internal.h"
 

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "candidates.h"
 #include "checks-inl.h"
 #include "invariant-check.h"
 #include "space-inl.h"

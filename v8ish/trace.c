@@ -7,6 +7,7 @@
  * points into a candidate (.inv.compaction-slots-recorded): on the owner
  * thread and on marker threads (the concurrent visit records while it
  * snapshots, before its grey -> black CAS), atomically. */
+#include "candidates.h"
 #include "heap-internal.h"
 
 /* A walk of one object: the visitor, and the page whose old-to-old set
