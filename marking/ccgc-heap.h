@@ -5,6 +5,8 @@
  * Call order of one full collection (docs/collection.md):
  *
  *   for each heap: prepare          clear mark tables, seal allocation areas
+ *                                   (a compacting heap chooses its
+ *                                   evacuation candidates here)
  *   for each heap: trace_roots      roots into the marker's visitor
  *   [atomic pause: for each heap: trace_unbarriered_roots, rescanned]
  *   drain: for each grey object     trace_object of the heap that owns it

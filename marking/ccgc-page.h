@@ -46,7 +46,16 @@
 /* CCGC_PAGE_YOUNG: a page of a heap's young generation (its objects move in
  * minor collections); the write barrier records old-to-young slots by it
  * (.inv.old-to-young-recorded). */
-enum { CCGC_PAGE_LARGE = 1u << 0, CCGC_PAGE_YOUNG = 1u << 1 };
+/* CCGC_PAGE_EVACUATION_CANDIDATE: a page a compacting heap chose at the
+ * start of a full marking cycle; the marker and the write barrier record
+ * the slots that point into it (remembered-set.h, docs/compaction.md). Set
+ * while no marker thread runs (the cycle's prepare), cleared in the atomic
+ * pause (markers parked) or when the page is released. */
+enum {
+  CCGC_PAGE_LARGE = 1u << 0,
+  CCGC_PAGE_YOUNG = 1u << 1,
+  CCGC_PAGE_EVACUATION_CANDIDATE = 1u << 2,
+};
 
 
 typedef enum ccgc_color {
@@ -71,7 +80,17 @@ typedef struct ccgc_page {
    * slot may point at a young object, allocated on the first record
    * (remembered-set.h); NULL while none. Mutator and minor collections. */
   struct ccgc_slot_set *slot_set;
+  /* The old-to-old slot set of this page while a marking cycle has
+   * evacuation candidates: one bit per word whose slot may point into a
+   * candidate (remembered-set.h, docs/compaction.md); NULL while none.
+   * Recorded by the owner and marker threads (atomically), read and freed
+   * in the atomic pause. */
+  struct ccgc_slot_set *old_to_old;
 } ccgc_page;
+
+static inline bool ccgc_page_is_candidate(const ccgc_page *page) {
+  return (page->flags & CCGC_PAGE_EVACUATION_CANDIDATE) != 0;
+}
 
 static inline bool ccgc_page_is_young(const ccgc_page *page) {
   return (page->flags & CCGC_PAGE_YOUNG) != 0;

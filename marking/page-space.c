@@ -121,6 +121,7 @@ void ccgc_page_space_release(ccgc_page_space *space, ccgc_space_page *page) {
   else
     space->normal_page_count--;
   ccgc_slot_set_free(&page->page);
+  ccgc_old_to_old_free(&page->page);
   ccgc_page_destroy(space->heap->collector, &page->page);
 }
 

@@ -36,13 +36,14 @@ void ccgc_slot_set_record(ccgc_page *page, const void *slot) {
   }
 }
 
-void ccgc_slot_set_record_atomic(ccgc_page *page, const void *slot) {
-  ccgc_slot_set *set = __atomic_load_n(&page->slot_set, __ATOMIC_ACQUIRE);
+static void record_atomic(ccgc_page *page, ccgc_slot_set **where,
+                          const void *slot) {
+  ccgc_slot_set *set = __atomic_load_n(where, __ATOMIC_ACQUIRE);
   if (!set) {
     ccgc_slot_set *fresh = slot_set_new(page);
     ccgc_slot_set *expected = NULL;
     /* The release publishes the set's fields (words, all) with it. */
-    if (__atomic_compare_exchange_n(&page->slot_set, &expected, fresh, false,
+    if (__atomic_compare_exchange_n(where, &expected, fresh, false,
                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
       set = fresh;
     } else {
@@ -53,18 +54,27 @@ void ccgc_slot_set_record_atomic(ccgc_page *page, const void *slot) {
   if (set->all) return;
   size_t index = ((uintptr_t)slot - (uintptr_t)page) >> 3;
   uint64_t bit = UINT64_C(1) << (index & 63);
+  /* A slot recorded again (a store repeated while marking) costs a load. */
+  if (__atomic_load_n(&set->bits[index >> 6], __ATOMIC_RELAXED) & bit) return;
   uint64_t old = __atomic_fetch_or(&set->bits[index >> 6], bit,
                                    __ATOMIC_RELAXED);
   if (!(old & bit)) __atomic_fetch_add(&set->recorded, 1, __ATOMIC_RELAXED);
+}
+
+void ccgc_slot_set_record_atomic(ccgc_page *page, const void *slot) {
+  record_atomic(page, &page->slot_set, slot);
+}
+
+void ccgc_old_to_old_record(ccgc_page *page, const void *slot) {
+  record_atomic(page, &page->old_to_old, slot);
 }
 
 bool ccgc_slot_set_is_all(const ccgc_page *page) {
   return page->slot_set && page->slot_set->all;
 }
 
-bool ccgc_slot_set_each(ccgc_page *page, bool (*keep)(void **slot, void *data),
-                        void *data) {
-  ccgc_slot_set *set = page->slot_set;
+static bool each(ccgc_page *page, ccgc_slot_set *set,
+                 bool (*keep)(void **slot, void *data), void *data) {
   if (!set) return true;
   if (set->all) return false;
   size_t kept = 0;
@@ -85,29 +95,60 @@ bool ccgc_slot_set_each(ccgc_page *page, bool (*keep)(void **slot, void *data),
   return true;
 }
 
-void ccgc_slot_set_clear_range(ccgc_page *page, const void *start,
-                               const void *end) {
-  ccgc_slot_set *set = page->slot_set;
-  if (!set || set->all || set->recorded == 0) return;
+bool ccgc_slot_set_each(ccgc_page *page, bool (*keep)(void **slot, void *data),
+                        void *data) {
+  return each(page, page->slot_set, keep, data);
+}
+
+bool ccgc_old_to_old_each(ccgc_page *page, bool (*keep)(void **slot, void *data),
+                          void *data) {
+  return each(page, page->old_to_old, keep, data);
+}
+
+static void clear_range(ccgc_page *page, ccgc_slot_set *set, const void *start,
+                        const void *end) {
+  if (!set || set->all ||
+      __atomic_load_n(&set->recorded, __ATOMIC_RELAXED) == 0)
+    return;
   size_t from = ((uintptr_t)start - (uintptr_t)page) >> 3;
   size_t to = ((uintptr_t)end - (uintptr_t)page) >> 3;
   if (to > set->words * 64) to = set->words * 64;
+  /* Atomic: marker threads may record into an old-to-old set meanwhile. */
   while (from < to && (from & 63)) {
-    set->bits[from >> 6] &= ~(UINT64_C(1) << (from & 63));
+    __atomic_fetch_and(&set->bits[from >> 6], ~(UINT64_C(1) << (from & 63)),
+                       __ATOMIC_RELAXED);
     from++;
   }
   while (from + 64 <= to) {
-    set->bits[from >> 6] = 0;
+    __atomic_store_n(&set->bits[from >> 6], 0, __ATOMIC_RELAXED);
     from += 64;
   }
   while (from < to) {
-    set->bits[from >> 6] &= ~(UINT64_C(1) << (from & 63));
+    __atomic_fetch_and(&set->bits[from >> 6], ~(UINT64_C(1) << (from & 63)),
+                       __ATOMIC_RELAXED);
     from++;
   }
 }
 
-void ccgc_slot_set_free(ccgc_page *page) {
-  if (page->slot_set && page->slot_set != &every_slot_sentinel)
-    free(page->slot_set);
-  page->slot_set = NULL;
+void ccgc_slot_set_clear_range(ccgc_page *page, const void *start,
+                               const void *end) {
+  clear_range(page, page->slot_set, start, end);
 }
+
+void ccgc_old_to_old_clear_range(ccgc_page *page, const void *start,
+                                 const void *end) {
+  clear_range(page, page->old_to_old, start, end);
+}
+
+static void free_set(ccgc_slot_set **where) {
+  if (*where && *where != &every_slot_sentinel) free(*where);
+  *where = NULL;
+}
+
+void ccgc_slot_set_free(ccgc_page *page) { free_set(&page->slot_set); }
+
+bool ccgc_old_to_old_is_all(const ccgc_page *page) {
+  return page->old_to_old && page->old_to_old->all;
+}
+
+void ccgc_old_to_old_free(ccgc_page *page) { free_set(&page->old_to_old); }

@@ -1,6 +1,8 @@
 /* remembered-set.h - per-page slot sets: the old-to-young slots the write
  * barrier records for minor collections (docs/write-barrier.md,
- * .inv.old-to-young-recorded). Internal to the library.
+ * .inv.old-to-young-recorded), and the old-to-old slots recorded during a
+ * marking cycle that has evacuation candidates (docs/compaction.md,
+ * .inv.compaction-slots-recorded). Internal to the library.
  *
  * A page's slot set is a bitmap with one bit per 8-byte word of the page
  * (its whole reservation, large pages included), allocated on the first
@@ -15,6 +17,11 @@
  *                                          returns whether to keep the bit
  *   ccgc_slot_set_clear_range(page, start, end);  memory freed or reused
  *   ccgc_slot_set_free(page);              page released
+ *
+ * The old-to-old set (page->old_to_old) uses the same bitmap code; every
+ * record is atomic (the owner and marker threads record at once):
+ *   ccgc_old_to_old_record(page, slot);    slot may point into a candidate
+ *   ccgc_old_to_old_each / _clear_range / _is_all / _free   as above
  */
 #ifndef CCGC_REMEMBERED_SET_H
 #define CCGC_REMEMBERED_SET_H
@@ -56,5 +63,16 @@ static inline bool ccgc_slot_set_present(const ccgc_page *page) {
 }
 bool ccgc_slot_set_is_all(const ccgc_page *page);
 void ccgc_slot_set_free(ccgc_page *page);
+
+/* Old-to-old sets (compaction). Record: any thread, never concurrent with
+ * each, clear_range or free on that page (the compactor walks them in the
+ * atomic pause, markers parked). */
+void ccgc_old_to_old_record(ccgc_page *page, const void *slot);
+bool ccgc_old_to_old_each(ccgc_page *page,
+                          bool (*keep)(void **slot, void *data), void *data);
+void ccgc_old_to_old_clear_range(ccgc_page *page, const void *start,
+                                 const void *end);
+bool ccgc_old_to_old_is_all(const ccgc_page *page);
+void ccgc_old_to_old_free(ccgc_page *page);
 
 #endif /* CCGC_REMEMBERED_SET_H */

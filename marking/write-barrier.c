@@ -12,10 +12,27 @@ ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector) {
   return &collector->barrier;
 }
 
+/* The barrier's third job (docs/write-barrier.md): while a marking cycle
+ * has evacuation candidates, a store of a reference into a candidate is
+ * recorded in the holder page's old-to-old set, so that the atomic pause
+ * can update the slot after the move (.inv.compaction-slots-recorded).
+ * Holders that need no record: roots (NULL: the heap updates its roots),
+ * young holders and holders on a candidate (their pages are walked whole),
+ * holders of another heap (the DOM heap reaches script objects through
+ * traced references, roots of the script heap). */
+static void record_slot(ccgc_barrier *barrier, const ccgc_page *value_page,
+                        void *holder, void *slot) {
+  if (!holder || barrier->no_slot_recording) return; /* testing only */
+  ccgc_page *holder_page = ccgc_page_of(holder);
+  if (holder_page->heap_id != value_page->heap_id ||
+      (holder_page->flags &
+       (CCGC_PAGE_YOUNG | CCGC_PAGE_EVACUATION_CANDIDATE)))
+    return;
+  ccgc_old_to_old_record(holder_page, slot);
+}
+
 void ccgc_write_barrier_slow(ccgc_barrier *barrier, void *holder, void *slot,
                              void *value) {
-  (void)holder;
-  (void)slot;
   ccgc_collector *collector = barrier->collector;
   if (barrier->disabled) return; /* testing only */
   ccgc_page *page = ccgc_collector_find_page(collector, value);
@@ -27,6 +44,8 @@ void ccgc_write_barrier_slow(ccgc_barrier *barrier, void *holder, void *slot,
                 "ccgc_write_barrier: %p is not in any heap", value);
     return;
   }
+  if (__builtin_expect(ccgc_page_is_candidate(page), 0))
+    record_slot(barrier, page, holder, slot);
   /* .inv.no-black-to-white: the stored object becomes grey before the holder
    * (possibly black) can be observed pointing to it. Only the winner of
    * white -> grey pushes, so an object is on at most one worklist. */
@@ -141,6 +160,13 @@ void ccgc_collector_skip_compaction_updates(ccgc_collector *collector,
                             "ccgc_collector_skip_compaction_updates"))
     return;
   collector->barrier.no_compaction_updates = skipped;
+}
+
+void ccgc_collector_skip_slot_recording(ccgc_collector *collector,
+                                        bool skipped) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_skip_slot_recording"))
+    return;
+  collector->barrier.no_slot_recording = skipped;
 }
 
 void ccgc_collector_plain_forwarding(ccgc_collector *collector, bool plain) {

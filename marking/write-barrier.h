@@ -15,10 +15,10 @@
  *   ccgc_barrier_after_unsafe_change(b, object, locked);
  *
  * The barrier takes (holder, slot, value) as whippet's gc_write_barrier and
- * cppgc's WriteBarrier do: today only the value matters (a Dijkstra insertion
- * barrier, .inv.no-black-to-white), but a generational barrier (old holder,
- * young value) and a slot-recording barrier for compaction need the other
- * two, and every store site already passes them.
+ * cppgc's WriteBarrier do: the Dijkstra insertion barrier
+ * (.inv.no-black-to-white) needs only the value; the generational job (old
+ * holder, young value) and compaction's slot recording (a value on an
+ * evacuation candidate) need the other two.
  */
 #ifndef CCGC_WRITE_BARRIER_H
 #define CCGC_WRITE_BARRIER_H
@@ -51,6 +51,10 @@ typedef struct ccgc_barrier {
   /* TESTING ONLY (ccgc-testing.h): compaction leaves the fields of objects
    * that did not move unchanged (breaks .inv.compaction-updates-all). */
   bool no_compaction_updates;
+  /* TESTING ONLY (ccgc-testing.h): no old-to-old slot is recorded, by the
+   * barrier, the marker or a scavenge (breaks
+   * .inv.compaction-slots-recorded). */
+  bool no_slot_recording;
 } ccgc_barrier;
 
 ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector);
@@ -77,11 +81,15 @@ static inline void ccgc_marking_barrier(ccgc_barrier *barrier, void *holder,
 /* After every store of a reference into a slot: holder is the object that
  * contains slot (NULL for a root: a handle, a persistent), value the address
  * of the object now stored (NULL needs no call but is harmless; any other
- * value is an object of a heap of the collector). Two jobs:
+ * value is an object of a heap of the collector). Three jobs:
  *   generational: an old holder now points at a young value: the slot goes
  *     into the holder page's remembered set (.inv.old-to-young-recorded).
  *     Roots are not recorded: minor collections scan them.
  *   marking: while a cycle marks, the value is shaded (.inv.no-black-to-white).
+ *   slot recording (in the slow path, while marking): a value on an
+ *     evacuation candidate stored into an old holder of the same heap that
+ *     is not a candidate itself: the slot goes into the holder page's
+ *     old-to-old set (.inv.compaction-slots-recorded).
  * Marking off and value old: two loads and two predictable branches. */
 static inline void ccgc_write_barrier(ccgc_barrier *barrier, void *holder,
                                       void *slot, void *value) {

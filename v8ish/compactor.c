@@ -1,37 +1,40 @@
 /* compactor.c - the script heap's old-generation compaction: the compact op
- * of a full collection (ccgc-heap.h, docs/compaction.md).
+ * of a full collection (ccgc-heap.h, docs/compaction.md). The candidates
+ * were chosen when this cycle's marking started, and marking recorded the
+ * slots that point into them (candidates.c).
  *
  * In the atomic pause, after weakness processing (marks final, weak
  * references to dead objects cleared), before the verifier and sweeping:
  *
- *   select     measure every normal old page by this cycle's marks (live
- *              bytes, dead bytes and objects); pages that must not move
- *              (the permanent objects, a locked object) are never
- *              candidates; the sparsest first, up to max_evacuation_bytes
- *   evacuate   per candidate: plan every live object's new address on
- *              fresh pages first (a page that cannot be mapped aborts this
- *              candidate before anything of it is copied, and the rest:
- *              .inv.compaction-no-half-move), then copy, mark the copy
- *              black, and turn the old first word into a forwarding word
- *              (.inv.compaction-forwarding)
- *   update     every page that stays (normal, young, large, the fresh
- *              ones): a live object's strong slots are forwarded; a dead
- *              object whose class word points into a candidate becomes a
- *              filler (the sweeper reads dead objects' classes); then the
- *              roots (locals, globals, traced references, the finalization
- *              queue, wrapper classes, the permanent objects) and the weak
- *              tables (ephemeron keys rehashed, values; registries' cells)
+ *   re-check   measure every candidate by this cycle's marks (live bytes,
+ *              dead bytes and objects); one with a locked object stays
+ *              (.inv.compaction-unmovable); the sparsest first, up to
+ *              max_evacuation_bytes by these live bytes
+ *   evacuate   evacuation.c: per candidate, plan every live object's new
+ *              address on fresh pages first (.inv.compaction-no-half-move),
+ *              then copy, mark the copy black, and turn the old first word
+ *              into a forwarding word (.inv.compaction-forwarding)
+ *   update     the recorded old-to-old slots of every normal and large page
+ *              that stays (a slot is read: only a reference to a forwarded
+ *              object is rewritten), the objects whose layout changed while
+ *              marking, and, walked whole, the young pages, the fresh
+ *              target pages and the candidates that stayed; then the roots
+ *              (locals, globals, traced references, the finalization queue,
+ *              wrapper classes, the permanent objects) and the weak tables
+ *              (ephemeron keys rehashed, values; registries' cells)
  *              (.inv.compaction-updates-all)
- *   retire     the candidates' blocks leave the free lists, their dead
- *              objects leave the statistics; their pages go to the OS in
- *              the pre_reclaim op (v8ish_compact_release), after the
- *              marking verifier and the end of marking
+ *   retire     the evacuated candidates' dead objects leave the statistics;
+ *              their pages go to the OS in the pre_reclaim op
+ *              (v8ish_compact_release), after the marking verifier and the
+ *              end of marking
  *
- * References are found by walking the live objects of the pages that stay,
- * not by slots recorded during marking (docs/compaction.md says why). The
- * copies run on the owner thread only. */
+ * No dead object is walked: none has a class word that points into a
+ * candidate (.inv.compaction-classes-stay), so the sweeper can still size
+ * every dead object (.inv.compaction-dead-readable). The copies run on the owner
+ * and compaction_threads helpers (evacuation.c); the updates on the owner. */
 #include <string.h>
 
+#include "candidates.h"
 #include "compactor-internal.h"
 #include "invariant-check.h"
 #include "object-locks.h"
@@ -51,29 +54,9 @@ static void *relocate(void *address, void *data) {
   return to ? to : address;
 }
 
-/* --- selection -------------------------------------------------------------- */
+/* --- re-check ---------------------------------------------------------------- */
 
-/* The permanent objects (the built-in classes, the empty array) never move:
- * fillers and dead objects name the filler classes without being traced. */
-static bool holds_permanent(const v8ish_heap *heap, const v8ish_page *page) {
-  const v8ish_value permanent[] = {
-      heap->meta_class,         heap->filler_class,
-      heap->one_word_filler_class, heap->number_class,
-      heap->string_class,       heap->fixed_array_class,
-      heap->double_array_class, heap->context_class,
-      heap->object_class,       heap->array_class,
-      heap->closure_class,      heap->empty_fixed_array,
-      heap->weak_map_class,     heap->weak_set_class,
-      heap->ephemeron_table_class, heap->registry_class,
-      heap->weak_cells_class};
-  for (size_t i = 0; i < sizeof permanent / sizeof permanent[0]; i++)
-    if (v8ish_is_ref(permanent[i]) &&
-        page_of(v8ish_untag(permanent[i])) == page)
-      return true;
-  return false;
-}
-
-/* This cycle's live and dead bytes of a normal old page; false if the page
+/* This cycle's live and dead bytes of a candidate; false if the page
  * must stay (.inv.compaction-unmovable): a locked object (a shape change
  * or a marker's visit holds it). */
 static bool measure(v8ish_heap *heap, v8ish_page *page, candidate *out) {
@@ -100,18 +83,16 @@ static int by_live_bytes(const void *a, const void *b) {
   return (x->live_bytes > y->live_bytes) - (x->live_bytes < y->live_bytes);
 }
 
-static void select_candidates(compactor *c, bool every) {
+/* The candidates chosen at marking start that are evacuated now: flagged
+ * `evacuating`. The others stay, flagged candidates still: walked whole. */
+static void recheck_candidates(compactor *c) {
   v8ish_heap *heap = c->heap;
   size_t cap = heap->base.options.max_evacuation_bytes;
   if (cap == 0) cap = DEFAULT_MAX_EVACUATION;
-  ccgc_page_space *space = &heap->base.space;
-  for (ccgc_space_page *p = space->pages; p; p = p->next) {
-    v8ish_page *page = (v8ish_page *)p;
+  for (guint i = 0; i < heap->candidates->len; i++) {
     candidate found;
-    if (holds_permanent(heap, page) || !measure(heap, page, &found)) continue;
-    size_t area = (size_t)(page->end - page->start) * 8;
-    bool sparse = every ? found.live_bytes < area : found.live_bytes * 2 <= area;
-    if (sparse) g_array_append_val(c->candidates, found);
+    if (measure(heap, g_ptr_array_index(heap->candidates, i), &found))
+      g_array_append_val(c->candidates, found);
   }
   g_array_sort(c->candidates, by_live_bytes);
   size_t total = 0, kept = 0;
@@ -127,35 +108,66 @@ static void select_candidates(compactor *c, bool every) {
 
 /* --- updates ---------------------------------------------------------------- */
 
-static void update_object(compactor *c, word_t *object, bool moved) {
-  v8ish_heap *heap = c->heap;
-  if (ccgc_is_marked(object)) {
-    /* TESTING ONLY: the switch leaves the fields of the objects that stayed
-     * as they are, but for the class word (so that sweeping can still size
-     * them, and the marking verifier reports the edges left behind). */
-    if (c->skip_updates && !moved)
-      update_slot(&object[0], c);
-    else
-      v8ish_each_strong_slot(object, update_slot, c);
-    return;
-  }
-  /* A dead object is read for its size only, through its class: one in a
-   * candidate (dead, or moved) goes with the page, so the object becomes a
-   * filler of its size now (.inv.compaction-dead-readable). */
-  if (v8ish_is_ref(object[0]) && page_of(v8ish_untag(object[0]))->evacuating) {
-    size_t size = v8ish_size_of(object);
-    object[0] = size == 8 ? heap->one_word_filler_class : heap->filler_class;
-    if (size > 8) object[FILLER_SIZE] = size;
-  }
+/* A live object's strong slots, all of them (a page walked whole). */
+static void update_object(compactor *c, word_t *object) {
+  if (ccgc_is_marked(object)) v8ish_each_strong_slot(object, update_slot, c);
 }
 
-static void update_page(compactor *c, v8ish_page *page, word_t *end,
-                        bool moved) {
+static void update_page(compactor *c, v8ish_page *page, word_t *end) {
   for (word_t *at = page->start; at < end;) {
     if (at[0] == 0) break;
     size_t size = v8ish_size_of(at);
-    if (!is_filler(c->heap, at)) update_object(c, at, moved);
+    if (!is_filler(c->heap, at)) update_object(c, at);
     at += size / 8;
+  }
+}
+
+/* A recorded slot (.inv.compaction-slots-recorded): read now. Its holder
+ * may have died or stored something else since: only a reference to a
+ * forwarded object is rewritten, and the value's page is looked up in the
+ * registry first (a stale slot may hold anything). The bit is dropped: the
+ * sets are freed after the pause. */
+static bool update_recorded(void **slot, void *data) {
+  compactor *c = data;
+  word_t *at = (word_t *)slot;
+  word_t value = *at;
+  if (!v8ish_is_ref(value)) return false;
+  ccgc_page *page =
+      ccgc_collector_find_page(c->heap->base.collector, v8ish_untag(value));
+  if (page && ccgc_page_is_candidate(page)) update_slot(at, c);
+  return false;
+}
+
+/* A page that stays: its recorded slots, or all its live objects when its
+ * set could not be allocated ("every slot"). */
+static void update_recorded_page(compactor *c, v8ish_page *page) {
+  ccgc_page *base = &page->base.page;
+  if (!base->old_to_old) return;
+  if (ccgc_old_to_old_is_all(base)) {
+    if (base->flags & CCGC_PAGE_LARGE)
+      update_object(c, page->start);
+    else
+      update_page(c, page, page->end);
+    return;
+  }
+  ccgc_old_to_old_each(base, update_recorded, c);
+}
+
+/* The objects whose layout changed in place while marking recorded: every
+ * record inside one is dropped (it may name a word that is raw now), then
+ * the object is walked whole with its layout now. An address listed before
+ * a left-trim holds the filler of the trimmed head. */
+static void update_invalidated(compactor *c) {
+  GPtrArray *invalidated = c->heap->invalidated;
+  for (guint i = 0; i < invalidated->len; i++) {
+    word_t *object = g_ptr_array_index(invalidated, i);
+    v8ish_page *page = page_of(object);
+    if (page->evacuating) continue; /* moved: its copy is walked */
+    ccgc_page *base = &page->base.page;
+    if (base->old_to_old)
+      ccgc_old_to_old_clear_range(base, object,
+                                  (uint8_t *)object + v8ish_size_of(object));
+    update_object(c, object);
   }
 }
 
@@ -165,21 +177,38 @@ static bool is_target(const compactor *c, const v8ish_page *page) {
   return false;
 }
 
+/* Every reference held by a heap object (.inv.compaction-updates-all),
+ * without a walk of the old pages that stay. TESTING ONLY: the switch
+ * (c->skip_updates) updates the moved objects alone. */
 static void update_heap_objects(compactor *c) {
   v8ish_heap *heap = c->heap;
   ccgc_page_space *space = &heap->base.space;
+  for (guint i = 0; i < c->targets->len; i++) {
+    v8ish_page *page = g_ptr_array_index(c->targets, i);
+    update_page(c, page, page->end); /* sealed: fillers after the copies */
+  }
+  if (c->skip_updates) return;
+  update_invalidated(c);
   for (ccgc_space_page *p = space->pages; p; p = p->next) {
     v8ish_page *page = (v8ish_page *)p;
-    if (!page->evacuating)
-      update_page(c, page, page->end, c->skip_updates && is_target(c, page));
+    if (page->evacuating) continue;
+    if (ccgc_page_is_candidate(&p->page)) /* stayed: its slots unrecorded */
+      update_page(c, page, page->end);
+    else if (!is_target(c, page))
+      update_recorded_page(c, page);
   }
   for (ccgc_space_page *p = space->young_pages; p; p = p->next) {
     v8ish_page *page = (v8ish_page *)p;
     if (page->young_state != V8ISH_YOUNG_FREE)
-      update_page(c, page, v8ish_young_top(heap, page), false);
+      update_page(c, page, v8ish_young_top(heap, page));
   }
-  for (ccgc_space_page *p = space->large_pages; p; p = p->next)
-    update_object(c, ((v8ish_page *)p)->start, false);
+  for (ccgc_space_page *p = space->large_pages; p; p = p->next) {
+    v8ish_page *page = (v8ish_page *)p;
+    if (ccgc_page_is_young(&p->page))
+      update_object(c, page->start);
+    else
+      update_recorded_page(c, page);
+  }
 }
 
 static void update_traced(void *payload, void *data) {
@@ -263,23 +292,14 @@ static void unforward(compactor *c) {
 
 /* --- release ---------------------------------------------------------------- */
 
-/* The free lists may hold blocks of the evacuated pages: emptied. Both
- * sweeps rebuild them from every page right after the pause (the reclaim op
- * and sweep_start empty them first), and nothing allocates in between; an
- * unlink walk of the lists instead cost a cache miss per block of a
- * fragmented heap. */
-static void unlist_free_blocks(v8ish_heap *heap) {
-  memset(heap->free_lists, 0, sizeof heap->free_lists);
-}
-
-/* The evacuated candidates leave the free lists and the statistics now; their
- * pages wait for the pre_reclaim op (v8ish_compact_release): the marker's
+/* The evacuated candidates leave the statistics now (their free blocks left
+ * the free lists when they were chosen: .inv.compaction-candidates-unlisted);
+ * their pages wait for the pre_reclaim op (v8ish_compact_release): the marker's
  * ephemeron key index may point into them until marking ends
  * (.inv.key-index-in-pause), and the marking verifier, which runs in
  * between, finds a reference left to an old copy white. */
 static void retire_candidates(compactor *c) {
   v8ish_heap *heap = c->heap;
-  unlist_free_blocks(heap);
   for (guint i = 0; i < c->candidates->len; i++) {
     candidate *cand = &g_array_index(c->candidates, candidate, i);
     if (!cand->page->evacuating) continue;
@@ -315,15 +335,7 @@ void v8ish_compact(void *data) {
   v8ish_heap *heap = data;
   heap->evacuated_pages = heap->evacuated_bytes = heap->evacuated_objects = 0;
   heap->evacuation_ms = 0;
-  int mode = heap->base.options.compaction;
-  /* A memory-reducing cycle (the memory reducer, memory pressure) compacts
-   * as if asked to, whatever the option (docs/heap-growth.md). */
-  bool requested = heap->compaction_requested ||
-                   ccgc_collector_reducing_memory(heap->base.collector);
-  heap->compaction_requested = false;
-  if (!requested && mode != CCGC_COMPACTION_AUTO &&
-      mode != CCGC_COMPACTION_EVERY_FULL)
-    return;
+  if (!heap->candidates) return; /* none chosen at marking start */
   double start = ccgc_time_ms();
   v8ish_seal_labs(heap); /* pages iterable (.inv.iterable-pages) */
   compactor c = {
@@ -334,7 +346,7 @@ void v8ish_compact(void *data) {
       .tops = g_array_new(FALSE, FALSE, sizeof(word_t *)),
       .skip_updates = heap->base.barrier->no_compaction_updates,
   };
-  select_candidates(&c, requested || mode == CCGC_COMPACTION_EVERY_FULL);
+  recheck_candidates(&c);
   if (c.candidates->len > 0) {
     v8ish_compactor_evacuate(&c);
     if (c.evacuated_pages > 0) {
@@ -346,6 +358,8 @@ void v8ish_compact(void *data) {
     }
     retire_candidates(&c);
   }
+  /* The flags, the old-to-old sets and the lists of this cycle go. */
+  v8ish_compaction_finish(heap);
   heap->evacuated_pages = c.evacuated_pages;
   heap->evacuated_bytes = c.moved_bytes;
   heap->evacuated_objects = c.moved_objects;

@@ -82,7 +82,7 @@ static bool visit_snapshot(v8ish_heap *heap, word_t *object,
   snapshot.capacity = SNAPSHOT_INLINE;
   v8ish_value klass = v8ish_load(object, 0);
   ccgc_barrier_snapshot_point(heap->base.barrier, object); /* testing only */
-  v8ish_trace_with_class(object, klass, &snapshot.base);
+  v8ish_trace_with_class(heap, object, klass, &snapshot.base);
   bool won = ccgc_mark_grey_to_black(object); /* .inv.snapshot-before-cas */
   if (won) follow_snapshot(&snapshot, visitor);
   if (snapshot.entries != snapshot.inline_entries) free(snapshot.entries);
@@ -100,7 +100,7 @@ static bool visit_locked(v8ish_heap *heap, word_t *object,
   if (won) {
     v8ish_value klass = v8ish_load(object, 0);
     ccgc_barrier_snapshot_point(heap->base.barrier, object); /* testing only */
-    v8ish_trace_with_class(object, klass, visitor);
+    v8ish_trace_with_class(heap, object, klass, visitor);
   }
   ccgc_object_unlock(object);
   return won;
@@ -114,7 +114,7 @@ static bool visit_unprotected(v8ish_heap *heap, word_t *object,
   if (!ccgc_mark_grey_to_black(object)) return false;
   v8ish_value klass = v8ish_load(object, 0);
   ccgc_barrier_snapshot_point(heap->base.barrier, object); /* testing only */
-  v8ish_trace_with_class(object, klass, visitor);
+  v8ish_trace_with_class(heap, object, klass, visitor);
   return true;
 }
 

@@ -110,6 +110,16 @@ typedef struct v8ish_page {
    * evacuates this normal old page; its live objects' first words are then
    * forwarding words (.inv.compaction-forwarding). */
   bool evacuating;
+  /* The live bytes the last sweep of this normal page found (every sweeping
+   * path: atomic, lazy, concurrent); SIZE_MAX for a page mapped after the
+   * last pause (not measured yet). Candidates are chosen by it when a full
+   * marking cycle starts (candidates.c). */
+  size_t live_bytes;
+  /* The page holds a hidden class (or a dead one kept by lazy sweeping):
+   * set when one is allocated or promoted onto it, recomputed by every
+   * sweep of the page. Such a page is never an evacuation candidate
+   * (.inv.compaction-classes-stay). */
+  bool holds_class;
 } v8ish_page;
 
 /* Lazy and concurrent sweeping of old space (sweeper.c, docs/sweeping.md).
@@ -301,6 +311,16 @@ struct v8ish_heap {
    * collection (v8ish_heap_request_compaction), and the last full
    * collection's figures (the stats op reports them). */
   bool compaction_requested;
+  /* The evacuation candidates chosen when this marking cycle started
+   * (v8ish_page *, candidates.c; NULL outside a cycle that has some), and
+   * whether the marker and the scavenger record old-to-old slots now
+   * (.inv.compaction-slots-recorded; read by marker threads, written only
+   * while none runs). invalidated: word_t *, objects whose layout changed
+   * in place while recording (their records are dropped and they are
+   * walked whole in the pause). */
+  GPtrArray *candidates;
+  bool recording_slots;
+  GPtrArray *invalidated;
   GPtrArray *evacuated; /* v8ish_page *: released by pre_reclaim, or NULL */
   size_t evacuated_pages, evacuated_bytes, evacuated_objects;
   double evacuation_ms;
@@ -326,6 +346,7 @@ void v8ish_compact_release(void *heap);
 /* Seals the allocation areas so that pages are iterable. */
 void v8ish_seal_labs(v8ish_heap *heap);
 void v8ish_space_prepare(void *heap); /* the prepare op */
+
 
 /* sweeper.c: the reclaim op (the whole sweep, in the pause) and the sweep
  * ops of lazy and concurrent sweeping (ccgc-heap.h, docs/sweeping.md). */
@@ -546,9 +567,10 @@ void v8ish_trace_roots(void *heap, ccgc_visitor *visitor);
 void v8ish_trace_unbarriered_roots(void *heap, ccgc_visitor *visitor);
 void v8ish_trace_object(void *heap, void *object, ccgc_visitor *visitor);
 /* Reports object's references as its class klass (read once by the caller)
- * describes them; lengths clamped to the page (snapshots may be torn). */
-void v8ish_trace_with_class(word_t *object, v8ish_value klass,
-                            ccgc_visitor *visitor);
+ * describes them; lengths clamped to the page (snapshots may be torn).
+ * Records the slots into evacuation candidates while heap records them. */
+void v8ish_trace_with_class(v8ish_heap *heap, word_t *object,
+                            v8ish_value klass, ccgc_visitor *visitor);
 
 /* concurrent-visit.c: the visit_concurrent op. */
 bool v8ish_visit_concurrent(void *heap, void *object, ccgc_visitor *visitor);

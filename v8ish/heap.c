@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "candidates.h"
 #include "heap-internal.h"
 #include "invariant-check.h"
 
@@ -163,6 +164,7 @@ void v8ish_heap_free(v8ish_heap *heap) {
   /* Unswept pages and sweeper threads go before the pages do. */
   ccgc_collector_finish_sweeping(heap->base.collector);
   ccgc_collector_pause_markers(heap->base.collector);
+  v8ish_compaction_finish(heap); /* a cycle's candidates, if one runs */
   v8ish_space_release_all(heap);
   v8ish_sweep_free(heap);
   v8ish_handles_free(heap);

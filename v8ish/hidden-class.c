@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "candidates.h"
 #include "space-inl.h"
 
 v8ish_instance_type v8ish_class_type(v8ish_value klass) {
@@ -23,6 +24,7 @@ v8ish_value v8ish_new_class(v8ish_heap *heap, v8ish_instance_type type,
                             size_t inobject_count, const char *call) {
   word_t *k = v8ish_allocate(heap, CLASS_SIZE_WORDS * 8, call);
   if (!k) return 0;
+  v8ish_note_class(k); /* its page never moves */
   /* The meta class is its own class. */
   v8ish_store(heap, k, 0, heap->meta_class ? heap->meta_class : v8ish_tag(k));
   k[CLASS_TYPE] = v8ish_smi(type);
@@ -45,6 +47,7 @@ v8ish_value v8ish_clone_class(v8ish_heap *heap, v8ish_value klass,
                               const char *call) {
   word_t *k = v8ish_allocate(heap, CLASS_SIZE_WORDS * 8, call);
   if (!k) return 0;
+  v8ish_note_class(k); /* its page never moves */
   const word_t *from = v8ish_untag(klass);
   for (size_t i = 0; i < CLASS_SIZE_WORDS; i++) v8ish_store(heap, k, i, from[i]);
   v8ish_store(heap, k, CLASS_TRANSITIONS, heap->empty_fixed_array);

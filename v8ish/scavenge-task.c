@@ -26,6 +26,7 @@
 #include <sched.h>
 #include <string.h>
 
+#include "candidates.h"
 #include "invariant-check.h"
 #include "scavenger-internal.h"
 
@@ -214,6 +215,8 @@ static word_t *evacuate(scavenge_task *task, word_t *object) {
   if (promoted) {
     task->promoted_bytes += size;
     task->promoted_objects++;
+    /* A class promoted: its page never moves (.inv.compaction-classes-stay). */
+    if (first == task->s->heap->meta_class) v8ish_note_class(to);
   } else {
     task->survived_bytes += size;
     task->survived_objects++;
@@ -306,6 +309,11 @@ static inline void scan_object(scavenge_task *task, word_t *object) {
   bool record = !ccgc_page_is_young(&page->base.page) ||
                 page->young_state == V8ISH_YOUNG_LARGE_LIVE;
   task->holder_page = &page->base.page;
+  /* During a marking cycle with evacuation candidates, an object that is
+   * old now may have been traced while young (no record then): its slots
+   * into candidates are recorded here, a young large object promoted in
+   * place too (.inv.compaction-slots-recorded). */
+  if (record) v8ish_record_slots_of(task->s->heap, object);
   /* The common layout inline (the class word, then tagged elements), no
    * call per slot; every other layout through the heap's slot walk. */
   word_t klass = object[0];

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "candidates.h"
 #include "checks-inl.h"
 #include "invariant-check.h"
 #include "space-inl.h"
@@ -23,6 +24,9 @@
 bool v8ish_unsafe_shape_change_begin(v8ish_heap *heap, word_t *object) {
   /* A sweeper thread reads sizes on unswept pages (sweeper.c). */
   v8ish_sweep_ensure_page(heap, object);
+  /* Its old-to-old records may describe the old layout: the compactor
+   * drops them and walks it whole (.inv.compaction-slots-recorded). */
+  v8ish_compaction_invalidate(heap, object);
   return ccgc_barrier_before_unsafe_change(heap->base.barrier, object);
 }
 

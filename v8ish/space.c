@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "candidates.h"
 #include "invariant-check.h"
 #include "space-inl.h"
 
@@ -66,13 +67,19 @@ void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes) {
    * followed by the next minor collection (.inv.old-to-young-recorded). */
   ccgc_page *page = ccgc_page_of(at);
   if (page->slot_set) ccgc_slot_set_clear_range(page, at, (uint8_t *)at + bytes);
+  if (page->old_to_old)
+    ccgc_old_to_old_clear_range(page, at, (uint8_t *)at + bytes);
   if (bytes == 8) {
     v8ish_store_raw(at, 0, heap->one_word_filler_class);
     return;
   }
   v8ish_store_raw(at, 0, heap->filler_class);
   at[FILLER_SIZE] = bytes;
-  if (bytes >= 24 && !ccgc_page_is_young(page)) {
+  /* While a marking cycle has evacuation candidates no filler is listed:
+   * not one on a candidate (.inv.compaction-candidates-unlisted), and not
+   * one whose words a marker thread may still record from a snapshot
+   * taken before the change (the next sweep lists them). */
+  if (bytes >= 24 && !ccgc_page_is_young(page) && !heap->candidates) {
     unsigned bucket = bucket_for(bytes);
     at[FILLER_NEXT] = (word_t)heap->free_lists[bucket];
     heap->free_lists[bucket] = at;
@@ -91,6 +98,7 @@ v8ish_page *v8ish_space_map_page(v8ish_heap *heap, size_t bytes, bool large,
                                                     : CCGC_SPACE_MARKS_END));
   page->end = (word_t *)((uint8_t *)page + page->base.page.reservation);
   page->sweep_index = -1; /* mapped after any pause: nothing to sweep */
+  page->live_bytes = SIZE_MAX; /* not measured: never a candidate yet */
   return page;
 }
 
@@ -286,6 +294,8 @@ void v8ish_space_prepare(void *data) {
   v8ish_heap *heap = data;
   v8ish_seal_labs(heap);
   ccgc_page_space_clear_marks(&heap->base.space);
+  /* Compaction's candidates are chosen as marking starts (candidates.c). */
+  v8ish_compaction_select(heap);
 }
 
 static bool is_filler(v8ish_heap *heap, const word_t *object) {

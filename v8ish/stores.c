@@ -22,7 +22,11 @@ void v8ish_root_barrier(v8ish_heap *heap, v8ish_value *slot,
 void v8ish_store_weak_table(v8ish_heap *heap, word_t *object, size_t index,
                             v8ish_value value) {
   v8ish_store_raw(object, index, value);
+  /* No holder: the barrier then records no old-to-old slot. The compactor
+   * updates every weak table through the heap's lists, and rehashes a
+   * table whose key moved, which it could not tell if a recorded slot had
+   * been rewritten first (.inv.compaction-slots-recorded). */
   if (v8ish_is_ref(value))
-    ccgc_marking_barrier(heap->base.barrier, object, &object[index],
+    ccgc_marking_barrier(heap->base.barrier, NULL, &object[index],
                          v8ish_untag(value));
 }

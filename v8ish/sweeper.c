@@ -93,14 +93,17 @@ static void add_zombie(page_result *result, word_t *zombie) {
   result->zombies[result->zombie_count++] = zombie;
 }
 
-/* Measures one normal page into result.
+/* Measures one normal page into result, and records its live bytes and
+ * whether it holds a class (live, or a zombie) in the page
+ * (.inv.compaction-classes-stay).
  * keep_classes (lazy sweeping): a dead hidden class ends the run before it
  * and is recorded as a zombie instead of being freed. Reads only. */
 static void measure_page(v8ish_heap *heap, page_result *result,
                          bool keep_classes) {
   v8ish_page *page = result->page;
   word_t *run = NULL;
-  bool empty = true;
+  bool empty = true, holds_class = false;
+  size_t live_bytes = 0;
   word_t *at = page->start;
   while (at < page->end) {
     if (v8ish_load(at, 0) == 0) { /* untouched rest */
@@ -111,11 +114,16 @@ static void measure_page(v8ish_heap *heap, page_result *result,
     size_t size = v8ish_size_of(at);
     if (!is_filler(heap, at)) {
       bool marked = ccgc_is_marked(at);
+      bool klass = v8ish_load(at, 0) == heap->meta_class;
       if (!marked) {
         result->dead_bytes += size;
         result->dead_objects++;
+      } else {
+        live_bytes += size;
+        holds_class |= klass;
       }
-      if (marked || (keep_classes && v8ish_load(at, 0) == heap->meta_class)) {
+      if (marked || (keep_classes && klass)) {
+        holds_class |= klass;
         if (run) {
           add_run(result, run, (size_t)(at - run) * 8);
         }
@@ -133,6 +141,10 @@ static void measure_page(v8ish_heap *heap, page_result *result,
     add_run(result, run, (size_t)(page->end - run) * 8);
   }
   result->empty = empty;
+  /* What the next cycle's candidate selection reads (candidates.c): each
+   * page is measured by one thread, selection comes after the sweep. */
+  page->live_bytes = live_bytes;
+  __atomic_store_n(&page->holds_class, holds_class, __ATOMIC_RELAXED);
 }
 
 static void subtract_dead(v8ish_heap *heap, size_t bytes, size_t objects) {

@@ -1,22 +1,48 @@
 /* trace.c - what a script object and the script heap's roots reference, told
  * to a visitor (.inv.tagged-fields): the one description of the layouts that
- * the marker, the concurrent visit, the verifiers and the tools all use. */
+ * the marker, the concurrent visit, the verifiers and the tools all use.
+ *
+ * While a marking cycle has evacuation candidates the same walk records, in
+ * the holder page's old-to-old set, every strong slot of the object that
+ * points into a candidate (.inv.compaction-slots-recorded): on the owner
+ * thread and on marker threads (the concurrent visit records while it
+ * snapshots, before its grey -> black CAS), atomically. */
+#include "candidates.h"
 #include "heap-internal.h"
+
+/* A walk of one object: the visitor, and the page whose old-to-old set
+ * records the object's slots (NULL: none). */
+typedef struct tracer {
+  ccgc_visitor *visitor;
+  ccgc_page *record;
+} tracer;
 
 static void visit_value(ccgc_visitor *visitor, v8ish_value value,
                         ccgc_edge edge) {
   if (v8ish_is_ref(value)) ccgc_visit_strong(visitor, v8ish_untag(value), edge);
 }
 
-/* A fixed field of an object's layout, named in the edge. */
-static void visit_field(ccgc_visitor *visitor, const word_t *object,
-                        size_t index, const char *name) {
-  visit_value(visitor, v8ish_load(object, index),
-              ccgc_edge_named(CCGC_EDGE_INTERNAL, name));
+/* A slot of the object itself: visited, and recorded if it points into a
+ * candidate. */
+static void visit_slot(const tracer *t, const word_t *object, size_t index,
+                       ccgc_edge edge) {
+  v8ish_value value = v8ish_load(object, index);
+  if (!v8ish_is_ref(value)) return;
+  if (__builtin_expect(t->record != NULL, 0))
+    v8ish_record_slot(t->record, &object[index], value);
+  ccgc_visit_strong(t->visitor, v8ish_untag(value), edge);
 }
 
-static void trace_properties(word_t *object, v8ish_value klass,
-                             ccgc_visitor *visitor) {
+/* A fixed field of an object's layout, named in the edge. */
+static void visit_field(const tracer *t, const word_t *object, size_t index,
+                        const char *name) {
+  visit_slot(t, object, index, ccgc_edge_named(CCGC_EDGE_INTERNAL, name));
+}
+
+/* The properties store's slots are not recorded here: the store is an
+ * object of its own, whose trace records them. */
+static void trace_properties(const tracer *t, word_t *object,
+                             v8ish_value klass) {
   word_t *k = v8ish_untag(klass);
   long count = v8ish_smi_value(v8ish_load(k, CLASS_PROPERTY_COUNT));
   long inobject = v8ish_smi_value(v8ish_load(k, CLASS_INOBJECT_COUNT));
@@ -30,54 +56,56 @@ static void trace_properties(word_t *object, v8ish_value klass,
     ccgc_edge edge = ccgc_edge_named(CCGC_EDGE_PROPERTY, name);
     if (i < inobject) {
       if ((raw_bits >> i) & 1) continue; /* an unboxed double: raw bits */
-      visit_value(visitor, v8ish_load(object, (size_t)(start + i)), edge);
+      visit_slot(t, object, (size_t)(start + i), edge);
     } else if (i - inobject < stored) {
-      visit_value(visitor, v8ish_load(store, (size_t)(2 + i - inobject)), edge);
+      visit_value(t->visitor, v8ish_load(store, (size_t)(2 + i - inobject)),
+                  edge);
     }
   }
 }
 
 /* Reads the class once, then only what that class says is tagged. Lengths
  * are clamped to the page, so a snapshot taken while the mutator changes the
- * object (then discarded, .inv.snapshot-before-cas) never reads past it. */
-void v8ish_trace_with_class(word_t *object, v8ish_value klass,
-                            ccgc_visitor *visitor) {
+ * object (then discarded, .inv.snapshot-before-cas) never reads past it.
+ * The class word itself is never recorded: classes never move
+ * (.inv.compaction-classes-stay). */
+void v8ish_trace_with_class(v8ish_heap *heap, word_t *object,
+                            v8ish_value klass, ccgc_visitor *visitor) {
+  tracer t = {visitor, v8ish_recording_page(heap, object)};
   visit_value(visitor, klass, ccgc_edge_named(CCGC_EDGE_INTERNAL, "map"));
-  word_t *k = v8ish_untag(klass);
   size_t limit = v8ish_words_to_page_end(object);
   size_t length;
   switch (v8ish_class_type(klass)) {
   case V8ISH_TYPE_META_CLASS:
   case V8ISH_TYPE_HIDDEN_CLASS:
-    visit_field(visitor, object, CLASS_NAMES, "descriptors");
-    visit_field(visitor, object, CLASS_TRANSITIONS, "transitions");
-    visit_field(visitor, object, CLASS_BACK, "back pointer");
-    visit_field(visitor, object, CLASS_NAME, "class name");
+    visit_field(&t, object, CLASS_NAMES, "descriptors");
+    visit_field(&t, object, CLASS_TRANSITIONS, "transitions");
+    visit_field(&t, object, CLASS_BACK, "back pointer");
+    visit_field(&t, object, CLASS_NAME, "class name");
     break;
   case V8ISH_TYPE_FIXED_ARRAY:
     length = (size_t)v8ish_smi_value(v8ish_load(object, LENGTH));
     if (length > limit - 2) length = limit - 2;
     for (size_t i = 0; i < length; i++)
-      visit_value(visitor, v8ish_load(object, 2 + i), ccgc_edge_indexed(i));
+      visit_slot(&t, object, 2 + i, ccgc_edge_indexed(i));
     break;
   case V8ISH_TYPE_CONTEXT:
-    visit_field(visitor, object, CONTEXT_PREVIOUS, "previous");
+    visit_field(&t, object, CONTEXT_PREVIOUS, "previous");
     length = (size_t)v8ish_smi_value(v8ish_load(object, LENGTH));
     if (length > limit - CONTEXT_HEADER) length = limit - CONTEXT_HEADER;
     for (size_t i = 0; i < length; i++)
-      visit_value(visitor, v8ish_load(object, CONTEXT_HEADER + i),
-                  ccgc_edge_indexed(i));
+      visit_slot(&t, object, CONTEXT_HEADER + i, ccgc_edge_indexed(i));
     break;
   case V8ISH_TYPE_OBJECT:
   case V8ISH_TYPE_CLOSURE:
   case V8ISH_TYPE_WRAPPER:
   case V8ISH_TYPE_ARRAY:
-    visit_field(visitor, object, OBJ_PROPERTIES, "properties");
-    visit_field(visitor, object, OBJ_ELEMENTS, "elements");
-    trace_properties(object, klass, visitor);
+    visit_field(&t, object, OBJ_PROPERTIES, "properties");
+    visit_field(&t, object, OBJ_ELEMENTS, "elements");
+    trace_properties(&t, object, klass);
     if (v8ish_class_type(klass) == V8ISH_TYPE_CLOSURE) {
-      visit_field(visitor, object, CLOSURE_CONTEXT, "context");
-      visit_field(visitor, object, CLOSURE_NAME, "shared name");
+      visit_field(&t, object, CLOSURE_CONTEXT, "context");
+      visit_field(&t, object, CLOSURE_NAME, "shared name");
     } else if (v8ish_class_type(klass) == V8ISH_TYPE_WRAPPER) {
       /* The embedder field is a raw address, never a tagged value. */
       ccgc_visit_strong(visitor, (void *)v8ish_load(object, WRAPPER_EMBEDDER),
@@ -86,11 +114,13 @@ void v8ish_trace_with_class(word_t *object, v8ish_value klass,
     break;
   case V8ISH_TYPE_WEAK_MAP:
   case V8ISH_TYPE_WEAK_SET:
-    visit_field(visitor, object, WEAK_COLLECTION_TABLE, "table");
+    visit_field(&t, object, WEAK_COLLECTION_TABLE, "table");
     break;
   case V8ISH_TYPE_FINALIZATION_REGISTRY:
-    visit_field(visitor, object, REGISTRY_CELLS, "cells");
+    visit_field(&t, object, REGISTRY_CELLS, "cells");
     break;
+  /* Weak tables record nothing: the compactor updates every table and
+   * registry's cells through the heap's lists (keys rehashed). */
   case V8ISH_TYPE_EPHEMERON_TABLE: /* ephemerons (weak-collections.c) */
     v8ish_trace_ephemeron_table(object, limit, visitor);
     break;
@@ -100,12 +130,10 @@ void v8ish_trace_with_class(word_t *object, v8ish_value klass,
   default: /* numbers, strings, double arrays, fillers: no references */
     break;
   }
-  (void)k;
 }
 
 void v8ish_trace_object(void *heap, void *object, ccgc_visitor *visitor) {
-  (void)heap;
-  v8ish_trace_with_class(object, v8ish_load(object, 0), visitor);
+  v8ish_trace_with_class(heap, object, v8ish_load(object, 0), visitor);
 }
 
 /* The heap's own roots: handles, the held values of pending finalizations,
@@ -217,4 +245,19 @@ void v8ish_each_strong_slot(word_t *object,
      * heap's lists of weak collections and registries. */
     break;
   }
+}
+
+/* --- slots of a promoted copy, for compaction --------------------------------- */
+
+static void record_if_candidate(word_t *slot, void *page) {
+  v8ish_record_slot(page, slot, *slot);
+}
+
+/* The caller knows the object is old, or about to be (a young large object
+ * promoted in place, still flagged young until the scavenge's flip). */
+void v8ish_record_slots_of(v8ish_heap *heap, word_t *object) {
+  if (__builtin_expect(!heap->recording_slots, 1)) return;
+  ccgc_page *page = ccgc_page_of(object);
+  if (!ccgc_page_is_candidate(page))
+    v8ish_each_strong_slot(object, record_if_candidate, page);
 }

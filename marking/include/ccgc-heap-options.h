@@ -31,10 +31,12 @@ typedef struct ccgc_heap_options {
   double max_growing_factor;
   /* Old-generation compaction (the script heap; docs/compaction.md; the DOM
    * heap ignores it): CCGC_COMPACTION_NEVER (0, the default), _AUTO (a full
-   * collection evacuates the normal old pages at most half live) or
-   * _EVERY_FULL (every full collection evacuates every movable normal old
-   * page that is not entirely live). v8ish_heap_request_compaction asks it of
-   * the next full collection in any mode. max_evacuation_bytes caps the live
+   * collection evacuates the normal old pages its last sweep found at most
+   * half live) or _EVERY_FULL (every full collection evacuates every movable
+   * normal old page the last sweep did not find entirely live); pages are
+   * chosen when the collection's marking starts.
+   * v8ish_heap_request_compaction asks it of the next full collection in any
+   * mode. max_evacuation_bytes caps the live
    * bytes one collection moves (0: 64 MiB). */
   int compaction;
   size_t max_evacuation_bytes;

@@ -65,14 +65,24 @@ void ccgc_collector_disable_remembered_set(ccgc_collector *collector,
 CCGC_API
 void ccgc_collector_drop_traced_roots(ccgc_collector *collector, bool dropped);
 
-/* Compaction (docs/compaction.md) updates the references held by roots and
- * by the objects it moved, but not the fields (other than the class word) of
- * objects that stayed where they were: they keep the addresses of the old
- * copies, which are released. The marking verifier, and so the stress
+/* Compaction (docs/compaction.md) updates the references held by roots, weak
+ * tables and the objects it moved, but not the fields of objects that
+ * stayed where they were (their recorded slots, the pages walked whole):
+ * they keep the addresses of the old copies, which are released. The marking verifier, and so the stress
  * driver (--compact-every), then fails. */
 CCGC_API
 void ccgc_collector_skip_compaction_updates(ccgc_collector *collector,
                                             bool skipped);
+/* TESTING ONLY. During a marking cycle that has evacuation candidates, no
+ * old-to-old slot is recorded: not by the write barrier, not by the marker,
+ * not by a scavenge (docs/compaction.md, .inv.compaction-slots-recorded).
+ * The atomic pause then updates only the roots, the weak tables and the
+ * young and moved objects: the fields of old objects that point into an
+ * evacuated page keep the old copies' addresses, and the marking verifier,
+ * and so the stress driver (--compact-every), fails. */
+CCGC_API
+void ccgc_collector_skip_slot_recording(ccgc_collector *collector,
+                                        bool skipped);
 /* Parallel scavenges (scavenger_threads > 0) install an evacuated object's
  * forwarding word with a plain store after a pause, instead of a
  * compare-and-swap: two threads that reach one object both copy it, and its

@@ -6,7 +6,12 @@
  * (ccgc_collector_skip_compaction_updates) leaves the fields of the objects
  * that did not move pointing at the old copies: seed 1 then fails in every
  * mode (the marking verifier finds an edge to an old copy), and the same
- * seed and operations pass without it. */
+ * seed and operations pass without it. The testing switch
+ * --skip-slot-recording (ccgc_collector_skip_slot_recording) stops the
+ * recording of the slots that point into evacuation candidates (write
+ * barrier, marker, scavenges): seed 1 then fails with incremental and
+ * concurrent marking, where stores during marking need the barrier's
+ * records, and with stop-the-world marking too. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,12 +60,29 @@ START_TEST(without_updates_seed_1_fails) {
 }
 END_TEST
 
+START_TEST(without_slot_recording_seed_1_fails) {
+  for (size_t i = 0; i < 3; i++) {
+    command_result result = run(modes[i], "--skip-slot-recording");
+    ck_assert_msg(result.exit_code == 1, "mode %s: exit %d (expected 1)\n%s%s",
+                  modes[i], result.exit_code, result.out, result.err);
+    char expected[64];
+    snprintf(expected, sizeof expected, "seed 1, mode %s", modes[i]);
+    ck_assert_msg(strstr(result.err, "violation at operation") &&
+                      strstr(result.err, expected) &&
+                      strstr(result.err, "marking verifier"),
+                  "%s", result.err);
+    command_result_free(&result);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("stress-compaction");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, every_mode_passes_with_compaction);
   tcase_add_test(tc, without_updates_seed_1_fails);
+  tcase_add_test(tc, without_slot_recording_seed_1_fails);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -4,7 +4,12 @@
  * globals, traced references, weak map keys and values), the evacuated
  * pages go back to the OS, the permanent objects stay, a heap at its hard
  * limit leaves every page in place, and a heap that never asks does not
- * move. The collector's marking verifier runs in every collection here. */
+ * move. Candidates are chosen when marking starts (v8ish/candidates.c):
+ * the slots into them that the write barrier and the marker record are
+ * updated, nothing is allocated on them while marking runs, and a page
+ * holding a hidden class is never one. The collector's marking verifier
+ * runs in every collection here. */
+#include "ccgc-page.h"
 #include "script-test.h"
 
 #define COUNT 40000 /* about 1.3 MB of arrays: several pages */
@@ -169,12 +174,188 @@ START_TEST(the_permanent_objects_stay) {
   v8ish_local klass = v8ish_object_class(w.heap, v8ish_global_get(w.heap, object));
   void *class_address = v8ish_object_address(w.heap, klass);
   v8ish_handle_scope_close(&scope);
+  /* Candidates are chosen by the live bytes of the last sweep. */
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
   ck_assert_int_eq(v8ish_heap_request_compaction(w.heap), CCGC_OK);
   ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
   ck_assert_uint_gt(script_stats(&w).evacuated_pages, 0);
   v8ish_handle_scope_open(w.heap, &scope);
   klass = v8ish_object_class(w.heap, v8ish_global_get(w.heap, object));
   ck_assert_ptr_eq(v8ish_object_address(w.heap, klass), class_address);
+  v8ish_handle_scope_close(&scope);
+  check(&w, &f);
+  script_world_free(&w);
+}
+END_TEST
+
+/* --- slots recorded during marking (.inv.compaction-slots-recorded) ------- */
+
+/* A one-element FixedArray allocated first, beside the permanent objects,
+ * whose page is never a candidate. */
+static v8ish_global make_holder(script_world *w) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->heap, &scope);
+  v8ish_global holder =
+      v8ish_global_new(w->heap, v8ish_fixed_array_new(w->heap, 1), false);
+  v8ish_handle_scope_close(&scope);
+  return holder;
+}
+
+static void *address_of_global(script_world *w, v8ish_global global) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->heap, &scope);
+  void *address = v8ish_object_address(w->heap, v8ish_global_get(w->heap, global));
+  v8ish_handle_scope_close(&scope);
+  return address;
+}
+
+/* holder[0] = the last survivor. */
+static void store_last(script_world *w, const fragmented *f, v8ish_global holder) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->heap, &scope);
+  v8ish_local last = v8ish_array_get(w->heap, v8ish_global_get(w->heap, f->holder),
+                                     COUNT / KEEP - 1);
+  v8ish_array_set(w->heap, v8ish_global_get(w->heap, holder), 0, last);
+  v8ish_handle_scope_close(&scope);
+}
+
+/* holder[0] is still the last survivor (same object, read through it). */
+static void check_holder(script_world *w, const fragmented *f, v8ish_global holder) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->heap, &scope);
+  v8ish_local last = v8ish_array_get(w->heap, v8ish_global_get(w->heap, f->holder),
+                                     COUNT / KEEP - 1);
+  v8ish_local held = v8ish_array_get(w->heap, v8ish_global_get(w->heap, holder), 0);
+  ck_assert(v8ish_same(w->heap, held, last));
+  ck_assert_int_eq(v8ish_integer_value(w->heap, v8ish_array_get(w->heap, held, 0)),
+                   COUNT - KEEP);
+  v8ish_handle_scope_close(&scope);
+}
+
+/* Builds the fragmented pages, lets a collection measure them (candidates
+ * are chosen by the live bytes of the last sweep), asks for compaction and
+ * starts incremental marking: the last survivor's page is a candidate, the
+ * holder's is not. */
+static void start_compacting_cycle(script_world *w, fragmented *f,
+                                   v8ish_global holder) {
+  build(w, f);
+  ck_assert_int_eq(ccgc_collect(w->collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(v8ish_heap_request_compaction(w->heap), CCGC_OK);
+  ck_assert_int_eq(ccgc_incremental_start(w->collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert(ccgc_page_is_candidate(ccgc_page_of(address_of_last(w, f))));
+  ck_assert(!ccgc_page_is_candidate(ccgc_page_of(address_of_global(w, holder))));
+}
+
+/* Marking finished, holder black: only the barrier can record a store now. */
+static void mark_everything(script_world *w, v8ish_global holder) {
+  while (!ccgc_incremental_step(w->collector, 1000.0)) {
+  }
+  ck_assert_int_eq(ccgc_color_of(address_of_global(w, holder)), CCGC_BLACK);
+}
+
+/* The barrier's record: the holder was traced (black, nothing to record
+ * then) before the store of a reference into a candidate. */
+START_TEST(a_store_during_incremental_marking_is_updated) {
+  script_world w;
+  script_world_init_old(&w, 0);
+  v8ish_global holder = make_holder(&w);
+  fragmented f = {0};
+  start_compacting_cycle(&w, &f, holder);
+  mark_everything(&w, holder);
+  void *old_address = address_of_last(&w, &f);
+  store_last(&w, &f, holder);
+  ck_assert_int_eq(ccgc_incremental_finish(w.collector), CCGC_OK);
+  ck_assert_uint_gt(script_stats(&w).evacuated_pages, 0);
+  ck_assert_ptr_ne(address_of_last(&w, &f), old_address);
+  check_holder(&w, &f, holder);
+  check(&w, &f);
+  script_world_free(&w);
+}
+END_TEST
+
+/* The marker's record: the reference was stored before marking started
+ * (no barrier job then), the marker traces the holder. */
+START_TEST(a_reference_traced_by_the_marker_is_updated) {
+  script_world w;
+  script_world_init_old(&w, 0);
+  v8ish_global holder = make_holder(&w);
+  fragmented f = {0};
+  build(&w, &f);
+  store_last(&w, &f, holder);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(v8ish_heap_request_compaction(w.heap), CCGC_OK);
+  void *old_address = address_of_last(&w, &f);
+  ck_assert_int_eq(ccgc_incremental_start(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert(ccgc_page_is_candidate(ccgc_page_of(old_address)));
+  ck_assert(!ccgc_page_is_candidate(ccgc_page_of(address_of_global(&w, holder))));
+  mark_everything(&w, holder);
+  ck_assert_int_eq(ccgc_incremental_finish(w.collector), CCGC_OK);
+  ck_assert_uint_gt(script_stats(&w).evacuated_pages, 0);
+  ck_assert_ptr_ne(address_of_last(&w, &f), old_address);
+  check_holder(&w, &f, holder);
+  check(&w, &f);
+  script_world_free(&w);
+}
+END_TEST
+
+/* While marking runs no object is allocated on a candidate: their free
+ * blocks left the free lists (.inv.compaction-candidates-unlisted). */
+START_TEST(candidates_receive_no_allocation_during_marking) {
+  script_world w;
+  script_world_init_old(&w, 0);
+  v8ish_global holder = make_holder(&w);
+  fragmented f = {0};
+  start_compacting_cycle(&w, &f, holder);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w.heap, &scope);
+  v8ish_local keep = v8ish_fixed_array_new(w.heap, COUNT);
+  for (int i = 0; i < COUNT; i++) {
+    v8ish_local array = v8ish_fixed_array_new(w.heap, 2);
+    ck_assert(!ccgc_page_is_candidate(
+        ccgc_page_of(v8ish_object_address(w.heap, array))));
+    if (i % 2) v8ish_array_set(w.heap, keep, (size_t)i, array);
+    if (i % 1000 == 0) ccgc_incremental_step(w.collector, 0.1);
+  }
+  ck_assert_int_eq(ccgc_incremental_finish(w.collector), CCGC_OK);
+  ck_assert_uint_gt(script_stats(&w).evacuated_pages, 0);
+  v8ish_handle_scope_close(&scope);
+  check(&w, &f);
+  script_world_free(&w);
+}
+END_TEST
+
+/* A sparse page that holds a hidden class is never a candidate
+ * (.inv.compaction-classes-stay); the other sparse pages are. */
+START_TEST(a_page_holding_a_hidden_class_is_never_a_candidate) {
+  script_world w;
+  script_world_init_old(&w, 0);
+  fragmented f = {0};
+  build(&w, &f);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w.heap, &scope);
+  /* Garbage, then an object with a property of a name no class has yet (a
+   * new class beside it), then garbage: its page is about as sparse. */
+  for (int i = 0; i < COUNT / 4; i++) v8ish_fixed_array_new(w.heap, 2);
+  v8ish_local object = v8ish_object_new(w.heap);
+  ck_assert_int_eq(v8ish_object_set(w.heap, object, "only-here", script_int(&w, 7)),
+                   CCGC_OK);
+  v8ish_global kept = v8ish_global_new(w.heap, object, false);
+  void *class_address = v8ish_object_address(w.heap, v8ish_object_class(w.heap, object));
+  for (int i = 0; i < COUNT / 4; i++) v8ish_fixed_array_new(w.heap, 2);
+  v8ish_handle_scope_close(&scope);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(v8ish_heap_request_compaction(w.heap), CCGC_OK);
+  ck_assert_int_eq(ccgc_incremental_start(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert(!ccgc_page_is_candidate(ccgc_page_of(class_address)));
+  ck_assert(ccgc_page_is_candidate(ccgc_page_of(address_of_last(&w, &f))));
+  ck_assert_int_eq(ccgc_incremental_finish(w.collector), CCGC_OK);
+  ck_assert_uint_gt(script_stats(&w).evacuated_pages, 0);
+  v8ish_handle_scope_open(w.heap, &scope);
+  object = v8ish_global_get(w.heap, kept);
+  ck_assert_ptr_eq(v8ish_object_address(w.heap, v8ish_object_class(w.heap, object)),
+                   class_address);
+  ck_assert_int_eq(v8ish_integer_value(w.heap, v8ish_object_get(w.heap, object, "only-here")),
+                   7);
   v8ish_handle_scope_close(&scope);
   check(&w, &f);
   script_world_free(&w);
@@ -201,6 +382,10 @@ int main(void) {
   tcase_add_test(tc, every_full_collection_compacts_with_a_nursery);
   tcase_add_test(tc, at_the_hard_limit_every_page_stays_in_place);
   tcase_add_test(tc, the_permanent_objects_stay);
+  tcase_add_test(tc, a_store_during_incremental_marking_is_updated);
+  tcase_add_test(tc, a_reference_traced_by_the_marker_is_updated);
+  tcase_add_test(tc, candidates_receive_no_allocation_during_marking);
+  tcase_add_test(tc, a_page_holding_a_hidden_class_is_never_a_candidate);
   tcase_add_test(tc, an_unknown_compaction_mode_is_refused);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);

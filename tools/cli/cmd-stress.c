@@ -74,6 +74,10 @@ int ccgc_cmd_stress(int argc, char **argv) {
       CLI_OPT_FLAG("skip-compaction-updates", &options.skip_compaction_updates,
                    "TESTING ONLY: compaction leaves the fields of objects that did not "
                    "move unchanged; a violation is expected with --compact-every"),
+      CLI_OPT_FLAG("skip-slot-recording", &options.skip_slot_recording,
+                   "TESTING ONLY: marking records no slot that points into an "
+                   "evacuation candidate (barrier, marker, scavenges); a violation is "
+                   "expected with --compact-every"),
       CLI_OPT_FLAG("break-sweeping", &options.break_sweeping,
                    "TESTING ONLY: the allocator takes free blocks of unswept pages; a "
                    "violation is expected with lazy or concurrent sweeping"),

@@ -387,8 +387,9 @@ static void on_minor_end(void *data, const ccgc_minor_stats *stats) {
   if (stats->during_sweeping) d->result->minor_during_sweeping++;
 }
 
-/* Every compact_every-th full cycle asks for compaction as it starts (the
- * pause decides: docs/compaction.md), and counts what it moved. */
+/* Every compact_every-th full cycle asks for compaction as it starts (before
+ * the heaps' prepare, which chooses the candidates: docs/compaction.md), and
+ * counts what it moved. */
 static void on_cycle_start(void *data, ccgc_gc_reason reason, bool incremental) {
   (void)reason;
   (void)incremental;
@@ -449,6 +450,8 @@ static void setup(stress_driver *d) {
                                          d->options->break_scavenge_sweeping);
   ccgc_collector_skip_compaction_updates(d->collector,
                                          d->options->skip_compaction_updates);
+  ccgc_collector_skip_slot_recording(d->collector,
+                                     d->options->skip_slot_recording);
   ccgc_collector_add_listener(d->collector, &minor_listener, d);
   d->scavenge_rand = g_rand_new_with_seed(
       (guint32)(d->options->seed ^ (d->options->seed >> 32) ^ 0x85ebca6bu));

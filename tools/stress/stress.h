@@ -118,6 +118,9 @@ typedef struct stress_options {
    * leaves the fields of objects that stayed unchanged; must produce a
    * violation (with compact_every). */
   bool skip_compaction_updates;
+  /* Testing only (ccgc_collector_skip_slot_recording): marking records no
+   * old-to-old slot; must produce a violation (with compact_every). */
+  bool skip_slot_recording;
 } stress_options;
 
 typedef struct stress_result {

@@ -422,10 +422,11 @@ ccgc_status v8ish_heap_set_droppable_handler(v8ish_heap *heap,
                                              void *data);
 
 /* --- Compaction ---------------------------------------------------------------- */
-/* Asks the next full collection (or the one marking now) to compact the old
- * generation as options.compaction = CCGC_COMPACTION_EVERY_FULL does: every
- * movable normal old page that is not entirely live is evacuated, up to
- * options.max_evacuation_bytes (docs/compaction.md). Objects move; handles,
+/* Asks the next full collection that starts marking (not one marking now:
+ * candidates are chosen as marking starts) to compact the old generation as
+ * options.compaction = CCGC_COMPACTION_EVERY_FULL does: every movable normal
+ * old page that its last sweep did not find entirely live is evacuated, up
+ * to options.max_evacuation_bytes (docs/compaction.md). Objects move; handles,
  * globals and traced references follow them; an address from
  * v8ish_object_address does not. Owner thread, any context (a listener's
  * cycle_start may call it). The figures: ccgc_heap_stats.evacuated_*. */
