@@ -166,7 +166,7 @@ static bool sweep_on_owner(blinkish_heap *heap, blinkish_sweep_slot *slot,
     blinkish_large_page_sweep(heap, slot->page);
   } else {
     blinkish_page_sweep swept;
-    bool kind = slot->page->host_code;
+    int kind = slot->page->arena;
     blinkish_page_sweep_cells(slot->page, &swept);
     size_t run = blinkish_page_sweep_merge(heap, slot->page, &swept);
     if (run > largest[kind]) largest[kind] = run;
@@ -182,7 +182,7 @@ static void merge_done(blinkish_heap *heap, size_t largest[BLINKISH_ARENAS]) {
       &heap->sweep.done, NULL, memory_order_acquire);
   for (blinkish_sweep_slot *next; slot; slot = next) {
     next = slot->next_done;
-    bool kind = slot->page->host_code;
+    int kind = slot->page->arena;
     size_t run = blinkish_page_sweep_merge(heap, slot->page, &slot->result);
     if (run > largest[kind]) largest[kind] = run;
     slot_swept(heap, slot);
@@ -197,19 +197,19 @@ static void complete(blinkish_heap *heap) {
 
 /* Owner: sweeps page after page until every page is swept (true), or
  * deadline_ms (> 0) passed, or (size > 0: the allocator) a free run of size
- * bytes is there in the arena host_code says. Waits for sweeper threads
+ * bytes is there in the arena `arena` (BLINKISH_ARENA_*). Waits for sweeper threads
  * only without a deadline. */
 static bool sweep_owner(blinkish_heap *heap, double deadline_ms, size_t size,
-                        bool host_code) {
+                        int arena) {
   blinkish_lazy_sweep *sweep = &heap->sweep;
   if (!sweep->active) return true;
-  size_t largest[BLINKISH_ARENAS] = {0, 0};
+  size_t largest[BLINKISH_ARENAS] = {0};
   merge_done(heap, largest);
   /* The allocator finishes the first page it takes whatever the clock says
    * (Oilpan sweeps whole pages for allocation): progress. */
   double page_deadline = size ? 0 : deadline_ms;
   while (sweep->cursor < sweep->count) {
-    if (size && largest[host_code] >= size) return false;
+    if (size && largest[arena] >= size) return false;
     if (!sweep_on_owner(heap, &sweep->slots[sweep->cursor], page_deadline,
                         largest))
       return false;
@@ -236,9 +236,9 @@ bool blinkish_sweep_step(void *data, double deadline_ms) {
 }
 
 void blinkish_sweep_for_allocation(blinkish_heap *heap, size_t size,
-                                   bool host_code) {
+                                   int arena) {
   double start = ccgc_time_ms();
-  sweep_owner(heap, start + ALLOCATION_SWEEP_MS, size, host_code);
+  sweep_owner(heap, start + ALLOCATION_SWEEP_MS, size, arena);
   heap->allocation_sweep_ms += ccgc_time_ms() - start;
 }
 

@@ -49,6 +49,14 @@ ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
   return CCGC_OK;
 }
 
+ccgc_status blinkish_backing_install(blinkish_heap *heap, void *owner,
+                                     void *backing) {
+  /* .inv.backing-owner: the owner slot is the owner's first payload word;
+   * the back-pointer is written before the store publishes the backing. */
+  ((blinkish_backing_prefix *)backing)->owner_slot = (void **)owner;
+  return blinkish_member_set(heap, owner, (void **)owner, backing);
+}
+
 void **blinkish_wrappable_slot(blinkish_heap *heap, void *object) {
   if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_wrappable_slot"))
     return NULL;

@@ -11,6 +11,7 @@ static blinkish_header *live_header(blinkish_heap *heap, const void *p) {
   ccgc_page *base = ccgc_collector_find_page(heap->base.collector, p);
   if (!base || base->owner != heap) return NULL;
   blinkish_page *page = (blinkish_page *)base;
+  if (page->evacuated) return NULL; /* compactor.c: nothing lives there */
   const uint8_t *address = p;
   if (address < page->cells_start + 8 || address >= page->cells_end) return NULL;
   /* A page a lazy sweep has not reached (or a sweeper thread is sweeping):
