@@ -50,9 +50,11 @@ void blinkish_sweep_start(void *data, bool concurrent) {
   blinkish_free_lists_clear(heap);
   ccgc_page_space *space = &heap->base.space;
   size_t count = 0;
+  /* An evacuated page outlives the pause only with the testing switch
+   * (compactor.c): nothing on it is an object, it is not swept. */
   for (ccgc_space_page *page = ccgc_page_space_first(space); page;
        page = ccgc_page_space_next(space, page))
-    count++;
+    if (!((blinkish_page *)page)->evacuated) count++;
   /* The last sweep's slots: its sweeper threads were stopped when it
    * completed, before this cycle started. */
   free(sweep->slots);
@@ -74,8 +76,9 @@ void blinkish_sweep_start(void *data, bool concurrent) {
   size_t index = 0;
   for (ccgc_space_page *page = ccgc_page_space_first(space); page;
        page = ccgc_page_space_next(space, page)) {
-    blinkish_sweep_slot *slot = &sweep->slots[index++];
     blinkish_page *dom_page = (blinkish_page *)page;
+    if (dom_page->evacuated) continue;
+    blinkish_sweep_slot *slot = &sweep->slots[index++];
     slot->page = dom_page;
     slot->large = (page->page.flags & CCGC_PAGE_LARGE) != 0;
     /* Large pages: the owner's (one object; releasing is the work). */
