@@ -4,9 +4,12 @@
  * the emptied pages go back, every owner reads back its exact contents; a
  * backing replaced while marking ran is never written through its stale
  * owner slot; at the hard limit everything stays in place, whole; the
- * testing switch leaves owners stale and the marking verifier says so. */
+ * testing switch leaves owners stale and the marking verifier says so; a
+ * memory-reducing collection compacts unasked, and the verbose trace says
+ * so. */
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "dom-test.h"
@@ -364,6 +367,44 @@ START_TEST(without_owner_updates_the_verifier_reports_the_stale_slot) {
 }
 END_TEST
 
+/* A memory-reducing collection compacts as if asked (option NEVER), and the
+ * verbose trace prints the DOM heap's compaction line. */
+START_TEST(memory_pressure_compacts_and_the_verbose_trace_says_so) {
+  char *text = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream(&text, &size);
+  dom_world w;
+  dom_world_init(&w, 0);
+  fragmented *f = calloc(1, sizeof *f);
+  size_t made;
+  build(&w, f, &made);
+  ccgc_test_collect_verified(w.collector);
+  ccgc_heap_stats before = dom_stats(&w);
+  ck_assert_uint_eq(before.evacuated_pages, 0);
+  ccgc_collector_set_trace_gc(w.collector, out, true);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_MEMORY_PRESSURE),
+                   CCGC_OK);
+  ccgc_collector_set_trace_gc(w.collector, NULL, false);
+  fflush(out);
+  ccgc_heap_stats after = dom_stats(&w);
+  ck_assert_uint_ge(after.evacuated_pages, 4);
+  ck_assert_uint_eq(after.evacuated_objects, f->kept);
+  ck_assert_uint_lt(after.committed_bytes, before.committed_bytes);
+  char expected[128];
+  snprintf(expected, sizeof expected,
+           "dom heap compacted: %zu pages evacuated, %zu KB moved (%zu objects)",
+           after.evacuated_pages, after.evacuated_bytes / 1024,
+           after.evacuated_objects);
+  ck_assert_msg(strstr(text, expected), "%s", text);
+  check_vectors(&w, f, made);
+  free_roots(&w, f, made);
+  free(f);
+  dom_world_free(&w);
+  fclose(out);
+  free(text);
+}
+END_TEST
+
 START_TEST(request_refuses_a_null_heap) {
   ck_assert_int_eq(blinkish_heap_request_compaction(NULL),
                    CCGC_E_INVALID_ARGUMENT);
@@ -381,6 +422,7 @@ int main(void) {
   tcase_add_test(tc, a_table_rebuilt_while_marking_is_never_written_through);
   tcase_add_test(tc, at_the_hard_limit_every_backing_stays_in_place);
   tcase_add_test(tc, without_owner_updates_the_verifier_reports_the_stale_slot);
+  tcase_add_test(tc, memory_pressure_compacts_and_the_verbose_trace_says_so);
   tcase_add_test(tc, request_refuses_a_null_heap);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
