@@ -313,6 +313,11 @@ const char *blinkish_object_type_name(void *heap, const void *object);
 /* A live object of this heap, checked as misuse otherwise (always). */
 bool blinkish_check_object(blinkish_heap *heap, const void *object,
                            const char *call, const char *what);
+/* The same, and not a backing store (.inv.backing-owner): for every value a
+ * host stores as a reference (members, persistents, vector elements, weak
+ * keys and values). */
+bool blinkish_check_reference(blinkish_heap *heap, const void *object,
+                              const char *call, const char *what);
 
 /* The entry check of every public call (gate.h, heap-base.h): a live DOM
  * heap (NULL or freed: false, nothing reported), on its collector's thread,

@@ -50,6 +50,19 @@ bool blinkish_is_alive(blinkish_heap *heap, const void *object) {
   return blinkish_is_object(heap, object);
 }
 
+bool blinkish_check_reference(blinkish_heap *heap, const void *object,
+                              const char *call, const char *what) {
+  if (!blinkish_check_object(heap, object, call, what)) return false;
+  blinkish_type_id type = blinkish_header_type(blinkish_header_of(object));
+  if (!blinkish_type_is_backing(heap, type)) return true;
+  /* .inv.backing-owner: a second reference would not follow a move. */
+  CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".inv.backing-owner",
+              "%s: %s %p is a %s, a backing store that only its owner may "
+              "reference (compaction moves it)",
+              call, what, object, heap->types[type].name);
+  return false;
+}
+
 bool blinkish_check_object(blinkish_heap *heap, const void *object,
                            const char *call, const char *what) {
   if (live_header(heap, object)) return true;

@@ -115,7 +115,7 @@ ccgc_status blinkish_vector_set(blinkish_heap *heap, void *vector, size_t i,
                        "(length %zu)",
                        i, backing->length);
   if (value &&
-      !blinkish_check_object(heap, value, "blinkish_vector_set", "value"))
+      !blinkish_check_reference(heap, value, "blinkish_vector_set", "value"))
     return heap->base.errors->last.code;
   /* Checked here too (blinkish_member_set would) so the report names this
    * call (.inv.no-resurrection). */
@@ -132,7 +132,7 @@ ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
   if (!check_vector(heap, vector, "blinkish_vector_append"))
     return heap->base.errors->last.code;
   if (value &&
-      !blinkish_check_object(heap, value, "blinkish_vector_append", "value"))
+      !blinkish_check_reference(heap, value, "blinkish_vector_append", "value"))
     return heap->base.errors->last.code;
   if (blinkish_refuse_resurrection(heap, vector, value,
                                    "blinkish_vector_append", NULL))

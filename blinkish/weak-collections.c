@@ -389,7 +389,7 @@ static bool check_key(blinkish_heap *heap, const void *key, const char *call) {
                 "%s: the key is NULL (keys are DOM objects)", call);
     return false;
   }
-  return blinkish_check_object(heap, key, call, "key");
+  return blinkish_check_reference(heap, key, call, "key");
 }
 
 /* --- HeapEphemeronMap ----------------------------------------------------- */
@@ -402,7 +402,7 @@ ccgc_status blinkish_weak_map_set(blinkish_heap *heap, void *map, void *key,
   blinkish_weak_collection *self = check_collection(heap, map, true, call);
   if (!self || !check_key(heap, key, call)) return heap->base.errors->last.code;
   if (!self->is_external && value &&
-      !blinkish_check_object(heap, value, call, "value"))
+      !blinkish_check_reference(heap, value, call, "value"))
     return heap->base.errors->last.code;
   return store(heap, self, key, value, call);
 }

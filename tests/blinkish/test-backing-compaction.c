@@ -405,6 +405,46 @@ START_TEST(memory_pressure_compacts_and_the_verbose_trace_says_so) {
 }
 END_TEST
 
+/* .inv.backing-owner is checked where a host could add a second reference
+ * to a backing (an address seen in a walk; here read out of the vector's
+ * first word): every store refuses it and stores nothing. */
+START_TEST(a_backing_is_refused_as_a_reference) {
+  dom_world w;
+  dom_world_init(&w, 0);
+  void *vector = blinkish_vector_new(w.heap, 4);
+  blinkish_persistent *root = blinkish_persistent_new(w.heap, vector, false);
+  void *map = blinkish_weak_map_new(w.heap);
+  blinkish_persistent *map_root = blinkish_persistent_new(w.heap, map, false);
+  dom_node *holder = dom_new_node(&w, 1);
+  blinkish_persistent *holder_root = blinkish_persistent_new(w.heap, holder, false);
+  void *backing = *(void **)vector; /* the vector's member (blinkish.h hides it) */
+  ck_assert(blinkish_is_object(w.heap, backing));
+  ck_assert_int_eq(blinkish_member_set(w.heap, holder, (void **)&holder->next,
+                                       backing),
+                   CCGC_E_WRONG_TYPE);
+  ck_assert_ptr_null(holder->next);
+  ck_assert_msg(strstr(w.errors.last_message, "HeapVectorBacking"), "%s",
+                w.errors.last_message);
+  ck_assert_ptr_null(blinkish_persistent_new(w.heap, backing, false));
+  ck_assert_int_eq(blinkish_vector_append(w.heap, vector, backing),
+                   CCGC_E_WRONG_TYPE);
+  ck_assert_int_eq(blinkish_weak_map_set(w.heap, map, backing, holder),
+                   CCGC_E_WRONG_TYPE);
+  ck_assert_int_eq(blinkish_weak_map_set(w.heap, map, holder, backing),
+                   CCGC_E_WRONG_TYPE);
+  ck_assert_uint_eq(blinkish_vector_length(w.heap, vector), 0);
+  ck_assert_uint_eq(blinkish_weak_map_size(w.heap, map), 0);
+  ck_assert_int_eq(blinkish_heap_request_compaction(w.heap), CCGC_OK);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(blinkish_vector_append(w.heap, vector, holder), CCGC_OK);
+  ck_assert_ptr_eq(blinkish_vector_get(w.heap, vector, 0), holder);
+  blinkish_persistent_free(w.heap, root);
+  blinkish_persistent_free(w.heap, map_root);
+  blinkish_persistent_free(w.heap, holder_root);
+  dom_world_free(&w);
+}
+END_TEST
+
 START_TEST(request_refuses_a_null_heap) {
   ck_assert_int_eq(blinkish_heap_request_compaction(NULL),
                    CCGC_E_INVALID_ARGUMENT);
@@ -423,6 +463,7 @@ int main(void) {
   tcase_add_test(tc, at_the_hard_limit_every_backing_stays_in_place);
   tcase_add_test(tc, without_owner_updates_the_verifier_reports_the_stale_slot);
   tcase_add_test(tc, memory_pressure_compacts_and_the_verbose_trace_says_so);
+  tcase_add_test(tc, a_backing_is_refused_as_a_reference);
   tcase_add_test(tc, request_refuses_a_null_heap);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
