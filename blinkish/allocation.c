@@ -42,8 +42,13 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
    * owner thread sweeps (.inv.dom-arena). */
   const blinkish_type *info = &heap->types[type];
   bool host_code = wrappable || info->finalize || info->finalize_with_data;
+  /* Backing stores in an arena of their own, which the compact op may
+   * empty (.inv.dom-backing-arena; their types run no host code). */
+  int arena = host_code                            ? BLINKISH_ARENA_HOST_CODE
+              : blinkish_type_is_backing(heap, type) ? BLINKISH_ARENA_BACKING
+                                                   : BLINKISH_ARENA_PLAIN;
   void *object =
-      blinkish_page_allocate(heap, cell_size, wrappable, host_code, type);
+      blinkish_page_allocate(heap, cell_size, wrappable, arena, type);
   if (!object) return NULL; /* limit or OS refusal, recorded by page.c */
   heap->base.space.used_bytes +=
       blinkish_header_cell_size(blinkish_header_of(object));

@@ -32,6 +32,11 @@ typedef struct blinkish_page {
    * finalizer, a wrappable's release hook), so only the owner sweeps it.
    * Fixed when the page is mapped. */
   bool host_code;
+  uint8_t arena; /* BLINKISH_ARENA_*, fixed when mapped (host_code: HOST_CODE) */
+  /* A backing page the compact op emptied (compactor.c): no object of it
+   * is reachable any more; walks and queries skip it until pre_reclaim
+   * releases it (owner thread, inside the pause only). */
+  bool evacuated;
 } blinkish_page;
 
 /* What sweeping one normal page found (blinkish_page_sweep): its free runs,
@@ -105,14 +110,22 @@ typedef struct blinkish_free_cell {
  * free lists of the arena's pages. Objects whose death runs host code (a
  * finalizer, a wrappable's release hook: BLINKISH_ARENA_HOST_CODE) get
  * pages of their own, so sweeper threads can take every page of the other
- * arena (lazy-sweeper.c). A page's arena is blinkish_page.host_code. */
+ * arenas (lazy-sweeper.c). A page's arena is blinkish_page.arena. */
 typedef struct blinkish_arena {
   uint8_t *lab_cursor, *lab_limit; /* linear allocation area */
   blinkish_page *lab_page;
   blinkish_free_cell *free_lists[BLINKISH_BUCKETS];
 } blinkish_arena;
 
-enum { BLINKISH_ARENA_PLAIN, BLINKISH_ARENA_HOST_CODE, BLINKISH_ARENAS };
+/* BLINKISH_ARENA_BACKING: the backing stores (HeapVectorBacking, the weak
+ * collections' tables), each reachable only through one owner slot, so the
+ * compact op may move them (compactor.c, .inv.dom-backing-arena). */
+enum {
+  BLINKISH_ARENA_PLAIN,
+  BLINKISH_ARENA_HOST_CODE,
+  BLINKISH_ARENA_BACKING,
+  BLINKISH_ARENAS
+};
 
 struct blinkish_heap {
   /* First: signature, collector, barrier, errors, limits, the page space
@@ -159,12 +172,48 @@ struct blinkish_heap {
 
   blinkish_lazy_sweep sweep; /* CCGC_SWEEP_LAZY / _CONCURRENT */
   double allocation_sweep_ms; /* the allocator's own sweeping, in total */
+
+  /* Backing-store compaction (compactor.c, docs/compaction.md). */
+  bool compaction_requested; /* blinkish_heap_request_compaction */
+  GPtrArray *evacuated; /* blinkish_page *: released by pre_reclaim, or NULL */
+  size_t evacuated_pages, evacuated_bytes, evacuated_objects;
+  double evacuation_ms;
 };
 
+/* --- backing stores (.inv.backing-owner) ----------------------------------
+ * A backing store's payload starts with a back-pointer to its owner slot,
+ * written when the backing is installed (blinkish_backing_install): the
+ * first word of the owner's payload (a HeapVector's or a weak collection's
+ * member), so the slot's address is the owner's too. The compact op moves
+ * a backing only if that owner is marked and its slot still holds the
+ * backing; a backing replaced since (grown, shrunk, its collection dead)
+ * is never written through its stale back-pointer. */
+typedef struct blinkish_backing_prefix {
+  void **owner_slot; /* NULL until installed */
+} blinkish_backing_prefix;
+
+static inline bool blinkish_type_is_backing(const blinkish_heap *heap,
+                                            blinkish_type_id type) {
+  return type == heap->backing_type || type == heap->map_table_type ||
+         type == heap->set_table_type;
+}
+
+/* Stores backing into owner's first payload word (the checked, barriered
+ * member store) and records that slot in the backing. */
+ccgc_status blinkish_backing_install(blinkish_heap *heap, void *owner,
+                                     void *backing);
+
 /* page.c */
-/* host_code: the type has a finalizer or is wrappable (blinkish_page). */
+/* arena: BLINKISH_ARENA_* (HOST_CODE: the type has a finalizer or is
+ * wrappable; BACKING: a backing store type). */
 void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
-                             bool wrappable, bool host_code, uint16_t type);
+                             bool wrappable, int arena, uint16_t type);
+/* A fresh, empty normal page of the arena (the compactor's targets), or
+ * NULL with *why set (nothing recorded, no sweeping done). */
+blinkish_page *blinkish_page_map_normal(blinkish_heap *heap, int arena,
+                                        ccgc_status *why);
+/* The free lists of one arena emptied. */
+void blinkish_arena_free_lists_clear(blinkish_heap *heap, int arena);
 void blinkish_pages_release_all(blinkish_heap *heap);
 void blinkish_free_list_add(blinkish_heap *heap, uint8_t *cell, size_t size);
 void blinkish_free_lists_clear(blinkish_heap *heap);
@@ -203,7 +252,7 @@ void blinkish_sweep_concurrent(void *heap, const atomic_bool *stop);
  * sweeps pages on the owner (finalizers included) until a run that fits
  * was freed or its time is up. */
 void blinkish_sweep_for_allocation(blinkish_heap *heap, size_t size,
-                                   bool host_code);
+                                   int arena);
 /* Sweeps everything left (the allocator at the hard limit; its time counts
  * as the allocator's). */
 void blinkish_sweep_finish(blinkish_heap *heap);
@@ -223,6 +272,11 @@ void blinkish_weak_register_types(blinkish_heap *heap);
 void blinkish_weak_collections_process(blinkish_heap *heap);
 /* Heap teardown: releases every external value, empties every collection. */
 void blinkish_weak_collections_teardown(blinkish_heap *heap);
+
+/* compactor.c: the compact op (backing stores) and the pre_reclaim op
+ * (releases the evacuated pages, then runs the pre-finalizers). */
+void blinkish_compact(void *heap);
+void blinkish_pre_reclaim(void *heap);
 
 /* prefinalizer.c */
 void blinkish_run_prefinalizers(void *heap); /* the pre_reclaim op */
@@ -259,6 +313,11 @@ const char *blinkish_object_type_name(void *heap, const void *object);
 /* A live object of this heap, checked as misuse otherwise (always). */
 bool blinkish_check_object(blinkish_heap *heap, const void *object,
                            const char *call, const char *what);
+/* The same, and not a backing store (.inv.backing-owner): for every value a
+ * host stores as a reference (members, persistents, vector elements, weak
+ * keys and values). */
+bool blinkish_check_reference(blinkish_heap *heap, const void *object,
+                              const char *call, const char *what);
 
 /* The entry check of every public call (gate.h, heap-base.h): a live DOM
  * heap (NULL or freed: false, nothing reported), on its collector's thread,

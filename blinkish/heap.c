@@ -21,6 +21,15 @@ static bool is_object(void *heap, const void *address) {
   return blinkish_is_object(heap, address); /* validation.c: the start map */
 }
 
+static void stats(void *data, ccgc_heap_stats *out) {
+  ccgc_heap_base_stats(data, out);
+  const blinkish_heap *heap = data;
+  out->evacuated_pages = heap->evacuated_pages;
+  out->evacuated_bytes = heap->evacuated_bytes;
+  out->evacuated_objects = heap->evacuated_objects;
+  out->evacuation_ms = heap->evacuation_ms;
+}
+
 /* A collection's calls in their order, then introspection. */
 static const ccgc_heap_ops dom_ops = {
     .name = "dom",
@@ -29,10 +38,12 @@ static const ccgc_heap_ops dom_ops = {
     .trace_object = blinkish_trace_object,
     .prefetch_object = blinkish_prefetch_object,
     .process_weakness = blinkish_process_weakness,
-    .pre_reclaim = blinkish_run_prefinalizers,
+    /* Backing stores move (compactor.c, docs/compaction.md); pre_reclaim
+     * releases the pages they left, then runs the pre-finalizers. */
+    .compact = blinkish_compact, .pre_reclaim = blinkish_pre_reclaim,
     .finalize = blinkish_finalize_dead, .reclaim = blinkish_sweep,
     .object_size = object_size, .type_name = blinkish_object_type_name,
-    .for_each_object = blinkish_each_object, .stats = ccgc_heap_base_stats,
+    .for_each_object = blinkish_each_object, .stats = stats,
     .is_object = is_object,
     /* Lazy and concurrent sweeping (lazy-sweeper.c). */
     .sweep_start = blinkish_sweep_start, .sweep_step = blinkish_sweep_step,

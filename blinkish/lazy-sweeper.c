@@ -50,9 +50,11 @@ void blinkish_sweep_start(void *data, bool concurrent) {
   blinkish_free_lists_clear(heap);
   ccgc_page_space *space = &heap->base.space;
   size_t count = 0;
+  /* An evacuated page outlives the pause only with the testing switch
+   * (compactor.c): nothing on it is an object, it is not swept. */
   for (ccgc_space_page *page = ccgc_page_space_first(space); page;
        page = ccgc_page_space_next(space, page))
-    count++;
+    if (!((blinkish_page *)page)->evacuated) count++;
   /* The last sweep's slots: its sweeper threads were stopped when it
    * completed, before this cycle started. */
   free(sweep->slots);
@@ -74,8 +76,9 @@ void blinkish_sweep_start(void *data, bool concurrent) {
   size_t index = 0;
   for (ccgc_space_page *page = ccgc_page_space_first(space); page;
        page = ccgc_page_space_next(space, page)) {
-    blinkish_sweep_slot *slot = &sweep->slots[index++];
     blinkish_page *dom_page = (blinkish_page *)page;
+    if (dom_page->evacuated) continue;
+    blinkish_sweep_slot *slot = &sweep->slots[index++];
     slot->page = dom_page;
     slot->large = (page->page.flags & CCGC_PAGE_LARGE) != 0;
     /* Large pages: the owner's (one object; releasing is the work). */
@@ -166,7 +169,7 @@ static bool sweep_on_owner(blinkish_heap *heap, blinkish_sweep_slot *slot,
     blinkish_large_page_sweep(heap, slot->page);
   } else {
     blinkish_page_sweep swept;
-    bool kind = slot->page->host_code;
+    int kind = slot->page->arena;
     blinkish_page_sweep_cells(slot->page, &swept);
     size_t run = blinkish_page_sweep_merge(heap, slot->page, &swept);
     if (run > largest[kind]) largest[kind] = run;
@@ -182,7 +185,7 @@ static void merge_done(blinkish_heap *heap, size_t largest[BLINKISH_ARENAS]) {
       &heap->sweep.done, NULL, memory_order_acquire);
   for (blinkish_sweep_slot *next; slot; slot = next) {
     next = slot->next_done;
-    bool kind = slot->page->host_code;
+    int kind = slot->page->arena;
     size_t run = blinkish_page_sweep_merge(heap, slot->page, &slot->result);
     if (run > largest[kind]) largest[kind] = run;
     slot_swept(heap, slot);
@@ -197,19 +200,19 @@ static void complete(blinkish_heap *heap) {
 
 /* Owner: sweeps page after page until every page is swept (true), or
  * deadline_ms (> 0) passed, or (size > 0: the allocator) a free run of size
- * bytes is there in the arena host_code says. Waits for sweeper threads
+ * bytes is there in the arena `arena` (BLINKISH_ARENA_*). Waits for sweeper threads
  * only without a deadline. */
 static bool sweep_owner(blinkish_heap *heap, double deadline_ms, size_t size,
-                        bool host_code) {
+                        int arena) {
   blinkish_lazy_sweep *sweep = &heap->sweep;
   if (!sweep->active) return true;
-  size_t largest[BLINKISH_ARENAS] = {0, 0};
+  size_t largest[BLINKISH_ARENAS] = {0};
   merge_done(heap, largest);
   /* The allocator finishes the first page it takes whatever the clock says
    * (Oilpan sweeps whole pages for allocation): progress. */
   double page_deadline = size ? 0 : deadline_ms;
   while (sweep->cursor < sweep->count) {
-    if (size && largest[host_code] >= size) return false;
+    if (size && largest[arena] >= size) return false;
     if (!sweep_on_owner(heap, &sweep->slots[sweep->cursor], page_deadline,
                         largest))
       return false;
@@ -236,9 +239,9 @@ bool blinkish_sweep_step(void *data, double deadline_ms) {
 }
 
 void blinkish_sweep_for_allocation(blinkish_heap *heap, size_t size,
-                                   bool host_code) {
+                                   int arena) {
   double start = ccgc_time_ms();
-  sweep_owner(heap, start + ALLOCATION_SWEEP_MS, size, host_code);
+  sweep_owner(heap, start + ALLOCATION_SWEEP_MS, size, arena);
   heap->allocation_sweep_ms += ccgc_time_ms() - start;
 }
 

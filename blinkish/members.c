@@ -4,8 +4,10 @@
 #include "heap-internal.h"
 #include "invariant-check.h"
 
-ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
-                                void *value) {
+/* backing: the store installs a backing store in its owner (only
+ * blinkish_backing_install); every other store refuses one as its value. */
+static ccgc_status member_store(blinkish_heap *heap, void *holder, void **slot,
+                                void *value, bool backing) {
   if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_member_set"))
     return blinkish_refusal(heap);
   /* .inv.member-store-checked */
@@ -37,8 +39,11 @@ ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
         "blinkish_member_set: slot %p is not inside the "
         "%zu-byte payload of %s %p",
         (void *)slot, size, blinkish_type_info_of(heap, holder)->name, holder);
-  if (value &&
-      !blinkish_check_object(heap, value, "blinkish_member_set", "value"))
+  if (value && !(backing ? blinkish_check_object(heap, value,
+                                                  "blinkish_member_set", "value")
+                          : blinkish_check_reference(heap, value,
+                                                     "blinkish_member_set",
+                                                     "value")))
     return heap->base.errors->last.code;
   if (blinkish_refuse_resurrection(heap, holder, value, "blinkish_member_set",
                                    NULL)) /* .inv.no-resurrection */
@@ -47,6 +52,19 @@ ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
   ccgc_write_barrier(heap->base.barrier, holder, slot,
                      value); /* .inv.no-black-to-white */
   return CCGC_OK;
+}
+
+ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
+                                void *value) {
+  return member_store(heap, holder, slot, value, false);
+}
+
+ccgc_status blinkish_backing_install(blinkish_heap *heap, void *owner,
+                                     void *backing) {
+  /* .inv.backing-owner: the owner slot is the owner's first payload word;
+   * the back-pointer is written before the store publishes the backing. */
+  ((blinkish_backing_prefix *)backing)->owner_slot = (void **)owner;
+  return member_store(heap, owner, (void **)owner, backing, true);
 }
 
 void **blinkish_wrappable_slot(blinkish_heap *heap, void *object) {

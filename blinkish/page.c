@@ -61,8 +61,7 @@ void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell,
  * or CCGC_E_OUT_OF_MEMORY, nothing recorded. While a lazy sweep is active,
  * a page at the limit is mapped only after every dead page was swept. */
 static blinkish_page *try_map_page(blinkish_heap *heap, size_t cell_size,
-                                   bool large, bool host_code,
-                                   ccgc_status *why) {
+                                   bool large, int arena, ccgc_status *why) {
   blinkish_page *page = (blinkish_page *)ccgc_page_space_map(
       &heap->base.space, cell_size, large, why);
   if (!page && *why == CCGC_E_HEAP_LIMIT && heap->sweep.active) {
@@ -71,7 +70,8 @@ static blinkish_page *try_map_page(blinkish_heap *heap, size_t cell_size,
                                                 large, why);
   }
   if (!page) return NULL;
-  page->host_code = host_code;
+  page->arena = (uint8_t)arena;
+  page->host_code = arena == BLINKISH_ARENA_HOST_CODE;
   size_t reservation = ccgc_page_space_reservation(cell_size, large);
   if (large) {
     page->cells_start = (uint8_t *)page + CCGC_SPACE_HEADER_BYTES;
@@ -124,7 +124,7 @@ static unsigned bucket_for(size_t size) {
 }
 
 static blinkish_arena *arena_of(blinkish_heap *heap, const uint8_t *cell) {
-  return &heap->arenas[((const blinkish_page *)ccgc_page_of(cell))->host_code];
+  return &heap->arenas[((const blinkish_page *)ccgc_page_of(cell))->arena];
 }
 
 void blinkish_free_list_add(blinkish_heap *heap, uint8_t *cell, size_t size) {
@@ -138,8 +138,25 @@ void blinkish_free_list_add(blinkish_heap *heap, uint8_t *cell, size_t size) {
 
 void blinkish_free_lists_clear(blinkish_heap *heap) {
   for (int kind = 0; kind < BLINKISH_ARENAS; kind++)
-    memset(heap->arenas[kind].free_lists, 0,
-           sizeof heap->arenas[kind].free_lists);
+    blinkish_arena_free_lists_clear(heap, kind);
+}
+
+void blinkish_arena_free_lists_clear(blinkish_heap *heap, int arena) {
+  memset(heap->arenas[arena].free_lists, 0,
+         sizeof heap->arenas[arena].free_lists);
+}
+
+blinkish_page *blinkish_page_map_normal(blinkish_heap *heap, int arena,
+                                        ccgc_status *why) {
+  blinkish_page *page = (blinkish_page *)ccgc_page_space_map(
+      &heap->base.space, CCGC_GRANULE, false, why);
+  if (!page) return NULL;
+  page->arena = (uint8_t)arena;
+  page->host_code = arena == BLINKISH_ARENA_HOST_CODE;
+  page->start_bits = (uint8_t *)page + START_BITS_OFFSET;
+  page->cells_start = (uint8_t *)page + CELLS_OFFSET;
+  page->cells_end = (uint8_t *)page + CCGC_PAGE_SIZE;
+  return page;
 }
 
 /* Returns the rest of the linear allocation area to the free lists, so the
@@ -188,9 +205,9 @@ static uint8_t *take_from_free_lists(blinkish_arena *arena, size_t size,
 /* The slow path: a new allocation area for the arena from its free lists,
  * or else from a fresh page; then bump it. NULL at the limit (heap
  * unchanged). */
-static uint8_t *refill_lab(blinkish_heap *heap, bool host_code, size_t size,
+static uint8_t *refill_lab(blinkish_heap *heap, int kind, size_t size,
                            uint16_t type) {
-  blinkish_arena *arena = &heap->arenas[host_code];
+  blinkish_arena *arena = &heap->arenas[kind];
   seal(heap, arena);
   size_t entry_size;
   uint8_t *entry = take_from_free_lists(arena, size, &entry_size);
@@ -198,14 +215,14 @@ static uint8_t *refill_lab(blinkish_heap *heap, bool host_code, size_t size,
     /* Lazy sweeping on allocation (Oilpan's): sweep pages until a run that
      * fits is free, before mapping a new page. Only swept pages reach the
      * free lists (.inv.swept-before-allocation). */
-    blinkish_sweep_for_allocation(heap, size, host_code);
+    blinkish_sweep_for_allocation(heap, size, kind);
     entry = take_from_free_lists(arena, size, &entry_size);
   }
   blinkish_page *page = NULL;
   if (!entry) {
     ccgc_status why;
     bool sweeping = heap->sweep.active;
-    page = try_map_page(heap, size, false, host_code, &why);
+    page = try_map_page(heap, size, false, kind, &why);
     /* At the limit the rest of the sweep ran: a run may fit now. */
     if (!page && sweeping)
       entry = take_from_free_lists(arena, size, &entry_size);
@@ -231,9 +248,9 @@ static uint8_t *refill_lab(blinkish_heap *heap, bool host_code, size_t size,
 }
 
 static void *allocate_large(blinkish_heap *heap, size_t cell_size,
-                            bool wrappable, bool host_code, uint16_t type) {
+                            bool wrappable, int kind, uint16_t type) {
   ccgc_status why;
-  blinkish_page *page = try_map_page(heap, cell_size, true, host_code, &why);
+  blinkish_page *page = try_map_page(heap, cell_size, true, kind, &why);
   if (!page) {
     report_map_failure(heap, cell_size, true, type, why);
     return NULL;
@@ -249,17 +266,17 @@ static void *allocate_large(blinkish_heap *heap, size_t cell_size,
 /* Returns the payload of a fresh, zeroed object, or NULL with the error
  * recorded (CCGC_E_HEAP_LIMIT, CCGC_E_OUT_OF_MEMORY). */
 void *blinkish_page_allocate(blinkish_heap *heap, size_t cell_size,
-                             bool wrappable, bool host_code, uint16_t type) {
+                             bool wrappable, int kind, uint16_t type) {
   if (cell_size >= BLINKISH_LARGE_THRESHOLD)
-    return allocate_large(heap, cell_size, wrappable, host_code, type);
-  blinkish_arena *arena = &heap->arenas[host_code];
+    return allocate_large(heap, cell_size, wrappable, kind, type);
+  blinkish_arena *arena = &heap->arenas[kind];
   uint8_t *cell;
   if (arena->lab_cursor &&
       (size_t)(arena->lab_limit - arena->lab_cursor) >= cell_size) {
     cell = arena->lab_cursor; /* the fast path: bump */
     arena->lab_cursor += cell_size;
   } else {
-    cell = refill_lab(heap, host_code, cell_size, type);
+    cell = refill_lab(heap, kind, cell_size, type);
     if (!cell) return NULL;
   }
   memset(cell, 0, cell_size);
@@ -274,8 +291,9 @@ static void each_in_page(blinkish_heap *heap, blinkish_page *page,
   /* While a lazy sweep is active (a walk from a callback): the dead
    * objects of an unswept page are not objects any more
    * (.inv.dom-unswept-dead). */
+  if (page->evacuated) return; /* compactor.c: released by pre_reclaim */
   bool skip_dead = page->sweep_slot && blinkish_sweep_walk_page(heap, page);
-  const blinkish_arena *arena = &heap->arenas[page->host_code];
+  const blinkish_arena *arena = &heap->arenas[page->arena];
   for (uint8_t *cell = page->cells_start; cell < page->cells_end;) {
     if (cell == arena->lab_cursor && arena->lab_cursor < arena->lab_limit) {
       cell = arena->lab_limit; /* the allocation area has no headers yet */

@@ -15,7 +15,7 @@ blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
   if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_persistent_new"))
     return NULL;
   if (object &&
-      !blinkish_check_object(heap, object, "blinkish_persistent_new", "object"))
+      !blinkish_check_reference(heap, object, "blinkish_persistent_new", "object"))
     return NULL;
   /* Even a weak persistent: weak references were cleared already, so it
    * would dangle after the sweep (.inv.no-resurrection). */
@@ -56,7 +56,7 @@ void blinkish_persistent_set(blinkish_heap *heap,
                                           "blinkish_persistent_set", NULL);
   if (!node) return; /* .api.live-handle */
   if (object &&
-      !blinkish_check_object(heap, object, "blinkish_persistent_set", "object"))
+      !blinkish_check_reference(heap, object, "blinkish_persistent_set", "object"))
     return;
   if (blinkish_refuse_resurrection(heap, NULL, object,
                                    "blinkish_persistent_set",

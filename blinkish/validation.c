@@ -11,6 +11,7 @@ static blinkish_header *live_header(blinkish_heap *heap, const void *p) {
   ccgc_page *base = ccgc_collector_find_page(heap->base.collector, p);
   if (!base || base->owner != heap) return NULL;
   blinkish_page *page = (blinkish_page *)base;
+  if (page->evacuated) return NULL; /* compactor.c: nothing lives there */
   const uint8_t *address = p;
   if (address < page->cells_start + 8 || address >= page->cells_end) return NULL;
   /* A page a lazy sweep has not reached (or a sweeper thread is sweeping):
@@ -47,6 +48,19 @@ bool blinkish_is_alive(blinkish_heap *heap, const void *object) {
     return ccgc_collector_find_page(heap->base.collector, object) &&
            ccgc_is_marked(object);
   return blinkish_is_object(heap, object);
+}
+
+bool blinkish_check_reference(blinkish_heap *heap, const void *object,
+                              const char *call, const char *what) {
+  if (!blinkish_check_object(heap, object, call, what)) return false;
+  blinkish_type_id type = blinkish_header_type(blinkish_header_of(object));
+  if (!blinkish_type_is_backing(heap, type)) return true;
+  /* .inv.backing-owner: a second reference would not follow a move. */
+  CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".inv.backing-owner",
+              "%s: %s %p is a %s, a backing store that only its owner may "
+              "reference (compaction moves it)",
+              call, what, object, heap->types[type].name);
+  return false;
 }
 
 bool blinkish_check_object(blinkish_heap *heap, const void *object,

@@ -7,13 +7,14 @@
 #include "invariant-check.h"
 
 typedef struct vector_backing {
+  blinkish_backing_prefix prefix; /* first: the owner slot (.inv.backing-owner) */
   size_t length; /* slots in use, traced */
   size_t capacity;
   void *items[];
 } vector_backing;
 
 typedef struct heap_vector {
-  vector_backing *backing;
+  vector_backing *backing; /* first: the backing's owner slot */
 } heap_vector;
 
 static void trace_vector(ccgc_visitor *visitor, void *object) {
@@ -74,7 +75,7 @@ void *blinkish_vector_new(blinkish_heap *heap, size_t initial_capacity) {
   vector_backing *backing =
       new_backing(heap, initial_capacity, "blinkish_vector_new");
   if (!backing) return NULL; /* the vector is garbage, reclaimed later */
-  blinkish_member_set(heap, vector, (void **)&vector->backing, backing);
+  blinkish_backing_install(heap, vector, backing);
   return vector;
 }
 
@@ -114,7 +115,7 @@ ccgc_status blinkish_vector_set(blinkish_heap *heap, void *vector, size_t i,
                        "(length %zu)",
                        i, backing->length);
   if (value &&
-      !blinkish_check_object(heap, value, "blinkish_vector_set", "value"))
+      !blinkish_check_reference(heap, value, "blinkish_vector_set", "value"))
     return heap->base.errors->last.code;
   /* Checked here too (blinkish_member_set would) so the report names this
    * call (.inv.no-resurrection). */
@@ -131,7 +132,7 @@ ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
   if (!check_vector(heap, vector, "blinkish_vector_append"))
     return heap->base.errors->last.code;
   if (value &&
-      !blinkish_check_object(heap, value, "blinkish_vector_append", "value"))
+      !blinkish_check_reference(heap, value, "blinkish_vector_append", "value"))
     return heap->base.errors->last.code;
   if (blinkish_refuse_resurrection(heap, vector, value,
                                    "blinkish_vector_append", NULL))
@@ -146,7 +147,7 @@ ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
     for (size_t i = 0; i < backing->length; i++)
       blinkish_member_set(heap, grown, &grown->items[i], backing->items[i]);
     __atomic_store_n(&grown->length, backing->length, __ATOMIC_RELEASE);
-    blinkish_member_set(heap, self, (void **)&self->backing, grown);
+    blinkish_backing_install(heap, self, grown);
     backing = grown;
   }
   /* Store the element before publishing the length: a concurrent marker that

@@ -30,7 +30,9 @@
 #include "weak-table.h"
 
 struct blinkish_weak_collection {
-  blinkish_weak_table *table; /* member; NULL once found dead or torn down */
+  /* member, first: the table's owner slot (.inv.backing-owner); NULL once
+   * found dead or torn down */
+  blinkish_weak_table *table;
   blinkish_weak_collection *next_registered; /* heap->weak_collections    */
   bool is_map;
   bool is_external;
@@ -208,7 +210,7 @@ static void *new_collection(blinkish_heap *heap, bool map,
       data, call);
   if (!table) return NULL; /* the collection is garbage, never registered */
   table->prefetch = ops ? ops->prefetch : NULL;
-  blinkish_member_set(heap, self, (void **)&self->table, table);
+  blinkish_backing_install(heap, self, table);
   self->next_registered = heap->weak_collections;
   heap->weak_collections = self;
   return self;
@@ -261,7 +263,7 @@ static ccgc_status rebuild(blinkish_heap *heap, blinkish_weak_collection *self,
    * a cycle (.inv.unpublished-white). */
   blinkish_weak_table_copy(heap, fresh, old);
   ccgc_barrier_unmark_unpublished(heap->base.barrier, fresh);
-  blinkish_member_set(heap, self, (void **)&self->table, fresh);
+  blinkish_backing_install(heap, self, fresh);
   blinkish_weak_table_retire(old);
   return CCGC_OK;
 }
@@ -387,7 +389,7 @@ static bool check_key(blinkish_heap *heap, const void *key, const char *call) {
                 "%s: the key is NULL (keys are DOM objects)", call);
     return false;
   }
-  return blinkish_check_object(heap, key, call, "key");
+  return blinkish_check_reference(heap, key, call, "key");
 }
 
 /* --- HeapEphemeronMap ----------------------------------------------------- */
@@ -400,7 +402,7 @@ ccgc_status blinkish_weak_map_set(blinkish_heap *heap, void *map, void *key,
   blinkish_weak_collection *self = check_collection(heap, map, true, call);
   if (!self || !check_key(heap, key, call)) return heap->base.errors->last.code;
   if (!self->is_external && value &&
-      !blinkish_check_object(heap, value, call, "value"))
+      !blinkish_check_reference(heap, value, call, "value"))
     return heap->base.errors->last.code;
   return store(heap, self, key, value, call);
 }

@@ -8,9 +8,12 @@
  * one stays allocated, unchanged, until a sweep finds it dead, so a marker
  * that still reads it never reads freed memory (like HeapVectorBacking).
  *
- *   +----------+------+------+--------+---------+--------------+-------------+
- *   | capacity | live | used | is_set | retired | target, data | entries ... |
- *   +----------+------+------+--------+---------+--------------+-------------+
+ *   +-------+----------+------+------+--------+---------+--------------+---------+
+ *   | owner | capacity | live | used | is_set | retired | target, data | entries |
+ *   +-------+----------+------+------+--------+---------+--------------+---------+
+ *   owner: the collection's table member, where the table is installed
+ *   (heap-internal.h, .inv.backing-owner); the compact op may move a table
+ *   and rewrites that member (compactor.c)
  *   entry: { key, value }, 16 bytes
  *
  * capacity is a power of two, fixed for the table's life. DOM objects never
@@ -74,6 +77,7 @@ typedef struct blinkish_weak_entry {
 } blinkish_weak_entry;
 
 typedef struct blinkish_weak_table {
+  blinkish_backing_prefix prefix; /* first: the owner slot (.inv.backing-owner) */
   size_t capacity; /* power of two, >= BLINKISH_WEAK_TABLE_MIN_CAPACITY */
   size_t live;     /* live entries (and, in the pause, cleared ones)     */
   size_t used;     /* entries that are not free: what probes run across */

@@ -125,6 +125,25 @@ void blinkish_heap_stats(blinkish_heap *heap, ccgc_heap_stats *out);
  * (ccgc_cycle_stats.lazy_sweep_ms) do not see. 0 for a NULL or freed heap. */
 CCGC_API
 double blinkish_heap_allocation_sweep_ms(blinkish_heap *heap);
+/* Backing-store compaction (docs/compaction.md, "DOM backing stores"). DOM
+ * objects never move; their backing stores do: a HeapVector's elements and
+ * a weak map's or weak set's table, which the host never sees (no call
+ * returns their address). With options.compaction = CCGC_COMPACTION_AUTO a
+ * full collection compacts them when the live bytes of their pages are
+ * below half those pages' bytes (the pages at most half live move);
+ * _EVERY_FULL, a memory-reducing collection and this call (for the next
+ * full collection, or the one marking now) move every backing page that is
+ * not entirely live, up to options.max_evacuation_bytes, and give the
+ * emptied pages back to the OS. Objects, vectors and collections keep their
+ * addresses; an address of a backing seen in a walk or a snapshot is valid
+ * until the next collection only, and every store of it as a reference (a
+ * member, a persistent, a vector element, a weak key or value) is refused
+ * (CCGC_E_WRONG_TYPE, nothing stored). Owner thread, any context (a listener's
+ * cycle_start may call it). The figures: ccgc_heap_stats.evacuated_* of the
+ * DOM heap. CCGC_OK, or the entry check's status (a NULL or freed heap,
+ * another thread). */
+CCGC_API
+ccgc_status blinkish_heap_request_compaction(blinkish_heap *heap);
 /* The heap's id in its collector: the heap_id of ccgc_object_info, the index
  * of this heap in ccgc_cycle_stats.heaps[] and the id that
  * ccgc_collector_heap_name / ccgc_collector_heap_stats take. Fixed from

@@ -29,15 +29,18 @@ typedef struct ccgc_heap_options {
    * otherwise at least 1.1 and at most 100 (else the heap is refused:
    * CCGC_E_INVALID_ARGUMENT). */
   double max_growing_factor;
-  /* Old-generation compaction (the script heap; docs/compaction.md; the DOM
-   * heap ignores it): CCGC_COMPACTION_NEVER (0, the default), _AUTO (a full
-   * collection evacuates the normal old pages its last sweep found at most
-   * half live) or _EVERY_FULL (every full collection evacuates every movable
-   * normal old page the last sweep did not find entirely live); pages are
-   * chosen when the collection's marking starts.
-   * v8ish_heap_request_compaction asks it of the next full collection in any
-   * mode. max_evacuation_bytes caps the live
-   * bytes one collection moves (0: 64 MiB). */
+  /* Compaction (docs/compaction.md): the script heap's old generation, the
+   * DOM heap's backing stores. CCGC_COMPACTION_NEVER (0, the default), _AUTO
+   * (a full collection evacuates the normal old pages its last sweep found
+   * at most half live; the DOM heap's backing pages at most half live, when
+   * the backing pages' live bytes are below half their bytes) or
+   * _EVERY_FULL (every full collection evacuates every movable normal old
+   * page the last sweep did not find entirely live, or backing page that is
+   * not entirely live); the script heap chooses its pages when the
+   * collection's marking starts, the DOM heap in the pause.
+   * v8ish_heap_request_compaction and blinkish_heap_request_compaction ask
+   * it of the next full collection in any mode. max_evacuation_bytes caps
+   * the live bytes one collection moves (0: 64 MiB). */
   int compaction;
   size_t max_evacuation_bytes;
 } ccgc_heap_options;

@@ -202,10 +202,10 @@ typedef struct ccgc_heap_stats {
    * growing factor the last full collection chose (0 before the first). */
   size_t soft_limit_bytes;
   double growing_factor;
-  /* The last full collection's compaction (script heap, docs/compaction.md;
-   * 0 when it did not compact): normal pages evacuated and released, live
-   * bytes and objects moved, time spent in the pause (selection, copies,
-   * reference updates, releases). */
+  /* The last full collection's compaction (docs/compaction.md; 0 when it
+   * did not compact): normal pages evacuated and released (the DOM heap:
+   * backing pages), live bytes and objects moved, time spent in the pause
+   * (selection, copies, reference updates, releases). */
   size_t evacuated_pages, evacuated_bytes, evacuated_objects;
   double evacuation_ms;
   /* The threads that copied the objects of that compaction: the owner and

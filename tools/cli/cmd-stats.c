@@ -159,6 +159,12 @@ static bool write_json_report(const census *c, const char *point, const ccgc_hea
     ccgc_json_writer_member_uint(json, "limit_bytes", heaps[h].limit_bytes);
     ccgc_json_writer_member_uint(json, "soft_limit_bytes", heaps[h].soft_limit_bytes);
     ccgc_json_writer_member_double(json, "growing_factor", heaps[h].growing_factor);
+    /* The last full collection's compaction (docs/compaction.md): the script
+     * heap's old pages, the DOM heap's backing pages. */
+    ccgc_json_writer_member_uint(json, "evacuated_pages", heaps[h].evacuated_pages);
+    ccgc_json_writer_member_uint(json, "evacuated_bytes", heaps[h].evacuated_bytes);
+    ccgc_json_writer_member_uint(json, "evacuated_objects", heaps[h].evacuated_objects);
+    ccgc_json_writer_member_double(json, "evacuation_ms", heaps[h].evacuation_ms);
     ccgc_json_writer_end_object(json);
   }
   ccgc_json_writer_end_array(json);
@@ -224,6 +230,13 @@ static void write_report(const census *c, ccgc_report_format format, const char 
            ccgc_collector_heap_name(c->w->collector, h), heaps[h].soft_limit_bytes,
            heaps[h].growing_factor, hard);
   }
+  /* Both heaps compact (docs/compaction.md): the script heap's old pages,
+   * the DOM heap's backing pages; the last full collection's figures. */
+  for (int h = 0; h < heap_count; h++)
+    printf("  %-8s last compaction: %zu pages evacuated, %zu bytes moved (%zu objects), "
+           "%.2f ms\n",
+           ccgc_collector_heap_name(c->w->collector, h), heaps[h].evacuated_pages,
+           heaps[h].evacuated_bytes, heaps[h].evacuated_objects, heaps[h].evacuation_ms);
   printf("collections: %lu full, %lu minor (scavenges)\n", ccgc_collector_cycle_count(c->w->collector),
          ccgc_collector_minor_count(c->w->collector));
   printf("totals match the heap statistics: %s\n", match ? "yes" : "NO");

@@ -416,6 +416,25 @@ static const ccgc_event_listener minor_listener = {
     .cycle_end = on_cycle_end,
 };
 
+/* The DOM heap's backing stores (the bridge weak map's table) compact on
+ * the same cycles as the script heap's old generation (blinkish/compactor.c,
+ * docs/compaction.md "DOM backing stores"). Listeners run in registration
+ * order: this one is added after minor_listener, whose cycle_start counted
+ * the cycle already. */
+static void on_cycle_start_dom(void *data, ccgc_gc_reason reason,
+                               bool incremental) {
+  (void)reason;
+  (void)incremental;
+  stress_driver *d = data;
+  uint64_t every = d->options->compact_every;
+  if (every && d->full_cycles_started % every == 0)
+    blinkish_heap_request_compaction(d->dom);
+}
+
+static const ccgc_event_listener dom_compaction_listener = {
+    .cycle_start = on_cycle_start_dom,
+};
+
 /* --- the run ------------------------------------------------------------------ */
 
 static void setup(stress_driver *d) {
@@ -453,6 +472,7 @@ static void setup(stress_driver *d) {
   ccgc_collector_skip_slot_recording(d->collector,
                                      d->options->skip_slot_recording);
   ccgc_collector_add_listener(d->collector, &minor_listener, d);
+  ccgc_collector_add_listener(d->collector, &dom_compaction_listener, d);
   d->scavenge_rand = g_rand_new_with_seed(
       (guint32)(d->options->seed ^ (d->options->seed >> 32) ^ 0x85ebca6bu));
   v8ish_heap_options script_options = {
@@ -483,6 +503,7 @@ static void setup(stress_driver *d) {
 
 static void teardown(stress_driver *d) {
   ccgc_collector_remove_listener(d->collector, &minor_listener, d);
+  ccgc_collector_remove_listener(d->collector, &dom_compaction_listener, d);
   g_rand_free(d->scavenge_rand);
   if (ccgc_collector_state(d->collector) == CCGC_STATE_MARKING)
     ccgc_incremental_finish(d->collector);
