@@ -240,8 +240,12 @@ struct v8ish_heap {
 
   /* Allocation (space.c, nursery.c). The fast path bumps lab: through a
    * nursery page while the young generation is on, else through old space.
-   * old_lab: old-space allocation beside a nursery (promotion, fallbacks). */
-  v8ish_lab lab, old_lab;
+   * old_lab: old-space allocation beside a nursery (promotion, fallbacks).
+   * class_lab: hidden classes, always old, bumped through fresh pages of
+   * their own (V8's map space), so that the few pages that hold classes,
+   * which never move (.inv.compaction-classes-stay), hold little else. */
+  v8ish_lab lab, old_lab, class_lab;
+  bool booted; /* the permanent objects exist: classes use class_lab */
   word_t *free_lists[V8ISH_BUCKETS];
   /* TESTING ONLY (ccgc_collector_break_scavenge_sweeping): the free lists
    * of the last cycle, kept by sweep_start for the scavenges' promotion. */
@@ -329,6 +333,9 @@ struct v8ish_heap {
 
 /* space.c (the fast path is v8ish_allocate in space-inl.h) */
 word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call);
+/* A hidden class of bytes (zeroed, black while marking runs): old, on a page
+ * of classes (class_lab); errors and gating as v8ish_allocate. */
+word_t *v8ish_allocate_class(v8ish_heap *heap, size_t bytes, const char *call);
 /* Old space without side effects (no color, no accounting, no step, no
  * error), for promotion: through lab, a scavenger task's promotion area
  * (the owner's is heap->old_lab; scavenge-task.c): its bump, else a refill

@@ -129,6 +129,7 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
    * nursery off), so old space never points at a young internal; from
    * here every new object is young (docs/script-heap.md). */
   v8ish_nursery_init(heap);
+  heap->booted = true;
   if (heap->nursery.enabled) {
     heap->old_lab = heap->lab;
     heap->lab.cursor = heap->lab.limit = NULL;

@@ -22,7 +22,7 @@ v8ish_instance_type v8ish_class_type(v8ish_value klass) {
 v8ish_value v8ish_new_class(v8ish_heap *heap, v8ish_instance_type type,
                             size_t words, size_t inobject_start,
                             size_t inobject_count, const char *call) {
-  word_t *k = v8ish_allocate(heap, CLASS_SIZE_WORDS * 8, call);
+  word_t *k = v8ish_allocate_class(heap, CLASS_SIZE_WORDS * 8, call);
   if (!k) return 0;
   v8ish_note_class(k); /* its page never moves */
   /* The meta class is its own class. */
@@ -45,7 +45,7 @@ v8ish_value v8ish_new_class(v8ish_heap *heap, v8ish_instance_type type,
 
 v8ish_value v8ish_clone_class(v8ish_heap *heap, v8ish_value klass,
                               const char *call) {
-  word_t *k = v8ish_allocate(heap, CLASS_SIZE_WORDS * 8, call);
+  word_t *k = v8ish_allocate_class(heap, CLASS_SIZE_WORDS * 8, call);
   if (!k) return 0;
   v8ish_note_class(k); /* its page never moves */
   const word_t *from = v8ish_untag(klass);

@@ -36,9 +36,14 @@ static bool walk_page(const v8ish_heap *heap, const v8ish_page *page,
                                             (v8ish_page *)page)
                           : page->end;
   const v8ish_lab *lab = heap->nursery.enabled ? &heap->old_lab : &heap->lab;
+  const v8ish_lab *classes = &heap->class_lab;
   for (const word_t *at = page->start; at < end;) {
     if (lab->cursor && (const uint8_t *)at == lab->cursor) {
       at = (const word_t *)lab->limit;
+      continue;
+    }
+    if (classes->cursor && (const uint8_t *)at == classes->cursor) {
+      at = (const word_t *)classes->limit;
       continue;
     }
     word_t klass = v8ish_load(at, 0);

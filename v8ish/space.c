@@ -106,6 +106,7 @@ void v8ish_space_release_all(v8ish_heap *heap) {
   ccgc_page_space_release_all(&heap->base.space);
   heap->lab.cursor = heap->lab.limit = NULL;
   heap->old_lab.cursor = heap->old_lab.limit = NULL;
+  heap->class_lab.cursor = heap->class_lab.limit = NULL;
   heap->nursery.current = NULL;
   memset(heap->free_lists, 0, sizeof heap->free_lists);
 }
@@ -136,6 +137,7 @@ void v8ish_seal_labs(v8ish_heap *heap) {
     heap->lab.cursor = heap->lab.limit = NULL;
   }
   seal_lab(heap, old_lab_of(heap));
+  seal_lab(heap, &heap->class_lab);
 }
 
 /* Segregated fit from the size-classed free lists; the rest of the block
@@ -233,7 +235,46 @@ word_t *v8ish_old_allocate_lab(v8ish_heap *heap, v8ish_lab *lab, size_t size) {
   return old_allocate(heap, lab, size, &taken, &why);
 }
 
+/* A class of size bytes: the bump of class_lab, else a fresh page of its
+ * own, never a free block (a block lies on a page of other objects, which a
+ * class would pin). */
+static word_t *class_allocate(v8ish_heap *heap, size_t size, size_t *taken,
+                              ccgc_status *why) {
+  v8ish_lab *lab = &heap->class_lab;
+  if (lab->cursor && (size_t)(lab->limit - lab->cursor) >= size) {
+    word_t *object = (word_t *)lab->cursor;
+    lab->cursor += size;
+    *taken = 0;
+    return object;
+  }
+  v8ish_page *page = v8ish_space_map_page(heap, size, false, why);
+  if (!page) return NULL;
+  seal_lab(heap, lab);
+  lab->cursor = (uint8_t *)page->start + size;
+  lab->limit = (uint8_t *)page->end;
+  *taken = CCGC_PAGE_SIZE;
+  return page->start; /* fresh: zero */
+}
+
+static word_t *allocate(v8ish_heap *heap, size_t bytes, bool klass,
+                        const char *call);
+
 word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call) {
+  return allocate(heap, bytes, false, call);
+}
+
+word_t *v8ish_allocate_class(v8ish_heap *heap, size_t bytes, const char *call) {
+  if (__builtin_expect(!ccgc_gate_open(heap->base.gate), 0) &&
+      ccgc_gate_refuse(heap->base.collector, CCGC_CALL_ALLOCATE, call) !=
+          CCGC_OK)
+    return NULL;
+  /* The built-in classes go with the other permanent objects, whose page
+   * never moves either (a one-page heap stays possible). */
+  return allocate(heap, bytes, heap->booted, call);
+}
+
+static word_t *allocate(v8ish_heap *heap, size_t bytes, bool klass,
+                        const char *call) {
   if (bytes > V8ISH_MAX_OBJECT_BYTES) {
     ccgc_error_set(heap->base.errors, CCGC_E_SIZE_OVERFLOW,
                    "%s: %zu bytes overflows the script heap's largest object "
@@ -246,7 +287,9 @@ word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call) {
   ccgc_status why = CCGC_E_HEAP_LIMIT;
   word_t *object = NULL;
   bool young = false;
-  if (heap->nursery.enabled) {
+  if (klass) {
+    object = class_allocate(heap, size, &taken, &why);
+  } else if (heap->nursery.enabled) {
     /* Every new object is young while the young generation is on, so the
      * stores that initialize it need no remembered set. Only when the
      * nursery cannot grow (the hard limit) does it go to old space, where
@@ -258,7 +301,7 @@ word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call) {
     /* A refill announced its page's bytes itself. */
     if (object) taken = size >= V8ISH_LARGE_THRESHOLD ? size : 0;
   }
-  if (!object) {
+  if (!object && !klass) {
     if (heap->nursery.enabled) v8ish_nursery_yield_to_old(heap);
     object = size >= V8ISH_LARGE_THRESHOLD
                  ? allocate_large(heap, size, &taken, &why)
@@ -323,6 +366,7 @@ void v8ish_each_object(void *data, void (*fn)(void *, void *),
    * close it so the walk sees one filler (.inv.iterable-pages). The
    * nursery's area stays: its page's objects end at the cursor. */
   seal_lab(heap, old_lab_of(heap));
+  seal_lab(heap, &heap->class_lab);
   /* Walked while sweeping (from a callback: the collector finishes sweeping
    * before other walks): the script heap sweeps the rest of its pages now
    * (no host code), so the walk sees no dead object. */
