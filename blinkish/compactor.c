@@ -22,7 +22,7 @@
  *   retire     the candidates' pages are flagged evacuated (walks and
  *              queries skip them), their dead and unowned backings leave the
  *              statistics, the arena's free lists are emptied; the pages go
- *              to the OS in the pre_reclaim op, after the verifier
+ *              to the OS first thing in the sweep, after the verifier
  *
  * A backing that is marked but no longer owned (replaced while marking ran:
  * a grown vector, a rebuilt table, a dead collection's table allocated
@@ -279,8 +279,12 @@ void blinkish_compact(void *data) {
   g_ptr_array_free(c.targets, TRUE);
 }
 
-void blinkish_pre_reclaim(void *data) {
-  blinkish_heap *heap = data;
+/* Gives the pages compact emptied back to the OS. Called first by both
+ * sweeps (blinkish_sweep in the pause, blinkish_sweep_start after it): after
+ * every heap's pre-finalizers and in-pause finalizers, which may read any
+ * dead object, a dead backing too (.inv.finalize-before-sweep), and after
+ * the marking verifier and the end of marking. */
+void blinkish_compact_release(blinkish_heap *heap) {
   if (heap->evacuated && heap->base.barrier->no_compaction_updates) {
     /* TESTING ONLY: owners were left at the old copies; their pages stay
      * mapped (flagged evacuated: walks, queries and sweeps skip them) until
@@ -302,7 +306,6 @@ void blinkish_pre_reclaim(void *data) {
     heap->evacuated = NULL;
     heap->evacuation_ms += ccgc_time_ms() - start;
   }
-  blinkish_run_prefinalizers(heap);
 }
 
 ccgc_status blinkish_heap_request_compaction(blinkish_heap *heap) {

@@ -34,7 +34,7 @@ typedef struct blinkish_page {
   bool host_code;
   uint8_t arena; /* BLINKISH_ARENA_*, fixed when mapped (host_code: HOST_CODE) */
   /* A backing page the compact op emptied (compactor.c): no object of it
-   * is reachable any more; walks and queries skip it until pre_reclaim
+   * is reachable any more; walks and queries skip it until the sweep
    * releases it (owner thread, inside the pause only). */
   bool evacuated;
 } blinkish_page;
@@ -175,7 +175,7 @@ struct blinkish_heap {
 
   /* Backing-store compaction (compactor.c, docs/compaction.md). */
   bool compaction_requested; /* blinkish_heap_request_compaction */
-  GPtrArray *evacuated; /* blinkish_page *: released by pre_reclaim, or NULL */
+  GPtrArray *evacuated; /* blinkish_page *: released by the sweep, or NULL */
   size_t evacuated_pages, evacuated_bytes, evacuated_objects;
   double evacuation_ms;
 };
@@ -273,10 +273,11 @@ void blinkish_weak_collections_process(blinkish_heap *heap);
 /* Heap teardown: releases every external value, empties every collection. */
 void blinkish_weak_collections_teardown(blinkish_heap *heap);
 
-/* compactor.c: the compact op (backing stores) and the pre_reclaim op
- * (releases the evacuated pages, then runs the pre-finalizers). */
+/* compactor.c: the compact op (backing stores), and the release of the
+ * pages it emptied, first thing in both sweeps (after every pre-finalizer
+ * and in-pause finalizer: .inv.finalize-before-sweep). */
 void blinkish_compact(void *heap);
-void blinkish_pre_reclaim(void *heap);
+void blinkish_compact_release(blinkish_heap *heap);
 
 /* prefinalizer.c */
 void blinkish_run_prefinalizers(void *heap); /* the pre_reclaim op */

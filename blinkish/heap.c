@@ -38,9 +38,9 @@ static const ccgc_heap_ops dom_ops = {
     .trace_object = blinkish_trace_object,
     .prefetch_object = blinkish_prefetch_object,
     .process_weakness = blinkish_process_weakness,
-    /* Backing stores move (compactor.c, docs/compaction.md); pre_reclaim
-     * releases the pages they left, then runs the pre-finalizers. */
-    .compact = blinkish_compact, .pre_reclaim = blinkish_pre_reclaim,
+    /* Backing stores move (compactor.c, docs/compaction.md); the sweeps
+     * release the pages they left. */
+    .compact = blinkish_compact, .pre_reclaim = blinkish_run_prefinalizers,
     .finalize = blinkish_finalize_dead, .reclaim = blinkish_sweep,
     .object_size = object_size, .type_name = blinkish_object_type_name,
     .for_each_object = blinkish_each_object, .stats = stats,

@@ -46,6 +46,7 @@ void blinkish_sweep_start(void *data, bool concurrent) {
   blinkish_heap *heap = data;
   (void)concurrent; /* sweep_concurrent is safe either way */
   blinkish_lazy_sweep *sweep = &heap->sweep;
+  blinkish_compact_release(heap);
   blinkish_lab_seal(heap);
   blinkish_free_lists_clear(heap);
   ccgc_page_space *space = &heap->base.space;

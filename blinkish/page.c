@@ -291,7 +291,7 @@ static void each_in_page(blinkish_heap *heap, blinkish_page *page,
   /* While a lazy sweep is active (a walk from a callback): the dead
    * objects of an unswept page are not objects any more
    * (.inv.dom-unswept-dead). */
-  if (page->evacuated) return; /* compactor.c: released by pre_reclaim */
+  if (page->evacuated) return; /* compactor.c: released by the sweep */
   bool skip_dead = page->sweep_slot && blinkish_sweep_walk_page(heap, page);
   const blinkish_arena *arena = &heap->arenas[page->arena];
   for (uint8_t *cell = page->cells_start; cell < page->cells_end;) {

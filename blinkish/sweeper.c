@@ -175,6 +175,7 @@ void blinkish_finalize_dead(void *data) {
 
 void blinkish_sweep(void *data) {
   blinkish_heap *heap = data;
+  blinkish_compact_release(heap);
   blinkish_lab_seal(heap); /* nothing allocates since finalize: a no-op */
   blinkish_free_lists_clear(heap);
   ccgc_page_space *space = &heap->base.space;

@@ -36,12 +36,16 @@ static v8ish_instance_type object_type(const word_t *object) {
 }
 
 const char *v8ish_object_type_name(void *heap, const void *object) {
-  (void)heap;
   v8ish_value klass = v8ish_load(object, 0);
   v8ish_instance_type type = object_type(object);
   if (type == V8ISH_TYPE_WRAPPER) {
     v8ish_value name = v8ish_untag(klass)[CLASS_NAME];
-    if (v8ish_is_ref(name)) return v8ish_string_bytes(name);
+    /* A dead wrapper's class name may have died with it on a page a
+     * compaction gave back (read from a finalizer run after the pause). */
+    if (v8ish_is_ref(name) &&
+        (!heap || ccgc_collector_find_page(((v8ish_heap *)heap)->base.collector,
+                                           v8ish_untag(name))))
+      return v8ish_string_bytes(name);
   }
   return (unsigned)type < V8ISH_TYPE_COUNT ? type_names[type] : "?";
 }

@@ -24,7 +24,7 @@
  *              (ephemeron keys rehashed, values; registries' cells)
  *              (.inv.compaction-updates-all)
  *   retire     the evacuated candidates' dead objects leave the statistics;
- *              their pages go to the OS in the pre_reclaim op
+ *              their pages go to the OS first thing in the sweep
  *              (v8ish_compact_release), after the marking verifier and the
  *              end of marking
  *
@@ -294,7 +294,9 @@ static void unforward(compactor *c) {
 
 /* The evacuated candidates leave the statistics now (their free blocks left
  * the free lists when they were chosen: .inv.compaction-candidates-unlisted);
- * their pages wait for the pre_reclaim op (v8ish_compact_release): the marker's
+ * their pages wait for the sweep (v8ish_compact_release), after every pre-
+ * finalizer (.inv.finalize-before-sweep: they may read a dead object of
+ * these pages); the marker's
  * ephemeron key index may point into them until marking ends
  * (.inv.key-index-in-pause), and the marking verifier, which runs in
  * between, finds a reference left to an old copy white. */

@@ -325,7 +325,7 @@ struct v8ish_heap {
   GPtrArray *candidates;
   bool recording_slots;
   GPtrArray *invalidated;
-  GPtrArray *evacuated; /* v8ish_page *: released by pre_reclaim, or NULL */
+  GPtrArray *evacuated; /* v8ish_page *: released by the sweep, or NULL */
   size_t evacuated_pages, evacuated_bytes, evacuated_objects;
   double evacuation_ms;
   unsigned evacuation_threads; /* that copied (evacuation.c) */
@@ -348,7 +348,8 @@ v8ish_page *v8ish_space_map_page(v8ish_heap *heap, size_t bytes, bool large,
                                  ccgc_status *why);
 /* compactor.c: the compact op (ccgc-heap.h, docs/compaction.md). */
 void v8ish_compact(void *heap);
-/* The pre_reclaim op: the pages the compact op evacuated go to the OS. */
+/* First thing in both sweeps (reclaim, sweep_start), after every heap's
+ * pre-finalizers: the pages the compact op evacuated go to the OS. */
 void v8ish_compact_release(void *heap);
 /* Seals the allocation areas so that pages are iterable. */
 void v8ish_seal_labs(v8ish_heap *heap);

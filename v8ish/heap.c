@@ -44,7 +44,7 @@ static const ccgc_heap_ops script_ops = {
     .visit_concurrent = v8ish_visit_concurrent,
     .process_weakness = process_weakness,
     .compact = v8ish_compact, /* compactor.c, docs/compaction.md */
-    .pre_reclaim = v8ish_compact_release,
+
     .reclaim = v8ish_space_sweep,
     .after_collection = after_collection,
     /* Lazy and concurrent sweeping (sweeper.c, docs/sweeping.md). */
