@@ -59,6 +59,19 @@ char *make_temp_dir(void) {
   return path;
 }
 
+void run_ccgc_expect_stress_violation(const char *args,
+                                      const char *const *needles) {
+  command_result result = run_ccgc(args);
+  ck_assert_msg(result.exit_code == 1, "ccgc %s: exit %d (expected 1)\n%s%s",
+                args, result.exit_code, result.out, result.err);
+  ck_assert_msg(strstr(result.err, "violation at operation"), "ccgc %s:\n%s",
+                args, result.err);
+  for (const char *const *needle = needles; *needle; needle++)
+    ck_assert_msg(strstr(result.err, *needle), "ccgc %s: no '%s' in\n%s", args,
+                  *needle, result.err);
+  command_result_free(&result);
+}
+
 void run_ccgc_expect_stress_ok(const char *args) {
   command_result result = run_ccgc(args);
   ck_assert_msg(result.exit_code == 0, "ccgc %s: exit %d\n%s%s", args,

@@ -19,6 +19,12 @@ void command_result_free(command_result *result);
 /* Runs `ccgc ARGS` (a stress run) and fails the check test unless it exits
  * 0 and prints "stress ok". */
 void run_ccgc_expect_stress_ok(const char *args);
+/* Runs `ccgc ARGS` (a stress run with a testing switch on) and fails the
+ * check test unless it exits 1 and its stderr reports a violation ("violation
+ * at operation") with every one of needles (NULL-terminated: the seed and
+ * mode, the check that caught it, ...). */
+void run_ccgc_expect_stress_violation(const char *args,
+                                      const char *const *needles);
 /* A fresh temporary directory (freed by the caller with free()). */
 char *make_temp_dir(void);
 
