@@ -44,6 +44,20 @@ START_TEST(every_mode_passes_with_compaction) {
 }
 END_TEST
 
+/* With two helper threads copying beside the owner (compaction_threads),
+ * every mode still passes. */
+START_TEST(every_mode_passes_with_compaction_threads) {
+  for (size_t i = 0; i < 3; i++) {
+    char args[256];
+    snprintf(args, sizeof args,
+             "stress --quiet --mode %s --seed 2 --ops 3000 --compact-every 1 "
+             "--compaction-threads 2",
+             modes[i]);
+    run_ccgc_expect_stress_ok(args);
+  }
+}
+END_TEST
+
 /* Every mode fails seed 1 with the testing switch `flag`, and the marking
  * verifier is what reports it. */
 static void seed_1_fails_with(const char *flag) {
@@ -73,6 +87,7 @@ int main(void) {
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, every_mode_passes_with_compaction);
+  tcase_add_test(tc, every_mode_passes_with_compaction_threads);
   tcase_add_test(tc, without_updates_seed_1_fails);
   tcase_add_test(tc, without_slot_recording_seed_1_fails);
   suite_add_tcase(suite, tc);

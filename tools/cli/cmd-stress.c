@@ -49,6 +49,9 @@ int ccgc_cmd_stress(int argc, char **argv) {
       CLI_OPT_COUNT("scavenger-threads", &options.scavenger_threads, 0, 8, "N",
                     "helper threads of every minor collection, beside the owner (0 to 8, "
                     "default 0)"),
+      CLI_OPT_COUNT("compaction-threads", &options.compaction_threads, 0, 8, "N",
+                    "helper threads that copy beside the owner in every compaction "
+                    "(compaction_threads, 0 to 8, default 0; with --compact-every)"),
       CLI_OPT_COUNT("mark-threads", &options.mark_threads, 0, 8, "N",
                     "helper threads that drain beside the owner in every atomic pause "
                     "(parallel_marking_threads, 0 to 8, default 0)"),

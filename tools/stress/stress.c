@@ -450,6 +450,7 @@ static void setup(stress_driver *d) {
       .shape_protocol = (ccgc_shape_protocol)d->options->shape_protocol,
       .scavenger_threads = d->options->scavenger_threads,
       .parallel_marking_threads = d->options->mark_threads,
+      .compaction_threads = d->options->compaction_threads,
       .sweeping = sweeping_mode(d->options->sweeping),
       .sweeper_threads = 2,
   };

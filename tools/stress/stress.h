@@ -86,6 +86,7 @@ typedef struct stress_options {
    * copy an object twice; must produce a violation. */
   bool plain_forwarding;
   int mark_threads; /* helpers of every atomic pause's drain (any mode) */
+  int compaction_threads; /* helpers that copy in every compaction */
   /* Testing only (ccgc_collector_break_parallel_termination): helpers leave
    * the pause's drain holding grey objects; must produce a violation. */
   bool break_parallel_termination;
