@@ -353,6 +353,13 @@ void v8ish_compact(void *heap);
 void v8ish_compact_release(void *heap);
 /* Seals the allocation areas so that pages are iterable. */
 void v8ish_seal_labs(v8ish_heap *heap);
+/* The same but for the class area, for a scavenge: the class area bumps
+ * through a page mapped fresh, so its unallocated rest is zero, which every
+ * walk reads as the untouched end of the page; only a sweep, which would
+ * list that rest as free, needs it closed (the full collection's paths close
+ * it). Left open, the next class does not map a page of its own after every
+ * scavenge. */
+void v8ish_seal_object_labs(v8ish_heap *heap);
 void v8ish_space_prepare(void *heap); /* the prepare op */
 
 

@@ -129,6 +129,11 @@ static void seal_lab(v8ish_heap *heap, v8ish_lab *lab) {
 }
 
 void v8ish_seal_labs(v8ish_heap *heap) {
+  v8ish_seal_object_labs(heap);
+  seal_lab(heap, &heap->class_lab);
+}
+
+void v8ish_seal_object_labs(v8ish_heap *heap) {
   if (heap->nursery.enabled) {
     /* The nursery page keeps its objects below its top. */
     if (heap->nursery.current)
@@ -137,7 +142,6 @@ void v8ish_seal_labs(v8ish_heap *heap) {
     heap->lab.cursor = heap->lab.limit = NULL;
   }
   seal_lab(heap, old_lab_of(heap));
-  seal_lab(heap, &heap->class_lab);
 }
 
 /* Segregated fit from the size-classed free lists; the rest of the block
