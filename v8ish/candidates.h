@@ -1,10 +1,16 @@
-/* candidates.h - the evacuation candidates of the script heap's compaction,
+/* candidates.h - the script heap compaction's ops and its evacuation candidates,
  * chosen when a full marking cycle starts, and the slot recording marking
  * does for them (candidates.c, docs/compaction.md). Internal to v8ish/. */
 #ifndef V8ISH_CANDIDATES_H
 #define V8ISH_CANDIDATES_H
 
 #include "heap-internal.h"
+
+/* compactor.c: the compact op (ccgc-heap.h, docs/compaction.md). */
+void v8ish_compact(void *heap);
+/* First thing in both sweeps (reclaim, sweep_start), after every heap's
+ * pre-finalizers: the pages the compact op evacuated go to the OS. */
+void v8ish_compact_release(void *heap);
 
 /* From v8ish_space_prepare: the candidates, if compaction is asked for. */
 void v8ish_compaction_select(v8ish_heap *heap);

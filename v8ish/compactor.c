@@ -39,6 +39,7 @@
 #include "invariant-check.h"
 #include "object-locks.h"
 #include "space-inl.h"
+#include "nursery.h"
 
 static void update_slot(word_t *slot, void *data) {
   (void)data;

@@ -346,11 +346,6 @@ word_t *v8ish_old_allocate_lab(v8ish_heap *heap, v8ish_lab *lab, size_t size);
  * space, or NULL with *why (the hard limit, or the OS). */
 v8ish_page *v8ish_space_map_page(v8ish_heap *heap, size_t bytes, bool large,
                                  ccgc_status *why);
-/* compactor.c: the compact op (ccgc-heap.h, docs/compaction.md). */
-void v8ish_compact(void *heap);
-/* First thing in both sweeps (reclaim, sweep_start), after every heap's
- * pre-finalizers: the pages the compact op evacuated go to the OS. */
-void v8ish_compact_release(void *heap);
 /* Seals the allocation areas so that pages are iterable. */
 void v8ish_seal_labs(v8ish_heap *heap);
 /* The same but for the class area, for a scavenge: the class area bumps
@@ -363,24 +358,6 @@ void v8ish_seal_object_labs(v8ish_heap *heap);
 void v8ish_space_prepare(void *heap); /* the prepare op */
 
 
-/* sweeper.c: the reclaim op (the whole sweep, in the pause) and the sweep
- * ops of lazy and concurrent sweeping (ccgc-heap.h, docs/sweeping.md). */
-void v8ish_space_sweep(void *heap);
-void v8ish_sweep_start(void *heap, bool concurrent);
-bool v8ish_sweep_step(void *heap, double deadline_ms);
-void v8ish_sweep_concurrent(void *heap, const atomic_bool *stop);
-void v8ish_sweep_init(v8ish_heap *heap);
-void v8ish_sweep_free(v8ish_heap *heap);
-/* Owner: the page of object is swept and merged when this returns (sweeps
- * it now, or waits for the sweeper thread that has it): before a change of
- * an object's size or start (shape changes), and before a page walk. */
-void v8ish_sweep_ensure_page(v8ish_heap *heap, const void *object);
-/* Owner, allocation: merges what sweeper threads finished and sweeps one
- * more page; false when no page is left to sweep. */
-bool v8ish_sweep_for_allocation(v8ish_heap *heap);
-/* Whether the normal page is swept and merged (no sweeping in progress, a
- * page mapped after the pause, or one merged). */
-bool v8ish_page_swept(const v8ish_heap *heap, const v8ish_page *page);
 void v8ish_space_release_all(v8ish_heap *heap);
 void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes);
 /* The for_each_object op: fn for every object, fillers skipped. */
@@ -400,45 +377,6 @@ size_t v8ish_words_to_page_end(const word_t *object);
  * after the heap changed: for the library's boundary, never a hot path. */
 bool v8ish_is_object(void *heap, const void *address);
 void v8ish_object_map_free(v8ish_heap *heap);
-
-/* nursery.c: the young generation's pages (docs/script-heap.md). */
-void v8ish_nursery_init(v8ish_heap *heap);
-/* The mutator's lab is exhausted: a fresh nursery page for an object of
- * size bytes, or NULL if the young generation cannot grow (off, or the
- * hard limit: the caller allocates old). Requests a minor collection when
- * the semi-space is full. */
-word_t *v8ish_nursery_refill(v8ish_heap *heap, size_t size);
-/* At the hard limit, old space needs the pages: the pool shrinks to the
- * reserve of the present from-space (.inv.to-space-reserve holds). */
-void v8ish_nursery_yield_to_old(v8ish_heap *heap);
-/* A young large page for one object, or NULL (limit: *why). */
-word_t *v8ish_nursery_allocate_large(v8ish_heap *heap, size_t size,
-                                     ccgc_status *why);
-/* Where the young objects of page end (its top; the lab's cursor for the
- * page the mutator allocates in). */
-word_t *v8ish_young_top(v8ish_heap *heap, v8ish_page *page);
-/* A full collection's sweep, first: every young page with objects becomes
- * an old page where it is (its dead objects are then swept like old ones),
- * so the nursery is empty after every full collection; nothing moves. */
-void v8ish_nursery_promote_in_place(v8ish_heap *heap);
-/* The to-space of a minor collection: a FREE page becomes COPY. NULL only
- * if the reserve was broken (a bug: .inv.to-space-reserve). The threads of
- * a parallel scavenge pass their lock (NULL: the owner alone). */
-v8ish_page *v8ish_nursery_take_copy_page(v8ish_heap *heap,
-                                         pthread_mutex_t *lock);
-/* Before a parallel scavenge: one spare FREE page beyond the reserve for
- * each helper (each thread leaves a to-space page partly filled,
- * .inv.to-space-reserve). Returns how many helpers the pool could reserve
- * for (fewer at the hard limit); the spare pages stay in the pool. */
-size_t v8ish_nursery_reserve_helpers(v8ish_heap *heap, size_t helpers);
-/* After a minor collection: from-space becomes FREE, COPY becomes SURVIVOR,
- * the semi-space adapts to the survival rate, dead young large pages go. */
-void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
-                        size_t young_before_bytes, bool adapt);
-bool v8ish_page_is_from_space(const v8ish_page *page);
-void v8ish_nursery_stats(v8ish_heap *heap, ccgc_heap_stats *out);
-/* The old generation's used bytes (heap-base.h: the soft limit's measure). */
-size_t v8ish_nursery_old_used(const ccgc_heap_base *base);
 
 /* scavenger.c: the minor collection ops (ccgc-heap.h). */
 void v8ish_minor_collect(void *heap, ccgc_minor_stats *stats);

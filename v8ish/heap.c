@@ -7,6 +7,8 @@
 #include "candidates.h"
 #include "heap-internal.h"
 #include "invariant-check.h"
+#include "nursery.h"
+#include "sweeper.h"
 
 _Static_assert(offsetof(v8ish_heap, base) == 0,
                "a v8ish_heap * is a ccgc_heap_base *");

@@ -29,6 +29,7 @@
 
 #include "invariant-check.h"
 #include "space-inl.h"
+#include "nursery.h"
 
 #define DEFAULT_MIN_BYTES ((size_t)1 << 20)
 #define DEFAULT_MAX_BYTES ((size_t)16 << 20)

@@ -15,6 +15,8 @@
  * is kept. A large page holds at most a trimmed prefix, its object and a
  * filler: walked every time. */
 #include "heap-internal.h"
+#include "nursery.h"
+#include "sweeper.h"
 
 #define PAGE_WORDS (CCGC_PAGE_SIZE / sizeof(word_t))
 #define BITMAP_BYTES (PAGE_WORDS / 8)

@@ -29,6 +29,8 @@
 #include "candidates.h"
 #include "invariant-check.h"
 #include "scavenger-internal.h"
+#include "nursery.h"
+#include "sweeper.h"
 
 /* Every this many objects scanned, a task with local work publishes it if
  * the shared pool is empty, so that idle tasks can steal. */

@@ -34,6 +34,7 @@
 #include "invariant-check.h"
 #include "scavenger-internal.h"
 #include "task-pool.h"
+#include "nursery.h"
 
 static inline v8ish_page *page_of(const void *address) {
   return (v8ish_page *)ccgc_page_of(address);

@@ -12,6 +12,7 @@
 #include "checks-inl.h"
 #include "invariant-check.h"
 #include "space-inl.h"
+#include "sweeper.h"
 
 /* The one entry of every unsafe shape change. It runs the collector's
  * protocol (ccgc_barrier_before_unsafe_change, docs/concurrent-marking.md):

@@ -11,6 +11,8 @@
 #include "candidates.h"
 #include "invariant-check.h"
 #include "space-inl.h"
+#include "nursery.h"
+#include "sweeper.h"
 
 _Static_assert(sizeof(v8ish_page) <= CCGC_SPACE_HEADER_BYTES,
                "page header fits");

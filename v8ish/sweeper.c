@@ -31,6 +31,9 @@
 #include "invariant-check.h"
 #include "remembered-set.h"
 #include "space-inl.h"
+#include "nursery.h"
+#include "sweeper.h"
+#include "candidates.h"
 
 #define POISON_BYTE 0xdb
 

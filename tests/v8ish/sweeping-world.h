@@ -7,6 +7,7 @@
 
 #include "heap-internal.h"
 #include "script-test.h"
+#include "sweeper.h"
 
 static inline void sweeping_world_init(script_world *w, ccgc_sweeping_mode mode,
                                        int threads, bool young) {
