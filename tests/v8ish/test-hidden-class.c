@@ -3,6 +3,7 @@
  * class, wrapper classes, and the edges a class reports. */
 #include <check.h>
 
+#include "heap-internal.h"
 #include "script-test.h"
 
 static void set_int(script_world *w, v8ish_local o, const char *name, int value) {
@@ -178,6 +179,34 @@ START_TEST(property_edges_carry_property_names) {
 }
 END_TEST
 
+/* Classes live on pages of their own (class_lab, V8's map space): a class
+ * made while the nursery is on is old, on a page that holds classes, not
+ * the young page of the object that made it, and the classes made next go
+ * on that same page. So a class pins only class pages
+ * (.inv.compaction-classes-stay, docs/compaction.md). */
+START_TEST(classes_are_old_on_pages_of_their_own) {
+  script_world w;
+  script_world_init(&w, 0);
+  v8ish_local a = v8ish_object_new(w.heap);
+  set_int(&w, a, "only_here_1", 1);
+  v8ish_local b = v8ish_object_new(w.heap);
+  set_int(&w, b, "only_here_2", 2);
+  ccgc_page *object_page = ccgc_page_of(v8ish_object_address(w.heap, a));
+  ccgc_page *class_a = ccgc_page_of(v8ish_object_address(w.heap, v8ish_object_class(w.heap, a)));
+  ccgc_page *class_b = ccgc_page_of(v8ish_object_address(w.heap, v8ish_object_class(w.heap, b)));
+  ck_assert(ccgc_page_is_young(object_page));
+  ck_assert(!ccgc_page_is_young(class_a));
+  ck_assert_ptr_eq(class_a, class_b);
+  ck_assert(((v8ish_page *)class_a)->holds_class);
+  /* Nothing but classes was allocated there. */
+  const word_t *end = ((v8ish_page *)class_a)->end;
+  for (const word_t *at = ((v8ish_page *)class_a)->start; at < end && at[0];
+       at += v8ish_size_of(at) / 8)
+    ck_assert_msg(at[0] == w.heap->meta_class, "a non-class object on a class page");
+  script_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("v8ish-hidden-class");
   TCase *tc = tcase_create("core");
@@ -188,6 +217,7 @@ int main(void) {
   tcase_add_test(tc, the_meta_class_is_its_own_class);
   tcase_add_test(tc, one_wrapper_class_per_class_name);
   tcase_add_test(tc, property_edges_carry_property_names);
+  tcase_add_test(tc, classes_are_old_on_pages_of_their_own);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
