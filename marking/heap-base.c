@@ -32,6 +32,14 @@ void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,
                 call, max_factor);
     return NULL;
   }
+  int pretenuring = options ? options->pretenuring : 0;
+  if (pretenuring < CCGC_PRETENURING_AUTO || pretenuring > CCGC_PRETENURING_ALWAYS) {
+    CCGC_MISUSE(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
+                ".api.argument",
+                "%s: pretenuring %d is not a CCGC_PRETENURING_* value", call,
+                pretenuring);
+    return NULL;
+  }
   int compaction = options ? options->compaction : 0;
   if (compaction < CCGC_COMPACTION_NEVER ||
       compaction > CCGC_COMPACTION_EVERY_FULL) {

@@ -253,11 +253,12 @@ void ccgc_trace_gc_emit_minor(ccgc_collector *collector,
     fprintf(collector->trace_gc,
             "scavenge: roots %.2f ms, copy %.2f ms, weak %.2f ms, threads %d, "
             "survived %zu KB (%zu objects), promoted %zu KB (%zu objects), "
-            "remembered slots %zu, semi-space %zu KB%s\n",
+            "remembered slots %zu, semi-space %zu KB, classes pretenured %zu%s\n",
             stats->roots_ms, stats->copy_ms, stats->weak_ms, stats->threads,
             stats->survived_bytes / 1024, stats->survived_objects,
             stats->promoted_bytes / 1024, stats->promoted_objects,
             stats->remembered_slots, stats->semispace_bytes / 1024,
+            stats->pretenured_classes,
             stats->during_marking ? ", during marking"
             : stats->during_sweeping ? ", during sweeping"
                                      : "");

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static ccgc_segment *segment_new(void) {
+static ccgc_segment *segment_alloc(void) {
   ccgc_segment *segment = malloc(sizeof *segment);
   if (!segment) {
     /* Marking cannot continue without room for grey objects, and dropping one
@@ -17,10 +17,69 @@ static ccgc_segment *segment_new(void) {
   return segment;
 }
 
+/* A segment for the views of worklist: a spare one from its cache, or a
+ * new one. */
+static ccgc_segment *segment_new_for(ccgc_worklist *worklist) {
+  ccgc_segment_cache *cache = worklist ? worklist->cache : NULL;
+  if (cache) {
+    pthread_mutex_lock(&cache->lock);
+    ccgc_segment *segment = cache->head;
+    if (segment) {
+      cache->head = segment->next;
+      cache->count--;
+    }
+    pthread_mutex_unlock(&cache->lock);
+    if (segment) {
+      segment->next = NULL;
+      segment->count = 0;
+      return segment;
+    }
+  }
+  return segment_alloc();
+}
+
+static void segment_free_for(ccgc_worklist *worklist, ccgc_segment *segment) {
+  ccgc_segment_cache *cache = worklist ? worklist->cache : NULL;
+  if (cache && segment) {
+    pthread_mutex_lock(&cache->lock);
+    bool kept = cache->count < CCGC_SEGMENT_CACHE_MAX;
+    if (kept) {
+      segment->next = cache->head;
+      cache->head = segment;
+      cache->count++;
+    }
+    pthread_mutex_unlock(&cache->lock);
+    if (kept) return;
+  }
+  free(segment);
+}
+
+void ccgc_segment_cache_init(ccgc_segment_cache *cache) {
+  pthread_mutex_init(&cache->lock, NULL);
+  cache->head = NULL;
+  cache->count = 0;
+}
+
+void ccgc_segment_cache_destroy(ccgc_segment_cache *cache) {
+  for (ccgc_segment *segment = cache->head, *next; segment; segment = next) {
+    next = segment->next;
+    free(segment);
+  }
+  cache->head = NULL;
+  cache->count = 0;
+  pthread_mutex_destroy(&cache->lock);
+}
+
 void ccgc_worklist_init(ccgc_worklist *worklist) {
   pthread_mutex_init(&worklist->lock, NULL);
   worklist->head = NULL;
   atomic_init(&worklist->segments, 0);
+  worklist->cache = NULL;
+}
+
+void ccgc_worklist_init_cached(ccgc_worklist *worklist, ccgc_segment_cache *cache) {
+  ccgc_worklist_init(worklist);
+  worklist->cache = cache;
 }
 
 void ccgc_worklist_clear(ccgc_worklist *worklist) {
@@ -31,7 +90,7 @@ void ccgc_worklist_clear(ccgc_worklist *worklist) {
   pthread_mutex_unlock(&worklist->lock);
   while (segment) {
     ccgc_segment *next = segment->next;
-    free(segment);
+    segment_free_for(worklist, segment);
     segment = next;
   }
 }
@@ -68,13 +127,13 @@ static ccgc_segment *steal_segment(ccgc_worklist *worklist) {
 void ccgc_worklist_local_init(ccgc_worklist_local *local,
                               ccgc_worklist *shared) {
   local->shared = shared;
-  local->push_segment = segment_new();
-  local->pop_segment = segment_new();
+  local->push_segment = segment_new_for(shared);
+  local->pop_segment = segment_new_for(shared);
 }
 
 void ccgc_worklist_local_destroy(ccgc_worklist_local *local) {
-  free(local->push_segment);
-  free(local->pop_segment);
+  segment_free_for(local->shared, local->push_segment);
+  segment_free_for(local->shared, local->pop_segment);
   local->push_segment = local->pop_segment = NULL;
 }
 
@@ -86,14 +145,14 @@ void ccgc_worklist_local_clear(ccgc_worklist_local *local) {
 void ccgc_worklist_local_publish(ccgc_worklist_local *local) {
   if (local->push_segment->count == 0) return;
   publish_segment(local->shared, local->push_segment);
-  local->push_segment = segment_new();
+  local->push_segment = segment_new_for(local->shared);
 }
 
 void ccgc_worklist_local_publish_all(ccgc_worklist_local *local) {
   ccgc_worklist_local_publish(local);
   if (local->pop_segment->count == 0) return;
   publish_segment(local->shared, local->pop_segment);
-  local->pop_segment = segment_new();
+  local->pop_segment = segment_new_for(local->shared);
 }
 
 bool ccgc_worklist_local_is_empty(const ccgc_worklist_local *local) {
@@ -102,7 +161,7 @@ bool ccgc_worklist_local_is_empty(const ccgc_worklist_local *local) {
 
 void ccgc_worklist_push_slow(ccgc_worklist_local *local, void *entry) {
   publish_segment(local->shared, local->push_segment);
-  local->push_segment = segment_new();
+  local->push_segment = segment_new_for(local->shared);
   local->push_segment->entries[local->push_segment->count++] = entry;
 }
 
@@ -118,7 +177,7 @@ bool ccgc_worklist_pop_slow(ccgc_worklist_local *local, void **entry) {
     do {
       ccgc_segment *stolen = steal_segment(local->shared);
       if (!stolen) return false;
-      free(local->pop_segment);
+      segment_free_for(local->shared, local->pop_segment);
       local->pop_segment = stolen;
     } while (local->pop_segment->count == 0);
   }

@@ -169,6 +169,12 @@ void ccgc_collector_skip_slot_recording(ccgc_collector *collector,
   collector->barrier.no_slot_recording = skipped;
 }
 
+void ccgc_collector_break_pretenuring(ccgc_collector *collector, bool broken) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_break_pretenuring"))
+    return;
+  collector->barrier.break_pretenuring = broken;
+}
+
 void ccgc_collector_plain_forwarding(ccgc_collector *collector, bool plain) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_plain_forwarding"))
     return;

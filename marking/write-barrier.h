@@ -55,6 +55,9 @@ typedef struct ccgc_barrier {
    * barrier, the marker or a scavenge (breaks
    * .inv.compaction-slots-recorded). */
   bool no_slot_recording;
+  /* TESTING ONLY (ccgc-testing.h): a scavenge forgets the remembered slots
+   * of the objects pretenured since the last one. */
+  bool break_pretenuring;
 } ccgc_barrier;
 
 ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector);

@@ -84,7 +84,8 @@ ccgc_status v8ish_double_array_set(v8ish_heap *heap, v8ish_local array,
 v8ish_local v8ish_array_new(v8ish_heap *heap) {
   if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_array_new"))
     return v8ish_local_empty();
-  word_t *a = v8ish_allocate(heap, ARRAY_WORDS * 8, "v8ish_array_new");
+  word_t *a = v8ish_allocate_instance(heap, heap->array_class, ARRAY_WORDS * 8,
+                                      "v8ish_array_new");
   if (!a) return v8ish_local_empty();
   v8ish_store(heap, a, 0, heap->array_class);
   v8ish_store(heap, a, OBJ_PROPERTIES, heap->empty_fixed_array);

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "handle-table.h"
+#include "worklist.h"
 #include "heap-base.h"
 #include "v8ish-bridge.h"
 #include "v8ish.h"
@@ -47,7 +48,14 @@
 enum {
   CLASS_TYPE = 1, CLASS_WORDS, CLASS_INOBJECT_START, CLASS_INOBJECT_COUNT,
   CLASS_PROPERTY_COUNT, CLASS_RAW_BITS, CLASS_NAMES, CLASS_TRANSITIONS,
-  CLASS_BACK, CLASS_NAME, CLASS_SIZE_WORDS
+  CLASS_BACK, CLASS_NAME,
+  /* Pretenuring (pretenuring.h), never traced: the class whose counters
+   * the instances use (its allocation site: itself for a class made by
+   * v8ish_new_class, the site of the class it was cloned from otherwise;
+   * a raw address); the site's instances allocated young and instances
+   * that survived their first scavenge since its last decision (Smis); its
+   * decision (V8ISH_PRETENURE_*, a Smi). */
+  CLASS_SITE, CLASS_ALLOCATED, CLASS_SURVIVED, CLASS_PRETENURE, CLASS_SIZE_WORDS
 };
 enum { OBJ_PROPERTIES = 1, OBJ_ELEMENTS = 2 };
 enum { ARRAY_LENGTH = 3, ARRAY_WORDS = 4 };
@@ -256,6 +264,8 @@ struct v8ish_heap {
    * space.object_count is young), kept while the nursery is on. */
   size_t old_used_bytes, old_objects;
   size_t scavenge_survived, scavenge_young_before; /* for the flip */
+  struct v8ish_pretenuring *pretenuring; /* pretenuring.c */
+  ccgc_segment_cache scavenge_segments; /* kept between scavenges */
   v8ish_droppable_fn droppable; /* v8ish_heap_set_droppable_handler */
   void *droppable_data;
 

@@ -8,6 +8,7 @@
 #include "heap-internal.h"
 #include "invariant-check.h"
 #include "nursery.h"
+#include "pretenuring.h"
 #include "sweeper.h"
 
 _Static_assert(offsetof(v8ish_heap, base) == 0,
@@ -34,6 +35,7 @@ static void stats(void *data, ccgc_heap_stats *out) {
   out->evacuated_objects = heap->evacuated_objects;
   out->evacuation_ms = heap->evacuation_ms;
   out->evacuation_threads = heap->evacuated_pages ? heap->evacuation_threads : 0;
+  v8ish_pretenuring_stats(heap, out);
 }
 
 /* A collection's calls in their order, then introspection. */
@@ -116,6 +118,8 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   ccgc_handle_table_init(&heap->traced, "traced reference", heap->base.errors);
   heap->young_traced = g_ptr_array_new();
+  v8ish_pretenuring_init(heap);
+  ccgc_segment_cache_init(&heap->scavenge_segments);
   v8ish_sweep_init(heap);
   if (!ccgc_heap_base_attach(&heap->base, &script_ops) || !bootstrap(heap)) {
     v8ish_space_release_all(heap); /* what bootstrap allocated */
@@ -124,6 +128,8 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
     g_ptr_array_free(heap->young_traced, TRUE);
     g_hash_table_destroy(heap->wrapper_classes);
     v8ish_weakness_free(heap);
+    v8ish_pretenuring_free(heap);
+    ccgc_segment_cache_destroy(&heap->scavenge_segments);
     ccgc_heap_base_free(&heap->base);
     return NULL;
   }
@@ -174,6 +180,8 @@ void v8ish_heap_free(v8ish_heap *heap) {
   v8ish_object_map_free(heap);
   g_hash_table_destroy(heap->wrapper_classes);
   v8ish_weakness_free(heap);
+  v8ish_pretenuring_free(heap);
+  ccgc_segment_cache_destroy(&heap->scavenge_segments);
   ccgc_heap_base_free(&heap->base);
 }
 

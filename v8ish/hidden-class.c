@@ -40,6 +40,8 @@ v8ish_value v8ish_new_class(v8ish_heap *heap, v8ish_instance_type type,
   v8ish_store(heap, k, CLASS_TRANSITIONS, empty);
   k[CLASS_BACK] = v8ish_smi(0);
   k[CLASS_NAME] = v8ish_smi(0);
+  k[CLASS_SITE] = (word_t)k;
+  k[CLASS_ALLOCATED] = k[CLASS_SURVIVED] = k[CLASS_PRETENURE] = v8ish_smi(0);
   return v8ish_tag(k);
 }
 
@@ -52,6 +54,9 @@ v8ish_value v8ish_clone_class(v8ish_heap *heap, v8ish_value klass,
   for (size_t i = 0; i < CLASS_SIZE_WORDS; i++) v8ish_store(heap, k, i, from[i]);
   v8ish_store(heap, k, CLASS_TRANSITIONS, heap->empty_fixed_array);
   v8ish_store(heap, k, CLASS_BACK, klass);
+  /* Its instances were allocated with the class it descends from: they
+   * count in that one's site (copied above); its own counters stay 0. */
+  k[CLASS_ALLOCATED] = k[CLASS_SURVIVED] = k[CLASS_PRETENURE] = v8ish_smi(0);
   return v8ish_tag(k);
 }
 

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "invariant-check.h"
+#include "pretenuring.h"
 #include "space-inl.h"
 #include "nursery.h"
 
@@ -259,6 +260,7 @@ void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
   /* Every traced slot stored so far now holds no young target
    * (.inv.stale-traced-skipped). */
   heap->full_epoch++;
+  v8ish_pretenuring_full_pause(heap); /* marks are valid here */
   if (!n->enabled) return;
   ccgc_page_space *space = &heap->base.space;
   for (ccgc_space_page *p = space->young_pages, *next; p; p = next) {

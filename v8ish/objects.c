@@ -16,7 +16,7 @@
 static word_t *new_object_like(v8ish_heap *heap, v8ish_value klass,
                                const char *call) {
   size_t words = (size_t)v8ish_smi_value(v8ish_untag(klass)[CLASS_WORDS]);
-  word_t *o = v8ish_allocate(heap, words * 8, call);
+  word_t *o = v8ish_allocate_instance(heap, klass, words * 8, call);
   if (!o) return NULL;
   v8ish_store(heap, o, 0, klass);
   v8ish_store(heap, o, OBJ_PROPERTIES, heap->empty_fixed_array);
@@ -159,7 +159,8 @@ v8ish_local v8ish_context_new(v8ish_heap *heap, v8ish_local parent,
                    slot_count);
     return v8ish_local_empty();
   }
-  word_t *c = v8ish_allocate(heap, (CONTEXT_HEADER + slot_count) * 8, call);
+  word_t *c = v8ish_allocate_instance(heap, heap->context_class,
+                                      (CONTEXT_HEADER + slot_count) * 8, call);
   if (!c) return v8ish_local_empty();
   v8ish_store(heap, c, 0, heap->context_class);
   c[LENGTH] = v8ish_smi((intptr_t)slot_count);

@@ -48,6 +48,7 @@ void scavenge_task_init(scavenge_task *task, scavenger *s, bool owner) {
       .marking = ccgc_barrier_marking(heap->base.barrier),
       .parallel = s->task_count > 1,
       .plain_forwarding = heap->base.barrier->plain_forwarding,
+      .feedback = heap->pretenuring->mode != CCGC_PRETENURING_NEVER,
   };
   task->promotion = owner ? &heap->old_lab : &task->own_promotion;
   ccgc_worklist_local_init(&task->work, &s->work);
@@ -222,6 +223,9 @@ static word_t *evacuate(scavenge_task *task, word_t *object) {
   } else {
     task->survived_bytes += size;
     task->survived_objects++;
+    /* Its first survival: pretenuring feedback for its class. */
+    if (task->feedback && state == V8ISH_YOUNG_ALLOCATING)
+      v8ish_pretenuring_note_survivor(task->heap, first);
   }
   ccgc_worklist_push(&task->work, to);
   if (__builtin_expect(task->s->pending != NULL, 0))

@@ -36,6 +36,7 @@ typedef struct scavenge_task {
   bool marking;   /* a full marking runs: copies keep colors */
   bool parallel;  /* other threads may race: forwarding by CAS */
   bool plain_forwarding; /* TESTING ONLY (ccgc_collector_plain_forwarding) */
+  bool feedback;  /* first survivors count for pretenuring (pretenuring.h) */
   ccgc_worklist_local work; /* evacuated, not scanned yet */
   v8ish_lab copy;           /* to-space: a COPY page of its own */
   v8ish_page *copy_page;

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "invariant-check.h"
+#include "pretenuring.h"
 #include "scavenger-internal.h"
 #include "task-pool.h"
 #include "nursery.h"
@@ -299,13 +300,14 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   size_t young_before = heap->base.space.used_bytes - heap->old_used_bytes;
   scavenger s = {.heap = heap};
   s.dropped = g_array_new(FALSE, FALSE, sizeof(traced_slot *));
-  ccgc_worklist_init(&s.work);
+  ccgc_worklist_init_cached(&s.work, &heap->scavenge_segments);
   pthread_mutex_init(&s.lock, NULL);
   s.task_count = 1 + helpers_for(heap, stats->threads - 1);
   s.tasks = g_new(scavenge_task, s.task_count);
   for (unsigned i = 0; i < s.task_count; i++)
     scavenge_task_init(&s.tasks[i], &s, i == 0);
 
+  v8ish_pretenuring_scavenge_start(heap); /* TESTING ONLY when broken */
   double roots_end = start;
   evacuate_reachable(&s, &roots_end);
   weak_fixed_point(&s.tasks[0]);
@@ -343,6 +345,7 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   stats->promoted_bytes += promoted_bytes;
   stats->promoted_objects += promoted_objects;
   stats->remembered_slots += remembered;
+  stats->pretenured_classes += v8ish_pretenuring_digest(heap);
   if (stale) swap_free_lists(heap);
   heap->sweep.scavenging = false;
   g_free(s.tasks);

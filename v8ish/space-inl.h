@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "heap-internal.h"
+#include "pretenuring.h"
 
 /* Bookkeeping shared by both paths. */
 static inline word_t *v8ish_allocated(v8ish_heap *heap, word_t *object,
@@ -55,6 +56,20 @@ static inline word_t *v8ish_allocate(v8ish_heap *heap, size_t bytes,
     return v8ish_allocated(heap, (word_t *)cursor, size);
   }
   return v8ish_allocate_slow(heap, bytes, call);
+}
+
+/* An instance of klass (objects, wrappers, closures, contexts, strings,
+ * arrays): young, counted in its class's allocation site (CLASS_SITE), or
+ * old if the site is pretenured (pretenuring.h). Two loads and one add
+ * beside v8ish_allocate. */
+static inline word_t *v8ish_allocate_instance(v8ish_heap *heap, v8ish_value klass,
+                                              size_t bytes, const char *call) {
+  word_t *k = (word_t *)v8ish_untag(klass)[CLASS_SITE];
+  if (__builtin_expect(k[CLASS_PRETENURE] != v8ish_smi(V8ISH_PRETENURE_UNDECIDED), 0))
+    return v8ish_allocate_pretenured(heap, bytes, call);
+  word_t *object = v8ish_allocate(heap, bytes, call);
+  if (__builtin_expect(object != NULL, 1)) k[CLASS_ALLOCATED] += v8ish_smi(1);
+  return object;
 }
 
 #endif /* V8ISH_SPACE_INL_H */

@@ -262,11 +262,27 @@ static word_t *class_allocate(v8ish_heap *heap, size_t size, size_t *taken,
   return page->start; /* fresh: zero */
 }
 
-static word_t *allocate(v8ish_heap *heap, size_t bytes, bool klass,
+/* Where allocate puts an object. */
+enum { ALLOC_YOUNG, ALLOC_CLASS, ALLOC_OLD };
+
+static word_t *allocate(v8ish_heap *heap, size_t bytes, int where,
                         const char *call);
 
 word_t *v8ish_allocate_slow(v8ish_heap *heap, size_t bytes, const char *call) {
-  return allocate(heap, bytes, false, call);
+  return allocate(heap, bytes, ALLOC_YOUNG, call);
+}
+
+word_t *v8ish_allocate_pretenured(v8ish_heap *heap, size_t bytes,
+                                  const char *call) {
+  if (__builtin_expect(!ccgc_gate_open(heap->base.gate), 0) &&
+      ccgc_gate_refuse(heap->base.collector, CCGC_CALL_ALLOCATE, call) !=
+          CCGC_OK)
+    return NULL;
+  word_t *object = allocate(heap, bytes, ALLOC_OLD, call);
+  if (object)
+    v8ish_pretenuring_allocated(heap, object,
+                                bytes < 16 ? 16 : (bytes + 7) & ~(size_t)7);
+  return object;
 }
 
 word_t *v8ish_allocate_class(v8ish_heap *heap, size_t bytes, const char *call) {
@@ -276,11 +292,12 @@ word_t *v8ish_allocate_class(v8ish_heap *heap, size_t bytes, const char *call) {
     return NULL;
   /* The built-in classes go with the other permanent objects, whose page
    * never moves either (a one-page heap stays possible). */
-  return allocate(heap, bytes, heap->booted, call);
+  return allocate(heap, bytes, heap->booted ? ALLOC_CLASS : ALLOC_YOUNG, call);
 }
 
-static word_t *allocate(v8ish_heap *heap, size_t bytes, bool klass,
+static word_t *allocate(v8ish_heap *heap, size_t bytes, int where,
                         const char *call) {
+  bool klass = where == ALLOC_CLASS;
   if (bytes > V8ISH_MAX_OBJECT_BYTES) {
     ccgc_error_set(heap->base.errors, CCGC_E_SIZE_OVERFLOW,
                    "%s: %zu bytes overflows the script heap's largest object "
@@ -295,11 +312,12 @@ static word_t *allocate(v8ish_heap *heap, size_t bytes, bool klass,
   bool young = false;
   if (klass) {
     object = class_allocate(heap, size, &taken, &why);
-  } else if (heap->nursery.enabled) {
-    /* Every new object is young while the young generation is on, so the
-     * stores that initialize it need no remembered set. Only when the
-     * nursery cannot grow (the hard limit) does it go to old space, where
-     * every caller initializes through the barrier (v8ish_store). */
+  } else if (heap->nursery.enabled && where == ALLOC_YOUNG) {
+    /* New objects are young while the young generation is on. Only when
+     * the nursery cannot grow (the hard limit) or the object's class is
+     * pretenured (pretenuring.h) does one go to old space, where every
+     * caller initializes through the barrier (v8ish_store), which records
+     * young targets (.inv.old-to-young-recorded). */
     object = size >= V8ISH_LARGE_THRESHOLD
                  ? v8ish_nursery_allocate_large(heap, size, &why)
                  : v8ish_nursery_refill(heap, size);
@@ -308,7 +326,8 @@ static word_t *allocate(v8ish_heap *heap, size_t bytes, bool klass,
     if (object) taken = size >= V8ISH_LARGE_THRESHOLD ? size : 0;
   }
   if (!object && !klass) {
-    if (heap->nursery.enabled) v8ish_nursery_yield_to_old(heap);
+    if (heap->nursery.enabled && where == ALLOC_YOUNG)
+      v8ish_nursery_yield_to_old(heap);
     object = size >= V8ISH_LARGE_THRESHOLD
                  ? allocate_large(heap, size, &taken, &why)
                  : old_allocate(heap, old_lab_of(heap), size, &taken, &why);

@@ -84,7 +84,8 @@ v8ish_value v8ish_new_string(v8ish_heap *heap, const char *bytes, size_t len,
                    call, len);
     return 0;
   }
-  word_t *s = v8ish_allocate(heap, STRING_HEADER * 8 + len + 1, call);
+  word_t *s = v8ish_allocate_instance(heap, heap->string_class,
+                                      STRING_HEADER * 8 + len + 1, call);
   if (!s) return 0;
   v8ish_store(heap, s, 0, heap->string_class);
   s[LENGTH] = v8ish_smi((intptr_t)len);

@@ -43,12 +43,28 @@ typedef struct ccgc_heap_options {
    * the live bytes one collection moves (0: 64 MiB). */
   int compaction;
   size_t max_evacuation_bytes;
+  /* Pretenuring (docs/script-heap.md "Pretenuring"; the script heap only):
+   * CCGC_PRETENURING_AUTO (0, the default: a class whose young instances
+   * survive their first scavenge at 85 percent or more, counted over at
+   * least 100 of them while the semi-space is at its maximum, has its new
+   * instances allocated old; V8's allocation-site pretenuring keyed by
+   * hidden class), _NEVER (every new object is young), or _ALWAYS (any
+   * class with an instance surviving a scavenge is pretenured at once: for
+   * tests and `ccgc stress --pretenuring always`). Other values: the heap
+   * is refused (CCGC_E_INVALID_ARGUMENT). */
+  int pretenuring;
 } ccgc_heap_options;
 
 enum {
   CCGC_COMPACTION_NEVER = 0,
   CCGC_COMPACTION_AUTO = 1,
   CCGC_COMPACTION_EVERY_FULL = 2,
+};
+
+enum {
+  CCGC_PRETENURING_AUTO = 0,
+  CCGC_PRETENURING_NEVER = 1,
+  CCGC_PRETENURING_ALWAYS = 2,
 };
 
 #endif /* CCGC_HEAP_OPTIONS_H */

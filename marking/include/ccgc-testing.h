@@ -135,4 +135,14 @@ CCGC_API
 void ccgc_collector_break_scavenge_sweeping(ccgc_collector *collector,
                                             bool broken);
 
+/* Breaks pretenuring (docs/script-heap.md "Pretenuring"): the next
+ * scavenge forgets the remembered slots inside the objects the script heap
+ * allocated old by pretenuring since the last one, so the young objects
+ * that their stores pointed to move without those slots being updated
+ * (.inv.old-to-young-recorded broken) and the stress driver fails
+ * (ccgc stress --pretenuring always --break-pretenuring). Any time outside
+ * a collection (else CCGC_E_IN_COLLECTION is recorded). */
+CCGC_API
+void ccgc_collector_break_pretenuring(ccgc_collector *collector, bool broken);
+
 #endif /* CCGC_TESTING_H */

@@ -238,6 +238,10 @@ int ccgc_bench_dom(const bench_options *options) {
   ccgc_collector_options world_options;
   ccgc_host_default_options(&world_options);
   if (options->sweeping >= 0) world_options.sweeping = options->sweeping;
+  if (options->trace_gc) {
+    world_options.trace_gc = stderr;
+    world_options.trace_gc_verbose = true;
+  }
   r.world = ccgc_host_world_new(BRIDGE_MODE_UNIFIED, &world_options);
   ccgc_collector_add_listener(r.world->collector, &sweep_listener, &r);
   r.pauses = g_array_new(FALSE, FALSE, sizeof(double));

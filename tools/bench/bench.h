@@ -31,6 +31,8 @@ typedef struct bench_options {
                              * default, concurrent): pauses, the incremental
                              * mode's (stop-the-world sweeps atomic); dom,
                              * the host world's */
+  bool trace_gc;            /* dom: V8-style --trace-gc lines (verbose) of
+                             * the host world's collections on stderr */
   FILE *progress;           /* where the benchmarks' progress meters go
                              * (`ccgc bench`: stderr), or NULL: none */
   progress_style progress_style; /* PROGRESS_AUTO: in place on a terminal */

@@ -142,6 +142,9 @@ int ccgc_cmd_bench(int argc, char **argv) {
                      "sweeps: atomic (in the pause), lazy (after it, in steps) or "
                      "concurrent (default: lazy plus a sweeper thread); stop-the-world "
                      "pauses always sweep in their pause"),
+      CLI_OPT_FLAG("trace-gc", &options.trace_gc,
+                   "dom: print a V8-style --trace-gc line, with its per-heap and "
+                   "per-phase detail lines, for every collection of the host world on stderr"),
       CLI_OPT_END};
   char *description = describe_benchmarks();
   const cli_command command = {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccgc-heap-options.h"
 #include "cli-options.h"
 #include "commands.h"
 #include "stress.h"
@@ -29,6 +30,10 @@ static const cli_choice SWEEPINGS[] = {{"concurrent", STRESS_SWEEP_CONCURRENT},
                                        {"atomic", STRESS_SWEEP_ATOMIC},
                                        {"lazy", STRESS_SWEEP_LAZY},
                                        {NULL, 0}};
+static const cli_choice PRETENURINGS[] = {{"auto", CCGC_PRETENURING_AUTO},
+                                          {"never", CCGC_PRETENURING_NEVER},
+                                          {"always", CCGC_PRETENURING_ALWAYS},
+                                          {NULL, 0}};
 static const cli_choice SHAPES[] = {{"snapshot", 0}, {"lock", 1}, {"unprotected", 2}, {NULL, 0}};
 
 int ccgc_cmd_stress(int argc, char **argv) {
@@ -81,6 +86,14 @@ int ccgc_cmd_stress(int argc, char **argv) {
                    "TESTING ONLY: marking records no slot that points into an "
                    "evacuation candidate (barrier, marker, scavenges); a violation is "
                    "expected with --compact-every"),
+      CLI_OPT_CHOICE("pretenuring", &options.pretenuring, PRETENURINGS, "pretenuring",
+                     "P",
+                     "the script heap's pretenuring: auto (default: classes whose young "
+                     "instances survive are allocated old), never, or always (every class "
+                     "with a survivor, at once)"),
+      CLI_OPT_FLAG("break-pretenuring", &options.break_pretenuring,
+                   "TESTING ONLY: scavenges forget the remembered slots of pretenured "
+                   "objects; a violation is expected with --pretenuring always"),
       CLI_OPT_FLAG("break-sweeping", &options.break_sweeping,
                    "TESTING ONLY: the allocator takes free blocks of unswept pages; a "
                    "violation is expected with lazy or concurrent sweeping"),
@@ -129,7 +142,7 @@ int ccgc_cmd_stress(int argc, char **argv) {
   printf("stress ok: seed %llu, mode %s, %llu ops, %lu cycles, %lu minor "
          "collections (%lu during marking, %lu during sweeping, %lu asked for by the "
          "driver), %llu objects created, %llu reclaimed, %lu compactions (%llu pages "
-         "evacuated, %llu bytes moved)\n",
+         "evacuated, %llu bytes moved), %llu objects pretenured\n",
          (unsigned long long)options.seed, stress_mode_name(options.mode),
          (unsigned long long)result.ops_done, result.cycles,
          result.minor_collections, result.minor_during_marking,
@@ -137,6 +150,7 @@ int ccgc_cmd_stress(int argc, char **argv) {
          (unsigned long long)result.objects_created,
          (unsigned long long)result.objects_reclaimed, result.compactions,
          (unsigned long long)result.evacuated_pages,
-         (unsigned long long)result.evacuated_bytes);
+         (unsigned long long)result.evacuated_bytes,
+         (unsigned long long)result.pretenured_objects);
   return 0;
 }

@@ -472,12 +472,14 @@ static void setup(stress_driver *d) {
                                          d->options->skip_compaction_updates);
   ccgc_collector_skip_slot_recording(d->collector,
                                      d->options->skip_slot_recording);
+  ccgc_collector_break_pretenuring(d->collector, d->options->break_pretenuring);
   ccgc_collector_add_listener(d->collector, &minor_listener, d);
   ccgc_collector_add_listener(d->collector, &dom_compaction_listener, d);
   d->scavenge_rand = g_rand_new_with_seed(
       (guint32)(d->options->seed ^ (d->options->seed >> 32) ^ 0x85ebca6bu));
   v8ish_heap_options script_options = {
-      .no_young_generation = d->options->no_young_generation};
+      .no_young_generation = d->options->no_young_generation,
+      .pretenuring = d->options->pretenuring};
   d->script = v8ish_heap_new(d->collector, &script_options);
   d->dom = blinkish_heap_new(d->collector, NULL);
   d->bridge = bridge_new(d->collector, d->script, d->dom, BRIDGE_MODE_UNIFIED);
@@ -503,6 +505,9 @@ static void setup(stress_driver *d) {
 }
 
 static void teardown(stress_driver *d) {
+  ccgc_heap_stats script_stats;
+  v8ish_heap_stats(d->script, &script_stats);
+  d->result->pretenured_objects = script_stats.pretenured_objects;
   ccgc_collector_remove_listener(d->collector, &minor_listener, d);
   ccgc_collector_remove_listener(d->collector, &dom_compaction_listener, d);
   g_rand_free(d->scavenge_rand);

@@ -122,6 +122,13 @@ typedef struct stress_options {
   /* Testing only (ccgc_collector_skip_slot_recording): marking records no
    * old-to-old slot; must produce a violation (with compact_every). */
   bool skip_slot_recording;
+  /* The script heap's pretenuring (ccgc_heap_options.pretenuring: auto,
+   * never, always; docs/script-heap.md "Pretenuring"). */
+  int pretenuring;
+  /* Testing only (ccgc_collector_break_pretenuring): scavenges forget the
+   * remembered slots of pretenured objects; must produce a violation (with
+   * pretenuring always). */
+  bool break_pretenuring;
 } stress_options;
 
 typedef struct stress_result {
@@ -138,6 +145,7 @@ typedef struct stress_result {
   /* Full cycles that compacted, the pages they evacuated, the bytes moved. */
   unsigned long compactions;
   uint64_t evacuated_pages, evacuated_bytes;
+  uint64_t pretenured_objects; /* allocated old by pretenuring */
   /* Checks of every reference of the model against the heaps (after minor
    * collections and full cycles). */
   unsigned long reference_checks;

@@ -1,0 +1,183 @@
+/* test-pretenuring.c - v8ish/pretenuring.c: allocation sites (the class an
+ * object is allocated with: here the wrapper classes "Kept" and "Dropped")
+ * whose young instances survive their first scavenge have their new
+ * instances allocated old (docs/script-heap.md "Pretenuring"). The
+ * semi-space is fixed at 1 MiB (young_min = young_max), so every scavenge
+ * is one of a semi-space at its maximum, which the automatic policy
+ * requires. */
+#include "script-test.h"
+
+#define SEMI ((size_t)1 << 20)
+
+static void world_with(script_world *w, int pretenuring) {
+  v8ish_heap_options options = {.young_min_bytes = SEMI, .young_max_bytes = SEMI,
+                                .pretenuring = pretenuring};
+  script_world_init_with(w, &options);
+}
+
+/* n wrappers of class Kept, each given a property (its shape moves on from
+ * the site's class), held by a strong global array, so they all survive;
+ * returns the array's global. */
+static v8ish_global make_kept(script_world *w, int n) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->heap, &scope);
+  v8ish_local array = v8ish_array_new(w->heap);
+  for (int i = 0; i < n; i++) {
+    v8ish_local o = v8ish_wrapper_new(w->heap, "Kept");
+    ck_assert_int_eq(v8ish_object_set(w->heap, o, "kept", script_int(w, i)), CCGC_OK);
+    ck_assert_int_eq(v8ish_array_push(w->heap, array, o), CCGC_OK);
+  }
+  v8ish_global global = v8ish_global_new(w->heap, array, false);
+  v8ish_handle_scope_close(&scope);
+  return global;
+}
+
+/* n wrappers of class Dropped that nothing holds. */
+static void make_dropped(script_world *w, int n) {
+  for (int i = 0; i < n; i++) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w->heap, &scope);
+    v8ish_local o = v8ish_wrapper_new(w->heap, "Dropped");
+    v8ish_object_set(w->heap, o, "dropped", script_int(w, i));
+    v8ish_handle_scope_close(&scope);
+  }
+}
+
+/* Allocates one wrapper of class `name`; returns whether it went old
+ * (pretenured) rather than young. */
+static bool next_is_old(script_world *w, const char *name) {
+  ccgc_heap_stats before = script_stats(w);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->heap, &scope);
+  v8ish_local o = v8ish_wrapper_new(w->heap, name);
+  ck_assert(!v8ish_local_is_empty(o));
+  v8ish_handle_scope_close(&scope);
+  ccgc_heap_stats after = script_stats(w);
+  return after.pretenured_objects > before.pretenured_objects;
+}
+
+START_TEST(surviving_shape_is_pretenured_after_a_scavenge) {
+  script_world w;
+  world_with(&w, CCGC_PRETENURING_AUTO);
+  make_dropped(&w, 10);
+  v8ish_global kept = make_kept(&w, 500);
+  ck_assert(!next_is_old(&w, "Kept")); /* no scavenge yet: nothing decided */
+  ck_assert_int_eq(script_stats(&w).pretenured_classes, 0);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_ge(ccgc_collector_last_minor(w.collector)->pretenured_classes, 1);
+  ck_assert_uint_ge(script_stats(&w).pretenured_classes, 1);
+  /* The next Kept is allocated old; Dropped had no survivor. */
+  ck_assert(next_is_old(&w, "Kept"));
+  ck_assert(!next_is_old(&w, "Dropped"));
+  /* Old objects pretenured: the heap stays sound through collections. */
+  v8ish_global more = make_kept(&w, 200);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_ge(script_stats(&w).pretenured_objects, 200);
+  v8ish_global_free(w.heap, more);
+  v8ish_global_free(w.heap, kept);
+  script_world_free(&w);
+}
+END_TEST
+
+START_TEST(dying_shape_stays_young) {
+  script_world w;
+  world_with(&w, CCGC_PRETENURING_AUTO);
+  /* 2000 Dropped die, 5 Kept are too few to decide anything. */
+  make_dropped(&w, 2000);
+  v8ish_global kept = make_kept(&w, 5);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(script_stats(&w).pretenured_classes, 0);
+  ck_assert(!next_is_old(&w, "Kept"));
+  ck_assert(!next_is_old(&w, "Dropped"));
+  v8ish_global_free(w.heap, kept);
+  script_world_free(&w);
+}
+END_TEST
+
+START_TEST(never_keeps_every_object_young) {
+  script_world w;
+  world_with(&w, CCGC_PRETENURING_NEVER);
+  v8ish_global kept = make_kept(&w, 500);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(script_stats(&w).pretenured_classes, 0);
+  ck_assert(!next_is_old(&w, "Kept"));
+  v8ish_global_free(w.heap, kept);
+  script_world_free(&w);
+}
+END_TEST
+
+/* A young target stored into a pretenured (old) object is found through the
+ * remembered set: it survives the scavenge and the field follows it. */
+START_TEST(pretenured_object_keeps_its_young_target) {
+  script_world w;
+  world_with(&w, CCGC_PRETENURING_ALWAYS);
+  v8ish_global kept = make_kept(&w, 10);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w.heap, &scope);
+  ccgc_heap_stats before = script_stats(&w);
+  v8ish_local holder = v8ish_wrapper_new(w.heap, "Kept");
+  ck_assert_uint_gt(script_stats(&w).pretenured_objects, before.pretenured_objects);
+  v8ish_global root = v8ish_global_new(w.heap, holder, false);
+  v8ish_local target = script_string(&w, "young target");
+  v8ish_object_set(w.heap, holder, "target", target);
+  v8ish_handle_scope_close(&scope);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  v8ish_handle_scope_open(w.heap, &scope);
+  v8ish_local value = v8ish_object_get(w.heap, v8ish_global_get(w.heap, root), "target");
+  char text[32] = {0};
+  ck_assert_uint_eq(v8ish_string_copy(w.heap, value, text, sizeof text), 12);
+  ck_assert_str_eq(text, "young target");
+  v8ish_handle_scope_close(&scope);
+  ck_assert(ccgc_collector_verify_heap(w.collector, NULL));
+  v8ish_global_free(w.heap, root);
+  v8ish_global_free(w.heap, kept);
+  script_world_free(&w);
+}
+END_TEST
+
+/* A memory-reducing collection undoes every decision (V8 resets its
+ * allocation sites under memory pressure). */
+START_TEST(memory_reducing_collection_undoes_decisions) {
+  script_world w;
+  world_with(&w, CCGC_PRETENURING_AUTO);
+  v8ish_global kept = make_kept(&w, 500);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_ge(script_stats(&w).pretenured_classes, 1);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_ge(script_stats(&w).pretenured_classes, 1); /* kept */
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_MEMORY_REDUCER), CCGC_OK);
+  ck_assert_int_eq(script_stats(&w).pretenured_classes, 0);
+  ck_assert(!next_is_old(&w, "Kept"));
+  v8ish_global_free(w.heap, kept);
+  script_world_free(&w);
+}
+END_TEST
+
+START_TEST(unknown_mode_is_refused) {
+  ccgc_collector *collector = ccgc_collector_new(NULL);
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(collector, &errors);
+  v8ish_heap_options options = {.pretenuring = 7};
+  ck_assert_ptr_null(v8ish_heap_new(collector, &options));
+  ck_assert_int_eq(errors.last_code, CCGC_E_INVALID_ARGUMENT);
+  ck_assert_ptr_nonnull(strstr(errors.last_message, "pretenuring 7"));
+  ccgc_collector_free(collector);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("v8ish-pretenuring");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, surviving_shape_is_pretenured_after_a_scavenge);
+  tcase_add_test(tc, dying_shape_stays_young);
+  tcase_add_test(tc, never_keeps_every_object_young);
+  tcase_add_test(tc, pretenured_object_keeps_its_young_target);
+  tcase_add_test(tc, memory_reducing_collection_undoes_decisions);
+  tcase_add_test(tc, unknown_mode_is_refused);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}
