@@ -33,7 +33,7 @@ void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,
     return NULL;
   }
   int pretenuring = options ? options->pretenuring : 0;
-  if (pretenuring < CCGC_PRETENURING_AUTO || pretenuring > CCGC_PRETENURING_ALWAYS) {
+  if (pretenuring < CCGC_PRETENURING_AUTO || pretenuring > CCGC_PRETENURING_EAGER) {
     CCGC_MISUSE(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
                 ".api.argument",
                 "%s: pretenuring %d is not a CCGC_PRETENURING_* value", call,

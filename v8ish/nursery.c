@@ -25,6 +25,7 @@
  * Objects of V8ISH_LARGE_THRESHOLD bytes or more live alone on young large
  * pages, which a scavenge promotes in place.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "invariant-check.h"
@@ -35,7 +36,13 @@
 #define DEFAULT_MIN_BYTES ((size_t)1 << 20)
 #define DEFAULT_MAX_BYTES ((size_t)16 << 20)
 
-static void trim_pool(v8ish_heap *heap, size_t keep);
+static void trim_pool(v8ish_heap *heap, size_t keep, size_t most);
+
+/* The FREE pages one scavenge or full pause gives back to the system at
+ * most: unmapping is the kernel freeing every touched page, about 1 ms per
+ * 8 pages (2 MiB) here, so a semi-space that halves from 16 MiB gives its
+ * pages back over a few scavenges instead of in one 6 ms pause. */
+#define TRIM_PAGES_PER_PAUSE 8
 
 static size_t page_area(void) {
   return CCGC_PAGE_SIZE - CCGC_SPACE_MARKS_END;
@@ -252,7 +259,8 @@ void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
   /* The pool keeps the reserve of the survivors and one semi-space of
    * pages to allocate in; the rest goes back to the system. */
   trim_pool(heap, reserve_for(n->survivor_pages + n->capacity_pages) +
-                      n->capacity_pages + n->helper_pages);
+                      n->capacity_pages + n->helper_pages,
+            TRIM_PAGES_PER_PAUSE);
 }
 
 void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
@@ -281,30 +289,33 @@ void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
   n->allocating_pages = n->survivor_pages = 0;
   /* A memory-reducing collection: the semi-space goes back to its minimum
    * and the pool keeps only what that needs (V8 shrinks its new space). */
-  if (ccgc_collector_reducing_memory(heap->base.collector))
-    n->capacity_pages = n->min_pages;
+  bool reducing = ccgc_collector_reducing_memory(heap->base.collector);
+  if (reducing) n->capacity_pages = n->min_pages;
   n->current = NULL;
   n->requested = false;
   trim_pool(heap, reserve_for(n->capacity_pages) + n->capacity_pages +
-                      n->helper_pages);
+                      n->helper_pages,
+            reducing ? SIZE_MAX : TRIM_PAGES_PER_PAUSE);
 }
 
-/* Releases the FREE pages beyond the reserve of the present from-space. */
-static void trim_pool(v8ish_heap *heap, size_t keep) {
+/* Releases FREE pages beyond `keep`, at most `most` of them. */
+static void trim_pool(v8ish_heap *heap, size_t keep, size_t most) {
   v8ish_nursery *n = &heap->nursery;
   ccgc_page_space *space = &heap->base.space;
   for (ccgc_space_page *p = space->young_pages, *next;
-       p && n->free_pages > keep; p = next) {
+       p && n->free_pages > keep && most > 0; p = next) {
     next = p->next;
     if (((v8ish_page *)p)->young_state != V8ISH_YOUNG_FREE) continue;
     ccgc_page_space_release(space, p);
     n->free_pages--;
+    most--;
   }
 }
 
 void v8ish_nursery_yield_to_old(v8ish_heap *heap) {
   v8ish_nursery *n = &heap->nursery;
-  trim_pool(heap, reserve_for(n->allocating_pages + n->survivor_pages));
+  /* At the hard limit: all of them, now. */
+  trim_pool(heap, reserve_for(n->allocating_pages + n->survivor_pages), SIZE_MAX);
 }
 
 size_t v8ish_nursery_old_used(const ccgc_heap_base *base) {

@@ -58,7 +58,8 @@ static void reset(word_t *k) {
 size_t v8ish_pretenuring_digest(v8ish_heap *heap) {
   v8ish_pretenuring *p = heap->pretenuring;
   const v8ish_nursery *n = &heap->nursery;
-  /* V8 tenures only after a scavenge of a semi-space at its maximum. */
+  /* V8 tenures only after a scavenge of a semi-space at its maximum;
+   * EAGER decides at any size. */
   bool at_max = n->capacity_pages >= n->max_pages;
   size_t decided = 0;
   for (guint i = 0; i < p->feedback->len; i++) {
@@ -67,7 +68,8 @@ size_t v8ish_pretenuring_digest(v8ish_heap *heap) {
     size_t survived = (size_t)v8ish_smi_value(k[CLASS_SURVIVED]);
     bool tenure =
         p->mode == CCGC_PRETENURING_ALWAYS ||
-        (p->mode == CCGC_PRETENURING_AUTO && at_max &&
+        ((p->mode == CCGC_PRETENURING_EAGER ||
+          (p->mode == CCGC_PRETENURING_AUTO && at_max)) &&
          allocated >= V8ISH_PRETENURE_MIN_ALLOCATED &&
          survived * 100 >= allocated * V8ISH_PRETENURE_PERCENT);
     if (tenure && k[CLASS_PRETENURE] == v8ish_smi(V8ISH_PRETENURE_UNDECIDED)) {

@@ -48,10 +48,14 @@ typedef struct ccgc_heap_options {
    * survive their first scavenge at 85 percent or more, counted over at
    * least 100 of them while the semi-space is at its maximum, has its new
    * instances allocated old; V8's allocation-site pretenuring keyed by
-   * hidden class), _NEVER (every new object is young), or _ALWAYS (any
-   * class with an instance surviving a scavenge is pretenured at once: for
-   * tests and `ccgc stress --pretenuring always`). Other values: the heap
-   * is refused (CCGC_E_INVALID_ARGUMENT). */
+   * hidden class), _EAGER (the same thresholds at any semi-space size: for
+   * hosts whose long-lived objects come in bursts, such as a page's
+   * wrappers and listeners while it loads; medium-lived objects may then
+   * be allocated old, which costs throughput: docs/script-heap.md),
+   * _NEVER (every new object is young), or _ALWAYS (any class with an
+   * instance surviving a scavenge is pretenured at once: for tests and
+   * `ccgc stress --pretenuring always`). Other values: the heap is refused
+   * (CCGC_E_INVALID_ARGUMENT). */
   int pretenuring;
 } ccgc_heap_options;
 
@@ -65,6 +69,7 @@ enum {
   CCGC_PRETENURING_AUTO = 0,
   CCGC_PRETENURING_NEVER = 1,
   CCGC_PRETENURING_ALWAYS = 2,
+  CCGC_PRETENURING_EAGER = 3,
 };
 
 #endif /* CCGC_HEAP_OPTIONS_H */

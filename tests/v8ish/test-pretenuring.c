@@ -156,6 +156,29 @@ START_TEST(memory_reducing_collection_undoes_decisions) {
 }
 END_TEST
 
+/* Below its maximum the semi-space gives objects too little time to die:
+ * AUTO waits for a scavenge at the maximum (V8's rule), EAGER decides at
+ * once. */
+START_TEST(eager_decides_below_the_maximum_semi_space) {
+  int modes[] = {CCGC_PRETENURING_AUTO, CCGC_PRETENURING_EAGER};
+  for (int i = 0; i < 2; i++) {
+    script_world w;
+    v8ish_heap_options options = {.young_min_bytes = SEMI,
+                                  .young_max_bytes = 16 * SEMI,
+                                  .pretenuring = modes[i]};
+    script_world_init_with(&w, &options);
+    v8ish_global kept = make_kept(&w, 500);
+    ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+    ck_assert_uint_lt(script_stats(&w).young_capacity_bytes, 16 * SEMI);
+    bool eager = modes[i] == CCGC_PRETENURING_EAGER;
+    ck_assert_int_eq(script_stats(&w).pretenured_classes > 0, eager);
+    ck_assert_int_eq(next_is_old(&w, "Kept"), eager);
+    v8ish_global_free(w.heap, kept);
+    script_world_free(&w);
+  }
+}
+END_TEST
+
 START_TEST(unknown_mode_is_refused) {
   ccgc_collector *collector = ccgc_collector_new(NULL);
   ccgc_test_errors errors;
@@ -177,6 +200,7 @@ int main(void) {
   tcase_add_test(tc, never_keeps_every_object_young);
   tcase_add_test(tc, pretenured_object_keeps_its_young_target);
   tcase_add_test(tc, memory_reducing_collection_undoes_decisions);
+  tcase_add_test(tc, eager_decides_below_the_maximum_semi_space);
   tcase_add_test(tc, unknown_mode_is_refused);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);

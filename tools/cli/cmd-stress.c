@@ -33,6 +33,7 @@ static const cli_choice SWEEPINGS[] = {{"concurrent", STRESS_SWEEP_CONCURRENT},
 static const cli_choice PRETENURINGS[] = {{"auto", CCGC_PRETENURING_AUTO},
                                           {"never", CCGC_PRETENURING_NEVER},
                                           {"always", CCGC_PRETENURING_ALWAYS},
+                                          {"eager", CCGC_PRETENURING_EAGER},
                                           {NULL, 0}};
 static const cli_choice SHAPES[] = {{"snapshot", 0}, {"lock", 1}, {"unprotected", 2}, {NULL, 0}};
 
@@ -88,9 +89,10 @@ int ccgc_cmd_stress(int argc, char **argv) {
                    "expected with --compact-every"),
       CLI_OPT_CHOICE("pretenuring", &options.pretenuring, PRETENURINGS, "pretenuring",
                      "P",
-                     "the script heap's pretenuring: auto (default: classes whose young "
-                     "instances survive are allocated old), never, or always (every class "
-                     "with a survivor, at once)"),
+                     "the script heap's pretenuring: auto (default: allocation sites whose "
+                     "young instances survive are allocated old), eager (the same at any "
+                     "semi-space size), never, or always (every site with a survivor, at "
+                     "once)"),
       CLI_OPT_FLAG("break-pretenuring", &options.break_pretenuring,
                    "TESTING ONLY: scavenges forget the remembered slots of pretenured "
                    "objects; a violation is expected with --pretenuring always"),

@@ -78,7 +78,13 @@ ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
     options = &defaults;
   }
   world->collector = ccgc_collector_new(options);
-  world->script = v8ish_heap_new(world->collector, NULL);
+  /* A page's wrappers, listeners' closures and contexts live as long as
+   * their nodes and come in bursts (loading, building a section): eager
+   * pretenuring allocates them old after the first scavenge that sees them
+   * survive, instead of copying them twice in the scavenges of a growing
+   * semi-space (docs/script-heap.md "Pretenuring"). */
+  v8ish_heap_options script_options = {.pretenuring = CCGC_PRETENURING_EAGER};
+  world->script = v8ish_heap_new(world->collector, &script_options);
   world->dom = blinkish_heap_new(world->collector, NULL);
   world->bridge = bridge_new(world->collector, world->script, world->dom, mode);
   world->element_types = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
