@@ -125,6 +125,7 @@ bool ccgc_collector_marking_step(ccgc_collector *collector, double budget_ms,
  * bytes and its hard limit (SIZE_MAX when no heap has one). */
 typedef struct ccgc_heap_totals {
   size_t used_bytes, committed_bytes, object_count, headroom_bytes;
+  size_t young_capacity_bytes; /* the semi-spaces of the heaps that have one */
 } ccgc_heap_totals;
 void ccgc_collector_heap_totals(ccgc_collector *collector,
                                 ccgc_heap_totals *out);

@@ -442,6 +442,7 @@ void ccgc_collector_heap_totals(ccgc_collector *collector,
     out->used_bytes += stats.used_bytes;
     out->committed_bytes += stats.committed_bytes;
     out->object_count += stats.object_count;
+    out->young_capacity_bytes += stats.young_capacity_bytes;
     if (stats.limit_bytes) {
       size_t room = stats.limit_bytes > stats.committed_bytes
                         ? stats.limit_bytes - stats.committed_bytes

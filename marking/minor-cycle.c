@@ -31,11 +31,13 @@ static bool has_young_generation(const ccgc_collector *collector) {
   return false;
 }
 
-static void totals(ccgc_collector *collector, size_t *used, size_t *committed) {
+static void totals(ccgc_collector *collector, size_t *used, size_t *committed,
+                   size_t *semispace) {
   ccgc_heap_totals sums;
   ccgc_collector_heap_totals(collector, &sums);
   *used = sums.used_bytes;
   *committed = sums.committed_bytes;
+  if (semispace) *semispace = sums.young_capacity_bytes;
 }
 
 /* The heap of a page by its header: the marker's entries are objects of
@@ -84,7 +86,7 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   stats.during_sweeping = sweeping;
   double start = ccgc_now_ms();
   stats.start_ms = start - collector->created_ms;
-  totals(collector, &stats.used_before, &stats.committed_before);
+  totals(collector, &stats.used_before, &stats.committed_before, NULL);
   ccgc_events_minor_start(collector, reason);
 
   if (marking) {
@@ -115,7 +117,9 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
 
   double end = ccgc_now_ms();
   stats.total_ms = end - start;
-  totals(collector, &stats.used_after, &stats.committed_after);
+  /* After minor_release: the semi-space as the flip sized it. */
+  totals(collector, &stats.used_after, &stats.committed_after,
+         &stats.semispace_bytes);
   if (marking) {
     ccgc_marker_publish(&collector->marker);
     ccgc_concurrent_resume(&collector->concurrent);

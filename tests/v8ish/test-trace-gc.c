@@ -214,6 +214,10 @@ START_TEST(scavenge_line_reads_as_v8s) {
             (double)stats->survived_bytes);
   ck_assert(nvp_number(pairs, "nodes_copied_in_new") ==
             (double)stats->survived_objects);
+  /* The semi-space as the scavenge left it (it adapts): the heap's. */
+  ck_assert_uint_gt(stats->semispace_bytes, 0);
+  ccgc_heap_stats heap_stats = script_stats(&w);
+  ck_assert_uint_eq(stats->semispace_bytes, heap_stats.young_capacity_bytes);
   g_hash_table_unref(pairs);
   script_world_free(&w);
 }
