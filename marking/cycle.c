@@ -184,9 +184,13 @@ bool ccgc_collector_marking_step(ccgc_collector *collector, double budget_ms,
       ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
   ccgc_events_step_start(collector);
   double start = ccgc_now_ms();
+  /* The drain stops early enough for the step's tail to fit the budget. */
+  double drain_budget = budget_ms - collector->step_tail_ms;
+  if (drain_budget < budget_ms / 2) drain_budget = budget_ms / 2;
   size_t visited = ccgc_marker_drain(
-      &collector->marker, max_objects && budget_ms <= 0 ? 0 : start + budget_ms,
+      &collector->marker, max_objects && budget_ms <= 0 ? 0 : start + drain_budget,
       max_objects);
+  double drained = ccgc_now_ms();
   bool done = ccgc_marker_has_no_work(&collector->marker) &&
               ccgc_concurrent_idle(&collector->concurrent);
   double took = ccgc_now_ms() - start;
@@ -200,6 +204,9 @@ bool ccgc_collector_marking_step(ccgc_collector *collector, double budget_ms,
   if (took > stats->max_step_ms) stats->max_step_ms = took;
   g_array_append_val(collector->steps, took);
   ccgc_events_step_end(collector, took, done);
+  if (budget_ms > 0) /* the tail: an average, new steps weigh a quarter */
+    collector->step_tail_ms +=
+        ((ccgc_now_ms() - drained) - collector->step_tail_ms) / 4;
   collector->allocated_since_step = 0;
   collector->in_collection = false;
   ccgc_collector_leave_context(collector, outer);

@@ -18,7 +18,14 @@
 
 #include "collector-internal.h"
 
-#define DEADLINE_CHECK_INTERVAL 256u
+/* A step with a deadline reads the clock every this many objects visited
+ * (about 5 us of marking; a clock read is ~25 ns, under 1 percent) and
+ * stops when the next batch, if it takes as long as the last one, would
+ * end past the deadline: a step ends within its budget unless one object
+ * is huge. Measured in `ccgc bench pauses` (1 GiB): checking every 256
+ * objects and stopping past the deadline, steps asked for 1.0 ms took
+ * 1.02 ms (p50) and 1.17 to 1.35 ms (p99). */
+#define DEADLINE_CHECK_INTERVAL 64u
 
 static void report_foreign(ccgc_marker *marker, const void *target,
                            ccgc_edge edge) {
@@ -349,11 +356,21 @@ static void stop_early(ccgc_marker *marker) {
     ccgc_worklist_local_publish(&marker->locals[id]);
 }
 
+/* Whether another batch as long as the last would end past the deadline
+ * (DEADLINE_CHECK_INTERVAL); *last_check becomes now. */
+static bool past_deadline(double *last_check, double deadline_ms) {
+  double now = ccgc_now_ms();
+  double batch = now - *last_check;
+  *last_check = now;
+  return now + batch >= deadline_ms;
+}
+
 size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
                          size_t max_objects) {
   ccgc_collector *collector = marker->collector;
   size_t visited = 0;
   bool progress;
+  double last_check = deadline_ms > 0 ? ccgc_now_ms() : 0;
   refresh_exclusive(marker);
   take_mutator_work(collector);
 #define AFTER_VISIT()                                                          \
@@ -361,7 +378,7 @@ size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
     ++visited;                                                                 \
     if ((max_objects && visited >= max_objects) ||                             \
         (visited % DEADLINE_CHECK_INTERVAL == 0 && deadline_ms > 0 &&          \
-         ccgc_now_ms() >= deadline_ms)) {                                      \
+         past_deadline(&last_check, deadline_ms))) {                           \
       stop_early(marker);                                                      \
       return visited;                                                          \
     }                                                                          \
