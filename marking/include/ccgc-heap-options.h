@@ -44,16 +44,17 @@ typedef struct ccgc_heap_options {
   int compaction;
   size_t max_evacuation_bytes;
   /* Pretenuring (docs/script-heap.md "Pretenuring"; the script heap only):
-   * CCGC_PRETENURING_AUTO (0, the default: a class whose young instances
-   * survive their first scavenge at 85 percent or more, counted over at
-   * least 100 of them while the semi-space is at its maximum, has its new
-   * instances allocated old; V8's allocation-site pretenuring keyed by
-   * hidden class), _EAGER (the same thresholds at any semi-space size: for
+   * CCGC_PRETENURING_AUTO (0, the default: an allocation site - the class
+   * objects are allocated with: a wrapper class, the class of closures,
+   * contexts, strings or arrays, the empty object's class - whose young
+   * objects survive their first scavenge at 85 percent or more, counted
+   * over at least 100 of them while the semi-space is at its maximum, has
+   * its new objects allocated old: V8's allocation-site pretenuring), _EAGER (the same thresholds at any semi-space size: for
    * hosts whose long-lived objects come in bursts, such as a page's
    * wrappers and listeners while it loads; medium-lived objects may then
    * be allocated old, which costs throughput: docs/script-heap.md),
-   * _NEVER (every new object is young), or _ALWAYS (any class with an
-   * instance surviving a scavenge is pretenured at once: for tests and
+   * _NEVER (every new object is young), or _ALWAYS (any site with an
+   * object surviving a scavenge is pretenured at once: for tests and
    * `ccgc stress --pretenuring always`). Other values: the heap is refused
    * (CCGC_E_INVALID_ARGUMENT). */
   int pretenuring;

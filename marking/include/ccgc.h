@@ -212,9 +212,10 @@ typedef struct ccgc_heap_stats {
    * the helpers (compaction_threads) that joined before the copies were
    * done (0 when it did not compact). */
   unsigned evacuation_threads;
-  /* Pretenuring (script heap, docs/script-heap.md "Pretenuring"): hidden
-   * classes whose new instances are allocated old now, and the bytes and
-   * objects allocated old that way since the heap was created. */
+  /* Pretenuring (script heap, docs/script-heap.md "Pretenuring"): the
+   * allocation sites (classes objects are allocated with) whose new objects
+   * are allocated old now, and the bytes and objects allocated old that way
+   * since the heap was created. */
   size_t pretenured_classes;
   size_t pretenured_bytes, pretenured_objects;
 } ccgc_heap_stats;
@@ -343,7 +344,7 @@ typedef struct ccgc_minor_stats {
   size_t promoted_bytes, promoted_objects; /* moved to the old generation */
   size_t remembered_slots;    /* old-to-young slots it visited            */
   size_t semispace_bytes;     /* the nursery's capacity after it (adapts) */
-  size_t pretenured_classes;  /* classes it decided to pretenure          */
+  size_t pretenured_classes;  /* allocation sites it decided to pretenure */
   size_t used_before, used_after;           /* every heap, bytes          */
   size_t committed_before, committed_after; /* every heap, bytes          */
   double background_ms;       /* time helper threads spent scavenging     */
