@@ -49,12 +49,7 @@ enum {
   CLASS_TYPE = 1, CLASS_WORDS, CLASS_INOBJECT_START, CLASS_INOBJECT_COUNT,
   CLASS_PROPERTY_COUNT, CLASS_RAW_BITS, CLASS_NAMES, CLASS_TRANSITIONS,
   CLASS_BACK, CLASS_NAME,
-  /* Pretenuring (pretenuring.h), never traced: the class whose counters
-   * the instances use (its allocation site: itself for a class made by
-   * v8ish_new_class, the site of the class it was cloned from otherwise;
-   * a raw address); the site's instances allocated young and instances
-   * that survived their first scavenge since its last decision (Smis); its
-   * decision (V8ISH_PRETENURE_*, a Smi). */
+  /* Pretenuring, never traced (pretenuring.h says what each word holds). */
   CLASS_SITE, CLASS_ALLOCATED, CLASS_SURVIVED, CLASS_PRETENURE, CLASS_SIZE_WORDS
 };
 enum { OBJ_PROPERTIES = 1, OBJ_ELEMENTS = 2 };

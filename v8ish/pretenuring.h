@@ -26,6 +26,11 @@
  *                collection undoes every decision (V8 resets its sites
  *                under memory pressure)
  *
+ * The class words: CLASS_SITE (a raw address: the class itself for one
+ * made by v8ish_new_class, else its parent's site), CLASS_ALLOCATED and
+ * CLASS_SURVIVED (Smi counts since the site's last decision) and
+ * CLASS_PRETENURE (a Smi, V8ISH_PRETENURE_*); the tracer never visits them.
+ *
  * A decision is kept until then (V8's kTenure is sticky too). Owner
  * thread, except v8ish_pretenuring_note_survivor (any scavenge task).
  * Internal to v8ish/. */
