@@ -58,12 +58,25 @@ enum {
   BLINKISH_SLOT_SWEPT,       /* swept and merged: the allocator's again   */
 };
 
+/* The dead cells of a host-code page that a sweeper thread listed for the
+ * owner to finalize (cppgc's deferred finalization), in address order. */
+typedef struct blinkish_deferred {
+  uint8_t **cells;
+  size_t count, capacity;
+} blinkish_deferred;
+
 typedef struct blinkish_sweep_slot {
   _Atomic int state;
   blinkish_page *page;
   bool large, host_code; /* fixed from sweep_start on                    */
-  struct blinkish_sweep_slot *next_done; /* the helpers' results stack    */
+  /* A sweeper thread could not list the page's dead cells (no memory):
+   * the owner finalizes and sweeps it whole after the merge. */
+  bool owner_sweep;
+  struct blinkish_sweep_slot *next_done; /* the helpers' results stack,
+                                            then the owner's finalizing queue */
   blinkish_page_sweep result;            /* a helper's, merged by owner   */
+  blinkish_deferred dead;   /* a helper's list of cells to finalize       */
+  size_t finalize_index;    /* owner: the next of them to finalize        */
   uint8_t *finalize_cursor; /* owner: where finalization resumes (NULL:
                                from the first cell)                       */
 } blinkish_sweep_slot;
@@ -80,6 +93,9 @@ typedef struct blinkish_lazy_sweep {
   size_t unfinished;           /* owner: slots not SWEPT yet             */
   _Atomic size_t claim;        /* sweeper threads: next slot to try      */
   _Atomic(blinkish_sweep_slot *) done; /* swept by helpers, not merged   */
+  /* owner: host-code pages sweeper threads swept, their dead objects not
+   * finalized yet (FIFO through next_done) */
+  blinkish_sweep_slot *finalizing, *finalizing_tail;
 } blinkish_lazy_sweep;
 
 typedef struct blinkish_type {
@@ -240,6 +256,20 @@ void blinkish_page_sweep_cells(blinkish_page *page, blinkish_page_sweep *out);
  * released, else its runs go to the free lists. Returns the largest run. */
 size_t blinkish_page_sweep_merge(blinkish_heap *heap, blinkish_page *page,
                                  const blinkish_page_sweep *out);
+/* A sweeper thread's pass over a host-code page: as
+ * blinkish_page_sweep_cells, but every dead object is left intact and
+ * listed in dead (its cell breaks the free runs) for the owner to finalize
+ * and free (blinkish_page_sweep_free_deferred). Counts them in out's freed
+ * figures. False when the list could not grow (no memory): the page holds
+ * only coalesced free runs then, and the owner must sweep it whole. */
+bool blinkish_page_sweep_deferring(blinkish_page *page,
+                                   blinkish_page_sweep *out,
+                                   blinkish_deferred *dead);
+/* Owner, after their finalizers: frees the listed dead cells into out's
+ * runs (adjacent cells coalesce). */
+void blinkish_page_sweep_free_deferred(blinkish_page *page,
+                                       blinkish_page_sweep *out,
+                                       const blinkish_deferred *dead);
 /* Owner: a large page whose object is unmarked is released (its host code
  * ran already). Returns whether it was. */
 bool blinkish_large_page_sweep(blinkish_heap *heap, blinkish_page *page);

@@ -9,19 +9,22 @@
  * with one compare-and-swap out of UNSWEPT:
  *
  *   UNSWEPT --owner--> OWNER --(finalizers, free)--------------> SWEPT
- *           --helper-> HELPER --(free)--> HELPER_DONE --merge--> SWEPT
+ *           --helper-> HELPER --(free; list)--> HELPER_DONE --merge--> SWEPT
  *
  *  - the owner thread (sweep_step, the allocator's slow path, a walk) sweeps
  *    any page: first the wrappable release hooks and finalizers of its dead
  *    objects, in batches between looks at the clock (a page whose deadline
  *    came mid-way resumes where it stopped), then the freeing pass;
- *  - sweeper threads (sweep_concurrent) take only the pages on which no
- *    object whose death runs host code was ever allocated (no finalizer,
- *    not wrappable: blinkish_page.host_code), never run host code
- *    (.inv.finalizers-on-owner), and build the page's free runs in its slot,
- *    not in the free lists; the owner merges them (accounting, free lists,
- *    release of empty pages: page release unregisters and unmaps, so it
- *    stays on the owner).
+ *  - sweeper threads (sweep_concurrent) take every normal page, never run
+ *    host code (.inv.finalizers-on-owner), and build the page's free runs in
+ *    its slot, not in the free lists. On a page where objects whose death
+ *    runs host code were allocated (finalizer or wrappable:
+ *    blinkish_page.host_code) they free no object: they list the dead ones,
+ *    intact, in the slot (cppgc's deferred finalization). The owner merges
+ *    (accounting, free lists, release of empty pages: page release
+ *    unregisters and unmaps, so it stays on the owner); a listing page first
+ *    waits in the owner's finalizing queue until its objects are finalized
+ *    and freed.
  *
  * Only SWEPT pages reach the allocator (.inv.swept-before-allocation): the
  * free lists are empty from sweep_start on and fill only from merges, and a
@@ -44,7 +47,7 @@
 
 void blinkish_sweep_start(void *data, bool concurrent) {
   blinkish_heap *heap = data;
-  (void)concurrent; /* sweep_concurrent is safe either way */
+  (void)concurrent; /* ccgc_collector_sweepers_running says when they run */
   blinkish_lazy_sweep *sweep = &heap->sweep;
   blinkish_compact_release(heap);
   blinkish_lab_seal(heap);
@@ -62,6 +65,7 @@ void blinkish_sweep_start(void *data, bool concurrent) {
   sweep->slots = NULL;
   sweep->count = 0;
   sweep->active = false;
+  sweep->finalizing = sweep->finalizing_tail = NULL;
   if (count == 0) { /* nothing to sweep: complete already */
     ccgc_heap_base_grow_soft_limit(&heap->base);
     return;
@@ -179,18 +183,92 @@ static bool sweep_on_owner(blinkish_heap *heap, blinkish_sweep_slot *slot,
   return true;
 }
 
-/* Owner: what sweeper threads finished goes into the heap. largest[arena]
- * grows to the largest run merged. */
+/* Owner: a page a sweeper thread swept goes into the heap: its runs to the
+ * free lists, an empty page back. largest[arena] grows to the largest run. */
+static void merge_slot(blinkish_heap *heap, blinkish_sweep_slot *slot,
+                       size_t largest[BLINKISH_ARENAS]) {
+  int kind = slot->page->arena;
+  size_t run = blinkish_page_sweep_merge(heap, slot->page, &slot->result);
+  if (run > largest[kind]) largest[kind] = run;
+  slot_swept(heap, slot);
+}
+
+/* Owner: what sweeper threads finished goes into the heap; a host-code
+ * page whose dead objects wait for their finalizers joins the finalizing
+ * queue instead (finish_finalizing). */
 static void merge_done(blinkish_heap *heap, size_t largest[BLINKISH_ARENAS]) {
+  blinkish_lazy_sweep *sweep = &heap->sweep;
   blinkish_sweep_slot *slot = atomic_exchange_explicit(
-      &heap->sweep.done, NULL, memory_order_acquire);
+      &sweep->done, NULL, memory_order_acquire);
   for (blinkish_sweep_slot *next; slot; slot = next) {
     next = slot->next_done;
-    int kind = slot->page->arena;
-    size_t run = blinkish_page_sweep_merge(heap, slot->page, &slot->result);
-    if (run > largest[kind]) largest[kind] = run;
-    slot_swept(heap, slot);
+    if (slot->dead.count == 0 && !slot->owner_sweep) {
+      merge_slot(heap, slot, largest);
+      continue;
+    }
+    slot->next_done = NULL;
+    if (sweep->finalizing_tail)
+      sweep->finalizing_tail->next_done = slot;
+    else
+      sweep->finalizing = slot;
+    sweep->finalizing_tail = slot;
   }
+}
+
+/* Owner: the release hooks and finalizers of the dead objects a sweeper
+ * thread listed, from slot->finalize_index on, in the RECLAIM context (as
+ * finalize_page). False when deadline_ms (> 0) came first. */
+static bool finalize_listed(blinkish_heap *heap, blinkish_sweep_slot *slot,
+                            double deadline_ms) {
+  const blinkish_deferred *dead = &slot->dead;
+  bool done = true;
+  unsigned batch = 0;
+  ccgc_call_context outer = ccgc_collector_enter_context(
+      heap->base.collector, CCGC_CONTEXT_RECLAIM);
+  heap->in_finalization = true;
+  while (slot->finalize_index < dead->count) {
+    size_t i = slot->finalize_index++;
+    /* The cells are scattered: the one a few ahead is fetched meanwhile. */
+    if (i + 4 < dead->count) __builtin_prefetch(dead->cells[i + 4]);
+    uint8_t *cell = dead->cells[i];
+    blinkish_header *header = (blinkish_header *)cell;
+    blinkish_finalize_object(
+        heap, cell + blinkish_payload_offset(blinkish_header_is_wrappable(header)));
+    if (++batch >= FINALIZER_BATCH) {
+      batch = 0;
+      if (deadline_ms > 0 && slot->finalize_index < dead->count &&
+          ccgc_time_ms() >= deadline_ms) {
+        done = false;
+        break;
+      }
+    }
+  }
+  heap->in_finalization = false;
+  ccgc_collector_leave_context(heap->base.collector, outer);
+  return done;
+}
+
+/* Owner: finishes the first page of the finalizing queue: its listed dead
+ * objects are finalized, then freed and the page merged (or, when the
+ * sweeper thread could not list them, the page is finalized and swept
+ * here). False when the deadline came first: the page stays first. */
+static bool finish_finalizing(blinkish_heap *heap, double deadline_ms,
+                              size_t largest[BLINKISH_ARENAS]) {
+  blinkish_lazy_sweep *sweep = &heap->sweep;
+  blinkish_sweep_slot *slot = sweep->finalizing;
+  if (slot->owner_sweep) {
+    if (!finalize_page(heap, slot, deadline_ms)) return false;
+    blinkish_page_sweep_cells(slot->page, &slot->result);
+  } else {
+    if (!finalize_listed(heap, slot, deadline_ms)) return false;
+    blinkish_page_sweep_free_deferred(slot->page, &slot->result, &slot->dead);
+  }
+  free(slot->dead.cells);
+  slot->dead = (blinkish_deferred){0};
+  sweep->finalizing = slot->next_done;
+  if (!sweep->finalizing) sweep->finalizing_tail = NULL;
+  merge_slot(heap, slot, largest);
+  return true;
 }
 
 static void complete(blinkish_heap *heap) {
@@ -199,24 +277,67 @@ static void complete(blinkish_heap *heap) {
   ccgc_heap_base_grow_soft_limit(&heap->base);
 }
 
+/* Owner: the pages sweeper threads swept whose dead objects wait for their
+ * finalizers, until none is left (true) or the deadline (> 0) passed, or
+ * (size > 0) a run of size bytes is there in the arena. The first page is
+ * finished whatever the clock says when first_deadline is 0. *progress
+ * becomes true when a page was finished. */
+static bool drain_finalizing(blinkish_heap *heap, double first_deadline,
+                             double deadline_ms, size_t size, int arena,
+                             size_t largest[BLINKISH_ARENAS], bool *progress) {
+  blinkish_lazy_sweep *sweep = &heap->sweep;
+  double page_deadline = first_deadline;
+  while (sweep->finalizing) {
+    if (size && largest[arena] >= size) return false;
+    if (!finish_finalizing(heap, page_deadline, largest)) return false;
+    *progress = true;
+    page_deadline = deadline_ms;
+    merge_done(heap, largest);
+    if (deadline_ms > 0 && sweep->finalizing && ccgc_time_ms() >= deadline_ms)
+      return false;
+  }
+  return true;
+}
+
 /* Owner: sweeps page after page until every page is swept (true), or
  * deadline_ms (> 0) passed, or (size > 0: the allocator) a free run of size
  * bytes is there in the arena `arena` (BLINKISH_ARENA_*). Waits for sweeper threads
- * only without a deadline. */
+ * only without a deadline.
+ *
+ * While sweeper threads run, a bounded step (not the allocator's) leaves
+ * them the pages they can take: it merges what they swept and finalizes
+ * what they listed, and claims a page itself only when that found nothing
+ * (progress either way) or the page is a large one (the owner's only). So
+ * the owner's share of sweeping is finalizers and merging. */
 static bool sweep_owner(blinkish_heap *heap, double deadline_ms, size_t size,
                         int arena) {
   blinkish_lazy_sweep *sweep = &heap->sweep;
   if (!sweep->active) return true;
   size_t largest[BLINKISH_ARENAS] = {0};
+  size_t unfinished = sweep->unfinished;
   merge_done(heap, largest);
+  bool progress = sweep->unfinished < unfinished;
   /* The allocator finishes the first page it takes whatever the clock says
    * (Oilpan sweeps whole pages for allocation): progress. */
   double page_deadline = size ? 0 : deadline_ms;
+  if (!drain_finalizing(heap, page_deadline, deadline_ms, size, arena, largest,
+                        &progress))
+    return false;
+  if (progress) page_deadline = deadline_ms;
+  bool leave_to_threads =
+      deadline_ms > 0 && !size &&
+      ccgc_collector_sweepers_running(heap->base.collector);
   while (sweep->cursor < sweep->count) {
     if (size && largest[arena] >= size) return false;
-    if (!sweep_on_owner(heap, &sweep->slots[sweep->cursor], page_deadline,
-                        largest))
+    blinkish_sweep_slot *slot = &sweep->slots[sweep->cursor];
+    int state = atomic_load_explicit(&slot->state, memory_order_relaxed);
+    if (leave_to_threads && progress && !slot->large &&
+        state == BLINKISH_SLOT_UNSWEPT)
       return false;
+    if (!sweep_on_owner(heap, slot, page_deadline, largest)) return false;
+    /* A page a sweeper thread has was only passed over. */
+    if (state == BLINKISH_SLOT_UNSWEPT || state == BLINKISH_SLOT_OWNER)
+      progress = true;
     page_deadline = deadline_ms;
     sweep->cursor++;
     merge_done(heap, largest);
@@ -224,9 +345,14 @@ static bool sweep_owner(blinkish_heap *heap, double deadline_ms, size_t size,
         ccgc_time_ms() >= deadline_ms)
       return false;
   }
-  /* Every page is claimed; sweeper threads may still be at theirs. */
+  /* Every page is claimed; sweeper threads may still be at theirs, and the
+   * dead objects they listed wait for their finalizers. */
   while (sweep->unfinished > 0) {
     merge_done(heap, largest);
+    if (!drain_finalizing(heap, page_deadline, deadline_ms, size, arena,
+                          largest, &progress))
+      return false;
+    page_deadline = deadline_ms;
     if (sweep->unfinished == 0) break;
     if (deadline_ms > 0 || size) return false;
     sched_yield();
@@ -269,15 +395,21 @@ void blinkish_sweep_concurrent(void *data, const atomic_bool *stop) {
         atomic_fetch_add_explicit(&sweep->claim, 1, memory_order_relaxed);
     if (index >= count) return;
     blinkish_sweep_slot *slot = &sweep->slots[index];
-    /* Host code runs on the owner only (.inv.dom-arena,
-     * .inv.finalizers-on-owner). */
-    if (slot->host_code) continue;
+    if (slot->large) continue; /* the owner's: releasing is the work */
     int expected = BLINKISH_SLOT_UNSWEPT;
     if (!atomic_compare_exchange_strong_explicit(
             &slot->state, &expected, BLINKISH_SLOT_HELPER,
             memory_order_acq_rel, memory_order_relaxed))
       continue; /* the owner has it (.inv.dom-page-claim) */
-    blinkish_page_sweep_cells(slot->page, &slot->result);
+    /* Host code runs on the owner only (.inv.dom-arena,
+     * .inv.finalizers-on-owner): on a host-code page the dead objects are
+     * listed, intact, for the owner to finalize and free (cppgc's deferred
+     * finalization); the rest of the page is swept here. */
+    if (!slot->host_code)
+      blinkish_page_sweep_cells(slot->page, &slot->result);
+    else if (!blinkish_page_sweep_deferring(slot->page, &slot->result,
+                                            &slot->dead))
+      slot->owner_sweep = true;
     atomic_store_explicit(&slot->state, BLINKISH_SLOT_HELPER_DONE,
                           memory_order_release);
     blinkish_sweep_slot *head =
@@ -306,8 +438,10 @@ bool blinkish_sweep_walk_page(blinkish_heap *heap, blinkish_page *page) {
     sched_yield();
     state = atomic_load_explicit(&slot->state, memory_order_acquire);
   }
-  /* HELPER_DONE: swept, its dead cells are free cells already. */
-  return state == BLINKISH_SLOT_OWNER;
+  /* OWNER: not swept yet. HELPER_DONE: its dead cells are free cells,
+   * except on a host-code page, where they wait for their finalizers: the
+   * walk skips the unmarked objects of both (.inv.dom-unswept-dead). */
+  return true;
 }
 
 void blinkish_sweep_free(blinkish_heap *heap) {

@@ -131,6 +131,90 @@ void blinkish_page_sweep_cells(blinkish_page *page, blinkish_page_sweep *out) {
   if (run && run < page->cells_end) add_run(out, run, page->cells_end);
 }
 
+/* Appends cell to dead; false when the list cannot grow. */
+static bool defer_cell(blinkish_deferred *dead, uint8_t *cell) {
+  if (dead->count == dead->capacity) {
+    size_t capacity = dead->capacity ? 2 * dead->capacity : 64;
+    uint8_t **cells = realloc(dead->cells, capacity * sizeof *cells);
+    if (!cells) return false;
+    dead->cells = cells;
+    dead->capacity = capacity;
+  }
+  dead->cells[dead->count++] = cell;
+  return true;
+}
+
+bool blinkish_page_sweep_deferring(blinkish_page *page,
+                                   blinkish_page_sweep *out,
+                                   blinkish_deferred *dead) {
+  memset(out, 0, sizeof *out);
+  dead->count = 0;
+  uint8_t *run = NULL; /* start of the current free run */
+  bool empty = true;
+  uint8_t *cell = page->cells_start;
+  while (cell < page->cells_end) {
+    blinkish_header *header = (blinkish_header *)cell;
+    uint64_t word = blinkish_header_word(header);
+    if (!blinkish_word_is_header(word)) { /* untouched rest */
+      if (!run) run = cell;
+      cell = page->cells_end;
+      break;
+    }
+    size_t size = blinkish_header_cell_size(header);
+    CCGC_CHECK_DEBUG(size >= CCGC_GRANULE && (size & (CCGC_GRANULE - 1)) == 0 &&
+                         size <= (size_t)(page->cells_end - cell),
+                     ".inv.iterable-pages");
+    if (blinkish_header_is_free(header)) {
+      if (!run) run = cell;
+      cell += size;
+      continue;
+    }
+    /* An object, live or dead, ends the run: a dead one waits intact for
+     * its finalizer on the owner (.inv.finalizers-on-owner). */
+    if (run) add_run(out, run, cell);
+    run = NULL;
+    void *payload =
+        cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
+    if (ccgc_is_marked(payload)) {
+      empty = false;
+    } else {
+      if (!defer_cell(dead, cell)) return false;
+      out->freed_bytes += size;
+      out->freed_objects++;
+    }
+    cell += size;
+  }
+  out->empty = empty;
+  if (empty) {
+    out->runs = out->tail = NULL;
+    return true;
+  }
+  if (run && run < page->cells_end) add_run(out, run, page->cells_end);
+  return true;
+}
+
+void blinkish_page_sweep_free_deferred(blinkish_page *page,
+                                       blinkish_page_sweep *out,
+                                       const blinkish_deferred *dead) {
+  if (out->empty) return; /* the whole page goes */
+  size_t i = 0;
+  while (i < dead->count) {
+    uint8_t *run = dead->cells[i], *end = run;
+    /* Cells that touch coalesce into one run. */
+    while (i < dead->count && dead->cells[i] == end) {
+      blinkish_header *header = (blinkish_header *)end;
+      size_t size = blinkish_header_cell_size(header);
+      clear_start(page, end);
+      poison(end + 8, size - 8);
+      __atomic_store_n(&header->word, blinkish_header_make(0, size, false, true),
+                       __ATOMIC_RELAXED);
+      end += size;
+      i++;
+    }
+    add_run(out, run, end);
+  }
+}
+
 size_t blinkish_page_sweep_merge(blinkish_heap *heap, blinkish_page *page,
                                  const blinkish_page_sweep *out) {
   heap->base.space.used_bytes -= out->freed_bytes;

@@ -157,6 +157,13 @@ typedef struct ccgc_heap_ops {
   void (*sweep_concurrent)(void *heap, const atomic_bool *stop);
 } ccgc_heap_ops;
 
+/* Owner thread, while sweeping: whether sweeper threads are sweeping now
+ * (started after the pause and not parked by a scavenge). A bounded
+ * sweep_step may leave them the pages they can sweep only while this
+ * holds: with none running (CCGC_SWEEP_LAZY, adaptive sizing chose none,
+ * no threads to be had, a scavenge in progress) the owner sweeps alone. */
+bool ccgc_collector_sweepers_running(const ccgc_collector *collector);
+
 /* TESTING ONLY (ccgc_collector_break_sweeping, ccgc-testing.h): a heap's
  * sweep_start keeps its free lists, so its allocator takes free blocks of
  * unswept pages (.inv.swept-before-allocation broken on purpose). */

@@ -369,6 +369,10 @@ bool ccgc_collector_sweeping_broken(const ccgc_collector *collector) {
   return collector->sweeper.broken;
 }
 
+bool ccgc_collector_sweepers_running(const ccgc_collector *collector) {
+  return collector->sweeper.concurrent;
+}
+
 void ccgc_collector_sweep_before_scavenge(ccgc_collector *collector,
                                           bool sweep_first) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_sweep_before_scavenge"))

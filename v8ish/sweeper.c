@@ -501,10 +501,13 @@ bool v8ish_sweep_step(void *data, double deadline_ms) {
   release_dead_large(heap);
   size_t merged_before = sweep->merged;
   merge_queued(heap);
-  /* With sweeper threads, a bounded step leaves the measuring to them: it
-   * merges what they found, and sweeps a page itself only when they found
-   * nothing since the last step (progress either way). */
-  if (sweep->concurrent && deadline_ms > 0 && sweep->merged > merged_before) {
+  /* With sweeper threads running, a bounded step leaves the measuring to
+   * them: it merges what they found, and sweeps a page itself only when
+   * they found nothing since the last step (progress either way). With
+   * none running (none started, or parked) the owner sweeps alone. */
+  bool threads = sweep->concurrent &&
+                 ccgc_collector_sweepers_running(heap->base.collector);
+  if (threads && deadline_ms > 0 && sweep->merged > merged_before) {
     if (sweep->merged < sweep->page_count) return false;
     complete(heap);
     return true;
@@ -513,7 +516,7 @@ bool v8ish_sweep_step(void *data, double deadline_ms) {
    * page alone when sweeper threads help). */
   bool more = sweep_next_page(heap);
   while (more && (deadline_ms <= 0 ||
-                  (!sweep->concurrent && ccgc_time_ms() < deadline_ms)))
+                  (!threads && ccgc_time_ms() < deadline_ms)))
     more = sweep_next_page(heap);
   if (deadline_ms <= 0) {
     /* Done claiming: wait for the pages sweeper threads still measure. */

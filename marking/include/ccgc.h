@@ -118,8 +118,9 @@ typedef enum ccgc_sweeping_mode {
    * on allocation (a heap sweeps a page itself when it needs one), and
    * completely before the next cycle starts. */
   CCGC_SWEEP_LAZY = 1,
-  /* LAZY, plus the collector's sweeper threads sweep the pages whose dead
-   * objects need no host code (no finalizer) while the host runs. */
+  /* LAZY, plus the collector's sweeper threads sweep pages while the host
+   * runs; dead objects whose death runs host code (finalizers) are left
+   * intact for the owner thread, which runs it and frees them. */
   CCGC_SWEEP_CONCURRENT = 2,
 } ccgc_sweeping_mode;
 
