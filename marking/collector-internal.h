@@ -69,10 +69,10 @@ struct ccgc_collector {
   double sizing_allocated, sizing_since_ms;
   double object_bytes;            /* average object size at cycle start */
   size_t step_objects_visited;    /* objects the owner's steps visited  */
-  /* What a step with a budget spends after its drain stops (publishing,
-   * the termination check, listeners): an average over the last steps,
-   * taken off the drain's deadline so that the step ends within its
-   * budget (cycle.c). */
+  /* How far a step with a budget runs past its drain's deadline (the last
+   * batch, publishing, the termination check, listeners): a high quantile
+   * over the last steps, taken off the drain's deadline so that the step
+   * ends within its budget (cycle.c, track_overrun). */
   double step_tail_ms;
   unsigned idle_refusals;         /* idle periods too short to finish,
                                      marking complete, this cycle       */
