@@ -23,7 +23,10 @@ static void visit(ccgc_marker_thread *self, ccgc_heap_slot *slot, int id,
     slot->ops->trace_object(slot->heap, object, &self->v.base);
   }
   self->v.marked[id]++;
-  self->visited++;
+  atomic_store_explicit(
+      &self->visited,
+      atomic_load_explicit(&self->visited, memory_order_relaxed) + 1,
+      memory_order_relaxed);
 }
 
 /* Drains until no work is left anywhere or a pause is requested. Returns
@@ -182,6 +185,20 @@ double ccgc_concurrent_take_busy_ms(ccgc_concurrent_marker *cm) {
     cm->threads[i].busy_ms = 0;
   }
   pthread_mutex_unlock(&cm->lock);
+  return total;
+}
+
+size_t ccgc_concurrent_visited(const ccgc_concurrent_marker *cm) {
+  size_t total = 0;
+  for (int i = 0; i < cm->thread_count; i++)
+    total += atomic_load_explicit(&cm->threads[i].visited, memory_order_relaxed);
+  return total;
+}
+
+size_t ccgc_concurrent_take_visited(ccgc_concurrent_marker *cm) {
+  size_t total = ccgc_concurrent_visited(cm);
+  for (int i = 0; i < cm->thread_count; i++)
+    atomic_store_explicit(&cm->threads[i].visited, 0, memory_order_relaxed);
   return total;
 }
 

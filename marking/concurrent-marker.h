@@ -33,7 +33,10 @@ typedef struct ccgc_marker_thread {
   ccgc_helper_visitor v; /* first: its visitor, worklists, finds */
   ccgc_concurrent_marker *owner;
   pthread_t thread;
-  size_t visited;      /* objects this thread visited, all cycles */
+  /* Objects this thread visited since the last take: written by the
+   * thread alone (a relaxed load and store, no locked instruction), read by
+   * the owner while marking runs (pacing), reset in the pause. */
+  _Atomic size_t visited;
   double busy_ms;      /* time spent draining, this cycle */
 } ccgc_marker_thread;
 
@@ -68,5 +71,11 @@ void ccgc_concurrent_merge(ccgc_concurrent_marker *cm, ccgc_marker *marker);
 bool ccgc_concurrent_idle(ccgc_concurrent_marker *cm);
 /* Sum of the threads' busy time this cycle, then reset. */
 double ccgc_concurrent_take_busy_ms(ccgc_concurrent_marker *cm);
+/* Objects the threads visited since the last take (owner, any time: a
+ * snapshot while they run). */
+size_t ccgc_concurrent_visited(const ccgc_concurrent_marker *cm);
+/* The same, then reset to zero: only while the threads are parked
+ * (ccgc_concurrent_pause). */
+size_t ccgc_concurrent_take_visited(ccgc_concurrent_marker *cm);
 
 #endif /* CCGC_CONCURRENT_MARKER_H */

@@ -110,6 +110,9 @@ static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
   }
   collector->object_bytes = objects ? (double)used / (double)objects : 0;
   collector->step_objects_visited = 0;
+  /* The marker threads are parked between cycles: their counts start at
+   * zero (a cycle abandoned at collector teardown never took them). */
+  (void)ccgc_concurrent_take_visited(&collector->concurrent);
   collector->idle_refusals = 0;
 
   ccgc_events_cycle_start(collector, reason, incremental);
@@ -270,8 +273,9 @@ static void finish_cycle(ccgc_collector *collector) {
   ccgc_concurrent_pause(&collector->concurrent);
   ccgc_concurrent_merge(&collector->concurrent, &collector->marker);
   stats->concurrent_ms = ccgc_concurrent_take_busy_ms(&collector->concurrent);
-  for (int i = 0; i < collector->concurrent.thread_count; i++)
-    stats->concurrent_objects += collector->concurrent.threads[i].visited;
+  /* This cycle's: the counts are taken (reset) once per cycle, here. */
+  stats->concurrent_objects =
+      ccgc_concurrent_take_visited(&collector->concurrent);
   double markers_end = ccgc_now_ms();
   stats->pause_markers_ms = markers_end - start;
 

@@ -28,7 +28,12 @@ void ccgc_pacing_step(ccgc_collector *collector) {
   size_t step_bytes =
       collector->step_bytes ? collector->step_bytes : CCGC_DEFAULT_STEP_BYTES;
   pacing->allocated += collector->allocated_since_step;
-  double left = pacing->work_objects - (double)collector->step_objects_visited;
+  /* The work left: the owner's steps and the marker threads both count
+   * (V8 subtracts concurrently marked bytes from its step size too), so
+   * with marker threads the owner marks only what they do not. */
+  double left = pacing->work_objects -
+                (double)collector->step_objects_visited -
+                (double)ccgc_concurrent_visited(&collector->concurrent);
   double steps_left =
       floor((pacing->budget_bytes - pacing->allocated) / (double)step_bytes);
   if (steps_left < 1) steps_left = 1;

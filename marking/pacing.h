@@ -15,8 +15,8 @@
  * allocation) marks the work left over the steps left before the budget is
  * spent, at least CCGC_PACING_MIN_STEP_OBJECTS objects and for at most
  * CCGC_PACING_MAX_STEP_MS. Marker threads mark beside the steps: the
- * estimate counts the owner's work only, so with them marking finishes
- * early. */
+ * objects they visited count as work done, so the owner's steps mark only
+ * the rest. */
 #ifndef CCGC_PACING_H
 #define CCGC_PACING_H
 
