@@ -16,6 +16,7 @@
 #include "memory-reducer.h"
 #include "pacing.h"
 #include "marker.h"
+#include "page-pool.h"
 #include "page-registry.h"
 #include "sweeping.h"
 #include "worklist.h"
@@ -34,6 +35,7 @@ struct ccgc_collector {
   ccgc_call_context context;   /* where the owner runs now (gate.c)        */
   ccgc_barrier barrier;
   ccgc_page_registry registry;
+  ccgc_page_pool page_pool; /* released normal pages, for reuse */
 
   ccgc_heap_slot heaps[CCGC_MAX_HEAPS];
   int heap_count; /* highest attached id + 1 */

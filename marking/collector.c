@@ -109,6 +109,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
     return NULL;
   }
   collector->sig = CCGC_COLLECTOR_SIG;
+  ccgc_page_pool_init(&collector->page_pool);
   ccgc_error_sink_init(&collector->errors);
   ccgc_gate_init(collector); /* the calling thread owns the collector */
   atomic_init(&collector->barrier.marking, 0);
@@ -201,6 +202,7 @@ void ccgc_collector_free(ccgc_collector *collector) {
   ccgc_events_collector_freed(collector); /* e.g. the probe set */
   g_array_free(collector->last_steps, TRUE);
   ccgc_page_registry_destroy(&collector->registry);
+  ccgc_page_pool_destroy(&collector->page_pool); /* after every heap's pages */
   collector->sig = 0; /* .sig: wiped on finish */
   free(collector);
 }

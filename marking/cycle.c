@@ -100,6 +100,10 @@ static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
   stats->cycle = collector->cycles + 1;
   stats->reason = reason;
   stats->incremental = incremental;
+  /* A memory-reducing cycle gives the pooled pages back to the OS (and
+   * every page it releases, page-memory.c). */
+  if (ccgc_reason_reduces_memory(reason))
+    ccgc_page_pool_drain(&collector->page_pool);
   collector->cycle_start_ms = ccgc_now_ms();
   ccgc_collector_snapshot_stats(collector, true, stats);
   g_array_set_size(collector->steps, 0);

@@ -1,8 +1,10 @@
 /* page-memory.c - CCGC_PAGE_SIZE-aligned page memory from the OS
  * (.inv.page-aligned), and aligned mappings in general (the marker's bulk
  * memory uses them too). Maps size + alignment, then trims both ends so the
- * result is aligned; unmapping returns it to the OS, so a stale access to a
- * released page faults instead of reading reused memory. */
+ * result is aligned. A released normal page goes to the collector's page
+ * pool (page-pool.h: inaccessible there in debug builds), anything else
+ * back to the OS, so a stale access to a released page faults in debug
+ * builds instead of reading reused memory. */
 #include <glib.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -11,6 +13,7 @@
 
 #include "ccgc-heap.h"
 #include "ccgc-page.h"
+#include "collector-internal.h"
 
 static size_t round_up_to_page(size_t size) {
   return (size + CCGC_PAGE_SIZE - 1) & ~(CCGC_PAGE_SIZE - 1);
@@ -43,7 +46,11 @@ void ccgc_page_memory_unmap(void *base, size_t size) {
 ccgc_page *ccgc_page_create(ccgc_collector *collector, int heap_id,
                             void *owner, size_t reservation, bool large,
                             size_t marks_offset) {
-  ccgc_page *page = ccgc_page_memory_map(reservation);
+  /* A normal page comes from the collector's pool when it has one
+   * (page-pool.h: zeroed, like a fresh mapping). */
+  bool normal = !large && reservation == CCGC_PAGE_SIZE;
+  ccgc_page *page = normal ? ccgc_page_pool_take(&collector->page_pool) : NULL;
+  if (!page) page = ccgc_page_memory_map(reservation);
   if (!page) return NULL;
   page->magic = CCGC_PAGE_MAGIC;
   page->heap_id = (uint16_t)heap_id;
@@ -71,6 +78,14 @@ void ccgc_page_destroy(ccgc_collector *collector, ccgc_page *page) {
             (void *)page);
   ccgc_collector_unregister_page(collector, page);
   page->magic = CCGC_PAGE_DEAD; /* .inv.registered-pages */
+  /* A normal page goes to the pool, unless the pool is full or memory is
+   * being reduced: then the pool's pages go back to the OS too. */
+  if (!(page->flags & CCGC_PAGE_LARGE) && page->reservation == CCGC_PAGE_SIZE) {
+    if (ccgc_collector_reducing_memory(collector))
+      ccgc_page_pool_drain(&collector->page_pool);
+    else if (ccgc_page_pool_put(&collector->page_pool, page))
+      return;
+  }
   ccgc_page_memory_unmap(page, page->reservation);
 }
 

@@ -1,0 +1,96 @@
+/* test-page-pool.c - released normal pages are kept for reuse
+ * (marking/page-pool.c, docs/heap-growth.md "The page pool"): the pool
+ * holds at most CCGC_PAGE_POOL_PAGES, hands them out zeroed, and a heap's
+ * sweep fills it and its next pages come from it; a memory-reducing
+ * collection and the collector's teardown give everything back. */
+#include <check.h>
+#include <string.h>
+
+#include "blinkish.h"
+#include "ccgc-page.h"
+#include "ccgc-test.h"
+#include "collector-internal.h"
+#include "page-pool.h"
+
+START_TEST(pool_keeps_up_to_its_size_and_hands_out_zeroed_pages) {
+  ccgc_page_pool pool;
+  ccgc_page_pool_init(&pool);
+  ck_assert_ptr_null(ccgc_page_pool_take(&pool));
+  void *pages[CCGC_PAGE_POOL_PAGES + 1];
+  for (int i = 0; i <= CCGC_PAGE_POOL_PAGES; i++) {
+    pages[i] = ccgc_page_memory_map(CCGC_PAGE_SIZE);
+    ck_assert_ptr_nonnull(pages[i]);
+    memset(pages[i], 0xab, CCGC_PAGE_SIZE); /* a used page */
+  }
+  for (int i = 0; i < CCGC_PAGE_POOL_PAGES; i++)
+    ck_assert(ccgc_page_pool_put(&pool, pages[i]));
+  ck_assert(!ccgc_page_pool_put(&pool, pages[CCGC_PAGE_POOL_PAGES])); /* full */
+  ccgc_page_memory_unmap(pages[CCGC_PAGE_POOL_PAGES], CCGC_PAGE_SIZE);
+  ck_assert_uint_eq(ccgc_page_pool_bytes(&pool),
+                    (size_t)CCGC_PAGE_POOL_PAGES * CCGC_PAGE_SIZE);
+  unsigned char *page = ccgc_page_pool_take(&pool);
+  ck_assert_ptr_nonnull(page);
+  for (size_t i = 0; i < CCGC_PAGE_SIZE; i++) ck_assert_uint_eq(page[i], 0);
+  ck_assert_uint_eq(pool.reused, 1);
+  ck_assert(ccgc_page_pool_put(&pool, page));
+  ccgc_page_pool_drain(&pool);
+  ck_assert_uint_eq(ccgc_page_pool_bytes(&pool), 0);
+  ck_assert_ptr_null(ccgc_page_pool_take(&pool));
+  ccgc_page_pool_destroy(&pool);
+}
+END_TEST
+
+static void trace_nothing(ccgc_visitor *visitor, void *object) {
+  (void)visitor;
+  (void)object;
+}
+
+/* Allocates about bytes of unreachable objects. */
+static void garbage(blinkish_heap *heap, blinkish_type_id type, size_t bytes) {
+  for (size_t done = 0; done < bytes; done += 256)
+    ck_assert_ptr_nonnull(blinkish_alloc(heap, type, 240));
+}
+
+START_TEST(a_sweep_fills_the_pool_and_the_next_pages_come_from_it) {
+  ccgc_collector *collector = ccgc_collector_new(&(ccgc_collector_options){.verify = true});
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(collector, &errors);
+  blinkish_heap *heap = blinkish_heap_new(collector, NULL);
+  blinkish_type_info info = {"Raw", trace_nothing, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(heap, &info);
+  garbage(heap, type, (size_t)4 << 20); /* 16 pages, all dead */
+  ccgc_heap_stats before, after;
+  blinkish_heap_stats(heap, &before);
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  blinkish_heap_stats(heap, &after);
+  /* The emptied pages left the heap for the pool, not for the OS. */
+  ck_assert_uint_lt(after.committed_bytes, before.committed_bytes);
+  size_t pooled = ccgc_page_pool_bytes(&collector->page_pool);
+  ck_assert_uint_ge(pooled, before.committed_bytes - after.committed_bytes -
+                                 CCGC_PAGE_SIZE);
+  ck_assert_uint_gt(pooled, 0);
+  /* The heap grows again from the pool. */
+  size_t reused = collector->page_pool.reused;
+  garbage(heap, type, (size_t)2 << 20);
+  ck_assert_uint_gt(collector->page_pool.reused, reused);
+  ck_assert_uint_lt(ccgc_page_pool_bytes(&collector->page_pool), pooled);
+  /* A memory-reducing collection gives the pool back to the OS, even one
+   * that releases no page itself. */
+  ck_assert_uint_gt(ccgc_page_pool_bytes(&collector->page_pool), 0);
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_MEMORY_PRESSURE), CCGC_OK);
+  ck_assert_uint_eq(ccgc_page_pool_bytes(&collector->page_pool), 0);
+  ck_assert_uint_eq(errors.count, 0);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("page-pool");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, pool_keeps_up_to_its_size_and_hands_out_zeroed_pages);
+  tcase_add_test(tc, a_sweep_fills_the_pool_and_the_next_pages_come_from_it);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}
