@@ -85,6 +85,20 @@ static void add_run(blinkish_page_sweep *out, uint8_t *run, uint8_t *end) {
   out->tail = cell;
 }
 
+/* The size of the cell at cell, or 0 at the untouched rest of the page
+ * (no header: the allocator never reached it). */
+static inline size_t cell_size_at(const blinkish_page *page,
+                                  const uint8_t *cell) {
+  const blinkish_header *header = (const blinkish_header *)cell;
+  if (!blinkish_word_is_header(blinkish_header_word(header))) return 0;
+  size_t size = blinkish_header_cell_size(header);
+  /* A header that does not tile the page (hot: debug builds only). */
+  CCGC_CHECK_DEBUG(size >= CCGC_GRANULE && (size & (CCGC_GRANULE - 1)) == 0 &&
+                       size <= (size_t)(page->cells_end - cell),
+                   ".inv.iterable-pages");
+  return size;
+}
+
 void blinkish_page_sweep_cells(blinkish_page *page, blinkish_page_sweep *out) {
   memset(out, 0, sizeof *out);
   uint8_t *run = NULL; /* start of the current free run */
@@ -92,17 +106,12 @@ void blinkish_page_sweep_cells(blinkish_page *page, blinkish_page_sweep *out) {
   uint8_t *cell = page->cells_start;
   while (cell < page->cells_end) {
     blinkish_header *header = (blinkish_header *)cell;
-    uint64_t word = blinkish_header_word(header);
-    if (!blinkish_word_is_header(word)) { /* untouched rest */
+    size_t size = cell_size_at(page, cell);
+    if (!size) { /* untouched rest */
       if (!run) run = cell;
       cell = page->cells_end;
       break;
     }
-    size_t size = blinkish_header_cell_size(header);
-    /* A header that does not tile the page (hot: debug builds only). */
-    CCGC_CHECK_DEBUG(size >= CCGC_GRANULE && (size & (CCGC_GRANULE - 1)) == 0 &&
-                         size <= (size_t)(page->cells_end - cell),
-                     ".inv.iterable-pages");
     if (!blinkish_header_is_free(header)) {
       void *payload =
           cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
@@ -154,16 +163,12 @@ bool blinkish_page_sweep_deferring(blinkish_page *page,
   uint8_t *cell = page->cells_start;
   while (cell < page->cells_end) {
     blinkish_header *header = (blinkish_header *)cell;
-    uint64_t word = blinkish_header_word(header);
-    if (!blinkish_word_is_header(word)) { /* untouched rest */
+    size_t size = cell_size_at(page, cell);
+    if (!size) { /* untouched rest */
       if (!run) run = cell;
       cell = page->cells_end;
       break;
     }
-    size_t size = blinkish_header_cell_size(header);
-    CCGC_CHECK_DEBUG(size >= CCGC_GRANULE && (size & (CCGC_GRANULE - 1)) == 0 &&
-                         size <= (size_t)(page->cells_end - cell),
-                     ".inv.iterable-pages");
     if (blinkish_header_is_free(header)) {
       if (!run) run = cell;
       cell += size;
