@@ -96,6 +96,10 @@ typedef struct blinkish_lazy_sweep {
   /* owner: host-code pages sweeper threads swept, their dead objects not
    * finalized yet (FIFO through next_done) */
   blinkish_sweep_slot *finalizing, *finalizing_tail;
+  /* Dead objects listed by sweeper threads and not freed yet: above
+   * BLINKISH_MAX_LISTED the threads leave host-code pages to the owner,
+   * so the lists stay bounded however far finalization lags. */
+  _Atomic size_t listed;
 } blinkish_lazy_sweep;
 
 typedef struct blinkish_type {

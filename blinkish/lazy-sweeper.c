@@ -44,6 +44,9 @@
 /* How long an allocation sweeps before it maps a new page instead (cppgc
  * gives its allocator's sweep a deadline too). At least one page. */
 #define ALLOCATION_SWEEP_MS 0.5
+/* At most this many dead objects wait in sweeper threads' lists (8 MiB of
+ * list): past it the threads leave host-code pages to the owner. */
+#define BLINKISH_MAX_LISTED ((size_t)1 << 20)
 
 void blinkish_sweep_start(void *data, bool concurrent) {
   blinkish_heap *heap = data;
@@ -66,6 +69,7 @@ void blinkish_sweep_start(void *data, bool concurrent) {
   sweep->count = 0;
   sweep->active = false;
   sweep->finalizing = sweep->finalizing_tail = NULL;
+  atomic_store_explicit(&sweep->listed, 0, memory_order_relaxed);
   if (count == 0) { /* nothing to sweep: complete already */
     ccgc_heap_base_grow_soft_limit(&heap->base);
     return;
@@ -263,6 +267,9 @@ static bool finish_finalizing(blinkish_heap *heap, double deadline_ms,
     if (!finalize_listed(heap, slot, deadline_ms)) return false;
     blinkish_page_sweep_free_deferred(slot->page, &slot->result, &slot->dead);
   }
+  if (!slot->owner_sweep) /* a list that could not grow was not counted */
+    atomic_fetch_sub_explicit(&sweep->listed, slot->dead.count,
+                              memory_order_relaxed);
   free(slot->dead.cells);
   slot->dead = (blinkish_deferred){0};
   sweep->finalizing = slot->next_done;
@@ -280,17 +287,17 @@ static void complete(blinkish_heap *heap) {
 /* Owner: the pages sweeper threads swept whose dead objects wait for their
  * finalizers, until none is left (true) or the deadline (> 0) passed, or
  * (size > 0) a run of size bytes is there in the arena. The first page is
- * finished whatever the clock says when first_deadline is 0. *progress
- * becomes true when a page was finished. */
+ * finished whatever the clock says when first_deadline is 0 and no page
+ * was *finished before; *finished becomes true when a page was. */
 static bool drain_finalizing(blinkish_heap *heap, double first_deadline,
                              double deadline_ms, size_t size, int arena,
-                             size_t largest[BLINKISH_ARENAS], bool *progress) {
+                             size_t largest[BLINKISH_ARENAS], bool *finished) {
   blinkish_lazy_sweep *sweep = &heap->sweep;
-  double page_deadline = first_deadline;
+  double page_deadline = *finished ? deadline_ms : first_deadline;
   while (sweep->finalizing) {
     if (size && largest[arena] >= size) return false;
     if (!finish_finalizing(heap, page_deadline, largest)) return false;
-    *progress = true;
+    *finished = true;
     page_deadline = deadline_ms;
     merge_done(heap, largest);
     if (deadline_ms > 0 && sweep->finalizing && ccgc_time_ms() >= deadline_ms)
@@ -316,14 +323,21 @@ static bool sweep_owner(blinkish_heap *heap, double deadline_ms, size_t size,
   size_t largest[BLINKISH_ARENAS] = {0};
   size_t unfinished = sweep->unfinished;
   merge_done(heap, largest);
-  bool progress = sweep->unfinished < unfinished;
-  /* The allocator finishes the first page it takes whatever the clock says
-   * (Oilpan sweeps whole pages for allocation): progress. */
+  /* progress: pages merged or finished in this call; finished: pages the
+   * owner itself finished in it. The allocator finishes the first page it
+   * works on whatever the clock says (Oilpan sweeps whole pages for
+   * allocation). */
+  bool finished = false;
   double page_deadline = size ? 0 : deadline_ms;
   if (!drain_finalizing(heap, page_deadline, deadline_ms, size, arena, largest,
-                        &progress))
+                        &finished))
     return false;
-  if (progress) page_deadline = deadline_ms;
+  bool progress = finished || sweep->unfinished < unfinished;
+  if (finished) page_deadline = deadline_ms;
+  /* The queue took the step's time: no page is started past it. */
+  if (deadline_ms > 0 && progress && sweep->cursor < sweep->count &&
+      ccgc_time_ms() >= deadline_ms)
+    return false;
   bool leave_to_threads =
       deadline_ms > 0 && !size &&
       ccgc_collector_sweepers_running(heap->base.collector);
@@ -336,9 +350,10 @@ static bool sweep_owner(blinkish_heap *heap, double deadline_ms, size_t size,
       return false;
     if (!sweep_on_owner(heap, slot, page_deadline, largest)) return false;
     /* A page a sweeper thread has was only passed over. */
-    if (state == BLINKISH_SLOT_UNSWEPT || state == BLINKISH_SLOT_OWNER)
+    if (state == BLINKISH_SLOT_UNSWEPT || state == BLINKISH_SLOT_OWNER) {
       progress = true;
-    page_deadline = deadline_ms;
+      page_deadline = deadline_ms;
+    }
     sweep->cursor++;
     merge_done(heap, largest);
     if (deadline_ms > 0 && sweep->cursor < sweep->count &&
@@ -350,9 +365,8 @@ static bool sweep_owner(blinkish_heap *heap, double deadline_ms, size_t size,
   while (sweep->unfinished > 0) {
     merge_done(heap, largest);
     if (!drain_finalizing(heap, page_deadline, deadline_ms, size, arena,
-                          largest, &progress))
+                          largest, &finished))
       return false;
-    page_deadline = deadline_ms;
     if (sweep->unfinished == 0) break;
     if (deadline_ms > 0 || size) return false;
     sched_yield();
@@ -396,6 +410,11 @@ void blinkish_sweep_concurrent(void *data, const atomic_bool *stop) {
     if (index >= count) return;
     blinkish_sweep_slot *slot = &sweep->slots[index];
     if (slot->large) continue; /* the owner's: releasing is the work */
+    /* The owner's finalization lags far behind: its pages are its own. */
+    if (slot->host_code &&
+        atomic_load_explicit(&sweep->listed, memory_order_relaxed) >
+            BLINKISH_MAX_LISTED)
+      continue;
     int expected = BLINKISH_SLOT_UNSWEPT;
     if (!atomic_compare_exchange_strong_explicit(
             &slot->state, &expected, BLINKISH_SLOT_HELPER,
@@ -410,6 +429,9 @@ void blinkish_sweep_concurrent(void *data, const atomic_bool *stop) {
     else if (!blinkish_page_sweep_deferring(slot->page, &slot->result,
                                             &slot->dead))
       slot->owner_sweep = true;
+    else
+      atomic_fetch_add_explicit(&sweep->listed, slot->dead.count,
+                                memory_order_relaxed);
     atomic_store_explicit(&slot->state, BLINKISH_SLOT_HELPER_DONE,
                           memory_order_release);
     blinkish_sweep_slot *head =

@@ -233,8 +233,10 @@ bool ccgc_collector_marking_step(ccgc_collector *collector, double budget_ms,
   collector->allocated_since_step = 0;
   collector->in_collection = false;
   ccgc_collector_leave_context(collector, outer);
-  /* The overrun: what the whole step took beyond its drain's budget. */
-  if (budget_ms > 0)
+  /* The overrun: what the whole step took beyond its drain's budget, learnt
+   * from steps that stopped on their deadline only (not paced steps, which
+   * stop at an object count, nor steps that ran out of work). */
+  if (budget_ms > 0 && !max_objects && !done)
     track_overrun(collector, (ccgc_now_ms() - entry) - drain_budget);
   return done;
 }
