@@ -28,19 +28,19 @@ static void passes_scavenging_while_sweeping(const char *args) {
   command_result_free(&result);
 }
 
-/* A scavenge every 5 operations or so (the driver's default is 1 in 250):
+/* A scavenge every 50 operations or so (the driver's default is 1 in 250):
  * sweeping threads finish a small heap within a few operations of the
  * pause, and the owner's steps then complete it, so scavenges must be
  * frequent to land in that window on a fast machine. */
 START_TEST(concurrent_sweeping_passes_in_every_mode) {
   passes_scavenging_while_sweeping("stress --quiet --mode stw --seed 11 --ops 40000 "
-                                   "--sweeping concurrent --scavenge-every 5");
+                                   "--sweeping concurrent --scavenge-every 50");
   passes_scavenging_while_sweeping("stress --quiet --mode incremental --seed 12 --ops 40000 "
-                                   "--sweeping concurrent --scavenge-every 5");
+                                   "--sweeping concurrent --scavenge-every 50");
   passes_scavenging_while_sweeping("stress --quiet --mode concurrent --seed 13 --ops 40000 "
-                                   "--sweeping concurrent --scavenge-every 5");
+                                   "--sweeping concurrent --scavenge-every 50");
   passes_scavenging_while_sweeping("stress --quiet --mode concurrent --seed 13 --ops 40000 "
-                                   "--sweeping lazy --scavenge-every 5");
+                                   "--sweeping lazy --scavenge-every 50");
 }
 END_TEST
 
