@@ -55,7 +55,10 @@ typedef struct ccgc_heap_ops {
    * Without it the pause rescans trace_roots. */
   void (*trace_unbarriered_roots)(void *heap, ccgc_visitor *visitor);
   /* Reports every outgoing reference of one live object of this heap. Must
-   * not allocate, must not recurse into other objects. */
+   * not allocate, must not recurse into other objects. With parallel
+   * marking it runs on several threads at once in the atomic pause (on
+   * different objects, the mutator stopped): what it changes besides
+   * reporting must be safe for that (docs/collection.md). */
   void (*trace_object)(void *heap, void *object, ccgc_visitor *visitor);
   /* Optional: visits a grey object on a concurrent marker thread while the
    * mutator runs. The heap reads what it needs into a snapshot first, then

@@ -251,6 +251,50 @@ void ccgc_marker_end(ccgc_marker *marker) {
   marker->active = false;
 }
 
+/* A pause helper's marker (parallel-marking.c): the mark loop of the owner,
+ * compare-and-swap marks, and no ephemeron index nor bulk cache (both are
+ * the owner's). */
+void ccgc_marker_begin_helper(ccgc_marker *marker, ccgc_collector *collector) {
+  ccgc_marker_begin(marker, collector);
+  ccgc_ephemeron_table_destroy(&marker->ephemerons);
+  ccgc_ephemeron_table_init(&marker->ephemerons, NULL);
+  marker->shared = true;
+  marker->active = false;
+}
+
+void ccgc_marker_merge_helper(ccgc_marker *helper, ccgc_marker *owner) {
+  CCGC_CHECK(helper->discovered_count == 0 && helper->edge_count == 0 &&
+                 helper->object_count == 0 && !helper->ephemerons.indexed,
+             ".inv.marker-windows-empty");
+  g_array_append_vals(owner->weak_slots, helper->weak_slots->data,
+                      helper->weak_slots->len);
+  g_array_set_size(helper->weak_slots, 0);
+  g_array_append_vals(owner->weak_callbacks, helper->weak_callbacks->data,
+                      helper->weak_callbacks->len);
+  g_array_set_size(helper->weak_callbacks, 0);
+  /* Pairs whose key was white when the helper met them: the owner's table
+   * decides now (a key marked since releases its value). */
+  ccgc_pair_buffer *pending = &helper->ephemerons.pending;
+  for (size_t i = 0; i < pending->len; i++)
+    marker_ephemeron(&owner->base, pending->pairs[i].key,
+                     pending->pairs[i].value,
+                     ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
+  pending->len = 0;
+  ccgc_marker_flush_ephemerons(owner);
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
+    owner->marked[id] += helper->marked[id];
+    helper->marked[id] = 0;
+  }
+}
+
+void ccgc_marker_end_helper(ccgc_marker *marker) {
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+    ccgc_worklist_local_destroy(&marker->locals[id]);
+  g_array_free(marker->weak_slots, TRUE);
+  g_array_free(marker->weak_callbacks, TRUE);
+  ccgc_ephemeron_table_destroy(&marker->ephemerons);
+}
+
 void ccgc_marker_publish(ccgc_marker *marker) {
   for (int id = 0; id < CCGC_MAX_HEAPS; id++)
     ccgc_worklist_local_publish(&marker->locals[id]);
@@ -347,6 +391,14 @@ static inline void *window_take(ccgc_marker *marker) {
  * go back on their heaps' worklists, the edge window is settled, and the
  * rest becomes stealable for the next step (or another thread). */
 static void stop_early(ccgc_marker *marker) {
+  if (__builtin_expect(marker->testing_drop_work, 0)) {
+    /* TESTING ONLY (a broken pause helper, parallel-marking.c): the grey
+     * objects of the windows and the local views are lost, unpublished. */
+    marker->object_count = marker->edge_count = 0;
+    for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+      ccgc_worklist_local_clear(&marker->locals[id]);
+    return;
+  }
   void *object;
   while ((object = window_take(marker)))
     ccgc_worklist_push(&marker->locals[page_of(marker, object)->heap_id],

@@ -93,6 +93,9 @@ typedef struct ccgc_marker {
   /* True while parallel pause helpers mark beside this marker
    * (parallel-marking.c): exclusive is then false. */
   bool shared;
+  /* TESTING ONLY: a step that stops early drops its grey objects instead of
+   * publishing them (ccgc_collector_break_parallel_termination). */
+  bool testing_drop_work;
   void *edges[CCGC_EDGE_WINDOW]; /* the edge window, a ring */
   unsigned edge_next;            /* where the next edge goes       */
   unsigned edge_count;           /* edges waiting (<= the window)  */
@@ -133,6 +136,16 @@ void ccgc_marker_end(ccgc_marker *marker);
  * marked key's value is marked, the others wait in the table). Every path
  * that traces into the marker ends with it. */
 void ccgc_marker_flush_ephemerons(ccgc_marker *marker);
+/* The atomic pause's helper threads mark with markers of their own
+ * (parallel-marking.c): begin_helper makes one that shares the collector's
+ * worklists and marks with compare-and-swaps; merge_helper moves what it
+ * found besides grey objects (weak slots, weak callbacks, ephemerons whose
+ * key was white, mark counts) into the owner's marker, on the owner thread
+ * with the helper stopped; end_helper frees it. */
+void ccgc_marker_begin_helper(ccgc_marker *marker,
+                              struct ccgc_collector *collector);
+void ccgc_marker_merge_helper(ccgc_marker *helper, ccgc_marker *owner);
+void ccgc_marker_end_helper(ccgc_marker *marker);
 /* Makes the marker's local work stealable by marker threads. */
 void ccgc_marker_publish(ccgc_marker *marker);
 /* Visits one object on the calling (mutator) thread: used by the protocol

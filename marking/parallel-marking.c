@@ -13,10 +13,14 @@
  * busy again, then steals. So "all idle" is reached only when no thread holds
  * work and no pool holds any, and nobody can publish afterwards.
  *
+ * Every thread runs the same mark loop (marker.c: the edge and object
+ * windows, the page cache), each with a marker of its own; the world is
+ * stopped, so helpers trace objects in place with the heaps' trace_object,
+ * not with the snapshot or lock protocols of the concurrent marker threads.
  * Marks are compare-and-swaps on every thread while helpers run (the owner's
  * marker is `shared`, .inv.color-monotonic). What a helper finds besides
  * grey objects (weak slots, ephemerons whose key is white, weak callbacks)
- * stays in its arrays and is merged into the owner's marker after the last
+ * stays in its marker and is merged into the owner's marker after the last
  * helper returned, the way ccgc_concurrent_merge merges a marker thread's.
  */
 #include "parallel-marking.h"
@@ -26,7 +30,6 @@
 #include <string.h>
 
 #include "collector-internal.h"
-#include "helper-visitor.h"
 #include "invariant-check.h"
 #include "ccgc-testing.h"
 #include "task-pool.h"
@@ -37,9 +40,8 @@
 typedef struct parallel_state parallel_state;
 
 typedef struct parallel_helper {
-  ccgc_helper_visitor v; /* first: its visitor, worklists, finds */
+  ccgc_marker *m; /* its own marker: windows, page cache, finds */
   parallel_state *state;
-  size_t visited;
   double busy_ms;
 } parallel_helper;
 
@@ -50,20 +52,6 @@ struct parallel_state {
   bool broken;          /* ccgc_collector_break_parallel_termination */
   parallel_helper helpers[CCGC_MAX_MARKER_THREADS];
 };
-
-/* As a marker thread visits (concurrent-marker.c): a heap's
- * visit_concurrent is the entry point it made safe for other threads. */
-static void helper_visit(parallel_helper *self, ccgc_heap_slot *slot, int id,
-                         void *object) {
-  if (slot->ops->visit_concurrent) {
-    if (!slot->ops->visit_concurrent(slot->heap, object, &self->v.base)) return;
-  } else {
-    if (!ccgc_mark_grey_to_black(object)) return;
-    slot->ops->trace_object(slot->heap, object, &self->v.base);
-  }
-  self->v.marked[id]++;
-  self->visited++;
-}
 
 static bool pools_empty(ccgc_collector *collector) {
   for (int id = 0; id < collector->heap_count; id++)
@@ -86,63 +74,47 @@ static bool terminate(parallel_state *state) {
   }
 }
 
-/* Pops (and steals) until a full pass over every heap finds nothing.
- * Returns false when the testing switch made it drop its work. */
-static bool helper_drain(parallel_helper *self) {
-  parallel_state *state = self->state;
-  ccgc_collector *collector = state->collector;
-  bool progress;
-  do {
-    progress = false;
-    for (int id = 0; id < collector->heap_count; id++) {
-      ccgc_heap_slot *slot = &collector->heaps[id];
-      if (!slot->heap) continue;
-      void *object;
-      while (ccgc_worklist_pop(&self->v.locals[id], &object)) {
-        progress = true;
-        helper_visit(self, slot, id, object);
-        if (state->broken && self->visited >= BROKEN_HELPER_OBJECTS) {
-          /* Broken on purpose: leaves holding grey objects, unpublished. */
-          for (int j = 0; j < CCGC_MAX_HEAPS; j++)
-            ccgc_worklist_local_clear(&self->v.locals[j]);
-          return false;
-        }
-      }
-    }
-  } while (progress);
-  return true;
-}
-
+/* The world is stopped: a helper traces in place with the owner's mark loop
+ * (no snapshot, no object lock: nothing changes a shape in the pause), its
+ * own windows and page cache, compare-and-swap marks. */
 static void helper_main(void *data, unsigned index) {
   parallel_state *state = data;
   parallel_helper *self = &state->helpers[index - 1];
   double start = ccgc_now_ms();
-  for (;;) {
-    if (!helper_drain(self)) {
-      atomic_fetch_add(&state->idle, 1);
-      break;
-    }
-    if (terminate(state)) break;
+  if (state->broken) {
+    /* Broken on purpose: leaves holding grey objects, unpublished. */
+    ccgc_marker_drain(self->m, 0, BROKEN_HELPER_OBJECTS);
+    atomic_fetch_add(&state->idle, 1);
+  } else {
+    do ccgc_marker_drain(self->m, 0, 0);
+    while (!terminate(state));
   }
   self->busy_ms = ccgc_now_ms() - start;
 }
 
-static void helper_init(parallel_helper *self, parallel_state *state) {
+static bool helper_init(parallel_helper *self, parallel_state *state) {
   memset(self, 0, sizeof *self);
-  ccgc_helper_visitor_init(&self->v, state->collector->worklists);
+  self->m = malloc(sizeof *self->m);
+  if (!self->m) return false;
+  ccgc_marker_begin_helper(self->m, state->collector);
+  self->m->testing_drop_work = state->broken;
   self->state = state;
+  return true;
 }
 
 /* After the last helper returned: what it found joins the owner's marker
  * (ccgc_concurrent_merge does the same for marker threads). A merged
  * ephemeron whose key is marked by now pushes its value: more work. */
-static void helper_merge(parallel_helper *self, ccgc_marker *marker) {
-  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+static size_t helper_merge(parallel_helper *self, ccgc_marker *marker) {
+  size_t visited = 0;
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
     CCGC_CHECK(self->state->broken ||
-                   ccgc_worklist_local_is_empty(&self->v.locals[id]),
+                   ccgc_worklist_local_is_empty(&self->m->locals[id]),
                ".inv.parallel-termination");
-  ccgc_helper_visitor_merge(&self->v, marker);
-  self->visited = 0;
+    visited += self->m->marked[id];
+  }
+  ccgc_marker_merge_helper(self->m, marker);
+  return visited;
 }
 
 size_t ccgc_parallel_drain(ccgc_marker *marker, ccgc_cycle_stats *stats) {
@@ -159,13 +131,24 @@ size_t ccgc_parallel_drain(ccgc_marker *marker, ccgc_cycle_stats *stats) {
     return 0;
   }
   parallel_state *state = malloc(sizeof *state);
-  CCGC_CHECK(state != NULL, ".inv.parallel-termination");
+  if (!state) { /* out of memory: the owner marks alone */
+    stats->pause_mark_threads = 1;
+    ccgc_marker_drain(marker, 0, 0);
+    return 0;
+  }
   state->collector = collector;
-  state->threads = 1 + helpers;
   state->broken = collector->testing_break_parallel_termination;
   atomic_init(&state->idle, 0);
-  for (unsigned i = 0; i < helpers; i++)
-    helper_init(&state->helpers[i], state);
+  unsigned ready = 0;
+  while (ready < helpers && helper_init(&state->helpers[ready], state)) ready++;
+  helpers = ready; /* a helper with no memory for its marker stays out */
+  state->threads = 1 + helpers;
+  stats->pause_mark_threads = 1 + helpers;
+  if (helpers == 0) {
+    free(state);
+    ccgc_marker_drain(marker, 0, 0);
+    return 0;
+  }
   size_t helper_objects = 0;
   /* Merging can push values of ephemerons the helpers found: drain again
    * until a merge adds nothing. */
@@ -188,12 +171,13 @@ size_t ccgc_parallel_drain(ccgc_marker *marker, ccgc_cycle_stats *stats) {
     for (unsigned i = 0; i < helpers; i++) {
       parallel_helper *self = &state->helpers[i];
       stats->pause_helpers_ms += self->busy_ms;
-      helper_objects += self->visited;
-      helper_merge(self, marker);
+      helper_objects += helper_merge(self, marker);
     }
   } while (!ccgc_marker_has_no_work(marker) && !state->broken);
-  for (unsigned i = 0; i < helpers; i++)
-    ccgc_helper_visitor_destroy(&state->helpers[i].v);
+  for (unsigned i = 0; i < helpers; i++) {
+    ccgc_marker_end_helper(state->helpers[i].m);
+    free(state->helpers[i].m);
+  }
   free(state);
   stats->pause_helper_objects += helper_objects;
   return helper_objects;
