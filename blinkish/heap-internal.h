@@ -97,10 +97,15 @@ typedef struct blinkish_lazy_sweep {
    * finalized yet (FIFO through next_done) */
   blinkish_sweep_slot *finalizing, *finalizing_tail;
   /* Dead objects listed by sweeper threads and not freed yet: above
-   * BLINKISH_MAX_LISTED the threads leave host-code pages to the owner,
-   * so the lists stay bounded however far finalization lags. */
+   * max_listed the threads leave host-code pages to the owner, so the lists
+   * stay bounded however far finalization lags. */
   _Atomic size_t listed;
+  size_t max_listed; /* BLINKISH_MAX_LISTED; tests lower it */
 } blinkish_lazy_sweep;
+
+/* At most this many dead objects wait in sweeper threads' lists (8 MiB of
+ * list): past it the threads leave host-code pages to the owner. */
+#define BLINKISH_MAX_LISTED ((size_t)1 << 20)
 
 typedef struct blinkish_type {
   char *name;

@@ -72,6 +72,7 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
     return NULL;
   }
   blinkish_persistents_init(heap);
+  heap->sweep.max_listed = BLINKISH_MAX_LISTED;
   heap->types[0].name = strdup("(free)");
   blinkish_vector_register_types(heap);
   blinkish_weak_register_types(heap);

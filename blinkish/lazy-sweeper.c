@@ -44,9 +44,6 @@
 /* How long an allocation sweeps before it maps a new page instead (cppgc
  * gives its allocator's sweep a deadline too). At least one page. */
 #define ALLOCATION_SWEEP_MS 0.5
-/* At most this many dead objects wait in sweeper threads' lists (8 MiB of
- * list): past it the threads leave host-code pages to the owner. */
-#define BLINKISH_MAX_LISTED ((size_t)1 << 20)
 
 void blinkish_sweep_start(void *data, bool concurrent) {
   blinkish_heap *heap = data;
@@ -413,7 +410,7 @@ void blinkish_sweep_concurrent(void *data, const atomic_bool *stop) {
     /* The owner's finalization lags far behind: its pages are its own. */
     if (slot->host_code &&
         atomic_load_explicit(&sweep->listed, memory_order_relaxed) >
-            BLINKISH_MAX_LISTED)
+            sweep->max_listed)
       continue;
     int expected = BLINKISH_SLOT_UNSWEPT;
     if (!atomic_compare_exchange_strong_explicit(

@@ -214,12 +214,79 @@ START_TEST(sweeper_threads_list_dead_objects_for_the_owner) {
 }
 END_TEST
 
+/* While the owner's finalization lags (more dead objects listed than
+ * max_listed wait for it), the threads leave host-code pages to the owner:
+ * with a cap of one object, the thread lists one page and no other; the
+ * owner sweeps the rest itself, and every dead object is still finalized
+ * exactly once, on the owner. */
+START_TEST(sweeper_threads_leave_host_code_pages_while_lists_are_full) {
+  enum { COUNT = 20000 };
+  memset(finalized, 0, sizeof finalized);
+  owner = pthread_self();
+  off_owner = 0;
+  ccgc_collector_options options = {.verify = true,
+                                    .sweeping = CCGC_SWEEP_CONCURRENT,
+                                    .sweeper_threads = 1};
+  ccgc_collector *collector = ccgc_collector_new(&options);
+  blinkish_heap *heap = blinkish_heap_new(collector, NULL);
+  blinkish_type_info counted = {"Counted", dom_trace_node, finalize_counted, 0};
+  blinkish_type_id type = blinkish_register_type(heap, &counted);
+  void *vector = blinkish_vector_new(heap, COUNT / 2);
+  blinkish_persistent *root = blinkish_persistent_new(heap, vector, false);
+  for (long i = 0; i < COUNT; i++) {
+    dom_node *n = blinkish_alloc(heap, type, sizeof(dom_node));
+    ck_assert_ptr_nonnull(n);
+    n->value = i;
+    if (i % 2 == 0)
+      ck_assert_int_eq(blinkish_vector_append(heap, vector, n), CCGC_OK);
+  }
+  blinkish_lazy_sweep *sweep = &heap->sweep;
+  sweep->max_listed = 1;
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_collector_state(collector), CCGC_STATE_SWEEPING);
+  /* The owner does nothing until the thread has looked at every slot. */
+  for (int wait = 0; wait < 10000 && atomic_load(&sweep->claim) < sweep->count;
+       wait++)
+    nanosleep(&(struct timespec){0, 1000000}, NULL);
+  ck_assert_uint_ge(atomic_load(&sweep->claim), sweep->count);
+  size_t listed_pages = 0, left = 0, host_pages = 0;
+  for (size_t i = 0; i < sweep->count; i++) {
+    blinkish_sweep_slot *slot = &sweep->slots[i];
+    if (slot->large || !slot->host_code) continue;
+    host_pages++;
+    int state = atomic_load(&slot->state);
+    if (state == BLINKISH_SLOT_HELPER_DONE) {
+      listed_pages++;
+      ck_assert_uint_gt(slot->dead.count, 1);
+    } else {
+      ck_assert_int_eq(state, BLINKISH_SLOT_UNSWEPT);
+      left++;
+    }
+  }
+  ck_assert_uint_ge(host_pages, 3);
+  ck_assert_uint_eq(listed_pages, 1);
+  ck_assert_uint_eq(left, host_pages - 1);
+  ck_assert_uint_gt(atomic_load(&sweep->listed), sweep->max_listed);
+  for (long i = 0; i < COUNT; i++) ck_assert_uint_eq(finalized[i], 0);
+  while (ccgc_collector_state(collector) == CCGC_STATE_SWEEPING)
+    ccgc_sweep_step(collector, 1.0);
+  ck_assert_uint_eq(off_owner, 0);
+  for (long i = 0; i < COUNT; i++)
+    ck_assert_uint_eq(finalized[i], (unsigned)(i % 2));
+  ck_assert_uint_eq(atomic_load(&sweep->listed), 0);
+  blinkish_persistent_free(heap, root);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("blinkish-concurrent-sweeping");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, concurrent_sweeping_with_a_busy_host);
   tcase_add_test(tc, sweeper_threads_list_dead_objects_for_the_owner);
+  tcase_add_test(tc, sweeper_threads_leave_host_code_pages_while_lists_are_full);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
