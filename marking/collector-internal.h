@@ -36,6 +36,9 @@ struct ccgc_collector {
   ccgc_barrier barrier;
   ccgc_page_registry registry;
   ccgc_page_pool page_pool; /* released normal pages, for reuse */
+  /* Per heap: its soft limit less its committed bytes after its last sweep
+   * (ccgc_collector_set_headroom); their sum is the page pool's limit. */
+  size_t pool_headroom[CCGC_MAX_HEAPS];
 
   ccgc_heap_slot heaps[CCGC_MAX_HEAPS];
   int heap_count; /* highest attached id + 1 */
@@ -222,5 +225,11 @@ static inline bool ccgc_collector_busy(const ccgc_collector *collector) {
   return collector->in_collection ||
          collector->context != CCGC_CONTEXT_MUTATOR;
 }
+
+/* A heap's room to grow before its next full collection (its soft limit
+ * less its committed bytes), after its sweep; the page pool keeps up to the
+ * sum over heaps (page-pool.h). Owner thread. */
+void ccgc_collector_set_headroom(ccgc_collector *collector, int heap_id,
+                                 size_t bytes);
 
 #endif /* CCGC_COLLECTOR_INTERNAL_H */

@@ -234,11 +234,29 @@ void ccgc_collector_detach_heap(ccgc_collector *collector, int heap_id) {
       heap_id >= CCGC_MAX_HEAPS)
     return;
   ccgc_sweeper_forget_heap(collector, heap_id);
+  ccgc_collector_set_headroom(collector, heap_id, 0);
   collector->heaps[heap_id].heap = NULL;
   collector->heaps[heap_id].ops = NULL;
   while (collector->heap_count > 0 &&
          !collector->heaps[collector->heap_count - 1].heap)
     collector->heap_count--;
+}
+
+void ccgc_collector_set_headroom(ccgc_collector *collector, int heap_id,
+                                 size_t bytes) {
+  if (heap_id < 0 || heap_id >= CCGC_MAX_HEAPS) return;
+  collector->pool_headroom[heap_id] = bytes;
+  size_t sum = 0;
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
+    size_t room = collector->pool_headroom[id];
+    sum = room > SIZE_MAX - sum ? SIZE_MAX : sum + room;
+  }
+  ccgc_page_pool_set_limit(&collector->page_pool, sum);
+}
+
+size_t ccgc_collector_pooled_bytes(ccgc_collector *collector) {
+  if (!ccgc_collector_valid(collector)) return 0;
+  return ccgc_page_pool_bytes(&collector->page_pool);
 }
 
 ccgc_status ccgc_collector_register_page(ccgc_collector *collector,

@@ -113,6 +113,12 @@ void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base) {
       configured_soft_limit(&base->options), base->options.limit_bytes);
   base->live_after_gc = live;
   base->gc_end_ms = ccgc_now_ms();
+  /* What this heap may commit again before its next full collection: the
+   * page pool keeps up to that many released pages (page-pool.h). */
+  size_t committed = ccgc_page_space_old_committed(&base->space);
+  ccgc_collector_set_headroom(
+      collector, base->heap_id,
+      base->soft_limit > committed ? base->soft_limit - committed : 0);
 }
 
 void ccgc_heap_base_hold_soft_limit(ccgc_heap_base *base) {

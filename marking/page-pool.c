@@ -1,4 +1,5 @@
-/* page-pool.c - released normal pages kept for reuse (page-pool.h). */
+/* page-pool.c - released normal pages kept for reuse (page-pool.h). The
+ * pool is a stack linked through the pages' first words. */
 #include "page-pool.h"
 
 #include <string.h>
@@ -11,33 +12,61 @@
 void ccgc_page_pool_init(ccgc_page_pool *pool) {
   memset(pool, 0, sizeof *pool);
   pthread_mutex_init(&pool->lock, NULL);
+  pool->limit = CCGC_PAGE_POOL_PAGES;
 }
 
-void ccgc_page_pool_drain(ccgc_page_pool *pool) {
-  pthread_mutex_lock(&pool->lock);
-  int count = pool->count;
-  void *pages[CCGC_PAGE_POOL_PAGES];
-  memcpy(pages, pool->pages, (size_t)count * sizeof pages[0]);
-  pool->count = 0;
-  pthread_mutex_unlock(&pool->lock);
-  for (int i = 0; i < count; i++) ccgc_page_memory_unmap(pages[i], CCGC_PAGE_SIZE);
+/* Under the lock: the top page, accessible again (debug builds keep pooled
+ * pages PROT_NONE), or NULL when empty. A page that cannot be made
+ * accessible again is unmapped and the next one tried. */
+static void *pop_locked(ccgc_page_pool *pool) {
+  if (pool->head) {
+    void *memory = pool->head;
+    if (CCGC_DEBUG_ENABLED &&
+        mprotect(memory, CCGC_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
+      /* Its link is unreadable: the rest of the stack is lost to the pool
+       * (still mapped, never touched: a leak of address space only, in
+       * debug builds, after a failed mprotect). */
+      pool->head = NULL;
+      pool->count = 0;
+      return NULL;
+    }
+    pool->head = *(void **)memory;
+    pool->count--;
+    return memory;
+  }
+  return NULL;
 }
+
+/* Unmaps pages from the top until at most keep remain. */
+static void trim_to(ccgc_page_pool *pool, size_t keep) {
+  for (;;) {
+    pthread_mutex_lock(&pool->lock);
+    void *memory = pool->count > keep ? pop_locked(pool) : NULL;
+    pthread_mutex_unlock(&pool->lock);
+    if (!memory) return;
+    ccgc_page_memory_unmap(memory, CCGC_PAGE_SIZE);
+  }
+}
+
+void ccgc_page_pool_drain(ccgc_page_pool *pool) { trim_to(pool, 0); }
 
 void ccgc_page_pool_destroy(ccgc_page_pool *pool) {
   ccgc_page_pool_drain(pool);
   pthread_mutex_destroy(&pool->lock);
 }
 
+void ccgc_page_pool_set_limit(ccgc_page_pool *pool, size_t bytes) {
+  size_t pages = bytes / CCGC_PAGE_SIZE;
+  if (pages < CCGC_PAGE_POOL_PAGES) pages = CCGC_PAGE_POOL_PAGES;
+  pthread_mutex_lock(&pool->lock);
+  pool->limit = pages;
+  pthread_mutex_unlock(&pool->lock);
+  trim_to(pool, pages);
+}
+
 void *ccgc_page_pool_take(ccgc_page_pool *pool) {
   pthread_mutex_lock(&pool->lock);
-  void *memory = pool->count ? pool->pages[--pool->count] : NULL;
-  /* Debug builds: accessible again before any other thread can put it
-   * back (under the lock, as put's PROT_NONE). */
-  if (memory && CCGC_DEBUG_ENABLED &&
-      mprotect(memory, CCGC_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
-    ccgc_page_memory_unmap(memory, CCGC_PAGE_SIZE);
-    memory = NULL; /* the caller maps a fresh page */
-  }
+  void *memory = pop_locked(pool);
   if (memory) pool->reused++;
   pthread_mutex_unlock(&pool->lock);
   if (!memory) return NULL;
@@ -49,19 +78,25 @@ void *ccgc_page_pool_take(ccgc_page_pool *pool) {
 
 bool ccgc_page_pool_put(ccgc_page_pool *pool, void *memory) {
   pthread_mutex_lock(&pool->lock);
-  bool kept = pool->count < CCGC_PAGE_POOL_PAGES;
-  /* Debug builds: a stale access to the released page still faults. */
-  if (kept && CCGC_DEBUG_ENABLED &&
-      mprotect(memory, CCGC_PAGE_SIZE, PROT_NONE) != 0)
-    kept = false;
-  if (kept) pool->pages[pool->count++] = memory;
+  bool kept = pool->count < pool->limit;
+  if (kept) {
+    *(void **)memory = pool->head;
+    /* Debug builds: a stale access to the released page still faults. */
+    if (CCGC_DEBUG_ENABLED &&
+        mprotect(memory, CCGC_PAGE_SIZE, PROT_NONE) != 0) {
+      kept = false;
+    } else {
+      pool->head = memory;
+      pool->count++;
+    }
+  }
   pthread_mutex_unlock(&pool->lock);
   return kept;
 }
 
 size_t ccgc_page_pool_bytes(ccgc_page_pool *pool) {
   pthread_mutex_lock(&pool->lock);
-  size_t bytes = (size_t)pool->count * CCGC_PAGE_SIZE;
+  size_t bytes = pool->count * CCGC_PAGE_SIZE;
   pthread_mutex_unlock(&pool->lock);
   return bytes;
 }

@@ -7,9 +7,17 @@
  * memory costs a page fault per 4 KiB on first touch (64 per 256 KiB page;
  * in `ccgc bench gcbench` the faults and the unmaps took a quarter of the
  * run). So, as V8's memory allocator and Oilpan's page backend do, the
- * collector keeps up to CCGC_PAGE_POOL_PAGES released normal pages and
- * hands them out again, zeroed (every heap expects a new page to read as
- * zero). Large pages always go back to the OS.
+ * collector keeps released normal pages and hands them out again, zeroed
+ * (every heap expects a new page to read as zero). Large pages always go
+ * back to the OS.
+ *
+ * How many: at least CCGC_PAGE_POOL_PAGES, and up to what the heaps may
+ * commit again before their next full collection (the sum over heaps of
+ * soft limit minus committed bytes, set after each heap's sweep:
+ * ccgc_page_pool_set_limit). A sweep that empties half the heap keeps those
+ * pages for the allocation that refills it (Oilpan's page pool keeps every
+ * page until memory pressure; this one stays within the heaps' growth
+ * policy).
  *
  * The pool gives everything back to the OS when a memory-reducing
  * collection releases a page (ccgc_collector_reducing_memory) and when the
@@ -27,13 +35,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CCGC_PAGE_POOL_PAGES 32 /* 8 MiB of 256 KiB pages */
+#define CCGC_PAGE_POOL_PAGES 32 /* 8 MiB of 256 KiB pages: the floor */
 
 typedef struct ccgc_page_pool {
   pthread_mutex_t lock;
-  void *pages[CCGC_PAGE_POOL_PAGES];
-  int count;
-  size_t reused; /* pages handed out again, since creation */
+  void *head;         /* a pooled page's first word links the next one */
+  size_t count;
+  size_t limit;       /* pages kept at most (>= CCGC_PAGE_POOL_PAGES) */
+  size_t reused;      /* pages handed out again, since creation */
 } ccgc_page_pool;
 
 void ccgc_page_pool_init(ccgc_page_pool *pool);
@@ -46,6 +55,10 @@ void *ccgc_page_pool_take(ccgc_page_pool *pool);
 bool ccgc_page_pool_put(ccgc_page_pool *pool, void *memory);
 /* Gives every pooled page back to the OS (a memory-reducing collection). */
 void ccgc_page_pool_drain(ccgc_page_pool *pool);
+/* The heaps' headroom in bytes (ccgc_page_pool_set_limit's caller): the
+ * pool keeps at most that many, and never fewer than CCGC_PAGE_POOL_PAGES
+ * pages; pages above a lowered limit go back to the OS now. */
+void ccgc_page_pool_set_limit(ccgc_page_pool *pool, size_t bytes);
 /* Bytes pooled now. */
 size_t ccgc_page_pool_bytes(ccgc_page_pool *pool);
 

@@ -574,6 +574,11 @@ const char *ccgc_collector_heap_name(const ccgc_collector *collector, int id);
 CCGC_API
 void ccgc_collector_heap_stats(ccgc_collector *collector, int heap_id,
                                ccgc_heap_stats *out);
+/* Bytes of released pages the collector keeps mapped for reuse (its page
+ * pool, docs/heap-growth.md): in no heap's committed_bytes, resident all
+ * the same. Any thread; 0 for an invalid collector. */
+CCGC_API
+size_t ccgc_collector_pooled_bytes(ccgc_collector *collector);
 /* Whether address is the start of a live object of any heap attached to
  * the collector: allocated and not yet reclaimed. The same rules as
  * v8ish_heap_contains and blinkish_heap_contains (safe on any pointer

@@ -1,6 +1,7 @@
 /* test-page-pool.c - released normal pages are kept for reuse
  * (marking/page-pool.c, docs/heap-growth.md "The page pool"): the pool
- * holds at most CCGC_PAGE_POOL_PAGES, hands them out zeroed, and a heap's
+ * holds at most its limit (the heaps' headroom, at least
+ * CCGC_PAGE_POOL_PAGES), hands them out zeroed, and a heap's
  * sweep fills it and its next pages come from it; a memory-reducing
  * collection and the collector's teardown give everything back. */
 #include <check.h>
@@ -40,6 +41,39 @@ START_TEST(pool_keeps_up_to_its_size_and_hands_out_zeroed_pages) {
 }
 END_TEST
 
+/* The limit follows the heaps' headroom: raised, the pool keeps more than
+ * the floor; lowered, the pages above it go back to the OS at once; never
+ * below CCGC_PAGE_POOL_PAGES. */
+START_TEST(the_limit_follows_the_headroom_above_a_floor) {
+  enum { PAGES = CCGC_PAGE_POOL_PAGES * 2 };
+  ccgc_page_pool pool;
+  ccgc_page_pool_init(&pool);
+  ccgc_page_pool_set_limit(&pool, (size_t)PAGES * CCGC_PAGE_SIZE);
+  for (int i = 0; i < PAGES; i++) {
+    void *page = ccgc_page_memory_map(CCGC_PAGE_SIZE);
+    ck_assert_ptr_nonnull(page);
+    ck_assert(ccgc_page_pool_put(&pool, page));
+  }
+  void *extra = ccgc_page_memory_map(CCGC_PAGE_SIZE);
+  ck_assert(!ccgc_page_pool_put(&pool, extra)); /* at the limit */
+  ccgc_page_memory_unmap(extra, CCGC_PAGE_SIZE);
+  ck_assert_uint_eq(ccgc_page_pool_bytes(&pool), (size_t)PAGES * CCGC_PAGE_SIZE);
+  ccgc_page_pool_set_limit(&pool, 3 * CCGC_PAGE_SIZE); /* below the floor */
+  ck_assert_uint_eq(ccgc_page_pool_bytes(&pool),
+                    (size_t)CCGC_PAGE_POOL_PAGES * CCGC_PAGE_SIZE);
+  /* Every page left is still handed out, zeroed. */
+  for (int i = 0; i < CCGC_PAGE_POOL_PAGES; i++) {
+    unsigned char *page = ccgc_page_pool_take(&pool);
+    ck_assert_ptr_nonnull(page);
+    ck_assert_uint_eq(page[0], 0);
+    ck_assert_uint_eq(page[CCGC_PAGE_SIZE - 1], 0);
+    ccgc_page_memory_unmap(page, CCGC_PAGE_SIZE);
+  }
+  ck_assert_ptr_null(ccgc_page_pool_take(&pool));
+  ccgc_page_pool_destroy(&pool);
+}
+END_TEST
+
 static void trace_nothing(ccgc_visitor *visitor, void *object) {
   (void)visitor;
   (void)object;
@@ -50,6 +84,27 @@ static void garbage(blinkish_heap *heap, blinkish_type_id type, size_t bytes) {
   for (size_t done = 0; done < bytes; done += 256)
     ck_assert_ptr_nonnull(blinkish_alloc(heap, type, 240));
 }
+
+/* A heap whose soft limit leaves room keeps more than the floor of the
+ * pages its sweep emptied: the next allocations refill it from the pool. */
+START_TEST(a_heap_with_headroom_pools_more_than_the_floor) {
+  ccgc_collector *collector = ccgc_collector_new(&(ccgc_collector_options){.verify = true});
+  blinkish_heap *heap = blinkish_heap_new(
+      collector, &(blinkish_heap_options){.soft_limit_bytes = (size_t)64 << 20});
+  blinkish_type_info info = {"Raw", trace_nothing, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(heap, &info);
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  garbage(heap, type, (size_t)24 << 20); /* 96 pages, all dead */
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_gt(ccgc_collector_pooled_bytes(collector),
+                    (size_t)CCGC_PAGE_POOL_PAGES * CCGC_PAGE_SIZE);
+  ck_assert_uint_eq(ccgc_collector_pooled_bytes(collector),
+                    ccgc_page_pool_bytes(&collector->page_pool));
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+  ck_assert_uint_eq(ccgc_collector_pooled_bytes(NULL), 0);
+}
+END_TEST
 
 START_TEST(a_sweep_fills_the_pool_and_the_next_pages_come_from_it) {
   ccgc_collector *collector = ccgc_collector_new(&(ccgc_collector_options){.verify = true});
@@ -91,6 +146,8 @@ int main(void) {
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, pool_keeps_up_to_its_size_and_hands_out_zeroed_pages);
   tcase_add_test(tc, a_sweep_fills_the_pool_and_the_next_pages_come_from_it);
+  tcase_add_test(tc, the_limit_follows_the_headroom_above_a_floor);
+  tcase_add_test(tc, a_heap_with_headroom_pools_more_than_the_floor);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
