@@ -1,5 +1,6 @@
 /* page-pool.c - released normal pages kept for reuse (page-pool.h). The
- * pool is a stack linked through the pages' first words. */
+ * pool is a stack linked through the pages' last words (the first ones
+ * keep the header's CCGC_PAGE_DEAD, .inv.registered-pages). */
 #include "page-pool.h"
 
 #include <string.h>
@@ -9,6 +10,10 @@
 #include "ccgc-page.h"
 #include "invariant-check.h"
 
+static void **link_of(void *memory) {
+  return (void **)((char *)memory + CCGC_PAGE_SIZE - sizeof(void *));
+}
+
 void ccgc_page_pool_init(ccgc_page_pool *pool) {
   memset(pool, 0, sizeof *pool);
   pthread_mutex_init(&pool->lock, NULL);
@@ -16,21 +21,20 @@ void ccgc_page_pool_init(ccgc_page_pool *pool) {
 }
 
 /* Under the lock: the top page, accessible again (debug builds keep pooled
- * pages PROT_NONE), or NULL when empty. A page that cannot be made
- * accessible again is unmapped and the next one tried. */
+ * pages PROT_NONE), or NULL when empty. If the top page cannot be made
+ * accessible again (debug builds, a failed mprotect) its link is
+ * unreadable: the pool forgets every page it held (address space left
+ * mapped, never touched again) and the caller maps fresh memory. */
 static void *pop_locked(ccgc_page_pool *pool) {
   if (pool->head) {
     void *memory = pool->head;
     if (CCGC_DEBUG_ENABLED &&
         mprotect(memory, CCGC_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
-      /* Its link is unreadable: the rest of the stack is lost to the pool
-       * (still mapped, never touched: a leak of address space only, in
-       * debug builds, after a failed mprotect). */
       pool->head = NULL;
       pool->count = 0;
       return NULL;
     }
-    pool->head = *(void **)memory;
+    pool->head = *link_of(memory);
     pool->count--;
     return memory;
   }
@@ -80,7 +84,7 @@ bool ccgc_page_pool_put(ccgc_page_pool *pool, void *memory) {
   pthread_mutex_lock(&pool->lock);
   bool kept = pool->count < pool->limit;
   if (kept) {
-    *(void **)memory = pool->head;
+    *link_of(memory) = pool->head;
     /* Debug builds: a stale access to the released page still faults. */
     if (CCGC_DEBUG_ENABLED &&
         mprotect(memory, CCGC_PAGE_SIZE, PROT_NONE) != 0) {

@@ -39,7 +39,7 @@
 
 typedef struct ccgc_page_pool {
   pthread_mutex_t lock;
-  void *head;         /* a pooled page's first word links the next one */
+  void *head;         /* a pooled page's last word links the next one */
   size_t count;
   size_t limit;       /* pages kept at most (>= CCGC_PAGE_POOL_PAGES) */
   size_t reused;      /* pages handed out again, since creation */
