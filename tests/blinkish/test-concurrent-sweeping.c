@@ -135,35 +135,55 @@ START_TEST(concurrent_sweeping_with_a_busy_host) {
 END_TEST
 
 
-/* A sweeper thread takes the pages of finalizable objects too: it lists
- * their dead objects, intact, and finalizes none; the owner's sweep step
- * finalizes each once and frees its cell, which the allocator reuses. */
-START_TEST(sweeper_threads_list_dead_objects_for_the_owner) {
-  enum { COUNT = 20000 };
+/* A collector with one sweeper thread and a DOM heap of count finalizable
+ * nodes (ids 0 .. count - 1), the even ones held by a rooted vector, the
+ * odd ones garbage (stored in dead[id / 2] when dead is not NULL). */
+typedef struct listed_world {
+  ccgc_collector *collector;
+  blinkish_heap *heap;
+  blinkish_type_id type;
+  blinkish_persistent *root;
+} listed_world;
+
+static listed_world listed_world_new(long count, dom_node **dead) {
   memset(finalized, 0, sizeof finalized);
   owner = pthread_self();
   off_owner = 0;
   ccgc_collector_options options = {.verify = true,
                                     .sweeping = CCGC_SWEEP_CONCURRENT,
                                     .sweeper_threads = 1};
-  ccgc_collector *collector = ccgc_collector_new(&options);
-  blinkish_heap *heap = blinkish_heap_new(collector, NULL);
+  listed_world w;
+  w.collector = ccgc_collector_new(&options);
+  w.heap = blinkish_heap_new(w.collector, NULL);
   blinkish_type_info counted = {"Counted", dom_trace_node, finalize_counted, 0};
-  blinkish_type_id type = blinkish_register_type(heap, &counted);
-  ccgc_test_errors errors;
-  ccgc_test_capture_errors(collector, &errors);
-  void *vector = blinkish_vector_new(heap, COUNT / 2);
-  blinkish_persistent *root = blinkish_persistent_new(heap, vector, false);
-  static dom_node *dead[COUNT / 2];
-  for (long i = 0; i < COUNT; i++) {
-    dom_node *n = blinkish_alloc(heap, type, sizeof(dom_node));
+  w.type = blinkish_register_type(w.heap, &counted);
+  void *vector = blinkish_vector_new(w.heap, (size_t)count / 2);
+  w.root = blinkish_persistent_new(w.heap, vector, false);
+  for (long i = 0; i < count; i++) {
+    dom_node *n = blinkish_alloc(w.heap, w.type, sizeof(dom_node));
     ck_assert_ptr_nonnull(n);
     n->value = i;
     if (i % 2 == 0)
-      ck_assert_int_eq(blinkish_vector_append(heap, vector, n), CCGC_OK);
-    else
+      ck_assert_int_eq(blinkish_vector_append(w.heap, vector, n), CCGC_OK);
+    else if (dead)
       dead[i / 2] = n;
   }
+  return w;
+}
+
+/* A sweeper thread takes the pages of finalizable objects too: it lists
+ * their dead objects, intact, and finalizes none; the owner's sweep step
+ * finalizes each once and frees its cell, which the allocator reuses. */
+START_TEST(sweeper_threads_list_dead_objects_for_the_owner) {
+  enum { COUNT = 20000 };
+  static dom_node *dead[COUNT / 2];
+  listed_world w = listed_world_new(COUNT, dead);
+  ccgc_collector *collector = w.collector;
+  blinkish_heap *heap = w.heap;
+  blinkish_type_id type = w.type;
+  blinkish_persistent *root = w.root;
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(collector, &errors);
   ccgc_heap_stats before;
   blinkish_heap_stats(heap, &before);
   ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
@@ -221,25 +241,10 @@ END_TEST
  * exactly once, on the owner. */
 START_TEST(sweeper_threads_leave_host_code_pages_while_lists_are_full) {
   enum { COUNT = 20000 };
-  memset(finalized, 0, sizeof finalized);
-  owner = pthread_self();
-  off_owner = 0;
-  ccgc_collector_options options = {.verify = true,
-                                    .sweeping = CCGC_SWEEP_CONCURRENT,
-                                    .sweeper_threads = 1};
-  ccgc_collector *collector = ccgc_collector_new(&options);
-  blinkish_heap *heap = blinkish_heap_new(collector, NULL);
-  blinkish_type_info counted = {"Counted", dom_trace_node, finalize_counted, 0};
-  blinkish_type_id type = blinkish_register_type(heap, &counted);
-  void *vector = blinkish_vector_new(heap, COUNT / 2);
-  blinkish_persistent *root = blinkish_persistent_new(heap, vector, false);
-  for (long i = 0; i < COUNT; i++) {
-    dom_node *n = blinkish_alloc(heap, type, sizeof(dom_node));
-    ck_assert_ptr_nonnull(n);
-    n->value = i;
-    if (i % 2 == 0)
-      ck_assert_int_eq(blinkish_vector_append(heap, vector, n), CCGC_OK);
-  }
+  listed_world w = listed_world_new(COUNT, NULL);
+  ccgc_collector *collector = w.collector;
+  blinkish_heap *heap = w.heap;
+  blinkish_persistent *root = w.root;
   blinkish_lazy_sweep *sweep = &heap->sweep;
   sweep->max_listed = 1;
   ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
