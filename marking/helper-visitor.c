@@ -1,4 +1,4 @@
-/* helper-visitor.c - the visitor of marker threads and pause helpers
+/* helper-visitor.c - the visitor of concurrent marker threads
  * (helper-visitor.h). */
 #include "helper-visitor.h"
 

@@ -1,6 +1,8 @@
-/* helper-visitor.h - the visitor of a thread that marks beside the owner:
- * the concurrent marker threads (concurrent-marker.c) and the atomic pause's
- * parallel helpers (parallel-marking.c). Grey objects go to the thread's own
+/* helper-visitor.h - the visitor of a thread that marks beside the owner
+ * while the mutator runs: the concurrent marker threads
+ * (concurrent-marker.c; the atomic pause's parallel helpers run the owner's
+ * mark loop on markers of their own instead, parallel-marking.c). Grey
+ * objects go to the thread's own
  * local views of the heaps' worklists (published for stealing); what only
  * the owner's marker may handle (weak slots, ephemerons whose key is still
  * white, weak callbacks) waits in the thread's arrays until

@@ -3,6 +3,7 @@
  * keep the header's CCGC_PAGE_DEAD, .inv.registered-pages). */
 #include "page-pool.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -21,24 +22,31 @@ void ccgc_page_pool_init(ccgc_page_pool *pool) {
 }
 
 /* Under the lock: the top page, accessible again (debug builds keep pooled
- * pages PROT_NONE), or NULL when empty. If the top page cannot be made
- * accessible again (debug builds, a failed mprotect) its link is
- * unreadable: the pool forgets every page it held (address space left
- * mapped, never touched again) and the caller maps fresh memory. */
+ * pages PROT_NONE), or NULL when empty. A pooled page must still read as
+ * released (its header's CCGC_PAGE_DEAD) and link to an aligned page or to
+ * nothing: a stray write into a released page (a host's dangling pointer)
+ * must not make the pool hand out an arbitrary address. If the check fails,
+ * or the top page cannot be made accessible again (debug builds, a failed
+ * mprotect), the pool forgets every page it held (left mapped and, if they
+ * were touched, resident: never used again) and the caller maps fresh
+ * memory. */
 static void *pop_locked(ccgc_page_pool *pool) {
-  if (pool->head) {
-    void *memory = pool->head;
-    if (CCGC_DEBUG_ENABLED &&
-        mprotect(memory, CCGC_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
-      pool->head = NULL;
-      pool->count = 0;
-      return NULL;
-    }
-    pool->head = *link_of(memory);
-    pool->count--;
-    return memory;
+  if (!pool->head) return NULL;
+  void *memory = pool->head;
+  void *next = NULL;
+  bool readable =
+      !CCGC_DEBUG_ENABLED ||
+      mprotect(memory, CCGC_PAGE_SIZE, PROT_READ | PROT_WRITE) == 0;
+  if (readable) next = *link_of(memory);
+  if (!readable || ((ccgc_page *)memory)->magic != CCGC_PAGE_DEAD ||
+      ((uintptr_t)next & (CCGC_PAGE_SIZE - 1)) != 0) {
+    pool->head = NULL;
+    pool->count = 0;
+    return NULL;
   }
-  return NULL;
+  pool->head = next;
+  pool->count--;
+  return memory;
 }
 
 /* Unmaps pages from the top until at most keep remain. */
@@ -84,6 +92,7 @@ bool ccgc_page_pool_put(ccgc_page_pool *pool, void *memory) {
   pthread_mutex_lock(&pool->lock);
   bool kept = pool->count < pool->limit;
   if (kept) {
+    ((ccgc_page *)memory)->magic = CCGC_PAGE_DEAD; /* checked when taken */
     *link_of(memory) = pool->head;
     /* Debug builds: a stale access to the released page still faults. */
     if (CCGC_DEBUG_ENABLED &&

@@ -11,6 +11,7 @@
 #include "ccgc-page.h"
 #include "ccgc-test.h"
 #include "collector-internal.h"
+#include "invariant-check.h"
 #include "page-pool.h"
 
 START_TEST(pool_keeps_up_to_its_size_and_hands_out_zeroed_pages) {
@@ -85,6 +86,33 @@ static void garbage(blinkish_heap *heap, blinkish_type_id type, size_t bytes) {
     ck_assert_ptr_nonnull(blinkish_alloc(heap, type, 240));
 }
 
+/* A stray write into a pooled page (a host's dangling pointer) must not
+ * make the pool hand out an arbitrary address: it forgets its pages and the
+ * caller maps fresh memory. Release builds only (debug builds keep pooled
+ * pages inaccessible: the stray write faults there). */
+START_TEST(a_corrupted_link_empties_the_pool_instead_of_handing_it_out) {
+  if (CCGC_DEBUG_ENABLED) return;
+  ccgc_page_pool pool;
+  ccgc_page_pool_init(&pool);
+  void *first = ccgc_page_memory_map(CCGC_PAGE_SIZE);
+  void *second = ccgc_page_memory_map(CCGC_PAGE_SIZE);
+  ck_assert(ccgc_page_pool_put(&pool, first));
+  ck_assert(ccgc_page_pool_put(&pool, second));
+  /* The stray write: the last word of the top page, its link. */
+  ((void **)second)[CCGC_PAGE_SIZE / sizeof(void *) - 1] = (char *)first + 24;
+  ck_assert_ptr_null(ccgc_page_pool_take(&pool));
+  ck_assert_uint_eq(ccgc_page_pool_bytes(&pool), 0);
+  /* A header overwritten: not handed out either. */
+  unsigned char *page = second;
+  ck_assert(ccgc_page_pool_put(&pool, page));
+  memset(page, 0x5a, 64);
+  ck_assert_ptr_null(ccgc_page_pool_take(&pool));
+  ccgc_page_memory_unmap(first, CCGC_PAGE_SIZE);
+  ccgc_page_memory_unmap(second, CCGC_PAGE_SIZE);
+  ccgc_page_pool_destroy(&pool);
+}
+END_TEST
+
 /* A heap whose soft limit leaves room keeps more than the floor of the
  * pages its sweep emptied: the next allocations refill it from the pool. */
 START_TEST(a_heap_with_headroom_pools_more_than_the_floor) {
@@ -147,6 +175,7 @@ int main(void) {
   tcase_add_test(tc, pool_keeps_up_to_its_size_and_hands_out_zeroed_pages);
   tcase_add_test(tc, a_sweep_fills_the_pool_and_the_next_pages_come_from_it);
   tcase_add_test(tc, the_limit_follows_the_headroom_above_a_floor);
+  tcase_add_test(tc, a_corrupted_link_empties_the_pool_instead_of_handing_it_out);
   tcase_add_test(tc, a_heap_with_headroom_pools_more_than_the_floor);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
