@@ -74,20 +74,8 @@ void ccgc_helper_visitor_destroy(ccgc_helper_visitor *v) {
 }
 
 void ccgc_helper_visitor_merge(ccgc_helper_visitor *v, ccgc_marker *marker) {
-  g_array_append_vals(marker->weak_slots, v->weak_slots->data, v->weak_slots->len);
-  g_array_set_size(v->weak_slots, 0);
-  for (guint j = 0; j < v->ephemerons->len; j++) {
-    ccgc_ephemeron_pair pair = g_array_index(v->ephemerons, ccgc_ephemeron_pair, j);
-    marker->base.ops->ephemeron(&marker->base, pair.key, pair.value,
-                                ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
-  }
+  ccgc_marker_adopt(marker, v->weak_slots, v->weak_callbacks,
+                    (const ccgc_ephemeron_pair *)(void *)v->ephemerons->data,
+                    v->ephemerons->len, v->marked);
   g_array_set_size(v->ephemerons, 0);
-  ccgc_marker_flush_ephemerons(marker);
-  g_array_append_vals(marker->weak_callbacks, v->weak_callbacks->data,
-                      v->weak_callbacks->len);
-  g_array_set_size(v->weak_callbacks, 0);
-  for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
-    marker->marked[id] += v->marked[id];
-    v->marked[id] = 0;
-  }
 }

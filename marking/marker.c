@@ -222,30 +222,41 @@ static void release_value(void *value, void *data) {
   mark_and_push(data, value, ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
 }
 
-void ccgc_marker_begin(ccgc_marker *marker, ccgc_collector *collector) {
+/* cache: where the ephemeron table's big arrays come from (the owner's
+ * marker only: the collector's bulk cache is not thread-safe). */
+static void marker_init(ccgc_marker *marker, ccgc_collector *collector,
+                        ccgc_bulk_cache *cache) {
   memset(marker, 0, sizeof *marker);
   marker->base.ops = &marker_ops;
   marker->collector = collector;
-  marker->active = true;
   marker->weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
   marker->weak_callbacks =
       g_array_new(FALSE, FALSE, sizeof(ccgc_weak_callback_entry));
-  ccgc_ephemeron_table_init(&marker->ephemerons, &collector->bulk_cache);
+  ccgc_ephemeron_table_init(&marker->ephemerons, cache);
   for (int id = 0; id < CCGC_MAX_HEAPS; id++)
     ccgc_worklist_local_init(&marker->locals[id], &collector->worklists[id]);
 }
 
-void ccgc_marker_end(ccgc_marker *marker) {
-  for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
+static void marker_release(ccgc_marker *marker) {
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
     ccgc_worklist_local_destroy(&marker->locals[id]);
-    ccgc_worklist_clear(&marker->collector->worklists[id]);
-  }
   g_array_free(marker->weak_slots, TRUE);
   g_array_free(marker->weak_callbacks, TRUE);
+  ccgc_ephemeron_table_destroy(&marker->ephemerons);
+}
+
+void ccgc_marker_begin(ccgc_marker *marker, ccgc_collector *collector) {
+  marker_init(marker, collector, &collector->bulk_cache);
+  marker->active = true;
+}
+
+void ccgc_marker_end(ccgc_marker *marker) {
   CCGC_CHECK(marker->discovered_count == 0, ".inv.ephemerons-flushed");
   CCGC_CHECK(marker->edge_count == 0 && marker->object_count == 0,
              ".inv.marker-windows-empty");
-  ccgc_ephemeron_table_destroy(&marker->ephemerons);
+  marker_release(marker);
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+    ccgc_worklist_clear(&marker->collector->worklists[id]);
   /* Big arrays no collection asked for since the last end go back. */
   ccgc_bulk_cache_trim(&marker->collector->bulk_cache);
   marker->active = false;
@@ -255,45 +266,42 @@ void ccgc_marker_end(ccgc_marker *marker) {
  * compare-and-swap marks, and no ephemeron index nor bulk cache (both are
  * the owner's). */
 void ccgc_marker_begin_helper(ccgc_marker *marker, ccgc_collector *collector) {
-  ccgc_marker_begin(marker, collector);
-  ccgc_ephemeron_table_destroy(&marker->ephemerons);
-  ccgc_ephemeron_table_init(&marker->ephemerons, NULL);
+  marker_init(marker, collector, NULL);
   marker->shared = true;
-  marker->active = false;
+}
+
+void ccgc_marker_adopt(ccgc_marker *marker, GArray *weak_slots,
+                       GArray *weak_callbacks,
+                       const ccgc_ephemeron_pair *pairs, size_t pair_count,
+                       size_t marked[CCGC_MAX_HEAPS]) {
+  g_array_append_vals(marker->weak_slots, weak_slots->data, weak_slots->len);
+  g_array_set_size(weak_slots, 0);
+  g_array_append_vals(marker->weak_callbacks, weak_callbacks->data,
+                      weak_callbacks->len);
+  g_array_set_size(weak_callbacks, 0);
+  /* Pairs whose key was white when the thread met them: the owner's table
+   * decides now (a key marked since releases its value). */
+  for (size_t i = 0; i < pair_count; i++)
+    marker_ephemeron(&marker->base, pairs[i].key, pairs[i].value,
+                     ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
+  ccgc_marker_flush_ephemerons(marker);
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
+    marker->marked[id] += marked[id];
+    marked[id] = 0;
+  }
 }
 
 void ccgc_marker_merge_helper(ccgc_marker *helper, ccgc_marker *owner) {
   CCGC_CHECK(helper->discovered_count == 0 && helper->edge_count == 0 &&
                  helper->object_count == 0 && !helper->ephemerons.indexed,
              ".inv.marker-windows-empty");
-  g_array_append_vals(owner->weak_slots, helper->weak_slots->data,
-                      helper->weak_slots->len);
-  g_array_set_size(helper->weak_slots, 0);
-  g_array_append_vals(owner->weak_callbacks, helper->weak_callbacks->data,
-                      helper->weak_callbacks->len);
-  g_array_set_size(helper->weak_callbacks, 0);
-  /* Pairs whose key was white when the helper met them: the owner's table
-   * decides now (a key marked since releases its value). */
   ccgc_pair_buffer *pending = &helper->ephemerons.pending;
-  for (size_t i = 0; i < pending->len; i++)
-    marker_ephemeron(&owner->base, pending->pairs[i].key,
-                     pending->pairs[i].value,
-                     ccgc_edge_named(CCGC_EDGE_EPHEMERON, NULL));
+  ccgc_marker_adopt(owner, helper->weak_slots, helper->weak_callbacks,
+                    pending->pairs, pending->len, helper->marked);
   pending->len = 0;
-  ccgc_marker_flush_ephemerons(owner);
-  for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
-    owner->marked[id] += helper->marked[id];
-    helper->marked[id] = 0;
-  }
 }
 
-void ccgc_marker_end_helper(ccgc_marker *marker) {
-  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
-    ccgc_worklist_local_destroy(&marker->locals[id]);
-  g_array_free(marker->weak_slots, TRUE);
-  g_array_free(marker->weak_callbacks, TRUE);
-  ccgc_ephemeron_table_destroy(&marker->ephemerons);
-}
+void ccgc_marker_end_helper(ccgc_marker *marker) { marker_release(marker); }
 
 void ccgc_marker_publish(ccgc_marker *marker) {
   for (int id = 0; id < CCGC_MAX_HEAPS; id++)

@@ -145,6 +145,16 @@ void ccgc_marker_flush_ephemerons(ccgc_marker *marker);
 void ccgc_marker_begin_helper(ccgc_marker *marker,
                               struct ccgc_collector *collector);
 void ccgc_marker_merge_helper(ccgc_marker *helper, ccgc_marker *owner);
+/* Owner thread, the finder stopped: what another thread's marking found
+ * besides grey objects joins marker. weak_slots and weak_callbacks are
+ * appended and emptied, each ephemeron pair goes through the marker's
+ * ephemeron visitor (a key marked by now pushes its value), marked is added
+ * and zeroed. Serves merge_helper and the concurrent marker threads'
+ * ccgc_helper_visitor_merge. */
+void ccgc_marker_adopt(ccgc_marker *marker, GArray *weak_slots,
+                       GArray *weak_callbacks,
+                       const ccgc_ephemeron_pair *pairs, size_t pair_count,
+                       size_t marked[CCGC_MAX_HEAPS]);
 void ccgc_marker_end_helper(ccgc_marker *marker);
 /* Makes the marker's local work stealable by marker threads. */
 void ccgc_marker_publish(ccgc_marker *marker);

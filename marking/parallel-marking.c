@@ -125,26 +125,20 @@ size_t ccgc_parallel_drain(ccgc_marker *marker, ccgc_cycle_stats *stats) {
     if (!collector->mark_pool) collector->mark_pool = ccgc_task_pool_new();
     helpers = ccgc_task_pool_ready(collector->mark_pool, wanted);
   }
-  stats->pause_mark_threads = 1 + helpers;
-  if (helpers == 0) {
-    ccgc_marker_drain(marker, 0, 0);
-    return 0;
+  /* No helper thread, or no memory for one's state: the owner marks alone. */
+  parallel_state *state = helpers ? malloc(sizeof *state) : NULL;
+  if (state) {
+    state->collector = collector;
+    state->broken = collector->testing_break_parallel_termination;
+    atomic_init(&state->idle, 0);
+    unsigned ready = 0;
+    while (ready < helpers && helper_init(&state->helpers[ready], state))
+      ready++;
+    helpers = ready;
+    state->threads = 1 + helpers;
   }
-  parallel_state *state = malloc(sizeof *state);
-  if (!state) { /* out of memory: the owner marks alone */
-    stats->pause_mark_threads = 1;
-    ccgc_marker_drain(marker, 0, 0);
-    return 0;
-  }
-  state->collector = collector;
-  state->broken = collector->testing_break_parallel_termination;
-  atomic_init(&state->idle, 0);
-  unsigned ready = 0;
-  while (ready < helpers && helper_init(&state->helpers[ready], state)) ready++;
-  helpers = ready; /* a helper with no memory for its marker stays out */
-  state->threads = 1 + helpers;
-  stats->pause_mark_threads = 1 + helpers;
-  if (helpers == 0) {
+  stats->pause_mark_threads = state ? 1 + helpers : 1;
+  if (!state || helpers == 0) {
     free(state);
     ccgc_marker_drain(marker, 0, 0);
     return 0;
