@@ -406,6 +406,7 @@ v8ish_traced *v8ish_traced_make(v8ish_heap *heap, v8ish_local value,
     return NULL;
   }
   __atomic_store_n(&slot->root, root, __ATOMIC_RELAXED);
+  if (root) heap->traced_roots++;
   traced_store(heap, slot, raw, !v8ish_local_is_empty(value));
   return handle;
 }
@@ -446,6 +447,7 @@ void v8ish_traced_release(v8ish_heap *heap, v8ish_traced *traced,
   /* A marker thread may still read it through its holder: atomic. */
   __atomic_store_n(&slot->value, 0, __ATOMIC_RELEASE);
   slot->has_value = false;
+  if (slot->root) heap->traced_roots--;
   ccgc_handle_free(&heap->traced, traced, call, what);
 }
 
@@ -528,7 +530,11 @@ void v8ish_trace_handles(v8ish_heap *heap, ccgc_visitor *visitor) {
       ccgc_visit_strong(visitor, v8ish_untag(node->value),
                         ccgc_edge_named(CCGC_EDGE_ROOT, "global handle"));
   }
-  ccgc_handle_table_each(&heap->traced, trace_root_slot, visitor);
+  /* The unified bridge's traced references are not roots (their holders
+   * trace them): the table, as large as the DOM's wrappers and listeners,
+   * is walked only for a baseline bridge's script references. */
+  if (heap->traced_roots)
+    ccgc_handle_table_each(&heap->traced, trace_root_slot, visitor);
 }
 
 void v8ish_clear_dead_weak_globals(v8ish_heap *heap) {

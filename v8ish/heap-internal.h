@@ -288,6 +288,7 @@ struct v8ish_heap {
   size_t global_count, global_capacity;
   uint32_t global_free;
   ccgc_handle_table traced;   /* traced_slot: traced references */
+  size_t traced_roots; /* live slots made as roots (v8ish_trace_handles) */
   /* traced_slot *: every traced slot whose value may be young (V8's young
    * nodes of its traced handles), the scavenger's roots among the traced
    * references instead of the whole table (.inv.young-traced-listed). */

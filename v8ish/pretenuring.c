@@ -51,6 +51,28 @@ void v8ish_pretenuring_scavenge_start(v8ish_heap *heap) {
   g_array_set_size(p->unrecorded, 0);
 }
 
+void v8ish_pretenuring_add_survivors(v8ish_heap *heap, word_t *k,
+                                     word_t count) {
+  word_t before = __atomic_fetch_add(&k[CLASS_SURVIVED], v8ish_smi((long)count),
+                                     __ATOMIC_RELAXED);
+  if (before == v8ish_smi(0)) {
+    v8ish_pretenuring *p = heap->pretenuring;
+    pthread_mutex_lock(&p->lock);
+    g_ptr_array_add(p->feedback, k);
+    pthread_mutex_unlock(&p->lock);
+  }
+}
+
+void v8ish_pretenuring_flush_survivors(v8ish_heap *heap,
+                                       v8ish_survivor_cache *cache) {
+  for (size_t i = 0; i < V8ISH_SURVIVOR_SITES; i++) {
+    if (cache->site[i])
+      v8ish_pretenuring_add_survivors(heap, cache->site[i], cache->count[i]);
+    cache->site[i] = NULL;
+    cache->count[i] = 0;
+  }
+}
+
 static void reset(word_t *k) {
   k[CLASS_ALLOCATED] = k[CLASS_SURVIVED] = v8ish_smi(0);
 }

@@ -55,6 +55,7 @@ void scavenge_task_init(scavenge_task *task, scavenger *s, bool owner) {
 }
 
 void scavenge_task_finish(scavenge_task *task) {
+  v8ish_pretenuring_flush_survivors(task->heap, &task->survivors);
   if (task->copy_page) task->copy_page->top = (word_t *)task->copy.cursor;
   /* A helper's old-space area: its rest goes back to the free lists
    * (.inv.iterable-pages). The owner's is the mutator's old_lab. */
@@ -225,7 +226,7 @@ static word_t *evacuate(scavenge_task *task, word_t *object) {
     task->survived_objects++;
     /* Its first survival: pretenuring feedback for its class. */
     if (task->feedback && state == V8ISH_YOUNG_ALLOCATING)
-      v8ish_pretenuring_note_survivor(task->heap, first);
+      v8ish_pretenuring_note_survivor(task->heap, &task->survivors, first);
   }
   ccgc_worklist_push(&task->work, to);
   if (__builtin_expect(task->s->pending != NULL, 0))

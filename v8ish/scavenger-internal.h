@@ -22,6 +22,7 @@
 
 #include <stdatomic.h>
 
+#include "pretenuring.h"
 #include "space-inl.h"
 #include "worklist.h"
 
@@ -37,6 +38,7 @@ typedef struct scavenge_task {
   bool parallel;  /* other threads may race: forwarding by CAS */
   bool plain_forwarding; /* TESTING ONLY (ccgc_collector_plain_forwarding) */
   bool feedback;  /* first survivors count for pretenuring (pretenuring.h) */
+  v8ish_survivor_cache survivors; /* their counts, flushed at the finish */
   ccgc_worklist_local work; /* evacuated, not scanned yet */
   v8ish_lab copy;           /* to-space: a COPY page of its own */
   v8ish_page *copy_page;

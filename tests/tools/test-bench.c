@@ -467,7 +467,7 @@ START_TEST(scavenge_prints_every_rate_and_thread_count) {
       g_free(row);
     }
   ck_assert(strstr(result.out, "checks (survivors reachable after their scavenge, no other "
-                               "scavenge ran): ok\n"));
+                               "scavenge ran, the helper took part): ok\n"));
   ck_assert(g_regex_match_simple("^ratio scavenge 10%/1%: [0-9.]+$", result.out,
                                  G_REGEX_MULTILINE, 0));
   ck_assert(g_regex_match_simple("^ratio scavenge 0%/10%: [0-9.]+$", result.out,
