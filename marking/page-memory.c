@@ -38,6 +38,14 @@ void *ccgc_page_memory_map(size_t size) {
   return ccgc_memory_map_aligned(round_up_to_page(size), CCGC_PAGE_SIZE);
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+void ccgc_page_memory_populate(void *base, size_t size) {
+  (void)madvise(base, size, MADV_POPULATE_WRITE);
+}
+
 void ccgc_page_memory_unmap(void *base, size_t size) {
   if (!base) return;
   munmap(base, round_up_to_page(size));
