@@ -244,6 +244,8 @@ ccgc_page *ccgc_page_create(ccgc_collector *collector, int heap_id,
 void ccgc_page_destroy(ccgc_collector *collector, ccgc_page *page);
 /* Clears a page's mark table for a new cycle. */
 void ccgc_page_clear_marks(ccgc_page *page);
+/* Whether every mark of page is white (debug checks). */
+bool ccgc_page_marks_clear(const ccgc_page *page);
 
 /* Heaps call this from their allocation slow path (not the inline fast path)
  * with the bytes handed out since the last call: while incremental marking

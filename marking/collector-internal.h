@@ -26,6 +26,7 @@
 typedef struct ccgc_heap_slot {
   const ccgc_heap_ops *ops;
   void *heap; /* NULL: slot free */
+  struct ccgc_heap_base *base; /* a heap built on heap-base.h, or NULL */
 } ccgc_heap_slot;
 
 struct ccgc_collector {

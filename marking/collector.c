@@ -237,6 +237,7 @@ void ccgc_collector_detach_heap(ccgc_collector *collector, int heap_id) {
   ccgc_collector_set_headroom(collector, heap_id, 0);
   collector->heaps[heap_id].heap = NULL;
   collector->heaps[heap_id].ops = NULL;
+  collector->heaps[heap_id].base = NULL;
   while (collector->heap_count > 0 &&
          !collector->heaps[collector->heap_count - 1].heap)
     collector->heap_count--;

@@ -120,7 +120,11 @@ static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
   collector->idle_refusals = 0;
 
   ccgc_events_cycle_start(collector, reason, incremental);
+  /* The marks: cleared by a sweeper thread after the last sweep, or by
+   * the heaps' prepare now (sweeping.h). */
+  ccgc_sweeper_finish_clearing(&collector->sweeper);
   ccgc_collector_call_phase(collector, PHASE(prepare));
+  collector->sweeper.marks_clear = false; /* marking writes them from now */
   ccgc_marker_begin(&collector->marker, collector);
   /* Barrier on before the roots are read: a store racing with root marking
    * is shaded (.inv.no-black-to-white). Allocation is black from now on
@@ -392,7 +396,10 @@ static void finish_cycle(ccgc_collector *collector) {
   collector->steps = swap;
   ccgc_trace_gc_emit(collector, stats);
   collector->last_gc_end_ms = end;
-  if (sweeping) ccgc_sweeper_after_pause(collector); /* sweeper threads */
+  if (sweeping)
+    ccgc_sweeper_after_pause(collector); /* sweeper threads */
+  else
+    ccgc_sweeper_start_clearing(collector); /* swept in the pause */
 
   /* Outside the collection: callbacks that may allocate. */
   ccgc_collector_call_phase(collector, PHASE(after_collection));

@@ -84,6 +84,10 @@ void ccgc_page_destroy(ccgc_collector *collector, ccgc_page *page) {
   if (page->ephemeron_keys)
     g_error("ccgc: page %p released while the ephemeron key index lives",
             (void *)page);
+  /* The mark clearing after the last sweep may hold it (sweeping.h); it
+   * holds no young page, so a scavenge's nursery trim does not wait. */
+  if (collector->sweeper.clearing && !(page->flags & CCGC_PAGE_YOUNG))
+    ccgc_sweeper_finish_clearing(&collector->sweeper);
   ccgc_collector_unregister_page(collector, page);
   page->magic = CCGC_PAGE_DEAD; /* .inv.registered-pages */
   /* A normal page goes to the pool, unless the pool is full or memory is
@@ -95,6 +99,16 @@ void ccgc_page_destroy(ccgc_collector *collector, ccgc_page *page) {
       return;
   }
   ccgc_page_memory_unmap(page, page->reservation);
+}
+
+bool ccgc_page_marks_clear(const ccgc_page *page) {
+  if (page->flags & CCGC_PAGE_LARGE)
+    return atomic_load_explicit(&page->large_mark, memory_order_relaxed) ==
+           CCGC_WHITE;
+  const uint8_t *marks = (const uint8_t *)page->marks;
+  for (size_t i = 0; i < CCGC_MARK_TABLE_BYTES; i++)
+    if (marks[i]) return false;
+  return true;
 }
 
 void ccgc_page_clear_marks(ccgc_page *page) {

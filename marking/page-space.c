@@ -4,7 +4,9 @@
 
 #include <string.h>
 
+#include "collector-internal.h"
 #include "heap-base.h"
+#include "invariant-check.h"
 #include "remembered-set.h"
 
 _Static_assert(sizeof(ccgc_space_page) <= CCGC_SPACE_HEADER_BYTES,
@@ -140,7 +142,19 @@ void ccgc_page_space_release_all(ccgc_page_space *space) {
 }
 
 void ccgc_page_space_clear_marks(ccgc_page_space *space) {
+  /* A sweeper thread cleared them after the last sweep (sweeping.h):
+   * nothing marked since (.inv.marks-clear-after-sweep). */
+  bool clear = space->heap->collector->sweeper.marks_clear;
+#if !CCGC_DEBUG_ENABLED
+  if (clear) return;
+#endif
   for (ccgc_space_page *page = ccgc_page_space_first(space); page;
-       page = ccgc_page_space_next(space, page))
+       page = ccgc_page_space_next(space, page)) {
+    if (clear) {
+      CCGC_CHECK_DEBUG(ccgc_page_marks_clear(&page->page),
+                       ".inv.marks-clear-after-sweep");
+      continue;
+    }
     ccgc_page_clear_marks(&page->page);
+  }
 }

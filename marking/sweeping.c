@@ -4,9 +4,11 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "collector-internal.h"
+#include "heap-base.h"
 #include "invariant-check.h"
 #include "ccgc-testing.h"
 #include "task-pool.h"
@@ -62,6 +64,7 @@ static void stop_helpers(ccgc_sweeper *sweeper) {
 
 void ccgc_sweeper_destroy(ccgc_sweeper *sweeper) {
   stop_helpers(sweeper);
+  ccgc_sweeper_finish_clearing(sweeper);
   ccgc_task_pool_free(sweeper->pool); /* joins the threads */
   sweeper->pool = NULL;
 }
@@ -197,6 +200,66 @@ void ccgc_sweeper_unpark(ccgc_sweeper *sweeper) {
                      sweeper);
 }
 
+/* --- clearing the marks ------------------------------------------------ */
+
+static void clear_claimed(ccgc_sweeper *sweeper) {
+  for (;;) {
+    size_t i = atomic_fetch_add_explicit(&sweeper->clearing_next, 1,
+                                         memory_order_relaxed);
+    if (i >= sweeper->clearing_count) return;
+    ccgc_page_clear_marks(sweeper->clearing[i]);
+  }
+}
+
+static void clear_on_helper(void *data, unsigned index) {
+  (void)index;
+  clear_claimed(data);
+}
+
+void ccgc_sweeper_start_clearing(ccgc_collector *collector) {
+  ccgc_sweeper *sweeper = &collector->sweeper;
+  if (sweeper->mode != CCGC_SWEEP_CONCURRENT || sweeper->clearing ||
+      sweeper->marks_clear)
+    return;
+  if (!sweeper->pool) sweeper->pool = ccgc_task_pool_new();
+  if (!sweeper->pool) return; /* the next start clears them */
+  size_t count = 0;
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_base *base = collector->heaps[id].base;
+    if (!base) continue;
+    count += base->space.normal_page_count + base->space.large_page_count;
+  }
+  ccgc_page **pages = count ? malloc(count * sizeof *pages) : NULL;
+  if (!pages) return; /* the next start clears them */
+  size_t n = 0;
+  for (int id = 0; id < collector->heap_count; id++) {
+    ccgc_heap_base *base = collector->heaps[id].base;
+    if (!base) continue;
+    for (ccgc_space_page *p = base->space.pages; p && n < count; p = p->next)
+      pages[n++] = &p->page;
+    for (ccgc_space_page *p = base->space.large_pages; p && n < count; p = p->next)
+      if (!(p->page.flags & CCGC_PAGE_YOUNG)) pages[n++] = &p->page;
+  }
+  if (ccgc_task_pool_ready(sweeper->pool, 1) < 1) {
+    free(pages);
+    return;
+  }
+  sweeper->clearing = pages;
+  sweeper->clearing_count = n;
+  atomic_store_explicit(&sweeper->clearing_next, 0, memory_order_relaxed);
+  ccgc_task_pool_run(sweeper->pool, 1, clear_on_helper, sweeper);
+}
+
+void ccgc_sweeper_finish_clearing(ccgc_sweeper *sweeper) {
+  if (!sweeper->clearing) return;
+  clear_claimed(sweeper);
+  ccgc_task_pool_wait(sweeper->pool);
+  free(sweeper->clearing);
+  sweeper->clearing = NULL;
+  sweeper->clearing_count = 0;
+  sweeper->marks_clear = true;
+}
+
 /* Every heap is swept: threads stopped, the cycle's record completed
  * (ccgc_collector_last_cycle), sweep_end announced, state IDLE. */
 static void complete(ccgc_collector *collector) {
@@ -226,6 +289,7 @@ static void complete(ccgc_collector *collector) {
   collector->in_collection = false;
   ccgc_collector_leave_context(collector, outer);
   ccgc_trace_gc_emit_sweeping(collector, last);
+  ccgc_sweeper_start_clearing(collector);
 }
 
 /* Owner thread, state SWEEPING, not busy: every pending heap's sweep_step
@@ -260,7 +324,10 @@ static bool sweep(ccgc_collector *collector, double deadline_ms) {
 }
 
 bool ccgc_collector_ensure_swept(ccgc_collector *collector) {
-  if (collector->state != CCGC_STATE_SWEEPING) return true;
+  if (collector->state != CCGC_STATE_SWEEPING) {
+    ccgc_sweeper_finish_clearing(&collector->sweeper);
+    return true;
+  }
   if (ccgc_collector_busy(collector)) return false;
   return sweep(collector, 0);
 }
@@ -339,6 +406,9 @@ ccgc_status ccgc_collector_set_sweeping(ccgc_collector *collector,
   ccgc_sweeper *sweeper = &collector->sweeper;
   sweeper->mode = mode;
   sweeper->threads = threads > 0 ? threads : 1;
+  /* Into CONCURRENT after cycles swept otherwise: their marks are cleared
+   * now, not by the next start. */
+  if (collector->cycles > 0) ccgc_sweeper_start_clearing(collector);
   return CCGC_OK;
 }
 

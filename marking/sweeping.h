@@ -49,6 +49,14 @@ typedef struct ccgc_sweeper {
   size_t scavenges;     /* scavenges during this sweeping              */
   bool parked;          /* helpers stopped for a scavenge, to restart  */
   bool adaptive;        /* options.adaptive_threads: threads sized     */
+  /* Mark clearing (docs/sweeping.md "Clearing the marks"): after a
+   * concurrent sweep completes, a sweeper thread clears the mark tables of
+   * the pages the heaps had then (clearing, clearing_count; claimed by
+   * index), so that the next cycle's start need not. */
+  struct ccgc_page **clearing;
+  size_t clearing_count;
+  atomic_size_t clearing_next;
+  bool marks_clear;     /* every page's marks are clear: prepare skips  */
 } ccgc_sweeper;
 
 /* Sets the sweeper up from the collector's options (NULL: defaults). */
@@ -86,6 +94,21 @@ bool ccgc_collector_ensure_swept(ccgc_collector *collector);
  * it, if anything is left for them. */
 void ccgc_sweeper_park(ccgc_sweeper *sweeper);
 void ccgc_sweeper_unpark(ccgc_sweeper *sweeper);
+
+/* Owner, when sweeping completed (after the pause, or in it): in
+ * CCGC_SWEEP_CONCURRENT mode, a sweeper thread clears the marks of every
+ * page the heaps have now (young pages hold none: the pause promoted the
+ * nursery, and a page taken for it since was cleared then; a page mapped
+ * since is zero). Nothing reads a mark in the IDLE state, and no page
+ * that may be in the list is released, before
+ * ccgc_sweeper_finish_clearing. */
+void ccgc_sweeper_start_clearing(ccgc_collector *collector);
+/* Owner: the mark clearing after the last sweep, if it still runs, is
+ * finished (the owner clears what is left, then waits for the thread).
+ * Before anything reads or writes marks or releases a page again: a
+ * cycle's start, ccgc_collector_ensure_swept, ccgc_page_destroy, the
+ * sweeper's destruction. */
+void ccgc_sweeper_finish_clearing(ccgc_sweeper *sweeper);
 
 /* A heap is detached (its teardown finished sweeping): forget it. */
 void ccgc_sweeper_forget_heap(ccgc_collector *collector, int heap_id);

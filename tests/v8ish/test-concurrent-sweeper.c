@@ -78,12 +78,56 @@ START_TEST(teardown_during_concurrent_sweeping) {
 }
 END_TEST
 
+/* After a concurrent sweep completes, a sweeper thread clears every old
+ * page's marks (docs/sweeping.md "Clearing the marks"): the next cycle's
+ * start has nothing to clear, and marks correctly. Also: a new cycle, and a
+ * teardown, right after completion, while the clearing may still run. */
+static bool all_marks_clear(script_world *w) {
+  ccgc_page_space *space = &w->heap->base.space;
+  for (ccgc_space_page *p = space->pages; p; p = p->next)
+    if (!ccgc_page_marks_clear(&p->page)) return false;
+  for (ccgc_space_page *p = space->large_pages; p; p = p->next)
+    if (!ccgc_page_marks_clear(&p->page)) return false;
+  return true;
+}
+
+START_TEST(a_sweeper_thread_clears_the_marks_after_sweeping) {
+  for (int round = 0; round < 3; round++) {
+    script_world w;
+    sweeping_world_init(&w, CCGC_SWEEP_CONCURRENT, 1, false);
+    v8ish_global kept = sweeping_fill(&w, COUNT, ELEMENTS, KEEP);
+    ccgc_collect(w.collector, CCGC_REASON_TESTING);
+    ck_assert(!all_marks_clear(&w)); /* the kept arrays are marked */
+    ck_assert_int_eq(ccgc_collector_finish_sweeping(w.collector), CCGC_OK);
+    if (round == 0) {
+      /* A walk waits for the clearing (ccgc_collector_ensure_swept). */
+      ck_assert(ccgc_collector_verify_heap(w.collector, NULL));
+      ck_assert(all_marks_clear(&w));
+    }
+    if (round < 2) {
+      /* The next cycle marks from the cleared tables: every kept array
+       * survives, and nothing else was left to die. */
+      ccgc_heap_stats before = script_stats(&w);
+      ccgc_collect(w.collector, CCGC_REASON_TESTING);
+      ck_assert_int_eq(ccgc_collector_finish_sweeping(w.collector), CCGC_OK);
+      sweeping_check(&w, kept, COUNT, KEEP);
+      ck_assert_uint_eq(script_stats(&w).object_count, before.object_count);
+    }
+    ck_assert_int_eq(w.errors.count, 0);
+    /* round 2: torn down while the clearing may still run. */
+    v8ish_global_free(w.heap, kept);
+    script_world_free(&w);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("concurrent sweeper");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, sweeper_threads_sweep_beside_the_owner);
   tcase_add_test(tc, teardown_during_concurrent_sweeping);
+  tcase_add_test(tc, a_sweeper_thread_clears_the_marks_after_sweeping);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
