@@ -207,7 +207,7 @@ static void clear_claimed(ccgc_sweeper *sweeper) {
     size_t i = atomic_fetch_add_explicit(&sweeper->clearing_next, 1,
                                          memory_order_relaxed);
     if (i >= sweeper->clearing_count) return;
-    ccgc_page_clear_marks(sweeper->clearing[i]);
+    memset(sweeper->clearing[i], 0, CCGC_MARK_TABLE_BYTES);
   }
 }
 
@@ -229,16 +229,19 @@ void ccgc_sweeper_start_clearing(ccgc_collector *collector) {
     if (!base) continue;
     count += base->space.normal_page_count + base->space.large_page_count;
   }
-  ccgc_page **pages = count ? malloc(count * sizeof *pages) : NULL;
+  /* The thread gets the normal pages' tables only (it reads no page
+   * header, which the owner may write meanwhile); a large page's one mark
+   * is cleared here. */
+  uint8_t **pages = count ? malloc(count * sizeof *pages) : NULL;
   if (!pages) return; /* the next start clears them */
   size_t n = 0;
   for (int id = 0; id < collector->heap_count; id++) {
     ccgc_heap_base *base = collector->heaps[id].base;
     if (!base) continue;
     for (ccgc_space_page *p = base->space.pages; p && n < count; p = p->next)
-      pages[n++] = &p->page;
-    for (ccgc_space_page *p = base->space.large_pages; p && n < count; p = p->next)
-      if (!(p->page.flags & CCGC_PAGE_YOUNG)) pages[n++] = &p->page;
+      pages[n++] = (uint8_t *)p->page.marks;
+    for (ccgc_space_page *p = base->space.large_pages; p; p = p->next)
+      if (!(p->page.flags & CCGC_PAGE_YOUNG)) ccgc_page_clear_marks(&p->page);
   }
   if (ccgc_task_pool_ready(sweeper->pool, 1) < 1) {
     free(pages);

@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ccgc.h"
 
@@ -51,9 +52,10 @@ typedef struct ccgc_sweeper {
   bool adaptive;        /* options.adaptive_threads: threads sized     */
   /* Mark clearing (docs/sweeping.md "Clearing the marks"): after a
    * concurrent sweep completes, a sweeper thread clears the mark tables of
-   * the pages the heaps had then (clearing, clearing_count; claimed by
-   * index), so that the next cycle's start need not. */
-  struct ccgc_page **clearing;
+   * the normal pages the heaps had then (clearing: their tables,
+   * clearing_count; claimed by index), so that the next cycle's start need
+   * not. */
+  uint8_t **clearing;
   size_t clearing_count;
   atomic_size_t clearing_next;
   bool marks_clear;     /* every page's marks are clear: prepare skips  */
