@@ -86,6 +86,10 @@ typedef struct ccgc_page {
    * Recorded by the owner and marker threads (atomically), read and freed
    * in the atomic pause. */
   struct ccgc_slot_set *old_to_old;
+  /* The mark clearing that left this page's marks white, or one that ran
+   * before they were written again (sweeping.h: the sweeper's
+   * clear_epoch); owner thread only. */
+  uint32_t clear_stamp;
 } ccgc_page;
 
 static inline bool ccgc_page_is_candidate(const ccgc_page *page) {

@@ -65,6 +65,13 @@ ccgc_page *ccgc_page_create(ccgc_collector *collector, int heap_id,
   page->flags = large ? CCGC_PAGE_LARGE : 0;
   page->reservation = reservation;
   page->owner = owner;
+  /* Zero marks (a fresh mapping, or a pooled page zeroed): white as of the
+   * last mark clearing, unless marking may write them before the next
+   * cycle's prepare (sweeping.h). */
+  page->clear_stamp = atomic_load_explicit(&collector->barrier.marking,
+                                           memory_order_relaxed)
+                          ? 0
+                          : collector->sweeper.clear_epoch;
   if (large) {
     page->mark_shift = CCGC_LARGE_MARK_SHIFT; /* every address: index 0 */
     page->marks = &page->large_mark;

@@ -142,15 +142,15 @@ void ccgc_page_space_release_all(ccgc_page_space *space) {
 }
 
 void ccgc_page_space_clear_marks(ccgc_page_space *space) {
-  /* A sweeper thread cleared them after the last sweep (sweeping.h):
-   * nothing marked since (.inv.marks-clear-after-sweep). */
-  bool clear = space->heap->collector->sweeper.marks_clear;
-#if !CCGC_DEBUG_ENABLED
-  if (clear) return;
-#endif
+  /* Pages a sweeper thread cleared after the last sweep, or mapped since
+   * while nothing marked, are white (sweeping.h,
+   * .inv.marks-clear-after-sweep); young pages and pages promoted from
+   * them were not in that clearing. */
+  const ccgc_sweeper *sweeper = &space->heap->collector->sweeper;
+  uint32_t clean = sweeper->marks_clear ? sweeper->clear_epoch : 0;
   for (ccgc_space_page *page = ccgc_page_space_first(space); page;
        page = ccgc_page_space_next(space, page)) {
-    if (clear) {
+    if (clean && page->page.clear_stamp == clean) {
       CCGC_CHECK_DEBUG(ccgc_page_marks_clear(&page->page),
                        ".inv.marks-clear-after-sweep");
       continue;

@@ -207,6 +207,8 @@ static void clear_claimed(ccgc_sweeper *sweeper) {
     size_t i = atomic_fetch_add_explicit(&sweeper->clearing_next, 1,
                                          memory_order_relaxed);
     if (i >= sweeper->clearing_count) return;
+    /* Nothing writes a mark between cycles (ccgc_barrier_on_allocate
+     * writes only while marking runs). */
     memset(sweeper->clearing[i], 0, CCGC_MARK_TABLE_BYTES);
   }
 }
@@ -234,15 +236,23 @@ void ccgc_sweeper_start_clearing(ccgc_collector *collector) {
    * is cleared here. */
   uint8_t **pages = count ? malloc(count * sizeof *pages) : NULL;
   if (!pages) return; /* the next start clears them */
+  uint32_t epoch = sweeper->clear_epoch + 1;
+  if (epoch == 0) epoch = 1; /* 0: no clearing yet */
   size_t n = 0;
   for (int id = 0; id < collector->heap_count; id++) {
     ccgc_heap_base *base = collector->heaps[id].base;
     if (!base) continue;
-    for (ccgc_space_page *p = base->space.pages; p && n < count; p = p->next)
+    for (ccgc_space_page *p = base->space.pages; p && n < count; p = p->next) {
       pages[n++] = (uint8_t *)p->page.marks;
+      p->page.clear_stamp = epoch;
+    }
     for (ccgc_space_page *p = base->space.large_pages; p; p = p->next)
-      if (!(p->page.flags & CCGC_PAGE_YOUNG)) ccgc_page_clear_marks(&p->page);
+      if (!(p->page.flags & CCGC_PAGE_YOUNG)) {
+        ccgc_page_clear_marks(&p->page);
+        p->page.clear_stamp = epoch;
+      }
   }
+  sweeper->clear_epoch = epoch;
   if (ccgc_task_pool_ready(sweeper->pool, 1) < 1) {
     free(pages);
     return;

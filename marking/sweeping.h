@@ -58,7 +58,11 @@ typedef struct ccgc_sweeper {
   uint8_t **clearing;
   size_t clearing_count;
   atomic_size_t clearing_next;
-  bool marks_clear;     /* every page's marks are clear: prepare skips  */
+  /* The last clearing's number: a page stamped with it (clear_stamp) at
+   * the clearing's start, or mapped since while nothing marked, has white
+   * marks once marks_clear is set; prepare skips those. */
+  uint32_t clear_epoch;
+  bool marks_clear;     /* the last clearing finished: prepare skips     */
 } ccgc_sweeper;
 
 /* Sets the sweeper up from the collector's options (NULL: defaults). */

@@ -28,6 +28,7 @@
 
 #include "ccgc-page.h"
 #include "ccgc.h"
+#include "invariant-check.h"
 #include "remembered-set.h"
 
 typedef struct ccgc_barrier {
@@ -102,12 +103,20 @@ static inline void ccgc_write_barrier(ccgc_barrier *barrier, void *holder,
   ccgc_marking_barrier(barrier, holder, slot, value);
 }
 
-/* Every new object: black while marking runs (.inv.allocate-black), white
- * otherwise. */
+/* Every new object: black while marking runs (.inv.allocate-black). Else
+ * its mark is white already and is not written: a free cell's mark is
+ * white (its last object died unmarked, or a prepare or a sweeper thread
+ * cleared it since), and a sweeper thread may be clearing the page's marks
+ * meanwhile (docs/sweeping.md "Clearing the marks"). */
 static inline void ccgc_barrier_on_allocate(ccgc_barrier *barrier,
                                             void *object) {
-  ccgc_mark_set(object,
-                ccgc_barrier_marking(barrier) ? CCGC_BLACK : CCGC_WHITE);
+  if (ccgc_barrier_marking(barrier)) {
+    ccgc_mark_set(object, CCGC_BLACK);
+    return;
+  }
+#if CCGC_DEBUG_ENABLED && !defined(__SANITIZE_THREAD__)
+  CCGC_CHECK(ccgc_color_of(object) == CCGC_WHITE, ".inv.allocate-black");
+#endif
 }
 
 /* A heap that fills a new object with *weak* or ephemeron references (a grown
