@@ -86,9 +86,10 @@ typedef struct ccgc_page {
    * Recorded by the owner and marker threads (atomically), read and freed
    * in the atomic pause. */
   struct ccgc_slot_set *old_to_old;
-  /* The mark clearing that left this page's marks white, or one that ran
-   * before they were written again (sweeping.h: the sweeper's
-   * clear_epoch); owner thread only. */
+  /* The mark clearing that left this page's marks white, or the last one
+   * before the page was made while no marking ran (sweeping.h: the
+   * sweeper's clear_epoch). Written when the page is made and by the owner
+   * when a clearing starts; read by the heaps' prepare. */
   uint32_t clear_stamp;
 } ccgc_page;
 

@@ -67,7 +67,8 @@ void v8ish_pretenuring_free(v8ish_heap *heap);
  * end). An atomic add per survivor on the site's word made parallel
  * scavenges of objects of one class slower than one thread: each add moved
  * the line between the cores. Zeroed when its task starts. */
-#define V8ISH_SURVIVOR_SITES 32
+#define V8ISH_SURVIVOR_SITE_BITS 5
+#define V8ISH_SURVIVOR_SITES (1 << V8ISH_SURVIVOR_SITE_BITS)
 typedef struct v8ish_survivor_cache {
   word_t *site[V8ISH_SURVIVOR_SITES];
   word_t count[V8ISH_SURVIVOR_SITES];
@@ -82,7 +83,8 @@ static inline void v8ish_pretenuring_note_survivor(v8ish_heap *heap,
                                                    v8ish_survivor_cache *cache,
                                                    v8ish_value klass) {
   word_t *k = (word_t *)v8ish_untag(klass)[CLASS_SITE];
-  size_t i = (size_t)(((uintptr_t)k >> 3) * UINT64_C(0x9E3779B97F4A7C15) >> 59);
+  size_t i = (size_t)(((uintptr_t)k >> 3) * UINT64_C(0x9E3779B97F4A7C15) >>
+                      (64 - V8ISH_SURVIVOR_SITE_BITS)); /* Fibonacci hashing */
   if (__builtin_expect(cache->site[i] != k, 0)) {
     if (cache->site[i])
       v8ish_pretenuring_add_survivors(heap, cache->site[i], cache->count[i]);
