@@ -133,14 +133,21 @@ static word_t *trim_fixed_array(v8ish_heap *heap, word_t *array, size_t n,
    * that already won the old start out until the new header is written. */
   bool locked = v8ish_unsafe_shape_change_begin(heap, array);
   if (locked) ccgc_barrier_visit_before_move(heap->base.barrier, array);
-  ccgc_color color = ccgc_color_of(array);
+  /* The mark state moves with the start while a cycle reads marks (marking,
+   * or sweeping: the sweeper keeps a black start). Between cycles the marks
+   * are dead, and a sweeper thread may be clearing this page's table
+   * (.inv.marks-clear-after-sweep): nothing is read or written then, and
+   * the new start's granule, an interior one of the array, is white. */
+  bool carry_mark =
+      ccgc_collector_state(heap->base.collector) != CCGC_STATE_IDLE;
+  ccgc_color color = carry_mark ? ccgc_color_of(array) : CCGC_WHITE;
   word_t *moved = array + n;
   v8ish_store_raw(moved, LENGTH, v8ish_smi((intptr_t)(length - n)));
   v8ish_store_raw(moved, 0, heap->fixed_array_class);
   v8ish_write_filler(heap, array, n * 8); /* .inv.iterable-pages */
-  /* The mark state moves with the start (the new start may share the old
-   * start's granule: then it is the same byte). */
-  ccgc_mark_set(moved, color);
+  /* The new start may share the old start's granule: then it is the same
+   * byte. */
+  if (carry_mark) ccgc_mark_set(moved, color);
   v8ish_unsafe_shape_change_end(heap, array, locked);
   heap->base.space.used_bytes -= n * 8;
   v8ish_handles_relocate(heap, v8ish_tag(array), v8ish_tag(moved));

@@ -23,10 +23,10 @@ static inline word_t *v8ish_allocated(v8ish_heap *heap, word_t *object,
                                       size_t bytes) {
   heap->base.space.used_bytes += bytes;
   heap->base.space.object_count++;
-  /* .inv.allocate-black. White otherwise: a fresh or recycled nursery page's
-   * mark table is clear, and an old block's granule was a dead object's or
-   * a filler's (white) - but the last cycle's marks stay until the next
-   * prepare, so old blocks are colored explicitly (the slow path). */
+  /* .inv.allocate-black. White otherwise, without a store (a sweeper
+   * thread may be clearing the page's marks): a fresh or recycled nursery
+   * page's mark table is clear, and an old block's granule was a dead
+   * object's or a filler's, white since the sweep. */
   if (__builtin_expect(ccgc_barrier_marking(heap->base.barrier), 0))
     ccgc_mark_set(object, CCGC_BLACK);
   return object;
