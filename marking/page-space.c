@@ -141,15 +141,8 @@ void ccgc_page_space_release_all(ccgc_page_space *space) {
   while (space->large_pages) ccgc_page_space_release(space, space->large_pages);
 }
 
-void ccgc_page_space_clear_marks(ccgc_page_space *space) {
-  /* Pages a sweeper thread cleared after the last sweep, or mapped since
-   * while nothing marked, are white (sweeping.h,
-   * .inv.marks-clear-after-sweep); young pages and pages promoted from
-   * them were not in that clearing. */
-  const ccgc_sweeper *sweeper = &space->heap->collector->sweeper;
-  uint32_t clean = sweeper->marks_clear ? sweeper->clear_epoch : 0;
-  for (ccgc_space_page *page = ccgc_page_space_first(space); page;
-       page = ccgc_page_space_next(space, page)) {
+static void clear_list(ccgc_space_page *page, uint32_t clean) {
+  for (; page; page = page->next) {
     if (clean && page->page.clear_stamp == clean) {
       CCGC_CHECK_DEBUG(ccgc_page_marks_clear(&page->page),
                        ".inv.marks-clear-after-sweep");
@@ -157,4 +150,15 @@ void ccgc_page_space_clear_marks(ccgc_page_space *space) {
     }
     ccgc_page_clear_marks(&page->page);
   }
+}
+
+void ccgc_page_space_clear_marks(ccgc_page_space *space) {
+  /* Pages a sweeper thread cleared after the last sweep, or mapped since
+   * while nothing marked, are white (sweeping.h,
+   * .inv.marks-clear-after-sweep); young large pages and pages promoted
+   * from the young generation were not in that clearing. */
+  const ccgc_sweeper *sweeper = &space->heap->collector->sweeper;
+  uint32_t clean = sweeper->marks_clear ? sweeper->clear_epoch : 0;
+  clear_list(space->pages, clean);
+  clear_list(space->large_pages, clean);
 }

@@ -89,7 +89,10 @@ static inline size_t ccgc_page_space_old_committed(
 void ccgc_page_space_release(ccgc_page_space *space, ccgc_space_page *page);
 /* Releases every page, normal ones first. */
 void ccgc_page_space_release_all(ccgc_page_space *space);
-/* Clears the mark table of every page, for a new cycle. */
+/* Clears the mark table of every old and every large page, for a new
+ * cycle. Normal young pages are the young generation's to clear: it knows
+ * which hold objects (v8ish clears a pool page's table when it takes the
+ * page, nursery.c). */
 void ccgc_page_space_clear_marks(ccgc_page_space *space);
 
 /* For a heap that keeps segregated free lists of the free blocks on its

@@ -144,6 +144,14 @@ static v8ish_page *take_free(v8ish_heap *heap, int state) {
 
 word_t *v8ish_nursery_refill(v8ish_heap *heap, size_t size) {
   v8ish_nursery *n = &heap->nursery;
+  /* The semi-space is full and its scavenge requested, but the host has
+   * not reached a safepoint yet: the nursery overflows by one semi-space
+   * at most, then new objects go old until the scavenge. The to-space
+   * reserve follows the from-space, so an unbounded overflow committed
+   * twice what a host allocates between safepoints (a 1 GiB build with
+   * none: 740 MB of young pages and a pool of 1 GB). */
+  if (n->requested && n->allocating_pages >= 2 * n->capacity_pages)
+    return NULL;
   size_t from = n->allocating_pages + n->survivor_pages + 1;
   /* The new page and, behind it, the reserve for a from-space one page
    * bigger (.inv.to-space-reserve). */
@@ -261,6 +269,15 @@ void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
   trim_pool(heap, reserve_for(n->survivor_pages + n->capacity_pages) +
                       n->capacity_pages + n->helper_pages,
             TRIM_PAGES_PER_PAUSE);
+}
+
+void v8ish_nursery_clear_marks(v8ish_heap *heap) {
+  /* A pool page's table is cleared when the page is taken (clear_claimed):
+   * a pool of thousands of pages after a large nursery costs nothing
+   * here. */
+  for (ccgc_space_page *p = heap->base.space.young_pages; p; p = p->next)
+    if (((v8ish_page *)p)->young_state != V8ISH_YOUNG_FREE)
+      ccgc_page_clear_marks(&p->page);
 }
 
 void v8ish_nursery_promote_in_place(v8ish_heap *heap) {

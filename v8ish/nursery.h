@@ -27,6 +27,9 @@ word_t *v8ish_young_top(v8ish_heap *heap, v8ish_page *page);
  * an old page where it is (its dead objects are then swept like old ones),
  * so the nursery is empty after every full collection; nothing moves. */
 void v8ish_nursery_promote_in_place(v8ish_heap *heap);
+/* A cycle's start: clears the mark tables of the young pages that hold
+ * objects (old and large pages: ccgc_page_space_clear_marks). */
+void v8ish_nursery_clear_marks(v8ish_heap *heap);
 /* The to-space of a minor collection: a FREE page becomes COPY. NULL only
  * if the reserve was broken (a bug: .inv.to-space-reserve). The threads of
  * a parallel scavenge pass their lock (NULL: the owner alone). */

@@ -362,6 +362,7 @@ void v8ish_space_prepare(void *data) {
   v8ish_heap *heap = data;
   v8ish_seal_labs(heap);
   ccgc_page_space_clear_marks(&heap->base.space);
+  v8ish_nursery_clear_marks(heap);
   /* Compaction's candidates are chosen as marking starts (candidates.c). */
   v8ish_compaction_select(heap);
 }

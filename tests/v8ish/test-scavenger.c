@@ -428,6 +428,56 @@ START_TEST(the_nursery_requests_a_scavenge_and_a_safepoint_runs_it) {
 }
 END_TEST
 
+/* A host that allocates without a safepoint: the nursery overflows its
+ * semi-space by one more at most, then objects go old; the safepoint runs
+ * the requested scavenge and the young generation takes new objects
+ * again. */
+START_TEST(without_a_safepoint_the_nursery_overflows_one_semi_space) {
+  v8ish_heap_options options = young_options();
+  script_world w;
+  script_world_init_with(&w, &options);
+  v8ish_global kept = v8ish_global_new(
+      w.heap, v8ish_fixed_array_new(w.heap, 1), false);
+  /* About eight semi-spaces of objects, every 16th kept. */
+  enum { COUNT = 8 * (1 << 20) / 48 };
+  v8ish_local list = v8ish_fixed_array_new(w.heap, COUNT / 16 + 1);
+  v8ish_global_set(w.heap, kept, list);
+  for (int i = 0; i < COUNT; i++) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local array = v8ish_fixed_array_new(w.heap, 4);
+    v8ish_array_set(w.heap, array, 0, v8ish_integer(w.heap, i));
+    if (i % 16 == 0) v8ish_array_set(w.heap, list, (size_t)(i / 16), array);
+    v8ish_handle_scope_close(&scope);
+  }
+  ck_assert_uint_eq(ccgc_collector_minor_count(w.collector), 0);
+  ccgc_heap_stats stats = script_stats(&w);
+  ck_assert_uint_gt(stats.young_used_bytes, stats.young_capacity_bytes);
+  /* Two semi-spaces, and the list (a young large object). */
+  ck_assert_uint_le(stats.young_used_bytes,
+                    2 * stats.young_capacity_bytes + COUNT / 16 * 8 + 64);
+  /* Young pages and their reserve, about two semi-spaces each, a spare
+   * page per helper and the list's large page (18 semi-spaces without
+   * the bound). */
+  ck_assert_uint_le(stats.young_committed_bytes, 6 * stats.young_capacity_bytes);
+  ccgc_collector_safepoint(w.collector);
+  ck_assert_uint_eq(ccgc_collector_minor_count(w.collector), 1);
+  list = v8ish_global_get(w.heap, kept);
+  for (int i = 0; i < COUNT; i += 16) {
+    v8ish_local array = v8ish_array_get(w.heap, list, (size_t)(i / 16));
+    ck_assert_int_eq(
+        v8ish_integer_value(w.heap, v8ish_array_get(w.heap, array, 0)), i);
+  }
+  /* New objects are young again. */
+  size_t young = script_stats(&w).young_used_bytes;
+  v8ish_fixed_array_new(w.heap, 4);
+  ck_assert_uint_gt(script_stats(&w).young_used_bytes, young);
+  ck_assert_int_eq(w.errors.count, 0);
+  v8ish_global_free(w.heap, kept);
+  script_world_free(&w);
+}
+END_TEST
+
 static Suite *scavenger_suite(void) {
   Suite *s = suite_create("scavenger");
   TCase *tc = tcase_create("core");
@@ -442,6 +492,7 @@ static Suite *scavenger_suite(void) {
   tcase_add_test(tc, scavenges_during_incremental_marking_keep_the_invariant);
   tcase_add_test(tc, an_unmodified_droppable_wrapper_is_not_a_root);
   tcase_add_test(tc, the_nursery_requests_a_scavenge_and_a_safepoint_runs_it);
+  tcase_add_test(tc, without_a_safepoint_the_nursery_overflows_one_semi_space);
   tcase_add_test(tc, a_large_object_promoted_in_place_remembers_its_young_slots);
   tcase_add_test(tc, a_young_trimmed_arrays_filler_is_not_old_free_space);
   suite_add_tcase(s, tc);
