@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "collector-internal.h"
 #include "heap-base.h"
@@ -62,11 +63,20 @@ static void stop_helpers(ccgc_sweeper *sweeper) {
   sweeper->concurrent = false;
 }
 
+static void unmap_list(ccgc_sweeper *sweeper) {
+  if (sweeper->clearing_list)
+    munmap(sweeper->clearing_list,
+           sweeper->clearing_capacity * sizeof *sweeper->clearing_list);
+  sweeper->clearing_list = NULL;
+  sweeper->clearing_capacity = 0;
+}
+
 void ccgc_sweeper_destroy(ccgc_sweeper *sweeper) {
   stop_helpers(sweeper);
   ccgc_sweeper_finish_clearing(sweeper);
   ccgc_task_pool_free(sweeper->pool); /* joins the threads */
   sweeper->pool = NULL;
+  unmap_list(sweeper);
 }
 
 /* Whether heap id is swept after the pause this cycle. */
@@ -234,8 +244,21 @@ void ccgc_sweeper_start_clearing(ccgc_collector *collector) {
   /* The thread gets the normal pages' tables only (it reads no page
    * header, which the owner may write meanwhile); a large page's one mark
    * is cleared here. */
-  uint8_t **pages = count ? malloc(count * sizeof *pages) : NULL;
-  if (!pages) return; /* the next start clears them */
+  if (count == 0) return;
+  if (count > sweeper->clearing_capacity) {
+    /* Mapped, not malloc'd: see clearing_list (sweeping.h). */
+    size_t capacity = sweeper->clearing_capacity ? sweeper->clearing_capacity
+                                                 : 512; /* 4 KiB */
+    while (capacity < count) capacity *= 2;
+    void *grown = mmap(NULL, capacity * sizeof(uint8_t *),
+                       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+    if (grown == MAP_FAILED) return; /* the next start clears them */
+    unmap_list(sweeper);
+    sweeper->clearing_list = grown;
+    sweeper->clearing_capacity = capacity;
+  }
+  uint8_t **pages = sweeper->clearing_list;
   uint32_t epoch = sweeper->clear_epoch + 1;
   if (epoch == 0) epoch = 1; /* 0: no clearing yet */
   size_t n = 0;
@@ -253,10 +276,7 @@ void ccgc_sweeper_start_clearing(ccgc_collector *collector) {
       }
   }
   sweeper->clear_epoch = epoch;
-  if (ccgc_task_pool_ready(sweeper->pool, 1) < 1) {
-    free(pages);
-    return;
-  }
+  if (ccgc_task_pool_ready(sweeper->pool, 1) < 1) return;
   sweeper->clearing = pages;
   sweeper->clearing_count = n;
   atomic_store_explicit(&sweeper->clearing_next, 0, memory_order_relaxed);
@@ -267,7 +287,6 @@ void ccgc_sweeper_finish_clearing(ccgc_sweeper *sweeper) {
   if (!sweeper->clearing) return;
   clear_claimed(sweeper);
   ccgc_task_pool_wait(sweeper->pool);
-  free(sweeper->clearing);
   sweeper->clearing = NULL;
   sweeper->clearing_count = 0;
   sweeper->marks_clear = true;
