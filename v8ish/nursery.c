@@ -142,16 +142,19 @@ static v8ish_page *take_free(v8ish_heap *heap, int state) {
   return page;
 }
 
+/* The semi-space is full and its scavenge requested, but the host has not
+ * reached a safepoint yet: the nursery overflows by one semi-space at
+ * most, then new objects go old until the scavenge. The to-space reserve
+ * follows the from-space, so an unbounded overflow committed twice what a
+ * host allocates between safepoints (a 1 GiB build with none: 740 MB of
+ * young pages and a pool of 1 GB). */
+static bool overflow_full(const v8ish_nursery *n) {
+  return n->requested && n->allocating_pages >= 2 * n->capacity_pages;
+}
+
 word_t *v8ish_nursery_refill(v8ish_heap *heap, size_t size) {
   v8ish_nursery *n = &heap->nursery;
-  /* The semi-space is full and its scavenge requested, but the host has
-   * not reached a safepoint yet: the nursery overflows by one semi-space
-   * at most, then new objects go old until the scavenge. The to-space
-   * reserve follows the from-space, so an unbounded overflow committed
-   * twice what a host allocates between safepoints (a 1 GiB build with
-   * none: 740 MB of young pages and a pool of 1 GB). */
-  if (n->requested && n->allocating_pages >= 2 * n->capacity_pages)
-    return NULL;
+  if (overflow_full(n)) return NULL;
   size_t from = n->allocating_pages + n->survivor_pages + 1;
   /* The new page and, behind it, the reserve for a from-space one page
    * bigger (.inv.to-space-reserve). */
@@ -331,6 +334,9 @@ static void trim_pool(v8ish_heap *heap, size_t keep, size_t most) {
 
 void v8ish_nursery_yield_to_old(v8ish_heap *heap) {
   v8ish_nursery *n = &heap->nursery;
+  /* The overflow's bound, not the limit: the pool stays for the scavenge
+   * the next safepoint runs. */
+  if (overflow_full(n)) return;
   /* At the hard limit: all of them, now. */
   trim_pool(heap, reserve_for(n->allocating_pages + n->survivor_pages), SIZE_MAX);
 }

@@ -10,12 +10,14 @@
 
 void v8ish_nursery_init(v8ish_heap *heap);
 /* The mutator's lab is exhausted: a fresh nursery page for an object of
- * size bytes, or NULL if the young generation cannot grow (off, or the
- * hard limit: the caller allocates old). Requests a minor collection when
- * the semi-space is full. */
+ * size bytes, or NULL if the young generation cannot grow (off, the hard
+ * limit, or a full semi-space overflowed by one more while its scavenge
+ * waits for a safepoint: the caller allocates old). Requests a minor
+ * collection when the semi-space is full. */
 word_t *v8ish_nursery_refill(v8ish_heap *heap, size_t size);
-/* At the hard limit, old space needs the pages: the pool shrinks to the
- * reserve of the present from-space (.inv.to-space-reserve holds). */
+/* After a refill failed: at the hard limit, old space needs the pages, so
+ * the pool shrinks to the reserve of the present from-space
+ * (.inv.to-space-reserve holds); at the overflow's bound, nothing. */
 void v8ish_nursery_yield_to_old(v8ish_heap *heap);
 /* A young large page for one object, or NULL (limit: *why). */
 word_t *v8ish_nursery_allocate_large(v8ish_heap *heap, size_t size,

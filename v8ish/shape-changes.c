@@ -136,8 +136,10 @@ static word_t *trim_fixed_array(v8ish_heap *heap, word_t *array, size_t n,
   /* The mark state moves with the start while a cycle reads marks (marking,
    * or sweeping: the sweeper keeps a black start). Between cycles the marks
    * are dead, and a sweeper thread may be clearing this page's table
-   * (.inv.marks-clear-after-sweep): nothing is read or written then, and
-   * the new start's granule, an interior one of the array, is white. */
+   * (.inv.marks-clear-after-sweep): nothing is read or written then (the
+   * new start's granule keeps whatever it held - white, or the old start's
+   * stale mark when they share a granule - until the next cycle's start
+   * or the clearing). */
   bool carry_mark =
       ccgc_collector_state(heap->base.collector) != CCGC_STATE_IDLE;
   ccgc_color color = carry_mark ? ccgc_color_of(array) : CCGC_WHITE;

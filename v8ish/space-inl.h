@@ -61,14 +61,30 @@ static inline word_t *v8ish_allocate(v8ish_heap *heap, size_t bytes,
 /* An instance of klass (objects, wrappers, closures, contexts, strings,
  * arrays): young, counted in its class's allocation site (CLASS_SITE), or
  * old if the site is pretenured (pretenuring.h). Two loads and one add
- * beside v8ish_allocate. */
+ * beside v8ish_allocate's fast path. An object the slow path places old
+ * because the nursery cannot take it (the hard limit, or the overflow
+ * bound before a safepoint, nursery.c) is not counted: it never survives
+ * a scavenge, and counting it would hide a site whose objects all
+ * survive. */
 static inline word_t *v8ish_allocate_instance(v8ish_heap *heap, v8ish_value klass,
                                               size_t bytes, const char *call) {
   word_t *k = (word_t *)v8ish_untag(klass)[CLASS_SITE];
   if (__builtin_expect(k[CLASS_PRETENURE] != v8ish_smi(V8ISH_PRETENURE_UNDECIDED), 0))
     return v8ish_allocate_pretenured(heap, bytes, call);
+  size_t size = bytes < 16 ? 16 : (bytes + 7) & ~(size_t)7;
+  uint8_t *cursor = heap->lab.cursor;
+  if (__builtin_expect(ccgc_gate_open(heap->base.gate) &&
+                           (size_t)(heap->lab.limit - cursor) >= size &&
+                           bytes < V8ISH_LARGE_THRESHOLD,
+                       1)) {
+    heap->lab.cursor = cursor + size;
+    k[CLASS_ALLOCATED] += v8ish_smi(1);
+    return v8ish_allocated(heap, (word_t *)cursor, size);
+  }
   word_t *object = v8ish_allocate(heap, bytes, call);
-  if (__builtin_expect(object != NULL, 1)) k[CLASS_ALLOCATED] += v8ish_smi(1);
+  if (object && (!heap->nursery.enabled ||
+                 ccgc_page_is_young(ccgc_page_of(object))))
+    k[CLASS_ALLOCATED] += v8ish_smi(1);
   return object;
 }
 

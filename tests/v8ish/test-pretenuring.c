@@ -245,11 +245,32 @@ START_TEST(unknown_mode_is_refused) {
 }
 END_TEST
 
+/* A host that allocates far past the semi-space without a safepoint: the
+ * nursery overflows by one semi-space, then instances go old (nursery.c).
+ * Only the young ones count as the site's allocations, so a site whose
+ * objects all survive is still pretenured by the scavenge the safepoint
+ * runs (counting the old ones too, it showed a quarter surviving). */
+START_TEST(a_site_allocated_past_the_overflow_bound_is_pretenured) {
+  script_world w;
+  world_with(&w, CCGC_PRETENURING_AUTO);
+  v8ish_global kept = make_kept(&w, 100000); /* about 8 semi-spaces */
+  ck_assert_uint_eq(ccgc_collector_minor_count(w.collector), 0);
+  ck_assert(ccgc_collector_safepoint(w.collector));
+  ck_assert_uint_eq(ccgc_collector_minor_count(w.collector), 1);
+  ck_assert_uint_ge(script_stats(&w).pretenured_classes, 1);
+  ck_assert(next_is_old(&w, "Kept"));
+  ck_assert_int_eq(w.errors.count, 0);
+  v8ish_global_free(w.heap, kept);
+  script_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("v8ish-pretenuring");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, surviving_shape_is_pretenured_after_a_scavenge);
+  tcase_add_test(tc, a_site_allocated_past_the_overflow_bound_is_pretenured);
   tcase_add_test(tc, dying_shape_stays_young);
   tcase_add_test(tc, survivor_counts_are_exact_across_tasks_and_evictions);
   tcase_add_test(tc, never_keeps_every_object_young);
