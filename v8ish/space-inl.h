@@ -41,21 +41,36 @@ static inline word_t *v8ish_allocated(v8ish_heap *heap, word_t *object,
  * The fast path bumps the linear allocation area: a nursery page while the
  * young generation is on (docs/script-heap.md), else old space. Every area
  * is zeroed when it is handed out (.inv.lab-zeroed), so no memset here. */
-static inline word_t *v8ish_allocate(v8ish_heap *heap, size_t bytes,
-                                     const char *call) {
-  /* Only the owner thread outside every collector callback allocates
-   * (gate.h): one branch. */
-  if (__builtin_expect(!ccgc_gate_open(heap->base.gate), 0))
-    return v8ish_allocate_gated(heap, bytes, call);
+/* The fast path alone: a bump of the mutator's area, or NULL when the gate
+ * is closed (only the owner thread outside every collector callback
+ * allocates, gate.h), the area is full or the object is large. */
+static inline word_t *v8ish_allocate_fast(v8ish_heap *heap, size_t bytes) {
   size_t size = bytes < 16 ? 16 : (bytes + 7) & ~(size_t)7;
   uint8_t *cursor = heap->lab.cursor;
-  if (__builtin_expect((size_t)(heap->lab.limit - cursor) >= size &&
+  if (__builtin_expect(ccgc_gate_open(heap->base.gate) &&
+                           (size_t)(heap->lab.limit - cursor) >= size &&
                            bytes < V8ISH_LARGE_THRESHOLD,
                        1)) {
     heap->lab.cursor = cursor + size;
     return v8ish_allocated(heap, (word_t *)cursor, size);
   }
+  return NULL;
+}
+
+/* Past the fast path: misuse, or the slow path. */
+static inline word_t *v8ish_allocate_rest(v8ish_heap *heap, size_t bytes,
+                                          const char *call) {
+  if (!ccgc_gate_open(heap->base.gate))
+    return v8ish_allocate_gated(heap, bytes, call);
   return v8ish_allocate_slow(heap, bytes, call);
+}
+
+static inline word_t *v8ish_allocate(v8ish_heap *heap, size_t bytes,
+                                     const char *call) {
+  word_t *object = v8ish_allocate_fast(heap, bytes);
+  return __builtin_expect(object != NULL, 1)
+             ? object
+             : v8ish_allocate_rest(heap, bytes, call);
 }
 
 /* An instance of klass (objects, wrappers, closures, contexts, strings,
@@ -71,17 +86,12 @@ static inline word_t *v8ish_allocate_instance(v8ish_heap *heap, v8ish_value klas
   word_t *k = (word_t *)v8ish_untag(klass)[CLASS_SITE];
   if (__builtin_expect(k[CLASS_PRETENURE] != v8ish_smi(V8ISH_PRETENURE_UNDECIDED), 0))
     return v8ish_allocate_pretenured(heap, bytes, call);
-  size_t size = bytes < 16 ? 16 : (bytes + 7) & ~(size_t)7;
-  uint8_t *cursor = heap->lab.cursor;
-  if (__builtin_expect(ccgc_gate_open(heap->base.gate) &&
-                           (size_t)(heap->lab.limit - cursor) >= size &&
-                           bytes < V8ISH_LARGE_THRESHOLD,
-                       1)) {
-    heap->lab.cursor = cursor + size;
+  word_t *object = v8ish_allocate_fast(heap, bytes);
+  if (__builtin_expect(object != NULL, 1)) {
     k[CLASS_ALLOCATED] += v8ish_smi(1);
-    return v8ish_allocated(heap, (word_t *)cursor, size);
+    return object;
   }
-  word_t *object = v8ish_allocate(heap, bytes, call);
+  object = v8ish_allocate_rest(heap, bytes, call);
   if (object && (!heap->nursery.enabled ||
                  ccgc_page_is_young(ccgc_page_of(object))))
     k[CLASS_ALLOCATED] += v8ish_smi(1);
