@@ -114,6 +114,7 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
 /* Runs the finalizers of every remaining object, then frees all pages. */
 CCGC_API
 void blinkish_heap_free(blinkish_heap *heap);
+/* The collector the heap was created with; NULL for a NULL or freed heap. */
 CCGC_API
 ccgc_collector *blinkish_heap_collector(blinkish_heap *heap);
 CCGC_API
@@ -190,8 +191,11 @@ CCGC_API
 blinkish_type_id blinkish_type_by_name(blinkish_heap *heap, const char *name);
 
 /* A zeroed object of `size` payload bytes, or NULL with CCGC_E_HEAP_LIMIT,
- * CCGC_E_SIZE_OVERFLOW or CCGC_E_INVALID_ARGUMENT recorded. Objects larger
- * than a page fraction go to a large page of their own. */
+ * CCGC_E_SIZE_OVERFLOW or CCGC_E_OUT_OF_MEMORY recorded. An unknown type id
+ * (0 or not registered) is misuse (CCGC_E_INVALID_ARGUMENT, .api.argument),
+ * and so is a call from a finalizer (CCGC_E_IN_COLLECTION): the error
+ * handler runs, then NULL. Objects larger than a page fraction go to a large
+ * page of their own. */
 CCGC_API
 void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size);
 
@@ -209,6 +213,9 @@ void *blinkish_alloc_begin(blinkish_heap *heap, blinkish_type_id type,
                            size_t size);
 CCGC_API
 void blinkish_alloc_commit(blinkish_heap *heap, void *object);
+/* True between blinkish_alloc_begin and blinkish_alloc_commit of
+ * object; false for a committed object or a pointer that is not a live
+ * object of this heap. */
 CCGC_API
 bool blinkish_is_constructing(blinkish_heap *heap, const void *object);
 /* Objects deferred in the current cycle, not yet traced (tests). */

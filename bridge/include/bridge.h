@@ -66,8 +66,11 @@ bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
                    blinkish_heap *dom, bridge_mode mode);
 CCGC_API
 void bridge_free(bridge *bridge);
+/* The mode the bridge was created with (BRIDGE_MODE_UNIFIED for a NULL or
+ * freed bridge). */
 CCGC_API
 bridge_mode bridge_get_mode(const bridge *bridge);
+/* "baseline" for BRIDGE_MODE_BASELINE, else "unified". Any thread. */
 CCGC_API
 const char *bridge_mode_name(bridge_mode mode);
 

@@ -1,18 +1,20 @@
 /* ccgc-error.h - status codes and API-misuse reporting shared by every module.
  *
  * Two kinds of failure reach the host:
- *  - recoverable conditions (heap limit, size overflow, foreign pointer passed
- *    to a call that can return a status): the call returns NULL / a status and
- *    records the error, which the host reads with ccgc_error_last();
- *  - misuse that leaves no sensible return value (a handle used after its scope
- *    closed, a store into a dead object): the call reports through the
+ *  - recoverable conditions (heap limit, size overflow, out of memory, a
+ *    call made during a collection where docs/errors.md says so): the call
+ *    returns NULL / a status and records the error, which the host reads
+ *    with ccgc_collector_last_error();
+ *  - misuse (a handle used after its scope closed, a store into a dead
+ *    object, a pointer no heap of the collector owns, an unknown type id;
+ *    the table in docs/errors.md lists every case): the call reports through the
  *    collector's error handler. The default handler prints the message to
  *    stderr and aborts (documented in docs/errors.md). A host that installs its
  *    own handler gets control back and the call returns a neutral value without
  *    touching the heap.
  *
  * Every message names the API call and the problem, e.g.
- *   "v8ish_handle_get: handle used after its scope closed".
+ *   "v8ish_object_get: handle used after its scope closed".
  *
  * Threading contract: ccgc_status_name, from any thread. A sink (the
  * collector's: ccgc_collector_last_error) is written by the calls of its
@@ -92,8 +94,12 @@ ccgc_status ccgc_error_misuse(ccgc_error_sink *sink, ccgc_status code,
                               const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A sink with no error (code CCGC_OK), count 0 and the default handler
+ * (ccgc_error_abort_handler); set sink->handler to NULL to record only. */
 CCGC_API
 void ccgc_error_sink_init(ccgc_error_sink *sink);
+/* Forgets the last error (code CCGC_OK, empty message; check is left as
+ * it was); count stays. */
 CCGC_API
 void ccgc_error_clear(ccgc_error_sink *sink);
 

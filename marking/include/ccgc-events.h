@@ -50,9 +50,10 @@
  * What a callback may do. Every event but cycle_end, minor_end and
  * collector_freed is *inside the collection*: it may read the heaps
  * (liveness, types, handle scopes) and nothing else - allocation, stores,
- * persistents, registrations are refused as misuse (CCGC_E_IN_COLLECTION,
- * .api.no-heap-calls-in-callbacks), collecting and adding or removing
- * listeners return CCGC_E_IN_COLLECTION. cycle_end and minor_end are
+ * persistents, registrations and removing a listener are refused as misuse
+ * (CCGC_E_IN_COLLECTION, .api.no-heap-calls-in-callbacks), collecting and
+ * adding a listener return CCGC_E_IN_COLLECTION (recorded, no handler call).
+ * cycle_end and minor_end are
  * outside it: anything goes (allocate, store, even collect).
  *
  * Threading contract: every callback runs on the collector's owner thread
@@ -159,14 +160,17 @@ CCGC_API
 void *ccgc_collector_relocated(ccgc_collector *collector, const void *address);
 
 /* Adds a listener; the same (listener, data) pair may be added once.
- * CCGC_E_IN_COLLECTION inside a collection, CCGC_E_INVALID_ARGUMENT for a
- * NULL listener or a pair already added, CCGC_E_OUT_OF_MEMORY. */
+ * CCGC_OK; CCGC_E_IN_COLLECTION inside a collection (recorded: the host
+ * reads it with ccgc_collector_last_error). A NULL listener or a pair added
+ * already is misuse (CCGC_E_INVALID_ARGUMENT, .api.argument: the error
+ * handler runs, by default it aborts; if it returns, so is that status). */
 CCGC_API
 ccgc_status ccgc_collector_add_listener(ccgc_collector *collector,
                                         const ccgc_event_listener *listener,
                                         void *data);
-/* Removes a pair added before; false if it was not there. Not from inside a
- * callback of the same collector. */
+/* Removes a pair added before; false if it was not there. Inside a
+ * collection (a callback of the same collector) it is misuse
+ * (CCGC_E_IN_COLLECTION, .api.outside-collection) and removes nothing. */
 CCGC_API
 bool ccgc_collector_remove_listener(ccgc_collector *collector,
                                     const ccgc_event_listener *listener,

@@ -63,8 +63,8 @@ typedef struct ccgc_visitor ccgc_visitor;
 /* Custom weakness (Oilpan's weak callbacks): called once per registration
  * after the ephemeron fixed point, before any weak slot is cleared and before
  * any heap processes weakness or finalizes (.inv.weak-before-finalizers). It
- * may ask ccgc_is_marked() of any object and drop its own references to dead
- * ones; it must not allocate, store references to unmarked objects or mark. */
+ * may ask blinkish_is_alive() of any object (of either heap) and drop its
+ * own references to dead ones; it must not allocate, store references to unmarked objects or mark. */
 typedef void (*ccgc_weak_callback_fn)(void *object);
 /* The same with the host's data: fn(object, data) gets the data pointer given
  * at registration (ccgc_visit_weak_callback_with_data), unchanged. Same

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "ccgc-events.h"
+#include "ccgc-inspect.h"
 #include "dom-test.h"
 
 /* What the recording finalizer saw. */
@@ -348,6 +349,66 @@ START_TEST(a_lazy_finalizer_may_not_allocate) {
 }
 END_TEST
 
+/* A finalizer run by sweeping after the pause - here the allocator's, which
+ * sweeps a page before it takes one - may not walk the heaps: the page it
+ * is on is half swept and the walk would sweep again. */
+static unsigned long walked_objects;
+static ccgc_status walk_status;
+
+static void count_object(const ccgc_object_info *info, void *data) {
+  (void)info;
+  (void)data;
+  walked_objects++;
+}
+
+static void walking_finalizer(void *object, void *data) {
+  (void)object;
+  world *w = data;
+  if (rec.finalized++ > 0) return; /* the first is enough */
+  ccgc_walk_callbacks callbacks = {.object = count_object};
+  walk_status = ccgc_collector_walk(w->collector, &callbacks);
+}
+
+static void a_sweeping_finalizer_may_not_walk(ccgc_sweeping_mode mode) {
+  world w;
+  world_init(&w, mode, 0);
+  blinkish_type_info info = {"Walking", NULL, NULL, 0};
+  blinkish_type_id type =
+      blinkish_register_type_with_data(w.heap, &info, walking_finalizer, &w);
+  enum { COUNT = 20000 };
+  for (int i = 0; i < COUNT; i++) ck_assert_ptr_nonnull(blinkish_alloc(w.heap, type, 16));
+  walked_objects = 0;
+  walk_status = CCGC_OK;
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_eq(rec.finalized, 0);
+  /* Allocation in the same arena sweeps pages until a finalizer has run. */
+  for (int i = 0; i < COUNT && rec.finalized == 0; i++)
+    ck_assert_ptr_nonnull(blinkish_alloc(w.heap, type, 16));
+  ck_assert_uint_gt(rec.finalized, 0);
+  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_SWEEPING);
+  ck_assert_int_eq(walk_status, CCGC_E_IN_COLLECTION);
+  ck_assert_uint_eq(walked_objects, 0);
+  const ccgc_error *error = ccgc_collector_last_error(w.collector);
+  ck_assert_int_eq(error->code, CCGC_E_IN_COLLECTION);
+  ck_assert_msg(strstr(error->message, "ccgc_collector_walk") != NULL, "%s",
+                error->message);
+  /* Between collections the walk works again. */
+  ck_assert_int_eq(ccgc_collector_walk(w.collector,
+                                       &(ccgc_walk_callbacks){.object = count_object}),
+                   CCGC_OK);
+  world_free(&w);
+}
+
+START_TEST(a_lazy_finalizer_may_not_walk) {
+  a_sweeping_finalizer_may_not_walk(CCGC_SWEEP_LAZY);
+}
+END_TEST
+
+START_TEST(a_concurrent_sweeping_finalizer_may_not_walk) {
+  a_sweeping_finalizer_may_not_walk(CCGC_SWEEP_CONCURRENT);
+}
+END_TEST
+
 START_TEST(heap_teardown_mid_sweep_finalizes_each_object_once) {
   world w;
   world_init(&w, CCGC_SWEEP_CONCURRENT, 0);
@@ -379,6 +440,8 @@ int main(void) {
   tcase_add_test(tc, statistics_fall_as_pages_are_swept);
   tcase_add_test(tc, the_hard_limit_sweeps_what_is_left_before_failing);
   tcase_add_test(tc, a_lazy_finalizer_may_not_allocate);
+  tcase_add_test(tc, a_lazy_finalizer_may_not_walk);
+  tcase_add_test(tc, a_concurrent_sweeping_finalizer_may_not_walk);
   tcase_add_test(tc, heap_teardown_mid_sweep_finalizes_each_object_once);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "blinkish.h"
+#include "ccgc-inspect.h"
 #include "ccgc-test.h"
 #include "misuse-log.h"
 #include "v8ish.h"
@@ -21,11 +22,20 @@ static struct {
   blinkish_heap *dom;
   blinkish_type_id item_type;
   int finalized, prefinalized;
-  ccgc_status collect, start, second_collect;
+  ccgc_status collect, start, second_collect, walk;
   bool script_alloc_empty, dom_alloc_null, walked;
 } t;
 
+static void note_object(const ccgc_object_info *info, void *data) {
+  (void)info;
+  (void)data;
+  t.walked = true;
+}
+
 static void reenter(void) {
+  /* The heap is half torn down: no walk (CCGC_E_IN_COLLECTION, recorded). */
+  ccgc_walk_callbacks callbacks = {.object = note_object};
+  t.walk = ccgc_collector_walk(t.collector, &callbacks);
   t.collect = ccgc_collect(t.collector, CCGC_REASON_TESTING);
   t.start = ccgc_incremental_start(t.collector, CCGC_REASON_TESTING);
   v8ish_handle_scope scope;
@@ -49,7 +59,7 @@ static void prefinalize_item(void *object) {
 
 static void setup(misuse_log *log) {
   memset(&t, 0, sizeof t);
-  t.collect = t.start = t.second_collect = CCGC_OK;
+  t.collect = t.start = t.second_collect = t.walk = CCGC_OK;
   t.collector = ccgc_collector_new(NULL);
   t.script = v8ish_heap_new(t.collector, NULL);
   t.dom = blinkish_heap_new(t.collector, NULL);
@@ -73,6 +83,8 @@ START_TEST(a_finalizer_run_by_teardown_cannot_collect) {
   ck_assert_int_eq(t.finalized, 100);   /* once each */
   ck_assert_int_eq(t.prefinalized, 10);
   ck_assert_int_eq(t.collect, CCGC_E_IN_COLLECTION);
+  ck_assert_int_eq(t.walk, CCGC_E_IN_COLLECTION);
+  ck_assert(!t.walked);
   ck_assert_int_eq(t.second_collect, CCGC_E_IN_COLLECTION);
   ck_assert_int_eq(t.start, CCGC_E_IN_COLLECTION);
   ck_assert(t.script_alloc_empty);

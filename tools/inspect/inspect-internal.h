@@ -8,7 +8,9 @@
 #include "ccgc-heap.h"
 
 /* CCGC_OK if call may walk collector's heaps now: a live collector, no
- * collection running (the heaps' object lists and roots are in flux). */
+ * collection running (the heaps' object lists and roots are in flux), not
+ * from a finalizer that sweeping or a heap's teardown runs (the heap is
+ * half swept or half freed, and a walk would sweep it again). */
 static inline ccgc_status ccgc_inspect_enter(ccgc_collector *collector,
                                              const char *call) {
   if (!ccgc_collector_is_live(collector)) return CCGC_E_INVALID_ARGUMENT;
@@ -19,6 +21,11 @@ static inline ccgc_status ccgc_inspect_enter(ccgc_collector *collector,
     return ccgc_error_set(ccgc_collector_error_sink(collector),
                           CCGC_E_IN_COLLECTION,
                           "%s: called during a collection", call);
+  ccgc_call_context context = ccgc_collector_context(collector);
+  if (context == CCGC_CONTEXT_RECLAIM || context == CCGC_CONTEXT_TEARDOWN)
+    return ccgc_error_set(ccgc_collector_error_sink(collector),
+                          CCGC_E_IN_COLLECTION, "%s: called from %s", call,
+                          ccgc_collector_context_name(collector));
   return CCGC_OK;
 }
 

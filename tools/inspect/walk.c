@@ -7,6 +7,12 @@
 #include "ccgc-inspect.h"
 #include "inspect-internal.h"
 
+/* The public colors are the marker's (ccgc-page.h). */
+_Static_assert(CCGC_OBJECT_WHITE == (int)CCGC_WHITE &&
+                   CCGC_OBJECT_GREY == (int)CCGC_GREY &&
+                   CCGC_OBJECT_BLACK == (int)CCGC_BLACK,
+               "ccgc_object_info.color values");
+
 typedef struct walk_visitor {
   ccgc_visitor base;
   const ccgc_walk_callbacks *callbacks;

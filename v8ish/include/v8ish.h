@@ -113,6 +113,7 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
                            const v8ish_heap_options *options);
 CCGC_API
 void v8ish_heap_free(v8ish_heap *heap);
+/* The collector the heap was created with; NULL for a NULL or freed heap. */
 CCGC_API
 ccgc_collector *v8ish_heap_collector(v8ish_heap *heap);
 CCGC_API
@@ -180,6 +181,9 @@ CCGC_API
 void v8ish_global_set(v8ish_heap *heap, v8ish_global global, v8ish_local value);
 CCGC_API
 void v8ish_global_free(v8ish_heap *heap, v8ish_global global);
+/* True if the global holds no object: made empty, set to an empty local,
+ * or a weak global whose object died (and also, after reporting the misuse,
+ * for a global freed or never made). */
 CCGC_API
 bool v8ish_global_is_empty_slot(v8ish_heap *heap, v8ish_global global);
 static inline bool v8ish_global_is_null(v8ish_global global) {
@@ -217,6 +221,8 @@ v8ish_local v8ish_string_new(v8ish_heap *heap, const char *bytes, size_t len);
 CCGC_API
 size_t v8ish_string_copy(v8ish_heap *heap, v8ish_local string, char *buf,
                          size_t size);
+/* The instance type of the object a local holds; V8ISH_TYPE_COUNT for an
+ * integer, an empty local or a dead handle (reported as misuse). */
 CCGC_API
 v8ish_instance_type v8ish_type_of(v8ish_heap *heap, v8ish_local value);
 
@@ -236,6 +242,9 @@ CCGC_API
 bool v8ish_object_has(v8ish_heap *heap, v8ish_local object, const char *name);
 CCGC_API
 size_t v8ish_object_property_count(v8ish_heap *heap, v8ish_local object);
+/* The hidden class of an object (a new local in the current scope):
+ * objects built with the same properties in the same order share it. An
+ * empty local for a value that is not an object. */
 CCGC_API
 v8ish_local v8ish_object_class(v8ish_heap *heap, v8ish_local object);
 

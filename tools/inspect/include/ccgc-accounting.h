@@ -67,12 +67,16 @@ ccgc_category ccgc_accounting_category(ccgc_accounting *accounting,
 CCGC_API
 ccgc_category ccgc_accounting_find(ccgc_accounting *accounting,
                                    const char *name);
+/* Categories created so far, `other` included (ids 0 to count - 1). */
 CCGC_API
 size_t ccgc_accounting_category_count(const ccgc_accounting *accounting);
 /* Lock-free, any thread. */
 CCGC_API
 void ccgc_accounting_add(ccgc_accounting *accounting, ccgc_category category,
                          int64_t bytes, int64_t count);
+/* Sets a category's bytes and count (a gauge filled from a walk), raising
+ * its peak if bytes is above it; the allocation count is unchanged. An
+ * unknown id counts in `other`, as for add. Lock-free, any thread. */
 CCGC_API
 void ccgc_accounting_set(ccgc_accounting *accounting, ccgc_category category,
                          int64_t bytes, int64_t count);
@@ -80,6 +84,7 @@ void ccgc_accounting_set(ccgc_accounting *accounting, ccgc_category category,
 CCGC_API
 bool ccgc_accounting_get(const ccgc_accounting *accounting,
                          ccgc_category category, ccgc_category_stats *stats);
+/* The sum of every category's bytes. */
 CCGC_API
 int64_t ccgc_accounting_total_bytes(const ccgc_accounting *accounting);
 /* Writes a report: a human table, JSON ({"categories":[...],"total":{...}})

@@ -10,7 +10,9 @@
  * Threading contract (ccgc.h): the collector's owner thread only; from any
  * other thread a call reports CCGC_E_WRONG_THREAD (.api.mutator-thread) and
  * returns it without reading the heaps. The walk is refused inside a
- * collection (CCGC_E_IN_COLLECTION, recoverable); ccgc_collector_object_info
+ * collection and from a finalizer, whether a pause, lazy or concurrent
+ * sweeping or a heap's teardown runs it (CCGC_E_IN_COLLECTION,
+ * recoverable); ccgc_collector_object_info
  * is a read, allowed in any context of the owner thread. The walk's
  * callbacks run on the owner thread in a read-only context (allocation and
  * stores refused, .api.no-heap-calls-in-callbacks).
@@ -22,6 +24,13 @@
 
 #include "ccgc-export.h"
 #include "ccgc.h"
+
+/* The marker's colors as ccgc_object_info.color gives them. */
+enum {
+  CCGC_OBJECT_WHITE = 0, /* not marked (yet): dead if the cycle ends so */
+  CCGC_OBJECT_GREY = 1,  /* marked, its references not traced yet */
+  CCGC_OBJECT_BLACK = 2, /* marked and traced */
+};
 
 /* Public, heap-agnostic view of every heap. Must not be called during a
  * collection; the callbacks must not allocate or store. */
@@ -36,7 +45,8 @@ typedef struct ccgc_object_info {
                            * nursery: it moves in the next minor or full
                            * collection) or "young large" (promoted in place) */
   size_t size;
-  int color;             /* ccgc_color: meaningful mid-cycle or after one */
+  int color;             /* CCGC_OBJECT_WHITE, _GREY or _BLACK: meaningful
+                          * mid-cycle or after one */
 } ccgc_object_info;
 
 typedef struct ccgc_walk_callbacks {

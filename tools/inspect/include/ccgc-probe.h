@@ -70,10 +70,14 @@ typedef struct ccgc_path {
 /* The shortest path from a root to target through both heaps (breadth-first,
  * ephemerons followed once their key is reached, weak edges never). Returns
  * CCGC_OK and fills path, CCGC_E_FOREIGN_POINTER, or CCGC_E_INVALID_ARGUMENT
- * when the target is unreachable (path->length == 0). */
+ * when the target is unreachable (path->length == 0); CCGC_E_IN_COLLECTION
+ * inside a collection or from a finalizer. The path owns its hops and their
+ * edge names until ccgc_path_free. */
 CCGC_API
 ccgc_status ccgc_retaining_path(ccgc_collector *collector, void *target,
                                 ccgc_path *path);
+/* Frees what the path owns and leaves it empty (length 0, hops NULL): a
+ * second call does nothing. Any thread; no collector needed. */
 CCGC_API
 void ccgc_path_free(ccgc_path *path);
 /* Text, one hop per line:
@@ -91,10 +95,10 @@ char *ccgc_probe_explain(ccgc_collector *collector, const ccgc_probe *probe);
  * dominates in the graph from a virtual root to all roots (strong edges;
  * an ephemeron value once its key is reachable, from the table holding it;
  * weak edges never), i.e. what would be freed if object became unreachable.
- * Cooper-Harvey-Kennedy dominators (retained-size.c). Either out pointer
+ * Lengauer-Tarjan dominators (retained-size.c). Either out pointer
  * may be NULL. CCGC_OK; CCGC_E_FOREIGN_POINTER if no heap owns object;
  * CCGC_E_INVALID_ARGUMENT (zeros) if object is unreachable;
- * CCGC_E_IN_COLLECTION inside a collection. */
+ * CCGC_E_IN_COLLECTION inside a collection or from a finalizer. */
 CCGC_API
 ccgc_status ccgc_retained_size(ccgc_collector *collector, void *object,
                                size_t *bytes, size_t *objects);
