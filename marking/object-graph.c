@@ -40,16 +40,16 @@ void ccgc_object_set_init(ccgc_pointer_map *set, ccgc_collector *collector) {
   }
 }
 
-/* Marks the object in slot `found` of objects visited and queues it. */
-static void reach(ccgc_traversal *traversal, size_t found) {
-  if (traversal->visited[found]) return;
-  traversal->visited[found] = 1;
+/* Marks object (at slot of the index) reached and queues it. */
+static void reach(ccgc_traversal *traversal, void *object,
+                  const ccgc_index_slot *slot) {
+  if (!ccgc_index_slot_reach(slot)) return;
   traversal->reached++;
-  g_array_append_val(traversal->stack, found);
+  ccgc_traversal_entry entry = {object, slot->page->heap_id};
+  g_array_append_val(traversal->stack, entry);
   uint32_t first;
   if (traversal->waiting.size > 0 &&
-      ccgc_pointer_map_steal(&traversal->waiting,
-                             traversal->objects->keys[found], &first))
+      ccgc_pointer_map_steal(&traversal->waiting, object, &first))
     for (guint at = first; at != 0;) {
       guint index = at - 1;
       g_array_append_val(traversal->released, index);
@@ -61,25 +61,29 @@ static void reach(ccgc_traversal *traversal, size_t found) {
 static void traversal_strong(ccgc_visitor *visitor, void *target,
                              ccgc_edge edge) {
   ccgc_traversal *traversal = (ccgc_traversal *)visitor;
-  if (traversal->on_edge(traversal, traversal->current, target, edge)) {
-    /* Only allocated objects are traced further: an edge to anything else
-     * was already reported by on_edge. */
-    size_t at = ccgc_pointer_map_find(traversal->objects, target);
-    if (at != SIZE_MAX) reach(traversal, at);
-  }
+  ccgc_index_slot slot;
+  bool found = ccgc_object_index_find(traversal->objects, target, &slot);
+  traversal->target_heap = found ? slot.page->heap_id : -1;
+  /* Only allocated objects are traced further: an edge to anything else is
+   * on_edge's to report. */
+  if (traversal->on_edge(traversal, traversal->current, target, edge) && found)
+    reach(traversal, target, &slot);
 }
 
 static void traversal_weak(ccgc_visitor *visitor, void **slot,
                            ccgc_edge edge) {
   ccgc_traversal *traversal = (ccgc_traversal *)visitor;
-  if (*slot) traversal->on_edge(traversal, traversal->current, *slot, edge);
+  if (!*slot) return;
+  traversal->target_heap = ccgc_object_index_heap(traversal->objects, *slot);
+  traversal->on_edge(traversal, traversal->current, *slot, edge);
 }
 
 static void traversal_ephemeron(ccgc_visitor *visitor, void *key, void *value,
                                 ccgc_edge edge) {
   ccgc_traversal *traversal = (ccgc_traversal *)visitor;
-  size_t at = ccgc_pointer_map_find(traversal->objects, key);
-  if (at != SIZE_MAX && traversal->visited[at]) {
+  ccgc_index_slot slot;
+  if (ccgc_object_index_find(traversal->objects, key, &slot) &&
+      ccgc_index_slot_reached(&slot)) {
     traversal_strong(visitor, value, edge);
     return;
   }
@@ -101,14 +105,13 @@ static const ccgc_visitor_ops traversal_ops = {
 };
 
 void ccgc_traversal_init(ccgc_traversal *traversal, ccgc_collector *collector,
-                         const ccgc_pointer_map *objects,
+                         ccgc_object_index *objects,
                          ccgc_traversal_edge_fn on_edge, void *data) {
   memset(traversal, 0, sizeof *traversal);
   traversal->base.ops = &traversal_ops;
   traversal->collector = collector;
   traversal->objects = objects;
-  traversal->visited = g_new0(uint8_t, objects->capacity);
-  traversal->stack = g_array_new(FALSE, FALSE, sizeof(size_t));
+  traversal->stack = g_array_new(FALSE, FALSE, sizeof(ccgc_traversal_entry));
   traversal->pending_ephemerons =
       g_array_new(FALSE, FALSE, sizeof(pending_ephemeron));
   ccgc_pointer_map_init(&traversal->waiting, 0);
@@ -118,7 +121,6 @@ void ccgc_traversal_init(ccgc_traversal *traversal, ccgc_collector *collector,
 }
 
 void ccgc_traversal_destroy(ccgc_traversal *traversal) {
-  g_free(traversal->visited);
   g_array_free(traversal->stack, TRUE);
   g_array_free(traversal->pending_ephemerons, TRUE);
   ccgc_pointer_map_destroy(&traversal->waiting);
@@ -150,14 +152,12 @@ static void drain(ccgc_traversal *traversal) {
       continue;
     }
     if (traversal->stack->len == 0) break;
-    size_t at =
-        g_array_index(traversal->stack, size_t, traversal->stack->len - 1);
+    ccgc_traversal_entry entry = g_array_index(
+        traversal->stack, ccgc_traversal_entry, traversal->stack->len - 1);
     g_array_set_size(traversal->stack, traversal->stack->len - 1);
-    void *object = traversal->objects->keys[at];
-    ccgc_heap_slot *slot =
-        &traversal->collector->heaps[traversal->objects->values[at] - 1];
-    traversal->current = object;
-    slot->ops->trace_object(slot->heap, object, &traversal->base);
+    ccgc_heap_slot *slot = &traversal->collector->heaps[entry.heap_id];
+    traversal->current = entry.object;
+    slot->ops->trace_object(slot->heap, entry.object, &traversal->base);
   }
   traversal->current = NULL;
 }

@@ -1,13 +1,15 @@
 /* object-graph.h - an independent traversal of every heap, with its own
- * visited set and stack (never the mark tables), shared by the verifiers
- * (verifier.c) and the inspection library (tools/inspect/: retaining paths,
- * retained size). It sees the heaps only through their ops. */
+ * visited set and stack (never the mark tables), for the verifiers
+ * (verifier.c), and the set of every object the inspection library
+ * (tools/inspect/: retaining paths, retained size) builds on. It sees the
+ * heaps only through their ops. */
 #ifndef CCGC_OBJECT_GRAPH_H
 #define CCGC_OBJECT_GRAPH_H
 
 #include <glib.h>
 
 #include "ccgc-heap.h"
+#include "object-index.h"
 #include "pointer-set.h"
 
 /* The set of every allocated object of every heap: address -> heap id + 1.
@@ -20,15 +22,24 @@ typedef struct ccgc_traversal ccgc_traversal;
 typedef bool (*ccgc_traversal_edge_fn)(ccgc_traversal *traversal, void *from,
                                        void *to, ccgc_edge edge);
 
+/* An object reached, not traced yet. */
+typedef struct ccgc_traversal_entry {
+  void *object;
+  int heap_id;
+} ccgc_traversal_entry;
+
 struct ccgc_traversal {
   ccgc_visitor base;
   ccgc_collector *collector;
-  const ccgc_pointer_map *objects; /* ccgc_object_set_init; not changed */
-  /* Visited objects are marked by their slot in `objects`, which every
-   * followed edge probes anyway: one probe per edge, none per push or pop. */
-  uint8_t *visited;  /* per slot of objects: 1 if reached */
-  size_t reached;    /* how many are */
-  GArray *stack;     /* size_t: slots of objects, reached not yet traced */
+  /* ccgc_object_index_init; the traversal sets its reached bits, which
+   * every followed edge finds anyway: one lookup per edge, none per push or
+   * pop. */
+  ccgc_object_index *objects;
+  size_t reached;    /* how many objects are */
+  GArray *stack;     /* ccgc_traversal_entry: reached, not traced yet */
+  /* While on_edge runs for a strong edge: the target's heap id, -1 if it
+   * is not an allocated object (on_edge reports it). */
+  int target_heap;
   /* Ephemerons whose key is not visited yet wait in `waiting`, chained per
    * key (key -> 1 + index of its first entry in pending_ephemerons); visiting
    * the key moves them to `released`, which drain() follows before popping
@@ -42,7 +53,7 @@ struct ccgc_traversal {
 };
 
 void ccgc_traversal_init(ccgc_traversal *traversal, ccgc_collector *collector,
-                         const ccgc_pointer_map *objects,
+                         ccgc_object_index *objects,
                          ccgc_traversal_edge_fn on_edge,
                          void *data);
 /* Visits everything reachable from the roots, ephemerons included (a value is

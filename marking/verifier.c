@@ -1,7 +1,8 @@
 /* verifier.c - the marking verifier and the heap verifier.
  *
  * Both traverse the graph independently of the marker (object-graph.c: own
- * visited set, own stack, never the mark tables) and compare.
+ * visited set, own stack, never the mark tables; object-index.h: the
+ * allocated objects as the heaps list them) and compare.
  *  - The marking verifier runs inside a collection, after marking and weak
  *    processing, before any heap reclaims: every object reachable from the
  *    roots is black (.inv.reachable-black) and no black object has a strong
@@ -38,9 +39,9 @@ static void fail(verify_state *state, const char *fmt, ...) {
 }
 
 static const char *type_of(ccgc_collector *collector,
-                           const ccgc_pointer_map *objects,
+                           const ccgc_object_index *objects,
                            const void *object) {
-  int id = (int)ccgc_pointer_map_get(objects, object) - 1;
+  int id = ccgc_object_index_heap(objects, object);
   if (id < 0) return "(not an object)";
   ccgc_heap_slot *slot = &collector->heaps[id];
   return slot->ops->type_name ? slot->ops->type_name(slot->heap, object) : "?";
@@ -51,7 +52,7 @@ static bool verify_edge(ccgc_traversal *traversal, void *from, void *to,
   verify_state *state = traversal->data;
   ccgc_collector *collector = state->collector;
   const char *name = edge.name ? edge.name : "";
-  if (!ccgc_pointer_map_contains(traversal->objects, to)) {
+  if (traversal->target_heap < 0) {
     fail(state,
          "%s edge '%s' from %s %p to %p, which is not an allocated object "
          "(.inv.reachable-allocated)",
@@ -83,14 +84,14 @@ static bool verify_edge(ccgc_traversal *traversal, void *from, void *to,
 typedef struct black_check {
   ccgc_visitor base;
   verify_state *state;
-  const ccgc_pointer_map *objects;
+  const ccgc_object_index *objects;
   void *holder;
   ccgc_heap_slot *heap; /* the holder's */
 } black_check;
 
 static void black_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
   black_check *check = (black_check *)visitor;
-  if (!ccgc_pointer_map_contains(check->objects, target)) return; /* reported */
+  if (ccgc_object_index_heap(check->objects, target) < 0) return; /* reported */
   if (ccgc_color_of(target) == CCGC_WHITE)
     fail(check->state,
          "black %s %p points to white %s %p through %s edge '%s' "
@@ -108,7 +109,7 @@ static void black_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
 static void black_ephemeron(ccgc_visitor *visitor, void *key, void *value,
                             ccgc_edge edge) {
   black_check *check = (black_check *)visitor;
-  if (ccgc_pointer_map_contains(check->objects, key) &&
+  if (ccgc_object_index_heap(check->objects, key) >= 0 &&
       ccgc_color_of(key) != CCGC_WHITE)
     black_strong(visitor, value, edge);
 }
@@ -130,8 +131,8 @@ static void verify(ccgc_collector *collector, ccgc_verify_report *report,
                    bool check_colors) {
   memset(report, 0, sizeof *report);
   verify_state state = {collector, report, check_colors};
-  ccgc_pointer_map objects;
-  ccgc_object_set_init(&objects, collector);
+  ccgc_object_index objects;
+  ccgc_object_index_init(&objects, collector);
   ccgc_traversal traversal;
   ccgc_traversal_init(&traversal, collector, &objects, verify_edge, &state);
   ccgc_traversal_run(&traversal);
@@ -147,7 +148,7 @@ static void verify(ccgc_collector *collector, ccgc_verify_report *report,
       ccgc_collector_for_each_object(collector, id, black_check_object, &check);
     }
   }
-  ccgc_pointer_map_destroy(&objects);
+  ccgc_object_index_destroy(&objects);
 }
 
 void ccgc_verify_marking(ccgc_collector *collector,
