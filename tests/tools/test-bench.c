@@ -118,6 +118,10 @@ START_TEST(pauses_prints_both_modes_and_ratios) {
       "^mode +run ms +MMU 1 ms +MMU 10 ms +MMU 100 ms$",
       "^stop-the-world +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
       "^incremental +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
+      "^longest stop-the-world pause: full collection, [0-9.]+ ms, main thread on the CPU "
+      "[0-9.]+ ms, preempted \\d+ times$",
+      "^longest incremental pause: (start|step|finishing pause|sweep step), [0-9.]+ ms, main "
+      "thread on the CPU [0-9.]+ ms, preempted \\d+ times$",
       "^mode +sweeping +main ms +in pauses ms +threads ms$",
       "^stop-the-world +atomic +[0-9.]+ +[0-9.]+ +0\\.0$",
       "^incremental +concurrent +[0-9.]+ +[0-9.]+ +[0-9.]+$",
@@ -249,8 +253,14 @@ static void check_json_mmu(JsonObject *result) {
     for (int m = 0; m < 2; m++) {
       JsonObject *mode = json_object_get_object_member(result, modes[m]);
       ck_assert(mode);
-      check_json_mmu_of(modes[m], mode, json_object_get_double_member(mode, "run_ms"),
-                        json_object_get_double_member(mode, "max"), -1);
+      double max = json_object_get_double_member(mode, "max");
+      check_json_mmu_of(modes[m], mode, json_object_get_double_member(mode, "run_ms"), max,
+                        -1);
+      /* The longest pause: named, its CPU time within its wall time. */
+      nonempty_string(mode, "max_kind");
+      double cpu = json_object_get_double_member(mode, "max_cpu_ms");
+      ck_assert_msg(cpu >= 0 && cpu <= max + 0.01, "%s: %g ms CPU in %g ms", modes[m], cpu, max);
+      ck_assert_int_ge(json_object_get_int_member(mode, "max_preempted"), 0);
     }
   } else if (!strcmp(bench, "dom")) {
     check_json_mmu_of("dom", result, json_object_get_double_member(result, "total_ms"),

@@ -5,10 +5,17 @@
  * minimum mutator utilization of each mode's run at 1, 10 and 100 ms
  * windows (bench-mmu.h), and with --plot FILE.svg the two pause
  * distributions as a CDF and, in FILE-mmu.svg, MMU against the window size
- * (bench-plot.c). */
+ * (bench-plot.c). The longest pause of each mode is named (a full
+ * collection, the start, a step, the finishing pause or a sweep step) with
+ * the main thread's CPU time in it and how often the kernel preempted the
+ * thread there: wall time far above CPU time with preemptions is the
+ * machine's, not the collector's. */
+#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <glib.h>
 #include <math.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "bench.h"
 #include "bridge.h"
@@ -149,6 +156,30 @@ static pause_stats summarize(GArray *pauses) {
   return stats;
 }
 
+/* The calling thread's CPU time and involuntary context switches. */
+typedef struct thread_clock {
+  double cpu_ms;
+  long preempted;
+} thread_clock;
+
+static thread_clock thread_clock_now(void) {
+  thread_clock now = {0, 0};
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+    now.cpu_ms = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+  struct rusage usage;
+  if (getrusage(RUSAGE_THREAD, &usage) == 0) now.preempted = usage.ru_nivcsw;
+  return now;
+}
+
+/* The longest pause of a run: what made it, its main-thread CPU time and
+ * the preemptions in it. */
+typedef struct longest_pause {
+  const char *kind;
+  double ms, cpu_ms;
+  long preempted;
+} longest_pause;
+
 /* A mode's run on the clock: it starts before the first mutator tick and
  * ends after the last pause; every pause, timed around the call that makes
  * it, with its start from the run's start (for the MMU). */
@@ -156,12 +187,32 @@ typedef struct pause_timeline {
   double run_start, run_ms;
   GArray *pauses; /* bench_pause, in order */
   double mmu[BENCH_MMU_WINDOWS];
+  longest_pause longest;
 } pause_timeline;
 
-static void record_pause(GArray *pauses, pause_timeline *timeline, double start, double pause) {
+/* A pause on both clocks: begin before the call, then record_pause. */
+typedef struct pause_clock {
+  double start;
+  thread_clock thread;
+} pause_clock;
+
+static pause_clock pause_begin(void) {
+  pause_clock clock;
+  clock.thread = thread_clock_now();
+  clock.start = ccgc_time_ms();
+  return clock;
+}
+
+static void record_pause(GArray *pauses, pause_timeline *timeline, pause_clock begun,
+                         const char *kind) {
+  double pause = ccgc_time_ms() - begun.start;
+  thread_clock now = thread_clock_now();
   g_array_append_val(pauses, pause);
-  bench_pause at = {start - timeline->run_start, pause};
+  bench_pause at = {begun.start - timeline->run_start, pause};
   g_array_append_val(timeline->pauses, at);
+  if (pause > timeline->longest.ms)
+    timeline->longest = (longest_pause){kind, pause, now.cpu_ms - begun.thread.cpu_ms,
+                                        now.preempted - begun.thread.preempted};
 }
 
 /* Owner-thread sweeping of a mode's cycles (docs/sweeping.md): in the
@@ -188,6 +239,7 @@ static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
   const char *mode = incremental ? "incremental" : "stop-the-world";
   GArray *pauses = g_array_new(FALSE, FALSE, sizeof(double));
   timeline->pauses = g_array_new(FALSE, FALSE, sizeof(bench_pause));
+  timeline->longest = (longest_pause){"none", 0, 0, 0};
   timeline->run_start = ccgc_time_ms();
   double mutator = 0;
   for (int cycle = 0; cycle < cycles; cycle++) {
@@ -196,37 +248,34 @@ static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
     mutate(b, 2000);
     mutator += ccgc_time_ms() - start;
     if (!incremental) {
-      double t = ccgc_time_ms();
+      pause_clock t = pause_begin();
       ccgc_collect(b->collector, CCGC_REASON_TESTING);
-      double pause = ccgc_time_ms() - t;
-      record_pause(pauses, timeline, t, pause);
+      record_pause(pauses, timeline, t, "full collection");
       add_sweep_time(sweep, b->collector);
       continue;
     }
     /* The start is a pause too: the roots are marked in it. */
-    double begin = ccgc_time_ms();
+    pause_clock begin = pause_begin();
     ccgc_incremental_start(b->collector, CCGC_REASON_TESTING);
-    record_pause(pauses, timeline, begin, ccgc_time_ms() - begin);
+    record_pause(pauses, timeline, begin, "start");
     for (;;) {
-      double t = ccgc_time_ms();
+      pause_clock t = pause_begin();
       bool done = ccgc_incremental_step(b->collector, 1.0);
-      double pause = ccgc_time_ms() - t;
-      record_pause(pauses, timeline, t, pause);
+      record_pause(pauses, timeline, t, "step");
       double m = ccgc_time_ms();
       mutate(b, 200); /* the host keeps mutating between steps */
       mutator += ccgc_time_ms() - m;
       if (done) break;
     }
-    double t = ccgc_time_ms();
+    pause_clock t = pause_begin();
     ccgc_incremental_finish(b->collector);
-    double pause = ccgc_time_ms() - t;
-    record_pause(pauses, timeline, t, pause);
+    record_pause(pauses, timeline, t, "finishing pause");
     /* Lazy or concurrent sweeping: steps between mutator ticks, each a
      * main-thread pause, until the heaps are swept. */
     while (ccgc_collector_state(b->collector) == CCGC_STATE_SWEEPING) {
-      double s = ccgc_time_ms();
+      pause_clock s = pause_begin();
       ccgc_sweep_step(b->collector, 1.0);
-      record_pause(pauses, timeline, s, ccgc_time_ms() - s);
+      record_pause(pauses, timeline, s, "sweep step");
       double m = ccgc_time_ms();
       mutate(b, 200);
       mutator += ccgc_time_ms() - m;
@@ -303,6 +352,13 @@ int ccgc_bench_pauses(const bench_options *options) {
   for (int m = 0; m < 2; m++)
     printf("%-16s %12.1f %10.3f %10.3f %10.3f\n", mode_names[m], timelines[m]->run_ms,
            timelines[m]->mmu[0], timelines[m]->mmu[1], timelines[m]->mmu[2]);
+  /* The longest pause of each mode, on both clocks. */
+  for (int m = 0; m < 2; m++) {
+    const longest_pause *l = &timelines[m]->longest;
+    printf("longest %s pause: %s, %.2f ms, main thread on the CPU %.2f ms, preempted %ld "
+           "times\n",
+           mode_names[m], l->kind, l->ms, l->cpu_ms, l->preempted);
+  }
   /* Where the sweep ran: main thread (in pauses and in sweep steps after
    * them), sweeper threads. */
   const ccgc_sweeping_mode sweep_modes[] = {CCGC_SWEEP_ATOMIC, inc_sweeping};
@@ -328,6 +384,9 @@ int ccgc_bench_pauses(const bench_options *options) {
       ccgc_json_writer_member_fixed(json, "p50", modes[m]->p50, 3);
       ccgc_json_writer_member_fixed(json, "p99", modes[m]->p99, 3);
       ccgc_json_writer_member_fixed(json, "max", modes[m]->max, 3);
+      ccgc_json_writer_member_string(json, "max_kind", timelines[m]->longest.kind);
+      ccgc_json_writer_member_fixed(json, "max_cpu_ms", timelines[m]->longest.cpu_ms, 3);
+      ccgc_json_writer_member_int(json, "max_preempted", timelines[m]->longest.preempted);
       ccgc_json_writer_member_fixed(json, "run_ms", timelines[m]->run_ms, 3);
       bench_write_mmu(json, timelines[m]->mmu);
       ccgc_json_writer_member_string(json, "sweeping",
