@@ -37,8 +37,8 @@ struct ccgc_traversal {
   ccgc_object_index *objects;
   size_t reached;    /* how many objects are */
   GArray *stack;     /* ccgc_traversal_entry: reached, not traced yet */
-  /* While on_edge runs for a strong edge: the target's heap id, -1 if it
-   * is not an allocated object (on_edge reports it). */
+  /* While on_edge runs (any edge): the target's heap id, -1 if it is not
+   * an allocated object (on_edge reports it). */
   int target_heap;
   /* Ephemerons whose key is not visited yet wait in `waiting`, chained per
    * key (key -> 1 + index of its first entry in pending_ephemerons); visiting

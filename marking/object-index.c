@@ -52,8 +52,9 @@ static ccgc_index_page *record_of(index_builder *builder, uintptr_t page) {
 static void add_object(void *object, void *data) {
   index_builder *builder = data;
   uintptr_t at = (uintptr_t)object;
-  /* .inv.page-aligned: objects are word-aligned and start in the first
-   * CCGC_PAGE_SIZE of their page, large ones included. */
+  /* Objects are word-aligned (granules: .inv.one-byte-per-object). One
+   * that started past its page's first CCGC_PAGE_SIZE (.inv.page-aligned)
+   * would only get a record of its own window, still found. */
   CCGC_CHECK(at && (at & ((1u << CCGC_INDEX_WORD_SHIFT) - 1)) == 0,
              ".inv.page-aligned");
   uintptr_t page = at & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);

@@ -4,8 +4,8 @@
  * reached.
  *
  * An address masks to its page (.inv.page-aligned; a large object starts in
- * its page's first CCGC_PAGE_SIZE). Per page of the heaps a record holds the
- * owner's heap id and, for each 4 KiB of the page that holds an object
+ * its page's first CCGC_PAGE_SIZE). Per page that holds an object a record
+ * holds the owner's heap id and, for each 4 KiB of the page that holds an object
  * start, a bitmap of object starts and a bitmap of the objects the
  * traversal reached, one bit per 8-byte word, so an address is an object
  * exactly when it is 8-byte aligned and its bit is set: an interior pointer

@@ -50,8 +50,9 @@
  * What a callback may do. Every event but cycle_end, minor_end and
  * collector_freed is *inside the collection*: it may read the heaps
  * (liveness, types, handle scopes) and nothing else - allocation, stores,
- * persistents, registrations and removing a listener are refused as misuse
- * (CCGC_E_IN_COLLECTION, .api.no-heap-calls-in-callbacks), collecting and
+ * persistents and registrations are refused as misuse (CCGC_E_IN_COLLECTION,
+ * .api.no-heap-calls-in-callbacks), and so is removing a listener
+ * (.api.outside-collection); collecting and
  * adding a listener return CCGC_E_IN_COLLECTION (recorded, no handler call).
  * cycle_end and minor_end are
  * outside it: anything goes (allocate, store, even collect).

@@ -243,8 +243,9 @@ bool v8ish_object_has(v8ish_heap *heap, v8ish_local object, const char *name);
 CCGC_API
 size_t v8ish_object_property_count(v8ish_heap *heap, v8ish_local object);
 /* The hidden class of an object (a new local in the current scope):
- * objects built with the same properties in the same order share it. An
- * empty local for a value that is not an object. */
+ * objects built with the same properties in the same order share it. A
+ * value that is not an object is misuse (CCGC_E_WRONG_TYPE, .api.wrong-type:
+ * the error handler runs, then an empty local). */
 CCGC_API
 v8ish_local v8ish_object_class(v8ish_heap *heap, v8ish_local object);
 
