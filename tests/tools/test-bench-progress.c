@@ -127,6 +127,8 @@ START_TEST(pauses_meters_leave_the_tables_whole) {
   ck_assert(g_regex_match_simple("^ratio p99 pause stop-the-world / incremental: [0-9.]+\n"
                                  "mode +run ms +MMU 1 ms.*\nstop-the-world .*\n"
                                  "incremental( +[0-9.]+){4}\n"
+                                 "longest stop-the-world pause: .*\n"
+                                 "longest incremental pause: .*\n"
                                  "mode +sweeping +main ms.*\nstop-the-world +atomic .*\n"
                                  "incremental +concurrent( +[0-9.]+){3}\n"
                                  "ratio main-thread sweep concurrent / atomic: [0-9.]+\n\\z",
