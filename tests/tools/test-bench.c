@@ -119,9 +119,9 @@ START_TEST(pauses_prints_both_modes_and_ratios) {
       "^stop-the-world +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
       "^incremental +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
       "^longest stop-the-world pause: full collection, [0-9.]+ ms, main thread on the CPU "
-      "[0-9.]+ ms, preempted \\d+ times$",
-      "^longest incremental pause: (start|step|finishing pause|sweep step), [0-9.]+ ms, main "
-      "thread on the CPU [0-9.]+ ms, preempted \\d+ times$",
+      "[0-9.]+ ms, preempted \\d+ times, \\d+ page faults$",
+      "^longest incremental pause: (start|step|finishing pause|sweep step|last sweep step), [0-9.]+ ms, main "
+      "thread on the CPU [0-9.]+ ms, preempted \\d+ times, \\d+ page faults$",
       "^mode +sweeping +main ms +in pauses ms +threads ms$",
       "^stop-the-world +atomic +[0-9.]+ +[0-9.]+ +0\\.0$",
       "^incremental +concurrent +[0-9.]+ +[0-9.]+ +[0-9.]+$",
@@ -261,6 +261,7 @@ static void check_json_mmu(JsonObject *result) {
       double cpu = json_object_get_double_member(mode, "max_cpu_ms");
       ck_assert_msg(cpu >= 0 && cpu <= max + 0.01, "%s: %g ms CPU in %g ms", modes[m], cpu, max);
       ck_assert_int_ge(json_object_get_int_member(mode, "max_preempted"), 0);
+      ck_assert_int_ge(json_object_get_int_member(mode, "max_page_faults"), 0);
     }
   } else if (!strcmp(bench, "dom")) {
     check_json_mmu_of("dom", result, json_object_get_double_member(result, "total_ms"),

@@ -6,10 +6,12 @@
  * windows (bench-mmu.h), and with --plot FILE.svg the two pause
  * distributions as a CDF and, in FILE-mmu.svg, MMU against the window size
  * (bench-plot.c). The longest pause of each mode is named (a full
- * collection, the start, a step, the finishing pause or a sweep step) with
- * the main thread's CPU time in it and how often the kernel preempted the
- * thread there: wall time far above CPU time with preemptions is the
- * machine's, not the collector's. */
+ * collection, the start, a step, the finishing pause, a sweep step or the
+ * last one, which completes the cycle) with
+ * the main thread's CPU time in it, how often the kernel preempted the
+ * thread there and the page faults it took: wall time far above CPU time
+ * with preemptions is the machine's, not the collector's; CPU time with
+ * many faults is fresh memory being touched. */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <glib.h>
 #include <math.h>
@@ -156,28 +158,32 @@ static pause_stats summarize(GArray *pauses) {
   return stats;
 }
 
-/* The calling thread's CPU time and involuntary context switches. */
+/* The calling thread's CPU time, involuntary context switches and page
+ * faults. */
 typedef struct thread_clock {
   double cpu_ms;
-  long preempted;
+  long preempted, faults;
 } thread_clock;
 
 static thread_clock thread_clock_now(void) {
-  thread_clock now = {0, 0};
+  thread_clock now = {0, 0, 0};
   struct timespec ts;
   if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
     now.cpu_ms = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
   struct rusage usage;
-  if (getrusage(RUSAGE_THREAD, &usage) == 0) now.preempted = usage.ru_nivcsw;
+  if (getrusage(RUSAGE_THREAD, &usage) == 0) {
+    now.preempted = usage.ru_nivcsw;
+    now.faults = usage.ru_minflt + usage.ru_majflt;
+  }
   return now;
 }
 
-/* The longest pause of a run: what made it, its main-thread CPU time and
- * the preemptions in it. */
+/* The longest pause of a run: what made it, its main-thread CPU time, the
+ * preemptions and page faults in it. */
 typedef struct longest_pause {
   const char *kind;
   double ms, cpu_ms;
-  long preempted;
+  long preempted, faults;
 } longest_pause;
 
 /* A mode's run on the clock: it starts before the first mutator tick and
@@ -212,7 +218,8 @@ static void record_pause(GArray *pauses, pause_timeline *timeline, pause_clock b
   g_array_append_val(timeline->pauses, at);
   if (pause > timeline->longest.ms)
     timeline->longest = (longest_pause){kind, pause, now.cpu_ms - begun.thread.cpu_ms,
-                                        now.preempted - begun.thread.preempted};
+                                        now.preempted - begun.thread.preempted,
+                                        now.faults - begun.thread.faults};
 }
 
 /* Owner-thread sweeping of a mode's cycles (docs/sweeping.md): in the
@@ -239,7 +246,7 @@ static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
   const char *mode = incremental ? "incremental" : "stop-the-world";
   GArray *pauses = g_array_new(FALSE, FALSE, sizeof(double));
   timeline->pauses = g_array_new(FALSE, FALSE, sizeof(bench_pause));
-  timeline->longest = (longest_pause){"none", 0, 0, 0};
+  timeline->longest = (longest_pause){"none", 0, 0, 0, 0};
   timeline->run_start = ccgc_time_ms();
   double mutator = 0;
   for (int cycle = 0; cycle < cycles; cycle++) {
@@ -275,7 +282,9 @@ static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
     while (ccgc_collector_state(b->collector) == CCGC_STATE_SWEEPING) {
       pause_clock s = pause_begin();
       ccgc_sweep_step(b->collector, 1.0);
-      record_pause(pauses, timeline, s, "sweep step");
+      /* The step that completes sweeping also ends the cycle. */
+      bool last = ccgc_collector_state(b->collector) != CCGC_STATE_SWEEPING;
+      record_pause(pauses, timeline, s, last ? "last sweep step" : "sweep step");
       double m = ccgc_time_ms();
       mutate(b, 200);
       mutator += ccgc_time_ms() - m;
@@ -356,8 +365,8 @@ int ccgc_bench_pauses(const bench_options *options) {
   for (int m = 0; m < 2; m++) {
     const longest_pause *l = &timelines[m]->longest;
     printf("longest %s pause: %s, %.2f ms, main thread on the CPU %.2f ms, preempted %ld "
-           "times\n",
-           mode_names[m], l->kind, l->ms, l->cpu_ms, l->preempted);
+           "times, %ld page faults\n",
+           mode_names[m], l->kind, l->ms, l->cpu_ms, l->preempted, l->faults);
   }
   /* Where the sweep ran: main thread (in pauses and in sweep steps after
    * them), sweeper threads. */
@@ -387,6 +396,7 @@ int ccgc_bench_pauses(const bench_options *options) {
       ccgc_json_writer_member_string(json, "max_kind", timelines[m]->longest.kind);
       ccgc_json_writer_member_fixed(json, "max_cpu_ms", timelines[m]->longest.cpu_ms, 3);
       ccgc_json_writer_member_int(json, "max_preempted", timelines[m]->longest.preempted);
+      ccgc_json_writer_member_int(json, "max_page_faults", timelines[m]->longest.faults);
       ccgc_json_writer_member_fixed(json, "run_ms", timelines[m]->run_ms, 3);
       bench_write_mmu(json, timelines[m]->mmu);
       ccgc_json_writer_member_string(json, "sweeping",
