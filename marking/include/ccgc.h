@@ -10,8 +10,7 @@
  *   ccgc_collect(c, CCGC_REASON_...);                  (any time outside a GC)
  *   ccgc_collector_safepoint(c);                       (runs a requested GC)
  *   blinkish_heap_free(dom); bridge_free(b); v8ish_heap_free(script);
- *                                (in this order: .api.bridge-order)
- *   ccgc_collector_free(c);                            (heaps first)
+ *   ccgc_collector_free(c);     (heaps first, in that order: .api.bridge-order)
  *
  * Collections run only inside ccgc_collect / ccgc_collector_safepoint, never
  * inside an allocation: a heap that crosses its soft limit *requests* a
@@ -359,17 +358,16 @@ ccgc_status ccgc_collect_minor(ccgc_collector *collector,
  * (unless a full collection was requested too). */
 CCGC_API
 void ccgc_collector_request_minor(ccgc_collector *collector);
-/* The statistics of the last minor collection; NULL before the first. */
+/* The last minor collection's statistics (NULL before the first); the count
+ * of minor collections since the collector was created. */
 CCGC_API
 const ccgc_minor_stats *ccgc_collector_last_minor(const ccgc_collector *c);
-/* Minor collections completed since the collector was created. */
 CCGC_API
 unsigned long ccgc_collector_minor_count(const ccgc_collector *collector);
 /* Formats V8's --trace-gc line of a minor collection ("Scavenge ...", the
- * totals of every heap) into buf (no newline). The four ccgc_format_*
- * calls return the line's length when it fit (less than size); a result of
- * size or more means buf was too small and holds the line cut short, as
- * with snprintf. 0 (buf empty) for NULL stats or buf. */
+ * totals of every heap) into buf (no newline). Every ccgc_format_* call
+ * returns the length, as snprintf: size or more means buf holds the line cut
+ * short; 0 (buf empty) for NULL stats or buf. */
 CCGC_API
 size_t ccgc_format_minor_trace_line(const ccgc_collector *collector,
                                     const ccgc_minor_stats *stats, char *buf,
@@ -514,21 +512,17 @@ bool ccgc_collector_gc_requested(const ccgc_collector *collector);
 CCGC_API
 bool ccgc_collector_safepoint(ccgc_collector *collector);
 
-/* True while a collection (full or minor) is inside its pause or a step:
- * from a callback (trace, weak, finalizer of a pause, listener event
- * inside the collection). */
+/* True inside a collection's pause or step (its callbacks). The last full
+ * cycle's statistics (NULL before the first); the count of full cycles. */
 CCGC_API
 bool ccgc_collector_in_collection(const ccgc_collector *collector);
-/* The statistics of the last completed full cycle; NULL before the first. */
 CCGC_API
 const ccgc_cycle_stats *ccgc_collector_last_cycle(const ccgc_collector *c);
-/* Full cycles completed since the collector was created. */
 CCGC_API
 unsigned long ccgc_collector_cycle_count(const ccgc_collector *collector);
 
-/* Turns the marking verifier on or off for the next cycles (the option
- * `verify` of ccgc_collector_options sets it at creation): reachable =>
- * black, no black -> white edge; ccgc_collector_last_verify reports. */
+/* The marking verifier on or off for the next cycles (as the option verify):
+ * ccgc_collector_last_verify reports. */
 CCGC_API
 void ccgc_collector_set_verify(ccgc_collector *collector, bool verify);
 /* Trace lines to out (NULL: none), in the shape of V8's --trace-gc: one
@@ -553,10 +547,9 @@ size_t ccgc_format_trace_nvp(const ccgc_collector *collector,
                              const ccgc_cycle_stats *stats, char *buf,
                              size_t size);
 
-/* Errors: the last error recorded (code CCGC_OK before the first and after
- * ccgc_collector_clear_error; never NULL), and the handler for misuse: handler(error,
- * data) on the thread of the refused call; NULL restores the default, which
- * prints the message and aborts (ccgc_error_abort_handler). */
+/* Errors: the last one recorded (never NULL; code CCGC_OK before the first
+ * and after clear_error), and the misuse handler, run on the refused call's
+ * thread; NULL restores the default (ccgc_error_abort_handler). */
 CCGC_API
 const ccgc_error *ccgc_collector_last_error(const ccgc_collector *collector);
 CCGC_API
@@ -584,9 +577,8 @@ bool ccgc_collector_verify_heap(ccgc_collector *collector,
 CCGC_API
 const ccgc_verify_report *ccgc_collector_last_verify(const ccgc_collector *c);
 
-/* One more than the highest id of a heap attached now: ids run from 0 and a
- * new heap takes the lowest free one, so a heap freed below the highest
- * leaves a gap (heap_name returns NULL for it). */
+/* 1 + the highest id of an attached heap; a new heap takes the lowest free
+ * id, so a freed one can leave a gap (heap_name: NULL). */
 CCGC_API
 int ccgc_collector_heap_count(const ccgc_collector *collector);
 CCGC_API
