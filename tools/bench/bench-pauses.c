@@ -159,23 +159,25 @@ static pause_stats summarize(GArray *pauses) {
 }
 
 /* The calling thread's CPU time, involuntary context switches and page
- * faults. */
+ * faults. The CPU clock is read apart from the counters so that a pause's
+ * CPU window can sit inside its wall-clock window (see pause_begin). */
 typedef struct thread_clock {
   double cpu_ms;
   long preempted, faults;
 } thread_clock;
 
-static thread_clock thread_clock_now(void) {
-  thread_clock now = {0, 0, 0};
+static double thread_cpu_ms(void) {
   struct timespec ts;
-  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
-    now.cpu_ms = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void thread_counters(thread_clock *now) {
   struct rusage usage;
   if (getrusage(RUSAGE_THREAD, &usage) == 0) {
-    now.preempted = usage.ru_nivcsw;
-    now.faults = usage.ru_minflt + usage.ru_majflt;
+    now->preempted = usage.ru_nivcsw;
+    now->faults = usage.ru_minflt + usage.ru_majflt;
   }
-  return now;
 }
 
 /* The longest pause of a run: what made it, its main-thread CPU time, the
@@ -202,17 +204,22 @@ typedef struct pause_clock {
   thread_clock thread;
 } pause_clock;
 
+/* The counters are read outside the wall-clock window and the CPU clock
+ * inside it, so a pause's CPU time never exceeds its wall time by more than
+ * the two clocks' rates differ. */
 static pause_clock pause_begin(void) {
-  pause_clock clock;
-  clock.thread = thread_clock_now();
+  pause_clock clock = {0, {0, 0, 0}};
+  thread_counters(&clock.thread);
   clock.start = ccgc_time_ms();
+  clock.thread.cpu_ms = thread_cpu_ms();
   return clock;
 }
 
 static void record_pause(GArray *pauses, pause_timeline *timeline, pause_clock begun,
                          const char *kind) {
+  thread_clock now = {thread_cpu_ms(), 0, 0};
   double pause = ccgc_time_ms() - begun.start;
-  thread_clock now = thread_clock_now();
+  thread_counters(&now);
   g_array_append_val(pauses, pause);
   bench_pause at = {begun.start - timeline->run_start, pause};
   g_array_append_val(timeline->pauses, at);
