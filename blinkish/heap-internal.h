@@ -157,7 +157,11 @@ struct blinkish_heap {
    * (marking/heap-base.h); a blinkish_heap * is a ccgc_heap_base *. */
   ccgc_heap_base base;
 
-  blinkish_type types[BLINKISH_MAX_TYPES];
+  /* BLINKISH_MAX_TYPES entries, allocated apart: inline they made the heap
+   * 193 KiB, which malloc maps on its own and unmaps when it is freed, so
+   * a call on a freed heap faulted instead of reading a wiped signature
+   * (.sig; the static assert in heap.c keeps the struct small). */
+  blinkish_type *types;
   uint16_t type_count; /* ids 1 .. type_count */
   blinkish_type_id vector_type, backing_type;
   blinkish_type_id map_type, set_type, map_table_type, set_table_type;

@@ -9,6 +9,7 @@
 
 _Static_assert(offsetof(blinkish_heap, base) == 0,
                "a blinkish_heap * is a ccgc_heap_base *");
+_Static_assert(sizeof(blinkish_heap) < CCGC_SIG_STRUCT_MAX, ".sig");
 
 /* --- the heap's operations (marking/ccgc-heap.h) ------------------------- */
 
@@ -63,11 +64,19 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
   blinkish_heap *heap = ccgc_heap_base_new(
       sizeof *heap, BLINKISH_SIG, collector, options, "blinkish_heap_new");
   if (!heap) return NULL;
+  heap->types = calloc(BLINKISH_MAX_TYPES, sizeof *heap->types);
+  if (!heap->types) {
+    ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_OUT_OF_MEMORY,
+                   "blinkish_heap_new: out of memory");
+    ccgc_heap_base_free(&heap->base);
+    return NULL;
+  }
   heap->not_constructed = g_ptr_array_new();
   pthread_mutex_init(&heap->not_constructed_lock, NULL);
   if (!ccgc_heap_base_attach(&heap->base, &dom_ops)) {
     g_ptr_array_free(heap->not_constructed, TRUE);
     pthread_mutex_destroy(&heap->not_constructed_lock);
+    free(heap->types);
     ccgc_heap_base_free(&heap->base);
     return NULL;
   }
@@ -118,6 +127,7 @@ void blinkish_heap_free(blinkish_heap *heap) {
   blinkish_sweep_free(heap);
   blinkish_persistents_free(heap);
   for (unsigned i = 0; i <= heap->type_count; i++) free(heap->types[i].name);
+  free(heap->types);
   g_ptr_array_free(heap->not_constructed, TRUE);
   pthread_mutex_destroy(&heap->not_constructed_lock);
   ccgc_heap_base_free(&heap->base);

@@ -61,6 +61,11 @@ blinkish_type_id blinkish_register_type_with_data(
 blinkish_type_id blinkish_type_by_name(blinkish_heap *heap, const char *name) {
   if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_type_by_name"))
     return 0;
+  if (!name) {
+    ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                   "blinkish_type_by_name: name is NULL");
+    return 0;
+  }
   for (unsigned i = 1; i <= heap->type_count; i++)
     if (!strcmp(heap->types[i].name, name)) return (blinkish_type_id)i;
   return 0;

@@ -9,6 +9,7 @@
 #include "object-header.h" /* the DOM heap's layout: wrappable or not */
 
 #define BRIDGE_SIG 0x42524447u /* "BRDG" (.sig) */
+_Static_assert(sizeof(struct bridge) < CCGC_SIG_STRUCT_MAX, ".sig");
 
 static ccgc_error_sink *errors_of(bridge *self) {
   return ccgc_collector_error_sink(self->collector);
@@ -125,7 +126,7 @@ void bridge_free(bridge *self) {
     return;
   }
   v8ish_heap_leave_bridge(self->script, &self->link);
-  self->sig = 0;
+  ccgc_sig_wipe(&self->sig);
   free(self);
 }
 

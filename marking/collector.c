@@ -12,6 +12,8 @@
 #include "collector-internal.h"
 #include "task-pool.h"
 
+_Static_assert(sizeof(ccgc_collector) < CCGC_SIG_STRUCT_MAX, ".sig");
+
 double ccgc_now_ms(void) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -203,7 +205,7 @@ void ccgc_collector_free(ccgc_collector *collector) {
   g_array_free(collector->last_steps, TRUE);
   ccgc_page_registry_destroy(&collector->registry);
   ccgc_page_pool_destroy(&collector->page_pool); /* after every heap's pages */
-  collector->sig = 0; /* .sig: wiped on finish */
+  ccgc_sig_wipe(&collector->sig); /* .sig: wiped on finish */
   free(collector);
 }
 

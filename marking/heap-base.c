@@ -74,7 +74,7 @@ bool ccgc_heap_base_attach(ccgc_heap_base *base, const ccgc_heap_ops *ops) {
 void ccgc_heap_base_free(ccgc_heap_base *base) {
   if (base->heap_id >= 0)
     ccgc_collector_detach_heap(base->collector, base->heap_id);
-  base->sig = 0;
+  ccgc_sig_wipe(&base->sig);
   free(base);
 }
 

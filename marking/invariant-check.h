@@ -32,6 +32,8 @@
 #ifndef CCGC_INVARIANT_CHECK_H
 #define CCGC_INVARIANT_CHECK_H
 
+#include <stdint.h>
+
 #include "ccgc-error.h"
 
 #ifdef CCGC_DEBUG
@@ -58,5 +60,15 @@ _Noreturn void ccgc_check_failed(const char *tag, const char *condition,
 
 #define CCGC_MISUSE(sink, code, tag, ...) \
   ccgc_error_refuse((sink), (code), (tag), __VA_ARGS__)
+
+/* .sig: a structure handed to the host stays below malloc's mmap threshold
+ * (glibc: 128 KiB, and it only rises), so freeing it leaves the memory
+ * mapped and a later call reads the wiped signature instead of faulting. */
+#define CCGC_SIG_STRUCT_MAX ((size_t)128 * 1024)
+
+/* .sig: wipes a signature before its structure is freed. A plain store just
+ * before free() is a dead store the compiler removes (GCC did: a freed heap
+ * kept its signature and a second free was followed). */
+static inline void ccgc_sig_wipe(uint32_t *sig) { *(volatile uint32_t *)sig = 0; }
 
 #endif /* CCGC_INVARIANT_CHECK_H */

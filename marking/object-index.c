@@ -11,7 +11,7 @@
 #define INDEX_BLOCK_BYTES ((size_t)256 * 1024)
 
 static void *carve(ccgc_object_index *index, size_t bytes) {
-  if ((size_t)(index->limit - index->cursor) < bytes) {
+  if (!index->cursor || (size_t)(index->limit - index->cursor) < bytes) {
     uint8_t *block = g_malloc0(INDEX_BLOCK_BYTES);
     g_ptr_array_add(index->blocks, block);
     index->cursor = block;
@@ -56,7 +56,7 @@ static void add_object(void *object, void *data) {
    * that started past its page's first CCGC_PAGE_SIZE (.inv.page-aligned)
    * would only get a record of its own window, still found. */
   CCGC_CHECK(at && (at & ((1u << CCGC_INDEX_WORD_SHIFT) - 1)) == 0,
-             ".inv.page-aligned");
+             ".inv.one-byte-per-object");
   uintptr_t page = at & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
   ccgc_index_page *record = record_of(builder, page);
   uintptr_t offset = at - page;

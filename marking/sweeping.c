@@ -386,13 +386,15 @@ bool ccgc_sweep_step(ccgc_collector *collector, double budget_ms) {
                 "ccgc_sweep_step: budget %g ms is not a duration", budget_ms);
     return false;
   }
-  if (collector->state != CCGC_STATE_SWEEPING) return false;
+  /* Refused inside a collection whether or not sweeping is pending, so the
+   * answer does not depend on the sweeping mode. */
   if (ccgc_collector_busy(collector)) {
     ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                    "ccgc_sweep_step: called during a collection (from %s)",
                    ccgc_collector_context_name(collector));
     return false;
   }
+  if (collector->state != CCGC_STATE_SWEEPING) return false;
   /* A zero budget still sweeps: every heap's step makes progress. */
   return sweep(collector, ccgc_now_ms() + (budget_ms > 0 ? budget_ms : 1e-9));
 }
@@ -401,12 +403,12 @@ ccgc_status ccgc_collector_finish_sweeping(ccgc_collector *collector) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_finish_sweeping"))
     return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
                                            : CCGC_E_INVALID_ARGUMENT;
-  if (collector->state != CCGC_STATE_SWEEPING) return CCGC_OK;
   if (ccgc_collector_busy(collector))
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_collector_finish_sweeping: called during a "
                           "collection (from %s)",
                           ccgc_collector_context_name(collector));
+  if (collector->state != CCGC_STATE_SWEEPING) return CCGC_OK;
   sweep(collector, 0);
   return CCGC_OK;
 }

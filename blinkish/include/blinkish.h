@@ -111,7 +111,9 @@ typedef ccgc_heap_options blinkish_heap_options;
 CCGC_API
 blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
                                  const blinkish_heap_options *options);
-/* Runs the finalizers of every remaining object, then frees all pages. */
+/* Runs the finalizers of every remaining object, then frees all pages. An
+ * incremental cycle that is marking is finished first, and pending sweeping
+ * completed. */
 CCGC_API
 void blinkish_heap_free(blinkish_heap *heap);
 /* The collector the heap was created with; NULL for a NULL or freed heap. */

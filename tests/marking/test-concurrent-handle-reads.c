@@ -30,6 +30,7 @@ typedef struct reads {
   bool collected;
   const char *label;
   void *address;
+  char *explained;
 } reads;
 
 static void read_all(reads *r) {
@@ -39,8 +40,13 @@ static void read_all(reads *r) {
   r->address = ccgc_probe_address(W.probe);
 }
 
+/* Another thread reads, then tries to explain and to free the probe: each
+ * call is refused once, as the wrong thread (not also as a dead handle). */
 static void *intruder(void *data) {
-  read_all(data);
+  reads *r = data;
+  read_all(r);
+  r->explained = ccgc_probe_explain(W.collector, W.probe);
+  ccgc_probe_free(W.collector, W.probe);
   return NULL;
 }
 
@@ -73,15 +79,19 @@ START_TEST(unowned_handle_reads_keep_the_threading_contract) {
   ck_assert(!theirs.collected);
   ck_assert_ptr_null(theirs.label);
   ck_assert_ptr_null(theirs.address);
-  ck_assert_uint_eq(misuse_log_count(&W.log), 4);
+  ck_assert_ptr_null(theirs.explained);
+  ck_assert_uint_eq(misuse_log_count(&W.log), 6);
   const char *calls[] = {"blinkish_persistent_get", "ccgc_probe_collected",
-                         "ccgc_probe_label", "ccgc_probe_address"};
-  for (int i = 0; i < 4; i++) {
+                         "ccgc_probe_label",        "ccgc_probe_address",
+                         "ccgc_probe_explain",      "ccgc_probe_free"};
+  for (int i = 0; i < 6; i++) {
     const misuse_entry *e = misuse_log_find(&W.log, calls[i]);
     ck_assert_msg(e, "%s from another thread was not reported", calls[i]);
     ck_assert_int_eq(e->code, CCGC_E_WRONG_THREAD);
     ck_assert_str_eq(e->check, ".api.mutator-thread");
   }
+  /* The refused free freed nothing: the probe still answers its owner. */
+  ck_assert_str_eq(ccgc_probe_label(W.probe), "node");
 
   ccgc_probe_free(W.collector, W.probe);
   blinkish_persistent_free(W.dom, W.persistent);

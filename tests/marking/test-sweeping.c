@@ -277,6 +277,27 @@ START_TEST(sweeping_from_a_callback_is_refused) {
 }
 END_TEST
 
+/* The same refusal when nothing is left to sweep (ATOMIC mode: the pause
+ * swept): the answer does not depend on the mode. */
+START_TEST(sweeping_from_a_callback_is_refused_with_nothing_pending) {
+  mock_world w = lazy_world(CCGC_SWEEP_ATOMIC, 0, 2);
+  populate(&w, 10, 20);
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(w.collector, &errors);
+  static const ccgc_event_listener listener = {.atomic_pause_end = try_to_sweep};
+  refusal r = {.collector = w.collector, .stepped = true};
+  ccgc_collector_add_listener(w.collector, &listener, &r);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  ck_assert(!r.stepped);
+  ck_assert_int_eq(r.finished, CCGC_E_IN_COLLECTION);
+  ck_assert_int_eq(ccgc_collector_last_error(w.collector)->code, CCGC_E_IN_COLLECTION);
+  ccgc_collector_remove_listener(w.collector, &listener, &r);
+  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_IDLE);
+  ck_assert_int_eq(ccgc_collector_finish_sweeping(w.collector), CCGC_OK);
+  mock_world_free(&w);
+}
+END_TEST
+
 static Suite *sweeping_suite(void) {
   Suite *s = suite_create("sweeping");
   TCase *tc = tcase_create("core");
@@ -289,6 +310,7 @@ static Suite *sweeping_suite(void) {
   tcase_add_test(tc, misuse_is_refused);
   tcase_add_test(tc, verbose_trace_reports_sweeping_when_complete);
   tcase_add_test(tc, sweeping_from_a_callback_is_refused);
+  tcase_add_test(tc, sweeping_from_a_callback_is_refused_with_nothing_pending);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -165,6 +165,47 @@ START_TEST(a_heap_can_be_freed_with_scopes_open_and_globals_alive) {
 }
 END_TEST
 
+/* Freed while an incremental cycle marks, the heap finishes the cycle first:
+ * the marker's worklists held its objects, and a heap created next (a page
+ * reload) gets its pages back from the pool. Before, the cycle went on
+ * over the freed objects and the next marking faulted. */
+START_TEST(a_heap_freed_while_marking_finishes_the_cycle_first) {
+  ccgc_collector_options options = {.verify = true};
+  ccgc_collector *collector = ccgc_collector_new(&options);
+  v8ish_heap *heap = v8ish_heap_new(collector, NULL);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(heap, &scope);
+  v8ish_local array = v8ish_array_new(heap);
+  for (int i = 0; i < 100000; i++) {
+    v8ish_handle_scope inner;
+    v8ish_handle_scope_open(heap, &inner);
+    v8ish_array_push(heap, array, v8ish_object_new(heap));
+    v8ish_handle_scope_close(&inner);
+  }
+  v8ish_global_new(heap, array, false);
+  v8ish_handle_scope_close(&scope);
+  ck_assert_int_eq(ccgc_incremental_start(collector, CCGC_REASON_TESTING), CCGC_OK);
+  ccgc_incremental_step(collector, 0.01);
+  ck_assert_int_eq(ccgc_collector_state(collector), CCGC_STATE_MARKING);
+  unsigned long cycles = ccgc_collector_cycle_count(collector);
+  v8ish_heap_free(heap);
+  ck_assert_int_ne(ccgc_collector_state(collector), CCGC_STATE_MARKING);
+  ck_assert_uint_ge(ccgc_collector_cycle_count(collector), cycles);
+  heap = v8ish_heap_new(collector, NULL);
+  ck_assert_ptr_nonnull(heap);
+  v8ish_handle_scope_open(heap, &scope);
+  v8ish_global g = v8ish_global_new(heap, v8ish_object_new(heap), false);
+  v8ish_handle_scope_close(&scope);
+  ck_assert_int_eq(ccgc_incremental_start(collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_incremental_finish(collector), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_collector_last_verify(collector)->errors, 0);
+  v8ish_global_free(heap, g);
+  v8ish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 START_TEST(a_limit_too_small_for_the_heap_itself_fails_creation) {
   ccgc_collector *collector = ccgc_collector_new(NULL);
   v8ish_heap_options options = {.limit_bytes = CCGC_PAGE_SIZE / 2};
@@ -189,6 +230,7 @@ int main(void) {
   tcase_add_test(tc, above_the_soft_limit_allocation_requests_a_collection);
   tcase_add_test(tc, objects_allocated_while_marking_are_black);
   tcase_add_test(tc, a_heap_can_be_freed_with_scopes_open_and_globals_alive);
+  tcase_add_test(tc, a_heap_freed_while_marking_finishes_the_cycle_first);
   tcase_add_test(tc, a_limit_too_small_for_the_heap_itself_fails_creation);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);

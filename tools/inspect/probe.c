@@ -96,6 +96,9 @@ static probe_set *probe_set_of(ccgc_collector *collector, bool create) {
 /* The slot of a live probe of collector, else misuse reported. */
 static probe_slot *checked_probe(ccgc_collector *collector,
                                  const ccgc_probe *probe, const char *call) {
+  /* .api.mutator-thread first: from another thread the one report is that,
+   * and the probe table is not read. */
+  if (ccgc_gate_refuse(collector, CCGC_CALL_READ, call) != CCGC_OK) return NULL;
   probe_set *set = probe_set_of(collector, false);
   if (!set) {
     CCGC_MISUSE(ccgc_collector_error_sink(collector), CCGC_E_DEAD_HANDLE,

@@ -131,6 +131,12 @@ static void fill_path(ccgc_collector *collector, bfs *search, void *target,
 
 ccgc_status ccgc_retaining_path(ccgc_collector *collector, void *target,
                                 ccgc_path *path) {
+  if (!path) {
+    if (ccgc_collector_is_live(collector))
+      ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
+                     "ccgc_retaining_path: path is NULL");
+    return CCGC_E_INVALID_ARGUMENT;
+  }
   memset(path, 0, sizeof *path);
   ccgc_status entered = ccgc_inspect_enter(collector, "ccgc_retaining_path");
   if (entered != CCGC_OK) return entered;
@@ -178,6 +184,7 @@ ccgc_status ccgc_retaining_path(ccgc_collector *collector, void *target,
 }
 
 void ccgc_path_free(ccgc_path *path) {
+  if (!path) return;
   for (size_t i = 0; i < path->length; i++) free(path->hops[i].edge_name);
   free(path->hops);
   path->hops = NULL;
@@ -185,6 +192,7 @@ void ccgc_path_free(ccgc_path *path) {
 }
 
 char *ccgc_path_format(const ccgc_path *path) {
+  if (!path) return NULL;
   GString *text = g_string_new(NULL);
   for (size_t i = 0; i < path->length; i++) {
     const ccgc_path_hop *hop = &path->hops[i];

@@ -124,6 +124,9 @@ ccgc_status ccgc_collector_object_info(ccgc_collector *collector,
   ccgc_status thread =
       ccgc_gate_refuse(collector, CCGC_CALL_READ, "ccgc_collector_object_info");
   if (thread != CCGC_OK) return thread;
+  if (!info)
+    return ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
+                          "ccgc_collector_object_info: info is NULL");
   /* .api.valid-object: a header is never decoded from a payload word or
    * from free space. */
   ccgc_page *page = ccgc_collector_is_object(collector, address, -1)

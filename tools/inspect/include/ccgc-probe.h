@@ -70,20 +70,21 @@ typedef struct ccgc_path {
 /* The shortest path from a root to target through both heaps (breadth-first,
  * ephemerons followed once their key is reached, weak edges never). Returns
  * CCGC_OK and fills path, CCGC_E_FOREIGN_POINTER, or CCGC_E_INVALID_ARGUMENT
- * when the target is unreachable (path->length == 0); CCGC_E_IN_COLLECTION
+ * when the target is unreachable (path->length == 0) or path is NULL (recorded,
+ * nothing done); CCGC_E_IN_COLLECTION
  * inside a collection or from a finalizer. The path owns its hops and their
  * edge names until ccgc_path_free. */
 CCGC_API
 ccgc_status ccgc_retaining_path(ccgc_collector *collector, void *target,
                                 ccgc_path *path);
 /* Frees what the path owns and leaves it empty (length 0, hops NULL): a
- * second call does nothing. Any thread; no collector needed. */
+ * second call (or NULL) does nothing. Any thread; no collector needed. */
 CCGC_API
 void ccgc_path_free(ccgc_path *path);
 /* Text, one hop per line:
  *   root (global handle) -> Closure 0x5555...
  *   --property 'listener'--> EventListener 0x...
- * Returns a string the caller frees with free(). */
+ * Returns a string the caller frees with free(); NULL for a NULL path. */
 CCGC_API
 char *ccgc_path_format(const ccgc_path *path);
 /* ccgc_retaining_path + ccgc_path_format for a probe's object; a collected
