@@ -13,6 +13,7 @@
 
 _Static_assert(offsetof(v8ish_heap, base) == 0,
                "a v8ish_heap * is a ccgc_heap_base *");
+_Static_assert(sizeof(v8ish_heap) < CCGC_SIG_STRUCT_MAX, ".sig");
 
 /* --- the heap's operations (marking/ccgc-heap.h) ------------------------- */
 
@@ -170,6 +171,11 @@ void v8ish_heap_free(v8ish_heap *heap) {
                 "heap");
     return;
   }
+  /* The marker's worklists and the marker threads may hold objects of this
+   * heap: the cycle finishes before its pages go (as blinkish_heap_free
+   * does). */
+  if (ccgc_collector_state(heap->base.collector) == CCGC_STATE_MARKING)
+    ccgc_incremental_finish(heap->base.collector);
   /* Unswept pages and sweeper threads go before the pages do. */
   ccgc_collector_finish_sweeping(heap->base.collector);
   ccgc_collector_pause_markers(heap->base.collector);

@@ -256,6 +256,16 @@ START_TEST(baseline_demo_shows_the_leak) {
   ck_assert_uint_eq(nodes_labelled(graph, "HTMLDivElement #tooltip"), 1);
   ck_assert_uint_eq(nodes_labelled_both(graph, "#tooltip", "(reclaimed"), 0);
   agclose(graph);
+  command_result_free(&result);
+  /* --quiet leaves out the narration only: the summary keeps the path. */
+  g_free(args);
+  args = g_strdup_printf("demo --baseline --quiet --out %s", dir);
+  result = run_ccgc(args);
+  ck_assert_int_eq(result.exit_code, 0);
+  ck_assert_msg(!strstr(result.out, "\nscript: "), "%s", result.out);
+  ck_assert_msg(strstr(result.out, "probe '#tooltip' is retained by:") &&
+                    strstr(result.out, "root (global handle)"),
+                "%s", result.out);
   remove_dir(dir);
   g_free(args);
   free(dir);

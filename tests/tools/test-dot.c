@@ -278,6 +278,10 @@ START_TEST(bad_input_says_so) {
   EXPECT("--focus '#nothing'", 1, "no object #nothing");
   EXPECT("--path '@999999'", 1, "no object @999999");
   EXPECT("--focus menu", 2, "not an object name");
+  EXPECT("--focus '@abc'", 2, "not an object name");
+  EXPECT("--path '@-1'", 2, "not an object name");
+  EXPECT("--path '@'", 2, "not an object name");
+  EXPECT("--svg same.svg --png same.svg", 2, "given for two outputs");
   EXPECT("--depth 0 --focus '#modal'", 2, "--depth 0 is out of range");
   EXPECT("--depth 3", 2, "--depth goes with --focus or --detached");
   EXPECT("--max-nodes many", 2, "--max-nodes many is out of range");
@@ -298,6 +302,24 @@ START_TEST(bad_input_says_so) {
 }
 END_TEST
 
+/* An id with backslashes is drawn as written: Graphviz reads "\\N" in a
+ * label as the node's name and "\\l" as a line break unless escaped. */
+START_TEST(labels_keep_backslashes) {
+  char *page = g_strdup_printf("%s/bs.html", dir);
+  ck_assert(g_file_set_contents(page, "<html><body><div id=\"a\\Nb\\lc\"></div></body></html>",
+                                -1, NULL));
+  char *args = g_strdup_printf("--page '%s' --focus '#a\\Nb\\lc' --depth 1", page);
+  Agraph_t *graph = dot("bs", args, NULL);
+  size_t found = 0;
+  for (Agnode_t *node = agfstnode(graph); node; node = agnxtnode(graph, node))
+    found += strstr(attr(node, "label"), "#a\\\\Nb\\\\lc") != NULL;
+  ck_assert_msg(found == 1, "%zu labels with the escaped id", found);
+  agclose(graph);
+  g_free(args);
+  g_free(page);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("dot");
   TCase *tc = tcase_create("core");
@@ -310,6 +332,7 @@ int main(void) {
   tcase_add_test(tc, detached_keeps_detached_subtrees_only);
   tcase_add_test(tc, mid_cycle_dump_has_mark_colors);
   tcase_add_test(tc, bad_input_says_so);
+  tcase_add_test(tc, labels_keep_backslashes);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

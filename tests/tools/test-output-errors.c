@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "ccgc-test.h"
 #include "run-command.h"
@@ -187,13 +188,118 @@ START_TEST(a_full_standard_output_fails) {
   char *dir = make_temp_dir();
   char *demo = g_strdup_printf("demo --quiet --out %s", dir);
   const char *commands[] = {"why '#modal'", "stress --ops 300 --quiet", demo,
-                            "dot --out /dev/null", "snapshot --out /dev/null"};
+                            "dot --out /dev/null", "snapshot --out /dev/null", "stats",
+                            "stats --format csv"};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     command_result result = run(NULL, commands[i], "/dev/full");
     /* Before the fix: exit 0 (why, stress, demo). */
     assert_failed(&result, commands[i], "cannot write to standard output: No space left on device");
   }
   g_free(demo);
+  remove_dir(dir);
+  free(dir);
+}
+END_TEST
+
+/* A FIFO as the DOT destination, with a picture: written in place, and the
+ * layout is made from the DOT text, not read back from the destination
+ * (which hung: the reader had taken the data). */
+START_TEST(dot_into_a_fifo_with_a_picture) {
+  char *dir = make_temp_dir();
+  char *prefix = g_strdup_printf("mkfifo %s/ff && (cat %s/ff > %s/fifo.out &) && timeout 60",
+                                 dir, dir, dir);
+  char *args = g_strdup_printf("dot --out %s/ff --svg %s/y.svg --max-nodes 5", dir, dir);
+  command_result result = run(prefix, args, NULL);
+  ck_assert_msg(result.exit_code == 0, "exit %d: %s", result.exit_code, result.err);
+  command_result_free(&result);
+  char *svg = read_text(dir, "y.svg");
+  ck_assert(strstr(svg, "<svg"));
+  g_free(svg);
+  /* The reader got the whole DOT file (cat may still be finishing). */
+  char *text = NULL;
+  for (int i = 0; i < 100; i++) {
+    g_free(text);
+    text = read_text(dir, "fifo.out");
+    if (strstr(text, "}")) break;
+    g_usleep(50 * 1000);
+  }
+  ck_assert_msg(g_str_has_prefix(text, "digraph") && strstr(text, "}"), "%.80s", text);
+  g_free(text);
+  assert_listing(dir, "ff fifo.out y.svg");
+  g_free(prefix);
+  g_free(args);
+  remove_dir(dir);
+  free(dir);
+}
+END_TEST
+
+/* A symbolic link stays one: the file it names gets the new content. */
+START_TEST(a_symlinked_output_stays_a_link) {
+  char *dir = make_temp_dir();
+  char *sub = g_build_filename(dir, "real", NULL);
+  ck_assert_int_eq(mkdir(sub, 0755), 0);
+  write_text(sub, "target.dot", "old");
+  char *link = g_build_filename(dir, "link.dot", NULL);
+  ck_assert_int_eq(symlink("real/target.dot", link), 0);
+  char *args = g_strdup_printf("dot --max-nodes 3 --out %s", link);
+  command_result result = run(NULL, args, NULL);
+  ck_assert_msg(result.exit_code == 0, "exit %d: %s", result.exit_code, result.err);
+  command_result_free(&result);
+  struct stat info;
+  ck_assert_int_eq(lstat(link, &info), 0);
+  ck_assert_msg(S_ISLNK(info.st_mode), "link.dot was replaced by a regular file");
+  char *text = read_text(sub, "target.dot");
+  ck_assert(g_str_has_prefix(text, "digraph"));
+  g_free(text);
+  assert_listing(sub, "target.dot");
+  g_free(args);
+  g_free(link);
+  g_free(sub);
+  remove_dir(dir);
+  free(dir);
+}
+END_TEST
+
+/* SIGTERM while the temporary is open: it goes with the process. */
+START_TEST(a_terminated_command_leaves_no_temporary) {
+  char *dir = make_temp_dir();
+  /* A deep page: gumbo takes a while, the temporary of --out is open. */
+  GString *page = g_string_new(NULL);
+  for (int i = 0; i < 30000; i++) g_string_append(page, "<div>");
+  write_text(dir, "deep.html", page->str);
+  g_string_free(page, TRUE);
+  write_text(dir, "y.heapsnapshot", "old");
+  char *script = g_strdup_printf(
+      "cd %s && %s/tools/ccgc snapshot --out y.heapsnapshot --page deep.html "
+      ">/dev/null 2>&1 & p=$!; cd %s; i=0; "
+      "while ! ls .y.heapsnapshot.* >/dev/null 2>&1 && [ $i -lt 2000 ]; do i=$((i+1)); "
+      "sleep 0.005; done; kill -TERM $p; wait $p; echo $? > status",
+      dir, getenv("CCGC_BINARY_DIR"), dir);
+  ck_assert_int_eq(system(script), 0);
+  char *status = read_text(dir, "status");
+  ck_assert_msg(atoi(status) == 143, "not killed while writing: exit %s", status);
+  g_free(status);
+  assert_listing(dir, "deep.html status y.heapsnapshot");
+  char *old = read_text(dir, "y.heapsnapshot");
+  ck_assert_str_eq(old, "old");
+  g_free(old);
+  g_free(script);
+  remove_dir(dir);
+  free(dir);
+}
+END_TEST
+
+/* A relative $XDG_CACHE_HOME is ignored (the XDG specification): nothing
+ * is written into the current directory. */
+START_TEST(a_relative_cache_home_is_ignored) {
+  char *dir = make_temp_dir();
+  char *prefix = g_strdup_printf("cd %s && HOME=%s/home XDG_CACHE_HOME=relcache", dir, dir);
+  command_result result = run(prefix, "dot --max-nodes 3", NULL);
+  ck_assert_msg(result.exit_code == 0, "exit %d: %s", result.exit_code, result.err);
+  ck_assert_msg(strstr(result.out, "/home/.cache/ccgc/demo/heap.dot"), "%s", result.out);
+  command_result_free(&result);
+  assert_listing(dir, "home");
+  g_free(prefix);
   remove_dir(dir);
   free(dir);
 }
@@ -208,6 +314,10 @@ int main(void) {
   tcase_add_test(tc, a_failed_dot_keeps_the_old_files);
   tcase_add_test(tc, a_full_disk_leaves_no_partial_file);
   tcase_add_test(tc, a_full_standard_output_fails);
+  tcase_add_test(tc, dot_into_a_fifo_with_a_picture);
+  tcase_add_test(tc, a_symlinked_output_stays_a_link);
+  tcase_add_test(tc, a_terminated_command_leaves_no_temporary);
+  tcase_add_test(tc, a_relative_cache_home_is_ignored);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

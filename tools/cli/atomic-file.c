@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,8 +18,53 @@ static void say(char *error, size_t error_size, const char *path, int code) {
            code ? strerror(code) : "write error");
 }
 
+/* The temporaries open in this process, for the signal handler: a
+ * process-wide table because a signal is (the one piece of global state of
+ * the command; the library has none). Slots hold paths owned by their
+ * atomic_file; a slot is emptied before its path is freed. */
+#define PENDING_SLOTS 16
+static char *volatile pending[PENDING_SLOTS];
+static struct sigaction previous[3];
+static const int caught[3] = {SIGINT, SIGTERM, SIGHUP};
+
+static void remove_pending(int signo) {
+  for (int i = 0; i < PENDING_SLOTS; i++)
+    if (pending[i]) unlink(pending[i]); /* async-signal-safe */
+  for (int i = 0; i < 3; i++)
+    if (caught[i] == signo) sigaction(signo, &previous[i], NULL);
+  raise(signo);
+}
+
+static void track(char *path) {
+  static bool installed;
+  if (!installed) {
+    installed = true;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = remove_pending;
+    sigemptyset(&action.sa_mask);
+    for (int i = 0; i < 3; i++) {
+      sigaction(caught[i], NULL, &previous[i]);
+      /* A signal the shell told us to ignore stays ignored. */
+      if (previous[i].sa_handler != SIG_IGN) sigaction(caught[i], &action, NULL);
+    }
+  }
+  for (int i = 0; i < PENDING_SLOTS; i++)
+    if (!pending[i]) {
+      pending[i] = path;
+      return;
+    }
+}
+
+static void untrack(const char *path) {
+  for (int i = 0; i < PENDING_SLOTS; i++)
+    if (pending[i] == path) pending[i] = NULL;
+}
+
 static void clear(atomic_file *file) {
+  untrack(file->write_path);
   g_free(file->path);
+  if (file->target != file->path) g_free(file->target);
   if (file->write_path != file->path) g_free(file->write_path);
   memset(file, 0, sizeof *file);
 }
@@ -43,6 +89,7 @@ bool atomic_file_open(atomic_file *file, const char *path, bool stream, char *er
   if (exists && !S_ISREG(info.st_mode)) {
     free(target);
     file->in_place = true;
+    file->target = file->path;
     file->write_path = file->path;
     if (stream && !(file->stream = fopen(path, "w"))) {
       say(error, error_size, path, errno);
@@ -51,13 +98,21 @@ bool atomic_file_open(atomic_file *file, const char *path, bool stream, char *er
     }
     return true;
   }
-  const char *real = exists && target ? target : path;
-  char *dir = g_path_get_dirname(real), *base = g_path_get_basename(real);
+  file->target = exists && target ? g_strdup(target) : file->path;
+  free(target);
+  char *dir = g_path_get_dirname(file->target), *base = g_path_get_basename(file->target);
   file->write_path = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
   g_free(dir);
   g_free(base);
-  free(target);
+  /* Blocked while the temporary is made and listed: a signal between the
+   * two would leave it. */
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (int i = 0; i < 3; i++) sigaddset(&block, caught[i]);
+  sigprocmask(SIG_BLOCK, &block, &old);
   int fd = mkostemp(file->write_path, O_CLOEXEC);
+  if (fd >= 0) track(file->write_path);
+  sigprocmask(SIG_SETMASK, &old, NULL);
   if (fd < 0) {
     say(error, error_size, path, errno);
     clear(file);
@@ -95,7 +150,7 @@ bool atomic_file_commit(atomic_file *file, char *error, size_t error_size) {
     }
     file->stream = NULL;
   }
-  if (ok && !file->in_place && rename(file->write_path, file->path) != 0) {
+  if (ok && !file->in_place && rename(file->write_path, file->target) != 0) {
     ok = false;
     code = errno;
   }

@@ -15,7 +15,12 @@
  *   if (!atomic_file_commit(&out, error, sizeof error)) ... nothing left behind
  *
  * Writers that open a path themselves (graph_dump_write) get out.write_path
- * from atomic_file_open(..., false, ...); the commit then only renames. */
+ * from atomic_file_open(..., false, ...); the commit then only renames.
+ *
+ * A symbolic link stays one: the temporary goes beside the link's target
+ * and is renamed onto it. SIGINT, SIGTERM and SIGHUP remove the temporaries
+ * still open (the first atomic_file_open installs the handler; the signal
+ * then does what it did before: by default, ends the process). */
 #ifndef CCGC_TOOLS_ATOMIC_FILE_H
 #define CCGC_TOOLS_ATOMIC_FILE_H
 
@@ -25,6 +30,7 @@
 
 typedef struct atomic_file {
   char *path;       /* the destination, as given */
+  char *target;     /* what the temporary replaces: path, or its link's target */
   char *write_path; /* where the data goes: the temporary, or path itself */
   FILE *stream;     /* open for writing on write_path, or NULL */
   bool in_place;    /* the destination is not a regular file */

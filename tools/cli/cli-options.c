@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "ccgc-version.h"
@@ -263,6 +264,11 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_parsed *par
 }
 
 char *cli_default_output_dir(void) {
+  /* A relative $XDG_CACHE_HOME is invalid (the XDG Base Directory
+   * specification): ignored, as if unset. */
+  const char *xdg = g_getenv("XDG_CACHE_HOME");
+  if (xdg && *xdg && !g_path_is_absolute(xdg))
+    return g_build_filename(g_get_home_dir(), ".cache", "ccgc", "demo", NULL);
   return g_build_filename(g_get_user_cache_dir(), "ccgc", "demo", NULL);
 }
 
@@ -288,6 +294,9 @@ int cli_check_stdout(const char *command) {
     code = errno;
   }
   if (!failed) return 0;
+  /* A write that failed earlier left no errno behind; a write of nothing
+   * asks the file again (a full device says ENOSPC). */
+  if (!code && write(fileno(stdout), "", 0) < 0) code = errno;
   /* The error stays on the stream: nothing more is written to it. */
   fprintf(stderr, "%s: cannot write to standard output: %s\n", command,
           code ? strerror(code) : "write error");

@@ -230,7 +230,8 @@ static int summarize(demo *d) {
     printf("leak: %zu detached subtrees survive all %u collections: global handles are "
            "roots, so every cycle through both heaps is kept (run without --baseline)\n",
            leaked, d->collections);
-    for (size_t i = 0; i < d->subtree_count && !d->quiet; i++) {
+    /* The retaining path is part of the summary: printed with --quiet too. */
+    for (size_t i = 0; i < d->subtree_count; i++) {
       if (strcmp(d->subtrees[i].name, "#tooltip") != 0) continue;
       char *why = ccgc_probe_explain(d->w->collector, d->subtrees[i].probe);
       char **lines = g_strsplit(why ? why : "", "\n", -1);

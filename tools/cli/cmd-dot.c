@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "atomic-file.h"
 #include "ccgc-testing.h" /* a reproducible mid-cycle step */
@@ -32,6 +33,14 @@ typedef struct dot_args {
 
 static int usage_error(const char *fmt, const char *arg) {
   return cli_usage_error(NAME, fmt, arg);
+}
+
+/* The same name, or two names of one existing file (a link, "./x"). */
+static bool same_file(const char *a, const char *b) {
+  if (!strcmp(a, b)) return true;
+  struct stat sa, sb;
+  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino && S_ISREG(sa.st_mode);
 }
 
 static const char DESCRIPTION[] =
@@ -92,17 +101,21 @@ static int parse(int argc, char **argv, dot_args *a) {
     return usage_error("%s", "--focus, --path and --detached exclude each other");
   if (a->depth_given && !a->focus && !a->detached)
     return usage_error("%s", "--depth goes with --focus or --detached");
+  /* Two outputs on one path: the second would replace the first. */
+  const char *outputs[] = {a->out, a->svg, a->png};
+  for (int i = 0; i < 3; i++)
+    for (int j = i + 1; j < 3; j++)
+      if (outputs[i] && outputs[j] && same_file(outputs[i], outputs[j]))
+        return usage_error("'%s' is given for two outputs (--out, --svg, --png)", outputs[j]);
   return -1;
 }
 
 /* Resolves OBJ, or says why not: exit 1 (the name is well formed but
  * matches nothing), 2 (not a name). */
 static int resolve(const graph_snapshot *snapshot, const char *name, const void **address) {
-  if (name[0] != '#' && name[0] != '@') {
-    fprintf(stderr, NAME ": '%s' is not an object name: #ID (an element's id) or @N (an "
-                    "index shown in labels)\n", name);
-    return 2;
-  }
+  if (!graph_dump_name_is_well_formed(name))
+    return usage_error("'%s' is not an object name: #ID (an element's id) or @N (an index "
+                       "shown in labels)", name);
   const snap_object *object = graph_dump_find_named(snapshot, name, NULL);
   if (!object) {
     fprintf(stderr, NAME ": no object %s in the heaps (%u objects)\n", name,

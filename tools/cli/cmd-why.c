@@ -51,7 +51,7 @@ int ccgc_cmd_why(int argc, char **argv) {
   int code = cli_parse(&command, argc, argv, &parsed);
   const char *name = code < 0 && parsed.operand_count ? parsed.operands[0] : NULL;
   if (code < 0 && !name) code = usage_error("%s", "which object? (#ID or @N)");
-  if (code < 0 && name[0] != '#' && name[0] != '@')
+  if (code < 0 && !graph_dump_name_is_well_formed(name))
     code = usage_error("'%s' is not an object name: #ID (an element's id) or @N (an index "
                        "shown by ccgc dot)", name);
   if (code >= 0) return code;

@@ -62,6 +62,10 @@ struct ccgc_host_world {
   void *element_types;      /* GHashTable: "tag" / "svg:tag" / "math:tag" -> type id */
   void *node_types;         /* GHashTable: the type ids of nodes (a set) */
   char error[512];          /* the last error of a host call */
+  /* Bumped by every change of a node's parent; ccgc_host_is_attached's
+   * memo (host.c) is valid for one tree version and one collection count. */
+  unsigned long tree_version;
+  struct ccgc_host_attach_memo *attach_memo;
 };
 
 /* The host world's collector options: automatic incremental collection

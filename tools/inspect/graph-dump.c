@@ -110,6 +110,18 @@ static Agraph_t *cluster(drawing *d, int heap_id, const char *heap_name) {
   return sub;
 }
 
+/* Text from the page (ids, tag and property names) in a label: Graphviz
+ * reads a backslash as an escape (\N the node's name, \l a line break), so
+ * each is doubled. Free with g_free. */
+static char *label_text(const char *text) {
+  GString *escaped = g_string_new(NULL);
+  for (const char *c = text ? text : ""; *c; c++) {
+    if (*c == '\\') g_string_append_c(escaped, '\\');
+    g_string_append_c(escaped, *c);
+  }
+  return g_string_free(escaped, FALSE);
+}
+
 /* Light fills, so that labels stay readable on every color. */
 static const char *fill_for(const drawing *d, const snap_object *object) {
   if (object->reclaimed_in) return RECLAIMED_FILL;
@@ -206,8 +218,10 @@ static void add_summaries(drawing *d) {
         any = &g_array_index(objects, snap_object, i);
     char label[192], reclaimed[48] = "";
     if (any->reclaimed_in) snprintf(reclaimed, 48, "\\n(reclaimed in GC %u)", any->reclaimed_in);
+    char *type = label_text(any->type_name);
     snprintf(label, sizeof label, "+%zu more %s%s", g_array_index(d->summary_counts, size_t, s),
-             any->type_name, reclaimed);
+             type, reclaimed);
+    g_free(type);
     set_attr(d->summaries->pdata[s], "label", label);
   }
   d->result.summary_nodes = d->summaries->len;
@@ -223,9 +237,11 @@ static void add_nodes(drawing *d) {
     snprintf(name, sizeof name, "n%u", i);
     if (object->reclaimed_in)
       snprintf(reclaimed, sizeof reclaimed, "\\n(reclaimed in GC %u)", object->reclaimed_in);
-    snprintf(label, sizeof label, "%s%s%s\\n@%u, %zu B%s", object->type_name,
-             object->note ? " " : "", object->note ? object->note : "", i, object->size,
-             reclaimed);
+    char *type = label_text(object->type_name), *note = label_text(object->note);
+    snprintf(label, sizeof label, "%s%s%s\\n@%u, %zu B%s", type, object->note ? " " : "",
+             note, i, object->size, reclaimed);
+    g_free(type);
+    g_free(note);
     Agnode_t *node = agnode(cluster(d, object->heap_id, object->heap_name), name, 1);
     set_attr(node, "label", label);
     set_attr(node, "shape", "box");
@@ -353,9 +369,11 @@ static void draw_reference(drawing *d, Agnode_t *tail, Agnode_t *head,
   char label[128];
   if (named->kind == CCGC_EDGE_ELEMENT)
     snprintf(label, sizeof label, "[%zu]", named->index);
-  else
-    snprintf(label, sizeof label, "%s",
-             named->name ? named->name : ccgc_edge_kind_name(named->kind));
+  else {
+    char *name = label_text(named->name ? named->name : ccgc_edge_kind_name(named->kind));
+    snprintf(label, sizeof label, "%s", name);
+    g_free(name);
+  }
   bool weak = first->kind == CCGC_EDGE_WEAK || last->kind == CCGC_EDGE_WEAK;
   bool ephemeron = first->kind == CCGC_EDGE_EPHEMERON || last->kind == CCGC_EDGE_EPHEMERON;
   bool cross = first->kind == CCGC_EDGE_TRACED || first->kind == CCGC_EDGE_WRAPPER;
@@ -499,13 +517,14 @@ static int close_output(FILE *out, bool ok, const char *path, char *error, size_
   return ok ? 0 : -1;
 }
 
-/* Lays out the graph as written, read back, as `dot` would; renders SVG and/or
- * PNG from that one layout into memory (gvRenderFilename exits on write errors). */
-static int render(GVC_t *gvc, const char *dot_path, const char *svg_path,
-                  const char *png_path, char *error, size_t error_size) {
-  FILE *in = fopen(dot_path, "r");
-  Agraph_t *read_back = in ? agread(in, NULL) : NULL;
-  if (in) fclose(in);
+/* Lays out the graph as written (the DOT text, parsed again, as `dot` would
+ * read the file: never the destination itself, which may be a FIFO or a
+ * terminal); renders SVG and/or PNG from that one layout into memory
+ * (gvRenderFilename exits on write errors). */
+static int render(GVC_t *gvc, const char *dot_text, const char *dot_path,
+                  const char *svg_path, const char *png_path, char *error,
+                  size_t error_size) {
+  Agraph_t *read_back = agmemread(dot_text);
   if (!read_back || gvLayout(gvc, read_back, "dot") != 0) {
     snprintf(error, error_size, "Graphviz could not lay out '%s'", dot_path);
     return -1;
@@ -577,11 +596,25 @@ int graph_dump_write(const graph_snapshot *snapshot,
   set_legend(&d);
   index_edges(&d);
   draw_edges(&d);
-  FILE *out = fopen(dot_path, "w");
-  int result = close_output(out, out && agwrite(d.graph, out) == 0, dot_path, error, error_size);
+  /* The DOT text in memory first: written to dot_path, and parsed from
+   * there for the layout. */
+  char *text = NULL;
+  size_t length = 0;
+  FILE *memory = open_memstream(&text, &length);
+  bool written = memory && agwrite(d.graph, memory) == 0;
+  if (memory && fclose(memory) != 0) written = false;
   agclose(d.graph);
+  int result = -1;
+  if (!written) {
+    snprintf(error, error_size, "cannot write '%s': out of memory", dot_path);
+  } else {
+    FILE *out = fopen(dot_path, "w");
+    result = close_output(out, out && fwrite(text, 1, length, out) == length, dot_path,
+                          error, error_size);
+  }
   if (result == 0 && (svg_path || options->png_path))
-    result = render(gvc, dot_path, svg_path, options->png_path, error, error_size);
+    result = render(gvc, text, dot_path, svg_path, options->png_path, error, error_size);
+  free(text);
   gvFreeContext(gvc);
   if (options->result) *options->result = d.result;
   drawing_destroy(&d);

@@ -133,6 +133,14 @@ size_t graph_snapshot_mark_reclaimed(graph_snapshot *before,
   return count;
 }
 
+bool graph_dump_name_is_well_formed(const char *name) {
+  if (!name || (name[0] != '#' && name[0] != '@') || !name[1]) return false;
+  if (name[0] == '#') return true;
+  for (const char *c = name + 1; *c; c++)
+    if (*c < '0' || *c > '9') return false;
+  return true;
+}
+
 const snap_object *graph_dump_find_named(const graph_snapshot *snapshot, const char *name,
                                          size_t *index) {
   if (!name) return NULL;

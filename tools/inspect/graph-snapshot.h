@@ -83,5 +83,7 @@ size_t graph_snapshot_mark_reclaimed(graph_snapshot *before,
  * "#ID": an element's id attribute). Returns the object or NULL. */
 const snap_object *graph_dump_find_named(const graph_snapshot *snapshot,
                                          const char *name, size_t *index);
+/* Whether name is one: "#" and an id, or "@" and decimal digits only. */
+bool graph_dump_name_is_well_formed(const char *name);
 
 #endif

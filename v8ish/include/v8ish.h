@@ -111,6 +111,8 @@ typedef enum v8ish_instance_type {
 CCGC_API
 v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
                            const v8ish_heap_options *options);
+/* Frees the heap and all its objects. An incremental cycle that is marking
+ * is finished first, and pending sweeping completed. */
 CCGC_API
 void v8ish_heap_free(v8ish_heap *heap);
 /* The collector the heap was created with; NULL for a NULL or freed heap. */
