@@ -24,7 +24,9 @@
  * Finalizers run after the collector knows the object is dead, after every
  * weak reference to it was cleared. A finalizer may release the object's own
  * non-heap resources; it must not read members (their targets may be dead too)
- * nor store into any heap object (reported as misuse). Cleanup that needs to
+ * nor store into any heap object (reported as misuse). Persistents are roots,
+ * not heap objects: a finalizer may make, set and free them, to live objects
+ * only (a dead target is refused as resurrection). Cleanup that needs to
  * read other objects belongs in a pre-finalizer (below). Layouts:
  * docs/dom-heap.md.
  *

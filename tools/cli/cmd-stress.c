@@ -100,8 +100,10 @@ int ccgc_cmd_stress(int argc, char **argv) {
                    "TESTING ONLY: the allocator takes free blocks of unswept pages; a "
                    "violation is expected with lazy or concurrent sweeping"),
       CLI_OPT_FLAG("break-scavenge-sweeping", &options.break_scavenge_sweeping,
-                   "TESTING ONLY: scavenges during sweeping take the traced references "
-                   "of DOM objects not swept yet as roots (stale values)"),
+                   "TESTING ONLY: scavenges during sweeping promote into free blocks of "
+                   "unswept pages and take the traced references of DOM objects not swept "
+                   "yet as roots (stale values); a violation is expected with lazy "
+                   "sweeping"),
       CLI_OPT_FLAG("no-verify", &no_verify,
                    "skip the marking verifier, and the heap verifier after cycles and "
                    "scavenges (faster)"),
@@ -113,10 +115,10 @@ int ccgc_cmd_stress(int argc, char **argv) {
                    "incremental mode"),
       CLI_OPT_FLAG("plain-forwarding", &options.plain_forwarding,
                    "TESTING ONLY: parallel scavenges forward without a compare-and-swap "
-                   "(needs --scavenger-threads)"),
+                   "(no effect without --scavenger-threads)"),
       CLI_OPT_FLAG("break-parallel-termination", &options.break_parallel_termination,
-                   "TESTING ONLY: pause helpers leave holding grey objects (needs "
-                   "--mark-threads)"),
+                   "TESTING ONLY: pause helpers leave holding grey objects (no effect "
+                   "without --mark-threads)"),
       CLI_OPT_FLAG("no-remembered-set", &options.no_remembered_set,
                    "TESTING ONLY: minor collections ignore the remembered set; a violation "
                    "is expected"),

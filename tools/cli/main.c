@@ -22,7 +22,8 @@ static const command commands[] = {
      "           a shadow model"},
     {"bench", ccgc_cmd_bench,
      "benchmarks with side-by-side ratios: pauses, barrier, ephemerons,\n"
-     "           gcbench, binary-trees, mark, dom, concurrent"},
+     "           gcbench, binary-trees, mark, dom, concurrent, scavenge,\n"
+     "           fragmentation"},
     {"snapshot", ccgc_cmd_snapshot,
      "Chrome DevTools heap snapshots of both heaps (baseline, target, final)\n"
      "           for DevTools and memlab"},
