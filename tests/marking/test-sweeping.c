@@ -257,20 +257,29 @@ static void try_to_sweep(void *data, const ccgc_cycle_stats *stats) {
   r->finished = ccgc_collector_finish_sweeping(r->collector);
 }
 
-START_TEST(sweeping_from_a_callback_is_refused) {
-  mock_world w = lazy_world(CCGC_SWEEP_LAZY, 0, 2);
+static const ccgc_event_listener refusing = {.atomic_pause_end = try_to_sweep};
+
+/* A collection in `mode` whose pause-end listener tries to sweep: both
+ * calls refused there. The listener is removed again. */
+static mock_world collect_refusing(ccgc_sweeping_mode mode, ccgc_test_errors *errors) {
+  mock_world w = lazy_world(mode, 0, 2);
   populate(&w, 10, 20);
-  ccgc_test_errors errors;
-  ccgc_test_capture_errors(w.collector, &errors);
-  static const ccgc_event_listener listener = {.atomic_pause_end = try_to_sweep};
+  ccgc_test_capture_errors(w.collector, errors);
   refusal r = {.collector = w.collector, .stepped = true};
-  ccgc_collector_add_listener(w.collector, &listener, &r);
+  ccgc_collector_add_listener(w.collector, &refusing, &r);
   ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  ccgc_collector_remove_listener(w.collector, &refusing, &r);
   ck_assert(!r.stepped);
   ck_assert_int_eq(r.finished, CCGC_E_IN_COLLECTION);
+  ck_assert_int_eq(ccgc_collector_last_error(w.collector)->code, CCGC_E_IN_COLLECTION);
+  return w;
+}
+
+START_TEST(sweeping_from_a_callback_is_refused) {
+  ccgc_test_errors errors;
+  mock_world w = collect_refusing(CCGC_SWEEP_LAZY, &errors);
   ck_assert_int_eq(lazy.steps, 0);
   ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_SWEEPING);
-  ccgc_collector_remove_listener(w.collector, &listener, &r);
   ck_assert_int_eq(ccgc_collector_finish_sweeping(w.collector), CCGC_OK);
   ck_assert_uint_eq(mock_dead_count(w.a), 20);
   mock_world_free(&w);
@@ -280,18 +289,8 @@ END_TEST
 /* The same refusal when nothing is left to sweep (ATOMIC mode: the pause
  * swept): the answer does not depend on the mode. */
 START_TEST(sweeping_from_a_callback_is_refused_with_nothing_pending) {
-  mock_world w = lazy_world(CCGC_SWEEP_ATOMIC, 0, 2);
-  populate(&w, 10, 20);
   ccgc_test_errors errors;
-  ccgc_test_capture_errors(w.collector, &errors);
-  static const ccgc_event_listener listener = {.atomic_pause_end = try_to_sweep};
-  refusal r = {.collector = w.collector, .stepped = true};
-  ccgc_collector_add_listener(w.collector, &listener, &r);
-  ccgc_collect(w.collector, CCGC_REASON_TESTING);
-  ck_assert(!r.stepped);
-  ck_assert_int_eq(r.finished, CCGC_E_IN_COLLECTION);
-  ck_assert_int_eq(ccgc_collector_last_error(w.collector)->code, CCGC_E_IN_COLLECTION);
-  ccgc_collector_remove_listener(w.collector, &listener, &r);
+  mock_world w = collect_refusing(CCGC_SWEEP_ATOMIC, &errors);
   ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_IDLE);
   ck_assert_int_eq(ccgc_collector_finish_sweeping(w.collector), CCGC_OK);
   mock_world_free(&w);
