@@ -47,6 +47,18 @@ static void expect_usage_error(const char *command, const char *args, const char
 START_TEST(every_command_has_generated_help_and_the_version) {
   command_result version = run_ccgc("--version");
   ck_assert_str_eq(version.out, "ccgc " CCGC_VERSION_STRING "\n");
+  /* Extra operands are refused; `ccgc help help` is the list of commands. */
+  const char *extra[] = {"--version extra", "--help extra", "help demo extra"};
+  for (size_t i = 0; i < 3; i++) {
+    command_result refused = run_ccgc(extra[i]);
+    ck_assert_msg(refused.exit_code == 2 && strstr(refused.err, "unexpected argument"),
+                  "ccgc %s: exit %d: %s", extra[i], refused.exit_code, refused.err);
+    command_result_free(&refused);
+  }
+  command_result list = run_ccgc("help help");
+  ck_assert_int_eq(list.exit_code, 0);
+  ck_assert_msg(strstr(list.out, "commands:"), "%s", list.out);
+  command_result_free(&list);
   for (size_t i = 0; i < COMMAND_COUNT; i++) {
     char *args = g_strdup_printf("%s --help", COMMANDS[i]);
     command_result help = run_ccgc(args);

@@ -1,5 +1,6 @@
 /* main.c - `ccgc`: one command, subcommands; --help and --version
  * everywhere (the option layer of every subcommand: cli-options.h). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,7 +68,14 @@ int main(int argc, char **argv) {
   }
   const char *name = argv[1];
   if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
-    if (argc > 2 && !strcmp(name, "help")) {
+    bool topic_given = argc > 2 && !strcmp(name, "help");
+    if (argc > (topic_given ? 3 : 2)) {
+      fprintf(stderr, "ccgc: unexpected argument '%s' (try 'ccgc --help')\n",
+              argv[topic_given ? 3 : 2]);
+      return 2;
+    }
+    /* `ccgc help help` is the list of commands. */
+    if (topic_given && strcmp(argv[2], "help") != 0) {
       const command *topic = find(argv[2]);
       if (!topic) return unknown(argv[2]);
       char *help_argv[] = {argv[2], "--help", NULL};
@@ -78,6 +86,10 @@ int main(int argc, char **argv) {
     return cli_check_stdout("ccgc");
   }
   if (!strcmp(name, "--version")) {
+    if (argc > 2) {
+      fprintf(stderr, "ccgc: unexpected argument '%s' (try 'ccgc --help')\n", argv[2]);
+      return 2;
+    }
     printf("ccgc %s\n", ccgc_version());
     return cli_check_stdout("ccgc");
   }
