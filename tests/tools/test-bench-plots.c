@@ -155,11 +155,58 @@ START_TEST(mmu_plot_layout_and_path) {
 }
 END_TEST
 
+/* The pictures are output files like any other: a write that fails exits 1
+ * and keeps the old file (it exited 0 and left a truncated SVG), a missing
+ * directory fails before the benchmark runs, a path given twice or --plot
+ * with a benchmark that draws nothing is a usage error. */
+START_TEST(a_failed_plot_fails_the_run) {
+  char *dir = make_temp_dir();
+  char *old = g_build_filename(dir, "q.svg", NULL);
+  ck_assert(g_file_set_contents(old, "old", -1, NULL));
+  char *args = g_strdup_printf("bench pauses --quick --live-mb 8 --plot %s", old);
+  command_result result = run_ccgc_with("trap '' XFSZ; ulimit -f 40;", args, NULL);
+  ck_assert_msg(result.exit_code == 1, "exit %d\n%s", result.exit_code, result.err);
+  ck_assert_msg(strstr(result.err, "cannot write") && strstr(result.err, "File too large"), "%s",
+                result.err);
+  ck_assert_msg(!strstr(result.out, "plot: "), "%s", result.out);
+  command_result_free(&result);
+  gchar *text = NULL;
+  ck_assert(g_file_get_contents(old, &text, NULL, NULL));
+  ck_assert_str_eq(text, "old");
+  g_free(text);
+  char *mmu = g_build_filename(dir, "q-mmu.svg", NULL);
+  ck_assert_msg(!g_file_test(mmu, G_FILE_TEST_EXISTS), "a partial %s is left", mmu);
+  g_free(args);
+  args = g_strdup_printf("bench pauses --quick --live-mb 8 --plot %s/no/such/p.svg", dir);
+  result = run_ccgc(args);
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "No such file or directory"), "%s", result.err);
+  ck_assert_str_eq(result.out, ""); /* before the benchmark ran */
+  command_result_free(&result);
+  g_free(args);
+  const char *usage[] = {"bench pauses --quick --plot same.svg --json same.svg",
+                         "bench pauses --quick --plot same.svg --json same-mmu.svg",
+                         "bench barrier --quick --plot x.svg"};
+  for (size_t i = 0; i < 3; i++) {
+    result = run_ccgc(usage[i]);
+    ck_assert_msg(result.exit_code == 2, "%s: exit %d", usage[i], result.exit_code);
+    command_result_free(&result);
+  }
+  g_free(mmu);
+  g_free(old);
+  char *cleanup = g_strdup_printf("rm -rf '%s'", dir);
+  ck_assert_int_eq(system(cleanup), 0);
+  g_free(cleanup);
+  free(dir);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("bench-plots");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, pauses_writes_svg_and_png_plots);
+  tcase_add_test(tc, a_failed_plot_fails_the_run);
   tcase_add_test(tc, mmu_plot_layout_and_path);
   tcase_add_test(tc, plot_layout_keeps_the_legend_off_the_data);
   suite_add_tcase(suite, tc);

@@ -353,16 +353,13 @@ int ccgc_bench_dom(const bench_options *options) {
     bench_write_mmu(json, mmu);
     ccgc_json_writer_end_object(json);
   }
+  bool plotted = true;
   if (options->plot) {
     bench_series series = {"dom workload collections", v, count};
-    if (bench_plot_cdf(options->plot, "bench dom: collection pauses", &series, 1))
-      printf("plot: %s\n", options->plot);
     bench_mmu_series mmu_series = {"dom workload", (const bench_pause *)r.timeline->data,
                                    r.timeline->len, work_ms};
-    char *mmu_path = bench_plot_mmu_path(options->plot);
-    if (bench_plot_mmu(mmu_path, "bench dom: minimum mutator utilization", &mmu_series, 1))
-      printf("plot: %s\n", mmu_path);
-    g_free(mmu_path);
+    plotted = bench_plot_run(options, "bench dom: collection pauses", &series, 1,
+                             "bench dom: minimum mutator utilization", &mmu_series, 1);
   }
   v8ish_global_free(w->script, r.wrappers);
   g_ptr_array_free(r.sections, TRUE);
@@ -370,5 +367,5 @@ int ccgc_bench_dom(const bench_options *options) {
   g_array_free(r.timeline, TRUE);
   g_rand_free(r.rand);
   ccgc_host_world_free(w);
-  return final_elements == elements ? 0 : 1;
+  return final_elements == elements && plotted ? 0 : 1;
 }

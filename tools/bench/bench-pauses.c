@@ -414,26 +414,23 @@ int ccgc_bench_pauses(const bench_options *options) {
     }
     ccgc_json_writer_end_object(json);
   }
+  bool plotted = true;
   if (options->plot) {
     bench_series series[] = {
         {"stop-the-world", (const double *)stw_pauses->data, stw_pauses->len},
         {"incremental", (const double *)inc_pauses->data, inc_pauses->len}};
-    if (bench_plot_cdf(options->plot, "bench pauses: main-thread pauses", series, 2))
-      printf("plot: %s\n", options->plot);
     bench_mmu_series mmu_series[] = {
         {"stop-the-world", (const bench_pause *)stw_time.pauses->data, stw_time.pauses->len,
          stw_time.run_ms},
         {"incremental", (const bench_pause *)inc_time.pauses->data, inc_time.pauses->len,
          inc_time.run_ms}};
-    char *mmu_path = bench_plot_mmu_path(options->plot);
-    if (bench_plot_mmu(mmu_path, "bench pauses: minimum mutator utilization", mmu_series, 2))
-      printf("plot: %s\n", mmu_path);
-    g_free(mmu_path);
+    plotted = bench_plot_run(options, "bench pauses: main-thread pauses", series, 2,
+                             "bench pauses: minimum mutator utilization", mmu_series, 2);
   }
   g_array_free(stw_time.pauses, TRUE);
   g_array_free(inc_time.pauses, TRUE);
   g_array_free(stw_pauses, TRUE);
   g_array_free(inc_pauses, TRUE);
   free_world(&b);
-  return 0;
+  return plotted ? 0 : 1;
 }

@@ -16,8 +16,10 @@
  * a curve, and the tests check that from the layout alone. */
 #include <cairo-svg.h>
 #include <cairo.h>
+#include <errno.h>
 #include <glib.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -396,33 +398,57 @@ static void draw_cdf(cairo_t *cr, const plot_job *job) {
   frame_end(cr, &l, job->spec);
 }
 
-static bool write_plot(const char *path, plot_draw_fn *draw_fn, const plot_job *job) {
-  bool png = g_str_has_suffix(path, ".png") || g_str_has_suffix(path, ".PNG");
+static cairo_status_t append_bytes(void *closure, const unsigned char *data,
+                                   unsigned int length) {
+  g_byte_array_append(closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+/* Draws the plot into memory, then writes it to `path` (the name the user
+ * gave is `shown`, for messages: path may be the command's temporary), with
+ * every write checked, so a failure says why (errno), not cairo's "error
+ * while writing to output stream". A path ending in ".png" (any case) gives
+ * a PNG, as bench_plot_mmu_path decides. */
+static bool write_plot(const char *path, const char *shown, plot_draw_fn *draw_fn,
+                       const plot_job *job) {
+  const char *dot = strrchr(shown, '.');
+  bool png = dot && !g_ascii_strcasecmp(dot, ".png");
+  GByteArray *bytes = g_byte_array_new();
   cairo_surface_t *surface =
       png ? cairo_image_surface_create(CAIRO_FORMAT_RGB24, BENCH_PLOT_WIDTH, BENCH_PLOT_HEIGHT)
-          : cairo_svg_surface_create(path, BENCH_PLOT_WIDTH, BENCH_PLOT_HEIGHT);
+          : cairo_svg_surface_create_for_stream(append_bytes, bytes, BENCH_PLOT_WIDTH,
+                                                BENCH_PLOT_HEIGHT);
   cairo_t *cr = cairo_create(surface);
   draw_fn(cr, job);
   cairo_status_t status = cairo_status(cr);
   cairo_destroy(cr);
-  if (status == CAIRO_STATUS_SUCCESS && png) status = cairo_surface_write_to_png(surface, path);
+  if (status == CAIRO_STATUS_SUCCESS && png)
+    status = cairo_surface_write_to_png_stream(surface, append_bytes, bytes);
   cairo_surface_finish(surface);
   if (status == CAIRO_STATUS_SUCCESS) status = cairo_surface_status(surface);
   cairo_surface_destroy(surface);
-  if (status != CAIRO_STATUS_SUCCESS) {
-    fprintf(stderr, "ccgc bench: cannot write '%s': %s\n", path,
-            cairo_status_to_string(status));
+  const char *reason = status != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(status) : NULL;
+  if (!reason) {
+    FILE *out = fopen(path, "wb");
+    bool ok = out && fwrite(bytes->data, 1, bytes->len, out) == bytes->len;
+    int code = errno;
+    if (out && fclose(out) != 0 && ok) ok = false, code = errno;
+    if (!ok) reason = strerror(code ? code : EIO);
+  }
+  g_byte_array_free(bytes, TRUE);
+  if (reason) {
+    fprintf(stderr, "ccgc bench: cannot write '%s': %s\n", shown, reason);
     return false;
   }
   return true;
 }
 
-bool bench_plot_cdf(const char *path, const char *title, const bench_series *series,
-                    size_t count) {
+bool bench_plot_cdf(const char *path, const char *shown, const char *title,
+                    const bench_series *series, size_t count) {
   if (!path || (count && !series)) return false;
   plot_spec spec = cdf_spec(series, count);
   plot_job job = {.title = title, .spec = &spec, .series = series};
-  bool ok = write_plot(path, draw_cdf, &job);
+  bool ok = write_plot(path, shown ? shown : path, draw_cdf, &job);
   plot_spec_free(&spec);
   return ok;
 }
@@ -543,26 +569,42 @@ void bench_plot_mmu_layout_of(const char *title, const bench_mmu_series *series,
   mmu_curves_free(&c);
 }
 
-bool bench_plot_mmu(const char *path, const char *title, const bench_mmu_series *series,
-                    size_t count) {
+bool bench_plot_mmu(const char *path, const char *shown, const char *title,
+                    const bench_mmu_series *series, size_t count) {
   if (!path || (count && !series)) return false;
   mmu_curves c;
   mmu_curves_init(&c, count);
   plot_spec spec = mmu_spec(series, count, c.windows, c.curves, c.points);
   plot_job job = {.title = title, .spec = &spec, .mmu = (const double *const *)c.curves,
                   .windows = c.windows, .points = c.points};
-  bool ok = write_plot(path, draw_mmu, &job);
+  bool ok = write_plot(path, shown ? shown : path, draw_mmu, &job);
   plot_spec_free(&spec);
   mmu_curves_free(&c);
   return ok;
 }
 
-char *bench_plot_mmu_path(const char *path) {
+char *bench_plot_suffixed_path(const char *path, const char *suffix) {
   if (!path) return NULL;
   const char *dot = strrchr(path, '.');
   const char *slash = strrchr(path, '/');
   if (dot && (!slash || dot > slash + 1) &&
       (!g_ascii_strcasecmp(dot, ".svg") || !g_ascii_strcasecmp(dot, ".png")))
-    return g_strdup_printf("%.*s-mmu%s", (int)(dot - path), path, dot);
-  return g_strdup_printf("%s-mmu.svg", path);
+    return g_strdup_printf("%.*s-%s%s", (int)(dot - path), path, suffix, dot);
+  return g_strdup_printf("%s-%s.svg", path, suffix);
+}
+
+char *bench_plot_mmu_path(const char *path) { return bench_plot_suffixed_path(path, "mmu"); }
+
+bool bench_plot_run(const bench_options *options, const char *cdf_title,
+                    const bench_series *series, size_t count, const char *mmu_title,
+                    const bench_mmu_series *mmu, size_t mmu_count) {
+  char *mmu_path = bench_plot_mmu_path(options->plot);
+  bool managed = options->plot_write && options->mmu_write;
+  bool ok = bench_plot_cdf(managed ? options->plot_write : options->plot, options->plot,
+                           cdf_title, series, count) &&
+            bench_plot_mmu(managed ? options->mmu_write : mmu_path, mmu_path, mmu_title, mmu,
+                           mmu_count);
+  if (ok && !managed) printf("plot: %s\nplot: %s\n", options->plot, mmu_path);
+  g_free(mmu_path);
+  return ok;
 }

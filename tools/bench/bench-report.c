@@ -118,6 +118,11 @@ static void write_configuration(ccgc_json_writer *json, const bench_options *opt
   member_option(json, "scavenger_threads", options->scavenger_threads,
                 options->scavenger_threads >= 0);
   ccgc_json_writer_member_string(json, "plot", options->plot);
+  ccgc_json_writer_member_string(
+      json, "sweeping",
+      options->sweeping >= 0 ? ccgc_sweeping_mode_name((ccgc_sweeping_mode)options->sweeping)
+                             : NULL);
+  ccgc_json_writer_member_bool(json, "trace_gc", options->trace_gc);
   ccgc_json_writer_end_object(json);
   ccgc_json_writer_end_object(json);
 }

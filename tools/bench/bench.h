@@ -25,6 +25,10 @@ typedef struct bench_options {
   int depth;                /* binary-trees N (0: 21; --quick: 16) */
   const char *plot;         /* SVG file for a distribution (pauses, dom); the
                              * MMU plot goes beside it (bench_plot_mmu_path) */
+  const char *plot_write;   /* where the two plots are written: the command's
+                             * temporaries, which it commits (and says
+                             * "plot: ...") when the benchmark returns 0; */
+  const char *mmu_write;    /* NULL: plot and its MMU path themselves */
   int scavenger_threads;    /* gcbench, binary-trees: helpers of the
                              * script heap's scavenges (-1: the default, 1) */
   int sweeping;             /* --sweeping, a ccgc_sweeping_mode (-1: the
@@ -193,7 +197,8 @@ typedef struct bench_series {
   const double *values;
   size_t count;
 } bench_series;
-bool bench_plot_cdf(const char *path, const char *title,
+/* Written to path; shown is its name in messages (NULL: path). */
+bool bench_plot_cdf(const char *path, const char *shown, const char *title,
                     const bench_series *series, size_t count);
 
 #define BENCH_PLOT_WIDTH 720  /* SVG points, PNG pixels */
@@ -229,8 +234,8 @@ typedef struct bench_mmu_series {
   size_t count;
   double run_ms; /* the run is [0, run_ms] */
 } bench_mmu_series;
-bool bench_plot_mmu(const char *path, const char *title, const bench_mmu_series *series,
-                    size_t count);
+bool bench_plot_mmu(const char *path, const char *shown, const char *title,
+                    const bench_mmu_series *series, size_t count);
 void bench_plot_mmu_layout_of(const char *title, const bench_mmu_series *series, size_t count,
                               bench_plot_layout *layout);
 #define BENCH_PLOT_MMU_X_LABEL "window (ms, log scale)"
@@ -239,6 +244,17 @@ void bench_plot_mmu_layout_of(const char *title, const bench_mmu_series *series,
  * or ".png" extension (pauses.svg -> pauses-mmu.svg), else FILE-mmu.svg
  * (g_free it). */
 char *bench_plot_mmu_path(const char *path);
+/* path with "-SUFFIX" before a ".svg" or ".png" extension, else
+ * PATH-SUFFIX.svg (g_free it): bench_plot_mmu_path's rule; `ccgc bench
+ * --quick --plot FILE` names each benchmark's plots so (FILE-pauses.svg). */
+char *bench_plot_suffixed_path(const char *path, const char *suffix);
+/* A run's two plots where options say (plot_write / mmu_write, else plot
+ * and bench_plot_mmu_path(plot)), named in messages as the user gave them.
+ * False, said on stderr, when one could not be drawn or written: the
+ * benchmark then fails. */
+bool bench_plot_run(const bench_options *options, const char *cdf_title,
+                    const bench_series *series, size_t count, const char *mmu_title,
+                    const bench_mmu_series *mmu, size_t mmu_count);
 
 /* Percentile p (0..100) of n values, sorted in place. */
 double bench_percentile(double *values, size_t n, double p);

@@ -100,6 +100,18 @@ bool atomic_file_open(atomic_file *file, const char *path, bool stream, char *er
   }
   file->target = exists && target ? g_strdup(target) : file->path;
   free(target);
+  /* A dangling link: the file it names is made (where it says). */
+  struct stat link_info;
+  if (!exists && lstat(path, &link_info) == 0 && S_ISLNK(link_info.st_mode)) {
+    char *named = g_file_read_link(path, NULL);
+    if (named) {
+      char *dir = g_path_get_dirname(path);
+      file->target = g_path_is_absolute(named) ? g_strdup(named)
+                                               : g_build_filename(dir, named, NULL);
+      g_free(dir);
+      g_free(named);
+    }
+  }
   char *dir = g_path_get_dirname(file->target), *base = g_path_get_basename(file->target);
   file->write_path = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
   g_free(dir);

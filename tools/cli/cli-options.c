@@ -263,6 +263,13 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_parsed *par
   return ok ? -1 : cli_usage_error(command->name, "%s", state.message);
 }
 
+bool cli_same_file(const char *a, const char *b) {
+  if (!strcmp(a, b)) return true;
+  struct stat sa, sb;
+  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino && S_ISREG(sa.st_mode);
+}
+
 char *cli_default_output_dir(void) {
   /* A relative $XDG_CACHE_HOME is invalid (the XDG Base Directory
    * specification): ignored, as if unset. */

@@ -129,6 +129,9 @@ int cli_usage_error(const char *command, const char *fmt, const char *arg);
  * (~/.cache/ccgc/demo), never a folder relative to the current directory.
  * g_free the result. */
 char *cli_default_output_dir(void);
+/* Whether two output paths name one file: the same string, or two names of
+ * one existing regular file (a link, "./x"). */
+bool cli_same_file(const char *a, const char *b);
 
 /* Creates the directory path and its missing parents (mkdir -p): 0 if it
  * was created or already existed, -1 with errno otherwise. Does not check

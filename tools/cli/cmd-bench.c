@@ -25,6 +25,52 @@ typedef struct benchmark {
   const char *help;
 } benchmark;
 
+/* The benchmarks that draw --plot's pictures. */
+static bool plots(const benchmark *b) {
+  return b->run == ccgc_bench_pauses || b->run == ccgc_bench_dom;
+}
+
+/* A plotting benchmark's two pictures: where they go, and the temporaries
+ * they are written to until the benchmark succeeded (atomic-file.h). */
+typedef struct plot_files {
+  char *paths[2]; /* the distribution, the MMU plot */
+  atomic_file files[2];
+} plot_files;
+
+static void plot_files_free(plot_files *p) {
+  for (int i = 0; i < 2; i++) {
+    if (p->files[i].path) atomic_file_abort(&p->files[i]);
+    g_free(p->paths[i]);
+  }
+  memset(p, 0, sizeof *p);
+}
+
+/* Commits the pictures of a benchmark that returned `status`, or removes
+ * them; the command's exit status after it. */
+static int plot_files_finish(plot_files *p, int status) {
+  char error[512];
+  bool ok = atomic_file_commit_all(p->files, 2, status == 0, error, sizeof error);
+  memset(p->files, 0, sizeof p->files);
+  if (status == 0 && !ok) {
+    fprintf(stderr, "ccgc bench: %s\n", error);
+    status = 1;
+  } else if (status == 0) {
+    printf("plot: %s\nplot: %s\n", p->paths[0], p->paths[1]);
+  }
+  plot_files_free(p);
+  return status;
+}
+
+/* Runs b with its pictures (if it draws any) in `plot` (files opened). */
+static int run_benchmark(const benchmark *b, const bench_options *options, plot_files *plot) {
+  bench_options run = *options;
+  run.plot = plot && plot->paths[0] ? plot->paths[0] : NULL;
+  run.plot_write = run.plot ? plot->files[0].write_path : NULL;
+  run.mmu_write = run.plot ? plot->files[1].write_path : NULL;
+  int status = b->run(&run);
+  return run.plot ? plot_files_finish(plot, status) : status;
+}
+
 static const benchmark BENCHMARKS[] = {
     {"pauses", ccgc_bench_pauses,
      "main-thread pauses, stop-the-world vs incremental, on a live graph\n"
@@ -132,8 +178,10 @@ int ccgc_cmd_bench(int argc, char **argv) {
       CLI_OPT_COUNT("depth", &options.depth, 1, 26, "N",
                     "binary-trees: N (1 to 26; default 21; --quick: 16)"),
       CLI_OPT_STRING("plot", &options.plot, "FILE.svg",
-                     "pauses, dom: the pause distribution as an SVG CDF, and the minimum "
-                     "mutator utilization against the window in FILE-mmu.svg"),
+                     "pauses, dom: the pause distribution as a CDF (SVG; PNG for a .png "
+                     "path), and the minimum mutator utilization against the window in "
+                     "FILE-mmu.svg; with every benchmark, FILE-pauses.svg and "
+                     "FILE-dom.svg"),
       CLI_OPT_COUNT("scavenger-threads", &options.scavenger_threads, 0, 8, "N",
                     "gcbench, binary-trees: helper threads of the script heap's scavenges "
                     "(0 to 8; default 1; 0: none)"),
@@ -171,13 +219,43 @@ int ccgc_cmd_bench(int argc, char **argv) {
       g_string_free(message, TRUE);
     }
   }
-  if (code >= 0) return code;
+  if (code < 0 && chosen && options.plot && !plots(chosen))
+    code = cli_usage_error("ccgc bench", "--plot goes with %s", "pauses or dom");
+  /* The pictures: FILE for the benchmark chosen; in a run of every one,
+   * FILE-pauses.svg and FILE-dom.svg (each with its -mmu picture). */
+  plot_files plot[BENCHMARK_COUNT];
+  memset(plot, 0, sizeof plot);
+  for (size_t i = 0; code < 0 && options.plot && i < BENCHMARK_COUNT; i++) {
+    if ((chosen && chosen != &BENCHMARKS[i]) || !plots(&BENCHMARKS[i])) continue;
+    char *path = chosen ? g_strdup(options.plot)
+                        : bench_plot_suffixed_path(options.plot, BENCHMARKS[i].name);
+    plot[i].paths[0] = path;
+    plot[i].paths[1] = bench_plot_mmu_path(path);
+    for (int k = 0; k < 2 && code < 0; k++)
+      if (json_path && cli_same_file(json_path, plot[i].paths[k]))
+        code = cli_usage_error("ccgc bench", "'%s' is given for --json and --plot",
+                               plot[i].paths[k]);
+  }
+  /* Opened before anything runs: a missing directory fails at once. */
+  for (size_t i = 0; code < 0 && i < BENCHMARK_COUNT; i++)
+    for (int k = 0; k < 2 && code < 0 && plot[i].paths[k]; k++) {
+      char error[512];
+      if (!atomic_file_open(&plot[i].files[k], plot[i].paths[k], false, error, sizeof error)) {
+        fprintf(stderr, "ccgc bench: %s\n", error);
+        code = 1;
+      }
+    }
+  if (code >= 0) {
+    for (size_t i = 0; i < BENCHMARK_COUNT; i++) plot_files_free(&plot[i]);
+    return code;
+  }
   if (!options.live_mb) options.live_mb = options.quick ? 64 : 1024;
   atomic_file json_file;
   if (json_path) {
     char error[512];
     if (!atomic_file_open(&json_file, json_path, true, error, sizeof error)) {
       fprintf(stderr, "ccgc bench: %s\n", error);
+      for (size_t i = 0; i < BENCHMARK_COUNT; i++) plot_files_free(&plot[i]);
       return 1;
     }
     options.json = bench_report_begin(json_file.stream, &options, chosen ? chosen->name : NULL);
@@ -187,7 +265,7 @@ int ccgc_cmd_bench(int argc, char **argv) {
   size_t run_count = 0;
   double start = ccgc_time_ms();
   if (chosen) {
-    result = chosen->run(&options);
+    result = run_benchmark(chosen, &options, &plot[chosen - BENCHMARKS]);
     runs[run_count++] = (bench_run){chosen->name, result, (ccgc_time_ms() - start) / 1000};
   } else {
     /* A line per benchmark, with the time elapsed and left (progress.h),
@@ -204,7 +282,7 @@ int ccgc_cmd_bench(int argc, char **argv) {
       printf("== bench %s ==\n", BENCHMARKS[i].name);
       fflush(stdout);
       double bench_start = ccgc_time_ms();
-      int status = BENCHMARKS[i].run(&options);
+      int status = run_benchmark(&BENCHMARKS[i], &options, &plot[i]);
       runs[run_count++] =
           (bench_run){BENCHMARKS[i].name, status, (ccgc_time_ms() - bench_start) / 1000};
       fflush(stdout);

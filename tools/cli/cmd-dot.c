@@ -35,13 +35,6 @@ static int usage_error(const char *fmt, const char *arg) {
   return cli_usage_error(NAME, fmt, arg);
 }
 
-/* The same name, or two names of one existing file (a link, "./x"). */
-static bool same_file(const char *a, const char *b) {
-  if (!strcmp(a, b)) return true;
-  struct stat sa, sb;
-  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-         sa.st_ino == sb.st_ino && S_ISREG(sa.st_mode);
-}
 
 static const char DESCRIPTION[] =
     "Runs the demo host's scenario (the one of 'ccgc snapshot': #menu and\n"
@@ -105,7 +98,7 @@ static int parse(int argc, char **argv, dot_args *a) {
   const char *outputs[] = {a->out, a->svg, a->png};
   for (int i = 0; i < 3; i++)
     for (int j = i + 1; j < 3; j++)
-      if (outputs[i] && outputs[j] && same_file(outputs[i], outputs[j]))
+      if (outputs[i] && outputs[j] && cli_same_file(outputs[i], outputs[j]))
         return usage_error("'%s' is given for two outputs (--out, --svg, --png)", outputs[j]);
   return -1;
 }
