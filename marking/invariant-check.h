@@ -61,10 +61,12 @@ _Noreturn void ccgc_check_failed(const char *tag, const char *condition,
 #define CCGC_MISUSE(sink, code, tag, ...) \
   ccgc_error_refuse((sink), (code), (tag), __VA_ARGS__)
 
-/* .sig: a structure handed to the host stays below malloc's mmap threshold
- * (glibc: 128 KiB, and it only rises), so freeing it leaves the memory
- * mapped and a later call reads the wiped signature instead of faulting. */
-#define CCGC_SIG_STRUCT_MAX ((size_t)128 * 1024)
+/* .sig: a structure handed to the host stays well below malloc's mmap
+ * threshold (glibc's default: 128 KiB, for the request plus malloc's header,
+ * and it only rises), so with glibc's defaults freeing it leaves the memory
+ * mapped and a later call reads the wiped signature instead of faulting (best
+ * effort: a program that lowers the threshold loses it). */
+#define CCGC_SIG_STRUCT_MAX ((size_t)120 * 1024)
 
 /* .sig: wipes a signature before its structure is freed. A plain store just
  * before free() is a dead store the compiler removes (GCC did: a freed heap

@@ -63,6 +63,26 @@ START_TEST(append_and_remove_keep_the_tree_consistent) {
 }
 END_TEST
 
+/* Attachedness is remembered between questions (host.c's memo) and
+ * forgotten when the tree changes: asked, detached, asked again. */
+START_TEST(attachedness_follows_every_change_of_the_tree) {
+  ccgc_host_world *w = new_world();
+  ccgc_host_node *outer = ccgc_host_create_element(w, "div");
+  ccgc_host_node *inner = ccgc_host_create_element(w, "span");
+  ccgc_host_append_child(w, outer, inner);
+  ck_assert(!ccgc_host_is_attached(w, inner));
+  ccgc_host_append_child(w, w->document, outer);
+  ck_assert(ccgc_host_is_attached(w, inner));
+  ck_assert(ccgc_host_is_attached(w, outer));
+  ccgc_host_remove_child(w, w->document, outer); /* the ancestor, not the node */
+  ck_assert(!ccgc_host_is_attached(w, inner));
+  ck_assert(!ccgc_host_is_attached(w, outer));
+  ccgc_host_append_child(w, w->document, outer);
+  ck_assert(ccgc_host_is_attached(w, inner));
+  ccgc_host_world_free(w);
+}
+END_TEST
+
 START_TEST(a_detached_subtree_keeps_its_structure) {
   ccgc_host_world *w = world_with_default_page();
   ccgc_host_node *widget = ccgc_host_get_element_by_id(w->document, "widget");
@@ -327,6 +347,7 @@ END_TEST
 int main(void) {
   Suite *suite = suite_create("host");
   TCase *tc = tcase_create("core");
+  tcase_add_test(tc, attachedness_follows_every_change_of_the_tree);
   tcase_add_test(tc, append_and_remove_keep_the_tree_consistent);
   tcase_add_test(tc, a_detached_subtree_keeps_its_structure);
   tcase_add_test(tc, append_rejects_what_would_not_be_a_tree);

@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,19 +22,24 @@ static void say(char *error, size_t error_size, const char *path, int code) {
 
 /* The temporaries open in this process, for the signal handler: a
  * process-wide table because a signal is (the one piece of global state of
- * the command; the library has none). Slots hold paths owned by their
- * atomic_file; a slot is emptied before its path is freed. */
+ * the command; the library has none). The handler may run on any thread
+ * (the library's marker and sweeper threads do not block signals), so each
+ * slot holds its own copy of the path, never freed, and a flag set after the
+ * copy is written and cleared before the slot is reused. */
 #define PENDING_SLOTS 16
-static char *volatile pending[PENDING_SLOTS];
+static char pending_path[PENDING_SLOTS][PATH_MAX];
+static atomic_bool pending_used[PENDING_SLOTS];
 static struct sigaction previous[3];
 static const int caught[3] = {SIGINT, SIGTERM, SIGHUP};
 
 static void remove_pending(int signo) {
+  int saved = errno;
   for (int i = 0; i < PENDING_SLOTS; i++)
-    if (pending[i]) unlink(pending[i]); /* async-signal-safe */
+    if (atomic_load(&pending_used[i])) unlink(pending_path[i]); /* async-signal-safe */
   for (int i = 0; i < 3; i++)
     if (caught[i] == signo) sigaction(signo, &previous[i], NULL);
   raise(signo);
+  errno = saved; /* a previous handler that returns */
 }
 
 static void track(char *path) {
@@ -49,16 +56,19 @@ static void track(char *path) {
       if (previous[i].sa_handler != SIG_IGN) sigaction(caught[i], &action, NULL);
     }
   }
+  if (strlen(path) >= PATH_MAX) return;
   for (int i = 0; i < PENDING_SLOTS; i++)
-    if (!pending[i]) {
-      pending[i] = path;
+    if (!atomic_load(&pending_used[i])) {
+      strcpy(pending_path[i], path);
+      atomic_store(&pending_used[i], true);
       return;
     }
 }
 
 static void untrack(const char *path) {
-  for (int i = 0; i < PENDING_SLOTS; i++)
-    if (pending[i] == path) pending[i] = NULL;
+  for (int i = 0; path && i < PENDING_SLOTS; i++)
+    if (atomic_load(&pending_used[i]) && !strcmp(pending_path[i], path))
+      atomic_store(&pending_used[i], false);
 }
 
 static void clear(atomic_file *file) {
@@ -116,15 +126,16 @@ bool atomic_file_open(atomic_file *file, const char *path, bool stream, char *er
   file->write_path = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
   g_free(dir);
   g_free(base);
-  /* Blocked while the temporary is made and listed: a signal between the
-   * two would leave it. */
+  /* Blocked on this thread while the temporary is made and listed: a signal
+   * here between the two would leave it. (A thread of the library may still
+   * take one in that window of microseconds.) */
   sigset_t block, old;
   sigemptyset(&block);
   for (int i = 0; i < 3; i++) sigaddset(&block, caught[i]);
-  sigprocmask(SIG_BLOCK, &block, &old);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
   int fd = mkostemp(file->write_path, O_CLOEXEC);
   if (fd >= 0) track(file->write_path);
-  sigprocmask(SIG_SETMASK, &old, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (fd < 0) {
     say(error, error_size, path, errno);
     clear(file);

@@ -263,11 +263,28 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_parsed *par
   return ok ? -1 : cli_usage_error(command->name, "%s", state.message);
 }
 
+/* The path with its directory resolved ("./a.svg" and "a.svg" alike, a
+ * file that does not exist yet too). g_free it. */
+static char *canonical_path(const char *path) {
+  char *dir = g_path_get_dirname(path), *base = g_path_get_basename(path);
+  char *real = realpath(dir, NULL);
+  char *result = real ? g_build_filename(real, base, NULL) : g_strdup(path);
+  free(real);
+  g_free(dir);
+  g_free(base);
+  return result;
+}
+
 bool cli_same_file(const char *a, const char *b) {
   if (!strcmp(a, b)) return true;
   struct stat sa, sb;
-  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-         sa.st_ino == sb.st_ino && S_ISREG(sa.st_mode);
+  if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && S_ISREG(sa.st_mode);
+  char *ca = canonical_path(a), *cb = canonical_path(b);
+  bool same = !strcmp(ca, cb);
+  g_free(ca);
+  g_free(cb);
+  return same;
 }
 
 char *cli_default_output_dir(void) {
@@ -302,7 +319,8 @@ int cli_check_stdout(const char *command) {
   }
   if (!failed) return 0;
   /* A write that failed earlier left no errno behind; a write of nothing
-   * asks the file again (a full device says ENOSPC). */
+   * asks the file again: a full device (/dev/full) says ENOSPC; a regular
+   * file or a pipe answers 0, and the message says "write error". */
   if (!code && write(fileno(stdout), "", 0) < 0) code = errno;
   /* The error stays on the stream: nothing more is written to it. */
   fprintf(stderr, "%s: cannot write to standard output: %s\n", command,

@@ -125,6 +125,10 @@ ccgc_host_node *ccgc_host_next_in_order(const ccgc_host_node *root,
 ccgc_host_node *ccgc_host_node_at(ccgc_host_world *world, void *address);
 size_t ccgc_host_count_nodes(const ccgc_host_node *root,
                              ccgc_host_node_kind kind);
+/* Whether node's ancestors reach the document. Owner thread. Remembered
+ * until a parent changes, which happens only through append_child and
+ * remove_child (never write a node's parent directly), or a collection
+ * runs. */
 bool ccgc_host_is_attached(const ccgc_host_world *world,
                            const ccgc_host_node *node);
 

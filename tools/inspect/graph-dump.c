@@ -216,13 +216,15 @@ static void add_summaries(drawing *d) {
     for (guint i = 0; i < objects->len && !any; i++)
       if (d->visibility[i] == COLLAPSED && d->summary_of[i] == s)
         any = &g_array_index(objects, snap_object, i);
-    char label[192], reclaimed[48] = "";
+    char reclaimed[48] = "";
     if (any->reclaimed_in) snprintf(reclaimed, 48, "\\n(reclaimed in GC %u)", any->reclaimed_in);
+    /* Not cut to a buffer: a cut could split an escaped backslash. */
     char *type = label_text(any->type_name);
-    snprintf(label, sizeof label, "+%zu more %s%s", g_array_index(d->summary_counts, size_t, s),
-             type, reclaimed);
+    char *label = g_strdup_printf("+%zu more %s%s", g_array_index(d->summary_counts, size_t, s),
+                                  type, reclaimed);
     g_free(type);
     set_attr(d->summaries->pdata[s], "label", label);
+    g_free(label);
   }
   d->result.summary_nodes = d->summaries->len;
 }
@@ -233,17 +235,18 @@ static void add_nodes(drawing *d) {
   for (guint i = 0; i < objects->len; i++) {
     const snap_object *object = &g_array_index(objects, snap_object, i);
     if (d->visibility[i] != SHOWN) continue;
-    char name[32], label[256], reclaimed[48] = "";
+    char name[32], reclaimed[48] = "";
     snprintf(name, sizeof name, "n%u", i);
     if (object->reclaimed_in)
       snprintf(reclaimed, sizeof reclaimed, "\\n(reclaimed in GC %u)", object->reclaimed_in);
     char *type = label_text(object->type_name), *note = label_text(object->note);
-    snprintf(label, sizeof label, "%s%s%s\\n@%u, %zu B%s", type, object->note ? " " : "",
-             note, i, object->size, reclaimed);
+    char *label = g_strdup_printf("%s%s%s\\n@%u, %zu B%s", type, object->note ? " " : "",
+                                  note, i, object->size, reclaimed);
     g_free(type);
     g_free(note);
     Agnode_t *node = agnode(cluster(d, object->heap_id, object->heap_name), name, 1);
     set_attr(node, "label", label);
+    g_free(label);
     set_attr(node, "shape", "box");
     set_attr(node, "style", object->reclaimed_in ? "filled,dashed" : "filled");
     set_attr(node, "fillcolor", fill_for(d, object));
@@ -366,23 +369,20 @@ static void draw_reference(drawing *d, Agnode_t *tail, Agnode_t *head,
    * pointer to its own backing store ("elements", "properties"). */
   const snap_edge *named =
       first->kind == CCGC_EDGE_INTERNAL && last->kind != CCGC_EDGE_INTERNAL ? last : first;
-  char label[128];
-  if (named->kind == CCGC_EDGE_ELEMENT)
-    snprintf(label, sizeof label, "[%zu]", named->index);
-  else {
-    char *name = label_text(named->name ? named->name : ccgc_edge_kind_name(named->kind));
-    snprintf(label, sizeof label, "%s", name);
-    g_free(name);
-  }
+  char *label = named->kind == CCGC_EDGE_ELEMENT
+                    ? g_strdup_printf("[%zu]", named->index)
+                    : label_text(named->name ? named->name : ccgc_edge_kind_name(named->kind));
   bool weak = first->kind == CCGC_EDGE_WEAK || last->kind == CCGC_EDGE_WEAK;
   bool ephemeron = first->kind == CCGC_EDGE_EPHEMERON || last->kind == CCGC_EDGE_EPHEMERON;
   bool cross = first->kind == CCGC_EDGE_TRACED || first->kind == CCGC_EDGE_WRAPPER;
   if (!weak && !ephemeron && !cross) {
     merge_plain(d, tail, head, label);
+    g_free(label);
     return;
   }
   Agedge_t *edge = agedge(d->graph, tail, head, NULL, 1);
   set_attr(edge, "label", label);
+  g_free(label);
   set_attr(edge, "fontsize", "9");
   if (weak) set_attr(edge, "style", "dashed");
   else if (ephemeron) set_attr(edge, "style", "dotted");

@@ -131,15 +131,12 @@ static void fill_path(ccgc_collector *collector, bfs *search, void *target,
 
 ccgc_status ccgc_retaining_path(ccgc_collector *collector, void *target,
                                 ccgc_path *path) {
-  if (!path) {
-    if (ccgc_collector_is_live(collector))
-      ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
-                     "ccgc_retaining_path: path is NULL");
-    return CCGC_E_INVALID_ARGUMENT;
-  }
-  memset(path, 0, sizeof *path);
+  if (path) memset(path, 0, sizeof *path);
   ccgc_status entered = ccgc_inspect_enter(collector, "ccgc_retaining_path");
   if (entered != CCGC_OK) return entered;
+  if (!path)
+    return ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
+                          "ccgc_retaining_path: path is NULL");
   bfs search;
   memset(&search, 0, sizeof search);
   search.base.ops = &bfs_ops;
