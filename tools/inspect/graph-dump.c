@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "graph-filter.h"
+#include "graph-render.h"
 
 /* The values of ccgc_object_info.color (ccgc_color). */
 enum { COLOR_WHITE = 0, COLOR_GREY = 1, COLOR_BLACK = 2 };
@@ -509,47 +510,6 @@ static bool any_colored(const graph_snapshot *snapshot) {
   return false;
 }
 
-/* Closes out (NULL: not opened) after writes that went `ok`; 0 or -1 and why. */
-static int close_output(FILE *out, bool ok, const char *path, char *error, size_t size) {
-  int code = errno;
-  if (out && fclose(out) != 0 && ok) ok = false, code = errno;
-  if (!ok) snprintf(error, size, "cannot write '%s': %s", path, strerror(code));
-  return ok ? 0 : -1;
-}
-
-/* Lays out the graph as written (the DOT text, parsed again, as `dot` would
- * read the file: never the destination itself, which may be a FIFO or a
- * terminal); renders SVG and/or PNG from that one layout into memory
- * (gvRenderFilename exits on write errors). */
-static int render(GVC_t *gvc, const char *dot_text, const char *dot_path,
-                  const char *svg_path, const char *png_path, char *error,
-                  size_t error_size) {
-  Agraph_t *read_back = agmemread(dot_text);
-  if (!read_back || gvLayout(gvc, read_back, "dot") != 0) {
-    snprintf(error, error_size, "Graphviz could not lay out '%s'", dot_path);
-    return -1;
-  }
-  const char *paths[] = {svg_path, png_path}, *formats[] = {"svg", "png"};
-  for (int i = 0; i < 2; i++) {
-    char *data = NULL;
-    unsigned length = 0;
-    if (!paths[i]) continue;
-    if (gvRenderData(gvc, read_back, formats[i], &data, &length) != 0) {
-      snprintf(error, error_size, "Graphviz could not render '%s'", paths[i]);
-      return -1;
-    }
-    FILE *out = fopen(paths[i], "w");
-    bool ok = out && fwrite(data, 1, length, out) == length;
-    gvFreeRenderData(data); /* glibc's free keeps errno */
-    if (close_output(out, ok, paths[i], error, error_size) != 0) return -1;
-  }
-  /* No gvFreeLayout/agclose: in Graphviz 2.42 the dot layout double-frees
-   * there on graphs with clusters and edge labels (seen under
-   * AddressSanitizer). The `dot` command never frees it either; the layout
-   * is left to process exit (tests/lsan.supp, docs/dependencies.md). */
-  return 0;
-}
-
 static void drawing_destroy(drawing *d) {
   g_free(d->nodes);
   g_free(d->visibility);
@@ -609,11 +569,11 @@ int graph_dump_write(const graph_snapshot *snapshot,
     snprintf(error, error_size, "cannot write '%s': out of memory", dot_path);
   } else {
     FILE *out = fopen(dot_path, "w");
-    result = close_output(out, out && fwrite(text, 1, length, out) == length, dot_path,
+    result = graph_render_close_output(out, out && fwrite(text, 1, length, out) == length, dot_path,
                           error, error_size);
   }
   if (result == 0 && (svg_path || options->png_path))
-    result = render(gvc, text, dot_path, svg_path, options->png_path, error, error_size);
+    result = graph_render_pictures(gvc, text, dot_path, svg_path, options->png_path, error, error_size);
   free(text);
   gvFreeContext(gvc);
   if (options->result) *options->result = d.result;
