@@ -135,6 +135,11 @@ bool ccgc_handle_free(ccgc_handle_table *table, const void *handle,
   return checked(table, handle, call, what, true) != NULL;
 }
 
+void *ccgc_handle_release(ccgc_handle_table *table, const void *handle,
+                          const char *call, const char *what) {
+  return checked(table, handle, call, what, true);
+}
+
 void *ccgc_handle_get_unowned(const void *handle, const char *call,
                               const char *what,
                               ccgc_handle_table **table_out) {

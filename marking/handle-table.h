@@ -96,6 +96,12 @@ void *ccgc_handle_get(ccgc_handle_table *table, const void *handle,
  * left as it is: the caller clears what marker threads may still read. */
 bool ccgc_handle_free(ccgc_handle_table *table, const void *handle,
                       const char *call, const char *what);
+/* As ccgc_handle_free, with one check, returning the freed slot's payload
+ * (NULL if refused) for the caller to clear: a freed slot is not reused
+ * before CCGC_HANDLE_QUARANTINE others, so the payload stays the caller's
+ * until it returns. */
+void *ccgc_handle_release(ccgc_handle_table *table, const void *handle,
+                          const char *call, const char *what);
 
 /* For calls that are not given the table (blinkish_persistent_get,
  * ccgc_probe_collected): as ccgc_handle_get, with the table found from the

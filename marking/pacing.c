@@ -23,23 +23,38 @@ void ccgc_pacing_start(ccgc_collector *collector) {
   pacing->finish_requested = false;
 }
 
+double ccgc_pacing_step_objects(const ccgc_pacing *pacing, double visited,
+                                size_t step_bytes) {
+  /* The even share: the work left over the steps left before the budget
+   * is spent. */
+  double left = pacing->work_objects - visited;
+  double steps_left =
+      floor((pacing->budget_bytes - pacing->allocated) / (double)step_bytes);
+  if (steps_left < 1) steps_left = 1;
+  double objects = ceil(left / steps_left);
+  /* The schedule (V8's ScheduleBytesToMark): by the next step, the share of
+   * the work that the share of the budget spent by then is. Marker threads
+   * ahead of it leave the step the minimum (which still finds marking
+   * complete); behind it, the step marks the even share, never a catch-up
+   * (a step is a pause). Without marker threads (visited never ahead of
+   * the schedule) the step marks the even share. */
+  double spent = (pacing->allocated + (double)step_bytes) / pacing->budget_bytes;
+  if (spent > 1) spent = 1;
+  double behind = ceil(pacing->work_objects * spent - visited);
+  if (behind < objects) objects = behind;
+  if (!(objects >= CCGC_PACING_MIN_STEP_OBJECTS))
+    objects = CCGC_PACING_MIN_STEP_OBJECTS;
+  return objects;
+}
+
 void ccgc_pacing_step(ccgc_collector *collector) {
   ccgc_pacing *pacing = &collector->pacing;
   size_t step_bytes =
       collector->step_bytes ? collector->step_bytes : CCGC_DEFAULT_STEP_BYTES;
   pacing->allocated += collector->allocated_since_step;
-  /* The work left: the owner's steps and the marker threads both count
-   * (V8 subtracts concurrently marked bytes from its step size too), so
-   * with marker threads the owner marks only what they do not. */
-  double left = pacing->work_objects -
-                (double)collector->step_objects_visited -
-                (double)ccgc_concurrent_visited(&collector->concurrent);
-  double steps_left =
-      floor((pacing->budget_bytes - pacing->allocated) / (double)step_bytes);
-  if (steps_left < 1) steps_left = 1;
-  double objects = ceil(left / steps_left);
-  if (objects < CCGC_PACING_MIN_STEP_OBJECTS)
-    objects = CCGC_PACING_MIN_STEP_OBJECTS;
+  double visited = (double)collector->step_objects_visited +
+                   (double)ccgc_concurrent_visited(&collector->concurrent);
+  double objects = ccgc_pacing_step_objects(pacing, visited, step_bytes);
   bool done = ccgc_collector_marking_step(collector, CCGC_PACING_MAX_STEP_MS,
                                           (size_t)objects);
   if (done || pacing->allocated >= pacing->budget_bytes)

@@ -13,10 +13,14 @@
  * heap's hard limit. The work: the heaps' objects when the cycle starts (an
  * upper bound of what is live). Each step (every incremental_step_bytes of
  * allocation) marks the work left over the steps left before the budget is
- * spent, at least CCGC_PACING_MIN_STEP_OBJECTS objects and for at most
- * CCGC_PACING_MAX_STEP_MS. Marker threads mark beside the steps: the
- * objects they visited count as work done, so the owner's steps mark only
- * the rest. */
+ * spent, but no more than a schedule asks, as V8's ScheduleBytesToMark
+ * does: by the next step the objects visited should be the share of the
+ * work that the share of the budget spent by then is. At least
+ * CCGC_PACING_MIN_STEP_OBJECTS objects, for at most CCGC_PACING_MAX_STEP_MS.
+ * Marker threads mark beside the steps: the objects they visited count as
+ * visited, so while they keep ahead of the schedule the owner's steps mark
+ * the minimum only, and when they fall behind a step marks the even share
+ * (never a catch-up: a step is a pause). */
 #ifndef CCGC_PACING_H
 #define CCGC_PACING_H
 
@@ -39,6 +43,10 @@ struct ccgc_collector;
 
 /* An automatic cycle just started (roots marked): budget and work. */
 void ccgc_pacing_start(struct ccgc_collector *collector);
+/* The objects a paced step marks, given the objects visited so far by the
+ * owner's steps and the marker threads (pure: tested alone). */
+double ccgc_pacing_step_objects(const ccgc_pacing *pacing, double visited,
+                                size_t step_bytes);
 /* Allocation crossed incremental_step_bytes while marking: one paced step.
  * When it finds marking complete, or the budget is spent, the next
  * safepoint finishes the cycle. */

@@ -442,13 +442,15 @@ v8ish_local v8ish_traced_load(v8ish_heap *heap, const v8ish_traced *traced,
 void v8ish_traced_release(v8ish_heap *heap, v8ish_traced *traced,
                           const char *call, const char *what) {
   if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return;
-  traced_slot *slot = ccgc_handle_get(&heap->traced, traced, call, what);
+  /* One lookup: the slot is freed first and cleared after, which a marker
+   * thread reading it through its holder cannot tell from the other order
+   * (it reads the value or 0 either way; the slot is quarantined). */
+  traced_slot *slot = ccgc_handle_release(&heap->traced, traced, call, what);
   if (!slot) return;
   /* A marker thread may still read it through its holder: atomic. */
   __atomic_store_n(&slot->value, 0, __ATOMIC_RELEASE);
   slot->has_value = false;
   if (slot->root) heap->traced_roots--;
-  ccgc_handle_free(&heap->traced, traced, call, what);
 }
 
 void *v8ish_traced_edge_target(const v8ish_traced *traced, const char *call) {

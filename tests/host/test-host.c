@@ -1,6 +1,7 @@
 /* test-host.c - the host model: tree operations keep the structure, listeners
- * hold closures and can be removed, wrapper arrays, the HTML loader builds the
- * bundled page and reports bad files. */
+ * hold closures and can be removed, wrapper arrays, element names interned
+ * (one copy per tag, lower-cased outside SVG, kept after its elements die),
+ * the HTML loader builds the bundled page and reports bad files. */
 #include <check.h>
 #include <glib.h>
 #include <stdlib.h>
@@ -100,6 +101,36 @@ START_TEST(a_detached_subtree_keeps_its_structure) {
   ck_assert_int_eq(ccgc_host_append_child(w, parent, widget), CCGC_OK);
   ck_assert_ptr_nonnull(ccgc_host_get_element_by_id(w->document, "close"));
   ccgc_test_collect_verified(w->collector);
+  ccgc_host_world_free(w);
+}
+END_TEST
+
+START_TEST(element_names_are_interned) {
+  ccgc_host_world *w = new_world();
+  ccgc_host_node *a = ccgc_host_create_element(w, "DIV");
+  ccgc_host_node *b = ccgc_host_create_element(w, "div");
+  ccgc_host_node *svg = ccgc_host_create_element_ns(w, CCGC_HOST_NS_SVG, "foreignObject");
+  ck_assert_str_eq(a->name, "div");
+  ck_assert_ptr_eq(a->name, b->name); /* one copy per tag */
+  ck_assert_str_eq(svg->name, "foreignObject"); /* SVG keeps its case */
+  /* A long tag (past the lower-casing buffer) too. */
+  char tag[200];
+  memset(tag, 'X', sizeof tag - 1);
+  tag[sizeof tag - 1] = '\0';
+  ccgc_host_node *long1 = ccgc_host_create_element(w, tag);
+  ccgc_host_node *long2 = ccgc_host_create_element(w, tag);
+  ck_assert_ptr_eq(long1->name, long2->name);
+  ck_assert_uint_eq(strlen(long1->name), sizeof tag - 1);
+  ck_assert_int_eq(long1->name[0], 'x');
+  /* The elements die (nothing holds them) and their finalizers run: the
+   * shared name stays for the next element of the tag (ASan: no double
+   * free, no use after free). */
+  const char *shared = a->name;
+  ccgc_collect(w->collector, CCGC_REASON_TESTING);
+  ccgc_collector_finish_sweeping(w->collector);
+  ccgc_host_node *c = ccgc_host_create_element(w, "div");
+  ck_assert_ptr_eq(c->name, shared);
+  ck_assert_str_eq(c->name, "div");
   ccgc_host_world_free(w);
 }
 END_TEST
@@ -351,6 +382,7 @@ int main(void) {
   tcase_add_test(tc, append_and_remove_keep_the_tree_consistent);
   tcase_add_test(tc, a_detached_subtree_keeps_its_structure);
   tcase_add_test(tc, append_rejects_what_would_not_be_a_tree);
+  tcase_add_test(tc, element_names_are_interned);
   tcase_add_test(tc, listeners_keep_their_closures);
   tcase_add_test(tc, listeners_are_listed_and_removed_one_by_one);
   tcase_add_test(tc, a_wrapper_array_holds_the_wrappers);

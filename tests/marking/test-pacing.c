@@ -7,12 +7,16 @@
  * when the host's time budget per step is tiny (the paced steps are sized
  * in objects, not by incremental_step_ms); a hard limit is never hit; live
  * objects survive and garbage is reclaimed. And without the option the
- * safepoint still collects stop-the-world. */
+ * safepoint still collects stop-the-world. The step size alone
+ * (ccgc_pacing_step_objects): the even share of the work left without
+ * marker threads, the minimum while marker threads are ahead of the
+ * schedule, never more than the even share when they are behind. */
 #include <check.h>
 
 #include "blinkish.h"
 #include "ccgc-events.h"
 #include "ccgc-test.h"
+#include "pacing.h"
 
 typedef struct node {
   struct node *next;
@@ -105,6 +109,36 @@ static void run(bool automatic, record *r, size_t *heap_limit_errors) {
   ccgc_collector_free(collector);
 }
 
+/* A cycle of 100 steps of 64 KiB over 100,000 objects. */
+#define STEP ((size_t)64 * 1024)
+static ccgc_pacing cycle_after(size_t steps) {
+  return (ccgc_pacing){.budget_bytes = 100.0 * STEP,
+                       .allocated = (double)steps * STEP,
+                       .work_objects = 100000};
+}
+
+START_TEST(a_step_marks_the_even_share_or_less) {
+  /* Nobody ahead or behind: the even share, which the schedule agrees with. */
+  ccgc_pacing p = cycle_after(0);
+  ck_assert(ccgc_pacing_step_objects(&p, 0, STEP) == 1000);
+  p = cycle_after(40);
+  ck_assert(ccgc_pacing_step_objects(&p, 40000, STEP) == 1000);
+  /* Marker threads visited half the work by step 10: the minimum. */
+  p = cycle_after(10);
+  ck_assert(ccgc_pacing_step_objects(&p, 50000, STEP) ==
+            CCGC_PACING_MIN_STEP_OBJECTS);
+  /* Slightly ahead: what the schedule still asks (11,000 - 10,500). */
+  ck_assert(ccgc_pacing_step_objects(&p, 10500, STEP) == 500);
+  /* Far behind at step 50: the even share of what is left (100,000 over
+   * 50 steps), not the 51,000 the schedule would ask at once. */
+  p = cycle_after(50);
+  ck_assert(ccgc_pacing_step_objects(&p, 0, STEP) == 2000);
+  /* The budget spent: all that is left. */
+  p = cycle_after(120);
+  ck_assert(ccgc_pacing_step_objects(&p, 30000, STEP) == 70000);
+}
+END_TEST
+
 START_TEST(soft_limits_start_incremental_cycles_that_finish_in_time) {
   record r = {0};
   size_t limit_errors;
@@ -134,6 +168,7 @@ int main(void) {
   Suite *suite = suite_create("pacing");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, a_step_marks_the_even_share_or_less);
   tcase_add_test(tc, soft_limits_start_incremental_cycles_that_finish_in_time);
   tcase_add_test(tc, without_the_option_the_safepoint_collects_stop_the_world);
   suite_add_tcase(suite, tc);

@@ -35,7 +35,7 @@ static void trace_node(ccgc_visitor *visitor, void *object) {
 
 static void finalize_node(void *object) {
   ccgc_host_node *node = object;
-  g_free(node->name);
+  if (node->kind != CCGC_HOST_ELEMENT) g_free(node->name); /* else interned */
   g_strfreev(node->attributes);
 }
 
@@ -97,6 +97,7 @@ ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
   world->dom = blinkish_heap_new(world->collector, NULL);
   world->bridge = bridge_new(world->collector, world->script, world->dom, mode);
   world->element_types = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  world->tag_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   world->node_types = g_hash_table_new(g_direct_hash, g_direct_equal);
   world->attach_memo = g_new0(struct ccgc_host_attach_memo, 1);
   world->attach_memo->known = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -136,6 +137,7 @@ void ccgc_host_world_free(ccgc_host_world *world) {
   v8ish_heap_free(world->script);
   ccgc_collector_free(world->collector);
   g_hash_table_destroy(world->element_types);
+  g_hash_table_destroy(world->tag_names); /* after the heap: names of elements */
   g_hash_table_destroy(world->node_types);
   g_hash_table_destroy(world->attach_memo->known);
   g_free(world->attach_memo);
@@ -181,6 +183,8 @@ static blinkish_type_id element_type(ccgc_host_world *world, ccgc_host_namespace
   return id;
 }
 
+/* kind CCGC_HOST_ELEMENT: name is interned (tag_names) and kept as it is;
+ * else a copy of its length bytes is made. */
 static ccgc_status new_node(ccgc_host_world *world, blinkish_type_id type,
                             ccgc_host_node_kind kind, const char *name, size_t length,
                             ccgc_host_node **out) {
@@ -193,29 +197,50 @@ static ccgc_status new_node(ccgc_host_world *world, blinkish_type_id type,
     return error->code == CCGC_E_HEAP_LIMIT ? CCGC_E_HEAP_LIMIT : CCGC_E_OUT_OF_MEMORY;
   }
   node->kind = kind;
-  /* Unreachable if the copy fails: the next collection takes it. */
-  node->name = ccgc_host_try_copy(world, name, length,
-                                  kind == CCGC_HOST_TEXT ? "a text" : "a tag name");
-  if (!node->name) return CCGC_E_OUT_OF_MEMORY;
+  if (kind == CCGC_HOST_ELEMENT) {
+    node->name = (char *)name;
+  } else {
+    /* Unreachable if the copy fails: the next collection takes it. */
+    node->name = ccgc_host_try_copy(world, name, length,
+                                    kind == CCGC_HOST_TEXT ? "a text" : "a name");
+    if (!node->name) return CCGC_E_OUT_OF_MEMORY;
+  }
   *out = node;
   return CCGC_OK;
 }
 
+/* The world's copy of a tag name, lower-cased outside SVG (SVG keeps its
+ * camelCase names; the parser lower-cased the rest); NULL with
+ * world->error set when malloc refuses. */
+static const char *interned_tag(ccgc_host_world *world, ccgc_host_namespace ns,
+                                const char *tag) {
+  char small[64];
+  size_t length = strlen(tag);
+  char *name = length < sizeof small ? small
+                                     : ccgc_host_try_copy(world, tag, length, "a tag name");
+  if (!name) return NULL;
+  for (size_t i = 0; i <= length; i++)
+    name[i] = ns != CCGC_HOST_NS_SVG ? g_ascii_tolower(tag[i]) : tag[i];
+  char *interned = g_hash_table_lookup(world->tag_names, name);
+  if (!interned) {
+    interned = name != small ? name : ccgc_host_try_copy(world, name, length, "a tag name");
+    if (interned) g_hash_table_add(world->tag_names, interned);
+  } else if (name != small) {
+    g_free(name);
+  }
+  return interned;
+}
+
 ccgc_status ccgc_host_new_element(ccgc_host_world *world, ccgc_host_namespace ns,
                                   const char *tag, ccgc_host_node **node) {
-  size_t length = strlen(tag);
-  char *name = ccgc_host_try_copy(world, tag, length, "a tag name");
+  const char *name = interned_tag(world, ns, tag);
   if (!name) {
     *node = NULL;
     return CCGC_E_OUT_OF_MEMORY;
   }
-  /* SVG keeps its camelCase names; the parser lower-cased the rest. */
-  if (ns != CCGC_HOST_NS_SVG)
-    for (char *at = name; *at; at++) *at = g_ascii_tolower(*at);
-  ccgc_status status =
-      new_node(world, element_type(world, ns, name), CCGC_HOST_ELEMENT, name, length, node);
+  ccgc_status status = new_node(world, element_type(world, ns, name), CCGC_HOST_ELEMENT,
+                                name, strlen(name), node);
   if (*node) (*node)->ns = ns;
-  g_free(name);
   return status;
 }
 

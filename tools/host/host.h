@@ -45,7 +45,8 @@ typedef struct ccgc_host_node {
   struct ccgc_host_node *first_child, *last_child;
   struct ccgc_host_node *next_sibling, *prev_sibling;
   void *listeners;        /* HeapVector of EventListener, or NULL */
-  char *name;             /* tag name (elements), text (text nodes) */
+  char *name;             /* tag name (elements: the world's interned copy,
+                           * never freed with the node), text (text nodes) */
   char **attributes;      /* NULL-terminated name, value, name, value... */
   ccgc_host_namespace ns; /* elements: HTML unless the parser says SVG or MathML */
 } ccgc_host_node;
@@ -60,6 +61,9 @@ struct ccgc_host_world {
   blinkish_type_id document_type, text_type, listener_type;
   blinkish_type_id generic_type; /* HTMLUnknownElement (also tags past a full registry) */
   void *element_types;      /* GHashTable: "tag" / "svg:tag" / "math:tag" -> type id */
+  void *tag_names;          /* GHashTable: the elements' names, interned (a
+                             * tag name is shared as Blink's AtomicString is:
+                             * no copy made or freed per element) */
   void *node_types;         /* GHashTable: the type ids of nodes (a set) */
   char error[512];          /* the last error of a host call */
   /* Bumped by every change of a node's parent; ccgc_host_is_attached's
