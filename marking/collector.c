@@ -101,14 +101,22 @@ static ccgc_collector *refuse_new(const char *why) {
   return NULL;
 }
 
+/* Memory is short: said the same way, with its own status. */
+static ccgc_collector *refuse_memory(const char *what) {
+  fprintf(stderr, "ccgc: ccgc_collector_new: the system refused memory for %s (%s)\n",
+          what, ccgc_status_name(CCGC_E_OUT_OF_MEMORY));
+  fflush(stderr);
+  return NULL;
+}
+
 ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
   char why[128];
   if (invalid_options(options, why, sizeof why)) return refuse_new(why);
   ccgc_collector *collector = calloc(1, sizeof *collector);
-  if (!collector) return NULL;
+  if (!collector) return refuse_memory("the collector");
   if (ccgc_page_registry_init(&collector->registry) != 0) {
     free(collector);
-    return NULL;
+    return refuse_memory("the page registry");
   }
   collector->sig = CCGC_COLLECTOR_SIG;
   ccgc_page_pool_init(&collector->page_pool);

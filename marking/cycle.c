@@ -177,15 +177,33 @@ static double step_budget(const ccgc_collector *collector) {
   return collector->step_ms > 0 ? collector->step_ms : DEFAULT_STEP_MS;
 }
 
-bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
-  if (!ccgc_collector_enter(collector, "ccgc_incremental_step") ||
-      collector->state != CCGC_STATE_MARKING || ccgc_collector_busy(collector))
+/* A call that may not run inside a collection: CCGC_E_IN_COLLECTION,
+ * recorded (recoverable: no handler call), as ccgc_collect returns it. */
+static bool refuse_busy(ccgc_collector *collector, const char *call) {
+  if (!ccgc_collector_busy(collector)) return false;
+  ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                 "%s: called inside a collection (state: %s)", call,
+                 ccgc_gc_state_name(collector->state));
+  return true;
+}
+
+/* A step of the cycle that marks, if one does and no collection runs (the
+ * library's own calls: nothing recorded). */
+static bool marking_step(ccgc_collector *collector, double budget_ms) {
+  if (collector->state != CCGC_STATE_MARKING || ccgc_collector_busy(collector))
     return false;
   /* With a work budget (ccgc_collector_set_step_objects) a step is
    * deterministic, so a seeded host program replays exactly. */
   if (collector->step_objects)
     return ccgc_collector_marking_step(collector, 0, collector->step_objects);
   return ccgc_collector_marking_step(collector, budget_ms, 0);
+}
+
+bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
+  if (!ccgc_collector_enter(collector, "ccgc_incremental_step") ||
+      refuse_busy(collector, "ccgc_incremental_step"))
+    return false;
+  return marking_step(collector, budget_ms);
 }
 
 /* The step's overrun tracked as its 99.5th percentile (a quantile by
@@ -257,7 +275,7 @@ void ccgc_collector_notify_allocation(ccgc_collector *collector,
   if (collector->pacing.automatic)
     ccgc_pacing_step(collector); /* sized to finish in time (pacing.h) */
   else
-    ccgc_incremental_step(collector, step_budget(collector));
+    marking_step(collector, step_budget(collector));
 }
 
 /* The heaps' used bytes now (the sum of their statistics). */
@@ -452,7 +470,7 @@ double ccgc_collector_estimate_finish_ms(ccgc_collector *collector,
 
 bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
   if (!ccgc_collector_enter(collector, "ccgc_idle_notification") ||
-      ccgc_collector_busy(collector))
+      refuse_busy(collector, "ccgc_idle_notification"))
     return false;
   if (!(idle_ms >= 0)) {
     CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
@@ -475,7 +493,7 @@ bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
   }
   /* Mark for what fits: the rest of the idle period (or the deterministic
    * step budget); the step stops early when no grey object is left. */
-  bool done = ccgc_incremental_step(collector, deadline - ccgc_now_ms());
+  bool done = marking_step(collector, deadline - ccgc_now_ms());
   if (!done) return false;
   /* Marking is complete: finish when the finishing pause estimated from the
    * per-phase speeds and the heaps' size now fits in what is left (with no

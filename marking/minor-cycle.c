@@ -53,7 +53,8 @@ static void *relocate_entry(void *address, void *data) {
 
 void *ccgc_collector_relocated(ccgc_collector *collector,
                                const void *address) {
-  if (!ccgc_collector_valid(collector) || !address) return (void *)address;
+  if (!ccgc_collector_enter(collector, "ccgc_collector_relocated") || !address)
+    return (void *)address;
   if (collector->moves_relocated) /* objects_moved: a compaction */
     return ccgc_events_moved_to(collector, address);
   if (!collector->relocating) return (void *)address;
@@ -172,7 +173,7 @@ ccgc_status ccgc_collect_minor(ccgc_collector *collector,
 }
 
 void ccgc_collector_request_minor(ccgc_collector *collector) {
-  if (!ccgc_collector_valid(collector)) return;
+  if (!ccgc_collector_enter(collector, "ccgc_collector_request_minor")) return;
   atomic_store(&collector->minor_requested, true);
 }
 

@@ -111,9 +111,10 @@ ccgc_status ccgc_collector_set_shape_protocol(ccgc_collector *collector,
                                            : CCGC_E_INVALID_ARGUMENT;
   if (protocol != CCGC_SHAPE_SNAPSHOT && protocol != CCGC_SHAPE_LOCK &&
       protocol != CCGC_SHAPE_UNPROTECTED)
-    return ccgc_error_set(&collector->errors, CCGC_E_INVALID_ARGUMENT,
-                          "ccgc_collector_set_shape_protocol: unknown "
-                          "protocol %d", (int)protocol);
+    return CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.argument",
+                       "ccgc_collector_set_shape_protocol: unknown protocol %d",
+                       (int)protocol);
   /* Markers and mutator must agree for a whole cycle. */
   if (ccgc_collector_busy(collector) || collector->state != CCGC_STATE_IDLE)
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,

@@ -211,7 +211,9 @@ typedef struct ccgc_heap_stats {
   double evacuation_ms;
   /* The threads that copied the objects of that compaction: the owner and
    * the helpers (compaction_threads) that joined before the copies were
-   * done (0 when it did not compact). */
+   * done; the DOM heap's owner copies alone (1). 0 when it did not compact
+   * (no page evacuated: a collection whose candidates all stayed in place
+   * reports 0 in every field of its compaction). */
   unsigned evacuation_threads;
   /* Pretenuring (script heap, docs/script-heap.md "Pretenuring"): the
    * allocation sites (classes objects are allocated with) whose new objects
@@ -258,7 +260,8 @@ typedef struct ccgc_cycle_stats {
   double drain_ms;          /* the grey objects left, drained (V8's mark.main) */
   double ephemeron_ms;      /* the rest of the ephemeron fixed point        */
   double weak_callbacks_ms; /* weak callbacks, then white weak slots cleared */
-  double heap_weakness_ms;  /* every heap's process_weakness               */
+  double heap_weakness_ms;  /* every heap's process_weakness, then its
+                             * compaction with the objects_moved listeners */
   double finalize_ms;       /* every heap's pre-finalizers and finalizers   */
   double sweep_ms;          /* every heap's reclaim: memory freed           */
   double listeners_ms;      /* marking_done and sweep_start listeners       */
@@ -297,7 +300,8 @@ typedef struct ccgc_cycle_stats {
  * non-finite incremental_step_ms), if the marker threads cannot all start,
  * or if memory is short; it then prints why to stderr, as the default error
  * handler would ("ccgc: ccgc_collector_new: ... (invalid argument;
- * .api.argument)"), since there is no collector to record it in. */
+ * .api.argument)", or "ccgc: ccgc_collector_new: the system refused memory
+ * for ... (out of memory)"), since there is no collector to record it in. */
 CCGC_API
 ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options);
 /* Frees the collector. All heaps must have been freed (detached) first. */

@@ -99,6 +99,8 @@ START_TEST(fragmented_vector_backings_move_and_their_pages_go_back) {
   ck_assert_uint_ge(after.evacuated_pages, 4);
   ck_assert_uint_eq(after.evacuated_objects, f->kept);
   ck_assert_uint_eq(after.evacuated_bytes, f->kept * 160);
+  ck_assert_uint_eq(after.evacuation_threads, 1); /* the owner copies */
+  ck_assert_uint_eq(before.evacuation_threads, 0);
   /* One fresh page holds every survivor: the others went back. */
   ck_assert_uint_le(after.committed_bytes,
                     before.committed_bytes -
@@ -117,6 +119,8 @@ START_TEST(fragmented_vector_backings_move_and_their_pages_go_back) {
   /* Unasked, the next collection does not compact. */
   ccgc_test_collect_verified(w.collector);
   ck_assert_uint_eq(dom_stats(&w).evacuated_pages, 0);
+  ck_assert_uint_eq(dom_stats(&w).evacuation_threads, 0);
+  ck_assert(dom_stats(&w).evacuation_ms == 0);
   for (size_t v = 0; v < made; v += KEEP) {
     dom_node *last = blinkish_vector_get(w.heap, f->vectors[v], ELEMENTS - 1);
     ck_assert_int_eq(last->value, element_value(v, 0));

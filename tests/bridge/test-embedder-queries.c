@@ -208,6 +208,7 @@ typedef struct intruder {
   bool dom_contains, script_contains, collector_contains;
   bool wrapper_empty;
   ccgc_status collect, prefinalizer, listener, walk, info;
+  void *relocated;
   size_t script_objects;
   int walked; /* walk callbacks run */
 } intruder;
@@ -238,6 +239,8 @@ static void *intrude(void *arg) {
   in->walk = ccgc_collector_walk(w->collector, &walk);
   ccgc_object_info info;
   in->info = ccgc_collector_object_info(w->collector, in->element, &info);
+  ccgc_collector_request_minor(w->collector);
+  in->relocated = ccgc_collector_relocated(w->collector, in->element);
   ccgc_heap_stats stats;
   v8ish_heap_stats(w->script, &stats);
   in->script_objects = stats.object_count;
@@ -268,10 +271,11 @@ START_TEST(every_heap_refuses_a_thread_that_does_not_own_it) {
   ck_assert_int_eq(in.listener, CCGC_E_WRONG_THREAD);
   ck_assert_int_eq(in.walk, CCGC_E_WRONG_THREAD);
   ck_assert_int_eq(in.info, CCGC_E_WRONG_THREAD);
+  ck_assert_ptr_eq(in.relocated, in.element); /* the address, unchanged */
   ck_assert_int_eq(in.walked, 0); /* refused before any read */
   ck_assert_uint_eq(in.script_objects, 0); /* stats zeroed, not read */
   /* ... each reported as misuse (the handler ran on that thread) ... */
-  ck_assert_uint_eq(w.errors.count, 13);
+  ck_assert_uint_eq(w.errors.count, 15);
   ck_assert_int_eq(w.errors.last_code, CCGC_E_WRONG_THREAD);
   ck_assert_msg(strstr(w.errors.last_message, "v8ish_heap_stats") == w.errors.last_message,
                 "the last report names another call: %s", w.errors.last_message);
@@ -283,6 +287,10 @@ START_TEST(every_heap_refuses_a_thread_that_does_not_own_it) {
   ck_assert_uint_eq(ccgc_collector_cycle_count(w.collector), 0);
   ck_assert(v8ish_local_is_empty(bridge_wrapper_of(w.bridge, in.element)));
   ck_assert(!ccgc_collector_remove_listener(w.collector, &nothing, NULL));
+  /* The refused request left no minor collection for the next safepoint. */
+  unsigned long minors = ccgc_collector_minor_count(w.collector);
+  ccgc_collector_safepoint(w.collector);
+  ck_assert_uint_eq(ccgc_collector_minor_count(w.collector), minors);
   /* The owner's calls still work. */
   ck_assert_int_eq(blinkish_heap_collector_id(w.dom), 1);
   ck_assert_int_eq(v8ish_heap_collector_id(w.script), 0);

@@ -499,12 +499,21 @@ END_TEST
 
 /* What a listener may do: inside the collection only read; at cycle_end
  * anything. */
-static ccgc_status alloc_in[16], collect_in[16];
+static ccgc_status alloc_in[16], collect_in[16], step_in[16], idle_in[16];
 static bool alloc_ok_at_end;
 static void try_calls(int kind) {
   node *n = blinkish_alloc(observed->dom, observed->node_type, sizeof(node));
   alloc_in[kind] = n ? CCGC_OK : ccgc_collector_last_error(observed->collector)->code;
   collect_in[kind] = ccgc_collect(observed->collector, CCGC_REASON_TESTING);
+  /* The bool calls record it (recoverable). */
+  ccgc_collector_clear_error(observed->collector);
+  step_in[kind] = ccgc_incremental_step(observed->collector, 1.0)
+                      ? CCGC_OK
+                      : ccgc_collector_last_error(observed->collector)->code;
+  ccgc_collector_clear_error(observed->collector);
+  idle_in[kind] = ccgc_idle_notification(observed->collector, 1.0)
+                      ? CCGC_OK
+                      : ccgc_collector_last_error(observed->collector)->code;
 }
 static void rule_step_start(void *data) { (void)data, try_calls(EV_STEP_START); }
 static void rule_pause_start(void *data) { (void)data, try_calls(EV_PAUSE_START); }
@@ -542,6 +551,10 @@ START_TEST(inside_the_collection_a_listener_may_only_read) {
                   "allocation in event %d: %d", kinds[i], alloc_in[kinds[i]]);
     ck_assert_msg(collect_in[kinds[i]] == CCGC_E_IN_COLLECTION,
                   "collection in event %d: %d", kinds[i], collect_in[kinds[i]]);
+    ck_assert_msg(step_in[kinds[i]] == CCGC_E_IN_COLLECTION,
+                  "incremental step in event %d: %d", kinds[i], step_in[kinds[i]]);
+    ck_assert_msg(idle_in[kinds[i]] == CCGC_E_IN_COLLECTION,
+                  "idle notification in event %d: %d", kinds[i], idle_in[kinds[i]]);
   }
   ck_assert(alloc_ok_at_end);
   ck_assert_uint_eq(ccgc_collector_cycle_count(w.collector), 1);

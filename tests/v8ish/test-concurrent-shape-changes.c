@@ -176,11 +176,17 @@ END_TEST
 
 START_TEST(protocol_setter_checks) {
   ccgc_collector *c = ccgc_collector_new(NULL);
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(c, &errors);
   ck_assert_int_eq(ccgc_collector_shape_protocol(c), CCGC_SHAPE_SNAPSHOT);
   ck_assert_int_eq(ccgc_collector_set_shape_protocol(c, CCGC_SHAPE_LOCK), CCGC_OK);
   ck_assert_int_eq(ccgc_collector_shape_protocol(c), CCGC_SHAPE_LOCK);
   ck_assert_int_eq(ccgc_collector_set_shape_protocol(c, (ccgc_shape_protocol)7),
                    CCGC_E_INVALID_ARGUMENT);
+  /* misuse, as every out-of-range argument (.api.argument) */
+  ck_assert_uint_eq(errors.count, 1);
+  ck_assert_str_eq(ccgc_collector_last_error(c)->check, ".api.argument");
+  ck_assert_int_eq(ccgc_collector_shape_protocol(c), CCGC_SHAPE_LOCK); /* kept */
   ck_assert_str_eq(ccgc_shape_protocol_name(CCGC_SHAPE_UNPROTECTED), "unprotected");
   ccgc_collector_free(c);
 }

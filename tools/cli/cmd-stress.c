@@ -79,7 +79,8 @@ int ccgc_cmd_stress(int argc, char **argv) {
                    "allocated old, beside sweeping"),
       CLI_OPT_COUNT("compact-every", &options.compact_every, 0, UINT64_MAX, "N",
                     "every Nth full cycle compacts the script heap's old generation "
-                    "(default 0: never; docs/compaction.md)"),
+                    "and the DOM heap's backing stores (default 0: never; "
+                    "docs/compaction.md)"),
       CLI_OPT_FLAG("skip-compaction-updates", &options.skip_compaction_updates,
                    "TESTING ONLY: compaction leaves the fields of objects that did not "
                    "move unchanged; a violation is expected with --compact-every"),
