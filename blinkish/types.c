@@ -5,10 +5,13 @@
 
 #include "heap-internal.h"
 
+/* with_data: blinkish_register_type_with_data (whose info->finalize must
+ * be NULL, whether or not it passes a finalizer of its own). */
 static blinkish_type_id register_type(blinkish_heap *heap,
                                       const blinkish_type_info *info,
                                       blinkish_finalize_data_fn finalize,
-                                      void *data, const char *call) {
+                                      void *data, bool with_data,
+                                      const char *call) {
   if (!blinkish_enter(heap, CCGC_CALL_CONFIGURE, call)) return 0;
   if (!info || !info->name || !*info->name) {
     ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
@@ -22,9 +25,9 @@ static blinkish_type_id register_type(blinkish_heap *heap,
                    info->name);
     return 0;
   }
-  if (info->finalize && finalize) {
+  if (info->finalize && with_data) {
     ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                   "%s: '%s' has a finalizer in its info and one with data "
+                   "%s: '%s' has a finalizer in its info: it takes the one with data "
                    "(a type has one finalizer)",
                    call, info->name);
     return 0;
@@ -48,13 +51,13 @@ static blinkish_type_id register_type(blinkish_heap *heap,
 
 blinkish_type_id blinkish_register_type(blinkish_heap *heap,
                                         const blinkish_type_info *info) {
-  return register_type(heap, info, NULL, NULL, "blinkish_register_type");
+  return register_type(heap, info, NULL, NULL, false, "blinkish_register_type");
 }
 
 blinkish_type_id blinkish_register_type_with_data(
     blinkish_heap *heap, const blinkish_type_info *info,
     blinkish_finalize_data_fn finalize, void *data) {
-  return register_type(heap, info, finalize, data,
+  return register_type(heap, info, finalize, data, true,
                        "blinkish_register_type_with_data");
 }
 

@@ -214,6 +214,11 @@ ccgc_error_sink *ccgc_collector_error_sink(ccgc_collector *collector);
  * heap may store it into a marked holder or a root (.inv.no-resurrection).
  * Meaningful on the owner thread. */
 bool ccgc_collector_in_reclamation(const ccgc_collector *collector);
+/* In reclamation after the pause (lazy or concurrent sweeping: finalizers
+ * run in sweep steps while the host allocates between them): an object
+ * allocated since the pause is white and alive; only unmarked objects the
+ * sweep has not freed yet are dead. */
+bool ccgc_collector_reclaiming_after_pause(const ccgc_collector *collector);
 
 /* --- For the verifier and the inspection library ------------------------
  * They see the heaps only through their ops, as the marker does. */

@@ -84,6 +84,7 @@ struct ccgc_collector {
                                      marking complete, this cycle       */
   GArray *listeners;              /* (listener, data): event-listener.c */
   bool in_collection;
+  bool in_atomic_pause; /* finish_cycle runs (its state turns SWEEPING inside) */
   _Atomic bool gc_requested;
   _Atomic bool minor_requested;
   /* Minor collections (minor-cycle.c). */

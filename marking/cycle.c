@@ -290,6 +290,7 @@ static void finish_cycle(ccgc_collector *collector) {
   ccgc_call_context outer =
       ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
   collector->state = CCGC_STATE_ATOMIC_PAUSE;
+  collector->in_atomic_pause = true;
   ccgc_cycle_stats *stats = &collector->current;
   ccgc_events_atomic_pause_start(collector); /* V8's GC prologue */
   double pause_bytes = heap_bytes(collector); /* the speeds' unit of work */
@@ -402,6 +403,7 @@ static void finish_cycle(ccgc_collector *collector) {
   ccgc_events_atomic_pause_end(collector, stats); /* V8's GC epilogue */
 
   collector->state = sweeping ? CCGC_STATE_SWEEPING : CCGC_STATE_IDLE;
+  collector->in_atomic_pause = false;
   collector->in_collection = false;
   ccgc_collector_leave_context(collector, outer);
   atomic_store(&collector->gc_requested, false);

@@ -125,6 +125,11 @@ bool ccgc_collector_in_reclamation(const ccgc_collector *collector) {
   return collector->context == CCGC_CONTEXT_RECLAIM;
 }
 
+bool ccgc_collector_reclaiming_after_pause(const ccgc_collector *collector) {
+  return collector->context == CCGC_CONTEXT_RECLAIM &&
+         collector->state == CCGC_STATE_SWEEPING && !collector->in_atomic_pause;
+}
+
 const char *ccgc_collector_context_name(const ccgc_collector *collector) {
   return context_name(collector->context);
 }

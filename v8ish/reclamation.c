@@ -4,10 +4,13 @@
  *
  * The script heap runs no host code inside a collection, but the DOM heap
  * does (weak callbacks, external value releases, pre-finalizers,
- * finalizers), and that code may call this heap. Every heap's finalizers run
- * before any heap sweeps (.inv.finalize-before-sweep), so during those
- * callbacks every object of this heap is intact and its mark is the
- * collection's verdict, whichever heap was created first. A store that made
+ * finalizers), and that code may call this heap. In the pause every heap's
+ * finalizers run before any heap sweeps (.inv.finalize-before-sweep), so
+ * during those callbacks every object of this heap is intact and its mark
+ * is the collection's verdict, whichever heap was created first. After the
+ * pause (lazy sweeping: the DOM heap's finalizers run in sweep steps) an
+ * unmarked object is dead only on a page this heap has not swept yet;
+ * anywhere else it was allocated since the pause. A store that made
  * an unmarked object reachable from a marked one (or from a root: a global
  * handle, a handle in a scope opened before the collection) would dangle
  * once the sweep frees it: refused. Stores among survivors, and into dead
@@ -15,11 +18,20 @@
  */
 #include "invariant-check.h"
 #include "space-inl.h"
+#include "sweeper.h"
 
-/* Marked by this collection, on a page that still lives. */
+/* Marked by this collection, on a page that still lives. After the pause
+ * (the DOM heap's lazy finalizers, docs/sweeping.md) also an object
+ * allocated since: on a young page (the pause promoted every young page
+ * of the collection) or on a page this heap has swept since (or mapped
+ * since, or with this heap's sweep complete): there an unmarked object is
+ * one the sweep did not free, allocated after it (.inv.no-resurrection). */
 static bool survives(v8ish_heap *heap, const void *object) {
-  return ccgc_collector_find_page(heap->base.collector, object) &&
-         ccgc_is_marked(object);
+  if (!ccgc_collector_find_page(heap->base.collector, object)) return false;
+  if (ccgc_is_marked(object)) return true;
+  if (!ccgc_collector_reclaiming_after_pause(heap->base.collector)) return false;
+  const v8ish_page *page = (const v8ish_page *)ccgc_page_of(object);
+  return ccgc_page_is_young(&page->base.page) || v8ish_page_swept(heap, page);
 }
 
 static const char *name_of(v8ish_heap *heap, const void *object) {

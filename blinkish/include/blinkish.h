@@ -24,7 +24,9 @@
  * Finalizers run after the collector knows the object is dead, after every
  * weak reference to it was cleared. A finalizer may release the object's own
  * non-heap resources; it must not read members (their targets may be dead too)
- * nor store into any heap object (reported as misuse). Persistents are roots,
+ * nor store into a DOM heap object (reported as misuse,
+ * .inv.finalizer-no-store); stores into surviving script objects are the
+ * script heap's rule (v8ish.h: allowed, resurrection refused). Persistents are roots,
  * not heap objects: a finalizer may make, set and free them, to live objects
  * only (a dead target is refused as resurrection). Cleanup that needs to
  * read other objects belongs in a pre-finalizer (below). Layouts:
@@ -43,8 +45,11 @@
  *    heap object, of either heap: it may have been freed and its memory
  *    reused already. Pre-finalizers still run in the pause and may read
  *    everything. A finalizer runs in the same context as in the pause
- *    (no allocation, no stores, no collection) and a finalizer run from
- *    blinkish_alloc runs before that allocation returns.
+ *    (no allocation, no DOM stores, no collection) and a finalizer run from
+ *    blinkish_alloc runs before that allocation returns. The first
+ *    blinkish_heap_contains, v8ish_heap_contains or ccgc_collector_contains
+ *    after the pause completes sweeping (its answer needs the swept heap), so
+ *    the finalizers left run there too.
  *
  * Resurrection (.inv.no-resurrection): while weak callbacks, external value
  * releases, pre-finalizers and finalizers run, any call that would store an
@@ -62,7 +67,7 @@
  * stores, persistents, registrations) are refused (CCGC_E_IN_COLLECTION,
  * .api.no-heap-calls-in-callbacks). Weak callbacks, external value releases,
  * pre-finalizers and finalizers - whether a collection or blinkish_heap_free
- * runs them - may read and store (finalizers: not even that), never
+ * runs them - may read and store (finalizers: not into DOM objects), never
  * allocate, register, free a heap (.api.outside-collection) or resurrect;
  * ccgc_collect there returns CCGC_E_IN_COLLECTION. A NULL or freed heap
  * makes any call return its neutral value (NULL, 0, false,
@@ -172,7 +177,10 @@ int blinkish_heap_collector_id(blinkish_heap *heap);
  * pre-finalizer, a finalizer, a heap's teardown) it answers false and
  * records CCGC_E_IN_COLLECTION (recoverable; blinkish_is_alive answers
  * there). From another thread: false, CCGC_E_WRONG_THREAD (misuse). Costs a
- * page-registry lookup and a read of the object-start bitmap. */
+ * page-registry lookup and a read of the object-start bitmap, once sweeping
+ * is complete: under lazy or concurrent sweeping (ccgc.h) the first query
+ * after a collection's pause completes it first, running the finalizers
+ * left (as ccgc_collector_finish_sweeping would). */
 CCGC_API
 bool blinkish_heap_contains(blinkish_heap *heap, const void *address);
 
@@ -368,9 +376,13 @@ size_t blinkish_weak_map_size(blinkish_heap *heap, const void *map);
  *    that leaves the map: overwritten by another value, deleted, its key
  *    found dead, the map found dead, or heap teardown. Removed while marking
  *    runs, a value is released in that cycle's atomic pause instead (a marker
- *    thread may be asking its target); otherwise at once. Called inside
- *    collections too: it must not allocate, store into any heap, collect, or
- *    call weak collection functions (refused).
+ *    thread may be asking its target); otherwise at once, from the host's
+ *    own set or delete call, in the host's context (a store into or delete
+ *    from any weak collection is refused from it, CCGC_E_IN_COLLECTION).
+ *    Called inside collections too: there it must not allocate, store into
+ *    any heap, or collect (refused as from any reclamation callback), and
+ *    weak collection stores and deletes are refused the same; reading one
+ *    is fine either way.
  * A value a failed set did not take is not released. */
 typedef struct blinkish_external_value_ops {
   void *(*target)(void *value, void *data);
@@ -441,6 +453,8 @@ void blinkish_heap_set_wrappable_hooks(blinkish_heap *heap,
 /* --- Introspection --------------------------------------------------------- */
 /* True if p is the payload address of an allocated object of this heap
  * (not yet freed by a sweep), in any context: the library's own check.
+ * After a collection found an object dead it answers false for it, even
+ * before the sweep of its page (lazy sweeping) and inside its finalizer.
  * Hosts ask blinkish_heap_contains (outside collections) or
  * blinkish_is_alive (inside them). */
 CCGC_API

@@ -599,8 +599,10 @@ size_t ccgc_collector_pooled_bytes(ccgc_collector *collector);
  * the collector: allocated and not yet reclaimed. The same rules as
  * v8ish_heap_contains and blinkish_heap_contains (safe on any pointer
  * value; outside collections only, else false with CCGC_E_IN_COLLECTION
- * recorded; owner thread). ccgc_collector_object_info then says which heap
- * (its heap_id: v8ish_heap_collector_id, blinkish_heap_collector_id). */
+ * recorded; owner thread; under lazy or concurrent sweeping the first query
+ * after a pause completes sweeping, finalizers included).
+ * ccgc_collector_object_info then says which heap (its heap_id:
+ * v8ish_heap_collector_id, blinkish_heap_collector_id). */
 CCGC_API
 bool ccgc_collector_contains(ccgc_collector *collector, const void *address);
 

@@ -237,6 +237,12 @@ START_TEST(a_type_has_one_finalizer) {
   ck_assert_uint_eq(blinkish_register_type_with_data(w.heap, &both, finalize_with_data, &cell), 0);
   ck_assert_int_eq(ccgc_collector_last_error(w.collector)->code, CCGC_E_INVALID_ARGUMENT);
   ck_assert_uint_eq(blinkish_type_by_name(w.heap, "Both"), 0);
+  /* info->finalize must be NULL even with no finalizer passed beside it. */
+  blinkish_type_info in_info = {"InInfo", NULL, finalize_releasing, 0};
+  ccgc_collector_clear_error(w.collector);
+  ck_assert_uint_eq(blinkish_register_type_with_data(w.heap, &in_info, NULL, &cell), 0);
+  ck_assert_int_eq(ccgc_collector_last_error(w.collector)->code, CCGC_E_INVALID_ARGUMENT);
+  ck_assert_uint_eq(blinkish_type_by_name(w.heap, "InInfo"), 0);
   /* No finalizer at all is fine; the data is then unused. */
   blinkish_type_info none = {"None", NULL, NULL, 0};
   blinkish_type_id type = blinkish_register_type_with_data(w.heap, &none, NULL, &cell);

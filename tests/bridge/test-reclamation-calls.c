@@ -5,7 +5,9 @@
  * or a root is refused (.inv.no-resurrection), an allocation is refused
  * (.api.outside-collection), stores among survivors are allowed; the heaps
  * verify afterwards. Every scenario runs with the script heap created first
- * and with the DOM heap created first (the order of the heaps' phases). */
+ * and with the DOM heap created first (the order of the heaps' phases).
+ * Under lazy sweeping a finalizer runs after the pause: a script object
+ * allocated since is alive, and storing it is no resurrection. */
 #include <check.h>
 #include <string.h>
 
@@ -34,6 +36,7 @@ typedef struct world {
 } world;
 
 static world *W;
+static ccgc_sweeping_mode open_sweeping = CCGC_SWEEP_ATOMIC;
 
 /* What the host code attempted, recorded for the test body (no assertion
  * inside a collection). */
@@ -85,7 +88,7 @@ static void open_world(world *w, heap_order order) {
   memset(&r, 0, sizeof r);
   W = w;
   finalizer_action = NULL;
-  ccgc_collector_options options = {.verify = true};
+  ccgc_collector_options options = {.verify = true, .sweeping = open_sweeping};
   w->collector = ccgc_collector_new(&options);
   ck_assert_ptr_nonnull(w->collector);
   if (order == SCRIPT_FIRST) w->script = v8ish_heap_new(w->collector, NULL);
@@ -234,6 +237,54 @@ END_TEST
 START_TEST(from_a_finalizer_dom_first) { finalizer_case(DOM_FIRST); }
 END_TEST
 
+/* --- a lazy finalizer: after the pause, with the host allocating -------- */
+
+static v8ish_global fresh_global;
+static ccgc_status fresh_into_live, old_into_live;
+
+static void lazy_finalizer_calls(node *self) {
+  (void)self; /* its closure may be freed already: not read */
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(W->script, &scope);
+  v8ish_local live = v8ish_global_get(W->script, W->live);
+  fresh_into_live = v8ish_object_set(W->script, live, "held",
+                                     v8ish_global_get(W->script, fresh_global));
+  old_into_live = v8ish_object_set(W->script, live, "peer",
+                                   v8ish_global_get(W->script, W->peer));
+  v8ish_handle_scope_close(&scope);
+}
+
+static void lazy_finalizer_case(heap_order order) {
+  world w;
+  open_sweeping = CCGC_SWEEP_LAZY;
+  open_world(&w, order);
+  open_sweeping = CCGC_SWEEP_ATOMIC;
+  dying_node(&w);
+  finalizer_action = lazy_finalizer_calls;
+  fresh_into_live = old_into_live = CCGC_E_INVALID_ARGUMENT; /* not run */
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_SWEEPING);
+  /* The host allocates after the pause: white, and alive. */
+  fresh_global = v8ish_global_new(w.script, v8ish_object_new(w.script), false);
+  ck_assert_int_eq(ccgc_collector_finish_sweeping(w.collector), CCGC_OK);
+  ck_assert_int_eq(fresh_into_live, CCGC_OK);
+  ck_assert_int_eq(old_into_live, CCGC_OK);
+  ck_assert_ptr_null(misuse_log_find(&w.log, "resurrection"));
+  /* Nothing dangles: the verifiers, and the stored object is there. */
+  finalizer_action = NULL;
+  ccgc_test_collect_verified(w.collector);
+  v8ish_local live = v8ish_global_get(w.script, w.live);
+  ck_assert(v8ish_same(w.script, v8ish_object_get(w.script, live, "held"),
+                       v8ish_global_get(w.script, fresh_global)));
+  v8ish_global_free(w.script, fresh_global);
+  close_world(&w);
+}
+
+START_TEST(from_a_lazy_finalizer_script_first) { lazy_finalizer_case(SCRIPT_FIRST); }
+END_TEST
+START_TEST(from_a_lazy_finalizer_dom_first) { lazy_finalizer_case(DOM_FIRST); }
+END_TEST
+
 /* --- a weak callback: a raw pointer to a dying node --------------------- */
 
 typedef struct cache {
@@ -354,6 +405,8 @@ int main(void) {
   tcase_add_test(tc, from_an_external_release_script_first);
   tcase_add_test(tc, from_an_external_release_dom_first);
   tcase_add_test(tc, a_handle_to_a_dead_object_in_an_outer_scope_is_refused);
+  tcase_add_test(tc, from_a_lazy_finalizer_script_first);
+  tcase_add_test(tc, from_a_lazy_finalizer_dom_first);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -499,7 +499,7 @@ END_TEST
 
 /* What a listener may do: inside the collection only read; at cycle_end
  * anything. */
-static ccgc_status alloc_in[16], collect_in[16], step_in[16], idle_in[16];
+static ccgc_status alloc_in[16], collect_in[16], step_in[16], idle_in[16], switch_in[16];
 static bool alloc_ok_at_end;
 static void try_calls(int kind) {
   node *n = blinkish_alloc(observed->dom, observed->node_type, sizeof(node));
@@ -514,6 +514,10 @@ static void try_calls(int kind) {
   idle_in[kind] = ccgc_idle_notification(observed->collector, 1.0)
                       ? CCGC_OK
                       : ccgc_collector_last_error(observed->collector)->code;
+  /* A testing switch too (ccgc-testing.h: outside a collection only). */
+  ccgc_collector_clear_error(observed->collector);
+  ccgc_collector_break_pretenuring(observed->collector, true);
+  switch_in[kind] = ccgc_collector_last_error(observed->collector)->code;
 }
 static void rule_step_start(void *data) { (void)data, try_calls(EV_STEP_START); }
 static void rule_pause_start(void *data) { (void)data, try_calls(EV_PAUSE_START); }
@@ -555,6 +559,8 @@ START_TEST(inside_the_collection_a_listener_may_only_read) {
                   "incremental step in event %d: %d", kinds[i], step_in[kinds[i]]);
     ck_assert_msg(idle_in[kinds[i]] == CCGC_E_IN_COLLECTION,
                   "idle notification in event %d: %d", kinds[i], idle_in[kinds[i]]);
+    ck_assert_msg(switch_in[kinds[i]] == CCGC_E_IN_COLLECTION,
+                  "testing switch in event %d: %d", kinds[i], switch_in[kinds[i]]);
   }
   ck_assert(alloc_ok_at_end);
   ck_assert_uint_eq(ccgc_collector_cycle_count(w.collector), 1);

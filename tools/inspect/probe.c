@@ -182,6 +182,9 @@ char *ccgc_probe_explain(ccgc_collector *collector,
   }
   ccgc_path path;
   ccgc_status status = ccgc_retaining_path(collector, probe->address, &path);
+  /* Refused (inside a collection: recorded there), not an answer. */
+  if (status == CCGC_E_IN_COLLECTION || status == CCGC_E_WRONG_THREAD)
+    return NULL;
   if (status != CCGC_OK) {
     if (asprintf(&text, "probe '%s': alive but not reachable from a root "
                         "(collect first)\n", probe->label) < 0)

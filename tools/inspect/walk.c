@@ -93,9 +93,11 @@ static void walk_object(void *object, void *data) {
 
 ccgc_status ccgc_collector_walk(ccgc_collector *collector,
                                 const ccgc_walk_callbacks *callbacks) {
-  if (!callbacks) return CCGC_E_INVALID_ARGUMENT;
   ccgc_status entered = ccgc_inspect_enter(collector, "ccgc_collector_walk");
   if (entered != CCGC_OK) return entered;
+  if (!callbacks)
+    return ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
+                          "ccgc_collector_walk: callbacks is NULL");
   walk_visitor visitor = {{&walk_ops}, callbacks, NULL};
   int heap_count = ccgc_collector_heap_count(collector);
   for (int pass = 0; pass < 2; pass++) {

@@ -146,7 +146,10 @@ int v8ish_heap_collector_id(v8ish_heap *heap);
  * teardown) it answers false and records CCGC_E_IN_COLLECTION (recoverable;
  * blinkish_is_alive answers there). From another thread: false,
  * CCGC_E_WRONG_THREAD (misuse). Costs a page-registry lookup and a walk of
- * the page the first time it is asked after the heap changed. */
+ * the page the first time it is asked after the heap changed; under lazy or
+ * concurrent sweeping the first query after a collection's pause completes
+ * sweeping first (running the DOM heap's finalizers left, as
+ * ccgc_collector_finish_sweeping would). */
 CCGC_API
 bool v8ish_heap_contains(v8ish_heap *heap, const void *address);
 
@@ -185,7 +188,8 @@ CCGC_API
 void v8ish_global_free(v8ish_heap *heap, v8ish_global global);
 /* True if the global holds no object: made empty, set to an empty local,
  * or a weak global whose object died (and also, after reporting the misuse,
- * for a global freed or never made). */
+ * for a global freed or never made; and for a NULL or freed heap, with
+ * nothing reported: the one call whose neutral answer is true). */
 CCGC_API
 bool v8ish_global_is_empty_slot(v8ish_heap *heap, v8ish_global global);
 static inline bool v8ish_global_is_null(v8ish_global global) {
