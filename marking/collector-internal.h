@@ -228,6 +228,12 @@ static inline bool ccgc_collector_busy(const ccgc_collector *collector) {
          collector->context != CCGC_CONTEXT_MUTATOR;
 }
 
+/* A call that may not run inside a collection or a callback of one:
+ * records CCGC_E_IN_COLLECTION ("<call>: called during a collection (from
+ * <context>)", recoverable: no handler call) and returns it; CCGC_OK when
+ * not busy. */
+ccgc_status ccgc_collector_refuse_busy(ccgc_collector *collector, const char *call);
+
 /* A heap's room to grow before its next full collection (its soft limit
  * less its committed bytes), after its sweep; the page pool keeps up to the
  * sum over heaps (page-pool.h). Owner thread. */

@@ -334,6 +334,13 @@ bool ccgc_collector_contains_checked(ccgc_collector *collector,
   return ccgc_collector_is_object(collector, address, heap_id);
 }
 
+ccgc_status ccgc_collector_refuse_busy(ccgc_collector *collector, const char *call) {
+  if (!ccgc_collector_busy(collector)) return CCGC_OK;
+  return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                        "%s: called during a collection (from %s)", call,
+                        ccgc_collector_context_name(collector));
+}
+
 bool ccgc_collector_contains(ccgc_collector *collector, const void *address) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_contains")) return false;
   return ccgc_collector_contains_checked(collector, address, -1,

@@ -177,16 +177,6 @@ static double step_budget(const ccgc_collector *collector) {
   return collector->step_ms > 0 ? collector->step_ms : DEFAULT_STEP_MS;
 }
 
-/* A call that may not run inside a collection: CCGC_E_IN_COLLECTION,
- * recorded (recoverable: no handler call), as ccgc_collect returns it. */
-static bool refuse_busy(ccgc_collector *collector, const char *call) {
-  if (!ccgc_collector_busy(collector)) return false;
-  ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                 "%s: called inside a collection (state: %s)", call,
-                 ccgc_gc_state_name(collector->state));
-  return true;
-}
-
 /* A step of the cycle that marks, if one does and no collection runs (the
  * library's own calls: nothing recorded). */
 static bool marking_step(ccgc_collector *collector, double budget_ms) {
@@ -201,7 +191,7 @@ static bool marking_step(ccgc_collector *collector, double budget_ms) {
 
 bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
   if (!ccgc_collector_enter(collector, "ccgc_incremental_step") ||
-      refuse_busy(collector, "ccgc_incremental_step"))
+      ccgc_collector_refuse_busy(collector, "ccgc_incremental_step"))
     return false;
   return marking_step(collector, budget_ms);
 }
@@ -472,7 +462,7 @@ double ccgc_collector_estimate_finish_ms(ccgc_collector *collector,
 
 bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
   if (!ccgc_collector_enter(collector, "ccgc_idle_notification") ||
-      refuse_busy(collector, "ccgc_idle_notification"))
+      ccgc_collector_refuse_busy(collector, "ccgc_idle_notification"))
     return false;
   if (!(idle_ms >= 0)) {
     CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",

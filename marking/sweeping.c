@@ -388,12 +388,7 @@ bool ccgc_sweep_step(ccgc_collector *collector, double budget_ms) {
   }
   /* Refused inside a collection whether or not sweeping is pending, so the
    * answer does not depend on the sweeping mode. */
-  if (ccgc_collector_busy(collector)) {
-    ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                   "ccgc_sweep_step: called during a collection (from %s)",
-                   ccgc_collector_context_name(collector));
-    return false;
-  }
+  if (ccgc_collector_refuse_busy(collector, "ccgc_sweep_step")) return false;
   if (collector->state != CCGC_STATE_SWEEPING) return false;
   /* A zero budget still sweeps: every heap's step makes progress. */
   return sweep(collector, ccgc_now_ms() + (budget_ms > 0 ? budget_ms : 1e-9));
@@ -403,11 +398,9 @@ ccgc_status ccgc_collector_finish_sweeping(ccgc_collector *collector) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_finish_sweeping"))
     return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
                                            : CCGC_E_INVALID_ARGUMENT;
-  if (ccgc_collector_busy(collector))
-    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                          "ccgc_collector_finish_sweeping: called during a "
-                          "collection (from %s)",
-                          ccgc_collector_context_name(collector));
+  ccgc_status busy =
+      ccgc_collector_refuse_busy(collector, "ccgc_collector_finish_sweeping");
+  if (busy != CCGC_OK) return busy;
   if (collector->state != CCGC_STATE_SWEEPING) return CCGC_OK;
   sweep(collector, 0);
   return CCGC_OK;
@@ -481,13 +474,8 @@ void ccgc_collector_sweep_before_scavenge(ccgc_collector *collector,
                                           bool sweep_first) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_sweep_before_scavenge"))
     return;
-  if (ccgc_collector_busy(collector)) {
-    ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                   "ccgc_collector_sweep_before_scavenge: called during a "
-                   "collection (from %s)",
-                   ccgc_collector_context_name(collector));
+  if (ccgc_collector_refuse_busy(collector, "ccgc_collector_sweep_before_scavenge"))
     return;
-  }
   collector->sweeper.sweep_first = sweep_first;
 }
 

@@ -173,13 +173,8 @@ void ccgc_collector_skip_slot_recording(ccgc_collector *collector,
 void ccgc_collector_break_pretenuring(ccgc_collector *collector, bool broken) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_break_pretenuring"))
     return;
-  if (ccgc_collector_busy(collector)) {
-    ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                   "ccgc_collector_break_pretenuring: called during a "
-                   "collection (from %s)",
-                   ccgc_collector_context_name(collector));
+  if (ccgc_collector_refuse_busy(collector, "ccgc_collector_break_pretenuring"))
     return;
-  }
   collector->barrier.break_pretenuring = broken;
 }
 
