@@ -16,7 +16,8 @@
  * spent, but no more than a schedule asks, as V8's ScheduleBytesToMark
  * does: by the next step the objects visited should be the share of the
  * work that the share of the budget spent by then is. At least
- * CCGC_PACING_MIN_STEP_OBJECTS objects, for at most CCGC_PACING_MAX_STEP_MS.
+ * CCGC_PACING_MIN_STEP_OBJECTS objects, for at most CCGC_PACING_MAX_STEP_MS
+ * (a step is a pause of the host; docs/collection.md "Pacing").
  * Marker threads mark beside the steps: the objects they visited count as
  * visited, so while they keep ahead of the schedule the owner's steps mark
  * the minimum only, and when they fall behind a step marks the even share
@@ -29,7 +30,7 @@
 
 #define CCGC_PACING_MIN_BUDGET ((double)8 * 1024 * 1024)
 #define CCGC_PACING_MIN_STEP_OBJECTS 64
-#define CCGC_PACING_MAX_STEP_MS 10.0
+#define CCGC_PACING_MAX_STEP_MS 2.0
 
 typedef struct ccgc_pacing {
   bool automatic;       /* options.incremental_marking */

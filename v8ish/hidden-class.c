@@ -42,6 +42,7 @@ v8ish_value v8ish_new_class(v8ish_heap *heap, v8ish_instance_type type,
   k[CLASS_NAME] = v8ish_smi(0);
   k[CLASS_SITE] = (word_t)k;
   k[CLASS_ALLOCATED] = k[CLASS_SURVIVED] = k[CLASS_PRETENURE] = v8ish_smi(0);
+  v8ish_pretenuring_add_site(heap, k);
   return v8ish_tag(k);
 }
 

@@ -290,6 +290,7 @@ void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
   heap->full_epoch++;
   v8ish_pretenuring_full_pause(heap); /* marks are valid here */
   if (!n->enabled) return;
+  v8ish_pretenuring_nursery_promoted(heap);
   ccgc_page_space *space = &heap->base.space;
   for (ccgc_space_page *p = space->young_pages, *next; p; p = next) {
     next = p->next;

@@ -11,6 +11,7 @@ bool v8ish_pretenuring_init(v8ish_heap *heap) {
   p->mode = heap->base.options.pretenuring;
   p->feedback = g_ptr_array_new();
   p->tenured = g_ptr_array_new();
+  p->sites = g_ptr_array_new();
   p->unrecorded = g_array_new(FALSE, FALSE, sizeof(word_t *) * 2);
   pthread_mutex_init(&p->lock, NULL);
   heap->pretenuring = p;
@@ -22,6 +23,7 @@ void v8ish_pretenuring_free(v8ish_heap *heap) {
   if (!p) return;
   g_ptr_array_free(p->feedback, TRUE);
   g_ptr_array_free(p->tenured, TRUE);
+  g_ptr_array_free(p->sites, TRUE);
   g_array_free(p->unrecorded, TRUE);
   pthread_mutex_destroy(&p->lock);
   g_free(p);
@@ -124,6 +126,15 @@ void v8ish_pretenuring_full_pause(v8ish_heap *heap) {
   /* Objects may die and pages go in this cycle: nothing is forgotten on
    * them later (TESTING ONLY list). */
   g_array_set_size(p->unrecorded, 0);
+}
+
+void v8ish_pretenuring_nursery_promoted(v8ish_heap *heap) {
+  GPtrArray *sites = heap->pretenuring->sites;
+  for (guint i = 0; i < sites->len; i++) reset(g_ptr_array_index(sites, i));
+}
+
+void v8ish_pretenuring_add_site(v8ish_heap *heap, word_t *k) {
+  g_ptr_array_add(heap->pretenuring->sites, k);
 }
 
 void v8ish_pretenuring_stats(const v8ish_heap *heap, ccgc_heap_stats *out) {

@@ -24,7 +24,12 @@
  *                small semi-space gives objects no time to die)
  *   full pause   dead classes leave the tenured list; a memory-reducing
  *                collection undoes every decision (V8 resets its sites
- *                under memory pressure)
+ *                under memory pressure); when the pause promotes the
+ *                nursery in place, every site's counts start over: the
+ *                objects they counted are old now, decided by a full
+ *                collection, not by a scavenge (counted still, a burst of
+ *                objects that all survive looks like a site that lets a
+ *                third die, and stays in the nursery to be copied twice)
  *
  * The class words: CLASS_SITE (a raw address: the class itself for one
  * made by v8ish_new_class, else its parent's site), CLASS_ALLOCATED and
@@ -50,6 +55,7 @@ typedef struct v8ish_pretenuring {
   GPtrArray *feedback; /* classes with first survivors in this scavenge */
   pthread_mutex_t lock; /* feedback, from parallel scavenge tasks */
   GPtrArray *tenured;  /* the TENURED classes (pruned in full pauses) */
+  GPtrArray *sites;    /* every site (v8ish_new_class): roots, never die */
   size_t bytes, objects; /* allocated old by pretenuring, ever */
   size_t decided;      /* classes the last digest tenured */
   /* TESTING ONLY (ccgc_collector_break_pretenuring): pretenured objects
@@ -108,6 +114,11 @@ size_t v8ish_pretenuring_digest(v8ish_heap *heap);
  * leave the tenured list; a memory-reducing collection undoes every
  * decision. */
 void v8ish_pretenuring_full_pause(v8ish_heap *heap);
+/* The same pause promoted the nursery in place (nursery.c): every site's
+ * counts start over. */
+void v8ish_pretenuring_nursery_promoted(v8ish_heap *heap);
+/* k, made by v8ish_new_class, is a site (hidden-class.c). */
+void v8ish_pretenuring_add_site(v8ish_heap *heap, word_t *k);
 /* An instance of a TENURED class: bytes of old space, otherwise as
  * v8ish_allocate (space.c). */
 word_t *v8ish_allocate_pretenured(v8ish_heap *heap, size_t bytes,

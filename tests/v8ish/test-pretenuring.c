@@ -265,6 +265,30 @@ START_TEST(a_site_allocated_past_the_overflow_bound_is_pretenured) {
 }
 END_TEST
 
+/* A full collection promotes the nursery in place: the objects a site
+ * counted are old then, decided by the full collection. Its counts start
+ * over, so the next scavenge judges only what was allocated since: here
+ * all of it survives and the site is tenured (counting the promoted ones
+ * too, 500 of 2,500 survived: the burst stayed young). */
+START_TEST(counts_start_over_when_a_full_collection_promotes_the_nursery) {
+  script_world w;
+  world_with(&w, CCGC_PRETENURING_AUTO);
+  v8ish_global first = make_kept(&w, 2000);
+  ck_assert_uint_eq(ccgc_collector_minor_count(w.collector), 0);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ccgc_collector_finish_sweeping(w.collector);
+  ck_assert_int_eq(script_stats(&w).pretenured_classes, 0);
+  v8ish_global second = make_kept(&w, 500);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_ge(ccgc_collector_last_minor(w.collector)->pretenured_classes, 1);
+  ck_assert(next_is_old(&w, "Kept"));
+  ck_assert_int_eq(w.errors.count, 0);
+  v8ish_global_free(w.heap, second);
+  v8ish_global_free(w.heap, first);
+  script_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("v8ish-pretenuring");
   TCase *tc = tcase_create("core");
@@ -278,6 +302,7 @@ int main(void) {
   tcase_add_test(tc, memory_reducing_collection_undoes_decisions);
   tcase_add_test(tc, eager_decides_below_the_maximum_semi_space);
   tcase_add_test(tc, unknown_mode_is_refused);
+  tcase_add_test(tc, counts_start_over_when_a_full_collection_promotes_the_nursery);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

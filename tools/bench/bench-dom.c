@@ -32,11 +32,14 @@
  * committed memory of both heaps and the collector's page pool against the peak live size (the largest
  * used size right after a collection), the pause distribution, and the
  * minimum mutator utilization of the run at 1, 10 and 100 ms windows
- * (bench-mmu.h; --plot FILE.svg also draws it in FILE-mmu.svg). */
+ * (bench-mmu.h; --plot FILE.svg also draws it in FILE-mmu.svg), and the
+ * longest pause named by what made it, with the main thread's CPU time,
+ * preemptions and page faults in it (bench-pause-clock.h). */
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench-pause-clock.h"
 #include "bench.h"
 #include "ccgc-events.h"
 #include "host.h"
@@ -62,9 +65,11 @@ typedef struct dom_run {
   GPtrArray *sections;  /* attached section divs */
   v8ish_global wrappers;
   sweep_times sweeping;
+  bench_longest_pause longest; /* of the run, named by what made it */
+  bench_pause_clock step_begun; /* of the marking step under way */
 } dom_run;
 
-static void record_pause(dom_run *r, double pause);
+static void record_pause(dom_run *r, bench_pause_clock begun, const char *kind);
 
 /* The live size after a collection whose sweeping is complete. */
 static void note_live(dom_run *r, const ccgc_cycle_stats *stats) {
@@ -82,9 +87,15 @@ static void on_pause_end(void *data, const ccgc_cycle_stats *stats) {
 
 /* An incremental marking step (the host world marks incrementally: its
  * steps run inside allocations) is a pause of the host. */
+static void on_step_start(void *data) {
+  dom_run *r = data;
+  r->step_begun = bench_pause_begin();
+}
+
 static void on_step_end(void *data, double step_ms, bool complete) {
-  (void)complete;
-  record_pause(data, step_ms);
+  (void)step_ms;
+  dom_run *r = data;
+  record_pause(r, r->step_begun, complete ? "last marking step" : "marking step");
 }
 
 /* Sweeping after the pause completed: its owner and helper time. */
@@ -99,13 +110,26 @@ static void on_sweep_end(void *data) {
 
 static const ccgc_event_listener sweep_listener = {
     .atomic_pause_end = on_pause_end, .sweep_end = on_sweep_end,
-    .incremental_step_end = on_step_end};
+    .incremental_step_start = on_step_start, .incremental_step_end = on_step_end};
 
-/* A pause that ended just now and lasted pause ms. */
-static void record_pause(dom_run *r, double pause) {
+/* A pause that began at begun ends now; kind says what made it. */
+static void record_pause(dom_run *r, bench_pause_clock begun, const char *kind) {
+  double pause = bench_pause_end(&r->longest, kind, begun);
   g_array_append_val(r->pauses, pause);
-  bench_pause at = {ccgc_time_ms() - pause - r->run_start, pause};
+  bench_pause at = {begun.start - r->run_start, pause};
   g_array_append_val(r->timeline, at);
+}
+
+/* What a safepoint that found the collector in state before and left it in
+ * state after ran (minor: a minor collection ran). */
+static const char *safepoint_kind(ccgc_gc_state before, ccgc_gc_state after,
+                                  bool minor) {
+  if (before == CCGC_STATE_MARKING && after != CCGC_STATE_MARKING)
+    return minor ? "minor collection and atomic pause" : "atomic pause";
+  if (after == CCGC_STATE_MARKING && before != CCGC_STATE_MARKING)
+    return minor ? "minor collection and cycle start" : "cycle start";
+  if (minor) return "minor collection";
+  return "full collection";
 }
 
 static void sample(dom_run *r) {
@@ -123,19 +147,21 @@ static void safepoint(dom_run *r) {
   ccgc_collector *collector = r->world->collector;
   if (ccgc_collector_state(collector) == CCGC_STATE_SWEEPING &&
       !ccgc_collector_gc_requested(collector)) {
-    double start = ccgc_time_ms();
+    bench_pause_clock begun = bench_pause_begin();
     ccgc_sweep_step(collector, SWEEP_STEP_MS);
-    record_pause(r, ccgc_time_ms() - start);
+    record_pause(r, begun, "sweep step");
   }
   /* Whatever the safepoint runs is a pause: a minor collection, the start
    * of an incremental cycle (its roots), the atomic pause of one whose
    * marking is complete, or a stop-the-world collection. */
   sample(r);
   unsigned long minors = ccgc_collector_minor_count(collector);
-  double start = ccgc_time_ms();
+  ccgc_gc_state before = ccgc_collector_state(collector);
+  bench_pause_clock begun = bench_pause_begin();
   if (ccgc_collector_safepoint(collector)) {
-    record_pause(r, ccgc_time_ms() - start);
-    if (ccgc_collector_minor_count(collector) != minors) r->minor_count++;
+    bool minor = ccgc_collector_minor_count(collector) != minors;
+    record_pause(r, begun, safepoint_kind(before, ccgc_collector_state(collector), minor));
+    if (minor) r->minor_count++;
   }
 }
 
@@ -237,6 +263,7 @@ int ccgc_bench_dom(const bench_options *options) {
   double start = ccgc_time_ms();
   r.run_start = start;
   r.timeline = g_array_new(FALSE, FALSE, sizeof(bench_pause));
+  bench_longest_pause_init(&r.longest);
   ccgc_collector_options world_options;
   ccgc_host_default_options(&world_options);
   if (options->sweeping >= 0) world_options.sweeping = options->sweeping;
@@ -326,6 +353,9 @@ int ccgc_bench_dom(const bench_options *options) {
          r.peak_live ? (double)r.peak_committed / (double)r.peak_live : 0);
   printf("%-10s %10s %10s %10s\n", "run ms", "MMU 1 ms", "MMU 10 ms", "MMU 100 ms");
   printf("%-10.1f %10.3f %10.3f %10.3f\n", work_ms, mmu[0], mmu[1], mmu[2]);
+  printf("longest pause: %s, %.2f ms, main thread on the CPU %.2f ms, preempted %ld times, "
+         "%ld page faults\n", r.longest.kind, r.longest.ms, r.longest.cpu_ms,
+         r.longest.preempted, r.longest.faults);
   printf("sweeping (%s): main thread %.1f ms (in pauses %.1f, after them %.1f, "
          "in the DOM allocator %.1f), sweeper threads %.1f ms\n",
          ccgc_sweeping_mode_name(world_options.sweeping), main_sweep_ms,
@@ -343,6 +373,10 @@ int ccgc_bench_dom(const bench_options *options) {
     ccgc_json_writer_member_fixed(json, "p50_ms", p50, 3);
     ccgc_json_writer_member_fixed(json, "p99_ms", p99, 3);
     ccgc_json_writer_member_fixed(json, "max_ms", max, 3);
+    ccgc_json_writer_member_string(json, "max_kind", r.longest.kind);
+    ccgc_json_writer_member_fixed(json, "max_cpu_ms", r.longest.cpu_ms, 3);
+    ccgc_json_writer_member_int(json, "max_preempted", r.longest.preempted);
+    ccgc_json_writer_member_int(json, "max_page_faults", r.longest.faults);
     ccgc_json_writer_member_fixed(json, "peak_committed_mb", r.peak_committed / 1048576.0, 3);
     ccgc_json_writer_member_fixed(json, "peak_live_mb", r.peak_live / 1048576.0, 3);
     ccgc_json_writer_member_uint(json, "minor_pauses", r.minor_count);

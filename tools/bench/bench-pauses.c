@@ -12,13 +12,11 @@
  * thread there and the page faults it took: wall time far above CPU time
  * with preemptions is the machine's, not the collector's; CPU time with
  * many faults is fresh memory being touched. */
-#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <glib.h>
 #include <math.h>
 #include <stdio.h>
-#include <sys/resource.h>
-#include <time.h>
 
+#include "bench-pause-clock.h"
 #include "bench.h"
 #include "bridge.h"
 
@@ -158,36 +156,6 @@ static pause_stats summarize(GArray *pauses) {
   return stats;
 }
 
-/* The calling thread's CPU time, involuntary context switches and page
- * faults. The CPU clock is read apart from the counters so that a pause's
- * CPU window can sit inside its wall-clock window (see pause_begin). */
-typedef struct thread_clock {
-  double cpu_ms;
-  long preempted, faults;
-} thread_clock;
-
-static double thread_cpu_ms(void) {
-  struct timespec ts;
-  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static void thread_counters(thread_clock *now) {
-  struct rusage usage;
-  if (getrusage(RUSAGE_THREAD, &usage) == 0) {
-    now->preempted = usage.ru_nivcsw;
-    now->faults = usage.ru_minflt + usage.ru_majflt;
-  }
-}
-
-/* The longest pause of a run: what made it, its main-thread CPU time, the
- * preemptions and page faults in it. */
-typedef struct longest_pause {
-  const char *kind;
-  double ms, cpu_ms;
-  long preempted, faults;
-} longest_pause;
-
 /* A mode's run on the clock: it starts before the first mutator tick and
  * ends after the last pause; every pause, timed around the call that makes
  * it, with its start from the run's start (for the MMU). */
@@ -195,38 +163,15 @@ typedef struct pause_timeline {
   double run_start, run_ms;
   GArray *pauses; /* bench_pause, in order */
   double mmu[BENCH_MMU_WINDOWS];
-  longest_pause longest;
+  bench_longest_pause longest;
 } pause_timeline;
 
-/* A pause on both clocks: begin before the call, then record_pause. */
-typedef struct pause_clock {
-  double start;
-  thread_clock thread;
-} pause_clock;
-
-/* The counters are read outside the wall-clock window and the CPU clock
- * inside it, so a pause's CPU time never exceeds its wall time by more than
- * the two clocks' rates differ. */
-static pause_clock pause_begin(void) {
-  pause_clock clock = {0, {0, 0, 0}};
-  thread_counters(&clock.thread);
-  clock.start = ccgc_time_ms();
-  clock.thread.cpu_ms = thread_cpu_ms();
-  return clock;
-}
-
-static void record_pause(GArray *pauses, pause_timeline *timeline, pause_clock begun,
+static void record_pause(GArray *pauses, pause_timeline *timeline, bench_pause_clock begun,
                          const char *kind) {
-  thread_clock now = {thread_cpu_ms(), 0, 0};
-  double pause = ccgc_time_ms() - begun.start;
-  thread_counters(&now);
+  double pause = bench_pause_end(&timeline->longest, kind, begun);
   g_array_append_val(pauses, pause);
   bench_pause at = {begun.start - timeline->run_start, pause};
   g_array_append_val(timeline->pauses, at);
-  if (pause > timeline->longest.ms)
-    timeline->longest = (longest_pause){kind, pause, now.cpu_ms - begun.thread.cpu_ms,
-                                        now.preempted - begun.thread.preempted,
-                                        now.faults - begun.thread.faults};
 }
 
 /* Owner-thread sweeping of a mode's cycles (docs/sweeping.md): in the
@@ -253,7 +198,7 @@ static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
   const char *mode = incremental ? "incremental" : "stop-the-world";
   GArray *pauses = g_array_new(FALSE, FALSE, sizeof(double));
   timeline->pauses = g_array_new(FALSE, FALSE, sizeof(bench_pause));
-  timeline->longest = (longest_pause){"none", 0, 0, 0, 0};
+  bench_longest_pause_init(&timeline->longest);
   timeline->run_start = ccgc_time_ms();
   double mutator = 0;
   for (int cycle = 0; cycle < cycles; cycle++) {
@@ -262,18 +207,18 @@ static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
     mutate(b, 2000);
     mutator += ccgc_time_ms() - start;
     if (!incremental) {
-      pause_clock t = pause_begin();
+      bench_pause_clock t = bench_pause_begin();
       ccgc_collect(b->collector, CCGC_REASON_TESTING);
       record_pause(pauses, timeline, t, "full collection");
       add_sweep_time(sweep, b->collector);
       continue;
     }
     /* The start is a pause too: the roots are marked in it. */
-    pause_clock begin = pause_begin();
+    bench_pause_clock begin = bench_pause_begin();
     ccgc_incremental_start(b->collector, CCGC_REASON_TESTING);
     record_pause(pauses, timeline, begin, "start");
     for (;;) {
-      pause_clock t = pause_begin();
+      bench_pause_clock t = bench_pause_begin();
       bool done = ccgc_incremental_step(b->collector, 1.0);
       record_pause(pauses, timeline, t, "step");
       double m = ccgc_time_ms();
@@ -281,13 +226,13 @@ static pause_stats run_pauses(bench_world *b, bool incremental, int cycles,
       mutator += ccgc_time_ms() - m;
       if (done) break;
     }
-    pause_clock t = pause_begin();
+    bench_pause_clock t = bench_pause_begin();
     ccgc_incremental_finish(b->collector);
     record_pause(pauses, timeline, t, "finishing pause");
     /* Lazy or concurrent sweeping: steps between mutator ticks, each a
      * main-thread pause, until the heaps are swept. */
     while (ccgc_collector_state(b->collector) == CCGC_STATE_SWEEPING) {
-      pause_clock s = pause_begin();
+      bench_pause_clock s = bench_pause_begin();
       ccgc_sweep_step(b->collector, 1.0);
       /* The step that completes sweeping also ends the cycle. */
       bool last = ccgc_collector_state(b->collector) != CCGC_STATE_SWEEPING;
@@ -370,7 +315,7 @@ int ccgc_bench_pauses(const bench_options *options) {
            timelines[m]->mmu[0], timelines[m]->mmu[1], timelines[m]->mmu[2]);
   /* The longest pause of each mode, on both clocks. */
   for (int m = 0; m < 2; m++) {
-    const longest_pause *l = &timelines[m]->longest;
+    const bench_longest_pause *l = &timelines[m]->longest;
     printf("longest %s pause: %s, %.2f ms, main thread on the CPU %.2f ms, preempted %ld "
            "times, %ld page faults\n",
            mode_names[m], l->kind, l->ms, l->cpu_ms, l->preempted, l->faults);
