@@ -56,6 +56,7 @@ typedef struct free_run {
 
 /* What measuring one page found. */
 typedef struct page_result {
+  struct page_result *next; /* in the queue (v8ish_sweep.queued) */
   v8ish_page *page;
   size_t index;     /* in heap->sweep.pages; (size_t)-1 in the pause */
   /* Plain malloc'd arrays: sweeper threads fill them (no GLib allocator
@@ -257,14 +258,16 @@ void v8ish_space_sweep(void *data) {
 /* --- after the pause (CCGC_SWEEP_LAZY, _CONCURRENT) --------------------- */
 
 void v8ish_sweep_init(v8ish_heap *heap) {
-  pthread_mutex_init(&heap->sweep.lock, NULL);
+  atomic_init(&heap->sweep.queued, NULL);
   atomic_init(&heap->sweep.cursor, 0);
 }
 
-static void result_free(page_result *result) {
+/* What the result still holds goes (its page's entry stays). */
+static void result_release(page_result *result) {
   free(result->runs);
   free(result->zombies);
-  free(result);
+  result->runs = NULL;
+  result->zombies = NULL;
 }
 
 /* The end of a sweep (owner): the queue and the kept classes go. The page
@@ -273,13 +276,11 @@ static void result_free(page_result *result) {
  * nothing) until the collector stops them, after every heap is swept. */
 static void sweep_end(v8ish_heap *heap) {
   v8ish_sweep *sweep = &heap->sweep;
-  if (sweep->results) {
-    for (guint i = 0; i < sweep->results->len; i++)
-      result_free(g_ptr_array_index(sweep->results, i));
-    g_ptr_array_free(sweep->results, TRUE);
-  }
+  /* Every page is merged, or no sweeper thread runs (the heap's end). */
+  atomic_store(&sweep->queued, NULL);
+  if (sweep->results)
+    for (size_t i = 0; i < sweep->page_count; i++) result_release(&sweep->results[i]);
   if (sweep->zombies) g_array_free(sweep->zombies, TRUE);
-  sweep->results = NULL;
   sweep->zombies = NULL;
   /* The heap's end during a sweep: its pages go with the space. */
   if (sweep->dead_large) g_ptr_array_free(sweep->dead_large, TRUE);
@@ -292,15 +293,16 @@ static void drop_page_list(v8ish_heap *heap) {
   v8ish_sweep *sweep = &heap->sweep;
   free(sweep->pages);
   free((void *)sweep->states);
+  free(sweep->results);
   sweep->pages = NULL;
   sweep->states = NULL;
+  sweep->results = NULL;
   sweep->page_count = sweep->merged = 0;
 }
 
 void v8ish_sweep_free(v8ish_heap *heap) {
   sweep_end(heap);
   drop_page_list(heap);
-  pthread_mutex_destroy(&heap->sweep.lock);
 }
 
 void v8ish_sweep_start(void *data, bool concurrent) {
@@ -328,7 +330,8 @@ void v8ish_sweep_start(void *data, bool concurrent) {
   for (ccgc_space_page *p = space->pages; p; p = p->next) count++;
   sweep->pages = calloc(count ? count : 1, sizeof *sweep->pages);
   sweep->states = calloc(count ? count : 1, sizeof *sweep->states);
-  if (!sweep->pages || !sweep->states) {
+  sweep->results = calloc(count ? count : 1, sizeof *sweep->results);
+  if (!sweep->pages || !sweep->states || !sweep->results) {
     /* No memory for the page list: swept in the pause, as atomically (the
      * step then finds nothing to do). */
     drop_page_list(heap);
@@ -354,7 +357,7 @@ void v8ish_sweep_start(void *data, bool concurrent) {
     ccgc_slot_set_free(&p->page);
   atomic_store(&sweep->cursor, 0);
   atomic_store(&sweep->helper_pages, 0);
-  sweep->results = g_ptr_array_new();
+  atomic_store(&sweep->queued, NULL);
   sweep->zombies = g_array_new(FALSE, FALSE, sizeof(word_t *));
   /* Which large objects died is decided now, in the pause: a large page
    * allocated after it is unmarked and alive (marking is off). */
@@ -387,17 +390,20 @@ static bool claim(v8ish_sweep *sweep, size_t index) {
                                         (uint8_t)V8ISH_PAGE_SWEEPING);
 }
 
-/* Measures a claimed page (any thread); the result is the caller's. */
+/* Measures a claimed page (any thread) into its entry of the results;
+ * the runs, once written, go in the same thread (v8ish_sweep.results). */
 static page_result *measure_claimed(v8ish_heap *heap, size_t index) {
-  page_result *result = calloc(1, sizeof *result);
-  CCGC_CHECK(result != NULL, ".inv.swept-before-allocation");
+  page_result *result = &heap->sweep.results[index];
   result->page = heap->sweep.pages[index];
   result->index = index;
   measure_page(heap, result, true);
   /* TESTING ONLY: with the kept free lists (whose links run through these
    * runs) the owner writes the runs at the merge, after unlist_page. */
-  if (!result->empty && !ccgc_collector_sweeping_broken(heap->base.collector))
-    write_runs(heap, result);
+  if (ccgc_collector_sweeping_broken(heap->base.collector)) return result;
+  if (!result->empty) write_runs(heap, result);
+  free(result->runs);
+  result->runs = NULL;
+  result->run_count = result->run_capacity = 0;
   return result;
 }
 
@@ -434,19 +440,17 @@ static void merge(v8ish_heap *heap, page_result *result) {
   /* Nobody reaches the page by its index once it is MERGED. */
   if (result->empty) ccgc_page_space_release(&heap->base.space,
                                              &result->page->base);
-  result_free(result);
+  result_release(result);
 }
 
-/* Owner: merges every result the sweeper threads queued. */
+/* Owner: merges every result the sweeper threads queued, taking the
+ * queue whole (never waits). */
 static void merge_queued(v8ish_heap *heap) {
-  v8ish_sweep *sweep = &heap->sweep;
-  pthread_mutex_lock(&sweep->lock);
-  GPtrArray *queued = sweep->results;
-  sweep->results = g_ptr_array_new();
-  pthread_mutex_unlock(&sweep->lock);
-  for (guint i = 0; i < queued->len; i++)
-    merge(heap, g_ptr_array_index(queued, i));
-  g_ptr_array_free(queued, TRUE);
+  page_result *r = atomic_exchange_explicit(&heap->sweep.queued, NULL, memory_order_acquire);
+  for (page_result *next; r; r = next) {
+    next = r->next;
+    merge(heap, r);
+  }
 }
 
 /* Owner: claims the next unswept page, measures and merges it. False when
@@ -471,11 +475,15 @@ void v8ish_sweep_concurrent(void *data, const atomic_bool *stop) {
     if (!claim(sweep, index)) continue;
     page_result *result = measure_claimed(heap, index);
     atomic_fetch_add(&sweep->helper_pages, 1);
-    pthread_mutex_lock(&sweep->lock);
-    g_ptr_array_add(sweep->results, result);
-    /* Under the lock: the owner that sees SWEPT finds the result queued. */
+    page_result *head = atomic_load_explicit(&sweep->queued, memory_order_relaxed);
+    do
+      result->next = head;
+    while (!atomic_compare_exchange_weak_explicit(&sweep->queued, &head, result,
+                                                  memory_order_release,
+                                                  memory_order_relaxed));
+    /* After the push: the owner that sees SWEPT finds the result queued
+     * (or merged already). */
     atomic_store(&sweep->states[index], (uint8_t)V8ISH_PAGE_SWEPT);
-    pthread_mutex_unlock(&sweep->lock);
   }
 }
 

@@ -243,6 +243,7 @@ static void check_json_longest(const char *what, JsonObject *o, double max) {
   ck_assert_msg(cpu >= 0 && cpu <= max * 1.001 + 0.002, "%s: %g ms CPU in %g ms", what, cpu,
                 max);
   ck_assert_int_ge(json_object_get_int_member(o, "max_preempted"), 0);
+  ck_assert_int_ge(json_object_get_int_member(o, "max_blocked"), 0);
   ck_assert_int_ge(json_object_get_int_member(o, "max_page_faults"), 0);
 }
 

@@ -354,8 +354,8 @@ int ccgc_bench_dom(const bench_options *options) {
   printf("%-10s %10s %10s %10s\n", "run ms", "MMU 1 ms", "MMU 10 ms", "MMU 100 ms");
   printf("%-10.1f %10.3f %10.3f %10.3f\n", work_ms, mmu[0], mmu[1], mmu[2]);
   printf("longest pause: %s, %.2f ms, main thread on the CPU %.2f ms, preempted %ld times, "
-         "%ld page faults\n", r.longest.kind, r.longest.ms, r.longest.cpu_ms,
-         r.longest.preempted, r.longest.faults);
+         "blocked %ld times, %ld page faults\n", r.longest.kind, r.longest.ms, r.longest.cpu_ms,
+         r.longest.preempted, r.longest.blocked, r.longest.faults);
   printf("sweeping (%s): main thread %.1f ms (in pauses %.1f, after them %.1f, "
          "in the DOM allocator %.1f), sweeper threads %.1f ms\n",
          ccgc_sweeping_mode_name(world_options.sweeping), main_sweep_ms,
@@ -376,6 +376,7 @@ int ccgc_bench_dom(const bench_options *options) {
     ccgc_json_writer_member_string(json, "max_kind", r.longest.kind);
     ccgc_json_writer_member_fixed(json, "max_cpu_ms", r.longest.cpu_ms, 3);
     ccgc_json_writer_member_int(json, "max_preempted", r.longest.preempted);
+    ccgc_json_writer_member_int(json, "max_blocked", r.longest.blocked);
     ccgc_json_writer_member_int(json, "max_page_faults", r.longest.faults);
     ccgc_json_writer_member_fixed(json, "peak_committed_mb", r.peak_committed / 1048576.0, 3);
     ccgc_json_writer_member_fixed(json, "peak_live_mb", r.peak_live / 1048576.0, 3);

@@ -7,14 +7,18 @@
  *   double ms = bench_pause_end(&longest, "atomic pause", begun);
  *
  * Wall time far above CPU time with preemptions is the machine's, not the
- * collector's; CPU time with many faults is fresh memory being touched. */
+ * collector's; with the thread blocked instead, it waited for another
+ * thread (a lock held by a descheduled helper); CPU time with many faults
+ * is fresh memory being touched. */
 #ifndef CCGC_TOOLS_BENCH_PAUSE_CLOCK_H
 #define CCGC_TOOLS_BENCH_PAUSE_CLOCK_H
 
-/* The calling thread's CPU time (ms), preemptions and page faults. */
+/* The calling thread's CPU time (ms), preemptions (involuntary context
+ * switches), times it blocked (voluntary ones: a lock, a condition, I/O)
+ * and page faults. */
 typedef struct bench_thread_clock {
   double cpu_ms;
-  long preempted, faults;
+  long preempted, blocked, faults;
 } bench_thread_clock;
 
 /* When a pause began, on both clocks. */
@@ -24,11 +28,12 @@ typedef struct bench_pause_clock {
 } bench_pause_clock;
 
 /* The longest pause of a run: what made it, its main-thread CPU time, the
- * preemptions and page faults in it. kind is a static string. */
+ * preemptions, blocking waits and page faults in it. kind is a static
+ * string. */
 typedef struct bench_longest_pause {
   const char *kind;
   double ms, cpu_ms;
-  long preempted, faults;
+  long preempted, blocked, faults;
 } bench_longest_pause;
 
 /* No pause yet: kind "none", zeros. */

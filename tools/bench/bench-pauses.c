@@ -317,8 +317,8 @@ int ccgc_bench_pauses(const bench_options *options) {
   for (int m = 0; m < 2; m++) {
     const bench_longest_pause *l = &timelines[m]->longest;
     printf("longest %s pause: %s, %.2f ms, main thread on the CPU %.2f ms, preempted %ld "
-           "times, %ld page faults\n",
-           mode_names[m], l->kind, l->ms, l->cpu_ms, l->preempted, l->faults);
+           "times, blocked %ld times, %ld page faults\n",
+           mode_names[m], l->kind, l->ms, l->cpu_ms, l->preempted, l->blocked, l->faults);
   }
   /* Where the sweep ran: main thread (in pauses and in sweep steps after
    * them), sweeper threads. */
@@ -348,6 +348,7 @@ int ccgc_bench_pauses(const bench_options *options) {
       ccgc_json_writer_member_string(json, "max_kind", timelines[m]->longest.kind);
       ccgc_json_writer_member_fixed(json, "max_cpu_ms", timelines[m]->longest.cpu_ms, 3);
       ccgc_json_writer_member_int(json, "max_preempted", timelines[m]->longest.preempted);
+      ccgc_json_writer_member_int(json, "max_blocked", timelines[m]->longest.blocked);
       ccgc_json_writer_member_int(json, "max_page_faults", timelines[m]->longest.faults);
       ccgc_json_writer_member_fixed(json, "run_ms", timelines[m]->run_ms, 3);
       bench_write_mmu(json, timelines[m]->mmu);
