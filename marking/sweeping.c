@@ -59,6 +59,8 @@ void ccgc_sweeper_init(ccgc_sweeper *sweeper,
 static void stop_helpers(ccgc_sweeper *sweeper) {
   if (!sweeper->concurrent) return;
   atomic_store(&sweeper->stop, true);
+  /* One not running yet would return at once: not waited for. */
+  ccgc_task_pool_withdraw(sweeper->pool);
   ccgc_task_pool_wait(sweeper->pool);
   sweeper->concurrent = false;
 }
@@ -286,6 +288,10 @@ void ccgc_sweeper_start_clearing(ccgc_collector *collector) {
 void ccgc_sweeper_finish_clearing(ccgc_sweeper *sweeper) {
   if (!sweeper->clearing) return;
   clear_claimed(sweeper);
+  /* Every page is claimed: a helper not running yet has nothing to do, and
+   * waiting for the scheduler to run it stalled the next cycle's start
+   * (14.5 ms with 1.8 ms on the CPU in `ccgc bench pauses`). */
+  ccgc_task_pool_withdraw(sweeper->pool);
   ccgc_task_pool_wait(sweeper->pool);
   sweeper->clearing = NULL;
   sweeper->clearing_count = 0;

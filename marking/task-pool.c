@@ -17,6 +17,8 @@ struct ccgc_task_pool {
    * takes part in each generation once. */
   unsigned long generation;
   unsigned count, running;
+  unsigned taken;  /* helpers that called fn in this run */
+  bool withdrawn;  /* the run's fn is not called any more (withdraw) */
   void (*fn)(void *data, unsigned index);
   void *data;
   bool stop;
@@ -39,7 +41,10 @@ static void *helper_main(void *arg) {
       pthread_cond_wait(&pool->wake, &pool->lock);
     if (pool->stop) break;
     seen = pool->generation;
-    if (start.index > pool->count) continue; /* not in this run */
+    /* Not in this run, or the run was withdrawn before this helper got to
+     * it (ccgc_task_pool_withdraw counted it out of running). */
+    if (start.index > pool->count || pool->withdrawn) continue;
+    pool->taken++;
     void (*fn)(void *, unsigned) = pool->fn;
     void *data = pool->data;
     pthread_mutex_unlock(&pool->lock);
@@ -86,8 +91,21 @@ void ccgc_task_pool_run(ccgc_task_pool *pool, unsigned count,
   pool->data = data;
   pool->count = count;
   pool->running = count;
+  pool->taken = 0;
+  pool->withdrawn = false;
   pool->generation++;
   pthread_cond_broadcast(&pool->wake);
+  pthread_mutex_unlock(&pool->lock);
+}
+
+void ccgc_task_pool_withdraw(ccgc_task_pool *pool) {
+  if (!pool) return;
+  pthread_mutex_lock(&pool->lock);
+  if (!pool->withdrawn && pool->running > 0) {
+    pool->withdrawn = true;
+    pool->running -= pool->count - pool->taken;
+    if (pool->running == 0) pthread_cond_signal(&pool->done);
+  }
   pthread_mutex_unlock(&pool->lock);
 }
 

@@ -12,6 +12,7 @@
  *   n = ccgc_task_pool_ready(pool, wanted);   creates up to wanted threads
  *   ccgc_task_pool_run(pool, n, fn, data);    fn(data, 1) .. fn(data, n) start
  *   ... the caller works too ...
+ *   ccgc_task_pool_withdraw(pool);            optional: no fn starts now
  *   ccgc_task_pool_wait(pool);                every fn returned
  *   ccgc_task_pool_free(pool);                threads joined
  */
@@ -30,6 +31,10 @@ unsigned ccgc_task_pool_ready(ccgc_task_pool *pool, unsigned wanted);
  * calls fn(data, its index) once. Returns at once. */
 void ccgc_task_pool_run(ccgc_task_pool *pool, unsigned count,
                         void (*fn)(void *data, unsigned index), void *data);
+/* The helpers of the last run that have not called fn yet never will (a
+ * helper not scheduled yet is not waited for: the caller did the work
+ * itself). Those that did are still waited for by ccgc_task_pool_wait. */
+void ccgc_task_pool_withdraw(ccgc_task_pool *pool);
 /* Waits until every fn of the last run returned: what they wrote happens
  * before the return. */
 void ccgc_task_pool_wait(ccgc_task_pool *pool);
