@@ -163,6 +163,7 @@ typedef struct v8ish_sweep {
   /* Results sweeper threads measured, a lock-free stack through them: they
    * push, the owner takes it whole, without waiting. */
   _Atomic(struct page_result *) queued;
+  struct page_result *pending; /* taken from queued, not merged yet (owner) */
   GArray *zombies;      /* word_t *: dead classes, freed at completion  */
 } v8ish_sweep;
 

@@ -278,6 +278,7 @@ static void sweep_end(v8ish_heap *heap) {
   v8ish_sweep *sweep = &heap->sweep;
   /* Every page is merged, or no sweeper thread runs (the heap's end). */
   atomic_store(&sweep->queued, NULL);
+  sweep->pending = NULL;
   if (sweep->results)
     for (size_t i = 0; i < sweep->page_count; i++) result_release(&sweep->results[i]);
   if (sweep->zombies) g_array_free(sweep->zombies, TRUE);
@@ -443,13 +444,23 @@ static void merge(v8ish_heap *heap, page_result *result) {
   result_release(result);
 }
 
-/* Owner: merges every result the sweeper threads queued, taking the
- * queue whole (never waits). */
-static void merge_queued(v8ish_heap *heap) {
-  page_result *r = atomic_exchange_explicit(&heap->sweep.queued, NULL, memory_order_acquire);
+/* Owner: merges the results the sweeper threads queued, taking the queue
+ * whole (never waits) onto its own list; with a deadline (> 0) it stops
+ * there, after one merge at least (an empty page's release may unmap it:
+ * tens of microseconds each, hundreds queued between two steps). */
+static void merge_queued(v8ish_heap *heap, double deadline_ms) {
+  v8ish_sweep *sweep = &heap->sweep;
+  page_result *r = atomic_exchange_explicit(&sweep->queued, NULL, memory_order_acquire);
   for (page_result *next; r; r = next) {
     next = r->next;
-    merge(heap, r);
+    r->next = sweep->pending;
+    sweep->pending = r;
+  }
+  while (sweep->pending) {
+    page_result *first = sweep->pending;
+    sweep->pending = first->next;
+    merge(heap, first);
+    if (deadline_ms > 0 && ccgc_time_ms() >= deadline_ms) return;
   }
 }
 
@@ -508,7 +519,7 @@ bool v8ish_sweep_step(void *data, double deadline_ms) {
   if (!sweep->active) return true;
   release_dead_large(heap);
   size_t merged_before = sweep->merged;
-  merge_queued(heap);
+  merge_queued(heap, deadline_ms);
   /* With sweeper threads running, a bounded step leaves the measuring to
    * them: it merges what they found, and sweeps a page itself only when
    * they found nothing since the last step (progress either way). With
@@ -530,10 +541,10 @@ bool v8ish_sweep_step(void *data, double deadline_ms) {
     /* Done claiming: wait for the pages sweeper threads still measure. */
     while (sweep->merged < sweep->page_count) {
       sched_yield();
-      merge_queued(heap);
+      merge_queued(heap, 0);
     }
   } else {
-    merge_queued(heap);
+    merge_queued(heap, deadline_ms);
   }
   if (sweep->merged < sweep->page_count) return false;
   complete(heap);
@@ -546,7 +557,7 @@ bool v8ish_sweep_for_allocation(v8ish_heap *heap) {
    * memory or a new page, never sweeps (docs/sweeping.md). */
   if (!sweep->active || sweep->scavenging) return false;
   release_dead_large(heap);
-  merge_queued(heap);
+  merge_queued(heap, 0);
   return sweep_next_page(heap);
 }
 
@@ -567,7 +578,7 @@ void v8ish_sweep_ensure_page(v8ish_heap *heap, const void *object) {
   }
   /* A sweeper thread has it: wait for its result. */
   while (atomic_load(&sweep->states[index]) != V8ISH_PAGE_MERGED) {
-    merge_queued(heap);
+    merge_queued(heap, 0);
     if (atomic_load(&sweep->states[index]) != V8ISH_PAGE_MERGED) sched_yield();
   }
 }
