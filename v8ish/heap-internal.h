@@ -128,8 +128,10 @@ typedef struct v8ish_page {
 /* Lazy and concurrent sweeping of old space (sweeper.c, docs/sweeping.md).
  * Every normal page that held objects at the pause is listed in pages; its
  * state in states goes UNSWEPT -> SWEEPING (claimed by the owner or a
- * sweeper thread) -> SWEPT (measured, its result queued) -> MERGED (the
- * owner wrote its fillers and listed its free runs). */
+ * sweeper thread) -> SWEPT (measured; a sweeper thread then queues its
+ * result) -> MERGED (the owner spliced its free runs into the free lists).
+ * MERGED is final: a sweeper thread stores SWEPT before it queues, never
+ * after the owner could have merged. */
 enum {
   V8ISH_PAGE_MERGED = 0,
   V8ISH_PAGE_UNSWEPT,
@@ -156,7 +158,8 @@ typedef struct v8ish_sweep {
   /* What measuring each page found (struct page_result, sweeper.c), one
    * per page, allocated by the owner with the page list: a sweeper thread
    * fills its page's and frees what it allocated itself, so the owner
-   * never frees memory of a sweeper thread's malloc arena (that free waits
+   * frees no memory of a sweeper thread's malloc arena (but the list of
+   * dead hidden classes of a page that holds one, rare; that free waits
    * for the arena's lock while the sweeper thread allocates: 132 waits in
    * one `ccgc bench pauses` run, one sweep step stalled 5-8 ms). */
   struct page_result *results;

@@ -451,11 +451,16 @@ static void merge(v8ish_heap *heap, page_result *result) {
 static void merge_queued(v8ish_heap *heap, double deadline_ms) {
   v8ish_sweep *sweep = &heap->sweep;
   page_result *r = atomic_exchange_explicit(&sweep->queued, NULL, memory_order_acquire);
+  /* The stack is newest first: reversed, it goes behind what was left. */
+  page_result *batch = NULL;
   for (page_result *next; r; r = next) {
     next = r->next;
-    r->next = sweep->pending;
-    sweep->pending = r;
+    r->next = batch;
+    batch = r;
   }
+  page_result **tail = &sweep->pending;
+  while (*tail) tail = &(*tail)->next;
+  *tail = batch;
   while (sweep->pending) {
     page_result *first = sweep->pending;
     sweep->pending = first->next;
@@ -486,15 +491,16 @@ void v8ish_sweep_concurrent(void *data, const atomic_bool *stop) {
     if (!claim(sweep, index)) continue;
     page_result *result = measure_claimed(heap, index);
     atomic_fetch_add(&sweep->helper_pages, 1);
+    /* SWEPT before the push: once pushed, the owner may merge the page
+     * (MERGED) at once, and a SWEPT stored after that would undo it. An
+     * owner that sees SWEPT first waits for the push (ensure_page). */
+    atomic_store(&sweep->states[index], (uint8_t)V8ISH_PAGE_SWEPT);
     page_result *head = atomic_load_explicit(&sweep->queued, memory_order_relaxed);
     do
       result->next = head;
     while (!atomic_compare_exchange_weak_explicit(&sweep->queued, &head, result,
                                                   memory_order_release,
                                                   memory_order_relaxed));
-    /* After the push: the owner that sees SWEPT finds the result queued
-     * (or merged already). */
-    atomic_store(&sweep->states[index], (uint8_t)V8ISH_PAGE_SWEPT);
   }
 }
 
