@@ -119,9 +119,9 @@ START_TEST(pauses_prints_both_modes_and_ratios) {
       "^stop-the-world +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
       "^incremental +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
       "^longest stop-the-world pause: full collection, [0-9.]+ ms, main thread on the CPU "
-      "[0-9.]+ ms, preempted \\d+ times, \\d+ page faults$",
+      "[0-9.]+ ms, preempted \\d+ times, blocked \\d+ times, \\d+ page faults$",
       "^longest incremental pause: (start|step|finishing pause|sweep step|last sweep step), [0-9.]+ ms, main "
-      "thread on the CPU [0-9.]+ ms, preempted \\d+ times, \\d+ page faults$",
+      "thread on the CPU [0-9.]+ ms, preempted \\d+ times, blocked \\d+ times, \\d+ page faults$",
       "^mode +sweeping +main ms +in pauses ms +threads ms$",
       "^stop-the-world +atomic +[0-9.]+ +[0-9.]+ +0\\.0$",
       "^incremental +concurrent +[0-9.]+ +[0-9.]+ +[0-9.]+$",
@@ -577,6 +577,10 @@ START_TEST(dom_prints_and_plots_mmu) {
       "^ratio peak committed / peak live: [0-9.]+$",
       "^run ms +MMU 1 ms +MMU 10 ms +MMU 100 ms$",
       "^[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$",
+      "^longest pause: (marking step|last marking step|sweep step|cycle start|atomic pause|"
+      "minor collection( and (cycle start|atomic pause))?|full collection), [0-9.]+ ms, main "
+      "thread on the CPU [0-9.]+ ms, preempted \\d+ times, blocked \\d+ times, \\d+ page "
+      "faults$",
   };
   gchar **lines = g_strsplit(result.out, "\n", -1);
   ck_assert_uint_ge(g_strv_length(lines), G_N_ELEMENTS(form));
@@ -590,6 +594,9 @@ START_TEST(dom_prints_and_plots_mmu) {
   ck_assert_int_eq(sscanf(lines[6], "%lf %lf %lf %lf", &run, &mmu[0], &mmu[1], &mmu[2]), 4);
   ck_assert_double_eq_tol(run, total, 0.11); /* the run is the timed work */
   check_mmu_row("dom", run, mmu, max, gc);
+  double longest;
+  ck_assert_int_eq(sscanf(strchr(lines[7], ',') + 1, "%lf", &longest), 1);
+  ck_assert_double_eq_tol(longest, max, 0.006); /* the longest is the max */
   g_strfreev(lines);
   ck_assert(strstr(result.out, "plot: "));
   ck_assert_msg(strstr(result.out, mmu_svg), "no MMU plot in\n%s", result.out);
