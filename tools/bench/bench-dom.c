@@ -101,8 +101,12 @@ static void on_step_end(void *data, double step_ms, bool complete) {
 /* Sweeping after the pause completed: its owner and helper time. */
 static void on_sweep_end(void *data) {
   dom_run *r = data;
+  /* Atomic sweeping ends inside the pause, before the cycle's record is
+   * the last one (ccgc-events.h; NULL in the first cycle): on_pause_end
+   * counted it. */
+  if (ccgc_collector_sweeping(r->world->collector) == CCGC_SWEEP_ATOMIC) return;
   const ccgc_cycle_stats *last = ccgc_collector_last_cycle(r->world->collector);
-  if (last->sweeping == CCGC_SWEEP_ATOMIC) return;
+  if (!last || last->sweeping == CCGC_SWEEP_ATOMIC) return;
   note_live(r, last);
   r->sweeping.after += last->lazy_sweep_ms;
   r->sweeping.helpers += last->concurrent_sweep_ms;
