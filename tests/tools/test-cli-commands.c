@@ -123,6 +123,11 @@ START_TEST(missing_values_are_one_line) {
   expect_usage_error("why", "'#modal' --at", "option '--at' needs a value");
   expect_usage_error("stats", "--format", "option '--format' needs a value");
   expect_usage_error("demo", "--quiet=1", "option '--quiet' takes no value");
+  /* GLib reads "-ofoo" as -o -f -o -o: the value must come apart. */
+  expect_usage_error("demo", "-ofoo --quiet",
+                     "option '-o' takes its value as the next argument ('-o VALUE')");
+  expect_usage_error("snapshot", "-oq.hs --at final",
+                     "option '-o' takes its value as the next argument ('-o VALUE')");
 }
 END_TEST
 

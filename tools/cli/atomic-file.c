@@ -172,6 +172,15 @@ bool atomic_file_commit(atomic_file *file, char *error, size_t error_size) {
       code = errno;
     }
     file->stream = NULL;
+  } else if (!file->in_place) {
+    /* Written by path (a library drew it: Graphviz, cairo): made durable
+     * through a descriptor of its own before it replaces the target. */
+    int fd = open(file->write_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL)) {
+      ok = false;
+      code = errno;
+    }
+    if (fd >= 0) close(fd);
   }
   if (ok && !file->in_place && rename(file->write_path, file->target) != 0) {
     ok = false;

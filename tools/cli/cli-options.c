@@ -180,6 +180,27 @@ static bool flags_without_values(parse_state *state, int argc, char **argv) {
   return true;
 }
 
+/* GLib takes a short option's value from the next argument only: "-ofoo"
+ * would be read as the options -o -f -o -o, the first taking the argument
+ * after it. A value joined to its short option is a usage error here,
+ * before GLib sees it ("-qo DIR" is fine: the value comes apart). */
+static bool short_values_apart(parse_state *state, int argc, char **argv) {
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+    const char *arg = argv[i];
+    if (arg[0] != '-' || arg[1] == '-' || !arg[1] || !arg[2]) continue;
+    for (const char *c = arg + 1; c[1]; c++) {
+      char short_name[3] = {'-', *c, '\0'};
+      const cli_option *o = find_option(state->command, short_name);
+      if (o && o->kind != CLI_FLAG) {
+        snprintf(state->message, sizeof state->message,
+                 "option '-%c' takes its value as the next argument ('-%c VALUE')", *c, *c);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 static GOptionEntry *entries_of(const cli_command *command) {
   size_t count = 0;
   while (command->options[count].name) count++;
@@ -245,6 +266,7 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_parsed *par
   g_option_context_set_main_group(context, group);
   GError *error = NULL;
   bool ok = flags_without_values(&state, argc, argv) &&
+            short_values_apart(&state, argc, argv) &&
             g_option_context_parse(context, &argc, &argv, &error);
   if (!ok && !state.message[0]) name_missing_value(&state, argc, argv);
   g_clear_error(&error);

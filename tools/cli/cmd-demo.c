@@ -299,7 +299,8 @@ static const char DESCRIPTION[] =
     "where it wrote. The picture has a node budget: past it, objects become one\n"
     "summary node per heap and type ('+120 more HTMLDivElement'); the roots'\n"
     "objects, what was reclaimed and the wrapper pairs are drawn first.\n"
-    "Exits 1 if a subtree is not reclaimed when it should be.\n";
+    "Exits 1 if a subtree is not reclaimed when it should be, the verifiers\n"
+    "found errors, the page cannot be read or a file cannot be written.\n";
 
 int ccgc_cmd_demo(int argc, char **argv) {
   const char *out_dir = NULL, *page = NULL;
@@ -320,7 +321,9 @@ int ccgc_cmd_demo(int argc, char **argv) {
       CLI_OPT_FLAG("all", &all, "also draw hidden classes, strings and backing stores"),
       CLI_OPT_COUNT("max-nodes", &max_nodes, 1, 1000000, "N",
                     "at most N object nodes in the picture (default 200, 1 to 1000000)"),
-      CLI_OPT_FLAG("quiet", &d.quiet, "only the trace lines and the summary"),
+      CLI_OPT_FLAG("quiet", &d.quiet,
+                   "no narration: only the page's line, the trace lines, the summary "
+                   "and where it wrote"),
       CLI_OPT_END};
   const cli_command command = {.name = "ccgc demo", .operands = "[PAGE]", .max_operands = 1,
                                .extra_hint = "one page at most",

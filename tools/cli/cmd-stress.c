@@ -45,9 +45,9 @@ int ccgc_cmd_stress(int argc, char **argv) {
   int mode = (int)options.mode, sweeping = (int)options.sweeping;
   bool no_verify = false, unsafe_shapes = false, quiet = false;
   const cli_option table[] = {
-      CLI_OPT_COUNT("seed", &options.seed, 0, UINT64_MAX, "S", "random seed (default 1)"),
+      CLI_OPT_COUNT("seed", &options.seed, 0, UINT64_MAX, "S", "random seed (0 or more, default 1)"),
       CLI_OPT_COUNT("ops", &options.ops, 1, UINT64_MAX, "N",
-                    "operations to run (default 100000)"),
+                    "operations to run (1 or more, default 100000)"),
       CLI_OPT_CHOICE("mode", &mode, MODES, "mode", "M",
                      "stw, incremental (default) or concurrent"),
       CLI_OPT_COUNT("threads", &options.marker_threads, 1, 8, "T",
@@ -69,8 +69,8 @@ int ccgc_cmd_stress(int argc, char **argv) {
                    "unsafe shape changes"),
       CLI_OPT_COUNT("scavenge-every", &options.scavenge_every, 0, UINT64_MAX, "N",
                     "also run a minor collection after an operation with odds 1/N, drawn "
-                    "from the seed (default 250; 0: only the scavenges the nursery requests "
-                    "at safepoints)"),
+                    "from the seed (0 or more, default 250; 0: only the scavenges the nursery "
+                    "requests at safepoints)"),
       CLI_OPT_CHOICE("sweeping", &sweeping, SWEEPINGS, "sweeping mode", "S",
                      "atomic (in the pause), lazy (after it, on the owner) or concurrent "
                      "(default: lazy plus two sweeper threads), in every mode"),
@@ -79,7 +79,7 @@ int ccgc_cmd_stress(int argc, char **argv) {
                    "allocated old, beside sweeping"),
       CLI_OPT_COUNT("compact-every", &options.compact_every, 0, UINT64_MAX, "N",
                     "every Nth full cycle compacts the script heap's old generation "
-                    "and the DOM heap's backing stores (default 0: never; "
+                    "and the DOM heap's backing stores (0 or more, default 0: never; "
                     "docs/compaction.md)"),
       CLI_OPT_FLAG("skip-compaction-updates", &options.skip_compaction_updates,
                    "TESTING ONLY: compaction leaves the fields of objects that did not "

@@ -557,7 +557,7 @@ int graph_dump_write(const graph_snapshot *snapshot,
   index_edges(&d);
   draw_edges(&d);
   /* The DOT text in memory first: written to dot_path, and parsed from
-   * there for the layout. */
+   * memory for the layout (graph-render.c), never read back. */
   char *text = NULL;
   size_t length = 0;
   FILE *memory = open_memstream(&text, &length);
