@@ -155,18 +155,14 @@ typedef struct v8ish_sweep {
   atomic_size_t cursor; /* next index to try to claim                   */
   atomic_size_t helper_pages; /* pages sweeper threads measured (tests)  */
   size_t merged;        /* pages MERGED (owner)                         */
-  /* What measuring each page found (struct page_result, sweeper.c), one
-   * per page, allocated by the owner with the page list: a sweeper thread
-   * fills its page's and frees what it allocated itself, so the owner
-   * frees no memory of a sweeper thread's malloc arena (but the list of
-   * dead hidden classes of a page that holds one, rare; that free waits
-   * for the arena's lock while the sweeper thread allocates: 132 waits in
-   * one `ccgc bench pauses` run, one sweep step stalled 5-8 ms). */
+  /* One result per page (sweeper.c), allocated with the page list: the
+   * measuring thread frees what it allocated (but a rare list of dead
+   * classes), as an owner's free waits on a sweeper's malloc arena lock. */
   struct page_result *results;
-  /* Results sweeper threads measured, a lock-free stack through them: they
-   * push, the owner takes it whole, without waiting. */
+  /* Measured by sweeper threads: a lock-free stack the owner takes whole
+   * (never waits), then pending until merged (owner only). */
   _Atomic(struct page_result *) queued;
-  struct page_result *pending; /* taken from queued, not merged yet (owner) */
+  struct page_result *pending;
   GArray *zombies;      /* word_t *: dead classes, freed at completion  */
 } v8ish_sweep;
 
