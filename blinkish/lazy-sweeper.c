@@ -45,6 +45,30 @@
  * gives its allocator's sweep a deadline too). At least one page. */
 #define ALLOCATION_SWEEP_MS 0.5
 
+/* Owner: a finalized dead list goes back to the sweeper threads, which
+ * allocated it (blinkish_lazy_sweep.retired). */
+static void retire_list(blinkish_lazy_sweep *sweep, uint8_t **cells) {
+  if (!cells) return;
+  uint8_t **head = atomic_load_explicit(&sweep->retired, memory_order_relaxed);
+  do {
+    cells[0] = (uint8_t *)head;
+  } while (!atomic_compare_exchange_weak_explicit(
+      &sweep->retired, &head, cells, memory_order_release,
+      memory_order_relaxed));
+}
+
+/* A sweeper thread at its next claim, or the owner once no sweeper thread
+ * runs: frees the retired lists. */
+static void free_retired(blinkish_lazy_sweep *sweep) {
+  uint8_t **list =
+      atomic_exchange_explicit(&sweep->retired, NULL, memory_order_acquire);
+  while (list) {
+    uint8_t **next = (uint8_t **)list[0];
+    free(list);
+    list = next;
+  }
+}
+
 void blinkish_sweep_start(void *data, bool concurrent) {
   blinkish_heap *heap = data;
   (void)concurrent; /* ccgc_collector_sweepers_running says when they run */
@@ -59,8 +83,9 @@ void blinkish_sweep_start(void *data, bool concurrent) {
   for (ccgc_space_page *page = ccgc_page_space_first(space); page;
        page = ccgc_page_space_next(space, page))
     if (!((blinkish_page *)page)->evacuated) count++;
-  /* The last sweep's slots: its sweeper threads were stopped when it
-   * completed, before this cycle started. */
+  /* The last sweep's slots and dead lists: its sweeper threads were
+   * stopped when it completed, before this cycle started. */
+  free_retired(sweep);
   free(sweep->slots);
   sweep->slots = NULL;
   sweep->count = 0;
@@ -267,7 +292,7 @@ static bool finish_finalizing(blinkish_heap *heap, double deadline_ms,
   if (!slot->owner_sweep) /* a list that could not grow was not counted */
     atomic_fetch_sub_explicit(&sweep->listed, slot->dead.count,
                               memory_order_relaxed);
-  free(slot->dead.cells);
+  retire_list(sweep, slot->dead.cells);
   slot->dead = (blinkish_deferred){0};
   sweep->finalizing = slot->next_done;
   if (!sweep->finalizing) sweep->finalizing_tail = NULL;
@@ -277,6 +302,8 @@ static bool finish_finalizing(blinkish_heap *heap, double deadline_ms,
 
 static void complete(blinkish_heap *heap) {
   heap->sweep.active = false;
+  /* Every page is swept: the sweeper threads allocate no more lists. */
+  free_retired(&heap->sweep);
   /* Grow the next trigger with the live size (blinkish_sweep does too). */
   ccgc_heap_base_grow_soft_limit(&heap->base);
 }
@@ -402,6 +429,7 @@ void blinkish_sweep_concurrent(void *data, const atomic_bool *stop) {
   /* slots and count were written before the sweeper threads started. */
   size_t count = sweep->count;
   while (!atomic_load_explicit(stop, memory_order_relaxed)) {
+    free_retired(sweep);
     size_t index =
         atomic_fetch_add_explicit(&sweep->claim, 1, memory_order_relaxed);
     if (index >= count) return;
@@ -464,6 +492,7 @@ bool blinkish_sweep_walk_page(blinkish_heap *heap, blinkish_page *page) {
 }
 
 void blinkish_sweep_free(blinkish_heap *heap) {
+  free_retired(&heap->sweep);
   free(heap->sweep.slots);
   memset(&heap->sweep, 0, sizeof heap->sweep);
 }

@@ -30,7 +30,7 @@
 
 #define CCGC_PACING_MIN_BUDGET ((double)8 * 1024 * 1024)
 #define CCGC_PACING_MIN_STEP_OBJECTS 64
-#define CCGC_PACING_MAX_STEP_MS 10.0
+#define CCGC_PACING_MAX_STEP_MS 2.0
 
 typedef struct ccgc_pacing {
   bool automatic;       /* options.incremental_marking */
