@@ -105,7 +105,8 @@ typedef struct blinkish_lazy_sweep {
    * element: sweeper threads allocated them and free them at their next
    * claim (the owner's free of one waited for the sweeper thread's malloc
    * arena lock: 83 waits in one `ccgc bench dom`, sweep steps of 4 ms with
-   * under 1 ms on the CPU); what is left, the next sweep_start frees. */
+   * under 1 ms on the CPU); what is left when the sweep completes (the
+   * threads stop claiming once past the last page), the owner frees. */
   _Atomic(uint8_t **) retired;
 } blinkish_lazy_sweep;
 

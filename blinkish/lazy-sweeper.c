@@ -57,8 +57,10 @@ static void retire_list(blinkish_lazy_sweep *sweep, uint8_t **cells) {
       memory_order_relaxed));
 }
 
-/* A sweeper thread at its next claim, or the owner once no sweeper thread
- * runs: frees the retired lists. */
+/* A sweeper thread at its next claim, or the owner when the sweep completes
+ * (a sweeper thread may still be here then: each exchange takes its own part
+ * of the stack), at the next sweep_start and at teardown: frees the retired
+ * lists. */
 static void free_retired(blinkish_lazy_sweep *sweep) {
   uint8_t **list =
       atomic_exchange_explicit(&sweep->retired, NULL, memory_order_acquire);

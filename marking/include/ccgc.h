@@ -153,7 +153,7 @@ typedef struct ccgc_collector_options {
    * a stop-the-world collection; allocation then drives marking steps
    * sized to finish marking before the cycle's allocation budget (half the
    * heaps' used bytes at its start, at least 8 MiB, at most half the
-   * headroom to a hard limit) is spent, each at most 10 ms; the safepoint
+   * headroom to a hard limit) is spent, each about 2 ms at most; the safepoint
    * after marking completes, or after the budget is spent, runs the atomic
    * pause. ccgc_collect stays stop-the-world. */
   bool incremental_marking;
