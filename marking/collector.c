@@ -209,11 +209,15 @@ void ccgc_collector_free(ccgc_collector *collector) {
   pthread_mutex_destroy(&collector->barrier_lock);
   ccgc_bulk_cache_destroy(&collector->bulk_cache);
   g_array_free(collector->steps, TRUE);
+  /* .sig: wiped before the collector_freed listeners run, so that a call
+   * they make on it is refused as on a freed collector (its threads,
+   * worklists and sweeper are gone: a collection from there ran on freed
+   * state, and new marker threads read it after the free). */
+  ccgc_sig_wipe(&collector->sig);
   ccgc_events_collector_freed(collector); /* e.g. the probe set */
   g_array_free(collector->last_steps, TRUE);
   ccgc_page_registry_destroy(&collector->registry);
   ccgc_page_pool_destroy(&collector->page_pool); /* after every heap's pages */
-  ccgc_sig_wipe(&collector->sig); /* .sig: wiped on finish */
   free(collector);
 }
 

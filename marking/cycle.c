@@ -190,8 +190,15 @@ static bool marking_step(ccgc_collector *collector, double budget_ms) {
 }
 
 bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
-  if (!ccgc_collector_enter(collector, "ccgc_incremental_step") ||
-      ccgc_collector_refuse_busy(collector, "ccgc_incremental_step"))
+  if (!ccgc_collector_enter(collector, "ccgc_incremental_step")) return false;
+  /* NaN never compared past the deadline: the step marked everything. */
+  if (!(budget_ms >= 0)) {
+    CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "ccgc_incremental_step: budget %g ms is not a duration",
+                budget_ms);
+    return false;
+  }
+  if (ccgc_collector_refuse_busy(collector, "ccgc_incremental_step"))
     return false;
   return marking_step(collector, budget_ms);
 }

@@ -46,25 +46,30 @@ static const char *kind_name(ccgc_call_kind kind) {
 
 ccgc_status ccgc_collector_refuse_thread(ccgc_collector *collector,
                                          const char *call) {
+  /* Recorded under the lock (foreign threads may report at once), reported
+   * to the handler after it: a handler may not return (longjmp), and one
+   * that did left the lock held, so that every later wrong-thread call of
+   * any collector in the process waited forever. */
   pthread_mutex_lock(&foreign_reports);
-  ccgc_status status =
-      ccgc_on_marker_thread()
-          ? CCGC_MISUSE(&collector->errors, CCGC_E_WRONG_THREAD,
-                        ".api.mutator-thread",
-                        "%s: called on a marker thread (from a trace "
-                        "callback or an external value's target run "
-                        "concurrently); heap and collector calls run on "
-                        "the collector's own thread only",
-                        call)
-          : CCGC_MISUSE(&collector->errors, CCGC_E_WRONG_THREAD,
-                        ".api.mutator-thread",
-                        "%s: called from a thread that does not own the "
-                        "collector (its owner is the thread that created "
-                        "it, or that called "
-                        "ccgc_collector_take_ownership)",
-                        call);
+  if (ccgc_on_marker_thread())
+    ccgc_error_set(&collector->errors, CCGC_E_WRONG_THREAD,
+                   "%s: called on a marker thread (from a trace callback or "
+                   "an external value's target run concurrently); heap and "
+                   "collector calls run on the collector's own thread only",
+                   call);
+  else
+    ccgc_error_set(&collector->errors, CCGC_E_WRONG_THREAD,
+                   "%s: called from a thread that does not own the collector "
+                   "(its owner is the thread that created it, or that called "
+                   "ccgc_collector_take_ownership)",
+                   call);
+  collector->errors.last.check = ".api.mutator-thread";
+  ccgc_error report = collector->errors.last;
+  ccgc_error_handler handler = collector->errors.handler;
+  void *data = collector->errors.handler_data;
   pthread_mutex_unlock(&foreign_reports);
-  return status;
+  if (handler) handler(&report, data);
+  return CCGC_E_WRONG_THREAD;
 }
 
 ccgc_status ccgc_gate_refuse(ccgc_collector *collector, ccgc_call_kind kind,

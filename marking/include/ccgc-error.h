@@ -60,7 +60,11 @@ typedef struct ccgc_error {
 } ccgc_error;
 
 /* A handler receives every reported error. It may return (the failing call
- * then returns its neutral value) or not return (abort, longjmp). */
+ * then returns its neutral value) or not return (abort, longjmp). Jumping
+ * out is safe for a call the host made itself; for misuse inside a
+ * collection or a callback of one (a finalizer, a listener, a weak
+ * callback) it leaves the collection unfinished and the collector busy for
+ * good: return from those, or abort. */
 typedef void (*ccgc_error_handler)(const ccgc_error *error, void *data);
 
 /* The sink an error goes to: one per collector, shared by its heaps. */

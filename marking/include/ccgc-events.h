@@ -57,7 +57,9 @@
  * (.api.outside-collection); collecting and
  * adding a listener return CCGC_E_IN_COLLECTION (recorded, no handler call).
  * cycle_end and minor_end are
- * outside it: anything goes (allocate, store, even collect).
+ * outside it: anything goes (allocate, store, even collect) but freeing a
+ * heap or the collector, which the collector still uses when the callback
+ * returns (not checked: a crash or a use after free).
  *
  * Threading contract: every callback runs on the collector's owner thread
  * (never on a marker or scavenger thread); the functions below are owner-
@@ -90,7 +92,10 @@ typedef struct ccgc_event_listener {
    * cycle's final record (ccgc_collector_last_cycle). Outside the
    * collection: may allocate and store. */
   void (*cycle_end)(void *data, const ccgc_cycle_stats *stats);
-  /* ccgc_collector_free is freeing the collector: release data. */
+  /* ccgc_collector_free is freeing the collector: release data. The
+   * collector is already invalid here: a call on it is refused as on a
+   * freed collector (the call's neutral value, CCGC_E_INVALID_ARGUMENT
+   * where it returns a status; nothing is reported). */
   void (*collector_freed)(void *data);
 
   /* Minor collections (ccgc_collect_minor). They may come between the

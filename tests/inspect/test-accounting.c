@@ -108,6 +108,25 @@ START_TEST(reports_carry_the_same_totals) {
 }
 END_TEST
 
+/* A NULL table is not a table: every call gives its neutral value (each
+ * of these dereferenced it and crashed). */
+START_TEST(a_null_table_gives_neutral_values) {
+  ccgc_category_stats stats;
+  ck_assert_uint_eq(ccgc_accounting_category(NULL, "x"), CCGC_CATEGORY_OTHER);
+  ck_assert_uint_eq(ccgc_accounting_find(NULL, "x"), CCGC_CATEGORY_OTHER);
+  ck_assert_uint_eq(ccgc_accounting_category_count(NULL), 0);
+  ccgc_accounting_add(NULL, 0, 1, 1);
+  ccgc_accounting_set(NULL, 0, 1, 1);
+  ck_assert(!ccgc_accounting_get(NULL, 0, &stats));
+  ck_assert_int_eq(ccgc_accounting_total_bytes(NULL), 0);
+  ck_assert_int_eq(ccgc_accounting_write(NULL, stdout, CCGC_REPORT_JSON), -1);
+  ccgc_accounting *acct = ccgc_accounting_new(4);
+  ck_assert(!ccgc_accounting_get(acct, 0, NULL));
+  ck_assert_int_eq(ccgc_accounting_write(acct, NULL, CCGC_REPORT_CSV), -1);
+  ccgc_accounting_free(acct);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("accounting");
   TCase *tc = tcase_create("core");
@@ -115,6 +134,7 @@ int main(void) {
   tcase_add_test(tc, a_full_table_falls_back_to_other);
   tcase_add_test(tc, counters_are_exact_under_concurrent_updates);
   tcase_add_test(tc, reports_carry_the_same_totals);
+  tcase_add_test(tc, a_null_table_gives_neutral_values);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -13,6 +13,7 @@
 
 #include "blinkish.h"
 #include "bridge.h"
+#include "ccgc-events.h"
 #include "ccgc-inspect.h"
 #include "ccgc-probe.h"
 #include "ccgc-test.h"
@@ -82,6 +83,29 @@ START_TEST(marker_thread_counts_out_of_range_are_misuse) {
   ck_assert_int_eq(ccgc_collector_set_marker_threads(c, 2), CCGC_OK);
   ck_assert_int_eq(ccgc_collector_set_marker_threads(c, 0), CCGC_OK);
   ck_assert_uint_eq(misuse_log_count(&log), 2);
+  ccgc_collector_free(c);
+}
+END_TEST
+
+/* A step's budget is a duration: NaN (which marked the whole cycle in one
+ * step) and negative budgets are misuse, as for ccgc_sweep_step. */
+START_TEST(a_step_budget_that_is_not_a_duration_is_misuse) {
+  ccgc_collector *c = ccgc_collector_new(NULL);
+  blinkish_heap *dom = blinkish_heap_new(c, NULL);
+  misuse_log log;
+  misuse_log_install(c, &log);
+  ck_assert_int_eq(ccgc_incremental_start(c, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert(!ccgc_incremental_step(c, NAN));
+  ck_assert(!ccgc_incremental_step(c, -1));
+  ck_assert(!ccgc_incremental_step(c, -INFINITY));
+  ck_assert_uint_eq(misuse_log_count(&log), 3);
+  ck_assert_str_eq(misuse_log_entry(&log, 0)->check, ".api.argument");
+  ck_assert(strstr(misuse_log_entry(&log, 0)->message, "not a duration"));
+  ck_assert_int_eq(ccgc_collector_state(c), CCGC_STATE_MARKING);
+  ccgc_incremental_step(c, 0);
+  ck_assert_uint_eq(misuse_log_count(&log), 3);
+  ck_assert_int_eq(ccgc_incremental_finish(c), CCGC_OK);
+  blinkish_heap_free(dom);
   ccgc_collector_free(c);
 }
 END_TEST
@@ -253,17 +277,56 @@ START_TEST(null_names_and_outputs_are_refused) {
 }
 END_TEST
 
+/* A collector_freed listener runs when the collector's threads, worklists
+ * and sweeper are gone: a call on it there is refused as on a freed
+ * collector (a collection from there used to run on freed state and abort,
+ * new marker threads read the collector after its free, a new heap was
+ * attached to it). */
+static struct {
+  ccgc_collector *collector;
+  ccgc_status collect, threads;
+  blinkish_heap *heap;
+  int calls;
+} dying;
+
+static void on_freed(void *data) {
+  (void)data;
+  dying.calls++;
+  dying.collect = ccgc_collect(dying.collector, CCGC_REASON_TESTING);
+  dying.threads = ccgc_collector_set_marker_threads(dying.collector, 2);
+  dying.heap = blinkish_heap_new(dying.collector, NULL);
+}
+
+START_TEST(calls_from_a_collector_freed_listener_are_refused) {
+  memset(&dying, 0, sizeof dying);
+  static const ccgc_event_listener listener = {.collector_freed = on_freed};
+  dying.collector = ccgc_collector_new(NULL);
+  ck_assert_int_eq(ccgc_collector_add_listener(dying.collector, &listener, NULL),
+                   CCGC_OK);
+  blinkish_heap *heap = blinkish_heap_new(dying.collector, NULL);
+  ck_assert_int_eq(ccgc_collect(dying.collector, CCGC_REASON_TESTING), CCGC_OK);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(dying.collector);
+  ck_assert_int_eq(dying.calls, 1);
+  ck_assert_int_eq(dying.collect, CCGC_E_INVALID_ARGUMENT);
+  ck_assert_int_eq(dying.threads, CCGC_E_INVALID_ARGUMENT);
+  ck_assert_ptr_null(dying.heap);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("arguments");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, bad_collector_options_give_null_and_say_why);
   tcase_add_test(tc, marker_thread_counts_out_of_range_are_misuse);
+  tcase_add_test(tc, a_step_budget_that_is_not_a_duration_is_misuse);
   tcase_add_test(tc, unknown_reasons_and_modes_are_misuse);
   tcase_add_test(tc, a_null_dom_heap_is_refused_everywhere);
   tcase_add_test(tc, a_null_script_heap_is_refused_everywhere);
   tcase_add_test(tc, a_null_collector_or_bridge_is_refused_everywhere);
   tcase_add_test(tc, a_freed_heap_is_refused);
   tcase_add_test(tc, null_names_and_outputs_are_refused);
+  tcase_add_test(tc, calls_from_a_collector_freed_listener_are_refused);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -7,6 +7,7 @@
  * handed over. Runs under ThreadSanitizer (the "concurrent" label). */
 #include <check.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -265,6 +266,46 @@ START_TEST(calls_from_a_thread_that_does_not_own_the_collector_are_refused) {
 }
 END_TEST
 
+/* A handler may not return (ccgc-error.h): one that longjmps out of a
+ * wrong-thread refusal used to leave the library's lock for such reports
+ * held, so the next wrong-thread call of any collector waited forever. */
+static _Thread_local jmp_buf *escape;
+static void jumping_handler(const ccgc_error *error, void *data) {
+  atomic_int *count = data;
+  if (error->code == CCGC_E_WRONG_THREAD) atomic_fetch_add(count, 1);
+  longjmp(*escape, 1);
+}
+
+static void *jumping_intruder(void *data) {
+  atomic_int *escaped = data;
+  for (int i = 0; i < 3; i++) {
+    jmp_buf here;
+    escape = &here;
+    if (setjmp(here) == 0)
+      ccgc_collect(T.collector, CCGC_REASON_TESTING);
+    else
+      atomic_fetch_add(escaped, 1);
+  }
+  return NULL;
+}
+
+START_TEST(a_handler_that_longjmps_out_of_a_wrong_thread_refusal_leaves_no_lock_held) {
+  setup(0);
+  atomic_int reported = 0, escaped = 0;
+  ccgc_collector_set_error_handler(T.collector, jumping_handler, &reported);
+  pthread_t thread;
+  ck_assert_int_eq(pthread_create(&thread, NULL, jumping_intruder, &escaped), 0);
+  pthread_join(thread, NULL); /* hung at the second call before */
+  ck_assert_int_eq(atomic_load(&reported), 3);
+  ck_assert_int_eq(atomic_load(&escaped), 3);
+  ck_assert_uint_eq(ccgc_collector_cycle_count(T.collector), 0);
+  ck_assert_int_eq(ccgc_collector_last_error(T.collector)->code, CCGC_E_WRONG_THREAD);
+  misuse_log_install(T.collector, &T.log);
+  ccgc_test_collect_verified(T.collector);
+  teardown();
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("concurrent-callbacks");
   TCase *tc = tcase_create("core");
@@ -273,6 +314,7 @@ int main(void) {
   tcase_add_test(tc, heap_calls_from_a_trace_callback_on_the_collector_thread_are_refused);
   tcase_add_test(tc, heap_calls_from_walk_callbacks_are_refused);
   tcase_add_test(tc, calls_from_a_thread_that_does_not_own_the_collector_are_refused);
+  tcase_add_test(tc, a_handler_that_longjmps_out_of_a_wrong_thread_refusal_leaves_no_lock_held);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

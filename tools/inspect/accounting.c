@@ -68,7 +68,7 @@ void ccgc_accounting_free(ccgc_accounting *accounting) {
 
 ccgc_category ccgc_accounting_find(ccgc_accounting *accounting,
                                    const char *name) {
-  if (!name) return CCGC_CATEGORY_OTHER;
+  if (!accounting || !name) return CCGC_CATEGORY_OTHER;
   pthread_mutex_lock(&accounting->lock);
   size_t found = GPOINTER_TO_SIZE(g_hash_table_lookup(accounting->by_name, name));
   pthread_mutex_unlock(&accounting->lock);
@@ -77,7 +77,7 @@ ccgc_category ccgc_accounting_find(ccgc_accounting *accounting,
 
 ccgc_category ccgc_accounting_category(ccgc_accounting *accounting,
                                        const char *name) {
-  if (!name || !*name) return CCGC_CATEGORY_OTHER;
+  if (!accounting || !name || !*name) return CCGC_CATEGORY_OTHER;
   pthread_mutex_lock(&accounting->lock);
   size_t found = GPOINTER_TO_SIZE(g_hash_table_lookup(accounting->by_name, name));
   if (found) {
@@ -98,6 +98,7 @@ ccgc_category ccgc_accounting_category(ccgc_accounting *accounting,
 }
 
 size_t ccgc_accounting_category_count(const ccgc_accounting *accounting) {
+  if (!accounting) return 0;
   return atomic_load_explicit(&((ccgc_accounting *)accounting)->count,
                               memory_order_acquire);
 }
@@ -120,6 +121,7 @@ static void raise_peak(category_counters *counters, int64_t now) {
 
 void ccgc_accounting_add(ccgc_accounting *accounting, ccgc_category category,
                          int64_t bytes, int64_t count) {
+  if (!accounting) return;
   category_counters *counters = counters_of(accounting, category);
   int64_t now = atomic_fetch_add_explicit(&counters->bytes, bytes,
                                           memory_order_relaxed) + bytes;
@@ -132,6 +134,7 @@ void ccgc_accounting_add(ccgc_accounting *accounting, ccgc_category category,
 
 void ccgc_accounting_set(ccgc_accounting *accounting, ccgc_category category,
                          int64_t bytes, int64_t count) {
+  if (!accounting) return;
   category_counters *counters = counters_of(accounting, category);
   atomic_store_explicit(&counters->bytes, bytes, memory_order_relaxed);
   atomic_store_explicit(&counters->count, count, memory_order_relaxed);
@@ -140,7 +143,9 @@ void ccgc_accounting_set(ccgc_accounting *accounting, ccgc_category category,
 
 bool ccgc_accounting_get(const ccgc_accounting *accounting,
                          ccgc_category category, ccgc_category_stats *stats) {
-  if (category >= ccgc_accounting_category_count(accounting)) return false;
+  if (!accounting || !stats ||
+      category >= ccgc_accounting_category_count(accounting))
+    return false;
   category_counters *counters = &accounting->counters[category];
   stats->name = accounting->names[category];
   stats->bytes = atomic_load_explicit(&counters->bytes, memory_order_relaxed);
@@ -154,6 +159,7 @@ bool ccgc_accounting_get(const ccgc_accounting *accounting,
 
 int64_t ccgc_accounting_total_bytes(const ccgc_accounting *accounting) {
   int64_t total = 0;
+  if (!accounting) return 0;
   size_t count = ccgc_accounting_category_count(accounting);
   for (size_t i = 0; i < count; i++)
     total += atomic_load_explicit(&accounting->counters[i].bytes,
@@ -202,6 +208,7 @@ void ccgc_accounting_write_json_view(ccgc_json_writer *json,
 
 int ccgc_accounting_write(const ccgc_accounting *accounting, FILE *out,
                           ccgc_report_format format) {
+  if (!accounting || !out) return -1;
   size_t count = ccgc_accounting_category_count(accounting);
   int64_t total_bytes = 0, total_count = 0;
   ccgc_category_stats stats;

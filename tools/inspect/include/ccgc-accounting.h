@@ -21,6 +21,10 @@
  * (a report taken while others add is a mix of moments, each counter
  * exact); any thread, any time, also from a collector's callbacks.
  * ccgc_accounting_free only once no other thread uses the table.
+ *
+ * A NULL table (or NULL stats, NULL stream) is not a table: the call does
+ * nothing and returns its neutral value (CCGC_CATEGORY_OTHER, 0, false,
+ * -1).
  */
 #ifndef CCGC_ACCOUNTING_H
 #define CCGC_ACCOUNTING_H
@@ -89,7 +93,8 @@ CCGC_API
 int64_t ccgc_accounting_total_bytes(const ccgc_accounting *accounting);
 /* Writes a report: a human table, JSON ({"categories":[...],"total":{...}})
  * or CSV (header category,bytes,count,peak_bytes,allocations). Categories
- * in creation order; "other" first. Returns 0, or -1 on a write error. */
+ * in creation order; "other" first. Returns 0, or -1 on a write error (or
+ * a NULL table or stream). */
 CCGC_API
 int ccgc_accounting_write(const ccgc_accounting *accounting, FILE *out,
                           ccgc_report_format format);
