@@ -233,6 +233,10 @@ static inline bool ccgc_collector_busy(const ccgc_collector *collector) {
  * <context>)", recoverable: no handler call) and returns it; CCGC_OK when
  * not busy. */
 ccgc_status ccgc_collector_refuse_busy(ccgc_collector *collector, const char *call);
+/* A budget or idle time that is not a duration (NaN, negative): misuse
+ * "<call>: <what> <ms> ms is not a duration" (.api.argument), true. */
+bool ccgc_collector_refuse_duration(ccgc_collector *collector, const char *call,
+                                    const char *what, double ms);
 
 /* A heap's room to grow before its next full collection (its soft limit
  * less its committed bytes), after its sweep; the page pool keeps up to the

@@ -345,6 +345,15 @@ ccgc_status ccgc_collector_refuse_busy(ccgc_collector *collector, const char *ca
                         ccgc_collector_context_name(collector));
 }
 
+bool ccgc_collector_refuse_duration(ccgc_collector *collector, const char *call,
+                                    const char *what, double ms) {
+  /* NaN compares false both ways: a NaN deadline is never reached. */
+  if (ms >= 0) return false;
+  CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+              "%s: %s %g ms is not a duration", call, what, ms);
+  return true;
+}
+
 bool ccgc_collector_contains(ccgc_collector *collector, const void *address) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_contains")) return false;
   return ccgc_collector_contains_checked(collector, address, -1,

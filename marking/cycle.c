@@ -190,15 +190,10 @@ static bool marking_step(ccgc_collector *collector, double budget_ms) {
 }
 
 bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms) {
-  if (!ccgc_collector_enter(collector, "ccgc_incremental_step")) return false;
-  /* NaN never compared past the deadline: the step marked everything. */
-  if (!(budget_ms >= 0)) {
-    CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
-                "ccgc_incremental_step: budget %g ms is not a duration",
-                budget_ms);
-    return false;
-  }
-  if (ccgc_collector_refuse_busy(collector, "ccgc_incremental_step"))
+  if (!ccgc_collector_enter(collector, "ccgc_incremental_step") ||
+      ccgc_collector_refuse_duration(collector, "ccgc_incremental_step",
+                                     "budget", budget_ms) ||
+      ccgc_collector_refuse_busy(collector, "ccgc_incremental_step"))
     return false;
   return marking_step(collector, budget_ms);
 }
@@ -471,12 +466,9 @@ bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
   if (!ccgc_collector_enter(collector, "ccgc_idle_notification") ||
       ccgc_collector_refuse_busy(collector, "ccgc_idle_notification"))
     return false;
-  if (!(idle_ms >= 0)) {
-    CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
-                "ccgc_idle_notification: idle time %g ms is not a duration",
-                idle_ms);
+  if (ccgc_collector_refuse_duration(collector, "ccgc_idle_notification",
+                                     "idle time", idle_ms))
     return false;
-  }
   double deadline = ccgc_now_ms() + idle_ms;
   /* Sweeping left from the last cycle comes first, within the deadline. */
   if (collector->state == CCGC_STATE_SWEEPING &&

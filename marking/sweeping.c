@@ -387,11 +387,9 @@ void ccgc_sweeper_forget_heap(ccgc_collector *collector, int heap_id) {
 
 bool ccgc_sweep_step(ccgc_collector *collector, double budget_ms) {
   if (!ccgc_collector_enter(collector, "ccgc_sweep_step")) return false;
-  if (!(budget_ms >= 0)) {
-    CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
-                "ccgc_sweep_step: budget %g ms is not a duration", budget_ms);
+  if (ccgc_collector_refuse_duration(collector, "ccgc_sweep_step", "budget",
+                                     budget_ms))
     return false;
-  }
   /* Refused inside a collection whether or not sweeping is pending, so the
    * answer does not depend on the sweeping mode. */
   if (ccgc_collector_refuse_busy(collector, "ccgc_sweep_step")) return false;

@@ -92,14 +92,14 @@ static int32_t pick_candidate(stress_driver *d) {
 
 /* Whether a store (a slot, a root, an ephemeron value) writes "none"
  * instead of a reference: one time in eight, seven times in eight when the
- * model is crowded. The model's graph is a
- * random graph fed by allocation: with most slots set it has a giant
- * component that the roots reach, and the live set only grows (dropping half
- * the references let it drift to 29,000 objects in 600,000 operations, the
- * run's checks then cost 3x as much and varied from run to run with where
- * collections fell). Seven in eight makes the crowded graph sparse enough to
- * fall apart, so the live set swings below about the soft limit and every
- * operation costs the same on any run length. */
+ * model is crowded. The model's graph is a random graph fed by allocation:
+ * with most slots set it has a giant component that the roots reach, and
+ * the live set only grows (dropping half the references let it drift to
+ * 29,000 objects in 600,000 operations; the run's checks then cost 3x as
+ * much and varied from run to run with where collections fell). Seven in
+ * eight makes the crowded graph sparse enough to fall apart, so the live set
+ * stays below about the soft limit and every operation costs the same on any
+ * run length. */
 static bool drops_reference(stress_driver *d) {
   return d->crowded ? g_rand_int_range(d->rand, 0, 8) != 0
                     : g_rand_int_range(d->rand, 0, 8) == 0;
