@@ -456,8 +456,7 @@ static void setup(stress_driver *d) {
   };
   d->collector = ccgc_collector_new(&options);
   /* Work-bounded steps: a seed replays the same schedule (not in concurrent
-   * mode, where threads race by design, nor with concurrent sweeping, where
-   * a heap reaches its soft limit when the sweeper threads let it). */
+   * mode or with concurrent sweeping: threads race there by design). */
   ccgc_collector_set_step_objects(d->collector, 200);
   ccgc_collector_set_error_handler(d->collector, misuse_is_violation, d);
   ccgc_collector_disable_barrier(d->collector, d->options->disable_barrier);
