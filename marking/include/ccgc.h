@@ -394,9 +394,8 @@ size_t ccgc_format_minor_trace_nvp(const ccgc_collector *collector,
 CCGC_API
 ccgc_status ccgc_incremental_start(ccgc_collector *collector,
                                    ccgc_gc_reason reason);
-/* Marks for at most budget_ms (0: one batch; NaN or < 0: misuse). Returns
- * true when no marking work is left (the host should finish soon). False
- * when no cycle runs. */
+/* Marks for at most budget_ms (0: one batch; NaN, < 0: misuse). True when no
+ * marking work is left (finish soon); false when no cycle runs. */
 CCGC_API
 bool ccgc_incremental_step(ccgc_collector *collector, double budget_ms);
 CCGC_API
