@@ -18,7 +18,7 @@ _Static_assert(sizeof(blinkish_page) <= CCGC_SPACE_HEADER_BYTES,
 
 /* Layout of a normal page: header | marks | start bits | cells. */
 #define START_BITS_OFFSET CCGC_SPACE_MARKS_END
-#define START_BITS_BYTES (CCGC_MARK_TABLE_BYTES / 8)
+#define START_BITS_BYTES (CCGC_PAGE_GRANULES / 8)
 #define CELLS_OFFSET (START_BITS_OFFSET + START_BITS_BYTES)
 
 size_t blinkish_cell_size_for(size_t payload, bool wrappable, bool *overflow) {
@@ -26,7 +26,7 @@ size_t blinkish_cell_size_for(size_t payload, bool wrappable, bool *overflow) {
   *overflow = payload > SIZE_MAX - prefix - CCGC_GRANULE - CCGC_PAGE_SIZE;
   if (*overflow) return 0;
   /* At least one payload word, so that no payload address is the start of
-   * the next cell (.inv.one-byte-per-object). */
+   * the next cell (.inv.one-mark-per-object). */
   size_t size = prefix + (payload < 8 ? 8 : payload);
   return (size + CCGC_GRANULE - 1) & ~(CCGC_GRANULE - 1);
 }

@@ -13,14 +13,16 @@
  *   | ccgc_page prefix | heap-specific page fields | mark table | objects ... |
  *   +------------------+--------------------------+-------------------------+
  *
- * Mark states live in a side table, one atomic byte per 16-byte granule of
- * the page, indexed by (address - page) >> mark_shift. A large page has a
- * single mark byte and mark_shift 63, so every address maps to index 0 without
- * a branch. Each object owns the byte of the granule its address falls in
- * (.inv.one-byte-per-object: objects are at least one granule apart).
+ * Mark states live in a side table, two bits per 16-byte granule of the
+ * page (four granules to an atomic byte), at granule (address - page) >>
+ * mark_shift. A large page has a single mark byte and mark_shift 63, so every
+ * address maps to granule 0 without a branch. Each object owns the two bits
+ * of the granule its address falls in (.inv.one-mark-per-object: objects are
+ * at least one granule apart). A table of a 64th of the page: at 1 GiB live
+ * it fits the last-level cache where a byte per granule (a 16th) did not.
  *
  * Colors: white (not reached), grey (reached, on a worklist), black (its
- * references were visited). Transitions are compare-and-swap so that the same
+ * references were visited). Transitions are atomic so that the same
  * code serves the stop-the-world, incremental and concurrent markers:
  * white -> grey by whoever discovers the object first, grey -> black by
  * whoever visits it (.inv.color-monotonic: during a cycle a color only grows).
@@ -37,7 +39,11 @@
 #define CCGC_PAGE_SIZE ((size_t)1 << CCGC_PAGE_SHIFT) /* 256 KiB */
 #define CCGC_GRANULE_SHIFT 4u
 #define CCGC_GRANULE ((size_t)1 << CCGC_GRANULE_SHIFT) /* 16 bytes */
-#define CCGC_MARK_TABLE_BYTES (CCGC_PAGE_SIZE >> CCGC_GRANULE_SHIFT)
+#define CCGC_PAGE_GRANULES (CCGC_PAGE_SIZE >> CCGC_GRANULE_SHIFT)
+/* Two mark bits per granule, four granules per byte of the mark table. */
+#define CCGC_MARK_GRANULES_PER_BYTE_LOG 2u
+#define CCGC_MARK_GRANULES_PER_BYTE (1u << CCGC_MARK_GRANULES_PER_BYTE_LOG)
+#define CCGC_MARK_TABLE_BYTES (CCGC_PAGE_GRANULES / CCGC_MARK_GRANULES_PER_BYTE)
 #define CCGC_LARGE_MARK_SHIFT 63u
 
 #define CCGC_PAGE_MAGIC 0x43434750u /* "CCGP": live page (.sig) */
@@ -63,6 +69,13 @@ typedef enum ccgc_color {
   CCGC_GREY = 1,
   CCGC_BLACK = 2,
 } ccgc_color;
+
+/* A granule's mark bits: white 00, grey 01 (marked), black 11 (marked and
+ * visited). Both transitions set one bit. */
+enum {
+  CCGC_MARK_BIT_MARKED = 1u,
+  CCGC_MARK_BIT_BLACK = 2u,
+};
 
 typedef struct ccgc_page {
   uint32_t magic;          /* CCGC_PAGE_MAGIC while live                  */
@@ -105,43 +118,107 @@ static inline ccgc_page *ccgc_page_of(const void *address) {
   return (ccgc_page *)((uintptr_t)address & ~(uintptr_t)(CCGC_PAGE_SIZE - 1));
 }
 
+/* A granule's two bits of its page's mark table (ccgc_mark_of): its byte and
+ * the bits' position in it. */
+typedef struct ccgc_mark_ref {
+  _Atomic uint8_t *byte;
+  unsigned shift; /* 0, 2, 4 or 6 */
+} ccgc_mark_ref;
+
+/* The mark of the object at address, given the page's mark table and shift
+ * (the marker passes them from its page cache). */
+static inline ccgc_mark_ref ccgc_mark_at(_Atomic uint8_t *marks,
+                                         unsigned mark_shift,
+                                         const void *address) {
+  size_t granule =
+      ((uintptr_t)address & (CCGC_PAGE_SIZE - 1)) >> mark_shift;
+  return (ccgc_mark_ref){&marks[granule >> CCGC_MARK_GRANULES_PER_BYTE_LOG],
+                         (unsigned)(granule & (CCGC_MARK_GRANULES_PER_BYTE - 1))
+                             << 1};
+}
+
+static inline ccgc_mark_ref ccgc_mark_of(const void *address) {
+  const ccgc_page *page = ccgc_page_of(address);
+  return ccgc_mark_at(page->marks, page->mark_shift, address);
+}
+
+/* The byte that holds the object's mark (for prefetching). */
 static inline _Atomic uint8_t *ccgc_mark_byte(const void *address) {
-  ccgc_page *page = ccgc_page_of(address);
-  return &page->marks[((uintptr_t)address - (uintptr_t)page) >>
-                      page->mark_shift];
+  return ccgc_mark_of(address).byte;
+}
+
+/* The two bits (CCGC_MARK_BIT_*) as a color: 00 white, 01 grey, 11 black. */
+static inline ccgc_color ccgc_color_of_bits(unsigned bits) {
+  return (ccgc_color)(bits - (bits >> 1));
+}
+
+static inline unsigned ccgc_mark_bits(ccgc_mark_ref mark) {
+  return (atomic_load_explicit(mark.byte, memory_order_relaxed) >>
+          mark.shift) & 3u;
 }
 
 static inline ccgc_color ccgc_color_of(const void *address) {
-  return (ccgc_color)atomic_load_explicit(ccgc_mark_byte(address),
-                                          memory_order_relaxed);
+  return ccgc_color_of_bits(ccgc_mark_bits(ccgc_mark_of(address)));
 }
 
 static inline bool ccgc_is_marked(const void *address) {
-  return ccgc_color_of(address) != CCGC_WHITE;
+  return (ccgc_mark_bits(ccgc_mark_of(address)) & CCGC_MARK_BIT_MARKED) != 0;
 }
 
-/* white -> grey. True if this caller won and must push the object. */
+/* white -> grey. True if this caller won and must push the object. A load
+ * first (a marked object costs no locked instruction), then an atomic OR:
+ * the byte is shared with three neighbours' marks, which other threads may
+ * set meanwhile. */
+static inline bool ccgc_mark_ref_white_to_grey(ccgc_mark_ref mark) {
+  uint8_t bit = (uint8_t)(CCGC_MARK_BIT_MARKED << mark.shift);
+  if (atomic_load_explicit(mark.byte, memory_order_relaxed) & bit)
+    return false;
+  return !(atomic_fetch_or_explicit(mark.byte, bit, memory_order_relaxed) &
+           bit);
+}
+
 static inline bool ccgc_mark_white_to_grey(const void *address) {
-  uint8_t expected = CCGC_WHITE;
-  return atomic_compare_exchange_strong_explicit(
-      ccgc_mark_byte(address), &expected, (uint8_t)CCGC_GREY,
-      memory_order_relaxed, memory_order_relaxed);
+  return ccgc_mark_ref_white_to_grey(ccgc_mark_of(address));
 }
 
 /* grey -> black. True if this caller won and must visit the object. The
  * acq_rel order pairs the snapshot a concurrent marker took before the CAS with
- * a mutator's unsafe shape change after its own CAS (.inv.snapshot-before-cas). */
-static inline bool ccgc_mark_grey_to_black(const void *address) {
-  uint8_t expected = CCGC_GREY;
-  return atomic_compare_exchange_strong_explicit(
-      ccgc_mark_byte(address), &expected, (uint8_t)CCGC_BLACK,
-      memory_order_acq_rel, memory_order_acquire);
+ * a mutator's unsafe shape change after its own CAS (.inv.snapshot-before-cas).
+ * A compare-and-swap of the byte: a white or black object fails, and a
+ * neighbour's mark changing under it only retries. */
+static inline bool ccgc_mark_ref_grey_to_black(ccgc_mark_ref mark) {
+  uint8_t byte = atomic_load_explicit(mark.byte, memory_order_acquire);
+  for (;;) {
+    if (((byte >> mark.shift) & 3u) != CCGC_MARK_BIT_MARKED) return false;
+    if (atomic_compare_exchange_weak_explicit(
+            mark.byte, &byte,
+            (uint8_t)(byte | (CCGC_MARK_BIT_BLACK << mark.shift)),
+            memory_order_acq_rel, memory_order_acquire))
+      return true;
+  }
 }
 
-/* Sets a color unconditionally: allocation-black, or clearing for a new cycle. */
+static inline bool ccgc_mark_grey_to_black(const void *address) {
+  return ccgc_mark_ref_grey_to_black(ccgc_mark_of(address));
+}
+
+/* Sets a color unconditionally: allocation-black, a moved object's color,
+ * or white for an object nothing can reach. Atomic read-modify-writes, as
+ * other threads may set the marks of the byte's other granules; not atomic
+ * as a whole: nothing else may change this object's mark meanwhile. */
 static inline void ccgc_mark_set(const void *address, ccgc_color color) {
-  atomic_store_explicit(ccgc_mark_byte(address), (uint8_t)color,
-                        memory_order_relaxed);
+  ccgc_mark_ref mark = ccgc_mark_of(address);
+  if (color == CCGC_BLACK) { /* 11 whatever it was */
+    atomic_fetch_or_explicit(mark.byte, (uint8_t)(3u << mark.shift),
+                             memory_order_relaxed);
+    return;
+  }
+  atomic_fetch_and_explicit(mark.byte, (uint8_t)~(3u << mark.shift),
+                            memory_order_relaxed);
+  if (color == CCGC_GREY)
+    atomic_fetch_or_explicit(mark.byte,
+                             (uint8_t)(CCGC_MARK_BIT_MARKED << mark.shift),
+                             memory_order_relaxed);
 }
 
 /* Page memory: CCGC_PAGE_SIZE-aligned, zero-filled, returned to the OS on

@@ -75,7 +75,7 @@ static void sort_by_key(ccgc_bulk_cache *cache, ccgc_ephemeron_pair *pairs,
 static size_t words_of(const ccgc_page *page) {
   return page->mark_shift == CCGC_LARGE_MARK_SHIFT
              ? 1
-             : (CCGC_MARK_TABLE_BYTES + 63) / 64;
+             : (CCGC_PAGE_GRANULES + 63) / 64;
 }
 
 void ccgc_ephemeron_index_build(ccgc_ephemeron_index *index,
@@ -122,7 +122,7 @@ size_t ccgc_ephemeron_index_release_at(ccgc_ephemeron_index *index, size_t rank,
                                        void *data) {
   size_t first = index->starts[rank], end = index->starts[rank + 1];
   /* Not this object (another one in the same granule cannot exist:
-   * .inv.one-byte-per-object), or released already. */
+   * .inv.one-mark-per-object), or released already. */
   if (index->sorted.pairs[first].key != object) return 0;
   index->sorted.pairs[first].key = NULL;
   for (size_t i = first; i < end; i++) release(index->sorted.pairs[i].value, data);

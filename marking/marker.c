@@ -48,7 +48,7 @@ static void refresh_exclusive(ccgc_marker *marker) {
       !marker->shared && (cm->thread_count == 0 || !cm->running);
   /* A new call: a new page cache epoch (.inv.marker-page-cache-current). */
   if (++marker->epoch == CCGC_PAGE_SIZE) {
-    memset(marker->pages, 0, sizeof marker->pages);
+    memset(marker->pages, 0, CCGC_MARKER_PAGE_CACHE * sizeof *marker->pages);
     marker->epoch = 1;
   }
 }
@@ -57,9 +57,10 @@ static void __attribute__((noinline))
 fill_page(ccgc_marker *marker, ccgc_marker_page *entry, uintptr_t key) {
   const ccgc_page *page = (const ccgc_page *)(key & ~(CCGC_PAGE_SIZE - 1));
   entry->key = key;
-  entry->marks = page->marks;
-  entry->mark_shift = page->mark_shift;
-  entry->heap_id = page->heap_id;
+  entry->marks_offset =
+      (uint32_t)((uintptr_t)page->marks - ((uintptr_t)page));
+  entry->mark_shift = (uint8_t)page->mark_shift;
+  entry->heap_id = (uint8_t)page->heap_id;
   (void)marker;
 }
 
@@ -74,48 +75,46 @@ static inline const ccgc_marker_page *page_of(ccgc_marker *marker,
   return entry;
 }
 
-static inline _Atomic uint8_t *mark_byte(const ccgc_marker_page *page,
-                                         const void *address) {
-  return &page->marks[((uintptr_t)address & (CCGC_PAGE_SIZE - 1)) >>
-                      page->mark_shift];
+static inline ccgc_mark_ref mark_of(const ccgc_marker_page *page,
+                                    const void *address) {
+  uintptr_t base = (uintptr_t)address & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
+  return ccgc_mark_at((_Atomic uint8_t *)(base + page->marks_offset),
+                      page->mark_shift, address);
 }
 
 /* white -> grey; true if this caller must push. Exclusive: a plain load and
- * store (no locked instruction, so the misses of consecutive edges overlap);
- * else the compare-and-swap marker threads race on. */
+ * store of the byte (no locked instruction, so the misses of consecutive
+ * edges overlap; no other thread writes marks then); else the atomic OR
+ * marker threads race on. */
 static inline bool white_to_grey(const ccgc_marker *marker,
-                                 _Atomic uint8_t *byte) {
-  if (atomic_load_explicit(byte, memory_order_relaxed) != CCGC_WHITE)
-    return false; /* tested before any write: most edges end here */
+                                 ccgc_mark_ref mark) {
+  uint8_t byte = atomic_load_explicit(mark.byte, memory_order_relaxed);
+  uint8_t bit = (uint8_t)(CCGC_MARK_BIT_MARKED << mark.shift);
+  if (byte & bit) return false; /* tested before any write: most edges end here */
   if (marker->exclusive) {
-    atomic_store_explicit(byte, (uint8_t)CCGC_GREY, memory_order_relaxed);
+    atomic_store_explicit(mark.byte, (uint8_t)(byte | bit),
+                          memory_order_relaxed);
     return true;
   }
-  uint8_t expected = CCGC_WHITE;
-  return atomic_compare_exchange_strong_explicit(
-      byte, &expected, (uint8_t)CCGC_GREY, memory_order_relaxed,
-      memory_order_relaxed);
+  return ccgc_mark_ref_white_to_grey(mark);
 }
 
 /* grey -> black; true if this caller must visit (the same two ways; the
  * atomic one is ccgc_mark_grey_to_black's, .inv.snapshot-before-cas). */
 static inline bool grey_to_black(const ccgc_marker *marker,
-                                 _Atomic uint8_t *byte) {
-  if (!marker->exclusive) {
-    uint8_t expected = CCGC_GREY;
-    return atomic_compare_exchange_strong_explicit(
-        byte, &expected, (uint8_t)CCGC_BLACK, memory_order_acq_rel,
-        memory_order_acquire);
-  }
-  if (atomic_load_explicit(byte, memory_order_relaxed) != CCGC_GREY)
-    return false;
-  atomic_store_explicit(byte, (uint8_t)CCGC_BLACK, memory_order_relaxed);
+                                 ccgc_mark_ref mark) {
+  if (!marker->exclusive) return ccgc_mark_ref_grey_to_black(mark);
+  uint8_t byte = atomic_load_explicit(mark.byte, memory_order_relaxed);
+  if (((byte >> mark.shift) & 3u) != CCGC_MARK_BIT_MARKED) return false;
+  atomic_store_explicit(
+      mark.byte, (uint8_t)(byte | (CCGC_MARK_BIT_BLACK << mark.shift)),
+      memory_order_relaxed);
   return true;
 }
 
 static inline void settle_edge(ccgc_marker *marker, void *target) {
   const ccgc_marker_page *page = page_of(marker, target);
-  if (white_to_grey(marker, mark_byte(page, target))) /* .inv.color-monotonic */
+  if (white_to_grey(marker, mark_of(page, target))) /* .inv.color-monotonic */
     ccgc_worklist_push(&marker->locals[page->heap_id], target);
 }
 
@@ -150,7 +149,7 @@ static void marker_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
     report_foreign(marker, target, edge);
     return;
   }
-  __builtin_prefetch(mark_byte(page_of(marker, target), target), 1);
+  __builtin_prefetch(mark_of(page_of(marker, target), target).byte, 1);
   unsigned at = marker->edge_next++ & (CCGC_EDGE_WINDOW - 1);
   if (marker->edge_count == CCGC_EDGE_WINDOW)
     settle_edge(marker, marker->edges[at]);
@@ -229,6 +228,9 @@ static void marker_init(ccgc_marker *marker, ccgc_collector *collector,
   memset(marker, 0, sizeof *marker);
   marker->base.ops = &marker_ops;
   marker->collector = collector;
+  /* Zero pages from calloc's mapping: only the entries a cycle uses are
+   * faulted in. */
+  marker->pages = g_new0(ccgc_marker_page, CCGC_MARKER_PAGE_CACHE);
   marker->weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
   marker->weak_callbacks =
       g_array_new(FALSE, FALSE, sizeof(ccgc_weak_callback_entry));
@@ -242,6 +244,8 @@ static void marker_release(ccgc_marker *marker) {
     ccgc_worklist_local_destroy(&marker->locals[id]);
   g_array_free(marker->weak_slots, TRUE);
   g_array_free(marker->weak_callbacks, TRUE);
+  g_free(marker->pages);
+  marker->pages = NULL;
   ccgc_ephemeron_table_destroy(&marker->ephemerons);
 }
 
@@ -355,7 +359,7 @@ static inline void visit(ccgc_marker *marker, ccgc_heap_slot *slot, int id,
  * running the unsafe-change protocol, or a marker thread). */
 static inline bool visit_grey(ccgc_marker *marker, void *object) {
   const ccgc_marker_page *page = page_of(marker, object);
-  if (!grey_to_black(marker, mark_byte(page, object))) return false;
+  if (!grey_to_black(marker, mark_of(page, object))) return false;
   int id = (int)page->heap_id;
   visit(marker, &marker->collector->heaps[id], id, object);
   return true;
@@ -368,7 +372,7 @@ static inline bool visit_grey(ccgc_marker *marker, void *object) {
 static inline void *window_exchange(ccgc_marker *marker, void *object) {
   __builtin_prefetch(object);
   __builtin_prefetch((const char *)object - sizeof(void *)); /* a header */
-  __builtin_prefetch(mark_byte(page_of(marker, object), object), 1);
+  __builtin_prefetch(mark_of(page_of(marker, object), object).byte, 1);
   unsigned at = marker->object_next++ & (CCGC_OBJECT_WINDOW - 1);
   void *out = NULL;
   if (marker->object_count == CCGC_OBJECT_WINDOW)

@@ -52,11 +52,11 @@ static ccgc_index_page *record_of(index_builder *builder, uintptr_t page) {
 static void add_object(void *object, void *data) {
   index_builder *builder = data;
   uintptr_t at = (uintptr_t)object;
-  /* Objects are word-aligned (granules: .inv.one-byte-per-object). One
+  /* Objects are word-aligned (granules: .inv.one-mark-per-object). One
    * that started past its page's first CCGC_PAGE_SIZE (.inv.page-aligned)
    * would only get a record of its own window, still found. */
   CCGC_CHECK(at && (at & ((1u << CCGC_INDEX_WORD_SHIFT) - 1)) == 0,
-             ".inv.one-byte-per-object");
+             ".inv.one-mark-per-object");
   uintptr_t page = at & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
   ccgc_index_page *record = record_of(builder, page);
   uintptr_t offset = at - page;

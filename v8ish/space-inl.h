@@ -5,7 +5,7 @@
  * (space.c), which takes a nursery page (nursery.c) or old space.
  *
  * Objects are 8-byte aligned and at least 16 bytes, so no two objects start
- * in the same mark granule (.inv.one-byte-per-object). A new object is zeroed
+ * in the same mark granule (.inv.one-mark-per-object). A new object is zeroed
  * (its class word is 0 until the caller stores one: nothing can reach it
  * before) and colored by ccgc_barrier_on_allocate: black while marking runs
  * (.inv.allocate-black), so no marker ever visits it uninitialized.

@@ -27,8 +27,10 @@ START_TEST(normal_pages_carry_the_common_header) {
   ck_assert_uint_eq(page->mark_shift, CCGC_GRANULE_SHIFT);
   ck_assert_ptr_eq(page->owner, r.w.heap);
   ck_assert_uint_eq(page->reservation, CCGC_PAGE_SIZE);
-  ck_assert_ptr_eq(ccgc_mark_byte(object),
-                   &page->marks[((uintptr_t)object - (uintptr_t)page) >> 4]);
+  /* Two bits per granule, four granules to a byte (ccgc-page.h). */
+  size_t granule = ((uintptr_t)object - (uintptr_t)page) >> 4;
+  ck_assert_ptr_eq(ccgc_mark_byte(object), &page->marks[granule / 4]);
+  ck_assert_uint_eq(ccgc_mark_of(object).shift, (granule % 4) * 2);
   ccgc_heap_stats stats = dom_stats(&r.w);
   ck_assert_uint_eq(stats.page_count, 1);
   ck_assert_uint_eq(stats.committed_bytes, CCGC_PAGE_SIZE);

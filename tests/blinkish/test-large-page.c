@@ -29,6 +29,7 @@ START_TEST(a_large_object_gets_a_large_page) {
   ck_assert_uint_lt((uintptr_t)big - (uintptr_t)page, CCGC_PAGE_SIZE);
   /* Every address of the object maps to the page's one mark byte. */
   ck_assert_ptr_eq(ccgc_mark_byte(big), page->marks);
+  ck_assert_uint_eq(ccgc_mark_of(big).shift, 0);
   ck_assert_uint_ge(blinkish_object_size(w.heap, big), 3 * CCGC_PAGE_SIZE);
   for (size_t i = 0; i < 3 * CCGC_PAGE_SIZE; i += 4096) ck_assert_uint_eq(big[i], 0);
   big[3 * CCGC_PAGE_SIZE - 1] = 1; /* the whole payload is writable */

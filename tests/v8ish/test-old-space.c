@@ -1,5 +1,5 @@
 /* test-old-space.c - pages and allocation: alignment and spacing
- * (.inv.one-byte-per-object), registered pages (.inv.registered-pages), the
+ * (.inv.one-mark-per-object), registered pages (.inv.registered-pages), the
  * hard limit (CCGC_E_HEAP_LIMIT, heap intact), the soft limit (a request,
  * never a collection inside an allocation: .inv.no-gc-in-allocation),
  * allocation black while marking (.inv.allocate-black), stats. */
