@@ -327,6 +327,10 @@ static ccgc_status store(blinkish_heap *heap, blinkish_weak_collection *self,
                                   self->is_external ? NULL : value);
   void *target = NULL;
   if (self->is_map && value) {
+    if (self->is_external && self->external.check) {
+      ccgc_status checked = self->external.check(value, self->external_data);
+      if (checked != CCGC_OK) return checked;
+    }
     target = self->is_external
                  ? self->external.target(value, self->external_data)
                  : value;

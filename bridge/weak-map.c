@@ -30,10 +30,21 @@ static void value_release(void *value, void *data) {
   bridge_script_ref_free(data, value);
 }
 
+/* A set's value must be a live script reference of this bridge: target
+ * follows it without a lookup (it runs on marker threads). A value from
+ * blinkish_weak_map_set on this map is checked here; bridge_weak_map_set's
+ * own references always pass. */
+static ccgc_status value_check(void *value, void *data) {
+  bridge *self = data;
+  return v8ish_traced_check(self->script, bridge_ref_slot(value),
+                            "blinkish_weak_map_set", "script reference");
+}
+
 static const blinkish_external_value_ops script_values = {
     .target = value_target,
     .release = value_release,
     .prefetch = value_prefetch,
+    .check = value_check,
 };
 
 void *bridge_weak_map_new(bridge *self) {

@@ -234,7 +234,9 @@ bool v8ish_local_read_slow(v8ish_heap *heap, v8ish_local local,
   /* The empty local, before the area exists (or forged with a serial). */
   if (local.index == 0) return true;
   CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
-              "%s: handle used after its scope closed", call);
+              "%s: handle used after its scope closed (or made by another "
+              "heap)",
+              call);
   return false;
 }
 
@@ -281,7 +283,9 @@ static global_node *checked_global(v8ish_heap *heap, v8ish_global global,
       !heap->globals[global.index].in_use ||
       heap->globals[global.index].generation != global.generation) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
-                "%s: global handle used after it was freed", call);
+                "%s: global handle used after it was freed (or made by "
+                "another heap)",
+                call);
     return NULL;
   }
   return &heap->globals[global.index];
@@ -310,7 +314,8 @@ v8ish_global v8ish_global_new(v8ish_heap *heap, v8ish_local value, bool weak) {
       return none;
     }
     index = (uint32_t)heap->global_count++;
-    heap->globals[index].generation = 0;
+    heap->globals[index].generation =
+        heap->global_generation_base ^ (index * 0x9E3779B9u);
   }
   global_node *node = &heap->globals[index];
   if (++node->generation == 0) node->generation = 1;
@@ -437,6 +442,12 @@ v8ish_local v8ish_traced_load(v8ish_heap *heap, const v8ish_traced *traced,
   if (!slot || !slot->has_value) return v8ish_local_empty();
   v8ish_value raw = __atomic_load_n(&slot->value, __ATOMIC_ACQUIRE);
   return v8ish_local_push(heap, raw, call);
+}
+
+ccgc_status v8ish_traced_check(v8ish_heap *heap, const v8ish_traced *traced,
+                               const char *call, const char *what) {
+  return ccgc_handle_get(&heap->traced, traced, call, what) ? CCGC_OK
+                                                            : CCGC_E_DEAD_HANDLE;
 }
 
 void v8ish_traced_release(v8ish_heap *heap, v8ish_traced *traced,

@@ -291,7 +291,8 @@ struct v8ish_heap {
    * reclamation (gate.h): it closes before the sweep, so its handles may
    * name objects found dead. */
   bool scope_reclaiming;
-  uint64_t next_serial;
+  uint64_t next_serial; /* starts at random: v8ish_heap_new */
+  uint32_t global_generation_base; /* a new node's first generation, mixed */
   global_node *globals;
   size_t global_count, global_capacity;
   uint32_t global_free;

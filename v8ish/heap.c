@@ -117,6 +117,11 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
       ccgc_heap_base_new(sizeof *heap, V8ISH_SIG, collector, options,
                          "v8ish_heap_new");
   if (!heap) return NULL;
+  /* Handles carry no heap pointer: each heap's scope serials and global
+   * generations start at random, so another heap's handle does not name
+   * one of this heap's (it is refused as freed, .api.live-handle). */
+  heap->next_serial = g_random_int() | (uint64_t)g_random_int_range(1, 1 << 30) << 32;
+  heap->global_generation_base = g_random_int();
   heap->wrapper_classes =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   ccgc_handle_table_init(&heap->traced, "traced reference", heap->base.errors);

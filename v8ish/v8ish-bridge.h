@@ -20,6 +20,11 @@ v8ish_local v8ish_traced_load(v8ish_heap *heap, const v8ish_traced *traced,
                               const char *call, const char *what);
 void v8ish_traced_release(v8ish_heap *heap, v8ish_traced *traced,
                           const char *call, const char *what);
+/* CCGC_OK if traced is a live slot of this heap's traced table, else the
+ * misuse reported (CCGC_E_DEAD_HANDLE, .api.live-handle). Safe on any
+ * pointer value. Mutator, inside a call that checked its entry. */
+ccgc_status v8ish_traced_check(v8ish_heap *heap, const v8ish_traced *traced,
+                               const char *call, const char *what);
 /* The object an edge slot holds, NULL for a root slot, an integer or a
  * freed slot (reported on the mutator). Any thread, no lookup: for trace
  * callbacks. */

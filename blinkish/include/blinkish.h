@@ -392,6 +392,12 @@ typedef struct blinkish_external_value_ops {
    * batches then overlaps those cache misses instead of taking them one by
    * one. Must not write, may run on marker threads. */
   void (*prefetch)(const void *value, void *data);
+  /* Optional: asked by every set, on the host's thread, before target or
+   * anything else reads value: CCGC_OK if value is one this map's values
+   * may be, else the code of the misuse it reported (the set then returns
+   * that code and takes nothing). Without it the values are trusted: a
+   * pointer target cannot read is undefined behaviour. */
+  ccgc_status (*check)(void *value, void *data);
 } blinkish_external_value_ops;
 CCGC_API
 void *blinkish_weak_map_new_external(blinkish_heap *heap,

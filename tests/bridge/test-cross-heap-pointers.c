@@ -101,6 +101,48 @@ START_TEST(weak_map_embedder_values_are_live_dom_objects) {
 }
 END_TEST
 
+/* A DOM weak map of the bridge's (script values) filled through the DOM
+ * heap's own call: a value that is not a live script reference of the
+ * bridge is refused before anything follows it (it crashed: the map's
+ * target function read it as a traced slot), and the map is unchanged. */
+START_TEST(bridge_weak_map_values_are_live_script_references) {
+  world w;
+  make_world(&w);
+  void *key = blinkish_alloc(w.dom, w.type, 64);
+  blinkish_persistent *root = blinkish_persistent_new(w.dom, key, false);
+  void *map = bridge_weak_map_new(w.bridge);
+  ck_assert_ptr_nonnull(map);
+  blinkish_persistent *map_root = blinkish_persistent_new(w.dom, map, false);
+  v8ish_local object = v8ish_object_new(w.script);
+  bridge_script_ref *freed = bridge_script_ref_new(w.bridge, object);
+  bridge_script_ref_free(w.bridge, freed);
+  void *bad[] = {(void *)0x10, key, v8ish_object_address(w.script, object),
+                 freed};
+  const char *what[] = {"a small integer", "a DOM object", "a script object",
+                        "a freed script reference"};
+  for (int i = 0; i < 4; i++) {
+    unsigned before = w.errors.count;
+    ck_assert_msg(blinkish_weak_map_set(w.dom, map, key, bad[i]) ==
+                      CCGC_E_DEAD_HANDLE,
+                  "blinkish_weak_map_set took %s", what[i]);
+    ck_assert_uint_eq(w.errors.count, before + 1);
+    ck_assert_str_eq(ccgc_collector_last_error(w.collector)->check,
+                     ".api.live-handle");
+    ck_assert(strstr(w.errors.last_message, "blinkish_weak_map_set"));
+    ck_assert(!blinkish_weak_map_has(w.dom, map, key));
+  }
+  /* The bridge's own call and a live reference through the DOM call work. */
+  ck_assert_int_eq(bridge_weak_map_set(w.bridge, map, key, object), CCGC_OK);
+  bridge_script_ref *ref = bridge_script_ref_new(w.bridge, object);
+  ck_assert_int_eq(blinkish_weak_map_set(w.dom, map, key, ref), CCGC_OK);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert(blinkish_weak_map_has(w.dom, map, key));
+  blinkish_persistent_free(w.dom, map_root);
+  blinkish_persistent_free(w.dom, root);
+  free_world(&w);
+}
+END_TEST
+
 /* The inspection library: a header is never decoded from a payload word or
  * from free space (UBSan: an index past the type table). */
 START_TEST(object_info_takes_object_starts_only) {
@@ -176,6 +218,7 @@ int main(void) {
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, wrapper_embedders_are_live_dom_objects);
   tcase_add_test(tc, weak_map_embedder_values_are_live_dom_objects);
+  tcase_add_test(tc, bridge_weak_map_values_are_live_script_references);
   tcase_add_test(tc, object_info_takes_object_starts_only);
   tcase_add_test(tc, probes_take_object_starts_only);
   suite_add_tcase(suite, tc);

@@ -224,6 +224,44 @@ START_TEST(a_freed_global_is_detected_even_when_its_slot_is_reused) {
 }
 END_TEST
 
+/* Handles carry no heap pointer: with two script heaps on one collector, a
+ * handle of one given to the other is refused (.api.live-handle) and leaves
+ * the other's own handles alone (v8ish_global_free(h2, global of h1) freed
+ * h2's global of the same index; a local of h1 read h2's slot). */
+START_TEST(another_heaps_handles_are_refused) {
+  script_world w;
+  script_world_init(&w, 0);
+  v8ish_heap *other = v8ish_heap_new(w.collector, NULL);
+  ck_assert_ptr_nonnull(other);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(other, &scope);
+  v8ish_local mine = v8ish_object_new(w.heap);
+  v8ish_local theirs = v8ish_object_new(other);
+  ck_assert_uint_eq(mine.index, theirs.index); /* the same slots */
+  v8ish_global g_mine = v8ish_global_new(w.heap, mine, false);
+  v8ish_global g_theirs = v8ish_global_new(other, theirs, false);
+  ck_assert_uint_eq(g_mine.index, g_theirs.index);
+  unsigned before = w.errors.count;
+  ck_assert_ptr_null(v8ish_object_address(other, mine));
+  script_assert_error(&w, CCGC_E_DEAD_HANDLE, "made by another heap");
+  ck_assert(v8ish_local_is_empty(v8ish_global_get(other, g_mine)));
+  script_assert_error(&w, CCGC_E_DEAD_HANDLE, "made by another heap");
+  v8ish_global_free(other, g_mine);
+  script_assert_error(&w, CCGC_E_DEAD_HANDLE, "v8ish_global_free");
+  ck_assert_uint_eq(w.errors.count, before + 3);
+  /* Both heaps' own handles still name their objects. */
+  ck_assert(v8ish_same(other, v8ish_global_get(other, g_theirs), theirs));
+  ck_assert(v8ish_same(w.heap, v8ish_global_get(w.heap, g_mine), mine));
+  ck_assert_uint_eq(w.errors.count, before + 3);
+  v8ish_global_free(other, g_theirs);
+  v8ish_global_free(w.heap, g_mine);
+  ck_assert_uint_eq(w.errors.count, before + 3);
+  v8ish_handle_scope_close(&scope);
+  v8ish_heap_free(other);
+  script_world_free(&w);
+}
+END_TEST
+
 START_TEST(traced_references_are_not_roots) {
   script_world w;
   script_world_init(&w, 0);
@@ -281,6 +319,7 @@ int main(void) {
   tcase_add_test(tc, strong_globals_are_roots_and_outlive_scopes);
   tcase_add_test(tc, weak_globals_are_cleared_when_their_target_dies);
   tcase_add_test(tc, a_freed_global_is_detected_even_when_its_slot_is_reused);
+  tcase_add_test(tc, another_heaps_handles_are_refused);
   tcase_add_test(tc, traced_references_are_not_roots);
   tcase_add_test(tc, same_compares_values);
   suite_add_tcase(suite, tc);
