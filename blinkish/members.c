@@ -81,14 +81,21 @@ void **blinkish_wrappable_slot(blinkish_heap *heap, void *object) {
   return (void **)object - 1;
 }
 
-void blinkish_heap_set_wrappable_hooks(blinkish_heap *heap,
-                                       blinkish_wrappable_trace_fn trace,
-                                       blinkish_wrappable_release_fn release,
-                                       void *data) {
+ccgc_status blinkish_heap_set_wrappable_hooks(
+    blinkish_heap *heap, blinkish_wrappable_trace_fn trace,
+    blinkish_wrappable_release_fn release, void *data) {
   if (!blinkish_enter(heap, CCGC_CALL_CONFIGURE,
                       "blinkish_heap_set_wrappable_hooks"))
-    return;
+    return blinkish_refusal(heap);
+  bool set = heap->wrappable_trace || heap->wrappable_release;
+  if (set && (trace || release))
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.one-bridge",
+                       "blinkish_heap_set_wrappable_hooks: the heap's "
+                       "wrappable hooks are set already (a DOM heap takes "
+                       "one bridge for its life)");
   heap->wrappable_trace = trace;
   heap->wrappable_release = release;
   heap->wrappable_data = data;
+  return CCGC_OK;
 }

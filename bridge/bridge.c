@@ -97,8 +97,13 @@ bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
   result->script = script;
   result->dom = dom;
   result->mode = mode;
-  blinkish_heap_set_wrappable_hooks(dom, trace_wrapper_slot,
-                                    release_wrapper_slot, result);
+  /* .api.one-bridge: refused when the DOM heap has a bridge already. */
+  if (blinkish_heap_set_wrappable_hooks(dom, trace_wrapper_slot,
+                                        release_wrapper_slot,
+                                        result) != CCGC_OK) {
+    free(result);
+    return NULL;
+  }
   result->link.embedder_change = embedder_change;
   v8ish_heap_join_bridge(script, &result->link); /* .api.bridge-order */
   return result;

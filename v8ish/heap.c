@@ -111,12 +111,45 @@ static bool bootstrap(v8ish_heap *heap) {
          heap->object_class && heap->array_class && heap->closure_class;
 }
 
+#define V8ISH_YOUNG_MAX_BYTES ((size_t)1 << 30)
+
+/* The young generation's bounds (.api.argument): each 0 (the default) or
+ * at most V8ISH_YOUNG_MAX_BYTES, and min not above a nonzero max. */
+static bool young_bounds_valid(v8ish_heap *heap) {
+  const ccgc_heap_options *o = &heap->base.options;
+  const char *bad = NULL;
+  size_t value = 0;
+  if (o->young_min_bytes > V8ISH_YOUNG_MAX_BYTES)
+    bad = "young_min_bytes", value = o->young_min_bytes;
+  else if (o->young_max_bytes > V8ISH_YOUNG_MAX_BYTES)
+    bad = "young_max_bytes", value = o->young_max_bytes;
+  if (bad) {
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "v8ish_heap_new: %s %zu is above %zu (a semi-space of 1 GiB "
+                "at most; 0: the default)",
+                bad, value, V8ISH_YOUNG_MAX_BYTES);
+    return false;
+  }
+  if (o->young_max_bytes && o->young_min_bytes > o->young_max_bytes) {
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "v8ish_heap_new: young_min_bytes %zu is above young_max_bytes "
+                "%zu",
+                o->young_min_bytes, o->young_max_bytes);
+    return false;
+  }
+  return true;
+}
+
 v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
                            const v8ish_heap_options *options) {
   v8ish_heap *heap =
       ccgc_heap_base_new(sizeof *heap, V8ISH_SIG, collector, options,
                          "v8ish_heap_new");
   if (!heap) return NULL;
+  if (!young_bounds_valid(heap)) {
+    ccgc_heap_base_free(&heap->base);
+    return NULL;
+  }
   /* Handles carry no heap pointer: each heap's scope serials and global
    * generations start at random, so another heap's handle does not name
    * one of this heap's (it is refused as freed, .api.live-handle). */

@@ -450,11 +450,14 @@ typedef void (*blinkish_wrappable_trace_fn)(ccgc_visitor *visitor,
                                             void *data);
 typedef void (*blinkish_wrappable_release_fn)(void *object, void *slot_value,
                                               void *data);
+/* Once per heap: while hooks are set, setting others (not all NULL) is
+ * misuse, CCGC_E_INVALID_ARGUMENT (.api.one-bridge: a DOM heap takes one
+ * bridge for its life; a second would take over the first's wrappers).
+ * All NULL removes them. */
 CCGC_API
-void blinkish_heap_set_wrappable_hooks(blinkish_heap *heap,
-                                       blinkish_wrappable_trace_fn trace,
-                                       blinkish_wrappable_release_fn release,
-                                       void *data);
+ccgc_status blinkish_heap_set_wrappable_hooks(
+    blinkish_heap *heap, blinkish_wrappable_trace_fn trace,
+    blinkish_wrappable_release_fn release, void *data);
 
 /* --- Introspection --------------------------------------------------------- */
 /* True if p is the payload address of an allocated object of this heap

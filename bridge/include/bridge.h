@@ -61,6 +61,9 @@ typedef enum bridge_mode {
 typedef struct bridge bridge;
 typedef struct bridge_script_ref bridge_script_ref;
 
+/* NULL when refused: an unknown mode, heaps of another collector, or a DOM
+ * heap that has a bridge already (.api.one-bridge: one per DOM heap for its
+ * life; a script heap may have one per DOM heap). */
 CCGC_API
 bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
                    blinkish_heap *dom, bridge_mode mode);

@@ -155,6 +155,42 @@ START_TEST(baseline_mode_leaks_the_cycle) {
 }
 END_TEST
 
+/* .api.one-bridge: a second bridge on the same DOM heap is refused (it took
+ * over the wrappable hooks, so the first bridge's wrappers were traced and
+ * released through the second); the first keeps working. A script heap may
+ * have a bridge per DOM heap. */
+START_TEST(a_dom_heap_takes_one_bridge) {
+  world w = make_world(BRIDGE_MODE_UNIFIED);
+  ccgc_test_capture_errors(w.collector, &w.errors); /* w was copied */
+  void *div = blinkish_alloc(w.dom, w.node_type, sizeof(node));
+  blinkish_persistent *root = blinkish_persistent_new(w.dom, div, false);
+  v8ish_local wrapper = bridge_wrap(w.bridge, div);
+  unsigned before = w.errors.count;
+  ck_assert_ptr_null(
+      bridge_new(w.collector, w.script, w.dom, BRIDGE_MODE_BASELINE));
+  ck_assert_uint_eq(w.errors.count, before + 1);
+  ck_assert_int_eq(w.errors.last_code, CCGC_E_INVALID_ARGUMENT);
+  ck_assert_str_eq(ccgc_collector_last_error(w.collector)->check,
+                   ".api.one-bridge");
+  /* The first bridge still traces its wrapper: it survives with the div. */
+  ccgc_probe *probe = ccgc_probe_new(
+      w.collector, v8ish_object_address(w.script, wrapper), "wrapper");
+  ccgc_test_collect_verified(w.collector);
+  ck_assert(!ccgc_probe_collected(probe));
+  ck_assert(v8ish_same(w.script, bridge_wrap(w.bridge, div), wrapper));
+  /* Another DOM heap on the same script heap takes its own bridge. */
+  blinkish_heap *dom2 = blinkish_heap_new(w.collector, NULL);
+  bridge *second = bridge_new(w.collector, w.script, dom2, BRIDGE_MODE_UNIFIED);
+  ck_assert_ptr_nonnull(second);
+  ck_assert_uint_eq(w.errors.count, before + 1);
+  blinkish_heap_free(dom2);
+  bridge_free(second);
+  ccgc_probe_free(w.collector, probe);
+  blinkish_persistent_free(w.dom, root);
+  free_world(&w);
+}
+END_TEST
+
 START_TEST(script_ref_set_and_get) {
   world w = make_world(BRIDGE_MODE_UNIFIED);
   ccgc_test_capture_errors(w.collector, &w.errors);
@@ -178,6 +214,7 @@ int main(void) {
   tcase_add_test(tc, unified_mode_collects_the_cycle);
   tcase_add_test(tc, baseline_mode_leaks_the_cycle);
   tcase_add_test(tc, script_ref_set_and_get);
+  tcase_add_test(tc, a_dom_heap_takes_one_bridge);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -18,6 +18,43 @@ static v8ish_heap_options young_options(void) {
   return options;
 }
 
+/* Young-generation bounds out of range are refused (.api.argument): a
+ * semi-space above 1 GiB, a min above a nonzero max (the min was silently
+ * taken as the max, and 1 TiB was accepted). A max of 0 is the default, at
+ * least the min. */
+START_TEST(young_sizes_out_of_range_are_refused) {
+  ccgc_collector *collector = ccgc_collector_new(NULL);
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(collector, &errors);
+  const v8ish_heap_options bad[] = {
+      {.young_min_bytes = (size_t)1 << 40},
+      {.young_max_bytes = ((size_t)1 << 30) + 1},
+      {.young_min_bytes = 4 << 20, .young_max_bytes = 2 << 20},
+  };
+  const char *said[] = {"young_min_bytes 1099511627776 is above",
+                        "young_max_bytes 1073741825 is above",
+                        "young_min_bytes 4194304 is above young_max_bytes"};
+  for (int i = 0; i < 3; i++) {
+    unsigned before = errors.count;
+    ck_assert_ptr_null(v8ish_heap_new(collector, &bad[i]));
+    ck_assert_uint_eq(errors.count, before + 1);
+    ck_assert_int_eq(errors.last_code, CCGC_E_INVALID_ARGUMENT);
+    ck_assert_msg(strstr(errors.last_message, said[i]), "%s",
+                  errors.last_message);
+  }
+  /* In range: accepted, and the collector took no heap from the refusals. */
+  const v8ish_heap_options good = {.young_min_bytes = 32 << 20,
+                                   .young_max_bytes = 0};
+  v8ish_heap *heap = v8ish_heap_new(collector, &good);
+  ck_assert_ptr_nonnull(heap);
+  ccgc_heap_stats stats;
+  v8ish_heap_stats(heap, &stats);
+  ck_assert_uint_ge(stats.young_capacity_bytes, (size_t)32 << 20);
+  v8ish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 static void minor(script_world *w) {
   ck_assert_int_eq(ccgc_collect_minor(w->collector, CCGC_REASON_TESTING),
                    CCGC_OK);
@@ -498,6 +535,7 @@ static Suite *scavenger_suite(void) {
   Suite *s = suite_create("scavenger");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, young_sizes_out_of_range_are_refused);
   tcase_add_test(tc, survivors_move_and_keep_their_values_garbage_goes);
   tcase_add_test(tc, survivors_of_two_scavenges_are_promoted);
   tcase_add_test(tc, the_remembered_set_keeps_young_objects_of_old_holders);
