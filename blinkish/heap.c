@@ -93,6 +93,9 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
 void blinkish_heap_free(blinkish_heap *heap) {
   if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_heap_free")) return;
   ccgc_collector *collector = heap->base.collector;
+  if (ccgc_collector_refuse_free_in_callbacks(collector,
+                                              "blinkish_heap_free") != CCGC_OK)
+    return;
   if (blinkish_in_reclamation(heap) || heap->tearing_down ||
       ccgc_collector_in_collection(collector) ||
       ccgc_collector_context(collector) != CCGC_CONTEXT_MUTATOR) {

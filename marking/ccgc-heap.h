@@ -179,6 +179,12 @@ bool ccgc_collector_scavenge_sweeping_broken(const ccgc_collector *collector);
 int ccgc_collector_attach_heap(ccgc_collector *collector,
                                const ccgc_heap_ops *ops, void *heap);
 void ccgc_collector_detach_heap(ccgc_collector *collector, int heap_id);
+/* Freeing the collector or a heap: refused (misuse CCGC_E_IN_COLLECTION,
+ * .api.outside-collection, returned) while the callbacks after a collection
+ * run (after_collection / after_minor ops, cycle_end and minor_end
+ * listeners): the collection call has not returned. CCGC_OK otherwise. */
+ccgc_status ccgc_collector_refuse_free_in_callbacks(ccgc_collector *collector,
+                                                    const char *call);
 
 /* Page registry: every page of every heap is registered while it lives, so an
  * arbitrary pointer can be validated (.inv.registered-pages). Lookups are two

@@ -84,6 +84,11 @@ struct ccgc_collector {
                                      marking complete, this cycle       */
   GArray *listeners;              /* (listener, data): event-listener.c */
   bool in_collection;
+  /* Nonzero while the callbacks after a collection run (after_collection
+   * and after_minor ops: FinalizationRegistry and weak callbacks; the
+   * cycle_end and minor_end listeners): the collection call has not
+   * returned, so freeing the collector or a heap is refused there. */
+  unsigned after_callbacks;
   bool in_atomic_pause; /* finish_cycle runs (its state turns SWEEPING inside) */
   _Atomic bool gc_requested;
   _Atomic bool minor_requested;

@@ -171,6 +171,9 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
 
 void ccgc_collector_free(ccgc_collector *collector) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_free")) return;
+  if (ccgc_collector_refuse_free_in_callbacks(collector,
+                                              "ccgc_collector_free") != CCGC_OK)
+    return;
   if (ccgc_collector_busy(collector)) {
     CCGC_MISUSE(&collector->errors, CCGC_E_IN_COLLECTION,
                 ".api.outside-collection",
@@ -336,6 +339,18 @@ bool ccgc_collector_contains_checked(ccgc_collector *collector,
    * its pause. */
   ccgc_collector_ensure_swept(collector);
   return ccgc_collector_is_object(collector, address, heap_id);
+}
+
+ccgc_status ccgc_collector_refuse_free_in_callbacks(ccgc_collector *collector,
+                                                    const char *call) {
+  if (!collector->after_callbacks) return CCGC_OK;
+  return CCGC_MISUSE(&collector->errors, CCGC_E_IN_COLLECTION,
+                     ".api.outside-collection",
+                     "%s: called from a callback after a collection (a "
+                     "cycle_end or minor_end listener, a FinalizationRegistry "
+                     "or weak callback): the collection call has not "
+                     "returned; free after it returns",
+                     call);
 }
 
 ccgc_status ccgc_collector_refuse_busy(ccgc_collector *collector, const char *call) {

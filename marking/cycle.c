@@ -414,8 +414,10 @@ static void finish_cycle(ccgc_collector *collector) {
     ccgc_sweeper_start_clearing(collector); /* swept in the pause */
 
   /* Outside the collection: callbacks that may allocate. */
+  collector->after_callbacks++;
   ccgc_collector_call_phase(collector, PHASE(after_collection));
   ccgc_events_cycle_end(collector, &collector->last);
+  collector->after_callbacks--;
 }
 
 ccgc_status ccgc_incremental_finish(ccgc_collector *collector) {

@@ -136,8 +136,10 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   collector->last_gc_end_ms = end;
 
   /* Outside the collection: callbacks that may allocate. */
+  collector->after_callbacks++;
   call_minor_phase(collector, offsetof(ccgc_heap_ops, after_minor));
   ccgc_events_minor_end(collector, &collector->last_minor);
+  collector->after_callbacks--;
 }
 
 ccgc_status ccgc_collect_minor(ccgc_collector *collector,

@@ -202,7 +202,10 @@ ccgc_status v8ish_heap_set_droppable_handler(v8ish_heap *heap,
 
 void v8ish_heap_free(v8ish_heap *heap) {
   /* Not from a callback: a collection or a DOM heap's teardown runs. */
-  if (!v8ish_enter(heap, CCGC_CALL_CONFIGURE, "v8ish_heap_free")) return;
+  if (!v8ish_enter(heap, CCGC_CALL_CONFIGURE, "v8ish_heap_free") ||
+      ccgc_collector_refuse_free_in_callbacks(heap->base.collector,
+                                              "v8ish_heap_free") != CCGC_OK)
+    return;
   if (heap->bridges) { /* its DOM objects hold script references into it */
     CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                 ".api.bridge-order",

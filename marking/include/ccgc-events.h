@@ -59,7 +59,8 @@
  * cycle_end and minor_end are
  * outside it: anything goes (allocate, store, even collect) but freeing a
  * heap or the collector, which the collector still uses when the callback
- * returns (not checked: a crash or a use after free).
+ * returns: ccgc_collector_free, v8ish_heap_free and blinkish_heap_free
+ * refuse there (misuse CCGC_E_IN_COLLECTION, .api.outside-collection).
  *
  * Threading contract: every callback runs on the collector's owner thread
  * (never on a marker or scavenger thread); the functions below are owner-

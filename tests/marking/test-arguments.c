@@ -314,6 +314,82 @@ START_TEST(calls_from_a_collector_freed_listener_are_refused) {
 }
 END_TEST
 
+/* The callbacks after a collection run before the collection call
+ * returns: freeing the collector or a heap there is refused (it was a use
+ * after free: the collection's code went on with the freed state). */
+static struct {
+  ccgc_collector *collector;
+  v8ish_heap *script;
+  blinkish_heap *dom;
+  ccgc_test_errors errors;
+  int tries;
+} after;
+
+static void try_frees(void) {
+  unsigned before = after.errors.count;
+  ccgc_collector_free(after.collector);
+  v8ish_heap_free(after.script);
+  blinkish_heap_free(after.dom);
+  ck_assert_uint_eq(after.errors.count, before + 3);
+  ck_assert_int_eq(after.errors.last_code, CCGC_E_IN_COLLECTION);
+  ck_assert(strstr(after.errors.last_message,
+                   "blinkish_heap_free: called from a callback after a "
+                   "collection"));
+  after.tries++;
+}
+
+static void on_cycle_end(void *data, const ccgc_cycle_stats *stats) {
+  (void)data, (void)stats;
+  try_frees();
+}
+
+static void on_minor_end(void *data, const ccgc_minor_stats *stats) {
+  (void)data, (void)stats;
+  try_frees();
+}
+
+static void on_finalized(v8ish_heap *heap, v8ish_local held, void *data) {
+  (void)heap, (void)held, (void)data;
+  try_frees();
+}
+
+START_TEST(freeing_from_after_collection_callbacks_is_refused) {
+  memset(&after, 0, sizeof after);
+  after.collector = ccgc_collector_new(NULL);
+  ccgc_test_capture_errors(after.collector, &after.errors);
+  after.script = v8ish_heap_new(after.collector, NULL);
+  after.dom = blinkish_heap_new(after.collector, NULL);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(after.script, &scope);
+  v8ish_local registry =
+      v8ish_finalization_registry_new(after.script, on_finalized, NULL);
+  v8ish_global keep = v8ish_global_new(after.script, registry, false);
+  ck_assert_int_eq(v8ish_finalization_registry_register(
+                       after.script, registry, v8ish_object_new(after.script),
+                       v8ish_integer(after.script, 1), v8ish_local_empty()),
+                   CCGC_OK);
+  v8ish_handle_scope_close(&scope);
+  static const ccgc_event_listener listener = {.cycle_end = on_cycle_end,
+                                               .minor_end = on_minor_end};
+  ck_assert_int_eq(ccgc_collector_add_listener(after.collector, &listener, NULL),
+                   CCGC_OK);
+  ck_assert_int_eq(ccgc_collect(after.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(after.tries, 2); /* the registry's callback, cycle_end */
+  ck_assert_int_eq(ccgc_collect_minor(after.collector, CCGC_REASON_TESTING),
+                   CCGC_OK);
+  ck_assert_int_eq(after.tries, 3);
+  /* Everything is intact and is freed normally afterwards. */
+  ccgc_collector_remove_listener(after.collector, &listener, NULL);
+  ck_assert_int_eq(ccgc_collect(after.collector, CCGC_REASON_TESTING), CCGC_OK);
+  v8ish_global_free(after.script, keep);
+  unsigned before = after.errors.count;
+  blinkish_heap_free(after.dom);
+  v8ish_heap_free(after.script);
+  ccgc_collector_free(after.collector);
+  ck_assert_uint_eq(after.errors.count, before);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("arguments");
   TCase *tc = tcase_create("core");
@@ -327,6 +403,7 @@ int main(void) {
   tcase_add_test(tc, a_freed_heap_is_refused);
   tcase_add_test(tc, null_names_and_outputs_are_refused);
   tcase_add_test(tc, calls_from_a_collector_freed_listener_are_refused);
+  tcase_add_test(tc, freeing_from_after_collection_callbacks_is_refused);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
