@@ -109,12 +109,10 @@ void blinkish_heap_free(blinkish_heap *heap) {
   }
   /* The marker's worklists may hold objects of this heap: finish the cycle
    * before its pages go. */
-  if (ccgc_collector_state(heap->base.collector) == CCGC_STATE_MARKING)
-    ccgc_incremental_finish(heap->base.collector);
   /* Pages waiting to be swept: swept now (their finalizers run once), and
    * the sweeper threads stop before the pages go (V8's
    * EnsureSweepingCompleted). */
-  ccgc_collector_finish_sweeping(collector);
+  ccgc_collector_finish_for_heap_free(collector);
   blinkish_lab_seal(heap);
   /* Every object dies now, in the order a collection would reclaim them:
    * weak collections emptied (external values released), pre-finalizers

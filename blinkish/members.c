@@ -87,8 +87,9 @@ ccgc_status blinkish_heap_set_wrappable_hooks(
   if (!blinkish_enter(heap, CCGC_CALL_CONFIGURE,
                       "blinkish_heap_set_wrappable_hooks"))
     return blinkish_refusal(heap);
-  bool set = heap->wrappable_trace || heap->wrappable_release;
-  if (set && (trace || release))
+  /* Once: clearing them would let a second bridge take over the first
+   * one's wrappers as well. */
+  if (heap->wrappable_trace || heap->wrappable_release)
     return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                        ".api.one-bridge",
                        "blinkish_heap_set_wrappable_hooks: the heap's "

@@ -30,7 +30,9 @@ static void value_release(void *value, void *data) {
   bridge_script_ref_free(data, value);
 }
 
-/* A set's value must be a live script reference of this bridge: target
+/* A set's value must be a live traced reference of the bridge's script
+ * heap (its script references are; others of that heap pass too, and the
+ * map then owns and frees them): target
  * follows it without a lookup (it runs on marker threads). A value from
  * blinkish_weak_map_set on this map is checked here; bridge_weak_map_set's
  * own references always pass. */

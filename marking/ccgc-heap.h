@@ -185,6 +185,11 @@ void ccgc_collector_detach_heap(ccgc_collector *collector, int heap_id);
  * listeners): the collection call has not returned. CCGC_OK otherwise. */
 ccgc_status ccgc_collector_refuse_free_in_callbacks(ccgc_collector *collector,
                                                     const char *call);
+/* A heap's free, before its pages go: finishes the marking cycle and the
+ * sweeping in progress, with new cycles refused meanwhile (a cycle_end
+ * listener or a FinalizationRegistry callback that the finish runs may not
+ * start one: its roots would hold the heap's objects). */
+void ccgc_collector_finish_for_heap_free(ccgc_collector *collector);
 
 /* Page registry: every page of every heap is registered while it lives, so an
  * arbitrary pointer can be validated (.inv.registered-pages). Lookups are two

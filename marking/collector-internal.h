@@ -89,6 +89,10 @@ struct ccgc_collector {
    * cycle_end and minor_end listeners): the collection call has not
    * returned, so freeing the collector or a heap is refused there. */
   unsigned after_callbacks;
+  /* Nonzero while a heap's free finishes the cycle and sweeping in
+   * progress (ccgc_collector_finish_for_heap_free): new cycles are refused,
+   * a callback's cycle would hold the heap's objects as its pages go. */
+  unsigned heap_frees;
   bool in_atomic_pause; /* finish_cycle runs (its state turns SWEEPING inside) */
   _Atomic bool gc_requested;
   _Atomic bool minor_requested;

@@ -154,6 +154,24 @@ static bool known_reason(ccgc_collector *collector, ccgc_gc_reason reason,
   return false;
 }
 
+void ccgc_collector_finish_for_heap_free(ccgc_collector *collector) {
+  collector->heap_frees++;
+  if (collector->state == CCGC_STATE_MARKING)
+    ccgc_incremental_finish(collector);
+  ccgc_collector_finish_sweeping(collector);
+  collector->heap_frees--;
+}
+
+/* New cycles while a heap's free finishes the last one: refused. */
+static ccgc_status refuse_during_heap_free(ccgc_collector *collector,
+                                          const char *call) {
+  if (!collector->heap_frees) return CCGC_OK;
+  return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                        "%s: a heap is being freed (called from a callback "
+                        "of the collection its free finishes)",
+                        call);
+}
+
 ccgc_status ccgc_incremental_start(ccgc_collector *collector,
                                    ccgc_gc_reason reason) {
   if (!ccgc_collector_enter(collector, "ccgc_incremental_start"))
@@ -161,6 +179,8 @@ ccgc_status ccgc_incremental_start(ccgc_collector *collector,
                                            : CCGC_E_INVALID_ARGUMENT;
   if (!known_reason(collector, reason, "ccgc_incremental_start"))
     return CCGC_E_INVALID_ARGUMENT;
+  if (refuse_during_heap_free(collector, "ccgc_incremental_start") != CCGC_OK)
+    return CCGC_E_IN_COLLECTION;
   /* The last cycle's sweeping completes first: prepare clears the marks
    * that unswept pages still need (.inv.marks-until-swept). */
   if (ccgc_collector_busy(collector) || !ccgc_collector_ensure_swept(collector) ||
@@ -445,6 +465,8 @@ ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason) {
                           "ccgc_collect: called during a collection (from "
                           "%s)",
                           ccgc_collector_context_name(collector));
+  if (refuse_during_heap_free(collector, "ccgc_collect") != CCGC_OK)
+    return CCGC_E_IN_COLLECTION;
   /* V8's EnsureSweepingCompleted (.inv.marks-until-swept). */
   ccgc_collector_ensure_swept(collector);
   if (collector->state == CCGC_STATE_IDLE) start_cycle(collector, reason, false);
@@ -477,6 +499,7 @@ bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
       !ccgc_sweep_step(collector, idle_ms))
     return false;
   if (collector->state == CCGC_STATE_IDLE) {
+    if (collector->heap_frees) return false; /* no new cycle now */
     if (atomic_load(&collector->gc_requested))
       start_cycle(collector, CCGC_REASON_IDLE, true);
     else if (ccgc_memory_reducer_should_start(collector))

@@ -228,8 +228,9 @@ static void marker_init(ccgc_marker *marker, ccgc_collector *collector,
   memset(marker, 0, sizeof *marker);
   marker->base.ops = &marker_ops;
   marker->collector = collector;
-  /* Zero pages from calloc's mapping: only the entries a cycle uses are
-   * faulted in. */
+  /* Zeroed (256 KiB: a fresh mapping the first time, a memset of reused
+   * memory after); a new page cache per marker call epoch would not need
+   * it, but an entry must never match a stale key. */
   marker->pages = g_new0(ccgc_marker_page, CCGC_MARKER_PAGE_CACHE);
   marker->weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
   marker->weak_callbacks =

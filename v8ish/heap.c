@@ -217,10 +217,8 @@ void v8ish_heap_free(v8ish_heap *heap) {
   /* The marker's worklists and the marker threads may hold objects of this
    * heap: the cycle finishes before its pages go (as blinkish_heap_free
    * does). */
-  if (ccgc_collector_state(heap->base.collector) == CCGC_STATE_MARKING)
-    ccgc_incremental_finish(heap->base.collector);
   /* Unswept pages and sweeper threads go before the pages do. */
-  ccgc_collector_finish_sweeping(heap->base.collector);
+  ccgc_collector_finish_for_heap_free(heap->base.collector);
   ccgc_collector_pause_markers(heap->base.collector);
   v8ish_compaction_finish(heap); /* a cycle's candidates, if one runs */
   v8ish_space_release_all(heap);

@@ -450,10 +450,10 @@ typedef void (*blinkish_wrappable_trace_fn)(ccgc_visitor *visitor,
                                             void *data);
 typedef void (*blinkish_wrappable_release_fn)(void *object, void *slot_value,
                                               void *data);
-/* Once per heap: while hooks are set, setting others (not all NULL) is
- * misuse, CCGC_E_INVALID_ARGUMENT (.api.one-bridge: a DOM heap takes one
- * bridge for its life; a second would take over the first's wrappers).
- * All NULL removes them. */
+/* Once per heap, for its life: once hooks are set, every later call (NULL
+ * hooks too) is misuse, CCGC_E_INVALID_ARGUMENT (.api.one-bridge: a DOM heap
+ * takes one bridge for its life; a second would take over the first's
+ * wrappers). */
 CCGC_API
 ccgc_status blinkish_heap_set_wrappable_hooks(
     blinkish_heap *heap, blinkish_wrappable_trace_fn trace,

@@ -43,7 +43,7 @@
  *    CCGC_E_IN_COLLECTION.
  *  - after_collection work (FinalizationRegistry and weak global callbacks)
  *    and cycle_end / minor_end listeners run outside the collection:
- *    anything goes.
+ *    anything goes but freeing the collector or a heap (refused).
  */
 #ifndef CCGC_H
 #define CCGC_H

@@ -390,6 +390,52 @@ START_TEST(freeing_from_after_collection_callbacks_is_refused) {
 }
 END_TEST
 
+/* A heap's free finishes the cycle in progress, which runs cycle_end
+ * listeners: a cycle they start is refused (it traced the freed heap's
+ * roots, and its marking then read freed pages). */
+static ccgc_status restart_status;
+static ccgc_collector *restart_collector;
+
+static void restart_on_cycle_end(void *data, const ccgc_cycle_stats *stats) {
+  (void)data, (void)stats;
+  restart_status =
+      ccgc_incremental_start(restart_collector, CCGC_REASON_TESTING);
+}
+
+START_TEST(a_cycle_started_while_a_heap_is_freed_is_refused) {
+  ccgc_collector *collector = ccgc_collector_new(NULL);
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(collector, &errors);
+  restart_collector = collector;
+  restart_status = CCGC_OK;
+  v8ish_heap *script = v8ish_heap_new(collector, NULL);
+  blinkish_heap *dom = blinkish_heap_new(collector, NULL);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(script, &scope);
+  v8ish_global keep = v8ish_global_new(script, v8ish_object_new(script), false);
+  v8ish_handle_scope_close(&scope);
+  static const ccgc_event_listener listener = {.cycle_end = restart_on_cycle_end};
+  ccgc_collector_add_listener(collector, &listener, NULL);
+  ck_assert_int_eq(ccgc_incremental_start(collector, CCGC_REASON_TESTING),
+                   CCGC_OK);
+  (void)keep;
+  v8ish_heap_free(script); /* finishes the cycle: the listener runs */
+  ck_assert_int_eq(restart_status, CCGC_E_IN_COLLECTION);
+  ck_assert(strstr(ccgc_collector_last_error(collector)->message,
+                   "a heap is being freed"));
+  ck_assert_int_ne(ccgc_collector_state(collector), CCGC_STATE_MARKING);
+  /* Outside a free the listener's start works again; the DOM heap's free
+   * refuses it the same way. */
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(restart_status, CCGC_OK);
+  ck_assert_int_eq(ccgc_collector_state(collector), CCGC_STATE_MARKING);
+  blinkish_heap_free(dom);
+  ck_assert_int_eq(restart_status, CCGC_E_IN_COLLECTION);
+  ccgc_collector_remove_listener(collector, &listener, NULL);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("arguments");
   TCase *tc = tcase_create("core");
@@ -404,6 +450,7 @@ int main(void) {
   tcase_add_test(tc, null_names_and_outputs_are_refused);
   tcase_add_test(tc, calls_from_a_collector_freed_listener_are_refused);
   tcase_add_test(tc, freeing_from_after_collection_callbacks_is_refused);
+  tcase_add_test(tc, a_cycle_started_while_a_heap_is_freed_is_refused);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -39,7 +39,8 @@
  * global handle, or a handle of a scope opened before the collection
  * (CCGC_E_DEAD_OBJECT, .inv.no-resurrection; open a handle scope in the
  * callback to read dead objects). FinalizationRegistry and weak global
- * callbacks run after the collection: anything goes there.
+ * callbacks run after the collection: anything goes there but freeing the
+ * collector or a heap (refused, CCGC_E_IN_COLLECTION).
  */
 #ifndef V8ISH_H
 #define V8ISH_H
