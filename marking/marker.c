@@ -96,7 +96,8 @@ static inline bool white_to_grey(const ccgc_marker *marker,
                           memory_order_relaxed);
     return true;
   }
-  return ccgc_mark_ref_white_to_grey(mark);
+  /* Tested above: the atomic OR alone (ccgc_mark_ref_white_to_grey's). */
+  return !(atomic_fetch_or_explicit(mark.byte, bit, memory_order_relaxed) & bit);
 }
 
 /* grey -> black; true if this caller must visit (the same two ways; the
@@ -228,9 +229,7 @@ static void marker_init(ccgc_marker *marker, ccgc_collector *collector,
   memset(marker, 0, sizeof *marker);
   marker->base.ops = &marker_ops;
   marker->collector = collector;
-  /* Zeroed (256 KiB: a fresh mapping the first time, a memset of reused
-   * memory after); a new page cache per marker call epoch would not need
-   * it, but an entry must never match a stale key. */
+  /* Zeroed: no entry may match a key before its page was read. */
   marker->pages = g_new0(ccgc_marker_page, CCGC_MARKER_PAGE_CACHE);
   marker->weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
   marker->weak_callbacks =

@@ -287,9 +287,8 @@ struct v8ish_heap {
   /* The innermost open scope's serial (0: none is open); a new local
    * carries its low 32 bits, never 0. Scope serials never repeat. */
   uint64_t scope_serial;
-  /* The innermost scope was opened by a callback of a collection's
-   * reclamation (gate.h): it closes before the sweep, so its handles may
-   * name objects found dead. */
+  /* The innermost scope was opened by a callback of a collection's reclamation
+   * (gate.h): it closes before the sweep; its handles may name dead objects. */
   bool scope_reclaiming;
   uint64_t next_serial; /* starts at random: v8ish_heap_new */
   uint32_t global_generation_base; /* a new node's first generation, mixed */
