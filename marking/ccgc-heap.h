@@ -268,6 +268,13 @@ bool ccgc_page_marks_clear(const ccgc_page *page);
  * runs, enough allocation triggers a marking step. Marking steps never free
  * anything, so this is safe inside an allocation (.inv.no-gc-in-allocation). */
 void ccgc_collector_notify_allocation(ccgc_collector *collector, size_t bytes);
+/* The same for a young generation's allocation (nursery pages): it drives
+ * steps and counts as the mutator's activity, but not against the pacing
+ * budget of the cycle in progress, which is the heaps' growth while marking
+ * runs (pacing.h): young objects die in scavenges or come back as
+ * promotions, which the old generation notifies. */
+void ccgc_collector_notify_young_allocation(ccgc_collector *collector,
+                                            size_t bytes);
 /* A memory-reducing collection (CCGC_REASON_MEMORY_PRESSURE, _MEMORY_REDUCER:
  * docs/heap-growth.md "Memory reducer"): heaps give back what they can.
  * Whether the cycle in progress, or the last one until the next starts, is

@@ -57,13 +57,19 @@ struct ccgc_collector {
   ccgc_gc_state state;
   ccgc_cycle_stats current;       /* stats of the cycle in progress    */
   double cycle_start_ms;          /* when marking started              */
+  double start_pause_ms;          /* the owner's time starting it      */
   double allocated_since_step;    /* bytes, for allocation-driven steps */
+  double old_since_step;          /* of them, the pacing budget's       */
   size_t step_bytes;              /* options.incremental_step_bytes    */
   double step_ms;                 /* options.incremental_step_ms       */
   size_t step_objects;            /* ccgc_collector_set_step_objects   */
   GArray *steps, *last_steps;     /* step durations (double ms)        */
   /* Speed estimates for idle time (gc-tracer.h, cycle.c). */
   ccgc_tracer tracer;
+  /* Each cycle's wall time, from its start to the end of its sweeping
+   * (ms; bytes 1): the growing policy's concurrency floor
+   * (heap-controller.h). */
+  ccgc_tracer_ring cycle_wall;
   ccgc_pacing pacing; /* automatic incremental collection (pacing.h) */
   ccgc_memory_reducer reducer; /* memory-reducer.h */
   /* Bytes the heaps handed out (allocation areas, pages, large objects:

@@ -140,7 +140,9 @@ static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
     ccgc_concurrent_resume(&collector->concurrent);
   }
   collector->allocated_since_step = 0;
+  collector->old_since_step = 0;
   if (incremental) ccgc_pacing_start(collector);
+  collector->start_pause_ms = ccgc_now_ms() - collector->cycle_start_ms;
   collector->in_collection = false;
   ccgc_collector_leave_context(collector, outer);
 }
@@ -265,6 +267,7 @@ bool ccgc_collector_marking_step(ccgc_collector *collector, double budget_ms,
   g_array_append_val(collector->steps, took);
   ccgc_events_step_end(collector, took, done);
   collector->allocated_since_step = 0;
+  collector->old_since_step = 0;
   collector->in_collection = false;
   ccgc_collector_leave_context(collector, outer);
   /* The overrun: what the whole step took beyond its drain's budget, learnt
@@ -275,12 +278,13 @@ bool ccgc_collector_marking_step(ccgc_collector *collector, double budget_ms,
   return done;
 }
 
-void ccgc_collector_notify_allocation(ccgc_collector *collector,
-                                      size_t bytes) {
+static void notify_allocation(ccgc_collector *collector, size_t bytes,
+                              bool old) {
   collector->allocated_bytes += (double)bytes; /* the memory reducer's */
   if (collector->state != CCGC_STATE_MARKING || collector->in_collection)
     return;
   collector->allocated_since_step += (double)bytes;
+  if (old) collector->old_since_step += (double)bytes;
   size_t step_bytes =
       collector->step_bytes ? collector->step_bytes : CCGC_DEFAULT_STEP_BYTES;
   if (collector->allocated_since_step < (double)step_bytes) return;
@@ -288,6 +292,16 @@ void ccgc_collector_notify_allocation(ccgc_collector *collector,
     ccgc_pacing_step(collector); /* sized to finish in time (pacing.h) */
   else
     marking_step(collector, step_budget(collector));
+}
+
+void ccgc_collector_notify_allocation(ccgc_collector *collector,
+                                      size_t bytes) {
+  notify_allocation(collector, bytes, true);
+}
+
+void ccgc_collector_notify_young_allocation(ccgc_collector *collector,
+                                            size_t bytes) {
+  notify_allocation(collector, bytes, false);
 }
 
 /* The heaps' used bytes now (the sum of their statistics). */
@@ -399,12 +413,17 @@ static void finish_cycle(ccgc_collector *collector) {
   stats->start_ms = start - collector->created_ms;
   stats->sweeping = collector->sweeper.mode;
   stats->sweeping_complete = !sweeping;
+  if (!sweeping)
+    ccgc_tracer_ring_add(&collector->cycle_wall, 1, stats->marking_wall_ms);
   /* The speeds of the idle-time estimate (gc-tracer.h), per heap byte at the
    * start of the pause. */
   ccgc_tracer_add(&collector->tracer, CCGC_TRACER_ATOMIC, pause_bytes,
                   reclaim_start - start);
   ccgc_tracer_add(&collector->tracer, CCGC_TRACER_SWEEP, pause_bytes,
                   end - reclaim_start);
+  ccgc_tracer_add(&collector->tracer, CCGC_TRACER_CYCLE, pause_bytes,
+                  collector->start_pause_ms + stats->incremental_ms +
+                      (reclaim_start - start));
   ccgc_collector_snapshot_stats(collector, false, stats);
   for (int i = 0; i < stats->heap_count; i++)
     stats->heaps[i].marked_bytes = stats->heaps[i].after.used_bytes;

@@ -38,6 +38,12 @@ double ccgc_tracer_ring_speed(const ccgc_tracer_ring *ring) {
   return bytes / (ms > 1e-6 ? ms : 1e-6);
 }
 
+double ccgc_tracer_ring_average_ms(const ccgc_tracer_ring *ring) {
+  double ms = 0;
+  for (int i = 0; i < ring->count; i++) ms += ring->ms[i];
+  return ring->count ? ms / ring->count : 0;
+}
+
 double ccgc_tracer_estimate_finish_ms(const ccgc_tracer *tracer,
                                       double heap_bytes, bool *known) {
   double atomic = ccgc_tracer_speed(tracer, CCGC_TRACER_ATOMIC);

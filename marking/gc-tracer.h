@@ -11,6 +11,12 @@
  *            ephemerons, weakness, verify, listeners): heap bytes at the
  *            pause's start per ms
  *   sweep    finalizers and reclaim: heap bytes at the pause's start per ms
+ *   cycle    the owner thread's marking of a whole cycle: heap bytes at the
+ *            pause's start per ms the owner spent marking in the cycle (the
+ *            roots at its start, its steps, the atomic pause up to
+ *            sweeping); marker threads marking beside the host make it
+ *            faster than the marking phase: it is the speed the mutator
+ *            sees, which the heap growing policy weighs (heap-controller.h)
  *
  * Legal call order: ccgc_tracer_init once, then any number of
  * ccgc_tracer_add and queries. Owner thread only; no allocation. */
@@ -29,6 +35,7 @@ typedef enum ccgc_tracer_phase {
   CCGC_TRACER_MARKING,
   CCGC_TRACER_ATOMIC,
   CCGC_TRACER_SWEEP,
+  CCGC_TRACER_CYCLE,
   CCGC_TRACER_PHASES
 } ccgc_tracer_phase;
 
@@ -49,6 +56,8 @@ void ccgc_tracer_init(ccgc_tracer *tracer);
  * it), and the speed over its samples (0 with none). */
 void ccgc_tracer_ring_add(ccgc_tracer_ring *ring, double bytes, double ms);
 double ccgc_tracer_ring_speed(const ccgc_tracer_ring *ring);
+/* The average ms of the ring's samples (0 with none). */
+double ccgc_tracer_ring_average_ms(const ccgc_tracer_ring *ring);
 /* Records that phase processed bytes in ms. Samples without bytes or with a
  * negative or non-finite time are ignored. */
 void ccgc_tracer_add(ccgc_tracer *tracer, ccgc_tracer_phase phase,

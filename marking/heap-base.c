@@ -92,12 +92,17 @@ void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base) {
     ccgc_tracer_ring_add(&base->allocation, allocated,
                          collector->cycle_start_ms - base->gc_end_ms);
   }
-  /* The collector's speed: heap bytes per ms of a whole cycle, the phases
-   * it has samples of (incremental steps, the atomic pause, sweeping)
-   * combined as V8 combines them (1 / sum of 1 / speed). */
+  /* The collector's speed as the mutator sees it: heap bytes per ms of
+   * the owner thread's marking in a whole cycle (gc-tracer.h "cycle":
+   * marker threads' work is not the mutator's time) combined with the
+   * pause's reclaim (1 / sum of 1 / speed, as V8 combines its phases).
+   * Sweeping and finalizing after the pause are left out, as V8's heap
+   * controller leaves them out: their work follows the garbage, which a
+   * tighter heap does not add to. */
+  static const ccgc_tracer_phase phases[] = {CCGC_TRACER_CYCLE, CCGC_TRACER_SWEEP};
   double inverse = 0;
-  for (int phase = 0; phase < CCGC_TRACER_PHASES; phase++) {
-    double speed = ccgc_tracer_speed(&collector->tracer, phase);
+  for (size_t i = 0; i < sizeof phases / sizeof *phases; i++) {
+    double speed = ccgc_tracer_speed(&collector->tracer, phases[i]);
     if (speed > 0) inverse += 1 / speed;
   }
   double gc_speed = inverse > 0 ? 1 / inverse : 0;
@@ -106,9 +111,10 @@ void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base) {
   base->growing_factor =
       ccgc_collector_reducing_memory(collector)
           ? CCGC_MIN_GROWING_FACTOR
-          : ccgc_heap_growing_factor(gc_speed,
-                                     ccgc_tracer_ring_speed(&base->allocation),
-                                     base->options.max_growing_factor);
+          : ccgc_heap_choose_factor(
+                gc_speed, ccgc_tracer_ring_speed(&base->allocation),
+                ccgc_tracer_ring_average_ms(&collector->cycle_wall), live,
+                base->options.max_growing_factor);
   base->soft_limit = ccgc_heap_next_soft_limit(
       live, ccgc_page_space_old_committed(&base->space), base->growing_factor,
       configured_soft_limit(&base->options), base->options.limit_bytes);

@@ -22,6 +22,24 @@ double ccgc_heap_growing_factor(double gc_speed, double mutator_speed,
   return factor;
 }
 
+double ccgc_heap_concurrency_floor(double mutator_speed, double cycle_wall_ms,
+                                   size_t live) {
+  if (!(mutator_speed > 0) || !(cycle_wall_ms > 0) || live == 0 ||
+      !isfinite(mutator_speed) || !isfinite(cycle_wall_ms))
+    return 0;
+  return 1 + mutator_speed * cycle_wall_ms / (double)live;
+}
+
+double ccgc_heap_choose_factor(double gc_speed, double mutator_speed,
+                               double cycle_wall_ms, size_t live,
+                               double max_factor) {
+  if (!(max_factor >= CCGC_MIN_GROWING_FACTOR)) max_factor = CCGC_MAX_GROWING_FACTOR;
+  double factor = ccgc_heap_growing_factor(gc_speed, mutator_speed, max_factor);
+  double floor = ccgc_heap_concurrency_floor(mutator_speed, cycle_wall_ms, live);
+  if (floor > factor) factor = floor < max_factor ? floor : max_factor;
+  return factor;
+}
+
 size_t ccgc_heap_next_soft_limit(size_t live, size_t committed, double factor,
                                  size_t floor, size_t hard_limit) {
   double grow = (double)live * (factor - 1);

@@ -19,7 +19,24 @@ void ccgc_pacing_start(ccgc_collector *collector) {
   if (budget > headroom / 2) budget = headroom / 2;
   pacing->budget_bytes = budget;
   pacing->allocated = 0;
+  /* The work. With marker threads: the objects the last cycle found live,
+   * with room for the live set to have grown (CCGC_PACING_LIVE_GROWTH), at
+   * most every object: counting every object, the dead included, made
+   * marker threads that had marked everything live look behind the
+   * schedule, and the owner's steps marked beside them. The owner alone
+   * (and the first cycle) takes every object, an upper bound, so that its
+   * steps finish marking within the budget however much the live set grew
+   * (with threads, a live set that outgrew the estimate is marked by them
+   * and, should the budget run out first, by the atomic pause). */
   pacing->work_objects = objects;
+  if (collector->cycles && collector->concurrent.enabled > 0 &&
+      collector->concurrent.thread_count > 0) {
+    double live = 0;
+    for (int i = 0; i < collector->last.heap_count; i++)
+      live += (double)collector->last.heaps[i].marked_objects;
+    double estimate = live * CCGC_PACING_LIVE_GROWTH;
+    if (estimate < objects) pacing->work_objects = estimate;
+  }
   pacing->finish_requested = false;
 }
 
@@ -27,7 +44,11 @@ double ccgc_pacing_step_objects(const ccgc_pacing *pacing, double visited,
                                 size_t step_bytes) {
   /* The even share: the work left over the steps left before the budget
    * is spent. */
-  double left = pacing->work_objects - visited;
+  /* Past the estimate with marking not complete: the live set grew; the
+   * work is at least what has been visited and a share more. */
+  double work = pacing->work_objects;
+  if (work < visited * CCGC_PACING_LIVE_GROWTH) work = visited * CCGC_PACING_LIVE_GROWTH;
+  double left = work - visited;
   double steps_left =
       floor((pacing->budget_bytes - pacing->allocated) / (double)step_bytes);
   if (steps_left < 1) steps_left = 1;
@@ -40,7 +61,7 @@ double ccgc_pacing_step_objects(const ccgc_pacing *pacing, double visited,
    * the schedule) the step marks the even share. */
   double spent = (pacing->allocated + (double)step_bytes) / pacing->budget_bytes;
   if (spent > 1) spent = 1;
-  double behind = ceil(pacing->work_objects * spent - visited);
+  double behind = ceil(work * spent - visited);
   if (behind < objects) objects = behind;
   if (!(objects >= CCGC_PACING_MIN_STEP_OBJECTS))
     objects = CCGC_PACING_MIN_STEP_OBJECTS;
@@ -51,7 +72,7 @@ void ccgc_pacing_step(ccgc_collector *collector) {
   ccgc_pacing *pacing = &collector->pacing;
   size_t step_bytes =
       collector->step_bytes ? collector->step_bytes : CCGC_DEFAULT_STEP_BYTES;
-  pacing->allocated += collector->allocated_since_step;
+  pacing->allocated += collector->old_since_step;
   double visited = (double)collector->step_objects_visited +
                    (double)ccgc_concurrent_visited(&collector->concurrent);
   double objects = ccgc_pacing_step_objects(pacing, visited, step_bytes);

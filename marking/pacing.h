@@ -7,11 +7,15 @@
  * budget ran out) runs the atomic pause. Internal to the library; owner
  * thread only.
  *
- * The budget: the bytes the heaps may hand out while marking runs, half of
- * the heaps' used bytes when the cycle starts (at least
- * CCGC_PACING_MIN_BUDGET), at most half of the smallest headroom to a
- * heap's hard limit. The work: the heaps' objects when the cycle starts (an
- * upper bound of what is live). Each step (every incremental_step_bytes of
+ * The budget: the bytes the heaps may hand out to their old generations
+ * while marking runs (nursery pages do not count:
+ * ccgc_collector_notify_young_allocation), half of the heaps' used bytes
+ * when the cycle starts (at least CCGC_PACING_MIN_BUDGET), at most half of
+ * the smallest headroom to a heap's hard limit. The work: with marker
+ * threads, the objects the last cycle marked times CCGC_PACING_LIVE_GROWTH
+ * (growing with the visits once they pass it), at most the heaps' objects
+ * when the cycle starts; the owner alone, or the first cycle: those objects
+ * (an upper bound of what is live). Each step (every incremental_step_bytes of
  * allocation) marks the work left over the steps left before the budget is
  * spent, but no more than a schedule asks, as V8's ScheduleBytesToMark
  * does: by the next step the objects visited should be the share of the
@@ -31,12 +35,14 @@
 #define CCGC_PACING_MIN_BUDGET ((double)8 * 1024 * 1024)
 #define CCGC_PACING_MIN_STEP_OBJECTS 64
 #define CCGC_PACING_MAX_STEP_MS 2.0
+/* The work estimate's margin over the last cycle's live objects. */
+#define CCGC_PACING_LIVE_GROWTH 1.25
 
 typedef struct ccgc_pacing {
   bool automatic;       /* options.incremental_marking */
   double budget_bytes;  /* allocation allowed while this cycle marks */
   double allocated;     /* bytes handed out since it started */
-  double work_objects;  /* objects when it started */
+  double work_objects;  /* objects it expects to visit (pacing_start) */
   bool finish_requested; /* marking complete or budget spent: next safepoint */
 } ccgc_pacing;
 

@@ -182,7 +182,7 @@ word_t *v8ish_nursery_refill(v8ish_heap *heap, size_t size) {
     n->requested = true;
     ccgc_collector_request_minor(heap->base.collector);
   }
-  ccgc_collector_notify_allocation(heap->base.collector, page_area());
+  ccgc_collector_notify_young_allocation(heap->base.collector, page_area());
   return page->start;
 }
 

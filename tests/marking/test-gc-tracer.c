@@ -1,11 +1,14 @@
 /* test-gc-tracer.c - the per-phase speed estimates (marking/gc-tracer.c):
  * the ring's average, an outlier leaving after CCGC_TRACER_SAMPLES samples,
  * the finishing-pause estimate from the heap size, its cap, and no estimate
- * without samples. */
+ * without samples; a ring's average ms; a real cycle's owner time (the cycle
+ * phase) and wall time, the growing policy's inputs. */
 #include <check.h>
 #include <math.h>
 
+#include "blinkish.h"
 #include "ccgc-test.h"
+#include "collector-internal.h"
 #include "gc-tracer.h"
 
 START_TEST(speed_is_bytes_over_time_of_the_ring) {
@@ -59,12 +62,44 @@ START_TEST(finish_estimate_scales_with_the_heap_and_is_capped) {
 }
 END_TEST
 
+START_TEST(average_ms_is_the_mean_of_the_ring) {
+  ccgc_tracer_ring ring = {0};
+  ck_assert(ccgc_tracer_ring_average_ms(&ring) == 0);
+  ccgc_tracer_ring_add(&ring, 1, 10);
+  ccgc_tracer_ring_add(&ring, 1, 30);
+  ck_assert(fabs(ccgc_tracer_ring_average_ms(&ring) - 20) < 1e-9);
+  for (int i = 0; i < CCGC_TRACER_SAMPLES; i++) ccgc_tracer_ring_add(&ring, 1, 5);
+  ck_assert(fabs(ccgc_tracer_ring_average_ms(&ring) - 5) < 1e-9);
+}
+END_TEST
+
+/* A real cycle records the owner's whole marking (the cycle phase) and the
+ * cycle's wall time: the growing policy's inputs (heap-controller.h). */
+START_TEST(a_cycle_records_its_owner_time_and_its_wall_time) {
+  ccgc_collector *collector = ccgc_collector_new(NULL);
+  blinkish_heap *heap = blinkish_heap_new(collector, NULL);
+  blinkish_type_info info = {"Leaf", NULL, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(heap, &info);
+  for (int i = 0; i < 1000; i++) ck_assert_ptr_nonnull(blinkish_alloc(heap, type, 32));
+  ck_assert(ccgc_tracer_speed(&collector->tracer, CCGC_TRACER_CYCLE) == 0);
+  ck_assert_int_eq(collector->cycle_wall.count, 0);
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert(ccgc_tracer_speed(&collector->tracer, CCGC_TRACER_CYCLE) > 0);
+  ck_assert_int_eq(collector->cycle_wall.count, 1);
+  ck_assert(ccgc_tracer_ring_average_ms(&collector->cycle_wall) > 0);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("gc-tracer");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, speed_is_bytes_over_time_of_the_ring);
   tcase_add_test(tc, an_outlier_leaves_the_ring_after_n_samples);
   tcase_add_test(tc, finish_estimate_scales_with_the_heap_and_is_capped);
+  tcase_add_test(tc, average_ms_is_the_mean_of_the_ring);
+  tcase_add_test(tc, a_cycle_records_its_owner_time_and_its_wall_time);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -1,6 +1,6 @@
 /* test-heap-controller.c - the heap growing policy (marking/heap-controller.c,
  * docs/heap-growth.md): V8's growing factor from the collector's and the
- * mutator's speeds, its clamps, the next soft limit from live and committed
+ * mutator's speeds, its clamps, the concurrency floor, the next soft limit from live and committed
  * bytes, and a real heap: after a full collection ccgc_heap_stats reports
  * the factor and the limit the policy gives for its own used and committed
  * bytes, the next collection is requested when the objects (not the pages)
@@ -34,6 +34,28 @@ START_TEST(the_factor_follows_the_speed_ratio) {
   ck_assert(ccgc_heap_growing_factor(20, 1, 2) == 2);
   /* a maximum below the minimum is the default */
   ck_assert(ccgc_heap_growing_factor(0, 0, 0) == CCGC_MAX_GROWING_FACTOR);
+}
+END_TEST
+
+START_TEST(the_concurrency_floor_keeps_room_for_a_cycles_allocation) {
+  /* unknown figures: no floor */
+  ck_assert(ccgc_heap_concurrency_floor(0, 50, 10 * MIB) == 0);
+  ck_assert(ccgc_heap_concurrency_floor(1000, 0, 10 * MIB) == 0);
+  ck_assert(ccgc_heap_concurrency_floor(1000, 50, 0) == 0);
+  /* 100 KiB/ms over a 50 ms cycle: 5,000 KiB of growth on 10 MiB live */
+  double floor = ccgc_heap_concurrency_floor(100 * 1024, 50, 10 * MIB);
+  ck_assert(fabs(floor - (1 + 5000.0 / 10240)) < 1e-9);
+  /* a fast collector (V8's factor at its minimum) is raised to the floor */
+  ck_assert(fabs(ccgc_heap_choose_factor(1e12, 100 * 1024, 50, 10 * MIB, 4) - floor) <
+            1e-9);
+  /* within the host's maximum; a maximum of 0 is the default, never 0 */
+  ck_assert(ccgc_heap_choose_factor(1e12, 100 * 1024, 50, 10 * MIB, 1.25) == 1.25);
+  ck_assert(fabs(ccgc_heap_choose_factor(1e12, 100 * 1024, 50, 10 * MIB, 0) - floor) <
+            1e-9);
+  ck_assert(ccgc_heap_choose_factor(1e12, 1e9, 1e3, MIB, 0) == CCGC_MAX_GROWING_FACTOR);
+  /* a floor below V8's factor changes nothing */
+  ck_assert(ccgc_heap_choose_factor(50, 1, 1, 10 * MIB, 4) ==
+            ccgc_heap_growing_factor(50, 1, 4));
 }
 END_TEST
 
@@ -191,6 +213,7 @@ int main(void) {
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, the_factor_follows_the_speed_ratio);
+  tcase_add_test(tc, the_concurrency_floor_keeps_room_for_a_cycles_allocation);
   tcase_add_test(tc, the_limit_is_live_times_factor);
   tcase_add_test(tc, the_next_collection_comes_when_objects_pass_the_limit);
   tcase_add_test(tc, a_heap_reports_the_factor_and_the_limit_it_chose);

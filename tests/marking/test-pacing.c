@@ -10,13 +10,21 @@
  * safepoint still collects stop-the-world. The step size alone
  * (ccgc_pacing_step_objects): the even share of the work left without
  * marker threads, the minimum while marker threads are ahead of the
- * schedule, never more than the even share when they are behind. */
+ * schedule, never more than the even share when they are behind; past its
+ * estimate the work grows with the visits. The work estimate of a cycle
+ * after the first: the objects the last cycle found live, with its margin,
+ * not every object (the dead ones made marker threads that had marked
+ * everything live look behind). The budget counts old-generation
+ * allocation only: a script heap's nursery pages drive steps but do not
+ * spend it. */
 #include <check.h>
 
 #include "blinkish.h"
 #include "ccgc-events.h"
 #include "ccgc-test.h"
+#include "collector-internal.h"
 #include "pacing.h"
+#include "v8ish.h"
 
 typedef struct node {
   struct node *next;
@@ -139,6 +147,96 @@ START_TEST(a_step_marks_the_even_share_or_less) {
 }
 END_TEST
 
+START_TEST(past_its_estimate_the_work_grows_with_the_visits) {
+  /* The last cycle's live set was 10,000 objects; 20,000 are visited and
+   * marking is not complete: the live set grew. With the budget spent, a
+   * step marks what the grown work leaves (25,000 - 20,000), not the
+   * minimum a work of 10,000 would give. */
+  ccgc_pacing p = cycle_after(120);
+  p.work_objects = 10000;
+  ck_assert(ccgc_pacing_step_objects(&p, 20000, STEP) ==
+            20000 * CCGC_PACING_LIVE_GROWTH - 20000);
+}
+END_TEST
+
+START_TEST(the_work_is_the_last_cycles_live_objects) {
+  ccgc_collector_options options = {.incremental_marking = true, .marker_threads = 1};
+  ccgc_collector *collector = ccgc_collector_new(&options);
+  blinkish_heap *heap = blinkish_heap_new(collector, NULL);
+  blinkish_type_info info = {"Node", trace_node, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(heap, &info);
+  blinkish_persistent *root = blinkish_persistent_new(heap, NULL, false);
+  node *head = NULL;
+  for (int i = 0; i < 10000; i++) {
+    node *n = blinkish_alloc(heap, type, sizeof(node));
+    blinkish_member_set(heap, n, (void **)&n->next, head);
+    head = n;
+  }
+  blinkish_persistent_set(heap, root, head);
+  /* The first cycle knows no live set: every object. */
+  ck_assert_int_eq(ccgc_incremental_start(collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert(collector->pacing.work_objects >= 10000);
+  ck_assert_int_eq(ccgc_incremental_finish(collector), CCGC_OK);
+  ccgc_collector_finish_sweeping(collector);
+  for (int i = 0; i < 90000; i++) /* garbage */
+    ck_assert_ptr_nonnull(blinkish_alloc(heap, type, sizeof(node)));
+  ccgc_heap_stats stats;
+  blinkish_heap_stats(heap, &stats);
+  ck_assert_uint_ge(stats.object_count, 100000);
+  ck_assert_int_eq(ccgc_incremental_start(collector, CCGC_REASON_TESTING), CCGC_OK);
+  /* 10,000 live (and the persistent's few) with the margin, not 100,000 */
+  ck_assert(collector->pacing.work_objects >= 10000 * CCGC_PACING_LIVE_GROWTH);
+  ck_assert(collector->pacing.work_objects < 10100 * CCGC_PACING_LIVE_GROWTH);
+  ck_assert_int_eq(ccgc_incremental_finish(collector), CCGC_OK);
+  ccgc_collector_finish_sweeping(collector);
+  /* The owner marking alone takes every object: an upper bound. */
+  ck_assert_int_eq(ccgc_collector_set_marker_threads(collector, 0), CCGC_OK);
+  for (int i = 0; i < 90000; i++)
+    ck_assert_ptr_nonnull(blinkish_alloc(heap, type, sizeof(node)));
+  blinkish_heap_stats(heap, &stats);
+  ck_assert_int_eq(ccgc_incremental_start(collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert(collector->pacing.work_objects >= (double)stats.object_count);
+  ck_assert_int_eq(ccgc_incremental_finish(collector), CCGC_OK);
+  ccgc_collector_finish_sweeping(collector);
+  int count = 0;
+  for (node *n = blinkish_persistent_get(root); n; n = n->next) count++;
+  ck_assert_int_eq(count, 10000);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
+START_TEST(nursery_pages_do_not_spend_the_budget) {
+  ccgc_collector_options options = {.incremental_marking = true,
+                                    .incremental_step_bytes = 64 * 1024};
+  ccgc_collector *collector = ccgc_collector_new(&options);
+  v8ish_heap *script = v8ish_heap_new(collector, NULL);
+  blinkish_heap *dom = blinkish_heap_new(collector, NULL);
+  blinkish_type_info info = {"Node", trace_node, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(dom, &info);
+  ck_assert_int_eq(ccgc_incremental_start(collector, CCGC_REASON_TESTING), CCGC_OK);
+  /* About 2 MiB of young objects: several nursery pages, steps run. */
+  unsigned long steps = 0;
+  for (int round = 0; round < 64; round++) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(script, &scope);
+    for (int i = 0; i < 1024; i++) v8ish_array_new(script);
+    v8ish_handle_scope_close(&scope);
+  }
+  steps = collector->current.steps;
+  ck_assert_uint_gt(steps, 0);
+  ck_assert(collector->pacing.allocated == 0);
+  /* Old objects spend it. */
+  for (int i = 0; i < 20000; i++)
+    ck_assert_ptr_nonnull(blinkish_alloc(dom, type, sizeof(node)));
+  ck_assert(collector->pacing.allocated > 0);
+  ck_assert_int_eq(ccgc_incremental_finish(collector), CCGC_OK);
+  blinkish_heap_free(dom);
+  v8ish_heap_free(script);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 START_TEST(soft_limits_start_incremental_cycles_that_finish_in_time) {
   record r = {0};
   size_t limit_errors;
@@ -169,6 +267,9 @@ int main(void) {
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, a_step_marks_the_even_share_or_less);
+  tcase_add_test(tc, past_its_estimate_the_work_grows_with_the_visits);
+  tcase_add_test(tc, the_work_is_the_last_cycles_live_objects);
+  tcase_add_test(tc, nursery_pages_do_not_spend_the_budget);
   tcase_add_test(tc, soft_limits_start_incremental_cycles_that_finish_in_time);
   tcase_add_test(tc, without_the_option_the_safepoint_collects_stop_the_world);
   suite_add_tcase(suite, tc);
