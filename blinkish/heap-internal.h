@@ -42,8 +42,12 @@ typedef struct blinkish_page {
 /* What sweeping one normal page found (blinkish_page_sweep): its free runs,
  * linked through the free cells' next in address order, what it freed, and
  * whether no object survived. Built on any thread, merged on the owner. */
+/* A page's free runs, linked by free-list bucket (heads and tails), so the
+ * owner splices each bucket's chain into its arena's free list in one step
+ * (blinkish_page_sweep_merge) instead of a run at a time. */
 typedef struct blinkish_page_sweep {
-  struct blinkish_free_cell *runs, *tail;
+  struct blinkish_free_cell *heads[BLINKISH_BUCKETS], *tails[BLINKISH_BUCKETS];
+  size_t largest; /* the largest run's bytes */
   size_t freed_bytes, freed_objects;
   bool empty;
 } blinkish_page_sweep;

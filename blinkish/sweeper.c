@@ -71,18 +71,21 @@ static void clear_start(blinkish_page *page, const uint8_t *cell) {
                      (uint8_t) ~(1u << (index & 7)), __ATOMIC_RELAXED);
 }
 
-/* Ends the run [run, end) in out: a free cell, linked last. */
+/* Ends the run [run, end) in out: a free cell, linked last in its
+ * bucket's chain. */
 static void add_run(blinkish_page_sweep *out, uint8_t *run, uint8_t *end) {
   blinkish_free_cell *cell = (blinkish_free_cell *)run;
-  __atomic_store_n(&cell->header.word,
-                   blinkish_header_make(0, (size_t)(end - run), false, true),
+  size_t size = (size_t)(end - run);
+  __atomic_store_n(&cell->header.word, blinkish_header_make(0, size, false, true),
                    __ATOMIC_RELAXED);
   __atomic_store_n(&cell->next, NULL, __ATOMIC_RELAXED);
-  if (out->tail)
-    __atomic_store_n(&out->tail->next, cell, __ATOMIC_RELAXED);
+  unsigned bucket = ccgc_free_list_bucket(size, BLINKISH_BUCKETS);
+  if (out->tails[bucket])
+    __atomic_store_n(&out->tails[bucket]->next, cell, __ATOMIC_RELAXED);
   else
-    out->runs = cell;
-  out->tail = cell;
+    out->heads[bucket] = cell;
+  out->tails[bucket] = cell;
+  if (size > out->largest) out->largest = size;
 }
 
 /* The size of the cell at cell, or 0 at the untouched rest of the page
@@ -134,7 +137,9 @@ void blinkish_page_sweep_cells(blinkish_page *page, blinkish_page_sweep *out) {
   }
   out->empty = empty;
   if (empty) {
-    out->runs = out->tail = NULL;
+    memset(out->heads, 0, sizeof out->heads);
+    memset(out->tails, 0, sizeof out->tails);
+    out->largest = 0;
     return;
   }
   if (run && run < page->cells_end) add_run(out, run, page->cells_end);
@@ -191,7 +196,9 @@ bool blinkish_page_sweep_deferring(blinkish_page *page,
   }
   out->empty = empty;
   if (empty) {
-    out->runs = out->tail = NULL;
+    memset(out->heads, 0, sizeof out->heads);
+    memset(out->tails, 0, sizeof out->tails);
+    out->largest = 0;
     return true;
   }
   if (run && run < page->cells_end) add_run(out, run, page->cells_end);
@@ -229,14 +236,13 @@ size_t blinkish_page_sweep_merge(blinkish_heap *heap, blinkish_page *page,
     ccgc_page_space_release(&heap->base.space, &page->base);
     return CCGC_PAGE_SIZE;
   }
-  size_t largest = 0;
-  for (blinkish_free_cell *run = out->runs, *next; run; run = next) {
-    next = run->next;
-    size_t size = blinkish_header_cell_size(&run->header);
-    if (size > largest) largest = size;
-    blinkish_free_list_add(heap, (uint8_t *)run, size);
+  blinkish_free_cell **lists = heap->arenas[page->arena].free_lists;
+  for (unsigned bucket = 0; bucket < BLINKISH_BUCKETS; bucket++) {
+    if (!out->heads[bucket]) continue;
+    out->tails[bucket]->next = lists[bucket];
+    lists[bucket] = out->heads[bucket];
   }
-  return largest;
+  return out->largest;
 }
 
 bool blinkish_large_page_sweep(blinkish_heap *heap, blinkish_page *page) {

@@ -414,7 +414,8 @@ static void finish_cycle(ccgc_collector *collector) {
   stats->sweeping = collector->sweeper.mode;
   stats->sweeping_complete = !sweeping;
   if (!sweeping)
-    ccgc_tracer_ring_add(&collector->cycle_wall, 1, stats->marking_wall_ms);
+    ccgc_tracer_ring_add(&collector->cycle_wall, 1,
+                         ccgc_collector_mutator_marking_ms(stats));
   /* The speeds of the idle-time estimate (gc-tracer.h), per heap byte at the
    * start of the pause. */
   ccgc_tracer_add(&collector->tracer, CCGC_TRACER_ATOMIC, pause_bytes,

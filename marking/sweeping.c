@@ -314,7 +314,8 @@ static void complete(ccgc_collector *collector) {
   last->sweeper_threads_used = (int)sweeper->helpers;
   last->sweeping_wall_ms = ccgc_now_ms() - sweeper->pause_end_ms;
   ccgc_tracer_ring_add(&collector->cycle_wall, 1,
-                       last->marking_wall_ms + last->sweeping_wall_ms);
+                       ccgc_collector_mutator_marking_ms(last) +
+                           last->sweeping_wall_ms);
   collector->gc_total_ms += sweeper->owner_ms;
   /* The heaps' figures after the cycle are the swept ones. */
   ccgc_collector_snapshot_stats(collector, false, last);
