@@ -40,11 +40,11 @@ typedef struct blinkish_page {
 } blinkish_page;
 
 /* What sweeping one normal page found (blinkish_page_sweep): its free runs,
- * linked through the free cells' next in address order, what it freed, and
- * whether no object survived. Built on any thread, merged on the owner. */
-/* A page's free runs, linked by free-list bucket (heads and tails), so the
- * owner splices each bucket's chain into its arena's free list in one step
- * (blinkish_page_sweep_merge) instead of a run at a time. */
+ * chained through the free cells' next per free-list bucket (heads and
+ * tails, address order within a chain) so that the owner splices each chain
+ * into its arena's free list in one step (blinkish_page_sweep_merge), what
+ * it freed, and whether no object survived. Built on any thread, merged on
+ * the owner. */
 typedef struct blinkish_page_sweep {
   struct blinkish_free_cell *heads[BLINKISH_BUCKETS], *tails[BLINKISH_BUCKETS];
   size_t largest; /* the largest run's bytes */

@@ -272,7 +272,7 @@ void ccgc_collector_notify_allocation(ccgc_collector *collector, size_t bytes);
  * steps and counts as the mutator's activity, but not against the pacing
  * budget of the cycle in progress, which is the heaps' growth while marking
  * runs (pacing.h): young objects die in scavenges or come back as
- * promotions, which the old generation notifies. */
+ * promotions, whose bytes a scavenge during marking adds to it. */
 void ccgc_collector_notify_young_allocation(ccgc_collector *collector,
                                             size_t bytes);
 /* A memory-reducing collection (CCGC_REASON_MEMORY_PRESSURE, _MEMORY_REDUCER:

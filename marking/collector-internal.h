@@ -67,8 +67,8 @@ struct ccgc_collector {
   /* Speed estimates for idle time (gc-tracer.h, cycle.c). */
   ccgc_tracer tracer;
   /* Each cycle's wall time spread over the mutator's (ms; bytes 1:
-   * ccgc_collector_mutator_marking_ms and its sweeping after the pause):
-   * the growing policy's concurrency floor (heap-controller.h). */
+   * ccgc_collector_mutator_marking_ms and its sweeper threads' span after
+   * the pause): the growing policy's concurrency floor (heap-controller.h). */
   ccgc_tracer_ring cycle_wall;
   ccgc_pacing pacing; /* automatic incremental collection (pacing.h) */
   ccgc_memory_reducer reducer; /* memory-reducer.h */
@@ -260,11 +260,12 @@ void ccgc_collector_set_headroom(ccgc_collector *collector, int heap_id,
                                  size_t bytes);
 
 /* The wall time a cycle's marking spread over while the mutator ran (the
- * concurrency floor's, heap-controller.h): from its start to the end of its
- * atomic pause when it marked incrementally; none for a stop-the-world
- * cycle, whose mutator waited. */
+ * concurrency floor's, heap-controller.h): from its start to its atomic
+ * pause when it marked incrementally; none for a stop-the-world cycle,
+ * whose mutator waited. */
 static inline double ccgc_collector_mutator_marking_ms(const ccgc_cycle_stats *stats) {
-  return stats->incremental ? stats->marking_wall_ms : 0;
+  double ms = stats->marking_wall_ms - stats->total_ms;
+  return stats->incremental && ms > 0 ? ms : 0;
 }
 
 #endif /* CCGC_COLLECTOR_INTERNAL_H */

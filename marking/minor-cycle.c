@@ -124,6 +124,9 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   if (marking) {
     ccgc_marker_publish(&collector->marker);
     ccgc_concurrent_resume(&collector->concurrent);
+    /* Promotions grow the old generation: they spend the cycle's pacing
+     * budget as old-generation allocation does (pacing.h). */
+    collector->old_since_step += (double)stats.promoted_bytes;
   }
   collector->in_collection = false;
   ccgc_collector_leave_context(collector, outer);

@@ -47,7 +47,7 @@ double ccgc_pacing_step_objects(const ccgc_pacing *pacing, double visited,
   /* Past the estimate with marking not complete: the live set grew; the
    * work is at least what has been visited and a share more. */
   double work = pacing->work_objects;
-  if (work < visited * CCGC_PACING_LIVE_GROWTH) work = visited * CCGC_PACING_LIVE_GROWTH;
+  if (visited >= work) work = visited * CCGC_PACING_LIVE_GROWTH;
   double left = work - visited;
   double steps_left =
       floor((pacing->budget_bytes - pacing->allocated) / (double)step_bytes);

@@ -304,18 +304,23 @@ static void complete(ccgc_collector *collector) {
   ccgc_sweeper *sweeper = &collector->sweeper;
   stop_helpers(sweeper);
   ccgc_cycle_stats *last = &collector->last;
-  double helper_ms = 0;
-  for (unsigned i = 1; i <= sweeper->helpers; i++)
+  double helper_ms = 0, helper_span_ms = 0;
+  for (unsigned i = 1; i <= sweeper->helpers; i++) {
     helper_ms += sweeper->helper_ms[i];
+    if (sweeper->helper_ms[i] > helper_span_ms) helper_span_ms = sweeper->helper_ms[i];
+  }
   last->sweeping_complete = true;
   last->sweep_steps = sweeper->steps;
   last->lazy_sweep_ms = sweeper->owner_ms;
   last->concurrent_sweep_ms = helper_ms;
   last->sweeper_threads_used = (int)sweeper->helpers;
   last->sweeping_wall_ms = ccgc_now_ms() - sweeper->pause_end_ms;
+  /* The sweeper threads start at the pause's end and sweep until no page
+   * is left: the longest one's time is the span they worked beside the
+   * host (not the wall time to completion, which waits for the host's own
+   * steps: a host that gives none would see it stretch to its next cycle). */
   ccgc_tracer_ring_add(&collector->cycle_wall, 1,
-                       ccgc_collector_mutator_marking_ms(last) +
-                           last->sweeping_wall_ms);
+                       ccgc_collector_mutator_marking_ms(last) + helper_span_ms);
   collector->gc_total_ms += sweeper->owner_ms;
   /* The heaps' figures after the cycle are the swept ones. */
   ccgc_collector_snapshot_stats(collector, false, last);

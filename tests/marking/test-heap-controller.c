@@ -13,6 +13,7 @@
 #include "blinkish.h"
 #include "ccgc-page.h"
 #include "ccgc-test.h"
+#include "collector-internal.h"
 #include "heap-base.h"
 #include "heap-controller.h"
 
@@ -145,6 +146,38 @@ START_TEST(a_heap_reports_the_factor_and_the_limit_it_chose) {
 }
 END_TEST
 
+/* The heap's policy takes the collector's cycle speed (the owner's marking
+ * per cycle) and the concurrency floor: with a collector that costs the
+ * owner next to nothing (V8's factor at its minimum) and cycles whose
+ * helpers worked for a second, the heap grows by what its mutator
+ * allocates in that second. */
+START_TEST(a_heap_takes_the_concurrency_floor) {
+  blinkish_heap *heap;
+  ccgc_collector *collector;
+  churn_and_collect(0, &heap, &collector);
+  ccgc_heap_base *base = (ccgc_heap_base *)heap;
+  ccgc_tracer_init(&collector->tracer);
+  for (int i = 0; i < CCGC_TRACER_SAMPLES; i++) {
+    ccgc_tracer_add(&collector->tracer, CCGC_TRACER_CYCLE, 1e12, 1);
+    ccgc_tracer_add(&collector->tracer, CCGC_TRACER_SWEEP, 1e12, 1);
+    ccgc_tracer_ring_add(&collector->cycle_wall, 1, 1000);
+    ccgc_tracer_ring_add(&base->allocation, 1024, 1); /* 1 KiB per ms */
+  }
+  ccgc_heap_base_grow_soft_limit(base);
+  size_t live = ccgc_heap_base_old_used(base);
+  double mutator = ccgc_tracer_ring_speed(&base->allocation);
+  double floor = ccgc_heap_concurrency_floor(mutator, 1000, live);
+  ck_assert(ccgc_heap_growing_factor(1e12 / 2, mutator, 4) == CCGC_MIN_GROWING_FACTOR);
+  ck_assert(floor > CCGC_MIN_GROWING_FACTOR);
+  ck_assert(fabs(base->growing_factor - floor) < 1e-9);
+  ccgc_heap_stats stats;
+  blinkish_heap_stats(heap, &stats);
+  ck_assert(fabs(stats.growing_factor - floor) < 1e-9);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 START_TEST(the_host_maximum_bounds_the_factor) {
   blinkish_heap *heap;
   ccgc_collector *collector;
@@ -217,6 +250,7 @@ int main(void) {
   tcase_add_test(tc, the_limit_is_live_times_factor);
   tcase_add_test(tc, the_next_collection_comes_when_objects_pass_the_limit);
   tcase_add_test(tc, a_heap_reports_the_factor_and_the_limit_it_chose);
+  tcase_add_test(tc, a_heap_takes_the_concurrency_floor);
   tcase_add_test(tc, the_host_maximum_bounds_the_factor);
   tcase_add_test(tc, an_out_of_range_maximum_is_refused);
   suite_add_tcase(suite, tc);
