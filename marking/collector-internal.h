@@ -66,7 +66,7 @@ struct ccgc_collector {
   GArray *steps, *last_steps;     /* step durations (double ms)        */
   /* Speed estimates for idle time (gc-tracer.h, cycle.c). */
   ccgc_tracer tracer;
-  /* Each cycle's wall time spread over the mutator's (ms; bytes 1:
+  /* Each cycle's helper threads' time beside the mutator (ms; bytes 1:
    * ccgc_collector_mutator_marking_ms and its sweeper threads' span after
    * the pause): the growing policy's concurrency floor (heap-controller.h). */
   ccgc_tracer_ring cycle_wall;
@@ -259,13 +259,14 @@ bool ccgc_collector_refuse_duration(ccgc_collector *collector, const char *call,
 void ccgc_collector_set_headroom(ccgc_collector *collector, int heap_id,
                                  size_t bytes);
 
-/* The wall time a cycle's marking spread over while the mutator ran (the
+/* The wall time a cycle's marker threads worked beside the mutator (the
  * concurrency floor's, heap-controller.h): from its start to its atomic
- * pause when it marked incrementally; none for a stop-the-world cycle,
- * whose mutator waited. */
+ * pause when it marked incrementally with marker threads; none when the
+ * owner marked alone (its steps are the owner's time, which V8's formula
+ * weighs) or stop-the-world (the mutator waited). */
 static inline double ccgc_collector_mutator_marking_ms(const ccgc_cycle_stats *stats) {
   double ms = stats->marking_wall_ms - stats->total_ms;
-  return stats->incremental && ms > 0 ? ms : 0;
+  return stats->incremental && stats->marker_threads_used > 0 && ms > 0 ? ms : 0;
 }
 
 #endif /* CCGC_COLLECTOR_INTERNAL_H */

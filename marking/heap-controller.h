@@ -39,10 +39,11 @@ double ccgc_heap_growing_factor(double gc_speed, double mutator_speed,
 
 /* The least factor that leaves the heap room for what its mutator allocates
  * (mutator_speed, bytes per ms) while a cycle's work is spread over
- * cycle_wall_ms (the time the host runs and allocates while a cycle's work
- * is under way: an incremental cycle's marking, from its start to its
- * atomic pause, and the sweeper threads' span after any pause; a
- * stop-the-world pause counts none, the host waited): 1 + mutator_speed x
+ * cycle_wall_ms (the time the host runs and allocates while a cycle's
+ * helper threads work: an incremental cycle's marking with marker threads,
+ * from its start to its atomic pause, and the sweeper threads' span after
+ * any pause; the owner's own steps and a stop-the-world pause count none):
+ * 1 + mutator_speed x
  * cycle_wall_ms / live. Below it the next cycle would be requested before
  * the helper threads finished this one, and the host would do their work in
  * its steps. 0 (no floor) while a figure is unknown (0). */

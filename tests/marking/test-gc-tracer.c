@@ -74,10 +74,12 @@ START_TEST(average_ms_is_the_mean_of_the_ring) {
 END_TEST
 
 /* A real cycle records the owner's whole marking (the cycle phase) and the
- * wall time its marking spread over the mutator's (0 stop-the-world): the
- * growing policy's inputs (heap-controller.h). */
+ * time its marker threads worked beside the mutator (0 stop-the-world or
+ * with the owner marking alone): the growing policy's inputs
+ * (heap-controller.h). */
 START_TEST(a_cycle_records_its_owner_time_and_its_wall_time) {
-  ccgc_collector *collector = ccgc_collector_new(NULL);
+  ccgc_collector_options options = {.marker_threads = 1};
+  ccgc_collector *collector = ccgc_collector_new(&options);
   blinkish_heap *heap = blinkish_heap_new(collector, NULL);
   blinkish_type_info info = {"Leaf", NULL, NULL, 0};
   blinkish_type_id type = blinkish_register_type(heap, &info);
@@ -89,13 +91,21 @@ START_TEST(a_cycle_records_its_owner_time_and_its_wall_time) {
   /* stop-the-world: the mutator waited, nothing was spread over its time */
   ck_assert_int_eq(collector->cycle_wall.count, 1);
   ck_assert(ccgc_tracer_ring_average_ms(&collector->cycle_wall) == 0);
-  /* incremental: from its start to its pause */
+  /* incremental with a marker thread: from its start to its pause */
   ck_assert_int_eq(ccgc_incremental_start(collector, CCGC_REASON_TESTING), CCGC_OK);
   double until = ccgc_now_ms() + 2;
   while (ccgc_now_ms() < until) ck_assert_ptr_nonnull(blinkish_alloc(heap, type, 32));
   ck_assert_int_eq(ccgc_incremental_finish(collector), CCGC_OK);
   ck_assert_int_eq(collector->cycle_wall.count, 2);
-  ck_assert(ccgc_tracer_ring_average_ms(&collector->cycle_wall) >= 1);
+  ck_assert(collector->cycle_wall.ms[1] >= 2);
+  /* the owner marking alone: its steps are its own time, none counted */
+  ck_assert_int_eq(ccgc_collector_set_marker_threads(collector, 0), CCGC_OK);
+  ck_assert_int_eq(ccgc_incremental_start(collector, CCGC_REASON_TESTING), CCGC_OK);
+  until = ccgc_now_ms() + 2;
+  while (ccgc_now_ms() < until) ck_assert_ptr_nonnull(blinkish_alloc(heap, type, 32));
+  ck_assert_int_eq(ccgc_incremental_finish(collector), CCGC_OK);
+  ck_assert_int_eq(collector->cycle_wall.count, 3);
+  ck_assert(collector->cycle_wall.ms[2] == 0);
   blinkish_heap_free(heap);
   ccgc_collector_free(collector);
 }
