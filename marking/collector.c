@@ -481,6 +481,18 @@ bool ccgc_collector_gc_requested(const ccgc_collector *collector) {
   return atomic_load(&collector->gc_requested);
 }
 
+bool ccgc_collector_safepoint_due(const ccgc_collector *collector) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_safepoint_due") ||
+      ccgc_collector_busy(collector))
+    return false;
+  if (atomic_load(&collector->minor_requested)) return true;
+  /* As ccgc_pacing_safepoint decides: while a cycle marks, requests are
+   * its own and only its finishing is due. */
+  if (collector->pacing.automatic && collector->state == CCGC_STATE_MARKING)
+    return collector->pacing.finish_requested;
+  return atomic_load(&collector->gc_requested);
+}
+
 bool ccgc_collector_safepoint(ccgc_collector *collector) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_safepoint"))
     return false;

@@ -515,6 +515,12 @@ bool ccgc_collector_gc_requested(const ccgc_collector *collector);
  * true when either happened (or a minor collection ran). */
 CCGC_API
 bool ccgc_collector_safepoint(ccgc_collector *collector);
+/* Whether ccgc_collector_safepoint would run something now (a requested
+ * collection or minor collection, an incremental cycle's start or atomic
+ * pause): a host may skip its own bookkeeping around a safepoint that
+ * would not. False inside a collection and when the call is refused. */
+CCGC_API
+bool ccgc_collector_safepoint_due(const ccgc_collector *collector);
 
 /* True inside a collection's pause or step (its callbacks). The last full
  * cycle's statistics (NULL before the first); the count of full cycles. */

@@ -204,6 +204,7 @@ START_TEST(a_null_collector_or_bridge_is_refused_everywhere) {
                    CCGC_E_INVALID_ARGUMENT);
   ck_assert(!ccgc_collector_safepoint(NULL));
   ck_assert(!ccgc_collector_gc_requested(NULL));
+  ck_assert(!ccgc_collector_safepoint_due(NULL));
   ck_assert(!ccgc_incremental_step(NULL, 1.0));
   ck_assert_ptr_null(ccgc_collector_last_cycle(NULL));
   ck_assert_int_eq(ccgc_collector_last_error(NULL)->code, CCGC_E_INVALID_ARGUMENT);

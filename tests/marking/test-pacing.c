@@ -16,7 +16,9 @@
  * not every object (the dead ones made marker threads that had marked
  * everything live look behind). The budget counts old-generation
  * allocation only: a script heap's nursery pages drive steps but do not
- * spend it, the bytes a scavenge during marking promotes do. */
+ * spend it, the bytes a scavenge during marking promotes do. And
+ * ccgc_collector_safepoint_due: true exactly when the safepoint runs
+ * something. */
 #include <check.h>
 
 #include "blinkish.h"
@@ -252,6 +254,55 @@ START_TEST(nursery_pages_do_not_spend_the_budget_promotions_do) {
 }
 END_TEST
 
+/* ccgc_collector_safepoint_due says whether a safepoint would run
+ * something: each time it says so the safepoint runs something, each time
+ * it does not the safepoint runs nothing. */
+static bool due_then_safepoint(ccgc_collector *collector) {
+  bool due = ccgc_collector_safepoint_due(collector);
+  ck_assert(ccgc_collector_safepoint(collector) == due);
+  return due;
+}
+
+START_TEST(a_safepoint_is_due_exactly_when_it_would_run_something) {
+  ccgc_collector_options options = {.incremental_marking = true,
+                                    .incremental_step_bytes = 64 * 1024};
+  ccgc_collector *collector = ccgc_collector_new(&options);
+  v8ish_heap *script = v8ish_heap_new(collector, NULL);
+  blinkish_heap *dom = blinkish_heap_new(collector, NULL);
+  blinkish_type_info info = {"Node", trace_node, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(dom, &info);
+  ck_assert(!due_then_safepoint(collector));
+  ccgc_collector_request_gc(collector, CCGC_REASON_TESTING);
+  ck_assert(due_then_safepoint(collector)); /* the cycle starts */
+  ck_assert_int_eq(ccgc_collector_state(collector), CCGC_STATE_MARKING);
+  /* while it marks, a request is its own: nothing due */
+  ccgc_collector_request_gc(collector, CCGC_REASON_TESTING);
+  ck_assert(!due_then_safepoint(collector));
+  ccgc_collector_request_minor(collector);
+  ck_assert(due_then_safepoint(collector)); /* a scavenge */
+  ck_assert(!due_then_safepoint(collector));
+  /* paced steps complete the marking: then the atomic pause is due */
+  int i = 0;
+  while (!ccgc_collector_safepoint_due(collector) && i++ < 1000000)
+    ck_assert_ptr_nonnull(blinkish_alloc(dom, type, sizeof(node)));
+  ck_assert(due_then_safepoint(collector));
+  ck_assert_int_ne(ccgc_collector_state(collector), CCGC_STATE_MARKING);
+  ck_assert(!ccgc_collector_safepoint_due(NULL));
+  blinkish_heap_free(dom);
+  v8ish_heap_free(script);
+  ccgc_collector_free(collector);
+  /* without incremental marking: a request is due, and collects */
+  collector = ccgc_collector_new(NULL);
+  dom = blinkish_heap_new(collector, NULL);
+  ck_assert(!due_then_safepoint(collector));
+  ccgc_collector_request_gc(collector, CCGC_REASON_TESTING);
+  ck_assert(due_then_safepoint(collector));
+  ck_assert_uint_eq(ccgc_collector_cycle_count(collector), 1);
+  blinkish_heap_free(dom);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 START_TEST(soft_limits_start_incremental_cycles_that_finish_in_time) {
   record r = {0};
   size_t limit_errors;
@@ -285,6 +336,7 @@ int main(void) {
   tcase_add_test(tc, past_its_estimate_the_work_grows_with_the_visits);
   tcase_add_test(tc, the_work_is_the_last_cycles_live_objects);
   tcase_add_test(tc, nursery_pages_do_not_spend_the_budget_promotions_do);
+  tcase_add_test(tc, a_safepoint_is_due_exactly_when_it_would_run_something);
   tcase_add_test(tc, soft_limits_start_incremental_cycles_that_finish_in_time);
   tcase_add_test(tc, without_the_option_the_safepoint_collects_stop_the_world);
   suite_add_tcase(suite, tc);
