@@ -97,8 +97,9 @@ void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base) {
    * marker threads' work is not the mutator's time) combined with the
    * pause's reclaim (1 / sum of 1 / speed, as V8 combines its phases).
    * Sweeping and finalizing after the pause are left out, as V8's heap
-   * controller leaves them out: their work follows the garbage, which a
-   * tighter heap does not add to. */
+   * controller leaves them out: most of it is one finalizer per dead
+   * object however often cycles come (though each costs more in a tight,
+   * fragmented heap: docs/benchmarks.md, tenth session). */
   static const ccgc_tracer_phase phases[] = {CCGC_TRACER_CYCLE, CCGC_TRACER_SWEEP};
   double inverse = 0;
   for (size_t i = 0; i < sizeof phases / sizeof *phases; i++) {
