@@ -135,13 +135,8 @@ void blinkish_page_sweep_cells(blinkish_page *page, blinkish_page_sweep *out) {
     if (!run) run = cell;
     cell += size;
   }
-  out->empty = empty;
-  if (empty) {
-    memset(out->heads, 0, sizeof out->heads);
-    memset(out->tails, 0, sizeof out->tails);
-    out->largest = 0;
-    return;
-  }
+  out->empty = empty; /* a run is only ever ended by a survivor: none yet */
+  if (empty) return;
   if (run && run < page->cells_end) add_run(out, run, page->cells_end);
 }
 

@@ -43,9 +43,8 @@ void ccgc_pacing_start(ccgc_collector *collector) {
 double ccgc_pacing_step_objects(const ccgc_pacing *pacing, double visited,
                                 size_t step_bytes) {
   /* The even share: the work left over the steps left before the budget
-   * is spent. */
-  /* Past the estimate with marking not complete: the live set grew; the
-   * work is at least what has been visited and a share more. */
+   * is spent. Past the estimate with marking not complete, the live set
+   * grew: the work is what has been visited and a share more. */
   double work = pacing->work_objects;
   if (visited >= work) work = visited * CCGC_PACING_LIVE_GROWTH;
   double left = work - visited;

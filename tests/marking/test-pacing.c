@@ -208,27 +208,49 @@ START_TEST(the_work_is_the_last_cycles_live_objects) {
 }
 END_TEST
 
-START_TEST(nursery_pages_do_not_spend_the_budget_promotions_do) {
+/* A collector with automatic incremental marking (64 KiB steps, the owner
+ * marking alone) and both heaps. */
+typedef struct paced_world {
+  ccgc_collector *collector;
+  v8ish_heap *script;
+  blinkish_heap *dom;
+  blinkish_type_id type;
+} paced_world;
+
+static paced_world paced_world_new(void) {
   ccgc_collector_options options = {.incremental_marking = true,
                                     .incremental_step_bytes = 64 * 1024};
-  ccgc_collector *collector = ccgc_collector_new(&options);
-  v8ish_heap *script = v8ish_heap_new(collector, NULL);
-  blinkish_heap *dom = blinkish_heap_new(collector, NULL);
+  paced_world w = {.collector = ccgc_collector_new(&options)};
+  w.script = v8ish_heap_new(w.collector, NULL);
+  w.dom = blinkish_heap_new(w.collector, NULL);
   blinkish_type_info info = {"Node", trace_node, NULL, 0};
-  blinkish_type_id type = blinkish_register_type(dom, &info);
+  w.type = blinkish_register_type(w.dom, &info);
+  return w;
+}
+
+static void paced_world_free(paced_world *w) {
+  blinkish_heap_free(w->dom);
+  v8ish_heap_free(w->script);
+  ccgc_collector_free(w->collector);
+}
+
+START_TEST(nursery_pages_do_not_spend_the_budget_promotions_do) {
+  paced_world w = paced_world_new();
+  ccgc_collector *collector = w.collector;
+  v8ish_heap *script = w.script;
+  blinkish_heap *dom = w.dom;
+  blinkish_type_id type = w.type;
   ck_assert_int_eq(ccgc_incremental_start(collector, CCGC_REASON_TESTING), CCGC_OK);
   /* About 1.3 MiB of young objects: several nursery pages (fewer than a
    * default semi-space's overflow allows: allocation stays young), steps
    * run. */
-  unsigned long steps = 0;
   for (int round = 0; round < 40; round++) {
     v8ish_handle_scope scope;
     v8ish_handle_scope_open(script, &scope);
     for (int i = 0; i < 1024; i++) v8ish_array_new(script);
     v8ish_handle_scope_close(&scope);
   }
-  steps = collector->current.steps;
-  ck_assert_uint_gt(steps, 0);
+  ck_assert_uint_gt(collector->current.steps, 0);
   ck_assert(collector->pacing.allocated == 0);
   /* Old objects spend it. */
   for (int i = 0; i < 20000; i++)
@@ -248,9 +270,7 @@ START_TEST(nursery_pages_do_not_spend_the_budget_promotions_do) {
   for (int i = 0; i < 256; i++) ck_assert(!v8ish_local_is_empty(kept[i]));
   v8ish_handle_scope_close(&scope);
   ck_assert_int_eq(ccgc_incremental_finish(collector), CCGC_OK);
-  blinkish_heap_free(dom);
-  v8ish_heap_free(script);
-  ccgc_collector_free(collector);
+  paced_world_free(&w);
 }
 END_TEST
 
@@ -264,13 +284,10 @@ static bool due_then_safepoint(ccgc_collector *collector) {
 }
 
 START_TEST(a_safepoint_is_due_exactly_when_it_would_run_something) {
-  ccgc_collector_options options = {.incremental_marking = true,
-                                    .incremental_step_bytes = 64 * 1024};
-  ccgc_collector *collector = ccgc_collector_new(&options);
-  v8ish_heap *script = v8ish_heap_new(collector, NULL);
-  blinkish_heap *dom = blinkish_heap_new(collector, NULL);
-  blinkish_type_info info = {"Node", trace_node, NULL, 0};
-  blinkish_type_id type = blinkish_register_type(dom, &info);
+  paced_world w = paced_world_new();
+  ccgc_collector *collector = w.collector;
+  blinkish_heap *dom = w.dom;
+  blinkish_type_id type = w.type;
   ck_assert(!due_then_safepoint(collector));
   ccgc_collector_request_gc(collector, CCGC_REASON_TESTING);
   ck_assert(due_then_safepoint(collector)); /* the cycle starts */
@@ -288,9 +305,7 @@ START_TEST(a_safepoint_is_due_exactly_when_it_would_run_something) {
   ck_assert(due_then_safepoint(collector));
   ck_assert_int_ne(ccgc_collector_state(collector), CCGC_STATE_MARKING);
   ck_assert(!ccgc_collector_safepoint_due(NULL));
-  blinkish_heap_free(dom);
-  v8ish_heap_free(script);
-  ccgc_collector_free(collector);
+  paced_world_free(&w);
   /* without incremental marking: a request is due, and collects */
   collector = ccgc_collector_new(NULL);
   dom = blinkish_heap_new(collector, NULL);
