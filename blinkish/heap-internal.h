@@ -62,12 +62,19 @@ enum {
   BLINKISH_SLOT_SWEPT,       /* swept and merged: the allocator's again   */
 };
 
-/* The dead cells of a host-code page that a sweeper thread listed for the
- * owner to finalize (cppgc's deferred finalization), in address order. */
+/* What a sweeper thread left for the owner on a host-code page (cppgc's
+ * deferred finalization), in address order: the dead cells the owner
+ * finalizes, and between them the page's free runs, each as two entries
+ * (its start tagged with BLINKISH_DEFERRED_RUN, then its end), so that the
+ * owner coalesces the runs with the cells it frees. No entries when no
+ * object waits: the runs are in the page's result then. */
 typedef struct blinkish_deferred {
-  uint8_t **cells;
+  uint8_t **cells; /* entries */
   size_t count, capacity;
+  size_t objects;  /* the dead cells among the entries */
 } blinkish_deferred;
+
+#define BLINKISH_DEFERRED_RUN ((uintptr_t)1)
 
 typedef struct blinkish_sweep_slot {
   _Atomic int state;
@@ -273,6 +280,8 @@ void blinkish_sweep(void *heap);
 void blinkish_finalize_all(blinkish_heap *heap);
 /* A dead object's wrappable release hook (slot set), then its finalizer. */
 void blinkish_finalize_object(blinkish_heap *heap, void *object);
+/* A dead object's wrappable release hook only (slot set; the slot cleared). */
+void blinkish_release_wrapper(blinkish_heap *heap, void *object);
 /* Frees the unmarked cells of a normal page into out (runs no host code,
  * touches nothing but the page: any thread that claimed it). */
 void blinkish_page_sweep_cells(blinkish_page *page, blinkish_page_sweep *out);
@@ -281,16 +290,21 @@ void blinkish_page_sweep_cells(blinkish_page *page, blinkish_page_sweep *out);
 size_t blinkish_page_sweep_merge(blinkish_heap *heap, blinkish_page *page,
                                  const blinkish_page_sweep *out);
 /* A sweeper thread's pass over a host-code page: as
- * blinkish_page_sweep_cells, but every dead object is left intact and
- * listed in dead (its cell breaks the free runs) for the owner to finalize
- * and free (blinkish_page_sweep_free_deferred). Counts them in out's freed
- * figures. False when the list could not grow (no memory): the page holds
- * only coalesced free runs then, and the owner must sweep it whole. */
-bool blinkish_page_sweep_deferring(blinkish_page *page,
+ * blinkish_page_sweep_cells, but a dead object whose death runs host code
+ * on the owner is left intact and listed in dead for the owner to finalize
+ * and free (blinkish_page_sweep_free_deferred). A dead object of a type
+ * with BLINKISH_TYPE_CONCURRENT_FINALIZER is finalized here; it is freed
+ * here too unless it holds a wrapper to release, then listed for the
+ * owner's release only (.inv.concurrent-finalizers). Counts the dead in
+ * out's freed figures. False when the list could not grow (no memory):
+ * nothing was finalized nor freed, and the owner must sweep the page
+ * whole. */
+bool blinkish_page_sweep_deferring(const blinkish_heap *heap,
+                                   blinkish_page *page,
                                    blinkish_page_sweep *out,
                                    blinkish_deferred *dead);
-/* Owner, after their finalizers: frees the listed dead cells into out's
- * runs (adjacent cells coalesce). */
+/* Owner, after their finalizers: frees the listed dead cells, and out's
+ * runs become the page's runs with them (adjacent ones coalesce). */
 void blinkish_page_sweep_free_deferred(blinkish_page *page,
                                        blinkish_page_sweep *out,
                                        const blinkish_deferred *dead);

@@ -15,12 +15,15 @@
  *    any page: first the wrappable release hooks and finalizers of its dead
  *    objects, in batches between looks at the clock (a page whose deadline
  *    came mid-way resumes where it stopped), then the freeing pass;
- *  - sweeper threads (sweep_concurrent) take every normal page, never run
- *    host code (.inv.finalizers-on-owner), and build the page's free runs in
- *    its slot, not in the free lists. On a page where objects whose death
- *    runs host code were allocated (finalizer or wrappable:
- *    blinkish_page.host_code) they free no object: they list the dead ones,
- *    intact, in the slot (cppgc's deferred finalization). The owner merges
+ *  - sweeper threads (sweep_concurrent) take every normal page, run no
+ *    host code but the finalizers of BLINKISH_TYPE_CONCURRENT_FINALIZER
+ *    types (.inv.finalizers-on-owner, .inv.concurrent-finalizers), and
+ *    build the page's free runs in its slot, not in the free lists. On a
+ *    page where objects whose death runs host code were allocated
+ *    (finalizer or wrappable: blinkish_page.host_code) they list the dead
+ *    ones that wait for the owner, intact, with the free runs between them
+ *    (cppgc's deferred finalization; the owner coalesces the runs with the
+ *    cells it frees), and free the others. The owner merges
  *    (accounting, free lists, release of empty pages: page release
  *    unregisters and unmaps, so it stays on the owner); a listing page first
  *    waits in the owner's finalizing queue until its objects are finalized
@@ -230,7 +233,7 @@ static void merge_done(blinkish_heap *heap, size_t largest[BLINKISH_ARENAS]) {
       &sweep->done, NULL, memory_order_acquire);
   for (blinkish_sweep_slot *next; slot; slot = next) {
     next = slot->next_done;
-    if (slot->dead.count == 0 && !slot->owner_sweep) {
+    if (slot->dead.objects == 0 && !slot->owner_sweep) {
       merge_slot(heap, slot, largest);
       continue;
     }
@@ -256,12 +259,25 @@ static bool finalize_listed(blinkish_heap *heap, blinkish_sweep_slot *slot,
   heap->in_finalization = true;
   while (slot->finalize_index < dead->count) {
     size_t i = slot->finalize_index++;
-    /* The cells are scattered: the one a few ahead is fetched meanwhile. */
-    if (i + 4 < dead->count) __builtin_prefetch(dead->cells[i + 4]);
+    /* The cells are scattered: the entry a few ahead is fetched meanwhile. */
+    if (i + 4 < dead->count)
+      __builtin_prefetch(
+          (void *)((uintptr_t)dead->cells[i + 4] & ~BLINKISH_DEFERRED_RUN));
+    if ((uintptr_t)dead->cells[i] & BLINKISH_DEFERRED_RUN) {
+      slot->finalize_index++; /* a free run: its start and end */
+      continue;
+    }
     uint8_t *cell = dead->cells[i];
     blinkish_header *header = (blinkish_header *)cell;
-    blinkish_finalize_object(
-        heap, cell + blinkish_payload_offset(blinkish_header_is_wrappable(header)));
+    void *payload =
+        cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
+    /* A listed object of such a type was finalized by the sweeper thread
+     * that listed it: its wrapper is what is left (.inv.concurrent-finalizers). */
+    if (heap->types[blinkish_header_type(header)].flags &
+        BLINKISH_TYPE_CONCURRENT_FINALIZER)
+      blinkish_release_wrapper(heap, payload);
+    else
+      blinkish_finalize_object(heap, payload);
     if (++batch >= FINALIZER_BATCH) {
       batch = 0;
       if (deadline_ms > 0 && slot->finalize_index < dead->count &&
@@ -292,7 +308,7 @@ static bool finish_finalizing(blinkish_heap *heap, double deadline_ms,
     blinkish_page_sweep_free_deferred(slot->page, &slot->result, &slot->dead);
   }
   if (!slot->owner_sweep) /* a list that could not grow was not counted */
-    atomic_fetch_sub_explicit(&sweep->listed, slot->dead.count,
+    atomic_fetch_sub_explicit(&sweep->listed, slot->dead.objects,
                               memory_order_relaxed);
   retire_list(sweep, slot->dead.cells);
   slot->dead = (blinkish_deferred){0};
@@ -448,16 +464,18 @@ void blinkish_sweep_concurrent(void *data, const atomic_bool *stop) {
             memory_order_acq_rel, memory_order_relaxed))
       continue; /* the owner has it (.inv.dom-page-claim) */
     /* Host code runs on the owner only (.inv.dom-arena,
-     * .inv.finalizers-on-owner): on a host-code page the dead objects are
-     * listed, intact, for the owner to finalize and free (cppgc's deferred
-     * finalization); the rest of the page is swept here. */
+     * .inv.finalizers-on-owner), but for concurrent finalizers
+     * (.inv.concurrent-finalizers): on a host-code page the dead objects
+     * that wait for it are listed, intact, for the owner to finalize and
+     * free (cppgc's deferred finalization); the rest of the page is swept
+     * here. */
     if (!slot->host_code)
       blinkish_page_sweep_cells(slot->page, &slot->result);
-    else if (!blinkish_page_sweep_deferring(slot->page, &slot->result,
+    else if (!blinkish_page_sweep_deferring(heap, slot->page, &slot->result,
                                             &slot->dead))
       slot->owner_sweep = true;
     else
-      atomic_fetch_add_explicit(&sweep->listed, slot->dead.count,
+      atomic_fetch_add_explicit(&sweep->listed, slot->dead.objects,
                                 memory_order_relaxed);
     atomic_store_explicit(&slot->state, BLINKISH_SLOT_HELPER_DONE,
                           memory_order_release);

@@ -181,6 +181,9 @@ void blinkish_lab_seal(blinkish_heap *heap) {
  * bump allocations. Every bucket above the size's own holds only entries
  * that fit, so its head is taken in O(1); only the size's own bucket may
  * hold entries too small, and it is searched last. */
+/* How many runs of the lowest fitting bucket an allocation looks at. */
+#define LOWEST_BUCKET_PROBES 8
+
 static uint8_t *take_from_free_lists(blinkish_arena *arena, size_t size,
                                      size_t *entry_size) {
   unsigned lowest = bucket_for(size);
@@ -191,9 +194,13 @@ static uint8_t *take_from_free_lists(blinkish_arena *arena, size_t size,
     *entry_size = blinkish_header_cell_size(&cell->header);
     return (uint8_t *)cell;
   }
+  /* The lowest bucket holds runs smaller than size too: a few are looked
+   * at, not the whole chain (after a sweep it may hold thousands of runs
+   * too small for the size asked, looked at again by every allocation). */
   blinkish_free_cell **link = &arena->free_lists[lowest];
-  for (blinkish_free_cell *cell = *link; cell;
-       link = &cell->next, cell = cell->next) {
+  unsigned probes = 0;
+  for (blinkish_free_cell *cell = *link; cell && probes < LOWEST_BUCKET_PROBES;
+       link = &cell->next, cell = cell->next, probes++) {
     *entry_size = blinkish_header_cell_size(&cell->header);
     if (*entry_size < size) continue;
     *link = cell->next;

@@ -28,18 +28,27 @@
 
 #define POISON_BYTE 0xdb
 
-void blinkish_finalize_object(blinkish_heap *heap, void *object) {
+void blinkish_release_wrapper(blinkish_heap *heap, void *object) {
   blinkish_header *header = blinkish_header_of(object);
   if (blinkish_header_is_wrappable(header) && heap->wrappable_release) {
     void **slot = (void **)object - 1;
     if (*slot) heap->wrappable_release(object, *slot, heap->wrappable_data);
     *slot = NULL;
   }
-  const blinkish_type *type = &heap->types[blinkish_header_type(header)];
+}
+
+/* The type's finalizer of a dead object (no other host code). */
+static void run_finalizer(const blinkish_type *type, void *object) {
   if (type->finalize_with_data)
     type->finalize_with_data(object, type->finalize_data);
   else if (type->finalize)
     type->finalize(object);
+}
+
+void blinkish_finalize_object(blinkish_heap *heap, void *object) {
+  blinkish_release_wrapper(heap, object);
+  run_finalizer(&heap->types[blinkish_header_type(blinkish_header_of(object))],
+                object);
 }
 
 static void finalize_if_dead(void *object, void *data) {
@@ -140,24 +149,47 @@ void blinkish_page_sweep_cells(blinkish_page *page, blinkish_page_sweep *out) {
   if (run && run < page->cells_end) add_run(out, run, page->cells_end);
 }
 
-/* Appends cell to dead; false when the list cannot grow. */
-static bool defer_cell(blinkish_deferred *dead, uint8_t *cell) {
-  if (dead->count == dead->capacity) {
-    size_t capacity = dead->capacity ? 2 * dead->capacity : 64;
-    uint8_t **cells = realloc(dead->cells, capacity * sizeof *cells);
-    if (!cells) return false;
-    dead->cells = cells;
-    dead->capacity = capacity;
-  }
-  dead->cells[dead->count++] = cell;
-  return true;
+/* Whether a dead object leaves host code for the owner: a finalizer that
+ * must run there, or a wrapper to release (.inv.concurrent-finalizers).
+ * The wrapper slot of a dead object is written by no one: the owner clears
+ * it only when it releases it. */
+static bool waits_for_owner(const blinkish_heap *heap, const blinkish_type *type,
+                            const blinkish_header *header, void *payload) {
+  if (!(type->flags & BLINKISH_TYPE_CONCURRENT_FINALIZER)) return true;
+  return blinkish_header_is_wrappable(header) && heap->wrappable_release &&
+         *((void **)payload - 1);
 }
 
-bool blinkish_page_sweep_deferring(blinkish_page *page,
-                                   blinkish_page_sweep *out,
-                                   blinkish_deferred *dead) {
-  memset(out, 0, sizeof *out);
-  dead->count = 0;
+/* The pass over a host-code page (blinkish_page_sweep_deferring). count
+ * only: what it would list (listed objects, free runs) is counted and
+ * nothing changes. Else: dead objects of concurrently finalized types are
+ * finalized, the ones nothing waits for freed, and the rest listed in dead
+ * with the runs between them (runs_listed) or, when none is listed, the
+ * runs go to out's chains. */
+typedef struct deferring_pass {
+  const blinkish_heap *heap;
+  blinkish_page *page;
+  blinkish_page_sweep *out;
+  blinkish_deferred *dead;
+  bool count, runs_listed;
+  size_t listed, runs;
+} deferring_pass;
+
+static void end_run(deferring_pass *pass, uint8_t *run, uint8_t *end) {
+  pass->runs++;
+  if (pass->count) return;
+  if (!pass->runs_listed) {
+    add_run(pass->out, run, end);
+    return;
+  }
+  blinkish_deferred *dead = pass->dead;
+  dead->cells[dead->count++] = (uint8_t *)((uintptr_t)run | BLINKISH_DEFERRED_RUN);
+  dead->cells[dead->count++] = end;
+}
+
+static void deferring_walk(deferring_pass *pass) {
+  blinkish_page *page = pass->page;
+  blinkish_page_sweep *out = pass->out;
   uint8_t *run = NULL; /* start of the current free run */
   bool empty = true;
   uint8_t *cell = page->cells_start;
@@ -169,34 +201,90 @@ bool blinkish_page_sweep_deferring(blinkish_page *page,
       cell = page->cells_end;
       break;
     }
-    if (blinkish_header_is_free(header)) {
-      if (!run) run = cell;
-      cell += size;
-      continue;
+    if (!blinkish_header_is_free(header)) {
+      void *payload =
+          cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
+      bool marked = ccgc_is_marked(payload);
+      bool waits = false;
+      if (!marked) {
+        const blinkish_type *type =
+            &pass->heap->types[blinkish_header_type(header)];
+        waits = waits_for_owner(pass->heap, type, header, payload);
+        if (!pass->count) {
+          out->freed_bytes += size;
+          out->freed_objects++;
+          if (type->flags & BLINKISH_TYPE_CONCURRENT_FINALIZER)
+            run_finalizer(type, payload);
+        }
+      }
+      /* A survivor, or a dead object that waits intact for host code on
+       * the owner (.inv.finalizers-on-owner), ends the run. */
+      if (marked || waits) {
+        if (run) end_run(pass, run, cell);
+        run = NULL;
+        if (marked) {
+          empty = false;
+        } else {
+          pass->listed++;
+          if (!pass->count) pass->dead->cells[pass->dead->count++] = cell;
+        }
+        cell += size;
+        continue;
+      }
+      if (!pass->count) {
+        clear_start(page, cell);
+        poison(cell + 8, size - 8);
+        __atomic_store_n(&header->word,
+                         blinkish_header_make(0, size, false, true),
+                         __ATOMIC_RELAXED);
+      }
     }
-    /* An object, live or dead, ends the run: a dead one waits intact for
-     * its finalizer on the owner (.inv.finalizers-on-owner). */
-    if (run) add_run(out, run, cell);
-    run = NULL;
-    void *payload =
-        cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
-    if (ccgc_is_marked(payload)) {
-      empty = false;
-    } else {
-      if (!defer_cell(dead, cell)) return false;
-      out->freed_bytes += size;
-      out->freed_objects++;
-    }
+    if (!run) run = cell;
     cell += size;
+  }
+  if (pass->count) { /* the last run too (an upper bound if empty) */
+    if (run && run < page->cells_end) pass->runs++;
+    return;
   }
   out->empty = empty;
   if (empty) {
     memset(out->heads, 0, sizeof out->heads);
     memset(out->tails, 0, sizeof out->tails);
     out->largest = 0;
-    return true;
+    return;
   }
-  if (run && run < page->cells_end) add_run(out, run, page->cells_end);
+  if (run && run < page->cells_end) end_run(pass, run, page->cells_end);
+  CCGC_CHECK_DEBUG(pass->dead->count <= pass->dead->capacity || !pass->runs_listed,
+                   ".inv.dom-arena");
+}
+
+/* Room for count entries in dead; false when the list cannot grow. */
+static bool reserve_entries(blinkish_deferred *dead, size_t count) {
+  if (count <= dead->capacity) return true;
+  size_t capacity = dead->capacity ? dead->capacity : 64;
+  while (capacity < count) capacity *= 2;
+  uint8_t **cells = realloc(dead->cells, capacity * sizeof *cells);
+  if (!cells) return false;
+  dead->cells = cells;
+  dead->capacity = capacity;
+  return true;
+}
+
+bool blinkish_page_sweep_deferring(const blinkish_heap *heap,
+                                   blinkish_page *page,
+                                   blinkish_page_sweep *out,
+                                   blinkish_deferred *dead) {
+  memset(out, 0, sizeof *out);
+  dead->count = dead->objects = 0;
+  /* First counted, so that the list has room for all before any object is
+   * finalized: a page left to the owner must have run no finalizer yet. */
+  deferring_pass pass = {heap, page, out, dead, true, false, 0, 0};
+  deferring_walk(&pass);
+  size_t listed = pass.listed;
+  if (listed && !reserve_entries(dead, listed + 2 * pass.runs)) return false;
+  pass = (deferring_pass){heap, page, out, dead, false, listed > 0, 0, 0};
+  deferring_walk(&pass);
+  dead->objects = listed;
   return true;
 }
 
@@ -204,22 +292,34 @@ void blinkish_page_sweep_free_deferred(blinkish_page *page,
                                        blinkish_page_sweep *out,
                                        const blinkish_deferred *dead) {
   if (out->empty) return; /* the whole page goes */
-  size_t i = 0;
-  while (i < dead->count) {
-    uint8_t *run = dead->cells[i], *end = run;
-    /* Cells that touch coalesce into one run. */
-    while (i < dead->count && dead->cells[i] == end) {
-      blinkish_header *header = (blinkish_header *)end;
+  /* The sweeper thread made no chains: the runs are listed. */
+  uint8_t *run = NULL, *end = NULL;
+  for (size_t i = 0; i < dead->count; i++) {
+    uintptr_t entry = (uintptr_t)dead->cells[i];
+    uint8_t *from, *to;
+    if (entry & BLINKISH_DEFERRED_RUN) {
+      from = (uint8_t *)(entry & ~BLINKISH_DEFERRED_RUN);
+      to = dead->cells[++i];
+    } else {
+      from = dead->cells[i];
+      blinkish_header *header = (blinkish_header *)from;
       size_t size = blinkish_header_cell_size(header);
-      clear_start(page, end);
-      poison(end + 8, size - 8);
+      clear_start(page, from);
+      poison(from + 8, size - 8);
       __atomic_store_n(&header->word, blinkish_header_make(0, size, false, true),
                        __ATOMIC_RELAXED);
-      end += size;
-      i++;
+      to = from + size;
     }
-    add_run(out, run, end);
+    /* Runs and freed cells that touch coalesce into one run. */
+    if (run && end == from) {
+      end = to;
+      continue;
+    }
+    if (run) add_run(out, run, end);
+    run = from;
+    end = to;
   }
+  if (run) add_run(out, run, end);
 }
 
 size_t blinkish_page_sweep_merge(blinkish_heap *heap, blinkish_page *page,

@@ -18,10 +18,11 @@ static blinkish_type_id register_type(blinkish_heap *heap,
                    "%s: a type needs a name", call);
     return 0;
   }
-  if (info->flags & ~(unsigned)BLINKISH_TYPE_WRAPPABLE) {
+  const unsigned known =
+      BLINKISH_TYPE_WRAPPABLE | BLINKISH_TYPE_CONCURRENT_FINALIZER;
+  if (info->flags & ~known) {
     ccgc_error_set(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                   "%s: unknown flags 0x%x for '%s'", call,
-                   info->flags & ~(unsigned)BLINKISH_TYPE_WRAPPABLE,
+                   "%s: unknown flags 0x%x for '%s'", call, info->flags & ~known,
                    info->name);
     return 0;
   }

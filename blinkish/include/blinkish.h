@@ -38,7 +38,7 @@
  *    are still intact while they run;
  *  - CCGC_SWEEP_LAZY and CCGC_SWEEP_CONCURRENT: after the pause, on the
  *    owner thread only (.inv.finalizers-on-owner), never inside the pause
- *    nor on a sweeper thread, in batches: in ccgc_sweep_step, idle time,
+ *    nor on a sweeper thread (but see BLINKISH_TYPE_CONCURRENT_FINALIZER), in batches: in ccgc_sweep_step, idle time,
  *    ccgc_collector_finish_sweeping, and inside blinkish_alloc when it
  *    sweeps a page to find room (Oilpan's lazy sweeping on allocation).
  *    Oilpan's rule then holds strictly: a finalizer may not read any other
@@ -102,6 +102,16 @@ enum {
   /* Objects of this type can have a script wrapper: the heap reserves one
    * pointer-sized slot before the payload (blinkish_wrappable_slot). */
   BLINKISH_TYPE_WRAPPABLE = 1u << 0,
+  /* The type's finalizer is thread-safe and releases only non-heap
+   * resources (free, close): under CCGC_SWEEP_CONCURRENT a sweeper thread
+   * may run it as it sweeps the object's page, beside the host, instead of
+   * listing the object for the owner (.inv.concurrent-finalizers). It may
+   * call nothing of ccgc, v8ish, blinkish or bridge (refused there:
+   * CCGC_E_WRONG_THREAD) and read nothing but the object's own non-member
+   * fields. A wrappable object's release hook still runs on the owner,
+   * after such a finalizer; with other sweeping modes everything runs on
+   * the owner as for any type. */
+  BLINKISH_TYPE_CONCURRENT_FINALIZER = 1u << 1,
 };
 
 typedef struct blinkish_type_info {

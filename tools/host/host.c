@@ -9,7 +9,7 @@
 #include "host-internal.h"
 
 typedef struct event_listener {
-  char *type;
+  const char *type; /* interned (world->event_types) */
   bridge_script_ref *callback;
   ccgc_host_world *world;
 } event_listener;
@@ -33,11 +33,16 @@ static void trace_node(ccgc_visitor *visitor, void *object) {
   blinkish_trace_member(visitor, (void *const *)&node->listeners, "listeners");
 }
 
+/* Thread-safe (g_free) and reading only the node's own strings: a sweeper
+ * thread may run it (BLINKISH_TYPE_CONCURRENT_FINALIZER, NODE_FLAGS). */
 static void finalize_node(void *object) {
   ccgc_host_node *node = object;
   if (node->kind != CCGC_HOST_ELEMENT) g_free(node->name); /* else interned */
   g_strfreev(node->attributes);
 }
+
+/* Every node type: wrappable, finalized by finalize_node. */
+#define NODE_FLAGS (BLINKISH_TYPE_WRAPPABLE | BLINKISH_TYPE_CONCURRENT_FINALIZER)
 
 static void trace_listener(ccgc_visitor *visitor, void *object) {
   event_listener *listener = object;
@@ -46,7 +51,6 @@ static void trace_listener(ccgc_visitor *visitor, void *object) {
 
 static void finalize_listener(void *object) {
   event_listener *listener = object;
-  g_free(listener->type);
   bridge_script_ref_free(listener->world->bridge, listener->callback);
 }
 
@@ -98,13 +102,12 @@ ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
   world->bridge = bridge_new(world->collector, world->script, world->dom, mode);
   world->element_types = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   world->tag_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  world->event_types = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   world->node_types = g_hash_table_new(g_direct_hash, g_direct_equal);
   world->attach_memo = g_new0(struct ccgc_host_attach_memo, 1);
   world->attach_memo->known = g_hash_table_new(g_direct_hash, g_direct_equal);
-  blinkish_type_info document = {"HTMLDocument", trace_node, finalize_node,
-                                 BLINKISH_TYPE_WRAPPABLE};
-  blinkish_type_info text = {"Text", trace_node, finalize_node,
-                             BLINKISH_TYPE_WRAPPABLE};
+  blinkish_type_info document = {"HTMLDocument", trace_node, finalize_node, NODE_FLAGS};
+  blinkish_type_info text = {"Text", trace_node, finalize_node, NODE_FLAGS};
   blinkish_type_info listener = {"EventListener", trace_listener,
                                  finalize_listener, 0};
   world->document_type = blinkish_register_type(world->dom, &document);
@@ -114,7 +117,7 @@ ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
    * of every element should the registry ever be full (the interfaces are
    * about 200): registered first so that there is room for it. */
   blinkish_type_info unknown = {"HTMLUnknownElement", trace_node, finalize_node,
-                                BLINKISH_TYPE_WRAPPABLE};
+                                NODE_FLAGS};
   world->generic_type = blinkish_register_type(world->dom, &unknown);
   add_node_type(world, world->document_type);
   add_node_type(world, world->text_type);
@@ -138,6 +141,7 @@ void ccgc_host_world_free(ccgc_host_world *world) {
   ccgc_collector_free(world->collector);
   g_hash_table_destroy(world->element_types);
   g_hash_table_destroy(world->tag_names); /* after the heap: names of elements */
+  g_hash_table_destroy(world->event_types);
   g_hash_table_destroy(world->node_types);
   g_hash_table_destroy(world->attach_memo->known);
   g_free(world->attach_memo);
@@ -174,7 +178,7 @@ static blinkish_type_id element_type(ccgc_host_world *world, ccgc_host_namespace
   const char *name = ccgc_host_interface_name(ns, tag);
   blinkish_type_id id = blinkish_type_by_name(world->dom, name);
   if (!id) {
-    blinkish_type_info info = {name, trace_node, finalize_node, BLINKISH_TYPE_WRAPPABLE};
+    blinkish_type_info info = {name, trace_node, finalize_node, NODE_FLAGS};
     id = blinkish_register_type(world->dom, &info);
   }
   if (!id) id = world->generic_type; /* the registry is full */
@@ -441,11 +445,17 @@ ccgc_status ccgc_host_add_event_listener(ccgc_host_world *world,
     if (!vector) return CCGC_E_HEAP_LIMIT;
     blinkish_member_set(world->dom, node, &node->listeners, vector);
   }
+  char *interned = g_hash_table_lookup(world->event_types, type);
+  if (!interned) {
+    interned = ccgc_host_try_copy(world, type, strlen(type), "an event type");
+    if (!interned) return CCGC_E_OUT_OF_MEMORY;
+    g_hash_table_add(world->event_types, interned);
+  }
   event_listener *listener =
       blinkish_alloc(world->dom, world->listener_type, sizeof *listener);
   if (!listener) return CCGC_E_HEAP_LIMIT;
   listener->world = world;
-  listener->type = g_strdup(type);
+  listener->type = interned;
   listener->callback = bridge_script_ref_new(world->bridge, callback);
   return blinkish_vector_append(world->dom, node->listeners, listener);
 }

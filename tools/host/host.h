@@ -64,6 +64,9 @@ struct ccgc_host_world {
   void *tag_names;          /* GHashTable: the elements' names, interned (a
                              * tag name is shared as Blink's AtomicString is:
                              * no copy made or freed per element) */
+  void *event_types;        /* GHashTable: the listeners' event types,
+                             * interned as tag names are (Blink's event
+                             * types are AtomicStrings) */
   void *node_types;         /* GHashTable: the type ids of nodes (a set) */
   char error[512];          /* the last error of a host call */
   /* Bumped by every change of a node's parent; ccgc_host_is_attached's
