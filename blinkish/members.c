@@ -96,7 +96,10 @@ ccgc_status blinkish_heap_set_wrappable_hooks(
                        "wrappable hooks are set already (a DOM heap takes "
                        "one bridge for its life)");
   heap->wrappable_trace = trace;
-  heap->wrappable_release = release;
   heap->wrappable_data = data;
+  /* A sweeper thread may read it meanwhile (concurrent finalizers,
+   * sweeper.c): an object it finalized there with no hook set leaves its
+   * wrapper slot, which nothing released before the hooks existed. */
+  __atomic_store_n(&heap->wrappable_release, release, __ATOMIC_RELAXED);
   return CCGC_OK;
 }

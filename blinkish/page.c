@@ -181,11 +181,12 @@ void blinkish_lab_seal(blinkish_heap *heap) {
  * bump allocations. Every bucket above the size's own holds only entries
  * that fit, so its head is taken in O(1); only the size's own bucket may
  * hold entries too small, and it is searched last. */
-/* How many runs of the lowest fitting bucket an allocation looks at. */
+/* How many runs of the lowest fitting bucket an allocation looks at
+ * while it may still map a page (at the limit: all, before failing). */
 #define LOWEST_BUCKET_PROBES 8
 
 static uint8_t *take_from_free_lists(blinkish_arena *arena, size_t size,
-                                     size_t *entry_size) {
+                                     size_t *entry_size, size_t max_probes) {
   unsigned lowest = bucket_for(size);
   for (unsigned bucket = BLINKISH_BUCKETS - 1; bucket > lowest; bucket--) {
     blinkish_free_cell *cell = arena->free_lists[bucket];
@@ -198,8 +199,8 @@ static uint8_t *take_from_free_lists(blinkish_arena *arena, size_t size,
    * at, not the whole chain (after a sweep it may hold thousands of runs
    * too small for the size asked, looked at again by every allocation). */
   blinkish_free_cell **link = &arena->free_lists[lowest];
-  unsigned probes = 0;
-  for (blinkish_free_cell *cell = *link; cell && probes < LOWEST_BUCKET_PROBES;
+  size_t probes = 0;
+  for (blinkish_free_cell *cell = *link; cell && probes < max_probes;
        link = &cell->next, cell = cell->next, probes++) {
     *entry_size = blinkish_header_cell_size(&cell->header);
     if (*entry_size < size) continue;
@@ -217,22 +218,21 @@ static uint8_t *refill_lab(blinkish_heap *heap, int kind, size_t size,
   blinkish_arena *arena = &heap->arenas[kind];
   seal(heap, arena);
   size_t entry_size;
-  uint8_t *entry = take_from_free_lists(arena, size, &entry_size);
+  uint8_t *entry = take_from_free_lists(arena, size, &entry_size, LOWEST_BUCKET_PROBES);
   if (!entry && heap->sweep.active) {
     /* Lazy sweeping on allocation (Oilpan's): sweep pages until a run that
      * fits is free, before mapping a new page. Only swept pages reach the
      * free lists (.inv.swept-before-allocation). */
     blinkish_sweep_for_allocation(heap, size, kind);
-    entry = take_from_free_lists(arena, size, &entry_size);
+    entry = take_from_free_lists(arena, size, &entry_size, LOWEST_BUCKET_PROBES);
   }
   blinkish_page *page = NULL;
   if (!entry) {
     ccgc_status why;
-    bool sweeping = heap->sweep.active;
     page = try_map_page(heap, size, false, kind, &why);
-    /* At the limit the rest of the sweep ran: a run may fit now. */
-    if (!page && sweeping)
-      entry = take_from_free_lists(arena, size, &entry_size);
+    /* At the limit (the rest of the sweep ran there): any run that fits,
+     * however deep in its bucket, before the allocation fails. */
+    if (!page) entry = take_from_free_lists(arena, size, &entry_size, SIZE_MAX);
     if (!page && !entry) {
       report_map_failure(heap, size, false, type, why);
       return NULL;

@@ -153,10 +153,10 @@ void blinkish_page_sweep_cells(blinkish_page *page, blinkish_page_sweep *out) {
  * must run there, or a wrapper to release (.inv.concurrent-finalizers).
  * The wrapper slot of a dead object is written by no one: the owner clears
  * it only when it releases it. */
-static bool waits_for_owner(const blinkish_heap *heap, const blinkish_type *type,
+static bool waits_for_owner(bool release_hook, const blinkish_type *type,
                             const blinkish_header *header, void *payload) {
   if (!(type->flags & BLINKISH_TYPE_CONCURRENT_FINALIZER)) return true;
-  return blinkish_header_is_wrappable(header) && heap->wrappable_release &&
+  return release_hook && blinkish_header_is_wrappable(header) &&
          *((void **)payload - 1);
 }
 
@@ -172,6 +172,9 @@ typedef struct deferring_pass {
   blinkish_page_sweep *out;
   blinkish_deferred *dead;
   bool count, runs_listed;
+  /* Whether the heap has a release hook, read once for both passes: the
+   * host may set the hooks meanwhile (blinkish_heap_set_wrappable_hooks). */
+  bool release_hook;
   size_t listed, runs;
 } deferring_pass;
 
@@ -209,7 +212,7 @@ static void deferring_walk(deferring_pass *pass) {
       if (!marked) {
         const blinkish_type *type =
             &pass->heap->types[blinkish_header_type(header)];
-        waits = waits_for_owner(pass->heap, type, header, payload);
+        waits = waits_for_owner(pass->release_hook, type, header, payload);
         if (!pass->count) {
           out->freed_bytes += size;
           out->freed_objects++;
@@ -278,11 +281,14 @@ bool blinkish_page_sweep_deferring(const blinkish_heap *heap,
   dead->count = dead->objects = 0;
   /* First counted, so that the list has room for all before any object is
    * finalized: a page left to the owner must have run no finalizer yet. */
-  deferring_pass pass = {heap, page, out, dead, true, false, 0, 0};
+  bool release_hook =
+      __atomic_load_n(&heap->wrappable_release, __ATOMIC_RELAXED) != NULL;
+  deferring_pass pass = {heap, page, out, dead, true, false, release_hook, 0, 0};
   deferring_walk(&pass);
   size_t listed = pass.listed;
   if (listed && !reserve_entries(dead, listed + 2 * pass.runs)) return false;
-  pass = (deferring_pass){heap, page, out, dead, false, listed > 0, 0, 0};
+  pass = (deferring_pass){heap, page,        out, dead, false,
+                          listed > 0, release_hook, 0, 0};
   deferring_walk(&pass);
   dead->objects = listed;
   return true;

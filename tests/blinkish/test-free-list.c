@@ -126,6 +126,42 @@ START_TEST(freed_memory_is_reused_and_committed_bytes_stay_flat) {
 }
 END_TEST
 
+/* At the hard limit an allocation takes a run that fits however deep it
+ * sits in its bucket: one page, full; 20 dead 32-byte cells then one dead
+ * 48-byte cell between survivors; a 48-byte object (whose bucket holds the
+ * 32-byte runs first) goes into the 48-byte run rather than failing. */
+START_TEST(at_the_limit_a_deep_run_that_fits_is_found) {
+  raw_world r;
+  dom_world_init(&r.w, CCGC_PAGE_SIZE);
+  blinkish_type_info info = {"Raw", NULL, NULL, 0};
+  r.raw = blinkish_register_type(r.w.heap, &info);
+  enum { SMALL = 24, LARGE = 40, DEAD_SMALL = 20, MAX_LIVE = 8192 };
+  static blinkish_persistent *roots[MAX_LIVE];
+  size_t live = 0;
+  uint8_t *deep = NULL;
+  for (int i = 0; i <= DEAD_SMALL; i++) {
+    void *keep = blinkish_alloc(r.w.heap, r.raw, SMALL);
+    roots[live++] = blinkish_persistent_new(r.w.heap, keep, false);
+    if (i < DEAD_SMALL)
+      blinkish_alloc(r.w.heap, r.raw, SMALL); /* dies: a 32-byte run */
+    else
+      deep = blinkish_alloc(r.w.heap, r.raw, LARGE); /* dies: 48 bytes */
+  }
+  void *keep;
+  while ((keep = blinkish_alloc(r.w.heap, r.raw, SMALL)) != NULL) {
+    ck_assert_uint_lt(live, MAX_LIVE);
+    roots[live++] = blinkish_persistent_new(r.w.heap, keep, false);
+  }
+  ck_assert_int_eq(ccgc_collector_last_error(r.w.collector)->code, CCGC_E_HEAP_LIMIT);
+  ccgc_test_collect_verified(r.w.collector);
+  ck_assert_uint_eq(dom_stats(&r.w).object_count, live);
+  void *again = blinkish_alloc(r.w.heap, r.raw, LARGE);
+  ck_assert_ptr_eq(again, deep);
+  for (size_t i = 0; i < live; i++) blinkish_persistent_free(r.w.heap, roots[i]);
+  dom_world_free(&r.w);
+}
+END_TEST
+
 START_TEST(neighbouring_free_cells_coalesce) {
   /* Fill a page with small objects, keep one at its start so the page stays,
    * free the rest: an object far bigger than any of them fits without a new
@@ -288,6 +324,7 @@ int main(void) {
   tcase_add_test(tc, consecutive_allocations_bump_through_a_page);
   tcase_add_test(tc, freed_memory_is_reused_and_committed_bytes_stay_flat);
   tcase_add_test(tc, neighbouring_free_cells_coalesce);
+  tcase_add_test(tc, at_the_limit_a_deep_run_that_fits_is_found);
   tcase_add_test(tc, reused_memory_comes_back_zeroed);
   tcase_add_test(tc, pages_stay_iterable_through_allocation_and_sweeping);
   tcase_add_test(tc, used_bytes_follow_allocation_and_sweeping);
