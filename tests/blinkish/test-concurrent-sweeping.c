@@ -447,6 +447,47 @@ START_TEST(wrapped_objects_wait_for_the_owner_and_their_runs_coalesce) {
 }
 END_TEST
 
+static blinkish_heap *calling_heap;
+static unsigned long calls_answered;
+
+/* A concurrent finalizer that breaks its contract: it calls the heap. */
+static void finalize_calling(void *object) {
+  if (blinkish_is_object(calling_heap, object))
+    __atomic_fetch_add(&calls_answered, 1, __ATOMIC_RELAXED);
+}
+
+/* A concurrent finalizer that calls the heap from a sweeper thread is
+ * refused (CCGC_E_WRONG_THREAD, .api.mutator-thread), nothing worse. */
+START_TEST(a_concurrent_finalizer_that_calls_the_heap_is_refused) {
+  enum { COUNT = 2000 };
+  owner = pthread_self();
+  ccgc_collector_options options = {.verify = true,
+                                    .sweeping = CCGC_SWEEP_CONCURRENT,
+                                    .sweeper_threads = 1};
+  ccgc_collector *collector = ccgc_collector_new(&options);
+  blinkish_heap *heap = blinkish_heap_new(collector, NULL);
+  calling_heap = heap;
+  calls_answered = 0;
+  blinkish_type_info info = {"Calling", NULL, finalize_calling,
+                             BLINKISH_TYPE_CONCURRENT_FINALIZER};
+  blinkish_type_id type = blinkish_register_type(heap, &info);
+  for (int i = 0; i < COUNT; i++) ck_assert_ptr_nonnull(blinkish_alloc(heap, type, 32));
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(collector, &errors);
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  wait_for_the_thread(heap);
+  ck_assert_int_eq(ccgc_collector_finish_sweeping(collector), CCGC_OK);
+  ck_assert_uint_eq(errors.count, COUNT);
+  ck_assert_int_eq(errors.last_code, CCGC_E_WRONG_THREAD);
+  ck_assert_uint_eq(calls_answered, 0);
+  ccgc_heap_stats stats;
+  blinkish_heap_stats(heap, &stats);
+  ck_assert_uint_eq(stats.object_count, 0);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("blinkish-concurrent-sweeping");
   TCase *tc = tcase_create("core");
@@ -456,6 +497,7 @@ int main(void) {
   tcase_add_test(tc, sweeper_threads_leave_host_code_pages_while_lists_are_full);
   tcase_add_test(tc, sweeper_threads_run_concurrent_finalizers);
   tcase_add_test(tc, wrapped_objects_wait_for_the_owner_and_their_runs_coalesce);
+  tcase_add_test(tc, a_concurrent_finalizer_that_calls_the_heap_is_refused);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
