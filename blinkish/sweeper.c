@@ -175,6 +175,9 @@ typedef struct deferring_pass {
   /* Whether the heap has a release hook, read once for both passes: the
    * host may set the hooks meanwhile (blinkish_heap_set_wrappable_hooks). */
   bool release_hook;
+  /* TESTING ONLY (ccgc_collector_break_concurrent_finalizers): live
+   * objects of concurrently finalized types are finalized too. */
+  bool broken;
   size_t listed, runs;
 } deferring_pass;
 
@@ -209,6 +212,12 @@ static void deferring_walk(deferring_pass *pass) {
           cell + blinkish_payload_offset(blinkish_header_is_wrappable(header));
       bool marked = ccgc_is_marked(payload);
       bool waits = false;
+      if (marked && __builtin_expect(pass->broken, 0) && !pass->count) {
+        const blinkish_type *type =
+            &pass->heap->types[blinkish_header_type(header)];
+        if (type->flags & BLINKISH_TYPE_CONCURRENT_FINALIZER)
+          run_finalizer(type, payload);
+      }
       if (!marked) {
         const blinkish_type *type =
             &pass->heap->types[blinkish_header_type(header)];
@@ -283,12 +292,14 @@ bool blinkish_page_sweep_deferring(const blinkish_heap *heap,
    * finalized: a page left to the owner must have run no finalizer yet. */
   bool release_hook =
       __atomic_load_n(&heap->wrappable_release, __ATOMIC_RELAXED) != NULL;
-  deferring_pass pass = {heap, page, out, dead, true, false, release_hook, 0, 0};
+  bool broken = __atomic_load_n(&heap->base.barrier->break_concurrent_finalizers,
+                                __ATOMIC_RELAXED);
+  deferring_pass pass = {heap, page, out, dead, true, false, release_hook, broken, 0, 0};
   deferring_walk(&pass);
   size_t listed = pass.listed;
   if (listed && !reserve_entries(dead, listed + 2 * pass.runs)) return false;
-  pass = (deferring_pass){heap, page,        out, dead, false,
-                          listed > 0, release_hook, 0, 0};
+  pass = (deferring_pass){heap,       page,         out,    dead, false,
+                          listed > 0, release_hook, broken, 0,    0};
   deferring_walk(&pass);
   dead->objects = listed;
   return true;

@@ -178,6 +178,18 @@ void ccgc_collector_break_pretenuring(ccgc_collector *collector, bool broken) {
   collector->barrier.break_pretenuring = broken;
 }
 
+void ccgc_collector_break_concurrent_finalizers(ccgc_collector *collector,
+                                                bool broken) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_break_concurrent_finalizers"))
+    return;
+  if (ccgc_collector_refuse_busy(collector,
+                                 "ccgc_collector_break_concurrent_finalizers"))
+    return;
+  /* Sweeper threads read it for each page they sweep. */
+  __atomic_store_n(&collector->barrier.break_concurrent_finalizers, broken,
+                   __ATOMIC_RELAXED);
+}
+
 void ccgc_collector_plain_forwarding(ccgc_collector *collector, bool plain) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_plain_forwarding"))
     return;

@@ -59,6 +59,9 @@ typedef struct ccgc_barrier {
   /* TESTING ONLY (ccgc-testing.h): a scavenge forgets the remembered slots
    * of the objects pretenured since the last one. */
   bool break_pretenuring;
+  /* TESTING ONLY (ccgc-testing.h): sweeper threads run the concurrent
+   * finalizers of live objects too (breaks .inv.concurrent-finalizers). */
+  bool break_concurrent_finalizers;
 } ccgc_barrier;
 
 ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector);

@@ -145,4 +145,14 @@ void ccgc_collector_break_scavenge_sweeping(ccgc_collector *collector,
 CCGC_API
 void ccgc_collector_break_pretenuring(ccgc_collector *collector, bool broken);
 
+/* Breaks concurrent finalization (BLINKISH_TYPE_CONCURRENT_FINALIZER,
+ * .inv.concurrent-finalizers): sweeper threads run the finalizers of such
+ * types for the live objects of the pages they sweep too, so that a live
+ * object is finalized and the stress driver fails (ccgc stress --resources
+ * --break-concurrent-finalizers). Any time outside a collection (else
+ * CCGC_E_IN_COLLECTION is recorded). */
+CCGC_API
+void ccgc_collector_break_concurrent_finalizers(ccgc_collector *collector,
+                                                bool broken);
+
 #endif /* CCGC_TESTING_H */

@@ -97,6 +97,13 @@ int ccgc_cmd_stress(int argc, char **argv) {
       CLI_OPT_FLAG("break-pretenuring", &options.break_pretenuring,
                    "TESTING ONLY: scavenges forget the remembered slots of pretenured "
                    "objects; a violation is expected with --pretenuring always"),
+      CLI_OPT_FLAG("resources", &options.resources,
+                   "every DOM node owns a resource whose type has a concurrent finalizer "
+                   "(run on the sweeper threads): checked never finalized while its node "
+                   "lives, and finalized once"),
+      CLI_OPT_FLAG("break-concurrent-finalizers", &options.break_concurrent_finalizers,
+                   "TESTING ONLY: sweeper threads finalize live resources too; a violation "
+                   "is expected with --resources and concurrent sweeping"),
       CLI_OPT_FLAG("break-sweeping", &options.break_sweeping,
                    "TESTING ONLY: the allocator takes free blocks of unswept pages; a "
                    "violation is expected with lazy or concurrent sweeping"),

@@ -23,7 +23,11 @@ typedef struct stress_node {
   bridge *bridge;
   struct stress_driver *driver;   /* for its pre-finalizer and finalizer */
   int32_t id;                     /* its model id */
+  void *resource; /* member: its StressResource (--resources), or NULL */
 } stress_node;
+
+/* --resources: the table of the resources' states (stress-resources.c). */
+typedef struct stress_resources stress_resources;
 
 #define STRESS_WATCHERS 4
 
@@ -88,6 +92,9 @@ typedef struct stress_driver {
   const char *expect_check; /* NULL: no refusal expected */
   ccgc_status expect_code;
   unsigned expect_seen;
+  /* --resources (stress-resources.c): NULL without. */
+  stress_resources *resources;
+  blinkish_type_id resource_type;
 } stress_driver;
 
 static inline shadow_object *obj(stress_driver *d, int32_t id) {
@@ -122,5 +129,18 @@ void stress_reclaim_op(stress_driver *d);
 void stress_reclaim_finalizer(stress_node *node);
 /* The error handler's question: is this the refusal expected now? */
 bool stress_expected_error(stress_driver *d, const ccgc_error *error);
+
+/* stress-resources.c (each does nothing without --resources) */
+/* Registers StressResource and sets the testing switch. */
+void stress_resources_setup(stress_driver *d);
+/* A new node (its id set) gets its resource. */
+void stress_resource_attach(stress_driver *d, stress_node *node);
+/* The node of id, which the model reaches, holds its unfinalized resource. */
+void stress_resource_check(stress_driver *d, int32_t id, const char *when);
+/* No resource was finalized twice. */
+void stress_resources_check_once(stress_driver *d, const char *when);
+/* After the DOM heap's teardown: every resource of the ids below ids was
+ * finalized, once; frees the table. */
+void stress_resources_teardown(stress_driver *d, int32_t ids);
 
 #endif /* CCGC_TOOLS_STRESS_DRIVER_H */

@@ -65,6 +65,7 @@ static int32_t new_dom(stress_driver *d) {
   heap_ref r = {.node = node};
   r.watch = blinkish_persistent_new(d->dom, node, true);
   node->id = add_object(d, SHADOW_DOM, &r);
+  stress_resource_attach(d, node);
   return node->id;
 }
 

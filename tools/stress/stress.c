@@ -21,6 +21,7 @@ static void trace_node(ccgc_visitor *visitor, void *object) {
     blinkish_trace_element(visitor, blinkish_member_load(&node->slots[i]),
                            (size_t)i);
   bridge_trace_script_ref(visitor, node->script, "script");
+  blinkish_trace_member(visitor, (void *const *)&node->resource, "resource");
 }
 
 static void finalize_node(void *object) {
@@ -150,6 +151,7 @@ static void check_object(stress_driver *d, int32_t id, const char *when) {
     if (!holds_script(d, bridge_wrapper_of(d->bridge, node), o->partner))
       return stress_violation(d, "%s: the wrapper of DOM object #%d is not %s", when,
                               id, describe(o->partner).text);
+    stress_resource_check(d, id, when);
     return;
   }
   v8ish_local self = stress_script_local(d, id);
@@ -205,6 +207,7 @@ static void check_references(stress_driver *d, const guint8 *reachable, const ch
     v8ish_handle_scope_close(&scope);
   }
   if (!d->failed) check_entries(d, reachable, when);
+  if (!d->failed) stress_resources_check_once(d, when);
 }
 
 static bool watched_alive(stress_driver *d, int32_t id) {
@@ -502,6 +505,7 @@ static void setup(stress_driver *d) {
   d->dom_map_root = blinkish_persistent_new(d->dom, d->dom_map, false);
   v8ish_handle_scope_close(&scope);
   stress_reclaim_setup(d);
+  stress_resources_setup(d);
 }
 
 static void teardown(stress_driver *d) {
@@ -523,6 +527,7 @@ static void teardown(stress_driver *d) {
   blinkish_persistent_free(d->dom, d->dom_map_root);
   stress_reclaim_teardown(d);
   blinkish_heap_free(d->dom);
+  stress_resources_teardown(d, (int32_t)shadow_model_count(&d->model));
   bridge_free(d->bridge);
   v8ish_heap_free(d->script);
   ccgc_collector_free(d->collector);

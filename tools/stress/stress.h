@@ -129,6 +129,13 @@ typedef struct stress_options {
    * remembered slots of pretenured objects; must produce a violation (with
    * pretenuring always). */
   bool break_pretenuring;
+  /* Every DOM node owns a resource whose type has a concurrent finalizer
+   * (BLINKISH_TYPE_CONCURRENT_FINALIZER; stress-resources.c). */
+  bool resources;
+  /* Testing only (ccgc_collector_break_concurrent_finalizers): sweeper
+   * threads finalize live resources too; must produce a violation (with
+   * resources and concurrent sweeping). */
+  bool break_concurrent_finalizers;
 } stress_options;
 
 typedef struct stress_result {
