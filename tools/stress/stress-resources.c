@@ -90,8 +90,10 @@ void stress_resource_check(stress_driver *d, int32_t id, const char *when) {
     return stress_violation(d, "%s: the resource of DOM object #%d, which the model "
                                "reaches, was finalized",
                             when, id);
+  /* An object first: a collector that freed it unfinalized is reported,
+   * not read. */
   const stress_resource *resource = blinkish_member_load(&node->resource);
-  if (!resource || resource->id != id)
+  if (!resource || !blinkish_is_object(d->dom, resource) || resource->id != id)
     stress_violation(d, "%s: DOM object #%d does not hold its resource", when, id);
 }
 
