@@ -175,16 +175,17 @@ void blinkish_lab_seal(blinkish_heap *heap) {
     seal(heap, &heap->arenas[kind]);
 }
 
+/* How many runs of the lowest fitting bucket an allocation looks at
+ * while it may still map a page (at the limit: all, before failing). */
+#define LOWEST_BUCKET_PROBES 8
+
 /* Unlinks a free-list entry of at least size bytes, or returns NULL. The
  * largest bucket goes first (cppgc's FreeList::Allocate does the same): the
  * whole entry becomes the allocation area, so one slow-path call feeds many
  * bump allocations. Every bucket above the size's own holds only entries
  * that fit, so its head is taken in O(1); only the size's own bucket may
- * hold entries too small, and it is searched last. */
-/* How many runs of the lowest fitting bucket an allocation looks at
- * while it may still map a page (at the limit: all, before failing). */
-#define LOWEST_BUCKET_PROBES 8
-
+ * hold entries too small, and it is searched last, for at most max_probes
+ * entries. */
 static uint8_t *take_from_free_lists(blinkish_arena *arena, size_t size,
                                      size_t *entry_size, size_t max_probes) {
   unsigned lowest = bucket_for(size);

@@ -181,6 +181,13 @@ typedef struct deferring_pass {
   size_t listed, runs;
 } deferring_pass;
 
+/* Appends an entry to the list the counting pass reserved
+ * (.inv.concurrent-finalizers: reserved before anything is finalized). */
+static void list_entry(blinkish_deferred *dead, uint8_t *entry) {
+  CCGC_CHECK_DEBUG(dead->count < dead->capacity, ".inv.concurrent-finalizers");
+  dead->cells[dead->count++] = entry;
+}
+
 static void end_run(deferring_pass *pass, uint8_t *run, uint8_t *end) {
   pass->runs++;
   if (pass->count) return;
@@ -188,9 +195,8 @@ static void end_run(deferring_pass *pass, uint8_t *run, uint8_t *end) {
     add_run(pass->out, run, end);
     return;
   }
-  blinkish_deferred *dead = pass->dead;
-  dead->cells[dead->count++] = (uint8_t *)((uintptr_t)run | BLINKISH_DEFERRED_RUN);
-  dead->cells[dead->count++] = end;
+  list_entry(pass->dead, (uint8_t *)((uintptr_t)run | BLINKISH_DEFERRED_RUN));
+  list_entry(pass->dead, end);
 }
 
 static void deferring_walk(deferring_pass *pass) {
@@ -238,7 +244,7 @@ static void deferring_walk(deferring_pass *pass) {
           empty = false;
         } else {
           pass->listed++;
-          if (!pass->count) pass->dead->cells[pass->dead->count++] = cell;
+          if (!pass->count) list_entry(pass->dead, cell);
         }
         cell += size;
         continue;
@@ -266,8 +272,6 @@ static void deferring_walk(deferring_pass *pass) {
     return;
   }
   if (run && run < page->cells_end) end_run(pass, run, page->cells_end);
-  CCGC_CHECK_DEBUG(pass->dead->count <= pass->dead->capacity || !pass->runs_listed,
-                   ".inv.dom-arena");
 }
 
 /* Room for count entries in dead; false when the list cannot grow. */

@@ -213,6 +213,18 @@ static ccgc_status new_node(ccgc_host_world *world, blinkish_type_id type,
   return CCGC_OK;
 }
 
+/* The world's one copy of text in table (a set of strings it owns),
+ * made on first use; NULL with world->error set when malloc refuses. */
+static const char *interned(ccgc_host_world *world, void *table, const char *text,
+                            const char *what) {
+  char *copy = g_hash_table_lookup(table, text);
+  if (!copy) {
+    copy = ccgc_host_try_copy(world, text, strlen(text), what);
+    if (copy) g_hash_table_add(table, copy);
+  }
+  return copy;
+}
+
 /* The world's copy of a tag name, lower-cased outside SVG (SVG keeps its
  * camelCase names; the parser lower-cased the rest); NULL with
  * world->error set when malloc refuses. */
@@ -225,14 +237,9 @@ static const char *interned_tag(ccgc_host_world *world, ccgc_host_namespace ns,
   if (!name) return NULL;
   for (size_t i = 0; i <= length; i++)
     name[i] = ns != CCGC_HOST_NS_SVG ? g_ascii_tolower(tag[i]) : tag[i];
-  char *interned = g_hash_table_lookup(world->tag_names, name);
-  if (!interned) {
-    interned = name != small ? name : ccgc_host_try_copy(world, name, length, "a tag name");
-    if (interned) g_hash_table_add(world->tag_names, interned);
-  } else if (name != small) {
-    g_free(name);
-  }
-  return interned;
+  const char *copy = interned(world, world->tag_names, name, "a tag name");
+  if (name != small) g_free(name);
+  return copy;
 }
 
 ccgc_status ccgc_host_new_element(ccgc_host_world *world, ccgc_host_namespace ns,
@@ -445,17 +452,13 @@ ccgc_status ccgc_host_add_event_listener(ccgc_host_world *world,
     if (!vector) return CCGC_E_HEAP_LIMIT;
     blinkish_member_set(world->dom, node, &node->listeners, vector);
   }
-  char *interned = g_hash_table_lookup(world->event_types, type);
-  if (!interned) {
-    interned = ccgc_host_try_copy(world, type, strlen(type), "an event type");
-    if (!interned) return CCGC_E_OUT_OF_MEMORY;
-    g_hash_table_add(world->event_types, interned);
-  }
+  const char *event_type = interned(world, world->event_types, type, "an event type");
+  if (!event_type) return CCGC_E_OUT_OF_MEMORY;
   event_listener *listener =
       blinkish_alloc(world->dom, world->listener_type, sizeof *listener);
   if (!listener) return CCGC_E_HEAP_LIMIT;
   listener->world = world;
-  listener->type = interned;
+  listener->type = event_type;
   listener->callback = bridge_script_ref_new(world->bridge, callback);
   return blinkish_vector_append(world->dom, node->listeners, listener);
 }
