@@ -25,6 +25,15 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
                          "blinkish_alloc") != CCGC_OK)
       return NULL;
   }
+  /* The marker reads the declared members' words (.inv.layout-complete). */
+  if (__builtin_expect(size < heap->types[type].member_bytes, 0)) {
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "blinkish_alloc: %zu bytes of %s do not hold its declared "
+                "members (%zu bytes)",
+                size, heap->types[type].name, heap->types[type].member_bytes);
+    return NULL;
+  }
+  heap->types[type].allocated = true; /* no members declared from now on */
   bool wrappable = heap->types[type].flags & BLINKISH_TYPE_WRAPPABLE;
   bool overflow;
   size_t cell_size = blinkish_cell_size_for(size, wrappable, &overflow);

@@ -132,6 +132,13 @@ typedef struct blinkish_type {
   unsigned flags;
   blinkish_finalize_data_fn finalize_with_data; /* or this, with data */
   void *finalize_data;
+  /* Declared members (blinkish_type_info.members): names, the descriptor
+   * (also in heap->layout_table, layouts.c) and the smallest payload that
+   * holds them all (allocation refuses smaller ones). */
+  char **member_names;
+  ccgc_layout layout;
+  size_t member_bytes;
+  bool allocated; /* an object of the type was allocated (blinkish_alloc) */
 } blinkish_type;
 
 /* The payload of a persistent's slot in the heap's handle table: a
@@ -181,6 +188,10 @@ struct blinkish_heap {
    * (.sig; the static assert in heap.c keeps the struct small). */
   blinkish_type *types;
   uint16_t type_count; /* ids 1 .. type_count */
+  /* layouts.c: BLINKISH_MAX_TYPES entries, allocated apart: the type's
+   * descriptor or NULL; and how the marker finds them. */
+  const ccgc_layout **layout_table;
+  ccgc_layout_source layout_source;
   blinkish_type_id vector_type, backing_type;
   blinkish_type_id map_type, set_type, map_table_type, set_table_type;
 
@@ -360,6 +371,15 @@ void blinkish_trace_roots(void *heap, ccgc_visitor *visitor);
 void blinkish_trace_unbarriered_roots(void *heap, ccgc_visitor *visitor);
 void blinkish_trace_object(void *heap, void *object, ccgc_visitor *visitor);
 void blinkish_prefetch_object(void *heap, const void *object);
+void blinkish_trace_rest(void *heap, void *object, ccgc_visitor *visitor);
+
+/* layouts.c: declared members as layout descriptors (ccgc-layout.h). */
+void blinkish_layouts_init(blinkish_heap *heap);
+const ccgc_layout_source *blinkish_layouts(void *heap); /* the layouts op */
+void blinkish_type_publish_layout(blinkish_heap *heap, blinkish_type_id id);
+void blinkish_type_free_members(blinkish_type *type);
+void blinkish_trace_members(const blinkish_type *type, void *object,
+                            ccgc_visitor *visitor);
 void blinkish_process_weakness(void *heap);
 
 /* persistents.c */

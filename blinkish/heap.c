@@ -40,6 +40,7 @@ static const ccgc_heap_ops dom_ops = {
     .trace_unbarriered_roots = blinkish_trace_unbarriered_roots,
     .trace_object = blinkish_trace_object,
     .prefetch_object = blinkish_prefetch_object,
+    .layouts = blinkish_layouts, /* layouts.c */
     .process_weakness = blinkish_process_weakness,
     /* Backing stores move (compactor.c, docs/compaction.md); the sweeps
      * release the pages they left. */
@@ -67,7 +68,10 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
       sizeof *heap, BLINKISH_SIG, collector, options, "blinkish_heap_new");
   if (!heap) return NULL;
   heap->types = calloc(BLINKISH_MAX_TYPES, sizeof *heap->types);
-  if (!heap->types) {
+  heap->layout_table = calloc(BLINKISH_MAX_TYPES, sizeof *heap->layout_table);
+  if (!heap->types || !heap->layout_table) {
+    free(heap->types);
+    free(heap->layout_table);
     ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_OUT_OF_MEMORY,
                    "blinkish_heap_new: out of memory");
     ccgc_heap_base_free(&heap->base);
@@ -79,9 +83,11 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
     g_ptr_array_free(heap->not_constructed, TRUE);
     pthread_mutex_destroy(&heap->not_constructed_lock);
     free(heap->types);
+    free(heap->layout_table);
     ccgc_heap_base_free(&heap->base);
     return NULL;
   }
+  blinkish_layouts_init(heap);
   blinkish_persistents_init(heap);
   heap->sweep.max_listed = BLINKISH_MAX_LISTED;
   heap->types[0].name = strdup("(free)");
@@ -129,8 +135,12 @@ void blinkish_heap_free(blinkish_heap *heap) {
   blinkish_pages_release_all(heap);
   blinkish_sweep_free(heap);
   blinkish_persistents_free(heap);
-  for (unsigned i = 0; i <= heap->type_count; i++) free(heap->types[i].name);
+  for (unsigned i = 0; i <= heap->type_count; i++) {
+    free(heap->types[i].name);
+    blinkish_type_free_members(&heap->types[i]);
+  }
   free(heap->types);
+  free(heap->layout_table);
   g_ptr_array_free(heap->not_constructed, TRUE);
   pthread_mutex_destroy(&heap->not_constructed_lock);
   ccgc_heap_base_free(&heap->base);

@@ -47,6 +47,7 @@ static blinkish_type_id register_type(blinkish_heap *heap,
   type->flags = info->flags;
   type->finalize_with_data = finalize;
   type->finalize_data = data;
+  blinkish_type_publish_layout(heap, id); /* last: the marker may look */
   return id;
 }
 

@@ -39,6 +39,7 @@
 #include <stddef.h>
 
 #include "ccgc.h"
+#include "ccgc-layout.h"
 #include "ccgc-page.h"
 #include "ccgc-visitor.h"
 #include "gate.h"          /* every public call checks it */
@@ -75,6 +76,11 @@ typedef struct ccgc_heap_ops {
    * trace_object will read next (what the object's fields point to). Only
    * reads the object, never faults, changes nothing. */
   void (*prefetch_object)(void *heap, const void *object);
+  /* Optional: the heap's layout descriptors (ccgc-layout.h) for one call
+   * of the marker, asked at the start of every call on the marking thread;
+   * NULL: every object of the heap through trace_object during that call
+   * (the script heap while it records slots for compaction). */
+  const ccgc_layout_source *(*layouts)(void *heap);
   /* After marking: clear weak references to dead objects (liveness:
    * ccgc_is_marked). Optional. */
   void (*process_weakness)(void *heap);

@@ -46,6 +46,15 @@ static void refresh_exclusive(ccgc_marker *marker) {
   const ccgc_concurrent_marker *cm = &marker->collector->concurrent;
   marker->exclusive =
       !marker->shared && (cm->thread_count == 0 || !cm->running);
+  marker->break_layouts = marker->collector->barrier.break_layouts;
+  /* Each heap says per call whether its descriptors apply (ccgc-layout.h). */
+  for (int id = 0; id < marker->collector->heap_count; id++) {
+    const ccgc_heap_slot *slot = &marker->collector->heaps[id];
+    marker->layouts[id] = slot->heap && slot->ops->layouts &&
+                                  !marker->collector->barrier.no_layouts
+                              ? slot->ops->layouts(slot->heap)
+                              : NULL;
+  }
   /* A new call: a new page cache epoch (.inv.marker-page-cache-current). */
   if (++marker->epoch == CCGC_PAGE_SIZE) {
     memset(marker->pages, 0, CCGC_MARKER_PAGE_CACHE * sizeof *marker->pages);
@@ -143,8 +152,8 @@ static unsigned flush_edges(ccgc_marker *marker) {
 /* The hot path: one prefetch and a store into the window; the edge that
  * falls out (reported CCGC_EDGE_WINDOW edges ago, its mark byte now in
  * cache) is settled. */
-static void marker_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
-  ccgc_marker *marker = (ccgc_marker *)visitor;
+static inline void window_edge(ccgc_marker *marker, void *target,
+                               ccgc_edge edge) {
   if (CCGC_DEBUG_ENABLED &&
       !ccgc_collector_find_page(marker->collector, target)) {
     report_foreign(marker, target, edge);
@@ -157,6 +166,85 @@ static void marker_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
   else
     marker->edge_count++;
   marker->edges[at] = target;
+}
+
+static void marker_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
+  window_edge((ccgc_marker *)visitor, target, edge);
+}
+
+/* --- layout descriptors (ccgc-layout.h) --------------------------------------
+ * The words a descriptor names go straight into the edge window: no call
+ * per object, none per edge. */
+
+#define LAYOUT_EDGE ccgc_edge_named(CCGC_EDGE_INTERNAL, "layout")
+
+static inline void layout_words(ccgc_marker *marker, const uintptr_t *words,
+                                uint64_t bits, uintptr_t tag,
+                                uintptr_t tag_mask) {
+  while (bits) {
+    unsigned i = (unsigned)__builtin_ctzll(bits);
+    bits &= bits - 1;
+    uintptr_t w = __atomic_load_n(&words[i], __ATOMIC_RELAXED);
+    if (w && (w & tag_mask) == tag) window_edge(marker, (void *)(w - tag), LAYOUT_EDGE);
+  }
+}
+
+/* The elements of an array part, clamped to the object's page: every page's
+ * reservation is a multiple of CCGC_PAGE_SIZE, so the distance to the next
+ * boundary is a lower bound of what the page holds, and the page header (a
+ * likely miss: headers share a few cache sets) is read only past it. */
+static void layout_array(ccgc_marker *marker, const uintptr_t *words,
+                         const ccgc_layout *layout, uintptr_t tag,
+                         uintptr_t tag_mask) {
+  intptr_t count = (intptr_t)__atomic_load_n(&words[layout->length_word],
+                                             __ATOMIC_RELAXED) >>
+                   layout->length_shift;
+  if (count <= 0) return;
+  size_t first = layout->first_element;
+  size_t limit = (CCGC_PAGE_SIZE - ((uintptr_t)words & (CCGC_PAGE_SIZE - 1))) /
+                 sizeof(uintptr_t);
+  if ((size_t)count + first > limit) {
+    const ccgc_page *page = ccgc_page_of(words);
+    limit = ((uintptr_t)page + page->reservation - (uintptr_t)words) /
+            sizeof(uintptr_t);
+  }
+  size_t end = (size_t)count + first;
+  if (end > limit) end = limit;
+  for (size_t i = first; i < end; i++) {
+    uintptr_t w = __atomic_load_n(&words[i], __ATOMIC_RELAXED);
+    if ((w & tag_mask) == tag && w) window_edge(marker, (void *)(w - tag), LAYOUT_EDGE);
+  }
+}
+
+/* TESTING ONLY (ccgc_collector_break_layouts): the descriptor without its
+ * last reference word, or without its array part, so that objects
+ * reachable only through that word are lost (.inv.layout-complete). */
+static ccgc_layout broken_layout(const ccgc_layout *layout) {
+  ccgc_layout b = *layout;
+  if (b.length_word)
+    b.length_word = 0;
+  else if (b.raw_refs)
+    b.raw_refs &= ~((uint64_t)1 << (63 - __builtin_clzll(b.raw_refs)));
+  else if (b.refs & (b.refs - 1)) /* more than the class word */
+    b.refs &= ~((uint64_t)1 << (63 - __builtin_clzll(b.refs)));
+  return b;
+}
+
+/* .inv.layout-complete: the words a descriptor names, and trace_rest, report
+ * what trace_object would. */
+static inline void trace_layout(ccgc_marker *marker,
+                                const ccgc_layout_source *source,
+                                const ccgc_layout *layout, void *object) {
+  const uintptr_t *words = object;
+  ccgc_layout broken;
+  if (__builtin_expect(marker->break_layouts, 0)) {
+    broken = broken_layout(layout);
+    layout = &broken;
+  }
+  layout_words(marker, words, layout->refs, source->tag, source->tag_mask);
+  layout_words(marker, words, layout->raw_refs, 0, 0);
+  if (layout->length_word)
+    layout_array(marker, words, layout, source->tag, source->tag_mask);
 }
 
 static void marker_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {
@@ -346,7 +434,15 @@ static void take_mutator_work(ccgc_collector *collector) {
 
 static inline void visit(ccgc_marker *marker, ccgc_heap_slot *slot, int id,
                          void *object) {
-  slot->ops->trace_object(slot->heap, object, &marker->base);
+  const ccgc_layout_source *source = marker->layouts[id];
+  const ccgc_layout *layout;
+  bool rest;
+  if (source && (layout = ccgc_layout_of(source, object, &rest))) {
+    trace_layout(marker, source, layout, object);
+    if (rest) source->trace_rest(slot->heap, object, &marker->base);
+  } else {
+    slot->ops->trace_object(slot->heap, object, &marker->base);
+  }
   if (marker->discovered_count) flush_ephemerons(marker);
   marker->marked[id]++;
   if (marker->ephemerons.indexed) /* a marked key releases its values */

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "ccgc.h"
+#include "ccgc-layout.h"
 #include "ccgc-visitor.h"
 #include "ephemeron-table.h"
 #include "worklist.h"
@@ -106,6 +107,10 @@ typedef struct ccgc_marker {
   unsigned object_count;
   uintptr_t epoch; /* 1 .. CCGC_PAGE_SIZE - 1: this call's page cache epoch */
   ccgc_marker_page *pages; /* CCGC_MARKER_PAGE_CACHE, from the marker's begin */
+  /* Per heap, for the current call: its layout descriptors, or NULL
+   * (every object through its trace_object). */
+  const ccgc_layout_source *layouts[CCGC_MAX_HEAPS];
+  bool break_layouts; /* TESTING ONLY: ccgc_collector_break_layouts */
   ccgc_worklist_local locals[CCGC_MAX_HEAPS];
   GArray *weak_slots;            /* void **, recorded while tracing   */
   GArray *weak_callbacks;        /* ccgc_weak_callback_entry          */

@@ -190,6 +190,20 @@ void ccgc_collector_break_concurrent_finalizers(ccgc_collector *collector,
                    __ATOMIC_RELAXED);
 }
 
+void ccgc_collector_skip_layouts(ccgc_collector *collector, bool skipped) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_skip_layouts")) return;
+  if (ccgc_collector_refuse_busy(collector, "ccgc_collector_skip_layouts"))
+    return;
+  collector->barrier.no_layouts = skipped;
+}
+
+void ccgc_collector_break_layouts(ccgc_collector *collector, bool broken) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_break_layouts")) return;
+  if (ccgc_collector_refuse_busy(collector, "ccgc_collector_break_layouts"))
+    return;
+  collector->barrier.break_layouts = broken;
+}
+
 void ccgc_collector_plain_forwarding(ccgc_collector *collector, bool plain) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_plain_forwarding"))
     return;

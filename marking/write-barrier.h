@@ -62,6 +62,12 @@ typedef struct ccgc_barrier {
   /* TESTING ONLY (ccgc-testing.h): sweeper threads run the concurrent
    * finalizers of live objects too (breaks .inv.concurrent-finalizers). */
   bool break_concurrent_finalizers;
+  /* TESTING ONLY (ccgc-testing.h): the marker ignores the heaps' layout
+   * descriptors (every object through its trace_object), or uses them but
+   * drops the last reference word of each (breaks .inv.layout-complete).
+   * Read by the marker at the start of each call. */
+  bool no_layouts;
+  bool break_layouts;
 } ccgc_barrier;
 
 ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector);

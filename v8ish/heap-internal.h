@@ -49,6 +49,9 @@ enum {
   CLASS_TYPE = 1, CLASS_WORDS, CLASS_INOBJECT_START, CLASS_INOBJECT_COUNT,
   CLASS_PROPERTY_COUNT, CLASS_RAW_BITS, CLASS_NAMES, CLASS_TRANSITIONS,
   CLASS_BACK, CLASS_NAME,
+  /* Never traced: the instances' layout descriptor (layouts.c), a raw
+   * const ccgc_layout * or 0. */
+  CLASS_LAYOUT,
   /* Pretenuring, never traced (pretenuring.h says what each word holds). */
   CLASS_SITE, CLASS_ALLOCATED, CLASS_SURVIVED, CLASS_PRETENURE, CLASS_SIZE_WORDS
 };
@@ -309,6 +312,10 @@ struct v8ish_heap {
       double_array_class, context_class, object_class, array_class,
       closure_class, empty_fixed_array;
   GHashTable *wrapper_classes; /* class name -> v8ish_value, roots */
+  /* layouts.c: interned descriptors (owner thread), and how the marker
+   * finds them. */
+  GHashTable *layouts;
+  ccgc_layout_source layout_source;
   v8ish_value weak_map_class, weak_set_class, ephemeron_table_class,
       registry_class, weak_cells_class;
 
@@ -370,6 +377,14 @@ void v8ish_seal_labs(v8ish_heap *heap);
  * scavenge. */
 void v8ish_seal_object_labs(v8ish_heap *heap);
 void v8ish_space_prepare(void *heap); /* the prepare op */
+
+/* layouts.c: layout descriptors (marking/ccgc-layout.h). */
+void v8ish_layouts_init(v8ish_heap *heap);
+void v8ish_layouts_free(v8ish_heap *heap);
+const ccgc_layout_source *v8ish_layouts(void *heap); /* the layouts op */
+/* Sets class k's CLASS_LAYOUT from its other words: after any of them is
+ * set, before an object has the class (.inv.layout-stable). */
+void v8ish_class_set_layout(v8ish_heap *heap, word_t *k);
 
 
 void v8ish_space_release_all(v8ish_heap *heap);

@@ -49,6 +49,7 @@ static const ccgc_heap_ops script_ops = {
     .trace_unbarriered_roots = v8ish_trace_unbarriered_roots,
     .trace_object = v8ish_trace_object,
     .visit_concurrent = v8ish_visit_concurrent,
+    .layouts = v8ish_layouts, /* layouts.c */
     .process_weakness = process_weakness,
     .compact = v8ish_compact, /* compactor.c, docs/compaction.md */
 
@@ -162,6 +163,7 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
   v8ish_pretenuring_init(heap);
   ccgc_segment_cache_init(&heap->scavenge_segments);
   v8ish_sweep_init(heap);
+  v8ish_layouts_init(heap);
   if (!ccgc_heap_base_attach(&heap->base, &script_ops) || !bootstrap(heap)) {
     v8ish_space_release_all(heap); /* what bootstrap allocated */
     v8ish_sweep_free(heap);
@@ -170,6 +172,7 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
     g_hash_table_destroy(heap->wrapper_classes);
     v8ish_weakness_free(heap);
     v8ish_pretenuring_free(heap);
+    v8ish_layouts_free(heap);
     ccgc_segment_cache_destroy(&heap->scavenge_segments);
     ccgc_heap_base_free(&heap->base);
     return NULL;
@@ -228,6 +231,7 @@ void v8ish_heap_free(v8ish_heap *heap) {
   g_hash_table_destroy(heap->wrapper_classes);
   v8ish_weakness_free(heap);
   v8ish_pretenuring_free(heap);
+  v8ish_layouts_free(heap);
   ccgc_segment_cache_destroy(&heap->scavenge_segments);
   ccgc_heap_base_free(&heap->base);
 }

@@ -43,6 +43,7 @@ v8ish_value v8ish_new_class(v8ish_heap *heap, v8ish_instance_type type,
   k[CLASS_SITE] = (word_t)k;
   k[CLASS_ALLOCATED] = k[CLASS_SURVIVED] = k[CLASS_PRETENURE] = v8ish_smi(0);
   v8ish_pretenuring_add_site(heap, k);
+  v8ish_class_set_layout(heap, k);
   return v8ish_tag(k);
 }
 
@@ -174,6 +175,7 @@ v8ish_value v8ish_class_add_property(v8ish_heap *heap, v8ish_value klass,
     v8ish_store(heap, v8ish_untag(next), CLASS_NAMES, grown_names);
   }
   v8ish_untag(next)[CLASS_PROPERTY_COUNT] = v8ish_smi((intptr_t)properties + 1);
+  v8ish_class_set_layout(heap, v8ish_untag(next));
 
   /* Record the transition: class first, then the name that makes it found. */
   if (grown_transitions) {

@@ -65,6 +65,7 @@ ccgc_status v8ish_object_unbox_double(v8ish_heap *heap, v8ish_local object,
   if (!next) return v8ish_last_status(heap);
   v8ish_untag(next)[CLASS_RAW_BITS] =
       v8ish_smi(v8ish_smi_value(k[CLASS_RAW_BITS]) | ((intptr_t)1 << index));
+  v8ish_class_set_layout(heap, v8ish_untag(next));
   word_t bits;
   memcpy(&bits, &v8ish_untag(boxed)[1], sizeof bits);
   bool locked = v8ish_unsafe_shape_change_begin(heap, o);
@@ -210,6 +211,7 @@ ccgc_status v8ish_object_shrink_slack(v8ish_heap *heap, v8ish_local object) {
   if (!next) return v8ish_last_status(heap);
   v8ish_untag(next)[CLASS_WORDS] = v8ish_smi((intptr_t)new_words);
   v8ish_untag(next)[CLASS_INOBJECT_COUNT] = v8ish_smi(used);
+  v8ish_class_set_layout(heap, v8ish_untag(next));
   bool locked = v8ish_unsafe_shape_change_begin(heap, o);
   v8ish_store(heap, o, 0, next); /* the size shrinks ... */
   v8ish_write_filler(heap, o + new_words, (old_words - new_words) * 8);

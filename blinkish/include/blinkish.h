@@ -116,7 +116,8 @@ enum {
 
 typedef struct blinkish_type_info {
   const char *name;          /* copied; shown in tools ("HTMLDivElement") */
-  blinkish_trace_fn trace;   /* NULL: the object holds no references      */
+  /* NULL: the object holds no references (besides declared members). */
+  blinkish_trace_fn trace;
   blinkish_finalize_fn finalize; /* NULL: nothing to release              */
   unsigned flags;
 } blinkish_type_info;
@@ -211,6 +212,38 @@ blinkish_type_id blinkish_register_type_with_data(
     blinkish_finalize_data_fn finalize, void *data);
 CCGC_API
 blinkish_type_id blinkish_type_by_name(blinkish_heap *heap, const char *name);
+
+/* A member field (a strong reference to a DOM object, or NULL, stored with
+ * blinkish_member_set) that the collector traces itself. BLINKISH_MEMBER(T,
+ * f) describes field f of the payload struct T. */
+typedef struct blinkish_member_info {
+  size_t offset;    /* from the payload's start; a multiple of 8 */
+  const char *name; /* the edge's name in tools; NULL: "member" */
+} blinkish_member_info;
+#define BLINKISH_MEMBER(type, field) {offsetof(type, field), #field}
+/* The most members a type declares; their offsets lie below
+ * BLINKISH_MEMBER_MAX * 8 bytes. */
+#define BLINKISH_MEMBER_MAX 64
+
+/* Declares the strong members of a type (its layout descriptor,
+ * docs/dom-heap.md "Declared members"), copied. The mark loop then traces
+ * them with an inlined loop, with no call per object or per edge, and calls
+ * the type's trace callback (if any) for the rest only: the callback must
+ * not report them again (it may, at a cost: nothing breaks). Tools and
+ * every other visitor see them as the type's edges, before the callback's.
+ * Weak members, collections and script references stay in the callback.
+ * Once per type, before the first object of the type is allocated.
+ * CCGC_E_INVALID_ARGUMENT (nothing declared): an unknown type, a second
+ * declaration or one after an allocation, count 0 or above
+ * BLINKISH_MEMBER_MAX, members NULL, an offset not a multiple of 8 or not
+ * below BLINKISH_MEMBER_MAX * 8, two members at one offset. Afterwards an
+ * object of the type smaller than its last member's end is refused at
+ * allocation (CCGC_E_INVALID_ARGUMENT). */
+CCGC_API
+ccgc_status blinkish_type_declare_members(blinkish_heap *heap,
+                                          blinkish_type_id type,
+                                          const blinkish_member_info *members,
+                                          size_t count);
 
 /* A zeroed object of `size` payload bytes, or NULL with CCGC_E_HEAP_LIMIT,
  * CCGC_E_SIZE_OVERFLOW or CCGC_E_OUT_OF_MEMORY recorded. An unknown type id

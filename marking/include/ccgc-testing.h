@@ -155,4 +155,20 @@ CCGC_API
 void ccgc_collector_break_concurrent_finalizers(ccgc_collector *collector,
                                                 bool broken);
 
+/* Layout descriptors (docs/collection.md, "Layout descriptors"): with
+ * skipped true the marker ignores them and traces every object through its
+ * heap's callbacks, as before they existed (`ccgc bench mark` compares
+ * both). Any time outside a collection (else CCGC_E_IN_COLLECTION is
+ * recorded); marker threads are not affected (they never use them). */
+CCGC_API
+void ccgc_collector_skip_layouts(ccgc_collector *collector, bool skipped);
+
+/* Breaks layout descriptors (.inv.layout-complete): the marker drops the
+ * array part of each descriptor that has one, else its last reference
+ * word, so objects reachable only through those words are freed while
+ * reachable and the stress driver fails (ccgc stress --break-layouts). Any
+ * time outside a collection (else CCGC_E_IN_COLLECTION is recorded). */
+CCGC_API
+void ccgc_collector_break_layouts(ccgc_collector *collector, bool broken);
+
 #endif /* CCGC_TESTING_H */

@@ -32,6 +32,7 @@
 
 #include "bench.h"
 #include "bridge.h"
+#include "ccgc-testing.h"
 
 typedef struct mark_node {
   void *a, *b, *c;
@@ -39,11 +40,14 @@ typedef struct mark_node {
   bridge *bridge;
 } mark_node;
 
+/* a, b and c are declared members (the type's layout descriptor: the mark
+ * loop traces them itself); the callback reports the script reference. */
+static const blinkish_member_info mark_node_members[] = {
+    BLINKISH_MEMBER(mark_node, a), BLINKISH_MEMBER(mark_node, b),
+    BLINKISH_MEMBER(mark_node, c)};
+
 static void trace_mark_node(ccgc_visitor *visitor, void *object) {
   mark_node *node = object;
-  blinkish_trace_member(visitor, &node->a, "a");
-  blinkish_trace_member(visitor, &node->b, "b");
-  blinkish_trace_member(visitor, &node->c, "c");
   bridge_trace_script_ref(visitor, node->script, "script");
 }
 
@@ -101,6 +105,8 @@ static bool graph_build(ccgc_graph *g, size_t units, bench_progress *p) {
   blinkish_type_info info = {"MarkNode", trace_mark_node, finalize_mark_node,
                              BLINKISH_TYPE_WRAPPABLE};
   blinkish_type_id type = blinkish_register_type(g->dom, &info);
+  if (blinkish_type_declare_members(g->dom, type, mark_node_members, 3) != CCGC_OK)
+    return false;
   mark_node **d = malloc(units * sizeof *d);
   for (size_t i = 0; i < units; i++) {
     d[i] = blinkish_alloc(g->dom, type, sizeof(mark_node));
@@ -281,7 +287,7 @@ int ccgc_bench_mark(const bench_options *options) {
   /* The measurements, one step each: the ccgc collections (a warm-up and
    * the repeats), the plain copy and its traversals, the Boehm graph and
    * its collections (a warm-up and the repeats). */
-  uint64_t steps = 4 * (uint64_t)repeats + 4, step = 0;
+  uint64_t steps = 4 * (uint64_t)repeats + 5, step = 0;
   bench_progress_start(&p, options, "bench mark", "steps", steps);
   double ccgc_mark = 1e300, ccgc_pause = 1e300;
   size_t ccgc_objects = 0, ccgc_bytes = 0;
@@ -301,6 +307,14 @@ int ccgc_bench_mark(const bench_options *options) {
       ccgc_bytes += st->heaps[i].marked_bytes;
     }
   }
+  /* One collection with the layout descriptors ignored (every object
+   * through its heap's callbacks): what the descriptors save. */
+  bench_progress_update(&p, step, "ccgc collection without layout descriptors");
+  ccgc_collector_skip_layouts(g.collector, true);
+  ccgc_collect(g.collector, CCGC_REASON_TESTING);
+  ccgc_collector_skip_layouts(g.collector, false);
+  step++;
+  double ccgc_mark_callbacks = ccgc_collector_last_cycle(g.collector)->mark_ms;
   /* The same collections with the pause's drain on two threads (the owner
    * and one helper, options.parallel_marking_threads). */
   double ccgc_mark2 = 1e300, ccgc_pause2 = 1e300;
@@ -393,6 +407,9 @@ int ccgc_bench_mark(const bench_options *options) {
          mb / (ccgc_mark / 1000), ccgc_objects / ccgc_mark / 1000);
   printf("%-26s %10.1f %10.0f %12.2f\n", "ccgc whole pause", ccgc_pause,
          mb / (ccgc_pause / 1000), ccgc_objects / ccgc_pause / 1000);
+  printf("%-26s %10.1f %10.0f %12.2f\n", "ccgc mark, no descriptors",
+         ccgc_mark_callbacks, mb / (ccgc_mark_callbacks / 1000),
+         ccgc_objects / ccgc_mark_callbacks / 1000);
   printf("%-26s %10.1f %10.0f %12.2f\n", "ccgc mark, 2 threads", ccgc_mark2,
          mb / (ccgc_mark2 / 1000), ccgc_objects / ccgc_mark2 / 1000);
   printf("%-26s %10.1f %10.0f %12.2f\n", "ccgc whole pause, 2 threads",
@@ -403,6 +420,8 @@ int ccgc_bench_mark(const bench_options *options) {
   printf("%-26s %10.1f %10.0f %12.2f\n", "Boehm GC_gcollect", boehm_ms,
          boehm.bytes / 1048576.0 / (boehm_ms / 1000), boehm.objects / boehm_ms / 1000);
   printf("ratio ccgc mark / plain DFS: %.2f\n", ccgc_mark / plain_ms);
+  printf("ratio ccgc mark with / without layout descriptors: %.2f\n",
+         ccgc_mark / ccgc_mark_callbacks);
   printf("ratio ccgc mark / Boehm collection: %.2f\n", ccgc_mark / boehm_ms);
   printf("threads that marked in the 2-thread pauses: %d\n", mark_threads2);
   printf("ratio ccgc mark 2 threads / plain DFS: %.2f\n", ccgc_mark2 / plain_ms);
@@ -415,6 +434,8 @@ int ccgc_bench_mark(const bench_options *options) {
     ccgc_json_writer_member_fixed(json, "marked_mb", mb, 3);
     ccgc_json_writer_member_fixed(json, "ccgc_mark_ms", ccgc_mark, 3);
     ccgc_json_writer_member_fixed(json, "ccgc_pause_ms", ccgc_pause, 3);
+    ccgc_json_writer_member_fixed(json, "ccgc_mark_no_descriptors_ms",
+                                  ccgc_mark_callbacks, 3);
     ccgc_json_writer_member_fixed(json, "plain_ms", plain_ms, 3);
     ccgc_json_writer_member_fixed(json, "boehm_ms", boehm_ms, 3);
     ccgc_json_writer_member_fixed(json, "ratio_vs_plain", ccgc_mark / plain_ms, 4);

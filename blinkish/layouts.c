@@ -1,0 +1,130 @@
+/* layouts.c - the DOM heap's layout descriptors (marking/ccgc-layout.h): a
+ * type's declared members (blinkish_type_info.members) become a descriptor
+ * in the heap's type table, which the mark loop finds from the object's
+ * header and traces with no call (docs/dom-heap.md, "Declared members").
+ *
+ * The descriptor names the members' words (plain addresses or NULL); its
+ * `rest` is set when the type has a trace callback, and the marker's lookup
+ * adds the wrappable slot (a non-NULL slot before the payload sends the
+ * object to blinkish_trace_rest too, for bridge/'s hook). Objects under
+ * construction take the callback (their header's C bit is a slow bit), which
+ * defers them (.inv.construct-defer). Every other visitor (tools, verifier,
+ * marker threads) gets the members from trace_object, named, before the
+ * type's own edges (.inv.layout-complete).
+ */
+#include "heap-internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+void blinkish_layouts_init(blinkish_heap *heap) {
+  heap->layout_source = (ccgc_layout_source){
+      .how = CCGC_LAYOUT_BY_HEADER,
+      .tag = 0,
+      .tag_mask = 0, /* members are plain addresses: raw_refs only */
+      .header_tag = BLINKISH_HEADER_TAG,
+      .slow_bits = BLINKISH_HEADER_CONSTRUCTING,
+      .type_shift = BLINKISH_HEADER_TYPE_SHIFT,
+      .type_mask = BLINKISH_MAX_TYPES - 1, /* ids are below it */
+      .types = (const ccgc_layout *const *)heap->layout_table,
+      .trace_rest = blinkish_trace_rest,
+  };
+}
+
+/* The layouts op. */
+const ccgc_layout_source *blinkish_layouts(void *data) {
+  blinkish_heap *heap = data;
+  return &heap->layout_source;
+}
+
+static ccgc_status refuse(blinkish_heap *heap, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static ccgc_status refuse(blinkish_heap *heap, const char *fmt, ...) {
+  char message[256];
+  va_list args;
+  va_start(args, fmt);
+  vsnprintf(message, sizeof message, fmt, args);
+  va_end(args);
+  return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                     ".api.argument", "blinkish_type_declare_members: %s",
+                     message);
+}
+
+ccgc_status blinkish_type_declare_members(blinkish_heap *heap,
+                                          blinkish_type_id id,
+                                          const blinkish_member_info *members,
+                                          size_t count) {
+  if (!blinkish_enter(heap, CCGC_CALL_CONFIGURE, "blinkish_type_declare_members"))
+    return blinkish_refusal(heap);
+  if (id == 0 || id > heap->type_count)
+    return refuse(heap, "unknown type id %u", (unsigned)id);
+  blinkish_type *type = &heap->types[id];
+  if (type->member_names)
+    return refuse(heap, "'%s' declared its members already", type->name);
+  if (type->allocated)
+    return refuse(heap, "'%s' has objects already", type->name);
+  if (!members || count == 0 || count > BLINKISH_MEMBER_MAX)
+    return refuse(heap, "'%s': %zu members at %p (1 to %d)", type->name, count,
+                  (const void *)members, BLINKISH_MEMBER_MAX);
+  uint64_t bits = 0;
+  size_t bytes = 0;
+  for (size_t i = 0; i < count; i++) {
+    size_t offset = members[i].offset;
+    if (offset % sizeof(void *) || offset >= BLINKISH_MEMBER_MAX * sizeof(void *))
+      return refuse(heap,
+                    "'%s' member %zu at offset %zu: not a multiple of 8 below %d",
+                    type->name, i, offset,
+                    BLINKISH_MEMBER_MAX * (int)sizeof(void *));
+    uint64_t bit = (uint64_t)1 << (offset / sizeof(void *));
+    if (bits & bit)
+      return refuse(heap, "'%s' has two members at offset %zu", type->name,
+                    offset);
+    bits |= bit;
+    if (offset + sizeof(void *) > bytes) bytes = offset + sizeof(void *);
+  }
+  char **names = calloc(BLINKISH_MEMBER_MAX, sizeof(char *));
+  if (!names) {
+    ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
+                   "blinkish_type_declare_members: out of memory");
+    return CCGC_E_OUT_OF_MEMORY;
+  }
+  for (size_t i = 0; i < count; i++)
+    names[members[i].offset / sizeof(void *)] =
+        strdup(members[i].name ? members[i].name : "member");
+  type->member_names = names;
+  type->member_bytes = bytes;
+  type->layout.raw_refs = bits;
+  type->layout.rest = type->trace != NULL;
+  blinkish_type_publish_layout(heap, id);
+  return CCGC_OK;
+}
+
+/* At registration and at a declaration: a type with members, or with no
+ * references at all, gets a descriptor; one with only a trace callback
+ * keeps the callback (no descriptor would save anything). */
+void blinkish_type_publish_layout(blinkish_heap *heap, blinkish_type_id id) {
+  blinkish_type *type = &heap->types[id];
+  if (type->layout.raw_refs || !type->trace)
+    __atomic_store_n(&heap->layout_table[id], &type->layout, __ATOMIC_RELEASE);
+}
+
+void blinkish_type_free_members(blinkish_type *type) {
+  if (!type->member_names) return;
+  for (size_t i = 0; i < BLINKISH_MEMBER_MAX; i++) free(type->member_names[i]);
+  free(type->member_names);
+  type->member_names = NULL;
+}
+
+/* The declared members, named, for every visitor but the mark loop's
+ * descriptor path (trace.c's trace_fields). */
+void blinkish_trace_members(const blinkish_type *type, void *object,
+                            ccgc_visitor *visitor) {
+  uint64_t bits = type->layout.raw_refs;
+  void *const *words = object;
+  while (bits) {
+    unsigned i = (unsigned)__builtin_ctzll(bits);
+    bits &= bits - 1;
+    ccgc_visit_strong(visitor, __atomic_load_n(&words[i], __ATOMIC_ACQUIRE),
+                      ccgc_edge_named(CCGC_EDGE_FIELD, type->member_names[i]));
+  }
+}
