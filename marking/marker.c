@@ -217,15 +217,14 @@ static void layout_array(ccgc_marker *marker, const uintptr_t *words,
 }
 
 /* TESTING ONLY (ccgc_collector_break_layouts): the descriptor without its
- * last reference word, or without its array part, so that objects
- * reachable only through that word are lost (.inv.layout-complete). */
+ * array part, its first plain-address word and its last reference word
+ * above word 0, so that objects reachable only through those words are lost
+ * (.inv.layout-complete). */
 static ccgc_layout broken_layout(const ccgc_layout *layout) {
   ccgc_layout b = *layout;
-  if (b.length_word)
-    b.length_word = 0;
-  else if (b.raw_refs)
-    b.raw_refs &= ~((uint64_t)1 << (63 - __builtin_clzll(b.raw_refs)));
-  else if (b.refs & (b.refs - 1)) /* more than the class word */
+  b.length_word = 0;
+  b.raw_refs &= b.raw_refs - 1;
+  if (b.refs & ~(uint64_t)1)
     b.refs &= ~((uint64_t)1 << (63 - __builtin_clzll(b.refs)));
   return b;
 }

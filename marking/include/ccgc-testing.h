@@ -163,11 +163,13 @@ void ccgc_collector_break_concurrent_finalizers(ccgc_collector *collector,
 CCGC_API
 void ccgc_collector_skip_layouts(ccgc_collector *collector, bool skipped);
 
-/* Breaks layout descriptors (.inv.layout-complete): the marker drops the
- * array part of each descriptor that has one, else its last reference
- * word, so objects reachable only through those words are freed while
- * reachable and the stress driver fails (ccgc stress --break-layouts). Any
- * time outside a collection (else CCGC_E_IN_COLLECTION is recorded). */
+/* Breaks layout descriptors (.inv.layout-complete): the marker drops each
+ * descriptor's array part (a script array's elements), its first
+ * plain-address word (a DOM type's first declared member) and its last
+ * tagged word past the class (a script object's last field), so objects
+ * reachable only through those words are freed while reachable and the
+ * stress driver fails (ccgc stress --break-layouts). Any time outside a
+ * collection (else CCGC_E_IN_COLLECTION is recorded). */
 CCGC_API
 void ccgc_collector_break_layouts(ccgc_collector *collector, bool broken);
 

@@ -104,6 +104,9 @@ int ccgc_cmd_stress(int argc, char **argv) {
       CLI_OPT_FLAG("break-concurrent-finalizers", &options.break_concurrent_finalizers,
                    "TESTING ONLY: sweeper threads finalize live resources too; a violation "
                    "is expected with --resources and concurrent sweeping"),
+      CLI_OPT_FLAG("break-layouts", &options.break_layouts,
+                   "TESTING ONLY: the marker drops words of the layout descriptors "
+                   "(declared members, array elements); a violation is expected"),
       CLI_OPT_FLAG("break-sweeping", &options.break_sweeping,
                    "TESTING ONLY: the allocator takes free blocks of unswept pages; a "
                    "violation is expected with lazy or concurrent sweeping"),

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,19 +16,33 @@
 #include "progress.h"
 #include "stress-driver.h"
 
+/* The slots and the resource are declared members (the type's layout
+ * descriptor, traced by the mark loop itself: register_node_type); the
+ * callback reports the script reference. */
 static void trace_node(ccgc_visitor *visitor, void *object) {
   stress_node *node = object;
-  for (int i = 0; i < SHADOW_SLOT_COUNT; i++)
-    blinkish_trace_element(visitor, blinkish_member_load(&node->slots[i]),
-                           (size_t)i);
   bridge_trace_script_ref(visitor, node->script, "script");
-  blinkish_trace_member(visitor, (void *const *)&node->resource, "resource");
 }
 
 static void finalize_node(void *object) {
   stress_node *node = object;
   stress_reclaim_finalizer(node); /* sometimes misbehaves: refused */
   bridge_script_ref_free(node->bridge, node->script);
+}
+
+static blinkish_type_id register_node_type(blinkish_heap *dom) {
+  blinkish_type_info info = {"StressNode", trace_node, finalize_node,
+                             BLINKISH_TYPE_WRAPPABLE};
+  blinkish_type_id type = blinkish_register_type(dom, &info);
+  blinkish_member_info members[SHADOW_SLOT_COUNT + 1];
+  static const char *const names[] = {"0", "1", "2", "3", "4", "5", "6", "7"};
+  _Static_assert(SHADOW_SLOT_COUNT <= 8, "a name per slot");
+  for (int i = 0; i < SHADOW_SLOT_COUNT; i++)
+    members[i] = (blinkish_member_info){offsetof(stress_node, slots[i]), names[i]};
+  members[SHADOW_SLOT_COUNT] =
+      (blinkish_member_info)BLINKISH_MEMBER(stress_node, resource);
+  if (type) blinkish_type_declare_members(dom, type, members, SHADOW_SLOT_COUNT + 1);
+  return type;
 }
 
 const char *stress_mode_name(stress_mode mode) {
@@ -476,6 +491,7 @@ static void setup(stress_driver *d) {
   ccgc_collector_skip_slot_recording(d->collector,
                                      d->options->skip_slot_recording);
   ccgc_collector_break_pretenuring(d->collector, d->options->break_pretenuring);
+  ccgc_collector_break_layouts(d->collector, d->options->break_layouts);
   ccgc_collector_add_listener(d->collector, &minor_listener, d);
   ccgc_collector_add_listener(d->collector, &dom_compaction_listener, d);
   d->scavenge_rand = g_rand_new_with_seed(
@@ -486,9 +502,7 @@ static void setup(stress_driver *d) {
   d->script = v8ish_heap_new(d->collector, &script_options);
   d->dom = blinkish_heap_new(d->collector, NULL);
   d->bridge = bridge_new(d->collector, d->script, d->dom, BRIDGE_MODE_UNIFIED);
-  blinkish_type_info info = {"StressNode", trace_node, finalize_node,
-                             BLINKISH_TYPE_WRAPPABLE};
-  d->node_type = blinkish_register_type(d->dom, &info);
+  d->node_type = register_node_type(d->dom);
   shadow_model_init(&d->model);
   d->refs = g_array_new(FALSE, TRUE, sizeof(heap_ref));
   d->candidates = g_array_new(FALSE, FALSE, sizeof(int32_t));

@@ -136,6 +136,10 @@ typedef struct stress_options {
    * threads finalize live resources too; must produce a violation (with
    * resources and concurrent sweeping). */
   bool break_concurrent_finalizers;
+  /* Testing only (ccgc_collector_break_layouts): the marker drops words of
+   * the layout descriptors (the DOM nodes' declared members, script
+   * arrays' elements); must produce a violation. */
+  bool break_layouts;
 } stress_options;
 
 typedef struct stress_result {
