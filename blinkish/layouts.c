@@ -61,7 +61,7 @@ ccgc_status blinkish_type_declare_members(blinkish_heap *heap,
   blinkish_type *type = &heap->types[id];
   if (type->member_names)
     return refuse(heap, "'%s' declared its members already", type->name);
-  if (type->allocated)
+  if (type->allocated) /* .inv.layout-stable */
     return refuse(heap, "'%s' has objects already", type->name);
   if (!members || count == 0 || count > BLINKISH_MEMBER_MAX)
     return refuse(heap, "'%s': %zu members at %p (1 to %d)", type->name, count,

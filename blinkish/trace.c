@@ -11,34 +11,30 @@ void blinkish_prepare(void *data) {
   ccgc_page_space_clear_marks(&heap->base.space);
 }
 
-/* The wrapper (bridge/'s hook), then the type's trace callback: what the
- * mark loop's descriptor path leaves to the heap (layouts.c). */
-static void trace_wrapper_and_callback(blinkish_heap *heap, void *object,
-                                       blinkish_header *header,
-                                       const blinkish_type *type,
-                                       ccgc_visitor *visitor) {
+/* Everything, in this order: the wrapper (bridge/'s hook), the declared
+ * members (named), the type's trace callback. with_members false: what the
+ * mark loop's descriptor path leaves to the heap (trace_rest, layouts.c). */
+static void trace_fields_of(blinkish_heap *heap, void *object,
+                            blinkish_header *header, bool with_members,
+                            ccgc_visitor *visitor) {
   if (blinkish_header_is_wrappable(header) && heap->wrappable_trace) {
     void *slot = __atomic_load_n((void **)object - 1, __ATOMIC_ACQUIRE);
     heap->wrappable_trace(visitor, object, slot, heap->wrappable_data);
   }
+  const blinkish_type *type = &heap->types[blinkish_header_type(header)];
+  if (with_members && type->member_names)
+    blinkish_trace_members(type, object, visitor);
   if (type->trace) type->trace(visitor, object);
 }
 
-/* Everything: the wrapper, the declared members, the callback's edges. */
 static void trace_fields(blinkish_heap *heap, void *object,
                          blinkish_header *header, ccgc_visitor *visitor) {
-  const blinkish_type *type = &heap->types[blinkish_header_type(header)];
-  if (type->member_names) blinkish_trace_members(type, object, visitor);
-  trace_wrapper_and_callback(heap, object, header, type, visitor);
+  trace_fields_of(heap, object, header, true, visitor);
 }
 
 /* The layouts' trace_rest (ccgc-layout.h): the marker traced the members. */
 void blinkish_trace_rest(void *data, void *object, ccgc_visitor *visitor) {
-  blinkish_heap *heap = data;
-  blinkish_header *header = blinkish_header_of(object);
-  trace_wrapper_and_callback(heap, object, header,
-                             &heap->types[blinkish_header_type(header)],
-                             visitor);
+  trace_fields_of(data, object, blinkish_header_of(object), false, visitor);
 }
 
 void blinkish_trace_roots(void *data, ccgc_visitor *visitor) {

@@ -64,7 +64,7 @@ typedef struct ccgc_barrier {
   bool break_concurrent_finalizers;
   /* TESTING ONLY (ccgc-testing.h): the marker ignores the heaps' layout
    * descriptors (every object through its trace_object), or uses them but
-   * drops the last reference word of each (breaks .inv.layout-complete).
+   * drops words of each (breaks .inv.layout-complete).
    * Read by the marker at the start of each call. */
   bool no_layouts;
   bool break_layouts;

@@ -1,6 +1,7 @@
 /* host.c - the host model's DOM and script helpers (host.h). */
 #include "host.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <glib.h>
 #include <stdio.h>
@@ -23,15 +24,17 @@ struct ccgc_host_attach_memo {
   unsigned long tree_version, cycles;
 };
 
-static void trace_node(ccgc_visitor *visitor, void *object) {
-  ccgc_host_node *node = object;
-  blinkish_trace_member(visitor, (void *const *)&node->parent, "parentNode");
-  blinkish_trace_member(visitor, (void *const *)&node->first_child, "firstChild");
-  blinkish_trace_member(visitor, (void *const *)&node->last_child, "lastChild");
-  blinkish_trace_member(visitor, (void *const *)&node->next_sibling, "nextSibling");
-  blinkish_trace_member(visitor, (void *const *)&node->prev_sibling, "previousSibling");
-  blinkish_trace_member(visitor, (void *const *)&node->listeners, "listeners");
-}
+/* A node's references are all members: declared (the type's layout
+ * descriptor: the collector's mark loop traces them without a call), no
+ * trace callback. */
+static const blinkish_member_info node_members[] = {
+    {offsetof(ccgc_host_node, parent), "parentNode"},
+    {offsetof(ccgc_host_node, first_child), "firstChild"},
+    {offsetof(ccgc_host_node, last_child), "lastChild"},
+    {offsetof(ccgc_host_node, next_sibling), "nextSibling"},
+    {offsetof(ccgc_host_node, prev_sibling), "previousSibling"},
+    {offsetof(ccgc_host_node, listeners), "listeners"},
+};
 
 /* Thread-safe (g_free) and reading only the node's own strings: a sweeper
  * thread may run it (BLINKISH_TYPE_CONCURRENT_FINALIZER, NODE_FLAGS). */
@@ -43,6 +46,18 @@ static void finalize_node(void *object) {
 
 /* Every node type: wrappable, finalized by finalize_node. */
 #define NODE_FLAGS (BLINKISH_TYPE_WRAPPABLE | BLINKISH_TYPE_CONCURRENT_FINALIZER)
+
+/* A node type (name copied), its members declared; 0 if the registry is
+ * full. */
+static blinkish_type_id register_node_type(ccgc_host_world *world,
+                                           const char *name) {
+  blinkish_type_info info = {name, NULL, finalize_node, NODE_FLAGS};
+  blinkish_type_id id = blinkish_register_type(world->dom, &info);
+  if (id)
+    blinkish_type_declare_members(world->dom, id, node_members,
+                                  sizeof node_members / sizeof node_members[0]);
+  return id;
+}
 
 static void trace_listener(ccgc_visitor *visitor, void *object) {
   event_listener *listener = object;
@@ -106,19 +121,15 @@ ccgc_host_world *ccgc_host_world_new(bridge_mode mode,
   world->node_types = g_hash_table_new(g_direct_hash, g_direct_equal);
   world->attach_memo = g_new0(struct ccgc_host_attach_memo, 1);
   world->attach_memo->known = g_hash_table_new(g_direct_hash, g_direct_equal);
-  blinkish_type_info document = {"HTMLDocument", trace_node, finalize_node, NODE_FLAGS};
-  blinkish_type_info text = {"Text", trace_node, finalize_node, NODE_FLAGS};
   blinkish_type_info listener = {"EventListener", trace_listener,
                                  finalize_listener, 0};
-  world->document_type = blinkish_register_type(world->dom, &document);
-  world->text_type = blinkish_register_type(world->dom, &text);
+  world->document_type = register_node_type(world, "HTMLDocument");
+  world->text_type = register_node_type(world, "Text");
   world->listener_type = blinkish_register_type(world->dom, &listener);
   /* The interface of tags the HTML standard does not define, and the type
    * of every element should the registry ever be full (the interfaces are
    * about 200): registered first so that there is room for it. */
-  blinkish_type_info unknown = {"HTMLUnknownElement", trace_node, finalize_node,
-                                NODE_FLAGS};
-  world->generic_type = blinkish_register_type(world->dom, &unknown);
+  world->generic_type = register_node_type(world, "HTMLUnknownElement");
   add_node_type(world, world->document_type);
   add_node_type(world, world->text_type);
   add_node_type(world, world->generic_type);
@@ -177,10 +188,7 @@ static blinkish_type_id element_type(ccgc_host_world *world, ccgc_host_namespace
   }
   const char *name = ccgc_host_interface_name(ns, tag);
   blinkish_type_id id = blinkish_type_by_name(world->dom, name);
-  if (!id) {
-    blinkish_type_info info = {name, trace_node, finalize_node, NODE_FLAGS};
-    id = blinkish_register_type(world->dom, &info);
-  }
+  if (!id) id = register_node_type(world, name);
   if (!id) id = world->generic_type; /* the registry is full */
   g_hash_table_insert(world->element_types, key, GUINT_TO_POINTER(id));
   add_node_type(world, id);
