@@ -12,6 +12,7 @@
  * marker threads) gets the members from trace_object, named, before the
  * type's own edges (.inv.layout-complete).
  */
+#include "blinkish-bridge.h"
 #include "heap-internal.h"
 
 #include <stdarg.h>
@@ -29,6 +30,11 @@ void blinkish_layouts_init(blinkish_heap *heap) {
       .types = (const ccgc_layout *const *)heap->layout_table,
       .trace_rest = blinkish_trace_rest,
   };
+}
+
+void blinkish_heap_set_slot_handles(blinkish_heap *heap,
+                                    const ccgc_layout_handles *handles) {
+  heap->layout_source.slot_handles = *handles;
 }
 
 /* The layouts op. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "ccgc-heap.h"
+#include "blinkish-bridge.h"
 #include "object-header.h" /* the DOM heap's layout: wrappable or not */
 
 #define BRIDGE_SIG 0x42524447u /* "BRDG" (.sig) */
@@ -104,6 +105,11 @@ bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
     free(result);
     return NULL;
   }
+  /* The slots hold script references: the mark loop follows them itself
+   * (trace_wrapper_slot's edge, without the call). */
+  ccgc_layout_handles handles;
+  v8ish_traced_describe(&handles);
+  blinkish_heap_set_slot_handles(dom, &handles);
   result->link.embedder_change = embedder_change;
   v8ish_heap_join_bridge(script, &result->link); /* .api.bridge-order */
   return result;

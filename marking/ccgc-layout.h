@@ -64,6 +64,18 @@ typedef enum ccgc_layout_lookup {
 
 struct ccgc_visitor;
 
+/* Words that name a traced handle: NULL, or a handle of a ccgc handle table
+ * (marking/handle-table.h) whose payload holds, value_offset bytes in, a
+ * reference in the encoding (tag, tag_mask), and skip_offset bytes in a
+ * byte that is non-zero when the handle is a root rather than an edge of
+ * its holder. A handle that is not live sends its holder to trace_rest,
+ * whose callback reports the misuse. */
+typedef struct ccgc_layout_handles {
+  bool enabled;
+  uintptr_t tag, tag_mask;
+  uint16_t value_offset, skip_offset;
+} ccgc_layout_handles;
+
 typedef struct ccgc_layout_source {
   ccgc_layout_lookup how;
   /* The heap's encoding: a word w is a reference iff (w & tag_mask) == tag,
@@ -75,16 +87,21 @@ typedef struct ccgc_layout_source {
   uintptr_t header_tag, slow_bits, type_mask;
   unsigned type_shift;
   const ccgc_layout *const *types; /* type_mask + 1 entries, NULL: callback */
+  /* The embedder slot (the word between header and object), when set and
+   * slot_handles.enabled, names a traced handle the marker follows itself
+   * (else the slot sends the object to trace_rest). */
+  ccgc_layout_handles slot_handles;
   /* Reports what a descriptor with `rest` (or a set embedder slot) leaves
    * out, as trace_object would, minus the words the descriptor covers. */
   void (*trace_rest)(void *heap, void *object, struct ccgc_visitor *visitor);
 } ccgc_layout_source;
 
 /* The descriptor of object, or NULL for the heap's trace_object; *rest is
- * set when trace_rest must run after the words. */
+ * set when trace_rest must run after the words, *handle to the embedder
+ * slot's traced handle the marker follows itself (0: none). */
 static inline const ccgc_layout *
 ccgc_layout_of(const ccgc_layout_source *source, const void *object,
-               bool *rest) {
+               bool *rest, uintptr_t *handle) {
   const uintptr_t *words = object;
   if (source->how == CCGC_LAYOUT_BY_CLASS) {
     uintptr_t klass = __atomic_load_n(&words[0], __ATOMIC_RELAXED);
@@ -93,19 +110,23 @@ ccgc_layout_of(const ccgc_layout_source *source, const void *object,
     const ccgc_layout *layout =
         __atomic_load_n(&k[source->class_word], __ATOMIC_ACQUIRE);
     *rest = layout && layout->rest;
+    *handle = 0;
     return layout;
   }
-  uintptr_t header = __atomic_load_n(&words[-1], __ATOMIC_RELAXED);
-  bool slot = false;
+  uintptr_t header = __atomic_load_n(&words[-1], __ATOMIC_ACQUIRE);
+  uintptr_t slot = 0;
   if (!(header & source->header_tag)) {
-    slot = header != 0; /* the embedder slot, set */
+    slot = header; /* the embedder slot: 0, or set */
     header = __atomic_load_n(&words[-2], __ATOMIC_RELAXED);
   }
   if (header & source->slow_bits) return NULL;
   const ccgc_layout *layout = __atomic_load_n(
       &source->types[(header >> source->type_shift) & source->type_mask],
       __ATOMIC_ACQUIRE);
-  *rest = layout && (layout->rest || slot);
+  if (!layout) return NULL;
+  bool own_slot = slot && source->slot_handles.enabled;
+  *handle = own_slot ? slot : 0;
+  *rest = layout->rest || (slot && !own_slot);
   return layout;
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "collector-internal.h"
+#include "handle-table.h"
 
 /* A step with a deadline reads the clock every this many objects visited
  * (about 5 us of marking; a clock read is ~25 ns, under 1 percent) and
@@ -214,6 +215,25 @@ static void layout_array(ccgc_marker *marker, const uintptr_t *words,
     uintptr_t w = __atomic_load_n(&words[i], __ATOMIC_RELAXED);
     if ((w & tag_mask) == tag && w) window_edge(marker, (void *)(w - tag), LAYOUT_EDGE);
   }
+}
+
+/* Follows a traced handle (ccgc_layout_handles); false if it is not live
+ * (the caller's trace_rest then reports the misuse, as the callback path
+ * would). A root handle is not an edge. */
+static inline bool layout_handle(ccgc_marker *marker,
+                                 const ccgc_layout_handles *handles,
+                                 uintptr_t handle) {
+  if (!ccgc_handle_live_unchecked((const void *)handle)) return false;
+  const unsigned char *payload =
+      ccgc_handle_payload_unchecked((const void *)handle);
+  if (__atomic_load_n(payload + handles->skip_offset, __ATOMIC_RELAXED))
+    return true;
+  uintptr_t w = __atomic_load_n(
+      (const uintptr_t *)(const void *)(payload + handles->value_offset),
+      __ATOMIC_ACQUIRE);
+  if (w && (w & handles->tag_mask) == handles->tag)
+    window_edge(marker, (void *)(w - handles->tag), LAYOUT_EDGE);
+  return true;
 }
 
 /* TESTING ONLY (ccgc_collector_break_layouts): the descriptor without its
@@ -436,8 +456,13 @@ static inline void visit(ccgc_marker *marker, ccgc_heap_slot *slot, int id,
   const ccgc_layout_source *source = marker->layouts[id];
   const ccgc_layout *layout;
   bool rest;
-  if (source && (layout = ccgc_layout_of(source, object, &rest))) {
+  uintptr_t handle;
+  if (source && (layout = ccgc_layout_of(source, object, &rest, &handle))) {
     trace_layout(marker, source, layout, object);
+    /* (Broken on purpose: the slot's handle is dropped too.) */
+    if (handle && !marker->break_layouts &&
+        !layout_handle(marker, &source->slot_handles, handle))
+      rest = true; /* a freed handle: the callback reports it */
     if (rest) source->trace_rest(slot->heap, object, &marker->base);
   } else {
     slot->ops->trace_object(slot->heap, object, &marker->base);

@@ -478,6 +478,16 @@ void *v8ish_traced_edge_target(const v8ish_traced *traced, const char *call) {
   return v8ish_is_ref(raw) ? v8ish_untag(raw) : NULL;
 }
 
+void v8ish_traced_describe(ccgc_layout_handles *out) {
+  *out = (ccgc_layout_handles){
+      .enabled = true,
+      .tag = 1,
+      .tag_mask = 1, /* v8ish_is_ref, v8ish_untag */
+      .value_offset = offsetof(traced_slot, value),
+      .skip_offset = offsetof(traced_slot, root),
+  };
+}
+
 void *v8ish_traced_object(const v8ish_traced *traced) {
   if (!traced || !ccgc_handle_live_unchecked(traced)) return NULL;
   const traced_slot *slot = ccgc_handle_payload_unchecked(traced);

@@ -6,6 +6,7 @@
 #ifndef V8ISH_BRIDGE_H
 #define V8ISH_BRIDGE_H
 
+#include "ccgc-layout.h"
 #include "v8ish.h"
 
 /* --- script references: slots of the traced table -------------------------
@@ -32,6 +33,9 @@ void *v8ish_traced_edge_target(const v8ish_traced *traced, const char *call);
 /* The object a live slot holds, edge or root; NULL for an integer, an empty
  * or a freed slot (not reported). Mutator. */
 void *v8ish_traced_object(const v8ish_traced *traced);
+/* How a traced handle's payload holds its value, for the mark loop's
+ * layout descriptors (marking/ccgc-layout.h). */
+void v8ish_traced_describe(ccgc_layout_handles *out);
 
 /* --- the bridge's join ------------------------------------------------------
  * A bridge embeds a link and joins the heap with it for its life. */

@@ -166,7 +166,8 @@ void ccgc_collector_skip_layouts(ccgc_collector *collector, bool skipped);
 /* Breaks layout descriptors (.inv.layout-complete): the marker drops each
  * descriptor's array part (a script array's elements), its first
  * plain-address word (a DOM type's first declared member) and its last
- * tagged word past the class (a script object's last field), so objects
+ * tagged word past the class (a script object's last field), and the
+ * marker ignores the wrapper a DOM object's slot names, so objects
  * reachable only through those words are freed while reachable and the
  * stress driver fails (ccgc stress --break-layouts). Any time outside a
  * collection (else CCGC_E_IN_COLLECTION is recorded). */

@@ -8,6 +8,7 @@
 #include "bridge.h"
 #include "ccgc-probe.h"
 #include "ccgc-test.h"
+#include "ccgc-testing.h"
 
 typedef struct node {
   struct node *next;
@@ -155,6 +156,41 @@ START_TEST(baseline_mode_leaks_the_cycle) {
 }
 END_TEST
 
+/* A wrappable object's slot names its wrapper through a script reference
+ * (a traced handle): the mark loop follows it itself for a type with a
+ * layout descriptor (docs/collection.md "Layout descriptors"), as the
+ * bridge's hook does otherwise; with the descriptors broken on purpose
+ * (ccgc_collector_break_layouts, which also drops the slot's handle) the
+ * wrapper is lost, so the inline path is what kept it. */
+START_TEST(the_mark_loop_follows_wrapper_slots) {
+  world w = make_world(BRIDGE_MODE_UNIFIED);
+  /* No trace callback, no members: an empty descriptor. */
+  blinkish_type_info info = {"HTMLSpanElement", NULL, NULL, BLINKISH_TYPE_WRAPPABLE};
+  void *div = blinkish_alloc(w.dom, blinkish_register_type(w.dom, &info), 16);
+  blinkish_persistent *root = blinkish_persistent_new(w.dom, div, false);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w.script, &scope);
+  v8ish_local wrapper = bridge_wrap(w.bridge, div);
+  ccgc_probe *probe =
+      ccgc_probe_new(w.collector, v8ish_object_address(w.script, wrapper), "wrapper");
+  v8ish_handle_scope_close(&scope);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  ck_assert(!ccgc_probe_collected(probe));
+  ccgc_collector_skip_layouts(w.collector, true); /* the hook's path */
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  ck_assert(!ccgc_probe_collected(probe));
+  ccgc_collector_skip_layouts(w.collector, false);
+  ck_assert_uint_eq(w.errors.count, 0);
+  ccgc_collector_break_layouts(w.collector, true);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING); /* the verifier objects */
+  ccgc_collector_break_layouts(w.collector, false);
+  ck_assert(ccgc_probe_collected(probe));
+  ccgc_probe_free(w.collector, probe);
+  blinkish_persistent_free(w.dom, root);
+  free_world(&w);
+}
+END_TEST
+
 /* .api.one-bridge: a second bridge on the same DOM heap is refused (it took
  * over the wrappable hooks, so the first bridge's wrappers were traced and
  * released through the second); the first keeps working. A script heap may
@@ -212,6 +248,7 @@ int main(void) {
   tcase_add_test(tc, conflicting_wrappers_are_reported);
   tcase_add_test(tc, foreign_and_unwrappable_objects_are_rejected);
   tcase_add_test(tc, unified_mode_collects_the_cycle);
+  tcase_add_test(tc, the_mark_loop_follows_wrapper_slots);
   tcase_add_test(tc, baseline_mode_leaks_the_cycle);
   tcase_add_test(tc, script_ref_set_and_get);
   tcase_add_test(tc, a_dom_heap_takes_one_bridge);

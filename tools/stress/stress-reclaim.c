@@ -15,11 +15,45 @@
  * An expected refusal arms the driver's error handler for exactly that code
  * and rule; anything else it reports is a violation, and so is a refusal
  * that does not come. Random choices come from reclaim_rand, never from the
- * main stream, so a seed's main operation sequence is unchanged.
+ * main stream, so a seed's main operation sequence is unchanged. The node
+ * type itself is registered here too (its finalizer is one of these calls).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "stress-driver.h"
+
+/* --- the node type ------------------------------------------------------- */
+
+/* The slots and the resource are declared members (the type's layout
+ * descriptor, traced by the mark loop itself: stress_register_node_type); the
+ * callback reports the script reference. */
+static void trace_node(ccgc_visitor *visitor, void *object) {
+  stress_node *node = object;
+  bridge_trace_script_ref(visitor, node->script, "script");
+}
+
+static void finalize_node(void *object) {
+  stress_node *node = object;
+  stress_reclaim_finalizer(node); /* sometimes misbehaves: refused */
+  bridge_script_ref_free(node->bridge, node->script);
+}
+
+blinkish_type_id stress_register_node_type(blinkish_heap *dom) {
+  blinkish_type_info info = {"StressNode", trace_node, finalize_node,
+                             BLINKISH_TYPE_WRAPPABLE};
+  blinkish_type_id type = blinkish_register_type(dom, &info);
+  blinkish_member_info members[SHADOW_SLOT_COUNT + 1];
+  static const char *const names[] = {"0", "1", "2", "3", "4", "5", "6", "7"};
+  _Static_assert(SHADOW_SLOT_COUNT <= 8, "a name per slot");
+  for (int i = 0; i < SHADOW_SLOT_COUNT; i++)
+    members[i] = (blinkish_member_info){offsetof(stress_node, slots[i]), names[i]};
+  members[SHADOW_SLOT_COUNT] =
+      (blinkish_member_info)BLINKISH_MEMBER(stress_node, resource);
+  if (type) blinkish_type_declare_members(dom, type, members, SHADOW_SLOT_COUNT + 1);
+  return type;
+}
+
 
 #define OP_PERCENT 2     /* after this share of operations: a registration */
 #define FINALIZER_ODDS 32 /* one finalizer in this many misbehaves */

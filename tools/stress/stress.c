@@ -6,7 +6,6 @@
 
 #include <glib.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,35 +14,6 @@
 #include "ccgc-testing.h" /* the stress driver breaks modes on purpose */
 #include "progress.h"
 #include "stress-driver.h"
-
-/* The slots and the resource are declared members (the type's layout
- * descriptor, traced by the mark loop itself: register_node_type); the
- * callback reports the script reference. */
-static void trace_node(ccgc_visitor *visitor, void *object) {
-  stress_node *node = object;
-  bridge_trace_script_ref(visitor, node->script, "script");
-}
-
-static void finalize_node(void *object) {
-  stress_node *node = object;
-  stress_reclaim_finalizer(node); /* sometimes misbehaves: refused */
-  bridge_script_ref_free(node->bridge, node->script);
-}
-
-static blinkish_type_id register_node_type(blinkish_heap *dom) {
-  blinkish_type_info info = {"StressNode", trace_node, finalize_node,
-                             BLINKISH_TYPE_WRAPPABLE};
-  blinkish_type_id type = blinkish_register_type(dom, &info);
-  blinkish_member_info members[SHADOW_SLOT_COUNT + 1];
-  static const char *const names[] = {"0", "1", "2", "3", "4", "5", "6", "7"};
-  _Static_assert(SHADOW_SLOT_COUNT <= 8, "a name per slot");
-  for (int i = 0; i < SHADOW_SLOT_COUNT; i++)
-    members[i] = (blinkish_member_info){offsetof(stress_node, slots[i]), names[i]};
-  members[SHADOW_SLOT_COUNT] =
-      (blinkish_member_info)BLINKISH_MEMBER(stress_node, resource);
-  if (type) blinkish_type_declare_members(dom, type, members, SHADOW_SLOT_COUNT + 1);
-  return type;
-}
 
 const char *stress_mode_name(stress_mode mode) {
   switch (mode) {
@@ -502,7 +472,7 @@ static void setup(stress_driver *d) {
   d->script = v8ish_heap_new(d->collector, &script_options);
   d->dom = blinkish_heap_new(d->collector, NULL);
   d->bridge = bridge_new(d->collector, d->script, d->dom, BRIDGE_MODE_UNIFIED);
-  d->node_type = register_node_type(d->dom);
+  d->node_type = stress_register_node_type(d->dom);
   shadow_model_init(&d->model);
   d->refs = g_array_new(FALSE, TRUE, sizeof(heap_ref));
   d->candidates = g_array_new(FALSE, FALSE, sizeof(int32_t));
