@@ -188,6 +188,7 @@ struct blinkish_heap {
    * (.sig; the static assert in heap.c keeps the struct small). */
   blinkish_type *types;
   uint16_t type_count; /* ids 1 .. type_count */
+  uint16_t host_types_from; /* the first id the host registered */
   /* layouts.c: BLINKISH_MAX_TYPES entries, allocated apart: the type's
    * descriptor or NULL; and how the marker finds them. */
   const ccgc_layout **layout_table;

@@ -40,6 +40,7 @@ static const ccgc_heap_ops dom_ops = {
     .trace_unbarriered_roots = blinkish_trace_unbarriered_roots,
     .trace_object = blinkish_trace_object,
     .prefetch_object = blinkish_prefetch_object,
+    .header_before_object = true, /* header, wrappable slot */
     .layouts = blinkish_layouts, /* layouts.c */
     .process_weakness = blinkish_process_weakness,
     /* Backing stores move (compactor.c, docs/compaction.md); the sweeps
@@ -93,6 +94,7 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
   heap->types[0].name = strdup("(free)");
   blinkish_vector_register_types(heap);
   blinkish_weak_register_types(heap);
+  heap->host_types_from = (uint16_t)(heap->type_count + 1);
   return heap;
 }
 

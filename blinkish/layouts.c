@@ -64,6 +64,8 @@ ccgc_status blinkish_type_declare_members(blinkish_heap *heap,
     return blinkish_refusal(heap);
   if (id == 0 || id > heap->type_count)
     return refuse(heap, "unknown type id %u", (unsigned)id);
+  if (id < heap->host_types_from)
+    return refuse(heap, "'%s' is the heap's own type", heap->types[id].name);
   blinkish_type *type = &heap->types[id];
   if (type->member_names)
     return refuse(heap, "'%s' declared its members already", type->name);

@@ -76,6 +76,9 @@ typedef struct ccgc_heap_ops {
    * trace_object will read next (what the object's fields point to). Only
    * reads the object, never faults, changes nothing. */
   void (*prefetch_object)(void *heap, const void *object);
+  /* Whether tracing an object reads the word before it (a header there):
+   * the mark loop's object window prefetches that word's line too. */
+  bool header_before_object;
   /* Optional: the heap's layout descriptors (ccgc-layout.h) for one call
    * of the marker, asked at the start of every call on the marking thread;
    * NULL: every object of the heap through trace_object during that call

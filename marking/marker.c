@@ -51,6 +51,7 @@ static void refresh_exclusive(ccgc_marker *marker) {
   /* Each heap says per call whether its descriptors apply (ccgc-layout.h). */
   for (int id = 0; id < marker->collector->heap_count; id++) {
     const ccgc_heap_slot *slot = &marker->collector->heaps[id];
+    marker->header_before[id] = slot->heap && slot->ops->header_before_object;
     marker->layouts[id] = slot->heap && slot->ops->layouts &&
                                   !marker->collector->barrier.no_layouts
                               ? slot->ops->layouts(slot->heap)
@@ -490,9 +491,14 @@ static inline bool visit_grey(ccgc_marker *marker, void *object) {
  * leave the cache) and returns the one that falls out, or NULL while the
  * window fills. */
 static inline void *window_exchange(ccgc_marker *marker, void *object) {
+  const ccgc_marker_page *page = page_of(marker, object);
   __builtin_prefetch(object);
-  __builtin_prefetch((const char *)object - sizeof(void *)); /* a header */
-  __builtin_prefetch(mark_of(page_of(marker, object), object).byte, 1);
+  /* A header before the object, if its heap has one (a DOM object's header
+   * and wrappable slot); a script object's word before it belongs to its
+   * neighbour, a line of its own when the object starts one. */
+  if (marker->header_before[page->heap_id])
+    __builtin_prefetch((const char *)object - sizeof(void *));
+  __builtin_prefetch(mark_of(page, object).byte, 1);
   unsigned at = marker->object_next++ & (CCGC_OBJECT_WINDOW - 1);
   void *out = NULL;
   if (marker->object_count == CCGC_OBJECT_WINDOW)

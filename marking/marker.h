@@ -111,6 +111,9 @@ typedef struct ccgc_marker {
    * (every object through its trace_object). */
   const ccgc_layout_source *layouts[CCGC_MAX_HEAPS];
   bool break_layouts; /* TESTING ONLY: ccgc_collector_break_layouts */
+  /* Per heap: ccgc_heap_ops.header_before_object (the object window
+   * prefetches the word before an object only then). */
+  bool header_before[CCGC_MAX_HEAPS];
   ccgc_worklist_local locals[CCGC_MAX_HEAPS];
   GArray *weak_slots;            /* void **, recorded while tracing   */
   GArray *weak_callbacks;        /* ccgc_weak_callback_entry          */

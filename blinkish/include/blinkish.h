@@ -233,7 +233,8 @@ typedef struct blinkish_member_info {
  * every other visitor see them as the type's edges, before the callback's.
  * Weak members, collections and script references stay in the callback.
  * Once per type, before the first object of the type is allocated.
- * CCGC_E_INVALID_ARGUMENT (nothing declared): an unknown type, a second
+ * CCGC_E_INVALID_ARGUMENT (nothing declared): an unknown type, one of the
+ * heap's own types (HeapVector and the others it registers), a second
  * declaration or one after an allocation, count 0 or above
  * BLINKISH_MEMBER_MAX, members NULL, an offset not a multiple of 8 or not
  * below BLINKISH_MEMBER_MAX * 8, two members at one offset. Afterwards an

@@ -164,6 +164,8 @@ START_TEST(bad_declarations_are_refused) {
     const char *text;
   } cases[] = {
       {999, holder_members, 2, "unknown type"},
+      {blinkish_type_by_name(w.heap, "HeapVector"), holder_members, 2,
+       "the heap's own type"},
       {type, NULL, 2, "members"},
       {type, holder_members, 0, "members"},
       {type, many, BLINKISH_MEMBER_MAX + 1, "members"},
