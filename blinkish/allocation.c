@@ -33,7 +33,10 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
                 size, heap->types[type].name, heap->types[type].member_bytes);
     return NULL;
   }
-  heap->types[type].allocated = true; /* no members declared from now on */
+  /* No members declared from now on. Stored once: sweeper threads read
+   * the type's other fields, on the same line, all the time. */
+  if (__builtin_expect(!heap->types[type].allocated, 0))
+    heap->types[type].allocated = true;
   bool wrappable = heap->types[type].flags & BLINKISH_TYPE_WRAPPABLE;
   bool overflow;
   size_t cell_size = blinkish_cell_size_for(size, wrappable, &overflow);
