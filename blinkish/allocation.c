@@ -33,10 +33,6 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
                 size, heap->types[type].name, heap->types[type].member_bytes);
     return NULL;
   }
-  /* No members declared from now on. Stored once: sweeper threads read
-   * the type's other fields, on the same line, all the time. */
-  if (__builtin_expect(!heap->types[type].allocated, 0))
-    heap->types[type].allocated = true;
   bool wrappable = heap->types[type].flags & BLINKISH_TYPE_WRAPPABLE;
   bool overflow;
   size_t cell_size = blinkish_cell_size_for(size, wrappable, &overflow);
@@ -62,6 +58,10 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
   void *object =
       blinkish_page_allocate(heap, cell_size, wrappable, arena, type);
   if (!object) return NULL; /* limit or OS refusal, recorded by page.c */
+  /* No members declared from now on. Stored once: sweeper threads read
+   * the type's other fields, on the same line, all the time. */
+  if (__builtin_expect(!heap->types[type].allocated, 0))
+    heap->types[type].allocated = true;
   heap->base.space.used_bytes +=
       blinkish_header_cell_size(blinkish_header_of(object));
   heap->base.space.object_count++;

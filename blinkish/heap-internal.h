@@ -132,7 +132,7 @@ typedef struct blinkish_type {
   unsigned flags;
   blinkish_finalize_data_fn finalize_with_data; /* or this, with data */
   void *finalize_data;
-  /* Declared members (blinkish_type_info.members): names, the descriptor
+  /* Declared members (blinkish_type_declare_members): names, the descriptor
    * (also in heap->layout_table, layouts.c) and the smallest payload that
    * holds them all (allocation refuses smaller ones). */
   char **member_names;

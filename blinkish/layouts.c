@@ -1,12 +1,14 @@
 /* layouts.c - the DOM heap's layout descriptors (marking/ccgc-layout.h): a
- * type's declared members (blinkish_type_info.members) become a descriptor
+ * type's declared members (blinkish_type_declare_members) become a descriptor
  * in the heap's type table, which the mark loop finds from the object's
  * header and traces with no call (docs/dom-heap.md, "Declared members").
  *
  * The descriptor names the members' words (plain addresses or NULL); its
- * `rest` is set when the type has a trace callback, and the marker's lookup
- * adds the wrappable slot (a non-NULL slot before the payload sends the
- * object to blinkish_trace_rest too, for bridge/'s hook). Objects under
+ * `rest` is set when the type has a trace callback; the marker follows a
+ * set wrappable slot itself when the bridge described its handles
+ * (blinkish_heap_set_slot_handles), else the slot (or, while a host's own
+ * hook is set, the wrappable bit: rest_bits) sends the object to
+ * blinkish_trace_rest for the hook. Objects under
  * construction take the callback (their header's C bit is a slow bit), which
  * defers them (.inv.construct-defer). Every other visitor (tools, verifier,
  * marker threads) gets the members from trace_object, named, before the
@@ -35,6 +37,8 @@ void blinkish_layouts_init(blinkish_heap *heap) {
 void blinkish_heap_set_slot_handles(blinkish_heap *heap,
                                     const ccgc_layout_handles *handles) {
   heap->layout_source.slot_handles = *handles;
+  /* The bridge's hook reports nothing for an empty slot. */
+  heap->layout_source.rest_bits = 0;
 }
 
 /* The layouts op. */
@@ -96,9 +100,16 @@ ccgc_status blinkish_type_declare_members(blinkish_heap *heap,
                    "blinkish_type_declare_members: out of memory");
     return CCGC_E_OUT_OF_MEMORY;
   }
-  for (size_t i = 0; i < count; i++)
-    names[members[i].offset / sizeof(void *)] =
-        strdup(members[i].name ? members[i].name : "member");
+  for (size_t i = 0; i < count; i++) {
+    char **name = &names[members[i].offset / sizeof(void *)];
+    if (!(*name = strdup(members[i].name ? members[i].name : "member"))) {
+      for (size_t j = 0; j < BLINKISH_MEMBER_MAX; j++) free(names[j]);
+      free(names);
+      ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
+                     "blinkish_type_declare_members: out of memory");
+      return CCGC_E_OUT_OF_MEMORY;
+    }
+  }
   type->member_names = names;
   type->member_bytes = bytes;
   type->layout.raw_refs = bits;

@@ -97,6 +97,10 @@ ccgc_status blinkish_heap_set_wrappable_hooks(
                        "one bridge for its life)");
   heap->wrappable_trace = trace;
   heap->wrappable_data = data;
+  /* The mark loop's descriptors: the hook runs for every wrappable object,
+   * as trace_object calls it (until the bridge says the marker follows the
+   * slots itself: blinkish_heap_set_slot_handles). */
+  if (trace) heap->layout_source.rest_bits = BLINKISH_HEADER_WRAPPABLE;
   /* A sweeper thread may read it meanwhile (concurrent finalizers,
    * sweeper.c): an object it finalized there with no hook set leaves its
    * wrapper slot, which nothing released before the hooks existed. */

@@ -12,12 +12,15 @@ void blinkish_prepare(void *data) {
 }
 
 /* Everything, in this order: the wrapper (bridge/'s hook), the declared
- * members (named), the type's trace callback. with_members false: what the
- * mark loop's descriptor path leaves to the heap (trace_rest, layouts.c). */
+ * members (named), the type's trace callback. for_marker: what the mark
+ * loop's descriptor path leaves to the heap (trace_rest, layouts.c): no
+ * members, and no hook when the marker follows the slots itself. */
 static void trace_fields_of(blinkish_heap *heap, void *object,
-                            blinkish_header *header, bool with_members,
+                            blinkish_header *header, bool for_marker,
                             ccgc_visitor *visitor) {
-  if (blinkish_header_is_wrappable(header) && heap->wrappable_trace) {
+  bool with_members = !for_marker;
+  bool with_hook = !for_marker || !heap->layout_source.slot_handles.enabled;
+  if (with_hook && blinkish_header_is_wrappable(header) && heap->wrappable_trace) {
     void *slot = __atomic_load_n((void **)object - 1, __ATOMIC_ACQUIRE);
     heap->wrappable_trace(visitor, object, slot, heap->wrappable_data);
   }
@@ -29,12 +32,13 @@ static void trace_fields_of(blinkish_heap *heap, void *object,
 
 static void trace_fields(blinkish_heap *heap, void *object,
                          blinkish_header *header, ccgc_visitor *visitor) {
-  trace_fields_of(heap, object, header, true, visitor);
+  trace_fields_of(heap, object, header, false, visitor);
 }
 
-/* The layouts' trace_rest (ccgc-layout.h): the marker traced the members. */
+/* The layouts' trace_rest (ccgc-layout.h): the marker traced the members
+ * (and the slot's handle, when it follows them). */
 void blinkish_trace_rest(void *data, void *object, ccgc_visitor *visitor) {
-  trace_fields_of(data, object, blinkish_header_of(object), false, visitor);
+  trace_fields_of(data, object, blinkish_header_of(object), true, visitor);
 }
 
 void blinkish_trace_roots(void *data, ccgc_visitor *visitor) {

@@ -80,7 +80,8 @@ typedef struct ccgc_heap_ops {
    * the mark loop's object window prefetches that word's line too. */
   bool header_before_object;
   /* Optional: the heap's layout descriptors (ccgc-layout.h) for one call
-   * of the marker, asked at the start of every call on the marking thread;
+   * of the marker, asked at the start of every marker call, on the owner
+   * thread or a pause helper (nothing changes while helpers run);
    * NULL: every object of the heap through trace_object during that call
    * (the script heap while it records slots for compaction). */
   const ccgc_layout_source *(*layouts)(void *heap);

@@ -24,8 +24,9 @@
  *                          non-zero slot sends the object to trace_rest too,
  *                          after its words); a header with any `slow_bits`
  *                          set uses the callback; else the descriptor is
- *                          `types[(header >> type_shift) & type_mask]`. The
- *                          DOM heap's object headers and its type table.
+ *                          `types[(header >> type_shift) & type_mask]`, and
+ *                          any `rest_bits` set add trace_rest. The DOM
+ *                          heap's object headers and its type table.
  *
  * Descriptors are read by the owner thread and by the pause's helper threads
  * while the mutator is stopped or is the marking thread itself: an object's
@@ -68,8 +69,8 @@ struct ccgc_visitor;
  * (marking/handle-table.h) whose payload holds, value_offset bytes in, a
  * reference in the encoding (tag, tag_mask), and skip_offset bytes in a
  * byte that is non-zero when the handle is a root rather than an edge of
- * its holder. A handle that is not live sends its holder to trace_rest,
- * whose callback reports the misuse. */
+ * its holder. A handle that is not live sends its holder to trace_object,
+ * whose callbacks report the misuse; trace_rest leaves such slots alone. */
 typedef struct ccgc_layout_handles {
   bool enabled;
   uintptr_t tag, tag_mask;
@@ -91,6 +92,10 @@ typedef struct ccgc_layout_source {
    * slot_handles.enabled, names a traced handle the marker follows itself
    * (else the slot sends the object to trace_rest). */
   ccgc_layout_handles slot_handles;
+  /* Header bits that send the object to trace_rest too (the DOM heap: the
+   * wrappable bit while a host's own wrappable hook is set, which is called
+   * for every wrappable object, slot set or not). */
+  uintptr_t rest_bits;
   /* Reports what a descriptor with `rest` (or a set embedder slot) leaves
    * out, as trace_object would, minus the words the descriptor covers. */
   void (*trace_rest)(void *heap, void *object, struct ccgc_visitor *visitor);
@@ -126,7 +131,7 @@ ccgc_layout_of(const ccgc_layout_source *source, const void *object,
   if (!layout) return NULL;
   bool own_slot = slot && source->slot_handles.enabled;
   *handle = own_slot ? slot : 0;
-  *rest = layout->rest || (slot && !own_slot);
+  *rest = layout->rest || (header & source->rest_bits) || (slot && !own_slot);
   return layout;
 }
 

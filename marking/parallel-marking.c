@@ -15,8 +15,9 @@
  *
  * Every thread runs the same mark loop (marker.c: the edge and object
  * windows, the page cache), each with a marker of its own; the world is
- * stopped, so helpers trace objects in place with the heaps' trace_object,
- * not with the snapshot or lock protocols of the concurrent marker threads.
+ * stopped, so helpers trace objects in place with the heaps' layout
+ * descriptors or trace_object, not with the snapshot or lock protocols of
+ * the concurrent marker threads.
  * Marks are compare-and-swaps on every thread while helpers run (the owner's
  * marker is `shared`, .inv.color-monotonic). What a helper finds besides
  * grey objects (weak slots, ephemerons whose key is white, weak callbacks)

@@ -232,8 +232,11 @@ typedef struct blinkish_member_info {
  * not report them again (it may, at a cost: nothing breaks). Tools and
  * every other visitor see them as the type's edges, before the callback's.
  * Weak members, collections and script references stay in the callback.
- * Once per type, before the first object of the type is allocated.
- * CCGC_E_INVALID_ARGUMENT (nothing declared): an unknown type, one of the
+ * Once per type, before the first object of the type is allocated; a
+ * configuration call (owner thread, outside a collection: refused as
+ * blinkish_register_type is otherwise). CCGC_E_OUT_OF_MEMORY if the
+ * names cannot be copied. CCGC_E_INVALID_ARGUMENT (nothing declared): an
+ * unknown type, one of the
  * heap's own types (HeapVector and the others it registers), a second
  * declaration or one after an allocation, count 0 or above
  * BLINKISH_MEMBER_MAX, members NULL, an offset not a multiple of 8 or not

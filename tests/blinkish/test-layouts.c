@@ -225,6 +225,42 @@ START_TEST(objects_under_construction_take_the_callback) {
 }
 END_TEST
 
+/* A wrappable hook the host set itself (no bridge) is called for every
+ * wrappable object, slot set or not, as trace_object calls it: here it
+ * reports a side object that nothing else references. The type has a
+ * descriptor (no callback, no members), so the mark loop's path must call
+ * the hook too. */
+static void *side_object;
+
+static void host_hook(ccgc_visitor *visitor, void *object, void *slot_value,
+                      void *data) {
+  (void)object, (void)slot_value, (void)data;
+  blinkish_trace(visitor, side_object, "side");
+}
+
+START_TEST(a_host_hook_runs_for_empty_slots) {
+  dom_world w;
+  dom_world_init(&w, 0);
+  ck_assert_int_eq(blinkish_heap_set_wrappable_hooks(w.heap, host_hook, NULL, NULL),
+                   CCGC_OK);
+  blinkish_type_info info = {"Wrappable", NULL, NULL, BLINKISH_TYPE_WRAPPABLE};
+  blinkish_type_id type = blinkish_register_type(w.heap, &info);
+  void *object = blinkish_alloc(w.heap, type, 16);
+  blinkish_persistent *root = blinkish_persistent_new(w.heap, object, false);
+  side_object = dom_new_node(&w, 1);
+  blinkish_persistent *watched = watch(&w, side_object);
+  for (int round = 0; round < 2; round++) {
+    ccgc_collect(w.collector, CCGC_REASON_TESTING);
+    ck_assert_ptr_nonnull(blinkish_persistent_get(watched));
+  }
+  ck_assert_uint_eq(dom_finalized, 0);
+  ck_assert_uint_eq(w.errors.count, 0);
+  blinkish_persistent_free(w.heap, root);
+  blinkish_persistent_free(w.heap, watched);
+  dom_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("blinkish-layouts");
   TCase *tc = tcase_create("core");
@@ -233,6 +269,7 @@ int main(void) {
   tcase_add_test(tc, tools_see_the_members_named);
   tcase_add_test(tc, bad_declarations_are_refused);
   tcase_add_test(tc, objects_under_construction_take_the_callback);
+  tcase_add_test(tc, a_host_hook_runs_for_empty_slots);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

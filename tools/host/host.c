@@ -48,14 +48,16 @@ static void finalize_node(void *object) {
 #define NODE_FLAGS (BLINKISH_TYPE_WRAPPABLE | BLINKISH_TYPE_CONCURRENT_FINALIZER)
 
 /* A node type (name copied), its members declared; 0 if the registry is
- * full. */
+ * full or the declaration failed (out of memory). */
 static blinkish_type_id register_node_type(ccgc_host_world *world,
                                            const char *name) {
   blinkish_type_info info = {name, NULL, finalize_node, NODE_FLAGS};
   blinkish_type_id id = blinkish_register_type(world->dom, &info);
-  if (id)
-    blinkish_type_declare_members(world->dom, id, node_members,
-                                  sizeof node_members / sizeof node_members[0]);
+  /* Without its members a node would hold nothing: not usable. */
+  if (id && blinkish_type_declare_members(world->dom, id, node_members,
+                                          sizeof node_members /
+                                              sizeof node_members[0]) != CCGC_OK)
+    return 0;
   return id;
 }
 

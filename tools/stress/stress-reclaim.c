@@ -50,7 +50,9 @@ blinkish_type_id stress_register_node_type(blinkish_heap *dom) {
     members[i] = (blinkish_member_info){offsetof(stress_node, slots[i]), names[i]};
   members[SHADOW_SLOT_COUNT] =
       (blinkish_member_info)BLINKISH_MEMBER(stress_node, resource);
-  if (type) blinkish_type_declare_members(dom, type, members, SHADOW_SLOT_COUNT + 1);
+  if (type && blinkish_type_declare_members(dom, type, members,
+                                            SHADOW_SLOT_COUNT + 1) != CCGC_OK)
+    return 0; /* its nodes would hold nothing */
   return type;
 }
 
