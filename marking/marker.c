@@ -1,8 +1,10 @@
 /* marker.c - the unified tri-color marker (marker.h).
  *
  * Starts at the roots of every heap, then drains: each grey object is
+ * traced by its heap's layout descriptor (marker-layouts-inl.h) or
  * delegated to the heap that owns it (page header -> heap id), whose
- * trace_object reports the object's references back to this visitor. A newly
+ * trace_object reports the object's references back to this visitor; every
+ * edge goes through the edge window (marker-edges-inl.h). A newly
  * reached object turns grey and goes on the worklist of *its* heap, so marking
  * "continues in the component where there is work". Iterative: no recursion
  * on the C stack, whatever the length of a chain.
@@ -18,6 +20,8 @@
 
 #include "collector-internal.h"
 #include "handle-table.h"
+#include "marker-edges-inl.h"
+#include "marker-layouts-inl.h"
 
 /* A step with a deadline reads the clock every this many objects visited
  * (about 5 us of marking; a clock read is ~25 ns, under 1 percent) and
@@ -27,18 +31,6 @@
  * objects and stopping past the deadline, steps asked for 1.0 ms took
  * 1.02 ms (p50) and 1.17 to 1.35 ms (p99). */
 #define DEADLINE_CHECK_INTERVAL 64u
-
-static void report_foreign(ccgc_marker *marker, const void *target,
-                           ccgc_edge edge) {
-  /* A heap handed the marker an address no heap owns: an internal error (the
-   * heaps validate every pointer at the API boundary). Stop before it
-   * corrupts a mark table. */
-  CCGC_MISUSE(&marker->collector->errors, CCGC_E_FOREIGN_POINTER,
-              ".inv.worklist-objects",
-              "marker: %s edge '%s' points to %p, which no heap owns",
-              ccgc_edge_kind_name(edge.kind), edge.name ? edge.name : "",
-              target);
-}
 
 /* Whether any thread but the caller may change a mark byte now: a marker
  * thread is running (between ccgc_concurrent_resume and the merge). The
@@ -64,207 +56,8 @@ static void refresh_exclusive(ccgc_marker *marker) {
   }
 }
 
-static void __attribute__((noinline))
-fill_page(ccgc_marker *marker, ccgc_marker_page *entry, uintptr_t key) {
-  const ccgc_page *page = (const ccgc_page *)(key & ~(CCGC_PAGE_SIZE - 1));
-  entry->key = key;
-  entry->marks_offset =
-      (uint32_t)((uintptr_t)page->marks - ((uintptr_t)page));
-  entry->mark_shift = (uint8_t)page->mark_shift;
-  entry->heap_id = (uint8_t)page->heap_id;
-  (void)marker;
-}
-
-/* What the mark loop needs of the page that holds address. */
-static inline const ccgc_marker_page *page_of(ccgc_marker *marker,
-                                              const void *address) {
-  uintptr_t page = (uintptr_t)address & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
-  ccgc_marker_page *entry =
-      &marker->pages[(page >> CCGC_PAGE_SHIFT) & (CCGC_MARKER_PAGE_CACHE - 1)];
-  uintptr_t key = page | marker->epoch;
-  if (__builtin_expect(entry->key != key, 0)) fill_page(marker, entry, key);
-  return entry;
-}
-
-static inline ccgc_mark_ref mark_of(const ccgc_marker_page *page,
-                                    const void *address) {
-  uintptr_t base = (uintptr_t)address & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
-  return ccgc_mark_at((_Atomic uint8_t *)(base + page->marks_offset),
-                      page->mark_shift, address);
-}
-
-/* white -> grey; true if this caller must push. Exclusive: a plain load and
- * store of the byte (no locked instruction, so the misses of consecutive
- * edges overlap; no other thread writes marks then); else the atomic OR
- * marker threads race on. */
-static inline bool white_to_grey(const ccgc_marker *marker,
-                                 ccgc_mark_ref mark) {
-  uint8_t byte = atomic_load_explicit(mark.byte, memory_order_relaxed);
-  uint8_t bit = (uint8_t)(CCGC_MARK_BIT_MARKED << mark.shift);
-  if (byte & bit) return false; /* tested before any write: most edges end here */
-  if (marker->exclusive) {
-    atomic_store_explicit(mark.byte, (uint8_t)(byte | bit),
-                          memory_order_relaxed);
-    return true;
-  }
-  /* Tested above: the atomic OR alone (ccgc_mark_ref_white_to_grey's). */
-  return !(atomic_fetch_or_explicit(mark.byte, bit, memory_order_relaxed) & bit);
-}
-
-/* grey -> black; true if this caller must visit (the same two ways; the
- * atomic one is ccgc_mark_grey_to_black's, .inv.snapshot-before-cas). */
-static inline bool grey_to_black(const ccgc_marker *marker,
-                                 ccgc_mark_ref mark) {
-  if (!marker->exclusive) return ccgc_mark_ref_grey_to_black(mark);
-  uint8_t byte = atomic_load_explicit(mark.byte, memory_order_relaxed);
-  if (((byte >> mark.shift) & 3u) != CCGC_MARK_BIT_MARKED) return false;
-  atomic_store_explicit(
-      mark.byte, (uint8_t)(byte | (CCGC_MARK_BIT_BLACK << mark.shift)),
-      memory_order_relaxed);
-  return true;
-}
-
-static inline void settle_edge(ccgc_marker *marker, void *target) {
-  const ccgc_marker_page *page = page_of(marker, target);
-  if (white_to_grey(marker, mark_of(page, target))) /* .inv.color-monotonic */
-    ccgc_worklist_push(&marker->locals[page->heap_id], target);
-}
-
-static inline void mark_and_push(ccgc_marker *marker, void *target,
-                                 ccgc_edge edge) {
-  /* Debug builds only: a registry lookup per edge is what the mark loop
-   * must not pay (.inv.worklist-objects). */
-  if (CCGC_DEBUG_ENABLED &&
-      !ccgc_collector_find_page(marker->collector, target)) {
-    report_foreign(marker, target, edge);
-    return;
-  }
-  settle_edge(marker, target);
-}
-
-/* Settles every edge in the window, oldest first. Returns how many. */
-static unsigned flush_edges(ccgc_marker *marker) {
-  unsigned count = marker->edge_count;
-  marker->edge_count = 0;
-  for (unsigned i = marker->edge_next - count; i != marker->edge_next; i++)
-    settle_edge(marker, marker->edges[i & (CCGC_EDGE_WINDOW - 1)]);
-  return count;
-}
-
-/* The hot path: one prefetch and a store into the window; the edge that
- * falls out (reported CCGC_EDGE_WINDOW edges ago, its mark byte now in
- * cache) is settled. */
-static inline void window_edge(ccgc_marker *marker, void *target,
-                               ccgc_edge edge) {
-  if (CCGC_DEBUG_ENABLED &&
-      !ccgc_collector_find_page(marker->collector, target)) {
-    report_foreign(marker, target, edge);
-    return;
-  }
-  __builtin_prefetch(mark_of(page_of(marker, target), target).byte, 1);
-  unsigned at = marker->edge_next++ & (CCGC_EDGE_WINDOW - 1);
-  if (marker->edge_count == CCGC_EDGE_WINDOW)
-    settle_edge(marker, marker->edges[at]);
-  else
-    marker->edge_count++;
-  marker->edges[at] = target;
-}
-
 static void marker_strong(ccgc_visitor *visitor, void *target, ccgc_edge edge) {
   window_edge((ccgc_marker *)visitor, target, edge);
-}
-
-/* --- layout descriptors (ccgc-layout.h) --------------------------------------
- * The words a descriptor names go straight into the edge window: no call
- * per object, none per edge. */
-
-#define LAYOUT_EDGE ccgc_edge_named(CCGC_EDGE_INTERNAL, "layout")
-
-static inline void layout_words(ccgc_marker *marker, const uintptr_t *words,
-                                uint64_t bits, uintptr_t tag,
-                                uintptr_t tag_mask) {
-  while (bits) {
-    unsigned i = (unsigned)__builtin_ctzll(bits);
-    bits &= bits - 1;
-    uintptr_t w = __atomic_load_n(&words[i], __ATOMIC_RELAXED);
-    if (w && (w & tag_mask) == tag) window_edge(marker, (void *)(w - tag), LAYOUT_EDGE);
-  }
-}
-
-/* The elements of an array part, clamped to the object's page: every page's
- * reservation is a multiple of CCGC_PAGE_SIZE, so the distance to the next
- * boundary is a lower bound of what the page holds, and the page header (a
- * likely miss: headers share a few cache sets) is read only past it. */
-static void layout_array(ccgc_marker *marker, const uintptr_t *words,
-                         const ccgc_layout *layout, uintptr_t tag,
-                         uintptr_t tag_mask) {
-  intptr_t count = (intptr_t)__atomic_load_n(&words[layout->length_word],
-                                             __ATOMIC_RELAXED) >>
-                   layout->length_shift;
-  if (count <= 0) return;
-  size_t first = layout->first_element;
-  size_t limit = (CCGC_PAGE_SIZE - ((uintptr_t)words & (CCGC_PAGE_SIZE - 1))) /
-                 sizeof(uintptr_t);
-  if ((size_t)count + first > limit) {
-    const ccgc_page *page = ccgc_page_of(words);
-    limit = ((uintptr_t)page + page->reservation - (uintptr_t)words) /
-            sizeof(uintptr_t);
-  }
-  size_t end = (size_t)count + first;
-  if (end > limit) end = limit;
-  for (size_t i = first; i < end; i++) {
-    uintptr_t w = __atomic_load_n(&words[i], __ATOMIC_RELAXED);
-    if ((w & tag_mask) == tag && w) window_edge(marker, (void *)(w - tag), LAYOUT_EDGE);
-  }
-}
-
-/* Follows a traced handle (ccgc_layout_handles); false if it is not live
- * (the caller's trace_rest then reports the misuse, as the callback path
- * would). A root handle is not an edge. */
-static inline bool layout_handle(ccgc_marker *marker,
-                                 const ccgc_layout_handles *handles,
-                                 uintptr_t handle) {
-  if (!ccgc_handle_live_unchecked((const void *)handle)) return false;
-  const unsigned char *payload =
-      ccgc_handle_payload_unchecked((const void *)handle);
-  if (__atomic_load_n(payload + handles->skip_offset, __ATOMIC_RELAXED))
-    return true;
-  uintptr_t w = __atomic_load_n(
-      (const uintptr_t *)(const void *)(payload + handles->value_offset),
-      __ATOMIC_ACQUIRE);
-  if (w && (w & handles->tag_mask) == handles->tag)
-    window_edge(marker, (void *)(w - handles->tag), LAYOUT_EDGE);
-  return true;
-}
-
-/* TESTING ONLY (ccgc_collector_break_layouts): the descriptor without its
- * array part, its first plain-address word and its last reference word
- * above word 0, so that objects reachable only through those words are lost
- * (.inv.layout-complete). */
-static ccgc_layout broken_layout(const ccgc_layout *layout) {
-  ccgc_layout b = *layout;
-  b.length_word = 0;
-  b.raw_refs &= b.raw_refs - 1;
-  if (b.refs & ~(uint64_t)1)
-    b.refs &= ~((uint64_t)1 << (63 - __builtin_clzll(b.refs)));
-  return b;
-}
-
-/* .inv.layout-complete: the words a descriptor names, and trace_rest, report
- * what trace_object would. */
-static inline void trace_layout(ccgc_marker *marker,
-                                const ccgc_layout_source *source,
-                                const ccgc_layout *layout, void *object) {
-  const uintptr_t *words = object;
-  ccgc_layout broken;
-  if (__builtin_expect(marker->break_layouts, 0)) {
-    broken = broken_layout(layout);
-    layout = &broken;
-  }
-  layout_words(marker, words, layout->refs, source->tag, source->tag_mask);
-  layout_words(marker, words, layout->raw_refs, 0, 0);
-  if (layout->length_word)
-    layout_array(marker, words, layout, source->tag, source->tag_mask);
 }
 
 static void marker_weak(ccgc_visitor *visitor, void **slot, ccgc_edge edge) {

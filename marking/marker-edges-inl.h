@@ -1,0 +1,132 @@
+/* marker-edges-inl.h - the mark loop's edge path (marker.c only): the page
+ * cache, the color transitions, and the edge window an edge goes through
+ * (docs/collection.md, "The mark loop"). Static inline: included by
+ * marker.c alone, so that the loop's hot path inlines across it. */
+#ifndef CCGC_MARKER_EDGES_INL_H
+#define CCGC_MARKER_EDGES_INL_H
+
+#include <string.h>
+
+#include "collector-internal.h"
+#include "invariant-check.h"
+#include "marker.h"
+
+static void report_foreign(ccgc_marker *marker, const void *target,
+                           ccgc_edge edge) {
+  /* A heap handed the marker an address no heap owns: an internal error (the
+   * heaps validate every pointer at the API boundary). Stop before it
+   * corrupts a mark table. */
+  CCGC_MISUSE(&marker->collector->errors, CCGC_E_FOREIGN_POINTER,
+              ".inv.worklist-objects",
+              "marker: %s edge '%s' points to %p, which no heap owns",
+              ccgc_edge_kind_name(edge.kind), edge.name ? edge.name : "",
+              target);
+}
+
+static void __attribute__((noinline))
+fill_page(ccgc_marker *marker, ccgc_marker_page *entry, uintptr_t key) {
+  const ccgc_page *page = (const ccgc_page *)(key & ~(CCGC_PAGE_SIZE - 1));
+  entry->key = key;
+  entry->marks_offset =
+      (uint32_t)((uintptr_t)page->marks - ((uintptr_t)page));
+  entry->mark_shift = (uint8_t)page->mark_shift;
+  entry->heap_id = (uint8_t)page->heap_id;
+  (void)marker;
+}
+
+/* What the mark loop needs of the page that holds address. */
+static inline const ccgc_marker_page *page_of(ccgc_marker *marker,
+                                              const void *address) {
+  uintptr_t page = (uintptr_t)address & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
+  ccgc_marker_page *entry =
+      &marker->pages[(page >> CCGC_PAGE_SHIFT) & (CCGC_MARKER_PAGE_CACHE - 1)];
+  uintptr_t key = page | marker->epoch;
+  if (__builtin_expect(entry->key != key, 0)) fill_page(marker, entry, key);
+  return entry;
+}
+
+static inline ccgc_mark_ref mark_of(const ccgc_marker_page *page,
+                                    const void *address) {
+  uintptr_t base = (uintptr_t)address & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
+  return ccgc_mark_at((_Atomic uint8_t *)(base + page->marks_offset),
+                      page->mark_shift, address);
+}
+
+/* white -> grey; true if this caller must push. Exclusive: a plain load and
+ * store of the byte (no locked instruction, so the misses of consecutive
+ * edges overlap; no other thread writes marks then); else the atomic OR
+ * marker threads race on. */
+static inline bool white_to_grey(const ccgc_marker *marker,
+                                 ccgc_mark_ref mark) {
+  uint8_t byte = atomic_load_explicit(mark.byte, memory_order_relaxed);
+  uint8_t bit = (uint8_t)(CCGC_MARK_BIT_MARKED << mark.shift);
+  if (byte & bit) return false; /* tested before any write: most edges end here */
+  if (marker->exclusive) {
+    atomic_store_explicit(mark.byte, (uint8_t)(byte | bit),
+                          memory_order_relaxed);
+    return true;
+  }
+  /* Tested above: the atomic OR alone (ccgc_mark_ref_white_to_grey's). */
+  return !(atomic_fetch_or_explicit(mark.byte, bit, memory_order_relaxed) & bit);
+}
+
+/* grey -> black; true if this caller must visit (the same two ways; the
+ * atomic one is ccgc_mark_grey_to_black's, .inv.snapshot-before-cas). */
+static inline bool grey_to_black(const ccgc_marker *marker,
+                                 ccgc_mark_ref mark) {
+  if (!marker->exclusive) return ccgc_mark_ref_grey_to_black(mark);
+  uint8_t byte = atomic_load_explicit(mark.byte, memory_order_relaxed);
+  if (((byte >> mark.shift) & 3u) != CCGC_MARK_BIT_MARKED) return false;
+  atomic_store_explicit(
+      mark.byte, (uint8_t)(byte | (CCGC_MARK_BIT_BLACK << mark.shift)),
+      memory_order_relaxed);
+  return true;
+}
+
+static inline void settle_edge(ccgc_marker *marker, void *target) {
+  const ccgc_marker_page *page = page_of(marker, target);
+  if (white_to_grey(marker, mark_of(page, target))) /* .inv.color-monotonic */
+    ccgc_worklist_push(&marker->locals[page->heap_id], target);
+}
+
+static inline void mark_and_push(ccgc_marker *marker, void *target,
+                                 ccgc_edge edge) {
+  /* Debug builds only: a registry lookup per edge is what the mark loop
+   * must not pay (.inv.worklist-objects). */
+  if (CCGC_DEBUG_ENABLED &&
+      !ccgc_collector_find_page(marker->collector, target)) {
+    report_foreign(marker, target, edge);
+    return;
+  }
+  settle_edge(marker, target);
+}
+
+/* Settles every edge in the window, oldest first. Returns how many. */
+static unsigned flush_edges(ccgc_marker *marker) {
+  unsigned count = marker->edge_count;
+  marker->edge_count = 0;
+  for (unsigned i = marker->edge_next - count; i != marker->edge_next; i++)
+    settle_edge(marker, marker->edges[i & (CCGC_EDGE_WINDOW - 1)]);
+  return count;
+}
+
+/* The hot path: one prefetch and a store into the window; the edge that
+ * falls out (reported CCGC_EDGE_WINDOW edges ago, its mark byte now in
+ * cache) is settled. */
+static inline void window_edge(ccgc_marker *marker, void *target,
+                               ccgc_edge edge) {
+  if (CCGC_DEBUG_ENABLED &&
+      !ccgc_collector_find_page(marker->collector, target)) {
+    report_foreign(marker, target, edge);
+    return;
+  }
+  __builtin_prefetch(mark_of(page_of(marker, target), target).byte, 1);
+  unsigned at = marker->edge_next++ & (CCGC_EDGE_WINDOW - 1);
+  if (marker->edge_count == CCGC_EDGE_WINDOW)
+    settle_edge(marker, marker->edges[at]);
+  else
+    marker->edge_count++;
+  marker->edges[at] = target;
+}
+
+#endif /* CCGC_MARKER_EDGES_INL_H */
