@@ -94,23 +94,19 @@ ccgc_status blinkish_type_declare_members(blinkish_heap *heap,
     bits |= bit;
     if (offset + sizeof(void *) > bytes) bytes = offset + sizeof(void *);
   }
-  char **names = calloc(BLINKISH_MEMBER_MAX, sizeof(char *));
-  if (!names) {
+  type->member_names = calloc(BLINKISH_MEMBER_MAX, sizeof(char *));
+  bool copied = type->member_names != NULL;
+  for (size_t i = 0; copied && i < count; i++) {
+    const char *name = members[i].name ? members[i].name : "member";
+    copied = (type->member_names[members[i].offset / sizeof(void *)] =
+                  strdup(name)) != NULL;
+  }
+  if (!copied) {
+    blinkish_type_free_members(type); /* nothing declared */
     ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                    "blinkish_type_declare_members: out of memory");
     return CCGC_E_OUT_OF_MEMORY;
   }
-  for (size_t i = 0; i < count; i++) {
-    char **name = &names[members[i].offset / sizeof(void *)];
-    if (!(*name = strdup(members[i].name ? members[i].name : "member"))) {
-      for (size_t j = 0; j < BLINKISH_MEMBER_MAX; j++) free(names[j]);
-      free(names);
-      ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
-                     "blinkish_type_declare_members: out of memory");
-      return CCGC_E_OUT_OF_MEMORY;
-    }
-  }
-  type->member_names = names;
   type->member_bytes = bytes;
   type->layout.raw_refs = bits;
   type->layout.rest = type->trace != NULL;

@@ -118,6 +118,25 @@ static inline ccgc_page *ccgc_page_of(const void *address) {
   return (ccgc_page *)((uintptr_t)address & ~(uintptr_t)(CCGC_PAGE_SIZE - 1));
 }
 
+/* Words from address (inside a page's object area) to the end of its
+ * page's mapping. Every reservation is a multiple of CCGC_PAGE_SIZE, so the
+ * distance to the next CCGC_PAGE_SIZE boundary is the exact end of a normal
+ * page and a lower bound for a large one: the page header is read only when
+ * the caller wants more words than that. Page headers sit at
+ * CCGC_PAGE_SIZE-aligned addresses, in the same few sets of every cache
+ * level: read once per object traced, they missed for nearly every object.
+ * Tracing clamps array lengths with it. */
+static inline size_t ccgc_page_words_to_end(const void *address,
+                                            size_t want) {
+  size_t to_boundary =
+      (CCGC_PAGE_SIZE - ((uintptr_t)address & (CCGC_PAGE_SIZE - 1))) /
+      sizeof(uintptr_t);
+  if (__builtin_expect(want <= to_boundary, 1)) return to_boundary;
+  const ccgc_page *page = ccgc_page_of(address);
+  return ((uintptr_t)page + page->reservation - (uintptr_t)address) /
+         sizeof(uintptr_t);
+}
+
 /* A granule's two bits of its page's mark table (ccgc_mark_of): its byte and
  * the bits' position in it. */
 typedef struct ccgc_mark_ref {

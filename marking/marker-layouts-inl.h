@@ -27,10 +27,8 @@ static inline void layout_words(ccgc_marker *marker, const uintptr_t *words,
   }
 }
 
-/* The elements of an array part, clamped to the object's page: every page's
- * reservation is a multiple of CCGC_PAGE_SIZE, so the distance to the next
- * boundary is a lower bound of what the page holds, and the page header (a
- * likely miss: headers share a few cache sets) is read only past it. */
+/* The elements of an array part, clamped to the object's page
+ * (ccgc_page_words_to_end: no page header read for an ordinary object). */
 static void layout_array(ccgc_marker *marker, const uintptr_t *words,
                          const ccgc_layout *layout, uintptr_t tag,
                          uintptr_t tag_mask) {
@@ -39,14 +37,8 @@ static void layout_array(ccgc_marker *marker, const uintptr_t *words,
                    layout->length_shift;
   if (count <= 0) return;
   size_t first = layout->first_element;
-  size_t limit = (CCGC_PAGE_SIZE - ((uintptr_t)words & (CCGC_PAGE_SIZE - 1))) /
-                 sizeof(uintptr_t);
-  if ((size_t)count + first > limit) {
-    const ccgc_page *page = ccgc_page_of(words);
-    limit = ((uintptr_t)page + page->reservation - (uintptr_t)words) /
-            sizeof(uintptr_t);
-  }
   size_t end = (size_t)count + first;
+  size_t limit = ccgc_page_words_to_end(words, end);
   if (end > limit) end = limit;
   for (size_t i = first; i < end; i++) {
     uintptr_t w = __atomic_load_n(&words[i], __ATOMIC_RELAXED);

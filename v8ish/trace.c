@@ -64,22 +64,6 @@ static void trace_properties(const tracer *t, word_t *object,
   }
 }
 
-/* Words readable from object to the end of its page, at least `want` if
- * the page has them. Every page's reservation is a multiple of
- * CCGC_PAGE_SIZE, so the distance to the next CCGC_PAGE_SIZE boundary is
- * the exact end of a normal page and a lower bound for a large one: the
- * page header (page->end) is read only past it. Page headers sit at
- * CCGC_PAGE_SIZE-aligned addresses, in the same few sets of every cache
- * level, so reading one per object traced missed for nearly every object
- * (the marker's page cache in marker.h avoids the same). */
-static size_t words_to_page_end(const word_t *object, size_t want) {
-  size_t to_boundary =
-      (CCGC_PAGE_SIZE - ((uintptr_t)object & (CCGC_PAGE_SIZE - 1))) /
-      sizeof(word_t);
-  if (__builtin_expect(want <= to_boundary, 1)) return to_boundary;
-  return v8ish_words_to_page_end(object);
-}
-
 /* Reads the class once, then only what that class says is tagged. Lengths
  * are clamped to the page, so a snapshot taken while the mutator changes the
  * object (then discarded, .inv.snapshot-before-cas) never reads past it.
@@ -100,7 +84,7 @@ void v8ish_trace_with_class(v8ish_heap *heap, word_t *object,
     break;
   case V8ISH_TYPE_FIXED_ARRAY:
     length = (size_t)v8ish_smi_value(v8ish_load(object, LENGTH));
-    limit = words_to_page_end(object, 2 + length);
+    limit = ccgc_page_words_to_end(object, 2 + length);
     if (length > limit - 2) length = limit - 2;
     for (size_t i = 0; i < length; i++)
       visit_slot(&t, object, 2 + i, ccgc_edge_indexed(i));
@@ -108,7 +92,7 @@ void v8ish_trace_with_class(v8ish_heap *heap, word_t *object,
   case V8ISH_TYPE_CONTEXT:
     visit_field(&t, object, CONTEXT_PREVIOUS, "previous");
     length = (size_t)v8ish_smi_value(v8ish_load(object, LENGTH));
-    limit = words_to_page_end(object, CONTEXT_HEADER + length);
+    limit = ccgc_page_words_to_end(object, CONTEXT_HEADER + length);
     if (length > limit - CONTEXT_HEADER) length = limit - CONTEXT_HEADER;
     for (size_t i = 0; i < length; i++)
       visit_slot(&t, object, CONTEXT_HEADER + i, ccgc_edge_indexed(i));
