@@ -6,8 +6,6 @@
 #include "collector-internal.h"
 #include "invariant-check.h"
 
-_Thread_local char ccgc_thread_anchor __attribute__((tls_model("initial-exec")));
-
 /* Reports from threads that do not own the collector are serialized, so two
  * marker threads refused at once do not interleave in the error record. */
 static pthread_mutex_t foreign_reports = PTHREAD_MUTEX_INITIALIZER;

@@ -31,8 +31,9 @@
  *
  * The cost on a hot path is one predictable branch: the gate's `open` word
  * holds the owner's thread token exactly while the owner runs in MUTATOR, so
- * ccgc_gate_open() compares it with the caller's token (the address of a
- * thread-local byte) and only a mismatch takes the slow path, which tells
+ * ccgc_gate_open() compares it with the caller's token (the thread pointer,
+ * ccgc-thread-token.h; the script heap's inline fast paths read the same
+ * word, v8ish-fast.h) and only a mismatch takes the slow path, which tells
  * the wrong thread from the context that refuses. Nothing in the mark loop.
  */
 #ifndef CCGC_GATE_H
@@ -42,23 +43,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ccgc-thread-token.h"
 #include "ccgc.h"
 
 typedef struct ccgc_gate {
   _Atomic uintptr_t owner; /* the owner thread's token                   */
   _Atomic uintptr_t open;  /* owner's token in MUTATOR context, else 0   */
 } ccgc_gate;
-
-/* One byte per thread; its address is the thread's token. Initial-exec:
- * every public call reads it, and the shared library's default
- * (general-dynamic) model would make that a __tls_get_addr call; one byte
- * fits glibc's static TLS reserve even when the library is dlopen'ed. */
-extern _Thread_local char ccgc_thread_anchor
-    __attribute__((tls_model("initial-exec")));
-
-static inline uintptr_t ccgc_thread_token(void) {
-  return (uintptr_t)&ccgc_thread_anchor;
-}
 
 /* The caller is the owner thread (any context). */
 static inline bool ccgc_gate_on_owner(const ccgc_gate *gate) {

@@ -36,6 +36,10 @@
 
 typedef struct ccgc_heap_base {
   uint32_t sig; /* the heap's own signature while it lives (.sig) */
+  /* What the heap's inline fast paths in its public header read (NULL:
+   * none), at offset 8 for them: the script heap's handle area
+   * (v8ish-fast.h). */
+  void *fast;
   ccgc_collector *collector;
   ccgc_barrier *barrier;   /* the collector's: every store reads it */
   ccgc_error_sink *errors; /* the collector's */
@@ -60,6 +64,10 @@ typedef struct ccgc_heap_base {
   double gc_end_ms;
   double growing_factor;
 } ccgc_heap_base;
+
+_Static_assert(offsetof(ccgc_heap_base, sig) == 0 &&
+                   offsetof(ccgc_heap_base, fast) == 8,
+               "the public headers' inline fast paths read these offsets");
 
 /* A zeroed heap struct of `size` bytes whose first member is a ccgc_heap_base,
  * filled in for collector: signature, the cached barrier and error sink,

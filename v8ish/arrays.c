@@ -104,7 +104,8 @@ size_t v8ish_array_length(v8ish_heap *heap, v8ish_local array) {
   return length;
 }
 
-v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local array, size_t i) {
+v8ish_local v8ish_array_get_slow(v8ish_heap *heap, v8ish_local array,
+                                 size_t i) {
   const char *call = "v8ish_array_get";
   size_t length;
   word_t *owner;

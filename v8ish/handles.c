@@ -27,10 +27,10 @@
 #include "handles-inl.h"
 #include "invariant-check.h"
 
-/* v8ish_handle_scope.flags */
+/* v8ish_handle_scope.flags (v8ish-fast.h) */
 enum {
-  SCOPE_ESCAPED = 1u << 0,           /* its escape slot holds a value      */
-  SCOPE_PARENT_RECLAIMING = 1u << 1, /* the enclosing scope's reclaiming   */
+  SCOPE_ESCAPED = V8ISH_FAST_SCOPE_ESCAPED,
+  SCOPE_PARENT_RECLAIMING = V8ISH_FAST_SCOPE_PARENT_RECLAIMING,
 };
 
 static bool grow(void **array, size_t *capacity, size_t need, size_t item) {
@@ -47,51 +47,29 @@ static bool grow(void **array, size_t *capacity, size_t need, size_t item) {
 /* Room for `need` slots. A local's index is 32 bits. The first area gets
  * slot 0, the empty local's: value 0, serial 0, below top from now on. */
 static bool grow_handles(v8ish_heap *heap, size_t need) {
-  if (need <= heap->handle_capacity) return true;
+  if (need <= heap->handles.capacity) return true;
   if (need > UINT32_MAX) return false;
-  size_t capacity = heap->handle_capacity;
-  if (!grow((void **)&heap->handle_values, &capacity, need, sizeof(v8ish_value)))
+  size_t capacity = heap->handles.capacity;
+  if (!grow((void **)&heap->handles.values, &capacity, need, sizeof(v8ish_value)))
     return false;
-  size_t serial_capacity = heap->handle_capacity;
-  if (!grow((void **)&heap->handle_serials, &serial_capacity, need,
+  size_t serial_capacity = heap->handles.capacity;
+  if (!grow((void **)&heap->handles.serials, &serial_capacity, need,
             sizeof(uint32_t)))
     return false;
-  heap->handle_capacity = capacity;
-  if (heap->handle_top == 0) {
-    heap->handle_values[0] = 0;
-    heap->handle_serials[0] = 0;
-    heap->handle_top = 1;
+  heap->handles.capacity = capacity;
+  if (heap->handles.top == 0) {
+    heap->handles.values[0] = 0;
+    heap->handles.serials[0] = 0;
+    heap->handles.top = 1;
   }
-  if (heap->scope_serial) heap->handle_limit = capacity;
+  if (heap->handles.scope_serial) heap->handles.limit = capacity;
   return true;
 }
 
-/* Opens scope at the top of the area: its escape slot (no handle until
- * v8ish_handle_scope_escape hands it to the enclosing scope; popped again
- * on close if unused), then its own locals. Room for the escape slot is
- * there. A scope's serial is 64 bits and never repeats, so the innermost
- * check is exact; its locals carry the low 32 bits, which are never 0 (0
- * is slot 0's and an unused escape slot's). */
-static inline void push_scope(v8ish_heap *heap, v8ish_handle_scope *scope,
-                              bool reclaiming) {
-  size_t top = heap->handle_top;
-  uint64_t serial = heap->next_serial + 1;
-  serial += (uint32_t)serial == 0;
-  heap->next_serial = serial;
-  heap->handle_values[top] = 0;
-  heap->handle_serials[top] = 0;
-  scope->heap = heap;
-  scope->serial = serial;
-  scope->parent_serial = heap->scope_serial;
-  scope->saved_top = (uint32_t)top + 1;
-  scope->flags = heap->scope_reclaiming ? SCOPE_PARENT_RECLAIMING : 0;
-  heap->scope_serial = serial;
-  heap->scope_reclaiming = reclaiming;
-  heap->handle_top = top + 1;
-  heap->handle_limit = heap->handle_capacity;
-}
-
-static void open_slow(v8ish_heap *heap, v8ish_handle_scope *scope) {
+/* The public calls' fast paths are inline (v8ish-fast.h): these are the
+ * whole calls, which they fall back to for everything but the common case,
+ * and which check it all again. */
+void v8ish_handle_scope_open_slow(v8ish_heap *heap, v8ish_handle_scope *scope) {
   if (!scope) {
     if (v8ish_enter(heap, CCGC_CALL_READ, "v8ish_handle_scope_open"))
       CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
@@ -109,45 +87,29 @@ static void open_slow(v8ish_heap *heap, v8ish_handle_scope *scope) {
     scope->heap = NULL;
     return;
   }
-  if (!grow_handles(heap, heap->handle_top + 2)) {
+  if (!grow_handles(heap, heap->handles.top + 2)) {
     /* Not a check: a resource failure reported through the handler because
      * opening a scope has no return value to carry it. */
     ccgc_error_misuse(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                       "v8ish_handle_scope_open: out of memory");
     return;
   }
-  push_scope(heap, scope, v8ish_reclaiming_now(heap));
-}
-
-void v8ish_handle_scope_open(v8ish_heap *heap, v8ish_handle_scope *scope) {
-  /* The entry check and the context in one compare: the owner outside
-   * every collector callback (the gate is open) is not reclaiming. The slow
-   * path tells the other cases apart. */
-  if (__builtin_expect(scope && heap && heap->base.sig == V8ISH_SIG &&
-                           ccgc_gate_open(heap->base.gate) &&
-                           heap->handle_top < heap->handle_capacity,
-                       1)) {
-    push_scope(heap, scope, false);
-    return;
-  }
-  open_slow(heap, scope);
+  v8ish_fast_push_scope(&heap->handles, heap, scope,
+                        v8ish_reclaiming_now(heap));
 }
 
 /* Scopes are LIFO: only the innermost open scope may close or escape. Its
  * serial is the heap's; a scope that never opened has serial 0. */
 static bool innermost(v8ish_handle_scope *scope, const char *call) {
   v8ish_heap *heap = scope->heap;
-  if (__builtin_expect(scope->serial == heap->scope_serial &&
-                           scope->serial != 0 &&
-                           scope->saved_top <= heap->handle_top,
-                       1))
+  if (__builtin_expect(v8ish_fast_innermost(&heap->handles, scope), 1))
     return true;
   CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
               "%s: the scope is not the innermost open scope", call);
   return false;
 }
 
-void v8ish_handle_scope_close(v8ish_handle_scope *scope) {
+void v8ish_handle_scope_close_slow(v8ish_handle_scope *scope) {
   if (!scope || !scope->heap) return;
   v8ish_heap *heap = scope->heap;
   if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_handle_scope_close") ||
@@ -156,14 +118,14 @@ void v8ish_handle_scope_close(v8ish_handle_scope *scope) {
   /* Its locals die at once: at or above the new top (.inv.handle-valid).
    * An escaped value stays, as a handle of the enclosing scope; an unused
    * escape slot goes, or every scope would leak one slot. */
-  heap->handle_top = scope->saved_top - !(scope->flags & SCOPE_ESCAPED);
-  heap->scope_serial = scope->parent_serial;
-  heap->scope_reclaiming = scope->flags & SCOPE_PARENT_RECLAIMING;
-  heap->handle_limit = scope->parent_serial ? heap->handle_capacity : 0;
+  heap->handles.top = scope->saved_top - !(scope->flags & SCOPE_ESCAPED);
+  heap->handles.scope_serial = scope->parent_serial;
+  heap->handles.reclaiming = scope->flags & SCOPE_PARENT_RECLAIMING;
+  heap->handles.limit = scope->parent_serial ? heap->handles.capacity : 0;
 }
 
-v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
-                                      v8ish_local value) {
+v8ish_local v8ish_handle_scope_escape_slow(v8ish_handle_scope *scope,
+                                           v8ish_local value) {
   const char *call = "v8ish_handle_scope_escape";
   if (!scope || !scope->heap || !v8ish_enter(scope->heap, CCGC_CALL_READ, call))
     return v8ish_local_empty();
@@ -191,9 +153,9 @@ v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
                                 "collection"))
     return v8ish_local_empty();
   size_t slot = scope->saved_top - 1;
-  heap->handle_values[slot] = raw;
+  heap->handles.values[slot] = raw;
   uint32_t serial = (uint32_t)scope->parent_serial;
-  heap->handle_serials[slot] = serial;
+  heap->handles.serials[slot] = serial;
   scope->flags |= SCOPE_ESCAPED;
   v8ish_local escaped = {(uint32_t)slot, serial};
   return escaped;
@@ -201,7 +163,7 @@ v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
 
 v8ish_local v8ish_local_push_slow(v8ish_heap *heap, v8ish_value value,
                                   const char *call) {
-  if (heap->scope_serial == 0) {
+  if (heap->handles.scope_serial == 0) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
                 "%s: no handle scope is open", call);
     return v8ish_local_empty();
@@ -209,21 +171,21 @@ v8ish_local v8ish_local_push_slow(v8ish_heap *heap, v8ish_value value,
   /* .inv.no-resurrection: a handle to a dead object in a scope that stays
    * open after the sweep would dangle (and be traced as a root). A
    * reclamation callback opens a scope of its own for such handles. */
-  if (!heap->scope_reclaiming &&
+  if (!heap->handles.reclaiming &&
       v8ish_refuse_resurrection(heap, NULL, value, call,
                                 "a handle of a scope opened before the "
                                 "collection (open a handle scope in the "
                                 "callback)"))
     return v8ish_local_empty();
-  if (!grow_handles(heap, heap->handle_top + 1)) {
+  if (!grow_handles(heap, heap->handles.top + 1)) {
     ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                    "%s: out of memory for a handle", call);
     return v8ish_local_empty();
   }
-  size_t index = heap->handle_top++;
-  heap->handle_values[index] = value;
-  uint32_t serial = (uint32_t)heap->scope_serial;
-  heap->handle_serials[index] = serial;
+  size_t index = heap->handles.top++;
+  heap->handles.values[index] = value;
+  uint32_t serial = (uint32_t)heap->handles.scope_serial;
+  heap->handles.serials[index] = serial;
   v8ish_local local = {(uint32_t)index, serial};
   return local;
 }
@@ -536,9 +498,9 @@ static void trace_root_slot(void *payload, void *visitor) {
 }
 
 void v8ish_trace_local_handles(v8ish_heap *heap, ccgc_visitor *visitor) {
-  for (size_t i = 1; i < heap->handle_top; i++)
-    if (v8ish_is_ref(heap->handle_values[i]))
-      ccgc_visit_strong(visitor, v8ish_untag(heap->handle_values[i]),
+  for (size_t i = 1; i < heap->handles.top; i++)
+    if (v8ish_is_ref(heap->handles.values[i]))
+      ccgc_visit_strong(visitor, v8ish_untag(heap->handles.values[i]),
                         ccgc_edge_named(CCGC_EDGE_ROOT, "handle scope"));
 }
 
@@ -581,8 +543,8 @@ static void relocate_slot(void *payload, void *data) {
 
 void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
                             v8ish_value to) {
-  for (size_t i = 1; i < heap->handle_top; i++)
-    if (heap->handle_values[i] == from) heap->handle_values[i] = to;
+  for (size_t i = 1; i < heap->handles.top; i++)
+    if (heap->handles.values[i] == from) heap->handles.values[i] = to;
   for (size_t i = 1; i < heap->global_count; i++)
     if (heap->globals[i].value == from) heap->globals[i].value = to;
   v8ish_value change[2] = {from, to};
@@ -591,8 +553,8 @@ void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
 
 void v8ish_handles_free(v8ish_heap *heap) {
   if (heap->young_traced) g_ptr_array_free(heap->young_traced, TRUE);
-  free(heap->handle_values);
-  free(heap->handle_serials);
+  free(heap->handles.values);
+  free(heap->handles.serials);
   free(heap->globals);
   ccgc_handle_table_destroy(&heap->traced);
 }

@@ -18,6 +18,10 @@
 #include "v8ish.h"
 
 #define V8ISH_SIG 0x56384953u /* "V8IS" (.sig) */
+/* What the public calls' inline fast paths assume (v8ish-fast.h). */
+_Static_assert(V8ISH_SIG == V8ISH_FAST_SIG && CLASS_TYPE == V8ISH_FAST_CLASS_TYPE &&
+                   LENGTH == V8ISH_FAST_LENGTH && V8ISH_FAST_ELEMENTS == 2,
+               "v8ish-fast.h reads the signature and these words");
 #define V8ISH_BUCKETS 14      /* free lists: 16 << i bytes */
 #define V8ISH_LARGE_THRESHOLD (CCGC_PAGE_SIZE / 4)
 #define V8ISH_INITIAL_SLACK 4 /* in-object slots of a fresh object */
@@ -201,25 +205,14 @@ struct v8ish_heap {
   v8ish_droppable_fn droppable; /* v8ish_heap_set_droppable_handler */
   void *droppable_data;
 
-  /* Handles (handles.c; the locals' fast paths: handles-inl.h). The area
-   * handle_values[1 .. handle_top), a serial per slot; the scopes themselves
-   * are the hosts' v8ish_handle_scope structs. */
-  v8ish_value *handle_values;
-  uint32_t *handle_serials;
-  size_t handle_top, handle_capacity;
+  /* Handles (handles.c; the locals' fast paths: handles-inl.h, and the
+   * public calls' inline ones, v8ish-fast.h, which find this area through
+   * base.fast). The scopes themselves are the hosts' v8ish_handle_scope
+   * structs. */
+  v8ish_fast_handles handles;
   /* Full collections so far (v8ish_nursery_promote_in_place): the epoch of
    * traced_slot. */
   uint32_t full_epoch;
-  /* handle_capacity while a scope is open, else 0: a new local is one
-   * compare (top < limit) and a bump; no scope open takes the slow path. */
-  size_t handle_limit;
-  /* The innermost open scope's serial (0: none is open); a new local
-   * carries its low 32 bits, never 0. Scope serials never repeat. */
-  uint64_t scope_serial;
-  /* The innermost scope was opened by a callback of a collection's reclamation
-   * (gate.h): it closes before the sweep; its handles may name dead objects. */
-  bool scope_reclaiming;
-  uint64_t next_serial; /* starts at random: v8ish_heap_new */
   uint32_t global_generation_base; /* a new node's first generation, mixed */
   global_node *globals;
   size_t global_count, global_capacity;
@@ -544,7 +537,7 @@ static inline bool v8ish_refuse_resurrection(v8ish_heap *heap,
   return v8ish_refuse_resurrection_slow(heap, holder, value, call, into);
 }
 /* True inside a reclamation callback: a scope opened now is marked
- * reclaiming (heap->scope_reclaiming), for the handle area's own
+ * reclaiming (heap->handles.reclaiming), for the handle area's own
  * resurrection check. */
 bool v8ish_reclaiming_now(v8ish_heap *heap);
 /* The allocation fast path's slow branch when the gate is closed: refused

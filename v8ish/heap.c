@@ -154,7 +154,11 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
   /* Handles carry no heap pointer: each heap's scope serials and global
    * generations start at random, so another heap's handle does not name
    * one of this heap's (it is refused as freed, .api.live-handle). */
-  heap->next_serial = g_random_int() | (uint64_t)g_random_int_range(1, 1 << 30) << 32;
+  heap->handles.next_serial = g_random_int() | (uint64_t)g_random_int_range(1, 1 << 30) << 32;
+  /* The public calls' inline fast paths (v8ish-fast.h) find the handle
+   * area through the base, and read the gate's word themselves. */
+  heap->handles.gate_open = (const uintptr_t *)&heap->base.gate->open;
+  heap->base.fast = &heap->handles;
   heap->global_generation_base = g_random_int();
   heap->wrapper_classes =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);

@@ -14,7 +14,7 @@
 #define SMI_MAX ((intptr_t)(UINTPTR_MAX >> 2))
 #define SMI_MIN (-SMI_MAX - 1)
 
-v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value) {
+v8ish_local v8ish_integer_slow(v8ish_heap *heap, intptr_t value) {
   if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_integer"))
     return v8ish_local_empty();
   if (value > SMI_MAX || value < SMI_MIN) {
@@ -27,7 +27,7 @@ v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value) {
   return v8ish_local_push(heap, v8ish_smi(value), "v8ish_integer");
 }
 
-bool v8ish_is_integer(v8ish_heap *heap, v8ish_local value) {
+bool v8ish_is_integer_slow(v8ish_heap *heap, v8ish_local value) {
   const char *call = "v8ish_is_integer";
   v8ish_value raw;
   /* Word 0 is the integer 0: only the empty local is not an integer. */
@@ -36,7 +36,7 @@ bool v8ish_is_integer(v8ish_heap *heap, v8ish_local value) {
          !v8ish_local_is_empty(value) && !v8ish_is_ref(raw);
 }
 
-intptr_t v8ish_integer_value(v8ish_heap *heap, v8ish_local value) {
+intptr_t v8ish_integer_value_slow(v8ish_heap *heap, v8ish_local value) {
   const char *call = "v8ish_integer_value";
   v8ish_value raw;
   if (!v8ish_enter(heap, CCGC_CALL_READ, call) ||

@@ -155,15 +155,17 @@ CCGC_API
 bool v8ish_heap_contains(v8ish_heap *heap, const void *address);
 
 /* --- Handles ------------------------------------------------------------ */
-CCGC_API
-void v8ish_handle_scope_open(v8ish_heap *heap, v8ish_handle_scope *scope);
-CCGC_API
-void v8ish_handle_scope_close(v8ish_handle_scope *scope);
+/* The hot calls of this header - scopes, integers, FixedArray element loads
+ * - are inline (v8ish-fast.h): the common case costs a few loads and stores
+ * with no call; every other case calls the library, which checks and reports
+ * as before. */
+static inline void v8ish_handle_scope_open(v8ish_heap *heap,
+                                           v8ish_handle_scope *scope);
+static inline void v8ish_handle_scope_close(v8ish_handle_scope *scope);
 /* Copies value into the scope enclosing `scope` (which must be the innermost
  * open scope) and returns the new handle. */
-CCGC_API
-v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
-                                      v8ish_local value);
+static inline v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
+                                                    v8ish_local value);
 
 static inline bool v8ish_local_is_empty(v8ish_local local) {
   return local.index == 0;
@@ -212,12 +214,11 @@ CCGC_API
 void v8ish_traced_free(v8ish_heap *heap, v8ish_traced *traced);
 
 /* --- Values ------------------------------------------------------------- */
-CCGC_API
-v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value); /* small int */
-CCGC_API
-bool v8ish_is_integer(v8ish_heap *heap, v8ish_local value);
-CCGC_API
-intptr_t v8ish_integer_value(v8ish_heap *heap, v8ish_local value);
+/* small int */
+static inline v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value);
+static inline bool v8ish_is_integer(v8ish_heap *heap, v8ish_local value);
+static inline intptr_t v8ish_integer_value(v8ish_heap *heap,
+                                           v8ish_local value);
 CCGC_API
 v8ish_local v8ish_number_new(v8ish_heap *heap, double value); /* boxed */
 CCGC_API
@@ -263,8 +264,8 @@ CCGC_API
 v8ish_local v8ish_array_new(v8ish_heap *heap); /* growable, like JS Array */
 CCGC_API
 size_t v8ish_array_length(v8ish_heap *heap, v8ish_local array);
-CCGC_API
-v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local array, size_t i);
+static inline v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local array,
+                                          size_t i);
 CCGC_API
 ccgc_status v8ish_array_set(v8ish_heap *heap, v8ish_local array, size_t i,
                             v8ish_local value);
@@ -457,5 +458,8 @@ const char *v8ish_type_name(v8ish_heap *heap, v8ish_local value);
  * probes and tools that key on addresses. Valid until the next collection. */
 CCGC_API
 void *v8ish_object_address(v8ish_heap *heap, v8ish_local value);
+
+/* The calls above declared static inline, and what they read. */
+#include "v8ish-fast.h"
 
 #endif /* V8ISH_H */

@@ -1,0 +1,255 @@
+/* test-fast-paths.c - the inline calls of v8ish-fast.h answer exactly as the
+ * library's whole calls do.
+ *
+ * Each inline call does the common case itself and falls back to its
+ * *_slow function for everything else. For every call and a matrix of
+ * operands - live integers, fixed arrays, Arrays, objects, the empty local,
+ * a dead local, another heap's local, indexes in and out of range - the
+ * inline call and the slow call run from the same state and must return the
+ * same thing and report the same errors (count and code); the handle area
+ * must be left the same. Then the states the fast path must decline: a
+ * scope opened inside a collection's callback, a full handle area, a freed
+ * or NULL heap.
+ */
+#include <check.h>
+
+#include "script-test.h"
+
+typedef struct operands {
+  v8ish_local integer, big_integer, fixed, array, object, empty, dead,
+      foreign;
+} operands;
+
+static void make_operands(script_world *w, script_world *other, operands *o) {
+  o->integer = v8ish_integer(w->heap, 42);
+  o->big_integer = v8ish_integer(w->heap, -((intptr_t)1 << 61));
+  o->fixed = v8ish_fixed_array_new(w->heap, 3);
+  v8ish_array_set(w->heap, o->fixed, 1, o->integer);
+  v8ish_array_set(w->heap, o->fixed, 2, o->fixed);
+  o->array = v8ish_array_new(w->heap);
+  v8ish_array_push(w->heap, o->array, o->integer);
+  o->object = v8ish_object_new(w->heap);
+  o->empty = v8ish_local_empty();
+  v8ish_handle_scope inner;
+  v8ish_handle_scope_open(w->heap, &inner);
+  o->dead = v8ish_fixed_array_new(w->heap, 1);
+  v8ish_handle_scope_close(&inner);
+  o->foreign = v8ish_fixed_array_new(other->heap, 1);
+}
+
+typedef struct outcome {
+  unsigned reports;
+  ccgc_status last_code;
+  int64_t value; /* what the call returned, made comparable */
+  bool is_empty;
+  v8ish_value held; /* the value behind a returned local */
+} outcome;
+
+static outcome observe(script_world *w, unsigned before, int64_t value,
+                       v8ish_local local) {
+  outcome out = {w->errors.count - before,
+                 w->errors.count > before ? w->errors.last_code : CCGC_OK,
+                 value, v8ish_local_is_empty(local), 0};
+  if (!v8ish_local_is_empty(local))
+    out.held = v8ish_local_value(w->heap, local);
+  return out;
+}
+
+static void assert_same(outcome a, outcome b, const char *what) {
+  ck_assert_msg(a.reports == b.reports && a.last_code == b.last_code &&
+                    a.value == b.value && a.is_empty == b.is_empty &&
+                    a.held == b.held,
+                "%s: inline %u reports (code %d), value %lld, empty %d, "
+                "held %#llx; library %u reports (code %d), value %lld, "
+                "empty %d, held %#llx",
+                what, a.reports, (int)a.last_code, (long long)a.value,
+                a.is_empty, (unsigned long long)a.held, b.reports,
+                (int)b.last_code, (long long)b.value, b.is_empty,
+                (unsigned long long)b.held);
+}
+
+START_TEST(the_inline_calls_answer_as_the_library_does) {
+  script_world w, other;
+  script_world_init(&w, 0);
+  script_world_init(&other, 0);
+  operands o;
+  make_operands(&w, &other, &o);
+  const v8ish_local locals[] = {o.integer, o.big_integer, o.fixed, o.array,
+                                o.object,  o.empty,       o.dead,  o.foreign};
+  const char *names[] = {"integer", "big integer", "fixed array", "Array",
+                         "object",  "empty",       "dead",        "foreign"};
+  const size_t indexes[] = {0, 1, 2, 3, (size_t)-1};
+  char what[96];
+  for (size_t l = 0; l < sizeof locals / sizeof locals[0]; l++) {
+    v8ish_local x = locals[l];
+    unsigned before;
+    outcome fast, slow;
+
+    before = w.errors.count;
+    fast = observe(&w, before, v8ish_is_integer(w.heap, x), o.empty);
+    before = w.errors.count;
+    slow = observe(&w, before, v8ish_is_integer_slow(w.heap, x), o.empty);
+    snprintf(what, sizeof what, "v8ish_is_integer(%s)", names[l]);
+    assert_same(fast, slow, what);
+
+    before = w.errors.count;
+    fast = observe(&w, before, v8ish_integer_value(w.heap, x), o.empty);
+    before = w.errors.count;
+    slow = observe(&w, before, v8ish_integer_value_slow(w.heap, x), o.empty);
+    snprintf(what, sizeof what, "v8ish_integer_value(%s)", names[l]);
+    assert_same(fast, slow, what);
+
+    for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++) {
+      before = w.errors.count;
+      fast = observe(&w, before, 0, v8ish_array_get(w.heap, x, indexes[i]));
+      before = w.errors.count;
+      slow = observe(&w, before, 0, v8ish_array_get_slow(w.heap, x, indexes[i]));
+      snprintf(what, sizeof what, "v8ish_array_get(%s, %lld)", names[l],
+               (long long)indexes[i]);
+      assert_same(fast, slow, what);
+    }
+
+    /* Escaping it from a fresh inner scope, each way. */
+    v8ish_handle_scope inner;
+    v8ish_handle_scope_open(w.heap, &inner);
+    before = w.errors.count;
+    fast = observe(&w, before, 0, v8ish_handle_scope_escape(&inner, x));
+    v8ish_handle_scope_close(&inner);
+    v8ish_handle_scope_open(w.heap, &inner);
+    before = w.errors.count;
+    slow = observe(&w, before, 0, v8ish_handle_scope_escape_slow(&inner, x));
+    v8ish_handle_scope_close(&inner);
+    snprintf(what, sizeof what, "v8ish_handle_scope_escape(%s)", names[l]);
+    assert_same(fast, slow, what);
+  }
+  const intptr_t integers[] = {0, -1, V8ISH_FAST_SMI_MAX, V8ISH_FAST_SMI_MIN,
+                               INTPTR_MAX, INTPTR_MIN};
+  for (size_t i = 0; i < sizeof integers / sizeof integers[0]; i++) {
+    unsigned before = w.errors.count;
+    outcome fast = observe(&w, before, 0, v8ish_integer(w.heap, integers[i]));
+    before = w.errors.count;
+    outcome slow =
+        observe(&w, before, 0, v8ish_integer_slow(w.heap, integers[i]));
+    snprintf(what, sizeof what, "v8ish_integer(%jd)", (intmax_t)integers[i]);
+    assert_same(fast, slow, what);
+  }
+  /* The cases above that must report did: a dead local, another heap's. */
+  ck_assert_uint_gt(w.errors.count, 0);
+  script_world_free(&other);
+  script_world_free(&w);
+}
+END_TEST
+
+/* Misuse of scopes: each way, the same reports, the same state after. */
+START_TEST(scope_misuse_is_reported_by_both_paths) {
+  script_world w;
+  script_world_init(&w, 0);
+  for (int slow = 0; slow < 2; slow++) {
+    unsigned before = w.errors.count;
+    v8ish_handle_scope outer, inner;
+    v8ish_handle_scope_open(w.heap, &outer);
+    v8ish_handle_scope_open(w.heap, &inner);
+    /* Closing the outer scope while the inner is open: not innermost. */
+    if (slow)
+      v8ish_handle_scope_close_slow(&outer);
+    else
+      v8ish_handle_scope_close(&outer);
+    ck_assert_uint_eq(w.errors.count, before + 1);
+    ck_assert_int_eq(w.errors.last_code, CCGC_E_DEAD_HANDLE);
+    v8ish_local one = v8ish_integer(w.heap, 1);
+    /* Escaping twice: the second is misuse. */
+    v8ish_local first = slow ? v8ish_handle_scope_escape_slow(&inner, one)
+                             : v8ish_handle_scope_escape(&inner, one);
+    ck_assert(!v8ish_local_is_empty(first));
+    v8ish_local second = slow ? v8ish_handle_scope_escape_slow(&inner, one)
+                              : v8ish_handle_scope_escape(&inner, one);
+    ck_assert(v8ish_local_is_empty(second));
+    ck_assert_uint_eq(w.errors.count, before + 2);
+    ck_assert_int_eq(w.errors.last_code, CCGC_E_INVALID_ARGUMENT);
+    if (slow)
+      v8ish_handle_scope_close_slow(&inner);
+    else
+      v8ish_handle_scope_close(&inner);
+    /* The escaped value lives in outer; closing inner twice is misuse. */
+    ck_assert_int_eq(v8ish_integer_value(w.heap, first), 1);
+    v8ish_handle_scope_close(&inner);
+    ck_assert_uint_eq(w.errors.count, before + 3);
+    ck_assert_int_eq(w.errors.last_code, CCGC_E_DEAD_HANDLE);
+    v8ish_handle_scope_close(&outer);
+    ck_assert_uint_eq(w.errors.count, before + 3);
+    /* outer's local is dead now, and the world's scope is innermost. */
+    ck_assert(!v8ish_is_integer(w.heap, first));
+    ck_assert_uint_eq(w.errors.count, before + 4);
+    /* Escaping from the outermost scope (the world's) is misuse too. */
+    v8ish_handle_scope_close(&w.scope);
+    v8ish_handle_scope top;
+    v8ish_handle_scope_open(w.heap, &top);
+    v8ish_local two = v8ish_integer(w.heap, 2);
+    ck_assert(v8ish_local_is_empty(slow ? v8ish_handle_scope_escape_slow(&top, two)
+                                        : v8ish_handle_scope_escape(&top, two)));
+    ck_assert_uint_eq(w.errors.count, before + 5);
+    v8ish_handle_scope_close(&top);
+    /* No scope open: a new local is misuse, each way. */
+    ck_assert(v8ish_local_is_empty(slow ? v8ish_integer_slow(w.heap, 3)
+                                        : v8ish_integer(w.heap, 3)));
+    ck_assert_uint_eq(w.errors.count, before + 6);
+    v8ish_handle_scope_open(w.heap, &w.scope);
+  }
+  script_world_free(&w);
+}
+END_TEST
+
+/* A full area: the inline open and the inline local decline, the library
+ * grows the area; every local stays readable. */
+START_TEST(a_full_area_grows_through_the_library) {
+  script_world w;
+  script_world_init(&w, 0);
+  enum { N = 5000 };
+  static v8ish_local locals[N];
+  v8ish_handle_scope scopes[64];
+  for (int i = 0; i < N; i++) {
+    if (i % 100 == 0 && i / 100 < 64) v8ish_handle_scope_open(w.heap, &scopes[i / 100]);
+    locals[i] = v8ish_integer(w.heap, i);
+  }
+  for (int i = 0; i < N; i++)
+    ck_assert_int_eq(v8ish_integer_value(w.heap, locals[i]), i);
+  for (int s = 49; s >= 0; s--) v8ish_handle_scope_close(&scopes[s]);
+  ck_assert_uint_eq(w.errors.count, 0);
+  ck_assert(!v8ish_is_integer(w.heap, locals[0])); /* dead: reported */
+  ck_assert_uint_eq(w.errors.count, 1);
+  script_world_free(&w);
+}
+END_TEST
+
+/* A NULL heap: the fast path declines, the library answers neutrally and
+ * reports nothing (there is no collector to report to). */
+START_TEST(a_null_heap_is_declined) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(NULL, &scope);
+  ck_assert_ptr_null(scope.heap);
+  v8ish_handle_scope_close(&scope);
+  ck_assert(!v8ish_is_integer(NULL, v8ish_local_empty()));
+  ck_assert(v8ish_local_is_empty(v8ish_integer(NULL, 1)));
+  ck_assert_int_eq(v8ish_integer_value(NULL, v8ish_local_empty()), 0);
+  ck_assert(v8ish_local_is_empty(v8ish_array_get(NULL, v8ish_local_empty(), 0)));
+}
+END_TEST
+
+static Suite *fast_paths_suite(void) {
+  Suite *s = suite_create("v8ish fast paths");
+  TCase *t = tcase_create("core");
+  tcase_add_test(t, the_inline_calls_answer_as_the_library_does);
+  tcase_add_test(t, scope_misuse_is_reported_by_both_paths);
+  tcase_add_test(t, a_full_area_grows_through_the_library);
+  tcase_add_test(t, a_null_heap_is_declined);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(void) {
+  SRunner *runner = srunner_create(fast_paths_suite());
+  srunner_run_all(runner, CK_NORMAL);
+  int failed = srunner_ntests_failed(runner);
+  srunner_free(runner);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

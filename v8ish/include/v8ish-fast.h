@@ -1,0 +1,279 @@
+/* v8ish-fast.h - the hottest calls of v8ish.h, inline (included by v8ish.h;
+ * docs/script-heap.md "What the checks cost").
+ *
+ * Each call below checks in place what the library checks first - a live
+ * script heap, called on its owner thread outside every collector callback
+ * (the gate's word against the thread's token, ccgc-thread-token.h), the
+ * local's two compares (.inv.handle-valid), the value's tag and type - and
+ * does the common case itself: opening or closing a scope is a few stores,
+ * an element load a few loads and a bump, as V8's inline handle code is.
+ * Everything else - a NULL or freed heap, another thread, a callback's
+ * context, a dead or empty local, a value of another kind, an index out of
+ * range, a full handle area - calls the library (the *_slow functions
+ * declared here), which checks it all again and answers or reports exactly
+ * as the call always did. The fast path never reports and never decides a
+ * case the library would report.
+ *
+ * NOT API: the struct, the constants and the *_slow functions are this
+ * version's private layout and entry points, which the inline code compiled
+ * into a host depends on (the library's soname changes with them). Hosts
+ * call the functions of v8ish.h, which stay what they were.
+ */
+#ifndef V8ISH_FAST_H
+#define V8ISH_FAST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccgc-export.h"
+#include "ccgc-thread-token.h"
+
+/* A script heap's handle area (handles.c; .inv.handle-valid): values[0 ..
+ * top) with per slot the low 32 bits of the serial of the scope whose local
+ * or escape slot it is; slot 0 is the empty local's (value 0, serial 0) once
+ * the area exists. Written by the owner thread only. */
+typedef struct v8ish_fast_handles {
+  v8ish_value *values;
+  uint32_t *serials;
+  size_t top, capacity;
+  /* capacity while a scope is open, else 0: a new local is one compare
+   * (top < limit) and a bump; no scope open takes the slow path. */
+  size_t limit;
+  /* The innermost open scope's serial (0: none is open); scope serials
+   * never repeat; next_serial is the last one handed out. */
+  uint64_t scope_serial, next_serial;
+  /* The collector's gate's `open` word (marking/gate.h): the owner's thread
+   * token while it runs host code outside every callback, else 0. */
+  const uintptr_t *gate_open;
+  /* The innermost scope was opened by a callback of a collection's
+   * reclamation: it closes before the sweep; its handles may name dead
+   * objects. */
+  bool reclaiming;
+} v8ish_fast_handles;
+
+/* The heap's signature at offset 0 while it lives, its handle area's
+ * address at offset 8 (marking/heap-base.h asserts both). */
+#define V8ISH_FAST_SIG 0x56384953u
+#define V8ISH_FAST_AREA_OFFSET 8
+/* v8ish_handle_scope.flags */
+#define V8ISH_FAST_SCOPE_ESCAPED 1u /* its escape slot holds a value */
+#define V8ISH_FAST_SCOPE_PARENT_RECLAIMING 2u /* the enclosing scope's */
+/* Object layout (v8ish/object-layout.h asserts these): word 0 of an object
+ * is its hidden class, tagged; word 1 of a class is its instances' type as
+ * a small integer; word 1 of a FixedArray is its length as a small integer,
+ * its elements follow from word 2. Tagged values: bit 0 set, a reference
+ * (the address + 1); clear, a small integer (the value << 1). */
+#define V8ISH_FAST_CLASS_TYPE 1
+#define V8ISH_FAST_LENGTH 1
+#define V8ISH_FAST_ELEMENTS 2
+#define V8ISH_FAST_SMI_MAX ((intptr_t)(UINTPTR_MAX >> 2))
+#define V8ISH_FAST_SMI_MIN (-V8ISH_FAST_SMI_MAX - 1)
+
+/* The fast paths are a few instructions each: inlined even where the
+ * compiler's heuristics would not (a recursive caller, -Os). */
+#define V8ISH_FAST_INLINE static inline __attribute__((always_inline))
+
+/* The library's full calls, which the inline ones fall back to. */
+CCGC_API
+void v8ish_handle_scope_open_slow(v8ish_heap *heap, v8ish_handle_scope *scope);
+CCGC_API
+void v8ish_handle_scope_close_slow(v8ish_handle_scope *scope);
+CCGC_API
+v8ish_local v8ish_handle_scope_escape_slow(v8ish_handle_scope *scope,
+                                           v8ish_local value);
+CCGC_API
+v8ish_local v8ish_integer_slow(v8ish_heap *heap, intptr_t value);
+CCGC_API
+bool v8ish_is_integer_slow(v8ish_heap *heap, v8ish_local value);
+CCGC_API
+intptr_t v8ish_integer_value_slow(v8ish_heap *heap, v8ish_local value);
+CCGC_API
+v8ish_local v8ish_array_get_slow(v8ish_heap *heap, v8ish_local array,
+                                 size_t i);
+
+/* The heap's handle area if heap is a live script heap and the caller its
+ * owner thread running host code outside every callback (every call is
+ * allowed then), else NULL. */
+V8ISH_FAST_INLINE v8ish_fast_handles *v8ish_fast_enter(const v8ish_heap *heap) {
+  const char *base = (const char *)(const void *)heap;
+  if (__builtin_expect(
+          base != NULL && *(const uint32_t *)(const void *)base == V8ISH_FAST_SIG,
+          1)) {
+    v8ish_fast_handles *area = (v8ish_fast_handles *)*(
+        void *const *)(const void *)(base + V8ISH_FAST_AREA_OFFSET);
+    if (__builtin_expect(__atomic_load_n(area->gate_open, __ATOMIC_RELAXED) ==
+                             ccgc_thread_token(),
+                         1))
+      return area;
+  }
+  return NULL;
+}
+
+/* Whether local is a live, non-empty local of the area. */
+V8ISH_FAST_INLINE bool v8ish_fast_live(const v8ish_fast_handles *area,
+                                   v8ish_local local) {
+  return local.index != 0 && local.index < area->top &&
+         area->serials[local.index] == local.scope_serial;
+}
+
+/* A new local holding value if the innermost scope has room, else the empty
+ * local (the caller then takes its slow path). */
+V8ISH_FAST_INLINE v8ish_local v8ish_fast_push(v8ish_fast_handles *area,
+                                          v8ish_value value) {
+  size_t index = area->top;
+  v8ish_local local = {0, 0};
+  if (__builtin_expect(index < area->limit, 1)) {
+    uint32_t serial = (uint32_t)area->scope_serial;
+    area->values[index] = value;
+    area->serials[index] = serial;
+    area->top = index + 1;
+    local.index = (uint32_t)index;
+    local.scope_serial = serial;
+  }
+  return local;
+}
+
+/* Opens scope at the top of the area (room for one slot there): its escape
+ * slot, popped again on close if unused, then its own locals. A serial's low
+ * 32 bits are never 0 (slot 0's and an unused escape slot's). The library's
+ * slow path opens scopes with this too. */
+V8ISH_FAST_INLINE void v8ish_fast_push_scope(v8ish_fast_handles *area,
+                                         v8ish_heap *heap,
+                                         v8ish_handle_scope *scope,
+                                         bool reclaiming) {
+  size_t top = area->top;
+  uint64_t serial = area->next_serial + 1;
+  serial += (uint32_t)serial == 0;
+  area->next_serial = serial;
+  area->values[top] = 0;
+  area->serials[top] = 0;
+  scope->heap = heap;
+  scope->serial = serial;
+  scope->parent_serial = area->scope_serial;
+  scope->saved_top = (uint32_t)top + 1;
+  scope->flags = area->reclaiming ? V8ISH_FAST_SCOPE_PARENT_RECLAIMING : 0;
+  area->scope_serial = serial;
+  area->reclaiming = reclaiming;
+  area->top = top + 1;
+  area->limit = area->capacity;
+}
+
+/* Whether scope is the innermost open scope of area: its serial is the
+ * heap's (serial 0: never opened), its saved top not above top. */
+V8ISH_FAST_INLINE bool v8ish_fast_innermost(const v8ish_fast_handles *area,
+                                        const v8ish_handle_scope *scope) {
+  return scope->serial == area->scope_serial && scope->serial != 0 &&
+         scope->saved_top <= area->top;
+}
+
+/* --- The inline calls (v8ish.h documents them) ---------------------------- */
+
+V8ISH_FAST_INLINE void v8ish_handle_scope_open(v8ish_heap *heap,
+                                           v8ish_handle_scope *scope) {
+  v8ish_fast_handles *area = v8ish_fast_enter(heap);
+  if (__builtin_expect(area && scope && area->top < area->capacity, 1)) {
+    v8ish_fast_push_scope(area, heap, scope, false);
+    return;
+  }
+  v8ish_handle_scope_open_slow(heap, scope);
+}
+
+V8ISH_FAST_INLINE void v8ish_handle_scope_close(v8ish_handle_scope *scope) {
+  v8ish_fast_handles *area;
+  if (__builtin_expect(scope && (area = v8ish_fast_enter(scope->heap)) &&
+                           v8ish_fast_innermost(area, scope),
+                       1)) {
+    /* Its locals die at once (at or above the new top); an escaped value
+     * stays, as a handle of the enclosing scope; an unused escape slot
+     * goes. */
+    area->top = scope->saved_top - !(scope->flags & V8ISH_FAST_SCOPE_ESCAPED);
+    area->scope_serial = scope->parent_serial;
+    area->reclaiming = (scope->flags & V8ISH_FAST_SCOPE_PARENT_RECLAIMING) != 0;
+    area->limit = scope->parent_serial ? area->capacity : 0;
+    return;
+  }
+  v8ish_handle_scope_close_slow(scope);
+}
+
+V8ISH_FAST_INLINE v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
+                                                    v8ish_local value) {
+  v8ish_fast_handles *area;
+  /* With the gate open nothing is being reclaimed: nothing to refuse. */
+  if (__builtin_expect(scope && (area = v8ish_fast_enter(scope->heap)) &&
+                           v8ish_fast_innermost(area, scope) &&
+                           scope->parent_serial != 0 &&
+                           !(scope->flags & V8ISH_FAST_SCOPE_ESCAPED) &&
+                           v8ish_fast_live(area, value),
+                       1)) {
+    size_t slot = scope->saved_top - 1;
+    uint32_t serial = (uint32_t)scope->parent_serial;
+    area->values[slot] = area->values[value.index];
+    area->serials[slot] = serial;
+    scope->flags |= V8ISH_FAST_SCOPE_ESCAPED;
+    v8ish_local escaped = {(uint32_t)slot, serial};
+    return escaped;
+  }
+  return v8ish_handle_scope_escape_slow(scope, value);
+}
+
+V8ISH_FAST_INLINE v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value) {
+  v8ish_fast_handles *area = v8ish_fast_enter(heap);
+  if (__builtin_expect(area && value <= V8ISH_FAST_SMI_MAX &&
+                           value >= V8ISH_FAST_SMI_MIN,
+                       1)) {
+    v8ish_local local = v8ish_fast_push(area, (v8ish_value)value << 1);
+    if (__builtin_expect(local.index != 0, 1)) return local;
+  }
+  return v8ish_integer_slow(heap, value);
+}
+
+V8ISH_FAST_INLINE bool v8ish_is_integer(v8ish_heap *heap, v8ish_local value) {
+  v8ish_fast_handles *area = v8ish_fast_enter(heap);
+  if (__builtin_expect(area && v8ish_fast_live(area, value), 1))
+    return !(area->values[value.index] & 1);
+  return v8ish_is_integer_slow(heap, value);
+}
+
+V8ISH_FAST_INLINE intptr_t v8ish_integer_value(v8ish_heap *heap,
+                                           v8ish_local value) {
+  v8ish_fast_handles *area = v8ish_fast_enter(heap);
+  if (__builtin_expect(area && v8ish_fast_live(area, value), 1)) {
+    v8ish_value raw = area->values[value.index];
+    if (__builtin_expect(!(raw & 1), 1)) return (intptr_t)raw >> 1;
+  }
+  return v8ish_integer_value_slow(heap, value);
+}
+
+/* A FixedArray's element inline; an Array's (and everything else) through
+ * the library. */
+V8ISH_FAST_INLINE v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local array,
+                                          size_t i) {
+  v8ish_fast_handles *area = v8ish_fast_enter(heap);
+  if (__builtin_expect(area && v8ish_fast_live(area, array), 1)) {
+    v8ish_value raw = area->values[array.index];
+    if (__builtin_expect(raw & 1, 1)) {
+      const v8ish_value *object = (const v8ish_value *)(raw - 1);
+      v8ish_value klass = __atomic_load_n(&object[0], __ATOMIC_ACQUIRE);
+      const v8ish_value *class_words = (const v8ish_value *)(klass - 1);
+      if (__builtin_expect(
+              class_words[V8ISH_FAST_CLASS_TYPE] ==
+                  (v8ish_value)V8ISH_TYPE_FIXED_ARRAY << 1,
+              1)) {
+        size_t length = (size_t)((intptr_t)__atomic_load_n(
+                                     &object[V8ISH_FAST_LENGTH],
+                                     __ATOMIC_ACQUIRE) >>
+                                 1);
+        if (__builtin_expect(i < length, 1)) {
+          v8ish_local local = v8ish_fast_push(
+              area, __atomic_load_n(&object[V8ISH_FAST_ELEMENTS + i],
+                                    __ATOMIC_ACQUIRE));
+          if (__builtin_expect(local.index != 0, 1)) return local;
+        }
+      }
+    }
+  }
+  return v8ish_array_get_slow(heap, array, i);
+}
+
+#endif /* V8ISH_FAST_H */
