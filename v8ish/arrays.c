@@ -115,8 +115,8 @@ v8ish_local v8ish_array_get_slow(v8ish_heap *heap, v8ish_local array,
   return v8ish_local_push(heap, v8ish_load(elements, 2 + i), call);
 }
 
-ccgc_status v8ish_array_set(v8ish_heap *heap, v8ish_local array, size_t i,
-                            v8ish_local value) {
+ccgc_status v8ish_array_set_slow(v8ish_heap *heap, v8ish_local array,
+                                 size_t i, v8ish_local value) {
   const char *call = "v8ish_array_set";
   if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
   size_t length;

@@ -22,6 +22,11 @@
 _Static_assert(V8ISH_SIG == V8ISH_FAST_SIG && CLASS_TYPE == V8ISH_FAST_CLASS_TYPE &&
                    LENGTH == V8ISH_FAST_LENGTH && V8ISH_FAST_ELEMENTS == 2,
                "v8ish-fast.h reads the signature and these words");
+_Static_assert(V8ISH_FAST_PAGE_SIZE == CCGC_PAGE_SIZE &&
+                   offsetof(ccgc_page, flags) == V8ISH_FAST_PAGE_FLAGS_OFFSET &&
+                   sizeof(((ccgc_page *)0)->flags) == 2 &&
+                   CCGC_PAGE_YOUNG == V8ISH_FAST_PAGE_YOUNG,
+               "v8ish-fast.h reads a page's young flag");
 #define V8ISH_BUCKETS 14      /* free lists: 16 << i bytes */
 #define V8ISH_LARGE_THRESHOLD (CCGC_PAGE_SIZE / 4)
 #define V8ISH_INITIAL_SLACK 4 /* in-object slots of a fresh object */

@@ -158,6 +158,7 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
   /* The public calls' inline fast paths (v8ish-fast.h) find the handle
    * area through the base, and read the gate's word themselves. */
   heap->handles.gate_open = (const uintptr_t *)&heap->base.gate->open;
+  heap->handles.marking = (const int *)&heap->base.barrier->marking;
   heap->base.fast = &heap->handles;
   heap->global_generation_base = g_random_int();
   heap->wrapper_classes =

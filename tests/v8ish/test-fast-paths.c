@@ -140,6 +140,75 @@ START_TEST(the_inline_calls_answer_as_the_library_does) {
 }
 END_TEST
 
+/* v8ish_array_set on every pair of operands, each way: the same status,
+ * the same reports, the same element after. */
+START_TEST(stores_answer_as_the_library_does) {
+  script_world w, other;
+  script_world_init(&w, 0);
+  script_world_init(&other, 0);
+  operands o;
+  make_operands(&w, &other, &o);
+  const v8ish_local locals[] = {o.integer, o.fixed, o.array, o.object,
+                                o.empty,   o.dead,  o.foreign};
+  const char *names[] = {"integer", "fixed array", "Array", "object",
+                         "empty",   "dead",        "foreign"};
+  const size_t count = sizeof locals / sizeof locals[0];
+  const size_t indexes[] = {0, 2, 3};
+  char what[96];
+  for (size_t a = 0; a < count; a++)
+    for (size_t v = 0; v < count; v++)
+      for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++) {
+        outcome out[2];
+        for (int slow = 0; slow < 2; slow++) {
+          v8ish_array_set_slow(w.heap, o.fixed, indexes[i] % 3, o.empty);
+          unsigned before = w.errors.count;
+          ccgc_status status =
+              slow ? v8ish_array_set_slow(w.heap, locals[a], indexes[i], locals[v])
+                   : v8ish_array_set(w.heap, locals[a], indexes[i], locals[v]);
+          unsigned reports = w.errors.count - before;
+          ccgc_status code = reports ? w.errors.last_code : CCGC_OK;
+          out[slow] = observe(&w, w.errors.count, status,
+                              v8ish_array_get_slow(w.heap, o.fixed, indexes[i] % 3));
+          out[slow].reports = reports;
+          out[slow].last_code = code;
+        }
+        snprintf(what, sizeof what, "v8ish_array_set(%s, %zu, %s)", names[a],
+                 indexes[i], names[v]);
+        assert_same(out[0], out[1], what);
+      }
+  script_world_free(&other);
+  script_world_free(&w);
+}
+END_TEST
+
+/* An old array given a young value: the inline store declines and the
+ * library records the slot, so a minor collection keeps the value (held by
+ * nothing else) and updates the element to its new address. */
+START_TEST(an_old_holder_of_a_young_value_is_remembered) {
+  script_world w;
+  script_world_init(&w, 0);
+  v8ish_local holder = v8ish_fixed_array_new(w.heap, 1);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  void *before = v8ish_object_address(w.heap, holder);
+  for (int round = 0; round < 3; round++) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local value = v8ish_fixed_array_new(w.heap, 1);
+    v8ish_array_set(w.heap, value, 0, v8ish_integer(w.heap, 7 + round));
+    ck_assert_int_eq(v8ish_array_set(w.heap, holder, 0, value), CCGC_OK);
+    v8ish_handle_scope_close(&scope);
+    ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
+                     CCGC_OK);
+    v8ish_local kept = v8ish_array_get(w.heap, holder, 0);
+    ck_assert_int_eq(v8ish_integer_value(w.heap, v8ish_array_get(w.heap, kept, 0)),
+                     7 + round);
+  }
+  ck_assert_ptr_eq(v8ish_object_address(w.heap, holder), before); /* old */
+  ck_assert_uint_eq(w.errors.count, 0);
+  script_world_free(&w);
+}
+END_TEST
+
 /* Misuse of scopes: each way, the same reports, the same state after. */
 START_TEST(scope_misuse_is_reported_by_both_paths) {
   script_world w;
@@ -239,6 +308,8 @@ static Suite *fast_paths_suite(void) {
   Suite *s = suite_create("v8ish fast paths");
   TCase *t = tcase_create("core");
   tcase_add_test(t, the_inline_calls_answer_as_the_library_does);
+  tcase_add_test(t, stores_answer_as_the_library_does);
+  tcase_add_test(t, an_old_holder_of_a_young_value_is_remembered);
   tcase_add_test(t, scope_misuse_is_reported_by_both_paths);
   tcase_add_test(t, a_full_area_grows_through_the_library);
   tcase_add_test(t, a_null_heap_is_declined);

@@ -46,6 +46,9 @@ typedef struct v8ish_fast_handles {
   /* The collector's gate's `open` word (marking/gate.h): the owner's thread
    * token while it runs host code outside every callback, else 0. */
   const uintptr_t *gate_open;
+  /* The collector's barrier's `marking` word (marking/write-barrier.h):
+   * nonzero while a marking cycle runs. */
+  const int *marking;
   /* The innermost scope was opened by a callback of a collection's
    * reclamation: it closes before the sweep; its handles may name dead
    * objects. */
@@ -67,6 +70,13 @@ typedef struct v8ish_fast_handles {
 #define V8ISH_FAST_CLASS_TYPE 1
 #define V8ISH_FAST_LENGTH 1
 #define V8ISH_FAST_ELEMENTS 2
+/* Pages (marking/ccgc-page.h asserts these): every object's page header is
+ * at its address rounded down to the page size (an object starts in its
+ * page's first chunk); the header's 16-bit flags word has the young bit for
+ * a page of the young generation. */
+#define V8ISH_FAST_PAGE_SIZE ((uintptr_t)1 << 18)
+#define V8ISH_FAST_PAGE_FLAGS_OFFSET 6
+#define V8ISH_FAST_PAGE_YOUNG 2u
 #define V8ISH_FAST_SMI_MAX ((intptr_t)(UINTPTR_MAX >> 2))
 #define V8ISH_FAST_SMI_MIN (-V8ISH_FAST_SMI_MAX - 1)
 
@@ -88,6 +98,9 @@ CCGC_API
 bool v8ish_is_integer_slow(v8ish_heap *heap, v8ish_local value);
 CCGC_API
 intptr_t v8ish_integer_value_slow(v8ish_heap *heap, v8ish_local value);
+CCGC_API
+ccgc_status v8ish_array_set_slow(v8ish_heap *heap, v8ish_local array, size_t i,
+                                 v8ish_local value);
 CCGC_API
 v8ish_local v8ish_array_get_slow(v8ish_heap *heap, v8ish_local array,
                                  size_t i);
@@ -274,6 +287,51 @@ V8ISH_FAST_INLINE v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local arra
     }
   }
   return v8ish_array_get_slow(heap, array, i);
+}
+
+/* Whether the object at address is on a page of the young generation. */
+V8ISH_FAST_INLINE bool v8ish_fast_young(uintptr_t address) {
+  const char *page = (const char *)(address & ~(V8ISH_FAST_PAGE_SIZE - 1));
+  return (*(const uint16_t *)(const void *)(page + V8ISH_FAST_PAGE_FLAGS_OFFSET) &
+          V8ISH_FAST_PAGE_YOUNG) != 0;
+}
+
+/* A FixedArray's element stored inline while no marking cycle runs and the
+ * store needs no remembered slot - an integer, an old value, or a young
+ * holder (.inv.old-to-young-recorded) - which is the write barrier's whole
+ * fast path then (marking/write-barrier.h); everything else through the
+ * library, barrier and all. */
+V8ISH_FAST_INLINE ccgc_status v8ish_array_set(v8ish_heap *heap,
+                                             v8ish_local array, size_t i,
+                                             v8ish_local value) {
+  v8ish_fast_handles *area = v8ish_fast_enter(heap);
+  if (__builtin_expect(area && v8ish_fast_live(area, array) &&
+                           v8ish_fast_live(area, value) &&
+                           __atomic_load_n(area->marking, __ATOMIC_RELAXED) == 0,
+                       1)) {
+    v8ish_value raw = area->values[array.index];
+    v8ish_value stored = area->values[value.index];
+    if (__builtin_expect(raw & 1, 1)) {
+      v8ish_value *object = (v8ish_value *)(raw - 1);
+      v8ish_value klass = __atomic_load_n(&object[0], __ATOMIC_ACQUIRE);
+      const v8ish_value *class_words = (const v8ish_value *)(klass - 1);
+      size_t length = (size_t)((intptr_t)__atomic_load_n(
+                                   &object[V8ISH_FAST_LENGTH],
+                                   __ATOMIC_ACQUIRE) >>
+                               1);
+      if (__builtin_expect(class_words[V8ISH_FAST_CLASS_TYPE] ==
+                                   (v8ish_value)V8ISH_TYPE_FIXED_ARRAY << 1 &&
+                               i < length &&
+                               (!(stored & 1) || v8ish_fast_young(raw) ||
+                                !v8ish_fast_young(stored)),
+                           1)) {
+        __atomic_store_n(&object[V8ISH_FAST_ELEMENTS + i], stored,
+                         __ATOMIC_RELEASE);
+        return CCGC_OK;
+      }
+    }
+  }
+  return v8ish_array_set_slow(heap, array, i, value);
 }
 
 #endif /* V8ISH_FAST_H */

@@ -266,8 +266,8 @@ CCGC_API
 size_t v8ish_array_length(v8ish_heap *heap, v8ish_local array);
 static inline v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local array,
                                           size_t i);
-CCGC_API
-ccgc_status v8ish_array_set(v8ish_heap *heap, v8ish_local array, size_t i,
+static inline ccgc_status v8ish_array_set(v8ish_heap *heap, v8ish_local array,
+                                          size_t i,
                             v8ish_local value);
 CCGC_API
 ccgc_status v8ish_array_push(v8ish_heap *heap, v8ish_local array,
