@@ -30,7 +30,7 @@ v8ish_value v8ish_new_fixed_array(v8ish_heap *heap, size_t length,
   return v8ish_tag(a);
 }
 
-v8ish_local v8ish_fixed_array_new(v8ish_heap *heap, size_t length) {
+v8ish_local v8ish_fixed_array_new_slow(v8ish_heap *heap, size_t length) {
   const char *call = "v8ish_fixed_array_new";
   if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
   v8ish_value array = v8ish_new_fixed_array(heap, length, call);

@@ -227,8 +227,8 @@ static void update_entry_value(word_t *key, word_t *value_slot, void *data) {
 
 static void update_roots(compactor *c) {
   v8ish_heap *heap = c->heap;
-  for (size_t i = 1; i < heap->handles.top; i++)
-    update_slot(&heap->handles.values[i], c);
+  for (size_t i = 1; i < heap->fast.top; i++)
+    update_slot(&heap->fast.values[i], c);
   for (size_t i = 1; i < heap->global_count; i++)
     if (heap->globals[i].in_use) update_slot(&heap->globals[i].value, c);
   ccgc_handle_table_each(&heap->traced, update_traced, c);

@@ -33,11 +33,11 @@ v8ish_local v8ish_local_push_slow(v8ish_heap *heap, v8ish_value value,
  * otherwise. For fast paths whose slow path reads again and reports. */
 static inline bool v8ish_local_peek(const v8ish_heap *heap, v8ish_local local,
                                     v8ish_value *out) {
-  if (__builtin_expect(local.index < heap->handles.top &&
-                           heap->handles.serials[local.index] ==
+  if (__builtin_expect(local.index < heap->fast.top &&
+                           heap->fast.serials[local.index] ==
                                local.scope_serial,
                        1)) {
-    *out = heap->handles.values[local.index];
+    *out = heap->fast.values[local.index];
     return true;
   }
   return false;
@@ -61,13 +61,13 @@ static inline bool v8ish_local_read(v8ish_heap *heap, v8ish_local local,
  * gate is open, so nothing can be resurrected). */
 static inline v8ish_local v8ish_local_push(v8ish_heap *heap, v8ish_value value,
                                            const char *call) {
-  size_t index = heap->handles.top;
+  size_t index = heap->fast.top;
   if (__builtin_expect(
-          index < heap->handles.limit && ccgc_gate_open(heap->base.gate), 1)) {
-    uint32_t serial = (uint32_t)heap->handles.scope_serial;
-    heap->handles.values[index] = value;
-    heap->handles.serials[index] = serial;
-    heap->handles.top = index + 1;
+          index < heap->fast.limit && ccgc_gate_open(heap->base.gate), 1)) {
+    uint32_t serial = (uint32_t)heap->fast.scope_serial;
+    heap->fast.values[index] = value;
+    heap->fast.serials[index] = serial;
+    heap->fast.top = index + 1;
     v8ish_local local = {(uint32_t)index, serial};
     return local;
   }

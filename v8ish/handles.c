@@ -47,22 +47,22 @@ static bool grow(void **array, size_t *capacity, size_t need, size_t item) {
 /* Room for `need` slots. A local's index is 32 bits. The first area gets
  * slot 0, the empty local's: value 0, serial 0, below top from now on. */
 static bool grow_handles(v8ish_heap *heap, size_t need) {
-  if (need <= heap->handles.capacity) return true;
+  if (need <= heap->fast.capacity) return true;
   if (need > UINT32_MAX) return false;
-  size_t capacity = heap->handles.capacity;
-  if (!grow((void **)&heap->handles.values, &capacity, need, sizeof(v8ish_value)))
+  size_t capacity = heap->fast.capacity;
+  if (!grow((void **)&heap->fast.values, &capacity, need, sizeof(v8ish_value)))
     return false;
-  size_t serial_capacity = heap->handles.capacity;
-  if (!grow((void **)&heap->handles.serials, &serial_capacity, need,
+  size_t serial_capacity = heap->fast.capacity;
+  if (!grow((void **)&heap->fast.serials, &serial_capacity, need,
             sizeof(uint32_t)))
     return false;
-  heap->handles.capacity = capacity;
-  if (heap->handles.top == 0) {
-    heap->handles.values[0] = 0;
-    heap->handles.serials[0] = 0;
-    heap->handles.top = 1;
+  heap->fast.capacity = capacity;
+  if (heap->fast.top == 0) {
+    heap->fast.values[0] = 0;
+    heap->fast.serials[0] = 0;
+    heap->fast.top = 1;
   }
-  if (heap->handles.scope_serial) heap->handles.limit = capacity;
+  if (heap->fast.scope_serial) heap->fast.limit = capacity;
   return true;
 }
 
@@ -87,14 +87,14 @@ void v8ish_handle_scope_open_slow(v8ish_heap *heap, v8ish_handle_scope *scope) {
     scope->heap = NULL;
     return;
   }
-  if (!grow_handles(heap, heap->handles.top + 2)) {
+  if (!grow_handles(heap, heap->fast.top + 2)) {
     /* Not a check: a resource failure reported through the handler because
      * opening a scope has no return value to carry it. */
     ccgc_error_misuse(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                       "v8ish_handle_scope_open: out of memory");
     return;
   }
-  v8ish_fast_push_scope(&heap->handles, heap, scope,
+  v8ish_fast_push_scope(&heap->fast, heap, scope,
                         v8ish_reclaiming_now(heap));
 }
 
@@ -102,7 +102,7 @@ void v8ish_handle_scope_open_slow(v8ish_heap *heap, v8ish_handle_scope *scope) {
  * serial is the heap's; a scope that never opened has serial 0. */
 static bool innermost(v8ish_handle_scope *scope, const char *call) {
   v8ish_heap *heap = scope->heap;
-  if (__builtin_expect(v8ish_fast_innermost(&heap->handles, scope), 1))
+  if (__builtin_expect(v8ish_fast_innermost(&heap->fast, scope), 1))
     return true;
   CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
               "%s: the scope is not the innermost open scope", call);
@@ -118,10 +118,10 @@ void v8ish_handle_scope_close_slow(v8ish_handle_scope *scope) {
   /* Its locals die at once: at or above the new top (.inv.handle-valid).
    * An escaped value stays, as a handle of the enclosing scope; an unused
    * escape slot goes, or every scope would leak one slot. */
-  heap->handles.top = scope->saved_top - !(scope->flags & SCOPE_ESCAPED);
-  heap->handles.scope_serial = scope->parent_serial;
-  heap->handles.reclaiming = scope->flags & SCOPE_PARENT_RECLAIMING;
-  heap->handles.limit = scope->parent_serial ? heap->handles.capacity : 0;
+  heap->fast.top = scope->saved_top - !(scope->flags & SCOPE_ESCAPED);
+  heap->fast.scope_serial = scope->parent_serial;
+  heap->fast.reclaiming = scope->flags & SCOPE_PARENT_RECLAIMING;
+  heap->fast.limit = scope->parent_serial ? heap->fast.capacity : 0;
 }
 
 v8ish_local v8ish_handle_scope_escape_slow(v8ish_handle_scope *scope,
@@ -153,9 +153,9 @@ v8ish_local v8ish_handle_scope_escape_slow(v8ish_handle_scope *scope,
                                 "collection"))
     return v8ish_local_empty();
   size_t slot = scope->saved_top - 1;
-  heap->handles.values[slot] = raw;
+  heap->fast.values[slot] = raw;
   uint32_t serial = (uint32_t)scope->parent_serial;
-  heap->handles.serials[slot] = serial;
+  heap->fast.serials[slot] = serial;
   scope->flags |= SCOPE_ESCAPED;
   v8ish_local escaped = {(uint32_t)slot, serial};
   return escaped;
@@ -163,7 +163,7 @@ v8ish_local v8ish_handle_scope_escape_slow(v8ish_handle_scope *scope,
 
 v8ish_local v8ish_local_push_slow(v8ish_heap *heap, v8ish_value value,
                                   const char *call) {
-  if (heap->handles.scope_serial == 0) {
+  if (heap->fast.scope_serial == 0) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_HANDLE, ".api.live-handle",
                 "%s: no handle scope is open", call);
     return v8ish_local_empty();
@@ -171,21 +171,21 @@ v8ish_local v8ish_local_push_slow(v8ish_heap *heap, v8ish_value value,
   /* .inv.no-resurrection: a handle to a dead object in a scope that stays
    * open after the sweep would dangle (and be traced as a root). A
    * reclamation callback opens a scope of its own for such handles. */
-  if (!heap->handles.reclaiming &&
+  if (!heap->fast.reclaiming &&
       v8ish_refuse_resurrection(heap, NULL, value, call,
                                 "a handle of a scope opened before the "
                                 "collection (open a handle scope in the "
                                 "callback)"))
     return v8ish_local_empty();
-  if (!grow_handles(heap, heap->handles.top + 1)) {
+  if (!grow_handles(heap, heap->fast.top + 1)) {
     ccgc_error_set(heap->base.errors, CCGC_E_OUT_OF_MEMORY,
                    "%s: out of memory for a handle", call);
     return v8ish_local_empty();
   }
-  size_t index = heap->handles.top++;
-  heap->handles.values[index] = value;
-  uint32_t serial = (uint32_t)heap->handles.scope_serial;
-  heap->handles.serials[index] = serial;
+  size_t index = heap->fast.top++;
+  heap->fast.values[index] = value;
+  uint32_t serial = (uint32_t)heap->fast.scope_serial;
+  heap->fast.serials[index] = serial;
   v8ish_local local = {(uint32_t)index, serial};
   return local;
 }
@@ -498,9 +498,9 @@ static void trace_root_slot(void *payload, void *visitor) {
 }
 
 void v8ish_trace_local_handles(v8ish_heap *heap, ccgc_visitor *visitor) {
-  for (size_t i = 1; i < heap->handles.top; i++)
-    if (v8ish_is_ref(heap->handles.values[i]))
-      ccgc_visit_strong(visitor, v8ish_untag(heap->handles.values[i]),
+  for (size_t i = 1; i < heap->fast.top; i++)
+    if (v8ish_is_ref(heap->fast.values[i]))
+      ccgc_visit_strong(visitor, v8ish_untag(heap->fast.values[i]),
                         ccgc_edge_named(CCGC_EDGE_ROOT, "handle scope"));
 }
 
@@ -543,8 +543,8 @@ static void relocate_slot(void *payload, void *data) {
 
 void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
                             v8ish_value to) {
-  for (size_t i = 1; i < heap->handles.top; i++)
-    if (heap->handles.values[i] == from) heap->handles.values[i] = to;
+  for (size_t i = 1; i < heap->fast.top; i++)
+    if (heap->fast.values[i] == from) heap->fast.values[i] = to;
   for (size_t i = 1; i < heap->global_count; i++)
     if (heap->globals[i].value == from) heap->globals[i].value = to;
   v8ish_value change[2] = {from, to};
@@ -553,8 +553,8 @@ void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
 
 void v8ish_handles_free(v8ish_heap *heap) {
   if (heap->young_traced) g_ptr_array_free(heap->young_traced, TRUE);
-  free(heap->handles.values);
-  free(heap->handles.serials);
+  free(heap->fast.values);
+  free(heap->fast.serials);
   free(heap->globals);
   ccgc_handle_table_destroy(&heap->traced);
 }

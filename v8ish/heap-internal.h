@@ -118,16 +118,14 @@ typedef enum v8ish_young_state {
 } v8ish_young_state;
 
 /* A linear allocation area: [cursor, limit). */
-typedef struct v8ish_lab {
-  uint8_t *cursor, *limit;
-} v8ish_lab;
+typedef v8ish_fast_lab v8ish_lab; /* v8ish-fast.h */
 
 /* The young generation's bookkeeping (nursery.c). */
 typedef struct v8ish_nursery {
   bool enabled;
   size_t min_pages, max_pages; /* semi-space bounds, in pages       */
   size_t capacity_pages;       /* the semi-space now (adapts)       */
-  v8ish_page *current;         /* the page heap->lab bumps through  */
+  v8ish_page *current;         /* the page fast.lab bumps through   */
   size_t allocating_pages, survivor_pages, free_pages, copy_pages;
   bool requested;              /* a minor collection was asked for  */
   size_t helper_pages;         /* spare to-space pages: one a helper
@@ -187,13 +185,13 @@ struct v8ish_heap {
    * (marking/heap-base.h); a v8ish_heap * is a ccgc_heap_base *. */
   ccgc_heap_base base;
 
-  /* Allocation (space.c, nursery.c). The fast path bumps lab: through a
-   * nursery page while the young generation is on, else through old space.
+  /* Allocation (space.c, nursery.c). The fast path bumps fast.lab: through
+   * a nursery page while the young generation is on, else through old space.
    * old_lab: old-space allocation beside a nursery (promotion, fallbacks).
    * class_lab: hidden classes, always old, bumped through fresh pages of
    * their own (V8's map space), so that the few pages that hold classes,
    * which never move (.inv.compaction-classes-stay), hold little else. */
-  v8ish_lab lab, old_lab, class_lab;
+  v8ish_lab old_lab, class_lab; /* the mutator's own: fast.lab */
   bool booted; /* the permanent objects exist: classes use class_lab */
   word_t *free_lists[V8ISH_BUCKETS];
   /* TESTING ONLY (ccgc_collector_break_scavenge_sweeping): the free lists
@@ -210,11 +208,11 @@ struct v8ish_heap {
   v8ish_droppable_fn droppable; /* v8ish_heap_set_droppable_handler */
   void *droppable_data;
 
-  /* Handles (handles.c; the locals' fast paths: handles-inl.h, and the
-   * public calls' inline ones, v8ish-fast.h, which find this area through
-   * base.fast). The scopes themselves are the hosts' v8ish_handle_scope
-   * structs. */
-  v8ish_fast_handles handles;
+  /* The handle area and the mutator's allocation area (handles.c, space.c;
+   * the locals' fast paths: handles-inl.h; the public calls' inline ones,
+   * v8ish-fast.h, which find this struct through base.fast). The scopes
+   * themselves are the hosts' v8ish_handle_scope structs. */
+  v8ish_fast_state fast;
   /* Full collections so far (v8ish_nursery_promote_in_place): the epoch of
    * traced_slot. */
   uint32_t full_epoch;
@@ -542,7 +540,7 @@ static inline bool v8ish_refuse_resurrection(v8ish_heap *heap,
   return v8ish_refuse_resurrection_slow(heap, holder, value, call, into);
 }
 /* True inside a reclamation callback: a scope opened now is marked
- * reclaiming (heap->handles.reclaiming), for the handle area's own
+ * reclaiming (heap->fast.reclaiming), for the handle area's own
  * resurrection check. */
 bool v8ish_reclaiming_now(v8ish_heap *heap);
 /* The allocation fast path's slow branch when the gate is closed: refused

@@ -154,12 +154,14 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
   /* Handles carry no heap pointer: each heap's scope serials and global
    * generations start at random, so another heap's handle does not name
    * one of this heap's (it is refused as freed, .api.live-handle). */
-  heap->handles.next_serial = g_random_int() | (uint64_t)g_random_int_range(1, 1 << 30) << 32;
+  heap->fast.next_serial = g_random_int() | (uint64_t)g_random_int_range(1, 1 << 30) << 32;
   /* The public calls' inline fast paths (v8ish-fast.h) find the handle
    * area through the base, and read the gate's word themselves. */
-  heap->handles.gate_open = (const uintptr_t *)&heap->base.gate->open;
-  heap->handles.marking = (const int *)&heap->base.barrier->marking;
-  heap->base.fast = &heap->handles;
+  heap->fast.gate_open = (const uintptr_t *)&heap->base.gate->open;
+  heap->fast.marking = (const int *)&heap->base.barrier->marking;
+  heap->fast.used_bytes = &heap->base.space.used_bytes;
+  heap->fast.object_count = &heap->base.space.object_count;
+  heap->base.fast = &heap->fast;
   heap->global_generation_base = g_random_int();
   heap->wrapper_classes =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -187,9 +189,10 @@ v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
    * here every new object is young (docs/script-heap.md). */
   v8ish_nursery_init(heap);
   heap->booted = true;
+  heap->fast.fixed_array_class = heap->fixed_array_class; /* never moves */
   if (heap->nursery.enabled) {
-    heap->old_lab = heap->lab;
-    heap->lab.cursor = heap->lab.limit = NULL;
+    heap->old_lab = heap->fast.lab;
+    heap->fast.lab.cursor = heap->fast.lab.limit = NULL;
     heap->old_used_bytes = heap->base.space.used_bytes;
     heap->old_objects = heap->base.space.object_count;
     heap->base.old_used = v8ish_nursery_old_used;

@@ -8,7 +8,7 @@
  *
  *   FREE        the pool: pages the next refill or the next scavenge's
  *               to-space takes; zeroed and their marks cleared when taken
- *   ALLOCATING  the mutator bumps through them (heap->lab); objects that
+ *   ALLOCATING  the mutator bumps through them (heap->fast.lab); objects that
  *               never survived a scavenge
  *   SURVIVOR    objects that survived one scavenge: the next one promotes
  *   COPY        during a scavenge: the to-space (SURVIVOR after it)
@@ -89,7 +89,7 @@ bool v8ish_page_is_from_space(const v8ish_page *page) {
 
 word_t *v8ish_young_top(v8ish_heap *heap, v8ish_page *page) {
   if (page->base.page.flags & CCGC_PAGE_LARGE) return page->end;
-  if (page == heap->nursery.current) return (word_t *)heap->lab.cursor;
+  if (page == heap->nursery.current) return (word_t *)heap->fast.lab.cursor;
   return page->young_state == V8ISH_YOUNG_FREE ? page->start : page->top;
 }
 
@@ -167,14 +167,14 @@ word_t *v8ish_nursery_refill(v8ish_heap *heap, size_t size) {
     }
     return NULL;
   }
-  if (n->current) n->current->top = (word_t *)heap->lab.cursor;
+  if (n->current) n->current->top = (word_t *)heap->fast.lab.cursor;
   v8ish_page *page = take_free(heap, V8ISH_YOUNG_ALLOCATING);
   CCGC_CHECK(page != NULL, ".inv.to-space-reserve");
   n->allocating_pages++;
   n->current = page;
-  heap->lab.cursor = (uint8_t *)page->start + size;
-  heap->lab.limit = (uint8_t *)page->end;
-  page->top = (word_t *)heap->lab.cursor;
+  heap->fast.lab.cursor = (uint8_t *)page->start + size;
+  heap->fast.lab.limit = (uint8_t *)page->end;
+  page->top = (word_t *)heap->fast.lab.cursor;
   /* The semi-space is full: the next safepoint scavenges; until then the
    * nursery overflows into more pages (allocation never collects,
    * .inv.no-gc-in-allocation). */
@@ -238,7 +238,7 @@ void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
   n->allocating_pages = 0;
   n->current = NULL;
   n->requested = false;
-  heap->lab.cursor = heap->lab.limit = NULL;
+  heap->fast.lab.cursor = heap->fast.lab.limit = NULL;
   /* Young large pages: reached ones were promoted, the rest die. */
   for (ccgc_space_page *p = space->large_pages, *next; p; p = next) {
     next = p->next;

@@ -37,7 +37,7 @@ static bool walk_page(const v8ish_heap *heap, const v8ish_page *page,
                           ? v8ish_young_top((v8ish_heap *)heap,
                                             (v8ish_page *)page)
                           : page->end;
-  const v8ish_lab *lab = heap->nursery.enabled ? &heap->old_lab : &heap->lab;
+  const v8ish_lab *lab = heap->nursery.enabled ? &heap->old_lab : &heap->fast.lab;
   const v8ish_lab *classes = &heap->class_lab;
   for (const word_t *at = page->start; at < end;) {
     if (lab->cursor && (const uint8_t *)at == lab->cursor) {

@@ -86,8 +86,8 @@ static void traced_root(void *payload, void *data) {
 /* On the owner (host callbacks, hash tables): its task evacuates. */
 static void scan_roots(scavenge_task *owner) {
   v8ish_heap *heap = owner->heap;
-  for (size_t i = 1; i < heap->handles.top; i++)
-    scavenge_update_slot(owner, &heap->handles.values[i]);
+  for (size_t i = 1; i < heap->fast.top; i++)
+    scavenge_update_slot(owner, &heap->fast.values[i]);
   for (size_t i = 1; i < heap->global_count; i++) {
     global_node *node = &heap->globals[i];
     if (node->in_use && !node->weak) scavenge_update_slot(owner, &node->value);

@@ -46,12 +46,12 @@ static inline word_t *v8ish_allocated(v8ish_heap *heap, word_t *object,
  * allocates, gate.h), the area is full or the object is large. */
 static inline word_t *v8ish_allocate_fast(v8ish_heap *heap, size_t bytes) {
   size_t size = bytes < 16 ? 16 : (bytes + 7) & ~(size_t)7;
-  uint8_t *cursor = heap->lab.cursor;
+  uint8_t *cursor = heap->fast.lab.cursor;
   if (__builtin_expect(ccgc_gate_open(heap->base.gate) &&
-                           (size_t)(heap->lab.limit - cursor) >= size &&
+                           (size_t)(heap->fast.lab.limit - cursor) >= size &&
                            bytes < V8ISH_LARGE_THRESHOLD,
                        1)) {
-    heap->lab.cursor = cursor + size;
+    heap->fast.lab.cursor = cursor + size;
     return v8ish_allocated(heap, (word_t *)cursor, size);
   }
   return NULL;

@@ -106,7 +106,7 @@ v8ish_page *v8ish_space_map_page(v8ish_heap *heap, size_t bytes, bool large,
 
 void v8ish_space_release_all(v8ish_heap *heap) {
   ccgc_page_space_release_all(&heap->base.space);
-  heap->lab.cursor = heap->lab.limit = NULL;
+  heap->fast.lab.cursor = heap->fast.lab.limit = NULL;
   heap->old_lab.cursor = heap->old_lab.limit = NULL;
   heap->class_lab.cursor = heap->class_lab.limit = NULL;
   heap->nursery.current = NULL;
@@ -116,7 +116,7 @@ void v8ish_space_release_all(v8ish_heap *heap) {
 /* The old-space area old allocations bump: the mutator's without a
  * nursery, else the one beside it. */
 static v8ish_lab *old_lab_of(v8ish_heap *heap) {
-  return heap->nursery.enabled ? &heap->old_lab : &heap->lab;
+  return heap->nursery.enabled ? &heap->old_lab : &heap->fast.lab;
 }
 
 static void seal_lab(v8ish_heap *heap, v8ish_lab *lab) {
@@ -139,9 +139,9 @@ void v8ish_seal_object_labs(v8ish_heap *heap) {
   if (heap->nursery.enabled) {
     /* The nursery page keeps its objects below its top. */
     if (heap->nursery.current)
-      heap->nursery.current->top = (word_t *)heap->lab.cursor;
+      heap->nursery.current->top = (word_t *)heap->fast.lab.cursor;
     heap->nursery.current = NULL;
-    heap->lab.cursor = heap->lab.limit = NULL;
+    heap->fast.lab.cursor = heap->fast.lab.limit = NULL;
   }
   seal_lab(heap, old_lab_of(heap));
 }

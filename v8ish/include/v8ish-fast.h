@@ -29,11 +29,18 @@
 #include "ccgc-export.h"
 #include "ccgc-thread-token.h"
 
-/* A script heap's handle area (handles.c; .inv.handle-valid): values[0 ..
- * top) with per slot the low 32 bits of the serial of the scope whose local
- * or escape slot it is; slot 0 is the empty local's (value 0, serial 0) once
- * the area exists. Written by the owner thread only. */
-typedef struct v8ish_fast_handles {
+/* A linear allocation area: the mutator bumps cursor up to limit
+ * (v8ish/space-inl.h); its bytes are zeroed when it is handed out. */
+typedef struct v8ish_fast_lab {
+  uint8_t *cursor, *limit;
+} v8ish_fast_lab;
+
+/* What the inline calls read and write of a script heap, the owner thread
+ * only. The handle area (handles.c; .inv.handle-valid): values[0 .. top)
+ * with per slot the low 32 bits of the serial of the scope whose local or
+ * escape slot it is; slot 0 is the empty local's (value 0, serial 0) once
+ * the area exists. */
+typedef struct v8ish_fast_state {
   v8ish_value *values;
   uint32_t *serials;
   size_t top, capacity;
@@ -49,13 +56,19 @@ typedef struct v8ish_fast_handles {
   /* The collector's barrier's `marking` word (marking/write-barrier.h):
    * nonzero while a marking cycle runs. */
   const int *marking;
+  /* The mutator's allocation area (a nursery page while the young
+   * generation is on, else old space), the heap's used bytes and object
+   * count (bumped by every allocation), and the FixedArray class. */
+  v8ish_fast_lab lab;
+  size_t *used_bytes, *object_count;
+  v8ish_value fixed_array_class;
   /* The innermost scope was opened by a callback of a collection's
    * reclamation: it closes before the sweep; its handles may name dead
    * objects. */
   bool reclaiming;
-} v8ish_fast_handles;
+} v8ish_fast_state;
 
-/* The heap's signature at offset 0 while it lives, its handle area's
+/* The heap's signature at offset 0 while it lives, its fast state's
  * address at offset 8 (marking/heap-base.h asserts both). */
 #define V8ISH_FAST_SIG 0x56384953u
 #define V8ISH_FAST_AREA_OFFSET 8
@@ -77,6 +90,8 @@ typedef struct v8ish_fast_handles {
 #define V8ISH_FAST_PAGE_SIZE ((uintptr_t)1 << 18)
 #define V8ISH_FAST_PAGE_FLAGS_OFFSET 6
 #define V8ISH_FAST_PAGE_YOUNG 2u
+/* FixedArrays of up to this many elements are allocated inline. */
+#define V8ISH_FAST_ARRAY_MAX 64
 #define V8ISH_FAST_SMI_MAX ((intptr_t)(UINTPTR_MAX >> 2))
 #define V8ISH_FAST_SMI_MIN (-V8ISH_FAST_SMI_MAX - 1)
 
@@ -102,18 +117,20 @@ CCGC_API
 ccgc_status v8ish_array_set_slow(v8ish_heap *heap, v8ish_local array, size_t i,
                                  v8ish_local value);
 CCGC_API
+v8ish_local v8ish_fixed_array_new_slow(v8ish_heap *heap, size_t length);
+CCGC_API
 v8ish_local v8ish_array_get_slow(v8ish_heap *heap, v8ish_local array,
                                  size_t i);
 
-/* The heap's handle area if heap is a live script heap and the caller its
+/* The heap's fast state if heap is a live script heap and the caller its
  * owner thread running host code outside every callback (every call is
  * allowed then), else NULL. */
-V8ISH_FAST_INLINE v8ish_fast_handles *v8ish_fast_enter(const v8ish_heap *heap) {
+V8ISH_FAST_INLINE v8ish_fast_state *v8ish_fast_enter(const v8ish_heap *heap) {
   const char *base = (const char *)(const void *)heap;
   if (__builtin_expect(
           base != NULL && *(const uint32_t *)(const void *)base == V8ISH_FAST_SIG,
           1)) {
-    v8ish_fast_handles *area = (v8ish_fast_handles *)*(
+    v8ish_fast_state *area = (v8ish_fast_state *)*(
         void *const *)(const void *)(base + V8ISH_FAST_AREA_OFFSET);
     if (__builtin_expect(__atomic_load_n(area->gate_open, __ATOMIC_RELAXED) ==
                              ccgc_thread_token(),
@@ -124,7 +141,7 @@ V8ISH_FAST_INLINE v8ish_fast_handles *v8ish_fast_enter(const v8ish_heap *heap) {
 }
 
 /* Whether local is a live, non-empty local of the area. */
-V8ISH_FAST_INLINE bool v8ish_fast_live(const v8ish_fast_handles *area,
+V8ISH_FAST_INLINE bool v8ish_fast_live(const v8ish_fast_state *area,
                                    v8ish_local local) {
   return local.index != 0 && local.index < area->top &&
          area->serials[local.index] == local.scope_serial;
@@ -132,7 +149,7 @@ V8ISH_FAST_INLINE bool v8ish_fast_live(const v8ish_fast_handles *area,
 
 /* A new local holding value if the innermost scope has room, else the empty
  * local (the caller then takes its slow path). */
-V8ISH_FAST_INLINE v8ish_local v8ish_fast_push(v8ish_fast_handles *area,
+V8ISH_FAST_INLINE v8ish_local v8ish_fast_push(v8ish_fast_state *area,
                                           v8ish_value value) {
   size_t index = area->top;
   v8ish_local local = {0, 0};
@@ -151,7 +168,7 @@ V8ISH_FAST_INLINE v8ish_local v8ish_fast_push(v8ish_fast_handles *area,
  * slot, popped again on close if unused, then its own locals. A serial's low
  * 32 bits are never 0 (slot 0's and an unused escape slot's). The library's
  * slow path opens scopes with this too. */
-V8ISH_FAST_INLINE void v8ish_fast_push_scope(v8ish_fast_handles *area,
+V8ISH_FAST_INLINE void v8ish_fast_push_scope(v8ish_fast_state *area,
                                          v8ish_heap *heap,
                                          v8ish_handle_scope *scope,
                                          bool reclaiming) {
@@ -174,7 +191,7 @@ V8ISH_FAST_INLINE void v8ish_fast_push_scope(v8ish_fast_handles *area,
 
 /* Whether scope is the innermost open scope of area: its serial is the
  * heap's (serial 0: never opened), its saved top not above top. */
-V8ISH_FAST_INLINE bool v8ish_fast_innermost(const v8ish_fast_handles *area,
+V8ISH_FAST_INLINE bool v8ish_fast_innermost(const v8ish_fast_state *area,
                                         const v8ish_handle_scope *scope) {
   return scope->serial == area->scope_serial && scope->serial != 0 &&
          scope->saved_top <= area->top;
@@ -184,7 +201,7 @@ V8ISH_FAST_INLINE bool v8ish_fast_innermost(const v8ish_fast_handles *area,
 
 V8ISH_FAST_INLINE void v8ish_handle_scope_open(v8ish_heap *heap,
                                            v8ish_handle_scope *scope) {
-  v8ish_fast_handles *area = v8ish_fast_enter(heap);
+  v8ish_fast_state *area = v8ish_fast_enter(heap);
   if (__builtin_expect(area && scope && area->top < area->capacity, 1)) {
     v8ish_fast_push_scope(area, heap, scope, false);
     return;
@@ -193,7 +210,7 @@ V8ISH_FAST_INLINE void v8ish_handle_scope_open(v8ish_heap *heap,
 }
 
 V8ISH_FAST_INLINE void v8ish_handle_scope_close(v8ish_handle_scope *scope) {
-  v8ish_fast_handles *area;
+  v8ish_fast_state *area;
   if (__builtin_expect(scope && (area = v8ish_fast_enter(scope->heap)) &&
                            v8ish_fast_innermost(area, scope),
                        1)) {
@@ -211,7 +228,7 @@ V8ISH_FAST_INLINE void v8ish_handle_scope_close(v8ish_handle_scope *scope) {
 
 V8ISH_FAST_INLINE v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scope,
                                                     v8ish_local value) {
-  v8ish_fast_handles *area;
+  v8ish_fast_state *area;
   /* With the gate open nothing is being reclaimed: nothing to refuse. */
   if (__builtin_expect(scope && (area = v8ish_fast_enter(scope->heap)) &&
                            v8ish_fast_innermost(area, scope) &&
@@ -231,7 +248,7 @@ V8ISH_FAST_INLINE v8ish_local v8ish_handle_scope_escape(v8ish_handle_scope *scop
 }
 
 V8ISH_FAST_INLINE v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value) {
-  v8ish_fast_handles *area = v8ish_fast_enter(heap);
+  v8ish_fast_state *area = v8ish_fast_enter(heap);
   if (__builtin_expect(area && value <= V8ISH_FAST_SMI_MAX &&
                            value >= V8ISH_FAST_SMI_MIN,
                        1)) {
@@ -242,7 +259,7 @@ V8ISH_FAST_INLINE v8ish_local v8ish_integer(v8ish_heap *heap, intptr_t value) {
 }
 
 V8ISH_FAST_INLINE bool v8ish_is_integer(v8ish_heap *heap, v8ish_local value) {
-  v8ish_fast_handles *area = v8ish_fast_enter(heap);
+  v8ish_fast_state *area = v8ish_fast_enter(heap);
   if (__builtin_expect(area && v8ish_fast_live(area, value), 1))
     return !(area->values[value.index] & 1);
   return v8ish_is_integer_slow(heap, value);
@@ -250,7 +267,7 @@ V8ISH_FAST_INLINE bool v8ish_is_integer(v8ish_heap *heap, v8ish_local value) {
 
 V8ISH_FAST_INLINE intptr_t v8ish_integer_value(v8ish_heap *heap,
                                            v8ish_local value) {
-  v8ish_fast_handles *area = v8ish_fast_enter(heap);
+  v8ish_fast_state *area = v8ish_fast_enter(heap);
   if (__builtin_expect(area && v8ish_fast_live(area, value), 1)) {
     v8ish_value raw = area->values[value.index];
     if (__builtin_expect(!(raw & 1), 1)) return (intptr_t)raw >> 1;
@@ -262,7 +279,7 @@ V8ISH_FAST_INLINE intptr_t v8ish_integer_value(v8ish_heap *heap,
  * the library. */
 V8ISH_FAST_INLINE v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local array,
                                           size_t i) {
-  v8ish_fast_handles *area = v8ish_fast_enter(heap);
+  v8ish_fast_state *area = v8ish_fast_enter(heap);
   if (__builtin_expect(area && v8ish_fast_live(area, array), 1)) {
     v8ish_value raw = area->values[array.index];
     if (__builtin_expect(raw & 1, 1)) {
@@ -289,6 +306,33 @@ V8ISH_FAST_INLINE v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local arra
   return v8ish_array_get_slow(heap, array, i);
 }
 
+/* A FixedArray allocated inline while no cycle marks (a new object is white
+ * then, with no store: .inv.allocate-black) by a bump of the mutator's
+ * allocation area, whose bytes are zero (.inv.lab-zeroed): its class and
+ * length are its only stores. A full area, a long array, and everything the
+ * library checks go through the library, which may refill the area. */
+V8ISH_FAST_INLINE v8ish_local v8ish_fixed_array_new(v8ish_heap *heap,
+                                                   size_t length) {
+  v8ish_fast_state *area = v8ish_fast_enter(heap);
+  if (__builtin_expect(area && length <= V8ISH_FAST_ARRAY_MAX &&
+                           area->top < area->limit && area->fixed_array_class &&
+                           __atomic_load_n(area->marking, __ATOMIC_RELAXED) == 0,
+                       1)) {
+    size_t bytes = (V8ISH_FAST_ELEMENTS + length) * sizeof(v8ish_value);
+    uint8_t *cursor = area->lab.cursor;
+    if (__builtin_expect((size_t)(area->lab.limit - cursor) >= bytes, 1)) {
+      v8ish_value *object = (v8ish_value *)(void *)cursor;
+      area->lab.cursor = cursor + bytes;
+      *area->used_bytes += bytes;
+      *area->object_count += 1;
+      object[V8ISH_FAST_LENGTH] = (v8ish_value)length << 1;
+      __atomic_store_n(&object[0], area->fixed_array_class, __ATOMIC_RELEASE);
+      return v8ish_fast_push(area, (v8ish_value)object | 1);
+    }
+  }
+  return v8ish_fixed_array_new_slow(heap, length);
+}
+
 /* Whether the object at address is on a page of the young generation. */
 V8ISH_FAST_INLINE bool v8ish_fast_young(uintptr_t address) {
   const char *page = (const char *)(address & ~(V8ISH_FAST_PAGE_SIZE - 1));
@@ -304,7 +348,7 @@ V8ISH_FAST_INLINE bool v8ish_fast_young(uintptr_t address) {
 V8ISH_FAST_INLINE ccgc_status v8ish_array_set(v8ish_heap *heap,
                                              v8ish_local array, size_t i,
                                              v8ish_local value) {
-  v8ish_fast_handles *area = v8ish_fast_enter(heap);
+  v8ish_fast_state *area = v8ish_fast_enter(heap);
   if (__builtin_expect(area && v8ish_fast_live(area, array) &&
                            v8ish_fast_live(area, value) &&
                            __atomic_load_n(area->marking, __ATOMIC_RELAXED) == 0,

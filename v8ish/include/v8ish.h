@@ -258,8 +258,8 @@ CCGC_API
 v8ish_local v8ish_object_class(v8ish_heap *heap, v8ish_local object);
 
 /* --- Arrays -------------------------------------------------------------- */
-CCGC_API
-v8ish_local v8ish_fixed_array_new(v8ish_heap *heap, size_t length);
+static inline v8ish_local v8ish_fixed_array_new(v8ish_heap *heap,
+                                                size_t length);
 CCGC_API
 v8ish_local v8ish_array_new(v8ish_heap *heap); /* growable, like JS Array */
 CCGC_API
