@@ -141,12 +141,24 @@ static bool young_bounds_valid(v8ish_heap *heap) {
   return true;
 }
 
-v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
-                           const v8ish_heap_options *options) {
+v8ish_heap *v8ish_heap_new_layout(ccgc_collector *collector,
+                                  const v8ish_heap_options *options,
+                                  unsigned layout) {
   v8ish_heap *heap =
       ccgc_heap_base_new(sizeof *heap, V8ISH_SIG, collector, options,
                          "v8ish_heap_new");
   if (!heap) return NULL;
+  if (layout != V8ISH_FAST_LAYOUT) {
+    /* The host's inline calls (v8ish-fast.h) would read this heap with
+     * another version's layout. */
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "v8ish_heap_new: the host was compiled against the inline "
+                "calls of another ccgc version (layout %u; this library's "
+                "is %u): rebuild it against this version's headers",
+                layout, (unsigned)V8ISH_FAST_LAYOUT);
+    ccgc_heap_base_free(&heap->base);
+    return NULL;
+  }
   if (!young_bounds_valid(heap)) {
     ccgc_heap_base_free(&heap->base);
     return NULL;

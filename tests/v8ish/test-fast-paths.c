@@ -365,6 +365,25 @@ START_TEST(a_null_heap_is_declined) {
 }
 END_TEST
 
+/* A host compiled against another version's inline calls gets no heap:
+ * its inline code would misread it. */
+START_TEST(a_host_of_another_layout_is_refused) {
+  ccgc_collector *collector = ccgc_collector_new(NULL);
+  ccgc_test_errors errors = {0};
+  ccgc_test_capture_errors(collector, &errors);
+  ck_assert_ptr_null(
+      v8ish_heap_new_layout(collector, NULL, V8ISH_FAST_LAYOUT + 1));
+  ck_assert_uint_eq(errors.count, 1);
+  ck_assert_int_eq(errors.last_code, CCGC_E_INVALID_ARGUMENT);
+  ck_assert_ptr_nonnull(strstr(errors.last_message, "rebuild"));
+  v8ish_heap *heap = v8ish_heap_new(collector, NULL); /* this header's */
+  ck_assert_ptr_nonnull(heap);
+  ck_assert_uint_eq(errors.count, 1);
+  v8ish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 static Suite *fast_paths_suite(void) {
   Suite *s = suite_create("v8ish fast paths");
   TCase *t = tcase_create("core");
@@ -376,6 +395,7 @@ static Suite *fast_paths_suite(void) {
   tcase_add_test(t, scope_misuse_is_reported_by_both_paths);
   tcase_add_test(t, a_full_area_grows_through_the_library);
   tcase_add_test(t, a_null_heap_is_declined);
+  tcase_add_test(t, a_host_of_another_layout_is_refused);
   suite_add_tcase(s, t);
   return s;
 }

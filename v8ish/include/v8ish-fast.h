@@ -68,6 +68,11 @@ typedef struct v8ish_fast_state {
   bool reclaiming;
 } v8ish_fast_state;
 
+/* The version of what follows: v8ish_heap_new passes the header's, and a
+ * library with another refuses to make a heap (a host compiled against
+ * another version's headers), instead of the inline calls misreading it. */
+#define V8ISH_FAST_LAYOUT 1u
+
 /* The heap's signature at offset 0 while it lives, its fast state's
  * address at offset 8 (marking/heap-base.h asserts both). */
 #define V8ISH_FAST_SIG 0x56384953u
@@ -100,6 +105,10 @@ typedef struct v8ish_fast_state {
 #define V8ISH_FAST_INLINE static inline __attribute__((always_inline))
 
 /* The library's full calls, which the inline ones fall back to. */
+CCGC_API
+v8ish_heap *v8ish_heap_new_layout(ccgc_collector *collector,
+                                  const v8ish_heap_options *options,
+                                  unsigned layout);
 CCGC_API
 void v8ish_handle_scope_open_slow(v8ish_heap *heap, v8ish_handle_scope *scope);
 CCGC_API
@@ -198,6 +207,11 @@ V8ISH_FAST_INLINE bool v8ish_fast_innermost(const v8ish_fast_state *area,
 }
 
 /* --- The inline calls (v8ish.h documents them) ---------------------------- */
+
+static inline v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
+                                         const v8ish_heap_options *options) {
+  return v8ish_heap_new_layout(collector, options, V8ISH_FAST_LAYOUT);
+}
 
 V8ISH_FAST_INLINE void v8ish_handle_scope_open(v8ish_heap *heap,
                                            v8ish_handle_scope *scope) {

@@ -109,9 +109,10 @@ typedef enum v8ish_instance_type {
   V8ISH_TYPE_COUNT
 } v8ish_instance_type;
 
-CCGC_API
-v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
-                           const v8ish_heap_options *options);
+/* NULL (misuse reported) if options are invalid or the host was compiled
+ * against another version's inline calls (v8ish-fast.h). */
+static inline v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
+                                         const v8ish_heap_options *options);
 /* Frees the heap and all its objects. An incremental cycle that is marking
  * is finished first, and pending sweeping completed. */
 CCGC_API
