@@ -254,6 +254,7 @@ static void update_roots(compactor *c) {
       &heap->weak_cells_class};
   for (size_t i = 0; i < sizeof permanent / sizeof permanent[0]; i++)
     update_slot(permanent[i], c);
+  heap->fast.fixed_array_class = heap->fixed_array_class; /* v8ish-fast.h */
 }
 
 /* The weak tables, which the object walk does not look into: ephemeron

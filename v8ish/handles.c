@@ -2,7 +2,7 @@
  *
  * Locals (the fast paths, a bump and a two-compare read, are inline in
  * handles-inl.h). The handle area is a stack of tagged values,
- * handle_values[1 .. top), with per slot the serial of the scope whose
+ * fast.values[1 .. top), with per slot the serial of the scope whose
  * local (or escape slot) it is. A local {index, serial} is valid while
  * index < top and serials[index] == serial (.inv.handle-valid). Every slot
  * below top was written when top last passed it - by a new local or a

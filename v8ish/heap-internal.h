@@ -20,7 +20,8 @@
 #define V8ISH_SIG 0x56384953u /* "V8IS" (.sig) */
 /* What the public calls' inline fast paths assume (v8ish-fast.h). */
 _Static_assert(V8ISH_SIG == V8ISH_FAST_SIG && CLASS_TYPE == V8ISH_FAST_CLASS_TYPE &&
-                   LENGTH == V8ISH_FAST_LENGTH && V8ISH_FAST_ELEMENTS == 2,
+                   LENGTH == V8ISH_FAST_LENGTH &&
+                   V8ISH_FAST_ELEMENTS == LENGTH + 1, /* arrays.c: 2 + i */
                "v8ish-fast.h reads the signature and these words");
 _Static_assert(V8ISH_FAST_PAGE_SIZE == CCGC_PAGE_SIZE &&
                    offsetof(ccgc_page, flags) == V8ISH_FAST_PAGE_FLAGS_OFFSET &&

@@ -16,8 +16,10 @@
  *
  * NOT API: the struct, the constants and the *_slow functions are this
  * version's private layout and entry points, which the inline code compiled
- * into a host depends on (the library's soname changes with them). Hosts
- * call the functions of v8ish.h, which stay what they were.
+ * into a host depends on: a host is built against the headers of the
+ * library it runs with, and v8ish_heap_new refuses a host compiled against
+ * another layout (V8ISH_FAST_LAYOUT). Hosts call the functions of v8ish.h,
+ * which stay what they were.
  */
 #ifndef V8ISH_FAST_H
 #define V8ISH_FAST_H
