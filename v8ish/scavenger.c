@@ -271,6 +271,10 @@ static void evacuate_reachable(scavenger *s, double *roots_end) {
   scavenge_walk_and_wait(owner, true);
   *roots_end = ccgc_time_ms();
   scavenge_drain_parallel(owner);
+  /* A helper not scheduled yet would find every phase closed: the owner
+   * does not wait for it to wake up (the cost of a small scavenge was
+   * mostly that wait), only for those that joined. */
+  ccgc_task_pool_withdraw(pool);
   ccgc_task_pool_wait(pool);
 }
 
