@@ -204,6 +204,9 @@ struct v8ish_heap {
    * space.object_count is young), kept while the nursery is on. */
   size_t old_used_bytes, old_objects;
   size_t scavenge_survived, scavenge_young_before; /* for the flip */
+  /* Survivors the last scavenge could not promote (old space at the hard
+   * limit): copied within the nursery again; a full collection is due. */
+  size_t scavenge_unpromoted;
   struct v8ish_pretenuring *pretenuring; /* pretenuring.c */
   ccgc_segment_cache scavenge_segments; /* kept between scavenges */
   v8ish_droppable_fn droppable; /* v8ish_heap_set_droppable_handler */

@@ -195,7 +195,10 @@ static word_t *evacuate(scavenge_task *task, word_t *object) {
    * it with its forwarding word at any time. */
   size_t size = v8ish_size_with_class(object, first);
   word_t *to = NULL;
-  if (state == V8ISH_YOUNG_SURVIVOR) to = promotion_allocate(task, size);
+  if (state == V8ISH_YOUNG_SURVIVOR) {
+    to = promotion_allocate(task, size);
+    if (__builtin_expect(!to, 0)) task->unpromoted++;
+  }
   bool promoted = to != NULL;
   if (!to) to = copy_allocate(task, size);
   to[0] = first;

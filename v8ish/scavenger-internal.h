@@ -48,6 +48,7 @@ typedef struct scavenge_task {
   size_t survived_bytes, survived_objects;
   size_t promoted_bytes, promoted_objects;
   size_t remembered;
+  size_t unpromoted;        /* survivors old space had no room for */
   size_t scanned;           /* objects scanned: when to share work */
   double busy_ms;           /* a helper's time in this scavenge */
   /* Slots whose young target was prefetched, visited SCAVENGE_FIFO slots
