@@ -195,10 +195,7 @@ static word_t *evacuate(scavenge_task *task, word_t *object) {
    * it with its forwarding word at any time. */
   size_t size = v8ish_size_with_class(object, first);
   word_t *to = NULL;
-  if (state == V8ISH_YOUNG_SURVIVOR) {
-    to = promotion_allocate(task, size);
-    if (__builtin_expect(!to, 0)) task->unpromoted++;
-  }
+  if (state == V8ISH_YOUNG_SURVIVOR) to = promotion_allocate(task, size);
   bool promoted = to != NULL;
   if (!to) to = copy_allocate(task, size);
   to[0] = first;
@@ -227,6 +224,9 @@ static word_t *evacuate(scavenge_task *task, word_t *object) {
   } else {
     task->survived_bytes += size;
     task->survived_objects++;
+    /* Old enough, but old space had no room (counted for the winner of
+     * the forwarding race only). */
+    if (__builtin_expect(state == V8ISH_YOUNG_SURVIVOR, 0)) task->unpromoted++;
     /* Its first survival: pretenuring feedback for its class. */
     if (task->feedback && state == V8ISH_YOUNG_ALLOCATING)
       v8ish_pretenuring_note_survivor(task->heap, &task->survivors, first);

@@ -383,8 +383,13 @@ void v8ish_minor_release(void *data) {
    * them again, each one with less room. A full collection frees the old
    * dead and promotes the nursery in place (V8 turns such a scavenge into
    * a mark-compact). Without it gcbench's script heap copied up to 3.5x
-   * the bytes and collected the old generation twice in a whole run. */
-  if (heap->scavenge_unpromoted)
+   * the bytes and collected the old generation twice in a whole run.
+   * Not while the last cycle's sweep is pending (its free memory comes
+   * first; promotion cannot sweep), and not if old space holds no more
+   * than the last full collection left (it would free nothing: a heap
+   * whose live data fills it would collect at every scavenge). */
+  if (heap->scavenge_unpromoted && !heap->sweep.active &&
+      heap->old_used_bytes > heap->base.live_after_gc)
     ccgc_collector_request_gc(heap->base.collector,
                               CCGC_REASON_ALLOCATION_LIMIT);
 }

@@ -46,7 +46,9 @@ START_TEST(unpromotable_survivors_request_a_full_collection) {
   /* Now the garbage: drop the list; the requested collection frees it and
    * the next scavenges promote again. */
   v8ish_global_set(w.heap, list, v8ish_integer(w.heap, 0));
+  unsigned long cycles = ccgc_collector_cycle_count(w.collector);
   ck_assert(ccgc_collector_safepoint(w.collector)); /* runs it */
+  ck_assert_uint_eq(ccgc_collector_cycle_count(w.collector), cycles + 1);
   ck_assert(!ccgc_collector_gc_requested(w.collector));
   for (int round = 0; round < 8; round++) {
     for (int i = 0; i < 64; i++) prepend(&w, list, 60);
