@@ -61,15 +61,9 @@ static inline bool v8ish_local_read(v8ish_heap *heap, v8ish_local local,
  * gate is open, so nothing can be resurrected). */
 static inline v8ish_local v8ish_local_push(v8ish_heap *heap, v8ish_value value,
                                            const char *call) {
-  size_t index = heap->fast.top;
-  if (__builtin_expect(
-          index < heap->fast.limit && ccgc_gate_open(heap->base.gate), 1)) {
-    uint32_t serial = (uint32_t)heap->fast.scope_serial;
-    heap->fast.values[index] = value;
-    heap->fast.serials[index] = serial;
-    heap->fast.top = index + 1;
-    v8ish_local local = {(uint32_t)index, serial};
-    return local;
+  if (__builtin_expect(ccgc_gate_open(heap->base.gate), 1)) {
+    v8ish_local local = v8ish_fast_push(&heap->fast, value); /* v8ish-fast.h */
+    if (__builtin_expect(local.index != 0, 1)) return local;
   }
   return v8ish_local_push_slow(heap, value, call);
 }

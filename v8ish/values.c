@@ -11,13 +11,10 @@
 #include "invariant-check.h"
 #include "space-inl.h"
 
-#define SMI_MAX ((intptr_t)(UINTPTR_MAX >> 2))
-#define SMI_MIN (-SMI_MAX - 1)
-
 v8ish_local v8ish_integer_slow(v8ish_heap *heap, intptr_t value) {
   if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_integer"))
     return v8ish_local_empty();
-  if (value > SMI_MAX || value < SMI_MIN) {
+  if (value > V8ISH_FAST_SMI_MAX || value < V8ISH_FAST_SMI_MIN) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
                 "v8ish_integer: %jd does not fit a small integer (63 "
                 "bits); use v8ish_number_new",

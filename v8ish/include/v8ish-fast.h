@@ -208,6 +208,25 @@ V8ISH_FAST_INLINE bool v8ish_fast_innermost(const v8ish_fast_state *area,
          scope->saved_top <= area->top;
 }
 
+/* The FixedArray a tagged value refers to, and its length, or NULL: the
+ * type test the library's typed read makes (the class's type word as a
+ * small integer). */
+V8ISH_FAST_INLINE v8ish_value *v8ish_fast_fixed_array(v8ish_value raw,
+                                                      size_t *length) {
+  if (__builtin_expect(!(raw & 1), 0)) return NULL;
+  v8ish_value *object = (v8ish_value *)(raw - 1);
+  v8ish_value klass = __atomic_load_n(&object[0], __ATOMIC_ACQUIRE);
+  const v8ish_value *class_words = (const v8ish_value *)(klass - 1);
+  if (__builtin_expect(class_words[V8ISH_FAST_CLASS_TYPE] !=
+                           (v8ish_value)V8ISH_TYPE_FIXED_ARRAY << 1,
+                       0))
+    return NULL;
+  *length = (size_t)((intptr_t)__atomic_load_n(&object[V8ISH_FAST_LENGTH],
+                                               __ATOMIC_ACQUIRE) >>
+                     1);
+  return object;
+}
+
 /* --- The inline calls (v8ish.h documents them) ---------------------------- */
 
 static inline v8ish_heap *v8ish_heap_new(ccgc_collector *collector,
@@ -293,31 +312,18 @@ V8ISH_FAST_INLINE intptr_t v8ish_integer_value(v8ish_heap *heap,
 
 /* A FixedArray's element inline; an Array's (and everything else) through
  * the library. */
-V8ISH_FAST_INLINE v8ish_local v8ish_array_get(v8ish_heap *heap, v8ish_local array,
-                                          size_t i) {
+V8ISH_FAST_INLINE v8ish_local v8ish_array_get(v8ish_heap *heap,
+                                             v8ish_local array, size_t i) {
   v8ish_fast_state *area = v8ish_fast_enter(heap);
-  if (__builtin_expect(area && v8ish_fast_live(area, array), 1)) {
-    v8ish_value raw = area->values[array.index];
-    if (__builtin_expect(raw & 1, 1)) {
-      const v8ish_value *object = (const v8ish_value *)(raw - 1);
-      v8ish_value klass = __atomic_load_n(&object[0], __ATOMIC_ACQUIRE);
-      const v8ish_value *class_words = (const v8ish_value *)(klass - 1);
-      if (__builtin_expect(
-              class_words[V8ISH_FAST_CLASS_TYPE] ==
-                  (v8ish_value)V8ISH_TYPE_FIXED_ARRAY << 1,
-              1)) {
-        size_t length = (size_t)((intptr_t)__atomic_load_n(
-                                     &object[V8ISH_FAST_LENGTH],
-                                     __ATOMIC_ACQUIRE) >>
-                                 1);
-        if (__builtin_expect(i < length, 1)) {
-          v8ish_local local = v8ish_fast_push(
-              area, __atomic_load_n(&object[V8ISH_FAST_ELEMENTS + i],
-                                    __ATOMIC_ACQUIRE));
-          if (__builtin_expect(local.index != 0, 1)) return local;
-        }
-      }
-    }
+  size_t length;
+  v8ish_value *object;
+  if (__builtin_expect(area && v8ish_fast_live(area, array), 1) &&
+      (object = v8ish_fast_fixed_array(area->values[array.index], &length)) &&
+      __builtin_expect(i < length, 1)) {
+    v8ish_local local = v8ish_fast_push(
+        area, __atomic_load_n(&object[V8ISH_FAST_ELEMENTS + i],
+                              __ATOMIC_ACQUIRE));
+    if (__builtin_expect(local.index != 0, 1)) return local;
   }
   return v8ish_array_get_slow(heap, array, i);
 }
@@ -365,30 +371,21 @@ V8ISH_FAST_INLINE ccgc_status v8ish_array_set(v8ish_heap *heap,
                                              v8ish_local array, size_t i,
                                              v8ish_local value) {
   v8ish_fast_state *area = v8ish_fast_enter(heap);
+  size_t length;
+  v8ish_value *object;
   if (__builtin_expect(area && v8ish_fast_live(area, array) &&
                            v8ish_fast_live(area, value) &&
                            __atomic_load_n(area->marking, __ATOMIC_RELAXED) == 0,
                        1)) {
     v8ish_value raw = area->values[array.index];
     v8ish_value stored = area->values[value.index];
-    if (__builtin_expect(raw & 1, 1)) {
-      v8ish_value *object = (v8ish_value *)(raw - 1);
-      v8ish_value klass = __atomic_load_n(&object[0], __ATOMIC_ACQUIRE);
-      const v8ish_value *class_words = (const v8ish_value *)(klass - 1);
-      size_t length = (size_t)((intptr_t)__atomic_load_n(
-                                   &object[V8ISH_FAST_LENGTH],
-                                   __ATOMIC_ACQUIRE) >>
-                               1);
-      if (__builtin_expect(class_words[V8ISH_FAST_CLASS_TYPE] ==
-                                   (v8ish_value)V8ISH_TYPE_FIXED_ARRAY << 1 &&
-                               i < length &&
-                               (!(stored & 1) || v8ish_fast_young(raw) ||
-                                !v8ish_fast_young(stored)),
-                           1)) {
-        __atomic_store_n(&object[V8ISH_FAST_ELEMENTS + i], stored,
-                         __ATOMIC_RELEASE);
-        return CCGC_OK;
-      }
+    if ((object = v8ish_fast_fixed_array(raw, &length)) &&
+        __builtin_expect(i < length && (!(stored & 1) || v8ish_fast_young(raw) ||
+                                        !v8ish_fast_young(stored)),
+                         1)) {
+      __atomic_store_n(&object[V8ISH_FAST_ELEMENTS + i], stored,
+                       __ATOMIC_RELEASE);
+      return CCGC_OK;
     }
   }
   return v8ish_array_set_slow(heap, array, i, value);
