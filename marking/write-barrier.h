@@ -103,13 +103,20 @@ static inline void ccgc_marking_barrier(ccgc_barrier *barrier, void *holder,
  *     evacuation candidate stored into an old holder of the same heap that
  *     is not a candidate itself: the slot goes into the holder page's
  *     old-to-old set (.inv.compaction-slots-recorded).
- * Marking off and value old: two loads and two predictable branches. */
+ * Marking off and value old: a test of value, two loads (the value's page
+ * flags, the marking word) and one predictable branch on their union; the
+ * rest is out of line (docs/write-barrier.md "The fast path"). */
 static inline void ccgc_write_barrier(ccgc_barrier *barrier, void *holder,
                                       void *slot, void *value) {
-  if (value && __builtin_expect(ccgc_page_is_young(ccgc_page_of(value)), 0) &&
-      holder && !ccgc_page_is_young(ccgc_page_of(holder)))
-    ccgc_slot_set_record(ccgc_page_of(holder), slot);
-  ccgc_marking_barrier(barrier, holder, slot, value);
+  if (__builtin_expect(value == NULL, 0)) return;
+  unsigned young = ccgc_page_of(value)->flags & CCGC_PAGE_YOUNG;
+  unsigned marking = (unsigned)atomic_load_explicit(&barrier->marking,
+                                                    memory_order_relaxed);
+  if (__builtin_expect((young | marking) != 0, 0)) {
+    if (young && holder && !ccgc_page_is_young(ccgc_page_of(holder)))
+      ccgc_slot_set_record(ccgc_page_of(holder), slot);
+    if (marking) ccgc_write_barrier_slow(barrier, holder, slot, value);
+  }
 }
 
 /* Every new object: black while marking runs (.inv.allocate-black). Else
