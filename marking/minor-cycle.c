@@ -23,6 +23,7 @@
 #include "collector-internal.h"
 #include "invariant-check.h"
 #include "task-pool.h"
+#include "thread-sizing.h"
 
 static bool has_young_generation(const ccgc_collector *collector) {
   for (int id = 0; id < collector->heap_count; id++)
@@ -72,6 +73,20 @@ static void call_minor_phase(ccgc_collector *collector, size_t offset) {
   }
 }
 
+/* The helpers this scavenge may use: all of scavenger_threads, or with
+ * adaptive_threads one per CCGC_SIZING_SCAVENGE_BYTES the last scavenge
+ * copied, the best guess of what this one will copy (none before the
+ * first: docs/collection.md "Helper threads sized per cycle"). */
+static int scavenge_helpers(const ccgc_collector *collector) {
+  if (!collector->adaptive_threads) return collector->scavenger_threads;
+  const ccgc_minor_stats *last = &collector->last_minor;
+  double copied = collector->minor_count
+                      ? (double)last->survived_bytes + (double)last->promoted_bytes
+                      : 0;
+  return ccgc_thread_sizing_pause(copied, CCGC_SIZING_SCAVENGE_BYTES,
+                                  collector->scavenger_threads);
+}
+
 static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   collector->in_collection = true;
   ccgc_call_context outer =
@@ -80,7 +95,8 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   memset(&stats, 0, sizeof stats);
   stats.scavenge = collector->minor_count + 1;
   stats.reason = reason;
-  stats.threads = 1 + collector->scavenger_threads;
+  stats.threads = 1 + scavenge_helpers(collector);
+  stats.threads_offered = stats.threads; /* the heap says how many it offered */
   bool marking = collector->state == CCGC_STATE_MARKING;
   bool sweeping = collector->state == CCGC_STATE_SWEEPING;
   stats.during_marking = marking;

@@ -3,6 +3,14 @@
 
 #include <math.h>
 
+int ccgc_thread_sizing_pause(double work_bytes, double bytes_per_thread,
+                             int max_threads) {
+  if (max_threads <= 0 || !(work_bytes > 0) || !(bytes_per_thread > 0))
+    return 0;
+  double by_size = floor(work_bytes / bytes_per_thread);
+  return by_size < max_threads ? (int)by_size : max_threads;
+}
+
 int ccgc_thread_sizing(const ccgc_sizing_input *in) {
   if (in->max_threads <= 0 || !(in->work_bytes > 0) ||
       !(in->bytes_per_thread > 0))

@@ -307,6 +307,7 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   ccgc_worklist_init_cached(&s.work, &heap->scavenge_segments);
   pthread_mutex_init(&s.lock, NULL);
   s.task_count = 1 + helpers_for(heap, stats->threads - 1);
+  stats->threads_offered = (int)s.task_count;
   s.tasks = g_new(scavenge_task, s.task_count);
   for (unsigned i = 0; i < s.task_count; i++)
     scavenge_task_init(&s.tasks[i], &s, i == 0);

@@ -101,7 +101,9 @@ typedef struct ccgc_collector_options {
   ccgc_shape_protocol shape_protocol; /* default CCGC_SHAPE_SNAPSHOT */
   FILE *trace_gc;     /* V8-style trace line per collection, or NULL    */
   /* Parallel scavenging: helper threads that copy survivors beside the
-   * owner thread in every minor collection (0: the owner alone; at most 8). */
+   * owner thread in every minor collection (0: the owner alone; at most 8;
+   * with adaptive_threads a maximum: one per 2 MiB the last scavenge
+   * copied). */
   int scavenger_threads;
   bool trace_gc_verbose; /* per-heap detail lines after each trace line */
   /* With trace_gc: V8's --trace-gc-nvp key=value line instead of the
@@ -131,15 +133,17 @@ typedef struct ccgc_collector_options {
    * the owner thread after the root rescan, in every atomic pause and so in
    * every stop-the-world collection (0: the owner alone; at most 8). */
   int parallel_marking_threads;
-  /* Helper threads sized per cycle (docs/collection.md): marker_threads
-   * and sweeper_threads become maxima, and each cycle's
+  /* Helper threads sized per cycle (docs/collection.md): marker_threads,
+   * sweeper_threads and scavenger_threads become maxima, and each cycle's
    * concurrent marking and concurrent sweeping use as many of them as the
    * heaps' size and the mutator's allocation rate call for: one per 4 MiB
    * of heap objects to mark, one per 16 MiB of pages to sweep (a smaller
    * heap uses none), more than one only when one thread at its measured
    * speed would not finish before the mutator, at its measured rate,
-   * allocates half the heaps' used bytes. ccgc_cycle_stats says how many a
-   * cycle used. false (default): every cycle uses all of them. */
+   * allocates half the heaps' used bytes; each scavenge one per 2 MiB the
+   * previous scavenge copied (none for the first). ccgc_cycle_stats and
+   * ccgc_minor_stats say how many were used. false (default): every cycle
+   * and every scavenge uses all of them. */
   bool adaptive_threads;
   /* Parallel evacuation (docs/compaction.md): helper threads that copy the
    * objects a compaction of the script heap moves beside the owner thread

@@ -48,6 +48,20 @@ START_TEST(the_allocation_rate_raises_the_count) {
 }
 END_TEST
 
+/* A pause (a scavenge): by size alone, at most the host's count. */
+START_TEST(a_pause_is_sized_by_its_work_alone) {
+  double per = CCGC_SIZING_SCAVENGE_BYTES;
+  ck_assert_int_eq(ccgc_thread_sizing_pause(0, per, 2), 0);
+  ck_assert_int_eq(ccgc_thread_sizing_pause(per - 1, per, 2), 0);
+  ck_assert_int_eq(ccgc_thread_sizing_pause(per, per, 2), 1);
+  ck_assert_int_eq(ccgc_thread_sizing_pause(5 * per, per, 2), 2);
+  ck_assert_int_eq(ccgc_thread_sizing_pause(5 * per, per, 8), 5);
+  ck_assert_int_eq(ccgc_thread_sizing_pause(5 * per, per, 0), 0);
+  ck_assert_int_eq(ccgc_thread_sizing_pause(NAN, per, 8), 0);
+  ck_assert_int_eq(ccgc_thread_sizing_pause(INFINITY, per, 8), 8);
+}
+END_TEST
+
 /* A tree of fan-out 4, alternating heaps by level. */
 static mock_object *tree(mock_world *w, int depth) {
   mock_object *node = mock_alloc(depth % 2 ? w->a : w->b, 4);
@@ -142,6 +156,7 @@ static Suite *thread_sizing_suite(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, the_heap_size_bounds_the_count);
   tcase_add_test(tc, the_allocation_rate_raises_the_count);
+  tcase_add_test(tc, a_pause_is_sized_by_its_work_alone);
   tcase_add_test(tc, a_small_heap_marks_without_marker_threads);
   tcase_add_test(tc, a_larger_heap_wakes_marker_threads);
   tcase_add_test(tc, without_the_option_every_cycle_uses_every_thread);

@@ -22,9 +22,10 @@ enum {
   TRACED = 200,      /* traced references to young objects */
 };
 
-static void world_init(script_world *w, int helpers) {
+static void world_init_with(script_world *w, int helpers, bool adaptive) {
   ccgc_collector_options collector_options = {.verify = true,
-                                              .scavenger_threads = helpers};
+                                              .scavenger_threads = helpers,
+                                              .adaptive_threads = adaptive};
   w->collector = ccgc_collector_new(&collector_options);
   ck_assert_ptr_nonnull(w->collector);
   v8ish_heap_options options = {.young_min_bytes = 8 << 20,
@@ -33,6 +34,10 @@ static void world_init(script_world *w, int helpers) {
   ck_assert_ptr_nonnull(w->heap);
   ccgc_test_capture_errors(w->collector, &w->errors);
   v8ish_handle_scope_open(w->heap, &w->scope);
+}
+
+static void world_init(script_world *w, int helpers) {
+  world_init_with(w, helpers, false);
 }
 
 static const ccgc_minor_stats *minor_verified(script_world *w, int helpers) {
@@ -316,13 +321,45 @@ START_TEST(helper_threads_persist_across_scavenges) {
   int took_part = 0; /* helper participations over the 20 scavenges */
   for (int i = 0; i < 20; i++) {
     v8ish_global more = script_make_list(&w, 500);
-    took_part += minor_verified(&w, 2)->threads - 1;
+    const ccgc_minor_stats *stats = minor_verified(&w, 2);
+    ck_assert_int_eq(stats->threads_offered, 3); /* without adaptive_threads */
+    took_part += stats->threads - 1;
     ck_assert_int_eq(list_sum(&w, more), 500L * 499 / 2);
     v8ish_global_free(w.heap, more);
   }
   ck_assert_int_eq(list_sum(&w, list), 1000L * 999 / 2);
   ck_assert_int_gt(took_part, 0); /* the helpers did scavenge */
   script_world_free(&w); /* joins the helpers */
+}
+END_TEST
+
+/* adaptive_threads: each scavenge offers work to one helper per 2 MiB the
+ * previous one copied (marking/minor-cycle.c). A list of 3.2 MB is copied
+ * within the nursery by one scavenge and promoted by the next; the two
+ * after each of those are offered a helper, the others none. Fails if
+ * every scavenge is offered all helpers or none. */
+START_TEST(adaptive_scavenges_offer_a_helper_per_2_mib_copied) {
+  script_world w;
+  world_init_with(&w, 2, true);
+  const ccgc_minor_stats *stats = minor_verified(&w, 2);
+  ck_assert_int_eq(stats->threads_offered, 1); /* nothing copied before */
+  v8ish_global list = script_make_list(&w, 100000);
+  int offered[4];
+  for (int i = 0; i < 4; i++) {
+    size_t copied = stats->survived_bytes + stats->promoted_bytes;
+    size_t helpers = copied / (2u << 20);
+    if (helpers > 2) helpers = 2;
+    stats = minor_verified(&w, 2);
+    offered[i] = stats->threads_offered;
+    ck_assert_int_eq(offered[i], 1 + (int)helpers);
+    ck_assert_int_le(stats->threads, stats->threads_offered);
+  }
+  ck_assert_int_eq(offered[0], 1); /* after the empty scavenge */
+  ck_assert_int_eq(offered[1], 2); /* after the list's survival */
+  ck_assert_int_eq(offered[2], 2); /* after its promotion */
+  ck_assert_int_eq(offered[3], 1); /* after a scavenge of nothing */
+  ck_assert_int_eq(list_sum(&w, list), 100000L * 99999 / 2);
+  script_world_free(&w);
 }
 END_TEST
 
@@ -334,6 +371,7 @@ int main(void) {
   tcase_add_test(tc, racing_threads_elect_one_copy);
   tcase_add_test(tc, without_the_cas_objects_split);
   tcase_add_test(tc, helper_threads_persist_across_scavenges);
+  tcase_add_test(tc, adaptive_scavenges_offer_a_helper_per_2_mib_copied);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -117,7 +117,8 @@ int ccgc_bench_binary_trees(const bench_options *options) {
   size_t multiplier_count = multipliers == full ? 3 : 1;
   printf("binary-trees: N = %d\n", n);
   printf("script heap: nursery an eighth of the heap (1-16 MiB) on top of it, "
-         "%d scavenger helper thread(s)\n", bench_scavenger_threads(options));
+         "up to %d scavenger helper thread(s) (one per 2 MiB the last "
+         "scavenge copied)\n", bench_scavenger_threads(options));
   size_t live[BENCH_TREE_KIND_COUNT];
   for (int k = 0; k < BENCH_TREE_KIND_COUNT; k++) {
     size_t node = bench_trees_node_bytes((bench_tree_kind)k, false);

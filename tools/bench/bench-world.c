@@ -21,7 +21,10 @@ int bench_scavenger_threads(const bench_options *options) {
 void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit,
                       int scavenger_threads) {
   *h = (bench_heaps){0};
-  ccgc_collector_options options = {.scavenger_threads = scavenger_threads};
+  /* Scavenger helpers are a maximum: each scavenge is offered one per 2 MiB
+   * the previous one copied (adaptive_threads, docs/collection.md). */
+  ccgc_collector_options options = {.scavenger_threads = scavenger_threads,
+                                    .adaptive_threads = true};
   h->collector = ccgc_collector_new(&options);
   /* The soft limit is the heap size itself: the collector asks for a
    * collection when the heap is full (the next safepoint runs it), and an
