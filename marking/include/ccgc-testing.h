@@ -127,7 +127,7 @@ void ccgc_collector_sweep_before_scavenge(ccgc_collector *collector,
  * scavenge's promotion takes their blocks, which lie on unswept pages
  * (.inv.swept-before-allocation broken): the sweep of those pages then frees
  * the promoted objects and the stress driver fails (ccgc stress --mode stw
- * --seed 2 --ops 30000 --sweeping lazy --break-scavenge-sweeping). The
+ * --seed 5 --ops 30000 --sweeping lazy --break-scavenge-sweeping). The
  * scavenger also takes the traced references stored before the last full
  * pause as roots again (.inv.stale-traced-skipped broken). Only between
  * cycles (as ccgc_collector_break_sweeping). */

@@ -153,9 +153,10 @@ typedef struct ccgc_collector_options {
 } ccgc_collector_options;
 
 /* A collector owned by the calling thread. NULL if options are invalid
- * (marker_threads, scavenger_threads or parallel_marking_threads outside
- * 0..8, an unknown shape_protocol, a negative or
- * non-finite incremental_step_ms), if the marker threads cannot all start,
+ * (marker_threads, scavenger_threads, parallel_marking_threads,
+ * sweeper_threads or compaction_threads outside 0..8, an unknown
+ * shape_protocol or sweeping mode, a negative or non-finite
+ * incremental_step_ms, a non-finite memory_reducer_delay_ms), if the marker threads cannot all start,
  * or if memory is short; it then prints why to stderr, as the default error
  * handler would ("ccgc: ccgc_collector_new: ... (invalid argument;
  * .api.argument)", or "ccgc: ccgc_collector_new: the system refused memory

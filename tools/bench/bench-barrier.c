@@ -5,8 +5,8 @@
  * throughput, and their ratio.
  *
  * The holder and the values are real heap objects: the barrier reads the
- * page header of both (its generational half: is the value young, the
- * holder old?), so plain malloc'd memory would not do. They are DOM heap
+ * value's page header (its generational half: is the value young? only
+ * then is the holder's page read), so plain malloc'd memory would not do. They are DOM heap
  * objects, which are never young: the stores are old-to-old, the common
  * case, and nothing is recorded. No collection runs during the loops (the
  * holder's type traces nothing). */
