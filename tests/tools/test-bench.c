@@ -498,6 +498,9 @@ START_TEST(scavenge_prints_every_rate_and_thread_count) {
   ck_assert(g_regex_match_simple("^bounds \\(p50\\): 10%/1% <= 11 (ok|EXCEEDED), "
                                  "0%/10% <= 0.05 (ok|EXCEEDED)$",
                                  result.out, G_REGEX_MULTILINE, 0));
+  ck_assert(g_regex_match_simple("^bound \\(p99 at 10%\\) <= 2 ms: 1 thread [0-9.]+ "
+                                 "(ok|EXCEEDED), 2 threads [0-9.]+ (ok|EXCEEDED)$",
+                                 result.out, G_REGEX_MULTILINE, 0));
   check_ratio_lines(result.out);
   GHashTable *names = check_json_document(json, "scavenge");
   ck_assert(g_hash_table_contains(names, "scavenge"));

@@ -410,6 +410,12 @@ int ccgc_bench_scavenge(const bench_options *options) {
   printf("bounds (p50): 10%%/1%% <= 11 %s, 0%%/10%% <= 0.05 %s\n",
          linear >= 0 && linear <= 11 ? "ok" : "EXCEEDED",
          fixed >= 0 && fixed <= 0.05 ? "ok" : "EXCEEDED");
+  /* Issue 18's pause bound: p99 of an 8 MiB nursery at 10 % survival, the
+   * generational case (at 50 % a scavenge copies 4 MB: about 4 ms at the
+   * 1 GB/s one thread copies). */
+  printf("bound (p99 at 10%%) <= 2 ms: 1 thread %.2f %s, 2 threads %.2f %s\n",
+         one[2].p99_ms, one[2].p99_ms <= 2 ? "ok" : "EXCEEDED", two[2].p99_ms,
+         two[2].p99_ms <= 2 ? "ok" : "EXCEEDED");
   if (options->json) {
     ccgc_json_writer *json = options->json;
     ccgc_json_writer_begin_object(json);
