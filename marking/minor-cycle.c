@@ -95,8 +95,13 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   memset(&stats, 0, sizeof stats);
   stats.scavenge = collector->minor_count + 1;
   stats.reason = reason;
-  stats.threads = 1 + scavenge_helpers(collector);
-  stats.threads_offered = stats.threads; /* the heap says how many it offered */
+  /* Each heap with a young generation is asked for wanted threads and says
+   * how many it offered work to and how many joined (threads, in and out:
+   * scavenger.c); with several such heaps the figures are the largest, with
+   * none (no nursery) those wanted. */
+  int wanted = 1 + scavenge_helpers(collector);
+  int threads = wanted, offered = wanted;
+  bool first_heap = true;
   bool marking = collector->state == CCGC_STATE_MARKING;
   bool sweeping = collector->state == CCGC_STATE_SWEEPING;
   stats.during_marking = marking;
@@ -120,9 +125,18 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   ccgc_collector_enter_context(collector, CCGC_CONTEXT_WALK);
   for (int id = 0; id < collector->heap_count; id++) {
     ccgc_heap_slot *slot = &collector->heaps[id];
-    if (slot->heap && slot->ops->minor_collect)
-      slot->ops->minor_collect(slot->heap, &stats);
+    if (!slot->heap || !slot->ops->minor_collect) continue;
+    stats.threads = wanted;
+    stats.threads_offered = 0; /* stays 0 if the heap had nothing to do */
+    slot->ops->minor_collect(slot->heap, &stats);
+    if (stats.threads_offered == 0) continue;
+    if (first_heap || stats.threads > threads) threads = stats.threads;
+    if (first_heap || stats.threads_offered > offered)
+      offered = stats.threads_offered;
+    first_heap = false;
   }
+  stats.threads = threads;
+  stats.threads_offered = offered;
   if (marking)
     ccgc_marker_relocate(&collector->marker, relocate_entry, collector);
   collector->relocating = true;
