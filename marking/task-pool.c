@@ -3,7 +3,9 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MAX_HELPERS 64
 
@@ -128,4 +130,14 @@ void ccgc_task_pool_free(ccgc_task_pool *pool) {
   pthread_cond_destroy(&pool->wake);
   pthread_mutex_destroy(&pool->lock);
   free(pool);
+}
+
+void *ccgc_aligned_new(size_t count, size_t size) {
+  if (count && size > SIZE_MAX / count) return NULL;
+  size_t bytes = count * size;
+  if (bytes == 0) bytes = CCGC_CACHE_LINE;
+  bytes = (bytes + CCGC_CACHE_LINE - 1) & ~(size_t)(CCGC_CACHE_LINE - 1);
+  void *memory = aligned_alloc(CCGC_CACHE_LINE, bytes);
+  if (memory) memset(memory, 0, bytes);
+  return memory;
 }

@@ -24,12 +24,12 @@
 #define CCGC_SIZING_MARK_BYTES ((double)4 * 1024 * 1024)
 /* Sweeping: a helper per 16 MiB of committed pages to sweep. */
 #define CCGC_SIZING_SWEEP_BYTES ((double)16 * 1024 * 1024)
-/* Scavenges: a helper per 2 MiB the last scavenge copied (survivors and
+/* Scavenges: a helper per 512 KiB the last scavenge copied (survivors and
  * promotions). Measured on this 2-core machine (`ccgc bench scavenge`, 8 MiB
- * nursery): a helper doubled the pause of a scavenge copying 0.8 MB (1.44
- * against 0.71 ms, p99 5.0 against 1.1 ms) and cut one copying 4 MB by a
- * quarter (3.2 against 4.2 ms). */
-#define CCGC_SIZING_SCAVENGE_BYTES ((double)2 * 1024 * 1024)
+ * nursery, p50): a helper costs a scavenge that copies 0.09 MB more than it
+ * gains (0.114 against 0.076 ms: waking it), and shortens one that copies
+ * 0.82 MB (0.55 against 0.69 ms) or 4 MB (2.8 against 4.1 ms). */
+#define CCGC_SIZING_SCAVENGE_BYTES ((double)512 * 1024)
 
 typedef struct ccgc_sizing_input {
   double work_bytes;       /* bytes to mark (heap objects) or to sweep    */

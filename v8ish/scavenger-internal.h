@@ -24,15 +24,16 @@
 
 #include "pretenuring.h"
 #include "space-inl.h"
+#include "task-pool.h"
 #include "worklist.h"
 
 #define FORWARDED 2u
 
 typedef struct scavenger scavenger;
 
-/* One thread's part of a scavenge. */
+/* One thread's part of a scavenge: lines of its own (task-pool.h). */
 typedef struct scavenge_task {
-  scavenger *s;
+  _Alignas(CCGC_CACHE_LINE) scavenger *s;
   v8ish_heap *heap;
   bool marking;   /* a full marking runs: copies keep colors */
   bool parallel;  /* other threads may race: forwarding by CAS */

@@ -308,7 +308,8 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   pthread_mutex_init(&s.lock, NULL);
   s.task_count = 1 + helpers_for(heap, stats->threads - 1);
   stats->threads_offered = (int)s.task_count;
-  s.tasks = g_new(scavenge_task, s.task_count);
+  s.tasks = ccgc_aligned_new(s.task_count, sizeof(scavenge_task));
+  if (!s.tasks) g_error("ccgc: no memory for the scavenge's tasks");
   for (unsigned i = 0; i < s.task_count; i++)
     scavenge_task_init(&s.tasks[i], &s, i == 0);
 
@@ -356,7 +357,7 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   stats->pretenured_classes += v8ish_pretenuring_digest(heap);
   if (stale) swap_free_lists(heap);
   heap->sweep.scavenging = false;
-  g_free(s.tasks);
+  free(s.tasks);
   g_free(s.pages);
   pthread_mutex_destroy(&s.lock);
   ccgc_worklist_destroy(&s.work);

@@ -167,6 +167,14 @@ typedef struct ccgc_minor_stats {
                                  (docs/sweeping.md "Scavenges while
                                  sweeping"); it still is afterwards       */
   int threads;                /* threads that copied, the owner included  */
+  /* The owner and the helpers it offered work to: 1 + scavenger_threads,
+   * fewer with adaptive_threads (a helper per 512 KiB the last scavenge
+   * copied, docs/collection.md) or when the to-space reserve has no spare
+   * page for one. A helper the system did not schedule before the work was
+   * done is offered but does not count in threads. In what was padding after
+   * threads: the struct's size and its other members' offsets are those of
+   * earlier versions. */
+  int threads_offered;
   double start_ms;            /* since the collector was created          */
   double total_ms;            /* the pause, wall time                     */
   double roots_ms, copy_ms, weak_ms; /* its parts                        */
@@ -179,12 +187,6 @@ typedef struct ccgc_minor_stats {
   size_t used_before, used_after;           /* every heap, bytes          */
   size_t committed_before, committed_after; /* every heap, bytes          */
   double background_ms;       /* time helper threads spent scavenging     */
-  /* The owner and the helpers it offered work to: 1 + scavenger_threads,
-   * fewer with adaptive_threads (a helper per 2 MiB the last scavenge
-   * copied, docs/collection.md) or when the to-space reserve has no spare
-   * page for one. A helper the system did not schedule before the work was
-   * done is offered but does not count in threads. */
-  int threads_offered;
 } ccgc_minor_stats;
 
 #endif /* CCGC_STATS_H */

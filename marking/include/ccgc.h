@@ -102,7 +102,7 @@ typedef struct ccgc_collector_options {
   FILE *trace_gc;     /* V8-style trace line per collection, or NULL    */
   /* Parallel scavenging: helper threads that copy survivors beside the
    * owner thread in every minor collection (0: the owner alone; at most 8;
-   * with adaptive_threads a maximum: one per 2 MiB the last scavenge
+   * with adaptive_threads a maximum: one per 512 KiB the last scavenge
    * copied). */
   int scavenger_threads;
   bool trace_gc_verbose; /* per-heap detail lines after each trace line */
@@ -140,7 +140,7 @@ typedef struct ccgc_collector_options {
    * of heap objects to mark, one per 16 MiB of pages to sweep (a smaller
    * heap uses none), more than one only when one thread at its measured
    * speed would not finish before the mutator, at its measured rate,
-   * allocates half the heaps' used bytes; each scavenge one per 2 MiB the
+   * allocates half the heaps' used bytes; each scavenge one per 512 KiB the
    * previous scavenge copied (none for the first). ccgc_cycle_stats and
    * ccgc_minor_stats say how many were used. false (default): every cycle
    * and every scavenge uses all of them. */

@@ -333,12 +333,13 @@ START_TEST(helper_threads_persist_across_scavenges) {
 }
 END_TEST
 
-/* adaptive_threads: each scavenge offers work to one helper per 2 MiB the
- * previous one copied (marking/minor-cycle.c). A list of 3.2 MB is copied
- * within the nursery by one scavenge and promoted by the next; the two
- * after each of those are offered a helper, the others none. Fails if
- * every scavenge is offered all helpers or none. */
-START_TEST(adaptive_scavenges_offer_a_helper_per_2_mib_copied) {
+/* adaptive_threads: each scavenge offers work to one helper per 512 KiB
+ * the previous one copied (marking/minor-cycle.c), at most the two of
+ * scavenger_threads. A list of 3.2 MB is copied within the nursery by one
+ * scavenge and promoted by the next; the scavenges after each of those are
+ * offered both helpers, the others none. Fails if every scavenge is
+ * offered all helpers or none, or if the count is not capped. */
+START_TEST(adaptive_scavenges_offer_a_helper_per_512_kib_copied) {
   script_world w;
   world_init_with(&w, 2, true);
   const ccgc_minor_stats *stats = minor_verified(&w, 2);
@@ -347,7 +348,7 @@ START_TEST(adaptive_scavenges_offer_a_helper_per_2_mib_copied) {
   int offered[4];
   for (int i = 0; i < 4; i++) {
     size_t copied = stats->survived_bytes + stats->promoted_bytes;
-    size_t helpers = copied / (2u << 20);
+    size_t helpers = copied / (512u << 10);
     if (helpers > 2) helpers = 2;
     stats = minor_verified(&w, 2);
     offered[i] = stats->threads_offered;
@@ -355,8 +356,8 @@ START_TEST(adaptive_scavenges_offer_a_helper_per_2_mib_copied) {
     ck_assert_int_le(stats->threads, stats->threads_offered);
   }
   ck_assert_int_eq(offered[0], 1); /* after the empty scavenge */
-  ck_assert_int_eq(offered[1], 2); /* after the list's survival */
-  ck_assert_int_eq(offered[2], 2); /* after its promotion */
+  ck_assert_int_eq(offered[1], 3); /* after the list's survival: capped */
+  ck_assert_int_eq(offered[2], 3); /* after its promotion */
   ck_assert_int_eq(offered[3], 1); /* after a scavenge of nothing */
   ck_assert_int_eq(list_sum(&w, list), 100000L * 99999 / 2);
   script_world_free(&w);
@@ -371,7 +372,7 @@ int main(void) {
   tcase_add_test(tc, racing_threads_elect_one_copy);
   tcase_add_test(tc, without_the_cas_objects_split);
   tcase_add_test(tc, helper_threads_persist_across_scavenges);
-  tcase_add_test(tc, adaptive_scavenges_offer_a_helper_per_2_mib_copied);
+  tcase_add_test(tc, adaptive_scavenges_offer_a_helper_per_512_kib_copied);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -117,7 +117,7 @@ int ccgc_bench_binary_trees(const bench_options *options) {
   size_t multiplier_count = multipliers == full ? 3 : 1;
   printf("binary-trees: N = %d\n", n);
   printf("script heap: nursery an eighth of the heap (1-16 MiB) on top of it, "
-         "up to %d scavenger helper thread(s) (one per 2 MiB the last "
+         "up to %d scavenger helper thread(s) (one per 512 KiB the last "
          "scavenge copied)\n", bench_scavenger_threads(options));
   size_t live[BENCH_TREE_KIND_COUNT];
   for (int k = 0; k < BENCH_TREE_KIND_COUNT; k++) {

@@ -132,7 +132,7 @@ int ccgc_bench_gcbench(const bench_options *options) {
          "depths %d..%d\n", s.stretch_depth, s.long_lived_depth, s.array_size,
          s.min_depth, s.max_depth);
   printf("script heap: nursery an eighth of the heap (1-16 MiB) on top of it, "
-         "up to %d scavenger helper thread(s) (one per 2 MiB the last "
+         "up to %d scavenger helper thread(s) (one per 512 KiB the last "
          "scavenge copied)\n", bench_scavenger_threads(options));
   size_t live[BENCH_TREE_KIND_COUNT];
   for (int k = 0; k < BENCH_TREE_KIND_COUNT; k++) {

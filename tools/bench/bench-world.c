@@ -21,7 +21,7 @@ int bench_scavenger_threads(const bench_options *options) {
 void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit,
                       int scavenger_threads) {
   *h = (bench_heaps){0};
-  /* Scavenger helpers are a maximum: each scavenge is offered one per 2 MiB
+  /* Scavenger helpers are a maximum: each scavenge is offered one per 512 KiB
    * the previous one copied (adaptive_threads, docs/collection.md). */
   ccgc_collector_options options = {.scavenger_threads = scavenger_threads,
                                     .adaptive_threads = true};

@@ -184,7 +184,7 @@ int ccgc_cmd_bench(int argc, char **argv) {
                      "FILE-dom.svg"),
       CLI_OPT_COUNT("scavenger-threads", &options.scavenger_threads, 0, 8, "N",
                     "gcbench, binary-trees: at most this many helper threads in "
-                    "the script heap's scavenges, one per 2 MiB the last scavenge "
+                    "the script heap's scavenges, one per 512 KiB the last scavenge "
                     "copied (0 to 8; default 1; 0: none)"),
       CLI_OPT_CHOICE("sweeping", &options.sweeping, sweepings, "sweeping mode", "S",
                      "pauses: how the incremental mode sweeps; dom: how the host world "
