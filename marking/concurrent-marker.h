@@ -23,6 +23,7 @@
 
 #include "helper-visitor.h"
 #include "marker.h"
+#include "task-pool.h"
 
 #define CCGC_MAX_MARKER_THREADS 8
 
@@ -38,6 +39,10 @@ typedef struct ccgc_marker_thread {
    * the owner while marking runs (pacing), reset in the pause. */
   _Atomic size_t visited;
   double busy_ms;      /* time spent draining, this cycle */
+  /* A line between this thread's counter (written per object) and the next
+   * thread's worklist views (or the pool's stop flag, which every thread
+   * polls): no two threads write one line (task-pool.h). */
+  char gap[CCGC_CACHE_LINE];
 } ccgc_marker_thread;
 
 struct ccgc_concurrent_marker {
