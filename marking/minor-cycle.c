@@ -100,8 +100,7 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
    * scavenger.c); with several such heaps the figures are the largest, with
    * none (no nursery) those wanted. */
   int wanted = 1 + scavenge_helpers(collector);
-  int threads = wanted, offered = wanted;
-  bool first_heap = true;
+  int threads = 0, offered = 0;
   bool marking = collector->state == CCGC_STATE_MARKING;
   bool sweeping = collector->state == CCGC_STATE_SWEEPING;
   stats.during_marking = marking;
@@ -130,13 +129,11 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
     stats.threads_offered = 0; /* stays 0 if the heap had nothing to do */
     slot->ops->minor_collect(slot->heap, &stats);
     if (stats.threads_offered == 0) continue;
-    if (first_heap || stats.threads > threads) threads = stats.threads;
-    if (first_heap || stats.threads_offered > offered)
-      offered = stats.threads_offered;
-    first_heap = false;
+    if (stats.threads > threads) threads = stats.threads;
+    if (stats.threads_offered > offered) offered = stats.threads_offered;
   }
-  stats.threads = threads;
-  stats.threads_offered = offered;
+  stats.threads = offered ? threads : wanted;
+  stats.threads_offered = offered ? offered : wanted;
   if (marking)
     ccgc_marker_relocate(&collector->marker, relocate_entry, collector);
   collector->relocating = true;

@@ -12,10 +12,8 @@ int ccgc_thread_sizing_pause(double work_bytes, double bytes_per_thread,
 }
 
 int ccgc_thread_sizing(const ccgc_sizing_input *in) {
-  if (in->max_threads <= 0 || !(in->work_bytes > 0) ||
-      !(in->bytes_per_thread > 0))
-    return 0;
-  double by_size = floor(in->work_bytes / in->bytes_per_thread);
+  int count = ccgc_thread_sizing_pause(in->work_bytes, in->bytes_per_thread,
+                                       in->max_threads);
   double by_rate = 1;
   if (in->allocation_rate > 0 && in->speed > 0 && in->budget_bytes > 0) {
     /* ms of work on one thread over ms until the budget is allocated */
@@ -24,8 +22,5 @@ int ccgc_thread_sizing(const ccgc_sizing_input *in) {
     by_rate = ceil(work_ms / time_ms);
     if (!(by_rate >= 1)) by_rate = 1;
   }
-  double count = in->max_threads;
-  if (by_size < count) count = by_size;
-  if (by_rate < count) count = by_rate;
-  return (int)count;
+  return by_rate < count ? (int)by_rate : count;
 }
