@@ -5,6 +5,8 @@
 #include <check.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "ccgc-test.h"
@@ -92,6 +94,21 @@ START_TEST(a_started_helper_is_still_waited_for) {
 }
 END_TEST
 
+/* Per-thread data of parallel phases starts on a cache line and fills
+ * whole lines (task-pool.h: two threads' counters in one line doubled a
+ * 2-thread scavenge): aligned, zeroed, a size overflow refused. */
+START_TEST(aligned_objects_start_on_a_line_and_are_zeroed) {
+  for (size_t size = 1; size <= 3 * CCGC_CACHE_LINE; size += 17) {
+    unsigned char *memory = ccgc_aligned_new(3, size);
+    ck_assert_ptr_nonnull(memory);
+    ck_assert_uint_eq((uintptr_t)memory % CCGC_CACHE_LINE, 0);
+    for (size_t i = 0; i < 3 * size; i++) ck_assert_uint_eq(memory[i], 0);
+    free(memory);
+  }
+  ck_assert_ptr_null(ccgc_aligned_new(SIZE_MAX / 2, 4));
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("task-pool");
   TCase *tc = tcase_create("core");
@@ -99,6 +116,7 @@ int main(void) {
   tcase_add_test(tc, a_run_calls_fn_once_per_helper);
   tcase_add_test(tc, a_withdrawn_run_calls_fn_at_most_once_and_the_next_run_is_whole);
   tcase_add_test(tc, a_started_helper_is_still_waited_for);
+  tcase_add_test(tc, aligned_objects_start_on_a_line_and_are_zeroed);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
