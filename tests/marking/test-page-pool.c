@@ -3,9 +3,13 @@
  * holds at most its limit (the heaps' headroom, at least
  * CCGC_PAGE_POOL_PAGES), hands them out zeroed, and a heap's
  * sweep fills it and its next pages come from it; a memory-reducing
- * collection and the collector's teardown give everything back. */
+ * collection and the collector's teardown give everything back. A page the
+ * pool cannot supply is mapped and populated in full at once. */
 #include <check.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "blinkish.h"
 #include "ccgc-page.h"
@@ -169,6 +173,46 @@ START_TEST(a_sweep_fills_the_pool_and_the_next_pages_come_from_it) {
 }
 END_TEST
 
+/* Whether this kernel populates on request (MADV_POPULATE_WRITE, Linux
+ * 5.14): an older one refuses the advice and the pages fault in later, so
+ * the next test has nothing to check there. */
+static bool kernel_populates(void) {
+  size_t size = (size_t)sysconf(_SC_PAGESIZE);
+  void *probe = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ck_assert_ptr_ne(probe, MAP_FAILED);
+  bool ok = madvise(probe, size, 23 /* MADV_POPULATE_WRITE */) == 0 ||
+            errno != EINVAL;
+  munmap(probe, size);
+  return ok;
+}
+
+/* A fresh normal page is resident in full when its heap gets it, not 4 KiB
+ * at a time as the heap first writes it (a fault each, often in a pause):
+ * after one small object on it, every 4 KiB page of its 256 KiB is in. */
+START_TEST(a_fresh_page_is_populated_in_full) {
+  if (!kernel_populates()) return;
+  ccgc_collector *collector = ccgc_collector_new(NULL);
+  ck_assert_uint_eq(ccgc_page_pool_bytes(&collector->page_pool), 0);
+  blinkish_heap *heap = blinkish_heap_new(collector, NULL);
+  blinkish_type_info info = {"Raw", trace_nothing, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(heap, &info);
+  void *object = blinkish_alloc(heap, type, 16);
+  ck_assert_ptr_nonnull(object);
+  ck_assert_uint_eq(collector->page_pool.reused, 0); /* mapped, not pooled */
+  size_t os_page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t count = CCGC_PAGE_SIZE / os_page;
+  unsigned char resident[CCGC_PAGE_SIZE / 4096];
+  ck_assert_uint_le(count, sizeof resident);
+  ck_assert_int_eq(mincore(ccgc_page_of(object), CCGC_PAGE_SIZE, resident), 0);
+  size_t in = 0;
+  for (size_t i = 0; i < count; i++) in += resident[i] & 1;
+  ck_assert_uint_eq(in, count);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("page-pool");
   TCase *tc = tcase_create("core");
@@ -177,6 +221,7 @@ int main(void) {
   tcase_add_test(tc, the_limit_follows_the_headroom_above_a_floor);
   tcase_add_test(tc, a_corrupted_link_empties_the_pool_instead_of_handing_it_out);
   tcase_add_test(tc, a_heap_with_headroom_pools_more_than_the_floor);
+  tcase_add_test(tc, a_fresh_page_is_populated_in_full);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
