@@ -494,6 +494,20 @@ bool ccgc_collector_safepoint_due(const ccgc_collector *collector) {
 }
 
 bool ccgc_collector_safepoint(ccgc_collector *collector) {
+  /* The common case first, since hosts poll in every allocation loop: the
+   * owner thread in host code (the gate open) and nothing requested. What
+   * follows would return false then too, busy or not; anything else - a
+   * request, a callback's context, another thread, a bad collector - takes
+   * it. */
+  if (__builtin_expect(
+          ccgc_collector_valid(collector) && ccgc_gate_open(&collector->gate) &&
+              !atomic_load_explicit(&collector->gc_requested,
+                                    memory_order_relaxed) &&
+              !atomic_load_explicit(&collector->minor_requested,
+                                    memory_order_relaxed) &&
+              !collector->pacing.finish_requested,
+          1))
+    return false;
   if (!ccgc_collector_enter(collector, "ccgc_collector_safepoint"))
     return false;
   if (ccgc_collector_busy(collector)) return false;

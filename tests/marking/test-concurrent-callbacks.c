@@ -212,6 +212,7 @@ END_TEST
 
 static struct {
   bool alloc_null, collect_refused, script_refused, took, alloc_after;
+  bool safepoint_ran;
 } other;
 
 static void *intruder(void *data) {
@@ -219,6 +220,9 @@ static void *intruder(void *data) {
   other.alloc_null = blinkish_alloc(T.dom, T.type, sizeof(bnode)) == NULL;
   other.collect_refused =
       ccgc_collect(T.collector, CCGC_REASON_TESTING) == CCGC_E_WRONG_THREAD;
+  /* Nothing is requested: a safepoint would do nothing, and is still
+   * reported (its fast path is the owner's alone). */
+  other.safepoint_ran = ccgc_collector_safepoint(T.collector);
   v8ish_handle_scope scope;
   v8ish_handle_scope_open(T.script, &scope);
   other.script_refused = scope.heap == NULL &&
@@ -247,6 +251,10 @@ START_TEST(calls_from_a_thread_that_does_not_own_the_collector_are_refused) {
   ck_assert_msg(e, "the intruder's allocation was not reported");
   ck_assert_int_eq(e->code, CCGC_E_WRONG_THREAD);
   ck_assert_str_eq(e->check, ".api.mutator-thread");
+  ck_assert(!other.safepoint_ran);
+  e = misuse_log_find(&T.log, "ccgc_collector_safepoint: called from a thread");
+  ck_assert_msg(e, "the intruder's safepoint was not reported");
+  ck_assert_int_eq(e->code, CCGC_E_WRONG_THREAD);
   ck_assert_uint_eq(ccgc_collector_cycle_count(T.collector), 0);
 
   /* A hand-over: the new owner works, the old one is refused, then takes
