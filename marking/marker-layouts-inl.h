@@ -16,22 +16,23 @@
 
 #define LAYOUT_EDGE ccgc_edge_named(CCGC_EDGE_INTERNAL, "layout")
 
-static inline void layout_words(ccgc_marker *marker, const uintptr_t *words,
-                                uint64_t bits, uintptr_t tag,
-                                uintptr_t tag_mask) {
+static inline __attribute__((always_inline)) void
+layout_words(ccgc_marker *marker, const uintptr_t *words, uint64_t bits,
+             uintptr_t tag, uintptr_t tag_mask) {
   while (bits) {
     unsigned i = (unsigned)__builtin_ctzll(bits);
     bits &= bits - 1;
     uintptr_t w = __atomic_load_n(&words[i], __ATOMIC_RELAXED);
-    if (w && (w & tag_mask) == tag) window_edge(marker, (void *)(w - tag), LAYOUT_EDGE);
+    if (w && (w & tag_mask) == tag)
+      window_edge(marker, (void *)(w - tag), LAYOUT_EDGE);
   }
 }
 
 /* The elements of an array part, clamped to the object's page
  * (ccgc_page_words_to_end: no page header read for an ordinary object). */
-static void layout_array(ccgc_marker *marker, const uintptr_t *words,
-                         const ccgc_layout *layout, uintptr_t tag,
-                         uintptr_t tag_mask) {
+static inline __attribute__((always_inline)) void
+layout_array(ccgc_marker *marker, const uintptr_t *words,
+             const ccgc_layout *layout, uintptr_t tag, uintptr_t tag_mask) {
   intptr_t count = (intptr_t)__atomic_load_n(&words[layout->length_word],
                                              __ATOMIC_RELAXED) >>
                    layout->length_shift;
@@ -42,7 +43,8 @@ static void layout_array(ccgc_marker *marker, const uintptr_t *words,
   if (end > limit) end = limit;
   for (size_t i = first; i < end; i++) {
     uintptr_t w = __atomic_load_n(&words[i], __ATOMIC_RELAXED);
-    if ((w & tag_mask) == tag && w) window_edge(marker, (void *)(w - tag), LAYOUT_EDGE);
+    if ((w & tag_mask) == tag && w)
+      window_edge(marker, (void *)(w - tag), LAYOUT_EDGE);
   }
 }
 

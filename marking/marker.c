@@ -274,51 +274,53 @@ static inline void visit(ccgc_marker *marker, ccgc_heap_slot *slot, int id,
 /* Visits a grey object that left the object window. Whoever wins grey ->
  * black visits; a loser's object was visited by someone else (a mutator
  * running the unsafe-change protocol, or a marker thread). */
-static inline bool visit_grey(ccgc_marker *marker, void *object) {
-  const ccgc_marker_page *page = page_of(marker, object);
-  if (!grey_to_black(marker, mark_of(page, object))) return false;
-  int id = (int)page->heap_id;
-  visit(marker, &marker->collector->heaps[id], id, object);
+static inline bool visit_grey(ccgc_marker *marker, ccgc_window_entry entry) {
+  if (!grey_to_black(marker, entry_mark(entry))) return false;
+  int id = (int)entry_heap(entry);
+  visit(marker, &marker->collector->heaps[id], id, entry.address);
   return true;
 }
 
 /* Puts a popped object into the object window (its first line and its mark
  * byte prefetched: an object waits on the worklist long enough for both to
- * leave the cache) and returns the one that falls out, or NULL while the
- * window fills. */
-static inline void *window_exchange(ccgc_marker *marker, void *object) {
-  const ccgc_marker_page *page = page_of(marker, object);
+ * leave the cache) and returns true with *out the one that falls out, or
+ * false while the window fills. */
+static inline bool window_exchange(ccgc_marker *marker, void *object,
+                                   ccgc_window_entry *out) {
+  ccgc_window_entry entry = window_entry(marker, object);
   __builtin_prefetch(object);
   /* A header before the object, if its heap has one (a DOM object's header
    * and wrappable slot); a script object's word before it belongs to its
    * neighbour, a line of its own when the object starts one. */
-  if (marker->header_before[page->heap_id])
+  if (marker->header_before[entry_heap(entry)])
     __builtin_prefetch((const char *)object - sizeof(void *));
-  __builtin_prefetch(mark_of(page, object).byte, 1);
+  __builtin_prefetch(entry_byte(entry), 1);
   unsigned at = marker->object_next++ & (CCGC_OBJECT_WINDOW - 1);
-  void *out = NULL;
-  if (marker->object_count == CCGC_OBJECT_WINDOW)
-    out = marker->objects[at];
+  bool full = marker->object_count == CCGC_OBJECT_WINDOW;
+  if (full)
+    *out = marker->objects[at];
   else
     marker->object_count++;
-  marker->objects[at] = object;
+  marker->objects[at] = entry;
   /* Half way through the window, its lines arrived: the heap may prefetch
    * what tracing it will read next (ccgc_heap_ops.prefetch_object). */
   if (marker->object_count > CCGC_OBJECT_WINDOW / 2) {
-    void *half = marker->objects[(at - CCGC_OBJECT_WINDOW / 2) &
-                                 (CCGC_OBJECT_WINDOW - 1)];
-    const ccgc_heap_slot *slot =
-        &marker->collector->heaps[page_of(marker, half)->heap_id];
-    if (slot->ops->prefetch_object) slot->ops->prefetch_object(slot->heap, half);
+    const ccgc_window_entry *half =
+        &marker->objects[(at - CCGC_OBJECT_WINDOW / 2) &
+                         (CCGC_OBJECT_WINDOW - 1)];
+    const ccgc_heap_slot *slot = &marker->collector->heaps[entry_heap(*half)];
+    if (slot->ops->prefetch_object)
+      slot->ops->prefetch_object(slot->heap, half->address);
   }
-  return out;
+  return full;
 }
 
-/* The oldest object of the window, or NULL when it is empty. */
-static inline void *window_take(ccgc_marker *marker) {
-  if (!marker->object_count) return NULL;
-  return marker->objects[(marker->object_next - marker->object_count--) &
+/* The oldest entry of the window into *out; false when it is empty. */
+static inline bool window_take(ccgc_marker *marker, ccgc_window_entry *out) {
+  if (!marker->object_count) return false;
+  *out = marker->objects[(marker->object_next - marker->object_count--) &
                          (CCGC_OBJECT_WINDOW - 1)];
+  return true;
 }
 
 /* A step ends with work left: the objects still in the window are grey and
@@ -333,10 +335,9 @@ static void stop_early(ccgc_marker *marker) {
       ccgc_worklist_local_clear(&marker->locals[id]);
     return;
   }
-  void *object;
-  while ((object = window_take(marker)))
-    ccgc_worklist_push(&marker->locals[page_of(marker, object)->heap_id],
-                       object);
+  ccgc_window_entry entry;
+  while (window_take(marker, &entry))
+    ccgc_worklist_push(&marker->locals[entry_heap(entry)], entry.address);
   flush_edges(marker);
   for (int id = 0; id < marker->collector->heap_count; id++)
     ccgc_worklist_local_publish(&marker->locals[id]);
@@ -374,17 +375,18 @@ size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
     for (int id = 0; id < collector->heap_count; id++) {
       ccgc_worklist_local *local = &marker->locals[id];
       void *object;
+      ccgc_window_entry out;
       while (ccgc_worklist_pop(local, &object)) {
         progress = true;
-        object = window_exchange(marker, object);
-        if (object && visit_grey(marker, object)) AFTER_VISIT();
+        if (window_exchange(marker, object, &out) && visit_grey(marker, out))
+          AFTER_VISIT();
       }
     }
     /* The worklists ran dry: the windows hold the last of the work. */
-    void *object;
-    while ((object = window_take(marker))) {
+    ccgc_window_entry entry;
+    while (window_take(marker, &entry)) {
       progress = true;
-      if (visit_grey(marker, object)) AFTER_VISIT();
+      if (visit_grey(marker, entry)) AFTER_VISIT();
     }
     if (flush_edges(marker)) progress = true;
     if (!progress) {

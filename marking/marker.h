@@ -64,6 +64,20 @@ typedef struct ccgc_discovered_ephemeron {
 #define CCGC_EDGE_WINDOW 16u
 #define CCGC_OBJECT_WINDOW 16u
 
+/* An entry of either window: the address, and where its mark is, found
+ * once from the page cache when it entered the window (the prefetch needed
+ * it) and used again when it leaves (the color transition, the heap's
+ * worklist or ops). Valid for the marker call only, as the page cache is:
+ * the windows are empty when a call returns (.inv.marker-windows-empty). */
+typedef struct ccgc_window_entry {
+  void *address;
+  /* Packed into one word, so that an entry moves as two: the address of
+   * the byte that holds its two bits << 8 (user addresses have 48 bits),
+   * the bits' shift in it (0, 2, 4 or 6) << 4, and its heap's id
+   * (< CCGC_MAX_HEAPS <= 16). */
+  uintptr_t mark;
+} ccgc_window_entry;
+
 /* The marker's page cache: what the mark loop needs of a page header (its
  * mark table, granule shift and heap), in a direct-mapped table indexed by
  * page number. Page headers all sit at CCGC_PAGE_SIZE-aligned addresses, so
@@ -99,10 +113,10 @@ typedef struct ccgc_marker {
   /* TESTING ONLY: a step that stops early drops its grey objects instead of
    * publishing them (ccgc_collector_break_parallel_termination). */
   bool testing_drop_work;
-  void *edges[CCGC_EDGE_WINDOW]; /* the edge window, a ring */
+  ccgc_window_entry edges[CCGC_EDGE_WINDOW]; /* the edge window, a ring */
   unsigned edge_next;            /* where the next edge goes       */
   unsigned edge_count;           /* edges waiting (<= the window)  */
-  void *objects[CCGC_OBJECT_WINDOW]; /* the object window, a ring */
+  ccgc_window_entry objects[CCGC_OBJECT_WINDOW]; /* the object window */
   unsigned object_next;
   unsigned object_count;
   uintptr_t epoch; /* 1 .. CCGC_PAGE_SIZE - 1: this call's page cache epoch */
