@@ -95,12 +95,20 @@ static bool defer_if_constructing(blinkish_heap *heap, void *object,
 void blinkish_prefetch_object(void *data, const void *object) {
   (void)data;
   void *const *words = object;
-  blinkish_header *header = blinkish_header_of(object);
-  if (blinkish_header_is_wrappable(header)) {
-    void *slot = __atomic_load_n((void *const *)object - 1, __ATOMIC_RELAXED);
-    if (slot) __builtin_prefetch(slot);
-  }
-  size_t count = blinkish_payload_size(object) / sizeof(void *);
+  /* blinkish_header_of and blinkish_payload_size, with each word loaded
+   * once: the word before the payload is the header, or the wrappable
+   * slot with the header before it. Called for every DOM object the mark
+   * loop visits. */
+  const uint64_t *before = (const uint64_t *)object - 1;
+  uint64_t first = __atomic_load_n(before, __ATOMIC_RELAXED);
+  uint64_t header =
+      first & BLINKISH_HEADER_TAG ? first
+                                  : __atomic_load_n(before - 1, __ATOMIC_RELAXED);
+  bool wrappable = (header & BLINKISH_HEADER_WRAPPABLE) != 0;
+  if (wrappable && first) __builtin_prefetch((const void *)(uintptr_t)first);
+  size_t count =
+      ((size_t)(header >> 32) - blinkish_payload_offset(wrappable)) /
+      sizeof(void *);
   if (count > PREFETCH_WORDS) count = PREFETCH_WORDS;
   for (size_t i = 0; i < count; i++) {
     void *word = __atomic_load_n(&words[i], __ATOMIC_RELAXED);
