@@ -55,16 +55,20 @@ ccgc_page *ccgc_page_create(ccgc_collector *collector, int heap_id,
                             void *owner, size_t reservation, bool large,
                             size_t marks_offset) {
   /* A normal page comes from the collector's pool when it has one
-   * (page-pool.h: zeroed, like a fresh mapping). A fresh one is populated
-   * now: one system call instead of a fault per 4 KiB at first touch, which
-   * is often in a pause (a scavenge promoting into a new old-space page;
-   * docs/heap-growth.md "The page pool"). */
+   * (page-pool.h: zeroed, like a fresh mapping). A fresh one mapped inside
+   * a collection (a scavenge promoting into a new old-space page, a
+   * compaction's target) is written in that pause: populated now, one
+   * system call instead of a fault per 4 KiB. One the mutator maps faults
+   * in as it is written and is only as resident as it is used
+   * (docs/heap-growth.md "The page pool"). in_collection: the owner's,
+   * set before any helper thread of the collection started. */
   bool normal = !large && reservation == CCGC_PAGE_SIZE;
   ccgc_page *page = normal ? ccgc_page_pool_take(&collector->page_pool) : NULL;
   if (!page) {
     page = ccgc_page_memory_map(reservation);
     if (!page) return NULL;
-    if (normal) ccgc_page_memory_populate(page, reservation);
+    if (normal && collector->in_collection)
+      ccgc_page_memory_populate(page, reservation);
   }
   page->magic = CCGC_PAGE_MAGIC;
   page->heap_id = (uint16_t)heap_id;

@@ -74,10 +74,16 @@ ccgc_space_page *ccgc_page_space_map(ccgc_page_space *space,
 ccgc_space_page *ccgc_page_space_map_young(ccgc_page_space *space,
                                            size_t object_bytes, bool large,
                                            ccgc_status *why) {
+  ccgc_space_page *page = map_page(space, object_bytes, large, true, why);
   /* A nursery page is written first by a scavenge's copies, in the pause,
-   * or by the allocator: ccgc_page_create populated it (a fresh mapping) or
-   * zeroed it (a pooled page), so neither takes a fault per 4 KiB. */
-  return map_page(space, object_bytes, large, true, why);
+   * or by the allocator: faulted in here, outside the pause and at a
+   * fraction of the cost of a fault per 4 KiB page (a scavenge that
+   * copied into fresh pages spent most of its time in faults). A page
+   * from the pool, or one mapped in a collection, is resident already:
+   * the call finds nothing to do. */
+  if (page && !large)
+    ccgc_page_memory_populate(&page->page, page->page.reservation);
+  return page;
 }
 
 void ccgc_page_space_promote_page(ccgc_page_space *space,
