@@ -94,6 +94,8 @@ static inline ccgc_window_entry window_entry(ccgc_marker *marker,
 }
 
 _Static_assert(CCGC_MAX_HEAPS <= 16, "a heap id takes 4 bits of an entry");
+_Static_assert(sizeof(uintptr_t) == 8 && CCGC_REGISTRY_ADDRESS_BITS + 8 <= 64,
+               "a mark byte's address << 8 fits an entry's word");
 
 static inline _Atomic uint8_t *entry_byte(ccgc_window_entry entry) {
   return (_Atomic uint8_t *)(entry.mark >> 8);

@@ -72,7 +72,8 @@ typedef struct ccgc_discovered_ephemeron {
 typedef struct ccgc_window_entry {
   void *address;
   /* Packed into one word, so that an entry moves as two: the address of
-   * the byte that holds its two bits << 8 (user addresses have 48 bits),
+   * the byte that holds its two bits << 8 (a page's address has at most
+   * 48 bits: the page registry refuses others; a 64-bit word, asserted),
    * the bits' shift in it (0, 2, 4 or 6) << 4, and its heap's id
    * (< CCGC_MAX_HEAPS <= 16). */
   uintptr_t mark;

@@ -78,10 +78,10 @@ ccgc_space_page *ccgc_page_space_map_young(ccgc_page_space *space,
   /* A nursery page is written first by a scavenge's copies, in the pause,
    * or by the allocator: faulted in here, outside the pause and at a
    * fraction of the cost of a fault per 4 KiB page (a scavenge that
-   * copied into fresh pages spent most of its time in faults). A page
-   * from the pool, or one mapped in a collection, is resident already:
-   * the call finds nothing to do. */
-  if (page && !large)
+   * copied into fresh pages spent most of its time in faults). One mapped
+   * in a collection was populated by ccgc_page_create; one from the pool
+   * is resident already (the call finds nothing to do). */
+  if (page && !large && !space->heap->collector->in_collection)
     ccgc_page_memory_populate(&page->page, page->page.reservation);
   return page;
 }
