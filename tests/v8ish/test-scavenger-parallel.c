@@ -318,8 +318,12 @@ START_TEST(helper_threads_persist_across_scavenges) {
   script_world w;
   world_init(&w, 2);
   v8ish_global list = script_make_list(&w, 1000);
-  int took_part = 0; /* helper participations over the 20 scavenges */
-  for (int i = 0; i < 20; i++) {
+  int took_part = 0; /* helper participations */
+  /* 20 scavenges at least; more until a helper took part: a helper joins
+   * only when the system runs it, and on a loaded machine (the suite in
+   * parallel beside another build) the owner may finish 20 small
+   * scavenges alone. */
+  for (int i = 0; i < 20 || (took_part == 0 && i < 400); i++) {
     v8ish_global more = script_make_list(&w, 500);
     const ccgc_minor_stats *stats = minor_verified(&w, 2);
     ck_assert_int_eq(stats->threads_offered, 3); /* without adaptive_threads */
