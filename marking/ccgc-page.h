@@ -244,10 +244,6 @@ static inline void ccgc_mark_set(const void *address, ccgc_color color) {
  * release. size is rounded up to a multiple of CCGC_PAGE_SIZE. Returns NULL if
  * the OS refuses. */
 void *ccgc_page_memory_map(size_t size);
-/* Faults in size bytes at base now, in one system call, instead of one
- * fault per 4 KiB page at first touch (MADV_POPULATE_WRITE; best effort: a
- * kernel without it leaves the faults for later). */
-void ccgc_page_memory_populate(void *base, size_t size);
 /* size bytes (a multiple of the OS page) at an alignment-aligned address
  * (a power of two, at least the OS page), zero-filled; NULL if refused.
  * Unmap with munmap(memory, size). */

@@ -42,7 +42,10 @@ void *ccgc_page_memory_map(size_t size) {
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
 #endif
 
-void ccgc_page_memory_populate(void *base, size_t size) {
+/* Faults in size bytes at base now, in one system call, instead of one
+ * fault per 4 KiB page at first touch (best effort: a kernel without the
+ * advice leaves the faults for later). */
+static void populate(void *base, size_t size) {
   (void)madvise(base, size, MADV_POPULATE_WRITE);
 }
 
@@ -53,22 +56,23 @@ void ccgc_page_memory_unmap(void *base, size_t size) {
 
 ccgc_page *ccgc_page_create(ccgc_collector *collector, int heap_id,
                             void *owner, size_t reservation, bool large,
-                            size_t marks_offset) {
+                            size_t marks_offset, bool in_pause) {
   /* A normal page comes from the collector's pool when it has one
-   * (page-pool.h: zeroed, like a fresh mapping). A fresh one mapped inside
-   * a collection (a scavenge promoting into a new old-space page, a
-   * compaction's target) is written in that pause: populated now, one
-   * system call instead of a fault per 4 KiB. One the mutator maps faults
-   * in as it is written and is only as resident as it is used
-   * (docs/heap-growth.md "The page pool"). in_collection: the owner's,
-   * set before any helper thread of the collection started. */
+   * (page-pool.h: zeroed, like a fresh mapping, so resident). A fresh one
+   * that a pause writes first - mapped inside a collection (a scavenge
+   * promoting into a new old-space page, a compaction's target), or a
+   * nursery page (in_pause) - is populated now: one system call instead of
+   * a fault per 4 KiB in the pause. One the mutator maps faults in as it
+   * is written and is only as resident as it is used (docs/heap-growth.md
+   * "The page pool"). in_collection: the owner's, set before any helper
+   * thread of the collection started. */
   bool normal = !large && reservation == CCGC_PAGE_SIZE;
   ccgc_page *page = normal ? ccgc_page_pool_take(&collector->page_pool) : NULL;
   if (!page) {
     page = ccgc_page_memory_map(reservation);
     if (!page) return NULL;
-    if (normal && collector->in_collection)
-      ccgc_page_memory_populate(page, reservation);
+    if (normal && (in_pause || collector->in_collection))
+      populate(page, reservation);
   }
   page->magic = CCGC_PAGE_MAGIC;
   page->heap_id = (uint16_t)heap_id;

@@ -43,7 +43,7 @@ static ccgc_space_page *map_page(ccgc_page_space *space, size_t object_bytes,
   }
   ccgc_space_page *page = (ccgc_space_page *)ccgc_page_create(
       heap->collector, heap->heap_id, heap, reservation, large,
-      CCGC_SPACE_HEADER_BYTES);
+      CCGC_SPACE_HEADER_BYTES, young);
   if (!page) {
     *why = CCGC_E_OUT_OF_MEMORY;
     return NULL;
@@ -74,16 +74,11 @@ ccgc_space_page *ccgc_page_space_map(ccgc_page_space *space,
 ccgc_space_page *ccgc_page_space_map_young(ccgc_page_space *space,
                                            size_t object_bytes, bool large,
                                            ccgc_status *why) {
-  ccgc_space_page *page = map_page(space, object_bytes, large, true, why);
   /* A nursery page is written first by a scavenge's copies, in the pause,
-   * or by the allocator: faulted in here, outside the pause and at a
-   * fraction of the cost of a fault per 4 KiB page (a scavenge that
-   * copied into fresh pages spent most of its time in faults). One mapped
-   * in a collection was populated by ccgc_page_create; one from the pool
-   * is resident already (the call finds nothing to do). */
-  if (page && !large && !space->heap->collector->in_collection)
-    ccgc_page_memory_populate(&page->page, page->page.reservation);
-  return page;
+   * or by the allocator: ccgc_page_create faults it in here, outside the
+   * pause, at a fraction of the cost of a fault per 4 KiB (a scavenge that
+   * copied into fresh pages spent most of its time in faults). */
+  return map_page(space, object_bytes, large, true, why);
 }
 
 void ccgc_page_space_promote_page(ccgc_page_space *space,

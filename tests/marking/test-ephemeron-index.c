@@ -117,7 +117,7 @@ START_TEST(a_key_on_a_large_page_has_one_bit) {
   ccgc_collector *collector = ccgc_collector_new(NULL);
   mock_heap *a = mock_heap_new(collector, "alpha");
   ccgc_page *large = ccgc_page_create(collector, mock_heap_id(a), NULL,
-                                      3 * CCGC_PAGE_SIZE, true, 0);
+                                      3 * CCGC_PAGE_SIZE, true, 0, false);
   ck_assert_ptr_nonnull(large);
   void *big_key = (uint8_t *)large + 4096; /* the large object */
   mock_object *small_key = mock_alloc(a, 0), *value = mock_alloc(a, 0);

@@ -213,7 +213,8 @@ static size_t resident_pages(const void *page) {
 }
 
 /* A fresh page mapped inside a collection - here the old-space pages a
- * scavenge promotes into - is resident in full when the heap gets it, not
+ * scavenge promotes into - or for the nursery is resident in full when the
+ * heap gets it, not
  * 4 KiB at a time as the pause writes it (a fault each); a page the
  * mutator maps (a DOM page for one small object) is only as resident as it
  * is used. */
@@ -239,6 +240,12 @@ START_TEST(pages_mapped_in_a_collection_are_populated_in_full) {
   v8ish_handle_scope_open(script, &scope);
   v8ish_local cells = v8ish_fixed_array_new(script, CELLS);
   ck_assert(!v8ish_local_is_empty(cells));
+  /* A nursery page is populated when mapped, outside the pause: the
+   * scavenge copies into it. The array's 32 KiB alone would be 8 pages. */
+  const ccgc_page *nursery = ccgc_page_of(v8ish_object_address(script, cells));
+  ck_assert(nursery->flags & CCGC_PAGE_YOUNG);
+  ck_assert_uint_eq(resident_pages(nursery),
+                    CCGC_PAGE_SIZE / (size_t)sysconf(_SC_PAGESIZE));
   v8ish_global keep = v8ish_global_new(script, cells, false);
   for (size_t i = 0; i < CELLS; i++) {
     v8ish_handle_scope inner;

@@ -140,7 +140,7 @@ void mock_heap_free(mock_heap *heap) {
 
 static void new_page(mock_heap *heap) {
   ccgc_page *page = ccgc_page_create(heap->collector, heap->id, heap,
-                                     CCGC_PAGE_SIZE, false, 256);
+                                     CCGC_PAGE_SIZE, false, 256, false);
   g_assert(page);
   g_ptr_array_add(heap->pages, page);
   heap->cursor = (unsigned char *)page + 256 + CCGC_MARK_TABLE_BYTES;
