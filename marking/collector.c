@@ -1,5 +1,6 @@
 /* collector.c - the unified collector: attached heaps, the page registry, the
- * call order of one full collection (ccgc-heap.h), requests and safepoints. */
+ * call order of one full collection (ccgc-heap.h). Requests and safepoints
+ * are in safepoint.c. */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -461,64 +462,6 @@ void ccgc_collector_heap_stats(ccgc_collector *collector, int heap_id,
   if (heap_id < 0 || heap_id >= collector->heap_count) return;
   ccgc_heap_slot *slot = &collector->heaps[heap_id];
   if (slot->heap && slot->ops->stats) slot->ops->stats(slot->heap, out);
-}
-
-void ccgc_collector_request_gc(ccgc_collector *collector,
-                               ccgc_gc_reason reason) {
-  if (!ccgc_collector_enter(collector, "ccgc_collector_request_gc")) return;
-  if ((unsigned)reason >= CCGC_REASON_COUNT) {
-    CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
-                "ccgc_collector_request_gc: unknown reason %d", (int)reason);
-    return;
-  }
-  if (!atomic_exchange(&collector->gc_requested, true))
-    collector->requested_reason = reason;
-}
-
-bool ccgc_collector_gc_requested(const ccgc_collector *collector) {
-  if (!ccgc_collector_enter(collector, "ccgc_collector_gc_requested"))
-    return false;
-  return atomic_load(&collector->gc_requested);
-}
-
-bool ccgc_collector_safepoint_due(const ccgc_collector *collector) {
-  if (!ccgc_collector_enter(collector, "ccgc_collector_safepoint_due") ||
-      ccgc_collector_busy(collector))
-    return false;
-  if (atomic_load(&collector->minor_requested)) return true;
-  /* As ccgc_pacing_safepoint decides: while a cycle marks, requests are
-   * its own and only its finishing is due. */
-  if (collector->pacing.automatic && collector->state == CCGC_STATE_MARKING)
-    return collector->pacing.finish_requested;
-  return atomic_load(&collector->gc_requested);
-}
-
-bool ccgc_collector_safepoint(ccgc_collector *collector) {
-  /* The common case first, since hosts poll in every allocation loop: the
-   * owner thread in host code (the gate open) and nothing requested. What
-   * follows would return false then too, busy or not; anything else - a
-   * request, a callback's context, another thread, a bad collector - takes
-   * it. */
-  if (__builtin_expect(
-          ccgc_collector_valid(collector) && ccgc_gate_open(&collector->gate) &&
-              !atomic_load_explicit(&collector->gc_requested,
-                                    memory_order_relaxed) &&
-              !atomic_load_explicit(&collector->minor_requested,
-                                    memory_order_relaxed) &&
-              !collector->pacing.finish_requested,
-          1))
-    return false;
-  if (!ccgc_collector_enter(collector, "ccgc_collector_safepoint"))
-    return false;
-  if (ccgc_collector_busy(collector)) return false;
-  if (collector->pacing.automatic) return ccgc_pacing_safepoint(collector);
-  /* A full collection collects the young generation too. */
-  if (atomic_load(&collector->gc_requested))
-    return ccgc_collect(collector, collector->requested_reason) == CCGC_OK;
-  if (atomic_load(&collector->minor_requested))
-    return ccgc_collect_minor(collector, CCGC_REASON_ALLOCATION_FAILURE) ==
-           CCGC_OK;
-  return false;
 }
 
 void ccgc_collector_heap_totals(ccgc_collector *collector,
