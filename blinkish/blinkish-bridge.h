@@ -11,7 +11,24 @@
  * loop follows itself for objects with a layout descriptor instead of
  * calling the trace hook (docs/collection.md, "Layout descriptors"). Owner
  * thread, outside a marker call. */
+typedef void (*blinkish_handle_trace_fn)(ccgc_visitor *visitor,
+                                         const void *handle, const char *name);
+/* trace reports a non-NULL handle word a type declared
+ * (blinkish_type_declare_handles) to every visitor but the mark loop's
+ * descriptor path, named; it reports a handle that is not live as misuse. */
 void blinkish_heap_set_slot_handles(blinkish_heap *heap,
-                                    const ccgc_layout_handles *handles);
+                                    const ccgc_layout_handles *handles,
+                                    blinkish_handle_trace_fn trace);
+
+/* Declares words of a type's payload that hold a handle of the slots'
+ * kind or NULL (bridge_type_declare_script_refs, which passes its name as
+ * call): the mark loop follows them itself (ccgc_layout.handles), every
+ * other visitor gets them from the trace hook above. Refused as
+ * blinkish_type_declare_members refuses, and when no slot handles were
+ * set; a word may not be declared twice, as a member or a handle. */
+ccgc_status blinkish_type_declare_handles(blinkish_heap *heap,
+                                          blinkish_type_id type,
+                                          const blinkish_member_info *handles,
+                                          size_t count, const char *call);
 
 #endif /* BLINKISH_BRIDGE_H */

@@ -132,9 +132,10 @@ typedef struct blinkish_type {
   unsigned flags;
   blinkish_finalize_data_fn finalize_with_data; /* or this, with data */
   void *finalize_data;
-  /* Declared members (blinkish_type_declare_members): names, the descriptor
-   * (also in heap->layout_table, layouts.c) and the smallest payload that
-   * holds them all (allocation refuses smaller ones). */
+  /* Declared members (blinkish_type_declare_members) and handles
+   * (blinkish_type_declare_handles): names by word, the descriptor (also in
+   * heap->layout_table, layouts.c) and the smallest payload that holds them
+   * all (allocation refuses smaller ones). */
   char **member_names;
   ccgc_layout layout;
   size_t member_bytes;
@@ -204,6 +205,9 @@ struct blinkish_heap {
   blinkish_wrappable_trace_fn wrappable_trace;
   blinkish_wrappable_release_fn wrappable_release;
   void *wrappable_data;
+  /* The bridge's: reports a declared handle word (blinkish-bridge.h). */
+  void (*handle_trace)(ccgc_visitor *visitor, const void *handle,
+                       const char *name);
 
   /* Every weak collection allocated and not yet found dead: pruned after
    * every marking (weak-collections.c). A registry, not references. */
@@ -379,7 +383,8 @@ void blinkish_layouts_init(blinkish_heap *heap);
 const ccgc_layout_source *blinkish_layouts(void *heap); /* the layouts op */
 void blinkish_type_publish_layout(blinkish_heap *heap, blinkish_type_id id);
 void blinkish_type_free_members(blinkish_type *type);
-void blinkish_trace_members(const blinkish_type *type, void *object,
+void blinkish_trace_members(const blinkish_heap *heap,
+                            const blinkish_type *type, void *object,
                             ccgc_visitor *visitor);
 void blinkish_process_weakness(void *heap);
 

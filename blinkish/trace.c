@@ -12,9 +12,10 @@ void blinkish_prepare(void *data) {
 }
 
 /* Everything, in this order: the wrapper (bridge/'s hook), the declared
- * members (named), the type's trace callback. for_marker: what the mark
- * loop's descriptor path leaves to the heap (trace_rest, layouts.c): no
- * members, and no hook when the marker follows the slots itself. */
+ * members and script references (named), the type's trace callback.
+ * for_marker: what the mark loop's descriptor path leaves to the heap
+ * (trace_rest, layouts.c): no members nor declared references, and no hook
+ * when the marker follows the slots itself. */
 static void trace_fields_of(blinkish_heap *heap, void *object,
                             blinkish_header *header, bool for_marker,
                             ccgc_visitor *visitor) {
@@ -26,7 +27,7 @@ static void trace_fields_of(blinkish_heap *heap, void *object,
   }
   const blinkish_type *type = &heap->types[blinkish_header_type(header)];
   if (with_members && type->member_names)
-    blinkish_trace_members(type, object, visitor);
+    blinkish_trace_members(heap, type, object, visitor);
   if (type->trace) type->trace(visitor, object);
 }
 

@@ -30,6 +30,12 @@ static void trace_wrapper_slot(ccgc_visitor *visitor, void *object,
   if (slot_value) bridge_trace_script_ref(visitor, slot_value, "wrapper");
 }
 
+/* DOM heap hook: a declared script reference field (non-NULL), named. */
+static void trace_declared_ref(ccgc_visitor *visitor, const void *handle,
+                               const char *name) {
+  bridge_trace_script_ref(visitor, handle, name);
+}
+
 /* DOM heap hook: a dead wrappable object releases its script reference. The
  * wrapper itself is dead too: it kept the DOM object alive through its
  * embedder field, so a live wrapper implies a live DOM object. */
@@ -109,7 +115,7 @@ bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
    * (trace_wrapper_slot's edge, without the call). */
   ccgc_layout_handles handles;
   v8ish_traced_describe(&handles);
-  blinkish_heap_set_slot_handles(dom, &handles);
+  blinkish_heap_set_slot_handles(dom, &handles, trace_declared_ref);
   result->link.embedder_change = embedder_change;
   v8ish_heap_join_bridge(script, &result->link); /* .api.bridge-order */
   return result;
@@ -272,6 +278,17 @@ void bridge_script_ref_free(bridge *self, bridge_script_ref *ref) {
     return;
   v8ish_traced_release(self->script, bridge_ref_slot(ref),
                        "bridge_script_ref_free", "script reference");
+}
+
+ccgc_status bridge_type_declare_script_refs(bridge *self,
+                                            blinkish_type_id type,
+                                            const blinkish_member_info *refs,
+                                            size_t count) {
+  ccgc_status status = bridge_check(self, CCGC_CALL_CONFIGURE,
+                                    "bridge_type_declare_script_refs");
+  if (status != CCGC_OK) return status;
+  return blinkish_type_declare_handles(self->dom, type, refs, count,
+                                       "bridge_type_declare_script_refs");
 }
 
 void bridge_trace_script_ref(ccgc_visitor *visitor,

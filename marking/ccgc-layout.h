@@ -48,6 +48,11 @@
 typedef struct ccgc_layout {
   uint64_t refs;     /* bit i: word i holds a value in the heap's encoding */
   uint64_t raw_refs; /* bit i: word i holds an address or NULL            */
+  /* bit i: word i holds a traced handle or NULL, in the source's
+   * slot_handles format (the DOM heap's declared script references); the
+   * marker follows a live one itself, and sends the object to trace_object
+   * if one is not live (whose callbacks report the misuse). */
+  uint64_t handles;
   /* The array part: 0 for none; else the word holding the element count
    * (count = (intptr_t)word >> length_shift; the elements run from word
    * first_element, clamped to the object's page). */
@@ -90,7 +95,8 @@ typedef struct ccgc_layout_source {
   const ccgc_layout *const *types; /* type_mask + 1 entries, NULL: callback */
   /* The embedder slot (the word between header and object), when set and
    * slot_handles.enabled, names a traced handle the marker follows itself
-   * (else the slot sends the object to trace_rest). */
+   * (else the slot sends the object to trace_rest); a descriptor's
+   * `handles` words name handles of the same format. */
   ccgc_layout_handles slot_handles;
   /* Header bits that send the object to trace_rest too (the DOM heap: the
    * wrappable bit while a host's own wrappable hook is set, which is called

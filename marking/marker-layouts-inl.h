@@ -68,21 +68,38 @@ static inline bool layout_handle(ccgc_marker *marker,
 }
 
 /* TESTING ONLY (ccgc_collector_break_layouts): the descriptor without its
- * array part, its first plain-address word and its last reference word
- * above word 0, so that objects reachable only through those words are lost
- * (.inv.layout-complete). */
+ * array part, its first plain-address word, its first handle word and its
+ * last reference word above word 0, so that objects reachable only through
+ * those words are lost (.inv.layout-complete). */
 static ccgc_layout broken_layout(const ccgc_layout *layout) {
   ccgc_layout b = *layout;
   b.length_word = 0;
   b.raw_refs &= b.raw_refs - 1;
+  b.handles &= b.handles - 1;
   if (b.refs & ~(uint64_t)1)
     b.refs &= ~((uint64_t)1 << (63 - __builtin_clzll(b.refs)));
   return b;
 }
 
+/* The handle words of a descriptor; false if one is not live (the caller
+ * then sends the object to trace_object, which reports the misuse). */
+static inline bool layout_handle_words(ccgc_marker *marker,
+                                       const ccgc_layout_source *source,
+                                       const uintptr_t *words, uint64_t bits) {
+  bool live = true;
+  while (bits) {
+    unsigned i = (unsigned)__builtin_ctzll(bits);
+    bits &= bits - 1;
+    uintptr_t w = __atomic_load_n(&words[i], __ATOMIC_ACQUIRE);
+    if (w && !layout_handle(marker, &source->slot_handles, w)) live = false;
+  }
+  return live;
+}
+
 /* .inv.layout-complete: the words a descriptor names, and trace_rest, report
- * what trace_object would. */
-static inline void trace_layout(ccgc_marker *marker,
+ * what trace_object would. False if a handle word names a handle that is
+ * not live: the caller traces the object through trace_object instead. */
+static inline bool trace_layout(ccgc_marker *marker,
                                 const ccgc_layout_source *source,
                                 const ccgc_layout *layout, void *object) {
   const uintptr_t *words = object;
@@ -95,6 +112,8 @@ static inline void trace_layout(ccgc_marker *marker,
   layout_words(marker, words, layout->raw_refs, 0, 0);
   if (layout->length_word)
     layout_array(marker, words, layout, source->tag, source->tag_mask);
+  return !layout->handles ||
+         layout_handle_words(marker, source, words, layout->handles);
 }
 
 #endif /* CCGC_MARKER_LAYOUTS_INL_H */

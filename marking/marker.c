@@ -252,12 +252,14 @@ static inline void visit(ccgc_marker *marker, ccgc_heap_slot *slot, int id,
   bool rest;
   uintptr_t handle;
   if (source && (layout = ccgc_layout_of(source, object, &rest, &handle))) {
-    trace_layout(marker, source, layout, object);
+    bool live = trace_layout(marker, source, layout, object);
     /* (Broken on purpose: the slot's handle is dropped too.) A freed
-     * handle: the whole callback path, whose hook reports the misuse
-     * (trace_rest leaves the slot to the marker). */
+     * handle, in the slot or a handle word: the whole callback path, whose
+     * hooks report the misuse (trace_rest leaves them to the marker). */
     if (handle && !marker->break_layouts &&
         !layout_handle(marker, &source->slot_handles, handle))
+      live = false;
+    if (!live)
       slot->ops->trace_object(slot->heap, object, &marker->base);
     else if (rest)
       source->trace_rest(slot->heap, object, &marker->base);

@@ -108,6 +108,30 @@ void bridge_script_ref_free(bridge *bridge, bridge_script_ref *ref);
 CCGC_API
 void bridge_trace_script_ref(ccgc_visitor *visitor,
                              const bridge_script_ref *ref, const char *name);
+/* Declares the fields of a DOM type that hold a bridge_script_ref * or NULL
+ * (docs/bridge.md "Declared script references"), as
+ * blinkish_type_declare_members declares Member fields: the mark loop then
+ * follows them itself, with no call per object, and every other visitor
+ * (tools, the verifier, marker threads) sees each as the CCGC_EDGE_TRACED
+ * edge that bridge_trace_script_ref would report, named as declared (NULL:
+ * "script"). The type's trace callback must not report them again (it may,
+ * at a cost: nothing breaks); its finalizer still frees them. A field that
+ * holds a freed reference is reported as bridge_trace_script_ref reports it
+ * (CCGC_E_DEAD_HANDLE). Once per type, before its first object, beside
+ * or instead of a members declaration; a configuration call (owner thread,
+ * outside a collection). CCGC_E_INVALID_ARGUMENT (nothing declared): a NULL
+ * or freed bridge, an unknown type or one of the DOM heap's own, a second
+ * declaration or one after an allocation, count 0 or above
+ * BLINKISH_MEMBER_MAX, refs NULL, an offset not a multiple of 8 or not below
+ * BLINKISH_MEMBER_MAX * 8, an offset named twice or declared as a member.
+ * CCGC_E_OUT_OF_MEMORY if the names cannot be copied. Afterwards an object
+ * of the type smaller than its last declared field's end is refused at
+ * allocation. */
+CCGC_API
+ccgc_status bridge_type_declare_script_refs(bridge *bridge,
+                                            blinkish_type_id type,
+                                            const blinkish_member_info *refs,
+                                            size_t count);
 
 /* --- DOM weak maps with script values ------------------------------------------
  * A DOM HeapEphemeronMap (blinkish.h) whose keys are DOM objects and whose

@@ -1,5 +1,6 @@
 /* test-layouts.c - the stress driver's DOM nodes declare their slots and
- * resource as members (blinkish_type_declare_members), so every collection
+ * resource as members (blinkish_type_declare_members) and their script
+ * reference (bridge_type_declare_script_refs), so every collection
  * of `ccgc stress` marks them through the DOM heap's layout descriptors, and
  * its script arrays and objects through the script heap's
  * (.inv.layout-complete). Seed 1 passes in every mode; with the testing

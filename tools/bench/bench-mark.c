@@ -40,16 +40,14 @@ typedef struct mark_node {
   bridge *bridge;
 } mark_node;
 
-/* a, b and c are declared members (the type's layout descriptor: the mark
- * loop traces them itself); the callback reports the script reference. */
+/* a, b and c are declared members and script a declared script reference
+ * (the type's layout descriptor: the mark loop traces them itself, and the
+ * type needs no trace callback). */
 static const blinkish_member_info mark_node_members[] = {
     BLINKISH_MEMBER(mark_node, a), BLINKISH_MEMBER(mark_node, b),
     BLINKISH_MEMBER(mark_node, c)};
-
-static void trace_mark_node(ccgc_visitor *visitor, void *object) {
-  mark_node *node = object;
-  bridge_trace_script_ref(visitor, node->script, "script");
-}
+static const blinkish_member_info mark_node_refs[] = {
+    BLINKISH_MEMBER(mark_node, script)};
 
 static void finalize_mark_node(void *object) {
   mark_node *node = object;
@@ -102,10 +100,11 @@ static void graph_close(ccgc_graph *g) {
  * script arrays, the wrappers), every 64K. */
 #define BUILD_PROGRESS_EVERY 65536
 static bool graph_build(ccgc_graph *g, size_t units, bench_progress *p) {
-  blinkish_type_info info = {"MarkNode", trace_mark_node, finalize_mark_node,
+  blinkish_type_info info = {"MarkNode", NULL, finalize_mark_node,
                              BLINKISH_TYPE_WRAPPABLE};
   blinkish_type_id type = blinkish_register_type(g->dom, &info);
-  if (blinkish_type_declare_members(g->dom, type, mark_node_members, 3) != CCGC_OK)
+  if (blinkish_type_declare_members(g->dom, type, mark_node_members, 3) != CCGC_OK ||
+      bridge_type_declare_script_refs(g->bridge, type, mark_node_refs, 1) != CCGC_OK)
     return false;
   mark_node **d = malloc(units * sizeof *d);
   for (size_t i = 0; i < units; i++) {

@@ -128,8 +128,9 @@ void stress_reclaim_op(stress_driver *d);
  * collection, a store: all refused). */
 void stress_reclaim_finalizer(stress_node *node);
 /* stress-reclaim.c: registers the node type (its slots and resource
- * declared as members); 0 if refused. */
-blinkish_type_id stress_register_node_type(blinkish_heap *dom);
+ * declared as members, its script reference as a declared script
+ * reference); 0 if refused. */
+blinkish_type_id stress_register_node_type(blinkish_heap *dom, bridge *b);
 /* The error handler's question: is this the refusal expected now? */
 bool stress_expected_error(stress_driver *d, const ccgc_error *error);
 

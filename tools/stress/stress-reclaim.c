@@ -25,13 +25,10 @@
 
 /* --- the node type ------------------------------------------------------- */
 
-/* The slots and the resource are declared members (the type's layout
- * descriptor, traced by the mark loop itself: stress_register_node_type); the
- * callback reports the script reference. */
-static void trace_node(ccgc_visitor *visitor, void *object) {
-  stress_node *node = object;
-  bridge_trace_script_ref(visitor, node->script, "script");
-}
+/* The slots and the resource are declared members and the script
+ * reference a declared script reference (the type's layout descriptor,
+ * traced by the mark loop itself: stress_register_node_type); the type has
+ * no trace callback. */
 
 static void finalize_node(void *object) {
   stress_node *node = object;
@@ -39,8 +36,8 @@ static void finalize_node(void *object) {
   bridge_script_ref_free(node->bridge, node->script);
 }
 
-blinkish_type_id stress_register_node_type(blinkish_heap *dom) {
-  blinkish_type_info info = {"StressNode", trace_node, finalize_node,
+blinkish_type_id stress_register_node_type(blinkish_heap *dom, bridge *b) {
+  blinkish_type_info info = {"StressNode", NULL, finalize_node,
                              BLINKISH_TYPE_WRAPPABLE};
   blinkish_type_id type = blinkish_register_type(dom, &info);
   blinkish_member_info members[SHADOW_SLOT_COUNT + 1];
@@ -50,8 +47,10 @@ blinkish_type_id stress_register_node_type(blinkish_heap *dom) {
     members[i] = (blinkish_member_info){offsetof(stress_node, slots[i]), names[i]};
   members[SHADOW_SLOT_COUNT] =
       (blinkish_member_info)BLINKISH_MEMBER(stress_node, resource);
-  if (type && blinkish_type_declare_members(dom, type, members,
-                                            SHADOW_SLOT_COUNT + 1) != CCGC_OK)
+  static const blinkish_member_info refs[] = {BLINKISH_MEMBER(stress_node, script)};
+  if (type && (blinkish_type_declare_members(dom, type, members,
+                                             SHADOW_SLOT_COUNT + 1) != CCGC_OK ||
+               bridge_type_declare_script_refs(b, type, refs, 1) != CCGC_OK))
     return 0; /* its nodes would hold nothing */
   return type;
 }

@@ -472,7 +472,7 @@ static void setup(stress_driver *d) {
   d->script = v8ish_heap_new(d->collector, &script_options);
   d->dom = blinkish_heap_new(d->collector, NULL);
   d->bridge = bridge_new(d->collector, d->script, d->dom, BRIDGE_MODE_UNIFIED);
-  d->node_type = stress_register_node_type(d->dom);
+  d->node_type = stress_register_node_type(d->dom, d->bridge);
   shadow_model_init(&d->model);
   d->refs = g_array_new(FALSE, TRUE, sizeof(heap_ref));
   d->candidates = g_array_new(FALSE, FALSE, sizeof(int32_t));
