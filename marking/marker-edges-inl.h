@@ -131,18 +131,48 @@ static inline void mark_and_push(ccgc_marker *marker, void *target,
   settle_edge(marker, target);
 }
 
-/* Settles every edge in the window, oldest first. Returns how many. */
+/* The byte an idle entry's mark names: both bits set (black), so that
+ * settling it pushes nothing and never writes (white_to_grey tests before
+ * any store). Constant: no state. */
+static const uint8_t idle_mark_byte = 0xff;
+
+/* An edge window slot with no edge in it. */
+static inline ccgc_window_entry idle_entry(void) {
+  return (ccgc_window_entry){NULL, (uintptr_t)&idle_mark_byte << 8};
+}
+
+/* Empties the edge window without settling it (a new marker, or a testing
+ * switch that loses the window's edges). */
+static inline void clear_edges(ccgc_marker *marker) {
+  for (unsigned i = 0; i < CCGC_EDGE_WINDOW; i++) marker->edges[i] = idle_entry();
+}
+
+/* True when no edge waits in the window (.inv.marker-windows-empty). */
+static inline bool edges_empty(const ccgc_marker *marker) {
+  for (unsigned i = 0; i < CCGC_EDGE_WINDOW; i++)
+    if (marker->edges[i].address) return false;
+  return true;
+}
+
+/* Settles every edge in the window, oldest first, leaving it idle. Returns
+ * how many there were. */
 static unsigned flush_edges(ccgc_marker *marker) {
-  unsigned count = marker->edge_count;
-  marker->edge_count = 0;
-  for (unsigned i = marker->edge_next - count; i != marker->edge_next; i++)
-    settle_entry(marker, marker->edges[i & (CCGC_EDGE_WINDOW - 1)]);
+  unsigned count = 0;
+  for (unsigned i = marker->edge_next; i != marker->edge_next + CCGC_EDGE_WINDOW;
+       i++) {
+    ccgc_window_entry *slot = &marker->edges[i & (CCGC_EDGE_WINDOW - 1)];
+    if (!slot->address) continue;
+    settle_entry(marker, *slot);
+    *slot = idle_entry();
+    count++;
+  }
   return count;
 }
 
 /* The hot path: one page cache lookup, one prefetch and a store into the
- * window; the edge that falls out (reported CCGC_EDGE_WINDOW edges ago, its
- * mark byte now in cache) is settled with the mark found then. Inlined into
+ * window; the entry that falls out (an edge reported CCGC_EDGE_WINDOW edges
+ * ago, its mark byte now in cache, or an idle entry) is settled with the
+ * mark found then. Inlined into
  * every loop that reports edges: a call per edge cost a tenth of the mark
  * loop's instructions in saved registers alone. */
 static inline __attribute__((always_inline)) void
@@ -155,10 +185,7 @@ window_edge(ccgc_marker *marker, void *target, ccgc_edge edge) {
   ccgc_window_entry entry = window_entry(marker, target);
   __builtin_prefetch(entry_byte(entry), 1);
   unsigned at = marker->edge_next++ & (CCGC_EDGE_WINDOW - 1);
-  if (marker->edge_count == CCGC_EDGE_WINDOW)
-    settle_entry(marker, marker->edges[at]);
-  else
-    marker->edge_count++;
+  settle_entry(marker, marker->edges[at]);
   marker->edges[at] = entry;
 }
 

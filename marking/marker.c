@@ -44,6 +44,8 @@ static void refresh_exclusive(ccgc_marker *marker) {
   for (int id = 0; id < marker->collector->heap_count; id++) {
     const ccgc_heap_slot *slot = &marker->collector->heaps[id];
     marker->header_before[id] = slot->heap && slot->ops->header_before_object;
+    marker->prefetch_object[id] = slot->heap ? slot->ops->prefetch_object : NULL;
+    marker->prefetch_heap[id] = slot->heap;
     marker->layouts[id] = slot->heap && slot->ops->layouts &&
                                   !marker->collector->barrier.no_layouts
                               ? slot->ops->layouts(slot->heap)
@@ -132,6 +134,7 @@ static void marker_init(ccgc_marker *marker, ccgc_collector *collector,
   marker->collector = collector;
   /* Zeroed: no entry may match a key before its page was read. */
   marker->pages = g_new0(ccgc_marker_page, CCGC_MARKER_PAGE_CACHE);
+  clear_edges(marker);
   marker->weak_slots = g_array_new(FALSE, FALSE, sizeof(void **));
   marker->weak_callbacks =
       g_array_new(FALSE, FALSE, sizeof(ccgc_weak_callback_entry));
@@ -157,7 +160,7 @@ void ccgc_marker_begin(ccgc_marker *marker, ccgc_collector *collector) {
 
 void ccgc_marker_end(ccgc_marker *marker) {
   CCGC_CHECK(marker->discovered_count == 0, ".inv.ephemerons-flushed");
-  CCGC_CHECK(marker->edge_count == 0 && marker->object_count == 0,
+  CCGC_CHECK(edges_empty(marker) && marker->object_count == 0,
              ".inv.marker-windows-empty");
   marker_release(marker);
   for (int id = 0; id < CCGC_MAX_HEAPS; id++)
@@ -197,7 +200,7 @@ void ccgc_marker_adopt(ccgc_marker *marker, GArray *weak_slots,
 }
 
 void ccgc_marker_merge_helper(ccgc_marker *helper, ccgc_marker *owner) {
-  CCGC_CHECK(helper->discovered_count == 0 && helper->edge_count == 0 &&
+  CCGC_CHECK(helper->discovered_count == 0 && edges_empty(helper) &&
                  helper->object_count == 0 && !helper->ephemerons.indexed,
              ".inv.marker-windows-empty");
   ccgc_pair_buffer *pending = &helper->ephemerons.pending;
@@ -310,9 +313,9 @@ static inline bool window_exchange(ccgc_marker *marker, void *object,
     const ccgc_window_entry *half =
         &marker->objects[(at - CCGC_OBJECT_WINDOW / 2) &
                          (CCGC_OBJECT_WINDOW - 1)];
-    const ccgc_heap_slot *slot = &marker->collector->heaps[entry_heap(*half)];
-    if (slot->ops->prefetch_object)
-      slot->ops->prefetch_object(slot->heap, half->address);
+    unsigned id = entry_heap(*half);
+    if (marker->prefetch_object[id])
+      marker->prefetch_object[id](marker->prefetch_heap[id], half->address);
   }
   return full;
 }
@@ -332,7 +335,8 @@ static void stop_early(ccgc_marker *marker) {
   if (__builtin_expect(marker->testing_drop_work, 0)) {
     /* TESTING ONLY (a broken pause helper, parallel-marking.c): the grey
      * objects of the windows and the local views are lost, unpublished. */
-    marker->object_count = marker->edge_count = 0;
+    marker->object_count = 0;
+    clear_edges(marker);
     for (int id = 0; id < CCGC_MAX_HEAPS; id++)
       ccgc_worklist_local_clear(&marker->locals[id]);
     return;
@@ -403,7 +407,7 @@ size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
 
 bool ccgc_marker_has_no_work(ccgc_marker *marker) {
   ccgc_collector *collector = marker->collector;
-  CCGC_CHECK(marker->edge_count == 0 && marker->object_count == 0,
+  CCGC_CHECK(edges_empty(marker) && marker->object_count == 0,
              ".inv.marker-windows-empty");
   take_mutator_work(collector);
   for (int id = 0; id < collector->heap_count; id++) {

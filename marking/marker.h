@@ -114,9 +114,11 @@ typedef struct ccgc_marker {
   /* TESTING ONLY: a step that stops early drops its grey objects instead of
    * publishing them (ccgc_collector_break_parallel_termination). */
   bool testing_drop_work;
-  ccgc_window_entry edges[CCGC_EDGE_WINDOW]; /* the edge window, a ring */
+  /* The edge window, a ring that is always full: a slot with no edge holds
+   * the idle entry (address NULL, a mark that reads black), which settles
+   * as nothing, so an edge's way through needs no count and no branch. */
+  ccgc_window_entry edges[CCGC_EDGE_WINDOW];
   unsigned edge_next;            /* where the next edge goes       */
-  unsigned edge_count;           /* edges waiting (<= the window)  */
   ccgc_window_entry objects[CCGC_OBJECT_WINDOW]; /* the object window */
   unsigned object_next;
   unsigned object_count;
@@ -129,6 +131,11 @@ typedef struct ccgc_marker {
   /* Per heap: ccgc_heap_ops.header_before_object (the object window
    * prefetches the word before an object only then). */
   bool header_before[CCGC_MAX_HEAPS];
+  /* Per heap, for the current call: ccgc_heap_ops.prefetch_object (NULL:
+   * none, or no heap) and its heap, read from here by the object window
+   * instead of through the heap's slot and ops. */
+  void (*prefetch_object[CCGC_MAX_HEAPS])(void *heap, const void *object);
+  void *prefetch_heap[CCGC_MAX_HEAPS];
   ccgc_worklist_local locals[CCGC_MAX_HEAPS];
   GArray *weak_slots;            /* void **, recorded while tracing   */
   GArray *weak_callbacks;        /* ccgc_weak_callback_entry          */
