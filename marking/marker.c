@@ -358,8 +358,12 @@ static bool past_deadline(double *last_check, double deadline_ms) {
   return now + batch >= deadline_ms;
 }
 
-size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
-                         size_t max_objects) {
+/* The drain; limited is a constant in each copy: a drain with no deadline
+ * and no budget (every stop-the-world drain, the fixed point's, the pause
+ * helpers') tests neither per object. */
+static inline __attribute__((always_inline)) size_t
+drain(ccgc_marker *marker, double deadline_ms, size_t max_objects,
+      bool limited) {
   ccgc_collector *collector = marker->collector;
   size_t visited = 0;
   bool progress;
@@ -369,9 +373,10 @@ size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
 #define AFTER_VISIT()                                                          \
   do {                                                                         \
     ++visited;                                                                 \
-    if ((max_objects && visited >= max_objects) ||                             \
-        (visited % DEADLINE_CHECK_INTERVAL == 0 && deadline_ms > 0 &&          \
-         past_deadline(&last_check, deadline_ms))) {                           \
+    if (limited &&                                                             \
+        ((max_objects && visited >= max_objects) ||                            \
+         (visited % DEADLINE_CHECK_INTERVAL == 0 && deadline_ms > 0 &&         \
+          past_deadline(&last_check, deadline_ms)))) {                         \
       stop_early(marker);                                                      \
       return visited;                                                          \
     }                                                                          \
@@ -381,7 +386,7 @@ size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
     for (int id = 0; id < collector->heap_count; id++) {
       ccgc_worklist_local *local = &marker->locals[id];
       void *object;
-      ccgc_window_entry out;
+      ccgc_window_entry out = {0}; /* (set before it is read) */
       while (ccgc_worklist_pop(local, &object)) {
         progress = true;
         if (window_exchange(marker, object, &out) && visit_grey(marker, out))
@@ -403,6 +408,13 @@ size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
   } while (progress);
 #undef AFTER_VISIT
   return visited;
+}
+
+size_t ccgc_marker_drain(ccgc_marker *marker, double deadline_ms,
+                         size_t max_objects) {
+  if (deadline_ms > 0 || max_objects)
+    return drain(marker, deadline_ms, max_objects, true);
+  return drain(marker, 0, 0, false);
 }
 
 bool ccgc_marker_has_no_work(ccgc_marker *marker) {
