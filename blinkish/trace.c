@@ -87,14 +87,17 @@ static bool defer_if_constructing(blinkish_heap *heap, void *object,
   return true;
 }
 
-/* The mark loop's hint (ccgc_heap_ops.prefetch_object): the words of the
- * payload's first line and the wrappable slot are what the trace callback
- * and bridge/'s hook will follow (a member, a script reference's handle),
- * so each non-NULL one is prefetched. A prefetch never faults, so a word
- * that is not an address costs nothing but the prefetch. */
+/* The mark loop's hint (ccgc_heap_ops.prefetch_object): what tracing the
+ * object will read through its words. A type whose descriptor covers it
+ * all (no trace callback): the handles of its declared script references
+ * and of its wrappable slot, which the marker reads (a member's target is
+ * only its mark byte to the marker, which the edge window prefetches).
+ * Otherwise the words of the payload's first line and the slot, which the
+ * trace callback and bridge/'s hook may follow. A prefetch never faults,
+ * so a word that is not an address costs nothing but the prefetch. */
 #define PREFETCH_WORDS 4u
 void blinkish_prefetch_object(void *data, const void *object) {
-  (void)data;
+  const blinkish_heap *heap = data;
   void *const *words = object;
   /* blinkish_header_of and blinkish_payload_size, with each word loaded
    * once: the word before the payload is the header, or the wrappable
@@ -107,6 +110,20 @@ void blinkish_prefetch_object(void *data, const void *object) {
                                   : __atomic_load_n(before - 1, __ATOMIC_RELAXED);
   bool wrappable = (header & BLINKISH_HEADER_WRAPPABLE) != 0;
   if (wrappable && first) __builtin_prefetch((const void *)(uintptr_t)first);
+  const ccgc_layout *layout = __atomic_load_n(
+      &heap->layout_table[(header >> BLINKISH_HEADER_TYPE_SHIFT) &
+                          (BLINKISH_MAX_TYPES - 1)],
+      __ATOMIC_ACQUIRE);
+  if (layout && !layout->rest) {
+    uint64_t bits = layout->handles;
+    while (bits) {
+      unsigned i = (unsigned)__builtin_ctzll(bits);
+      bits &= bits - 1;
+      void *word = __atomic_load_n(&words[i], __ATOMIC_RELAXED);
+      if (word) __builtin_prefetch(word);
+    }
+    return;
+  }
   size_t count =
       ((size_t)(header >> 32) - blinkish_payload_offset(wrappable)) /
       sizeof(void *);
