@@ -99,7 +99,7 @@ void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base) {
    * Sweeping and finalizing after the pause are left out, as V8's heap
    * controller leaves them out: most of it is one finalizer per dead
    * object however often cycles come (though each costs more in a tight,
-   * fragmented heap: docs/benchmarks.md, tenth session). */
+   * fragmented heap: docs/benchmarks-history-early.md, tenth session). */
   static const ccgc_tracer_phase phases[] = {CCGC_TRACER_CYCLE, CCGC_TRACER_SWEEP};
   double inverse = 0;
   for (size_t i = 0; i < sizeof phases / sizeof *phases; i++) {
