@@ -6,16 +6,18 @@
 #include "blinkish.h"
 #include "ccgc-layout.h"
 
+/* Reports a non-NULL handle word a type declared
+ * (blinkish_type_declare_handles) to every visitor but the mark loop's
+ * descriptor path, named; a handle that is not live is misuse. */
+typedef void (*blinkish_handle_trace_fn)(ccgc_visitor *visitor,
+                                         const void *handle, const char *name);
+
 /* After blinkish_heap_set_wrappable_hooks: the wrappable slots hold traced
  * handles of this kind (the bridge's script references), which the mark
  * loop follows itself for objects with a layout descriptor instead of
- * calling the trace hook (docs/collection.md, "Layout descriptors"). Owner
- * thread, outside a marker call. */
-typedef void (*blinkish_handle_trace_fn)(ccgc_visitor *visitor,
-                                         const void *handle, const char *name);
-/* trace reports a non-NULL handle word a type declared
- * (blinkish_type_declare_handles) to every visitor but the mark loop's
- * descriptor path, named; it reports a handle that is not live as misuse. */
+ * calling the trace hook (docs/collection.md, "Layout descriptors"); trace
+ * reports declared handle words to the other visitors. Owner thread,
+ * outside a marker call. */
 void blinkish_heap_set_slot_handles(blinkish_heap *heap,
                                     const ccgc_layout_handles *handles,
                                     blinkish_handle_trace_fn trace);

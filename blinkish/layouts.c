@@ -1,7 +1,8 @@
 /* layouts.c - the DOM heap's layout descriptors (marking/ccgc-layout.h): a
  * type's declared members (blinkish_type_declare_members) and script
- * references (blinkish_type_declare_handles, for bridge_type_declare_
- * script_refs) become a descriptor in the heap's type table, which the mark loop finds from the object's
+ * references (blinkish_type_declare_handles, which serves
+ * bridge_type_declare_script_refs) become a descriptor in the heap's type
+ * table, which the mark loop finds from the object's
  * header and traces with no call (docs/dom-heap.md, "Declared members").
  *
  * The descriptor names the members' words (plain addresses or NULL); its

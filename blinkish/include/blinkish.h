@@ -231,7 +231,8 @@ typedef struct blinkish_member_info {
  * the type's trace callback (if any) for the rest only: the callback must
  * not report them again (it may, at a cost: nothing breaks). Tools and
  * every other visitor see them as the type's edges, before the callback's.
- * Weak members, collections and script references stay in the callback.
+ * Weak members and collections stay in the callback, and script
+ * references too unless declared (bridge_type_declare_script_refs).
  * Once per type, before the first object of the type is allocated; a
  * configuration call (owner thread, outside a collection: refused as
  * blinkish_register_type is otherwise). CCGC_E_OUT_OF_MEMORY if the
@@ -240,9 +241,10 @@ typedef struct blinkish_member_info {
  * heap's own types (HeapVector and the others it registers), a second
  * declaration or one after an allocation, count 0 or above
  * BLINKISH_MEMBER_MAX, members NULL, an offset not a multiple of 8 or not
- * below BLINKISH_MEMBER_MAX * 8, two members at one offset. Afterwards an
- * object of the type smaller than its last member's end is refused at
- * allocation (CCGC_E_INVALID_ARGUMENT). */
+ * below BLINKISH_MEMBER_MAX * 8, two members at one offset, an offset
+ * declared as a script reference. Afterwards an object of the type smaller
+ * than its last member's end is refused at allocation
+ * (CCGC_E_INVALID_ARGUMENT). */
 CCGC_API
 ccgc_status blinkish_type_declare_members(blinkish_heap *heap,
                                           blinkish_type_id type,

@@ -109,7 +109,8 @@ CCGC_API
 void bridge_trace_script_ref(ccgc_visitor *visitor,
                              const bridge_script_ref *ref, const char *name);
 /* Declares the fields of a DOM type that hold a bridge_script_ref * or NULL
- * (docs/bridge.md "Declared script references"), as
+ * (docs/embedding.md "Declaring a DOM type's members", docs/dom-heap.md
+ * "Declared members"), as
  * blinkish_type_declare_members declares Member fields: the mark loop then
  * follows them itself, with no call per object, and every other visitor
  * (tools, the verifier, marker threads) sees each as the CCGC_EDGE_TRACED
@@ -117,7 +118,8 @@ void bridge_trace_script_ref(ccgc_visitor *visitor,
  * "script"). The type's trace callback must not report them again (it may,
  * at a cost: nothing breaks); its finalizer still frees them. A field that
  * holds a freed reference is reported as bridge_trace_script_ref reports it
- * (CCGC_E_DEAD_HANDLE). Once per type, before its first object, beside
+ * (CCGC_E_DEAD_HANDLE; unreported when a marker thread finds it,
+ * docs/errors.md). Once per type, before its first object, beside
  * or instead of a members declaration; a configuration call (owner thread,
  * outside a collection). CCGC_E_INVALID_ARGUMENT (nothing declared): a NULL
  * or freed bridge, an unknown type or one of the DOM heap's own, a second
