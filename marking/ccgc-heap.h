@@ -319,6 +319,11 @@ void ccgc_collector_pause_markers(ccgc_collector *collector);
 /* True on a concurrent marker thread (where the mutator may be running and
  * the collector's own state must not be read). */
 bool ccgc_on_marker_thread(void);
+/* True on a helper thread of the collector's task pools (the pause's
+ * parallel markers, scavenger helpers; task-pool.h): it works while the
+ * owner waits for it, and, like a marker thread, never reports misuse (the
+ * error record and the host's handler are the owner's). */
+bool ccgc_on_helper_thread(void);
 void ccgc_collector_resume_markers(ccgc_collector *collector);
 
 #endif /* CCGC_HEAP_H */

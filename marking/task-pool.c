@@ -1,5 +1,6 @@
 /* task-pool.c - persistent helper threads (task-pool.h). */
 #include "task-pool.h"
+#include "ccgc-heap.h" /* ccgc_on_helper_thread */
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -32,9 +33,15 @@ typedef struct helper_start {
   unsigned long seen; /* the generation when it was created: the next run is its first */
 } helper_start;
 
+/* Set on every pool thread for its life (ccgc_on_helper_thread). */
+static _Thread_local bool on_helper_thread;
+
+bool ccgc_on_helper_thread(void) { return on_helper_thread; }
+
 static void *helper_main(void *arg) {
   helper_start start = *(helper_start *)arg;
   free(arg);
+  on_helper_thread = true;
   ccgc_task_pool *pool = start.pool;
   unsigned long seen = start.seen;
   pthread_mutex_lock(&pool->lock);

@@ -429,8 +429,9 @@ void v8ish_traced_release(v8ish_heap *heap, v8ish_traced *traced,
 void *v8ish_traced_edge_target(const v8ish_traced *traced, const char *call) {
   if (!traced) return NULL;
   if (!ccgc_handle_live_unchecked(traced)) {
-    /* On the mutator, say so; a marker thread has no one to tell. */
-    if (!ccgc_on_marker_thread())
+    /* On the owner, say so; a marker thread or a pause helper has no one
+     * to tell (the error record is the owner's). */
+    if (!ccgc_on_marker_thread() && !ccgc_on_helper_thread())
       ccgc_handle_get_unowned(traced, call, NULL, NULL);
     return NULL;
   }

@@ -118,7 +118,8 @@ void bridge_trace_script_ref(ccgc_visitor *visitor,
  * "script"). The type's trace callback must not report them again (it may,
  * at a cost: nothing breaks); its finalizer still frees them. A field that
  * holds a freed reference is reported as bridge_trace_script_ref reports it
- * (CCGC_E_DEAD_HANDLE; unreported when a marker thread finds it,
+ * (CCGC_E_DEAD_HANDLE; unreported when a marker thread or a pause helper
+ * finds it,
  * docs/errors.md). Once per type, before its first object, beside
  * or instead of a members declaration; a configuration call (owner thread,
  * outside a collection). CCGC_E_INVALID_ARGUMENT (nothing declared): a NULL
