@@ -5,7 +5,6 @@
  * them too, a cycle through them is reclaimed, tools see them named, a
  * freed reference in a declared field is reported, and bad declarations
  * are refused. */
-#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -241,60 +240,6 @@ START_TEST(a_freed_reference_in_a_declared_field_is_reported) {
 }
 END_TEST
 
-/* Misuse found by a pause's parallel helper is not reported from that
- * thread: the error record and the handler are the owner's. */
-static struct {
-  pthread_t owner;
-  unsigned reports, foreign;
-} reports;
-
-static void count_report(const ccgc_error *error, void *data) {
-  (void)error, (void)data;
-  reports.reports++;
-  if (!pthread_equal(pthread_self(), reports.owner)) reports.foreign++;
-}
-
-START_TEST(pause_helpers_leave_freed_references_unreported) {
-  bridge_world w;
-  unverified_world_init(&w);
-  ccgc_collector_set_error_handler(w.collector, count_report, NULL);
-  reports.owner = pthread_self();
-  reports.reports = reports.foreign = 0;
-  blinkish_type_id type = holder_type(&w);
-  enum { COUNT = 4096 };
-  /* Each rooted: the roots fill the owner's worklist, whose full segments
-   * the helper steals. */
-  static blinkish_persistent *roots[COUNT];
-  static holder *holders[COUNT];
-  for (int i = 0; i < COUNT; i++) {
-    holder *h = blinkish_alloc(w.dom, type, sizeof(holder));
-    ck_assert_ptr_nonnull(h);
-    h->bridge = w.bridge;
-    v8ish_handle_scope scope;
-    v8ish_handle_scope_open(w.script, &scope);
-    h->first = bridge_script_ref_new(w.bridge, v8ish_object_new(w.script));
-    v8ish_handle_scope_close(&scope);
-    bridge_script_ref_free(w.bridge, h->first); /* freed, still named */
-    holders[i] = h;
-    roots[i] = blinkish_persistent_new(w.dom, h, false);
-  }
-  ccgc_collector_set_parallel_marking_threads(w.collector, 1);
-  unsigned helped = 0;
-  for (int round = 0; round < 40 && !helped; round++) {
-    ccgc_collect(w.collector, CCGC_REASON_TESTING);
-    helped = ccgc_collector_last_cycle(w.collector)->pause_helper_objects > 0;
-  }
-  ck_assert_msg(helped, "no helper took part in 40 pauses");
-  ck_assert_uint_gt(reports.reports, 0); /* the owner's finds */
-  ck_assert_uint_eq(reports.foreign, 0);
-  for (int i = 0; i < COUNT; i++) {
-    holders[i]->first = NULL;
-    blinkish_persistent_free(w.dom, roots[i]);
-  }
-  bridge_world_free(&w);
-}
-END_TEST
-
 START_TEST(bad_declarations_are_refused) {
   bridge_world w;
   bridge_world_init(&w, BRIDGE_MODE_UNIFIED);
@@ -373,7 +318,6 @@ int main(void) {
   tcase_add_test(tc, a_cycle_through_declared_references_is_reclaimed);
   tcase_add_test(tc, tools_see_the_references_named);
   tcase_add_test(tc, a_freed_reference_in_a_declared_field_is_reported);
-  tcase_add_test(tc, pause_helpers_leave_freed_references_unreported);
   tcase_add_test(tc, bad_declarations_are_refused);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
