@@ -110,8 +110,8 @@ void bridge_trace_script_ref(ccgc_visitor *visitor,
                              const bridge_script_ref *ref, const char *name);
 /* Declares the fields of a DOM type that hold a bridge_script_ref * or NULL
  * (docs/embedding.md "Declaring a DOM type's members", docs/dom-heap.md
- * "Declared members"), as
- * blinkish_type_declare_members declares Member fields: the mark loop then
+ * "Declared members"), as blinkish_type_declare_members declares Member
+ * fields: the mark loop then
  * follows them itself, with no call per object, and every other visitor
  * (tools, the verifier, marker threads) sees each as the CCGC_EDGE_TRACED
  * edge that bridge_trace_script_ref would report, named as declared (NULL:
@@ -119,8 +119,7 @@ void bridge_trace_script_ref(ccgc_visitor *visitor,
  * at a cost: nothing breaks); its finalizer still frees them. A field that
  * holds a freed reference is reported as bridge_trace_script_ref reports it
  * (CCGC_E_DEAD_HANDLE; unreported when a marker thread or a pause helper
- * finds it,
- * docs/errors.md). Once per type, before its first object, beside
+ * finds it, docs/errors.md). Once per type, before its first object, beside
  * or instead of a members declaration; a configuration call (owner thread,
  * outside a collection). CCGC_E_INVALID_ARGUMENT (nothing declared): a NULL
  * or freed bridge, an unknown type or one of the DOM heap's own, a second
