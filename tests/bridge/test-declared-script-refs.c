@@ -8,41 +8,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "bridge-world.h"
+#include "declared-holder.h"
 #include "ccgc-inspect.h"
-
-typedef struct holder {
-  void *member;             /* a declared member (another holder)  */
-  bridge_script_ref *first; /* declared script references           */
-  long number;              /* not a reference: never followed      */
-  bridge_script_ref *second;
-  bridge *bridge;
-} holder;
-
-static const blinkish_member_info holder_members[] = {
-    BLINKISH_MEMBER(holder, member)};
-static const blinkish_member_info holder_refs[] = {
-    BLINKISH_MEMBER(holder, first), BLINKISH_MEMBER(holder, second)};
-
-static unsigned finalized;
-
-static void finalize_holder(void *object) {
-  holder *self = object;
-  finalized++;
-  bridge_script_ref_free(self->bridge, self->first);
-  bridge_script_ref_free(self->bridge, self->second);
-}
-
-static blinkish_type_id holder_type(bridge_world *w) {
-  blinkish_type_info info = {"Holder", NULL, finalize_holder, 0};
-  blinkish_type_id type = blinkish_register_type(w->dom, &info);
-  ck_assert_uint_ne(type, 0);
-  ck_assert_int_eq(blinkish_type_declare_members(w->dom, type, holder_members, 1),
-                   CCGC_OK);
-  ck_assert_int_eq(bridge_type_declare_script_refs(w->bridge, type, holder_refs, 2),
-                   CCGC_OK);
-  return type;
-}
 
 typedef struct graph {
   holder *h;
@@ -77,18 +44,6 @@ static bool alive(bridge_world *w, graph *g, int i) {
 static void drop(bridge_world *w, graph *g) {
   blinkish_persistent_free(w->dom, g->root);
   for (int i = 0; i < 2; i++) v8ish_global_free(w->script, g->watched[i]);
-}
-
-/* bridge_world without the verifier, which would see what a broken
- * descriptor loses. */
-static void unverified_world_init(bridge_world *w) {
-  ccgc_collector_options options = {.verify = false};
-  w->collector = ccgc_collector_new(&options);
-  w->script = v8ish_heap_new(w->collector, NULL);
-  w->dom = blinkish_heap_new(w->collector, NULL);
-  w->bridge = bridge_new(w->collector, w->script, w->dom, BRIDGE_MODE_UNIFIED);
-  ccgc_test_capture_errors(w->collector, &w->errors);
-  v8ish_handle_scope_open(w->script, &w->scope);
 }
 
 START_TEST(declared_references_keep_their_targets) {
@@ -130,7 +85,7 @@ END_TEST
  * dies; second survives. */
 START_TEST(broken_descriptors_lose_the_first_reference) {
   bridge_world w;
-  unverified_world_init(&w);
+  bridge_world_init_verified(&w, BRIDGE_MODE_UNIFIED, false);
   graph g;
   build(&w, &g, holder_type(&w));
   ccgc_collector_break_layouts(w.collector, true);
@@ -225,7 +180,7 @@ END_TEST
  * reports it, as bridge_trace_script_ref does, and goes on. */
 START_TEST(a_freed_reference_in_a_declared_field_is_reported) {
   bridge_world w;
-  unverified_world_init(&w);
+  bridge_world_init_verified(&w, BRIDGE_MODE_UNIFIED, false);
   graph g;
   build(&w, &g, holder_type(&w));
   bridge_script_ref_free(w.bridge, g.h->first);

@@ -5,55 +5,8 @@
  * owner's own finds are reported). In the ThreadSanitizer build's label
  * (tests/CMakeLists.txt: "parallel"). */
 #include <pthread.h>
-#include <stddef.h>
-#include <string.h>
 
-#include "bridge-world.h"
-
-typedef struct holder {
-  void *member;             /* a declared member (another holder)  */
-  bridge_script_ref *first; /* declared script references           */
-  long number;              /* not a reference: never followed      */
-  bridge_script_ref *second;
-  bridge *bridge;
-} holder;
-
-static const blinkish_member_info holder_members[] = {
-    BLINKISH_MEMBER(holder, member)};
-static const blinkish_member_info holder_refs[] = {
-    BLINKISH_MEMBER(holder, first), BLINKISH_MEMBER(holder, second)};
-
-static unsigned finalized;
-
-static void finalize_holder(void *object) {
-  holder *self = object;
-  finalized++;
-  bridge_script_ref_free(self->bridge, self->first);
-  bridge_script_ref_free(self->bridge, self->second);
-}
-
-static blinkish_type_id holder_type(bridge_world *w) {
-  blinkish_type_info info = {"Holder", NULL, finalize_holder, 0};
-  blinkish_type_id type = blinkish_register_type(w->dom, &info);
-  ck_assert_uint_ne(type, 0);
-  ck_assert_int_eq(blinkish_type_declare_members(w->dom, type, holder_members, 1),
-                   CCGC_OK);
-  ck_assert_int_eq(bridge_type_declare_script_refs(w->bridge, type, holder_refs, 2),
-                   CCGC_OK);
-  return type;
-}
-
-/* bridge_world without the verifier, which would see what a broken
- * descriptor loses. */
-static void unverified_world_init(bridge_world *w) {
-  ccgc_collector_options options = {.verify = false};
-  w->collector = ccgc_collector_new(&options);
-  w->script = v8ish_heap_new(w->collector, NULL);
-  w->dom = blinkish_heap_new(w->collector, NULL);
-  w->bridge = bridge_new(w->collector, w->script, w->dom, BRIDGE_MODE_UNIFIED);
-  ccgc_test_capture_errors(w->collector, &w->errors);
-  v8ish_handle_scope_open(w->script, &w->scope);
-}
+#include "declared-holder.h"
 
 /* Misuse found by a pause's parallel helper is not reported from that
  * thread: the error record and the handler are the owner's. */
@@ -70,7 +23,7 @@ static void count_report(const ccgc_error *error, void *data) {
 
 START_TEST(pause_helpers_leave_freed_references_unreported) {
   bridge_world w;
-  unverified_world_init(&w);
+  bridge_world_init_verified(&w, BRIDGE_MODE_UNIFIED, false);
   ccgc_collector_set_error_handler(w.collector, count_report, NULL);
   reports.owner = pthread_self();
   reports.reports = reports.foreign = 0;
