@@ -48,6 +48,13 @@ struct ccgc_collector {
    * The mutator's barrier pushes through mutator_locals under barrier_lock. */
   ccgc_worklist worklists[CCGC_MAX_HEAPS];
   ccgc_worklist_local mutator_locals[CCGC_MAX_HEAPS];
+  /* What the marking worklists do when they cannot grow: drop the entry
+   * and flag it; the owner's marker walks the heaps for grey objects
+   * (marker-overflow.c). */
+  ccgc_worklist_overflow mark_overflow;
+  /* TESTING ONLY (ccgc_collector_break_mark_overflow): the marker never
+   * walks the heaps after an overflow (breaks .inv.grey-on-worklist). */
+  bool break_mark_overflow;
   pthread_mutex_t barrier_lock;
 
   /* The cycle in progress (cycle.c). */

@@ -128,7 +128,8 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
   pthread_mutex_init(&collector->barrier_lock, NULL);
   ccgc_bulk_cache_init(&collector->bulk_cache);
   for (int i = 0; i < CCGC_MAX_HEAPS; i++) {
-    ccgc_worklist_init(&collector->worklists[i]);
+    ccgc_worklist_init_overflowing(&collector->worklists[i],
+                                   &collector->mark_overflow);
     ccgc_worklist_local_init(&collector->mutator_locals[i],
                              &collector->worklists[i]);
   }

@@ -354,6 +354,9 @@ static void finish_cycle(ccgc_collector *collector) {
   stats->ephemeron_ms = mark_end - drain_end;
   stats->mark_ms = mark_end - start;
   stats->ephemeron_rounds = collector->marker.ephemerons.rounds;
+  stats->mark_overflow_walks = collector->marker.overflow_walks;
+  stats->mark_entries_dropped = atomic_exchange_explicit(
+      &collector->mark_overflow.dropped, 0, memory_order_relaxed);
   for (int id = 0; id < collector->heap_count; id++)
     stats->heaps[id].marked_objects = collector->marker.marked[id];
 

@@ -155,6 +155,9 @@ static void marker_release(ccgc_marker *marker) {
 
 void ccgc_marker_begin(ccgc_marker *marker, ccgc_collector *collector) {
   marker_init(marker, collector, &collector->bulk_cache);
+  /* Nothing is grey yet: a drop of an abandoned cycle calls for no walk. */
+  atomic_store_explicit(&collector->mark_overflow.overflowed, false,
+                        memory_order_relaxed);
   marker->active = true;
 }
 
@@ -404,6 +407,11 @@ drain(ccgc_marker *marker, double deadline_ms, size_t max_objects,
       take_mutator_work(collector);
       for (int id = 0; id < collector->heap_count && !progress; id++)
         progress = !ccgc_worklist_is_empty(&collector->worklists[id]);
+      /* Dry, and a worklist dropped grey objects: the owner finds them
+       * again in the heaps (.inv.grey-on-worklist); helpers leave it to
+       * the owner's drain, which follows theirs. */
+      if (!progress && !marker->shared)
+        progress = ccgc_marker_recover_overflow(marker);
     }
   } while (progress);
 #undef AFTER_VISIT
@@ -422,6 +430,8 @@ bool ccgc_marker_has_no_work(ccgc_marker *marker) {
   CCGC_CHECK(edges_empty(marker) && marker->object_count == 0,
              ".inv.marker-windows-empty");
   take_mutator_work(collector);
+  /* Dropped grey objects are work: the next drain walks for them. */
+  if (ccgc_marker_overflowed(marker)) return false;
   for (int id = 0; id < collector->heap_count; id++) {
     if (!ccgc_worklist_local_is_empty(&marker->locals[id]) ||
         !ccgc_worklist_is_empty(&collector->worklists[id]))

@@ -143,6 +143,9 @@ typedef struct ccgc_marker {
   ccgc_discovered_ephemeron discovered[CCGC_EPHEMERON_BATCH];
   int discovered_count;
   size_t marked[CCGC_MAX_HEAPS];
+  /* This cycle's walks of the heaps for grey objects a full worklist
+   * dropped (marker-overflow.c). */
+  int overflow_walks;
 } ccgc_marker;
 
 void ccgc_marker_begin(ccgc_marker *marker, struct ccgc_collector *collector);
@@ -190,6 +193,13 @@ void ccgc_marker_adopt(ccgc_marker *marker, GArray *weak_slots,
 void ccgc_marker_end_helper(ccgc_marker *marker);
 /* Makes the marker's local work stealable by marker threads. */
 void ccgc_marker_publish(ccgc_marker *marker);
+/* When a marking worklist dropped entries for want of memory: walks every
+ * heap and pushes its grey objects onto the marker's views; true if it
+ * pushed any. The owner's marker only, from its drain, on the thread that
+ * owns the heaps (marker-overflow.c, .inv.grey-on-worklist). */
+bool ccgc_marker_recover_overflow(ccgc_marker *marker);
+/* Whether entries were dropped since the last walk. */
+bool ccgc_marker_overflowed(const ccgc_marker *marker);
 /* Visits one object on the calling (mutator) thread: used by the protocol
  * that precedes an unsafe shape change. */
 void ccgc_marker_visit_now(ccgc_marker *marker, void *object);

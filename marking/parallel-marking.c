@@ -170,6 +170,10 @@ size_t ccgc_parallel_drain(ccgc_marker *marker, ccgc_cycle_stats *stats) {
       stats->pause_helpers_ms += self->busy_ms;
       helper_objects += helper_merge(self, marker);
     }
+    /* Grey objects a worklist dropped while the threads marked: the owner
+     * walks for them alone, and they are the next round's work
+     * (.inv.grey-on-worklist). */
+    if (!state->broken) ccgc_marker_recover_overflow(marker);
   } while (!ccgc_marker_has_no_work(marker) && !state->broken);
   for (unsigned i = 0; i < helpers; i++) {
     ccgc_marker_end_helper(state->helpers[i].m);

@@ -194,6 +194,11 @@ void ccgc_trace_gc_emit(ccgc_collector *collector,
             "pause marking: %d threads, helpers %.2f ms (%zu objects)\n",
             stats->pause_mark_threads, stats->pause_helpers_ms,
             stats->pause_helper_objects);
+    if (stats->mark_entries_dropped)
+      fprintf(collector->trace_gc,
+              "mark worklist overflow: %zu grey objects dropped, %d heap "
+              "walks\n",
+              stats->mark_entries_dropped, stats->mark_overflow_walks);
     /* the atomic pause by component, adding up to the pause */
     fprintf(collector->trace_gc,
             "pause: markers %.2f ms, roots %.2f ms, drain %.2f ms, "

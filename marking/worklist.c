@@ -4,17 +4,59 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static ccgc_segment *segment_alloc(void) {
+/* The placeholders of a view without segments of its own
+ * (ccgc_worklist_local_init, and after a publish found no replacement):
+ * the push one looks full and the pop one empty, so the inline fast paths
+ * send every push and pop here and never write either. */
+static ccgc_segment full_placeholder = {.next = NULL,
+                                        .count = CCGC_SEGMENT_CAPACITY};
+static ccgc_segment empty_placeholder = {.next = NULL, .count = 0};
+
+static inline bool is_placeholder(const ccgc_segment *segment) {
+  return segment == &full_placeholder || segment == &empty_placeholder;
+}
+
+/* Entries in a view's push segment (a placeholder holds none). */
+static inline size_t push_count(const ccgc_worklist_local *local) {
+  return local->push_segment == &full_placeholder ? 0
+                                                  : local->push_segment->count;
+}
+
+/* A new segment, or NULL when the worklist drops entries and none can be
+ * had (malloc refused, or the testing budget is spent). */
+static ccgc_segment *segment_alloc(ccgc_worklist *worklist) {
+  ccgc_worklist_overflow *overflow = worklist ? worklist->overflow : NULL;
+  if (overflow) {
+    size_t limit = atomic_load_explicit(&overflow->limit, memory_order_relaxed);
+    size_t live =
+        atomic_fetch_add_explicit(&overflow->live, 1, memory_order_relaxed);
+    if (limit && live >= limit) {
+      atomic_fetch_sub_explicit(&overflow->live, 1, memory_order_relaxed);
+      return NULL;
+    }
+  }
   ccgc_segment *segment = malloc(sizeof *segment);
   if (!segment) {
-    /* Marking cannot continue without room for grey objects, and dropping one
-     * would free a live object: fail loudly rather than corrupt the heap. */
-    fprintf(stderr, "ccgc: out of memory for a marking worklist segment\n");
+    if (overflow) {
+      atomic_fetch_sub_explicit(&overflow->live, 1, memory_order_relaxed);
+      return NULL;
+    }
+    /* A worklist whose entries cannot be found again (a scavenge's): fail
+     * loudly rather than lose a live object (docs/errors.md). */
+    fprintf(stderr, "ccgc: out of memory for a worklist segment\n");
     abort();
   }
   segment->next = NULL;
   segment->count = 0;
   return segment;
+}
+
+/* An entry found no room: it is dropped, and the owner's marker will find
+ * it again by walking the heaps (.inv.grey-on-worklist). */
+static void drop_entry(ccgc_worklist *worklist) {
+  ccgc_worklist_overflow *overflow = worklist->overflow;
+  atomic_fetch_add_explicit(&overflow->dropped, 1, memory_order_relaxed);
+  atomic_store_explicit(&overflow->overflowed, true, memory_order_release);
 }
 
 /* A segment for the views of worklist: a spare one from its cache, or a
@@ -35,10 +77,11 @@ static ccgc_segment *segment_new_for(ccgc_worklist *worklist) {
       return segment;
     }
   }
-  return segment_alloc();
+  return segment_alloc(worklist);
 }
 
 static void segment_free_for(ccgc_worklist *worklist, ccgc_segment *segment) {
+  if (!segment || is_placeholder(segment)) return;
   ccgc_segment_cache *cache = worklist ? worklist->cache : NULL;
   if (cache && segment) {
     pthread_mutex_lock(&cache->lock);
@@ -51,6 +94,9 @@ static void segment_free_for(ccgc_worklist *worklist, ccgc_segment *segment) {
     pthread_mutex_unlock(&cache->lock);
     if (kept) return;
   }
+  if (worklist && worklist->overflow)
+    atomic_fetch_sub_explicit(&worklist->overflow->live, 1,
+                              memory_order_relaxed);
   free(segment);
 }
 
@@ -75,11 +121,18 @@ void ccgc_worklist_init(ccgc_worklist *worklist) {
   worklist->head = NULL;
   atomic_init(&worklist->segments, 0);
   worklist->cache = NULL;
+  worklist->overflow = NULL;
 }
 
 void ccgc_worklist_init_cached(ccgc_worklist *worklist, ccgc_segment_cache *cache) {
   ccgc_worklist_init(worklist);
   worklist->cache = cache;
+}
+
+void ccgc_worklist_init_overflowing(ccgc_worklist *worklist,
+                                    ccgc_worklist_overflow *overflow) {
+  ccgc_worklist_init(worklist);
+  worklist->overflow = overflow;
 }
 
 void ccgc_worklist_clear(ccgc_worklist *worklist) {
@@ -127,58 +180,91 @@ static ccgc_segment *steal_segment(ccgc_worklist *worklist) {
 void ccgc_worklist_local_init(ccgc_worklist_local *local,
                               ccgc_worklist *shared) {
   local->shared = shared;
-  local->push_segment = segment_new_for(shared);
-  local->pop_segment = segment_new_for(shared);
+  local->push_segment = &full_placeholder;
+  local->pop_segment = &empty_placeholder;
 }
 
 void ccgc_worklist_local_destroy(ccgc_worklist_local *local) {
   segment_free_for(local->shared, local->push_segment);
   segment_free_for(local->shared, local->pop_segment);
-  local->push_segment = local->pop_segment = NULL;
+  local->push_segment = &full_placeholder;
+  local->pop_segment = &empty_placeholder;
 }
 
 void ccgc_worklist_local_clear(ccgc_worklist_local *local) {
-  local->push_segment->count = 0;
-  local->pop_segment->count = 0;
+  if (!is_placeholder(local->push_segment)) local->push_segment->count = 0;
+  if (!is_placeholder(local->pop_segment)) local->pop_segment->count = 0;
 }
 
 void ccgc_worklist_local_publish(ccgc_worklist_local *local) {
-  if (local->push_segment->count == 0) return;
+  if (push_count(local) == 0) return;
   publish_segment(local->shared, local->push_segment);
-  local->push_segment = segment_new_for(local->shared);
+  /* No replacement: the placeholder, and the next push tries again. */
+  ccgc_segment *fresh = segment_new_for(local->shared);
+  local->push_segment = fresh ? fresh : &full_placeholder;
 }
 
 void ccgc_worklist_local_publish_all(ccgc_worklist_local *local) {
   ccgc_worklist_local_publish(local);
   if (local->pop_segment->count == 0) return;
   publish_segment(local->shared, local->pop_segment);
-  local->pop_segment = segment_new_for(local->shared);
+  ccgc_segment *fresh = segment_new_for(local->shared);
+  local->pop_segment = fresh ? fresh : &empty_placeholder;
 }
 
 bool ccgc_worklist_local_is_empty(const ccgc_worklist_local *local) {
-  return local->push_segment->count == 0 && local->pop_segment->count == 0;
+  return push_count(local) == 0 && local->pop_segment->count == 0;
 }
 
-void ccgc_worklist_push_slow(ccgc_worklist_local *local, void *entry) {
-  publish_segment(local->shared, local->push_segment);
-  local->push_segment = segment_new_for(local->shared);
-  local->push_segment->entries[local->push_segment->count++] = entry;
+bool ccgc_worklist_push_slow(ccgc_worklist_local *local, void *entry) {
+  ccgc_segment *fresh = segment_new_for(local->shared);
+  if (!fresh) {
+    /* Out of segments. The pop segment is a stack too: room there keeps
+     * the entry. */
+    ccgc_segment *pop = local->pop_segment;
+    if (pop != &empty_placeholder && pop->count < CCGC_SEGMENT_CAPACITY) {
+      pop->entries[pop->count++] = entry;
+      return true;
+    }
+    /* The full one (if any) is still published, so the view keeps none
+     * and only this entry is dropped. */
+    if (!is_placeholder(local->push_segment))
+      publish_segment(local->shared, local->push_segment);
+    local->push_segment = &full_placeholder;
+    drop_entry(local->shared);
+    return false;
+  }
+  if (!is_placeholder(local->push_segment))
+    publish_segment(local->shared, local->push_segment);
+  local->push_segment = fresh;
+  fresh->entries[fresh->count++] = entry;
+  return true;
 }
 
 bool ccgc_worklist_pop_slow(ccgc_worklist_local *local, void **entry) {
-  if (local->push_segment->count > 0) {
+  if (push_count(local) > 0) {
     /* Swap: the (empty) pop segment becomes the push segment. */
     ccgc_segment *empty = local->pop_segment;
     local->pop_segment = local->push_segment;
-    local->push_segment = empty;
+    local->push_segment = empty == &empty_placeholder ? &full_placeholder
+                                                      : empty;
   } else {
     /* A published segment may be empty: a minor collection dropped its
      * entries (ccgc_worklist_relocate). */
     do {
       ccgc_segment *stolen = steal_segment(local->shared);
       if (!stolen) return false;
-      segment_free_for(local->shared, local->pop_segment);
+      ccgc_segment *empty = local->pop_segment;
       local->pop_segment = stolen;
+      /* A view without a push segment keeps the empty one for pushes:
+       * after an overflow, no allocation is needed to go on. */
+      if (local->push_segment == &full_placeholder &&
+          empty != &empty_placeholder) {
+        empty->count = 0;
+        local->push_segment = empty;
+      } else {
+        segment_free_for(local->shared, empty);
+      }
     } while (local->pop_segment->count == 0);
   }
   *entry = local->pop_segment->entries[--local->pop_segment->count];
@@ -211,6 +297,8 @@ void ccgc_worklist_relocate(ccgc_worklist *worklist,
 void ccgc_worklist_local_relocate(ccgc_worklist_local *local,
                                   void *(*relocate)(void *, void *),
                                   void *data) {
-  if (local->push_segment) relocate_segment(local->push_segment, relocate, data);
-  if (local->pop_segment) relocate_segment(local->pop_segment, relocate, data);
+  if (!is_placeholder(local->push_segment))
+    relocate_segment(local->push_segment, relocate, data);
+  if (!is_placeholder(local->pop_segment))
+    relocate_segment(local->pop_segment, relocate, data);
 }

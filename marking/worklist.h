@@ -44,11 +44,29 @@ typedef struct ccgc_segment_cache {
   size_t count;
 } ccgc_segment_cache;
 
+/* What a worklist does when a new segment cannot be had (malloc failed, or
+ * the budget below is spent). A worklist without one aborts: its entries
+ * cannot be found again (a scavenge's). The marking worklists share the
+ * collector's: an entry that finds no room is dropped and `overflowed` set.
+ * A dropped entry is a grey object, and grey objects can be found again by
+ * walking the heaps: the owner's marker does so before marking may end
+ * (docs/collection.md "When the mark worklist cannot grow",
+ * .inv.grey-on-worklist). */
+typedef struct ccgc_worklist_overflow {
+  _Atomic bool overflowed;   /* an entry was dropped since the last walk */
+  _Atomic size_t live;       /* segments allocated and not freed */
+  /* TESTING ONLY (ccgc_collector_limit_mark_segments): at most this many
+   * live segments, 0: no limit. */
+  _Atomic size_t limit;
+  _Atomic size_t dropped;    /* entries dropped, ever (statistics) */
+} ccgc_worklist_overflow;
+
 typedef struct ccgc_worklist {
   pthread_mutex_t lock;
   ccgc_segment *head;       /* published segments */
   _Atomic size_t segments;  /* how many are published (racy hint when read) */
   ccgc_segment_cache *cache; /* where segments come from and go, or NULL */
+  ccgc_worklist_overflow *overflow; /* see above; NULL: abort */
 } ccgc_worklist;
 
 void ccgc_segment_cache_init(ccgc_segment_cache *cache);
@@ -64,11 +82,17 @@ void ccgc_worklist_init(ccgc_worklist *worklist);
 /* As ccgc_worklist_init, with segments taken from and given back to cache
  * (which outlives the worklist). */
 void ccgc_worklist_init_cached(ccgc_worklist *worklist, ccgc_segment_cache *cache);
+/* As ccgc_worklist_init, dropping entries into overflow when no segment can
+ * be had (which outlives the worklist). */
+void ccgc_worklist_init_overflowing(ccgc_worklist *worklist,
+                                    ccgc_worklist_overflow *overflow);
 void ccgc_worklist_destroy(ccgc_worklist *worklist);
 bool ccgc_worklist_is_empty(ccgc_worklist *worklist);
 /* Drops every published entry (abandoned cycle). */
 void ccgc_worklist_clear(ccgc_worklist *worklist);
 
+/* A view starts with no segment of its own (two static placeholders that
+ * send the first push and pop to the slow paths): it allocates nothing. */
 void ccgc_worklist_local_init(ccgc_worklist_local *local,
                               ccgc_worklist *shared);
 void ccgc_worklist_local_destroy(ccgc_worklist_local *local);
@@ -88,8 +112,9 @@ void ccgc_worklist_local_relocate(ccgc_worklist_local *local,
                                   void *(*relocate)(void *, void *),
                                   void *data);
 
-/* Slow paths. */
-void ccgc_worklist_push_slow(ccgc_worklist_local *local, void *entry);
+/* Slow paths. push_slow returns false if it dropped the entry (an
+ * overflowing worklist found no room). */
+bool ccgc_worklist_push_slow(ccgc_worklist_local *local, void *entry);
 bool ccgc_worklist_pop_slow(ccgc_worklist_local *local, void **entry);
 
 static inline void ccgc_worklist_push(ccgc_worklist_local *local,
@@ -100,6 +125,17 @@ static inline void ccgc_worklist_push(ccgc_worklist_local *local,
     return;
   }
   ccgc_worklist_push_slow(local, entry);
+}
+
+/* As ccgc_worklist_push; false if the entry was dropped. */
+static inline bool ccgc_worklist_try_push(ccgc_worklist_local *local,
+                                          void *entry) {
+  ccgc_segment *segment = local->push_segment;
+  if (__builtin_expect(segment->count < CCGC_SEGMENT_CAPACITY, 1)) {
+    segment->entries[segment->count++] = entry;
+    return true;
+  }
+  return ccgc_worklist_push_slow(local, entry);
 }
 
 static inline bool ccgc_worklist_pop(ccgc_worklist_local *local,

@@ -156,6 +156,12 @@ typedef struct ccgc_cycle_stats {
    * completes): all of the host's, or fewer with options.adaptive_threads. */
   int marker_threads_used;
   int sweeper_threads_used;
+  /* Grey objects the marking worklists dropped for want of memory in this
+   * cycle, and the walks of the heaps that found them again (both 0 but
+   * when memory ran short: docs/collection.md "When the mark worklist
+   * cannot grow"). */
+  size_t mark_entries_dropped;
+  int mark_overflow_walks;
 } ccgc_cycle_stats;
 
 /* A minor collection's statistics (ccgc_collect_minor, ccgc.h). */

@@ -174,4 +174,24 @@ void ccgc_collector_skip_layouts(ccgc_collector *collector, bool skipped);
 CCGC_API
 void ccgc_collector_break_layouts(ccgc_collector *collector, bool broken);
 
+/* Out of memory for marking, on demand: the marking worklists (the
+ * marker's, the marker threads', the pause helpers' and the barrier's) may
+ * hold at most `segments` segments of 510 entries (4 KiB) at once; 0 lifts
+ * the limit. A push that finds no room drops its grey object and the marker
+ * finds it again by walking the heaps, as when malloc refuses a segment
+ * (docs/collection.md "When the mark worklist cannot grow"); the cycle's
+ * statistics count the drops and walks. Any time, from the owner. */
+CCGC_API
+void ccgc_collector_limit_mark_segments(ccgc_collector *collector,
+                                        size_t segments);
+
+/* Breaks that recovery (.inv.grey-on-worklist): dropped grey objects are
+ * never visited, so objects only they reach are freed while reachable and
+ * the stress driver fails (ccgc stress --mark-segments N
+ * --break-mark-overflow). Any time outside a collection (else
+ * CCGC_E_IN_COLLECTION is recorded). */
+CCGC_API
+void ccgc_collector_break_mark_overflow(ccgc_collector *collector,
+                                        bool broken);
+
 #endif /* CCGC_TESTING_H */

@@ -16,19 +16,10 @@ static world make_world(int threads) {
 
 static void free_world(world *w) { mock_world_free(w); }
 
-/* A tree with fan-out 4, alternating heaps by level. */
-static mock_object *tree(world *w, int depth) {
-  mock_object *node = mock_alloc(depth % 2 ? w->a : w->b, 4);
-  if (depth > 0)
-    for (unsigned i = 0; i < 4; i++)
-      mock_set(w->a, node, i, tree(w, depth - 1));
-  return node;
-}
-
 START_TEST(threads_mark_the_whole_graph_while_the_main_thread_waits) {
   world w = make_world(2);
-  mock_add_root(w.a, tree(&w, 8)); /* 87381 objects */
-  tree(&w, 5);                     /* garbage: 1365 objects */
+  mock_add_root(w.a, mock_world_tree(&w, 8)); /* 87381 objects */
+  mock_world_tree(&w, 5);                     /* garbage: 1365 objects */
   /* Twice: each cycle reports its own threads' work, not a running sum. */
   for (int cycle = 0; cycle < 2; cycle++) {
     ccgc_incremental_start(w.collector, CCGC_REASON_TESTING);
@@ -53,10 +44,11 @@ START_TEST(mutator_stores_during_concurrent_marking_are_kept) {
   world w = make_world(2);
   mock_object *root = mock_alloc(w.a, 64);
   mock_add_root(w.a, root);
-  for (unsigned i = 0; i < 64; i++) mock_set(w.a, root, i, tree(&w, 4));
+  for (unsigned i = 0; i < 64; i++)
+    mock_set(w.a, root, i, mock_world_tree(&w, 4));
   /* Objects unreachable at the start, linked in while threads mark. */
   mock_object *late[64];
-  for (unsigned i = 0; i < 64; i++) late[i] = tree(&w, 3);
+  for (unsigned i = 0; i < 64; i++) late[i] = mock_world_tree(&w, 3);
   ccgc_incremental_start(w.collector, CCGC_REASON_TESTING);
   for (unsigned round = 0; round < 64; round++) {
     mock_set(w.a, root, round, late[round]); /* overwrite: old subtree dies */
@@ -74,7 +66,7 @@ END_TEST
 
 START_TEST(many_short_cycles_start_and_stop_threads_cleanly) {
   world w = make_world(3);
-  mock_add_root(w.a, tree(&w, 5));
+  mock_add_root(w.a, mock_world_tree(&w, 5));
   for (int cycle = 0; cycle < 50; cycle++) {
     ccgc_incremental_start(w.collector, CCGC_REASON_TESTING);
     if (cycle % 2) ccgc_incremental_step(w.collector, 0.01);

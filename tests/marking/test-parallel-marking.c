@@ -21,19 +21,10 @@ static world make_world(int helpers, int marker_threads) {
       .marker_threads = marker_threads});
 }
 
-/* A tree with fan-out 4, alternating heaps by level. */
-static mock_object *tree(world *w, int depth) {
-  mock_object *node = mock_alloc(depth % 2 ? w->a : w->b, 4);
-  if (depth > 0)
-    for (unsigned i = 0; i < 4; i++)
-      mock_set(w->a, node, i, tree(w, depth - 1));
-  return node;
-}
-
 START_TEST(stop_the_world_collection_marks_everything_with_helpers) {
   world w = make_world(2, 0);
-  mock_add_root(w.a, tree(&w, 8)); /* 87381 objects */
-  tree(&w, 5);                     /* garbage */
+  mock_add_root(w.a, mock_world_tree(&w, 8)); /* 87381 objects */
+  mock_world_tree(&w, 5);                     /* garbage */
   ccgc_test_collect_verified(w.collector);
   const ccgc_cycle_stats *stats = ccgc_collector_last_cycle(w.collector);
   ck_assert_int_eq(stats->pause_mark_threads, 3);
@@ -48,7 +39,7 @@ END_TEST
 
 START_TEST(helpers_visit_objects_over_many_collections) {
   world w = make_world(1, 0);
-  mock_add_root(w.a, tree(&w, 8));
+  mock_add_root(w.a, mock_world_tree(&w, 8));
   size_t helper_objects = 0;
   for (int i = 0; i < 10; i++) {
     ccgc_test_collect_verified(w.collector);
@@ -65,9 +56,10 @@ START_TEST(atomic_pause_after_concurrent_marking_is_parallel) {
   world w = make_world(2, 2);
   mock_object *root = mock_alloc(w.a, 64);
   mock_add_root(w.a, root);
-  for (unsigned i = 0; i < 64; i++) mock_set(w.a, root, i, tree(&w, 4));
+  for (unsigned i = 0; i < 64; i++)
+    mock_set(w.a, root, i, mock_world_tree(&w, 4));
   mock_object *late[64];
-  for (unsigned i = 0; i < 64; i++) late[i] = tree(&w, 3);
+  for (unsigned i = 0; i < 64; i++) late[i] = mock_world_tree(&w, 3);
   ccgc_incremental_start(w.collector, CCGC_REASON_TESTING);
   for (unsigned round = 0; round < 64; round++) {
     mock_set(w.a, root, round, late[round]);
@@ -84,7 +76,7 @@ END_TEST
 
 START_TEST(owner_alone_reports_one_thread) {
   world w = make_world(0, 0);
-  mock_add_root(w.a, tree(&w, 4));
+  mock_add_root(w.a, mock_world_tree(&w, 4));
   ccgc_test_collect_verified(w.collector);
   const ccgc_cycle_stats *stats = ccgc_collector_last_cycle(w.collector);
   ck_assert_int_eq(stats->pause_mark_threads, 1);
@@ -103,7 +95,7 @@ END_TEST
 
 START_TEST(setter_changes_the_next_pauses_and_refuses_bad_values) {
   world w = make_world(0, 0);
-  mock_add_root(w.a, tree(&w, 6));
+  mock_add_root(w.a, mock_world_tree(&w, 6));
   ck_assert_int_eq(ccgc_collector_set_parallel_marking_threads(w.collector, 2),
                    CCGC_OK);
   ccgc_test_collect_verified(w.collector);

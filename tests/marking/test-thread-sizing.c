@@ -62,15 +62,6 @@ START_TEST(a_pause_is_sized_by_its_work_alone) {
 }
 END_TEST
 
-/* A tree of fan-out 4, alternating heaps by level. */
-static mock_object *tree(mock_world *w, int depth) {
-  mock_object *node = mock_alloc(depth % 2 ? w->a : w->b, 4);
-  if (depth > 0)
-    for (unsigned i = 0; i < 4; i++)
-      mock_set(w->a, node, i, tree(w, depth - 1));
-  return node;
-}
-
 static const ccgc_cycle_stats *incremental_cycle(mock_world *w) {
   ck_assert_int_eq(ccgc_incremental_start(w->collector, CCGC_REASON_TESTING),
                    CCGC_OK);
@@ -81,8 +72,8 @@ static const ccgc_cycle_stats *incremental_cycle(mock_world *w) {
 START_TEST(a_small_heap_marks_without_marker_threads) {
   mock_world w = mock_world_new(&(ccgc_collector_options){
       .verify = true, .marker_threads = 2, .adaptive_threads = true});
-  mock_add_root(w.a, tree(&w, 3)); /* 85 objects */
-  tree(&w, 2);                     /* 21 garbage */
+  mock_add_root(w.a, mock_world_tree(&w, 3)); /* 85 objects */
+  mock_world_tree(&w, 2);                     /* 21 garbage */
   const ccgc_cycle_stats *stats = incremental_cycle(&w);
   ck_assert_int_eq(stats->marker_threads_used, 0);
   ck_assert_uint_eq(stats->concurrent_objects, 0);
@@ -94,7 +85,7 @@ END_TEST
 START_TEST(a_larger_heap_wakes_marker_threads) {
   mock_world w = mock_world_new(&(ccgc_collector_options){
       .verify = true, .marker_threads = 2, .adaptive_threads = true});
-  mock_add_root(w.a, tree(&w, 9)); /* 349525 objects, over 4 MiB */
+  mock_add_root(w.a, mock_world_tree(&w, 9)); /* 349525 objects, over 4 MiB */
   const ccgc_cycle_stats *stats = incremental_cycle(&w);
   ck_assert_int_ge(stats->marker_threads_used, 1);
   ck_assert_int_le(stats->marker_threads_used, 2);
@@ -106,7 +97,7 @@ END_TEST
 START_TEST(without_the_option_every_cycle_uses_every_thread) {
   mock_world w = mock_world_new(
       &(ccgc_collector_options){.verify = true, .marker_threads = 2});
-  mock_add_root(w.a, tree(&w, 3));
+  mock_add_root(w.a, mock_world_tree(&w, 3));
   ck_assert_int_eq(incremental_cycle(&w)->marker_threads_used, 2);
   ccgc_collect(w.collector, CCGC_REASON_TESTING); /* stop-the-world */
   ck_assert_int_eq(ccgc_collector_last_cycle(w.collector)->marker_threads_used,

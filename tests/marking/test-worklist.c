@@ -1,6 +1,9 @@
 /* test-worklist.c - segmented worklists: LIFO within a view, publish and
- * steal across views, segment boundaries, many entries. */
+ * steal across views, segment boundaries, many entries; views that allocate
+ * nothing before their first push; a worklist that drops and flags an
+ * entry when it cannot grow. */
 #include <check.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "ccgc-test.h"
@@ -107,6 +110,61 @@ START_TEST(publish_all_hands_over_the_pop_segment_too) {
 }
 END_TEST
 
+START_TEST(a_view_allocates_nothing_until_it_pushes) {
+  ccgc_worklist_overflow overflow = {0};
+  ccgc_worklist shared;
+  ccgc_worklist_init_overflowing(&shared, &overflow);
+  ccgc_worklist_local local;
+  ccgc_worklist_local_init(&local, &shared);
+  ck_assert_uint_eq(atomic_load(&overflow.live), 0);
+  ck_assert(ccgc_worklist_local_is_empty(&local));
+  void *entry;
+  ck_assert(!ccgc_worklist_pop(&local, &entry));
+  ccgc_worklist_local_publish_all(&local); /* nothing to hand over */
+  ck_assert(ccgc_worklist_is_empty(&shared));
+  ccgc_worklist_push(&local, (void *)16);
+  ck_assert_uint_eq(atomic_load(&overflow.live), 1);
+  ccgc_worklist_local_clear(&local);
+  ccgc_worklist_local_destroy(&local);
+  ck_assert_uint_eq(atomic_load(&overflow.live), 0); /* freed, counted */
+  ccgc_worklist_destroy(&shared);
+}
+END_TEST
+
+/* One segment allowed: the 511th push finds no room and is dropped
+ * (flagged, counted); the full segment is still published; popped room
+ * takes pushes again without a new segment. */
+START_TEST(an_overflowing_worklist_drops_and_flags) {
+  ccgc_worklist_overflow overflow = {0};
+  atomic_store(&overflow.limit, 1);
+  ccgc_worklist shared;
+  ccgc_worklist_init_overflowing(&shared, &overflow);
+  ccgc_worklist_local local;
+  ccgc_worklist_local_init(&local, &shared);
+  for (uintptr_t i = 1; i <= CCGC_SEGMENT_CAPACITY; i++)
+    ck_assert(ccgc_worklist_try_push(&local, (void *)i));
+  ck_assert(!atomic_load(&overflow.overflowed));
+  ck_assert(!ccgc_worklist_try_push(&local, (void *)9999));
+  ck_assert(atomic_load(&overflow.overflowed));
+  ck_assert_uint_eq(atomic_load(&overflow.dropped), 1);
+  ck_assert(!ccgc_worklist_is_empty(&shared)); /* the full one went there */
+  ck_assert_uint_eq(atomic_load(&overflow.live), 1);
+  void *entry;
+  ck_assert(ccgc_worklist_pop(&local, &entry));
+  ck_assert_ptr_eq(entry, (void *)(uintptr_t)CCGC_SEGMENT_CAPACITY);
+  ck_assert(ccgc_worklist_try_push(&local, (void *)7777)); /* popped room */
+  ck_assert(ccgc_worklist_pop(&local, &entry));
+  ck_assert_ptr_eq(entry, (void *)7777);
+  size_t popped = 1;
+  while (ccgc_worklist_pop(&local, &entry)) popped++;
+  ck_assert_uint_eq(popped, CCGC_SEGMENT_CAPACITY); /* only 9999 was lost */
+  ck_assert_uint_eq(atomic_load(&overflow.live), 1);
+  ccgc_worklist_local_destroy(&local);
+  ck_assert_uint_eq(atomic_load(&overflow.live), 0);
+  ccgc_worklist_destroy(&shared);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("worklist");
   TCase *tc = tcase_create("core");
@@ -115,6 +173,8 @@ int main(void) {
   tcase_add_test(tc, publish_of_empty_view_publishes_nothing);
   tcase_add_test(tc, clear_drops_published_segments);
   tcase_add_test(tc, publish_all_hands_over_the_pop_segment_too);
+  tcase_add_test(tc, a_view_allocates_nothing_until_it_pushes);
+  tcase_add_test(tc, an_overflowing_worklist_drops_and_flags);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -20,3 +20,11 @@ void mock_world_free(mock_world *world) {
   mock_heap_free(world->b);
   ccgc_collector_free(world->collector);
 }
+
+mock_object *mock_world_tree(mock_world *world, int depth) {
+  mock_object *node = mock_alloc(depth % 2 ? world->a : world->b, 4);
+  if (depth > 0)
+    for (unsigned i = 0; i < 4; i++)
+      mock_set(world->a, node, i, mock_world_tree(world, depth - 1));
+  return node;
+}

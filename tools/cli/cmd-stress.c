@@ -107,6 +107,13 @@ int ccgc_cmd_stress(int argc, char **argv) {
       CLI_OPT_FLAG("break-layouts", &options.break_layouts,
                    "TESTING ONLY: the marker drops words of the layout descriptors "
                    "(declared members, array elements); a violation is expected"),
+      CLI_OPT_COUNT("mark-segments", &options.mark_segments, 0, UINT64_MAX, "N",
+                    "TESTING ONLY: the marking worklists hold at most N segments of 510 "
+                    "entries (default 0: no limit), as if memory ran out: marking drops "
+                    "grey objects and walks the heaps for them"),
+      CLI_OPT_FLAG("break-mark-overflow", &options.break_mark_overflow,
+                   "TESTING ONLY: marking never walks the heaps for the grey objects it "
+                   "dropped; a violation is expected with --mark-segments"),
       CLI_OPT_FLAG("break-sweeping", &options.break_sweeping,
                    "TESTING ONLY: the allocator takes free blocks of unswept pages; a "
                    "violation is expected with lazy or concurrent sweeping"),

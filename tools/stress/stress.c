@@ -462,6 +462,10 @@ static void setup(stress_driver *d) {
                                      d->options->skip_slot_recording);
   ccgc_collector_break_pretenuring(d->collector, d->options->break_pretenuring);
   ccgc_collector_break_layouts(d->collector, d->options->break_layouts);
+  ccgc_collector_limit_mark_segments(d->collector,
+                                     (size_t)d->options->mark_segments);
+  ccgc_collector_break_mark_overflow(d->collector,
+                                     d->options->break_mark_overflow);
   ccgc_collector_add_listener(d->collector, &minor_listener, d);
   ccgc_collector_add_listener(d->collector, &dom_compaction_listener, d);
   d->scavenge_rand = g_rand_new_with_seed(

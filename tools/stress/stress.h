@@ -140,6 +140,13 @@ typedef struct stress_options {
    * the layout descriptors (the DOM nodes' declared members, script
    * arrays' elements); must produce a violation. */
   bool break_layouts;
+  /* Testing only (ccgc_collector_limit_mark_segments): the marking
+   * worklists hold at most this many segments (0: no limit), so marking
+   * drops grey objects and walks the heaps for them. */
+  uint64_t mark_segments;
+  /* Testing only (ccgc_collector_break_mark_overflow): no walk after a
+   * drop; must produce a violation (with mark_segments). */
+  bool break_mark_overflow;
 } stress_options;
 
 typedef struct stress_result {
