@@ -1,7 +1,7 @@
 /* lazy-sweeper.c - the DOM heap swept after the atomic pause
  * (CCGC_SWEEP_LAZY and CCGC_SWEEP_CONCURRENT: the sweep ops of
- * marking/ccgc-heap.h), Oilpan's design (docs/dom-heap.md, "Lazy and
- * concurrent sweeping").
+ * marking/ccgc-heap.h), Oilpan's design (docs/sweeping.md, "The DOM
+ * heap").
  *
  * In the pause, sweep_start seals the allocation area, empties the free
  * lists and gives every page a slot, state UNSWEPT: O(pages), no host code,

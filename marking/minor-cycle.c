@@ -76,7 +76,7 @@ static void call_minor_phase(ccgc_collector *collector, size_t offset) {
 /* The helpers this scavenge may use: all of scavenger_threads, or with
  * adaptive_threads one per CCGC_SIZING_SCAVENGE_BYTES the last scavenge
  * copied, the best guess of what this one will copy (none before the
- * first: docs/collection.md "Helper threads sized per cycle"). */
+ * first: docs/scheduling.md "Helper threads sized per cycle"). */
 static int scavenge_helpers(const ccgc_collector *collector) {
   if (!collector->adaptive_threads) return collector->scavenger_threads;
   const ccgc_minor_stats *last = &collector->last_minor;

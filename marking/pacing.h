@@ -21,7 +21,7 @@
  * does: by the next step the objects visited should be the share of the
  * work that the share of the budget spent by then is. At least
  * CCGC_PACING_MIN_STEP_OBJECTS objects, for at most CCGC_PACING_MAX_STEP_MS
- * (a step is a pause of the host; docs/collection.md "Pacing").
+ * (a step is a pause of the host; docs/scheduling.md "Pacing").
  * Marker threads mark beside the steps: the objects they visited count as
  * visited, so while they keep ahead of the schedule the owner's steps mark
  * the minimum only, and when they fall behind a step marks the even share

@@ -1,5 +1,5 @@
 /* safepoint.c - collection requests and the safepoints that run them
- * (docs/collection.md "When collections run"): a heap above its soft limit,
+ * (docs/scheduling.md): a heap above its soft limit,
  * or the host, requests a full collection; the nursery requests a minor
  * one; the next ccgc_collector_safepoint runs what is due, or the pacing
  * schedule decides while an incremental cycle marks (pacing.c). */

@@ -16,7 +16,7 @@
  * inside an allocation: a heap that crosses its soft limit *requests* a
  * collection (ccgc_collector_gc_requested), and one that reaches its hard limit
  * fails the allocation with CCGC_E_HEAP_LIMIT, heap intact. So the host may
- * hold raw DOM pointers on its stack between safepoints (docs/collection.md).
+ * hold raw DOM pointers on its stack between safepoints (docs/scheduling.md).
  *
  * Threading contract (docs/errors.md, "Threading contract"):
  *  - A collector, its heaps and its bridge belong to one thread, the
@@ -109,7 +109,7 @@ typedef struct ccgc_collector_options {
   /* With trace_gc: V8's --trace-gc-nvp key=value line instead of the
    * --trace-gc line (ccgc_format_trace_nvp). */
   bool trace_gc_nvp;
-  /* Automatic incremental collection (docs/collection.md "Pacing"): a
+  /* Automatic incremental collection (docs/scheduling.md "Pacing"): a
    * heap's soft limit makes the next ccgc_collector_safepoint start an
    * incremental cycle (with the marker threads, if any) instead of running
    * a stop-the-world collection; allocation then drives marking steps
@@ -133,7 +133,7 @@ typedef struct ccgc_collector_options {
    * the owner thread after the root rescan, in every atomic pause and so in
    * every stop-the-world collection (0: the owner alone; at most 8). */
   int parallel_marking_threads;
-  /* Helper threads sized per cycle (docs/collection.md): marker_threads,
+  /* Helper threads sized per cycle (docs/scheduling.md): marker_threads,
    * sweeper_threads and scavenger_threads become maxima, and each cycle's
    * concurrent marking and concurrent sweeping use as many of them as the
    * heaps' size and the mutator's allocation rate call for: one per 4 MiB

@@ -95,7 +95,7 @@ void ccgc_host_default_options(ccgc_collector_options *options) {
   options->sweeping = CCGC_SWEEP_CONCURRENT;
   options->sweeper_threads = 1;
   /* At most those; each cycle uses what its heap size and the allocation
-   * rate call for (docs/collection.md "Helper threads sized per cycle"). */
+   * rate call for (docs/scheduling.md "Helper threads sized per cycle"). */
   options->adaptive_threads = true;
 }
 

@@ -77,7 +77,7 @@ struct ccgc_host_world {
 
 /* The host world's collector options: automatic incremental collection
  * (incremental_marking: a soft limit starts an incremental cycle at the
- * next safepoint, paced steps, docs/collection.md "Pacing"), concurrent
+ * next safepoint, paced steps, docs/scheduling.md "Pacing"), concurrent
  * marking (one marker thread) and concurrent sweeping (CCGC_SWEEP_CONCURRENT, one sweeper
  * thread: DOM finalizers run on the host thread after the pause), what
  * `ccgc bench dom` and `ccgc demo` run with. */

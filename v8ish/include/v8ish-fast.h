@@ -1,5 +1,5 @@
 /* v8ish-fast.h - the hottest calls of v8ish.h, inline (included by v8ish.h;
- * docs/script-heap.md "What the checks cost").
+ * docs/script-heap-checks.md).
  *
  * Each call below checks in place what the library checks first - a live
  * script heap, called on its owner thread outside every collector callback
