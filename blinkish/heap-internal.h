@@ -263,6 +263,11 @@ static inline bool blinkish_type_is_backing(const blinkish_heap *heap,
 
 /* Stores backing into owner's first payload word (the checked, barriered
  * member store) and records that slot in the backing. */
+/* blinkish_member_set for the heap's own objects (a vector's backing), which
+ * the public call refuses as holders; the same checks otherwise, reported
+ * as blinkish_member_set's. */
+ccgc_status blinkish_member_store_own(blinkish_heap *heap, void *holder,
+                                      void **slot, void *value);
 ccgc_status blinkish_backing_install(blinkish_heap *heap, void *owner,
                                      void *backing);
 

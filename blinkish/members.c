@@ -4,10 +4,19 @@
 #include "heap-internal.h"
 #include "invariant-check.h"
 
-/* backing: the store installs a backing store in its owner (only
- * blinkish_backing_install); every other store refuses one as its value. */
+/* Who stores: the host (blinkish_member_set: the holder is an object of a
+ * type the host registered), the heap into its own objects (a vector's
+ * backing), or blinkish_backing_install (the value is a backing store,
+ * which every other store refuses). */
+typedef enum member_store_kind {
+  STORE_HOST,
+  STORE_HEAP,
+  STORE_BACKING,
+} member_store_kind;
+
 static ccgc_status member_store(blinkish_heap *heap, void *holder, void **slot,
-                                void *value, bool backing) {
+                                void *value, member_store_kind kind) {
+  bool backing = kind == STORE_BACKING;
   if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_member_set"))
     return blinkish_refusal(heap);
   /* .inv.member-store-checked */
@@ -30,6 +39,17 @@ static ccgc_status member_store(blinkish_heap *heap, void *holder, void **slot,
   }
   if (!blinkish_check_object(heap, holder, "blinkish_member_set", "holder"))
     return heap->base.errors->last.code;
+  /* The heap's own objects (vectors, weak maps and sets, their backings)
+   * keep private words the host's stores would overwrite: only their own
+   * calls change them. */
+  blinkish_type_id type = blinkish_header_type(blinkish_header_of(holder));
+  if (kind == STORE_HOST && type < heap->host_types_from)
+    return CCGC_MISUSE(
+        heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
+        "blinkish_member_set: holder %p is a %s, the heap's own type, whose "
+        "words only its own calls change (blinkish_vector_*, "
+        "blinkish_weak_map_*, ...)",
+        holder, heap->types[type].name);
   size_t size = blinkish_payload_size(holder);
   if ((uint8_t *)slot < (uint8_t *)holder ||
       (uint8_t *)slot + sizeof(void *) > (uint8_t *)holder + size ||
@@ -56,7 +76,12 @@ static ccgc_status member_store(blinkish_heap *heap, void *holder, void **slot,
 
 ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
                                 void *value) {
-  return member_store(heap, holder, slot, value, false);
+  return member_store(heap, holder, slot, value, STORE_HOST);
+}
+
+ccgc_status blinkish_member_store_own(blinkish_heap *heap, void *holder,
+                                      void **slot, void *value) {
+  return member_store(heap, holder, slot, value, STORE_HEAP);
 }
 
 ccgc_status blinkish_backing_install(blinkish_heap *heap, void *owner,
@@ -64,7 +89,7 @@ ccgc_status blinkish_backing_install(blinkish_heap *heap, void *owner,
   /* .inv.backing-owner: the owner slot is the owner's first payload word;
    * the back-pointer is written before the store publishes the backing. */
   ((blinkish_backing_prefix *)backing)->owner_slot = (void **)owner;
-  return member_store(heap, owner, (void **)owner, backing, true);
+  return member_store(heap, owner, (void **)owner, backing, STORE_BACKING);
 }
 
 void **blinkish_wrappable_slot(blinkish_heap *heap, void *object) {

@@ -122,7 +122,7 @@ ccgc_status blinkish_vector_set(blinkish_heap *heap, void *vector, size_t i,
   if (blinkish_refuse_resurrection(heap, vector, value, "blinkish_vector_set",
                                    NULL))
     return CCGC_E_DEAD_OBJECT;
-  return blinkish_member_set(heap, backing, &backing->items[i], value);
+  return blinkish_member_store_own(heap, backing, &backing->items[i], value);
 }
 
 ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
@@ -145,7 +145,8 @@ ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
     if (!grown) return heap->base.errors->last.code;
     backing = self->backing; /* unchanged: allocation never collects */
     for (size_t i = 0; i < backing->length; i++)
-      blinkish_member_set(heap, grown, &grown->items[i], backing->items[i]);
+      blinkish_member_store_own(heap, grown, &grown->items[i],
+                                backing->items[i]);
     __atomic_store_n(&grown->length, backing->length, __ATOMIC_RELEASE);
     blinkish_backing_install(heap, self, grown);
     backing = grown;
@@ -153,7 +154,8 @@ ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
   /* Store the element before publishing the length: a concurrent marker that
    * reads the new length finds the element (release/acquire). */
   ccgc_status status =
-      blinkish_member_set(heap, backing, &backing->items[backing->length], value);
+      blinkish_member_store_own(heap, backing,
+                                &backing->items[backing->length], value);
   if (status != CCGC_OK) return status;
   __atomic_store_n(&backing->length, backing->length + 1, __ATOMIC_RELEASE);
   return CCGC_OK;
@@ -174,7 +176,7 @@ ccgc_status blinkish_vector_remove(blinkish_heap *heap, void *vector, size_t i) 
   /* Shifting down stores values already in the vector: no new edges, but run
    * the checked path anyway so every member store has one shape. */
   for (size_t j = i; j + 1 < backing->length; j++)
-    blinkish_member_set(heap, backing, &backing->items[j], backing->items[j + 1]);
+    blinkish_member_store_own(heap, backing, &backing->items[j], backing->items[j + 1]);
   __atomic_store_n(&backing->length, backing->length - 1, __ATOMIC_RELEASE);
   __atomic_store_n(&backing->items[backing->length], NULL, __ATOMIC_RELEASE);
   return CCGC_OK;

@@ -136,6 +136,45 @@ START_TEST(stores_into_or_of_dead_objects_are_reported) {
 }
 END_TEST
 
+/* The heap's own objects keep private words (a vector's backing, a weak
+ * map's table): a host store into one is refused and changes nothing. */
+START_TEST(stores_into_the_heaps_own_objects_are_refused) {
+  dom_world w;
+  dom_world_init(&w, 0);
+  dom_node *value = dom_new_node(&w, 1);
+  blinkish_persistent *root = blinkish_persistent_new(w.heap, value, false);
+  void *vector = blinkish_vector_new(w.heap, 4);
+  blinkish_persistent *vector_root =
+      blinkish_persistent_new(w.heap, vector, false);
+  for (int i = 0; i < 10; i++)
+    ck_assert_int_eq(blinkish_vector_append(w.heap, vector, value), CCGC_OK);
+  ck_assert_int_eq(blinkish_member_set(w.heap, vector, (void **)vector, value),
+                   CCGC_E_WRONG_TYPE);
+  dom_assert_error(&w, CCGC_E_WRONG_TYPE, "the heap's own type");
+  ck_assert_uint_eq(blinkish_vector_length(w.heap, vector), 10);
+  void *map = blinkish_weak_map_new(w.heap);
+  blinkish_persistent *map_root = blinkish_persistent_new(w.heap, map, false);
+  dom_node *key = dom_new_node(&w, 2);
+  blinkish_persistent *key_root = blinkish_persistent_new(w.heap, key, false);
+  ck_assert_int_eq(blinkish_weak_map_set(w.heap, map, key, value), CCGC_OK);
+  ck_assert_int_eq(blinkish_member_set(w.heap, map, (void **)map, key),
+                   CCGC_E_WRONG_TYPE);
+  ck_assert_uint_eq(blinkish_weak_map_size(w.heap, map), 1);
+  ck_assert_ptr_eq(blinkish_weak_map_get(w.heap, map, key), value);
+  /* The calls of the collections themselves still store (appends grow
+   * the backing through the heap's own store). */
+  ck_assert_int_eq(blinkish_vector_append(w.heap, vector, key), CCGC_OK);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_uint_eq(blinkish_vector_length(w.heap, vector), 11);
+  ck_assert_uint_eq(w.errors.count, 2);
+  blinkish_persistent_free(w.heap, key_root);
+  blinkish_persistent_free(w.heap, map_root);
+  blinkish_persistent_free(w.heap, vector_root);
+  blinkish_persistent_free(w.heap, root);
+  dom_world_free(&w);
+}
+END_TEST
+
 START_TEST(slots_must_be_aligned_fields_of_the_holder) {
   dom_world w;
   dom_world_init(&w, 0);
@@ -255,6 +294,7 @@ int main(void) {
   tcase_add_test(tc, foreign_holders_and_values_are_reported);
   tcase_add_test(tc, stores_into_or_of_dead_objects_are_reported);
   tcase_add_test(tc, slots_must_be_aligned_fields_of_the_holder);
+  tcase_add_test(tc, stores_into_the_heaps_own_objects_are_refused);
   tcase_add_test(tc, wrappable_slots_are_traced_and_released_before_finalizers);
   tcase_add_test(tc, the_wrappable_slot_of_a_plain_object_is_misuse);
   suite_add_tcase(suite, tc);
