@@ -373,6 +373,19 @@ void blinkish_run_prefinalizers(void *heap); /* the pre_reclaim op */
 /* Heap teardown: runs every remaining pre-finalizer, frees the registry. */
 void blinkish_prefinalizers_teardown(blinkish_heap *heap);
 
+/* checked-visitor.c: the visitor a host trace callback is given, which
+ * drops (and reports) every address no heap of the collector owns before
+ * inner sees it. */
+typedef struct blinkish_checked_visitor {
+  ccgc_visitor base;
+  ccgc_visitor *inner;
+  blinkish_heap *heap;
+  const void *object; /* the object being traced (for messages) */
+} blinkish_checked_visitor;
+void blinkish_checked_visitor_init(blinkish_checked_visitor *self,
+                                   blinkish_heap *heap, const void *object,
+                                   ccgc_visitor *inner);
+
 /* trace.c: the marking operations (heap: the blinkish_heap). */
 void blinkish_prepare(void *heap);
 void blinkish_trace_roots(void *heap, ccgc_visitor *visitor);

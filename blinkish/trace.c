@@ -28,7 +28,12 @@ static void trace_fields_of(blinkish_heap *heap, void *object,
   const blinkish_type *type = &heap->types[blinkish_header_type(header)];
   if (with_members && type->member_names)
     blinkish_trace_members(heap, type, object, visitor);
-  if (type->trace) type->trace(visitor, object);
+  if (type->trace) {
+    /* The host's code: what it reports is checked (checked-visitor.c). */
+    blinkish_checked_visitor checked;
+    blinkish_checked_visitor_init(&checked, heap, object, visitor);
+    type->trace(&checked.base, object);
+  }
 }
 
 static void trace_fields(blinkish_heap *heap, void *object,

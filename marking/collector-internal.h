@@ -55,6 +55,10 @@ struct ccgc_collector {
   /* TESTING ONLY (ccgc_collector_break_mark_overflow): the marker never
    * walks the heaps after an overflow (breaks .inv.grey-on-worklist). */
   bool break_mark_overflow;
+  /* True while a marking step runs inside a heap's allocation
+   * (ccgc_collector_notify_allocation): a heap is not walked then, as its
+   * newest object may not be iterable yet (marker-overflow.c). */
+  bool in_allocation_step;
   pthread_mutex_t barrier_lock;
 
   /* The cycle in progress (cycle.c). */

@@ -288,10 +288,14 @@ static void notify_allocation(ccgc_collector *collector, size_t bytes,
   size_t step_bytes =
       collector->step_bytes ? collector->step_bytes : CCGC_DEFAULT_STEP_BYTES;
   if (collector->allocated_since_step < (double)step_bytes) return;
+  /* Inside the heap's allocation: its newest object may not be iterable
+   * yet, so this step leaves a heap walk to the next (marker-overflow.c). */
+  collector->in_allocation_step = true;
   if (collector->pacing.automatic)
     ccgc_pacing_step(collector); /* sized to finish in time (pacing.h) */
   else
     marking_step(collector, step_budget(collector));
+  collector->in_allocation_step = false;
 }
 
 void ccgc_collector_notify_allocation(ccgc_collector *collector,

@@ -45,11 +45,18 @@ bool ccgc_marker_overflowed(const ccgc_marker *marker) {
 
 bool ccgc_marker_recover_overflow(ccgc_marker *marker) {
   ccgc_collector *collector = marker->collector;
-  if (!ccgc_marker_overflowed(marker)) return false;
-  /* Cleared before the walk: a drop during the walk or after it calls for
-   * another one. */
-  atomic_store_explicit(&collector->mark_overflow.overflowed, false,
-                        memory_order_relaxed);
+  /* A step inside an allocation leaves the walk (and the flag) to the next
+   * step or the atomic pause: the allocating heap's newest object may not
+   * be iterable yet (its class word still zero, mid-page). Meanwhile
+   * ccgc_marker_has_no_work says no, so the cycle does not end. */
+  if (collector->in_allocation_step) return false;
+  /* Taken (cleared) before the walk, so that a drop during the walk or
+   * after it calls for another one; acquire: the walk sees the marks of
+   * every drop that set it (drop_entry's release, a read-modify-write, so
+   * every dropper's marks are ordered before it). */
+  if (!atomic_exchange_explicit(&collector->mark_overflow.overflowed, false,
+                                memory_order_acq_rel))
+    return false;
   /* TESTING ONLY (ccgc_collector_break_mark_overflow): the dropped grey
    * objects are never visited, so what only they reach is freed. */
   if (collector->break_mark_overflow) return false;

@@ -463,7 +463,20 @@ size_t ccgc_marker_clear_weak_slots(ccgc_marker *marker) {
   size_t cleared = 0;
   for (size_t i = 0; i < marker->weak_slots->len; i++) {
     void **slot = g_array_index(marker->weak_slots, void **, i);
-    if (*slot && !ccgc_is_marked(*slot)) {
+    void *target = *slot;
+    if (!target) continue;
+    /* A slot holds what a plain store may have put there since it was
+     * reported: a mark is read only on a page of the collector's heaps
+     * (the registry: safe on any value). Else left alone, and reported. */
+    if (!ccgc_collector_find_page(marker->collector, target)) {
+      CCGC_MISUSE(&marker->collector->errors, CCGC_E_FOREIGN_POINTER,
+                  ".api.valid-object",
+                  "marker: weak slot %p holds %p, which no heap of this "
+                  "collector owns (left as it is)",
+                  (void *)slot, target);
+      continue;
+    }
+    if (!ccgc_is_marked(target)) {
       *slot = NULL;
       cleared++;
     }

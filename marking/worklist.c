@@ -56,7 +56,9 @@ static ccgc_segment *segment_alloc(ccgc_worklist *worklist) {
 static void drop_entry(ccgc_worklist *worklist) {
   ccgc_worklist_overflow *overflow = worklist->overflow;
   atomic_fetch_add_explicit(&overflow->dropped, 1, memory_order_relaxed);
-  atomic_store_explicit(&overflow->overflowed, true, memory_order_release);
+  /* A read-modify-write: the walk's acquire then sees every dropper's
+   * marks, not only the last one's (a release sequence). */
+  atomic_exchange_explicit(&overflow->overflowed, true, memory_order_acq_rel);
 }
 
 /* A segment for the views of worklist: a spare one from its cache, or a
@@ -196,20 +198,25 @@ void ccgc_worklist_local_clear(ccgc_worklist_local *local) {
   if (!is_placeholder(local->pop_segment)) local->pop_segment->count = 0;
 }
 
+/* A published segment is replaced by the placeholder: the next push
+ * allocates, so a view that publishes and goes idle (a parked marker
+ * thread) holds no empty segment meanwhile. */
 void ccgc_worklist_local_publish(ccgc_worklist_local *local) {
   if (push_count(local) == 0) return;
   publish_segment(local->shared, local->push_segment);
-  /* No replacement: the placeholder, and the next push tries again. */
-  ccgc_segment *fresh = segment_new_for(local->shared);
-  local->push_segment = fresh ? fresh : &full_placeholder;
+  local->push_segment = &full_placeholder;
 }
 
 void ccgc_worklist_local_publish_all(ccgc_worklist_local *local) {
   ccgc_worklist_local_publish(local);
-  if (local->pop_segment->count == 0) return;
+  if (local->pop_segment->count == 0) {
+    /* Empty: given back too (an idle view holds nothing). */
+    segment_free_for(local->shared, local->pop_segment);
+    local->pop_segment = &empty_placeholder;
+    return;
+  }
   publish_segment(local->shared, local->pop_segment);
-  ccgc_segment *fresh = segment_new_for(local->shared);
-  local->pop_segment = fresh ? fresh : &empty_placeholder;
+  local->pop_segment = &empty_placeholder;
 }
 
 bool ccgc_worklist_local_is_empty(const ccgc_worklist_local *local) {
