@@ -242,8 +242,13 @@ int ccgc_collector_attach_heap(ccgc_collector *collector,
     if (i + 1 > collector->heap_count) collector->heap_count = i + 1;
     return i;
   }
+  /* Named by the heap's kind: the host called its heap's constructor. */
   ccgc_error_set(&collector->errors, CCGC_E_INVALID_ARGUMENT,
-                 "ccgc_collector_attach_heap: more than %d heaps",
+                 "%s_heap_new: the collector has %d heaps already, its most "
+                 "(CCGC_MAX_HEAPS); free one first",
+                 ops->name && strcmp(ops->name, "dom") == 0      ? "blinkish"
+                 : ops->name && strcmp(ops->name, "script") == 0 ? "v8ish"
+                                                                 : "ccgc",
                  CCGC_MAX_HEAPS);
   return -1;
 }

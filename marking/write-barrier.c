@@ -115,8 +115,13 @@ ccgc_status ccgc_collector_set_shape_protocol(ccgc_collector *collector,
                        ".api.argument",
                        "ccgc_collector_set_shape_protocol: unknown protocol %d",
                        (int)protocol);
-  /* Markers and mutator must agree for a whole cycle. */
-  if (ccgc_collector_busy(collector) || collector->state != CCGC_STATE_IDLE)
+  /* Markers and mutator must agree for a whole cycle. Inside a collection
+   * or its callbacks (a cycle_start listener sees the state still idle),
+   * the collector's own refusal says from where. */
+  if (ccgc_collector_busy(collector))
+    return ccgc_collector_refuse_busy(collector,
+                                      "ccgc_collector_set_shape_protocol");
+  if (collector->state != CCGC_STATE_IDLE)
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_collector_set_shape_protocol: a cycle is in "
                           "progress (state: %s)",

@@ -270,11 +270,32 @@ START_TEST(the_heap_limit_is_an_error_and_the_heap_stays_usable) {
 }
 END_TEST
 
+/* The collector's last heap slot taken: the next heap is refused, recorded
+ * under the constructor's name, and the heaps made before are unharmed. */
+START_TEST(a_heap_past_the_collectors_most_is_refused_by_name) {
+  ccgc_collector *collector = ccgc_collector_new(NULL);
+  blinkish_heap *heaps[CCGC_MAX_HEAPS];
+  for (int i = 0; i < CCGC_MAX_HEAPS; i++) {
+    heaps[i] = blinkish_heap_new(collector, NULL);
+    ck_assert_ptr_nonnull(heaps[i]);
+  }
+  ck_assert_ptr_null(blinkish_heap_new(collector, NULL));
+  const ccgc_error *error = ccgc_collector_last_error(collector);
+  ck_assert_int_eq(error->code, CCGC_E_INVALID_ARGUMENT);
+  ck_assert_msg(strstr(error->message, "blinkish_heap_new") != NULL, "%s",
+                error->message);
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  for (int i = CCGC_MAX_HEAPS - 1; i >= 0; i--) blinkish_heap_free(heaps[i]);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("blinkish-heap");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, a_million_node_list_lives_through_a_persistent_then_dies);
+  tcase_add_test(tc, a_heap_past_the_collectors_most_is_refused_by_name);
   tcase_add_test(tc, finalizers_run_once_for_dead_objects_only);
   tcase_add_test(tc, weak_members_and_weak_persistents_are_cleared_when_targets_die);
   tcase_add_test(tc, vectors_grow_and_keep_their_elements_alive);

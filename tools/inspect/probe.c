@@ -125,6 +125,14 @@ ccgc_probe *ccgc_probe_new(ccgc_collector *collector, void *address,
     return NULL;
   }
   probe_set *set = probe_set_of(collector, true);
+  /* The first probe registers the probes' listener, which a collection
+   * and its callbacks may not do: said again under this call's name. */
+  if (!set && ccgc_collector_last_error(collector)->code == CCGC_E_IN_COLLECTION) {
+    ccgc_error_set(ccgc_collector_error_sink(collector), CCGC_E_IN_COLLECTION,
+                   "ccgc_probe_new: the collector's first probe cannot be made "
+                   "during a collection or its callbacks");
+    return NULL;
+  }
   void *handle = NULL;
   probe_slot *probe = set ? ccgc_handle_new(&set->probes, &handle) : NULL;
   char *copy = probe ? strdup(label ? label : "") : NULL;

@@ -34,7 +34,10 @@ typedef struct ccgc_probe ccgc_probe;
 
 /* NULL with CCGC_E_FOREIGN_POINTER recorded unless address is the start of
  * a live object of a heap of collector (.api.valid-object: an interior
- * pointer or free space would read the wrong mark byte). A probe is a slot of
+ * pointer or free space would read the wrong mark byte). The collector's
+ * first probe registers a listener, so it cannot be made during a
+ * collection or its callbacks (a finalizer, say): NULL with
+ * CCGC_E_IN_COLLECTION recorded; later probes can. A probe is a slot of
  * the collector's probe table: freed twice or used after free (by any call
  * below) it is reported as misuse (CCGC_E_DEAD_HANDLE, .api.live-handle)
  * and the call returns false / NULL. */
