@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "ccgc-probe.h"
 #include "dom-test.h"
 
 typedef struct resource_holder {
@@ -254,6 +255,40 @@ START_TEST(a_type_has_one_finalizer) {
 }
 END_TEST
 
+/* The collector's first probe registers a listener, which a collection's
+ * callbacks may not: from a finalizer it is refused under its own name. */
+static ccgc_probe *probe_from_finalizer;
+static ccgc_status probe_status;
+static void finalize_with_probe(void *object) {
+  (void)object;
+  probe_from_finalizer = ccgc_probe_new(current->collector, survivor, "late");
+  probe_status = ccgc_collector_last_error(current->collector)->code;
+}
+
+START_TEST(the_first_probe_from_a_finalizer_is_refused_by_name) {
+  dom_world w;
+  dom_world_init(&w, 0);
+  current = &w;
+  survivor = dom_new_node(&w, 1);
+  blinkish_persistent *root = blinkish_persistent_new(w.heap, survivor, false);
+  blinkish_type_info info = {"Prober", NULL, finalize_with_probe, 0};
+  blinkish_type_id type = blinkish_register_type(w.heap, &info);
+  ck_assert_ptr_nonnull(blinkish_alloc(w.heap, type, 16)); /* garbage */
+  probe_from_finalizer = (ccgc_probe *)&probe_status;
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_ptr_null(probe_from_finalizer);
+  ck_assert_int_eq(probe_status, CCGC_E_IN_COLLECTION);
+  const char *message = ccgc_collector_last_error(w.collector)->message;
+  ck_assert_msg(strstr(message, "ccgc_probe_new:") == message, "%s", message);
+  /* Outside the collection it can be made. */
+  ccgc_probe *probe = ccgc_probe_new(w.collector, survivor, "now");
+  ck_assert_ptr_nonnull(probe);
+  ccgc_probe_free(w.collector, probe);
+  blinkish_persistent_free(w.heap, root);
+  dom_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("blinkish-finalizer");
   TCase *tc = tcase_create("core");
@@ -265,6 +300,7 @@ int main(void) {
   tcase_add_test(tc, teardown_finalizers_are_flagged_too);
   tcase_add_test(tc, a_finalizer_with_data_gets_its_types_pointer_exactly);
   tcase_add_test(tc, a_type_has_one_finalizer);
+  tcase_add_test(tc, the_first_probe_from_a_finalizer_is_refused_by_name);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

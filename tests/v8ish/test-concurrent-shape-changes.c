@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ccgc-events.h"
 #include "ccgc-heap.h"
 #include "ccgc-probe.h"
 #include "ccgc-test.h"
@@ -192,11 +193,45 @@ START_TEST(protocol_setter_checks) {
 }
 END_TEST
 
+/* From a cycle_start listener (the state still reads idle there): refused
+ * as every call that may not run inside a collection, saying from where,
+ * and the protocol is kept. */
+static ccgc_collector *listener_collector;
+static ccgc_status listener_status;
+static void set_protocol_at_start(void *data, ccgc_gc_reason reason,
+                                  bool incremental) {
+  (void)data;
+  (void)reason;
+  (void)incremental;
+  listener_status =
+      ccgc_collector_set_shape_protocol(listener_collector, CCGC_SHAPE_LOCK);
+}
+
+START_TEST(protocol_setter_refuses_a_collections_callback) {
+  ccgc_collector *c = ccgc_collector_new(NULL);
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(c, &errors);
+  listener_collector = c;
+  static const ccgc_event_listener listener = {.cycle_start =
+                                                   set_protocol_at_start};
+  ck_assert_int_eq(ccgc_collector_add_listener(c, &listener, NULL), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect(c, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(listener_status, CCGC_E_IN_COLLECTION);
+  const char *message = ccgc_collector_last_error(c)->message;
+  ck_assert_msg(strstr(message, "ccgc_collector_set_shape_protocol: called "
+                                "during a collection") != NULL,
+                "%s", message);
+  ck_assert_int_eq(ccgc_collector_shape_protocol(c), CCGC_SHAPE_SNAPSHOT);
+  ccgc_collector_free(c);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("concurrent-shape-changes");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, protocol_setter_checks);
+  tcase_add_test(tc, protocol_setter_refuses_a_collections_callback);
   tcase_add_test(tc, snapshot_drops_the_stale_snapshot);
   tcase_add_test(tc, lock_blocks_the_change_during_the_visit);
   tcase_add_test(tc, unprotected_follows_raw_bits);
