@@ -45,7 +45,7 @@ static ccgc_status member_store(blinkish_heap *heap, void *holder, void **slot,
   blinkish_type_id type = blinkish_header_type(blinkish_header_of(holder));
   if (kind == STORE_HOST && type < heap->host_types_from)
     return CCGC_MISUSE(
-        heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
+        heap->base.errors, CCGC_E_WRONG_TYPE, ".api.own-objects",
         "blinkish_member_set: holder %p is a %s, the heap's own type, whose "
         "words only its own calls change (blinkish_vector_*, "
         "blinkish_weak_map_*, ...)",

@@ -151,6 +151,8 @@ START_TEST(stores_into_the_heaps_own_objects_are_refused) {
   ck_assert_int_eq(blinkish_member_set(w.heap, vector, (void **)vector, value),
                    CCGC_E_WRONG_TYPE);
   dom_assert_error(&w, CCGC_E_WRONG_TYPE, "the heap's own type");
+  ck_assert_str_eq(ccgc_collector_last_error(w.collector)->check,
+                   ".api.own-objects");
   ck_assert_uint_eq(blinkish_vector_length(w.heap, vector), 10);
   void *map = blinkish_weak_map_new(w.heap);
   blinkish_persistent *map_root = blinkish_persistent_new(w.heap, map, false);
