@@ -381,10 +381,20 @@ typedef struct blinkish_checked_visitor {
   ccgc_visitor *inner;
   blinkish_heap *heap;
   const void *object; /* the object being traced (for messages) */
+  uintptr_t page;     /* a page known to be the collector's: the object's,
+                       * then the last target's */
 } blinkish_checked_visitor;
-void blinkish_checked_visitor_init(blinkish_checked_visitor *self,
-                                   blinkish_heap *heap, const void *object,
-                                   ccgc_visitor *inner);
+extern const ccgc_visitor_ops *const blinkish_checked_visitor_ops;
+static inline void blinkish_checked_visitor_init(blinkish_checked_visitor *self,
+                                                 blinkish_heap *heap,
+                                                 const void *object,
+                                                 ccgc_visitor *inner) {
+  self->base.ops = blinkish_checked_visitor_ops;
+  self->inner = inner;
+  self->heap = heap;
+  self->object = object;
+  self->page = (uintptr_t)object & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
+}
 
 /* trace.c: the marking operations (heap: the blinkish_heap). */
 void blinkish_prepare(void *heap);
