@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The placeholders of a view without segments of its own
- * (ccgc_worklist_local_init, and after a publish found no replacement):
+/* The placeholders of a view without segments of its own (from
+ * ccgc_worklist_local_init, after a publish, or when no segment could be
+ * had):
  * the push one looks full and the pop one empty, so the inline fast paths
  * send every push and pop here and never write either. */
 static ccgc_segment full_placeholder = {.next = NULL,
