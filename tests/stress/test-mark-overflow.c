@@ -22,10 +22,7 @@ START_TEST(every_mode_passes_from_one_segment) {
     snprintf(args, sizeof args,
              "stress --quiet --mode %s --seed 1 --ops 20000 --mark-segments 1",
              modes[i]);
-    command_result result = run_ccgc(args);
-    ck_assert_msg(result.exit_code == 0, "mode %s: exit %d\n%s%s", modes[i],
-                  result.exit_code, result.out, result.err);
-    command_result_free(&result);
+    run_ccgc_expect_stress_ok(args);
   }
 }
 END_TEST
