@@ -80,7 +80,7 @@ blinkish_heap *blinkish_heap_new(ccgc_collector *collector,
   }
   heap->not_constructed = g_ptr_array_new();
   pthread_mutex_init(&heap->not_constructed_lock, NULL);
-  if (!ccgc_heap_base_attach(&heap->base, &dom_ops)) {
+  if (!ccgc_heap_base_attach(&heap->base, &dom_ops, "blinkish_heap_new")) {
     g_ptr_array_free(heap->not_constructed, TRUE);
     pthread_mutex_destroy(&heap->not_constructed_lock);
     free(heap->types);

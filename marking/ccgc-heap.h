@@ -185,9 +185,11 @@ bool ccgc_collector_sweeping_broken(const ccgc_collector *collector);
 bool ccgc_collector_scavenge_sweeping_broken(const ccgc_collector *collector);
 
 /* Attaches a heap to the collector; returns its heap id (stored in each of its
- * pages) or -1 with an error recorded if the collector is full. */
+ * pages) or -1 with an error recorded if the collector is full (named as the
+ * host's call, the heap's constructor). */
 int ccgc_collector_attach_heap(ccgc_collector *collector,
-                               const ccgc_heap_ops *ops, void *heap);
+                               const ccgc_heap_ops *ops, void *heap,
+                               const char *call);
 void ccgc_collector_detach_heap(ccgc_collector *collector, int heap_id);
 /* Freeing the collector or a heap: refused (misuse CCGC_E_IN_COLLECTION,
  * .api.outside-collection, returned) while the callbacks after a collection

@@ -227,7 +227,8 @@ void ccgc_collector_free(ccgc_collector *collector) {
 }
 
 int ccgc_collector_attach_heap(ccgc_collector *collector,
-                               const ccgc_heap_ops *ops, void *heap) {
+                               const ccgc_heap_ops *ops, void *heap,
+                               const char *call) {
   if (!ccgc_collector_valid(collector) || !ops || !heap || !ops->trace_object ||
       !ops->reclaim || !ops->trace_roots || !ops->for_each_object) {
     if (ccgc_collector_valid(collector))
@@ -242,14 +243,10 @@ int ccgc_collector_attach_heap(ccgc_collector *collector,
     if (i + 1 > collector->heap_count) collector->heap_count = i + 1;
     return i;
   }
-  /* Named by the heap's kind: the host called its heap's constructor. */
   ccgc_error_set(&collector->errors, CCGC_E_INVALID_ARGUMENT,
-                 "%s_heap_new: the collector has %d heaps already, its most "
+                 "%s: the collector has %d heaps already, its most "
                  "(CCGC_MAX_HEAPS); free one first",
-                 ops->name && strcmp(ops->name, "dom") == 0      ? "blinkish"
-                 : ops->name && strcmp(ops->name, "script") == 0 ? "v8ish"
-                                                                 : "ccgc",
-                 CCGC_MAX_HEAPS);
+                 call, CCGC_MAX_HEAPS);
   return -1;
 }
 

@@ -64,9 +64,10 @@ void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,
   return base;
 }
 
-bool ccgc_heap_base_attach(ccgc_heap_base *base, const ccgc_heap_ops *ops) {
+bool ccgc_heap_base_attach(ccgc_heap_base *base, const ccgc_heap_ops *ops,
+                           const char *call) {
   base->ops = ops;
-  base->heap_id = ccgc_collector_attach_heap(base->collector, ops, base);
+  base->heap_id = ccgc_collector_attach_heap(base->collector, ops, base, call);
   if (base->heap_id >= 0) base->collector->heaps[base->heap_id].base = base;
   return base->heap_id >= 0;
 }

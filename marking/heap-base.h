@@ -12,7 +12,7 @@
  *   my_heap *h = ccgc_heap_base_new(sizeof *h, MY_SIG, collector, options,
  *                                   "my_heap_new");
  *   ... the heap's own fields ...
- *   if (!ccgc_heap_base_attach(&h->base, &my_ops)) ... undo, free ...
+ *   if (!ccgc_heap_base_attach(&h->base, &my_ops, "my_heap_new")) ... undo, free ...
  *   ... allocate: ccgc_page_space_map(&h->base.space, ...), then
  *       ccgc_heap_base_poll(&h->base) ...
  *   ... after each sweep: ccgc_heap_base_grow_soft_limit(&h->base) ...
@@ -78,8 +78,10 @@ _Static_assert(offsetof(ccgc_heap_base, sig) == 0 &&
 void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,
                          const ccgc_heap_options *options, const char *call);
 /* Attaches the heap to its collector with ops (which must outlive it); false
- * with the collector's error recorded if it refused (full, incomplete ops). */
-bool ccgc_heap_base_attach(ccgc_heap_base *base, const ccgc_heap_ops *ops);
+ * with the collector's error recorded, named as call, if it refused (full,
+ * incomplete ops). */
+bool ccgc_heap_base_attach(ccgc_heap_base *base, const ccgc_heap_ops *ops,
+                           const char *call);
 /* Detaches the heap if attached, clears its signature and frees the struct.
  * Its pages must be released and its own fields freed first. */
 void ccgc_heap_base_free(ccgc_heap_base *base);

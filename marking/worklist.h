@@ -117,17 +117,8 @@ void ccgc_worklist_local_relocate(ccgc_worklist_local *local,
 bool ccgc_worklist_push_slow(ccgc_worklist_local *local, void *entry);
 bool ccgc_worklist_pop_slow(ccgc_worklist_local *local, void **entry);
 
-static inline void ccgc_worklist_push(ccgc_worklist_local *local,
-                                      void *entry) {
-  ccgc_segment *segment = local->push_segment;
-  if (__builtin_expect(segment->count < CCGC_SEGMENT_CAPACITY, 1)) {
-    segment->entries[segment->count++] = entry;
-    return;
-  }
-  ccgc_worklist_push_slow(local, entry);
-}
-
-/* As ccgc_worklist_push; false if the entry was dropped. */
+/* Pushes entry; false if an overflowing worklist found no room and dropped
+ * it. */
 static inline bool ccgc_worklist_try_push(ccgc_worklist_local *local,
                                           void *entry) {
   ccgc_segment *segment = local->push_segment;
@@ -136,6 +127,13 @@ static inline bool ccgc_worklist_try_push(ccgc_worklist_local *local,
     return true;
   }
   return ccgc_worklist_push_slow(local, entry);
+}
+
+/* A marking worklist may drop the entry (the walk finds it again); any
+ * other aborts rather than drop one. */
+static inline void ccgc_worklist_push(ccgc_worklist_local *local,
+                                      void *entry) {
+  (void)ccgc_worklist_try_push(local, entry);
 }
 
 static inline bool ccgc_worklist_pop(ccgc_worklist_local *local,

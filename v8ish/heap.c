@@ -183,7 +183,7 @@ v8ish_heap *v8ish_heap_new_layout(ccgc_collector *collector,
   ccgc_segment_cache_init(&heap->scavenge_segments);
   v8ish_sweep_init(heap);
   v8ish_layouts_init(heap);
-  if (!ccgc_heap_base_attach(&heap->base, &script_ops) || !bootstrap(heap)) {
+  if (!ccgc_heap_base_attach(&heap->base, &script_ops, "v8ish_heap_new") || !bootstrap(heap)) {
     v8ish_space_release_all(heap); /* what bootstrap allocated */
     v8ish_sweep_free(heap);
     ccgc_handle_table_destroy(&heap->traced);

@@ -88,7 +88,7 @@ static mock_world lazy_world_with(ccgc_collector_options options, int pages) {
   lazy.pages = pages;
   lazy.owner = pthread_self();
   ccgc_collector_detach_heap(w.collector, 0);
-  ck_assert_int_eq(ccgc_collector_attach_heap(w.collector, &lazy.ops, heap), 0);
+  ck_assert_int_eq(ccgc_collector_attach_heap(w.collector, &lazy.ops, heap, "lazy_mock"), 0);
   return w;
 }
 

@@ -123,7 +123,7 @@ mock_heap *mock_heap_new(ccgc_collector *collector, const char *name) {
   heap->objects = g_ptr_array_new();
   heap->starts = g_hash_table_new(g_direct_hash, g_direct_equal);
   heap->roots = g_ptr_array_new();
-  heap->id = ccgc_collector_attach_heap(collector, &heap->ops, heap);
+  heap->id = ccgc_collector_attach_heap(collector, &heap->ops, heap, "mock_heap_new");
   return heap;
 }
 
