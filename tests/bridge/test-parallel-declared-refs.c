@@ -52,7 +52,14 @@ START_TEST(pause_helpers_leave_freed_references_unreported) {
     helped = ccgc_collector_last_cycle(w.collector)->pause_helper_objects > 0;
   }
   ck_assert_msg(helped, "no helper took part in 40 pauses");
-  ck_assert_uint_gt(reports.reports, 0); /* the owner's finds */
+  ck_assert_uint_eq(reports.foreign, 0);
+  /* The helper may have taken every holder (a busy machine can stall the
+   * owner while it drains), so the owner's own finds are shown by one more
+   * pause without helpers: the handler counts reports at all. */
+  ccgc_collector_set_parallel_marking_threads(w.collector, 0);
+  unsigned before = reports.reports;
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  ck_assert_uint_gt(reports.reports, before); /* the owner's finds */
   ck_assert_uint_eq(reports.foreign, 0);
   for (int i = 0; i < COUNT; i++) {
     holders[i]->first = NULL;
