@@ -90,9 +90,13 @@ static ccgc_handle_slot *live_slot(ccgc_handle_table *table,
                                    const void *handle, bool *ours) {
   uintptr_t address = (uintptr_t)handle;
   uintptr_t chunk = address & ~(uintptr_t)(CCGC_HANDLE_CHUNK_BYTES - 1);
-  *ours = handle && table->chunks &&
-          g_hash_table_contains(table->chunks, (void *)chunk) &&
-          address - chunk >= CCGC_HANDLE_SLOT_BYTES;
+  if (chunk != table->last_chunk || !handle) {
+    *ours = handle && table->chunks &&
+            g_hash_table_contains(table->chunks, (void *)chunk);
+    if (!*ours) return NULL;
+    table->last_chunk = chunk;
+  }
+  *ours = address - chunk >= CCGC_HANDLE_SLOT_BYTES;
   if (!*ours) return NULL;
   ccgc_handle_slot *slot = (ccgc_handle_slot *)(address & ~OFFSET_MASK);
   if (!slot->live ||

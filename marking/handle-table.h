@@ -64,6 +64,10 @@ typedef struct ccgc_handle_table {
   ccgc_error_sink *errors;   /* where misuse goes */
   GHashTable *chunks;        /* chunk addresses: a handle is ours if listed */
   GPtrArray *chunk_list;     /* the same, in order, for iteration */
+  /* The chunk the last checked handle was found in (owner thread only,
+   * like every checked call): chunks are never freed before the table, so
+   * a handle in it is ours without the hash lookup. */
+  uintptr_t last_chunk;
   ccgc_handle_slot *free_head, *free_tail; /* FIFO, the quarantine */
   size_t free_count;
   ccgc_handle_slot *fresh, *fresh_end; /* never used slots of the last chunk */

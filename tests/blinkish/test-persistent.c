@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "dom-test.h"
+#include "handle-table.h"
 
 START_TEST(a_strong_persistent_keeps_a_graph_alive_until_dropped) {
   dom_world w;
@@ -185,6 +186,42 @@ START_TEST(persistents_left_at_teardown_are_freed_with_the_heap) {
 }
 END_TEST
 
+/* A persistent is checked against the heap's own handle table: one of
+ * another heap, and an address in the chunk header of the heap's own last
+ * used chunk, are refused, also right after a handle of that chunk was
+ * checked (the table remembers that chunk: marking/handle-table.c). */
+START_TEST(another_heaps_persistent_is_refused_after_a_checked_one) {
+  dom_world w;
+  dom_world_init(&w, 0);
+  blinkish_heap *other = blinkish_heap_new(w.collector, NULL);
+  ck_assert_ptr_nonnull(other);
+  void *node = dom_new_node(&w, 1);
+  blinkish_persistent *mine = blinkish_persistent_new(w.heap, node, false);
+  blinkish_persistent *theirs = blinkish_persistent_new(other, NULL, false);
+  ck_assert_ptr_nonnull(mine);
+  ck_assert_ptr_nonnull(theirs);
+  unsigned before = w.errors.count;
+  blinkish_persistent_set(w.heap, mine, NULL);
+  blinkish_persistent_set(w.heap, mine, node);
+  ck_assert_uint_eq(w.errors.count, before);
+  blinkish_persistent_set(w.heap, theirs, node);
+  dom_assert_error(&w, CCGC_E_DEAD_HANDLE, "blinkish_persistent_set");
+  ck_assert_ptr_null(blinkish_persistent_get(theirs)); /* unchanged */
+  blinkish_persistent *header =
+      (blinkish_persistent *)(((uintptr_t)mine &
+                               ~(uintptr_t)(CCGC_HANDLE_CHUNK_BYTES - 1)) + 8);
+  blinkish_persistent_set(w.heap, mine, node); /* its chunk, remembered */
+  blinkish_persistent_set(w.heap, header, node);
+  dom_assert_error(&w, CCGC_E_DEAD_HANDLE, "blinkish_persistent_set");
+  ck_assert_uint_eq(w.errors.count, before + 2);
+  ck_assert_ptr_eq(blinkish_persistent_get(mine), node);
+  blinkish_persistent_free(w.heap, mine);
+  blinkish_persistent_free(other, theirs);
+  blinkish_heap_free(other);
+  dom_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("blinkish-persistent");
   TCase *tc = tcase_create("core");
@@ -196,6 +233,7 @@ int main(void) {
   tcase_add_test(tc, only_strong_persistents_are_reported_as_roots);
   tcase_add_test(tc, persistents_made_while_marking_hold);
   tcase_add_test(tc, persistents_left_at_teardown_are_freed_with_the_heap);
+  tcase_add_test(tc, another_heaps_persistent_is_refused_after_a_checked_one);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
