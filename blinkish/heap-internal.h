@@ -286,8 +286,33 @@ void blinkish_pages_release_all(blinkish_heap *heap);
 void blinkish_free_list_add(blinkish_heap *heap, uint8_t *cell, size_t size);
 void blinkish_free_lists_clear(blinkish_heap *heap);
 void blinkish_lab_seal(blinkish_heap *heap);
-bool blinkish_page_cell_is_start(const blinkish_page *page, const uint8_t *cell);
-void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell, bool on);
+/* The start bits of a normal page (one per granule; a large page's one cell
+ * is its own start): read by every object check, written by every
+ * allocation and free, so inline. */
+static inline size_t blinkish_granule_index(const blinkish_page *page,
+                                            const uint8_t *cell) {
+  return ((uintptr_t)cell - (uintptr_t)page) >> CCGC_GRANULE_SHIFT;
+}
+static inline bool blinkish_page_cell_is_start(const blinkish_page *page,
+                                               const uint8_t *cell) {
+  if (page->base.page.flags & CCGC_PAGE_LARGE)
+    return cell == page->cells_start;
+  size_t index = blinkish_granule_index(page, cell);
+  /* Atomic: a sweeper thread may clear a dead neighbour's bit in the same
+   * byte (sweeper.c). */
+  uint8_t bits =
+      __atomic_load_n(&page->start_bits[index >> 3], __ATOMIC_RELAXED);
+  return (bits >> (index & 7)) & 1;
+}
+static inline void blinkish_page_set_start(blinkish_page *page,
+                                           const uint8_t *cell, bool on) {
+  if (page->base.page.flags & CCGC_PAGE_LARGE) return;
+  size_t index = blinkish_granule_index(page, cell);
+  if (on)
+    page->start_bits[index >> 3] |= (uint8_t)(1u << (index & 7));
+  else
+    page->start_bits[index >> 3] &= (uint8_t)~(1u << (index & 7));
+}
 size_t blinkish_cell_size_for(size_t payload, bool wrappable, bool *overflow);
 /* The for_each_object op: fn for every allocated object (payload). */
 void blinkish_each_object(void *heap, void (*fn)(void *, void *), void *data);
@@ -477,8 +502,19 @@ const char *blinkish_reclamation_phase(const blinkish_heap *heap);
  * survives (holder NULL: a root, described by `into`, e.g. "a persistent")
  * and returns true; the caller stores nothing. False (nothing reported)
  * otherwise; one branch while the mutator runs. */
-bool blinkish_refuse_resurrection(blinkish_heap *heap, const void *holder,
-                                  const void *value, const char *call,
-                                  const char *into);
+bool blinkish_refuse_resurrection_slow(blinkish_heap *heap, const void *holder,
+                                       const void *value, const char *call,
+                                       const char *into);
+static inline bool blinkish_refuse_resurrection(blinkish_heap *heap,
+                                                const void *holder,
+                                                const void *value,
+                                                const char *call,
+                                                const char *into) {
+  /* The mutator outside every callback (blinkish_marks_final's first
+   * test): inline, no call. */
+  if (__builtin_expect(!value || ccgc_gate_open(heap->base.gate), 1))
+    return false;
+  return blinkish_refuse_resurrection_slow(heap, holder, value, call, into);
+}
 
 #endif /* BLINKISH_HEAP_INTERNAL_H */

@@ -31,31 +31,6 @@ size_t blinkish_cell_size_for(size_t payload, bool wrappable, bool *overflow) {
   return (size + CCGC_GRANULE - 1) & ~(CCGC_GRANULE - 1);
 }
 
-static size_t granule_index(const blinkish_page *page, const uint8_t *cell) {
-  return ((uintptr_t)cell - (uintptr_t)page) >> CCGC_GRANULE_SHIFT;
-}
-
-bool blinkish_page_cell_is_start(const blinkish_page *page,
-                                 const uint8_t *cell) {
-  if (page->base.page.flags & CCGC_PAGE_LARGE)
-    return cell == page->cells_start;
-  size_t index = granule_index(page, cell);
-  /* Atomic: a sweeper thread may clear a dead neighbour's bit in the same
-   * byte (sweeper.c). */
-  uint8_t bits = __atomic_load_n(&page->start_bits[index >> 3], __ATOMIC_RELAXED);
-  return (bits >> (index & 7)) & 1;
-}
-
-void blinkish_page_set_start(blinkish_page *page, const uint8_t *cell,
-                             bool on) {
-  if (page->base.page.flags & CCGC_PAGE_LARGE) return;
-  size_t index = granule_index(page, cell);
-  if (on)
-    page->start_bits[index >> 3] |= (uint8_t)(1u << (index & 7));
-  else
-    page->start_bits[index >> 3] &= (uint8_t)~(1u << (index & 7));
-}
-
 /* Maps and lists a page (for one cell of cell_size if large) and lays out
  * its cells, or returns NULL with *why CCGC_E_HEAP_LIMIT (the hard limit)
  * or CCGC_E_OUT_OF_MEMORY, nothing recorded. While a lazy sweep is active,

@@ -38,9 +38,9 @@ const char *blinkish_reclamation_phase(const blinkish_heap *heap) {
   return "a weak callback";
 }
 
-bool blinkish_refuse_resurrection(blinkish_heap *heap, const void *holder,
-                                  const void *value, const char *call,
-                                  const char *into) {
+bool blinkish_refuse_resurrection_slow(blinkish_heap *heap, const void *holder,
+                                       const void *value, const char *call,
+                                       const char *into) {
   if (!value || !blinkish_marks_final(heap)) return false;
   if (!blinkish_is_dying(heap, value)) return false;
   if (holder && blinkish_is_dying(heap, holder)) return false;

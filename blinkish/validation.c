@@ -6,10 +6,21 @@
 
 /* The header of a live object at address p of this heap, or NULL. Safe on
  * any pointer value: the registry is consulted before memory is read. */
-static blinkish_header *live_header(blinkish_heap *heap, const void *p) {
+static inline __attribute__((always_inline)) blinkish_header *live_header(
+    blinkish_heap *heap, const void *p) {
   if (!p || ((uintptr_t)p & 7) != 0) return NULL;
-  ccgc_page *base = ccgc_collector_find_page(heap->base.collector, p);
-  if (!base || base->owner != heap) return NULL;
+  /* An object starts in its page's first CCGC_PAGE_SIZE bytes: on the page
+   * the last check found, p is ours without the registry (cleared when a
+   * page is released, marking/page-space.h). */
+  uintptr_t start = (uintptr_t)p & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
+  ccgc_page *base =
+      __atomic_load_n(&heap->base.space.checked_page, __ATOMIC_RELAXED);
+  if ((uintptr_t)base != start) {
+    base = ccgc_collector_find_page(heap->base.collector, p);
+    if (!base || base->owner != heap) return NULL;
+    if ((uintptr_t)base == start)
+      __atomic_store_n(&heap->base.space.checked_page, base, __ATOMIC_RELAXED);
+  }
   blinkish_page *page = (blinkish_page *)base;
   if (page->evacuated) return NULL; /* compactor.c: nothing lives there */
   const uint8_t *address = p;
@@ -63,9 +74,11 @@ bool blinkish_check_reference(blinkish_heap *heap, const void *object,
   return false;
 }
 
-bool blinkish_check_object(blinkish_heap *heap, const void *object,
-                           const char *call, const char *what) {
-  if (live_header(heap, object)) return true;
+/* The misuse report of blinkish_check_object, out of its line: the check
+ * itself needs no frame for the message. */
+__attribute__((noinline, cold)) static bool report_invalid(
+    blinkish_heap *heap, const void *object, const char *call,
+    const char *what) {
   ccgc_page *page = ccgc_collector_find_page(heap->base.collector, object);
   bool ours = page && page->owner == heap;
   CCGC_MISUSE(heap->base.errors,
@@ -74,4 +87,10 @@ bool blinkish_check_object(blinkish_heap *heap, const void *object,
               ours ? "not a live object (freed or interior pointer)"
                    : "not an object of this DOM heap");
   return false;
+}
+
+bool blinkish_check_object(blinkish_heap *heap, const void *object,
+                           const char *call, const char *what) {
+  if (__builtin_expect(live_header(heap, object) != NULL, 1)) return true;
+  return report_invalid(heap, object, call, what);
 }

@@ -111,6 +111,7 @@ void ccgc_page_space_promote_large(ccgc_page_space *space,
 }
 
 void ccgc_page_space_release(ccgc_page_space *space, ccgc_space_page *page) {
+  __atomic_store_n(&space->checked_page, NULL, __ATOMIC_RELAXED);
   bool large = page->page.flags & CCGC_PAGE_LARGE;
   bool young = page->page.flags & CCGC_PAGE_YOUNG;
   if (page->prev)
