@@ -1,0 +1,77 @@
+/* test-validation.c - the object check every DOM API call makes
+ * (blinkish/validation.c): live objects pass, everything else is refused,
+ * and the page the check remembers (marking/page-space.h checked_page) is
+ * forgotten when it is released, so a pointer into a released page is
+ * refused and not read through a stale page. */
+#include <check.h>
+#include <stdint.h>
+
+#include "dom-test.h"
+
+/* A large object's page is released when it dies: a check that remembered
+ * the page must not answer from it afterwards. */
+START_TEST(a_pointer_into_a_released_page_is_refused) {
+  dom_world w;
+  dom_world_init(&w, 0);
+  for (int round = 0; round < 4; round++) {
+    dom_node *big = blinkish_alloc(w.heap, w.node_type, 300000);
+    ck_assert_ptr_nonnull(big);
+    dom_node *small = dom_new_node(&w, round);
+    blinkish_persistent *keep = blinkish_persistent_new(w.heap, small, false);
+    ck_assert(blinkish_is_object(w.heap, small));
+    ck_assert(blinkish_is_object(w.heap, big)); /* its page remembered */
+    size_t before = dom_stats(&w).committed_bytes;
+    ccgc_collect(w.collector, CCGC_REASON_TESTING);
+    ck_assert_uint_lt(dom_stats(&w).committed_bytes, before); /* released */
+    unsigned errors = w.errors.count;
+    ck_assert(!blinkish_is_object(w.heap, big));
+    ck_assert_int_ne(blinkish_member_set(w.heap, big, (void **)&big->next,
+                                         NULL),
+                     CCGC_OK);
+    dom_assert_error(&w, CCGC_E_FOREIGN_POINTER, "blinkish_member_set");
+    ck_assert_uint_eq(w.errors.count, errors + 1);
+    ck_assert(blinkish_is_object(w.heap, small)); /* still there */
+    blinkish_persistent_free(w.heap, keep);
+  }
+  dom_world_free(&w);
+}
+END_TEST
+
+/* Objects of two pages in turn, interior pointers, headers and another
+ * heap's objects: the remembered page changes, answers do not. */
+START_TEST(checks_across_pages_and_heaps_agree_with_the_registry) {
+  dom_world w;
+  dom_world_init(&w, 0);
+  blinkish_heap *other = blinkish_heap_new(w.collector, NULL);
+  ck_assert_ptr_nonnull(other);
+  blinkish_type_info info = {"Other", NULL, NULL, 0};
+  blinkish_type_id other_type = blinkish_register_type(other, &info);
+  enum { COUNT = 20000 }; /* several pages */
+  static dom_node *nodes[COUNT];
+  for (int i = 0; i < COUNT; i++) nodes[i] = dom_new_node(&w, i);
+  void *foreign = blinkish_alloc(other, other_type, 32);
+  ck_assert_ptr_nonnull(foreign);
+  for (int i = 0; i < COUNT; i += 97) {
+    dom_node *a = nodes[i], *b = nodes[COUNT - 1 - i];
+    ck_assert(blinkish_is_object(w.heap, a));
+    ck_assert(blinkish_is_object(w.heap, b));
+    ck_assert(!blinkish_is_object(w.heap, (char *)a + 8)); /* interior */
+    ck_assert(!blinkish_is_object(w.heap, (char *)b - 8)); /* a header */
+    ck_assert(!blinkish_is_object(w.heap, foreign));
+    ck_assert(blinkish_is_object(other, foreign));
+    ck_assert(!blinkish_is_object(other, a));
+  }
+  ck_assert_uint_eq(w.errors.count, 0);
+  blinkish_heap_free(other);
+  dom_world_free(&w);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("blinkish-validation");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, a_pointer_into_a_released_page_is_refused);
+  tcase_add_test(tc, checks_across_pages_and_heaps_agree_with_the_registry);
+  suite_add_tcase(suite, tc);
+  return ccgc_test_run(suite);
+}
