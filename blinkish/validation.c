@@ -11,11 +11,12 @@ static inline __attribute__((always_inline)) blinkish_header *live_header(
   if (!p || ((uintptr_t)p & 7) != 0) return NULL;
   /* An object starts in its page's first CCGC_PAGE_SIZE bytes: on the page
    * the last check found, p is ours without the registry (cleared when a
-   * page is released, marking/page-space.h). */
+   * page is released, marking/page-space.h). With none remembered (NULL),
+   * an address below CCGC_PAGE_SIZE has start 0 too: the registry decides. */
   uintptr_t start = (uintptr_t)p & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
   ccgc_page *base =
       __atomic_load_n(&heap->base.space.checked_page, __ATOMIC_RELAXED);
-  if ((uintptr_t)base != start) {
+  if (!base || (uintptr_t)base != start) { /* none remembered: p < 256 KiB */
     base = ccgc_collector_find_page(heap->base.collector, p);
     if (!base || base->owner != heap) return NULL;
     if ((uintptr_t)base == start)

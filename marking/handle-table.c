@@ -90,7 +90,9 @@ static ccgc_handle_slot *live_slot(ccgc_handle_table *table,
                                    const void *handle, bool *ours) {
   uintptr_t address = (uintptr_t)handle;
   uintptr_t chunk = address & ~(uintptr_t)(CCGC_HANDLE_CHUNK_BYTES - 1);
-  if (chunk != table->last_chunk || !handle) {
+  /* last_chunk 0 (none yet) would match any address below the chunk size:
+   * chunk 0 always takes the lookup. */
+  if (chunk != table->last_chunk || !chunk) {
     *ours = handle && table->chunks &&
             g_hash_table_contains(table->chunks, (void *)chunk);
     if (!*ours) return NULL;

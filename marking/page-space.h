@@ -51,7 +51,7 @@ typedef struct ccgc_page_space {
   /* The heap's own accounting of its objects, kept here for the stats. */
   size_t used_bytes;
   size_t object_count;
-  /* The normal page of this space where the heap's last API check found a
+  /* The page of this space where the heap's last API check found a
    * live object (blinkish/validation.c): an address on it needs no registry
    * lookup to be known as the space's. Cleared whenever a page of the space
    * is released; relaxed atomics (written by the owner's checks, cleared by

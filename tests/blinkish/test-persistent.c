@@ -222,6 +222,21 @@ START_TEST(another_heaps_persistent_is_refused_after_a_checked_one) {
 }
 END_TEST
 
+/* A low address is in "chunk 0", which is also what "no chunk remembered"
+ * reads as: on a fresh heap such a handle is still looked up and refused. */
+START_TEST(a_low_address_is_not_a_persistent_on_a_fresh_heap) {
+  dom_world w;
+  dom_world_init(&w, 0);
+  blinkish_persistent *bogus = (blinkish_persistent *)(uintptr_t)0x1000;
+  blinkish_persistent_set(w.heap, bogus, NULL);
+  dom_assert_error(&w, CCGC_E_DEAD_HANDLE, "was never made by this heap");
+  blinkish_persistent_free(w.heap, bogus);
+  dom_assert_error(&w, CCGC_E_DEAD_HANDLE, "blinkish_persistent_free");
+  ck_assert_uint_eq(w.errors.count, 2);
+  dom_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("blinkish-persistent");
   TCase *tc = tcase_create("core");
@@ -234,6 +249,7 @@ int main(void) {
   tcase_add_test(tc, persistents_made_while_marking_hold);
   tcase_add_test(tc, persistents_left_at_teardown_are_freed_with_the_heap);
   tcase_add_test(tc, another_heaps_persistent_is_refused_after_a_checked_one);
+  tcase_add_test(tc, a_low_address_is_not_a_persistent_on_a_fresh_heap);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

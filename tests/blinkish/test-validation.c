@@ -31,6 +31,7 @@ START_TEST(a_pointer_into_a_released_page_is_refused) {
     dom_assert_error(&w, CCGC_E_FOREIGN_POINTER, "blinkish_member_set");
     ck_assert_uint_eq(w.errors.count, errors + 1);
     ck_assert(blinkish_is_object(w.heap, small)); /* still there */
+    ck_assert(!blinkish_is_object(w.heap, (void *)(uintptr_t)0x1000));
     blinkish_persistent_free(w.heap, keep);
   }
   dom_world_free(&w);
@@ -67,11 +68,30 @@ START_TEST(checks_across_pages_and_heaps_agree_with_the_registry) {
 }
 END_TEST
 
+/* A low address has an aligned start of 0, which is also what "no page
+ * remembered" reads as: on a fresh heap, and after a release forgot the
+ * page, such addresses still go to the registry and are refused. */
+START_TEST(low_addresses_are_refused_with_no_page_remembered) {
+  dom_world w;
+  dom_world_init(&w, 0);
+  const uintptr_t low[] = {8, 0x1000, 0x3fff8};
+  for (size_t i = 0; i < sizeof low / sizeof low[0]; i++) {
+    void *p = (void *)low[i];
+    ck_assert(!blinkish_is_object(w.heap, p));
+    ck_assert_int_eq(blinkish_member_set(w.heap, p, (void **)p, NULL),
+                     CCGC_E_FOREIGN_POINTER);
+    dom_assert_error(&w, CCGC_E_FOREIGN_POINTER, "not an object of this DOM heap");
+  }
+  dom_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("blinkish-validation");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, a_pointer_into_a_released_page_is_refused);
   tcase_add_test(tc, checks_across_pages_and_heaps_agree_with_the_registry);
+  tcase_add_test(tc, low_addresses_are_refused_with_no_page_remembered);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
