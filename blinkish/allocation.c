@@ -100,7 +100,7 @@ void blinkish_alloc_commit(blinkish_heap *heap, void *object) {
 bool blinkish_is_constructing(blinkish_heap *heap, const void *object) {
   if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_is_constructing"))
     return false;
-  if (!blinkish_is_object(heap, object)) return false;
+  if (!blinkish_is_allocated(heap, object)) return false;
   return blinkish_header_is_constructing(blinkish_header_of(object));
 }
 

@@ -6,6 +6,11 @@
 #include "blinkish.h"
 #include "ccgc-layout.h"
 
+/* blinkish_is_object without its answer for objects a collection found dead
+ * (allocated and not yet freed by a sweep): what the library's own checks,
+ * the collector's is_object op and the bridge's pairing ask. */
+bool blinkish_is_allocated(blinkish_heap *heap, const void *p);
+
 /* Reports a non-NULL handle word a type declared
  * (blinkish_type_declare_handles) to every visitor but the mark loop's
  * descriptor path, named; a handle that is not live is misuse. */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "blinkish.h"
+#include "blinkish-bridge.h"
 #include "handle-table.h"
 #include "heap-base.h"
 #include "object-header.h"
@@ -458,6 +459,7 @@ const blinkish_type *blinkish_type_info_of(blinkish_heap *heap,
 const char *blinkish_object_type_name(void *heap, const void *object);
 
 /* validation.c */
+/* blinkish_is_allocated: blinkish-bridge.h */
 /* A live object of this heap, checked as misuse otherwise (always). */
 bool blinkish_check_object(blinkish_heap *heap, const void *object,
                            const char *call, const char *what);

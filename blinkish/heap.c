@@ -19,7 +19,7 @@ static size_t object_size(void *data, const void *object) {
 }
 
 static bool is_object(void *heap, const void *address) {
-  return blinkish_is_object(heap, address); /* validation.c: the start map */
+  return blinkish_is_allocated(heap, address); /* validation.c: the start map */
 }
 
 static void stats(void *data, ccgc_heap_stats *out) {

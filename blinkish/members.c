@@ -23,7 +23,7 @@ static ccgc_status member_store(blinkish_heap *heap, void *holder, void **slot,
   if (heap->in_finalization) { /* .inv.finalizer-no-store */
     /* Refused whatever the value; say so plainly when the store would also
      * have resurrected a dead object (.inv.no-resurrection). */
-    if (value && blinkish_is_object(heap, value) &&
+    if (value && blinkish_is_allocated(heap, value) &&
         blinkish_is_dying(heap, value))
       return CCGC_MISUSE(
           heap->base.errors, CCGC_E_DEAD_OBJECT, ".inv.no-resurrection",

@@ -46,10 +46,21 @@ static inline __attribute__((always_inline)) blinkish_header *live_header(
   return header;
 }
 
-bool blinkish_is_object(blinkish_heap *heap, const void *p) {
+bool blinkish_is_allocated(blinkish_heap *heap, const void *p) {
   if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_is_object"))
     return false;
   return live_header(heap, p) != NULL;
+}
+
+bool blinkish_is_object(blinkish_heap *heap, const void *p) {
+  if (!blinkish_is_allocated(heap, p)) return false;
+  /* blinkish.h: an object the collection found dead answers false before
+   * the sweep frees it - on a page a lazy sweep has not reached
+   * (live_header) and, while marks are final (weak callbacks,
+   * pre-finalizers, finalizers, where nothing is allocated), inside its
+   * own pre-finalizer or finalizer. */
+  return !(blinkish_marks_final(heap) && !heap->tearing_down &&
+           blinkish_is_dying(heap, p));
 }
 
 bool blinkish_is_alive(blinkish_heap *heap, const void *object) {

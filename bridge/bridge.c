@@ -48,7 +48,7 @@ static void release_wrapper_slot(void *object, void *slot_value, void *data) {
  * wrappable live object of the bridge's DOM heap whose slot holds a script
  * reference. No misuse reported. */
 static void *paired_wrapper(bridge *self, void *dom_object) {
-  if (!blinkish_is_object(self->dom, dom_object) ||
+  if (!blinkish_is_allocated(self->dom, dom_object) ||
       !blinkish_header_is_wrappable(blinkish_header_of(dom_object)))
     return NULL;
   const bridge_script_ref *ref = *((void **)dom_object - 1);
@@ -160,7 +160,7 @@ const char *bridge_mode_name(bridge_mode mode) {
 /* The wrappable slot of a live DOM object, with the caller's name in the
  * message when the pointer is not one. */
 static void **checked_slot(bridge *self, void *dom_object, const char *call) {
-  if (!blinkish_is_object(self->dom, dom_object)) {
+  if (!blinkish_is_allocated(self->dom, dom_object)) {
     CCGC_MISUSE(errors_of(self), CCGC_E_FOREIGN_POINTER, ".api.valid-object",
                 "%s: %p is not a live object of the DOM heap", call,
                 dom_object);

@@ -5,6 +5,7 @@
  * refused and not read through a stale page. */
 #include <check.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dom-test.h"
 
@@ -86,12 +87,79 @@ START_TEST(low_addresses_are_refused_with_no_page_remembered) {
 }
 END_TEST
 
+/* blinkish.h: once a collection found an object dead, blinkish_is_object
+ * answers false for it, also inside its pre-finalizer and its finalizer,
+ * with every sweeping mode; a survivor still answers true there. */
+static struct {
+  blinkish_heap *heap;
+  void *survivor;
+  int finalizer_self, finalizer_survivor, prefinalizer_self;
+  int finalized, prefinalized;
+} seen;
+
+static void record_finalize(void *object) {
+  if (((dom_node *)object)->value != 7) return;
+  seen.finalized++;
+  seen.finalizer_self = blinkish_is_object(seen.heap, object);
+  seen.finalizer_survivor = blinkish_is_object(seen.heap, seen.survivor);
+}
+
+static void record_prefinalize(void *object) {
+  seen.prefinalized++;
+  seen.prefinalizer_self = blinkish_is_object(seen.heap, object);
+}
+
+static void check_dying_in_mode(ccgc_sweeping_mode mode) {
+  ccgc_collector_options options = {.verify = true, .sweeping = mode};
+  ccgc_collector *collector = ccgc_collector_new(&options);
+  ck_assert_ptr_nonnull(collector);
+  blinkish_heap *heap = blinkish_heap_new(collector, NULL);
+  ck_assert_ptr_nonnull(heap);
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(collector, &errors);
+  blinkish_type_info info = {"Dying", NULL, record_finalize, 0};
+  blinkish_type_id type = blinkish_register_type(heap, &info);
+  dom_node *survivor = blinkish_alloc(heap, type, sizeof(dom_node));
+  dom_node *dying = blinkish_alloc(heap, type, sizeof(dom_node));
+  ck_assert_ptr_nonnull(survivor);
+  ck_assert_ptr_nonnull(dying);
+  survivor->value = 1;
+  dying->value = 7;
+  blinkish_persistent *keep = blinkish_persistent_new(heap, survivor, false);
+  ck_assert_int_eq(blinkish_register_prefinalizer(heap, dying, record_prefinalize),
+                   CCGC_OK);
+  memset(&seen, 0, sizeof seen);
+  seen.heap = heap;
+  seen.survivor = survivor;
+  seen.finalizer_self = seen.finalizer_survivor = seen.prefinalizer_self = -1;
+  ccgc_collect(collector, CCGC_REASON_TESTING);
+  ccgc_collector_finish_sweeping(collector);
+  ck_assert_int_eq(seen.prefinalized, 1);
+  ck_assert_int_eq(seen.finalized, 1);
+  ck_assert_int_eq(seen.prefinalizer_self, 0);
+  ck_assert_int_eq(seen.finalizer_self, 0);
+  ck_assert_int_eq(seen.finalizer_survivor, 1);
+  ck_assert(blinkish_is_object(heap, survivor));
+  ck_assert_uint_eq(errors.count, 0);
+  blinkish_persistent_free(heap, keep);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+
+START_TEST(a_dying_object_is_not_an_object_inside_its_finalizers) {
+  check_dying_in_mode(CCGC_SWEEP_ATOMIC);
+  check_dying_in_mode(CCGC_SWEEP_LAZY);
+  check_dying_in_mode(CCGC_SWEEP_CONCURRENT);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("blinkish-validation");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, a_pointer_into_a_released_page_is_refused);
   tcase_add_test(tc, checks_across_pages_and_heaps_agree_with_the_registry);
   tcase_add_test(tc, low_addresses_are_refused_with_no_page_remembered);
+  tcase_add_test(tc, a_dying_object_is_not_an_object_inside_its_finalizers);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
