@@ -96,6 +96,21 @@ START_TEST(conflicting_wrappers_are_reported) {
   ck_assert_int_eq(bridge_attach_wrapper(w.bridge, a, wrapper_a), CCGC_OK);
   ck_assert_int_eq(bridge_attach_wrapper(w.bridge, b, other), CCGC_OK);
   ck_assert_ptr_eq(bridge_unwrap(w.bridge, other), b);
+  /* A DOM object that is not wrappable: the status returned is the error
+   * recorded (it was CCGC_E_FOREIGN_POINTER beside a recorded WRONG_TYPE). */
+  blinkish_type_info plain_info = {"PlainNode", NULL, NULL, 0};
+  blinkish_type_id plain_type = blinkish_register_type(w.dom, &plain_info);
+  void *plain = blinkish_alloc(w.dom, plain_type, sizeof(node));
+  ck_assert_ptr_nonnull(plain);
+  v8ish_local third = v8ish_wrapper_new(w.script, "HTMLDivElement");
+  ccgc_status status = bridge_attach_wrapper(w.bridge, plain, third);
+  ck_assert_int_ne(status, CCGC_OK);
+  ck_assert_int_eq(status, w.errors.last_code);
+  ck_assert_int_eq(status, CCGC_E_WRONG_TYPE);
+  int local;
+  ck_assert_int_eq(bridge_attach_wrapper(w.bridge, &local, third),
+                   CCGC_E_FOREIGN_POINTER);
+  ck_assert_int_eq(w.errors.last_code, CCGC_E_FOREIGN_POINTER);
   free_world(&w);
 }
 END_TEST
