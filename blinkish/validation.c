@@ -16,7 +16,7 @@ static inline __attribute__((always_inline)) blinkish_header *live_header(
   uintptr_t start = (uintptr_t)p & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
   ccgc_page *base =
       __atomic_load_n(&heap->base.space.checked_page, __ATOMIC_RELAXED);
-  if (!base || (uintptr_t)base != start) { /* none remembered: p < 256 KiB */
+  if (!base || (uintptr_t)base != start) { /* another page, or none */
     base = ccgc_collector_find_page(heap->base.collector, p);
     if (!base || base->owner != heap) return NULL;
     if ((uintptr_t)base == start)

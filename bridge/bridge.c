@@ -214,7 +214,9 @@ ccgc_status bridge_attach_wrapper(bridge *self, void *dom_object,
       bridge_check(self, CCGC_CALL_STORE, "bridge_attach_wrapper");
   if (entered != CCGC_OK) return entered;
   void **slot = checked_slot(self, dom_object, "bridge_attach_wrapper");
-  if (!slot) return errors_of(self)->last.code; /* foreign, dead or not wrappable */
+  if (!slot) /* as recorded: not a live object, or not wrappable */
+    return blinkish_is_allocated(self->dom, dom_object) ? CCGC_E_WRONG_TYPE
+                                                        : CCGC_E_FOREIGN_POINTER;
   if (v8ish_type_of(self->script, wrapper) != V8ISH_TYPE_WRAPPER)
     return CCGC_MISUSE(errors_of(self), CCGC_E_WRONG_TYPE, ".api.wrong-type",
                        "bridge_attach_wrapper: the script value is a %s, "
