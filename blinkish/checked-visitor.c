@@ -20,7 +20,7 @@ static bool __attribute__((noinline))
 foreign(blinkish_checked_visitor *self, const void *target, ccgc_edge edge) {
   blinkish_heap *heap = self->heap;
   if (ccgc_collector_find_page(heap->base.collector, target)) {
-    self->page = (uintptr_t)target & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
+    self->page = (uintptr_t)ccgc_page_of(target);
     return true;
   }
   if (!ccgc_on_marker_thread() && !ccgc_on_helper_thread())
@@ -37,7 +37,7 @@ foreign(blinkish_checked_visitor *self, const void *target, ccgc_edge edge) {
  * page cannot go while a trace runs): that page is not looked up again. */
 static inline bool valid(blinkish_checked_visitor *self, const void *target,
                          ccgc_edge edge) {
-  if (((uintptr_t)target & ~(uintptr_t)(CCGC_PAGE_SIZE - 1)) == self->page)
+  if ((uintptr_t)ccgc_page_of(target) == self->page)
     return true;
   return foreign(self, target, edge);
 }

@@ -419,7 +419,7 @@ static inline void blinkish_checked_visitor_init(blinkish_checked_visitor *self,
   self->inner = inner;
   self->heap = heap;
   self->object = object;
-  self->page = (uintptr_t)object & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
+  self->page = (uintptr_t)ccgc_page_of(object);
 }
 
 /* trace.c: the marking operations (heap: the blinkish_heap). */

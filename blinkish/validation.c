@@ -13,13 +13,13 @@ static inline __attribute__((always_inline)) blinkish_header *live_header(
    * the last check found, p is ours without the registry (cleared when a
    * page is released, marking/page-space.h). With none remembered (NULL),
    * an address below CCGC_PAGE_SIZE has start 0 too: the registry decides. */
-  uintptr_t start = (uintptr_t)p & ~(uintptr_t)(CCGC_PAGE_SIZE - 1);
+  ccgc_page *start = ccgc_page_of(p); /* not read: p may be anything */
   ccgc_page *base =
       __atomic_load_n(&heap->base.space.checked_page, __ATOMIC_RELAXED);
-  if (!base || (uintptr_t)base != start) { /* another page, or none */
+  if (!base || base != start) { /* another page, or none */
     base = ccgc_collector_find_page(heap->base.collector, p);
     if (!base || base->owner != heap) return NULL;
-    if ((uintptr_t)base == start)
+    if (base == start)
       __atomic_store_n(&heap->base.space.checked_page, base, __ATOMIC_RELAXED);
   }
   blinkish_page *page = (blinkish_page *)base;
