@@ -138,6 +138,18 @@ START_TEST(barrier_prints_a_throughput_ratio) {
   ck_assert_int_eq(result.exit_code, 0);
   ck_assert(g_regex_match_simple("^ratio throughput with barrier / without: [0-9.]+$",
                                  result.out, G_REGEX_MULTILINE, 0));
+  /* The two mutators: their stores counted (the tree build stores two
+   * references a node, a splay operation dozens) and their checks held. */
+  ck_assert(g_regex_match_simple("^splay \\(16384 nodes, 20000 ops\\) +[1-9][0-9]\\.[0-9] "
+                                 "+[0-9.]+ +[0-9.]+ +[0-9.]+$",
+                                 result.out, G_REGEX_MULTILINE, 0));
+  ck_assert(g_regex_match_simple("^trees \\(depth 14, 2 trees\\) +2\\.0 +[0-9.]+ +[0-9.]+ +[0-9.]+$",
+                                 result.out, G_REGEX_MULTILINE, 0));
+  ck_assert(g_regex_match_simple("^ratio splay with barrier / without: [0-9.]+$",
+                                 result.out, G_REGEX_MULTILINE, 0));
+  ck_assert(g_regex_match_simple("^ratio trees with barrier / without: [0-9.]+$",
+                                 result.out, G_REGEX_MULTILINE, 0));
+  ck_assert(g_regex_match_simple("^checks \\(.*\\): ok$", result.out, G_REGEX_MULTILINE, 0));
   command_result_free(&result);
   result = run_ccgc("bench nonsense");
   ck_assert_int_eq(result.exit_code, 2);
@@ -367,6 +379,10 @@ START_TEST(json_file_is_replaced_and_write_errors_fail) {
   JsonObject *barrier = json_array_get_object_element(results, 0);
   ck_assert(json_object_get_double_member(barrier, "barrier_ms") > 0);
   ck_assert(json_object_get_double_member(barrier, "throughput_ratio") > 0);
+  ck_assert(json_object_get_double_member(barrier, "splay_ratio") > 0);
+  ck_assert(json_object_get_double_member(barrier, "splay_stores_per_op") > 10);
+  ck_assert(json_object_get_double_member(barrier, "trees_barrier_ms") > 0);
+  ck_assert(json_object_get_double_member(barrier, "trees_stores_per_op") == 2.0);
   g_object_unref(parser);
   if (access("/dev/full", W_OK) == 0) {
     command_result result = run_ccgc("bench barrier --quick --json /dev/full");
