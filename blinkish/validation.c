@@ -88,21 +88,27 @@ bool blinkish_check_reference(blinkish_heap *heap, const void *object,
 
 /* The misuse report of blinkish_check_object, out of its line: the check
  * itself needs no frame for the message. */
-__attribute__((noinline, cold)) static bool report_invalid(
+__attribute__((noinline, cold)) static ccgc_status report_invalid(
     blinkish_heap *heap, const void *object, const char *call,
     const char *what) {
   ccgc_page *page = ccgc_collector_find_page(heap->base.collector, object);
   bool ours = page && page->owner == heap;
-  CCGC_MISUSE(heap->base.errors,
-              ours ? CCGC_E_DEAD_OBJECT : CCGC_E_FOREIGN_POINTER,
-              ".api.valid-object", "%s: %s %p is %s", call, what, object,
-              ours ? "not a live object (freed or interior pointer)"
-                   : "not an object of this DOM heap");
-  return false;
+  return CCGC_MISUSE(heap->base.errors,
+                     ours ? CCGC_E_DEAD_OBJECT : CCGC_E_FOREIGN_POINTER,
+                     ".api.valid-object", "%s: %s %p is %s", call, what, object,
+                     ours ? "not a live object (freed or interior pointer)"
+                          : "not an object of this DOM heap");
 }
 
 bool blinkish_check_object(blinkish_heap *heap, const void *object,
                            const char *call, const char *what) {
   if (__builtin_expect(live_header(heap, object) != NULL, 1)) return true;
+  report_invalid(heap, object, call, what);
+  return false;
+}
+
+ccgc_status blinkish_check_allocated(blinkish_heap *heap, const void *object,
+                                     const char *call, const char *what) {
+  if (live_header(heap, object)) return CCGC_OK;
   return report_invalid(heap, object, call, what);
 }

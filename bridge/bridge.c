@@ -157,22 +157,25 @@ const char *bridge_mode_name(bridge_mode mode) {
   return mode == BRIDGE_MODE_BASELINE ? "baseline" : "unified";
 }
 
-/* The wrappable slot of a live DOM object, with the caller's name in the
- * message when the pointer is not one. */
-static void **checked_slot(bridge *self, void *dom_object, const char *call) {
-  if (!blinkish_is_allocated(self->dom, dom_object)) {
-    CCGC_MISUSE(errors_of(self), CCGC_E_FOREIGN_POINTER, ".api.valid-object",
-                "%s: %p is not a live object of the DOM heap", call,
-                dom_object);
-    return NULL;
-  }
-  return blinkish_wrappable_slot(self->dom, dom_object);
+/* The wrappable slot of a live DOM object, or NULL with *status the error
+ * recorded (the caller's name in the message): CCGC_E_DEAD_OBJECT or
+ * CCGC_E_FOREIGN_POINTER as the DOM heap's calls report a pointer that is
+ * not one of its objects, CCGC_E_WRONG_TYPE for a type that is not
+ * wrappable. */
+static void **checked_slot(bridge *self, void *dom_object, const char *call,
+                           ccgc_status *status) {
+  *status = blinkish_check_allocated(self->dom, dom_object, call, "DOM object");
+  if (*status != CCGC_OK) return NULL;
+  void **slot = blinkish_wrappable_slot(self->dom, dom_object);
+  if (!slot) *status = CCGC_E_WRONG_TYPE; /* recorded there */
+  return slot;
 }
 
 v8ish_local bridge_wrapper_of(bridge *self, void *dom_object) {
   if (bridge_check(self, CCGC_CALL_READ, "bridge_wrapper_of") != CCGC_OK)
     return v8ish_local_empty();
-  void **slot = checked_slot(self, dom_object, "bridge_wrapper_of");
+  ccgc_status status;
+  void **slot = checked_slot(self, dom_object, "bridge_wrapper_of", &status);
   if (!slot || !*slot) return v8ish_local_empty();
   return bridge_script_ref_get(self, *slot);
 }
@@ -197,7 +200,8 @@ static ccgc_status pair(bridge *self, void *dom_object, void **slot,
 v8ish_local bridge_wrap(bridge *self, void *dom_object) {
   if (bridge_check(self, CCGC_CALL_READ, "bridge_wrap") != CCGC_OK)
     return v8ish_local_empty();
-  void **slot = checked_slot(self, dom_object, "bridge_wrap");
+  ccgc_status status;
+  void **slot = checked_slot(self, dom_object, "bridge_wrap", &status);
   if (!slot) return v8ish_local_empty();
   if (*slot) return bridge_script_ref_get(self, *slot); /* .inv.wrapper-unique */
   v8ish_local wrapper = v8ish_wrapper_new(
@@ -213,10 +217,9 @@ ccgc_status bridge_attach_wrapper(bridge *self, void *dom_object,
   ccgc_status entered =
       bridge_check(self, CCGC_CALL_STORE, "bridge_attach_wrapper");
   if (entered != CCGC_OK) return entered;
-  void **slot = checked_slot(self, dom_object, "bridge_attach_wrapper");
-  if (!slot) /* as recorded: not a live object, or not wrappable */
-    return blinkish_is_allocated(self->dom, dom_object) ? CCGC_E_WRONG_TYPE
-                                                        : CCGC_E_FOREIGN_POINTER;
+  ccgc_status status;
+  void **slot = checked_slot(self, dom_object, "bridge_attach_wrapper", &status);
+  if (!slot) return status; /* as recorded */
   if (v8ish_type_of(self->script, wrapper) != V8ISH_TYPE_WRAPPER)
     return CCGC_MISUSE(errors_of(self), CCGC_E_WRONG_TYPE, ".api.wrong-type",
                        "bridge_attach_wrapper: the script value is a %s, "

@@ -87,9 +87,12 @@ CCGC_API
 v8ish_local bridge_wrapper_of(bridge *bridge, void *dom_object);
 /* Associates an existing wrapper object (v8ish_wrapper_new) with a DOM object.
  * CCGC_E_WRAPPER_CONFLICT if either side is already paired with another;
- * CCGC_E_FOREIGN_POINTER for a pointer that is not a live object of the DOM
- * heap, CCGC_E_WRONG_TYPE for one whose type is not wrappable or a wrapper
- * that is not a wrapper (each also recorded). */
+ * CCGC_E_DEAD_OBJECT for an address on the DOM heap's pages that is no live
+ * object (freed, or an interior pointer), CCGC_E_FOREIGN_POINTER for any
+ * other pointer that is not a DOM object, CCGC_E_WRONG_TYPE for one whose
+ * type is not wrappable or a wrapper that is not a wrapper (each also
+ * recorded; bridge_wrap and bridge_wrapper_of record the same for their
+ * dom_object). */
 CCGC_API
 ccgc_status bridge_attach_wrapper(bridge *bridge, void *dom_object,
                                   v8ish_local wrapper);

@@ -115,6 +115,41 @@ START_TEST(conflicting_wrappers_are_reported) {
 }
 END_TEST
 
+/* A DOM object the collector freed, and an interior pointer of a live one,
+ * are reported as the DOM heap's own calls report them (dead object), not
+ * as foreign pointers (which they were before; a pointer outside the heap
+ * still is one). */
+START_TEST(dead_and_interior_dom_objects_are_reported_as_dead) {
+  world w = make_world(BRIDGE_MODE_UNIFIED);
+  ccgc_test_capture_errors(w.collector, &w.errors); /* w was copied */
+  void *live = blinkish_alloc(w.dom, w.node_type, sizeof(node));
+  blinkish_persistent *root = blinkish_persistent_new(w.dom, live, false);
+  void *dead = blinkish_alloc(w.dom, w.node_type, sizeof(node));
+  ck_assert_ptr_nonnull(dead);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert(!blinkish_is_object(w.dom, dead));
+  void *bad[] = {dead, (char *)live + 8};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    ck_assert(v8ish_local_is_empty(bridge_wrap(w.bridge, bad[i])));
+    ck_assert_int_eq(w.errors.last_code, CCGC_E_DEAD_OBJECT);
+    ck_assert(strstr(w.errors.last_message, "bridge_wrap"));
+    ck_assert(v8ish_local_is_empty(bridge_wrapper_of(w.bridge, bad[i])));
+    ck_assert_int_eq(w.errors.last_code, CCGC_E_DEAD_OBJECT);
+    ck_assert(strstr(w.errors.last_message, "bridge_wrapper_of"));
+    v8ish_local wrapper = v8ish_wrapper_new(w.script, "HTMLDivElement");
+    ck_assert_int_eq(bridge_attach_wrapper(w.bridge, bad[i], wrapper),
+                     CCGC_E_DEAD_OBJECT);
+    ck_assert_int_eq(w.errors.last_code, CCGC_E_DEAD_OBJECT);
+  }
+  int outside = 0;
+  ck_assert(v8ish_local_is_empty(bridge_wrap(w.bridge, &outside)));
+  ck_assert_int_eq(w.errors.last_code, CCGC_E_FOREIGN_POINTER);
+  ck_assert(!v8ish_local_is_empty(bridge_wrap(w.bridge, live)));
+  blinkish_persistent_free(w.dom, root);
+  free_world(&w);
+}
+END_TEST
+
 START_TEST(foreign_and_unwrappable_objects_are_rejected) {
   world w = make_world(BRIDGE_MODE_UNIFIED);
   ccgc_test_capture_errors(w.collector, &w.errors);
@@ -262,6 +297,7 @@ int main(void) {
   tcase_add_test(tc, wrap_is_lazy_unique_and_points_back);
   tcase_add_test(tc, conflicting_wrappers_are_reported);
   tcase_add_test(tc, foreign_and_unwrappable_objects_are_rejected);
+  tcase_add_test(tc, dead_and_interior_dom_objects_are_reported_as_dead);
   tcase_add_test(tc, unified_mode_collects_the_cycle);
   tcase_add_test(tc, the_mark_loop_follows_wrapper_slots);
   tcase_add_test(tc, baseline_mode_leaks_the_cycle);
