@@ -273,6 +273,8 @@ void bridge_script_ref_set(bridge *self, bridge_script_ref *ref,
 v8ish_local bridge_script_ref_get(bridge *self, const bridge_script_ref *ref) {
   if (bridge_check(self, CCGC_CALL_READ, "bridge_script_ref_get") != CCGC_OK)
     return v8ish_local_empty();
+  /* No reference (a member never set): empty, as v8ish_traced_get(NULL). */
+  if (!ref) return v8ish_local_empty();
   return v8ish_traced_load(self->script, bridge_ref_slot(ref),
                            "bridge_script_ref_get", "script reference");
 }

@@ -105,8 +105,12 @@ bridge_script_ref *bridge_script_ref_new(bridge *bridge, v8ish_local value);
 CCGC_API
 void bridge_script_ref_set(bridge *bridge, bridge_script_ref *ref,
                            v8ish_local value);
+/* The value, or the empty local for a reference emptied by a collection or
+ * for NULL (no reference: silent, as v8ish_traced_get(NULL)); a freed or
+ * never-made reference is misuse (CCGC_E_DEAD_HANDLE). */
 CCGC_API
 v8ish_local bridge_script_ref_get(bridge *bridge, const bridge_script_ref *ref);
+/* NULL: nothing (as free(NULL)). */
 CCGC_API
 void bridge_script_ref_free(bridge *bridge, bridge_script_ref *ref);
 /* For a DOM trace callback: reports the reference as a CCGC_EDGE_TRACED edge

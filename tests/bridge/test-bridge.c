@@ -287,6 +287,16 @@ START_TEST(script_ref_set_and_get) {
   bridge_script_ref_set(w.bridge, ref, two);
   ck_assert(v8ish_same(w.script, bridge_script_ref_get(w.bridge, ref), two));
   bridge_script_ref_free(w.bridge, ref);
+  /* No reference (NULL) reads as empty and reports nothing, as
+   * v8ish_traced_get(NULL) (it reported a dead handle, which aborts by
+   * default); a freed one is still misuse. */
+  unsigned before = w.errors.count;
+  ck_assert(v8ish_local_is_empty(bridge_script_ref_get(w.bridge, NULL)));
+  bridge_script_ref_free(w.bridge, NULL);
+  ck_assert_uint_eq(w.errors.count, before);
+  ck_assert(v8ish_local_is_empty(bridge_script_ref_get(w.bridge, ref)));
+  ck_assert_uint_eq(w.errors.count, before + 1);
+  ck_assert_int_eq(w.errors.last_code, CCGC_E_DEAD_HANDLE);
   free_world(&w);
 }
 END_TEST
