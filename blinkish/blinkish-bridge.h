@@ -18,6 +18,10 @@ bool blinkish_is_allocated(blinkish_heap *heap, const void *p);
 ccgc_status blinkish_check_allocated(blinkish_heap *heap, const void *object,
                                      const char *call, const char *what);
 
+/* Whether the heap's wrappable hooks are set (a bridge took it,
+ * .api.one-bridge): bridge_new asks before it allocates anything. */
+bool blinkish_heap_has_wrappable_hooks(const blinkish_heap *heap);
+
 /* Reports a non-NULL handle word a type declared
  * (blinkish_type_declare_handles) to every visitor but the mark loop's
  * descriptor path, named; a handle that is not live is misuse. */

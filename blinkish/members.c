@@ -106,6 +106,10 @@ void **blinkish_wrappable_slot(blinkish_heap *heap, void *object) {
   return (void **)object - 1;
 }
 
+bool blinkish_heap_has_wrappable_hooks(const blinkish_heap *heap) {
+  return heap->wrappable_trace || heap->wrappable_release;
+}
+
 ccgc_status blinkish_heap_set_wrappable_hooks(
     blinkish_heap *heap, blinkish_wrappable_trace_fn trace,
     blinkish_wrappable_release_fn release, void *data) {
@@ -114,7 +118,7 @@ ccgc_status blinkish_heap_set_wrappable_hooks(
     return blinkish_refusal(heap);
   /* Once: clearing them would let a second bridge take over the first
    * one's wrappers as well. */
-  if (heap->wrappable_trace || heap->wrappable_release)
+  if (blinkish_heap_has_wrappable_hooks(heap))
     return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                        ".api.one-bridge",
                        "blinkish_heap_set_wrappable_hooks: the heap's "

@@ -97,6 +97,15 @@ bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
                      "bridge_new: both heaps must belong to this collector");
     return NULL;
   }
+  /* .api.one-bridge, refused before anything is allocated: a handler that
+   * does not return (longjmp) leaks nothing. */
+  if (blinkish_heap_has_wrappable_hooks(dom)) {
+    CCGC_MISUSE(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
+                ".api.one-bridge",
+                "bridge_new: the DOM heap has a bridge already (a DOM heap "
+                "takes one bridge for its life)");
+    return NULL;
+  }
   bridge *result = calloc(1, sizeof *result);
   if (!result) return NULL;
   result->sig = BRIDGE_SIG;

@@ -115,9 +115,10 @@ static bool bootstrap(v8ish_heap *heap) {
 #define V8ISH_YOUNG_MAX_BYTES ((size_t)1 << 30)
 
 /* The young generation's bounds (.api.argument): each 0 (the default) or
- * at most V8ISH_YOUNG_MAX_BYTES, and min not above a nonzero max. */
-static bool young_bounds_valid(v8ish_heap *heap) {
-  const ccgc_heap_options *o = &heap->base.options;
+ * at most V8ISH_YOUNG_MAX_BYTES, and min not above a nonzero max. Reported
+ * into errors unless it is NULL. */
+static bool young_bounds_valid(const ccgc_heap_options *o,
+                               ccgc_error_sink *errors) {
   const char *bad = NULL;
   size_t value = 0;
   if (o->young_min_bytes > V8ISH_YOUNG_MAX_BYTES)
@@ -125,17 +126,19 @@ static bool young_bounds_valid(v8ish_heap *heap) {
   else if (o->young_max_bytes > V8ISH_YOUNG_MAX_BYTES)
     bad = "young_max_bytes", value = o->young_max_bytes;
   if (bad) {
-    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
-                "v8ish_heap_new: %s %zu is above %zu (a semi-space of 1 GiB "
-                "at most; 0: the default)",
-                bad, value, V8ISH_YOUNG_MAX_BYTES);
+    if (errors)
+      CCGC_MISUSE(errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                  "v8ish_heap_new: %s %zu is above %zu (a semi-space of 1 GiB "
+                  "at most; 0: the default)",
+                  bad, value, V8ISH_YOUNG_MAX_BYTES);
     return false;
   }
   if (o->young_max_bytes && o->young_min_bytes > o->young_max_bytes) {
-    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
-                "v8ish_heap_new: young_min_bytes %zu is above young_max_bytes "
-                "%zu",
-                o->young_min_bytes, o->young_max_bytes);
+    if (errors)
+      CCGC_MISUSE(errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                  "v8ish_heap_new: young_min_bytes %zu is above "
+                  "young_max_bytes %zu",
+                  o->young_min_bytes, o->young_max_bytes);
     return false;
   }
   return true;
@@ -148,19 +151,25 @@ v8ish_heap *v8ish_heap_new_layout(ccgc_collector *collector,
       ccgc_heap_base_new(sizeof *heap, V8ISH_SIG, collector, options,
                          "v8ish_heap_new");
   if (!heap) return NULL;
+  /* A refused heap is freed before the report: a handler that does not
+   * return (longjmp, docs/errors.md) leaks nothing. The sink is the
+   * collector's; the options are copied out first. */
+  ccgc_error_sink *errors = heap->base.errors;
+  ccgc_heap_options checked = heap->base.options;
   if (layout != V8ISH_FAST_LAYOUT) {
     /* The host's inline calls (v8ish-fast.h) would read this heap with
      * another version's layout. */
-    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+    ccgc_heap_base_free(&heap->base);
+    CCGC_MISUSE(errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
                 "v8ish_heap_new: the host was compiled against the inline "
                 "calls of another ccgc version (layout %u; this library's "
                 "is %u): rebuild it against this version's headers",
                 layout, (unsigned)V8ISH_FAST_LAYOUT);
-    ccgc_heap_base_free(&heap->base);
     return NULL;
   }
-  if (!young_bounds_valid(heap)) {
+  if (!young_bounds_valid(&checked, NULL)) {
     ccgc_heap_base_free(&heap->base);
+    young_bounds_valid(&checked, errors);
     return NULL;
   }
   /* Handles carry no heap pointer: each heap's scope serials and global

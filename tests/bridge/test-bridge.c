@@ -3,6 +3,8 @@
  * either side (unified mode) and collected together, and baseline mode
  * leaking the same pair. */
 #include <check.h>
+#include <malloc.h>
+#include <setjmp.h>
 #include <string.h>
 
 #include "bridge.h"
@@ -245,6 +247,39 @@ END_TEST
  * over the wrappable hooks, so the first bridge's wrappers were traced and
  * released through the second); the first keeps working. A script heap may
  * have a bridge per DOM heap. */
+/* A handler that does not return (longjmp) out of a second bridge's
+ * refusal: the refused bridge was allocated before the report and lost. */
+static jmp_buf refusal_escape;
+
+static void escape_handler(const ccgc_error *error, void *data) {
+  (void)error;
+  (*(int *)data)++;
+  longjmp(refusal_escape, 1);
+}
+
+static bool jumped_out_of_bridge_new(world *w) {
+  if (setjmp(refusal_escape)) return true;
+  bridge_new(w->collector, w->script, w->dom, BRIDGE_MODE_UNIFIED);
+  return false;
+}
+
+START_TEST(a_refused_bridge_leaves_nothing_when_a_handler_jumps_out) {
+  world w = make_world(BRIDGE_MODE_UNIFIED);
+  int reports = 0;
+  ccgc_collector_set_error_handler(w.collector, escape_handler, &reports);
+  ck_assert(jumped_out_of_bridge_new(&w)); /* warm-up */
+  size_t in_use = mallinfo2().uordblks;
+  for (int i = 0; i < 256; i++) ck_assert(jumped_out_of_bridge_new(&w));
+  size_t grown = mallinfo2().uordblks - in_use;
+  ck_assert_msg(grown < 2048, "%zu bytes still allocated", grown);
+  ck_assert_int_eq(reports, 257);
+  ccgc_collector_set_error_handler(w.collector, NULL, NULL);
+  ck_assert_str_eq(ccgc_collector_last_error(w.collector)->check,
+                   ".api.one-bridge");
+  free_world(&w);
+}
+END_TEST
+
 START_TEST(a_dom_heap_takes_one_bridge) {
   world w = make_world(BRIDGE_MODE_UNIFIED);
   ccgc_test_capture_errors(w.collector, &w.errors); /* w was copied */
@@ -313,6 +348,7 @@ int main(void) {
   tcase_add_test(tc, baseline_mode_leaks_the_cycle);
   tcase_add_test(tc, script_ref_set_and_get);
   tcase_add_test(tc, a_dom_heap_takes_one_bridge);
+  tcase_add_test(tc, a_refused_bridge_leaves_nothing_when_a_handler_jumps_out);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
