@@ -295,6 +295,35 @@ START_TEST(default_output_is_named_and_not_in_the_current_directory) {
   ck_assert_msg(strstr(result.out, snapshot), "want '%s' in:\n%s", snapshot, result.out);
   g_free(snapshot);
   command_result_free(&result);
+  /* --quiet still says where (it said nothing). */
+  result = run_ccgc_with(prefix, "snapshot --quiet", NULL);
+  ck_assert_msg(result.exit_code == 0, "%s%s", result.out, result.err);
+  snapshot = g_strdup_printf("wrote %s/heap.heapsnapshot\n", out_dir);
+  ck_assert_msg(!strcmp(result.out, snapshot), "want '%s', got:\n%s", snapshot, result.out);
+  g_free(snapshot);
+  command_result_free(&result);
+  /* A picture named like the default DOT file would replace it: refused
+   * (it was written over the DOT file). */
+  char *clash = g_strdup_printf("dot --svg '%s/heap.dot'", out_dir);
+  result = run_ccgc_with(prefix, clash, NULL);
+  ck_assert_int_eq(result.exit_code, 2);
+  ck_assert_msg(strstr(result.err, "is given for two outputs (--out by default"), "%s",
+                result.err);
+  command_result_free(&result);
+  g_free(clash);
+  /* An output directory that is a file fails before the demo runs. */
+  char *file_dir = g_build_filename(dir, "a-file", NULL);
+  ck_assert(g_file_set_contents(file_dir, "x", 1, NULL));
+  char *demo_args = g_strdup_printf("demo --out '%s'", file_dir);
+  result = run_ccgc_with(prefix, demo_args, NULL);
+  ck_assert_int_eq(result.exit_code, 1);
+  char *cannot = g_strdup_printf("ccgc demo: cannot create '%s': Not a directory\n", file_dir);
+  ck_assert_msg(!strcmp(result.err, cannot), "%s", result.err);
+  ck_assert_msg(result.out[0] == '\0', "the demo ran: %s", result.out);
+  command_result_free(&result);
+  g_free(cannot);
+  g_free(demo_args);
+  g_free(file_dir);
 
   GDir *listing = g_dir_open(cwd, 0, NULL);
   ck_assert_ptr_nonnull(listing);

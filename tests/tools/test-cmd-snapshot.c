@@ -45,6 +45,11 @@ START_TEST(the_command_answers_bad_input) {
   expect_usage_error("snapshot --at 4", "--at 4 is out of range: the points are 1 (baseline)");
   expect_usage_error("snapshot --at 0", "--at 0 is out of range");
   expect_usage_error("snapshot --at later", "unknown point 'later'");
+  /* Numbers are digits only, as every count of the command (strtol took
+   * a sign and blanks). */
+  expect_usage_error("snapshot --at +2", "unknown point '+2'");
+  expect_usage_error("snapshot --at ' 1'", "unknown point ' 1'");
+  expect_usage_error("snapshot --at 99999999999999999999", "is out of range");
   expect_usage_error("snapshot --series /tmp/x --at 2", "--series writes every point");
   expect_usage_error("snapshot page.html", "unexpected argument 'page.html'");
 

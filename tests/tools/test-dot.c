@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ccgc-test.h"
 #include "demo-scenario.h"
@@ -208,6 +209,12 @@ START_TEST(focus_keeps_what_lies_within_the_depth) {
     targets += !strcmp(attr(node, "class"), "target");
   ck_assert_uint_eq(targets, 1);
   ck_assert_ptr_null(agnode(graph, (char *)"roots_dom", 0)); /* #modal is detached */
+  /* The legend counts what is drawn, as the command's line does (it
+   * counted folded objects too: 23 against 14 drawn for some focus). */
+  const char *legend = agget(graph, (char *)"label");
+  ck_assert_msg(legend && strstr(legend, "focus on the orange object: 5 of ") &&
+                    strstr(legend, " objects drawn"),
+                "%s", legend ? legend : "(no label)");
   agclose(graph);
   graph = dot("focus2", "--focus '#modal' --depth 2", NULL);
   ck_assert_uint_eq(object_nodes(graph, "Text"), 3);
@@ -282,6 +289,9 @@ START_TEST(bad_input_says_so) {
   EXPECT("--path '@-1'", 2, "not an object name");
   EXPECT("--path '@'", 2, "not an object name");
   EXPECT("--svg same.svg --png same.svg", 2, "given for two outputs");
+  /* A string is folded, never a node: a focus on it draws nothing (it
+   * wrote an empty picture whose label claimed 5 objects). */
+  EXPECT("--focus '@0'", 1, "the filter matches no object that is drawn");
   EXPECT("--depth 0 --focus '#modal'", 2, "--depth 0 is out of range");
   EXPECT("--depth 3", 2, "--depth goes with --focus or --detached");
   EXPECT("--max-nodes many", 2, "--max-nodes many is out of range");
@@ -294,6 +304,15 @@ START_TEST(bad_input_says_so) {
 #undef EXPECT
   g_free(out);
   expect("dot --out /no/such/dir/x.dot", 1, "cannot write '/no/such/dir/x.dot'");
+  /* A dangling link to the DOT file: the picture would replace it. */
+  char *link = g_strdup_printf("%s/link.dot", dir), *target = g_strdup_printf("%s/zz.dot", dir);
+  ck_assert_int_eq(symlink(target, link), 0);
+  args = g_strdup_printf("dot --out '%s' --svg '%s'", target, link);
+  expect(args, 2, "given for two outputs");
+  g_free(args);
+  ck_assert(!g_file_test(target, G_FILE_TEST_EXISTS));
+  g_free(link);
+  g_free(target);
   /* #tooltip is built after the baseline point and reclaimed by the
    * collection that ends the next one: at final it matches nothing */
   args = g_strdup_printf("dot --path '#tooltip' --out '%s/t.dot'", dir);

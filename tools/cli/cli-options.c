@@ -4,6 +4,7 @@
 #include "cli-options.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,25 +298,69 @@ static char *canonical_path(const char *path) {
   return result;
 }
 
+/* The path a write to `path` lands on: its symbolic links followed, each
+ * target relative to its link's directory, even when the last one names
+ * nothing yet (a dangling link: stat fails, the write creates the target).
+ * At most 40 links, as the kernel's limit. */
+static char *write_target(const char *path) {
+  char *current = g_strdup(path);
+  for (int hops = 0; hops < 40; hops++) {
+    struct stat st;
+    if (lstat(current, &st) != 0 || !S_ISLNK(st.st_mode)) break;
+    char *target = g_file_read_link(current, NULL);
+    if (!target) break;
+    char *next;
+    if (g_path_is_absolute(target)) {
+      next = target;
+    } else {
+      char *dir = g_path_get_dirname(current);
+      next = g_build_filename(dir, target, NULL);
+      g_free(dir);
+      g_free(target);
+    }
+    g_free(current);
+    current = next;
+  }
+  return current;
+}
+
 bool cli_same_file(const char *a, const char *b) {
   if (!strcmp(a, b)) return true;
   struct stat sa, sb;
   if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && S_ISREG(sa.st_mode);
-  char *ca = canonical_path(a), *cb = canonical_path(b);
+  char *ta = write_target(a), *tb = write_target(b);
+  char *ca = canonical_path(ta), *cb = canonical_path(tb);
+  g_free(ta);
+  g_free(tb);
   bool same = !strcmp(ca, cb);
   g_free(ca);
   g_free(cb);
   return same;
 }
 
+/* The home directory, absolute: $HOME when it is an absolute path, else the
+ * password database's entry (an empty or relative $HOME made the default
+ * output land in the current directory), else the temporary directory. */
+static char *absolute_home(void) {
+  const char *home = g_getenv("HOME");
+  if (home && g_path_is_absolute(home)) return g_strdup(home);
+  struct passwd *entry = getpwuid(getuid());
+  if (entry && entry->pw_dir && g_path_is_absolute(entry->pw_dir))
+    return g_strdup(entry->pw_dir);
+  return g_strdup(g_get_tmp_dir());
+}
+
 char *cli_default_output_dir(void) {
-  /* A relative $XDG_CACHE_HOME is invalid (the XDG Base Directory
+  /* A relative or empty $XDG_CACHE_HOME is invalid (the XDG Base Directory
    * specification): ignored, as if unset. */
   const char *xdg = g_getenv("XDG_CACHE_HOME");
-  if (xdg && *xdg && !g_path_is_absolute(xdg))
-    return g_build_filename(g_get_home_dir(), ".cache", "ccgc", "demo", NULL);
-  return g_build_filename(g_get_user_cache_dir(), "ccgc", "demo", NULL);
+  if (xdg && g_path_is_absolute(xdg))
+    return g_build_filename(xdg, "ccgc", "demo", NULL);
+  char *home = absolute_home();
+  char *dir = g_build_filename(home, ".cache", "ccgc", "demo", NULL);
+  g_free(home);
+  return dir;
 }
 
 int cli_make_dirs(const char *path) {
@@ -327,6 +372,13 @@ int cli_make_dirs(const char *path) {
     *at = '/';
   }
   int result = mkdir(copy, 0755) == 0 || errno == EEXIST ? 0 : -1;
+  /* Something that exists but is no directory (a file, /dev/full) is not
+   * one to write into: ENOTDIR, not success. */
+  struct stat st;
+  if (result == 0 && (stat(copy, &st) != 0 || !S_ISDIR(st.st_mode))) {
+    errno = ENOTDIR;
+    result = -1;
+  }
   g_free(copy);
   return result;
 }

@@ -134,8 +134,8 @@ char *cli_default_output_dir(void);
 bool cli_same_file(const char *a, const char *b);
 
 /* Creates the directory path and its missing parents (mkdir -p): 0 if it
- * was created or already existed, -1 with errno otherwise. Does not check
- * that an existing path is a directory. */
+ * was created or already existed as a directory, -1 with errno otherwise
+ * (ENOTDIR for an existing path that is not a directory). */
 int cli_make_dirs(const char *path);
 
 /* Standard output at the end of a command, flushed and checked (a full

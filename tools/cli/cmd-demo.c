@@ -339,6 +339,13 @@ int ccgc_cmd_demo(int argc, char **argv) {
   if (parsed_code >= 0) return parsed_code;
   char *default_dir = out_dir ? NULL : cli_default_output_dir();
   if (!out_dir) out_dir = default_dir;
+  /* Before the scenario runs: a directory that cannot be made (or a path
+   * that is a file) fails at once, not after the whole demo. */
+  if (cli_make_dirs(out_dir) != 0) {
+    fprintf(stderr, "ccgc demo: cannot create '%s': %s\n", out_dir, strerror(errno));
+    g_free(default_dir);
+    return 1;
+  }
 
   ccgc_collector_options options;
   ccgc_host_default_options(&options); /* concurrent marking and sweeping */

@@ -27,6 +27,7 @@ typedef struct dot_args {
   const char *out, *svg, *png, *page, *focus;
   GPtrArray *paths;
   bool detached, all, baseline, mid_cycle, depth_given;
+  bool out_given; /* --out was given (else the default path) */
   int depth, at;
   size_t max_nodes;
 } dot_args;
@@ -94,12 +95,21 @@ static int parse(int argc, char **argv, dot_args *a) {
     return usage_error("%s", "--focus, --path and --detached exclude each other");
   if (a->depth_given && !a->focus && !a->detached)
     return usage_error("%s", "--depth goes with --focus or --detached");
-  /* Two outputs on one path: the second would replace the first. */
+  return -1;
+}
+
+/* Two outputs on one path: the second would replace the first. Checked
+ * once the DOT file's path is known (the default one too: --svg naming
+ * it replaced the DOT file with the picture). */
+static int outputs_clash(const dot_args *a) {
   const char *outputs[] = {a->out, a->svg, a->png};
   for (int i = 0; i < 3; i++)
     for (int j = i + 1; j < 3; j++)
       if (outputs[i] && outputs[j] && cli_same_file(outputs[i], outputs[j]))
-        return usage_error("'%s' is given for two outputs (--out, --svg, --png)", outputs[j]);
+        return usage_error(a->out_given ? "'%s' is given for two outputs (--out, --svg, --png)"
+                                        : "'%s' is given for two outputs (--out by default, "
+                                          "--svg, --png)",
+                           outputs[j]);
   return -1;
 }
 
@@ -201,6 +211,7 @@ int ccgc_cmd_dot(int argc, char **argv) {
   /* No --out: the folder of the demo's pictures, never one relative to the
    * current directory (cli_default_output_dir). */
   char *default_out = NULL;
+  a.out_given = a.out != NULL;
   if (code < 0 && !a.out) {
     char *dir = cli_default_output_dir();
     default_out = g_build_filename(dir, "heap.dot", NULL);
@@ -211,6 +222,7 @@ int ccgc_cmd_dot(int argc, char **argv) {
     }
     g_free(dir);
   }
+  if (code < 0) code = outputs_clash(&a);
   if (code >= 0) {
     g_ptr_array_free(a.paths, TRUE);
     g_free(default_out);

@@ -459,7 +459,13 @@ int ccgc_cmd_snapshot(int argc, char **argv) {
     }
     if (p->ids) g_hash_table_destroy(p->ids);
   }
-  if (r.out_file.path) atomic_file_abort(&r.out_file); /* the point never came */
+  if (r.out_file.path) {
+    atomic_file_abort(&r.out_file); /* the point never came */
+  } else if (r.exit_code == 0 && r.quiet && !r.series_dir && r.out_path == default_out) {
+    /* Written where the user did not say: where, even with --quiet (as
+     * demo --quiet says; docs/tools.md "Where output goes"). */
+    printf("wrote %s\n", default_out);
+  }
   ccgc_heap_snapshot_ids_free(r.ids);
   demo_scenario_finish(&r.scenario);
   ccgc_host_world_free(r.w);

@@ -178,8 +178,11 @@ bool demo_scenario_point_option(const char *text, int *at, char *message,
 int demo_scenario_parse_point(const char *text) {
   for (int at = DEMO_POINT_BASELINE; at <= DEMO_POINT_FINAL; at++)
     if (!strcmp(text, demo_point_names[at])) return at;
-  char *end;
-  long value = strtol(text, &end, 10);
-  if (end == text || *end) return 0;
+  /* A number is decimal digits only, as every count of the command
+   * (cli-numbers.h): no sign, no blanks. */
+  if (!*text || strspn(text, "0123456789") != strlen(text)) return 0;
+  size_t digits = strspn(text, "0");
+  if (strlen(text + digits) > 2) return -1; /* far out of range */
+  long value = strtol(text, NULL, 10);
   return value >= DEMO_POINT_BASELINE && value <= DEMO_POINT_FINAL ? (int)value : -1;
 }

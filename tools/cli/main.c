@@ -1,5 +1,6 @@
 /* main.c - `ccgc`: one command, subcommands; --help and --version
  * everywhere (the option layer of every subcommand: cli-options.h). */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +63,10 @@ static int unknown(const char *name) {
 }
 
 int main(int argc, char **argv) {
+  /* A file size limit (ulimit -f) makes a write fail with EFBIG, reported
+   * and cleaned up as a full disk is, instead of killing the process with
+   * its temporaries left behind (SIGXFSZ's default action). */
+  signal(SIGXFSZ, SIG_IGN);
   if (argc < 2) {
     usage(stderr);
     return 2;

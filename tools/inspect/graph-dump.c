@@ -154,19 +154,23 @@ static int choose(drawing *d, char *error, size_t error_size) {
   GArray *order = graph_filter_select(d->snapshot, d->options, folded, error, error_size);
   g_free(folded);
   if (!order) return -1;
-  size_t drawn = 0;
+  size_t drawn = 0, collapsed = 0;
   for (guint k = 0; k < order->len; k++) {
     guint i = g_array_index(order, guint, k);
     visibility shown = base_visibility(d, &g_array_index(objects, snap_object, i));
     if (shown == SHOWN && d->options->max_nodes && drawn >= d->options->max_nodes)
       shown = COLLAPSED;
     drawn += shown == SHOWN;
+    collapsed += shown == COLLAPSED;
     d->visibility[i] = shown;
     d->result.selected += shown != OMITTED;
   }
   g_array_free(order, TRUE);
   d->result.drawn = drawn;
-  if (d->result.selected == 0) {
+  /* Folded objects (strings, numbers, classes, backing stores without
+   * --all) are no nodes: a filter that keeps only those (a focus on a
+   * string) would draw an empty picture. */
+  if (drawn == 0 && collapsed == 0) {
     snprintf(error, error_size, "the filter matches no object that is drawn");
     return -1;
   }
@@ -491,8 +495,9 @@ static void set_legend(drawing *d) {
     g_string_append(label, "\\nfill: mark color (white, grey: light grey, black: darker grey)");
   static const char *const filters[] = {NULL, "focus on the orange object", "retaining paths of the orange objects", "detached DOM nodes and what they reach"};
   if (d->options->filter != GRAPH_DUMP_ALL)
-    g_string_append_printf(label, "\\nfilter: %s: %zu of %u objects", filters[d->options->filter],
-                           d->result.selected, d->snapshot->objects->len);
+    g_string_append_printf(label, "\\nfilter: %s: %zu of %u objects drawn",
+                           filters[d->options->filter], d->result.drawn,
+                           d->snapshot->objects->len);
   if (d->result.summary_nodes)
     g_string_append_printf(label, "; node budget %zu: %zu objects in %zu summary nodes, "
                            "sibling references not drawn", d->options->max_nodes,
