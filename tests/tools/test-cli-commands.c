@@ -59,6 +59,16 @@ START_TEST(every_command_has_generated_help_and_the_version) {
   ck_assert_int_eq(list.exit_code, 0);
   ck_assert_msg(strstr(list.out, "commands:"), "%s", list.out);
   command_result_free(&list);
+  /* `help` answers --help and --version as every command does (both were
+   * "unknown option"). */
+  list = run_ccgc("help --help");
+  ck_assert_int_eq(list.exit_code, 0);
+  ck_assert_msg(strstr(list.out, "commands:"), "%s", list.out);
+  command_result_free(&list);
+  list = run_ccgc("help --version");
+  ck_assert_int_eq(list.exit_code, 0);
+  ck_assert_str_eq(list.out, "ccgc " CCGC_VERSION_STRING "\n");
+  command_result_free(&list);
   for (size_t i = 0; i < COMMAND_COUNT; i++) {
     char *args = g_strdup_printf("%s --help", COMMANDS[i]);
     command_result help = run_ccgc(args);

@@ -363,7 +363,11 @@ int ccgc_cmd_demo(int argc, char **argv) {
     return 1;
   }
   char *source = page ? g_strdup(page)
-                      : g_strdup_printf("bundled page (%s)", ccgc_host_default_page_path());
+                      /* Its source file's path only where it is (an installed
+                       * ccgc does not name the build machine's tree). */
+                      : g_file_test(ccgc_host_default_page_path(), G_FILE_TEST_IS_REGULAR)
+                          ? g_strdup_printf("bundled page (%s)", ccgc_host_default_page_path())
+                          : g_strdup("bundled page (built in)");
   printf("ccgc demo: %s: %zu elements, %zu text nodes; bridge: %s\n", source,
          ccgc_host_count_nodes(d.w->document, CCGC_HOST_ELEMENT),
          ccgc_host_count_nodes(d.w->document, CCGC_HOST_TEXT),

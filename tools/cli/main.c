@@ -79,8 +79,14 @@ int main(int argc, char **argv) {
               argv[topic_given ? 3 : 2]);
       return 2;
     }
-    /* `ccgc help help` is the list of commands. */
-    if (topic_given && strcmp(argv[2], "help") != 0) {
+    /* `ccgc help --version` is the version, as every command's. */
+    if (topic_given && !strcmp(argv[2], "--version")) {
+      printf("ccgc %s\n", ccgc_version());
+      return cli_check_stdout("ccgc");
+    }
+    /* `ccgc help help` (and `ccgc help --help`) is the list of commands. */
+    if (topic_given && strcmp(argv[2], "help") != 0 && strcmp(argv[2], "--help") != 0 &&
+        strcmp(argv[2], "-h") != 0) {
       const command *topic = find(argv[2]);
       if (!topic) return unknown(argv[2]);
       char *help_argv[] = {argv[2], "--help", NULL};
