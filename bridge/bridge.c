@@ -189,11 +189,24 @@ v8ish_local bridge_wrapper_of(bridge *self, void *dom_object) {
   return bridge_script_ref_get(self, *slot);
 }
 
+/* Whether the wrappable slot pairs its object with a wrapper: it holds a
+ * script reference that a minor collection has not emptied. An emptied one
+ * is a wrapper the script heap dropped (v8ish.h "Droppable wrappers"): the
+ * object has no wrapper, and the next one takes that reference. */
+static bool slot_paired(void *const *slot) {
+  const bridge_script_ref *ref = *slot;
+  return ref && v8ish_traced_object(bridge_ref_slot(ref)) != NULL;
+}
+
 static ccgc_status pair(bridge *self, void *dom_object, void **slot,
                         v8ish_local wrapper) {
   ccgc_status status =
       v8ish_wrapper_set_embedder(self->script, wrapper, dom_object);
   if (status != CCGC_OK) return status;
+  if (*slot) { /* a dropped wrapper's emptied reference: re-pointed */
+    bridge_script_ref_set(self, *slot, wrapper);
+    return CCGC_OK;
+  }
   bridge_script_ref *ref = bridge_script_ref_new(self, wrapper);
   if (!ref) {
     v8ish_wrapper_set_embedder(self->script, wrapper, NULL);
@@ -212,7 +225,8 @@ v8ish_local bridge_wrap(bridge *self, void *dom_object) {
   ccgc_status status;
   void **slot = checked_slot(self, dom_object, "bridge_wrap", &status);
   if (!slot) return v8ish_local_empty();
-  if (*slot) return bridge_script_ref_get(self, *slot); /* .inv.wrapper-unique */
+  /* .inv.wrapper-unique; a dropped wrapper is recreated on demand. */
+  if (slot_paired(slot)) return bridge_script_ref_get(self, *slot);
   v8ish_local wrapper = v8ish_wrapper_new(
       self->script, blinkish_type_name(self->dom, dom_object));
   if (v8ish_local_is_empty(wrapper)) return wrapper; /* heap limit recorded */
@@ -235,7 +249,7 @@ ccgc_status bridge_attach_wrapper(bridge *self, void *dom_object,
                        "not a wrapper object",
                        v8ish_type_name(self->script, wrapper));
   void *current = v8ish_wrapper_embedder(self->script, wrapper);
-  if (*slot) {
+  if (slot_paired(slot)) {
     /* .inv.wrapper-unique: asking again with the same pair is fine. */
     if (current == dom_object &&
         v8ish_same(self->script, bridge_script_ref_get(self, *slot),

@@ -78,8 +78,10 @@ CCGC_API
 const char *bridge_mode_name(bridge_mode mode);
 
 /* The wrapper of a wrappable DOM object, created on first use with the DOM
- * type's name as its class name. Empty local + error for a foreign pointer or
- * a type that is not wrappable. */
+ * type's name as its class name, and created again after a minor collection
+ * dropped it (v8ish.h "Droppable wrappers": bridge_wrapper_of is empty until
+ * then; bridge_attach_wrapper may pair another one instead). Empty local +
+ * error for a foreign pointer or a type that is not wrappable. */
 CCGC_API
 v8ish_local bridge_wrap(bridge *bridge, void *dom_object);
 /* The wrapper if one exists, else an empty local. */

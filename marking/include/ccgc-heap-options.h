@@ -18,9 +18,10 @@ typedef struct ccgc_heap_options {
   /* The script heap's young generation (docs/script-heap.md): bounds of
    * one semi-space, between which its size adapts to survival (0: the
    * defaults, 1 MiB and 16 MiB; a max of 0 is at least the min), rounded up
-   * to whole 256 KiB pages; each at most 1 GiB and min not above a nonzero
-   * max, else v8ish_heap_new refuses them (CCGC_E_INVALID_ARGUMENT); the
-   * heap's limits cover both generations.
+   * to whole pages of object area (a 256 KiB page less its header: the
+   * bytes fit, and young_capacity_bytes may say more); each at most 1 GiB
+   * and min not above a nonzero max, else v8ish_heap_new refuses them
+   * (CCGC_E_INVALID_ARGUMENT); the heap's limits cover both generations.
    * no_young_generation: every object is allocated old (no scavenges). The
    * DOM heap has no young generation and ignores these. */
   size_t young_min_bytes, young_max_bytes;

@@ -247,6 +247,65 @@ END_TEST
  * over the wrappable hooks, so the first bridge's wrappers were traced and
  * released through the second); the first keeps working. A script heap may
  * have a bridge per DOM heap. */
+static bool drop_every_wrapper(v8ish_heap *heap, const v8ish_traced *traced,
+                               void *data) {
+  (void)heap, (void)traced;
+  (*(int *)data)++;
+  return true;
+}
+
+/* The wrap of a DOM object, in a scope of its own: no local keeps it. */
+static bool wrap_unheld(world *w, void *dom_object) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->script, &scope);
+  bool made = !v8ish_local_is_empty(bridge_wrap(w->bridge, dom_object));
+  v8ish_handle_scope_close(&scope);
+  return made;
+}
+
+/* v8ish.h "Droppable wrappers": a minor collection drops an unmodified young
+ * wrapper the handler lets go, emptying its reference, and the host
+ * recreates it on demand. Through the bridge the emptied reference in the
+ * wrappable slot read as a pairing: bridge_wrap answered the empty local
+ * for ever and bridge_attach_wrapper a conflict. */
+START_TEST(a_dropped_wrapper_is_recreated_on_demand) {
+  world w = make_world(BRIDGE_MODE_UNIFIED);
+  ccgc_test_capture_errors(w.collector, &w.errors); /* w was copied */
+  int asked = 0;
+  ck_assert_int_eq(v8ish_heap_set_droppable_handler(w.script, drop_every_wrapper, &asked),
+                   CCGC_OK);
+  void *div = blinkish_alloc(w.dom, w.node_type, sizeof(node));
+  blinkish_persistent *root = blinkish_persistent_new(w.dom, div, false);
+  ck_assert(wrap_unheld(&w, div));
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_gt(asked, 0);
+  ck_assert(v8ish_local_is_empty(bridge_wrapper_of(w.bridge, div))); /* dropped */
+  unsigned before = w.errors.count;
+  v8ish_handle_scope inner;
+  v8ish_handle_scope_open(w.script, &inner);
+  v8ish_local again = bridge_wrap(w.bridge, div);
+  ck_assert(!v8ish_local_is_empty(again));
+  ck_assert_ptr_eq(bridge_unwrap(w.bridge, again), div);
+  ck_assert(v8ish_same(w.script, bridge_wrapper_of(w.bridge, div), again));
+  ck_assert(v8ish_same(w.script, bridge_wrap(w.bridge, div), again)); /* unique */
+  v8ish_handle_scope_close(&inner);
+  /* Dropped again (no local holds it), then a wrapper of the host's own
+   * attached in its place. */
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert(v8ish_local_is_empty(bridge_wrapper_of(w.bridge, div)));
+  v8ish_local mine = v8ish_wrapper_new(w.script, "HTMLDivElement");
+  ck_assert_int_eq(bridge_attach_wrapper(w.bridge, div, mine), CCGC_OK);
+  ck_assert(v8ish_same(w.script, bridge_wrapper_of(w.bridge, div), mine));
+  ck_assert_ptr_eq(bridge_unwrap(w.bridge, mine), div);
+  ck_assert_uint_eq(w.errors.count, before);
+  /* The recreated pair is a pair: the wrapper lives as long as the div. */
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_ptr_eq(bridge_unwrap(w.bridge, bridge_wrap(w.bridge, div)), div);
+  blinkish_persistent_free(w.dom, root);
+  free_world(&w);
+}
+END_TEST
+
 /* A handler that does not return (longjmp) out of a second bridge's
  * refusal: the refused bridge was allocated before the report and lost. */
 static jmp_buf refusal_escape;
@@ -348,6 +407,7 @@ int main(void) {
   tcase_add_test(tc, baseline_mode_leaks_the_cycle);
   tcase_add_test(tc, script_ref_set_and_get);
   tcase_add_test(tc, a_dom_heap_takes_one_bridge);
+  tcase_add_test(tc, a_dropped_wrapper_is_recreated_on_demand);
   tcase_add_test(tc, a_refused_bridge_leaves_nothing_when_a_handler_jumps_out);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
