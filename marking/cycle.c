@@ -521,9 +521,9 @@ bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
                                      "idle time", idle_ms))
     return false;
   double deadline = ccgc_now_ms() + idle_ms;
-  /* Sweeping left from the last cycle comes first, within the deadline. */
+  /* Sweeping left from the last cycle comes first, until the deadline. */
   if (collector->state == CCGC_STATE_SWEEPING &&
-      !ccgc_sweep_step(collector, idle_ms))
+      !ccgc_collector_sweep_until(collector, idle_ms > 0 ? deadline : deadline + 1e-9))
     return false;
   if (collector->state == CCGC_STATE_IDLE) {
     if (collector->heap_frees) return false; /* no new cycle now */

@@ -1,5 +1,7 @@
 /* sweeping.c - the collector's sweeping phase after the atomic pause
  * (sweeping.h, docs/sweeping.md). */
+#include <sched.h>
+
 #include "sweeping.h"
 
 #include <math.h>
@@ -366,6 +368,20 @@ static bool sweep(ccgc_collector *collector, double deadline_ms) {
   collector->in_collection = false;
   ccgc_collector_leave_context(collector, outer);
   if (done) complete(collector);
+  return done;
+}
+
+bool ccgc_collector_sweep_until(ccgc_collector *collector, double deadline_ms) {
+  bool done = sweep(collector, deadline_ms);
+  /* A step returns early while sweeper threads hold the pages left
+   * (docs/sweeping.md "A bounded sweep step while sweeper threads run"):
+   * the rest of the period goes to further steps, each running the
+   * finalizers of what the threads finished, yielding to them between. */
+  while (!done && collector->state == CCGC_STATE_SWEEPING &&
+         ccgc_now_ms() < deadline_ms) {
+    sched_yield();
+    done = sweep(collector, deadline_ms);
+  }
   return done;
 }
 

@@ -100,6 +100,10 @@ void ccgc_sweeper_after_pause(ccgc_collector *collector);
  * under ccgc_collector_sweep_before_scavenge),
  * contains, verify_heap call it. */
 bool ccgc_collector_ensure_swept(ccgc_collector *collector);
+/* Sweeps until sweeping is complete or deadline_ms passes (idle time:
+ * owner-thread steps repeated while sweeper threads hold pages). The
+ * caller checked the context; state SWEEPING. True when complete. */
+bool ccgc_collector_sweep_until(ccgc_collector *collector, double deadline_ms);
 
 /* A scavenge during sweeping (minor-cycle.c): the sweeper threads finish
  * the page each holds and return, before the scavenge; started again after

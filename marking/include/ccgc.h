@@ -240,7 +240,8 @@ ccgc_status ccgc_incremental_finish(ccgc_collector *collector);
 /* The host is idle for idle_ms (>= 0; negative or NaN: misuse,
  * CCGC_E_INVALID_ARGUMENT). While the last cycle's sweeping runs (state
  * CCGC_STATE_SWEEPING: docs/sweeping.md) it first sweeps until the deadline
- * (one ccgc_sweep_step); unless that completes sweeping it returns false,
+ * (sweep steps, repeated while sweeper threads hold the pages left, which a
+ * single step leaves to them); unless that completes sweeping it returns false,
  * else the rest of the period goes on as follows. With no cycle in
  * progress, starts one
  * (CCGC_REASON_IDLE) if a collection was requested, else a memory-reducing

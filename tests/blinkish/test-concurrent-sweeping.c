@@ -266,6 +266,32 @@ START_TEST(sweeper_threads_list_dead_objects_for_the_owner) {
 }
 END_TEST
 
+/* ccgc.h: idle time "first sweeps until the deadline". An owner step
+ * returns early while the sweeper thread holds the pages left
+ * (docs/sweeping.md), and the idle period gave up there: one call of a
+ * second's budget returned after microseconds with nothing finalized, and
+ * hundreds of calls were needed. Now idle time goes on stepping (yielding
+ * to the thread) until sweeping completes or the deadline passes. */
+START_TEST(idle_time_sweeps_until_the_deadline) {
+  enum { COUNT = 20000 };
+  listed_world w = listed_world_new(COUNT, NULL);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_SWEEPING);
+  double start = ccgc_time_ms();
+  /* Nothing requested: the period sweeps and starts no cycle. */
+  ck_assert(!ccgc_idle_notification(w.collector, 60000.0));
+  ck_assert_msg(ccgc_collector_state(w.collector) == CCGC_STATE_IDLE,
+                "sweeping still runs after one idle period (%.2f ms of 60000)",
+                ccgc_time_ms() - start);
+  for (long i = 0; i < COUNT; i++)
+    ck_assert_uint_eq(finalized[i], (unsigned)(i % 2));
+  ck_assert_uint_eq(off_owner, 0);
+  blinkish_persistent_free(w.heap, w.root);
+  blinkish_heap_free(w.heap);
+  ccgc_collector_free(w.collector);
+}
+END_TEST
+
 /* While the owner's finalization lags (more dead objects listed than
  * max_listed wait for it), the threads leave host-code pages to the owner:
  * with a cap of one object, the thread lists one page and no other; the
@@ -494,6 +520,7 @@ int main(void) {
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, concurrent_sweeping_with_a_busy_host);
   tcase_add_test(tc, sweeper_threads_list_dead_objects_for_the_owner);
+  tcase_add_test(tc, idle_time_sweeps_until_the_deadline);
   tcase_add_test(tc, sweeper_threads_leave_host_code_pages_while_lists_are_full);
   tcase_add_test(tc, sweeper_threads_run_concurrent_finalizers);
   tcase_add_test(tc, wrapped_objects_wait_for_the_owner_and_their_runs_coalesce);
