@@ -101,7 +101,8 @@ static int by_live_bytes(const void *a, const void *b) {
 
 /* every: each backing page not entirely live is a candidate (requested,
  * EVERY_FULL); else (AUTO) only when the arena's owned live bytes are below
- * half its committed bytes, and then the pages at most half live. */
+ * half its committed bytes, and then the pages at most half live, if their
+ * survivors fit in fewer pages than they are. */
 static void select_candidates(compactor *c, bool every) {
   blinkish_heap *heap = c->heap;
   size_t area = (size_t)CCGC_PAGE_SIZE; /* cells_end - cells_start, below */
@@ -133,6 +134,10 @@ static void select_candidates(compactor *c, bool every) {
     if (total + next->live_bytes > cap) break;
     total += next->live_bytes;
   }
+  /* AUTO: only a move that frees pages - the survivors need fewer pages
+   * than the candidates are. One sparse page moved to a fresh one gains
+   * nothing, and was moved again by every collection. */
+  if (!every && kept <= (total + area - 1) / area) kept = 0;
   g_array_set_size(c->candidates, kept);
 }
 

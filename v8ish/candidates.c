@@ -90,6 +90,7 @@ void v8ish_compaction_select(v8ish_heap *heap) {
   size_t cap = heap->base.options.max_evacuation_bytes;
   if (cap == 0) cap = DEFAULT_MAX_EVACUATION;
   GArray *found = g_array_new(FALSE, FALSE, sizeof(candidate));
+  size_t page_area = 1; /* a candidate's object area (the largest seen) */
   for (ccgc_space_page *p = heap->base.space.pages; p; p = p->next) {
     v8ish_page *page = (v8ish_page *)p;
     /* Not measured by a sweep yet (mapped after the last pause), a class
@@ -100,15 +101,25 @@ void v8ish_compaction_select(v8ish_heap *heap) {
     size_t area = (size_t)(page->end - page->start) * 8;
     bool sparse = every ? page->live_bytes < area : page->live_bytes * 2 <= area;
     if (!sparse) continue;
+    if (area > page_area) page_area = area;
     candidate next = {.page = page, .live_bytes = page->live_bytes};
     g_array_append_val(found, next);
   }
   g_array_sort(found, by_live_bytes);
+  /* AUTO: only a move that frees pages - the survivors need fewer pages
+   * than the candidates are. One sparse page moved to a fresh one gains
+   * nothing, and was moved again by every collection. */
   size_t total = 0;
+  guint kept = 0;
+  for (; kept < found->len; kept++) {
+    size_t live = g_array_index(found, candidate, kept).live_bytes;
+    if (total + live > cap) break;
+    total += live;
+  }
+  if (!every && kept <= (total + page_area - 1) / page_area) kept = 0;
+  g_array_set_size(found, kept);
   for (guint i = 0; i < found->len; i++) {
     candidate *next = &g_array_index(found, candidate, i);
-    if (total + next->live_bytes > cap) break;
-    total += next->live_bytes;
     CCGC_CHECK_DEBUG(holds_no_class(heap, next->page),
                      ".inv.compaction-classes-stay");
     next->page->base.page.flags |= CCGC_PAGE_EVACUATION_CANDIDATE;

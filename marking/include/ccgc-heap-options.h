@@ -37,7 +37,8 @@ typedef struct ccgc_heap_options {
    * DOM heap's backing stores. CCGC_COMPACTION_NEVER (0, the default), _AUTO
    * (a full collection evacuates the normal old pages its last sweep found
    * at most half live; the DOM heap's backing pages at most half live, when
-   * the backing pages' live bytes are below half their bytes) or
+   * the backing pages' live bytes are below half their bytes; in both, only
+   * when their survivors fit in fewer pages than they are) or
    * _EVERY_FULL (every full collection evacuates every movable normal old
    * page the last sweep did not find entirely live, or backing page that is
    * not entirely live); the script heap chooses its pages when the

@@ -318,7 +318,8 @@ ccgc_status ccgc_collector_set_compaction_threads(ccgc_collector *collector,
  * (docs/sweeping.md, "Scavenges while sweeping").
  * ccgc_collector_heap_stats does not (docs/sweeping.md, "Statistics"). */
 /* Selects the sweeping mode for the next cycles; threads: sweeper threads
- * for CCGC_SWEEP_CONCURRENT (0 to 8, 0 means 1; ignored otherwise). While
+ * for CCGC_SWEEP_CONCURRENT (0 to 8, 0 means 1; in range in every mode,
+ * and used only by that one). While
  * sweeping is in progress it finishes it first. An unknown mode or threads
  * out of range: misuse (CCGC_E_INVALID_ARGUMENT, .api.argument);
  * CCGC_E_IN_COLLECTION during marking, the pause or a callback. The
