@@ -414,6 +414,16 @@ static page_result *measure_claimed(v8ish_heap *heap, size_t index) {
 static void unlist_page(v8ish_heap *heap, const v8ish_page *page) {
   for (unsigned bucket = 0; bucket < V8ISH_BUCKETS; bucket++)
     for (word_t **link = &heap->free_lists[bucket]; *link;) {
+      /* The broken lists keep blocks of pages since released, and blocks
+       * that live objects now hold: such a block ends its list here,
+       * instead of unmapped memory or an object's words being followed as
+       * a link (a crash, not the verifier's report, under
+       * --check-every-op). */
+      ccgc_page *home = ccgc_collector_find_page(heap->base.collector, *link);
+      if (!home || home->owner != heap || (*link)[0] != heap->filler_class) {
+        *link = NULL;
+        break;
+      }
       if (ccgc_page_of(*link) == &page->base.page)
         *link = (word_t *)(*link)[FILLER_NEXT];
       else

@@ -66,6 +66,23 @@ START_TEST(allocating_on_unswept_pages_seed_1_fails) {
                     strstr(result.err, "not an allocated object"),
                 "%s", result.err);
   command_result_free(&result);
+  /* Checked after every operation, the verifier's own finishing sweep
+   * walked the broken free lists into a released page and crashed
+   * (SIGSEGV) instead of reporting. */
+  snprintf(broken, sizeof broken, "%s --break-sweeping --check-every-op", args);
+  result = run_ccgc(broken);
+  const char *sanitized = getenv("CCGC_SANITIZED");
+  bool reported = strstr(result.err, "runtime error") ||
+                  strstr(result.err, "AddressSanitizer");
+  if (sanitized && *sanitized && reported) {
+    ck_assert_int_ne(result.exit_code, 0);
+  } else {
+    ck_assert_msg(result.exit_code == 1, "exit %d: %s", result.exit_code, result.err);
+    ck_assert_msg(strstr(result.err, "violation at operation") &&
+                      strstr(result.err, "not an allocated object"),
+                  "%s", result.err);
+  }
+  command_result_free(&result);
 }
 END_TEST
 
