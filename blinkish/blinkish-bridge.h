@@ -14,7 +14,8 @@ bool blinkish_is_allocated(blinkish_heap *heap, const void *p);
  * checks done), reported as the DOM heap's own calls report it (misuse,
  * ".api.valid-object", naming call and what): CCGC_OK, CCGC_E_DEAD_OBJECT
  * for an address on one of this heap's pages that is no allocated object
- * (freed, or an interior pointer), CCGC_E_FOREIGN_POINTER for any other. */
+ * (freed, or an interior pointer), CCGC_E_FOREIGN_POINTER for any other;
+ * CCGC_E_INVALID_ARGUMENT, nothing recorded, for a freed heap. */
 ccgc_status blinkish_check_allocated(blinkish_heap *heap, const void *object,
                                      const char *call, const char *what);
 

@@ -174,6 +174,10 @@ const char *bridge_mode_name(bridge_mode mode) {
 static void **checked_slot(bridge *self, void *dom_object, const char *call,
                            ccgc_status *status) {
   *status = blinkish_check_allocated(self->dom, dom_object, call, "DOM object");
+  if (*status == CCGC_E_INVALID_ARGUMENT) /* its DOM heap was freed first */
+    *status = CCGC_MISUSE(errors_of(self), CCGC_E_FOREIGN_POINTER, ".api.valid-object",
+                          "%s: %p is no object: the bridge's DOM heap was freed", call,
+                          dom_object);
   if (*status != CCGC_OK) return NULL;
   void **slot = blinkish_wrappable_slot(self->dom, dom_object);
   if (!slot) *status = CCGC_E_WRONG_TYPE; /* recorded there */
@@ -199,13 +203,19 @@ static bool slot_paired(void *const *slot) {
 }
 
 static ccgc_status pair(bridge *self, void *dom_object, void **slot,
-                        v8ish_local wrapper) {
+                        v8ish_local wrapper, const char *call) {
   ccgc_status status =
       v8ish_wrapper_set_embedder(self->script, wrapper, dom_object);
   if (status != CCGC_OK) return status;
   if (*slot) { /* a dropped wrapper's emptied reference: re-pointed */
-    bridge_script_ref_set(self, *slot, wrapper);
-    return CCGC_OK;
+    v8ish_traced_store(self->script, bridge_ref_slot(*slot), wrapper, call,
+                       "wrapper reference");
+    if (slot_paired(slot)) return CCGC_OK;
+    /* Refused (recorded: a wrapper a collection found dead, stored from
+     * its reclamation): no pair, so the wrapper wraps nothing either. */
+    v8ish_wrapper_set_embedder(self->script, wrapper, NULL);
+    const ccgc_error *error = ccgc_collector_last_error(self->collector);
+    return error && error->code != CCGC_OK ? error->code : CCGC_E_DEAD_OBJECT;
   }
   bridge_script_ref *ref = bridge_script_ref_new(self, wrapper);
   if (!ref) {
@@ -230,7 +240,7 @@ v8ish_local bridge_wrap(bridge *self, void *dom_object) {
   v8ish_local wrapper = v8ish_wrapper_new(
       self->script, blinkish_type_name(self->dom, dom_object));
   if (v8ish_local_is_empty(wrapper)) return wrapper; /* heap limit recorded */
-  if (pair(self, dom_object, slot, wrapper) != CCGC_OK)
+  if (pair(self, dom_object, slot, wrapper, "bridge_wrap") != CCGC_OK)
     return v8ish_local_empty();
   return wrapper;
 }
@@ -267,7 +277,7 @@ ccgc_status bridge_attach_wrapper(bridge *self, void *dom_object,
                        "bridge_attach_wrapper: the wrapper already wraps "
                        "another DOM object (%p)",
                        current);
-  return pair(self, dom_object, slot, wrapper);
+  return pair(self, dom_object, slot, wrapper, "bridge_attach_wrapper");
 }
 
 void *bridge_unwrap(bridge *self, v8ish_local wrapper) {

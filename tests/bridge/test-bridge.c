@@ -306,6 +306,104 @@ START_TEST(a_dropped_wrapper_is_recreated_on_demand) {
 }
 END_TEST
 
+/* .api.bridge-order frees the DOM heap before the bridge: in between, a
+ * bridge call on a DOM pointer is refused from the freed heap's signature,
+ * not by reading the freed heap. */
+START_TEST(the_bridge_refuses_objects_of_its_freed_dom_heap) {
+  world w = make_world(BRIDGE_MODE_UNIFIED);
+  ccgc_test_capture_errors(w.collector, &w.errors); /* w was copied */
+  void *div = blinkish_alloc(w.dom, w.node_type, sizeof(node));
+  v8ish_handle_scope_close(&w.scope);
+  blinkish_heap_free(w.dom);
+  v8ish_handle_scope_open(w.script, &w.scope);
+  ck_assert(v8ish_local_is_empty(bridge_wrap(w.bridge, div)));
+  ck_assert_int_eq(w.errors.last_code, CCGC_E_FOREIGN_POINTER);
+  ck_assert_msg(strstr(w.errors.last_message, "the bridge's DOM heap was freed"), "%s",
+                w.errors.last_message);
+  ck_assert(v8ish_local_is_empty(bridge_wrapper_of(w.bridge, div)));
+  v8ish_handle_scope_close(&w.scope);
+  bridge_free(w.bridge);
+  v8ish_heap_free(w.script);
+  ccgc_collector_free(w.collector);
+}
+END_TEST
+
+/* A dying holder whose finalizer attaches the wrapper it held (dead with
+ * it) to a DOM object whose wrapper was dropped: the store into the
+ * emptied reference is refused (resurrection), and the attach must say so
+ * and leave no half pair (it answered CCGC_OK with the wrapper's embedder
+ * set and the slot still empty: bridge_unwrap and bridge_wrapper_of
+ * disagreed). */
+static struct {
+  world *w;
+  void *div;
+  ccgc_status status;
+  bool ran;
+  bool unwrap_empty, wrapper_of_empty;
+} late;
+
+typedef struct holder {
+  bridge_script_ref *held;
+} holder;
+
+static void trace_holder(ccgc_visitor *visitor, void *object) {
+  bridge_trace_script_ref(visitor, ((holder *)object)->held, "held");
+}
+
+static void finalize_holder(void *object) {
+  holder *self = object;
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(late.w->script, &scope);
+  v8ish_local wrapper = bridge_script_ref_get(late.w->bridge, self->held);
+  if (!v8ish_local_is_empty(wrapper)) {
+    late.status = bridge_attach_wrapper(late.w->bridge, late.div, wrapper);
+    late.ran = true;
+    late.unwrap_empty = bridge_unwrap(late.w->bridge, wrapper) == NULL;
+    late.wrapper_of_empty =
+        v8ish_local_is_empty(bridge_wrapper_of(late.w->bridge, late.div));
+  }
+  v8ish_handle_scope_close(&scope);
+  bridge_script_ref_free(late.w->bridge, self->held);
+}
+
+START_TEST(a_refused_re_pairing_leaves_no_half_pair) {
+  world w = make_world(BRIDGE_MODE_UNIFIED);
+  ccgc_test_capture_errors(w.collector, &w.errors); /* w was copied */
+  int asked = 0;
+  ck_assert_int_eq(v8ish_heap_set_droppable_handler(w.script, drop_every_wrapper, &asked),
+                   CCGC_OK);
+  void *div = blinkish_alloc(w.dom, w.node_type, sizeof(node));
+  blinkish_persistent *root = blinkish_persistent_new(w.dom, div, false);
+  ck_assert(wrap_unheld(&w, div));
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert(v8ish_local_is_empty(bridge_wrapper_of(w.bridge, div))); /* dropped */
+  ck_assert_int_eq(v8ish_heap_set_droppable_handler(w.script, NULL, NULL), CCGC_OK);
+  blinkish_type_info info = {"Holder", trace_holder, finalize_holder, 0};
+  blinkish_type_id holder_type = blinkish_register_type(w.dom, &info);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w.script, &scope);
+  holder *dying = blinkish_alloc(w.dom, holder_type, sizeof(holder));
+  dying->held = bridge_script_ref_new(w.bridge, v8ish_wrapper_new(w.script, "HTMLDivElement"));
+  v8ish_handle_scope_close(&scope);
+  late.w = &w;
+  late.div = div;
+  late.ran = false;
+  unsigned before = w.errors.count;
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  ck_assert_int_eq(ccgc_collector_finish_sweeping(w.collector), CCGC_OK);
+  ck_assert(late.ran); /* the finalizer reads its dead wrapper */
+  ck_assert_int_ne(late.status, CCGC_OK);
+  ck_assert_uint_gt(w.errors.count, before);
+  ck_assert_int_eq(late.status, w.errors.last_code);
+  ck_assert(late.unwrap_empty);
+  ck_assert(late.wrapper_of_empty);
+  /* The div still takes a wrapper. */
+  ck_assert(wrap_unheld(&w, div));
+  blinkish_persistent_free(w.dom, root);
+  free_world(&w);
+}
+END_TEST
+
 /* A handler that does not return (longjmp) out of a second bridge's
  * refusal: the refused bridge was allocated before the report and lost. */
 static jmp_buf refusal_escape;
@@ -408,6 +506,8 @@ int main(void) {
   tcase_add_test(tc, script_ref_set_and_get);
   tcase_add_test(tc, a_dom_heap_takes_one_bridge);
   tcase_add_test(tc, a_dropped_wrapper_is_recreated_on_demand);
+  tcase_add_test(tc, a_refused_re_pairing_leaves_no_half_pair);
+  tcase_add_test(tc, the_bridge_refuses_objects_of_its_freed_dom_heap);
   tcase_add_test(tc, a_refused_bridge_leaves_nothing_when_a_handler_jumps_out);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
