@@ -173,11 +173,15 @@ const char *bridge_mode_name(bridge_mode mode) {
  * wrappable. */
 static void **checked_slot(bridge *self, void *dom_object, const char *call,
                            ccgc_status *status) {
-  *status = blinkish_check_allocated(self->dom, dom_object, call, "DOM object");
-  if (*status == CCGC_E_INVALID_ARGUMENT) /* its DOM heap was freed first */
+  /* .api.bridge-order frees the DOM heap before the bridge: in between,
+   * nothing of the freed heap is read (not even its signature). */
+  if (!dom_heap_lives(self)) {
     *status = CCGC_MISUSE(errors_of(self), CCGC_E_FOREIGN_POINTER, ".api.valid-object",
                           "%s: %p is no object: the bridge's DOM heap was freed", call,
                           dom_object);
+    return NULL;
+  }
+  *status = blinkish_check_allocated(self->dom, dom_object, call, "DOM object");
   if (*status != CCGC_OK) return NULL;
   void **slot = blinkish_wrappable_slot(self->dom, dom_object);
   if (!slot) *status = CCGC_E_WRONG_TYPE; /* recorded there */
@@ -202,6 +206,13 @@ static bool slot_paired(void *const *slot) {
   return ref && v8ish_traced_object(bridge_ref_slot(ref)) != NULL;
 }
 
+/* The status a refusal just recorded (the script heap records every
+ * refusal of the calls pair makes), or fallback. */
+static ccgc_status recorded_refusal(bridge *self, ccgc_status fallback) {
+  const ccgc_error *error = ccgc_collector_last_error(self->collector);
+  return error && error->code != CCGC_OK ? error->code : fallback;
+}
+
 static ccgc_status pair(bridge *self, void *dom_object, void **slot,
                         v8ish_local wrapper, const char *call) {
   ccgc_status status =
@@ -214,14 +225,14 @@ static ccgc_status pair(bridge *self, void *dom_object, void **slot,
     /* Refused (recorded: a wrapper a collection found dead, stored from
      * its reclamation): no pair, so the wrapper wraps nothing either. */
     v8ish_wrapper_set_embedder(self->script, wrapper, NULL);
-    const ccgc_error *error = ccgc_collector_last_error(self->collector);
-    return error && error->code != CCGC_OK ? error->code : CCGC_E_DEAD_OBJECT;
+    return recorded_refusal(self, CCGC_E_DEAD_OBJECT);
   }
+  /* Refused as the store above (every refusal of a new reference is
+   * recorded: a dead wrapper stored from reclamation, out of memory). */
   bridge_script_ref *ref = bridge_script_ref_new(self, wrapper);
   if (!ref) {
     v8ish_wrapper_set_embedder(self->script, wrapper, NULL);
-    return ccgc_error_set(errors_of(self), CCGC_E_OUT_OF_MEMORY,
-                          "bridge_wrap: no memory for the wrapper reference");
+    return recorded_refusal(self, CCGC_E_OUT_OF_MEMORY);
   }
   /* Release: a marker thread tracing the DOM object sees the initialized
    * reference. The ref's own store ran the barrier on the wrapper. */

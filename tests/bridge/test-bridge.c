@@ -336,10 +336,10 @@ END_TEST
  * disagreed). */
 static struct {
   world *w;
-  void *div;
-  ccgc_status status;
+  void *div, *fresh; /* its wrapper dropped; never wrapped */
+  ccgc_status status, fresh_status;
   bool ran;
-  bool unwrap_empty, wrapper_of_empty;
+  bool unwrap_empty, wrapper_of_empty, fresh_unwrap_empty, fresh_wrapper_of_empty;
 } late;
 
 typedef struct holder {
@@ -361,6 +361,11 @@ static void finalize_holder(void *object) {
     late.unwrap_empty = bridge_unwrap(late.w->bridge, wrapper) == NULL;
     late.wrapper_of_empty =
         v8ish_local_is_empty(bridge_wrapper_of(late.w->bridge, late.div));
+    /* A first pairing refused the same way said "out of memory". */
+    late.fresh_status = bridge_attach_wrapper(late.w->bridge, late.fresh, wrapper);
+    late.fresh_unwrap_empty = bridge_unwrap(late.w->bridge, wrapper) == NULL;
+    late.fresh_wrapper_of_empty =
+        v8ish_local_is_empty(bridge_wrapper_of(late.w->bridge, late.fresh));
   }
   v8ish_handle_scope_close(&scope);
   bridge_script_ref_free(late.w->bridge, self->held);
@@ -385,8 +390,11 @@ START_TEST(a_refused_re_pairing_leaves_no_half_pair) {
   holder *dying = blinkish_alloc(w.dom, holder_type, sizeof(holder));
   dying->held = bridge_script_ref_new(w.bridge, v8ish_wrapper_new(w.script, "HTMLDivElement"));
   v8ish_handle_scope_close(&scope);
+  void *fresh = blinkish_alloc(w.dom, w.node_type, sizeof(node));
+  blinkish_persistent *fresh_root = blinkish_persistent_new(w.dom, fresh, false);
   late.w = &w;
   late.div = div;
+  late.fresh = fresh;
   late.ran = false;
   unsigned before = w.errors.count;
   ccgc_collect(w.collector, CCGC_REASON_TESTING);
@@ -397,8 +405,13 @@ START_TEST(a_refused_re_pairing_leaves_no_half_pair) {
   ck_assert_int_eq(late.status, w.errors.last_code);
   ck_assert(late.unwrap_empty);
   ck_assert(late.wrapper_of_empty);
-  /* The div still takes a wrapper. */
+  ck_assert_int_eq(late.fresh_status, CCGC_E_DEAD_OBJECT);
+  ck_assert(late.fresh_unwrap_empty);
+  ck_assert(late.fresh_wrapper_of_empty);
+  /* Both still take a wrapper. */
   ck_assert(wrap_unheld(&w, div));
+  ck_assert(wrap_unheld(&w, fresh));
+  blinkish_persistent_free(w.dom, fresh_root);
   blinkish_persistent_free(w.dom, root);
   free_world(&w);
 }
