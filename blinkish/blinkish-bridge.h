@@ -11,11 +11,12 @@
  * the collector's is_object op and the bridge's pairing ask. */
 bool blinkish_is_allocated(blinkish_heap *heap, const void *p);
 /* The same question for a call of the bridge (on the owner thread, entry
- * checks done), reported as the DOM heap's own calls report it (misuse,
- * ".api.valid-object", naming call and what): CCGC_OK, CCGC_E_DEAD_OBJECT
- * for an address on one of this heap's pages that is no allocated object
- * (freed, or an interior pointer), CCGC_E_FOREIGN_POINTER for any other;
- * CCGC_E_INVALID_ARGUMENT, nothing recorded, for a freed heap. */
+ * checks done, the heap known to live: the bridge asks the collector, as
+ * it outlives the heap, .api.bridge-order), reported as the DOM heap's own
+ * calls report it (misuse, ".api.valid-object", naming call and what):
+ * CCGC_OK, CCGC_E_DEAD_OBJECT for an address on one of this heap's pages
+ * that is no allocated object (freed, or an interior pointer),
+ * CCGC_E_FOREIGN_POINTER for any other. */
 ccgc_status blinkish_check_allocated(blinkish_heap *heap, const void *object,
                                      const char *call, const char *what);
 
