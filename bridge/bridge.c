@@ -213,8 +213,11 @@ static ccgc_status recorded_refusal(bridge *self, ccgc_status fallback) {
   return error && error->code != CCGC_OK ? error->code : fallback;
 }
 
+/* Pairs dom_object (its wrappable slot: slot) with wrapper, whose embedder
+ * was `previous` (NULL, or dom_object set by the host itself): a refusal
+ * puts that back, so a refused call changes nothing. */
 static ccgc_status pair(bridge *self, void *dom_object, void **slot,
-                        v8ish_local wrapper, const char *call) {
+                        v8ish_local wrapper, void *previous, const char *call) {
   ccgc_status status =
       v8ish_wrapper_set_embedder(self->script, wrapper, dom_object);
   if (status != CCGC_OK) return status;
@@ -224,14 +227,14 @@ static ccgc_status pair(bridge *self, void *dom_object, void **slot,
     if (slot_paired(slot)) return CCGC_OK;
     /* Refused (recorded: a wrapper a collection found dead, stored from
      * its reclamation): no pair, so the wrapper wraps nothing either. */
-    v8ish_wrapper_set_embedder(self->script, wrapper, NULL);
+    v8ish_wrapper_set_embedder(self->script, wrapper, previous);
     return recorded_refusal(self, CCGC_E_DEAD_OBJECT);
   }
   /* Refused as the store above (every refusal of a new reference is
    * recorded: a dead wrapper stored from reclamation, out of memory). */
   bridge_script_ref *ref = bridge_script_ref_new(self, wrapper);
   if (!ref) {
-    v8ish_wrapper_set_embedder(self->script, wrapper, NULL);
+    v8ish_wrapper_set_embedder(self->script, wrapper, previous);
     return recorded_refusal(self, CCGC_E_OUT_OF_MEMORY);
   }
   /* Release: a marker thread tracing the DOM object sees the initialized
@@ -251,7 +254,7 @@ v8ish_local bridge_wrap(bridge *self, void *dom_object) {
   v8ish_local wrapper = v8ish_wrapper_new(
       self->script, blinkish_type_name(self->dom, dom_object));
   if (v8ish_local_is_empty(wrapper)) return wrapper; /* heap limit recorded */
-  if (pair(self, dom_object, slot, wrapper, "bridge_wrap") != CCGC_OK)
+  if (pair(self, dom_object, slot, wrapper, NULL, "bridge_wrap") != CCGC_OK)
     return v8ish_local_empty();
   return wrapper;
 }
@@ -288,7 +291,7 @@ ccgc_status bridge_attach_wrapper(bridge *self, void *dom_object,
                        "bridge_attach_wrapper: the wrapper already wraps "
                        "another DOM object (%p)",
                        current);
-  return pair(self, dom_object, slot, wrapper, "bridge_attach_wrapper");
+  return pair(self, dom_object, slot, wrapper, current, "bridge_attach_wrapper");
 }
 
 void *bridge_unwrap(bridge *self, v8ish_local wrapper) {

@@ -340,6 +340,9 @@ static struct {
   ccgc_status status, fresh_status;
   bool ran;
   bool unwrap_empty, wrapper_of_empty, fresh_unwrap_empty, fresh_wrapper_of_empty;
+  /* The host set the wrapper's embedder to fresh itself, then attached. */
+  ccgc_status own_set_status, own_status;
+  void *own_unwrap;
 } late;
 
 typedef struct holder {
@@ -366,6 +369,12 @@ static void finalize_holder(void *object) {
     late.fresh_unwrap_empty = bridge_unwrap(late.w->bridge, wrapper) == NULL;
     late.fresh_wrapper_of_empty =
         v8ish_local_is_empty(bridge_wrapper_of(late.w->bridge, late.fresh));
+    /* A refused call changes nothing: an embedder the host set itself
+     * stays (the refusal set it to NULL). */
+    late.own_set_status =
+        v8ish_wrapper_set_embedder(late.w->script, wrapper, late.fresh);
+    late.own_status = bridge_attach_wrapper(late.w->bridge, late.fresh, wrapper);
+    late.own_unwrap = bridge_unwrap(late.w->bridge, wrapper);
   }
   v8ish_handle_scope_close(&scope);
   bridge_script_ref_free(late.w->bridge, self->held);
@@ -408,6 +417,9 @@ START_TEST(a_refused_re_pairing_leaves_no_half_pair) {
   ck_assert_int_eq(late.fresh_status, CCGC_E_DEAD_OBJECT);
   ck_assert(late.fresh_unwrap_empty);
   ck_assert(late.fresh_wrapper_of_empty);
+  ck_assert_int_eq(late.own_set_status, CCGC_OK);
+  ck_assert_int_eq(late.own_status, CCGC_E_DEAD_OBJECT);
+  ck_assert_ptr_eq(late.own_unwrap, fresh);
   /* Both still take a wrapper. */
   ck_assert(wrap_unheld(&w, div));
   ck_assert(wrap_unheld(&w, fresh));
