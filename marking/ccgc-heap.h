@@ -300,6 +300,9 @@ static inline bool ccgc_reason_reduces_memory(ccgc_gc_reason reason) {
          reason == CCGC_REASON_MEMORY_REDUCER;
 }
 bool ccgc_collector_reducing_memory(const ccgc_collector *collector);
+/* Inside a minor collection (the droppable handler, minor_start and
+ * minor_done listeners): no DOM object is collected, no mark is set. */
+bool ccgc_collector_in_minor_collection(const ccgc_collector *collector);
 /* The helpers a compaction's copies may use (options.compaction_threads,
  * ccgc_collector_set_compaction_threads). */
 int ccgc_collector_compaction_threads(const ccgc_collector *collector);
@@ -311,6 +314,10 @@ int ccgc_collector_compaction_threads(const ccgc_collector *collector);
 void ccgc_collector_announce_moves(ccgc_collector *collector, int heap_id,
                                    void *(*relocated)(void *address, void *data),
                                    void *data);
+/* A heap moved one object's start outside any collection (a left trim):
+ * object_moved listeners (ccgc-events.h) hear from -> to. */
+void ccgc_collector_announce_object_moved(ccgc_collector *collector,
+                                          const void *from, void *to);
 
 
 /* A safepoint for heap operations that need the heap still while concurrent

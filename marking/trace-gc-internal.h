@@ -20,7 +20,8 @@ const char *ccgc_trace_v8_reason(ccgc_gc_reason reason);
 void ccgc_trace_totals(const ccgc_cycle_stats *stats, ccgc_heap_stats *before,
                        ccgc_heap_stats *after);
 void ccgc_trace_utilization(const ccgc_collector *collector, double start_ms,
-                            double total_ms, double *average, double *current);
+                            double total_ms, double incremental_ms,
+                            double *average, double *current);
 double ccgc_trace_mutator_ms(const ccgc_collector *collector, double start_ms);
 
 #endif

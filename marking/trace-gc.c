@@ -76,15 +76,19 @@ void ccgc_trace_totals(const ccgc_cycle_stats *stats, ccgc_heap_stats *before,
 }
 
 /* V8's mutator utilization of a pause that started start_ms after the
- * collector's creation and took total_ms: since creation, and since the end
- * of the previous collection (minor or full). */
+ * collector's creation and took total_ms, after incremental_ms of marking
+ * steps (V8's RecordMutatorUtilization counts both as the collection's
+ * time): since creation, and since the end of the previous collection
+ * (minor or full). */
 void ccgc_trace_utilization(const ccgc_collector *collector, double start_ms,
-                            double total_ms, double *average,
-                            double *current) {
+                            double total_ms, double incremental_ms,
+                            double *average, double *current) {
   double elapsed = start_ms + total_ms;
   *average = elapsed > 0 ? 1.0 - collector->gc_total_ms / elapsed : 1.0;
   double since_last = ccgc_trace_mutator_ms(collector, start_ms) + total_ms;
-  *current = since_last > 0 ? 1.0 - total_ms / since_last : 1.0;
+  *current = since_last > 0
+                 ? 1.0 - (total_ms + incremental_ms) / since_last
+                 : 1.0;
   if (*average < 0) *average = 0;
   if (*current < 0) *current = 0;
 }
@@ -110,11 +114,11 @@ size_t ccgc_trace_prefix(const ccgc_collector *collector, double start_ms,
 static size_t body(const ccgc_collector *collector, char *buf, size_t size,
                    size_t used, const ccgc_heap_stats *before,
                    const ccgc_heap_stats *after, double start_ms,
-                   double pause_ms, const char *incremental,
-                   ccgc_gc_reason reason) {
+                   double pause_ms, double incremental_ms,
+                   const char *incremental, ccgc_gc_reason reason) {
   double average_mu, current_mu;
-  ccgc_trace_utilization(collector, start_ms, pause_ms, &average_mu,
-                         &current_mu);
+  ccgc_trace_utilization(collector, start_ms, pause_ms, incremental_ms,
+                         &average_mu, &current_mu);
   const double external_ms = 0.0; /* no embedder GC callbacks yet */
   return ccgc_trace_append(
       buf, size, used,
@@ -145,7 +149,8 @@ size_t ccgc_format_trace_line(const ccgc_collector *collector,
   size_t used = ccgc_trace_prefix(collector, stats->start_ms, buf, size);
   used = ccgc_trace_append(buf, size, used, "Mark-Compact ");
   return body(collector, buf, size, used, &before, &after, stats->start_ms,
-              stats->total_ms, incremental, stats->reason);
+              stats->total_ms, stats->incremental ? stats->incremental_ms : 0,
+              incremental, stats->reason);
 }
 
 void ccgc_trace_gc_emit(ccgc_collector *collector,
@@ -242,7 +247,7 @@ size_t ccgc_format_minor_trace_line(const ccgc_collector *collector,
   size_t used = ccgc_trace_prefix(collector, stats->start_ms, buf, size);
   used = ccgc_trace_append(buf, size, used, "Scavenge ");
   return body(collector, buf, size, used, &before, &after, stats->start_ms,
-              stats->total_ms, "", stats->reason);
+              stats->total_ms, 0, "", stats->reason);
 }
 
 void ccgc_trace_gc_emit_minor(ccgc_collector *collector,

@@ -125,6 +125,8 @@ static word_t *trim_fixed_array(v8ish_heap *heap, word_t *array, size_t n,
     for (size_t i = 0; i < length - n; i++)
       v8ish_store(heap, v8ish_untag(copy), 2 + i, v8ish_load(array, 2 + n + i));
     v8ish_handles_relocate(heap, v8ish_tag(array), copy);
+    ccgc_collector_announce_object_moved(heap->base.collector, array,
+                                         v8ish_untag(copy));
     return v8ish_untag(copy);
   }
   /* The start moves, and the markers' worklists name the old start: under
@@ -154,6 +156,9 @@ static word_t *trim_fixed_array(v8ish_heap *heap, word_t *array, size_t n,
   v8ish_unsafe_shape_change_end(heap, array, locked);
   heap->base.space.used_bytes -= n * 8;
   v8ish_handles_relocate(heap, v8ish_tag(array), v8ish_tag(moved));
+  /* Probes and snapshot ids follow it too (V8's left trim tells its heap
+   * profiler: MoveObject). */
+  ccgc_collector_announce_object_moved(heap->base.collector, array, moved);
   return moved;
 }
 

@@ -44,7 +44,8 @@
  * A minor collection (minor_start -> minor_done -> minor_end) may come
  * between two steps of an incremental cycle (between cycle_start and
  * atomic_pause_start, never inside a step or the pause), or between cycles.
- * A cycle abandoned by ccgc_collector_free (marking in progress) gets no
+ * object_moved (a left trim) comes from the host's own call, outside this
+ * order. A cycle abandoned by ccgc_collector_free (marking in progress) gets no
  * more events after its last step; collector_freed follows. Listeners run
  * in the order they were added, each event to every listener before the
  * next event. Every callback is optional (NULL: not called).
@@ -155,6 +156,14 @@ typedef struct ccgc_event_listener {
    * their first word is a forwarding word: read the new copy. Inside the
    * collection: read only. */
   void (*objects_moved)(void *data);
+
+  /* One object's start moved outside any collection: v8ish_array_left_trim
+   * moved an array's start from `from` to `to` (V8's left trimming; the
+   * heap's handles, globals and traced references follow it, and so do
+   * the inspection library's probes and snapshot ids). Not in a collection:
+   * at any time the host trims, between or during the events above. Inside
+   * the trimming call: read only, as inside a collection. */
+  void (*object_moved)(void *data, const void *from, void *to);
 } ccgc_event_listener;
 
 /* Inside a minor_done listener: the new address of the object that started

@@ -1,9 +1,10 @@
 /* test-heap-snapshot-ids.c - the heap-snapshot writer's id table
- * (tools/inspect/heap-snapshot-ids.c) while young script objects move: a
- * snapshot, then minor collections and a full one (which evacuates the
- * nursery), then another snapshot: the surviving objects keep their ids, the
- * ids of those that died are gone; a compaction of the old generation
- * keeps the moved objects' ids too. The listener that follows the moves goes
+ * (tools/inspect/heap-snapshot-ids.c) while script objects move: a
+ * snapshot, then minor collections and a full one, then another snapshot:
+ * the surviving objects keep their ids, the ids of those that died are gone
+ * (a new object at a dead one's address gets a new id); a compaction of the
+ * old generation and a left trim keep the moved objects' ids too, and a
+ * merged wrapper answers its node's id. The listener that follows the moves goes
  * with the table or with the collector, whichever goes first. The rest of
  * the writer: test-heap-snapshot.c. */
 #define _GNU_SOURCE /* open_memstream */
@@ -16,6 +17,7 @@
 
 #include "ccgc-test.h"
 #include "heap-snapshot.h"
+#include "ccgc-probe.h"
 #include "host.h"
 
 #define KEEP 8
@@ -271,6 +273,138 @@ START_TEST(a_table_follows_one_collector_at_a_time) {
 }
 END_TEST
 
+/* A young object that dies in a full collection dies where it is (its page
+ * becomes old there), and the nursery reuses its address at once: the
+ * table drops it when marking is done, so the new object there gets a new
+ * id (it got the dead one's). */
+START_TEST(a_dead_young_objects_id_goes_with_it) {
+  world t;
+  world_open(&t);
+  v8ish_heap *h = t.w->script;
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(h, &scope);
+  v8ish_global held = v8ish_global_new(h, v8ish_object_new(h), false);
+  void *dead = v8ish_object_address(h, v8ish_global_get(h, held));
+  v8ish_handle_scope_close(&scope);
+  g_hash_table_unref(snapshot_ids(&t, ids));
+  uint32_t dead_id = ccgc_heap_snapshot_ids_lookup(ids, dead);
+  ck_assert_uint_ne(dead_id, 0);
+  v8ish_global_free(h, held);
+  ck_assert_int_eq(ccgc_collect(t.w->collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, dead), 0);
+  /* A new object at the dead one's address (the nursery's next cell). */
+  v8ish_handle_scope_open(h, &scope);
+  v8ish_global reused = {0};
+  for (int i = 0; i < 100000 && v8ish_global_is_null(reused); i++) {
+    v8ish_local object = v8ish_object_new(h);
+    if (v8ish_object_address(h, object) == dead)
+      reused = v8ish_global_new(h, object, false);
+  }
+  v8ish_handle_scope_close(&scope);
+  ck_assert_msg(!v8ish_global_is_null(reused), "the address was not reused");
+  GHashTable *nodes = snapshot_ids(&t, ids);
+  uint32_t id = ccgc_heap_snapshot_ids_lookup(ids, dead);
+  ck_assert_uint_ne(id, 0);
+  ck_assert_uint_ne(id, dead_id);
+  ck_assert(g_hash_table_contains(nodes, GUINT_TO_POINTER(id)));
+  g_hash_table_unref(nodes);
+  v8ish_global_free(h, reused);
+  ccgc_heap_snapshot_ids_free(ids);
+  v8ish_global_free(h, t.trash);
+  world_close(&t);
+}
+END_TEST
+
+/* A left trim moves an array's start (the handles follow): its snapshot id
+ * and a probe on it follow too (the probe said "collected" at the next
+ * collection, the array alive; the id was a new one). */
+START_TEST(ids_and_probes_follow_a_left_trim) {
+  world t;
+  world_open(&t);
+  v8ish_heap *h = t.w->script;
+  ccgc_collector *c = t.w->collector;
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(h, &scope);
+  v8ish_global array = v8ish_global_new(h, v8ish_fixed_array_new(h, 10), false);
+  v8ish_handle_scope_close(&scope);
+  for (int i = 0; i < 2; i++) /* promoted: old, trimmed in place */
+    ck_assert_int_eq(ccgc_collect_minor(c, CCGC_REASON_TESTING), CCGC_OK);
+  v8ish_handle_scope_open(h, &scope);
+  void *before = v8ish_object_address(h, v8ish_global_get(h, array));
+  ccgc_object_info info;
+  ck_assert_int_eq(ccgc_collector_object_info(c, before, &info), CCGC_OK);
+  ck_assert_str_ne(info.space_name, "young");
+  ccgc_probe *probe = ccgc_probe_new(c, before, "array");
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  g_hash_table_unref(snapshot_ids(&t, ids));
+  uint32_t id = ccgc_heap_snapshot_ids_lookup(ids, before);
+  ck_assert_uint_ne(id, 0);
+  ck_assert_int_eq(v8ish_array_left_trim(h, v8ish_global_get(h, array), 3), CCGC_OK);
+  void *after = v8ish_object_address(h, v8ish_global_get(h, array));
+  ck_assert_ptr_ne(after, before); /* the test is about a move */
+  ck_assert_ptr_eq(ccgc_probe_address(probe), after);
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, after), id);
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, before), 0);
+  v8ish_handle_scope_close(&scope);
+  ck_assert_int_eq(ccgc_collect(c, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert(!ccgc_probe_collected(probe));
+  GHashTable *nodes = snapshot_ids(&t, ids);
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, after), id);
+  ck_assert(g_hash_table_contains(nodes, GUINT_TO_POINTER(id)));
+  g_hash_table_unref(nodes);
+  ccgc_probe_free(c, probe);
+  ccgc_heap_snapshot_ids_free(ids);
+  v8ish_global_free(h, array);
+  v8ish_global_free(h, t.trash);
+  world_close(&t);
+}
+END_TEST
+
+/* A merged pair is one node, its DOM object's: the wrapper's lookup answers
+ * that node's id (it answered an id no node had); written apart, each has
+ * its own. */
+START_TEST(a_merged_wrappers_lookup_is_its_nodes_id) {
+  world t;
+  world_open(&t);
+  v8ish_heap *h = t.w->script;
+  ccgc_host_node *div = ccgc_host_create_element(t.w, "div");
+  ck_assert_ptr_nonnull(div);
+  blinkish_persistent *root = blinkish_persistent_new(t.w->dom, div, false);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(h, &scope);
+  v8ish_local wrapper = bridge_wrap(t.w->bridge, div);
+  ck_assert(!v8ish_local_is_empty(wrapper));
+  v8ish_global held = v8ish_global_new(h, wrapper, false);
+  void *wrapper_at = v8ish_object_address(h, wrapper);
+  v8ish_handle_scope_close(&scope);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  GHashTable *nodes = snapshot_ids(&t, ids);
+  uint32_t dom_id = ccgc_heap_snapshot_ids_lookup(ids, div);
+  ck_assert_uint_ne(dom_id, 0);
+  ck_assert(g_hash_table_contains(nodes, GUINT_TO_POINTER(dom_id)));
+  ck_assert_uint_eq(ccgc_heap_snapshot_ids_lookup(ids, wrapper_at), dom_id);
+  g_hash_table_unref(nodes);
+  /* Apart: the wrapper is a node of its own. */
+  char *text = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream(&text, &size);
+  ccgc_heap_snapshot_options apart = {.keep_wrappers_apart = true};
+  ck_assert_int_eq(ccgc_heap_snapshot_write(t.w->collector, ids, out, &apart, NULL), CCGC_OK);
+  fclose(out);
+  free(text);
+  uint32_t own = ccgc_heap_snapshot_ids_lookup(ids, wrapper_at);
+  ck_assert_uint_ne(own, 0);
+  ck_assert_uint_ne(own, dom_id);
+  ck_assert_uint_eq(own % 2, 1); /* a script object's */
+  ccgc_heap_snapshot_ids_free(ids);
+  v8ish_global_free(h, held);
+  blinkish_persistent_free(t.w->dom, root);
+  v8ish_global_free(h, t.trash);
+  world_close(&t);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("heap-snapshot-ids");
   TCase *tc = tcase_create("core");
@@ -279,6 +413,9 @@ static Suite *suite(void) {
   tcase_add_test(tc, scavenges_between_refreshes);
   tcase_add_test(tc, table_and_collector_part_in_either_order);
   tcase_add_test(tc, a_table_follows_one_collector_at_a_time);
+  tcase_add_test(tc, a_dead_young_objects_id_goes_with_it);
+  tcase_add_test(tc, ids_and_probes_follow_a_left_trim);
+  tcase_add_test(tc, a_merged_wrappers_lookup_is_its_nodes_id);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -18,7 +18,7 @@
   "^\\[(\\d+):(0x[0-9a-f]+)\\] +(\\d+) ms: (Scavenge|Mark-Compact)"           \
   "( \\(reduce\\))?( \\(interleaved\\))? "                                  \
   "([0-9.]+) \\(([0-9.]+)\\) -> ([0-9.]+) \\(([0-9.]+)\\) MB, "               \
-  "([0-9.]+) / ([0-9.]+) ms (\\(\\+ [^)]*\\))? \\(average mu = ([0-9.]+), " \
+  "([0-9.]+) / ([0-9.]+) ms +(\\(\\+ [^)]*\\) )?\\(average mu = ([0-9.]+), " \
   "current mu = ([0-9.]+)\\) ([a-z ]+); (.*)$"
 
 /* V8's tools/gc_nvp_common.py (split_nvp), verbatim:
@@ -223,6 +223,49 @@ START_TEST(scavenge_line_reads_as_v8s) {
 }
 END_TEST
 
+/* current mu: the share of the time since the previous collection that was
+ * not the collection's own work, which for an incremental cycle is its
+ * pause AND its marking steps (V8's RecordMutatorUtilization). The steps
+ * were counted as mutator time: a cycle that did nothing but mark in steps
+ * since the last one printed a current mu near 1. */
+START_TEST(current_mu_counts_an_incremental_cycles_steps_as_its_own) {
+  script_world w;
+  script_world_init(&w, 0);
+  script_make_list(&w, 200000);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  const ccgc_cycle_stats *stats = ccgc_collector_last_cycle(w.collector);
+  double previous_end = stats->start_ms + stats->total_ms;
+  char *text = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream(&text, &size);
+  ccgc_collector_set_trace_gc(w.collector, out, false);
+  ck_assert_int_eq(ccgc_incremental_start(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  while (!ccgc_incremental_step(w.collector, 0.5)) {
+  }
+  ck_assert_int_eq(ccgc_incremental_finish(w.collector), CCGC_OK);
+  ccgc_collector_set_trace_gc(w.collector, NULL, false);
+  fclose(out);
+  stats = ccgc_collector_last_cycle(w.collector);
+  ck_assert(stats->incremental);
+  ck_assert_ptr_nonnull(strchr(text, '\n'));
+  *strchr(text, '\n') = '\0'; /* one line */
+  trace_fields fields = parse_trace(text);
+  double since = stats->start_ms + stats->total_ms - previous_end;
+  ck_assert(since > 0);
+  double expected = 1.0 - (stats->total_ms + stats->incremental_ms) / since;
+  if (expected < 0) expected = 0;
+  double steps_as_mutator = 1.0 - stats->total_ms / since;
+  /* The last cycle ended a little after its stats' pause (its end is taken
+   * after the pause's bookkeeping): a small tolerance. */
+  ck_assert_msg(fabs(fields.current_mu - expected) <= 0.05,
+                "current mu %.3f, expected %.3f (steps counted as the "
+                "mutator's: %.3f): %s",
+                fields.current_mu, expected, steps_as_mutator, text);
+  free(text);
+  script_world_free(&w);
+}
+END_TEST
+
 /* The collector option: the key=value line replaces the --trace-gc line,
  * and the verbose mode adds the per-heap split. */
 START_TEST(nvp_option_replaces_the_line_and_verbose_splits_per_heap) {
@@ -274,6 +317,7 @@ static Suite *trace_gc_suite(void) {
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, mark_compact_line_reads_as_v8s);
   tcase_add_test(tc, scavenge_line_reads_as_v8s);
+  tcase_add_test(tc, current_mu_counts_an_incremental_cycles_steps_as_its_own);
   tcase_add_test(tc, nvp_option_replaces_the_line_and_verbose_splits_per_heap);
   suite_add_tcase(suite, tc);
   return suite;

@@ -63,6 +63,16 @@ static void follow_compaction(void *data) {
   }
 }
 
+/* A left trim moved an object's start: it goes there. */
+static void follow_start(void *data, const void *from, void *to) {
+  graph_snapshot *snapshot = data;
+  for (guint i = 0; i < snapshot->objects->len; i++) {
+    snap_object *object = &g_array_index(snapshot->objects, snap_object, i);
+    if (!object->died && !object->reclaimed_in && object->current == from)
+      object->current = to;
+  }
+}
+
 static void collector_gone(void *data) {
   ((graph_snapshot *)data)->following = NULL;
 }
@@ -71,6 +81,7 @@ static const ccgc_event_listener follower = {
     .minor_done = follow_moves,
     .collector_freed = collector_gone,
     .objects_moved = follow_compaction,
+    .object_moved = follow_start,
 };
 
 ccgc_status graph_snapshot_follow(graph_snapshot *snapshot, ccgc_collector *collector) {

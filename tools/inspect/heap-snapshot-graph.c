@@ -193,6 +193,13 @@ ccgc_status ccgc_snapshot_graph_build(snapshot_graph *graph, ccgc_collector *col
                           "%s: the snapshot ids ran out (2^32)", call);
   ccgc_heap_snapshot_ids_purge(ids);
   if (!options->keep_wrappers_apart) find_pairs(graph);
+  /* Each object's node, for ccgc_heap_snapshot_ids_lookup: a merged pair's
+   * wrapper is shown in its DOM object's node. */
+  for (guint i = 0; i < graph->objects->len; i++) {
+    const snapshot_object *o = &g_array_index(graph->objects, snapshot_object, i);
+    ccgc_heap_snapshot_ids_set_node(ids, o->address,
+                                    ccgc_snapshot_graph_node_object(graph, o)->id);
+  }
   number_nodes(graph);
   return resolve_user_roots(graph, call);
 }

@@ -2,22 +2,27 @@
  * (ccgc-snapshot.h: "Ids"; heap-snapshot-ids.h): ids that follow an object
  * across snapshots, numbered as V8 numbers them.
  *
- * Script objects move (a minor collection, the young generation's
- * evacuation at the end of every full one, and old-generation compaction):
- * the table listens to its collector's minor_done and objects_moved events
- * (ccgc-events.h) and moves each entry to
- * the object's new address, or drops it if the object died, as V8's
- * HeapObjectsMap::MoveObject does for its address-keyed map. The listener
+ * Script objects move (a minor collection, old-generation compaction, a
+ * left trim): the table listens to its collector's minor_done,
+ * objects_moved and object_moved events (ccgc-events.h) and moves each
+ * entry to the object's new address, or drops it if the object died, as
+ * V8's HeapObjectsMap::MoveObject does for its address-keyed map; at
+ * marking_done it drops the entries of the objects a full collection found
+ * dead (their addresses are about to be reused). The listener
  * is added by the first write or refresh and removed by
  * ccgc_heap_snapshot_ids_free (or goes with the collector). */
 #include <glib.h>
 
 #include "ccgc-events.h"
+#include "ccgc-heap.h"
 #include "heap-snapshot-ids.h"
 #include "inspect-internal.h"
 
 typedef struct id_entry {
   uint32_t id;
+  /* The id of the node the last write showed the object in, if not its
+   * own: a merged pair's wrapper is its DOM object's node (0: its own). */
+  uint32_t node_id;
   uint32_t generation; /* the walk that last saw the object */
   int heap_id;
   const char *type;    /* interned: an address with another type is new */
@@ -71,6 +76,32 @@ static void ids_minor_done(void *data) {
   g_array_free(moved, TRUE);
 }
 
+/* A left trim moved an object's start: its entry follows (replacing a
+ * stale entry at the new start, a dead object's). */
+static void ids_object_moved(void *data, const void *from, void *to) {
+  ccgc_heap_snapshot_ids *ids = data;
+  gpointer key, value;
+  if (!g_hash_table_steal_extended(ids->objects, from, &key, &value)) return;
+  g_hash_table_replace(ids->objects, to, value);
+}
+
+/* Liveness is final and nothing is reclaimed yet: an entry whose object
+ * is unmarked names a dead object, whose address the heap may reuse at
+ * once (a young object dies where it is in a full collection: its page
+ * becomes old there and the nursery takes the next free page): dropped,
+ * so a new object there gets a new id. A wrapper pair's objects are marked
+ * or not together. */
+static gboolean unmarked(gpointer key, gpointer value, gpointer data) {
+  (void)value;
+  /* A page no heap has any more (its heap was freed): gone too. */
+  return !ccgc_collector_find_page(data, key) || !ccgc_is_marked(key);
+}
+
+static void ids_marking_done(void *data) {
+  ccgc_heap_snapshot_ids *ids = data;
+  g_hash_table_foreach_remove(ids->objects, unmarked, ids->collector);
+}
+
 /* The collector goes first: nothing more to follow. */
 static void ids_collector_freed(void *data) {
   ((ccgc_heap_snapshot_ids *)data)->collector = NULL;
@@ -78,8 +109,10 @@ static void ids_collector_freed(void *data) {
 
 static const ccgc_event_listener ids_listener = {
     .minor_done = ids_minor_done,
+    .marking_done = ids_marking_done,
     .collector_freed = ids_collector_freed,
     .objects_moved = ids_minor_done, /* compaction: the same answers */
+    .object_moved = ids_object_moved, /* a left trim */
 };
 
 ccgc_status ccgc_heap_snapshot_ids_follow(ccgc_heap_snapshot_ids *ids,
@@ -108,7 +141,13 @@ uint32_t ccgc_heap_snapshot_ids_lookup(const ccgc_heap_snapshot_ids *ids,
                                        const void *address) {
   if (!ids) return 0;
   const id_entry *entry = g_hash_table_lookup(ids->objects, address);
-  return entry ? entry->id : 0;
+  return !entry ? 0 : entry->node_id ? entry->node_id : entry->id;
+}
+
+void ccgc_heap_snapshot_ids_set_node(ccgc_heap_snapshot_ids *ids,
+                                     const void *address, uint32_t node_id) {
+  id_entry *entry = g_hash_table_lookup(ids->objects, address);
+  if (entry) entry->node_id = node_id == entry->id ? 0 : node_id;
 }
 
 size_t ccgc_heap_snapshot_ids_count(const ccgc_heap_snapshot_ids *ids) {
@@ -144,7 +183,7 @@ uint32_t ccgc_heap_snapshot_object_id(ccgc_heap_snapshot_ids *ids, const ccgc_ob
       entry = g_new0(id_entry, 1);
       g_hash_table_insert(ids->objects, info->address, entry);
     }
-    *entry = (id_entry){id, ids->generation, info->heap_id, type};
+    *entry = (id_entry){id, 0, ids->generation, info->heap_id, type};
   }
   entry->generation = ids->generation;
   return entry->id;

@@ -39,6 +39,12 @@ uint32_t ccgc_heap_snapshot_object_id(ccgc_heap_snapshot_ids *ids, const ccgc_ob
 uint32_t ccgc_heap_snapshot_synthetic_id(ccgc_heap_snapshot_ids *ids, const char *name);
 /* After a walk: forgets the objects this generation did not see. */
 void ccgc_heap_snapshot_ids_purge(ccgc_heap_snapshot_ids *ids);
+/* After a write's walk: the object at address is shown in the node whose id
+ * is node_id (a merged pair's wrapper: its DOM object's), which
+ * ccgc_heap_snapshot_ids_lookup answers for it until the next write says
+ * otherwise. */
+void ccgc_heap_snapshot_ids_set_node(ccgc_heap_snapshot_ids *ids,
+                                     const void *address, uint32_t node_id);
 /* True once ids ran out (2^32): the write or refresh fails. */
 bool ccgc_heap_snapshot_ids_exhausted(const ccgc_heap_snapshot_ids *ids);
 

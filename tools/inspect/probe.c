@@ -42,9 +42,8 @@ static void probes_marking_done(void *data) {
   ccgc_handle_table_each(&set->probes, forget_if_dead, NULL);
 }
 
-/* Objects moved (a minor collection, the young generation's evacuation at
- * the end of a full one, or a compaction: objects_moved): follow them; one
- * that died is collected. */
+/* Objects moved (a minor collection, or a compaction: objects_moved):
+ * follow them; one that died is collected. */
 static void follow_or_forget(void *payload, void *data) {
   probe_slot *probe = payload;
   if (probe->collected) return;
@@ -55,6 +54,24 @@ static void follow_or_forget(void *payload, void *data) {
 static void probes_minor_done(void *data) {
   probe_set *set = data;
   ccgc_handle_table_each(&set->probes, follow_or_forget, set->probes.owner);
+}
+
+typedef struct start_move {
+  const void *from;
+  void *to;
+} start_move;
+
+static void follow_start(void *payload, void *data) {
+  probe_slot *probe = payload;
+  const start_move *move = data;
+  if (!probe->collected && probe->address == move->from) probe->address = move->to;
+}
+
+/* A left trim moved an object's start: its probes follow. */
+static void probes_object_moved(void *data, const void *from, void *to) {
+  probe_set *set = data;
+  start_move move = {from, to};
+  ccgc_handle_table_each(&set->probes, follow_start, &move);
 }
 
 static void free_label(void *payload, void *data) {
@@ -75,6 +92,7 @@ static const ccgc_event_listener probe_listener = {
     .collector_freed = probes_collector_freed,
     .minor_done = probes_minor_done,
     .objects_moved = probes_minor_done, /* compaction, before marking_done */
+    .object_moved = probes_object_moved, /* a left trim */
 };
 
 static probe_set *probe_set_of(ccgc_collector *collector, bool create) {

@@ -42,8 +42,9 @@ typedef struct ccgc_object_info {
   const char *space_name; /* the kind of page it is on: "normal" (size-classed
                            * or bump pages, the old generation), "large" (a
                            * page of its own), "young" (the script heap's
-                           * nursery: it moves in the next minor or full
-                           * collection) or "young large" (promoted in place) */
+                           * nursery: it moves in the next minor collection,
+                           * or becomes old where it is in a full one) or
+                           * "young large" (promoted in place) */
   size_t size;
   int color;             /* CCGC_OBJECT_WHITE, _GREY or _BLACK: meaningful
                           * mid-cycle or after one */

@@ -44,7 +44,9 @@ typedef struct ccgc_probe ccgc_probe;
 CCGC_API
 ccgc_probe *ccgc_probe_new(ccgc_collector *collector, void *address,
                            const char *label);
-/* True once a collection found the object dead. */
+/* True once a collection found the object dead. A probe follows its object
+ * when it moves (a minor collection, a compaction, a left trim's new start:
+ * ccgc_probe_address says where it is now). */
 CCGC_API
 bool ccgc_probe_collected(const ccgc_probe *probe);
 CCGC_API

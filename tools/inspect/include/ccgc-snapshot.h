@@ -49,16 +49,14 @@
  * keyed by the object's address, for as long as the object lives: every
  * write (and ccgc_heap_snapshot_ids_refresh) walks the heaps, forgets the
  * addresses of objects that are gone, and gives a new id to an address now
- * holding an object of another heap or type. Young script objects move (in
- * minor collections and at the end of every full collection): from its first
- * write or refresh on, the table follows its collector's moves (a
- * minor_done listener, ccgc-events.h, as V8's HeapObjectsMap::MoveObject),
- * so an id follows its object across every kind of collection. One case
- * remains that the table cannot see: an OLD object that dies in a full
- * collection and whose address is reused by a new object of the same type
- * before the next walk would keep the dead object's id. A host that
- * allocates between a collection and the next snapshot calls
- * ccgc_heap_snapshot_ids_refresh right after each full collection. A table
+ * holding an object of another heap or type. Script objects move (young
+ * ones in minor collections, old ones in compactions, an array's start in
+ * a left trim): from its first write or refresh on, the table follows its
+ * collector's moves (minor_done, objects_moved and object_moved listeners,
+ * ccgc-events.h, as V8's HeapObjectsMap::MoveObject), so an id follows its
+ * object across every kind of collection; and it forgets every object a
+ * full collection found dead when marking is done (a marking_done
+ * listener), so a new object at a dead one's address gets a new id. A table
  * follows one collector at a time: used with another, it forgets the first
  * one's objects.
  */
