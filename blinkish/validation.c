@@ -67,7 +67,11 @@ bool blinkish_is_alive(blinkish_heap *heap, const void *object) {
   if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_is_alive"))
     return false;
   if (!object) return false;
-  if (ccgc_collector_in_collection(heap->base.collector))
+  /* A minor collection collects no DOM object and sets no mark: the DOM
+   * heap's objects are alive as outside a collection (the droppable
+   * handler asks, v8ish.h). */
+  if (ccgc_collector_in_collection(heap->base.collector) &&
+      !ccgc_collector_in_minor_collection(heap->base.collector))
     return ccgc_collector_find_page(heap->base.collector, object) &&
            ccgc_is_marked(object);
   return blinkish_is_object(heap, object);

@@ -101,6 +101,7 @@ struct ccgc_collector {
                                      marking complete, this cycle       */
   GArray *listeners;              /* (listener, data): event-listener.c */
   bool in_collection;
+  bool in_minor; /* in_collection for a minor collection (minor-cycle.c) */
   /* Nonzero while the callbacks after a collection run (after_collection
    * and after_minor ops: FinalizationRegistry and weak callbacks; the
    * cycle_end and minor_end listeners): the collection call has not

@@ -424,6 +424,10 @@ void ccgc_collector_set_trace_gc_nvp(ccgc_collector *collector, bool nvp) {
   collector->trace_gc_nvp = nvp;
 }
 
+bool ccgc_collector_in_minor_collection(const ccgc_collector *collector) {
+  return collector->in_minor;
+}
+
 bool ccgc_collector_in_collection(const ccgc_collector *collector) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_in_collection"))
     return false;

@@ -462,8 +462,11 @@ static void finish_cycle(ccgc_collector *collector) {
 
   /* Outside the collection: callbacks that may allocate. */
   collector->after_callbacks++;
+  /* This cycle's record: an after-collection callback (a Finalization-
+   * Registry's) may collect again, which replaces collector->last. */
+  ccgc_cycle_stats record = collector->last;
   ccgc_collector_call_phase(collector, PHASE(after_collection));
-  ccgc_events_cycle_end(collector, &collector->last);
+  ccgc_events_cycle_end(collector, &record);
   collector->after_callbacks--;
 }
 

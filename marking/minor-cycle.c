@@ -89,6 +89,7 @@ static int scavenge_helpers(const ccgc_collector *collector) {
 
 static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   collector->in_collection = true;
+  collector->in_minor = true;
   ccgc_call_context outer =
       ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
   ccgc_minor_stats stats;
@@ -156,6 +157,7 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
     collector->old_since_step += (double)stats.promoted_bytes;
   }
   collector->in_collection = false;
+  collector->in_minor = false;
   ccgc_collector_leave_context(collector, outer);
   atomic_store(&collector->minor_requested, false);
   collector->minor_count++;
@@ -168,7 +170,9 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   /* Outside the collection: callbacks that may allocate. */
   collector->after_callbacks++;
   call_minor_phase(collector, offsetof(ccgc_heap_ops, after_minor));
-  ccgc_events_minor_end(collector, &collector->last_minor);
+  /* This collection's record: a callback above (a FinalizationRegistry's)
+   * may have collected again, which replaced last_minor. */
+  ccgc_events_minor_end(collector, &stats);
   collector->after_callbacks--;
 }
 

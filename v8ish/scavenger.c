@@ -86,13 +86,19 @@ static void traced_root(void *payload, void *data) {
 /* On the owner (host callbacks, hash tables): its task evacuates. */
 static void scan_roots(scavenge_task *owner) {
   v8ish_heap *heap = owner->heap;
-  for (size_t i = 1; i < heap->fast.top; i++)
+  size_t scanned = heap->fast.top;
+  for (size_t i = 1; i < scanned; i++)
     scavenge_update_slot(owner, &heap->fast.values[i]);
   for (size_t i = 1; i < heap->global_count; i++) {
     global_node *node = &heap->globals[i];
     if (node->in_use && !node->weak) scavenge_update_slot(owner, &node->value);
   }
   v8ish_young_traced_each(heap, traced_root, owner); /* .inv.young-traced-listed */
+  /* The droppable handler may read (v8ish.h): a local it made holds a
+   * from-space address, in the host's open scope, made after the scan
+   * above: a root as every other local. */
+  for (size_t i = scanned; i < heap->fast.top; i++)
+    scavenge_update_slot(owner, &heap->fast.values[i]);
   for (guint i = heap->pending_head; i < heap->pending->len; i++)
     scavenge_update_slot(owner,
                          &g_array_index(heap->pending, pending_callback, i).held);

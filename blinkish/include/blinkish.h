@@ -341,9 +341,11 @@ static inline void blinkish_trace_weak_callback_with_data(
     void *data) {
   ccgc_visit_weak_callback_with_data(visitor, fn, object, data);
 }
-/* In a weak callback or pre-finalizer: true if object (of any heap) was
- * marked by this collection. Outside a collection: true if object is a live
- * object of this heap. */
+/* In a weak callback or pre-finalizer of a full collection: true if object
+ * (of any heap) was marked by this collection. Outside a collection, and
+ * inside a minor collection (which collects no DOM object: the script
+ * heap's droppable handler asks here): true if object is a live object of
+ * this heap. */
 CCGC_API
 bool blinkish_is_alive(blinkish_heap *heap, const void *object);
 

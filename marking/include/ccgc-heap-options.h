@@ -21,7 +21,10 @@ typedef struct ccgc_heap_options {
    * to whole pages of object area (a 256 KiB page less its header: the
    * bytes fit, and young_capacity_bytes may say more); each at most 1 GiB
    * and min not above a nonzero max, else v8ish_heap_new refuses them
-   * (CCGC_E_INVALID_ARGUMENT); the heap's limits cover both generations.
+   * (CCGC_E_INVALID_ARGUMENT); the heap's limits cover both generations:
+   * under a hard limit (limit_bytes) the semi-space keeps to an eighth of
+   * it, lowering both bounds to that if they are above (nothing reported;
+   * young_capacity_bytes says what holds).
    * no_young_generation: every object is allocated old (no scavenges). The
    * DOM heap has no young generation and ignores these. */
   size_t young_min_bytes, young_max_bytes;

@@ -3,7 +3,9 @@
  * value alive; unregistering and dead registries call nothing; callbacks may
  * allocate and even collect. */
 #include <check.h>
+#include <string.h>
 
+#include "ccgc-events.h"
 #include "ccgc-probe.h"
 #include "script-test.h"
 
@@ -178,6 +180,82 @@ START_TEST(a_weak_global_callback_sees_the_emptied_handle_once) {
 }
 END_TEST
 
+/* A callback that collects again (a minor collection from a minor one's
+ * callback, a full one from a full one's): each end listener gets its own
+ * collection's record, the outer one last (both got the nested record, and
+ * the outer collection's was never delivered). */
+static struct {
+  ccgc_collector *collector;
+  bool full, nested;
+  unsigned long minor_seen[2], cycle_seen[2];
+  int minors, cycles;
+} nesting;
+
+static void nest_minor_end(void *data, const ccgc_minor_stats *stats) {
+  (void)data;
+  if (nesting.minors < 2) nesting.minor_seen[nesting.minors] = stats->scavenge;
+  nesting.minors++;
+}
+
+static void nest_cycle_end(void *data, const ccgc_cycle_stats *stats) {
+  (void)data;
+  if (nesting.cycles < 2) nesting.cycle_seen[nesting.cycles] = stats->cycle;
+  nesting.cycles++;
+}
+
+static void collect_nested(v8ish_heap *heap, v8ish_local held, void *data) {
+  (void)heap;
+  (void)held;
+  (void)data;
+  if (nesting.nested) return;
+  nesting.nested = true;
+  ck_assert_int_eq(nesting.full ? ccgc_collect(nesting.collector, CCGC_REASON_TESTING)
+                                : ccgc_collect_minor(nesting.collector, CCGC_REASON_TESTING),
+                   CCGC_OK);
+}
+
+START_TEST(each_end_listener_gets_its_own_collections_record) {
+  static const ccgc_event_listener listener = {.minor_end = nest_minor_end,
+                                               .cycle_end = nest_cycle_end};
+  for (int full = 0; full < 2; full++) {
+    script_world w;
+    script_world_init(&w, 0);
+    memset(&nesting, 0, sizeof nesting);
+    nesting.collector = w.collector;
+    nesting.full = full;
+    ck_assert_int_eq(ccgc_collector_add_listener(w.collector, &listener, NULL), CCGC_OK);
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local registry = v8ish_finalization_registry_new(w.heap, collect_nested, NULL);
+    {
+      v8ish_handle_scope inner;
+      v8ish_handle_scope_open(w.heap, &inner);
+      ck_assert_int_eq(v8ish_finalization_registry_register(
+                           w.heap, registry, v8ish_object_new(w.heap),
+                           v8ish_integer(w.heap, 1), v8ish_local_empty()),
+                       CCGC_OK);
+      v8ish_handle_scope_close(&inner);
+    }
+    ck_assert_int_eq(full ? ccgc_collect(w.collector, CCGC_REASON_TESTING)
+                          : ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
+                     CCGC_OK);
+    ck_assert(nesting.nested);
+    if (full) {
+      ck_assert_int_eq(nesting.cycles, 2);
+      ck_assert_uint_eq(nesting.cycle_seen[0], 2); /* the nested one ends first */
+      ck_assert_uint_eq(nesting.cycle_seen[1], 1);
+    } else {
+      ck_assert_int_eq(nesting.minors, 2);
+      ck_assert_uint_eq(nesting.minor_seen[0], 2);
+      ck_assert_uint_eq(nesting.minor_seen[1], 1);
+    }
+    v8ish_handle_scope_close(&scope);
+    ck_assert(ccgc_collector_remove_listener(w.collector, &listener, NULL));
+    script_world_free(&w);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("v8ish/finalization");
   TCase *tc = tcase_create("finalization");
@@ -186,6 +264,7 @@ int main(void) {
   tcase_add_test(tc, a_callback_that_collects_again_is_safe);
   tcase_add_test(tc, registration_errors_are_reported);
   tcase_add_test(tc, a_weak_global_callback_sees_the_emptied_handle_once);
+  tcase_add_test(tc, each_end_listener_gets_its_own_collections_record);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -426,13 +426,16 @@ ccgc_status v8ish_global_set_weak_callback(v8ish_heap *heap,
 
 /* --- Droppable wrappers (V8's EmbedderRootsHandler) -------------------------
  * In a minor collection a traced reference to a young *unmodified* wrapper
- * (no property added, no elements, its class still the wrapper class it was
- * created with) is asked about before it is taken as a root: if the handler
+ * (no property added, no elements; a class change that adds none, such as
+ * v8ish_object_shrink_slack, leaves it unmodified) is asked about before it
+ * is taken as a root: if the handler
  * returns true, the reference is not a root, and if nothing else reaches the
  * wrapper it dies and the reference is emptied (v8ish_traced_get then
  * returns the empty local): the host recreates the wrapper on demand. The
  * handler runs inside the collection: it may only read (its own data, the
- * DOM heap's liveness queries), never call the heaps. NULL removes it. */
+ * script heap's reads - a local it makes is a root of this collection like
+ * every other - and blinkish_is_alive, which answers whether a DOM object
+ * lives), never change the heaps. NULL removes it. */
 typedef bool (*v8ish_droppable_fn)(v8ish_heap *heap, const v8ish_traced *traced,
                                    void *data);
 CCGC_API
