@@ -75,6 +75,9 @@ struct ccgc_collector {
   double step_ms;                 /* options.incremental_step_ms       */
   size_t step_objects;            /* ccgc_collector_set_step_objects   */
   GArray *steps, *last_steps;     /* step durations (double ms)        */
+  /* Marking steps' time since the end of the last collection (minor or
+   * full): the trace line's current mu counts it as the collection's. */
+  double step_ms_since_gc_end;
   /* Speed estimates for idle time (gc-tracer.h, cycle.c). */
   ccgc_tracer tracer;
   /* Each cycle's helper threads' time beside the mutator (ms; bytes 1:

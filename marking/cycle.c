@@ -265,6 +265,7 @@ bool ccgc_collector_marking_step(ccgc_collector *collector, double budget_ms,
   stats->incremental_ms += took;
   if (took > stats->max_step_ms) stats->max_step_ms = took;
   g_array_append_val(collector->steps, took);
+  collector->step_ms_since_gc_end += took;
   ccgc_events_step_end(collector, took, done);
   collector->allocated_since_step = 0;
   collector->old_since_step = 0;
@@ -455,6 +456,7 @@ static void finish_cycle(ccgc_collector *collector) {
   collector->steps = swap;
   ccgc_trace_gc_emit(collector, stats);
   collector->last_gc_end_ms = end;
+  collector->step_ms_since_gc_end = 0;
   if (sweeping)
     ccgc_sweeper_after_pause(collector); /* sweeper threads */
   else

@@ -36,6 +36,7 @@ void ccgc_error_sink_init(ccgc_error_sink *sink) {
 void ccgc_error_clear(ccgc_error_sink *sink) {
   sink->last.code = CCGC_OK;
   sink->last.message[0] = '\0';
+  sink->last.check = NULL; /* not misuse: ccgc-error.h */
 }
 
 static void record(ccgc_error_sink *sink, ccgc_status code, const char *check,

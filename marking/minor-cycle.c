@@ -166,6 +166,7 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   collector->last_minor = stats;
   ccgc_trace_gc_emit_minor(collector, &collector->last_minor);
   collector->last_gc_end_ms = end;
+  collector->step_ms_since_gc_end = 0;
 
   /* Outside the collection: callbacks that may allocate. */
   collector->after_callbacks++;

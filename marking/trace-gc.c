@@ -31,10 +31,13 @@ static double mb(size_t bytes) { return (double)bytes / (1024.0 * 1024.0); }
 
 size_t ccgc_trace_append(char *buf, size_t size, size_t used, const char *fmt,
                          ...) {
-  if (used >= size) return used;
+  /* As snprintf: the whole line's length even once buf is full (pieces
+   * past the end are counted, not written), so a caller can size a buffer
+   * from a first call. */
   va_list args;
   va_start(args, fmt);
-  int written = vsnprintf(buf + used, size - used, fmt, args);
+  int written = used < size ? vsnprintf(buf + used, size - used, fmt, args)
+                            : vsnprintf(NULL, 0, fmt, args);
   va_end(args);
   return written < 0 ? used : used + (size_t)written;
 }
@@ -77,9 +80,9 @@ void ccgc_trace_totals(const ccgc_cycle_stats *stats, ccgc_heap_stats *before,
 
 /* V8's mutator utilization of a pause that started start_ms after the
  * collector's creation and took total_ms, after incremental_ms of marking
- * steps (V8's RecordMutatorUtilization counts both as the collection's
- * time): since creation, and since the end of the previous collection
- * (minor or full). */
+ * steps since the end of the previous collection (V8's
+ * RecordMutatorUtilization counts both as the collection's time): since
+ * creation, and since the end of the previous collection (minor or full). */
 void ccgc_trace_utilization(const ccgc_collector *collector, double start_ms,
                             double total_ms, double incremental_ms,
                             double *average, double *current) {
@@ -149,8 +152,8 @@ size_t ccgc_format_trace_line(const ccgc_collector *collector,
   size_t used = ccgc_trace_prefix(collector, stats->start_ms, buf, size);
   used = ccgc_trace_append(buf, size, used, "Mark-Compact ");
   return body(collector, buf, size, used, &before, &after, stats->start_ms,
-              stats->total_ms, stats->incremental ? stats->incremental_ms : 0,
-              incremental, stats->reason);
+              stats->total_ms, collector->step_ms_since_gc_end, incremental,
+              stats->reason);
 }
 
 void ccgc_trace_gc_emit(ccgc_collector *collector,

@@ -535,11 +535,24 @@ void v8ish_clear_dead_weak_globals(v8ish_heap *heap) {
   }
 }
 
+typedef struct relocation {
+  v8ish_heap *heap;
+  v8ish_value from, to;
+} relocation;
+
+/* A traced reference follows its object as a store would leave it: the
+ * new place may be young (a large array's left trim copies it into the
+ * nursery), so it is listed (.inv.young-traced-listed) and stamped
+ * (.inv.stale-traced-skipped), or the next scavenge would skip it and leave
+ * it on a from-space copy. */
 static void relocate_slot(void *payload, void *data) {
   traced_slot *slot = payload;
-  const v8ish_value *change = data;
-  if (slot->value == change[0])
-    __atomic_store_n(&slot->value, change[1], __ATOMIC_RELAXED);
+  const relocation *change = data;
+  if (slot->value != change->from) return;
+  __atomic_store_n(&slot->value, change->to, __ATOMIC_RELEASE);
+  v8ish_young_traced_record(change->heap, slot);
+  slot->epoch = change->heap->full_epoch;
+  v8ish_root_barrier(change->heap, &slot->value, change->to);
 }
 
 void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
@@ -548,8 +561,8 @@ void v8ish_handles_relocate(v8ish_heap *heap, v8ish_value from,
     if (heap->fast.values[i] == from) heap->fast.values[i] = to;
   for (size_t i = 1; i < heap->global_count; i++)
     if (heap->globals[i].value == from) heap->globals[i].value = to;
-  v8ish_value change[2] = {from, to};
-  ccgc_handle_table_each(&heap->traced, relocate_slot, change);
+  relocation change = {heap, from, to};
+  ccgc_handle_table_each(&heap->traced, relocate_slot, &change);
 }
 
 void v8ish_handles_free(v8ish_heap *heap) {

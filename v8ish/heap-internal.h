@@ -173,6 +173,9 @@ typedef struct traced_slot {
    * free and reuse (the table never clears a payload), so a slot is listed
    * at most once: .inv.young-traced-listed. */
   bool young_listed;
+  /* During a scavenge: the droppable handler let this reference go (owner
+   * thread; set before any root is scanned, cleared with the drop). */
+  bool dropping;
   /* heap->full_epoch when the mutator last stored the value: a slot stored
    * before the last full pause holds no young target (the pause promoted
    * the nursery in place), so a scavenge skips it; its holder may be a dead

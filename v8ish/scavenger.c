@@ -2,6 +2,9 @@
  * the young generation alone (docs/script-heap.md "Young generation",
  * docs/collection.md "Minor collections").
  *
+ *   weakness first  the droppable handler is asked about every unmodified
+ *                    young wrapper a traced reference holds, before anything
+ *                    moves (V8's ComputeWeaknessForYoungObjects)
  *   remembered set   the old-to-young slots the barrier recorded: each
  *                    target is evacuated (copied or promoted) and the slot
  *                    updated; a slot whose target stays young keeps its bit
@@ -54,51 +57,55 @@ static bool unmodified_wrapper(v8ish_heap *heap, const word_t *object) {
          object[OBJ_ELEMENTS] == heap->empty_fixed_array;
 }
 
-static void traced_root(void *payload, void *data) {
-  scavenge_task *owner = data;
-  scavenger *s = owner->s;
-  traced_slot *slot = payload;
-  v8ish_heap *heap = s->heap;
-  /* .inv.stale-traced-skipped: stored before the last full pause, so no
-   * young target; its holder may be a dead DOM object not swept yet (lazy
-   * sweeping), whose value may point into memory reused since. TESTING
-   * ONLY: the switch reads it anyway. */
+/* A traced slot this scavenge takes: stored since the last full pause, with
+ * a young target. .inv.stale-traced-skipped: one stored before it has no
+ * young target, and its holder may be a dead DOM object not swept yet (lazy
+ * sweeping), whose value may point into memory reused since. TESTING ONLY:
+ * the switch reads it anyway. */
+static bool young_traced_target(v8ish_heap *heap, const traced_slot *slot) {
   if (slot->epoch != heap->full_epoch &&
       !ccgc_collector_scavenge_sweeping_broken(heap->base.collector))
-    return;
-  if (!v8ish_is_ref(slot->value) ||
-      !scavenge_young(v8ish_untag(slot->value)))
-    return;
-  if (!slot->root) {
-    if (heap->base.barrier->no_traced_roots) return; /* TESTING ONLY */
-    word_t *object = v8ish_untag(slot->value);
-    if (heap->droppable && !scavenge_is_forwarded(object[0]) &&
-        unmodified_wrapper(heap, object) &&
-        heap->droppable(heap, (const v8ish_traced *)ccgc_handle_of_payload(slot),
-                        heap->droppable_data)) {
-      g_array_append_val(s->dropped, slot);
-      return;
-    }
+    return false;
+  return v8ish_is_ref(slot->value) && scavenge_young(v8ish_untag(slot->value));
+}
+
+/* V8's ComputeWeaknessForYoungObjects: the droppable handler is asked about
+ * every unmodified young wrapper before anything moves or any root is
+ * scanned (and before helper threads start), so what it reads of the heap
+ * is intact and a local it makes is a root like any other. */
+static void ask_droppable(void *payload, void *data) {
+  scavenger *s = data;
+  traced_slot *slot = payload;
+  v8ish_heap *heap = s->heap;
+  if (slot->root || !young_traced_target(heap, slot)) return;
+  if (heap->base.barrier->no_traced_roots) return; /* TESTING ONLY */
+  if (!unmodified_wrapper(heap, v8ish_untag(slot->value))) return;
+  if (heap->droppable(heap, (const v8ish_traced *)ccgc_handle_of_payload(slot),
+                      heap->droppable_data)) {
+    slot->dropping = true;
+    g_array_append_val(s->dropped, slot);
   }
+}
+
+static void traced_root(void *payload, void *data) {
+  scavenge_task *owner = data;
+  traced_slot *slot = payload;
+  v8ish_heap *heap = owner->s->heap;
+  if (!young_traced_target(heap, slot) || slot->dropping) return;
+  if (!slot->root && heap->base.barrier->no_traced_roots) return; /* TESTING ONLY */
   scavenge_update_slot(owner, &slot->value);
 }
 
 /* On the owner (host callbacks, hash tables): its task evacuates. */
 static void scan_roots(scavenge_task *owner) {
   v8ish_heap *heap = owner->heap;
-  size_t scanned = heap->fast.top;
-  for (size_t i = 1; i < scanned; i++)
+  for (size_t i = 1; i < heap->fast.top; i++)
     scavenge_update_slot(owner, &heap->fast.values[i]);
   for (size_t i = 1; i < heap->global_count; i++) {
     global_node *node = &heap->globals[i];
     if (node->in_use && !node->weak) scavenge_update_slot(owner, &node->value);
   }
   v8ish_young_traced_each(heap, traced_root, owner); /* .inv.young-traced-listed */
-  /* The droppable handler may read (v8ish.h): a local it made holds a
-   * from-space address, in the host's open scope, made after the scan
-   * above: a root as every other local. */
-  for (size_t i = scanned; i < heap->fast.top; i++)
-    scavenge_update_slot(owner, &heap->fast.values[i]);
   for (guint i = heap->pending_head; i < heap->pending->len; i++)
     scavenge_update_slot(owner,
                          &g_array_index(heap->pending, pending_callback, i).held);
@@ -237,6 +244,7 @@ static void process_weakness(scavenger *s) {
   /* Dropped wrappers: reached another way, or gone. */
   for (guint i = 0; i < s->dropped->len; i++) {
     traced_slot *slot = g_array_index(s->dropped, traced_slot *, i);
+    slot->dropping = false;
     word_t *to = survivor(v8ish_untag(slot->value));
     __atomic_store_n(&slot->value, to ? v8ish_tag(to) : 0, __ATOMIC_RELAXED);
     if (!to) slot->has_value = false;
@@ -260,6 +268,7 @@ static unsigned helpers_for(v8ish_heap *heap, int wanted) {
  * evacuated object was scanned and every helper is back in its pool. */
 static void evacuate_reachable(scavenger *s, double *roots_end) {
   scavenge_task *owner = &s->tasks[0];
+  if (s->heap->droppable) v8ish_young_traced_each(s->heap, ask_droppable, s);
   scavenge_collect_pages(s, owner);
   if (s->task_count == 1) {
     scavenge_walk_pages(owner);

@@ -102,8 +102,8 @@ ccgc_status ccgc_error_misuse(ccgc_error_sink *sink, ccgc_status code,
  * (ccgc_error_abort_handler); set sink->handler to NULL to record only. */
 CCGC_API
 void ccgc_error_sink_init(ccgc_error_sink *sink);
-/* Forgets the last error (code CCGC_OK, empty message; check is left as
- * it was); count stays. */
+/* Forgets the last error (code CCGC_OK, empty message, check NULL); count
+ * stays. */
 CCGC_API
 void ccgc_error_clear(ccgc_error_sink *sink);
 

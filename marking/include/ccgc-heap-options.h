@@ -23,8 +23,8 @@ typedef struct ccgc_heap_options {
    * and min not above a nonzero max, else v8ish_heap_new refuses them
    * (CCGC_E_INVALID_ARGUMENT); the heap's limits cover both generations:
    * under a hard limit (limit_bytes) the semi-space keeps to an eighth of
-   * it, lowering both bounds to that if they are above (nothing reported;
-   * young_capacity_bytes says what holds).
+   * it (in whole pages, at least one), lowering both bounds to that if they
+   * are above (nothing reported; young_capacity_bytes says what holds).
    * no_young_generation: every object is allocated old (no scavenges). The
    * DOM heap has no young generation and ignores these. */
   size_t young_min_bytes, young_max_bytes;

@@ -1,7 +1,8 @@
 /* test-droppable-wrappers.c - what the script heap's droppable handler
  * (v8ish.h "Droppable wrappers", V8's EmbedderRootsHandler) may do while a
- * minor collection asks it: read (a local it makes is updated as every
- * other root: it kept the from-space address), and ask the DOM heap whether
+ * minor collection asks it, before anything moves: read the heap (what it
+ * reads is intact; a local it makes is a root as every other: it kept the
+ * from-space address), and ask the DOM heap whether
  * the wrapped object lives (a minor collection sets no DOM mark: a rooted
  * node answered "dead" and its wrapper was dropped). The wrapper pairs'
  * other tests: test-bridge.c. */
@@ -64,6 +65,54 @@ START_TEST(a_local_the_handler_makes_follows_the_move) {
   ck_assert_str_eq(v8ish_type_name(h, handler_local), "Node");
   v8ish_handle_scope_close(&scope);
   v8ish_traced_free(h, traced);
+  v8ish_heap_free(h);
+  ccgc_collector_free(c);
+}
+END_TEST
+
+/* The handler is asked before anything moves: what it reads of the heap -
+ * here another wrapper, which a host local also holds and which the locals'
+ * scan would already have copied - is intact (it read a forwarding word as
+ * a class: type "?"). */
+static v8ish_traced *pair_refs[2];
+static int handler_calls, handler_bad_reads;
+
+static bool read_the_other(v8ish_heap *heap, const v8ish_traced *asked,
+                           void *data) {
+  (void)data;
+  handler_calls++;
+  for (int i = 0; i < 2; i++)
+    if (pair_refs[i] != asked &&
+        strcmp(v8ish_type_name(heap, v8ish_traced_get(heap, pair_refs[i])), "Node"))
+      handler_bad_reads++;
+  return false;
+}
+
+START_TEST(the_handler_reads_objects_before_they_move) {
+  ccgc_collector_options options = {.verify = true};
+  ccgc_collector *c = ccgc_collector_new(&options);
+  v8ish_heap_options heap_options = {0};
+  v8ish_heap *h = v8ish_heap_new(c, &heap_options);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(h, &scope);
+  {
+    v8ish_handle_scope inner;
+    v8ish_handle_scope_open(h, &inner);
+    pair_refs[0] = v8ish_traced_new(h, v8ish_wrapper_new(h, "Node"));
+    v8ish_handle_scope_close(&inner);
+  }
+  v8ish_local held = v8ish_wrapper_new(h, "Node"); /* a local holds the second */
+  pair_refs[1] = v8ish_traced_new(h, held);
+  handler_calls = handler_bad_reads = 0;
+  ck_assert_int_eq(v8ish_heap_set_droppable_handler(h, read_the_other, NULL), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect_minor(c, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(v8ish_heap_set_droppable_handler(h, NULL, NULL), CCGC_OK);
+  ck_assert_int_eq(handler_calls, 2);
+  ck_assert_int_eq(handler_bad_reads, 0);
+  ck_assert(v8ish_same(h, v8ish_traced_get(h, pair_refs[1]), held));
+  v8ish_handle_scope_close(&scope);
+  v8ish_traced_free(h, pair_refs[0]);
+  v8ish_traced_free(h, pair_refs[1]);
   v8ish_heap_free(h);
   ccgc_collector_free(c);
 }
@@ -136,6 +185,7 @@ static Suite *suite(void) {
   Suite *s = suite_create("droppable-wrappers");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, a_local_the_handler_makes_follows_the_move);
+  tcase_add_test(tc, the_handler_reads_objects_before_they_move);
   tcase_add_test(tc, the_handler_sees_a_rooted_node_alive);
   suite_add_tcase(s, tc);
   return s;

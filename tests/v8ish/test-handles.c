@@ -306,6 +306,65 @@ START_TEST(same_compares_values) {
 }
 END_TEST
 
+/* A large array left-trimmed is copied into a new, young array (a large
+ * object must start in its page's first chunk): its traced references
+ * follow it into the nursery, and the scavenges after keep them on it (a
+ * traced reference left off the young list stayed on the from-space copy:
+ * another type, then reused memory). */
+START_TEST(a_traced_reference_follows_a_large_trim_into_the_nursery) {
+  script_world w;
+  script_world_init(&w, 0);
+  const size_t length = 40000;
+  v8ish_traced *traced;
+  v8ish_global global;
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local array = v8ish_fixed_array_new(w.heap, length);
+    ck_assert(!v8ish_local_is_empty(array));
+    traced = v8ish_traced_new(w.heap, array);
+    global = v8ish_global_new(w.heap, array, false);
+    v8ish_handle_scope_close(&scope);
+  }
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    ck_assert_int_eq(v8ish_array_left_trim(w.heap, v8ish_traced_get(w.heap, traced),
+                                           length - 4),
+                     CCGC_OK);
+    v8ish_local now = v8ish_traced_get(w.heap, traced);
+    ccgc_object_info info;
+    ck_assert_int_eq(ccgc_collector_object_info(w.collector,
+                                                v8ish_object_address(w.heap, now), &info),
+                     CCGC_OK);
+    ck_assert_str_eq(info.space_name, "young"); /* the test is about this */
+    v8ish_handle_scope_close(&scope);
+  }
+  for (int round = 0; round < 3; round++) {
+    ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+    for (int i = 0; i < 30000; i++) { /* reuse the from-space */
+      v8ish_handle_scope scope;
+      v8ish_handle_scope_open(w.heap, &scope);
+      v8ish_fixed_array_new(w.heap, 6);
+      v8ish_handle_scope_close(&scope);
+    }
+  }
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w.heap, &scope);
+  v8ish_local by_traced = v8ish_traced_get(w.heap, traced);
+  v8ish_local by_global = v8ish_global_get(w.heap, global);
+  ck_assert(v8ish_same(w.heap, by_traced, by_global));
+  ck_assert_uint_eq(v8ish_array_length(w.heap, by_traced), 4);
+  v8ish_handle_scope_close(&scope);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_eq(w.errors.count, 0);
+  v8ish_traced_free(w.heap, traced);
+  v8ish_global_free(w.heap, global);
+  script_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("v8ish-handles");
   TCase *tc = tcase_create("core");
@@ -322,6 +381,7 @@ int main(void) {
   tcase_add_test(tc, another_heaps_handles_are_refused);
   tcase_add_test(tc, traced_references_are_not_roots);
   tcase_add_test(tc, same_compares_values);
+  tcase_add_test(tc, a_traced_reference_follows_a_large_trim_into_the_nursery);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -266,6 +266,85 @@ START_TEST(current_mu_counts_an_incremental_cycles_steps_as_its_own) {
 }
 END_TEST
 
+/* The same with a scavenge between the steps and the finish: the window
+ * starts at the scavenge's end, and the steps before it are not in it (all
+ * of them were counted: a cycle whose pause followed 20 ms of host work
+ * printed a current mu of 0). */
+START_TEST(current_mu_counts_only_the_steps_since_the_last_collection) {
+  script_world w;
+  script_world_init(&w, 0);
+  script_make_list(&w, 200000);
+  ck_assert_int_eq(ccgc_incremental_start(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  while (!ccgc_incremental_step(w.collector, 0.5)) {
+  }
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  const ccgc_minor_stats *minor = ccgc_collector_last_minor(w.collector);
+  double previous_end = minor->start_ms + minor->total_ms;
+  /* Host work: about 20 ms of it, by the clock (not asserted). */
+  double until = ccgc_time_ms() + 20.0;
+  while (ccgc_time_ms() < until) {
+  }
+  char *text = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream(&text, &size);
+  ccgc_collector_set_trace_gc(w.collector, out, false);
+  ck_assert_int_eq(ccgc_incremental_finish(w.collector), CCGC_OK);
+  ccgc_collector_set_trace_gc(w.collector, NULL, false);
+  fclose(out);
+  const ccgc_cycle_stats *stats = ccgc_collector_last_cycle(w.collector);
+  ck_assert(stats->incremental && stats->incremental_ms > 0);
+  ck_assert_ptr_nonnull(strchr(text, '\n'));
+  *strchr(text, '\n') = '\0';
+  trace_fields fields = parse_trace(text);
+  double since = stats->start_ms + stats->total_ms - previous_end;
+  ck_assert(since > 0);
+  double expected = 1.0 - stats->total_ms / since; /* no step since */
+  if (expected < 0) expected = 0;
+  ck_assert_msg(fabs(fields.current_mu - expected) <= 0.05,
+                "current mu %.3f, expected %.3f (%.2f ms of steps before the "
+                "scavenge): %s",
+                fields.current_mu, expected, stats->incremental_ms, text);
+  free(text);
+  script_world_free(&w);
+}
+END_TEST
+
+/* Every ccgc_format_* call returns the whole line's length, as snprintf,
+ * whatever the buffer's size, and the buffer holds the line's start (a
+ * short buffer returned the length of the pieces before the first that did
+ * not fit: a second call with that size cut the line again). */
+START_TEST(format_calls_return_the_whole_length_as_snprintf) {
+  v8ish_heap_options options = young_options();
+  script_world w;
+  script_world_init_with(&w, &options);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  const ccgc_cycle_stats *cycle = ccgc_collector_last_cycle(w.collector);
+  const ccgc_minor_stats *minor = ccgc_collector_last_minor(w.collector);
+  for (int kind = 0; kind < 4; kind++) {
+    char full[4096], part[4096];
+    size_t length = 0;
+    for (size_t size = sizeof full; size >= 1; size = size == sizeof full ? length + 1 : size - 1) {
+      char *buf = size == sizeof full ? full : part;
+      size_t got = kind == 0   ? ccgc_format_trace_line(w.collector, cycle, buf, size)
+                   : kind == 1 ? ccgc_format_trace_nvp(w.collector, cycle, buf, size)
+                   : kind == 2 ? ccgc_format_minor_trace_line(w.collector, minor, buf, size)
+                               : ccgc_format_minor_trace_nvp(w.collector, minor, buf, size);
+      if (buf == full) {
+        length = got;
+        ck_assert_uint_gt(length, 20);
+        ck_assert_uint_eq(strlen(full), length);
+        continue;
+      }
+      ck_assert_msg(got == length, "kind %d, size %zu: %zu, not %zu", kind, size, got, length);
+      ck_assert_uint_eq(strlen(part), size - 1 < length ? size - 1 : length);
+      ck_assert(!strncmp(part, full, strlen(part)));
+    }
+  }
+  script_world_free(&w);
+}
+END_TEST
+
 /* The collector option: the key=value line replaces the --trace-gc line,
  * and the verbose mode adds the per-heap split. */
 START_TEST(nvp_option_replaces_the_line_and_verbose_splits_per_heap) {
@@ -318,6 +397,8 @@ static Suite *trace_gc_suite(void) {
   tcase_add_test(tc, mark_compact_line_reads_as_v8s);
   tcase_add_test(tc, scavenge_line_reads_as_v8s);
   tcase_add_test(tc, current_mu_counts_an_incremental_cycles_steps_as_its_own);
+  tcase_add_test(tc, current_mu_counts_only_the_steps_since_the_last_collection);
+  tcase_add_test(tc, format_calls_return_the_whole_length_as_snprintf);
   tcase_add_test(tc, nvp_option_replaces_the_line_and_verbose_splits_per_heap);
   suite_add_tcase(suite, tc);
   return suite;

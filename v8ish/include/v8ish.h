@@ -432,7 +432,8 @@ ccgc_status v8ish_global_set_weak_callback(v8ish_heap *heap,
  * returns true, the reference is not a root, and if nothing else reaches the
  * wrapper it dies and the reference is emptied (v8ish_traced_get then
  * returns the empty local): the host recreates the wrapper on demand. The
- * handler runs inside the collection: it may only read (its own data, the
+ * handler is asked about each such reference before anything moves. It
+ * runs inside the collection: it may only read (its own data, the
  * script heap's reads - a local it makes is a root of this collection like
  * every other - and blinkish_is_alive, which answers whether a DOM object
  * lives), never change the heaps. NULL removes it. */

@@ -56,7 +56,10 @@
  * ccgc-events.h, as V8's HeapObjectsMap::MoveObject), so an id follows its
  * object across every kind of collection; and it forgets every object a
  * full collection found dead when marking is done (a marking_done
- * listener), so a new object at a dead one's address gets a new id. A table
+ * listener), so a new object at a dead one's address gets a new id. What it
+ * cannot see: a heap freed and another made on the same collector before
+ * the next full collection, whose objects may take the freed heap's
+ * addresses and keep their ids (free the table with the heap). A table
  * follows one collector at a time: used with another, it forgets the first
  * one's objects.
  */
