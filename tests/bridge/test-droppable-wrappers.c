@@ -12,6 +12,23 @@
 #include "bridge.h"
 #include "ccgc-test.h"
 
+/* A collector with the verifier on and a script heap. */
+static v8ish_heap *script_heap(ccgc_collector **collector) {
+  ccgc_collector_options options = {.verify = true};
+  *collector = ccgc_collector_new(&options);
+  v8ish_heap_options heap_options = {0};
+  return v8ish_heap_new(*collector, &heap_options);
+}
+
+/* A traced reference to a new wrapper that nothing else holds. */
+static v8ish_traced *unheld_wrapper(v8ish_heap *h) {
+  v8ish_handle_scope inner;
+  v8ish_handle_scope_open(h, &inner);
+  v8ish_traced *traced = v8ish_traced_new(h, v8ish_wrapper_new(h, "Node"));
+  v8ish_handle_scope_close(&inner);
+  return traced;
+}
+
 /* --- a local made by the handler ------------------------------------------ */
 
 static v8ish_local handler_local;
@@ -24,19 +41,11 @@ static bool read_and_drop(v8ish_heap *heap, const v8ish_traced *traced,
 }
 
 START_TEST(a_local_the_handler_makes_follows_the_move) {
-  ccgc_collector_options options = {.verify = true};
-  ccgc_collector *c = ccgc_collector_new(&options);
-  v8ish_heap_options heap_options = {0};
-  v8ish_heap *h = v8ish_heap_new(c, &heap_options);
+  ccgc_collector *c;
+  v8ish_heap *h = script_heap(&c);
   v8ish_handle_scope scope;
   v8ish_handle_scope_open(h, &scope);
-  v8ish_traced *traced;
-  {
-    v8ish_handle_scope inner;
-    v8ish_handle_scope_open(h, &inner);
-    traced = v8ish_traced_new(h, v8ish_wrapper_new(h, "Node"));
-    v8ish_handle_scope_close(&inner);
-  }
+  v8ish_traced *traced = unheld_wrapper(h);
   handler_local = v8ish_local_empty();
   ck_assert_int_eq(v8ish_heap_set_droppable_handler(h, read_and_drop, NULL), CCGC_OK);
   ck_assert_int_eq(ccgc_collect_minor(c, CCGC_REASON_TESTING), CCGC_OK);
@@ -89,18 +98,11 @@ static bool read_the_other(v8ish_heap *heap, const v8ish_traced *asked,
 }
 
 START_TEST(the_handler_reads_objects_before_they_move) {
-  ccgc_collector_options options = {.verify = true};
-  ccgc_collector *c = ccgc_collector_new(&options);
-  v8ish_heap_options heap_options = {0};
-  v8ish_heap *h = v8ish_heap_new(c, &heap_options);
+  ccgc_collector *c;
+  v8ish_heap *h = script_heap(&c);
   v8ish_handle_scope scope;
   v8ish_handle_scope_open(h, &scope);
-  {
-    v8ish_handle_scope inner;
-    v8ish_handle_scope_open(h, &inner);
-    pair_refs[0] = v8ish_traced_new(h, v8ish_wrapper_new(h, "Node"));
-    v8ish_handle_scope_close(&inner);
-  }
+  pair_refs[0] = unheld_wrapper(h);
   v8ish_local held = v8ish_wrapper_new(h, "Node"); /* a local holds the second */
   pair_refs[1] = v8ish_traced_new(h, held);
   handler_calls = handler_bad_reads = 0;
