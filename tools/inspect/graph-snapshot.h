@@ -61,10 +61,10 @@ size_t graph_snapshot_heap_objects(const graph_snapshot *snapshot, int heap_id);
 /* The object at address, or NULL; *index gets its position in objects. */
 const snap_object *graph_snapshot_find(const graph_snapshot *snapshot,
                                        const void *address, size_t *index);
-/* Young script objects move in minor collections and at the end of every
- * full one, old ones when a full one compacts: a snapshot kept across
- * collections follows them from this call on (a minor_done and
- * objects_moved listener, removed by graph_snapshot_free or gone with the
+/* Young script objects move in minor collections, old ones when a full one
+ * compacts, an array's start when the host left-trims it: a snapshot kept
+ * across them follows from this call on (a minor_done, objects_moved and
+ * object_moved listener, removed by graph_snapshot_free or gone with the
  * collector), updating each object's `current` and (minor collections)
  * `died`. Its addresses,
  * index and edges stay those of the walk. Not inside a collection. */
