@@ -45,8 +45,8 @@
  * between two steps of an incremental cycle (between cycle_start and
  * atomic_pause_start, never inside a step or the pause), or between cycles.
  * object_moved (a left trim) comes from the host's own call, outside this
- * order. A cycle abandoned by ccgc_collector_free (marking in progress) gets no
- * more events after its last step; collector_freed follows. Listeners run
+ * order. A cycle abandoned by ccgc_collector_free (marking in progress)
+ * gets no more events after its last step; collector_freed follows. Listeners run
  * in the order they were added, each event to every listener before the
  * next event. Every callback is optional (NULL: not called).
  *

@@ -397,8 +397,9 @@ size_t ccgc_format_trace_nvp(const ccgc_collector *collector,
                              size_t size);
 
 /* Errors: the last one recorded (never NULL; code CCGC_OK, an empty message
- * and check NULL before the first and after clear_error), and the misuse handler, run on the refused call's
- * thread; NULL restores the default (ccgc_error_abort_handler). */
+ * and check NULL before the first and after clear_error), and the misuse
+ * handler, run on the refused call's thread; NULL restores the default
+ * (ccgc_error_abort_handler). */
 CCGC_API
 const ccgc_error *ccgc_collector_last_error(const ccgc_collector *collector);
 CCGC_API
