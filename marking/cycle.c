@@ -22,6 +22,7 @@
 #include "invariant-check.h"
 #include "parallel-marking.h"
 #include "thread-sizing.h"
+#include "trace-gc-internal.h"
 
 #define PHASE(member) offsetof(ccgc_heap_ops, member)
 #define DEFAULT_STEP_MS 1.0
@@ -450,6 +451,9 @@ static void finish_cycle(ccgc_collector *collector) {
   collector->cycles++;
   ccgc_memory_reducer_cycle_done(collector, (int)stats->reason);
   collector->gc_total_ms += stats->total_ms + stats->incremental_ms;
+  ccgc_trace_utilization(collector, stats->start_ms, stats->total_ms,
+                         &stats->mutator_ms, &stats->average_mu,
+                         &stats->current_mu);
   collector->last = *stats;
   GArray *swap = collector->last_steps;
   collector->last_steps = collector->steps;

@@ -22,6 +22,7 @@
 
 #include "collector-internal.h"
 #include "invariant-check.h"
+#include "trace-gc-internal.h"
 #include "task-pool.h"
 #include "thread-sizing.h"
 
@@ -163,6 +164,9 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   collector->minor_count++;
   collector->minor_total_ms += stats.total_ms;
   collector->gc_total_ms += stats.total_ms;
+  ccgc_trace_utilization(collector, stats.start_ms, stats.total_ms,
+                         &stats.mutator_ms, &stats.average_mu,
+                         &stats.current_mu);
   collector->last_minor = stats;
   ccgc_trace_gc_emit_minor(collector, &collector->last_minor);
   collector->last_gc_end_ms = end;

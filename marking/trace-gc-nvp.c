@@ -36,7 +36,7 @@ size_t ccgc_format_trace_nvp(const ccgc_collector *collector,
       "ccgc.verify=%.2f ccgc.ephemeron_rounds=%zu "
       "ccgc.weak_slots_cleared=%zu ccgc.background.objects=%zu "
       "ccgc.objects_freed=%zu",
-      stats->total_ms, ccgc_trace_mutator_ms(collector, stats->start_ms),
+      stats->total_ms, stats->mutator_ms,
       ccgc_reason_reduces_memory(stats->reason), stats->mark_ms,
       stats->weak_ms, stats->reclaim_ms, stats->incremental_ms,
       stats->max_step_ms, stats->steps,
@@ -91,7 +91,7 @@ size_t ccgc_format_minor_trace_nvp(const ccgc_collector *collector,
       "promoted=%zu new_space_survived=%zu nodes_copied_in_new=%zu "
       "nodes_promoted=%zu promotion_ratio=%.1f%% "
       "ccgc.threads=%d ccgc.remembered_slots=%zu ccgc.semi_space=%zu",
-      stats->total_ms, ccgc_trace_mutator_ms(collector, stats->start_ms),
+      stats->total_ms, stats->mutator_ms,
       stats->during_marking, stats->total_ms, stats->roots_ms, stats->weak_ms,
       stats->copy_ms, stats->background_ms, stats->used_before, stats->used_after,
       stats->promoted_bytes, stats->survived_bytes, stats->survived_objects,

@@ -79,29 +79,25 @@ void ccgc_trace_totals(const ccgc_cycle_stats *stats, ccgc_heap_stats *before,
 }
 
 /* V8's mutator utilization of a pause that started start_ms after the
- * collector's creation and took total_ms, after incremental_ms of marking
- * steps since the end of the previous collection (V8's
- * RecordMutatorUtilization counts both as the collection's time): since
- * creation, and since the end of the previous collection (minor or full). */
+ * collector's creation and took total_ms: since creation (every
+ * collection's time, marking steps included, against the time elapsed),
+ * and since the end of the previous collection, minor or full (the pause
+ * and the marking steps taken since then, as V8's RecordMutatorUtilization
+ * counts a cycle's steps with its pause, against the time since then).
+ * Called as the collection ends: collector->gc_total_ms counts it already. */
 void ccgc_trace_utilization(const ccgc_collector *collector, double start_ms,
-                            double total_ms, double incremental_ms,
+                            double total_ms, double *mutator_ms,
                             double *average, double *current) {
   double elapsed = start_ms + total_ms;
   *average = elapsed > 0 ? 1.0 - collector->gc_total_ms / elapsed : 1.0;
-  double since_last = ccgc_trace_mutator_ms(collector, start_ms) + total_ms;
-  *current = since_last > 0
-                 ? 1.0 - (total_ms + incremental_ms) / since_last
-                 : 1.0;
+  double since = (collector->created_ms + start_ms) - collector->last_gc_end_ms;
+  if (since < 0) since = 0;
+  double steps = collector->step_ms_since_gc_end;
+  double window = since + total_ms;
+  *current = window > 0 ? 1.0 - (total_ms + steps) / window : 1.0;
+  *mutator_ms = since; /* V8's spent_in_mutator: steps included */
   if (*average < 0) *average = 0;
   if (*current < 0) *current = 0;
-}
-
-/* V8's spent_in_mutator: from the end of the previous collection to the
- * start of this one. */
-double ccgc_trace_mutator_ms(const ccgc_collector *collector, double start_ms) {
-  double mutator = (collector->created_ms + start_ms) -
-                   collector->last_gc_end_ms;
-  return mutator > 0 ? mutator : 0;
 }
 
 /* "[pid:isolate] %8.0f ms: " - V8's prefix, with the collector for the
@@ -114,14 +110,10 @@ size_t ccgc_trace_prefix(const ccgc_collector *collector, double start_ms,
 
 /* "%.1f (%.1f) -> %.1f (%.1f) MB, %.2f / %.2f ms %s (average mu = %.3f,
  * current mu = %.3f) %s; %s" - the rest of GCTracer::Print's format. */
-static size_t body(const ccgc_collector *collector, char *buf, size_t size,
-                   size_t used, const ccgc_heap_stats *before,
-                   const ccgc_heap_stats *after, double start_ms,
-                   double pause_ms, double incremental_ms,
+static size_t body(char *buf, size_t size, size_t used,
+                   const ccgc_heap_stats *before, const ccgc_heap_stats *after,
+                   double pause_ms, double average_mu, double current_mu,
                    const char *incremental, ccgc_gc_reason reason) {
-  double average_mu, current_mu;
-  ccgc_trace_utilization(collector, start_ms, pause_ms, incremental_ms,
-                         &average_mu, &current_mu);
   const double external_ms = 0.0; /* no embedder GC callbacks yet */
   return ccgc_trace_append(
       buf, size, used,
@@ -151,9 +143,8 @@ size_t ccgc_format_trace_line(const ccgc_collector *collector,
   ccgc_trace_totals(stats, &before, &after);
   size_t used = ccgc_trace_prefix(collector, stats->start_ms, buf, size);
   used = ccgc_trace_append(buf, size, used, "Mark-Compact ");
-  return body(collector, buf, size, used, &before, &after, stats->start_ms,
-              stats->total_ms, collector->step_ms_since_gc_end, incremental,
-              stats->reason);
+  return body(buf, size, used, &before, &after, stats->total_ms,
+              stats->average_mu, stats->current_mu, incremental, stats->reason);
 }
 
 void ccgc_trace_gc_emit(ccgc_collector *collector,
@@ -249,8 +240,8 @@ size_t ccgc_format_minor_trace_line(const ccgc_collector *collector,
                            .committed_bytes = stats->committed_after};
   size_t used = ccgc_trace_prefix(collector, stats->start_ms, buf, size);
   used = ccgc_trace_append(buf, size, used, "Scavenge ");
-  return body(collector, buf, size, used, &before, &after, stats->start_ms,
-              stats->total_ms, 0, "", stats->reason);
+  return body(buf, size, used, &before, &after, stats->total_ms,
+              stats->average_mu, stats->current_mu, "", stats->reason);
 }
 
 void ccgc_trace_gc_emit_minor(ccgc_collector *collector,

@@ -34,6 +34,9 @@ static void check_young_listed(void *payload, void *data) {
   CCGC_CHECK_DEBUG(slot->epoch != heap->full_epoch || !young_value(slot->value) ||
                        slot->young_listed,
                    ".inv.young-traced-listed");
+  /* A reference the droppable handler let go is a root again after the
+   * scavenge that dropped it (or emptied). */
+  CCGC_CHECK_DEBUG(!slot->dropping, ".inv.young-traced-listed");
 }
 
 void v8ish_young_traced_prune(v8ish_heap *heap) {

@@ -162,6 +162,13 @@ typedef struct ccgc_cycle_stats {
    * cannot grow"). */
   size_t mark_entries_dropped;
   int mark_overflow_walks;
+  /* The trace line's figures, taken as the cycle ends (so a line formatted
+   * later says the same): the time from the end of the previous collection
+   * (minor or full) to this pause (V8's spent_in_mutator, marking steps
+   * included), and the mutator utilizations (docs/collection.md "Trace
+   * line"). */
+  double mutator_ms;
+  double average_mu, current_mu;
 } ccgc_cycle_stats;
 
 /* A minor collection's statistics (ccgc_collect_minor, ccgc.h). */
@@ -193,6 +200,9 @@ typedef struct ccgc_minor_stats {
   size_t used_before, used_after;           /* every heap, bytes          */
   size_t committed_before, committed_after; /* every heap, bytes          */
   double background_ms;       /* time helper threads spent scavenging     */
+  /* The trace line's figures, taken as it ends (ccgc_cycle_stats). */
+  double mutator_ms;
+  double average_mu, current_mu;
 } ccgc_minor_stats;
 
 #endif /* CCGC_STATS_H */

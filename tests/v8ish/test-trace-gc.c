@@ -261,6 +261,13 @@ START_TEST(current_mu_counts_an_incremental_cycles_steps_as_its_own) {
                 "current mu %.3f, expected %.3f (steps counted as the "
                 "mutator's: %.3f): %s",
                 fields.current_mu, expected, steps_as_mutator, text);
+  /* Formatted again from the record, later: the same line (the figures
+   * are the record's, taken as the cycle ended; they were read from the
+   * collector's state, and a later call printed a current mu of 0). */
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  char again[2048];
+  ck_assert_uint_gt(ccgc_format_trace_line(w.collector, stats, again, sizeof again), 0);
+  ck_assert_str_eq(again, text);
   free(text);
   script_world_free(&w);
 }
