@@ -311,6 +311,22 @@ START_TEST(bad_input_says_so) {
   expect(args, 2, "given for two outputs");
   g_free(args);
   ck_assert(!g_file_test(target, G_FILE_TEST_EXISTS));
+  /* A chain of dangling links: the picture is made where the last one
+   * points, as open(2) would make it (the writer followed one link and
+   * replaced the second with the picture). */
+  char *first = g_strdup_printf("%s/first.svg", dir), *second = g_strdup_printf("%s/second.svg", dir),
+       *last = g_strdup_printf("%s/last.svg", dir);
+  ck_assert_int_eq(symlink(second, first), 0);
+  ck_assert_int_eq(symlink(last, second), 0);
+  args = g_strdup_printf("dot --out '%s/chain.dot' --svg '%s'", dir, first);
+  expect(args, 0, NULL);
+  g_free(args);
+  ck_assert(g_file_test(last, G_FILE_TEST_IS_REGULAR));
+  ck_assert(g_file_test(second, G_FILE_TEST_IS_SYMLINK));
+  ck_assert(g_file_test(first, G_FILE_TEST_IS_SYMLINK));
+  g_free(first);
+  g_free(second);
+  g_free(last);
   g_free(link);
   g_free(target);
   /* #tooltip is built after the baseline point and reclaimed by the

@@ -2,6 +2,7 @@
  * (atomic-file.h). */
 #define _GNU_SOURCE
 #include "atomic-file.h"
+#include "cli-options.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -110,17 +111,14 @@ bool atomic_file_open(atomic_file *file, const char *path, bool stream, char *er
   }
   file->target = exists && target ? g_strdup(target) : file->path;
   free(target);
-  /* A dangling link: the file it names is made (where it says). */
+  /* A dangling link (or a chain of them): the file the last one names is
+   * made, where it says, as open(2) would (the clash checks follow the
+   * same chain, cli_same_file). */
   struct stat link_info;
   if (!exists && lstat(path, &link_info) == 0 && S_ISLNK(link_info.st_mode)) {
-    char *named = g_file_read_link(path, NULL);
-    if (named) {
-      char *dir = g_path_get_dirname(path);
-      file->target = g_path_is_absolute(named) ? g_strdup(named)
-                                               : g_build_filename(dir, named, NULL);
-      g_free(dir);
-      g_free(named);
-    }
+    char *named = cli_write_target(path);
+    file->target = g_strdup(named);
+    g_free(named);
   }
   char *dir = g_path_get_dirname(file->target), *base = g_path_get_basename(file->target);
   file->write_path = g_strdup_printf("%s/.%s.XXXXXX", dir, base);

@@ -302,7 +302,7 @@ static char *canonical_path(const char *path) {
  * target relative to its link's directory, even when the last one names
  * nothing yet (a dangling link: stat fails, the write creates the target).
  * At most 40 links, as the kernel's limit. */
-static char *write_target(const char *path) {
+char *cli_write_target(const char *path) {
   char *current = g_strdup(path);
   for (int hops = 0; hops < 40; hops++) {
     struct stat st;
@@ -329,7 +329,7 @@ bool cli_same_file(const char *a, const char *b) {
   struct stat sa, sb;
   if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && S_ISREG(sa.st_mode);
-  char *ta = write_target(a), *tb = write_target(b);
+  char *ta = cli_write_target(a), *tb = cli_write_target(b);
   char *ca = canonical_path(ta), *cb = canonical_path(tb);
   g_free(ta);
   g_free(tb);
