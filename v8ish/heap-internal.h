@@ -374,6 +374,10 @@ v8ish_instance_type v8ish_class_type(v8ish_value klass);
 v8ish_value v8ish_new_class(v8ish_heap *heap, v8ish_instance_type type,
                             size_t words, size_t inobject_start,
                             size_t inobject_count, const char *call);
+/* A new HeapNumber holding value, as a local of the innermost scope; for
+ * the API call `call` (named in errors: it allocates, values.c), which
+ * entered already. Empty after a recorded refusal or limit. */
+v8ish_local v8ish_box_double(v8ish_heap *heap, double value, const char *call);
 /* A copy of klass (same layout and properties) with its own identity, no
  * transitions, back pointer klass: the private class of an unsafe change. */
 v8ish_value v8ish_clone_class(v8ish_heap *heap, v8ish_value klass,

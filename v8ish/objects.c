@@ -104,8 +104,8 @@ v8ish_local v8ish_object_get(v8ish_heap *heap, v8ish_local object,
   v8ish_value klass = v8ish_load(o, 0);
   long index = v8ish_class_find(klass, name);
   if (index < 0) return v8ish_local_empty();
-  if (is_unboxed(klass, index)) /* box a copy for the caller */
-    return v8ish_number_new(heap, v8ish_object_get_double(heap, object, name));
+  if (is_unboxed(klass, index)) /* box a copy for the caller: allocates */
+    return v8ish_box_double(heap, v8ish_object_get_double(heap, object, name), call);
   size_t slot;
   word_t *holder = v8ish_property_slot(o, klass, index, &slot);
   return v8ish_local_push(heap, v8ish_load(holder, slot), call);

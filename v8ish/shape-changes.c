@@ -113,6 +113,16 @@ double v8ish_object_get_double(v8ish_heap *heap, v8ish_local object,
  * reference from any other heap object would be left pointing at a filler;
  * the verifier reports that (.inv.reachable-allocated). Returns the array's
  * new start, or NULL at the heap limit (nothing changed). */
+/* bytes at the end or start of object became a filler: they leave the
+ * heap's used bytes, and the old generation's too if object is old (young
+ * bytes are used less old: leaving them there made the young figure short
+ * and the next scavenge's used bytes long, for good). */
+static void freed_in_place(v8ish_heap *heap, const word_t *object, size_t bytes) {
+  heap->base.space.used_bytes -= bytes;
+  if (heap->nursery.enabled && !ccgc_page_is_young(ccgc_page_of(object)))
+    heap->old_used_bytes -= bytes;
+}
+
 static word_t *trim_fixed_array(v8ish_heap *heap, word_t *array, size_t n,
                                 const char *call) {
   size_t length = (size_t)v8ish_smi_value(v8ish_load(array, LENGTH));
@@ -154,7 +164,7 @@ static word_t *trim_fixed_array(v8ish_heap *heap, word_t *array, size_t n,
    * byte. */
   if (carry_mark) ccgc_mark_set(moved, color);
   v8ish_unsafe_shape_change_end(heap, array, locked);
-  heap->base.space.used_bytes -= n * 8;
+  freed_in_place(heap, array, n * 8);
   v8ish_handles_relocate(heap, v8ish_tag(array), v8ish_tag(moved));
   /* Probes and snapshot ids follow it too (V8's left trim tells its heap
    * profiler: MoveObject). */
@@ -222,6 +232,6 @@ ccgc_status v8ish_object_shrink_slack(v8ish_heap *heap, v8ish_local object) {
   v8ish_write_filler(heap, o + new_words, (old_words - new_words) * 8);
   v8ish_unsafe_shape_change_end(heap, o, locked);
   /* ... the tail is free */
-  heap->base.space.used_bytes -= (old_words - new_words) * 8;
+  freed_in_place(heap, o, (old_words - new_words) * 8);
   return CCGC_OK;
 }

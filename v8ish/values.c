@@ -48,14 +48,18 @@ intptr_t v8ish_integer_value_slow(v8ish_heap *heap, v8ish_local value) {
   return v8ish_smi_value(raw);
 }
 
-v8ish_local v8ish_number_new(v8ish_heap *heap, double value) {
-  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_number_new"))
-    return v8ish_local_empty();
-  word_t *n = v8ish_allocate(heap, 16, "v8ish_number_new");
+v8ish_local v8ish_box_double(v8ish_heap *heap, double value, const char *call) {
+  word_t *n = v8ish_allocate(heap, 16, call);
   if (!n) return v8ish_local_empty();
   v8ish_store(heap, n, 0, heap->number_class);
   memcpy(&n[1], &value, sizeof value); /* raw: never traced */
-  return v8ish_local_push(heap, v8ish_tag(n), "v8ish_number_new");
+  return v8ish_local_push(heap, v8ish_tag(n), call);
+}
+
+v8ish_local v8ish_number_new(v8ish_heap *heap, double value) {
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_number_new"))
+    return v8ish_local_empty();
+  return v8ish_box_double(heap, value, "v8ish_number_new");
 }
 
 double v8ish_number_value(v8ish_heap *heap, v8ish_local value) {

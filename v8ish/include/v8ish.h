@@ -244,6 +244,11 @@ v8ish_local v8ish_object_new(v8ish_heap *heap);
 CCGC_API
 ccgc_status v8ish_object_set(v8ish_heap *heap, v8ish_local object,
                              const char *name, v8ish_local value);
+/* The property's value, or the empty local if there is none. A property
+ * holding an unboxed double (v8ish_object_unbox_double) is read as a new
+ * HeapNumber: that read allocates, so it is refused where allocation is
+ * (a callback's context: CCGC_E_IN_COLLECTION) and can fail at the heap
+ * limit; v8ish_object_get_double reads it without allocating. */
 CCGC_API
 v8ish_local v8ish_object_get(v8ish_heap *heap, v8ish_local object,
                              const char *name);
