@@ -4,6 +4,9 @@
 #include "heap-internal.h"
 #include "invariant-check.h"
 
+static void *allocate(blinkish_heap *heap, blinkish_type_id type,
+                      size_t size);
+
 void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
   if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_alloc"))
     return NULL;
@@ -12,6 +15,29 @@ void *blinkish_alloc(blinkish_heap *heap, blinkish_type_id type, size_t size) {
                 "blinkish_alloc: unknown type id %u", (unsigned)type);
     return NULL;
   }
+  /* The heap's own types (vectors, weak maps and sets, their backings)
+   * are made by their own calls, which set them up: a bare one crashed
+   * the calls that read it, and a backing's address would be out. */
+  if (type < heap->host_types_from) {
+    CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.own-objects",
+                "blinkish_alloc: %s is the heap's own type, made only by its "
+                "own calls (blinkish_vector_new, blinkish_weak_map_new, ...)",
+                heap->types[type].name);
+    return NULL;
+  }
+  return allocate(heap, type, size);
+}
+
+void *blinkish_alloc_own(blinkish_heap *heap, blinkish_type_id type,
+                         size_t size) {
+  if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_alloc"))
+    return NULL;
+  return allocate(heap, type, size);
+}
+
+/* After the entry and type checks. */
+static void *allocate(blinkish_heap *heap, blinkish_type_id type,
+                      size_t size) {
   /* One branch while the mutator runs: the gate is open (gate.h). */
   if (__builtin_expect(!ccgc_gate_open(heap->base.gate), 0)) {
     if (blinkish_in_reclamation(heap)) {

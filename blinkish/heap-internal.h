@@ -497,6 +497,11 @@ bool blinkish_marks_final(const blinkish_heap *heap);
 /* During reclamation: the collection found object dead (unmarked), or the
  * heap is being torn down. Meaningless outside reclamation. */
 bool blinkish_is_dying(const blinkish_heap *heap, const void *object);
+/* blinkish_alloc for the heap's own types too (its vectors, weak maps and
+ * sets, their backings and tables: allocation.c), which blinkish_alloc
+ * refuses the host. */
+void *blinkish_alloc_own(blinkish_heap *heap, blinkish_type_id type,
+                         size_t size);
 /* Who runs now, for messages: "a pre-finalizer", "a weak callback", ... */
 const char *blinkish_reclamation_phase(const blinkish_heap *heap);
 /* .inv.no-resurrection: while marks are final (blinkish_marks_final),

@@ -46,7 +46,9 @@ static ccgc_status add(blinkish_heap *heap, prefinalizer entry,
   if (!entry.fn && !entry.with_data)
     return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                        ".api.argument", "%s: no function given", call);
-  if (!blinkish_check_object(heap, object, call, "object"))
+  /* A backing store moves in compaction (its registration would name the
+   * old address, and run for a live vector): refused, .inv.backing-owner. */
+  if (!blinkish_check_reference(heap, object, call, "object"))
     return heap->base.errors->last.code;
   if (!heap->prefinalizers) {
     heap->prefinalizers = g_array_new(FALSE, FALSE, sizeof(prefinalizer));

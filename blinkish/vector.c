@@ -59,7 +59,7 @@ static vector_backing *new_backing(blinkish_heap *heap, size_t capacity,
                    "%s: a capacity of %zu elements overflows", call, capacity);
     return NULL;
   }
-  vector_backing *backing = blinkish_alloc(
+  vector_backing *backing = blinkish_alloc_own(
       heap, heap->backing_type,
       sizeof(vector_backing) + capacity * sizeof(void *));
   if (backing) backing->capacity = capacity;
@@ -70,7 +70,7 @@ void *blinkish_vector_new(blinkish_heap *heap, size_t initial_capacity) {
   if (!blinkish_enter(heap, CCGC_CALL_ALLOCATE, "blinkish_vector_new"))
     return NULL;
   if (initial_capacity == 0) initial_capacity = 4;
-  heap_vector *vector = blinkish_alloc(heap, heap->vector_type, sizeof *vector);
+  heap_vector *vector = blinkish_alloc_own(heap, heap->vector_type, sizeof *vector);
   if (!vector) return NULL;
   vector_backing *backing =
       new_backing(heap, initial_capacity, "blinkish_vector_new");
@@ -101,11 +101,37 @@ void *blinkish_vector_get(blinkish_heap *heap, const void *vector, size_t i) {
   return backing->items[i];
 }
 
+/* .inv.finalizer-no-store: a finalizer changes no vector. Refused before
+ * anything is written, the report naming the call (a removal shifted the
+ * elements through refused stores and shortened the vector anyway: the
+ * wrong element went, and a one-element removal said nothing). */
+static bool refuse_in_finalizer(blinkish_heap *heap, const char *call,
+                                const void *value) {
+  if (!heap->in_finalization) return false;
+  if (value && blinkish_is_allocated(heap, value) &&
+      blinkish_is_dying(heap, value))
+    CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT, ".inv.no-resurrection",
+                "%s: store during finalization: resurrection of dead %s %p (a "
+                "finalizer must not write heap objects, "
+                ".inv.finalizer-no-store, and never a dead object into "
+                "another, .inv.no-resurrection)",
+                call, blinkish_type_info_of(heap, value)->name, value);
+  else
+    CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT,
+                ".inv.finalizer-no-store",
+                "%s: store during finalization (a finalizer must not write "
+                "heap objects)",
+                call);
+  return true;
+}
+
 ccgc_status blinkish_vector_set(blinkish_heap *heap, void *vector, size_t i,
                                 void *value) {
   if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_vector_set"))
     return blinkish_refusal(heap);
   if (!check_vector(heap, vector, "blinkish_vector_set"))
+    return heap->base.errors->last.code;
+  if (refuse_in_finalizer(heap, "blinkish_vector_set", value))
     return heap->base.errors->last.code;
   vector_backing *backing = ((heap_vector *)vector)->backing;
   if (i >= backing->length)
@@ -130,6 +156,8 @@ ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
   if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_vector_append"))
     return blinkish_refusal(heap);
   if (!check_vector(heap, vector, "blinkish_vector_append"))
+    return heap->base.errors->last.code;
+  if (refuse_in_finalizer(heap, "blinkish_vector_append", value))
     return heap->base.errors->last.code;
   if (value &&
       !blinkish_check_reference(heap, value, "blinkish_vector_append", "value"))
@@ -166,6 +194,8 @@ ccgc_status blinkish_vector_remove(blinkish_heap *heap, void *vector, size_t i) 
     return blinkish_refusal(heap);
   if (!check_vector(heap, vector, "blinkish_vector_remove"))
     return heap->base.errors->last.code;
+  if (refuse_in_finalizer(heap, "blinkish_vector_remove", NULL))
+    return heap->base.errors->last.code;
   vector_backing *backing = ((heap_vector *)vector)->backing;
   if (i >= backing->length)
     return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
@@ -187,6 +217,8 @@ bool blinkish_vector_remove_value(blinkish_heap *heap, void *vector,
   if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_vector_remove_value"))
     return false;
   if (!check_vector(heap, vector, "blinkish_vector_remove_value")) return false;
+  if (refuse_in_finalizer(heap, "blinkish_vector_remove_value", NULL))
+    return false;
   vector_backing *backing = ((heap_vector *)vector)->backing;
   for (size_t i = 0; i < backing->length; i++) {
     if (backing->items[i] == value) {

@@ -197,7 +197,7 @@ static void *new_collection(blinkish_heap *heap, bool map,
                             const blinkish_external_value_ops *ops, void *data,
                             const char *call) {
   blinkish_weak_collection *self =
-      blinkish_alloc(heap, map ? heap->map_type : heap->set_type, sizeof *self);
+      blinkish_alloc_own(heap, map ? heap->map_type : heap->set_type, sizeof *self);
   if (!self) return NULL;
   self->is_map = map;
   if (ops) {
@@ -275,7 +275,10 @@ static ccgc_status rebuild(blinkish_heap *heap, blinkish_weak_collection *self,
 static void maybe_shrink(blinkish_heap *heap, blinkish_weak_collection *self,
                          const char *call) {
   blinkish_weak_table *table = self->table;
-  if (blinkish_in_reclamation(heap) || heap->tearing_down ||
+  /* Only where the host may allocate: not from a collector callback (a
+   * weak callback's removal rebuilt the table and was reported as an
+   * allocation; the default handler aborted). */
+  if (!ccgc_gate_open(heap->base.gate) || heap->tearing_down ||
       table->capacity <= BLINKISH_WEAK_TABLE_MIN_CAPACITY ||
       table->live * 8 >= table->capacity)
     return;
@@ -296,6 +299,12 @@ static ccgc_status make_room(blinkish_heap *heap,
                        ".api.outside-collection",
                        "%s: the %s must grow, which allocates, and a "
                        "pre-finalizer must not allocate",
+                       call, what(self));
+  if (!ccgc_gate_open(heap->base.gate))
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
+                       ".api.outside-collection",
+                       "%s: the %s must grow, which allocates, and a "
+                       "collector callback must not allocate",
                        call, what(self));
   /* Sized for the live entries: a table full of tombstones is rebuilt at
    * the same size (or smaller) instead of doubling. */

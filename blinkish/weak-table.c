@@ -39,7 +39,7 @@ blinkish_weak_table *blinkish_weak_table_new(blinkish_heap *heap,
                    "%s: a weak table of that many entries overflows", call);
     return NULL;
   }
-  blinkish_weak_table *table = blinkish_alloc(
+  blinkish_weak_table *table = blinkish_alloc_own(
       heap, is_set ? heap->set_table_type : heap->map_table_type,
       sizeof(blinkish_weak_table) + capacity * sizeof(blinkish_weak_entry));
   if (!table) return NULL; /* limit or overflow, recorded by blinkish_alloc */

@@ -254,7 +254,10 @@ ccgc_status blinkish_type_declare_members(blinkish_heap *heap,
 /* A zeroed object of `size` payload bytes, or NULL with CCGC_E_HEAP_LIMIT,
  * CCGC_E_SIZE_OVERFLOW or CCGC_E_OUT_OF_MEMORY recorded. An unknown type id
  * (0 or not registered) is misuse (CCGC_E_INVALID_ARGUMENT, .api.argument),
- * and so is a call from a finalizer (CCGC_E_IN_COLLECTION): the error
+ * so is one of the heap's own types - HeapVector, the weak maps and sets,
+ * their backings, which only their own calls make (CCGC_E_WRONG_TYPE,
+ * .api.own-objects) - and so is a call from a finalizer
+ * (CCGC_E_IN_COLLECTION): the error
  * handler runs, then NULL. Objects larger than a page fraction go to a large
  * page of their own. */
 CCGC_API
