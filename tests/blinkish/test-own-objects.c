@@ -173,6 +173,49 @@ START_TEST(a_weak_callback_removes_without_shrinking) {
 }
 END_TEST
 
+/* A vector that must grow to take an element in a weak callback is refused
+ * naming the call (growing allocates; the report named blinkish_alloc). */
+static struct {
+  blinkish_heap *heap;
+  void *vector, *element;
+  ccgc_status status;
+} growing;
+
+static void append_to_full(void *object) {
+  (void)object;
+  growing.status = blinkish_vector_append(growing.heap, growing.vector, growing.element);
+}
+
+static void trace_appender(ccgc_visitor *visitor, void *object) {
+  blinkish_trace_weak_callback(visitor, append_to_full, object);
+}
+
+START_TEST(a_weak_callback_cannot_grow_a_vector) {
+  world w = open_world(CCGC_COMPACTION_AUTO);
+  ccgc_test_capture_errors(w.collector, &w.errors);
+  blinkish_type_info info = {"Appender", trace_appender, NULL, 0};
+  blinkish_type_id appender = blinkish_register_type(w.heap, &info);
+  blinkish_persistent *watched =
+      blinkish_persistent_new(w.heap, blinkish_alloc(w.heap, appender, 8), false);
+  growing.heap = w.heap;
+  growing.vector = blinkish_vector_new(w.heap, 1);
+  blinkish_persistent *root = blinkish_persistent_new(w.heap, growing.vector, false);
+  growing.element = blinkish_alloc(w.heap, w.plain, 8);
+  blinkish_persistent *held = blinkish_persistent_new(w.heap, growing.element, false);
+  ck_assert_int_eq(blinkish_vector_append(w.heap, growing.vector, growing.element), CCGC_OK);
+  growing.status = CCGC_OK;
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(growing.status, CCGC_E_IN_COLLECTION);
+  ck_assert_msg(strstr(w.errors.last_message, "blinkish_vector_append"), "%s",
+                w.errors.last_message);
+  ck_assert_uint_eq(blinkish_vector_length(w.heap, growing.vector), 1);
+  blinkish_persistent_free(w.heap, held);
+  blinkish_persistent_free(w.heap, root);
+  blinkish_persistent_free(w.heap, watched);
+  close_world(&w);
+}
+END_TEST
+
 /* --- a pre-finalizer on a backing ------------------------------------------ */
 
 static void *found_backing;
@@ -216,6 +259,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, the_heaps_own_types_are_not_for_blinkish_alloc);
   tcase_add_test(tc, a_finalizer_changes_no_vector);
   tcase_add_test(tc, a_weak_callback_removes_without_shrinking);
+  tcase_add_test(tc, a_weak_callback_cannot_grow_a_vector);
   tcase_add_test(tc, a_backing_gets_no_prefinalizer);
   suite_add_tcase(s, tc);
   return s;

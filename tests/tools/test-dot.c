@@ -324,6 +324,18 @@ START_TEST(bad_input_says_so) {
   ck_assert(g_file_test(last, G_FILE_TEST_IS_REGULAR));
   ck_assert(g_file_test(second, G_FILE_TEST_IS_SYMLINK));
   ck_assert(g_file_test(first, G_FILE_TEST_IS_SYMLINK));
+  /* A loop of links: refused as open(2) refuses it (ELOOP), and the links
+   * stay links (one was replaced with the picture). */
+  char *loop_a = g_strdup_printf("%s/loop-a.dot", dir), *loop_b = g_strdup_printf("%s/loop-b.dot", dir);
+  ck_assert_int_eq(symlink(loop_b, loop_a), 0);
+  ck_assert_int_eq(symlink(loop_a, loop_b), 0);
+  args = g_strdup_printf("dot --out '%s'", loop_a);
+  expect(args, 1, "Too many levels of symbolic links");
+  g_free(args);
+  ck_assert(g_file_test(loop_a, G_FILE_TEST_IS_SYMLINK));
+  ck_assert(g_file_test(loop_b, G_FILE_TEST_IS_SYMLINK));
+  g_free(loop_a);
+  g_free(loop_b);
   g_free(first);
   g_free(second);
   g_free(last);

@@ -117,6 +117,11 @@ bool atomic_file_open(atomic_file *file, const char *path, bool stream, char *er
   struct stat link_info;
   if (!exists && lstat(path, &link_info) == 0 && S_ISLNK(link_info.st_mode)) {
     char *named = cli_write_target(path);
+    if (!named) { /* a loop of links: refused as open(2) refuses it */
+      say(error, error_size, path, ELOOP);
+      clear(file);
+      return false;
+    }
     file->target = g_strdup(named);
     g_free(named);
   }

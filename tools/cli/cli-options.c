@@ -301,12 +301,18 @@ static char *canonical_path(const char *path) {
 /* The path a write to `path` lands on: its symbolic links followed, each
  * target relative to its link's directory, even when the last one names
  * nothing yet (a dangling link: stat fails, the write creates the target).
- * At most 40 links, as the kernel's limit. */
+ * At most 40 links, as the kernel's limit: still a link after them (a
+ * loop), NULL with errno ELOOP, as open(2) fails. */
 char *cli_write_target(const char *path) {
   char *current = g_strdup(path);
-  for (int hops = 0; hops < 40; hops++) {
+  for (int hops = 0;; hops++) {
     struct stat st;
     if (lstat(current, &st) != 0 || !S_ISLNK(st.st_mode)) break;
+    if (hops == 40) {
+      g_free(current);
+      errno = ELOOP;
+      return NULL;
+    }
     char *target = g_file_read_link(current, NULL);
     if (!target) break;
     char *next;
@@ -330,6 +336,11 @@ bool cli_same_file(const char *a, const char *b) {
   if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && S_ISREG(sa.st_mode);
   char *ta = cli_write_target(a), *tb = cli_write_target(b);
+  if (!ta || !tb) { /* a loop of links: no write lands there (ELOOP) */
+    g_free(ta);
+    g_free(tb);
+    return false;
+  }
   char *ca = canonical_path(ta), *cb = canonical_path(tb);
   g_free(ta);
   g_free(tb);

@@ -134,7 +134,8 @@ char *cli_default_output_dir(void);
 bool cli_same_file(const char *a, const char *b);
 /* The path a write to path lands on: every symbolic link followed, each
  * target relative to its link's directory, even a dangling last one (the
- * write creates what it names), at most 40 (the kernel's limit). g_free. */
+ * write creates what it names), at most 40 (the kernel's limit; more, a
+ * loop: NULL, errno ELOOP). g_free. */
 char *cli_write_target(const char *path);
 
 /* Creates the directory path and its missing parents (mkdir -p): 0 if it
