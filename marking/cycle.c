@@ -451,16 +451,14 @@ static void finish_cycle(ccgc_collector *collector) {
   collector->cycles++;
   ccgc_memory_reducer_cycle_done(collector, (int)stats->reason);
   collector->gc_total_ms += stats->total_ms + stats->incremental_ms;
-  ccgc_trace_utilization(collector, stats->start_ms, stats->total_ms,
-                         &stats->mutator_ms, &stats->average_mu,
-                         &stats->current_mu);
+  ccgc_trace_close_window(collector, stats->start_ms, stats->total_ms, end,
+                          &stats->mutator_ms, &stats->average_mu,
+                          &stats->current_mu);
   collector->last = *stats;
   GArray *swap = collector->last_steps;
   collector->last_steps = collector->steps;
   collector->steps = swap;
   ccgc_trace_gc_emit(collector, stats);
-  collector->last_gc_end_ms = end;
-  collector->step_ms_since_gc_end = 0;
   if (sweeping)
     ccgc_sweeper_after_pause(collector); /* sweeper threads */
   else

@@ -164,13 +164,11 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
   collector->minor_count++;
   collector->minor_total_ms += stats.total_ms;
   collector->gc_total_ms += stats.total_ms;
-  ccgc_trace_utilization(collector, stats.start_ms, stats.total_ms,
-                         &stats.mutator_ms, &stats.average_mu,
-                         &stats.current_mu);
+  ccgc_trace_close_window(collector, stats.start_ms, stats.total_ms, end,
+                          &stats.mutator_ms, &stats.average_mu,
+                          &stats.current_mu);
   collector->last_minor = stats;
   ccgc_trace_gc_emit_minor(collector, &collector->last_minor);
-  collector->last_gc_end_ms = end;
-  collector->step_ms_since_gc_end = 0;
 
   /* Outside the collection: callbacks that may allocate. */
   collector->after_callbacks++;

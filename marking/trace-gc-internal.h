@@ -20,12 +20,12 @@ const char *ccgc_trace_v8_reason(ccgc_gc_reason reason);
 void ccgc_trace_totals(const ccgc_cycle_stats *stats, ccgc_heap_stats *before,
                        ccgc_heap_stats *after);
 /* The trace figures of a collection that started start_ms after the
- * collector's creation and took total_ms, as it ends (before
- * last_gc_end_ms moves): the time since the previous collection (V8's
- * spent_in_mutator, marking steps included), and the two mutator
- * utilizations. */
-void ccgc_trace_utilization(const ccgc_collector *collector, double start_ms,
-                            double total_ms, double *mutator_ms,
-                            double *average, double *current);
+ * collector's creation, took total_ms and ended at end_ms (the clock's
+ * time): the time since the previous collection (V8's spent_in_mutator,
+ * marking steps included) and the two mutator utilizations; then the next
+ * collection's window starts at end_ms. Every collection calls it once. */
+void ccgc_trace_close_window(ccgc_collector *collector, double start_ms,
+                             double total_ms, double end_ms, double *mutator_ms,
+                             double *average, double *current);
 
 #endif

@@ -84,10 +84,11 @@ void ccgc_trace_totals(const ccgc_cycle_stats *stats, ccgc_heap_stats *before,
  * and since the end of the previous collection, minor or full (the pause
  * and the marking steps taken since then, as V8's RecordMutatorUtilization
  * counts a cycle's steps with its pause, against the time since then).
- * Called as the collection ends: collector->gc_total_ms counts it already. */
-void ccgc_trace_utilization(const ccgc_collector *collector, double start_ms,
-                            double total_ms, double *mutator_ms,
-                            double *average, double *current) {
+ * Called as the collection ends: collector->gc_total_ms counts it already;
+ * the next window starts at end_ms, with no marking step in it yet. */
+void ccgc_trace_close_window(ccgc_collector *collector, double start_ms,
+                             double total_ms, double end_ms, double *mutator_ms,
+                             double *average, double *current) {
   double elapsed = start_ms + total_ms;
   *average = elapsed > 0 ? 1.0 - collector->gc_total_ms / elapsed : 1.0;
   double since = (collector->created_ms + start_ms) - collector->last_gc_end_ms;
@@ -98,6 +99,8 @@ void ccgc_trace_utilization(const ccgc_collector *collector, double start_ms,
   *mutator_ms = since; /* V8's spent_in_mutator: steps included */
   if (*average < 0) *average = 0;
   if (*current < 0) *current = 0;
+  collector->last_gc_end_ms = end_ms;
+  collector->step_ms_since_gc_end = 0;
 }
 
 /* "[pid:isolate] %8.0f ms: " - V8's prefix, with the collector for the
