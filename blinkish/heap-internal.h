@@ -502,6 +502,12 @@ bool blinkish_is_dying(const blinkish_heap *heap, const void *object);
  * refuses the host. */
 void *blinkish_alloc_own(blinkish_heap *heap, blinkish_type_id type,
                          size_t size);
+/* .inv.finalizer-no-store: reports a store a finalizer asked for (any
+ * member, vector or weak-collection change), saying "resurrection" too when
+ * value or other is a dying object (.inv.no-resurrection), and returns
+ * CCGC_E_DEAD_OBJECT; the caller changes nothing. */
+ccgc_status blinkish_refuse_finalizer_store(blinkish_heap *heap, const char *call,
+                                            const void *value, const void *other);
 /* Who runs now, for messages: "a pre-finalizer", "a weak callback", ... */
 const char *blinkish_reclamation_phase(const blinkish_heap *heap);
 /* .inv.no-resurrection: while marks are final (blinkish_marks_final),

@@ -20,23 +20,8 @@ static ccgc_status member_store(blinkish_heap *heap, void *holder, void **slot,
   if (!blinkish_enter(heap, CCGC_CALL_STORE, "blinkish_member_set"))
     return blinkish_refusal(heap);
   /* .inv.member-store-checked */
-  if (heap->in_finalization) { /* .inv.finalizer-no-store */
-    /* Refused whatever the value; say so plainly when the store would also
-     * have resurrected a dead object (.inv.no-resurrection). */
-    if (value && blinkish_is_allocated(heap, value) &&
-        blinkish_is_dying(heap, value))
-      return CCGC_MISUSE(
-          heap->base.errors, CCGC_E_DEAD_OBJECT, ".inv.no-resurrection",
-          "blinkish_member_set: store during finalization: resurrection of "
-          "dead %s %p (a finalizer must not write heap objects, "
-          ".inv.finalizer-no-store, and never a dead object into another, "
-          ".inv.no-resurrection)",
-          blinkish_type_info_of(heap, value)->name, value);
-    return CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT,
-                       ".inv.finalizer-no-store",
-                       "blinkish_member_set: store during finalization "
-                       "(a finalizer must not write heap objects)");
-  }
+  if (heap->in_finalization) /* .inv.finalizer-no-store */
+    return blinkish_refuse_finalizer_store(heap, "blinkish_member_set", value, NULL);
   if (!blinkish_check_object(heap, holder, "blinkish_member_set", "holder"))
     return heap->base.errors->last.code;
   /* The heap's own objects (vectors, weak maps and sets, their backings)

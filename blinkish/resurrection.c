@@ -67,3 +67,25 @@ bool blinkish_in_finalization(blinkish_heap *heap) {
     return false;
   return heap->in_finalization;
 }
+
+ccgc_status blinkish_refuse_finalizer_store(blinkish_heap *heap, const char *call,
+                                            const void *value, const void *other) {
+  const void *dead = NULL;
+  if (value && blinkish_is_allocated(heap, value) && blinkish_is_dying(heap, value))
+    dead = value;
+  else if (other && blinkish_is_allocated(heap, other) &&
+           blinkish_is_dying(heap, other))
+    dead = other;
+  if (dead)
+    return CCGC_MISUSE(
+        heap->base.errors, CCGC_E_DEAD_OBJECT, ".inv.no-resurrection",
+        "%s: store during finalization: resurrection of dead %s %p (a "
+        "finalizer must not write heap objects, .inv.finalizer-no-store, and "
+        "never a dead object into another, .inv.no-resurrection)",
+        call, blinkish_type_info_of(heap, dead)->name, dead);
+  return CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT,
+                     ".inv.finalizer-no-store",
+                     "%s: store during finalization (a finalizer must "
+                     "not write heap objects)",
+                     call);
+}

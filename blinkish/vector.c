@@ -108,20 +108,7 @@ void *blinkish_vector_get(blinkish_heap *heap, const void *vector, size_t i) {
 static bool refuse_in_finalizer(blinkish_heap *heap, const char *call,
                                 const void *value) {
   if (!heap->in_finalization) return false;
-  if (value && blinkish_is_allocated(heap, value) &&
-      blinkish_is_dying(heap, value))
-    CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT, ".inv.no-resurrection",
-                "%s: store during finalization: resurrection of dead %s %p (a "
-                "finalizer must not write heap objects, "
-                ".inv.finalizer-no-store, and never a dead object into "
-                "another, .inv.no-resurrection)",
-                call, blinkish_type_info_of(heap, value)->name, value);
-  else
-    CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT,
-                ".inv.finalizer-no-store",
-                "%s: store during finalization (a finalizer must not write "
-                "heap objects)",
-                call);
+  blinkish_refuse_finalizer_store(heap, call, value, NULL);
   return true;
 }
 

@@ -133,28 +133,6 @@ static const char *what(const blinkish_weak_collection *self) {
   return self->is_map ? "map" : "set";
 }
 
-/* .inv.finalizer-no-store: a finalizer changes no collection. Says
- * "resurrection" too when the entry would have held a dead object. */
-static ccgc_status refuse_finalizer_store(blinkish_heap *heap,
-                                          const char *call, void *key,
-                                          void *dom_value) {
-  void *dead = blinkish_is_dying(heap, key) ? key
-               : dom_value && blinkish_is_dying(heap, dom_value) ? dom_value
-                                                                 : NULL;
-  if (dead)
-    return CCGC_MISUSE(
-        heap->base.errors, CCGC_E_DEAD_OBJECT, ".inv.no-resurrection",
-        "%s: store during finalization: resurrection of dead %s %p (a "
-        "finalizer must not write heap objects, .inv.finalizer-no-store, and "
-        "never a dead object into another, .inv.no-resurrection)",
-        call, blinkish_type_info_of(heap, dead)->name, dead);
-  return CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT,
-                     ".inv.finalizer-no-store",
-                     "%s: store during finalization (a finalizer must "
-                     "not write heap objects)",
-                     call);
-}
-
 /* From a pre-finalizer: the collection must survive this collection (a dead
  * one was emptied and released its values already: an entry added now would
  * never be released), and the entry must not hold a dead object. */
@@ -331,9 +309,9 @@ static ccgc_status refuse_reentry(blinkish_heap *heap, const char *call) {
 static ccgc_status store(blinkish_heap *heap, blinkish_weak_collection *self,
                          void *key, void *value, const char *call) {
   if (heap->in_external_release) return refuse_reentry(heap, call);
-  if (heap->in_finalization)
-    return refuse_finalizer_store(heap, call, key,
-                                  self->is_external ? NULL : value);
+  if (heap->in_finalization) /* .inv.finalizer-no-store */
+    return blinkish_refuse_finalizer_store(heap, call, key,
+                                           self->is_external ? NULL : value);
   void *target = NULL;
   if (self->is_map && value) {
     if (self->is_external && self->external.check) {
