@@ -154,15 +154,15 @@ ccgc_status blinkish_vector_append(blinkish_heap *heap, void *vector,
     return CCGC_E_DEAD_OBJECT; /* .inv.no-resurrection */
   heap_vector *self = vector;
   vector_backing *backing = self->backing;
-  /* Growing allocates: not from a collector callback (the report named
-   * blinkish_alloc). */
-  if (backing->length == backing->capacity && !ccgc_gate_open(heap->base.gate))
-    return CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
-                       ".api.outside-collection",
-                       "blinkish_vector_append: the vector must grow, which "
-                       "allocates, and a collector callback must not "
-                       "allocate");
   if (backing->length == backing->capacity) {
+    /* Growing allocates: not from a collector callback (the report named
+     * blinkish_alloc). */
+    if (!ccgc_gate_open(heap->base.gate))
+      return CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
+                         ".api.outside-collection",
+                         "blinkish_vector_append: the vector must grow, which "
+                         "allocates, and a collector callback must not "
+                         "allocate");
     vector_backing *grown =
         new_backing(heap, backing->capacity * 2, "blinkish_vector_append");
     if (!grown) return heap->base.errors->last.code;
