@@ -191,6 +191,46 @@ START_TEST(a_crowded_tag_after_text_that_only_looks_skippable_is_refused) {
 }
 END_TEST
 
+/* A later <html> or <body> start tag adds its attributes to the element
+ * there is: two tags of 501 attributes each make an element of 1,002, and
+ * forty of 999 made gumbo compare quadratically (8.6 s; found by an audit,
+ * 2026-12-07). Their attributes count together, per element; other tags'
+ * do not. */
+START_TEST(merged_html_and_body_attributes_count_together) {
+  static const char *const tags[] = {"html", "BODY"};
+  for (size_t t = 0; t < 2; t++) {
+    GString *html = g_string_new("");
+    for (int k = 0; k < 2; k++) {
+      g_string_append_printf(html, "%s<%s", k ? "\n" : "", tags[t]);
+      for (int i = 0; i < 501; i++) g_string_append_printf(html, " t%dx%d", k, i);
+      g_string_append(html, ">");
+    }
+    ccgc_host_world *w = new_world();
+    ck_assert_msg(load(w, html) == CCGC_E_PARSE, "<%s> twice: loaded", tags[t]);
+    ck_assert_msg(strstr(w->error, "more than 1000 attributes") && strstr(w->error, "line 2"),
+                  "<%s> twice: %s", tags[t], w->error);
+    ccgc_host_world_free(w);
+    g_string_free(html, TRUE);
+  }
+  /* Up to the limit together loads, and an html tag's attributes do not
+   * count against body's, nor a div's against either. */
+  GString *html = g_string_new("<html");
+  for (int i = 0; i < 600; i++) g_string_append_printf(html, " h%d", i);
+  g_string_append(html, "><body");
+  for (int i = 0; i < 600; i++) g_string_append_printf(html, " b%d", i);
+  g_string_append(html, "><html");
+  for (int i = 0; i < 400; i++) g_string_append_printf(html, " g%d", i);
+  g_string_append(html, "><div id=d");
+  for (int i = 0; i < 900; i++) g_string_append_printf(html, " d%d", i);
+  g_string_append(html, ">x</div></body></html>");
+  ccgc_host_world *w = new_world();
+  ck_assert_msg(load(w, html) == CCGC_OK, "%s", w->error);
+  ck_assert_ptr_nonnull(ccgc_host_get_element_by_id(w->document, "d"));
+  ccgc_host_world_free(w);
+  g_string_free(html, TRUE);
+}
+END_TEST
+
 START_TEST(attributes_up_to_the_limit_load_in_linear_time) {
   /* 200 elements of 999 attributes each (plus id): all kept. */
   GString *html = g_string_new("<html><body>");
@@ -334,6 +374,7 @@ int main(void) {
   tcase_add_test(tc, more_tags_than_types_load_completely);
   tcase_add_test(tc, a_crowded_element_is_refused_at_once);
   tcase_add_test(tc, a_crowded_tag_after_text_that_only_looks_skippable_is_refused);
+  tcase_add_test(tc, merged_html_and_body_attributes_count_together);
   tcase_add_test(tc, attributes_up_to_the_limit_load_in_linear_time);
   tcase_add_test(tc, a_low_memory_limit_gives_an_error_not_an_abort);
   tcase_add_test(tc, a_page_over_the_size_limit_is_refused_before_reading);

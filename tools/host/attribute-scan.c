@@ -1,7 +1,8 @@
 /* attribute-scan.c - the loader's guard against gumbo's quadratic attribute
  * check (host-internal.h, docs/host-model.md): one linear pass over the page
  * finds a tag with more than CCGC_HOST_MAX_ATTRIBUTES attributes before the
- * parser sees it.
+ * parser sees it, or <html> or <body> start tags with more together (the tree
+ * builder merges a later one's attributes into the element).
  *
  * The pass reads tags as the HTML standard's tokenizer does (a tag name, then
  * attributes: a name, maybe '=' and a value, quoted or not) and counts every
@@ -123,13 +124,13 @@ static size_t raw_text_end(const char *html, size_t size, size_t at, const char 
 /* Reads the tag whose name starts at `at`: its attributes counted, as the
  * tokenizer reads them. Returns where the tag ends (after its '>', or the
  * end of the page); *crowded when it has more than the limit, *name_end
- * where its name ends. */
+ * where its name ends, *attributes how many it has (up to the limit + 1). */
 static size_t scan_tag(const char *html, size_t size, size_t at, bool *crowded,
-                       size_t *name_end) {
+                       size_t *name_end, size_t *attributes) {
   size_t i = at;
   while (i < size && !ends_name(html, size, i)) i++;
   *name_end = i;
-  size_t count = 0;
+  *attributes = 0;
   for (;;) {
     while (i < size && (blank(html[i]) || html[i] == '/')) i++;
     if (i >= size) return size;
@@ -137,7 +138,7 @@ static size_t scan_tag(const char *html, size_t size, size_t at, bool *crowded,
     i++; /* the name's first character, even '=' */
     while (i < size && !blank(html[i]) && html[i] != '/' && html[i] != '>' && html[i] != '=')
       i++;
-    if (++count > CCGC_HOST_MAX_ATTRIBUTES) {
+    if (++*attributes > CCGC_HOST_MAX_ATTRIBUTES) {
       *crowded = true;
       return i;
     }
@@ -170,8 +171,17 @@ static size_t line_of(const char *html, size_t offset) {
   return line;
 }
 
+/* Whether the start tag whose name is [name, name_end) is NAME. */
+static bool named(const char *html, size_t name, size_t name_end, const char *what) {
+  return name_end - name == strlen(what) && !g_ascii_strncasecmp(html + name, what, name_end - name);
+}
+
 size_t ccgc_host_crowded_tag_line(const char *html, size_t size) {
   bool skip = !has_foreign_or_ignoring(html, size);
+  /* A later <html> or <body> start tag does not make an element: the tree
+   * builder adds its attributes to the one element there is, comparing each
+   * with all it has. Their attributes count together, per element. */
+  size_t html_attributes = 0, body_attributes = 0;
   size_t at = 0;
   while (at < size) {
     const char *open = memchr(html + at, '<', size - at);
@@ -181,9 +191,15 @@ size_t ccgc_host_crowded_tag_line(const char *html, size_t size) {
     bool end_tag = next == '/' && tag + 2 < size && g_ascii_isalpha(html[tag + 2]);
     if (g_ascii_isalpha(next) || end_tag) {
       bool crowded = false;
-      size_t name = tag + (end_tag ? 2 : 1), name_end;
-      at = scan_tag(html, size, name, &crowded, &name_end);
+      size_t name = tag + (end_tag ? 2 : 1), name_end, attributes;
+      at = scan_tag(html, size, name, &crowded, &name_end, &attributes);
       if (crowded) return line_of(html, tag);
+      size_t *merged = end_tag                                  ? NULL
+                       : named(html, name, name_end, "html") ? &html_attributes
+                       : named(html, name, name_end, "body") ? &body_attributes
+                                                               : NULL;
+      if (merged && (*merged += attributes) > CCGC_HOST_MAX_ATTRIBUTES)
+        return line_of(html, tag);
       if (skip && !end_tag && at <= size && html[at - 1] == '>')
         at = raw_text_end(html, size, at, html + name, name_end - name);
     } else if (skip && starts(html, size, tag, "<!--")) {
