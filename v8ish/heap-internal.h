@@ -493,6 +493,12 @@ bool v8ish_visit_concurrent(void *heap, void *object, ccgc_visitor *visitor);
 /* checks.c */
 /* The type_name op: a wrapper's class name, else its type's name. */
 const char *v8ish_object_type_name(void *heap, const void *object);
+/* Raw values (raw-values.c): the heap's epoch, random at creation, and its
+ * advance before anything of the heap moves or is freed (.inv.raw-epoch):
+ * a minor collection's start, a full collection's process_weakness, a left
+ * trim. */
+void v8ish_raw_epoch_init(v8ish_heap *heap);
+void v8ish_raw_epoch_advance(v8ish_heap *heap);
 /* The label op: a String's characters, a Closure's function name ("" for
  * an anonymous one), NULL for every other object. */
 const char *v8ish_object_label(void *heap, const void *object);

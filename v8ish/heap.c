@@ -20,6 +20,9 @@ _Static_assert(sizeof(v8ish_heap) < CCGC_SIG_STRUCT_MAX, ".sig");
 /* .inv.weak-before-finalizers: weak globals, weak-table entries and
  * finalization targets are settled before any heap reclaims. */
 static void process_weakness(void *data) {
+  /* .inv.raw-epoch: before the first weak reference is cleared and before
+   * compaction and sweeping, in the pause (no host code between). */
+  v8ish_raw_epoch_advance(data);
   v8ish_clear_dead_weak_globals(data);
   v8ish_weak_collections_prune(data);
   v8ish_finalization_prune(data);
@@ -184,6 +187,7 @@ v8ish_heap *v8ish_heap_new_layout(ccgc_collector *collector,
   heap->fast.object_count = &heap->base.space.object_count;
   heap->base.fast = &heap->fast;
   heap->global_generation_base = g_random_int();
+  v8ish_raw_epoch_init(heap);
   heap->wrapper_classes =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   ccgc_handle_table_init(&heap->traced, "traced reference", heap->base.errors);

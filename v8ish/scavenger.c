@@ -306,6 +306,7 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   v8ish_heap *heap = data;
   if (!heap->nursery.enabled) return;
   double start = ccgc_time_ms();
+  v8ish_raw_epoch_advance(heap); /* .inv.raw-epoch: before anything moves */
   v8ish_seal_object_labs(heap); /* the class area stays open (space.c) */
   /* While sweeping (docs/sweeping.md "Scavenges while sweeping"): the
    * collector parked the sweeper threads; promotion sweeps nothing. */

@@ -135,6 +135,7 @@ static word_t *trim_fixed_array(v8ish_heap *heap, word_t *array, size_t n,
     for (size_t i = 0; i < length - n; i++)
       v8ish_store(heap, v8ish_untag(copy), 2 + i, v8ish_load(array, 2 + n + i));
     v8ish_handles_relocate(heap, v8ish_tag(array), copy);
+    v8ish_raw_epoch_advance(heap); /* .inv.raw-epoch: raw values name the old */
     ccgc_collector_announce_object_moved(heap->base.collector, array,
                                          v8ish_untag(copy));
     return v8ish_untag(copy);
@@ -166,6 +167,7 @@ static word_t *trim_fixed_array(v8ish_heap *heap, word_t *array, size_t n,
   v8ish_unsafe_shape_change_end(heap, array, locked);
   freed_in_place(heap, array, n * 8);
   v8ish_handles_relocate(heap, v8ish_tag(array), v8ish_tag(moved));
+  v8ish_raw_epoch_advance(heap); /* .inv.raw-epoch: raw values name the old */
   /* Probes and snapshot ids follow it too (V8's left trim tells its heap
    * profiler: MoveObject). */
   ccgc_collector_announce_object_moved(heap->base.collector, array, moved);

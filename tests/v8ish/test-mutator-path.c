@@ -126,6 +126,7 @@ typedef struct call_world {
   script_world w;
   v8ish_local object, array, fixed, doubles, context, closure, wrapper, number,
       string, integer, map, set, registry;
+  v8ish_raw raw_fixed, raw_object;
   v8ish_global global;
   v8ish_traced *traced;
   v8ish_handle_scope scope; /* opened on the owner, used from the other */
@@ -203,6 +204,13 @@ CALL(v8ish_object_unbox_double, v8ish_object_unbox_double(c->w.heap, c->object, 
 CALL(v8ish_object_get_double, v8ish_object_get_double(c->w.heap, c->object, "a"))
 CALL(v8ish_array_left_trim, v8ish_array_left_trim(c->w.heap, c->fixed, 1))
 CALL(v8ish_object_shrink_slack, v8ish_object_shrink_slack(c->w.heap, c->object))
+CALL(v8ish_raw_of, v8ish_raw_of(c->w.heap, c->fixed))
+CALL(v8ish_raw_array_get, v8ish_raw_array_get(c->w.heap, c->raw_fixed, 0))
+CALL(v8ish_raw_array_length, v8ish_raw_array_length(c->w.heap, c->raw_fixed))
+CALL(v8ish_raw_to_local, v8ish_raw_to_local(c->w.heap, c->raw_fixed))
+/* (An integer's value is the raw value's own bits, read on any thread: the
+ * call reaches the heap only for anything else.) */
+CALL(v8ish_raw_integer_value, v8ish_raw_integer_value(c->w.heap, c->raw_object))
 #undef CALL
 
 #define CASE(fn) {#fn, call_##fn}
@@ -232,7 +240,9 @@ static const call_case calls[] = {
     CASE(v8ish_finalization_registry_unregister),
     CASE(v8ish_finalization_registry_size), CASE(v8ish_object_unbox_double),
     CASE(v8ish_object_get_double), CASE(v8ish_array_left_trim),
-    CASE(v8ish_object_shrink_slack),
+    CASE(v8ish_object_shrink_slack), CASE(v8ish_raw_of),
+    CASE(v8ish_raw_array_get), CASE(v8ish_raw_array_length),
+    CASE(v8ish_raw_to_local), CASE(v8ish_raw_integer_value),
 };
 #undef CASE
 
@@ -261,6 +271,8 @@ static void call_world_init(call_world *c) {
   c->registry = v8ish_finalization_registry_new(h, on_finalize, NULL);
   c->global = v8ish_global_new(h, c->object, false);
   c->traced = v8ish_traced_new(h, c->object);
+  c->raw_fixed = v8ish_raw_of(h, c->fixed);
+  c->raw_object = v8ish_raw_of(h, c->object);
   v8ish_handle_scope_open(h, &c->scope);
   ck_assert_uint_eq(c->w.errors.count, 0);
 }

@@ -2,7 +2,9 @@
  * on four allocators, for bench-gcbench.c and bench-binary-trees.c:
  *
  *   script  the script heap: a node is a fixed array (left, right[, i, j]),
- *           held through local handles in handle scopes, as a host's
+ *           held through local handles in handle scopes while trees are
+ *           built (allocation may collect and move them), walked through
+ *           raw values when checked (nothing allocates then), as a host's
  *           compiled code would hold them; trees in global handles
  *   dom     the DOM heap: a registered node type with two members; the
  *           host has no conservative stack scan, so a subtree waiting for
@@ -115,16 +117,16 @@ static void script_populate(bench_trees *t, int depth, v8ish_local node) {
   v8ish_handle_scope_close(&scope);
 }
 
-static long script_check(bench_trees *t, v8ish_local node) {
-  v8ish_heap *h = t->heaps.script;
-  v8ish_handle_scope scope;
-  v8ish_handle_scope_open(h, &scope);
-  long count = 1;
-  v8ish_local left = v8ish_array_get(h, node, 0);
-  if (!v8ish_is_integer(h, left))
-    count += script_check(t, left) + script_check(t, v8ish_array_get(h, node, 1));
-  v8ish_handle_scope_close(&scope);
-  return count;
+/* The check allocates nothing, so nothing moves while it runs: it walks the
+ * tree through raw values (v8ish.h, "Raw values"), as compiled code reads
+ * fields between safepoints, with no handle scope or local per node. Each
+ * read still checks the heap's entry, the raw value's epoch, the class and
+ * the bound. */
+static long script_check(v8ish_heap *h, v8ish_raw node) {
+  v8ish_raw left = v8ish_raw_array_get(h, node, 0);
+  if (v8ish_raw_is_integer(left)) return 1;
+  return 1 + script_check(h, left) +
+         script_check(h, v8ish_raw_array_get(h, node, 1));
 }
 
 /* --- DOM heap ----------------------------------------------------------------- */
@@ -315,7 +317,8 @@ long bench_trees_check(bench_trees *t, int slot) {
     v8ish_handle_scope scope;
     v8ish_handle_scope_open(h, &scope);
     v8ish_local root = v8ish_global_get(h, t->script_slots[slot]);
-    long count = v8ish_is_integer(h, root) ? 0 : script_check(t, root);
+    long count = v8ish_is_integer(h, root) ? 0
+                                           : script_check(h, v8ish_raw_of(h, root));
     v8ish_handle_scope_close(&scope);
     return count;
   }

@@ -68,12 +68,17 @@ typedef struct v8ish_fast_state {
    * reclamation: it closes before the sweep; its handles may name dead
    * objects. */
   bool reclaiming;
+  /* The heap's raw-value epoch (raw-values.c): what every v8ish_raw read
+   * now carries, advanced before anything moves or is freed (every
+   * collection, a left trim); never 0 (the empty raw value's), random at
+   * the start so another heap's raw values never match. */
+  uint64_t raw_epoch;
 } v8ish_fast_state;
 
 /* The version of what follows: v8ish_heap_new passes the header's, and a
  * library with another refuses to make a heap (a host compiled against
  * another version's headers), instead of the inline calls misreading it. */
-#define V8ISH_FAST_LAYOUT 1u
+#define V8ISH_FAST_LAYOUT 2u
 
 /* The heap's signature at offset 0 while it lives, its fast state's
  * address at offset 8 (marking/heap-base.h asserts both). */
@@ -132,6 +137,19 @@ v8ish_local v8ish_fixed_array_new_slow(v8ish_heap *heap, size_t length);
 CCGC_API
 v8ish_local v8ish_array_get_slow(v8ish_heap *heap, v8ish_local array,
                                  size_t i);
+CCGC_API
+v8ish_raw v8ish_raw_of_slow(v8ish_heap *heap, v8ish_local local);
+/* (A raw value's two words pass separately: as one aggregate GCC keeps the
+ * inline caller's copy in memory, two stores and a wide load per call.) */
+CCGC_API
+v8ish_raw v8ish_raw_array_get_slow(v8ish_heap *heap, v8ish_value array,
+                                   uint64_t epoch, size_t i);
+CCGC_API
+v8ish_local v8ish_raw_to_local_slow(v8ish_heap *heap, v8ish_value value,
+                                    uint64_t epoch);
+CCGC_API
+intptr_t v8ish_raw_integer_value_slow(v8ish_heap *heap, v8ish_value value,
+                                      uint64_t epoch);
 
 /* The heap's fast state if heap is a live script heap and the caller its
  * owner thread running host code outside every callback (every call is
@@ -208,17 +226,17 @@ V8ISH_FAST_INLINE bool v8ish_fast_innermost(const v8ish_fast_state *area,
          scope->saved_top <= area->top;
 }
 
-/* The FixedArray a tagged value refers to, and its length, or NULL: the
- * type test the library's typed read makes (the class's type word as a
- * small integer). */
-V8ISH_FAST_INLINE v8ish_value *v8ish_fast_fixed_array(v8ish_value raw,
-                                                      size_t *length) {
+/* The FixedArray a tagged value refers to, and its length, or NULL: its
+ * class word is the heap's FixedArray class (every FixedArray has that one
+ * class, which the fast state tracks when it moves), one load and a compare
+ * with a value already at hand, where reading the class's type word was a
+ * second dependent load on every element access. */
+V8ISH_FAST_INLINE v8ish_value *v8ish_fast_fixed_array(
+    const v8ish_fast_state *area, v8ish_value raw, size_t *length) {
   if (__builtin_expect(!(raw & 1), 0)) return NULL;
   v8ish_value *object = (v8ish_value *)(raw - 1);
-  v8ish_value klass = __atomic_load_n(&object[0], __ATOMIC_ACQUIRE);
-  const v8ish_value *class_words = (const v8ish_value *)(klass - 1);
-  if (__builtin_expect(class_words[V8ISH_FAST_CLASS_TYPE] !=
-                           (v8ish_value)V8ISH_TYPE_FIXED_ARRAY << 1,
+  if (__builtin_expect(__atomic_load_n(&object[0], __ATOMIC_ACQUIRE) !=
+                           area->fixed_array_class,
                        0))
     return NULL;
   *length = (size_t)((intptr_t)__atomic_load_n(&object[V8ISH_FAST_LENGTH],
@@ -318,7 +336,7 @@ V8ISH_FAST_INLINE v8ish_local v8ish_array_get(v8ish_heap *heap,
   size_t length;
   v8ish_value *object;
   if (__builtin_expect(area && v8ish_fast_live(area, array), 1) &&
-      (object = v8ish_fast_fixed_array(area->values[array.index], &length)) &&
+      (object = v8ish_fast_fixed_array(area, area->values[array.index], &length)) &&
       __builtin_expect(i < length, 1)) {
     v8ish_local local = v8ish_fast_push(
         area, __atomic_load_n(&object[V8ISH_FAST_ELEMENTS + i],
@@ -379,7 +397,7 @@ V8ISH_FAST_INLINE ccgc_status v8ish_array_set(v8ish_heap *heap,
                        1)) {
     v8ish_value raw = area->values[array.index];
     v8ish_value stored = area->values[value.index];
-    if ((object = v8ish_fast_fixed_array(raw, &length)) &&
+    if ((object = v8ish_fast_fixed_array(area, raw, &length)) &&
         __builtin_expect(i < length && (!(stored & 1) || v8ish_fast_young(raw) ||
                                         !v8ish_fast_young(stored)),
                          1)) {
@@ -389,6 +407,60 @@ V8ISH_FAST_INLINE ccgc_status v8ish_array_set(v8ish_heap *heap,
     }
   }
   return v8ish_array_set_slow(heap, array, i, value);
+}
+
+/* --- Raw values (v8ish.h, "Raw values") ------------------------------------ */
+
+V8ISH_FAST_INLINE v8ish_raw v8ish_raw_of(v8ish_heap *heap, v8ish_local local) {
+  v8ish_fast_state *area = v8ish_fast_enter(heap);
+  if (__builtin_expect(area && v8ish_fast_live(area, local), 1)) {
+    v8ish_raw raw = {area->values[local.index], area->raw_epoch};
+    return raw;
+  }
+  return v8ish_raw_of_slow(heap, local);
+}
+
+/* The epoch compare is the whole staleness check: a raw value of this heap
+ * read since its last collection names a live object where it was read
+ * (.inv.raw-epoch). */
+V8ISH_FAST_INLINE v8ish_raw v8ish_raw_array_get(v8ish_heap *heap,
+                                               v8ish_raw array, size_t i) {
+  v8ish_fast_state *area = v8ish_fast_enter(heap);
+  v8ish_value value = array.value;
+  uint64_t epoch = array.epoch;
+  size_t length;
+  v8ish_value *object;
+  if (__builtin_expect(area && epoch == area->raw_epoch, 1) &&
+      (object = v8ish_fast_fixed_array(area, value, &length)) &&
+      __builtin_expect(i < length, 1)) {
+    v8ish_raw element;
+    element.value =
+        __atomic_load_n(&object[V8ISH_FAST_ELEMENTS + i], __ATOMIC_ACQUIRE);
+    element.epoch = epoch;
+    return element;
+  }
+  return v8ish_raw_array_get_slow(heap, value, epoch, i);
+}
+
+V8ISH_FAST_INLINE v8ish_local v8ish_raw_to_local(v8ish_heap *heap,
+                                                v8ish_raw raw) {
+  v8ish_fast_state *area = v8ish_fast_enter(heap);
+  v8ish_value value = raw.value;
+  uint64_t epoch = raw.epoch;
+  if (__builtin_expect(area && epoch == area->raw_epoch, 1)) {
+    v8ish_local local = v8ish_fast_push(area, value);
+    if (__builtin_expect(local.index != 0, 1)) return local;
+  }
+  return v8ish_raw_to_local_slow(heap, value, epoch);
+}
+
+V8ISH_FAST_INLINE intptr_t v8ish_raw_integer_value(v8ish_heap *heap,
+                                                  v8ish_raw raw) {
+  v8ish_value value = raw.value;
+  uint64_t epoch = raw.epoch;
+  if (__builtin_expect(epoch != 0 && !(value & 1), 1))
+    return (intptr_t)value >> 1;
+  return v8ish_raw_integer_value_slow(heap, value, epoch);
 }
 
 #endif /* V8ISH_FAST_H */

@@ -1,9 +1,11 @@
 /* v8ish.h - the script heap (V8-like), as the host sees it.
  *
- * The host never holds a raw script object: it holds *handles*, slots owned by
- * the heap that a moving collection updates. Local handles live in handle
- * scopes (LIFO); global handles live until freed; traced references are
- * slots for other heaps' objects (see bridge/), traced as ordinary edges.
+ * The host never holds a script object across a collection: it holds
+ * *handles*, slots owned by the heap that a moving collection updates (raw
+ * values, below, serve read-only walks between collections). Local handles
+ * live in handle scopes (LIFO); global handles live until freed; traced
+ * references are slots for other heaps' objects (see bridge/), traced as
+ * ordinary edges.
  *
  * Legal call order:
  *   v8ish_heap *h = v8ish_heap_new(collector, &options);
@@ -468,6 +470,63 @@ const char *v8ish_type_name(v8ish_heap *heap, v8ish_local value);
  * probes and tools that key on addresses. Valid until the next collection. */
 CCGC_API
 void *v8ish_object_address(v8ish_heap *heap, v8ish_local value);
+
+/* --- Raw values (docs/script-heap.md, "Raw values") ---------------------------
+ * A read-only walk - counting a tree, searching an array - needs no handle
+ * per object: nothing moves or dies until the next collection, and a walk
+ * that allocates nothing triggers none. A raw value is a tagged value read
+ * without a handle (as V8's compiled code holds one between safepoints, or
+ * a SpiderMonkey embedder under JS::AutoCheckCannotGC), stamped with the
+ * heap's epoch. It is valid until the heap's next collection (minor or
+ * full) or v8ish_array_left_trim, whichever comes first; every use that
+ * reads the heap compares its stamp with the heap's (one compare) and
+ * refuses a raw value from before then, from another heap or never made
+ * (CCGC_E_DEAD_HANDLE, .api.raw-values) instead of reading freed or moved
+ * memory. Raw values are for host code on the owner thread outside every
+ * collector callback: from a callback each call is refused
+ * (CCGC_E_IN_COLLECTION), from another thread CCGC_E_WRONG_THREAD. A raw
+ * value is no root: to keep a value across an allocation, make it a local
+ * again (v8ish_raw_to_local). After a reported misuse the calls return the
+ * empty raw value (v8ish_raw_is_empty), 0, or the empty local. */
+typedef struct v8ish_raw {
+  v8ish_value value; /* the tagged value, as v8ish_local_value gives it */
+  uint64_t epoch;    /* the heap's epoch when read; 0: the empty raw value */
+} v8ish_raw;
+
+static inline v8ish_raw v8ish_raw_empty(void) {
+  v8ish_raw raw = {0, 0};
+  return raw;
+}
+static inline bool v8ish_raw_is_empty(v8ish_raw raw) { return raw.epoch == 0; }
+/* The value a local holds, as a raw value; the empty raw value for the
+ * empty local (nothing reported); a dead local is misuse
+ * (CCGC_E_DEAD_HANDLE, .api.live-handle). */
+static inline v8ish_raw v8ish_raw_of(v8ish_heap *heap, v8ish_local local);
+/* Element i of a FixedArray or an Array, as v8ish_array_get reads it: the
+ * empty raw value past the end (nothing reported); an integer or an object
+ * of another kind is misuse (CCGC_E_WRONG_TYPE). The fast path - a
+ * FixedArray - is inline: the entry check, the stamp's compare, the class
+ * compare, the bound and the load. */
+static inline v8ish_raw v8ish_raw_array_get(v8ish_heap *heap, v8ish_raw array,
+                                            size_t i);
+/* The length of a FixedArray or an Array (0 after reporting misuse). */
+CCGC_API
+size_t v8ish_raw_array_length(v8ish_heap *heap, v8ish_raw array);
+/* A new local of the innermost scope holding the raw value (checked as
+ * every use is): the way back to the handle world, to keep a value across
+ * an allocation or to call the rest of this API on it. */
+static inline v8ish_local v8ish_raw_to_local(v8ish_heap *heap, v8ish_raw raw);
+/* Whether the raw value is a small integer. Reads the raw value's own bits,
+ * never the heap: any time, any thread, stale or not (the empty raw value
+ * answers false). */
+static inline bool v8ish_raw_is_integer(v8ish_raw raw) {
+  return raw.epoch != 0 && !(raw.value & 1);
+}
+/* The small integer's value (the raw value's own bits, stale or not);
+ * anything else is misuse (CCGC_E_WRONG_TYPE; the empty raw value:
+ * CCGC_E_DEAD_HANDLE) and answers 0. */
+static inline intptr_t v8ish_raw_integer_value(v8ish_heap *heap,
+                                               v8ish_raw raw);
 
 /* The calls above declared static inline, and what they read. */
 #include "v8ish-fast.h"
