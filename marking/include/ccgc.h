@@ -350,8 +350,10 @@ bool ccgc_collector_gc_requested(const ccgc_collector *collector);
 /* Runs a requested collection, if any. Returns true if one ran. With
  * incremental_marking (ccgc_collector_options) a requested full collection
  * starts an incremental cycle here instead, and a later safepoint runs its
- * atomic pause once marking is complete or its allocation budget is spent;
- * true when either happened (or a minor collection ran). */
+ * atomic pause once marking is complete (found so by any step: an
+ * allocation's, the host's ccgc_incremental_step, an idle notification's)
+ * or its allocation budget is spent; true when either happened (or a minor
+ * collection ran). */
 CCGC_API
 bool ccgc_collector_safepoint(ccgc_collector *collector);
 /* Whether ccgc_collector_safepoint would run something now (a requested

@@ -318,6 +318,27 @@ START_TEST(a_safepoint_is_due_exactly_when_it_would_run_something) {
 }
 END_TEST
 
+/* A step of the host's that finds marking complete makes the pause due
+ * too: the safepoint finished only cycles whose allocation-driven steps
+ * had, and a quiet host kept the barrier on for good (found by an audit,
+ * 2026-12-07). */
+START_TEST(a_host_step_that_completes_marking_makes_the_pause_due) {
+  paced_world w = paced_world_new();
+  for (int i = 0; i < 100; i++)
+    ck_assert_ptr_nonnull(blinkish_alloc(w.dom, w.type, sizeof(node)));
+  ccgc_collector_request_gc(w.collector, CCGC_REASON_TESTING);
+  ck_assert(due_then_safepoint(w.collector)); /* the cycle starts */
+  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_MARKING);
+  ck_assert(!ccgc_collector_safepoint_due(w.collector));
+  ck_assert(ccgc_incremental_step(w.collector, 100));
+  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_MARKING);
+  ck_assert(due_then_safepoint(w.collector));
+  ck_assert_int_ne(ccgc_collector_state(w.collector), CCGC_STATE_MARKING);
+  ck_assert_uint_eq(ccgc_collector_cycle_count(w.collector), 1);
+  paced_world_free(&w);
+}
+END_TEST
+
 START_TEST(soft_limits_start_incremental_cycles_that_finish_in_time) {
   record r = {0};
   size_t limit_errors;
@@ -352,6 +373,7 @@ int main(void) {
   tcase_add_test(tc, the_work_is_the_last_cycles_live_objects);
   tcase_add_test(tc, nursery_pages_do_not_spend_the_budget_promotions_do);
   tcase_add_test(tc, a_safepoint_is_due_exactly_when_it_would_run_something);
+  tcase_add_test(tc, a_host_step_that_completes_marking_makes_the_pause_due);
   tcase_add_test(tc, soft_limits_start_incremental_cycles_that_finish_in_time);
   tcase_add_test(tc, without_the_option_the_safepoint_collects_stop_the_world);
   suite_add_tcase(suite, tc);
