@@ -24,6 +24,22 @@ static inline v8ish_traced *bridge_ref_slot(const bridge_script_ref *ref) {
   return (v8ish_traced *)ref;
 }
 
+/* A reference's value and a new reference, for the bridge's calls: their
+ * reports name `call`, the public call the host made (bridge_wrap,
+ * bridge_wrapper_of, bridge_weak_map_get...), and `what` the reference. */
+static inline v8ish_local bridge_ref_load(const bridge *self,
+                                          const bridge_script_ref *ref,
+                                          const char *call, const char *what) {
+  if (!ref) return v8ish_local_empty(); /* a member never set */
+  return v8ish_traced_load(self->script, bridge_ref_slot(ref), call, what);
+}
+static inline bridge_script_ref *bridge_ref_make(const bridge *self,
+                                                 v8ish_local value,
+                                                 const char *call) {
+  return (bridge_script_ref *)v8ish_traced_make(
+      self->script, value, self->mode == BRIDGE_MODE_BASELINE, call);
+}
+
 /* The entry check of the bridge's public calls: CCGC_OK for a live bridge
  * used on its collector's thread, in a context that allows a call of this
  * kind (gate.h); else CCGC_E_INVALID_ARGUMENT for NULL or a freed bridge

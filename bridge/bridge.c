@@ -194,7 +194,7 @@ v8ish_local bridge_wrapper_of(bridge *self, void *dom_object) {
   ccgc_status status;
   void **slot = checked_slot(self, dom_object, "bridge_wrapper_of", &status);
   if (!slot || !*slot) return v8ish_local_empty();
-  return bridge_script_ref_get(self, *slot);
+  return bridge_ref_load(self, *slot, "bridge_wrapper_of", "wrapper reference");
 }
 
 /* Whether the wrappable slot pairs its object with a wrapper: it holds a
@@ -232,7 +232,7 @@ static ccgc_status pair(bridge *self, void *dom_object, void **slot,
   }
   /* Refused as the store above (every refusal of a new reference is
    * recorded: a dead wrapper stored from reclamation, out of memory). */
-  bridge_script_ref *ref = bridge_script_ref_new(self, wrapper);
+  bridge_script_ref *ref = bridge_ref_make(self, wrapper, call);
   if (!ref) {
     v8ish_wrapper_set_embedder(self->script, wrapper, previous);
     return recorded_refusal(self, CCGC_E_OUT_OF_MEMORY);
@@ -250,7 +250,8 @@ v8ish_local bridge_wrap(bridge *self, void *dom_object) {
   void **slot = checked_slot(self, dom_object, "bridge_wrap", &status);
   if (!slot) return v8ish_local_empty();
   /* .inv.wrapper-unique; a dropped wrapper is recreated on demand. */
-  if (slot_paired(slot)) return bridge_script_ref_get(self, *slot);
+  if (slot_paired(slot))
+    return bridge_ref_load(self, *slot, "bridge_wrap", "wrapper reference");
   v8ish_local wrapper = v8ish_wrapper_new(
       self->script, blinkish_type_name(self->dom, dom_object));
   if (v8ish_local_is_empty(wrapper)) return wrapper; /* heap limit recorded */
@@ -276,7 +277,9 @@ ccgc_status bridge_attach_wrapper(bridge *self, void *dom_object,
   if (slot_paired(slot)) {
     /* .inv.wrapper-unique: asking again with the same pair is fine. */
     if (current == dom_object &&
-        v8ish_same(self->script, bridge_script_ref_get(self, *slot),
+        v8ish_same(self->script,
+                   bridge_ref_load(self, *slot, "bridge_attach_wrapper",
+                                   "wrapper reference"),
                    wrapper))
       return CCGC_OK;
     return CCGC_MISUSE(errors_of(self), CCGC_E_WRAPPER_CONFLICT,
@@ -304,9 +307,7 @@ void *bridge_unwrap(bridge *self, v8ish_local wrapper) {
 bridge_script_ref *bridge_script_ref_new(bridge *self, v8ish_local value) {
   if (bridge_check(self, CCGC_CALL_STORE, "bridge_script_ref_new") != CCGC_OK)
     return NULL;
-  return (bridge_script_ref *)v8ish_traced_make(
-      self->script, value, self->mode == BRIDGE_MODE_BASELINE,
-      "bridge_script_ref_new");
+  return bridge_ref_make(self, value, "bridge_script_ref_new");
 }
 
 void bridge_script_ref_set(bridge *self, bridge_script_ref *ref,
@@ -321,9 +322,7 @@ v8ish_local bridge_script_ref_get(bridge *self, const bridge_script_ref *ref) {
   if (bridge_check(self, CCGC_CALL_READ, "bridge_script_ref_get") != CCGC_OK)
     return v8ish_local_empty();
   /* No reference (a member never set): empty, as v8ish_traced_get(NULL). */
-  if (!ref) return v8ish_local_empty();
-  return v8ish_traced_load(self->script, bridge_ref_slot(ref),
-                           "bridge_script_ref_get", "script reference");
+  return bridge_ref_load(self, ref, "bridge_script_ref_get", "script reference");
 }
 
 void bridge_script_ref_free(bridge *self, bridge_script_ref *ref) {

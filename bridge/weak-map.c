@@ -60,7 +60,7 @@ ccgc_status bridge_weak_map_set(bridge *self, void *map, void *key,
   ccgc_status entered =
       bridge_check(self, CCGC_CALL_STORE, "bridge_weak_map_set");
   if (entered != CCGC_OK) return entered;
-  bridge_script_ref *ref = bridge_script_ref_new(self, value);
+  bridge_script_ref *ref = bridge_ref_make(self, value, "bridge_weak_map_set");
   if (!ref) return ccgc_collector_last_error(self->collector)->code;
   ccgc_status status = blinkish_weak_map_set(self->dom, map, key, ref);
   if (status != CCGC_OK) bridge_script_ref_free(self, ref); /* not taken */
@@ -72,5 +72,5 @@ v8ish_local bridge_weak_map_get(bridge *self, const void *map,
   if (bridge_check(self, CCGC_CALL_READ, "bridge_weak_map_get") != CCGC_OK)
     return v8ish_local_empty();
   const bridge_script_ref *ref = blinkish_weak_map_get(self->dom, map, key);
-  return ref ? bridge_script_ref_get(self, ref) : v8ish_local_empty();
+  return bridge_ref_load(self, ref, "bridge_weak_map_get", "script reference");
 }

@@ -518,6 +518,40 @@ START_TEST(script_ref_set_and_get) {
 }
 END_TEST
 
+/* Every report names the call the host made: with no handle scope open the
+ * bridge's reads of a wrapper or a weak map's value reported as
+ * bridge_script_ref_get (found by an audit, 2026-12-07). */
+START_TEST(reports_name_the_call_the_host_made) {
+  world w = make_world(BRIDGE_MODE_UNIFIED);
+  ccgc_test_capture_errors(w.collector, &w.errors); /* w was copied */
+  node *n = blinkish_alloc(w.dom, w.node_type, sizeof(node));
+  blinkish_persistent *keep = blinkish_persistent_new(w.dom, n, false);
+  void *map = bridge_weak_map_new(w.bridge);
+  blinkish_persistent *keep_map = blinkish_persistent_new(w.dom, map, false);
+  ck_assert(!v8ish_local_is_empty(bridge_wrap(w.bridge, n)));
+  ck_assert_int_eq(bridge_weak_map_set(w.bridge, map, n, v8ish_object_new(w.script)),
+                   CCGC_OK);
+  v8ish_handle_scope_close(&w.scope); /* no scope open: each read refused */
+  static const char *const calls[] = {"bridge_wrapper_of", "bridge_wrap",
+                                      "bridge_weak_map_get"};
+  for (int i = 0; i < 3; i++) {
+    unsigned before = w.errors.count;
+    v8ish_local got = i == 0   ? bridge_wrapper_of(w.bridge, n)
+                      : i == 1 ? bridge_wrap(w.bridge, n)
+                               : bridge_weak_map_get(w.bridge, map, n);
+    ck_assert(v8ish_local_is_empty(got));
+    ck_assert_uint_eq(w.errors.count, before + 1);
+    ck_assert_msg(strncmp(w.errors.last_message, calls[i], strlen(calls[i])) == 0 &&
+                      w.errors.last_message[strlen(calls[i])] == ':',
+                  "%s reported as: %s", calls[i], w.errors.last_message);
+  }
+  v8ish_handle_scope_open(w.script, &w.scope);
+  blinkish_persistent_free(w.dom, keep_map);
+  blinkish_persistent_free(w.dom, keep);
+  free_world(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("bridge");
   TCase *tc = tcase_create("core");
@@ -534,6 +568,7 @@ int main(void) {
   tcase_add_test(tc, a_refused_re_pairing_leaves_no_half_pair);
   tcase_add_test(tc, the_bridge_refuses_objects_of_its_freed_dom_heap);
   tcase_add_test(tc, a_refused_bridge_leaves_nothing_when_a_handler_jumps_out);
+  tcase_add_test(tc, reports_name_the_call_the_host_made);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
