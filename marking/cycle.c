@@ -182,11 +182,12 @@ ccgc_status ccgc_incremental_start(ccgc_collector *collector,
                                            : CCGC_E_INVALID_ARGUMENT;
   if (!known_reason(collector, reason, "ccgc_incremental_start"))
     return CCGC_E_INVALID_ARGUMENT;
-  if (refuse_during_heap_free(collector, "ccgc_incremental_start") != CCGC_OK)
+  if (refuse_during_heap_free(collector, "ccgc_incremental_start") != CCGC_OK ||
+      ccgc_collector_refuse_busy(collector, "ccgc_incremental_start") != CCGC_OK)
     return CCGC_E_IN_COLLECTION;
   /* The last cycle's sweeping completes first: prepare clears the marks
    * that unswept pages still need (.inv.marks-until-swept). */
-  if (ccgc_collector_busy(collector) || !ccgc_collector_ensure_swept(collector) ||
+  if (!ccgc_collector_ensure_swept(collector) ||
       collector->state != CCGC_STATE_IDLE)
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_incremental_start: a cycle is already in "

@@ -450,9 +450,11 @@ ccgc_status ccgc_collector_set_sweeping(ccgc_collector *collector,
                        "ccgc_collector_set_sweeping: %d threads is out of "
                        "range (0 to %d)",
                        threads, CCGC_MAX_SWEEPER_THREADS);
-  if (ccgc_collector_busy(collector) ||
-      (collector->state != CCGC_STATE_IDLE &&
-       collector->state != CCGC_STATE_SWEEPING))
+  if (ccgc_collector_refuse_busy(collector, "ccgc_collector_set_sweeping") !=
+      CCGC_OK)
+    return CCGC_E_IN_COLLECTION;
+  if (collector->state != CCGC_STATE_IDLE &&
+      collector->state != CCGC_STATE_SWEEPING)
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_collector_set_sweeping: a cycle is in "
                           "progress (state: %s)",

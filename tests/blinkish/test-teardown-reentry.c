@@ -4,6 +4,7 @@
  * allocate in either heap or free a heap (misuse, .api.outside-collection);
  * the teardown completes and every object is finalized exactly once. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "blinkish.h"
@@ -22,7 +23,8 @@ static struct {
   blinkish_heap *dom;
   blinkish_type_id item_type;
   int finalized, prefinalized;
-  ccgc_status collect, start, second_collect, walk;
+  ccgc_status collect, start, second_collect, walk, sweeping;
+  char start_message[CCGC_ERROR_MESSAGE_MAX], sweeping_message[CCGC_ERROR_MESSAGE_MAX];
   bool script_alloc_empty, dom_alloc_null, walked;
 } t;
 
@@ -38,6 +40,11 @@ static void reenter(void) {
   t.walk = ccgc_collector_walk(t.collector, &callbacks);
   t.collect = ccgc_collect(t.collector, CCGC_REASON_TESTING);
   t.start = ccgc_incremental_start(t.collector, CCGC_REASON_TESTING);
+  snprintf(t.start_message, sizeof t.start_message, "%s",
+           ccgc_collector_last_error(t.collector)->message);
+  t.sweeping = ccgc_collector_set_sweeping(t.collector, CCGC_SWEEP_LAZY, 0);
+  snprintf(t.sweeping_message, sizeof t.sweeping_message, "%s",
+           ccgc_collector_last_error(t.collector)->message);
   v8ish_handle_scope scope;
   v8ish_handle_scope_open(t.script, &scope);
   t.script_alloc_empty = v8ish_local_is_empty(v8ish_object_new(t.script));
@@ -59,7 +66,7 @@ static void prefinalize_item(void *object) {
 
 static void setup(misuse_log *log) {
   memset(&t, 0, sizeof t);
-  t.collect = t.start = t.second_collect = t.walk = CCGC_OK;
+  t.collect = t.start = t.second_collect = t.walk = t.sweeping = CCGC_OK;
   t.collector = ccgc_collector_new(NULL);
   t.script = v8ish_heap_new(t.collector, NULL);
   t.dom = blinkish_heap_new(t.collector, NULL);
@@ -87,6 +94,13 @@ START_TEST(a_finalizer_run_by_teardown_cannot_collect) {
   ck_assert(!t.walked);
   ck_assert_int_eq(t.second_collect, CCGC_E_IN_COLLECTION);
   ck_assert_int_eq(t.start, CCGC_E_IN_COLLECTION);
+  ck_assert_int_eq(t.sweeping, CCGC_E_IN_COLLECTION);
+  /* The reason given is the teardown, not a cycle "in progress (state:
+   * idle)" (found by an audit, 2026-12-07). */
+  ck_assert_msg(strstr(t.start_message, "ccgc_incremental_start: called during a collection"),
+                "%s", t.start_message);
+  ck_assert_msg(strstr(t.sweeping_message, "ccgc_collector_set_sweeping: called during a collection"),
+                "%s", t.sweeping_message);
   ck_assert(t.script_alloc_empty);
   ck_assert(t.dom_alloc_null);
   const misuse_entry *e = misuse_log_find(&log, "v8ish_heap_free");
