@@ -384,7 +384,7 @@ START_TEST(a_handle_to_a_dead_object_in_an_outer_scope_is_refused) {
     ck_assert(r.ran);
     ck_assert_msg(r.wrapper_empty, "a handle to a dead wrapper outlives the "
                                    "collection in the host's scope");
-    const misuse_entry *e = misuse_log_find(&w.log, "bridge_script_ref_get: resurrection");
+    const misuse_entry *e = misuse_log_find(&w.log, "bridge_wrapper_of: resurrection");
     ck_assert_msg(e, "no resurrection reported");
     ck_assert_str_eq(e->check, ".inv.no-resurrection");
     ccgc_test_collect_verified(w.collector);
