@@ -79,20 +79,49 @@ void *ccgc_collector_listener_data(const ccgc_collector *collector,
   return NULL;
 }
 
-/* Each announcement walks the list by index, up to the length it had when
- * the announcement began: a callback that may run outside the collection
+/* Each announcement walks a copy of the list as it was when the
+ * announcement began: a callback that may run outside the collection
  * (cycle_end, minor_end) may add a listener, which then hears the next
- * event on, not this one, or remove one (the bound is checked again).
- * args: the callback's arguments, the listener's data as data_. */
+ * event on, not this one, or remove one - itself or another - which is not
+ * called once removed, while every other listener of the copy still is
+ * (walking the list itself by index, a listener that removed itself made
+ * the next one slide into its slot and miss the event). Lists are short:
+ * a copy of up to 16 entries on the stack, more on the heap. */
+#define ANNOUNCE_STACK 16
+
+static listener_entry *announce_begin(const ccgc_collector *collector,
+                                      listener_entry *stack, guint *count) {
+  *count = collector->listeners->len;
+  listener_entry *copy =
+      *count <= ANNOUNCE_STACK ? stack : g_new(listener_entry, *count);
+  if (*count)
+    memcpy(copy, collector->listeners->data, *count * sizeof *copy);
+  return copy;
+}
+
+static bool still_listening(const ccgc_collector *collector,
+                            const listener_entry *entry) {
+  for (guint i = 0; i < collector->listeners->len; i++)
+    if (ENTRY(collector, i)->listener == entry->listener &&
+        ENTRY(collector, i)->data == entry->data)
+      return true;
+  return false;
+}
+
+/* args: the callback's arguments, the listener's data as data_. */
 #define ANNOUNCE(collector, member, args)                                   \
   do {                                                                      \
-    guint count_ = (collector)->listeners->len;                             \
-    for (guint i_ = 0; i_ < count_ && i_ < (collector)->listeners->len;     \
-         i_++) {                                                            \
-      listener_entry entry_ = *ENTRY(collector, i_);                        \
+    listener_entry stack_[ANNOUNCE_STACK];                                  \
+    guint count_;                                                           \
+    listener_entry *copy_ = announce_begin((collector), stack_, &count_);   \
+    for (guint i_ = 0; i_ < count_; i_++) {                                 \
+      listener_entry entry_ = copy_[i_];                                    \
       void *data_ = entry_.data;                                            \
-      if (entry_.listener->member) entry_.listener->member args;            \
+      if (entry_.listener->member &&                                        \
+          (i_ == 0 || still_listening((collector), &entry_)))               \
+        entry_.listener->member args;                                       \
     }                                                                       \
+    if (copy_ != stack_) g_free(copy_);                                     \
   } while (0)
 
 void ccgc_events_cycle_start(ccgc_collector *collector, ccgc_gc_reason reason,

@@ -47,8 +47,14 @@
  * object_moved (a left trim) comes from the host's own call, outside this
  * order. A cycle abandoned by ccgc_collector_free (marking in progress)
  * gets no more events after its last step; collector_freed follows. Listeners run
- * in the order they were added, each event to every listener before the
- * next event. Every callback is optional (NULL: not called).
+ * in the order they were added (collector_freed: the reverse, last added
+ * first), each event to every listener before the next event. A listener
+ * added from cycle_end or minor_end hears the next event on, not this one;
+ * one removed there is not called after its removal, and every other
+ * listener still hears the event. (A collection run from cycle_end or
+ * minor_end announces its own events there, before the remaining
+ * listeners' cycle_end or minor_end of the outer one.) Every callback is
+ * optional (NULL: not called).
  *
  * What a callback may do. Every event but cycle_end, minor_end and
  * collector_freed is *inside the collection*: it may read the heaps

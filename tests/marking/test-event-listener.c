@@ -141,6 +141,53 @@ START_TEST(listeners_run_in_the_order_added_and_can_be_removed) {
 }
 END_TEST
 
+/* A listener that removes itself (or another) from cycle_end: every other
+ * listener still hears the event; the removed one is not called after its
+ * removal (walking the list by index, the next listener slid into the
+ * removed one's slot and missed the event; found by an audit, 2026-12-07). */
+typedef struct remover {
+  ccgc_collector *collector;
+  const ccgc_event_listener *self;
+  const char *remove_data; /* whose entry to remove (NULL: none) */
+  char *log;
+  const char *name;
+} remover;
+
+static void remover_end(void *data, const ccgc_cycle_stats *stats) {
+  (void)stats;
+  remover *r = data;
+  strcat(r->log, r->name);
+  if (r->remove_data) {
+    ccgc_collector_remove_listener(r->collector, r->self, (void *)r->remove_data);
+    r->remove_data = NULL;
+  }
+}
+
+static const ccgc_event_listener removing = {.cycle_end = remover_end};
+
+START_TEST(a_listener_removed_during_an_announcement_leaves_the_rest_theirs) {
+  mock_world w = mock_world_new(NULL);
+  char log[64] = "";
+  remover a = {w.collector, &removing, NULL, log, "A"};
+  remover b = {w.collector, &removing, NULL, log, "B"};
+  remover c = {w.collector, &removing, NULL, log, "C"};
+  a.remove_data = (const char *)&a; /* A removes itself */
+  ccgc_collector_add_listener(w.collector, &removing, &a);
+  ccgc_collector_add_listener(w.collector, &removing, &b);
+  ccgc_collector_add_listener(w.collector, &removing, &c);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_str_eq(log, "ABC");
+  /* B removes C, which comes after it: C is not called. */
+  b.remove_data = (const char *)&c;
+  log[0] = 0;
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_str_eq(log, "B");
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_str_eq(log, "BB");
+  mock_world_free(&w);
+}
+END_TEST
+
 START_TEST(misuse_is_refused) {
   mock_world w = mock_world_new(NULL);
   ccgc_test_errors errors;
@@ -583,6 +630,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, marking_done_sees_final_liveness_before_reclamation);
   tcase_add_test(tc, listeners_run_in_the_order_added_and_can_be_removed);
   tcase_add_test(tc, misuse_is_refused);
+  tcase_add_test(tc, a_listener_removed_during_an_announcement_leaves_the_rest_theirs);
   tcase_add_test(tc, adding_inside_a_collection_is_refused);
   suite_add_tcase(s, tc);
   return s;
