@@ -196,6 +196,16 @@ static word_t *take_free(v8ish_heap *heap, v8ish_lab *lab, size_t bytes,
 static word_t *allocate_large(v8ish_heap *heap, size_t bytes, size_t *taken,
                               ccgc_status *why) {
   v8ish_page *page = v8ish_space_map_page(heap, bytes, true, why);
+  /* At the hard limit with sweeping left (lazy, concurrent): the dead large
+   * pages the pause found, then the unswept pages a page at a time, go
+   * back before the allocation fails (docs/sweeping.md), as a normal
+   * page's refill sweeps before it maps (before 2026-12-07 a large object
+   * failed while dead ones still held the committed bytes). */
+  bool more = true;
+  while (!page && *why == CCGC_E_HEAP_LIMIT && more) {
+    more = v8ish_sweep_for_allocation(heap);
+    page = v8ish_space_map_page(heap, bytes, true, why);
+  }
   if (!page) return NULL;
   *taken = page->base.page.reservation;
   return page->start;

@@ -214,6 +214,38 @@ END_TEST
 /* Nothing is freed in a lazy pause: the committed bytes that crossed the
  * soft limit are still there, and the first allocations after the pause
  * must not request the next collection at once. */
+/* At the hard limit a large object takes the room a dead one left, as in
+ * an atomic sweep: the dead large pages the pause found go back first
+ * (failed with CCGC_E_HEAP_LIMIT before 2026-12-07; found by an audit). */
+START_TEST(a_large_object_takes_a_dead_large_objects_room_at_the_limit) {
+  for (int mode = CCGC_SWEEP_ATOMIC; mode <= CCGC_SWEEP_CONCURRENT; mode++) {
+    ccgc_collector_options options = {.verify = true, .sweeping = mode};
+    script_world w;
+    w.collector = ccgc_collector_new(&options);
+    v8ish_heap_options heap_options = {.limit_bytes = 8 << 20};
+    w.heap = v8ish_heap_new(w.collector, &heap_options);
+    ck_assert_ptr_nonnull(w.heap);
+    ccgc_test_capture_errors(w.collector, &w.errors);
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    ck_assert(!v8ish_local_is_empty(v8ish_fixed_array_new(w.heap, 600000)));
+    v8ish_handle_scope_close(&scope); /* 4.8 MB of garbage */
+    ccgc_collect(w.collector, CCGC_REASON_TESTING);
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local again = v8ish_fixed_array_new(w.heap, 600000);
+    ck_assert_msg(!v8ish_local_is_empty(again), "%s sweeping: %s",
+                  ccgc_sweeping_mode_name((ccgc_sweeping_mode)mode),
+                  ccgc_collector_last_error(w.collector)->message);
+    ck_assert_uint_eq(v8ish_array_length(w.heap, again), 600000);
+    v8ish_handle_scope_close(&scope);
+    ccgc_collector_finish_sweeping(w.collector);
+    ck_assert_uint_eq(w.errors.count, 0);
+    v8ish_heap_free(w.heap);
+    ccgc_collector_free(w.collector);
+  }
+}
+END_TEST
+
 START_TEST(the_first_allocations_after_a_lazy_pause_request_no_collection) {
   script_world w;
   sweeping_world_init(&w, CCGC_SWEEP_LAZY, 0, false);
@@ -240,6 +272,7 @@ int main(void) {
   tcase_add_test(tc, young_pages_are_swept_lazily_and_scavenges_run_beside_them);
   tcase_add_test(tc, a_large_object_allocated_while_sweeping_survives_it);
   tcase_add_test(tc, the_first_allocations_after_a_lazy_pause_request_no_collection);
+  tcase_add_test(tc, a_large_object_takes_a_dead_large_objects_room_at_the_limit);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
