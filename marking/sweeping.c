@@ -324,10 +324,18 @@ static void complete(ccgc_collector *collector) {
   ccgc_tracer_ring_add(&collector->cycle_wall, 1,
                        ccgc_collector_mutator_marking_ms(last) + helper_span_ms);
   collector->gc_total_ms += sweeper->owner_ms;
-  /* The heaps' figures after the cycle are the swept ones. */
-  ccgc_collector_snapshot_stats(collector, false, last);
-  for (int i = 0; i < last->heap_count; i++)
+  /* The heaps' figures after the cycle are the swept ones: the cycle's
+   * heaps only (those of its pause, still attached), never a heap attached
+   * since, whose objects the cycle never saw (it took ids past the record's
+   * count, or a freed heap's id: then that heap keeps its pause figures). */
+  for (int i = 0; i < last->heap_count && i < sweeper->heap_count; i++) {
+    ccgc_heap_slot *slot = &collector->heaps[i];
+    if (!slot->heap || slot->heap != sweeper->heaps[i] || !slot->ops->stats)
+      continue;
+    memset(&last->heaps[i].after, 0, sizeof last->heaps[i].after);
+    slot->ops->stats(slot->heap, &last->heaps[i].after);
     last->heaps[i].marked_bytes = last->heaps[i].after.used_bytes;
+  }
   sweeper->helpers = 0;
   collector->in_collection = true;
   ccgc_call_context outer =

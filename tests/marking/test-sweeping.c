@@ -9,7 +9,9 @@
 
 #include "ccgc-events.h"
 #include "ccgc-test.h"
+#include "blinkish.h"
 #include "lazy-mock.h"
+#include "v8ish.h"
 
 /* Roots `live` objects in each heap and leaves `dead` unreachable ones. */
 static void populate(mock_world *w, int live, int dead) {
@@ -297,6 +299,39 @@ START_TEST(sweeping_from_a_callback_is_refused_with_nothing_pending) {
 }
 END_TEST
 
+/* When sweeping completes, the cycle's record takes the swept figures of
+ * the cycle's own heaps: a heap attached after the pause is not in it
+ * (heap_count grew and a heap the cycle never saw showed 17 objects;
+ * found by an audit, 2026-12-07). */
+START_TEST(completion_updates_only_the_cycles_own_heaps) {
+  for (int mode = CCGC_SWEEP_LAZY; mode <= CCGC_SWEEP_CONCURRENT; mode++) {
+    ccgc_collector_options options = {.sweeping = mode};
+    ccgc_collector *c = ccgc_collector_new(&options);
+    blinkish_heap *dom = blinkish_heap_new(c, NULL);
+    blinkish_type_info info = {"T", NULL, NULL, 0};
+    blinkish_type_id t = blinkish_register_type(dom, &info);
+    blinkish_persistent *keep =
+        blinkish_persistent_new(dom, blinkish_alloc(dom, t, 32), false);
+    for (int i = 0; i < 1000; i++) blinkish_alloc(dom, t, 32);
+    ccgc_collect(c, CCGC_REASON_TESTING);
+    ck_assert_int_eq(ccgc_collector_state(c), CCGC_STATE_SWEEPING);
+    v8ish_heap *script = v8ish_heap_new(c, NULL); /* after the pause */
+    ck_assert_ptr_nonnull(script);
+    ccgc_collector_finish_sweeping(c);
+    const ccgc_cycle_stats *s = ccgc_collector_last_cycle(c);
+    ck_assert(s->sweeping_complete);
+    ck_assert_int_eq(s->heap_count, 1);
+    ck_assert_str_eq(s->heaps[0].name, "dom");
+    ck_assert_uint_eq(s->heaps[0].after.object_count, 1);
+    ck_assert_uint_eq(s->heaps[0].marked_objects, 1);
+    v8ish_heap_free(script);
+    blinkish_persistent_free(dom, keep);
+    blinkish_heap_free(dom);
+    ccgc_collector_free(c);
+  }
+}
+END_TEST
+
 static Suite *sweeping_suite(void) {
   Suite *s = suite_create("sweeping");
   TCase *tc = tcase_create("core");
@@ -310,6 +345,7 @@ static Suite *sweeping_suite(void) {
   tcase_add_test(tc, verbose_trace_reports_sweeping_when_complete);
   tcase_add_test(tc, sweeping_from_a_callback_is_refused);
   tcase_add_test(tc, sweeping_from_a_callback_is_refused_with_nothing_pending);
+  tcase_add_test(tc, completion_updates_only_the_cycles_own_heaps);
   suite_add_tcase(s, tc);
   return s;
 }
