@@ -120,7 +120,7 @@ v8ish_local v8ish_finalization_registry_new(v8ish_heap *heap,
     index++;
   if (index == heap->registries->len) g_array_set_size(heap->registries, index + 1);
   registry_record *record = &g_array_index(heap->registries, registry_record, index);
-  *record = (registry_record){registry, callback, data};
+  *record = (registry_record){registry, callback, data, record->generation};
   v8ish_store(heap, registry, REGISTRY_CELLS, v8ish_tag(cells));
   registry[REGISTRY_RECORD] = v8ish_smi((intptr_t)index);
   v8ish_store(heap, registry, 0, heap->registry_class);
@@ -272,6 +272,19 @@ ccgc_status v8ish_global_set_weak_callback(v8ish_heap *heap,
 
 /* --- weak processing and the queue ---------------------------------------------------- */
 
+/* A registration whose target died: its callback queued with held. */
+static void queue_finalization(v8ish_heap *heap, const registry_record *record,
+                               v8ish_value held) {
+  pending_callback p = {
+      .held = held,
+      .finalize = record->callback,
+      .data = record->data,
+      .registry_index =
+          (uint32_t)(record - &g_array_index(heap->registries, registry_record, 0)),
+      .registry_generation = record->generation};
+  g_array_append_val(heap->pending, p);
+}
+
 typedef struct prune_state {
   v8ish_heap *heap;
   const registry_record *record;
@@ -282,10 +295,7 @@ static bool dead_target(word_t *cell, void *data) {
   if (v8ish_is_ref(cell[2]) && !ccgc_is_marked(v8ish_untag(cell[2])))
     cell[2] = 0; /* a dead token unregisters nothing any more */
   if (ccgc_is_marked(v8ish_untag(cell[0]))) return false;
-  pending_callback p = {.held = cell[1],
-                        .finalize = state->record->callback,
-                        .data = state->record->data};
-  g_array_append_val(state->heap->pending, p);
+  queue_finalization(state->heap, state->record, cell[1]);
   return true;
 }
 
@@ -294,7 +304,7 @@ void v8ish_finalization_prune(v8ish_heap *heap) {
     registry_record *record = &g_array_index(heap->registries, registry_record, i);
     if (!record->registry) continue;
     if (!ccgc_is_marked(record->registry)) { /* dead: its callbacks never run */
-      *record = (registry_record){0};
+      v8ish_registry_record_free(record);
       continue;
     }
     prune_state state = {heap, record};
@@ -311,6 +321,26 @@ void v8ish_queue_weak_callback(v8ish_heap *heap, uint32_t index) {
   node->callback = NULL; /* once */
 }
 
+/* A queued callback still to run when its turn comes: a registry that died
+ * since (a collection an earlier callback ran) calls nothing, as a dead
+ * registry never does (v8ish.h); a weak global the host freed since (an
+ * earlier callback may free it) cancelled its callback - it would be handed
+ * a freed handle, which any call reports as misuse. */
+static bool callback_registry_alive(const v8ish_heap *heap,
+                                    const pending_callback *p) {
+  if (p->registry_index >= heap->registries->len) return false;
+  const registry_record *record =
+      &g_array_index(heap->registries, registry_record, p->registry_index);
+  return record->registry && record->generation == p->registry_generation;
+}
+
+static bool callback_global_held(const v8ish_heap *heap,
+                                 const pending_callback *p) {
+  if (p->global.index >= heap->global_count) return false;
+  const global_node *node = &heap->globals[p->global.index];
+  return node->in_use && node->generation == p->global.generation;
+}
+
 void v8ish_run_pending_callbacks(v8ish_heap *heap) {
   /* Callbacks may register, collect (queueing more, and running this queue
    * from the nested collection: the shared head makes that safe) or free
@@ -324,10 +354,12 @@ void v8ish_run_pending_callbacks(v8ish_heap *heap) {
                                                      "finalization callback")
                                   : v8ish_local_empty();
     heap->pending_head++;
-    if (p.finalize)
-      p.finalize(heap, held, p.data);
-    else
-      p.weak(heap, p.global, p.data);
+    if (p.finalize ? callback_registry_alive(heap, &p) : callback_global_held(heap, &p)) {
+      if (p.finalize)
+        p.finalize(heap, held, p.data);
+      else
+        p.weak(heap, p.global, p.data);
+    }
     v8ish_handle_scope_close(&scope);
   }
   g_array_set_size(heap->pending, 0);
@@ -365,10 +397,7 @@ static bool dead_young_target(word_t *cell, void *data) {
     cell[0] = target;
     return false;
   }
-  pending_callback p = {.held = cell[1],
-                        .finalize = state->record->callback,
-                        .data = state->record->data};
-  g_array_append_val(state->heap->pending, p);
+  queue_finalization(state->heap, state->record, cell[1]);
   return true;
 }
 

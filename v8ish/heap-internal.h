@@ -150,7 +150,14 @@ typedef struct registry_record {
   word_t *registry; /* NULL: slot free */
   v8ish_finalization_fn callback;
   void *data;
+  /* Advanced when the registry dies (v8ish_registry_record_free): a
+   * queued callback of a registry that died since is not run. */
+  uint32_t generation;
 } registry_record;
+/* A registry died: its record's slot is free, its queued callbacks void. */
+static inline void v8ish_registry_record_free(registry_record *record) {
+  *record = (registry_record){.generation = record->generation + 1};
+}
 
 /* Work queued by weak processing for after the collection. The held values
  * of finalizations are roots until their callback ran. */
@@ -160,6 +167,9 @@ typedef struct pending_callback {
   v8ish_finalization_fn finalize;
   v8ish_weak_callback_fn weak;
   void *data;
+  /* finalization: its registry's record, which must still be this
+   * registry's (alive) when the callback's turn comes */
+  uint32_t registry_index, registry_generation;
 } pending_callback;
 
 /* The payload of a traced reference's slot in the heap's handle table: a

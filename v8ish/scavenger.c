@@ -222,7 +222,7 @@ static void process_weakness(scavenger *s) {
     if (!record->registry) continue;
     word_t *registry = survivor(record->registry);
     if (!registry) {
-      *record = (registry_record){0};
+      v8ish_registry_record_free(record);
       continue;
     }
     record->registry = registry;

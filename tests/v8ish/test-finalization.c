@@ -256,6 +256,92 @@ START_TEST(each_end_listener_gets_its_own_collections_record) {
 }
 END_TEST
 
+/* --- queued callbacks whose registry died or whose global was freed -------
+ * Found by an audit (2026-12-07): a registry that died in a collection an
+ * earlier callback ran still ran its queued callbacks, and a weak global
+ * freed by an earlier callback still had its callback run with the freed
+ * handle (every call on it misuse). */
+
+typedef struct queued_world {
+  script_world *w;
+  v8ish_global r2_strong, r2_weak;
+  v8ish_global a, b;
+  int fin2_calls, weak_calls;
+} queued_world;
+
+static queued_world *QW;
+
+static void fin1(v8ish_heap *h, v8ish_local held, void *d) {
+  (void)held;
+  (void)d;
+  v8ish_global_free(h, QW->r2_strong); /* registry 2 unreachable */
+  ccgc_collect(QW->w->collector, CCGC_REASON_TESTING);
+  ck_assert(v8ish_global_is_empty_slot(h, QW->r2_weak)); /* it died */
+}
+
+static void fin2(v8ish_heap *h, v8ish_local held, void *d) {
+  (void)h;
+  (void)held;
+  (void)d;
+  QW->fin2_calls++;
+}
+
+START_TEST(a_registry_that_died_since_its_callbacks_were_queued_calls_nothing) {
+  script_world w;
+  script_world_init(&w, 0);
+  queued_world q = {.w = &w};
+  QW = &q;
+  v8ish_heap *h = w.heap;
+  v8ish_handle_scope s;
+  v8ish_handle_scope_open(h, &s);
+  /* Registry 1 first: its callback runs first and kills registry 2. */
+  v8ish_local r1 = v8ish_finalization_registry_new(h, fin1, NULL);
+  v8ish_local r2 = v8ish_finalization_registry_new(h, fin2, NULL);
+  v8ish_global g1 = v8ish_global_new(h, r1, false);
+  q.r2_strong = v8ish_global_new(h, r2, false);
+  q.r2_weak = v8ish_global_new(h, r2, true);
+  v8ish_finalization_registry_register(h, r1, v8ish_object_new(h),
+                                       script_int(&w, 1), v8ish_local_empty());
+  v8ish_finalization_registry_register(h, r2, v8ish_object_new(h),
+                                       script_int(&w, 2), v8ish_local_empty());
+  v8ish_handle_scope_close(&s);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  ck_assert_int_eq(q.fin2_calls, 0);
+  ck_assert_uint_eq(w.errors.count, 0);
+  v8ish_global_free(h, g1);
+  v8ish_global_free(h, q.r2_weak);
+  script_world_free(&w);
+}
+END_TEST
+
+static void free_both(v8ish_heap *h, v8ish_global g, void *data) {
+  (void)data;
+  QW->weak_calls++;
+  if (g.index == QW->a.index) v8ish_global_free(h, QW->b); /* b goes too */
+  v8ish_global_free(h, g);
+}
+
+START_TEST(a_weak_global_freed_before_its_callback_ran_cancels_it) {
+  script_world w;
+  script_world_init(&w, 0);
+  queued_world q = {.w = &w};
+  QW = &q;
+  v8ish_heap *h = w.heap;
+  v8ish_handle_scope s;
+  v8ish_handle_scope_open(h, &s);
+  q.a = v8ish_global_new(h, v8ish_object_new(h), true);
+  q.b = v8ish_global_new(h, v8ish_object_new(h), true);
+  v8ish_global_set_weak_callback(h, q.a, free_both, NULL);
+  v8ish_global_set_weak_callback(h, q.b, free_both, NULL);
+  v8ish_handle_scope_close(&s);
+  ccgc_collect(w.collector, CCGC_REASON_TESTING);
+  /* a's callback ran (queued first) and freed b: b's is cancelled. */
+  ck_assert_int_eq(q.weak_calls, 1);
+  ck_assert_uint_eq(w.errors.count, 0);
+  script_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("v8ish/finalization");
   TCase *tc = tcase_create("finalization");
@@ -265,6 +351,8 @@ int main(void) {
   tcase_add_test(tc, registration_errors_are_reported);
   tcase_add_test(tc, a_weak_global_callback_sees_the_emptied_handle_once);
   tcase_add_test(tc, each_end_listener_gets_its_own_collections_record);
+  tcase_add_test(tc, a_registry_that_died_since_its_callbacks_were_queued_calls_nothing);
+  tcase_add_test(tc, a_weak_global_freed_before_its_callback_ran_cancels_it);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -395,7 +395,9 @@ size_t v8ish_weak_set_size(v8ish_heap *heap, v8ish_local set);
 
 /* JS FinalizationRegistry: register(target, held, token) queues
  * callback(heap, held, data) once target dies. held is kept alive by the
- * registry; target and token are weak. A dead registry calls nothing. */
+ * registry; target and token are weak. A dead registry calls nothing: nor
+ * does one that dies after its callbacks were queued (in a collection an
+ * earlier callback runs) - its callbacks still queued are dropped. */
 typedef void (*v8ish_finalization_fn)(v8ish_heap *heap, v8ish_local held,
                                       void *data);
 CCGC_API
@@ -410,7 +412,9 @@ ccgc_status v8ish_finalization_registry_register(v8ish_heap *heap,
                                                  v8ish_local target,
                                                  v8ish_local held,
                                                  v8ish_local token);
-/* Removes every registration made with token; returns how many. */
+/* Removes every registration made with token whose target has not died;
+ * returns how many. A callback already queued for a registration whose
+ * target died still runs. */
 CCGC_API
 size_t v8ish_finalization_registry_unregister(v8ish_heap *heap,
                                               v8ish_local registry,
@@ -422,7 +426,9 @@ size_t v8ish_finalization_registry_size(v8ish_heap *heap, v8ish_local registry);
 /* Makes a global handle weak with a callback (V8's SetWeak): when its target
  * dies the handle is emptied, before any finalizer runs, and after the
  * collection callback(heap, global, data) runs once. The handle stays
- * allocated: the callback (or the host) frees it. */
+ * allocated: the callback (or the host) frees it. A global freed before its
+ * callback ran (by an earlier callback of the same queue) cancels the
+ * callback, which would get a freed handle. */
 typedef void (*v8ish_weak_callback_fn)(v8ish_heap *heap, v8ish_global global,
                                        void *data);
 CCGC_API
