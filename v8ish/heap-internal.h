@@ -508,6 +508,12 @@ const char *v8ish_object_type_name(void *heap, const void *object);
  * a minor collection's start, a full collection's process_weakness, a left
  * trim. */
 void v8ish_raw_epoch_init(v8ish_heap *heap);
+/* 64 random bits from the kernel (getrandom), for each heap's handle
+ * serials, global generations and raw epoch: not GLib's global generator,
+ * which a host may seed (g_random_set_seed), making two heaps start alike
+ * and each take the other's handles and raw values for its own. The clock
+ * and the heap's address if the kernel refuses. */
+uint64_t v8ish_heap_random(const v8ish_heap *heap);
 void v8ish_raw_epoch_advance(v8ish_heap *heap);
 /* The label op: a String's characters, a Closure's function name ("" for
  * an anonymous one), NULL for every other object. */

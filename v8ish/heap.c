@@ -178,7 +178,9 @@ v8ish_heap *v8ish_heap_new_layout(ccgc_collector *collector,
   /* Handles carry no heap pointer: each heap's scope serials and global
    * generations start at random, so another heap's handle does not name
    * one of this heap's (it is refused as freed, .api.live-handle). */
-  heap->fast.next_serial = g_random_int() | (uint64_t)g_random_int_range(1, 1 << 30) << 32;
+  uint64_t bits = v8ish_heap_random(heap);
+  heap->fast.next_serial =
+      (bits & 0xffffffffu) | ((bits >> 32) % ((1u << 30) - 1) + 1) << 32;
   /* The public calls' inline fast paths (v8ish-fast.h) find the handle
    * area through the base, and read the gate's word themselves. */
   heap->fast.gate_open = (const uintptr_t *)&heap->base.gate->open;
@@ -186,7 +188,7 @@ v8ish_heap *v8ish_heap_new_layout(ccgc_collector *collector,
   heap->fast.used_bytes = &heap->base.space.used_bytes;
   heap->fast.object_count = &heap->base.space.object_count;
   heap->base.fast = &heap->fast;
-  heap->global_generation_base = g_random_int();
+  heap->global_generation_base = (uint32_t)v8ish_heap_random(heap);
   v8ish_raw_epoch_init(heap);
   heap->wrapper_classes =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);

@@ -16,17 +16,28 @@
  * This file is the inline calls' slow side (v8ish-fast.h): it checks
  * everything again and reports what the fast path left.
  */
-#include <glib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "checks-inl.h"
 #include "invariant-check.h"
 
+uint64_t v8ish_heap_random(const v8ish_heap *heap) {
+  uint64_t bits;
+  if (getrandom(&bits, sizeof bits, GRND_NONBLOCK) == (ssize_t)sizeof bits)
+    return bits;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  bits = (uint64_t)now.tv_nsec ^ (uint64_t)now.tv_sec << 30 ^
+         (uint64_t)(uintptr_t)heap;
+  return bits * 0x9E3779B97F4A7C15u;
+}
+
 void v8ish_raw_epoch_init(v8ish_heap *heap) {
   /* Random, so a raw value of another heap (or of a freed one) matches
-   * this heap's epoch only by a 2^-64 chance. */
-  heap->fast.raw_epoch =
-      ((uint64_t)g_random_int() << 32 | g_random_int()) | 1;
+   * this heap's epoch only by a 2^-63 chance. */
+  heap->fast.raw_epoch = v8ish_heap_random(heap) | 1;
 }
 
 void v8ish_raw_epoch_advance(v8ish_heap *heap) {

@@ -15,6 +15,7 @@
  *   (CCGC_E_IN_COLLECTION).
  */
 #include <check.h>
+#include <glib.h>
 
 #include "script-test.h"
 
@@ -208,6 +209,49 @@ START_TEST(misuse_is_reported_and_reads_nothing) {
 }
 END_TEST
 
+/* A large array's left trim copies it (a large object keeps its page's
+ * start): raw values of the old copy are stale too. */
+START_TEST(a_large_arrays_left_trim_makes_raw_values_stale) {
+  script_world w;
+  script_world_init(&w, 0);
+  v8ish_heap *h = w.heap;
+  v8ish_local big = v8ish_fixed_array_new(h, 200000);
+  ck_assert(!v8ish_local_is_empty(big));
+  v8ish_array_set(h, big, 199999, script_int(&w, 9));
+  v8ish_raw before = v8ish_raw_of(h, big);
+  ck_assert_int_eq(v8ish_array_left_trim(h, big, 10), CCGC_OK);
+  assert_stale(&w, before);
+  v8ish_raw after = v8ish_raw_of(h, big);
+  ck_assert_uint_eq(v8ish_raw_array_length(h, after), 199990);
+  ck_assert_int_eq(v8ish_raw_integer_value(h, v8ish_raw_array_get(h, after, 199989)), 9);
+  script_world_free(&w);
+}
+END_TEST
+
+/* Heaps made after the host seeded GLib's generator alike still start
+ * their epochs (and handle serials) apart: the kernel's bits, not GLib's
+ * (found by a review, 2026-12-07: the second heap took the first's raw
+ * values for its own). */
+START_TEST(a_hosts_seed_does_not_make_two_heaps_alike) {
+  script_world a, b;
+  g_random_set_seed(42);
+  script_world_init(&a, 0);
+  g_random_set_seed(42);
+  script_world_init(&b, 0);
+  v8ish_local fixed = v8ish_fixed_array_new(a.heap, 4);
+  v8ish_raw raw = v8ish_raw_of(a.heap, fixed);
+  ck_assert_uint_ne(raw.epoch, v8ish_raw_of(b.heap, v8ish_fixed_array_new(b.heap, 1)).epoch);
+  assert_stale(&b, raw);
+  /* A local of a is refused by b as well. */
+  unsigned before = b.errors.count;
+  ck_assert_uint_eq(v8ish_local_value(b.heap, fixed), 0);
+  ck_assert_uint_eq(b.errors.count, before + 1);
+  ck_assert_int_eq(b.errors.last_code, CCGC_E_DEAD_HANDLE);
+  script_world_free(&b);
+  script_world_free(&a);
+}
+END_TEST
+
 typedef struct in_walk {
   script_world *w;
   v8ish_local root;
@@ -260,6 +304,8 @@ int main(void) {
   tcase_add_test(t, a_full_collection_makes_raw_values_stale);
   tcase_add_test(t, a_left_trim_makes_raw_values_stale);
   tcase_add_test(t, misuse_is_reported_and_reads_nothing);
+  tcase_add_test(t, a_large_arrays_left_trim_makes_raw_values_stale);
+  tcase_add_test(t, a_hosts_seed_does_not_make_two_heaps_alike);
   tcase_add_test(t, raw_calls_are_refused_in_collector_callbacks);
   suite_add_tcase(s, t);
   return ccgc_test_run(s);
