@@ -109,9 +109,10 @@ typedef struct ccgc_heap_ops {
   const char *(*type_name)(void *heap, const void *object);
   /* Optional: what names this object itself rather than its type, for heap
    * snapshots (a string's characters, a closure's function name, as V8
-   * names them), NUL-terminated and valid until the heap changes; NULL when
-   * the object has none. Walk context: reads only. */
-  const char *(*label)(void *heap, const void *object);
+   * names them), NUL-terminated and valid until the heap changes, its length
+   * in *length (a script string may hold NUL bytes before its end); NULL
+   * when the object has none. Walk context: reads only. */
+  const char *(*label)(void *heap, const void *object, size_t *length);
   /* Calls fn for every allocated (not free) object of the heap. The
    * collector finishes sweeping before it calls this op from the owner
    * thread's mutator context (walks, snapshots); called while sweeping is

@@ -50,13 +50,21 @@ const char *v8ish_object_type_name(void *heap, const void *object) {
   return (unsigned)type < V8ISH_TYPE_COUNT ? type_names[type] : "?";
 }
 
-const char *v8ish_object_label(void *heap, const void *object) {
+/* A string's bytes and length (its length word: NUL bytes may come before
+ * the end). */
+static const char *string_text(v8ish_value string, size_t *length) {
+  *length = (size_t)v8ish_smi_value(v8ish_untag(string)[LENGTH]);
+  return v8ish_string_bytes(string);
+}
+
+const char *v8ish_object_label(void *heap, const void *object, size_t *length) {
   (void)heap;
+  *length = 0;
   switch (object_type(object)) {
-  case V8ISH_TYPE_STRING: return v8ish_string_bytes(v8ish_tag(object));
+  case V8ISH_TYPE_STRING: return string_text(v8ish_tag(object), length);
   case V8ISH_TYPE_CLOSURE: {
     v8ish_value name = v8ish_load(object, CLOSURE_NAME);
-    return v8ish_is_ref(name) ? v8ish_string_bytes(name) : "";
+    return v8ish_is_ref(name) ? string_text(name, length) : "";
   }
   default: return NULL;
   }

@@ -517,7 +517,7 @@ uint64_t v8ish_heap_random(const v8ish_heap *heap);
 void v8ish_raw_epoch_advance(v8ish_heap *heap);
 /* The label op: a String's characters, a Closure's function name ("" for
  * an anonymous one), NULL for every other object. */
-const char *v8ish_object_label(void *heap, const void *object);
+const char *v8ish_object_label(void *heap, const void *object, size_t *length);
 /* The object of a handle if it is of the wanted type, else reports misuse
  * (dead handle or wrong type) and returns NULL; v8ish_last_status is then
  * the reported code. These three do the entry check (a read) first; a call

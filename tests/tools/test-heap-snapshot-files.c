@@ -47,6 +47,29 @@ START_TEST(names_are_escaped_as_json) {
 }
 END_TEST
 
+/* A string node is named by all its characters, NUL bytes too (it was cut
+ * at the first: "A\0B" named "A"; found by an audit, 2026-12-07). */
+START_TEST(a_string_with_nul_bytes_is_named_whole) {
+  fixture f;
+  fixture_open(&f, BRIDGE_MODE_UNIFIED);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(f.w->script, &scope);
+  v8ish_object_set(f.w->script, app_object(&f), "nul",
+                   v8ish_string_new(f.w->script, "A\0B\0", 4));
+  v8ish_handle_scope_close(&scope);
+  ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
+  snapshot *s = take(&f, ids, host_options(&f)); /* parses: valid JSON */
+  ck_assert_msg(strstr(s->text, "\"A\\u0000B\\u0000\""), "no \"A\\u0000B\\u0000\" in the strings");
+  snapshot_free(s);
+  GString *json = g_string_new(NULL);
+  ccgc_heap_snapshot_append_json_string(json, "x\xc0\x80y");
+  ck_assert_str_eq(json->str, "\"x\\u0000y\"");
+  g_string_free(json, TRUE);
+  ccgc_heap_snapshot_ids_free(ids);
+  fixture_close(&f);
+}
+END_TEST
+
 START_TEST(write_errors_are_statuses) {
   fixture f;
   fixture_open(&f, BRIDGE_MODE_UNIFIED);
@@ -221,6 +244,7 @@ int main(void) {
   TCase *tc = tcase_create("files");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, names_are_escaped_as_json);
+  tcase_add_test(tc, a_string_with_nul_bytes_is_named_whole);
   tcase_add_test(tc, write_errors_are_statuses);
   tcase_add_test(tc, write_file_is_complete_or_absent);
   tcase_add_test(tc, misuse_is_a_status);

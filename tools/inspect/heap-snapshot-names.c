@@ -49,11 +49,24 @@ static uint32_t intern_cut(snapshot_graph *graph, const char *text) {
 }
 
 /* The script heap's label of the object (a string's characters, a
- * closure's name), or NULL. */
-static const char *label_of(const snapshot_graph *graph, const ccgc_object_info *info) {
+ * closure's name) as a C string the caller frees, or NULL: a NUL byte of
+ * the text becomes the pair C0 80 (Java's modified UTF-8), which the
+ * strings table writes as \u0000 (ccgc_json_writer_escape_mutf8), so a
+ * string with NUL bytes is not cut at the first. */
+static char *label_of(const snapshot_graph *graph, const ccgc_object_info *info) {
   const ccgc_heap_ops *ops = NULL;
   void *heap = ccgc_collector_heap(graph->collector, info->heap_id, &ops);
-  return heap && ops && ops->label ? ops->label(heap, info->address) : NULL;
+  size_t length = 0;
+  const char *text = heap && ops && ops->label ? ops->label(heap, info->address, &length) : NULL;
+  if (!text) return NULL;
+  /* Only the first bytes can be written (intern_cut). */
+  if (length > NAME_MAX_BYTES + 8) length = NAME_MAX_BYTES + 8;
+  GString *copy = g_string_sized_new(length + 1);
+  for (size_t i = 0; i < length; i++) {
+    if (text[i]) g_string_append_c(copy, text[i]);
+    else g_string_append(copy, "\xc0\x80");
+  }
+  return g_string_free(copy, FALSE);
 }
 
 static void classify_script(snapshot_graph *graph, const ccgc_object_info *info,
@@ -67,16 +80,18 @@ static void classify_script(snapshot_graph *graph, const ccgc_object_info *info,
     o->type = SNAPSHOT_NODE_OBJECT;
     o->name = ccgc_snapshot_graph_intern(graph, "system / Context");
   } else if (!strcmp(type, "String")) {
-    const char *text = label_of(graph, info);
+    char *text = label_of(graph, info);
     o->type = SNAPSHOT_NODE_STRING; /* V8: the node's name is the string */
     o->name = intern_cut(graph, text ? text : "");
+    g_free(text);
   } else if (!strcmp(type, "HeapNumber")) {
     o->type = SNAPSHOT_NODE_NUMBER;
     o->name = ccgc_snapshot_graph_intern(graph, "heap number");
   } else if (!strcmp(type, "Closure")) {
-    const char *name = label_of(graph, info);
+    char *name = label_of(graph, info);
     o->type = SNAPSHOT_NODE_CLOSURE; /* V8: the function's name */
     o->name = intern_cut(graph, name && name[0] ? name : "(anonymous)");
+    g_free(name);
   } else {
     o->type = listed(type, array_types) ? SNAPSHOT_NODE_ARRAY : SNAPSHOT_NODE_OBJECT;
     o->name = ccgc_snapshot_graph_intern(graph, type); /* Object, Array, a wrapper's class */

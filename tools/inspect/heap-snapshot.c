@@ -17,8 +17,10 @@
 
 /* --- JSON ---------------------------------------------------------------------- */
 
+/* The strings table's text: C strings, a NUL byte of a script string as
+ * C0 80 (heap-snapshot-names.c). */
 void ccgc_heap_snapshot_append_json_string(GString *json, const char *text) {
-  ccgc_json_writer_escape(json, text, -1);
+  ccgc_json_writer_escape_mutf8(json, text);
 }
 
 /* --- writing ------------------------------------------------------------------------ */

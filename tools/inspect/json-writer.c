@@ -58,7 +58,7 @@ static int32_t decode_utf8(const unsigned char *text, size_t left, size_t *size)
   return (int32_t)code;
 }
 
-void ccgc_json_writer_escape(GString *out, const char *text, gssize length) {
+static void escape(GString *out, const char *text, gssize length, bool mutf8) {
   if (!out) return;
   if (!text) text = "", length = 0;
   size_t left = length < 0 ? strlen(text) : (size_t)length;
@@ -82,6 +82,11 @@ void ccgc_json_writer_escape(GString *out, const char *text, gssize length) {
       at++, left--;
       continue;
     }
+    if (mutf8 && byte == 0xc0 && left >= 2 && at[1] == 0x80) {
+      append_unicode_escape(out, 0); /* a NUL byte of the text */
+      at += 2, left -= 2;
+      continue;
+    }
     size_t size = 0;
     int32_t code = decode_utf8(at, left, &size);
     if (code < 0) {
@@ -94,6 +99,14 @@ void ccgc_json_writer_escape(GString *out, const char *text, gssize length) {
     }
   }
   g_string_append_c(out, '"');
+}
+
+void ccgc_json_writer_escape(GString *out, const char *text, gssize length) {
+  escape(out, text, length, false);
+}
+
+void ccgc_json_writer_escape_mutf8(GString *out, const char *text) {
+  escape(out, text, -1, true);
 }
 
 /* --- the writer ------------------------------------------------------------------ */

@@ -50,6 +50,10 @@ typedef struct ccgc_json_writer ccgc_json_writer;
  * above. length < 0: text ends at its NUL; otherwise length bytes (NULs in
  * them are written as \u0000). NULL text writes "". */
 void ccgc_json_writer_escape(GString *out, const char *text, gssize length);
+/* The same for text in which the pair C0 80 stands for a NUL byte (Java's
+ * "modified UTF-8"): written as \u0000. Heap snapshots keep their strings
+ * as C strings so, a script string's NUL bytes among them. */
+void ccgc_json_writer_escape_mutf8(GString *out, const char *text);
 
 /* indent: 0 writes one line with no spaces; N > 0 puts each member and
  * element on its own line, indented N spaces per level (at most 8). */
