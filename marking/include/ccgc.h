@@ -307,8 +307,10 @@ ccgc_status ccgc_collector_set_compaction_threads(ccgc_collector *collector,
 /* --- Sweeping (docs/sweeping.md) -----------------------------------------
  *   ccgc_collector_set_sweeping(c, CCGC_SWEEP_CONCURRENT, 2);
  *   ccgc_collect(c, reason);       pause ends: state CCGC_STATE_SWEEPING
- *   while (!ccgc_sweep_step(c, 1.0))  host work in between; heaps also
+ *   while (ccgc_collector_state(c) == CCGC_STATE_SWEEPING) {
+ *     ccgc_sweep_step(c, 1.0);        host work in between; heaps also
  *     ... host runs ...               sweep pages when they allocate
+ *   }
  *   (or ccgc_collector_finish_sweeping(c); or let the next cycle do it)
  * A new cycle (ccgc_collect, ccgc_incremental_start, a safepoint's or an
  * idle notification's collection), heap teardown,
@@ -334,7 +336,9 @@ ccgc_sweeping_mode ccgc_collector_sweeping(const ccgc_collector *collector);
  * budget_ms (>= 0; else misuse). Returns true when no sweeping is left:
  * the state is then CCGC_STATE_IDLE. False, with nothing done, when the
  * state is not CCGC_STATE_SWEEPING or from inside a collection or callback
- * (then CCGC_E_IN_COLLECTION is recorded). */
+ * (then CCGC_E_IN_COLLECTION is recorded): a loop on its answer alone
+ * (while (!ccgc_sweep_step(...))) never ends after an atomic pause, which
+ * swept everything; loop on the state, as above. */
 CCGC_API
 bool ccgc_sweep_step(ccgc_collector *collector, double budget_ms);
 /* Completes sweeping now. CCGC_OK when done or nothing was left;
