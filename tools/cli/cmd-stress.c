@@ -63,7 +63,7 @@ int ccgc_cmd_stress(int argc, char **argv) {
                     "(parallel_marking_threads, 0 to 8, default 0)"),
       CLI_OPT_CHOICE("shapes", &options.shape_protocol, SHAPES, "shape protocol", "P",
                      "shape-change protocol of concurrent marking: snapshot (default, "
-                     "wait-free) or lock (per-object); unprotected is --unsafe-shapes"),
+                     "wait-free), lock (per-object) or unprotected (TESTING ONLY, as --unsafe-shapes)"),
       CLI_OPT_FLAG("unsafe-shapes", &unsafe_shapes,
                    "TESTING ONLY: --shapes unprotected, neither protocol; markers race with "
                    "unsafe shape changes"),
@@ -116,7 +116,8 @@ int ccgc_cmd_stress(int argc, char **argv) {
                    "dropped; a violation is expected with --mark-segments"),
       CLI_OPT_FLAG("break-sweeping", &options.break_sweeping,
                    "TESTING ONLY: the allocator takes free blocks of unswept pages; a "
-                   "violation is expected with lazy or concurrent sweeping"),
+                   "violation is expected with lazy or concurrent sweeping and --no-young "
+                   "(with a nursery new objects rarely reach those blocks)"),
       CLI_OPT_FLAG("break-scavenge-sweeping", &options.break_scavenge_sweeping,
                    "TESTING ONLY: scavenges during sweeping promote into free blocks of "
                    "unswept pages and take the traced references of DOM objects not swept "
