@@ -23,7 +23,8 @@ typedef struct ccgc_heap_options {
    * and min not above a nonzero max, else v8ish_heap_new refuses them
    * (CCGC_E_INVALID_ARGUMENT); the heap's limits cover both generations:
    * under a hard limit (limit_bytes) the semi-space keeps to an eighth of
-   * it (in whole pages, at least one), lowering both bounds to that if they
+   * it as object area, rounded up to whole pages (at least one: an 8 MiB
+   * limit gives 5 pages, 1.25 MiB mapped), lowering both bounds to that if they
    * are above (nothing reported; young_capacity_bytes says what holds).
    * no_young_generation: every object is allocated old (no scavenges). The
    * DOM heap has no young generation and ignores these. */

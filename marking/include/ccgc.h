@@ -169,8 +169,11 @@ void ccgc_collector_free(ccgc_collector *collector);
 /* The calling thread becomes the collector's owner: the only thread whose
  * calls are accepted from now on. A hand-over: the previous owner must have
  * made its last call before, and the host orders the two (a mutex, a
- * thread's creation or join). Not from a callback of the collector, nor on
- * a marker thread. */
+ * thread's creation or join). Not from inside a collection (a trace,
+ * walk, weak or reclamation callback, a listener inside the collection:
+ * CCGC_E_IN_COLLECTION), nor on a marker thread; from cycle_end, minor_end
+ * and the callbacks run after a collection it is allowed, as every call
+ * is there. */
 CCGC_API
 ccgc_status ccgc_collector_take_ownership(ccgc_collector *collector);
 
@@ -291,15 +294,18 @@ ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,
                                               int threads);
 /* Sets options.parallel_marking_threads (0 to 8; anything else is misuse,
  * CCGC_E_INVALID_ARGUMENT): the helpers of the next atomic pauses' drain
- * (benchmarks compare one thread and two). CCGC_E_IN_COLLECTION while a
- * collection runs. */
+ * (benchmarks compare one thread and two). CCGC_E_IN_COLLECTION from
+ * inside a collection (a pause, a callback); between an incremental
+ * cycle's steps it is allowed and applies from that cycle's pause (unlike
+ * ccgc_collector_set_marker_threads, refused while a cycle runs). */
 CCGC_API
 ccgc_status ccgc_collector_set_parallel_marking_threads(
     ccgc_collector *collector, int threads);
 /* Sets options.compaction_threads (0 to 8; anything else is misuse,
  * CCGC_E_INVALID_ARGUMENT): the helpers of the next compactions' copies
- * (benchmarks compare one thread and two). CCGC_E_IN_COLLECTION while a
- * collection runs. */
+ * (benchmarks compare one thread and two). CCGC_E_IN_COLLECTION from
+ * inside a collection (a pause, a callback); between an incremental
+ * cycle's steps it is allowed and applies from that cycle's pause. */
 CCGC_API
 ccgc_status ccgc_collector_set_compaction_threads(ccgc_collector *collector,
                                                   int threads);
