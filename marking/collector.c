@@ -388,8 +388,15 @@ const ccgc_error *ccgc_collector_last_error(const ccgc_collector *collector) {
   static const ccgc_error invalid = {CCGC_E_INVALID_ARGUMENT,
                                      "ccgc_collector_last_error: no collector",
                                      ".api.argument"};
+  /* The record is the owner's: another thread gets one saying so, not "no
+   * collector" (the call itself is reported, .api.mutator-thread). */
+  static const ccgc_error foreign = {
+      CCGC_E_WRONG_THREAD,
+      "ccgc_collector_last_error: called from a thread that does not own "
+      "the collector (its errors are the owner's)",
+      ".api.mutator-thread"};
   if (!ccgc_collector_enter(collector, "ccgc_collector_last_error"))
-    return &invalid;
+    return ccgc_collector_valid(collector) ? &foreign : &invalid;
   return &collector->errors.last;
 }
 

@@ -27,7 +27,7 @@ void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,
                            max_factor <= 100)) {
     CCGC_MISUSE(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
                 ".api.argument",
-                "%s: max_growing_factor %g is outside 1.1 to 100 (0: the "
+                "%s: max_growing_factor %.10g is outside 1.1 to 100 (0: the "
                 "default, 4)",
                 call, max_factor);
     return NULL;
