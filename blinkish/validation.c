@@ -67,6 +67,9 @@ bool blinkish_is_alive(blinkish_heap *heap, const void *object) {
   if (!blinkish_enter(heap, CCGC_CALL_READ, "blinkish_is_alive"))
     return false;
   if (!object) return false;
+  /* blinkish_heap_free: every object of the heap is dying, finalized now
+   * (docs/errors.md: every DOM object counts as dead there). */
+  if (heap->tearing_down) return false;
   /* A minor collection collects no DOM object and sets no mark: the DOM
    * heap's objects are alive as outside a collection (the droppable
    * handler asks, v8ish.h). */

@@ -348,7 +348,8 @@ static inline void blinkish_trace_weak_callback_with_data(
  * (of any heap) was marked by this collection. Outside a collection, and
  * inside a minor collection (which collects no DOM object: the script
  * heap's droppable handler asks here): true if object is a live object of
- * this heap. */
+ * this heap. During blinkish_heap_free (its finalizers, pre-finalizers and
+ * weak-collection releases): false, every object of the heap is dying. */
 CCGC_API
 bool blinkish_is_alive(blinkish_heap *heap, const void *object);
 
