@@ -252,6 +252,65 @@ START_TEST(a_hosts_seed_does_not_make_two_heaps_alike) {
 }
 END_TEST
 
+/* The inline calls answer as the library's slow calls do, on every kind of
+ * operand (as tests/v8ish/test-fast-paths.c does for the handle calls):
+ * same value, same reports. */
+START_TEST(the_inline_raw_calls_answer_as_the_library_does) {
+  script_world w, other;
+  script_world_init(&w, 0);
+  script_world_init(&other, 0);
+  v8ish_heap *h = w.heap;
+  v8ish_local fixed = v8ish_fixed_array_new(h, 3);
+  v8ish_array_set(h, fixed, 1, fixed);
+  v8ish_local array = v8ish_array_new(h);
+  v8ish_array_push(h, array, script_int(&w, 4));
+  v8ish_raw stale = v8ish_raw_of(h, v8ish_fixed_array_new(h, 1));
+  v8ish_array_left_trim(h, v8ish_fixed_array_new(h, 2), 1); /* stale now */
+  const v8ish_raw operands[] = {
+      v8ish_raw_of(h, fixed), v8ish_raw_of(h, array),
+      v8ish_raw_of(h, v8ish_object_new(h)), v8ish_raw_of(h, script_int(&w, 7)),
+      v8ish_raw_empty(), stale,
+      v8ish_raw_of(other.heap, v8ish_fixed_array_new(other.heap, 2))};
+  for (size_t o = 0; o < sizeof operands / sizeof operands[0]; o++) {
+    v8ish_raw raw = operands[o];
+    for (size_t i = 0; i < 4; i++) {
+      unsigned before = w.errors.count;
+      v8ish_raw fast = v8ish_raw_array_get(h, raw, i);
+      unsigned fast_reports = w.errors.count - before;
+      ccgc_status fast_code = fast_reports ? w.errors.last_code : CCGC_OK;
+      before = w.errors.count;
+      v8ish_raw slow = v8ish_raw_array_get_slow(h, raw.value, raw.epoch, i);
+      unsigned slow_reports = w.errors.count - before;
+      ccgc_status slow_code = slow_reports ? w.errors.last_code : CCGC_OK;
+      ck_assert_msg(fast.value == slow.value && fast.epoch == slow.epoch &&
+                        fast_reports == slow_reports && fast_code == slow_code,
+                    "operand %zu, index %zu: inline %#lx/%d reports (%d), library "
+                    "%#lx/%d reports (%d)",
+                    o, i, (unsigned long)fast.value, fast_reports, fast_code,
+                    (unsigned long)slow.value, slow_reports, slow_code);
+    }
+    unsigned before = w.errors.count;
+    v8ish_local fast = v8ish_raw_to_local(h, raw);
+    unsigned fast_reports = w.errors.count - before;
+    before = w.errors.count;
+    v8ish_local slow = v8ish_raw_to_local_slow(h, raw.value, raw.epoch);
+    ck_assert_uint_eq(fast_reports, w.errors.count - before);
+    ck_assert_int_eq(v8ish_local_is_empty(fast), v8ish_local_is_empty(slow));
+    if (!v8ish_local_is_empty(fast)) ck_assert(v8ish_same(h, fast, slow));
+    before = w.errors.count;
+    intptr_t fast_int = v8ish_raw_integer_value(h, raw);
+    fast_reports = w.errors.count - before;
+    before = w.errors.count;
+    intptr_t slow_int = v8ish_raw_integer_value_slow(h, raw.value, raw.epoch);
+    /* The inline call answers an integer's own bits without the library. */
+    if (!v8ish_raw_is_integer(raw)) ck_assert_uint_eq(fast_reports, w.errors.count - before);
+    ck_assert_int_eq(fast_int, slow_int);
+  }
+  script_world_free(&other);
+  script_world_free(&w);
+}
+END_TEST
+
 typedef struct in_walk {
   script_world *w;
   v8ish_local root;
@@ -306,6 +365,7 @@ int main(void) {
   tcase_add_test(t, misuse_is_reported_and_reads_nothing);
   tcase_add_test(t, a_large_arrays_left_trim_makes_raw_values_stale);
   tcase_add_test(t, a_hosts_seed_does_not_make_two_heaps_alike);
+  tcase_add_test(t, the_inline_raw_calls_answer_as_the_library_does);
   tcase_add_test(t, raw_calls_are_refused_in_collector_callbacks);
   suite_add_tcase(s, t);
   return ccgc_test_run(s);
