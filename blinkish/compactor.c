@@ -55,6 +55,9 @@ typedef struct compactor {
   uint8_t *cursor, *limit; /* bump area in the last target */
   size_t moved_bytes, moved_objects, evacuated_pages;
   bool skip_updates; /* TESTING ONLY (ccgc_collector_skip_compaction_updates) */
+  /* Old payload -> new payload of every backing moved, for objects_moved
+   * (probes and snapshot ids follow a backing: ccgc_collector_relocated). */
+  GHashTable *forward;
 } compactor;
 
 static void *payload_of(uint8_t *cell) {
@@ -216,6 +219,7 @@ static void copy_planned(compactor *c) {
     if (!c->skip_updates) __atomic_store_n(slot, to, __ATOMIC_RELEASE);
     c->moved_bytes += move->size;
     c->moved_objects++;
+    g_hash_table_insert(c->forward, from, to);
   }
 }
 
@@ -238,6 +242,17 @@ static void evacuate(compactor *c) {
     c->evacuated_pages++;
   }
   g_array_set_size(c->candidates, done);
+}
+
+/* ccgc_collector_relocated inside objects_moved, for an address of this
+ * heap: a backing of an evacuated page went to its new cell, or died there
+ * (NULL: its page goes); other pages did not move. */
+static void *moved_to(void *address, void *data) {
+  compactor *c = data;
+  ccgc_page *base = ccgc_page_of(address);
+  if ((base->flags & CCGC_PAGE_LARGE) || !((blinkish_page *)base)->evacuated)
+    return address; /* large objects never move */
+  return g_hash_table_lookup(c->forward, address);
 }
 
 /* --- the ops ----------------------------------------------------------------- */
@@ -265,6 +280,7 @@ void blinkish_compact(void *data) {
       .moves = g_array_new(FALSE, FALSE, sizeof(planned_move)),
       .targets = g_ptr_array_new(),
       .skip_updates = heap->base.barrier->no_compaction_updates,
+      .forward = g_hash_table_new(g_direct_hash, g_direct_equal),
   };
   select_candidates(&c, requested || mode == CCGC_COMPACTION_EVERY_FULL);
   if (c.candidates->len > 0) {
@@ -274,6 +290,11 @@ void blinkish_compact(void *data) {
      * allocates in between (pre-finalizers may not). */
     if (c.evacuated_pages > 0)
       blinkish_arena_free_lists_clear(heap, BLINKISH_ARENA_BACKING);
+    /* Probes and snapshot ids follow the moved backings, as the script
+     * heap's moves (ccgc-events.h objects_moved); not when nothing moved. */
+    if (c.moved_objects > 0)
+      ccgc_collector_announce_moves(heap->base.collector, heap->base.heap_id,
+                                    moved_to, &c);
   }
   heap->evacuated_pages = c.evacuated_pages;
   heap->evacuated_bytes = c.moved_bytes;
@@ -282,6 +303,7 @@ void blinkish_compact(void *data) {
   g_array_free(c.candidates, TRUE);
   g_array_free(c.moves, TRUE);
   g_ptr_array_free(c.targets, TRUE);
+  g_hash_table_destroy(c.forward);
 }
 
 /* Gives the pages compact emptied back to the OS. Called first by both

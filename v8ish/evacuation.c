@@ -207,7 +207,8 @@ static void *moved_to(void *address, void *data) {
 }
 
 void v8ish_compactor_announce_moves(compactor *c) {
-  if (c->evacuated_pages == 0) return;
+  /* Not for pages whose objects all died: nothing moved (ccgc-events.h). */
+  if (c->evacuated_pages == 0 || c->moves->len == 0) return;
   ccgc_collector_announce_moves(c->heap->base.collector, c->heap->base.heap_id, moved_to,
                                 c);
 }

@@ -20,9 +20,10 @@
  *   ( incremental_step_start           each marking step, incremental
  *     incremental_step_end )*          cycles only (none stop-the-world)
  *   atomic_pause_start                 the final pause (V8's GC prologue)
- *     objects_moved                    a heap compacted (script heap,
- *                                      docs/compaction.md); not in a cycle
- *                                      that moves nothing
+ *     objects_moved                    a heap compacted (the script
+ *                                      heap's objects, the DOM heap's
+ *                                      backings: docs/compaction.md); not
+ *                                      in a cycle that moves nothing
  *     marking_done                     liveness final, weak refs cleared
  *     sweep_start                      reclamation: pre-finalizers,
  *     sweep_end                        finalizers, freeing
@@ -153,13 +154,14 @@ typedef struct ccgc_event_listener {
    * Registry and weak global callbacks) runs next, then cycle_end. */
   void (*atomic_pause_end)(void *data, const ccgc_cycle_stats *stats);
 
-  /* A full collection moved old objects (the script heap's compaction,
-   * docs/compaction.md): in the atomic pause, before marking_done, once per
-   * heap that moved objects, after every reference to them was updated and
-   * before the pages they left are released. ccgc_collector_relocated says
-   * where each object of that heap's evacuated pages went (NULL: it died in
-   * this cycle, its page is released); the old copies are still mapped, but
-   * their first word is a forwarding word: read the new copy. Inside the
+  /* A full collection moved old objects (the script heap's compaction, the
+   * DOM heap's backing stores: docs/compaction.md): in the atomic pause,
+   * before marking_done, once per heap that moved objects, after every
+   * reference to them was updated and before the pages they left are
+   * released. ccgc_collector_relocated says where each object of that
+   * heap's evacuated pages went (NULL: it died in this cycle, its page is
+   * released); the old copies are still mapped, but a script object's
+   * first word is a forwarding word: read the new copy. Inside the
    * collection: read only. */
   void (*objects_moved)(void *data);
 

@@ -75,9 +75,11 @@ typedef struct ccgc_heap_stats {
   double evacuation_ms;
   /* The threads that copied the objects of that compaction: the owner and
    * the helpers (compaction_threads) that joined before the copies were
-   * done; the DOM heap's owner copies alone (1). 0 when it did not compact
-   * (no page evacuated: a collection whose candidates all stayed in place
-   * reports 0 in every field of its compaction). */
+   * done; the DOM heap's owner copies alone (1). 0 when it copied nothing:
+   * no page evacuated (a collection whose candidates all stayed in place
+   * reports 0 in every field of its compaction), or only pages whose
+   * objects all died in the cycle (released: evacuated_pages counts them,
+   * evacuated_bytes and _objects are 0). */
   unsigned evacuation_threads;
   /* Pretenuring (script heap, docs/script-heap.md "Pretenuring"): the
    * allocation sites (classes objects are allocated with) whose new objects

@@ -9,6 +9,7 @@
  * updated, nothing is allocated on them while marking runs, and a page
  * holding a hidden class is never one. The collector's marking verifier
  * runs in every collection here. */
+#include "ccgc-events.h"
 #include "ccgc-page.h"
 #include "script-test.h"
 
@@ -391,6 +392,41 @@ START_TEST(a_page_holding_a_hidden_class_is_never_a_candidate) {
 }
 END_TEST
 
+/* Pages whose objects all died in the compacting cycle are released, but
+ * nothing moves: no objects_moved, no copying thread (the announcement
+ * came anyway; found by an audit, 2026-12-07). */
+static void count_moves(void *data) { (*(int *)data)++; }
+
+START_TEST(a_compaction_that_moves_nothing_announces_nothing) {
+  script_world w;
+  script_world_init_old(&w, 0);
+  fragmented f = {0};
+  build(&w, &f);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  /* Every survivor dies. */
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w.heap, &scope);
+  v8ish_local holder = v8ish_global_get(w.heap, f.holder);
+  for (int k = 0; k < COUNT / KEEP; k++)
+    v8ish_array_set(w.heap, holder, (size_t)k, script_int(&w, 0));
+  v8ish_handle_scope_close(&scope);
+  v8ish_global_free(w.heap, f.first);
+  v8ish_traced_free(w.heap, f.traced);
+  int moves = 0;
+  ccgc_event_listener listener = {.objects_moved = count_moves};
+  ck_assert_int_eq(ccgc_collector_add_listener(w.collector, &listener, &moves), CCGC_OK);
+  ck_assert_int_eq(v8ish_heap_request_compaction(w.heap), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ccgc_heap_stats after = script_stats(&w);
+  ck_assert_uint_gt(after.evacuated_pages, 0);
+  ck_assert_uint_eq(after.evacuated_objects, 0);
+  ck_assert_uint_eq(after.evacuation_threads, 0);
+  ck_assert_int_eq(moves, 0);
+  ccgc_collector_remove_listener(w.collector, &listener, &moves);
+  script_world_free(&w);
+}
+END_TEST
+
 START_TEST(an_unknown_compaction_mode_is_refused) {
   ccgc_collector *collector = ccgc_collector_new(NULL);
   ccgc_test_errors errors;
@@ -417,6 +453,7 @@ int main(void) {
   tcase_add_test(tc, candidates_receive_no_allocation_during_marking);
   tcase_add_test(tc, a_page_holding_a_hidden_class_is_never_a_candidate);
   tcase_add_test(tc, an_unknown_compaction_mode_is_refused);
+  tcase_add_test(tc, a_compaction_that_moves_nothing_announces_nothing);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
