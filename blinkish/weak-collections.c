@@ -77,9 +77,19 @@ void blinkish_weak_register_types(blinkish_heap *heap) {
 static void call_release(blinkish_heap *heap,
                          void (*release)(void *value, void *data), void *value,
                          void *data) {
+  /* From the host's own set or delete, the release runs in a context of
+   * its own: inside the table's update it may not free this heap, collect
+   * (which could rebuild or move the table) or allocate, as no release
+   * may (blinkish.h); inside a collection or teardown it keeps theirs. */
+  ccgc_collector *collector = heap->base.collector;
+  bool host = ccgc_collector_context(collector) == CCGC_CONTEXT_MUTATOR;
+  ccgc_call_context outer =
+      host ? ccgc_collector_enter_context(collector, CCGC_CONTEXT_RELEASE)
+           : CCGC_CONTEXT_MUTATOR;
   heap->in_external_release = true;
   release(value, data);
   heap->in_external_release = false;
+  if (host) ccgc_collector_leave_context(collector, outer);
 }
 
 /* The value left the map (overwritten, deleted, key dead, map dead). */
@@ -258,7 +268,7 @@ static void maybe_shrink(blinkish_heap *heap, blinkish_weak_collection *self,
    * allocation; the default handler aborted). */
   if (!ccgc_gate_open(heap->base.gate) || heap->tearing_down ||
       table->capacity <= BLINKISH_WEAK_TABLE_MIN_CAPACITY ||
-      table->live * 8 >= table->capacity)
+      table->live * 8 > table->capacity)
     return;
   ccgc_error saved = heap->base.errors->last;
   if (rebuild(heap, self, blinkish_weak_table_capacity_for(table->live),

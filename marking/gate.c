@@ -26,6 +26,9 @@ static const char *context_name(ccgc_call_context context) {
   case CCGC_CONTEXT_TEARDOWN:
     return "a heap's teardown (its pre-finalizers, finalizers and external "
            "value releases)";
+  case CCGC_CONTEXT_RELEASE:
+    return "an external value's release (run from the host's own weak map "
+           "set or delete)";
   case CCGC_CONTEXT_MUTATOR:
     break;
   }
@@ -88,6 +91,7 @@ ccgc_status ccgc_gate_refuse(ccgc_collector *collector, ccgc_call_kind kind,
                        call, kind_name(kind), context_name(context));
   case CCGC_CONTEXT_RECLAIM:
   case CCGC_CONTEXT_TEARDOWN:
+  case CCGC_CONTEXT_RELEASE:
     if (kind == CCGC_CALL_READ || kind == CCGC_CALL_STORE) return CCGC_OK;
     return CCGC_MISUSE(&collector->errors, CCGC_E_IN_COLLECTION,
                        ".api.outside-collection",

@@ -77,6 +77,11 @@ typedef enum ccgc_call_context {
   CCGC_CONTEXT_WALK,
   CCGC_CONTEXT_RECLAIM,
   CCGC_CONTEXT_TEARDOWN,
+  /* An external value's release run at once from the host's own weak map
+   * set or delete (blinkish.h): as TEARDOWN - reads and stores, no
+   * allocation, registration, heap free or collection - with nothing
+   * found dead (no resurrection check). */
+  CCGC_CONTEXT_RELEASE,
 } ccgc_call_context;
 
 /* The collector's gate, for heaps to cache (heap-base.h). */

@@ -434,12 +434,11 @@ size_t blinkish_weak_map_size(blinkish_heap *heap, const void *map);
  *    found dead, the map found dead, or heap teardown. Removed while marking
  *    runs, a value is released in that cycle's atomic pause instead (a marker
  *    thread may be asking its target); otherwise at once, from the host's
- *    own set or delete call, in the host's context (a store into or delete
- *    from any weak collection is refused from it, CCGC_E_IN_COLLECTION).
- *    Called inside collections too: there it must not allocate, store into
- *    any heap, or collect (refused as from any reclamation callback), and
- *    weak collection stores and deletes are refused the same; reading one
- *    is fine either way.
+ *    own set or delete call, in a context of its own. Wherever it runs it
+ *    may read and store (inside a collection: among survivors), and may
+ *    not allocate, register, free a heap or collect (CCGC_E_IN_COLLECTION;
+ *    .api.outside-collection), nor store into or delete from any weak
+ *    collection (CCGC_E_IN_COLLECTION); reading one is fine.
  * A value a failed set did not take is not released. */
 typedef struct blinkish_external_value_ops {
   void *(*target)(void *value, void *data);

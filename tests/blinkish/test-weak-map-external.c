@@ -402,6 +402,61 @@ START_TEST(misuse_is_reported_and_nothing_is_stored) {
 }
 END_TEST
 
+/* A release run from the host's own delete (or overwrite) may read and
+ * store, never free the heap, collect or allocate, as no release may
+ * (blinkish.h): it freed the heap the delete went on using, or collected
+ * inside the table's update (found by an audit, 2026-12-07). */
+static ccgc_status collected_in_release;
+static bool allocated_in_release, stored_in_release;
+static dom_node *store_holder, *store_value;
+
+static void release_that_misbehaves(void *value, void *data) {
+  (void)value, (void)data;
+  total_releases++;
+  blinkish_heap_free(world->heap); /* refused */
+  collected_in_release = ccgc_collect(world->collector, CCGC_REASON_TESTING);
+  allocated_in_release =
+      blinkish_alloc(world->heap, world->node_type, sizeof(dom_node)) != NULL;
+  stored_in_release = blinkish_member_set(world->heap, store_holder,
+                                          (void **)&store_holder->other,
+                                          store_value) == CCGC_OK;
+}
+
+START_TEST(a_release_from_the_hosts_delete_may_not_free_collect_or_allocate) {
+  dom_world w;
+  setup(&w);
+  blinkish_external_value_ops bad = {.target = ext_target,
+                                     .release = release_that_misbehaves};
+  void *map = blinkish_weak_map_new_external(w.heap, &bad, NULL);
+  blinkish_persistent *map_root = blinkish_persistent_new(w.heap, map, false);
+  dom_node *key = dom_new_node(&w, 1);
+  blinkish_persistent *key_root = blinkish_persistent_new(w.heap, key, false);
+  store_holder = key;
+  store_value = dom_new_node(&w, 2);
+  ck_assert_int_eq(blinkish_weak_map_set(w.heap, map, key, value_with_target(&w, 0)),
+                   CCGC_OK);
+  unsigned long cycles = ccgc_collector_cycle_count(w.collector);
+  unsigned before = w.errors.count;
+  ck_assert(blinkish_weak_map_delete(w.heap, map, key));
+  ck_assert_int_eq(total_releases, 1);
+  ck_assert_int_eq(collected_in_release, CCGC_E_IN_COLLECTION);
+  ck_assert_uint_eq(ccgc_collector_cycle_count(w.collector), cycles);
+  ck_assert(!allocated_in_release);
+  ck_assert(stored_in_release); /* among live objects: fine */
+  ck_assert_ptr_eq(key->other, store_value);
+  ck_assert_uint_ge(w.errors.count, before + 2); /* the free, the allocation */
+  /* The heap lives on, the map too. */
+  ck_assert_uint_eq(blinkish_weak_map_size(w.heap, map), 0);
+  ck_assert_int_eq(blinkish_weak_map_set(w.heap, map, key, value_with_target(&w, 1)),
+                   CCGC_OK);
+  ck_assert_ptr_nonnull(dom_new_node(&w, 3));
+  ccgc_test_collect_verified(w.collector);
+  blinkish_persistent_free(w.heap, key_root);
+  blinkish_persistent_free(w.heap, map_root);
+  dom_world_free(&w);
+}
+END_TEST
+
 /* A seeded mix of every removal path, stop-the-world and incremental: at the
  * end every value that entered the map was released exactly once, and no
  * other. */
@@ -526,6 +581,7 @@ int main(void) {
   tcase_add_test(tc, a_value_without_target_keeps_nothing_alive);
   tcase_add_test(tc, misuse_is_reported_and_nothing_is_stored);
   tcase_add_test(tc, every_value_is_released_exactly_once);
+  tcase_add_test(tc, a_release_from_the_hosts_delete_may_not_free_collect_or_allocate);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -280,6 +280,37 @@ START_TEST(growth_and_shrinking_keep_every_entry) {
 }
 END_TEST
 
+/* "Shrinks after a removal that leaves it at most 1/8 full" (dom-heap.md):
+ * at exactly 1/8 too (it waited for one fewer; found by an audit,
+ * 2026-12-07). 7 entries take 16 slots; down to 2 (2 * 8 = 16) it shrinks. */
+START_TEST(a_table_shrinks_at_exactly_an_eighth_full) {
+  dom_world w;
+  dom_world_init(&w, 0);
+  blinkish_persistent *map_root;
+  void *map = rooted_map(&w, &map_root);
+  dom_node *keys[7];
+  blinkish_persistent *roots[7];
+  for (int i = 0; i < 7; i++) {
+    keys[i] = dom_new_node(&w, i);
+    roots[i] = blinkish_persistent_new(w.heap, keys[i], false);
+    ck_assert_int_eq(blinkish_weak_map_set(w.heap, map, keys[i], NULL), CCGC_OK);
+  }
+  ccgc_test_collect_verified(w.collector);
+  size_t sixteen = map_backings(&w).bytes;
+  for (int i = 6; i >= 3; i--) ck_assert(blinkish_weak_map_delete(w.heap, map, keys[i]));
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_uint_eq(map_backings(&w).bytes, sixteen); /* 3 of 16: above 1/8 */
+  ck_assert(blinkish_weak_map_delete(w.heap, map, keys[2]));
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_uint_lt(map_backings(&w).bytes, sixteen); /* 2 of 16: shrunk */
+  ck_assert(blinkish_weak_map_has(w.heap, map, keys[0]));
+  ck_assert(blinkish_weak_map_has(w.heap, map, keys[1]));
+  for (int i = 0; i < 7; i++) blinkish_persistent_free(w.heap, roots[i]);
+  blinkish_persistent_free(w.heap, map_root);
+  dom_world_free(&w);
+}
+END_TEST
+
 START_TEST(misuse_is_reported_and_nothing_is_stored) {
   dom_world w;
   dom_world_init(&w, 0);
@@ -525,6 +556,7 @@ int main(void) {
   tcase_add_test(tc, dead_key_entries_are_gone_after_one_collection);
   tcase_add_test(tc, a_dead_map_takes_its_values_but_not_its_keys);
   tcase_add_test(tc, growth_and_shrinking_keep_every_entry);
+  tcase_add_test(tc, a_table_shrinks_at_exactly_an_eighth_full);
   tcase_add_test(tc, misuse_is_reported_and_nothing_is_stored);
   tcase_add_test(tc, a_finalizer_sees_maps_sets_and_weak_members_already_pruned);
   tcase_add_test(tc, a_store_into_a_traced_map_keeps_its_value);
