@@ -32,7 +32,11 @@
  * .api.live-handle), never followed. A pair made by bridge_wrap or
  * bridge_attach_wrapper lasts while both sides live: the wrapper cannot be
  * re-pointed or cleared with v8ish_wrapper_set_embedder, so
- * bridge_wrapper_of and bridge_unwrap always agree (.api.one-wrapper).
+ * bridge_wrapper_of and bridge_unwrap always agree on it (.api.one-wrapper).
+ * A wrapper whose embedder the host set itself (v8ish_wrapper_set_embedder)
+ * is no pair: bridge_unwrap reads its embedder, but bridge_wrapper_of and
+ * bridge_wrap know only pairs, and bridge_wrap gives the object a wrapper
+ * of its own - pair the host's wrapper with bridge_attach_wrapper first. */
  *
  * Threading contract (ccgc.h, docs/errors.md): the bridge's calls run on the
  * collector's owner thread, under the rules of both heaps: from a trace
