@@ -36,7 +36,7 @@
  * A wrapper whose embedder the host set itself (v8ish_wrapper_set_embedder)
  * is no pair: bridge_unwrap reads its embedder, but bridge_wrapper_of and
  * bridge_wrap know only pairs, and bridge_wrap gives the object a wrapper
- * of its own - pair the host's wrapper with bridge_attach_wrapper first. */
+ * of its own - pair the host's wrapper with bridge_attach_wrapper first.
  *
  * Threading contract (ccgc.h, docs/errors.md): the bridge's calls run on the
  * collector's owner thread, under the rules of both heaps: from a trace
