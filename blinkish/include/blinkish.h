@@ -356,7 +356,9 @@ bool blinkish_is_alive(blinkish_heap *heap, const void *object);
 /* --- Persistents: roots held by the host ----------------------------------
  * A persistent is a slot the heap owns until it is freed: freed twice or
  * used after free it is reported (CCGC_E_DEAD_HANDLE, .api.live-handle) and
- * changes nothing; _get then returns NULL. */
+ * changes nothing; _get then returns NULL. _get takes no heap: it trusts
+ * that the pointer is a persistent some live heap made (freed or not);
+ * _set and _free, given the heap, also refuse a pointer it never made. */
 typedef struct blinkish_persistent blinkish_persistent;
 CCGC_API
 blinkish_persistent *blinkish_persistent_new(blinkish_heap *heap, void *object,
