@@ -107,7 +107,9 @@ typedef struct ccgc_cycle_stats {
   double concurrent_ms;      /* time helper threads spent marking          */
   size_t concurrent_objects; /* objects the helper threads visited         */
   double start_ms;           /* since the collector was created          */
-  double total_ms;           /* the final (atomic) pause: wall time      */
+  double total_ms;           /* the final (atomic) pause: wall time,
+                                the atomic_pause_start and _end listeners
+                                excluded (marking_wall_ms counts them) */
   /* Parts of the pause: mark_ms from its start to the barrier off
    * (pause_markers + roots + drain + ephemeron), weak_ms to liveness final
    * (weak_callbacks + heap_weakness + marking_done listeners), verify_ms
