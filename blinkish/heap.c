@@ -109,9 +109,8 @@ void blinkish_heap_free(blinkish_heap *heap) {
       ccgc_collector_context(collector) != CCGC_CONTEXT_MUTATOR) {
     CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
                 ".api.outside-collection",
-                "blinkish_heap_free: called during a collection (from "
-                "a pre-finalizer, a finalizer or a collection "
-                "callback: %s)",
+                "blinkish_heap_free: called from %s, which may not free a "
+                "heap",
                 ccgc_collector_context_name(collector));
     return;
   }

@@ -258,6 +258,18 @@ static inline bool ccgc_collector_busy(const ccgc_collector *collector) {
          collector->context != CCGC_CONTEXT_MUTATOR;
 }
 
+/* Inside a collection or a callback of one: not an external value's
+ * release run from the host's own weak map call (CCGC_CONTEXT_RELEASE),
+ * where no collection runs and the heaps are as the host left them - reads
+ * and the listener list are fine there; collecting and configuring are not
+ * (ccgc_collector_busy). */
+static inline bool ccgc_collector_in_collection_context(
+    const ccgc_collector *collector) {
+  return collector->in_collection ||
+         (collector->context != CCGC_CONTEXT_MUTATOR &&
+          collector->context != CCGC_CONTEXT_RELEASE);
+}
+
 /* A call that may not run inside a collection or a callback of one:
  * records CCGC_E_IN_COLLECTION ("<call>: called during a collection (from
  * <context>)", recoverable: no handler call) and returns it; CCGC_OK when

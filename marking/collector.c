@@ -332,10 +332,21 @@ bool ccgc_collector_contains_checked(ccgc_collector *collector,
   /* Inside a collection a heap's pages are being swept or moved: the answer
    * would be neither the old nor the new truth (blinkish_is_alive and
    * ccgc_is_marked answer there). */
-  if (ccgc_collector_busy(collector)) {
+  if (ccgc_collector_in_collection_context(collector)) {
     ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                    "%s: called during a collection (from %s); a callback "
                    "asks liveness with blinkish_is_alive",
+                   call, ccgc_collector_context_name(collector));
+    return false;
+  }
+  /* From an external value's release (no collection runs): the answer is
+   * the heaps' as they stand, unless pages wait to be swept - sweeping
+   * them would run finalizers inside the host's weak map call. */
+  if (collector->context == CCGC_CONTEXT_RELEASE &&
+      collector->state == CCGC_STATE_SWEEPING) {
+    ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                   "%s: called from %s while sweeping is pending (sweeping "
+                   "would run finalizers there); ask after the call returns",
                    call, ccgc_collector_context_name(collector));
     return false;
   }
@@ -359,6 +370,11 @@ ccgc_status ccgc_collector_refuse_free_in_callbacks(ccgc_collector *collector,
 
 ccgc_status ccgc_collector_refuse_busy(ccgc_collector *collector, const char *call) {
   if (!ccgc_collector_busy(collector)) return CCGC_OK;
+  if (!ccgc_collector_in_collection_context(collector))
+    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                          "%s: called from %s, which may not collect, sweep "
+                          "or configure the collector",
+                          call, ccgc_collector_context_name(collector));
   return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                         "%s: called during a collection (from %s)", call,
                         ccgc_collector_context_name(collector));

@@ -29,7 +29,7 @@ ccgc_status ccgc_collector_add_listener(ccgc_collector *collector,
                        "ccgc_collector_add_listener: NULL listener");
   /* The list is read while a cycle runs: it changes only between cycles'
    * callbacks. */
-  if (ccgc_collector_busy(collector))
+  if (ccgc_collector_in_collection_context(collector))
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_collector_add_listener: called during a "
                           "collection (from %s)",
@@ -52,7 +52,7 @@ bool ccgc_collector_remove_listener(ccgc_collector *collector,
   if (!ccgc_collector_enter(collector, "ccgc_collector_remove_listener"))
     return false;
   /* The list is being walked by a cycle's announcement. */
-  if (ccgc_collector_busy(collector)) {
+  if (ccgc_collector_in_collection_context(collector)) {
     CCGC_MISUSE(&collector->errors, CCGC_E_IN_COLLECTION,
                 ".api.outside-collection",
                 "ccgc_collector_remove_listener: called from %s",

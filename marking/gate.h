@@ -20,6 +20,10 @@
  *             finalizers, finalizers
  *   TEARDOWN  a heap being freed runs its pre-         no      yes     yes
  *             finalizers, finalizers, releases
+ *   RELEASE   an external value's release run from     no      yes     yes
+ *             the host's own weak map set or delete:
+ *             no collection runs (contains and the
+ *             listener list answer as in MUTATOR)
  *
  *   (1) .api.no-heap-calls-in-callbacks
  *   (2) only if it resurrects nothing (.inv.no-resurrection); allocation
@@ -27,7 +31,7 @@
  *
  * Collecting (ccgc_collect and the incremental calls) is refused outside
  * MUTATOR as a recoverable CCGC_E_IN_COLLECTION; configuring (heaps, types,
- * hooks, listeners, callbacks) is refused as misuse.
+ * hooks, callbacks; listeners except in RELEASE) is refused as misuse.
  *
  * The cost on a hot path is one predictable branch: the gate's `open` word
  * holds the owner's thread token exactly while the owner runs in MUTATOR, so

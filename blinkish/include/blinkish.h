@@ -439,8 +439,10 @@ size_t blinkish_weak_map_size(blinkish_heap *heap, const void *map);
  *    own set or delete call, in a context of its own. Wherever it runs it
  *    may read and store (inside a collection: among survivors), and may
  *    not allocate, register, free a heap or collect (CCGC_E_IN_COLLECTION;
- *    .api.outside-collection), nor store into or delete from any weak
- *    collection (CCGC_E_IN_COLLECTION); reading one is fine.
+ *    .api.outside-collection), nor store into or delete from a weak
+ *    collection of its own heap (CCGC_E_IN_COLLECTION: its tables are in
+ *    the middle of a change); reading one is fine, and so is changing
+ *    another DOM heap's where that needs no growth (growing allocates).
  * A value a failed set did not take is not released. */
 typedef struct blinkish_external_value_ops {
   void *(*target)(void *value, void *data);

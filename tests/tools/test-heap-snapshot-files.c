@@ -56,10 +56,16 @@ START_TEST(a_string_with_nul_bytes_is_named_whole) {
   v8ish_handle_scope_open(f.w->script, &scope);
   v8ish_object_set(f.w->script, app_object(&f), "nul",
                    v8ish_string_new(f.w->script, "A\0B\0", 4));
+  /* The bytes C0 80 themselves are not a NUL (they were merged with
+   * "A\0B\0": a review found it): invalid UTF-8, U+FFFD each byte. */
+  v8ish_object_set(f.w->script, app_object(&f), "c0",
+                   v8ish_string_new(f.w->script, "A\xc0\x80" "B\0", 5));
   v8ish_handle_scope_close(&scope);
   ccgc_heap_snapshot_ids *ids = ccgc_heap_snapshot_ids_new();
   snapshot *s = take(&f, ids, host_options(&f)); /* parses: valid JSON */
   ck_assert_msg(strstr(s->text, "\"A\\u0000B\\u0000\""), "no \"A\\u0000B\\u0000\" in the strings");
+  ck_assert_msg(strstr(s->text, "\"A\xef\xbf\xbd\xef\xbf\xbd" "B\\u0000\""),
+                "the bytes C0 80 were not written as two U+FFFD");
   snapshot_free(s);
   GString *json = g_string_new(NULL);
   ccgc_heap_snapshot_append_json_string(json, "x\xc0\x80y");

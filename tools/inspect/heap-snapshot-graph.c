@@ -10,6 +10,21 @@
 #include "inspect-internal.h"
 
 uint32_t ccgc_snapshot_graph_intern(snapshot_graph *graph, const char *text) {
+  if (!strchr(text, '\xc0')) return ccgc_snapshot_graph_intern_raw(graph, text);
+  /* 0xC0 starts no valid UTF-8 sequence (the writer would print U+FFFD for
+   * it): replaced here, so that C0 80 in the table only ever stands for a
+   * script string's NUL byte (heap-snapshot-names.c). */
+  GString *clean = g_string_sized_new(strlen(text) + 8);
+  for (const char *at = text; *at; at++) {
+    if (*at == '\xc0') g_string_append(clean, "\xef\xbf\xbd");
+    else g_string_append_c(clean, *at);
+  }
+  uint32_t index = ccgc_snapshot_graph_intern_raw(graph, clean->str);
+  g_string_free(clean, TRUE);
+  return index;
+}
+
+uint32_t ccgc_snapshot_graph_intern_raw(snapshot_graph *graph, const char *text) {
   gpointer found = g_hash_table_lookup(graph->strings, text);
   if (found) return GPOINTER_TO_UINT(found) - 1;
   char *copy = g_strdup(text);

@@ -91,6 +91,9 @@ ccgc_status ccgc_snapshot_graph_build(snapshot_graph *graph, ccgc_collector *col
 void ccgc_snapshot_graph_free(snapshot_graph *graph);
 /* The index of text in the strings table, added if new. */
 uint32_t ccgc_snapshot_graph_intern(snapshot_graph *graph, const char *text);
+/* The same for text whose C0 80 pairs stand for NUL bytes (a script
+ * string's label, names made of interned ones): interned as it is. */
+uint32_t ccgc_snapshot_graph_intern_raw(snapshot_graph *graph, const char *text);
 /* The object whose node o's edges and name stand for: its partner for a
  * paired wrapper, else o. */
 const snapshot_object *ccgc_snapshot_graph_node_object(const snapshot_graph *graph,

@@ -40,10 +40,10 @@ static void cut(char *text, size_t size) {
 }
 
 static uint32_t intern_cut(snapshot_graph *graph, const char *text) {
-  if (strlen(text) <= NAME_MAX_BYTES) return ccgc_snapshot_graph_intern(graph, text);
+  if (strlen(text) <= NAME_MAX_BYTES) return ccgc_snapshot_graph_intern_raw(graph, text);
   char *copy = g_strndup(text, NAME_MAX_BYTES + 4);
   cut(copy, NAME_MAX_BYTES + 5);
-  uint32_t index = ccgc_snapshot_graph_intern(graph, copy);
+  uint32_t index = ccgc_snapshot_graph_intern_raw(graph, copy);
   g_free(copy);
   return index;
 }
@@ -63,8 +63,9 @@ static char *label_of(const snapshot_graph *graph, const ccgc_object_info *info)
   if (length > NAME_MAX_BYTES + 8) length = NAME_MAX_BYTES + 8;
   GString *copy = g_string_sized_new(length + 1);
   for (size_t i = 0; i < length; i++) {
-    if (text[i]) g_string_append_c(copy, text[i]);
-    else g_string_append(copy, "\xc0\x80");
+    if (!text[i]) g_string_append(copy, "\xc0\x80");
+    else if (text[i] == '\xc0') g_string_append(copy, "\xef\xbf\xbd"); /* U+FFFD */
+    else g_string_append_c(copy, text[i]);
   }
   return g_string_free(copy, FALSE);
 }

@@ -106,7 +106,7 @@ static uint32_t ephemeron_name(snapshot_graph *graph, const snapshot_edge *e) {
       "part of key (%s @%u) -> value (%s @%u) pair in WeakMap (table @%u)",
       (const char *)graph->string_list->pdata[key->name], key->id,
       (const char *)graph->string_list->pdata[value->name], value->id, table->id);
-  uint32_t index = ccgc_snapshot_graph_intern(graph, name);
+  uint32_t index = ccgc_snapshot_graph_intern_raw(graph, name); /* parts interned */
   g_free(name);
   return index;
 }
