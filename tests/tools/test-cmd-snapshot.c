@@ -68,6 +68,20 @@ START_TEST(the_command_answers_bad_input) {
   ck_assert_msg(strstr(result.err, "ccgc snapshot: cannot create"), "%s", result.err);
   command_result_free(&result);
   g_free(args);
+  /* A parent that cannot be made says why, not the last mkdir's ENOENT
+   * (found by an audit, 2026-12-07; root may write anywhere: not then). */
+  if (geteuid() != 0) {
+    char *ro = g_build_filename(dir, "ro", NULL);
+    ck_assert_int_eq(mkdir(ro, 0555), 0);
+    args = g_strdup_printf("snapshot --quiet --series %s/a/b", ro);
+    result = run_ccgc(args);
+    ck_assert_int_eq(result.exit_code, 1);
+    ck_assert_msg(strstr(result.err, "Permission denied"), "%s", result.err);
+    command_result_free(&result);
+    g_free(args);
+    rmdir(ro);
+    g_free(ro);
+  }
   result = run_ccgc("snapshot --out /dev/full");
   ck_assert_int_eq(result.exit_code, 1);
   ck_assert_msg(strstr(result.err, "cannot write '/dev/full'"), "%s", result.err);
@@ -114,6 +128,51 @@ static JsonObject *parse_file(JsonParser *parser, const char *path) {
                 error ? error->message : "");
   return json_node_get_object(json_parser_get_root(parser));
 }
+
+/* A series' files follow the output-file rules (docs/tools.md): expected.json
+ * linked to /dev/full fails (it was replaced by a regular file, exit 0), and
+ * a dangling link in place of a snapshot makes its target (the link was
+ * replaced) (found by an audit, 2026-12-07). */
+START_TEST(a_series_keeps_its_links) {
+  char *dir = make_temp_dir();
+  char *full = g_build_filename(dir, "s9", NULL);
+  ck_assert_int_eq(mkdir(full, 0755), 0);
+  char *link = g_build_filename(full, "expected.json", NULL);
+  ck_assert_int_eq(symlink("/dev/full", link), 0);
+  char *args = g_strdup_printf("snapshot --quiet --series %s", full);
+  command_result result = run_ccgc(args);
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "expected.json': No space left on device"), "%s", result.err);
+  command_result_free(&result);
+  g_free(args);
+  struct stat st;
+  ck_assert_int_eq(lstat(link, &st), 0);
+  ck_assert(S_ISLNK(st.st_mode));
+  char *dangling_dir = g_build_filename(dir, "s5", NULL);
+  ck_assert_int_eq(mkdir(dangling_dir, 0755), 0);
+  char *dangling = g_build_filename(dangling_dir, "baseline.heapsnapshot", NULL);
+  ck_assert_int_eq(symlink("made-here", dangling), 0);
+  args = g_strdup_printf("snapshot --quiet --series %s", dangling_dir);
+  result = run_ccgc(args);
+  ck_assert_msg(result.exit_code == 0, "%s", result.err);
+  command_result_free(&result);
+  g_free(args);
+  ck_assert_int_eq(lstat(dangling, &st), 0);
+  ck_assert(S_ISLNK(st.st_mode));
+  char *made = g_build_filename(dangling_dir, "made-here", NULL);
+  ck_assert_int_eq(stat(made, &st), 0);
+  ck_assert(S_ISREG(st.st_mode) && st.st_size > 100);
+  g_free(made);
+  g_free(dangling);
+  g_free(dangling_dir);
+  g_free(link);
+  g_free(full);
+  char *cleanup = g_strdup_printf("rm -rf '%s'", dir);
+  ck_assert_int_eq(system(cleanup), 0);
+  g_free(cleanup);
+  free(dir);
+}
+END_TEST
 
 START_TEST(the_command_writes_a_series) {
   char *dir = make_temp_dir();
@@ -208,6 +267,7 @@ int main(void) {
   tcase_set_timeout(command, 120);
   tcase_add_test(command, the_command_answers_bad_input);
   tcase_add_test(command, the_command_writes_a_series);
+  tcase_add_test(command, a_series_keeps_its_links);
   suite_add_tcase(suite, command);
   return ccgc_test_run(suite);
 }

@@ -376,13 +376,17 @@ char *cli_default_output_dir(void) {
 
 int cli_make_dirs(const char *path) {
   char *copy = g_strdup(path);
+  /* A parent that cannot be made says why (EACCES, EROFS, ENOSPC...): the
+   * last mkdir's ENOENT hid it. */
+  int parent_error = 0;
   for (char *at = copy + 1; *at; at++) {
     if (*at != '/') continue;
     *at = '\0';
-    mkdir(copy, 0755);
+    if (mkdir(copy, 0755) != 0 && errno != EEXIST) parent_error = errno;
     *at = '/';
   }
   int result = mkdir(copy, 0755) == 0 || errno == EEXIST ? 0 : -1;
+  if (result != 0 && errno == ENOENT && parent_error) errno = parent_error;
   /* Something that exists but is no directory (a file, /dev/full) is not
    * one to write into: ENOTDIR, not success. */
   struct stat st;

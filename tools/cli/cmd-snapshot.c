@@ -344,14 +344,23 @@ static int write_expected(run *r, const char *page) {
   g_string_append_c(text, '\n');
   GString *json_text = text;
   char *path = g_build_filename(r->series_dir, "expected.json", NULL);
-  GError *error = NULL;
+  /* Written as every output file is (docs/tools.md): complete or not at
+   * all, a device or FIFO in place, a symbolic link kept (it was replaced,
+   * and a write to /dev/full through one reported success). */
+  char error[512];
   int exit_code = 0;
-  if (!g_file_set_contents(path, json_text->str, (gssize)json_text->len, &error)) {
-    fprintf(stderr, "ccgc snapshot: %s\n", error->message);
-    g_error_free(error);
+  atomic_file out;
+  if (!atomic_file_open(&out, path, true, error, sizeof error)) {
+    fprintf(stderr, "ccgc snapshot: %s\n", error);
     exit_code = 1;
   } else {
-    say(r, "wrote %s", path);
+    fwrite(json_text->str, 1, json_text->len, out.stream);
+    if (!atomic_file_commit(&out, error, sizeof error)) {
+      fprintf(stderr, "ccgc snapshot: %s\n", error);
+      exit_code = 1;
+    } else {
+      say(r, "wrote %s", path);
+    }
   }
   g_free(path);
   g_string_free(json_text, TRUE);

@@ -58,6 +58,33 @@ static ccgc_status write_in_place(ccgc_collector *collector, ccgc_heap_snapshot_
   return status;
 }
 
+/* Where a write to path lands, as open(2) would have it: the end of its
+ * chain of symbolic links (a dangling one names the file to make); NULL
+ * with errno ELOOP for a loop. */
+static char *follow_links(const char *path) {
+  char *current = g_strdup(path);
+  for (int hops = 0;; hops++) {
+    struct stat st;
+    if (lstat(current, &st) != 0 || !S_ISLNK(st.st_mode)) return current;
+    if (hops == 40) {
+      g_free(current);
+      errno = ELOOP;
+      return NULL;
+    }
+    char *target = g_file_read_link(current, NULL);
+    if (!target) return current;
+    char *next = target;
+    if (!g_path_is_absolute(target)) {
+      char *dir = g_path_get_dirname(current);
+      next = g_build_filename(dir, target, NULL);
+      g_free(dir);
+      g_free(target);
+    }
+    g_free(current);
+    current = next;
+  }
+}
+
 ccgc_status ccgc_heap_snapshot_write_file(
     ccgc_collector *collector, ccgc_heap_snapshot_ids *ids, const char *path,
     const ccgc_heap_snapshot_options *options, ccgc_heap_snapshot_stats *stats) {
@@ -71,15 +98,19 @@ ccgc_status ccgc_heap_snapshot_write_file(
   bool exists = stat(path, &info) == 0;
   if (exists && !S_ISREG(info.st_mode))
     return write_in_place(collector, ids, path, options, stats);
-  /* A symbolic link stays one: the temporary goes beside its target. */
+  /* A symbolic link stays one: the temporary goes beside its target - a
+   * dangling link's too, which is then made (it replaced the link). */
+  char *linked = exists ? NULL : follow_links(path);
+  if (!exists && !linked) return io_error(collector, path, errno);
   char *target = exists ? realpath(path, NULL) : NULL;
-  const char *real = target ? target : path;
+  const char *real = target ? target : linked;
   char *dir = g_path_get_dirname(real), *base = g_path_get_basename(real);
   char *temporary = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
   g_free(dir);
   g_free(base);
   char *destination = g_strdup(real);
   free(target);
+  g_free(linked);
   ccgc_status status = CCGC_OK;
   int fd = mkostemp(temporary, O_CLOEXEC);
   FILE *out = NULL;
