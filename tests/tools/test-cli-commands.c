@@ -104,6 +104,21 @@ START_TEST(every_command_has_generated_help_and_the_version) {
     g_free(usage);
     command_result_free(&help);
   }
+  /* A command's own --help or --version answers a bad or missing value
+   * beside it too (each was a usage error; found by an audit, 2026-12-07). */
+  const char *answered[] = {"dot --help --depth 0", "dot --help --out",
+                            "stats --help --format xml", "stress --help --ops 0",
+                            "dot --mid-cycle=1 --help", "demo -oX --help",
+                            "why --version --at 9", "bench --live-mb 0 --version"};
+  for (size_t i = 0; i < sizeof answered / sizeof answered[0]; i++) {
+    command_result r = run_ccgc(answered[i]);
+    ck_assert_msg(r.exit_code == 0 && r.err[0] == '\0' &&
+                      (g_str_has_prefix(r.out, "usage: ccgc ") ||
+                       !strcmp(r.out, version.out)),
+                  "ccgc %s: exit %d, stdout '%.60s', stderr '%s'", answered[i],
+                  r.exit_code, r.out, r.err);
+    command_result_free(&r);
+  }
   command_result_free(&version);
 }
 END_TEST

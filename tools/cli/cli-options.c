@@ -251,8 +251,33 @@ static bool collect_operands(parse_state *state, int argc, char **argv) {
   return true;
 }
 
+/* The first --help, -h or --version of the line (before "--", and not the
+ * value of the option before it): it answers whatever else the line holds,
+ * a bad or missing value too (docs/tools.md). 'h', 'v' or 0. */
+static char help_or_version(const cli_command *command, int argc, char **argv) {
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+    const char *arg = argv[i];
+    if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) return 'h';
+    if (!strcmp(arg, "--version")) return 'v';
+    /* A value-taking option written apart from its value: skip the value. */
+    const cli_option *o = arg[0] == '-' && !strchr(arg, '=') ? find_option(command, arg) : NULL;
+    if (o && o->kind != CLI_FLAG) i++;
+  }
+  return 0;
+}
+
 int cli_parse(const cli_command *command, int argc, char **argv, cli_parsed *parsed) {
   *parsed = (cli_parsed){0};
+  switch (help_or_version(command, argc, argv)) {
+  case 'h':
+    cli_print_help(command, stdout);
+    return 0;
+  case 'v':
+    printf("ccgc %s\n", ccgc_version());
+    return 0;
+  default:
+    break;
+  }
   char **original = g_memdup2(argv, sizeof *argv * (size_t)argc);
   parse_state state = {.command = command, .original = original, .original_count = argc,
                        .parsed = parsed};
