@@ -484,7 +484,9 @@ ccgc_status ccgc_incremental_finish(ccgc_collector *collector) {
   if (!ccgc_collector_enter(collector, "ccgc_incremental_finish"))
     return ccgc_collector_valid(collector) ? CCGC_E_WRONG_THREAD
                                            : CCGC_E_INVALID_ARGUMENT;
-  if (ccgc_collector_busy(collector) || collector->state != CCGC_STATE_MARKING)
+  if (ccgc_collector_refuse_busy(collector, "ccgc_incremental_finish") != CCGC_OK)
+    return CCGC_E_IN_COLLECTION;
+  if (collector->state != CCGC_STATE_MARKING)
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_incremental_finish: no incremental marking in "
                           "progress (state: %s)",
@@ -500,11 +502,8 @@ ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason) {
                                            : CCGC_E_INVALID_ARGUMENT;
   if (!known_reason(collector, reason, "ccgc_collect"))
     return CCGC_E_INVALID_ARGUMENT;
-  if (ccgc_collector_busy(collector))
-    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                          "ccgc_collect: called during a collection (from "
-                          "%s)",
-                          ccgc_collector_context_name(collector));
+  if (ccgc_collector_refuse_busy(collector, "ccgc_collect") != CCGC_OK)
+    return CCGC_E_IN_COLLECTION;
   if (refuse_during_heap_free(collector, "ccgc_collect") != CCGC_OK)
     return CCGC_E_IN_COLLECTION;
   /* V8's EnsureSweepingCompleted (.inv.marks-until-swept). */
@@ -587,9 +586,10 @@ ccgc_status ccgc_collector_set_marker_threads(ccgc_collector *collector,
                        "out of range (0 to %d)",
                        threads, CCGC_MAX_MARKER_THREADS);
   /* Marker threads have no part in sweeping: allowed while it runs. */
-  if (ccgc_collector_busy(collector) ||
-      (collector->state != CCGC_STATE_IDLE &&
-       collector->state != CCGC_STATE_SWEEPING))
+  if (ccgc_collector_refuse_busy(collector, "ccgc_collector_set_marker_threads") !=
+      CCGC_OK)
+    return CCGC_E_IN_COLLECTION;
+  if (collector->state != CCGC_STATE_IDLE && collector->state != CCGC_STATE_SWEEPING)
     return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                           "ccgc_collector_set_marker_threads: a cycle is in "
                           "progress (state: %s)",

@@ -29,9 +29,11 @@
  *   (2) only if it resurrects nothing (.inv.no-resurrection); allocation
  *       here is .api.outside-collection
  *
- * Collecting (ccgc_collect and the incremental calls) is refused outside
- * MUTATOR as a recoverable CCGC_E_IN_COLLECTION; configuring (heaps, types,
- * hooks, callbacks; listeners except in RELEASE) is refused as misuse.
+ * Collecting (ccgc_collect and the incremental calls), sweeping and the
+ * collector's setters are refused outside MUTATOR as a recoverable
+ * CCGC_E_IN_COLLECTION; configuring heaps (heaps, types, hooks, callbacks)
+ * is refused as misuse; adding a listener is refused (recoverable) and
+ * removing one is misuse, except in RELEASE, where both are allowed.
  *
  * The cost on a hot path is one predictable branch: the gate's `open` word
  * holds the owner's thread token exactly while the owner runs in MUTATOR, so

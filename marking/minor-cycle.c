@@ -188,11 +188,8 @@ ccgc_status ccgc_collect_minor(ccgc_collector *collector,
     return CCGC_MISUSE(&collector->errors, CCGC_E_INVALID_ARGUMENT,
                        ".api.argument", "ccgc_collect_minor: unknown reason %d",
                        (int)reason);
-  if (ccgc_collector_busy(collector))
-    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                          "ccgc_collect_minor: called during a collection "
-                          "(from %s)",
-                          ccgc_collector_context_name(collector));
+  if (ccgc_collector_refuse_busy(collector, "ccgc_collect_minor") != CCGC_OK)
+    return CCGC_E_IN_COLLECTION;
   /* A scavenge runs beside unswept pages (docs/sweeping.md "Scavenges
    * while sweeping"): promotion takes only swept memory, the remembered set
    * and the traced references skip dead holders. TESTING: the old way,

@@ -438,8 +438,9 @@ size_t blinkish_weak_map_size(blinkish_heap *heap, const void *map);
  *    thread may be asking its target); otherwise at once, from the host's
  *    own set or delete call, in a context of its own. Wherever it runs it
  *    may read and store (inside a collection: among survivors), and may
- *    not allocate, register, free a heap or collect (CCGC_E_IN_COLLECTION;
- *    .api.outside-collection), nor store into or delete from a weak
+ *    not allocate, register or free a heap (misuse, CCGC_E_IN_COLLECTION,
+ *    .api.outside-collection) nor collect (CCGC_E_IN_COLLECTION,
+ *    recorded), nor store into or delete from a weak
  *    collection of its own heap (CCGC_E_IN_COLLECTION: its tables are in
  *    the middle of a change); reading one is fine, and so is changing
  *    another DOM heap's where that needs no growth (growing allocates).

@@ -196,7 +196,9 @@ ccgc_status ccgc_collector_add_listener(ccgc_collector *collector,
                                         void *data);
 /* Removes a pair added before; false if it was not there. Inside a
  * collection (a callback of the same collector) it is misuse
- * (CCGC_E_IN_COLLECTION, .api.outside-collection) and removes nothing. */
+ * (CCGC_E_IN_COLLECTION, .api.outside-collection) and removes nothing; from
+ * cycle_end, minor_end and an external value's release run from the host's
+ * own weak map call (no collection runs there) it is allowed, as adding. */
 CCGC_API
 bool ccgc_collector_remove_listener(ccgc_collector *collector,
                                     const ccgc_event_listener *listener,

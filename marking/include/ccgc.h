@@ -458,7 +458,9 @@ size_t ccgc_collector_pooled_bytes(ccgc_collector *collector);
  * v8ish_heap_contains and blinkish_heap_contains (safe on any pointer
  * value; outside collections only, else false with CCGC_E_IN_COLLECTION
  * recorded; owner thread; under lazy or concurrent sweeping the first query
- * after a pause completes sweeping, finalizers included).
+ * after a pause completes sweeping, finalizers included - so from a DOM
+ * external value's release run by the host's own weak map call, where no
+ * collection runs, it answers unless sweeping is pending, then refuses).
  * ccgc_collector_object_info then says which heap (its heap_id:
  * v8ish_heap_collector_id, blinkish_heap_collector_id). */
 CCGC_API

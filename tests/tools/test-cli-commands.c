@@ -109,7 +109,8 @@ START_TEST(every_command_has_generated_help_and_the_version) {
   const char *answered[] = {"dot --help --depth 0", "dot --help --out",
                             "stats --help --format xml", "stress --help --ops 0",
                             "dot --mid-cycle=1 --help", "demo -oX --help",
-                            "why --version --at 9", "bench --live-mb 0 --version"};
+                            "why --version --at 9", "bench --live-mb 0 --version",
+                            "demo -ho x --max-nodes 0", "demo -ho"};
   for (size_t i = 0; i < sizeof answered / sizeof answered[0]; i++) {
     command_result r = run_ccgc(answered[i]);
     ck_assert_msg(r.exit_code == 0 && r.err[0] == '\0' &&

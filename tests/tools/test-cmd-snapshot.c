@@ -68,6 +68,14 @@ START_TEST(the_command_answers_bad_input) {
   ck_assert_msg(strstr(result.err, "ccgc snapshot: cannot create"), "%s", result.err);
   command_result_free(&result);
   g_free(args);
+  /* Under /sys nothing can be made, root or not: the first parent's
+   * reason is told, not the ENOENT of the levels below it (a review). */
+  result = run_ccgc("snapshot --quiet --series /sys/ccgc-no-such/a/b");
+  ck_assert_int_eq(result.exit_code, 1);
+  ck_assert_msg(strstr(result.err, "cannot create '/sys/ccgc-no-such/a/b'") &&
+                    !strstr(result.err, "No such file or directory"),
+                "%s", result.err);
+  command_result_free(&result);
   /* A parent that cannot be made says why, not the last mkdir's ENOENT
    * (found by an audit, 2026-12-07; root may write anywhere: not then). */
   if (geteuid() != 0) {

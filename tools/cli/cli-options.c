@@ -259,6 +259,21 @@ static char help_or_version(const cli_command *command, int argc, char **argv) {
     const char *arg = argv[i];
     if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) return 'h';
     if (!strcmp(arg, "--version")) return 'v';
+    if (arg[0] == '-' && arg[1] && arg[1] != '-') {
+      /* Short options, grouped or not ("-ho x"): an h before the first
+       * value-taking one is the help; one last in the group takes the next
+       * argument. */
+      for (const char *c = arg + 1; *c; c++) {
+        if (*c == 'h') return 'h';
+        char short_name[3] = {'-', *c, '\0'};
+        const cli_option *o = find_option(command, short_name);
+        if (o && o->kind != CLI_FLAG) {
+          if (!c[1]) i++;
+          break;
+        }
+      }
+      continue;
+    }
     /* A value-taking option written apart from its value: skip the value. */
     const cli_option *o = arg[0] == '-' && !strchr(arg, '=') ? find_option(command, arg) : NULL;
     if (o && o->kind != CLI_FLAG) i++;
@@ -407,7 +422,7 @@ int cli_make_dirs(const char *path) {
   for (char *at = copy + 1; *at; at++) {
     if (*at != '/') continue;
     *at = '\0';
-    if (mkdir(copy, 0755) != 0 && errno != EEXIST) parent_error = errno;
+    if (mkdir(copy, 0755) != 0 && errno != EEXIST && !parent_error) parent_error = errno;
     *at = '/';
   }
   int result = mkdir(copy, 0755) == 0 || errno == EEXIST ? 0 : -1;

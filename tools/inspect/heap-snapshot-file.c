@@ -103,7 +103,7 @@ ccgc_status ccgc_heap_snapshot_write_file(
   char *linked = exists ? NULL : follow_links(path);
   if (!exists && !linked) return io_error(collector, path, errno);
   char *target = exists ? realpath(path, NULL) : NULL;
-  const char *real = target ? target : linked;
+  const char *real = target ? target : linked ? linked : path;
   char *dir = g_path_get_dirname(real), *base = g_path_get_basename(real);
   char *temporary = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
   g_free(dir);
