@@ -1,6 +1,6 @@
 /* raw-values.c - raw values: tagged values read without handles for
  * read-only walks, valid until the heap's next collection or object move
- * (v8ish.h, "Raw values"; docs/script-heap.md).
+ * (v8ish.h, "Raw values"; docs/raw-values.md).
  *
  * The epoch (heap->fast.raw_epoch) is the whole mechanism. Every raw value
  * carries the epoch it was read in; the heap advances its epoch before

@@ -477,7 +477,7 @@ const char *v8ish_type_name(v8ish_heap *heap, v8ish_local value);
 CCGC_API
 void *v8ish_object_address(v8ish_heap *heap, v8ish_local value);
 
-/* --- Raw values (docs/script-heap.md, "Raw values") ---------------------------
+/* --- Raw values (docs/raw-values.md) ---------------------------
  * A read-only walk - counting a tree, searching an array - needs no handle
  * per object: nothing moves or dies until the next collection, and a walk
  * that allocates nothing triggers none. A raw value is a tagged value read
