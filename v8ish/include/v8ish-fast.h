@@ -231,18 +231,21 @@ V8ISH_FAST_INLINE bool v8ish_fast_innermost(const v8ish_fast_state *area,
  * class, which the fast state tracks when it moves), one load and a compare
  * with a value already at hand, where reading the class's type word was a
  * second dependent load on every element access. */
-V8ISH_FAST_INLINE v8ish_value *v8ish_fast_fixed_array(
-    const v8ish_fast_state *area, v8ish_value raw, size_t *length) {
-  if (__builtin_expect(!(raw & 1), 0)) return NULL;
-  v8ish_value *object = (v8ish_value *)(raw - 1);
-  if (__builtin_expect(__atomic_load_n(&object[0], __ATOMIC_ACQUIRE) !=
+V8ISH_FAST_INLINE bool v8ish_fast_fixed_array(const v8ish_fast_state *area,
+                                              v8ish_value raw,
+                                              v8ish_value **object,
+                                              size_t *length) {
+  if (__builtin_expect(!(raw & 1), 0)) return false;
+  v8ish_value *o = (v8ish_value *)(raw - 1);
+  if (__builtin_expect(__atomic_load_n(&o[0], __ATOMIC_ACQUIRE) !=
                            area->fixed_array_class,
                        0))
-    return NULL;
-  *length = (size_t)((intptr_t)__atomic_load_n(&object[V8ISH_FAST_LENGTH],
+    return false;
+  *object = o;
+  *length = (size_t)((intptr_t)__atomic_load_n(&o[V8ISH_FAST_LENGTH],
                                                __ATOMIC_ACQUIRE) >>
                      1);
-  return object;
+  return true;
 }
 
 /* --- The inline calls (v8ish.h documents them) ---------------------------- */
@@ -336,7 +339,7 @@ V8ISH_FAST_INLINE v8ish_local v8ish_array_get(v8ish_heap *heap,
   size_t length;
   v8ish_value *object;
   if (__builtin_expect(area && v8ish_fast_live(area, array), 1) &&
-      (object = v8ish_fast_fixed_array(area, area->values[array.index], &length)) &&
+      v8ish_fast_fixed_array(area, area->values[array.index], &object, &length) &&
       __builtin_expect(i < length, 1)) {
     v8ish_local local = v8ish_fast_push(
         area, __atomic_load_n(&object[V8ISH_FAST_ELEMENTS + i],
@@ -397,7 +400,7 @@ V8ISH_FAST_INLINE ccgc_status v8ish_array_set(v8ish_heap *heap,
                        1)) {
     v8ish_value raw = area->values[array.index];
     v8ish_value stored = area->values[value.index];
-    if ((object = v8ish_fast_fixed_array(area, raw, &length)) &&
+    if (v8ish_fast_fixed_array(area, raw, &object, &length) &&
         __builtin_expect(i < length && (!(stored & 1) || v8ish_fast_young(raw) ||
                                         !v8ish_fast_young(stored)),
                          1)) {
@@ -431,7 +434,7 @@ V8ISH_FAST_INLINE v8ish_raw v8ish_raw_array_get(v8ish_heap *heap,
   size_t length;
   v8ish_value *object;
   if (__builtin_expect(area && epoch == area->raw_epoch, 1) &&
-      (object = v8ish_fast_fixed_array(area, value, &length)) &&
+      v8ish_fast_fixed_array(area, value, &object, &length) &&
       __builtin_expect(i < length, 1)) {
     v8ish_raw element;
     element.value =
