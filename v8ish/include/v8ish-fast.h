@@ -226,8 +226,9 @@ V8ISH_FAST_INLINE bool v8ish_fast_innermost(const v8ish_fast_state *area,
          scope->saved_top <= area->top;
 }
 
-/* The FixedArray a tagged value refers to, and its length, or NULL: its
- * class word is the heap's FixedArray class (every FixedArray has that one
+/* Whether a tagged value refers to a FixedArray - then *object and its
+ * *length are set (a bool, not a pointer or NULL: callers test it once):
+ * its class word is the heap's FixedArray class (every FixedArray has that one
  * class, which the fast state tracks when it moves), one load and a compare
  * with a value already at hand, where reading the class's type word was a
  * second dependent load on every element access. */
