@@ -25,7 +25,10 @@
  *             no collection runs (contains and the
  *             listener list answer as in MUTATOR)
  *
- *   (1) .api.no-heap-calls-in-callbacks
+ *   (1) .api.no-heap-calls-in-callbacks. Reads: not the contains queries
+ *       (ccgc_collector_contains and the heaps' own) outside MUTATOR and
+ *       RELEASE: a collection's pages may be mid-sweep or mid-move
+ *       (blinkish_is_alive answers there)
  *   (2) only if it resurrects nothing (.inv.no-resurrection); allocation
  *       here is .api.outside-collection
  *

@@ -24,8 +24,9 @@
  * Finalizers run after the collector knows the object is dead, after every
  * weak reference to it was cleared. A finalizer may release the object's own
  * non-heap resources; it must not read members (their targets may be dead too)
- * nor store into a DOM heap object (reported as misuse,
- * .inv.finalizer-no-store); stores into surviving script objects are the
+ * nor store into an object of its own DOM heap (reported as misuse,
+ * .inv.finalizer-no-store; another DOM heap's live objects it may store
+ * into, as any reclamation callback); stores into surviving script objects are the
  * script heap's rule (v8ish.h: allowed, resurrection refused). Persistents are roots,
  * not heap objects: a finalizer may make, set and free them, to live objects
  * only (a dead target is refused as resurrection). Cleanup that needs to
@@ -67,7 +68,8 @@
  * stores, persistents, registrations) are refused (CCGC_E_IN_COLLECTION,
  * .api.no-heap-calls-in-callbacks). Weak callbacks, external value releases,
  * pre-finalizers and finalizers - whether a collection or blinkish_heap_free
- * runs them - may read and store (finalizers: not into DOM objects), never
+ * runs them - may read and store (finalizers: not into their own DOM heap's
+ * objects), never
  * allocate, register, free a heap (.api.outside-collection) or resurrect;
  * ccgc_collect there returns CCGC_E_IN_COLLECTION. A NULL or freed heap
  * makes any call return its neutral value (NULL, 0, false,
