@@ -334,9 +334,14 @@ bool ccgc_collector_contains_checked(ccgc_collector *collector,
    * ccgc_is_marked answer there). */
   if (ccgc_collector_in_collection_context(collector)) {
     ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                   "%s: called during a collection (from %s); a callback "
-                   "asks liveness with blinkish_is_alive",
-                   call, ccgc_collector_context_name(collector));
+                   "%s: called %s %s; a callback asks liveness with "
+                   "blinkish_is_alive",
+                   call,
+                   !collector->in_collection &&
+                           collector->context == CCGC_CONTEXT_WALK
+                       ? "from"
+                       : "during a collection, from",
+                   ccgc_collector_context_name(collector));
     return false;
   }
   /* From an external value's release (no collection runs): the answer is
@@ -375,6 +380,12 @@ ccgc_status ccgc_collector_refuse_busy(ccgc_collector *collector, const char *ca
                           "%s: called from %s, which may not collect, sweep "
                           "or configure the collector",
                           call, ccgc_collector_context_name(collector));
+  /* A walk or a verification is no collection: say where the call came
+   * from without calling it one. */
+  if (!collector->in_collection && collector->context == CCGC_CONTEXT_WALK)
+    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
+                          "%s: called from %s", call,
+                          ccgc_collector_context_name(collector));
   return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                         "%s: called during a collection (from %s)", call,
                         ccgc_collector_context_name(collector));
