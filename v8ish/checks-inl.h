@@ -28,6 +28,10 @@ word_t *v8ish_local_elements_slow(v8ish_heap *heap, v8ish_local array,
  * a wrapper's class name; "dead"), nothing reported: for calls that
  * checked their entry and are reporting something else. */
 const char *v8ish_local_type_name(v8ish_heap *heap, v8ish_local value);
+/* What a value is, for messages, with its article: "an " "integer",
+ * "a " "String", a wrapper's class name (checks.c). */
+const char *v8ish_value_noun(v8ish_heap *heap, v8ish_value value,
+                             const char **article);
 
 /* Whether object's class says its instances are of type: the class's type
  * word compared as the small integer it is, nothing decoded. (The meta

@@ -75,15 +75,21 @@ static const char *article(const char *noun) {
   return noun[0] && strchr("AEIOUaeiou", noun[0]) ? "an " : "a ";
 }
 
-static const char *describe(v8ish_heap *heap, v8ish_local local,
-                            v8ish_value value, const char **article_out) {
-  const char *noun = "integer";
-  if (v8ish_local_is_empty(local))
-    noun = "empty handle";
-  else if (v8ish_is_ref(value))
-    noun = v8ish_object_type_name(heap, v8ish_untag(value));
+const char *v8ish_value_noun(v8ish_heap *heap, v8ish_value value,
+                             const char **article_out) {
+  const char *noun = v8ish_is_ref(value)
+                         ? v8ish_object_type_name(heap, v8ish_untag(value))
+                         : "integer";
   *article_out = article(noun);
   return noun;
+}
+
+static const char *describe(v8ish_heap *heap, v8ish_local local,
+                            v8ish_value value, const char **article_out) {
+  if (!v8ish_local_is_empty(local))
+    return v8ish_value_noun(heap, value, article_out);
+  *article_out = article("empty handle");
+  return "empty handle";
 }
 
 /* --- the slow paths of checks-inl.h: read again, report ------------------ */

@@ -16,7 +16,6 @@
  * This file is the inline calls' slow side (v8ish-fast.h): it checks
  * everything again and reports what the fast path left.
  */
-#include <string.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -71,15 +70,6 @@ static bool raw_current(v8ish_heap *heap, v8ish_raw raw, const char *call) {
   return false;
 }
 
-static const char *raw_type_name(v8ish_heap *heap, v8ish_value value,
-                                 const char **article) {
-  const char *noun = v8ish_is_ref(value)
-                         ? v8ish_object_type_name(heap, v8ish_untag(value))
-                         : "integer";
-  *article = strchr("AEIOUaeiou", noun[0]) && noun[0] ? "an " : "a ";
-  return noun;
-}
-
 /* A FixedArray's or an Array's element store and length, else NULL after
  * reporting. */
 static word_t *raw_elements(v8ish_heap *heap, v8ish_raw array, size_t *length,
@@ -98,7 +88,7 @@ static word_t *raw_elements(v8ish_heap *heap, v8ish_raw array, size_t *length,
     }
   }
   const char *got_article;
-  const char *got = raw_type_name(heap, array.value, &got_article);
+  const char *got = v8ish_value_noun(heap, array.value, &got_article);
   CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
               "%s: expected an Array or a FixedArray, got %s%s", call,
               got_article, got);
@@ -154,7 +144,7 @@ intptr_t v8ish_raw_integer_value_slow(v8ish_heap *heap, v8ish_value value,
   /* Named only while current: a stale reference's object may be gone. */
   const char *got_article = "a ", *got = "reference from an earlier epoch";
   if (raw.epoch == heap->fast.raw_epoch)
-    got = raw_type_name(heap, raw.value, &got_article);
+    got = v8ish_value_noun(heap, raw.value, &got_article);
   CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".api.wrong-type",
               "%s: expected an integer, got %s%s", call, got_article, got);
   return 0;
