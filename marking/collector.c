@@ -326,6 +326,16 @@ bool ccgc_collector_is_object(ccgc_collector *collector, const void *address,
   return search.found;
 }
 
+/* Where a refused call came from, for its message: a walk, a verification
+ * or a release run from the host's own weak map call is no collection. */
+static const char *called_where(const ccgc_collector *collector) {
+  return collector->in_collection ||
+                 (collector->context != CCGC_CONTEXT_WALK &&
+                  collector->context != CCGC_CONTEXT_RELEASE)
+             ? "during a collection, from"
+             : "from";
+}
+
 bool ccgc_collector_contains_checked(ccgc_collector *collector,
                                      const void *address, int heap_id,
                                      const char *call) {
@@ -336,11 +346,7 @@ bool ccgc_collector_contains_checked(ccgc_collector *collector,
     ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
                    "%s: called %s %s; a callback asks liveness with "
                    "blinkish_is_alive",
-                   call,
-                   !collector->in_collection &&
-                           collector->context == CCGC_CONTEXT_WALK
-                       ? "from"
-                       : "during a collection, from",
+                   call, called_where(collector),
                    ccgc_collector_context_name(collector));
     return false;
   }
@@ -375,19 +381,10 @@ ccgc_status ccgc_collector_refuse_free_in_callbacks(ccgc_collector *collector,
 
 ccgc_status ccgc_collector_refuse_busy(ccgc_collector *collector, const char *call) {
   if (!ccgc_collector_busy(collector)) return CCGC_OK;
-  if (!ccgc_collector_in_collection_context(collector))
-    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                          "%s: called from %s, which may not collect, sweep "
-                          "or configure the collector",
-                          call, ccgc_collector_context_name(collector));
-  /* A walk or a verification is no collection: say where the call came
-   * from without calling it one. */
-  if (!collector->in_collection && collector->context == CCGC_CONTEXT_WALK)
-    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                          "%s: called from %s", call,
-                          ccgc_collector_context_name(collector));
   return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                        "%s: called during a collection (from %s)", call,
+                        "%s: called %s %s, which may not collect, sweep or "
+                        "configure the collector",
+                        call, called_where(collector),
                         ccgc_collector_context_name(collector));
 }
 
