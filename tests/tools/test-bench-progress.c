@@ -118,7 +118,7 @@ static void check_screen(screen *s, const char *label, int meters) {
 
 /* pauses: two meters (building, cycles), the "live:" line between them. */
 START_TEST(pauses_meters_leave_the_tables_whole) {
-  bench_options options = {.live_mb = 8, .quick = true, .scavenger_threads = -1,
+  bench_options options = {.live_mb = 8, .quick = true, .scavenger_threads = -1, .marking_threads = -1,
                            .sweeping = -1};
   screen s = {0};
   run_on_screen(ccgc_bench_pauses, &options, &s);
@@ -140,7 +140,7 @@ END_TEST
 /* ephemerons: one meter, a table row written between its draws (each row
  * after erasing the meter's line). */
 START_TEST(ephemerons_rows_erase_the_meter_first) {
-  bench_options options = {.quick = true, .scavenger_threads = -1};
+  bench_options options = {.quick = true, .scavenger_threads = -1, .marking_threads = -1};
   screen s = {0};
   run_on_screen(ccgc_bench_ephemerons, &options, &s);
   check_screen(&s, "bench ephemerons: ", 1);
@@ -160,7 +160,7 @@ END_TEST
 /* binary-trees: the game's lines printed in the middle of the malloc run,
  * the v8 lines and the table rows between runs. */
 START_TEST(binary_trees_game_lines_erase_the_meter_first) {
-  bench_options options = {.quick = true, .depth = 10, .scavenger_threads = -1};
+  bench_options options = {.quick = true, .depth = 10, .scavenger_threads = -1, .marking_threads = -1};
   screen s = {0};
   run_on_screen(ccgc_bench_binary_trees, &options, &s);
   check_screen(&s, "bench binary-trees: ", 1);

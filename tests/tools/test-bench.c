@@ -401,6 +401,46 @@ END_TEST
 /* `bench dom`: the MMU table after the ratios, its values against the
  * pauses of the run, the same in the JSON result, and the MMU plot beside
  * the pause CDF. */
+/* --marking-threads and --scavenger-threads reach the runs' collector
+ * configuration, which the first lines print and the JSON records. */
+START_TEST(helper_threads_are_printed_and_recorded) {
+  char *dir = make_temp_dir();
+  char *json = g_build_filename(dir, "bench.json", NULL);
+  static const int marking[] = {0, 2};
+  for (size_t i = 0; i < G_N_ELEMENTS(marking); i++) {
+    char *args = g_strdup_printf("bench binary-trees --depth 8 --quick --marking-threads %d "
+                                 "--scavenger-threads 0 --json %s",
+                                 marking[i], json);
+    command_result result = run_ccgc(args);
+    ck_assert_msg(result.exit_code == 0, "exit %d\n%s", result.exit_code, result.err);
+    char *line = g_strdup_printf("up to 0 scavenger helper thread(s) (one per 512 KiB the "
+                                 "last scavenge copied), %d helper thread(s) marking in "
+                                 "each full collection's pause; Boehm GC: ",
+                                 marking[i]);
+    ck_assert_msg(strstr(result.out, line), "no line '%s' in\n%s", line, result.out);
+    JsonParser *parser = json_parser_new();
+    ck_assert(json_parser_load_from_file(parser, json, NULL));
+    JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+    JsonObject *options = json_object_get_object_member(
+        json_object_get_object_member(root, "configuration"), "options");
+    ck_assert_int_eq(json_object_get_int_member(options, "marking_threads"), marking[i]);
+    ck_assert_int_eq(json_object_get_int_member(options, "scavenger_threads"), 0);
+    g_object_unref(parser);
+    g_free(line);
+    command_result_free(&result);
+    g_free(args);
+  }
+  command_result bad = run_ccgc("bench binary-trees --quick --marking-threads 9");
+  ck_assert_int_eq(bad.exit_code, 2);
+  ck_assert_msg(strstr(bad.err, "--marking-threads"), "%s", bad.err);
+  command_result_free(&bad);
+  remove(json);
+  remove(dir);
+  g_free(json);
+  free(dir);
+}
+END_TEST
+
 START_TEST(dom_prints_and_plots_mmu) {
   char *dir = make_temp_dir();
   char *json = g_build_filename(dir, "dom.json", NULL);
@@ -469,6 +509,7 @@ int main(void) {
   tcase_add_test(tc, binary_trees_n10_matches_the_published_output);
   tcase_add_test(tc, dom_prints_and_plots_mmu);
   tcase_add_test(tc, json_file_is_replaced_and_write_errors_fail);
+  tcase_add_test(tc, helper_threads_are_printed_and_recorded);
   tcase_add_test(tc, scavenge_prints_every_rate_and_thread_count);
   TCase *suite_case = tcase_create("quick-suite");
   /* ~30 s alone; generous for a shared, busy machine. */

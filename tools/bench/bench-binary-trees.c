@@ -43,7 +43,7 @@ static uint64_t nodes_per_run(int max_depth) {
 /* The game's output goes to `out` (NULL: none); the checks are compared
  * with their closed form so every allocator is verified, not only printed.
  * Progress: the tree nodes allocated, from *nodes (advanced). */
-static trees_run run(bench_tree_kind kind, int n, size_t heap, int helpers,
+static trees_run run(bench_tree_kind kind, int n, size_t heap, bench_helpers helpers,
                      FILE *out, bench_progress *p, uint64_t *nodes, const char *what) {
   trees_run r = {0, {0}, true};
   int min_depth = 4, max_depth = n > min_depth + 2 ? n : min_depth + 2;
@@ -116,9 +116,7 @@ int ccgc_bench_binary_trees(const bench_options *options) {
   const double *multipliers = options->heap_multiplier || options->quick ? &one : full;
   size_t multiplier_count = multipliers == full ? 3 : 1;
   printf("binary-trees: N = %d\n", n);
-  printf("script heap: nursery an eighth of the heap (1-16 MiB) on top of it, "
-         "up to %d scavenger helper thread(s) (one per 512 KiB the last "
-         "scavenge copied)\n", bench_scavenger_threads(options));
+  bench_trees_print_config(options);
   size_t live[BENCH_TREE_KIND_COUNT];
   for (int k = 0; k < BENCH_TREE_KIND_COUNT; k++) {
     size_t node = bench_trees_node_bytes((bench_tree_kind)k, false);
@@ -135,7 +133,7 @@ int ccgc_bench_binary_trees(const bench_options *options) {
                        nodes_per_run(max_depth) * (1 + 3 * (uint64_t)multiplier_count));
   bench_progress_update(&p, 0, "malloc");
   /* The game's output once (malloc's run); every run checks its values. */
-  trees_run malloc_run = run(BENCH_TREE_MALLOC, n, 0, 0, stdout, &p, &nodes, "malloc");
+  trees_run malloc_run = run(BENCH_TREE_MALLOC, n, 0, (bench_helpers){0, 0}, stdout, &p, &nodes, "malloc");
   bool ok = malloc_run.ok;
   bench_progress_update(&p, nodes, "v8 (node)");
   char expected[2048];
@@ -158,7 +156,7 @@ int ccgc_bench_binary_trees(const bench_options *options) {
       char what[48];
       snprintf(what, sizeof what, "%s at %.1fx", bench_tree_kind_name(order[i]), mult);
       runs[i] = run(order[i], n, bench_limit_for(live[order[i]], mult),
-                    bench_scavenger_threads(options), NULL, &p, &nodes, what);
+                    bench_helpers_for(options), NULL, &p, &nodes, what);
       ok = ok && runs[i].ok;
     }
     bench_progress_clear(&p);

@@ -62,7 +62,7 @@ static uint64_t nodes_per_run(const gcbench_shape *s) {
 /* Progress: the tree nodes allocated, from *nodes (advanced); `what` names
  * the run in the meter's detail. */
 static gcbench_run run(bench_tree_kind kind, const gcbench_shape *s, size_t heap,
-                       int helpers, bench_progress *p, uint64_t *nodes, const char *what) {
+                       bench_helpers helpers, bench_progress *p, uint64_t *nodes, const char *what) {
   gcbench_run r = {0};
   double start = ccgc_time_ms();
   bench_trees *t = bench_trees_open(kind, true, heap, helpers);
@@ -131,9 +131,7 @@ int ccgc_bench_gcbench(const bench_options *options) {
   printf("gcbench: stretch depth %d, long-lived depth %d, %zu doubles, "
          "depths %d..%d\n", s.stretch_depth, s.long_lived_depth, s.array_size,
          s.min_depth, s.max_depth);
-  printf("script heap: nursery an eighth of the heap (1-16 MiB) on top of it, "
-         "up to %d scavenger helper thread(s) (one per 512 KiB the last "
-         "scavenge copied)\n", bench_scavenger_threads(options));
+  bench_trees_print_config(options);
   size_t live[BENCH_TREE_KIND_COUNT];
   for (int k = 0; k < BENCH_TREE_KIND_COUNT; k++) {
     size_t node = bench_trees_node_bytes((bench_tree_kind)k, true);
@@ -148,7 +146,7 @@ int ccgc_bench_gcbench(const bench_options *options) {
   bench_progress_start(&p, options, "bench gcbench", "tree nodes allocated",
                        nodes_per_run(&s) * (1 + 3 * (uint64_t)multiplier_count));
   bench_progress_update(&p, 0, "malloc");
-  gcbench_run malloc_run = run(BENCH_TREE_MALLOC, &s, 0, 0, &p, &nodes, "malloc");
+  gcbench_run malloc_run = run(BENCH_TREE_MALLOC, &s, 0, (bench_helpers){0, 0}, &p, &nodes, "malloc");
   bench_v8_run v8;
   run_v8(&s, &v8, &p, nodes);
   printf("%-6s %-7s %9s %10s %6s %9s %10s %10s\n", "heap", "backend",
@@ -168,7 +166,7 @@ int ccgc_bench_gcbench(const bench_options *options) {
       char what[48];
       snprintf(what, sizeof what, "%s at %.1fx", bench_tree_kind_name(kind), mult);
       runs[i] = run(kind, &s, bench_limit_for(live[kind], mult),
-                    bench_scavenger_threads(options), &p, &nodes, what);
+                    bench_helpers_for(options), &p, &nodes, what);
       ok = ok && runs[i].ok;
     }
     bench_progress_clear(&p);

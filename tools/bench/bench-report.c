@@ -117,6 +117,8 @@ static void write_configuration(ccgc_json_writer *json, const bench_options *opt
   member_option(json, "depth", options->depth, options->depth > 0);
   member_option(json, "scavenger_threads", options->scavenger_threads,
                 options->scavenger_threads >= 0);
+  member_option(json, "marking_threads", options->marking_threads,
+                options->marking_threads >= 0);
   ccgc_json_writer_member_string(json, "plot", options->plot);
   ccgc_json_writer_member_string(
       json, "sweeping",

@@ -223,14 +223,28 @@ static void boehm_init(void) {
   boehm_ready = true;
 }
 
+/* gc.h declares this only for a client built with GC_THREADS; the library
+ * exports it either way (0 when it marks on the calling thread alone). */
+GC_API int GC_CALL GC_get_parallel(void);
+
+void bench_trees_print_config(const bench_options *options) {
+  bench_helpers helpers = bench_helpers_for(options);
+  boehm_init();
+  printf("script heap: nursery an eighth of the heap (1-16 MiB) on top of it, "
+         "up to %d scavenger helper thread(s) (one per 512 KiB the last "
+         "scavenge copied), %d helper thread(s) marking in each full "
+         "collection's pause; Boehm GC: %d marker thread(s) as built here\n",
+         helpers.scavenger, helpers.marking, GC_get_parallel() + 1);
+}
+
 bench_trees *bench_trees_open(bench_tree_kind kind, bool with_ints,
-                              size_t heap_bytes, int scavenger_threads) {
+                              size_t heap_bytes, bench_helpers helpers) {
   bench_trees *t = calloc(1, sizeof *t);
   t->kind = kind;
   t->with_ints = with_ints;
   if (kind == BENCH_TREE_SCRIPT || kind == BENCH_TREE_DOM) {
     bench_heaps_open(&t->heaps, kind == BENCH_TREE_SCRIPT ? heap_bytes : 0,
-                     kind == BENCH_TREE_DOM ? heap_bytes : 0, scavenger_threads);
+                     kind == BENCH_TREE_DOM ? heap_bytes : 0, helpers);
     blinkish_type_info node = {"TreeNode", trace_dom_node, NULL, 0};
     t->node_type = blinkish_register_type(t->heaps.dom, &node);
     blinkish_type_info doubles = {"DoubleArray", NULL, NULL, 0};
@@ -444,7 +458,7 @@ size_t bench_trees_node_bytes(bench_tree_kind kind, bool with_ints) {
   case BENCH_TREE_DOM: {
     /* Measured, not assumed: the used bytes one node adds (header and
      * size-class rounding included). */
-    bench_trees *t = bench_trees_open(kind, with_ints, 0, 0);
+    bench_trees *t = bench_trees_open(kind, with_ints, 0, (bench_helpers){0, 0});
     ccgc_heap_stats before, after;
     if (kind == BENCH_TREE_SCRIPT) {
       v8ish_heap_stats(t->heaps.script, &before);

@@ -30,11 +30,14 @@ typedef struct bench_tree_stats {
 } bench_tree_stats;
 
 const char *bench_tree_kind_name(bench_tree_kind kind);
+/* Prints the script heap's configuration (nursery, the collector's helper
+ * threads) and Boehm GC's marker threads, as the runs will use them. */
+void bench_trees_print_config(const bench_options *options);
 /* Heap bytes of one node, as the allocator lays it out. */
 size_t bench_trees_node_bytes(bench_tree_kind kind, bool with_ints);
 /* heap_bytes: the heap size (ccgc: soft limit; Boehm: initial heap); 0 none. */
 bench_trees *bench_trees_open(bench_tree_kind kind, bool with_ints,
-                              size_t heap_bytes, int scavenger_threads);
+                              size_t heap_bytes, bench_helpers helpers);
 /* A tree of `depth` (2^(depth+1) - 1 nodes) into slot (0..2), replacing it. */
 void bench_trees_build(bench_trees *t, int slot, int depth, bool top_down);
 /* Nodes of the tree in slot (the binary-trees check value). */

@@ -14,17 +14,21 @@ size_t bench_limit_for(size_t live_bytes, double multiplier) {
   return limit < floor ? floor : limit;
 }
 
-int bench_scavenger_threads(const bench_options *options) {
-  return options->scavenger_threads >= 0 ? options->scavenger_threads : 1;
+bench_helpers bench_helpers_for(const bench_options *options) {
+  bench_helpers helpers = {
+      options->scavenger_threads >= 0 ? options->scavenger_threads : 1,
+      options->marking_threads >= 0 ? options->marking_threads : 1};
+  return helpers;
 }
 
 void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit,
-                      int scavenger_threads) {
+                      bench_helpers helpers) {
   *h = (bench_heaps){0};
   /* Scavenger helpers are a maximum: each scavenge is offered one per 512 KiB
    * the previous one copied (adaptive_threads, docs/collection.md). */
-  ccgc_collector_options options = {.scavenger_threads = scavenger_threads,
-                                    .adaptive_threads = true};
+  ccgc_collector_options options = {.scavenger_threads = helpers.scavenger,
+                                    .adaptive_threads = true,
+                                    .parallel_marking_threads = helpers.marking};
   h->collector = ccgc_collector_new(&options);
   /* The soft limit is the heap size itself: the collector asks for a
    * collection when the heap is full (the next safepoint runs it), and an

@@ -31,6 +31,8 @@ typedef struct bench_options {
   const char *mmu_write;    /* NULL: plot and its MMU path themselves */
   int scavenger_threads;    /* gcbench, binary-trees: helpers of the
                              * script heap's scavenges (-1: the default, 1) */
+  int marking_threads;      /* gcbench, binary-trees: helpers that mark in
+                             * each atomic pause (-1: the default, 1) */
   int sweeping;             /* --sweeping, a ccgc_sweeping_mode (-1: the
                              * default, concurrent): pauses, the incremental
                              * mode's (stop-the-world sweeps atomic); dom,
@@ -160,12 +162,17 @@ typedef struct bench_heaps {
 /* The hard limit for a live size: multiplier * live, at least 8 pages (a
  * heap needs pages for each size class in use). */
 size_t bench_limit_for(size_t live_bytes, double multiplier);
-/* scavenger_threads: ccgc_collector_options.scavenger_threads. */
+/* The collector's helper threads: ccgc_collector_options.scavenger_threads
+ * (with adaptive_threads) and parallel_marking_threads. */
+typedef struct bench_helpers {
+  int scavenger, marking;
+} bench_helpers;
 void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit,
-                      int scavenger_threads);
-/* The helpers a sized benchmark's scavenges use: --scavenger-threads, or 1
- * (V8 scavenges in parallel by default; this machine has 2 cores). */
-int bench_scavenger_threads(const bench_options *options);
+                      bench_helpers helpers);
+/* The helpers a sized benchmark's collector uses: --scavenger-threads, or
+ * 1 (V8 scavenges in parallel by default; this machine has 2 cores), and
+ * --marking-threads, or 1 (V8 marks with helper threads too). */
+bench_helpers bench_helpers_for(const bench_options *options);
 void bench_heaps_close(bench_heaps *h);
 void bench_heaps_collect(bench_heaps *h, ccgc_gc_reason reason);
 /* Counts and times the collection a safepoint just ran: a minor one, or a

@@ -156,7 +156,8 @@ static int finish_json(bench_options *options, atomic_file *file, const bench_ru
 }
 
 int ccgc_cmd_bench(int argc, char **argv) {
-  bench_options options = {.live_mb = 0, .scavenger_threads = -1, .sweeping = -1,
+  bench_options options = {.live_mb = 0, .scavenger_threads = -1,
+                           .marking_threads = -1, .sweeping = -1,
                            .progress = stderr};
   static const cli_choice sweepings[] = {{"atomic", CCGC_SWEEP_ATOMIC},
                                          {"lazy", CCGC_SWEEP_LAZY},
@@ -186,6 +187,10 @@ int ccgc_cmd_bench(int argc, char **argv) {
                     "gcbench, binary-trees: at most this many helper threads in "
                     "the script heap's scavenges, one per 512 KiB the last scavenge "
                     "copied (0 to 8; default 1; 0: none)"),
+      CLI_OPT_COUNT("marking-threads", &options.marking_threads, 0, 8, "N",
+                    "gcbench, binary-trees: helper threads that mark beside the "
+                    "owner in each full collection's atomic pause (0 to 8; "
+                    "default 1; 0: none)"),
       CLI_OPT_CHOICE("sweeping", &options.sweeping, sweepings, "sweeping mode", "S",
                      "pauses: how the incremental mode sweeps; dom: how the host world "
                      "sweeps: atomic (in the pause), lazy (after it, in steps) or "
