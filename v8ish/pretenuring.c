@@ -90,8 +90,13 @@ size_t v8ish_pretenuring_digest(v8ish_heap *heap) {
     word_t *k = g_ptr_array_index(p->feedback, i);
     size_t allocated = (size_t)v8ish_smi_value(k[CLASS_ALLOCATED]);
     size_t survived = (size_t)v8ish_smi_value(k[CLASS_SURVIVED]);
+    /* ALWAYS: a site with a survivor - a class whose instances are counted
+     * when allocated (CLASS_ALLOCATED). Others (a FixedArray's, a boxed
+     * number's, which are allocated without a site) reach the feedback too,
+     * since every class's first survivors are counted, but deciding them
+     * would change no allocation and only miscount the sites. */
     bool tenure =
-        p->mode == CCGC_PRETENURING_ALWAYS ||
+        (p->mode == CCGC_PRETENURING_ALWAYS && allocated > 0) ||
         ((p->mode == CCGC_PRETENURING_EAGER ||
           (p->mode == CCGC_PRETENURING_AUTO && at_max)) &&
          allocated >= V8ISH_PRETENURE_MIN_ALLOCATED &&

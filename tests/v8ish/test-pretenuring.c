@@ -138,6 +138,38 @@ START_TEST(pretenured_object_keeps_its_young_target) {
 }
 END_TEST
 
+/* ALWAYS decides the allocation sites only: a FixedArray, a DoubleArray and
+ * a boxed number that survive are allocated without a site, so no class is
+ * counted for them and their kinds stay young; a wrapper class is decided. */
+START_TEST(always_decides_allocation_sites_only) {
+  script_world w;
+  world_with(&w, CCGC_PRETENURING_ALWAYS);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w.heap, &scope);
+  v8ish_global held[3] = {
+      v8ish_global_new(w.heap, v8ish_fixed_array_new(w.heap, 10), false),
+      v8ish_global_new(w.heap, v8ish_double_array_new(w.heap, 10), false),
+      v8ish_global_new(w.heap, v8ish_number_new(w.heap, 1.5), false)};
+  v8ish_handle_scope_close(&scope);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ccgc_heap_stats stats = script_stats(&w);
+  ck_assert_uint_eq(stats.pretenured_classes, 0);
+  v8ish_handle_scope_open(w.heap, &scope);
+  ck_assert(!v8ish_local_is_empty(v8ish_fixed_array_new(w.heap, 100)));
+  ck_assert(!v8ish_local_is_empty(v8ish_number_new(w.heap, 2.5)));
+  v8ish_handle_scope_close(&scope);
+  ck_assert_uint_eq(script_stats(&w).pretenured_objects, stats.pretenured_objects);
+  ck_assert_uint_gt(script_stats(&w).young_used_bytes, stats.young_used_bytes);
+  v8ish_global kept = make_kept(&w, 1);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_ge(script_stats(&w).pretenured_classes, 1);
+  ck_assert(next_is_old(&w, "Kept"));
+  for (int i = 0; i < 3; i++) v8ish_global_free(w.heap, held[i]);
+  v8ish_global_free(w.heap, kept);
+  script_world_free(&w);
+}
+END_TEST
+
 /* A memory-reducing collection undoes every decision (V8 resets its
  * allocation sites under memory pressure). */
 START_TEST(memory_reducing_collection_undoes_decisions) {
@@ -299,6 +331,7 @@ int main(void) {
   tcase_add_test(tc, survivor_counts_are_exact_across_tasks_and_evictions);
   tcase_add_test(tc, never_keeps_every_object_young);
   tcase_add_test(tc, pretenured_object_keeps_its_young_target);
+  tcase_add_test(tc, always_decides_allocation_sites_only);
   tcase_add_test(tc, memory_reducing_collection_undoes_decisions);
   tcase_add_test(tc, eager_decides_below_the_maximum_semi_space);
   tcase_add_test(tc, unknown_mode_is_refused);
