@@ -67,6 +67,9 @@ void v8ish_nursery_init(v8ish_heap *heap) {
   if (o->no_young_generation) return;
   size_t min = o->young_min_bytes ? o->young_min_bytes : DEFAULT_MIN_BYTES;
   size_t max = o->young_max_bytes ? o->young_max_bytes : DEFAULT_MAX_BYTES;
+  /* A max of 0 is at least the min; a min of 0 at most the max (a max
+   * below the default min was raised to it: 512 KiB gave 1.25 MiB). */
+  if (!o->young_min_bytes && min > max) min = max;
   if (max < min) max = min;
   n->min_pages = pages_for(min);
   n->max_pages = pages_for(max);

@@ -17,7 +17,8 @@ typedef struct ccgc_heap_options {
   size_t soft_limit_bytes;
   /* The script heap's young generation (docs/script-heap.md): bounds of
    * one semi-space, between which its size adapts to survival (0: the
-   * defaults, 1 MiB and 16 MiB; a max of 0 is at least the min), rounded up
+   * defaults, 1 MiB and 16 MiB; a max of 0 is at least the min, a min of 0
+   * at most the max), rounded up
    * to whole pages of object area (a 256 KiB page less its header: the
    * bytes fit, and young_capacity_bytes may say more); each at most 1 GiB
    * and min not above a nonzero max, else v8ish_heap_new refuses them

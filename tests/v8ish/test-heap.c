@@ -42,6 +42,15 @@ START_TEST(young_sizes_out_of_range_are_refused) {
   v8ish_heap_stats(heap, &stats);
   ck_assert_uint_ge(stats.young_capacity_bytes, (size_t)32 << 20);
   v8ish_heap_free(heap);
+  /* A min of 0 is the default, at most the max: a max below 1 MiB holds
+   * (it was raised to the default min, 1 MiB, five pages). */
+  const v8ish_heap_options small = {.young_max_bytes = 512 << 10};
+  heap = v8ish_heap_new(collector, &small);
+  ck_assert_ptr_nonnull(heap);
+  v8ish_heap_stats(heap, &stats);
+  ck_assert_uint_ge(stats.young_capacity_bytes, (size_t)512 << 10);
+  ck_assert_uint_lt(stats.young_capacity_bytes, (size_t)1 << 20);
+  v8ish_heap_free(heap);
   ccgc_collector_free(collector);
 }
 END_TEST
