@@ -468,6 +468,12 @@ bool blinkish_check_object(blinkish_heap *heap, const void *object,
  * keys and values). */
 bool blinkish_check_reference(blinkish_heap *heap, const void *object,
                               const char *call, const char *what);
+/* An external weak-map value's target, on page (any heap's of the
+ * collector): not a DOM heap's backing store (.inv.backing-owner), else
+ * misuse, false. */
+bool blinkish_check_target(blinkish_heap *heap, const ccgc_page *page,
+                           const void *target, const void *value,
+                           const char *call);
 
 /* The entry check of every public call (gate.h, heap-base.h): a live DOM
  * heap (NULL or freed: false, nothing reported), on its collector's thread,

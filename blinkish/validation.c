@@ -80,6 +80,25 @@ bool blinkish_is_alive(blinkish_heap *heap, const void *object) {
   return blinkish_is_object(heap, object);
 }
 
+bool blinkish_check_target(blinkish_heap *heap, const ccgc_page *page,
+                           const void *target, const void *value,
+                           const char *call) {
+  blinkish_heap *owner = page->owner;
+  /* A page's owner is its heap (page-space.c), the heap's base first: a
+   * DOM heap's signature says which heaps have backings. */
+  if (!owner || owner->base.sig != BLINKISH_SIG) return true;
+  blinkish_header *header = live_header(owner, target);
+  if (!header) return true;
+  blinkish_type_id type = blinkish_header_type(header);
+  if (!blinkish_type_is_backing(owner, type)) return true;
+  /* .inv.backing-owner: the map's entry would not follow a move. */
+  CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE, ".inv.backing-owner",
+              "%s: the target of value %p is %p, a %s, a backing store that "
+              "only its owner may reference (compaction moves it)",
+              call, value, target, owner->types[type].name);
+  return false;
+}
+
 bool blinkish_check_reference(blinkish_heap *heap, const void *object,
                               const char *call, const char *what) {
   if (!blinkish_check_object(heap, object, call, what)) return false;

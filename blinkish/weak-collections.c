@@ -331,14 +331,19 @@ static ccgc_status store(blinkish_heap *heap, blinkish_weak_collection *self,
     target = self->is_external
                  ? self->external.target(value, self->external_data)
                  : value;
-    /* The marker would take any other address for an object of some heap. */
-    if (self->is_external && target &&
-        !ccgc_collector_find_page(heap->base.collector, target))
-      return CCGC_MISUSE(heap->base.errors, CCGC_E_FOREIGN_POINTER,
-                         ".api.valid-object",
-                         "%s: the target of value %p is %p, which is "
-                         "not in any heap of this collector",
-                         call, value, target);
+    if (self->is_external && target) {
+      /* The marker would take any other address for an object of some
+       * heap. */
+      const ccgc_page *page = ccgc_collector_find_page(heap->base.collector, target);
+      if (!page)
+        return CCGC_MISUSE(heap->base.errors, CCGC_E_FOREIGN_POINTER,
+                           ".api.valid-object",
+                           "%s: the target of value %p is %p, which is "
+                           "not in any heap of this collector",
+                           call, value, target);
+      if (!blinkish_check_target(heap, page, target, value, call))
+        return CCGC_E_WRONG_TYPE;
+    }
   }
   if (blinkish_marks_final(heap)) { /* pre-finalizers, weak callbacks */
     ccgc_status status =

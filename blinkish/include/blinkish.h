@@ -160,7 +160,8 @@ double blinkish_heap_allocation_sweep_ms(blinkish_heap *heap);
  * emptied pages back to the OS. Objects, vectors and collections keep their
  * addresses; an address of a backing seen in a walk or a snapshot is valid
  * until the next collection only, and every store of it as a reference (a
- * member, a persistent, a vector element, a weak key or value) is refused
+ * member, a persistent, a vector element, a weak key or value, the target
+ * of an external weak-map value) is refused
  * (CCGC_E_WRONG_TYPE, nothing stored). Owner thread, any context (a listener's
  * cycle_start may call it). The figures: ccgc_heap_stats.evacuated_* of the
  * DOM heap. CCGC_OK, or the entry check's status (a NULL or freed heap,

@@ -490,9 +490,17 @@ START_TEST(memory_pressure_compacts_and_the_verbose_trace_says_so) {
 }
 END_TEST
 
+static void *identity_target(void *value, void *data) {
+  (void)data;
+  return value;
+}
+
 /* .inv.backing-owner is checked where a host could add a second reference
  * to a backing (an address seen in a walk; here read out of the vector's
- * first word): every store refuses it and stores nothing. */
+ * first word): every store refuses it and stores nothing - an external
+ * weak-map value whose target is the backing too (it was stored, and the
+ * map's entry kept the old address after compaction moved the backing:
+ * found by an audit). */
 START_TEST(a_backing_is_refused_as_a_reference) {
   dom_world w;
   dom_world_init(&w, 0);
@@ -517,6 +525,17 @@ START_TEST(a_backing_is_refused_as_a_reference) {
                    CCGC_E_WRONG_TYPE);
   ck_assert_int_eq(blinkish_weak_map_set(w.heap, map, holder, backing),
                    CCGC_E_WRONG_TYPE);
+  blinkish_external_value_ops identity = {.target = identity_target};
+  void *external = blinkish_weak_map_new_external(w.heap, &identity, NULL);
+  blinkish_persistent *external_root = blinkish_persistent_new(w.heap, external, false);
+  ck_assert_int_eq(blinkish_weak_map_set(w.heap, external, holder, backing),
+                   CCGC_E_WRONG_TYPE);
+  ck_assert_msg(strstr(w.errors.last_message, "the target of value") &&
+                    strstr(w.errors.last_message, "HeapVectorBacking"),
+                "%s", w.errors.last_message);
+  ck_assert_uint_eq(blinkish_weak_map_size(w.heap, external), 0);
+  ck_assert_int_eq(blinkish_weak_map_set(w.heap, external, holder, holder), CCGC_OK);
+  blinkish_persistent_free(w.heap, external_root);
   ck_assert_uint_eq(blinkish_vector_length(w.heap, vector), 0);
   ck_assert_uint_eq(blinkish_weak_map_size(w.heap, map), 0);
   ck_assert_int_eq(blinkish_heap_request_compaction(w.heap), CCGC_OK);
