@@ -443,6 +443,12 @@ static void finish_cycle(ccgc_collector *collector) {
   ccgc_collector_snapshot_stats(collector, false, stats);
   for (int i = 0; i < stats->heap_count; i++)
     stats->heaps[i].marked_bytes = stats->heaps[i].after.used_bytes;
+  /* The record is complete before any listener sees it (ccgc-events.h):
+   * the mutator utilization too, which counts this cycle's time. */
+  collector->gc_total_ms += stats->total_ms + stats->incremental_ms;
+  ccgc_trace_close_window(collector, stats->start_ms, stats->total_ms, end,
+                          &stats->mutator_ms, &stats->average_mu,
+                          &stats->current_mu);
   /* Listeners of the pause's end read only; their time is not the pause's. */
   ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
   /* Swept after the pause: sweep_end comes when sweeping completes. */
@@ -456,10 +462,6 @@ static void finish_cycle(ccgc_collector *collector) {
   atomic_store(&collector->gc_requested, false);
   collector->cycles++;
   ccgc_memory_reducer_cycle_done(collector, (int)stats->reason);
-  collector->gc_total_ms += stats->total_ms + stats->incremental_ms;
-  ccgc_trace_close_window(collector, stats->start_ms, stats->total_ms, end,
-                          &stats->mutator_ms, &stats->average_mu,
-                          &stats->current_mu);
   collector->last = *stats;
   GArray *swap = collector->last_steps;
   collector->last_steps = collector->steps;

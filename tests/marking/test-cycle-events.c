@@ -62,6 +62,7 @@ static double step_ms_sum;
 static bool last_step_complete;
 static unsigned long pause_end_cycle;
 static size_t pause_end_dom_objects;
+static ccgc_cycle_stats pause_end_record;
 static ccgc_gc_state states[16];   /* per event kind, below */
 static bool inside[16];            /* ccgc_collector_in_collection there */
 
@@ -104,6 +105,7 @@ static void ph_sweep_end(void *data) {
 static void ph_pause_end(void *data, const ccgc_cycle_stats *stats) {
   log_event(data, "pause-", EV_PAUSE_END);
   pause_end_cycle = stats->cycle;
+  pause_end_record = *stats;
   if (observed) {
     int id = blinkish_heap_collector_id(observed->dom);
     pause_end_dom_objects = stats->heaps[id].after.object_count;
@@ -202,6 +204,16 @@ START_TEST(stop_the_world_announces_every_phase_in_order_to_every_listener) {
   ck_assert_uint_eq(pause_end_dom_objects,
                     last->heaps[blinkish_heap_collector_id(w.dom)].after.object_count);
   ck_assert_uint_eq(pause_end_dom_objects, 1);
+  /* The trace line's figures too (they were 0 there, set after the
+   * listeners: found by an audit): the same line from either record. */
+  ck_assert(pause_end_record.current_mu > 0 && pause_end_record.average_mu > 0);
+  ck_assert(pause_end_record.mutator_ms == last->mutator_ms &&
+            pause_end_record.average_mu == last->average_mu &&
+            pause_end_record.current_mu == last->current_mu);
+  char from_event[512], from_last[512];
+  ccgc_format_trace_line(w.collector, &pause_end_record, from_event, sizeof from_event);
+  ccgc_format_trace_line(w.collector, last, from_last, sizeof from_last);
+  ck_assert_str_eq(from_event, from_last);
   ck_assert_uint_eq(w.errors.count, 0);
   observed = NULL;
   blinkish_persistent_free(w.dom, root);
