@@ -286,6 +286,9 @@ bool ccgc_collector_marking_step(ccgc_collector *collector, double budget_ms,
   return done;
 }
 
+/* The allocation-driven steps one report of allocation runs at most. */
+#define MAX_STEPS_PER_REPORT 8
+
 static void notify_allocation(ccgc_collector *collector, size_t bytes,
                               bool old) {
   collector->allocated_bytes += (double)bytes; /* the memory reducer's */
@@ -307,13 +310,17 @@ static void notify_allocation(ccgc_collector *collector, size_t bytes,
      * out) gets as many steps, each within its budget, and the rest
      * counts toward the next; it was one step, the count reset, half the
      * promised rate at the default and a quarter at 64 KiB (found by an
-     * audit). Marking that completes needs no more steps. */
+     * audit). At most MAX_STEPS_PER_REPORT at once: a large object's
+     * report would otherwise be one long pause; the steps it is owed
+     * follow at the next reports. Marking that completes owes none. */
     double due = collector->allocated_since_step;
     size_t steps = (size_t)(due / (double)step_bytes);
+    if (steps > MAX_STEPS_PER_REPORT) steps = MAX_STEPS_PER_REPORT;
     double rest = due - (double)steps * (double)step_bytes;
-    for (size_t i = 0; i < steps; i++)
-      if (marking_step(collector, step_budget(collector))) break;
-    collector->allocated_since_step = rest;
+    bool done = false;
+    for (size_t i = 0; i < steps && !done; i++)
+      done = marking_step(collector, step_budget(collector));
+    collector->allocated_since_step = done ? 0 : rest;
   }
   collector->in_allocation_step = false;
 }

@@ -92,7 +92,9 @@ typedef struct ccgc_collector_options {
   bool verify;        /* run the marking verifier in every collection   */
   /* Incremental marking: a step runs for every incremental_step_bytes the
    * heaps allocate (default 256 KiB), bounded by incremental_step_ms
-   * (default 1 ms). */
+   * (default 1 ms); at most 8 steps in one allocation (a large object's),
+   * the rest at the next allocations that report (a heap reports a page
+   * at a time), none once marking is complete. */
   size_t incremental_step_bytes;
   double incremental_step_ms;
   /* Concurrent marking: helper threads that mark while the host runs, from

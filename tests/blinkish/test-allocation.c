@@ -190,6 +190,15 @@ START_TEST(a_step_runs_for_every_step_bytes_allocated) {
   ck_assert_msg(steps + 4 >= reported / step_bytes, "%lu steps for %zu bytes", steps,
                 reported);
   ck_assert_msg(steps <= reported / step_bytes, "%lu steps for %zu bytes", steps, reported);
+  /* A large object is owed 64 steps: at most 8 run in its allocation, the
+   * rest at the next reports. */
+  ccgc_collector_add_listener(collector, &counter, &steps);
+  steps = 0;
+  ck_assert_ptr_nonnull(blinkish_alloc(heap, type, 64 * step_bytes));
+  ck_assert_uint_eq(steps, 8);
+  for (int i = 0; i < 200000 && steps < 64; i++) blinkish_alloc(heap, type, 64);
+  ck_assert_uint_ge(steps, 64);
+  ccgc_collector_remove_listener(collector, &counter, &steps);
   ck_assert_int_eq(ccgc_incremental_finish(collector), CCGC_OK);
   blinkish_persistent_free(heap, root);
   blinkish_heap_free(heap);
