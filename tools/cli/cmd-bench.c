@@ -1,5 +1,5 @@
 /* cmd-bench.c - `ccgc bench NAME`: the command that runs the benchmarks of
- * tools/bench (one per file, bench.h; bench/README.md says what each
+ * tools/bench (one per file, bench.h; bench/benchmarks.md says what each
  * measures and how to read it): option parsing, the table of benchmarks,
  * dispatch. Every benchmark prints its comparisons as ratios measured in the
  * same run. `ccgc bench --quick` without a NAME runs every one in its small
