@@ -178,6 +178,17 @@ static bool rename_some(const ccgc_object_info *info, char *name, size_t size, v
   return false;
 }
 
+/* A name that ends inside a character: "a" and then e-acute (two bytes)
+ * until the buffer is full, as snprintf leaves it. */
+static bool rename_broken(const ccgc_object_info *info, char *name, size_t size, void *data) {
+  fixture *f = data;
+  if (info->address != f->w->document) return false;
+  char big[2200] = "a";
+  for (int k = 0; k < 1000; k++) strcat(big, "\xc3\xa9");
+  snprintf(name, size, "%s", big);
+  return true;
+}
+
 START_TEST(names_as_v8_and_blink_write_them) {
   fixture f;
   fixture_open(&f, BRIDGE_MODE_UNIFIED);
@@ -229,6 +240,16 @@ START_TEST(names_as_v8_and_blink_write_them) {
   ck_assert_str_eq(node_name(s, node_of(s, ids, f.w->document)), "HTMLDocument / page");
   ck_assert_uint_eq(strlen(node_name(s, node_of(s, ids, f.inner))), 1024);
   ck_assert_str_eq(node_name(s, node_of(s, ids, f.button)), "HTMLButtonElement");
+  snapshot_free(s);
+
+  /* Cut on a character boundary, the name the namer wrote short of its
+   * broken last character: 1023 bytes, no U+FFFD. */
+  options.name = rename_broken;
+  s = take(&f, ids, &options);
+  const char *cut_name = node_name(s, node_of(s, ids, f.w->document));
+  ck_assert_uint_eq(strlen(cut_name), 1023);
+  ck_assert(g_utf8_validate(cut_name, -1, NULL));
+  ck_assert_ptr_null(strstr(cut_name, "\xef\xbf\xbd"));
   snapshot_free(s);
   ccgc_heap_snapshot_ids_free(ids);
   fixture_close(&f);

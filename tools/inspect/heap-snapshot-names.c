@@ -31,11 +31,25 @@ static bool listed(const char *name, const char *const *list) {
   return false;
 }
 
-/* Cuts text at NAME_MAX_BYTES, not inside a UTF-8 sequence. */
+/* The bytes of the UTF-8 sequence a lead byte starts (1 for any other). */
+static size_t sequence_length(unsigned char lead) {
+  return lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+}
+
+/* Cuts text at NAME_MAX_BYTES at most, and before a last character whose
+ * sequence does not end by then: one cut there, or one the text itself
+ * ends in (a namer's snprintf stops inside a character; that lead byte
+ * was kept and written as U+FFFD: found by an audit). */
 static void cut(char *text, size_t size) {
   size_t len = strnlen(text, size - 1);
   if (len > NAME_MAX_BYTES) len = NAME_MAX_BYTES;
-  while (len > 0 && len < strlen(text) && ((unsigned char)text[len] & 0xC0) == 0x80) len--;
+  size_t start = len; /* the last character's first byte, or len */
+  while (start > 0 && len - start < 3 && ((unsigned char)text[start - 1] & 0xC0) == 0x80)
+    start--;
+  if (start > 0) {
+    unsigned char lead = (unsigned char)text[start - 1];
+    if (lead >= 0xC0 && start - 1 + sequence_length(lead) > len) len = start - 1;
+  }
   text[len] = '\0';
 }
 
