@@ -500,6 +500,9 @@ void v8ish_trace_with_class(v8ish_heap *heap, word_t *object,
 /* concurrent-visit.c: the visit_concurrent op. */
 bool v8ish_visit_concurrent(void *heap, void *object, ccgc_visitor *visitor);
 
+/* objects.c: a property name for call, or misuse (NULL). */
+bool v8ish_named(v8ish_heap *heap, const char *name, const char *call);
+
 /* checks.c */
 /* The type_name op: a wrapper's class name, else its type's name. */
 const char *v8ish_object_type_name(void *heap, const void *object);

@@ -68,6 +68,15 @@ static ccgc_status add_property(v8ish_heap *heap, word_t *o, v8ish_value klass,
   return CCGC_OK;
 }
 
+/* A property name: NULL is misuse on reads as on stores (script-heap.md
+ * "Errors": a bad name; reads returned their neutral value unreported). */
+bool v8ish_named(v8ish_heap *heap, const char *name, const char *call) {
+  if (name) return true;
+  CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+              "%s: NULL property name", call);
+  return false;
+}
+
 ccgc_status v8ish_object_set(v8ish_heap *heap, v8ish_local object,
                              const char *name, v8ish_local value) {
   const char *call = "v8ish_object_set";
@@ -100,7 +109,7 @@ v8ish_local v8ish_object_get(v8ish_heap *heap, v8ish_local object,
   const char *call = "v8ish_object_get";
   if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
   word_t *o = v8ish_local_object_like(heap, object, call);
-  if (!o || !name) return v8ish_local_empty();
+  if (!o || !v8ish_named(heap, name, call)) return v8ish_local_empty();
   v8ish_value klass = v8ish_load(o, 0);
   long index = v8ish_class_find(klass, name);
   if (index < 0) return v8ish_local_empty();
@@ -113,7 +122,8 @@ v8ish_local v8ish_object_get(v8ish_heap *heap, v8ish_local object,
 
 bool v8ish_object_has(v8ish_heap *heap, v8ish_local object, const char *name) {
   word_t *o = v8ish_checked_object_like(heap, object, "v8ish_object_has");
-  return o && name && v8ish_class_find(v8ish_load(o, 0), name) >= 0;
+  return o && v8ish_named(heap, name, "v8ish_object_has") &&
+         v8ish_class_find(v8ish_load(o, 0), name) >= 0;
 }
 
 size_t v8ish_object_property_count(v8ish_heap *heap, v8ish_local object) {

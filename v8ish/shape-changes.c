@@ -83,7 +83,7 @@ ccgc_status v8ish_object_unbox_double(v8ish_heap *heap, v8ish_local object,
 double v8ish_object_get_double(v8ish_heap *heap, v8ish_local object,
                                const char *name) {
   word_t *o = v8ish_checked_object_like(heap, object, "v8ish_object_get_double");
-  if (!o || !name) return 0;
+  if (!o || !v8ish_named(heap, name, "v8ish_object_get_double")) return 0;
   v8ish_value klass = v8ish_load(o, 0);
   long index = v8ish_class_find(klass, name);
   if (index < 0) return 0;

@@ -176,6 +176,17 @@ START_TEST(dead_handles_and_wrong_kinds_are_reported) {
   int local;
   ck_assert_int_eq(v8ish_wrapper_set_embedder(w.heap, v8ish_wrapper_new(w.heap, "X"), &local),
                    CCGC_E_FOREIGN_POINTER);
+  /* A NULL property name is a bad name on reads too (they answered their
+   * neutral value unreported: found by an audit). */
+  v8ish_local object = v8ish_object_new(w.heap);
+  before = w.errors.count;
+  ck_assert(v8ish_local_is_empty(v8ish_object_get(w.heap, object, NULL)));
+  ck_assert(!v8ish_object_has(w.heap, object, NULL));
+  ck_assert(v8ish_object_get_double(w.heap, object, NULL) == 0.0);
+  ck_assert_uint_eq(w.errors.count, before + 3);
+  ck_assert_int_eq(w.errors.last_code, CCGC_E_INVALID_ARGUMENT);
+  ck_assert_msg(strstr(w.errors.last_message, "v8ish_object_get_double: NULL property name"),
+                "%s", w.errors.last_message);
   close_world(&w);
 }
 END_TEST
