@@ -127,6 +127,24 @@ START_TEST(a_null_table_gives_neutral_values) {
 }
 END_TEST
 
+/* A write error is -1 in every format (the table and CSV said 0 on a
+ * buffered stream: found by an audit). */
+START_TEST(a_write_error_is_minus_one_in_every_format) {
+  FILE *full = fopen("/dev/full", "w");
+  if (!full) return; /* no /dev/full here */
+  ccgc_accounting *acct = ccgc_accounting_new(4);
+  ccgc_accounting_add(acct, ccgc_accounting_category(acct, "host/cache"), 4096, 1);
+  static const ccgc_report_format formats[] = {CCGC_REPORT_TABLE, CCGC_REPORT_JSON,
+                                               CCGC_REPORT_CSV};
+  for (size_t i = 0; i < 3; i++) {
+    clearerr(full);
+    ck_assert_int_eq(ccgc_accounting_write(acct, full, formats[i]), -1);
+  }
+  fclose(full);
+  ccgc_accounting_free(acct);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("accounting");
   TCase *tc = tcase_create("core");
@@ -135,6 +153,7 @@ int main(void) {
   tcase_add_test(tc, counters_are_exact_under_concurrent_updates);
   tcase_add_test(tc, reports_carry_the_same_totals);
   tcase_add_test(tc, a_null_table_gives_neutral_values);
+  tcase_add_test(tc, a_write_error_is_minus_one_in_every_format);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -248,5 +248,7 @@ int ccgc_accounting_write(const ccgc_accounting *accounting, FILE *out,
     }
     break;
   }
-  return ferror(out) ? -1 : 0;
+  /* Flushed: on a buffered stream a failed write shows only then (the
+   * table and CSV said 0 on /dev/full: found by an audit). */
+  return fflush(out) != 0 || ferror(out) ? -1 : 0;
 }
