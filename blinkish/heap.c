@@ -18,8 +18,12 @@ static size_t object_size(void *data, const void *object) {
   return blinkish_payload_size(object);
 }
 
+/* validation.c: the start map, and, while the collection's marks are
+ * final (finalizers, pre-finalizers, weak callbacks), not an object it
+ * found dead - which a probe made there took as alive, and then followed
+ * the next object at its address (found by an audit). */
 static bool is_object(void *heap, const void *address) {
-  return blinkish_is_allocated(heap, address); /* validation.c: the start map */
+  return blinkish_is_object(heap, address);
 }
 
 static void stats(void *data, ccgc_heap_stats *out) {
@@ -133,6 +137,7 @@ void blinkish_heap_free(blinkish_heap *heap) {
   blinkish_prefinalizers_teardown(heap);
   blinkish_finalize_all(heap);
   ccgc_collector_leave_context(collector, outer);
+  ccgc_collector_announce_heap_freed(collector, heap->base.heap_id);
   blinkish_pages_release_all(heap);
   blinkish_sweep_free(heap);
   blinkish_persistents_free(heap);

@@ -319,6 +319,9 @@ void ccgc_collector_announce_moves(ccgc_collector *collector, int heap_id,
  * object_moved listeners (ccgc-events.h) hear from -> to. */
 void ccgc_collector_announce_object_moved(ccgc_collector *collector,
                                           const void *from, void *to);
+/* A heap's free, before its pages go: heap_freed listeners
+ * (ccgc-events.h) hear its id. */
+void ccgc_collector_announce_heap_freed(ccgc_collector *collector, int heap_id);
 
 
 /* A safepoint for heap operations that need the heap still while concurrent

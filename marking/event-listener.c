@@ -171,6 +171,15 @@ void ccgc_collector_announce_object_moved(ccgc_collector *collector,
   ccgc_collector_enter_context(collector, outer);
 }
 
+void ccgc_collector_announce_heap_freed(ccgc_collector *collector, int heap_id) {
+  if (heap_id < 0) return; /* never attached: nothing of it was seen */
+  /* Listeners read only, as at objects_moved. */
+  ccgc_call_context outer =
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
+  ANNOUNCE(collector, heap_freed, (data_, heap_id));
+  ccgc_collector_enter_context(collector, outer);
+}
+
 void *ccgc_events_moved_to(ccgc_collector *collector, const void *address) {
   ccgc_page *page = ccgc_collector_find_page(collector, address);
   if (!page || page->heap_id != collector->moves_heap_id) return (void *)address;

@@ -172,6 +172,15 @@ typedef struct ccgc_event_listener {
    * at any time the host trims, between or during the events above. Inside
    * the trimming call: read only, as inside a collection. */
   void (*object_moved)(void *data, const void *from, void *to);
+
+  /* A heap of the collector is being freed (v8ish_heap_free,
+   * blinkish_heap_free): every object of it is dead - its DOM objects'
+   * finalizers have run - and its pages are still mapped; they are
+   * released, and their addresses free for other heaps, once this returns.
+   * The inspection library's probes on its objects are collected then, and
+   * snapshot ids forget them. Inside the freeing call: read only, as inside
+   * a collection. */
+  void (*heap_freed)(void *data, int heap_id);
 } ccgc_event_listener;
 
 /* Inside a minor_done listener: the new address of the object that started

@@ -102,6 +102,18 @@ static void ids_marking_done(void *data) {
   g_hash_table_foreach_remove(ids->objects, unmarked, ids->collector);
 }
 
+/* A heap is being freed: its objects' entries go, so an object another
+ * heap makes at one of their addresses gets an id of its own. */
+static gboolean of_heap(gpointer key, gpointer value, gpointer data) {
+  (void)key;
+  return ((const id_entry *)value)->heap_id == *(const int *)data;
+}
+
+static void ids_heap_freed(void *data, int heap_id) {
+  ccgc_heap_snapshot_ids *ids = data;
+  g_hash_table_foreach_remove(ids->objects, of_heap, &heap_id);
+}
+
 /* The collector goes first: nothing more to follow. */
 static void ids_collector_freed(void *data) {
   ((ccgc_heap_snapshot_ids *)data)->collector = NULL;
@@ -113,6 +125,7 @@ static const ccgc_event_listener ids_listener = {
     .collector_freed = ids_collector_freed,
     .objects_moved = ids_minor_done, /* compaction: the same answers */
     .object_moved = ids_object_moved, /* a left trim */
+    .heap_freed = ids_heap_freed,
 };
 
 ccgc_status ccgc_heap_snapshot_ids_follow(ccgc_heap_snapshot_ids *ids,

@@ -87,12 +87,38 @@ static void probes_collector_freed(void *data) {
   free(set);
 }
 
+/* A heap is being freed: probes on its objects are collected, before its
+ * pages go (the next collection read a released large page's mark, and a
+ * probe on a small object took the next heap's object at its address:
+ * found by an audit). */
+typedef struct freed_heap {
+  ccgc_collector *collector;
+  int heap_id;
+} freed_heap;
+
+static void forget_if_freed(void *payload, void *data) {
+  probe_slot *probe = payload;
+  const freed_heap *freed = data;
+  if (probe->collected) return;
+  const ccgc_page *page = ccgc_collector_find_page(freed->collector, probe->address);
+  if (page && page->heap_id != freed->heap_id) return;
+  probe->collected = true;
+  probe->address = NULL;
+}
+
+static void probes_heap_freed(void *data, int heap_id) {
+  probe_set *set = data;
+  freed_heap freed = {set->probes.owner, heap_id};
+  ccgc_handle_table_each(&set->probes, forget_if_freed, &freed);
+}
+
 static const ccgc_event_listener probe_listener = {
     .marking_done = probes_marking_done,
     .collector_freed = probes_collector_freed,
     .minor_done = probes_minor_done,
     .objects_moved = probes_minor_done, /* compaction, before marking_done */
     .object_moved = probes_object_moved, /* a left trim */
+    .heap_freed = probes_heap_freed,
 };
 
 static probe_set *probe_set_of(ccgc_collector *collector, bool create) {

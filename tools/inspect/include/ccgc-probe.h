@@ -34,7 +34,9 @@ typedef struct ccgc_probe ccgc_probe;
 
 /* NULL with CCGC_E_FOREIGN_POINTER recorded unless address is the start of
  * a live object of a heap of collector (.api.valid-object: an interior
- * pointer or free space would read the wrong mark byte). The collector's
+ * pointer or free space would read the wrong mark byte; from a finalizer,
+ * pre-finalizer or weak callback, an object the collection found dead is
+ * not live). The collector's
  * first probe registers a listener, so it cannot be made during a
  * collection or its callbacks (a finalizer, say): NULL with
  * CCGC_E_IN_COLLECTION recorded; later probes can. A probe is a slot of
@@ -44,7 +46,8 @@ typedef struct ccgc_probe ccgc_probe;
 CCGC_API
 ccgc_probe *ccgc_probe_new(ccgc_collector *collector, void *address,
                            const char *label);
-/* True once a collection found the object dead. A probe follows its object
+/* True once a collection found the object dead, or its heap was freed
+ * (heap_freed, ccgc-events.h). A probe follows its object
  * when it moves (a minor collection, a compaction, a left trim's new start:
  * ccgc_probe_address says where it is now). */
 CCGC_API
@@ -100,7 +103,9 @@ char *ccgc_probe_explain(ccgc_collector *collector, const ccgc_probe *probe);
 /* The retained size of object: its own size plus that of every object it
  * dominates in the graph from a virtual root to all roots (strong edges;
  * an ephemeron value once its key is reachable, from the table holding it;
- * weak edges never), i.e. what would be freed if object became unreachable.
+ * weak edges never): what would be freed if object became unreachable,
+ * except ephemeron values, which count for the table that holds them, not
+ * for their key (a key's retained size leaves out its map values).
  * Lengauer-Tarjan dominators (retained-size.c). Either out pointer
  * may be NULL. CCGC_OK; CCGC_E_FOREIGN_POINTER if no heap owns object;
  * CCGC_E_INVALID_ARGUMENT (zeros) if object is unreachable;
