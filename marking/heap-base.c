@@ -9,9 +9,16 @@
 #include "heap-controller.h"
 #include "invariant-check.h"
 
+/* The soft limit's floor: the host's, or 8 MiB - at most half a hard
+ * limit, so that a collection is requested before allocation fails (a 4
+ * MiB hard limit under the 8 MiB floor never asked for one: found by an
+ * audit). */
 static size_t configured_soft_limit(const ccgc_heap_options *options) {
-  return options->soft_limit_bytes ? options->soft_limit_bytes
-                                   : CCGC_DEFAULT_SOFT_LIMIT;
+  if (options->soft_limit_bytes) return options->soft_limit_bytes;
+  size_t half = options->limit_bytes / 2;
+  return options->limit_bytes && half < CCGC_DEFAULT_SOFT_LIMIT
+             ? half
+             : CCGC_DEFAULT_SOFT_LIMIT;
 }
 
 void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,

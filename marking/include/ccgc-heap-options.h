@@ -12,8 +12,9 @@
 typedef struct ccgc_heap_options {
   size_t limit_bytes;      /* hard limit on committed bytes; 0 = none  */
   /* Request a full collection when the old generation's objects take more
-   * bytes than this (docs/heap-growth.md); 0 = automatic (8 MiB, then the
-   * growing policy; a nonzero value is the policy's floor). */
+   * bytes than this (docs/heap-growth.md); 0 = automatic (8 MiB, or half
+   * of limit_bytes when that is less, then the growing policy; a nonzero
+   * value is the policy's floor). */
   size_t soft_limit_bytes;
   /* The script heap's young generation (docs/script-heap.md): bounds of
    * one semi-space, between which its size adapts to survival (0: the

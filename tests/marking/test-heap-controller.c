@@ -225,6 +225,35 @@ START_TEST(the_next_collection_comes_when_objects_pass_the_limit) {
 }
 END_TEST
 
+/* A hard limit of 8 MiB or less: the automatic floor (8 MiB) is at most
+ * half of it, so garbage made with a safepoint after each allocation is
+ * collected before an allocation fails (the floor stayed 8 MiB, above the
+ * hard limit: no collection was ever asked for, and allocation failed at
+ * 4 MiB; found by an audit). A host's own soft_limit_bytes stays. */
+START_TEST(a_small_hard_limit_asks_for_collections_before_failing) {
+  ccgc_collector *collector = ccgc_collector_new(NULL);
+  blinkish_heap_options options = {.limit_bytes = 4 * MIB};
+  blinkish_heap *heap = blinkish_heap_new(collector, &options);
+  blinkish_type_info info = {"Node", NULL, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(heap, &info);
+  ccgc_heap_stats stats;
+  blinkish_heap_stats(heap, &stats);
+  ck_assert_uint_eq(stats.soft_limit_bytes, 2 * MIB);
+  for (int i = 0; i < 200000; i++) { /* 12.8 MB of garbage */
+    ck_assert_msg(blinkish_alloc(heap, type, 64) != NULL, "allocation %d failed", i);
+    ccgc_collector_safepoint(collector);
+  }
+  ck_assert_uint_gt(ccgc_collector_cycle_count(collector), 0);
+  blinkish_heap_free(heap);
+  options.soft_limit_bytes = 3 * MIB;
+  heap = blinkish_heap_new(collector, &options);
+  blinkish_heap_stats(heap, &stats);
+  ck_assert_uint_eq(stats.soft_limit_bytes, 3 * MIB);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 START_TEST(an_out_of_range_maximum_is_refused) {
   ccgc_collector *collector = ccgc_collector_new(NULL);
   ccgc_test_errors errors;
@@ -253,6 +282,7 @@ int main(void) {
   tcase_add_test(tc, a_heap_takes_the_concurrency_floor);
   tcase_add_test(tc, the_host_maximum_bounds_the_factor);
   tcase_add_test(tc, an_out_of_range_maximum_is_refused);
+  tcase_add_test(tc, a_small_hard_limit_asks_for_collections_before_failing);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
