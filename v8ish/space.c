@@ -76,14 +76,18 @@ void v8ish_write_filler(v8ish_heap *heap, word_t *at, size_t bytes) {
     return;
   }
   v8ish_store_raw(at, 0, heap->filler_class);
-  at[FILLER_SIZE] = bytes;
+  /* Atomic: a left trim writes a filler over a live array's old start
+   * while a marker thread may read it (snapshot protocol, which reads every
+   * word atomically; a plain store here was a data race ThreadSanitizer
+   * reported: found by an audit). */
+  v8ish_store_raw(at, FILLER_SIZE, bytes);
   /* While a marking cycle has evacuation candidates no filler is listed:
    * not one on a candidate (.inv.compaction-candidates-unlisted), and not
    * one whose words a marker thread may still record from a snapshot
    * taken before the change (the next sweep lists them). */
   if (bytes >= 24 && !ccgc_page_is_young(page) && !heap->candidates) {
     unsigned bucket = bucket_for(bytes);
-    at[FILLER_NEXT] = (word_t)heap->free_lists[bucket];
+    v8ish_store_raw(at, FILLER_NEXT, (word_t)heap->free_lists[bucket]);
     heap->free_lists[bucket] = at;
   }
 }
