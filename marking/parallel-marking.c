@@ -206,10 +206,11 @@ ccgc_status ccgc_collector_set_parallel_marking_threads(
                        "ccgc_collector_set_parallel_marking_threads: %d "
                        "threads is out of range (0 to %d)",
                        threads, CCGC_MAX_MARKER_THREADS);
-  if (collector->in_collection)
-    return ccgc_error_set(&collector->errors, CCGC_E_IN_COLLECTION,
-                          "ccgc_collector_set_parallel_marking_threads: a "
-                          "collection is in progress");
+  /* Inside a collection or any callback (a release, a walk, a teardown's
+   * finalizer too: only in_collection was tested, found by an audit). */
+  if (ccgc_collector_refuse_busy(collector,
+                                 "ccgc_collector_set_parallel_marking_threads") != CCGC_OK)
+    return CCGC_E_IN_COLLECTION;
   collector->parallel_marking_threads = threads;
   return CCGC_OK;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ccgc-inspect.h"
 #include "ccgc-test.h"
 #include "ccgc-testing.h"
 #include "misuse-log.h"
@@ -114,6 +115,33 @@ START_TEST(setter_changes_the_next_pauses_and_refuses_bad_values) {
 }
 END_TEST
 
+/* From any callback - here a heap walk's - the thread setters are refused
+ * (CCGC_E_IN_COLLECTION, recorded) and change nothing: the parallel
+ * marking and compaction setters tested only whether a collection ran
+ * (found by an audit). */
+static ccgc_status in_walk[2];
+
+static void set_in_walk(const ccgc_object_info *info, void *data) {
+  (void)info;
+  ccgc_collector *collector = data;
+  in_walk[0] = ccgc_collector_set_parallel_marking_threads(collector, 3);
+  in_walk[1] = ccgc_collector_set_compaction_threads(collector, 3);
+}
+
+START_TEST(setters_are_refused_from_callbacks) {
+  world w = make_world(0, 0);
+  mock_add_root(w.a, mock_world_tree(&w, 3));
+  in_walk[0] = in_walk[1] = CCGC_OK;
+  ccgc_walk_callbacks callbacks = {.object = set_in_walk, .data = w.collector};
+  ck_assert_int_eq(ccgc_collector_walk(w.collector, &callbacks), CCGC_OK);
+  ck_assert_int_eq(in_walk[0], CCGC_E_IN_COLLECTION);
+  ck_assert_int_eq(in_walk[1], CCGC_E_IN_COLLECTION);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert_int_eq(ccgc_collector_last_cycle(w.collector)->pause_mark_threads, 1);
+  mock_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("parallel-marking");
   TCase *tc = tcase_create("core");
@@ -123,6 +151,7 @@ int main(void) {
   tcase_add_test(tc, atomic_pause_after_concurrent_marking_is_parallel);
   tcase_add_test(tc, owner_alone_reports_one_thread);
   tcase_add_test(tc, out_of_range_thread_counts_are_refused);
+  tcase_add_test(tc, setters_are_refused_from_callbacks);
   tcase_add_test(tc, setter_changes_the_next_pauses_and_refuses_bad_values);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
