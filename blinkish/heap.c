@@ -23,7 +23,9 @@ static size_t object_size(void *data, const void *object) {
  * found dead - which a probe made there took as alive, and then followed
  * the next object at its address (found by an audit). */
 static bool is_object(void *heap, const void *address) {
-  return blinkish_is_object(heap, address);
+  /* A heap being freed has no live object (its teardown's finalizers and
+   * its heap_freed listeners may not take one). */
+  return !((blinkish_heap *)heap)->tearing_down && blinkish_is_object(heap, address);
 }
 
 static void stats(void *data, ccgc_heap_stats *out) {

@@ -16,8 +16,15 @@
 bool blinkish_marks_final(const blinkish_heap *heap) {
   /* The mutator outside every callback: marks mean nothing. */
   if (__builtin_expect(ccgc_gate_open(heap->base.gate), 1)) return false;
-  return blinkish_in_reclamation(heap) || heap->tearing_down ||
-         ccgc_collector_in_reclamation(heap->base.collector);
+  if (blinkish_in_reclamation(heap) || heap->tearing_down) return true;
+  /* Another heap's reclamation: in the pause every heap's marks are final;
+   * after it (lazy or concurrent sweeping) only while this heap's own sweep
+   * runs - once it is done, its unmarked objects were allocated since, and
+   * alive (a finalizer of another heap asking about them was told dead:
+   * found by a review). */
+  ccgc_collector *collector = heap->base.collector;
+  return ccgc_collector_in_reclamation(collector) &&
+         (!ccgc_collector_reclaiming_after_pause(collector) || heap->sweep.active);
 }
 
 bool blinkish_is_dying(const blinkish_heap *heap, const void *object) {

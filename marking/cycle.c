@@ -318,8 +318,11 @@ static void notify_allocation(ccgc_collector *collector, size_t bytes,
     if (steps > MAX_STEPS_PER_REPORT) steps = MAX_STEPS_PER_REPORT;
     double rest = due - (double)steps * (double)step_bytes;
     bool done = false;
-    for (size_t i = 0; i < steps && !done; i++)
+    for (size_t i = 0; i < steps && !done; i++) {
       done = marking_step(collector, step_budget(collector));
+      /* Only the marker threads have work: more steps would find none. */
+      if (i + 1 < steps && ccgc_marker_has_no_work(&collector->marker)) break;
+    }
     collector->allocated_since_step = done ? 0 : rest;
   }
   collector->in_allocation_step = false;

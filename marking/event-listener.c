@@ -173,9 +173,10 @@ void ccgc_collector_announce_object_moved(ccgc_collector *collector,
 
 void ccgc_collector_announce_heap_freed(ccgc_collector *collector, int heap_id) {
   if (heap_id < 0) return; /* never attached: nothing of it was seen */
-  /* Listeners read only, as at objects_moved. */
+  /* Listeners read only, as in a heap's teardown: walks, snapshots and new
+   * probes are refused there too (they would see the dying heap). */
   ccgc_call_context outer =
-      ccgc_collector_enter_context(collector, CCGC_CONTEXT_MARKING);
+      ccgc_collector_enter_context(collector, CCGC_CONTEXT_TEARDOWN);
   ANNOUNCE(collector, heap_freed, (data_, heap_id));
   ccgc_collector_enter_context(collector, outer);
 }

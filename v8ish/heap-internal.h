@@ -207,6 +207,7 @@ struct v8ish_heap {
    * which never move (.inv.compaction-classes-stay), hold little else. */
   v8ish_lab old_lab, class_lab; /* the mutator's own: fast.lab */
   bool booted; /* the permanent objects exist: classes use class_lab */
+  bool freeing; /* v8ish_heap_free runs: no object of it is live */
   word_t *free_lists[V8ISH_BUCKETS];
   /* TESTING ONLY (ccgc_collector_break_scavenge_sweeping): the free lists
    * of the last cycle, kept by sweep_start for the scavenges' promotion. */

@@ -259,6 +259,7 @@ void v8ish_heap_free(v8ish_heap *heap) {
   ccgc_collector_finish_for_heap_free(heap->base.collector);
   ccgc_collector_pause_markers(heap->base.collector);
   v8ish_compaction_finish(heap); /* a cycle's candidates, if one runs */
+  heap->freeing = true;
   ccgc_collector_announce_heap_freed(heap->base.collector, heap->base.heap_id);
   v8ish_space_release_all(heap);
   v8ish_sweep_free(heap);

@@ -93,6 +93,9 @@ static const uint8_t *starts_of(v8ish_heap *heap, const v8ish_page *page) {
 bool v8ish_is_object(void *data, const void *address) {
   v8ish_heap *heap = data;
   if (!address || ((uintptr_t)address & (sizeof(word_t) - 1))) return false;
+  /* A heap being freed has no live object (its heap_freed listeners may
+   * not take one: a probe made there would outlive its page). */
+  if (heap->freeing) return false;
   ccgc_page *base = ccgc_collector_find_page(heap->base.collector, address);
   if (!base || base->owner != (void *)heap) return false;
   const v8ish_page *page = (const v8ish_page *)base;

@@ -40,9 +40,10 @@ void ccgc_collector_disable_barrier(ccgc_collector *collector, bool disabled);
  * interleavings. A heap with visit_concurrent calls it after it read the
  * object's layout (its class) and before it reads the fields that layout
  * describes: under CCGC_SHAPE_SNAPSHOT before its grey->black CAS (the
- * object is grey in the hook), under CCGC_SHAPE_LOCK (and _UNPROTECTED)
- * after it, with the object's lock held (black in the hook); for other
- * heaps the marker calls it before its CAS. NULL removes the hook. */
+ * object is grey in the hook), under CCGC_SHAPE_LOCK after it, only when
+ * the marker won it, with the object's lock held (black in the hook;
+ * _UNPROTECTED the same without a lock); for other heaps the marker calls
+ * it before its CAS. NULL removes the hook. */
 CCGC_API
 void ccgc_collector_set_snapshot_hook(ccgc_collector *collector,
                                       void (*hook)(void *object, void *data),
