@@ -18,13 +18,12 @@ static size_t object_size(void *data, const void *object) {
   return blinkish_payload_size(object);
 }
 
-/* validation.c: the start map, and, while the collection's marks are
- * final (finalizers, pre-finalizers, weak callbacks), not an object it
- * found dead - which a probe made there took as alive, and then followed
- * the next object at its address (found by an audit). */
+/* validation.c's start map; not an object the collection found dead while
+ * its marks are final (finalizers, pre-finalizers, weak callbacks: a probe
+ * made there took it as alive, then followed the next object at its
+ * address), nor any object of a heap being freed (its teardown's
+ * finalizers and heap_freed listeners). */
 static bool is_object(void *heap, const void *address) {
-  /* A heap being freed has no live object (its teardown's finalizers and
-   * its heap_freed listeners may not take one). */
   return !((blinkish_heap *)heap)->tearing_down && blinkish_is_object(heap, address);
 }
 

@@ -68,8 +68,8 @@ static ccgc_status add_property(v8ish_heap *heap, word_t *o, v8ish_value klass,
   return CCGC_OK;
 }
 
-/* A property name: NULL is misuse on reads as on stores (script-heap.md
- * "Errors": a bad name; reads returned their neutral value unreported). */
+/* A property name: NULL is misuse, on reads as on stores (script-heap.md
+ * "Errors": a bad name). */
 bool v8ish_named(v8ish_heap *heap, const char *name, const char *call) {
   if (name) return true;
   CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
@@ -83,9 +83,7 @@ ccgc_status v8ish_object_set(v8ish_heap *heap, v8ish_local object,
   if (!v8ish_enter(heap, CCGC_CALL_STORE, call)) return v8ish_last_status(heap);
   word_t *o = v8ish_local_object_like(heap, object, call);
   if (!o) return v8ish_last_status(heap);
-  if (!name)
-    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
-                       ".api.argument", "v8ish_object_set: NULL property name");
+  if (!v8ish_named(heap, name, call)) return CCGC_E_INVALID_ARGUMENT;
   v8ish_value raw; /* an empty local stores the integer 0 */
   if (!v8ish_local_read(heap, value, call, &raw)) return CCGC_E_DEAD_HANDLE;
   if (v8ish_refuse_resurrection(heap, o, raw, call, NULL))
