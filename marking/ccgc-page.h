@@ -99,6 +99,11 @@ typedef struct ccgc_page {
    * Recorded by the owner and marker threads (atomically), read and freed
    * in the atomic pause. */
   struct ccgc_slot_set *old_to_old;
+  /* The list of its space's pages that have a slot set (remembered-set.h)
+   * and this page's place in it (index + 1; 0: not listed). A minor
+   * collection walks that list, not every page header. */
+  struct ccgc_remembered_pages *remembered_pages;
+  uint32_t remembered_index;
   /* The mark clearing that left this page's marks white, or the last one
    * before the page was made while no marking ran (sweeping.h: the
    * sweeper's clear_epoch). Written when the page is made and by the owner

@@ -49,6 +49,8 @@ static ccgc_space_page *map_page(ccgc_page_space *space, size_t object_bytes,
     return NULL;
   }
   if (young) page->page.flags |= CCGC_PAGE_YOUNG;
+  page->page.remembered_pages = &space->remembered;
+  page->page.remembered_index = 0;
   ccgc_space_page **list = list_of(space, page->page.flags);
   page->prev = NULL;
   page->next = *list;
@@ -136,6 +138,7 @@ void ccgc_page_space_release_all(ccgc_page_space *space) {
   while (space->pages) ccgc_page_space_release(space, space->pages);
   while (space->young_pages) ccgc_page_space_release(space, space->young_pages);
   while (space->large_pages) ccgc_page_space_release(space, space->large_pages);
+  ccgc_remembered_pages_destroy(&space->remembered);
 }
 
 static void clear_list(ccgc_space_page *page, uint32_t clean) {

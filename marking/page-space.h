@@ -26,6 +26,7 @@
 
 #include "ccgc-error.h"
 #include "ccgc-page.h"
+#include "remembered-set.h"
 
 #define CCGC_SPACE_HEADER_BYTES 256 /* the page header, rounded up */
 #define CCGC_SPACE_MARKS_END (CCGC_SPACE_HEADER_BYTES + CCGC_MARK_TABLE_BYTES)
@@ -57,6 +58,9 @@ typedef struct ccgc_page_space {
    * is released; relaxed atomics (written by the owner's checks, cleared by
    * whichever thread releases). */
   ccgc_page *checked_page;
+  /* The old pages that have a slot set (remembered-set.h): what a minor
+   * collection walks for the remembered set. */
+  ccgc_remembered_pages remembered;
 } ccgc_page_space;
 
 void ccgc_page_space_init(ccgc_page_space *space, struct ccgc_heap_base *heap);

@@ -23,9 +23,75 @@ static ccgc_slot_set *slot_set_new(const ccgc_page *page) {
   return set;
 }
 
+/* --- the space's list of pages with a set ---------------------------------- */
+
+static void lock(ccgc_remembered_pages *list) {
+  while (atomic_flag_test_and_set_explicit(&list->lock, memory_order_acquire))
+    ;
+}
+
+static void unlock(ccgc_remembered_pages *list) {
+  atomic_flag_clear_explicit(&list->lock, memory_order_release);
+}
+
+void ccgc_remembered_pages_add(ccgc_page *page) {
+  ccgc_remembered_pages *list = page->remembered_pages;
+  if (!list) return;
+  lock(list);
+  if (page->remembered_index == 0) {
+    if (list->count == list->capacity) {
+      size_t capacity = list->capacity ? 2 * list->capacity : 64;
+      ccgc_page **grown = realloc(list->pages, capacity * sizeof *grown);
+      if (grown) {
+        list->pages = grown;
+        list->capacity = capacity;
+      }
+    }
+    if (list->count < list->capacity) {
+      list->pages[list->count++] = page;
+      page->remembered_index = (uint32_t)list->count;
+    } else {
+      list->overflow = true; /* the collection walks every page */
+    }
+  }
+  unlock(list);
+}
+
+static void forget_page(ccgc_page *page) {
+  ccgc_remembered_pages *list = page->remembered_pages;
+  if (!list) return;
+  lock(list);
+  uint32_t index = page->remembered_index;
+  if (index) {
+    ccgc_page *last = list->pages[--list->count];
+    list->pages[index - 1] = last;
+    last->remembered_index = index;
+    page->remembered_index = 0;
+  }
+  unlock(list);
+}
+
+void ccgc_remembered_pages_reset(ccgc_remembered_pages *list) {
+  for (size_t i = 0; i < list->count; i++) list->pages[i]->remembered_index = 0;
+  list->count = 0;
+  list->overflow = false;
+}
+
+void ccgc_remembered_pages_destroy(ccgc_remembered_pages *list) {
+  ccgc_remembered_pages_reset(list);
+  free(list->pages);
+  list->pages = NULL;
+  list->capacity = 0;
+}
+
+/* --- slot sets ------------------------------------------------------------------ */
+
 void ccgc_slot_set_record(ccgc_page *page, const void *slot) {
   ccgc_slot_set *set = page->slot_set;
-  if (!set) set = page->slot_set = slot_set_new(page);
+  if (!set) {
+    set = page->slot_set = slot_set_new(page);
+    ccgc_remembered_pages_add(page);
+  }
   if (set->all) return;
   size_t index = ((uintptr_t)slot - (uintptr_t)page) >> 3;
   uint64_t bit = UINT64_C(1) << (index & 63);
@@ -37,7 +103,7 @@ void ccgc_slot_set_record(ccgc_page *page, const void *slot) {
 }
 
 static void record_atomic(ccgc_page *page, ccgc_slot_set **where,
-                          const void *slot) {
+                          const void *slot, bool listed) {
   ccgc_slot_set *set = __atomic_load_n(where, __ATOMIC_ACQUIRE);
   if (!set) {
     ccgc_slot_set *fresh = slot_set_new(page);
@@ -46,6 +112,7 @@ static void record_atomic(ccgc_page *page, ccgc_slot_set **where,
     if (__atomic_compare_exchange_n(where, &expected, fresh, false,
                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
       set = fresh;
+      if (listed) ccgc_remembered_pages_add(page);
     } else {
       if (fresh != &every_slot_sentinel) free(fresh);
       set = expected;
@@ -62,11 +129,11 @@ static void record_atomic(ccgc_page *page, ccgc_slot_set **where,
 }
 
 void ccgc_slot_set_record_atomic(ccgc_page *page, const void *slot) {
-  record_atomic(page, &page->slot_set, slot);
+  record_atomic(page, &page->slot_set, slot, true);
 }
 
 void ccgc_old_to_old_record(ccgc_page *page, const void *slot) {
-  record_atomic(page, &page->old_to_old, slot);
+  record_atomic(page, &page->old_to_old, slot, false);
 }
 
 bool ccgc_slot_set_is_all(const ccgc_page *page) {
@@ -145,7 +212,16 @@ static void free_set(ccgc_slot_set **where) {
   *where = NULL;
 }
 
-void ccgc_slot_set_free(ccgc_page *page) { free_set(&page->slot_set); }
+void ccgc_slot_set_free(ccgc_page *page) {
+  if (page->slot_set) forget_page(page);
+  free_set(&page->slot_set);
+}
+
+bool ccgc_slot_set_empty(const ccgc_page *page) {
+  const ccgc_slot_set *set = page->slot_set;
+  return !set || (!set->all &&
+                  __atomic_load_n(&set->recorded, __ATOMIC_RELAXED) == 0);
+}
 
 bool ccgc_old_to_old_is_all(const ccgc_page *page) {
   return page->old_to_old && page->old_to_old->all;

@@ -427,21 +427,50 @@ static void walk_whole_page(scavenge_task *owner, v8ish_page *page) {
   }
 }
 
-void scavenge_collect_pages(scavenger *s, scavenge_task *owner) {
-  v8ish_heap *heap = s->heap;
-  if (heap->base.barrier->no_remembered_set) return; /* TESTING ONLY */
-  GPtrArray *pages = g_ptr_array_new();
-  GPtrArray *whole = NULL;
-  ccgc_page_space *space = &heap->base.space;
+/* Every old page with a set, from the page headers (the list is
+ * incomplete: its array could not grow); the list is rebuilt on the way. */
+static void collect_every_page(ccgc_page_space *space, GPtrArray *pages,
+                               GPtrArray **whole) {
+  ccgc_remembered_pages_reset(&space->remembered);
   for (ccgc_space_page *p = ccgc_page_space_first(space); p;
        p = ccgc_page_space_next(space, p)) {
     if (ccgc_page_is_young(&p->page) || !ccgc_slot_set_present(&p->page))
       continue;
+    ccgc_remembered_pages_add(&p->page);
     if (ccgc_slot_set_is_all(&p->page)) {
-      if (!whole) whole = g_ptr_array_new();
-      g_ptr_array_add(whole, p);
+      if (!*whole) *whole = g_ptr_array_new();
+      g_ptr_array_add(*whole, p);
     } else {
       g_ptr_array_add(pages, &p->page);
+    }
+  }
+}
+
+void scavenge_collect_pages(scavenger *s, scavenge_task *owner) {
+  v8ish_heap *heap = s->heap;
+  if (heap->base.barrier->no_remembered_set) return; /* TESTING ONLY */
+  ccgc_page_space *space = &heap->base.space;
+  ccgc_remembered_pages *list = &space->remembered;
+  GPtrArray *pages = g_ptr_array_sized_new((guint)list->count);
+  GPtrArray *whole = NULL;
+  if (list->overflow) {
+    collect_every_page(space, pages, &whole);
+  } else {
+    /* The space's list of pages with a set (remembered-set.h), not every
+     * page header. Backwards: a page whose set is empty (every slot it
+     * recorded was dropped by an earlier scavenge) leaves it, the last
+     * page, already seen, taking its place. */
+    for (size_t i = list->count; i-- > 0;) {
+      ccgc_page *page = list->pages[i];
+      if (ccgc_page_is_young(page)) continue;
+      if (ccgc_slot_set_is_all(page)) {
+        if (!whole) whole = g_ptr_array_new();
+        g_ptr_array_add(whole, page);
+      } else if (ccgc_slot_set_empty(page)) {
+        ccgc_slot_set_free(page);
+      } else {
+        g_ptr_array_add(pages, page);
+      }
     }
   }
   /* Before any helper runs: the walk reads every word of the page, which

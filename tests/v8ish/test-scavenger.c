@@ -10,6 +10,8 @@
 #include "ccgc-events.h"
 #include "ccgc-probe.h"
 #include "ccgc-testing.h"
+#include "heap-internal.h"
+#include "remembered-set.h"
 #include "script-test.h"
 
 static v8ish_heap_options young_options(void) {
@@ -132,6 +134,61 @@ static bool old_to_young_survives(bool disable_remembered_set) {
 START_TEST(the_remembered_set_keeps_young_objects_of_old_holders) {
   ck_assert(old_to_young_survives(false));
   ck_assert(!old_to_young_survives(true)); /* the switch breaks it */
+}
+END_TEST
+
+/* A scavenge walks the space's list of pages with a slot set, not every
+ * page (marking/remembered-set.h): an incomplete list (its array could not
+ * grow) makes it walk every page and rebuild the list - the young object
+ * only the old holder's slot keeps survives that - and a set the scavenges
+ * emptied is freed, its page off the list. */
+START_TEST(the_remembered_pages_are_listed_rebuilt_and_dropped_when_empty) {
+  v8ish_heap_options options = young_options();
+  script_world w;
+  script_world_init_with(&w, &options);
+  v8ish_global holder =
+      v8ish_global_new(w.heap, v8ish_fixed_array_new(w.heap, 1), false);
+  minor(&w);
+  minor(&w); /* promoted */
+  ccgc_probe *probe;
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local young = v8ish_fixed_array_new(w.heap, 3);
+    v8ish_array_set(w.heap, young, 2, script_int(&w, 77));
+    v8ish_array_set(w.heap, v8ish_global_get(w.heap, holder), 0, young);
+    probe = probe_of(&w, young);
+    v8ish_handle_scope_close(&scope);
+  }
+  ccgc_remembered_pages *list = &w.heap->base.space.remembered;
+  ccgc_page *page = ccgc_page_of(
+      v8ish_object_address(w.heap, v8ish_global_get(w.heap, holder)));
+  ck_assert_uint_ne(page->remembered_index, 0);
+  ck_assert_ptr_eq(list->pages[page->remembered_index - 1], page);
+  /* As if the array had not grown: nothing listed, the list incomplete. */
+  ccgc_remembered_pages_reset(list);
+  list->overflow = true;
+  minor(&w);
+  ck_assert(!ccgc_probe_collected(probe));
+  v8ish_local young =
+      v8ish_array_get(w.heap, v8ish_global_get(w.heap, holder), 0);
+  ck_assert_int_eq(
+      v8ish_integer_value(w.heap, v8ish_array_get(w.heap, young, 2)), 77);
+  ck_assert(!list->overflow);
+  ck_assert_uint_ne(page->remembered_index, 0); /* rebuilt */
+  /* The second scavenge promotes the young object (its slot's bit goes);
+   * the third frees the empty set. */
+  minor(&w);
+  ck_assert(!ccgc_probe_collected(probe));
+  ck_assert(ccgc_slot_set_empty(page));
+  minor(&w);
+  ck_assert_ptr_null(page->slot_set);
+  ck_assert_uint_eq(page->remembered_index, 0);
+  ccgc_verify_report report;
+  ck_assert_msg(ccgc_collector_verify_heap(w.collector, &report), "%s",
+                report.first_error);
+  ccgc_probe_free(w.collector, probe);
+  script_world_free(&w);
 }
 END_TEST
 
@@ -501,6 +558,7 @@ static Suite *scavenger_suite(void) {
   tcase_add_test(tc, survivors_move_and_keep_their_values_garbage_goes);
   tcase_add_test(tc, survivors_of_two_scavenges_are_promoted);
   tcase_add_test(tc, the_remembered_set_keeps_young_objects_of_old_holders);
+  tcase_add_test(tc, the_remembered_pages_are_listed_rebuilt_and_dropped_when_empty);
   tcase_add_test(tc, traced_references_are_roots_unless_dropped_by_the_switch);
   tcase_add_test(tc, weak_maps_drop_dead_young_keys_and_rehash_moved_ones);
   tcase_add_test(tc, an_ephemeron_chain_in_worst_order_survives_a_scavenge);
