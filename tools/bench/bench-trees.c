@@ -230,7 +230,8 @@ GC_API int GC_CALL GC_get_parallel(void);
 void bench_trees_print_config(const bench_options *options) {
   bench_helpers helpers = bench_helpers_for(options);
   boehm_init();
-  printf("script heap: nursery an eighth of the heap (1-16 MiB) on top of it, "
+  printf("script heap: nursery from 1 MiB, adapting to survival up to an "
+         "eighth of the heap (at most 16 MiB), on top of it, "
          "up to %d scavenger helper thread(s) (one per 512 KiB the last "
          "scavenge copied), %d helper thread(s) marking in each full "
          "collection's pause; Boehm GC: %d marker thread(s) as built here\n",
