@@ -19,7 +19,8 @@ static const char *context_name(ccgc_call_context context) {
   case CCGC_CONTEXT_MARKING:
     return "a trace callback or cycle listener inside a collection";
   case CCGC_CONTEXT_WALK:
-    return "a walk or trace callback of an inspection or heap verification";
+    return "a walk or trace callback of an inspection or heap verification, "
+           "or a minor collection's droppable-wrapper handler";
   case CCGC_CONTEXT_RECLAIM:
     return "a collection's reclamation (a weak callback, an external value "
            "release, a pre-finalizer or a finalizer)";

@@ -83,7 +83,7 @@ typedef enum ccgc_call_kind {
 typedef enum ccgc_call_context {
   CCGC_CONTEXT_MUTATOR,
   CCGC_CONTEXT_MARKING,
-  CCGC_CONTEXT_WALK,
+  CCGC_CONTEXT_WALK, /* also a minor collection's droppable handler */
   CCGC_CONTEXT_RECLAIM,
   CCGC_CONTEXT_TEARDOWN,
   /* An external value's release run at once from the host's own weak map

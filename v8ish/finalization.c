@@ -179,6 +179,10 @@ ccgc_status v8ish_finalization_registry_register(v8ish_heap *heap,
     grown[CELLS_COUNT] = cells[CELLS_COUNT];
     ccgc_barrier_unmark_unpublished(heap->base.barrier, grown);
     v8ish_store(heap, r, REGISTRY_CELLS, v8ish_tag(grown));
+    /* .inv.replaced-weak-emptied: the old cells hold none (the count
+     * bounds their trace), or a marker holding them grey would follow
+     * young targets a scavenge freed. */
+    v8ish_store_raw(cells, CELLS_COUNT, v8ish_smi(0));
     cells = grown;
   }
   size_t at = cell_index(count);

@@ -161,6 +161,25 @@ static void erase(word_t *table, size_t entry) {
   table[TABLE_DELETED] = v8ish_smi((intptr_t)deleted_of(table) + 1);
 }
 
+/* A table its holder no longer names (a grown one took its place) is
+ * emptied (.inv.replaced-weak-emptied): a marker may hold it grey from
+ * before the holder's store, and no scavenge updates its entries (weak
+ * tables are not in the remembered set; a scavenge reaches the tables of
+ * heap->weak_collections through their holders), so after one its young
+ * keys and values would name freed memory when the marker visits it.
+ * Release stores, key first: a concurrent marker reads each entry's old
+ * words or EMPTY. */
+static void empty_replaced(word_t *table) {
+  size_t capacity = capacity_of(table);
+  for (size_t i = 0; i < capacity; i++) {
+    size_t at = key_index(i);
+    v8ish_store_raw(table, at, EMPTY);
+    v8ish_store_raw(table, at + 1, 0);
+  }
+  v8ish_store_raw(table, TABLE_COUNT, v8ish_smi(0));
+  v8ish_store_raw(table, TABLE_DELETED, v8ish_smi(0));
+}
+
 /* Makes room for one more entry: a new table, sized for twice the live
  * entries, when live + tombstones would pass 3/4. NULL at the heap limit
  * (recorded), the old table untouched. */
@@ -195,6 +214,7 @@ static word_t *reserve(v8ish_heap *heap, word_t *holder, word_t *table,
   grown[TABLE_COUNT] = table[TABLE_COUNT];
   ccgc_barrier_unmark_unpublished(heap->base.barrier, grown);
   v8ish_store(heap, holder, WEAK_COLLECTION_TABLE, v8ish_tag(grown));
+  empty_replaced(table);
   return grown;
 }
 

@@ -7,6 +7,7 @@
 
 #include "ccgc-events.h"
 #include "ccgc-probe.h"
+#include "ccgc-testing.h"
 #include "script-test.h"
 
 typedef struct calls {
@@ -342,6 +343,75 @@ START_TEST(a_weak_global_freed_before_its_callback_ran_cancels_it) {
 }
 END_TEST
 
+/* Cells that grown ones replaced while marking runs may be grey in the
+ * marker; no scavenge updates them, so after one their young targets and
+ * held values would name freed memory (.inv.replaced-weak-emptied): the
+ * marker must find them empty. Without that the cycle's end followed them
+ * (a crash). */
+START_TEST(cells_replaced_while_marking_are_not_followed_after_a_scavenge) {
+  enum { N = 13 };
+  v8ish_heap_options options = {.young_min_bytes = 1 << 20,
+                                .young_max_bytes = 1 << 20};
+  script_world w;
+  script_world_init_with(&w, &options);
+  calls c = {.w = &w};
+  ccgc_collector_set_step_objects(w.collector, 1);
+  v8ish_handle_scope outer;
+  v8ish_handle_scope_open(w.heap, &outer);
+  v8ish_global targets =
+      v8ish_global_new(w.heap, v8ish_fixed_array_new(w.heap, N), false);
+  v8ish_global registry = v8ish_global_new(
+      w.heap, v8ish_finalization_registry_new(w.heap, on_finalize, &c), false);
+  v8ish_handle_scope_close(&outer); /* the globals alone hold them */
+  for (int i = 0; i < 2; i++)
+    ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
+                     CCGC_OK); /* the registry, its cells, the targets: old */
+  for (int i = 0; i < N; i++) {
+    if (i == 3) {
+      ck_assert_int_eq(
+          ccgc_incremental_start(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+      ccgc_incremental_step(w.collector, 0);
+      ccgc_incremental_step(w.collector, 0); /* the old cells are grey */
+    }
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local target = v8ish_object_new(w.heap);
+    v8ish_array_set(w.heap, v8ish_global_get(w.heap, targets), (size_t)i,
+                    target);
+    ck_assert_int_eq(v8ish_finalization_registry_register(
+                         w.heap, v8ish_global_get(w.heap, registry), target,
+                         script_string(&w, "held"), v8ish_local_empty()),
+                     CCGC_OK); /* the cells grow at 4 and 8 */
+    v8ish_handle_scope_close(&scope);
+  }
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
+                   CCGC_OK);
+  {
+    /* The pages the scavenge freed are written over. */
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    for (int i = 0; i < 20000; i++) {
+      v8ish_local junk = v8ish_fixed_array_new(w.heap, 3);
+      v8ish_array_set(w.heap, junk, 0, script_int(&w, -1));
+    }
+    v8ish_handle_scope_close(&scope);
+  }
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
+                   CCGC_OK);
+  while (!ccgc_incremental_step(w.collector, 0)) continue;
+  ck_assert_int_eq(ccgc_incremental_finish(w.collector), CCGC_OK);
+  ck_assert_int_eq(c.count, 0); /* every target is held */
+  /* The targets die: every registration's callback runs, once. */
+  v8ish_global_free(w.heap, targets);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(c.count, N);
+  ck_assert_str_eq(c.held, "held");
+  ck_assert_msg(w.errors.count == 0, "%u errors: %s", w.errors.count,
+                w.errors.last_message);
+  script_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("v8ish/finalization");
   TCase *tc = tcase_create("finalization");
@@ -353,6 +423,7 @@ int main(void) {
   tcase_add_test(tc, each_end_listener_gets_its_own_collections_record);
   tcase_add_test(tc, a_registry_that_died_since_its_callbacks_were_queued_calls_nothing);
   tcase_add_test(tc, a_weak_global_freed_before_its_callback_ran_cancels_it);
+  tcase_add_test(tc, cells_replaced_while_marking_are_not_followed_after_a_scavenge);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
