@@ -457,6 +457,10 @@ void v8ish_weak_table_each_entry(word_t *table,
 void v8ish_weak_table_after_scavenge(v8ish_heap *heap, word_t *table,
                                      void *(*relocate)(void *, void *),
                                      void *data);
+/* Empties a table no collection names any more: one a grown one replaced,
+ * or the old table of a young collection a scavenge found dead
+ * (.inv.replaced-weak-emptied). */
+void v8ish_weak_table_empty(word_t *table);
 
 /* finalization.c */
 bool v8ish_finalization_init(v8ish_heap *heap);

@@ -206,8 +206,18 @@ static void process_weakness(scavenger *s) {
    * entries of dead young keys and follow moved keys. */
   guint kept = 0;
   for (guint i = 0; i < heap->weak_collections->len; i++) {
-    word_t *collection = survivor(g_ptr_array_index(heap->weak_collections, i));
-    if (!collection) continue;
+    word_t *dead = g_ptr_array_index(heap->weak_collections, i);
+    word_t *collection = survivor(dead);
+    if (!collection) {
+      /* .inv.replaced-weak-emptied: an old table of a collection that died
+       * young (grown while the nursery overflowed into old space) is
+       * updated by no scavenge from here; a marker may hold it grey. */
+      v8ish_value table = dead[WEAK_COLLECTION_TABLE];
+      if (v8ish_is_ref(table) && !ccgc_page_is_young(ccgc_page_of(
+                                     v8ish_untag(table))))
+        v8ish_weak_table_empty(v8ish_untag(table));
+      continue;
+    }
     g_ptr_array_index(heap->weak_collections, kept++) = collection;
     v8ish_weak_table_after_scavenge(
         heap, v8ish_untag(collection[WEAK_COLLECTION_TABLE]), relocate_value,
@@ -222,6 +232,11 @@ static void process_weakness(scavenger *s) {
     if (!record->registry) continue;
     word_t *registry = survivor(record->registry);
     if (!registry) {
+      /* .inv.replaced-weak-emptied, as a dead collection's old table. */
+      v8ish_value cells = record->registry[REGISTRY_CELLS];
+      if (v8ish_is_ref(cells) &&
+          !ccgc_page_is_young(ccgc_page_of(v8ish_untag(cells))))
+        v8ish_store_raw(v8ish_untag(cells), CELLS_COUNT, v8ish_smi(0));
       v8ish_registry_record_free(record);
       continue;
     }

@@ -161,15 +161,16 @@ static void erase(word_t *table, size_t entry) {
   table[TABLE_DELETED] = v8ish_smi((intptr_t)deleted_of(table) + 1);
 }
 
-/* A table its holder no longer names (a grown one took its place) is
- * emptied (.inv.replaced-weak-emptied): a marker may hold it grey from
+/* A table its holder no longer names (a grown one took its place, or the
+ * holder died young and the table is old) is emptied
+ * (.inv.replaced-weak-emptied): a marker may hold it grey from
  * before the holder's store, and no scavenge updates its entries (weak
  * tables are not in the remembered set; a scavenge reaches the tables of
  * heap->weak_collections through their holders), so after one its young
  * keys and values would name freed memory when the marker visits it.
  * Release stores, key first: a concurrent marker reads each entry's old
  * words or EMPTY. */
-static void empty_replaced(word_t *table) {
+void v8ish_weak_table_empty(word_t *table) {
   size_t capacity = capacity_of(table);
   for (size_t i = 0; i < capacity; i++) {
     size_t at = key_index(i);
@@ -214,7 +215,7 @@ static word_t *reserve(v8ish_heap *heap, word_t *holder, word_t *table,
   grown[TABLE_COUNT] = table[TABLE_COUNT];
   ccgc_barrier_unmark_unpublished(heap->base.barrier, grown);
   v8ish_store(heap, holder, WEAK_COLLECTION_TABLE, v8ish_tag(grown));
-  empty_replaced(table);
+  v8ish_weak_table_empty(table);
   return grown;
 }
 

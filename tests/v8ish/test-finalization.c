@@ -8,6 +8,7 @@
 #include "ccgc-events.h"
 #include "ccgc-probe.h"
 #include "ccgc-testing.h"
+#include "heap-internal.h"
 #include "script-test.h"
 
 typedef struct calls {
@@ -412,6 +413,61 @@ START_TEST(cells_replaced_while_marking_are_not_followed_after_a_scavenge) {
 }
 END_TEST
 
+/* A young registry whose cells grew while the nursery overflowed into old
+ * space has old cells; when it dies in a scavenge they hold no cell (a
+ * marker may hold them grey; .inv.replaced-weak-emptied). */
+START_TEST(a_dead_young_registrys_old_cells_are_emptied_by_a_scavenge) {
+  enum { N = 13 };
+  v8ish_heap_options options = {.young_min_bytes = 1 << 20,
+                                .young_max_bytes = 1 << 20};
+  script_world w;
+  script_world_init_with(&w, &options);
+  calls c = {.w = &w};
+  v8ish_handle_scope outer;
+  v8ish_handle_scope_open(w.heap, &outer);
+  v8ish_global registry = v8ish_global_new(
+      w.heap, v8ish_finalization_registry_new(w.heap, on_finalize, &c), false);
+  v8ish_handle_scope_close(&outer);
+  {
+    /* No safepoint: past two semi-spaces new objects go old. */
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    for (int i = 0; i < 100000; i++) v8ish_fixed_array_new(w.heap, 3);
+    v8ish_handle_scope_close(&scope);
+  }
+  v8ish_global targets =
+      v8ish_global_new(w.heap, v8ish_fixed_array_new(w.heap, N), false);
+  for (int i = 0; i < N; i++) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local target = v8ish_object_new(w.heap);
+    v8ish_array_set(w.heap, v8ish_global_get(w.heap, targets), (size_t)i,
+                    target);
+    ck_assert_int_eq(v8ish_finalization_registry_register(
+                         w.heap, v8ish_global_get(w.heap, registry), target,
+                         script_string(&w, "held"), v8ish_local_empty()),
+                     CCGC_OK);
+    v8ish_handle_scope_close(&scope);
+  }
+  word_t *r = v8ish_object_address(w.heap, v8ish_global_get(w.heap, registry));
+  ck_assert(ccgc_page_is_young(ccgc_page_of(r)));
+  word_t *cells = v8ish_untag(r[REGISTRY_CELLS]);
+  ck_assert(!ccgc_page_is_young(ccgc_page_of(cells))); /* grown while old */
+  ck_assert_uint_eq(cells[CELLS_COUNT], v8ish_smi(N));
+  v8ish_global_free(w.heap, registry);
+  v8ish_handle_scope_close(&w.scope);
+  v8ish_handle_scope_open(w.heap, &w.scope);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
+                   CCGC_OK);
+  ck_assert_uint_eq(cells[CELLS_COUNT], v8ish_smi(0));
+  v8ish_global_free(w.heap, targets);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(c.count, 0); /* a dead registry calls nothing */
+  ck_assert_int_eq(w.errors.count, 0);
+  script_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("v8ish/finalization");
   TCase *tc = tcase_create("finalization");
@@ -424,6 +480,7 @@ int main(void) {
   tcase_add_test(tc, a_registry_that_died_since_its_callbacks_were_queued_calls_nothing);
   tcase_add_test(tc, a_weak_global_freed_before_its_callback_ran_cancels_it);
   tcase_add_test(tc, cells_replaced_while_marking_are_not_followed_after_a_scavenge);
+  tcase_add_test(tc, a_dead_young_registrys_old_cells_are_emptied_by_a_scavenge);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

@@ -5,6 +5,7 @@
 
 #include "ccgc-probe.h"
 #include "ccgc-testing.h"
+#include "heap-internal.h"
 #include "script-test.h"
 
 static ccgc_probe *probe_of(script_world *w, v8ish_local value,
@@ -417,6 +418,83 @@ START_TEST(a_table_replaced_while_marking_is_not_followed_after_a_scavenge) {
 }
 END_TEST
 
+/* A young map whose table grew while the nursery overflowed into old space
+ * has an old table; when the map dies in a scavenge during marking, that
+ * table - grey in the marker, its young keys moved by the scavenge - must
+ * be found empty too (.inv.replaced-weak-emptied). */
+START_TEST(a_dead_young_maps_old_table_is_not_followed_after_a_scavenge) {
+  enum { N = 13 };
+  v8ish_heap_options options = {.young_min_bytes = 1 << 20,
+                                .young_max_bytes = 1 << 20};
+  script_world w;
+  script_world_init_with(&w, &options);
+  ccgc_collector_set_step_objects(w.collector, 1);
+  v8ish_handle_scope outer;
+  v8ish_handle_scope_open(w.heap, &outer);
+  v8ish_global keys =
+      v8ish_global_new(w.heap, v8ish_fixed_array_new(w.heap, N), false);
+  v8ish_global map = v8ish_global_new(w.heap, v8ish_weak_map_new(w.heap), false);
+  for (int i = 0; i < N; i++)
+    v8ish_array_set(w.heap, v8ish_global_get(w.heap, keys), (size_t)i,
+                    v8ish_object_new(w.heap));
+  v8ish_handle_scope_close(&outer);
+  /* No safepoint: past two semi-spaces new objects go old. */
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    for (int i = 0; i < 100000; i++) v8ish_fixed_array_new(w.heap, 3);
+    v8ish_handle_scope_close(&scope);
+  }
+  ck_assert_int_eq(ccgc_incremental_start(w.collector, CCGC_REASON_TESTING),
+                   CCGC_OK);
+  for (int i = 0; i < N; i++) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    v8ish_local key =
+        v8ish_array_get(w.heap, v8ish_global_get(w.heap, keys), (size_t)i);
+    ck_assert_int_eq(v8ish_weak_map_set(w.heap, v8ish_global_get(w.heap, map),
+                                        key, script_int(&w, i)),
+                     CCGC_OK);
+    v8ish_handle_scope_close(&scope);
+  }
+  v8ish_local probe_map = v8ish_global_get(w.heap, map);
+  void *map_address = v8ish_object_address(w.heap, probe_map);
+  ck_assert(ccgc_page_is_young(ccgc_page_of(map_address)));
+  word_t *table = v8ish_untag(((word_t *)map_address)[WEAK_COLLECTION_TABLE]);
+  ck_assert(!ccgc_page_is_young(ccgc_page_of(table))); /* grown while old */
+  while (!ccgc_is_marked(table))
+    ck_assert(!ccgc_incremental_step(w.collector, 0)); /* until it is reached */
+  ck_assert_int_eq(ccgc_color_of(table), CCGC_GREY); /* not visited yet */
+  v8ish_global_free(w.heap, map);
+  v8ish_handle_scope_close(&w.scope);
+  v8ish_handle_scope_open(w.heap, &w.scope);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
+                   CCGC_OK); /* the map dies, the keys move */
+  /* Its table, grey in the marker, names none of them now. */
+  ck_assert_uint_eq(table[TABLE_COUNT], v8ish_smi(0));
+  size_t capacity = (size_t)v8ish_smi_value(table[TABLE_CAPACITY]);
+  for (size_t i = 0; i < 2 * capacity; i++)
+    ck_assert(!v8ish_is_ref(table[TABLE_HEADER + i]));
+  {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    for (int i = 0; i < 20000; i++) {
+      v8ish_local junk = v8ish_fixed_array_new(w.heap, 3);
+      v8ish_array_set(w.heap, junk, 0, script_int(&w, -1));
+    }
+    v8ish_handle_scope_close(&scope);
+  }
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
+                   CCGC_OK);
+  while (!ccgc_incremental_step(w.collector, 0)) continue;
+  ck_assert_int_eq(ccgc_incremental_finish(w.collector), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(w.errors.count, 0);
+  v8ish_global_free(w.heap, keys);
+  script_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("v8ish/weak-collections");
   TCase *tc = tcase_create("weak-collections");
@@ -433,6 +511,7 @@ int main(void) {
   tcase_add_test(tc, growing_while_marking_does_not_resurrect_dead_keys);
   tcase_add_test(tc, the_walk_shows_weak_keys_and_ephemeron_values);
   tcase_add_test(tc, a_table_replaced_while_marking_is_not_followed_after_a_scavenge);
+  tcase_add_test(tc, a_dead_young_maps_old_table_is_not_followed_after_a_scavenge);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
