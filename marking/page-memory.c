@@ -79,6 +79,9 @@ ccgc_page *ccgc_page_create(ccgc_collector *collector, int heap_id,
   page->flags = large ? CCGC_PAGE_LARGE : 0;
   page->reservation = reservation;
   page->owner = owner;
+  /* Listed by its space when it has one (page-space.c). */
+  page->remembered_pages = NULL;
+  page->remembered_index = 0;
   /* Zero marks (a fresh mapping, or a pooled page zeroed): white as of the
    * last mark clearing, unless marking may write them before the next
    * cycle's prepare (sweeping.h). */
