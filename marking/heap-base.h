@@ -50,6 +50,11 @@ typedef struct ccgc_heap_base {
   /* Request a full collection when the old generation's objects take more
    * than this many bytes (docs/heap-growth.md). */
   size_t soft_limit;
+  /* With a hard limit: request a full collection when the old generation's
+   * committed bytes pass this too (heap-base.c committed_trigger; SIZE_MAX
+   * without a hard limit). Set when the heap is made and after each full
+   * collection's sweep. */
+  size_t committed_trigger;
   /* The bytes of the heap's old-generation objects (its soft limit's
    * measure), for a heap with a young generation; NULL: every object is
    * old, space.used_bytes. */
@@ -99,9 +104,13 @@ static inline size_t ccgc_heap_base_old_used(const ccgc_heap_base *base) {
  * objects' bytes, not the committed pages: free space in a page the last
  * sweep left is reused before the heap grows, and counting it as used
  * let every cycle allocate that free space on top of the growth the
- * policy allowed (committed bytes ratcheted up). */
+ * policy allowed (committed bytes ratcheted up). With a hard limit the
+ * committed old bytes have a trigger too (committed_trigger): a large
+ * object's page tail is never reused, and heaps of large objects reached
+ * the hard limit under the soft one. */
 static inline void ccgc_heap_base_poll(ccgc_heap_base *base) {
-  if (ccgc_heap_base_old_used(base) > base->soft_limit)
+  if (ccgc_heap_base_old_used(base) > base->soft_limit ||
+      ccgc_page_space_old_committed(&base->space) > base->committed_trigger)
     ccgc_collector_request_gc(base->collector, CCGC_REASON_ALLOCATION_LIMIT);
 }
 /* After a sweep (the heap's used bytes are its live bytes): records the
@@ -115,7 +124,9 @@ void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base);
  * (the unswept dead), and the first allocation after the pause would
  * request the next collection at once. Until the sweep completes (and
  * ccgc_heap_base_grow_soft_limit sets the policy's limit) the soft limit
- * is at least twice the old generation's used bytes at the pause. */
+ * is at least twice the old generation's used bytes at the pause, and the
+ * committed trigger lets the heap commit half the room left beside what
+ * is committed at the pause. */
 void ccgc_heap_base_hold_soft_limit(ccgc_heap_base *base);
 
 /* The stats operation of every heap (heap: its base). */

@@ -129,6 +129,10 @@ typedef struct v8ish_nursery {
   v8ish_page *current;         /* the page fast.lab bumps through   */
   size_t allocating_pages, survivor_pages, free_pages, copy_pages;
   bool requested;              /* a minor collection was asked for  */
+  /* The young large pages mapped since the last scavenge, in bytes: they
+   * fill the semi-space's budget as its pages do (V8 counts its new large
+   * object space against the new space's capacity). */
+  size_t large_bytes;
   size_t helper_pages;         /* spare to-space pages: one a helper
                                 * of the parallel scavenger        */
 } v8ish_nursery;

@@ -198,6 +198,17 @@ word_t *v8ish_nursery_allocate_large(v8ish_heap *heap, size_t size,
   page->end = (word_t *)((uint8_t *)page + page->base.page.reservation);
   page->top = page->end;
   page->young_state = V8ISH_YOUNG_LARGE;
+  /* Young large objects count against the semi-space: a host allocating
+   * only large objects (each its own page, never an allocating page) got
+   * no scavenge until the hard limit refused the next one, its garbage
+   * all still young (found by an audit). */
+  v8ish_nursery *n = &heap->nursery;
+  n->large_bytes += page->base.page.reservation;
+  if (!n->requested && n->allocating_pages * page_area() + n->large_bytes >=
+                           n->capacity_pages * page_area()) {
+    n->requested = true;
+    ccgc_collector_request_minor(heap->base.collector);
+  }
   return page->start; /* fresh: zero */
 }
 
@@ -239,6 +250,7 @@ void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
   n->survivor_pages = n->copy_pages;
   n->copy_pages = 0;
   n->allocating_pages = 0;
+  n->large_bytes = 0;
   n->current = NULL;
   n->requested = false;
   heap->fast.lab.cursor = heap->fast.lab.limit = NULL;
@@ -311,6 +323,7 @@ void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
   heap->old_used_bytes = space->used_bytes;
   heap->old_objects = space->object_count;
   n->allocating_pages = n->survivor_pages = 0;
+  n->large_bytes = 0;
   /* A memory-reducing collection: the semi-space goes back to its minimum
    * and the pool keeps only what that needs (V8 shrinks its new space). */
   bool reducing = ccgc_collector_reducing_memory(heap->base.collector);

@@ -106,11 +106,36 @@ START_TEST(a_full_collection_leaves_no_former_bytes_past_the_top) {
 }
 END_TEST
 
+/* Young large objects count against the semi-space: a host allocating only
+ * large garbage gets scavenges (each large object is its own page, never an
+ * allocating page of the nursery), not a hard-limit failure with every
+ * object dead (docs/heap-growth.md). */
+START_TEST(young_large_objects_fill_the_semi_space_and_request_a_scavenge) {
+  ccgc_collector_options options = {0};
+  ccgc_collector *collector = ccgc_collector_new(&options);
+  v8ish_heap_options heap_options = {.limit_bytes = 8 << 20};
+  v8ish_heap *heap = v8ish_heap_new(collector, &heap_options);
+  for (int i = 0; i < 300; i++) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(heap, &scope);
+    v8ish_local array = v8ish_fixed_array_new(heap, 20000); /* 160 KB */
+    ck_assert_msg(!v8ish_local_is_empty(array), "%d: %s", i,
+                  ccgc_collector_last_error(collector)->message);
+    v8ish_handle_scope_close(&scope);
+    ccgc_collector_safepoint(collector);
+  }
+  ck_assert_uint_gt(ccgc_collector_minor_count(collector), 0);
+  v8ish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("v8ish/nursery");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, objects_on_recycled_pages_are_zero);
   tcase_add_test(tc, a_full_collection_leaves_no_former_bytes_past_the_top);
+  tcase_add_test(tc, young_large_objects_fill_the_semi_space_and_request_a_scavenge);
   suite_add_tcase(s, tc);
   return s;
 }
