@@ -34,8 +34,10 @@ static void stats(void *data, ccgc_heap_stats *out) {
   out->evacuated_bytes = heap->evacuated_bytes;
   out->evacuated_objects = heap->evacuated_objects;
   out->evacuation_ms = heap->evacuated_pages ? heap->evacuation_ms : 0;
-  /* The owner copies the backing stores alone. */
-  out->evacuation_threads = heap->evacuated_pages ? 1 : 0;
+  /* The owner copies the backing stores alone; 0 when it copied nothing
+   * (only pages whose backings all died: released, evacuated_pages counts
+   * them; ccgc-stats.h). */
+  out->evacuation_threads = heap->evacuated_objects ? 1 : 0;
 }
 
 /* A collection's calls in their order, then introspection. */

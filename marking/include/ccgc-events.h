@@ -12,8 +12,8 @@
  *   ccgc_collector_remove_listener(c, &mine, my_data);   (or let
  *                                        ccgc_collector_free call collector_freed)
  *
- * Order within one full cycle (guaranteed; tests/marking/test-event-
- * listener.c):
+ * Order within one full cycle (guaranteed; tests/marking/test-cycle-
+ * events.c):
  *
  *   cycle_start                        ccgc_collect / ccgc_incremental_start /
  *                                      an idle notification starts a cycle

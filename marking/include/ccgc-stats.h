@@ -103,13 +103,16 @@ typedef struct ccgc_cycle_stats {
   size_t steps;              /* incremental steps (host, idle, allocation) */
   double incremental_ms;     /* time in those steps                      */
   double max_step_ms;
-  double marking_wall_ms;    /* from start of marking to end of the pause */
+  double marking_wall_ms;    /* from start of marking to end of the pause,
+                                before the atomic_pause_end listeners
+                                (this record is theirs, complete) */
   double concurrent_ms;      /* time helper threads spent marking          */
   size_t concurrent_objects; /* objects the helper threads visited         */
   double start_ms;           /* since the collector was created          */
   double total_ms;           /* the final (atomic) pause: wall time,
                                 the atomic_pause_start and _end listeners
-                                excluded (marking_wall_ms counts them) */
+                                excluded (marking_wall_ms counts the
+                                atomic_pause_start ones) */
   /* Parts of the pause: mark_ms from its start to the barrier off
    * (pause_markers + roots + drain + ephemeron), weak_ms to liveness final
    * (weak_callbacks + heap_weakness + marking_done listeners), verify_ms

@@ -555,6 +555,39 @@ START_TEST(request_refuses_a_null_heap) {
 }
 END_TEST
 
+/* A compaction that only releases pages whose backings all died copies
+ * nothing: evacuated_pages counts the pages, and evacuation_threads is 0
+ * (ccgc-stats.h), as in the script heap. */
+START_TEST(a_compaction_that_copies_nothing_reports_no_thread) {
+  ccgc_collector_options options = {0};
+  ccgc_collector *collector = ccgc_collector_new(&options);
+  blinkish_heap_options heap_options = {.compaction =
+                                            CCGC_COMPACTION_EVERY_FULL};
+  blinkish_heap *heap = blinkish_heap_new(collector, &heap_options);
+  void *keep = blinkish_vector_new(heap, 4);
+  blinkish_persistent *root = blinkish_persistent_new(heap, keep, false);
+  for (int i = 0; i < 3000; i++) {
+    void *v = blinkish_vector_new(heap, 32);
+    if (i % 10 == 0) blinkish_vector_append(heap, keep, v);
+    for (int k = 0; k < 20; k++) blinkish_vector_append(heap, v, keep);
+  }
+  ccgc_collect(collector, CCGC_REASON_TESTING);
+  ccgc_heap_stats stats;
+  blinkish_heap_stats(heap, &stats);
+  ck_assert_uint_gt(stats.evacuated_objects, 0);
+  ck_assert_uint_eq(stats.evacuation_threads, 1);
+  blinkish_persistent_free(heap, root); /* every backing dies */
+  ccgc_collect(collector, CCGC_REASON_TESTING);
+  blinkish_heap_stats(heap, &stats);
+  ck_assert_uint_gt(stats.evacuated_pages, 0);
+  ck_assert_uint_eq(stats.evacuated_objects, 0);
+  ck_assert_uint_eq(stats.evacuated_bytes, 0);
+  ck_assert_uint_eq(stats.evacuation_threads, 0);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("backing-compaction");
   TCase *tc = tcase_create("core");
@@ -571,6 +604,7 @@ int main(void) {
   tcase_add_test(tc, memory_pressure_compacts_and_the_verbose_trace_says_so);
   tcase_add_test(tc, a_backing_is_refused_as_a_reference);
   tcase_add_test(tc, request_refuses_a_null_heap);
+  tcase_add_test(tc, a_compaction_that_copies_nothing_reports_no_thread);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
