@@ -23,6 +23,9 @@ ccgc_status blinkish_check_allocated(blinkish_heap *heap, const void *object,
 /* Whether the heap's wrappable hooks are set (a bridge took it,
  * .api.one-bridge): bridge_new asks before it allocates anything. */
 bool blinkish_heap_has_wrappable_hooks(const blinkish_heap *heap);
+/* Whether the heap is being freed (blinkish_heap_free: its finalizers and
+ * releases run, every object dying while other heaps live on). */
+bool blinkish_heap_tearing_down(const blinkish_heap *heap);
 
 /* Reports a non-NULL handle word a type declared
  * (blinkish_type_declare_handles) to every visitor but the mark loop's

@@ -95,6 +95,10 @@ bool blinkish_heap_has_wrappable_hooks(const blinkish_heap *heap) {
   return heap->wrappable_trace || heap->wrappable_release;
 }
 
+bool blinkish_heap_tearing_down(const blinkish_heap *heap) {
+  return heap->tearing_down;
+}
+
 ccgc_status blinkish_heap_set_wrappable_hooks(
     blinkish_heap *heap, blinkish_wrappable_trace_fn trace,
     blinkish_wrappable_release_fn release, void *data) {

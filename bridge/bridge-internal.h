@@ -44,6 +44,11 @@ static inline bridge_script_ref *bridge_ref_make(const bridge *self,
  * used on its collector's thread, in a context that allows a call of this
  * kind (gate.h); else CCGC_E_INVALID_ARGUMENT for NULL or a freed bridge
  * (nothing to report to) or the code of the misuse reported. */
+/* Whether the bridge's DOM heap is still attached (.api.bridge-order frees
+ * it before the bridge: in between nothing of it is read, not even its
+ * signature), and the misuse, naming call, if it is not. */
+bool bridge_dom_lives(const bridge *self);
+ccgc_status bridge_check_dom(bridge *self, const char *call);
 ccgc_status bridge_check(const bridge *self, ccgc_call_kind kind,
                          const char *call);
 

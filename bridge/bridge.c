@@ -36,19 +36,27 @@ static void trace_declared_ref(ccgc_visitor *visitor, const void *handle,
   bridge_trace_script_ref(visitor, handle, name);
 }
 
-/* DOM heap hook: a dead wrappable object releases its script reference. The
- * wrapper itself is dead too: it kept the DOM object alive through its
- * embedder field, so a live wrapper implies a live DOM object. */
+/* DOM heap hook: a dead wrappable object releases its script reference. In
+ * a collection the wrapper is dead too: it kept the DOM object alive
+ * through its embedder field, so a live wrapper implies a live DOM object.
+ * When the DOM heap is freed its objects die under live wrappers, which
+ * let go of them: a wrapper that kept the freed address was traced into
+ * the freed page by the next collection (a crash), unwrapped to whatever
+ * object a new heap put there and kept it alive (found by an audit). */
 static void release_wrapper_slot(void *object, void *slot_value, void *data) {
-  (void)object;
-  if (slot_value) bridge_script_ref_free(data, slot_value);
+  bridge *self = data;
+  if (!slot_value) return;
+  if (blinkish_heap_tearing_down(self->dom))
+    v8ish_wrapper_forget_embedder(
+        v8ish_traced_object(bridge_ref_slot(slot_value)), object);
+  bridge_script_ref_free(self, slot_value);
 }
 
 /* The wrapper (its address) that dom_object is paired with, or NULL: a
  * wrappable live object of the bridge's DOM heap whose slot holds a script
  * reference. No misuse reported. */
 static void *paired_wrapper(bridge *self, void *dom_object) {
-  if (!blinkish_is_allocated(self->dom, dom_object) ||
+  if (!bridge_dom_lives(self) || !blinkish_is_allocated(self->dom, dom_object) ||
       !blinkish_header_is_wrappable(blinkish_header_of(dom_object)))
     return NULL;
   const bridge_script_ref *ref = *((void **)dom_object - 1);
@@ -133,7 +141,7 @@ bridge *bridge_new(ccgc_collector *collector, v8ish_heap *script,
 /* Whether the bridge's DOM heap is still attached to the collector: its
  * objects hold the bridge's script references and its hooks name the
  * bridge. */
-static bool dom_heap_lives(const bridge *self) {
+bool bridge_dom_lives(const bridge *self) {
   for (int id = 0; id < ccgc_collector_heap_count(self->collector); id++) {
     const ccgc_heap_ops *ops;
     if (ccgc_collector_heap(self->collector, id, &ops) == (void *)self->dom)
@@ -145,7 +153,7 @@ static bool dom_heap_lives(const bridge *self) {
 void bridge_free(bridge *self) {
   if (bridge_check(self, CCGC_CALL_CONFIGURE, "bridge_free") != CCGC_OK)
     return;
-  if (dom_heap_lives(self)) {
+  if (bridge_dom_lives(self)) {
     CCGC_MISUSE(errors_of(self), CCGC_E_INVALID_ARGUMENT, ".api.bridge-order",
                 "bridge_free: its DOM heap still lives; free the DOM heap, "
                 "then the bridge, then the script heap");
@@ -154,6 +162,15 @@ void bridge_free(bridge *self) {
   v8ish_heap_leave_bridge(self->script, &self->link);
   ccgc_sig_wipe(&self->sig);
   free(self);
+}
+
+ccgc_status bridge_check_dom(bridge *self, const char *call) {
+  if (bridge_dom_lives(self)) return CCGC_OK;
+  return CCGC_MISUSE(errors_of(self), CCGC_E_INVALID_ARGUMENT,
+                     ".api.bridge-order",
+                     "%s: the bridge's DOM heap was freed (only bridge_free "
+                     "is left to call)",
+                     call);
 }
 
 bridge_mode bridge_get_mode(const bridge *self) {
@@ -175,7 +192,7 @@ static void **checked_slot(bridge *self, void *dom_object, const char *call,
                            ccgc_status *status) {
   /* .api.bridge-order frees the DOM heap before the bridge: in between,
    * nothing of the freed heap is read (not even its signature). */
-  if (!dom_heap_lives(self)) {
+  if (!bridge_dom_lives(self)) {
     *status = CCGC_MISUSE(errors_of(self), CCGC_E_FOREIGN_POINTER, ".api.valid-object",
                           "%s: %p is no object: the bridge's DOM heap was freed", call,
                           dom_object);
@@ -339,6 +356,8 @@ ccgc_status bridge_type_declare_script_refs(bridge *self,
                                             size_t count) {
   ccgc_status status = bridge_check(self, CCGC_CALL_CONFIGURE,
                                     "bridge_type_declare_script_refs");
+  if (status == CCGC_OK)
+    status = bridge_check_dom(self, "bridge_type_declare_script_refs");
   if (status != CCGC_OK) return status;
   return blinkish_type_declare_handles(self->dom, type, refs, count,
                                        "bridge_type_declare_script_refs");

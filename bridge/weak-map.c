@@ -50,7 +50,8 @@ static const blinkish_external_value_ops script_values = {
 };
 
 void *bridge_weak_map_new(bridge *self) {
-  if (bridge_check(self, CCGC_CALL_READ, "bridge_weak_map_new") != CCGC_OK)
+  if (bridge_check(self, CCGC_CALL_READ, "bridge_weak_map_new") != CCGC_OK ||
+      bridge_check_dom(self, "bridge_weak_map_new") != CCGC_OK)
     return NULL;
   return blinkish_weak_map_new_external(self->dom, &script_values, self);
 }
@@ -59,6 +60,7 @@ ccgc_status bridge_weak_map_set(bridge *self, void *map, void *key,
                                 v8ish_local value) {
   ccgc_status entered =
       bridge_check(self, CCGC_CALL_STORE, "bridge_weak_map_set");
+  if (entered == CCGC_OK) entered = bridge_check_dom(self, "bridge_weak_map_set");
   if (entered != CCGC_OK) return entered;
   bridge_script_ref *ref = bridge_ref_make(self, value, "bridge_weak_map_set");
   if (!ref) return ccgc_collector_last_error(self->collector)->code;
@@ -69,7 +71,8 @@ ccgc_status bridge_weak_map_set(bridge *self, void *map, void *key,
 
 v8ish_local bridge_weak_map_get(bridge *self, const void *map,
                                 const void *key) {
-  if (bridge_check(self, CCGC_CALL_READ, "bridge_weak_map_get") != CCGC_OK)
+  if (bridge_check(self, CCGC_CALL_READ, "bridge_weak_map_get") != CCGC_OK ||
+      bridge_check_dom(self, "bridge_weak_map_get") != CCGC_OK)
     return v8ish_local_empty();
   const bridge_script_ref *ref = blinkish_weak_map_get(self->dom, map, key);
   return bridge_ref_load(self, ref, "bridge_weak_map_get", "script reference");
