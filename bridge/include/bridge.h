@@ -41,10 +41,13 @@
  * Threading contract (ccgc.h, docs/errors.md): the bridge's calls run on the
  * collector's owner thread, under the rules of both heaps: from a trace
  * callback (any thread) only bridge_trace_script_ref; from a DOM
- * pre-finalizer or finalizer, bridge_wrapper_of and bridge_script_ref_get
- * read a wrapper or closure the collection found dead only into a handle
- * scope the callback opened itself, and storing it anywhere that survives is
- * refused (.inv.no-resurrection); bridge_wrap of a new wrapper allocates and
+ * pre-finalizer, bridge_wrapper_of and bridge_script_ref_get, and from a
+ * finalizer bridge_script_ref_get, read a wrapper or closure the collection
+ * found dead only into a handle scope the callback opened itself, and
+ * storing it anywhere that survives is refused (.inv.no-resurrection); in a
+ * finalizer the object's pair is gone already (its wrapper slot is
+ * released before its finalizer runs, blinkish.h), so bridge_wrapper_of
+ * answers empty there; bridge_wrap of a new wrapper allocates and
  * is refused there (.api.outside-collection). bridge_new configures: not
  * from any callback. A NULL or freed bridge gives the neutral value,
  * nothing reported; an unknown mode is misuse (.api.argument).
