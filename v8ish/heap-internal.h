@@ -225,6 +225,7 @@ struct v8ish_heap {
   /* Survivors the last scavenge could not promote (old space at the hard
    * limit): copied within the nursery again; a full collection is due. */
   size_t scavenge_unpromoted;
+  size_t scavenge_promoted; /* bytes the last scavenge promoted */
   struct v8ish_pretenuring *pretenuring; /* pretenuring.c */
   ccgc_segment_cache scavenge_segments; /* kept between scavenges */
   v8ish_droppable_fn droppable; /* v8ish_heap_set_droppable_handler */

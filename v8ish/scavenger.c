@@ -37,6 +37,7 @@
 #include "invariant-check.h"
 #include "pretenuring.h"
 #include "scavenger-internal.h"
+#include "sweeper.h"
 #include "task-pool.h"
 #include "nursery.h"
 
@@ -374,6 +375,7 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   heap->base.space.object_count = heap->old_objects + survived_objects;
   heap->scavenge_survived = survived_bytes;
   heap->scavenge_unpromoted = unpromoted;
+  heap->scavenge_promoted = promoted_bytes;
   heap->scavenge_young_before = young_before;
   stats->threads = 1 + (int)atomic_load(&s.joined); /* those that took part */
   stats->roots_ms += roots_end - start;
@@ -408,6 +410,25 @@ void v8ish_minor_release(void *data) {
   if (!heap->nursery.enabled) return;
   v8ish_nursery_flip(heap, heap->scavenge_survived,
                      heap->scavenge_young_before, true);
+  /* A lazy sweep moves on with the scavenges too: a host allocating only
+   * young objects sweeps nothing otherwise (only old allocation sweeps),
+   * and promotion cannot take unswept memory. Young large garbage left
+   * the dead large pages of the last cycle unreleased, the soft limit held
+   * at twice the unswept bytes at each pause: old space grew to 3.9 GB for
+   * 8 MB live; under a hard limit the survivors that could not be promoted
+   * stayed young until young pages filled the limit and nothing collected
+   * again (found by a review). Two pages and twice what was promoted, and
+   * the whole sweep when survivors stayed young. */
+  if (heap->sweep.active) {
+    size_t pages = heap->scavenge_unpromoted
+                       ? SIZE_MAX
+                       : 2 + 2 * (heap->scavenge_promoted / CCGC_PAGE_SIZE);
+    bool more = true;
+    while (pages-- > 0 && (more = v8ish_sweep_for_allocation(heap))) continue;
+    /* Every page claimed: the heap's sweep completes (its soft limit set
+     * from what lives, no longer held at twice the unswept bytes). */
+    if (!more) v8ish_sweep_step(heap, 0);
+  }
   /* Promotion grew old space: maybe past its trigger. */
   ccgc_heap_base_poll(&heap->base);
   /* Old space could not take every survivor (the hard limit: its pages

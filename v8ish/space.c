@@ -360,6 +360,13 @@ static word_t *allocate(v8ish_heap *heap, size_t bytes, int where,
                      "%zu bytes (%zu committed)",
                      call, heap->base.options.limit_bytes, size,
                      heap->base.space.committed_bytes);
+    /* The next safepoint collects (.inv.no-gc-in-allocation: only asked
+     * for here). With the soft limit held by a lazy sweep whose pages were
+     * all swept, a host allocating young objects hit the hard limit with
+     * no collection ever asked for again (found by a review). */
+    if (why == CCGC_E_HEAP_LIMIT && !heap->sweep.scavenging)
+      ccgc_collector_request_gc(heap->base.collector,
+                                CCGC_REASON_ALLOCATION_LIMIT);
     return NULL;
   }
   v8ish_allocated(heap, object, size);
