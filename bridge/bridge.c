@@ -48,7 +48,8 @@ static void release_wrapper_slot(void *object, void *slot_value, void *data) {
   if (!slot_value) return;
   if (blinkish_heap_tearing_down(self->dom))
     v8ish_wrapper_forget_embedder(
-        v8ish_traced_object(bridge_ref_slot(slot_value)), object);
+        self->script, v8ish_traced_object(bridge_ref_slot(slot_value)),
+        object);
   bridge_script_ref_free(self, slot_value);
 }
 

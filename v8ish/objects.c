@@ -289,9 +289,11 @@ ccgc_status v8ish_wrapper_set_embedder(v8ish_heap *heap, v8ish_local wrapper,
   return CCGC_OK;
 }
 
-void v8ish_wrapper_forget_embedder(void *wrapper, const void *object) {
+void v8ish_wrapper_forget_embedder(v8ish_heap *heap, void *wrapper,
+                                   const void *object) {
   word_t *w = wrapper;
-  if (!w || v8ish_class_type(v8ish_load(w, 0)) != V8ISH_TYPE_WRAPPER ||
+  if (!w || !v8ish_is_object(heap, w) ||
+      v8ish_class_type(v8ish_load(w, 0)) != V8ISH_TYPE_WRAPPER ||
       (const void *)v8ish_load(w, WRAPPER_EMBEDDER) != object)
     return;
   /* NULL needs no barrier; a release store for a concurrent marker. */

@@ -49,11 +49,13 @@ typedef struct v8ish_bridge_link {
                                  void *next, const char *call);
 } v8ish_bridge_link;
 
-/* The DOM heap that holds object is being freed: if wrapper (a script
- * object's address) is a wrapper whose embedder is object, its embedder
- * becomes NULL, as if unwrapped (no embedder_change asked). Mutator, the
- * DOM heap's teardown. */
-void v8ish_wrapper_forget_embedder(void *wrapper, const void *object);
+/* The DOM heap that holds object is being freed: if wrapper (any address:
+ * a traced reference of a DOM object that died unswept may name a script
+ * object collected since) is a live wrapper of heap whose embedder is
+ * object, its embedder becomes NULL, as if unwrapped (no embedder_change
+ * asked). Mutator, the DOM heap's teardown. */
+void v8ish_wrapper_forget_embedder(v8ish_heap *heap, void *wrapper,
+                                   const void *object);
 
 void v8ish_heap_join_bridge(v8ish_heap *heap, v8ish_bridge_link *link);
 void v8ish_heap_leave_bridge(v8ish_heap *heap, v8ish_bridge_link *link);
