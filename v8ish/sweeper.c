@@ -79,9 +79,7 @@ static void add_run(page_result *result, word_t *start, size_t bytes) {
   if (result->run_count == result->run_capacity) {
     size_t capacity = grown(result->run_capacity);
     free_run *bigger = realloc(result->runs, capacity * sizeof *bigger);
-    /* Out of memory inside a collection is fatal (docs/errors.md); said
-     * as such, not as a broken invariant (found by an audit). */
-    if (!bigger) g_error("ccgc: out of memory for a sweep's free-run list");
+    if (!bigger) /* fatal inside a collection (docs/errors.md) */ g_error("ccgc: out of memory for a sweep's free-run list");
     result->runs = bigger;
     result->run_capacity = capacity;
   }

@@ -81,6 +81,19 @@ static inline v8ish_local script_string(script_world *w, const char *text) {
   return v8ish_string_new(w->heap, text, strlen(text));
 }
 
+/* count garbage arrays of three elements, written (in a scope of their
+ * own): they fill the nursery (past two semi-spaces without a safepoint,
+ * the rest goes old) or write over the pages a scavenge freed. */
+static inline void script_allocate_garbage(script_world *w, int count) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w->heap, &scope);
+  for (int i = 0; i < count; i++) {
+    v8ish_local junk = v8ish_fixed_array_new(w->heap, 3);
+    v8ish_array_set(w->heap, junk, 0, v8ish_integer(w->heap, -1));
+  }
+  v8ish_handle_scope_close(&scope);
+}
+
 /* Asserts that the last reported error has this code and mentions `text`. */
 #define script_assert_error(w, expected, text)                                   \
   do {                                                                       \

@@ -387,16 +387,7 @@ START_TEST(cells_replaced_while_marking_are_not_followed_after_a_scavenge) {
   }
   ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
                    CCGC_OK);
-  {
-    /* The pages the scavenge freed are written over. */
-    v8ish_handle_scope scope;
-    v8ish_handle_scope_open(w.heap, &scope);
-    for (int i = 0; i < 20000; i++) {
-      v8ish_local junk = v8ish_fixed_array_new(w.heap, 3);
-      v8ish_array_set(w.heap, junk, 0, script_int(&w, -1));
-    }
-    v8ish_handle_scope_close(&scope);
-  }
+  script_allocate_garbage(&w, 20000); /* over the freed pages */
   ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
                    CCGC_OK);
   while (!ccgc_incremental_step(w.collector, 0)) continue;
@@ -428,13 +419,8 @@ START_TEST(a_dead_young_registrys_old_cells_are_emptied_by_a_scavenge) {
   v8ish_global registry = v8ish_global_new(
       w.heap, v8ish_finalization_registry_new(w.heap, on_finalize, &c), false);
   v8ish_handle_scope_close(&outer);
-  {
-    /* No safepoint: past two semi-spaces new objects go old. */
-    v8ish_handle_scope scope;
-    v8ish_handle_scope_open(w.heap, &scope);
-    for (int i = 0; i < 100000; i++) v8ish_fixed_array_new(w.heap, 3);
-    v8ish_handle_scope_close(&scope);
-  }
+  /* No safepoint: past two semi-spaces new objects go old. */
+  script_allocate_garbage(&w, 100000);
   v8ish_global targets =
       v8ish_global_new(w.heap, v8ish_fixed_array_new(w.heap, N), false);
   for (int i = 0; i < N; i++) {

@@ -4,7 +4,8 @@
  * remembered set and the traced references are roots (and the testing
  * switches that drop them lose objects), weak maps, weak globals and
  * finalization registries keep their semantics, scavenges during
- * incremental marking, droppable wrappers, the trace line. */
+ * incremental marking, the trace line (droppable wrappers:
+ * test-droppable-handler.c). */
 #include <check.h>
 #include <string.h>
 
@@ -369,69 +370,6 @@ START_TEST(scavenges_during_incremental_marking_keep_the_invariant) {
 }
 END_TEST
 
-static bool always_droppable(v8ish_heap *heap, const v8ish_traced *traced,
-                             void *data) {
-  (void)heap, (void)traced;
-  ++*(int *)data;
-  return true;
-}
-
-START_TEST(an_unmodified_droppable_wrapper_is_not_a_root) {
-  v8ish_heap_options options = young_options();
-  script_world w;
-  script_world_init_with(&w, &options);
-  int asked = 0;
-  ck_assert_int_eq(
-      v8ish_heap_set_droppable_handler(w.heap, always_droppable, &asked),
-      CCGC_OK);
-  v8ish_traced *plain = v8ish_traced_new(w.heap, v8ish_wrapper_new(w.heap, "Div"));
-  v8ish_local modified = v8ish_wrapper_new(w.heap, "Div");
-  v8ish_object_set(w.heap, modified, "expando", script_int(&w, 1));
-  v8ish_traced *kept = v8ish_traced_new(w.heap, modified);
-  v8ish_handle_scope_close(&w.scope);
-  v8ish_handle_scope_open(w.heap, &w.scope);
-  minor(&w);
-  ck_assert_int_eq(asked, 1); /* the modified wrapper was not asked about */
-  ck_assert(v8ish_local_is_empty(v8ish_traced_get(w.heap, plain)));
-  ck_assert(!v8ish_local_is_empty(v8ish_traced_get(w.heap, kept)));
-  v8ish_traced_free(w.heap, plain);
-  v8ish_traced_free(w.heap, kept);
-  script_world_free(&w);
-}
-END_TEST
-
-/* The handler may only read: an allocation from it is refused, and the
- * error names the context it came from. */
-static bool allocating_droppable(v8ish_heap *heap, const v8ish_traced *traced,
-                                 void *data) {
-  (void)traced;
-  v8ish_local made = v8ish_object_new(heap);
-  *(bool *)data = v8ish_local_is_empty(made);
-  return false;
-}
-
-START_TEST(a_droppable_handler_that_allocates_is_refused_by_name) {
-  v8ish_heap_options options = young_options();
-  script_world w;
-  script_world_init_with(&w, &options);
-  bool refused = false;
-  ck_assert_int_eq(
-      v8ish_heap_set_droppable_handler(w.heap, allocating_droppable, &refused),
-      CCGC_OK);
-  v8ish_traced *traced =
-      v8ish_traced_new(w.heap, v8ish_wrapper_new(w.heap, "Div"));
-  minor(&w);
-  ck_assert(refused);
-  ck_assert_uint_eq(w.errors.count, 1);
-  ck_assert_int_eq(w.errors.last_code, CCGC_E_IN_COLLECTION);
-  ck_assert_msg(strstr(w.errors.last_message, "droppable-wrapper handler"),
-                "%s", w.errors.last_message);
-  ck_assert(!v8ish_local_is_empty(v8ish_traced_get(w.heap, traced)));
-  v8ish_traced_free(w.heap, traced);
-  script_world_free(&w);
-}
-END_TEST
-
 /* A young large object reached by a scavenge is promoted in place: its
  * references to objects that stay young (copied to to-space) must go into
  * the remembered set, or the next scavenge frees them under it. And a
@@ -597,8 +535,6 @@ static Suite *scavenger_suite(void) {
   tcase_add_test(tc, an_ephemeron_chain_in_worst_order_survives_a_scavenge);
   tcase_add_test(tc, weak_globals_and_registries_see_young_objects_die);
   tcase_add_test(tc, scavenges_during_incremental_marking_keep_the_invariant);
-  tcase_add_test(tc, an_unmodified_droppable_wrapper_is_not_a_root);
-  tcase_add_test(tc, a_droppable_handler_that_allocates_is_refused_by_name);
   tcase_add_test(tc, the_nursery_requests_a_scavenge_and_a_safepoint_runs_it);
   tcase_add_test(tc, without_a_safepoint_the_nursery_overflows_one_semi_space);
   tcase_add_test(tc, a_large_object_promoted_in_place_remembers_its_young_slots);

@@ -390,16 +390,7 @@ START_TEST(a_table_replaced_while_marking_is_not_followed_after_a_scavenge) {
   for (int i = 3; i < N; i++) add_young_entry(&w, map, keys, i); /* grows */
   ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
                    CCGC_OK);
-  {
-    /* The pages the scavenge freed are written over. */
-    v8ish_handle_scope scope;
-    v8ish_handle_scope_open(w.heap, &scope);
-    for (int i = 0; i < 20000; i++) {
-      v8ish_local junk = v8ish_fixed_array_new(w.heap, 3);
-      v8ish_array_set(w.heap, junk, 0, script_int(&w, -1));
-    }
-    v8ish_handle_scope_close(&scope);
-  }
+  script_allocate_garbage(&w, 20000); /* over the freed pages */
   ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
                    CCGC_OK);
   while (!ccgc_incremental_step(w.collector, 0)) continue;
@@ -439,12 +430,7 @@ START_TEST(a_dead_young_maps_old_table_is_not_followed_after_a_scavenge) {
                     v8ish_object_new(w.heap));
   v8ish_handle_scope_close(&outer);
   /* No safepoint: past two semi-spaces new objects go old. */
-  {
-    v8ish_handle_scope scope;
-    v8ish_handle_scope_open(w.heap, &scope);
-    for (int i = 0; i < 100000; i++) v8ish_fixed_array_new(w.heap, 3);
-    v8ish_handle_scope_close(&scope);
-  }
+  script_allocate_garbage(&w, 100000);
   ck_assert_int_eq(ccgc_incremental_start(w.collector, CCGC_REASON_TESTING),
                    CCGC_OK);
   for (int i = 0; i < N; i++) {
@@ -475,15 +461,7 @@ START_TEST(a_dead_young_maps_old_table_is_not_followed_after_a_scavenge) {
   size_t capacity = (size_t)v8ish_smi_value(table[TABLE_CAPACITY]);
   for (size_t i = 0; i < 2 * capacity; i++)
     ck_assert(!v8ish_is_ref(table[TABLE_HEADER + i]));
-  {
-    v8ish_handle_scope scope;
-    v8ish_handle_scope_open(w.heap, &scope);
-    for (int i = 0; i < 20000; i++) {
-      v8ish_local junk = v8ish_fixed_array_new(w.heap, 3);
-      v8ish_array_set(w.heap, junk, 0, script_int(&w, -1));
-    }
-    v8ish_handle_scope_close(&scope);
-  }
+  script_allocate_garbage(&w, 20000); /* over the freed pages */
   ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
                    CCGC_OK);
   while (!ccgc_incremental_step(w.collector, 0)) continue;
