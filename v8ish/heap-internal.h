@@ -44,6 +44,11 @@ typedef struct v8ish_page {
   /* Young pages (nursery.c): objects lie in [start, top); state says which
    * semi-space the page is in (v8ish_young_state). */
   word_t *top;
+  /* Young pages: the end of what any use wrote since the page was last
+   * zeroed. A page taken to allocate in is zeroed up to here; a to-space
+   * page is not (the scavenger writes every byte it hands out), so its
+   * bytes past top may be stale (.inv.lab-zeroed). */
+  word_t *dirty;
   int young_state;
   /* Lazy sweeping (sweeper.c): the page's index in the sweep in progress,
    * or -1 (a page mapped after the pause: swept by definition). */
@@ -341,6 +346,15 @@ size_t v8ish_size_of(const word_t *object);
  * that loaded the class word once while another thread may overwrite it
  * (a parallel scavenge's forwarding, .inv.forwarding-cas). */
 size_t v8ish_size_with_class(const word_t *object, v8ish_value klass);
+/* The same, a FixedArray's inline (a scavenge's copies are mostly arrays
+ * and objects of a few words: no call for them). */
+static inline size_t v8ish_size_with_class_inline(const word_t *object,
+                                                  v8ish_value klass) {
+  const word_t *k = v8ish_untag(klass);
+  if (k[CLASS_TYPE] == v8ish_smi(V8ISH_TYPE_FIXED_ARRAY))
+    return (2 + (size_t)v8ish_smi_value(v8ish_load(object, LENGTH))) * 8;
+  return v8ish_size_with_class(object, klass);
+}
 size_t v8ish_object_size(void *heap, const void *object); /* the op */
 /* Words readable from object to the end of its page (bounds for snapshots). */
 size_t v8ish_words_to_page_end(const word_t *object);
@@ -386,7 +400,9 @@ void v8ish_store_weak_table(v8ish_heap *heap, word_t *object, size_t index,
                             v8ish_value value);
 
 /* hidden-class.c, values.c, arrays.c, objects.c */
-v8ish_instance_type v8ish_class_type(v8ish_value klass);
+static inline v8ish_instance_type v8ish_class_type(v8ish_value klass) {
+  return (v8ish_instance_type)v8ish_smi_value(v8ish_untag(klass)[CLASS_TYPE]);
+}
 v8ish_value v8ish_new_class(v8ish_heap *heap, v8ish_instance_type type,
                             size_t words, size_t inobject_start,
                             size_t inobject_count, const char *call);

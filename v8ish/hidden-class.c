@@ -15,10 +15,6 @@
 #include "candidates.h"
 #include "space-inl.h"
 
-v8ish_instance_type v8ish_class_type(v8ish_value klass) {
-  return (v8ish_instance_type)v8ish_smi_value(v8ish_untag(klass)[CLASS_TYPE]);
-}
-
 v8ish_value v8ish_new_class(v8ish_heap *heap, v8ish_instance_type type,
                             size_t words, size_t inobject_start,
                             size_t inobject_count, const char *call) {

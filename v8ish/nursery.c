@@ -106,22 +106,20 @@ static bool fill_pool(v8ish_heap *heap, size_t wanted) {
     if (!page) return false;
     page->start = (word_t *)((uint8_t *)page + CCGC_SPACE_MARKS_END);
     page->end = (word_t *)((uint8_t *)page + CCGC_PAGE_SIZE);
-    page->top = page->start;
+    page->top = page->dirty = page->start; /* fresh: zero */
     page->young_state = V8ISH_YOUNG_FREE;
     n->free_pages++;
   }
   return true;
 }
 
-/* A FREE page, now in state; *used: the bytes its last use wrote. */
-static v8ish_page *claim_free(v8ish_heap *heap, int state, size_t *used) {
+/* A FREE page, now in state; its dirty extent covers its last use. */
+static v8ish_page *claim_free(v8ish_heap *heap, int state) {
   v8ish_nursery *n = &heap->nursery;
   for (ccgc_space_page *p = heap->base.space.young_pages; p; p = p->next) {
     v8ish_page *page = (v8ish_page *)p;
     if (page->young_state != V8ISH_YOUNG_FREE) continue;
-    *used = page->top > page->start ? (size_t)((uint8_t *)page->top -
-                                               (uint8_t *)page->start)
-                                    : 0;
+    if (page->top > page->dirty) page->dirty = page->top;
     page->top = page->start;
     page->young_state = state;
     n->free_pages--;
@@ -130,18 +128,24 @@ static v8ish_page *claim_free(v8ish_heap *heap, int state, size_t *used) {
   return NULL;
 }
 
-/* Recycled pages hold their old objects: zero what was used, clear the
- * marks (.inv.lab-zeroed). Touches only the page's memory. */
-static void clear_claimed(v8ish_page *page, size_t used) {
-  if (used) memset(page->start, 0, used);
+/* Recycled pages hold their old objects: an allocating page is zeroed up
+ * to its dirty extent (.inv.lab-zeroed); a to-space page is not, as the
+ * scavenger writes every byte below its top. Both get their marks cleared.
+ * Touches only the page's memory. */
+static void clear_claimed(v8ish_page *page, bool zero) {
+  if (zero && page->dirty > page->start) {
+    memset(page->start, 0,
+           (size_t)((uint8_t *)page->dirty - (uint8_t *)page->start));
+    page->dirty = page->start;
+  }
   ccgc_page_clear_marks(&page->base.page);
 }
 
-/* A FREE page, zeroed with its marks cleared (.inv.lab-zeroed), in state. */
-static v8ish_page *take_free(v8ish_heap *heap, int state) {
-  size_t used;
-  v8ish_page *page = claim_free(heap, state, &used);
-  if (page) clear_claimed(page, used);
+/* A FREE page to allocate in, zeroed with its marks cleared
+ * (.inv.lab-zeroed). */
+static v8ish_page *take_free(v8ish_heap *heap) {
+  v8ish_page *page = claim_free(heap, V8ISH_YOUNG_ALLOCATING);
+  if (page) clear_claimed(page, true);
   return page;
 }
 
@@ -171,7 +175,7 @@ word_t *v8ish_nursery_refill(v8ish_heap *heap, size_t size) {
     return NULL;
   }
   if (n->current) n->current->top = (word_t *)heap->fast.lab.cursor;
-  v8ish_page *page = take_free(heap, V8ISH_YOUNG_ALLOCATING);
+  v8ish_page *page = take_free(heap);
   CCGC_CHECK(page != NULL, ".inv.to-space-reserve");
   n->allocating_pages++;
   n->current = page;
@@ -218,11 +222,10 @@ v8ish_page *v8ish_nursery_take_copy_page(v8ish_heap *heap,
    * quarter of a megabyte of stores, outside it (the page is this
    * thread's once claimed). */
   if (lock) pthread_mutex_lock(lock);
-  size_t used = 0;
-  v8ish_page *page = claim_free(heap, V8ISH_YOUNG_COPY, &used);
+  v8ish_page *page = claim_free(heap, V8ISH_YOUNG_COPY);
   if (page) heap->nursery.copy_pages++;
   if (lock) pthread_mutex_unlock(lock);
-  if (page) clear_claimed(page, used);
+  if (page) clear_claimed(page, false);
   return page;
 }
 
@@ -241,7 +244,7 @@ void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
   for (ccgc_space_page *p = space->young_pages; p; p = p->next) {
     v8ish_page *page = (v8ish_page *)p;
     if (v8ish_page_is_from_space(page)) {
-      page->young_state = V8ISH_YOUNG_FREE; /* top kept: zeroed when taken */
+      page->young_state = V8ISH_YOUNG_FREE; /* top kept: its dirty extent */
       n->free_pages++;
     } else if (page->young_state == V8ISH_YOUNG_COPY) {
       page->young_state = V8ISH_YOUNG_SURVIVOR;
@@ -311,6 +314,14 @@ void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
     next = p->next;
     v8ish_page *page = (v8ish_page *)p;
     if (page->young_state == V8ISH_YOUNG_FREE) continue;
+    /* An old page's walks end at a zero word (the untouched rest): a
+     * to-space page's stale bytes past its top go (.inv.lab-zeroed). Its
+     * top is final: only an allocating page's moves, and that page was
+     * zeroed whole when taken. */
+    if (page->dirty > page->top)
+      memset(page->top, 0,
+             (size_t)((uint8_t *)page->dirty - (uint8_t *)page->top));
+    page->dirty = page->start;
     page->young_state = 0;
     ccgc_page_space_promote_page(space, p);
   }

@@ -32,6 +32,45 @@ static void dirty_the_pool(script_world *w, size_t bytes) {
   ck_assert_int_eq(ccgc_collect_minor(w->collector, CCGC_REASON_TESTING), CCGC_OK);
 }
 
+/* Fills to-space pages with arrays of MARK: about 900 KB of them survive
+ * one scavenge (copied into to-space pages, written to their end), then
+ * die. Then a few small objects survive a scavenge, so a page whose former
+ * use wrote it whole is a to-space page again with a low top, which the
+ * scavenger does not clear (.inv.lab-zeroed): its bytes past the top are a
+ * former use's arrays. Each round ends with that page a survivor page, its
+ * list (returned, the last round's) alive. */
+static v8ish_global dirty_the_to_space(script_world *w, int rounds) {
+  v8ish_global list = {0, 0};
+  for (int round = 0; round < rounds; round++) {
+    if (round) v8ish_global_free(w->heap, list);
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w->heap, &scope);
+    size_t count = (900u << 10) / (66 * 8);
+    v8ish_local holder = v8ish_fixed_array_new(w->heap, count);
+    ck_assert(!v8ish_local_is_empty(holder));
+    v8ish_global held = v8ish_global_new(w->heap, holder, false);
+    v8ish_local mark = v8ish_integer(w->heap, MARK);
+    for (size_t i = 0; i < count; i++) {
+      v8ish_handle_scope inner;
+      v8ish_handle_scope_open(w->heap, &inner);
+      v8ish_local array = v8ish_fixed_array_new(w->heap, 64);
+      ck_assert(!v8ish_local_is_empty(array));
+      for (size_t j = 0; j < 64; j++)
+        ck_assert_int_eq(v8ish_array_set(w->heap, array, j, mark), CCGC_OK);
+      ck_assert_int_eq(v8ish_array_set(w->heap, holder, i, array), CCGC_OK);
+      v8ish_handle_scope_close(&inner);
+    }
+    v8ish_handle_scope_close(&scope);
+    ck_assert_int_eq(ccgc_collect_minor(w->collector, CCGC_REASON_TESTING), CCGC_OK);
+    v8ish_global_free(w->heap, held);
+    ck_assert_int_eq(ccgc_collect_minor(w->collector, CCGC_REASON_TESTING), CCGC_OK);
+    /* A few survivors, copied onto one of the pages just freed. */
+    list = script_make_list(w, 100);
+    ck_assert_int_eq(ccgc_collect_minor(w->collector, CCGC_REASON_TESTING), CCGC_OK);
+  }
+  return list;
+}
+
 typedef struct array_count {
   size_t big, cells; /* 64-element arrays, 2-element arrays */
 } array_count;
@@ -72,6 +111,60 @@ START_TEST(objects_on_recycled_pages_are_zero) {
     }
   }
   ck_assert_uint_eq(w.errors.count, 0);
+  script_world_free(&w);
+}
+END_TEST
+
+/* A to-space page is not cleared when the scavenger takes it (it writes
+ * every byte below its top), so a page is cleared, when taken to allocate
+ * in, as far as any former use wrote it, not only to its last top: with a
+ * former to-space use below a full one, a clearing to the last top left
+ * the full use's arrays where new objects were allocated. */
+START_TEST(a_former_to_space_page_is_cleared_before_allocation) {
+  v8ish_heap_options options = {.young_min_bytes = 1 << 20, .young_max_bytes = 1 << 20};
+  script_world w;
+  script_world_init_with(&w, &options);
+  for (int round = 0; round < 3; round++) {
+    v8ish_global list = dirty_the_to_space(&w, 4);
+    v8ish_global_free(w.heap, list);
+    /* The survivor pages go back to the pool with their low tops. */
+    ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+    for (int i = 0; i < 4000; i++) {
+      v8ish_handle_scope scope;
+      v8ish_handle_scope_open(w.heap, &scope);
+      v8ish_local small = v8ish_fixed_array_new(w.heap, (size_t)(i % 64) + 1);
+      v8ish_local longer = v8ish_fixed_array_new(w.heap, 100 + (size_t)(i % 7));
+      ck_assert(!v8ish_local_is_empty(small) && !v8ish_local_is_empty(longer));
+      check_zero(&w, small);
+      check_zero(&w, longer);
+      v8ish_handle_scope_close(&scope);
+      ccgc_collector_safepoint(w.collector); /* every page in turn */
+    }
+  }
+  ck_assert_uint_eq(w.errors.count, 0);
+  script_world_free(&w);
+}
+END_TEST
+
+/* A survivor page that was a to-space page holds a former use's bytes past
+ * its top; a full collection that makes it old clears them (the sweep and
+ * the walks of old pages end at a zero word). */
+START_TEST(a_full_collection_clears_a_survivor_page_past_its_top) {
+  v8ish_heap_options options = {.young_min_bytes = 1 << 20, .young_max_bytes = 1 << 20};
+  script_world w;
+  script_world_init_with(&w, &options);
+  v8ish_global list = dirty_the_to_space(&w, 4);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_eq(w.errors.count, 0);
+  array_count count = {0, 0};
+  ccgc_walk_callbacks callbacks = {.object = count_array, .data = &count};
+  ck_assert_int_eq(ccgc_collector_walk(w.collector, &callbacks), CCGC_OK);
+  ck_assert_uint_eq(count.big, 0);
+  ck_assert_uint_ge(count.cells, 100);
+  ck_assert_uint_lt(script_stats(&w).used_bytes, 1u << 20);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_eq(w.errors.count, 0);
+  v8ish_global_free(w.heap, list);
   script_world_free(&w);
 }
 END_TEST
@@ -135,6 +228,8 @@ static Suite *suite(void) {
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, objects_on_recycled_pages_are_zero);
   tcase_add_test(tc, a_full_collection_leaves_no_former_bytes_past_the_top);
+  tcase_add_test(tc, a_former_to_space_page_is_cleared_before_allocation);
+  tcase_add_test(tc, a_full_collection_clears_a_survivor_page_past_its_top);
   tcase_add_test(tc, young_large_objects_fill_the_semi_space_and_request_a_scavenge);
   suite_add_tcase(s, tc);
   return s;
