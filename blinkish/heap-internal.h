@@ -294,6 +294,14 @@ static inline size_t blinkish_granule_index(const blinkish_page *page,
                                             const uint8_t *cell) {
   return ((uintptr_t)cell - (uintptr_t)page) >> CCGC_GRANULE_SHIFT;
 }
+/* Whether object (an object of this heap the heap itself names: a vector's
+ * backing) lies on a page the compact op evacuated (compactor.c). */
+static inline bool blinkish_on_evacuated_page(const void *object) {
+  const ccgc_page *page = ccgc_page_of(object);
+  return !(page->flags & CCGC_PAGE_LARGE) &&
+         ((const blinkish_page *)page)->evacuated;
+}
+
 static inline bool blinkish_page_cell_is_start(const blinkish_page *page,
                                                const uint8_t *cell) {
   if (page->base.page.flags & CCGC_PAGE_LARGE)

@@ -27,6 +27,14 @@ static bool is_object(void *heap, const void *address) {
   return !((blinkish_heap *)heap)->tearing_down && blinkish_is_object(heap, address);
 }
 
+/* A backing store: only its owner's first member references it
+ * (.inv.backing-owner). */
+static bool is_private(void *heap, const void *object) {
+  blinkish_heap *self = heap;
+  return blinkish_type_is_backing(
+      self, blinkish_header_type(blinkish_header_of(object)));
+}
+
 static void stats(void *data, ccgc_heap_stats *out) {
   ccgc_heap_base_stats(data, out);
   const blinkish_heap *heap = data;
@@ -57,6 +65,7 @@ static const ccgc_heap_ops dom_ops = {
     .object_size = object_size, .type_name = blinkish_object_type_name,
     .for_each_object = blinkish_each_object, .stats = stats,
     .is_object = is_object,
+    .is_private = is_private,
     /* Lazy and concurrent sweeping (lazy-sweeper.c). */
     .sweep_start = blinkish_sweep_start, .sweep_step = blinkish_sweep_step,
     .sweep_concurrent = blinkish_sweep_concurrent,

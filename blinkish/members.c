@@ -22,7 +22,14 @@ static ccgc_status member_store(blinkish_heap *heap, void *holder, void **slot,
   /* .inv.member-store-checked */
   if (heap->in_finalization) /* .inv.finalizer-no-store */
     return blinkish_refuse_finalizer_store(heap, "blinkish_member_set", value, NULL);
-  if (!blinkish_check_object(heap, holder, "blinkish_member_set", "holder"))
+  /* A vector's backing on a page the compact op evacuated: the vector is
+   * dead (a live one's backing moved), its backing intact until the sweep
+   * releases the page, and a pre-finalizer may store into a dead object
+   * (docs/errors.md, "During reclamation"); walks and queries skip the
+   * page, so the holder check would call it freed. */
+  bool dead_backing = kind == STORE_HEAP && blinkish_on_evacuated_page(holder);
+  if (!dead_backing &&
+      !blinkish_check_object(heap, holder, "blinkish_member_set", "holder"))
     return heap->base.errors->last.code;
   /* The heap's own objects (vectors, weak maps and sets, their backings)
    * keep private words the host's stores would overwrite: only their own
@@ -35,6 +42,18 @@ static ccgc_status member_store(blinkish_heap *heap, void *holder, void **slot,
         "words only its own calls change (blinkish_vector_*, "
         "blinkish_weak_map_*, ...)",
         holder, heap->types[type].name);
+  /* A word declared as a script reference (bridge_type_declare_script_refs)
+   * holds a traced handle: an address stored there would be read as one,
+   * and its object never marked. */
+  size_t word = (size_t)((uint8_t *)slot - (uint8_t *)holder) / 8;
+  if (kind == STORE_HOST && (uint8_t *)slot >= (uint8_t *)holder &&
+      word < CCGC_LAYOUT_MAX_WORDS &&
+      (heap->types[type].layout.handles >> word & 1))
+    return CCGC_MISUSE(
+        heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+        "blinkish_member_set: slot %p is word %zu of %s %p, declared as a "
+        "script reference (bridge_script_ref_set stores there), not a member",
+        (void *)slot, word, heap->types[type].name, holder);
   size_t size = blinkish_payload_size(holder);
   if ((uint8_t *)slot < (uint8_t *)holder ||
       (uint8_t *)slot + sizeof(void *) > (uint8_t *)holder + size ||

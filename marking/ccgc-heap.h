@@ -129,6 +129,11 @@ typedef struct ccgc_heap_ops {
    * (ccgc_collector_is_object), never called by the marker. Optional:
    * without it the collector walks for_each_object. */
   bool (*is_object)(void *heap, const void *address);
+  /* Optional: whether an object of this heap (is_object true) is private -
+   * one only its owner may reference, as the DOM heap's backing stores
+   * (compaction moves one with its one owner slot): another heap's store
+   * of it is refused (ccgc_collector_is_private). */
+  bool (*is_private)(void *heap, const void *object);
 
   /* A heap with a young generation (docs/collection.md, "Minor
    * collections"). All three or none. minor_collect copies the survivors
@@ -221,6 +226,11 @@ ccgc_page *ccgc_collector_find_page(const ccgc_collector *collector,
  * mutator, at the library's boundary (a page walk may answer it). */
 bool ccgc_collector_is_object(ccgc_collector *collector, const void *address,
                               int heap_id);
+
+/* Whether address, an object of a heap of collector, is private to it
+ * (the heap's is_private op; false without one): another heap refuses to
+ * store it. */
+bool ccgc_collector_is_private(ccgc_collector *collector, const void *address);
 
 /* The public liveness queries (ccgc_collector_contains, <heap>_heap_contains:
  * ccgc.h): ccgc_collector_is_object(collector, address, heap_id) on the

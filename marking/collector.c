@@ -326,6 +326,14 @@ bool ccgc_collector_is_object(ccgc_collector *collector, const void *address,
   return search.found;
 }
 
+bool ccgc_collector_is_private(ccgc_collector *collector, const void *address) {
+  ccgc_page *page = ccgc_collector_find_page(collector, address);
+  if (!page || page->heap_id >= collector->heap_count) return false;
+  ccgc_heap_slot *slot = &collector->heaps[page->heap_id];
+  return slot->heap && slot->ops->is_private &&
+         slot->ops->is_private(slot->heap, address);
+}
+
 /* Where a refused call came from, for its message: a walk, a verification
  * or a release run from the host's own weak map call is no collection. */
 static const char *called_where(const ccgc_collector *collector) {

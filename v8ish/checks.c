@@ -238,5 +238,16 @@ ccgc_status v8ish_check_embedder(v8ish_heap *heap, const void *object,
                        "interior pointer, free space or a reclaimed object)",
                        call, object, name ? name : "other");
   }
+  /* .inv.backing-owner: a DOM backing store moves with its one owner slot;
+   * an embedder word would keep its old address. */
+  if (ccgc_collector_is_private(collector, object))
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_WRONG_TYPE,
+                       ".inv.backing-owner",
+                       "%s: %p is a backing store of the %s heap, which only "
+                       "its owner may reference (compaction moves it)",
+                       call, object,
+                       ccgc_collector_heap_name(collector, page->heap_id)
+                           ? ccgc_collector_heap_name(collector, page->heap_id)
+                           : "other");
   return CCGC_OK;
 }

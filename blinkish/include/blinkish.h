@@ -292,9 +292,10 @@ size_t blinkish_not_constructed_count(blinkish_heap *heap);
 /* The checked store: holder must be a live object of this heap, of a type
  * the host registered (not a vector, weak map or weak set of the heap's own,
  * whose words only their calls change: CCGC_E_WRONG_TYPE), and slot must
- * lie inside its payload; value must be NULL or a live object of this heap.
- * Misuse is reported (foreign pointer, dead object, wrong type) and nothing
- * is stored. Runs the write barrier. */
+ * lie inside its payload, not on a word declared as a script reference
+ * (bridge_type_declare_script_refs: CCGC_E_INVALID_ARGUMENT); value must be
+ * NULL or a live object of this heap. Misuse is reported (foreign pointer,
+ * dead object, wrong type) and nothing is stored. Runs the write barrier. */
 CCGC_API
 ccgc_status blinkish_member_set(blinkish_heap *heap, void *holder, void **slot,
                                 void *value);

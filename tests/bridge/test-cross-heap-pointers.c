@@ -213,6 +213,53 @@ START_TEST(probes_take_object_starts_only) {
 }
 END_TEST
 
+/* A DOM backing store (a vector's, seen in a walk) is no embedder: only
+ * its owner may reference it, as compaction moves it with that one slot
+ * (.inv.backing-owner). Taken, the embedder word kept the old address
+ * after a compacting collection, and the next one aborted on a pointer no
+ * heap owned (found by an audit). */
+typedef struct backing_search {
+  void *vector, *backing;
+} backing_search;
+
+static void find_backing(void *from, void *to, ccgc_edge edge, void *data) {
+  (void)edge;
+  backing_search *search = data;
+  if (from == search->vector && to) search->backing = to;
+}
+
+START_TEST(a_dom_backing_store_is_no_embedder) {
+  world w;
+  make_world(&w);
+  backing_search search = {blinkish_vector_new(w.dom, 4), NULL};
+  ck_assert_ptr_nonnull(search.vector);
+  blinkish_persistent *root = blinkish_persistent_new(w.dom, search.vector, false);
+  ccgc_walk_callbacks callbacks = {.edge = find_backing, .data = &search};
+  ck_assert_int_eq(ccgc_collector_walk(w.collector, &callbacks), CCGC_OK);
+  ck_assert_ptr_nonnull(search.backing);
+  v8ish_local wrapper = v8ish_wrapper_new(w.script, "HTMLDivElement");
+  ck_assert_int_eq(v8ish_wrapper_set_embedder(w.script, wrapper, search.backing),
+                   CCGC_E_WRONG_TYPE);
+  ck_assert_str_eq(ccgc_collector_last_error(w.collector)->check,
+                   ".inv.backing-owner");
+  ck_assert(strstr(w.errors.last_message, "v8ish_wrapper_set_embedder"));
+  ck_assert_ptr_null(v8ish_wrapper_embedder(w.script, wrapper));
+  v8ish_local map = v8ish_weak_map_new(w.script);
+  v8ish_local key = v8ish_object_new(w.script);
+  ck_assert_int_eq(v8ish_weak_map_set_embedder(w.script, map, key, search.backing),
+                   CCGC_E_WRONG_TYPE);
+  ck_assert(strstr(w.errors.last_message, "v8ish_weak_map_set_embedder"));
+  ck_assert(!v8ish_weak_map_has(w.script, map, key));
+  ck_assert_uint_eq(w.errors.count, 2);
+  /* The vector itself is an object like any other. */
+  ck_assert_int_eq(v8ish_wrapper_set_embedder(w.script, wrapper, search.vector),
+                   CCGC_OK);
+  ccgc_test_collect_verified(w.collector);
+  blinkish_persistent_free(w.dom, root);
+  free_world(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("cross-heap-pointers");
   TCase *tc = tcase_create("core");
@@ -221,6 +268,7 @@ int main(void) {
   tcase_add_test(tc, bridge_weak_map_values_are_live_script_references);
   tcase_add_test(tc, object_info_takes_object_starts_only);
   tcase_add_test(tc, probes_take_object_starts_only);
+  tcase_add_test(tc, a_dom_backing_store_is_no_embedder);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

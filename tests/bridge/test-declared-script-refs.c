@@ -265,6 +265,36 @@ START_TEST(bad_declarations_are_refused) {
 }
 END_TEST
 
+/* A declared script reference is no member: blinkish_member_set refuses a
+ * DOM object for it (the marker would read the address as a handle and
+ * never mark the object, which the sweep then freed under the word, with
+ * no report; found by an audit), and stores nothing. */
+START_TEST(a_member_store_into_a_declared_reference_is_refused) {
+  bridge_world w;
+  bridge_world_init(&w, BRIDGE_MODE_UNIFIED);
+  blinkish_type_id type = holder_type(&w);
+  graph g;
+  build(&w, &g, type);
+  holder *other = blinkish_alloc(w.dom, type, sizeof(holder));
+  ck_assert_ptr_nonnull(other);
+  other->bridge = w.bridge;
+  bridge_script_ref *before = g.h->first;
+  ck_assert_int_eq(blinkish_member_set(w.dom, g.h, (void **)&g.h->first, other),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert_ptr_eq(g.h->first, before);
+  ck_assert_uint_eq(w.errors.count, 1);
+  ck_assert_ptr_nonnull(strstr(w.errors.last_message, "script reference"));
+  /* The declared member is one. */
+  ck_assert_int_eq(blinkish_member_set(w.dom, g.h, &g.h->member, other), CCGC_OK);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert(alive(&w, &g, 0) && alive(&w, &g, 1));
+  ck_assert(blinkish_heap_contains(w.dom, other));
+  ck_assert_uint_eq(w.errors.count, 1);
+  drop(&w, &g);
+  bridge_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("declared-script-refs");
   TCase *tc = tcase_create("core");
@@ -274,6 +304,7 @@ int main(void) {
   tcase_add_test(tc, tools_see_the_references_named);
   tcase_add_test(tc, a_freed_reference_in_a_declared_field_is_reported);
   tcase_add_test(tc, bad_declarations_are_refused);
+  tcase_add_test(tc, a_member_store_into_a_declared_reference_is_refused);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

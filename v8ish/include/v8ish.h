@@ -308,7 +308,8 @@ v8ish_local v8ish_closure_context(v8ish_heap *heap, v8ish_local closure);
  * of another heap (a DOM object), traced as a CCGC_EDGE_WRAPPER edge. On
  * store the address must be the start of a live object of another heap of
  * the collector (.api.valid-object: no interior pointer, free space,
- * reclaimed or script object), and a wrapper wraps one object
+ * reclaimed or script object; a DOM backing store, which only its owner
+ * may reference, is CCGC_E_WRONG_TYPE), and a wrapper wraps one object
  * (.api.one-wrapper): it cannot be re-pointed to another; a pair made by a
  * bridge cannot be undone, nor a paired DOM object given a second wrapper
  * (CCGC_E_WRAPPER_CONFLICT). NULL clears an embedder no bridge paired. */
@@ -348,8 +349,9 @@ ccgc_status v8ish_object_shrink_slack(v8ish_heap *heap, v8ish_local object);
  * collection, before any finalizer runs (.inv.weak-before-finalizers). Keys
  * are script objects (an integer key is CCGC_E_INVALID_ARGUMENT, as JS throws
  * a TypeError). A value is a script value, or an *embedder value*: the
- * address of an object of another heap of the collector (a DOM object), so a
- * pair can have its key in the script heap and its value in the DOM heap. */
+ * address of an object of another heap of the collector (a DOM object, not
+ * a backing store: checked as a wrapper's embedder is), so a pair can have
+ * its key in the script heap and its value in the DOM heap. */
 CCGC_API
 v8ish_local v8ish_weak_map_new(v8ish_heap *heap);
 CCGC_API
