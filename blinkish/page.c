@@ -65,6 +65,10 @@ static blinkish_page *try_map_page(blinkish_heap *heap, size_t cell_size,
 static void report_map_failure(blinkish_heap *heap, size_t cell_size,
                                bool large, uint16_t type, ccgc_status why) {
   size_t reservation = ccgc_page_space_reservation(cell_size, large);
+  /* The next safepoint collects whole, as the script heap's does
+   * (ccgc_collector_request_gc_at_limit). */
+  if (why == CCGC_E_HEAP_LIMIT)
+    ccgc_collector_request_gc_at_limit(heap->base.collector);
   if (why == CCGC_E_HEAP_LIMIT)
     ccgc_error_set(heap->base.errors, CCGC_E_HEAP_LIMIT,
                    "blinkish_alloc: DOM heap limit of %zu bytes reached "

@@ -227,6 +227,14 @@ ccgc_page *ccgc_collector_find_page(const ccgc_collector *collector,
 bool ccgc_collector_is_object(ccgc_collector *collector, const void *address,
                               int heap_id);
 
+/* An allocation of a heap failed at its hard limit (owner thread, in the
+ * allocation; .inv.no-gc-in-allocation: only requested here): the next
+ * safepoint runs a full collection to its end - with automatic incremental
+ * marking too, where a request otherwise starts a cycle or, while one
+ * marks, waits for its steps, which a host whose allocations fail never
+ * runs (it retried for ever; found by an audit). */
+void ccgc_collector_request_gc_at_limit(ccgc_collector *collector);
+
 /* Whether address, an object of a heap of collector, is private to it
  * (the heap's is_private op; false without one): another heap refuses to
  * store it. */

@@ -116,6 +116,10 @@ struct ccgc_collector {
   unsigned heap_frees;
   bool in_atomic_pause; /* finish_cycle runs (its state turns SWEEPING inside) */
   _Atomic bool gc_requested;
+  /* An allocation failed at a heap's hard limit since the last full
+   * collection (ccgc_collector_request_gc_at_limit): the next safepoint
+   * collects whole, an incremental cycle in progress included. */
+  _Atomic bool limit_requested;
   _Atomic bool minor_requested;
   /* Minor collections (minor-cycle.c). */
   unsigned long minor_count;

@@ -134,6 +134,7 @@ ccgc_collector *ccgc_collector_new(const ccgc_collector_options *options) {
                              &collector->worklists[i]);
   }
   atomic_init(&collector->gc_requested, false);
+  atomic_init(&collector->limit_requested, false);
   ccgc_memory_reducer_init(&collector->reducer,
                            options ? options->memory_reducer_delay_ms : 0);
   if (options) {

@@ -482,6 +482,7 @@ static void finish_cycle(ccgc_collector *collector) {
   collector->in_collection = false;
   ccgc_collector_leave_context(collector, outer);
   atomic_store(&collector->gc_requested, false);
+  atomic_store(&collector->limit_requested, false);
   collector->cycles++;
   ccgc_memory_reducer_cycle_done(collector, (int)stats->reason);
   collector->last = *stats;

@@ -83,6 +83,14 @@ void ccgc_pacing_step(ccgc_collector *collector) {
 
 bool ccgc_pacing_safepoint(ccgc_collector *collector) {
   ccgc_pacing *pacing = &collector->pacing;
+  /* An allocation failed at a hard limit: a whole collection now, as the
+   * host retries (steps come from allocations, which fail). */
+  if (atomic_load(&collector->limit_requested)) {
+    atomic_store(&collector->gc_requested, false);
+    if (collector->state == CCGC_STATE_MARKING)
+      return ccgc_incremental_finish(collector) == CCGC_OK;
+    return ccgc_collect(collector, CCGC_REASON_ALLOCATION_LIMIT) == CCGC_OK;
+  }
   if (collector->state == CCGC_STATE_MARKING) {
     /* The heaps keep asking while they grow past their soft limits: the
      * cycle in progress answers them. */

@@ -18,6 +18,12 @@ void ccgc_collector_request_gc(ccgc_collector *collector,
     collector->requested_reason = reason;
 }
 
+void ccgc_collector_request_gc_at_limit(ccgc_collector *collector) {
+  atomic_store(&collector->limit_requested, true);
+  if (!atomic_exchange(&collector->gc_requested, true))
+    collector->requested_reason = CCGC_REASON_ALLOCATION_LIMIT;
+}
+
 bool ccgc_collector_gc_requested(const ccgc_collector *collector) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_gc_requested"))
     return false;
@@ -32,7 +38,8 @@ bool ccgc_collector_safepoint_due(const ccgc_collector *collector) {
   /* As ccgc_pacing_safepoint decides: while a cycle marks, requests are
    * its own and only its finishing is due. */
   if (collector->pacing.automatic && collector->state == CCGC_STATE_MARKING)
-    return collector->pacing.finish_requested;
+    return collector->pacing.finish_requested ||
+           atomic_load(&collector->limit_requested);
   return atomic_load(&collector->gc_requested);
 }
 

@@ -230,6 +230,17 @@ ccgc_status v8ish_check_embedder(v8ish_heap *heap, const void *object,
                        "%s: %p is in the script heap itself; an embedder is "
                        "an object of another heap",
                        call, object);
+  /* Another script heap's object moves as that heap scavenges and
+   * compacts, and no embedder word follows it (a page's owner is its heap,
+   * the heap's base first). */
+  const ccgc_heap_base *owner = page->owner;
+  if (owner && owner->sig == V8ISH_SIG)
+    return CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
+                       ".api.valid-object",
+                       "%s: %p is an object of another script heap, which "
+                       "moves it; an embedder is an object of a heap of "
+                       "another kind (a DOM object)",
+                       call, object);
   if (!ccgc_collector_is_object(collector, object, page->heap_id)) {
     const char *name = ccgc_collector_heap_name(collector, page->heap_id);
     return CCGC_MISUSE(heap->base.errors, CCGC_E_DEAD_OBJECT,

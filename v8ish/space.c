@@ -363,10 +363,11 @@ static word_t *allocate(v8ish_heap *heap, size_t bytes, int where,
     /* The next safepoint collects (.inv.no-gc-in-allocation: only asked
      * for here). With the soft limit held by a lazy sweep whose pages were
      * all swept, a host allocating young objects hit the hard limit with
-     * no collection ever asked for again (found by a review). */
+     * no collection ever asked for again (found by a review); with
+     * automatic incremental marking a request only started a cycle that
+     * the failing host never stepped (found by an audit). */
     if (why == CCGC_E_HEAP_LIMIT && !heap->sweep.scavenging)
-      ccgc_collector_request_gc(heap->base.collector,
-                                CCGC_REASON_ALLOCATION_LIMIT);
+      ccgc_collector_request_gc_at_limit(heap->base.collector);
     return NULL;
   }
   v8ish_allocated(heap, object, size);

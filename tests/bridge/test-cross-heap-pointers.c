@@ -260,6 +260,36 @@ START_TEST(a_dom_backing_store_is_no_embedder) {
 }
 END_TEST
 
+/* An object of a second script heap is no embedder: that heap moves it
+ * (a scavenge), and the embedder word kept the old address, read back as
+ * whatever the heap put there next; a weak map's entry for a live key was
+ * lost (found by an audit). */
+START_TEST(another_script_heaps_object_is_no_embedder) {
+  world w;
+  make_world(&w);
+  v8ish_heap *other = v8ish_heap_new(w.collector, NULL);
+  ck_assert_ptr_nonnull(other);
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(other, &scope);
+  void *address = v8ish_object_address(other, v8ish_fixed_array_new(other, 3));
+  ck_assert_ptr_nonnull(address);
+  v8ish_local wrapper = v8ish_wrapper_new(w.script, "HTMLDivElement");
+  ck_assert_int_eq(v8ish_wrapper_set_embedder(w.script, wrapper, address),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert(strstr(w.errors.last_message, "another script heap"));
+  ck_assert_ptr_null(v8ish_wrapper_embedder(w.script, wrapper));
+  v8ish_local map = v8ish_weak_map_new(w.script);
+  v8ish_local key = v8ish_object_new(w.script);
+  ck_assert_int_eq(v8ish_weak_map_set_embedder(w.script, map, key, address),
+                   CCGC_E_INVALID_ARGUMENT);
+  ck_assert(!v8ish_weak_map_has(w.script, map, key));
+  ck_assert_uint_eq(w.errors.count, 2);
+  v8ish_handle_scope_close(&scope);
+  v8ish_heap_free(other);
+  free_world(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("cross-heap-pointers");
   TCase *tc = tcase_create("core");
@@ -269,6 +299,7 @@ int main(void) {
   tcase_add_test(tc, object_info_takes_object_starts_only);
   tcase_add_test(tc, probes_take_object_starts_only);
   tcase_add_test(tc, a_dom_backing_store_is_no_embedder);
+  tcase_add_test(tc, another_script_heaps_object_is_no_embedder);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

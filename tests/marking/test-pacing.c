@@ -364,6 +364,101 @@ START_TEST(without_the_option_the_safepoint_collects_stop_the_world) {
 }
 END_TEST
 
+/* An allocation that fails at a hard limit gets a whole collection at the
+ * next safepoint, with automatic incremental marking too: a request only
+ * started an incremental cycle (or, while one marked, waited for its
+ * steps), whose steps come from allocations - which all failed, so the
+ * host that collects and retries retried for ever (found by an audit).
+ * The heap is filled to its hard limit with objects that then die. */
+static void fill_then_drop_script(v8ish_heap *heap, ccgc_collector *collector) {
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(heap, &scope);
+  v8ish_local keep = v8ish_fixed_array_new(heap, 2000);
+  ck_assert(!v8ish_local_is_empty(keep));
+  v8ish_global held = v8ish_global_new(heap, keep, false);
+  v8ish_handle_scope_close(&scope);
+  for (size_t i = 0; i < 2000; i++) {
+    v8ish_handle_scope_open(heap, &scope);
+    v8ish_local array = v8ish_fixed_array_new(heap, 1000);
+    bool failed = v8ish_local_is_empty(array);
+    if (!failed)
+      v8ish_array_set(heap, v8ish_global_get(heap, held), i, array);
+    v8ish_handle_scope_close(&scope);
+    if (failed) break;
+    ccgc_collector_safepoint(collector);
+  }
+  v8ish_global_free(heap, held); /* everything dies */
+}
+
+static unsigned script_failures_in_a_row(v8ish_heap *heap,
+                                         ccgc_collector *collector) {
+  unsigned streak = 0;
+  for (; streak < 100; streak++) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(heap, &scope);
+    bool failed = v8ish_local_is_empty(v8ish_fixed_array_new(heap, 1000));
+    v8ish_handle_scope_close(&scope);
+    if (!failed) break;
+    ccgc_collector_safepoint(collector); /* collect, then retry */
+  }
+  return streak;
+}
+
+START_TEST(a_hard_limit_failure_collects_whole_at_the_next_safepoint) {
+  for (int young = 0; young < 2; young++) {
+    for (int sweeping = 0; sweeping < 2; sweeping++) {
+      ccgc_collector_options options = {
+          .incremental_marking = true,
+          .sweeping = sweeping ? CCGC_SWEEP_LAZY : CCGC_SWEEP_ATOMIC};
+      ccgc_collector *collector = ccgc_collector_new(&options);
+      v8ish_heap_options heap_options = {.limit_bytes = 4 << 20,
+                                         .no_young_generation = !young};
+      v8ish_heap *heap = v8ish_heap_new(collector, &heap_options);
+      ck_assert_ptr_nonnull(heap);
+      for (int round = 0; round < 3; round++) {
+        fill_then_drop_script(heap, collector);
+        unsigned streak = script_failures_in_a_row(heap, collector);
+        ck_assert_msg(streak <= 2, "young %d sweeping %d round %d: %u failures in a row",
+                      young, sweeping, round, streak);
+      }
+      v8ish_heap_free(heap);
+      ccgc_collector_free(collector);
+    }
+  }
+}
+END_TEST
+
+START_TEST(a_dom_hard_limit_failure_collects_whole_at_the_next_safepoint) {
+  ccgc_collector_options options = {.incremental_marking = true};
+  ccgc_collector *collector = ccgc_collector_new(&options);
+  blinkish_heap_options heap_options = {.limit_bytes = 4 << 20};
+  blinkish_heap *heap = blinkish_heap_new(collector, &heap_options);
+  blinkish_type_info info = {"Node", trace_node, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(heap, &info);
+  for (int round = 0; round < 3; round++) {
+    node *head = blinkish_alloc(heap, type, sizeof(node));
+    ck_assert_ptr_nonnull(head);
+    blinkish_persistent *root = blinkish_persistent_new(heap, head, false);
+    for (;;) {
+      node *n = blinkish_alloc(heap, type, sizeof(node));
+      if (!n) break;
+      blinkish_member_set(heap, n, (void **)&n->next, head->next);
+      blinkish_member_set(heap, head, (void **)&head->next, n);
+      ccgc_collector_safepoint(collector);
+    }
+    blinkish_persistent_free(heap, root); /* everything dies */
+    unsigned streak = 0;
+    while (streak < 100 && !blinkish_alloc(heap, type, sizeof(node))) {
+      streak++;
+      ccgc_collector_safepoint(collector);
+    }
+    ck_assert_msg(streak <= 2, "round %d: %u failures in a row", round, streak);
+  }
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("pacing");
   TCase *tc = tcase_create("core");
@@ -376,6 +471,8 @@ int main(void) {
   tcase_add_test(tc, a_host_step_that_completes_marking_makes_the_pause_due);
   tcase_add_test(tc, soft_limits_start_incremental_cycles_that_finish_in_time);
   tcase_add_test(tc, without_the_option_the_safepoint_collects_stop_the_world);
+  tcase_add_test(tc, a_hard_limit_failure_collects_whole_at_the_next_safepoint);
+  tcase_add_test(tc, a_dom_hard_limit_failure_collects_whole_at_the_next_safepoint);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
