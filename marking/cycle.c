@@ -538,6 +538,9 @@ ccgc_status ccgc_collect(ccgc_collector *collector, ccgc_gc_reason reason) {
   return CCGC_OK;
 }
 
+/* An estimate halved below this (ms) finishes the cycle in any period. */
+#define CCGC_IDLE_ESTIMATE_FLOOR_MS 1e-3
+
 double ccgc_collector_estimate_finish_ms(ccgc_collector *collector,
                                          bool *known) {
   double estimate = ccgc_tracer_estimate_finish_ms(
@@ -581,7 +584,11 @@ bool ccgc_idle_notification(ccgc_collector *collector, double idle_ms) {
   bool known;
   double estimate = ccgc_collector_estimate_finish_ms(collector, &known);
   double remaining = deadline - ccgc_now_ms();
-  if (!known || remaining >= estimate) {
+  /* Halved below a microsecond the estimate no longer refuses: periods
+   * shorter than the step itself (an idle_ms of 0, 1e-4) left `remaining`
+   * negative, below every halving, and the cycle marked for ever (found by
+   * an audit). */
+  if (!known || remaining >= estimate || estimate < CCGC_IDLE_ESTIMATE_FLOOR_MS) {
     finish_cycle(collector);
     return true;
   }

@@ -240,10 +240,23 @@ ccgc_status v8ish_heap_set_droppable_handler(v8ish_heap *heap,
 
 void v8ish_heap_free(v8ish_heap *heap) {
   /* Not from a callback: a collection or a DOM heap's teardown runs. */
-  if (!v8ish_enter(heap, CCGC_CALL_CONFIGURE, "v8ish_heap_free") ||
+  if (!v8ish_enter(heap, CCGC_CALL_READ, "v8ish_heap_free") ||
       ccgc_collector_refuse_free_in_callbacks(heap->base.collector,
                                               "v8ish_heap_free") != CCGC_OK)
     return;
+  /* Inside a collection (a trace callback, a walk, a listener, the
+   * droppable handler, reclamation): refused as blinkish_heap_free is
+   * (docs/errors.md: `.api.outside-collection`; the gate's CONFIGURE
+   * refusal named the read-only rule of trace callbacks). */
+  ccgc_collector *collector = heap->base.collector;
+  if (ccgc_collector_in_collection(collector) ||
+      ccgc_collector_context(collector) != CCGC_CONTEXT_MUTATOR) {
+    CCGC_MISUSE(heap->base.errors, CCGC_E_IN_COLLECTION,
+                ".api.outside-collection",
+                "v8ish_heap_free: called from %s, which may not free a heap",
+                ccgc_collector_context_name(collector));
+    return;
+  }
   if (heap->bridges) { /* its DOM objects hold script references into it */
     CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT,
                 ".api.bridge-order",

@@ -577,6 +577,13 @@ bool v8ish_sweep_for_allocation(v8ish_heap *heap) {
   return sweep_next_page(heap);
 }
 
+bool v8ish_sweep_finish_for_allocation(v8ish_heap *heap) {
+  v8ish_sweep *sweep = &heap->sweep;
+  if (!sweep->active || sweep->scavenging) return false;
+  v8ish_sweep_step(heap, 0); /* waits for the sweeper threads' pages */
+  return true;
+}
+
 void v8ish_sweep_ensure_page(v8ish_heap *heap, const void *object) {
   v8ish_sweep *sweep = &heap->sweep;
   if (!sweep->active) return;

@@ -21,6 +21,11 @@ void v8ish_sweep_ensure_page(v8ish_heap *heap, const void *object);
 /* Owner, allocation: merges what sweeper threads finished and sweeps one
  * more page; false when no page is left to sweep. */
 bool v8ish_sweep_for_allocation(v8ish_heap *heap);
+/* Owner, allocation at the hard limit: completes the sweep, waiting for the
+ * pages sweeper threads still measure (CCGC_E_HEAP_LIMIT only when nothing
+ * is left to sweep, docs/sweeping.md); false if no sweep was in progress or
+ * a scavenge's promotion asks (it never sweeps). */
+bool v8ish_sweep_finish_for_allocation(v8ish_heap *heap);
 /* Whether the normal page is swept and merged (no sweeping in progress, a
  * page mapped after the pause, or one merged). */
 bool v8ish_page_swept(const v8ish_heap *heap, const v8ish_page *page);

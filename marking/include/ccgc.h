@@ -263,7 +263,9 @@ ccgc_status ccgc_incremental_finish(ccgc_collector *collector);
  * per byte of heap at the pause's start; at most 1000 ms; halved once for
  * every earlier idle period of this cycle that found marking complete and
  * the estimate too long, so one slow pause delays finishing by about
- * log2(estimate / idle_ms) + 1 periods, never for ever. Before any cycle has
+ * log2(estimate / idle_ms) + 1 periods, never for ever: once halved below a
+ * microsecond the estimate fits any period, one shorter than the step
+ * itself (idle_ms 0) included (about 20 periods at most). Before any cycle has
  * finished there is no estimate: it finishes as soon as marking is done.
  * Returns true if a cycle finished (docs/collection.md "Idle time"). */
 CCGC_API

@@ -414,6 +414,58 @@ START_TEST(inside_the_collection_a_listener_may_only_read) {
 }
 END_TEST
 
+/* Freeing a heap from a listener inside a collection (cycle_start,
+ * minor_start, minor_done) is misuse tagged `.api.outside-collection`, as
+ * docs/errors.md says, for either heap (the script heap's said
+ * `.api.no-heap-calls-in-callbacks`; found by an audit); nothing is freed. */
+static unsigned free_refusals, free_wrong_tags;
+static void try_frees(void) {
+  v8ish_heap_free(observed->script);
+  const ccgc_error *error = ccgc_collector_last_error(observed->collector);
+  free_refusals += error->code == CCGC_E_IN_COLLECTION;
+  free_wrong_tags += strcmp(error->check, ".api.outside-collection") != 0;
+  ccgc_collector_clear_error(observed->collector);
+  blinkish_heap_free(observed->dom);
+  error = ccgc_collector_last_error(observed->collector);
+  free_refusals += error->code == CCGC_E_IN_COLLECTION;
+  free_wrong_tags += strcmp(error->check, ".api.outside-collection") != 0;
+}
+static void free_at_start(void *data, ccgc_gc_reason reason, bool incremental) {
+  (void)data, (void)reason, (void)incremental;
+  try_frees();
+}
+static void free_at_minor_start(void *data, ccgc_gc_reason reason) {
+  (void)data, (void)reason;
+  try_frees();
+}
+static void free_at_minor_done(void *data) { (void)data, try_frees(); }
+static const ccgc_event_listener freeing = {.cycle_start = free_at_start,
+                                            .minor_start = free_at_minor_start,
+                                            .minor_done = free_at_minor_done};
+
+START_TEST(a_listener_inside_a_collection_may_not_free_a_heap) {
+  phase_world w;
+  phase_world_init(&w, 0);
+  observed = &w;
+  free_refusals = free_wrong_tags = 0;
+  ccgc_collector_add_listener(w.collector, &freeing, NULL);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_eq(free_refusals, 6);
+  ck_assert_uint_eq(free_wrong_tags, 0);
+  ck_assert_uint_eq(w.errors.count, 6);
+  /* Both heaps are still there. */
+  ck_assert_ptr_nonnull(blinkish_alloc(w.dom, w.node_type, sizeof(node)));
+  v8ish_handle_scope scope;
+  v8ish_handle_scope_open(w.script, &scope);
+  ck_assert(!v8ish_local_is_empty(v8ish_object_new(w.script)));
+  v8ish_handle_scope_close(&scope);
+  ccgc_collector_remove_listener(w.collector, &freeing, NULL);
+  observed = NULL;
+  phase_world_free(&w);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("cycle-events");
   TCase *tc = tcase_create("core");
@@ -423,6 +475,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, steps_run_by_allocation_and_idle_time_are_announced_too);
   tcase_add_test(tc, inside_the_collection_a_listener_may_only_read);
   tcase_add_test(tc, a_compaction_announces_the_objects_moved_before_marking_done);
+  tcase_add_test(tc, a_listener_inside_a_collection_may_not_free_a_heap);
   suite_add_tcase(s, tc);
   return s;
 }
