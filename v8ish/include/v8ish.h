@@ -333,8 +333,11 @@ CCGC_API
 double v8ish_object_get_double(v8ish_heap *heap, v8ish_local object,
                                const char *name);
 /* Removes the first n elements of a fixed array (or an array's store) by
- * moving the object start forward in place; the freed prefix becomes filler.
- * Handles to the array follow it. */
+ * moving the object start forward in place; the freed prefix becomes filler
+ * (a large store, 64 KiB or more, is copied instead). Handles, globals and
+ * traced references to the array follow it; a field of another heap object
+ * does not (as in V8): trim only a FixedArray no other object references,
+ * or a v8ish_array's store (docs/shape-changes.md, "Restriction"). */
 CCGC_API
 ccgc_status v8ish_array_left_trim(v8ish_heap *heap, v8ish_local array,
                                   size_t n);
