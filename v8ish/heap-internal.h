@@ -45,9 +45,9 @@ typedef struct v8ish_page {
    * semi-space the page is in (v8ish_young_state). */
   word_t *top;
   /* Young pages: the end of what any use wrote since the page was last
-   * zeroed. A page taken to allocate in is zeroed up to here; a to-space
-   * page is not (the scavenger writes every byte it hands out), so its
-   * bytes past top may be stale (.inv.lab-zeroed). */
+   * zeroed (a page is not cleared when taken: each new object is, and a
+   * copy is written whole), so its bytes past top may be stale; a full
+   * collection that makes the page old zeroes them (.inv.lab-zeroed). */
   word_t *dirty;
   int young_state;
   /* Lazy sweeping (sweeper.c): the page's index in the sweep in progress,

@@ -39,8 +39,9 @@ static inline word_t *v8ish_allocated(v8ish_heap *heap, word_t *object,
  * callback (gate.h). Never collects (.inv.no-gc-in-allocation).
  *
  * The fast path bumps the linear allocation area: a nursery page while the
- * young generation is on (docs/script-heap.md), else old space. Every area
- * is zeroed when it is handed out (.inv.lab-zeroed), so no memset here. */
+ * young generation is on (docs/script-heap.md), else old space. A nursery
+ * page is not zeroed when it is taken: each object is, here, the bytes the
+ * caller is about to write anyway (.inv.lab-zeroed). */
 /* The fast path alone: a bump of the mutator's area, or NULL when the gate
  * is closed (only the owner thread outside every collector callback
  * allocates, gate.h), the area is full or the object is large. */
@@ -52,6 +53,7 @@ static inline word_t *v8ish_allocate_fast(v8ish_heap *heap, size_t bytes) {
                            bytes < V8ISH_LARGE_THRESHOLD,
                        1)) {
     heap->fast.lab.cursor = cursor + size;
+    memset(cursor, 0, size);
     return v8ish_allocated(heap, (word_t *)cursor, size);
   }
   return NULL;

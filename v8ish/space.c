@@ -282,6 +282,18 @@ static word_t *class_allocate(v8ish_heap *heap, size_t size, size_t *taken,
     return object;
   }
   v8ish_page *page = v8ish_space_map_page(heap, size, false, why);
+  /* At the hard limit the pages left to sweep may be all garbage: swept,
+   * they give their pages back (CCGC_E_HEAP_LIMIT only when nothing is left
+   * to sweep; a new hidden class failed while a finished sweep would have
+   * made room: found by a review). */
+  bool more = true;
+  while (!page && *why == CCGC_E_HEAP_LIMIT && more) {
+    more = v8ish_sweep_for_allocation(heap);
+    page = v8ish_space_map_page(heap, size, false, why);
+  }
+  if (!page && *why == CCGC_E_HEAP_LIMIT &&
+      v8ish_sweep_finish_for_allocation(heap))
+    page = v8ish_space_map_page(heap, size, false, why);
   if (!page) return NULL;
   seal_lab(heap, lab);
   lab->cursor = (uint8_t *)page->start + size;

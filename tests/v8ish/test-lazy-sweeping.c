@@ -336,6 +336,50 @@ START_TEST(an_allocation_failing_at_the_hard_limit_asks_for_a_collection) {
 }
 END_TEST
 
+/* A new hidden class at the hard limit takes a page of its own: the pages
+ * left to sweep come first (CCGC_E_HEAP_LIMIT only when nothing is left to
+ * sweep). It failed while a finished sweep would have made room, and
+ * asked for a collection it did not need (found by a review). Lazy and
+ * concurrent sweeping. */
+START_TEST(a_new_hidden_class_at_the_hard_limit_sweeps_first) {
+  for (int concurrent = 0; concurrent < 2; concurrent++) {
+    ccgc_collector_options options = {
+        .sweeping = concurrent ? CCGC_SWEEP_CONCURRENT : CCGC_SWEEP_LAZY,
+        .sweeper_threads = concurrent ? 1 : 0};
+    ccgc_collector *collector = ccgc_collector_new(&options);
+    ccgc_test_errors errors;
+    ccgc_test_capture_errors(collector, &errors);
+    v8ish_heap_options heap_options = {.limit_bytes = 4 << 20,
+                                       .no_young_generation = 1};
+    v8ish_heap *heap = v8ish_heap_new(collector, &heap_options);
+    v8ish_handle_scope outer, scope;
+    v8ish_handle_scope_open(heap, &outer);
+    v8ish_local keep = v8ish_object_new(heap);
+    v8ish_local hold = v8ish_fixed_array_new(heap, 100);
+    /* Garbage to the limit; the last 100 arrays stay alive. */
+    for (size_t n = 0;; n++) {
+      v8ish_handle_scope_open(heap, &scope);
+      v8ish_local array = v8ish_fixed_array_new(heap, 30);
+      bool failed = v8ish_local_is_empty(array);
+      if (!failed) v8ish_array_set(heap, hold, n % 100, array);
+      v8ish_handle_scope_close(&scope);
+      if (failed) break;
+    }
+    ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+    ck_assert_int_eq(ccgc_collector_state(collector), CCGC_STATE_SWEEPING);
+    v8ish_handle_scope_open(heap, &scope);
+    ck_assert(!v8ish_local_is_empty(v8ish_fixed_array_new(heap, 2)));
+    ck_assert_int_eq(v8ish_object_set(heap, keep, "p0", v8ish_integer(heap, 1)),
+                     CCGC_OK);
+    ck_assert(!ccgc_collector_gc_requested(collector));
+    v8ish_handle_scope_close(&scope);
+    v8ish_handle_scope_close(&outer);
+    v8ish_heap_free(heap);
+    ccgc_collector_free(collector);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("lazy sweeping");
   TCase *tc = tcase_create("core");
@@ -350,6 +394,7 @@ int main(void) {
   tcase_add_test(tc, a_large_object_takes_a_dead_large_objects_room_at_the_limit);
   tcase_add_test(tc, scavenges_move_a_lazy_sweep_on_when_only_young_objects_are_allocated);
   tcase_add_test(tc, an_allocation_failing_at_the_hard_limit_asks_for_a_collection);
+  tcase_add_test(tc, a_new_hidden_class_at_the_hard_limit_sweeps_first);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

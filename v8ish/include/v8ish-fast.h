@@ -32,7 +32,8 @@
 #include "ccgc-thread-token.h"
 
 /* A linear allocation area: the mutator bumps cursor up to limit
- * (v8ish/space-inl.h); its bytes are zeroed when it is handed out. */
+ * (v8ish/space-inl.h); its bytes may be a former use's (a nursery page):
+ * each allocation clears what it takes. */
 typedef struct v8ish_fast_lab {
   uint8_t *cursor, *limit;
 } v8ish_fast_lab;
@@ -78,7 +79,7 @@ typedef struct v8ish_fast_state {
 /* The version of what follows: v8ish_heap_new passes the header's, and a
  * library with another refuses to make a heap (a host compiled against
  * another version's headers), instead of the inline calls misreading it. */
-#define V8ISH_FAST_LAYOUT 2u
+#define V8ISH_FAST_LAYOUT 3u /* 3: the inline allocation clears its elements */
 
 /* The heap's signature at offset 0 while it lives, its fast state's
  * address at offset 8 (marking/heap-base.h asserts both). */
@@ -352,9 +353,11 @@ V8ISH_FAST_INLINE v8ish_local v8ish_array_get(v8ish_heap *heap,
 
 /* A FixedArray allocated inline while no cycle marks (a new object is white
  * then, with no store: .inv.allocate-black) by a bump of the mutator's
- * allocation area, whose bytes are zero (.inv.lab-zeroed): its class and
- * length are its only stores. A full area, a long array, and everything the
- * library checks go through the library, which may refill the area. */
+ * allocation area, whose bytes may be a former use's (a nursery page is
+ * not cleared when taken, .inv.lab-zeroed): its class, length and elements
+ * (the integer 0) are stored here. A full area, a long array, and
+ * everything the library checks go through the library, which may refill
+ * the area. */
 V8ISH_FAST_INLINE v8ish_local v8ish_fixed_array_new(v8ish_heap *heap,
                                                    size_t length) {
   v8ish_fast_state *area = v8ish_fast_enter(heap);
@@ -370,6 +373,7 @@ V8ISH_FAST_INLINE v8ish_local v8ish_fixed_array_new(v8ish_heap *heap,
       *area->used_bytes += bytes;
       *area->object_count += 1;
       object[V8ISH_FAST_LENGTH] = (v8ish_value)length << 1;
+      for (size_t i = 0; i < length; i++) object[V8ISH_FAST_ELEMENTS + i] = 0;
       __atomic_store_n(&object[0], area->fixed_array_class, __ATOMIC_RELEASE);
       return v8ish_fast_push(area, (v8ish_value)object | 1);
     }
