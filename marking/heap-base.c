@@ -65,6 +65,15 @@ void *ccgc_heap_base_new(size_t size, uint32_t sig, ccgc_collector *collector,
                 pretenuring);
     return NULL;
   }
+  int fast_promotion = options ? options->fast_promotion : 0;
+  if (fast_promotion < CCGC_FAST_PROMOTION_AUTO ||
+      fast_promotion > CCGC_FAST_PROMOTION_ALWAYS) {
+    CCGC_MISUSE(ccgc_collector_error_sink(collector), CCGC_E_INVALID_ARGUMENT,
+                ".api.argument",
+                "%s: fast_promotion %d is not a CCGC_FAST_PROMOTION_* value",
+                call, fast_promotion);
+    return NULL;
+  }
   int compaction = options ? options->compaction : 0;
   if (compaction < CCGC_COMPACTION_NEVER ||
       compaction > CCGC_COMPACTION_EVERY_FULL) {

@@ -183,6 +183,16 @@ void ccgc_collector_break_pretenuring(ccgc_collector *collector, bool broken) {
   collector->barrier.break_pretenuring = broken;
 }
 
+void ccgc_collector_break_fast_promotion(ccgc_collector *collector,
+                                         bool broken) {
+  if (!ccgc_collector_enter(collector, "ccgc_collector_break_fast_promotion"))
+    return;
+  if (ccgc_collector_refuse_busy(collector,
+                                 "ccgc_collector_break_fast_promotion"))
+    return;
+  collector->barrier.break_fast_promotion = broken;
+}
+
 void ccgc_collector_break_concurrent_finalizers(ccgc_collector *collector,
                                                 bool broken) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_break_concurrent_finalizers"))

@@ -59,6 +59,9 @@ typedef struct ccgc_barrier {
   /* TESTING ONLY (ccgc-testing.h): a scavenge forgets the remembered slots
    * of the objects pretenured since the last one. */
   bool break_pretenuring;
+  /* TESTING ONLY (ccgc_collector_break_fast_promotion): a fast promotion
+   * drops the young pages' objects. */
+  bool break_fast_promotion;
   /* TESTING ONLY (ccgc-testing.h): sweeper threads run the concurrent
    * finalizers of live objects too (breaks .inv.concurrent-finalizers). */
   bool break_concurrent_finalizers;

@@ -140,6 +140,10 @@ typedef struct v8ish_nursery {
   size_t large_bytes;
   size_t helper_pages;         /* spare to-space pages: one a helper
                                 * of the parallel scavenger        */
+  /* Fast promotion (nursery.c): the next scavenge makes every young page
+   * old where it is; how many did so in a row. */
+  bool fast_promote_next;
+  unsigned fast_in_a_row;
 } v8ish_nursery;
 
 /* has_value separates "holds the integer 0" (word 0) from "holds nothing"
@@ -231,6 +235,7 @@ struct v8ish_heap {
    * limit): copied within the nursery again; a full collection is due. */
   size_t scavenge_unpromoted;
   size_t scavenge_promoted; /* bytes the last scavenge promoted */
+  bool scavenge_fast; /* the last one promoted in place (nursery.c) */
   struct v8ish_pretenuring *pretenuring; /* pretenuring.c */
   ccgc_segment_cache scavenge_segments; /* kept between scavenges */
   v8ish_droppable_fn droppable; /* v8ish_heap_set_droppable_handler */

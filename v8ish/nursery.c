@@ -298,6 +298,50 @@ void v8ish_nursery_clear_marks(v8ish_heap *heap) {
       ccgc_page_clear_marks(&p->page);
 }
 
+/* Every young page that holds objects, and every young large page, becomes
+ * old where it is; the nursery is empty after. minor: a fast promotion, not
+ * a full collection's sweep: the pages are old pages mapped after the last
+ * pause (swept by definition, not measured, their mark tables cleared at
+ * the next cycle's start). */
+static void convert_young_pages(v8ish_heap *heap, bool minor) {
+  v8ish_nursery *n = &heap->nursery;
+  ccgc_page_space *space = &heap->base.space;
+  for (ccgc_space_page *p = space->young_pages, *next; p; p = next) {
+    next = p->next;
+    v8ish_page *page = (v8ish_page *)p;
+    if (page->young_state == V8ISH_YOUNG_FREE) continue;
+    /* An old page's walks end at a zero word (the untouched rest): the
+     * stale bytes past its top go (.inv.lab-zeroed). Its top is final: the
+     * mutator's area was sealed first (v8ish_seal_labs,
+     * v8ish_seal_object_labs). */
+    if (page->dirty > page->top)
+      memset(page->top, 0,
+             (size_t)((uint8_t *)page->dirty - (uint8_t *)page->top));
+    page->dirty = page->start;
+    page->young_state = 0;
+    if (minor) {
+      page->sweep_index = -1;
+      page->live_bytes = SIZE_MAX;
+      page->holds_class = false; /* recomputed by its first sweep */
+      p->page.clear_stamp = 0;
+    }
+    ccgc_page_space_promote_page(space, p);
+  }
+  for (ccgc_space_page *p = space->large_pages; p; p = p->next)
+    if (ccgc_page_is_young(&p->page)) {
+      ((v8ish_page *)p)->young_state = 0;
+      if (minor) p->page.clear_stamp = 0;
+      ccgc_page_space_promote_large(space, p);
+    }
+  /* Every object is old now: a sweep that follows subtracts the dead. */
+  heap->old_used_bytes = space->used_bytes;
+  heap->old_objects = space->object_count;
+  n->allocating_pages = n->survivor_pages = 0;
+  n->large_bytes = 0;
+  n->current = NULL;
+  n->requested = false;
+}
+
 void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
   v8ish_nursery *n = &heap->nursery;
   /* Every traced slot stored so far now holds no young target
@@ -306,40 +350,63 @@ void v8ish_nursery_promote_in_place(v8ish_heap *heap) {
   v8ish_pretenuring_full_pause(heap); /* marks are valid here */
   if (!n->enabled) return;
   v8ish_pretenuring_nursery_promoted(heap);
-  ccgc_page_space *space = &heap->base.space;
-  for (ccgc_space_page *p = space->young_pages, *next; p; p = next) {
-    next = p->next;
-    v8ish_page *page = (v8ish_page *)p;
-    if (page->young_state == V8ISH_YOUNG_FREE) continue;
-    /* An old page's walks end at a zero word (the untouched rest): the
-     * stale bytes past its top go (.inv.lab-zeroed). Its top is final: the
-     * sweep sealed the mutator's area first (v8ish_seal_labs). */
-    if (page->dirty > page->top)
-      memset(page->top, 0,
-             (size_t)((uint8_t *)page->dirty - (uint8_t *)page->top));
-    page->dirty = page->start;
-    page->young_state = 0;
-    ccgc_page_space_promote_page(space, p);
-  }
-  for (ccgc_space_page *p = space->large_pages; p; p = p->next)
-    if (ccgc_page_is_young(&p->page)) {
-      ((v8ish_page *)p)->young_state = 0;
-      ccgc_page_space_promote_large(space, p);
-    }
-  /* Every object is old now: the sweep that follows subtracts the dead. */
-  heap->old_used_bytes = space->used_bytes;
-  heap->old_objects = space->object_count;
-  n->allocating_pages = n->survivor_pages = 0;
-  n->large_bytes = 0;
+  convert_young_pages(heap, false);
+  n->fast_promote_next = false;
+  n->fast_in_a_row = 0;
   /* A memory-reducing collection: the semi-space goes back to its minimum
    * and the pool keeps only what that needs (V8 shrinks its new space). */
   bool reducing = ccgc_collector_reducing_memory(heap->base.collector);
   if (reducing) n->capacity_pages = n->min_pages;
-  n->current = NULL;
-  n->requested = false;
   trim_pool(heap, reserve_for(n->capacity_pages) + n->capacity_pages +
                       n->helper_pages,
             reducing ? SIZE_MAX : TRIM_PAGES_PER_PAUSE);
+}
+
+/* --- fast promotion ------------------------------------------------------------ */
+
+/* A scavenge that keeps this share of a full semi-space predicts the next
+ * ones (V8's fast promotion mode: 90 percent); at most FAST_RUN of them in
+ * a row promote in place before a copying one measures again. */
+#define FAST_KEPT_PERCENT 90
+#define FAST_RUN 3
+
+bool v8ish_nursery_fast_promotion_due(v8ish_heap *heap) {
+  int mode = heap->base.options.fast_promotion;
+  if (mode == CCGC_FAST_PROMOTION_NEVER) return false;
+  /* While a cycle marks, a scavenge copies: the marker's colors and the
+   * slots recorded into evacuation candidates follow copies only
+   * (.inv.copy-keeps-color, .inv.compaction-slots-recorded). */
+  if (ccgc_barrier_marking(heap->base.barrier)) return false;
+  return mode == CCGC_FAST_PROMOTION_ALWAYS || heap->nursery.fast_promote_next;
+}
+
+void v8ish_nursery_note_survival(v8ish_heap *heap, size_t young_before,
+                                 size_t kept) {
+  v8ish_nursery *n = &heap->nursery;
+  n->fast_in_a_row = 0;
+  n->fast_promote_next =
+      young_before >= n->capacity_pages * page_area() &&
+      kept * 100 >= young_before * FAST_KEPT_PERCENT;
+}
+
+void v8ish_nursery_promote_all(v8ish_heap *heap) {
+  v8ish_nursery *n = &heap->nursery;
+  /* As a full collection's promotion: no traced slot holds a young target
+   * any more (.inv.stale-traced-skipped); the sites' young counts start
+   * over. No mark is read: none is valid outside a cycle. */
+  heap->full_epoch++;
+  v8ish_pretenuring_nursery_promoted(heap);
+  /* TESTING ONLY (ccgc_collector_break_fast_promotion): the young pages go
+   * back to the pool as if empty, their objects with them. */
+  if (__builtin_expect(heap->base.barrier->break_fast_promotion, 0))
+    for (ccgc_space_page *p = heap->base.space.young_pages; p; p = p->next)
+      if (((v8ish_page *)p)->young_state != V8ISH_YOUNG_FREE) {
+        ((v8ish_page *)p)->young_state = V8ISH_YOUNG_FREE;
+        n->free_pages++;
+      }
+  convert_young_pages(heap, true);
+  n->fast_in_a_row++;
+  n->fast_promote_next = n->fast_in_a_row < FAST_RUN;
 }
 
 /* Releases FREE pages beyond `keep`, at most `most` of them. */

@@ -29,6 +29,15 @@ word_t *v8ish_young_top(v8ish_heap *heap, v8ish_page *page);
  * an old page where it is (its dead objects are then swept like old ones),
  * so the nursery is empty after every full collection; nothing moves. */
 void v8ish_nursery_promote_in_place(v8ish_heap *heap);
+/* Fast promotion (docs/script-heap.md): whether the next scavenge makes
+ * every young page old where it is (the heap's option, the last copying
+ * scavenge's survival, no marking cycle running); that promotion, copying
+ * nothing (v8ish_minor_collect, after sealing the mutator's area); and a
+ * copying scavenge's survival, which decides the next. */
+bool v8ish_nursery_fast_promotion_due(v8ish_heap *heap);
+void v8ish_nursery_promote_all(v8ish_heap *heap);
+void v8ish_nursery_note_survival(v8ish_heap *heap, size_t young_before,
+                                 size_t kept);
 /* A cycle's start: clears the mark tables of the young pages that hold
  * objects (old and large pages: ccgc_page_space_clear_marks). */
 void v8ish_nursery_clear_marks(v8ish_heap *heap);

@@ -318,6 +318,30 @@ static void swap_free_lists(v8ish_heap *heap) {
   }
 }
 
+/* Fast promotion (docs/script-heap.md): every young object survives and
+ * becomes old where it is, nothing copied, nothing read. Nothing moves or
+ * dies, so no root, weak table, registry, weak global or traced reference
+ * changes; the young traced references are old now, and the remembered
+ * slots name old objects (the next scavenge drops them). */
+static void fast_promotion(v8ish_heap *heap, ccgc_minor_stats *stats,
+                           size_t young_before, double start, bool stale) {
+  size_t young_objects = heap->base.space.object_count - heap->old_objects;
+  v8ish_nursery_promote_all(heap);
+  v8ish_young_traced_prune(heap); /* none is young (full_epoch moved) */
+  heap->scavenge_survived = 0;
+  heap->scavenge_unpromoted = 0;
+  heap->scavenge_promoted = young_before;
+  heap->scavenge_young_before = young_before;
+  stats->threads_offered = stats->threads = 1;
+  stats->fast_promotion = true;
+  stats->young_before_bytes += young_before;
+  stats->promoted_bytes += young_before;
+  stats->promoted_objects += young_objects;
+  stats->copy_ms += ccgc_time_ms() - start;
+  if (stale) swap_free_lists(heap);
+  heap->sweep.scavenging = false;
+}
+
 void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   v8ish_heap *heap = data;
   if (!heap->nursery.enabled) return;
@@ -334,6 +358,11 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
                ccgc_collector_scavenge_sweeping_broken(heap->base.collector);
   if (stale) swap_free_lists(heap);
   size_t young_before = heap->base.space.used_bytes - heap->old_used_bytes;
+  heap->scavenge_fast = v8ish_nursery_fast_promotion_due(heap);
+  if (heap->scavenge_fast) {
+    fast_promotion(heap, stats, young_before, start, stale);
+    return;
+  }
   scavenger s = {.heap = heap};
   s.dropped = g_array_new(FALSE, FALSE, sizeof(traced_slot *));
   ccgc_worklist_init_cached(&s.work, &heap->scavenge_segments);
@@ -377,6 +406,7 @@ void v8ish_minor_collect(void *data, ccgc_minor_stats *stats) {
   heap->scavenge_unpromoted = unpromoted;
   heap->scavenge_promoted = promoted_bytes;
   heap->scavenge_young_before = young_before;
+  v8ish_nursery_note_survival(heap, young_before, survived_bytes + promoted_bytes);
   stats->threads = 1 + (int)atomic_load(&s.joined); /* those that took part */
   stats->roots_ms += roots_end - start;
   stats->copy_ms += copy_end - roots_end;
@@ -408,8 +438,9 @@ void *v8ish_relocated(void *data, const void *address) {
 void v8ish_minor_release(void *data) {
   v8ish_heap *heap = data;
   if (!heap->nursery.enabled) return;
+  /* A fast promotion says nothing about survival: no adapting. */
   v8ish_nursery_flip(heap, heap->scavenge_survived,
-                     heap->scavenge_young_before, true);
+                     heap->scavenge_young_before, !heap->scavenge_fast);
   /* A lazy sweep moves on with the scavenges too: a host allocating only
    * young objects sweeps nothing otherwise (only old allocation sweeps),
    * and promotion cannot take unswept memory. Young large garbage left

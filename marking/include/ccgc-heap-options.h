@@ -69,7 +69,23 @@ typedef struct ccgc_heap_options {
    * `ccgc stress --pretenuring always`). Other values: the heap is refused
    * (CCGC_E_INVALID_ARGUMENT). */
   int pretenuring;
+  /* Fast promotion (docs/script-heap.md "Fast promotion"; the script heap
+   * only): CCGC_FAST_PROMOTION_AUTO (0, the default: after a scavenge of a
+   * full semi-space that kept 90 percent or more of its bytes, the next
+   * scavenges - up to three in a row, then a copying one measures again -
+   * make every young page old where it is, copying nothing, unless a
+   * marking cycle runs), _NEVER (every scavenge copies), or _ALWAYS (every
+   * scavenge outside marking promotes in place: for tests and `ccgc stress
+   * --fast-promotion always`). Other values: the heap is refused
+   * (CCGC_E_INVALID_ARGUMENT). */
+  int fast_promotion;
 } ccgc_heap_options;
+
+enum {
+  CCGC_FAST_PROMOTION_AUTO = 0,
+  CCGC_FAST_PROMOTION_NEVER = 1,
+  CCGC_FAST_PROMOTION_ALWAYS = 2,
+};
 
 enum {
   CCGC_COMPACTION_NEVER = 0,

@@ -210,6 +210,10 @@ typedef struct ccgc_minor_stats {
   /* The trace line's figures, taken as it ends (ccgc_cycle_stats). */
   double mutator_ms;
   double average_mu, current_mu;
+  /* A fast promotion (ccgc_heap_options.fast_promotion, docs/script-heap.md):
+   * every young object became old where it was, nothing copied (its bytes
+   * count in promoted_*), by at least one heap. */
+  bool fast_promotion;
 } ccgc_minor_stats;
 
 #endif /* CCGC_STATS_H */

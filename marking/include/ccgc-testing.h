@@ -147,6 +147,16 @@ void ccgc_collector_break_scavenge_sweeping(ccgc_collector *collector,
 CCGC_API
 void ccgc_collector_break_pretenuring(ccgc_collector *collector, bool broken);
 
+/* Breaks fast promotion (ccgc_heap_options.fast_promotion,
+ * docs/script-heap.md): a scavenge that promotes the young pages in place
+ * gives them back to the pool as if empty instead, so their objects are
+ * lost and the stress driver fails (ccgc
+ * stress --fast-promotion always --break-fast-promotion). Any time outside
+ * a collection (else CCGC_E_IN_COLLECTION is recorded). */
+CCGC_API
+void ccgc_collector_break_fast_promotion(ccgc_collector *collector,
+                                         bool broken);
+
 /* Breaks concurrent finalization (BLINKISH_TYPE_CONCURRENT_FINALIZER,
  * .inv.concurrent-finalizers): sweeper threads run the finalizers of such
  * types for the live objects of the pages they sweep too, so that a live

@@ -35,6 +35,11 @@ static const cli_choice PRETENURINGS[] = {{"auto", CCGC_PRETENURING_AUTO},
                                           {"always", CCGC_PRETENURING_ALWAYS},
                                           {"eager", CCGC_PRETENURING_EAGER},
                                           {NULL, 0}};
+static const cli_choice FAST_PROMOTIONS[] = {
+    {"auto", CCGC_FAST_PROMOTION_AUTO},
+    {"never", CCGC_FAST_PROMOTION_NEVER},
+    {"always", CCGC_FAST_PROMOTION_ALWAYS},
+    {NULL, 0}};
 static const cli_choice SHAPES[] = {{"snapshot", 0}, {"lock", 1}, {"unprotected", 2}, {NULL, 0}};
 
 int ccgc_cmd_stress(int argc, char **argv) {
@@ -97,6 +102,15 @@ int ccgc_cmd_stress(int argc, char **argv) {
       CLI_OPT_FLAG("break-pretenuring", &options.break_pretenuring,
                    "TESTING ONLY: scavenges forget the remembered slots of pretenured "
                    "objects; a violation is expected with --pretenuring always"),
+      CLI_OPT_CHOICE("fast-promotion", &options.fast_promotion, FAST_PROMOTIONS,
+                     "fast promotion", "F",
+                     "the script heap's fast promotion: auto (default: after a scavenge "
+                     "that kept nine tenths of a full semi-space, up to three make the "
+                     "young pages old in place), never, or always (every scavenge outside "
+                     "marking)"),
+      CLI_OPT_FLAG("break-fast-promotion", &options.break_fast_promotion,
+                   "TESTING ONLY: a fast promotion drops the young pages' objects; a "
+                   "violation is expected with --fast-promotion always"),
       CLI_OPT_FLAG("resources", &options.resources,
                    "every DOM node owns a resource whose type has a concurrent finalizer "
                    "(run on the sweeper threads): checked never finalized while its node "
@@ -165,7 +179,7 @@ int ccgc_cmd_stress(int argc, char **argv) {
   printf("stress ok: seed %llu, mode %s, %llu ops, %lu cycles, %lu minor "
          "collections (%lu during marking, %lu during sweeping, %lu asked for by the "
          "driver), %llu objects created, %llu reclaimed, %lu compactions (%llu pages "
-         "evacuated, %llu bytes moved), %llu objects pretenured\n",
+         "evacuated, %llu bytes moved), %llu objects pretenured, %lu fast promotions\n",
          (unsigned long long)options.seed, stress_mode_name(options.mode),
          (unsigned long long)result.ops_done, result.cycles,
          result.minor_collections, result.minor_during_marking,
@@ -174,6 +188,6 @@ int ccgc_cmd_stress(int argc, char **argv) {
          (unsigned long long)result.objects_reclaimed, result.compactions,
          (unsigned long long)result.evacuated_pages,
          (unsigned long long)result.evacuated_bytes,
-         (unsigned long long)result.pretenured_objects);
+         (unsigned long long)result.pretenured_objects, result.fast_promotions);
   return 0;
 }

@@ -373,6 +373,7 @@ static void on_minor_end(void *data, const ccgc_minor_stats *stats) {
   d->result->minor_collections++;
   if (stats->during_marking) d->result->minor_during_marking++;
   if (stats->during_sweeping) d->result->minor_during_sweeping++;
+  if (stats->fast_promotion) d->result->fast_promotions++;
 }
 
 /* Every compact_every-th full cycle asks for compaction as it starts (before
@@ -461,6 +462,8 @@ static void setup(stress_driver *d) {
   ccgc_collector_skip_slot_recording(d->collector,
                                      d->options->skip_slot_recording);
   ccgc_collector_break_pretenuring(d->collector, d->options->break_pretenuring);
+  ccgc_collector_break_fast_promotion(d->collector,
+                                      d->options->break_fast_promotion);
   ccgc_collector_break_layouts(d->collector, d->options->break_layouts);
   ccgc_collector_limit_mark_segments(d->collector,
                                      (size_t)d->options->mark_segments);
@@ -472,7 +475,8 @@ static void setup(stress_driver *d) {
       (guint32)(d->options->seed ^ (d->options->seed >> 32) ^ 0x85ebca6bu));
   v8ish_heap_options script_options = {
       .no_young_generation = d->options->no_young_generation,
-      .pretenuring = d->options->pretenuring};
+      .pretenuring = d->options->pretenuring,
+      .fast_promotion = d->options->fast_promotion};
   d->script = v8ish_heap_new(d->collector, &script_options);
   d->dom = blinkish_heap_new(d->collector, NULL);
   d->bridge = bridge_new(d->collector, d->script, d->dom, BRIDGE_MODE_UNIFIED);

@@ -129,6 +129,11 @@ typedef struct stress_options {
    * remembered slots of pretenured objects; must produce a violation (with
    * pretenuring always). */
   bool break_pretenuring;
+  /* The script heap's fast promotion (ccgc_heap_options.fast_promotion:
+   * auto, never, always), and its testing switch
+   * (ccgc_collector_break_fast_promotion): survivor pages are dropped. */
+  int fast_promotion;
+  bool break_fast_promotion;
   /* Every DOM node owns a resource whose type has a concurrent finalizer
    * (BLINKISH_TYPE_CONCURRENT_FINALIZER; stress-resources.c). */
   bool resources;
@@ -160,6 +165,7 @@ typedef struct stress_result {
   unsigned long minor_during_marking;
   unsigned long minor_during_sweeping;
   unsigned long minor_requested;
+  unsigned long fast_promotions; /* minor collections that copied nothing */
   /* Full cycles that compacted, the pages they evacuated, the bytes moved. */
   unsigned long compactions;
   uint64_t evacuated_pages, evacuated_bytes;
