@@ -384,8 +384,12 @@ void v8ish_nursery_note_survival(v8ish_heap *heap, size_t young_before,
                                  size_t kept) {
   v8ish_nursery *n = &heap->nursery;
   n->fast_in_a_row = 0;
+  /* Of a semi-space at least half full: a scavenge the nursery asked for
+   * runs when its last page is taken, so with no survivors yet it holds
+   * a page less than its capacity; a host's early scavenge of a few young
+   * objects predicts nothing. */
   n->fast_promote_next =
-      young_before >= n->capacity_pages * page_area() &&
+      2 * young_before >= n->capacity_pages * page_area() &&
       kept * 100 >= young_before * FAST_KEPT_PERCENT;
 }
 
