@@ -124,8 +124,8 @@ START_TEST(a_former_to_space_page_is_cleared_before_allocation) {
   v8ish_heap_options options = {.young_min_bytes = 1 << 20, .young_max_bytes = 1 << 20};
   script_world w;
   script_world_init_with(&w, &options);
-  for (int round = 0; round < 3; round++) {
-    v8ish_global list = dirty_the_to_space(&w, 4);
+  for (int round = 0; round < 2; round++) {
+    v8ish_global list = dirty_the_to_space(&w, 3);
     v8ish_global_free(w.heap, list);
     /* The survivor pages go back to the pool with their low tops. */
     ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
@@ -153,7 +153,7 @@ START_TEST(a_full_collection_clears_a_survivor_page_past_its_top) {
   v8ish_heap_options options = {.young_min_bytes = 1 << 20, .young_max_bytes = 1 << 20};
   script_world w;
   script_world_init_with(&w, &options);
-  v8ish_global list = dirty_the_to_space(&w, 4);
+  v8ish_global list = dirty_the_to_space(&w, 3);
   ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
   ck_assert_uint_eq(w.errors.count, 0);
   array_count count = {0, 0};
