@@ -330,7 +330,9 @@ static void fast_promotion(v8ish_heap *heap, ccgc_minor_stats *stats,
   v8ish_young_traced_prune(heap); /* none is young (full_epoch moved) */
   heap->scavenge_survived = 0;
   heap->scavenge_unpromoted = 0;
-  heap->scavenge_promoted = young_before;
+  /* Nothing took old space's free memory: the lazy sweep's share after
+   * this pause is its minimum (v8ish_minor_release). */
+  heap->scavenge_promoted = 0;
   heap->scavenge_young_before = young_before;
   stats->threads_offered = stats->threads = 1;
   stats->fast_promotion = true;
