@@ -197,23 +197,30 @@ static word_t *take_free(v8ish_heap *heap, v8ish_lab *lab, size_t bytes,
 
 /* A large object alone on its own page, starting in the page's first
  * CCGC_PAGE_SIZE bytes (.inv.page-aligned). Fresh page memory is zero. */
-static word_t *allocate_large(v8ish_heap *heap, size_t bytes, size_t *taken,
-                              ccgc_status *why) {
-  v8ish_page *page = v8ish_space_map_page(heap, bytes, true, why);
-  /* At the hard limit with sweeping left (lazy, concurrent): the dead large
-   * pages the pause found, then the unswept pages a page at a time, go
-   * back before the allocation fails (docs/sweeping.md), as a normal
-   * page's refill sweeps before it maps (before 2026-12-07 a large object
-   * failed while dead ones still held the committed bytes). */
+/* A page of its own (a large object, a class page): at the hard limit with
+ * sweeping left (lazy, concurrent) the dead large pages the pause found,
+ * then the unswept pages a page at a time, and last the pages sweeper
+ * threads still hold, go back before it fails (docs/sweeping.md), as a
+ * normal page's refill sweeps before it maps (before 2026-12-07 a large
+ * object failed while dead ones still held the committed bytes, and a new
+ * hidden class never swept). */
+static v8ish_page *map_own_page(v8ish_heap *heap, size_t bytes, bool large,
+                                ccgc_status *why) {
+  v8ish_page *page = v8ish_space_map_page(heap, bytes, large, why);
   bool more = true;
   while (!page && *why == CCGC_E_HEAP_LIMIT && more) {
     more = v8ish_sweep_for_allocation(heap);
-    page = v8ish_space_map_page(heap, bytes, true, why);
+    page = v8ish_space_map_page(heap, bytes, large, why);
   }
-  /* Sweeper threads may still hold pages (concurrent sweeping). */
   if (!page && *why == CCGC_E_HEAP_LIMIT &&
       v8ish_sweep_finish_for_allocation(heap))
-    page = v8ish_space_map_page(heap, bytes, true, why);
+    page = v8ish_space_map_page(heap, bytes, large, why);
+  return page;
+}
+
+static word_t *allocate_large(v8ish_heap *heap, size_t bytes, size_t *taken,
+                              ccgc_status *why) {
+  v8ish_page *page = map_own_page(heap, bytes, true, why);
   if (!page) return NULL;
   *taken = page->base.page.reservation;
   return page->start;
@@ -281,19 +288,7 @@ static word_t *class_allocate(v8ish_heap *heap, size_t size, size_t *taken,
     *taken = 0;
     return object;
   }
-  v8ish_page *page = v8ish_space_map_page(heap, size, false, why);
-  /* At the hard limit the pages left to sweep may be all garbage: swept,
-   * they give their pages back (CCGC_E_HEAP_LIMIT only when nothing is left
-   * to sweep; a new hidden class failed while a finished sweep would have
-   * made room: found by a review). */
-  bool more = true;
-  while (!page && *why == CCGC_E_HEAP_LIMIT && more) {
-    more = v8ish_sweep_for_allocation(heap);
-    page = v8ish_space_map_page(heap, size, false, why);
-  }
-  if (!page && *why == CCGC_E_HEAP_LIMIT &&
-      v8ish_sweep_finish_for_allocation(heap))
-    page = v8ish_space_map_page(heap, size, false, why);
+  v8ish_page *page = map_own_page(heap, size, false, why);
   if (!page) return NULL;
   seal_lab(heap, lab);
   lab->cursor = (uint8_t *)page->start + size;

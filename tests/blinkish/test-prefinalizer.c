@@ -494,21 +494,8 @@ static void storing_prefinalizer(void *object) {
   dead_vector.read = blinkish_vector_get(dead_vector.heap, self->other, 1);
 }
 
-typedef struct backing_search {
-  void *vector, *backing;
-} backing_search;
-
-static void find_backing(void *from, void *to, ccgc_edge edge, void *data) {
-  (void)edge;
-  backing_search *search = data;
-  if (from == search->vector && to) search->backing = to;
-}
-
 static void *backing_of(dom_world *w, void *vector) {
-  backing_search search = {vector, NULL};
-  ccgc_walk_callbacks callbacks = {.edge = find_backing, .data = &search};
-  ck_assert_int_eq(ccgc_collector_walk(w->collector, &callbacks), CCGC_OK);
-  return search.backing;
+  return ccgc_test_edge_target(w->collector, vector);
 }
 
 START_TEST(a_prefinalizer_stores_into_a_dead_vector_on_an_evacuated_page) {

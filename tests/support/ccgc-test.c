@@ -1,6 +1,8 @@
 /* ccgc-test.c - see ccgc-test.h. */
 #include "ccgc-test.h"
 
+#include "ccgc-inspect.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,4 +39,21 @@ int ccgc_test_run(Suite *suite) {
   int failed = srunner_ntests_failed(runner);
   srunner_free(runner);
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+typedef struct edge_search {
+  void *from, *to;
+} edge_search;
+
+static void find_edge(void *from, void *to, ccgc_edge edge, void *data) {
+  (void)edge;
+  edge_search *search = data;
+  if (from == search->from && to) search->to = to;
+}
+
+void *ccgc_test_edge_target(ccgc_collector *collector, void *from) {
+  edge_search search = {from, NULL};
+  ccgc_walk_callbacks callbacks = {.edge = find_edge, .data = &search};
+  ck_assert_int_eq(ccgc_collector_walk(collector, &callbacks), CCGC_OK);
+  return search.to;
 }

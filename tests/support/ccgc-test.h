@@ -21,6 +21,10 @@ void ccgc_test_capture_errors(ccgc_collector *collector,
  * runs the heap verifier afterwards. */
 void ccgc_test_collect_verified(ccgc_collector *collector);
 
+/* The target of the last edge from `from` in a collector walk, or NULL (a
+ * DOM vector's backing store, which no call hands out). */
+void *ccgc_test_edge_target(ccgc_collector *collector, void *from);
+
 /* Runs a suite with CK_ENV-controlled output; returns the process exit code. */
 int ccgc_test_run(Suite *suite);
 
