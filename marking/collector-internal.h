@@ -21,7 +21,9 @@
 #include "sweeping.h"
 #include "worklist.h"
 
-#define CCGC_COLLECTOR_SIG 0x43434743u /* "CCGC": live collector (.sig) */
+/* "CCG" and the inline layout's version: a live collector (.sig; the
+ * inline safepoint reads it, ccgc-fast.h). */
+#define CCGC_COLLECTOR_SIG CCGC_FAST_SIG
 
 typedef struct ccgc_heap_slot {
   const ccgc_heap_ops *ops;
@@ -30,9 +32,14 @@ typedef struct ccgc_heap_slot {
 } ccgc_heap_slot;
 
 struct ccgc_collector {
+  /* The inline safepoint's words first (ccgc-fast.h: their offsets). */
   uint32_t sig;
-  ccgc_error_sink errors;
+  /* Nonzero when a safepoint may have work: set with every request (a
+   * collection, a minor one, an incremental cycle's pause), cleared by a
+   * safepoint that finds none (.inv.safepoint-poll; safepoint.c). */
+  _Atomic uint32_t safepoint_poll;
   ccgc_gate gate;              /* owner thread, open while MUTATOR (gate.h) */
+  ccgc_error_sink errors;
   ccgc_call_context context;   /* where the owner runs now (gate.c)        */
   ccgc_barrier barrier;
   ccgc_page_registry registry;
@@ -235,6 +242,14 @@ void ccgc_marker_relocate(ccgc_marker *marker,
 
 static inline bool ccgc_collector_valid(const ccgc_collector *collector) {
   return collector && collector->sig == CCGC_COLLECTOR_SIG;
+}
+
+/* A request the next safepoint must see (a collection, a minor one, an
+ * incremental cycle's pause): the inline poll takes the library's path
+ * until a safepoint finds nothing due (.inv.safepoint-poll). The owner
+ * thread's, as every request is. */
+static inline void ccgc_collector_poll_set(ccgc_collector *collector) {
+  atomic_store_explicit(&collector->safepoint_poll, 1, memory_order_relaxed);
 }
 
 /* gate.c */

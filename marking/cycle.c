@@ -260,8 +260,10 @@ bool ccgc_collector_marking_step(ccgc_collector *collector, double budget_ms,
   /* Whoever stepped - an allocation, the host, an idle notification - a
    * paced cycle whose marking is complete is finished by the next
    * safepoint (ccgc.h, docs/scheduling.md). */
-  if (done && collector->pacing.automatic)
+  if (done && collector->pacing.automatic) {
     collector->pacing.finish_requested = true;
+    ccgc_collector_poll_set(collector);
+  }
   double took = ccgc_now_ms() - start;
   collector->step_objects_visited += visited;
   /* The marking speed: bytes the owner marked per ms of step. */

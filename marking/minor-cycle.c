@@ -211,6 +211,7 @@ ccgc_status ccgc_collect_minor(ccgc_collector *collector,
 void ccgc_collector_request_minor(ccgc_collector *collector) {
   if (!ccgc_collector_enter(collector, "ccgc_collector_request_minor")) return;
   atomic_store(&collector->minor_requested, true);
+  ccgc_collector_poll_set(collector);
 }
 
 /* The helpers of parallel scavenges (scavenger_threads): one pool per

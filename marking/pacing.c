@@ -77,8 +77,10 @@ void ccgc_pacing_step(ccgc_collector *collector) {
   double objects = ccgc_pacing_step_objects(pacing, visited, step_bytes);
   bool done = ccgc_collector_marking_step(collector, CCGC_PACING_MAX_STEP_MS,
                                           (size_t)objects);
-  if (done || pacing->allocated >= pacing->budget_bytes)
+  if (done || pacing->allocated >= pacing->budget_bytes) {
     pacing->finish_requested = true;
+    ccgc_collector_poll_set(collector);
+  }
 }
 
 bool ccgc_pacing_safepoint(ccgc_collector *collector) {

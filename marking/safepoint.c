@@ -16,12 +16,14 @@ void ccgc_collector_request_gc(ccgc_collector *collector,
   }
   if (!atomic_exchange(&collector->gc_requested, true))
     collector->requested_reason = reason;
+  ccgc_collector_poll_set(collector);
 }
 
 void ccgc_collector_request_gc_at_limit(ccgc_collector *collector) {
   atomic_store(&collector->limit_requested, true);
   if (!atomic_exchange(&collector->gc_requested, true))
     collector->requested_reason = CCGC_REASON_ALLOCATION_LIMIT;
+  ccgc_collector_poll_set(collector);
 }
 
 bool ccgc_collector_gc_requested(const ccgc_collector *collector) {
@@ -43,12 +45,19 @@ bool ccgc_collector_safepoint_due(const ccgc_collector *collector) {
   return atomic_load(&collector->gc_requested);
 }
 
-bool ccgc_collector_safepoint(ccgc_collector *collector) {
-  /* The common case first, since hosts poll in every allocation loop: the
-   * owner thread in host code (the gate open) and nothing requested. What
-   * follows would return false then too, busy or not; anything else - a
-   * request, a callback's context, another thread, a bad collector - takes
-   * it. */
+bool ccgc_collector_safepoint_slow(ccgc_collector *collector) {
+  /* The inline poll's words (ccgc-fast.h) are these. */
+  _Static_assert(offsetof(ccgc_collector, safepoint_poll) == CCGC_FAST_POLL_OFFSET,
+                 "ccgc-fast.h reads the poll word there");
+  _Static_assert(offsetof(ccgc_collector, gate.open) == CCGC_FAST_GATE_OPEN_OFFSET,
+                 "ccgc-fast.h reads the gate's word there");
+  /* The owner thread in host code (the gate open) and nothing requested:
+   * the poll word was set by a request since answered (or by one another
+   * call already ran); clear it, so the next polls stay inline
+   * (.inv.safepoint-poll: only the owner thread requests, so no request
+   * comes between the reads and the clearing). What follows would return
+   * false then too, busy or not; anything else - a request, a callback's
+   * context, another thread, a bad collector - takes it. */
   if (__builtin_expect(
           ccgc_collector_valid(collector) && ccgc_gate_open(&collector->gate) &&
               !atomic_load_explicit(&collector->gc_requested,
@@ -56,8 +65,10 @@ bool ccgc_collector_safepoint(ccgc_collector *collector) {
               !atomic_load_explicit(&collector->minor_requested,
                                     memory_order_relaxed) &&
               !collector->pacing.finish_requested,
-          1))
+          1)) {
+    atomic_store_explicit(&collector->safepoint_poll, 0, memory_order_relaxed);
     return false;
+  }
   if (!ccgc_collector_enter(collector, "ccgc_collector_safepoint"))
     return false;
   if (ccgc_collector_busy(collector)) return false;

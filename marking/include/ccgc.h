@@ -368,8 +368,10 @@ bool ccgc_collector_gc_requested(const ccgc_collector *collector);
  * allocation's, the host's ccgc_incremental_step, an idle notification's)
  * or its allocation budget is spent; true when either happened (or a minor
  * collection ran). */
-CCGC_API
-bool ccgc_collector_safepoint(ccgc_collector *collector);
+/* bool ccgc_collector_safepoint(ccgc_collector *collector); - inline when
+ * nothing is due (ccgc-fast.h: three loads and three compares), the
+ * library's call otherwise. */
+#include "ccgc-fast.h"
 /* Whether ccgc_collector_safepoint would run something now (a requested
  * collection or minor collection, an incremental cycle's start or atomic
  * pause): a host may skip its own bookkeeping around a safepoint that

@@ -269,6 +269,47 @@ START_TEST(allocations_answer_as_the_library_does) {
 }
 END_TEST
 
+/* The inline allocation clears elements two at a time, an odd-length
+ * array's last pair one word past its end: it takes the inline path only
+ * with that word in its area too. An odd array that fills the area exactly
+ * goes through the library, and nothing past the area is written. */
+START_TEST(an_odd_array_filling_its_area_goes_through_the_library) {
+  script_world w;
+  script_world_init(&w, 0);
+  const v8ish_fast_state *area =
+      *(v8ish_fast_state *const *)((const char *)w.heap + V8ISH_FAST_AREA_OFFSET);
+  for (int round = 0; round < 3; round++) {
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    /* A fresh area, then arrays until its room is a 1-element array's 24
+     * bytes plus a filling array's. */
+    ck_assert(!v8ish_local_is_empty(v8ish_fixed_array_new(w.heap, 2)));
+    size_t room = (size_t)(area->lab.limit - area->lab.cursor);
+    while (room > 24 + 8 * (2 + V8ISH_FAST_ARRAY_MAX)) {
+      v8ish_handle_scope inner;
+      v8ish_handle_scope_open(w.heap, &inner);
+      ck_assert(!v8ish_local_is_empty(v8ish_fixed_array_new(w.heap, V8ISH_FAST_ARRAY_MAX)));
+      v8ish_handle_scope_close(&inner);
+      room = (size_t)(area->lab.limit - area->lab.cursor);
+    }
+    ck_assert_uint_ge(room, 24 + 16);
+    ck_assert_uint_eq(room % 8, 0);
+    v8ish_fixed_array_new(w.heap, (room - 24) / 8 - 2);
+    ck_assert_uint_eq((size_t)(area->lab.limit - area->lab.cursor), 24);
+    const uint8_t *limit = area->lab.limit;
+    v8ish_local odd = v8ish_fixed_array_new(w.heap, 1);
+    ck_assert(!v8ish_local_is_empty(odd));
+    ck_assert_int_eq(v8ish_integer_value(w.heap, v8ish_array_get(w.heap, odd, 0)), 0);
+    /* The library took the area's last 24 bytes: the cursor is at its limit. */
+    ck_assert_ptr_eq(area->lab.cursor, limit);
+    v8ish_handle_scope_close(&scope);
+    ccgc_test_collect_verified(w.collector);
+  }
+  ck_assert_uint_eq(w.errors.count, 0);
+  script_world_free(&w);
+}
+END_TEST
+
 /* While a cycle marks, a new object is black (.inv.allocate-black): the
  * inline allocation declines and the library colors it. */
 START_TEST(an_allocation_while_marking_is_black) {
@@ -439,6 +480,7 @@ static Suite *fast_paths_suite(void) {
   tcase_add_test(t, stores_answer_as_the_library_does);
   tcase_add_test(t, an_old_holder_of_a_young_value_is_remembered);
   tcase_add_test(t, allocations_answer_as_the_library_does);
+  tcase_add_test(t, an_odd_array_filling_its_area_goes_through_the_library);
   tcase_add_test(t, an_allocation_while_marking_is_black);
   tcase_add_test(t, a_store_while_marking_shades_the_value);
   tcase_add_test(t, scope_misuse_is_reported_by_both_paths);

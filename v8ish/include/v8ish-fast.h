@@ -367,13 +367,22 @@ V8ISH_FAST_INLINE v8ish_local v8ish_fixed_array_new(v8ish_heap *heap,
                        1)) {
     size_t bytes = (V8ISH_FAST_ELEMENTS + length) * sizeof(v8ish_value);
     uint8_t *cursor = area->lab.cursor;
-    if (__builtin_expect((size_t)(area->lab.limit - cursor) >= bytes, 1)) {
+    /* (A word more than the object: the elements are cleared two at a
+     * time, the last pair's second word past an odd-length array's end, in
+     * the area still.) */
+    if (__builtin_expect(
+            (size_t)(area->lab.limit - cursor) >= bytes + sizeof(v8ish_value),
+            1)) {
       v8ish_value *object = (v8ish_value *)(void *)cursor;
       area->lab.cursor = cursor + bytes;
       *area->used_bytes += bytes;
       *area->object_count += 1;
       object[V8ISH_FAST_LENGTH] = (v8ish_value)length << 1;
-      for (size_t i = 0; i < length; i++) object[V8ISH_FAST_ELEMENTS + i] = 0;
+      v8ish_value *elements = object + V8ISH_FAST_ELEMENTS;
+      for (size_t i = 0; i < length; i += 2) {
+        elements[i] = 0;
+        elements[i + 1] = 0;
+      }
       __atomic_store_n(&object[0], area->fixed_array_class, __ATOMIC_RELEASE);
       return v8ish_fast_push(area, (v8ish_value)object | 1);
     }
