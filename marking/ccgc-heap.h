@@ -283,14 +283,16 @@ void ccgc_collector_trace_all_roots(ccgc_collector *collector,
  * (a multiple of CCGC_PAGE_SIZE for large pages), the ccgc_page prefix filled
  * in, the mark table at `marks_offset` bytes from the page start (normal
  * pages) or the prefix's large_mark byte (large pages). A fresh normal
- * page is populated at once when a collection maps it, or when `in_pause`
+ * page is populated at once when a collection maps it, or when `young`
  * says a pause will write it first (a nursery page: a scavenge copies into
  * it); otherwise it faults in as it is written (docs/heap-growth.md "The
- * page pool"). Returns NULL if the OS refuses memory or the registry cannot
- * grow. */
+ * page pool"). A page from the pool reads as zero, except a young one's
+ * object area (past its mark table), which is a former page's
+ * (CCGC_PAGE_STALE set then; .inv.lab-zeroed). Returns NULL if the OS
+ * refuses memory or the registry cannot grow. */
 ccgc_page *ccgc_page_create(ccgc_collector *collector, int heap_id,
                             void *owner, size_t reservation, bool large,
-                            size_t marks_offset, bool in_pause);
+                            size_t marks_offset, bool young);
 /* Unregisters the page, wipes its signature and returns it to the OS. */
 void ccgc_page_destroy(ccgc_collector *collector, ccgc_page *page);
 /* Clears a page's mark table for a new cycle. */

@@ -61,6 +61,9 @@ enum {
   CCGC_PAGE_LARGE = 1u << 0,
   CCGC_PAGE_YOUNG = 1u << 1,
   CCGC_PAGE_EVACUATION_CANDIDATE = 1u << 2,
+  /* A nursery page from the page pool: its object area holds a former
+   * page's bytes (ccgc_page_create; the nursery takes the flag off). */
+  CCGC_PAGE_STALE = 1u << 3,
 };
 
 

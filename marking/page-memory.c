@@ -56,27 +56,36 @@ void ccgc_page_memory_unmap(void *base, size_t size) {
 
 ccgc_page *ccgc_page_create(ccgc_collector *collector, int heap_id,
                             void *owner, size_t reservation, bool large,
-                            size_t marks_offset, bool in_pause) {
+                            size_t marks_offset, bool young) {
   /* A normal page comes from the collector's pool when it has one
    * (page-pool.h: zeroed, like a fresh mapping, so resident). A fresh one
    * that a pause writes first - mapped inside a collection (a scavenge
    * promoting into a new old-space page, a compaction's target), or a
-   * nursery page (in_pause) - is populated now: one system call instead of
+   * nursery page (young) - is populated now: one system call instead of
    * a fault per 4 KiB in the pause. One the mutator maps faults in as it
    * is written and is only as resident as it is used (docs/heap-growth.md
    * "The page pool"). in_collection: the owner's, set before any helper
    * thread of the collection started. */
   bool normal = !large && reservation == CCGC_PAGE_SIZE;
-  ccgc_page *page = normal ? ccgc_page_pool_take(&collector->page_pool) : NULL;
+  /* A nursery page's object area is not cleared: the nursery clears each
+   * object it hands out (.inv.lab-zeroed), and the scavenger writes every
+   * byte below a to-space page's top. */
+  size_t zero_bytes =
+      young ? marks_offset + CCGC_MARK_TABLE_BYTES : CCGC_PAGE_SIZE;
+  ccgc_page *page =
+      normal ? ccgc_page_pool_take_prefix(&collector->page_pool, zero_bytes)
+             : NULL;
+  bool stale = page != NULL && zero_bytes < CCGC_PAGE_SIZE;
   if (!page) {
     page = ccgc_page_memory_map(reservation);
     if (!page) return NULL;
-    if (normal && (in_pause || collector->in_collection))
+    if (normal && (young || collector->in_collection))
       populate(page, reservation);
   }
   page->magic = CCGC_PAGE_MAGIC;
   page->heap_id = (uint16_t)heap_id;
-  page->flags = large ? CCGC_PAGE_LARGE : 0;
+  page->flags = (uint16_t)((large ? CCGC_PAGE_LARGE : 0) |
+                           (stale ? CCGC_PAGE_STALE : 0));
   page->reservation = reservation;
   page->owner = owner;
   /* Listed by its space when it has one (page-space.c). */

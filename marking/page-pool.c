@@ -76,7 +76,7 @@ void ccgc_page_pool_set_limit(ccgc_page_pool *pool, size_t bytes) {
   trim_to(pool, pages);
 }
 
-void *ccgc_page_pool_take(ccgc_page_pool *pool) {
+void *ccgc_page_pool_take_prefix(ccgc_page_pool *pool, size_t zero_bytes) {
   pthread_mutex_lock(&pool->lock);
   void *memory = pop_locked(pool);
   if (memory) pool->reused++;
@@ -84,8 +84,12 @@ void *ccgc_page_pool_take(ccgc_page_pool *pool) {
   if (!memory) return NULL;
   /* Resident already: zeroing it is a few microseconds, the faults of a
    * fresh mapping are a hundred. */
-  memset(memory, 0, CCGC_PAGE_SIZE);
+  memset(memory, 0, zero_bytes < CCGC_PAGE_SIZE ? zero_bytes : CCGC_PAGE_SIZE);
   return memory;
+}
+
+void *ccgc_page_pool_take(ccgc_page_pool *pool) {
+  return ccgc_page_pool_take_prefix(pool, CCGC_PAGE_SIZE);
 }
 
 bool ccgc_page_pool_put(ccgc_page_pool *pool, void *memory) {

@@ -8,7 +8,9 @@
  * in `ccgc bench gcbench` the faults and the unmaps took a quarter of the
  * run). So, as V8's memory allocator and Oilpan's page backend do, the
  * collector keeps released normal pages and hands them out again, zeroed
- * (every heap expects a new page to read as zero). Large pages always go
+ * (every heap expects a new page to read as zero) - a nursery page only up
+ * to its mark table's end (the nursery clears what it hands out,
+ * .inv.lab-zeroed; ccgc_page_create). Large pages always go
  * back to the OS.
  *
  * How many: at least CCGC_PAGE_POOL_PAGES, and up to what the heaps may
@@ -48,6 +50,9 @@ typedef struct ccgc_page_pool {
 void ccgc_page_pool_init(ccgc_page_pool *pool);
 /* Gives every pooled page back to the OS. */
 void ccgc_page_pool_destroy(ccgc_page_pool *pool);
+/* CCGC_PAGE_SIZE bytes of aligned memory, its first zero_bytes zeroed (the
+ * rest a former page's), or NULL when empty. */
+void *ccgc_page_pool_take_prefix(ccgc_page_pool *pool, size_t zero_bytes);
 /* CCGC_PAGE_SIZE bytes of zeroed, aligned memory, or NULL when empty. */
 void *ccgc_page_pool_take(ccgc_page_pool *pool);
 /* Keeps memory (CCGC_PAGE_SIZE bytes, aligned) for reuse; false when the

@@ -108,7 +108,10 @@ static bool fill_pool(v8ish_heap *heap, size_t wanted) {
     if (!page) return false;
     page->start = (word_t *)((uint8_t *)page + CCGC_SPACE_MARKS_END);
     page->end = (word_t *)((uint8_t *)page + CCGC_PAGE_SIZE);
-    page->top = page->dirty = page->start; /* fresh: zero */
+    /* Fresh: zero; from the pool: a former page's bytes throughout. */
+    page->top = page->start;
+    page->dirty = page->base.page.flags & CCGC_PAGE_STALE ? page->end : page->start;
+    page->base.page.flags &= (uint16_t)~CCGC_PAGE_STALE;
     page->young_state = V8ISH_YOUNG_FREE;
     n->free_pages++;
   }

@@ -206,6 +206,64 @@ START_TEST(a_full_collection_leaves_no_former_bytes_past_the_top) {
 }
 END_TEST
 
+/* A nursery page taken from the page pool is not cleared past its mark
+ * table (marking/page-memory.c): it holds a former page's bytes throughout
+ * - here an old page's dead arrays - so it is dirty to its end, and the
+ * full collection that makes it old zeroes it past its top (without: the
+ * walk finds the former arrays past the top, or crashes on them). */
+START_TEST(a_pooled_nursery_page_is_dirty_to_its_end) {
+  v8ish_heap_options options = {.young_min_bytes = 1 << 20, .young_max_bytes = 1 << 20};
+  script_world w;
+  script_world_init_with(&w, &options);
+  for (int round = 0; round < 3; round++) {
+    /* About 3 MB of arrays of MARK, old after a full collection, then
+     * dead: their pages go back to the pool unchanged. */
+    v8ish_handle_scope scope;
+    v8ish_handle_scope_open(w.heap, &scope);
+    size_t count = (3u << 20) / (66 * 8);
+    v8ish_local holder = v8ish_fixed_array_new(w.heap, count);
+    ck_assert(!v8ish_local_is_empty(holder));
+    v8ish_global held = v8ish_global_new(w.heap, holder, false);
+    v8ish_local mark = v8ish_integer(w.heap, MARK);
+    for (size_t i = 0; i < count; i++) {
+      v8ish_handle_scope inner;
+      v8ish_handle_scope_open(w.heap, &inner);
+      v8ish_local array = v8ish_fixed_array_new(w.heap, 64);
+      ck_assert(!v8ish_local_is_empty(array));
+      for (size_t j = 0; j < 64; j++)
+        ck_assert_int_eq(v8ish_array_set(w.heap, array, j, mark), CCGC_OK);
+      ck_assert_int_eq(v8ish_array_set(w.heap, holder, i, array), CCGC_OK);
+      v8ish_handle_scope_close(&inner);
+      ccgc_collector_safepoint(w.collector);
+    }
+    v8ish_handle_scope_close(&scope);
+    ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+    v8ish_global_free(w.heap, held);
+    ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+    /* Garbage past the semi-space with no safepoint (the nursery overflows
+     * into pages it maps now: the pool's), then a few survivors on the
+     * last of them, which then go old. */
+    for (size_t done = 0; done < (3u << 19); done += 66 * 8) {
+      v8ish_handle_scope inner;
+      v8ish_handle_scope_open(w.heap, &inner);
+      ck_assert(!v8ish_local_is_empty(v8ish_fixed_array_new(w.heap, 64)));
+      v8ish_handle_scope_close(&inner);
+    }
+    v8ish_global list = script_make_list(&w, 100);
+    ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+    array_count found = {0, 0};
+    ccgc_walk_callbacks callbacks = {.object = count_array, .data = &found};
+    ck_assert_int_eq(ccgc_collector_walk(w.collector, &callbacks), CCGC_OK);
+    ck_assert_uint_eq(found.big, 0);
+    ck_assert_uint_ge(found.cells, 100);
+    v8ish_global_free(w.heap, list);
+  }
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_eq(w.errors.count, 0);
+  script_world_free(&w);
+}
+END_TEST
+
 /* Young large objects count against the semi-space: a host allocating only
  * large garbage gets scavenges (each large object is its own page, never an
  * allocating page of the nursery), not a hard-limit failure with every
@@ -234,6 +292,7 @@ static Suite *suite(void) {
   Suite *s = suite_create("v8ish/nursery");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, objects_on_recycled_pages_are_zero);
+  tcase_add_test(tc, a_pooled_nursery_page_is_dirty_to_its_end);
   tcase_add_test(tc, a_full_collection_leaves_no_former_bytes_past_the_top);
   tcase_add_test(tc, a_former_to_space_page_is_cleared_before_allocation);
   tcase_add_test(tc, a_full_collection_clears_a_survivor_page_past_its_top);
