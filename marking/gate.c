@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include "collector-internal.h"
+#include "heap-base.h"
 #include "invariant-check.h"
 
 /* Reports from threads that do not own the collector are serialized, so two
@@ -103,14 +104,23 @@ ccgc_status ccgc_gate_refuse(ccgc_collector *collector, ccgc_call_kind kind,
   return CCGC_OK;
 }
 
+/* The gate's `open` word and its copy in each attached heap (heap-base.h,
+ * for the heaps' inline fast paths). */
+static void publish_open(ccgc_collector *collector, uintptr_t open) {
+  atomic_store_explicit(&collector->gate.open, open, memory_order_relaxed);
+  for (int id = 0; id < collector->heap_count; id++)
+    if (collector->heaps[id].base)
+      atomic_store_explicit(&collector->heaps[id].base->gate_open, open,
+                            memory_order_relaxed);
+}
+
 static void set_context(ccgc_collector *collector, ccgc_call_context context) {
   collector->context = context;
-  atomic_store_explicit(
-      &collector->gate.open,
-      context == CCGC_CONTEXT_MUTATOR
-          ? atomic_load_explicit(&collector->gate.owner, memory_order_relaxed)
-          : 0,
-      memory_order_relaxed);
+  publish_open(collector,
+               context == CCGC_CONTEXT_MUTATOR
+                   ? atomic_load_explicit(&collector->gate.owner,
+                                          memory_order_relaxed)
+                   : 0);
 }
 
 ccgc_call_context ccgc_collector_enter_context(ccgc_collector *collector,
@@ -161,7 +171,6 @@ ccgc_status ccgc_collector_take_ownership(ccgc_collector *collector) {
                        context_name(collector->context));
   atomic_store_explicit(&collector->gate.owner, ccgc_thread_token(),
                         memory_order_relaxed);
-  atomic_store_explicit(&collector->gate.open, ccgc_thread_token(),
-                        memory_order_relaxed);
+  publish_open(collector, ccgc_thread_token());
   return CCGC_OK;
 }

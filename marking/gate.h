@@ -41,8 +41,9 @@
  * The cost on a hot path is one predictable branch: the gate's `open` word
  * holds the owner's thread token exactly while the owner runs in MUTATOR, so
  * ccgc_gate_open() compares it with the caller's token (the thread pointer,
- * ccgc-thread-token.h; the script heap's inline fast paths read the same
- * word, v8ish-fast.h) and only a mismatch takes the slow path, which tells
+ * ccgc-thread-token.h; the script heap's inline fast paths read a copy of
+ * it that gate.c keeps in each attached heap, heap-base.h and v8ish-fast.h)
+ * and only a mismatch takes the slow path, which tells
  * the wrong thread from the context that refuses. Nothing in the mark loop.
  */
 #ifndef CCGC_GATE_H

@@ -103,7 +103,13 @@ bool ccgc_heap_base_attach(ccgc_heap_base *base, const ccgc_heap_ops *ops,
                            const char *call) {
   base->ops = ops;
   base->heap_id = ccgc_collector_attach_heap(base->collector, ops, base, call);
-  if (base->heap_id >= 0) base->collector->heaps[base->heap_id].base = base;
+  if (base->heap_id >= 0) {
+    base->collector->heaps[base->heap_id].base = base;
+    atomic_store_explicit(&base->gate_open,
+                          atomic_load_explicit(&base->collector->gate.open,
+                                               memory_order_relaxed),
+                          memory_order_relaxed);
+  }
   return base->heap_id >= 0;
 }
 

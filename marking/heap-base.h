@@ -40,6 +40,10 @@ typedef struct ccgc_heap_base {
    * none), at offset 8 for them: the script heap's handle area
    * (v8ish-fast.h). */
   void *fast;
+  /* At offset 16 for them too: a copy of the collector's gate's `open`
+   * word (gate.c writes both; gate.h), so their check of the owner thread
+   * in host code is one load beside the fast state's, not a chain of two. */
+  _Atomic uintptr_t gate_open;
   ccgc_collector *collector;
   ccgc_barrier *barrier;   /* the collector's: every store reads it */
   ccgc_error_sink *errors; /* the collector's */
@@ -71,7 +75,8 @@ typedef struct ccgc_heap_base {
 } ccgc_heap_base;
 
 _Static_assert(offsetof(ccgc_heap_base, sig) == 0 &&
-                   offsetof(ccgc_heap_base, fast) == 8,
+                   offsetof(ccgc_heap_base, fast) == 8 &&
+                   offsetof(ccgc_heap_base, gate_open) == 16,
                "the public headers' inline fast paths read these offsets");
 
 /* A zeroed heap struct of `size` bytes whose first member is a ccgc_heap_base,

@@ -183,7 +183,6 @@ v8ish_heap *v8ish_heap_new_layout(ccgc_collector *collector,
       (bits & 0xffffffffu) | ((bits >> 32) % ((1u << 30) - 1) + 1) << 32;
   /* The public calls' inline fast paths (v8ish-fast.h) find the handle
    * area through the base, and read the gate's word themselves. */
-  heap->fast.gate_open = (const uintptr_t *)&heap->base.gate->open;
   heap->fast.marking = (const int *)&heap->base.barrier->marking;
   heap->fast.used_bytes = &heap->base.space.used_bytes;
   heap->fast.object_count = &heap->base.space.object_count;

@@ -53,9 +53,6 @@ typedef struct v8ish_fast_state {
   /* The innermost open scope's serial (0: none is open); scope serials
    * never repeat; next_serial is the last one handed out. */
   uint64_t scope_serial, next_serial;
-  /* The collector's gate's `open` word (marking/gate.h): the owner's thread
-   * token while it runs host code outside every callback, else 0. */
-  const uintptr_t *gate_open;
   /* The collector's barrier's `marking` word (marking/write-barrier.h):
    * nonzero while a marking cycle runs. */
   const int *marking;
@@ -79,12 +76,16 @@ typedef struct v8ish_fast_state {
 /* The version of what follows: v8ish_heap_new passes the header's, and a
  * library with another refuses to make a heap (a host compiled against
  * another version's headers), instead of the inline calls misreading it. */
-#define V8ISH_FAST_LAYOUT 3u /* 3: the inline allocation clears its elements */
+#define V8ISH_FAST_LAYOUT 4u /* 4: the gate's word at offset 16 */
 
 /* The heap's signature at offset 0 while it lives, its fast state's
- * address at offset 8 (marking/heap-base.h asserts both). */
+ * address at offset 8, and at offset 16 a copy of the collector's gate's
+ * `open` word (marking/gate.h): the owner's thread token while it runs host
+ * code outside every callback, else 0 (marking/heap-base.h asserts all
+ * three). */
 #define V8ISH_FAST_SIG 0x56384953u
 #define V8ISH_FAST_AREA_OFFSET 8
+#define V8ISH_FAST_GATE_OFFSET 16
 /* v8ish_handle_scope.flags */
 #define V8ISH_FAST_SCOPE_ESCAPED 1u /* its escape slot holds a value */
 #define V8ISH_FAST_SCOPE_PARENT_RECLAIMING 2u /* the enclosing scope's */
@@ -158,15 +159,14 @@ intptr_t v8ish_raw_integer_value_slow(v8ish_heap *heap, v8ish_value value,
 V8ISH_FAST_INLINE v8ish_fast_state *v8ish_fast_enter(const v8ish_heap *heap) {
   const char *base = (const char *)(const void *)heap;
   if (__builtin_expect(
-          base != NULL && *(const uint32_t *)(const void *)base == V8ISH_FAST_SIG,
-          1)) {
-    v8ish_fast_state *area = (v8ish_fast_state *)*(
-        void *const *)(const void *)(base + V8ISH_FAST_AREA_OFFSET);
-    if (__builtin_expect(__atomic_load_n(area->gate_open, __ATOMIC_RELAXED) ==
-                             ccgc_thread_token(),
-                         1))
-      return area;
-  }
+          base != NULL &&
+              *(const uint32_t *)(const void *)base == V8ISH_FAST_SIG &&
+              __atomic_load_n((const uintptr_t *)(const void *)(
+                                  base + V8ISH_FAST_GATE_OFFSET),
+                              __ATOMIC_RELAXED) == ccgc_thread_token(),
+          1))
+    return (v8ish_fast_state *)*(void *const *)(const void *)(
+        base + V8ISH_FAST_AREA_OFFSET);
   return NULL;
 }
 
