@@ -24,6 +24,7 @@
 #define CCGC_FAST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ccgc-export.h"
@@ -38,6 +39,8 @@
  * every callback, else 0); marking/collector.c asserts both offsets. */
 #define CCGC_FAST_POLL_OFFSET 4
 #define CCGC_FAST_GATE_OPEN_OFFSET 16
+
+struct ccgc_collector;
 
 CCGC_API
 bool ccgc_collector_safepoint_slow(struct ccgc_collector *collector);
