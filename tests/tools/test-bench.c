@@ -401,22 +401,28 @@ END_TEST
 /* `bench dom`: the MMU table after the ratios, its values against the
  * pauses of the run, the same in the JSON result, and the MMU plot beside
  * the pause CDF. */
-/* --marking-threads and --scavenger-threads reach the runs' collector
- * configuration, which the first lines print and the JSON records. */
+/* --marking-threads, --scavenger-threads and --sweeping reach the runs'
+ * collector configuration, which the first lines print and the JSON
+ * records; sweeping is concurrent by default. */
 START_TEST(helper_threads_are_printed_and_recorded) {
   char *dir = make_temp_dir();
   char *json = g_build_filename(dir, "bench.json", NULL);
   static const int marking[] = {0, 2};
+  static const char *sweeping[] = {NULL, "atomic"};
+  static const char *printed[] = {"concurrent (one sweeper thread beside lazy sweeping)",
+                                  "atomic (in the pause)"};
   for (size_t i = 0; i < G_N_ELEMENTS(marking); i++) {
     char *args = g_strdup_printf("bench binary-trees --depth 8 --quick --marking-threads %d "
-                                 "--scavenger-threads 0 --json %s",
-                                 marking[i], json);
+                                 "--scavenger-threads 0 --json %s%s%s",
+                                 marking[i], json, sweeping[i] ? " --sweeping " : "",
+                                 sweeping[i] ? sweeping[i] : "");
     command_result result = run_ccgc(args);
     ck_assert_msg(result.exit_code == 0, "exit %d\n%s", result.exit_code, result.err);
     char *line = g_strdup_printf("up to 0 scavenger helper thread(s) (one per 512 KiB the "
                                  "last scavenge copied), %d helper thread(s) marking in "
-                                 "each full collection's pause; Boehm GC: ",
-                                 marking[i]);
+                                 "each full collection's pause; both heaps' sweeping %s; "
+                                 "Boehm GC: ",
+                                 marking[i], printed[i]);
     ck_assert_msg(strstr(result.out, line), "no line '%s' in\n%s", line, result.out);
     JsonParser *parser = json_parser_new();
     ck_assert(json_parser_load_from_file(parser, json, NULL));
@@ -425,6 +431,10 @@ START_TEST(helper_threads_are_printed_and_recorded) {
         json_object_get_object_member(root, "configuration"), "options");
     ck_assert_int_eq(json_object_get_int_member(options, "marking_threads"), marking[i]);
     ck_assert_int_eq(json_object_get_int_member(options, "scavenger_threads"), 0);
+    if (sweeping[i])
+      ck_assert_str_eq(json_object_get_string_member(options, "sweeping"), sweeping[i]);
+    else
+      ck_assert(json_object_get_null_member(options, "sweeping"));
     g_object_unref(parser);
     g_free(line);
     command_result_free(&result);

@@ -133,7 +133,7 @@ int ccgc_bench_binary_trees(const bench_options *options) {
                        nodes_per_run(max_depth) * (1 + 3 * (uint64_t)multiplier_count));
   bench_progress_update(&p, 0, "malloc");
   /* The game's output once (malloc's run); every run checks its values. */
-  trees_run malloc_run = run(BENCH_TREE_MALLOC, n, 0, (bench_helpers){0, 0}, stdout, &p, &nodes, "malloc");
+  trees_run malloc_run = run(BENCH_TREE_MALLOC, n, 0, (bench_helpers){0, 0, CCGC_SWEEP_ATOMIC}, stdout, &p, &nodes, "malloc");
   bool ok = malloc_run.ok;
   bench_progress_update(&p, nodes, "v8 (node)");
   char expected[2048];

@@ -146,7 +146,7 @@ int ccgc_bench_gcbench(const bench_options *options) {
   bench_progress_start(&p, options, "bench gcbench", "tree nodes allocated",
                        nodes_per_run(&s) * (1 + 3 * (uint64_t)multiplier_count));
   bench_progress_update(&p, 0, "malloc");
-  gcbench_run malloc_run = run(BENCH_TREE_MALLOC, &s, 0, (bench_helpers){0, 0}, &p, &nodes, "malloc");
+  gcbench_run malloc_run = run(BENCH_TREE_MALLOC, &s, 0, (bench_helpers){0, 0, CCGC_SWEEP_ATOMIC}, &p, &nodes, "malloc");
   bench_v8_run v8;
   run_v8(&s, &v8, &p, nodes);
   printf("%-6s %-7s %9s %10s %6s %9s %10s %10s\n", "heap", "backend",

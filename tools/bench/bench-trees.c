@@ -250,12 +250,19 @@ GC_API int GC_CALL GC_get_parallel(void);
 void bench_trees_print_config(const bench_options *options) {
   bench_helpers helpers = bench_helpers_for(options);
   boehm_init();
+  static const char *sweepings[] = {"atomic (in the pause)",
+                                    "lazy (after the pause, by allocation)",
+                                    "concurrent (one sweeper thread beside "
+                                    "lazy sweeping)"};
   printf("script heap: nursery from 1 MiB, adapting to survival up to an "
          "eighth of the heap (at most 16 MiB), on top of it, "
          "up to %d scavenger helper thread(s) (one per 512 KiB the last "
          "scavenge copied), %d helper thread(s) marking in each full "
-         "collection's pause; Boehm GC: %d marker thread(s) as built here\n",
-         helpers.scavenger, helpers.marking, GC_get_parallel() + 1);
+         "collection's pause; both heaps' sweeping %s; Boehm GC: %d marker "
+         "thread(s) as built here\n",
+         helpers.scavenger, helpers.marking,
+         sweepings[helpers.sweeping >= 0 && helpers.sweeping <= 2 ? helpers.sweeping : 0],
+         GC_get_parallel() + 1);
 }
 
 bench_trees *bench_trees_open(bench_tree_kind kind, bool with_ints,
@@ -479,7 +486,7 @@ size_t bench_trees_node_bytes(bench_tree_kind kind, bool with_ints) {
   case BENCH_TREE_DOM: {
     /* Measured, not assumed: the used bytes one node adds (header and
      * size-class rounding included). */
-    bench_trees *t = bench_trees_open(kind, with_ints, 0, (bench_helpers){0, 0});
+    bench_trees *t = bench_trees_open(kind, with_ints, 0, (bench_helpers){0, 0, CCGC_SWEEP_ATOMIC});
     ccgc_heap_stats before, after;
     if (kind == BENCH_TREE_SCRIPT) {
       v8ish_heap_stats(t->heaps.script, &before);

@@ -17,7 +17,8 @@ size_t bench_limit_for(size_t live_bytes, double multiplier) {
 bench_helpers bench_helpers_for(const bench_options *options) {
   bench_helpers helpers = {
       options->scavenger_threads >= 0 ? options->scavenger_threads : 1,
-      options->marking_threads >= 0 ? options->marking_threads : 1};
+      options->marking_threads >= 0 ? options->marking_threads : 1,
+      options->sweeping >= 0 ? options->sweeping : CCGC_SWEEP_CONCURRENT};
   return helpers;
 }
 
@@ -28,7 +29,9 @@ void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit,
    * the previous one copied (adaptive_threads, docs/collection.md). */
   ccgc_collector_options options = {.scavenger_threads = helpers.scavenger,
                                     .adaptive_threads = true,
-                                    .parallel_marking_threads = helpers.marking};
+                                    .parallel_marking_threads = helpers.marking,
+                                    .sweeping = (ccgc_sweeping_mode)helpers.sweeping,
+                                    .sweeper_threads = 1};
   h->collector = ccgc_collector_new(&options);
   /* The soft limit is the heap size itself: the collector asks for a
    * collection when the heap is full (the next safepoint runs it), and an

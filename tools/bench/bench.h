@@ -36,7 +36,8 @@ typedef struct bench_options {
   int sweeping;             /* --sweeping, a ccgc_sweeping_mode (-1: the
                              * default, concurrent): pauses, the incremental
                              * mode's (stop-the-world sweeps atomic); dom,
-                             * the host world's */
+                             * the host world's; gcbench, binary-trees, the
+                             * collector's */
   bool trace_gc;            /* dom: V8-style --trace-gc lines (verbose) of
                              * the host world's collections on stderr */
   FILE *progress;           /* where the benchmarks' progress meters go
@@ -163,15 +164,19 @@ typedef struct bench_heaps {
  * heap needs pages for each size class in use). */
 size_t bench_limit_for(size_t live_bytes, double multiplier);
 /* The collector's helper threads: ccgc_collector_options.scavenger_threads
- * (with adaptive_threads) and parallel_marking_threads. */
+ * (with adaptive_threads) and parallel_marking_threads; and its sweeping
+ * mode (a ccgc_sweeping_mode; concurrent: one sweeper thread). */
 typedef struct bench_helpers {
   int scavenger, marking;
+  int sweeping;
 } bench_helpers;
 void bench_heaps_open(bench_heaps *h, size_t script_limit, size_t dom_limit,
                       bench_helpers helpers);
 /* The helpers a sized benchmark's collector uses: --scavenger-threads, or
- * 1 (V8 scavenges in parallel by default; this machine has 2 cores), and
- * --marking-threads, or 1 (V8 marks with helper threads too). */
+ * 1 (V8 scavenges in parallel by default; this machine has 2 cores),
+ * --marking-threads, or 1 (V8 marks with helper threads too), and
+ * --sweeping, or concurrent with one sweeper thread (V8 sweeps on helper
+ * threads too). */
 bench_helpers bench_helpers_for(const bench_options *options);
 void bench_heaps_close(bench_heaps *h);
 void bench_heaps_collect(bench_heaps *h, ccgc_gc_reason reason);

@@ -193,9 +193,10 @@ int ccgc_cmd_bench(int argc, char **argv) {
                     "default 1; 0: none)"),
       CLI_OPT_CHOICE("sweeping", &options.sweeping, sweepings, "sweeping mode", "S",
                      "pauses: how the incremental mode sweeps; dom: how the host world "
-                     "sweeps: atomic (in the pause), lazy (after it, in steps) or "
-                     "concurrent (default: lazy plus a sweeper thread); stop-the-world "
-                     "pauses always sweep in their pause"),
+                     "sweeps; gcbench, binary-trees: how both heaps sweep: atomic (in "
+                     "the pause), lazy (after it, in steps) or concurrent (default: "
+                     "lazy plus a sweeper thread); stop-the-world pauses always sweep "
+                     "in their pause"),
       CLI_OPT_FLAG("trace-gc", &options.trace_gc,
                    "dom: print a V8-style --trace-gc line, with its per-heap and "
                    "per-phase detail lines, for every collection of the host world on stderr"),
