@@ -15,8 +15,9 @@
  * (heap-internal.h), which do.
  *
  * .inv.handle-valid: a local {index, serial} is valid while index < top and
- * the slot's serial is its own. Slot 0 holds 0 with serial 0 once the area
- * exists, so the empty local {0, 0} passes the same two compares.
+ * the slot's serial is its own. Slot 0 holds 0 once the area exists, with a
+ * serial no local has (V8ISH_FAST_SLOT0_SERIAL): the empty local {0, 0}
+ * fails the two compares and takes the slow read, which answers it (0).
  */
 #ifndef V8ISH_HANDLES_INL_H
 #define V8ISH_HANDLES_INL_H

@@ -45,7 +45,9 @@ static bool grow(void **array, size_t *capacity, size_t need, size_t item) {
 }
 
 /* Room for `need` slots. A local's index is 32 bits. The first area gets
- * slot 0, the empty local's: value 0, serial 0, below top from now on. */
+ * slot 0, the empty local's: value 0, below top from now on, its serial
+ * one no local has (V8ISH_FAST_SLOT0_SERIAL), so the inline calls' two
+ * compares refuse the empty local (their slow paths answer it). */
 static bool grow_handles(v8ish_heap *heap, size_t need) {
   if (need <= heap->fast.capacity) return true;
   if (need > UINT32_MAX) return false;
@@ -59,7 +61,7 @@ static bool grow_handles(v8ish_heap *heap, size_t need) {
   heap->fast.capacity = capacity;
   if (heap->fast.top == 0) {
     heap->fast.values[0] = 0;
-    heap->fast.serials[0] = 0;
+    heap->fast.serials[0] = V8ISH_FAST_SLOT0_SERIAL;
     heap->fast.top = 1;
   }
   if (heap->fast.scope_serial) heap->fast.limit = capacity;

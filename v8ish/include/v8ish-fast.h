@@ -41,8 +41,8 @@ typedef struct v8ish_fast_lab {
 /* What the inline calls read and write of a script heap, the owner thread
  * only. The handle area (handles.c; .inv.handle-valid): values[0 .. top)
  * with per slot the low 32 bits of the serial of the scope whose local or
- * escape slot it is; slot 0 is the empty local's (value 0, serial 0) once
- * the area exists. */
+ * escape slot it is; slot 0 is the empty local's once the area exists:
+ * value 0, serial V8ISH_FAST_SLOT0_SERIAL. */
 typedef struct v8ish_fast_state {
   v8ish_value *values;
   uint32_t *serials;
@@ -76,7 +76,10 @@ typedef struct v8ish_fast_state {
 /* The version of what follows: v8ish_heap_new passes the header's, and a
  * library with another refuses to make a heap (a host compiled against
  * another version's headers), instead of the inline calls misreading it. */
-#define V8ISH_FAST_LAYOUT 4u /* 4: the gate's word at offset 16 */
+#define V8ISH_FAST_LAYOUT 5u /* 5: slot 0's serial */
+/* Slot 0's serial: not the empty local's (0), and no other local has index
+ * 0, so a live local's two compares refuse the empty local too. */
+#define V8ISH_FAST_SLOT0_SERIAL 0xffffffffu
 
 /* The heap's signature at offset 0 while it lives, its fast state's
  * address at offset 8, and at offset 16 a copy of the collector's gate's
@@ -170,10 +173,11 @@ V8ISH_FAST_INLINE v8ish_fast_state *v8ish_fast_enter(const v8ish_heap *heap) {
   return NULL;
 }
 
-/* Whether local is a live, non-empty local of the area. */
+/* Whether local is a live, non-empty local of the area (the empty local
+ * {0, 0} fails the serial compare: V8ISH_FAST_SLOT0_SERIAL). */
 V8ISH_FAST_INLINE bool v8ish_fast_live(const v8ish_fast_state *area,
                                    v8ish_local local) {
-  return local.index != 0 && local.index < area->top &&
+  return local.index < area->top &&
          area->serials[local.index] == local.scope_serial;
 }
 
