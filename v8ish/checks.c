@@ -201,6 +201,9 @@ const char *v8ish_type_name(v8ish_heap *heap, v8ish_local value) {
 
 const char *v8ish_local_type_name(v8ish_heap *heap, v8ish_local value) {
   v8ish_value raw;
+  /* The empty local first: its slot's serial is no local's
+   * (V8ISH_FAST_SLOT0_SERIAL), and before the first scope it has no slot. */
+  if (v8ish_local_is_empty(value)) return "empty";
   if (!v8ish_local_peek(heap, value, &raw)) return "dead";
   return name_of(heap, value, raw);
 }

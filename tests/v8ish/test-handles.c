@@ -4,6 +4,31 @@
 
 #include "script-test.h"
 
+/* The empty local is "empty" in reports and type names, with or without a
+ * scope open (its slot's serial is no local's: V8ISH_FAST_SLOT0_SERIAL),
+ * never "dead". */
+START_TEST(the_empty_local_is_named_empty) {
+  ccgc_collector *collector = ccgc_collector_new(NULL);
+  ccgc_test_errors errors;
+  ccgc_test_capture_errors(collector, &errors);
+  v8ish_heap *heap = v8ish_heap_new(collector, NULL);
+  for (int scoped = 0; scoped < 2; scoped++) {
+    v8ish_handle_scope scope;
+    if (scoped) v8ish_handle_scope_open(heap, &scope);
+    ck_assert_str_eq(v8ish_type_name(heap, v8ish_local_empty()), "empty");
+    unsigned before = errors.count;
+    ck_assert_int_eq(v8ish_integer_value(heap, v8ish_local_empty()), 0);
+    ck_assert_uint_eq(errors.count, before + 1);
+    ck_assert_int_eq(errors.last_code, CCGC_E_WRONG_TYPE);
+    ck_assert_msg(strstr(errors.last_message, "expected an integer, got empty"),
+                  "%s", errors.last_message);
+    if (scoped) v8ish_handle_scope_close(&scope);
+  }
+  v8ish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 START_TEST(locals_die_with_their_scope_even_when_the_slot_is_reused) {
   script_world w;
   script_world_init(&w, 0);
@@ -382,6 +407,7 @@ int main(void) {
   tcase_add_test(tc, traced_references_are_not_roots);
   tcase_add_test(tc, same_compares_values);
   tcase_add_test(tc, a_traced_reference_follows_a_large_trim_into_the_nursery);
+  tcase_add_test(tc, the_empty_local_is_named_empty);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }

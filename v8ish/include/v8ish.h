@@ -62,7 +62,10 @@ typedef ccgc_heap_options v8ish_heap_options;
 typedef uintptr_t v8ish_value;
 
 /* A local handle: index of a slot in the handle area, and the serial of the
- * scope that created it (checked on every use). index 0 = empty. */
+ * scope that created it (checked on every use). index 0 = empty. Use the
+ * locals the calls return and v8ish_local_empty(): a made-up pair is
+ * checked like any other, and may name a live slot (or, as {0, 0xffffffff},
+ * read as the integer 0 on the inline paths). */
 typedef struct v8ish_local {
   uint32_t index;
   uint32_t scope_serial;
