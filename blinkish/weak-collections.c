@@ -1,6 +1,6 @@
 /* weak-collections.c - HeapEphemeronMap and HeapWeakSet (blinkish.h): weak
  * keys, ephemeron values, external values for the bridge, and the prune that
- * runs after every marking. Layout and rationale: docs/dom-heap.md.
+ * runs after every marking. Layout and rationale: docs/dom-weak-collections.md.
  *
  *   HeapEphemeronMap / HeapWeakSet            HeapEphemeronMapBacking /
  *   +-------+-----------------+----------+    HeapWeakSetBacking

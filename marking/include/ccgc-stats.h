@@ -124,8 +124,7 @@ typedef struct ccgc_cycle_stats {
   ccgc_cycle_heap_stats heaps[CCGC_MAX_HEAPS];
   /* The atomic pause (total_ms) by component, in the order they run; each is
    * the time between two consecutive readings of one clock, so together
-   * with verify_ms they add up to total_ms (docs/collection.md, "Trace
-   * line"). */
+   * with verify_ms they add up to total_ms (docs/trace-gc.md). */
   double pause_markers_ms;  /* marker threads stop and hand over their work */
   double roots_ms;          /* roots that are not barriered, traced again   */
   double drain_ms;          /* the grey objects left, drained (V8's mark.main) */
@@ -172,8 +171,7 @@ typedef struct ccgc_cycle_stats {
   /* The trace line's figures, taken as the cycle ends (so a line formatted
    * later says the same): the time from the end of the previous collection
    * (minor or full) to this pause (V8's spent_in_mutator, marking steps
-   * included), and the mutator utilizations (docs/collection.md "Trace
-   * line"). */
+   * included), and the mutator utilizations (docs/trace-gc.md). */
   double mutator_ms;
   double average_mu, current_mu;
 } ccgc_cycle_stats;
