@@ -247,7 +247,7 @@ static inline bool ccgc_collector_valid(const ccgc_collector *collector) {
 /* A request the next safepoint must see (a collection, a minor one, an
  * incremental cycle's pause): the inline poll takes the library's path
  * until a safepoint finds nothing due (.inv.safepoint-poll). The owner
- * thread's, as every request is. */
+ * thread's, or a pause's helper thread's (at a hard limit). */
 static inline void ccgc_collector_poll_set(ccgc_collector *collector) {
   atomic_store_explicit(&collector->safepoint_poll, 1, memory_order_relaxed);
 }

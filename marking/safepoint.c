@@ -54,8 +54,9 @@ bool ccgc_collector_safepoint_slow(ccgc_collector *collector) {
   /* The owner thread in host code (the gate open) and nothing requested:
    * the poll word was set by a request since answered (or by one another
    * call already ran); clear it, so the next polls stay inline
-   * (.inv.safepoint-poll: only the owner thread requests, so no request
-   * comes between the reads and the clearing). What follows would return
+   * (.inv.safepoint-poll: requests come from the owner thread, or from a
+   * pause's helper threads while no safepoint runs, so none comes between
+   * the reads and the clearing). What follows would return
    * false then too, busy or not; anything else - a request, a callback's
    * context, another thread, a bad collector - takes it. */
   if (__builtin_expect(
