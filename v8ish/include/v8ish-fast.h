@@ -170,8 +170,9 @@ V8ISH_FAST_INLINE v8ish_fast_state *v8ish_fast_enter(const v8ish_heap *heap) {
           1)) {
     v8ish_fast_state *area = (v8ish_fast_state *)*(void *const *)(
         const void *)(base + V8ISH_FAST_AREA_OFFSET);
-    /* A live script heap's fast state is set before its signature and
-     * never cleared: the callers' test of the answer is the check's. */
+    /* A script heap's fast state is set before v8ish_heap_new hands the
+     * heap out and never cleared (a freed heap's signature is wiped): the
+     * callers' test of the answer is the check's alone. */
     if (area == NULL) __builtin_unreachable();
     return area;
   }
