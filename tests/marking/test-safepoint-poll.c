@@ -47,6 +47,15 @@ static void settle(world *w) {
   ck_assert_uint_eq(poll_word(w), 0);
 }
 
+/* A paced cycle started by a safepoint, marking, and the poll word clear. */
+static void start_paced_cycle(world *w) {
+  ccgc_collector_request_gc(w->collector, CCGC_REASON_TESTING);
+  ck_assert(ccgc_collector_safepoint(w->collector)); /* the cycle starts */
+  ck_assert_int_eq(ccgc_collector_state(w->collector), CCGC_STATE_MARKING);
+  settle(w);
+  ck_assert_int_eq(ccgc_collector_state(w->collector), CCGC_STATE_MARKING);
+}
+
 START_TEST(test_nothing_due_clears) {
   world w;
   open_world(&w, false);
@@ -109,11 +118,7 @@ START_TEST(test_incremental_finish_request) {
   world w;
   open_world(&w, true);
   settle(&w);
-  ccgc_collector_request_gc(w.collector, CCGC_REASON_TESTING);
-  ck_assert(ccgc_collector_safepoint(w.collector)); /* the cycle starts */
-  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_MARKING);
-  settle(&w);
-  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_MARKING);
+  start_paced_cycle(&w);
   unsigned long cycles = ccgc_collector_cycle_count(w.collector);
   while (!ccgc_incremental_step(w.collector, 1.0)) {
   }
@@ -131,10 +136,7 @@ END_TEST
 START_TEST(test_limit_request) {
   world w;
   open_world(&w, true);
-  ccgc_collector_request_gc(w.collector, CCGC_REASON_TESTING);
-  ck_assert(ccgc_collector_safepoint(w.collector));
-  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_MARKING);
-  settle(&w);
+  start_paced_cycle(&w);
   unsigned long cycles = ccgc_collector_cycle_count(w.collector);
   ccgc_collector_request_gc_at_limit(w.collector);
   ck_assert(ccgc_collector_safepoint(w.collector));
@@ -160,10 +162,7 @@ START_TEST(test_pacing_budget_request) {
   }
   v8ish_global root = v8ish_global_new(w.script, head, false);
   v8ish_handle_scope_close(&scope);
-  ccgc_collector_request_gc(w.collector, CCGC_REASON_TESTING);
-  ck_assert(ccgc_collector_safepoint(w.collector));
-  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_MARKING);
-  settle(&w);
+  start_paced_cycle(&w);
   unsigned long cycles = ccgc_collector_cycle_count(w.collector);
   /* The budget spent, and no work estimated: the step marks its minimum. */
   w.collector->pacing.budget_bytes = 0;
