@@ -142,22 +142,6 @@ END_TEST
 /* A probe on a backing follows it when compaction moves it, as one on a
  * script object does (ccgc-probe.h): it reported the backing collected
  * (found by an audit, 2026-12-07). */
-typedef struct backing_of {
-  void *owner, *backing;
-} backing_of;
-
-static void find_backing(void *from, void *to, ccgc_edge edge, void *data) {
-  backing_of *b = data;
-  if (from == b->owner && edge.kind == CCGC_EDGE_INTERNAL) b->backing = to;
-}
-
-static void *backing_address(dom_world *w, void *vector) {
-  backing_of b = {vector, NULL};
-  ccgc_walk_callbacks callbacks = {NULL, find_backing, &b};
-  ck_assert_int_eq(ccgc_collector_walk(w->collector, &callbacks), CCGC_OK);
-  return b.backing;
-}
-
 START_TEST(a_probe_on_a_backing_follows_it) {
   dom_world w;
   dom_world_init(&w, 0);
@@ -166,14 +150,14 @@ START_TEST(a_probe_on_a_backing_follows_it) {
   build(&w, f, &made);
   ccgc_test_collect_verified(w.collector);
   void *vector = f->vectors[KEEP * 37];
-  void *before = backing_address(&w, vector);
+  void *before = ccgc_test_edge_target(w.collector, vector);
   ck_assert_ptr_nonnull(before);
   ccgc_probe *probe = ccgc_probe_new(w.collector, before, "backing");
   ck_assert_ptr_nonnull(probe);
   ck_assert_int_eq(blinkish_heap_request_compaction(w.heap), CCGC_OK);
   ccgc_test_collect_verified(w.collector);
   ck_assert_uint_gt(dom_stats(&w).evacuated_objects, 0);
-  void *after = backing_address(&w, vector);
+  void *after = ccgc_test_edge_target(w.collector, vector);
   ck_assert_ptr_ne(after, before); /* it moved */
   ck_assert(!ccgc_probe_collected(probe));
   ck_assert_ptr_eq(ccgc_probe_address(probe), after);
