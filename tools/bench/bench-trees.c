@@ -95,28 +95,35 @@ script_node(bench_trees *t) {
   return script_node_retry(t);
 }
 
+/* A scope per inner node: a subtree's locals die when it returns, so a
+ * build holds a few locals per level. A leaf opens none: its one local
+ * goes into its parent's scope (three locals then), as a V8 embedder's
+ * helper that returns one new Local does without a scope of its own. */
 static v8ish_local script_bottom_up(bench_trees *t, int depth) {
+  if (depth <= 0) return script_node(t);
   v8ish_heap *h = t->heaps.script;
   v8ish_handle_scope scope;
   v8ish_handle_scope_open(h, &scope);
-  v8ish_local node;
-  if (depth <= 0) {
-    node = script_node(t);
-  } else {
-    v8ish_local left = script_bottom_up(t, depth - 1);
-    v8ish_local right = script_bottom_up(t, depth - 1);
-    node = script_node(t);
-    v8ish_array_set(h, node, 0, left);
-    v8ish_array_set(h, node, 1, right);
-  }
+  v8ish_local left = script_bottom_up(t, depth - 1);
+  v8ish_local right = script_bottom_up(t, depth - 1);
+  v8ish_local node = script_node(t);
+  v8ish_array_set(h, node, 0, left);
+  v8ish_array_set(h, node, 1, right);
   node = v8ish_handle_scope_escape(&scope, node);
   v8ish_handle_scope_close(&scope);
   return node;
 }
 
+/* The nodes of the last level are linked as they are made, in the caller's
+ * scope (two locals more there), with no scope of their own. */
 static void script_populate(bench_trees *t, int depth, v8ish_local node) {
   if (depth <= 0) return;
   v8ish_heap *h = t->heaps.script;
+  if (depth == 1) {
+    v8ish_array_set(h, node, 0, script_node(t));
+    v8ish_array_set(h, node, 1, script_node(t));
+    return;
+  }
   v8ish_handle_scope scope;
   v8ish_handle_scope_open(h, &scope);
   v8ish_local left = script_node(t);
