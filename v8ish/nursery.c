@@ -269,8 +269,10 @@ void v8ish_nursery_flip(v8ish_heap *heap, size_t survived_bytes,
       ccgc_page_space_release(space, p);
     }
   }
-  /* The semi-space follows survival, as V8's does: it doubles while more
-   * than a tenth survives, halves while almost nothing does. */
+  /* The semi-space follows survival: it doubles while more than a tenth
+   * survives, halves while almost nothing does (V8 shrinks only to reduce
+   * memory or at a low allocation rate; a small semi-space stays in the
+   * cache: docs/script-heap.md "Sizing"). */
   size_t capacity_bytes = n->capacity_pages * page_area();
   if (!adapt) {
     /* The evacuation of a full collection says nothing about survival. */
