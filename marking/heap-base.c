@@ -105,6 +105,10 @@ bool ccgc_heap_base_attach(ccgc_heap_base *base, const ccgc_heap_ops *ops,
   base->heap_id = ccgc_collector_attach_heap(base->collector, ops, base, call);
   if (base->heap_id >= 0) {
     base->collector->heaps[base->heap_id].base = base;
+    /* Before its first sweep a heap commits up to its soft limit: the pool
+     * keeps what it releases meanwhile (a nursery's trims) up to that. */
+    ccgc_collector_set_headroom(base->collector, base->heap_id,
+                                base->soft_limit);
     atomic_store_explicit(&base->gate_open,
                           atomic_load_explicit(&base->collector->gate.open,
                                                memory_order_relaxed),
@@ -170,6 +174,18 @@ void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base) {
   ccgc_collector_set_headroom(
       collector, base->heap_id,
       base->soft_limit > committed ? base->soft_limit - committed : 0);
+}
+
+void ccgc_heap_base_sweep_begins(ccgc_heap_base *base) {
+  /* The pages this sweep empties go to the page pool up to the soft limit
+   * the heap grows back to before its next collection, not up to the
+   * headroom the last sweep left (the floor before the first one: in
+   * GCBench the first sweep unmapped 21 MiB that the heap mapped and
+   * faulted in again at once). A sweep moves pages from the heap to the
+   * pool, and the heap takes pooled pages before it maps any, so committed
+   * and pooled bytes stay within what was there at the pause; the sweep's
+   * completion sets the headroom again. */
+  ccgc_collector_set_headroom(base->collector, base->heap_id, base->soft_limit);
 }
 
 void ccgc_heap_base_hold_soft_limit(ccgc_heap_base *base) {

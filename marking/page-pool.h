@@ -15,7 +15,8 @@
  *
  * How many: at least CCGC_PAGE_POOL_PAGES, and up to what the heaps may
  * commit again before their next full collection (the sum over heaps of
- * soft limit minus committed bytes, set after each heap's sweep:
+ * soft limit minus committed bytes, set after each heap's sweep; a heap's
+ * whole soft limit while it sweeps and before its first sweep:
  * ccgc_page_pool_set_limit). A sweep that empties half the heap keeps those
  * pages for the allocation that refills it (Oilpan's page pool keeps every
  * page until memory pressure; this one stays within the heaps' growth

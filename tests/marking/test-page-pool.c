@@ -141,6 +141,47 @@ START_TEST(a_heap_with_headroom_pools_more_than_the_floor) {
 }
 END_TEST
 
+/* The heap id the collector gave heap. */
+static int heap_id_of(ccgc_collector *collector, void *heap) {
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++)
+    if (collector->heaps[id].base == heap) return id;
+  ck_abort_msg("heap not attached");
+  return -1;
+}
+
+/* Before its first sweep a heap may commit up to its soft limit: the pool
+ * keeps that much of what it releases meanwhile (a nursery's trims). */
+START_TEST(a_new_heap_pools_up_to_its_soft_limit) {
+  ccgc_collector *collector = ccgc_collector_new(NULL);
+  ck_assert_uint_eq(collector->page_pool.limit, CCGC_PAGE_POOL_PAGES);
+  blinkish_heap *heap = blinkish_heap_new(
+      collector, &(blinkish_heap_options){.soft_limit_bytes = (size_t)64 << 20});
+  ck_assert_uint_eq(collector->page_pool.limit, ((size_t)64 << 20) / CCGC_PAGE_SIZE);
+  blinkish_heap_free(heap);
+  ck_assert_uint_eq(collector->page_pool.limit, CCGC_PAGE_POOL_PAGES);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
+/* While a heap sweeps, the pool keeps what the sweep empties up to the
+ * heap's soft limit, whatever headroom the last sweep left (none here): the
+ * heap grows back to its soft limit before its next collection. */
+START_TEST(a_sweep_pools_up_to_the_soft_limit_whatever_the_last_headroom) {
+  ccgc_collector *collector = ccgc_collector_new(&(ccgc_collector_options){.verify = true});
+  blinkish_heap *heap = blinkish_heap_new(
+      collector, &(blinkish_heap_options){.soft_limit_bytes = (size_t)64 << 20});
+  blinkish_type_info info = {"Raw", trace_nothing, NULL, 0};
+  blinkish_type_id type = blinkish_register_type(heap, &info);
+  garbage(heap, type, (size_t)24 << 20); /* 96 pages, all dead */
+  ccgc_collector_set_headroom(collector, heap_id_of(collector, heap), 0);
+  ck_assert_uint_eq(collector->page_pool.limit, CCGC_PAGE_POOL_PAGES);
+  ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_uint_ge(ccgc_collector_pooled_bytes(collector), (size_t)80 * CCGC_PAGE_SIZE);
+  blinkish_heap_free(heap);
+  ccgc_collector_free(collector);
+}
+END_TEST
+
 START_TEST(a_sweep_fills_the_pool_and_the_next_pages_come_from_it) {
   ccgc_collector *collector = ccgc_collector_new(&(ccgc_collector_options){.verify = true});
   ccgc_test_errors errors;
@@ -300,6 +341,8 @@ int main(void) {
   tcase_add_test(tc, the_limit_follows_the_headroom_above_a_floor);
   tcase_add_test(tc, a_corrupted_link_empties_the_pool_instead_of_handing_it_out);
   tcase_add_test(tc, a_heap_with_headroom_pools_more_than_the_floor);
+  tcase_add_test(tc, a_new_heap_pools_up_to_its_soft_limit);
+  tcase_add_test(tc, a_sweep_pools_up_to_the_soft_limit_whatever_the_last_headroom);
   tcase_add_test(tc, pages_mapped_in_a_collection_are_populated_in_full);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
