@@ -3,17 +3,18 @@
  * concurrently on the collector's sweeper threads (the sweep ops,
  * CCGC_SWEEP_LAZY / _CONCURRENT; docs/sweeping.md).
  *
- * A page is swept in two halves. Measuring walks the page and finds its
- * free runs (dead objects and old fillers, coalesced) and its dead bytes
- * and objects; after the pause it also writes the runs' fillers (poisoned
- * in debug builds) and chains them per free-list bucket: a sweeper thread
- * may do all of that, since nobody else reads a dead run. Merging splices
- * those chains into the free lists, subtracts the dead from the heap's
- * statistics and releases an empty page: only the owner does it, so the
- * free lists and the statistics are the owner's alone (no lock on the
- * allocation path; .inv.swept-before-allocation). In the pause the merge
- * writes the fillers itself (v8ish_write_filler, which clears their
- * remembered slots; after the pause sweep_start drops the slot sets).
+ * A page is swept in two halves (sweep-page.c). Measuring walks the page
+ * and finds its free runs (dead objects and old fillers, coalesced) and
+ * its dead bytes and objects; after the pause it also writes the runs'
+ * fillers (poisoned in debug builds) and chains them per free-list
+ * bucket: a sweeper thread may do all of that, since nobody else reads a
+ * dead run. Merging splices those chains into the free lists, subtracts
+ * the dead from the heap's statistics and releases an empty page: only
+ * the owner does it, so the free lists and the statistics are the owner's
+ * alone (no lock on the allocation path; .inv.swept-before-allocation).
+ * In the pause the merge writes the fillers itself (v8ish_write_filler,
+ * which clears their remembered slots; after the pause sweep_start drops
+ * the slot sets).
  *
  * A dead object's size comes from its hidden class, which may be dead too.
  * In the pause every page is measured before anything is freed. After it,
@@ -33,162 +34,8 @@
 #include "space-inl.h"
 #include "nursery.h"
 #include "sweeper.h"
+#include "sweep-page.h"
 #include "candidates.h"
-
-#define POISON_BYTE 0xdb
-
-static bool is_filler(v8ish_heap *heap, const word_t *object) {
-  word_t klass = v8ish_load(object, 0);
-  return klass == heap->filler_class || klass == heap->one_word_filler_class;
-}
-
-/* Debug builds: freed memory is poisoned, so a dangling read shows. */
-static void poison(word_t *start, size_t bytes) {
-  /* Keep the first three words: the filler's map, size and free-list link. */
-  if (CCGC_DEBUG_ENABLED && bytes > 24)
-    memset((uint8_t *)start + 24, POISON_BYTE, bytes - 24);
-}
-
-typedef struct free_run {
-  word_t *start;
-  size_t bytes;
-} free_run;
-
-/* What measuring one page found. */
-typedef struct page_result {
-  struct page_result *next; /* in the queue (v8ish_sweep.queued) */
-  v8ish_page *page;
-  size_t index;     /* in heap->sweep.pages; (size_t)-1 in the pause */
-  /* Plain malloc'd arrays: sweeper threads fill them (no GLib allocator
-   * on their side). */
-  free_run *runs;
-  size_t run_count, run_capacity;
-  word_t **zombies; /* dead hidden classes kept (lazy only) */
-  size_t zombie_count, zombie_capacity;
-  size_t dead_bytes, dead_objects;
-  bool empty;       /* no live object, no zombie: the page can go */
-  /* Lazy sweeping: the runs, already fillers, chained per free-list bucket
-   * by whoever measured the page; the owner splices the chains. */
-  word_t *heads[V8ISH_BUCKETS], *tails[V8ISH_BUCKETS];
-} page_result;
-
-/* The capacity an array of count items grows to before one more. */
-static size_t grown(size_t capacity) { return capacity ? 2 * capacity : 16; }
-
-static void add_run(page_result *result, word_t *start, size_t bytes) {
-  if (result->run_count == result->run_capacity) {
-    size_t capacity = grown(result->run_capacity);
-    free_run *bigger = realloc(result->runs, capacity * sizeof *bigger);
-    if (!bigger) /* fatal inside a collection (docs/errors.md) */ g_error("ccgc: out of memory for a sweep's free-run list");
-    result->runs = bigger;
-    result->run_capacity = capacity;
-  }
-  result->runs[result->run_count++] = (free_run){start, bytes};
-}
-
-static void add_zombie(page_result *result, word_t *zombie) {
-  if (result->zombie_count == result->zombie_capacity) {
-    size_t capacity = grown(result->zombie_capacity);
-    word_t **bigger = realloc(result->zombies, capacity * sizeof *bigger);
-    if (!bigger) g_error("ccgc: out of memory for a sweep's list of dead classes");
-    result->zombies = bigger;
-    result->zombie_capacity = capacity;
-  }
-  result->zombies[result->zombie_count++] = zombie;
-}
-
-/* Measures one normal page into result, and records its live bytes and
- * whether it holds a class (live, or a zombie) in the page
- * (.inv.compaction-classes-stay).
- * keep_classes (lazy sweeping): a dead hidden class ends the run before it
- * and is recorded as a zombie instead of being freed. Reads only. */
-static void measure_page(v8ish_heap *heap, page_result *result,
-                         bool keep_classes) {
-  v8ish_page *page = result->page;
-  word_t *run = NULL;
-  bool empty = true, holds_class = false;
-  size_t live_bytes = 0;
-  word_t *at = page->start;
-  while (at < page->end) {
-    if (v8ish_load(at, 0) == 0) { /* untouched rest */
-      if (!run) run = at;
-      at = page->end;
-      break;
-    }
-    size_t size = v8ish_size_of(at);
-    if (!is_filler(heap, at)) {
-      bool marked = ccgc_is_marked(at);
-      bool klass = v8ish_load(at, 0) == heap->meta_class;
-      if (!marked) {
-        result->dead_bytes += size;
-        result->dead_objects++;
-      } else {
-        live_bytes += size;
-        holds_class |= klass;
-      }
-      if (marked || (keep_classes && klass)) {
-        holds_class |= klass;
-        if (run) {
-          add_run(result, run, (size_t)(at - run) * 8);
-        }
-        if (!marked) add_zombie(result, at);
-        run = NULL;
-        empty = false;
-        at += size / 8;
-        continue;
-      }
-    }
-    if (!run) run = at;
-    at += size / 8;
-  }
-  if (run && !empty) {
-    add_run(result, run, (size_t)(page->end - run) * 8);
-  }
-  result->empty = empty;
-  /* What the next cycle's candidate selection reads (candidates.c): each
-   * page is measured by one thread, selection comes after the sweep. */
-  page->live_bytes = live_bytes;
-  __atomic_store_n(&page->holds_class, holds_class, __ATOMIC_RELAXED);
-}
-
-static void subtract_dead(v8ish_heap *heap, size_t bytes, size_t objects) {
-  heap->base.space.used_bytes -= bytes;
-  heap->base.space.object_count -= objects;
-  heap->old_used_bytes -= bytes;
-  heap->old_objects -= objects;
-}
-
-static void free_runs(v8ish_heap *heap, const page_result *result) {
-  for (size_t i = 0; i < result->run_count; i++) {
-    const free_run *found = &result->runs[i];
-    poison(found->start, found->bytes);
-    v8ish_write_filler(heap, found->start, found->bytes);
-  }
-}
-
-/* Lazy sweeping, by whoever measured the page (a sweeper thread too): the
- * runs become fillers chained per bucket in result, nothing listed yet.
- * Safe beside the owner: nobody reads a dead run (dead hidden classes are
- * not in runs; the owner walks a page only once merged), and the slot sets
- * of these pages were dropped at sweep_start. */
-static void write_runs(v8ish_heap *heap, page_result *result) {
-  for (size_t i = 0; i < result->run_count; i++) {
-    free_run *run = &result->runs[i];
-    word_t *at = run->start;
-    poison(at, run->bytes);
-    if (run->bytes == 8) {
-      v8ish_store_raw(at, 0, heap->one_word_filler_class);
-      continue;
-    }
-    v8ish_store_raw(at, 0, heap->filler_class);
-    at[FILLER_SIZE] = run->bytes;
-    if (run->bytes < 24) continue;
-    unsigned bucket = ccgc_free_list_bucket(run->bytes, V8ISH_BUCKETS);
-    at[FILLER_NEXT] = (word_t)result->heads[bucket];
-    result->heads[bucket] = at;
-    if (!result->tails[bucket]) result->tails[bucket] = at;
-  }
-}
 
 /* The dead large pages found in the pause go back to the OS (owner). */
 static void release_dead_large(v8ish_heap *heap) {
@@ -198,7 +45,7 @@ static void release_dead_large(v8ish_heap *heap) {
   for (guint i = 0; i < dead->len; i++) {
     v8ish_page *page = g_ptr_array_index(dead, i);
     /* Its class may be dead too: kept until completion (the zombies). */
-    subtract_dead(heap, v8ish_size_of(page->start), 1);
+    v8ish_sweep_subtract_dead(heap, v8ish_size_of(page->start), 1);
     ccgc_page_space_release(&heap->base.space, &page->base);
   }
   g_ptr_array_free(dead, TRUE);
@@ -211,7 +58,7 @@ static void sweep_large_pages(v8ish_heap *heap) {
     next = p->next;
     v8ish_page *page = (v8ish_page *)p;
     if (ccgc_is_marked(page->start)) continue;
-    subtract_dead(heap, v8ish_size_of(page->start), 1);
+    v8ish_sweep_subtract_dead(heap, v8ish_size_of(page->start), 1);
     ccgc_page_space_release(space, p);
   }
 }
@@ -235,7 +82,7 @@ void v8ish_space_sweep(void *data) {
   GArray *results = g_array_new(FALSE, TRUE, sizeof(page_result));
   for (ccgc_space_page *p = space->pages; p; p = p->next) {
     page_result result = {.page = (v8ish_page *)p, .index = (size_t)-1};
-    measure_page(heap, &result, false);
+    v8ish_sweep_measure_page(heap, &result, false);
     g_array_append_val(results, result);
   }
   /* Large objects are measured before any normal page is freed too. */
@@ -243,8 +90,8 @@ void v8ish_space_sweep(void *data) {
   /* Pass 2: free. */
   for (guint i = 0; i < results->len; i++) {
     page_result *result = &g_array_index(results, page_result, i);
-    subtract_dead(heap, result->dead_bytes, result->dead_objects);
-    free_runs(heap, result);
+    v8ish_sweep_subtract_dead(heap, result->dead_bytes, result->dead_objects);
+    v8ish_sweep_free_runs(heap, result);
     free(result->runs);
   }
   for (guint i = 0; i < results->len; i++) {
@@ -399,11 +246,11 @@ static page_result *measure_claimed(v8ish_heap *heap, size_t index) {
   page_result *result = &heap->sweep.results[index];
   result->page = heap->sweep.pages[index];
   result->index = index;
-  measure_page(heap, result, true);
+  v8ish_sweep_measure_page(heap, result, true);
   /* TESTING ONLY: with the kept free lists (whose links run through these
    * runs) the owner writes the runs at the merge, after unlist_page. */
   if (ccgc_collector_sweeping_broken(heap->base.collector)) return result;
-  if (!result->empty) write_runs(heap, result);
+  if (!result->empty) v8ish_sweep_write_runs(heap, result);
   free(result->runs);
   result->runs = NULL;
   result->run_count = result->run_capacity = 0;
@@ -436,10 +283,10 @@ static void unlist_page(v8ish_heap *heap, const v8ish_page *page) {
 /* Owner: frees what a measured page holds free and lists it. */
 static void merge(v8ish_heap *heap, page_result *result) {
   v8ish_sweep *sweep = &heap->sweep;
-  subtract_dead(heap, result->dead_bytes, result->dead_objects);
+  v8ish_sweep_subtract_dead(heap, result->dead_bytes, result->dead_objects);
   if (ccgc_collector_sweeping_broken(heap->base.collector) && !result->empty) {
     unlist_page(heap, result->page);
-    free_runs(heap, result);
+    v8ish_sweep_free_runs(heap, result);
   }
   for (unsigned bucket = 0; bucket < V8ISH_BUCKETS; bucket++) {
     if (!result->heads[bucket]) continue;
@@ -523,7 +370,7 @@ static void complete(v8ish_heap *heap) {
   for (guint i = 0; i < sweep->zombies->len; i++) {
     word_t *zombie = g_array_index(sweep->zombies, word_t *, i);
     size_t size = v8ish_size_of(zombie);
-    poison(zombie, size);
+    v8ish_sweep_poison(zombie, size);
     v8ish_write_filler(heap, zombie, size);
   }
   memset(heap->stale_free_lists, 0, sizeof heap->stale_free_lists);
