@@ -265,43 +265,6 @@ void ccgc_collector_detach_heap(ccgc_collector *collector, int heap_id) {
     collector->heap_count--;
 }
 
-void ccgc_collector_set_headroom(ccgc_collector *collector, int heap_id,
-                                 size_t bytes) {
-  if (heap_id < 0 || heap_id >= CCGC_MAX_HEAPS) return;
-  collector->pool_headroom[heap_id] = bytes;
-  size_t sum = 0;
-  for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
-    size_t room = collector->pool_headroom[id];
-    sum = room > SIZE_MAX - sum ? SIZE_MAX : sum + room;
-  }
-  ccgc_page_pool_set_limit(&collector->page_pool, sum);
-}
-
-size_t ccgc_collector_pooled_bytes(ccgc_collector *collector) {
-  if (!ccgc_collector_valid(collector)) return 0;
-  return ccgc_page_pool_bytes(&collector->page_pool);
-}
-
-ccgc_status ccgc_collector_register_page(ccgc_collector *collector,
-                                         ccgc_page *page) {
-  if (ccgc_page_registry_add(&collector->registry, page) != 0)
-    return ccgc_error_set(&collector->errors, CCGC_E_OUT_OF_MEMORY,
-                          "ccgc_collector_register_page: cannot register "
-                          "page %p",
-                          (void *)page);
-  return CCGC_OK;
-}
-
-void ccgc_collector_unregister_page(ccgc_collector *collector,
-                                    ccgc_page *page) {
-  ccgc_page_registry_remove(&collector->registry, page);
-}
-
-ccgc_page *ccgc_collector_find_page(const ccgc_collector *collector,
-                                    const void *address) {
-  return ccgc_page_registry_find(&collector->registry, address);
-}
-
 typedef struct object_search {
   const void *address;
   bool found;

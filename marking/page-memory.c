@@ -4,7 +4,8 @@
  * result is aligned. A released normal page goes to the collector's page
  * pool (page-pool.h: inaccessible there in debug builds), anything else
  * back to the OS, so a stale access to a released page faults in debug
- * builds instead of reading reused memory. */
+ * builds instead of reading reused memory. Also the collector's page
+ * registry calls and its page pool's limit (the heaps' headroom). */
 #include <glib.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -152,4 +153,43 @@ void ccgc_page_clear_marks(ccgc_page *page) {
     atomic_store_explicit(&page->large_mark, CCGC_WHITE, memory_order_relaxed);
   else
     memset((void *)page->marks, 0, CCGC_MARK_TABLE_BYTES);
+}
+
+/* --- the collector's pages: its registry and its pool's limit --------- */
+
+void ccgc_collector_set_headroom(ccgc_collector *collector, int heap_id,
+                                 size_t bytes) {
+  if (heap_id < 0 || heap_id >= CCGC_MAX_HEAPS) return;
+  collector->pool_headroom[heap_id] = bytes;
+  size_t sum = 0;
+  for (int id = 0; id < CCGC_MAX_HEAPS; id++) {
+    size_t room = collector->pool_headroom[id];
+    sum = room > SIZE_MAX - sum ? SIZE_MAX : sum + room;
+  }
+  ccgc_page_pool_set_limit(&collector->page_pool, sum);
+}
+
+size_t ccgc_collector_pooled_bytes(ccgc_collector *collector) {
+  if (!ccgc_collector_valid(collector)) return 0;
+  return ccgc_page_pool_bytes(&collector->page_pool);
+}
+
+ccgc_status ccgc_collector_register_page(ccgc_collector *collector,
+                                         ccgc_page *page) {
+  if (ccgc_page_registry_add(&collector->registry, page) != 0)
+    return ccgc_error_set(&collector->errors, CCGC_E_OUT_OF_MEMORY,
+                          "ccgc_collector_register_page: cannot register "
+                          "page %p",
+                          (void *)page);
+  return CCGC_OK;
+}
+
+void ccgc_collector_unregister_page(ccgc_collector *collector,
+                                    ccgc_page *page) {
+  ccgc_page_registry_remove(&collector->registry, page);
+}
+
+ccgc_page *ccgc_collector_find_page(const ccgc_collector *collector,
+                                    const void *address) {
+  return ccgc_page_registry_find(&collector->registry, address);
 }
