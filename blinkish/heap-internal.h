@@ -370,6 +370,8 @@ bool blinkish_large_page_sweep(blinkish_heap *heap, blinkish_page *page);
 /* lazy-sweeper.c: the sweep ops (ccgc-heap.h) and the allocator's help. */
 void blinkish_sweep_start(void *heap, bool concurrent);
 bool blinkish_sweep_step(void *heap, double deadline_ms);
+/* Whether the last pause's sweep is complete (the sweep_done op). */
+bool blinkish_sweep_done(void *heap);
 void blinkish_sweep_concurrent(void *heap, const atomic_bool *stop);
 /* The allocator found no free cell of size bytes while a sweep is active:
  * sweeps pages on the owner (finalizers included) until a run that fits

@@ -68,6 +68,7 @@ static const ccgc_heap_ops dom_ops = {
     .is_private = is_private,
     /* Lazy and concurrent sweeping (lazy-sweeper.c). */
     .sweep_start = blinkish_sweep_start, .sweep_step = blinkish_sweep_step,
+    .sweep_done = blinkish_sweep_done,
     .sweep_concurrent = blinkish_sweep_concurrent,
 };
 

@@ -418,6 +418,10 @@ static bool sweep_owner(blinkish_heap *heap, double deadline_ms, size_t size,
   return true;
 }
 
+bool blinkish_sweep_done(void *data) {
+  return !((const blinkish_heap *)data)->sweep.active;
+}
+
 bool blinkish_sweep_step(void *data, double deadline_ms) {
   return sweep_owner(data, deadline_ms, 0, false);
 }

@@ -166,6 +166,12 @@ typedef struct ccgc_heap_ops {
    * unswept page, no page being swept by a sweeper thread and no pending
    * finalizer left (.inv.finalizers-on-owner). */
   bool (*sweep_step)(void *heap, double deadline_ms);
+  /* Optional, owner thread: whether the heap's sweep is complete already
+   * (its scavenges' promotion or its allocation finished it: sweep_step
+   * would return true at once, doing nothing). After a scavenge that
+   * leaves every heap's sweep complete the collector completes sweeping
+   * then, not at the host's next step or cycle. */
+  bool (*sweep_done)(void *heap);
   /* A sweeper thread: sweeps pages whose dead objects need no host code
    * until none is left or *stop is true. Thread-safe against sweep_step and
    * against the heap's allocator, which may sweep pages itself: every page

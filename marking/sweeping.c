@@ -379,6 +379,19 @@ static bool sweep(ccgc_collector *collector, double deadline_ms) {
   return done;
 }
 
+void ccgc_sweeper_complete_if_done(ccgc_collector *collector) {
+  if (collector->state != CCGC_STATE_SWEEPING || ccgc_collector_busy(collector))
+    return;
+  ccgc_sweeper *sweeper = &collector->sweeper;
+  for (int id = 0; id < sweeper->heap_count; id++) {
+    if (!sweeper->pending[id]) continue;
+    const ccgc_heap_ops *ops = sweeper->ops[id];
+    if (!ops->sweep_done || !ops->sweep_done(sweeper->heaps[id])) return;
+  }
+  /* Each pending heap's step returns at once: this only completes. */
+  sweep(collector, 0);
+}
+
 bool ccgc_collector_sweep_until(ccgc_collector *collector, double deadline_ms) {
   bool done = sweep(collector, deadline_ms);
   /* A step returns early while sweeper threads hold the pages left

@@ -100,6 +100,10 @@ void ccgc_sweeper_after_pause(ccgc_collector *collector);
  * under ccgc_collector_sweep_before_scavenge),
  * contains, verify_heap call it. */
 bool ccgc_collector_ensure_swept(ccgc_collector *collector);
+/* Owner, outside a collection (not busy), state SWEEPING: completes
+ * sweeping if every pending heap says its sweep is done (sweep_done), as
+ * after a scavenge whose promotion finished the last one; else nothing. */
+void ccgc_sweeper_complete_if_done(ccgc_collector *collector);
 /* Sweeps until sweeping is complete or deadline_ms passes (idle time:
  * owner-thread steps repeated while sweeper threads hold pages). The
  * caller checked the context; state SWEEPING. True when complete. */

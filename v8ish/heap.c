@@ -60,6 +60,7 @@ static const ccgc_heap_ops script_ops = {
     .after_collection = after_collection,
     /* Lazy and concurrent sweeping (sweeper.c, docs/sweeping.md). */
     .sweep_start = v8ish_sweep_start, .sweep_step = v8ish_sweep_step,
+    .sweep_done = v8ish_sweep_done,
     .sweep_concurrent = v8ish_sweep_concurrent,
     .object_size = v8ish_object_size, .type_name = v8ish_object_type_name,
     .label = v8ish_object_label,

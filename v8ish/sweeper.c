@@ -416,6 +416,10 @@ bool v8ish_sweep_step(void *data, double deadline_ms) {
   return true;
 }
 
+bool v8ish_sweep_done(void *data) {
+  return !((const v8ish_heap *)data)->sweep.active;
+}
+
 bool v8ish_sweep_for_allocation(v8ish_heap *heap) {
   v8ish_sweep *sweep = &heap->sweep;
   /* A scavenge's promotion (possibly on several threads) takes merged

@@ -11,6 +11,8 @@
 void v8ish_space_sweep(void *heap);
 void v8ish_sweep_start(void *heap, bool concurrent);
 bool v8ish_sweep_step(void *heap, double deadline_ms);
+/* Whether the last pause's sweep is complete (the sweep_done op). */
+bool v8ish_sweep_done(void *heap);
 void v8ish_sweep_concurrent(void *heap, const atomic_bool *stop);
 void v8ish_sweep_init(v8ish_heap *heap);
 void v8ish_sweep_free(v8ish_heap *heap);

@@ -107,6 +107,38 @@ START_TEST(a_scavenge_during_concurrent_sweeping_keeps_the_live_and_the_counts) 
 }
 END_TEST
 
+/* A scavenge whose promotion sweeps the script heap's last pages
+ * (v8ish_minor_release sweeps a few per scavenge) completes sweeping: the
+ * state is IDLE after it and the cycle's record complete, with no step
+ * from the host (ccgc_sweeper_complete_if_done). Before, sweeping stayed
+ * pending to the host's next step or cycle, and every scavenge meanwhile
+ * parked and restarted the sweeper threads. */
+START_TEST(the_scavenge_that_sweeps_the_last_page_completes_sweeping) {
+  script_world w;
+  sweeping_world_init(&w, CCGC_SWEEP_LAZY, 0, true);
+  v8ish_global kept = sweeping_fill(&w, COUNT, ELEMENTS, KEEP);
+  ck_assert_int_eq(ccgc_collect(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_SWEEPING);
+  ck_assert(!ccgc_collector_last_cycle(w.collector)->sweeping_complete);
+  int scavenges = 0;
+  while (ccgc_collector_state(w.collector) == CCGC_STATE_SWEEPING &&
+         scavenges < 1000) {
+    ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
+                     CCGC_OK);
+    scavenges++;
+  }
+  ck_assert_int_eq(ccgc_collector_state(w.collector), CCGC_STATE_IDLE);
+  ck_assert_int_gt(scavenges, 1); /* the first left pages unswept */
+  ck_assert(ccgc_collector_last_cycle(w.collector)->sweeping_complete);
+  /* The next one is not "during sweeping". */
+  ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert(!ccgc_collector_last_minor(w.collector)->during_sweeping);
+  sweeping_check(&w, kept, COUNT, KEEP);
+  v8ish_global_free(w.heap, kept);
+  script_world_free(&w);
+}
+END_TEST
+
 /* A traced reference stored before the pause whose value (as a dead DOM
  * holder's may, once its target's memory is reused) now points at a young
  * object: the scavenge does not take it as a root, so the young object,
@@ -184,6 +216,7 @@ int main(void) {
                  a_scavenge_during_concurrent_sweeping_keeps_the_live_and_the_counts);
   tcase_add_test(tc, a_young_object_held_only_by_a_stale_traced_reference_is_freed);
   tcase_add_test(tc, the_old_way_can_be_forced);
+  tcase_add_test(tc, the_scavenge_that_sweeps_the_last_page_completes_sweeping);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
