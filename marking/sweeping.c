@@ -388,8 +388,9 @@ void ccgc_sweeper_complete_if_done(ccgc_collector *collector) {
     const ccgc_heap_ops *ops = sweeper->ops[id];
     if (!ops->sweep_done || !ops->sweep_done(sweeper->heaps[id])) return;
   }
-  /* Each pending heap's step returns at once: this only completes. */
-  sweep(collector, 0);
+  /* Nothing is left for a step: no step is counted, none is run. */
+  for (int id = 0; id < sweeper->heap_count; id++) sweeper->pending[id] = false;
+  complete(collector);
 }
 
 bool ccgc_collector_sweep_until(ccgc_collector *collector, double deadline_ms) {

@@ -1,6 +1,7 @@
 /* test-minor-during-concurrent-sweeping.c - minor collections while the old
  * generation is swept lazily or concurrently (minor-cycle.c, docs/sweeping.md
- * "Scavenges while sweeping"): the scavenge leaves sweeping pending, keeps
+ * "Scavenges while sweeping"): the scavenge leaves sweeping pending (unless
+ * its end finds every heap swept: then it completes sweeping), keeps
  * every live young object, promotes into swept memory only, skips stale
  * traced references (.inv.stale-traced-skipped), and the statistics after
  * sweeping completes equal those of the old way (everything swept first).
@@ -56,11 +57,16 @@ static ccgc_heap_stats run_program(ccgc_sweeping_mode mode, bool sweep_first) {
   /* Two scavenges: the first copies, the second promotes. */
   for (int round = 0; round < 2; round++) {
     unsigned long minors = ccgc_collector_minor_count(w.collector);
+    /* Sweeper threads may have swept all but a few pages before the first
+     * scavenge, whose promotion then sweeps the rest and completes
+     * sweeping: the second one is not during sweeping then. */
+    bool pending = ccgc_collector_state(w.collector) == CCGC_STATE_SWEEPING;
+    if (round == 0) ck_assert(pending);
     ck_assert_int_eq(ccgc_collect_minor(w.collector, CCGC_REASON_TESTING),
                      CCGC_OK);
     ck_assert_uint_eq(ccgc_collector_minor_count(w.collector), minors + 1);
     ck_assert(ccgc_collector_last_minor(w.collector)->during_sweeping ==
-              !sweep_first);
+              (pending && !sweep_first));
     /* The new way leaves sweeping pending: lazily at least, the heap's
      * pages are not all swept. */
     if (!sweep_first && mode == CCGC_SWEEP_LAZY)
