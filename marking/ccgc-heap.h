@@ -169,8 +169,8 @@ typedef struct ccgc_heap_ops {
   /* Optional, owner thread: whether the heap's sweep is complete already
    * (its scavenges' promotion or its allocation finished it: sweep_step
    * would return true at once, doing nothing). After a scavenge that
-   * leaves every heap's sweep complete the collector completes sweeping
-   * then, not at the host's next step or cycle. */
+   * leaves every heap's sweep complete the sweeper threads are not
+   * started again (nothing is left for them). */
   bool (*sweep_done)(void *heap);
   /* A sweeper thread: sweeps pages whose dead objects need no host code
    * until none is left or *stop is true. Thread-safe against sweep_step and

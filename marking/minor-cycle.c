@@ -169,11 +169,6 @@ static void run_minor(ccgc_collector *collector, ccgc_gc_reason reason) {
                           &stats.current_mu);
   collector->last_minor = stats;
   ccgc_trace_gc_emit_minor(collector, &collector->last_minor);
-  /* The scavenge's promotion may have finished the last pending sweep (a
-   * heap with no page to sweep finished at the pause): sweeping completes
-   * now, so that the next scavenges do not park and start sweeper threads
-   * with nothing left for them, and its record ends when the work did. */
-  if (sweeping) ccgc_sweeper_complete_if_done(collector);
 
   /* Outside the collection: callbacks that may allocate. */
   collector->after_callbacks++;

@@ -204,9 +204,25 @@ void ccgc_sweeper_park(ccgc_sweeper *sweeper) {
   stop_helpers(sweeper);
 }
 
+/* Whether every pending heap says its sweep is complete (sweep_done): no
+ * page is left for a sweeper thread. */
+static bool nothing_left(const ccgc_sweeper *sweeper) {
+  for (int id = 0; id < sweeper->heap_count; id++) {
+    if (!sweeper->pending[id]) continue;
+    const ccgc_heap_ops *ops = sweeper->ops[id];
+    if (!ops->sweep_done || !ops->sweep_done(sweeper->heaps[id])) return false;
+  }
+  return true;
+}
+
 void ccgc_sweeper_unpark(ccgc_sweeper *sweeper) {
   if (!sweeper->parked) return;
   sweeper->parked = false;
+  /* The scavenge's promotion swept the last pages (a heap with none
+   * completed at the pause): the threads stay stopped, and the next
+   * scavenges neither park nor start them. Sweeping stays pending until
+   * the host's next step or cycle completes it, as before. */
+  if (nothing_left(sweeper)) return;
   /* The same threads, the same count (helper_ms stays by index). */
   atomic_store(&sweeper->stop, false);
   sweeper->concurrent = true;
@@ -377,20 +393,6 @@ static bool sweep(ccgc_collector *collector, double deadline_ms) {
   ccgc_collector_leave_context(collector, outer);
   if (done) complete(collector);
   return done;
-}
-
-void ccgc_sweeper_complete_if_done(ccgc_collector *collector) {
-  if (collector->state != CCGC_STATE_SWEEPING || ccgc_collector_busy(collector))
-    return;
-  ccgc_sweeper *sweeper = &collector->sweeper;
-  for (int id = 0; id < sweeper->heap_count; id++) {
-    if (!sweeper->pending[id]) continue;
-    const ccgc_heap_ops *ops = sweeper->ops[id];
-    if (!ops->sweep_done || !ops->sweep_done(sweeper->heaps[id])) return;
-  }
-  /* Nothing is left for a step: no step is counted, none is run. */
-  for (int id = 0; id < sweeper->heap_count; id++) sweeper->pending[id] = false;
-  complete(collector);
 }
 
 bool ccgc_collector_sweep_until(ccgc_collector *collector, double deadline_ms) {

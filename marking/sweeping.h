@@ -100,10 +100,6 @@ void ccgc_sweeper_after_pause(ccgc_collector *collector);
  * under ccgc_collector_sweep_before_scavenge),
  * contains, verify_heap call it. */
 bool ccgc_collector_ensure_swept(ccgc_collector *collector);
-/* Owner, outside a collection (not busy), state SWEEPING: completes
- * sweeping if every pending heap says its sweep is done (sweep_done), as
- * after a scavenge whose promotion finished the last one; else nothing. */
-void ccgc_sweeper_complete_if_done(ccgc_collector *collector);
 /* Sweeps until sweeping is complete or deadline_ms passes (idle time:
  * owner-thread steps repeated while sweeper threads hold pages). The
  * caller checked the context; state SWEEPING. True when complete. */
@@ -111,7 +107,7 @@ bool ccgc_collector_sweep_until(ccgc_collector *collector, double deadline_ms);
 
 /* A scavenge during sweeping (minor-cycle.c): the sweeper threads finish
  * the page each holds and return, before the scavenge; started again after
- * it, if anything is left for them. */
+ * it, if anything is left for them (a heap's sweep_done). */
 void ccgc_sweeper_park(ccgc_sweeper *sweeper);
 void ccgc_sweeper_unpark(ccgc_sweeper *sweeper);
 

@@ -33,17 +33,14 @@
  * With CCGC_SWEEP_LAZY or _CONCURRENT (docs/sweeping.md) and a heap that
  * sweeps after the pause, sweep_end moves out of the pause: it comes when
  * sweeping completes (a sweep step, idle time,
- * ccgc_collector_finish_sweeping, the end of a minor collection that
- * leaves every heap swept, or the start of the next cycle), so
+ * ccgc_collector_finish_sweeping, or the start of the next cycle), so
  *
  *   ... sweep_start, atomic_pause_end, cycle_end, ..., sweep_end
  *
  * with ccgc_collector_state CCGC_STATE_SWEEPING at sweep_end, and before the
  * next cycle_start. Minor collections do not finish sweeping: they run
  * beside the pages left to sweep (docs/sweeping.md), so minor_start,
- * minor_done and minor_end may come between cycle_end and sweep_end; one
- * whose promotion swept the last pages announces sweep_end between its
- * minor_done and minor_end.
+ * minor_done and minor_end may come between cycle_end and sweep_end.
  *
  * A minor collection (minor_start -> minor_done -> minor_end) may come
  * between two steps of an incremental cycle (between cycle_start and

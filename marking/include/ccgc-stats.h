@@ -183,8 +183,7 @@ typedef struct ccgc_minor_stats {
   bool during_marking;        /* a full marking cycle was in progress     */
   bool during_sweeping;       /* the last cycle's sweeping was pending
                                  (docs/sweeping.md "Scavenges while
-                                 sweeping"); it still is afterwards
-                                 unless every heap was swept by then      */
+                                 sweeping"); it still is afterwards       */
   int threads;                /* threads that copied, the owner included  */
   /* The owner and the helpers it offered work to: 1 + scavenger_threads,
    * fewer with adaptive_threads (a helper per 512 KiB the last scavenge

@@ -326,9 +326,8 @@ ccgc_status ccgc_collector_set_compaction_threads(ccgc_collector *collector,
  * idle notification's collection), heap teardown,
  * ccgc_collector_contains, ccgc_collector_verify_heap and the inspection
  * library's walks and snapshots finish sweeping first. A minor collection
- * does not: it runs beside the unswept pages and sweeping stays pending,
- * unless it leaves every heap swept (docs/sweeping.md, "Scavenges while
- * sweeping").
+ * does not: it runs beside the unswept pages and sweeping stays pending
+ * (docs/sweeping.md, "Scavenges while sweeping").
  * ccgc_collector_heap_stats does not (docs/sweeping.md, "Statistics"). */
 /* Selects the sweeping mode for the next cycles; threads: sweeper threads
  * for CCGC_SWEEP_CONCURRENT (0 to 8, 0 means 1; in range in every mode,
