@@ -78,7 +78,6 @@ void blinkish_sweep_start(void *data, bool concurrent) {
   blinkish_heap *heap = data;
   (void)concurrent; /* ccgc_collector_sweepers_running says when they run */
   blinkish_lazy_sweep *sweep = &heap->sweep;
-  ccgc_heap_base_sweep_begins(&heap->base);
   blinkish_compact_release(heap);
   blinkish_lab_seal(heap);
   blinkish_free_lists_clear(heap);

@@ -386,7 +386,6 @@ void blinkish_finalize_dead(void *data) {
 
 void blinkish_sweep(void *data) {
   blinkish_heap *heap = data;
-  ccgc_heap_base_sweep_begins(&heap->base);
   blinkish_compact_release(heap);
   blinkish_lab_seal(heap); /* nothing allocates since finalize: a no-op */
   blinkish_free_lists_clear(heap);

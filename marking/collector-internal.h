@@ -304,6 +304,11 @@ bool ccgc_collector_refuse_duration(ccgc_collector *collector, const char *call,
  * sum over heaps (page-pool.h). Owner thread. */
 void ccgc_collector_set_headroom(ccgc_collector *collector, int heap_id,
                                  size_t bytes);
+/* The pause's sweeps start (cycle.c, before any heap's pre_reclaim, sweep
+ * or compaction releases a page): until each heap's sweep completes, the
+ * page pool may keep its released pages up to its soft limit
+ * (docs/heap-growth.md "The page pool"). Owner thread. */
+void ccgc_collector_headroom_for_sweeps(ccgc_collector *collector);
 
 /* The wall time a cycle's marker threads worked beside the mutator (the
  * concurrency floor's, heap-controller.h): from its start to its atomic

@@ -435,6 +435,7 @@ static void finish_cycle(ccgc_collector *collector) {
    * memory, whatever the heaps' order. A heap swept after the pause
    * (CCGC_SWEEP_LAZY, _CONCURRENT: sweeping.h) runs its finalizers then, on
    * the owner thread (.inv.finalizers-on-owner). */
+  ccgc_collector_headroom_for_sweeps(collector);
   ccgc_collector_call_phase(collector, PHASE(pre_reclaim));
   ccgc_sweeper_call_in_pause(collector, PHASE(finalize));
   double finalize_end = ccgc_now_ms();

@@ -176,18 +176,6 @@ void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base) {
       base->soft_limit > committed ? base->soft_limit - committed : 0);
 }
 
-void ccgc_heap_base_sweep_begins(ccgc_heap_base *base) {
-  /* The pages this sweep empties go to the page pool up to the soft limit
-   * the heap grows back to before its next collection, not up to the
-   * headroom the last sweep left (the floor before the first one: in
-   * GCBench the first sweep unmapped 21 MiB that the heap mapped and
-   * faulted in again at once). A sweep moves pages from the heap to the
-   * pool, and the heap takes pooled pages before it maps any, so committed
-   * and pooled bytes stay within what was there at the pause; the sweep's
-   * completion sets the headroom again. */
-  ccgc_collector_set_headroom(base->collector, base->heap_id, base->soft_limit);
-}
-
 void ccgc_heap_base_hold_soft_limit(ccgc_heap_base *base) {
   size_t used = ccgc_heap_base_old_used(base);
   size_t held = used > SIZE_MAX / 2 ? SIZE_MAX : 2 * used;

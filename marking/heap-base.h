@@ -133,10 +133,6 @@ void ccgc_heap_base_grow_soft_limit(ccgc_heap_base *base);
  * committed trigger lets the heap commit half the room left beside what
  * is committed at the pause. */
 void ccgc_heap_base_hold_soft_limit(ccgc_heap_base *base);
-/* A sweep starts, in the pause, before it or the compaction releases a
- * page: until it completes, the page pool may keep this heap's released
- * pages up to its soft limit (docs/heap-growth.md "The page pool"). */
-void ccgc_heap_base_sweep_begins(ccgc_heap_base *base);
 
 /* The stats operation of every heap (heap: its base). */
 void ccgc_heap_base_stats(void *heap, ccgc_heap_stats *out);

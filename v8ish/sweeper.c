@@ -67,7 +67,6 @@ static void sweep_large_pages(v8ish_heap *heap) {
 
 void v8ish_space_sweep(void *data) {
   v8ish_heap *heap = data;
-  ccgc_heap_base_sweep_begins(&heap->base);
   v8ish_compact_release(heap); /* compactor.c: the evacuated pages go */
   /* The mutator allocated during incremental marking: close that area too,
    * or a page holding only it would look empty and go back to the OS. */
@@ -159,7 +158,6 @@ void v8ish_sweep_start(void *data, bool concurrent) {
   v8ish_sweep *sweep = &heap->sweep;
   sweep->concurrent = concurrent;
   CCGC_CHECK(!sweep->active, ".inv.marks-until-swept");
-  ccgc_heap_base_sweep_begins(&heap->base);
   v8ish_compact_release(heap); /* compactor.c: the evacuated pages go */
   v8ish_seal_labs(heap);
   /* In the pause, as in the atomic sweep: the nursery is empty after every

@@ -120,14 +120,23 @@ START_TEST(a_corrupted_link_empties_the_pool_instead_of_handing_it_out) {
 }
 END_TEST
 
+/* A DOM heap with a soft limit of 64 MiB, and its type of raw objects. */
+static blinkish_heap *roomy_heap(ccgc_collector *collector,
+                                 blinkish_type_id *type) {
+  blinkish_heap *heap = blinkish_heap_new(
+      collector, &(blinkish_heap_options){.soft_limit_bytes = (size_t)64 << 20});
+  ck_assert_ptr_nonnull(heap);
+  blinkish_type_info info = {"Raw", trace_nothing, NULL, 0};
+  *type = blinkish_register_type(heap, &info);
+  return heap;
+}
+
 /* A heap whose soft limit leaves room keeps more than the floor of the
  * pages its sweep emptied: the next allocations refill it from the pool. */
 START_TEST(a_heap_with_headroom_pools_more_than_the_floor) {
   ccgc_collector *collector = ccgc_collector_new(&(ccgc_collector_options){.verify = true});
-  blinkish_heap *heap = blinkish_heap_new(
-      collector, &(blinkish_heap_options){.soft_limit_bytes = (size_t)64 << 20});
-  blinkish_type_info info = {"Raw", trace_nothing, NULL, 0};
-  blinkish_type_id type = blinkish_register_type(heap, &info);
+  blinkish_type_id type;
+  blinkish_heap *heap = roomy_heap(collector, &type);
   ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
   garbage(heap, type, (size_t)24 << 20); /* 96 pages, all dead */
   ck_assert_int_eq(ccgc_collect(collector, CCGC_REASON_TESTING), CCGC_OK);
@@ -168,10 +177,8 @@ END_TEST
  * heap grows back to its soft limit before its next collection. */
 START_TEST(a_sweep_pools_up_to_the_soft_limit_whatever_the_last_headroom) {
   ccgc_collector *collector = ccgc_collector_new(&(ccgc_collector_options){.verify = true});
-  blinkish_heap *heap = blinkish_heap_new(
-      collector, &(blinkish_heap_options){.soft_limit_bytes = (size_t)64 << 20});
-  blinkish_type_info info = {"Raw", trace_nothing, NULL, 0};
-  blinkish_type_id type = blinkish_register_type(heap, &info);
+  blinkish_type_id type;
+  blinkish_heap *heap = roomy_heap(collector, &type);
   garbage(heap, type, (size_t)24 << 20); /* 96 pages, all dead */
   ccgc_collector_set_headroom(collector, heap_id_of(collector, heap), 0);
   ck_assert_uint_eq(collector->page_pool.limit, CCGC_PAGE_POOL_PAGES);
