@@ -64,6 +64,13 @@ enum {
   /* A nursery page from the page pool: its object area holds a former
    * page's bytes (ccgc_page_create; the nursery takes the flag off). */
   CCGC_PAGE_STALE = 1u << 3,
+  /* Set on every live page of a collector while its marking cycle runs, as
+   * V8 flags its chunks while incremental marking is on: the write
+   * barrier's fast path tests the value's page flags alone, no other word
+   * (.inv.marking-flag-on-every-page, write-barrier.h). Set and cleared by
+   * ccgc_collector_set_marking with no other thread running, and on a page
+   * registered while marking runs (page-registry.c). */
+  CCGC_PAGE_MARKING = 1u << 4,
 };
 
 
@@ -112,6 +119,12 @@ typedef struct ccgc_page {
    * sweeper's clear_epoch). Written when the page is made and by the owner
    * when a clearing starts; read by the heaps' prepare. */
   uint32_t clear_stamp;
+  /* The barrier of the collector that owns the page: the write barrier's
+   * slow path finds it from the stored value (write-barrier.h). */
+  struct ccgc_barrier *barrier;
+  /* The registry's list of every live page (page-registry.c), which
+   * ccgc_collector_set_marking walks. Under the registry's lock. */
+  struct ccgc_page *registry_prev, *registry_next;
 } ccgc_page;
 
 static inline bool ccgc_page_is_candidate(const ccgc_page *page) {

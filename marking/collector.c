@@ -189,7 +189,7 @@ void ccgc_collector_free(ccgc_collector *collector) {
     ccgc_concurrent_pause(&collector->concurrent);
     ccgc_concurrent_merge(&collector->concurrent, &collector->marker);
     ccgc_marker_end(&collector->marker);
-    atomic_store(&collector->barrier.marking, 0);
+    ccgc_collector_set_marking(collector, false);
     collector->state = CCGC_STATE_IDLE;
   }
   for (int i = 0; i < collector->heap_count; i++) {

@@ -130,7 +130,7 @@ static void start_cycle(ccgc_collector *collector, ccgc_gc_reason reason,
   /* Barrier on before the roots are read: a store racing with root marking
    * is shaded (.inv.no-black-to-white). Allocation is black from now on
    * (.inv.allocate-black). */
-  atomic_store(&collector->barrier.marking, 1);
+  ccgc_collector_set_marking(collector, true);
   ccgc_marker_trace_roots(&collector->marker);
   collector->state = CCGC_STATE_MARKING;
   size_marker_threads(collector, (double)used);
@@ -382,7 +382,7 @@ static void finish_cycle(ccgc_collector *collector) {
   double drain_end = ccgc_now_ms();
   stats->drain_ms = drain_end - roots_end;
   ccgc_marker_fixed_point(&collector->marker); /* nothing grey: ephemerons */
-  atomic_store(&collector->barrier.marking, 0);
+  ccgc_collector_set_marking(collector, false);
   /* Marks are final: from the weak callbacks to the last finalizer, host
    * code may not allocate nor resurrect (.inv.no-resurrection). */
   ccgc_collector_enter_context(collector, CCGC_CONTEXT_RECLAIM);

@@ -90,6 +90,7 @@ ccgc_page *ccgc_page_create(ccgc_collector *collector, int heap_id,
                            (stale ? CCGC_PAGE_STALE : 0));
   page->reservation = reservation;
   page->owner = owner;
+  page->barrier = &collector->barrier;
   /* Listed by its space when it has one (page-space.c). */
   page->remembered_pages = NULL;
   page->remembered_index = 0;

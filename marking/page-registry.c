@@ -16,6 +16,8 @@ int ccgc_page_registry_init(ccgc_page_registry *registry) {
   if (!registry->roots) return -1;
   pthread_mutex_init(&registry->lock, NULL);
   registry->page_count = 0;
+  registry->pages = NULL;
+  registry->common_flags = 0;
   return 0;
 }
 
@@ -46,6 +48,11 @@ int ccgc_page_registry_add(ccgc_page_registry *registry, ccgc_page *page) {
     atomic_store_explicit(&registry->roots[level1_index(number)], table,
                           memory_order_release);
   }
+  page->flags |= registry->common_flags; /* .inv.marking-flag-on-every-page */
+  page->registry_prev = NULL;
+  page->registry_next = registry->pages;
+  if (registry->pages) registry->pages->registry_prev = page;
+  registry->pages = page;
   atomic_store_explicit(&table[level2_index(number)], page,
                         memory_order_release);
   registry->page_count++;
@@ -63,9 +70,41 @@ void ccgc_page_registry_remove(ccgc_page_registry *registry, ccgc_page *page) {
                                     memory_order_relaxed) == page) {
     atomic_store_explicit(&table[level2_index(number)], NULL,
                           memory_order_release);
+    if (page->registry_prev)
+      page->registry_prev->registry_next = page->registry_next;
+    else
+      registry->pages = page->registry_next;
+    if (page->registry_next)
+      page->registry_next->registry_prev = page->registry_prev;
+    page->registry_prev = page->registry_next = NULL;
     registry->page_count--;
   }
   pthread_mutex_unlock(&registry->lock);
+}
+
+void ccgc_page_registry_set_common_flags(ccgc_page_registry *registry,
+                                         uint16_t flags, bool on) {
+  pthread_mutex_lock(&registry->lock);
+  if (on)
+    registry->common_flags |= flags;
+  else
+    registry->common_flags &= (uint16_t)~flags;
+  for (ccgc_page *page = registry->pages; page; page = page->registry_next)
+    page->flags = on ? (uint16_t)(page->flags | flags)
+                     : (uint16_t)(page->flags & ~flags);
+  pthread_mutex_unlock(&registry->lock);
+}
+
+bool ccgc_page_registry_common_flags_hold(ccgc_page_registry *registry,
+                                          uint16_t flags) {
+  bool hold = true;
+  pthread_mutex_lock(&registry->lock);
+  uint16_t want = registry->common_flags & flags;
+  for (ccgc_page *page = registry->pages; page && hold;
+       page = page->registry_next)
+    hold = (page->flags & flags) == want;
+  pthread_mutex_unlock(&registry->lock);
+  return hold;
 }
 
 ccgc_page *ccgc_page_registry_find(const ccgc_page_registry *registry,

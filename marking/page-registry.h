@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ccgc-page.h"
@@ -22,6 +23,11 @@ typedef struct ccgc_page_registry {
   _Atomic(ccgc_page *_Atomic *) *roots; /* CCGC_REGISTRY_FANOUT entries */
   pthread_mutex_t lock;
   size_t page_count;
+  /* Every registered page, newest first (ccgc_page.registry_next). */
+  ccgc_page *pages;
+  /* Page flags every registered page carries (CCGC_PAGE_MARKING while a
+   * cycle marks): a page gets them when it is added. */
+  uint16_t common_flags;
 } ccgc_page_registry;
 
 int ccgc_page_registry_init(ccgc_page_registry *registry);
@@ -30,6 +36,15 @@ void ccgc_page_registry_destroy(ccgc_page_registry *registry);
  * range. */
 int ccgc_page_registry_add(ccgc_page_registry *registry, ccgc_page *page);
 void ccgc_page_registry_remove(ccgc_page_registry *registry, ccgc_page *page);
+/* Sets (on) or clears the flags on every registered page and on every page
+ * added from now on. The caller makes sure no other thread reads or writes
+ * a page's flags meanwhile (the collector's pauses). */
+void ccgc_page_registry_set_common_flags(ccgc_page_registry *registry,
+                                         uint16_t flags, bool on);
+/* Whether every registered page carries exactly the registry's common
+ * flags among `flags` (a debug check: .inv.marking-flag-on-every-page). */
+bool ccgc_page_registry_common_flags_hold(ccgc_page_registry *registry,
+                                          uint16_t flags);
 ccgc_page *ccgc_page_registry_find(const ccgc_page_registry *registry,
                                    const void *address);
 

@@ -12,6 +12,21 @@ ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector) {
   return &collector->barrier;
 }
 
+void ccgc_collector_set_marking(ccgc_collector *collector, bool on) {
+  /* The flag first when marking turns on, last when it turns off: no page
+   * ever lacks it while the word says marking. */
+  if (on)
+    ccgc_page_registry_set_common_flags(&collector->registry,
+                                        CCGC_PAGE_MARKING, true);
+  atomic_store(&collector->barrier.marking, on ? 1 : 0);
+  if (!on)
+    ccgc_page_registry_set_common_flags(&collector->registry,
+                                        CCGC_PAGE_MARKING, false);
+  CCGC_CHECK_DEBUG(ccgc_page_registry_common_flags_hold(&collector->registry,
+                                                        CCGC_PAGE_MARKING),
+                   ".inv.marking-flag-on-every-page");
+}
+
 /* The barrier's third job (docs/write-barrier.md): while a marking cycle
  * has evacuation candidates, a store of a reference into a candidate is
  * recorded in the holder page's old-to-old set, so that the atomic pause

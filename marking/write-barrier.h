@@ -75,7 +75,13 @@ typedef struct ccgc_barrier {
 
 ccgc_barrier *ccgc_collector_barrier(ccgc_collector *collector);
 
-/* The slow path: marking is on and value is an object (write-barrier.c). */
+/* Marking on or off: the barrier's word and CCGC_PAGE_MARKING on every page
+ * of the collector (.inv.marking-flag-on-every-page). Only with no other
+ * thread running (the pauses that start and end a marking cycle). */
+void ccgc_collector_set_marking(ccgc_collector *collector, bool on);
+
+/* The slow path: marking is on and value is an object (write-barrier.c).
+ * The inline barrier calls it with the barrier its value's page names. */
 void ccgc_write_barrier_slow(ccgc_barrier *barrier, void *holder, void *slot,
                              void *value);
 
@@ -97,7 +103,8 @@ static inline void ccgc_marking_barrier(ccgc_barrier *barrier, void *holder,
 /* After every store of a reference into a slot: holder is the object that
  * contains slot (NULL for a root: a handle, a persistent), value the address
  * of the object now stored (NULL needs no call but is harmless; any other
- * value is an object of a heap of the collector). Three jobs:
+ * value is an object of a heap of the collector whose barrier this is).
+ * Three jobs:
  *   generational: an old holder now points at a young value: the slot goes
  *     into the holder page's remembered set (.inv.old-to-young-recorded).
  *     Roots are not recorded: minor collections scan them.
@@ -106,19 +113,26 @@ static inline void ccgc_marking_barrier(ccgc_barrier *barrier, void *holder,
  *     evacuation candidate stored into an old holder of the same heap that
  *     is not a candidate itself: the slot goes into the holder page's
  *     old-to-old set (.inv.compaction-slots-recorded).
- * Marking off and value old: a test of value, two loads (the value's page
- * flags, the marking word) and one predictable branch on their union; the
- * rest is out of line (docs/write-barrier.md "The fast path"). */
+ * Marking off and value old: a test of value, one load (the value's page
+ * flags: every page carries CCGC_PAGE_MARKING while a cycle marks,
+ * .inv.marking-flag-on-every-page) and one predictable branch; the rest is
+ * out of line (docs/write-barrier.md "The fast path"). The fast path reads
+ * nothing else, not even barrier: the slow path takes the barrier from the
+ * value's page, so a caller that keeps barrier in memory its stores may
+ * alias does not reload it after every store. */
 static inline void ccgc_write_barrier(ccgc_barrier *barrier, void *holder,
                                       void *slot, void *value) {
+  (void)barrier;
   if (__builtin_expect(value == NULL, 0)) return;
-  unsigned young = ccgc_page_of(value)->flags & CCGC_PAGE_YOUNG;
-  unsigned marking = (unsigned)atomic_load_explicit(&barrier->marking,
-                                                    memory_order_relaxed);
-  if (__builtin_expect((young | marking) != 0, 0)) {
-    if (young && holder && !ccgc_page_is_young(ccgc_page_of(holder)))
+  const ccgc_page *page = ccgc_page_of(value);
+  unsigned flags = page->flags;
+  if (__builtin_expect((flags & (CCGC_PAGE_YOUNG | CCGC_PAGE_MARKING)) != 0,
+                       0)) {
+    if ((flags & CCGC_PAGE_YOUNG) && holder &&
+        !ccgc_page_is_young(ccgc_page_of(holder)))
       ccgc_slot_set_record(ccgc_page_of(holder), slot);
-    if (marking) ccgc_write_barrier_slow(barrier, holder, slot, value);
+    if (flags & CCGC_PAGE_MARKING)
+      ccgc_write_barrier_slow(page->barrier, holder, slot, value);
   }
 }
 

@@ -195,16 +195,47 @@ START_TEST(barrier_shades_stored_target_while_marking) {
   ck_assert(!ccgc_barrier_marking(barrier));
   mock_set(w.a, holder, 0, target); /* marking off: nothing happens */
   ck_assert_int_eq(ccgc_color_of(target), CCGC_WHITE);
-  atomic_store(&barrier->marking, 1);
+  ccgc_collector_set_marking(w.collector, true);
   mock_object *fresh = mock_alloc(w.b, 0);
   ck_assert_int_eq(ccgc_color_of(fresh), CCGC_BLACK); /* .inv.allocate-black */
   mock_set(w.a, holder, 0, target);
   ck_assert_int_eq(ccgc_color_of(target), CCGC_GREY); /* .inv.no-black-to-white */
-  atomic_store(&barrier->marking, 0);
+  ccgc_collector_set_marking(w.collector, false);
   /* The grey object waits on the mutator's worklist; the next collection
    * drains it (and, unrooted, everything dies). */
   ccgc_test_collect_verified(w.collector);
   ck_assert(holder->dead && target->dead && fresh->dead);
+  free_world(&w);
+}
+END_TEST
+
+/* .inv.marking-flag-on-every-page: the barrier's fast path reads only the
+ * value's page flags, so a page made while marking runs must carry the
+ * marking flag too. A white object on such a page (as a scavenge's copy of
+ * a white survivor is) stored into a black holder is shaded. */
+START_TEST(a_page_made_while_marking_carries_the_marking_flag) {
+  world w = make_world();
+  mock_object *old = mock_alloc(w.b, 0);
+  ccgc_page *old_page = ccgc_page_of(old);
+  ck_assert_uint_eq(old_page->flags & CCGC_PAGE_MARKING, 0);
+  ccgc_collector_set_marking(w.collector, true);
+  ck_assert_uint_ne(old_page->flags & CCGC_PAGE_MARKING, 0);
+  mock_object *holder = mock_alloc(w.a, 1);
+  mock_object *value = NULL;
+  for (int i = 0; i < 100000 && (!value || ccgc_page_of(value) == old_page);
+       i++)
+    value = mock_alloc(w.b, 0);
+  ck_assert_ptr_ne(ccgc_page_of(value), old_page); /* a page made now */
+  ck_assert_uint_ne(ccgc_page_of(value)->flags & CCGC_PAGE_MARKING, 0);
+  ccgc_mark_set(value, CCGC_WHITE);
+  mock_set(w.a, holder, 0, value);
+  ck_assert_int_eq(ccgc_color_of(value), CCGC_GREY); /* .inv.no-black-to-white */
+  ccgc_collector_set_marking(w.collector, false);
+  ck_assert_uint_eq(old_page->flags & CCGC_PAGE_MARKING, 0);
+  ck_assert_uint_eq(ccgc_page_of(value)->flags & CCGC_PAGE_MARKING, 0);
+  ck_assert_uint_eq(ccgc_page_of(holder)->flags & CCGC_PAGE_MARKING, 0);
+  ccgc_test_collect_verified(w.collector);
+  ck_assert(holder->dead && value->dead && old->dead);
   free_world(&w);
 }
 END_TEST
@@ -221,6 +252,7 @@ int main(void) {
   tcase_add_test(tc, weak_slot_is_cleared_when_target_dies_and_kept_otherwise);
   tcase_add_test(tc, verifier_catches_an_object_the_marker_missed);
   tcase_add_test(tc, barrier_shades_stored_target_while_marking);
+  tcase_add_test(tc, a_page_made_while_marking_carries_the_marking_flag);
   tcase_add_test(tc, budgeted_steps_visit_exactly_their_budget_and_lose_nothing);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);

@@ -1,6 +1,7 @@
 /* test-page-registry.c - pages are found while registered, never after; any
  * pointer value is safe to look up. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -83,6 +84,49 @@ START_TEST(many_pages) {
 }
 END_TEST
 
+/* The common flags (CCGC_PAGE_MARKING while a cycle marks) reach every
+ * registered page, and every page added while they are set; removing pages
+ * from the head, the middle and the tail of the list leaves the others
+ * reachable by the walk. */
+START_TEST(common_flags_reach_every_registered_page) {
+  ccgc_page_registry registry;
+  ccgc_page_registry_init(&registry);
+  enum { N = 8 };
+  ccgc_page *pages[N];
+  for (int i = 0; i < N; i++) {
+    pages[i] = map_page();
+    pages[i]->flags = CCGC_PAGE_LARGE;
+    if (i < N / 2) ck_assert_int_eq(ccgc_page_registry_add(&registry, pages[i]), 0);
+  }
+  ccgc_page_registry_set_common_flags(&registry, CCGC_PAGE_MARKING, true);
+  for (int i = N / 2; i < N; i++)
+    ck_assert_int_eq(ccgc_page_registry_add(&registry, pages[i]), 0);
+  for (int i = 0; i < N; i++)
+    ck_assert_uint_eq(pages[i]->flags, CCGC_PAGE_LARGE | CCGC_PAGE_MARKING);
+  ck_assert(ccgc_page_registry_common_flags_hold(&registry, CCGC_PAGE_MARKING));
+  /* pages[N-1] is the list's head, pages[0] its tail. */
+  ccgc_page_registry_remove(&registry, pages[N - 1]);
+  ccgc_page_registry_remove(&registry, pages[3]);
+  ccgc_page_registry_remove(&registry, pages[0]);
+  ccgc_page_registry_set_common_flags(&registry, CCGC_PAGE_MARKING, false);
+  for (int i = 0; i < N; i++) {
+    bool removed = i == 0 || i == 3 || i == N - 1;
+    ck_assert_uint_eq(pages[i]->flags,
+                      removed ? CCGC_PAGE_LARGE | CCGC_PAGE_MARKING
+                              : CCGC_PAGE_LARGE);
+  }
+  ck_assert(ccgc_page_registry_common_flags_hold(&registry, CCGC_PAGE_MARKING));
+  pages[1]->flags |= CCGC_PAGE_MARKING; /* one page out of step */
+  ck_assert(!ccgc_page_registry_common_flags_hold(&registry, CCGC_PAGE_MARKING));
+  for (int i = 0; i < N; i++) {
+    if (i != 0 && i != 3 && i != N - 1) ccgc_page_registry_remove(&registry, pages[i]);
+    ccgc_page_memory_unmap(pages[i], CCGC_PAGE_SIZE);
+  }
+  ck_assert_ptr_null(registry.pages);
+  ccgc_page_registry_destroy(&registry);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("page-registry");
   TCase *tc = tcase_create("core");
@@ -90,6 +134,7 @@ int main(void) {
   tcase_add_test(tc, arbitrary_pointers_are_rejected_safely);
   tcase_add_test(tc, a_page_with_a_wiped_signature_is_not_found);
   tcase_add_test(tc, many_pages);
+  tcase_add_test(tc, common_flags_reach_every_registered_page);
   suite_add_tcase(suite, tc);
   return ccgc_test_run(suite);
 }
