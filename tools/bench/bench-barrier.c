@@ -17,7 +17,7 @@
  *               walked to count it.
  *
  * The objects are real heap objects: the barrier reads the value's page
- * header (its generational half: is the value young? only then is the
+ * flags (is the value young, or is a cycle marking? only then is the
  * holder's page read), so plain malloc'd memory would not do. They are DOM
  * heap objects, which are never young: the stores are old-to-old, the
  * common case, and nothing is recorded. No collection runs during the
