@@ -90,7 +90,7 @@ enum {
 typedef struct ccgc_page {
   uint32_t magic;          /* CCGC_PAGE_MAGIC while live                  */
   uint16_t heap_id;        /* owner's index in the collector              */
-  uint16_t flags;          /* CCGC_PAGE_LARGE                             */
+  uint16_t flags;          /* CCGC_PAGE_LARGE, _YOUNG, ... _MARKING       */
   uint32_t mark_shift;     /* CCGC_GRANULE_SHIFT or CCGC_LARGE_MARK_SHIFT */
   _Atomic uint8_t large_mark; /* the mark table of a large page        */
   _Atomic uint8_t *marks;  /* the mark table of this page                 */
@@ -122,9 +122,10 @@ typedef struct ccgc_page {
   /* The barrier of the collector that owns the page: the write barrier's
    * slow path finds it from the stored value (write-barrier.h). */
   struct ccgc_barrier *barrier;
-  /* The registry's list of every live page (page-registry.c), which
-   * ccgc_collector_set_marking walks. Under the registry's lock. */
-  struct ccgc_page *registry_prev, *registry_next;
+  /* Its place in the registry's array of every live page
+   * (page-registry.c), which ccgc_collector_set_marking walks. Under the
+   * registry's lock. */
+  size_t registry_index;
 } ccgc_page;
 
 static inline bool ccgc_page_is_candidate(const ccgc_page *page) {

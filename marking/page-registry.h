@@ -23,8 +23,10 @@ typedef struct ccgc_page_registry {
   _Atomic(ccgc_page *_Atomic *) *roots; /* CCGC_REGISTRY_FANOUT entries */
   pthread_mutex_t lock;
   size_t page_count;
-  /* Every registered page, newest first (ccgc_page.registry_next). */
-  ccgc_page *pages;
+  /* Every registered page, page_count of them (ccgc_page.registry_index:
+   * its place), in an array of pages_capacity. */
+  ccgc_page **pages;
+  size_t pages_capacity;
   /* Page flags every registered page carries (CCGC_PAGE_MARKING while a
    * cycle marks): a page gets them when it is added. */
   uint16_t common_flags;

@@ -104,7 +104,9 @@ START_TEST(common_flags_reach_every_registered_page) {
   for (int i = 0; i < N; i++)
     ck_assert_uint_eq(pages[i]->flags, CCGC_PAGE_LARGE | CCGC_PAGE_MARKING);
   ck_assert(ccgc_page_registry_common_flags_hold(&registry, CCGC_PAGE_MARKING));
-  /* pages[N-1] is the list's head, pages[0] its tail. */
+  ck_assert_int_eq(ccgc_page_registry_add(&registry, pages[2]), 0); /* again */
+  ck_assert_uint_eq(registry.page_count, N);
+  /* The array's last page, a middle one and its first. */
   ccgc_page_registry_remove(&registry, pages[N - 1]);
   ccgc_page_registry_remove(&registry, pages[3]);
   ccgc_page_registry_remove(&registry, pages[0]);
@@ -122,7 +124,7 @@ START_TEST(common_flags_reach_every_registered_page) {
     if (i != 0 && i != 3 && i != N - 1) ccgc_page_registry_remove(&registry, pages[i]);
     ccgc_page_memory_unmap(pages[i], CCGC_PAGE_SIZE);
   }
-  ck_assert_ptr_null(registry.pages);
+  ck_assert_uint_eq(registry.page_count, 0);
   ccgc_page_registry_destroy(&registry);
 }
 END_TEST
