@@ -38,6 +38,34 @@ v8ish_local v8ish_fixed_array_new_slow(v8ish_heap *heap, size_t length) {
   return v8ish_local_push(heap, array, call);
 }
 
+v8ish_local v8ish_fixed_array_new_with_slow(v8ish_heap *heap, size_t length,
+                                            const v8ish_local *elements) {
+  const char *call = "v8ish_fixed_array_new_with";
+  if (!v8ish_enter(heap, CCGC_CALL_READ, call)) return v8ish_local_empty();
+  if (length > 0 && !elements) {
+    CCGC_MISUSE(heap->base.errors, CCGC_E_INVALID_ARGUMENT, ".api.argument",
+                "%s: elements is NULL with length %zu", call, length);
+    return v8ish_local_empty();
+  }
+  if (!length_fits(heap, length, call)) return v8ish_local_empty();
+  /* Every local is checked before anything is allocated. */
+  v8ish_value raw;
+  for (size_t i = 0; i < length; i++)
+    if (!v8ish_local_read(heap, elements[i], call, &raw))
+      return v8ish_local_empty();
+  v8ish_value array = v8ish_new_fixed_array(heap, length, call);
+  if (!array) return v8ish_local_empty();
+  /* An allocation runs no collection (ccgc.h): the locals read the same. */
+  word_t *a = v8ish_untag(array);
+  for (size_t i = 0; i < length; i++) {
+    (void)v8ish_local_read(heap, elements[i], call, &raw);
+    if (v8ish_refuse_resurrection(heap, a, raw, call, NULL))
+      return v8ish_local_empty();
+    v8ish_store(heap, a, 2 + i, raw);
+  }
+  return v8ish_local_push(heap, array, call);
+}
+
 /* --- double arrays ------------------------------------------------------------- */
 
 v8ish_local v8ish_double_array_new(v8ish_heap *heap, size_t length) {

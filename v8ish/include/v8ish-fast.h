@@ -140,6 +140,9 @@ ccgc_status v8ish_array_set_slow(v8ish_heap *heap, v8ish_local array, size_t i,
 CCGC_API
 v8ish_local v8ish_fixed_array_new_slow(v8ish_heap *heap, size_t length);
 CCGC_API
+v8ish_local v8ish_fixed_array_new_with_slow(v8ish_heap *heap, size_t length,
+                                            const v8ish_local *elements);
+CCGC_API
 v8ish_local v8ish_array_get_slow(v8ish_heap *heap, v8ish_local array,
                                  size_t i);
 CCGC_API
@@ -398,6 +401,41 @@ V8ISH_FAST_INLINE v8ish_local v8ish_fixed_array_new(v8ish_heap *heap,
     }
   }
   return v8ish_fixed_array_new_slow(heap, length);
+}
+
+/* A FixedArray initialized from locals, inline while no cycle marks, as
+ * v8ish_fixed_array_new: every element a live local, then a bump and the
+ * stores of the class, the length and each element. No remembered slot is
+ * needed (.inv.old-to-young-recorded): the allocation area is a nursery
+ * page whenever the young generation is on, so the new array is young, and
+ * with it off no object is young. Everything else through the library. */
+V8ISH_FAST_INLINE v8ish_local v8ish_fixed_array_new_with(
+    v8ish_heap *heap, size_t length, const v8ish_local *elements) {
+  v8ish_fast_state *area = v8ish_fast_enter(heap);
+  if (__builtin_expect(area && length <= V8ISH_FAST_ARRAY_MAX &&
+                           (elements || length == 0) &&
+                           area->top < area->limit && area->fixed_array_class &&
+                           __atomic_load_n(area->marking, __ATOMIC_RELAXED) == 0,
+                       1)) {
+    bool live = true;
+    for (size_t i = 0; i < length; i++)
+      live &= v8ish_fast_live(area, elements[i]);
+    size_t bytes = (V8ISH_FAST_ELEMENTS + length) * sizeof(v8ish_value);
+    uint8_t *cursor = area->lab.cursor;
+    if (__builtin_expect(
+            live && (size_t)(area->lab.limit - cursor) >= bytes, 1)) {
+      v8ish_value *object = (v8ish_value *)(void *)cursor;
+      area->lab.cursor = cursor + bytes;
+      *area->used_bytes += bytes;
+      *area->object_count += 1;
+      object[V8ISH_FAST_LENGTH] = (v8ish_value)length << 1;
+      for (size_t i = 0; i < length; i++)
+        object[V8ISH_FAST_ELEMENTS + i] = area->values[elements[i].index];
+      __atomic_store_n(&object[0], area->fixed_array_class, __ATOMIC_RELEASE);
+      return v8ish_fast_push(area, (v8ish_value)object | 1);
+    }
+  }
+  return v8ish_fixed_array_new_with_slow(heap, length, elements);
 }
 
 /* Whether the object at address is on a page of the young generation. */

@@ -271,6 +271,16 @@ v8ish_local v8ish_object_class(v8ish_heap *heap, v8ish_local object);
 /* --- Arrays -------------------------------------------------------------- */
 static inline v8ish_local v8ish_fixed_array_new(v8ish_heap *heap,
                                                 size_t length);
+/* A FixedArray of length elements whose element i is the value of
+ * elements[i] (V8's Array::New(isolate, elements, length); a constructor
+ * with arguments), in one call: the same as v8ish_fixed_array_new and a
+ * v8ish_array_set per element, without the calls. Every element must be a
+ * live local: a dead or made-up one is misuse (CCGC_E_DEAD_HANDLE, the
+ * error handler runs) and nothing is allocated; elements NULL with length
+ * above 0 too (CCGC_E_INVALID_ARGUMENT, .api.argument). The empty local on
+ * failure, as v8ish_fixed_array_new. */
+static inline v8ish_local v8ish_fixed_array_new_with(
+    v8ish_heap *heap, size_t length, const v8ish_local *elements);
 CCGC_API
 v8ish_local v8ish_array_new(v8ish_heap *heap); /* growable, like JS Array */
 CCGC_API
