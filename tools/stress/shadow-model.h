@@ -32,6 +32,8 @@ typedef struct shadow_object {
   long unreachable_since;        /* cycle count when first seen unreachable, or -1 */
   int32_t slots[SHADOW_ARRAY_MAX]; /* edges: ids or -1 */
   int32_t length;                /* arrays */
+  bool fixed;                    /* an array made by v8ish_fixed_array_new_with:
+                                  * a FixedArray, its length never changes */
   int32_t script_slot;           /* DOM: target of its script reference */
   int32_t partner;               /* DOM: its wrapper; wrapper: its DOM node */
 } shadow_object;

@@ -125,6 +125,33 @@ static v8ish_local value_local(stress_driver *d, int32_t id) {
   return id < 0 ? v8ish_integer(d->script, 0) : stress_script_local(d, id);
 }
 
+/* A FixedArray of 1 to SHADOW_ARRAY_MAX elements made from locals in one
+ * call (v8ish_fixed_array_new_with): script-side objects or integers. */
+static int32_t new_fixed(stress_driver *d) {
+  int length = g_rand_int_range(d->rand, 1, SHADOW_ARRAY_MAX + 1);
+  int32_t values[SHADOW_ARRAY_MAX];
+  v8ish_local elements[SHADOW_ARRAY_MAX];
+  for (int i = 0; i < length; i++) {
+    values[i] = script_value(d);
+    elements[i] = value_local(d, values[i]);
+  }
+  if (d->failed) return -1;
+  v8ish_local local =
+      v8ish_fixed_array_new_with(d->script, (size_t)length, elements);
+  if (v8ish_local_is_empty(local)) {
+    stress_violation(d, "v8ish_fixed_array_new_with failed: %s",
+                     ccgc_collector_last_error(d->collector)->message);
+    return -1;
+  }
+  heap_ref r = {.weak = v8ish_global_new(d->script, local, true)};
+  int32_t id = add_object(d, SHADOW_ARRAY, &r);
+  shadow_object *o = obj(d, id);
+  o->fixed = true;
+  o->length = length;
+  for (int i = 0; i < length; i++) o->slots[i] = values[i];
+  return id;
+}
+
 static void store_script_slot(stress_driver *d, int32_t holder, int slot,
                               int32_t value) {
   v8ish_local target = stress_script_local(d, holder);
@@ -132,6 +159,7 @@ static void store_script_slot(stress_driver *d, int32_t holder, int slot,
   if (d->failed) return;
   shadow_object *o = obj(d, holder);
   if (o->kind == SHADOW_ARRAY) {
+    if (o->fixed && slot >= o->length) slot %= o->length;
     if (slot >= o->length) {
       if (o->length >= SHADOW_ARRAY_MAX) return;
       slot = o->length;
@@ -186,9 +214,10 @@ static void op_store(stress_driver *d) {
 
 static void op_alloc(stress_driver *d) {
   int kind = g_rand_int_range(d->rand, 0, 10);
-  int32_t id = kind < 4   ? new_script(d, SHADOW_SCRIPT)
-               : kind < 6 ? new_script(d, SHADOW_ARRAY)
-                          : new_dom(d);
+  int32_t id = kind < 4    ? new_script(d, SHADOW_SCRIPT)
+               : kind == 4 ? new_script(d, SHADOW_ARRAY)
+               : kind == 5 ? new_fixed(d)
+                           : new_dom(d);
   if (id < 0) return;
   /* Link it somewhere most of the time; sometimes leave it as garbage. */
   if (g_rand_int_range(d->rand, 0, 5) == 0) return;
@@ -286,7 +315,7 @@ static void op_shape(stress_driver *d) {
   if (id < 0) return;
   shadow_object *o = obj(d, id);
   if (o->kind == SHADOW_ARRAY) {
-    if (o->length == 0) return;
+    if (o->length == 0 || o->fixed) return; /* trims Arrays only */
     v8ish_local array = stress_script_local(d, id);
     if (d->failed) return;
     if (v8ish_array_left_trim(d->script, array, 1) != CCGC_OK)
