@@ -41,7 +41,7 @@ static ccgc_sweeping_mode open_sweeping = CCGC_SWEEP_ATOMIC;
 /* What the host code attempted, recorded for the test body (no assertion
  * inside a collection). */
 static struct {
-  bool ran, wrapper_empty, global_null, script_alloc_empty;
+  bool ran, wrapper_empty, global_null, script_alloc_empty, array_with_empty;
   ccgc_status dead_into_live, live_into_live, member_dead, member_live;
   bool dom_alloc_null;
 } r;
@@ -73,6 +73,8 @@ static void attempt(v8ish_local dead, node *dying) {
   r.dead_into_live = v8ish_object_set(W->script, live, "held", dead);
   r.global_null = v8ish_global_is_null(v8ish_global_new(W->script, dead, false));
   r.script_alloc_empty = v8ish_local_is_empty(v8ish_object_new(W->script));
+  r.array_with_empty =
+      v8ish_local_is_empty(v8ish_fixed_array_new_with(W->script, 1, &dead));
   v8ish_local peer = v8ish_global_get(W->script, W->peer);
   r.live_into_live = v8ish_object_set(W->script, live, "peer", peer);
   r.dom_alloc_null = blinkish_alloc(W->dom, W->node_type, sizeof(node)) == NULL;
@@ -139,6 +141,7 @@ static void check_outcome(world *w, bool with_member) {
   ck_assert_int_eq(r.dead_into_live, CCGC_E_DEAD_OBJECT);
   ck_assert_msg(r.global_null, "a global handle was made for a dead object");
   ck_assert_msg(r.script_alloc_empty, "a script object was allocated");
+  ck_assert_msg(r.array_with_empty, "an array holding a dead object was made");
   ck_assert_int_eq(r.live_into_live, CCGC_OK);
   ck_assert_msg(r.dom_alloc_null, "a DOM object was allocated");
   if (with_member) {
@@ -160,6 +163,9 @@ static void check_outcome(world *w, bool with_member) {
   ck_assert_msg(e, "no refusal reported for v8ish_object_new");
   ck_assert_int_eq(e->code, CCGC_E_IN_COLLECTION);
   ck_assert_str_eq(e->check, ".api.outside-collection");
+  e = misuse_log_find(&w->log, "v8ish_fixed_array_new_with");
+  ck_assert_msg(e, "no refusal reported for v8ish_fixed_array_new_with");
+  ck_assert_int_eq(e->code, CCGC_E_IN_COLLECTION);
   e = misuse_log_find(&w->log, "blinkish_alloc");
   ck_assert_msg(e, "no refusal reported for blinkish_alloc");
   ck_assert_str_eq(e->check, ".api.outside-collection");

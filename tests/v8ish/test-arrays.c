@@ -194,6 +194,13 @@ START_TEST(fixed_arrays_made_from_locals_hold_their_values) {
         ck_assert(v8ish_same(w.heap, v8ish_array_get(w.heap, a, i), elements[i]));
     }
   }
+  /* The empty local stores the integer 0, as in v8ish_array_set. */
+  v8ish_local with_empty[2] = {string, v8ish_local_empty()};
+  for (int slow = 0; slow < 2; slow++) {
+    v8ish_local a = slow ? v8ish_fixed_array_new_with_slow(w.heap, 2, with_empty)
+                         : v8ish_fixed_array_new_with(w.heap, 2, with_empty);
+    ck_assert_int_eq(v8ish_integer_value(w.heap, v8ish_array_get(w.heap, a, 1)), 0);
+  }
   /* Length 0 needs no elements. */
   ck_assert(!v8ish_local_is_empty(v8ish_fixed_array_new_with(w.heap, 0, NULL)));
   ck_assert_uint_eq(w.errors.count, 0);

@@ -277,8 +277,10 @@ static inline v8ish_local v8ish_fixed_array_new(v8ish_heap *heap,
  * v8ish_array_set per element, without the calls. Every element must be a
  * live local: a dead or made-up one is misuse (CCGC_E_DEAD_HANDLE, the
  * error handler runs) and nothing is allocated; elements NULL with length
- * above 0 too (CCGC_E_INVALID_ARGUMENT, .api.argument). The empty local on
- * failure, as v8ish_fixed_array_new. */
+ * above 0 too (CCGC_E_INVALID_ARGUMENT, .api.argument). The empty local (a
+ * local of index 0) stores the integer 0, as in v8ish_array_set. Where
+ * allocation is refused (a collection's callbacks: CCGC_E_IN_COLLECTION)
+ * this call is too. The empty local on failure, as v8ish_fixed_array_new. */
 static inline v8ish_local v8ish_fixed_array_new_with(
     v8ish_heap *heap, size_t length, const v8ish_local *elements);
 CCGC_API
