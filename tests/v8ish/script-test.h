@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccgc-page.h" /* ccgc_color_of */
 #include "ccgc-test.h"
 #include "v8ish.h"
 
@@ -59,6 +60,22 @@ static inline v8ish_global script_make_list(script_world *w, int n) {
   v8ish_global global = v8ish_global_new(w->heap, head, false);
   v8ish_handle_scope_close(&scope);
   return global;
+}
+
+/* Starts an incremental cycle after a full one, with a list of 64 cells
+ * (script_make_list) in *list, and returns a cell no step has reached yet
+ * (white): a value for the stores the barrier must shade. */
+static inline v8ish_local script_white_cell_while_marking(script_world *w,
+                                                          v8ish_global *list) {
+  *list = script_make_list(w, 64);
+  ck_assert_int_eq(ccgc_collect(w->collector, CCGC_REASON_TESTING), CCGC_OK);
+  ck_assert_int_eq(ccgc_incremental_start(w->collector, CCGC_REASON_TESTING),
+                   CCGC_OK);
+  v8ish_local cell = v8ish_global_get(w->heap, *list);
+  for (int i = 0; i < 32; i++) cell = v8ish_array_get(w->heap, cell, 0);
+  ck_assert_int_eq(ccgc_color_of(v8ish_object_address(w->heap, cell)),
+                   CCGC_WHITE);
+  return cell;
 }
 
 static inline void script_world_free(script_world *w) {
